@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -29,7 +30,7 @@ func URL() string {
 // New connects to the test Redis and returns the client with a fresh prefix.
 // The test fails at once if Redis does not answer. Keys under the prefix are
 // deleted in t.Cleanup.
-func New(t testing.TB) (redis.UniversalClient, store.Keyspace) {
+func New(t testing.TB) (redis.UniversalClient, keyspace.Keyspace) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -39,7 +40,7 @@ func New(t testing.TB) (redis.UniversalClient, store.Keyspace) {
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	ks := store.Keyspace{Prefix: "test:" + hex.EncodeToString(b) + ":"}
+	ks := keyspace.Keyspace{Prefix: "test:" + hex.EncodeToString(b) + ":"}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
