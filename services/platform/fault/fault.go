@@ -152,3 +152,26 @@ func (vs Violations) Err() error {
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Field < sorted[j].Field })
 	return Invalid("INVALID_ARGUMENT", sorted...)
 }
+
+// Join combines the results of several independent validations so that a
+// caller sees every invalid field at once. Nil errors are skipped; when any
+// error is not an INVALID_ARGUMENT fault it is returned as it is, since it is
+// not about the request's shape.
+func Join(errs ...error) error {
+	var vs Violations
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		f, ok := As(err)
+		if !ok || f.Kind != KindInvalid {
+			return err
+		}
+		if len(f.Violations) == 0 {
+			vs = append(vs, Violation{Field: "", Description: f.Message})
+			continue
+		}
+		vs = append(vs, f.Violations...)
+	}
+	return vs.Err()
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Targets a process can run. "all" folds every component into one process
+// that still talks to itself over loopback gRPC and the event bus.
+var targets = []string{"all", "gateway", "inspection"}
+
+// errHelp reports that -help was asked for and printed.
+var errHelp = errors.New("help requested")
+
+// config is everything a process needs, from flags with environment
+// variables as defaults (flags win).
+type config struct {
+	Target         string
+	GRPCAddr       string
+	HTTPAddr       string
+	AdminAddr      string
+	RedisURL       string
+	KeyPrefix      string
+	Demo           bool
+	InspectionAddr string
+	JWKSFile       string
+	JWKSURL        string
+	JWTIssuer      string
+	JWTAudience    string
+	DevKeyFile     string
+	PageSecret     string
+	CORSOrigins    []string
+	MaxBodyBytes   int64
+	RequestTimeout time.Duration
+	DrainTimeout   time.Duration
+	LogLevel       string
+	TLSCert        string
+	TLSKey         string
+	TLSClientCA    string
+}
+
+// embedded reports whether the process runs on its own in-memory Redis.
+func (c config) embedded() bool { return c.RedisURL == "" }
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		d, err := time.ParseDuration(v)
+		if err == nil {
+			return d
+		}
+	}
+	return def
+}
+
+// parseConfig reads flags (args) over environment defaults and checks them.
+func parseConfig(args []string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("turnaround", flag.ContinueOnError)
+	fs.StringVar(&c.Target, "target", env("TURNAROUND_TARGET", "all"), "component to run: "+strings.Join(targets, ", "))
+	fs.StringVar(&c.GRPCAddr, "grpc-addr", env("TURNAROUND_GRPC_ADDR", "127.0.0.1:9090"), "gRPC listen address")
+	fs.StringVar(&c.HTTPAddr, "http-addr", env("TURNAROUND_HTTP_ADDR", "127.0.0.1:8080"), "REST gateway listen address")
+	fs.StringVar(&c.AdminAddr, "admin-addr", env("TURNAROUND_ADMIN_ADDR", "127.0.0.1:9464"), "admin listen address (Prometheus /metrics)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", ""), "Redis URL (redis://, rediss://, redis-sentinel://, redis-cluster://); empty runs an in-memory Redis (target all only)")
+	fs.StringVar(&c.KeyPrefix, "key-prefix", env("TURNAROUND_KEY_PREFIX", "ta:"), "prefix of every Redis key")
+	demo := fs.String("demo", env("TURNAROUND_DEMO", ""), "load the demo data set (default true on the in-memory Redis, false otherwise)")
+	fs.StringVar(&c.InspectionAddr, "inspection-addr", env("TURNAROUND_INSPECTION_ADDR", ""), "gRPC address of the inspection service (default: this process's -grpc-addr)")
+	fs.StringVar(&c.JWKSFile, "jwks-file", env("TURNAROUND_JWKS_FILE", ""), "JWKS file with the RS256/ES256 keys that sign bearer tokens")
+	fs.StringVar(&c.JWKSURL, "jwks-url", env("TURNAROUND_JWKS_URL", ""), "JWKS URL with the RS256/ES256 keys that sign bearer tokens")
+	fs.StringVar(&c.JWTIssuer, "jwt-issuer", env("TURNAROUND_JWT_ISSUER", ""), "required iss claim (empty: not checked)")
+	fs.StringVar(&c.JWTAudience, "jwt-audience", env("TURNAROUND_JWT_AUDIENCE", ""), "required aud claim (empty: not checked)")
+	fs.StringVar(&c.DevKeyFile, "dev-key-file", env("TURNAROUND_DEV_KEY_FILE", ""), "development HS256 key file for the in-memory mode (default in the user cache directory)")
+	fs.StringVar(&c.PageSecret, "page-token-secret", env("TURNAROUND_PAGE_TOKEN_SECRET", ""), "secret that signs page tokens (default: generated once and kept in Redis)")
+	origins := fs.String("cors-origins", env("TURNAROUND_CORS_ORIGINS", ""), "comma-separated origins allowed to call the REST gateway from a browser")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest REST request body accepted")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("TURNAROUND_REQUEST_TIMEOUT", 15*time.Second), "REST request timeout")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", envDuration("TURNAROUND_DRAIN_TIMEOUT", 10*time.Second), "how long shutdown waits for in-flight requests")
+	fs.StringVar(&c.LogLevel, "log-level", env("TURNAROUND_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("TURNAROUND_TLS_CERT", ""), "certificate file for TLS on the gRPC listener")
+	fs.StringVar(&c.TLSKey, "tls-key", env("TURNAROUND_TLS_KEY", ""), "key file for TLS on the gRPC listener")
+	fs.StringVar(&c.TLSClientCA, "tls-client-ca", env("TURNAROUND_TLS_CLIENT_CA", ""), "CA file: require client certificates signed by it (mTLS)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, errHelp
+		}
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	valid := false
+	for _, t := range targets {
+		valid = valid || t == c.Target
+	}
+	if !valid {
+		return c, fmt.Errorf("-target=%q: want one of %s", c.Target, strings.Join(targets, ", "))
+	}
+	if c.embedded() && c.Target != "all" {
+		return c, fmt.Errorf("-target=%s needs REDIS_URL: only -target=all can run on the in-memory Redis", c.Target)
+	}
+	c.Demo = c.embedded()
+	if *demo != "" {
+		b, err := strconv.ParseBool(*demo)
+		if err != nil {
+			return c, fmt.Errorf("-demo=%q: %w", *demo, err)
+		}
+		c.Demo = b
+	}
+	if !c.embedded() && c.JWKSFile == "" && c.JWKSURL == "" && c.Target != "gateway" {
+		return c, fmt.Errorf("with REDIS_URL set (production mode) a JWKS is required: set -jwks-file or -jwks-url")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return c, fmt.Errorf("-tls-cert and -tls-key go together")
+	}
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/turnaround-sli/turnaround/gateway"
+	"github.com/turnaround-sli/turnaround/services/inspection"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/telemetry"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// pageTokenTTL is how long a list's next_page_token stays usable.
+const pageTokenTTL = 24 * time.Hour
+
+// component is a service as the binary sees it: handlers to register, their
+// access policies, demo data, and background work such as event consumers.
+type component interface {
+	Register(grpc.ServiceRegistrar)
+	Policies() auth.Policies
+	Seed(ctx context.Context, demo bool) error
+}
+
+// run starts what cfg.Target names and blocks until ctx is cancelled, then
+// shuts everything down within the drain timeout.
+func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	level, err := telemetry.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	log := telemetry.NewLogger(stderr, level)
+	slog.SetDefault(log)
+
+	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "turnaround-" + cfg.Target, ServiceVersion: version})
+	if err != nil {
+		return fmt.Errorf("telemetry: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(sctx); err != nil {
+			log.Warn("telemetry shutdown", "err", err)
+		}
+	}()
+
+	g, gctx := errgroup.WithContext(ctx)
+	p := &process{cfg: cfg, log: log, group: g}
+
+	admin, err := listen(cfg.AdminAddr)
+	if err != nil {
+		return err
+	}
+	p.serveHTTP(gctx, "admin", telemetry.AdminServer(cfg.AdminAddr, tel), admin)
+
+	var grpcAddr string
+	if cfg.Target != "gateway" {
+		if grpcAddr, err = p.startServices(gctx); err != nil {
+			return errors.Join(err, p.stop())
+		}
+	}
+	var httpAddr string
+	if cfg.Target == "all" || cfg.Target == "gateway" {
+		upstream := cfg.InspectionAddr
+		if upstream == "" {
+			upstream = grpcAddr
+		}
+		if upstream == "" {
+			return errors.Join(fmt.Errorf("-target=gateway needs -inspection-addr (TURNAROUND_INSPECTION_ADDR)"), p.stop())
+		}
+		if httpAddr, err = p.startGateway(gctx, upstream); err != nil {
+			return errors.Join(err, p.stop())
+		}
+	}
+
+	log.Info("turnaround started", "target", cfg.Target, "grpc", grpcAddr, "http", httpAddr, "admin", admin.Addr().String(),
+		"embedded_redis", cfg.embedded(), "version", version)
+	if cfg.embedded() {
+		log.Warn("data lives in memory: the embedded Redis keeps nothing when the process stops; set REDIS_URL to use a real Redis")
+		if err := printBanner(stdout, "http://"+httpAddr, grpcAddr, "http://"+admin.Addr().String(), p.devKey); err != nil {
+			return errors.Join(err, p.stop())
+		}
+	}
+
+	err = g.Wait()
+	return errors.Join(err, p.stop())
+}
+
+// process holds what run started, so it can be stopped in reverse order.
+type process struct {
+	cfg     config
+	log     *slog.Logger
+	group   *errgroup.Group
+	mini    *miniredis.Miniredis
+	redis   redis.UniversalClient
+	devKey  []byte
+	closers []func() error
+}
+
+func (p *process) stop() error {
+	var errs []error
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		errs = append(errs, p.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+func listen(addr string) (net.Listener, error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	return lis, nil
+}
+
+// serveHTTP serves srv on lis until ctx ends, then shuts it down within the
+// drain timeout.
+func (p *process) serveHTTP(ctx context.Context, name string, srv *http.Server, lis net.Listener) {
+	p.group.Go(func() error {
+		err := srv.Serve(lis)
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("%s server: %w", name, err)
+	})
+	p.group.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), p.cfg.DrainTimeout)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			p.log.Warn("http drain incomplete, closing", "server", name, "err", err)
+			return srv.Close()
+		}
+		return nil
+	})
+}
+
+// openRedis connects to REDIS_URL, or starts the embedded Redis when none is
+// set.
+func (p *process) openRedis(ctx context.Context) error {
+	url := p.cfg.RedisURL
+	if p.cfg.embedded() {
+		p.mini = miniredis.NewMiniRedis()
+		if err := p.mini.StartAddr("127.0.0.1:0"); err != nil {
+			return fmt.Errorf("start embedded redis: %w", err)
+		}
+		p.closers = append(p.closers, func() error { p.mini.Close(); return nil })
+		url = "redis://" + p.mini.Addr()
+	}
+	c, err := store.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	p.redis = c
+	p.closers = append(p.closers, c.Close)
+	return nil
+}
+
+// pageCodec signs page tokens with the configured secret or, when none is
+// configured, with one generated once and shared through Redis so every
+// replica accepts every other's tokens.
+func (p *process) pageCodec(ctx context.Context, ks keyspace.Keyspace) (*paging.Codec, error) {
+	secret := []byte(p.cfg.PageSecret)
+	if len(secret) == 0 {
+		fresh := make([]byte, 32)
+		if _, err := rand.Read(fresh); err != nil {
+			return nil, err
+		}
+		key := ks.Key("config", "page-token-secret")
+		if err := p.redis.SetNX(ctx, key, fresh, 0).Err(); err != nil {
+			return nil, fmt.Errorf("page token secret: %w", err)
+		}
+		stored, err := p.redis.Get(ctx, key).Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("page token secret: %w", err)
+		}
+		secret = stored
+	}
+	return paging.NewCodec(secret, pageTokenTTL)
+}
+
+func (p *process) verifier() (*auth.Verifier, error) {
+	if p.cfg.embedded() {
+		key, err := loadDevKey(p.cfg.DevKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("development key: %w", err)
+		}
+		p.devKey = key
+		return auth.NewVerifier(auth.Config{DevKey: key})
+	}
+	return auth.NewVerifier(auth.Config{
+		JWKSFile: p.cfg.JWKSFile, JWKSURL: p.cfg.JWKSURL, Issuer: p.cfg.JWTIssuer, Audience: p.cfg.JWTAudience,
+	})
+}
+
+// startServices starts the gRPC server with the services cfg.Target names and
+// returns its address.
+func (p *process) startServices(ctx context.Context) (string, error) {
+	if err := p.openRedis(ctx); err != nil {
+		return "", err
+	}
+	ks := keyspace.Keyspace{Prefix: p.cfg.KeyPrefix}
+	pages, err := p.pageCodec(ctx, ks)
+	if err != nil {
+		return "", err
+	}
+	st := store.New(p.redis, ks)
+
+	comps := map[string]component{}
+	var names []string
+	if p.cfg.Target == "all" || p.cfg.Target == "inspection" {
+		comps[inspection.Name] = inspection.New(inspection.Deps{Store: st, Pages: pages, Logger: p.log})
+		names = append(names, inspection.Name)
+	}
+	policies := auth.Policies{}
+	for _, name := range names {
+		c := comps[name]
+		if err := c.Seed(ctx, p.cfg.Demo); err != nil {
+			return "", err
+		}
+		for m, pol := range c.Policies() {
+			policies[m] = pol
+		}
+	}
+	if err := policies.Validate(); err != nil {
+		return "", err
+	}
+
+	v, err := p.verifier()
+	if err != nil {
+		return "", err
+	}
+	opts := serve.Options{
+		Logger: p.log,
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, policies)},
+		Stream: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(v, policies)},
+	}
+	tlsCfg := serve.TLSConfig{CertFile: p.cfg.TLSCert, KeyFile: p.cfg.TLSKey, CAFile: p.cfg.TLSClientCA}
+	if tlsCfg.Enabled() {
+		cred, err := serve.ServerCredentials(tlsCfg)
+		if err != nil {
+			return "", err
+		}
+		opts.ServerOptions = append(opts.ServerOptions, cred)
+	}
+	srv := serve.NewGRPCServer(opts)
+	for _, name := range names {
+		comps[name].Register(srv)
+	}
+	health := serve.NewHealth(func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }, 2*time.Second, names...)
+	health.Register(srv)
+
+	lis, err := listen(p.cfg.GRPCAddr)
+	if err != nil {
+		return "", err
+	}
+	relay := events.NewRelay(p.redis, ks, events.RelayOptions{Logger: p.log})
+	p.group.Go(func() error { health.Run(ctx); return nil })
+	p.group.Go(func() error { return relay.Run(ctx) })
+	p.group.Go(func() error { return serve.Serve(ctx, srv, lis, p.cfg.DrainTimeout, health.Shutdown) })
+	return lis.Addr().String(), nil
+}
+
+// startGateway starts the REST gateway in front of upstream and returns its
+// address.
+func (p *process) startGateway(ctx context.Context, upstream string) (string, error) {
+	dial := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if p.cfg.TLSCert != "" {
+		cred, err := serve.ClientCredentials(serve.TLSConfig{CertFile: p.cfg.TLSCert, KeyFile: p.cfg.TLSKey, CAFile: p.cfg.TLSClientCA})
+		if err != nil {
+			return "", err
+		}
+		dial = []grpc.DialOption{cred}
+	}
+	gw, err := gateway.New(ctx, gateway.Config{
+		Upstream:       upstream,
+		DialOptions:    dial,
+		AllowedOrigins: p.cfg.CORSOrigins,
+		MaxBodyBytes:   p.cfg.MaxBodyBytes,
+		RequestTimeout: p.cfg.RequestTimeout,
+		Logger:         p.log,
+	})
+	if err != nil {
+		return "", fmt.Errorf("gateway: %w", err)
+	}
+	p.closers = append(p.closers, gw.Close)
+	lis, err := listen(p.cfg.HTTPAddr)
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	p.serveHTTP(ctx, "gateway", srv, lis)
+	return lis.Addr().String(), nil
+}

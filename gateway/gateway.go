@@ -1,0 +1,203 @@
+// Package gateway is Turnaround's REST front door: a grpc-gateway mux that
+// translates JSON over HTTP into calls on the gRPC services, with the edge
+// concerns a browser-facing API needs (CORS, body and time limits, request
+// ids, google.rpc.Status error bodies, health and readiness probes, the
+// OpenAPI document and a human API reference page).
+//
+// Every REST call is forwarded over one shared gRPC client connection, so the
+// services' own interceptors (authentication, authorisation, validation) run
+// exactly as they do for gRPC callers: the gateway holds no trust of its own.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+)
+
+// Defaults applied by New when the corresponding Config field is zero.
+const (
+	DefaultMaxBodyBytes   int64 = 1 << 20
+	DefaultRequestTimeout       = 15 * time.Second
+)
+
+// registration adds one gRPC service's REST routes to mux, forwarding to conn.
+// The generated Register<Service>Handler functions have exactly this shape.
+type registration func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+
+// services lists every gRPC service exposed over REST; exposing a new one is a
+// single line here (its HTTP rules live in proto/turnaround/http.yaml).
+var services = []registration{
+	inspectionv1.RegisterInspectionServiceHandler,
+}
+
+// Config configures a Gateway.
+type Config struct {
+	// Upstream is the gRPC address (host:port or any grpc.NewClient target)
+	// serving every registered service.
+	Upstream string
+	// DialOptions are applied to the upstream connection after the gateway's
+	// own tracing option. They must choose transport credentials: the gateway
+	// never falls back to an insecure connection on its own.
+	DialOptions []grpc.DialOption
+	// AllowedOrigins are the exact browser origins (scheme://host[:port]) that
+	// may call the API with credentials. Wildcards are refused.
+	AllowedOrigins []string
+	// MaxBodyBytes caps request bodies; larger ones get 413. Default 1 MiB.
+	MaxBodyBytes int64
+	// RequestTimeout bounds each request; it reaches the services as the gRPC
+	// deadline. Default 15s.
+	RequestTimeout time.Duration
+	// Logger receives errors the caller cannot see (internal failures,
+	// readiness changes). Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Gateway is the REST handler. It is an http.Handler; Close releases the
+// upstream connection once the HTTP server has stopped using it.
+type Gateway struct {
+	handler   http.Handler
+	mux       *runtime.ServeMux
+	conn      *grpc.ClientConn
+	health    healthpb.HealthClient
+	log       *slog.Logger
+	marshaler runtime.Marshaler
+	origins   map[string]bool
+	maxBody   int64
+	timeout   time.Duration
+	openAPI   []byte
+	docsPage  []byte
+	readiness readinessLog
+}
+
+// New validates cfg, creates the upstream connection (lazily: it does not wait
+// for the services to be up, /readyz reports that) and builds the handler.
+func New(ctx context.Context, cfg Config) (*Gateway, error) {
+	if cfg.Upstream == "" {
+		return nil, errors.New("gateway: upstream gRPC address is required")
+	}
+	origins, err := parseOrigins(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	g := &Gateway{
+		log:     cfg.Logger,
+		origins: origins,
+		maxBody: cfg.MaxBodyBytes,
+		timeout: cfg.RequestTimeout,
+		// Proto field names keep REST and gRPC payloads spelled alike; leaving
+		// out unpopulated fields keeps responses small. Unknown request fields
+		// are rejected so a misspelt field fails loudly instead of being lost.
+		marshaler: &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{},
+		}},
+	}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	if g.maxBody <= 0 {
+		g.maxBody = DefaultMaxBodyBytes
+	}
+	if g.timeout <= 0 {
+		g.timeout = DefaultRequestTimeout
+	}
+	if g.openAPI, g.docsPage, err = loadAPIDocument(); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+
+	opts := append([]grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler())}, cfg.DialOptions...)
+	conn, err := grpc.NewClient(cfg.Upstream, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: connect to %s: %w", cfg.Upstream, err)
+	}
+	g.conn = conn
+	g.health = healthpb.NewHealthClient(conn)
+
+	g.mux = runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, g.marshaler),
+		runtime.WithErrorHandler(g.handleError),
+		runtime.WithRoutingErrorHandler(g.handleRoutingError),
+		runtime.WithMetadata(forwardRequestID),
+		runtime.WithMiddlewares(nameRoute),
+		// Disables the X-HTTP-Method-Override and POST-as-GET tricks: every
+		// route answers only to the method its HTTP rule names.
+		runtime.WithDisableHTTPMethodOverride(),
+		runtime.WithDisablePathLengthFallback(),
+	)
+	for _, register := range services {
+		if err := register(ctx, g.mux, conn); err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("gateway: register service: %w", err)
+		}
+	}
+	if err := g.handleStatic(); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+
+	var h http.Handler = g.mux
+	h = g.limitTime(h)
+	h = g.limitBody(h)
+	h = g.cors(h)
+	h = withRequestID(h)
+	g.handler = otelhttp.NewHandler(h, "gateway", otelhttp.WithSpanNameFormatter(spanName))
+	return g, nil
+}
+
+// ServeHTTP serves the REST API, the probes and the documentation.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.handler.ServeHTTP(w, r)
+}
+
+// Close closes the upstream connection. Call it after the HTTP server has
+// shut down; requests still in flight would fail with UNAVAILABLE.
+func (g *Gateway) Close() error {
+	if err := g.conn.Close(); err != nil {
+		return fmt.Errorf("gateway: close upstream connection: %w", err)
+	}
+	return nil
+}
+
+// handleStatic registers the gateway's own routes on the same mux as the API,
+// so unknown methods and paths fail the same way everywhere.
+func (g *Gateway) handleStatic() error {
+	routes := []struct {
+		path string
+		h    runtime.HandlerFunc
+	}{
+		{"/healthz", g.serveHealthz},
+		{"/readyz", g.serveReadyz},
+		{"/openapi.json", g.serveOpenAPI},
+		{"/docs", g.serveDocs},
+	}
+	for _, rt := range routes {
+		if err := g.mux.HandlePath(http.MethodGet, rt.path, rt.h); err != nil {
+			return fmt.Errorf("register %s: %w", rt.path, err)
+		}
+	}
+	return nil
+}
+
+// forwardRequestID passes the request id chosen by withRequestID to the
+// services as gRPC metadata, so their logs and audit records carry it.
+func forwardRequestID(ctx context.Context, _ *http.Request) metadata.MD {
+	id := RequestIDFromContext(ctx)
+	if id == "" {
+		return nil
+	}
+	return metadata.Pairs(requestIDMetadataKey, id)
+}

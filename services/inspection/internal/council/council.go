@@ -1,0 +1,133 @@
+// Package council holds the rules for the LocalAuthority resource: a council
+// with children's services responsibility, its resource name, and how lists
+// of councils are filtered, ordered and paged. It is pure Go: the store and
+// the transport live elsewhere.
+package council
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Collection is the resource collection of councils.
+const Collection = "localAuthorities"
+
+// LocalAuthority is a council as the service stores it.
+type LocalAuthority struct {
+	reference.Council
+	// Version is the record's check-and-set version; its etag.
+	Version    int64
+	UpdateTime time.Time
+}
+
+// ResourceName is the council's AIP-122 name, localAuthorities/{gss_code}.
+func (la LocalAuthority) ResourceName() string { return Name(la.GSSCode) }
+
+// Name returns the resource name of the council with the given GSS code.
+func Name(gss string) string { return Collection + "/" + gss }
+
+// ErrNotFound is what a Storer returns for a council it does not hold.
+var ErrNotFound = errors.New("council not found")
+
+// Storer is the storage the council rules need.
+type Storer interface {
+	// Get returns one council by GSS code, or ErrNotFound.
+	Get(ctx context.Context, gss string) (LocalAuthority, error)
+	// All returns every council, in no particular order.
+	All(ctx context.Context) ([]LocalAuthority, error)
+	// Seed stores councils that are not yet stored and leaves existing
+	// records untouched, so it is safe to run on every start.
+	Seed(ctx context.Context, cs []reference.Council) (added int, err error)
+}
+
+// ParseName validates a resource name, localAuthorities/{gss_code}, and
+// returns the GSS code. field names the request field for the violation.
+func ParseName(field, name string) (string, error) {
+	gss, ok := strings.CutPrefix(name, Collection+"/")
+	if !ok || !reference.ValidGSSCode(gss) {
+		var vs fault.Violations
+		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
+		return "", vs.Err()
+	}
+	return gss, nil
+}
+
+// FilterSchema lists the fields a council list can be filtered on.
+var FilterSchema = filter.Schema{
+	"region":       {Type: filter.Enum, Values: regionNames()},
+	"council_type": {Type: filter.Enum, Values: typeNames()},
+}
+
+// OrderFields lists the fields a council list can be ordered by.
+var OrderFields = []string{"display_name", "gss_code"}
+
+// DefaultOrder is the order of a list that names none.
+const DefaultOrder = "display_name"
+
+func regionNames() []string {
+	out := make([]string, len(reference.Regions))
+	for i, r := range reference.Regions {
+		out[i] = string(r)
+	}
+	return out
+}
+
+func typeNames() []string {
+	out := make([]string, len(reference.CouncilTypes))
+	for i, t := range reference.CouncilTypes {
+		out[i] = string(t)
+	}
+	return out
+}
+
+// record adapts a council to the filter package.
+type record struct{ la *LocalAuthority }
+
+func (r record) Get(field string) (any, bool) {
+	switch field {
+	case "region":
+		return string(r.la.Region), true
+	case "council_type":
+		return string(r.la.Type), true
+	}
+	return nil, false
+}
+
+// Select filters and orders councils; it returns the matching councils in
+// order. The caller pages over the result.
+func Select(all []LocalAuthority, f *filter.Filter, order filter.Order) []LocalAuthority {
+	out := make([]LocalAuthority, 0, len(all))
+	for i := range all {
+		if f == nil || f.Match(record{&all[i]}) {
+			out = append(out, all[i])
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return less(out[i], out[j], order) })
+	return out
+}
+
+func less(a, b LocalAuthority, order filter.Order) bool {
+	for _, k := range order {
+		var c int
+		switch k.Field {
+		case "display_name":
+			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		case "gss_code":
+			c = strings.Compare(a.GSSCode, b.GSSCode)
+		}
+		if c != 0 {
+			if k.Desc {
+				return c > 0
+			}
+			return c < 0
+		}
+	}
+	return a.GSSCode < b.GSSCode
+}

@@ -1,0 +1,152 @@
+// Package redisstore keeps the inspection service's resources in Redis,
+// through the platform store: every council's records share the council's
+// hash tag, so a write and its outbox event commit in one transaction.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+)
+
+// Councils stores LocalAuthority records. It implements council.Storer.
+type Councils struct {
+	st  *store.Store
+	now func() time.Time
+}
+
+// NewCouncils returns the council store over st.
+func NewCouncils(st *store.Store) *Councils {
+	return &Councils{st: st, now: time.Now}
+}
+
+var _ council.Storer = (*Councils)(nil)
+
+func (c *Councils) ks() keyspace.Keyspace { return c.st.Keyspace() }
+
+func (c *Councils) recordKey(gss string) string {
+	return c.ks().Key(keyspace.CouncilTag(gss), "council")
+}
+
+// indexKey is the set of every stored council's GSS code. Councils are
+// reference data, added once and never removed.
+func (c *Councils) indexKey() string { return c.ks().Key("councils", "index") }
+
+// Get implements council.Storer.
+func (c *Councils) Get(ctx context.Context, gss string) (council.LocalAuthority, error) {
+	rec, err := c.st.Get(ctx, c.recordKey(gss))
+	if errors.Is(err, store.ErrNotFound) {
+		return council.LocalAuthority{}, council.ErrNotFound
+	}
+	if err != nil {
+		return council.LocalAuthority{}, fmt.Errorf("get council %s: %w", gss, err)
+	}
+	return decodeCouncil(rec)
+}
+
+// All implements council.Storer with one SMEMBERS and one pipelined read of
+// every record.
+func (c *Councils) All(ctx context.Context) ([]council.LocalAuthority, error) {
+	codes, err := c.st.Client().SMembers(ctx, c.indexKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list councils: %w", err)
+	}
+	keys := make([]string, len(codes))
+	for i, code := range codes {
+		keys[i] = c.recordKey(code)
+	}
+	recs, err := c.st.GetMany(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("list councils: %w", err)
+	}
+	out := make([]council.LocalAuthority, 0, len(recs))
+	for _, rec := range recs {
+		if !rec.Exists() {
+			continue
+		}
+		la, err := decodeCouncil(rec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, la)
+	}
+	return out, nil
+}
+
+// Seed implements council.Storer: each council is created only if absent, so
+// restarts and concurrent replicas never overwrite later changes.
+func (c *Councils) Seed(ctx context.Context, cs []reference.Council) (int, error) {
+	added := 0
+	now := c.now().UTC()
+	for _, rc := range cs {
+		data, err := proto.Marshal(encodeCouncil(rc, now))
+		if err != nil {
+			return added, fmt.Errorf("seed council %s: %w", rc.GSSCode, err)
+		}
+		_, err = c.st.Commit(ctx, store.Mutation{
+			Tag:    keyspace.CouncilTag(rc.GSSCode),
+			Writes: []store.Write{{Key: c.recordKey(rc.GSSCode), Data: data, IfVersion: store.MustNotExist}},
+		})
+		switch {
+		case errors.Is(err, store.ErrConflict):
+		case err != nil:
+			return added, fmt.Errorf("seed council %s: %w", rc.GSSCode, err)
+		default:
+			added++
+		}
+		// The index lives in its own slot, so it is added after the record;
+		// SADD is idempotent and a crash between the two is mended by the
+		// next start's seed.
+		if err := c.st.Client().SAdd(ctx, c.indexKey(), rc.GSSCode).Err(); err != nil {
+			return added, fmt.Errorf("index council %s: %w", rc.GSSCode, err)
+		}
+	}
+	return added, nil
+}
+
+func encodeCouncil(rc reference.Council, now time.Time) *inspectionv1.LocalAuthority {
+	return &inspectionv1.LocalAuthority{
+		GssCode:      rc.GSSCode,
+		DfeCode:      rc.DfECode,
+		DisplayName:  rc.Name,
+		OfficialName: rc.OfficialName,
+		CouncilType:  refproto.CouncilType(rc.Type),
+		Region:       refproto.Region(rc.Region),
+		UpdateTime:   timestamppb.New(now),
+	}
+}
+
+func decodeCouncil(rec store.Record) (council.LocalAuthority, error) {
+	var m inspectionv1.LocalAuthority
+	if err := proto.Unmarshal(rec.Data, &m); err != nil {
+		return council.LocalAuthority{}, fmt.Errorf("decode council %s: %w", rec.Key, err)
+	}
+	ct, okType := refproto.CouncilTypeFrom(m.GetCouncilType())
+	region, okRegion := refproto.RegionFrom(m.GetRegion())
+	if !okType || !okRegion {
+		return council.LocalAuthority{}, fmt.Errorf("decode council %s: no council type or region", rec.Key)
+	}
+	return council.LocalAuthority{
+		Council: reference.Council{
+			GSSCode:      m.GetGssCode(),
+			DfECode:      m.GetDfeCode(),
+			Name:         m.GetDisplayName(),
+			OfficialName: m.GetOfficialName(),
+			Type:         ct,
+			Region:       region,
+		},
+		Version:    rec.Version,
+		UpdateTime: m.GetUpdateTime().AsTime(),
+	}, nil
+}

@@ -1,0 +1,55 @@
+package reference
+
+import "testing"
+
+func TestCouncilsMatchTheRegister(t *testing.T) {
+	all := Councils()
+	if len(all) != 152 {
+		t.Fatalf("councils = %d, want 152", len(all))
+	}
+	byType := map[CouncilType]int{}
+	byRegion := map[Region]int{}
+	for _, c := range all {
+		byType[c.Type]++
+		byRegion[c.Region]++
+	}
+	wantType := map[CouncilType]int{County: 27, Unitary: 56, MetropolitanDistrict: 36, LondonBorough: 32, CityCorporation: 1}
+	for k, v := range wantType {
+		if byType[k] != v {
+			t.Errorf("type %s = %d, want %d", k, byType[k], v)
+		}
+	}
+	wantRegion := map[Region]int{London: 33, NorthWest: 23, SouthEast: 19, SouthWest: 16, YorkshireAndTheHumber: 15,
+		WestMidlands: 14, NorthEast: 12, EastOfEngland: 11, EastMidlands: 9}
+	for k, v := range wantRegion {
+		if byRegion[k] != v {
+			t.Errorf("region %s = %d, want %d", k, byRegion[k], v)
+		}
+	}
+}
+
+func TestCouncilByCode(t *testing.T) {
+	c, ok := CouncilByCode("E08000035")
+	if !ok || c.Name != "Leeds" || c.Region != YorkshireAndTheHumber || c.Type != MetropolitanDistrict {
+		t.Fatalf("Leeds = %+v, %v", c, ok)
+	}
+	if _, ok := CouncilByCode("E99999999"); ok {
+		t.Fatal("unknown code found")
+	}
+}
+
+func TestAdjacencyIsSymmetric(t *testing.T) {
+	for _, a := range Regions {
+		if Adjacent(a, a) {
+			t.Errorf("%s adjacent to itself", a)
+		}
+		for _, b := range Regions {
+			if Adjacent(a, b) != Adjacent(b, a) {
+				t.Errorf("adjacency %s/%s not symmetric", a, b)
+			}
+		}
+	}
+	if !Adjacent(London, SouthEast) || Adjacent(London, NorthEast) {
+		t.Error("London adjacency wrong")
+	}
+}
