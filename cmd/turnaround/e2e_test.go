@@ -68,8 +68,27 @@ type instance struct {
 	cmd    *exec.Cmd
 	http   string
 	grpc   string
-	stdout *bytes.Buffer
+	stdout *syncBuffer
 	done   chan error
+}
+
+// syncBuffer is a bytes.Buffer the process's output copier and the test can
+// share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 type startedLine struct {
@@ -85,7 +104,7 @@ func start(t *testing.T, env []string, args ...string) *instance {
 	args = append([]string{"-grpc-addr=127.0.0.1:0", "-http-addr=127.0.0.1:0", "-admin-addr=127.0.0.1:0"}, args...)
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(os.Environ(), env...)
-	inst := &instance{cmd: cmd, stdout: &bytes.Buffer{}, done: make(chan error, 1)}
+	inst := &instance{cmd: cmd, stdout: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout = inst.stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -112,10 +113,13 @@ func xlen(t *testing.T, rdb redis.UniversalClient, stream string) int64 {
 }
 
 // pendingCount is the number of entries of stream delivered to group but
-// not acknowledged.
+// not acknowledged, or -1 while the group does not exist yet.
 func pendingCount(t *testing.T, rdb redis.UniversalClient, stream, group string) int64 {
 	t.Helper()
 	p, err := rdb.XPending(context.Background(), stream, group).Result()
+	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+		return -1
+	}
 	if err != nil {
 		t.Fatalf("xpending %s %s: %v", stream, group, err)
 	}

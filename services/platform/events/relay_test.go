@@ -36,7 +36,7 @@ func TestRelayMovesOutboxesToTopics(t *testing.T) {
 			// through, that first sweep is over and cannot explain what follows.
 			writeOutbox(t, rdb, ks, "probe", false, newEvent(t, ctx, "probe", "p", "p"))
 			r := events.NewRelay(rdb, ks, events.RelayOptions{
-				PollInterval: 10 * time.Millisecond, SweepInterval: tt.sweep, BatchSize: 3,
+				PollInterval: 10 * time.Millisecond, SweepInterval: tt.sweep, BatchSize: 3, Logger: quiet,
 			})
 			start(t, r.Run)
 			eventually(t, "probe relayed", func() (bool, string) {
@@ -110,7 +110,7 @@ func TestRelayParksEntriesThatAreNotEvents(t *testing.T) {
 	}
 	writeOutbox(t, rdb, ks, tag, true, after)
 
-	start(t, events.NewRelay(rdb, ks, events.RelayOptions{PollInterval: 10 * time.Millisecond}).Run)
+	start(t, events.NewRelay(rdb, ks, events.RelayOptions{PollInterval: 10 * time.Millisecond, Logger: quiet}).Run)
 	eventually(t, "outbox drained", func() (bool, string) {
 		n := xlen(t, rdb, outbox)
 		return n == 0, fmt.Sprintf("%d entries left", n)

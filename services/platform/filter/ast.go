@@ -127,7 +127,7 @@ func (v Value) String() string {
 	}
 	switch t := v.Typed.(type) {
 	case string:
-		if v.Type == Enum {
+		if v.Type == Enum && isBareValue(t) {
 			return t
 		}
 		return quote(t)

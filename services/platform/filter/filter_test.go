@@ -396,6 +396,8 @@ func TestCompileErrors(t *testing.T) {
 		{`latest_judgement.published = 2015-12-01T00:00:00Z`, []string{"is not a date"}},
 		{`updated > yesterday`, []string{"is not an RFC 3339 timestamp"}},
 		{`updated > "2024-01-31 09:00:00"`, []string{"is not an RFC 3339 timestamp"}},
+		{`updated > 9999-12-31T23:00:00-02:00`, []string{"is outside the years 0001 to 9999"}},
+		{`updated > 0001-01-01T00:30:00+01:00`, []string{"is outside the years 0001 to 9999"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -429,6 +431,11 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 		if !strings.Contains(f.Violations[i].Description, want) {
 			t.Errorf("violation %d %q does not mention %s", i, f.Violations[i].Description, want)
 		}
+	}
+
+	_, err = Compile(strings.Repeat("colour = RED AND ", 30)+"colour = RED", councilSchema)
+	if f := wantInvalid(t, err, ReasonInvalidFilter, "filter"); len(f.Violations) != maxViolations {
+		t.Errorf("31 unknown fields gave %d violations, want the cap of %d", len(f.Violations), maxViolations)
 	}
 }
 

@@ -126,6 +126,8 @@ func normalize(t Type, v any) (any, bool) {
 	switch t {
 	case String, Enum:
 		switch s := v.(type) {
+		case time.Time: // a fmt.Stringer, but never a string field's value
+			return nil, false
 		case string:
 			return s, true
 		case fmt.Stringer:

@@ -161,16 +161,17 @@ func sortKey(v any, ok bool) key {
 	if x, ok := toFloat(v); ok {
 		return key{kind: 2, f: x, isF: true}
 	}
+	// time.Time is a fmt.Stringer too, so it must be matched first.
 	switch x := v.(type) {
-	case string:
-		return key{kind: 3, s: x}
-	case fmt.Stringer:
-		return key{kind: 3, s: x.String()}
 	case time.Time:
 		if x.IsZero() {
 			return key{}
 		}
 		return key{kind: 4, t: x}
+	case string:
+		return key{kind: 3, s: x}
+	case fmt.Stringer:
+		return key{kind: 3, s: x.String()}
 	}
 	return key{}
 }

@@ -84,6 +84,10 @@ func (s Schema) Validate() error {
 	return errors.Join(errs...)
 }
 
+// maxViolations bounds the violations one error carries, so a long filter
+// of mistakes cannot produce an oversized error response.
+const maxViolations = 10
+
 // Filter is a compiled filter: checked against its schema, with typed
 // values. The zero of *Filter (nil) and the filter compiled from "" match
 // every record.
@@ -106,7 +110,8 @@ func Compile(filter string, s Schema) (*Filter, error) {
 	}
 	var vs []fault.Violation
 	walk(root, func(c *Comparison) {
-		if msg := check(c, s); msg != "" {
+		// Every comparison is still typed, but the report stays short.
+		if msg := check(c, s); msg != "" && len(vs) < maxViolations {
 			vs = append(vs, fault.Violation{Field: filterField, Description: msg})
 		}
 	})
@@ -237,7 +242,12 @@ func convert(v Value, f Field) (any, string) {
 		if err != nil {
 			return nil, "is not an RFC 3339 timestamp such as 2015-12-01T09:30:00Z, or a date such as 2015-12-01"
 		}
-		return t.UTC(), ""
+		// The range of google.protobuf.Timestamp; it also keeps the UTC
+		// form within the four-digit years RFC 3339 can write.
+		if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+			return nil, "is outside the years 0001 to 9999"
+		}
+		return t, ""
 	}
 	return nil, "has a type the schema does not support"
 }

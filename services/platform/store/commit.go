@@ -148,7 +148,11 @@ type plan struct {
 // and audit entries to the outbox and stores the idempotency record.
 //
 // A version that does not match gives an error wrapping ErrConflict, and
-// nothing is written. Before the transaction the outbox is added to
+// nothing is written; so does an idempotency record that a concurrent request
+// with the same request_id committed first (its retry then replays). When
+// WATCH fires between the check and EXEC, Commit checks again: a pinned
+// version that moved is a conflict, while AnyVersion writes are retried a
+// bounded number of times. Before the transaction the outbox is added to
 // ks.OutboxRegistry() (so a crash after EXEC still leaves it findable by the
 // relay); after it, to ks.OutboxPending() to wake the relay.
 func (s *Store) Commit(ctx context.Context, m Mutation) (Result, error) {

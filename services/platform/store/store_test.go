@@ -508,3 +508,41 @@ func TestUpdate(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentAnyVersionWritersCountEveryWrite(t *testing.T) {
+	s, ks := newStore(t)
+	ctx := testContext(t)
+	key := ks.Key(tag, "plan", "last-writer-wins")
+	put(t, s, key, "seed", store.MustNotExist)
+	const writers = 8
+	var (
+		wg        sync.WaitGroup
+		start     = make(chan struct{})
+		mu        sync.Mutex
+		versions  = map[int64]bool{}
+		otherErrs []error
+	)
+	for w := range writers {
+		wg.Go(func() {
+			<-start
+			res, err := s.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{{Key: key, Data: []byte(strconv.Itoa(w)), IfVersion: store.AnyVersion}}})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				versions[res.Versions[key]] = true
+			case !errors.Is(err, store.ErrConflict): // the bounded retries may run out
+				otherErrs = append(otherErrs, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if len(otherErrs) > 0 {
+		t.Fatalf("unexpected errors: %v", otherErrs)
+	}
+	r := mustGet(t, s, key)
+	if len(versions) == 0 || r.Version != int64(1+len(versions)) || !versions[r.Version] {
+		t.Errorf("successful writes got versions %v, record at %d: each success must take its own version", versions, r.Version)
+	}
+}

@@ -24,7 +24,8 @@ func WithPprof() AdminOption {
 // from t and, with WithPprof, /debug/pprof/. The caller starts it
 // (ListenAndServe or Serve) and stops it with Shutdown. It is kept apart from
 // the public listeners so metrics and profiles are never exposed to API
-// clients.
+// clients. (Importing net/http/pprof also registers it on
+// http.DefaultServeMux, which is why no Turnaround listener serves that mux.)
 func AdminServer(addr string, t *Telemetry, opts ...AdminOption) *http.Server {
 	var cfg adminConfig
 	for _, o := range opts {

@@ -67,7 +67,9 @@ type Telemetry struct {
 //     propagate to other services) but not exported;
 //   - metrics are pushed only when OTEL_METRICS_EXPORTER,
 //     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is
-//     set.
+//     set. OTEL_METRICS_EXPORTER=prometheus is honoured but starts
+//     autoexport's own listener (OTEL_EXPORTER_PROMETHEUS_PORT, 9464) beside
+//     MetricsHandler, so it is seldom what an operator wants here.
 //
 // A Prometheus reader is always attached, with Go runtime and process
 // metrics, and served by MetricsHandler. Sampling follows OTEL_TRACES_SAMPLER
