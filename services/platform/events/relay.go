@@ -92,8 +92,17 @@ type Relay struct {
 	ks      keyspace.Keyspace
 	opts    RelayOptions
 	lease   string
+	running atomic.Bool
 	leading atomic.Bool
+
+	// Owned by the Run goroutine.
+	leaseUntil time.Time // when the lease lapses, as far as this replica knows
+	nextRenew  time.Time
+	nextSweep  time.Time
 }
+
+// errStoodDown ends a drain when this replica stops leading part-way.
+var errStoodDown = errors.New("no longer leading")
 
 // NewRelay returns a relay over the outboxes of keyspace ks.
 func NewRelay(rdb redis.UniversalClient, ks keyspace.Keyspace, opts RelayOptions) *Relay {
@@ -105,64 +114,68 @@ func (r *Relay) Leading() bool { return r.leading.Load() }
 
 // Run relays until ctx is done, then gives up the lease so another replica
 // can take over at once, and returns nil. Redis errors are logged and
-// retried: a relay must outlive a failover.
+// retried: a relay must outlive a failover. Run may be called once.
 func (r *Relay) Run(ctx context.Context) error {
+	if !r.running.CompareAndSwap(false, true) {
+		return errors.New("events: relay is already running")
+	}
 	defer r.release()
-	var (
-		leaseUntil time.Time // when the lease lapses, as far as this replica knows
-		nextRenew  time.Time
-		nextSweep  time.Time
-	)
 	for {
-		now := time.Now()
-		if !r.leading.Load() || !now.Before(nextRenew) {
-			held, err := r.acquire(ctx)
-			switch {
-			case err != nil:
-				r.logError(ctx, "events relay: lease", err)
-			case held:
-				if !r.leading.Load() {
-					r.opts.Logger.InfoContext(ctx, "events relay: leading", "owner", r.opts.Owner)
-					nextSweep = now // sweep at once: hints may have been lost while no one led
-				}
-				r.leading.Store(true)
-				leaseUntil = now.Add(r.opts.LeaseTTL)
-			default:
-				if r.leading.Load() {
-					r.opts.Logger.WarnContext(ctx, "events relay: lost the lease", "owner", r.opts.Owner)
-				}
-				r.leading.Store(false)
-			}
-			nextRenew = now.Add(r.opts.LeaseTTL / 3)
-		}
-		// Without a renewal that reached Redis, stop before the lease could
-		// have lapsed and another replica could be relaying too.
-		if r.leading.Load() && !time.Now().Before(leaseUntil.Add(-r.opts.LeaseTTL/3)) {
-			r.leading.Store(false)
-		}
-
 		wait := r.opts.LeaseTTL / 3
-		if r.leading.Load() {
+		if r.holdLease(ctx) {
 			wait = r.opts.PollInterval
 			full, err := r.drainPending(ctx)
 			r.logError(ctx, "events relay: pending outboxes", err)
 			if full {
 				wait = 0 // more hints are likely waiting
 			}
-			if !time.Now().Before(nextSweep) {
+			if r.leading.Load() && !time.Now().Before(r.nextSweep) {
 				r.logError(ctx, "events relay: sweep", r.sweep(ctx))
-				nextSweep = time.Now().Add(r.opts.SweepInterval)
+				r.nextSweep = time.Now().Add(r.opts.SweepInterval)
 			}
 		}
-		if wait > time.Until(nextRenew) {
-			wait = max(time.Until(nextRenew), 0)
-		}
+		wait = max(min(wait, time.Until(r.nextRenew)), 0)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(wait):
 		}
 	}
+}
+
+// holdLease takes or renews the lease when that is due, and reports whether
+// this replica may relay now. The relay calls it between batches too, so a
+// long drain neither outlives the lease nor lets it lapse.
+func (r *Relay) holdLease(ctx context.Context) bool {
+	if now := time.Now(); !r.leading.Load() || !now.Before(r.nextRenew) {
+		r.nextRenew = now.Add(r.opts.LeaseTTL / 3)
+		held, err := r.acquire(ctx)
+		switch {
+		case err != nil:
+			r.logError(ctx, "events relay: lease", err)
+		case held:
+			if !r.leading.Load() {
+				r.opts.Logger.InfoContext(ctx, "events relay: leading", "owner", r.opts.Owner)
+				r.nextSweep = now // at once: hints may have been lost while no one led
+			}
+			r.leading.Store(true)
+			// Measured from before the command, so never later than Redis's
+			// own expiry.
+			r.leaseUntil = now.Add(r.opts.LeaseTTL)
+		default:
+			if r.leading.Load() {
+				r.opts.Logger.WarnContext(ctx, "events relay: lost the lease", "owner", r.opts.Owner)
+			}
+			r.leading.Store(false)
+		}
+	}
+	// While renewals fail, stop well before the lease could lapse and another
+	// replica could start relaying alongside this one.
+	if r.leading.Load() && !time.Now().Before(r.leaseUntil.Add(-r.opts.LeaseTTL/3)) {
+		r.opts.Logger.WarnContext(ctx, "events relay: lease not renewed; standing down", "owner", r.opts.Owner)
+		r.leading.Store(false)
+	}
+	return r.leading.Load()
 }
 
 // logError logs err unless it is nil or the relay is stopping, when errors
@@ -204,7 +217,7 @@ func (r *Relay) acquire(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("take %s: %w", r.lease, err)
 	}
-	return ok, nil
+	return true, nil
 }
 
 // release gives up the lease if this replica holds it.
@@ -220,20 +233,33 @@ func (r *Relay) release() {
 }
 
 // drainPending pops a batch of hints and drains those outboxes. It reports
-// whether the batch was full. An outbox that fails keeps its hint.
+// whether the batch was full. An outbox not fully drained gets its hint back.
 func (r *Relay) drainPending(ctx context.Context) (bool, error) {
 	pending := r.ks.OutboxPending()
 	keys, err := r.rdb.SPopN(ctx, pending, r.opts.BatchSize).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return false, fmt.Errorf("spop %s: %w", pending, err)
 	}
-	var errs []error
-	for _, key := range keys {
-		if err := r.drain(ctx, key); err != nil {
-			errs = append(errs, err)
-			if err := r.rdb.SAdd(context.WithoutCancel(ctx), pending, key).Err(); err != nil {
-				errs = append(errs, fmt.Errorf("restore hint %s: %w", key, err))
+	var (
+		errs    []error
+		restore []any
+	)
+	for i, key := range keys {
+		err := r.drain(ctx, key)
+		if errors.Is(err, errStoodDown) {
+			for _, k := range keys[i:] {
+				restore = append(restore, k)
 			}
+			break
+		}
+		if err != nil {
+			errs = append(errs, err)
+			restore = append(restore, key)
+		}
+	}
+	if len(restore) > 0 {
+		if err := r.rdb.SAdd(context.WithoutCancel(ctx), pending, restore...).Err(); err != nil {
+			errs = append(errs, fmt.Errorf("restore hints to %s: %w", pending, err))
 		}
 	}
 	return int64(len(keys)) == r.opts.BatchSize, errors.Join(errs...)
@@ -245,10 +271,11 @@ func (r *Relay) sweep(ctx context.Context) error {
 	var errs []error
 	iter := r.rdb.SScan(ctx, registry, 0, "", r.opts.BatchSize).Iterator()
 	for iter.Next(ctx) {
-		if !r.leading.Load() {
-			break
+		err := r.drain(ctx, iter.Val())
+		if errors.Is(err, errStoodDown) {
+			return nil
 		}
-		if err := r.drain(ctx, iter.Val()); err != nil {
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -259,9 +286,13 @@ func (r *Relay) sweep(ctx context.Context) error {
 }
 
 // drain relays the entries of one outbox stream, oldest first, in batches,
-// until it is empty or this replica stops leading.
+// until it is empty. It returns errStoodDown if this replica stops leading
+// first.
 func (r *Relay) drain(ctx context.Context, outbox string) error {
-	for r.leading.Load() {
+	for {
+		if !r.holdLease(ctx) {
+			return errStoodDown
+		}
 		msgs, err := r.rdb.XRangeN(ctx, outbox, "-", "+", r.opts.BatchSize).Result()
 		if err != nil {
 			return fmt.Errorf("xrange %s: %w", outbox, err)
@@ -276,7 +307,6 @@ func (r *Relay) drain(ctx context.Context, outbox string) error {
 			return nil
 		}
 	}
-	return nil
 }
 
 // relayBatch appends msgs to their topic streams in one pipeline, then

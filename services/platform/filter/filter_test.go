@@ -398,6 +398,7 @@ func TestCompileErrors(t *testing.T) {
 		{`updated > "2024-01-31 09:00:00"`, []string{"is not an RFC 3339 timestamp"}},
 		{`updated > 9999-12-31T23:00:00-02:00`, []string{"is outside the years 0001 to 9999"}},
 		{`updated > 0001-01-01T00:30:00+01:00`, []string{"is outside the years 0001 to 9999"}},
+		{`updated > 0000-12-31`, []string{"is outside the years 0001 to 9999"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

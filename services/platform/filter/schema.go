@@ -235,10 +235,10 @@ func convert(v Value, f Field) (any, string) {
 		}
 		return d, ""
 	case Timestamp:
-		if d, err := time.Parse(time.DateOnly, text); err == nil {
-			return d, ""
+		t, err := time.Parse(time.DateOnly, text)
+		if err != nil {
+			t, err = time.Parse(time.RFC3339Nano, text)
 		}
-		t, err := time.Parse(time.RFC3339Nano, text)
 		if err != nil {
 			return nil, "is not an RFC 3339 timestamp such as 2015-12-01T09:30:00Z, or a date such as 2015-12-01"
 		}

@@ -76,24 +76,26 @@ const (
 	maxTokenLen = (headerLen + binary.MaxVarintLen64 + MaxCursorLen + tagLen + 2) / 3 * 4
 )
 
-// PageSize applies AIP-158's page_size rules: 0 means def, values above max
-// are lowered to max (not rejected, as the AIP requires), and negative values
-// are invalid. def and max come from the service, so a non-positive one is a
-// programming error and is reported as a plain error, not a fault.
-func PageSize(requested, def, max int32) (int32, error) {
-	if def <= 0 || max <= 0 {
+// PageSize applies AIP-158's page_size rules: 0 means def, values above
+// limit are lowered to limit (AIP-158 asks for coercion, not rejection), and
+// negative values are invalid. def and limit come from the service, so a
+// non-positive one is a programming error, reported as a plain error rather
+// than a fault.
+func PageSize(requested, def, limit int32) (int32, error) {
+	if def <= 0 || limit <= 0 {
 		return 0, errNonPositiveDefaultMax
 	}
 	switch {
 	case requested < 0:
 		return 0, fault.Invalid(ReasonInvalidPageSize, fault.Violation{
-			Field:       pageSizeField,
-			Description: fmt.Sprintf("page_size must not be negative, got %d; use 0 for the default of %d", requested, min(def, max)),
+			Field: pageSizeField,
+			Description: fmt.Sprintf("page_size must not be negative, got %d; use 0 for the default of %d",
+				requested, min(def, limit)),
 		})
 	case requested == 0:
-		return min(def, max), nil
+		return min(def, limit), nil
 	default:
-		return min(requested, max), nil
+		return min(requested, limit), nil
 	}
 }
 
