@@ -324,7 +324,7 @@ func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int
 		c.logError(ctx, "events: check handled", fmt.Errorf("exists %s: %w", done, err))
 		return
 	}
-	if seen == 1 && false {
+	if seen == 1 {
 		c.ack(after, m.ID) // a duplicate of an event this group has handled
 		return
 	}

@@ -217,7 +217,7 @@ func (r *Relay) acquire(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("take %s: %w", r.lease, err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 // release gives up the lease if this replica holds it.

@@ -1,0 +1,84 @@
+package council
+
+import (
+	"testing"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+func TestParseName(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		ok         bool
+	}{
+		{"localAuthorities/E08000035", "E08000035", true},
+		{"localAuthorities/E09000001", "E09000001", true},
+		{"localAuthorities/e08000035", "", false},
+		{"localAuthorities/E07000001", "", false},
+		{"localAuthorities/", "", false},
+		{"sponsors/E08000035", "", false},
+		{"E08000035", "", false},
+		{"", "", false},
+	} {
+		got, err := ParseName("name", tc.name)
+		if tc.ok != (err == nil) || got != tc.want {
+			t.Errorf("ParseName(%q) = %q, %v", tc.name, got, err)
+		}
+		if err != nil {
+			f, ok := fault.As(err)
+			if !ok || f.Kind != fault.KindInvalid || f.Violations[0].Field != "name" {
+				t.Errorf("ParseName(%q) error %v is not a violation on name", tc.name, err)
+			}
+		}
+	}
+}
+
+func councils() []LocalAuthority {
+	var out []LocalAuthority
+	for _, c := range reference.Councils() {
+		out = append(out, LocalAuthority{Council: c, Version: 1})
+	}
+	return out
+}
+
+func TestSelect(t *testing.T) {
+	all := councils()
+	for _, tc := range []struct {
+		filter, order string
+		count         int
+		first         string
+	}{
+		{"", "", 152, "Barking and Dagenham"},
+		{"", "display_name desc", 152, "York"},
+		{"", "gss_code", 152, "Hartlepool"},
+		{`region = "LONDON"`, "", 33, "Barking and Dagenham"},
+		{`region = LONDON AND council_type = LONDON_BOROUGH`, "", 32, "Barking and Dagenham"},
+		{`council_type = COUNTY`, "", 27, "Buckinghamshire County"},
+		{`region = NORTH_EAST OR region = NORTH_WEST`, "gss_code", 35, "Hartlepool"},
+		{`NOT region = LONDON`, "", 119, "Barnsley"},
+		{`council_type = CITY_CORPORATION`, "", 1, "City of London"},
+	} {
+		f, err := filter.Compile(tc.filter, FilterSchema)
+		if err != nil {
+			t.Fatalf("compile %q: %v", tc.filter, err)
+		}
+		o, err := filter.ParseOrderBy(tc.order, OrderFields, DefaultOrder)
+		if err != nil {
+			t.Fatalf("order %q: %v", tc.order, err)
+		}
+		got := Select(all, f, o)
+		if len(got) != tc.count || got[0].Name != tc.first {
+			t.Errorf("Select(%q, %q) = %d councils starting %q, want %d starting %q", tc.filter, tc.order, len(got), got[0].Name, tc.count, tc.first)
+		}
+	}
+}
+
+func TestFilterSchemaRejectsUnknownValues(t *testing.T) {
+	for _, bad := range []string{`region = "ATLANTIS"`, `colour = "red"`, `council_type < COUNTY`} {
+		if _, err := filter.Compile(bad, FilterSchema); !fault.IsKind(err, fault.KindInvalid) {
+			t.Errorf("Compile(%q) = %v, want INVALID_ARGUMENT", bad, err)
+		}
+	}
+}
