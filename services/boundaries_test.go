@@ -16,9 +16,12 @@ import (
 
 const modulePath = "github.com/turnaround-sli/turnaround/services/"
 
-// transportDirs are the internal packages allowed to import transport and
-// storage libraries: the gRPC face and the Redis store of each service.
-var transportDirs = map[string]bool{"api": true, "redisstore": true}
+// transport reports whether an internal package may import transport and
+// storage libraries: the gRPC faces (api, *api) and Redis stores (*store)
+// of each service.
+func transport(dir string) bool {
+	return strings.HasSuffix(dir, "api") || strings.HasSuffix(dir, "store")
+}
 
 // impure are imports a domain package must not have.
 var impure = []string{"google.golang.org/grpc", "github.com/redis/", "google.golang.org/protobuf", "github.com/turnaround-sli/turnaround/proto"}
@@ -63,7 +66,7 @@ func TestLayering(t *testing.T) {
 					t.Errorf("%s: service %s imports service %s (%q); call its gRPC client instead", path, top, target, p)
 				}
 			}
-			if len(parts) >= 4 && services[top] && parts[1] == "internal" && !transportDirs[parts[2]] && !strings.HasSuffix(path, "_test.go") {
+			if len(parts) >= 4 && services[top] && parts[1] == "internal" && !transport(parts[2]) && !strings.HasSuffix(path, "_test.go") {
 				for _, bad := range impure {
 					if strings.HasPrefix(p, bad) {
 						t.Errorf("%s: domain package imports %q; domain rules are pure Go", path, p)

@@ -12,7 +12,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/api"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/redisstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -32,7 +32,7 @@ type Deps struct {
 // Service is the inspection service.
 type Service struct {
 	deps     Deps
-	councils *redisstore.Councils
+	councils *councilstore.Councils
 	server   *api.Server
 }
 
@@ -41,7 +41,7 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	councils := redisstore.NewCouncils(d.Store)
+	councils := councilstore.NewCouncils(d.Store)
 	return &Service{deps: d, councils: councils, server: api.NewServer(councils, d.Pages)}
 }
 

@@ -53,3 +53,15 @@ func TestAdjacencyIsSymmetric(t *testing.T) {
 		t.Error("London adjacency wrong")
 	}
 }
+
+func TestGradeOrder(t *testing.T) {
+	if !Outstanding.BetterThan(Good) || !Good.BetterThan(RequiresImprovement) || !RequiresImprovement.BetterThan(Inadequate) {
+		t.Fatal("grades out of order")
+	}
+	if Inadequate.BetterThan(Good) || Good.BetterThan(Good) || Grade("EXCELLENT").BetterThan(Inadequate) {
+		t.Fatal("BetterThan accepts what it should not")
+	}
+	if Grade("").Valid() || Inadequate.Rank() != 4 {
+		t.Fatal("rank or validity wrong")
+	}
+}

@@ -3,7 +3,9 @@
 package refproto
 
 import (
+	"fmt"
 	"strings"
+	"time"
 
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -42,4 +44,48 @@ func CouncilTypeFrom(t typev1.CouncilType) (reference.CouncilType, bool) {
 		return "", false
 	}
 	return reference.CouncilType(strings.TrimPrefix(name, typePrefix)), true
+}
+
+const gradePrefix = "GRADE_"
+
+// Grade returns the proto enum of g.
+func Grade(g reference.Grade) typev1.Grade {
+	return typev1.Grade(typev1.Grade_value[gradePrefix+string(g)])
+}
+
+// GradeFrom returns the reference grade of a proto enum, and false for
+// GRADE_UNSPECIFIED or an unknown number.
+func GradeFrom(g typev1.Grade) (reference.Grade, bool) {
+	name, ok := typev1.Grade_name[int32(g)]
+	if !ok || g == typev1.Grade_GRADE_UNSPECIFIED {
+		return "", false
+	}
+	return reference.Grade(strings.TrimPrefix(name, gradePrefix)), true
+}
+
+// Date returns the calendar date of t (in UTC) as a proto Date; nil for the
+// zero time.
+func Date(t time.Time) *typev1.Date {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &typev1.Date{Year: int32(t.Year()), Month: int32(t.Month()), Day: int32(t.Day())}
+}
+
+// DateFrom validates a proto Date and returns it as midnight UTC. A nil date
+// gives the zero time and ok false; an impossible date (2015-02-30, month
+// 13, a year outside 1900–9999) gives an error.
+func DateFrom(d *typev1.Date) (t time.Time, ok bool, err error) {
+	if d == nil {
+		return time.Time{}, false, nil
+	}
+	if d.GetYear() < 1900 || d.GetYear() > 9999 {
+		return time.Time{}, false, fmt.Errorf("year %d is outside 1900 to 9999", d.GetYear())
+	}
+	t = time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC)
+	if t.Month() != time.Month(d.GetMonth()) || t.Day() != int(d.GetDay()) || d.GetDay() < 1 {
+		return time.Time{}, false, fmt.Errorf("%04d-%02d-%02d is not a calendar date", d.GetYear(), d.GetMonth(), d.GetDay())
+	}
+	return t, true, nil
 }

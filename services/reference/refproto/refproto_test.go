@@ -33,3 +33,39 @@ func TestRoundTrips(t *testing.T) {
 		t.Error("unknown council type accepted")
 	}
 }
+
+func TestGradeRoundTrip(t *testing.T) {
+	for _, g := range reference.Grades {
+		if back, ok := GradeFrom(Grade(g)); !ok || back != g {
+			t.Errorf("grade %s round trip = %s, %v", g, back, ok)
+		}
+	}
+	if _, ok := GradeFrom(typev1.Grade_GRADE_UNSPECIFIED); ok {
+		t.Error("unspecified grade accepted")
+	}
+}
+
+func TestDateFrom(t *testing.T) {
+	for _, tc := range []struct {
+		d       *typev1.Date
+		ok, bad bool
+	}{
+		{nil, false, false},
+		{&typev1.Date{Year: 2015, Month: 12, Day: 14}, true, false},
+		{&typev1.Date{Year: 2016, Month: 2, Day: 29}, true, false},
+		{&typev1.Date{Year: 2015, Month: 2, Day: 29}, false, true},
+		{&typev1.Date{Year: 2015, Month: 13, Day: 1}, false, true},
+		{&typev1.Date{Year: 2015, Month: 1, Day: 0}, false, true},
+		{&typev1.Date{Year: 15, Month: 1, Day: 1}, false, true},
+	} {
+		got, ok, err := DateFrom(tc.d)
+		if ok != tc.ok || (err != nil) != tc.bad {
+			t.Errorf("DateFrom(%v) = %v, %v, %v", tc.d, got, ok, err)
+		}
+		if ok {
+			if back := Date(got); back.GetYear() != tc.d.GetYear() || back.GetMonth() != tc.d.GetMonth() || back.GetDay() != tc.d.GetDay() {
+				t.Errorf("Date(DateFrom(%v)) = %v", tc.d, back)
+			}
+		}
+	}
+}

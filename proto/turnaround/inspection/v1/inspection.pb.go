@@ -10,6 +10,7 @@ import (
 	v1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -44,9 +45,14 @@ type LocalAuthority struct {
 	// Version of the resource for optimistic concurrency (AIP-154).
 	Etag string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
 	// When the record last changed.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The council's most recently published graded judgement, if any.
+	LatestJudgement *LatestJudgement `protobuf:"bytes,10,opt,name=latest_judgement,json=latestJudgement,proto3" json:"latest_judgement,omitempty"`
+	// Whether the council has a published judgement under the Single
+	// Inspection Framework.
+	InspectedUnderSif bool `protobuf:"varint,11,opt,name=inspected_under_sif,json=inspectedUnderSif,proto3" json:"inspected_under_sif,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *LocalAuthority) Reset() {
@@ -142,6 +148,93 @@ func (x *LocalAuthority) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *LocalAuthority) GetLatestJudgement() *LatestJudgement {
+	if x != nil {
+		return x.LatestJudgement
+	}
+	return nil
+}
+
+func (x *LocalAuthority) GetInspectedUnderSif() bool {
+	if x != nil {
+		return x.InspectedUnderSif
+	}
+	return false
+}
+
+// LatestJudgement summarises a council's most recent published judgement.
+type LatestJudgement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The inspection that made it.
+	Inspection string `protobuf:"bytes,1,opt,name=inspection,proto3" json:"inspection,omitempty"`
+	// Its framework.
+	Framework Framework `protobuf:"varint,2,opt,name=framework,proto3,enum=turnaround.inspection.v1.Framework" json:"framework,omitempty"`
+	// Its overall effectiveness grade.
+	OverallGrade v1.Grade `protobuf:"varint,3,opt,name=overall_grade,json=overallGrade,proto3,enum=turnaround.type.v1.Grade" json:"overall_grade,omitempty"`
+	// When it was published.
+	PublishDate   *v1.Date `protobuf:"bytes,4,opt,name=publish_date,json=publishDate,proto3" json:"publish_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LatestJudgement) Reset() {
+	*x = LatestJudgement{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LatestJudgement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LatestJudgement) ProtoMessage() {}
+
+func (x *LatestJudgement) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LatestJudgement.ProtoReflect.Descriptor instead.
+func (*LatestJudgement) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *LatestJudgement) GetInspection() string {
+	if x != nil {
+		return x.Inspection
+	}
+	return ""
+}
+
+func (x *LatestJudgement) GetFramework() Framework {
+	if x != nil {
+		return x.Framework
+	}
+	return Framework_FRAMEWORK_UNSPECIFIED
+}
+
+func (x *LatestJudgement) GetOverallGrade() v1.Grade {
+	if x != nil {
+		return x.OverallGrade
+	}
+	return v1.Grade(0)
+}
+
+func (x *LatestJudgement) GetPublishDate() *v1.Date {
+	if x != nil {
+		return x.PublishDate
+	}
+	return nil
+}
+
 // GetLocalAuthorityRequest names one council.
 type GetLocalAuthorityRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -153,7 +246,7 @@ type GetLocalAuthorityRequest struct {
 
 func (x *GetLocalAuthorityRequest) Reset() {
 	*x = GetLocalAuthorityRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[1]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -165,7 +258,7 @@ func (x *GetLocalAuthorityRequest) String() string {
 func (*GetLocalAuthorityRequest) ProtoMessage() {}
 
 func (x *GetLocalAuthorityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[1]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -178,7 +271,7 @@ func (x *GetLocalAuthorityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLocalAuthorityRequest.ProtoReflect.Descriptor instead.
 func (*GetLocalAuthorityRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{1}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *GetLocalAuthorityRequest) GetName() string {
@@ -197,8 +290,9 @@ type ListLocalAuthoritiesRequest struct {
 	// Token from a previous response's `next_page_token`; the filter and order
 	// must be the same as in the request that produced it.
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 filter over `region` and `council_type`, for example
-	// `region = "LONDON" AND council_type != "CITY_CORPORATION"`.
+	// AIP-160 filter over `region`, `council_type`, `latest_grade` and
+	// `inspected_under_sif`, for example
+	// `region = "LONDON" AND latest_grade = INADEQUATE`.
 	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	// `display_name` (default), `gss_code`, either followed by ` desc`.
 	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
@@ -208,7 +302,7 @@ type ListLocalAuthoritiesRequest struct {
 
 func (x *ListLocalAuthoritiesRequest) Reset() {
 	*x = ListLocalAuthoritiesRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[2]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -220,7 +314,7 @@ func (x *ListLocalAuthoritiesRequest) String() string {
 func (*ListLocalAuthoritiesRequest) ProtoMessage() {}
 
 func (x *ListLocalAuthoritiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[2]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -233,7 +327,7 @@ func (x *ListLocalAuthoritiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocalAuthoritiesRequest.ProtoReflect.Descriptor instead.
 func (*ListLocalAuthoritiesRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{2}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListLocalAuthoritiesRequest) GetPageSize() int32 {
@@ -279,7 +373,7 @@ type ListLocalAuthoritiesResponse struct {
 
 func (x *ListLocalAuthoritiesResponse) Reset() {
 	*x = ListLocalAuthoritiesResponse{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[3]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -291,7 +385,7 @@ func (x *ListLocalAuthoritiesResponse) String() string {
 func (*ListLocalAuthoritiesResponse) ProtoMessage() {}
 
 func (x *ListLocalAuthoritiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[3]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -304,7 +398,7 @@ func (x *ListLocalAuthoritiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocalAuthoritiesResponse.ProtoReflect.Descriptor instead.
 func (*ListLocalAuthoritiesResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{3}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListLocalAuthoritiesResponse) GetLocalAuthorities() []*LocalAuthority {
@@ -328,11 +422,1554 @@ func (x *ListLocalAuthoritiesResponse) GetTotalSize() int32 {
 	return 0
 }
 
+// CreateInspectionRequest schedules an inspection.
+type CreateInspectionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The council: `localAuthorities/{gss_code}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The inspection to schedule: framework and dates are required.
+	Inspection *Inspection `protobuf:"bytes,2,opt,name=inspection,proto3" json:"inspection,omitempty"`
+	// Idempotency key (AIP-155): a repeat returns the first response.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateInspectionRequest) Reset() {
+	*x = CreateInspectionRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateInspectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateInspectionRequest) ProtoMessage() {}
+
+func (x *CreateInspectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateInspectionRequest.ProtoReflect.Descriptor instead.
+func (*CreateInspectionRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CreateInspectionRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateInspectionRequest) GetInspection() *Inspection {
+	if x != nil {
+		return x.Inspection
+	}
+	return nil
+}
+
+func (x *CreateInspectionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// GetInspectionRequest names one inspection.
+type GetInspectionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{la}/inspections/{inspection}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetInspectionRequest) Reset() {
+	*x = GetInspectionRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInspectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInspectionRequest) ProtoMessage() {}
+
+func (x *GetInspectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInspectionRequest.ProtoReflect.Descriptor instead.
+func (*GetInspectionRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetInspectionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// ListInspectionsRequest asks for one page of inspections.
+type ListInspectionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{gss_code}`, or `localAuthorities/-` for every council.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 50; at most 200.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 filter over `framework`, `state`, `overall_grade` and
+	// `publish_date`, for example
+	// `framework = SIF AND publish_date >= 2015-01-01 AND overall_grade = INADEQUATE`.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// `publish_date desc` (default), `publish_date`, `start_date`, `start_date desc`.
+	OrderBy       string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListInspectionsRequest) Reset() {
+	*x = ListInspectionsRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInspectionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInspectionsRequest) ProtoMessage() {}
+
+func (x *ListInspectionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInspectionsRequest.ProtoReflect.Descriptor instead.
+func (*ListInspectionsRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListInspectionsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListInspectionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListInspectionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListInspectionsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListInspectionsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+// ListInspectionsResponse is one page of inspections.
+type ListInspectionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The inspections on this page.
+	Inspections []*Inspection `protobuf:"bytes,1,rep,name=inspections,proto3" json:"inspections,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Number of inspections that match, across all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListInspectionsResponse) Reset() {
+	*x = ListInspectionsResponse{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInspectionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInspectionsResponse) ProtoMessage() {}
+
+func (x *ListInspectionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInspectionsResponse.ProtoReflect.Descriptor instead.
+func (*ListInspectionsResponse) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListInspectionsResponse) GetInspections() []*Inspection {
+	if x != nil {
+		return x.Inspections
+	}
+	return nil
+}
+
+func (x *ListInspectionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListInspectionsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// UpdateInspectionRequest changes an unpublished inspection.
+type UpdateInspectionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The inspection with its name and etag set, and the new values.
+	Inspection *Inspection `protobuf:"bytes,1,opt,name=inspection,proto3" json:"inspection,omitempty"`
+	// Fields to change: `start_date`, `end_date`, `lead_inspector`,
+	// `judgement`, `monitoring_findings`, `recommendations`.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateInspectionRequest) Reset() {
+	*x = UpdateInspectionRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateInspectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateInspectionRequest) ProtoMessage() {}
+
+func (x *UpdateInspectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateInspectionRequest.ProtoReflect.Descriptor instead.
+func (*UpdateInspectionRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UpdateInspectionRequest) GetInspection() *Inspection {
+	if x != nil {
+		return x.Inspection
+	}
+	return nil
+}
+
+func (x *UpdateInspectionRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// PublishJudgementRequest publishes an inspection's judgement.
+type PublishJudgementRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{la}/inspections/{inspection}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The inspection's current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Publication date; on or after the inspection's end date.
+	PublishDate *v1.Date `protobuf:"bytes,3,opt,name=publish_date,json=publishDate,proto3" json:"publish_date,omitempty"`
+	// Idempotency key (AIP-155).
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishJudgementRequest) Reset() {
+	*x = PublishJudgementRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishJudgementRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishJudgementRequest) ProtoMessage() {}
+
+func (x *PublishJudgementRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishJudgementRequest.ProtoReflect.Descriptor instead.
+func (*PublishJudgementRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PublishJudgementRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PublishJudgementRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *PublishJudgementRequest) GetPublishDate() *v1.Date {
+	if x != nil {
+		return x.PublishDate
+	}
+	return nil
+}
+
+func (x *PublishJudgementRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// RaiseConcernRequest records a concern.
+type RaiseConcernRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The council: `localAuthorities/{gss_code}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The concern: kind, severity, received date, narrative and source.
+	Concern *Concern `protobuf:"bytes,2,opt,name=concern,proto3" json:"concern,omitempty"`
+	// Idempotency key (AIP-155).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaiseConcernRequest) Reset() {
+	*x = RaiseConcernRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaiseConcernRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaiseConcernRequest) ProtoMessage() {}
+
+func (x *RaiseConcernRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaiseConcernRequest.ProtoReflect.Descriptor instead.
+func (*RaiseConcernRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RaiseConcernRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *RaiseConcernRequest) GetConcern() *Concern {
+	if x != nil {
+		return x.Concern
+	}
+	return nil
+}
+
+func (x *RaiseConcernRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// RaiseConcernResponse is the recorded concern and any recommendation it
+// triggered.
+type RaiseConcernResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The concern as recorded.
+	Concern *Concern `protobuf:"bytes,1,opt,name=concern,proto3" json:"concern,omitempty"`
+	// Recommendations created because this concern made a rule fire.
+	Recommendations []*EmergencyInspectionRecommendation `protobuf:"bytes,2,rep,name=recommendations,proto3" json:"recommendations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *RaiseConcernResponse) Reset() {
+	*x = RaiseConcernResponse{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaiseConcernResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaiseConcernResponse) ProtoMessage() {}
+
+func (x *RaiseConcernResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaiseConcernResponse.ProtoReflect.Descriptor instead.
+func (*RaiseConcernResponse) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RaiseConcernResponse) GetConcern() *Concern {
+	if x != nil {
+		return x.Concern
+	}
+	return nil
+}
+
+func (x *RaiseConcernResponse) GetRecommendations() []*EmergencyInspectionRecommendation {
+	if x != nil {
+		return x.Recommendations
+	}
+	return nil
+}
+
+// GetConcernRequest names one concern.
+type GetConcernRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{la}/concerns/{concern}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConcernRequest) Reset() {
+	*x = GetConcernRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConcernRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConcernRequest) ProtoMessage() {}
+
+func (x *GetConcernRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConcernRequest.ProtoReflect.Descriptor instead.
+func (*GetConcernRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetConcernRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// ListConcernsRequest asks for one page of a council's concerns.
+type ListConcernsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{gss_code}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 50; at most 200.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 filter over `kind`, `severity` and `received_date`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConcernsRequest) Reset() {
+	*x = ListConcernsRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConcernsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConcernsRequest) ProtoMessage() {}
+
+func (x *ListConcernsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConcernsRequest.ProtoReflect.Descriptor instead.
+func (*ListConcernsRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListConcernsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListConcernsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListConcernsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListConcernsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// ListConcernsResponse is one page of concerns.
+type ListConcernsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The concerns on this page, newest received first.
+	Concerns []*Concern `protobuf:"bytes,1,rep,name=concerns,proto3" json:"concerns,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Number of concerns that match, across all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConcernsResponse) Reset() {
+	*x = ListConcernsResponse{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConcernsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConcernsResponse) ProtoMessage() {}
+
+func (x *ListConcernsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConcernsResponse.ProtoReflect.Descriptor instead.
+func (*ListConcernsResponse) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListConcernsResponse) GetConcerns() []*Concern {
+	if x != nil {
+		return x.Concerns
+	}
+	return nil
+}
+
+func (x *ListConcernsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListConcernsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// GetEmergencyInspectionRecommendationRequest names one recommendation.
+type GetEmergencyInspectionRecommendationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{la}/emergencyInspectionRecommendations/{id}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEmergencyInspectionRecommendationRequest) Reset() {
+	*x = GetEmergencyInspectionRecommendationRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEmergencyInspectionRecommendationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEmergencyInspectionRecommendationRequest) ProtoMessage() {}
+
+func (x *GetEmergencyInspectionRecommendationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEmergencyInspectionRecommendationRequest.ProtoReflect.Descriptor instead.
+func (*GetEmergencyInspectionRecommendationRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetEmergencyInspectionRecommendationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// ListEmergencyInspectionRecommendationsRequest asks for one page.
+type ListEmergencyInspectionRecommendationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{gss_code}` or `localAuthorities/-`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 50; at most 200.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 filter over `state` and `rule`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEmergencyInspectionRecommendationsRequest) Reset() {
+	*x = ListEmergencyInspectionRecommendationsRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEmergencyInspectionRecommendationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEmergencyInspectionRecommendationsRequest) ProtoMessage() {}
+
+func (x *ListEmergencyInspectionRecommendationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEmergencyInspectionRecommendationsRequest.ProtoReflect.Descriptor instead.
+func (*ListEmergencyInspectionRecommendationsRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListEmergencyInspectionRecommendationsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListEmergencyInspectionRecommendationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListEmergencyInspectionRecommendationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListEmergencyInspectionRecommendationsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// ListEmergencyInspectionRecommendationsResponse is one page.
+type ListEmergencyInspectionRecommendationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The recommendations on this page, newest first.
+	EmergencyInspectionRecommendations []*EmergencyInspectionRecommendation `protobuf:"bytes,1,rep,name=emergency_inspection_recommendations,json=emergencyInspectionRecommendations,proto3" json:"emergency_inspection_recommendations,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Number that match, across all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEmergencyInspectionRecommendationsResponse) Reset() {
+	*x = ListEmergencyInspectionRecommendationsResponse{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEmergencyInspectionRecommendationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEmergencyInspectionRecommendationsResponse) ProtoMessage() {}
+
+func (x *ListEmergencyInspectionRecommendationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEmergencyInspectionRecommendationsResponse.ProtoReflect.Descriptor instead.
+func (*ListEmergencyInspectionRecommendationsResponse) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListEmergencyInspectionRecommendationsResponse) GetEmergencyInspectionRecommendations() []*EmergencyInspectionRecommendation {
+	if x != nil {
+		return x.EmergencyInspectionRecommendations
+	}
+	return nil
+}
+
+func (x *ListEmergencyInspectionRecommendationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListEmergencyInspectionRecommendationsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// AcceptEmergencyInspectionRecommendationRequest accepts a recommendation.
+type AcceptEmergencyInspectionRecommendationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{la}/emergencyInspectionRecommendations/{id}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The recommendation's current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// When the emergency inspection's fieldwork starts.
+	StartDate *v1.Date `protobuf:"bytes,3,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// When it ends; on or after start_date.
+	EndDate *v1.Date `protobuf:"bytes,4,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// Why it is accepted.
+	Rationale string `protobuf:"bytes,5,opt,name=rationale,proto3" json:"rationale,omitempty"`
+	// Idempotency key (AIP-155).
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptEmergencyInspectionRecommendationRequest) Reset() {
+	*x = AcceptEmergencyInspectionRecommendationRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptEmergencyInspectionRecommendationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptEmergencyInspectionRecommendationRequest) ProtoMessage() {}
+
+func (x *AcceptEmergencyInspectionRecommendationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptEmergencyInspectionRecommendationRequest.ProtoReflect.Descriptor instead.
+func (*AcceptEmergencyInspectionRecommendationRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AcceptEmergencyInspectionRecommendationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AcceptEmergencyInspectionRecommendationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *AcceptEmergencyInspectionRecommendationRequest) GetStartDate() *v1.Date {
+	if x != nil {
+		return x.StartDate
+	}
+	return nil
+}
+
+func (x *AcceptEmergencyInspectionRecommendationRequest) GetEndDate() *v1.Date {
+	if x != nil {
+		return x.EndDate
+	}
+	return nil
+}
+
+func (x *AcceptEmergencyInspectionRecommendationRequest) GetRationale() string {
+	if x != nil {
+		return x.Rationale
+	}
+	return ""
+}
+
+func (x *AcceptEmergencyInspectionRecommendationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// DismissEmergencyInspectionRecommendationRequest dismisses a recommendation.
+type DismissEmergencyInspectionRecommendationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{la}/emergencyInspectionRecommendations/{id}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The recommendation's current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Why no emergency inspection is needed; required.
+	Rationale string `protobuf:"bytes,3,opt,name=rationale,proto3" json:"rationale,omitempty"`
+	// Idempotency key (AIP-155).
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DismissEmergencyInspectionRecommendationRequest) Reset() {
+	*x = DismissEmergencyInspectionRecommendationRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DismissEmergencyInspectionRecommendationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DismissEmergencyInspectionRecommendationRequest) ProtoMessage() {}
+
+func (x *DismissEmergencyInspectionRecommendationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DismissEmergencyInspectionRecommendationRequest.ProtoReflect.Descriptor instead.
+func (*DismissEmergencyInspectionRecommendationRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DismissEmergencyInspectionRecommendationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DismissEmergencyInspectionRecommendationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *DismissEmergencyInspectionRecommendationRequest) GetRationale() string {
+	if x != nil {
+		return x.Rationale
+	}
+	return ""
+}
+
+func (x *DismissEmergencyInspectionRecommendationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// BatchImportIndicatorSetsRequest imports many councils' indicators.
+type BatchImportIndicatorSetsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sets to import, each with its name
+	// `localAuthorities/{la}/indicatorSets/{period}`; at most 500.
+	IndicatorSets []*IndicatorSet `protobuf:"bytes,1,rep,name=indicator_sets,json=indicatorSets,proto3" json:"indicator_sets,omitempty"`
+	// Idempotency key (AIP-155).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchImportIndicatorSetsRequest) Reset() {
+	*x = BatchImportIndicatorSetsRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchImportIndicatorSetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchImportIndicatorSetsRequest) ProtoMessage() {}
+
+func (x *BatchImportIndicatorSetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchImportIndicatorSetsRequest.ProtoReflect.Descriptor instead.
+func (*BatchImportIndicatorSetsRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BatchImportIndicatorSetsRequest) GetIndicatorSets() []*IndicatorSet {
+	if x != nil {
+		return x.IndicatorSets
+	}
+	return nil
+}
+
+func (x *BatchImportIndicatorSetsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// BatchImportIndicatorSetsResponse is the imported sets.
+type BatchImportIndicatorSetsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sets as stored, in request order.
+	IndicatorSets []*IndicatorSet `protobuf:"bytes,1,rep,name=indicator_sets,json=indicatorSets,proto3" json:"indicator_sets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchImportIndicatorSetsResponse) Reset() {
+	*x = BatchImportIndicatorSetsResponse{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchImportIndicatorSetsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchImportIndicatorSetsResponse) ProtoMessage() {}
+
+func (x *BatchImportIndicatorSetsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchImportIndicatorSetsResponse.ProtoReflect.Descriptor instead.
+func (*BatchImportIndicatorSetsResponse) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BatchImportIndicatorSetsResponse) GetIndicatorSets() []*IndicatorSet {
+	if x != nil {
+		return x.IndicatorSets
+	}
+	return nil
+}
+
+// GetIndicatorSetRequest names one indicator set.
+type GetIndicatorSetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{la}/indicatorSets/{period}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetIndicatorSetRequest) Reset() {
+	*x = GetIndicatorSetRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetIndicatorSetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetIndicatorSetRequest) ProtoMessage() {}
+
+func (x *GetIndicatorSetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetIndicatorSetRequest.ProtoReflect.Descriptor instead.
+func (*GetIndicatorSetRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetIndicatorSetRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// ListIndicatorSetsRequest asks for one page of a council's indicator sets.
+type ListIndicatorSetsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{gss_code}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 50; at most 200.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIndicatorSetsRequest) Reset() {
+	*x = ListIndicatorSetsRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIndicatorSetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIndicatorSetsRequest) ProtoMessage() {}
+
+func (x *ListIndicatorSetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIndicatorSetsRequest.ProtoReflect.Descriptor instead.
+func (*ListIndicatorSetsRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListIndicatorSetsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListIndicatorSetsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListIndicatorSetsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListIndicatorSetsResponse is one page of indicator sets.
+type ListIndicatorSetsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sets on this page, newest period first.
+	IndicatorSets []*IndicatorSet `protobuf:"bytes,1,rep,name=indicator_sets,json=indicatorSets,proto3" json:"indicator_sets,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Number of sets, across all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIndicatorSetsResponse) Reset() {
+	*x = ListIndicatorSetsResponse{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIndicatorSetsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIndicatorSetsResponse) ProtoMessage() {}
+
+func (x *ListIndicatorSetsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIndicatorSetsResponse.ProtoReflect.Descriptor instead.
+func (*ListIndicatorSetsResponse) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListIndicatorSetsResponse) GetIndicatorSets() []*IndicatorSet {
+	if x != nil {
+		return x.IndicatorSets
+	}
+	return nil
+}
+
+func (x *ListIndicatorSetsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListIndicatorSetsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// GetRiskAssessmentRequest names one council's risk assessment.
+type GetRiskAssessmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `localAuthorities/{gss_code}/riskAssessment`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRiskAssessmentRequest) Reset() {
+	*x = GetRiskAssessmentRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRiskAssessmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRiskAssessmentRequest) ProtoMessage() {}
+
+func (x *GetRiskAssessmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRiskAssessmentRequest.ProtoReflect.Descriptor instead.
+func (*GetRiskAssessmentRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetRiskAssessmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// ListRiskAssessmentsRequest asks for one page of risk assessments.
+type ListRiskAssessmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 0 means 50; at most 200.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 filter over `inspected_under_sif`, `region` and `band`, for
+	// example `inspected_under_sif = false AND band = HIGH`.
+	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRiskAssessmentsRequest) Reset() {
+	*x = ListRiskAssessmentsRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRiskAssessmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRiskAssessmentsRequest) ProtoMessage() {}
+
+func (x *ListRiskAssessmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRiskAssessmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListRiskAssessmentsRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListRiskAssessmentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListRiskAssessmentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListRiskAssessmentsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// ListRiskAssessmentsResponse is one page of risk assessments.
+type ListRiskAssessmentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assessments, highest score first; councils with insufficient data last.
+	RiskAssessments []*RiskAssessment `protobuf:"bytes,1,rep,name=risk_assessments,json=riskAssessments,proto3" json:"risk_assessments,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Number that match, across all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRiskAssessmentsResponse) Reset() {
+	*x = ListRiskAssessmentsResponse{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRiskAssessmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRiskAssessmentsResponse) ProtoMessage() {}
+
+func (x *ListRiskAssessmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRiskAssessmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListRiskAssessmentsResponse) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListRiskAssessmentsResponse) GetRiskAssessments() []*RiskAssessment {
+	if x != nil {
+		return x.RiskAssessments
+	}
+	return nil
+}
+
+func (x *ListRiskAssessmentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListRiskAssessmentsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// GetInadequacyProjectionRequest asks for the projection.
+type GetInadequacyProjectionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Count judgements published on or before this date; default today.
+	AsOf *v1.Date `protobuf:"bytes,1,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// Project to this date; default 2017-04-01, the LGA's horizon.
+	TargetDate    *v1.Date `protobuf:"bytes,2,opt,name=target_date,json=targetDate,proto3" json:"target_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetInadequacyProjectionRequest) Reset() {
+	*x = GetInadequacyProjectionRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInadequacyProjectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInadequacyProjectionRequest) ProtoMessage() {}
+
+func (x *GetInadequacyProjectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInadequacyProjectionRequest.ProtoReflect.Descriptor instead.
+func (*GetInadequacyProjectionRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *GetInadequacyProjectionRequest) GetAsOf() *v1.Date {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+func (x *GetInadequacyProjectionRequest) GetTargetDate() *v1.Date {
+	if x != nil {
+		return x.TargetDate
+	}
+	return nil
+}
+
 var File_turnaround_inspection_v1_inspection_proto protoreflect.FileDescriptor
 
 const file_turnaround_inspection_v1_inspection_proto_rawDesc = "" +
 	"\n" +
-	")turnaround/inspection/v1/inspection.proto\x12\x18turnaround.inspection.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eturnaround/type/v1/types.proto\"\xeb\x02\n" +
+	")turnaround/inspection/v1/inspection.proto\x12\x18turnaround.inspection.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a'turnaround/inspection/v1/concerns.proto\x1a)turnaround/inspection/v1/indicators.proto\x1a*turnaround/inspection/v1/inspections.proto\x1a#turnaround/inspection/v1/risk.proto\x1a\x1eturnaround/type/v1/types.proto\"\xf1\x03\n" +
 	"\x0eLocalAuthority\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
 	"\bgss_code\x18\x02 \x01(\tR\agssCode\x12\x19\n" +
@@ -343,7 +1980,17 @@ const file_turnaround_inspection_v1_inspection_proto_rawDesc = "" +
 	"\x06region\x18\a \x01(\x0e2\x1a.turnaround.type.v1.RegionR\x06region\x12\x12\n" +
 	"\x04etag\x18\b \x01(\tR\x04etag\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\".\n" +
+	"updateTime\x12T\n" +
+	"\x10latest_judgement\x18\n" +
+	" \x01(\v2).turnaround.inspection.v1.LatestJudgementR\x0flatestJudgement\x12.\n" +
+	"\x13inspected_under_sif\x18\v \x01(\bR\x11inspectedUnderSif\"\xf1\x01\n" +
+	"\x0fLatestJudgement\x12\x1e\n" +
+	"\n" +
+	"inspection\x18\x01 \x01(\tR\n" +
+	"inspection\x12A\n" +
+	"\tframework\x18\x02 \x01(\x0e2#.turnaround.inspection.v1.FrameworkR\tframework\x12>\n" +
+	"\roverall_grade\x18\x03 \x01(\x0e2\x19.turnaround.type.v1.GradeR\foverallGrade\x12;\n" +
+	"\fpublish_date\x18\x04 \x01(\v2\x18.turnaround.type.v1.DateR\vpublishDate\".\n" +
 	"\x18GetLocalAuthorityRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x8c\x01\n" +
 	"\x1bListLocalAuthoritiesRequest\x12\x1b\n" +
@@ -356,10 +2003,145 @@ const file_turnaround_inspection_v1_inspection_proto_rawDesc = "" +
 	"\x11local_authorities\x18\x01 \x03(\v2(.turnaround.inspection.v1.LocalAuthorityR\x10localAuthorities\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize2\x8e\x02\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x96\x01\n" +
+	"\x17CreateInspectionRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12D\n" +
+	"\n" +
+	"inspection\x18\x02 \x01(\v2$.turnaround.inspection.v1.InspectionR\n" +
+	"inspection\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"*\n" +
+	"\x14GetInspectionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x9f\x01\n" +
+	"\x16ListInspectionsRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\"\xa8\x01\n" +
+	"\x17ListInspectionsResponse\x12F\n" +
+	"\vinspections\x18\x01 \x03(\v2$.turnaround.inspection.v1.InspectionR\vinspections\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9c\x01\n" +
+	"\x17UpdateInspectionRequest\x12D\n" +
+	"\n" +
+	"inspection\x18\x01 \x01(\v2$.turnaround.inspection.v1.InspectionR\n" +
+	"inspection\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"\x9d\x01\n" +
+	"\x17PublishJudgementRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12;\n" +
+	"\fpublish_date\x18\x03 \x01(\v2\x18.turnaround.type.v1.DateR\vpublishDate\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\x89\x01\n" +
+	"\x13RaiseConcernRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12;\n" +
+	"\aconcern\x18\x02 \x01(\v2!.turnaround.inspection.v1.ConcernR\aconcern\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\xba\x01\n" +
+	"\x14RaiseConcernResponse\x12;\n" +
+	"\aconcern\x18\x01 \x01(\v2!.turnaround.inspection.v1.ConcernR\aconcern\x12e\n" +
+	"\x0frecommendations\x18\x02 \x03(\v2;.turnaround.inspection.v1.EmergencyInspectionRecommendationR\x0frecommendations\"'\n" +
+	"\x11GetConcernRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x81\x01\n" +
+	"\x13ListConcernsRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\"\x9c\x01\n" +
+	"\x14ListConcernsResponse\x12=\n" +
+	"\bconcerns\x18\x01 \x03(\v2!.turnaround.inspection.v1.ConcernR\bconcerns\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"A\n" +
+	"+GetEmergencyInspectionRecommendationRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x9b\x01\n" +
+	"-ListEmergencyInspectionRecommendationsRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\"\x87\x02\n" +
+	".ListEmergencyInspectionRecommendationsResponse\x12\x8d\x01\n" +
+	"$emergency_inspection_recommendations\x18\x01 \x03(\v2;.turnaround.inspection.v1.EmergencyInspectionRecommendationR\"emergencyInspectionRecommendations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x83\x02\n" +
+	".AcceptEmergencyInspectionRecommendationRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x127\n" +
+	"\n" +
+	"start_date\x18\x03 \x01(\v2\x18.turnaround.type.v1.DateR\tstartDate\x123\n" +
+	"\bend_date\x18\x04 \x01(\v2\x18.turnaround.type.v1.DateR\aendDate\x12\x1c\n" +
+	"\trationale\x18\x05 \x01(\tR\trationale\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId\"\x96\x01\n" +
+	"/DismissEmergencyInspectionRecommendationRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1c\n" +
+	"\trationale\x18\x03 \x01(\tR\trationale\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\x8f\x01\n" +
+	"\x1fBatchImportIndicatorSetsRequest\x12M\n" +
+	"\x0eindicator_sets\x18\x01 \x03(\v2&.turnaround.inspection.v1.IndicatorSetR\rindicatorSets\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"q\n" +
+	" BatchImportIndicatorSetsResponse\x12M\n" +
+	"\x0eindicator_sets\x18\x01 \x03(\v2&.turnaround.inspection.v1.IndicatorSetR\rindicatorSets\",\n" +
+	"\x16GetIndicatorSetRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"n\n" +
+	"\x18ListIndicatorSetsRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xb1\x01\n" +
+	"\x19ListIndicatorSetsResponse\x12M\n" +
+	"\x0eindicator_sets\x18\x01 \x03(\v2&.turnaround.inspection.v1.IndicatorSetR\rindicatorSets\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\".\n" +
+	"\x18GetRiskAssessmentRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"p\n" +
+	"\x1aListRiskAssessmentsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\"\xb9\x01\n" +
+	"\x1bListRiskAssessmentsResponse\x12S\n" +
+	"\x10risk_assessments\x18\x01 \x03(\v2(.turnaround.inspection.v1.RiskAssessmentR\x0friskAssessments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x8a\x01\n" +
+	"\x1eGetInadequacyProjectionRequest\x12-\n" +
+	"\x05as_of\x18\x01 \x01(\v2\x18.turnaround.type.v1.DateR\x04asOf\x129\n" +
+	"\vtarget_date\x18\x02 \x01(\v2\x18.turnaround.type.v1.DateR\n" +
+	"targetDate2\xc0\x14\n" +
 	"\x11InspectionService\x12q\n" +
 	"\x11GetLocalAuthority\x122.turnaround.inspection.v1.GetLocalAuthorityRequest\x1a(.turnaround.inspection.v1.LocalAuthority\x12\x85\x01\n" +
-	"\x14ListLocalAuthorities\x125.turnaround.inspection.v1.ListLocalAuthoritiesRequest\x1a6.turnaround.inspection.v1.ListLocalAuthoritiesResponseBRZPgithub.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1;inspectionv1b\x06proto3"
+	"\x14ListLocalAuthorities\x125.turnaround.inspection.v1.ListLocalAuthoritiesRequest\x1a6.turnaround.inspection.v1.ListLocalAuthoritiesResponse\x12k\n" +
+	"\x10CreateInspection\x121.turnaround.inspection.v1.CreateInspectionRequest\x1a$.turnaround.inspection.v1.Inspection\x12e\n" +
+	"\rGetInspection\x12..turnaround.inspection.v1.GetInspectionRequest\x1a$.turnaround.inspection.v1.Inspection\x12v\n" +
+	"\x0fListInspections\x120.turnaround.inspection.v1.ListInspectionsRequest\x1a1.turnaround.inspection.v1.ListInspectionsResponse\x12k\n" +
+	"\x10UpdateInspection\x121.turnaround.inspection.v1.UpdateInspectionRequest\x1a$.turnaround.inspection.v1.Inspection\x12k\n" +
+	"\x10PublishJudgement\x121.turnaround.inspection.v1.PublishJudgementRequest\x1a$.turnaround.inspection.v1.Inspection\x12m\n" +
+	"\fRaiseConcern\x12-.turnaround.inspection.v1.RaiseConcernRequest\x1a..turnaround.inspection.v1.RaiseConcernResponse\x12\\\n" +
+	"\n" +
+	"GetConcern\x12+.turnaround.inspection.v1.GetConcernRequest\x1a!.turnaround.inspection.v1.Concern\x12m\n" +
+	"\fListConcerns\x12-.turnaround.inspection.v1.ListConcernsRequest\x1a..turnaround.inspection.v1.ListConcernsResponse\x12\xaa\x01\n" +
+	"$GetEmergencyInspectionRecommendation\x12E.turnaround.inspection.v1.GetEmergencyInspectionRecommendationRequest\x1a;.turnaround.inspection.v1.EmergencyInspectionRecommendation\x12\xbb\x01\n" +
+	"&ListEmergencyInspectionRecommendations\x12G.turnaround.inspection.v1.ListEmergencyInspectionRecommendationsRequest\x1aH.turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse\x12\xb0\x01\n" +
+	"'AcceptEmergencyInspectionRecommendation\x12H.turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest\x1a;.turnaround.inspection.v1.EmergencyInspectionRecommendation\x12\xb2\x01\n" +
+	"(DismissEmergencyInspectionRecommendation\x12I.turnaround.inspection.v1.DismissEmergencyInspectionRecommendationRequest\x1a;.turnaround.inspection.v1.EmergencyInspectionRecommendation\x12\x91\x01\n" +
+	"\x18BatchImportIndicatorSets\x129.turnaround.inspection.v1.BatchImportIndicatorSetsRequest\x1a:.turnaround.inspection.v1.BatchImportIndicatorSetsResponse\x12k\n" +
+	"\x0fGetIndicatorSet\x120.turnaround.inspection.v1.GetIndicatorSetRequest\x1a&.turnaround.inspection.v1.IndicatorSet\x12|\n" +
+	"\x11ListIndicatorSets\x122.turnaround.inspection.v1.ListIndicatorSetsRequest\x1a3.turnaround.inspection.v1.ListIndicatorSetsResponse\x12q\n" +
+	"\x11GetRiskAssessment\x122.turnaround.inspection.v1.GetRiskAssessmentRequest\x1a(.turnaround.inspection.v1.RiskAssessment\x12\x82\x01\n" +
+	"\x13ListRiskAssessments\x124.turnaround.inspection.v1.ListRiskAssessmentsRequest\x1a5.turnaround.inspection.v1.ListRiskAssessmentsResponse\x12\x83\x01\n" +
+	"\x17GetInadequacyProjection\x128.turnaround.inspection.v1.GetInadequacyProjectionRequest\x1a..turnaround.inspection.v1.InadequacyProjectionBRZPgithub.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1;inspectionv1b\x06proto3"
 
 var (
 	file_turnaround_inspection_v1_inspection_proto_rawDescOnce sync.Once
@@ -373,30 +2155,124 @@ func file_turnaround_inspection_v1_inspection_proto_rawDescGZIP() []byte {
 	return file_turnaround_inspection_v1_inspection_proto_rawDescData
 }
 
-var file_turnaround_inspection_v1_inspection_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_turnaround_inspection_v1_inspection_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_turnaround_inspection_v1_inspection_proto_goTypes = []any{
-	(*LocalAuthority)(nil),               // 0: turnaround.inspection.v1.LocalAuthority
-	(*GetLocalAuthorityRequest)(nil),     // 1: turnaround.inspection.v1.GetLocalAuthorityRequest
-	(*ListLocalAuthoritiesRequest)(nil),  // 2: turnaround.inspection.v1.ListLocalAuthoritiesRequest
-	(*ListLocalAuthoritiesResponse)(nil), // 3: turnaround.inspection.v1.ListLocalAuthoritiesResponse
-	(v1.CouncilType)(0),                  // 4: turnaround.type.v1.CouncilType
-	(v1.Region)(0),                       // 5: turnaround.type.v1.Region
-	(*timestamppb.Timestamp)(nil),        // 6: google.protobuf.Timestamp
+	(*LocalAuthority)(nil),                                  // 0: turnaround.inspection.v1.LocalAuthority
+	(*LatestJudgement)(nil),                                 // 1: turnaround.inspection.v1.LatestJudgement
+	(*GetLocalAuthorityRequest)(nil),                        // 2: turnaround.inspection.v1.GetLocalAuthorityRequest
+	(*ListLocalAuthoritiesRequest)(nil),                     // 3: turnaround.inspection.v1.ListLocalAuthoritiesRequest
+	(*ListLocalAuthoritiesResponse)(nil),                    // 4: turnaround.inspection.v1.ListLocalAuthoritiesResponse
+	(*CreateInspectionRequest)(nil),                         // 5: turnaround.inspection.v1.CreateInspectionRequest
+	(*GetInspectionRequest)(nil),                            // 6: turnaround.inspection.v1.GetInspectionRequest
+	(*ListInspectionsRequest)(nil),                          // 7: turnaround.inspection.v1.ListInspectionsRequest
+	(*ListInspectionsResponse)(nil),                         // 8: turnaround.inspection.v1.ListInspectionsResponse
+	(*UpdateInspectionRequest)(nil),                         // 9: turnaround.inspection.v1.UpdateInspectionRequest
+	(*PublishJudgementRequest)(nil),                         // 10: turnaround.inspection.v1.PublishJudgementRequest
+	(*RaiseConcernRequest)(nil),                             // 11: turnaround.inspection.v1.RaiseConcernRequest
+	(*RaiseConcernResponse)(nil),                            // 12: turnaround.inspection.v1.RaiseConcernResponse
+	(*GetConcernRequest)(nil),                               // 13: turnaround.inspection.v1.GetConcernRequest
+	(*ListConcernsRequest)(nil),                             // 14: turnaround.inspection.v1.ListConcernsRequest
+	(*ListConcernsResponse)(nil),                            // 15: turnaround.inspection.v1.ListConcernsResponse
+	(*GetEmergencyInspectionRecommendationRequest)(nil),     // 16: turnaround.inspection.v1.GetEmergencyInspectionRecommendationRequest
+	(*ListEmergencyInspectionRecommendationsRequest)(nil),   // 17: turnaround.inspection.v1.ListEmergencyInspectionRecommendationsRequest
+	(*ListEmergencyInspectionRecommendationsResponse)(nil),  // 18: turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse
+	(*AcceptEmergencyInspectionRecommendationRequest)(nil),  // 19: turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest
+	(*DismissEmergencyInspectionRecommendationRequest)(nil), // 20: turnaround.inspection.v1.DismissEmergencyInspectionRecommendationRequest
+	(*BatchImportIndicatorSetsRequest)(nil),                 // 21: turnaround.inspection.v1.BatchImportIndicatorSetsRequest
+	(*BatchImportIndicatorSetsResponse)(nil),                // 22: turnaround.inspection.v1.BatchImportIndicatorSetsResponse
+	(*GetIndicatorSetRequest)(nil),                          // 23: turnaround.inspection.v1.GetIndicatorSetRequest
+	(*ListIndicatorSetsRequest)(nil),                        // 24: turnaround.inspection.v1.ListIndicatorSetsRequest
+	(*ListIndicatorSetsResponse)(nil),                       // 25: turnaround.inspection.v1.ListIndicatorSetsResponse
+	(*GetRiskAssessmentRequest)(nil),                        // 26: turnaround.inspection.v1.GetRiskAssessmentRequest
+	(*ListRiskAssessmentsRequest)(nil),                      // 27: turnaround.inspection.v1.ListRiskAssessmentsRequest
+	(*ListRiskAssessmentsResponse)(nil),                     // 28: turnaround.inspection.v1.ListRiskAssessmentsResponse
+	(*GetInadequacyProjectionRequest)(nil),                  // 29: turnaround.inspection.v1.GetInadequacyProjectionRequest
+	(v1.CouncilType)(0),                                     // 30: turnaround.type.v1.CouncilType
+	(v1.Region)(0),                                          // 31: turnaround.type.v1.Region
+	(*timestamppb.Timestamp)(nil),                           // 32: google.protobuf.Timestamp
+	(Framework)(0),                                          // 33: turnaround.inspection.v1.Framework
+	(v1.Grade)(0),                                           // 34: turnaround.type.v1.Grade
+	(*v1.Date)(nil),                                         // 35: turnaround.type.v1.Date
+	(*Inspection)(nil),                                      // 36: turnaround.inspection.v1.Inspection
+	(*fieldmaskpb.FieldMask)(nil),                           // 37: google.protobuf.FieldMask
+	(*Concern)(nil),                                         // 38: turnaround.inspection.v1.Concern
+	(*EmergencyInspectionRecommendation)(nil),               // 39: turnaround.inspection.v1.EmergencyInspectionRecommendation
+	(*IndicatorSet)(nil),                                    // 40: turnaround.inspection.v1.IndicatorSet
+	(*RiskAssessment)(nil),                                  // 41: turnaround.inspection.v1.RiskAssessment
+	(*InadequacyProjection)(nil),                            // 42: turnaround.inspection.v1.InadequacyProjection
 }
 var file_turnaround_inspection_v1_inspection_proto_depIdxs = []int32{
-	4, // 0: turnaround.inspection.v1.LocalAuthority.council_type:type_name -> turnaround.type.v1.CouncilType
-	5, // 1: turnaround.inspection.v1.LocalAuthority.region:type_name -> turnaround.type.v1.Region
-	6, // 2: turnaround.inspection.v1.LocalAuthority.update_time:type_name -> google.protobuf.Timestamp
-	0, // 3: turnaround.inspection.v1.ListLocalAuthoritiesResponse.local_authorities:type_name -> turnaround.inspection.v1.LocalAuthority
-	1, // 4: turnaround.inspection.v1.InspectionService.GetLocalAuthority:input_type -> turnaround.inspection.v1.GetLocalAuthorityRequest
-	2, // 5: turnaround.inspection.v1.InspectionService.ListLocalAuthorities:input_type -> turnaround.inspection.v1.ListLocalAuthoritiesRequest
-	0, // 6: turnaround.inspection.v1.InspectionService.GetLocalAuthority:output_type -> turnaround.inspection.v1.LocalAuthority
-	3, // 7: turnaround.inspection.v1.InspectionService.ListLocalAuthorities:output_type -> turnaround.inspection.v1.ListLocalAuthoritiesResponse
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	30, // 0: turnaround.inspection.v1.LocalAuthority.council_type:type_name -> turnaround.type.v1.CouncilType
+	31, // 1: turnaround.inspection.v1.LocalAuthority.region:type_name -> turnaround.type.v1.Region
+	32, // 2: turnaround.inspection.v1.LocalAuthority.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 3: turnaround.inspection.v1.LocalAuthority.latest_judgement:type_name -> turnaround.inspection.v1.LatestJudgement
+	33, // 4: turnaround.inspection.v1.LatestJudgement.framework:type_name -> turnaround.inspection.v1.Framework
+	34, // 5: turnaround.inspection.v1.LatestJudgement.overall_grade:type_name -> turnaround.type.v1.Grade
+	35, // 6: turnaround.inspection.v1.LatestJudgement.publish_date:type_name -> turnaround.type.v1.Date
+	0,  // 7: turnaround.inspection.v1.ListLocalAuthoritiesResponse.local_authorities:type_name -> turnaround.inspection.v1.LocalAuthority
+	36, // 8: turnaround.inspection.v1.CreateInspectionRequest.inspection:type_name -> turnaround.inspection.v1.Inspection
+	36, // 9: turnaround.inspection.v1.ListInspectionsResponse.inspections:type_name -> turnaround.inspection.v1.Inspection
+	36, // 10: turnaround.inspection.v1.UpdateInspectionRequest.inspection:type_name -> turnaround.inspection.v1.Inspection
+	37, // 11: turnaround.inspection.v1.UpdateInspectionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 12: turnaround.inspection.v1.PublishJudgementRequest.publish_date:type_name -> turnaround.type.v1.Date
+	38, // 13: turnaround.inspection.v1.RaiseConcernRequest.concern:type_name -> turnaround.inspection.v1.Concern
+	38, // 14: turnaround.inspection.v1.RaiseConcernResponse.concern:type_name -> turnaround.inspection.v1.Concern
+	39, // 15: turnaround.inspection.v1.RaiseConcernResponse.recommendations:type_name -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	38, // 16: turnaround.inspection.v1.ListConcernsResponse.concerns:type_name -> turnaround.inspection.v1.Concern
+	39, // 17: turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse.emergency_inspection_recommendations:type_name -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	35, // 18: turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest.start_date:type_name -> turnaround.type.v1.Date
+	35, // 19: turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest.end_date:type_name -> turnaround.type.v1.Date
+	40, // 20: turnaround.inspection.v1.BatchImportIndicatorSetsRequest.indicator_sets:type_name -> turnaround.inspection.v1.IndicatorSet
+	40, // 21: turnaround.inspection.v1.BatchImportIndicatorSetsResponse.indicator_sets:type_name -> turnaround.inspection.v1.IndicatorSet
+	40, // 22: turnaround.inspection.v1.ListIndicatorSetsResponse.indicator_sets:type_name -> turnaround.inspection.v1.IndicatorSet
+	41, // 23: turnaround.inspection.v1.ListRiskAssessmentsResponse.risk_assessments:type_name -> turnaround.inspection.v1.RiskAssessment
+	35, // 24: turnaround.inspection.v1.GetInadequacyProjectionRequest.as_of:type_name -> turnaround.type.v1.Date
+	35, // 25: turnaround.inspection.v1.GetInadequacyProjectionRequest.target_date:type_name -> turnaround.type.v1.Date
+	2,  // 26: turnaround.inspection.v1.InspectionService.GetLocalAuthority:input_type -> turnaround.inspection.v1.GetLocalAuthorityRequest
+	3,  // 27: turnaround.inspection.v1.InspectionService.ListLocalAuthorities:input_type -> turnaround.inspection.v1.ListLocalAuthoritiesRequest
+	5,  // 28: turnaround.inspection.v1.InspectionService.CreateInspection:input_type -> turnaround.inspection.v1.CreateInspectionRequest
+	6,  // 29: turnaround.inspection.v1.InspectionService.GetInspection:input_type -> turnaround.inspection.v1.GetInspectionRequest
+	7,  // 30: turnaround.inspection.v1.InspectionService.ListInspections:input_type -> turnaround.inspection.v1.ListInspectionsRequest
+	9,  // 31: turnaround.inspection.v1.InspectionService.UpdateInspection:input_type -> turnaround.inspection.v1.UpdateInspectionRequest
+	10, // 32: turnaround.inspection.v1.InspectionService.PublishJudgement:input_type -> turnaround.inspection.v1.PublishJudgementRequest
+	11, // 33: turnaround.inspection.v1.InspectionService.RaiseConcern:input_type -> turnaround.inspection.v1.RaiseConcernRequest
+	13, // 34: turnaround.inspection.v1.InspectionService.GetConcern:input_type -> turnaround.inspection.v1.GetConcernRequest
+	14, // 35: turnaround.inspection.v1.InspectionService.ListConcerns:input_type -> turnaround.inspection.v1.ListConcernsRequest
+	16, // 36: turnaround.inspection.v1.InspectionService.GetEmergencyInspectionRecommendation:input_type -> turnaround.inspection.v1.GetEmergencyInspectionRecommendationRequest
+	17, // 37: turnaround.inspection.v1.InspectionService.ListEmergencyInspectionRecommendations:input_type -> turnaround.inspection.v1.ListEmergencyInspectionRecommendationsRequest
+	19, // 38: turnaround.inspection.v1.InspectionService.AcceptEmergencyInspectionRecommendation:input_type -> turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest
+	20, // 39: turnaround.inspection.v1.InspectionService.DismissEmergencyInspectionRecommendation:input_type -> turnaround.inspection.v1.DismissEmergencyInspectionRecommendationRequest
+	21, // 40: turnaround.inspection.v1.InspectionService.BatchImportIndicatorSets:input_type -> turnaround.inspection.v1.BatchImportIndicatorSetsRequest
+	23, // 41: turnaround.inspection.v1.InspectionService.GetIndicatorSet:input_type -> turnaround.inspection.v1.GetIndicatorSetRequest
+	24, // 42: turnaround.inspection.v1.InspectionService.ListIndicatorSets:input_type -> turnaround.inspection.v1.ListIndicatorSetsRequest
+	26, // 43: turnaround.inspection.v1.InspectionService.GetRiskAssessment:input_type -> turnaround.inspection.v1.GetRiskAssessmentRequest
+	27, // 44: turnaround.inspection.v1.InspectionService.ListRiskAssessments:input_type -> turnaround.inspection.v1.ListRiskAssessmentsRequest
+	29, // 45: turnaround.inspection.v1.InspectionService.GetInadequacyProjection:input_type -> turnaround.inspection.v1.GetInadequacyProjectionRequest
+	0,  // 46: turnaround.inspection.v1.InspectionService.GetLocalAuthority:output_type -> turnaround.inspection.v1.LocalAuthority
+	4,  // 47: turnaround.inspection.v1.InspectionService.ListLocalAuthorities:output_type -> turnaround.inspection.v1.ListLocalAuthoritiesResponse
+	36, // 48: turnaround.inspection.v1.InspectionService.CreateInspection:output_type -> turnaround.inspection.v1.Inspection
+	36, // 49: turnaround.inspection.v1.InspectionService.GetInspection:output_type -> turnaround.inspection.v1.Inspection
+	8,  // 50: turnaround.inspection.v1.InspectionService.ListInspections:output_type -> turnaround.inspection.v1.ListInspectionsResponse
+	36, // 51: turnaround.inspection.v1.InspectionService.UpdateInspection:output_type -> turnaround.inspection.v1.Inspection
+	36, // 52: turnaround.inspection.v1.InspectionService.PublishJudgement:output_type -> turnaround.inspection.v1.Inspection
+	12, // 53: turnaround.inspection.v1.InspectionService.RaiseConcern:output_type -> turnaround.inspection.v1.RaiseConcernResponse
+	38, // 54: turnaround.inspection.v1.InspectionService.GetConcern:output_type -> turnaround.inspection.v1.Concern
+	15, // 55: turnaround.inspection.v1.InspectionService.ListConcerns:output_type -> turnaround.inspection.v1.ListConcernsResponse
+	39, // 56: turnaround.inspection.v1.InspectionService.GetEmergencyInspectionRecommendation:output_type -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	18, // 57: turnaround.inspection.v1.InspectionService.ListEmergencyInspectionRecommendations:output_type -> turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse
+	39, // 58: turnaround.inspection.v1.InspectionService.AcceptEmergencyInspectionRecommendation:output_type -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	39, // 59: turnaround.inspection.v1.InspectionService.DismissEmergencyInspectionRecommendation:output_type -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	22, // 60: turnaround.inspection.v1.InspectionService.BatchImportIndicatorSets:output_type -> turnaround.inspection.v1.BatchImportIndicatorSetsResponse
+	40, // 61: turnaround.inspection.v1.InspectionService.GetIndicatorSet:output_type -> turnaround.inspection.v1.IndicatorSet
+	25, // 62: turnaround.inspection.v1.InspectionService.ListIndicatorSets:output_type -> turnaround.inspection.v1.ListIndicatorSetsResponse
+	41, // 63: turnaround.inspection.v1.InspectionService.GetRiskAssessment:output_type -> turnaround.inspection.v1.RiskAssessment
+	28, // 64: turnaround.inspection.v1.InspectionService.ListRiskAssessments:output_type -> turnaround.inspection.v1.ListRiskAssessmentsResponse
+	42, // 65: turnaround.inspection.v1.InspectionService.GetInadequacyProjection:output_type -> turnaround.inspection.v1.InadequacyProjection
+	46, // [46:66] is the sub-list for method output_type
+	26, // [26:46] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_inspection_v1_inspection_proto_init() }
@@ -404,13 +2280,17 @@ func file_turnaround_inspection_v1_inspection_proto_init() {
 	if File_turnaround_inspection_v1_inspection_proto != nil {
 		return
 	}
+	file_turnaround_inspection_v1_concerns_proto_init()
+	file_turnaround_inspection_v1_indicators_proto_init()
+	file_turnaround_inspection_v1_inspections_proto_init()
+	file_turnaround_inspection_v1_risk_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_inspection_v1_inspection_proto_rawDesc), len(file_turnaround_inspection_v1_inspection_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

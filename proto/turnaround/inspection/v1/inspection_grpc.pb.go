@@ -19,8 +19,26 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InspectionService_GetLocalAuthority_FullMethodName    = "/turnaround.inspection.v1.InspectionService/GetLocalAuthority"
-	InspectionService_ListLocalAuthorities_FullMethodName = "/turnaround.inspection.v1.InspectionService/ListLocalAuthorities"
+	InspectionService_GetLocalAuthority_FullMethodName                        = "/turnaround.inspection.v1.InspectionService/GetLocalAuthority"
+	InspectionService_ListLocalAuthorities_FullMethodName                     = "/turnaround.inspection.v1.InspectionService/ListLocalAuthorities"
+	InspectionService_CreateInspection_FullMethodName                         = "/turnaround.inspection.v1.InspectionService/CreateInspection"
+	InspectionService_GetInspection_FullMethodName                            = "/turnaround.inspection.v1.InspectionService/GetInspection"
+	InspectionService_ListInspections_FullMethodName                          = "/turnaround.inspection.v1.InspectionService/ListInspections"
+	InspectionService_UpdateInspection_FullMethodName                         = "/turnaround.inspection.v1.InspectionService/UpdateInspection"
+	InspectionService_PublishJudgement_FullMethodName                         = "/turnaround.inspection.v1.InspectionService/PublishJudgement"
+	InspectionService_RaiseConcern_FullMethodName                             = "/turnaround.inspection.v1.InspectionService/RaiseConcern"
+	InspectionService_GetConcern_FullMethodName                               = "/turnaround.inspection.v1.InspectionService/GetConcern"
+	InspectionService_ListConcerns_FullMethodName                             = "/turnaround.inspection.v1.InspectionService/ListConcerns"
+	InspectionService_GetEmergencyInspectionRecommendation_FullMethodName     = "/turnaround.inspection.v1.InspectionService/GetEmergencyInspectionRecommendation"
+	InspectionService_ListEmergencyInspectionRecommendations_FullMethodName   = "/turnaround.inspection.v1.InspectionService/ListEmergencyInspectionRecommendations"
+	InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName  = "/turnaround.inspection.v1.InspectionService/AcceptEmergencyInspectionRecommendation"
+	InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName = "/turnaround.inspection.v1.InspectionService/DismissEmergencyInspectionRecommendation"
+	InspectionService_BatchImportIndicatorSets_FullMethodName                 = "/turnaround.inspection.v1.InspectionService/BatchImportIndicatorSets"
+	InspectionService_GetIndicatorSet_FullMethodName                          = "/turnaround.inspection.v1.InspectionService/GetIndicatorSet"
+	InspectionService_ListIndicatorSets_FullMethodName                        = "/turnaround.inspection.v1.InspectionService/ListIndicatorSets"
+	InspectionService_GetRiskAssessment_FullMethodName                        = "/turnaround.inspection.v1.InspectionService/GetRiskAssessment"
+	InspectionService_ListRiskAssessments_FullMethodName                      = "/turnaround.inspection.v1.InspectionService/ListRiskAssessments"
+	InspectionService_GetInadequacyProjection_FullMethodName                  = "/turnaround.inspection.v1.InspectionService/GetInadequacyProjection"
 )
 
 // InspectionServiceClient is the client API for InspectionService service.
@@ -28,14 +46,65 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // InspectionService keeps the record of every council with children's
-// services responsibility and of Ofsted's inspections of them.
+// services responsibility, Ofsted's inspections of them, the concerns that
+// can trigger an emergency inspection, the indicators that inform risk, and
+// the projection of how many councils will be found inadequate.
 type InspectionServiceClient interface {
 	// GetLocalAuthority returns one council by its resource name,
 	// `localAuthorities/{gss_code}`. Readable by every authenticated role.
 	GetLocalAuthority(ctx context.Context, in *GetLocalAuthorityRequest, opts ...grpc.CallOption) (*LocalAuthority, error)
-	// ListLocalAuthorities lists councils, filtered by region and council type,
-	// ordered by display name (default) or GSS code, one page at a time.
+	// ListLocalAuthorities lists councils, filtered by region, council type,
+	// latest grade and whether they have been inspected under SIF, ordered by
+	// display name (default) or GSS code, one page at a time.
 	ListLocalAuthorities(ctx context.Context, in *ListLocalAuthoritiesRequest, opts ...grpc.CallOption) (*ListLocalAuthoritiesResponse, error)
+	// CreateInspection schedules an inspection of a council. Ofsted inspectors only.
+	CreateInspection(ctx context.Context, in *CreateInspectionRequest, opts ...grpc.CallOption) (*Inspection, error)
+	// GetInspection returns one inspection. Published inspections are readable
+	// by every role; unpublished ones by Ofsted, the LGA and DfE.
+	GetInspection(ctx context.Context, in *GetInspectionRequest, opts ...grpc.CallOption) (*Inspection, error)
+	// ListInspections lists one council's inspections, or every council's with
+	// the parent `localAuthorities/-`.
+	ListInspections(ctx context.Context, in *ListInspectionsRequest, opts ...grpc.CallOption) (*ListInspectionsResponse, error)
+	// UpdateInspection changes the fields named in update_mask of an
+	// inspection that is not yet published. The etag must be current.
+	UpdateInspection(ctx context.Context, in *UpdateInspectionRequest, opts ...grpc.CallOption) (*Inspection, error)
+	// PublishJudgement publishes an inspection's judgement: it becomes the
+	// council's latest judgement and JudgementPublished is emitted.
+	PublishJudgement(ctx context.Context, in *PublishJudgementRequest, opts ...grpc.CallOption) (*Inspection, error)
+	// RaiseConcern records a concern about a council and evaluates the
+	// sharper-trigger rules, which may recommend an emergency inspection.
+	RaiseConcern(ctx context.Context, in *RaiseConcernRequest, opts ...grpc.CallOption) (*RaiseConcernResponse, error)
+	// GetConcern returns one concern.
+	GetConcern(ctx context.Context, in *GetConcernRequest, opts ...grpc.CallOption) (*Concern, error)
+	// ListConcerns lists a council's concerns, newest received first.
+	ListConcerns(ctx context.Context, in *ListConcernsRequest, opts ...grpc.CallOption) (*ListConcernsResponse, error)
+	// GetEmergencyInspectionRecommendation returns one recommendation.
+	GetEmergencyInspectionRecommendation(ctx context.Context, in *GetEmergencyInspectionRecommendationRequest, opts ...grpc.CallOption) (*EmergencyInspectionRecommendation, error)
+	// ListEmergencyInspectionRecommendations lists recommendations for one
+	// council, or every council's with the parent `localAuthorities/-`.
+	ListEmergencyInspectionRecommendations(ctx context.Context, in *ListEmergencyInspectionRecommendationsRequest, opts ...grpc.CallOption) (*ListEmergencyInspectionRecommendationsResponse, error)
+	// AcceptEmergencyInspectionRecommendation accepts a pending
+	// recommendation and schedules an EMERGENCY inspection.
+	AcceptEmergencyInspectionRecommendation(ctx context.Context, in *AcceptEmergencyInspectionRecommendationRequest, opts ...grpc.CallOption) (*EmergencyInspectionRecommendation, error)
+	// DismissEmergencyInspectionRecommendation dismisses a pending
+	// recommendation with a rationale, which is kept.
+	DismissEmergencyInspectionRecommendation(ctx context.Context, in *DismissEmergencyInspectionRecommendationRequest, opts ...grpc.CallOption) (*EmergencyInspectionRecommendation, error)
+	// BatchImportIndicatorSets imports indicator sets for many councils in one
+	// call. Each set replaces the council's set for the same period.
+	BatchImportIndicatorSets(ctx context.Context, in *BatchImportIndicatorSetsRequest, opts ...grpc.CallOption) (*BatchImportIndicatorSetsResponse, error)
+	// GetIndicatorSet returns one council's indicators for one period, with
+	// the England and region benchmarks.
+	GetIndicatorSet(ctx context.Context, in *GetIndicatorSetRequest, opts ...grpc.CallOption) (*IndicatorSet, error)
+	// ListIndicatorSets lists a council's indicator sets, newest period first.
+	ListIndicatorSets(ctx context.Context, in *ListIndicatorSetsRequest, opts ...grpc.CallOption) (*ListIndicatorSetsResponse, error)
+	// GetRiskAssessment returns the explained risk of an inadequate judgement
+	// for one council, `localAuthorities/{la}/riskAssessment`.
+	GetRiskAssessment(ctx context.Context, in *GetRiskAssessmentRequest, opts ...grpc.CallOption) (*RiskAssessment, error)
+	// ListRiskAssessments lists councils' risk assessments, highest risk first.
+	ListRiskAssessments(ctx context.Context, in *ListRiskAssessmentsRequest, opts ...grpc.CallOption) (*ListRiskAssessmentsResponse, error)
+	// GetInadequacyProjection projects how many councils will be judged
+	// inadequate, from the published SIF judgements as of a date.
+	GetInadequacyProjection(ctx context.Context, in *GetInadequacyProjectionRequest, opts ...grpc.CallOption) (*InadequacyProjection, error)
 }
 
 type inspectionServiceClient struct {
@@ -66,19 +135,250 @@ func (c *inspectionServiceClient) ListLocalAuthorities(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *inspectionServiceClient) CreateInspection(ctx context.Context, in *CreateInspectionRequest, opts ...grpc.CallOption) (*Inspection, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Inspection)
+	err := c.cc.Invoke(ctx, InspectionService_CreateInspection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) GetInspection(ctx context.Context, in *GetInspectionRequest, opts ...grpc.CallOption) (*Inspection, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Inspection)
+	err := c.cc.Invoke(ctx, InspectionService_GetInspection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) ListInspections(ctx context.Context, in *ListInspectionsRequest, opts ...grpc.CallOption) (*ListInspectionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListInspectionsResponse)
+	err := c.cc.Invoke(ctx, InspectionService_ListInspections_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) UpdateInspection(ctx context.Context, in *UpdateInspectionRequest, opts ...grpc.CallOption) (*Inspection, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Inspection)
+	err := c.cc.Invoke(ctx, InspectionService_UpdateInspection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) PublishJudgement(ctx context.Context, in *PublishJudgementRequest, opts ...grpc.CallOption) (*Inspection, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Inspection)
+	err := c.cc.Invoke(ctx, InspectionService_PublishJudgement_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) RaiseConcern(ctx context.Context, in *RaiseConcernRequest, opts ...grpc.CallOption) (*RaiseConcernResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RaiseConcernResponse)
+	err := c.cc.Invoke(ctx, InspectionService_RaiseConcern_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) GetConcern(ctx context.Context, in *GetConcernRequest, opts ...grpc.CallOption) (*Concern, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Concern)
+	err := c.cc.Invoke(ctx, InspectionService_GetConcern_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) ListConcerns(ctx context.Context, in *ListConcernsRequest, opts ...grpc.CallOption) (*ListConcernsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListConcernsResponse)
+	err := c.cc.Invoke(ctx, InspectionService_ListConcerns_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) GetEmergencyInspectionRecommendation(ctx context.Context, in *GetEmergencyInspectionRecommendationRequest, opts ...grpc.CallOption) (*EmergencyInspectionRecommendation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EmergencyInspectionRecommendation)
+	err := c.cc.Invoke(ctx, InspectionService_GetEmergencyInspectionRecommendation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) ListEmergencyInspectionRecommendations(ctx context.Context, in *ListEmergencyInspectionRecommendationsRequest, opts ...grpc.CallOption) (*ListEmergencyInspectionRecommendationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListEmergencyInspectionRecommendationsResponse)
+	err := c.cc.Invoke(ctx, InspectionService_ListEmergencyInspectionRecommendations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) AcceptEmergencyInspectionRecommendation(ctx context.Context, in *AcceptEmergencyInspectionRecommendationRequest, opts ...grpc.CallOption) (*EmergencyInspectionRecommendation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EmergencyInspectionRecommendation)
+	err := c.cc.Invoke(ctx, InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) DismissEmergencyInspectionRecommendation(ctx context.Context, in *DismissEmergencyInspectionRecommendationRequest, opts ...grpc.CallOption) (*EmergencyInspectionRecommendation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EmergencyInspectionRecommendation)
+	err := c.cc.Invoke(ctx, InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) BatchImportIndicatorSets(ctx context.Context, in *BatchImportIndicatorSetsRequest, opts ...grpc.CallOption) (*BatchImportIndicatorSetsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchImportIndicatorSetsResponse)
+	err := c.cc.Invoke(ctx, InspectionService_BatchImportIndicatorSets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) GetIndicatorSet(ctx context.Context, in *GetIndicatorSetRequest, opts ...grpc.CallOption) (*IndicatorSet, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IndicatorSet)
+	err := c.cc.Invoke(ctx, InspectionService_GetIndicatorSet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) ListIndicatorSets(ctx context.Context, in *ListIndicatorSetsRequest, opts ...grpc.CallOption) (*ListIndicatorSetsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListIndicatorSetsResponse)
+	err := c.cc.Invoke(ctx, InspectionService_ListIndicatorSets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) GetRiskAssessment(ctx context.Context, in *GetRiskAssessmentRequest, opts ...grpc.CallOption) (*RiskAssessment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RiskAssessment)
+	err := c.cc.Invoke(ctx, InspectionService_GetRiskAssessment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) ListRiskAssessments(ctx context.Context, in *ListRiskAssessmentsRequest, opts ...grpc.CallOption) (*ListRiskAssessmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRiskAssessmentsResponse)
+	err := c.cc.Invoke(ctx, InspectionService_ListRiskAssessments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) GetInadequacyProjection(ctx context.Context, in *GetInadequacyProjectionRequest, opts ...grpc.CallOption) (*InadequacyProjection, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InadequacyProjection)
+	err := c.cc.Invoke(ctx, InspectionService_GetInadequacyProjection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InspectionServiceServer is the server API for InspectionService service.
 // All implementations must embed UnimplementedInspectionServiceServer
 // for forward compatibility.
 //
 // InspectionService keeps the record of every council with children's
-// services responsibility and of Ofsted's inspections of them.
+// services responsibility, Ofsted's inspections of them, the concerns that
+// can trigger an emergency inspection, the indicators that inform risk, and
+// the projection of how many councils will be found inadequate.
 type InspectionServiceServer interface {
 	// GetLocalAuthority returns one council by its resource name,
 	// `localAuthorities/{gss_code}`. Readable by every authenticated role.
 	GetLocalAuthority(context.Context, *GetLocalAuthorityRequest) (*LocalAuthority, error)
-	// ListLocalAuthorities lists councils, filtered by region and council type,
-	// ordered by display name (default) or GSS code, one page at a time.
+	// ListLocalAuthorities lists councils, filtered by region, council type,
+	// latest grade and whether they have been inspected under SIF, ordered by
+	// display name (default) or GSS code, one page at a time.
 	ListLocalAuthorities(context.Context, *ListLocalAuthoritiesRequest) (*ListLocalAuthoritiesResponse, error)
+	// CreateInspection schedules an inspection of a council. Ofsted inspectors only.
+	CreateInspection(context.Context, *CreateInspectionRequest) (*Inspection, error)
+	// GetInspection returns one inspection. Published inspections are readable
+	// by every role; unpublished ones by Ofsted, the LGA and DfE.
+	GetInspection(context.Context, *GetInspectionRequest) (*Inspection, error)
+	// ListInspections lists one council's inspections, or every council's with
+	// the parent `localAuthorities/-`.
+	ListInspections(context.Context, *ListInspectionsRequest) (*ListInspectionsResponse, error)
+	// UpdateInspection changes the fields named in update_mask of an
+	// inspection that is not yet published. The etag must be current.
+	UpdateInspection(context.Context, *UpdateInspectionRequest) (*Inspection, error)
+	// PublishJudgement publishes an inspection's judgement: it becomes the
+	// council's latest judgement and JudgementPublished is emitted.
+	PublishJudgement(context.Context, *PublishJudgementRequest) (*Inspection, error)
+	// RaiseConcern records a concern about a council and evaluates the
+	// sharper-trigger rules, which may recommend an emergency inspection.
+	RaiseConcern(context.Context, *RaiseConcernRequest) (*RaiseConcernResponse, error)
+	// GetConcern returns one concern.
+	GetConcern(context.Context, *GetConcernRequest) (*Concern, error)
+	// ListConcerns lists a council's concerns, newest received first.
+	ListConcerns(context.Context, *ListConcernsRequest) (*ListConcernsResponse, error)
+	// GetEmergencyInspectionRecommendation returns one recommendation.
+	GetEmergencyInspectionRecommendation(context.Context, *GetEmergencyInspectionRecommendationRequest) (*EmergencyInspectionRecommendation, error)
+	// ListEmergencyInspectionRecommendations lists recommendations for one
+	// council, or every council's with the parent `localAuthorities/-`.
+	ListEmergencyInspectionRecommendations(context.Context, *ListEmergencyInspectionRecommendationsRequest) (*ListEmergencyInspectionRecommendationsResponse, error)
+	// AcceptEmergencyInspectionRecommendation accepts a pending
+	// recommendation and schedules an EMERGENCY inspection.
+	AcceptEmergencyInspectionRecommendation(context.Context, *AcceptEmergencyInspectionRecommendationRequest) (*EmergencyInspectionRecommendation, error)
+	// DismissEmergencyInspectionRecommendation dismisses a pending
+	// recommendation with a rationale, which is kept.
+	DismissEmergencyInspectionRecommendation(context.Context, *DismissEmergencyInspectionRecommendationRequest) (*EmergencyInspectionRecommendation, error)
+	// BatchImportIndicatorSets imports indicator sets for many councils in one
+	// call. Each set replaces the council's set for the same period.
+	BatchImportIndicatorSets(context.Context, *BatchImportIndicatorSetsRequest) (*BatchImportIndicatorSetsResponse, error)
+	// GetIndicatorSet returns one council's indicators for one period, with
+	// the England and region benchmarks.
+	GetIndicatorSet(context.Context, *GetIndicatorSetRequest) (*IndicatorSet, error)
+	// ListIndicatorSets lists a council's indicator sets, newest period first.
+	ListIndicatorSets(context.Context, *ListIndicatorSetsRequest) (*ListIndicatorSetsResponse, error)
+	// GetRiskAssessment returns the explained risk of an inadequate judgement
+	// for one council, `localAuthorities/{la}/riskAssessment`.
+	GetRiskAssessment(context.Context, *GetRiskAssessmentRequest) (*RiskAssessment, error)
+	// ListRiskAssessments lists councils' risk assessments, highest risk first.
+	ListRiskAssessments(context.Context, *ListRiskAssessmentsRequest) (*ListRiskAssessmentsResponse, error)
+	// GetInadequacyProjection projects how many councils will be judged
+	// inadequate, from the published SIF judgements as of a date.
+	GetInadequacyProjection(context.Context, *GetInadequacyProjectionRequest) (*InadequacyProjection, error)
 	mustEmbedUnimplementedInspectionServiceServer()
 }
 
@@ -94,6 +394,60 @@ func (UnimplementedInspectionServiceServer) GetLocalAuthority(context.Context, *
 }
 func (UnimplementedInspectionServiceServer) ListLocalAuthorities(context.Context, *ListLocalAuthoritiesRequest) (*ListLocalAuthoritiesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListLocalAuthorities not implemented")
+}
+func (UnimplementedInspectionServiceServer) CreateInspection(context.Context, *CreateInspectionRequest) (*Inspection, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateInspection not implemented")
+}
+func (UnimplementedInspectionServiceServer) GetInspection(context.Context, *GetInspectionRequest) (*Inspection, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetInspection not implemented")
+}
+func (UnimplementedInspectionServiceServer) ListInspections(context.Context, *ListInspectionsRequest) (*ListInspectionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListInspections not implemented")
+}
+func (UnimplementedInspectionServiceServer) UpdateInspection(context.Context, *UpdateInspectionRequest) (*Inspection, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateInspection not implemented")
+}
+func (UnimplementedInspectionServiceServer) PublishJudgement(context.Context, *PublishJudgementRequest) (*Inspection, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishJudgement not implemented")
+}
+func (UnimplementedInspectionServiceServer) RaiseConcern(context.Context, *RaiseConcernRequest) (*RaiseConcernResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RaiseConcern not implemented")
+}
+func (UnimplementedInspectionServiceServer) GetConcern(context.Context, *GetConcernRequest) (*Concern, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetConcern not implemented")
+}
+func (UnimplementedInspectionServiceServer) ListConcerns(context.Context, *ListConcernsRequest) (*ListConcernsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListConcerns not implemented")
+}
+func (UnimplementedInspectionServiceServer) GetEmergencyInspectionRecommendation(context.Context, *GetEmergencyInspectionRecommendationRequest) (*EmergencyInspectionRecommendation, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetEmergencyInspectionRecommendation not implemented")
+}
+func (UnimplementedInspectionServiceServer) ListEmergencyInspectionRecommendations(context.Context, *ListEmergencyInspectionRecommendationsRequest) (*ListEmergencyInspectionRecommendationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListEmergencyInspectionRecommendations not implemented")
+}
+func (UnimplementedInspectionServiceServer) AcceptEmergencyInspectionRecommendation(context.Context, *AcceptEmergencyInspectionRecommendationRequest) (*EmergencyInspectionRecommendation, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcceptEmergencyInspectionRecommendation not implemented")
+}
+func (UnimplementedInspectionServiceServer) DismissEmergencyInspectionRecommendation(context.Context, *DismissEmergencyInspectionRecommendationRequest) (*EmergencyInspectionRecommendation, error) {
+	return nil, status.Error(codes.Unimplemented, "method DismissEmergencyInspectionRecommendation not implemented")
+}
+func (UnimplementedInspectionServiceServer) BatchImportIndicatorSets(context.Context, *BatchImportIndicatorSetsRequest) (*BatchImportIndicatorSetsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchImportIndicatorSets not implemented")
+}
+func (UnimplementedInspectionServiceServer) GetIndicatorSet(context.Context, *GetIndicatorSetRequest) (*IndicatorSet, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetIndicatorSet not implemented")
+}
+func (UnimplementedInspectionServiceServer) ListIndicatorSets(context.Context, *ListIndicatorSetsRequest) (*ListIndicatorSetsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListIndicatorSets not implemented")
+}
+func (UnimplementedInspectionServiceServer) GetRiskAssessment(context.Context, *GetRiskAssessmentRequest) (*RiskAssessment, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRiskAssessment not implemented")
+}
+func (UnimplementedInspectionServiceServer) ListRiskAssessments(context.Context, *ListRiskAssessmentsRequest) (*ListRiskAssessmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRiskAssessments not implemented")
+}
+func (UnimplementedInspectionServiceServer) GetInadequacyProjection(context.Context, *GetInadequacyProjectionRequest) (*InadequacyProjection, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetInadequacyProjection not implemented")
 }
 func (UnimplementedInspectionServiceServer) mustEmbedUnimplementedInspectionServiceServer() {}
 func (UnimplementedInspectionServiceServer) testEmbeddedByValue()                           {}
@@ -152,6 +506,330 @@ func _InspectionService_ListLocalAuthorities_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InspectionService_CreateInspection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateInspectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).CreateInspection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_CreateInspection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).CreateInspection(ctx, req.(*CreateInspectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_GetInspection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetInspectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).GetInspection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_GetInspection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).GetInspection(ctx, req.(*GetInspectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_ListInspections_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListInspectionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).ListInspections(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_ListInspections_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).ListInspections(ctx, req.(*ListInspectionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_UpdateInspection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateInspectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).UpdateInspection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_UpdateInspection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).UpdateInspection(ctx, req.(*UpdateInspectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_PublishJudgement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishJudgementRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).PublishJudgement(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_PublishJudgement_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).PublishJudgement(ctx, req.(*PublishJudgementRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_RaiseConcern_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RaiseConcernRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).RaiseConcern(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_RaiseConcern_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).RaiseConcern(ctx, req.(*RaiseConcernRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_GetConcern_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetConcernRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).GetConcern(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_GetConcern_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).GetConcern(ctx, req.(*GetConcernRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_ListConcerns_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListConcernsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).ListConcerns(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_ListConcerns_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).ListConcerns(ctx, req.(*ListConcernsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_GetEmergencyInspectionRecommendation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetEmergencyInspectionRecommendationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).GetEmergencyInspectionRecommendation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_GetEmergencyInspectionRecommendation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).GetEmergencyInspectionRecommendation(ctx, req.(*GetEmergencyInspectionRecommendationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_ListEmergencyInspectionRecommendations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListEmergencyInspectionRecommendationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).ListEmergencyInspectionRecommendations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_ListEmergencyInspectionRecommendations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).ListEmergencyInspectionRecommendations(ctx, req.(*ListEmergencyInspectionRecommendationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_AcceptEmergencyInspectionRecommendation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcceptEmergencyInspectionRecommendationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).AcceptEmergencyInspectionRecommendation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).AcceptEmergencyInspectionRecommendation(ctx, req.(*AcceptEmergencyInspectionRecommendationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_DismissEmergencyInspectionRecommendation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DismissEmergencyInspectionRecommendationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).DismissEmergencyInspectionRecommendation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).DismissEmergencyInspectionRecommendation(ctx, req.(*DismissEmergencyInspectionRecommendationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_BatchImportIndicatorSets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchImportIndicatorSetsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).BatchImportIndicatorSets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_BatchImportIndicatorSets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).BatchImportIndicatorSets(ctx, req.(*BatchImportIndicatorSetsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_GetIndicatorSet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetIndicatorSetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).GetIndicatorSet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_GetIndicatorSet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).GetIndicatorSet(ctx, req.(*GetIndicatorSetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_ListIndicatorSets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListIndicatorSetsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).ListIndicatorSets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_ListIndicatorSets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).ListIndicatorSets(ctx, req.(*ListIndicatorSetsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_GetRiskAssessment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRiskAssessmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).GetRiskAssessment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_GetRiskAssessment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).GetRiskAssessment(ctx, req.(*GetRiskAssessmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_ListRiskAssessments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRiskAssessmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).ListRiskAssessments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_ListRiskAssessments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).ListRiskAssessments(ctx, req.(*ListRiskAssessmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_GetInadequacyProjection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetInadequacyProjectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).GetInadequacyProjection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_GetInadequacyProjection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).GetInadequacyProjection(ctx, req.(*GetInadequacyProjectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InspectionService_ServiceDesc is the grpc.ServiceDesc for InspectionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -166,6 +844,78 @@ var InspectionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListLocalAuthorities",
 			Handler:    _InspectionService_ListLocalAuthorities_Handler,
+		},
+		{
+			MethodName: "CreateInspection",
+			Handler:    _InspectionService_CreateInspection_Handler,
+		},
+		{
+			MethodName: "GetInspection",
+			Handler:    _InspectionService_GetInspection_Handler,
+		},
+		{
+			MethodName: "ListInspections",
+			Handler:    _InspectionService_ListInspections_Handler,
+		},
+		{
+			MethodName: "UpdateInspection",
+			Handler:    _InspectionService_UpdateInspection_Handler,
+		},
+		{
+			MethodName: "PublishJudgement",
+			Handler:    _InspectionService_PublishJudgement_Handler,
+		},
+		{
+			MethodName: "RaiseConcern",
+			Handler:    _InspectionService_RaiseConcern_Handler,
+		},
+		{
+			MethodName: "GetConcern",
+			Handler:    _InspectionService_GetConcern_Handler,
+		},
+		{
+			MethodName: "ListConcerns",
+			Handler:    _InspectionService_ListConcerns_Handler,
+		},
+		{
+			MethodName: "GetEmergencyInspectionRecommendation",
+			Handler:    _InspectionService_GetEmergencyInspectionRecommendation_Handler,
+		},
+		{
+			MethodName: "ListEmergencyInspectionRecommendations",
+			Handler:    _InspectionService_ListEmergencyInspectionRecommendations_Handler,
+		},
+		{
+			MethodName: "AcceptEmergencyInspectionRecommendation",
+			Handler:    _InspectionService_AcceptEmergencyInspectionRecommendation_Handler,
+		},
+		{
+			MethodName: "DismissEmergencyInspectionRecommendation",
+			Handler:    _InspectionService_DismissEmergencyInspectionRecommendation_Handler,
+		},
+		{
+			MethodName: "BatchImportIndicatorSets",
+			Handler:    _InspectionService_BatchImportIndicatorSets_Handler,
+		},
+		{
+			MethodName: "GetIndicatorSet",
+			Handler:    _InspectionService_GetIndicatorSet_Handler,
+		},
+		{
+			MethodName: "ListIndicatorSets",
+			Handler:    _InspectionService_ListIndicatorSets_Handler,
+		},
+		{
+			MethodName: "GetRiskAssessment",
+			Handler:    _InspectionService_GetRiskAssessment_Handler,
+		},
+		{
+			MethodName: "ListRiskAssessments",
+			Handler:    _InspectionService_ListRiskAssessments_Handler,
+		},
+		{
+			MethodName: "GetInadequacyProjection",
+			Handler:    _InspectionService_GetInadequacyProjection_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -98,14 +98,28 @@ func (s *Server) ListLocalAuthorities(ctx context.Context, req *inspectionv1.Lis
 
 func councilToProto(la council.LocalAuthority) *inspectionv1.LocalAuthority {
 	return &inspectionv1.LocalAuthority{
-		Name:         la.ResourceName(),
-		GssCode:      la.GSSCode,
-		DfeCode:      la.DfECode,
-		DisplayName:  la.Name,
-		OfficialName: la.OfficialName,
-		CouncilType:  refproto.CouncilType(la.Type),
-		Region:       refproto.Region(la.Region),
-		Etag:         store.Etag(la.Version),
-		UpdateTime:   timestamppb.New(la.UpdateTime),
+		Name:              la.ResourceName(),
+		GssCode:           la.GSSCode,
+		DfeCode:           la.DfECode,
+		DisplayName:       la.Name,
+		OfficialName:      la.OfficialName,
+		CouncilType:       refproto.CouncilType(la.Type),
+		Region:            refproto.Region(la.Region),
+		Etag:              store.Etag(la.Version),
+		UpdateTime:        timestamppb.New(la.UpdateTime),
+		InspectedUnderSif: la.InspectedUnderSIF,
+		LatestJudgement:   latestToProto(la.Latest),
+	}
+}
+
+func latestToProto(l *council.LatestJudgement) *inspectionv1.LatestJudgement {
+	if l == nil {
+		return nil
+	}
+	return &inspectionv1.LatestJudgement{
+		Inspection:   l.Inspection,
+		Framework:    inspectionv1.Framework(inspectionv1.Framework_value["FRAMEWORK_"+l.Framework]),
+		OverallGrade: refproto.Grade(l.OverallGrade),
+		PublishDate:  refproto.Date(l.PublishDate),
 	}
 }

@@ -22,9 +22,39 @@ const Collection = "localAuthorities"
 // LocalAuthority is a council as the service stores it.
 type LocalAuthority struct {
 	reference.Council
+	// Latest is the council's most recent published graded judgement; nil
+	// when it has none.
+	Latest *LatestJudgement
+	// InspectedUnderSIF is true once a SIF judgement has been published.
+	InspectedUnderSIF bool
 	// Version is the record's check-and-set version; its etag.
 	Version    int64
 	UpdateTime time.Time
+}
+
+// LatestJudgement summarises a council's most recent published judgement.
+type LatestJudgement struct {
+	// Inspection is the inspection's resource name.
+	Inspection string
+	// Framework is the framework's enum name without prefix, such as SIF.
+	Framework string
+	// OverallGrade is the overall effectiveness grade.
+	OverallGrade reference.Grade
+	// PublishDate is the publication date, midnight UTC.
+	PublishDate time.Time
+}
+
+// WithJudgement returns la as it stands after a graded judgement is
+// published: it becomes the latest unless a later one is already recorded,
+// and a SIF judgement marks the council inspected under SIF.
+func (la LocalAuthority) WithJudgement(j LatestJudgement) LocalAuthority {
+	if la.Latest == nil || !j.PublishDate.Before(la.Latest.PublishDate) {
+		la.Latest = &j
+	}
+	if j.Framework == "SIF" {
+		la.InspectedUnderSIF = true
+	}
+	return la
 }
 
 // ResourceName is the council's AIP-122 name, localAuthorities/{gss_code}.
@@ -61,8 +91,10 @@ func ParseName(field, name string) (string, error) {
 
 // FilterSchema lists the fields a council list can be filtered on.
 var FilterSchema = filter.Schema{
-	"region":       {Type: filter.Enum, Values: regionNames()},
-	"council_type": {Type: filter.Enum, Values: typeNames()},
+	"region":              {Type: filter.Enum, Values: regionNames()},
+	"council_type":        {Type: filter.Enum, Values: typeNames()},
+	"latest_grade":        {Type: filter.Enum, Values: gradeNames()},
+	"inspected_under_sif": {Type: filter.Bool},
 }
 
 // OrderFields lists the fields a council list can be ordered by.
@@ -75,6 +107,14 @@ func regionNames() []string {
 	out := make([]string, len(reference.Regions))
 	for i, r := range reference.Regions {
 		out[i] = string(r)
+	}
+	return out
+}
+
+func gradeNames() []string {
+	out := make([]string, len(reference.Grades))
+	for i, g := range reference.Grades {
+		out[i] = string(g)
 	}
 	return out
 }
@@ -96,6 +136,13 @@ func (r record) Get(field string) (any, bool) {
 		return string(r.la.Region), true
 	case "council_type":
 		return string(r.la.Type), true
+	case "latest_grade":
+		if r.la.Latest == nil {
+			return nil, false
+		}
+		return string(r.la.Latest.OverallGrade), true
+	case "inspected_under_sif":
+		return r.la.InspectedUnderSIF, true
 	}
 	return nil, false
 }

@@ -1,6 +1,8 @@
 package council
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -80,5 +82,32 @@ func TestFilterSchemaRejectsUnknownValues(t *testing.T) {
 		if _, err := filter.Compile(bad, FilterSchema); !fault.IsKind(err, fault.KindInvalid) {
 			t.Errorf("Compile(%q) = %v, want INVALID_ARGUMENT", bad, err)
 		}
+	}
+}
+
+func TestWithJudgement(t *testing.T) {
+	leeds, _ := reference.CouncilByCode("E08000035")
+	la := LocalAuthority{Council: leeds}
+	day := func(d int) time.Time { return time.Date(2015, 6, d, 0, 0, 0, 0, time.UTC) }
+	mv := LatestJudgement{Inspection: "localAuthorities/E08000035/inspections/a", Framework: "EMERGENCY", OverallGrade: reference.Inadequate, PublishDate: day(1)}
+	la = la.WithJudgement(mv)
+	if la.Latest == nil || la.Latest.OverallGrade != reference.Inadequate || la.InspectedUnderSIF {
+		t.Fatalf("after an emergency judgement: %+v", la)
+	}
+	sif := LatestJudgement{Inspection: "localAuthorities/E08000035/inspections/b", Framework: "SIF", OverallGrade: reference.Good, PublishDate: day(20)}
+	la = la.WithJudgement(sif)
+	if la.Latest.OverallGrade != reference.Good || !la.InspectedUnderSIF {
+		t.Fatalf("after a later SIF judgement: %+v", la)
+	}
+	older := LatestJudgement{Inspection: "localAuthorities/E08000035/inspections/c", Framework: "ILACS", OverallGrade: reference.Inadequate, PublishDate: day(10)}
+	if got := la.WithJudgement(older); got.Latest.OverallGrade != reference.Good {
+		t.Fatalf("an older judgement replaced the latest: %+v", got.Latest)
+	}
+	f, err := filter.Compile(`latest_grade = GOOD AND inspected_under_sif = true`, FilterSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Select([]LocalAuthority{la, {Council: leeds}}, f, nil); len(got) != 1 {
+		t.Fatalf("filter on latest grade matched %d", len(got))
 	}
 }

@@ -1,11 +1,14 @@
-package redisstore
+package councilstore
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"testing"
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -48,5 +51,40 @@ func TestCouncilsSeedGetAll(t *testing.T) {
 			t.Fatalf("council %+v does not match the reference or repeats", la)
 		}
 		seen[la.GSSCode] = true
+	}
+}
+
+func TestCouncilsWriteLatestJudgement(t *testing.T) {
+	ctx := context.Background()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	cs := NewCouncils(st)
+	if _, err := cs.Seed(ctx, reference.Councils()); err != nil {
+		t.Fatal(err)
+	}
+	la, err := cs.Get(ctx, "E10000014")
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := time.Date(2014, 6, 12, 0, 0, 0, 0, time.UTC)
+	la = la.WithJudgement(council.LatestJudgement{Inspection: "localAuthorities/E10000014/inspections/x", Framework: "SIF", OverallGrade: reference.Good, PublishDate: published})
+	w, err := cs.Write(la)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag("E10000014"), Writes: []store.Write{w}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cs.Get(ctx, "E10000014")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 2 || !got.InspectedUnderSIF || got.Latest == nil || got.Latest.OverallGrade != reference.Good ||
+		!got.Latest.PublishDate.Equal(published) || got.Latest.Framework != "SIF" {
+		t.Fatalf("after write: %+v (latest %+v)", got, got.Latest)
+	}
+	// The same stale council record cannot be written twice.
+	if _, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag("E10000014"), Writes: []store.Write{w}}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale write = %v, want conflict", err)
 	}
 }

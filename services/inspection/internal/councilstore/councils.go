@@ -1,12 +1,13 @@
-// Package redisstore keeps the inspection service's resources in Redis,
+// Package councilstore keeps LocalAuthority records in Redis,
 // through the platform store: every council's records share the council's
 // hash tag, so a write and its outbox event commit in one transaction.
-package redisstore
+package councilstore
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -90,7 +91,7 @@ func (c *Councils) Seed(ctx context.Context, cs []reference.Council) (int, error
 	added := 0
 	now := c.now().UTC()
 	for _, rc := range cs {
-		data, err := proto.Marshal(encodeCouncil(rc, now))
+		data, err := proto.Marshal(encodeCouncil(council.LocalAuthority{Council: rc, UpdateTime: now}))
 		if err != nil {
 			return added, fmt.Errorf("seed council %s: %w", rc.GSSCode, err)
 		}
@@ -115,16 +116,40 @@ func (c *Councils) Seed(ctx context.Context, cs []reference.Council) (int, error
 	return added, nil
 }
 
-func encodeCouncil(rc reference.Council, now time.Time) *inspectionv1.LocalAuthority {
-	return &inspectionv1.LocalAuthority{
-		GssCode:      rc.GSSCode,
-		DfeCode:      rc.DfECode,
-		DisplayName:  rc.Name,
-		OfficialName: rc.OfficialName,
-		CouncilType:  refproto.CouncilType(rc.Type),
-		Region:       refproto.Region(rc.Region),
-		UpdateTime:   timestamppb.New(now),
+// Write returns the write that stores la as it now stands, pinned to the
+// version it was read at, so a judgement's publication can commit the
+// council's new latest judgement in the same transaction as the inspection.
+func (c *Councils) Write(la council.LocalAuthority) (store.Write, error) {
+	la.UpdateTime = c.now().UTC()
+	data, err := proto.Marshal(encodeCouncil(la))
+	if err != nil {
+		return store.Write{}, fmt.Errorf("encode council %s: %w", la.GSSCode, err)
 	}
+	return store.Write{Key: c.recordKey(la.GSSCode), Data: data, IfVersion: la.Version}, nil
+}
+
+// encodeCouncil is the stored form of a council: the API message without
+// its name and etag, which are derived on read.
+func encodeCouncil(la council.LocalAuthority) *inspectionv1.LocalAuthority {
+	m := &inspectionv1.LocalAuthority{
+		GssCode:           la.GSSCode,
+		DfeCode:           la.DfECode,
+		DisplayName:       la.Name,
+		OfficialName:      la.OfficialName,
+		CouncilType:       refproto.CouncilType(la.Type),
+		Region:            refproto.Region(la.Region),
+		UpdateTime:        timestamppb.New(la.UpdateTime),
+		InspectedUnderSif: la.InspectedUnderSIF,
+	}
+	if l := la.Latest; l != nil {
+		m.LatestJudgement = &inspectionv1.LatestJudgement{
+			Inspection:   l.Inspection,
+			Framework:    inspectionv1.Framework(inspectionv1.Framework_value["FRAMEWORK_"+l.Framework]),
+			OverallGrade: refproto.Grade(l.OverallGrade),
+			PublishDate:  refproto.Date(l.PublishDate),
+		}
+	}
+	return m
 }
 
 func decodeCouncil(rec store.Record) (council.LocalAuthority, error) {
@@ -137,7 +162,7 @@ func decodeCouncil(rec store.Record) (council.LocalAuthority, error) {
 	if !okType || !okRegion {
 		return council.LocalAuthority{}, fmt.Errorf("decode council %s: no council type or region", rec.Key)
 	}
-	return council.LocalAuthority{
+	la := council.LocalAuthority{
 		Council: reference.Council{
 			GSSCode:      m.GetGssCode(),
 			DfECode:      m.GetDfeCode(),
@@ -146,7 +171,22 @@ func decodeCouncil(rec store.Record) (council.LocalAuthority, error) {
 			Type:         ct,
 			Region:       region,
 		},
-		Version:    rec.Version,
-		UpdateTime: m.GetUpdateTime().AsTime(),
-	}, nil
+		InspectedUnderSIF: m.GetInspectedUnderSif(),
+		Version:           rec.Version,
+		UpdateTime:        m.GetUpdateTime().AsTime(),
+	}
+	if l := m.GetLatestJudgement(); l != nil {
+		grade, _ := refproto.GradeFrom(l.GetOverallGrade())
+		published, _, err := refproto.DateFrom(l.GetPublishDate())
+		if err != nil {
+			return council.LocalAuthority{}, fmt.Errorf("decode council %s: latest judgement: %w", rec.Key, err)
+		}
+		la.Latest = &council.LatestJudgement{
+			Inspection:   l.GetInspection(),
+			Framework:    strings.TrimPrefix(l.GetFramework().String(), "FRAMEWORK_"),
+			OverallGrade: grade,
+			PublishDate:  published,
+		}
+	}
+	return la, nil
 }
