@@ -43,12 +43,15 @@ func (p Principal) HasRole(roles ...Role) bool {
 	return false
 }
 
-// CanReadCouncil reports whether p may see the records of the council with
-// GSS code gss. A council officer sees only their own council; any other role
-// sees every council, so a principal holding council_officer alongside a wider
-// role keeps the wider reach.
+// CanReadCouncil reports whether p may see the non-public records of the
+// council with GSS code gss. Ofsted inspectors, LGA advisers and DfE
+// officials see every council; a council officer sees only their own. Other
+// roles have no council-wide reach here: partner systems read published
+// information only, and sponsor officers are granted the councils they
+// support by the services that know the engagements. Holding a narrow role
+// beside council_officer therefore never widens an officer's reach.
 func (p Principal) CanReadCouncil(gss string) bool {
-	if p.hasRoleOtherThan(RoleCouncilOfficer) {
+	if p.HasRole(RoleOfstedInspector, RoleLGAAdviser, RoleDfEOfficial) {
 		return true
 	}
 	return p.HasRole(RoleCouncilOfficer) && p.Authority != "" && p.Authority == gss

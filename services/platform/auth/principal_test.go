@@ -49,8 +49,12 @@ func TestPrincipalAccess(t *testing.T) {
 			sponsor: "trust-9", wantSponsor: true},
 		{name: "officer who is also DfE", p: Principal{Roles: []Role{RoleCouncilOfficer, RoleDfEOfficial}, Authority: "E08000035"},
 			gss: "E08000017", wantCouncil: true, sponsor: "trust-1", wantSponsor: true},
-		{name: "sponsor officer own sponsor", p: sponsorOfficer, gss: "E08000017", wantCouncil: true, sponsor: "trust-1", wantSponsor: true},
-		{name: "sponsor officer other sponsor", p: sponsorOfficer, sponsor: "trust-2", wantSponsor: false, gss: "E08000001", wantCouncil: true},
+		{name: "sponsor officer own sponsor", p: sponsorOfficer, gss: "E08000017", wantCouncil: false, sponsor: "trust-1", wantSponsor: true},
+		{name: "sponsor officer other sponsor", p: sponsorOfficer, sponsor: "trust-2", wantSponsor: false, gss: "E08000001", wantCouncil: false},
+		{name: "partner system has no council reach", p: Principal{Roles: []Role{RolePartnerSystem}}, gss: "E08000017", wantCouncil: false,
+			sponsor: "trust-1", wantSponsor: true},
+		{name: "officer who is also a partner system", p: Principal{Roles: []Role{RoleCouncilOfficer, RolePartnerSystem}, Authority: "E08000035"},
+			gss: "E08000017", wantCouncil: false, sponsor: "trust-1", wantSponsor: true},
 		{name: "no roles", p: Principal{Subject: "x"}, gss: "E08000017", wantCouncil: false, sponsor: "trust-1", wantSponsor: false},
 	}
 	for _, tc := range tests {

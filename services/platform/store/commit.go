@@ -301,15 +301,18 @@ func (s *Store) commitOnce(ctx context.Context, p *plan) (Result, error) {
 			return Result{}, err
 		}
 	} else {
+		// Registering before WATCH keeps each commit to one pooled
+		// connection at a time: taking a second one while the WATCH
+		// connection is held deadlocks once every connection is watching.
+		if err := s.register(ctx, p); err != nil {
+			return Result{}, err
+		}
 		err := s.c.Watch(ctx, func(tx *redis.Tx) error {
 			cur, err := s.readVersions(ctx, tx, p)
 			if err != nil {
 				return err
 			}
 			if err := p.check(cur); err != nil {
-				return err
-			}
-			if err := s.register(ctx, p); err != nil {
 				return err
 			}
 			res, err = s.exec(ctx, tx, p, cur)
@@ -401,13 +404,19 @@ func (p *plan) check(cur versions) error {
 
 // register adds the outbox to the registry before the transaction, so an
 // outbox that holds entries is always listed there.
+// Entries are never removed from the registry, so once this process has
+// registered an outbox it skips the round trip for later commits.
 func (s *Store) register(ctx context.Context, p *plan) error {
 	if len(p.events) == 0 {
+		return nil
+	}
+	if _, done := s.registered.Load(p.outbox); done {
 		return nil
 	}
 	if err := s.c.SAdd(ctx, s.ks.OutboxRegistry(), p.outbox).Err(); err != nil {
 		return fmt.Errorf("store: commit: register outbox %s: %w", p.outbox, err)
 	}
+	s.registered.Store(p.outbox, struct{}{})
 	return nil
 }
 

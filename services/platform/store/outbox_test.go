@@ -141,9 +141,9 @@ func TestConflictingCommitWritesNoEvent(t *testing.T) {
 	if n := s.Client().XLen(ctx, ks.Outbox(tag)).Val(); n != 0 {
 		t.Errorf("outbox length = %d, want 0", n)
 	}
-	if isMember(t, s, ks.OutboxRegistry(), ks.Outbox(tag)) {
-		t.Error("a refused commit registered the outbox")
-	}
+	// The registry may list the outbox (it is registered before WATCH so a
+	// commit never holds two connections); an empty registered outbox is
+	// harmless to the relay. The pending hint must not be set.
 	if isMember(t, s, ks.OutboxPending(), ks.Outbox(tag)) {
 		t.Error("a refused commit marked the outbox pending")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -42,6 +43,8 @@ type Store struct {
 	c              redis.UniversalClient
 	ks             keyspace.Keyspace
 	idempotencyTTL time.Duration
+	// registered remembers outboxes already in the registry set.
+	registered sync.Map
 }
 
 // Option configures a Store.
