@@ -1,0 +1,262 @@
+// Package concern holds the sharper-trigger rules: concerns raised about a
+// council (whistleblowing, leadership instability, serious incidents,
+// complaints, data deterioration), the configurable rule set that decides
+// when they justify an emergency inspection, and the lifecycle of the
+// EmergencyInspectionRecommendation a firing rule creates. It is pure Go:
+// the store and the transport live in concernstore and concernapi.
+package concern
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // England's calendar decides "not in the future" on any host.
+	"unicode/utf8"
+
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+)
+
+// Collections under a council, as they appear in resource names.
+const (
+	ConcernCollection        = "concerns"
+	RecommendationCollection = "emergencyInspectionRecommendations"
+)
+
+// Length limits of free text, in characters. A narrative is a summary for
+// the record, not the evidence itself; the limits keep records small enough
+// to read in bulk for rule evaluation.
+const (
+	MaxNarrativeLen = 10000
+	MaxSourceLen    = 200
+	MaxRationaleLen = 10000
+)
+
+// Kind is the kind of a concern, named as the proto enum value without its
+// CONCERN_KIND_ prefix.
+type Kind string
+
+// The kinds of concern.
+const (
+	Whistleblowing        Kind = "WHISTLEBLOWING"
+	LeadershipInstability Kind = "LEADERSHIP_INSTABILITY"
+	SeriousIncident       Kind = "SERIOUS_INCIDENT"
+	Complaint             Kind = "COMPLAINT"
+	DataDeterioration     Kind = "DATA_DETERIORATION"
+)
+
+// Kinds lists every kind in the order of the proto enum.
+var Kinds = []Kind{Whistleblowing, LeadershipInstability, SeriousIncident, Complaint, DataDeterioration}
+
+// Valid reports whether k is one of Kinds.
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
+
+// Severity is how serious a concern is, named as the proto enum value
+// without its SEVERITY_ prefix.
+type Severity string
+
+// The severities, least serious first.
+const (
+	Low      Severity = "LOW"
+	Medium   Severity = "MEDIUM"
+	High     Severity = "HIGH"
+	Critical Severity = "CRITICAL"
+)
+
+// Severities lists the severities least serious first.
+var Severities = []Severity{Low, Medium, High, Critical}
+
+// Rank orders severities: 1 for low to 4 for critical, 0 for anything else.
+func (s Severity) Rank() int { return slices.Index(Severities, s) + 1 }
+
+// Valid reports whether s is one of Severities.
+func (s Severity) Valid() bool { return s.Rank() > 0 }
+
+// AtLeast reports whether s is as serious as least or more; both must be
+// valid.
+func (s Severity) AtLeast(least Severity) bool {
+	return s.Valid() && least.Valid() && s.Rank() >= least.Rank()
+}
+
+// Concern is a signal about a council that may justify an emergency
+// inspection. Concerns are immutable once recorded.
+type Concern struct {
+	// GSSCode is the council's code; ID is unique within the council.
+	GSSCode string
+	ID      string
+	Kind    Kind
+	// Severity is how serious the concern is.
+	Severity Severity
+	// ReceivedDate is when the concern was received, midnight UTC.
+	ReceivedDate time.Time
+	Narrative    string
+	// Source is who or what raised it; optional.
+	Source string
+	// RecordedBy is the subject of the principal who recorded it.
+	RecordedBy string
+	CreateTime time.Time
+}
+
+// ResourceName is the concern's name, localAuthorities/{gss}/concerns/{id}.
+func (c Concern) ResourceName() string { return ConcernName(c.GSSCode, c.ID) }
+
+// ConcernName returns the resource name of concern id of council gss.
+func ConcernName(gss, id string) string {
+	return council.Name(gss) + "/" + ConcernCollection + "/" + id
+}
+
+// Draft is a concern as a caller submits it, before it is recorded.
+type Draft struct {
+	Kind         Kind
+	Severity     Severity
+	ReceivedDate time.Time
+	Narrative    string
+	Source       string
+}
+
+// england is the calendar dates are judged in: a concern received today in
+// England is not "in the future" although UTC may still be on yesterday.
+var england = mustLoadLocation("Europe/London")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		// time/tzdata is linked in, so this cannot happen at run time.
+		panic(fmt.Sprintf("concern: load %s: %v", name, err))
+	}
+	return loc
+}
+
+// Today is the calendar date in England at now, as midnight UTC: the form
+// every date in this package takes.
+func Today(now time.Time) time.Time {
+	y, m, d := now.In(england).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Validate reports every invalid field of d at once, named as the fields of
+// the proto Concern (kind, severity, received_date, narrative, source). now
+// is the current time, from the caller's clock: a concern cannot have been
+// received after today.
+func (d Draft) Validate(now time.Time) fault.Violations {
+	var vs fault.Violations
+	switch {
+	case d.Kind == "":
+		vs.Add("kind", "is required; one of %s", joinKinds(Kinds))
+	case !d.Kind.Valid():
+		vs.Add("kind", "%q is not a concern kind; one of %s", d.Kind, joinKinds(Kinds))
+	}
+	switch {
+	case d.Severity == "":
+		vs.Add("severity", "is required; one of %s", joinSeverities(Severities))
+	case !d.Severity.Valid():
+		vs.Add("severity", "%q is not a severity; one of %s", d.Severity, joinSeverities(Severities))
+	}
+	switch today := Today(now); {
+	case d.ReceivedDate.IsZero():
+		vs.Add("received_date", "is required")
+	case d.ReceivedDate.After(today):
+		vs.Add("received_date", "%s is in the future; today is %s",
+			d.ReceivedDate.Format(time.DateOnly), today.Format(time.DateOnly))
+	}
+	addText(&vs, "narrative", d.Narrative, true, MaxNarrativeLen)
+	addText(&vs, "source", d.Source, false, MaxSourceLen)
+	return vs
+}
+
+// addText checks a free-text field: present when required, valid UTF-8 and
+// at most max characters.
+func addText(vs *fault.Violations, field, s string, required bool, limit int) {
+	switch n := utf8.RuneCountInString(s); {
+	case !utf8.ValidString(s):
+		vs.Add(field, "is not valid UTF-8")
+	case required && strings.TrimSpace(s) == "":
+		vs.Add(field, "is required")
+	case n > limit:
+		vs.Add(field, "has %d characters; at most %d are allowed", n, limit)
+	}
+}
+
+func joinKinds(ks []Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+func joinSeverities(ss []Severity) string {
+	s := make([]string, len(ss))
+	for i, v := range ss {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+// idPattern is what a concern or recommendation id may look like in a
+// resource name: lowercase letters, digits and hyphens, as AIP-122 advises.
+// Ids this package issues (NewID) are a subset.
+var idPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// idEncoding renders random bytes as lowercase, URL-safe text.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns a fresh random id of 12 lowercase characters (60 bits), for
+// a concern or a recommendation. Collisions within one council are so rare
+// that the store's create-only write is enough to catch them.
+func NewID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms.
+	return idEncoding.EncodeToString(b[:])[:12]
+}
+
+// ParseConcernName validates localAuthorities/{gss}/concerns/{id} and returns
+// its parts. field names the request field for the violation.
+func ParseConcernName(field, name string) (gss, id string, err error) {
+	return parseChildName(field, name, ConcernCollection)
+}
+
+// ParseRecommendationName validates
+// localAuthorities/{gss}/emergencyInspectionRecommendations/{id} and returns
+// its parts.
+func ParseRecommendationName(field, name string) (gss, id string, err error) {
+	return parseChildName(field, name, RecommendationCollection)
+}
+
+func parseChildName(field, name, collection string) (string, string, error) {
+	parts := strings.Split(name, "/")
+	if len(parts) == 4 && parts[2] == collection && idPattern.MatchString(parts[3]) {
+		if gss, err := council.ParseName(field, parts[0]+"/"+parts[1]); err == nil {
+			return gss, parts[3], nil
+		}
+	}
+	var vs fault.Violations
+	vs.Add(field, "must be localAuthorities/{gss_code}/%s/{id} with a GSS code such as E08000035 and an id of "+
+		"lowercase letters, digits and hyphens, got %q", collection, name)
+	return "", "", vs.Err()
+}
+
+// AllCouncils is the wildcard parent that lists across councils.
+const AllCouncils = council.Collection + "/-"
+
+// ParseParent validates a list parent: localAuthorities/{gss}, or, when
+// wildcard is true, localAuthorities/- for every council, which yields "".
+func ParseParent(field, parent string, wildcard bool) (string, error) {
+	if !wildcard {
+		return council.ParseName(field, parent)
+	}
+	if parent == AllCouncils {
+		return "", nil
+	}
+	if gss, err := council.ParseName(field, parent); err == nil {
+		return gss, nil
+	}
+	var vs fault.Violations
+	vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, or %s for every council, got %q",
+		AllCouncils, parent)
+	return "", vs.Err()
+}

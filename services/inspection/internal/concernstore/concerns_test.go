@@ -1,0 +1,541 @@
+package concernstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Councils the tests use.
+const (
+	leeds      = "E08000035"
+	hampshire  = "E10000014"
+	durham     = "E06000047"
+	doncaster  = "E08000017"
+	kensington = "E09000020"
+)
+
+// testNow is the fixed clock: the demo data's "as of" date.
+var testNow = time.Date(2015, 12, 14, 12, 0, 0, 0, time.UTC)
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// schedulerDouble is a TEST DOUBLE of concern.InspectionScheduler, standing
+// in for the judgementstore implementation, which another package owns. It
+// writes one record per recommendation to Redis under the council's tag
+// and, like the real one must, returns the same inspection when asked again
+// for the same recommendation.
+type schedulerDouble struct {
+	st    *store.Store
+	calls atomic.Int32
+}
+
+type scheduledDouble struct {
+	Inspection, Recommendation, RequestID, Actor string
+	Start, End                                   time.Time
+}
+
+func (d *schedulerDouble) key(gss, recommendation string) string {
+	return d.st.Keyspace().Key(keyspace.CouncilTag(gss), "test-double", "emergency", recommendation[strings.LastIndex(recommendation, "/")+1:])
+}
+
+func (d *schedulerDouble) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation, requestID, actor string) (string, error) {
+	d.calls.Add(1)
+	key := d.key(gss, recommendation)
+	rec := scheduledDouble{
+		Inspection:     council.Name(gss) + "/inspections/emergency-" + recommendation[strings.LastIndex(recommendation, "/")+1:],
+		Recommendation: recommendation, RequestID: requestID, Actor: actor, Start: start, End: end,
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return "", err
+	}
+	_, err = d.st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(gss), Writes: []store.Write{{Key: key, Data: data}}})
+	if errors.Is(err, store.ErrConflict) {
+		got, err := d.scheduled(ctx, gss, recommendation)
+		return got.Inspection, err
+	}
+	return rec.Inspection, err
+}
+
+func (d *schedulerDouble) scheduled(ctx context.Context, gss, recommendation string) (scheduledDouble, error) {
+	r, err := d.st.Get(ctx, d.key(gss, recommendation))
+	if err != nil {
+		return scheduledDouble{}, err
+	}
+	var got scheduledDouble
+	return got, json.Unmarshal(r.Data, &got)
+}
+
+// fixture is a store, the service over it and the councils it seeded.
+type fixture struct {
+	st       *store.Store
+	councils *councilstore.Councils
+	concerns *concernstore.Concerns
+	svc      *concern.Service
+	sched    *schedulerDouble
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	councils := councilstore.NewCouncils(st)
+	var seed []reference.Council
+	for _, gss := range []string{leeds, hampshire, durham, doncaster, kensington} {
+		rc, _ := reference.CouncilByCode(gss)
+		seed = append(seed, rc)
+	}
+	if _, err := councils.Seed(context.Background(), seed); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{st: st, councils: councils, concerns: concernstore.New(st), sched: &schedulerDouble{st: st}}
+	svc, err := concern.NewService(f.concerns, concernstore.NewCouncilGrades(councils), f.sched, concern.DefaultRules(),
+		concern.WithClock(func() time.Time { return testNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	return f
+}
+
+func change(actor, requestID string) concern.Change {
+	return concern.Change{
+		Actor: actor, Roles: []string{"ofsted_inspector"}, RequestID: requestID,
+		Method: inspectionv1.InspectionService_RaiseConcern_FullMethodName, RequestHash: []byte("hash-" + requestID),
+	}
+}
+
+func draft(k concern.Kind, s concern.Severity, received time.Time) concern.Draft {
+	return concern.Draft{Kind: k, Severity: s, ReceivedDate: received, Narrative: "reported " + string(k), Source: "test"}
+}
+
+func (f *fixture) raise(t *testing.T, gss string, d concern.Draft) concern.Raised {
+	t.Helper()
+	r, err := f.svc.Raise(context.Background(), gss, d, change("inspector-1", ""))
+	if err != nil {
+		t.Fatalf("raise %s at %s: %v", d.Kind, gss, err)
+	}
+	return r
+}
+
+// outbox decodes the council's outbox entries of type typ.
+func (f *fixture) outbox(t *testing.T, gss, typ string) []events.Event {
+	t.Helper()
+	msgs, err := f.st.Client().XRange(context.Background(), f.st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []events.Event
+	for _, m := range msgs {
+		e, err := events.Decode(m.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	si := f.raise(t, leeds, draft(concern.SeriousIncident, concern.High, date(2015, 9, 1)))
+	if len(si.Recommendations) != 0 {
+		t.Fatalf("a lone serious incident fired %v", si.Recommendations)
+	}
+	wb := f.raise(t, leeds, draft(concern.Whistleblowing, concern.Medium, date(2015, 10, 1)))
+	if len(wb.Recommendations) != 1 {
+		t.Fatalf("recommendations = %+v, want one", wb.Recommendations)
+	}
+	rec := wb.Recommendations[0]
+	wantConcerns := []string{si.Concern.ID, wb.Concern.ID}
+	if rec.Rule != "serious-incident-and-whistleblowing" || rec.State != concern.Pending || rec.Version != 1 ||
+		!slices.Equal(rec.Concerns, wantConcerns) || rec.RuleDescription == "" || !rec.CreateTime.Equal(testNow) {
+		t.Fatalf("recommendation = %+v", rec)
+	}
+
+	got, err := f.concerns.Concern(ctx, leeds, wb.Concern.ID)
+	if err != nil || got != wb.Concern {
+		t.Fatalf("Concern = %+v, %v; want %+v", got, err, wb.Concern)
+	}
+	if got.RecordedBy != "inspector-1" || !got.CreateTime.Equal(testNow) {
+		t.Fatalf("concern lost who recorded it and when: %+v", got)
+	}
+	if _, err := f.concerns.Concern(ctx, leeds, "nosuch"); !errors.Is(err, concern.ErrNotFound) {
+		t.Fatalf("missing concern: %v", err)
+	}
+	stored, err := f.concerns.Recommendation(ctx, leeds, rec.ID)
+	if err != nil || stored.Version != 1 || !slices.Equal(stored.Concerns, wantConcerns) || stored.State != concern.Pending {
+		t.Fatalf("Recommendation = %+v, %v", stored, err)
+	}
+	all, err := f.concerns.Concerns(ctx, leeds)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("Concerns = %d, %v", len(all), err)
+	}
+
+	evs := f.outbox(t, leeds, events.TypeName(&eventsv1.EmergencyInspectionRecommended{}))
+	if len(evs) != 1 {
+		t.Fatalf("%d EmergencyInspectionRecommended events, want 1", len(evs))
+	}
+	var payload eventsv1.EmergencyInspectionRecommended
+	if err := evs[0].Unmarshal(&payload); err != nil {
+		t.Fatal(err)
+	}
+	if payload.GetRecommendation() != rec.ResourceName() || payload.GetLocalAuthority() != "localAuthorities/"+leeds ||
+		payload.GetRule() != rec.Rule || !slices.Equal(payload.GetConcerns(), rec.ConcernNames()) ||
+		evs[0].Topic != concernstore.Topic || evs[0].Subject != rec.ResourceName() {
+		t.Fatalf("event = %+v, payload %+v", evs[0], &payload)
+	}
+	audits := f.outbox(t, leeds, store.AuditType)
+	if len(audits) != 3 {
+		t.Fatalf("%d audit entries, want 3 (two concerns, one recommendation)", len(audits))
+	}
+	var last store.AuditEntry
+	if err := json.Unmarshal(audits[2].Data, &last); err != nil {
+		t.Fatal(err)
+	}
+	if last.Actor != "inspector-1" || last.Resource != rec.ResourceName() || last.EtagAfter != `"1"` || last.EtagBefore != "" {
+		t.Fatalf("audit entry = %+v", last)
+	}
+}
+
+func TestRaiseUnknownCouncilAndInvalidDraft(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.svc.Raise(context.Background(), "E08999999", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), change("i", ""))
+	if ff, ok := fault.As(err); !ok || ff.Kind != fault.KindNotFound || ff.Reason != "LOCAL_AUTHORITY_NOT_FOUND" {
+		t.Fatalf("unknown council: %v", err)
+	}
+	// A council of the reference data that the store has not seeded.
+	_, err = f.svc.Raise(context.Background(), "E09000033", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), change("i", ""))
+	if !fault.IsKind(err, fault.KindNotFound) {
+		t.Fatalf("unseeded council: %v", err)
+	}
+	_, err = f.svc.Raise(context.Background(), leeds, draft(concern.Complaint, concern.Low, date(2015, 12, 15)), change("i", ""))
+	if !fault.IsKind(err, fault.KindInvalid) {
+		t.Fatalf("future concern: %v", err)
+	}
+}
+
+func TestGradeConditionReadsTheCouncil(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	li := draft(concern.LeadershipInstability, concern.High, date(2015, 11, 2))
+	if r := f.raise(t, doncaster, li); len(r.Recommendations) != 0 {
+		t.Fatalf("an ungraded council fired %+v", r.Recommendations)
+	}
+	la, err := f.councils.Get(ctx, doncaster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	la = la.WithJudgement(council.LatestJudgement{
+		Inspection: "localAuthorities/E08000017/inspections/x", Framework: "SIF",
+		OverallGrade: reference.Inadequate, PublishDate: date(2015, 11, 20),
+	})
+	w, err := f.councils.Write(la)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(doncaster), Writes: []store.Write{w}}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.raise(t, doncaster, draft(concern.LeadershipInstability, concern.Medium, date(2015, 12, 1)))
+	if len(r.Recommendations) != 1 || r.Recommendations[0].Rule != "leadership-instability-at-weak-council" ||
+		len(r.Recommendations[0].Concerns) != 2 {
+		t.Fatalf("after an inadequate judgement: %+v", r.Recommendations)
+	}
+}
+
+func TestCouncilGrades(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	g := concernstore.NewCouncilGrades(f.councils)
+	if grade, ok, err := g.LatestGrade(ctx, leeds); err != nil || ok || grade != "" {
+		t.Fatalf("ungraded council: %q, %v, %v", grade, ok, err)
+	}
+	if _, _, err := g.LatestGrade(ctx, "E09000033"); !errors.Is(err, concern.ErrCouncilNotFound) {
+		t.Fatalf("unseeded council: %v", err)
+	}
+	la, _ := f.councils.Get(ctx, hampshire)
+	la = la.WithJudgement(council.LatestJudgement{Framework: "SIF", OverallGrade: reference.Good, PublishDate: date(2014, 6, 12)})
+	w, _ := f.councils.Write(la)
+	if _, err := f.st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(hampshire), Writes: []store.Write{w}}); err != nil {
+		t.Fatal(err)
+	}
+	if grade, ok, err := g.LatestGrade(ctx, hampshire); err != nil || !ok || grade != reference.Good {
+		t.Fatalf("graded council: %q, %v, %v", grade, ok, err)
+	}
+}
+
+// TestConcurrentRaisesFireOnce raises concerns at the same time: the
+// trigger log makes the later commit re-read, so a rule that needs both
+// concerns fires, and fires once.
+func TestConcurrentRaisesFireOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	concurrently := func(gss string, ds ...concern.Draft) []concern.Recommendation {
+		var (
+			wg    sync.WaitGroup
+			mu    sync.Mutex
+			recs  []concern.Recommendation
+			start = make(chan struct{})
+			errs  = make(chan error, len(ds))
+		)
+		for _, d := range ds {
+			wg.Go(func() {
+				<-start
+				r, err := f.svc.Raise(ctx, gss, d, change("inspector-1", ""))
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				recs = append(recs, r.Recommendations...)
+				mu.Unlock()
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("concurrent raise: %v", err)
+		}
+		return recs
+	}
+	rounds := []struct {
+		gss  string
+		base time.Time
+	}{
+		{leeds, date(2015, 1, 5)}, {hampshire, date(2015, 3, 1)}, {durham, date(2015, 6, 30)},
+		{doncaster, date(2015, 10, 1)}, {leeds, date(2015, 11, 1)},
+	}
+	for i, rd := range rounds {
+		recs := concurrently(rd.gss,
+			draft(concern.SeriousIncident, concern.Low, rd.base),
+			draft(concern.Whistleblowing, concern.Low, rd.base.AddDate(0, 0, 3)))
+		if len(recs) != 1 || recs[0].Rule != "serious-incident-and-whistleblowing" || len(recs[0].Concerns) != 2 {
+			t.Fatalf("round %d: two concerns raised together gave %+v, want one recommendation on both", i, recs)
+		}
+		if i == 0 {
+			// Leeds's first recommendation must not block its second round.
+			if _, err := f.svc.Dismiss(ctx, leeds, recs[0].ID, recs[0].Version, "handled", change("i", "")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Four whistleblowing concerns at once after an incident: exactly one
+	// of them fires the rule; the others see its PENDING recommendation.
+	f.raise(t, kensington, draft(concern.SeriousIncident, concern.Low, date(2015, 12, 1)))
+	wb := draft(concern.Whistleblowing, concern.Low, date(2015, 12, 2))
+	recs := concurrently(kensington, wb, wb, wb, wb)
+	if len(recs) != 1 {
+		t.Fatalf("four concurrent whistleblowing concerns created %d recommendations, want 1", len(recs))
+	}
+	pending, err := f.concerns.Recommendations(ctx, kensington, concern.Pending)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending at Kensington and Chelsea: %+v, %v; want one", pending, err)
+	}
+	all, err := f.concerns.Concerns(ctx, kensington)
+	if err != nil || len(all) != 5 {
+		t.Fatalf("concerns at Kensington and Chelsea: %d, %v; want 5", len(all), err)
+	}
+}
+
+func TestDecideMovesStateAndChecksVersion(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	r := f.raise(t, hampshire, draft(concern.Complaint, concern.Critical, date(2015, 12, 1)))
+	if len(r.Recommendations) != 1 {
+		t.Fatalf("critical concern: %+v", r.Recommendations)
+	}
+	rec := r.Recommendations[0]
+	ch := change("inspector-2", "")
+	ch.Method = inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName
+
+	logVersion := func() int64 {
+		rec, err := f.st.Get(ctx, f.st.Keyspace().Key(keyspace.CouncilTag(hampshire), "concern-log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec.Version
+	}
+	before := logVersion()
+	stale := rec
+	stale.Version = 7
+	dismissed, _ := stale.Dismiss(concern.Decision{By: "inspector-2", At: testNow, Rationale: "r"})
+	if _, err := f.concerns.Decide(ctx, dismissed, ch); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("decide at a stale version: %v", err)
+	}
+	dismissed, _ = rec.Dismiss(concern.Decision{By: "inspector-2", At: testNow, Rationale: "already visited"})
+	got, err := f.concerns.Decide(ctx, dismissed, ch)
+	if err != nil || got.Version != 2 || got.State != concern.Dismissed {
+		t.Fatalf("Decide = %+v, %v", got, err)
+	}
+	if after := logVersion(); after != before+1 {
+		t.Fatalf("trigger log at %d after a decision, want %d", after, before+1)
+	}
+	for state, want := range map[concern.State]int{concern.Pending: 0, concern.Dismissed: 1, concern.Accepted: 0, "": 1} {
+		rs, err := f.concerns.Recommendations(ctx, hampshire, state)
+		if err != nil || len(rs) != want {
+			t.Errorf("Recommendations(%q) = %d, %v; want %d", state, len(rs), err, want)
+		}
+	}
+	// A new critical concern fires the rule again: nothing is pending now.
+	again := f.raise(t, hampshire, draft(concern.SeriousIncident, concern.Critical, date(2015, 12, 10)))
+	if len(again.Recommendations) != 1 {
+		t.Fatalf("after dismissal: %+v", again.Recommendations)
+	}
+}
+
+// countingHook counts round trips: a command or a pipeline is one. The
+// HELLO and CLIENT SETINFO a new connection sends are set-up, not the
+// caller's round trips, and are left out.
+type countingHook struct{ n atomic.Int64 }
+
+func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
+}
+
+func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() != "hello" {
+			h.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if len(cmds) > 0 && cmds[0].Name() != "client" {
+			h.n.Add(1)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func TestRecommendationsAcrossCouncilsInConstantRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	hook := &countingHook{}
+	f.st.Client().AddHook(hook)
+	count := func(state concern.State) (int, int64) {
+		t.Helper()
+		before := hook.n.Load()
+		rs, err := f.concerns.Recommendations(ctx, "", state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs), hook.n.Load() - before
+	}
+	if n, trips := count(""); n != 0 || trips != 1 {
+		// No index entries: the record read is skipped.
+		t.Fatalf("empty: %d recommendations in %d round trips", n, trips)
+	}
+	for i, gss := range []string{leeds, hampshire, durham} {
+		f.raise(t, gss, draft(concern.DataDeterioration, concern.Critical, date(2015, 12, 1+i)))
+	}
+	n1, trips1 := count("")
+	f.raise(t, leeds, draft(concern.Complaint, concern.High, date(2015, 12, 5)))
+	f.raise(t, leeds, draft(concern.Complaint, concern.High, date(2015, 12, 6)))
+	f.raise(t, doncaster, draft(concern.Complaint, concern.Critical, date(2015, 12, 7)))
+	n2, trips2 := count("")
+	if n1 != 3 || n2 != 5 {
+		t.Fatalf("listed %d then %d recommendations, want 3 then 5", n1, n2)
+	}
+	if trips1 != 2 || trips2 != 2 {
+		t.Fatalf("round trips %d and %d, want 2 whatever the number of recommendations", trips1, trips2)
+	}
+	if n, _ := count(concern.Pending); n != 5 {
+		t.Fatalf("pending across councils: %d", n)
+	}
+	if n, _ := count(concern.Accepted); n != 0 {
+		t.Fatalf("accepted across councils: %d", n)
+	}
+}
+
+func TestRaiseStoresTheResponseForReplay(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	ch := change("inspector-1", "req-1")
+	r, err := f.svc.Raise(ctx, durham, draft(concern.Whistleblowing, concern.Critical, date(2015, 12, 1)), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, ok, err := f.concerns.Replay(ctx, durham, ch)
+	if err != nil || !ok {
+		t.Fatalf("Replay = %v, %v", ok, err)
+	}
+	var resp inspectionv1.RaiseConcernResponse
+	if err := proto.Unmarshal(b, &resp); err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(&resp, concernstore.RaisedToProto(r)) || len(resp.GetRecommendations()) != 1 ||
+		resp.GetRecommendations()[0].GetEtag() != `"1"` {
+		t.Fatalf("replayed %v, want %v", &resp, concernstore.RaisedToProto(r))
+	}
+	other := ch
+	other.RequestHash = []byte("another request")
+	if _, _, err := f.concerns.Replay(ctx, durham, other); !errors.Is(err, store.ErrRequestIDReused) {
+		t.Fatalf("reused request id: %v", err)
+	}
+	if _, ok, err := f.concerns.Replay(ctx, leeds, ch); ok || err != nil {
+		t.Fatalf("another council's replay: %v, %v", ok, err)
+	}
+}
+
+func TestAcceptSchedulesThroughTheScheduler(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	r := f.raise(t, leeds, draft(concern.SeriousIncident, concern.Critical, date(2015, 12, 1)))
+	rec := r.Recommendations[0]
+	ch := change("inspector-3", "accept-1")
+	ch.Method = inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName
+	sched := concern.Schedule{Start: date(2016, 1, 4), End: date(2016, 1, 8)}
+	got, err := f.svc.Accept(ctx, leeds, rec.ID, rec.Version, sched, "child at risk", ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("localAuthorities/%s/inspections/emergency-%s", leeds, rec.ID)
+	if got.State != concern.Accepted || got.Inspection != want || got.DecidedBy != "inspector-3" ||
+		got.Rationale != "child at risk" || !got.DecideTime.Equal(testNow) || got.Version != 2 {
+		t.Fatalf("accepted = %+v", got)
+	}
+	s, err := f.sched.scheduled(ctx, leeds, rec.ResourceName())
+	if err != nil || !s.Start.Equal(sched.Start) || !s.End.Equal(sched.End) || s.Actor != "inspector-3" || s.RequestID != "accept-1" {
+		t.Fatalf("scheduled = %+v, %v", s, err)
+	}
+	_, err = f.svc.Accept(ctx, leeds, rec.ID, got.Version, sched, "", ch)
+	if ff, ok := fault.As(err); !ok || ff.Kind != fault.KindFailedPrecondition {
+		t.Fatalf("accepting twice: %v", err)
+	}
+	if f.sched.calls.Load() != 1 {
+		t.Fatalf("scheduler called %d times, want once", f.sched.calls.Load())
+	}
+}

@@ -1,0 +1,239 @@
+package indicatorapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/test/bufconn"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// fallback answers UNIMPLEMENTED for every method nobody implements, as the
+// composed server of the inspection service does.
+type fallback struct {
+	inspectionv1.UnimplementedInspectionServiceServer
+}
+
+// testServer composes the handlers the way the service's api package does.
+type testServer struct {
+	fallback
+	*Indicators
+}
+
+// Councils the tests name.
+const (
+	leeds      = "E08000035" // Yorkshire and the Humber
+	hartlepool = "E06000001" // North East
+)
+
+// The principals the tests call as.
+var principals = map[string]auth.Principal{
+	"dfe":        {Subject: "dfe-1", Roles: []auth.Role{auth.RoleDfEOfficial}},
+	"partner":    {Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}},
+	"ofsted":     {Subject: "ofsted-1", Roles: []auth.Role{auth.RoleOfstedInspector}},
+	"lga":        {Subject: "lga-1", Roles: []auth.Role{auth.RoleLGAAdviser}},
+	"sponsor":    {Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "leeds"},
+	"leeds":      {Subject: "officer-leeds", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds},
+	"hartlepool": {Subject: "officer-hartlepool", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: hartlepool},
+	// A council officer whose token also names the partner role must
+	// still see only their own council.
+	"leeds+partner": {Subject: "officer-partner", Roles: []auth.Role{auth.RoleCouncilOfficer, auth.RolePartnerSystem}, Authority: leeds},
+}
+
+// harness is a real gRPC server with the real interceptor chain over real
+// Redis, with the 152 councils seeded.
+type harness struct {
+	client   inspectionv1.InspectionServiceClient
+	handler  *Indicators
+	st       *store.Store
+	councils *councilstore.Councils
+	sets     *indicatorstore.Sets
+	tokens   map[string]string
+	trips    *roundTrips
+}
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	c, ks := redistest.New(t)
+	trips := &roundTrips{}
+	c.AddHook(trips)
+	st := store.New(c, ks)
+	councils := councilstore.NewCouncils(st)
+	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
+		t.Fatal(err)
+	}
+	sets := indicatorstore.New(st)
+	pages, err := paging.NewRandomCodec(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{
+		handler: New(sets, councils, risk.Default(), pages), st: st, councils: councils, sets: sets,
+		tokens: map[string]string{}, trips: trips,
+	}
+
+	key := []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.NewVerifier(auth.Config{DevKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range principals {
+		tok, err := auth.MintDevToken(key, p, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.tokens[name] = tok
+	}
+	if err := Policies.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	})
+	inspectionv1.RegisterInspectionServiceServer(srv, testServer{Indicators: h.handler})
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///inspection",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	h.client = inspectionv1.NewInspectionServiceClient(conn)
+	return h
+}
+
+// as returns a context that calls as the named principal; "" calls without
+// a token.
+func (h *harness) as(name string) context.Context {
+	ctx := context.Background()
+	if name == "" {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+h.tokens[name])
+}
+
+// markInspected records a published SIF judgement for council gss.
+func (h *harness) markInspected(t testing.TB, gss string, grade reference.Grade) {
+	t.Helper()
+	ctx := context.Background()
+	la, err := h.councils.Get(ctx, gss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	la = la.WithJudgement(council.LatestJudgement{
+		Inspection: council.Name(gss) + "/inspections/test", Framework: "SIF", OverallGrade: grade,
+		PublishDate: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC),
+	})
+	w, err := h.councils.Write(la)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(gss), Writes: []store.Write{w}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// typical and spread shape the synthetic indicator values.
+var (
+	typical = map[indicator.Indicator]float64{
+		indicator.ReferralRatePer10k: 550, indicator.ReReferralRate: 22, indicator.AssessmentsWithin45Days: 82,
+		indicator.SecondCPPlans: 16, indicator.Caseload: 16, indicator.AgencyRate: 15, indicator.VacancyRate: 17,
+		indicator.TurnoverRate: 16, indicator.PlacementInstability: 10, indicator.SpendPerChildInNeed: 2300,
+		indicator.DeprivationDecile: 5.5, indicator.DCSChanges: 1,
+	}
+	spread = map[indicator.Indicator]float64{
+		indicator.ReferralRatePer10k: 150, indicator.ReReferralRate: 6, indicator.AssessmentsWithin45Days: 10,
+		indicator.SecondCPPlans: 5, indicator.Caseload: 5, indicator.AgencyRate: 9, indicator.VacancyRate: 7,
+		indicator.TurnoverRate: 5, indicator.PlacementInstability: 3, indicator.SpendPerChildInNeed: 600,
+		indicator.DeprivationDecile: 4.5, indicator.DCSChanges: 1.5,
+	}
+)
+
+// synthetic returns plausible values of every indicator for the i-th
+// council, varying deterministically from council to council. As in real
+// data the indicators move together: each council has an overall level of
+// risk, shared by its indicators, plus a part of each indicator's own.
+func synthetic(i int) []*inspectionv1.IndicatorValue {
+	// 23 is prime, so each multiplier below permutes the councils.
+	level := float64((i*7)%23-11) / 11
+	out := make([]*inspectionv1.IndicatorValue, 0, indicator.Count)
+	for k, ind := range indicator.All() {
+		own := float64((i*(k+2)+k)%23-11) / 11
+		spec, _ := ind.Spec()
+		v := typical[ind] + spread[ind]*float64(spec.Direction)*(0.7*level+0.3*own)
+		if spec.Integer {
+			v = math.Round(v)
+		}
+		v = math.Max(spec.Min, math.Min(spec.Max, v))
+		out = append(out, &inspectionv1.IndicatorValue{Indicator: indicatorstore.IndicatorProto(ind), Value: v})
+	}
+	return out
+}
+
+// seedSets imports complete synthetic sets for period 2015 for every
+// council except those in skip, straight through the store.
+func (h *harness) seedSets(t testing.TB, skip map[string]bool) {
+	t.Helper()
+	var drafts []indicator.Draft
+	for i, c := range reference.Councils() {
+		if skip[c.GSSCode] {
+			continue
+		}
+		drafts = append(drafts, draftFrom(&inspectionv1.IndicatorSet{Name: indicator.Name(c.GSSCode, 2015), Values: synthetic(i)}))
+	}
+	sets, err := indicator.ParseBatch("indicator_sets", drafts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.sets.Import(context.Background(), sets, indicator.Actor{Subject: "seed", Method: "seed"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// roundTrips counts Redis round trips: one per command, one per pipeline
+// (and per MULTI/EXEC, which go-redis sends as a pipeline).
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmds)
+	}
+}

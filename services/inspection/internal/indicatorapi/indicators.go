@@ -1,0 +1,436 @@
+// Package indicatorapi is the gRPC face of councils' indicator sets and
+// the risk model: BatchImportIndicatorSets, GetIndicatorSet,
+// ListIndicatorSets, GetRiskAssessment and ListRiskAssessments. It decodes
+// requests, checks who may see which council, calls the indicator and risk
+// rules and encodes responses; every method's policy is declared in Policies.
+package indicatorapi
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Page sizes of both lists.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 200
+)
+
+// maxRequestIDLength bounds a request_id; AIP-155 suggests a UUID.
+const maxRequestIDLength = 128
+
+// readers may see indicators and risk: Ofsted, the LGA, DfE, and a council
+// officer for their own council only (checked per council by canRead).
+var readers = []auth.Role{auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial, auth.RoleCouncilOfficer}
+
+// wideReaders see every council's indicators and risk.
+var wideReaders = []auth.Role{auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial}
+
+// Policies declares who may call each method of Indicators. Partner systems
+// import indicators but never read risk or indicators back; sponsor
+// officers have no part here.
+var Policies = auth.Policies{
+	inspectionv1.InspectionService_BatchImportIndicatorSets_FullMethodName: auth.Allow(auth.RoleDfEOfficial, auth.RolePartnerSystem),
+	inspectionv1.InspectionService_GetIndicatorSet_FullMethodName:          auth.Allow(readers...),
+	inspectionv1.InspectionService_ListIndicatorSets_FullMethodName:        auth.Allow(readers...),
+	inspectionv1.InspectionService_GetRiskAssessment_FullMethodName:        auth.Allow(readers...),
+	inspectionv1.InspectionService_ListRiskAssessments_FullMethodName:      auth.Allow(readers...),
+}
+
+// SetStore is the storage the handlers need: indicator sets and benchmarks,
+// and the memory of batch imports' request IDs.
+type SetStore interface {
+	indicator.Storer
+	// ReplayImport unmarshals into resp the response remembered for
+	// requestID in scope, and reports whether there was one.
+	ReplayImport(ctx context.Context, scope, requestID string, req, resp proto.Message) (bool, error)
+	// RememberImport remembers resp as the response to req; it fails with
+	// store.ErrConflict when a concurrent twin remembered first.
+	RememberImport(ctx context.Context, scope, requestID string, req, resp proto.Message) error
+}
+
+var _ SetStore = (*indicatorstore.Sets)(nil)
+
+// Indicators implements the indicator and risk methods of
+// inspectionv1.InspectionServiceServer.
+type Indicators struct {
+	sets     SetStore
+	councils council.Storer
+	model    risk.Model
+	pages    *paging.Codec
+}
+
+// New returns the handlers over the given stores, scoring risk with model.
+func New(sets SetStore, councils council.Storer, model risk.Model, pages *paging.Codec) *Indicators {
+	return &Indicators{sets: sets, councils: councils, model: model, pages: pages}
+}
+
+// principal returns the caller; a call served without the auth interceptor
+// has none and is refused.
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
+	}
+	return p, nil
+}
+
+// canRead reports whether p may see the indicators and risk of council gss.
+// It is stricter than auth.Principal.CanReadCouncil, which lets any second
+// role widen a council officer's reach: here only Ofsted, the LGA and DfE
+// see every council, so a token holding council_officer and partner_system
+// still sees only its own council.
+func canRead(p auth.Principal, gss string) bool {
+	if p.HasRole(wideReaders...) {
+		return true
+	}
+	return p.HasRole(auth.RoleCouncilOfficer) && p.Authority != "" && p.Authority == gss
+}
+
+// requireCouncil is canRead for the caller in ctx, as a fault.
+func requireCouncil(ctx context.Context, gss string) error {
+	p, err := principal(ctx)
+	if err != nil {
+		return err
+	}
+	if !canRead(p, gss) {
+		return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
+			"the caller may not see the indicators or risk of council %s", gss).With("authority", gss)
+	}
+	return nil
+}
+
+// BatchImportIndicatorSets implements InspectionService.BatchImportIndicatorSets.
+// Each council's sets commit atomically; the batch is not atomic across
+// councils. A request_id makes a retry replay the first response, which is
+// remembered once every council committed.
+func (s *Indicators) BatchImportIndicatorSets(ctx context.Context, req *inspectionv1.BatchImportIndicatorSetsRequest) (*inspectionv1.BatchImportIndicatorSetsResponse, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var vs fault.Violations
+	if len(req.GetRequestId()) > maxRequestIDLength {
+		vs.Add("request_id", "must be at most %d characters", maxRequestIDLength)
+	}
+	drafts := make([]indicator.Draft, len(req.GetIndicatorSets()))
+	for i, m := range req.GetIndicatorSets() {
+		drafts[i] = draftFrom(m)
+	}
+	sets, batchErr := indicator.ParseBatch("indicator_sets", drafts)
+	if err := fault.Join(vs.Err(), batchErr); err != nil {
+		return nil, err
+	}
+
+	method := inspectionv1.InspectionService_BatchImportIndicatorSets_FullMethodName
+	scope := store.IdempotencyScope(method, p.Subject)
+	resp := &inspectionv1.BatchImportIndicatorSetsResponse{}
+	replayed, err := s.sets.ReplayImport(ctx, scope, req.GetRequestId(), req, resp)
+	switch {
+	case err != nil:
+		return nil, err
+	case replayed:
+		return resp, nil
+	}
+	roles := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		roles[i] = string(r)
+	}
+	stored, err := s.sets.Import(ctx, sets, indicator.Actor{Subject: p.Subject, Roles: roles, Method: method, RequestID: req.GetRequestId()})
+	if err != nil {
+		return nil, err
+	}
+	periods := make([]indicator.Period, len(stored))
+	for i, set := range stored {
+		periods[i] = set.Period
+	}
+	benchmarks, err := s.sets.Benchmarks(ctx, periods)
+	if err != nil {
+		return nil, err
+	}
+	resp.IndicatorSets = make([]*inspectionv1.IndicatorSet, len(stored))
+	for i, set := range stored {
+		resp.IndicatorSets[i] = setToProto(set, benchmarks)
+	}
+	err = s.sets.RememberImport(ctx, scope, req.GetRequestId(), req, resp)
+	if errors.Is(err, store.ErrConflict) {
+		// A concurrent twin of this request finished first; both imported
+		// the same sets, and its response is the one to give.
+		first := &inspectionv1.BatchImportIndicatorSetsResponse{}
+		ok, err := s.sets.ReplayImport(ctx, scope, req.GetRequestId(), req, first)
+		switch {
+		case err != nil:
+			return nil, err
+		case ok:
+			return first, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// draftFrom reads a set from the request. An indicator that is not one of
+// the twelve keeps its proto spelling (or number) so the violation can name
+// it.
+func draftFrom(m *inspectionv1.IndicatorSet) indicator.Draft {
+	d := indicator.Draft{Name: m.GetName(), Source: m.GetSource(), Values: make([]indicator.Value, len(m.GetValues()))}
+	for j, v := range m.GetValues() {
+		ind, ok := indicatorstore.IndicatorFrom(v.GetIndicator())
+		if !ok {
+			ind = indicator.Indicator(v.GetIndicator().String())
+		}
+		d.Values[j] = indicator.Value{Indicator: ind, Value: v.GetValue()}
+	}
+	return d
+}
+
+// GetIndicatorSet implements InspectionService.GetIndicatorSet.
+func (s *Indicators) GetIndicatorSet(ctx context.Context, req *inspectionv1.GetIndicatorSetRequest) (*inspectionv1.IndicatorSet, error) {
+	gss, period, err := indicator.ParseName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	set, err := s.sets.Get(ctx, gss, period)
+	if errors.Is(err, indicator.ErrNotFound) {
+		return nil, fault.NotFound("INDICATOR_SET_NOT_FOUND", "%s does not exist", req.GetName()).With("name", req.GetName())
+	}
+	if err != nil {
+		return nil, err
+	}
+	benchmarks, err := s.sets.Benchmarks(ctx, []indicator.Period{period})
+	if err != nil {
+		return nil, err
+	}
+	return setToProto(set, benchmarks), nil
+}
+
+// ListIndicatorSets implements InspectionService.ListIndicatorSets.
+func (s *Indicators) ListIndicatorSets(ctx context.Context, req *inspectionv1.ListIndicatorSetsRequest) (*inspectionv1.ListIndicatorSetsResponse, error) {
+	gss, nameErr := council.ParseName("parent", req.GetParent())
+	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	if err := fault.Join(nameErr, sizeErr); err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	if _, ok := reference.CouncilByCode(gss); !ok {
+		return nil, notFoundCouncil(req.GetParent())
+	}
+	q := paging.Query{Method: inspectionv1.InspectionService_ListIndicatorSets_FullMethodName, Parent: req.GetParent()}
+	offset, err := s.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	sets, total, err := s.sets.List(ctx, gss, offset, int(size))
+	if err != nil {
+		return nil, err
+	}
+	periods := make([]indicator.Period, len(sets))
+	for i, set := range sets {
+		periods[i] = set.Period
+	}
+	benchmarks, err := s.sets.Benchmarks(ctx, periods)
+	if err != nil {
+		return nil, err
+	}
+	resp := &inspectionv1.ListIndicatorSetsResponse{
+		IndicatorSets: make([]*inspectionv1.IndicatorSet, len(sets)),
+		NextPageToken: s.pages.NextOffset(q, offset, size, total),
+		TotalSize:     int32(total),
+	}
+	for i, set := range sets {
+		resp.IndicatorSets[i] = setToProto(set, benchmarks)
+	}
+	return resp, nil
+}
+
+// GetRiskAssessment implements InspectionService.GetRiskAssessment. It
+// scores the council's newest indicator set.
+func (s *Indicators) GetRiskAssessment(ctx context.Context, req *inspectionv1.GetRiskAssessmentRequest) (*inspectionv1.RiskAssessment, error) {
+	gss, err := risk.ParseName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	la, err := s.councils.Get(ctx, gss)
+	if errors.Is(err, council.ErrNotFound) {
+		return nil, notFoundCouncil(council.Name(gss))
+	}
+	if err != nil {
+		return nil, err
+	}
+	assessed, err := s.assess(ctx, []council.LocalAuthority{la}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return assessmentToProto(s.model.ExplainCouncil(assessed[0])), nil
+}
+
+// ListRiskAssessments implements InspectionService.ListRiskAssessments:
+// every council's assessment, highest score first and councils with
+// insufficient data last, filtered on inspected_under_sif, region and band.
+// A council officer's list holds only their own council, so one client can
+// serve every role. Whatever the page size, it reads Redis in a constant
+// number of round trips: the councils (two), their newest periods (one),
+// those sets (one) and the benchmarks (one).
+func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.ListRiskAssessmentsRequest) (*inspectionv1.ListRiskAssessmentsResponse, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	f, filterErr := filter.Compile(req.GetFilter(), risk.FilterSchema)
+	if err := fault.Join(sizeErr, filterErr); err != nil {
+		return nil, err
+	}
+	q := paging.Query{Method: inspectionv1.InspectionService_ListRiskAssessments_FullMethodName, Filter: f.String()}
+	wide := p.HasRole(wideReaders...)
+	if !wide {
+		// The list differs per council, so a token must not cross councils.
+		q.Params = map[string]string{"authority": p.Authority}
+	}
+	offset, err := s.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.councils.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !wide {
+		all = slices.DeleteFunc(all, func(la council.LocalAuthority) bool { return !canRead(p, la.GSSCode) })
+	}
+	assessed, err := s.assess(ctx, all, f)
+	if err != nil {
+		return nil, err
+	}
+	total := int64(len(assessed))
+	start := min(offset, total)
+	end := min(start+int64(size), total)
+	resp := &inspectionv1.ListRiskAssessmentsResponse{
+		RiskAssessments: make([]*inspectionv1.RiskAssessment, 0, end-start),
+		NextPageToken:   s.pages.NextOffset(q, start, size, total),
+		TotalSize:       int32(total),
+	}
+	for _, c := range assessed[start:end] {
+		resp.RiskAssessments = append(resp.RiskAssessments, assessmentToProto(s.model.ExplainCouncil(c)))
+	}
+	return resp, nil
+}
+
+// assess scores councils from their newest sets, in two reads for the sets
+// and one for the benchmarks however many councils there are. The factors
+// are not yet explained (see risk.Model.AssessAll).
+func (s *Indicators) assess(ctx context.Context, las []council.LocalAuthority, f *filter.Filter) ([]risk.Council, error) {
+	codes := make([]string, len(las))
+	for i, la := range las {
+		codes[i] = la.GSSCode
+	}
+	latest, err := s.sets.Latest(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	periods := make([]indicator.Period, 0, len(latest))
+	for _, set := range latest {
+		periods = append(periods, set.Period)
+	}
+	benchmarks, err := s.sets.Benchmarks(ctx, periods)
+	if err != nil {
+		return nil, err
+	}
+	return s.model.AssessAll(las, latest, benchmarks, f), nil
+}
+
+func notFoundCouncil(name string) error {
+	return fault.NotFound("LOCAL_AUTHORITY_NOT_FOUND", "%s does not exist", name).With("name", name)
+}
+
+// setToProto renders a set with its period's benchmarks.
+func setToProto(set indicator.Set, benchmarks map[indicator.Period]indicator.Benchmarks) *inspectionv1.IndicatorSet {
+	b := benchmarks[set.Period]
+	region := regionOf(set.GSSCode)
+	m := &inspectionv1.IndicatorSet{
+		Name:       set.ResourceName(),
+		Source:     set.Source,
+		Etag:       store.Etag(set.Version),
+		UpdateTime: timestamppb.New(set.UpdateTime),
+		Values:     make([]*inspectionv1.IndicatorValue, len(set.Values)),
+	}
+	for i, v := range set.Values {
+		england, regional := b.Medians(region, v.Indicator)
+		m.Values[i] = &inspectionv1.IndicatorValue{
+			Indicator:     indicatorstore.IndicatorProto(v.Indicator),
+			Value:         v.Value,
+			EnglandMedian: england,
+			RegionMedian:  regional,
+		}
+	}
+	return m
+}
+
+func regionOf(gss string) reference.Region {
+	c, _ := reference.CouncilByCode(gss)
+	return c.Region
+}
+
+var bandProto = map[risk.Band]inspectionv1.RiskBand{
+	risk.InsufficientData: inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA,
+	risk.Low:              inspectionv1.RiskBand_RISK_BAND_LOW,
+	risk.Medium:           inspectionv1.RiskBand_RISK_BAND_MEDIUM,
+	risk.High:             inspectionv1.RiskBand_RISK_BAND_HIGH,
+	risk.Severe:           inspectionv1.RiskBand_RISK_BAND_SEVERE,
+}
+
+func assessmentToProto(c risk.Council) *inspectionv1.RiskAssessment {
+	a := c.Assessment
+	m := &inspectionv1.RiskAssessment{
+		Name:                   risk.ResourceName(c.GSSCode),
+		DisplayName:            c.Name,
+		Score:                  a.Score,
+		Band:                   bandProto[a.Band],
+		ModelVersion:           a.ModelVersion,
+		InspectedUnderSif:      c.InspectedUnderSIF,
+		InsufficientDataReason: a.InsufficientDataReason,
+		Factors:                make([]*inspectionv1.RiskFactor, len(a.Factors)),
+	}
+	if a.Period != 0 {
+		m.Period = a.Period.String()
+	}
+	for i, f := range a.Factors {
+		m.Factors[i] = &inspectionv1.RiskFactor{
+			Indicator:     indicatorstore.IndicatorProto(f.Indicator),
+			Value:         f.Value,
+			EnglandMedian: f.EnglandMedian,
+			RegionMedian:  f.RegionMedian,
+			Standardised:  f.Standardised,
+			Weight:        f.Weight,
+			Contribution:  f.Contribution,
+			Explanation:   f.Explanation,
+		}
+	}
+	return m
+}

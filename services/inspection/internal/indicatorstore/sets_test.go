@@ -1,0 +1,370 @@
+package indicatorstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+var clock = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
+
+var importer = indicator.Actor{Subject: "dfe-1", Roles: []string{"dfe_official"}, Method: "/test/Import", RequestID: "r-1"}
+
+func newSets(t testing.TB) (*Sets, *store.Store) {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	return New(st, WithClock(func() time.Time { return clock })), st
+}
+
+func set(gss string, p indicator.Period, agency, decile float64) indicator.Set {
+	return indicator.Set{GSSCode: gss, Period: p, Source: "test", Values: []indicator.Value{
+		{Indicator: indicator.AgencyRate, Value: agency},
+		{Indicator: indicator.DeprivationDecile, Value: decile},
+	}}
+}
+
+func TestImportGetListLatest(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newSets(t)
+	in := []indicator.Set{
+		set("E06000001", 2015, 10, 2),
+		set("E06000001", 2014, 12, 2),
+		set("E09000002", 2015, 30, 1),
+		set("E06000001", 2013, 14, 3),
+	}
+	got, err := s.Import(ctx, in, importer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range got {
+		if g.GSSCode != in[i].GSSCode || g.Period != in[i].Period || g.Version != 1 || !g.UpdateTime.Equal(clock) {
+			t.Errorf("result %d = %+v, want %s %s at version 1", i, g, in[i].GSSCode, in[i].Period)
+		}
+	}
+
+	one, err := s.Get(ctx, "E06000001", 2014)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := one.Value(indicator.AgencyRate); v != 12 || one.Source != "test" || one.Version != 1 || !one.UpdateTime.Equal(clock) {
+		t.Errorf("Get = %+v", one)
+	}
+	if _, err := s.Get(ctx, "E06000001", 2012); !errors.Is(err, indicator.ErrNotFound) {
+		t.Errorf("Get of a missing period: %v", err)
+	}
+
+	pages := []struct {
+		offset int64
+		limit  int
+		want   []indicator.Period
+	}{
+		{0, 50, []indicator.Period{2015, 2014, 2013}},
+		{0, 2, []indicator.Period{2015, 2014}},
+		{2, 2, []indicator.Period{2013}},
+		{3, 2, nil},
+	}
+	for _, pg := range pages {
+		sets, total, err := s.List(ctx, "E06000001", pg.offset, pg.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var periods []indicator.Period
+		for _, x := range sets {
+			periods = append(periods, x.Period)
+		}
+		if total != 3 || !slices.Equal(periods, pg.want) {
+			t.Errorf("List(%d, %d) = %v of %d, want %v of 3", pg.offset, pg.limit, periods, total, pg.want)
+		}
+	}
+
+	latest, err := s.Latest(ctx, []string{"E06000001", "E09000002", "E08000035"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(latest) != 2 || latest["E06000001"].Period != 2015 || latest["E09000002"].Period != 2015 {
+		t.Errorf("Latest = %+v", latest)
+	}
+
+	// A re-import replaces the set and bumps its version.
+	again, err := s.Import(ctx, []indicator.Set{set("E06000001", 2015, 11, 2)}, importer)
+	if err != nil || again[0].Version != 2 {
+		t.Fatalf("re-import = %+v, %v", again, err)
+	}
+	if one, _ := s.Get(ctx, "E06000001", 2015); one.Version != 2 {
+		t.Errorf("after re-import: %+v", one)
+	}
+}
+
+func TestImportAuditsEverySet(t *testing.T) {
+	ctx := context.Background()
+	s, st := newSets(t)
+	if _, err := s.Import(ctx, []indicator.Set{set("E06000001", 2015, 10, 2), set("E06000001", 2014, 10, 2)}, importer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(ctx, []indicator.Set{set("E06000001", 2015, 11, 2)}, importer); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := st.Client().XRange(ctx, st.Keyspace().Outbox(keyspace.CouncilTag("E06000001")), "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, msg := range msgs {
+		e, err := events.Decode(msg.Values)
+		if err != nil || e.Type != store.AuditType {
+			t.Fatalf("outbox entry %v: %+v, %v", msg.ID, e, err)
+		}
+		var a store.AuditEntry
+		if err := json.Unmarshal(e.Data, &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Actor != "dfe-1" || a.Method != "/test/Import" || a.RequestID != "r-1" || !slices.Equal(a.Roles, []string{"dfe_official"}) {
+			t.Errorf("audit entry %+v", a)
+		}
+		got = append(got, fmt.Sprintf("%s %s→%s", a.Resource, a.EtagBefore, a.EtagAfter))
+	}
+	want := []string{
+		`localAuthorities/E06000001/indicatorSets/2015 →"1"`,
+		`localAuthorities/E06000001/indicatorSets/2014 →"1"`,
+		`localAuthorities/E06000001/indicatorSets/2015 "1"→"2"`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit trail %q, want %q", got, want)
+	}
+}
+
+func TestBenchmarksFollowImports(t *testing.T) {
+	ctx := context.Background()
+	s, st := newSets(t)
+	// North East: Hartlepool, Middlesbrough, Redcar; North West: Halton;
+	// London: Barking and Dagenham.
+	if _, err := s.Import(ctx, []indicator.Set{
+		set("E06000001", 2015, 10, 2),
+		set("E06000002", 2015, 30, 1),
+		set("E06000006", 2015, 5, 4),
+		set("E06000001", 2014, 50, 9),
+	}, importer); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, wantEngland, wantNE float64) {
+		t.Helper()
+		bs, err := s.Benchmarks(ctx, []indicator.Period{2015, 2015, 2016})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, ok := bs[2015]
+		if !ok || len(bs) != 1 {
+			t.Fatalf("%s: benchmarks %+v", when, bs)
+		}
+		e, ne := b.Medians(reference.NorthEast, indicator.AgencyRate)
+		if e != wantEngland || ne != wantNE {
+			t.Errorf("%s: agency medians %v, %v; want %v, %v", when, e, ne, wantEngland, wantNE)
+		}
+	}
+	check("first import", 10, 20)
+
+	// A second import of the period recomputes from every council's set,
+	// not just the new one.
+	if _, err := s.Import(ctx, []indicator.Set{set("E06000003", 2015, 40, 3), set("E09000002", 2015, 20, 1)}, importer); err != nil {
+		t.Fatal(err)
+	}
+	check("second import", 20, 30)
+
+	// Lost benchmarks (a crash between commits and recomputation) mend on
+	// the next read, and are stored again.
+	if err := st.Client().Del(ctx, s.benchmarksKey(2015)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	check("after repair", 20, 30)
+	if n, err := st.Client().Exists(ctx, s.benchmarksKey(2015)).Result(); err != nil || n != 1 {
+		t.Errorf("repaired benchmarks not stored: %d, %v", n, err)
+	}
+	if b, _ := s.Benchmarks(ctx, []indicator.Period{2014}); b[2014].England[indicator.AgencyRate].Median != 50 {
+		t.Errorf("2014 benchmarks %+v", b[2014])
+	}
+}
+
+// TestConcurrentImportsOfOnePeriod races imports of different councils for
+// one period: whatever the interleaving, the stored benchmarks end up
+// counting every council.
+func TestConcurrentImportsOfOnePeriod(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newSets(t)
+	councils := reference.Councils()[:24]
+	const importers = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, importers)
+	for w := range importers {
+		wg.Go(func() {
+			var batch []indicator.Set
+			for i := w; i < len(councils); i += importers {
+				batch = append(batch, set(councils[i].GSSCode, 2015, float64(i), 5))
+			}
+			_, err := s.Import(ctx, batch, importer)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	bs, err := s.Benchmarks(ctx, []indicator.Period{2015})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := bs[2015].England[indicator.AgencyRate]; st.Count != len(councils) || st.Median != 11.5 {
+		t.Errorf("England agency stats %+v, want %d councils with median 11.5", st, len(councils))
+	}
+}
+
+// TestImportDuringRecomputation runs a second import of a period exactly
+// while the first is between reading the period's sets and storing the
+// benchmarks: the first must notice and read again, or the stored
+// benchmarks would miss the second import's set.
+func TestImportDuringRecomputation(t *testing.T) {
+	ctx := context.Background()
+	first, st := newSets(t)
+	second := New(st, WithClock(func() time.Time { return clock }))
+	var once sync.Once
+	first.beforeStore = func(indicator.Period) {
+		once.Do(func() {
+			if _, err := second.Import(ctx, []indicator.Set{set("E09000002", 2015, 40, 1)}, importer); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if _, err := first.Import(ctx, []indicator.Set{set("E06000001", 2015, 10, 2)}, importer); err != nil {
+		t.Fatal(err)
+	}
+	bs, err := first.Benchmarks(ctx, []indicator.Period{2015})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bs[2015].England[indicator.AgencyRate]; got.Count != 2 || got.Median != 25 {
+		t.Errorf("England agency stats %+v, want both councils (median 25)", got)
+	}
+}
+
+// roundTrips counts Redis round trips: a command or a whole pipeline is one.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
+}
+
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
+}
+
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
+}
+
+func TestReadsTakeConstantRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	s, st := newSets(t)
+	var all []indicator.Set
+	var codes []string
+	for i, c := range reference.Councils() {
+		codes = append(codes, c.GSSCode)
+		p := indicator.Period(2014 + i%2)
+		all = append(all, set(c.GSSCode, p, float64(i%40), float64(1+i%10)))
+	}
+	if _, err := s.Import(ctx, all, importer); err != nil {
+		t.Fatal(err)
+	}
+	rt := &roundTrips{}
+	st.Client().AddHook(rt)
+	for _, n := range []int{1, 10, 152} {
+		rt.n.Store(0)
+		latest, err := s.Latest(ctx, codes[:n])
+		if err != nil || len(latest) != n {
+			t.Fatalf("Latest(%d) = %d sets, %v", n, len(latest), err)
+		}
+		if got := rt.n.Load(); got != 2 {
+			t.Errorf("Latest of %d councils took %d round trips, want 2", n, got)
+		}
+		rt.n.Store(0)
+		if _, err := s.Benchmarks(ctx, []indicator.Period{2014, 2015}); err != nil {
+			t.Fatal(err)
+		}
+		if got := rt.n.Load(); got != 1 {
+			t.Errorf("Benchmarks took %d round trips, want 1", got)
+		}
+	}
+}
+
+func TestImportIdempotency(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newSets(t)
+	req := &inspectionv1.BatchImportIndicatorSetsRequest{RequestId: "batch-1", IndicatorSets: []*inspectionv1.IndicatorSet{{Name: "x"}}}
+	resp := &inspectionv1.BatchImportIndicatorSetsResponse{IndicatorSets: []*inspectionv1.IndicatorSet{{Name: "x", Etag: `"1"`}}}
+	const scope = "import dfe-1"
+
+	var got inspectionv1.BatchImportIndicatorSetsResponse
+	if ok, err := s.ReplayImport(ctx, scope, "batch-1", req, &got); ok || err != nil {
+		t.Fatalf("replay before remember: %v, %v", ok, err)
+	}
+	if err := s.RememberImport(ctx, scope, "batch-1", req, resp); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.ReplayImport(ctx, scope, "batch-1", req, &got); !ok || err != nil || got.GetIndicatorSets()[0].GetEtag() != `"1"` {
+		t.Fatalf("replay = %v, %v, %v", ok, err, &got)
+	}
+	// Another caller's request_id is its own.
+	if ok, err := s.ReplayImport(ctx, "import other", "batch-1", req, &got); ok || err != nil {
+		t.Errorf("another scope replayed: %v, %v", ok, err)
+	}
+	// The same request_id with another request is refused.
+	other := &inspectionv1.BatchImportIndicatorSetsRequest{RequestId: "batch-1", IndicatorSets: []*inspectionv1.IndicatorSet{{Name: "y"}}}
+	if _, err := s.ReplayImport(ctx, scope, "batch-1", other, &got); !errors.Is(err, store.ErrRequestIDReused) {
+		t.Errorf("reused request_id: %v", err)
+	}
+	// A second remember loses to the first.
+	if err := s.RememberImport(ctx, scope, "batch-1", req, resp); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("second remember: %v", err)
+	}
+	// No request_id: nothing is remembered.
+	if err := s.RememberImport(ctx, scope, "", req, wrapperspb.String("x")); err != nil {
+		t.Errorf("remember without request_id: %v", err)
+	}
+}
+
+func TestIndicatorEnumsRoundTrip(t *testing.T) {
+	for _, ind := range indicator.All() {
+		back, ok := IndicatorFrom(IndicatorProto(ind))
+		if !ok || back != ind || IndicatorProto(ind) == inspectionv1.Indicator_INDICATOR_UNSPECIFIED {
+			t.Errorf("%s → %v → %s, %v", ind, IndicatorProto(ind), back, ok)
+		}
+	}
+	for _, bad := range []inspectionv1.Indicator{inspectionv1.Indicator_INDICATOR_UNSPECIFIED, 99} {
+		if _, ok := IndicatorFrom(bad); ok {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	if len(inspectionv1.Indicator_name) != indicator.Count+1 {
+		t.Errorf("the proto has %d indicators, the domain %d", len(inspectionv1.Indicator_name)-1, indicator.Count)
+	}
+}

@@ -1,0 +1,368 @@
+package judgement
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Reasons of the faults the rules return, as google.rpc.ErrorInfo shows
+// them.
+const (
+	// ReasonPublished: the inspection is published and can no longer change.
+	ReasonPublished = "INSPECTION_PUBLISHED"
+	// ReasonIncomplete: the judgement lacks parts its framework requires
+	// for publication.
+	ReasonIncomplete = "JUDGEMENT_INCOMPLETE"
+	// ReasonNotFound: no such inspection (or none the caller may see).
+	ReasonNotFound = "INSPECTION_NOT_FOUND"
+	// ReasonCouncilNotFound: no such council.
+	ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
+	// ReasonRecommendationAnswered: another inspection already answers the
+	// emergency inspection recommendation.
+	ReasonRecommendationAnswered = "EMERGENCY_INSPECTION_EXISTS"
+)
+
+// EarliestDate is the first day an inspection's dates may fall on: earlier
+// dates predate every framework this service records.
+var EarliestDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Limits that keep dates believable and text within what a report holds.
+const (
+	// MaxScheduleAhead is how far after today fieldwork may be scheduled.
+	MaxScheduleAhead = 2 * 365 * 24 * time.Hour
+	// MaxFieldworkDays bounds the fieldwork from first to last day; SIF
+	// fieldwork takes four weeks, monitoring visits two days.
+	MaxFieldworkDays = 92
+	// MaxPublishDelayDays bounds the time from the end of fieldwork to
+	// publication; reports are published within weeks.
+	MaxPublishDelayDays = 365
+	// MaxNarrative bounds a narrative, in characters.
+	MaxNarrative = 20000
+	// MaxText bounds a recommendation, a finding, and the lead inspector's
+	// name, in characters.
+	MaxText = 2000
+	// MaxItems bounds the recommendations and the findings of one
+	// inspection.
+	MaxItems = 100
+)
+
+// ErrPublished is the fault for any change to a published inspection.
+var ErrPublished = fault.FailedPrecondition(ReasonPublished,
+	"the inspection is published and can no longer change")
+
+// ErrConflict is what a Storer returns when a write's pinned version moved,
+// and what the rules return for a stale etag: ABORTED with reason
+// ETAG_MISMATCH. It matches store.ErrConflict under errors.Is, since faults
+// compare by kind and reason.
+var ErrConflict = fault.Conflict("ETAG_MISMATCH",
+	"the inspection has changed since its etag was read; read it again and retry")
+
+// frameworkRules says what each framework's outcome may and must hold.
+type frameworkRules struct {
+	// allowed are the judgement parts the framework grades; nil for a
+	// monitoring visit, which has no judgement.
+	allowed []Area
+	// required are the parts publication needs, each with its narrative.
+	required []Area
+}
+
+var rulesOf = map[Framework]frameworkRules{
+	// SIF: the overall grade, the three key judgements, the two graded
+	// parts of looked after and permanence, and the LSCB review.
+	SIF: {allowed: Areas, required: Areas},
+	// ILACS dropped the adoption, care leavers and LSCB grades.
+	ILACS: {
+		allowed:  []Area{OverallEffectiveness, HelpAndProtection, LookedAfterAndPermanence, LeadershipManagementGovernance},
+		required: []Area{OverallEffectiveness, HelpAndProtection, LookedAfterAndPermanence, LeadershipManagementGovernance},
+	},
+	// An emergency inspection may grade any part but must at least give
+	// the overall grade.
+	Emergency:       {allowed: Areas, required: []Area{OverallEffectiveness}},
+	MonitoringVisit: {},
+}
+
+// AllowedAreas lists the judgement parts framework f grades.
+func AllowedAreas(f Framework) []Area { return rulesOf[f].allowed }
+
+// RequiredAreas lists the judgement parts publication under f requires.
+func RequiredAreas(f Framework) []Area { return rulesOf[f].required }
+
+// Validate checks everything about ins that holds at every stage of its
+// life, and reports every violation at once as an INVALID_ARGUMENT fault:
+// a known framework; start and end dates present, in order and believable
+// relative to now; only the judgement parts the framework grades, each with
+// a known grade; monitoring findings only on a monitoring visit, with a
+// known progress rating; recommendations with text and an area. What
+// publication additionally requires is checked by Publish. prefix is put
+// before every field path, such as "inspection.".
+func (ins Inspection) Validate(prefix string, now time.Time) error {
+	var vs fault.Violations
+	add := func(field, format string, args ...any) { vs.Add(prefix+field, format, args...) }
+
+	if !ins.Framework.Valid() {
+		add("framework", "%s", enumMessage(string(ins.Framework), Frameworks))
+	}
+	ins.validateDates(add, now)
+	if n := utf8.RuneCountInString(ins.LeadInspector); n > MaxText {
+		add("lead_inspector", "is %d characters long; the limit is %d", n, MaxText)
+	}
+	ins.validateJudgement(add)
+	ins.validateFindings(add)
+	ins.validateRecommendations(add)
+	if ins.EmergencyRecommendation != "" {
+		switch {
+		case ins.Framework != Emergency:
+			add("emergency_recommendation", "only an EMERGENCY inspection answers an emergency inspection recommendation")
+		case !strings.HasPrefix(ins.EmergencyRecommendation, recommendationPrefix(ins.GSSCode)) ||
+			!ValidID(strings.TrimPrefix(ins.EmergencyRecommendation, recommendationPrefix(ins.GSSCode))):
+			add("emergency_recommendation", "must be %s{id}, a recommendation about the same council, got %q",
+				recommendationPrefix(ins.GSSCode), ins.EmergencyRecommendation)
+		}
+	}
+	return vs.Err()
+}
+
+func recommendationPrefix(gss string) string {
+	return "localAuthorities/" + gss + "/emergencyInspectionRecommendations/"
+}
+
+func (ins Inspection) validateDates(add func(string, string, ...any), now time.Time) {
+	latest := day(now.Add(MaxScheduleAhead))
+	check := func(field string, d time.Time) bool {
+		switch {
+		case d.IsZero():
+			add(field, "is required")
+		case d.Before(EarliestDate):
+			add(field, "is %s, before %s; no inspection this service records is that old", d.Format(time.DateOnly), EarliestDate.Format(time.DateOnly))
+		case d.After(latest):
+			add(field, "is %s; fieldwork cannot be scheduled after %s", d.Format(time.DateOnly), latest.Format(time.DateOnly))
+		default:
+			return true
+		}
+		return false
+	}
+	startOK := check("start_date", ins.StartDate)
+	endOK := check("end_date", ins.EndDate)
+	if !startOK || !endOK {
+		return
+	}
+	switch {
+	case ins.EndDate.Before(ins.StartDate):
+		add("end_date", "is %s, before the start date %s", ins.EndDate.Format(time.DateOnly), ins.StartDate.Format(time.DateOnly))
+	case days(ins.StartDate, ins.EndDate) > MaxFieldworkDays:
+		add("end_date", "is %d days after the start date; fieldwork lasts at most %d days", days(ins.StartDate, ins.EndDate), MaxFieldworkDays)
+	}
+}
+
+func (ins Inspection) validateJudgement(add func(string, string, ...any)) {
+	if len(ins.Judgement) == 0 {
+		return
+	}
+	if ins.Framework == MonitoringVisit {
+		add("judgement", "a monitoring visit has findings and a progress rating, not a graded judgement")
+		return
+	}
+	allowed := AllowedAreas(ins.Framework)
+	for _, a := range Areas {
+		g, ok := ins.Judgement[a]
+		if !ok {
+			continue
+		}
+		field := "judgement." + a.Field()
+		if ins.Framework.Valid() && !oneOf(a, allowed) {
+			add(field, "is not part of a%s %s judgement, which grades only %s", article(ins.Framework), ins.Framework, fieldList(allowed))
+			continue
+		}
+		if !g.Grade.Valid() {
+			add(field+".grade", "%s", enumMessage(string(g.Grade), reference.Grades))
+		}
+		if n := utf8.RuneCountInString(g.Narrative); n > MaxNarrative {
+			add(field+".narrative", "is %d characters long; the limit is %d", n, MaxNarrative)
+		}
+	}
+	for a := range ins.Judgement {
+		if !a.Valid() {
+			add("judgement", "holds an unknown area %q", a)
+		}
+	}
+}
+
+func (ins Inspection) validateFindings(add func(string, string, ...any)) {
+	m := ins.MonitoringFindings
+	if m == nil {
+		return
+	}
+	if ins.Framework.Graded() {
+		add("monitoring_findings", "only a monitoring visit has findings; a%s %s inspection has a graded judgement", article(ins.Framework), ins.Framework)
+		return
+	}
+	if len(m.Findings) > MaxItems {
+		add("monitoring_findings.findings", "holds %d findings; the limit is %d", len(m.Findings), MaxItems)
+	}
+	for i, f := range m.Findings {
+		field := "monitoring_findings.findings[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(f) == "" {
+			add(field, "is empty; leave out findings with no text")
+		} else if n := utf8.RuneCountInString(f); n > MaxText {
+			add(field, "is %d characters long; the limit is %d", n, MaxText)
+		}
+	}
+	if m.Progress != "" && !m.Progress.Valid() {
+		add("monitoring_findings.progress", "%s", enumMessage(string(m.Progress), ProgressRatings))
+	}
+	if n := utf8.RuneCountInString(m.Narrative); n > MaxNarrative {
+		add("monitoring_findings.narrative", "is %d characters long; the limit is %d", n, MaxNarrative)
+	}
+}
+
+func (ins Inspection) validateRecommendations(add func(string, string, ...any)) {
+	if len(ins.Recommendations) > MaxItems {
+		add("recommendations", "holds %d recommendations; the limit is %d", len(ins.Recommendations), MaxItems)
+	}
+	for i, r := range ins.Recommendations {
+		field := "recommendations[" + strconv.Itoa(i) + "]"
+		switch n := utf8.RuneCountInString(r.Text); {
+		case strings.TrimSpace(r.Text) == "":
+			add(field+".text", "is required")
+		case n > MaxText:
+			add(field+".text", "is %d characters long; the limit is %d", n, MaxText)
+		}
+		switch {
+		case !r.Area.Valid():
+			add(field+".area", "%s", enumMessage(string(r.Area), Areas))
+		case ins.Framework.Graded() && !oneOf(r.Area, AllowedAreas(ins.Framework)):
+			add(field+".area", "is %s, which a%s %s judgement does not grade; use one of %s",
+				r.Area, article(ins.Framework), ins.Framework, joinNames(AllowedAreas(ins.Framework)))
+		}
+	}
+}
+
+// Publish returns ins published on date, or the reason it cannot be:
+// ErrPublished when it already is; INVALID_ARGUMENT on publish_date when the
+// date is missing, before the end of fieldwork, after today or implausibly
+// late; FAILED_PRECONDITION with reason JUDGEMENT_INCOMPLETE, listing every
+// missing part as a field violation under "inspection.", when the outcome
+// lacks what the framework requires (see Complete).
+func (ins Inspection) Publish(date, now time.Time) (Inspection, error) {
+	if ins.State == Published {
+		return Inspection{}, ErrPublished
+	}
+	var vs fault.Violations
+	today := day(now)
+	switch {
+	case date.IsZero():
+		vs.Add("publish_date", "is required")
+	case date.Before(ins.EndDate):
+		vs.Add("publish_date", "is %s, before the end of fieldwork on %s", date.Format(time.DateOnly), ins.EndDate.Format(time.DateOnly))
+	case date.After(today):
+		vs.Add("publish_date", "is %s, after today (%s); publish on or before today", date.Format(time.DateOnly), today.Format(time.DateOnly))
+	case days(ins.EndDate, date) > MaxPublishDelayDays:
+		vs.Add("publish_date", "is %d days after the end of fieldwork; the limit is %d", days(ins.EndDate, date), MaxPublishDelayDays)
+	}
+	if err := vs.Err(); err != nil {
+		return Inspection{}, err
+	}
+	if err := ins.Complete("inspection."); err != nil {
+		return Inspection{}, err
+	}
+	out := ins.Clone()
+	out.State = Published
+	out.PublishDate = date
+	out.UpdateTime = now
+	return out, nil
+}
+
+// Complete reports, as one FAILED_PRECONDITION fault with reason
+// JUDGEMENT_INCOMPLETE and a violation per missing field, what ins lacks for
+// publication: under SIF all seven graded parts, under ILACS the overall
+// grade and the three key judgements, for an emergency inspection at least
+// the overall grade, every graded part with its narrative; for a monitoring
+// visit at least one finding and the progress rating.
+func (ins Inspection) Complete(prefix string) error {
+	var vs fault.Violations
+	add := func(field, format string, args ...any) { vs.Add(prefix+field, format, args...) }
+	if ins.Framework == MonitoringVisit {
+		m := ins.MonitoringFindings
+		if m == nil {
+			m = &MonitoringFindings{}
+		}
+		if len(m.Findings) == 0 {
+			add("monitoring_findings.findings", "needs at least one finding to publish a monitoring visit")
+		}
+		if m.Progress == "" {
+			add("monitoring_findings.progress", "is required to publish a monitoring visit")
+		}
+	} else {
+		for _, a := range RequiredAreas(ins.Framework) {
+			if _, ok := ins.Judgement[a]; !ok {
+				add("judgement."+a.Field(), "is required to publish a%s %s judgement", article(ins.Framework), ins.Framework)
+			}
+		}
+		for _, a := range Areas {
+			if g, ok := ins.Judgement[a]; ok && strings.TrimSpace(g.Narrative) == "" {
+				add("judgement."+a.Field()+".narrative", "is required to publish: every grade carries the narrative that explains it")
+			}
+		}
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(vs, func(a, b fault.Violation) int { return strings.Compare(a.Field, b.Field) })
+	f := fault.FailedPrecondition(ReasonIncomplete, "the inspection lacks what its framework requires for publication; update it and publish again")
+	f.Violations = vs
+	return f
+}
+
+// CheckEtag compares the version a caller read (0 when it gave no etag)
+// with the current one, and returns ErrConflict when they differ.
+func CheckEtag(want, current int64) error {
+	if want != 0 && want != current {
+		return ErrConflict
+	}
+	return nil
+}
+
+func enumMessage[T ~string](got string, allowed []T) string {
+	if got == "" {
+		return "is required; one of " + joinNames(allowed)
+	}
+	return "must be one of " + joinNames(allowed) + ", got " + got
+}
+
+func joinNames[T ~string](vs []T) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = string(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func fieldList(as []Area) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = a.Field()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func article(f Framework) string {
+	if f == ILACS || f == Emergency {
+		return "n"
+	}
+	return ""
+}
+
+// day is t's calendar day in UTC, at midnight.
+func day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// days counts the calendar days from a to b.
+func days(a, b time.Time) int { return int(day(b).Sub(day(a)).Hours() / 24) }

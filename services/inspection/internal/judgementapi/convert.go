@@ -1,0 +1,173 @@
+package judgementapi
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+)
+
+// Enum name prefixes of the proto enums the API uses.
+const (
+	frameworkPrefix = "FRAMEWORK_"
+	statePrefix     = "INSPECTION_STATE_"
+	areaPrefix      = "JUDGEMENT_AREA_"
+	progressPrefix  = "PROGRESS_RATING_"
+	gradePrefix     = "GRADE_"
+)
+
+// enumName is the domain value of a proto enum: its name without prefix,
+// "" for the zero value, and for a number the enum does not define the
+// number itself, which the domain rules then reject by name. Conversion
+// never fails, so the rules see, and report, every problem at once.
+func enumName(e protoreflect.Enum, prefix string) string {
+	if e.Number() == 0 {
+		return ""
+	}
+	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
+		return strings.TrimPrefix(string(v.Name()), prefix)
+	}
+	return strconv.Itoa(int(e.Number()))
+}
+
+// judgementPart reads and writes one part of the Judgement message.
+type judgementPart struct {
+	area judgement.Area
+	get  func(*inspectionv1.Judgement) *inspectionv1.GradedJudgement
+	set  func(*inspectionv1.Judgement, *inspectionv1.GradedJudgement)
+}
+
+// judgementParts maps every area to its Judgement field.
+var judgementParts = []judgementPart{
+	{judgement.OverallEffectiveness, (*inspectionv1.Judgement).GetOverallEffectiveness,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.OverallEffectiveness = g }},
+	{judgement.HelpAndProtection, (*inspectionv1.Judgement).GetHelpAndProtection,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.HelpAndProtection = g }},
+	{judgement.LookedAfterAndPermanence, (*inspectionv1.Judgement).GetLookedAfterAndPermanence,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LookedAfterAndPermanence = g }},
+	{judgement.AdoptionPerformance, (*inspectionv1.Judgement).GetAdoptionPerformance,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.AdoptionPerformance = g }},
+	{judgement.CareLeavers, (*inspectionv1.Judgement).GetCareLeavers,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.CareLeavers = g }},
+	{judgement.LeadershipManagementGovernance, (*inspectionv1.Judgement).GetLeadershipManagementGovernance,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LeadershipManagementGovernance = g }},
+	{judgement.LSCB, (*inspectionv1.Judgement).GetLscbReview,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LscbReview = g }},
+}
+
+// fromProto reads the client-settable fields of an Inspection message.
+// Output-only fields are ignored (AIP-203). Enum values are carried over by
+// name for the domain rules to judge; only what cannot be represented at
+// all, an impossible date, is reported here, as a violation under prefix.
+func fromProto(m *inspectionv1.Inspection, prefix string) (judgement.Inspection, fault.Violations) {
+	var vs fault.Violations
+	date := func(field string, d *typev1.Date) time.Time {
+		v, _, err := refproto.DateFrom(d)
+		if err != nil {
+			vs.Add(prefix+field, "%s", err.Error())
+		}
+		return v
+	}
+	ins := judgement.Inspection{
+		Framework:               judgement.Framework(enumName(m.GetFramework(), frameworkPrefix)),
+		StartDate:               date("start_date", m.GetStartDate()),
+		EndDate:                 date("end_date", m.GetEndDate()),
+		LeadInspector:           m.GetLeadInspector(),
+		EmergencyRecommendation: m.GetEmergencyRecommendation(),
+	}
+	if j := m.GetJudgement(); j != nil {
+		ins.Judgement = judgement.Judgement{}
+		for _, p := range judgementParts {
+			if g := p.get(j); g != nil {
+				ins.Judgement[p.area] = judgement.GradedJudgement{
+					Grade:     reference.Grade(enumName(g.GetGrade(), gradePrefix)),
+					Narrative: g.GetNarrative(),
+				}
+			}
+		}
+	}
+	if f := m.GetMonitoringFindings(); f != nil {
+		ins.MonitoringFindings = &judgement.MonitoringFindings{
+			Findings:  slices.Clone(f.GetFindings()),
+			Progress:  judgement.ProgressRating(enumName(f.GetProgress(), progressPrefix)),
+			Narrative: f.GetNarrative(),
+		}
+	}
+	for _, r := range m.GetRecommendations() {
+		ins.Recommendations = append(ins.Recommendations, judgement.Recommendation{
+			Text: r.GetText(),
+			Area: judgement.Area(enumName(r.GetArea(), areaPrefix)),
+		})
+	}
+	return ins, vs
+}
+
+// populatedPaths are the update mask paths of the fields m sets: the mask
+// an update without update_mask implies (AIP-134).
+func populatedPaths(m *inspectionv1.Inspection) []string {
+	var paths []string
+	add := func(set bool, path string) {
+		if set {
+			paths = append(paths, path)
+		}
+	}
+	add(m.GetStartDate() != nil, "start_date")
+	add(m.GetEndDate() != nil, "end_date")
+	add(m.GetLeadInspector() != "", "lead_inspector")
+	add(m.GetJudgement() != nil, "judgement")
+	add(m.GetMonitoringFindings() != nil, "monitoring_findings")
+	add(len(m.GetRecommendations()) > 0, "recommendations")
+	return paths
+}
+
+// toProto renders an inspection as the API returns it, with its etag and
+// the warnings its judgement draws.
+func toProto(ins judgement.Inspection) *inspectionv1.Inspection {
+	m := &inspectionv1.Inspection{
+		Name:                    ins.Name(),
+		Framework:               inspectionv1.Framework(inspectionv1.Framework_value[frameworkPrefix+string(ins.Framework)]),
+		State:                   inspectionv1.InspectionState(inspectionv1.InspectionState_value[statePrefix+string(ins.State)]),
+		StartDate:               refproto.Date(ins.StartDate),
+		EndDate:                 refproto.Date(ins.EndDate),
+		PublishDate:             refproto.Date(ins.PublishDate),
+		LeadInspector:           ins.LeadInspector,
+		Warnings:                ins.Warnings(),
+		EmergencyRecommendation: ins.EmergencyRecommendation,
+		Etag:                    store.Etag(ins.Version),
+		CreateTime:              timestamppb.New(ins.CreateTime),
+		UpdateTime:              timestamppb.New(ins.UpdateTime),
+	}
+	if len(ins.Judgement) > 0 {
+		m.Judgement = &inspectionv1.Judgement{}
+		for _, p := range judgementParts {
+			if g, ok := ins.Judgement[p.area]; ok {
+				p.set(m.Judgement, &inspectionv1.GradedJudgement{Grade: refproto.Grade(g.Grade), Narrative: g.Narrative})
+			}
+		}
+	}
+	if f := ins.MonitoringFindings; f != nil {
+		m.MonitoringFindings = &inspectionv1.MonitoringFindings{
+			Findings:  slices.Clone(f.Findings),
+			Progress:  inspectionv1.ProgressRating(inspectionv1.ProgressRating_value[progressPrefix+string(f.Progress)]),
+			Narrative: f.Narrative,
+		}
+	}
+	for _, r := range ins.Recommendations {
+		m.Recommendations = append(m.Recommendations, &inspectionv1.Recommendation{
+			Text: r.Text,
+			Area: inspectionv1.JudgementArea(inspectionv1.JudgementArea_value[areaPrefix+string(r.Area)]),
+		})
+	}
+	return m
+}

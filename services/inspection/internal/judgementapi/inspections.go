@@ -1,0 +1,351 @@
+// Package judgementapi is the gRPC face of inspections and their
+// judgements: CreateInspection, GetInspection, ListInspections,
+// UpdateInspection and PublishJudgement of InspectionService. It decodes
+// and checks requests, calls the judgement rules and renders responses;
+// each method's access policy is declared in Policies.
+//
+// Who sees what: published judgements are public, so every authenticated
+// role reads them, partner systems included. Unpublished inspections
+// (scheduled, or with a draft judgement) are seen only by Ofsted
+// inspectors, LGA advisers and DfE officials; for any other caller (council
+// officers, sponsor officers, partner systems) an unpublished inspection
+// does not exist: GetInspection answers NOT_FOUND, as for a missing one, so
+// its existence is not revealed, and lists hold only published inspections.
+// Only Ofsted inspectors create, update and publish.
+package judgementapi
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+)
+
+// Page sizes of inspection lists.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 200
+)
+
+// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
+const maxRequestIDLen = 128
+
+// allCouncilsParent is the parent of a list across every council.
+const allCouncilsParent = council.Collection + "/" + judgement.AllCouncils
+
+// Policies declares who may call each method of this package.
+var Policies = auth.Policies{
+	inspectionv1.InspectionService_CreateInspection_FullMethodName: auth.Allow(auth.RoleOfstedInspector),
+	// Readable by every role; unpublished inspections are filtered per
+	// caller in the handlers (see the package comment).
+	inspectionv1.InspectionService_GetInspection_FullMethodName:    auth.AnyAuthenticated(),
+	inspectionv1.InspectionService_ListInspections_FullMethodName:  auth.AnyAuthenticated(),
+	inspectionv1.InspectionService_UpdateInspection_FullMethodName: auth.Allow(auth.RoleOfstedInspector),
+	inspectionv1.InspectionService_PublishJudgement_FullMethodName: auth.Allow(auth.RoleOfstedInspector),
+}
+
+// Inspections implements the inspection methods of
+// inspectionv1.InspectionServiceServer. It deliberately embeds no
+// Unimplemented server, so that the service's composite server can embed it
+// beside the other handler types without ambiguous methods.
+type Inspections struct {
+	svc   *judgement.Service
+	pages *paging.Codec
+}
+
+// NewInspections returns the handlers over the inspection use cases, with
+// page tokens from pages.
+func NewInspections(svc *judgement.Service, pages *paging.Codec) *Inspections {
+	return &Inspections{svc: svc, pages: pages}
+}
+
+// CreateInspection implements InspectionService.CreateInspection: it
+// schedules an inspection of an existing council (NOT_FOUND otherwise).
+// Only the framework and the fieldwork dates are required.
+func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.CreateInspectionRequest) (*inspectionv1.Inspection, error) {
+	gss, parentErr := council.ParseName("parent", req.GetParent())
+	var vs fault.Violations
+	var ins judgement.Inspection
+	if req.GetInspection() == nil {
+		vs.Add("inspection", "is required: the framework and the fieldwork dates at least")
+	} else {
+		ins, vs = fromProto(req.GetInspection(), "inspection.")
+	}
+	checkRequestID(&vs, req.GetRequestId())
+	if parentErr != nil || len(vs) > 0 {
+		// Report the rules' findings too, so the caller sees every problem
+		// at once, except on fields already reported.
+		var ruleErr error
+		if req.GetInspection() != nil {
+			ins.GSSCode = gss
+			ruleErr = ins.Validate("inspection.", h.svc.Now())
+		}
+		return nil, joinViolations(vs, parentErr, ruleErr)
+	}
+	r, err := callerRequest(ctx, inspectionv1.InspectionService_CreateInspection_FullMethodName, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Schedule(ctx, gss, ins, r)
+	if errors.Is(err, judgement.ErrCouncilNotFound) {
+		return nil, fault.NotFound(judgement.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toProto(out), nil
+}
+
+// GetInspection implements InspectionService.GetInspection.
+func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetInspectionRequest) (*inspectionv1.Inspection, error) {
+	gss, id, err := judgement.ParseName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ins, err := h.svc.Get(ctx, gss, id)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	if ins.State != judgement.Published && !seesUnpublished(p) {
+		return nil, named(judgement.ErrNotFound, req.GetName())
+	}
+	return toProto(ins), nil
+}
+
+// ListInspections implements InspectionService.ListInspections for one
+// council or, with the parent localAuthorities/-, every council. Page
+// tokens are bound to the parent, the filter, the order and the caller's
+// visibility.
+func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.ListInspectionsRequest) (*inspectionv1.ListInspectionsResponse, error) {
+	gss, parentErr := parseParent(req.GetParent())
+	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	f, filterErr := filter.Compile(req.GetFilter(), judgement.FilterSchema)
+	order, orderErr := filter.ParseOrderBy(req.GetOrderBy(), judgement.OrderFields, judgement.DefaultOrder)
+	if err := fault.Join(parentErr, sizeErr, filterErr, orderErr); err != nil {
+		return nil, err
+	}
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := reference.CouncilByCode(gss); !ok && gss != judgement.AllCouncils {
+		return nil, fault.NotFound(judgement.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+	}
+	publishedOnly := !seesUnpublished(p)
+	visibility := "all"
+	if publishedOnly {
+		visibility = "published"
+	}
+	q := paging.Query{
+		Method:  inspectionv1.InspectionService_ListInspections_FullMethodName,
+		Parent:  req.GetParent(),
+		Filter:  f.String(),
+		OrderBy: order.String(),
+		Params:  map[string]string{"visibility": visibility},
+	}
+	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	all, err := h.svc.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	selected := judgement.Select(all, f, order, publishedOnly)
+	total := int64(len(selected))
+	start := min(offset, total)
+	end := min(start+int64(size), total)
+	resp := &inspectionv1.ListInspectionsResponse{
+		Inspections:   make([]*inspectionv1.Inspection, 0, end-start),
+		NextPageToken: h.pages.NextOffset(q, start, size, total),
+		TotalSize:     int32(total),
+	}
+	for _, ins := range selected[start:end] {
+		resp.Inspections = append(resp.Inspections, toProto(ins))
+	}
+	return resp, nil
+}
+
+// UpdateInspection implements InspectionService.UpdateInspection: it
+// replaces the fields update_mask names (or, without a mask, the fields the
+// request sets) of an unpublished inspection whose etag the request
+// carries. A published inspection gives FAILED_PRECONDITION, a stale etag
+// ABORTED.
+func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.UpdateInspectionRequest) (*inspectionv1.Inspection, error) {
+	in := req.GetInspection()
+	if in == nil {
+		var vs fault.Violations
+		vs.Add("inspection", "is required: its name, its etag and the new values")
+		return nil, vs.Err()
+	}
+	gss, id, nameErr := judgement.ParseName("inspection.name", in.GetName())
+	var vs fault.Violations
+	var etag int64
+	var etagErr error
+	if in.GetEtag() == "" {
+		vs.Add("inspection.etag", "is required: send the etag of the inspection as read, so that no change made since is overwritten")
+	} else {
+		etag, etagErr = store.ParseEtagField("inspection.etag", in.GetEtag())
+	}
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		paths = populatedPaths(in)
+	}
+	mask, maskErr := judgement.ParseMask(paths)
+	patch, conv := fromProto(in, "inspection.")
+	if maskErr == nil {
+		// Fields the mask leaves alone are ignored, problems and all.
+		conv = slices.DeleteFunc(conv, func(v fault.Violation) bool {
+			return !mask.Covers(strings.TrimPrefix(v.Field, "inspection."))
+		})
+	}
+	vs = append(vs, conv...)
+	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, inspectionv1.InspectionService_UpdateInspection_FullMethodName, "", req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
+	if err != nil {
+		return nil, named(err, in.GetName())
+	}
+	return toProto(out), nil
+}
+
+// PublishJudgement implements InspectionService.PublishJudgement. The etag
+// is optional; when given it must be current. A second publication gives
+// FAILED_PRECONDITION unless it repeats the first one's request_id, which
+// replays the first response.
+func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.PublishJudgementRequest) (*inspectionv1.Inspection, error) {
+	gss, id, nameErr := judgement.ParseName("name", req.GetName())
+	etag, etagErr := store.ParseEtag(req.GetEtag())
+	if etag == store.AnyVersion {
+		etag = 0
+	}
+	var vs fault.Violations
+	date, ok, dateErr := refproto.DateFrom(req.GetPublishDate())
+	switch {
+	case dateErr != nil:
+		vs.Add("publish_date", "%s", dateErr.Error())
+	case !ok:
+		vs.Add("publish_date", "is required")
+	}
+	checkRequestID(&vs, req.GetRequestId())
+	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, inspectionv1.InspectionService_PublishJudgement_FullMethodName, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Publish(ctx, gss, id, date, etag, r)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	return toProto(out), nil
+}
+
+// seesUnpublished reports whether p may see inspections before their
+// judgement is published.
+func seesUnpublished(p auth.Principal) bool {
+	return p.HasRole(auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial)
+}
+
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		// Served without the interceptor, which must never grant access.
+		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
+	}
+	return p, nil
+}
+
+// callerRequest describes the call for the audit trail and idempotency.
+func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (judgement.Request, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return judgement.Request{}, err
+	}
+	r := judgement.Request{Subject: p.Subject, Method: method, ID: requestID}
+	for _, role := range p.Roles {
+		r.Roles = append(r.Roles, string(role))
+	}
+	if requestID != "" {
+		if r.Hash, err = store.RequestHash(req); err != nil {
+			return judgement.Request{}, err
+		}
+	}
+	return r, nil
+}
+
+func checkRequestID(vs *fault.Violations, id string) {
+	if len(id) > maxRequestIDLen {
+		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
+	}
+}
+
+// parseParent reads a list's parent: a council, or every council.
+func parseParent(parent string) (string, error) {
+	if parent == allCouncilsParent {
+		return judgement.AllCouncils, nil
+	}
+	gss, err := council.ParseName("parent", parent)
+	if err != nil {
+		var vs fault.Violations
+		vs.Add("parent", "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
+			"or localAuthorities/- for every council, got %q", parent)
+		return "", vs.Err()
+	}
+	return gss, nil
+}
+
+// named gives a missing inspection's NOT_FOUND the resource's name.
+func named(err error, name string) error {
+	if errors.Is(err, judgement.ErrNotFound) {
+		return fault.NotFound(judgement.ReasonNotFound, "%s does not exist", name).With("name", name)
+	}
+	return err
+}
+
+// joinViolations reports the request's own violations with those of the
+// other checks, leaving out a rule's violation on a field the request's
+// violations already name (an impossible date is not also "required").
+func joinViolations(vs fault.Violations, errs ...error) error {
+	reported := map[string]bool{}
+	for _, v := range vs {
+		reported[v.Field] = true
+	}
+	all := []error{vs.Err()}
+	for _, err := range errs {
+		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
+			var rest fault.Violations
+			for _, v := range f.Violations {
+				if !reported[v.Field] {
+					rest = append(rest, v)
+				}
+			}
+			err = rest.Err()
+		}
+		all = append(all, err)
+	}
+	return fault.Join(all...)
+}

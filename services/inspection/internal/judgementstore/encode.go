@@ -1,0 +1,183 @@
+package judgementstore
+
+import (
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+)
+
+// Enum name prefixes of the proto enums the stored form uses.
+const (
+	frameworkPrefix = "FRAMEWORK_"
+	statePrefix     = "INSPECTION_STATE_"
+	areaPrefix      = "JUDGEMENT_AREA_"
+	progressPrefix  = "PROGRESS_RATING_"
+)
+
+// judgementPart reads and writes one part of the Judgement message.
+type judgementPart struct {
+	area judgement.Area
+	get  func(*inspectionv1.Judgement) *inspectionv1.GradedJudgement
+	set  func(*inspectionv1.Judgement, *inspectionv1.GradedJudgement)
+}
+
+// judgementParts maps every area to its Judgement field.
+var judgementParts = []judgementPart{
+	{judgement.OverallEffectiveness, (*inspectionv1.Judgement).GetOverallEffectiveness,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.OverallEffectiveness = g }},
+	{judgement.HelpAndProtection, (*inspectionv1.Judgement).GetHelpAndProtection,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.HelpAndProtection = g }},
+	{judgement.LookedAfterAndPermanence, (*inspectionv1.Judgement).GetLookedAfterAndPermanence,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LookedAfterAndPermanence = g }},
+	{judgement.AdoptionPerformance, (*inspectionv1.Judgement).GetAdoptionPerformance,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.AdoptionPerformance = g }},
+	{judgement.CareLeavers, (*inspectionv1.Judgement).GetCareLeavers,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.CareLeavers = g }},
+	{judgement.LeadershipManagementGovernance, (*inspectionv1.Judgement).GetLeadershipManagementGovernance,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LeadershipManagementGovernance = g }},
+	{judgement.LSCB, (*inspectionv1.Judgement).GetLscbReview,
+		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LscbReview = g }},
+}
+
+// encode is the stored form of an inspection: the API message without its
+// etag and warnings, which are derived on read.
+func encode(ins judgement.Inspection) *inspectionv1.Inspection {
+	m := &inspectionv1.Inspection{
+		Name:                    ins.Name(),
+		Framework:               inspectionv1.Framework(inspectionv1.Framework_value[frameworkPrefix+string(ins.Framework)]),
+		State:                   inspectionv1.InspectionState(inspectionv1.InspectionState_value[statePrefix+string(ins.State)]),
+		StartDate:               refproto.Date(ins.StartDate),
+		EndDate:                 refproto.Date(ins.EndDate),
+		PublishDate:             refproto.Date(ins.PublishDate),
+		LeadInspector:           ins.LeadInspector,
+		EmergencyRecommendation: ins.EmergencyRecommendation,
+		CreateTime:              timestamppb.New(ins.CreateTime),
+		UpdateTime:              timestamppb.New(ins.UpdateTime),
+	}
+	if len(ins.Judgement) > 0 {
+		m.Judgement = &inspectionv1.Judgement{}
+		for _, p := range judgementParts {
+			if g, ok := ins.Judgement[p.area]; ok {
+				p.set(m.Judgement, &inspectionv1.GradedJudgement{Grade: refproto.Grade(g.Grade), Narrative: g.Narrative})
+			}
+		}
+	}
+	if f := ins.MonitoringFindings; f != nil {
+		m.MonitoringFindings = &inspectionv1.MonitoringFindings{
+			Findings:  append([]string(nil), f.Findings...),
+			Progress:  inspectionv1.ProgressRating(inspectionv1.ProgressRating_value[progressPrefix+string(f.Progress)]),
+			Narrative: f.Narrative,
+		}
+	}
+	for _, r := range ins.Recommendations {
+		m.Recommendations = append(m.Recommendations, &inspectionv1.Recommendation{
+			Text: r.Text,
+			Area: inspectionv1.JudgementArea(inspectionv1.JudgementArea_value[areaPrefix+string(r.Area)]),
+		})
+	}
+	return m
+}
+
+// marshal encodes ins's stored form; with etag, the form an idempotency
+// record replays, which carries its version.
+func marshal(ins judgement.Inspection, withEtag bool) ([]byte, error) {
+	m := encode(ins)
+	if withEtag {
+		m.Etag = store.Etag(ins.Version)
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode inspection %s: %w", ins.Name(), err)
+	}
+	return b, nil
+}
+
+// decode reads a stored inspection at version. Stored data was validated
+// when written, so anything unexpected is corruption and an error.
+func decode(data []byte, version int64) (judgement.Inspection, error) {
+	var m inspectionv1.Inspection
+	if err := proto.Unmarshal(data, &m); err != nil {
+		return judgement.Inspection{}, fmt.Errorf("decode inspection: %w", err)
+	}
+	gss, id, err := judgement.ParseName("name", m.GetName())
+	if err != nil {
+		return judgement.Inspection{}, fmt.Errorf("decode inspection %q: %w", m.GetName(), err)
+	}
+	bad := func(format string, args ...any) (judgement.Inspection, error) {
+		return judgement.Inspection{}, fmt.Errorf("decode inspection %s: %s", m.GetName(), fmt.Sprintf(format, args...))
+	}
+	ins := judgement.Inspection{
+		GSSCode:                 gss,
+		ID:                      id,
+		Framework:               judgement.Framework(strings.TrimPrefix(m.GetFramework().String(), frameworkPrefix)),
+		State:                   judgement.State(strings.TrimPrefix(m.GetState().String(), statePrefix)),
+		LeadInspector:           m.GetLeadInspector(),
+		EmergencyRecommendation: m.GetEmergencyRecommendation(),
+		Version:                 version,
+		CreateTime:              m.GetCreateTime().AsTime(),
+		UpdateTime:              m.GetUpdateTime().AsTime(),
+	}
+	if !ins.Framework.Valid() || (ins.State != judgement.Scheduled && ins.State != judgement.Published) {
+		return bad("framework %s, state %s", m.GetFramework(), m.GetState())
+	}
+	if ins.StartDate, _, err = refproto.DateFrom(m.GetStartDate()); err != nil {
+		return bad("start date: %v", err)
+	}
+	if ins.EndDate, _, err = refproto.DateFrom(m.GetEndDate()); err != nil {
+		return bad("end date: %v", err)
+	}
+	if ins.PublishDate, _, err = refproto.DateFrom(m.GetPublishDate()); err != nil {
+		return bad("publish date: %v", err)
+	}
+	if j := m.GetJudgement(); j != nil {
+		ins.Judgement = judgement.Judgement{}
+		for _, p := range judgementParts {
+			g := p.get(j)
+			if g == nil {
+				continue
+			}
+			grade, ok := refproto.GradeFrom(g.GetGrade())
+			if !ok {
+				return bad("grade of %s: %s", p.area, g.GetGrade())
+			}
+			ins.Judgement[p.area] = judgement.GradedJudgement{Grade: grade, Narrative: g.GetNarrative()}
+		}
+	}
+	if f := m.GetMonitoringFindings(); f != nil {
+		ins.MonitoringFindings = &judgement.MonitoringFindings{
+			Findings:  append([]string(nil), f.GetFindings()...),
+			Narrative: f.GetNarrative(),
+		}
+		if f.GetProgress() != inspectionv1.ProgressRating_PROGRESS_RATING_UNSPECIFIED {
+			ins.MonitoringFindings.Progress = judgement.ProgressRating(strings.TrimPrefix(f.GetProgress().String(), progressPrefix))
+		}
+	}
+	for _, r := range m.GetRecommendations() {
+		ins.Recommendations = append(ins.Recommendations, judgement.Recommendation{
+			Text: r.GetText(),
+			Area: judgement.Area(strings.TrimPrefix(r.GetArea().String(), areaPrefix)),
+		})
+	}
+	return ins, nil
+}
+
+// decodeReplay reads the response an idempotency record holds: the stored
+// form with the etag of the version the first call produced.
+func decodeReplay(data []byte) (judgement.Inspection, error) {
+	var m inspectionv1.Inspection
+	if err := proto.Unmarshal(data, &m); err != nil {
+		return judgement.Inspection{}, fmt.Errorf("decode replayed inspection: %w", err)
+	}
+	version, err := store.ParseEtag(m.GetEtag())
+	if err != nil || version < 1 {
+		return judgement.Inspection{}, fmt.Errorf("decode replayed inspection %s: etag %q", m.GetName(), m.GetEtag())
+	}
+	return decode(data, version)
+}

@@ -1,0 +1,557 @@
+package judgementstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+const leeds = "E08000035"
+
+var clock = func() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+type fixture struct {
+	c        redis.UniversalClient
+	ks       keyspace.Keyspace
+	st       *store.Store
+	councils *councilstore.Councils
+	ins      *Inspections
+	svc      *judgement.Service
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	councils := councilstore.NewCouncils(st)
+	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
+		t.Fatal(err)
+	}
+	ins := New(st, councils, WithClock(clock))
+	return &fixture{c: c, ks: ks, st: st, councils: councils, ins: ins, svc: judgement.NewService(ins, clock)}
+}
+
+var inspector = judgement.Request{Subject: "inspector-1", Roles: []string{"ofsted_inspector"}}
+
+func sifJudgement(overall reference.Grade, others reference.Grade) judgement.Judgement {
+	j := judgement.Judgement{}
+	for _, a := range judgement.Areas {
+		g := others
+		if a == judgement.OverallEffectiveness {
+			g = overall
+		}
+		j[a] = judgement.GradedJudgement{Grade: g, Narrative: "Narrative for " + string(a)}
+	}
+	return j
+}
+
+func schedule(t *testing.T, f *fixture, gss string, fw judgement.Framework, start time.Time) judgement.Inspection {
+	t.Helper()
+	ins, err := f.svc.Schedule(context.Background(), gss, judgement.Inspection{
+		Framework: fw, StartDate: start, EndDate: start.AddDate(0, 0, 20),
+	}, inspector)
+	if err != nil {
+		t.Fatalf("schedule %s at %s: %v", fw, gss, err)
+	}
+	return ins
+}
+
+// outbox reads the events of a council's outbox stream, audit entries
+// included.
+func outbox(t *testing.T, f *fixture, gss string) []events.Event {
+	t.Helper()
+	msgs, err := f.c.XRange(context.Background(), f.ks.Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []events.Event
+	for _, m := range msgs {
+		e, err := events.Decode(m.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func audits(t *testing.T, evs []events.Event) []store.AuditEntry {
+	t.Helper()
+	var out []store.AuditEntry
+	for _, e := range evs {
+		if e.Type != store.AuditType {
+			continue
+		}
+		var a store.AuditEntry
+		if err := json.Unmarshal(e.Data, &a); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func published(t *testing.T, evs []events.Event) []*eventsv1.JudgementPublished {
+	t.Helper()
+	var out []*eventsv1.JudgementPublished
+	for _, e := range evs {
+		if e.Type != events.TypeName(&eventsv1.JudgementPublished{}) {
+			continue
+		}
+		if e.Topic != Topic {
+			t.Errorf("JudgementPublished on topic %q", e.Topic)
+		}
+		var p eventsv1.JudgementPublished
+		if err := e.Unmarshal(&p); err != nil {
+			t.Fatal(err)
+		}
+		if e.Subject != p.GetInspection() {
+			t.Errorf("event subject %q, inspection %q", e.Subject, p.GetInspection())
+		}
+		out = append(out, &p)
+	}
+	return out
+}
+
+func TestScheduleUpdatePublish(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	ins := schedule(t, f, leeds, judgement.SIF, date(2015, 9, 7))
+	if ins.Version != 1 || ins.State != judgement.Scheduled || !judgement.ValidID(ins.ID) || !ins.CreateTime.Equal(clock()) {
+		t.Fatalf("scheduled = %+v", ins)
+	}
+	got, err := f.ins.Get(ctx, leeds, ins.ID)
+	if err != nil || got.Version != 1 || got.Framework != judgement.SIF || !got.StartDate.Equal(date(2015, 9, 7)) {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+
+	m, _ := judgement.ParseMask([]string{"judgement", "recommendations", "lead_inspector"})
+	patch := judgement.Inspection{
+		LeadInspector: "Jane Inspector",
+		Judgement:     sifJudgement(reference.Inadequate, reference.RequiresImprovement),
+		Recommendations: []judgement.Recommendation{
+			{Text: "Ensure strategy discussions happen promptly.", Area: judgement.HelpAndProtection},
+			{Text: "Stabilise the senior leadership team.", Area: judgement.LeadershipManagementGovernance},
+		},
+	}
+	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, 7, inspector); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("update with a stale etag = %v, want ABORTED", err)
+	}
+	updated, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, 1, inspector)
+	if err != nil || updated.Version != 2 || updated.LeadInspector != "Jane Inspector" || len(updated.Judgement) != 7 {
+		t.Fatalf("Update = %+v, %v", updated, err)
+	}
+
+	pub := inspector
+	pub.ID, pub.Hash = "publish-1", []byte("publish leeds")
+	p, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), 2, pub)
+	if err != nil || p.State != judgement.Published || p.Version != 3 || !p.PublishDate.Equal(date(2015, 11, 20)) {
+		t.Fatalf("Publish = %+v, %v", p, err)
+	}
+
+	la, err := f.councils.Get(ctx, leeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if la.Latest == nil || la.Latest.OverallGrade != reference.Inadequate || !la.InspectedUnderSIF ||
+		la.Latest.Inspection != p.Name() || !la.Latest.PublishDate.Equal(date(2015, 11, 20)) || la.Version != 2 {
+		t.Fatalf("council after publication = %+v (latest %+v)", la, la.Latest)
+	}
+
+	evs := outbox(t, f, leeds)
+	pubs := published(t, evs)
+	if len(pubs) != 1 {
+		t.Fatalf("%d JudgementPublished events, want 1", len(pubs))
+	}
+	ev := pubs[0]
+	wantKeys := map[string]typev1.Grade{}
+	for _, a := range judgement.Areas[1:] {
+		wantKeys[string(a)] = typev1.Grade_GRADE_REQUIRES_IMPROVEMENT
+	}
+	if ev.GetInspection() != p.Name() || ev.GetLocalAuthority() != "localAuthorities/"+leeds || ev.GetFramework() != "SIF" ||
+		ev.GetOverallGrade() != typev1.Grade_GRADE_INADEQUATE || ev.GetPublishDate().GetMonth() != 11 ||
+		fmt.Sprint(ev.GetKeyJudgements()) != fmt.Sprint(wantKeys) ||
+		!slices.Equal(ev.GetRecommendations(), []string{
+			"HELP_AND_PROTECTION: Ensure strategy discussions happen promptly.",
+			"LEADERSHIP_MANAGEMENT_GOVERNANCE: Stabilise the senior leadership team.",
+		}) {
+		t.Fatalf("event = %v", ev)
+	}
+
+	var trail []string
+	for _, a := range audits(t, evs) {
+		if a.Actor != "inspector-1" || !slices.Equal(a.Roles, []string{"ofsted_inspector"}) {
+			t.Errorf("audit entry %+v has the wrong actor", a)
+		}
+		trail = append(trail, fmt.Sprintf("%s %s %s>%s %s", a.Method[len("/turnaround.inspection.v1.InspectionService/"):], a.Resource, a.EtagBefore, a.EtagAfter, a.RequestID))
+	}
+	name := p.Name()
+	want := []string{
+		`CreateInspection ` + name + ` >"1" `,
+		`UpdateInspection ` + name + ` "1">"2" `,
+		`PublishJudgement ` + name + ` "2">"3" publish-1`,
+		`PublishJudgement localAuthorities/` + leeds + ` "1">"2" publish-1`,
+	}
+	if !slices.Equal(trail, want) {
+		t.Fatalf("audit trail:\n%q\nwant\n%q", trail, want)
+	}
+
+	// A retry of the publication replays it; a second one is refused.
+	again, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), 2, pub)
+	if err != nil || again.Version != 3 || again.State != judgement.Published || again.Name() != p.Name() {
+		t.Fatalf("replayed publication = %+v, %v", again, err)
+	}
+	other := inspector
+	other.ID, other.Hash = "publish-1", []byte("something else")
+	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), 0, other); !errors.Is(err, store.ErrRequestIDReused) {
+		t.Fatalf("request_id reused for another request = %v", err)
+	}
+	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 21), 0, inspector); !errors.Is(err, judgement.ErrPublished) {
+		t.Fatalf("second publication = %v, want %s", err, judgement.ReasonPublished)
+	}
+	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, 3, inspector); !errors.Is(err, judgement.ErrPublished) {
+		t.Fatalf("update after publication = %v, want %s", err, judgement.ReasonPublished)
+	}
+	if n := len(published(t, outbox(t, f, leeds))); n != 1 {
+		t.Fatalf("%d JudgementPublished events after the retries, want 1", n)
+	}
+}
+
+func TestScheduleIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	r := inspector
+	r.ID, r.Hash = "create-1", []byte("a")
+	in := judgement.Inspection{Framework: judgement.ILACS, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 12)}
+	first, err := f.svc.Schedule(ctx, leeds, in, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.svc.Schedule(ctx, leeds, in, r)
+	if err != nil || second.ID != first.ID || second.Version != 1 {
+		t.Fatalf("replay = %+v, %v; first %s", second, err, first.ID)
+	}
+	all, err := f.ins.List(ctx, leeds)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("List = %d inspections, %v", len(all), err)
+	}
+	// Another caller's request_id of the same text is a different request.
+	r2 := r
+	r2.Subject = "inspector-2"
+	third, err := f.svc.Schedule(ctx, leeds, in, r2)
+	if err != nil || third.ID == first.ID {
+		t.Fatalf("another caller's request = %+v, %v", third, err)
+	}
+}
+
+func TestScheduleErrors(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	_, err := f.svc.Schedule(ctx, "E08999999", judgement.Inspection{Framework: judgement.SIF, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 2)}, inspector)
+	if !errors.Is(err, judgement.ErrCouncilNotFound) {
+		t.Fatalf("unknown council = %v", err)
+	}
+	_, err = f.svc.Schedule(ctx, leeds, judgement.Inspection{Framework: judgement.SIF, StartDate: date(2015, 6, 2), EndDate: date(2015, 6, 1)}, inspector)
+	if fl, ok := fault.As(err); !ok || fl.Kind != fault.KindInvalid || len(fl.Violations) != 1 || fl.Violations[0].Field != "inspection.end_date" {
+		t.Fatalf("reversed dates = %v", err)
+	}
+}
+
+func TestMonitoringVisitLeavesTheLatestJudgement(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	const bham = "E08000025"
+	sif := schedule(t, f, bham, judgement.SIF, date(2014, 3, 3))
+	m, _ := judgement.ParseMask([]string{"judgement"})
+	if _, err := f.svc.Update(ctx, bham, sif.ID, judgement.Inspection{Judgement: sifJudgement(reference.Inadequate, reference.Inadequate)}, m, 1, inspector); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Publish(ctx, bham, sif.ID, date(2014, 5, 1), 0, inspector); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := f.councils.Get(ctx, bham)
+
+	mv := schedule(t, f, bham, judgement.MonitoringVisit, date(2015, 6, 1))
+	fm, _ := judgement.ParseMask([]string{"monitoring_findings"})
+	findings := &judgement.MonitoringFindings{Findings: []string{"Caseloads are lower."}, Progress: judgement.ProgressSome, Narrative: "Some progress."}
+	if _, err := f.svc.Update(ctx, bham, mv.ID, judgement.Inspection{MonitoringFindings: findings}, fm, 1, inspector); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.svc.Publish(ctx, bham, mv.ID, date(2015, 7, 1), 2, inspector)
+	if err != nil || p.State != judgement.Published {
+		t.Fatalf("publish monitoring visit = %+v, %v", p, err)
+	}
+	after, _ := f.councils.Get(ctx, bham)
+	if after.Version != before.Version || after.Latest.Inspection != sif.Name() || after.Latest.OverallGrade != reference.Inadequate {
+		t.Fatalf("a monitoring visit changed the council: before %+v, after %+v", before.Latest, after.Latest)
+	}
+	pubs := published(t, outbox(t, f, bham))
+	if len(pubs) != 2 || pubs[1].GetFramework() != "MONITORING_VISIT" || pubs[1].GetOverallGrade() != typev1.Grade_GRADE_UNSPECIFIED || len(pubs[1].GetKeyJudgements()) != 0 {
+		t.Fatalf("events = %v", pubs)
+	}
+	got, err := f.ins.Get(ctx, bham, mv.ID)
+	if err != nil || got.MonitoringFindings == nil || got.MonitoringFindings.Progress != judgement.ProgressSome || got.MonitoringFindings.Findings[0] != "Caseloads are lower." {
+		t.Fatalf("stored monitoring visit = %+v, %v", got, err)
+	}
+}
+
+// TestConcurrentPublications publishes two inspections of one council at
+// once: both succeed (the loser of the race on the council record retries)
+// and the later publication date is the council's latest.
+func TestConcurrentPublications(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	m, _ := judgement.ParseMask([]string{"judgement"})
+	var ids []string
+	for i, g := range []reference.Grade{reference.Good, reference.Inadequate} {
+		ins := schedule(t, f, leeds, judgement.Emergency, date(2015, 3, 2).AddDate(0, i, 0))
+		j := judgement.Judgement{judgement.OverallEffectiveness: {Grade: g, Narrative: "n"}}
+		if _, err := f.svc.Update(ctx, leeds, ins.ID, judgement.Inspection{Judgement: j}, m, 1, inspector); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ins.ID)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, id := range ids {
+		wg.Go(func() {
+			_, errs[i] = f.svc.Publish(ctx, leeds, id, date(2015, 10, 1).AddDate(0, 0, i), 2, inspector)
+		})
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("publications: %v", errs)
+	}
+	la, _ := f.councils.Get(ctx, leeds)
+	if la.Latest.Inspection != judgement.Name(leeds, ids[1]) || la.Latest.OverallGrade != reference.Inadequate || la.InspectedUnderSIF {
+		t.Fatalf("latest = %+v, sif %v", la.Latest, la.InspectedUnderSIF)
+	}
+}
+
+// roundTrips counts commands and pipelines sent to Redis, leaving out the
+// handshake of a new pooled connection (HELLO, then a CLIENT pipeline),
+// which is not a cost of the request that happens to open it.
+type roundTrips struct{ n atomic.Int64 }
+
+func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() != "hello" {
+			h.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if len(cmds) == 0 || cmds[0].Name() != "client" {
+			h.n.Add(1)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	counter := &roundTrips{}
+	f.c.AddHook(counter)
+	count := func(fn func()) int64 {
+		before := counter.n.Load()
+		fn()
+		return counter.n.Load() - before
+	}
+	councils := reference.Councils()
+	var published int
+	for i, c := range councils[:12] {
+		for k := range i % 3 {
+			ins := schedule(t, f, c.GSSCode, judgement.Emergency, date(2015, 1, 5).AddDate(0, k, 0))
+			if k == 1 {
+				m, _ := judgement.ParseMask([]string{"judgement"})
+				j := judgement.Judgement{judgement.OverallEffectiveness: {Grade: reference.Good, Narrative: "n"}}
+				if _, err := f.svc.Update(ctx, c.GSSCode, ins.ID, judgement.Inspection{Judgement: j}, m, 1, inspector); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.svc.Publish(ctx, c.GSSCode, ins.ID, date(2015, 6, 1), 0, inspector); err != nil {
+					t.Fatal(err)
+				}
+				published++
+			}
+		}
+	}
+	var all []judgement.Inspection
+	trips := count(func() {
+		var err error
+		if all, err = f.ins.List(ctx, judgement.AllCouncils); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(all) != 12 || trips != 2 {
+		t.Fatalf("List(all) = %d inspections in %d round trips, want 12 in 2", len(all), trips)
+	}
+	var pub []judgement.Inspection
+	trips = count(func() {
+		var err error
+		if pub, err = f.ins.Published(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(pub) != published || trips != 2 {
+		t.Fatalf("Published = %d in %d round trips, want %d in 2", len(pub), trips, published)
+	}
+	for _, p := range pub {
+		if p.State != judgement.Published || p.PublishDate.IsZero() {
+			t.Fatalf("Published returned %+v", p)
+		}
+	}
+	one, err := f.ins.List(ctx, councils[2].GSSCode)
+	if err != nil || len(one) != 2 {
+		t.Fatalf("List(%s) = %d, %v", councils[2].GSSCode, len(one), err)
+	}
+	none, err := f.ins.List(ctx, councils[100].GSSCode)
+	if err != nil || len(none) != 0 {
+		t.Fatalf("List of a council without inspections = %d, %v", len(none), err)
+	}
+}
+
+func TestScheduleEmergency(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	rec := "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/rec1"
+	name, err := f.ins.ScheduleEmergency(ctx, leeds, date(2016, 1, 11), date(2016, 1, 15), rec, "req-1", "inspector-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, id, err := judgement.ParseName("name", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins, err := f.ins.Get(ctx, leeds, id)
+	if err != nil || ins.Framework != judgement.Emergency || ins.EmergencyRecommendation != rec || ins.State != judgement.Scheduled ||
+		!ins.StartDate.Equal(date(2016, 1, 11)) {
+		t.Fatalf("scheduled = %+v, %v", ins, err)
+	}
+	// Retries, with the same or another request ID, caller or dates, return
+	// the same inspection.
+	for _, retry := range []struct {
+		requestID, actor string
+		start            time.Time
+	}{{"req-1", "inspector-1", date(2016, 1, 11)}, {"req-2", "inspector-2", date(2016, 1, 18)}, {"", "inspector-1", date(2016, 1, 11)}} {
+		again, err := f.ins.ScheduleEmergency(ctx, leeds, retry.start, retry.start.AddDate(0, 0, 4), rec, retry.requestID, retry.actor)
+		if err != nil || again != name {
+			t.Fatalf("retry %+v = %q, %v; want %q", retry, again, err, name)
+		}
+	}
+	// Concurrent acceptances of another recommendation schedule one.
+	rec2 := "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/rec2"
+	names := make([]string, 6)
+	var wg sync.WaitGroup
+	for i := range names {
+		wg.Go(func() {
+			var err error
+			names[i], err = f.ins.ScheduleEmergency(ctx, leeds, date(2016, 2, 1), date(2016, 2, 5), rec2, fmt.Sprint("r", i), fmt.Sprint("inspector-", i))
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, n := range names {
+		if n != names[0] || n == name {
+			t.Fatalf("concurrent acceptances scheduled %q", names)
+		}
+	}
+	all, err := f.ins.List(ctx, leeds)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("%d inspections, %v; want 2", len(all), err)
+	}
+	// Creating another inspection that answers the same recommendation is refused.
+	_, err = f.svc.Schedule(ctx, leeds, judgement.Inspection{Framework: judgement.Emergency, StartDate: date(2016, 3, 1), EndDate: date(2016, 3, 2), EmergencyRecommendation: rec}, inspector)
+	if !errors.Is(err, judgement.ErrRecommendationAnswered) {
+		t.Fatalf("second answer = %v", err)
+	}
+
+	for _, tc := range []struct {
+		name       string
+		gss        string
+		start, end time.Time
+		rec        string
+		kind       fault.Kind
+		fields     []string
+	}{
+		{"reversed dates", leeds, date(2016, 1, 15), date(2016, 1, 11), "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/rec3", fault.KindInvalid, []string{"end_date"}},
+		{"no dates", leeds, time.Time{}, time.Time{}, "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/rec3", fault.KindInvalid, []string{"end_date", "start_date"}},
+		{"no recommendation", leeds, date(2016, 1, 11), date(2016, 1, 15), "", fault.KindInvalid, []string{"emergency_recommendation"}},
+		{"unknown council", "E08999999", date(2016, 1, 11), date(2016, 1, 15), "localAuthorities/E08999999/emergencyInspectionRecommendations/rec3", fault.KindNotFound, nil},
+		{"not a council code", "leeds", date(2016, 1, 11), date(2016, 1, 15), "x", fault.KindNotFound, nil},
+	} {
+		_, err := f.ins.ScheduleEmergency(ctx, tc.gss, tc.start, tc.end, tc.rec, "", "inspector-1")
+		fl, ok := fault.As(err)
+		var got []string
+		if ok {
+			for _, v := range fl.Violations {
+				got = append(got, v.Field)
+			}
+		}
+		if !ok || fl.Kind != tc.kind || !slices.Equal(got, tc.fields) {
+			t.Errorf("%s: ScheduleEmergency = %v, want kind %v on %v", tc.name, err, tc.kind, tc.fields)
+		}
+	}
+}
+
+func TestEncodeRoundTrip(t *testing.T) {
+	ins := judgement.Inspection{
+		GSSCode: leeds, ID: "abc", Framework: judgement.MonitoringVisit, State: judgement.Published,
+		StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 2), PublishDate: date(2015, 7, 1),
+		LeadInspector:      "L",
+		MonitoringFindings: &judgement.MonitoringFindings{Findings: []string{"a", "b"}, Progress: judgement.ProgressDeteriorated, Narrative: "n"},
+		Recommendations:    []judgement.Recommendation{{Text: "t", Area: judgement.CareLeavers}},
+		Version:            4, CreateTime: clock(), UpdateTime: clock().Add(time.Hour),
+	}
+	sif := ins
+	sif.Framework, sif.MonitoringFindings, sif.Judgement = judgement.SIF, nil, sifJudgement(reference.Outstanding, reference.Good)
+	for _, in := range []judgement.Inspection{ins, sif} {
+		b, err := marshal(in, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := decodeReplay(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(out, in) {
+			t.Fatalf("round trip:\n%+v\n%+v", out, in)
+		}
+	}
+	seen := map[judgement.Area]bool{}
+	for _, p := range judgementParts {
+		seen[p.area] = true
+	}
+	if len(seen) != len(judgement.Areas) {
+		t.Fatalf("judgementParts covers %d of %d areas", len(seen), len(judgement.Areas))
+	}
+}

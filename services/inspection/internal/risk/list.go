@@ -1,0 +1,113 @@
+package risk
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Council is one council's assessment as a list shows it: the assessment
+// beside the council facts a list filters on.
+type Council struct {
+	council.LocalAuthority
+	Assessment Assessment
+}
+
+// FilterSchema lists the fields a list of risk assessments can be filtered
+// on: `inspected_under_sif = false AND band = HIGH`.
+var FilterSchema = filter.Schema{
+	"inspected_under_sif": {Type: filter.Bool},
+	"region":              {Type: filter.Enum, Values: regionNames()},
+	"band":                {Type: filter.Enum, Values: bandNames()},
+}
+
+func regionNames() []string {
+	out := make([]string, len(reference.Regions))
+	for i, r := range reference.Regions {
+		out[i] = string(r)
+	}
+	return out
+}
+
+func bandNames() []string {
+	out := make([]string, len(Bands))
+	for i, b := range Bands {
+		out[i] = string(b)
+	}
+	return out
+}
+
+// Get implements filter.Record.
+func (c *Council) Get(field string) (any, bool) {
+	switch field {
+	case "inspected_under_sif":
+		return c.InspectedUnderSIF, true
+	case "region":
+		return string(c.Region), true
+	case "band":
+		return string(c.Assessment.Band), true
+	}
+	return nil, false
+}
+
+// AssessAll scores every council in las from latest (each council's newest
+// set, by GSS code) and benchmarks (by period), keeps those that match f (nil
+// matches all) and orders them highest score first, councils with
+// insufficient data last, ties by display name then GSS code. The factors
+// carry no explanations yet: writing them costs more than scoring, so a
+// list explains only the councils it returns, with ExplainCouncil.
+func (m Model) AssessAll(las []council.LocalAuthority, latest map[string]indicator.Set, benchmarks map[indicator.Period]indicator.Benchmarks, f *filter.Filter) []Council {
+	out := make([]Council, 0, len(las))
+	for _, la := range las {
+		c := Council{LocalAuthority: la}
+		var set *indicator.Set
+		if s, ok := latest[la.GSSCode]; ok {
+			set = &s
+		}
+		var b *indicator.Benchmarks
+		if set != nil {
+			if bm, ok := benchmarks[set.Period]; ok {
+				b = &bm
+			}
+		}
+		c.Assessment = m.score(la.Region, set, b)
+		if f.Match(&c) {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, Compare)
+	return out
+}
+
+// ExplainCouncil returns c with every factor explained (see Explain).
+func (m Model) ExplainCouncil(c Council) Council {
+	c.Assessment = m.Explain(c.Region, c.Assessment)
+	return c
+}
+
+// Compare orders councils by risk: scored councils before those with
+// insufficient data, higher scores first, then display name (case-folded)
+// and GSS code so the order is total and stable across pages.
+func Compare(a, b Council) int {
+	ai, bi := a.Assessment.Band == InsufficientData, b.Assessment.Band == InsufficientData
+	switch {
+	case ai != bi:
+		if ai {
+			return 1
+		}
+		return -1
+	case !ai:
+		if c := cmp.Compare(b.Assessment.Score, a.Assessment.Score); c != 0 {
+			return c
+		}
+	}
+	if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+		return c
+	}
+	return strings.Compare(a.GSSCode, b.GSSCode)
+}
