@@ -42,6 +42,8 @@ type config struct {
 	TLSCert        string
 	TLSKey         string
 	TLSClientCA    string
+	TriggerRules   string
+	RiskModel      string
 }
 
 // embedded reports whether the process runs on its own in-memory Redis.
@@ -90,6 +92,8 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.TLSCert, "tls-cert", env("TURNAROUND_TLS_CERT", ""), "certificate file for TLS on the gRPC listener")
 	fs.StringVar(&c.TLSKey, "tls-key", env("TURNAROUND_TLS_KEY", ""), "key file for TLS on the gRPC listener")
 	fs.StringVar(&c.TLSClientCA, "tls-client-ca", env("TURNAROUND_TLS_CLIENT_CA", ""), "CA file: require client certificates signed by it (mTLS)")
+	fs.StringVar(&c.TriggerRules, "trigger-rules", env("TURNAROUND_TRIGGER_RULES", ""), "JSON file of sharper-trigger rules (default: the documented rules)")
+	fs.StringVar(&c.RiskModel, "risk-model", env("TURNAROUND_RISK_MODEL", ""), "JSON file of risk model weights (default: the documented model)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp

@@ -176,6 +176,42 @@ func (in *instance) get(t *testing.T, path, token string) (int, []byte) {
 	return resp.StatusCode, body
 }
 
+// do sends a JSON request and decodes a JSON response into out (when not nil).
+func (in *instance) do(t *testing.T, method, path, token string, body any, out any) (int, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, in.http+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != nil && resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, raw
+}
+
 func (in *instance) conn(t *testing.T) *grpc.ClientConn {
 	t.Helper()
 	cc, err := grpc.NewClient(in.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -404,6 +440,50 @@ func TestEmbeddedSuite(t *testing.T) {
 		}
 	})
 
+	t.Run("demo data: the projection reads 38 and one trigger has fired", func(t *testing.T) {
+		var proj struct {
+			Inspected  int `json:"inspected_count"`
+			Inadequate int `json:"inadequate_count"`
+			Projected  int `json:"projected_inadequate_when_all_inspected"`
+		}
+		if code, body := in.do(t, http.MethodGet, "/v1/inadequacyProjection?as_of.year=2015&as_of.month=12&as_of.day=14", token, nil, &proj); code != http.StatusOK {
+			t.Fatalf("projection = %d: %s", code, body)
+		}
+		if proj.Inspected != 80 || proj.Inadequate != 20 || proj.Projected != 38 {
+			t.Fatalf("projection = %+v, want 80 inspected, 20 inadequate, 38 projected", proj)
+		}
+		dfe := devToken(t, keyFile, "-role", "dfe_official")
+		var recs struct {
+			Recs []struct {
+				State    string   `json:"state"`
+				Concerns []string `json:"concerns"`
+			} `json:"emergency_inspection_recommendations"`
+		}
+		if code, body := in.do(t, http.MethodGet, "/v1/localAuthorities/-/emergencyInspectionRecommendations", dfe, nil, &recs); code != http.StatusOK {
+			t.Fatalf("recommendations = %d: %s", code, body)
+		}
+		if len(recs.Recs) != 1 || recs.Recs[0].State != "RECOMMENDATION_STATE_PENDING" || len(recs.Recs[0].Concerns) != 2 {
+			t.Fatalf("recommendations = %+v, want one pending with two concerns", recs)
+		}
+		// A partner system reads published judgements but never risk.
+		if code, _ := in.do(t, http.MethodGet, "/v1/localAuthorities/-/riskAssessments", token, nil, nil); code != http.StatusForbidden {
+			t.Fatalf("partner reading risk = %d, want 403", code)
+		}
+		var risks struct {
+			Risks []struct {
+				Band    string `json:"band"`
+				Factors []any  `json:"factors"`
+			} `json:"risk_assessments"`
+			Total int `json:"total_size"`
+		}
+		if code, body := in.do(t, http.MethodGet, "/v1/localAuthorities/-/riskAssessments?filter="+url.QueryEscape("inspected_under_sif = false"), dfe, nil, &risks); code != http.StatusOK {
+			t.Fatalf("risk = %d: %s", code, body)
+		}
+		if risks.Total != 72 || len(risks.Risks) == 0 || len(risks.Risks[0].Factors) == 0 || risks.Risks[0].Band == "RISK_BAND_INSUFFICIENT_DATA" {
+			t.Fatalf("uninspected risk list = %d councils, first %+v", risks.Total, risks.Risks[0])
+		}
+	})
+
 	t.Run("health and readiness", func(t *testing.T) {
 		for _, p := range []string{"/healthz", "/readyz"} {
 			if code, body := in.get(t, p, ""); code != http.StatusOK {
@@ -459,6 +539,92 @@ func TestRealRedisProductionMode(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("council record not in the real Redis under the test prefix: %d, %v", n, err)
 	}
+
+	t.Run("schedule, publish an inadequate judgement, see the latest grade and the event", func(t *testing.T) {
+		inspector := signRS256(t, key, "k1", jwt.MapClaims{
+			"sub": "ofsted-1", "roles": []string{"ofsted_inspector"}, "iss": "https://idp.example",
+			"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(),
+		})
+		date := func(y, m, d int) map[string]int { return map[string]int{"year": y, "month": m, "day": d} }
+		graded := func(g string) map[string]string {
+			return map[string]string{"grade": g, "narrative": "Inspectors found " + g}
+		}
+
+		code, body := in.do(t, http.MethodPost, "/v1/localAuthorities/E08000035/inspections", inspector,
+			map[string]any{"framework": "FRAMEWORK_SIF", "start_date": date(2015, 10, 12), "end_date": date(2015, 10, 1)}, nil)
+		if code != http.StatusBadRequest || decodeStatus(t, body).violations()["inspection.end_date"] == "" {
+			t.Fatalf("reversed dates = %d: %s", code, body)
+		}
+
+		var ins struct {
+			Name  string `json:"name"`
+			Etag  string `json:"etag"`
+			State string `json:"state"`
+		}
+		code, body = in.do(t, http.MethodPost, "/v1/localAuthorities/E08000035/inspections?request_id=e2e-1", inspector,
+			map[string]any{"framework": "FRAMEWORK_SIF", "start_date": date(2015, 10, 12), "end_date": date(2015, 11, 6), "lead_inspector": "A. Inspector"}, &ins)
+		if code != http.StatusOK || ins.State != "INSPECTION_STATE_SCHEDULED" {
+			t.Fatalf("create = %d: %s", code, body)
+		}
+		code, body = in.do(t, http.MethodPatch, "/v1/"+ins.Name, inspector, map[string]any{
+			"etag": ins.Etag,
+			"judgement": map[string]any{
+				"overall_effectiveness": graded("GRADE_INADEQUATE"), "help_and_protection": graded("GRADE_INADEQUATE"),
+				"looked_after_and_permanence": graded("GRADE_REQUIRES_IMPROVEMENT"), "adoption_performance": graded("GRADE_GOOD"),
+				"care_leavers": graded("GRADE_REQUIRES_IMPROVEMENT"), "leadership_management_governance": graded("GRADE_INADEQUATE"),
+				"lscb_review": graded("GRADE_REQUIRES_IMPROVEMENT"),
+			},
+			"recommendations": []map[string]string{{"text": "Ensure that strategy meetings happen promptly", "area": "JUDGEMENT_AREA_HELP_AND_PROTECTION"}},
+		}, &ins)
+		if code != http.StatusOK {
+			t.Fatalf("update = %d: %s", code, body)
+		}
+		code, body = in.do(t, http.MethodPost, "/v1/"+ins.Name+":publishJudgement", inspector,
+			map[string]any{"etag": ins.Etag, "publish_date": date(2015, 12, 10), "request_id": "e2e-2"}, &ins)
+		if code != http.StatusOK || ins.State != "INSPECTION_STATE_PUBLISHED" {
+			t.Fatalf("publish = %d: %s", code, body)
+		}
+		code, body = in.do(t, http.MethodPatch, "/v1/"+ins.Name, inspector, map[string]any{"etag": ins.Etag, "lead_inspector": "B"}, nil)
+		if code != http.StatusBadRequest || decodeStatus(t, body).Code != int(codes.FailedPrecondition) {
+			t.Fatalf("editing a published inspection = %d: %s", code, body)
+		}
+
+		var la struct {
+			Latest struct {
+				Inspection string `json:"inspection"`
+				Grade      string `json:"overall_grade"`
+			} `json:"latest_judgement"`
+			SIF bool `json:"inspected_under_sif"`
+		}
+		if code, body := in.do(t, http.MethodGet, "/v1/localAuthorities/E08000035", tok, nil, &la); code != http.StatusOK {
+			t.Fatalf("get council = %d: %s", code, body)
+		}
+		if la.Latest.Grade != "GRADE_INADEQUATE" || la.Latest.Inspection != ins.Name || !la.SIF {
+			t.Fatalf("council after publication = %+v", la)
+		}
+
+		// The relay moves the outbox entry onto the inspection topic stream.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			entries, err := client.XRange(context.Background(), ks.Topic("inspection"), "-", "+").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, e := range entries {
+				if e.Values["type"] == "turnaround.events.v1.JudgementPublished" && e.Values["subject"] == ins.Name {
+					found = true
+				}
+			}
+			if found {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no JudgementPublished for %s on the topic stream (%d entries)", ins.Name, len(entries))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 
 	devKey := filepath.Join(dir, "dev.key")
 	dev := devToken(t, devKey, "-role", "dfe_official")

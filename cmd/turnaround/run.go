@@ -229,7 +229,14 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 	comps := map[string]component{}
 	var names []string
 	if p.cfg.Target == "all" || p.cfg.Target == "inspection" {
-		comps[inspection.Name] = inspection.New(inspection.Deps{Store: st, Pages: pages, Logger: p.log})
+		svc, err := inspection.New(inspection.Deps{
+			Store: st, Pages: pages, Logger: p.log,
+			TriggerRulesFile: p.cfg.TriggerRules, RiskModelFile: p.cfg.RiskModel,
+		})
+		if err != nil {
+			return "", err
+		}
+		comps[inspection.Name] = svc
 		names = append(names, inspection.Name)
 	}
 	policies := auth.Policies{}

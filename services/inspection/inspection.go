@@ -1,18 +1,34 @@
 // Package inspection is the inspection service: the record of every council
-// with children's services responsibility and of Ofsted's inspections. New
-// builds it from its dependencies; Register puts it on a gRPC server.
+// with children's services responsibility, Ofsted's inspections and
+// judgements, the concerns that can trigger an emergency inspection, the
+// indicators and explained risk that prioritise councils, and the projection
+// of inadequate judgements. New builds it from its dependencies; Register
+// puts it on a gRPC server.
 package inspection
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"time"
 
 	"google.golang.org/grpc"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/api"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgementapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgementstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/projection"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/projectionapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -27,22 +43,82 @@ type Deps struct {
 	Store  *store.Store
 	Pages  *paging.Codec
 	Logger *slog.Logger
+	// TriggerRulesFile is a JSON file of sharper-trigger rules; empty uses
+	// the documented defaults.
+	TriggerRulesFile string
+	// RiskModelFile is a JSON file of risk model weights and constants;
+	// empty uses the documented defaults.
+	RiskModelFile string
 }
 
 // Service is the inspection service.
 type Service struct {
-	deps     Deps
-	councils *councilstore.Councils
-	server   *api.Server
+	deps        Deps
+	councils    *councilstore.Councils
+	judgements  *judgement.Service
+	inspections *judgementstore.Inspections
+	concerns    *concernapi.Concerns
+	sets        *indicatorstore.Sets
+	server      *api.Server
+	policies    auth.Policies
 }
 
-// New builds the service.
-func New(d Deps) *Service {
+// New builds the service, reading the trigger rules and risk model files
+// when they are configured.
+func New(d Deps) (*Service, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
+	rules := concern.DefaultRules()
+	if d.TriggerRulesFile != "" {
+		b, err := os.ReadFile(d.TriggerRulesFile)
+		if err != nil {
+			return nil, fmt.Errorf("inspection: trigger rules: %w", err)
+		}
+		if rules, err = concern.ParseRules(b); err != nil {
+			return nil, fmt.Errorf("inspection: trigger rules %s: %w", d.TriggerRulesFile, err)
+		}
+	}
+	model := risk.Default()
+	if d.RiskModelFile != "" {
+		b, err := os.ReadFile(d.RiskModelFile)
+		if err != nil {
+			return nil, fmt.Errorf("inspection: risk model: %w", err)
+		}
+		if model, err = risk.ParseModel(b); err != nil {
+			return nil, fmt.Errorf("inspection: risk model %s: %w", d.RiskModelFile, err)
+		}
+	}
+
 	councils := councilstore.NewCouncils(d.Store)
-	return &Service{deps: d, councils: councils, server: api.NewServer(councils, d.Pages)}
+	inspections := judgementstore.New(d.Store, councils)
+	judgements := judgement.NewService(inspections, time.Now)
+	concernSvc, err := concern.NewService(concernstore.New(d.Store), concernstore.NewCouncilGrades(councils), inspections, rules)
+	if err != nil {
+		return nil, fmt.Errorf("inspection: concerns: %w", err)
+	}
+	sets := indicatorstore.New(d.Store)
+	concerns := concernapi.New(concernSvc, d.Pages)
+	policies, err := api.Policies()
+	if err != nil {
+		return nil, err
+	}
+	return &Service{
+		deps:        d,
+		councils:    councils,
+		judgements:  judgements,
+		inspections: inspections,
+		concerns:    concerns,
+		sets:        sets,
+		policies:    policies,
+		server: api.NewServer(api.Handlers{
+			Councils:    api.NewCouncils(councils, d.Pages),
+			Inspections: judgementapi.NewInspections(judgements, d.Pages),
+			Concerns:    concerns,
+			Indicators:  indicatorapi.New(sets, councils, model, d.Pages),
+			Projections: projectionapi.NewProjections(publishedJudgements{inspections}, time.Now),
+		}),
+	}, nil
 }
 
 // Register puts the service's handlers on g.
@@ -51,15 +127,41 @@ func (s *Service) Register(g grpc.ServiceRegistrar) {
 }
 
 // Policies returns who may call each of the service's methods.
-func (s *Service) Policies() auth.Policies { return api.Policies }
+func (s *Service) Policies() auth.Policies { return s.policies }
 
-// Seed loads the 152 councils of the reference data when they are missing.
-// The demo flag adds nothing yet beyond the councils themselves.
+// Seed loads the 152 councils of the reference data when they are missing,
+// and with demo set, the synthetic demo data set (see demo.go).
 func (s *Service) Seed(ctx context.Context, demo bool) error {
 	added, err := s.councils.Seed(ctx, reference.Councils())
 	if err != nil {
 		return fmt.Errorf("inspection: seed councils: %w", err)
 	}
-	s.deps.Logger.InfoContext(ctx, "councils seeded", "added", added, "demo", demo)
-	return nil
+	s.deps.Logger.InfoContext(ctx, "councils seeded", "added", added)
+	if !demo {
+		return nil
+	}
+	return s.loadDemo(ctx)
+}
+
+// publishedJudgements feeds the projection from the inspections store.
+type publishedJudgements struct {
+	inspections *judgementstore.Inspections
+}
+
+func (p publishedJudgements) Published(ctx context.Context) ([]projection.Judgement, error) {
+	all, err := p.inspections.Published(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]projection.Judgement, 0, len(all))
+	for _, ins := range all {
+		grade, _ := ins.OverallGrade()
+		out = append(out, projection.Judgement{
+			Council:      ins.GSSCode,
+			Framework:    string(ins.Framework),
+			OverallGrade: grade,
+			PublishDate:  ins.PublishDate,
+		})
+	}
+	return out, nil
 }

@@ -1,6 +1,8 @@
-// Package api is the inspection service's gRPC face: it decodes requests,
-// validates their shape, calls the domain rules and encodes responses. Every
-// method's access policy is declared here, next to its handler.
+// Package api is the inspection service's gRPC face. The council methods
+// live here; the other resources' handlers live in their own packages
+// (judgementapi, concernapi, indicatorapi, projectionapi), each declaring
+// its methods' access policies next to them, and Server composes them into
+// one InspectionServiceServer.
 package api
 
 import (
@@ -25,27 +27,26 @@ const (
 	maxPageSize     = 200
 )
 
-// Policies declares who may call each InspectionService method.
-var Policies = auth.Policies{
+// councilPolicies declares who may call the council methods.
+var councilPolicies = auth.Policies{
 	// Councils are public reference data: every authenticated role reads them.
 	inspectionv1.InspectionService_GetLocalAuthority_FullMethodName:    auth.AnyAuthenticated(),
 	inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName: auth.AnyAuthenticated(),
 }
 
-// Server implements inspectionv1.InspectionServiceServer.
-type Server struct {
-	inspectionv1.UnimplementedInspectionServiceServer
+// Councils implements the LocalAuthority methods of InspectionService.
+type Councils struct {
 	councils council.Storer
 	pages    *paging.Codec
 }
 
-// NewServer returns the handlers over the given stores.
-func NewServer(councils council.Storer, pages *paging.Codec) *Server {
-	return &Server{councils: councils, pages: pages}
+// NewCouncils returns the council handlers over the given store.
+func NewCouncils(councils council.Storer, pages *paging.Codec) *Councils {
+	return &Councils{councils: councils, pages: pages}
 }
 
 // GetLocalAuthority implements InspectionService.GetLocalAuthority.
-func (s *Server) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetLocalAuthorityRequest) (*inspectionv1.LocalAuthority, error) {
+func (s *Councils) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetLocalAuthorityRequest) (*inspectionv1.LocalAuthority, error) {
 	gss, err := council.ParseName("name", req.GetName())
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func (s *Server) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetLoc
 }
 
 // ListLocalAuthorities implements InspectionService.ListLocalAuthorities.
-func (s *Server) ListLocalAuthorities(ctx context.Context, req *inspectionv1.ListLocalAuthoritiesRequest) (*inspectionv1.ListLocalAuthoritiesResponse, error) {
+func (s *Councils) ListLocalAuthorities(ctx context.Context, req *inspectionv1.ListLocalAuthoritiesRequest) (*inspectionv1.ListLocalAuthoritiesResponse, error) {
 	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
 	f, filterErr := filter.Compile(req.GetFilter(), council.FilterSchema)
 	order, orderErr := filter.ParseOrderBy(req.GetOrderBy(), council.OrderFields, council.DefaultOrder)

@@ -1,0 +1,72 @@
+package api
+
+import (
+	"fmt"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgementapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/projectionapi"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+)
+
+// fallback sits one level deeper than the handler sets in Server, so its
+// UNIMPLEMENTED methods are promoted only for methods no set implements.
+type fallback struct {
+	inspectionv1.UnimplementedInspectionServiceServer
+}
+
+// Server is the whole InspectionService: one handler set per resource.
+type Server struct {
+	fallback
+	*Councils
+	*judgementapi.Inspections
+	*concernapi.Concerns
+	*indicatorapi.Indicators
+	*projectionapi.Projections
+}
+
+var _ inspectionv1.InspectionServiceServer = (*Server)(nil)
+
+// Handlers are the handler sets Server composes.
+type Handlers struct {
+	Councils    *Councils
+	Inspections *judgementapi.Inspections
+	Concerns    *concernapi.Concerns
+	Indicators  *indicatorapi.Indicators
+	Projections *projectionapi.Projections
+}
+
+// NewServer composes the handler sets into the service.
+func NewServer(h Handlers) *Server {
+	return &Server{
+		Councils:    h.Councils,
+		Inspections: h.Inspections,
+		Concerns:    h.Concerns,
+		Indicators:  h.Indicators,
+		Projections: h.Projections,
+	}
+}
+
+// Policies returns who may call each InspectionService method, gathered from
+// every handler set. It fails if two sets declare the same method or a method
+// of the service has no policy, so a new RPC cannot ship unguarded.
+func Policies() (auth.Policies, error) {
+	all := auth.Policies{}
+	for _, set := range []auth.Policies{councilPolicies, judgementapi.Policies, concernapi.Policies, indicatorapi.Policies, projectionapi.Policies} {
+		for method, p := range set {
+			if _, dup := all[method]; dup {
+				return nil, fmt.Errorf("inspection: policy for %s declared twice", method)
+			}
+			all[method] = p
+		}
+	}
+	for _, m := range inspectionv1.InspectionService_ServiceDesc.Methods {
+		full := "/" + inspectionv1.InspectionService_ServiceDesc.ServiceName + "/" + m.MethodName
+		if _, ok := all[full]; !ok {
+			return nil, fmt.Errorf("inspection: no policy for %s", full)
+		}
+	}
+	return all, all.Validate()
+}

@@ -1,0 +1,13 @@
+package api
+
+import "testing"
+
+func TestEveryMethodHasOnePolicy(t *testing.T) {
+	ps, err := Policies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 20 {
+		t.Fatalf("policies for %d methods, want 20", len(ps))
+	}
+}
