@@ -472,10 +472,16 @@ func displayPath(path string, params []openAPIParameter) string {
 		if strings.ContainsAny(glob, `[]()+?^$\|`) {
 			continue
 		}
-		path = strings.Replace(path, "{"+p.Name+"}", "{"+p.Name+"="+glob+"}", 1)
+		// The merged document renames colliding parameters name_1, name_2...;
+		// with its pattern shown, the parameter reads as the HTTP rule wrote it.
+		path = strings.Replace(path, "{"+p.Name+"}", "{"+collisionSuffix.ReplaceAllString(p.Name, "")+"="+glob+"}", 1)
 	}
 	return path
 }
+
+// collisionSuffix is the suffix protoc-gen-openapiv2 adds to a path
+// parameter whose name another operation on the same path already uses.
+var collisionSuffix = regexp.MustCompile(`_[0-9]+$`)
 
 var codeSpan = regexp.MustCompile("`([^`]+)`")
 

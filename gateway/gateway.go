@@ -25,7 +25,9 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 )
 
 // Defaults applied by New when the corresponding Config field is zero.
@@ -42,6 +44,8 @@ type registration func(context.Context, *runtime.ServeMux, *grpc.ClientConn) err
 // single line here (its HTTP rules live in proto/turnaround/http.yaml).
 var services = []registration{
 	inspectionv1.RegisterInspectionServiceHandler,
+	peerreviewv1.RegisterPeerReviewServiceHandler,
+	improvementplanv1.RegisterImprovementPlanServiceHandler,
 }
 
 // Config configures a Gateway.
