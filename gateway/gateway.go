@@ -40,19 +40,29 @@ const (
 // The generated Register<Service>Handler functions have exactly this shape.
 type registration func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 
+// service is one gRPC service exposed over REST.
+type service struct {
+	name     string
+	register registration
+}
+
 // services lists every gRPC service exposed over REST; exposing a new one is a
 // single line here (its HTTP rules live in proto/turnaround/http.yaml).
-var services = []registration{
-	inspectionv1.RegisterInspectionServiceHandler,
-	peerreviewv1.RegisterPeerReviewServiceHandler,
-	improvementplanv1.RegisterImprovementPlanServiceHandler,
+var services = []service{
+	{inspectionv1.InspectionService_ServiceDesc.ServiceName, inspectionv1.RegisterInspectionServiceHandler},
+	{peerreviewv1.PeerReviewService_ServiceDesc.ServiceName, peerreviewv1.RegisterPeerReviewServiceHandler},
+	{improvementplanv1.ImprovementPlanService_ServiceDesc.ServiceName, improvementplanv1.RegisterImprovementPlanServiceHandler},
 }
 
 // Config configures a Gateway.
 type Config struct {
 	// Upstream is the gRPC address (host:port or any grpc.NewClient target)
-	// serving every registered service.
+	// serving every registered service not named in Upstreams.
 	Upstream string
+	// Upstreams maps a gRPC service's full name (turnaround.peerreview.v1.PeerReviewService)
+	// to the address serving it, for deployments that run each service as
+	// its own target.
+	Upstreams map[string]string
 	// DialOptions are applied to the upstream connection after the gateway's
 	// own tracing option. They must choose transport credentials: the gateway
 	// never falls back to an insecure connection on its own.
@@ -75,8 +85,8 @@ type Config struct {
 type Gateway struct {
 	handler   http.Handler
 	mux       *runtime.ServeMux
-	conn      *grpc.ClientConn
-	health    healthpb.HealthClient
+	conns     []*grpc.ClientConn
+	health    []healthpb.HealthClient
 	log       *slog.Logger
 	marshaler runtime.Marshaler
 	origins   map[string]bool
@@ -124,12 +134,27 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	}
 
 	opts := append([]grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler())}, cfg.DialOptions...)
-	conn, err := grpc.NewClient(cfg.Upstream, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: connect to %s: %w", cfg.Upstream, err)
+	byAddr := map[string]*grpc.ClientConn{}
+	connFor := func(svc string) (*grpc.ClientConn, error) {
+		addr := cfg.Upstream
+		if a, ok := cfg.Upstreams[svc]; ok && a != "" {
+			addr = a
+		}
+		if addr == "" {
+			return nil, fmt.Errorf("no upstream address for %s", svc)
+		}
+		if c, ok := byAddr[addr]; ok {
+			return c, nil
+		}
+		c, err := grpc.NewClient(addr, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", addr, err)
+		}
+		byAddr[addr] = c
+		g.conns = append(g.conns, c)
+		g.health = append(g.health, healthpb.NewHealthClient(c))
+		return c, nil
 	}
-	g.conn = conn
-	g.health = healthpb.NewHealthClient(conn)
 
 	g.mux = runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, g.marshaler),
@@ -142,14 +167,18 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithDisablePathLengthFallback(),
 	)
-	for _, register := range services {
-		if err := register(ctx, g.mux, conn); err != nil {
-			_ = conn.Close()
-			return nil, fmt.Errorf("gateway: register service: %w", err)
+	for _, svc := range services {
+		conn, err := connFor(svc.name)
+		if err == nil {
+			err = svc.register(ctx, g.mux, conn)
+		}
+		if err != nil {
+			_ = g.Close()
+			return nil, fmt.Errorf("gateway: register %s: %w", svc.name, err)
 		}
 	}
 	if err := g.handleStatic(); err != nil {
-		_ = conn.Close()
+		_ = g.Close()
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 
@@ -167,13 +196,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.handler.ServeHTTP(w, r)
 }
 
-// Close closes the upstream connection. Call it after the HTTP server has
+// Close closes the upstream connections. Call it after the HTTP server has
 // shut down; requests still in flight would fail with UNAVAILABLE.
 func (g *Gateway) Close() error {
-	if err := g.conn.Close(); err != nil {
-		return fmt.Errorf("gateway: close upstream connection: %w", err)
+	var errs []error
+	for _, c := range g.conns {
+		if err := c.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("gateway: close upstream connection: %w", err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // handleStatic registers the gateway's own routes on the same mux as the API,

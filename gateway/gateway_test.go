@@ -30,6 +30,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 )
 
@@ -644,5 +645,40 @@ func TestNewRejectsBadConfig(t *testing.T) {
 				t.Fatal("New succeeded, want an error")
 			}
 		})
+	}
+}
+
+// TestUpstreamsPerService routes each service to its own upstream, as the
+// separate-target deployment does, and is ready only when every upstream is.
+func TestUpstreamsPerService(t *testing.T) {
+	t.Parallel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := grpc.NewServer()
+	otherHealth := health.NewServer()
+	healthpb.RegisterHealthServer(other, otherHealth)
+	go func() { _ = other.Serve(lis) }()
+	t.Cleanup(other.Stop)
+
+	env := newTestEnv(t, func(c *Config) {
+		c.Upstreams = map[string]string{peerreviewv1.PeerReviewService_ServiceDesc.ServiceName: lis.Addr().String()}
+	})
+	// The inspection service stays on the default upstream.
+	if rec := env.do(http.MethodGet, "/v1/localAuthorities/E08000035", nil, authorized()); rec.Code != http.StatusOK {
+		t.Fatalf("inspection route = %d: %s", rec.Code, rec.Body)
+	}
+	// The peer-review route reaches the other upstream, which does not serve
+	// the service: UNIMPLEMENTED (501), not the default upstream's answer.
+	if rec := env.do(http.MethodGet, "/v1/reviewers", nil, authorized()); rec.Code != http.StatusNotImplemented {
+		t.Fatalf("peer-review route = %d, want 501 from the other upstream: %s", rec.Code, rec.Body)
+	}
+	if rec := env.do(http.MethodGet, "/readyz", nil, nil); rec.Code != http.StatusOK {
+		t.Fatalf("/readyz with both serving = %d", rec.Code)
+	}
+	otherHealth.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+	if rec := env.do(http.MethodGet, "/readyz", nil, nil); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with one upstream not serving = %d, want 503", rec.Code)
 	}
 }

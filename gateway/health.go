@@ -29,19 +29,25 @@ func (g *Gateway) serveHealthz(w http.ResponseWriter, _ *http.Request, _ map[str
 	writeProbe(w, http.StatusOK, probeBody{Status: "SERVING"})
 }
 
-// serveReadyz reports readiness: the upstream's gRPC health service says the
-// server as a whole ("") is SERVING.
+// serveReadyz reports readiness: every upstream's gRPC health service says
+// the server as a whole ("") is SERVING.
 func (g *Gateway) serveReadyz(w http.ResponseWriter, r *http.Request, _ map[string]string) {
 	ctx, cancel := context.WithTimeout(r.Context(), readinessTimeout)
 	defer cancel()
-	resp, err := g.health.Check(ctx, &healthpb.HealthCheckRequest{Service: ""})
 	body := probeBody{Status: "SERVING"}
-	switch {
-	case err != nil:
-		// The status code, not its message: the message names internal addresses.
-		body = probeBody{Status: "UNAVAILABLE", Detail: "upstream health check failed: " + status.Code(err).String()}
-	case resp.GetStatus() != healthpb.HealthCheckResponse_SERVING:
-		body = probeBody{Status: resp.GetStatus().String()}
+	var err error
+	for _, h := range g.health {
+		var resp *healthpb.HealthCheckResponse
+		resp, err = h.Check(ctx, &healthpb.HealthCheckRequest{Service: ""})
+		if err != nil {
+			// The status code, not its message: the message names internal addresses.
+			body = probeBody{Status: "UNAVAILABLE", Detail: "upstream health check failed: " + status.Code(err).String()}
+			break
+		}
+		if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			body = probeBody{Status: resp.GetStatus().String()}
+			break
+		}
 	}
 	g.readiness.record(ctx, g.log, body, err)
 	if body.Status != "SERVING" {
