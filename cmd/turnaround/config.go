@@ -12,7 +12,7 @@ import (
 
 // Targets a process can run. "all" folds every component into one process
 // that still talks to itself over loopback gRPC and the event bus.
-var targets = []string{"all", "gateway", "inspection"}
+var targets = []string{"all", "gateway", "inspection", "peerreview", "improvementplan"}
 
 // errHelp reports that -help was asked for and printed.
 var errHelp = errors.New("help requested")
@@ -20,30 +20,50 @@ var errHelp = errors.New("help requested")
 // config is everything a process needs, from flags with environment
 // variables as defaults (flags win).
 type config struct {
-	Target         string
-	GRPCAddr       string
-	HTTPAddr       string
-	AdminAddr      string
-	RedisURL       string
-	KeyPrefix      string
-	Demo           bool
-	InspectionAddr string
-	JWKSFile       string
-	JWKSURL        string
-	JWTIssuer      string
-	JWTAudience    string
-	DevKeyFile     string
-	PageSecret     string
-	CORSOrigins    []string
-	MaxBodyBytes   int64
-	RequestTimeout time.Duration
-	DrainTimeout   time.Duration
-	LogLevel       string
-	TLSCert        string
-	TLSKey         string
-	TLSClientCA    string
-	TriggerRules   string
-	RiskModel      string
+	Target              string
+	GRPCAddr            string
+	HTTPAddr            string
+	AdminAddr           string
+	RedisURL            string
+	KeyPrefix           string
+	Demo                bool
+	InspectionAddr      string
+	PeerReviewAddr      string
+	ImprovementPlanAddr string
+	JWKSFile            string
+	JWKSURL             string
+	JWTIssuer           string
+	JWTAudience         string
+	DevKeyFile          string
+	PageSecret          string
+	CORSOrigins         []string
+	MaxBodyBytes        int64
+	RequestTimeout      time.Duration
+	DrainTimeout        time.Duration
+	LogLevel            string
+	TLSCert             string
+	TLSKey              string
+	TLSClientCA         string
+	TriggerRules        string
+	RiskModel           string
+}
+
+// upstream is the configured gRPC address of a service target, if any.
+func (c config) upstream(target string) string {
+	switch target {
+	case "inspection":
+		return c.InspectionAddr
+	case "peerreview":
+		return c.PeerReviewAddr
+	case "improvementplan":
+		return c.ImprovementPlanAddr
+	}
+	return ""
+}
+
+// upstreamEnv names the environment variable of a target's address.
+func upstreamEnv(target string) string {
+	return "TURNAROUND_" + strings.ToUpper(target) + "_ADDR"
 }
 
 // embedded reports whether the process runs on its own in-memory Redis.
@@ -77,7 +97,9 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", ""), "Redis URL (redis://, rediss://, redis-sentinel://, redis-cluster://); empty runs an in-memory Redis (target all only)")
 	fs.StringVar(&c.KeyPrefix, "key-prefix", env("TURNAROUND_KEY_PREFIX", "ta:"), "prefix of every Redis key")
 	demo := fs.String("demo", env("TURNAROUND_DEMO", ""), "load the demo data set (default true on the in-memory Redis, false otherwise)")
-	fs.StringVar(&c.InspectionAddr, "inspection-addr", env("TURNAROUND_INSPECTION_ADDR", ""), "gRPC address of the inspection service (default: this process's -grpc-addr)")
+	fs.StringVar(&c.InspectionAddr, "inspection-addr", env(upstreamEnv("inspection"), ""), "gRPC address of the inspection service (default: this process's -grpc-addr)")
+	fs.StringVar(&c.PeerReviewAddr, "peerreview-addr", env(upstreamEnv("peerreview"), ""), "gRPC address of the peer-review service (default: this process's -grpc-addr)")
+	fs.StringVar(&c.ImprovementPlanAddr, "improvementplan-addr", env(upstreamEnv("improvementplan"), ""), "gRPC address of the improvement-plan service (default: this process's -grpc-addr)")
 	fs.StringVar(&c.JWKSFile, "jwks-file", env("TURNAROUND_JWKS_FILE", ""), "JWKS file with the RS256/ES256 keys that sign bearer tokens")
 	fs.StringVar(&c.JWKSURL, "jwks-url", env("TURNAROUND_JWKS_URL", ""), "JWKS URL with the RS256/ES256 keys that sign bearer tokens")
 	fs.StringVar(&c.JWTIssuer, "jwt-issuer", env("TURNAROUND_JWT_ISSUER", ""), "required iss claim (empty: not checked)")

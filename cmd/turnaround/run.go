@@ -18,7 +18,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/turnaround-sli/turnaround/gateway"
-	"github.com/turnaround-sli/turnaround/services/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -33,14 +32,6 @@ var version = "dev"
 
 // pageTokenTTL is how long a list's next_page_token stays usable.
 const pageTokenTTL = 24 * time.Hour
-
-// component is a service as the binary sees it: handlers to register, their
-// access policies, demo data, and background work such as event consumers.
-type component interface {
-	Register(grpc.ServiceRegistrar)
-	Policies() auth.Policies
-	Seed(ctx context.Context, demo bool) error
-}
 
 // run starts what cfg.Target names and blocks until ctx is cancelled, then
 // shuts everything down within the drain timeout.
@@ -81,14 +72,11 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	var httpAddr string
 	if cfg.Target == "all" || cfg.Target == "gateway" {
-		upstream := cfg.InspectionAddr
-		if upstream == "" {
-			upstream = grpcAddr
+		upstreams, err := gatewayUpstreams(cfg, grpcAddr)
+		if err != nil {
+			return errors.Join(err, p.stop())
 		}
-		if upstream == "" {
-			return errors.Join(fmt.Errorf("-target=gateway needs -inspection-addr (TURNAROUND_INSPECTION_ADDR)"), p.stop())
-		}
-		if httpAddr, err = p.startGateway(gctx, upstream); err != nil {
+		if httpAddr, err = p.startGateway(gctx, upstreams); err != nil {
 			return errors.Join(err, p.stop())
 		}
 	}
@@ -224,27 +212,33 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	st := store.New(p.redis, ks)
+	// Listening first gives components that call other services in this
+	// process (the all target) the real loopback address to dial.
+	lis, err := listen(p.cfg.GRPCAddr)
+	if err != nil {
+		return "", err
+	}
+	p.closers = append(p.closers, func() error {
+		if err := lis.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+	env := buildEnv{store: store.New(p.redis, ks), pages: pages, selfAddr: lis.Addr().String()}
 
 	comps := map[string]component{}
 	var names []string
-	if p.cfg.Target == "all" || p.cfg.Target == "inspection" {
-		svc, err := inspection.New(inspection.Deps{
-			Store: st, Pages: pages, Logger: p.log,
-			TriggerRulesFile: p.cfg.TriggerRules, RiskModelFile: p.cfg.RiskModel,
-		})
-		if err != nil {
-			return "", err
-		}
-		comps[inspection.Name] = svc
-		names = append(names, inspection.Name)
-	}
 	policies := auth.Policies{}
-	for _, name := range names {
-		c := comps[name]
-		if err := c.Seed(ctx, p.cfg.Demo); err != nil {
-			return "", err
+	for _, b := range components {
+		if p.cfg.Target != "all" && p.cfg.Target != b.target {
+			continue
 		}
+		c, err := b.build(p, env)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", b.target, err)
+		}
+		comps[b.service] = c
+		names = append(names, b.service)
 		for m, pol := range c.Policies() {
 			policies[m] = pol
 		}
@@ -277,13 +271,21 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 	health := serve.NewHealth(func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }, 2*time.Second, names...)
 	health.Register(srv)
 
-	lis, err := listen(p.cfg.GRPCAddr)
-	if err != nil {
-		return "", err
-	}
+	// The relay and the event consumers run before seeding, so events the
+	// demo data emits (an inadequate judgement opening a plan) flow at once.
 	relay := events.NewRelay(p.redis, ks, events.RelayOptions{Logger: p.log})
 	p.group.Go(func() error { health.Run(ctx); return nil })
 	p.group.Go(func() error { return relay.Run(ctx) })
+	for _, name := range names {
+		if r, ok := comps[name].(runner); ok {
+			p.group.Go(func() error { return r.Run(ctx) })
+		}
+	}
+	for _, name := range names {
+		if err := comps[name].Seed(ctx, p.cfg.Demo); err != nil {
+			return "", err
+		}
+	}
 	p.group.Go(func() error {
 		err := serve.Serve(ctx, srv, lis, p.cfg.DrainTimeout, health.Shutdown)
 		if errors.Is(err, serve.ErrDrainTimeout) {
@@ -299,7 +301,7 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 
 // startGateway starts the REST gateway in front of upstream and returns its
 // address.
-func (p *process) startGateway(ctx context.Context, upstream string) (string, error) {
+func (p *process) startGateway(ctx context.Context, upstreams map[string]string) (string, error) {
 	dial := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
 	if p.cfg.TLSCert != "" {
 		cred, err := serve.ClientCredentials(serve.TLSConfig{CertFile: p.cfg.TLSCert, KeyFile: p.cfg.TLSKey, CAFile: p.cfg.TLSClientCA})
@@ -309,7 +311,8 @@ func (p *process) startGateway(ctx context.Context, upstream string) (string, er
 		dial = []grpc.DialOption{cred}
 	}
 	gw, err := gateway.New(ctx, gateway.Config{
-		Upstream:       upstream,
+		Upstream:       upstreams[components[0].service],
+		Upstreams:      upstreams,
 		DialOptions:    dial,
 		AllowedOrigins: p.cfg.CORSOrigins,
 		MaxBodyBytes:   p.cfg.MaxBodyBytes,
