@@ -1,0 +1,549 @@
+package improvementplan
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// The demo: the inspection service's synthetic data set publishes 20
+// inadequate judgements, and their events open 20 draft plans through the
+// judgement consumer. The demo loader then moves them into a spread of
+// states through the same rules and stores as the RPCs, each change audited
+// under the subject demoLoader and every text labelled synthetic.
+//
+// The demo's judgements were published in 2014 and 2015, so their six-month
+// deadlines passed long before the demo runs. Left alone, the clock would
+// move all 20 plans to DECISION_DUE at once. So the loader extends the
+// deadlines of the plans meant to show work in progress to a few months from
+// now, through the audited extension DfE would use, saying why; the original
+// deadline stays on each plan. Three plans keep their original deadline and
+// meet it through the clock itself: one awaits DfE's decision, one is
+// escalated to an intervention, and one continues after significant
+// improvement, with a new deadline. While the loader works, the deadline
+// schedule waits, so that no deadline fires before its plan is in place.
+
+// demoLoader is the subject the demo changes are recorded under, so the
+// audit trail shows they were loaded, not made by a person.
+const demoLoader = "turnaround-demo-loader"
+
+// demoPlans is how many plans the inspection service's demo opens: one per
+// council judged inadequate in late 2015.
+const demoPlans = 20
+
+// Bounds of the wait for the consumer to open the demo plans, and of a
+// replica's claim on loading them. They are wall-clock durations: they
+// bound work, and mean nothing to the rules.
+const (
+	demoWait    = 2 * time.Minute
+	demoPoll    = 250 * time.Millisecond
+	demoLockTTL = 5 * time.Minute
+)
+
+// demoNote prefixes every text the demo writes.
+const demoNote = "Synthetic demo data. "
+
+// demoRole is the state a demo plan is moved into.
+type demoRole string
+
+// The roles the demo plans play.
+const (
+	roleDraftEmpty   demoRole = "draft with no actions yet"
+	roleDraftPartial demoRole = "draft failing credibility checks"
+	roleSubmitted    demoRole = "submitted to DfE"
+	roleApproved     demoRole = "approved"
+	roleOnTrack      demoRole = "monitoring, on track"
+	roleOffTrack     demoRole = "monitoring, off track"
+	roleContinued    demoRole = "continued after significant improvement"
+	roleDecisionDue  demoRole = "past its deadline, awaiting DfE's decision"
+	roleEscalated    demoRole = "escalated to an intervention"
+)
+
+// demoRoles are the roles of the plans in order of judgement date (then
+// council): the three unique roles first, so a smaller data set still shows
+// them.
+var demoRoles = []demoRole{
+	roleDecisionDue, roleEscalated, roleContinued,
+	roleDraftEmpty, roleOffTrack, roleOnTrack, roleSubmitted, roleDraftPartial, roleApproved, roleOnTrack,
+	roleOffTrack, roleDraftEmpty, roleOnTrack, roleOffTrack, roleSubmitted, roleDraftPartial, roleOnTrack,
+	roleOffTrack, roleApproved, roleOnTrack,
+}
+
+// uniqueDemoRoles is how many leading roles of demoRoles occur once.
+const uniqueDemoRoles = 3
+
+// demoRoleOf is the role of the i-th plan; beyond demoRoles the common
+// roles repeat.
+func demoRoleOf(i int) demoRole {
+	if i < len(demoRoles) {
+		return demoRoles[i]
+	}
+	return demoRoles[uniqueDemoRoles+(i-uniqueDemoRoles)%(len(demoRoles)-uniqueDemoRoles)]
+}
+
+// loadDemo waits for the demo plans and spreads them, once per Redis: a
+// marker records that it is done, and a lock with a TTL lets one replica
+// work while the others wait for the marker. It gives up after demoWait.
+func (s *Service) loadDemo(ctx context.Context) error {
+	rdb, ks := s.deps.Store.Client(), s.deps.Store.Keyspace()
+	done, lock := ks.Key("demo", "improvementplan", "loaded"), ks.Key("demo", "improvementplan", "lock")
+	owner := make([]byte, 8)
+	_, _ = rand.Read(owner) // crypto/rand.Read never fails on supported platforms.
+	until := time.Now().Add(demoWait)
+	for {
+		n, err := rdb.Exists(ctx, done).Result()
+		if err != nil {
+			return fmt.Errorf("improvementplan: demo marker: %w", err)
+		}
+		if n == 1 {
+			s.deps.Logger.InfoContext(ctx, "improvement plan demo data already loaded")
+			return nil
+		}
+		mine, err := rdb.SetNX(ctx, lock, hex.EncodeToString(owner), demoLockTTL).Result()
+		if err != nil {
+			return fmt.Errorf("improvementplan: demo lock: %w", err)
+		}
+		if mine {
+			err := s.spreadDemo(ctx, done, until)
+			// Released even when stopping, so a restart need not wait out
+			// the TTL.
+			if derr := rdb.Del(context.WithoutCancel(ctx), lock).Err(); derr != nil {
+				err = errors.Join(err, fmt.Errorf("improvementplan: release demo lock: %w", derr))
+			}
+			return err
+		}
+		if time.Now().After(until) {
+			return fmt.Errorf("improvementplan: another replica has held the demo lock for over %s", demoWait)
+		}
+		if !sleep(ctx, demoPoll) {
+			return ctx.Err()
+		}
+	}
+}
+
+// spreadDemo waits for the plans, moves each untouched one into its role,
+// and sets the marker once every demo plan exists.
+func (s *Service) spreadDemo(ctx context.Context, done string, until time.Time) error {
+	plans, err := s.waitForDemoPlans(ctx, until)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(plans, func(a, b plan.Plan) int {
+		return cmp.Or(a.JudgementDate.Compare(b.JudgementDate), cmp.Compare(a.GSSCode, b.GSSCode))
+	})
+	spread := 0
+	for i, p := range plans {
+		if !untouched(p) {
+			continue
+		}
+		role := demoRoleOf(i)
+		if err := s.demoPlan(ctx, p, role, i); err != nil {
+			return fmt.Errorf("improvementplan: demo plan %s (%s): %w", p.Name(), role, err)
+		}
+		spread++
+	}
+	if len(plans) < demoPlans {
+		s.deps.Logger.WarnContext(ctx, "fewer demo plans than expected; the rest are spread on the next start",
+			"found", len(plans), "expected", demoPlans)
+		return nil
+	}
+	if err := s.deps.Store.Client().Set(ctx, done, s.now().UTC().Format(time.RFC3339), 0).Err(); err != nil {
+		return fmt.Errorf("improvementplan: demo marker: %w", err)
+	}
+	s.deps.Logger.InfoContext(ctx, "synthetic improvement plan demo data loaded", "plans", len(plans), "spread", spread)
+	return nil
+}
+
+// waitForDemoPlans polls until demoPlans plans exist or until passes, and
+// returns those there are.
+func (s *Service) waitForDemoPlans(ctx context.Context, until time.Time) ([]plan.Plan, error) {
+	for {
+		all, err := s.plans.List(ctx, plan.AllCouncils)
+		if err != nil {
+			return nil, fmt.Errorf("improvementplan: demo plans: %w", err)
+		}
+		if len(all) >= demoPlans || time.Now().After(until) {
+			return all, nil
+		}
+		if !sleep(ctx, demoPoll) {
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// untouched reports whether p is as the consumer opened it, so the demo
+// never changes a plan twice: a plan someone (or an earlier, interrupted
+// demo run) worked on is left alone.
+func untouched(p plan.Plan) bool {
+	if p.State != plan.Draft || len(p.Extensions) > 0 || len(p.History) > 1 {
+		return false
+	}
+	for _, pr := range p.Priorities {
+		if len(pr.Actions) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// demoStep saves one change of a demo plan, audited as method by a caller
+// with role.
+func (s *Service) demoStep(ctx context.Context, p plan.Plan, method string, role auth.Role) (plan.Plan, error) {
+	return s.plans.Save(ctx, p, store.AuditEntry{Actor: demoLoader, Roles: []string{string(role)}, Method: method})
+}
+
+// demoPlan moves p, an untouched draft, into role. i varies the dates.
+func (s *Service) demoPlan(ctx context.Context, p plan.Plan, role demoRole, i int) error {
+	var err error
+	switch role {
+	case roleDecisionDue, roleEscalated, roleContinued:
+		// These meet their original deadline.
+	default:
+		newDeadline := plan.AddMonths(s.now(), 3+i%4)
+		reason := demoNote + "The demonstration runs long after the 2015 judgement, so the deadline is moved to " +
+			newDeadline.Format(time.DateOnly) + " to show this plan in progress; the original deadline is kept."
+		if err := p.Extend(newDeadline, reason, demoLoader, s.now()); err != nil {
+			return err
+		}
+		if p, err = s.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName, auth.RoleDfEOfficial); err != nil {
+			return err
+		}
+		if err := s.clock.Reschedule(ctx, p); err != nil {
+			return err
+		}
+	}
+	switch role {
+	case roleDraftEmpty:
+		return nil
+	case roleDraftPartial:
+		_, err := s.demoFill(ctx, p, false)
+		return err
+	}
+	if p, err = s.demoFill(ctx, p, true); err != nil {
+		return err
+	}
+	if err := p.Submit(demoLoader, s.now()); err != nil {
+		return err
+	}
+	if p, err = s.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName, auth.RoleCouncilOfficer); err != nil {
+		return err
+	}
+	if role == roleSubmitted {
+		return nil
+	}
+	if err := p.Approve(demoLoader, demoNote+"Approved: the plan passes every credibility check.", s.now()); err != nil {
+		return err
+	}
+	if p, err = s.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName, auth.RoleDfEOfficial); err != nil {
+		return err
+	}
+	if role == roleApproved {
+		// Approved, with the council's first progress report but no
+		// review yet.
+		_, err := s.demoProgress(ctx, p, progressOnTrack)
+		return err
+	}
+	ratings := map[demoRole][2]plan.ProgressRating{
+		roleOnTrack:     {plan.RatingSome, plan.RatingSignificant},
+		roleContinued:   {plan.RatingSome, plan.RatingSignificant},
+		roleOffTrack:    {plan.RatingSome, plan.RatingLittle},
+		roleDecisionDue: {plan.RatingLittle, plan.RatingLittle},
+		roleEscalated:   {plan.RatingLittle, plan.RatingDeteriorated},
+	}[role]
+	if p, err = s.demoReviews(ctx, p, ratings); err != nil {
+		return err
+	}
+	progress := map[demoRole]progressReport{
+		roleOnTrack: progressOnTrack, roleContinued: progressDone,
+		roleOffTrack: progressOffTrack, roleDecisionDue: progressOffTrack, roleEscalated: progressOffTrack,
+	}[role]
+	if p, err = s.demoProgress(ctx, p, progress); err != nil {
+		return err
+	}
+	if role == roleOnTrack || role == roleOffTrack {
+		return nil
+	}
+	return s.demoDeadline(ctx, p, role)
+}
+
+// demoDeadline lets the original deadline of p pass through the clock's own
+// path, then records DfE's decision for the escalated and continued plans.
+func (s *Service) demoDeadline(ctx context.Context, p plan.Plan, role demoRole) error {
+	out, err := s.clock.Fire(ctx, p.Name())
+	if err != nil {
+		return err
+	}
+	if out != deadline.Reached {
+		return fmt.Errorf("the deadline of %s did not pass: %s", p.Name(), out)
+	}
+	if p, err = s.plans.Get(ctx, p.GSSCode, p.ID); err != nil {
+		return err
+	}
+	if err := s.clock.Reschedule(ctx, p); err != nil {
+		return err
+	}
+	var d intervention.DecisionInput
+	switch role {
+	case roleDecisionDue:
+		return nil
+	case roleEscalated:
+		var areas []string
+		for _, pr := range p.Priorities {
+			if pr.JudgementGrade == reference.Inadequate {
+				areas = append(areas, pr.Area)
+			}
+		}
+		if len(areas) == 0 {
+			areas = []string{plan.AreaLeadershipManagementGovernance}
+		}
+		d = intervention.DecisionInput{
+			Decision:  intervention.Insufficient,
+			Rationale: demoNote + "Two monitoring visits found little progress and practice deteriorating; the council cannot improve in time on its own.",
+			Intervention: &intervention.Order{
+				Kind:   intervention.ChildrensServicesTrust,
+				Reason: demoNote + "Insufficient progress six months after the inadequate judgement: the service moves to an independent trust.",
+				Areas:  areas,
+			},
+		}
+	case roleContinued:
+		d = intervention.DecisionInput{
+			Decision:  intervention.SignificantImprovement,
+			Rationale: demoNote + "Monitoring visits show significant improvement in help and protection and a stable leadership team.",
+		}
+	}
+	decided, err := intervention.Decide(p, d, intervention.NewID(), demoLoader, s.now())
+	if err != nil {
+		return err
+	}
+	audit := store.AuditEntry{Actor: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)},
+		Method: improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName}
+	if decided, err = s.interventions.Decide(ctx, decided, audit, nil); err != nil {
+		return err
+	}
+	p = decided.Plan
+	if role == roleContinued {
+		newDeadline := plan.AddMonths(s.now(), 6)
+		if err := p.Extend(newDeadline, demoNote+"Six more months to show the improvement is sustained.", demoLoader, s.now()); err != nil {
+			return err
+		}
+		if p, err = s.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName, auth.RoleDfEOfficial); err != nil {
+			return err
+		}
+	}
+	return s.clock.Reschedule(ctx, p)
+}
+
+// demoAction is the text of one demo action.
+type demoAction struct {
+	title, owner string
+	// Exactly one of indicator and milestone is set.
+	indicator           string
+	baseline, target    float64
+	milestone, evidence string
+}
+
+// demoActions are, per judgement area, an early milestone and a later
+// measure: what councils in this position typically committed to.
+var demoActions = map[string][2]demoAction{
+	plan.AreaHelpAndProtection: {
+		{title: "Open a multi-agency front door for every contact about a child", owner: "Head of Safeguarding",
+			milestone: "Every contact is triaged within one working day", evidence: "Daily triage log audited by the principal social worker"},
+		{title: "Complete single assessments within 45 working days", owner: "Service Manager, Assessment",
+			indicator: "ASSESSMENTS_WITHIN_45_DAYS", baseline: 58, target: 85},
+	},
+	plan.AreaLookedAfterAndPermanence: {
+		{title: "Review the care plan of every child looked after for over two years", owner: "Head of Children in Care",
+			milestone: "A permanence decision is recorded for every long-term care plan", evidence: "Independent reviewing officers' audit of permanence decisions"},
+		{title: "Reduce moves between placements", owner: "Head of Placements and Sufficiency",
+			indicator: "PLACEMENT_INSTABILITY", baseline: 14, target: 10},
+	},
+	plan.AreaAdoptionPerformance: {
+		{title: "Join a regional adoption partnership", owner: "Head of Adoption",
+			milestone: "Partnership agreement signed", evidence: "Signed agreement and minutes of the joint matching panel"},
+		{title: "Track every child with a plan for adoption monthly", owner: "Head of Adoption",
+			milestone: "A monthly tracking meeting reviews every child with an adoption plan", evidence: "Tracker and meeting minutes"},
+	},
+	plan.AreaCareLeavers: {
+		{title: "Allocate a personal adviser to every care leaver", owner: "Leaving Care Team Manager",
+			milestone: "Every care leaver aged 18 to 21 has a named personal adviser", evidence: "Allocation report from the case management system"},
+		{title: "Review every pathway plan with the young person", owner: "Leaving Care Team Manager",
+			milestone: "Every pathway plan reviewed in the last six months", evidence: "Audit of pathway plans signed by young people"},
+	},
+	plan.AreaLeadershipManagementGovernance: {
+		{title: "Appoint a permanent Director of Children's Services", owner: "Chief Executive",
+			milestone: "A permanent director is in post", evidence: "Appointment confirmed by full council"},
+		{title: "Reduce reliance on agency social workers", owner: "Director of Children's Services",
+			indicator: "AGENCY_RATE", baseline: 27, target: 15},
+	},
+	plan.AreaLSCB: {
+		{title: "Appoint an independent chair of the safeguarding board", owner: "LSCB Business Manager",
+			milestone: "An independent chair is in post", evidence: "Board terms of reference and appointment letter"},
+		{title: "Run quarterly multi-agency case audits", owner: "LSCB Independent Chair",
+			milestone: "Four quarterly audits reported to the board", evidence: "Audit reports and board minutes"},
+	},
+}
+
+// action turns a into a plan action due on due.
+func (a demoAction) action(due time.Time) plan.Action {
+	out := plan.Action{Title: a.title, OwnerRole: a.owner, DueDate: plan.Day(due)}
+	if a.indicator != "" {
+		out.Measure.Indicator = &plan.Indicator{Name: a.indicator, Baseline: a.baseline, Target: a.target}
+	} else {
+		out.Measure.Milestone = &plan.Milestone{Milestone: a.milestone, EvidenceExpected: a.evidence}
+	}
+	return out
+}
+
+// demoFill writes the council's actions into the draft p, through the same
+// rule as UpdateImprovementPlan. A credible plan passes every check; one
+// that is not leaves out the leadership priority, measures an indicator
+// that does not move, expects no evidence for a milestone and has nothing
+// due early, so CheckPlan has several failures to show.
+func (s *Service) demoFill(ctx context.Context, p plan.Plan, credible bool) (plan.Plan, error) {
+	early := plan.AddMonths(p.JudgementDate, 2)
+	later := plan.AddMonths(p.JudgementDate, 4)
+	if deadline.DueAt(p).After(s.now()) {
+		// An extended plan's later actions fall due in the months ahead.
+		later = plan.AddMonths(s.now(), 1)
+	}
+	patch := make([]plan.Priority, 0, len(p.Priorities))
+	for i, pr := range p.Priorities {
+		acts, ok := demoActions[pr.Area]
+		if !ok {
+			continue
+		}
+		first, second := acts[0].action(early.AddDate(0, 0, 7*i)), acts[1].action(later.AddDate(0, 0, 7*i))
+		if !credible {
+			if pr.Area == plan.AreaLeadershipManagementGovernance {
+				continue
+			}
+			first.DueDate = plan.AddMonths(p.JudgementDate, 4)
+			if m := second.Measure.Indicator; m != nil {
+				m.Target = m.Baseline
+			}
+			if m := second.Measure.Milestone; m != nil {
+				m.EvidenceExpected = ""
+			}
+		}
+		pr = pr.Clone()
+		pr.Actions = []plan.Action{first, second}
+		patch = append(patch, pr)
+	}
+	next, err := p.ReplacePriorities(patch, s.now())
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	return s.demoStep(ctx, next, improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName, auth.RoleCouncilOfficer)
+}
+
+// demoReviews records two progress reviews with the overall ratings given,
+// an Ofsted monitoring visit three months after the judgement and a DfE
+// review two months later; the first moves the approved plan to
+// MONITORING.
+func (s *Service) demoReviews(ctx context.Context, p plan.Plan, ratings [2]plan.ProgressRating) (plan.Plan, error) {
+	steps := []struct {
+		months int
+		source review.Source
+		role   auth.Role
+		method string
+	}{
+		{3, review.OfstedMonitoringVisit, auth.RoleOfstedInspector, improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName},
+		{5, review.DfEReview, auth.RoleDfEOfficial, improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName},
+	}
+	for k, step := range steps {
+		d := review.Draft{
+			Date:      plan.AddMonths(p.JudgementDate, step.months),
+			Source:    step.source,
+			Overall:   ratings[k],
+			Narrative: demoNote + "Progress against the plan's priorities rated " + string(ratings[k]) + ".",
+			Evidence:  []string{demoNote + "Case file audit of 40 children's records."},
+		}
+		for _, pr := range p.Priorities {
+			d.PriorityRatings = append(d.PriorityRatings, review.PriorityRating{
+				Priority: pr.ID, Rating: ratings[k], Narrative: demoNote + "Rated on the evidence of the audit.",
+			})
+		}
+		rec, err := review.Record(p, d, review.NewID(), "progress_review.", demoLoader, s.now())
+		if err != nil {
+			return plan.Plan{}, err
+		}
+		audit := store.AuditEntry{Actor: demoLoader, Roles: []string{string(step.role)}, Method: step.method}
+		if err := s.reviews.Insert(ctx, rec, audit, nil); err != nil {
+			return plan.Plan{}, err
+		}
+		if p, err = s.plans.Get(ctx, p.GSSCode, p.ID); err != nil {
+			return plan.Plan{}, err
+		}
+	}
+	return p, nil
+}
+
+// progressReport is the progress a demo plan reports.
+type progressReport int
+
+// The progress reports.
+const (
+	// progressOnTrack: the early actions are done, the later ones on track.
+	progressOnTrack progressReport = iota + 1
+	// progressOffTrack: the first priority's early action is off track
+	// (and so late), the later actions at risk or off track.
+	progressOffTrack
+	// progressDone: every action is done.
+	progressDone
+)
+
+// demoProgress reports action statuses and evidence, through the same rule
+// as UpdateImprovementPlan.
+func (s *Service) demoProgress(ctx context.Context, p plan.Plan, progress progressReport) (plan.Plan, error) {
+	patch := make([]plan.Priority, len(p.Priorities))
+	for i, pr := range p.Priorities {
+		for j, a := range pr.Actions {
+			status := plan.Done
+			switch {
+			case progress == progressOnTrack && j > 0:
+				status = plan.OnTrack
+			case progress == progressOffTrack && j == 0 && i == 0:
+				status = plan.OffTrack
+			case progress == progressOffTrack && j > 0 && i%2 == 0:
+				status = plan.AtRisk
+			case progress == progressOffTrack && j > 0:
+				status = plan.OffTrack
+			}
+			note := demoNote + "Status " + string(status) + " reported by the council's improvement board."
+			patch[i].Actions = append(patch[i].Actions, plan.Action{
+				ID: a.ID, Status: status, EvidenceNotes: append(slices.Clone(a.EvidenceNotes), note),
+			})
+		}
+	}
+	next, err := p.ReportProgress(patch, plan.Mask{Status: true, EvidenceNotes: true}, s.now())
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	return s.demoStep(ctx, next, improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName, auth.RoleCouncilOfficer)
+}
+
+// sleep waits for d or until ctx ends, and reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,178 @@
+// Package improvementplan is the improvement-plan service: the plan a
+// council judged inadequate writes, checks for credibility and submits; DfE's
+// approval; the progress reviews that evidence improvement; the six-month
+// clock that brings the plan to DfE's decision; and the interventions DfE
+// orders when progress is insufficient. It learns about judgements only from
+// the inspection service's JudgementPublished events.
+//
+// New builds it from its dependencies; Register puts it on a gRPC server;
+// Run consumes the judgement events and runs the deadline schedule until its
+// context ends. Every replica runs all three: the event consumer group and
+// the durable schedule share the work between replicas.
+package improvementplan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/api"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/judgements"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewapi"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/schedule"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+)
+
+// Name is the gRPC service name, used for health status.
+const Name = "turnaround.improvementplan.v1.ImprovementPlanService"
+
+// sweepInterval is the pause between reconciliations of the deadline
+// schedule with the plans (deadline.Clock.Sweep).
+const sweepInterval = time.Minute
+
+// Deps are what the service needs from the process that runs it.
+type Deps struct {
+	Store  *store.Store
+	Pages  *paging.Codec
+	Logger *slog.Logger
+	// DeadlineMonths is the time a council judged inadequate has to show
+	// significant improvement, from the judgement's publication; zero or
+	// less means six months.
+	DeadlineMonths int
+	// Now is the service's clock: deadlines, late actions and the history
+	// of every change are judged and recorded by it; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service is the improvement-plan service.
+type Service struct {
+	deps          Deps
+	plans         *planstore.Plans
+	reviews       *reviewstore.Reviews
+	interventions *interventionstore.Interventions
+	clock         *deadline.Clock
+	jobs          *schedule.Scheduler
+	judgements    *judgements.Handler
+	consumer      *events.Consumer
+	server        *api.Server
+	policies      auth.Policies
+	demo          atomic.Bool
+}
+
+// New builds the service.
+func New(d Deps) (*Service, error) {
+	if d.Store == nil {
+		return nil, errors.New("improvementplan: no store")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	policies, err := api.Policies()
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{deps: d, policies: policies}
+	s.plans = planstore.New(d.Store)
+	s.reviews = reviewstore.New(d.Store, s.plans)
+	s.interventions = interventionstore.New(d.Store, s.plans)
+	s.jobs, err = schedule.New(d.Store.Client(), d.Store.Keyspace(), schedule.Options{
+		Name: deadline.ScheduleName, Handler: s.handleDeadlineJob, Now: d.Now, Logger: d.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("improvementplan: deadline schedule: %w", err)
+	}
+	s.clock = deadline.New(s.plans, s.jobs, deadlineReached, d.Now)
+	s.judgements = judgements.New(s.plans, s.clock, judgements.Options{DeadlineMonths: d.DeadlineMonths, Now: d.Now})
+	s.consumer, err = events.Subscribe(d.Store.Client(), d.Store.Keyspace(), judgements.Topic, s.handleInspectionEvent,
+		events.ConsumerOptions{Group: judgements.Group, Logger: d.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("improvementplan: judgement consumer: %w", err)
+	}
+	s.server = api.NewServer(api.Handlers{
+		Plans:         planapi.New(s.plans, d.Pages, s.reviews, d.Now, planapi.WithRescheduler(s.clock)),
+		Reviews:       reviewapi.New(s.reviews, s.plans, d.Pages, d.Now),
+		Interventions: interventionapi.New(s.interventions, s.plans, s.reviews, d.Pages, d.Now),
+	})
+	return s, nil
+}
+
+// Register puts the service's handlers on g.
+func (s *Service) Register(g grpc.ServiceRegistrar) {
+	improvementplanv1.RegisterImprovementPlanServiceServer(g, s.server)
+}
+
+// Policies returns who may call each of the service's methods.
+func (s *Service) Policies() auth.Policies { return s.policies }
+
+// Seed prepares the service's data. The service has no reference data of
+// its own (councils belong to the inspection service). With demo set, Run
+// spreads the demo plans once the judgement consumer has opened them (see
+// demo.go): they come from the inspection service's demo judgements, whose
+// events are relayed only once the process runs.
+func (s *Service) Seed(_ context.Context, demo bool) error {
+	s.demo.Store(demo)
+	return nil
+}
+
+// Run consumes JudgementPublished events, runs the deadline schedule and
+// reconciles it with the plans every minute, until ctx ends; then it
+// returns nil, or the errors that stopped a part early. With demo data
+// (Seed), the schedule starts once the demo plans are in place. Run may be
+// called once.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	var consumeErr, scheduleErr error
+	wg.Go(func() { consumeErr = s.consumer.Run(ctx) })
+	wg.Go(func() {
+		if s.demo.Load() {
+			if err := s.loadDemo(ctx); err != nil && ctx.Err() == nil {
+				s.deps.Logger.ErrorContext(ctx, "improvement plan demo data not loaded", "error", err)
+			}
+		}
+		var inner sync.WaitGroup
+		inner.Go(func() { s.sweep(ctx) })
+		scheduleErr = s.jobs.Run(ctx)
+		inner.Wait()
+	})
+	wg.Wait()
+	return errors.Join(consumeErr, scheduleErr)
+}
+
+// sweep reconciles the deadline schedule with the plans now and every
+// sweepInterval until ctx ends. Errors are logged: the next sweep retries.
+func (s *Service) sweep(ctx context.Context) {
+	for {
+		n, err := s.clock.Sweep(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.deps.Logger.ErrorContext(ctx, "improvement plan deadline sweep", "error", err)
+		case n > 0:
+			s.deps.Logger.InfoContext(ctx, "improvement plan deadlines rescheduled by the sweep", "plans", n)
+		}
+		if !sleep(ctx, sweepInterval) {
+			return
+		}
+	}
+}
+
+// now is the service's clock.
+func (s *Service) now() time.Time { return s.deps.Now() }

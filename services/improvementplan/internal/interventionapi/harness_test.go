@@ -1,0 +1,286 @@
+package interventionapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// fallback answers UNIMPLEMENTED for the methods this package leaves to
+// others, one level deeper than Interventions's own, as the service's
+// composite server does.
+type fallback struct {
+	improvementplanv1.UnimplementedImprovementPlanServiceServer
+}
+
+type testServer struct {
+	fallback
+	*Interventions
+}
+
+const (
+	leeds     = "E08000035"
+	sheffield = "E08000019"
+	leedsName = "localAuthorities/" + leeds
+	allParent = "localAuthorities/-"
+)
+
+// The callers of these tests, one per role.
+var (
+	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
+	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
+	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
+	outsider  = auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: sheffield}
+	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+)
+
+// start is the service's clock at the start of each test: mid-afternoon
+// on 1 June 2016, after the six months of a judgement of November 2015.
+var start = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
+
+type env struct {
+	t       *testing.T
+	key     []byte
+	client  improvementplanv1.ImprovementPlanServiceClient
+	store   *store.Store
+	plans   *planstore.Plans
+	reviews *reviewstore.Reviews
+	ivs     *interventionstore.Interventions
+	// ticks is how many minutes past start the clock reads; each reading
+	// moves it on by one, so orders made one after another are ordered in
+	// time.
+	ticks atomic.Int64
+}
+
+// now is the service's clock.
+func (e *env) now() time.Time { return start.Add(time.Duration(e.ticks.Add(1)) * time.Minute) }
+
+// newEnv serves the handlers over real Redis behind the real interceptor
+// chain (error mapping, authentication, policies) on an in-memory listener.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	plans := planstore.New(st)
+	e := &env{t: t, store: st, plans: plans, reviews: reviewstore.New(st, plans), ivs: interventionstore.New(st, plans)}
+	pages, err := paging.NewRandomCodec(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.key = []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.NewVerifier(auth.Config{DevKey: e.key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	})
+	improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Interventions: New(e.ivs, plans, e.reviews, pages, e.now)})
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///improvementplan",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	e.client = improvementplanv1.NewImprovementPlanServiceClient(conn)
+	return e
+}
+
+// as returns a context whose calls carry a development token for p.
+func (e *env) as(p auth.Principal) context.Context {
+	e.t.Helper()
+	tok, err := auth.MintDevToken(e.key, p, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+}
+
+// planIn stores a plan of council gss, opened by an inadequate judgement
+// published on 20 November 2015 (priorities p1, help and protection, and
+// p2, leadership), and moves it through the state machine to s with
+// plan.Transition and the plan store, as the plan handlers and the clock
+// would.
+func (e *env) planIn(gss string, s plan.State) plan.Plan {
+	e.t.Helper()
+	ctx := context.Background()
+	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
+		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + plan.NewID(),
+		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
+		KeyJudgements: map[string]reference.Grade{
+			plan.AreaHelpAndProtection:              reference.Inadequate,
+			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+		},
+	}, time.Date(2015, 11, 21, 9, 0, 0, 0, time.UTC)), events.Event{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	path := map[plan.State][]plan.State{
+		plan.Draft:       nil,
+		plan.Submitted:   {plan.Submitted},
+		plan.Approved:    {plan.Submitted, plan.Approved},
+		plan.Monitoring:  {plan.Submitted, plan.Approved, plan.Monitoring},
+		plan.DecisionDue: {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue},
+		plan.Continued:   {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue, plan.Continued},
+		plan.Escalated:   {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue, plan.Escalated},
+		plan.Improved:    {plan.Improved},
+		plan.Closed:      {plan.Improved, plan.Closed},
+	}[s]
+	for _, next := range path {
+		if err := p.Transition(next, "setup", "test set-up", start); err != nil {
+			e.t.Fatal(err)
+		}
+		if p, err = e.plans.Save(ctx, p, store.AuditEntry{Actor: "setup", Method: "setup"}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if p.State != s {
+		e.t.Fatalf("plan reached %s, not %s", p.State, s)
+	}
+	return p
+}
+
+// review records a progress review of p directly in the store.
+func (e *env) review(p plan.Plan, date time.Time, rating plan.ProgressRating) {
+	e.t.Helper()
+	cur, err := e.plans.Get(context.Background(), p.GSSCode, p.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rec, err := review.Record(cur, review.Draft{
+		Date: date, Source: review.DfEReview, Overall: rating, Narrative: "Adviser's review.",
+	}, review.NewID(), "", official.Subject, start)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.reviews.Insert(context.Background(), rec, store.AuditEntry{Actor: official.Subject, Method: "setup"}, nil); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// outbox is what a council's outbox holds: InterventionOrdered payloads
+// with their envelopes, and audit entries.
+type outbox struct {
+	ordered   []*eventsv1.InterventionOrdered
+	envelopes []events.Event
+	audits    []store.AuditEntry
+}
+
+func (e *env) outbox(gss string) outbox {
+	e.t.Helper()
+	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out outbox
+	for _, m := range msgs {
+		ev, err := events.Decode(m.Values)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		switch ev.Type {
+		case events.TypeName(&eventsv1.InterventionOrdered{}):
+			var io eventsv1.InterventionOrdered
+			if err := ev.Unmarshal(&io); err != nil {
+				e.t.Fatal(err)
+			}
+			out.ordered = append(out.ordered, &io)
+			out.envelopes = append(out.envelopes, ev)
+		case store.AuditType:
+			var a store.AuditEntry
+			if err := json.Unmarshal(ev.Data, &a); err != nil {
+				e.t.Fatal(err)
+			}
+			out.audits = append(out.audits, a)
+		}
+	}
+	return out
+}
+
+// order orders an intervention in gss as the DfE official, failing the
+// test on error.
+func (e *env) order(gss string, kind improvementplanv1.InterventionKind, planName string) *improvementplanv1.Intervention {
+	e.t.Helper()
+	iv, err := e.client.OrderIntervention(e.as(official), &improvementplanv1.OrderInterventionRequest{
+		Parent: "localAuthorities/" + gss,
+		Intervention: &improvementplanv1.Intervention{
+			Kind: kind, Reason: "Children are not safe.", Areas: []string{"HELP_AND_PROTECTION"}, ImprovementPlan: planName,
+		},
+	})
+	if err != nil {
+		e.t.Fatalf("order %s in %s: %v", kind, gss, err)
+	}
+	return iv
+}
+
+const (
+	notice       = improvementplanv1.InterventionKind_INTERVENTION_KIND_IMPROVEMENT_NOTICE
+	direction    = improvementplanv1.InterventionKind_INTERVENTION_KIND_STATUTORY_DIRECTION
+	commissioner = improvementplanv1.InterventionKind_INTERVENTION_KIND_COMMISSIONER
+	trust        = improvementplanv1.InterventionKind_INTERVENTION_KIND_CHILDRENS_SERVICES_TRUST
+	partnership  = improvementplanv1.InterventionKind_INTERVENTION_KIND_SPONSOR_PARTNERSHIP
+
+	inForce = improvementplanv1.InterventionState_INTERVENTION_STATE_IN_FORCE
+	lifted  = improvementplanv1.InterventionState_INTERVENTION_STATE_LIFTED
+
+	significantImprovement = improvementplanv1.ProgressDecision_PROGRESS_DECISION_SIGNIFICANT_IMPROVEMENT
+	insufficient           = improvementplanv1.ProgressDecision_PROGRESS_DECISION_INSUFFICIENT
+)
+
+// expectError checks err's code, ErrorInfo reason (when given) and field
+// violations (exactly these fields, in order).
+func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
+	t.Helper()
+	st, _ := status.FromError(err)
+	if st.Code() != code {
+		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
+		return
+	}
+	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
+		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
+	}
+	var got []string
+	for _, v := range apierror.FieldViolations(st) {
+		got = append(got, v.GetField())
+	}
+	if !slices.Equal(got, fields) {
+		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
+	}
+}

@@ -1,0 +1,320 @@
+package interventionapi
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+)
+
+// TestOrderAndLift orders an intervention escalating a plan, reads it back,
+// and lifts it, with the event, the replays and the audit trail.
+func TestOrderAndLift(t *testing.T) {
+	e := newEnv(t)
+	p := e.planIn(leeds, plan.Escalated)
+	req := &improvementplanv1.OrderInterventionRequest{
+		Parent: leedsName,
+		Intervention: &improvementplanv1.Intervention{
+			Kind: commissioner, Reason: "Leadership has not stabilised.", Areas: []string{"LEADERSHIP_MANAGEMENT_GOVERNANCE"},
+			ImprovementPlan: p.Name(), OrderedBy: "someone else", State: lifted, LiftReason: "ignored", // output only
+		},
+		RequestId: "order-1",
+	}
+	iv, err := e.client.OrderIntervention(e.as(official), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(iv.GetName(), leedsName+"/interventions/") || iv.GetKind() != commissioner || iv.GetState() != inForce ||
+		iv.GetOrderedBy() != official.Subject || iv.GetLiftReason() != "" || iv.GetImprovementPlan() != p.Name() || iv.GetEtag() != `"1"` ||
+		!iv.GetOrderTime().AsTime().After(start) {
+		t.Fatalf("ordered = %v", iv)
+	}
+	if again, err := e.client.OrderIntervention(e.as(official), req); err != nil || !proto.Equal(again, iv) {
+		t.Fatalf("replay = %v, %v", again, err)
+	}
+	box := e.outbox(leeds)
+	want := &eventsv1.InterventionOrdered{
+		Intervention: iv.GetName(), LocalAuthority: leedsName, Kind: "COMMISSIONER", Areas: []string{"LEADERSHIP_MANAGEMENT_GOVERNANCE"},
+		Reason: "Leadership has not stabilised.", ImprovementPlan: p.Name(), OrderedBy: official.Subject,
+	}
+	if len(box.ordered) != 1 || !proto.Equal(box.ordered[0], want) || box.envelopes[0].Topic != "improvementplan" {
+		t.Fatalf("events = %v, want one %v", box.ordered, want)
+	}
+
+	liftReq := &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: iv.GetEtag(), Reason: "Sustained improvement.", RequestId: "lift-1"}
+	up, err := e.client.LiftIntervention(e.as(official), liftReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.GetState() != lifted || up.GetLiftReason() != "Sustained improvement." || up.GetEtag() != `"2"` || up.GetKind() != commissioner {
+		t.Fatalf("lifted = %v", up)
+	}
+	if again, err := e.client.LiftIntervention(e.as(official), liftReq); err != nil || !proto.Equal(again, up) {
+		t.Fatalf("lift replay = %v, %v", again, err)
+	}
+	if read, err := e.client.GetIntervention(e.as(officer), &improvementplanv1.GetInterventionRequest{Name: iv.GetName()}); err != nil || !proto.Equal(read, up) {
+		t.Fatalf("get after lifting = %v, %v", read, err)
+	}
+	_, err = e.client.LiftIntervention(e.as(official), &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: up.GetEtag(), Reason: "again"})
+	expectError(t, "lifting twice", err, codes.FailedPrecondition, intervention.ReasonNotInForce)
+
+	var trail []string
+	for _, a := range e.outbox(leeds).audits {
+		if a.Resource == iv.GetName() {
+			trail = append(trail, a.Method+" "+a.EtagAfter+" "+a.RequestID)
+		}
+	}
+	const svc = "/turnaround.improvementplan.v1.ImprovementPlanService/"
+	if want := []string{svc + `OrderIntervention "1" order-1`, svc + `LiftIntervention "2" lift-1`}; !slices.Equal(trail, want) {
+		t.Errorf("audit trail %q, want %q", trail, want)
+	}
+}
+
+// TestOrderAndLiftErrors covers the refused orders and lifts.
+func TestOrderAndLiftErrors(t *testing.T) {
+	e := newEnv(t)
+	ctx := e.as(official)
+	theirs := e.planIn(sheffield, plan.Escalated)
+	iv := e.order(leeds, notice, "")
+	// Someone else moves it on: the first etag is stale.
+	moved, err := e.ivs.Get(context.Background(), leeds, strings.TrimPrefix(iv.GetName(), leedsName+"/interventions/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ivs.Save(context.Background(), moved, store.AuditEntry{Actor: "x", Method: "x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	order := func(parent string, m *improvementplanv1.Intervention) error {
+		_, err := e.client.OrderIntervention(ctx, &improvementplanv1.OrderInterventionRequest{Parent: parent, Intervention: m})
+		return err
+	}
+	lift := func(name, etag, reason string) error {
+		_, err := e.client.LiftIntervention(ctx, &improvementplanv1.LiftInterventionRequest{Name: name, Etag: etag, Reason: reason})
+		return err
+	}
+	valid := func() *improvementplanv1.Intervention {
+		return &improvementplanv1.Intervention{Kind: direction, Reason: "r", Areas: []string{"CARE_LEAVERS"}}
+	}
+	withPlan := func(name string) *improvementplanv1.Intervention {
+		m := valid()
+		m.ImprovementPlan = name
+		return m
+	}
+	for _, tc := range []struct {
+		name   string
+		err    error
+		code   codes.Code
+		reason string
+		fields []string
+	}{
+		{"no intervention", order(leedsName, nil), codes.InvalidArgument, "", []string{"intervention"}},
+		{"nothing set", order(leedsName, &improvementplanv1.Intervention{}), codes.InvalidArgument, "",
+			[]string{"intervention.areas", "intervention.kind", "intervention.reason"}},
+		{"unknown kind and area named twice", order(leedsName, &improvementplanv1.Intervention{Kind: 77, Reason: "r", Areas: []string{"LSCB", "LSCB"}}),
+			codes.InvalidArgument, "", []string{"intervention.areas[1]", "intervention.kind"}},
+		{"another council's plan", order(leedsName, withPlan(theirs.Name())), codes.InvalidArgument, "", []string{"intervention.improvement_plan"}},
+		{"a plan that does not exist", order(leedsName, withPlan(plan.Name(leeds, "nope"))), codes.NotFound, plan.ReasonNotFound, nil},
+		{"bad parent", order("localAuthorities/-", valid()), codes.InvalidArgument, "", []string{"parent"}},
+		{"unknown council", order("localAuthorities/E08999999", valid()), codes.NotFound, intervention.ReasonCouncilNotFound, nil},
+		{"request_id reused", func() error {
+			req := &improvementplanv1.OrderInterventionRequest{Parent: leedsName, Intervention: valid(), RequestId: "same"}
+			if _, err := e.client.OrderIntervention(ctx, req); err != nil {
+				return err
+			}
+			req.Intervention.Reason = "other"
+			_, err := e.client.OrderIntervention(ctx, req)
+			return err
+		}(), codes.InvalidArgument, store.ErrRequestIDReused.Reason, []string{"request_id"}},
+		{"lift with a stale etag", lift(iv.GetName(), iv.GetEtag(), "done"), codes.Aborted, "ETAG_MISMATCH", nil},
+		{"lift without an etag", lift(iv.GetName(), "", "done"), codes.InvalidArgument, "", []string{"etag"}},
+		{"lift without a reason", lift(iv.GetName(), `"2"`, " "), codes.InvalidArgument, "", []string{"reason"}},
+		{"lift of an unknown intervention", lift(leedsName+"/interventions/nope", `"1"`, "done"), codes.NotFound, intervention.ReasonNotFound, nil},
+		{"lift with a bad name", lift(theirs.Name(), `"1"`, "done"), codes.InvalidArgument, "", []string{"name"}},
+		{"get of an unknown intervention", func() error {
+			_, err := e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: leedsName + "/interventions/nope"})
+			return err
+		}(), codes.NotFound, intervention.ReasonNotFound, nil},
+		{"list with a bad filter", func() error {
+			_, err := e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: allParent, Filter: "reason = x"})
+			return err
+		}(), codes.InvalidArgument, "", []string{"filter"}},
+		{"list of an unknown council", func() error {
+			_, err := e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: "localAuthorities/E08999999"})
+			return err
+		}(), codes.NotFound, intervention.ReasonCouncilNotFound, nil},
+	} {
+		expectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
+	}
+	// Still in force after the refused lifts.
+	read, err := e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: iv.GetName()})
+	if err != nil || read.GetState() != inForce || read.GetEtag() != `"2"` {
+		t.Fatalf("after refused lifts = %v, %v", read, err)
+	}
+}
+
+// TestList lists interventions across councils and per council, newest
+// first, filtered and paged.
+func TestList(t *testing.T) {
+	e := newEnv(t)
+	a := e.order(leeds, notice, "")
+	b := e.order(sheffield, trust, "")
+	c := e.order(leeds, commissioner, "")
+	d := e.order(sheffield, notice, "")
+	d, err := e.client.LiftIntervention(e.as(official), &improvementplanv1.LiftInterventionRequest{Name: d.GetName(), Etag: d.GetEtag(), Reason: "done"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		parent, filter string
+		who            auth.Principal
+		want           []*improvementplanv1.Intervention
+	}{
+		{allParent, "", adviser, []*improvementplanv1.Intervention{d, c, b, a}},
+		{allParent, "kind = IMPROVEMENT_NOTICE", inspector, []*improvementplanv1.Intervention{d, a}},
+		{allParent, "state = IN_FORCE AND kind != COMMISSIONER", official, []*improvementplanv1.Intervention{b, a}},
+		{leedsName, "", official, []*improvementplanv1.Intervention{c, a}},
+		{"localAuthorities/" + sheffield, "state = LIFTED", adviser, []*improvementplanv1.Intervention{d}},
+		// A council officer's view of every council is their own.
+		{allParent, "", officer, []*improvementplanv1.Intervention{c, a}},
+		{allParent, "", outsider, []*improvementplanv1.Intervention{d, b}},
+		{leedsName, "", officer, []*improvementplanv1.Intervention{c, a}},
+	} {
+		var got []*improvementplanv1.Intervention
+		token := ""
+		for pages := 0; ; pages++ {
+			resp, err := e.client.ListInterventions(e.as(tc.who), &improvementplanv1.ListInterventionsRequest{
+				Parent: tc.parent, Filter: tc.filter, PageSize: 1, PageToken: token,
+			})
+			if err != nil || resp.GetTotalSize() != int32(len(tc.want)) || pages > len(tc.want) {
+				t.Fatalf("%s list %s %q page %d = %v, %v", tc.who.Subject, tc.parent, tc.filter, pages, resp, err)
+			}
+			got = append(got, resp.GetInterventions()...)
+			if token = resp.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("%s list %s %q: %d results, want %d", tc.who.Subject, tc.parent, tc.filter, len(got), len(tc.want))
+			continue
+		}
+		for i := range got {
+			if !proto.Equal(got[i], tc.want[i]) {
+				t.Errorf("%s list %s %q [%d] = %s, want %s", tc.who.Subject, tc.parent, tc.filter, i, got[i].GetName(), tc.want[i].GetName())
+			}
+		}
+	}
+	// An officer's page token is not valid for a wide reader's view.
+	page, err := e.client.ListInterventions(e.as(officer), &improvementplanv1.ListInterventionsRequest{Parent: allParent, PageSize: 1})
+	if err != nil || page.GetNextPageToken() == "" {
+		t.Fatalf("officer's first page = %v, %v", page, err)
+	}
+	_, err = e.client.ListInterventions(e.as(official), &improvementplanv1.ListInterventionsRequest{Parent: allParent, PageSize: 1, PageToken: page.GetNextPageToken()})
+	expectError(t, "an officer's page token used by DfE", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
+}
+
+// TestAccess covers every deny case of these methods.
+func TestAccess(t *testing.T) {
+	e := newEnv(t)
+	due := e.planIn(leeds, plan.DecisionDue)
+	iv := e.order(leeds, notice, "")
+	calls := map[string]func(ctx context.Context) error{
+		"DecideProgress": func(ctx context.Context) error {
+			_, err := e.client.DecideProgress(ctx, &improvementplanv1.DecideProgressRequest{
+				Name: due.Name(), Etag: store.Etag(due.Version), Decision: insufficient, Rationale: "r", Intervention: trustOrder()})
+			return err
+		},
+		"OrderIntervention": func(ctx context.Context) error {
+			_, err := e.client.OrderIntervention(ctx, &improvementplanv1.OrderInterventionRequest{Parent: leedsName,
+				Intervention: &improvementplanv1.Intervention{Kind: notice, Reason: "r", Areas: []string{"LSCB"}}})
+			return err
+		},
+		"LiftIntervention": func(ctx context.Context) error {
+			_, err := e.client.LiftIntervention(ctx, &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: iv.GetEtag(), Reason: "r"})
+			return err
+		},
+		"GetIntervention": func(ctx context.Context) error {
+			_, err := e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: iv.GetName()})
+			return err
+		},
+		"ListInterventions(leeds)": func(ctx context.Context) error {
+			_, err := e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: leedsName})
+			return err
+		},
+		"ListInterventions(-)": func(ctx context.Context) error {
+			_, err := e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: allParent})
+			return err
+		},
+	}
+	type deny struct {
+		who    auth.Principal
+		method string
+		reason string
+	}
+	var cases []deny
+	for _, who := range []auth.Principal{inspector, adviser, officer, outsider, sponsor, partner} {
+		for _, m := range []string{"DecideProgress", "OrderIntervention", "LiftIntervention"} {
+			cases = append(cases, deny{who, m, auth.ReasonRoleNotAllowed})
+		}
+	}
+	for _, who := range []auth.Principal{sponsor, partner} {
+		for _, m := range []string{"GetIntervention", "ListInterventions(leeds)", "ListInterventions(-)"} {
+			cases = append(cases, deny{who, m, auth.ReasonRoleNotAllowed})
+		}
+	}
+	cases = append(cases,
+		deny{outsider, "GetIntervention", auth.ReasonCouncilNotAllowed},
+		deny{outsider, "ListInterventions(leeds)", auth.ReasonCouncilNotAllowed})
+	for _, tc := range cases {
+		expectError(t, tc.who.Subject+" "+tc.method, calls[tc.method](e.as(tc.who)), codes.PermissionDenied, tc.reason)
+	}
+	for m, call := range calls {
+		expectError(t, "nobody "+m, call(context.Background()), codes.Unauthenticated, "")
+	}
+	// Nothing denied changed anything.
+	if stored, err := e.plans.Get(context.Background(), leeds, due.ID); err != nil || stored.Version != due.Version {
+		t.Fatalf("plan after the deny cases = %+v, %v", stored, err)
+	}
+	if list, err := e.ivs.List(context.Background(), intervention.AllCouncils); err != nil || len(list) != 1 || list[0].Version != 1 {
+		t.Fatalf("interventions after the deny cases = %+v, %v", list, err)
+	}
+	// Readers, for contrast.
+	for _, who := range []auth.Principal{inspector, adviser, official, officer} {
+		for _, m := range []string{"GetIntervention", "ListInterventions(leeds)", "ListInterventions(-)"} {
+			if err := calls[m](e.as(who)); err != nil {
+				t.Errorf("%s %s: %v", who.Subject, m, err)
+			}
+		}
+	}
+	if err := calls["DecideProgress"](e.as(official)); err != nil {
+		t.Errorf("DfE deciding: %v", err)
+	}
+
+	if err := Policies.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{
+		improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName,
+		improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName,
+		improvementplanv1.ImprovementPlanService_GetIntervention_FullMethodName,
+		improvementplanv1.ImprovementPlanService_ListInterventions_FullMethodName,
+		improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName,
+	} {
+		if _, ok := Policies[m]; !ok {
+			t.Errorf("no policy for %s", m)
+		}
+	}
+	if len(Policies) != 5 {
+		t.Errorf("%d policies, want exactly this package's 5 methods", len(Policies))
+	}
+}

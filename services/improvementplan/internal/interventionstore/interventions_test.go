@@ -1,0 +1,319 @@
+package interventionstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+const (
+	leeds     = "E08000035"
+	sheffield = "E08000019"
+)
+
+var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
+
+type env struct {
+	t     *testing.T
+	st    *store.Store
+	plans *planstore.Plans
+	ivs   *Interventions
+}
+
+func newEnv(t *testing.T) *env {
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	plans := planstore.New(st)
+	return &env{t: t, st: st, plans: plans, ivs: New(st, plans)}
+}
+
+// duePlan stores a plan of Leeds whose deadline has passed.
+func (e *env) duePlan() plan.Plan {
+	e.t.Helper()
+	ctx := context.Background()
+	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
+		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + plan.NewID(),
+		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
+		KeyJudgements: map[string]reference.Grade{plan.AreaHelpAndProtection: reference.Inadequate},
+	}, now.AddDate(0, -6, 0)), events.Event{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := p.Transition(plan.DecisionDue, plan.ServiceActor, "deadline passed", now); err != nil {
+		e.t.Fatal(err)
+	}
+	if p, err = e.plans.Save(ctx, p, store.AuditEntry{Actor: plan.ServiceActor, Method: "deadline"}); err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func order(gss, id string, kind intervention.Kind, at time.Time) intervention.Intervention {
+	iv, err := intervention.New(gss, id, intervention.Order{
+		Kind: kind, Reason: "Insufficient progress.", Areas: []string{plan.AreaHelpAndProtection, plan.AreaCareLeavers},
+	}, "", "dfe-1", at)
+	if err != nil {
+		panic(err)
+	}
+	return iv
+}
+
+// outbox is what the council's outbox holds: InterventionOrdered payloads
+// with their envelopes, and audit entries.
+type outbox struct {
+	ordered   []*eventsv1.InterventionOrdered
+	envelopes []events.Event
+	audits    []store.AuditEntry
+}
+
+func (e *env) outbox(gss string) outbox {
+	e.t.Helper()
+	msgs, err := e.st.Client().XRange(context.Background(), e.st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out outbox
+	for _, m := range msgs {
+		ev, err := events.Decode(m.Values)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		switch ev.Type {
+		case events.TypeName(&eventsv1.InterventionOrdered{}):
+			var io eventsv1.InterventionOrdered
+			if err := ev.Unmarshal(&io); err != nil {
+				e.t.Fatal(err)
+			}
+			out.ordered = append(out.ordered, &io)
+			out.envelopes = append(out.envelopes, ev)
+		case store.AuditType:
+			var a store.AuditEntry
+			if err := json.Unmarshal(ev.Data, &a); err != nil {
+				e.t.Fatal(err)
+			}
+			out.audits = append(out.audits, a)
+		}
+	}
+	return out
+}
+
+func TestInsertGetList(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := order(leeds, "aaa", intervention.Commissioner, now.Add(-48*time.Hour))
+	a.Plan = plan.Name(leeds, "pln")
+	b := order(sheffield, "bbb", intervention.ChildrensServicesTrust, now)
+	audit := store.AuditEntry{Actor: "dfe-1", Roles: []string{"dfe_official"}, Method: "/m/OrderIntervention", RequestID: "r1"}
+	req := &improvementplanv1.OrderInterventionRequest{Parent: "localAuthorities/" + leeds, RequestId: "r1"}
+	want := a
+	want.Version = 1
+	idem, err := store.NewIdempotency("scope", "r1", req, Encode(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.ivs.Insert(ctx, a, audit, idem)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("insert = %+v, %v", got, err)
+	}
+	if _, err := e.ivs.Insert(ctx, b, audit, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ivs.Insert(ctx, a, audit, nil); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("inserting a taken id: %v", err)
+	}
+
+	read, err := e.ivs.Get(ctx, leeds, "aaa")
+	if err != nil || !reflect.DeepEqual(read, want) {
+		t.Fatalf("get = %+v, %v; want %+v", read, err, want)
+	}
+	if _, err := e.ivs.Get(ctx, leeds, "bbb"); !errors.Is(err, intervention.ErrNotFound) {
+		t.Fatalf("get of another council's id: %v", err)
+	}
+	var replayed improvementplanv1.Intervention
+	if ok, err := e.ivs.Replay(ctx, leeds, "scope", "r1", req, &replayed); err != nil || !ok || !proto.Equal(&replayed, Encode(want)) {
+		t.Fatalf("replay = %v, %v, %v", &replayed, ok, err)
+	}
+
+	names := func(ivs []intervention.Intervention) []string {
+		var out []string
+		for _, iv := range ivs {
+			out = append(out, iv.Name())
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, tc := range []struct {
+		gss  string
+		want []string
+	}{
+		{leeds, []string{a.Name()}},
+		{sheffield, []string{b.Name()}},
+		{"E06000047", nil},
+		{intervention.AllCouncils, []string{b.Name(), a.Name()}},
+	} {
+		list, err := e.ivs.List(ctx, tc.gss)
+		if err != nil || !slices.Equal(names(list), tc.want) {
+			t.Errorf("list %s = %v, %v; want %v", tc.gss, names(list), err, tc.want)
+		}
+	}
+
+	box := e.outbox(leeds)
+	if len(box.ordered) != 1 || len(box.audits) != 1 {
+		t.Fatalf("leeds outbox: %d events, %d audit entries", len(box.ordered), len(box.audits))
+	}
+	wantEvent := &eventsv1.InterventionOrdered{
+		Intervention: a.Name(), LocalAuthority: "localAuthorities/" + leeds, Kind: "COMMISSIONER",
+		Areas: []string{"HELP_AND_PROTECTION", "CARE_LEAVERS"}, Reason: "Insufficient progress.",
+		ImprovementPlan: a.Plan, OrderedBy: "dfe-1",
+	}
+	if !proto.Equal(box.ordered[0], wantEvent) {
+		t.Errorf("event = %v, want %v", box.ordered[0], wantEvent)
+	}
+	if env := box.envelopes[0]; env.Topic != "improvementplan" || env.Subject != a.Name() || !env.Time.Equal(a.OrderTime) {
+		t.Errorf("envelope = %+v", env)
+	}
+	if au := box.audits[0]; au.Resource != a.Name() || au.EtagAfter != `"1"` || au.RequestID != "r1" || au.Actor != "dfe-1" {
+		t.Errorf("audit = %+v", au)
+	}
+	if len(e.outbox(sheffield).ordered) != 1 {
+		t.Error("sheffield's event is not in its own outbox")
+	}
+}
+
+func TestSave(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	iv, err := e.ivs.Insert(ctx, order(leeds, "aaa", intervention.ImprovementNotice, now), store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lifted, err := iv.Lift("Sustained improvement.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := e.ivs.Save(ctx, lifted, store.AuditEntry{Actor: "dfe-2", Method: "/m/LiftIntervention"}, nil)
+	if err != nil || saved.Version != 2 || saved.State != intervention.Lifted {
+		t.Fatalf("save = %+v, %v", saved, err)
+	}
+	// A second save over the version first read is stale.
+	if _, err := e.ivs.Save(ctx, lifted, store.AuditEntry{Actor: "dfe-2", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale save: %v", err)
+	}
+	read, err := e.ivs.Get(ctx, leeds, "aaa")
+	if err != nil || !reflect.DeepEqual(read, saved) {
+		t.Fatalf("get = %+v, %v", read, err)
+	}
+	box := e.outbox(leeds)
+	if len(box.ordered) != 1 || len(box.audits) != 2 || box.audits[1].EtagBefore != `"1"` || box.audits[1].EtagAfter != `"2"` || box.audits[1].Actor != "dfe-2" {
+		t.Fatalf("outbox after lift: %d events, audits %+v", len(box.ordered), box.audits)
+	}
+	if _, err := e.ivs.Save(ctx, intervention.Intervention{GSSCode: leeds, ID: "new", Kind: intervention.Commissioner, State: intervention.InForce},
+		store.AuditEntry{}, nil); err == nil {
+		t.Fatal("save of an intervention never inserted succeeded")
+	}
+}
+
+func TestDecide(t *testing.T) {
+	t.Run("insufficient", func(t *testing.T) {
+		e := newEnv(t)
+		ctx := context.Background()
+		p := e.duePlan()
+		before := e.outbox(leeds)
+		out, err := intervention.Decide(p, intervention.DecisionInput{
+			Decision: intervention.Insufficient, Rationale: "Too slow.",
+			Intervention: &intervention.Order{Kind: intervention.SponsorPartnership, Reason: "Needs a partner.", Areas: []string{plan.AreaHelpAndProtection}},
+		}, "ivx", "dfe-1", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		audit := store.AuditEntry{Actor: "dfe-1", Method: "/m/DecideProgress", RequestID: "d1"}
+		got, err := e.ivs.Decide(ctx, out, audit, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Plan.Version != p.Version+1 || got.Intervention.Version != 1 || out.Intervention.Version != 0 {
+			t.Fatalf("decided versions: plan %d, intervention %d", got.Plan.Version, got.Intervention.Version)
+		}
+		stored, err := e.plans.Get(ctx, leeds, p.ID)
+		if err != nil || stored.State != plan.Escalated || stored.Intervention != out.Intervention.Name() || stored.Version != p.Version+1 {
+			t.Fatalf("plan = %+v, %v", stored, err)
+		}
+		iv, err := e.ivs.Get(ctx, leeds, "ivx")
+		if err != nil || iv.Plan != p.Name() || iv.State != intervention.InForce || iv.Kind != intervention.SponsorPartnership {
+			t.Fatalf("intervention = %+v, %v", iv, err)
+		}
+		box := e.outbox(leeds)
+		audits := box.audits[len(before.audits):]
+		if len(box.ordered) != 1 || box.ordered[0].GetImprovementPlan() != p.Name() || box.ordered[0].GetKind() != "SPONSOR_PARTNERSHIP" ||
+			len(audits) != 2 || audits[0].Resource != p.Name() || audits[1].Resource != iv.Name() || audits[0].RequestID != "d1" {
+			t.Fatalf("outbox: events %v, audits %+v", box.ordered, audits)
+		}
+	})
+
+	t.Run("significant improvement", func(t *testing.T) {
+		e := newEnv(t)
+		ctx := context.Background()
+		p := e.duePlan()
+		out, err := intervention.Decide(p, intervention.DecisionInput{Decision: intervention.SignificantImprovement, Rationale: "Good."}, "ivx", "dfe-1", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.ivs.Decide(ctx, out, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil)
+		if err != nil || got.Intervention != nil || got.Plan.Version != p.Version+1 {
+			t.Fatalf("decide = %+v, %v", got, err)
+		}
+		stored, err := e.plans.Get(ctx, leeds, p.ID)
+		if err != nil || stored.State != plan.Continued {
+			t.Fatalf("plan = %+v, %v", stored, err)
+		}
+		if list, err := e.ivs.List(ctx, leeds); err != nil || len(list) != 0 || len(e.outbox(leeds).ordered) != 0 {
+			t.Fatalf("interventions after continuing = %v, %v", list, err)
+		}
+	})
+
+	t.Run("a plan that moved commits nothing", func(t *testing.T) {
+		e := newEnv(t)
+		ctx := context.Background()
+		p := e.duePlan()
+		out, err := intervention.Decide(p, intervention.DecisionInput{
+			Decision: intervention.Insufficient, Rationale: "Too slow.",
+			Intervention: &intervention.Order{Kind: intervention.Commissioner, Reason: "r", Areas: []string{plan.AreaLSCB}},
+		}, "ivx", "dfe-1", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := p.Clone()
+		if err := moved.Transition(plan.Improved, plan.ServiceActor, "re-inspected", now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.plans.Save(ctx, moved, store.AuditEntry{Actor: plan.ServiceActor, Method: "m"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.ivs.Decide(ctx, out, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("decide over a moved plan: %v", err)
+		}
+		if _, err := e.ivs.Get(ctx, leeds, "ivx"); !errors.Is(err, intervention.ErrNotFound) {
+			t.Fatalf("intervention after a failed decision: %v", err)
+		}
+		if list, err := e.ivs.List(ctx, leeds); err != nil || len(list) != 0 || len(e.outbox(leeds).ordered) != 0 {
+			t.Fatalf("after a failed decision: list %v, %v", list, err)
+		}
+	})
+}

@@ -1,0 +1,230 @@
+// Package judgements holds what the improvement-plan service does when
+// Ofsted publishes a judgement: an inadequate overall grade opens a draft
+// plan for the council, exactly one per judgement however often the event
+// is delivered, and schedules its deadline; a graded judgement that is not
+// inadequate, published on or after the judgement behind a council's live
+// plan, moves that plan to IMPROVED.
+//
+// An inadequate judgement opens a plan even when the council has a live one
+// from an earlier judgement: the new judgement brings its own priorities
+// and its own clock, and the earlier plan keeps its course until DfE
+// decides on it or closes it.
+//
+// The service learns about judgements only from JudgementPublished events;
+// the face of the service decodes them into a Judgement and hands them to
+// Handle. Handle is idempotent, as at-least-once delivery requires.
+package judgements
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Topic and Group are where the judgements come from: the inspection
+// service's topic, read by this service's consumer group, which its
+// replicas share.
+const (
+	Topic = "inspection"
+	Group = "improvementplan"
+)
+
+// maxAttempts bounds the re-reads after a concurrent change to a plan.
+const maxAttempts = 5
+
+// Judgement is a published judgement as the event tells it.
+type Judgement struct {
+	// Inspection is the inspection's resource name,
+	// localAuthorities/{gss}/inspections/{id}.
+	Inspection string
+	// GSSCode is the council's code.
+	GSSCode string
+	// Framework is the inspection framework, such as SIF.
+	Framework string
+	// Overall is the overall effectiveness grade; "" for a monitoring
+	// visit, which grades nothing.
+	Overall reference.Grade
+	// KeyJudgements are the grades by area name.
+	KeyJudgements map[string]reference.Grade
+	// Recommendations are "AREA: text".
+	Recommendations []string
+	// PublishDate is the publication date, midnight UTC.
+	PublishDate time.Time
+}
+
+// Plans is what the handler needs of the plan store; *planstore.Plans
+// implements it.
+type Plans interface {
+	// OpenFromJudgement stores a plan opened from a judgement exactly once
+	// per inspection, returning the stored plan and whether this call
+	// created it.
+	OpenFromJudgement(ctx context.Context, p plan.Plan, cause events.Event) (plan.Plan, bool, error)
+	// Open returns the council's live plans.
+	Open(ctx context.Context, gss string) ([]plan.Plan, error)
+	// Get returns the plan or an error matching plan.ErrNotFound.
+	Get(ctx context.Context, gss, id string) (plan.Plan, error)
+	// Save stores p, changed from version p.Version, with its audit entry;
+	// a plan that moved since gives an error matching store.ErrConflict.
+	Save(ctx context.Context, p plan.Plan, audit store.AuditEntry, evs ...events.Event) (plan.Plan, error)
+}
+
+// Options configure a Handler.
+type Options struct {
+	// DeadlineMonths is the time a council has from the judgement's
+	// publication; zero or less means plan.DefaultDeadlineMonths.
+	DeadlineMonths int
+	// Now is the clock recorded in plan history; default time.Now.
+	Now func() time.Time
+}
+
+// Handler applies published judgements to plans.
+type Handler struct {
+	plans     Plans
+	deadlines deadline.Rescheduler
+	months    int
+	now       func() time.Time
+}
+
+// New returns a Handler that keeps plans in plans and their deadline jobs in
+// deadlines.
+func New(plans Plans, deadlines deadline.Rescheduler, opts Options) *Handler {
+	if opts.DeadlineMonths <= 0 {
+		opts.DeadlineMonths = plan.DefaultDeadlineMonths
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Handler{plans: plans, deadlines: deadlines, months: opts.DeadlineMonths, now: opts.Now}
+}
+
+// Result says what Handle did.
+type Result struct {
+	// Opened is the plan the judgement opened, or found already opened by
+	// an earlier delivery (then Created is false).
+	Opened  *plan.Plan
+	Created bool
+	// Improved are the plans the judgement moved to IMPROVED.
+	Improved []plan.Plan
+}
+
+// Handle applies the judgement j, which the event cause carried: its ID
+// becomes the audit entries' request ID, and its type their method. A
+// judgement without an overall grade (a monitoring visit) changes nothing.
+// Handle is safe to call again with the same judgement, concurrently too.
+func (h *Handler) Handle(ctx context.Context, j Judgement, cause events.Event) (Result, error) {
+	if !reference.ValidGSSCode(j.GSSCode) {
+		return Result{}, fmt.Errorf("judgements: judgement %s: council %q is not a GSS code", j.Inspection, j.GSSCode)
+	}
+	switch {
+	case j.Overall == "":
+		return Result{}, nil
+	case j.Overall == reference.Inadequate:
+		p, created, err := h.open(ctx, j, cause)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Opened: &p, Created: created}, nil
+	default:
+		improved, err := h.improve(ctx, j, cause)
+		return Result{Improved: improved}, err
+	}
+}
+
+// open opens the judgement's plan, or finds the one an earlier delivery
+// opened, and schedules its deadline either way: a delivery that died
+// between the two is repaired by the redelivery.
+func (h *Handler) open(ctx context.Context, j Judgement, cause events.Event) (plan.Plan, bool, error) {
+	draft := plan.Open(plan.OpenInput{
+		GSSCode:         j.GSSCode,
+		Inspection:      j.Inspection,
+		JudgementDate:   j.PublishDate,
+		KeyJudgements:   j.KeyJudgements,
+		Recommendations: j.Recommendations,
+		DeadlineMonths:  h.months,
+	}, h.now())
+	p, created, err := h.plans.OpenFromJudgement(ctx, draft, cause)
+	if err != nil {
+		return plan.Plan{}, false, fmt.Errorf("judgements: open a plan for %s: %w", j.Inspection, err)
+	}
+	if err := h.deadlines.Reschedule(ctx, p); err != nil {
+		return plan.Plan{}, false, fmt.Errorf("judgements: plan %s: %w", p.Name(), err)
+	}
+	return p, created, nil
+}
+
+// errConflict matches store.ErrConflict under errors.Is, since faults
+// compare by kind and reason.
+var errConflict = fault.Conflict("ETAG_MISMATCH", "the improvement plan changed while a judgement was applied")
+
+// improve moves the council's live plans that the judgement supersedes to
+// IMPROVED. A plan is superseded by a judgement other than its own,
+// published on or after its own: an older judgement delivered late says
+// nothing about a newer plan.
+func (h *Handler) improve(ctx context.Context, j Judgement, cause events.Event) ([]plan.Plan, error) {
+	live, err := h.plans.Open(ctx, j.GSSCode)
+	if err != nil {
+		return nil, fmt.Errorf("judgements: live plans of %s: %w", j.GSSCode, err)
+	}
+	var out []plan.Plan
+	for _, p := range live {
+		saved, changed, err := h.improveOne(ctx, p, j, cause)
+		if err != nil {
+			return out, err
+		}
+		if changed {
+			out = append(out, saved)
+		}
+	}
+	return out, nil
+}
+
+// supersedes reports whether j moves p to IMPROVED.
+func supersedes(j Judgement, p plan.Plan) bool {
+	return p.Open() && p.Inspection != j.Inspection && !plan.Day(j.PublishDate).Before(p.JudgementDate)
+}
+
+// improveOne moves p to IMPROVED, re-reading it after a concurrent change,
+// and cancels its deadline job.
+func (h *Handler) improveOne(ctx context.Context, p plan.Plan, j Judgement, cause events.Event) (plan.Plan, bool, error) {
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			cur, err := h.plans.Get(ctx, p.GSSCode, p.ID)
+			if err != nil {
+				return plan.Plan{}, false, fmt.Errorf("judgements: re-read %s: %w", p.Name(), err)
+			}
+			p = cur
+		}
+		if !supersedes(j, p) {
+			return p, false, nil
+		}
+		next := p.Clone()
+		now := h.now()
+		reason := fmt.Sprintf("the %s judgement of %s published on %s graded overall effectiveness %s",
+			j.Framework, j.Inspection, plan.Day(j.PublishDate).Format(time.DateOnly), j.Overall)
+		if err := next.Transition(plan.Improved, plan.ServiceActor, reason, now); err != nil {
+			return plan.Plan{}, false, fmt.Errorf("judgements: %s: %w", p.Name(), err)
+		}
+		saved, err := h.plans.Save(ctx, next, store.AuditEntry{
+			Actor: plan.ServiceActor, Method: cause.Type, RequestID: cause.ID, Time: now,
+		})
+		if errors.Is(err, errConflict) {
+			continue
+		}
+		if err != nil {
+			return plan.Plan{}, false, fmt.Errorf("judgements: %s improved: %w", p.Name(), err)
+		}
+		if err := h.deadlines.Reschedule(ctx, saved); err != nil {
+			return plan.Plan{}, false, fmt.Errorf("judgements: plan %s: %w", saved.Name(), err)
+		}
+		return saved, true, nil
+	}
+	return plan.Plan{}, false, fmt.Errorf("judgements: %s kept changing for %d attempts: %w", p.Name(), maxAttempts, errConflict)
+}

@@ -1,0 +1,277 @@
+package planapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Councils the tests use.
+const (
+	leeds     = "E08000035"
+	doncaster = "E08000017"
+	slough    = "E06000039"
+)
+
+// testNow is the service's clock: the demo data's "as of" day.
+var testNow = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
+
+// published is the judgement date of the tests' plans; their deadline is
+// six months on, 20 May 2016.
+var published = time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC)
+
+// principal is a caller of the tests.
+type principal = auth.Principal
+
+// Principals of every role the tests call as.
+var (
+	officer   = auth.Principal{Subject: "leeds-officer", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
+	officer2  = auth.Principal{Subject: "doncaster-officer", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: doncaster}
+	official  = auth.Principal{Subject: "dfe-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	adviser   = auth.Principal{Subject: "lga-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
+	inspector = auth.Principal{Subject: "ofsted-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
+	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+)
+
+// fallback answers the ImprovementPlanService methods this package does
+// not implement, one level deeper than Plans's own, as the composed server
+// of the service does.
+type fallback struct {
+	improvementplanv1.UnimplementedImprovementPlanServiceServer
+}
+
+type testServer struct {
+	fallback
+	*planapi.Plans
+}
+
+// ratingsDouble is a TEST DOUBLE of plan.RatingSource, standing in for the
+// progress review store, which another package owns.
+type ratingsDouble struct {
+	mu sync.Mutex
+	by map[string][]string
+}
+
+func (d *ratingsDouble) Ratings(_ context.Context, gss, id string) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.by[plan.Name(gss, id)]), nil
+}
+
+func (d *ratingsDouble) set(name string, ratings ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.by[name] = ratings
+}
+
+// clockDouble is a TEST DOUBLE of planapi.Rescheduler, standing in for the
+// deadline clock, which another package owns: it records each plan it is
+// told about as "state deadline version".
+type clockDouble struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (d *clockDouble) Reschedule(_ context.Context, p plan.Plan) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.seen = append(d.seen, fmt.Sprintf("%s %s %d", p.State, p.Deadline.Format(time.DateOnly), p.Version))
+	return nil
+}
+
+func (d *clockDouble) calls() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.seen)
+}
+
+// harness is a real gRPC server with the real interceptor chain over the
+// real store, and a client.
+type harness struct {
+	t       *testing.T
+	client  improvementplanv1.ImprovementPlanServiceClient
+	st      *store.Store
+	plans   *planstore.Plans
+	ratings *ratingsDouble
+	clock   *clockDouble
+	key     []byte
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	plans := planstore.New(st)
+	pages, err := paging.NewRandomCodec(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.NewVerifier(auth.Config{DevKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := planapi.Policies.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ratings := &ratingsDouble{by: map[string][]string{}}
+	clock := &clockDouble{}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, planapi.Policies)},
+	})
+	improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{
+		Plans: planapi.New(plans, pages, ratings, func() time.Time { return testNow }, planapi.WithRescheduler(clock)),
+	})
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return &harness{
+		t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), st: st, plans: plans, ratings: ratings, clock: clock, key: key,
+	}
+}
+
+// as returns a context whose calls carry a development token for p.
+func (h *harness) as(p auth.Principal) context.Context {
+	h.t.Helper()
+	tok, err := auth.MintDevToken(h.key, p, time.Hour)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+}
+
+// open opens a plan for gss as an inadequate judgement published on date
+// would, the day after: help and protection and leadership inadequate, looked after
+// children and care leavers requiring improvement.
+func (h *harness) open(gss, inspection string, date time.Time) plan.Plan {
+	h.t.Helper()
+	p := plan.Open(plan.OpenInput{
+		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + inspection, JudgementDate: date,
+		KeyJudgements: map[string]reference.Grade{
+			plan.AreaOverallEffectiveness:           reference.Inadequate,
+			plan.AreaHelpAndProtection:              reference.Inadequate,
+			plan.AreaLookedAfterAndPermanence:       reference.RequiresImprovement,
+			plan.AreaAdoptionPerformance:            reference.Good,
+			plan.AreaCareLeavers:                    reference.RequiresImprovement,
+			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+		},
+		Recommendations: []string{"HELP_AND_PROTECTION: Hold strategy discussions promptly."},
+	}, date.Add(24*time.Hour)) // the day after publication, when the event arrived
+	p, _, err := h.plans.OpenFromJudgement(context.Background(), p, events.Event{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return p
+}
+
+// move puts a stored plan into the states given in turn, as the clock, the
+// judgement consumer or DecideProgress would, and returns it.
+func (h *harness) move(p plan.Plan, states ...plan.State) plan.Plan {
+	h.t.Helper()
+	for _, s := range states {
+		if err := p.Transition(s, plan.ServiceActor, "test setup", testNow); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	p, err := h.plans.Save(context.Background(), p, store.AuditEntry{Actor: plan.ServiceActor, Method: "test"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return p
+}
+
+// audit returns the audit entries in the council's outbox, oldest first.
+func (h *harness) audit(gss string) []store.AuditEntry {
+	h.t.Helper()
+	msgs, err := h.st.Client().XRange(context.Background(), h.st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []store.AuditEntry
+	for _, m := range msgs {
+		ev, err := events.Decode(m.Values)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if ev.Type != store.AuditType {
+			continue
+		}
+		var a store.AuditEntry
+		if err := json.Unmarshal(ev.Data, &a); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func date(y, m, d int32) *typev1.Date { return &typev1.Date{Year: y, Month: m, Day: d} }
+
+// wantStatus checks err's code and, when given, its ErrorInfo reason and
+// the fields of its BadRequest violations (sorted, as fault sorts them).
+// It returns the ErrorInfo.
+func wantStatus(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) *errdetails.ErrorInfo {
+	t.Helper()
+	st, _ := status.FromError(err)
+	if st.Code() != code {
+		t.Errorf("%s: code = %s (%v), want %s", what, st.Code(), err, code)
+		return nil
+	}
+	var info *errdetails.ErrorInfo
+	var gotFields []string
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			info = d
+		case *errdetails.BadRequest:
+			for _, v := range d.GetFieldViolations() {
+				gotFields = append(gotFields, v.GetField())
+			}
+		}
+	}
+	if info == nil || (reason != "" && info.GetReason() != reason) {
+		t.Errorf("%s: ErrorInfo %v (%v), want reason %q", what, info, err, reason)
+	}
+	if len(fields) > 0 && !slices.Equal(gotFields, fields) {
+		t.Errorf("%s: violations on %v (%v), want %v", what, gotFields, err, fields)
+	}
+	return info
+}

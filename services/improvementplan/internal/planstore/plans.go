@@ -1,0 +1,313 @@
+// Package planstore keeps improvement plans in Redis, through the platform
+// store. A plan lives under its council's hash tag, beside the council's
+// outbox (and the council's interventions and progress reviews, which other
+// stores keep there), so a plan change commits with its events, its audit
+// entry, its idempotency record and whatever other records of the council
+// change with it, in one transaction.
+//
+// Keys, all under keyspace.CouncilTag(gss):
+//
+//	{la:GSS}:plan:{id}                    the plan (a record: stored form and version)
+//	{la:GSS}:plans                        a set of the council's plan IDs
+//	{la:GSS}:plan-inspection:{inspection} a record holding the ID of the plan the
+//	                                      inspection's judgement opened
+//
+// The per-inspection record is created in the same commit as the plan and
+// must not exist before, which is what makes a judgement open exactly one
+// plan however often its event is delivered and however many replicas
+// handle it at once.
+//
+// Lists across councils read the 152 index sets in one pipeline and the
+// records in a second, so a list costs two round trips however many
+// councils and plans there are.
+package planstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+)
+
+// Topic is the event topic of the improvement-plan service's events.
+const Topic = "improvementplan"
+
+// openAttempts bounds the fresh IDs OpenFromJudgement tries when the one it
+// drew is taken; with 61 random bits a second attempt is already unlikely.
+const openAttempts = 3
+
+// Plans stores improvement plans.
+type Plans struct {
+	st *store.Store
+}
+
+// New returns the plan store over st.
+func New(st *store.Store) *Plans { return &Plans{st: st} }
+
+// Store returns the platform store the plans live in, for callers that
+// commit a plan change with records of their own (see Write and Index).
+func (s *Plans) Store() *store.Store { return s.st }
+
+func (s *Plans) ks() keyspace.Keyspace { return s.st.Keyspace() }
+
+// recordKey is the key of plan id of the council gss.
+func (s *Plans) recordKey(gss, id string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "plan", id)
+}
+
+func (s *Plans) indexKey(gss string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "plans")
+}
+
+// inspectionKey links an inspection to the plan its judgement opened; it
+// is created with the plan and never changes.
+func (s *Plans) inspectionKey(gss, inspection string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "plan-inspection", inspectionID(inspection))
+}
+
+// inspectionID is the last segment of an inspection's resource name, or
+// the argument itself when it is a bare ID.
+func inspectionID(inspection string) string {
+	return inspection[strings.LastIndexByte(inspection, '/')+1:]
+}
+
+// Get returns plan id of the council gss, or an error matching
+// plan.ErrNotFound.
+func (s *Plans) Get(ctx context.Context, gss, id string) (plan.Plan, error) {
+	rec, err := s.st.Get(ctx, s.recordKey(gss, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return plan.Plan{}, plan.ErrNotFound
+	}
+	if err != nil {
+		return plan.Plan{}, fmt.Errorf("get improvement plan %s: %w", plan.Name(gss, id), err)
+	}
+	return unmarshal(rec.Data, rec.Version)
+}
+
+// ByInspection returns the plan that the judgement of inspection opened,
+// and false when it opened none. inspection is the inspection's resource
+// name (localAuthorities/{gss}/inspections/{id}) or its bare ID.
+func (s *Plans) ByInspection(ctx context.Context, gss, inspection string) (plan.Plan, bool, error) {
+	rec, err := s.st.Get(ctx, s.inspectionKey(gss, inspection))
+	if errors.Is(err, store.ErrNotFound) {
+		return plan.Plan{}, false, nil
+	}
+	if err != nil {
+		return plan.Plan{}, false, fmt.Errorf("find the improvement plan of inspection %s: %w", inspection, err)
+	}
+	p, err := s.Get(ctx, gss, string(rec.Data))
+	if err != nil {
+		return plan.Plan{}, false, fmt.Errorf("find the improvement plan of inspection %s: %w", inspection, err)
+	}
+	return p, true, nil
+}
+
+// OpenFromJudgement stores p, a plan that plan.Open made from a published
+// judgement, at version 1, exactly once per inspection: with the plan it
+// commits the inspection's link to it (which must not exist), the council's
+// index entry, the ImprovementPlanOpened event on topic "improvementplan"
+// and an audit entry by plan.ServiceActor naming cause (the
+// JudgementPublished event, whose ID becomes the audit's request ID; it may
+// be the zero Event). It returns the stored plan and true; or, when the
+// inspection already opened a plan (a redelivered event, or a concurrent
+// replica that won the race), that plan and false.
+func (s *Plans) OpenFromJudgement(ctx context.Context, p plan.Plan, cause events.Event) (plan.Plan, bool, error) {
+	if existing, ok, err := s.ByInspection(ctx, p.GSSCode, p.Inspection); err != nil || ok {
+		return existing, false, err
+	}
+	for range openAttempts {
+		p.Version = 0
+		w, err := s.Write(p)
+		if err != nil {
+			return plan.Plan{}, false, err
+		}
+		ev, err := events.NewEvent(ctx, Topic, p.Name(), &eventsv1.ImprovementPlanOpened{
+			ImprovementPlan: p.Name(),
+			LocalAuthority:  plan.CouncilName(p.GSSCode),
+			Inspection:      p.Inspection,
+			Deadline:        refproto.Date(p.Deadline),
+		})
+		if err != nil {
+			return plan.Plan{}, false, fmt.Errorf("open improvement plan %s: %w", p.Name(), err)
+		}
+		method := cause.Type
+		if method == "" {
+			method = events.TypeName(&eventsv1.JudgementPublished{})
+		}
+		_, err = s.st.Commit(ctx, store.Mutation{
+			Tag: keyspace.CouncilTag(p.GSSCode),
+			Writes: []store.Write{w, {
+				Key: s.inspectionKey(p.GSSCode, p.Inspection), Data: []byte(p.ID), IfVersion: store.MustNotExist,
+			}},
+			Index:  s.Index(p),
+			Events: []events.Event{ev},
+			Audit: []store.AuditEntry{{
+				Actor: plan.ServiceActor, Method: method, Resource: p.Name(), RequestID: cause.ID, Key: w.Key,
+			}},
+		})
+		if !errors.Is(err, store.ErrConflict) {
+			if err != nil {
+				return plan.Plan{}, false, fmt.Errorf("open improvement plan %s: %w", p.Name(), err)
+			}
+			p.Version = 1
+			return p, true, nil
+		}
+		// Either the inspection's plan was committed concurrently, and is
+		// the answer, or the fresh ID was taken, and another is drawn.
+		if existing, ok, err := s.ByInspection(ctx, p.GSSCode, p.Inspection); err != nil || ok {
+			return existing, false, err
+		}
+		p.ID = plan.NewID()
+	}
+	return plan.Plan{}, false, fmt.Errorf("open an improvement plan for %s: no free id after %d attempts: %w", p.Inspection, openAttempts, store.ErrConflict)
+}
+
+// Write returns the write that stores p as it now stands, pinned to
+// p.Version, the version it was read at (0 for a new plan, which must not
+// exist), so that other packages can commit a plan change in the same
+// transaction as their own records, as DecideProgress commits an escalated
+// plan with its intervention. Add Index(p) to the same mutation. After the
+// commit the plan is at p.Version+1.
+func (s *Plans) Write(p plan.Plan) (store.Write, error) {
+	data, err := marshal(p)
+	if err != nil {
+		return store.Write{}, err
+	}
+	return store.Write{Key: s.recordKey(p.GSSCode, p.ID), Data: data, IfVersion: p.Version}, nil
+}
+
+// Index returns the index changes a write of p needs: the council's set of
+// plan IDs holds every plan, so the operation is idempotent and safe to
+// include in every plan commit.
+func (s *Plans) Index(p plan.Plan) []store.IndexOp {
+	return []store.IndexOp{store.SAdd(s.indexKey(p.GSSCode), p.ID)}
+}
+
+// Change is what a plan change commits beside the plan itself.
+type Change struct {
+	// Audit is the change's audit entry; Save fills in its resource and
+	// record key, so the etags before and after are recorded.
+	Audit store.AuditEntry
+	// Events go to the council's outbox in the same transaction.
+	Events []events.Event
+	// Idempotency, when set, stores the response a retry with the same
+	// request_id replays.
+	Idempotency *store.IdempotencyRecord
+}
+
+// Save stores p, changed from the version p.Version it was read at, with
+// its audit entry and events, and returns it at its new version. A plan
+// that moved since it was read gives an error matching store.ErrConflict
+// (ABORTED), and nothing is written.
+func (s *Plans) Save(ctx context.Context, p plan.Plan, audit store.AuditEntry, evs ...events.Event) (plan.Plan, error) {
+	return s.SaveChange(ctx, p, Change{Audit: audit, Events: evs})
+}
+
+// SaveChange is Save with an idempotency record.
+func (s *Plans) SaveChange(ctx context.Context, p plan.Plan, c Change) (plan.Plan, error) {
+	if p.Version < 1 {
+		return plan.Plan{}, fmt.Errorf("save improvement plan %s: version %d: a plan is created only by OpenFromJudgement", p.Name(), p.Version)
+	}
+	w, err := s.Write(p)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	c.Audit.Resource = p.Name()
+	c.Audit.Key = w.Key
+	_, err = s.st.Commit(ctx, store.Mutation{
+		Tag:         keyspace.CouncilTag(p.GSSCode),
+		Writes:      []store.Write{w},
+		Index:       s.Index(p),
+		Events:      c.Events,
+		Audit:       []store.AuditEntry{c.Audit},
+		Idempotency: c.Idempotency,
+	})
+	if err != nil {
+		return plan.Plan{}, fmt.Errorf("save improvement plan %s: %w", p.Name(), err)
+	}
+	p.Version++
+	return p, nil
+}
+
+// Replay looks up the response stored for a request with requestID in
+// scope against the council gss (see store.ReplayProto) and, when there is
+// one, decodes it into resp and returns true.
+func (s *Plans) Replay(ctx context.Context, gss, scope, requestID string, req, resp proto.Message) (bool, error) {
+	return s.st.ReplayProto(ctx, keyspace.CouncilTag(gss), scope, requestID, req, resp)
+}
+
+// List returns a council's plans, or every council's when gss is
+// plan.AllCouncils, in no particular order: one pipeline of SMEMBERS over
+// the index sets and one pipelined read of the records. Each index key is
+// read on its own, so no command spans two hash tags and the list works
+// unchanged on Redis Cluster.
+func (s *Plans) List(ctx context.Context, gss string) ([]plan.Plan, error) {
+	codes := []string{gss}
+	if gss == plan.AllCouncils {
+		codes = codes[:0]
+		for _, c := range reference.Councils() {
+			codes = append(codes, c.GSSCode)
+		}
+	}
+	cmds := make([]*redis.StringSliceCmd, len(codes))
+	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, code := range codes {
+			cmds[i] = p.SMembers(ctx, s.indexKey(code))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
+	}
+	var keys []string
+	for i, cmd := range cmds {
+		for _, id := range cmd.Val() {
+			keys = append(keys, s.recordKey(codes[i], id))
+		}
+	}
+	recs, err := s.st.GetMany(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
+	}
+	out := make([]plan.Plan, 0, len(recs))
+	for _, rec := range recs {
+		if !rec.Exists() {
+			continue
+		}
+		p, err := unmarshal(rec.Data, rec.Version)
+		if err != nil {
+			return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Open returns the council's plans that are still live (plan.Plan.Open:
+// neither improved nor closed), in no particular order, in two round
+// trips. A published re-inspection that is no longer inadequate moves these
+// to improved.
+func (s *Plans) Open(ctx context.Context, gss string) ([]plan.Plan, error) {
+	all, err := s.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, p := range all {
+		if p.Open() {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,385 @@
+package planstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+const (
+	leeds     = "E08000035"
+	doncaster = "E08000017"
+	slough    = "E06000039"
+)
+
+var now = time.Date(2015, 12, 14, 9, 30, 0, 0, time.UTC)
+
+func newStore(t *testing.T) (*Plans, *store.Store) {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	return New(st), st
+}
+
+func opened(gss, inspection string) plan.Plan {
+	return plan.Open(plan.OpenInput{
+		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + inspection,
+		JudgementDate: time.Date(2015, 8, 31, 0, 0, 0, 0, time.UTC),
+		KeyJudgements: map[string]reference.Grade{
+			plan.AreaHelpAndProtection:              reference.Inadequate,
+			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+			plan.AreaCareLeavers:                    reference.RequiresImprovement,
+		},
+		Recommendations: []string{"HELP_AND_PROTECTION: Hold strategy discussions promptly."},
+	}, now)
+}
+
+// outbox reads the council's outbox: events by type, and audit entries.
+func outbox(t *testing.T, st *store.Store, gss string) (map[string][]events.Event, []store.AuditEntry) {
+	t.Helper()
+	msgs, err := st.Client().XRange(context.Background(), st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := map[string][]events.Event{}
+	var audit []store.AuditEntry
+	for _, m := range msgs {
+		ev, err := events.Decode(m.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == store.AuditType {
+			var a store.AuditEntry
+			if err := json.Unmarshal(ev.Data, &a); err != nil {
+				t.Fatal(err)
+			}
+			audit = append(audit, a)
+			continue
+		}
+		evs[ev.Type] = append(evs[ev.Type], ev)
+	}
+	return evs, audit
+}
+
+func TestOpenFromJudgementRoundTrip(t *testing.T) {
+	s, st := newStore(t)
+	ctx := context.Background()
+	p := opened(leeds, "sif2015")
+	p.Priorities[0].Actions = []plan.Action{{
+		ID: "a1", Title: "Audit", OwnerRole: "DCS", DueDate: time.Date(2015, 10, 1, 0, 0, 0, 0, time.UTC),
+		Measure: plan.Measure{Indicator: &plan.Indicator{Name: "AGENCY_RATE", Baseline: 0, Target: 12.5}},
+		Status:  plan.OnTrack, EvidenceNotes: []string{"n1"},
+	}}
+	p.Priorities[1].Actions = []plan.Action{{
+		ID: "a2", Title: "DCS", OwnerRole: "CEO", DueDate: time.Date(2015, 11, 1, 0, 0, 0, 0, time.UTC),
+		Measure: plan.Measure{Milestone: &plan.Milestone{Milestone: "in post", EvidenceExpected: "letter"}}, Status: plan.NotStarted,
+	}}
+	cause := events.Event{ID: "evt-1", Type: events.TypeName(&eventsv1.JudgementPublished{})}
+	got, created, err := s.OpenFromJudgement(ctx, p, cause)
+	if err != nil || !created || got.Version != 1 {
+		t.Fatalf("open = %+v, %v, %v", got, created, err)
+	}
+	read, err := s.Get(ctx, leeds, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Version = 1
+	if !equalPlans(read, p) {
+		t.Fatalf("read back:\n%+v\nwant\n%+v", read, p)
+	}
+	if !read.Deadline.Equal(time.Date(2016, 2, 29, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("deadline %s", read.Deadline)
+	}
+	by, ok, err := s.ByInspection(ctx, leeds, p.Inspection)
+	if err != nil || !ok || by.ID != p.ID {
+		t.Fatalf("by inspection name = %v %v %v", by.ID, ok, err)
+	}
+	if by, ok, err := s.ByInspection(ctx, leeds, "sif2015"); err != nil || !ok || by.ID != p.ID {
+		t.Fatalf("by inspection id = %v %v %v", by.ID, ok, err)
+	}
+	if _, ok, err := s.ByInspection(ctx, leeds, "other"); err != nil || ok {
+		t.Fatalf("by unknown inspection = %v %v", ok, err)
+	}
+	if _, err := s.Get(ctx, leeds, "missing"); !errors.Is(err, plan.ErrNotFound) {
+		t.Fatalf("get missing = %v", err)
+	}
+
+	evs, audit := outbox(t, st, leeds)
+	opens := evs[events.TypeName(&eventsv1.ImprovementPlanOpened{})]
+	if len(opens) != 1 || opens[0].Topic != Topic || opens[0].Subject != p.Name() {
+		t.Fatalf("events = %+v", evs)
+	}
+	var ev eventsv1.ImprovementPlanOpened
+	if err := opens[0].Unmarshal(&ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.GetImprovementPlan() != p.Name() || ev.GetLocalAuthority() != "localAuthorities/"+leeds || ev.GetInspection() != p.Inspection ||
+		ev.GetDeadline().GetYear() != 2016 || ev.GetDeadline().GetMonth() != 2 || ev.GetDeadline().GetDay() != 29 {
+		t.Errorf("event = %v", &ev)
+	}
+	if len(audit) != 1 || audit[0].Actor != plan.ServiceActor || audit[0].RequestID != "evt-1" || audit[0].Resource != p.Name() ||
+		audit[0].EtagBefore != "" || audit[0].EtagAfter != `"1"` || audit[0].Method != cause.Type {
+		t.Errorf("audit = %+v", audit)
+	}
+}
+
+// equalPlans compares plans through their stored form, which holds every
+// field but the version.
+func equalPlans(a, b plan.Plan) bool {
+	x, err1 := marshal(a)
+	y, err2 := marshal(b)
+	return err1 == nil && err2 == nil && string(x) == string(y) && a.Version == b.Version
+}
+
+// TestOpenFromJudgementExactlyOnce delivers one judgement to ten
+// concurrent handlers, each with a plan of its own ID, as ten replicas
+// would: one plan is created, every caller gets it, one event is emitted.
+func TestOpenFromJudgementExactlyOnce(t *testing.T) {
+	s, st := newStore(t)
+	ctx := context.Background()
+	const n = 10
+	var wg sync.WaitGroup
+	ids := make([]string, n)
+	createdBy := make([]bool, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			got, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2015"), events.Event{ID: "evt-1"})
+			ids[i], createdBy[i], errs[i] = got.ID, created, err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	creators := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("call %d: %v", i, errs[i])
+		}
+		if ids[i] != ids[0] || ids[i] == "" {
+			t.Fatalf("calls returned plans %v", ids)
+		}
+		if createdBy[i] {
+			creators++
+		}
+	}
+	if creators != 1 {
+		t.Fatalf("%d callers created the plan", creators)
+	}
+	// A redelivery long after returns the same plan, not a new one.
+	again, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2015"), events.Event{ID: "evt-1"})
+	if err != nil || created || again.ID != ids[0] || again.Version != 1 {
+		t.Fatalf("redelivery = %v %v %v", again.ID, created, err)
+	}
+	all, err := s.List(ctx, leeds)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("council has %d plans (%v)", len(all), err)
+	}
+	evs, audit := outbox(t, st, leeds)
+	if got := len(evs[events.TypeName(&eventsv1.ImprovementPlanOpened{})]); got != 1 || len(audit) != 1 {
+		t.Fatalf("%d ImprovementPlanOpened events, %d audit entries", got, len(audit))
+	}
+	// Another inspection of the same council opens another plan.
+	other, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2016"), events.Event{})
+	if err != nil || !created || other.ID == ids[0] {
+		t.Fatalf("second inspection = %v %v %v", other.ID, created, err)
+	}
+}
+
+func TestSavePinnedToVersion(t *testing.T) {
+	s, st := newStore(t)
+	ctx := context.Background()
+	p, _, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2015"), events.Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(time.Hour)
+	a := p.Clone()
+	if err := a.Transition(plan.DecisionDue, plan.ServiceActor, "deadline reached", later); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := events.NewEvent(ctx, Topic, p.Name(), &eventsv1.ImprovementDeadlineReached{ImprovementPlan: p.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := s.Save(ctx, a, store.AuditEntry{Actor: plan.ServiceActor, Method: "clock"}, ev)
+	if err != nil || saved.Version != 2 {
+		t.Fatalf("save = %v, %v", saved.Version, err)
+	}
+	// A second writer holding the version-1 read loses.
+	b := p.Clone()
+	if err := b.Submit("officer", later); err == nil {
+		t.Fatal("the opened plan is credible?")
+	}
+	if err := b.Transition(plan.Improved, plan.ServiceActor, "re-inspected", later); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Save(ctx, b, store.AuditEntry{Actor: "x"}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale save = %v, want ErrConflict", err)
+	}
+	got, err := s.Get(ctx, leeds, p.ID)
+	if err != nil || got.State != plan.DecisionDue || got.Version != 2 || len(got.History) != 2 {
+		t.Fatalf("after stale save: %+v %v", got, err)
+	}
+	// Write and Index let another package commit the plan with its own
+	// records; Write is pinned the same way.
+	c := got.Clone()
+	c.Intervention = "localAuthorities/" + leeds + "/interventions/i1"
+	if err := c.Transition(plan.Escalated, "dfe-1", "insufficient", later); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Write(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := store.Write{Key: st.Keyspace().Key(keyspace.CouncilTag(leeds), "intervention", "i1"), Data: []byte("x")}
+	if _, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(leeds), Writes: []store.Write{w, other}, Index: s.Index(c)}); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := s.Write(got) // still at version 2
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(leeds), Writes: []store.Write{stale}}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale Write commit = %v", err)
+	}
+	if got, _ := s.Get(ctx, leeds, p.ID); got.State != plan.Escalated || got.Intervention != c.Intervention || got.Version != 3 {
+		t.Fatalf("after commit: %+v", got)
+	}
+	_, audit := outbox(t, st, leeds)
+	if len(audit) != 2 || audit[1].EtagBefore != `"1"` || audit[1].EtagAfter != `"2"` || audit[1].Resource != p.Name() {
+		t.Fatalf("audit = %+v", audit)
+	}
+	// A plan is created only by OpenFromJudgement.
+	if _, err := s.Save(ctx, opened(leeds, "new"), store.AuditEntry{}); err == nil {
+		t.Fatal("Save created a plan")
+	}
+}
+
+// countingHook counts the commands and round trips a client sends.
+type countingHook struct {
+	mu        sync.Mutex
+	roundTrip int
+}
+
+func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.mu.Lock()
+		h.roundTrip++
+		h.mu.Unlock()
+		return next(ctx, cmd)
+	}
+}
+
+func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.mu.Lock()
+		h.roundTrip++
+		h.mu.Unlock()
+		return next(ctx, cmds)
+	}
+}
+
+func (h *countingHook) reset() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := h.roundTrip
+	h.roundTrip = 0
+	return n
+}
+
+func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
+	s, st := newStore(t)
+	ctx := context.Background()
+	hook := &countingHook{}
+	st.Client().AddHook(hook)
+	// A first list dials the pool's connections, whose handshakes count
+	// as round trips; the lists measured below reuse them.
+	if all, err := s.List(ctx, plan.AllCouncils); err != nil || len(all) != 0 {
+		t.Fatalf("empty store lists %d plans (%v)", len(all), err)
+	}
+	trips := map[int]int{}
+	want := map[string]int{}
+	for round, gss := range []string{leeds, doncaster, slough, leeds, doncaster, leeds} {
+		p, _, err := s.OpenFromJudgement(ctx, opened(gss, "ins"+string(rune('a'+round))), events.Event{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[gss]++
+		if round == 2 || round == 5 {
+			p2 := p.Clone()
+			if err := p2.Transition(plan.Improved, plan.ServiceActor, "", now); err != nil {
+				t.Fatal(err)
+			}
+			if round == 5 {
+				if err := p2.Transition(plan.Closed, "dfe", "", now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Save(ctx, p2, store.AuditEntry{Actor: "t"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hook.reset()
+		all, err := s.List(ctx, plan.AllCouncils)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trips[len(all)] = hook.reset()
+	}
+	// One pipeline over the indexes, one over the records, whatever the
+	// number of plans.
+	for n, rt := range trips {
+		if rt != 2 {
+			t.Errorf("list of %d plans took %d round trips, want 2", n, rt)
+		}
+	}
+	if len(trips) != 6 {
+		t.Errorf("lists saw %v plans", trips)
+	}
+	for gss, n := range want {
+		got, err := s.List(ctx, gss)
+		if err != nil || len(got) != n {
+			t.Errorf("%s: %d plans, want %d (%v)", gss, len(got), n, err)
+		}
+		for _, p := range got {
+			if p.GSSCode != gss {
+				t.Errorf("%s list holds %s", gss, p.Name())
+			}
+		}
+	}
+	// Open leaves out improved and closed plans.
+	var states []string
+	for _, gss := range []string{leeds, slough} {
+		open, err := s.Open(ctx, gss)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range open {
+			states = append(states, gss+":"+string(p.State))
+		}
+	}
+	slices.Sort(states)
+	if !slices.Equal(states, []string{leeds + ":DRAFT", leeds + ":DRAFT"}) {
+		t.Errorf("open plans = %v", states)
+	}
+}

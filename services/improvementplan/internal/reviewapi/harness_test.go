@@ -1,0 +1,209 @@
+package reviewapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// fallback answers UNIMPLEMENTED for the methods this package leaves to
+// others, one level deeper than Reviews's own, as the service's composite
+// server does.
+type fallback struct {
+	improvementplanv1.UnimplementedImprovementPlanServiceServer
+}
+
+type testServer struct {
+	fallback
+	*Reviews
+}
+
+const (
+	leeds     = "E08000035"
+	sheffield = "E08000019"
+)
+
+// The callers of these tests, one per role.
+var (
+	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
+	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
+	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
+	outsider  = auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: sheffield}
+	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+)
+
+// clock is the service's clock: mid-afternoon on 1 June 2016.
+func clock() time.Time { return time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC) }
+
+type env struct {
+	t       *testing.T
+	key     []byte
+	client  improvementplanv1.ImprovementPlanServiceClient
+	store   *store.Store
+	plans   *planstore.Plans
+	reviews *reviewstore.Reviews
+}
+
+// newEnv serves the handlers over real Redis behind the real interceptor
+// chain (error mapping, authentication, policies) on an in-memory listener.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	plans := planstore.New(st)
+	reviews := reviewstore.New(st, plans)
+	pages, err := paging.NewRandomCodec(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.NewVerifier(auth.Config{DevKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	})
+	improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Reviews: New(reviews, plans, pages, clock)})
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///improvementplan",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &env{t: t, key: key, client: improvementplanv1.NewImprovementPlanServiceClient(conn), store: st, plans: plans, reviews: reviews}
+}
+
+// as returns a context whose calls carry a development token for p.
+func (e *env) as(p auth.Principal) context.Context {
+	e.t.Helper()
+	tok, err := auth.MintDevToken(e.key, p, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+}
+
+// planIn stores a plan of council gss, opened by an inadequate judgement
+// published on 20 November 2015 with two inadequate key judgements
+// (priorities p1 and p2), and moves it through the state machine to s, as
+// the plan handlers and the clock would.
+func (e *env) planIn(gss string, s plan.State) plan.Plan {
+	e.t.Helper()
+	ctx := context.Background()
+	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
+		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + plan.NewID(),
+		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
+		KeyJudgements: map[string]reference.Grade{
+			plan.AreaHelpAndProtection:              reference.Inadequate,
+			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+		},
+	}, time.Date(2015, 11, 21, 9, 0, 0, 0, time.UTC)), events.Event{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	path := map[plan.State][]plan.State{
+		plan.Draft:       nil,
+		plan.Submitted:   {plan.Submitted},
+		plan.Approved:    {plan.Submitted, plan.Approved},
+		plan.Monitoring:  {plan.Submitted, plan.Approved, plan.Monitoring},
+		plan.DecisionDue: {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue},
+		plan.Continued:   {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue, plan.Continued},
+		plan.Escalated:   {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue, plan.Escalated},
+		plan.Improved:    {plan.Improved},
+		plan.Closed:      {plan.Improved, plan.Closed},
+	}[s]
+	for _, next := range path {
+		if err := p.Transition(next, "setup", "test set-up", clock()); err != nil {
+			e.t.Fatal(err)
+		}
+		if p, err = e.plans.Save(ctx, p, store.AuditEntry{Actor: "setup", Method: "setup"}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if p.State != s {
+		e.t.Fatalf("plan reached %s, not %s", p.State, s)
+	}
+	return p
+}
+
+func day(y, m, d int32) *typev1.Date { return &typev1.Date{Year: y, Month: m, Day: d} }
+
+const (
+	ofstedVisit = improvementplanv1.ReviewSource_REVIEW_SOURCE_OFSTED_MONITORING_VISIT
+	dfeReview   = improvementplanv1.ReviewSource_REVIEW_SOURCE_DFE_REVIEW
+	selfAssess  = improvementplanv1.ReviewSource_REVIEW_SOURCE_SELF_ASSESSMENT
+
+	significant  = improvementplanv1.ProgressRating_PROGRESS_RATING_SIGNIFICANT
+	some         = improvementplanv1.ProgressRating_PROGRESS_RATING_SOME
+	little       = improvementplanv1.ProgressRating_PROGRESS_RATING_LITTLE
+	deteriorated = improvementplanv1.ProgressRating_PROGRESS_RATING_DETERIORATED
+)
+
+// progress is a valid review from source on date, rated overall and on
+// priority p1.
+func progress(source improvementplanv1.ReviewSource, date *typev1.Date, overall improvementplanv1.ProgressRating) *improvementplanv1.ProgressReview {
+	return &improvementplanv1.ProgressReview{
+		ReviewDate:    date,
+		Source:        source,
+		OverallRating: overall,
+		PriorityRatings: []*improvementplanv1.PriorityRating{
+			{Priority: "p1", Rating: overall, Narrative: "Strategy discussions are now held within a day."},
+		},
+		Narrative: "Progress since the last visit is " + overall.String() + ".",
+		Evidence:  []string{"Audit of 40 case files", "Performance data to April"},
+	}
+}
+
+// expectError checks err's code, ErrorInfo reason (when given) and field
+// violations (exactly these fields, in order).
+func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
+	t.Helper()
+	st, _ := status.FromError(err)
+	if st.Code() != code {
+		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
+		return
+	}
+	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
+		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
+	}
+	var got []string
+	for _, v := range apierror.FieldViolations(st) {
+		got = append(got, v.GetField())
+	}
+	if !slices.Equal(got, fields) {
+		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
+	}
+}

@@ -1,0 +1,162 @@
+// Package reviewstore keeps progress reviews in Redis, through the platform
+// store. A review lives under its council's hash tag, beside the plan it
+// reviews and the council's outbox, so recording the first review of an
+// approved plan commits the review, the plan's move to monitoring, their
+// audit entries and the idempotency record in one transaction.
+//
+// Keys, all under keyspace.CouncilTag(gss):
+//
+//	{la:GSS}:plan:{plan}:review:{id}  the review (a record: stored form and version)
+//	{la:GSS}:plan:{plan}:reviews      a sorted set of the plan's review IDs, scored by review date
+//
+// Reviews never change once recorded, so every record stays at version 1.
+// A plan's reviews are read with one ZRANGE and one pipelined read of the
+// records: two round trips however many reviews there are.
+package reviewstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+)
+
+// Reviews stores progress reviews. It implements plan.RatingSource, so the
+// plan handlers can show each plan's rating trend.
+type Reviews struct {
+	st    *store.Store
+	plans *planstore.Plans
+}
+
+var _ plan.RatingSource = (*Reviews)(nil)
+
+// New returns the review store over st. plans is the plan store of the same
+// Redis, whose records a first review moves to monitoring.
+func New(st *store.Store, plans *planstore.Plans) *Reviews {
+	return &Reviews{st: st, plans: plans}
+}
+
+func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }
+
+func (s *Reviews) recordKey(gss, planID, id string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "plan", planID, "review", id)
+}
+
+func (s *Reviews) indexKey(gss, planID string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "plan", planID, "reviews")
+}
+
+// Get returns review id of plan planID of the council gss, or an error
+// matching review.ErrNotFound.
+func (s *Reviews) Get(ctx context.Context, gss, planID, id string) (review.Review, error) {
+	rec, err := s.st.Get(ctx, s.recordKey(gss, planID, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return review.Review{}, review.ErrNotFound
+	}
+	if err != nil {
+		return review.Review{}, fmt.Errorf("get progress review %s: %w", review.Name(gss, planID, id), err)
+	}
+	return decode(rec.Data)
+}
+
+// List returns the reviews of plan planID of the council gss, oldest first
+// (see review.Sort). A plan without reviews, or one that does not exist,
+// has none.
+func (s *Reviews) List(ctx context.Context, gss, planID string) ([]review.Review, error) {
+	ids, err := s.st.Client().ZRange(ctx, s.indexKey(gss, planID), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list progress reviews of %s: %w", plan.Name(gss, planID), err)
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.recordKey(gss, planID, id)
+	}
+	recs, err := s.st.GetMany(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("list progress reviews of %s: %w", plan.Name(gss, planID), err)
+	}
+	out := make([]review.Review, 0, len(recs))
+	for _, rec := range recs {
+		if !rec.Exists() {
+			continue
+		}
+		r, err := decode(rec.Data)
+		if err != nil {
+			return nil, fmt.Errorf("list progress reviews of %s: %w", plan.Name(gss, planID), err)
+		}
+		out = append(out, r)
+	}
+	review.Sort(out)
+	return out, nil
+}
+
+// Ratings implements plan.RatingSource: the overall ratings of the plan's
+// reviews, oldest first, as ProgressRating names without prefix.
+func (s *Reviews) Ratings(ctx context.Context, gss, planID string) ([]string, error) {
+	all, err := s.List(ctx, gss, planID)
+	if err != nil {
+		return nil, err
+	}
+	return review.Trend(all), nil
+}
+
+// Replay looks up the response stored for a request with requestID in
+// scope against the council gss (see store.ReplayProto) and, when there is
+// one, decodes it into resp and returns true.
+func (s *Reviews) Replay(ctx context.Context, gss, scope, requestID string, req, resp proto.Message) (bool, error) {
+	return s.st.ReplayProto(ctx, keyspace.CouncilTag(gss), scope, requestID, req, resp)
+}
+
+// Insert stores the review rec records, at version 1, in one transaction
+// with its index entry, its audit entry (audit with the resource and key
+// filled in) and idem, the idempotency record, when not nil. When the
+// review moved the plan (rec.PlanChanged), the plan is written in the same
+// transaction, pinned to the version it was read at, with its own audit
+// entry. A review ID already taken, or a plan that moved since it was read,
+// gives an error matching store.ErrConflict and nothing is written.
+//
+// A review that leaves the plan alone does not pin it: pinning would bump
+// the plan's etag with every review, and send every caller editing the plan
+// back to read it again while an inspector records a visit.
+func (s *Reviews) Insert(ctx context.Context, rec review.Recorded, audit store.AuditEntry, idem *store.IdempotencyRecord) error {
+	r := rec.Review
+	data, err := marshal(r)
+	if err != nil {
+		return err
+	}
+	key := s.recordKey(r.GSSCode, r.PlanID, r.ID)
+	reviewAudit := audit
+	reviewAudit.Resource, reviewAudit.Key = r.Name(), key
+	m := store.Mutation{
+		Tag:         keyspace.CouncilTag(r.GSSCode),
+		Writes:      []store.Write{{Key: key, Data: data, IfVersion: store.MustNotExist}},
+		Index:       []store.IndexOp{store.ZAdd(s.indexKey(r.GSSCode, r.PlanID), float64(r.Date.Unix()), r.ID)},
+		Audit:       []store.AuditEntry{reviewAudit},
+		Idempotency: idem,
+	}
+	if rec.PlanChanged {
+		if rec.Plan.GSSCode != r.GSSCode || rec.Plan.ID != r.PlanID {
+			return fmt.Errorf("record progress review %s: the changed plan is %s", r.Name(), rec.Plan.Name())
+		}
+		w, err := s.plans.Write(rec.Plan)
+		if err != nil {
+			return fmt.Errorf("record progress review %s: %w", r.Name(), err)
+		}
+		planAudit := audit
+		planAudit.Resource, planAudit.Key = rec.Plan.Name(), w.Key
+		m.Writes = append(m.Writes, w)
+		m.Index = append(m.Index, s.plans.Index(rec.Plan)...)
+		m.Audit = append(m.Audit, planAudit)
+	}
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return fmt.Errorf("record progress review %s: %w", r.Name(), err)
+	}
+	return nil
+}

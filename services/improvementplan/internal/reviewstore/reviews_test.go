@@ -1,0 +1,247 @@
+package reviewstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+const leeds = "E08000035"
+
+var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+type env struct {
+	t       *testing.T
+	st      *store.Store
+	plans   *planstore.Plans
+	reviews *Reviews
+}
+
+func newEnv(t *testing.T) *env {
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	plans := planstore.New(st)
+	return &env{t: t, st: st, plans: plans, reviews: New(st, plans)}
+}
+
+// openPlan stores a plan of Leeds opened by an inadequate judgement and
+// moves it through the states to s.
+func (e *env) openPlan(s plan.State) plan.Plan {
+	e.t.Helper()
+	ctx := context.Background()
+	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
+		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + plan.NewID(),
+		JudgementDate: day(2015, 11, 20),
+		KeyJudgements: map[string]reference.Grade{
+			plan.AreaHelpAndProtection:              reference.Inadequate,
+			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+		},
+	}, day(2015, 11, 21)), events.Event{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, next := range []plan.State{plan.Submitted, plan.Approved, plan.Monitoring} {
+		if p.State == s {
+			break
+		}
+		if err := p.Transition(next, "test", "set up", now); err != nil {
+			e.t.Fatal(err)
+		}
+		if p, err = e.plans.Save(ctx, p, store.AuditEntry{Actor: "test", Method: "test"}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if p.State != s {
+		e.t.Fatalf("plan reached %s, not %s", p.State, s)
+	}
+	return p
+}
+
+func draft(date time.Time, overall plan.ProgressRating) review.Draft {
+	return review.Draft{
+		Date: date, Source: review.OfstedMonitoringVisit, Overall: overall, Narrative: "Visit findings.",
+		PriorityRatings: []review.PriorityRating{{Priority: "p1", Rating: overall, Narrative: "Front door."}},
+		Evidence:        []string{"Case audit"},
+	}
+}
+
+// outbox returns the council's outbox entries: the events' types and the
+// audit entries.
+func (e *env) outbox() (types []string, audits []store.AuditEntry) {
+	e.t.Helper()
+	msgs, err := e.st.Client().XRange(context.Background(), e.st.Keyspace().Outbox(keyspace.CouncilTag(leeds)), "-", "+").Result()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range msgs {
+		ev, err := events.Decode(m.Values)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		types = append(types, ev.Type)
+		if ev.Type == store.AuditType {
+			var a store.AuditEntry
+			if err := json.Unmarshal(ev.Data, &a); err != nil {
+				e.t.Fatal(err)
+			}
+			audits = append(audits, a)
+		}
+	}
+	return types, audits
+}
+
+func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	p := e.openPlan(plan.Approved)
+	_, before := e.outbox()
+
+	rec, err := review.Record(p, draft(day(2016, 3, 1), plan.RatingLittle), review.NewID(), "", "inspector-1", now)
+	if err != nil || !rec.PlanChanged {
+		t.Fatalf("record = %+v, %v", rec, err)
+	}
+	resp := Encode(rec.Review)
+	req := &improvementplanv1.CreateProgressReviewRequest{Parent: p.Name(), RequestId: "req-1"}
+	idem, err := store.NewIdempotency("scope", "req-1", req, resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := store.AuditEntry{Actor: "inspector-1", Roles: []string{"ofsted_inspector"}, Method: "/m/CreateProgressReview", RequestID: "req-1"}
+	if err := e.reviews.Insert(ctx, rec, audit, idem); err != nil {
+		t.Fatal(err)
+	}
+
+	stored, err := e.plans.Get(ctx, leeds, p.ID)
+	if err != nil || stored.State != plan.Monitoring || stored.Version != p.Version+1 {
+		t.Fatalf("plan after the first review = %+v, %v", stored, err)
+	}
+	got, err := e.reviews.Get(ctx, leeds, p.ID, rec.Review.ID)
+	if err != nil || !reflect.DeepEqual(got, rec.Review) {
+		t.Fatalf("get = %+v, %v; want %+v", got, err, rec.Review)
+	}
+	var replayed improvementplanv1.ProgressReview
+	if ok, err := e.reviews.Replay(ctx, leeds, "scope", "req-1", req, &replayed); err != nil || !ok || !proto.Equal(&replayed, resp) {
+		t.Fatalf("replay = %v, %v, %v", &replayed, ok, err)
+	}
+
+	_, audits := e.outbox()
+	audits = audits[len(before):]
+	if len(audits) != 2 {
+		t.Fatalf("audit entries %+v, want the review's and the plan's", audits)
+	}
+	if a := audits[0]; a.Resource != rec.Review.Name() || a.EtagBefore != "" || a.EtagAfter != `"1"` || a.Actor != "inspector-1" || a.RequestID != "req-1" {
+		t.Errorf("review audit = %+v", a)
+	}
+	if a := audits[1]; a.Resource != p.Name() || a.EtagBefore != store.Etag(p.Version) || a.EtagAfter != store.Etag(p.Version+1) || a.Method != "/m/CreateProgressReview" {
+		t.Errorf("plan audit = %+v", a)
+	}
+
+	// Later reviews leave the plan, and its etag, alone.
+	for _, d := range []review.Draft{draft(day(2016, 5, 1), plan.RatingSignificant), draft(day(2016, 1, 10), plan.RatingDeteriorated)} {
+		rec, err := review.Record(stored, d, review.NewID(), "", "inspector-1", now)
+		if err != nil || rec.PlanChanged {
+			t.Fatalf("record = %+v, %v", rec, err)
+		}
+		if err := e.reviews.Insert(ctx, rec, audit, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again, err := e.plans.Get(ctx, leeds, p.ID); err != nil || again.Version != stored.Version {
+		t.Fatalf("plan after later reviews = %+v, %v", again, err)
+	}
+	list, err := e.reviews.List(ctx, leeds, p.ID)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	var dates []string
+	for _, r := range list {
+		dates = append(dates, r.Date.Format(time.DateOnly))
+	}
+	if !slices.Equal(dates, []string{"2016-01-10", "2016-03-01", "2016-05-01"}) {
+		t.Errorf("list dates = %v, want oldest first", dates)
+	}
+	ratings, err := e.reviews.Ratings(ctx, leeds, p.ID)
+	if err != nil || !slices.Equal(ratings, []string{"DETERIORATED", "LITTLE", "SIGNIFICANT"}) {
+		t.Errorf("ratings = %v, %v", ratings, err)
+	}
+}
+
+func TestInsertConflicts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	p := e.openPlan(plan.Approved)
+	rec, err := review.Record(p, draft(day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The plan moves after it was read: the review's commit must fail
+	// whole, since it would otherwise overwrite the newer plan.
+	moved := p.Clone()
+	if err := moved.Transition(plan.DecisionDue, plan.ServiceActor, "deadline", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.plans.Save(ctx, moved, store.AuditEntry{Actor: "test", Method: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.reviews.Insert(ctx, rec, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("insert over a moved plan: %v", err)
+	}
+	if _, err := e.reviews.Get(ctx, leeds, p.ID, "rv1"); !errors.Is(err, review.ErrNotFound) {
+		t.Fatalf("review after a failed insert: %v", err)
+	}
+	if list, err := e.reviews.List(ctx, leeds, p.ID); err != nil || len(list) != 0 {
+		t.Fatalf("list after a failed insert = %v, %v", list, err)
+	}
+
+	// A taken ID conflicts too.
+	cur, err := e.plans.Get(ctx, leeds, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err = review.Record(cur, draft(day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.reviews.Insert(ctx, rec, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.reviews.Insert(ctx, rec, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second insert of rv1: %v", err)
+	}
+}
+
+func TestReadsOfNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.reviews.Get(ctx, leeds, "nope", "nope"); !errors.Is(err, review.ErrNotFound) {
+		t.Errorf("get of a missing review: %v", err)
+	}
+	if list, err := e.reviews.List(ctx, leeds, "nope"); err != nil || len(list) != 0 {
+		t.Errorf("list of a missing plan = %v, %v", list, err)
+	}
+	if ratings, err := e.reviews.Ratings(ctx, leeds, "nope"); err != nil || len(ratings) != 0 {
+		t.Errorf("ratings of a missing plan = %v, %v", ratings, err)
+	}
+	var resp improvementplanv1.ProgressReview
+	if ok, err := e.reviews.Replay(ctx, leeds, "scope", "never", &improvementplanv1.CreateProgressReviewRequest{}, &resp); ok || err != nil {
+		t.Errorf("replay of an unknown request = %v, %v", ok, err)
+	}
+}

@@ -1,0 +1,102 @@
+package api
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priorityapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksapi"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+)
+
+func TestPoliciesCoverEveryMethodOnce(t *testing.T) {
+	ps, err := Policies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(peerreviewv1.PeerReviewService_ServiceDesc.Methods); len(ps) != n {
+		t.Errorf("%d policies for %d methods", len(ps), n)
+	}
+}
+
+func TestMergeRefusesGapsAndDuplicates(t *testing.T) {
+	ps, err := Policies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := peerreviewv1.PeerReviewService_ListReviewPriorities_FullMethodName
+	without := auth.Policies{}
+	for m, p := range ps {
+		if m != list {
+			without[m] = p
+		}
+	}
+	cases := []struct {
+		name string
+		sets []auth.Policies
+		want string
+	}{
+		{"a method without a policy", []auth.Policies{without}, "no policy for " + list},
+		{"a method declared twice", []auth.Policies{ps, {list: auth.Allow(auth.RoleLGAAdviser)}}, "declared twice"},
+		{"a method the service lacks", []auth.Policies{ps, {"/turnaround.peerreview.v1.PeerReviewService/Nothing": auth.AnyAuthenticated()}}, "does not have"},
+		{"a policy admitting nobody", []auth.Policies{without, {list: auth.Allow()}}, "admits no role"},
+	}
+	for _, tc := range cases {
+		if _, err := merge(tc.sets...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestConfidentialMethodsAreClosedToOutsiders pins the boundary the issue
+// draws: Ofsted inspectors, DfE officials, sponsor officers and partner
+// systems reach only the anonymous theme summaries and published lessons.
+func TestConfidentialMethodsAreClosedToOutsiders(t *testing.T) {
+	ps, err := Policies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := map[string]bool{
+		peerreviewv1.PeerReviewService_ListThemeSummaries_FullMethodName: true,
+		peerreviewv1.PeerReviewService_GetLesson_FullMethodName:          true,
+		peerreviewv1.PeerReviewService_ListLessons_FullMethodName:        true,
+	}
+	outsiders := []auth.Role{auth.RoleOfstedInspector, auth.RoleDfEOfficial, auth.RoleSponsorOfficer, auth.RolePartnerSystem}
+	for method, p := range ps {
+		for _, r := range outsiders {
+			admitted := auth.Principal{Roles: []auth.Role{r}}.HasRole(p.Roles...)
+			if admitted != open[method] {
+				t.Errorf("%s: %s admitted = %v", method, r, admitted)
+			}
+		}
+	}
+}
+
+// TestEveryMethodHasOneHandlerSet checks that each method of the service is
+// implemented by exactly one handler set, so none falls through to the
+// UNIMPLEMENTED fallback.
+func TestEveryMethodHasOneHandlerSet(t *testing.T) {
+	sets := []reflect.Type{
+		reflect.TypeFor[*priorityapi.Priorities](),
+		reflect.TypeFor[*reviewerapi.Reviewers](),
+		reflect.TypeFor[*reviewapi.Reviews](),
+		reflect.TypeFor[*offerapi.Offers](),
+		reflect.TypeFor[*whatworksapi.WhatWorks](),
+	}
+	for _, m := range peerreviewv1.PeerReviewService_ServiceDesc.Methods {
+		var in []string
+		for _, set := range sets {
+			if _, ok := set.MethodByName(m.MethodName); ok {
+				in = append(in, set.String())
+			}
+		}
+		if len(in) != 1 {
+			t.Errorf("%s is implemented by %v, want exactly one handler set", m.MethodName, in)
+		}
+	}
+}

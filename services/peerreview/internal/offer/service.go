@@ -1,0 +1,271 @@
+package offer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Request describes the call behind a change, for the audit trail and for
+// idempotency (AIP-155).
+type Request struct {
+	// Subject and Roles are the caller's, as its token names them; for a
+	// change made from an event, SystemActor and none.
+	Subject string
+	Roles   []string
+	// Method is the full gRPC method name the change was made through, or
+	// whose effect a change made from an event has.
+	Method string
+	// ID is the request_id; empty when the caller asked for no
+	// idempotency. For a change made from an event, the event ID (for the
+	// audit trail only: the cause, not the ID, keeps such changes single).
+	ID string
+	// Hash fingerprints what the request asks for, so that a request_id
+	// reused for a different request is refused rather than replayed.
+	Hash []byte
+}
+
+// Storer is the storage the offer rules need. Writes are pinned: Insert
+// to a new record, Save and SaveEscalation (for an upgrade) to the version
+// the offer was read at, and fail with an error matching ErrConflict when
+// that does not hold. Each commits the change, its audit entry and, when
+// r.ID is set for an API call, the response to replay, in one transaction.
+type Storer interface {
+	// Get returns one offer, or ErrNotFound.
+	Get(ctx context.Context, gss, id string) (Offer, error)
+	// List returns a council's offers, or every council's when gss is
+	// AllCouncils, in no particular order.
+	List(ctx context.Context, gss string) ([]Offer, error)
+	// Replay returns the offer a previous call with r.ID returned, if
+	// any. A reused r.ID with another r.Hash is an INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r Request) (Offer, bool, error)
+	// Insert stores a new offer (o.GSSCode and o.ID set) at version 1 and
+	// emits SupportOfferCreated with it.
+	Insert(ctx context.Context, o Offer, r Request) (Offer, error)
+	// Save stores a changed offer over the version o.Version.
+	Save(ctx context.Context, o Offer, r Request) (Offer, error)
+	// Caused returns the ID of the offer that cause c created or upgraded,
+	// and false when c has changed nothing yet.
+	Caused(ctx context.Context, c Cause) (string, bool, error)
+	// SaveEscalation stores o, new (created) or upgraded over o.Version,
+	// together with the record that c has been answered by it (which must
+	// not exist yet) and the SupportOfferCreated event, in one
+	// transaction.
+	SaveEscalation(ctx context.Context, o Offer, created bool, c Cause, r Request) (Offer, error)
+}
+
+// maxAttempts bounds the read-modify-write cycles a change makes when a
+// concurrent write moved something the caller did not name by etag.
+const maxAttempts = 5
+
+// Service carries out the support offer use cases over a Storer. It is what
+// the gRPC handlers and the event consumers call, so that both apply the
+// same rules.
+type Service struct {
+	store Storer
+	now   func() time.Time
+}
+
+// NewService returns the use cases over st, reading the time from now (nil
+// means time.Now).
+func NewService(st Storer, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, now: now}
+}
+
+// Now is the service's clock reading, in UTC.
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+// Get returns one offer, or ErrNotFound.
+func (s *Service) Get(ctx context.Context, gss, id string) (Offer, error) {
+	return s.store.Get(ctx, gss, id)
+}
+
+// List returns a council's offers, or every council's for AllCouncils,
+// newest first (ties by name, so pages are stable).
+func (s *Service) List(ctx context.Context, gss string) ([]Offer, error) {
+	all, err := s.store.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	SortNewestFirst(all)
+	return all, nil
+}
+
+// SortNewestFirst orders offers by creation time, newest first, then by
+// resource name.
+func SortNewestFirst(offers []Offer) {
+	slices.SortStableFunc(offers, func(a, b Offer) int {
+		if c := b.CreateTime.Compare(a.CreateTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name(), b.Name())
+	})
+}
+
+// Create offers o to the council gss: OFFERED, with a history entry naming
+// r.Subject. Tier and reasons are required and everything set must be
+// valid (see Validate), with violations under "support_offer."; the state,
+// history, review and inspection are the service's to set and are ignored.
+// A council outside the 152 is ErrCouncilNotFound. A repeat of r.ID
+// returns the first call's offer.
+func (s *Service) Create(ctx context.Context, gss string, o Offer, r Request) (Offer, error) {
+	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+		return prev, err
+	}
+	if _, ok := reference.CouncilByCode(gss); !ok {
+		return Offer{}, ErrCouncilNotFound
+	}
+	now := s.Now()
+	o = o.Clone()
+	o.GSSCode = gss
+	o.State = Offered
+	o.PeerReview, o.Inspection = "", ""
+	o.Version = 0
+	o.CreateTime, o.UpdateTime = now, now
+	if err := o.Validate("support_offer."); err != nil {
+		return Offer{}, err
+	}
+	o.History = []string{HistoryLine(Offered, r.Subject, now, string(o.Tier)+" support offered")}
+	for range maxAttempts {
+		o.ID = NewID()
+		out, err := s.store.Insert(ctx, o, r)
+		if !errors.Is(err, ErrConflict) {
+			return out, err
+		}
+		// Either a concurrent call with the same request_id won, whose
+		// answer is now to be replayed, or the fresh ID was taken.
+		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
+			return prev, rerr
+		}
+	}
+	return Offer{}, fmt.Errorf("offer: create an offer to %s: no free id after %d attempts: %w", gss, maxAttempts, ErrConflict)
+}
+
+// Update replaces the fields m names of offer id of council gss with
+// patch's. etag is the version the caller read; it must be current. See
+// Apply for the rules.
+func (s *Service) Update(ctx context.Context, gss, id string, patch Offer, m Mask, etag int64, r Request) (Offer, error) {
+	return s.change(ctx, gss, id, etag, r, func(cur Offer) (Offer, error) {
+		return cur.Apply(patch, m, s.Now())
+	})
+}
+
+// Transition moves offer id of council gss to state to on behalf of a,
+// recording reason in its history. etag must be current. A repeat of r.ID
+// returns the first call's offer. See Offer.Transition for the rules.
+func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Actor, reason string, etag int64, r Request) (Offer, error) {
+	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+		return prev, err
+	}
+	return s.change(ctx, gss, id, etag, r, func(cur Offer) (Offer, error) {
+		return cur.Transition(to, a, reason, s.Now())
+	})
+}
+
+// change is the read-modify-write cycle of Update and Transition. The rule
+// runs on a fresh read each attempt, before the etag is compared, so that
+// a refusal re-reading cannot cure (a closed offer, a forbidden move) is
+// reported as such rather than as a stale etag.
+func (s *Service) change(ctx context.Context, gss, id string, etag int64, r Request, rule func(Offer) (Offer, error)) (Offer, error) {
+	for range maxAttempts {
+		cur, err := s.store.Get(ctx, gss, id)
+		if err != nil {
+			return Offer{}, err
+		}
+		next, err := rule(cur)
+		if err != nil {
+			return Offer{}, err
+		}
+		if err := CheckEtag(etag, cur.Version); err != nil {
+			return Offer{}, err
+		}
+		out, err := s.store.Save(ctx, next, r)
+		if !errors.Is(err, ErrConflict) {
+			return out, err
+		}
+		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
+			return prev, rerr
+		}
+		if err := ctx.Err(); err != nil {
+			return Offer{}, err
+		}
+	}
+	return Offer{}, fmt.Errorf("offer: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, ErrConflict)
+}
+
+// FromJudgement answers a published judgement: an inadequate one creates
+// the council's improvement support offer or upgrades its open offer (see
+// JudgementPlan and Escalate). It returns the offer and true when this call
+// made the change; false with the offer when the judgement had already been
+// answered, and false with a zero offer when it calls for no support.
+func (s *Service) FromJudgement(ctx context.Context, j Judgement, r Request) (Offer, bool, error) {
+	p, ok := JudgementPlan(j)
+	if !ok {
+		return Offer{}, false, nil
+	}
+	return s.Escalate(ctx, p, r)
+}
+
+// FromReview answers a completed peer review: a MEDIUM or HIGH risk or a
+// severe finding creates an ENHANCED offer or upgrades the council's open
+// offer (see ReviewPlan and Escalate). Results are as for FromJudgement.
+func (s *Service) FromReview(ctx context.Context, rc ReviewConclusion, r Request) (Offer, bool, error) {
+	p, ok := ReviewPlan(rc)
+	if !ok {
+		return Offer{}, false, nil
+	}
+	return s.Escalate(ctx, p, r)
+}
+
+// Escalate applies p to the council's offers exactly once per cause: when
+// p.Cause has already changed an offer it returns that offer and false,
+// otherwise the offer it created or upgraded and true. The change and the
+// record of its cause commit together, so a concurrent or repeated call
+// for the same cause loses the race, re-reads and returns the winner's
+// offer.
+func (s *Service) Escalate(ctx context.Context, p Plan, r Request) (Offer, bool, error) {
+	who := r.Subject
+	if who == "" {
+		who = SystemActor
+	}
+	for range maxAttempts {
+		if id, done, err := s.store.Caused(ctx, p.Cause); err != nil {
+			return Offer{}, false, err
+		} else if done {
+			o, err := s.store.Get(ctx, p.GSSCode, id)
+			return o, false, err
+		}
+		offers, err := s.store.List(ctx, p.GSSCode)
+		if err != nil {
+			return Offer{}, false, err
+		}
+		next, created := Escalate(offers, p, who, s.Now())
+		if created {
+			next.ID = NewID()
+		}
+		if err := next.Validate(""); err != nil {
+			return Offer{}, false, fmt.Errorf("offer: %s %s calls for an invalid offer: %w", p.Cause.Kind, p.Cause.ID, err)
+		}
+		out, err := s.store.SaveEscalation(ctx, next, created, p.Cause, r)
+		if errors.Is(err, ErrConflict) {
+			if err := ctx.Err(); err != nil {
+				return Offer{}, false, err
+			}
+			continue
+		}
+		if err != nil {
+			return Offer{}, false, err
+		}
+		return out, true, nil
+	}
+	return Offer{}, false, fmt.Errorf("offer: answer %s %s of %s: still contended after %d attempts: %w",
+		p.Cause.Kind, p.Cause.ID, p.GSSCode, maxAttempts, ErrConflict)
+}

@@ -1,0 +1,441 @@
+// Package offerapi is the gRPC face of support offers: CreateSupportOffer,
+// GetSupportOffer, ListSupportOffers, UpdateSupportOffer and
+// TransitionSupportOffer of PeerReviewService. It decodes and checks
+// requests, calls the offer rules and renders responses; each method's
+// access policy is declared in Policies.
+//
+// Who sees what: support is sector-led and confidential to the council and
+// the LGA. LGA advisers make, change, read and list every offer, and start
+// and complete support. A council officer reads and lists its own council's
+// offers and accepts or declines them; another council's offer is
+// PERMISSION_DENIED (COUNCIL_NOT_ALLOWED), checked before the offer is
+// read so that its existence is not revealed, and so is the cross-council
+// list localAuthorities/-. Ofsted inspectors, DfE officials, sponsor
+// officers and partner systems call none of these methods
+// (PERMISSION_DENIED, ROLE_NOT_ALLOWED): they see the anonymous theme
+// summaries and published lessons instead.
+package offerapi
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Page sizes of offer lists.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 200
+)
+
+// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
+const maxRequestIDLen = 128
+
+// Policies declares who may call each method of this package. Object-level
+// checks in the handlers narrow council officers to their own council.
+var Policies = auth.Policies{
+	peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName:     auth.Allow(auth.RoleLGAAdviser),
+	peerreviewv1.PeerReviewService_GetSupportOffer_FullMethodName:        auth.Allow(auth.RoleLGAAdviser, auth.RoleCouncilOfficer),
+	peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName:      auth.Allow(auth.RoleLGAAdviser, auth.RoleCouncilOfficer),
+	peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName:     auth.Allow(auth.RoleLGAAdviser),
+	peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName: auth.Allow(auth.RoleLGAAdviser, auth.RoleCouncilOfficer),
+}
+
+// Offers implements the support offer methods of
+// peerreviewv1.PeerReviewServiceServer. It deliberately embeds no
+// Unimplemented server, so that the service's composite server can embed it
+// beside the other handler types without ambiguous methods.
+type Offers struct {
+	svc   *offer.Service
+	pages *paging.Codec
+}
+
+// New returns the handlers over the offer use cases, with page tokens from
+// pages.
+func New(svc *offer.Service, pages *paging.Codec) *Offers {
+	return &Offers{svc: svc, pages: pages}
+}
+
+// CreateSupportOffer implements PeerReviewService.CreateSupportOffer: it
+// offers support to one of the 152 councils (NOT_FOUND otherwise). Tier and
+// reasons are required; the offer starts OFFERED and SupportOfferCreated is
+// emitted with it.
+func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.CreateSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
+	gss, parentErr := offer.ParseCouncil("parent", req.GetParent())
+	var vs fault.Violations
+	var o offer.Offer
+	if req.GetSupportOffer() == nil {
+		vs.Add("support_offer", "is required: the tier and the reasons at least")
+	} else {
+		o, vs = fromProto(req.GetSupportOffer(), "support_offer.")
+	}
+	checkRequestID(&vs, req.GetRequestId())
+	if parentErr != nil || len(vs) > 0 {
+		// Report the rules' findings too, so the caller sees every problem
+		// at once, except on fields already reported.
+		var ruleErr error
+		if req.GetSupportOffer() != nil {
+			o.GSSCode = gss
+			ruleErr = o.Validate("support_offer.")
+		}
+		return nil, joinViolations(vs, parentErr, ruleErr)
+	}
+	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Create(ctx, gss, o, r)
+	if errors.Is(err, offer.ErrCouncilNotFound) {
+		return nil, fault.NotFound(offer.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return offerstore.ToProto(out), nil
+}
+
+// GetSupportOffer implements PeerReviewService.GetSupportOffer.
+func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
+	gss, id, err := offer.ParseName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	o, err := h.svc.Get(ctx, gss, id)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	return offerstore.ToProto(o), nil
+}
+
+// ListSupportOffers implements PeerReviewService.ListSupportOffers for one
+// council or, for LGA advisers, every council with the parent
+// localAuthorities/-; newest first. Page tokens are bound to the parent and
+// the filter.
+func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSupportOffersRequest) (*peerreviewv1.ListSupportOffersResponse, error) {
+	gss, parentErr := offer.ParseParent("parent", req.GetParent())
+	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	f, filterErr := filter.Compile(req.GetFilter(), offer.FilterSchema)
+	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	if _, ok := reference.CouncilByCode(gss); !ok && gss != offer.AllCouncils {
+		return nil, fault.NotFound(offer.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+	}
+	q := paging.Query{
+		Method: peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName,
+		Parent: req.GetParent(),
+		Filter: f.String(),
+	}
+	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	all, err := h.svc.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	selected := offer.Select(all, f)
+	total := int64(len(selected))
+	start := min(offset, total)
+	end := min(start+int64(size), total)
+	resp := &peerreviewv1.ListSupportOffersResponse{
+		SupportOffers: make([]*peerreviewv1.SupportOffer, 0, end-start),
+		NextPageToken: h.pages.NextOffset(q, start, size, total),
+		TotalSize:     int32(total),
+	}
+	for _, o := range selected[start:end] {
+		resp.SupportOffers = append(resp.SupportOffers, offerstore.ToProto(o))
+	}
+	return resp, nil
+}
+
+// UpdateSupportOffer implements PeerReviewService.UpdateSupportOffer: it
+// replaces the activities, the reasons or both (update_mask, or without
+// one the fields the request sets) of an open offer whose current etag the
+// request carries. A completed or declined offer gives FAILED_PRECONDITION,
+// a stale etag ABORTED.
+func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.UpdateSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
+	in := req.GetSupportOffer()
+	if in == nil {
+		var vs fault.Violations
+		vs.Add("support_offer", "is required: its name, its etag and the new values")
+		return nil, vs.Err()
+	}
+	gss, id, nameErr := offer.ParseName("support_offer.name", in.GetName())
+	etag, etagErr := requiredEtag("support_offer.etag", in.GetEtag())
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		paths = populatedPaths(in)
+	}
+	mask, maskErr := offer.ParseMask(paths)
+	patch, conv := fromProto(in, "support_offer.")
+	var ruleErr error
+	if maskErr == nil {
+		// Fields the mask leaves alone are ignored, problems and all.
+		conv = masked(conv, mask)
+		if len(conv) > 0 && nameErr == nil {
+			// Report the rules' findings on the new values too, so the
+			// caller sees every problem at once.
+			p := patch
+			p.GSSCode = gss
+			if f, ok := fault.As(p.Validate("support_offer.")); ok {
+				ruleErr = masked(f.Violations, mask).Err()
+			}
+		}
+	}
+	if err := joinViolations(conv, nameErr, etagErr, maskErr, ruleErr); err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, "", req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
+	if err != nil {
+		return nil, named(err, in.GetName())
+	}
+	return offerstore.ToProto(out), nil
+}
+
+// TransitionSupportOffer implements
+// PeerReviewService.TransitionSupportOffer: an officer of the supported
+// council accepts or declines an offered offer (a decline needs a reason);
+// an LGA adviser starts accepted support (ACTIVE) and completes active
+// support. Any other move is FAILED_PRECONDITION; a stale etag ABORTED; a
+// repeat of request_id replays the first response.
+func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.TransitionSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
+	gss, id, nameErr := offer.ParseName("name", req.GetName())
+	etag, etagErr := requiredEtag("etag", req.GetEtag())
+	to := offer.State(enumName(req.GetState(), offerstore.StatePrefix))
+	var vs fault.Violations
+	checkRequestID(&vs, req.GetRequestId())
+	if err := fault.Join(nameErr, etagErr, offer.CheckTransition(to, req.GetReason()), vs.Err()); err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Transition(ctx, gss, id, to, actor(p), req.GetReason(), etag, r)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	return offerstore.ToProto(out), nil
+}
+
+// actor is what the transition rules need to know about p.
+func actor(p auth.Principal) offer.Actor {
+	a := offer.Actor{Subject: p.Subject, LGA: p.HasRole(auth.RoleLGAAdviser)}
+	if p.HasRole(auth.RoleCouncilOfficer) {
+		a.Council = p.Authority
+	}
+	return a
+}
+
+// requireCouncil returns nil when the caller may see the offers of the
+// council gss (AllCouncils for every council): an LGA adviser always, a
+// council officer for its own council only. The policies keep every other
+// role out before a handler runs; the check still refuses them, so a
+// widened policy cannot leak offers.
+func requireCouncil(ctx context.Context, gss string) error {
+	p, err := principal(ctx)
+	if err != nil {
+		return err
+	}
+	if p.HasRole(auth.RoleLGAAdviser) {
+		return nil
+	}
+	if gss != offer.AllCouncils && p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss {
+		return nil
+	}
+	target := offer.CouncilName(gss)
+	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
+		"the caller may not see the support offers of %s", target).With("authority", gss)
+}
+
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		// Served without the interceptor, which must never grant access.
+		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
+	}
+	return p, nil
+}
+
+// callerRequest describes the call for the audit trail and idempotency.
+func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (offer.Request, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return offer.Request{}, err
+	}
+	r := offer.Request{Subject: p.Subject, Method: method, ID: requestID}
+	for _, role := range p.Roles {
+		r.Roles = append(r.Roles, string(role))
+	}
+	if requestID != "" {
+		if r.Hash, err = store.RequestHash(req); err != nil {
+			return offer.Request{}, err
+		}
+	}
+	return r, nil
+}
+
+func checkRequestID(vs *fault.Violations, id string) {
+	if len(id) > maxRequestIDLen {
+		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
+	}
+}
+
+// requiredEtag reads an etag the request must carry: updates and moves
+// are made only against the version the caller read.
+func requiredEtag(field, etag string) (int64, error) {
+	if etag == "" {
+		var vs fault.Violations
+		vs.Add(field, "is required: send the etag of the support offer as read, so that no change made since is overwritten")
+		return 0, vs.Err()
+	}
+	return store.ParseEtagField(field, etag)
+}
+
+// named gives a missing offer's NOT_FOUND the resource's name.
+func named(err error, name string) error {
+	if errors.Is(err, offer.ErrNotFound) {
+		return fault.NotFound(offer.ReasonNotFound, "%s does not exist", name).With("name", name)
+	}
+	return err
+}
+
+// joinViolations reports the request's own violations with those of the
+// other checks, leaving out a rule's violation on a field the request's
+// violations already name.
+func joinViolations(vs fault.Violations, errs ...error) error {
+	reported := map[string]bool{}
+	for _, v := range vs {
+		reported[v.Field] = true
+	}
+	all := []error{vs.Err()}
+	for _, err := range errs {
+		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
+			var rest fault.Violations
+			for _, v := range f.Violations {
+				if !reported[v.Field] {
+					rest = append(rest, v)
+				}
+			}
+			err = rest.Err()
+		}
+		all = append(all, err)
+	}
+	return fault.Join(all...)
+}
+
+// enumName is the domain value of a proto enum: its name without prefix,
+// "" for the zero value, and for a number the enum does not define the
+// number itself, which the domain rules then reject by name.
+func enumName(e protoreflect.Enum, prefix string) string {
+	if e.Number() == 0 {
+		return ""
+	}
+	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
+		return strings.TrimPrefix(string(v.Name()), prefix)
+	}
+	return strconv.Itoa(int(e.Number()))
+}
+
+// fromProto reads the client-settable fields of a SupportOffer message:
+// tier, reasons and activities. Output-only fields are ignored (AIP-203).
+// Enum values are carried over by name for the domain rules to judge; a
+// providing council that is not a council resource name is reported here,
+// as a violation under prefix, and carried over as it is.
+func fromProto(m *peerreviewv1.SupportOffer, prefix string) (offer.Offer, fault.Violations) {
+	var vs fault.Violations
+	o := offer.Offer{
+		Tier:    offer.Tier(enumName(m.GetTier(), offerstore.TierPrefix)),
+		Reasons: slices.Clone(m.GetReasons()),
+	}
+	for i, a := range m.GetActivities() {
+		act := offer.Activity{
+			Kind:        offer.ActivityKind(enumName(a.GetKind(), offerstore.ActivityPrefix)),
+			Days:        int(a.GetDays()),
+			Description: a.GetDescription(),
+		}
+		for j, p := range a.GetProvidingCouncils() {
+			field := prefix + "activities[" + strconv.Itoa(i) + "].providing_councils[" + strconv.Itoa(j) + "]"
+			code, err := offer.ParseCouncil(field, p)
+			if err != nil {
+				vs.Add(field, "must be localAuthorities/{gss_code}, one of the 152 councils, such as localAuthorities/E10000014, got %q", p)
+				code = p
+			}
+			act.ProvidingCouncils = append(act.ProvidingCouncils, code)
+		}
+		o.Activities = append(o.Activities, act)
+	}
+	return o, vs
+}
+
+// populatedPaths are the update mask paths of the fields m sets: the mask
+// an update without update_mask implies (AIP-134).
+func populatedPaths(m *peerreviewv1.SupportOffer) []string {
+	var paths []string
+	if m.GetTier() != peerreviewv1.OfferTier_OFFER_TIER_UNSPECIFIED {
+		paths = append(paths, "tier")
+	}
+	if len(m.GetReasons()) > 0 {
+		paths = append(paths, "reasons")
+	}
+	if len(m.GetActivities()) > 0 {
+		paths = append(paths, "activities")
+	}
+	return paths
+}
+
+// masked keeps the violations on fields the mask changes.
+func masked(vs fault.Violations, m offer.Mask) fault.Violations {
+	return slices.DeleteFunc(slices.Clone(vs), func(v fault.Violation) bool {
+		return !covered(m, strings.TrimPrefix(v.Field, "support_offer."))
+	})
+}
+
+// covered reports whether a violation on field (without prefix) concerns a
+// field the mask changes.
+func covered(m offer.Mask, field string) bool {
+	top, _, _ := strings.Cut(field, "[")
+	top, _, _ = strings.Cut(top, ".")
+	switch top {
+	case "activities":
+		return m.Activities
+	case "reasons":
+		return m.Reasons
+	case "tier":
+		return m.Tier
+	}
+	return true
+}

@@ -1,0 +1,172 @@
+// Package offerevents turns events into support offers. Two consumers read
+// in the peer-review service's consumer group:
+//
+//   - topic "inspection": a JudgementPublished with an inadequate overall
+//     grade creates the council's inadequate-council improvement support
+//     offer, focused on a credible improvement plan, or upgrades the
+//     council's open offer to it (offer.JudgementPlan);
+//   - topic "peerreview": a PeerReviewCompleted with a MEDIUM or HIGH risk,
+//     or any severe area for improvement, creates an ENHANCED offer or
+//     upgrades the open one (offer.ReviewPlan), then links it to the review
+//     through a ReviewLinker.
+//
+// Each judgement and each review changes offers exactly once, however often
+// its event is delivered and whatever its event ID: the offer change, the
+// record of its cause, the SupportOfferCreated event and the audit entry
+// commit together under the council's hash tag (offerstore), and a second
+// delivery finds the cause answered. The review link is made after that
+// commit and again on every redelivery, so a failure between the two is
+// repaired by the retry the failure causes.
+//
+// The package decodes no protobuf itself (offerstore does), keeping to the
+// rule that only *api and *store packages touch transport and storage
+// libraries.
+package offerevents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+)
+
+// Group is the consumer group of the peer-review service. Its replicas
+// share it, so each event is handled by one of them.
+const Group = "peerreview"
+
+// ReviewLinker records on a completed peer review the support offer its
+// conclusion led to. It must be idempotent: the consumer calls it again
+// whenever the review's completion is delivered again. The review store
+// implements it.
+type ReviewLinker interface {
+	LinkOffer(ctx context.Context, gss, reviewID, offerName string) error
+}
+
+// Option configures Consumers.
+type Option func(*config)
+
+type config struct {
+	consumer events.ConsumerOptions
+}
+
+// WithConsumerOptions tunes both consumers (batch size, idle time before a
+// failed event is retried, dead-letter threshold, telemetry). An empty
+// Group means Group; an empty Logger means the logger given to New.
+func WithConsumerOptions(o events.ConsumerOptions) Option {
+	return func(c *config) { c.consumer = o }
+}
+
+// Consumers are the offer consumers of the peer-review service.
+type Consumers struct {
+	svc       *offer.Service
+	linker    ReviewLinker
+	log       *slog.Logger
+	consumers []*events.Consumer
+}
+
+// New subscribes the consumers to the topics of st's Redis. svc applies the
+// offer rules; linker links enhanced offers to their reviews. Nothing is
+// read until Run.
+func New(st *store.Store, svc *offer.Service, linker ReviewLinker, logger *slog.Logger, opts ...Option) (*Consumers, error) {
+	if svc == nil || linker == nil {
+		return nil, errors.New("offerevents: the offer service and the review linker are required")
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	copts := cfg.consumer
+	if copts.Group == "" {
+		copts.Group = Group
+	}
+	if copts.Logger == nil {
+		copts.Logger = logger
+	}
+	c := &Consumers{svc: svc, linker: linker, log: logger.With("component", "offerevents")}
+	for _, sub := range []struct {
+		topic   string
+		handler events.Handler
+	}{
+		{offerstore.InspectionTopic, c.HandleJudgement},
+		{offerstore.PeerReviewTopic, c.HandleReviewCompleted},
+	} {
+		cons, err := events.Subscribe(st.Client(), st.Keyspace(), sub.topic, sub.handler, copts)
+		if err != nil {
+			return nil, fmt.Errorf("offerevents: subscribe to %s: %w", sub.topic, err)
+		}
+		c.consumers = append(c.consumers, cons)
+	}
+	return c, nil
+}
+
+// Run consumes both topics until ctx is done, then returns nil, or the
+// errors that stopped a consumer early. Run may be called once.
+func (c *Consumers) Run(ctx context.Context) error {
+	errs := make([]error, len(c.consumers))
+	var wg sync.WaitGroup
+	for i, cons := range c.consumers {
+		wg.Go(func() { errs[i] = cons.Run(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// request is how a change made from event e is audited: by the service
+// itself, with the event ID as the request ID.
+func request(e events.Event) offer.Request {
+	return offer.Request{Subject: offer.SystemActor, ID: e.ID}
+}
+
+// HandleJudgement is the events.Handler of topic "inspection". Events of
+// other types, and judgements that are not inadequate, change nothing.
+func (c *Consumers) HandleJudgement(ctx context.Context, e events.Event) error {
+	j, ok, err := offerstore.DecodeJudgement(e)
+	if err != nil || !ok {
+		return err
+	}
+	o, changed, err := c.svc.FromJudgement(ctx, j, request(e))
+	if err != nil {
+		return fmt.Errorf("offerevents: answer judgement of %s: %w", j.Inspection, err)
+	}
+	if changed {
+		c.log.InfoContext(ctx, "support offer made or upgraded for an inadequate judgement",
+			"inspection", j.Inspection, "support_offer", o.Name(), "tier", string(o.Tier), "event_id", e.ID)
+	}
+	return nil
+}
+
+// HandleReviewCompleted is the events.Handler of topic "peerreview".
+// Events of other types (this service's own SupportOfferCreated among
+// them), and reviews that found no risk calling for support, change
+// nothing.
+func (c *Consumers) HandleReviewCompleted(ctx context.Context, e events.Event) error {
+	r, ok, err := offerstore.DecodeReviewCompleted(e)
+	if err != nil || !ok {
+		return err
+	}
+	o, changed, err := c.svc.FromReview(ctx, r, request(e))
+	if err != nil {
+		return fmt.Errorf("offerevents: answer peer review %s: %w", r.PeerReview, err)
+	}
+	if o.ID == "" {
+		return nil
+	}
+	gss, id, _ := offer.ParseReviewName(r.PeerReview)
+	if err := c.linker.LinkOffer(ctx, gss, id, o.Name()); err != nil {
+		return fmt.Errorf("offerevents: link %s to peer review %s: %w", o.Name(), r.PeerReview, err)
+	}
+	if changed {
+		c.log.InfoContext(ctx, "enhanced support offer made or upgraded for a peer review",
+			"peer_review", r.PeerReview, "support_offer", o.Name(), "tier", string(o.Tier), "event_id", e.ID)
+	}
+	return nil
+}

@@ -1,0 +1,283 @@
+// Package offerstore keeps support offers in Redis, through the platform
+// store. An offer lives under its council's hash tag, beside the council's
+// other peer-review records and its outbox, so one transaction commits an
+// offer, its index entry, the record of the judgement or review that caused
+// it, the SupportOfferCreated event, the audit entry and the idempotency
+// record.
+//
+// Keys, all under keyspace.CouncilTag(gss):
+//
+//	{la:GSS}:supportOffer:{id}    the offer (a record: stored form and version)
+//	{la:GSS}:supportOffers        a set of the council's offer IDs
+//	{la:GSS}:supportOfferCause:{kind}:{id}
+//	                              a record holding the ID of the offer that
+//	                              the inspection's judgement or the peer
+//	                              review (kind "inspection" or "peerReview")
+//	                              created or upgraded; written once, so each
+//	                              cause changes offers once
+//
+// Lists across councils read the 152 index sets in one pipeline and the
+// records in a second, so a list costs two round trips however many
+// councils and offers there are.
+package offerstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Topic is the event topic SupportOfferCreated goes to.
+const Topic = "peerreview"
+
+// Offers stores support offers. It implements offer.Storer.
+type Offers struct {
+	st *store.Store
+}
+
+var _ offer.Storer = (*Offers)(nil)
+
+// New returns the offer store over st.
+func New(st *store.Store) *Offers { return &Offers{st: st} }
+
+func (s *Offers) ks() keyspace.Keyspace { return s.st.Keyspace() }
+
+func (s *Offers) recordKey(gss, id string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "supportOffer", id)
+}
+
+func (s *Offers) indexKey(gss string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "supportOffers")
+}
+
+func (s *Offers) causeKey(c offer.Cause) string {
+	return s.ks().Key(keyspace.CouncilTag(c.GSSCode), "supportOfferCause", string(c.Kind), c.ID)
+}
+
+// Get implements offer.Storer.
+func (s *Offers) Get(ctx context.Context, gss, id string) (offer.Offer, error) {
+	rec, err := s.st.Get(ctx, s.recordKey(gss, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return offer.Offer{}, offer.ErrNotFound
+	}
+	if err != nil {
+		return offer.Offer{}, fmt.Errorf("get support offer %s: %w", offer.Name(gss, id), err)
+	}
+	return decode(rec.Data, rec.Version)
+}
+
+// ForCouncil returns the council gss's offers, newest first: what other
+// parts of the service read to see a council's support.
+func (s *Offers) ForCouncil(ctx context.Context, gss string) ([]offer.Offer, error) {
+	all, err := s.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	offer.SortNewestFirst(all)
+	return all, nil
+}
+
+// List implements offer.Storer: one SMEMBERS and one pipelined read of the
+// council's records, or for offer.AllCouncils one pipeline of SMEMBERS over
+// every council's index and one pipelined read of every record. Each index
+// key is read on its own, so no command spans two hash tags and the list
+// works unchanged on Redis Cluster.
+func (s *Offers) List(ctx context.Context, gss string) ([]offer.Offer, error) {
+	codes := []string{gss}
+	if gss == offer.AllCouncils {
+		codes = codes[:0]
+		for _, c := range reference.Councils() {
+			codes = append(codes, c.GSSCode)
+		}
+	}
+	cmds := make([]*redis.StringSliceCmd, len(codes))
+	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, code := range codes {
+			cmds[i] = p.SMembers(ctx, s.indexKey(code))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list support offers of %s: %w", gss, err)
+	}
+	var keys []string
+	for i, cmd := range cmds {
+		for _, id := range cmd.Val() {
+			keys = append(keys, s.recordKey(codes[i], id))
+		}
+	}
+	recs, err := s.st.GetMany(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("list support offers of %s: %w", gss, err)
+	}
+	out := make([]offer.Offer, 0, len(recs))
+	for _, rec := range recs {
+		if !rec.Exists() {
+			continue
+		}
+		o, err := decode(rec.Data, rec.Version)
+		if err != nil {
+			return nil, fmt.Errorf("list support offers of %s: %w", gss, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// Replay implements offer.Storer. Request IDs are scoped by method and
+// caller (store.IdempotencyScope).
+func (s *Offers) Replay(ctx context.Context, gss string, r offer.Request) (offer.Offer, bool, error) {
+	if r.ID == "" {
+		return offer.Offer{}, false, nil
+	}
+	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), store.IdempotencyScope(r.Method, r.Subject), r.ID, r.Hash)
+	if err != nil || !ok {
+		return offer.Offer{}, false, err
+	}
+	o, err := decodeReplay(b)
+	if err != nil {
+		return offer.Offer{}, false, err
+	}
+	return o, true, nil
+}
+
+// Insert implements offer.Storer: the record (which must not exist), its
+// index entry, SupportOfferCreated, the audit entry and the idempotency
+// record, in one commit.
+func (s *Offers) Insert(ctx context.Context, o offer.Offer, r offer.Request) (offer.Offer, error) {
+	o.Version = 1
+	m, err := s.mutation(ctx, o, store.MustNotExist, r, peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, true)
+	if err != nil {
+		return offer.Offer{}, err
+	}
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return offer.Offer{}, fmt.Errorf("create support offer %s: %w", o.Name(), err)
+	}
+	return o, nil
+}
+
+// Save implements offer.Storer.
+func (s *Offers) Save(ctx context.Context, o offer.Offer, r offer.Request) (offer.Offer, error) {
+	read := o.Version
+	o.Version++
+	m, err := s.mutation(ctx, o, read, r, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, false)
+	if err != nil {
+		return offer.Offer{}, err
+	}
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return offer.Offer{}, fmt.Errorf("update support offer %s: %w", o.Name(), err)
+	}
+	return o, nil
+}
+
+// Caused implements offer.Storer.
+func (s *Offers) Caused(ctx context.Context, c offer.Cause) (string, bool, error) {
+	rec, err := s.st.Get(ctx, s.causeKey(c))
+	if errors.Is(err, store.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read the offer answering %s %s: %w", c.Kind, c.ID, err)
+	}
+	return string(rec.Data), true, nil
+}
+
+// SaveEscalation implements offer.Storer: the offer (new, or over the
+// version read), the cause's record (which must not exist: a second answer
+// to the same judgement or review conflicts and commits nothing),
+// SupportOfferCreated and the audit entry, in one commit. A request that
+// names no method is audited as CreateSupportOffer or UpdateSupportOffer,
+// the RPC whose effect it has.
+func (s *Offers) SaveEscalation(ctx context.Context, o offer.Offer, created bool, c offer.Cause, r offer.Request) (offer.Offer, error) {
+	if c.GSSCode != o.GSSCode {
+		return offer.Offer{}, fmt.Errorf("answer %s %s of %s with an offer to %s: councils differ", c.Kind, c.ID, c.GSSCode, o.GSSCode)
+	}
+	read := o.Version
+	method := peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName
+	if created {
+		read = store.MustNotExist
+		method = peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName
+		o.Version = 1
+	} else {
+		o.Version++
+	}
+	// Escalations are kept single by their cause, not by a request ID: the
+	// request carries no hash, so no idempotency record is written.
+	m, err := s.mutation(ctx, o, read, offer.Request{Subject: r.Subject, Roles: r.Roles, Method: r.Method, ID: r.ID}, method, true)
+	if err != nil {
+		return offer.Offer{}, err
+	}
+	m.Writes = append(m.Writes, store.Write{Key: s.causeKey(c), Data: []byte(o.ID), IfVersion: store.MustNotExist})
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return offer.Offer{}, fmt.Errorf("answer %s %s with support offer %s: %w", c.Kind, c.ID, o.Name(), err)
+	}
+	return o, nil
+}
+
+// mutation is the commit of o (at its new version) over the version read:
+// the record, its audit entry, for a new offer its index entry, with
+// announce the SupportOfferCreated event, and for a request with an ID and
+// a hash (an API call that asked for idempotency) the idempotency record
+// replaying o.
+func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r offer.Request, method string, announce bool) (store.Mutation, error) {
+	data, err := marshal(o, false)
+	if err != nil {
+		return store.Mutation{}, err
+	}
+	// The idempotency scope is computed from the request alone, as Replay
+	// computes it; only the audit entry falls back to method.
+	scope := store.IdempotencyScope(r.Method, r.Subject)
+	if r.Method == "" {
+		r.Method = method
+	}
+	key := s.recordKey(o.GSSCode, o.ID)
+	m := store.Mutation{
+		Tag:    keyspace.CouncilTag(o.GSSCode),
+		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
+		Audit: []store.AuditEntry{{
+			Actor:     r.Subject,
+			Roles:     r.Roles,
+			Method:    r.Method,
+			Resource:  o.Name(),
+			RequestID: r.ID,
+			Key:       key,
+		}},
+	}
+	if read == store.MustNotExist {
+		m.Index = []store.IndexOp{store.SAdd(s.indexKey(o.GSSCode), o.ID)}
+	}
+	if announce {
+		ev, err := events.NewEvent(ctx, Topic, o.Name(), &eventsv1.SupportOfferCreated{
+			SupportOffer:   o.Name(),
+			LocalAuthority: offer.CouncilName(o.GSSCode),
+			Tier:           string(o.Tier),
+		})
+		if err != nil {
+			return store.Mutation{}, fmt.Errorf("announce support offer %s: %w", o.Name(), err)
+		}
+		m.Events = []events.Event{ev}
+	}
+	if r.ID != "" && r.Hash != nil {
+		resp, err := marshal(o, true)
+		if err != nil {
+			return store.Mutation{}, err
+		}
+		m.Idempotency = &store.IdempotencyRecord{
+			Scope:       scope,
+			RequestID:   r.ID,
+			RequestHash: r.Hash,
+			Response:    resp,
+		}
+	}
+	return m, nil
+}

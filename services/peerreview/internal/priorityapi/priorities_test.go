@@ -1,0 +1,297 @@
+package priorityapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi/inspectiondouble"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+)
+
+// fallback answers UNIMPLEMENTED for the methods this package leaves to
+// others, as the service's composite server does.
+type fallback struct {
+	peerreviewv1.UnimplementedPeerReviewServiceServer
+}
+
+type testServer struct {
+	fallback
+	*Priorities
+}
+
+// reviewsDouble holds reviews in memory in place of the review store.
+type reviewsDouble []review.Review
+
+func (r reviewsDouble) All(context.Context) ([]review.Review, error) { return r, nil }
+
+var now = time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC)
+
+// The councils of the fixture, each with the risk and reviews that decide
+// whether it is a priority.
+const (
+	barnsley   = "E08000016" // severe, no review: first
+	bradford   = "E08000032" // high, review on site: out
+	calderdale = "E08000033" // high, completed 11 months ago: out
+	kirklees   = "E08000034" // medium, completed 13 months ago: in
+	leeds      = "E08000035" // low: out
+	wakefield  = "E08000036" // insufficient data: out
+	durham     = "E06000047" // severe but inspected under SIF: out
+	hampshire  = "E10000014" // medium, review cancelled: in
+	sheffield  = "E08000019" // high, review requested: out
+)
+
+var (
+	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
+	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
+	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: barnsley}
+	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+)
+
+func assessment(gss, name string, score float64, band inspectionv1.RiskBand, factors ...*inspectionv1.RiskFactor) *inspectionv1.RiskAssessment {
+	return &inspectionv1.RiskAssessment{
+		Name: "localAuthorities/" + gss + "/riskAssessment", DisplayName: name, Score: score, Band: band,
+		Factors: factors, ModelVersion: "risk-2015.1", Period: "2015",
+	}
+}
+
+func factor(contribution float64, explanation string) *inspectionv1.RiskFactor {
+	return &inspectionv1.RiskFactor{Contribution: contribution, Explanation: explanation}
+}
+
+func fixture() (*inspectiondouble.Server, reviewsDouble) {
+	durhamRisk := assessment(durham, "County Durham", 95, inspectionv1.RiskBand_RISK_BAND_SEVERE)
+	durhamRisk.InspectedUnderSif = true
+	double := &inspectiondouble.Server{Risk: []*inspectionv1.RiskAssessment{
+		durhamRisk,
+		assessment(barnsley, "Barnsley", 82, inspectionv1.RiskBand_RISK_BAND_SEVERE,
+			factor(30, "agency rate 27% against an England median of 15%"),
+			factor(-5, "spend per child above the median"),
+			factor(20, "caseload 24 against an England median of 17"),
+			factor(10, "re-referral rate 29%"),
+			factor(25, "three directors in two years"),
+		),
+		assessment(sheffield, "Sheffield", 72, inspectionv1.RiskBand_RISK_BAND_HIGH, factor(40, "x")),
+		assessment(bradford, "Bradford", 64, inspectionv1.RiskBand_RISK_BAND_HIGH, factor(40, "x")),
+		assessment(calderdale, "Calderdale", 58, inspectionv1.RiskBand_RISK_BAND_HIGH, factor(40, "x")),
+		assessment(kirklees, "Kirklees", 41, inspectionv1.RiskBand_RISK_BAND_MEDIUM, factor(20, "vacancy rate 22%")),
+		assessment(hampshire, "Hampshire", 30, inspectionv1.RiskBand_RISK_BAND_MEDIUM, factor(12, "placement moves")),
+		assessment(leeds, "Leeds", 12, inspectionv1.RiskBand_RISK_BAND_LOW, factor(5, "x")),
+		assessment(wakefield, "Wakefield", 0, inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA),
+	}}
+	reviews := reviewsDouble{
+		{GSSCode: bradford, ID: "a1", State: review.OnSite},
+		{GSSCode: calderdale, ID: "a2", State: review.Completed, CompleteTime: now.AddDate(0, -11, 0)},
+		{GSSCode: kirklees, ID: "a3", State: review.Completed, CompleteTime: now.AddDate(0, -13, 0)},
+		{GSSCode: hampshire, ID: "a4", State: review.Cancelled},
+		{GSSCode: sheffield, ID: "a5", State: review.Requested},
+	}
+	return double, reviews
+}
+
+type env struct {
+	t      *testing.T
+	key    []byte
+	client peerreviewv1.PeerReviewServiceClient
+	double *inspectiondouble.Server
+}
+
+// newEnv serves the handler behind the real interceptor chain (error
+// mapping, authentication, policies), calling the inspection double on a
+// loopback port through a connection that forwards the caller's token.
+func newEnv(t *testing.T, double *inspectiondouble.Server, reviews Reviews) *env {
+	t.Helper()
+	if err := Policies.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	inspection := inspectiondouble.Dial(t, double.Start(t))
+	pages, err := paging.NewRandomCodec(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.NewVerifier(auth.Config{DevKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	})
+	peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Priorities: New(inspection, reviews, pages, func() time.Time { return now })})
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///peerreview",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &env{t: t, key: key, client: peerreviewv1.NewPeerReviewServiceClient(conn), double: double}
+}
+
+func (e *env) token(p auth.Principal) string {
+	e.t.Helper()
+	tok, err := auth.MintDevToken(e.key, p, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+func (e *env) as(p auth.Principal) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+e.token(p))
+}
+
+func expectCode(t *testing.T, what string, err error, code codes.Code, reason string) {
+	t.Helper()
+	st, _ := status.FromError(err)
+	if st.Code() != code {
+		t.Errorf("%s: %v, want %v", what, err, code)
+		return
+	}
+	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
+		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
+	}
+}
+
+func TestPrioritiesRankFilterAndExclude(t *testing.T) {
+	e := fixtureEnv(t)
+	resp, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range resp.GetPriorities() {
+		got = append(got, p.GetLocalAuthority())
+	}
+	want := []string{"localAuthorities/" + barnsley, "localAuthorities/" + kirklees, "localAuthorities/" + hampshire}
+	if !slices.Equal(got, want) {
+		t.Errorf("priorities = %v, want %v", got, want)
+	}
+	if resp.GetTotalSize() != 3 || resp.GetNextPageToken() != "" {
+		t.Errorf("total %d, next %q; want 3 and no next page", resp.GetTotalSize(), resp.GetNextPageToken())
+	}
+	first := resp.GetPriorities()[0]
+	wantReasons := []string{
+		"agency rate 27% against an England median of 15%",
+		"three directors in two years",
+		"caseload 24 against an England median of 17",
+	}
+	if first.GetDisplayName() != "Barnsley" || first.GetRiskScore() != 82 || first.GetRiskBand() != "SEVERE" ||
+		first.GetRegion() != typev1.Region_REGION_YORKSHIRE_AND_THE_HUMBER || first.GetModelVersion() != "risk-2015.1" ||
+		!slices.Equal(first.GetReasons(), wantReasons) {
+		t.Errorf("first priority = %v", first)
+	}
+	if b := resp.GetPriorities()[1].GetRiskBand(); b != "MEDIUM" {
+		t.Errorf("second band = %s, want MEDIUM", b)
+	}
+}
+
+func TestPrioritiesActForTheCaller(t *testing.T) {
+	e := fixtureEnv(t)
+	deadline := time.Now().Add(5 * time.Second)
+	ctx, cancel := context.WithDeadline(e.as(adviser), deadline)
+	defer cancel()
+	if _, err := e.client.ListReviewPriorities(ctx, &peerreviewv1.ListReviewPrioritiesRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.double.Calls()
+	if len(calls) == 0 {
+		t.Fatal("the inspection service was not called")
+	}
+	// Eight assessments not inspected under SIF, in the double's pages of
+	// two: four calls, each for the caller.
+	if len(calls) != 4 {
+		t.Errorf("%d calls to the inspection service, want 4 (every page)", len(calls))
+	}
+	for _, c := range calls {
+		if c.Method != "ListRiskAssessments" || c.Filter != inspectiondouble.NotInspectedFilter {
+			t.Errorf("call %s with filter %q, want ListRiskAssessments with %q", c.Method, c.Filter, inspectiondouble.NotInspectedFilter)
+		}
+		if c.Authorization != "Bearer "+e.token(adviser) {
+			t.Errorf("the caller's token was not forwarded: got %q", c.Authorization)
+		}
+		// The deadline crosses each hop as a timeout, so it drifts by the
+		// time spent in transit; a second of slack still tells the caller's
+		// five seconds from the service's own ten-second cap.
+		if c.Deadline.IsZero() || c.Deadline.After(deadline.Add(time.Second)) {
+			t.Errorf("call deadline %v, want the caller's %v", c.Deadline, deadline)
+		}
+	}
+}
+
+func TestPrioritiesPaging(t *testing.T) {
+	e := fixtureEnv(t)
+	ctx := e.as(adviser)
+	first, err := e.client.ListReviewPriorities(ctx, &peerreviewv1.ListReviewPrioritiesRequest{PageSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.GetPriorities()) != 2 || first.GetNextPageToken() == "" || first.GetTotalSize() != 3 {
+		t.Fatalf("first page = %v", first)
+	}
+	second, err := e.client.ListReviewPriorities(ctx, &peerreviewv1.ListReviewPrioritiesRequest{PageSize: 2, PageToken: first.GetNextPageToken()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.GetPriorities()) != 1 || second.GetPriorities()[0].GetLocalAuthority() != "localAuthorities/"+hampshire ||
+		second.GetNextPageToken() != "" {
+		t.Errorf("second page = %v", second)
+	}
+	_, err = e.client.ListReviewPriorities(ctx, &peerreviewv1.ListReviewPrioritiesRequest{PageToken: first.GetNextPageToken() + "x"})
+	expectCode(t, "tampered token", err, codes.InvalidArgument, paging.ReasonInvalidPageToken)
+	_, err = e.client.ListReviewPriorities(ctx, &peerreviewv1.ListReviewPrioritiesRequest{PageSize: -1})
+	expectCode(t, "negative page size", err, codes.InvalidArgument, paging.ReasonInvalidPageSize)
+}
+
+func TestPrioritiesInspectionUnavailable(t *testing.T) {
+	e := fixtureEnv(t)
+	e.double.Stop()
+	resp, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
+	expectCode(t, "inspection service stopped", err, codes.Unavailable, inspectionapi.ReasonUnavailable)
+	if resp != nil {
+		t.Errorf("got a response %v with the inspection service down", resp)
+	}
+}
+
+func TestPrioritiesDenied(t *testing.T) {
+	e := fixtureEnv(t)
+	for _, p := range []auth.Principal{inspector, official, officer, sponsor, partner} {
+		_, err := e.client.ListReviewPriorities(e.as(p), &peerreviewv1.ListReviewPrioritiesRequest{})
+		expectCode(t, string(p.Roles[0]), err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+	}
+	_, err := e.client.ListReviewPriorities(context.Background(), &peerreviewv1.ListReviewPrioritiesRequest{})
+	expectCode(t, "no token", err, codes.Unauthenticated, "")
+	if n := len(e.double.Calls()); n != 0 {
+		t.Errorf("denied callers reached the inspection service %d times", n)
+	}
+}
+
+func fixtureEnv(t *testing.T) *env {
+	double, reviews := fixture()
+	return newEnv(t, double, reviews)
+}

@@ -1,0 +1,191 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Request describes the call behind a change, for the audit trail and for
+// idempotency (AIP-155).
+type Request struct {
+	// Subject and Roles are the caller's, as its token names them.
+	Subject string
+	Roles   []string
+	// Method is the full gRPC method name the change was made through.
+	// Programmatic callers name the method whose effect they reproduce.
+	Method string
+	// ID is the request_id; empty when the caller asked for no
+	// idempotency.
+	ID string
+	// Hash fingerprints what the request asks for, so that a request_id
+	// reused for a different request is refused rather than replayed.
+	Hash []byte
+}
+
+// Storer is the storage the review rules need. Insert and Save are pinned
+// to the version the review was read at and fail with an error matching
+// ErrConflict when it moved; each commits the change, its audit entry and,
+// when r.ID is set, the response to replay, in one transaction.
+type Storer interface {
+	// Get returns one review, or ErrNotFound.
+	Get(ctx context.Context, gss, id string) (Review, error)
+	// List returns a council's reviews, or every council's when gss is
+	// AllCouncils, in no particular order.
+	List(ctx context.Context, gss string) ([]Review, error)
+	// Replay returns the review a previous call with r.ID returned, if
+	// any. A reused r.ID with another r.Hash is an INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r Request) (Review, bool, error)
+	// Insert stores a new review (GSSCode and ID set) at version 1 and
+	// marks it as its council's review under way. It returns ErrUnderWay
+	// when the council has one already, and an error matching ErrConflict
+	// when the ID is taken or a concurrent call committed first.
+	Insert(ctx context.Context, rv Review, r Request) (Review, error)
+	// Save stores a changed review over the version rv.Version. A review
+	// saved completed or cancelled is no longer its council's review under
+	// way; one saved completed emits PeerReviewCompleted in the same
+	// transaction.
+	Save(ctx context.Context, rv Review, r Request) (Review, error)
+}
+
+// maxAttempts bounds the read-modify-write cycles of a change when a
+// concurrent write moved the review under a caller that named no etag.
+const maxAttempts = 5
+
+// Service carries out the review use cases over a Storer. It is what the
+// gRPC handlers call, and what programmatic callers such as the demo data
+// loader use to create and move reviews with the same rules.
+type Service struct {
+	store Storer
+	now   func() time.Time
+}
+
+// NewService returns the use cases over st, reading the time from now (nil
+// means time.Now).
+func NewService(st Storer, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, now: now}
+}
+
+// Now is the service's clock reading, in UTC.
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+// Get returns one review, or ErrNotFound.
+func (s *Service) Get(ctx context.Context, gss, id string) (Review, error) {
+	return s.store.Get(ctx, gss, id)
+}
+
+// List returns a council's reviews, or every council's for AllCouncils.
+func (s *Service) List(ctx context.Context, gss string) ([]Review, error) {
+	return s.store.List(ctx, gss)
+}
+
+// Request creates a REQUESTED review of kind for the council gss and
+// returns it as stored; see New for the checks. A council with a review
+// under way gets ErrUnderWay. A repeat of r.ID returns the first call's
+// review.
+func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason string, r Request) (Review, error) {
+	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+		return prev, err
+	}
+	rv, err := New(gss, kind, reason, r.Subject, s.now())
+	if err != nil {
+		return Review{}, err
+	}
+	for range maxAttempts {
+		rv.ID = NewID()
+		out, err := s.store.Insert(ctx, rv, r)
+		if !errors.Is(err, ErrConflict) {
+			return out, err
+		}
+		// A concurrent call with the same request_id won (its answer is
+		// now to be replayed), another request took the council's slot
+		// (Insert then reports ErrUnderWay), or the fresh ID was taken.
+		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
+			return prev, rerr
+		}
+	}
+	return Review{}, fmt.Errorf("review: request a review of %s: no free id after %d attempts: %w", gss, maxAttempts, ErrConflict)
+}
+
+// Schedule sets the days on site: requested → scheduled. etag, when not 0,
+// must be current.
+func (s *Service) Schedule(ctx context.Context, gss, id string, start, end time.Time, etag int64, r Request) (Review, error) {
+	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
+		return cur.Schedule(start, end, s.now())
+	})
+}
+
+// AssignTeam sets the team of a scheduled review. The caller has checked
+// the team against the pool (CheckTeam); etag must be current.
+func (s *Service) AssignTeam(ctx context.Context, gss, id string, team []Member, etag int64, r Request) (Review, error) {
+	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
+		return cur.AssignTeam(team)
+	})
+}
+
+// StartOnSite records the team on site: scheduled → on site.
+func (s *Service) StartOnSite(ctx context.Context, gss, id string, etag int64, r Request) (Review, error) {
+	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
+		return cur.StartOnSite()
+	})
+}
+
+// RecordFindings replaces the findings; the first recording moves an
+// on-site review to reporting.
+func (s *Service) RecordFindings(ctx context.Context, gss, id string, findings []Finding, etag int64, r Request) (Review, error) {
+	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
+		return cur.RecordFindings(findings)
+	})
+}
+
+// Complete records the conclusion: reporting → completed. The store emits
+// PeerReviewCompleted with the review, in one transaction.
+func (s *Service) Complete(ctx context.Context, gss, id string, risk Risk, conclusion string, etag int64, r Request) (Review, error) {
+	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
+		return cur.Complete(risk, conclusion, s.now())
+	})
+}
+
+// Cancel cancels a review that is neither completed nor cancelled.
+func (s *Service) Cancel(ctx context.Context, gss, id, reason string, etag int64, r Request) (Review, error) {
+	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
+		return cur.Cancel(reason)
+	})
+}
+
+// change is the read-modify-write cycle of every action. A repeat of r.ID
+// replays the first call's review; otherwise the rule runs on a fresh read
+// each attempt, after the etag check.
+func (s *Service) change(ctx context.Context, gss, id string, etag int64, r Request, rule func(Review) (Review, error)) (Review, error) {
+	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+		return prev, err
+	}
+	for range maxAttempts {
+		cur, err := s.store.Get(ctx, gss, id)
+		if err != nil {
+			return Review{}, err
+		}
+		if err := CheckEtag(etag, cur.Version); err != nil {
+			return Review{}, err
+		}
+		next, err := rule(cur)
+		if err != nil {
+			return Review{}, err
+		}
+		out, err := s.store.Save(ctx, next, r)
+		if !errors.Is(err, ErrConflict) {
+			return out, err
+		}
+		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
+			return prev, rerr
+		}
+		if err := ctx.Err(); err != nil {
+			return Review{}, err
+		}
+	}
+	return Review{}, fmt.Errorf("review: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, ErrConflict)
+}

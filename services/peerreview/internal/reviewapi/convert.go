@@ -1,0 +1,92 @@
+package reviewapi
+
+import (
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/team"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+)
+
+// Enum name prefixes of the proto enums the API uses.
+const (
+	kindPrefix     = "REVIEW_KIND_"
+	themePrefix    = "THEME_"
+	findingPrefix  = "FINDING_KIND_"
+	severityPrefix = "FINDING_SEVERITY_"
+	riskPrefix     = "INADEQUACY_RISK_"
+)
+
+// enumName is the domain value of a proto enum: its name without prefix,
+// "" for the zero value, and for a number the enum does not define the
+// number itself, which the domain rules then reject by name. Conversion
+// never fails, so the rules see, and report, every problem at once.
+func enumName(e protoreflect.Enum, prefix string) string {
+	if e.Number() == 0 {
+		return ""
+	}
+	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
+		return strings.TrimPrefix(string(v.Name()), prefix)
+	}
+	return strconv.Itoa(int(e.Number()))
+}
+
+// findingsFrom reads a request's findings; the rules judge them.
+func findingsFrom(ms []*peerreviewv1.Finding) []review.Finding {
+	out := make([]review.Finding, len(ms))
+	for i, m := range ms {
+		out[i] = review.Finding{
+			Theme:    review.Theme(enumName(m.GetTheme(), themePrefix)),
+			Kind:     review.FindingKind(enumName(m.GetKind(), findingPrefix)),
+			Severity: review.Severity(enumName(m.GetSeverity(), severityPrefix)),
+			Evidence: m.GetEvidence(),
+		}
+	}
+	return out
+}
+
+// teamFrom reads a request's team, reporting malformed reviewer names as
+// violations on team[i].reviewer.
+func teamFrom(ms []*peerreviewv1.TeamMember) ([]review.Member, fault.Violations) {
+	var vs fault.Violations
+	out := make([]review.Member, len(ms))
+	for i, m := range ms {
+		field := "team[" + strconv.Itoa(i) + "].reviewer"
+		id, err := reviewer.ParseName(field, m.GetReviewer())
+		if f, ok := fault.As(err); ok {
+			vs = append(vs, f.Violations...)
+		}
+		out[i] = review.Member{ReviewerID: id, Lead: m.GetLead(), Days: int(m.GetDays())}
+	}
+	return out, vs
+}
+
+// proposalProto renders a team proposal for the review named name.
+func proposalProto(name string, p team.Proposal, poolEtag string) *peerreviewv1.TeamProposal {
+	out := &peerreviewv1.TeamProposal{PeerReview: name, PoolEtag: poolEtag}
+	for _, pk := range p.Picks {
+		m := &peerreviewv1.Pick{
+			Reviewer:       reviewer.Name(pk.ReviewerID),
+			Lead:           pk.Lead,
+			Days:           int32(pk.Days),
+			Reason:         pk.Reason,
+			RunnerUpReason: pk.RunnerUpReason,
+		}
+		if pk.RunnerUpID != "" {
+			m.RunnerUp = reviewer.Name(pk.RunnerUpID)
+		}
+		out.Picks = append(out.Picks, m)
+	}
+	for _, t := range p.Focus {
+		out.Focus = append(out.Focus, peerreviewv1.Theme(peerreviewv1.Theme_value[themePrefix+string(t)]))
+	}
+	for _, e := range p.Exclusions {
+		out.Exclusions = append(out.Exclusions, e.Text)
+	}
+	return out
+}

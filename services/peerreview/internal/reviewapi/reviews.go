@@ -1,0 +1,615 @@
+// Package reviewapi is the gRPC face of peer reviews: RequestPeerReview,
+// GetPeerReview, ListPeerReviews, SchedulePeerReview, ProposeReviewTeam,
+// AcceptReviewTeam, StartOnSite, RecordFindings, CompleteReview and
+// CancelPeerReview of PeerReviewService. It decodes and checks requests,
+// calls the review rules and renders responses; each method's access
+// policy is declared in Policies.
+//
+// Who may do what: peer review is sector-led and confidential to the
+// council and the LGA. LGA advisers run every method for every council. A
+// council officer reads its own council's reviews, findings included, and
+// may request a review for its own council; any other council's reviews,
+// and the list across councils, are PERMISSION_DENIED to it. Ofsted
+// inspectors, DfE officials, sponsor officers and partner systems may call
+// none of these methods: what they learn from peer reviews comes through
+// the anonymous theme summaries and the published lessons only.
+//
+// Team proposals ask the inspection service, over gRPC and acting for the
+// caller, for the council's latest judgement and risk factors (its focus
+// themes) and for the councils judged inadequate (whose staff are not
+// asked to review); when it cannot be reached the method is UNAVAILABLE,
+// never a proposal made on a partial picture.
+package reviewapi
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/team"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+)
+
+// Page sizes of review lists.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 200
+)
+
+// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
+const maxRequestIDLen = 128
+
+// allCouncilsParent is the parent of a list across every council.
+const allCouncilsParent = review.CouncilCollection + "/" + review.AllCouncils
+
+// readers may read a council's reviews: the LGA, and the council's own
+// officers (checked per council in the handlers).
+var readers = auth.Allow(auth.RoleLGAAdviser, auth.RoleCouncilOfficer)
+
+// runners move reviews through their life: the LGA only.
+var runners = auth.Allow(auth.RoleLGAAdviser)
+
+// Policies declares who may call each method of this package. Ofsted, DfE,
+// sponsor officers and partner systems appear in none: the boundary.
+var Policies = auth.Policies{
+	peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName:  readers,
+	peerreviewv1.PeerReviewService_GetPeerReview_FullMethodName:      readers,
+	peerreviewv1.PeerReviewService_ListPeerReviews_FullMethodName:    readers,
+	peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName: runners,
+	peerreviewv1.PeerReviewService_ProposeReviewTeam_FullMethodName:  runners,
+	peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName:   runners,
+	peerreviewv1.PeerReviewService_StartOnSite_FullMethodName:        runners,
+	peerreviewv1.PeerReviewService_RecordFindings_FullMethodName:     runners,
+	peerreviewv1.PeerReviewService_CompleteReview_FullMethodName:     runners,
+	peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName:   runners,
+}
+
+// Pool is the reviewer pool as team proposals need it: every reviewer and
+// the pool's fingerprint. reviewerstore.Reviewers implements it.
+type Pool interface {
+	All(ctx context.Context) ([]reviewer.Reviewer, string, error)
+}
+
+// Reviews implements the peer review methods of
+// peerreviewv1.PeerReviewServiceServer. It deliberately embeds no
+// Unimplemented server, so that the service's composite server can embed
+// it beside the other handler types without ambiguous methods.
+type Reviews struct {
+	svc        *review.Service
+	store      *reviewstore.Reviews
+	pool       Pool
+	inspection inspectionv1.InspectionServiceClient
+	pages      *paging.Codec
+}
+
+// NewReviews returns the handlers over the review store st, the reviewer
+// pool, the inspection service's client (dialled so that it forwards the
+// caller's authorization: serve.Dial with auth.ForwardAuthorization) and
+// page tokens from pages, reading the time from now (nil means time.Now).
+func NewReviews(st *reviewstore.Reviews, pool Pool, inspection inspectionv1.InspectionServiceClient, pages *paging.Codec, now func() time.Time) *Reviews {
+	return &Reviews{svc: review.NewService(st, now), store: st, pool: pool, inspection: inspection, pages: pages}
+}
+
+// RequestPeerReview implements PeerReviewService.RequestPeerReview: the LGA
+// for any council, a council officer for its own. A council with a review
+// under way gets FAILED_PRECONDITION (PEER_REVIEW_UNDER_WAY).
+func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.RequestPeerReviewRequest) (*peerreviewv1.PeerReview, error) {
+	gss, parentErr := review.ParseCouncil("parent", req.GetParent())
+	var vs fault.Violations
+	in := req.GetPeerReview()
+	if in == nil {
+		vs.Add("peer_review", "is required: its kind at least")
+	}
+	checkRequestID(&vs, req.GetRequestId())
+	kind := review.Kind(enumName(in.GetKind(), kindPrefix))
+	var ruleErr error
+	if in != nil {
+		ruleErr = review.CheckRequest(kind, in.GetReason())
+	}
+	if err := fault.Join(parentErr, vs.Err(), ruleErr); err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	if err := councilExists(gss, req.GetParent(), "parent"); err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Request(ctx, gss, kind, in.GetReason(), r)
+	if err != nil {
+		return nil, err
+	}
+	return reviewstore.Proto(out), nil
+}
+
+// GetPeerReview implements PeerReviewService.GetPeerReview. The caller's
+// access to the council is checked before the review is read, so a
+// council officer learns nothing of another council's reviews, not even
+// whether one exists.
+func (h *Reviews) GetPeerReview(ctx context.Context, req *peerreviewv1.GetPeerReviewRequest) (*peerreviewv1.PeerReview, error) {
+	gss, id, err := review.ParseName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	rv, err := h.svc.Get(ctx, gss, id)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	return reviewstore.Proto(rv), nil
+}
+
+// ListPeerReviews implements PeerReviewService.ListPeerReviews for one
+// council or, with the parent localAuthorities/- (the LGA only), every
+// council, newest first. Page tokens are bound to the parent and the
+// filter.
+func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPeerReviewsRequest) (*peerreviewv1.ListPeerReviewsResponse, error) {
+	gss, parentErr := parseParent(req.GetParent())
+	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	f, filterErr := filter.Compile(req.GetFilter(), review.FilterSchema)
+	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	if gss != review.AllCouncils {
+		if err := councilExists(gss, req.GetParent(), "parent"); err != nil {
+			return nil, err
+		}
+	}
+	q := paging.Query{
+		Method: peerreviewv1.PeerReviewService_ListPeerReviews_FullMethodName,
+		Parent: req.GetParent(),
+		Filter: f.String(),
+	}
+	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	all, err := h.svc.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	selected := review.Select(all, f)
+	total := int64(len(selected))
+	start := min(offset, total)
+	end := min(start+int64(size), total)
+	resp := &peerreviewv1.ListPeerReviewsResponse{
+		PeerReviews:   make([]*peerreviewv1.PeerReview, 0, end-start),
+		NextPageToken: h.pages.NextOffset(q, start, size, total),
+		TotalSize:     int32(total),
+	}
+	for _, rv := range selected[start:end] {
+		resp.PeerReviews = append(resp.PeerReviews, reviewstore.Proto(rv))
+	}
+	return resp, nil
+}
+
+// SchedulePeerReview implements PeerReviewService.SchedulePeerReview:
+// requested → scheduled, with the days on site (end on or after start, at
+// most review.MaxOnSiteDays days).
+func (h *Reviews) SchedulePeerReview(ctx context.Context, req *peerreviewv1.SchedulePeerReviewRequest) (*peerreviewv1.PeerReview, error) {
+	gss, id, nameErr := review.ParseName("name", req.GetName())
+	etag, etagErr := parseEtag(req.GetEtag())
+	var vs fault.Violations
+	start := date(&vs, "start_date", req.GetStartDate())
+	end := date(&vs, "end_date", req.GetEndDate())
+	checkRequestID(&vs, req.GetRequestId())
+	if err := fault.Join(nameErr, etagErr, joinViolations(vs, review.CheckDates(start, end, h.svc.Now()))); err != nil {
+		return nil, err
+	}
+	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName, req.GetRequestId(),
+		func(r review.Request) (review.Review, error) {
+			return h.svc.Schedule(ctx, gss, id, start, end, etag, r)
+		})
+}
+
+// ProposeReviewTeam implements PeerReviewService.ProposeReviewTeam for a
+// scheduled review: it reads the pool and the reviewers' commitments, asks
+// the inspection service for the council's focus themes and the councils
+// judged inadequate, and returns team.Propose's explained proposal with
+// the pool_etag that AcceptReviewTeam checks. It changes nothing.
+func (h *Reviews) ProposeReviewTeam(ctx context.Context, req *peerreviewv1.ProposeReviewTeamRequest) (*peerreviewv1.TeamProposal, error) {
+	gss, id, err := review.ParseName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	rv, err := h.svc.Get(ctx, gss, id)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	if err := scheduled(rv); err != nil {
+		return nil, err
+	}
+	pool, fingerprint, committed, err := h.poolFor(ctx, rv)
+	if err != nil {
+		return nil, err
+	}
+	w, err := weakness(ctx, h.inspection, gss)
+	if err != nil {
+		return nil, err
+	}
+	inadequate, err := inadequateCouncils(ctx, h.inspection)
+	if err != nil {
+		return nil, err
+	}
+	p, err := team.Propose(team.Input{
+		Council:       gss,
+		Start:         rv.StartDate,
+		End:           rv.EndDate,
+		Practitioners: int(req.GetPractitioners()),
+		Focus:         team.FocusThemes(w.Grades, w.Indicators),
+		Pool:          pool,
+		Committed:     committed,
+		Inadequate:    inadequate,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return proposalProto(rv.Name(), p, fingerprint), nil
+}
+
+// AcceptReviewTeam implements PeerReviewService.AcceptReviewTeam: it
+// assigns the team to a scheduled review. The review's etag and the
+// proposal's pool_etag are both required and must be current: a changed
+// review is ABORTED (ETAG_MISMATCH), a changed pool or changed
+// commitments ABORTED (POOL_CHANGED), so the adviser proposes again. The
+// team is checked against the rules once more (review.CheckTeam), with the
+// councils judged inadequate as the inspection service now reports them.
+func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.AcceptReviewTeamRequest) (*peerreviewv1.PeerReview, error) {
+	gss, id, nameErr := review.ParseName("name", req.GetName())
+	var vs fault.Violations
+	var etag int64
+	var etagErr error
+	if req.GetEtag() == "" {
+		vs.Add("etag", "is required: send the review's etag as read, so that no change made since is overwritten")
+	} else {
+		etag, etagErr = parseEtag(req.GetEtag())
+	}
+	if req.GetPoolEtag() == "" {
+		vs.Add("pool_etag", "is required: send the proposal's pool_etag, so that a team is never accepted from a pool that has changed")
+	}
+	members, teamVs := teamFrom(req.GetTeam())
+	vs = append(vs, teamVs...)
+	checkRequestID(&vs, req.GetRequestId())
+	shapeErr := review.CheckTeamShape(members)
+	if err := fault.Join(nameErr, etagErr, joinViolations(vs, shapeErr)); err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
+	}
+	// A repeat replays before the pool is compared: the first call's own
+	// commitment has changed the fingerprint since.
+	if prev, ok, err := h.store.Replay(ctx, gss, r); err != nil {
+		return nil, err
+	} else if ok {
+		return reviewstore.Proto(prev), nil
+	}
+	rv, err := h.svc.Get(ctx, gss, id)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	if err := scheduled(rv); err != nil {
+		return nil, err
+	}
+	if err := review.CheckEtag(etag, rv.Version); err != nil {
+		return nil, err
+	}
+	pool, fingerprint, committed, err := h.poolFor(ctx, rv)
+	if err != nil {
+		return nil, err
+	}
+	if fingerprint != req.GetPoolEtag() {
+		return nil, review.ErrPoolChanged.With("pool_etag", fingerprint)
+	}
+	inadequate, err := inadequateCouncils(ctx, h.inspection)
+	if err != nil {
+		return nil, err
+	}
+	if err := review.CheckTeam(gss, members, candidates(pool, committed), set(inadequate)); err != nil {
+		return nil, err
+	}
+	out, err := h.svc.AssignTeam(ctx, gss, id, members, etag, r)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	return reviewstore.Proto(out), nil
+}
+
+// StartOnSite implements PeerReviewService.StartOnSite: scheduled → on
+// site, once a team is assigned.
+func (h *Reviews) StartOnSite(ctx context.Context, req *peerreviewv1.StartOnSiteRequest) (*peerreviewv1.PeerReview, error) {
+	gss, id, nameErr := review.ParseName("name", req.GetName())
+	etag, etagErr := parseEtag(req.GetEtag())
+	var vs fault.Violations
+	checkRequestID(&vs, req.GetRequestId())
+	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
+		return nil, err
+	}
+	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_StartOnSite_FullMethodName, req.GetRequestId(),
+		func(r review.Request) (review.Review, error) {
+			return h.svc.StartOnSite(ctx, gss, id, etag, r)
+		})
+}
+
+// RecordFindings implements PeerReviewService.RecordFindings: it replaces
+// the findings of a review on site or reporting; the first recording moves
+// it from on site to reporting.
+func (h *Reviews) RecordFindings(ctx context.Context, req *peerreviewv1.RecordFindingsRequest) (*peerreviewv1.PeerReview, error) {
+	gss, id, nameErr := review.ParseName("name", req.GetName())
+	etag, etagErr := parseEtag(req.GetEtag())
+	var vs fault.Violations
+	checkRequestID(&vs, req.GetRequestId())
+	findings := findingsFrom(req.GetFindings())
+	if err := fault.Join(nameErr, etagErr, vs.Err(), review.ValidateFindings(findings)); err != nil {
+		return nil, err
+	}
+	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_RecordFindings_FullMethodName, req.GetRequestId(),
+		func(r review.Request) (review.Review, error) {
+			return h.svc.RecordFindings(ctx, gss, id, findings, etag, r)
+		})
+}
+
+// CompleteReview implements PeerReviewService.CompleteReview: reporting →
+// completed with the conclusion. The review, PeerReviewCompleted (topic
+// "peerreview") and the audit entry commit together; the support offer
+// consumer makes the enhanced offer from the event.
+func (h *Reviews) CompleteReview(ctx context.Context, req *peerreviewv1.CompleteReviewRequest) (*peerreviewv1.PeerReview, error) {
+	gss, id, nameErr := review.ParseName("name", req.GetName())
+	etag, etagErr := parseEtag(req.GetEtag())
+	var vs fault.Violations
+	checkRequestID(&vs, req.GetRequestId())
+	risk := review.Risk(enumName(req.GetRisk(), riskPrefix))
+	if err := fault.Join(nameErr, etagErr, vs.Err(), review.CheckConclusion(risk, req.GetConclusion())); err != nil {
+		return nil, err
+	}
+	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_CompleteReview_FullMethodName, req.GetRequestId(),
+		func(r review.Request) (review.Review, error) {
+			return h.svc.Complete(ctx, gss, id, risk, req.GetConclusion(), etag, r)
+		})
+}
+
+// CancelPeerReview implements PeerReviewService.CancelPeerReview for a
+// review neither completed nor cancelled; the reason is required.
+func (h *Reviews) CancelPeerReview(ctx context.Context, req *peerreviewv1.CancelPeerReviewRequest) (*peerreviewv1.PeerReview, error) {
+	gss, id, nameErr := review.ParseName("name", req.GetName())
+	etag, etagErr := parseEtag(req.GetEtag())
+	var vs fault.Violations
+	checkRequestID(&vs, req.GetRequestId())
+	if err := fault.Join(nameErr, etagErr, vs.Err(), review.CheckCancelReason(req.GetReason())); err != nil {
+		return nil, err
+	}
+	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName, req.GetRequestId(),
+		func(r review.Request) (review.Review, error) {
+			return h.svc.Cancel(ctx, gss, id, req.GetReason(), etag, r)
+		})
+}
+
+// act runs one action on the review named name for the caller in ctx.
+func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requestID string, do func(review.Request) (review.Review, error)) (*peerreviewv1.PeerReview, error) {
+	gss, _, err := review.ParseName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, method, requestID, req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := do(r)
+	if err != nil {
+		return nil, named(err, name)
+	}
+	return reviewstore.Proto(out), nil
+}
+
+// poolFor reads the pool and the days its reviewers have committed to
+// reviews other than rv, and fingerprints them for rv.
+func (h *Reviews) poolFor(ctx context.Context, rv review.Review) ([]reviewer.Reviewer, string, map[string]int, error) {
+	pool, poolEtag, err := h.pool.All(ctx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	all, err := h.store.All(ctx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	committed := review.CommittedDays(all, rv.Name())
+	return pool, review.PoolFingerprint(rv.Name(), poolEtag, committed), committed, nil
+}
+
+// scheduled refuses a team for a review that is not scheduled: its dates
+// say the days the team commits, and once on site the team is fixed.
+func scheduled(rv review.Review) error {
+	if rv.State != review.Scheduled {
+		return fault.FailedPrecondition(review.ReasonNotScheduled,
+			"a team is proposed and accepted only for a scheduled review; this one is %s", rv.State).With("state", string(rv.State))
+	}
+	return nil
+}
+
+// candidates describes the pool to the team rules.
+func candidates(pool []reviewer.Reviewer, committed map[string]int) map[string]review.Candidate {
+	out := make(map[string]review.Candidate, len(pool))
+	for _, rv := range pool {
+		out[rv.ID] = review.Candidate{
+			ID:            rv.ID,
+			HomeCouncil:   rv.HomeCouncil,
+			Director:      rv.Role == reviewer.Director,
+			Conflicts:     rv.Conflicts,
+			AvailableDays: rv.AvailableDaysPerQuarter,
+			CommittedDays: committed[rv.ID],
+		}
+	}
+	return out
+}
+
+func set(codes []string) map[string]bool {
+	out := make(map[string]bool, len(codes))
+	for _, c := range codes {
+		out[c] = true
+	}
+	return out
+}
+
+// requireCouncil returns nil when the caller in ctx may see the reviews of
+// the council gss (review.AllCouncils for every council): an LGA adviser
+// always, a council officer for its own council only. It is stricter than
+// auth.RequireCouncil, which also admits Ofsted and DfE: peer reviews are
+// confidential to the council and the LGA, whatever other roles a token
+// holds beside council_officer.
+func requireCouncil(ctx context.Context, gss string) error {
+	p, err := principal(ctx)
+	if err != nil {
+		return err
+	}
+	if p.HasRole(auth.RoleLGAAdviser) {
+		return nil
+	}
+	if gss != review.AllCouncils && p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss {
+		return nil
+	}
+	target := review.CouncilName(gss)
+	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
+		"the caller may not access the peer reviews of %s", target).With("authority", gss)
+}
+
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		// Served without the interceptor, which must never grant access.
+		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
+	}
+	return p, nil
+}
+
+// callerRequest describes the call for the audit trail and idempotency.
+func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (review.Request, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return review.Request{}, err
+	}
+	r := review.Request{Subject: p.Subject, Method: method, ID: requestID}
+	for _, role := range p.Roles {
+		r.Roles = append(r.Roles, string(role))
+	}
+	if requestID != "" {
+		if r.Hash, err = store.RequestHash(req); err != nil {
+			return review.Request{}, err
+		}
+	}
+	return r, nil
+}
+
+// councilExists reports a council that is not one of the 152 as NOT_FOUND.
+func councilExists(gss, name, field string) error {
+	if _, ok := reference.CouncilByCode(gss); !ok {
+		return fault.NotFound(review.ReasonCouncilNotFound, "%s does not exist", name).With(field, name)
+	}
+	return nil
+}
+
+func checkRequestID(vs *fault.Violations, id string) {
+	if len(id) > maxRequestIDLen {
+		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
+	}
+}
+
+// parseEtag reads an optional etag: empty means no check (0).
+func parseEtag(s string) (int64, error) {
+	v, err := store.ParseEtag(s)
+	if err != nil {
+		return 0, err
+	}
+	if v == store.AnyVersion {
+		return 0, nil
+	}
+	return v, nil
+}
+
+// date reads an optional proto date, reporting an impossible one on field.
+func date(vs *fault.Violations, field string, d *typev1.Date) time.Time {
+	t, _, err := refproto.DateFrom(d)
+	if err != nil {
+		vs.Add(field, "%s", err.Error())
+	}
+	return t
+}
+
+// parseParent reads a list's parent: a council, or every council.
+func parseParent(parent string) (string, error) {
+	if parent == allCouncilsParent {
+		return review.AllCouncils, nil
+	}
+	gss, err := review.ParseCouncil("parent", parent)
+	if err != nil {
+		var vs fault.Violations
+		vs.Add("parent", "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
+			"or localAuthorities/- for every council, got %q", parent)
+		return "", vs.Err()
+	}
+	return gss, nil
+}
+
+// named gives a missing review's NOT_FOUND the resource's name.
+func named(err error, name string) error {
+	if errors.Is(err, review.ErrNotFound) {
+		return fault.NotFound(review.ReasonNotFound, "%s does not exist", name).With("name", name)
+	}
+	return err
+}
+
+// joinViolations reports the request's own violations with those of the
+// other checks, leaving out a rule's violation on a field the request's
+// violations already name (an impossible date is not also "required").
+func joinViolations(vs fault.Violations, errs ...error) error {
+	reported := map[string]bool{}
+	for _, v := range vs {
+		reported[v.Field] = true
+	}
+	all := []error{vs.Err()}
+	for _, err := range errs {
+		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
+			var rest fault.Violations
+			for _, v := range f.Violations {
+				if !reported[v.Field] {
+					rest = append(rest, v)
+				}
+			}
+			err = rest.Err()
+		}
+		all = append(all, err)
+	}
+	return fault.Join(all...)
+}

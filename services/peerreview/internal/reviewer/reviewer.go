@@ -1,0 +1,316 @@
+// Package reviewer holds the rules for the LGA's reviewer pool: the peers
+// from other councils who make up peer review teams. A reviewer has a home
+// council, a role, expertise in themes of the fixed findings taxonomy, the
+// days they can give per quarter and the councils they have declared a
+// conflict with. The package also owns that taxonomy (Theme), which findings
+// and lessons share. It is pure Go: the store and the transport live in
+// reviewerstore and reviewerapi; team proposals live in package team.
+package reviewer
+
+import (
+	"crypto/rand"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Collection is the resource collection of reviewers.
+const Collection = "reviewers"
+
+// councilCollection is the collection of council resource names,
+// localAuthorities/{gss_code}.
+const councilCollection = "localAuthorities"
+
+// Limits on a reviewer's fields.
+const (
+	// MaxAvailableDays is the most days per quarter a reviewer can offer:
+	// about every working day of a quarter.
+	MaxAvailableDays = 60
+	// MaxDisplayNameLen bounds a display name, in characters.
+	MaxDisplayNameLen = 200
+)
+
+// Role is a reviewer's role in their home council or the LGA, named as the
+// proto enum ReviewerRole without its REVIEWER_ROLE_ prefix.
+type Role string
+
+// The roles.
+const (
+	// Director is a director or assistant director of children's services:
+	// the only role that leads a review team.
+	Director Role = "DIRECTOR"
+	// PrincipalSocialWorker is a principal social worker.
+	PrincipalSocialWorker Role = "PRINCIPAL_SOCIAL_WORKER"
+	// TeamManager is a social work team manager.
+	TeamManager Role = "TEAM_MANAGER"
+	// ElectedMember is a councillor, typically a lead member for children.
+	ElectedMember Role = "ELECTED_MEMBER"
+	// LGAAssociate works for the LGA and may have no home council.
+	LGAAssociate Role = "LGA_ASSOCIATE"
+)
+
+// Roles lists the roles in the order of the proto enum.
+var Roles = []Role{Director, PrincipalSocialWorker, TeamManager, ElectedMember, LGAAssociate}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Title is r in words, for explanations people read.
+func (r Role) Title() string {
+	switch r {
+	case Director:
+		return "director"
+	case PrincipalSocialWorker:
+		return "principal social worker"
+	case TeamManager:
+		return "team manager"
+	case ElectedMember:
+		return "elected member"
+	case LGAAssociate:
+		return "LGA associate"
+	}
+	return strings.ToLower(string(r))
+}
+
+// Theme is one theme of the fixed taxonomy of findings and expertise, named
+// as the proto enum Theme without its THEME_ prefix (LEADERSHIP). Peer
+// review findings, reviewer expertise and good-practice lessons all use it.
+type Theme string
+
+// The themes of the taxonomy.
+const (
+	Leadership              Theme = "LEADERSHIP"
+	WorkforceStability      Theme = "WORKFORCE_STABILITY"
+	Caseloads               Theme = "CASELOADS"
+	FrontDoorAndReferrals   Theme = "FRONT_DOOR_AND_REFERRALS"
+	AssessmentTimeliness    Theme = "ASSESSMENT_TIMELINESS"
+	ChildProtectionPractice Theme = "CHILD_PROTECTION_PRACTICE"
+	LookedAfterPlacements   Theme = "LOOKED_AFTER_PLACEMENTS"
+	Permanence              Theme = "PERMANENCE"
+	CareLeavers             Theme = "CARE_LEAVERS"
+	PartnershipAndLSCB      Theme = "PARTNERSHIP_AND_LSCB"
+	QualityAssurance        Theme = "QUALITY_ASSURANCE"
+	DataAndPerformance      Theme = "DATA_AND_PERFORMANCE"
+	VoiceOfTheChild         Theme = "VOICE_OF_THE_CHILD"
+)
+
+// Themes lists the taxonomy in the order of the proto enum.
+var Themes = []Theme{
+	Leadership, WorkforceStability, Caseloads, FrontDoorAndReferrals, AssessmentTimeliness,
+	ChildProtectionPractice, LookedAfterPlacements, Permanence, CareLeavers, PartnershipAndLSCB,
+	QualityAssurance, DataAndPerformance, VoiceOfTheChild,
+}
+
+// Valid reports whether t is one of Themes.
+func (t Theme) Valid() bool { return slices.Contains(Themes, t) }
+
+// Reviewer is one peer in the LGA's pool.
+type Reviewer struct {
+	// ID is the {id} of the resource name reviewers/{id}.
+	ID          string
+	DisplayName string
+	// HomeCouncil is the GSS code of the reviewer's council; "" only for
+	// an LGA associate, who may have none.
+	HomeCouncil string
+	Role        Role
+	// Expertise lists themes without repeats, in the order given.
+	Expertise []Theme
+	// AvailableDaysPerQuarter is 0 to MaxAvailableDays.
+	AvailableDaysPerQuarter int
+	// Conflicts are GSS codes of councils the reviewer must not review,
+	// without repeats.
+	Conflicts []string
+	// Version is the record's check-and-set version: its etag.
+	Version    int64
+	UpdateTime time.Time
+}
+
+// Clone returns a copy of r that shares no slices with it.
+func (r Reviewer) Clone() Reviewer {
+	r.Expertise = slices.Clone(r.Expertise)
+	r.Conflicts = slices.Clone(r.Conflicts)
+	return r
+}
+
+// Name is the reviewer's resource name, reviewers/{id}.
+func (r Reviewer) Name() string { return Name(r.ID) }
+
+// Region is the region of the reviewer's home council, or "" for a
+// reviewer without one.
+func (r Reviewer) Region() reference.Region {
+	c, ok := reference.CouncilByCode(r.HomeCouncil)
+	if !ok {
+		return ""
+	}
+	return c.Region
+}
+
+// HasExpertise reports whether the reviewer claims expertise in t.
+func (r Reviewer) HasExpertise(t Theme) bool { return slices.Contains(r.Expertise, t) }
+
+// ConflictsWith reports whether the reviewer declared a conflict with the
+// council gss.
+func (r Reviewer) ConflictsWith(gss string) bool { return slices.Contains(r.Conflicts, gss) }
+
+// Validate checks every field of r and reports all problems at once, as
+// violations on prefix + the proto field name (prefix "reviewer." for a
+// request's reviewer). A council is named in violations as a resource name,
+// since that is how requests spell it.
+func (r Reviewer) Validate(prefix string) error {
+	var vs fault.Violations
+	name := strings.TrimSpace(r.DisplayName)
+	switch {
+	case name == "":
+		vs.Add(prefix+"display_name", "is required: the reviewer's name")
+	case !utf8.ValidString(r.DisplayName):
+		vs.Add(prefix+"display_name", "is not valid UTF-8")
+	case utf8.RuneCountInString(r.DisplayName) > MaxDisplayNameLen:
+		vs.Add(prefix+"display_name", "is %d characters long; the limit is %d", utf8.RuneCountInString(r.DisplayName), MaxDisplayNameLen)
+	case name != r.DisplayName:
+		vs.Add(prefix+"display_name", "must not start or end with spaces")
+	}
+	if !r.Role.Valid() {
+		if r.Role == "" {
+			vs.Add(prefix+"role", "is required: one of %s", roleList())
+		} else {
+			vs.Add(prefix+"role", "%q is not a role; roles are %s", r.Role, roleList())
+		}
+	}
+	switch {
+	case r.HomeCouncil == "" && r.Role.Valid() && r.Role != LGAAssociate:
+		vs.Add(prefix+"home_council", "is required for a %s; only an LGA associate may have no home council", r.Role.Title())
+	case r.HomeCouncil != "" && !knownCouncil(r.HomeCouncil):
+		vs.Add(prefix+"home_council", "%s is not one of the 152 councils", CouncilName(r.HomeCouncil))
+	}
+	seenTheme := map[Theme]bool{}
+	for i, t := range r.Expertise {
+		field := prefix + "expertise[" + strconv.Itoa(i) + "]"
+		switch {
+		case !t.Valid():
+			vs.Add(field, "%q is not a theme of the taxonomy; themes are %s", t, themeList())
+		case seenTheme[t]:
+			vs.Add(field, "repeats %s", t)
+		}
+		seenTheme[t] = true
+	}
+	if r.AvailableDaysPerQuarter < 0 || r.AvailableDaysPerQuarter > MaxAvailableDays {
+		vs.Add(prefix+"available_days_per_quarter", "is %d; it must be 0 to %d days", r.AvailableDaysPerQuarter, MaxAvailableDays)
+	}
+	seenCouncil := map[string]bool{}
+	for i, gss := range r.Conflicts {
+		field := prefix + "conflicts[" + strconv.Itoa(i) + "]"
+		switch {
+		case !knownCouncil(gss):
+			vs.Add(field, "%s is not one of the 152 councils", CouncilName(gss))
+		case seenCouncil[gss]:
+			vs.Add(field, "repeats %s", CouncilName(gss))
+		}
+		seenCouncil[gss] = true
+	}
+	return vs.Err()
+}
+
+func knownCouncil(gss string) bool {
+	_, ok := reference.CouncilByCode(gss)
+	return ok
+}
+
+func roleList() string  { return joinNames(Roles) }
+func themeList() string { return joinNames(Themes) }
+
+func joinNames[T ~string](vs []T) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return strings.Join(out, ", ")
+}
+
+// Name returns the resource name of reviewer id, reviewers/{id}.
+func Name(id string) string { return Collection + "/" + id }
+
+// CouncilName returns the resource name of the council gss,
+// localAuthorities/{gss_code}.
+func CouncilName(gss string) string { return councilCollection + "/" + gss }
+
+// ParseCouncilName reads a council resource name, localAuthorities/{gss},
+// and returns its GSS code. It checks the shape only; Validate checks that
+// the council is one of the 152. A malformed name is a violation on field.
+func ParseCouncilName(field, name string) (string, error) {
+	gss, ok := strings.CutPrefix(name, councilCollection+"/")
+	if !ok || !reference.ValidGSSCode(gss) {
+		var vs fault.Violations
+		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
+		return "", vs.Err()
+	}
+	return gss, nil
+}
+
+// ParseName validates a reviewer's resource name, reviewers/{id}, and
+// returns its ID. field names the request field for the violation.
+func ParseName(field, name string) (string, error) {
+	id, ok := strings.CutPrefix(name, Collection+"/")
+	if !ok || !ValidID(id) {
+		var vs fault.Violations
+		vs.Add(field, "must be reviewers/{id} with an id of lowercase letters, digits and hyphens, got %q", name)
+		return "", vs.Err()
+	}
+	return id, nil
+}
+
+// idLen is the length of the IDs NewID makes: a letter and eleven letters
+// or digits, about 61 random bits, ample for a pool of hundreds.
+const idLen = 12
+
+// maxIDLen bounds the IDs ParseName accepts, as AIP-122 suggests.
+const maxIDLen = 63
+
+// ValidID reports whether id can be a reviewer ID: 1 to 63 lowercase
+// letters, digits and hyphens, starting with a letter and not ending with a
+// hyphen (AIP-122).
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > maxIDLen || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+const (
+	letters      = "abcdefghijklmnopqrstuvwxyz"
+	alphanumeric = letters + "0123456789"
+)
+
+// NewID returns a fresh random reviewer ID, short, URL-safe and lowercase.
+func NewID() string {
+	out := make([]byte, 0, idLen)
+	var buf [32]byte
+	for len(out) < idLen {
+		// crypto/rand.Read never returns an error (Go 1.24+).
+		_, _ = rand.Read(buf[:])
+		for _, b := range buf {
+			alphabet := alphanumeric
+			if len(out) == 0 {
+				alphabet = letters
+			}
+			// Rejection sampling keeps every character equally likely.
+			if limit := 256 - 256%len(alphabet); int(b) < limit {
+				out = append(out, alphabet[int(b)%len(alphabet)])
+			}
+			if len(out) == idLen {
+				break
+			}
+		}
+	}
+	return string(out)
+}

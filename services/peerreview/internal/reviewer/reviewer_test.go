@@ -1,0 +1,259 @@
+package reviewer
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+const (
+	leeds     = "E08000035"
+	hampshire = "E10000014"
+	camden    = "E09000007"
+)
+
+func valid() Reviewer {
+	return Reviewer{
+		DisplayName:             "Amara Okafor",
+		HomeCouncil:             leeds,
+		Role:                    PrincipalSocialWorker,
+		Expertise:               []Theme{Caseloads, Leadership},
+		AvailableDaysPerQuarter: 12,
+		Conflicts:               []string{hampshire},
+	}
+}
+
+// violations returns the fields err's violations name, in order.
+func violations(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	f, ok := fault.As(err)
+	if !ok || f.Kind != fault.KindInvalid {
+		t.Fatalf("err %v, want INVALID_ARGUMENT", err)
+	}
+	var out []string
+	for _, v := range f.Violations {
+		out = append(out, v.Field)
+	}
+	return out
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Reviewer)
+		fields []string
+	}{
+		{"valid", func(*Reviewer) {}, nil},
+		{"an LGA associate may have no home council", func(r *Reviewer) { r.Role, r.HomeCouncil = LGAAssociate, "" }, nil},
+		{"an LGA associate may have a home council", func(r *Reviewer) { r.Role = LGAAssociate }, nil},
+		{"no expertise and no conflicts", func(r *Reviewer) { r.Expertise, r.Conflicts = nil, nil }, nil},
+		{"0 and 60 days are the bounds", func(r *Reviewer) { r.AvailableDaysPerQuarter = 60 }, nil},
+		{"no name", func(r *Reviewer) { r.DisplayName = "  " }, []string{"reviewer.display_name"}},
+		{"padded name", func(r *Reviewer) { r.DisplayName = " Amara" }, []string{"reviewer.display_name"}},
+		{"long name", func(r *Reviewer) { r.DisplayName = strings.Repeat("a", MaxDisplayNameLen+1) }, []string{"reviewer.display_name"}},
+		{"no role", func(r *Reviewer) { r.Role = "" }, []string{"reviewer.role"}},
+		{"unknown role", func(r *Reviewer) { r.Role = "CHIEF" }, []string{"reviewer.role"}},
+		{"a director needs a home council", func(r *Reviewer) { r.Role, r.HomeCouncil = Director, "" }, []string{"reviewer.home_council"}},
+		{"unknown council", func(r *Reviewer) { r.HomeCouncil = "E08999999" }, []string{"reviewer.home_council"}},
+		{"unknown theme", func(r *Reviewer) { r.Expertise = []Theme{Caseloads, "ASTROLOGY"} }, []string{"reviewer.expertise[1]"}},
+		{"unset theme", func(r *Reviewer) { r.Expertise = []Theme{""} }, []string{"reviewer.expertise[0]"}},
+		{"repeated theme", func(r *Reviewer) { r.Expertise = []Theme{Caseloads, Leadership, Caseloads} }, []string{"reviewer.expertise[2]"}},
+		{"negative days", func(r *Reviewer) { r.AvailableDaysPerQuarter = -1 }, []string{"reviewer.available_days_per_quarter"}},
+		{"too many days", func(r *Reviewer) { r.AvailableDaysPerQuarter = 61 }, []string{"reviewer.available_days_per_quarter"}},
+		{"unknown conflict", func(r *Reviewer) { r.Conflicts = []string{camden, "E10999999"} }, []string{"reviewer.conflicts[1]"}},
+		{"repeated conflict", func(r *Reviewer) { r.Conflicts = []string{camden, camden} }, []string{"reviewer.conflicts[1]"}},
+		{"everything at once", func(r *Reviewer) {
+			*r = Reviewer{Expertise: []Theme{"X"}, AvailableDaysPerQuarter: 99, Conflicts: []string{"nowhere"}, HomeCouncil: "E1"}
+		}, []string{"reviewer.available_days_per_quarter", "reviewer.conflicts[0]", "reviewer.display_name",
+			"reviewer.expertise[0]", "reviewer.home_council", "reviewer.role"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := valid()
+			tt.mutate(&r)
+			if got := violations(t, r.Validate("reviewer.")); !slices.Equal(got, tt.fields) {
+				t.Errorf("violations on %v, want %v", got, tt.fields)
+			}
+		})
+	}
+}
+
+func TestParseName(t *testing.T) {
+	tests := []struct {
+		name string
+		want string
+		ok   bool
+	}{
+		{"reviewers/abc123", "abc123", true},
+		{"reviewers/a-b", "a-b", true},
+		{"reviewers/", "", false},
+		{"reviewers/1abc", "", false},
+		{"reviewers/ABC", "", false},
+		{"reviewers/abc-", "", false},
+		{"reviewers/a/b", "", false},
+		{"reviewer/abc", "", false},
+		{"abc", "", false},
+		{"reviewers/" + strings.Repeat("a", 64), "", false},
+	}
+	for _, tt := range tests {
+		got, err := ParseName("name", tt.name)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseName(%q) = %q, %v; want %q, ok %v", tt.name, got, err, tt.want, tt.ok)
+		}
+		if err != nil && !slices.Equal(violations(t, err), []string{"name"}) {
+			t.Errorf("ParseName(%q): violations %v, want on name", tt.name, violations(t, err))
+		}
+	}
+}
+
+func TestParseCouncilName(t *testing.T) {
+	if gss, err := ParseCouncilName("f", "localAuthorities/"+leeds); err != nil || gss != leeds {
+		t.Errorf("got %q, %v; want %s", gss, err, leeds)
+	}
+	for _, bad := range []string{leeds, "localAuthorities/", "localAuthorities/E12000001", "localAuthorities/-", "councils/" + leeds} {
+		if _, err := ParseCouncilName("f", bad); !slices.Equal(violations(t, err), []string{"f"}) {
+			t.Errorf("ParseCouncilName(%q) = %v, want a violation on f", bad, err)
+		}
+	}
+}
+
+func TestNewID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := NewID()
+		if !ValidID(id) || len(id) != idLen {
+			t.Fatalf("NewID() = %q, not a valid %d-character id", id, idLen)
+		}
+		if seen[id] {
+			t.Fatalf("NewID() repeated %q", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestParseMask(t *testing.T) {
+	tests := []struct {
+		name   string
+		paths  []string
+		has    []string
+		fields []string
+	}{
+		{"one field", []string{"available_days_per_quarter"}, []string{"available_days_per_quarter"}, nil},
+		{"every field", []string{"*"}, MaskFields, nil},
+		{"gateway-derived mask: name, etag and output-only paths are ignored",
+			[]string{"name", "etag", "display_name", "committed_days", "update_time"}, []string{"display_name"}, nil},
+		{"unknown path", []string{"role", "salary"}, nil, []string{"update_mask"}},
+		{"sub-path of a scalar", []string{"role.name"}, nil, []string{"update_mask"}},
+		{"nothing to change", []string{"name", "etag"}, nil, []string{"update_mask"}},
+		{"empty", nil, nil, []string{"update_mask"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := ParseMask(tt.paths)
+			if got := violations(t, err); !slices.Equal(got, tt.fields) {
+				t.Fatalf("violations on %v, want %v", got, tt.fields)
+			}
+			for _, f := range MaskFields {
+				if m.Has(f) != slices.Contains(tt.has, f) {
+					t.Errorf("Has(%s) = %v", f, m.Has(f))
+				}
+			}
+		})
+	}
+	m, _ := ParseMask([]string{"conflicts"})
+	if !m.Covers("conflicts[3]") || m.Covers("expertise[0]") || m.Covers("home_council") {
+		t.Errorf("Covers does not follow the mask")
+	}
+}
+
+func TestApply(t *testing.T) {
+	now := time.Date(2016, 1, 4, 9, 0, 0, 0, time.UTC)
+	cur := valid()
+	cur.ID, cur.Version = "abc", 3
+	patch := Reviewer{DisplayName: "Other", AvailableDaysPerQuarter: 30, Role: Director, Expertise: []Theme{Permanence}}
+
+	m, _ := ParseMask([]string{"available_days_per_quarter", "expertise"})
+	got, err := cur.Apply(patch, m, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AvailableDaysPerQuarter != 30 || !slices.Equal(got.Expertise, []Theme{Permanence}) {
+		t.Errorf("masked fields not applied: %+v", got)
+	}
+	if got.DisplayName != cur.DisplayName || got.Role != cur.Role || got.ID != "abc" || got.Version != 3 || !got.UpdateTime.Equal(now) {
+		t.Errorf("unmasked fields or identity changed: %+v", got)
+	}
+	// The patch's slices are not shared with the result.
+	patch.Expertise[0] = Caseloads
+	if got.Expertise[0] != Permanence {
+		t.Errorf("result shares the patch's slice")
+	}
+
+	// The result is validated whole: an associate made a director must
+	// have a home council, although the mask does not name it.
+	assoc := Reviewer{ID: "x", DisplayName: "A", Role: LGAAssociate, AvailableDaysPerQuarter: 5}
+	m, _ = ParseMask([]string{"role"})
+	_, err = assoc.Apply(Reviewer{Role: Director}, m, now)
+	if got := violations(t, err); !slices.Equal(got, []string{"reviewer.home_council"}) {
+		t.Errorf("violations %v, want on reviewer.home_council", got)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	pool := []Reviewer{
+		{ID: "d", DisplayName: "bea", Role: Director, HomeCouncil: leeds, Expertise: []Theme{Leadership}},
+		{ID: "c", DisplayName: "Bea", Role: TeamManager, HomeCouncil: camden, Expertise: []Theme{Caseloads, Leadership}},
+		{ID: "b", DisplayName: "Bea", Role: TeamManager, HomeCouncil: hampshire},
+		{ID: "a", DisplayName: "Zoe", Role: LGAAssociate},
+		{ID: "e", DisplayName: "adam", Role: PrincipalSocialWorker, HomeCouncil: camden, Expertise: []Theme{Caseloads}},
+	}
+	tests := []struct {
+		filter string
+		want   []string
+	}{
+		{"", []string{"e", "b", "c", "d", "a"}},
+		{"role = TEAM_MANAGER", []string{"b", "c"}},
+		{"role = team_manager", []string{"b", "c"}},
+		{"region = LONDON", []string{"e", "c"}},
+		{"region != LONDON", []string{"b", "d", "a"}},
+		{"expertise:LEADERSHIP", []string{"c", "d"}},
+		{"expertise:CASELOADS AND region = LONDON AND role = PRINCIPAL_SOCIAL_WORKER", []string{"e"}},
+		{"expertise:*", []string{"e", "c", "d"}},
+		{"NOT expertise:*", []string{"b", "a"}},
+	}
+	for _, tt := range tests {
+		f, err := filter.Compile(tt.filter, FilterSchema)
+		if err != nil {
+			t.Fatalf("compile %q: %v", tt.filter, err)
+		}
+		var got []string
+		for _, r := range Select(pool, f) {
+			got = append(got, r.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Select(%q) = %v, want %v", tt.filter, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"role = CHIEF", "expertise = LEADERSHIP", "expertise:ASTROLOGY", "name = x", "region = WALES"} {
+		if _, err := filter.Compile(bad, FilterSchema); !fault.IsKind(err, fault.KindInvalid) {
+			t.Errorf("Compile(%q) = %v, want INVALID_ARGUMENT", bad, err)
+		}
+	}
+}
+
+func TestRegion(t *testing.T) {
+	if got := (Reviewer{HomeCouncil: camden}).Region(); got != reference.London {
+		t.Errorf("Region = %q, want LONDON", got)
+	}
+	if got := (Reviewer{}).Region(); got != "" {
+		t.Errorf("Region of no council = %q, want none", got)
+	}
+}

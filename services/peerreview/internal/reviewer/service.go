@@ -1,0 +1,198 @@
+package reviewer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+)
+
+// Reasons of the faults the rules return, as google.rpc.ErrorInfo shows
+// them.
+const (
+	// ReasonNotFound: no such reviewer.
+	ReasonNotFound = "REVIEWER_NOT_FOUND"
+	// ReasonOnOpenReview: the reviewer is on the team of a review that is
+	// not completed or cancelled, so they cannot leave the pool.
+	ReasonOnOpenReview = "REVIEWER_ON_OPEN_REVIEW"
+	// ReasonEtagMismatch: the reviewer changed since the caller read it.
+	ReasonEtagMismatch = "ETAG_MISMATCH"
+)
+
+// ErrNotFound is what a Storer returns for a reviewer it does not hold.
+var ErrNotFound = fault.NotFound(ReasonNotFound, "the reviewer does not exist")
+
+// ErrConflict is what a Storer returns when a write's pinned version moved,
+// and what the rules return for a stale etag: ABORTED with reason
+// ETAG_MISMATCH. It matches store.ErrConflict under errors.Is, since faults
+// compare by kind and reason.
+var ErrConflict = fault.Conflict(ReasonEtagMismatch,
+	"the reviewer has changed since its etag was read; read it again and retry")
+
+// ErrOnOpenReview refuses to delete a reviewer who is on an open review.
+var ErrOnOpenReview = fault.FailedPrecondition(ReasonOnOpenReview,
+	"the reviewer is on the team of an open peer review; cancel or complete it, or change its team, first")
+
+// OpenAssignments says whether a reviewer is on the team of an open review
+// (one not completed or cancelled). The peer review store implements it;
+// Service.Delete consults it.
+type OpenAssignments interface {
+	// Assigned reports whether the reviewer with ID reviewerID is on an
+	// open review's team.
+	Assigned(ctx context.Context, reviewerID string) (bool, error)
+}
+
+// Commitments reports the days each reviewer has committed to open reviews
+// this quarter. The peer review store implements it; the API shows the
+// figure as committed_days and team proposals weigh it.
+type Commitments interface {
+	// CommittedDays maps reviewer IDs (the {id} of reviewers/{id}) to
+	// their committed days; a reviewer absent from the map has none.
+	CommittedDays(ctx context.Context) (map[string]int, error)
+}
+
+// Request describes the call behind a change, for the audit trail and for
+// idempotency (AIP-155).
+type Request struct {
+	// Subject and Roles are the caller's, as its token names them.
+	Subject string
+	Roles   []string
+	// Method is the full gRPC method name the change was made through.
+	Method string
+	// ID is the request_id; empty when the caller asked for no
+	// idempotency.
+	ID string
+	// Hash fingerprints what the request asks for, so that a request_id
+	// reused for a different request is refused rather than replayed.
+	Hash []byte
+}
+
+// Storer is the storage the pool rules need. Writes are pinned to the
+// version the reviewer was read at and fail with an error matching
+// ErrConflict when it moved; each commits the change, its audit entry and,
+// when r.ID is set, the response to replay, in one transaction.
+type Storer interface {
+	// Get returns one reviewer, or ErrNotFound.
+	Get(ctx context.Context, id string) (Reviewer, error)
+	// All returns the whole pool, in no particular order, and the pool's
+	// fingerprint, which changes whenever any reviewer is created,
+	// changed or deleted.
+	All(ctx context.Context) ([]Reviewer, string, error)
+	// Replay returns the reviewer a previous create with r.ID returned,
+	// if any. A reused r.ID with another r.Hash is an INVALID_ARGUMENT
+	// fault.
+	Replay(ctx context.Context, r Request) (Reviewer, bool, error)
+	// Insert stores a new reviewer (rv.ID set) at version 1. It returns an
+	// error matching ErrConflict when the ID is taken or a concurrent call
+	// with the same r.ID committed first.
+	Insert(ctx context.Context, rv Reviewer, r Request) (Reviewer, error)
+	// Save stores a changed reviewer over the version rv.Version.
+	Save(ctx context.Context, rv Reviewer, r Request) (Reviewer, error)
+	// Delete removes the reviewer at the version rv.Version.
+	Delete(ctx context.Context, rv Reviewer, r Request) error
+}
+
+// maxAttempts bounds the create attempts when a fresh ID is taken.
+const maxAttempts = 5
+
+// Service carries out the pool's use cases over a Storer: create, read,
+// update and delete. The gRPC handlers call it, and so can programmatic
+// callers such as a demo data loader.
+type Service struct {
+	store Storer
+	open  OpenAssignments
+	now   func() time.Time
+}
+
+// NewService returns the use cases over st. open tells Delete whether a
+// reviewer is on an open review; nil means nobody ever is. now is the clock
+// (nil means time.Now).
+func NewService(st Storer, open OpenAssignments, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, open: open, now: now}
+}
+
+// Get returns one reviewer, or ErrNotFound.
+func (s *Service) Get(ctx context.Context, id string) (Reviewer, error) {
+	return s.store.Get(ctx, id)
+}
+
+// All returns the pool and its fingerprint (see Storer.All).
+func (s *Service) All(ctx context.Context) ([]Reviewer, string, error) {
+	return s.store.All(ctx)
+}
+
+// Create adds rv to the pool with a fresh ID and returns it as stored.
+// Violations are reported under "reviewer.". A repeat of r.ID returns the
+// first call's reviewer.
+func (s *Service) Create(ctx context.Context, rv Reviewer, r Request) (Reviewer, error) {
+	if prev, ok, err := s.store.Replay(ctx, r); err != nil || ok {
+		return prev, err
+	}
+	rv = rv.Clone()
+	rv.Version = 0
+	rv.UpdateTime = s.now().UTC()
+	if err := rv.Validate("reviewer."); err != nil {
+		return Reviewer{}, err
+	}
+	for range maxAttempts {
+		rv.ID = NewID()
+		out, err := s.store.Insert(ctx, rv, r)
+		if !errors.Is(err, ErrConflict) {
+			return out, err
+		}
+		// Either a concurrent call with the same request_id won, whose
+		// answer is now to be replayed, or the fresh ID was taken.
+		if prev, ok, rerr := s.store.Replay(ctx, r); rerr != nil || ok {
+			return prev, rerr
+		}
+	}
+	return Reviewer{}, fmt.Errorf("reviewer: create: no free id after %d attempts: %w", maxAttempts, ErrConflict)
+}
+
+// Update replaces the fields of reviewer id that m names with patch's.
+// etag is the version the caller read and must be current (ErrConflict
+// otherwise); an invalid result gives INVALID_ARGUMENT violations under
+// "reviewer.".
+func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask, etag int64, r Request) (Reviewer, error) {
+	cur, err := s.store.Get(ctx, id)
+	if err != nil {
+		return Reviewer{}, err
+	}
+	if etag != cur.Version {
+		return Reviewer{}, ErrConflict
+	}
+	next, err := cur.Apply(patch, m, s.now().UTC())
+	if err != nil {
+		return Reviewer{}, err
+	}
+	return s.store.Save(ctx, next, r)
+}
+
+// Delete removes reviewer id from the pool. etag is the version the caller
+// read and must be current. A reviewer on an open review's team is refused
+// with ErrOnOpenReview: their commitment stands until the review ends or
+// its team changes.
+func (s *Service) Delete(ctx context.Context, id string, etag int64, r Request) error {
+	cur, err := s.store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if etag != cur.Version {
+		return ErrConflict
+	}
+	if s.open != nil {
+		assigned, err := s.open.Assigned(ctx, id)
+		if err != nil {
+			return fmt.Errorf("reviewer: delete %s: check open reviews: %w", Name(id), err)
+		}
+		if assigned {
+			return ErrOnOpenReview.With("reviewer", Name(id))
+		}
+	}
+	return s.store.Delete(ctx, cur, r)
+}

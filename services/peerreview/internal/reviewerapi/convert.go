@@ -1,0 +1,125 @@
+package reviewerapi
+
+import (
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+)
+
+// Enum name prefixes of the proto enums the API uses.
+const (
+	rolePrefix  = "REVIEWER_ROLE_"
+	themePrefix = "THEME_"
+)
+
+// enumName is the domain value of a proto enum: its name without prefix,
+// "" for the zero value, and for a number the enum does not define the
+// number itself, which the domain rules then reject by name. Conversion
+// never fails, so the rules see, and report, every problem at once.
+func enumName(e protoreflect.Enum, prefix string) string {
+	if e.Number() == 0 {
+		return ""
+	}
+	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
+		return strings.TrimPrefix(string(v.Name()), prefix)
+	}
+	return strconv.Itoa(int(e.Number()))
+}
+
+// ThemeProto returns the proto enum of a theme of the taxonomy
+// (THEME_UNSPECIFIED for anything else). Peer review findings and lessons
+// use the same taxonomy, so their handlers convert with it too.
+func ThemeProto(t reviewer.Theme) peerreviewv1.Theme {
+	return peerreviewv1.Theme(peerreviewv1.Theme_value[themePrefix+string(t)])
+}
+
+// ThemeFromProto returns the theme of a proto enum: "" for
+// THEME_UNSPECIFIED, and for a number the enum does not define the number
+// itself, so that Theme.Valid rejects both and a violation can name them.
+func ThemeFromProto(t peerreviewv1.Theme) reviewer.Theme {
+	return reviewer.Theme(enumName(t, themePrefix))
+}
+
+// RoleProto returns the proto enum of a reviewer role.
+func RoleProto(r reviewer.Role) peerreviewv1.ReviewerRole {
+	return peerreviewv1.ReviewerRole(peerreviewv1.ReviewerRole_value[rolePrefix+string(r)])
+}
+
+// fromProto reads the client-settable fields of a Reviewer message.
+// Output-only fields are ignored (AIP-203). Enum values are carried over by
+// name for the rules to judge; only council names that are not resource
+// names at all are reported here, as violations under prefix.
+func fromProto(m *peerreviewv1.Reviewer, prefix string) (reviewer.Reviewer, fault.Violations) {
+	var vs fault.Violations
+	council := func(field, name string) string {
+		gss, err := reviewer.ParseCouncilName(prefix+field, name)
+		if f, ok := fault.As(err); ok {
+			vs = append(vs, f.Violations...)
+		}
+		return gss
+	}
+	rv := reviewer.Reviewer{
+		DisplayName:             m.GetDisplayName(),
+		Role:                    reviewer.Role(enumName(m.GetRole(), rolePrefix)),
+		AvailableDaysPerQuarter: int(m.GetAvailableDaysPerQuarter()),
+	}
+	if hc := m.GetHomeCouncil(); hc != "" {
+		rv.HomeCouncil = council("home_council", hc)
+	}
+	for _, t := range m.GetExpertise() {
+		rv.Expertise = append(rv.Expertise, ThemeFromProto(t))
+	}
+	for i, c := range m.GetConflicts() {
+		rv.Conflicts = append(rv.Conflicts, council("conflicts["+strconv.Itoa(i)+"]", c))
+	}
+	return rv, vs
+}
+
+// populatedPaths are the update mask paths of the fields m sets: the mask
+// an update without update_mask implies (AIP-134).
+func populatedPaths(m *peerreviewv1.Reviewer) []string {
+	var paths []string
+	add := func(set bool, path string) {
+		if set {
+			paths = append(paths, path)
+		}
+	}
+	add(m.GetDisplayName() != "", "display_name")
+	add(m.GetHomeCouncil() != "", "home_council")
+	add(m.GetRole() != peerreviewv1.ReviewerRole_REVIEWER_ROLE_UNSPECIFIED, "role")
+	add(len(m.GetExpertise()) > 0, "expertise")
+	add(m.GetAvailableDaysPerQuarter() != 0, "available_days_per_quarter")
+	add(len(m.GetConflicts()) > 0, "conflicts")
+	return paths
+}
+
+// ToProto renders a reviewer as the API returns it, with its etag and the
+// days it has committed to open reviews this quarter.
+func ToProto(rv reviewer.Reviewer, committedDays int) *peerreviewv1.Reviewer {
+	m := &peerreviewv1.Reviewer{
+		Name:                    rv.Name(),
+		DisplayName:             rv.DisplayName,
+		Role:                    RoleProto(rv.Role),
+		AvailableDaysPerQuarter: int32(rv.AvailableDaysPerQuarter),
+		CommittedDays:           int32(committedDays),
+		Etag:                    store.Etag(rv.Version),
+		UpdateTime:              timestamppb.New(rv.UpdateTime),
+	}
+	if rv.HomeCouncil != "" {
+		m.HomeCouncil = reviewer.CouncilName(rv.HomeCouncil)
+	}
+	for _, t := range rv.Expertise {
+		m.Expertise = append(m.Expertise, ThemeProto(t))
+	}
+	for _, gss := range rv.Conflicts {
+		m.Conflicts = append(m.Conflicts, reviewer.CouncilName(gss))
+	}
+	return m
+}

@@ -1,0 +1,299 @@
+// Package reviewerapi is the gRPC face of the reviewer pool: CreateReviewer,
+// GetReviewer, ListReviewers, UpdateReviewer and DeleteReviewer of
+// PeerReviewService. It decodes and checks requests, calls the pool rules in
+// package reviewer and renders responses; each method's access policy is
+// declared in Policies.
+//
+// Who may do what: the pool is the LGA's. LGA advisers manage it and are
+// the only ones who read it, since reviewers' availability, commitments and
+// declared conflicts are personal details the LGA holds. Every other role
+// (Ofsted inspectors, DfE officials, council officers, sponsor officers and
+// partner systems) is refused with PERMISSION_DENIED.
+package reviewerapi
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+)
+
+// Page sizes of reviewer lists.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 200
+)
+
+// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
+const maxRequestIDLen = 128
+
+// Policies declares who may call each method of this package: LGA advisers
+// only (see the package comment).
+var Policies = auth.Policies{
+	peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName: auth.Allow(auth.RoleLGAAdviser),
+	peerreviewv1.PeerReviewService_GetReviewer_FullMethodName:    auth.Allow(auth.RoleLGAAdviser),
+	peerreviewv1.PeerReviewService_ListReviewers_FullMethodName:  auth.Allow(auth.RoleLGAAdviser),
+	peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName: auth.Allow(auth.RoleLGAAdviser),
+	peerreviewv1.PeerReviewService_DeleteReviewer_FullMethodName: auth.Allow(auth.RoleLGAAdviser),
+}
+
+// Reviewers implements the reviewer methods of
+// peerreviewv1.PeerReviewServiceServer. It deliberately embeds no
+// Unimplemented server, so that the service's composite server can embed it
+// beside the other handler sets without ambiguous methods.
+type Reviewers struct {
+	svc         *reviewer.Service
+	pages       *paging.Codec
+	commitments reviewer.Commitments
+}
+
+// NewReviewers returns the handlers over the pool use cases, with page
+// tokens from pages. commitments supplies each reviewer's committed_days
+// (the peer review store); nil shows 0 for everyone.
+func NewReviewers(svc *reviewer.Service, pages *paging.Codec, commitments reviewer.Commitments) *Reviewers {
+	return &Reviewers{svc: svc, pages: pages, commitments: commitments}
+}
+
+// CreateReviewer implements PeerReviewService.CreateReviewer: it adds a
+// reviewer to the pool under a fresh ID. name, etag and the output-only
+// fields of the request's reviewer are ignored.
+func (h *Reviewers) CreateReviewer(ctx context.Context, req *peerreviewv1.CreateReviewerRequest) (*peerreviewv1.Reviewer, error) {
+	var vs fault.Violations
+	var rv reviewer.Reviewer
+	if req.GetReviewer() == nil {
+		vs.Add("reviewer", "is required: display_name, role, home_council (unless an LGA associate) and the days available")
+	} else {
+		rv, vs = fromProto(req.GetReviewer(), "reviewer.")
+	}
+	checkRequestID(&vs, req.GetRequestId())
+	if len(vs) > 0 {
+		var ruleErr error
+		if req.GetReviewer() != nil {
+			ruleErr = rv.Validate("reviewer.")
+		}
+		return nil, joinViolations(vs, ruleErr)
+	}
+	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Create(ctx, rv, r)
+	if err != nil {
+		return nil, err
+	}
+	// A reviewer just added is on no review.
+	return ToProto(out, 0), nil
+}
+
+// GetReviewer implements PeerReviewService.GetReviewer.
+func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReviewerRequest) (*peerreviewv1.Reviewer, error) {
+	id, err := reviewer.ParseName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	rv, err := h.svc.Get(ctx, id)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	committed, err := h.committed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ToProto(rv, committed[rv.ID]), nil
+}
+
+// ListReviewers implements PeerReviewService.ListReviewers: the pool,
+// filtered by role, region and expertise, ordered by display name. Page
+// tokens are bound to the filter.
+func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListReviewersRequest) (*peerreviewv1.ListReviewersResponse, error) {
+	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	f, filterErr := filter.Compile(req.GetFilter(), reviewer.FilterSchema)
+	if err := fault.Join(sizeErr, filterErr); err != nil {
+		return nil, err
+	}
+	q := paging.Query{
+		Method: peerreviewv1.PeerReviewService_ListReviewers_FullMethodName,
+		Parent: reviewer.Collection,
+		Filter: f.String(),
+	}
+	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	all, _, err := h.svc.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	committed, err := h.committed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	selected := reviewer.Select(all, f)
+	total := int64(len(selected))
+	start := min(offset, total)
+	end := min(start+int64(size), total)
+	resp := &peerreviewv1.ListReviewersResponse{
+		Reviewers:     make([]*peerreviewv1.Reviewer, 0, end-start),
+		NextPageToken: h.pages.NextOffset(q, start, size, total),
+		TotalSize:     int32(total),
+	}
+	for _, rv := range selected[start:end] {
+		resp.Reviewers = append(resp.Reviewers, ToProto(rv, committed[rv.ID]))
+	}
+	return resp, nil
+}
+
+// UpdateReviewer implements PeerReviewService.UpdateReviewer: it replaces
+// the fields update_mask names (or, without a mask, the fields the request
+// sets) of a reviewer whose current etag the request carries. A stale etag
+// gives ABORTED. name, etag and output-only paths in the mask are ignored,
+// as the REST gateway puts them in the mask it derives from a PATCH body.
+func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.UpdateReviewerRequest) (*peerreviewv1.Reviewer, error) {
+	in := req.GetReviewer()
+	if in == nil {
+		var vs fault.Violations
+		vs.Add("reviewer", "is required: its name, its etag and the new values")
+		return nil, vs.Err()
+	}
+	id, nameErr := reviewer.ParseName("reviewer.name", in.GetName())
+	var vs fault.Violations
+	var etag int64
+	var etagErr error
+	if in.GetEtag() == "" {
+		vs.Add("reviewer.etag", "is required: send the etag of the reviewer as read, so that no change made since is overwritten")
+	} else {
+		etag, etagErr = store.ParseEtagField("reviewer.etag", in.GetEtag())
+	}
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		paths = populatedPaths(in)
+	}
+	mask, maskErr := reviewer.ParseMask(paths)
+	patch, conv := fromProto(in, "reviewer.")
+	if maskErr == nil {
+		// Fields the mask leaves alone are ignored, problems and all.
+		conv = slices.DeleteFunc(conv, func(v fault.Violation) bool {
+			return !mask.Covers(strings.TrimPrefix(v.Field, "reviewer."))
+		})
+	}
+	vs = append(vs, conv...)
+	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName, "", req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Update(ctx, id, patch, mask, etag, r)
+	if err != nil {
+		return nil, named(err, in.GetName())
+	}
+	committed, err := h.committed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ToProto(out, committed[out.ID]), nil
+}
+
+// DeleteReviewer implements PeerReviewService.DeleteReviewer: it removes a
+// reviewer whose current etag the request carries, unless they are on the
+// team of an open review (FAILED_PRECONDITION).
+func (h *Reviewers) DeleteReviewer(ctx context.Context, req *peerreviewv1.DeleteReviewerRequest) (*peerreviewv1.DeleteReviewerResponse, error) {
+	id, nameErr := reviewer.ParseName("name", req.GetName())
+	var vs fault.Violations
+	var etag int64
+	var etagErr error
+	if req.GetEtag() == "" {
+		vs.Add("etag", "is required: send the etag of the reviewer as read, so that no change made since is lost")
+	} else {
+		etag, etagErr = store.ParseEtag(req.GetEtag())
+	}
+	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_DeleteReviewer_FullMethodName, "", req)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.svc.Delete(ctx, id, etag, r); err != nil {
+		return nil, named(err, req.GetName())
+	}
+	return &peerreviewv1.DeleteReviewerResponse{}, nil
+}
+
+// committed reads every reviewer's committed days, or none without a
+// source.
+func (h *Reviewers) committed(ctx context.Context) (map[string]int, error) {
+	if h.commitments == nil {
+		return nil, nil
+	}
+	return h.commitments.CommittedDays(ctx)
+}
+
+// callerRequest describes the call for the audit trail and idempotency.
+func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (reviewer.Request, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		// Served without the interceptor, which must never grant access.
+		return reviewer.Request{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
+	}
+	r := reviewer.Request{Subject: p.Subject, Method: method, ID: requestID}
+	for _, role := range p.Roles {
+		r.Roles = append(r.Roles, string(role))
+	}
+	if requestID != "" {
+		var err error
+		if r.Hash, err = store.RequestHash(req); err != nil {
+			return reviewer.Request{}, err
+		}
+	}
+	return r, nil
+}
+
+func checkRequestID(vs *fault.Violations, id string) {
+	if len(id) > maxRequestIDLen {
+		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
+	}
+}
+
+// named gives a missing reviewer's NOT_FOUND the resource's name.
+func named(err error, name string) error {
+	if errors.Is(err, reviewer.ErrNotFound) {
+		return fault.NotFound(reviewer.ReasonNotFound, "%s does not exist", name).With("name", name)
+	}
+	return err
+}
+
+// joinViolations reports the request's own violations with those of the
+// rules, leaving out a rule's violation on a field the request's violations
+// already name (a malformed council name is not also "not one of the 152").
+func joinViolations(vs fault.Violations, errs ...error) error {
+	reported := map[string]bool{}
+	for _, v := range vs {
+		reported[v.Field] = true
+	}
+	all := []error{vs.Err()}
+	for _, err := range errs {
+		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
+			var rest fault.Violations
+			for _, v := range f.Violations {
+				if !reported[v.Field] {
+					rest = append(rest, v)
+				}
+			}
+			err = rest.Err()
+		}
+		all = append(all, err)
+	}
+	return fault.Join(all...)
+}

@@ -1,0 +1,406 @@
+// Package reviewstore keeps peer reviews in Redis, through the platform
+// store. A review lives under its council's hash tag, beside the council's
+// outbox, so a completion commits the review, the PeerReviewCompleted event,
+// the audit entry and the idempotency record in one transaction.
+//
+// Keys, all under keyspace.CouncilTag(gss):
+//
+//	{la:GSS}:peer-review:{id}        the review (a record: stored form and version)
+//	{la:GSS}:peer-reviews            a set of the council's review IDs
+//	{la:GSS}:peer-review-under-way   a record holding the ID of the council's
+//	                                 review under way, if any
+//
+// The under-way record is created with the review (and must not exist) and
+// deleted when the review is completed or cancelled, in the same commits, so
+// two concurrent requests cannot both start a review of one council.
+//
+// Lists across councils read the 152 index sets in one pipeline and the
+// records in a second, so All, CommittedDays and Assigned cost two round
+// trips however many councils and reviews there are.
+package reviewstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Topic is the event topic PeerReviewCompleted goes to.
+const Topic = "peerreview"
+
+// Audit trail names of LinkOffer, which runs outside any RPC when the
+// support offer consumer calls it.
+const (
+	// LinkOfferMethod is the audit entry's method when the context names
+	// no gRPC method.
+	LinkOfferMethod = "event:" + "turnaround.events.v1.PeerReviewCompleted"
+	// SystemActor is the audit entry's actor when the context carries no
+	// caller.
+	SystemActor = "system:peerreview"
+)
+
+// maxLinkAttempts bounds LinkOffer's read-modify-write cycles when the
+// review changes concurrently.
+const maxLinkAttempts = 5
+
+// Reviews stores peer reviews. It implements review.Storer, and
+// reviewer.OpenAssignments and reviewer.Commitments for the reviewer pool.
+type Reviews struct {
+	st *store.Store
+}
+
+var _ review.Storer = (*Reviews)(nil)
+
+// New returns the review store over st.
+func New(st *store.Store) *Reviews {
+	return &Reviews{st: st}
+}
+
+func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }
+
+func (s *Reviews) recordKey(gss, id string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "peer-review", id)
+}
+
+func (s *Reviews) indexKey(gss string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "peer-reviews")
+}
+
+func (s *Reviews) underWayKey(gss string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "peer-review-under-way")
+}
+
+// Get implements review.Storer.
+func (s *Reviews) Get(ctx context.Context, gss, id string) (review.Review, error) {
+	rec, err := s.st.Get(ctx, s.recordKey(gss, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return review.Review{}, review.ErrNotFound
+	}
+	if err != nil {
+		return review.Review{}, fmt.Errorf("get peer review %s: %w", review.Name(gss, id), err)
+	}
+	return decode(rec.Data, rec.Version)
+}
+
+// List implements review.Storer: one SMEMBERS and one pipelined read of the
+// council's records, or for review.AllCouncils one pipeline of SMEMBERS
+// over every council's index and one pipelined read of every record. Each
+// index key is read on its own, so no command spans two hash tags and the
+// list works unchanged on Redis Cluster.
+func (s *Reviews) List(ctx context.Context, gss string) ([]review.Review, error) {
+	codes := []string{gss}
+	if gss == review.AllCouncils {
+		codes = codes[:0]
+		for _, c := range reference.Councils() {
+			codes = append(codes, c.GSSCode)
+		}
+	}
+	cmds := make([]*redis.StringSliceCmd, len(codes))
+	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, code := range codes {
+			cmds[i] = p.SMembers(ctx, s.indexKey(code))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list peer reviews of %s: %w", gss, err)
+	}
+	var keys []string
+	for i, cmd := range cmds {
+		for _, id := range cmd.Val() {
+			keys = append(keys, s.recordKey(codes[i], id))
+		}
+	}
+	recs, err := s.st.GetMany(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("list peer reviews of %s: %w", gss, err)
+	}
+	out := make([]review.Review, 0, len(recs))
+	for _, rec := range recs {
+		if !rec.Exists() {
+			continue
+		}
+		rv, err := decode(rec.Data, rec.Version)
+		if err != nil {
+			return nil, fmt.Errorf("list peer reviews of %s: %w", gss, err)
+		}
+		out = append(out, rv)
+	}
+	return out, nil
+}
+
+// All returns every council's reviews, in no particular order, in two
+// round trips (see List).
+func (s *Reviews) All(ctx context.Context) ([]review.Review, error) {
+	return s.List(ctx, review.AllCouncils)
+}
+
+// CommittedDays maps reviewer IDs (the {id} of reviewers/{id}) to the days
+// they have committed to reviews that hold their team's days: scheduled, on
+// site or reporting. A reviewer absent from the map has none. It
+// implements reviewer.Commitments.
+func (s *Reviews) CommittedDays(ctx context.Context) (map[string]int, error) {
+	all, err := s.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return review.CommittedDays(all, ""), nil
+}
+
+// Assigned reports whether the reviewer with ID reviewerID is on the team
+// of a review under way (neither completed nor cancelled). It implements
+// reviewer.OpenAssignments.
+func (s *Reviews) Assigned(ctx context.Context, reviewerID string) (bool, error) {
+	all, err := s.All(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, rv := range all {
+		if !rv.State.UnderWay() {
+			continue
+		}
+		for _, m := range rv.Team {
+			if m.ReviewerID == reviewerID {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// UnderWay returns the council's review under way, if it has one.
+func (s *Reviews) UnderWay(ctx context.Context, gss string) (review.Review, bool, error) {
+	rec, err := s.st.Get(ctx, s.underWayKey(gss))
+	if errors.Is(err, store.ErrNotFound) {
+		return review.Review{}, false, nil
+	}
+	if err != nil {
+		return review.Review{}, false, fmt.Errorf("read the review under way of %s: %w", gss, err)
+	}
+	rv, err := s.Get(ctx, gss, string(rec.Data))
+	if err != nil {
+		return review.Review{}, false, fmt.Errorf("read the review under way of %s: %w", gss, err)
+	}
+	return rv, true, nil
+}
+
+// Replay implements review.Storer. Request IDs are scoped by method and
+// caller (store.IdempotencyScope).
+func (s *Reviews) Replay(ctx context.Context, gss string, r review.Request) (review.Review, bool, error) {
+	if r.ID == "" {
+		return review.Review{}, false, nil
+	}
+	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), scope(r), r.ID, r.Hash)
+	if err != nil || !ok {
+		return review.Review{}, false, err
+	}
+	rv, err := decodeReplay(b)
+	if err != nil {
+		return review.Review{}, false, err
+	}
+	return rv, true, nil
+}
+
+// Insert implements review.Storer. The council's under-way record is read
+// first, so a council with a review under way gets review.ErrUnderWay
+// naming it; the record is then created in the commit and must not exist,
+// so a concurrent request that got there first makes this one conflict,
+// and its retry sees ErrUnderWay.
+func (s *Reviews) Insert(ctx context.Context, rv review.Review, r review.Request) (review.Review, error) {
+	if cur, ok, err := s.UnderWay(ctx, rv.GSSCode); err != nil {
+		return review.Review{}, err
+	} else if ok {
+		return review.Review{}, review.ErrUnderWay.With("peer_review", cur.Name())
+	}
+	rv.Version = 1
+	m, err := s.mutation(rv, store.MustNotExist, r)
+	if err != nil {
+		return review.Review{}, err
+	}
+	m.Writes = append(m.Writes, store.Write{Key: s.underWayKey(rv.GSSCode), Data: []byte(rv.ID), IfVersion: store.MustNotExist})
+	m.Index = []store.IndexOp{store.SAdd(s.indexKey(rv.GSSCode), rv.ID)}
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return review.Review{}, fmt.Errorf("create peer review %s: %w", rv.Name(), err)
+	}
+	return rv, nil
+}
+
+// Save implements review.Storer. A review saved completed or cancelled
+// releases its council's under-way record (pinned to the version read, and
+// only when the record names this review); one saved completed also emits
+// PeerReviewCompleted on topic "peerreview".
+func (s *Reviews) Save(ctx context.Context, rv review.Review, r review.Request) (review.Review, error) {
+	read := rv.Version
+	rv.Version++
+	m, err := s.mutation(rv, read, r)
+	if err != nil {
+		return review.Review{}, err
+	}
+	if !rv.State.UnderWay() {
+		rec, err := s.st.Get(ctx, s.underWayKey(rv.GSSCode))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return review.Review{}, fmt.Errorf("save peer review %s: %w", rv.Name(), err)
+		case string(rec.Data) == rv.ID:
+			m.Writes = append(m.Writes, store.Write{Key: rec.Key, Delete: true, IfVersion: rec.Version})
+		}
+	}
+	if rv.State == review.Completed {
+		ev, err := events.NewEvent(ctx, Topic, rv.Name(), CompletedEvent(rv))
+		if err != nil {
+			return review.Review{}, fmt.Errorf("complete peer review %s: %w", rv.Name(), err)
+		}
+		m.Events = []events.Event{ev}
+	}
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return review.Review{}, fmt.Errorf("save peer review %s: %w", rv.Name(), err)
+	}
+	return rv, nil
+}
+
+// LinkOffer records that the support offer named offerName
+// (localAuthorities/{gss}/supportOffers/{id}, of the same council) was made
+// because of the completed review reviewID of the council gss: it sets the
+// review's support_offer. Linking the same offer again does nothing, so
+// an event consumer may call it on every redelivery. A review not
+// completed, or linked to another offer, is FAILED_PRECONDITION; a missing
+// review is review.ErrNotFound. The audit entry names the caller in ctx,
+// or SystemActor.
+func (s *Reviews) LinkOffer(ctx context.Context, gss, reviewID, offerName string) error {
+	if !strings.HasPrefix(offerName, review.CouncilName(gss)+"/supportOffers/") ||
+		!review.ValidID(strings.TrimPrefix(offerName, review.CouncilName(gss)+"/supportOffers/")) {
+		var vs fault.Violations
+		vs.Add("support_offer", "must be %s/supportOffers/{id}, got %q", review.CouncilName(gss), offerName)
+		return vs.Err()
+	}
+	r := review.Request{Subject: SystemActor, Method: LinkOfferMethod}
+	if p, ok := auth.FromContext(ctx); ok {
+		r.Subject, r.Roles = p.Subject, roleNames(p.Roles)
+	}
+	if method, ok := grpc.Method(ctx); ok {
+		r.Method = method
+	}
+	for range maxLinkAttempts {
+		cur, err := s.Get(ctx, gss, reviewID)
+		if err != nil {
+			return err
+		}
+		next, changed, err := cur.LinkOffer(offerName)
+		if err != nil || !changed {
+			return err
+		}
+		// Not Save: the review is completed already, and its completion
+		// event must not be emitted again.
+		next.Version++
+		m, err := s.mutation(next, cur.Version, r)
+		if err != nil {
+			return err
+		}
+		_, err = s.st.Commit(ctx, m)
+		if !errors.Is(err, review.ErrConflict) {
+			if err != nil {
+				return fmt.Errorf("link %s to peer review %s: %w", offerName, cur.Name(), err)
+			}
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("link %s to peer review %s: still contended after %d attempts: %w",
+		offerName, review.Name(gss, reviewID), maxLinkAttempts, review.ErrConflict)
+}
+
+// mutation is the commit of rv (at its new version) over the version read:
+// the record, its audit entry and, for a request with an ID, the
+// idempotency record replaying rv.
+func (s *Reviews) mutation(rv review.Review, read int64, r review.Request) (store.Mutation, error) {
+	data, err := marshal(rv, false)
+	if err != nil {
+		return store.Mutation{}, err
+	}
+	key := s.recordKey(rv.GSSCode, rv.ID)
+	m := store.Mutation{
+		Tag:    keyspace.CouncilTag(rv.GSSCode),
+		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
+		Audit: []store.AuditEntry{{
+			Actor:     r.Subject,
+			Roles:     r.Roles,
+			Method:    method(r, rv.State),
+			Resource:  rv.Name(),
+			RequestID: r.ID,
+			Key:       key,
+		}},
+	}
+	if r.ID != "" {
+		resp, err := marshal(rv, true)
+		if err != nil {
+			return store.Mutation{}, err
+		}
+		m.Idempotency = &store.IdempotencyRecord{Scope: scope(r), RequestID: r.ID, RequestHash: r.Hash, Response: resp}
+	}
+	return m, nil
+}
+
+// CompletedEvent is the PeerReviewCompleted payload of a completed review:
+// the kind and risk as enum names without prefix, and the themes of its
+// severe areas for improvement. support_offer is left empty: the offer is
+// made afterwards, from this event, and linked back with LinkOffer.
+func CompletedEvent(rv review.Review) *eventsv1.PeerReviewCompleted {
+	ev := &eventsv1.PeerReviewCompleted{
+		PeerReview:     rv.Name(),
+		LocalAuthority: rv.Council(),
+		Kind:           string(rv.Kind),
+		Risk:           string(rv.ConclusionRisk),
+	}
+	for _, t := range rv.SevereThemes() {
+		ev.SevereThemes = append(ev.SevereThemes, string(t))
+	}
+	return ev
+}
+
+// stateMethods names the RPC whose effect a save in each state has, for
+// the audit entries of programmatic callers that name no method.
+var stateMethods = map[review.State]string{
+	review.Requested: peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName,
+	review.Scheduled: peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName,
+	review.OnSite:    peerreviewv1.PeerReviewService_StartOnSite_FullMethodName,
+	review.Reporting: peerreviewv1.PeerReviewService_RecordFindings_FullMethodName,
+	review.Completed: peerreviewv1.PeerReviewService_CompleteReview_FullMethodName,
+	review.Cancelled: peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName,
+}
+
+func method(r review.Request, s review.State) string {
+	if r.Method != "" {
+		return r.Method
+	}
+	return stateMethods[s]
+}
+
+// scope is the idempotency scope of r's request ID.
+func scope(r review.Request) string {
+	return store.IdempotencyScope(r.Method, r.Subject)
+}
+
+func roleNames(rs []auth.Role) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
+}

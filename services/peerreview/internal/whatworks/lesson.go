@@ -1,0 +1,223 @@
+package whatworks
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Collection is the resource collection of lessons: lessons/{id}.
+const Collection = "lessons"
+
+// Reasons of the faults the lesson rules return.
+const (
+	// ReasonLessonNotFound: no such lesson.
+	ReasonLessonNotFound = "LESSON_NOT_FOUND"
+	// ReasonReviewNotCompleted: a lesson links only to a completed review.
+	ReasonReviewNotCompleted = "PEER_REVIEW_NOT_COMPLETED"
+)
+
+// Text limits, in characters.
+const (
+	MaxTitle   = 200
+	MaxSummary = 4000
+)
+
+// ErrNotFound is what a LessonStorer returns for a lesson it does not hold.
+var ErrNotFound = fault.NotFound(ReasonLessonNotFound, "the lesson does not exist")
+
+// Lesson is a curated good-practice entry.
+type Lesson struct {
+	ID      string
+	Title   string
+	Theme   reviewer.Theme
+	Summary string
+	// Council is the GSS code of the council whose practice it is; "" when
+	// the lesson is not about one council.
+	Council string
+	// PeerReview is the resource name of the review where the council
+	// agreed to share it; "" for none.
+	PeerReview string
+	// Region is the council's region, derived from Council.
+	Region     reference.Region
+	CreateTime time.Time
+}
+
+// Name is the lesson's resource name, lessons/{id}.
+func (l Lesson) Name() string { return Name(l.ID) }
+
+// Name returns the resource name of lesson id.
+func Name(id string) string { return Collection + "/" + id }
+
+// ParseName validates a lesson's resource name, lessons/{id}, and returns
+// its ID. field names the request field for the violation.
+func ParseName(field, name string) (string, error) {
+	id, ok := strings.CutPrefix(name, Collection+"/")
+	if !ok || !review.ValidID(id) {
+		var vs fault.Violations
+		vs.Add(field, "must be lessons/{id} with an id of lowercase letters, digits and hyphens, got %q", name)
+		return "", vs.Err()
+	}
+	return id, nil
+}
+
+// NewID returns a fresh random lesson ID, in the same form as review IDs.
+func NewID() string { return review.NewID() }
+
+// Draft is what a caller asks to publish.
+type Draft struct {
+	Title   string
+	Theme   reviewer.Theme
+	Summary string
+	// Council is the lesson's council resource name, localAuthorities/{gss};
+	// optional.
+	Council string
+	// PeerReview is the review's resource name; optional, and only with
+	// Council.
+	PeerReview string
+}
+
+// Parse checks d and returns the lesson it describes, created at now with
+// a new ID, reporting every violation at once under prefix (such as
+// "lesson."): a title and a summary within their limits, a theme of the
+// taxonomy, a council among the 152 and a review name of that council. It
+// does not read the review; see CheckSource.
+func (d Draft) Parse(prefix string, now time.Time) (Lesson, error) {
+	var vs fault.Violations
+	l := Lesson{
+		ID:         NewID(),
+		Title:      strings.TrimSpace(d.Title),
+		Theme:      d.Theme,
+		Summary:    strings.TrimSpace(d.Summary),
+		PeerReview: d.PeerReview,
+		CreateTime: now.UTC(),
+	}
+	checkText(&vs, prefix+"title", l.Title, MaxTitle)
+	checkText(&vs, prefix+"summary", l.Summary, MaxSummary)
+	if !d.Theme.Valid() {
+		if d.Theme == "" {
+			vs.Add(prefix+"theme", "is required: one of the taxonomy's themes, such as LEADERSHIP")
+		} else {
+			vs.Add(prefix+"theme", "must be one of the taxonomy's themes, got %s", d.Theme)
+		}
+	}
+	if d.Council != "" {
+		gss, err := review.ParseCouncil(prefix+"local_authority", d.Council)
+		if c, ok := reference.CouncilByCode(gss); err == nil && ok {
+			l.Council, l.Region = gss, c.Region
+		} else if err == nil {
+			vs.Add(prefix+"local_authority", "is not one of the 152 councils: %s", d.Council)
+		} else {
+			vs = appendViolations(vs, err)
+		}
+	}
+	if d.PeerReview != "" {
+		gss, _, err := review.ParseName(prefix+"peer_review", d.PeerReview)
+		switch {
+		case err != nil:
+			vs = appendViolations(vs, err)
+		case d.Council == "":
+			vs.Add(prefix+"local_authority", "is required with peer_review: name the council whose review it is")
+		case l.Council != "" && gss != l.Council:
+			vs.Add(prefix+"peer_review", "is a review of %s, not of %s", review.CouncilName(gss), d.Council)
+		}
+	}
+	if err := vs.Err(); err != nil {
+		return Lesson{}, err
+	}
+	return l, nil
+}
+
+// CheckSource checks the review a lesson links to: it must be completed,
+// since a council agrees to share practice when its review concludes.
+func CheckSource(l Lesson, src review.Review) error {
+	if src.State != review.Completed {
+		return fault.FailedPrecondition(ReasonReviewNotCompleted,
+			"%s is %s; a lesson links only to a completed review", src.Name(), src.State).With("peer_review", l.PeerReview)
+	}
+	return nil
+}
+
+// LessonStorer is the storage the lesson use cases need.
+type LessonStorer interface {
+	// Get returns the lesson, or ErrNotFound.
+	Get(ctx context.Context, id string) (Lesson, error)
+	// All returns every lesson.
+	All(ctx context.Context) ([]Lesson, error)
+}
+
+// FilterSchema is what ListLessons filters on.
+var FilterSchema = filter.Schema{
+	"theme":  {Type: filter.Enum, Values: names(reviewer.Themes)},
+	"region": {Type: filter.Enum, Values: names(reference.Regions)},
+}
+
+// Get implements filter.Record for a lesson.
+func (l Lesson) Get(field string) (any, bool) {
+	switch field {
+	case "theme":
+		return string(l.Theme), l.Theme != ""
+	case "region":
+		return string(l.Region), l.Region != ""
+	}
+	return nil, false
+}
+
+// Select returns the lessons f matches, newest first (ties by ID).
+func Select(all []Lesson, f *filter.Filter) []Lesson {
+	var out []Lesson
+	for _, l := range all {
+		if f.Match(l) {
+			out = append(out, l)
+		}
+	}
+	slices.SortFunc(out, func(a, b Lesson) int {
+		if c := b.CreateTime.Compare(a.CreateTime); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+func checkText(vs *fault.Violations, field, text string, limit int) {
+	if text == "" {
+		vs.Add(field, "is required")
+		return
+	}
+	if n := utf8.RuneCountInString(text); n > limit {
+		vs.Add(field, "is %d characters long; the limit is %d", n, limit)
+	}
+}
+
+// appendViolations adds the violations of an INVALID_ARGUMENT fault to vs.
+func appendViolations(vs fault.Violations, err error) fault.Violations {
+	if f, ok := fault.As(err); ok {
+		return append(vs, f.Violations...)
+	}
+	return vs
+}
+
+// Request describes the call that creates a lesson, for the audit trail and
+// idempotency.
+type Request struct {
+	// Subject and Roles are the caller's, as its token names them.
+	Subject string
+	Roles   []string
+	// Method is the full gRPC method name.
+	Method string
+	// ID is the request_id; empty when the caller asked for no idempotency.
+	ID string
+	// Hash fingerprints what the request asks for, so a request_id reused
+	// for a different request is refused rather than replayed.
+	Hash []byte
+}

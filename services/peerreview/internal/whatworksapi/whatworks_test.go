@@ -1,0 +1,538 @@
+package whatworksapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi/inspectiondouble"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/lessonstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+)
+
+type fallback struct {
+	peerreviewv1.UnimplementedPeerReviewServiceServer
+}
+
+type testServer struct {
+	fallback
+	*WhatWorks
+}
+
+// reviewsDouble holds reviews in memory in place of the review store.
+type reviewsDouble []review.Review
+
+func (r reviewsDouble) All(context.Context) ([]review.Review, error) { return r, nil }
+
+func (r reviewsDouble) Get(_ context.Context, gss, id string) (review.Review, error) {
+	for _, rv := range r {
+		if rv.GSSCode == gss && rv.ID == id {
+			return rv, nil
+		}
+	}
+	return review.Review{}, review.ErrNotFound
+}
+
+// clock starts on the demo day and moves a minute on every reading, so
+// lessons created one after another have distinct create times.
+type clock struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at = c.at.Add(time.Minute)
+	return c.at
+}
+
+var completeTime = time.Date(2015, time.June, 10, 15, 0, 0, 0, time.UTC)
+
+const (
+	barking  = "E09000002"
+	barnet   = "E09000003"
+	bexley   = "E09000004"
+	brent    = "E09000005"
+	barnsley = "E08000016"
+	bradford = "E08000032"
+	calder   = "E08000033"
+	durham   = "E06000047"
+)
+
+var (
+	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
+	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
+	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: barking}
+	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+	everyone  = []auth.Principal{adviser, inspector, official, officer, sponsor, partner}
+)
+
+func finding(t reviewer.Theme, k review.FindingKind, s review.Severity) review.Finding {
+	return review.Finding{Theme: t, Kind: k, Severity: s, Evidence: "evidence"}
+}
+
+func completed(gss, id string, fs ...review.Finding) review.Review {
+	return review.Review{GSSCode: gss, ID: id, State: review.Completed, CompleteTime: completeTime, Findings: fs}
+}
+
+// fixtureReviews: three completed reviews in London, three in Yorkshire
+// and the Humber, one in the North East, and reviews in other states whose
+// findings must not count.
+func fixtureReviews() reviewsDouble {
+	lead := finding(reviewer.Leadership, review.Strength, "")
+	weakLead := finding(reviewer.Leadership, review.AreaForImprovement, review.Severe)
+	caseloads := finding(reviewer.Caseloads, review.AreaForImprovement, review.Significant)
+	return reviewsDouble{
+		completed(barking, "r1", lead, caseloads),
+		completed(barnet, "r2", lead),
+		completed(bexley, "r3", lead, caseloads),
+		completed(barnsley, "r4", weakLead),
+		completed(bradford, "r5", weakLead, caseloads),
+		completed(calder, "r6", lead),
+		completed(durham, "r7", weakLead),
+		{GSSCode: brent, ID: "r8", State: review.Reporting, Findings: []review.Finding{finding(reviewer.Permanence, review.Strength, "")}},
+		{GSSCode: "E10000014", ID: "r9", State: review.Cancelled},
+	}
+}
+
+// fixtureCouncils: the London three and Bradford have judgements published
+// after the reviews; Durham's came before.
+func fixtureCouncils() []*inspectionv1.LocalAuthority {
+	judged := func(gss string, g reference.Grade, published time.Time) *inspectionv1.LocalAuthority {
+		return &inspectionv1.LocalAuthority{GssCode: gss, Name: "localAuthorities/" + gss, LatestJudgement: &inspectionv1.LatestJudgement{
+			OverallGrade: refproto.Grade(g), PublishDate: refproto.Date(published),
+		}}
+	}
+	after := completeTime.AddDate(0, 4, 0)
+	return []*inspectionv1.LocalAuthority{
+		judged(barking, reference.Good, after),
+		judged(barnet, reference.Good, after),
+		judged(bexley, reference.Good, after),
+		{GssCode: barnsley, Name: "localAuthorities/" + barnsley},
+		judged(bradford, reference.Inadequate, after),
+		{GssCode: calder, Name: "localAuthorities/" + calder},
+		judged(durham, reference.Good, completeTime.AddDate(-1, 0, 0)),
+	}
+}
+
+type env struct {
+	t       *testing.T
+	key     []byte
+	client  peerreviewv1.PeerReviewServiceClient
+	double  *inspectiondouble.Server
+	store   *store.Store
+	lessons *lessonstore.Lessons
+}
+
+func newEnv(t *testing.T, reviews Reviews) *env {
+	t.Helper()
+	if err := Policies.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	double := &inspectiondouble.Server{Councils: fixtureCouncils()}
+	inspection := inspectiondouble.Dial(t, double.Start(t))
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	lessons := lessonstore.New(st)
+	pages, err := paging.NewRandomCodec(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.NewVerifier(auth.Config{DevKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	})
+	clk := &clock{at: time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC)}
+	peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{WhatWorks: New(inspection, reviews, lessons, pages, clk.now)})
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///peerreview",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &env{t: t, key: key, client: peerreviewv1.NewPeerReviewServiceClient(conn), double: double, store: st, lessons: lessons}
+}
+
+func (e *env) as(p auth.Principal) context.Context {
+	e.t.Helper()
+	tok, err := auth.MintDevToken(e.key, p, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+}
+
+// expectError checks err's code, ErrorInfo reason (when given) and field
+// violations (exactly these, in order, when given).
+func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
+	t.Helper()
+	st, _ := status.FromError(err)
+	if st.Code() != code {
+		t.Errorf("%s: %v, want %v", what, err, code)
+		return
+	}
+	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
+		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
+	}
+	if len(fields) == 0 {
+		return
+	}
+	var got []string
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				got = append(got, v.GetField())
+			}
+		}
+	}
+	if !slices.Equal(got, fields) {
+		t.Errorf("%s: violations on %v, want %v", what, got, fields)
+	}
+}
+
+func groups(cs []*peerreviewv1.ThemeCount) map[string]*peerreviewv1.ThemeCount {
+	out := map[string]*peerreviewv1.ThemeCount{}
+	for _, c := range cs {
+		out[c.GetGroup()] = c
+	}
+	return out
+}
+
+func TestThemeSummaries(t *testing.T) {
+	e := newEnv(t, fixtureReviews())
+	resp, err := e.client.ListThemeSummaries(e.as(inspector), &peerreviewv1.ListThemeSummariesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetCompletedReviews() != 7 {
+		t.Errorf("completed reviews = %d, want 7", resp.GetCompletedReviews())
+	}
+	var themes []peerreviewv1.Theme
+	for _, s := range resp.GetThemeSummaries() {
+		themes = append(themes, s.GetTheme())
+	}
+	if !slices.Equal(themes, []peerreviewv1.Theme{peerreviewv1.Theme_THEME_LEADERSHIP, peerreviewv1.Theme_THEME_CASELOADS}) {
+		t.Fatalf("themes = %v, want leadership and caseloads (permanence was found only by an unfinished review)", themes)
+	}
+	lead := resp.GetThemeSummaries()[0]
+	if o := lead.GetOverall(); o.GetGroup() != "ALL" || o.GetStrengths() != 4 || o.GetAreasForImprovement() != 3 || o.GetSevere() != 3 || o.GetReviews() != 7 {
+		t.Errorf("leadership overall = %v", o)
+	}
+	// The North East's single review is folded, with the next smallest
+	// group (London, by name), into OTHER.
+	regions := groups(lead.GetByRegion())
+	if len(regions) != 2 || regions["YORKSHIRE_AND_THE_HUMBER"].GetReviews() != 3 || regions["OTHER"].GetReviews() != 4 {
+		t.Errorf("leadership by region = %v", lead.GetByRegion())
+	}
+	if y := regions["YORKSHIRE_AND_THE_HUMBER"]; y.GetStrengths() != 1 || y.GetSevere() != 2 {
+		t.Errorf("Yorkshire leadership = %v", y)
+	}
+	// Later grades: GOOD 3 (London), INADEQUATE 1 (Bradford), not yet
+	// inspected 3 (Barnsley, Calderdale, and Durham, judged before its
+	// review). INADEQUATE is too small and takes GOOD with it into OTHER.
+	grades := groups(lead.GetByLaterGrade())
+	if len(grades) != 2 || grades["NOT_YET_INSPECTED"].GetReviews() != 3 || grades["OTHER"].GetReviews() != 4 {
+		t.Errorf("leadership by later grade = %v", lead.GetByLaterGrade())
+	}
+	if calls := e.double.Calls(); len(calls) == 0 || calls[0].Method != "ListLocalAuthorities" {
+		t.Errorf("calls = %v, want the councils read from the inspection service", calls)
+	}
+}
+
+// TestThemeSummariesNameNoCouncil looks for every council's code and name
+// in the whole response, whatever the minimum group size.
+func TestThemeSummariesNameNoCouncil(t *testing.T) {
+	e := newEnv(t, fixtureReviews())
+	for _, min := range []int32{0, 3, 4, 7} {
+		resp, err := e.client.ListThemeSummaries(e.as(partner), &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: min})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := protojson.Format(resp)
+		for _, c := range reference.Councils() {
+			if strings.Contains(text, c.GSSCode) || strings.Contains(text, c.Name) {
+				t.Errorf("min %d: the response names %s (%s): %s", min, c.Name, c.GSSCode, text)
+			}
+		}
+		if strings.Contains(text, "localAuthorities") {
+			t.Errorf("min %d: the response holds a council resource name: %s", min, text)
+		}
+		for _, s := range resp.GetThemeSummaries() {
+			for _, c := range append(s.GetByRegion(), s.GetByLaterGrade()...) {
+				if c.GetReviews() < max(min, 3) {
+					t.Errorf("min %d: group %s shows %d reviews", min, c.GetGroup(), c.GetReviews())
+				}
+			}
+		}
+	}
+}
+
+func TestThemeSummariesSuppression(t *testing.T) {
+	e := newEnv(t, fixtureReviews())
+	ctx := e.as(adviser)
+	resp, err := e.client.ListThemeSummaries(ctx, &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range resp.GetThemeSummaries() {
+		if r := s.GetByRegion(); len(r) != 1 || r[0].GetGroup() != "OTHER" || r[0].GetReviews() != 7 {
+			t.Errorf("%v by region at minimum 7 = %v, want only OTHER with 7", s.GetTheme(), r)
+		}
+	}
+	resp, err = e.client.ListThemeSummaries(ctx, &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetCompletedReviews() != 7 || len(resp.GetThemeSummaries()) != 0 {
+		t.Errorf("minimum above the completed reviews: %v, want no summaries", resp)
+	}
+	for _, bad := range []int32{-1, 1, 2, 1001} {
+		_, err := e.client.ListThemeSummaries(ctx, &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: bad})
+		expectError(t, "min_group_size", err, codes.InvalidArgument, "", "min_group_size")
+	}
+}
+
+func TestThemeSummariesFewReviewsNeedNoGrades(t *testing.T) {
+	e := newEnv(t, fixtureReviews()[:2])
+	e.double.Stop()
+	resp, err := e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
+	if err != nil {
+		t.Fatalf("two completed reviews need no grades, yet: %v", err)
+	}
+	if resp.GetCompletedReviews() != 2 || len(resp.GetThemeSummaries()) != 0 {
+		t.Errorf("response = %v, want two reviews counted and nothing summarised", resp)
+	}
+}
+
+func TestThemeSummariesInspectionUnavailable(t *testing.T) {
+	e := newEnv(t, fixtureReviews())
+	e.double.Stop()
+	_, err := e.client.ListThemeSummaries(e.as(official), &peerreviewv1.ListThemeSummariesRequest{})
+	expectError(t, "inspection service stopped", err, codes.Unavailable, inspectionapi.ReasonUnavailable)
+}
+
+func TestThemeSummariesEveryRole(t *testing.T) {
+	e := newEnv(t, fixtureReviews())
+	for _, p := range everyone {
+		if _, err := e.client.ListThemeSummaries(e.as(p), &peerreviewv1.ListThemeSummariesRequest{}); err != nil {
+			t.Errorf("%s: %v", p.Roles[0], err)
+		}
+	}
+	_, err := e.client.ListThemeSummaries(context.Background(), &peerreviewv1.ListThemeSummariesRequest{})
+	expectError(t, "no token", err, codes.Unauthenticated, "")
+}
+
+func validLesson() *peerreviewv1.Lesson {
+	return &peerreviewv1.Lesson{
+		Title:          "One front door for every partner",
+		Theme:          peerreviewv1.Theme_THEME_FRONT_DOOR_AND_REFERRALS,
+		Summary:        "A multi-agency safeguarding hub with police and health co-located cut re-referrals.",
+		LocalAuthority: "localAuthorities/" + barking,
+		PeerReview:     "localAuthorities/" + barking + "/peerReviews/r1",
+	}
+}
+
+func TestCreateAndGetLesson(t *testing.T) {
+	e := newEnv(t, fixtureReviews())
+	ctx := e.as(adviser)
+	created, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: validLesson(), RequestId: "req-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(created.GetName(), "lessons/") || created.GetRegion() != typev1.Region_REGION_LONDON ||
+		created.GetCreateTime() == nil || created.GetTitle() != validLesson().GetTitle() ||
+		created.GetPeerReview() != validLesson().GetPeerReview() {
+		t.Errorf("created = %v", created)
+	}
+	replayed, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: validLesson(), RequestId: "req-1"})
+	if err != nil || replayed.GetName() != created.GetName() {
+		t.Errorf("retry = %v, %v; want the first lesson again", replayed, err)
+	}
+	other := validLesson()
+	other.Title = "Another"
+	_, err = e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: other, RequestId: "req-1"})
+	expectError(t, "request_id reused", err, codes.InvalidArgument, "REQUEST_ID_REUSED")
+	if all, _ := e.lessons.All(context.Background()); len(all) != 1 {
+		t.Errorf("%d lessons stored, want 1", len(all))
+	}
+	for _, p := range everyone {
+		got, err := e.client.GetLesson(e.as(p), &peerreviewv1.GetLessonRequest{Name: created.GetName()})
+		if err != nil || got.GetName() != created.GetName() {
+			t.Errorf("%s: GetLesson = %v, %v", p.Roles[0], got, err)
+		}
+	}
+	_, err = e.client.GetLesson(ctx, &peerreviewv1.GetLessonRequest{Name: "lessons/nosuch"})
+	expectError(t, "missing lesson", err, codes.NotFound, "LESSON_NOT_FOUND")
+	_, err = e.client.GetLesson(ctx, &peerreviewv1.GetLessonRequest{Name: "lesson/x"})
+	expectError(t, "bad name", err, codes.InvalidArgument, "", "name")
+	// The lesson's audit entry is in the outbox with it.
+	n, err := e.store.Client().XLen(context.Background(), e.store.Keyspace().Outbox(lessonstore.Tag)).Result()
+	if err != nil || n != 1 {
+		t.Errorf("outbox holds %d entries (%v), want one audit entry", n, err)
+	}
+}
+
+func TestCreateLessonValidation(t *testing.T) {
+	e := newEnv(t, fixtureReviews())
+	ctx := e.as(adviser)
+	with := func(edit func(l *peerreviewv1.Lesson)) *peerreviewv1.Lesson {
+		l := validLesson()
+		edit(l)
+		return l
+	}
+	cases := []struct {
+		name   string
+		lesson *peerreviewv1.Lesson
+		code   codes.Code
+		reason string
+		fields []string
+	}{
+		{"no lesson", nil, codes.InvalidArgument, "", []string{"lesson"}},
+		{"nothing set", &peerreviewv1.Lesson{}, codes.InvalidArgument, "", []string{"lesson.summary", "lesson.theme", "lesson.title"}},
+		{"unknown theme", with(func(l *peerreviewv1.Lesson) { l.Theme = 99 }), codes.InvalidArgument, "", []string{"lesson.theme"}},
+		{"bad council", with(func(l *peerreviewv1.Lesson) { l.LocalAuthority = "Barking"; l.PeerReview = "" }),
+			codes.InvalidArgument, "", []string{"lesson.local_authority"}},
+		{"review of another council", with(func(l *peerreviewv1.Lesson) { l.LocalAuthority = "localAuthorities/" + barnet }),
+			codes.InvalidArgument, "", []string{"lesson.peer_review"}},
+		{"review without council", with(func(l *peerreviewv1.Lesson) { l.LocalAuthority = "" }),
+			codes.InvalidArgument, "", []string{"lesson.local_authority"}},
+		{"missing review", with(func(l *peerreviewv1.Lesson) { l.PeerReview = "localAuthorities/" + barking + "/peerReviews/nosuch" }),
+			codes.NotFound, review.ReasonNotFound, nil},
+		{"review not completed", with(func(l *peerreviewv1.Lesson) {
+			l.LocalAuthority = "localAuthorities/" + brent
+			l.PeerReview = "localAuthorities/" + brent + "/peerReviews/r8"
+		}), codes.FailedPrecondition, "PEER_REVIEW_NOT_COMPLETED", nil},
+	}
+	for _, tc := range cases {
+		_, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: tc.lesson})
+		expectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
+	}
+	_, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: validLesson(), RequestId: strings.Repeat("x", 129)})
+	expectError(t, "long request_id", err, codes.InvalidArgument, "", "request_id")
+	if all, _ := e.lessons.All(context.Background()); len(all) != 0 {
+		t.Errorf("%d lessons stored by invalid requests", len(all))
+	}
+}
+
+func TestCreateLessonDenied(t *testing.T) {
+	e := newEnv(t, fixtureReviews())
+	for _, p := range []auth.Principal{inspector, official, officer, sponsor, partner} {
+		_, err := e.client.CreateLesson(e.as(p), &peerreviewv1.CreateLessonRequest{Lesson: validLesson()})
+		expectError(t, string(p.Roles[0]), err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+	}
+	for name, call := range map[string]func(context.Context) error{
+		"CreateLesson": func(ctx context.Context) error {
+			_, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: validLesson()})
+			return err
+		},
+		"GetLesson": func(ctx context.Context) error {
+			_, err := e.client.GetLesson(ctx, &peerreviewv1.GetLessonRequest{Name: "lessons/abc"})
+			return err
+		},
+		"ListLessons": func(ctx context.Context) error {
+			_, err := e.client.ListLessons(ctx, &peerreviewv1.ListLessonsRequest{})
+			return err
+		},
+	} {
+		expectError(t, name+" without a token", call(context.Background()), codes.Unauthenticated, "")
+	}
+	if all, _ := e.lessons.All(context.Background()); len(all) != 0 {
+		t.Errorf("%d lessons stored by denied callers", len(all))
+	}
+}
+
+func TestListLessons(t *testing.T) {
+	e := newEnv(t, fixtureReviews())
+	ctx := e.as(adviser)
+	create := func(theme peerreviewv1.Theme, council string) string {
+		l := &peerreviewv1.Lesson{Title: "t", Theme: theme, Summary: "s"}
+		if council != "" {
+			l.LocalAuthority = "localAuthorities/" + council
+		}
+		got, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.GetName()
+	}
+	a := create(peerreviewv1.Theme_THEME_LEADERSHIP, barking)
+	b := create(peerreviewv1.Theme_THEME_CASELOADS, barnsley)
+	c := create(peerreviewv1.Theme_THEME_LEADERSHIP, barnsley)
+	d := create(peerreviewv1.Theme_THEME_LEADERSHIP, "")
+	cases := []struct {
+		filter string
+		want   []string
+	}{
+		{"", []string{d, c, b, a}},
+		{"theme = LEADERSHIP", []string{d, c, a}},
+		{`region = "YORKSHIRE_AND_THE_HUMBER"`, []string{c, b}},
+		{"theme = LEADERSHIP AND region = LONDON", []string{a}},
+	}
+	for _, tc := range cases {
+		for _, p := range []auth.Principal{officer, inspector} {
+			resp, err := e.client.ListLessons(e.as(p), &peerreviewv1.ListLessonsRequest{Filter: tc.filter})
+			if err != nil {
+				t.Fatalf("%q: %v", tc.filter, err)
+			}
+			var got []string
+			for _, l := range resp.GetLessons() {
+				got = append(got, l.GetName())
+			}
+			if !slices.Equal(got, tc.want) || resp.GetTotalSize() != int32(len(tc.want)) {
+				t.Errorf("%s, filter %q: %v (total %d), want %v", p.Roles[0], tc.filter, got, resp.GetTotalSize(), tc.want)
+			}
+		}
+	}
+	first, err := e.client.ListLessons(ctx, &peerreviewv1.ListLessonsRequest{PageSize: 2, Filter: "theme = LEADERSHIP"})
+	if err != nil || len(first.GetLessons()) != 2 || first.GetNextPageToken() == "" {
+		t.Fatalf("first page = %v, %v", first, err)
+	}
+	second, err := e.client.ListLessons(ctx, &peerreviewv1.ListLessonsRequest{PageSize: 2, Filter: "theme = LEADERSHIP", PageToken: first.GetNextPageToken()})
+	if err != nil || len(second.GetLessons()) != 1 || second.GetLessons()[0].GetName() != a || second.GetNextPageToken() != "" {
+		t.Errorf("second page = %v, %v", second, err)
+	}
+	_, err = e.client.ListLessons(ctx, &peerreviewv1.ListLessonsRequest{Filter: "theme = CASELOADS", PageToken: first.GetNextPageToken()})
+	expectError(t, "token of another filter", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch)
+	_, err = e.client.ListLessons(ctx, &peerreviewv1.ListLessonsRequest{Filter: "council = E09000002"})
+	expectError(t, "unknown filter field", err, codes.InvalidArgument, "")
+}
