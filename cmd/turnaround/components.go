@@ -6,9 +6,15 @@ import (
 
 	"google.golang.org/grpc"
 
+	"google.golang.org/grpc/credentials/insecure"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan"
 	"github.com/turnaround-sli/turnaround/services/inspection"
+	"github.com/turnaround-sli/turnaround/services/peerreview"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -48,6 +54,46 @@ var components = []struct {
 			TriggerRulesFile: p.cfg.TriggerRules, RiskModelFile: p.cfg.RiskModel,
 		})
 	}},
+	{"peerreview", peerreview.Name, func(p *process, env buildEnv) (component, error) {
+		addr := p.cfg.InspectionAddr
+		if addr == "" {
+			addr = env.selfAddr
+		}
+		conn, err := p.dialService(addr)
+		if err != nil {
+			return nil, fmt.Errorf("dial inspection service: %w", err)
+		}
+		return peerreview.New(peerreview.Deps{
+			Store: env.store, Pages: env.pages, Logger: p.log,
+			Inspection: inspectionv1.NewInspectionServiceClient(conn),
+		})
+	}},
+	{"improvementplan", improvementplan.Name, func(p *process, env buildEnv) (component, error) {
+		return improvementplan.New(improvementplan.Deps{
+			Store: env.store, Pages: env.pages, Logger: p.log, DeadlineMonths: p.cfg.DeadlineMonths,
+		})
+	}},
+}
+
+// dialService connects to another service for calls made on behalf of the
+// caller: the caller's bearer token, trace and deadline travel with them.
+func (p *process) dialService(addr string) (*grpc.ClientConn, error) {
+	creds := grpc.WithTransportCredentials(insecure.NewCredentials())
+	if p.cfg.TLSCert != "" {
+		c, err := serve.ClientCredentials(serve.TLSConfig{CertFile: p.cfg.TLSCert, KeyFile: p.cfg.TLSKey, CAFile: p.cfg.TLSClientCA})
+		if err != nil {
+			return nil, err
+		}
+		creds = c
+	}
+	conn, err := serve.Dial(addr, creds,
+		grpc.WithChainUnaryInterceptor(auth.ForwardAuthorization()),
+		grpc.WithChainStreamInterceptor(auth.ForwardAuthorizationStream()))
+	if err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, conn.Close)
+	return conn, nil
 }
 
 // gatewayUpstreams maps every service to the address the gateway forwards

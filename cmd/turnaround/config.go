@@ -45,6 +45,7 @@ type config struct {
 	TLSKey              string
 	TLSClientCA         string
 	TriggerRules        string
+	DeadlineMonths      int
 	RiskModel           string
 }
 
@@ -72,6 +73,16 @@ func (c config) embedded() bool { return c.RedisURL == "" }
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, ok := os.LookupEnv(name); ok {
+		n, err := strconv.Atoi(v)
+		if err == nil {
+			return n
+		}
 	}
 	return def
 }
@@ -116,6 +127,7 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.TLSClientCA, "tls-client-ca", env("TURNAROUND_TLS_CLIENT_CA", ""), "CA file: require client certificates signed by it (mTLS)")
 	fs.StringVar(&c.TriggerRules, "trigger-rules", env("TURNAROUND_TRIGGER_RULES", ""), "JSON file of sharper-trigger rules (default: the documented rules)")
 	fs.StringVar(&c.RiskModel, "risk-model", env("TURNAROUND_RISK_MODEL", ""), "JSON file of risk model weights (default: the documented model)")
+	fs.IntVar(&c.DeadlineMonths, "deadline-months", envInt("TURNAROUND_DEADLINE_MONTHS", 6), "months a council judged inadequate has to show significant improvement")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp

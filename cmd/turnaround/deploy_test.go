@@ -31,6 +31,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,7 +57,13 @@ const (
 // overlays are every kustomize overlay and what each must contain. A
 // directory under deploy/k8s/overlays missing here fails the test, so a new
 // overlay is never left unchecked.
-var overlays = []struct {
+var overlays = []overlaySpec{
+	{name: "dev", externalSecrets: []string{"turnaround-jwks"}, ownRedis: true},
+	{name: "production", externalSecrets: []string{"turnaround-jwks", "turnaround-redis"}, autoscaled: true, spread: true},
+}
+
+// overlaySpec is what one overlay must contain.
+type overlaySpec struct {
 	name string
 	// externalSecrets are referenced but created outside the manifests.
 	externalSecrets []string
@@ -67,9 +74,6 @@ var overlays = []struct {
 	spread bool
 	// ownRedis: the overlay runs Redis itself, with the append-only file.
 	ownRedis bool
-}{
-	{name: "dev", externalSecrets: []string{"turnaround-jwks"}, ownRedis: true},
-	{name: "production", externalSecrets: []string{"turnaround-jwks", "turnaround-redis"}, autoscaled: true, spread: true},
 }
 
 // Paths each listener serves for probes: the gateway's own probes on the
@@ -106,15 +110,7 @@ func TestDeployKustomizeOverlays(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range dirs {
-		if d.IsDir() && !slices.ContainsFunc(overlays[:], func(o struct {
-			name            string
-			externalSecrets []string
-			autoscaled      bool
-			spread          bool
-			ownRedis        bool
-		}) bool {
-			return o.name == d.Name()
-		}) {
+		if d.IsDir() && !slices.ContainsFunc(overlays, func(o overlaySpec) bool { return o.name == d.Name() }) {
 			t.Errorf("overlay %s has no entry in overlays", d.Name())
 		}
 	}
@@ -139,6 +135,7 @@ func TestDeployKustomizeOverlays(t *testing.T) {
 				}
 				t.Run(d.Metadata.Name, func(t *testing.T) {
 					env := m.containerEnv(t, *c, ov.externalSecrets)
+					m.checkSecretVolumes(t, d, ov.externalSecrets)
 					checkEnvNames(t, "Deployment "+d.Metadata.Name, keys(env), names)
 					if len(c.Command) > 0 {
 						t.Errorf("command %q replaces the image's entrypoint", c.Command)
@@ -154,6 +151,11 @@ func TestDeployKustomizeOverlays(t *testing.T) {
 					checkContainerPorts(t, *c, ports)
 					m.checkProbes(t, d, *c, cfg.Target, ports)
 					m.checkUpstreams(t, env, names)
+					if cfg.Target == "gateway" {
+						if _, err := gatewayUpstreams(cfg, ""); err != nil {
+							t.Error(err)
+						}
+					}
 					if cfg.Target != "gateway" {
 						checkJWKSMount(t, d, *c, env)
 					}
@@ -237,7 +239,13 @@ func TestDeployCompose(t *testing.T) {
 					t.Errorf("TURNAROUND_JWKS_FILE=%s is not a file-backed secret of the service (secrets %v)", file, svc.Secrets)
 				}
 			}
-			if host, _ := hostPort(t, "REDIS_URL", env["REDIS_URL"]); host != "" {
+			if cfg.Target == "gateway" {
+				if _, err := gatewayUpstreams(cfg, ""); err != nil {
+					t.Error(err)
+				}
+			}
+			if u := env["REDIS_URL"]; u != "" {
+				host, _ := hostPort(t, "REDIS_URL", u)
 				if r, ok := cf.Services[host]; !ok || !strings.HasPrefix(r.Image, "redis:") {
 					t.Errorf("REDIS_URL names %s, which is not the compose Redis", host)
 				}
@@ -413,9 +421,8 @@ func optionalKustomize(t *testing.T) (string, bool) {
 type manifest struct {
 	Kind     string `json:"kind"`
 	Metadata struct {
-		Name      string            `json:"name"`
-		Namespace string            `json:"namespace"`
-		Labels    map[string]string `json:"labels"`
+		Name      string `json:"name"`
+		Namespace string `json:"namespace"`
 	} `json:"metadata"`
 	Data map[string]string `json:"data"`
 	Spec json.RawMessage   `json:"spec"`
@@ -493,18 +500,20 @@ type k8sContainer struct {
 		ConfigMapRef *keyRef `json:"configMapRef"`
 		SecretRef    *keyRef `json:"secretRef"`
 	} `json:"envFrom"`
-	Ports []struct {
-		Name          string `json:"name"`
-		ContainerPort int    `json:"containerPort"`
-	} `json:"ports"`
-	ReadinessProbe *k8sProbe `json:"readinessProbe"`
-	LivenessProbe  *k8sProbe `json:"livenessProbe"`
-	StartupProbe   *k8sProbe `json:"startupProbe"`
+	Ports          []containerPort `json:"ports"`
+	ReadinessProbe *k8sProbe       `json:"readinessProbe"`
+	LivenessProbe  *k8sProbe       `json:"livenessProbe"`
+	StartupProbe   *k8sProbe       `json:"startupProbe"`
 	VolumeMounts   []struct {
 		Name      string `json:"name"`
 		MountPath string `json:"mountPath"`
 		SubPath   string `json:"subPath"`
 	} `json:"volumeMounts"`
+}
+
+type containerPort struct {
+	Name          string `json:"name"`
+	ContainerPort int    `json:"containerPort"`
 }
 
 type keyRef struct {
@@ -521,10 +530,6 @@ type k8sProbe struct {
 		Port    int     `json:"port"`
 		Service *string `json:"service"`
 	} `json:"grpc"`
-	TCPSocket *struct {
-		Port intOrString `json:"port"`
-	} `json:"tcpSocket"`
-	Exec json.RawMessage `json:"exec"`
 }
 
 // intOrString is a Kubernetes port reference: a number or a port's name.
@@ -563,14 +568,15 @@ type k8sService struct {
 		Name string `json:"name"`
 	} `json:"metadata"`
 	Spec struct {
-		ClusterIP string            `json:"clusterIP"`
-		Selector  map[string]string `json:"selector"`
-		Ports     []struct {
-			Name       string      `json:"name"`
-			Port       int         `json:"port"`
-			TargetPort intOrString `json:"targetPort"`
-		} `json:"ports"`
+		Selector map[string]string `json:"selector"`
+		Ports    []servicePort     `json:"ports"`
 	} `json:"spec"`
+}
+
+type servicePort struct {
+	Name       string      `json:"name"`
+	Port       int         `json:"port"`
+	TargetPort intOrString `json:"targetPort"`
 }
 
 type k8sHPA struct {
@@ -816,13 +822,7 @@ func (m manifests) checkProbes(t *testing.T, d workload, c k8sContainer, target 
 		t.Errorf("needs both a readiness and a liveness probe")
 	}
 	for _, p := range kubeProbes(t, d, c, target, ports) {
-		if p.listener == "grpc" && p.path != "" && !slices.ContainsFunc(components[:], func(cp struct {
-			target  string
-			service string
-			build   func(p *process, env buildEnv) (component, error)
-		}) bool {
-			return cp.target == target && cp.service == p.path
-		}) {
+		if p.listener == "grpc" && p.path != "" && !slices.Contains(servicesOf(target), p.path) {
 			t.Errorf("%s asks the health of %q, which -target=%s does not serve", p.source, p.path, target)
 		}
 	}
@@ -909,6 +909,17 @@ func (m manifests) checkUpstreams(t *testing.T, env map[string]string, names map
 	}
 }
 
+// servicesOf lists the gRPC services a process of target registers.
+func servicesOf(target string) []string {
+	var out []string
+	for _, c := range components {
+		if target == "all" || c.target == target {
+			out = append(out, c.service)
+		}
+	}
+	return out
+}
+
 func containerPortNamed(c k8sContainer, name string) int {
 	for _, p := range c.Ports {
 		if p.Name == name {
@@ -916,6 +927,20 @@ func containerPortNamed(c k8sContainer, name string) int {
 		}
 	}
 	return -1
+}
+
+// checkSecretVolumes fails on a Secret volume whose Secret is neither in the
+// overlay nor one of those created outside it: the pod would never start.
+func (m manifests) checkSecretVolumes(t *testing.T, d workload, externalSecrets []string) {
+	t.Helper()
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.Secret == nil {
+			continue
+		}
+		if _, ok := m.secrets[v.Secret.SecretName]; !ok && !slices.Contains(externalSecrets, v.Secret.SecretName) {
+			t.Errorf("volume %s: Secret %s is neither in the overlay nor one created outside it %v", v.Name, v.Secret.SecretName, externalSecrets)
+		}
+	}
 }
 
 // checkJWKSMount proves the JWKS file a service reads is mounted from a
@@ -962,8 +987,10 @@ func checkAvailability(t *testing.T, m manifests, d workload, autoscaled, spread
 		t.Errorf("replicas is set while an HPA owns the count: every apply would reset it")
 	case !autoscaled && hpa != nil:
 		t.Errorf("HPA %s in an overlay with fixed replicas", hpa.Metadata.Name)
-	case !autoscaled && (d.Spec.Replicas == nil || *d.Spec.Replicas != 1):
-		t.Errorf("replicas = %v, want 1", d.Spec.Replicas)
+	case !autoscaled && d.Spec.Replicas == nil:
+		t.Errorf("replicas unset, want 1")
+	case !autoscaled && *d.Spec.Replicas != 1:
+		t.Errorf("replicas = %d, want 1", *d.Spec.Replicas)
 	}
 	covered := false
 	for _, p := range m.pdbs {
@@ -1020,12 +1047,7 @@ func (m manifests) checkServices(t *testing.T) {
 		for _, p := range s.Spec.Ports {
 			ok := false
 			for _, c := range w.Spec.Template.Spec.Containers {
-				if n, err := p.TargetPort.resolve(c); err == nil && slices.ContainsFunc(c.Ports, func(cp struct {
-					Name          string `json:"name"`
-					ContainerPort int    `json:"containerPort"`
-				}) bool {
-					return cp.ContainerPort == n
-				}) {
+				if n, err := p.TargetPort.resolve(c); err == nil && slices.ContainsFunc(c.Ports, func(cp containerPort) bool { return cp.ContainerPort == n }) {
 					ok = true
 				}
 			}
@@ -1086,13 +1108,7 @@ func (m manifests) checkOwnRedis(t *testing.T) {
 			t.Errorf("%s: REDIS_URL host %s is not the Service of the Redis StatefulSet", d.Metadata.Name, host)
 			continue
 		}
-		if !slices.ContainsFunc(svc.Spec.Ports, func(p struct {
-			Name       string      `json:"name"`
-			Port       int         `json:"port"`
-			TargetPort intOrString `json:"targetPort"`
-		}) bool {
-			return p.Port == port
-		}) {
+		if !slices.ContainsFunc(svc.Spec.Ports, func(p servicePort) bool { return p.Port == port }) {
 			t.Errorf("%s: REDIS_URL port %d is not a port of Service %s", d.Metadata.Name, port, host)
 		}
 	}
@@ -1364,19 +1380,39 @@ func parseDockerfile(t *testing.T) dockerImage {
 // configFor runs the binary's own flag and environment parsing on what a
 // deployment file gives a process (the image's ENV, then the file's
 // environment, then its arguments) and returns the result and the ports that
-// process listens on.
+// process listens on. It sets the process environment only while parsing and
+// restores it before returning, so it must not run beside parallel tests.
 func configFor(t *testing.T, names map[string]bool, imageEnv, env map[string]string, args []string) (config, portSet) {
 	t.Helper()
+	saved := map[string]*string{}
+	save := func(k string) {
+		if _, done := saved[k]; done {
+			return
+		}
+		if v, ok := os.LookupEnv(k); ok {
+			saved[k] = &v
+		} else {
+			saved[k] = nil
+		}
+	}
 	for name := range names {
-		t.Setenv(name, "")
+		save(name)
 		os.Unsetenv(name)
 	}
 	for _, layer := range []map[string]string{imageEnv, env} {
 		for k, v := range layer {
-			t.Setenv(k, v)
+			save(k)
+			os.Setenv(k, v)
 		}
 	}
 	cfg, err := parseConfig(args)
+	for k, v := range saved {
+		if v == nil {
+			os.Unsetenv(k)
+		} else {
+			os.Setenv(k, *v)
+		}
+	}
 	if err != nil {
 		t.Fatalf("the binary rejects args %q with this environment: %v", args, err)
 	}
@@ -1404,17 +1440,33 @@ func configFor(t *testing.T, names map[string]bool, imageEnv, env map[string]str
 	return cfg, ports
 }
 
-// binaryEnvNames collects every environment variable the binary reads: the
-// names config.go and its neighbours pass to env, envDuration, os.Getenv
-// and os.LookupEnv, each target's upstream address variable, and the OTEL_*
-// names the OpenTelemetry packages compiled into the binary read.
+// envNames caches binaryEnvNames: scanning the dependencies takes a while.
+var envNames struct {
+	once  sync.Once
+	names map[string]bool
+	err   error
+}
+
+// binaryEnvNames returns every environment variable the binary reads.
 func binaryEnvNames(t *testing.T) map[string]bool {
 	t.Helper()
+	envNames.once.Do(func() { envNames.names, envNames.err = scanEnvNames() })
+	if envNames.err != nil {
+		t.Fatal(envNames.err)
+	}
+	return envNames.names
+}
+
+// scanEnvNames collects the names config.go and its neighbours pass to env,
+// envDuration, os.Getenv and os.LookupEnv, each target's upstream address
+// variable, and the OTEL_* names the OpenTelemetry packages compiled into the
+// binary read.
+func scanEnvNames() (map[string]bool, error) {
 	names := map[string]bool{}
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for _, path := range files {
 		if strings.HasSuffix(path, "_test.go") {
@@ -1422,7 +1474,7 @@ func binaryEnvNames(t *testing.T) map[string]bool {
 		}
 		f, err := parser.ParseFile(fset, path, nil, 0)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
@@ -1455,19 +1507,19 @@ func binaryEnvNames(t *testing.T) map[string]bool {
 	}
 	for _, want := range []string{"REDIS_URL", "TURNAROUND_TARGET", "TURNAROUND_JWKS_FILE"} {
 		if !names[want] {
-			t.Fatalf("found no env(%q) in the binary's source: the name scan is broken (found %v)", want, keys(names))
+			return nil, fmt.Errorf("found no env(%q) in the binary's source: the name scan is broken (found %v)", want, keys(names))
 		}
 	}
 
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}", ".").Output()
 	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
+		return nil, fmt.Errorf("go list -deps: %w", err)
 	}
 	otel := regexp.MustCompile(`"(OTEL_[A-Z0-9_]*[A-Z0-9])"`)
 	for _, dir := range strings.Fields(string(out)) {
 		srcs, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		for _, src := range srcs {
 			if strings.HasSuffix(src, "_test.go") {
@@ -1475,7 +1527,7 @@ func binaryEnvNames(t *testing.T) map[string]bool {
 			}
 			b, err := os.ReadFile(src)
 			if err != nil {
-				t.Fatal(err)
+				return nil, err
 			}
 			for _, m := range otel.FindAllSubmatch(b, -1) {
 				names[string(m[1])] = true
@@ -1483,9 +1535,9 @@ func binaryEnvNames(t *testing.T) map[string]bool {
 		}
 	}
 	if !names["OTEL_EXPORTER_OTLP_ENDPOINT"] || !names["OTEL_TRACES_EXPORTER"] {
-		t.Fatal("found no OTEL_* names in the binary's dependencies: the name scan is broken")
+		return nil, errors.New("found no OTEL_* names in the binary's dependencies: the name scan is broken")
 	}
-	return names
+	return names, nil
 }
 
 // checkEnvNames fails on a variable the binary never reads, which is most

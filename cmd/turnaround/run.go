@@ -271,19 +271,20 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 	health := serve.NewHealth(func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }, 2*time.Second, names...)
 	health.Register(srv)
 
-	// The relay and the event consumers run before seeding, so events the
-	// demo data emits (an inadequate judgement opening a plan) flow at once.
+	// Seeding comes first: it tells each component whether demo data is
+	// wanted before its background work starts. Events the demo data emits
+	// wait in their streams until the relay and the consumers run.
+	for _, name := range names {
+		if err := comps[name].Seed(ctx, p.cfg.Demo); err != nil {
+			return "", err
+		}
+	}
 	relay := events.NewRelay(p.redis, ks, events.RelayOptions{Logger: p.log})
 	p.group.Go(func() error { health.Run(ctx); return nil })
 	p.group.Go(func() error { return relay.Run(ctx) })
 	for _, name := range names {
 		if r, ok := comps[name].(runner); ok {
 			p.group.Go(func() error { return r.Run(ctx) })
-		}
-	}
-	for _, name := range names {
-		if err := comps[name].Seed(ctx, p.cfg.Demo); err != nil {
-			return "", err
 		}
 	}
 	p.group.Go(func() error {
