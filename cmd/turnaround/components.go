@@ -51,7 +51,7 @@ var components = []struct {
 	{"inspection", inspection.Name, func(p *process, env buildEnv) (component, error) {
 		return inspection.New(inspection.Deps{
 			Store: env.store, Pages: env.pages, Logger: p.log,
-			TriggerRulesFile: p.cfg.TriggerRules, RiskModelFile: p.cfg.RiskModel,
+			TriggerRulesFile: p.cfg.TriggerRules, RiskModelFile: p.cfg.RiskModel, Now: p.now,
 		})
 	}},
 	{"peerreview", peerreview.Name, func(p *process, env buildEnv) (component, error) {
@@ -65,12 +65,12 @@ var components = []struct {
 		}
 		return peerreview.New(peerreview.Deps{
 			Store: env.store, Pages: env.pages, Logger: p.log,
-			Inspection: inspectionv1.NewInspectionServiceClient(conn),
+			Inspection: inspectionv1.NewInspectionServiceClient(conn), Now: p.now,
 		})
 	}},
 	{"improvementplan", improvementplan.Name, func(p *process, env buildEnv) (component, error) {
 		return improvementplan.New(improvementplan.Deps{
-			Store: env.store, Pages: env.pages, Logger: p.log, DeadlineMonths: p.cfg.DeadlineMonths,
+			Store: env.store, Pages: env.pages, Logger: p.log, DeadlineMonths: p.cfg.DeadlineMonths, Now: p.now,
 		})
 	}},
 }

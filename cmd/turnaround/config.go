@@ -46,6 +46,7 @@ type config struct {
 	TLSClientCA         string
 	TriggerRules        string
 	DeadlineMonths      int
+	ClockStart          time.Time
 	RiskModel           string
 }
 
@@ -128,11 +129,22 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.TriggerRules, "trigger-rules", env("TURNAROUND_TRIGGER_RULES", ""), "JSON file of sharper-trigger rules (default: the documented rules)")
 	fs.StringVar(&c.RiskModel, "risk-model", env("TURNAROUND_RISK_MODEL", ""), "JSON file of risk model weights (default: the documented model)")
 	fs.IntVar(&c.DeadlineMonths, "deadline-months", envInt("TURNAROUND_DEADLINE_MONTHS", 6), "months a council judged inadequate has to show significant improvement")
+	clockStart := fs.String("clock-start", env("TURNAROUND_CLOCK_START", ""), "run the services' clock from this instant (RFC 3339 or YYYY-MM-DD) for rehearsals and demonstrations; never in production")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
 		}
 		return c, err
+	}
+	if *clockStart != "" {
+		t, err := time.Parse(time.RFC3339, *clockStart)
+		if err != nil {
+			t, err = time.Parse(time.DateOnly, *clockStart)
+		}
+		if err != nil {
+			return c, fmt.Errorf("-clock-start=%q: want RFC 3339 or YYYY-MM-DD", *clockStart)
+		}
+		c.ClockStart = t.UTC()
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))

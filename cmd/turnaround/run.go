@@ -56,7 +56,14 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}()
 
 	g, gctx := errgroup.WithContext(ctx)
-	p := &process{cfg: cfg, log: log, group: g}
+	p := &process{cfg: cfg, log: log, group: g, now: time.Now}
+	if !cfg.ClockStart.IsZero() {
+		// The suite's clock starts at the configured instant and runs on in
+		// real time, for rehearsals and demonstrations set on another date.
+		started := time.Now()
+		p.now = func() time.Time { return cfg.ClockStart.Add(time.Since(started)) }
+		log.Warn("the suite's clock is set: dates are judged as if it were then", "clock_start", cfg.ClockStart)
+	}
 
 	admin, err := listen(cfg.AdminAddr)
 	if err != nil {
@@ -103,6 +110,8 @@ type process struct {
 	redis   redis.UniversalClient
 	devKey  []byte
 	closers []func() error
+	// now is the services' clock: time.Now, or the -clock-start clock.
+	now func() time.Time
 }
 
 func (p *process) stop() error {

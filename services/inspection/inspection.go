@@ -49,6 +49,9 @@ type Deps struct {
 	// RiskModelFile is a JSON file of risk model weights and constants;
 	// empty uses the documented defaults.
 	RiskModelFile string
+	// Now is the service's clock ("today" for publication and received
+	// dates, and the time stamped on records); nil means time.Now.
+	Now func() time.Time
 }
 
 // Service is the inspection service.
@@ -68,6 +71,9 @@ type Service struct {
 func New(d Deps) (*Service, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	rules := concern.DefaultRules()
 	if d.TriggerRulesFile != "" {
@@ -91,13 +97,13 @@ func New(d Deps) (*Service, error) {
 	}
 
 	councils := councilstore.NewCouncils(d.Store)
-	inspections := judgementstore.New(d.Store, councils)
-	judgements := judgement.NewService(inspections, time.Now)
-	concernSvc, err := concern.NewService(concernstore.New(d.Store), concernstore.NewCouncilGrades(councils), inspections, rules)
+	inspections := judgementstore.New(d.Store, councils, judgementstore.WithClock(d.Now))
+	judgements := judgement.NewService(inspections, d.Now)
+	concernSvc, err := concern.NewService(concernstore.New(d.Store), concernstore.NewCouncilGrades(councils), inspections, rules, concern.WithClock(d.Now))
 	if err != nil {
 		return nil, fmt.Errorf("inspection: concerns: %w", err)
 	}
-	sets := indicatorstore.New(d.Store)
+	sets := indicatorstore.New(d.Store, indicatorstore.WithClock(d.Now))
 	concerns := concernapi.New(concernSvc, d.Pages)
 	policies, err := api.Policies()
 	if err != nil {
@@ -116,7 +122,7 @@ func New(d Deps) (*Service, error) {
 			Inspections: judgementapi.NewInspections(judgements, d.Pages),
 			Concerns:    concerns,
 			Indicators:  indicatorapi.New(sets, councils, model, d.Pages),
-			Projections: projectionapi.NewProjections(publishedJudgements{inspections}, time.Now),
+			Projections: projectionapi.NewProjections(publishedJudgements{inspections}, d.Now),
 		}),
 	}, nil
 }
