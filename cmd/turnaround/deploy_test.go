@@ -79,7 +79,7 @@ type overlaySpec struct {
 // Paths each listener serves for probes: the gateway's own probes on the
 // HTTP port, the metrics endpoint on the admin port.
 var (
-	gatewayProbePaths = []string{"/healthz", "/readyz", "/nothing"}
+	gatewayProbePaths = []string{"/healthz", "/readyz"}
 	adminProbePaths   = []string{"/metrics"}
 )
 
