@@ -4,11 +4,12 @@ SHELL := /bin/bash
 
 BIN        := $(CURDIR)/.bin
 BUF        := $(BIN)/buf
+KUSTOMIZE  := $(BIN)/kustomize
 REDIS_URL  ?= redis://127.0.0.1:6379
 GO_TEST    ?= go test -race -count=1 -timeout 20m
 TOOLS_STAMP := $(BIN)/.tools-$(shell sha256sum tools/go.mod tools/go.sum | sha256sum | cut -c1-12)
 
-.PHONY: run test generate lint fmt-check vet buf-lint drift-check build test-cluster tools clean
+.PHONY: run test generate lint fmt-check vet buf-lint drift-check deploy-check build test-cluster tools clean
 
 ## run: start the whole suite in one process on the embedded in-memory Redis with demo data
 run:
@@ -56,8 +57,16 @@ drift-check: tools
 	done; \
 	exit $$fail
 
-## test: every check: gofmt, go vet, buf lint, generated-code drift, and the race-enabled tests against REDIS_URL
-test: lint drift-check
+## deploy-check: build every Kubernetes overlay with the pinned kustomize
+deploy-check: tools
+	@for o in deploy/k8s/overlays/*/; do \
+	  $(KUSTOMIZE) build "$$o" > /dev/null; \
+	  echo "kustomize build $$o: ok"; \
+	done
+
+## test: every check: gofmt, go vet, buf lint, generated-code drift, the Kubernetes overlays, and the
+## race-enabled tests against REDIS_URL (deploy/ is also checked against the binary by cmd/turnaround's tests)
+test: lint drift-check deploy-check
 	REDIS_URL=$(REDIS_URL) $(GO_TEST) work
 
 ## test-cluster: start a three-master Redis Cluster on loopback, run the store and event suites on it, stop it

@@ -156,7 +156,7 @@ func parseConfig(args []string) (config, error) {
 	if !valid {
 		return c, fmt.Errorf("-target=%q: want one of %s", c.Target, strings.Join(targets, ", "))
 	}
-	if c.embedded() && c.Target != "all" {
+	if c.embedded() && c.Target != "all" && c.Target != "gateway" {
 		return c, fmt.Errorf("-target=%s needs REDIS_URL: only -target=all can run on the in-memory Redis", c.Target)
 	}
 	c.Demo = c.embedded()

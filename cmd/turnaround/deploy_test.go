@@ -83,8 +83,9 @@ var (
 	adminProbePaths   = []string{"/metrics"}
 )
 
-// goRuntimeEnv are variables the Go runtime itself reads.
-var goRuntimeEnv = []string{"GOMEMLIMIT", "GOMAXPROCS", "GOGC", "GODEBUG"}
+// runtimeEnv are variables Go's runtime and standard library read (heap
+// limit, CPUs, TLS roots), which the source scan does not see.
+var runtimeEnv = []string{"GOMEMLIMIT", "GOMAXPROCS", "GOGC", "GODEBUG", "SSL_CERT_FILE", "SSL_CERT_DIR"}
 
 // probeUse is one probe a deployment file points at a process of target.
 type probeUse struct {
@@ -100,6 +101,9 @@ type portSet struct {
 	grpc, http, admin int
 }
 
+// TestDeployKustomizeOverlays builds every overlay with the pinned kustomize
+// and checks its Deployments, Services, autoscalers and configuration against
+// the binary.
 func TestDeployKustomizeOverlays(t *testing.T) {
 	bin := kustomizeBinary(t)
 	names := binaryEnvNames(t)
@@ -134,6 +138,9 @@ func TestDeployKustomizeOverlays(t *testing.T) {
 					continue
 				}
 				t.Run(d.Metadata.Name, func(t *testing.T) {
+					if !d.Spec.Selector.matches(d.Spec.Template.Metadata.Labels) {
+						t.Errorf("selector %v does not select the pod template's labels", d.Spec.Selector.MatchLabels)
+					}
 					env := m.containerEnv(t, *c, ov.externalSecrets)
 					m.checkSecretVolumes(t, d, ov.externalSecrets)
 					checkEnvNames(t, "Deployment "+d.Metadata.Name, keys(env), names)
@@ -149,13 +156,9 @@ func TestDeployKustomizeOverlays(t *testing.T) {
 					}
 					seen[cfg.Target] = d.Metadata.Name
 					checkContainerPorts(t, *c, ports)
-					m.checkProbes(t, d, *c, cfg.Target, ports)
-					m.checkUpstreams(t, env, names)
-					if cfg.Target == "gateway" {
-						if _, err := gatewayUpstreams(cfg, ""); err != nil {
-							t.Error(err)
-						}
-					}
+					checkProbes(t, d, *c, cfg.Target, ports)
+					m.checkUpstreams(t, env)
+					checkPeerAddresses(t, cfg, env)
 					if cfg.Target != "gateway" {
 						checkJWKSMount(t, d, *c, env)
 					}
@@ -176,6 +179,8 @@ func TestDeployKustomizeOverlays(t *testing.T) {
 	}
 }
 
+// TestDeployCompose checks deploy/compose.yaml against the binary and against
+// the collector and Prometheus configuration it mounts.
 func TestDeployCompose(t *testing.T) {
 	names := binaryEnvNames(t)
 	image := parseDockerfile(t)
@@ -239,11 +244,7 @@ func TestDeployCompose(t *testing.T) {
 					t.Errorf("TURNAROUND_JWKS_FILE=%s is not a file-backed secret of the service (secrets %v)", file, svc.Secrets)
 				}
 			}
-			if cfg.Target == "gateway" {
-				if _, err := gatewayUpstreams(cfg, ""); err != nil {
-					t.Error(err)
-				}
-			}
+			checkPeerAddresses(t, cfg, env)
 			if u := env["REDIS_URL"]; u != "" {
 				host, _ := hostPort(t, "REDIS_URL", u)
 				if r, ok := cf.Services[host]; !ok || !strings.HasPrefix(r.Image, "redis:") {
@@ -308,6 +309,8 @@ func TestDeployCompose(t *testing.T) {
 	}
 }
 
+// TestDeployDockerfile checks the final image's environment, entrypoint,
+// user and exposed ports.
 func TestDeployDockerfile(t *testing.T) {
 	names := binaryEnvNames(t)
 	img := parseDockerfile(t)
@@ -333,8 +336,10 @@ func TestDeployProbesAnswer(t *testing.T) {
 	probes := composeProbes(t)
 	if bin, ok := optionalKustomize(t); ok {
 		for _, ov := range overlays {
-			probes = append(probes, kustomizeProbes(t, bin, ov.name)...)
+			probes = append(probes, kustomizeProbes(t, bin, ov)...)
 		}
+	} else {
+		t.Logf("%s not built (make tools): asking only the compose file's probes", kustomizePath)
 	}
 	if len(probes) == 0 {
 		t.Fatal("the deployment files configure no probes")
@@ -347,24 +352,24 @@ func TestDeployProbesAnswer(t *testing.T) {
 	}
 	jwks := filepath.Join(t.TempDir(), "jwks.json")
 	writeJWKS(t, jwks, "deploy", &key.PublicKey)
-	env := []string{"REDIS_URL=" + redistest.URL()}
-
 	type running struct {
 		grpc, admin string
 	}
 	procs := map[string]running{}
-	gatewayEnv := slices.Clone(env)
+	env := []string{"REDIS_URL=" + redistest.URL()}
 	for _, tg := range targets {
 		if tg == "all" || tg == "gateway" {
 			continue
 		}
+		// Each service learns the addresses of those started before it,
+		// as far as a chain of processes on random ports allows.
 		admin := freeLoopbackAddr(t)
 		in := start(t, env, "-target="+tg, "-key-prefix="+ks.Prefix, "-jwks-file="+jwks, "-admin-addr="+admin)
 		procs[tg] = running{grpc: in.grpc, admin: admin}
-		gatewayEnv = append(gatewayEnv, upstreamEnv(tg)+"="+in.grpc)
+		env = append(env, upstreamEnv(tg)+"="+in.grpc)
 	}
 	admin := freeLoopbackAddr(t)
-	gw := start(t, gatewayEnv, "-target=gateway", "-admin-addr="+admin)
+	gw := start(t, env, "-target=gateway", "-admin-addr="+admin)
 	procs["gateway"] = running{admin: admin}
 
 	for _, p := range probes {
@@ -402,6 +407,8 @@ func kustomizeBinary(t *testing.T) string {
 	return bin
 }
 
+// optionalKustomize returns the pinned kustomize if it has been built; in CI
+// its absence fails the test.
 func optionalKustomize(t *testing.T) (string, bool) {
 	t.Helper()
 	bin, err := filepath.Abs(kustomizePath)
@@ -432,6 +439,8 @@ type labelSelector struct {
 	MatchLabels map[string]string `json:"matchLabels"`
 }
 
+// matches reports whether the selector picks an object with labels; an empty
+// selector picks nothing here, as none of ours should be empty.
 func (s labelSelector) matches(labels map[string]string) bool {
 	if len(s.MatchLabels) == 0 {
 		return false
@@ -473,6 +482,7 @@ type workload struct {
 	} `json:"spec"`
 }
 
+// binaryContainer is the container that runs turnaround, or nil.
 func (w workload) binaryContainer() *k8sContainer {
 	for i, c := range w.Spec.Template.Spec.Containers {
 		if c.Name == binaryContainer {
@@ -491,9 +501,8 @@ type k8sContainer struct {
 		Name      string `json:"name"`
 		Value     string `json:"value"`
 		ValueFrom *struct {
-			SecretKeyRef    *keyRef         `json:"secretKeyRef"`
-			ConfigMapKeyRef *keyRef         `json:"configMapKeyRef"`
-			FieldRef        json.RawMessage `json:"fieldRef"`
+			SecretKeyRef    *keyRef `json:"secretKeyRef"`
+			ConfigMapKeyRef *keyRef `json:"configMapKeyRef"`
 		} `json:"valueFrom"`
 	} `json:"env"`
 	EnvFrom []struct {
@@ -535,6 +544,7 @@ type k8sProbe struct {
 // intOrString is a Kubernetes port reference: a number or a port's name.
 type intOrString string
 
+// UnmarshalJSON accepts a port number or a port name.
 func (p *intOrString) UnmarshalJSON(b []byte) error {
 	var n int
 	if err := json.Unmarshal(b, &n); err == nil {
@@ -662,6 +672,7 @@ func decodeYAMLDocuments(t *testing.T, what string, b []byte) [][]byte {
 	}
 }
 
+// indexManifests sorts an overlay's objects by kind and decodes the Secrets.
 func indexManifests(t *testing.T, objs []manifest) manifests {
 	t.Helper()
 	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}}
@@ -773,6 +784,8 @@ func (m manifests) containerEnv(t *testing.T, c k8sContainer, externalSecrets []
 	return env
 }
 
+// checkContainerPorts proves the container declares exactly the ports the
+// process listens on, under the names probes and Services use.
 func checkContainerPorts(t *testing.T, c k8sContainer, ports portSet) {
 	t.Helper()
 	want := map[string]int{"metrics": ports.admin}
@@ -816,7 +829,9 @@ func probeListener(ports portSet, port int, path string) (string, error) {
 	return "", fmt.Errorf("port %d is no HTTP listener of the process (%+v)", port, ports)
 }
 
-func (m manifests) checkProbes(t *testing.T, d workload, c k8sContainer, target string, ports portSet) {
+// checkProbes proves a container has readiness and liveness probes and that
+// each reaches a listener and path (or gRPC service) the process serves.
+func checkProbes(t *testing.T, d workload, c k8sContainer, target string, ports portSet) {
 	t.Helper()
 	if c.ReadinessProbe == nil || c.LivenessProbe == nil {
 		t.Errorf("needs both a readiness and a liveness probe")
@@ -870,7 +885,7 @@ func kubeProbes(t *testing.T, d workload, c k8sContainer, target string, ports p
 
 // checkUpstreams proves each TURNAROUND_<TARGET>_ADDR names a Service that
 // routes to the pods of that target's Deployment, on their gRPC port.
-func (m manifests) checkUpstreams(t *testing.T, env map[string]string, names map[string]bool) {
+func (m manifests) checkUpstreams(t *testing.T, env map[string]string) {
 	t.Helper()
 	for _, tg := range targets {
 		addr, ok := env[upstreamEnv(tg)]
@@ -909,6 +924,24 @@ func (m manifests) checkUpstreams(t *testing.T, env map[string]string, names map
 	}
 }
 
+// checkPeerAddresses proves a process of one target is told where every
+// other service runs: the gateway forwards to each, and a service calling
+// another would otherwise dial itself.
+func checkPeerAddresses(t *testing.T, cfg config, env map[string]string) {
+	t.Helper()
+	if cfg.Target == "gateway" {
+		if _, err := gatewayUpstreams(cfg, ""); err != nil {
+			t.Error(err)
+		}
+		return
+	}
+	for _, c := range components {
+		if cfg.Target != "all" && c.target != cfg.Target && env[upstreamEnv(c.target)] == "" {
+			t.Errorf("-target=%s is not given %s, the address of the %s service", cfg.Target, upstreamEnv(c.target), c.target)
+		}
+	}
+}
+
 // servicesOf lists the gRPC services a process of target registers.
 func servicesOf(target string) []string {
 	var out []string
@@ -920,6 +953,7 @@ func servicesOf(target string) []string {
 	return out
 }
 
+// containerPortNamed is the number of the container's port called name, or -1.
 func containerPortNamed(c k8sContainer, name string) int {
 	for _, p := range c.Ports {
 		if p.Name == name {
@@ -970,6 +1004,8 @@ func checkJWKSMount(t *testing.T, d workload, c k8sContainer, env map[string]str
 	t.Errorf("TURNAROUND_JWKS_FILE=%s is on no Secret volume", file)
 }
 
+// checkAvailability proves the overlay's scaling rules for one Deployment:
+// an HPA or exactly one replica, a PodDisruptionBudget, and spread where asked.
 func checkAvailability(t *testing.T, m manifests, d workload, autoscaled, spread bool) {
 	t.Helper()
 	var hpa *k8sHPA
@@ -1009,6 +1045,7 @@ func checkAvailability(t *testing.T, m manifests, d workload, autoscaled, spread
 	}
 }
 
+// service is the Service called name, or nil.
 func (m manifests) service(name string) *k8sService {
 	for i, s := range m.services {
 		if s.Metadata.Name == name {
@@ -1058,6 +1095,8 @@ func (m manifests) checkServices(t *testing.T) {
 	}
 }
 
+// checkAutoscalers proves every HPA and PodDisruptionBudget points at a
+// workload the overlay has.
 func (m manifests) checkAutoscalers(t *testing.T) {
 	t.Helper()
 	for _, h := range m.hpas {
@@ -1115,24 +1154,19 @@ func (m manifests) checkOwnRedis(t *testing.T) {
 }
 
 // kustomizeProbes builds an overlay and lists its probes, for the live test.
-func kustomizeProbes(t *testing.T, bin, overlay string) []probeUse {
+func kustomizeProbes(t *testing.T, bin string, ov overlaySpec) []probeUse {
 	t.Helper()
 	names := binaryEnvNames(t)
 	image := parseDockerfile(t)
-	m := indexManifests(t, kustomizeBuild(t, bin, overlay))
+	m := indexManifests(t, kustomizeBuild(t, bin, ov.name))
 	var out []probeUse
-	for _, ov := range overlays {
-		if ov.name != overlay {
+	for _, d := range m.deployments {
+		c := d.binaryContainer()
+		if c == nil {
 			continue
 		}
-		for _, d := range m.deployments {
-			c := d.binaryContainer()
-			if c == nil {
-				continue
-			}
-			cfg, ports := configFor(t, names, image.env, m.containerEnv(t, *c, ov.externalSecrets), c.Args)
-			out = append(out, kubeProbes(t, d, *c, cfg.Target, ports)...)
-		}
+		cfg, ports := configFor(t, names, image.env, m.containerEnv(t, *c, ov.externalSecrets), c.Args)
+		out = append(out, kubeProbes(t, d, *c, cfg.Target, ports)...)
 	}
 	return out
 }
@@ -1145,6 +1179,8 @@ type composeFile struct {
 	} `json:"secrets"`
 }
 
+// composeService is one service of the compose file, in the long forms the
+// file uses.
 type composeService struct {
 	Image string `json:"image"`
 	Build struct {
@@ -1169,6 +1205,7 @@ func (f composeFile) runsBinary(s composeService) bool {
 	return s.Build.Dockerfile == "deploy/Dockerfile" && filepath.Clean(filepath.Join(deployDir, s.Build.Context)) == filepath.Clean(filepath.Join(deployDir, ".."))
 }
 
+// loadCompose reads deploy/compose.yaml, anchors and merge keys resolved.
 func loadCompose(t *testing.T) composeFile {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(deployDir, "compose.yaml"))
@@ -1458,7 +1495,7 @@ func binaryEnvNames(t *testing.T) map[string]bool {
 }
 
 // scanEnvNames collects the names config.go and its neighbours pass to env,
-// envDuration, os.Getenv and os.LookupEnv, each target's upstream address
+// envInt, envDuration (any env* reader), os.Getenv and os.LookupEnv, each target's upstream address
 // variable, and the OTEL_* names the OpenTelemetry packages compiled into the
 // binary read.
 func scanEnvNames() (map[string]bool, error) {
@@ -1491,11 +1528,13 @@ func scanEnvNames() (map[string]bool, error) {
 			}
 			switch fn := call.Fun.(type) {
 			case *ast.Ident:
-				switch fn.Name {
-				case "env", "envDuration":
-					names[arg] = true
-				case "upstreamEnv":
+				switch {
+				case fn.Name == "upstreamEnv":
 					names[upstreamEnv(arg)] = true
+				case strings.HasPrefix(fn.Name, "env"):
+					// env, envInt, envDuration...: config.go's readers of
+					// one variable with a default.
+					names[arg] = true
 				}
 			case *ast.SelectorExpr:
 				if pkg, ok := fn.X.(*ast.Ident); ok && pkg.Name == "os" && (fn.Sel.Name == "Getenv" || fn.Sel.Name == "LookupEnv") {
@@ -1545,7 +1584,7 @@ func scanEnvNames() (map[string]bool, error) {
 func checkEnvNames(t *testing.T, where string, used []string, names map[string]bool) {
 	t.Helper()
 	for _, n := range used {
-		if !names[n] && !slices.Contains(goRuntimeEnv, n) {
+		if !names[n] && !slices.Contains(runtimeEnv, n) {
 			t.Errorf("%s sets %s, which the binary does not read", where, n)
 		}
 	}
@@ -1569,6 +1608,7 @@ func hostPort(t *testing.T, what, addr string) (string, int) {
 	return host, n
 }
 
+// keys returns a map's keys in order, for stable messages.
 func keys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -1578,6 +1618,7 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
+// stringMap resolves compose interpolation in an environment map.
 func stringMap(m map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range m {

@@ -310,8 +310,13 @@ type councilPage struct {
 func TestEmbeddedSuite(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "dev.key")
 	in := start(t, []string{"TURNAROUND_DEV_KEY_FILE=" + keyFile, "REDIS_URL="})
-	if !strings.Contains(in.stdout.String(), "TOKEN=") {
-		t.Errorf("banner prints no development tokens:\n%s", in.stdout.String())
+	// stdout and stderr are separate pipes, so the banner may arrive just
+	// after the "started" log line that start waits for.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(in.stdout.String(), "TOKEN="); {
+		if time.Now().After(deadline) {
+			t.Fatalf("banner prints no development tokens:\n%s", in.stdout.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	token := devToken(t, keyFile, "-role", "partner_system")
 

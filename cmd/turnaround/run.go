@@ -88,14 +88,14 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	}
 
-	if cfg.embedded() {
+	if cfg.embedded() && cfg.Target == "all" {
 		log.Warn("data lives in memory: the embedded Redis keeps nothing when the process stops; set REDIS_URL to use a real Redis")
 		if err := printBanner(stdout, "http://"+httpAddr, grpcAddr, "http://"+admin.Addr().String(), p.devKey); err != nil {
 			return errors.Join(err, p.stop())
 		}
 	}
 	log.Info("turnaround started", "target", cfg.Target, "grpc", grpcAddr, "http", httpAddr, "admin", admin.Addr().String(),
-		"embedded_redis", cfg.embedded(), "version", version)
+		"embedded_redis", cfg.embedded() && cfg.Target == "all", "version", version)
 
 	err = g.Wait()
 	return errors.Join(err, p.stop())
