@@ -444,21 +444,63 @@ func (c *Consumer) retire() {
 // Lag is how many of the topic's events the group has not yet received,
 // from XINFO GROUPS. When Redis cannot tell (entries were deleted from the
 // middle of the stream), it is the count of events delivered but not yet
-// acknowledged instead.
+// acknowledged instead. A group that has been delivered the stream's newest
+// entry has lag zero whatever XINFO says: an emulated Redis such as the
+// embedded one reports the stream's length as every group's lag, which
+// would otherwise never fall.
 func (c *Consumer) Lag(ctx context.Context) (int64, error) {
-	groups, err := c.rdb.XInfoGroups(ctx, c.stream).Result()
+	var groupsCmd *redis.XInfoGroupsCmd
+	var newestCmd *redis.XMessageSliceCmd
+	// One key, so the pipeline goes to one node of a cluster.
+	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		groupsCmd = p.XInfoGroups(ctx, c.stream)
+		newestCmd = p.XRevRangeN(ctx, c.stream, "+", "-", 1)
+		return nil
+	})
 	if err != nil {
-		return 0, fmt.Errorf("events: xinfo groups %s: %w", c.stream, err)
+		return 0, fmt.Errorf("events: lag of %s on %s: %w", c.opts.Group, c.stream, err)
 	}
-	for _, g := range groups {
-		if g.Name == c.opts.Group {
-			if g.Lag >= 0 {
-				return g.Lag, nil
-			}
-			return g.Pending, nil
+	for _, g := range groupsCmd.Val() {
+		if g.Name != c.opts.Group {
+			continue
 		}
+		if newest := newestCmd.Val(); len(newest) == 0 || !streamIDAfter(newest[0].ID, g.LastDeliveredID) {
+			return 0, nil
+		}
+		if g.Lag >= 0 {
+			return g.Lag, nil
+		}
+		return g.Pending, nil
 	}
 	return 0, fmt.Errorf("events: lag: stream %s has no group %s", c.stream, c.opts.Group)
+}
+
+// streamIDAfter reports whether stream entry ID a ("ms-seq") comes after b.
+// An ID that does not parse counts as coming after, so that Lag then trusts
+// what Redis reports.
+func streamIDAfter(a, b string) bool {
+	am, as, okA := parseStreamID(a)
+	bm, bs, okB := parseStreamID(b)
+	if !okA || !okB {
+		return true
+	}
+	return am > bm || am == bm && as > bs
+}
+
+func parseStreamID(id string) (ms, seq uint64, ok bool) {
+	msPart, seqPart, found := strings.Cut(id, "-")
+	if !found {
+		return 0, 0, false
+	}
+	ms, err := strconv.ParseUint(msPart, 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	seq, err = strconv.ParseUint(seqPart, 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	return ms, seq, true
 }
 
 // registerLag reports Lag on the LagMetric gauge while the consumer runs.
