@@ -8,8 +8,9 @@ KUSTOMIZE  := $(BIN)/kustomize
 REDIS_URL  ?= redis://127.0.0.1:6379
 GO_TEST    ?= go test -race -count=1 -timeout 20m
 TOOLS_STAMP := $(BIN)/.tools-$(shell sha256sum tools/go.mod tools/go.sum | sha256sum | cut -c1-12)
+GHZ_STAMP  := $(BIN)/.ghz-$(shell sha256sum tools/ghz/go.mod tools/ghz/go.sum | sha256sum | cut -c1-12)
 
-.PHONY: run test generate lint fmt-check vet buf-lint drift-check deploy-check build test-cluster tools clean
+.PHONY: run test generate lint fmt-check vet buf-lint drift-check deploy-check build test-cluster tools bench clean
 
 ## run: start the whole suite in one process on the embedded in-memory Redis with demo data
 run:
@@ -72,6 +73,19 @@ test: lint drift-check deploy-check
 ## test-cluster: start a three-master Redis Cluster on loopback, run the store and event suites on it, stop it
 test-cluster:
 	bash .ci/redis-cluster $(GO_TEST) ./services/platform/store/... ./services/platform/events/...
+
+## bench: the real binary on REDIS_URL against echo baselines built in the same run; prints a markdown table
+## (also written to .bin/bench.md). Needs a real Redis; takes a few minutes.
+bench: tools $(GHZ_STAMP)
+	REDIS_URL=$(REDIS_URL) TURNAROUND_BENCH=1 TURNAROUND_BENCH_OUT=$(BIN)/bench.md \
+	  go test -count=1 -run '^TestBench$$' -timeout 30m -v ./cmd/turnaround/
+
+# ghz has its own module (tools/ghz): its release needs an older grpc than grpcurl allows.
+$(GHZ_STAMP): tools/ghz/go.mod tools/ghz/go.sum
+	mkdir -p $(BIN)
+	cd tools/ghz && GOWORK=off GOBIN=$(BIN) go install tool
+	rm -f $(BIN)/.ghz-*
+	touch $@
 
 clean:
 	rm -rf $(BIN)
