@@ -22,6 +22,8 @@ import (
 //	redis-sentinel://[user:pass@]h1:p1,h2:p2/master[?db=N]
 //	redis-cluster://[user:pass@]h1:p1,h2:p2,...
 //
+// Every form accepts ?pool_size=N (connections per node).
+//
 // Open pings the server; the caller closes the client.
 func Open(ctx context.Context, rawURL string) (redis.UniversalClient, error) {
 	opts, err := ParseURL(rawURL)
@@ -59,6 +61,7 @@ func ParseURL(rawURL string) (*redis.UniversalOptions, error) {
 		}
 		return &redis.UniversalOptions{
 			Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig,
+			PoolSize: o.PoolSize,
 		}, nil
 	case "redis-sentinel":
 		master := strings.Trim(u.Path, "/")
@@ -67,6 +70,9 @@ func ParseURL(rawURL string) (*redis.UniversalOptions, error) {
 		}
 		opts := &redis.UniversalOptions{Addrs: hosts(u), MasterName: master}
 		setAuth(u, opts)
+		if err := setPoolSize(u, opts); err != nil {
+			return nil, err
+		}
 		if db := u.Query().Get("db"); db != "" {
 			n, err := strconv.Atoi(db)
 			if err != nil {
@@ -78,9 +84,28 @@ func ParseURL(rawURL string) (*redis.UniversalOptions, error) {
 	case "redis-cluster":
 		opts := &redis.UniversalOptions{Addrs: hosts(u), IsClusterMode: true}
 		setAuth(u, opts)
+		if err := setPoolSize(u, opts); err != nil {
+			return nil, err
+		}
 		return opts, nil
 	}
 	return nil, fmt.Errorf("store: REDIS_URL: unsupported scheme %q (redis, rediss, redis-sentinel, redis-cluster)", u.Scheme)
+}
+
+// setPoolSize applies the URL's pool_size, as go-redis does for redis://:
+// writes hold a connection across WATCH ... EXEC, so busy services may need
+// more than the default of ten per CPU.
+func setPoolSize(u *url.URL, o *redis.UniversalOptions) error {
+	v := u.Query().Get("pool_size")
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return fmt.Errorf("store: REDIS_URL: pool_size %q: want a positive integer", v)
+	}
+	o.PoolSize = n
+	return nil
 }
 
 func hosts(u *url.URL) []string {

@@ -71,3 +71,26 @@ func TestParseURL(t *testing.T) {
 		})
 	}
 }
+
+func TestParseURLPoolSize(t *testing.T) {
+	for _, tc := range []struct {
+		url     string
+		want    int
+		wantErr bool
+	}{
+		{"redis://127.0.0.1:6379/0?pool_size=64", 64, false},
+		{"redis-cluster://n1:7000,n2:7001?pool_size=32", 32, false},
+		{"redis-sentinel://s1:26379/mymaster?pool_size=16", 16, false},
+		{"redis-cluster://n1:7000?pool_size=0", 0, true},
+		{"redis-sentinel://s1:26379/mymaster?pool_size=many", 0, true},
+		{"redis://127.0.0.1:6379", 0, false},
+	} {
+		o, err := ParseURL(tc.url)
+		if (err != nil) != tc.wantErr {
+			t.Fatalf("ParseURL(%q) error = %v, want error %v", tc.url, err, tc.wantErr)
+		}
+		if err == nil && o.PoolSize != tc.want {
+			t.Errorf("ParseURL(%q) pool size = %d, want %d", tc.url, o.PoolSize, tc.want)
+		}
+	}
+}

@@ -150,31 +150,40 @@ func (r record) Get(field string) (any, bool) {
 // Select filters and orders councils; it returns the matching councils in
 // order. The caller pages over the result.
 func Select(all []LocalAuthority, f *filter.Filter, order filter.Order) []LocalAuthority {
-	out := make([]LocalAuthority, 0, len(all))
+	// Sort pointers with each name lowered once, not per comparison: a page
+	// of 50 still orders all 152 councils, on every list call.
+	type entry struct {
+		la    *LocalAuthority
+		lower string
+	}
+	matched := make([]entry, 0, len(all))
 	for i := range all {
 		if f == nil || f.Match(record{&all[i]}) {
-			out = append(out, all[i])
+			matched = append(matched, entry{la: &all[i], lower: strings.ToLower(all[i].Name)})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return less(out[i], out[j], order) })
-	return out
-}
-
-func less(a, b LocalAuthority, order filter.Order) bool {
-	for _, k := range order {
-		var c int
-		switch k.Field {
-		case "display_name":
-			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
-		case "gss_code":
-			c = strings.Compare(a.GSSCode, b.GSSCode)
-		}
-		if c != 0 {
-			if k.Desc {
-				return c > 0
+	sort.SliceStable(matched, func(i, j int) bool {
+		a, b := matched[i], matched[j]
+		for _, k := range order {
+			var c int
+			switch k.Field {
+			case "display_name":
+				c = strings.Compare(a.lower, b.lower)
+			case "gss_code":
+				c = strings.Compare(a.la.GSSCode, b.la.GSSCode)
 			}
-			return c < 0
+			if c != 0 {
+				if k.Desc {
+					return c > 0
+				}
+				return c < 0
+			}
 		}
+		return a.la.GSSCode < b.la.GSSCode
+	})
+	out := make([]LocalAuthority, len(matched))
+	for i, e := range matched {
+		out[i] = *e.la
 	}
-	return a.GSSCode < b.GSSCode
+	return out
 }
