@@ -85,7 +85,7 @@ func TestParseURLPoolSize(t *testing.T) {
 		{"redis-sentinel://s1:26379/mymaster?pool_size=many", 0, true},
 		{"redis://127.0.0.1:6379", 0, false},
 	} {
-		o, err := ParseURL(tc.url)
+		o, err := store.ParseURL(tc.url)
 		if (err != nil) != tc.wantErr {
 			t.Fatalf("ParseURL(%q) error = %v, want error %v", tc.url, err, tc.wantErr)
 		}
