@@ -2,10 +2,12 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -87,10 +89,12 @@ type Config struct {
 // Verifier checks bearer JWTs and turns them into Principals. It is safe for
 // concurrent use.
 type Verifier struct {
-	parser *jwt.Parser
-	dev    bool
-	devKey []byte
-	keys   *keyCache
+	parser   *jwt.Parser
+	dev      bool
+	devKey   []byte
+	keys     *keyCache
+	now      func() time.Time
+	verified verifiedCache
 }
 
 // tokenClaims are the claims a Turnaround token carries.
@@ -124,7 +128,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(now),
 	}
-	v := &Verifier{}
+	v := &Verifier{now: now}
 	if len(cfg.DevKey) > 0 {
 		if len(cfg.DevKey) < devKeyBytes {
 			return nil, fmt.Errorf("auth: development key has %d bytes, want at least %d", len(cfg.DevKey), devKeyBytes)
@@ -239,6 +243,10 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	if len(token) > maxTokenBytes {
 		return Principal{}, fault.Unauthenticated(ReasonTokenMalformed, "the token is too long")
 	}
+	sum := sha256.Sum256([]byte(token))
+	if p, ok := v.verified.get(sum, time.Now()); ok {
+		return p, nil
+	}
 	var claims tokenClaims
 	if _, err := v.parser.ParseWithClaims(token, &claims, v.keyfunc(ctx)); err != nil {
 		return Principal{}, classify(err)
@@ -263,7 +271,62 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 			Err:     err,
 		}
 	}
+	// The cache runs on the real clock, like the key cache: a verdict never
+	// outlives the token's remaining validity, the key set's maximum age or
+	// verifiedTTL, whichever is shortest.
+	ttl := verifiedTTL
+	if v.keys != nil && v.keys.maxAge < ttl {
+		ttl = v.keys.maxAge
+	}
+	if claims.ExpiresAt != nil {
+		if left := claims.ExpiresAt.Sub(v.now()); left < ttl {
+			ttl = left
+		}
+	}
+	if ttl > 0 {
+		v.verified.put(sum, p, time.Now().Add(ttl))
+	}
 	return p, nil
+}
+
+// verifiedTTL bounds how long a verified token is trusted without checking
+// its signature again, so a key withdrawn from the JWKS stops working soon.
+const verifiedTTL = time.Minute
+
+// verifiedCacheSize bounds the cache; when full, it is emptied and refilled.
+const verifiedCacheSize = 4096
+
+// verifiedCache remembers tokens whose signature and claims were checked,
+// keyed by the token's SHA-256, until the earlier of their expiry and
+// verifiedTTL: verifying an RS256 signature on every call of a busy client
+// costs more than the rest of a small read.
+type verifiedCache struct {
+	mu      sync.Mutex
+	entries map[[sha256.Size]byte]verifiedEntry
+}
+
+type verifiedEntry struct {
+	p     Principal
+	until time.Time
+}
+
+func (c *verifiedCache) get(sum [sha256.Size]byte, now time.Time) (Principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[sum]
+	if !ok || !now.Before(e.until) {
+		return Principal{}, false
+	}
+	return e.p, true
+}
+
+func (c *verifiedCache) put(sum [sha256.Size]byte, p Principal, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= verifiedCacheSize {
+		c.entries = make(map[[sha256.Size]byte]verifiedEntry)
+	}
+	c.entries[sum] = verifiedEntry{p: p, until: until}
 }
 
 // keyfunc selects the verification key. The algorithm has already been

@@ -488,3 +488,31 @@ func equalPrincipal(a, b Principal) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestVerifiedTokensAreRemembered shows the verdict cache: a token verified
+// once is accepted again without its key (for at most verifiedTTL), while a
+// token differing in any byte is verified afresh.
+func TestVerifiedTokensAreRemembered(t *testing.T) {
+	ctx := context.Background()
+	k1, k2 := newECKey(t), newECKey(t)
+	tok := sign(t, jwt.SigningMethodES256, k1, "ec-1", claims(nil))
+	srv := newJWKSServer(t, jwksJSON(t, ecJWK(t, "ec-1", &k1.PublicKey)))
+	v := mustVerifier(t, Config{JWKSURL: srv.URL, Now: fixedClock, MinRefreshInterval: time.Nanosecond})
+	first, err := v.Verify(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The identity provider now serves only another key: the remembered
+	// verdict still stands, the same token's tampered twin does not.
+	srv.set(http.StatusOK, jwksJSON(t, ecJWK(t, "ec-2", &k2.PublicKey)))
+	again, err := v.Verify(ctx, tok)
+	if err != nil || again.Subject != first.Subject {
+		t.Fatalf("remembered token = %+v, %v", again, err)
+	}
+	tampered := tok[:len(tok)-2] + "AA"
+	if tampered == tok {
+		tampered = tok[:len(tok)-2] + "BB"
+	}
+	_, err = v.Verify(ctx, tampered)
+	wantFault(t, err, fault.KindUnauthenticated, ReasonTokenInvalid)
+}
