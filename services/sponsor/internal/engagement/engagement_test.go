@@ -1,0 +1,237 @@
+package engagement
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+)
+
+const (
+	slough      = "E06000039"
+	doncaster   = "E08000017"
+	hampshire   = "hampshire"
+	sloughNeed  = "localAuthorities/" + slough + "/sponsorNeeds/need-1"
+	approvedRun = "matchRuns/run-1"
+)
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// fields returns the violated fields of err, which must be an
+// INVALID_ARGUMENT fault (or nil).
+func fields(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	f, ok := fault.As(err)
+	if !ok || f.Kind != fault.KindInvalid {
+		t.Fatalf("error %v is not an INVALID_ARGUMENT fault", err)
+	}
+	var out []string
+	for _, v := range f.Violations {
+		out = append(out, v.Field)
+	}
+	return out
+}
+
+func validStart() Start {
+	return Start{
+		Sponsor: hampshire, Council: slough, Need: sloughNeed, MatchRun: approvedRun,
+		StartDate: date(2016, 4, 1), PlannedStaffDays: 40,
+	}
+}
+
+func TestNewValidatesEveryField(t *testing.T) {
+	now := time.Date(2016, 3, 30, 14, 5, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		change func(*Start)
+		id     string
+		want   []string
+	}{
+		{"valid", func(*Start) {}, "eng-1", nil},
+		{"no planned days is allowed", func(s *Start) { s.PlannedStaffDays = 0 }, "eng-1", nil},
+		{"largest planned days", func(s *Start) { s.PlannedStaffDays = MaxPlannedStaffDays }, "eng-1", nil},
+		{"sponsor id with a capital", func(s *Start) { s.Sponsor = "Hampshire" }, "eng-1", []string{"e.name"}},
+		{"bad engagement id", func(*Start) {}, "eng/1", []string{"e.name"}},
+		{"unknown council", func(s *Start) { s.Council = "E06999999" }, "eng-1", []string{"e.local_authority", "e.need"}},
+		{"need of another council", func(s *Start) { s.Need = "localAuthorities/" + doncaster + "/sponsorNeeds/need-1" }, "eng-1", []string{"e.need"}},
+		{"need without id", func(s *Start) { s.Need = "localAuthorities/" + slough + "/sponsorNeeds/" }, "eng-1", []string{"e.need"}},
+		{"match run of another collection", func(s *Start) { s.MatchRun = "runs/run-1" }, "eng-1", []string{"e.match_run"}},
+		{"no start date", func(s *Start) { s.StartDate = time.Time{} }, "eng-1", []string{"e.start_date"}},
+		{"negative planned days", func(s *Start) { s.PlannedStaffDays = -1 }, "eng-1", []string{"e.planned_staff_days"}},
+		{"too many planned days", func(s *Start) { s.PlannedStaffDays = MaxPlannedStaffDays + 1 }, "eng-1", []string{"e.planned_staff_days"}},
+		{"everything at once", func(s *Start) { *s = Start{PlannedStaffDays: -5} }, "",
+			[]string{"e.local_authority", "e.match_run", "e.name", "e.name", "e.need", "e.planned_staff_days", "e.start_date"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := validStart()
+			tc.change(&s)
+			e, err := New(s, tc.id, "e.", now)
+			if got := fields(t, err); !slices.Equal(got, tc.want) {
+				t.Fatalf("violations %v, want %v (%v)", got, tc.want, err)
+			}
+			if err != nil {
+				return
+			}
+			if e.State != Active || e.ID != tc.id || e.Sponsor != hampshire || e.Council != slough || e.Version != 0 ||
+				!e.CreateTime.Equal(now) || e.Deployed != 0 || len(e.ByQuarter) != 0 {
+				t.Errorf("New = %+v", e)
+			}
+		})
+	}
+}
+
+func TestNewKeepsTheCalendarDateOfTheStart(t *testing.T) {
+	s := validStart()
+	s.StartDate = time.Date(2016, 4, 1, 17, 30, 0, 0, time.FixedZone("BST", 3600))
+	e, err := New(s, "eng-1", "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.StartDate.Equal(date(2016, 4, 1)) || e.StartDate.Location() != time.UTC {
+		t.Errorf("start date %v, want 2016-04-01 midnight UTC", e.StartDate)
+	}
+	if e.Name() != "sponsors/hampshire/engagements/eng-1" || e.CouncilName() != "localAuthorities/"+slough {
+		t.Errorf("names %q, %q", e.Name(), e.CouncilName())
+	}
+}
+
+func TestParseName(t *testing.T) {
+	tests := []struct {
+		name, sponsor, id string
+		ok                bool
+	}{
+		{"sponsors/hampshire/engagements/eng-1", hampshire, "eng-1", true},
+		{"sponsors/tri-borough/engagements/a1b2", "tri-borough", "a1b2", true},
+		{"sponsors/-/engagements/eng-1", "", "", false},
+		{"sponsors/hampshire/engagements/", "", "", false},
+		{"sponsors/hampshire/engagements/eng-1/deployments/d1", "", "", false},
+		{"sponsors/hampshire/needs/eng-1", "", "", false},
+		{"sponsor/hampshire/engagements/eng-1", "", "", false},
+		{"sponsors/Hampshire/engagements/eng-1", "", "", false},
+		{"", "", "", false},
+	}
+	for _, tc := range tests {
+		s, id, err := ParseName("name", tc.name)
+		if tc.ok != (err == nil) || s != tc.sponsor || id != tc.id {
+			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, s, id, err)
+		}
+		if err != nil && !slices.Equal(fields(t, err), []string{"name"}) {
+			t.Errorf("ParseName(%q): violations %v, want one on name", tc.name, fields(t, err))
+		}
+	}
+}
+
+func TestParseSponsor(t *testing.T) {
+	tests := []struct {
+		name     string
+		wildcard bool
+		want     string
+		ok       bool
+	}{
+		{"sponsors/nspcc", false, "nspcc", true},
+		{"sponsors/nspcc", true, "nspcc", true},
+		{"sponsors/-", true, AllSponsors, true},
+		{"sponsors/-", false, "", false},
+		{"sponsors/", true, "", false},
+		{"sponsors/nspcc/engagements", true, "", false},
+		{"localAuthorities/E06000039", true, "", false},
+	}
+	for _, tc := range tests {
+		got, err := ParseSponsor("parent", tc.name, tc.wildcard)
+		if tc.ok != (err == nil) || got != tc.want {
+			t.Errorf("ParseSponsor(%q, %v) = %q, %v", tc.name, tc.wildcard, got, err)
+		}
+	}
+}
+
+func TestValidID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"a": true, "hampshire": true, "tri-borough": true, "1st-sponsor": true, strings.Repeat("a", 63): true,
+		"": false, "-a": false, "a-": false, "A": false, "a_b": false, "a/b": false, "a:b": false, "a{b}": false,
+		strings.Repeat("a", 64): false,
+	} {
+		if ValidID(id) != want {
+			t.Errorf("ValidID(%q) = %v, want %v", id, !want, want)
+		}
+	}
+	seen := map[string]bool{}
+	for range 100 {
+		id := NewID()
+		if !ValidID(id) || len(id) != idLen || id[0] < 'a' || id[0] > 'z' || seen[id] {
+			t.Fatalf("NewID() = %q: invalid or repeated", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestTodayIsEnglandsDate(t *testing.T) {
+	tests := []struct {
+		now  time.Time
+		want time.Time
+	}{
+		// British Summer Time: 23:30 UTC on 30 June is 00:30 on 1 July.
+		{time.Date(2016, 6, 30, 23, 30, 0, 0, time.UTC), date(2016, 7, 1)},
+		{time.Date(2016, 6, 30, 22, 59, 0, 0, time.UTC), date(2016, 6, 30)},
+		// Winter: England is on UTC.
+		{time.Date(2016, 1, 31, 23, 30, 0, 0, time.UTC), date(2016, 1, 31)},
+	}
+	for _, tc := range tests {
+		if got := Today(tc.now); !got.Equal(tc.want) {
+			t.Errorf("Today(%v) = %v, want %v", tc.now, got, tc.want)
+		}
+	}
+}
+
+func TestCheckEtag(t *testing.T) {
+	if err := CheckEtag(3, 3); err != nil {
+		t.Errorf("CheckEtag(3, 3) = %v", err)
+	}
+	if err := CheckEtag(2, 3); !errors.Is(err, ErrConflict) || !fault.IsKind(err, fault.KindConflict) {
+		t.Errorf("CheckEtag(2, 3) = %v, want ErrConflict", err)
+	}
+}
+
+func TestSelectFiltersAndOrdersNewestFirst(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2016, 5, 1, h, 0, 0, 0, time.UTC) }
+	all := []Engagement{
+		{Sponsor: "leeds", ID: "b", Council: slough, State: Active, CreateTime: at(9)},
+		{Sponsor: "leeds", ID: "a", Council: doncaster, State: Ended, CreateTime: at(10)},
+		{Sponsor: hampshire, ID: "c", Council: slough, State: Active, CreateTime: at(10)},
+		{Sponsor: "durham", ID: "d", Council: slough, State: Active, CreateTime: at(11)},
+	}
+	tests := []struct {
+		filter string
+		want   []string
+	}{
+		// Ties on create time are broken by name: hampshire before leeds.
+		{"", []string{"sponsors/durham/engagements/d", "sponsors/hampshire/engagements/c", "sponsors/leeds/engagements/a", "sponsors/leeds/engagements/b"}},
+		{"state = ENDED", []string{"sponsors/leeds/engagements/a"}},
+		{"state = active", []string{"sponsors/durham/engagements/d", "sponsors/hampshire/engagements/c", "sponsors/leeds/engagements/b"}},
+		{`local_authority = "localAuthorities/` + doncaster + `"`, []string{"sponsors/leeds/engagements/a"}},
+		{`local_authority = "localAuthorities/` + slough + `" AND NOT state = ACTIVE`, nil},
+	}
+	for _, tc := range tests {
+		f, err := filter.Compile(tc.filter, FilterSchema)
+		if err != nil {
+			t.Fatalf("compile %q: %v", tc.filter, err)
+		}
+		var got []string
+		for _, e := range Select(all, f) {
+			got = append(got, e.Name())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Select(%q) = %v, want %v", tc.filter, got, tc.want)
+		}
+	}
+	if _, err := filter.Compile("sponsor = leeds", FilterSchema); err == nil {
+		t.Error("a filter on an undeclared field compiled")
+	}
+}

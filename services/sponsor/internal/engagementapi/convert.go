@@ -1,0 +1,89 @@
+package engagementapi
+
+import (
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
+)
+
+// enumName is the domain value of a proto enum: its name without prefix,
+// "" for the zero value, and for a number the enum does not define the
+// number itself, which the domain rules then reject by name. Conversion
+// never fails, so the rules see, and report, every problem at once.
+func enumName(e protoreflect.Enum, prefix string) string {
+	if e.Number() == 0 {
+		return ""
+	}
+	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
+		return strings.TrimPrefix(string(v.Name()), prefix)
+	}
+	return strconv.Itoa(int(e.Number()))
+}
+
+// draftFromProto reads the client-settable fields of a Deployment message:
+// date, role, staff_days and notes. Output-only fields (name, recorded_by,
+// create_time) are ignored (AIP-203). A date that is no calendar date is a
+// violation under prefix; the rest is left for Draft.Validate.
+func draftFromProto(m *sponsorv1.Deployment, prefix string) (engagement.Draft, fault.Violations) {
+	var vs fault.Violations
+	date, _, err := refproto.DateFrom(m.GetDate())
+	if err != nil {
+		vs.Add(prefix+"date", "%v", err)
+	}
+	return engagement.Draft{
+		Date:      date,
+		Role:      engagement.Role(enumName(m.GetRole(), engagementstore.RolePrefix)),
+		StaffDays: m.GetStaffDays(),
+		Notes:     m.GetNotes(),
+	}, vs
+}
+
+// periodFromProto reads a statement's period, reporting every problem on
+// field and its start and end.
+func periodFromProto(r *typev1.DateRange, field string) (engagement.Period, fault.Violations) {
+	var vs fault.Violations
+	if r == nil {
+		vs.Add(field, "is required: the first and last days of the statement, at most a year apart")
+		return engagement.Period{}, vs
+	}
+	start, _, startErr := refproto.DateFrom(r.GetStart())
+	if startErr != nil {
+		vs.Add(field+".start", "%v", startErr)
+	}
+	end, _, endErr := refproto.DateFrom(r.GetEnd())
+	if endErr != nil {
+		vs.Add(field+".end", "%v", endErr)
+	}
+	p := engagement.Period{Start: start, End: end}
+	if startErr == nil && endErr == nil {
+		vs = append(vs, p.Validate(field+".")...)
+	}
+	return p, vs
+}
+
+// statementProto renders a compensation statement.
+func statementProto(s engagement.Statement) *sponsorv1.CompensationStatement {
+	m := &sponsorv1.CompensationStatement{
+		Sponsor:        engagement.SponsorName(s.Sponsor),
+		Period:         &typev1.DateRange{Start: refproto.Date(s.Period.Start), End: refproto.Date(s.Period.End)},
+		DayRatePence:   s.DayRatePence,
+		TotalStaffDays: s.TotalDays.StaffDays(),
+		TotalPence:     s.TotalPence,
+	}
+	for _, c := range s.Councils {
+		m.Councils = append(m.Councils, &sponsorv1.CouncilCompensation{
+			LocalAuthority: engagement.CouncilName(c.Council),
+			StaffDays:      c.Days.StaffDays(),
+			AmountPence:    c.AmountPence,
+		})
+	}
+	return m
+}

@@ -1,0 +1,250 @@
+package engagementapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
+)
+
+// fallback answers UNIMPLEMENTED for the methods this package leaves to
+// others, one level deeper than Engagements's own, as the service's
+// composite server does.
+type fallback struct {
+	sponsorv1.UnimplementedSponsorServiceServer
+}
+
+type testServer struct {
+	fallback
+	*Engagements
+}
+
+// Sponsors and councils of these tests.
+const (
+	hampshire  = "hampshire"
+	leeds      = "leeds"
+	durham     = "durham"
+	slough     = "E06000039"
+	doncaster  = "E08000017"
+	sunderland = "E08000024"
+)
+
+// The callers of these tests.
+var (
+	official         = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	hampshireOfficer = auth.Principal{Subject: "hants-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: hampshire}
+	leedsOfficer     = auth.Principal{Subject: "leeds-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: leeds}
+	sloughOfficer    = auth.Principal{Subject: "slough-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: slough}
+	doncasterOfficer = auth.Principal{Subject: "doncaster-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: doncaster}
+	inspector        = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
+	adviser          = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
+	partner          = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+)
+
+// start is the service's clock at the start of each test: mid-morning on
+// 15 June 2016, in the second quarter.
+var start = time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC)
+
+// redisDayRates stands in for the sponsor store's day rates, which the
+// sponsor engineer's store provides in the service: a Redis hash of
+// sponsor id to pence under the test's keyspace. A sponsor without a rate
+// does not exist, as in the sponsor store.
+type redisDayRates struct {
+	c   redis.UniversalClient
+	key string
+}
+
+// DayRate implements DayRates.
+func (r redisDayRates) DayRate(ctx context.Context, sponsor string) (int64, error) {
+	v, err := r.c.HGet(ctx, r.key, sponsor).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, fault.NotFound("SPONSOR_NOT_FOUND", "sponsors/%s does not exist", sponsor)
+	}
+	return v, err
+}
+
+type env struct {
+	t      *testing.T
+	key    []byte
+	client sponsorv1.SponsorServiceClient
+	store  *store.Store
+	engs   *engagementstore.Engagements
+	rates  redisDayRates
+	// ticks is how many minutes past start the clock reads; each reading
+	// moves it on by one, so engagements created one after another are
+	// ordered in time.
+	ticks atomic.Int64
+}
+
+// now is the service's clock.
+func (e *env) now() time.Time { return start.Add(time.Duration(e.ticks.Add(1)) * time.Minute) }
+
+// newEnv serves the handlers over real Redis behind the real interceptor
+// chain (error mapping, authentication, policies) on an in-memory listener.
+// Hampshire's day rate is £450.01 and Leeds's £380 a day.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	e := &env{t: t, store: st, rates: redisDayRates{c: c, key: ks.Key("test", "day-rates")}}
+	e.engs = engagementstore.New(st, engagementstore.WithClock(e.now))
+	if err := c.HSet(context.Background(), e.rates.key, hampshire, 45_001, leeds, 38_000, durham, 40_000).Err(); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := paging.NewRandomCodec(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.key = []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.NewVerifier(auth.Config{DevKey: e.key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	})
+	sponsorv1.RegisterSponsorServiceServer(srv, testServer{Engagements: New(e.engs, e.rates, pages, e.now)})
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///sponsor",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	e.client = sponsorv1.NewSponsorServiceClient(conn)
+	return e
+}
+
+// as returns a context whose calls carry a development token for p.
+func (e *env) as(p auth.Principal) context.Context {
+	e.t.Helper()
+	tok, err := auth.MintDevToken(e.key, p, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+}
+
+// engage creates an engagement of sponsor with the council gss starting on
+// 1 April 2016, as an approved match run does, through the store.
+func (e *env) engage(sponsor, gss string, planned int) engagement.Engagement {
+	e.t.Helper()
+	eng, err := engagement.New(engagement.Start{
+		Sponsor: sponsor, Council: gss, Need: "localAuthorities/" + gss + "/sponsorNeeds/" + engagement.NewID(),
+		MatchRun: "matchRuns/run-1", StartDate: date(2016, 4, 1), PlannedStaffDays: planned,
+	}, engagement.NewID(), "", e.now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	created, err := e.engs.Create(context.Background(), eng, store.AuditEntry{Actor: "official-2", Method: "approve"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return created
+}
+
+// record records a deployment as p, failing the test on error.
+func (e *env) record(p auth.Principal, eng engagement.Engagement, on time.Time, role sponsorv1.StaffRole, days float64) *sponsorv1.Deployment {
+	e.t.Helper()
+	d, err := e.client.RecordDeployment(e.as(p), &sponsorv1.RecordDeploymentRequest{
+		Parent:     eng.Name(),
+		Deployment: &sponsorv1.Deployment{Date: protoDate(on), Role: role, StaffDays: days},
+	})
+	if err != nil {
+		e.t.Fatalf("record %v days on %s: %v", days, eng.Name(), err)
+	}
+	return d
+}
+
+// audits decodes the audit entries in the sponsor's outbox, oldest first.
+func (e *env) audits(sponsor string) []store.AuditEntry {
+	e.t.Helper()
+	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(engagementstore.Tag(sponsor)), "-", "+").Result()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []store.AuditEntry
+	for _, m := range msgs {
+		ev, err := events.Decode(m.Values)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if ev.Type != store.AuditType {
+			continue
+		}
+		var a store.AuditEntry
+		if err := json.Unmarshal(ev.Data, &a); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func protoDate(t time.Time) *typev1.Date {
+	return &typev1.Date{Year: int32(t.Year()), Month: int32(t.Month()), Day: int32(t.Day())}
+}
+
+func period(from, to time.Time) *typev1.DateRange {
+	return &typev1.DateRange{Start: protoDate(from), End: protoDate(to)}
+}
+
+const (
+	socialWorker = sponsorv1.StaffRole_STAFF_ROLE_SOCIAL_WORKER
+	manager      = sponsorv1.StaffRole_STAFF_ROLE_MANAGER
+	director     = sponsorv1.StaffRole_STAFF_ROLE_DIRECTOR
+)
+
+// expectError checks err's code, ErrorInfo reason (when given) and field
+// violations (exactly these fields, in order).
+func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
+	t.Helper()
+	st, _ := status.FromError(err)
+	if st.Code() != code {
+		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
+		return
+	}
+	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
+		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
+	}
+	var got []string
+	for _, v := range apierror.FieldViolations(st) {
+		got = append(got, v.GetField())
+	}
+	if !slices.Equal(got, fields) {
+		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
+	}
+}

@@ -1,0 +1,250 @@
+package match
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Validate checks an input's shape and returns an INVALID_ARGUMENT fault
+// listing every problem, or nil. Solve and Fingerprint validate too; pins
+// are further checked against the hard rules and capacities by Solve.
+func Validate(in Input) error {
+	var vs fault.Violations
+	validateRun(&vs, in)
+	needs := make(map[string]bool, len(in.Needs))
+	for i, n := range in.Needs {
+		validateNeed(&vs, fmt.Sprintf("needs[%d]", i), n)
+		if needs[n.ID] {
+			vs.Add(fmt.Sprintf("needs[%d].id", i), "need %q appears twice", n.ID)
+		}
+		needs[n.ID] = true
+	}
+	sponsors := make(map[string]bool, len(in.Sponsors))
+	for i, s := range in.Sponsors {
+		validateSponsor(&vs, fmt.Sprintf("sponsors[%d]", i), s)
+		if sponsors[s.ID] {
+			vs.Add(fmt.Sprintf("sponsors[%d].id", i), "sponsor %q appears twice", s.ID)
+		}
+		sponsors[s.ID] = true
+	}
+	if int64(len(in.Needs))*int64(len(in.Sponsors)) > MaxPairs {
+		vs.Add("needs", "%d needs × %d sponsors exceeds %d pairs", len(in.Needs), len(in.Sponsors), MaxPairs)
+	}
+	validateOverrides(&vs, in.Overrides, needs, sponsors)
+	return vs.Err()
+}
+
+func validateRun(vs *fault.Violations, in Input) {
+	switch in.Algorithm {
+	case "", Optimal, Stable:
+	default:
+		vs.Add("algorithm", "must be OPTIMAL or STABLE, not %q", in.Algorithm)
+	}
+	if in.TimeLimit < 0 || in.TimeLimit > MaxTimeLimit {
+		vs.Add("time_limit", "must be between 0 and %v", MaxTimeLimit)
+	}
+	if in.NodeLimit < 0 || in.NodeLimit > MaxNodeLimit {
+		vs.Add("node_limit", "must be between 0 and %d", MaxNodeLimit)
+	}
+	if in.MaxCandidates < 0 {
+		vs.Add("max_candidates", "must not be negative")
+	}
+	if w := in.Weights; w != nil {
+		for _, f := range []struct {
+			name string
+			v    int
+		}{
+			{"expertise", w.Expertise}, {"geography", w.Geography}, {"headroom", w.Headroom},
+			{"continuity", w.Continuity}, {"out_of_area", w.OutOfArea}, {"urgency", w.Urgency},
+		} {
+			if f.v < 0 || f.v > MaxWeight {
+				vs.Add("weights."+f.name, "must be between 0 and %d", MaxWeight)
+			}
+		}
+		if w.OutOfAreaFull < 1 || w.OutOfAreaFull > MaxChildren {
+			vs.Add("weights.out_of_area_full", "must be between 1 and %d children", MaxChildren)
+		}
+	}
+}
+
+func validID(vs *fault.Violations, field, id string) {
+	if id == "" || len(id) > maxIDLength {
+		vs.Add(field, "must be 1 to %d bytes", maxIDLength)
+	}
+}
+
+func validRegion(r reference.Region) bool { return slices.Contains(reference.Regions, r) }
+
+func validateNeed(vs *fault.Violations, at string, n Need) {
+	validID(vs, at+".id", n.ID)
+	if !reference.ValidGSSCode(n.Council) {
+		vs.Add(at+".council", "%q is not a council GSS code", n.Council)
+	}
+	if !validRegion(n.Region) {
+		vs.Add(at+".region", "%q is not an English region", n.Region)
+	}
+	if len(n.Areas) == 0 || len(n.Areas) > maxListLength {
+		vs.Add(at+".areas", "must list 1 to %d areas of need", maxListLength)
+	}
+	seen := make(map[Area]bool, len(n.Areas))
+	for j, a := range n.Areas {
+		f := fmt.Sprintf("%s.areas[%d]", at, j)
+		if a.Area == "" || len(a.Area) > maxAreaLength {
+			vs.Add(f+".area", "must be 1 to %d bytes", maxAreaLength)
+		}
+		if seen[a.Area] {
+			vs.Add(f+".area", "area %q appears twice", a.Area)
+		}
+		seen[a.Area] = true
+		if a.Weight < 1 || a.Weight > MaxAreaWeight {
+			vs.Add(f+".weight", "must be between 1 and %d", MaxAreaWeight)
+		}
+	}
+	if n.Urgency < 1 || n.Urgency > MaxUrgency {
+		vs.Add(at+".urgency", "must be between 1 and %d", MaxUrgency)
+	}
+	if n.StaffDays < 0 || n.StaffDays > MaxStaffDays {
+		vs.Add(at+".staff_days", "must be between 0 and %d", MaxStaffDays)
+	}
+	if len(n.ExcludedSponsors) > maxListLength {
+		vs.Add(at+".excluded_sponsors", "must list at most %d sponsors", maxListLength)
+	}
+	for j, s := range n.ExcludedSponsors {
+		validID(vs, fmt.Sprintf("%s.excluded_sponsors[%d]", at, j), s)
+	}
+	if len(n.ContinuitySponsor) > maxIDLength {
+		vs.Add(at+".continuity_sponsor", "must be at most %d bytes", maxIDLength)
+	}
+}
+
+func validateSponsor(vs *fault.Violations, at string, s Sponsor) {
+	validID(vs, at+".id", s.ID)
+	switch s.Kind {
+	case Council, CouncilPartnership:
+		if len(s.MemberCouncils) == 0 {
+			vs.Add(at+".member_councils", "a %s sponsor needs its member councils", s.Kind)
+		}
+	case Charity:
+		if len(s.MemberCouncils) > 0 {
+			vs.Add(at+".member_councils", "a charity has no member councils")
+		}
+	default:
+		vs.Add(at+".kind", "must be COUNCIL, COUNCIL_PARTNERSHIP or CHARITY, not %q", s.Kind)
+	}
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"member_councils", len(s.MemberCouncils)}, {"regions", len(s.Regions)}, {"expertise", len(s.Expertise)}, {"conflicts", len(s.Conflicts)}, {"out_of_area", len(s.OutOfArea)}} {
+		if l.n > maxListLength {
+			vs.Add(at+"."+l.name, "must list at most %d entries", maxListLength)
+		}
+	}
+	for j, c := range s.MemberCouncils {
+		if !reference.ValidGSSCode(c) {
+			vs.Add(fmt.Sprintf("%s.member_councils[%d]", at, j), "%q is not a council GSS code", c)
+		}
+	}
+	if !s.National && len(s.Regions) == 0 {
+		vs.Add(at+".regions", "a sponsor that is not national needs its regions")
+	}
+	for j, r := range s.Regions {
+		if !validRegion(r) {
+			vs.Add(fmt.Sprintf("%s.regions[%d]", at, j), "%q is not an English region", r)
+		}
+	}
+	seen := make(map[Area]bool, len(s.Expertise))
+	for j, e := range s.Expertise {
+		f := fmt.Sprintf("%s.expertise[%d]", at, j)
+		if e.Area == "" || len(e.Area) > maxAreaLength {
+			vs.Add(f+".area", "must be 1 to %d bytes", maxAreaLength)
+		}
+		if seen[e.Area] {
+			vs.Add(f+".area", "area %q appears twice", e.Area)
+		}
+		seen[e.Area] = true
+		if e.Strength < 1 || e.Strength > MaxStrength {
+			vs.Add(f+".strength", "must be between 1 and %d", MaxStrength)
+		}
+	}
+	c := s.Capacity
+	if c.Engagements < 0 || c.Engagements > MaxCapacity {
+		vs.Add(at+".capacity.engagements", "must be between 0 and %d", MaxCapacity)
+	}
+	if c.EngagementsInUse < 0 || c.EngagementsInUse > MaxCapacity {
+		vs.Add(at+".capacity.engagements_in_use", "must be between 0 and %d", MaxCapacity)
+	}
+	if c.StaffDays < 0 || c.StaffDays > MaxStaffDays {
+		vs.Add(at+".capacity.staff_days", "must be between 0 and %d", MaxStaffDays)
+	}
+	if c.StaffDaysInUse < 0 || c.StaffDaysInUse > MaxStaffDays {
+		vs.Add(at+".capacity.staff_days_in_use", "must be between 0 and %d", MaxStaffDays)
+	}
+	for j, g := range s.Conflicts {
+		if !reference.ValidGSSCode(g) {
+			vs.Add(fmt.Sprintf("%s.conflicts[%d]", at, j), "%q is not a council GSS code", g)
+		}
+	}
+	for g, k := range s.OutOfArea {
+		if !reference.ValidGSSCode(g) {
+			vs.Add(at+".out_of_area", "%q is not a council GSS code", g)
+		}
+		if k < 0 || k > MaxChildren {
+			vs.Add(at+".out_of_area", "children placed in %s must be between 0 and %d", g, MaxChildren)
+		}
+	}
+}
+
+func validateOverrides(vs *fault.Violations, o Overrides, needs, sponsors map[string]bool) {
+	for i, id := range o.ExcludeSponsors {
+		if !sponsors[id] {
+			vs.Add(fmt.Sprintf("overrides.exclude_sponsors[%d]", i), "no sponsor %q in the run", id)
+		}
+	}
+	capped := map[string]bool{}
+	for i, c := range o.Capacities {
+		at := fmt.Sprintf("overrides.capacities[%d]", i)
+		if !sponsors[c.Sponsor] {
+			vs.Add(at+".sponsor", "no sponsor %q in the run", c.Sponsor)
+		}
+		if capped[c.Sponsor] {
+			vs.Add(at+".sponsor", "sponsor %q has two capacity overrides", c.Sponsor)
+		}
+		capped[c.Sponsor] = true
+		if c.Engagements < 0 || c.Engagements > MaxCapacity {
+			vs.Add(at+".engagements", "must be between 0 and %d", MaxCapacity)
+		}
+		if c.StaffDays < 0 || c.StaffDays > MaxStaffDays {
+			vs.Add(at+".staff_days", "must be between 0 and %d", MaxStaffDays)
+		}
+	}
+	pinned := map[string]bool{}
+	pins := map[Pair]bool{}
+	for i, p := range o.Pin {
+		at := fmt.Sprintf("overrides.pin[%d]", i)
+		validatePair(vs, at, p, needs, sponsors)
+		if pinned[p.Need] {
+			vs.Add(at+".need", "need %q is pinned twice", p.Need)
+		}
+		pinned[p.Need] = true
+		pins[p] = true
+	}
+	for i, p := range o.Forbid {
+		at := fmt.Sprintf("overrides.forbid[%d]", i)
+		validatePair(vs, at, p, needs, sponsors)
+		if pins[p] {
+			vs.Add(at, "pair %s–%s is both pinned and forbidden", p.Need, p.Sponsor)
+		}
+	}
+}
+
+func validatePair(vs *fault.Violations, at string, p Pair, needs, sponsors map[string]bool) {
+	if !needs[p.Need] {
+		vs.Add(at+".need", "no need %q in the run", p.Need)
+	}
+	if !sponsors[p.Sponsor] {
+		vs.Add(at+".sponsor", "no sponsor %q in the run", p.Sponsor)
+	}
+}
