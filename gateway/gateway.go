@@ -28,6 +28,7 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 )
 
 // Defaults applied by New when the corresponding Config field is zero.
@@ -52,6 +53,7 @@ var services = []service{
 	{inspectionv1.InspectionService_ServiceDesc.ServiceName, inspectionv1.RegisterInspectionServiceHandler},
 	{peerreviewv1.PeerReviewService_ServiceDesc.ServiceName, peerreviewv1.RegisterPeerReviewServiceHandler},
 	{improvementplanv1.ImprovementPlanService_ServiceDesc.ServiceName, improvementplanv1.RegisterImprovementPlanServiceHandler},
+	{sponsorv1.SponsorService_ServiceDesc.ServiceName, sponsorv1.RegisterSponsorServiceHandler},
 }
 
 // Config configures a Gateway.

@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/sponsor"
 )
 
 // component is a service as the binary sees it: handlers to register, their
@@ -72,6 +73,9 @@ var components = []struct {
 		return improvementplan.New(improvementplan.Deps{
 			Store: env.store, Pages: env.pages, Logger: p.log, DeadlineMonths: p.cfg.DeadlineMonths, Now: p.now,
 		})
+	}},
+	{"sponsor", sponsor.Name, func(p *process, env buildEnv) (component, error) {
+		return sponsor.New(sponsor.Deps{Store: env.store, Pages: env.pages, Logger: p.log, Now: p.now})
 	}},
 }
 

@@ -12,7 +12,7 @@ import (
 
 // Targets a process can run. "all" folds every component into one process
 // that still talks to itself over loopback gRPC and the event bus.
-var targets = []string{"all", "gateway", "inspection", "peerreview", "improvementplan"}
+var targets = []string{"all", "gateway", "inspection", "peerreview", "improvementplan", "sponsor"}
 
 // errHelp reports that -help was asked for and printed.
 var errHelp = errors.New("help requested")
@@ -30,6 +30,7 @@ type config struct {
 	InspectionAddr      string
 	PeerReviewAddr      string
 	ImprovementPlanAddr string
+	SponsorAddr         string
 	JWKSFile            string
 	JWKSURL             string
 	JWTIssuer           string
@@ -59,6 +60,8 @@ func (c config) upstream(target string) string {
 		return c.PeerReviewAddr
 	case "improvementplan":
 		return c.ImprovementPlanAddr
+	case "sponsor":
+		return c.SponsorAddr
 	}
 	return ""
 }
@@ -111,6 +114,7 @@ func parseConfig(args []string) (config, error) {
 	demo := fs.String("demo", env("TURNAROUND_DEMO", ""), "load the demo data set (default true on the in-memory Redis, false otherwise)")
 	fs.StringVar(&c.InspectionAddr, "inspection-addr", env(upstreamEnv("inspection"), ""), "gRPC address of the inspection service (default: this process's -grpc-addr)")
 	fs.StringVar(&c.PeerReviewAddr, "peerreview-addr", env(upstreamEnv("peerreview"), ""), "gRPC address of the peer-review service (default: this process's -grpc-addr)")
+	fs.StringVar(&c.SponsorAddr, "sponsor-addr", env(upstreamEnv("sponsor"), ""), "gRPC address of the sponsor service (default: this process's -grpc-addr)")
 	fs.StringVar(&c.ImprovementPlanAddr, "improvementplan-addr", env(upstreamEnv("improvementplan"), ""), "gRPC address of the improvement-plan service (default: this process's -grpc-addr)")
 	fs.StringVar(&c.JWKSFile, "jwks-file", env("TURNAROUND_JWKS_FILE", ""), "JWKS file with the RS256/ES256 keys that sign bearer tokens")
 	fs.StringVar(&c.JWKSURL, "jwks-url", env("TURNAROUND_JWKS_URL", ""), "JWKS URL with the RS256/ES256 keys that sign bearer tokens")

@@ -1,0 +1,71 @@
+// Package api composes the sponsor service's handler sets into the one
+// SponsorService server, and gathers their access policies.
+package api
+
+import (
+	"fmt"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementapi"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunapi"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorapi"
+)
+
+// fallback sits one level deeper than the handler sets in Server, so its
+// UNIMPLEMENTED methods are promoted only for methods no set implements.
+type fallback struct {
+	sponsorv1.UnimplementedSponsorServiceServer
+}
+
+// Server is the whole SponsorService: one handler set per resource.
+type Server struct {
+	fallback
+	*sponsorapi.Sponsors
+	*needapi.Needs
+	*engagementapi.Engagements
+	*matchrunapi.MatchRuns
+}
+
+var _ sponsorv1.SponsorServiceServer = (*Server)(nil)
+
+// Handlers are the handler sets Server composes.
+type Handlers struct {
+	Sponsors    *sponsorapi.Sponsors
+	Needs       *needapi.Needs
+	Engagements *engagementapi.Engagements
+	MatchRuns   *matchrunapi.MatchRuns
+}
+
+// NewServer composes the handler sets into the service.
+func NewServer(h Handlers) *Server {
+	return &Server{Sponsors: h.Sponsors, Needs: h.Needs, Engagements: h.Engagements, MatchRuns: h.MatchRuns}
+}
+
+// Policies returns who may call each SponsorService method, gathered from
+// every handler set. It fails if two declare the same
+// method or a method of the service has no policy, so a new RPC cannot
+// ship unguarded.
+func Policies() (auth.Policies, error) {
+	all := auth.Policies{}
+	for _, set := range []auth.Policies{sponsorapi.Policies, needapi.Policies, engagementapi.Policies, matchrunapi.Policies} {
+		for method, p := range set {
+			if _, dup := all[method]; dup {
+				return nil, fmt.Errorf("sponsor: policy for %s declared twice", method)
+			}
+			all[method] = p
+		}
+	}
+	desc := sponsorv1.SponsorService_ServiceDesc
+	for _, m := range desc.Methods {
+		full := "/" + desc.ServiceName + "/" + m.MethodName
+		if _, ok := all[full]; !ok {
+			return nil, fmt.Errorf("sponsor: no policy for %s", full)
+		}
+	}
+	if len(all) != len(desc.Methods) {
+		return nil, fmt.Errorf("sponsor: %d policies for the %d methods of %s", len(all), len(desc.Methods), desc.ServiceName)
+	}
+	return all, all.Validate()
+}

@@ -1,0 +1,125 @@
+package api
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementapi"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunapi"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorapi"
+)
+
+// matchRunMethods are the match-run methods, DfE officials' alone.
+var matchRunMethods = []string{"RunMatching", "GetMatchRun", "ListMatchRuns", "CompareMatchRuns", "ApproveMatchRun", "RejectMatchRun"}
+
+func TestEveryMethodHasOnePolicy(t *testing.T) {
+	ps, err := Policies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := sponsorv1.SponsorService_ServiceDesc
+	if n := len(desc.Methods); len(ps) != n || n != 19 {
+		t.Fatalf("policies for %d methods; the service has %d, want 19", len(ps), n)
+	}
+	for _, m := range matchRunMethods {
+		p := ps["/"+desc.ServiceName+"/"+m]
+		if !slices.Equal(p.Roles, []auth.Role{auth.RoleDfEOfficial}) {
+			t.Errorf("%s admits %v, want DfE officials only", m, p.Roles)
+		}
+	}
+}
+
+// TestEveryMethodHasOneHandler: each method of the service is implemented
+// by exactly one handler set, so none falls back to UNIMPLEMENTED.
+func TestEveryMethodHasOneHandler(t *testing.T) {
+	sets := []reflect.Type{
+		reflect.TypeFor[*sponsorapi.Sponsors](), reflect.TypeFor[*needapi.Needs](), reflect.TypeFor[*engagementapi.Engagements](),
+		reflect.TypeFor[*matchrunapi.MatchRuns](),
+	}
+	for _, m := range sponsorv1.SponsorService_ServiceDesc.Methods {
+		var by []string
+		for _, set := range sets {
+			if _, ok := set.MethodByName(m.MethodName); ok {
+				by = append(by, set.String())
+			}
+		}
+		if len(by) != 1 {
+			t.Errorf("%s is implemented by %v, want exactly one handler set", m.MethodName, by)
+		}
+	}
+}
+
+// TestMatchRunsAreForDfEOfficialsOnly: through the real interceptor chain,
+// every role but DfE officials is denied the match-run methods.
+func TestMatchRunsAreForDfEOfficialsOnly(t *testing.T) {
+	ps, err := Policies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.NewVerifier(auth.Config{DevKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, ps)},
+	})
+	// Every caller here is refused by the interceptor before any handler
+	// runs, so the handler sets can be empty.
+	sponsorv1.RegisterSponsorServiceServer(srv, NewServer(Handlers{}))
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///sponsor",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	client := sponsorv1.NewSponsorServiceClient(conn)
+	as := func(p auth.Principal) context.Context {
+		tok, err := auth.MintDevToken(key, p, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+	}
+	for _, tc := range []struct {
+		p    auth.Principal
+		want codes.Code
+	}{
+		{auth.Principal{Subject: "sponsor", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "leeds"}, codes.PermissionDenied},
+		{auth.Principal{Subject: "officer", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: "E08000035"}, codes.PermissionDenied},
+		{auth.Principal{Subject: "adviser", Roles: []auth.Role{auth.RoleLGAAdviser}}, codes.PermissionDenied},
+		{auth.Principal{Subject: "inspector", Roles: []auth.Role{auth.RoleOfstedInspector}}, codes.PermissionDenied},
+		{auth.Principal{Subject: "partner", Roles: []auth.Role{auth.RolePartnerSystem}}, codes.PermissionDenied},
+	} {
+		_, err := client.RunMatching(as(tc.p), &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL})
+		if got := status.Code(err); got != tc.want {
+			t.Errorf("%s runs matching: %v (%v), want %v", tc.p.Subject, got, err, tc.want)
+		}
+		_, err = client.ApproveMatchRun(as(tc.p), &sponsorv1.ApproveMatchRunRequest{Name: "matchRuns/x", Etag: `"1"`})
+		if got := status.Code(err); got != tc.want {
+			t.Errorf("%s approves a run: %v (%v), want %v", tc.p.Subject, got, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,427 @@
+package matchrunapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
+)
+
+// fallback answers UNIMPLEMENTED for the methods other packages serve, one
+// level deeper than MatchRuns's own, as the composite server does.
+type fallback struct {
+	sponsorv1.UnimplementedSponsorServiceServer
+}
+
+type testServer struct {
+	fallback
+	*MatchRuns
+}
+
+const (
+	slough    = "E06000039" // South East
+	doncaster = "E08000017" // Yorkshire and the Humber
+)
+
+var (
+	official1 = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	official2 = auth.Principal{Subject: "official-2", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	denied    = map[string]auth.Principal{
+		"council officer": {Subject: "slough-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: slough},
+		"sponsor officer": {Subject: "leeds-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "leeds"},
+		"Ofsted":          {Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}},
+		"LGA":             {Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}},
+		"partner":         {Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}},
+	}
+)
+
+var start = time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC)
+
+type env struct {
+	t      *testing.T
+	key    []byte
+	client sponsorv1.SponsorServiceClient
+	st     *store.Store
+	needs  *needstore.Needs
+	engs   *engagementstore.Engagements
+	tick   int
+}
+
+func (e *env) now() time.Time { e.tick++; return start.Add(time.Duration(e.tick) * time.Second) }
+
+// newEnv serves the handlers over real Redis behind the real interceptor
+// chain, with Hampshire and Leeds as sponsors (each strong in caseloads,
+// two engagements and 200 staff-days a quarter) and one open need each for
+// Slough and Doncaster.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	c, ks := redistest.New(t)
+	e := &env{t: t, st: store.New(c, ks), key: []byte("0123456789abcdef0123456789abcdef")}
+	clock := func() time.Time { return start }
+	e.needs = needstore.New(e.st)
+	e.engs = engagementstore.New(e.st, engagementstore.WithClock(clock))
+	sponsors := sponsorstore.New(e.st)
+	ctx := context.Background()
+	for _, sp := range []sponsor.Sponsor{
+		{ID: "hampshire", DisplayName: "Hampshire", Kind: sponsor.Council, MemberCouncils: []string{"E10000014"}},
+		{ID: "leeds", DisplayName: "Leeds", Kind: sponsor.Council, MemberCouncils: []string{"E08000035"}},
+	} {
+		sp.Expertise = []sponsor.Expertise{{Area: sponsor.AreaCaseloads, Strength: sponsor.Leading}}
+		sp.MaxEngagements, sp.StaffDaysPerQuarter, sp.DayRatePence, sp.CanLeadTrust = 2, 200, 40_000, true
+		if _, err := sponsors.Insert(ctx, sp, sponsor.Request{Subject: "official-1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, gss := range []string{slough, doncaster} {
+		n, err := need.New(gss, "n1", need.Need{Areas: []need.AreaWeight{{Area: sponsor.AreaCaseloads, Weight: 5}}, Urgency: 4, StaffDaysNeeded: 20}, "", start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.needs.Insert(ctx, n, need.Request{Subject: "official-1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages, err := paging.NewRandomCodec(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auth.NewVerifier(auth.Config{DevKey: e.key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	})
+	sponsorv1.RegisterSponsorServiceServer(srv, testServer{MatchRuns: New(e.st, sponsors, e.needs, e.engs, pages, e.now)})
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///sponsor",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	e.client = sponsorv1.NewSponsorServiceClient(conn)
+	return e
+}
+
+func (e *env) as(p auth.Principal) context.Context {
+	e.t.Helper()
+	tok, err := auth.MintDevToken(e.key, p, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+}
+
+func (e *env) run(p auth.Principal, req *sponsorv1.RunMatchingRequest) *sponsorv1.MatchRun {
+	e.t.Helper()
+	r, err := e.client.RunMatching(e.as(p), req)
+	if err != nil {
+		e.t.Fatalf("RunMatching: %v", err)
+	}
+	return r
+}
+
+func needName(gss string) string { return need.Name(gss, "n1") }
+
+func assigned(r *sponsorv1.MatchRun) map[string]string {
+	out := map[string]string{}
+	for _, a := range r.GetAssignments() {
+		out[a.GetNeed()] = a.GetSponsor()
+	}
+	return out
+}
+
+func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
+	t.Helper()
+	st, _ := status.FromError(err)
+	if st.Code() != code {
+		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
+		return
+	}
+	if info := apierror.Info(st); reason != "" && info.GetReason() != reason {
+		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
+	}
+	var got []string
+	for _, v := range apierror.FieldViolations(st) {
+		got = append(got, v.GetField())
+	}
+	if len(fields) > 0 && !slices.Equal(got, fields) {
+		t.Errorf("%s: field violations %v, want %v", what, got, fields)
+	}
+}
+
+func TestMatchRunStory(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	optimal := sponsorv1.Algorithm_ALGORITHM_OPTIMAL
+
+	dry := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true})
+	want := map[string]string{needName(slough): "sponsors/hampshire", needName(doncaster): "sponsors/leeds"}
+	if dry.GetState() != sponsorv1.RunState_RUN_STATE_DRY_RUN || dry.GetGapPercent() != 0 || dry.GetObjective() <= 0 ||
+		dry.GetObjective() != dry.GetBound() || !mapsEqual(assigned(dry), want) || dry.GetRunBy() != "official-1" || dry.GetInputFingerprint() == "" {
+		t.Fatalf("dry run: state %v gap %v objective %v bound %v assignments %v", dry.GetState(), dry.GetGapPercent(), dry.GetObjective(), dry.GetBound(), assigned(dry))
+	}
+	if len(dry.GetCandidates()) != 2 || len(dry.GetCandidates()[0].GetCandidates()) != 2 || dry.GetCandidates()[0].GetCandidates()[0].GetRank() != 1 {
+		t.Errorf("candidates %v", dry.GetCandidates())
+	}
+	if f := dry.GetAssignments()[0].GetFactors(); len(f) != 6 || f[0].GetFactor() != "expertise" || f[0].GetScore() <= 0 || f[0].GetExplanation() == "" {
+		t.Errorf("factors %v", f)
+	}
+
+	whatIf := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, WhatIf: &sponsorv1.WhatIf{ExcludeSponsors: []string{"sponsors/hampshire"}}})
+	if whatIf.GetState() != sponsorv1.RunState_RUN_STATE_DRY_RUN || assigned(whatIf)[needName(slough)] != "sponsors/leeds" {
+		t.Fatalf("what-if: state %v assignments %v", whatIf.GetState(), assigned(whatIf))
+	}
+	cmp, err := e.client.CompareMatchRuns(e.as(official2), &sponsorv1.CompareMatchRunsRequest{First: dry.GetName(), Second: whatIf.GetName()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmp.GetChanges()) != 1 || cmp.GetChanges()[0].GetNeed() != needName(slough) || cmp.GetChanges()[0].GetFirstSponsor() != "sponsors/hampshire" ||
+		cmp.GetChanges()[0].GetSecondSponsor() != "sponsors/leeds" || !cmp.GetInputsDiffer() || cmp.GetObjectiveDelta() >= 0 ||
+		!strings.Contains(strings.Join(cmp.GetInputDifferences(), "|"), "excluded sponsors") {
+		t.Errorf("compare: %v", cmp)
+	}
+	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: whatIf.GetName()})
+	expectError(t, "approve a what-if", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
+
+	real := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal})
+	if real.GetState() != sponsorv1.RunState_RUN_STATE_PROPOSED || real.GetInputFingerprint() != dry.GetInputFingerprint() {
+		t.Fatalf("real run: %v %s vs %s", real.GetState(), real.GetInputFingerprint(), dry.GetInputFingerprint())
+	}
+	_, err = e.client.ApproveMatchRun(e.as(official1), &sponsorv1.ApproveMatchRunRequest{Name: real.GetName(), Etag: real.GetEtag()})
+	expectError(t, "approve by the runner", err, codes.PermissionDenied, matchrun.ReasonFourEyes)
+
+	n, err := e.needs.Get(ctx, doncaster, "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Urgency = 5
+	if _, err := e.needs.Save(ctx, n, need.Request{Subject: "official-1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: real.GetName(), Etag: real.GetEtag()})
+	expectError(t, "approve after a need changed", err, codes.FailedPrecondition, matchrun.ReasonInputsChanged)
+
+	again := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, RequestId: "run-again"})
+	if replay := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, RequestId: "run-again"}); replay.GetName() != again.GetName() {
+		t.Errorf("a repeated request_id made another run: %s, then %s", again.GetName(), replay.GetName())
+	}
+	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: again.GetName(), Etag: `"99"`})
+	expectError(t, "approve with a stale etag", err, codes.Aborted, matchrun.ReasonEtagMismatch)
+	approveReq := &sponsorv1.ApproveMatchRunRequest{Name: again.GetName(), Etag: again.GetEtag(), RequestId: "approve-1"}
+	approved, err := e.client.ApproveMatchRun(e.as(official2), approveReq)
+	if err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	if approved.GetState() != sponsorv1.RunState_RUN_STATE_APPROVED || approved.GetDecidedBy() != "official-2" || len(approved.GetEngagements()) != 2 {
+		t.Fatalf("approved: %v", approved)
+	}
+	if replay, err := e.client.ApproveMatchRun(e.as(official2), approveReq); err != nil || replay.GetEtag() != approved.GetEtag() {
+		t.Errorf("approve replay: %v, %v", replay, err)
+	}
+	for _, a := range approved.GetAssignments() {
+		sp := strings.TrimPrefix(a.GetSponsor(), "sponsors/")
+		eng, err := e.engs.Get(ctx, sp, matchrun.EngagementID(strings.TrimPrefix(again.GetName(), "matchRuns/"), a.GetNeed()))
+		if err != nil || eng.Need != a.GetNeed() || eng.MatchRun != again.GetName() || eng.State != engagement.Active || eng.PlannedStaffDays != 20 {
+			t.Errorf("engagement for %s: %+v, %v", a.GetNeed(), eng, err)
+		}
+		gss, id, _ := need.ParseName("need", a.GetNeed())
+		got, err := e.needs.Get(ctx, gss, id)
+		if err != nil || got.State != need.Matched || got.Engagement != eng.Name() {
+			t.Errorf("need %s: %+v, %v", a.GetNeed(), got, err)
+		}
+	}
+	if !e.outboxHas(matchrunstore.Tag, "MatchRunApproved") {
+		t.Error("no MatchRunApproved in the outbox")
+	}
+	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: again.GetName()})
+	expectError(t, "approve twice", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
+
+	list, err := e.client.ListMatchRuns(e.as(official2), &sponsorv1.ListMatchRunsRequest{Filter: "state = DRY_RUN"})
+	if err != nil || list.GetTotalSize() != 2 || list.GetMatchRuns()[0].GetName() != whatIf.GetName() {
+		t.Errorf("list dry runs: %v, %v", list, err)
+	}
+	all, err := e.client.ListMatchRuns(e.as(official2), &sponsorv1.ListMatchRunsRequest{PageSize: 3})
+	if err != nil || all.GetTotalSize() != 4 || len(all.GetMatchRuns()) != 3 || all.GetNextPageToken() == "" || all.GetMatchRuns()[0].GetName() != again.GetName() {
+		t.Errorf("list: %v, %v", all, err)
+	}
+}
+
+// TestApprovalRetry finishes an approval interrupted after its claim and
+// some engagements: the retry creates nothing twice.
+func TestApprovalRetry(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	r := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL})
+	id := strings.TrimPrefix(r.GetName(), "matchRuns/")
+	runs := matchrunstore.New(e.st)
+	run, err := runs.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err = runs.Save(ctx, run.Claim("official-2", start), matchrunstore.Change{Audit: store.AuditEntry{Actor: "official-2", Method: "approve"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := run.Result.Assignments[0]
+	first, err := engagement.New(engagement.Start{Sponsor: a.Sponsor, Council: a.Council, Need: a.Need, MatchRun: run.Name(), StartDate: start, PlannedStaffDays: a.StaffDays},
+		matchrun.EngagementID(id, a.Need), "", start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.engs.Create(ctx, first, store.AuditEntry{Actor: "official-2", Method: "approve"}); err != nil {
+		t.Fatal(err)
+	}
+	approved, err := e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: r.GetName(), Etag: r.GetEtag()})
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if approved.GetState() != sponsorv1.RunState_RUN_STATE_APPROVED || len(approved.GetEngagements()) != 2 {
+		t.Fatalf("retry: %v", approved)
+	}
+	engs, err := e.engs.List(ctx, engagement.AllSponsors)
+	if err != nil || len(engs) != 2 {
+		t.Errorf("engagements after the retry: %d, %v", len(engs), err)
+	}
+}
+
+func TestRejectAndStable(t *testing.T) {
+	e := newEnv(t)
+	stable := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_STABLE, Filter: "region = SOUTH_EAST"})
+	if !stable.GetStable() || stable.GetAlgorithm() != sponsorv1.Algorithm_ALGORITHM_STABLE || !slices.Equal(stable.GetNeeds(), []string{needName(slough)}) {
+		t.Errorf("stable run: stable %v needs %v", stable.GetStable(), stable.GetNeeds())
+	}
+	_, err := e.client.RejectMatchRun(e.as(official2), &sponsorv1.RejectMatchRunRequest{Name: stable.GetName(), Reason: " "})
+	expectError(t, "reject without a reason", err, codes.InvalidArgument, "", "reason")
+	_, err = e.client.RejectMatchRun(e.as(official1), &sponsorv1.RejectMatchRunRequest{Name: stable.GetName(), Reason: "mine"})
+	expectError(t, "reject by the runner", err, codes.PermissionDenied, matchrun.ReasonFourEyes)
+	rejected, err := e.client.RejectMatchRun(e.as(official2), &sponsorv1.RejectMatchRunRequest{Name: stable.GetName(), Etag: stable.GetEtag(), Reason: "Doncaster left out"})
+	if err != nil || rejected.GetState() != sponsorv1.RunState_RUN_STATE_REJECTED || rejected.GetRejectReason() != "Doncaster left out" || rejected.GetDecidedBy() != "official-2" {
+		t.Fatalf("reject: %v, %v", rejected, err)
+	}
+	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: stable.GetName()})
+	expectError(t, "approve a rejected run", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
+	dry := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL, DryRun: true})
+	_, err = e.client.RejectMatchRun(e.as(official2), &sponsorv1.RejectMatchRunRequest{Name: dry.GetName(), Reason: "no"})
+	expectError(t, "reject a dry run", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
+}
+
+func TestRunMatchingInvalid(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.client.RunMatching(e.as(official1), &sponsorv1.RunMatchingRequest{
+		Weights:     &sponsorv1.Weights{Expertise: -1},
+		TimeLimitMs: -5,
+		WhatIf:      &sponsorv1.WhatIf{ExcludeSponsors: []string{"hampshire"}},
+	})
+	expectError(t, "invalid request", err, codes.InvalidArgument, "", "algorithm", "time_limit_ms", "weights.expertise", "what_if.exclude_sponsors[0]")
+	_, err = e.client.RunMatching(e.as(official1), &sponsorv1.RunMatchingRequest{
+		Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL,
+		WhatIf:    &sponsorv1.WhatIf{ExcludeSponsors: []string{"sponsors/nspcc"}, Pin: []*sponsorv1.Pair{{Need: need.Name(slough, "n9"), Sponsor: "sponsors/leeds"}}},
+	})
+	expectError(t, "unknown what-if names", err, codes.InvalidArgument, "", "what_if.exclude_sponsors[0]", "what_if.pin[0].need")
+	_, err = e.client.GetMatchRun(e.as(official1), &sponsorv1.GetMatchRunRequest{Name: "matchRuns/nothing"})
+	expectError(t, "missing run", err, codes.NotFound, matchrun.ReasonNotFound)
+}
+
+func TestDenied(t *testing.T) {
+	e := newEnv(t)
+	r := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL})
+	calls := map[string]func(context.Context) error{
+		"RunMatching": func(ctx context.Context) error {
+			_, err := e.client.RunMatching(ctx, &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL})
+			return err
+		},
+		"GetMatchRun": func(ctx context.Context) error {
+			_, err := e.client.GetMatchRun(ctx, &sponsorv1.GetMatchRunRequest{Name: r.GetName()})
+			return err
+		},
+		"ListMatchRuns": func(ctx context.Context) error {
+			_, err := e.client.ListMatchRuns(ctx, &sponsorv1.ListMatchRunsRequest{})
+			return err
+		},
+		"CompareMatchRuns": func(ctx context.Context) error {
+			_, err := e.client.CompareMatchRuns(ctx, &sponsorv1.CompareMatchRunsRequest{First: r.GetName(), Second: r.GetName()})
+			return err
+		},
+		"ApproveMatchRun": func(ctx context.Context) error {
+			_, err := e.client.ApproveMatchRun(ctx, &sponsorv1.ApproveMatchRunRequest{Name: r.GetName()})
+			return err
+		},
+		"RejectMatchRun": func(ctx context.Context) error {
+			_, err := e.client.RejectMatchRun(ctx, &sponsorv1.RejectMatchRunRequest{Name: r.GetName(), Reason: "no"})
+			return err
+		},
+	}
+	for who, p := range denied {
+		for method, call := range calls {
+			expectError(t, who+" "+method, call(e.as(p)), codes.PermissionDenied, "")
+		}
+	}
+	got, err := e.client.GetMatchRun(e.as(official2), &sponsorv1.GetMatchRunRequest{Name: r.GetName()})
+	if err != nil || got.GetState() != sponsorv1.RunState_RUN_STATE_PROPOSED {
+		t.Errorf("after the denied calls: %v, %v", got, err)
+	}
+}
+
+func (e *env) outboxHas(tag, eventType string) bool {
+	e.t.Helper()
+	msgs, err := e.st.Client().XRange(context.Background(), e.st.Keyspace().Outbox(tag), "-", "+").Result()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range msgs {
+		ev, err := events.Decode(m.Values)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if strings.HasSuffix(ev.Type, eventType) {
+			return true
+		}
+	}
+	return false
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,215 @@
+package need
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
+)
+
+// SystemActor is the subject a need opened from an event is audited under:
+// the sponsor service itself, acting on DfE's intervention.
+const SystemActor = "turnaround-sponsor-service"
+
+// Request describes the call behind a change, for the audit trail and for
+// idempotency (AIP-155).
+type Request struct {
+	// Subject and Roles are the caller's, as its token names them; for a
+	// need opened from an event, SystemActor and none.
+	Subject string
+	Roles   []string
+	// Method is the full gRPC method name the change was made through;
+	// empty for a change made from an event, which the store audits as
+	// the method whose effect it has.
+	Method string
+	// ID is the request_id; empty when the caller asked for no
+	// idempotency. For a change made from an event, the event ID (for the
+	// audit trail only: the intervention, not the ID, keeps such needs
+	// single).
+	ID string
+	// Hash fingerprints what the request asks for, so that a request_id
+	// reused for a different request is refused rather than replayed.
+	Hash []byte
+}
+
+// Storer is the storage the need rules need. Writes are pinned: Insert to
+// a new record (and, for a need with an intervention, to the absence of
+// that intervention's marker), Save to the version the need was read at;
+// they fail with an error matching ErrConflict when that does not hold.
+// Each commits the change, its audit entry and, when r.ID and r.Hash are
+// set, the response to replay, in one transaction.
+type Storer interface {
+	// Get returns one need, or ErrNotFound.
+	Get(ctx context.Context, gss, id string) (Need, error)
+	// List returns a council's needs, or every council's when gss is
+	// AllCouncils, in no particular order.
+	List(ctx context.Context, gss string) ([]Need, error)
+	// Replay returns the need a previous create in the council gss with
+	// r.ID returned, if any. A reused r.ID with another r.Hash is an
+	// INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r Request) (Need, bool, error)
+	// Insert stores a new need (GSSCode and ID set) at version 1 and
+	// emits SponsorNeedOpened with it. For a need with an Intervention it
+	// also records that the intervention opened it, which must not be
+	// recorded yet: so an intervention opens one need however often its
+	// event arrives.
+	Insert(ctx context.Context, n Need, r Request) (Need, error)
+	// Save stores a changed need over the version n.Version and returns
+	// it at its new version.
+	Save(ctx context.Context, n Need, r Request) (Need, error)
+	// OpenedBy returns the need the intervention named intervention, of
+	// the council gss, opened, and false when it has opened none.
+	OpenedBy(ctx context.Context, gss, intervention string) (Need, bool, error)
+}
+
+// SponsorDirectory tells the rules which sponsors exist, so that a need
+// excludes only real ones. The sponsor store implements it.
+type SponsorDirectory interface {
+	// Missing returns those of ids (sponsor IDs) that name no sponsor.
+	Missing(ctx context.Context, ids []string) ([]string, error)
+}
+
+// maxAttempts bounds the create attempts when a fresh random ID is taken.
+const maxAttempts = 5
+
+// Service carries out the need use cases over a Storer. The gRPC handlers,
+// the InterventionOrdered consumer and the demo data loader call it, so
+// that all apply the same rules.
+type Service struct {
+	store    Storer
+	sponsors SponsorDirectory
+	now      func() time.Time
+}
+
+// NewService returns the use cases over st, checking excluded sponsors
+// against sponsors and reading the time from now (nil means time.Now).
+func NewService(st Storer, sponsors SponsorDirectory, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, sponsors: sponsors, now: now}
+}
+
+// Get returns one need, or ErrNotFound.
+func (s *Service) Get(ctx context.Context, gss, id string) (Need, error) {
+	return s.store.Get(ctx, gss, id)
+}
+
+// List returns a council's needs, or every council's for AllCouncils, most
+// urgent first (see SortMostUrgentFirst).
+func (s *Service) List(ctx context.Context, gss string) ([]Need, error) {
+	all, err := s.store.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	SortMostUrgentFirst(all)
+	return all, nil
+}
+
+// Create opens the need draft describes in the council gss, by hand: OPEN,
+// under a fresh ID, with SponsorNeedOpened. Violations are reported under
+// "sponsor_need.", an excluded sponsor that does not exist among them; a
+// council outside the 152 is ErrCouncilNotFound. A repeat of r.ID returns
+// the first call's need.
+func (s *Service) Create(ctx context.Context, gss string, draft Need, r Request) (Need, error) {
+	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+		return prev, err
+	}
+	n, err := New(gss, "", draft, "sponsor_need.", s.now())
+	if err != nil {
+		return Need{}, err
+	}
+	if err := s.checkExcluded(ctx, n); err != nil {
+		return Need{}, err
+	}
+	for range maxAttempts {
+		n.ID = NewID()
+		out, err := s.store.Insert(ctx, n, r)
+		if !errors.Is(err, ErrConflict) {
+			return out, err
+		}
+		// Either a concurrent call with the same request_id won, whose
+		// answer is now to be replayed, or the fresh ID was taken.
+		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
+			return prev, rerr
+		}
+	}
+	return Need{}, fmt.Errorf("need: create a need of %s: no free id after %d attempts: %w", gss, maxAttempts, ErrConflict)
+}
+
+// Update replaces the fields of need id of the council gss that m names
+// with patch's (see Need.Apply). A need that is not OPEN is
+// FAILED_PRECONDITION, reported before a stale etag, since re-reading
+// cannot reopen it; etag is the version the caller read and must be
+// current (ErrConflict otherwise).
+func (s *Service) Update(ctx context.Context, gss, id string, patch Need, m Mask, etag int64, r Request) (Need, error) {
+	cur, err := s.store.Get(ctx, gss, id)
+	if err != nil {
+		return Need{}, err
+	}
+	next, err := cur.Apply(patch, m)
+	if err != nil {
+		return Need{}, err
+	}
+	if err := CheckEtag(etag, cur.Version); err != nil {
+		return Need{}, err
+	}
+	if m.Has("excluded_sponsors") {
+		if err := s.checkExcluded(ctx, next); err != nil {
+			return Need{}, err
+		}
+	}
+	return s.store.Save(ctx, next, r)
+}
+
+// OpenFromIntervention opens the need the intervention iv asks for (see
+// FromIntervention), once: when iv has opened a need already, that need is
+// returned with created false and nothing changes. A concurrent delivery
+// of the same intervention that commits first wins the same way.
+func (s *Service) OpenFromIntervention(ctx context.Context, iv Intervention, r Request) (n Need, created bool, err error) {
+	if prev, ok, err := s.store.OpenedBy(ctx, iv.GSSCode, iv.Name); err != nil || ok {
+		return prev, false, err
+	}
+	for range maxAttempts {
+		n, err := FromIntervention(iv, NewID(), s.now())
+		if err != nil {
+			return Need{}, false, err
+		}
+		out, err := s.store.Insert(ctx, n, r)
+		if !errors.Is(err, ErrConflict) {
+			return out, err == nil, err
+		}
+		// Either a concurrent delivery of the intervention opened its
+		// need first, or the fresh ID was taken.
+		if prev, ok, err := s.store.OpenedBy(ctx, iv.GSSCode, iv.Name); err != nil || ok {
+			return prev, false, err
+		}
+	}
+	return Need{}, false, fmt.Errorf("need: open the need of %s: no free id after %d attempts: %w", iv.Name, maxAttempts, ErrConflict)
+}
+
+// checkExcluded reports each excluded sponsor of n that does not exist as
+// a violation on its position in sponsor_need.excluded_sponsors.
+func (s *Service) checkExcluded(ctx context.Context, n Need) error {
+	if len(n.ExcludedSponsors) == 0 {
+		return nil
+	}
+	missing, err := s.sponsors.Missing(ctx, n.ExcludedSponsors)
+	if err != nil {
+		return fmt.Errorf("need: check the excluded sponsors of %s: %w", CouncilName(n.GSSCode), err)
+	}
+	var vs fault.Violations
+	for i, id := range n.ExcludedSponsors {
+		for _, m := range missing {
+			if m == id {
+				vs.Add("sponsor_need.excluded_sponsors["+strconv.Itoa(i)+"]", "names %s, which does not exist", sponsor.Name(id))
+				break
+			}
+		}
+	}
+	return vs.Err()
+}

@@ -1,0 +1,116 @@
+package need
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+)
+
+// MaskFields are the fields an update may change. state is among them
+// only to close a need: the one value an update may set it to is CLOSED
+// (an approved match run is what matches a need).
+var MaskFields = []string{"areas", "urgency", "staff_days_needed", "requires_trust_sponsor", "excluded_sponsors", "state"}
+
+// ignoredFields identify the resource or are output only. A mask derived
+// from a request body (as the REST gateway derives one for PATCH) names
+// them, and they are ignored as AIP-203 asks.
+var ignoredFields = []string{"name", "intervention", "engagement", "etag", "create_time"}
+
+// Mask is a parsed update mask: which fields an update replaces.
+type Mask struct {
+	fields map[string]bool
+}
+
+// ParseMask reads an update mask (AIP-134, AIP-161): "*" for every field in
+// MaskFields, or any of them by name; name, etag and output-only fields are
+// ignored. Any other path, or a mask that changes nothing, is a violation
+// on update_mask. Callers that got no mask pass the paths of the fields the
+// request sets.
+func ParseMask(paths []string) (Mask, error) {
+	m := Mask{fields: map[string]bool{}}
+	var vs fault.Violations
+	for _, p := range paths {
+		switch {
+		case p == "*":
+			for _, f := range MaskFields {
+				m.fields[f] = true
+			}
+		case slices.Contains(MaskFields, p):
+			m.fields[p] = true
+		case slices.Contains(ignoredFields, p):
+		default:
+			vs.Add("update_mask", "path %q is not a field an update can change; updatable fields: %s, or *",
+				p, strings.Join(MaskFields, ", "))
+		}
+	}
+	if len(vs) == 0 && len(m.fields) == 0 {
+		vs.Add("update_mask", "names no field to change; list the fields to change, such as urgency or areas")
+	}
+	if err := vs.Err(); err != nil {
+		return Mask{}, err
+	}
+	return m, nil
+}
+
+// Has reports whether the mask replaces field.
+func (m Mask) Has(field string) bool { return m.fields[field] }
+
+// Covers reports whether the mask changes the field at path, a request
+// field path relative to the need such as "areas[1].weight", so that
+// problems in fields the update leaves alone are not reported.
+func (m Mask) Covers(path string) bool {
+	top, _, _ := strings.Cut(path, ".")
+	if i := strings.IndexByte(top, '['); i >= 0 {
+		top = top[:i]
+	}
+	return m.Has(top)
+}
+
+// Apply returns the open need n with the fields the mask names replaced by
+// patch's values and validates the result, reporting violations under
+// "sponsor_need.". A need that is not OPEN is FAILED_PRECONDITION. For
+// state, patch.State CLOSED closes the need; the need's own state, or
+// none, changes nothing (a client that sends back the need as read names
+// it); anything else is a violation. Identity and version are n's.
+func (n Need) Apply(patch Need, m Mask) (Need, error) {
+	if err := n.RequireOpen(); err != nil {
+		return Need{}, err
+	}
+	out := n.Clone()
+	patch = patch.Clone()
+	if m.Has("areas") {
+		out.Areas = patch.Areas
+	}
+	if m.Has("urgency") {
+		out.Urgency = patch.Urgency
+	}
+	if m.Has("staff_days_needed") {
+		out.StaffDaysNeeded = patch.StaffDaysNeeded
+	}
+	if m.Has("requires_trust_sponsor") {
+		out.RequiresTrustSponsor = patch.RequiresTrustSponsor
+	}
+	if m.Has("excluded_sponsors") {
+		out.ExcludedSponsors = patch.ExcludedSponsors
+	}
+	vs := out.Violations("sponsor_need.")
+	closing := false
+	if m.Has("state") {
+		switch patch.State {
+		case Closed:
+			closing = true
+		case "", n.State:
+		default:
+			vs.Add("sponsor_need.state", "can only be set to CLOSED, to stop seeking a sponsor; "+
+				"an approved match run is what matches a need, got %s", patch.State)
+		}
+	}
+	if err := vs.Err(); err != nil {
+		return Need{}, err
+	}
+	if closing {
+		return out.Close()
+	}
+	return out, nil
+}

@@ -1,0 +1,295 @@
+// Package needapi is the gRPC face of councils' sponsor needs:
+// CreateSponsorNeed, GetSponsorNeed, ListSponsorNeeds and
+// UpdateSponsorNeed of SponsorService. It decodes and checks requests,
+// calls the need rules in package need and renders responses; each
+// method's access policy is declared in Policies.
+//
+// Who may do what: DfE officials open needs by hand, change and close
+// them, and read every council's. A council officer reads their own
+// council's needs, named by the authority claim of their token, and
+// nothing else: another council is PERMISSION_DENIED, and their view of
+// `localAuthorities/-` is their own council. Every other role (Ofsted
+// inspectors, LGA advisers, sponsor officers, partner systems) is refused.
+// A caller holding a role beside council_officer gains nothing from it
+// here unless it is dfe_official.
+//
+// Closing a need: the contract has no CloseSponsorNeed method, so
+// UpdateSponsorNeed closes an open need when update_mask names state and
+// the need's state is NEED_STATE_CLOSED; no other state can be set (an
+// approved match run is what matches a need).
+package needapi
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
+)
+
+// Page sizes of need lists.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 200
+)
+
+// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
+const maxRequestIDLen = 128
+
+// Policies declares who may call each method of this package (see the
+// package comment); GetSponsorNeed and ListSponsorNeeds narrow a council
+// officer to their own council in the handler.
+var Policies = auth.Policies{
+	sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName: auth.Allow(auth.RoleDfEOfficial),
+	sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName: auth.Allow(auth.RoleDfEOfficial),
+	sponsorv1.SponsorService_GetSponsorNeed_FullMethodName:    auth.Allow(auth.RoleDfEOfficial, auth.RoleCouncilOfficer),
+	sponsorv1.SponsorService_ListSponsorNeeds_FullMethodName:  auth.Allow(auth.RoleDfEOfficial, auth.RoleCouncilOfficer),
+}
+
+// Needs implements the need methods of sponsorv1.SponsorServiceServer. It
+// deliberately embeds no Unimplemented server, so that the service's
+// composite server can embed it beside the other handler sets without
+// ambiguous methods.
+type Needs struct {
+	svc   *need.Service
+	pages *paging.Codec
+}
+
+// New returns the handlers over the need use cases, with page tokens from
+// pages.
+func New(svc *need.Service, pages *paging.Codec) *Needs {
+	return &Needs{svc: svc, pages: pages}
+}
+
+// CreateSponsorNeed implements SponsorService.CreateSponsorNeed: DfE opens
+// a need by hand in one of the 152 councils, OPEN, and SponsorNeedOpened is
+// emitted in the same transaction. Excluded sponsors must exist. A repeat
+// of a request_id replays the first response.
+func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSponsorNeedRequest) (*sponsorv1.SponsorNeed, error) {
+	gss, parentErr := need.ParseCouncil("parent", req.GetParent(), false)
+	var vs fault.Violations
+	var draft need.Need
+	if req.GetSponsorNeed() == nil {
+		vs.Add("sponsor_need", "is required: the areas of need with their weights, the urgency and the staff-days needed")
+	} else {
+		draft, vs = fromProto(req.GetSponsorNeed(), "sponsor_need.")
+	}
+	checkRequestID(&vs, req.GetRequestId())
+	if parentErr != nil || len(vs) > 0 {
+		var ruleErr error
+		if req.GetSponsorNeed() != nil {
+			ruleErr = draft.Validate("sponsor_need.")
+		}
+		return nil, joinViolations(vs, parentErr, ruleErr)
+	}
+	r, err := callerRequest(ctx, sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.svc.Create(ctx, gss, draft, r)
+	if err != nil {
+		return nil, councilNamed(err, req.GetParent())
+	}
+	return needstore.Encode(n), nil
+}
+
+// GetSponsorNeed implements SponsorService.GetSponsorNeed.
+func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNeedRequest) (*sponsorv1.SponsorNeed, error) {
+	gss, id, err := need.ParseName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	if err := requireCouncil(ctx, gss); err != nil {
+		return nil, err
+	}
+	n, err := h.svc.Get(ctx, gss, id)
+	if err != nil {
+		return nil, named(err, req.GetName())
+	}
+	return needstore.Encode(n), nil
+}
+
+// ListSponsorNeeds implements SponsorService.ListSponsorNeeds for one
+// council or, with the parent localAuthorities/-, every council the caller
+// may see, most urgent first (then longest waiting). Page tokens are bound
+// to the parent, the filter and, for a council officer, their council.
+func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsorNeedsRequest) (*sponsorv1.ListSponsorNeedsResponse, error) {
+	gss, parentErr := need.ParseCouncil("parent", req.GetParent(), true)
+	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	f, filterErr := filter.Compile(req.GetFilter(), need.FilterSchema)
+	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+		return nil, err
+	}
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := paging.Query{
+		Method: sponsorv1.SponsorService_ListSponsorNeeds_FullMethodName,
+		Parent: req.GetParent(),
+		Filter: f.String(),
+	}
+	switch {
+	case gss == need.AllCouncils && !p.HasRole(auth.RoleDfEOfficial):
+		// A council officer's view of every council is their own
+		// council's; their page tokens say so.
+		gss = p.Authority
+		q.Params = map[string]string{"authority": p.Authority}
+	case gss != need.AllCouncils:
+		if err := requireCouncil(ctx, gss); err != nil {
+			return nil, err
+		}
+		if _, ok := reference.CouncilByCode(gss); !ok {
+			return nil, councilNamed(need.ErrCouncilNotFound, req.GetParent())
+		}
+	}
+	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	all, err := h.svc.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	selected := need.Select(all, f)
+	total := int64(len(selected))
+	start := min(offset, total)
+	end := min(start+int64(size), total)
+	resp := &sponsorv1.ListSponsorNeedsResponse{
+		SponsorNeeds:  make([]*sponsorv1.SponsorNeed, 0, end-start),
+		NextPageToken: h.pages.NextOffset(q, start, size, total),
+		TotalSize:     int32(total),
+	}
+	for _, n := range selected[start:end] {
+		resp.SponsorNeeds = append(resp.SponsorNeeds, needstore.Encode(n))
+	}
+	return resp, nil
+}
+
+// UpdateSponsorNeed implements SponsorService.UpdateSponsorNeed: it
+// replaces the fields update_mask names (or, without a mask, the fields the
+// request sets) of an open need whose current etag the request carries,
+// and closes it when the mask names state with NEED_STATE_CLOSED. A need
+// that is not open is FAILED_PRECONDITION; a stale etag gives ABORTED.
+// name, etag and output-only paths in the mask are ignored, as the REST
+// gateway puts them in the mask it derives from a PATCH body.
+func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSponsorNeedRequest) (*sponsorv1.SponsorNeed, error) {
+	in := req.GetSponsorNeed()
+	if in == nil {
+		var vs fault.Violations
+		vs.Add("sponsor_need", "is required: its name, its etag and the new values")
+		return nil, vs.Err()
+	}
+	gss, id, nameErr := need.ParseName("sponsor_need.name", in.GetName())
+	var vs fault.Violations
+	var etag int64
+	var etagErr error
+	if in.GetEtag() == "" {
+		vs.Add("sponsor_need.etag", "is required: send the etag of the need as read, so that no change made since is overwritten")
+	} else {
+		etag, etagErr = store.ParseEtagField("sponsor_need.etag", in.GetEtag())
+	}
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		paths = populatedPaths(in)
+	}
+	mask, maskErr := need.ParseMask(paths)
+	patch, conv := fromProto(in, "sponsor_need.")
+	if maskErr == nil {
+		// Fields the mask leaves alone are ignored, problems and all.
+		conv = slices.DeleteFunc(conv, func(v fault.Violation) bool {
+			return !mask.Covers(strings.TrimPrefix(v.Field, "sponsor_need."))
+		})
+	}
+	vs = append(vs, conv...)
+	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
+		return nil, err
+	}
+	r, err := callerRequest(ctx, sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName, "", req)
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
+	if err != nil {
+		return nil, named(err, in.GetName())
+	}
+	return needstore.Encode(n), nil
+}
+
+// requireCouncil admits DfE officials to every council's needs and a
+// council officer to their own council's; everyone else is
+// PERMISSION_DENIED. It is stricter than auth.RequireCouncil, which also
+// admits Ofsted inspectors and LGA advisers: they may not see needs, and a
+// role of theirs held beside council_officer must not widen the officer's
+// reach.
+func requireCouncil(ctx context.Context, gss string) error {
+	p, err := principal(ctx)
+	if err != nil {
+		return err
+	}
+	if p.HasRole(auth.RoleDfEOfficial) || (p.HasRole(auth.RoleCouncilOfficer) && p.Authority != "" && p.Authority == gss) {
+		return nil
+	}
+	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed, "the caller may not access council %s", gss).
+		With("authority", gss)
+}
+
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		// Served without the interceptor, which must never grant access.
+		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
+	}
+	return p, nil
+}
+
+// callerRequest describes the call for the audit trail and idempotency.
+func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (need.Request, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return need.Request{}, err
+	}
+	r := need.Request{Subject: p.Subject, Method: method, ID: requestID}
+	for _, role := range p.Roles {
+		r.Roles = append(r.Roles, string(role))
+	}
+	if requestID != "" {
+		if r.Hash, err = store.RequestHash(req); err != nil {
+			return need.Request{}, err
+		}
+	}
+	return r, nil
+}
+
+func checkRequestID(vs *fault.Violations, id string) {
+	if len(id) > maxRequestIDLen {
+		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
+	}
+}
+
+// named gives a missing need's NOT_FOUND the resource's name.
+func named(err error, name string) error {
+	if errors.Is(err, need.ErrNotFound) {
+		return fault.NotFound(need.ReasonNotFound, "%s does not exist", name).With("name", name)
+	}
+	return err
+}
+
+// councilNamed gives a missing council's NOT_FOUND the parent's name.
+func councilNamed(err error, parent string) error {
+	if errors.Is(err, need.ErrCouncilNotFound) {
+		return fault.NotFound(need.ReasonCouncilNotFound, "%s does not exist", parent).With("parent", parent)
+	}
+	return err
+}

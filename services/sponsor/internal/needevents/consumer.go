@@ -1,0 +1,93 @@
+// Package needevents opens councils' sponsor needs from DfE's
+// interventions. One consumer reads topic "improvementplan" in the sponsor
+// service's consumer group: an InterventionOrdered event opens the need
+// the intervention asks for (need.FromIntervention), with SponsorNeedOpened
+// on topic "sponsor". Other event types on the topic change nothing.
+//
+// Each intervention opens one need, however often its event is delivered
+// and whatever its event ID: the need, the record that the intervention
+// opened it, the event and the audit entry commit together under the
+// council's hash tag (needstore), and a second delivery finds the record.
+// An event that cannot be read fails, so the consumer retries it and
+// finally moves it to the dead-letter stream, where an operator sees it.
+//
+// The package decodes no protobuf itself (needstore does), keeping to the
+// rule that only *api and *store packages touch transport and storage
+// libraries.
+package needevents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
+)
+
+// Group is the consumer group of the sponsor service. Its replicas share
+// it, so each event is handled by one of them.
+const Group = "sponsor"
+
+// Topic is the topic the consumer reads.
+const Topic = needstore.InterventionTopic
+
+// Consumer opens needs from InterventionOrdered events.
+type Consumer struct {
+	svc      *need.Service
+	log      *slog.Logger
+	consumer *events.Consumer
+}
+
+// New subscribes the consumer to topic "improvementplan" of st's Redis.
+// svc applies the need rules. opts tunes the consumer (batch size, idle
+// time before a failed event is retried, dead-letter threshold,
+// telemetry); an empty Group means Group and an empty Logger means logger.
+// Nothing is read until Run.
+func New(st *store.Store, svc *need.Service, logger *slog.Logger, opts events.ConsumerOptions) (*Consumer, error) {
+	if svc == nil {
+		return nil, errors.New("needevents: the need service is required")
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if opts.Group == "" {
+		opts.Group = Group
+	}
+	if opts.Logger == nil {
+		opts.Logger = logger
+	}
+	c := &Consumer{svc: svc, log: logger.With("component", "needevents")}
+	cons, err := events.Subscribe(st.Client(), st.Keyspace(), Topic, c.Handle, opts)
+	if err != nil {
+		return nil, fmt.Errorf("needevents: subscribe to %s: %w", Topic, err)
+	}
+	c.consumer = cons
+	return c, nil
+}
+
+// Run consumes until ctx is done, then returns nil. Run may be called
+// once.
+func (c *Consumer) Run(ctx context.Context) error { return c.consumer.Run(ctx) }
+
+// Handle is the events.Handler of topic "improvementplan". The need is
+// audited as opened by the sponsor service itself, with the event ID as
+// the request ID.
+func (c *Consumer) Handle(ctx context.Context, e events.Event) error {
+	iv, ok, err := needstore.DecodeInterventionOrdered(e)
+	if err != nil || !ok {
+		return err
+	}
+	n, created, err := c.svc.OpenFromIntervention(ctx, iv, need.Request{Subject: need.SystemActor, ID: e.ID})
+	if err != nil {
+		return fmt.Errorf("needevents: open the need of %s: %w", iv.Name, err)
+	}
+	if created {
+		c.log.InfoContext(ctx, "sponsor need opened for an intervention",
+			"intervention", iv.Name, "kind", string(iv.Kind), "sponsor_need", n.Name(), "urgency", n.Urgency, "event_id", e.ID)
+	}
+	return nil
+}

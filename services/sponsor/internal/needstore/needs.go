@@ -1,0 +1,354 @@
+// Package needstore keeps councils' sponsor needs in Redis, through the
+// platform store. A need lives under its council's hash tag, beside the
+// council's outbox, so one transaction commits a need, its index entries,
+// the marker of the intervention that opened it, the SponsorNeedOpened
+// event, the audit entry and the idempotency record.
+//
+// Keys, all under keyspace.CouncilTag(gss):
+//
+//	{la:GSS}:sponsorNeed:{id}        the need (a record: stored form and version)
+//	{la:GSS}:sponsorNeeds            a set of the council's need IDs
+//	{la:GSS}:sponsorNeeds:open       a set of the IDs of its OPEN needs
+//	{la:GSS}:sponsorNeedCause:intervention:{id}
+//	                                 a record holding the ID of the need that
+//	                                 the council's intervention {id} opened;
+//	                                 written once, so each intervention opens
+//	                                 one need
+//
+// Lists across councils read the 152 index sets in one pipeline and the
+// records in a second, so a list costs two round trips however many
+// councils and needs there are; each index key is read on its own, so no
+// command spans two hash tags and the lists work unchanged on Redis
+// Cluster.
+//
+// Needs implements need.Storer. Write and Index let another part of the
+// service (a match run's approval) commit a need it changed together with
+// its own records of the same council.
+package needstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+)
+
+// Topic is the event topic SponsorNeedOpened goes to.
+const Topic = "sponsor"
+
+// Needs stores sponsor needs. It implements need.Storer.
+type Needs struct {
+	st *store.Store
+}
+
+var _ need.Storer = (*Needs)(nil)
+
+// New returns the need store over st.
+func New(st *store.Store) *Needs { return &Needs{st: st} }
+
+func (s *Needs) ks() keyspace.Keyspace { return s.st.Keyspace() }
+
+// Tag is the hash tag of the council gss, under which its needs live: a
+// mutation that writes a need has this Tag.
+func Tag(gss string) string { return keyspace.CouncilTag(gss) }
+
+// Key is the record key of need id of the council gss, for an audit entry
+// of a mutation that writes it.
+func (s *Needs) Key(gss, id string) string { return s.ks().Key(Tag(gss), "sponsorNeed", id) }
+
+func (s *Needs) indexKey(gss string) string { return s.ks().Key(Tag(gss), "sponsorNeeds") }
+
+func (s *Needs) openKey(gss string) string { return s.ks().Key(Tag(gss), "sponsorNeeds", "open") }
+
+func (s *Needs) causeKey(gss, interventionID string) string {
+	return s.ks().Key(Tag(gss), "sponsorNeedCause", "intervention", interventionID)
+}
+
+// Get implements need.Storer.
+func (s *Needs) Get(ctx context.Context, gss, id string) (need.Need, error) {
+	rec, err := s.st.Get(ctx, s.Key(gss, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return need.Need{}, need.ErrNotFound
+	}
+	if err != nil {
+		return need.Need{}, fmt.Errorf("get sponsor need %s: %w", need.Name(gss, id), err)
+	}
+	return decode(rec.Data, rec.Version)
+}
+
+// List implements need.Storer.
+func (s *Needs) List(ctx context.Context, gss string) ([]need.Need, error) {
+	out, _, err := s.read(ctx, gss, false)
+	if err != nil {
+		return nil, fmt.Errorf("list sponsor needs of %s: %w", need.CouncilName(gss), err)
+	}
+	return out, nil
+}
+
+// Open returns every council's OPEN needs, ordered by resource name, each
+// at the version it was read at, and their fingerprint, in two round
+// trips: what a match run matches, and what its approval checks has not
+// changed.
+//
+// The fingerprint is an opaque string, the SHA-256 (truncated to 128 bits,
+// hex) of every open need's resource name, version and stored bytes in
+// name order. It changes whenever a need opens, changes, is matched or is
+// closed.
+func (s *Needs) Open(ctx context.Context) ([]need.Need, string, error) {
+	out, fp, err := s.read(ctx, need.AllCouncils, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("list open sponsor needs: %w", err)
+	}
+	return out, fp, nil
+}
+
+// read returns the needs of the council gss, or of every council for
+// need.AllCouncils, ordered by name, with their fingerprint: with open,
+// those the open index holds that are OPEN (so the result is right even if
+// a caller wrote a need without its Index operations), and otherwise all.
+func (s *Needs) read(ctx context.Context, gss string, open bool) ([]need.Need, string, error) {
+	index := s.indexKey
+	if open {
+		index = s.openKey
+	}
+	codes := []string{gss}
+	if gss == need.AllCouncils {
+		codes = codes[:0]
+		for _, c := range reference.Councils() {
+			codes = append(codes, c.GSSCode)
+		}
+	}
+	cmds := make([]*redis.StringSliceCmd, len(codes))
+	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, code := range codes {
+			cmds[i] = p.SMembers(ctx, index(code))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	type ref struct{ gss, id string }
+	var refs []ref
+	for i, cmd := range cmds {
+		for _, id := range cmd.Val() {
+			refs = append(refs, ref{codes[i], id})
+		}
+	}
+	slices.SortFunc(refs, func(a, b ref) int { return strings.Compare(need.Name(a.gss, a.id), need.Name(b.gss, b.id)) })
+	keys := make([]string, len(refs))
+	for i, r := range refs {
+		keys[i] = s.Key(r.gss, r.id)
+	}
+	recs, err := s.st.GetMany(ctx, keys)
+	if err != nil {
+		return nil, "", err
+	}
+	h := sha256.New()
+	h.Write([]byte("turnaround.sponsor.needs.v1"))
+	out := make([]need.Need, 0, len(recs))
+	for _, rec := range recs {
+		if !rec.Exists() {
+			continue
+		}
+		n, err := decode(rec.Data, rec.Version)
+		if err != nil {
+			return nil, "", err
+		}
+		if open && n.State != need.Open {
+			continue
+		}
+		out = append(out, n)
+		writeField(h, []byte(n.Name()))
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], uint64(rec.Version))
+		h.Write(v[:])
+		writeField(h, rec.Data)
+	}
+	return out, hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// writeField writes b length-prefixed, so no two inputs share an encoding.
+func writeField(h interface{ Write([]byte) (int, error) }, b []byte) {
+	var n [binary.MaxVarintLen64]byte
+	_, _ = h.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))])
+	_, _ = h.Write(b)
+}
+
+// OpenedBy implements need.Storer: it reads the intervention's marker, then
+// the need it names.
+func (s *Needs) OpenedBy(ctx context.Context, gss, intervention string) (need.Need, bool, error) {
+	ivGSS, ivID, ok := need.ParseInterventionName(intervention)
+	if !ok || ivGSS != gss {
+		return need.Need{}, false, fmt.Errorf("find the need of intervention %q: not an intervention of %s", intervention, need.CouncilName(gss))
+	}
+	rec, err := s.st.Get(ctx, s.causeKey(gss, ivID))
+	if errors.Is(err, store.ErrNotFound) {
+		return need.Need{}, false, nil
+	}
+	if err != nil {
+		return need.Need{}, false, fmt.Errorf("find the need of %s: %w", intervention, err)
+	}
+	n, err := s.Get(ctx, gss, string(rec.Data))
+	if err != nil {
+		return need.Need{}, false, fmt.Errorf("find the need of %s: %w", intervention, err)
+	}
+	return n, true, nil
+}
+
+// Replay implements need.Storer. Request IDs are scoped by method and
+// caller (store.IdempotencyScope) and kept under the council's tag.
+func (s *Needs) Replay(ctx context.Context, gss string, r need.Request) (need.Need, bool, error) {
+	if r.ID == "" || len(r.Hash) == 0 {
+		return need.Need{}, false, nil
+	}
+	b, ok, err := s.st.Replay(ctx, Tag(gss), store.IdempotencyScope(r.Method, r.Subject), r.ID, r.Hash)
+	if err != nil || !ok {
+		return need.Need{}, false, err
+	}
+	var m sponsorv1.SponsorNeed
+	if err := proto.Unmarshal(b, &m); err != nil {
+		return need.Need{}, false, fmt.Errorf("decode replayed sponsor need: %w", err)
+	}
+	version, err := store.ParseEtag(m.GetEtag())
+	if err != nil || version < 1 {
+		return need.Need{}, false, fmt.Errorf("decode replayed sponsor need %s: etag %q", m.GetName(), m.GetEtag())
+	}
+	n, err := decode(b, version)
+	if err != nil {
+		return need.Need{}, false, err
+	}
+	return n, true, nil
+}
+
+// Insert implements need.Storer: the need at version 1, its index entries,
+// for a need opened by an intervention the intervention's marker (which
+// must not exist), SponsorNeedOpened on topic "sponsor", the audit entry
+// and, for a request with an ID and a hash, the idempotency record
+// replaying the need, in one commit. A request that names no method (a
+// need opened from an event) is audited as CreateSponsorNeed, the RPC
+// whose effect it has.
+func (s *Needs) Insert(ctx context.Context, n need.Need, r need.Request) (need.Need, error) {
+	if !need.ValidID(n.ID) {
+		return need.Need{}, fmt.Errorf("open sponsor need: invalid id %q", n.ID)
+	}
+	n.Version = 1
+	m, err := s.mutation(n, store.MustNotExist, r, sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName)
+	if err != nil {
+		return need.Need{}, err
+	}
+	if n.Intervention != "" {
+		gss, ivID, ok := need.ParseInterventionName(n.Intervention)
+		if !ok || gss != n.GSSCode {
+			return need.Need{}, fmt.Errorf("open sponsor need %s: intervention %q is not one of its council", n.Name(), n.Intervention)
+		}
+		m.Writes = append(m.Writes, store.Write{Key: s.causeKey(gss, ivID), Data: []byte(n.ID), IfVersion: store.MustNotExist})
+	}
+	ev, err := events.NewEvent(ctx, Topic, n.Name(), &eventsv1.SponsorNeedOpened{
+		SponsorNeed: n.Name(), LocalAuthority: need.CouncilName(n.GSSCode), Intervention: n.Intervention,
+	})
+	if err != nil {
+		return need.Need{}, fmt.Errorf("open sponsor need %s: %w", n.Name(), err)
+	}
+	ev.Time = n.CreateTime
+	m.Events = []events.Event{ev}
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return need.Need{}, fmt.Errorf("open sponsor need %s: %w", n.Name(), err)
+	}
+	return n, nil
+}
+
+// Save implements need.Storer: the need over the version read, its index
+// entries as its state leaves them and its audit entry.
+func (s *Needs) Save(ctx context.Context, n need.Need, r need.Request) (need.Need, error) {
+	if n.Version < 1 {
+		return need.Need{}, fmt.Errorf("update sponsor need %s: version %d: a need is created only by Insert", n.Name(), n.Version)
+	}
+	read := n.Version
+	n.Version++
+	m, err := s.mutation(n, read, r, sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName)
+	if err != nil {
+		return need.Need{}, err
+	}
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return need.Need{}, fmt.Errorf("update sponsor need %s: %w", n.Name(), err)
+	}
+	return n, nil
+}
+
+// Write returns the write that stores n as it now stands (for example
+// after n.Match), pinned to the version n was read at, so that a match
+// run's approval can commit the need in the same transaction as its own
+// records of the council. The mutation's Tag must be Tag(n.GSSCode); it
+// should carry Index(n) too, and an audit entry with Key set to the
+// write's key. After the commit the need is at version n.Version+1.
+func (s *Needs) Write(n need.Need) (store.Write, error) {
+	if n.Version < 1 {
+		return store.Write{}, fmt.Errorf("write sponsor need %s: version %d: only a need read from the store can be written", n.Name(), n.Version)
+	}
+	data, err := marshal(n, false)
+	if err != nil {
+		return store.Write{}, err
+	}
+	return store.Write{Key: s.Key(n.GSSCode, n.ID), Data: data, IfVersion: n.Version}, nil
+}
+
+// Index returns the index operations that keep the council's need sets in
+// step with n's state: n is in the set of all needs, and in the set of
+// open needs exactly while it is OPEN.
+func (s *Needs) Index(n need.Need) []store.IndexOp {
+	ops := []store.IndexOp{store.SAdd(s.indexKey(n.GSSCode), n.ID)}
+	if n.State == need.Open {
+		return append(ops, store.SAdd(s.openKey(n.GSSCode), n.ID))
+	}
+	return append(ops, store.SRem(s.openKey(n.GSSCode), n.ID))
+}
+
+// mutation is the commit of n (at its new version) over the version read:
+// the record, its index entries, its audit entry and, for a request with
+// an ID and a hash, the idempotency record replaying n as the API renders
+// it. method is the method to audit when r names none.
+func (s *Needs) mutation(n need.Need, read int64, r need.Request, method string) (store.Mutation, error) {
+	data, err := marshal(n, false)
+	if err != nil {
+		return store.Mutation{}, err
+	}
+	key := s.Key(n.GSSCode, n.ID)
+	// The idempotency scope is computed from the request alone, as Replay
+	// computes it; only the audit entry falls back to method.
+	scope := store.IdempotencyScope(r.Method, r.Subject)
+	if r.Method == "" {
+		r.Method = method
+	}
+	m := store.Mutation{
+		Tag:    Tag(n.GSSCode),
+		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
+		Index:  s.Index(n),
+		Audit: []store.AuditEntry{{
+			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: n.Name(), RequestID: r.ID, Key: key,
+		}},
+	}
+	if r.ID != "" && len(r.Hash) > 0 {
+		resp, err := marshal(n, true)
+		if err != nil {
+			return store.Mutation{}, err
+		}
+		m.Idempotency = &store.IdempotencyRecord{Scope: scope, RequestID: r.ID, RequestHash: r.Hash, Response: resp}
+	}
+	return m, nil
+}

@@ -1,0 +1,319 @@
+package needstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
+)
+
+const (
+	sunderland = "E08000024"
+	wight      = "E06000046"
+	ivName     = "localAuthorities/E08000024/interventions/iv1"
+)
+
+var opened = time.Date(2016, 1, 11, 10, 0, 0, 0, time.UTC)
+
+func newStore(t *testing.T) (*Needs, *store.Store) {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	return New(st), st
+}
+
+func mkNeed(t *testing.T, gss, id string, urgency int) need.Need {
+	t.Helper()
+	n, err := need.New(gss, id, need.Need{
+		Areas:   []need.AreaWeight{{Area: sponsor.AreaHelpAndProtection, Weight: 8}, {Area: sponsor.AreaLSCB, Weight: 2}},
+		Urgency: urgency, StaffDaysNeeded: 60, ExcludedSponsors: []string{"durham"},
+	}, "", opened)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+var official = need.Request{Subject: "official-1", Roles: []string{"dfe_official"}, Method: sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName}
+
+// outbox is what a council's outbox holds.
+type outbox struct {
+	opened []*eventsv1.SponsorNeedOpened
+	audits []store.AuditEntry
+}
+
+func readOutbox(t *testing.T, st *store.Store, gss string) outbox {
+	t.Helper()
+	msgs, err := st.Client().XRange(context.Background(), st.Keyspace().Outbox(Tag(gss)), "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out outbox
+	for _, m := range msgs {
+		ev, err := events.Decode(m.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch ev.Type {
+		case SponsorNeedOpenedType:
+			var p eventsv1.SponsorNeedOpened
+			if err := ev.Unmarshal(&p); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Topic != Topic || ev.Subject != p.GetSponsorNeed() {
+				t.Errorf("envelope %+v", ev)
+			}
+			out.opened = append(out.opened, &p)
+		case store.AuditType:
+			var a store.AuditEntry
+			if err := json.Unmarshal(ev.Data, &a); err != nil {
+				t.Fatal(err)
+			}
+			out.audits = append(out.audits, a)
+		}
+	}
+	return out
+}
+
+func TestInsertGet(t *testing.T) {
+	ctx := context.Background()
+	s, st := newStore(t)
+	n := mkNeed(t, sunderland, "abc", 5)
+	got, err := s.Insert(ctx, n, official)
+	if err != nil || got.Version != 1 {
+		t.Fatalf("insert: %+v, %v", got, err)
+	}
+	read, err := s.Get(ctx, sunderland, "abc")
+	n.Version = 1
+	if err != nil || !reflect.DeepEqual(read, n) {
+		t.Errorf("Get = %+v, %v\nwant  %+v", read, err, n)
+	}
+	if _, err := s.Get(ctx, sunderland, "xyz"); !errors.Is(err, need.ErrNotFound) {
+		t.Errorf("missing need: %v", err)
+	}
+	if _, err := s.Insert(ctx, n, official); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a taken id: %v", err)
+	}
+	box := readOutbox(t, st, sunderland)
+	want := &eventsv1.SponsorNeedOpened{SponsorNeed: "localAuthorities/E08000024/sponsorNeeds/abc", LocalAuthority: "localAuthorities/E08000024"}
+	if len(box.opened) != 1 || !proto.Equal(box.opened[0], want) {
+		t.Errorf("SponsorNeedOpened = %v, want one %v", box.opened, want)
+	}
+	if len(box.audits) != 1 || box.audits[0].Actor != "official-1" || box.audits[0].EtagAfter != `"1"` ||
+		box.audits[0].Resource != want.SponsorNeed {
+		t.Errorf("audit = %+v", box.audits)
+	}
+}
+
+func TestInterventionMarker(t *testing.T) {
+	ctx := context.Background()
+	s, st := newStore(t)
+	if _, ok, err := s.OpenedBy(ctx, sunderland, ivName); ok || err != nil {
+		t.Fatalf("before: %v, %v", ok, err)
+	}
+	n := mkNeed(t, sunderland, "first", 5)
+	n.Intervention = ivName
+	// A need opened from an event names no method: it is audited as the
+	// RPC whose effect it has.
+	if _, err := s.Insert(ctx, n, need.Request{Subject: need.SystemActor, ID: "event-1"}); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.OpenedBy(ctx, sunderland, ivName)
+	if err != nil || !ok || got.ID != "first" || got.Intervention != ivName {
+		t.Fatalf("OpenedBy = %+v, %v, %v", got, ok, err)
+	}
+	// A second need for the same intervention conflicts on the marker and
+	// commits nothing.
+	second := mkNeed(t, sunderland, "second", 5)
+	second.Intervention = ivName
+	if _, err := s.Insert(ctx, second, need.Request{Subject: need.SystemActor}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("second need for one intervention: %v", err)
+	}
+	if _, err := s.Get(ctx, sunderland, "second"); !errors.Is(err, need.ErrNotFound) {
+		t.Errorf("the second need was stored: %v", err)
+	}
+	box := readOutbox(t, st, sunderland)
+	if len(box.opened) != 1 || box.opened[0].GetIntervention() != ivName {
+		t.Errorf("events = %v", box.opened)
+	}
+	if len(box.audits) != 1 || box.audits[0].Actor != need.SystemActor || box.audits[0].RequestID != "event-1" ||
+		box.audits[0].Method != sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName {
+		t.Errorf("audit = %+v", box.audits)
+	}
+	other := mkNeed(t, wight, "x", 3)
+	other.Intervention = ivName
+	if _, err := s.Insert(ctx, other, official); err == nil {
+		t.Error("a need of one council opened by another council's intervention")
+	}
+	if _, _, err := s.OpenedBy(ctx, wight, ivName); err == nil {
+		t.Error("OpenedBy across councils")
+	}
+}
+
+func TestListsAndOpen(t *testing.T) {
+	ctx := context.Background()
+	s, st := newStore(t)
+	for _, n := range []need.Need{mkNeed(t, sunderland, "a", 5), mkNeed(t, sunderland, "b", 3), mkNeed(t, wight, "c", 4)} {
+		if _, err := s.Insert(ctx, n, official); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := func(ns []need.Need) []string {
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.GSSCode+"/"+n.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got, err := s.List(ctx, sunderland); err != nil || !slices.Equal(names(got), []string{"E08000024/a", "E08000024/b"}) {
+		t.Errorf("List(Sunderland) = %v, %v", names(got), err)
+	}
+	all, err := s.List(ctx, need.AllCouncils)
+	if err != nil || !slices.Equal(names(all), []string{"E06000046/c", "E08000024/a", "E08000024/b"}) {
+		t.Errorf("List(all) = %v, %v", names(all), err)
+	}
+	open, fp1, err := s.Open(ctx)
+	if err != nil || len(open) != 3 || open[0].GSSCode != wight {
+		t.Fatalf("Open = %v, %v", names(open), err)
+	}
+	if _, fp, _ := s.Open(ctx); fp != fp1 {
+		t.Error("the fingerprint changed without a change")
+	}
+
+	// Close one through Save: it leaves the open set, and the fingerprint
+	// changes.
+	b, _ := s.Get(ctx, sunderland, "b")
+	closed, err := b.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved, err := s.Save(ctx, closed, need.Request{Subject: "official-1"}); err != nil || saved.Version != 2 {
+		t.Fatalf("save: %+v, %v", saved, err)
+	}
+	if _, err := s.Save(ctx, closed, need.Request{}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("stale save: %v", err)
+	}
+	open, fp2, err := s.Open(ctx)
+	if err != nil || !slices.Equal(names(open), []string{"E06000046/c", "E08000024/a"}) || fp2 == fp1 {
+		t.Errorf("Open after close = %v (fingerprint changed %v), %v", names(open), fp2 != fp1, err)
+	}
+
+	// A match run's approval commits the need it matched with Write and
+	// Index in a mutation of its own.
+	a, _ := s.Get(ctx, sunderland, "a")
+	matched, err := a.Match("sponsors/hampshire/engagements/e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Write(matched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := store.Mutation{Tag: Tag(sunderland), Writes: []store.Write{w}, Index: s.Index(matched),
+		Audit: []store.AuditEntry{{Actor: "official-2", Method: "approve", Resource: matched.Name(), Key: w.Key}}}
+	if _, err := st.Commit(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(ctx, sunderland, "a")
+	if got.State != need.Matched || got.Engagement != "sponsors/hampshire/engagements/e1" || got.Version != 2 {
+		t.Errorf("after the approval: %+v", got)
+	}
+	if _, err := st.Commit(ctx, m); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("the same write twice: %v", err)
+	}
+	if open, _, _ := s.Open(ctx); !slices.Equal(names(open), []string{"E06000046/c"}) {
+		t.Errorf("Open after the match = %v", names(open))
+	}
+	if all, _ := s.List(ctx, need.AllCouncils); len(all) != 3 {
+		t.Errorf("List(all) after the match = %v", names(all))
+	}
+	if _, err := s.Write(mkNeed(t, wight, "never-read", 1)); err == nil {
+		t.Error("Write of a need never read")
+	}
+
+	// A write that left the open index behind (no Index ops) is still not
+	// reported open.
+	c, _ := s.Get(ctx, wight, "c")
+	cClosed, _ := c.Close()
+	wc, _ := s.Write(cClosed)
+	if _, err := st.Commit(ctx, store.Mutation{Tag: Tag(wight), Writes: []store.Write{wc}}); err != nil {
+		t.Fatal(err)
+	}
+	if open, _, _ := s.Open(ctx); len(open) != 0 {
+		t.Errorf("Open reports a closed need: %v", names(open))
+	}
+}
+
+func TestReplay(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	r := official
+	r.ID, r.Hash = "req-1", []byte("h1")
+	if _, err := s.Insert(ctx, mkNeed(t, sunderland, "abc", 4), r); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.Replay(ctx, sunderland, r)
+	if err != nil || !ok || got.ID != "abc" || got.Version != 1 || got.Urgency != 4 {
+		t.Errorf("replay = %+v, %v, %v", got, ok, err)
+	}
+	if _, ok, _ := s.Replay(ctx, wight, r); ok {
+		t.Error("replay under another council")
+	}
+	r.Hash = []byte("h2")
+	if _, _, err := s.Replay(ctx, sunderland, r); !errors.Is(err, store.ErrRequestIDReused) {
+		t.Errorf("reused request id: %v", err)
+	}
+}
+
+func TestDecodeInterventionOrdered(t *testing.T) {
+	ctx := context.Background()
+	ev := func(payload proto.Message) events.Event {
+		e, err := events.NewEvent(ctx, InterventionTopic, "x", payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	good := &eventsv1.InterventionOrdered{
+		Intervention: ivName, LocalAuthority: "localAuthorities/E08000024", Kind: "CHILDRENS_SERVICES_TRUST",
+		Areas: []string{"HELP_AND_PROTECTION"}, Reason: "r", ImprovementPlan: "localAuthorities/E08000024/improvementPlans/p1",
+		OrderedBy: "official-1",
+	}
+	iv, ok, err := DecodeInterventionOrdered(ev(good))
+	want := need.Intervention{Name: ivName, GSSCode: sunderland, Kind: need.ChildrensServicesTrust, Areas: []string{"HELP_AND_PROTECTION"},
+		Plan: "localAuthorities/E08000024/improvementPlans/p1", OrderedBy: "official-1"}
+	if err != nil || !ok || !reflect.DeepEqual(iv, want) {
+		t.Errorf("decode = %+v, %v, %v", iv, ok, err)
+	}
+	if _, ok, err := DecodeInterventionOrdered(ev(&eventsv1.ImprovementPlanOpened{ImprovementPlan: "p"})); ok || err != nil {
+		t.Errorf("another type: %v, %v", ok, err)
+	}
+	for name, bad := range map[string]*eventsv1.InterventionOrdered{
+		"another council":   {Intervention: ivName, LocalAuthority: "localAuthorities/E08000035", Kind: "COMMISSIONER"},
+		"a malformed name":  {Intervention: "interventions/iv1", LocalAuthority: "localAuthorities/E08000024"},
+		"no council at all": {Intervention: ivName},
+	} {
+		if _, _, err := DecodeInterventionOrdered(ev(bad)); !errors.Is(err, ErrMalformedEvent) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	broken := ev(good)
+	broken.Data = []byte{0xff, 0xff}
+	if _, _, err := DecodeInterventionOrdered(broken); !errors.Is(err, ErrMalformedEvent) {
+		t.Errorf("undecodable payload: %v", err)
+	}
+}

@@ -1,0 +1,164 @@
+package sponsor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+)
+
+// ErrAlreadyExists refuses to create a sponsor under an ID that is taken.
+var ErrAlreadyExists = fault.AlreadyExists(ReasonAlreadyExists, "a sponsor with this id exists already; choose another id, or leave it empty for a generated one")
+
+// Usage is how much of a sponsor's capacity is in use: what its active
+// engagements take. The API shows it as active_engagements and
+// committed_staff_days; matching counts it against the capacity.
+type Usage struct {
+	// ActiveEngagements is the number of the sponsor's engagements that
+	// are active now.
+	ActiveEngagements int
+	// CommittedStaffDays is the staff-days per quarter those engagements
+	// plan.
+	CommittedStaffDays int
+}
+
+// UsageSource reports sponsors' usage, from their engagements.
+type UsageSource interface {
+	// Usage maps the IDs (the {id} of sponsors/{id}) of sponsors, or of
+	// every sponsor when none are named, to their usage; a sponsor absent
+	// from the map uses nothing.
+	Usage(ctx context.Context, sponsors ...string) (map[string]Usage, error)
+}
+
+// Request describes the call behind a change, for the audit trail and for
+// idempotency (AIP-155).
+type Request struct {
+	// Subject and Roles are the caller's, as its token names them.
+	Subject string
+	Roles   []string
+	// Method is the full gRPC method name the change was made through.
+	Method string
+	// ID is the request_id; empty when the caller asked for no
+	// idempotency.
+	ID string
+	// Hash fingerprints what the request asks for, so that a request_id
+	// reused for a different request is refused rather than replayed.
+	Hash []byte
+}
+
+// Storer is the storage the sponsor rules need. Writes are pinned to the
+// version the sponsor was read at (or to its absence, for Insert) and fail
+// with an error matching ErrConflict when that does not hold; each commits
+// the change, its audit entry and, when r.ID is set, the response to
+// replay, in one transaction.
+type Storer interface {
+	// Get returns one sponsor, or ErrNotFound.
+	Get(ctx context.Context, id string) (Sponsor, error)
+	// All returns every sponsor, in no particular order, and the
+	// fingerprint of them all, which changes whenever any sponsor is
+	// created or changed.
+	All(ctx context.Context) ([]Sponsor, string, error)
+	// Replay returns the sponsor a previous create of sponsor id with
+	// r.ID returned, if any. A reused r.ID with another r.Hash is an
+	// INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, id string, r Request) (Sponsor, bool, error)
+	// Insert stores a new sponsor (s.ID set) at version 1.
+	Insert(ctx context.Context, s Sponsor, r Request) (Sponsor, error)
+	// Save stores a changed sponsor over the version s.Version, and
+	// returns it at its new version.
+	Save(ctx context.Context, s Sponsor, r Request) (Sponsor, error)
+}
+
+// maxAttempts bounds the create attempts when a fresh random ID is taken.
+const maxAttempts = 5
+
+// Service carries out the sponsor use cases over a Storer. The gRPC
+// handlers call it, and so does the demo data loader.
+type Service struct {
+	store Storer
+	now   func() time.Time
+}
+
+// NewService returns the use cases over st, reading the time from now (nil
+// means time.Now).
+func NewService(st Storer, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, now: now}
+}
+
+// Get returns one sponsor, or ErrNotFound.
+func (s *Service) Get(ctx context.Context, id string) (Sponsor, error) {
+	return s.store.Get(ctx, id)
+}
+
+// All returns every sponsor and their fingerprint (see Storer.All).
+func (s *Service) All(ctx context.Context) ([]Sponsor, string, error) {
+	return s.store.All(ctx)
+}
+
+// Create adds sp as sponsor id and returns it as stored. With no id, the
+// sponsor gets one: derived from the request ID when there is one (see
+// IDFor), so that a retry finds and replays the first response, and
+// random otherwise. Violations are reported under "sponsor."; an id that
+// is taken gives ErrAlreadyExists. A repeat of r.ID returns the first
+// call's sponsor.
+func (s *Service) Create(ctx context.Context, sp Sponsor, id string, r Request) (Sponsor, error) {
+	chosen := id != "" || r.ID != ""
+	if id == "" && r.ID != "" {
+		id = IDFor(r.Method+"\x00"+r.Subject, r.ID)
+	}
+	if id != "" {
+		if prev, ok, err := s.store.Replay(ctx, id, r); err != nil || ok {
+			return prev, err
+		}
+	}
+	sp = sp.Clone()
+	sp.Version = 0
+	sp.UpdateTime = s.now().UTC()
+	if err := sp.Validate("sponsor."); err != nil {
+		return Sponsor{}, err
+	}
+	for range maxAttempts {
+		if id == "" {
+			id = NewID()
+		}
+		sp.ID = id
+		out, err := s.store.Insert(ctx, sp, r)
+		if !errors.Is(err, ErrConflict) {
+			return out, err
+		}
+		// Either a concurrent call with the same request_id won, whose
+		// answer is now to be replayed, or the ID is taken.
+		if prev, ok, rerr := s.store.Replay(ctx, id, r); rerr != nil || ok {
+			return prev, rerr
+		}
+		if chosen {
+			return Sponsor{}, ErrAlreadyExists.With("name", Name(id))
+		}
+		id = ""
+	}
+	return Sponsor{}, fmt.Errorf("sponsor: create: no free id after %d attempts: %w", maxAttempts, ErrConflict)
+}
+
+// Update replaces the fields of sponsor id that m names with patch's. etag
+// is the version the caller read and must be current (ErrConflict
+// otherwise); an invalid result gives INVALID_ARGUMENT violations under
+// "sponsor.".
+func (s *Service) Update(ctx context.Context, id string, patch Sponsor, m Mask, etag int64, r Request) (Sponsor, error) {
+	cur, err := s.store.Get(ctx, id)
+	if err != nil {
+		return Sponsor{}, err
+	}
+	if err := CheckEtag(etag, cur.Version); err != nil {
+		return Sponsor{}, err
+	}
+	next, err := cur.Apply(patch, m, s.now())
+	if err != nil {
+		return Sponsor{}, err
+	}
+	return s.store.Save(ctx, next, r)
+}

@@ -1,0 +1,530 @@
+// Package sponsor holds the rules for the sponsors DfE matches to councils
+// under intervention: the high-performing councils, the partnerships of
+// councils and the charities that take on failing children's services.
+// A sponsor says what it is, where it works, what it is good at and how
+// much it can lend, at what day rate; whether it can lead a children's
+// services trust; the councils it must not be matched to; the children it
+// has placed out of area in other councils; and whether it is paused.
+//
+// The package is pure Go: the store (sponsorstore) and the gRPC face
+// (sponsorapi) live elsewhere, and the Storer interface here is what the
+// rules need from storage.
+package sponsor
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Resource collections.
+const (
+	// Collection is the collection of sponsors: sponsors/{id}.
+	Collection = "sponsors"
+	// CouncilCollection is the collection of councils that member
+	// councils, conflicts and placements name: localAuthorities/{gss}.
+	CouncilCollection = "localAuthorities"
+)
+
+// Reasons of the faults the rules return, as google.rpc.ErrorInfo shows
+// them.
+const (
+	// ReasonNotFound: no such sponsor.
+	ReasonNotFound = "SPONSOR_NOT_FOUND"
+	// ReasonAlreadyExists: a sponsor with the requested id exists.
+	ReasonAlreadyExists = "SPONSOR_ALREADY_EXISTS"
+	// ReasonEtagMismatch: the sponsor changed since the caller read it.
+	ReasonEtagMismatch = "ETAG_MISMATCH"
+)
+
+// Limits of a sponsor's fields. They are far above any real sponsor (the
+// largest council lends a few hundred staff-days a quarter) and keep a
+// record, and a match run over many sponsors, bounded.
+const (
+	// MaxDisplayName bounds the display name, in characters.
+	MaxDisplayName = 200
+	// MaxMembers bounds the member councils of a partnership.
+	MaxMembers = 20
+	// MaxEngagements bounds the concurrent engagements a sponsor declares.
+	MaxEngagements = 100
+	// MaxStaffDays bounds staff-days per quarter (about 150 full-time
+	// staff), for a sponsor's capacity and a need alike.
+	MaxStaffDays = 10_000
+	// MaxDayRatePence bounds the day rate: £5,000 a day.
+	MaxDayRatePence = 500_000
+	// MaxChildren bounds the children placed out of area in one council.
+	MaxChildren = 10_000
+	// maxIDLen is AIP-122's limit for a resource ID.
+	maxIDLen = 63
+	// idLen is the length of a generated ID.
+	idLen = 12
+)
+
+// ErrNotFound is what a Storer returns for a sponsor it does not hold.
+var ErrNotFound = fault.NotFound(ReasonNotFound, "the sponsor does not exist")
+
+// ErrConflict is what a Storer returns when a write's pinned version moved,
+// or a new sponsor's ID is taken, and what the rules return for a stale
+// etag: ABORTED with reason ETAG_MISMATCH. It matches store.ErrConflict
+// under errors.Is, since faults compare by kind and reason.
+var ErrConflict = fault.Conflict(ReasonEtagMismatch,
+	"the sponsor has changed since its etag was read; read it again and retry")
+
+// Kind is what a sponsor is, named as the proto enum SponsorKind without
+// its SPONSOR_KIND_ prefix.
+type Kind string
+
+// The kinds of sponsor.
+const (
+	// Council is one high-performing council, such as Leeds.
+	Council Kind = "COUNCIL"
+	// CouncilPartnership is several councils sponsoring together, such as
+	// the Tri-borough.
+	CouncilPartnership Kind = "COUNCIL_PARTNERSHIP"
+	// Charity is a charity such as Barnardo's or the NSPCC.
+	Charity Kind = "CHARITY"
+)
+
+// Kinds lists the kinds in the order of the proto enum.
+var Kinds = []Kind{Council, CouncilPartnership, Charity}
+
+// Valid reports whether k is one of Kinds.
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
+
+// IsCouncil reports whether k is made of councils, whose member councils
+// place it on the map.
+func (k Kind) IsCouncil() bool { return k == Council || k == CouncilPartnership }
+
+// Strength is how strong a sponsor is in an area, named as the proto enum
+// Strength without its STRENGTH_ prefix.
+type Strength string
+
+// The strengths, weakest first.
+const (
+	// Developing is some experience.
+	Developing Strength = "DEVELOPING"
+	// Strong is good practice.
+	Strong Strength = "STRONG"
+	// Leading is outstanding practice others learn from.
+	Leading Strength = "LEADING"
+)
+
+// Strengths lists the strengths, weakest first, in the order of the proto
+// enum.
+var Strengths = []Strength{Developing, Strong, Leading}
+
+// Valid reports whether s is one of Strengths.
+func (s Strength) Valid() bool { return slices.Contains(Strengths, s) }
+
+// Level is the strength as a number, 1 (developing) to 3 (leading), and 0
+// for an invalid strength: what a matching engine scores.
+func (s Strength) Level() int { return slices.Index(Strengths, s) + 1 }
+
+// Expertise is a sponsor's strength in one area.
+type Expertise struct {
+	// Area is one of Areas.
+	Area     string
+	Strength Strength
+}
+
+// Placement counts the children a sponsor (or its member councils) has
+// placed out of area in one council: a load on that council's services,
+// which matching weighs against sending the sponsor there.
+type Placement struct {
+	// Council is the GSS code of the council the children live in.
+	Council  string
+	Children int
+}
+
+// Sponsor is a council, partnership of councils or charity that takes on
+// failing children's services.
+type Sponsor struct {
+	// ID is unique among sponsors: sponsors/{ID}.
+	ID          string
+	DisplayName string
+	Kind        Kind
+	// MemberCouncils are GSS codes: one for a council, two or more for a
+	// partnership, none for a charity.
+	MemberCouncils []string
+	// RegionsServed are a charity's regions; empty for a national charity
+	// and for council kinds, whose members' regions place them.
+	RegionsServed []reference.Region
+	// National says a charity serves every region.
+	National  bool
+	Expertise []Expertise
+	// MaxEngagements is how many engagements the sponsor can carry at
+	// once, and StaffDaysPerQuarter the staff time it can lend.
+	MaxEngagements      int
+	StaffDaysPerQuarter int
+	// DayRatePence is what a staff-day lent is compensated at, in pence.
+	DayRatePence int64
+	// CanLeadTrust says the sponsor can lead a children's services trust.
+	CanLeadTrust bool
+	// Conflicts are GSS codes of councils the sponsor must not be matched
+	// to, in the order given.
+	Conflicts []string
+	// OutOfArea are the sponsor's out-of-area placements, one per council.
+	OutOfArea []Placement
+	// Paused sponsors are never matched.
+	Paused bool
+	// Version is the record's check-and-set version: its etag.
+	Version    int64
+	UpdateTime time.Time
+}
+
+// Clone returns a copy of s that shares nothing with it.
+func (s Sponsor) Clone() Sponsor {
+	s.MemberCouncils = slices.Clone(s.MemberCouncils)
+	s.RegionsServed = slices.Clone(s.RegionsServed)
+	s.Expertise = slices.Clone(s.Expertise)
+	s.Conflicts = slices.Clone(s.Conflicts)
+	s.OutOfArea = slices.Clone(s.OutOfArea)
+	return s
+}
+
+// Name is the sponsor's resource name, sponsors/{id}.
+func (s Sponsor) Name() string { return Name(s.ID) }
+
+// Name returns the resource name of sponsor id.
+func Name(id string) string { return Collection + "/" + id }
+
+// CouncilName returns the resource name of the council gss.
+func CouncilName(gss string) string { return CouncilCollection + "/" + gss }
+
+// Regions are the regions the sponsor works in: its member councils'
+// regions for council kinds, every region for a national charity, and the
+// regions served otherwise; in the order of reference.Regions, each once.
+func (s Sponsor) Regions() []reference.Region {
+	in := map[reference.Region]bool{}
+	switch {
+	case s.Kind.IsCouncil():
+		for _, gss := range s.MemberCouncils {
+			if c, ok := reference.CouncilByCode(gss); ok {
+				in[c.Region] = true
+			}
+		}
+	case s.National:
+		return slices.Clone(reference.Regions)
+	default:
+		for _, r := range s.RegionsServed {
+			in[r] = true
+		}
+	}
+	var out []reference.Region
+	for _, r := range reference.Regions {
+		if in[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// StrengthIn returns the sponsor's strength in area, or "" when it
+// declares none.
+func (s Sponsor) StrengthIn(area string) Strength {
+	for _, e := range s.Expertise {
+		if e.Area == area {
+			return e.Strength
+		}
+	}
+	return ""
+}
+
+// ChildrenPlacedIn returns how many children the sponsor has placed out of
+// area in the council gss.
+func (s Sponsor) ChildrenPlacedIn(gss string) int {
+	for _, p := range s.OutOfArea {
+		if p.Council == gss {
+			return p.Children
+		}
+	}
+	return 0
+}
+
+// Validate checks every client-settable field of s and reports every
+// violation at once, each field path after prefix (such as "sponsor."):
+//
+//   - display_name is required, at most MaxDisplayName characters;
+//   - kind is required; a council has exactly one member council, a
+//     partnership two or more (at most MaxMembers), each one of the 152
+//     councils and named once, and neither lists regions nor is national,
+//     since its members place it; a charity has no member councils and is
+//     national or lists the regions it serves (each once), not both;
+//   - expertise names at least one area, each one of Areas, once, with a
+//     strength;
+//   - max_engagements and staff_days_per_quarter are 0 or more (0 lends
+//     nothing, like a pause that shows in the capacity), within limits;
+//   - day_rate_pence is more than 0, at most MaxDayRatePence;
+//   - conflicts and out-of-area placements name councils among the 152,
+//     each once; placements count at least one child.
+func (s Sponsor) Validate(prefix string) error { return s.Violations(prefix).Err() }
+
+// Violations is Validate's list of violations, for callers that report
+// them together with others.
+func (s Sponsor) Violations(prefix string) fault.Violations {
+	var vs fault.Violations
+	add := func(field, format string, args ...any) { vs.Add(prefix+field, format, args...) }
+	switch n := utf8.RuneCountInString(s.DisplayName); {
+	case strings.TrimSpace(s.DisplayName) == "":
+		add("display_name", "is required: the sponsor's name, such as Leeds City Council")
+	case n > MaxDisplayName:
+		add("display_name", "is %d characters long; the limit is %d", n, MaxDisplayName)
+	}
+	if !s.Kind.Valid() {
+		add("kind", "%s", enumMessage(string(s.Kind), Kinds))
+	}
+	s.checkPlace(add)
+	s.checkExpertise(add)
+	switch {
+	case s.MaxEngagements < 0:
+		add("max_engagements", "must not be negative, got %d", s.MaxEngagements)
+	case s.MaxEngagements > MaxEngagements:
+		add("max_engagements", "is %d; the limit is %d", s.MaxEngagements, MaxEngagements)
+	}
+	switch {
+	case s.StaffDaysPerQuarter < 0:
+		add("staff_days_per_quarter", "must not be negative, got %d", s.StaffDaysPerQuarter)
+	case s.StaffDaysPerQuarter > MaxStaffDays:
+		add("staff_days_per_quarter", "is %d; the limit is %d", s.StaffDaysPerQuarter, MaxStaffDays)
+	}
+	switch {
+	case s.DayRatePence <= 0:
+		add("day_rate_pence", "must be more than 0: the day rate lending councils are compensated at, in pence, such as 55000 for £550")
+	case s.DayRatePence > MaxDayRatePence:
+		add("day_rate_pence", "is %d; the limit is %d (£%d a day)", s.DayRatePence, MaxDayRatePence, MaxDayRatePence/100)
+	}
+	checkCouncils(add, "conflicts", s.Conflicts)
+	seen := map[string]bool{}
+	for i, p := range s.OutOfArea {
+		field := "out_of_area_placements[" + strconv.Itoa(i) + "]"
+		switch {
+		case !knownCouncil(p.Council):
+			add(field+".local_authority", "must name one of the 152 councils, localAuthorities/{gss_code}, got %q", p.Council)
+		case seen[p.Council]:
+			add(field+".local_authority", "names %s a second time; give each council's children once", CouncilName(p.Council))
+		}
+		seen[p.Council] = true
+		switch {
+		case p.Children < 1:
+			add(field+".children", "must be at least 1, got %d; leave out councils with no children placed", p.Children)
+		case p.Children > MaxChildren:
+			add(field+".children", "is %d; the limit is %d", p.Children, MaxChildren)
+		}
+	}
+	return vs
+}
+
+// checkPlace checks what places the sponsor on the map: member councils
+// for council kinds, regions served or national for a charity.
+func (s Sponsor) checkPlace(add func(field, format string, args ...any)) {
+	switch s.Kind {
+	case Council, CouncilPartnership:
+		switch n := len(s.MemberCouncils); {
+		case s.Kind == Council && n != 1:
+			add("member_councils", "must name exactly one council for a COUNCIL sponsor, got %d; "+
+				"several councils sponsoring together are a COUNCIL_PARTNERSHIP", n)
+		case s.Kind == CouncilPartnership && n < 2:
+			add("member_councils", "must name at least two councils for a COUNCIL_PARTNERSHIP, got %d", n)
+		case n > MaxMembers:
+			add("member_councils", "names %d councils; the limit is %d", n, MaxMembers)
+		}
+		checkCouncils(add, "member_councils", s.MemberCouncils)
+		if len(s.RegionsServed) > 0 {
+			add("regions_served", "must be empty for a council sponsor: its member councils' regions place it")
+		}
+		if s.National {
+			add("national", "must be false for a council sponsor: its member councils' regions place it")
+		}
+	case Charity:
+		if len(s.MemberCouncils) > 0 {
+			add("member_councils", "must be empty for a CHARITY: only council sponsors have member councils")
+		}
+		switch {
+		case s.National && len(s.RegionsServed) > 0:
+			add("regions_served", "must be empty for a national charity, which serves every region")
+		case !s.National && len(s.RegionsServed) == 0:
+			add("regions_served", "is required for a charity that is not national: list the regions it serves, or set national")
+		}
+		seen := map[reference.Region]bool{}
+		for i, r := range s.RegionsServed {
+			field := "regions_served[" + strconv.Itoa(i) + "]"
+			switch {
+			case !slices.Contains(reference.Regions, r):
+				add(field, "%s", enumMessage(string(r), reference.Regions))
+			case seen[r]:
+				add(field, "names %s a second time; name each region once", r)
+			}
+			seen[r] = true
+		}
+	}
+}
+
+// checkExpertise checks the expertise list.
+func (s Sponsor) checkExpertise(add func(field, format string, args ...any)) {
+	if len(s.Expertise) == 0 {
+		add("expertise", "is required: name at least one area the sponsor is strong in, one of %s", strings.Join(Areas, ", "))
+	}
+	seen := map[string]bool{}
+	for i, e := range s.Expertise {
+		field := "expertise[" + strconv.Itoa(i) + "]"
+		switch {
+		case !ValidArea(e.Area):
+			add(field+".area", "%s", AreaMessage(e.Area))
+		case seen[e.Area]:
+			add(field+".area", "names %s a second time; give each area one strength", e.Area)
+		}
+		seen[e.Area] = true
+		if !e.Strength.Valid() {
+			add(field+".strength", "%s", enumMessage(string(e.Strength), Strengths))
+		}
+	}
+}
+
+// checkCouncils requires each of codes to be one of the 152 councils,
+// named once.
+func checkCouncils(add func(field, format string, args ...any), field string, codes []string) {
+	seen := map[string]bool{}
+	for i, gss := range codes {
+		f := field + "[" + strconv.Itoa(i) + "]"
+		switch {
+		case !knownCouncil(gss):
+			add(f, "must name one of the 152 councils, localAuthorities/{gss_code}, got %q", CouncilName(gss))
+		case seen[gss]:
+			add(f, "names %s a second time; name each council once", CouncilName(gss))
+		}
+		seen[gss] = true
+	}
+}
+
+func knownCouncil(gss string) bool {
+	_, ok := reference.CouncilByCode(gss)
+	return ok
+}
+
+// CheckEtag compares the version a caller read (from its etag) with the
+// current one; a mismatch is ErrConflict.
+func CheckEtag(read, current int64) error {
+	if read != current {
+		return ErrConflict
+	}
+	return nil
+}
+
+// ParseName validates a sponsor's resource name, sponsors/{id}, and
+// returns its ID. field names the request field for the violation.
+func ParseName(field, name string) (string, error) {
+	id, ok := strings.CutPrefix(name, Collection+"/")
+	if !ok || !ValidID(id) {
+		var vs fault.Violations
+		vs.Add(field, "must be sponsors/{id} with an id of lowercase letters, digits and hyphens, got %q", name)
+		return "", vs.Err()
+	}
+	return id, nil
+}
+
+// ParseCouncilName validates a council's resource name,
+// localAuthorities/{gss_code}, and returns the GSS code. Only the shape is
+// checked; whether it is one of the 152 is Validate's to say. field names
+// the request field for the violation.
+func ParseCouncilName(field, name string) (string, error) {
+	gss, ok := strings.CutPrefix(name, CouncilCollection+"/")
+	if !ok || !reference.ValidGSSCode(gss) {
+		var vs fault.Violations
+		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
+		return "", vs.Err()
+	}
+	return gss, nil
+}
+
+// ValidID reports whether id can be a sponsor ID: AIP-122's shape, 1 to 63
+// lowercase letters, digits and hyphens, starting with a letter and not
+// ending with a hyphen, such as "north-yorkshire". Every such ID is also a
+// valid sponsor claim in a sponsor officer's token.
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > maxIDLen || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+const (
+	letters      = "abcdefghijklmnopqrstuvwxyz"
+	alphanumeric = letters + "0123456789"
+)
+
+// NewID returns a fresh random ID: a letter and eleven letters or digits.
+func NewID() string {
+	fresh := func() []byte {
+		var b [32]byte
+		// crypto/rand.Read never returns an error (Go 1.24+).
+		_, _ = rand.Read(b[:])
+		return b[:]
+	}
+	return idFrom(fresh, fresh())
+}
+
+// IDFor returns the ID a create with request ID requestID in scope gets
+// when the caller names none: a hash of the two, so that a retry of the
+// request computes the same ID, finds the sponsor's records under the same
+// hash tag and replays the first response, as AIP-155 asks. The hash hides
+// the request ID; the scope keeps callers apart.
+func IDFor(scope, requestID string) string {
+	sum := sha256.Sum256([]byte("turnaround.sponsor.id.v1\x00" + scope + "\x00" + requestID))
+	block := sum[:]
+	return idFrom(func() []byte {
+		next := sha256.Sum256(block)
+		block = next[:]
+		return block
+	}, block)
+}
+
+// idFrom draws an ID from first and then, while more bytes are needed,
+// from more. Rejection sampling keeps every character equally likely.
+func idFrom(more func() []byte, first []byte) string {
+	out := make([]byte, 0, idLen)
+	src := first
+	for {
+		for _, b := range src {
+			alphabet := alphanumeric
+			if len(out) == 0 {
+				alphabet = letters
+			}
+			if limit := 256 - 256%len(alphabet); int(b) < limit {
+				out = append(out, alphabet[int(b)%len(alphabet)])
+			}
+			if len(out) == idLen {
+				return string(out)
+			}
+		}
+		src = more()
+	}
+}
+
+// enumMessage describes an invalid enum value: unset, or not one of all.
+func enumMessage[T ~string](got string, all []T) string {
+	if got == "" {
+		return "is required: one of " + strings.Join(names(all), ", ")
+	}
+	return "must be one of " + strings.Join(names(all), ", ") + ", got " + got
+}
+
+func names[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}

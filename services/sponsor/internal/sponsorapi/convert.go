@@ -1,0 +1,133 @@
+package sponsorapi
+
+import (
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
+)
+
+// regionPrefix is the enum name prefix of turnaround.type.v1.Region.
+const regionPrefix = "REGION_"
+
+// enumName is the domain value of a proto enum: its name without prefix,
+// "" for the zero value, and for a number the enum does not define the
+// number itself, which the domain rules then reject by name. Conversion
+// never fails, so the rules see, and report, every problem at once.
+func enumName(e protoreflect.Enum, prefix string) string {
+	if e.Number() == 0 {
+		return ""
+	}
+	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
+		return strings.TrimPrefix(string(v.Name()), prefix)
+	}
+	return strconv.Itoa(int(e.Number()))
+}
+
+// fromProto reads the client-settable fields of a Sponsor message.
+// Output-only fields (name, etag, active_engagements,
+// committed_staff_days, update_time) are ignored (AIP-203). Enum values
+// are carried over by name for the rules to judge; only council names that
+// are not resource names at all are reported here, as violations under
+// prefix.
+func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Violations) {
+	var vs fault.Violations
+	council := func(field, name string) string {
+		gss, err := sponsor.ParseCouncilName(prefix+field, name)
+		if f, ok := fault.As(err); ok {
+			vs = append(vs, f.Violations...)
+		}
+		return gss
+	}
+	sp := sponsor.Sponsor{
+		DisplayName:         m.GetDisplayName(),
+		Kind:                sponsor.Kind(enumName(m.GetKind(), sponsorstore.KindPrefix)),
+		National:            m.GetNational(),
+		MaxEngagements:      int(m.GetMaxEngagements()),
+		StaffDaysPerQuarter: int(m.GetStaffDaysPerQuarter()),
+		DayRatePence:        m.GetDayRatePence(),
+		CanLeadTrust:        m.GetCanLeadTrust(),
+		Paused:              m.GetPaused(),
+	}
+	for i, c := range m.GetMemberCouncils() {
+		sp.MemberCouncils = append(sp.MemberCouncils, council("member_councils["+strconv.Itoa(i)+"]", c))
+	}
+	for _, r := range m.GetRegionsServed() {
+		sp.RegionsServed = append(sp.RegionsServed, reference.Region(enumName(r, regionPrefix)))
+	}
+	for _, e := range m.GetExpertise() {
+		sp.Expertise = append(sp.Expertise, sponsor.Expertise{
+			Area: e.GetArea(), Strength: sponsor.Strength(enumName(e.GetStrength(), sponsorstore.StrengthPrefix)),
+		})
+	}
+	for i, c := range m.GetConflicts() {
+		sp.Conflicts = append(sp.Conflicts, council("conflicts["+strconv.Itoa(i)+"]", c))
+	}
+	for i, p := range m.GetOutOfAreaPlacements() {
+		sp.OutOfArea = append(sp.OutOfArea, sponsor.Placement{
+			Council:  council("out_of_area_placements["+strconv.Itoa(i)+"].local_authority", p.GetLocalAuthority()),
+			Children: int(p.GetChildren()),
+		})
+	}
+	return sp, vs
+}
+
+// populatedPaths are the update mask paths of the fields m sets: the mask
+// an update without update_mask implies (AIP-134). A field set to false or
+// zero cannot be told from one left out, so an update that pauses nothing,
+// unsets can_lead_trust or lowers a capacity to zero names it in
+// update_mask (the REST gateway's PATCH does so for every field in the
+// body).
+func populatedPaths(m *sponsorv1.Sponsor) []string {
+	var paths []string
+	add := func(set bool, path string) {
+		if set {
+			paths = append(paths, path)
+		}
+	}
+	add(m.GetDisplayName() != "", "display_name")
+	add(m.GetKind() != sponsorv1.SponsorKind_SPONSOR_KIND_UNSPECIFIED, "kind")
+	add(len(m.GetMemberCouncils()) > 0, "member_councils")
+	add(len(m.GetRegionsServed()) > 0, "regions_served")
+	add(m.GetNational(), "national")
+	add(len(m.GetExpertise()) > 0, "expertise")
+	add(m.GetMaxEngagements() != 0, "max_engagements")
+	add(m.GetStaffDaysPerQuarter() != 0, "staff_days_per_quarter")
+	add(m.GetDayRatePence() != 0, "day_rate_pence")
+	add(m.GetCanLeadTrust(), "can_lead_trust")
+	add(len(m.GetConflicts()) > 0, "conflicts")
+	add(len(m.GetOutOfAreaPlacements()) > 0, "out_of_area_placements")
+	add(m.GetPaused(), "paused")
+	return paths
+}
+
+// joinViolations reports the request's own violations with those of the
+// rules, leaving out a rule's violation on a field the request's violations
+// already name (a malformed council name is not also "not one of the
+// 152").
+func joinViolations(vs fault.Violations, errs ...error) error {
+	reported := map[string]bool{}
+	for _, v := range vs {
+		reported[v.Field] = true
+	}
+	all := []error{vs.Err()}
+	for _, err := range errs {
+		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
+			var rest fault.Violations
+			for _, v := range f.Violations {
+				if !reported[v.Field] {
+					rest = append(rest, v)
+				}
+			}
+			err = rest.Err()
+		}
+		all = append(all, err)
+	}
+	return fault.Join(all...)
+}

@@ -1,0 +1,307 @@
+// Package sponsorstore keeps sponsors in Redis, through the platform store.
+//
+// Each sponsor has a hash tag of its own, Tag(id), under which its record,
+// audit entries and idempotency records live, and under which the rest of
+// the sponsor's data (its engagements and their deployments) can commit
+// together with it. The index of every sponsor lives under its own tag,
+// "sponsors".
+//
+// Keys:
+//
+//	{sponsor:ID}:sponsor  the sponsor (a record: stored form and version)
+//	{sponsors}:index      a set of every sponsor ID
+//
+// The index and a record are in different slots, so they cannot change in
+// one transaction. A create therefore adds the ID to the index first and
+// commits the record second: a crash between the two leaves an index entry
+// without a record, which every reader skips (and which a later create of
+// that ID fills), never a sponsor missing from lists. Sponsors are never
+// deleted, so the index only grows.
+//
+// All reads the index and then every record in one pipeline: two round
+// trips however many sponsors there are.
+//
+// Sponsors implements sponsor.Storer and need.SponsorDirectory.
+package sponsorstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
+)
+
+// IndexTag is the hash tag of the index of every sponsor.
+const IndexTag = "sponsors"
+
+// Tag is the hash tag of everything that belongs to the sponsor with ID
+// id: its record, its audit entries and idempotency records, and the
+// engagements other stores keep for it.
+func Tag(id string) string { return "sponsor:" + id }
+
+// Sponsors stores sponsors. It implements sponsor.Storer and
+// need.SponsorDirectory.
+type Sponsors struct {
+	st *store.Store
+}
+
+var (
+	_ sponsor.Storer        = (*Sponsors)(nil)
+	_ need.SponsorDirectory = (*Sponsors)(nil)
+)
+
+// New returns the sponsor store over st.
+func New(st *store.Store) *Sponsors { return &Sponsors{st: st} }
+
+func (s *Sponsors) ks() keyspace.Keyspace { return s.st.Keyspace() }
+
+// Key is the record key of the sponsor with ID id, for an audit entry of a
+// mutation that writes it.
+func (s *Sponsors) Key(id string) string { return s.ks().Key(Tag(id), "sponsor") }
+
+func (s *Sponsors) indexKey() string { return s.ks().Key(IndexTag, "index") }
+
+// Get implements sponsor.Storer.
+func (s *Sponsors) Get(ctx context.Context, id string) (sponsor.Sponsor, error) {
+	rec, err := s.st.Get(ctx, s.Key(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return sponsor.Sponsor{}, sponsor.ErrNotFound
+	}
+	if err != nil {
+		return sponsor.Sponsor{}, fmt.Errorf("get sponsor %s: %w", sponsor.Name(id), err)
+	}
+	return decode(rec.Data, rec.Version)
+}
+
+// All implements sponsor.Storer: every sponsor, ordered by ID, each at the
+// version it was read at, and their fingerprint, in two round trips (the
+// index, then every record in one pipeline).
+//
+// The fingerprint is an opaque string, the SHA-256 (truncated to 128 bits,
+// hex) of every sponsor's ID, version and stored bytes in ID order. It
+// changes whenever a sponsor is created or changed, so a match run can
+// record the sponsors it was computed from and its approval can refuse to
+// act when they have changed since.
+func (s *Sponsors) All(ctx context.Context) ([]sponsor.Sponsor, string, error) {
+	ids, err := s.st.Client().SMembers(ctx, s.indexKey()).Result()
+	if err != nil {
+		return nil, "", fmt.Errorf("list sponsors: %w", err)
+	}
+	slices.Sort(ids)
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.Key(id)
+	}
+	recs, err := s.st.GetMany(ctx, keys)
+	if err != nil {
+		return nil, "", fmt.Errorf("list sponsors: %w", err)
+	}
+	h := sha256.New()
+	h.Write([]byte("turnaround.sponsor.sponsors.v1"))
+	out := make([]sponsor.Sponsor, 0, len(recs))
+	for i, rec := range recs {
+		if !rec.Exists() {
+			// An index entry whose create did not commit (see the package
+			// comment): no sponsor.
+			continue
+		}
+		sp, err := decode(rec.Data, rec.Version)
+		if err != nil {
+			return nil, "", fmt.Errorf("list sponsors: %w", err)
+		}
+		out = append(out, sp)
+		writeField(h, []byte(ids[i]))
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], uint64(rec.Version))
+		h.Write(v[:])
+		writeField(h, rec.Data)
+	}
+	return out, hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// writeField writes b length-prefixed, so no two inputs share an encoding.
+func writeField(h interface{ Write([]byte) (int, error) }, b []byte) {
+	var n [binary.MaxVarintLen64]byte
+	_, _ = h.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))])
+	_, _ = h.Write(b)
+}
+
+// Missing implements need.SponsorDirectory with one pipeline of EXISTS,
+// one per ID, each on its own key so no command spans two hash tags. IDs
+// that are not valid sponsor IDs name no sponsor.
+func (s *Sponsors) Missing(ctx context.Context, ids []string) ([]string, error) {
+	var valid []string
+	var missing []string
+	for _, id := range ids {
+		if sponsor.ValidID(id) {
+			valid = append(valid, id)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(valid) == 0 {
+		return missing, nil
+	}
+	cmds := make([]*redis.IntCmd, len(valid))
+	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range valid {
+			cmds[i] = p.Exists(ctx, s.Key(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check sponsors exist: %w", err)
+	}
+	for i, cmd := range cmds {
+		if cmd.Val() == 0 {
+			missing = append(missing, valid[i])
+		}
+	}
+	return missing, nil
+}
+
+// Replay implements sponsor.Storer. Request IDs are scoped by method and
+// caller (store.IdempotencyScope) and kept under the sponsor's tag.
+func (s *Sponsors) Replay(ctx context.Context, id string, r sponsor.Request) (sponsor.Sponsor, bool, error) {
+	if r.ID == "" {
+		return sponsor.Sponsor{}, false, nil
+	}
+	b, ok, err := s.st.Replay(ctx, Tag(id), store.IdempotencyScope(r.Method, r.Subject), r.ID, r.Hash)
+	if err != nil || !ok {
+		return sponsor.Sponsor{}, false, err
+	}
+	var m sponsorv1.Sponsor
+	if err := proto.Unmarshal(b, &m); err != nil {
+		return sponsor.Sponsor{}, false, fmt.Errorf("decode replayed sponsor: %w", err)
+	}
+	version, err := store.ParseEtag(m.GetEtag())
+	if err != nil || version < 1 {
+		return sponsor.Sponsor{}, false, fmt.Errorf("decode replayed sponsor %s: etag %q", m.GetName(), m.GetEtag())
+	}
+	sp, err := decode(b, version)
+	if err != nil {
+		return sponsor.Sponsor{}, false, err
+	}
+	return sp, true, nil
+}
+
+// Insert implements sponsor.Storer: the ID joins the index, then the
+// record commits at version 1 with its audit entry and, for a request
+// with an ID and a hash, the idempotency record replaying it. A taken ID,
+// or a concurrent request with the same request_id, gives an error
+// matching store.ErrConflict.
+func (s *Sponsors) Insert(ctx context.Context, sp sponsor.Sponsor, r sponsor.Request) (sponsor.Sponsor, error) {
+	if !sponsor.ValidID(sp.ID) {
+		return sponsor.Sponsor{}, fmt.Errorf("create sponsor: invalid id %q", sp.ID)
+	}
+	sp.Version = 1
+	m, err := s.mutation(sp, store.MustNotExist, r, sponsorv1.SponsorService_CreateSponsor_FullMethodName)
+	if err != nil {
+		return sponsor.Sponsor{}, err
+	}
+	if err := s.st.Client().SAdd(ctx, s.indexKey(), sp.ID).Err(); err != nil {
+		return sponsor.Sponsor{}, fmt.Errorf("create sponsor %s: index: %w", sp.Name(), err)
+	}
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return sponsor.Sponsor{}, fmt.Errorf("create sponsor %s: %w", sp.Name(), err)
+	}
+	return sp, nil
+}
+
+// Save implements sponsor.Storer.
+func (s *Sponsors) Save(ctx context.Context, sp sponsor.Sponsor, r sponsor.Request) (sponsor.Sponsor, error) {
+	if sp.Version < 1 {
+		return sponsor.Sponsor{}, fmt.Errorf("update sponsor %s: version %d: a sponsor is created only by Insert", sp.Name(), sp.Version)
+	}
+	read := sp.Version
+	sp.Version++
+	m, err := s.mutation(sp, read, r, sponsorv1.SponsorService_UpdateSponsor_FullMethodName)
+	if err != nil {
+		return sponsor.Sponsor{}, err
+	}
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return sponsor.Sponsor{}, fmt.Errorf("update sponsor %s: %w", sp.Name(), err)
+	}
+	return sp, nil
+}
+
+// Seed stores the sponsors of sps (IDs set) that are not yet stored and
+// leaves existing ones untouched, so a demo data loader can run it on every
+// start and by several replicas at once. Each is validated as
+// CreateSponsor would and audited under r, with no idempotency record. It
+// returns how many it added.
+func (s *Sponsors) Seed(ctx context.Context, sps []sponsor.Sponsor, r sponsor.Request) (int, error) {
+	r.ID, r.Hash = "", nil
+	added := 0
+	for _, sp := range sps {
+		if err := sp.Validate(""); err != nil {
+			return added, fmt.Errorf("seed sponsor %s: %w", sp.Name(), err)
+		}
+		_, err := s.Insert(ctx, sp, r)
+		switch {
+		case errors.Is(err, store.ErrConflict):
+		case err != nil:
+			return added, fmt.Errorf("seed sponsor %s: %w", sp.Name(), err)
+		default:
+			added++
+		}
+	}
+	return added, nil
+}
+
+// mutation is the commit of sp (at its new version) over the version read:
+// the record, its audit entry and, for a request with an ID and a hash,
+// the idempotency record replaying sp as the API renders it.
+func (s *Sponsors) mutation(sp sponsor.Sponsor, read int64, r sponsor.Request, method string) (store.Mutation, error) {
+	data, err := marshal(sp, false)
+	if err != nil {
+		return store.Mutation{}, err
+	}
+	key := s.Key(sp.ID)
+	scope := store.IdempotencyScope(r.Method, r.Subject)
+	if r.Method == "" {
+		r.Method = method
+	}
+	m := store.Mutation{
+		Tag:    Tag(sp.ID),
+		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
+		Audit: []store.AuditEntry{{
+			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: sp.Name(), RequestID: r.ID, Key: key,
+		}},
+	}
+	if r.ID != "" && len(r.Hash) > 0 {
+		resp, err := marshal(sp, true)
+		if err != nil {
+			return store.Mutation{}, err
+		}
+		m.Idempotency = &store.IdempotencyRecord{Scope: scope, RequestID: r.ID, RequestHash: r.Hash, Response: resp}
+	}
+	return m, nil
+}
+
+// DayRate returns the day rate of the sponsor with ID id, in pence, for
+// compensation statements. An unknown sponsor is a NOT_FOUND fault naming
+// it.
+func (s *Sponsors) DayRate(ctx context.Context, id string) (int64, error) {
+	sp, err := s.Get(ctx, id)
+	if errors.Is(err, sponsor.ErrNotFound) {
+		return 0, fault.NotFound(sponsor.ReasonNotFound, "%s does not exist", sponsor.Name(id)).With("name", sponsor.Name(id))
+	}
+	if err != nil {
+		return 0, err
+	}
+	return sp.DayRatePence, nil
+}

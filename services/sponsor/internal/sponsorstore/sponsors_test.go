@@ -1,0 +1,239 @@
+package sponsorstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
+)
+
+var updated = time.Date(2016, 1, 4, 9, 30, 0, 0, time.UTC)
+
+func tri() sponsor.Sponsor {
+	return sponsor.Sponsor{
+		ID: "tri-borough", DisplayName: "Tri-borough", Kind: sponsor.CouncilPartnership,
+		MemberCouncils: []string{"E09000033", "E09000013", "E09000020"},
+		Expertise: []sponsor.Expertise{
+			{Area: sponsor.AreaChildProtectionPractice, Strength: sponsor.Leading},
+			{Area: sponsor.AreaCaseloads, Strength: sponsor.Strong},
+		},
+		MaxEngagements: 3, StaffDaysPerQuarter: 300, DayRatePence: 65_000, CanLeadTrust: true,
+		Conflicts:  []string{"E09000001"},
+		OutOfArea:  []sponsor.Placement{{Council: "E10000016", Children: 22}},
+		UpdateTime: updated,
+	}
+}
+
+func nspcc() sponsor.Sponsor {
+	return sponsor.Sponsor{
+		ID: "nspcc", DisplayName: "NSPCC", Kind: sponsor.Charity,
+		RegionsServed:  []reference.Region{reference.NorthEast, reference.London},
+		Expertise:      []sponsor.Expertise{{Area: sponsor.AreaHelpAndProtection, Strength: sponsor.Developing}},
+		MaxEngagements: 2, StaffDaysPerQuarter: 120, DayRatePence: 52_000, Paused: true, UpdateTime: updated,
+	}
+}
+
+func newStore(t *testing.T) (*Sponsors, *store.Store) {
+	t.Helper()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	return New(st), st
+}
+
+var official = sponsor.Request{Subject: "official-1", Roles: []string{"dfe_official"}, Method: sponsorv1.SponsorService_CreateSponsor_FullMethodName}
+
+func TestInsertGetAll(t *testing.T) {
+	ctx := context.Background()
+	s, st := newStore(t)
+
+	all, empty, err := s.All(ctx)
+	if err != nil || len(all) != 0 {
+		t.Fatalf("All of nothing = %v, %v", all, err)
+	}
+	for _, sp := range []sponsor.Sponsor{tri(), nspcc()} {
+		got, err := s.Insert(ctx, sp, official)
+		if err != nil || got.Version != 1 {
+			t.Fatalf("insert %s: %+v, %v", sp.ID, got, err)
+		}
+	}
+	got, err := s.Get(ctx, "tri-borough")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tri()
+	want.Version = 1
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Get = %+v\nwant  %+v", got, want)
+	}
+	if _, err := s.Get(ctx, "leeds"); !errors.Is(err, sponsor.ErrNotFound) {
+		t.Errorf("missing sponsor: %v", err)
+	}
+	if _, err := s.Insert(ctx, tri(), official); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a taken id: %v", err)
+	}
+
+	all, fp1, err := s.All(ctx)
+	if err != nil || len(all) != 2 || all[0].ID != "nspcc" || all[1].ID != "tri-borough" || fp1 == empty {
+		t.Fatalf("All = %v, %q, %v", all, fp1, err)
+	}
+	if _, fp, _ := s.All(ctx); fp != fp1 {
+		t.Error("the fingerprint changed without a change")
+	}
+
+	// An index entry whose record never committed is skipped, and does
+	// not change the fingerprint.
+	if err := st.Client().SAdd(ctx, s.indexKey(), "ghost").Err(); err != nil {
+		t.Fatal(err)
+	}
+	all, fp, err := s.All(ctx)
+	if err != nil || len(all) != 2 || fp != fp1 {
+		t.Errorf("with a dangling index entry: %d sponsors, fingerprint changed %v, %v", len(all), fp != fp1, err)
+	}
+
+	// The audit entry commits with the record.
+	msgs, err := st.Client().XRange(ctx, st.Keyspace().Outbox(Tag("tri-borough")), "-", "+").Result()
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("outbox = %v, %v", msgs, err)
+	}
+	ev, err := events.Decode(msgs[0].Values)
+	if err != nil || ev.Type != store.AuditType {
+		t.Fatalf("outbox entry = %+v, %v", ev, err)
+	}
+	var a store.AuditEntry
+	if err := json.Unmarshal(ev.Data, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Actor != "official-1" || a.Resource != "sponsors/tri-borough" || a.EtagAfter != `"1"` || a.EtagBefore != "" ||
+		a.Method != sponsorv1.SponsorService_CreateSponsor_FullMethodName {
+		t.Errorf("audit entry = %+v", a)
+	}
+}
+
+func TestSave(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	sp, err := s.Insert(ctx, tri(), official)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, before, _ := s.All(ctx)
+	sp.Paused = true
+	saved, err := s.Save(ctx, sp, sponsor.Request{Subject: "official-1"})
+	if err != nil || saved.Version != 2 {
+		t.Fatalf("save: %+v, %v", saved, err)
+	}
+	if got, _ := s.Get(ctx, sp.ID); !got.Paused || got.Version != 2 {
+		t.Errorf("after save: %+v", got)
+	}
+	if _, after, _ := s.All(ctx); after == before {
+		t.Error("the fingerprint did not change with a sponsor")
+	}
+	// The same stale sponsor cannot be saved twice.
+	if _, err := s.Save(ctx, sp, sponsor.Request{}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("stale save: %v", err)
+	}
+	if _, err := s.Save(ctx, nspcc(), sponsor.Request{}); err == nil {
+		t.Error("saving a sponsor never read")
+	}
+}
+
+func TestReplay(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	r := official
+	r.ID, r.Hash = "req-1", []byte("hash-1")
+	if _, ok, err := s.Replay(ctx, "tri-borough", r); ok || err != nil {
+		t.Fatalf("replay before: %v, %v", ok, err)
+	}
+	if _, err := s.Insert(ctx, tri(), r); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.Replay(ctx, "tri-borough", r)
+	if err != nil || !ok || got.Version != 1 || got.ID != "tri-borough" || got.DayRatePence != 65_000 {
+		t.Errorf("replay: %+v, %v, %v", got, ok, err)
+	}
+	r.Hash = []byte("hash-2")
+	if _, _, err := s.Replay(ctx, "tri-borough", r); !errors.Is(err, store.ErrRequestIDReused) {
+		t.Errorf("a request id reused for another request: %v", err)
+	}
+	// Another caller's request ids are theirs.
+	other := r
+	other.Subject = "official-2"
+	if _, ok, err := s.Replay(ctx, "tri-borough", other); ok || err != nil {
+		t.Errorf("another caller's replay: %v, %v", ok, err)
+	}
+}
+
+func TestMissingAndDayRate(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	if _, err := s.Insert(ctx, nspcc(), official); err != nil {
+		t.Fatal(err)
+	}
+	missing, err := s.Missing(ctx, []string{"nspcc", "leeds", "Bad_ID", "nspcc"})
+	if err != nil || !slices.Equal(missing, []string{"Bad_ID", "leeds"}) {
+		t.Errorf("Missing = %v, %v", missing, err)
+	}
+	if missing, err := s.Missing(ctx, nil); err != nil || len(missing) != 0 {
+		t.Errorf("Missing(nil) = %v, %v", missing, err)
+	}
+	if rate, err := s.DayRate(ctx, "nspcc"); err != nil || rate != 52_000 {
+		t.Errorf("DayRate = %d, %v", rate, err)
+	}
+	if _, err := s.DayRate(ctx, "leeds"); !fault.IsKind(err, fault.KindNotFound) {
+		t.Errorf("DayRate of a missing sponsor: %v", err)
+	}
+}
+
+func TestSeed(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	loader := sponsor.Request{Subject: "loader", ID: "ignored", Hash: []byte("ignored")}
+	if n, err := s.Seed(ctx, []sponsor.Sponsor{tri(), nspcc()}, loader); err != nil || n != 2 {
+		t.Fatalf("first seed: %d, %v", n, err)
+	}
+	changed, _ := s.Get(ctx, "nspcc")
+	changed.Paused = false
+	if _, err := s.Save(ctx, changed, sponsor.Request{Subject: "official-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Seed(ctx, []sponsor.Sponsor{tri(), nspcc()}, loader); err != nil || n != 0 {
+		t.Fatalf("second seed: %d, %v", n, err)
+	}
+	if got, _ := s.Get(ctx, "nspcc"); got.Paused || got.Version != 2 {
+		t.Errorf("a second seed overwrote a change: %+v", got)
+	}
+	// A seed writes no idempotency record: a seed is not a request.
+	if _, ok, _ := s.Replay(ctx, "nspcc", loader); ok {
+		t.Error("a seed left a replayable response")
+	}
+	bad := tri()
+	bad.ID, bad.DayRatePence = "bad", 0
+	if _, err := s.Seed(ctx, []sponsor.Sponsor{bad}, loader); err == nil {
+		t.Error("an invalid seed was stored")
+	}
+}
+
+func TestEncode(t *testing.T) {
+	sp := tri()
+	sp.Version = 4
+	m := Encode(sp, sponsor.Usage{ActiveEngagements: 2, CommittedStaffDays: 150})
+	if m.GetName() != "sponsors/tri-borough" || m.GetEtag() != `"4"` || m.GetActiveEngagements() != 2 || m.GetCommittedStaffDays() != 150 ||
+		m.GetKind() != sponsorv1.SponsorKind_SPONSOR_KIND_COUNCIL_PARTNERSHIP ||
+		!slices.Equal(m.GetMemberCouncils(), []string{"localAuthorities/E09000033", "localAuthorities/E09000013", "localAuthorities/E09000020"}) ||
+		m.GetExpertise()[0].GetStrength() != sponsorv1.Strength_STRENGTH_LEADING ||
+		m.GetOutOfAreaPlacements()[0].GetLocalAuthority() != "localAuthorities/E10000016" {
+		t.Errorf("Encode = %v", m)
+	}
+}

@@ -1,0 +1,362 @@
+package sponsor
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/test/bufconn"
+
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
+	sponsors "github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
+)
+
+var now = time.Date(2016, 6, 2, 9, 0, 0, 0, time.UTC)
+
+func clock() time.Time { return now }
+
+// TestDemoSponsors: the six sponsors of the domain brief with their
+// member councils, and the two charities, valid and believable.
+func TestDemoSponsors(t *testing.T) {
+	all := demoSponsors()
+	members := map[string][]string{}
+	for _, s := range all {
+		if err := s.Validate(""); err != nil {
+			t.Errorf("%s: %v", s.ID, err)
+		}
+		if !sponsors.ValidID(s.ID) {
+			t.Errorf("%s: not a valid id", s.ID)
+		}
+		if s.MaxEngagements < 1 || s.MaxEngagements > 4 || s.StaffDaysPerQuarter < 60 || s.StaffDaysPerQuarter > 400 ||
+			s.DayRatePence < 45_000 || s.DayRatePence > 65_000 {
+			t.Errorf("%s: capacity %d engagements, %d staff-days, %dp a day: not believable", s.ID, s.MaxEngagements, s.StaffDaysPerQuarter, s.DayRatePence)
+		}
+		if len(s.Expertise) < 3 {
+			t.Errorf("%s: only %d areas of expertise", s.ID, len(s.Expertise))
+		}
+		members[s.ID] = s.MemberCouncils
+	}
+	want := map[string][]string{
+		"north-yorkshire":   {"E10000023"},
+		"hampshire":         {"E10000014"},
+		"tri-borough":       {"E09000033", "E09000013", "E09000020"},
+		"leeds":             {"E08000035"},
+		"durham":            {"E06000047"},
+		"richmond-kingston": {"E09000027", "E09000021"},
+		"barnardos":         nil,
+		"nspcc":             nil,
+	}
+	if len(members) != len(want) {
+		t.Errorf("%d demo sponsors, want %d", len(members), len(want))
+	}
+	for id, codes := range want {
+		got, ok := members[id]
+		if !ok || !slices.Equal(got, codes) {
+			t.Errorf("%s: members %v (present %v), want %v", id, got, ok, codes)
+		}
+	}
+	var trust, placing, charities int
+	for _, s := range all {
+		if s.CanLeadTrust {
+			trust++
+		}
+		if len(s.OutOfArea) > 0 {
+			placing++
+		}
+		if s.Kind == sponsors.Charity {
+			charities++
+		}
+	}
+	if trust < 3 || placing < 3 || charities != 2 {
+		t.Errorf("%d can lead a trust, %d place out of area, %d charities", trust, placing, charities)
+	}
+}
+
+// TestDemoNeeds: the hand needs are valid needs of councils under
+// intervention, excluding only demo sponsors.
+func TestDemoNeeds(t *testing.T) {
+	ids := map[string]bool{}
+	for _, s := range demoSponsors() {
+		ids[s.ID] = true
+	}
+	for _, d := range demoNeeds() {
+		n, err := need.New(d.gss, d.id, d.draft, "", now)
+		if err != nil {
+			t.Errorf("%s: %v", need.Name(d.gss, d.id), err)
+		}
+		for _, x := range n.ExcludedSponsors {
+			if !ids[x] {
+				t.Errorf("%s excludes %s, which the demo does not have", n.Name(), x)
+			}
+		}
+	}
+}
+
+type env struct {
+	rdb redis.UniversalClient
+	ks  keyspace.Keyspace
+	st  *store.Store
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	rdb, ks := redistest.New(t)
+	return &env{rdb: rdb, ks: ks, st: store.New(rdb, ks)}
+}
+
+// start builds a service over the environment's Redis, seeds it and runs
+// it until the test ends.
+func (e *env) start(t *testing.T, demo bool) *Service {
+	t.Helper()
+	pages, err := paging.NewRandomCodec(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Deps{Store: e.st, Pages: pages, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Seed(t.Context(), demo); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return s
+}
+
+// order publishes an InterventionOrdered of the council gss on the
+// improvement-plan topic, as the relay does.
+func (e *env) order(t *testing.T, gss, id, kind string) {
+	t.Helper()
+	name := "localAuthorities/" + gss + "/interventions/" + id
+	ev, err := events.NewEvent(t.Context(), needstore.InterventionTopic, name, &eventsv1.InterventionOrdered{
+		Intervention: name, LocalAuthority: "localAuthorities/" + gss, Kind: kind,
+		Areas: []string{"HELP_AND_PROTECTION", "LEADERSHIP_MANAGEMENT_GOVERNANCE"}, Reason: "Insufficient progress.",
+		OrderedBy: "official-1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.rdb.XAdd(t.Context(), &redis.XAddArgs{Stream: e.ks.Topic(needstore.InterventionTopic), Values: ev.Values()}).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eventually polls cond for up to 20 seconds: a generous bound for an
+// asynchronous consumer on a loaded machine.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func (e *env) loaded(t *testing.T) bool {
+	n, err := e.rdb.Exists(t.Context(), e.ks.Key("demo", "sponsor", "loaded")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+func (e *env) allNeeds(t *testing.T) []need.Need {
+	t.Helper()
+	ns, err := needstore.New(e.st).List(t.Context(), need.AllCouncils)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns
+}
+
+func councils(ns []need.Need) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.GSSCode)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestDemoLoads(t *testing.T) {
+	t.Run("the escalation's need and both hand needs", func(t *testing.T) {
+		e := newEnv(t)
+		// Doncaster's escalation, as the improvement-plan demo publishes
+		// one.
+		e.order(t, "E08000017", "demo-trust", "CHILDRENS_SERVICES_TRUST")
+		s := e.start(t, true)
+		eventually(t, "the demo is loaded", func() bool { return e.loaded(t) })
+		all, fp, err := s.sponsors.All(t.Context())
+		if err != nil || len(all) != 8 || fp == "" {
+			t.Fatalf("%d sponsors, %v", len(all), err)
+		}
+		ns := e.allNeeds(t)
+		if got := councils(ns); !slices.Equal(got, []string{"E06000046", "E08000017", "E08000024"}) {
+			t.Fatalf("needs in %v", got)
+		}
+		for _, n := range ns {
+			switch n.GSSCode {
+			case "E08000017":
+				if n.Intervention != "localAuthorities/E08000017/interventions/demo-trust" || !n.RequiresTrustSponsor || n.Urgency != 5 {
+					t.Errorf("the escalation's need: %+v", n)
+				}
+			case "E08000024":
+				if n.ID != "sunderland-trust" || !n.RequiresTrustSponsor || !slices.Equal(n.ExcludedSponsors, []string{"durham"}) {
+					t.Errorf("Sunderland's need: %+v", n)
+				}
+			}
+		}
+		// The demo is loaded once: a restarted replica stores nothing
+		// again, even a demo sponsor that has gone since, and leaves DfE's
+		// changes alone. Seed is synchronous, so this is known once
+		// start returns.
+		hampshire, err := s.sponsors.Get(t.Context(), "hampshire")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hampshire.Paused = true
+		if _, err := s.sponsors.Save(t.Context(), hampshire, sponsors.Request{Subject: "official-1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.rdb.Del(t.Context(), s.sponsors.Key("nspcc")).Err(); err != nil {
+			t.Fatal(err)
+		}
+		e.start(t, true)
+		if _, err := s.sponsors.Get(t.Context(), "nspcc"); err == nil {
+			t.Error("a restart stored a demo sponsor again")
+		}
+		if got, _ := s.sponsors.Get(t.Context(), "hampshire"); !got.Paused || got.Version != 2 {
+			t.Errorf("a restart overwrote DfE's change: %+v", got)
+		}
+	})
+	t.Run("a hand need is skipped when the escalation opened one", func(t *testing.T) {
+		e := newEnv(t)
+		e.order(t, "E08000024", "demo-trust", "CHILDRENS_SERVICES_TRUST")
+		e.start(t, true)
+		eventually(t, "the demo is loaded", func() bool { return e.loaded(t) })
+		ns := e.allNeeds(t)
+		if got := councils(ns); !slices.Equal(got, []string{"E06000046", "E08000024"}) {
+			t.Fatalf("needs in %v", got)
+		}
+		for _, n := range ns {
+			if n.GSSCode == "E08000024" && n.Intervention == "" {
+				t.Errorf("Sunderland's hand need was opened beside its intervention's: %+v", n)
+			}
+		}
+	})
+}
+
+// TestWithoutDemo: no demo data, and the consumer still opens needs.
+func TestWithoutDemo(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(t, false)
+	e.order(t, "E08000017", "iv1", "STATUTORY_DIRECTION")
+	eventually(t, "the need opens", func() bool { return len(e.allNeeds(t)) == 1 })
+	if all, _, err := s.sponsors.All(t.Context()); err != nil || len(all) != 0 {
+		t.Errorf("sponsors without the demo: %d, %v", len(all), err)
+	}
+	if e.loaded(t) {
+		t.Error("the demo marker is set without the demo")
+	}
+}
+
+// TestServesWithUsage: the service on a gRPC server behind its own
+// policies shows a sponsor's capacity in use from its engagements.
+func TestServesWithUsage(t *testing.T) {
+	if _, err := New(Deps{}); err == nil {
+		t.Error("New without a store")
+	}
+	e := newEnv(t)
+	s := e.start(t, true)
+	if len(s.Policies()) != len(sponsorv1.SponsorService_ServiceDesc.Methods) {
+		t.Errorf("%d policies for %d methods", len(s.Policies()), len(sponsorv1.SponsorService_ServiceDesc.Methods))
+	}
+	eng, err := engagement.New(engagement.Start{
+		Sponsor: "hampshire", Council: "E06000046", Need: "localAuthorities/E06000046/sponsorNeeds/isle-of-wight-partnership",
+		MatchRun: "matchRuns/run1", StartDate: now, PlannedStaffDays: 90,
+	}, engagement.NewID(), "", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.engagements.Create(t.Context(), eng, store.AuditEntry{Actor: "official-2", Method: "approve"}); err != nil {
+		t.Fatal(err)
+	}
+
+	key := []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.NewVerifier(auth.Config{DevKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serve.NewGRPCServer(serve.Options{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, s.Policies())},
+	})
+	s.Register(srv)
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///sponsor",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	client := sponsorv1.NewSponsorServiceClient(conn)
+	tok, err := auth.MintDevToken(key, auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+	got, err := client.GetSponsor(ctx, &sponsorv1.GetSponsorRequest{Name: "sponsors/hampshire"})
+	if err != nil || got.GetActiveEngagements() != 1 || got.GetCommittedStaffDays() != 90 {
+		t.Errorf("hampshire = %v, %v; want 1 engagement and 90 staff-days in use", got, err)
+	}
+	resp, err := client.ListSponsors(ctx, &sponsorv1.ListSponsorsRequest{Filter: "kind = CHARITY"})
+	if err != nil || resp.GetTotalSize() != 2 {
+		t.Errorf("charities = %v, %v", resp, err)
+	}
+	for _, sp := range resp.GetSponsors() {
+		if sp.GetActiveEngagements() != 0 {
+			t.Errorf("%s shows engagements it does not have", sp.GetName())
+		}
+	}
+	// Compensation statements read the day rate from the sponsor store.
+	st, err := client.GetCompensationStatement(ctx, &sponsorv1.GetCompensationStatementRequest{
+		Sponsor: "sponsors/hampshire",
+		Period:  &typev1.DateRange{Start: &typev1.Date{Year: 2016, Month: 4, Day: 1}, End: &typev1.Date{Year: 2016, Month: 6, Day: 30}},
+	})
+	if err != nil || st.GetDayRatePence() != 60_000 {
+		t.Errorf("statement = %v, %v; want Hampshire's day rate", st, err)
+	}
+}
