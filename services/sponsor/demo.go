@@ -267,6 +267,9 @@ func (s *Service) loadDemoNeeds(ctx context.Context) error {
 			opened++
 		}
 	}
+	if err := s.loadDemoRun(ctx); err != nil {
+		return err
+	}
 	if err := s.deps.Store.Client().Set(ctx, s.demoMarker(), s.deps.Now().UTC().Format(time.RFC3339), 0).Err(); err != nil {
 		return fmt.Errorf("sponsor: demo marker: %w", err)
 	}

@@ -236,6 +236,17 @@ func TestDemoLoads(t *testing.T) {
 				}
 			}
 		}
+		// One match run, approved by a second official, engaged sponsors
+		// for the needs and each engagement has a deployment.
+		engs, err := s.engagements.List(t.Context(), engagement.AllSponsors)
+		if err != nil || len(engs) == 0 {
+			t.Fatalf("demo engagements = %d, %v", len(engs), err)
+		}
+		for _, en := range engs {
+			if en.Deployed == 0 || en.MatchRun == "" {
+				t.Errorf("demo engagement %+v has no deployment or run", en)
+			}
+		}
 		// The demo is loaded once: a restarted replica stores nothing
 		// again, even a demo sponsor that has gone since, and leaves DfE's
 		// changes alone. Seed is synchronous, so this is known once
