@@ -246,7 +246,7 @@ func (p *parser) value(op Op, opAt int) (Value, error) {
 }
 
 // quoted reads a string in double or single quotes. Escapes: \\ \" \' \n
-// \r \t and \uXXXX.
+// \r \t and \u followed by four hex digits.
 func (p *parser) quoted() (string, error) {
 	start := p.pos
 	q := p.peek()
@@ -286,7 +286,7 @@ func (p *parser) quoted() (string, error) {
 			p.pos += 4
 		default:
 			r, _ := utf8.DecodeRuneInString(p.src[p.pos:])
-			return "", failf(`unknown escape "\%c" at position %d; use \\, \", \', \n, \r, \t or \uXXXX`, r, p.col(esc))
+			return "", failf(`unknown escape "\%c" at position %d; use \\, \", \', \n, \r, \t or \u with four hex digits`, r, p.col(esc))
 		}
 		p.pos++
 	}
