@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -332,7 +333,7 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 	}
 	decided := out.Plan.Clone()
 	decided.Version++
-	resp := &improvementplanv1.DecideProgressResponse{ImprovementPlan: planProto(decided, now, ratings)}
+	resp := &improvementplanv1.DecideProgressResponse{ImprovementPlan: planapi.ToProto(decided, now, ratings)}
 	if iv := out.Intervention; iv != nil {
 		ordered := iv.Clone()
 		ordered.Version = 1

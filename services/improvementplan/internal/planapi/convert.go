@@ -87,10 +87,10 @@ func prioritiesFromProto(in []*improvementplanv1.Priority, field string) ([]plan
 	return out, vs
 }
 
-// toProto renders a plan as the API returns it: with its etag, its late
+// ToProto renders a plan as the API returns it: with its etag, its late
 // actions as of now, and the ratings of its progress reviews (oldest
 // first) with their trend.
-func toProto(p plan.Plan, now time.Time, ratings []string) *improvementplanv1.ImprovementPlan {
+func ToProto(p plan.Plan, now time.Time, ratings []string) *improvementplanv1.ImprovementPlan {
 	m := &improvementplanv1.ImprovementPlan{
 		Name:             p.Name(),
 		Inspection:       p.Inspection,

@@ -428,7 +428,7 @@ func (h *Plans) render(ctx context.Context, p plan.Plan) (*improvementplanv1.Imp
 			return nil, err
 		}
 	}
-	return toProto(p, h.now(), ratings), nil
+	return ToProto(p, h.now(), ratings), nil
 }
 
 // requireEtag parses an etag the request must carry: every change is made
