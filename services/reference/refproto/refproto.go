@@ -3,7 +3,10 @@
 package refproto
 
 import (
+	"strconv"
+
 	"fmt"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"strings"
 	"time"
 
@@ -88,4 +91,18 @@ func DateFrom(d *typev1.Date) (t time.Time, ok bool, err error) {
 		return time.Time{}, false, fmt.Errorf("%04d-%02d-%02d is not a calendar date", d.GetYear(), d.GetMonth(), d.GetDay())
 	}
 	return t, true, nil
+}
+
+// EnumName is the domain value of a proto enum: its value name without
+// prefix, "" for the zero value, and for a number the enum does not define
+// the number itself, which the domain rules then reject by name. It never
+// fails, so a handler's validation sees, and reports, every problem at once.
+func EnumName(e protoreflect.Enum, prefix string) string {
+	if e.Number() == 0 {
+		return ""
+	}
+	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
+		return strings.TrimPrefix(string(v.Name()), prefix)
+	}
+	return strconv.Itoa(int(e.Number()))
 }

@@ -69,3 +69,18 @@ func TestDateFrom(t *testing.T) {
 		}
 	}
 }
+
+func TestEnumName(t *testing.T) {
+	for _, tc := range []struct {
+		e    typev1.Grade
+		want string
+	}{
+		{typev1.Grade_GRADE_UNSPECIFIED, ""},
+		{typev1.Grade_GRADE_INADEQUATE, "INADEQUATE"},
+		{typev1.Grade(99), "99"},
+	} {
+		if got := EnumName(tc.e, "GRADE_"); got != tc.want {
+			t.Errorf("EnumName(%v) = %q, want %q", tc.e, got, tc.want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -292,7 +293,7 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 	gss, planID, nameErr := plan.ParseName("name", req.GetName())
 	etag, etagErr := requireEtag(req.GetEtag())
 	in := intervention.DecisionInput{
-		Decision:  intervention.Decision(enumName(req.GetDecision(), decisionPrefix)),
+		Decision:  intervention.Decision(refproto.EnumName(req.GetDecision(), decisionPrefix)),
 		Rationale: req.GetRationale(),
 	}
 	if req.GetIntervention() != nil {

@@ -3,11 +3,9 @@ package planapi
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
@@ -26,20 +24,6 @@ const (
 	ratingPrefix = "PROGRESS_RATING_"
 )
 
-// enumName is the domain value of a proto enum: its name without prefix,
-// "" for the zero value, and for a number the enum does not define the
-// number itself, which the domain rules then reject by name. Conversion
-// never fails, so the rules see, and report, every problem at once.
-func enumName(e protoreflect.Enum, prefix string) string {
-	if e.Number() == 0 {
-		return ""
-	}
-	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
-		return strings.TrimPrefix(string(v.Name()), prefix)
-	}
-	return strconv.Itoa(int(e.Number()))
-}
-
 func stateProto(s plan.State) improvementplanv1.PlanState {
 	return improvementplanv1.PlanState(improvementplanv1.PlanState_value[statePrefix+string(s)])
 }
@@ -56,7 +40,7 @@ func prioritiesFromProto(in []*improvementplanv1.Priority, field string) ([]plan
 		pr := plan.Priority{
 			ID:              m.GetId(),
 			Area:            m.GetArea(),
-			TargetGrade:     reference.Grade(enumName(m.GetTargetGrade(), gradePrefix)),
+			TargetGrade:     reference.Grade(refproto.EnumName(m.GetTargetGrade(), gradePrefix)),
 			Recommendations: slices.Clone(m.GetRecommendations()),
 		}
 		for j, a := range m.GetActions() {
@@ -69,7 +53,7 @@ func prioritiesFromProto(in []*improvementplanv1.Priority, field string) ([]plan
 				Title:         a.GetTitle(),
 				OwnerRole:     a.GetOwnerRole(),
 				DueDate:       due,
-				Status:        plan.ActionStatus(enumName(a.GetStatus(), statusPrefix)),
+				Status:        plan.ActionStatus(refproto.EnumName(a.GetStatus(), statusPrefix)),
 				EvidenceNotes: slices.Clone(a.GetEvidenceNotes()),
 			}
 			switch ms := a.GetMeasure().(type) {

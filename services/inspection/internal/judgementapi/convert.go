@@ -2,11 +2,8 @@ package judgementapi
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
@@ -26,20 +23,6 @@ const (
 	progressPrefix  = "PROGRESS_RATING_"
 	gradePrefix     = "GRADE_"
 )
-
-// enumName is the domain value of a proto enum: its name without prefix,
-// "" for the zero value, and for a number the enum does not define the
-// number itself, which the domain rules then reject by name. Conversion
-// never fails, so the rules see, and report, every problem at once.
-func enumName(e protoreflect.Enum, prefix string) string {
-	if e.Number() == 0 {
-		return ""
-	}
-	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
-		return strings.TrimPrefix(string(v.Name()), prefix)
-	}
-	return strconv.Itoa(int(e.Number()))
-}
 
 // judgementPart reads and writes one part of the Judgement message.
 type judgementPart struct {
@@ -80,7 +63,7 @@ func fromProto(m *inspectionv1.Inspection, prefix string) (judgement.Inspection,
 		return v
 	}
 	ins := judgement.Inspection{
-		Framework:               judgement.Framework(enumName(m.GetFramework(), frameworkPrefix)),
+		Framework:               judgement.Framework(refproto.EnumName(m.GetFramework(), frameworkPrefix)),
 		StartDate:               date("start_date", m.GetStartDate()),
 		EndDate:                 date("end_date", m.GetEndDate()),
 		LeadInspector:           m.GetLeadInspector(),
@@ -91,7 +74,7 @@ func fromProto(m *inspectionv1.Inspection, prefix string) (judgement.Inspection,
 		for _, p := range judgementParts {
 			if g := p.get(j); g != nil {
 				ins.Judgement[p.area] = judgement.GradedJudgement{
-					Grade:     reference.Grade(enumName(g.GetGrade(), gradePrefix)),
+					Grade:     reference.Grade(refproto.EnumName(g.GetGrade(), gradePrefix)),
 					Narrative: g.GetNarrative(),
 				}
 			}
@@ -100,14 +83,14 @@ func fromProto(m *inspectionv1.Inspection, prefix string) (judgement.Inspection,
 	if f := m.GetMonitoringFindings(); f != nil {
 		ins.MonitoringFindings = &judgement.MonitoringFindings{
 			Findings:  slices.Clone(f.GetFindings()),
-			Progress:  judgement.ProgressRating(enumName(f.GetProgress(), progressPrefix)),
+			Progress:  judgement.ProgressRating(refproto.EnumName(f.GetProgress(), progressPrefix)),
 			Narrative: f.GetNarrative(),
 		}
 	}
 	for _, r := range m.GetRecommendations() {
 		ins.Recommendations = append(ins.Recommendations, judgement.Recommendation{
 			Text: r.GetText(),
-			Area: judgement.Area(enumName(r.GetArea(), areaPrefix)),
+			Area: judgement.Area(refproto.EnumName(r.GetArea(), areaPrefix)),
 		})
 	}
 	return ins, vs

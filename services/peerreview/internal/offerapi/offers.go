@@ -19,12 +19,12 @@ package offerapi
 import (
 	"context"
 	"errors"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"slices"
 	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
@@ -227,7 +227,7 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.TransitionSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
 	gss, id, nameErr := offer.ParseName("name", req.GetName())
 	etag, etagErr := requiredEtag("etag", req.GetEtag())
-	to := offer.State(enumName(req.GetState(), offerstore.StatePrefix))
+	to := offer.State(refproto.EnumName(req.GetState(), offerstore.StatePrefix))
 	var vs fault.Violations
 	checkRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, offer.CheckTransition(to, req.GetReason()), vs.Err()); err != nil {
@@ -357,19 +357,6 @@ func joinViolations(vs fault.Violations, errs ...error) error {
 	return fault.Join(all...)
 }
 
-// enumName is the domain value of a proto enum: its name without prefix,
-// "" for the zero value, and for a number the enum does not define the
-// number itself, which the domain rules then reject by name.
-func enumName(e protoreflect.Enum, prefix string) string {
-	if e.Number() == 0 {
-		return ""
-	}
-	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
-		return strings.TrimPrefix(string(v.Name()), prefix)
-	}
-	return strconv.Itoa(int(e.Number()))
-}
-
 // fromProto reads the client-settable fields of a SupportOffer message:
 // tier, reasons and activities. Output-only fields are ignored (AIP-203).
 // Enum values are carried over by name for the domain rules to judge; a
@@ -378,12 +365,12 @@ func enumName(e protoreflect.Enum, prefix string) string {
 func fromProto(m *peerreviewv1.SupportOffer, prefix string) (offer.Offer, fault.Violations) {
 	var vs fault.Violations
 	o := offer.Offer{
-		Tier:    offer.Tier(enumName(m.GetTier(), offerstore.TierPrefix)),
+		Tier:    offer.Tier(refproto.EnumName(m.GetTier(), offerstore.TierPrefix)),
 		Reasons: slices.Clone(m.GetReasons()),
 	}
 	for i, a := range m.GetActivities() {
 		act := offer.Activity{
-			Kind:        offer.ActivityKind(enumName(a.GetKind(), offerstore.ActivityPrefix)),
+			Kind:        offer.ActivityKind(refproto.EnumName(a.GetKind(), offerstore.ActivityPrefix)),
 			Days:        int(a.GetDays()),
 			Description: a.GetDescription(),
 		}

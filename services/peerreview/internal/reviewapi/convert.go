@@ -1,10 +1,8 @@
 package reviewapi
 
 import (
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"strconv"
-	"strings"
-
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
@@ -22,28 +20,14 @@ const (
 	riskPrefix     = "INADEQUACY_RISK_"
 )
 
-// enumName is the domain value of a proto enum: its name without prefix,
-// "" for the zero value, and for a number the enum does not define the
-// number itself, which the domain rules then reject by name. Conversion
-// never fails, so the rules see, and report, every problem at once.
-func enumName(e protoreflect.Enum, prefix string) string {
-	if e.Number() == 0 {
-		return ""
-	}
-	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
-		return strings.TrimPrefix(string(v.Name()), prefix)
-	}
-	return strconv.Itoa(int(e.Number()))
-}
-
 // findingsFrom reads a request's findings; the rules judge them.
 func findingsFrom(ms []*peerreviewv1.Finding) []review.Finding {
 	out := make([]review.Finding, len(ms))
 	for i, m := range ms {
 		out[i] = review.Finding{
-			Theme:    review.Theme(enumName(m.GetTheme(), themePrefix)),
-			Kind:     review.FindingKind(enumName(m.GetKind(), findingPrefix)),
-			Severity: review.Severity(enumName(m.GetSeverity(), severityPrefix)),
+			Theme:    review.Theme(refproto.EnumName(m.GetTheme(), themePrefix)),
+			Kind:     review.FindingKind(refproto.EnumName(m.GetKind(), findingPrefix)),
+			Severity: review.Severity(refproto.EnumName(m.GetSeverity(), severityPrefix)),
 			Evidence: m.GetEvidence(),
 		}
 	}

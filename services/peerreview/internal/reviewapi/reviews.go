@@ -115,7 +115,7 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 		vs.Add("peer_review", "is required: its kind at least")
 	}
 	checkRequestID(&vs, req.GetRequestId())
-	kind := review.Kind(enumName(in.GetKind(), kindPrefix))
+	kind := review.Kind(refproto.EnumName(in.GetKind(), kindPrefix))
 	var ruleErr error
 	if in != nil {
 		ruleErr = review.CheckRequest(kind, in.GetReason())
@@ -388,7 +388,7 @@ func (h *Reviews) CompleteReview(ctx context.Context, req *peerreviewv1.Complete
 	etag, etagErr := parseEtag(req.GetEtag())
 	var vs fault.Violations
 	checkRequestID(&vs, req.GetRequestId())
-	risk := review.Risk(enumName(req.GetRisk(), riskPrefix))
+	risk := review.Risk(refproto.EnumName(req.GetRisk(), riskPrefix))
 	if err := fault.Join(nameErr, etagErr, vs.Err(), review.CheckConclusion(risk, req.GetConclusion())); err != nil {
 		return nil, err
 	}

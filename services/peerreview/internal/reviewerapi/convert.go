@@ -1,10 +1,9 @@
 package reviewerapi
 
 import (
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"strconv"
-	"strings"
 
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
@@ -19,20 +18,6 @@ const (
 	themePrefix = "THEME_"
 )
 
-// enumName is the domain value of a proto enum: its name without prefix,
-// "" for the zero value, and for a number the enum does not define the
-// number itself, which the domain rules then reject by name. Conversion
-// never fails, so the rules see, and report, every problem at once.
-func enumName(e protoreflect.Enum, prefix string) string {
-	if e.Number() == 0 {
-		return ""
-	}
-	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
-		return strings.TrimPrefix(string(v.Name()), prefix)
-	}
-	return strconv.Itoa(int(e.Number()))
-}
-
 // ThemeProto returns the proto enum of a theme of the taxonomy
 // (THEME_UNSPECIFIED for anything else). Peer review findings and lessons
 // use the same taxonomy, so their handlers convert with it too.
@@ -44,7 +29,7 @@ func ThemeProto(t reviewer.Theme) peerreviewv1.Theme {
 // THEME_UNSPECIFIED, and for a number the enum does not define the number
 // itself, so that Theme.Valid rejects both and a violation can name them.
 func ThemeFromProto(t peerreviewv1.Theme) reviewer.Theme {
-	return reviewer.Theme(enumName(t, themePrefix))
+	return reviewer.Theme(refproto.EnumName(t, themePrefix))
 }
 
 // RoleProto returns the proto enum of a reviewer role.
@@ -67,7 +52,7 @@ func fromProto(m *peerreviewv1.Reviewer, prefix string) (reviewer.Reviewer, faul
 	}
 	rv := reviewer.Reviewer{
 		DisplayName:             m.GetDisplayName(),
-		Role:                    reviewer.Role(enumName(m.GetRole(), rolePrefix)),
+		Role:                    reviewer.Role(refproto.EnumName(m.GetRole(), rolePrefix)),
 		AvailableDaysPerQuarter: int(m.GetAvailableDaysPerQuarter()),
 	}
 	if hc := m.GetHomeCouncil(); hc != "" {

@@ -1,11 +1,6 @@
 package engagementapi
 
 import (
-	"strconv"
-	"strings"
-
-	"google.golang.org/protobuf/reflect/protoreflect"
-
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -13,20 +8,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
 )
-
-// enumName is the domain value of a proto enum: its name without prefix,
-// "" for the zero value, and for a number the enum does not define the
-// number itself, which the domain rules then reject by name. Conversion
-// never fails, so the rules see, and report, every problem at once.
-func enumName(e protoreflect.Enum, prefix string) string {
-	if e.Number() == 0 {
-		return ""
-	}
-	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
-		return strings.TrimPrefix(string(v.Name()), prefix)
-	}
-	return strconv.Itoa(int(e.Number()))
-}
 
 // draftFromProto reads the client-settable fields of a Deployment message:
 // date, role, staff_days and notes. Output-only fields (name, recorded_by,
@@ -40,7 +21,7 @@ func draftFromProto(m *sponsorv1.Deployment, prefix string) (engagement.Draft, f
 	}
 	return engagement.Draft{
 		Date:      date,
-		Role:      engagement.Role(enumName(m.GetRole(), engagementstore.RolePrefix)),
+		Role:      engagement.Role(refproto.EnumName(m.GetRole(), engagementstore.RolePrefix)),
 		StaffDays: m.GetStaffDays(),
 		Notes:     m.GetNotes(),
 	}, vs

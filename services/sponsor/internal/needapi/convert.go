@@ -1,10 +1,8 @@
 package needapi
 
 import (
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"strconv"
-	"strings"
-
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -12,19 +10,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
-
-// enumName is the domain value of a proto enum: its name without prefix,
-// "" for the zero value, and for a number the enum does not define the
-// number itself, which the domain rules then reject by name.
-func enumName(e protoreflect.Enum, prefix string) string {
-	if e.Number() == 0 {
-		return ""
-	}
-	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
-		return strings.TrimPrefix(string(v.Name()), prefix)
-	}
-	return strconv.Itoa(int(e.Number()))
-}
 
 // fromProto reads the client-settable fields of a SponsorNeed message, and
 // its state, which only an update reads (to close the need). The
@@ -38,7 +23,7 @@ func fromProto(m *sponsorv1.SponsorNeed, prefix string) (need.Need, fault.Violat
 		Urgency:              int(m.GetUrgency()),
 		StaffDaysNeeded:      int(m.GetStaffDaysNeeded()),
 		RequiresTrustSponsor: m.GetRequiresTrustSponsor(),
-		State:                need.State(enumName(m.GetState(), needstore.StatePrefix)),
+		State:                need.State(refproto.EnumName(m.GetState(), needstore.StatePrefix)),
 	}
 	for _, a := range m.GetAreas() {
 		n.Areas = append(n.Areas, need.AreaWeight{Area: a.GetArea(), Weight: int(a.GetWeight())})

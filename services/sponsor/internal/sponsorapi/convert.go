@@ -1,10 +1,8 @@
 package sponsorapi
 
 import (
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"strconv"
-	"strings"
-
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -15,20 +13,6 @@ import (
 
 // regionPrefix is the enum name prefix of turnaround.type.v1.Region.
 const regionPrefix = "REGION_"
-
-// enumName is the domain value of a proto enum: its name without prefix,
-// "" for the zero value, and for a number the enum does not define the
-// number itself, which the domain rules then reject by name. Conversion
-// never fails, so the rules see, and report, every problem at once.
-func enumName(e protoreflect.Enum, prefix string) string {
-	if e.Number() == 0 {
-		return ""
-	}
-	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
-		return strings.TrimPrefix(string(v.Name()), prefix)
-	}
-	return strconv.Itoa(int(e.Number()))
-}
 
 // fromProto reads the client-settable fields of a Sponsor message.
 // Output-only fields (name, etag, active_engagements,
@@ -47,7 +31,7 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 	}
 	sp := sponsor.Sponsor{
 		DisplayName:         m.GetDisplayName(),
-		Kind:                sponsor.Kind(enumName(m.GetKind(), sponsorstore.KindPrefix)),
+		Kind:                sponsor.Kind(refproto.EnumName(m.GetKind(), sponsorstore.KindPrefix)),
 		National:            m.GetNational(),
 		MaxEngagements:      int(m.GetMaxEngagements()),
 		StaffDaysPerQuarter: int(m.GetStaffDaysPerQuarter()),
@@ -59,11 +43,11 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 		sp.MemberCouncils = append(sp.MemberCouncils, council("member_councils["+strconv.Itoa(i)+"]", c))
 	}
 	for _, r := range m.GetRegionsServed() {
-		sp.RegionsServed = append(sp.RegionsServed, reference.Region(enumName(r, regionPrefix)))
+		sp.RegionsServed = append(sp.RegionsServed, reference.Region(refproto.EnumName(r, regionPrefix)))
 	}
 	for _, e := range m.GetExpertise() {
 		sp.Expertise = append(sp.Expertise, sponsor.Expertise{
-			Area: e.GetArea(), Strength: sponsor.Strength(enumName(e.GetStrength(), sponsorstore.StrengthPrefix)),
+			Area: e.GetArea(), Strength: sponsor.Strength(refproto.EnumName(e.GetStrength(), sponsorstore.StrengthPrefix)),
 		})
 	}
 	for i, c := range m.GetConflicts() {
