@@ -120,3 +120,36 @@ type principalStream struct {
 
 // Context returns the stream's context with the Principal.
 func (s *principalStream) Context() context.Context { return s.ctx }
+
+// ForService gathers the policies a service's handler sets declare into one
+// table and checks it against the service's descriptor: every method has
+// exactly one policy, no policy names a method the service lacks, and
+// Validate passes. A service composed of several handler sets calls it
+// once, so a new RPC cannot ship unguarded or guarded twice.
+func ForService(desc grpc.ServiceDesc, sets ...Policies) (Policies, error) {
+	methods := make(map[string]bool, len(desc.Methods)+len(desc.Streams))
+	for _, m := range desc.Methods {
+		methods["/"+desc.ServiceName+"/"+m.MethodName] = true
+	}
+	for _, s := range desc.Streams {
+		methods["/"+desc.ServiceName+"/"+s.StreamName] = true
+	}
+	all := Policies{}
+	for _, set := range sets {
+		for method, p := range set {
+			if _, dup := all[method]; dup {
+				return nil, fmt.Errorf("auth: %s: policy for %s declared twice", desc.ServiceName, method)
+			}
+			if !methods[method] {
+				return nil, fmt.Errorf("auth: %s: policy for %s, a method the service does not have", desc.ServiceName, method)
+			}
+			all[method] = p
+		}
+	}
+	for method := range methods {
+		if _, ok := all[method]; !ok {
+			return nil, fmt.Errorf("auth: %s: no policy for %s", desc.ServiceName, method)
+		}
+	}
+	return all, all.Validate()
+}

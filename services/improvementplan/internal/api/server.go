@@ -3,7 +3,6 @@
 package api
 
 import (
-	"fmt"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
@@ -45,24 +44,6 @@ func NewServer(h Handlers) *Server {
 // method or a method of the service has no policy, so a new RPC cannot ship
 // unguarded.
 func Policies() (auth.Policies, error) {
-	all := auth.Policies{}
-	for _, set := range []auth.Policies{planapi.Policies, reviewapi.Policies, interventionapi.Policies} {
-		for method, p := range set {
-			if _, dup := all[method]; dup {
-				return nil, fmt.Errorf("improvementplan: policy for %s declared twice", method)
-			}
-			all[method] = p
-		}
-	}
-	desc := improvementplanv1.ImprovementPlanService_ServiceDesc
-	for _, m := range desc.Methods {
-		full := "/" + desc.ServiceName + "/" + m.MethodName
-		if _, ok := all[full]; !ok {
-			return nil, fmt.Errorf("improvementplan: no policy for %s", full)
-		}
-	}
-	if len(all) != len(desc.Methods) {
-		return nil, fmt.Errorf("improvementplan: %d policies for the %d methods of %s", len(all), len(desc.Methods), desc.ServiceName)
-	}
-	return all, all.Validate()
+	return auth.ForService(improvementplanv1.ImprovementPlanService_ServiceDesc,
+		planapi.Policies, reviewapi.Policies, interventionapi.Policies)
 }

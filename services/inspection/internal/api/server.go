@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
@@ -53,20 +52,6 @@ func NewServer(h Handlers) *Server {
 // every handler set. It fails if two sets declare the same method or a method
 // of the service has no policy, so a new RPC cannot ship unguarded.
 func Policies() (auth.Policies, error) {
-	all := auth.Policies{}
-	for _, set := range []auth.Policies{councilPolicies, judgementapi.Policies, concernapi.Policies, indicatorapi.Policies, projectionapi.Policies} {
-		for method, p := range set {
-			if _, dup := all[method]; dup {
-				return nil, fmt.Errorf("inspection: policy for %s declared twice", method)
-			}
-			all[method] = p
-		}
-	}
-	for _, m := range inspectionv1.InspectionService_ServiceDesc.Methods {
-		full := "/" + inspectionv1.InspectionService_ServiceDesc.ServiceName + "/" + m.MethodName
-		if _, ok := all[full]; !ok {
-			return nil, fmt.Errorf("inspection: no policy for %s", full)
-		}
-	}
-	return all, all.Validate()
+	return auth.ForService(inspectionv1.InspectionService_ServiceDesc,
+		councilPolicies, judgementapi.Policies, concernapi.Policies, indicatorapi.Policies, projectionapi.Policies)
 }

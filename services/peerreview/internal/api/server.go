@@ -3,7 +3,6 @@
 package api
 
 import (
-	"fmt"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
@@ -56,33 +55,6 @@ func NewServer(h Handlers) *Server {
 // every handler set. It fails if two sets declare the same method or a method
 // of the service has no policy, so a new RPC cannot ship unguarded.
 func Policies() (auth.Policies, error) {
-	return merge(priorityapi.Policies, reviewerapi.Policies, reviewapi.Policies, offerapi.Policies, whatworksapi.Policies)
-}
-
-// merge joins the sets' policies and checks them against the service
-// descriptor: every method declared exactly once, nothing else declared.
-func merge(sets ...auth.Policies) (auth.Policies, error) {
-	desc := peerreviewv1.PeerReviewService_ServiceDesc
-	methods := map[string]bool{}
-	for _, m := range desc.Methods {
-		methods["/"+desc.ServiceName+"/"+m.MethodName] = true
-	}
-	all := auth.Policies{}
-	for _, set := range sets {
-		for method, p := range set {
-			if _, dup := all[method]; dup {
-				return nil, fmt.Errorf("peerreview: policy for %s declared twice", method)
-			}
-			if !methods[method] {
-				return nil, fmt.Errorf("peerreview: policy for %s, which PeerReviewService does not have", method)
-			}
-			all[method] = p
-		}
-	}
-	for method := range methods {
-		if _, ok := all[method]; !ok {
-			return nil, fmt.Errorf("peerreview: no policy for %s", method)
-		}
-	}
-	return all, all.Validate()
+	return auth.ForService(peerreviewv1.PeerReviewService_ServiceDesc,
+		priorityapi.Policies, reviewerapi.Policies, reviewapi.Policies, offerapi.Policies, whatworksapi.Policies)
 }

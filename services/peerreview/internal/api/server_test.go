@@ -24,7 +24,7 @@ func TestPoliciesCoverEveryMethodOnce(t *testing.T) {
 	}
 }
 
-func TestMergeRefusesGapsAndDuplicates(t *testing.T) {
+func TestPoliciesRefuseGapsAndDuplicates(t *testing.T) {
 	ps, err := Policies()
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestMergeRefusesGapsAndDuplicates(t *testing.T) {
 		{"a policy admitting nobody", []auth.Policies{without, {list: auth.Allow()}}, "admits no role"},
 	}
 	for _, tc := range cases {
-		if _, err := merge(tc.sets...); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := auth.ForService(peerreviewv1.PeerReviewService_ServiceDesc, tc.sets...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
 		}
 	}

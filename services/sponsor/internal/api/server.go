@@ -3,7 +3,6 @@
 package api
 
 import (
-	"fmt"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -48,24 +47,6 @@ func NewServer(h Handlers) *Server {
 // method or a method of the service has no policy, so a new RPC cannot
 // ship unguarded.
 func Policies() (auth.Policies, error) {
-	all := auth.Policies{}
-	for _, set := range []auth.Policies{sponsorapi.Policies, needapi.Policies, engagementapi.Policies, matchrunapi.Policies} {
-		for method, p := range set {
-			if _, dup := all[method]; dup {
-				return nil, fmt.Errorf("sponsor: policy for %s declared twice", method)
-			}
-			all[method] = p
-		}
-	}
-	desc := sponsorv1.SponsorService_ServiceDesc
-	for _, m := range desc.Methods {
-		full := "/" + desc.ServiceName + "/" + m.MethodName
-		if _, ok := all[full]; !ok {
-			return nil, fmt.Errorf("sponsor: no policy for %s", full)
-		}
-	}
-	if len(all) != len(desc.Methods) {
-		return nil, fmt.Errorf("sponsor: %d policies for the %d methods of %s", len(all), len(desc.Methods), desc.ServiceName)
-	}
-	return all, all.Validate()
+	return auth.ForService(sponsorv1.SponsorService_ServiceDesc,
+		sponsorapi.Policies, needapi.Policies, engagementapi.Policies, matchrunapi.Policies)
 }
