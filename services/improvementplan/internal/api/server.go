@@ -3,7 +3,6 @@
 package api
 
 import (
-
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"

@@ -1,7 +1,6 @@
 package api
 
 import (
-
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorapi"

@@ -3,7 +3,6 @@
 package api
 
 import (
-
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priorityapi"

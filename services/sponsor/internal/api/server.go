@@ -3,7 +3,6 @@
 package api
 
 import (
-
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementapi"
