@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 )
@@ -34,7 +35,7 @@ var ErrNotFound = fault.NotFound("NOT_FOUND", "the resource does not exist")
 // the one the write expected, or a concurrent request with the same
 // request_id committed first. It surfaces as ABORTED with reason
 // ETAG_MISMATCH: the caller re-reads and retries.
-var ErrConflict = fault.Conflict("ETAG_MISMATCH", "the resource was changed concurrently; read it again and retry")
+var ErrConflict = change.ErrConflict
 
 // Store reads and writes versioned records, their indexes, outbox events,
 // audit entries and idempotency records on one Redis (standalone, Sentinel or
@@ -159,12 +160,7 @@ func recordFrom(key string, vals []any) (Record, error) {
 
 // Etag renders a version as an opaque, quoted etag (`"7"`), the form HTTP
 // uses. Versions below 1 mean "no record" and render as "".
-func Etag(version int64) string {
-	if version < 1 {
-		return ""
-	}
-	return strconv.Quote(strconv.FormatInt(version, 10))
-}
+func Etag(version int64) string { return change.Format(version) }
 
 // ParseEtag reads an etag that Etag produced. An empty etag means the caller
 // did not ask for a check (AIP-154 makes etags optional) and yields

@@ -1,0 +1,134 @@
+// Package rpc is the toolkit every gRPC handler shares, so that the same
+// request field means the same thing in every service: the caller, the
+// request_id (its limit and its replay), the etag, page sizes and windows,
+// update masks, and the NOT_FOUND of a named resource.
+//
+// Handlers decode and check a request with it, build a change.Request for
+// the use case they call, and map the result; rules live in the domain.
+package rpc
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+)
+
+// MaxRequestIDLen bounds a request_id: room for a UUID in any spelling and
+// a prefix, and short enough to keep idempotency records small.
+const MaxRequestIDLen = 128
+
+// Page sizes of every list (AIP-158): 0 asks for DefaultPageSize, and
+// larger requests are lowered to MaxPageSize.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// Caller returns the authenticated principal of the call. A context without
+// one was served without the authentication interceptor, which must never
+// grant access: UNAUTHENTICATED.
+func Caller(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
+	}
+	return p, nil
+}
+
+// CheckRequestID adds a violation to vs when id is longer than
+// MaxRequestIDLen.
+func CheckRequestID(vs *fault.Violations, id string) {
+	if len(id) > MaxRequestIDLen {
+		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), MaxRequestIDLen)
+	}
+}
+
+// RequestIDError is CheckRequestID for a handler with no other violations.
+func RequestIDError(id string) error {
+	var vs fault.Violations
+	CheckRequestID(&vs, id)
+	return vs.Err()
+}
+
+// NewRequest describes the call for the audit trail and idempotency: the
+// caller, the method, the request_id and, when there is one, the hash of
+// what req asks for.
+func NewRequest(ctx context.Context, method, requestID string, req proto.Message) (change.Request, error) {
+	p, err := Caller(ctx)
+	if err != nil {
+		return change.Request{}, err
+	}
+	r := change.Request{Subject: p.Subject, Method: method, RequestID: requestID}
+	for _, role := range p.Roles {
+		r.Roles = append(r.Roles, string(role))
+	}
+	if requestID != "" && req != nil {
+		if r.RequestHash, err = store.RequestHash(req); err != nil {
+			return change.Request{}, err
+		}
+	}
+	return r, nil
+}
+
+// ParseEtag reads the etag in field; see change.ParseEtag.
+func ParseEtag(field, s string, required bool) (change.Etag, error) {
+	return change.ParseEtag(field, s, required)
+}
+
+// PageSize applies AIP-158's page_size rules with the suite's default and
+// limit.
+func PageSize(requested int32) (int32, error) {
+	return paging.PageSize(requested, DefaultPageSize, MaxPageSize)
+}
+
+// Window is the part [start, end) of a list of total items that a page of
+// size items from offset shows.
+func Window(offset int64, size int32, total int) (start, end int) {
+	start = int(min(offset, int64(total)))
+	end = min(start+int(size), total)
+	return start, end
+}
+
+// Page returns the items of all that a page of size from offset shows, and
+// the next_page_token for q (empty at the end).
+func Page[T any](pages *paging.Codec, q paging.Query, all []T, offset int64, size int32) ([]T, string) {
+	start, end := Window(offset, size, len(all))
+	return all[start:end], pages.NextOffset(q, int64(start), size, int64(len(all)))
+}
+
+// NotFound gives err, when it is notFound, a NOT_FOUND fault with reason
+// that names the resource name; any other error is returned unchanged.
+func NotFound(err, notFound error, reason, name string) error {
+	if errors.Is(err, notFound) {
+		return fault.NotFound(reason, "%s does not exist", name).With("name", name)
+	}
+	return err
+}
+
+// MaskPaths returns the paths of an update mask, or, when the mask is empty,
+// the top-level fields msg sets (AIP-134: a PATCH without a mask replaces
+// what it sends). ignore lists paths that are never updated this way, such
+// as name and etag, which the REST gateway puts in the mask it derives from
+// a body.
+func MaskPaths(paths []string, msg proto.Message, ignore ...string) []string {
+	if len(paths) == 0 && msg != nil {
+		msg.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+			paths = append(paths, string(fd.Name()))
+			return true
+		})
+		slices.Sort(paths)
+	}
+	return slices.DeleteFunc(slices.Clone(paths), func(p string) bool {
+		return slices.Contains(ignore, p) || slices.ContainsFunc(ignore, func(i string) bool { return strings.HasPrefix(p, i+".") })
+	})
+}
