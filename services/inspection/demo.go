@@ -9,7 +9,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/demo"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -51,27 +51,27 @@ func (s *Service) loadDemo(ctx context.Context) error {
 func (s *Service) loadDemoInspections(ctx context.Context, ins []demo.Inspection) error {
 	roles := []string{string(auth.RoleOfstedInspector)}
 	for _, d := range ins {
-		j := judgement.Judgement{}
+		j := inspection.Judgement{}
 		for _, g := range d.Judgements {
-			j[judgement.Area(g.Area)] = judgement.GradedJudgement{Grade: g.Grade, Narrative: g.Narrative}
+			j[inspection.Area(g.Area)] = inspection.GradedJudgement{Grade: g.Grade, Narrative: g.Narrative}
 		}
-		var recs []judgement.Recommendation
+		var recs []inspection.Recommendation
 		for _, r := range d.Recommendations {
-			recs = append(recs, judgement.Recommendation{Area: judgement.Area(r.Area), Text: r.Text})
+			recs = append(recs, inspection.Recommendation{Area: inspection.Area(r.Area), Text: r.Text})
 		}
-		scheduled, err := s.judgements.Schedule(ctx, d.Council, judgement.Inspection{
-			Framework:       judgement.Framework(d.Framework),
+		scheduled, err := s.judgements.Schedule(ctx, d.Council, inspection.Inspection{
+			Framework:       inspection.Framework(d.Framework),
 			StartDate:       d.StartDate,
 			EndDate:         d.EndDate,
 			LeadInspector:   d.LeadInspector,
 			Judgement:       j,
 			Recommendations: recs,
-		}, judgement.Request{Subject: demoLoader, Roles: roles, Method: inspectionv1.InspectionService_CreateInspection_FullMethodName})
+		}, inspection.Request{Subject: demoLoader, Roles: roles, Method: inspectionv1.InspectionService_CreateInspection_FullMethodName})
 		if err != nil {
 			return fmt.Errorf("inspection: demo inspection of %s: %w", d.Council, err)
 		}
 		_, err = s.judgements.Publish(ctx, d.Council, scheduled.ID, d.PublishDate, scheduled.Version,
-			judgement.Request{Subject: demoLoader, Roles: roles, Method: inspectionv1.InspectionService_PublishJudgement_FullMethodName})
+			inspection.Request{Subject: demoLoader, Roles: roles, Method: inspectionv1.InspectionService_PublishJudgement_FullMethodName})
 		if err != nil {
 			return fmt.Errorf("inspection: publish demo inspection of %s: %w", d.Council, err)
 		}

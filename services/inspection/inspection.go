@@ -23,9 +23,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgementapi"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgementstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspectionapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspectionstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/projection"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/projectionapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
@@ -58,8 +58,8 @@ type Deps struct {
 type Service struct {
 	deps        Deps
 	councils    *councilstore.Councils
-	judgements  *judgement.Service
-	inspections *judgementstore.Inspections
+	judgements  *inspection.Service
+	inspections *inspectionstore.Inspections
 	concerns    *concernapi.Concerns
 	sets        *indicatorstore.Sets
 	server      *api.Server
@@ -97,8 +97,8 @@ func New(d Deps) (*Service, error) {
 	}
 
 	councils := councilstore.NewCouncils(d.Store)
-	inspections := judgementstore.New(d.Store, councils, judgementstore.WithClock(d.Now))
-	judgements := judgement.NewService(inspections, d.Now)
+	inspections := inspectionstore.New(d.Store, councils, inspectionstore.WithClock(d.Now))
+	judgements := inspection.NewService(inspections, d.Now)
 	concernSvc, err := concern.NewService(concernstore.New(d.Store), concernstore.NewCouncilGrades(councils), inspections, rules, concern.WithClock(d.Now))
 	if err != nil {
 		return nil, fmt.Errorf("inspection: concerns: %w", err)
@@ -119,7 +119,7 @@ func New(d Deps) (*Service, error) {
 		policies:    policies,
 		server: api.NewServer(api.Handlers{
 			Councils:    api.NewCouncils(councils, d.Pages),
-			Inspections: judgementapi.NewInspections(judgements, d.Pages),
+			Inspections: inspectionapi.NewInspections(judgements, d.Pages),
 			Concerns:    concerns,
 			Indicators:  indicatorapi.New(sets, councils, model, d.Pages),
 			Projections: projectionapi.NewProjections(publishedJudgements{inspections}, d.Now),
@@ -151,7 +151,7 @@ func (s *Service) Seed(ctx context.Context, demo bool) error {
 
 // publishedJudgements feeds the projection from the inspections store.
 type publishedJudgements struct {
-	inspections *judgementstore.Inspections
+	inspections *inspectionstore.Inspections
 }
 
 func (p publishedJudgements) Published(ctx context.Context) ([]projection.Judgement, error) {

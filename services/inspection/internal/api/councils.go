@@ -1,6 +1,6 @@
 // Package api is the inspection service's gRPC face. The council methods
 // live here; the other resources' handlers live in their own packages
-// (judgementapi, concernapi, indicatorapi, projectionapi), each declaring
+// (inspectionapi, concernapi, indicatorapi, projectionapi), each declaring
 // its methods' access policies next to them, and Server composes them into
 // one InspectionServiceServer.
 package api

@@ -4,7 +4,7 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorapi"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgementapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspectionapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/projectionapi"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 )
@@ -19,7 +19,7 @@ type fallback struct {
 type Server struct {
 	fallback
 	*Councils
-	*judgementapi.Inspections
+	*inspectionapi.Inspections
 	*concernapi.Concerns
 	*indicatorapi.Indicators
 	*projectionapi.Projections
@@ -30,7 +30,7 @@ var _ inspectionv1.InspectionServiceServer = (*Server)(nil)
 // Handlers are the handler sets Server composes.
 type Handlers struct {
 	Councils    *Councils
-	Inspections *judgementapi.Inspections
+	Inspections *inspectionapi.Inspections
 	Concerns    *concernapi.Concerns
 	Indicators  *indicatorapi.Indicators
 	Projections *projectionapi.Projections
@@ -52,5 +52,5 @@ func NewServer(h Handlers) *Server {
 // of the service has no policy, so a new RPC cannot ship unguarded.
 func Policies() (auth.Policies, error) {
 	return auth.ForService(inspectionv1.InspectionService_ServiceDesc,
-		councilPolicies, judgementapi.Policies, concernapi.Policies, indicatorapi.Policies, projectionapi.Policies)
+		councilPolicies, inspectionapi.Policies, concernapi.Policies, indicatorapi.Policies, projectionapi.Policies)
 }

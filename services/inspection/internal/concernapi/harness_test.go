@@ -61,7 +61,7 @@ type testServer struct {
 }
 
 // schedulerDouble is a TEST DOUBLE of concern.InspectionScheduler, standing
-// in for the judgementstore implementation, which another package owns. It
+// in for the inspectionstore implementation, which another package owns. It
 // writes one record per recommendation to Redis under the council's tag
 // and, as the real one must, returns the same inspection when asked again
 // for the same recommendation.

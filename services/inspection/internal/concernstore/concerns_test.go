@@ -45,7 +45,7 @@ var testNow = time.Date(2015, 12, 14, 12, 0, 0, 0, time.UTC)
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 // schedulerDouble is a TEST DOUBLE of concern.InspectionScheduler, standing
-// in for the judgementstore implementation, which another package owns. It
+// in for the inspectionstore implementation, which another package owns. It
 // writes one record per recommendation to Redis under the council's tag
 // and, like the real one must, returns the same inspection when asked again
 // for the same recommendation.

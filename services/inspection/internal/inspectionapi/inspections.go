@@ -1,4 +1,4 @@
-// Package judgementapi is the gRPC face of inspections and their
+// Package inspectionapi is the gRPC face of inspections and their
 // judgements: CreateInspection, GetInspection, ListInspections,
 // UpdateInspection and PublishJudgement of InspectionService. It decodes
 // and checks requests, calls the judgement rules and renders responses;
@@ -12,7 +12,7 @@
 // does not exist: GetInspection answers NOT_FOUND, as for a missing one, so
 // its existence is not revealed, and lists hold only published inspections.
 // Only Ofsted inspectors create, update and publish.
-package judgementapi
+package inspectionapi
 
 import (
 	"context"
@@ -24,7 +24,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -44,7 +44,7 @@ const (
 const maxRequestIDLen = 128
 
 // allCouncilsParent is the parent of a list across every council.
-const allCouncilsParent = council.Collection + "/" + judgement.AllCouncils
+const allCouncilsParent = council.Collection + "/" + inspection.AllCouncils
 
 // Policies declares who may call each method of this package.
 var Policies = auth.Policies{
@@ -62,13 +62,13 @@ var Policies = auth.Policies{
 // Unimplemented server, so that the service's composite server can embed it
 // beside the other handler types without ambiguous methods.
 type Inspections struct {
-	svc   *judgement.Service
+	svc   *inspection.Service
 	pages *paging.Codec
 }
 
 // NewInspections returns the handlers over the inspection use cases, with
 // page tokens from pages.
-func NewInspections(svc *judgement.Service, pages *paging.Codec) *Inspections {
+func NewInspections(svc *inspection.Service, pages *paging.Codec) *Inspections {
 	return &Inspections{svc: svc, pages: pages}
 }
 
@@ -78,7 +78,7 @@ func NewInspections(svc *judgement.Service, pages *paging.Codec) *Inspections {
 func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.CreateInspectionRequest) (*inspectionv1.Inspection, error) {
 	gss, parentErr := council.ParseName("parent", req.GetParent())
 	var vs fault.Violations
-	var ins judgement.Inspection
+	var ins inspection.Inspection
 	if req.GetInspection() == nil {
 		vs.Add("inspection", "is required: the framework and the fieldwork dates at least")
 	} else {
@@ -100,8 +100,8 @@ func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.Cr
 		return nil, err
 	}
 	out, err := h.svc.Schedule(ctx, gss, ins, r)
-	if errors.Is(err, judgement.ErrCouncilNotFound) {
-		return nil, fault.NotFound(judgement.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+	if errors.Is(err, inspection.ErrCouncilNotFound) {
+		return nil, fault.NotFound(inspection.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
 	}
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.Cr
 
 // GetInspection implements InspectionService.GetInspection.
 func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetInspectionRequest) (*inspectionv1.Inspection, error) {
-	gss, id, err := judgement.ParseName("name", req.GetName())
+	gss, id, err := inspection.ParseName("name", req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -123,8 +123,8 @@ func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetIn
 	if err != nil {
 		return nil, named(err, req.GetName())
 	}
-	if ins.State != judgement.Published && !seesUnpublished(p) {
-		return nil, named(judgement.ErrNotFound, req.GetName())
+	if ins.State != inspection.Published && !seesUnpublished(p) {
+		return nil, named(inspection.ErrNotFound, req.GetName())
 	}
 	return toProto(ins), nil
 }
@@ -136,8 +136,8 @@ func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetIn
 func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.ListInspectionsRequest) (*inspectionv1.ListInspectionsResponse, error) {
 	gss, parentErr := parseParent(req.GetParent())
 	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
-	f, filterErr := filter.Compile(req.GetFilter(), judgement.FilterSchema)
-	order, orderErr := filter.ParseOrderBy(req.GetOrderBy(), judgement.OrderFields, judgement.DefaultOrder)
+	f, filterErr := filter.Compile(req.GetFilter(), inspection.FilterSchema)
+	order, orderErr := filter.ParseOrderBy(req.GetOrderBy(), inspection.OrderFields, inspection.DefaultOrder)
 	if err := fault.Join(parentErr, sizeErr, filterErr, orderErr); err != nil {
 		return nil, err
 	}
@@ -145,8 +145,8 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := reference.CouncilByCode(gss); !ok && gss != judgement.AllCouncils {
-		return nil, fault.NotFound(judgement.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+	if _, ok := reference.CouncilByCode(gss); !ok && gss != inspection.AllCouncils {
+		return nil, fault.NotFound(inspection.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
 	}
 	publishedOnly := !seesUnpublished(p)
 	visibility := "all"
@@ -168,7 +168,7 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 	if err != nil {
 		return nil, err
 	}
-	selected := judgement.Select(all, f, order, publishedOnly)
+	selected := inspection.Select(all, f, order, publishedOnly)
 	total := int64(len(selected))
 	start := min(offset, total)
 	end := min(start+int64(size), total)
@@ -195,7 +195,7 @@ func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.Up
 		vs.Add("inspection", "is required: its name, its etag and the new values")
 		return nil, vs.Err()
 	}
-	gss, id, nameErr := judgement.ParseName("inspection.name", in.GetName())
+	gss, id, nameErr := inspection.ParseName("inspection.name", in.GetName())
 	var vs fault.Violations
 	var etag int64
 	var etagErr error
@@ -208,7 +208,7 @@ func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.Up
 	if len(paths) == 0 {
 		paths = populatedPaths(in)
 	}
-	mask, maskErr := judgement.ParseMask(paths)
+	mask, maskErr := inspection.ParseMask(paths)
 	patch, conv := fromProto(in, "inspection.")
 	if maskErr == nil {
 		// Fields the mask leaves alone are ignored, problems and all.
@@ -236,7 +236,7 @@ func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.Up
 // FAILED_PRECONDITION unless it repeats the first one's request_id, which
 // replays the first response.
 func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.PublishJudgementRequest) (*inspectionv1.Inspection, error) {
-	gss, id, nameErr := judgement.ParseName("name", req.GetName())
+	gss, id, nameErr := inspection.ParseName("name", req.GetName())
 	etag, etagErr := store.ParseEtag(req.GetEtag())
 	if etag == store.AnyVersion {
 		etag = 0
@@ -280,18 +280,18 @@ func principal(ctx context.Context) (auth.Principal, error) {
 }
 
 // callerRequest describes the call for the audit trail and idempotency.
-func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (judgement.Request, error) {
+func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (inspection.Request, error) {
 	p, err := principal(ctx)
 	if err != nil {
-		return judgement.Request{}, err
+		return inspection.Request{}, err
 	}
-	r := judgement.Request{Subject: p.Subject, Method: method, ID: requestID}
+	r := inspection.Request{Subject: p.Subject, Method: method, ID: requestID}
 	for _, role := range p.Roles {
 		r.Roles = append(r.Roles, string(role))
 	}
 	if requestID != "" {
 		if r.Hash, err = store.RequestHash(req); err != nil {
-			return judgement.Request{}, err
+			return inspection.Request{}, err
 		}
 	}
 	return r, nil
@@ -306,7 +306,7 @@ func checkRequestID(vs *fault.Violations, id string) {
 // parseParent reads a list's parent: a council, or every council.
 func parseParent(parent string) (string, error) {
 	if parent == allCouncilsParent {
-		return judgement.AllCouncils, nil
+		return inspection.AllCouncils, nil
 	}
 	gss, err := council.ParseName("parent", parent)
 	if err != nil {
@@ -320,8 +320,8 @@ func parseParent(parent string) (string, error) {
 
 // named gives a missing inspection's NOT_FOUND the resource's name.
 func named(err error, name string) error {
-	if errors.Is(err, judgement.ErrNotFound) {
-		return fault.NotFound(judgement.ReasonNotFound, "%s does not exist", name).With("name", name)
+	if errors.Is(err, inspection.ErrNotFound) {
+		return fault.NotFound(inspection.ReasonNotFound, "%s does not exist", name).With("name", name)
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-// Package judgementstore keeps inspections in Redis, through the platform
+// Package inspectionstore keeps inspections in Redis, through the platform
 // store. An inspection lives under its council's hash tag, beside the
 // council's record and outbox, so a publication commits the inspection, the
 // council's new latest judgement, the JudgementPublished event, the audit
@@ -16,11 +16,11 @@
 // records in a second, so a list costs two round trips however many
 // councils and inspections there are.
 //
-// Inspections implements judgement.Storer; callers that create or publish
+// Inspections implements inspection.Storer; callers that create or publish
 // inspections outside a gRPC call (the demo data loader, for one) wrap it
-// in judgement.NewService and use Schedule and Publish, which apply the same
+// in inspection.NewService and use Schedule and Publish, which apply the same
 // rules as the API.
-package judgementstore
+package inspectionstore
 
 import (
 	"context"
@@ -37,7 +37,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -49,14 +49,14 @@ import (
 // Topic is the event topic JudgementPublished goes to.
 const Topic = "inspection"
 
-// Inspections stores inspections. It implements judgement.Storer.
+// Inspections stores inspections. It implements inspection.Storer.
 type Inspections struct {
 	st       *store.Store
 	councils *councilstore.Councils
 	now      func() time.Time
 }
 
-var _ judgement.Storer = (*Inspections)(nil)
+var _ inspection.Storer = (*Inspections)(nil)
 
 // Option configures Inspections.
 type Option func(*Inspections)
@@ -107,26 +107,26 @@ func (s *Inspections) answeredBy(ctx context.Context, gss, recommendation string
 	return string(rec.Data), true, nil
 }
 
-// Get implements judgement.Storer.
-func (s *Inspections) Get(ctx context.Context, gss, id string) (judgement.Inspection, error) {
+// Get implements inspection.Storer.
+func (s *Inspections) Get(ctx context.Context, gss, id string) (inspection.Inspection, error) {
 	rec, err := s.st.Get(ctx, s.recordKey(gss, id))
 	if errors.Is(err, store.ErrNotFound) {
-		return judgement.Inspection{}, judgement.ErrNotFound
+		return inspection.Inspection{}, inspection.ErrNotFound
 	}
 	if err != nil {
-		return judgement.Inspection{}, fmt.Errorf("get inspection %s: %w", judgement.Name(gss, id), err)
+		return inspection.Inspection{}, fmt.Errorf("get inspection %s: %w", inspection.Name(gss, id), err)
 	}
 	return decode(rec.Data, rec.Version)
 }
 
-// List implements judgement.Storer: one SMEMBERS and one pipelined read of
-// the council's records, or for judgement.AllCouncils one pipeline of
+// List implements inspection.Storer: one SMEMBERS and one pipelined read of
+// the council's records, or for inspection.AllCouncils one pipeline of
 // SMEMBERS over every council's index and one pipelined read of every
 // record. Each index key is read on its own, so no command spans two hash
 // tags and the list works unchanged on Redis Cluster.
-func (s *Inspections) List(ctx context.Context, gss string) ([]judgement.Inspection, error) {
+func (s *Inspections) List(ctx context.Context, gss string) ([]inspection.Inspection, error) {
 	codes := []string{gss}
-	if gss == judgement.AllCouncils {
+	if gss == inspection.AllCouncils {
 		codes = codes[:0]
 		for _, c := range reference.Councils() {
 			codes = append(codes, c.GSSCode)
@@ -152,7 +152,7 @@ func (s *Inspections) List(ctx context.Context, gss string) ([]judgement.Inspect
 	if err != nil {
 		return nil, fmt.Errorf("list inspections of %s: %w", gss, err)
 	}
-	out := make([]judgement.Inspection, 0, len(recs))
+	out := make([]inspection.Inspection, 0, len(recs))
 	for _, rec := range recs {
 		if !rec.Exists() {
 			continue
@@ -169,106 +169,106 @@ func (s *Inspections) List(ctx context.Context, gss string) ([]judgement.Inspect
 // Published returns every published inspection of every council, in no
 // particular order, in two round trips (see List). The inadequacy
 // projection counts judgements from it.
-func (s *Inspections) Published(ctx context.Context) ([]judgement.Inspection, error) {
-	all, err := s.List(ctx, judgement.AllCouncils)
+func (s *Inspections) Published(ctx context.Context) ([]inspection.Inspection, error) {
+	all, err := s.List(ctx, inspection.AllCouncils)
 	if err != nil {
 		return nil, err
 	}
 	out := all[:0]
 	for _, ins := range all {
-		if ins.State == judgement.Published {
+		if ins.State == inspection.Published {
 			out = append(out, ins)
 		}
 	}
 	return out, nil
 }
 
-// Replay implements judgement.Storer. Request IDs are scoped by method and
+// Replay implements inspection.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope).
-func (s *Inspections) Replay(ctx context.Context, gss string, r judgement.Request) (judgement.Inspection, bool, error) {
+func (s *Inspections) Replay(ctx context.Context, gss string, r inspection.Request) (inspection.Inspection, bool, error) {
 	if r.ID == "" {
-		return judgement.Inspection{}, false, nil
+		return inspection.Inspection{}, false, nil
 	}
 	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), scope(r), r.ID, r.Hash)
 	if err != nil || !ok {
-		return judgement.Inspection{}, false, err
+		return inspection.Inspection{}, false, err
 	}
 	ins, err := decodeReplay(b)
 	if err != nil {
-		return judgement.Inspection{}, false, err
+		return inspection.Inspection{}, false, err
 	}
 	return ins, true, nil
 }
 
-// Insert implements judgement.Storer. The council is read first, so an
+// Insert implements inspection.Storer. The council is read first, so an
 // inspection is never filed under a council the service does not hold. An
 // inspection answering an emergency inspection recommendation creates the
 // recommendation's link in the same commit, and a link that exists already
 // refuses the inspection, so no recommendation is answered twice.
-func (s *Inspections) Insert(ctx context.Context, ins judgement.Inspection, r judgement.Request) (judgement.Inspection, error) {
+func (s *Inspections) Insert(ctx context.Context, ins inspection.Inspection, r inspection.Request) (inspection.Inspection, error) {
 	if _, err := s.councils.Get(ctx, ins.GSSCode); errors.Is(err, council.ErrNotFound) {
-		return judgement.Inspection{}, judgement.ErrCouncilNotFound
+		return inspection.Inspection{}, inspection.ErrCouncilNotFound
 	} else if err != nil {
-		return judgement.Inspection{}, fmt.Errorf("create inspection: %w", err)
+		return inspection.Inspection{}, fmt.Errorf("create inspection: %w", err)
 	}
 	ins.Version = 1
 	m, err := s.mutation(ins, store.MustNotExist, r, inspectionv1.InspectionService_CreateInspection_FullMethodName)
 	if err != nil {
-		return judgement.Inspection{}, err
+		return inspection.Inspection{}, err
 	}
 	m.Index = []store.IndexOp{store.SAdd(s.indexKey(ins.GSSCode), ins.ID)}
 	if rec := ins.EmergencyRecommendation; rec != "" {
 		if _, answered, err := s.answeredBy(ctx, ins.GSSCode, rec); err != nil {
-			return judgement.Inspection{}, err
+			return inspection.Inspection{}, err
 		} else if answered {
-			return judgement.Inspection{}, judgement.ErrRecommendationAnswered.With("emergency_recommendation", rec)
+			return inspection.Inspection{}, inspection.ErrRecommendationAnswered.With("emergency_recommendation", rec)
 		}
 		// A concurrent answer makes this write conflict; the caller's
 		// retry then finds the link above.
 		m.Writes = append(m.Writes, store.Write{Key: s.answerKey(ins.GSSCode, rec), Data: []byte(ins.ID), IfVersion: store.MustNotExist})
 	}
 	if _, err := s.st.Commit(ctx, m); err != nil {
-		return judgement.Inspection{}, fmt.Errorf("create inspection %s: %w", ins.Name(), err)
+		return inspection.Inspection{}, fmt.Errorf("create inspection %s: %w", ins.Name(), err)
 	}
 	return ins, nil
 }
 
-// Save implements judgement.Storer.
-func (s *Inspections) Save(ctx context.Context, ins judgement.Inspection, r judgement.Request) (judgement.Inspection, error) {
+// Save implements inspection.Storer.
+func (s *Inspections) Save(ctx context.Context, ins inspection.Inspection, r inspection.Request) (inspection.Inspection, error) {
 	read := ins.Version
 	ins.Version++
 	m, err := s.mutation(ins, read, r, inspectionv1.InspectionService_UpdateInspection_FullMethodName)
 	if err != nil {
-		return judgement.Inspection{}, err
+		return inspection.Inspection{}, err
 	}
 	if _, err := s.st.Commit(ctx, m); err != nil {
-		return judgement.Inspection{}, fmt.Errorf("update inspection %s: %w", ins.Name(), err)
+		return inspection.Inspection{}, fmt.Errorf("update inspection %s: %w", ins.Name(), err)
 	}
 	return ins, nil
 }
 
-// SavePublication implements judgement.Storer. With the inspection it
+// SavePublication implements inspection.Storer. With the inspection it
 // commits the council's record as council.LocalAuthority.WithJudgement
 // leaves it (pinned to the version read, so two publications for one
 // council cannot both win), the JudgementPublished event on topic
 // "inspection", an audit entry for each record written and the
 // idempotency record. A monitoring visit has no grade: its event carries
 // GRADE_UNSPECIFIED and the council's latest judgement is left alone.
-func (s *Inspections) SavePublication(ctx context.Context, ins judgement.Inspection, r judgement.Request) (judgement.Inspection, error) {
-	if ins.State != judgement.Published {
-		return judgement.Inspection{}, fmt.Errorf("publish inspection %s: state is %s", ins.Name(), ins.State)
+func (s *Inspections) SavePublication(ctx context.Context, ins inspection.Inspection, r inspection.Request) (inspection.Inspection, error) {
+	if ins.State != inspection.Published {
+		return inspection.Inspection{}, fmt.Errorf("publish inspection %s: state is %s", ins.Name(), ins.State)
 	}
 	read := ins.Version
 	ins.Version++
 	method := orDefault(r.Method, inspectionv1.InspectionService_PublishJudgement_FullMethodName)
 	m, err := s.mutation(ins, read, r, method)
 	if err != nil {
-		return judgement.Inspection{}, err
+		return inspection.Inspection{}, err
 	}
 	if latest, ok := ins.Latest(); ok {
 		la, err := s.councils.Get(ctx, ins.GSSCode)
 		if err != nil {
-			return judgement.Inspection{}, fmt.Errorf("publish inspection %s: read council: %w", ins.Name(), err)
+			return inspection.Inspection{}, fmt.Errorf("publish inspection %s: read council: %w", ins.Name(), err)
 		}
 		next := la.WithJudgement(latest)
 		// An older judgement published late changes nothing, and then the
@@ -276,7 +276,7 @@ func (s *Inspections) SavePublication(ctx context.Context, ins judgement.Inspect
 		if !sameJudgement(la, next) {
 			w, err := s.councils.Write(next)
 			if err != nil {
-				return judgement.Inspection{}, fmt.Errorf("publish inspection %s: %w", ins.Name(), err)
+				return inspection.Inspection{}, fmt.Errorf("publish inspection %s: %w", ins.Name(), err)
 			}
 			m.Writes = append(m.Writes, w)
 			m.Audit = append(m.Audit, audit(r, method, la.ResourceName(), w.Key))
@@ -284,11 +284,11 @@ func (s *Inspections) SavePublication(ctx context.Context, ins judgement.Inspect
 	}
 	ev, err := events.NewEvent(ctx, Topic, ins.Name(), publishedEvent(ins))
 	if err != nil {
-		return judgement.Inspection{}, fmt.Errorf("publish inspection %s: %w", ins.Name(), err)
+		return inspection.Inspection{}, fmt.Errorf("publish inspection %s: %w", ins.Name(), err)
 	}
 	m.Events = []events.Event{ev}
 	if _, err := s.st.Commit(ctx, m); err != nil {
-		return judgement.Inspection{}, fmt.Errorf("publish inspection %s: %w", ins.Name(), err)
+		return inspection.Inspection{}, fmt.Errorf("publish inspection %s: %w", ins.Name(), err)
 	}
 	return ins, nil
 }
@@ -312,16 +312,16 @@ func (s *Inspections) SavePublication(ctx context.Context, ins judgement.Inspect
 // roles.
 func (s *Inspections) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation, requestID, actorSubject string) (string, error) {
 	if !reference.ValidGSSCode(gss) {
-		return "", judgement.ErrCouncilNotFound.With("local_authority", gss)
+		return "", inspection.ErrCouncilNotFound.With("local_authority", gss)
 	}
 	if id, ok, err := s.answeredBy(ctx, gss, recommendation); err != nil || ok {
-		return judgement.Name(gss, id), err
+		return inspection.Name(gss, id), err
 	}
 	method, ok := grpc.Method(ctx)
 	if !ok {
 		method = inspectionv1.InspectionService_CreateInspection_FullMethodName
 	}
-	r := judgement.Request{
+	r := inspection.Request{
 		Subject: actorSubject,
 		Method:  method,
 		ID:      requestID,
@@ -332,11 +332,11 @@ func (s *Inspections) ScheduleEmergency(ctx context.Context, gss string, start, 
 	if p, ok := auth.FromContext(ctx); ok {
 		r.Roles = roleNames(p.Roles)
 	}
-	ins, err := judgement.NewService(s, s.now).ScheduleEmergency(ctx, gss, start, end, recommendation, r)
-	if errors.Is(err, judgement.ErrRecommendationAnswered) {
+	ins, err := inspection.NewService(s, s.now).ScheduleEmergency(ctx, gss, start, end, recommendation, r)
+	if errors.Is(err, inspection.ErrRecommendationAnswered) {
 		// A concurrent acceptance answered it first.
 		if id, ok, rerr := s.answeredBy(ctx, gss, recommendation); rerr != nil || ok {
-			return judgement.Name(gss, id), rerr
+			return inspection.Name(gss, id), rerr
 		}
 	}
 	if err != nil {
@@ -350,7 +350,7 @@ func (s *Inspections) ScheduleEmergency(ctx context.Context, gss string, start, 
 // idempotency record replaying ins. A request that names no method is
 // audited under method, the RPC whose effect it has; its idempotency scope
 // stays as Replay computes it from the request alone.
-func (s *Inspections) mutation(ins judgement.Inspection, read int64, r judgement.Request, method string) (store.Mutation, error) {
+func (s *Inspections) mutation(ins inspection.Inspection, read int64, r inspection.Request, method string) (store.Mutation, error) {
 	data, err := marshal(ins, false)
 	if err != nil {
 		return store.Mutation{}, err
@@ -376,7 +376,7 @@ func (s *Inspections) mutation(ins judgement.Inspection, read int64, r judgement
 	return m, nil
 }
 
-func audit(r judgement.Request, method, resource, key string) store.AuditEntry {
+func audit(r inspection.Request, method, resource, key string) store.AuditEntry {
 	return store.AuditEntry{
 		Actor:     r.Subject,
 		Roles:     r.Roles,
@@ -388,7 +388,7 @@ func audit(r judgement.Request, method, resource, key string) store.AuditEntry {
 }
 
 // scope is the idempotency scope of r's request ID.
-func scope(r judgement.Request) string {
+func scope(r inspection.Request) string {
 	if r.Scope != "" {
 		return r.Scope
 	}
@@ -420,7 +420,7 @@ func sameJudgement(a, b council.LocalAuthority) bool {
 // publishedEvent is the JudgementPublished payload of a published
 // inspection: key judgements keyed by area name, recommendations as
 // "AREA: text".
-func publishedEvent(ins judgement.Inspection) *eventsv1.JudgementPublished {
+func publishedEvent(ins inspection.Inspection) *eventsv1.JudgementPublished {
 	ev := &eventsv1.JudgementPublished{
 		Inspection:     ins.Name(),
 		LocalAuthority: council.Name(ins.GSSCode),
@@ -430,8 +430,8 @@ func publishedEvent(ins judgement.Inspection) *eventsv1.JudgementPublished {
 	if g, ok := ins.OverallGrade(); ok {
 		ev.OverallGrade = refproto.Grade(g)
 	}
-	for _, a := range judgement.Areas {
-		if g, ok := ins.Judgement[a]; ok && a != judgement.OverallEffectiveness {
+	for _, a := range inspection.Areas {
+		if g, ok := ins.Judgement[a]; ok && a != inspection.OverallEffectiveness {
 			if ev.KeyJudgements == nil {
 				ev.KeyJudgements = map[string]typev1.Grade{}
 			}

@@ -1,4 +1,4 @@
-package judgementapi
+package inspectionapi
 
 import (
 	"context"
@@ -23,8 +23,8 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgementstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspectionstore"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
@@ -101,7 +101,7 @@ func newEnv(t *testing.T) *env {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
 	})
-	svc := judgement.NewService(judgementstore.New(st, councils, judgementstore.WithClock(clock)), clock)
+	svc := inspection.NewService(inspectionstore.New(st, councils, inspectionstore.WithClock(clock)), clock)
 	inspectionv1.RegisterInspectionServiceServer(srv, testServer{Inspections: NewInspections(svc, pages)})
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = srv.Serve(lis) }()
@@ -427,18 +427,18 @@ func TestBadInput(t *testing.T) {
 		{"unknown council", func() error {
 			_, err := e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: "localAuthorities/E08999999", Inspection: sifIn(day(2015, 9, 7), day(2015, 10, 1), nil)})
 			return err
-		}(), codes.NotFound, judgement.ReasonCouncilNotFound, nil},
+		}(), codes.NotFound, inspection.ReasonCouncilNotFound, nil},
 		{"missing key judgement at publication", publish(partial.GetName(), partial.GetEtag(), day(2015, 11, 20)),
-			codes.FailedPrecondition, judgement.ReasonIncomplete, []string{"inspection.judgement.help_and_protection"}},
+			codes.FailedPrecondition, inspection.ReasonIncomplete, []string{"inspection.judgement.help_and_protection"}},
 		{"no publish date", publish(partial.GetName(), "", nil), codes.InvalidArgument, "", []string{"publish_date"}},
 		{"impossible publish date", publish(partial.GetName(), "", day(2015, 11, 31)), codes.InvalidArgument, "", []string{"publish_date"}},
 		{"published before fieldwork ended", publish(partial.GetName(), "", day(2015, 9, 9)), codes.InvalidArgument, "", []string{"publish_date"}},
 		{"published in the future", publish(partial.GetName(), "", day(2016, 1, 4)), codes.InvalidArgument, "", []string{"publish_date"}},
-		{"publishing twice", publish(done.GetName(), "", day(2015, 7, 2)), codes.FailedPrecondition, judgement.ReasonPublished, nil},
+		{"publishing twice", publish(done.GetName(), "", day(2015, 7, 2)), codes.FailedPrecondition, inspection.ReasonPublished, nil},
 		{"editing a published inspection", update(&inspectionv1.Inspection{Name: done.GetName(), Etag: done.GetEtag(), Judgement: sif(inadequate, inadequate, inadequate)}, "judgement"),
-			codes.FailedPrecondition, judgement.ReasonPublished, nil},
+			codes.FailedPrecondition, inspection.ReasonPublished, nil},
 		{"editing a published inspection with an old etag", update(&inspectionv1.Inspection{Name: done.GetName(), Etag: `"1"`, LeadInspector: "x"}, "lead_inspector"),
-			codes.FailedPrecondition, judgement.ReasonPublished, nil},
+			codes.FailedPrecondition, inspection.ReasonPublished, nil},
 		{"stale etag", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: sched.GetEtag(), LeadInspector: "x"}, "lead_inspector"),
 			codes.Aborted, "ETAG_MISMATCH", nil},
 		{"stale etag at publication", publish(partial.GetName(), sched.GetEtag(), day(2015, 11, 20)), codes.Aborted, "ETAG_MISMATCH", nil},
@@ -458,7 +458,7 @@ func TestBadInput(t *testing.T) {
 			Judgement: &inspectionv1.Judgement{CareLeavers: &inspectionv1.GradedJudgement{Grade: 99}}}, "judgement.care_leavers"),
 			codes.InvalidArgument, "", []string{"inspection.judgement.care_leavers.grade"}},
 		{"update of an unknown inspection", update(&inspectionv1.Inspection{Name: leedsName + "/inspections/nope", Etag: `"1"`, LeadInspector: "x"}),
-			codes.NotFound, judgement.ReasonNotFound, nil},
+			codes.NotFound, inspection.ReasonNotFound, nil},
 		{"bad inspection name", update(&inspectionv1.Inspection{Name: "inspections/x", Etag: `"1"`, LeadInspector: "x"}),
 			codes.InvalidArgument, "", []string{"inspection.name"}},
 		{"page token from another query", list("framework = ILACS", "", first.GetNextPageToken()),
@@ -474,11 +474,11 @@ func TestBadInput(t *testing.T) {
 		{"list of an unknown council", func() error {
 			_, err := e.client.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{Parent: "localAuthorities/E08999999"})
 			return err
-		}(), codes.NotFound, judgement.ReasonCouncilNotFound, nil},
+		}(), codes.NotFound, inspection.ReasonCouncilNotFound, nil},
 		{"get of an unknown inspection", func() error {
 			_, err := e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: leedsName + "/inspections/nope"})
 			return err
-		}(), codes.NotFound, judgement.ReasonNotFound, nil},
+		}(), codes.NotFound, inspection.ReasonNotFound, nil},
 		{"request_id reused for another request", func() error {
 			req := &inspectionv1.CreateInspectionRequest{Parent: leedsName, Inspection: sifIn(day(2015, 9, 7), day(2015, 10, 1), nil), RequestId: "reused"}
 			if _, err := e.client.CreateInspection(ctx, req); err != nil {
@@ -552,9 +552,9 @@ func TestAccess(t *testing.T) {
 		{"partner_system", e.as(partner), "PublishJudgement", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		// Unpublished inspections do not exist for these readers, even a
 		// council officer's own council's.
-		{"partner_system", e.as(partner), "GetInspection(draft)", codes.NotFound, judgement.ReasonNotFound},
-		{"council_officer", e.as(officer), "GetInspection(draft)", codes.NotFound, judgement.ReasonNotFound},
-		{"sponsor_officer", e.as(sponsor), "GetInspection(draft)", codes.NotFound, judgement.ReasonNotFound},
+		{"partner_system", e.as(partner), "GetInspection(draft)", codes.NotFound, inspection.ReasonNotFound},
+		{"council_officer", e.as(officer), "GetInspection(draft)", codes.NotFound, inspection.ReasonNotFound},
+		{"sponsor_officer", e.as(sponsor), "GetInspection(draft)", codes.NotFound, inspection.ReasonNotFound},
 		// Allowed, for contrast.
 		{"lga_adviser", e.as(adviser), "GetInspection(draft)", codes.OK, ""},
 		{"dfe_official", e.as(official), "GetInspection(draft)", codes.OK, ""},

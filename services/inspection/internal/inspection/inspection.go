@@ -1,10 +1,10 @@
-// Package judgement holds the rules for Ofsted's inspections of a council's
+// Package inspection holds the rules for Ofsted's inspections of a council's
 // children's services: the frameworks and what each one's judgement must
 // contain, the lifecycle from a scheduled inspection to a published
 // judgement that can no longer change, the warnings a reader should see, and
 // how inspection lists are filtered and ordered. It is pure Go: the store
-// and the transport live in judgementstore and judgementapi.
-package judgement
+// and the transport live in inspectionstore and inspectionapi.
+package inspection
 
 import (
 	"crypto/rand"

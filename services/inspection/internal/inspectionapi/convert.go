@@ -1,4 +1,4 @@
-package judgementapi
+package inspectionapi
 
 import (
 	"slices"
@@ -8,7 +8,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -26,26 +26,26 @@ const (
 
 // judgementPart reads and writes one part of the Judgement message.
 type judgementPart struct {
-	area judgement.Area
+	area inspection.Area
 	get  func(*inspectionv1.Judgement) *inspectionv1.GradedJudgement
 	set  func(*inspectionv1.Judgement, *inspectionv1.GradedJudgement)
 }
 
 // judgementParts maps every area to its Judgement field.
 var judgementParts = []judgementPart{
-	{judgement.OverallEffectiveness, (*inspectionv1.Judgement).GetOverallEffectiveness,
+	{inspection.OverallEffectiveness, (*inspectionv1.Judgement).GetOverallEffectiveness,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.OverallEffectiveness = g }},
-	{judgement.HelpAndProtection, (*inspectionv1.Judgement).GetHelpAndProtection,
+	{inspection.HelpAndProtection, (*inspectionv1.Judgement).GetHelpAndProtection,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.HelpAndProtection = g }},
-	{judgement.LookedAfterAndPermanence, (*inspectionv1.Judgement).GetLookedAfterAndPermanence,
+	{inspection.LookedAfterAndPermanence, (*inspectionv1.Judgement).GetLookedAfterAndPermanence,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LookedAfterAndPermanence = g }},
-	{judgement.AdoptionPerformance, (*inspectionv1.Judgement).GetAdoptionPerformance,
+	{inspection.AdoptionPerformance, (*inspectionv1.Judgement).GetAdoptionPerformance,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.AdoptionPerformance = g }},
-	{judgement.CareLeavers, (*inspectionv1.Judgement).GetCareLeavers,
+	{inspection.CareLeavers, (*inspectionv1.Judgement).GetCareLeavers,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.CareLeavers = g }},
-	{judgement.LeadershipManagementGovernance, (*inspectionv1.Judgement).GetLeadershipManagementGovernance,
+	{inspection.LeadershipManagementGovernance, (*inspectionv1.Judgement).GetLeadershipManagementGovernance,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LeadershipManagementGovernance = g }},
-	{judgement.LSCB, (*inspectionv1.Judgement).GetLscbReview,
+	{inspection.LSCB, (*inspectionv1.Judgement).GetLscbReview,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LscbReview = g }},
 }
 
@@ -53,7 +53,7 @@ var judgementParts = []judgementPart{
 // Output-only fields are ignored (AIP-203). Enum values are carried over by
 // name for the domain rules to judge; only what cannot be represented at
 // all, an impossible date, is reported here, as a violation under prefix.
-func fromProto(m *inspectionv1.Inspection, prefix string) (judgement.Inspection, fault.Violations) {
+func fromProto(m *inspectionv1.Inspection, prefix string) (inspection.Inspection, fault.Violations) {
 	var vs fault.Violations
 	date := func(field string, d *typev1.Date) time.Time {
 		v, _, err := refproto.DateFrom(d)
@@ -62,18 +62,18 @@ func fromProto(m *inspectionv1.Inspection, prefix string) (judgement.Inspection,
 		}
 		return v
 	}
-	ins := judgement.Inspection{
-		Framework:               judgement.Framework(refproto.EnumName(m.GetFramework(), frameworkPrefix)),
+	ins := inspection.Inspection{
+		Framework:               inspection.Framework(refproto.EnumName(m.GetFramework(), frameworkPrefix)),
 		StartDate:               date("start_date", m.GetStartDate()),
 		EndDate:                 date("end_date", m.GetEndDate()),
 		LeadInspector:           m.GetLeadInspector(),
 		EmergencyRecommendation: m.GetEmergencyRecommendation(),
 	}
 	if j := m.GetJudgement(); j != nil {
-		ins.Judgement = judgement.Judgement{}
+		ins.Judgement = inspection.Judgement{}
 		for _, p := range judgementParts {
 			if g := p.get(j); g != nil {
-				ins.Judgement[p.area] = judgement.GradedJudgement{
+				ins.Judgement[p.area] = inspection.GradedJudgement{
 					Grade:     reference.Grade(refproto.EnumName(g.GetGrade(), gradePrefix)),
 					Narrative: g.GetNarrative(),
 				}
@@ -81,16 +81,16 @@ func fromProto(m *inspectionv1.Inspection, prefix string) (judgement.Inspection,
 		}
 	}
 	if f := m.GetMonitoringFindings(); f != nil {
-		ins.MonitoringFindings = &judgement.MonitoringFindings{
+		ins.MonitoringFindings = &inspection.MonitoringFindings{
 			Findings:  slices.Clone(f.GetFindings()),
-			Progress:  judgement.ProgressRating(refproto.EnumName(f.GetProgress(), progressPrefix)),
+			Progress:  inspection.ProgressRating(refproto.EnumName(f.GetProgress(), progressPrefix)),
 			Narrative: f.GetNarrative(),
 		}
 	}
 	for _, r := range m.GetRecommendations() {
-		ins.Recommendations = append(ins.Recommendations, judgement.Recommendation{
+		ins.Recommendations = append(ins.Recommendations, inspection.Recommendation{
 			Text: r.GetText(),
-			Area: judgement.Area(refproto.EnumName(r.GetArea(), areaPrefix)),
+			Area: inspection.Area(refproto.EnumName(r.GetArea(), areaPrefix)),
 		})
 	}
 	return ins, vs
@@ -116,7 +116,7 @@ func populatedPaths(m *inspectionv1.Inspection) []string {
 
 // toProto renders an inspection as the API returns it, with its etag and
 // the warnings its judgement draws.
-func toProto(ins judgement.Inspection) *inspectionv1.Inspection {
+func toProto(ins inspection.Inspection) *inspectionv1.Inspection {
 	m := &inspectionv1.Inspection{
 		Name:                    ins.Name(),
 		Framework:               inspectionv1.Framework(inspectionv1.Framework_value[frameworkPrefix+string(ins.Framework)]),

@@ -1,4 +1,4 @@
-package judgementstore
+package inspectionstore
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -38,7 +38,7 @@ type fixture struct {
 	st       *store.Store
 	councils *councilstore.Councils
 	ins      *Inspections
-	svc      *judgement.Service
+	svc      *inspection.Service
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -50,26 +50,26 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	ins := New(st, councils, WithClock(clock))
-	return &fixture{c: c, ks: ks, st: st, councils: councils, ins: ins, svc: judgement.NewService(ins, clock)}
+	return &fixture{c: c, ks: ks, st: st, councils: councils, ins: ins, svc: inspection.NewService(ins, clock)}
 }
 
-var inspector = judgement.Request{Subject: "inspector-1", Roles: []string{"ofsted_inspector"}}
+var inspector = inspection.Request{Subject: "inspector-1", Roles: []string{"ofsted_inspector"}}
 
-func sifJudgement(overall reference.Grade, others reference.Grade) judgement.Judgement {
-	j := judgement.Judgement{}
-	for _, a := range judgement.Areas {
+func sifJudgement(overall reference.Grade, others reference.Grade) inspection.Judgement {
+	j := inspection.Judgement{}
+	for _, a := range inspection.Areas {
 		g := others
-		if a == judgement.OverallEffectiveness {
+		if a == inspection.OverallEffectiveness {
 			g = overall
 		}
-		j[a] = judgement.GradedJudgement{Grade: g, Narrative: "Narrative for " + string(a)}
+		j[a] = inspection.GradedJudgement{Grade: g, Narrative: "Narrative for " + string(a)}
 	}
 	return j
 }
 
-func schedule(t *testing.T, f *fixture, gss string, fw judgement.Framework, start time.Time) judgement.Inspection {
+func schedule(t *testing.T, f *fixture, gss string, fw inspection.Framework, start time.Time) inspection.Inspection {
 	t.Helper()
-	ins, err := f.svc.Schedule(context.Background(), gss, judgement.Inspection{
+	ins, err := f.svc.Schedule(context.Background(), gss, inspection.Inspection{
 		Framework: fw, StartDate: start, EndDate: start.AddDate(0, 0, 20),
 	}, inspector)
 	if err != nil {
@@ -138,22 +138,22 @@ func published(t *testing.T, evs []events.Event) []*eventsv1.JudgementPublished 
 func TestScheduleUpdatePublish(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	ins := schedule(t, f, leeds, judgement.SIF, date(2015, 9, 7))
-	if ins.Version != 1 || ins.State != judgement.Scheduled || !judgement.ValidID(ins.ID) || !ins.CreateTime.Equal(clock()) {
+	ins := schedule(t, f, leeds, inspection.SIF, date(2015, 9, 7))
+	if ins.Version != 1 || ins.State != inspection.Scheduled || !inspection.ValidID(ins.ID) || !ins.CreateTime.Equal(clock()) {
 		t.Fatalf("scheduled = %+v", ins)
 	}
 	got, err := f.ins.Get(ctx, leeds, ins.ID)
-	if err != nil || got.Version != 1 || got.Framework != judgement.SIF || !got.StartDate.Equal(date(2015, 9, 7)) {
+	if err != nil || got.Version != 1 || got.Framework != inspection.SIF || !got.StartDate.Equal(date(2015, 9, 7)) {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
 
-	m, _ := judgement.ParseMask([]string{"judgement", "recommendations", "lead_inspector"})
-	patch := judgement.Inspection{
+	m, _ := inspection.ParseMask([]string{"judgement", "recommendations", "lead_inspector"})
+	patch := inspection.Inspection{
 		LeadInspector: "Jane Inspector",
 		Judgement:     sifJudgement(reference.Inadequate, reference.RequiresImprovement),
-		Recommendations: []judgement.Recommendation{
-			{Text: "Ensure strategy discussions happen promptly.", Area: judgement.HelpAndProtection},
-			{Text: "Stabilise the senior leadership team.", Area: judgement.LeadershipManagementGovernance},
+		Recommendations: []inspection.Recommendation{
+			{Text: "Ensure strategy discussions happen promptly.", Area: inspection.HelpAndProtection},
+			{Text: "Stabilise the senior leadership team.", Area: inspection.LeadershipManagementGovernance},
 		},
 	}
 	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, 7, inspector); !errors.Is(err, store.ErrConflict) {
@@ -167,7 +167,7 @@ func TestScheduleUpdatePublish(t *testing.T) {
 	pub := inspector
 	pub.ID, pub.Hash = "publish-1", []byte("publish leeds")
 	p, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), 2, pub)
-	if err != nil || p.State != judgement.Published || p.Version != 3 || !p.PublishDate.Equal(date(2015, 11, 20)) {
+	if err != nil || p.State != inspection.Published || p.Version != 3 || !p.PublishDate.Equal(date(2015, 11, 20)) {
 		t.Fatalf("Publish = %+v, %v", p, err)
 	}
 
@@ -187,7 +187,7 @@ func TestScheduleUpdatePublish(t *testing.T) {
 	}
 	ev := pubs[0]
 	wantKeys := map[string]typev1.Grade{}
-	for _, a := range judgement.Areas[1:] {
+	for _, a := range inspection.Areas[1:] {
 		wantKeys[string(a)] = typev1.Grade_GRADE_REQUIRES_IMPROVEMENT
 	}
 	if ev.GetInspection() != p.Name() || ev.GetLocalAuthority() != "localAuthorities/"+leeds || ev.GetFramework() != "SIF" ||
@@ -220,7 +220,7 @@ func TestScheduleUpdatePublish(t *testing.T) {
 
 	// A retry of the publication replays it; a second one is refused.
 	again, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), 2, pub)
-	if err != nil || again.Version != 3 || again.State != judgement.Published || again.Name() != p.Name() {
+	if err != nil || again.Version != 3 || again.State != inspection.Published || again.Name() != p.Name() {
 		t.Fatalf("replayed publication = %+v, %v", again, err)
 	}
 	other := inspector
@@ -228,11 +228,11 @@ func TestScheduleUpdatePublish(t *testing.T) {
 	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), 0, other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Fatalf("request_id reused for another request = %v", err)
 	}
-	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 21), 0, inspector); !errors.Is(err, judgement.ErrPublished) {
-		t.Fatalf("second publication = %v, want %s", err, judgement.ReasonPublished)
+	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 21), 0, inspector); !errors.Is(err, inspection.ErrPublished) {
+		t.Fatalf("second publication = %v, want %s", err, inspection.ReasonPublished)
 	}
-	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, 3, inspector); !errors.Is(err, judgement.ErrPublished) {
-		t.Fatalf("update after publication = %v, want %s", err, judgement.ReasonPublished)
+	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, 3, inspector); !errors.Is(err, inspection.ErrPublished) {
+		t.Fatalf("update after publication = %v, want %s", err, inspection.ReasonPublished)
 	}
 	if n := len(published(t, outbox(t, f, leeds))); n != 1 {
 		t.Fatalf("%d JudgementPublished events after the retries, want 1", n)
@@ -244,7 +244,7 @@ func TestScheduleIsIdempotent(t *testing.T) {
 	f := newFixture(t)
 	r := inspector
 	r.ID, r.Hash = "create-1", []byte("a")
-	in := judgement.Inspection{Framework: judgement.ILACS, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 12)}
+	in := inspection.Inspection{Framework: inspection.ILACS, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 12)}
 	first, err := f.svc.Schedule(ctx, leeds, in, r)
 	if err != nil {
 		t.Fatal(err)
@@ -269,11 +269,11 @@ func TestScheduleIsIdempotent(t *testing.T) {
 func TestScheduleErrors(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	_, err := f.svc.Schedule(ctx, "E08999999", judgement.Inspection{Framework: judgement.SIF, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 2)}, inspector)
-	if !errors.Is(err, judgement.ErrCouncilNotFound) {
+	_, err := f.svc.Schedule(ctx, "E08999999", inspection.Inspection{Framework: inspection.SIF, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 2)}, inspector)
+	if !errors.Is(err, inspection.ErrCouncilNotFound) {
 		t.Fatalf("unknown council = %v", err)
 	}
-	_, err = f.svc.Schedule(ctx, leeds, judgement.Inspection{Framework: judgement.SIF, StartDate: date(2015, 6, 2), EndDate: date(2015, 6, 1)}, inspector)
+	_, err = f.svc.Schedule(ctx, leeds, inspection.Inspection{Framework: inspection.SIF, StartDate: date(2015, 6, 2), EndDate: date(2015, 6, 1)}, inspector)
 	if fl, ok := fault.As(err); !ok || fl.Kind != fault.KindInvalid || len(fl.Violations) != 1 || fl.Violations[0].Field != "inspection.end_date" {
 		t.Fatalf("reversed dates = %v", err)
 	}
@@ -283,9 +283,9 @@ func TestMonitoringVisitLeavesTheLatestJudgement(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	const bham = "E08000025"
-	sif := schedule(t, f, bham, judgement.SIF, date(2014, 3, 3))
-	m, _ := judgement.ParseMask([]string{"judgement"})
-	if _, err := f.svc.Update(ctx, bham, sif.ID, judgement.Inspection{Judgement: sifJudgement(reference.Inadequate, reference.Inadequate)}, m, 1, inspector); err != nil {
+	sif := schedule(t, f, bham, inspection.SIF, date(2014, 3, 3))
+	m, _ := inspection.ParseMask([]string{"judgement"})
+	if _, err := f.svc.Update(ctx, bham, sif.ID, inspection.Inspection{Judgement: sifJudgement(reference.Inadequate, reference.Inadequate)}, m, 1, inspector); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Publish(ctx, bham, sif.ID, date(2014, 5, 1), 0, inspector); err != nil {
@@ -293,14 +293,14 @@ func TestMonitoringVisitLeavesTheLatestJudgement(t *testing.T) {
 	}
 	before, _ := f.councils.Get(ctx, bham)
 
-	mv := schedule(t, f, bham, judgement.MonitoringVisit, date(2015, 6, 1))
-	fm, _ := judgement.ParseMask([]string{"monitoring_findings"})
-	findings := &judgement.MonitoringFindings{Findings: []string{"Caseloads are lower."}, Progress: judgement.ProgressSome, Narrative: "Some progress."}
-	if _, err := f.svc.Update(ctx, bham, mv.ID, judgement.Inspection{MonitoringFindings: findings}, fm, 1, inspector); err != nil {
+	mv := schedule(t, f, bham, inspection.MonitoringVisit, date(2015, 6, 1))
+	fm, _ := inspection.ParseMask([]string{"monitoring_findings"})
+	findings := &inspection.MonitoringFindings{Findings: []string{"Caseloads are lower."}, Progress: inspection.ProgressSome, Narrative: "Some progress."}
+	if _, err := f.svc.Update(ctx, bham, mv.ID, inspection.Inspection{MonitoringFindings: findings}, fm, 1, inspector); err != nil {
 		t.Fatal(err)
 	}
 	p, err := f.svc.Publish(ctx, bham, mv.ID, date(2015, 7, 1), 2, inspector)
-	if err != nil || p.State != judgement.Published {
+	if err != nil || p.State != inspection.Published {
 		t.Fatalf("publish monitoring visit = %+v, %v", p, err)
 	}
 	after, _ := f.councils.Get(ctx, bham)
@@ -312,7 +312,7 @@ func TestMonitoringVisitLeavesTheLatestJudgement(t *testing.T) {
 		t.Fatalf("events = %v", pubs)
 	}
 	got, err := f.ins.Get(ctx, bham, mv.ID)
-	if err != nil || got.MonitoringFindings == nil || got.MonitoringFindings.Progress != judgement.ProgressSome || got.MonitoringFindings.Findings[0] != "Caseloads are lower." {
+	if err != nil || got.MonitoringFindings == nil || got.MonitoringFindings.Progress != inspection.ProgressSome || got.MonitoringFindings.Findings[0] != "Caseloads are lower." {
 		t.Fatalf("stored monitoring visit = %+v, %v", got, err)
 	}
 }
@@ -323,12 +323,12 @@ func TestMonitoringVisitLeavesTheLatestJudgement(t *testing.T) {
 func TestConcurrentPublications(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	m, _ := judgement.ParseMask([]string{"judgement"})
+	m, _ := inspection.ParseMask([]string{"judgement"})
 	var ids []string
 	for i, g := range []reference.Grade{reference.Good, reference.Inadequate} {
-		ins := schedule(t, f, leeds, judgement.Emergency, date(2015, 3, 2).AddDate(0, i, 0))
-		j := judgement.Judgement{judgement.OverallEffectiveness: {Grade: g, Narrative: "n"}}
-		if _, err := f.svc.Update(ctx, leeds, ins.ID, judgement.Inspection{Judgement: j}, m, 1, inspector); err != nil {
+		ins := schedule(t, f, leeds, inspection.Emergency, date(2015, 3, 2).AddDate(0, i, 0))
+		j := inspection.Judgement{inspection.OverallEffectiveness: {Grade: g, Narrative: "n"}}
+		if _, err := f.svc.Update(ctx, leeds, ins.ID, inspection.Inspection{Judgement: j}, m, 1, inspector); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, ins.ID)
@@ -345,7 +345,7 @@ func TestConcurrentPublications(t *testing.T) {
 		t.Fatalf("publications: %v", errs)
 	}
 	la, _ := f.councils.Get(ctx, leeds)
-	if la.Latest.Inspection != judgement.Name(leeds, ids[1]) || la.Latest.OverallGrade != reference.Inadequate || la.InspectedUnderSIF {
+	if la.Latest.Inspection != inspection.Name(leeds, ids[1]) || la.Latest.OverallGrade != reference.Inadequate || la.InspectedUnderSIF {
 		t.Fatalf("latest = %+v, sif %v", la.Latest, la.InspectedUnderSIF)
 	}
 }
@@ -389,11 +389,11 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	var published int
 	for i, c := range councils[:12] {
 		for k := range i % 3 {
-			ins := schedule(t, f, c.GSSCode, judgement.Emergency, date(2015, 1, 5).AddDate(0, k, 0))
+			ins := schedule(t, f, c.GSSCode, inspection.Emergency, date(2015, 1, 5).AddDate(0, k, 0))
 			if k == 1 {
-				m, _ := judgement.ParseMask([]string{"judgement"})
-				j := judgement.Judgement{judgement.OverallEffectiveness: {Grade: reference.Good, Narrative: "n"}}
-				if _, err := f.svc.Update(ctx, c.GSSCode, ins.ID, judgement.Inspection{Judgement: j}, m, 1, inspector); err != nil {
+				m, _ := inspection.ParseMask([]string{"judgement"})
+				j := inspection.Judgement{inspection.OverallEffectiveness: {Grade: reference.Good, Narrative: "n"}}
+				if _, err := f.svc.Update(ctx, c.GSSCode, ins.ID, inspection.Inspection{Judgement: j}, m, 1, inspector); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := f.svc.Publish(ctx, c.GSSCode, ins.ID, date(2015, 6, 1), 0, inspector); err != nil {
@@ -403,17 +403,17 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 			}
 		}
 	}
-	var all []judgement.Inspection
+	var all []inspection.Inspection
 	trips := count(func() {
 		var err error
-		if all, err = f.ins.List(ctx, judgement.AllCouncils); err != nil {
+		if all, err = f.ins.List(ctx, inspection.AllCouncils); err != nil {
 			t.Fatal(err)
 		}
 	})
 	if len(all) != 12 || trips != 2 {
 		t.Fatalf("List(all) = %d inspections in %d round trips, want 12 in 2", len(all), trips)
 	}
-	var pub []judgement.Inspection
+	var pub []inspection.Inspection
 	trips = count(func() {
 		var err error
 		if pub, err = f.ins.Published(ctx); err != nil {
@@ -424,7 +424,7 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 		t.Fatalf("Published = %d in %d round trips, want %d in 2", len(pub), trips, published)
 	}
 	for _, p := range pub {
-		if p.State != judgement.Published || p.PublishDate.IsZero() {
+		if p.State != inspection.Published || p.PublishDate.IsZero() {
 			t.Fatalf("Published returned %+v", p)
 		}
 	}
@@ -446,12 +446,12 @@ func TestScheduleEmergency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, id, err := judgement.ParseName("name", name)
+	_, id, err := inspection.ParseName("name", name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ins, err := f.ins.Get(ctx, leeds, id)
-	if err != nil || ins.Framework != judgement.Emergency || ins.EmergencyRecommendation != rec || ins.State != judgement.Scheduled ||
+	if err != nil || ins.Framework != inspection.Emergency || ins.EmergencyRecommendation != rec || ins.State != inspection.Scheduled ||
 		!ins.StartDate.Equal(date(2016, 1, 11)) {
 		t.Fatalf("scheduled = %+v, %v", ins, err)
 	}
@@ -490,8 +490,8 @@ func TestScheduleEmergency(t *testing.T) {
 		t.Fatalf("%d inspections, %v; want 2", len(all), err)
 	}
 	// Creating another inspection that answers the same recommendation is refused.
-	_, err = f.svc.Schedule(ctx, leeds, judgement.Inspection{Framework: judgement.Emergency, StartDate: date(2016, 3, 1), EndDate: date(2016, 3, 2), EmergencyRecommendation: rec}, inspector)
-	if !errors.Is(err, judgement.ErrRecommendationAnswered) {
+	_, err = f.svc.Schedule(ctx, leeds, inspection.Inspection{Framework: inspection.Emergency, StartDate: date(2016, 3, 1), EndDate: date(2016, 3, 2), EmergencyRecommendation: rec}, inspector)
+	if !errors.Is(err, inspection.ErrRecommendationAnswered) {
 		t.Fatalf("second answer = %v", err)
 	}
 
@@ -524,17 +524,17 @@ func TestScheduleEmergency(t *testing.T) {
 }
 
 func TestEncodeRoundTrip(t *testing.T) {
-	ins := judgement.Inspection{
-		GSSCode: leeds, ID: "abc", Framework: judgement.MonitoringVisit, State: judgement.Published,
+	ins := inspection.Inspection{
+		GSSCode: leeds, ID: "abc", Framework: inspection.MonitoringVisit, State: inspection.Published,
 		StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 2), PublishDate: date(2015, 7, 1),
 		LeadInspector:      "L",
-		MonitoringFindings: &judgement.MonitoringFindings{Findings: []string{"a", "b"}, Progress: judgement.ProgressDeteriorated, Narrative: "n"},
-		Recommendations:    []judgement.Recommendation{{Text: "t", Area: judgement.CareLeavers}},
+		MonitoringFindings: &inspection.MonitoringFindings{Findings: []string{"a", "b"}, Progress: inspection.ProgressDeteriorated, Narrative: "n"},
+		Recommendations:    []inspection.Recommendation{{Text: "t", Area: inspection.CareLeavers}},
 		Version:            4, CreateTime: clock(), UpdateTime: clock().Add(time.Hour),
 	}
 	sif := ins
-	sif.Framework, sif.MonitoringFindings, sif.Judgement = judgement.SIF, nil, sifJudgement(reference.Outstanding, reference.Good)
-	for _, in := range []judgement.Inspection{ins, sif} {
+	sif.Framework, sif.MonitoringFindings, sif.Judgement = inspection.SIF, nil, sifJudgement(reference.Outstanding, reference.Good)
+	for _, in := range []inspection.Inspection{ins, sif} {
 		b, err := marshal(in, true)
 		if err != nil {
 			t.Fatal(err)
@@ -547,11 +547,11 @@ func TestEncodeRoundTrip(t *testing.T) {
 			t.Fatalf("round trip:\n%+v\n%+v", out, in)
 		}
 	}
-	seen := map[judgement.Area]bool{}
+	seen := map[inspection.Area]bool{}
 	for _, p := range judgementParts {
 		seen[p.area] = true
 	}
-	if len(seen) != len(judgement.Areas) {
-		t.Fatalf("judgementParts covers %d of %d areas", len(seen), len(judgement.Areas))
+	if len(seen) != len(inspection.Areas) {
+		t.Fatalf("judgementParts covers %d of %d areas", len(seen), len(inspection.Areas))
 	}
 }

@@ -1,4 +1,4 @@
-package judgementstore
+package inspectionstore
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/judgement"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -23,32 +23,32 @@ const (
 
 // judgementPart reads and writes one part of the Judgement message.
 type judgementPart struct {
-	area judgement.Area
+	area inspection.Area
 	get  func(*inspectionv1.Judgement) *inspectionv1.GradedJudgement
 	set  func(*inspectionv1.Judgement, *inspectionv1.GradedJudgement)
 }
 
 // judgementParts maps every area to its Judgement field.
 var judgementParts = []judgementPart{
-	{judgement.OverallEffectiveness, (*inspectionv1.Judgement).GetOverallEffectiveness,
+	{inspection.OverallEffectiveness, (*inspectionv1.Judgement).GetOverallEffectiveness,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.OverallEffectiveness = g }},
-	{judgement.HelpAndProtection, (*inspectionv1.Judgement).GetHelpAndProtection,
+	{inspection.HelpAndProtection, (*inspectionv1.Judgement).GetHelpAndProtection,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.HelpAndProtection = g }},
-	{judgement.LookedAfterAndPermanence, (*inspectionv1.Judgement).GetLookedAfterAndPermanence,
+	{inspection.LookedAfterAndPermanence, (*inspectionv1.Judgement).GetLookedAfterAndPermanence,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LookedAfterAndPermanence = g }},
-	{judgement.AdoptionPerformance, (*inspectionv1.Judgement).GetAdoptionPerformance,
+	{inspection.AdoptionPerformance, (*inspectionv1.Judgement).GetAdoptionPerformance,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.AdoptionPerformance = g }},
-	{judgement.CareLeavers, (*inspectionv1.Judgement).GetCareLeavers,
+	{inspection.CareLeavers, (*inspectionv1.Judgement).GetCareLeavers,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.CareLeavers = g }},
-	{judgement.LeadershipManagementGovernance, (*inspectionv1.Judgement).GetLeadershipManagementGovernance,
+	{inspection.LeadershipManagementGovernance, (*inspectionv1.Judgement).GetLeadershipManagementGovernance,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LeadershipManagementGovernance = g }},
-	{judgement.LSCB, (*inspectionv1.Judgement).GetLscbReview,
+	{inspection.LSCB, (*inspectionv1.Judgement).GetLscbReview,
 		func(j *inspectionv1.Judgement, g *inspectionv1.GradedJudgement) { j.LscbReview = g }},
 }
 
 // encode is the stored form of an inspection: the API message without its
 // etag and warnings, which are derived on read.
-func encode(ins judgement.Inspection) *inspectionv1.Inspection {
+func encode(ins inspection.Inspection) *inspectionv1.Inspection {
 	m := &inspectionv1.Inspection{
 		Name:                    ins.Name(),
 		Framework:               inspectionv1.Framework(inspectionv1.Framework_value[frameworkPrefix+string(ins.Framework)]),
@@ -87,7 +87,7 @@ func encode(ins judgement.Inspection) *inspectionv1.Inspection {
 
 // marshal encodes ins's stored form; with etag, the form an idempotency
 // record replays, which carries its version.
-func marshal(ins judgement.Inspection, withEtag bool) ([]byte, error) {
+func marshal(ins inspection.Inspection, withEtag bool) ([]byte, error) {
 	m := encode(ins)
 	if withEtag {
 		m.Etag = store.Etag(ins.Version)
@@ -101,30 +101,30 @@ func marshal(ins judgement.Inspection, withEtag bool) ([]byte, error) {
 
 // decode reads a stored inspection at version. Stored data was validated
 // when written, so anything unexpected is corruption and an error.
-func decode(data []byte, version int64) (judgement.Inspection, error) {
+func decode(data []byte, version int64) (inspection.Inspection, error) {
 	var m inspectionv1.Inspection
 	if err := proto.Unmarshal(data, &m); err != nil {
-		return judgement.Inspection{}, fmt.Errorf("decode inspection: %w", err)
+		return inspection.Inspection{}, fmt.Errorf("decode inspection: %w", err)
 	}
-	gss, id, err := judgement.ParseName("name", m.GetName())
+	gss, id, err := inspection.ParseName("name", m.GetName())
 	if err != nil {
-		return judgement.Inspection{}, fmt.Errorf("decode inspection %q: %w", m.GetName(), err)
+		return inspection.Inspection{}, fmt.Errorf("decode inspection %q: %w", m.GetName(), err)
 	}
-	bad := func(format string, args ...any) (judgement.Inspection, error) {
-		return judgement.Inspection{}, fmt.Errorf("decode inspection %s: %s", m.GetName(), fmt.Sprintf(format, args...))
+	bad := func(format string, args ...any) (inspection.Inspection, error) {
+		return inspection.Inspection{}, fmt.Errorf("decode inspection %s: %s", m.GetName(), fmt.Sprintf(format, args...))
 	}
-	ins := judgement.Inspection{
+	ins := inspection.Inspection{
 		GSSCode:                 gss,
 		ID:                      id,
-		Framework:               judgement.Framework(strings.TrimPrefix(m.GetFramework().String(), frameworkPrefix)),
-		State:                   judgement.State(strings.TrimPrefix(m.GetState().String(), statePrefix)),
+		Framework:               inspection.Framework(strings.TrimPrefix(m.GetFramework().String(), frameworkPrefix)),
+		State:                   inspection.State(strings.TrimPrefix(m.GetState().String(), statePrefix)),
 		LeadInspector:           m.GetLeadInspector(),
 		EmergencyRecommendation: m.GetEmergencyRecommendation(),
 		Version:                 version,
 		CreateTime:              m.GetCreateTime().AsTime(),
 		UpdateTime:              m.GetUpdateTime().AsTime(),
 	}
-	if !ins.Framework.Valid() || (ins.State != judgement.Scheduled && ins.State != judgement.Published) {
+	if !ins.Framework.Valid() || (ins.State != inspection.Scheduled && ins.State != inspection.Published) {
 		return bad("framework %s, state %s", m.GetFramework(), m.GetState())
 	}
 	if ins.StartDate, _, err = refproto.DateFrom(m.GetStartDate()); err != nil {
@@ -137,7 +137,7 @@ func decode(data []byte, version int64) (judgement.Inspection, error) {
 		return bad("publish date: %v", err)
 	}
 	if j := m.GetJudgement(); j != nil {
-		ins.Judgement = judgement.Judgement{}
+		ins.Judgement = inspection.Judgement{}
 		for _, p := range judgementParts {
 			g := p.get(j)
 			if g == nil {
@@ -147,22 +147,22 @@ func decode(data []byte, version int64) (judgement.Inspection, error) {
 			if !ok {
 				return bad("grade of %s: %s", p.area, g.GetGrade())
 			}
-			ins.Judgement[p.area] = judgement.GradedJudgement{Grade: grade, Narrative: g.GetNarrative()}
+			ins.Judgement[p.area] = inspection.GradedJudgement{Grade: grade, Narrative: g.GetNarrative()}
 		}
 	}
 	if f := m.GetMonitoringFindings(); f != nil {
-		ins.MonitoringFindings = &judgement.MonitoringFindings{
+		ins.MonitoringFindings = &inspection.MonitoringFindings{
 			Findings:  append([]string(nil), f.GetFindings()...),
 			Narrative: f.GetNarrative(),
 		}
 		if f.GetProgress() != inspectionv1.ProgressRating_PROGRESS_RATING_UNSPECIFIED {
-			ins.MonitoringFindings.Progress = judgement.ProgressRating(strings.TrimPrefix(f.GetProgress().String(), progressPrefix))
+			ins.MonitoringFindings.Progress = inspection.ProgressRating(strings.TrimPrefix(f.GetProgress().String(), progressPrefix))
 		}
 	}
 	for _, r := range m.GetRecommendations() {
-		ins.Recommendations = append(ins.Recommendations, judgement.Recommendation{
+		ins.Recommendations = append(ins.Recommendations, inspection.Recommendation{
 			Text: r.GetText(),
-			Area: judgement.Area(strings.TrimPrefix(r.GetArea().String(), areaPrefix)),
+			Area: inspection.Area(strings.TrimPrefix(r.GetArea().String(), areaPrefix)),
 		})
 	}
 	return ins, nil
@@ -170,14 +170,14 @@ func decode(data []byte, version int64) (judgement.Inspection, error) {
 
 // decodeReplay reads the response an idempotency record holds: the stored
 // form with the etag of the version the first call produced.
-func decodeReplay(data []byte) (judgement.Inspection, error) {
+func decodeReplay(data []byte) (inspection.Inspection, error) {
 	var m inspectionv1.Inspection
 	if err := proto.Unmarshal(data, &m); err != nil {
-		return judgement.Inspection{}, fmt.Errorf("decode replayed inspection: %w", err)
+		return inspection.Inspection{}, fmt.Errorf("decode replayed inspection: %w", err)
 	}
 	version, err := store.ParseEtag(m.GetEtag())
 	if err != nil || version < 1 {
-		return judgement.Inspection{}, fmt.Errorf("decode replayed inspection %s: etag %q", m.GetName(), m.GetEtag())
+		return inspection.Inspection{}, fmt.Errorf("decode replayed inspection %s: etag %q", m.GetName(), m.GetEtag())
 	}
 	return decode(data, version)
 }
