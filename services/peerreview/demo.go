@@ -19,6 +19,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/team"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -99,9 +100,9 @@ func (s *Service) loadDemoReviewers(ctx context.Context, rs []demo.Reviewer) err
 		_, err := svc.Create(ctx, reviewer.Reviewer{
 			DisplayName: d.DisplayName, HomeCouncil: d.HomeCouncil, Role: d.Role, Expertise: d.Expertise,
 			AvailableDaysPerQuarter: d.AvailableDaysPerQuarter, Conflicts: d.Conflicts,
-		}, reviewer.Request{
+		}, change.Request{
 			Subject: demoLoader, Roles: lgaRoles, Method: peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName,
-			ID: fmt.Sprintf("demo-reviewer-%02d", i),
+			RequestID: fmt.Sprintf("demo-reviewer-%02d", i),
 		})
 		if err != nil {
 			return fmt.Errorf("peerreview: demo reviewer %s: %w", d.DisplayName, err)
@@ -127,8 +128,8 @@ func (s *Service) loadDemoReviews(ctx context.Context, rs []demo.Review) (map[st
 func (s *Service) loadDemoReview(ctx context.Context, d demo.Review) (review.Review, error) {
 	clock := &demoClock{at: d.Requested}
 	svc := review.NewService(s.reviews, clock.now)
-	req := func(step, method string) review.Request {
-		return review.Request{Subject: demoLoader, Roles: lgaRoles, Method: method, ID: "demo-" + d.Key + "-" + step}
+	req := func(step, method string) change.Request {
+		return change.Request{Subject: demoLoader, Roles: lgaRoles, Method: method, RequestID: "demo-" + d.Key + "-" + step}
 	}
 	gss := d.Council
 	rv, err := svc.Request(ctx, gss, d.Kind, d.Reason, req("request", peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName))
@@ -228,8 +229,8 @@ func (s *Service) loadDemoOffers(ctx context.Context, offers []demo.Offer, asOf 
 		case offer.InadequateCouncil:
 			o, err = s.demoJudgementOffer(ctx, d)
 		default:
-			o, err = svc.Create(ctx, d.Council, offer.Offer{Tier: d.Tier, Reasons: d.Reasons, Activities: d.Activities}, offer.Request{
-				Subject: demoLoader, Roles: lgaRoles, Method: peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, ID: key + "-create",
+			o, err = svc.Create(ctx, d.Council, offer.Offer{Tier: d.Tier, Reasons: d.Reasons, Activities: d.Activities}, change.Request{
+				Subject: demoLoader, Roles: lgaRoles, Method: peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, RequestID: key + "-create",
 			})
 		}
 		if err != nil {
@@ -250,9 +251,9 @@ func (s *Service) loadDemoOffers(ctx context.Context, offers []demo.Offer, asOf 
 				break
 			}
 			clock.at = clock.at.AddDate(0, 0, 10)
-			o, err = svc.Transition(ctx, d.Council, o.ID, step.to, step.actor, step.why, o.Version, offer.Request{
+			o, err = svc.Transition(ctx, d.Council, o.ID, step.to, step.actor, step.why, o.Version, change.Request{
 				Subject: step.actor.Subject, Roles: step.roles,
-				Method: peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName, ID: fmt.Sprintf("%s-step-%d", key, j),
+				Method: peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName, RequestID: fmt.Sprintf("%s-step-%d", key, j),
 			})
 			if err != nil {
 				return fmt.Errorf("peerreview: demo offer to %s: %s: %w", d.Council, step.to, err)
@@ -307,9 +308,9 @@ func (s *Service) loadDemoLessons(ctx context.Context, ls []demo.Lesson, names m
 		if err != nil {
 			return fmt.Errorf("peerreview: demo lesson %q: %w", d.Title, err)
 		}
-		r := whatworks.Request{
+		r := change.Request{
 			Subject: demoLoader, Roles: lgaRoles, Method: peerreviewv1.PeerReviewService_CreateLesson_FullMethodName,
-			ID: fmt.Sprintf("demo-lesson-%02d", i),
+			RequestID: fmt.Sprintf("demo-lesson-%02d", i),
 		}
 		if _, ok, err := s.lessons.Replay(ctx, r); err != nil {
 			return fmt.Errorf("peerreview: demo lesson %q: %w", d.Title, err)

@@ -26,6 +26,7 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -96,11 +97,11 @@ func (s *Lessons) All(ctx context.Context) ([]whatworks.Lesson, error) {
 // there is one. Request IDs are scoped by method and caller
 // (store.IdempotencyScope); one reused for a different request is an
 // INVALID_ARGUMENT fault.
-func (s *Lessons) Replay(ctx context.Context, r whatworks.Request) (whatworks.Lesson, bool, error) {
-	if r.ID == "" {
+func (s *Lessons) Replay(ctx context.Context, r change.Request) (whatworks.Lesson, bool, error) {
+	if r.RequestID == "" {
 		return whatworks.Lesson{}, false, nil
 	}
-	b, ok, err := s.st.Replay(ctx, Tag, store.IdempotencyScope(r.Method, r.Subject), r.ID, r.Hash)
+	b, ok, err := s.st.Replay(ctx, Tag, store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
 	if err != nil || !ok {
 		return whatworks.Lesson{}, false, err
 	}
@@ -114,7 +115,7 @@ func (s *Lessons) Replay(ctx context.Context, r whatworks.Request) (whatworks.Le
 // Create stores a new lesson with its index entry, an audit entry naming
 // r's caller and, when r carries a request ID, the response to replay, in
 // one transaction. A lesson with the same ID conflicts.
-func (s *Lessons) Create(ctx context.Context, l whatworks.Lesson, r whatworks.Request) (whatworks.Lesson, error) {
+func (s *Lessons) Create(ctx context.Context, l whatworks.Lesson, r change.Request) (whatworks.Lesson, error) {
 	data, err := marshal(l)
 	if err != nil {
 		return whatworks.Lesson{}, err
@@ -125,12 +126,12 @@ func (s *Lessons) Create(ctx context.Context, l whatworks.Lesson, r whatworks.Re
 		Writes: []store.Write{{Key: key, Data: data, IfVersion: store.MustNotExist}},
 		Index:  []store.IndexOp{store.ZAdd(s.indexKey(), float64(l.CreateTime.UnixMilli()), l.ID)},
 		Audit: []store.AuditEntry{{
-			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: l.Name(), RequestID: r.ID, Key: key,
+			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: l.Name(), RequestID: r.RequestID, Key: key,
 		}},
 	}
-	if r.ID != "" {
+	if r.RequestID != "" {
 		m.Idempotency = &store.IdempotencyRecord{
-			Scope: store.IdempotencyScope(r.Method, r.Subject), RequestID: r.ID, RequestHash: r.Hash, Response: data,
+			Scope: store.IdempotencyScope(r.Method, r.Subject), RequestID: r.RequestID, RequestHash: r.RequestHash, Response: data,
 		}
 	}
 	if _, err := s.st.Commit(ctx, m); err != nil {

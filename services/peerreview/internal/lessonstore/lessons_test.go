@@ -8,6 +8,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -30,7 +31,7 @@ func lesson(id string, at time.Time) whatworks.Lesson {
 	}
 }
 
-var adviser = whatworks.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}, Method: "/turnaround.peerreview.v1.PeerReviewService/CreateLesson"}
+var adviser = change.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}, Method: "/turnaround.peerreview.v1.PeerReviewService/CreateLesson"}
 
 func TestCreateGetAll(t *testing.T) {
 	ctx := context.Background()
@@ -76,7 +77,7 @@ func TestReplay(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
 	r := adviser
-	r.ID, r.Hash = "req-1", []byte("hash-1")
+	r.RequestID, r.RequestHash = "req-1", []byte("hash-1")
 	if _, ok, err := s.Replay(ctx, r); ok || err != nil {
 		t.Fatalf("Replay before any create = %v, %v", ok, err)
 	}
@@ -88,7 +89,7 @@ func TestReplay(t *testing.T) {
 		t.Fatalf("Replay = %+v, %v, %v; want lesson aaa", got, ok, err)
 	}
 	other := r
-	other.Hash = []byte("hash-2")
+	other.RequestHash = []byte("hash-2")
 	if _, _, err := s.Replay(ctx, other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Errorf("Replay with a different request = %v, want ErrRequestIDReused", err)
 	}

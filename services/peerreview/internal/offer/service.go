@@ -8,47 +8,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-// Request describes the call behind a change, for the audit trail and for
-// idempotency (AIP-155).
-type Request struct {
-	// Subject and Roles are the caller's, as its token names them; for a
-	// change made from an event, SystemActor and none.
-	Subject string
-	Roles   []string
-	// Method is the full gRPC method name the change was made through, or
-	// whose effect a change made from an event has.
-	Method string
-	// ID is the request_id; empty when the caller asked for no
-	// idempotency. For a change made from an event, the event ID (for the
-	// audit trail only: the cause, not the ID, keeps such changes single).
-	ID string
-	// Hash fingerprints what the request asks for, so that a request_id
-	// reused for a different request is refused rather than replayed.
-	Hash []byte
-}
 
 // Storer is the storage the offer rules need. Writes are pinned: Insert
 // to a new record, Save and SaveEscalation (for an upgrade) to the version
 // the offer was read at, and fail with an error matching ErrConflict when
 // that does not hold. Each commits the change, its audit entry and, when
-// r.ID is set for an API call, the response to replay, in one transaction.
+// r.RequestID is set for an API call, the response to replay, in one transaction.
 type Storer interface {
 	// Get returns one offer, or ErrNotFound.
 	Get(ctx context.Context, gss, id string) (Offer, error)
 	// List returns a council's offers, or every council's when gss is
 	// AllCouncils, in no particular order.
 	List(ctx context.Context, gss string) ([]Offer, error)
-	// Replay returns the offer a previous call with r.ID returned, if
-	// any. A reused r.ID with another r.Hash is an INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r Request) (Offer, bool, error)
+	// Replay returns the offer a previous call with r.RequestID returned, if
+	// any. A reused r.RequestID with another r.RequestHash is an INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r change.Request) (Offer, bool, error)
 	// Insert stores a new offer (o.GSSCode and o.ID set) at version 1 and
 	// emits SupportOfferCreated with it.
-	Insert(ctx context.Context, o Offer, r Request) (Offer, error)
+	Insert(ctx context.Context, o Offer, r change.Request) (Offer, error)
 	// Save stores a changed offer over the version o.Version.
-	Save(ctx context.Context, o Offer, r Request) (Offer, error)
+	Save(ctx context.Context, o Offer, r change.Request) (Offer, error)
 	// Caused returns the ID of the offer that cause c created or upgraded,
 	// and false when c has changed nothing yet.
 	Caused(ctx context.Context, c Cause) (string, bool, error)
@@ -56,7 +38,7 @@ type Storer interface {
 	// together with the record that c has been answered by it (which must
 	// not exist yet) and the SupportOfferCreated event, in one
 	// transaction.
-	SaveEscalation(ctx context.Context, o Offer, created bool, c Cause, r Request) (Offer, error)
+	SaveEscalation(ctx context.Context, o Offer, created bool, c Cause, r change.Request) (Offer, error)
 }
 
 // maxAttempts bounds the read-modify-write cycles a change makes when a
@@ -114,9 +96,9 @@ func SortNewestFirst(offers []Offer) {
 // r.Subject. Tier and reasons are required and everything set must be
 // valid (see Validate), with violations under "support_offer."; the state,
 // history, review and inspection are the service's to set and are ignored.
-// A council outside the 152 is ErrCouncilNotFound. A repeat of r.ID
+// A council outside the 152 is ErrCouncilNotFound. A repeat of r.RequestID
 // returns the first call's offer.
-func (s *Service) Create(ctx context.Context, gss string, o Offer, r Request) (Offer, error) {
+func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Request) (Offer, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
@@ -152,16 +134,16 @@ func (s *Service) Create(ctx context.Context, gss string, o Offer, r Request) (O
 // Update replaces the fields m names of offer id of council gss with
 // patch's. etag is the version the caller read; it must be current. See
 // Apply for the rules.
-func (s *Service) Update(ctx context.Context, gss, id string, patch Offer, m Mask, etag int64, r Request) (Offer, error) {
+func (s *Service) Update(ctx context.Context, gss, id string, patch Offer, m Mask, etag int64, r change.Request) (Offer, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Offer) (Offer, error) {
 		return cur.Apply(patch, m, s.Now())
 	})
 }
 
 // Transition moves offer id of council gss to state to on behalf of a,
-// recording reason in its history. etag must be current. A repeat of r.ID
+// recording reason in its history. etag must be current. A repeat of r.RequestID
 // returns the first call's offer. See Offer.Transition for the rules.
-func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Actor, reason string, etag int64, r Request) (Offer, error) {
+func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Actor, reason string, etag int64, r change.Request) (Offer, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
@@ -174,7 +156,7 @@ func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Ac
 // runs on a fresh read each attempt, before the etag is compared, so that
 // a refusal re-reading cannot cure (a closed offer, a forbidden move) is
 // reported as such rather than as a stale etag.
-func (s *Service) change(ctx context.Context, gss, id string, etag int64, r Request, rule func(Offer) (Offer, error)) (Offer, error) {
+func (s *Service) change(ctx context.Context, gss, id string, etag int64, r change.Request, rule func(Offer) (Offer, error)) (Offer, error) {
 	for range maxAttempts {
 		cur, err := s.store.Get(ctx, gss, id)
 		if err != nil {
@@ -206,7 +188,7 @@ func (s *Service) change(ctx context.Context, gss, id string, etag int64, r Requ
 // JudgementPlan and Escalate). It returns the offer and true when this call
 // made the change; false with the offer when the judgement had already been
 // answered, and false with a zero offer when it calls for no support.
-func (s *Service) FromJudgement(ctx context.Context, j Judgement, r Request) (Offer, bool, error) {
+func (s *Service) FromJudgement(ctx context.Context, j Judgement, r change.Request) (Offer, bool, error) {
 	p, ok := JudgementPlan(j)
 	if !ok {
 		return Offer{}, false, nil
@@ -217,7 +199,7 @@ func (s *Service) FromJudgement(ctx context.Context, j Judgement, r Request) (Of
 // FromReview answers a completed peer review: a MEDIUM or HIGH risk or a
 // severe finding creates an ENHANCED offer or upgrades the council's open
 // offer (see ReviewPlan and Escalate). Results are as for FromJudgement.
-func (s *Service) FromReview(ctx context.Context, rc ReviewConclusion, r Request) (Offer, bool, error) {
+func (s *Service) FromReview(ctx context.Context, rc ReviewConclusion, r change.Request) (Offer, bool, error) {
 	p, ok := ReviewPlan(rc)
 	if !ok {
 		return Offer{}, false, nil
@@ -231,7 +213,7 @@ func (s *Service) FromReview(ctx context.Context, rc ReviewConclusion, r Request
 // record of its cause commit together, so a concurrent or repeated call
 // for the same cause loses the race, re-reads and returns the winner's
 // offer.
-func (s *Service) Escalate(ctx context.Context, p Plan, r Request) (Offer, bool, error) {
+func (s *Service) Escalate(ctx context.Context, p Plan, r change.Request) (Offer, bool, error) {
 	who := r.Subject
 	if who == "" {
 		who = SystemActor

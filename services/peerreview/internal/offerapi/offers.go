@@ -19,12 +19,11 @@ package offerapi
 import (
 	"context"
 	"errors"
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"slices"
 	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
@@ -33,18 +32,10 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-// Page sizes of offer lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
 
 // Policies declares who may call each method of this package. Object-level
 // checks in the handlers narrow council officers to their own council.
@@ -84,7 +75,7 @@ func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.Creat
 	} else {
 		o, vs = fromProto(req.GetSupportOffer(), "support_offer.")
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if parentErr != nil || len(vs) > 0 {
 		// Report the rules' findings too, so the caller sees every problem
 		// at once, except on fields already reported.
@@ -95,7 +86,7 @@ func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.Creat
 		}
 		return nil, joinViolations(vs, parentErr, ruleErr)
 	}
-	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +111,7 @@ func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSuppo
 	}
 	o, err := h.svc.Get(ctx, gss, id)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, req.GetName())
 	}
 	return offerstore.ToProto(o), nil
 }
@@ -131,7 +122,7 @@ func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSuppo
 // the filter.
 func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSupportOffersRequest) (*peerreviewv1.ListSupportOffersResponse, error) {
 	gss, parentErr := offer.ParseParent("parent", req.GetParent())
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), offer.FilterSchema)
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
@@ -156,15 +147,13 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 		return nil, err
 	}
 	selected := offer.Select(all, f)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &peerreviewv1.ListSupportOffersResponse{
-		SupportOffers: make([]*peerreviewv1.SupportOffer, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		SupportOffers: make([]*peerreviewv1.SupportOffer, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(selected)),
 	}
-	for _, o := range selected[start:end] {
+	for _, o := range page {
 		resp.SupportOffers = append(resp.SupportOffers, offerstore.ToProto(o))
 	}
 	return resp, nil
@@ -207,13 +196,13 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 	if err := joinViolations(conv, nameErr, etagErr, maskErr, ruleErr); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, "", req)
+	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, "", req)
 	if err != nil {
 		return nil, err
 	}
 	out, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
 	if err != nil {
-		return nil, named(err, in.GetName())
+		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, in.GetName())
 	}
 	return offerstore.ToProto(out), nil
 }
@@ -229,24 +218,24 @@ func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.T
 	etag, etagErr := requiredEtag("etag", req.GetEtag())
 	to := offer.State(refproto.EnumName(req.GetState(), offerstore.StatePrefix))
 	var vs fault.Violations
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, offer.CheckTransition(to, req.GetReason()), vs.Err()); err != nil {
 		return nil, err
 	}
 	if err := requireCouncil(ctx, gss); err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
 	out, err := h.svc.Transition(ctx, gss, id, to, actor(p), req.GetReason(), etag, r)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, req.GetName())
 	}
 	return offerstore.ToProto(out), nil
 }
@@ -266,7 +255,7 @@ func actor(p auth.Principal) offer.Actor {
 // role out before a handler runs; the check still refuses them, so a
 // widened policy cannot leak offers.
 func requireCouncil(ctx context.Context, gss string) error {
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -281,39 +270,6 @@ func requireCouncil(ctx context.Context, gss string) error {
 		"the caller may not see the support offers of %s", target).With("authority", gss)
 }
 
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	return p, nil
-}
-
-// callerRequest describes the call for the audit trail and idempotency.
-func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (offer.Request, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return offer.Request{}, err
-	}
-	r := offer.Request{Subject: p.Subject, Method: method, ID: requestID}
-	for _, role := range p.Roles {
-		r.Roles = append(r.Roles, string(role))
-	}
-	if requestID != "" {
-		if r.Hash, err = store.RequestHash(req); err != nil {
-			return offer.Request{}, err
-		}
-	}
-	return r, nil
-}
-
-func checkRequestID(vs *fault.Violations, id string) {
-	if len(id) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
-	}
-}
-
 // requiredEtag reads an etag the request must carry: updates and moves
 // are made only against the version the caller read.
 func requiredEtag(field, etag string) (int64, error) {
@@ -323,14 +279,6 @@ func requiredEtag(field, etag string) (int64, error) {
 		return 0, vs.Err()
 	}
 	return store.ParseEtagField(field, etag)
-}
-
-// named gives a missing offer's NOT_FOUND the resource's name.
-func named(err error, name string) error {
-	if errors.Is(err, offer.ErrNotFound) {
-		return fault.NotFound(offer.ReasonNotFound, "%s does not exist", name).With("name", name)
-	}
-	return err
 }
 
 // joinViolations reports the request's own violations with those of the

@@ -32,6 +32,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -122,8 +123,8 @@ func (c *Consumers) Run(ctx context.Context) error {
 
 // request is how a change made from event e is audited: by the service
 // itself, with the event ID as the request ID.
-func request(e events.Event) offer.Request {
-	return offer.Request{Subject: offer.SystemActor, ID: e.ID}
+func request(e events.Event) change.Request {
+	return change.Request{Subject: offer.SystemActor, RequestID: e.ID}
 }
 
 // HandleJudgement is the events.Handler of topic "inspection". Events of

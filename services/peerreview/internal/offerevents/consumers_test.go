@@ -21,6 +21,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -248,11 +249,11 @@ func TestLaterJudgements(t *testing.T) {
 	// Leeds already has the standard offer, accepted: an inadequate
 	// judgement raises it rather than adding a second.
 	std, err := e.svc.Create(ctx, leeds, offer.Offer{Tier: offer.Standard, Reasons: []string{"sector-led offer"},
-		Activities: []offer.Activity{{Kind: offer.Mentoring, Days: 4}}}, offer.Request{Subject: "adviser-1"})
+		Activities: []offer.Activity{{Kind: offer.Mentoring, Days: 4}}}, change.Request{Subject: "adviser-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	std, err = e.svc.Transition(ctx, leeds, std.ID, offer.Accepted, council, "", std.Version, offer.Request{Subject: "officer-1"})
+	std, err = e.svc.Transition(ctx, leeds, std.ID, offer.Accepted, council, "", std.Version, change.Request{Subject: "officer-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +292,7 @@ func TestLaterJudgements(t *testing.T) {
 	// new offer.
 	cur := again
 	for _, to := range []offer.State{offer.Active, offer.Completed} {
-		if cur, err = e.svc.Transition(ctx, leeds, cur.ID, to, lga, "", cur.Version, offer.Request{Subject: "adviser-1"}); err != nil {
+		if cur, err = e.svc.Transition(ctx, leeds, cur.ID, to, lga, "", cur.Version, change.Request{Subject: "adviser-1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -337,7 +338,7 @@ func (e *env) completeReview(gss string, risk review.Risk, severe ...reviewer.Th
 	e.t.Helper()
 	ctx := context.Background()
 	svc := review.NewService(e.reviews, clock)
-	r := review.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}}
+	r := change.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}}
 	rv, err := svc.Request(ctx, gss, review.SafeguardingPeerReview, "at risk", r)
 	if err != nil {
 		e.t.Fatal(err)

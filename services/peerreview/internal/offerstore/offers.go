@@ -31,6 +31,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -136,11 +137,11 @@ func (s *Offers) List(ctx context.Context, gss string) ([]offer.Offer, error) {
 
 // Replay implements offer.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope).
-func (s *Offers) Replay(ctx context.Context, gss string, r offer.Request) (offer.Offer, bool, error) {
-	if r.ID == "" {
+func (s *Offers) Replay(ctx context.Context, gss string, r change.Request) (offer.Offer, bool, error) {
+	if r.RequestID == "" {
 		return offer.Offer{}, false, nil
 	}
-	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), store.IdempotencyScope(r.Method, r.Subject), r.ID, r.Hash)
+	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
 	if err != nil || !ok {
 		return offer.Offer{}, false, err
 	}
@@ -154,7 +155,7 @@ func (s *Offers) Replay(ctx context.Context, gss string, r offer.Request) (offer
 // Insert implements offer.Storer: the record (which must not exist), its
 // index entry, SupportOfferCreated, the audit entry and the idempotency
 // record, in one commit.
-func (s *Offers) Insert(ctx context.Context, o offer.Offer, r offer.Request) (offer.Offer, error) {
+func (s *Offers) Insert(ctx context.Context, o offer.Offer, r change.Request) (offer.Offer, error) {
 	o.Version = 1
 	m, err := s.mutation(ctx, o, store.MustNotExist, r, peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, true)
 	if err != nil {
@@ -167,7 +168,7 @@ func (s *Offers) Insert(ctx context.Context, o offer.Offer, r offer.Request) (of
 }
 
 // Save implements offer.Storer.
-func (s *Offers) Save(ctx context.Context, o offer.Offer, r offer.Request) (offer.Offer, error) {
+func (s *Offers) Save(ctx context.Context, o offer.Offer, r change.Request) (offer.Offer, error) {
 	read := o.Version
 	o.Version++
 	m, err := s.mutation(ctx, o, read, r, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, false)
@@ -198,7 +199,7 @@ func (s *Offers) Caused(ctx context.Context, c offer.Cause) (string, bool, error
 // SupportOfferCreated and the audit entry, in one commit. A request that
 // names no method is audited as CreateSupportOffer or UpdateSupportOffer,
 // the RPC whose effect it has.
-func (s *Offers) SaveEscalation(ctx context.Context, o offer.Offer, created bool, c offer.Cause, r offer.Request) (offer.Offer, error) {
+func (s *Offers) SaveEscalation(ctx context.Context, o offer.Offer, created bool, c offer.Cause, r change.Request) (offer.Offer, error) {
 	if c.GSSCode != o.GSSCode {
 		return offer.Offer{}, fmt.Errorf("answer %s %s of %s with an offer to %s: councils differ", c.Kind, c.ID, c.GSSCode, o.GSSCode)
 	}
@@ -213,7 +214,7 @@ func (s *Offers) SaveEscalation(ctx context.Context, o offer.Offer, created bool
 	}
 	// Escalations are kept single by their cause, not by a request ID: the
 	// request carries no hash, so no idempotency record is written.
-	m, err := s.mutation(ctx, o, read, offer.Request{Subject: r.Subject, Roles: r.Roles, Method: r.Method, ID: r.ID}, method, true)
+	m, err := s.mutation(ctx, o, read, change.Request{Subject: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID}, method, true)
 	if err != nil {
 		return offer.Offer{}, err
 	}
@@ -229,7 +230,7 @@ func (s *Offers) SaveEscalation(ctx context.Context, o offer.Offer, created bool
 // announce the SupportOfferCreated event, and for a request with an ID and
 // a hash (an API call that asked for idempotency) the idempotency record
 // replaying o.
-func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r offer.Request, method string, announce bool) (store.Mutation, error) {
+func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r change.Request, method string, announce bool) (store.Mutation, error) {
 	data, err := marshal(o, false)
 	if err != nil {
 		return store.Mutation{}, err
@@ -249,7 +250,7 @@ func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r offe
 			Roles:     r.Roles,
 			Method:    r.Method,
 			Resource:  o.Name(),
-			RequestID: r.ID,
+			RequestID: r.RequestID,
 			Key:       key,
 		}},
 	}
@@ -267,15 +268,15 @@ func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r offe
 		}
 		m.Events = []events.Event{ev}
 	}
-	if r.ID != "" && r.Hash != nil {
+	if r.RequestID != "" && r.RequestHash != nil {
 		resp, err := marshal(o, true)
 		if err != nil {
 			return store.Mutation{}, err
 		}
 		m.Idempotency = &store.IdempotencyRecord{
 			Scope:       scope,
-			RequestID:   r.ID,
-			RequestHash: r.Hash,
+			RequestID:   r.RequestID,
+			RequestHash: r.RequestHash,
 			Response:    resp,
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -48,7 +49,7 @@ func sample(gss, id string, created time.Time) offer.Offer {
 	}
 }
 
-var adviser = offer.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}}
+var adviser = change.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}}
 
 // outbox reads the council's outbox: the events and audit entries its
 // commits appended, oldest first.
@@ -202,7 +203,7 @@ func TestReplay(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
 	r := adviser
-	r.Method, r.ID, r.Hash = "/m", "req-1", []byte("hash-a")
+	r.Method, r.RequestID, r.RequestHash = "/m", "req-1", []byte("hash-a")
 	if _, ok, err := s.Replay(ctx, leeds, r); ok || err != nil {
 		t.Fatalf("replay before any call: %v %v", ok, err)
 	}
@@ -214,7 +215,7 @@ func TestReplay(t *testing.T) {
 	if err != nil || !ok || !equal(got, in) {
 		t.Fatalf("replay: %+v %v %v", got, ok, err)
 	}
-	r.Hash = []byte("hash-b")
+	r.RequestHash = []byte("hash-b")
 	if _, _, err := s.Replay(ctx, leeds, r); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Errorf("reused request id: %v", err)
 	}
@@ -233,7 +234,7 @@ func TestEscalationIsSingle(t *testing.T) {
 		t.Fatalf("unanswered cause: %v %v", done, err)
 	}
 	first := sample(leeds, "a", t0)
-	if _, err := s.SaveEscalation(ctx, first, true, cause, offer.Request{Subject: offer.SystemActor, ID: "event-1"}); err != nil {
+	if _, err := s.SaveEscalation(ctx, first, true, cause, change.Request{Subject: offer.SystemActor, RequestID: "event-1"}); err != nil {
 		t.Fatal(err)
 	}
 	id, done, err := s.Caused(ctx, cause)
@@ -242,7 +243,7 @@ func TestEscalationIsSingle(t *testing.T) {
 	}
 	// A second answer to the same cause, here as another new offer, commits
 	// nothing.
-	if _, err := s.SaveEscalation(ctx, sample(leeds, "b", t0), true, cause, offer.Request{Subject: offer.SystemActor}); !errors.Is(err, offer.ErrConflict) {
+	if _, err := s.SaveEscalation(ctx, sample(leeds, "b", t0), true, cause, change.Request{Subject: offer.SystemActor}); !errors.Is(err, offer.ErrConflict) {
 		t.Errorf("second answer: %v, want a conflict", err)
 	}
 	if _, err := s.Get(ctx, leeds, "b"); !errors.Is(err, offer.ErrNotFound) {
@@ -253,7 +254,7 @@ func TestEscalationIsSingle(t *testing.T) {
 	other := offer.Cause{Kind: offer.CausePeerReview, GSSCode: leeds, ID: "r9"}
 	stale, _ := s.Get(ctx, leeds, "a")
 	stale.Version = 7
-	if _, err := s.SaveEscalation(ctx, stale, false, other, offer.Request{Subject: offer.SystemActor}); !errors.Is(err, offer.ErrConflict) {
+	if _, err := s.SaveEscalation(ctx, stale, false, other, change.Request{Subject: offer.SystemActor}); !errors.Is(err, offer.ErrConflict) {
 		t.Errorf("stale upgrade: %v, want a conflict", err)
 	}
 	if _, done, _ := s.Caused(ctx, other); done {
@@ -261,11 +262,11 @@ func TestEscalationIsSingle(t *testing.T) {
 	}
 	cur, _ := s.Get(ctx, leeds, "a")
 	cur.Tier = offer.InadequateCouncil
-	up, err := s.SaveEscalation(ctx, cur, false, other, offer.Request{Subject: offer.SystemActor, ID: "event-2"})
+	up, err := s.SaveEscalation(ctx, cur, false, other, change.Request{Subject: offer.SystemActor, RequestID: "event-2"})
 	if err != nil || up.Version != 2 {
 		t.Fatalf("upgrade: version %d, %v", up.Version, err)
 	}
-	if _, err := s.SaveEscalation(ctx, sample(durham, "c", t0), true, cause, offer.Request{}); err == nil {
+	if _, err := s.SaveEscalation(ctx, sample(durham, "c", t0), true, cause, change.Request{}); err == nil {
 		t.Error("a cause of one council answered by an offer to another")
 	}
 
@@ -295,7 +296,7 @@ func TestConcurrentJudgements(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			o, ch, err := svc.FromJudgement(ctx, j, offer.Request{Subject: offer.SystemActor})
+			o, ch, err := svc.FromJudgement(ctx, j, change.Request{Subject: offer.SystemActor})
 			got[i], changed[i], errs[i] = o.ID, ch, err
 		})
 	}
@@ -325,7 +326,7 @@ func TestServiceCreateIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
 	svc := offer.NewService(s, func() time.Time { return t0 })
-	r := offer.Request{Subject: "adviser-1", Method: "/create", ID: "req-1", Hash: []byte("h")}
+	r := change.Request{Subject: "adviser-1", Method: "/create", RequestID: "req-1", RequestHash: []byte("h")}
 	in := offer.Offer{Tier: offer.Standard, Reasons: []string{"asked for help"}}
 	a, err := svc.Create(ctx, leeds, in, r)
 	if err != nil {
@@ -337,7 +338,7 @@ func TestServiceCreateIsIdempotent(t *testing.T) {
 	}
 	// A programmatic caller naming no method replays as well: the scope
 	// Replay computes must be the one the commit stored.
-	loader := offer.Request{Subject: "demo-loader", ID: "req-2", Hash: []byte("h")}
+	loader := change.Request{Subject: "demo-loader", RequestID: "req-2", RequestHash: []byte("h")}
 	c, err := svc.Create(ctx, leeds, in, loader)
 	if err != nil {
 		t.Fatal(err)
@@ -348,7 +349,7 @@ func TestServiceCreateIsIdempotent(t *testing.T) {
 	if all, _ := s.List(ctx, leeds); len(all) != 2 {
 		t.Errorf("%d offers after two repeated creates, want 2", len(all))
 	}
-	if _, err := svc.Create(ctx, "E06999999", in, offer.Request{Subject: "adviser-1"}); !errors.Is(err, offer.ErrCouncilNotFound) {
+	if _, err := svc.Create(ctx, "E06999999", in, change.Request{Subject: "adviser-1"}); !errors.Is(err, offer.ErrCouncilNotFound) {
 		t.Errorf("offer to an unknown council: %v", err)
 	}
 }

@@ -19,13 +19,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
-)
-
-// Page sizes of the priorities list.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
 )
 
 // riskFilter asks the inspection service for the councils not yet
@@ -73,7 +68,7 @@ func New(inspection inspectionv1.InspectionServiceClient, reviews Reviews, pages
 // INSPECTION_UNAVAILABLE: an empty list would wrongly say no council is at
 // risk.
 func (h *Priorities) ListReviewPriorities(ctx context.Context, req *peerreviewv1.ListReviewPrioritiesRequest) (*peerreviewv1.ListReviewPrioritiesResponse, error) {
-	size, err := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, err := rpc.PageSize(req.GetPageSize())
 	if err != nil {
 		return nil, err
 	}
@@ -91,15 +86,13 @@ func (h *Priorities) ListReviewPriorities(ctx context.Context, req *peerreviewv1
 		return nil, err
 	}
 	ranked := priority.Rank(fromAssessments(assessments), fromReviews(reviews), h.now())
-	total := int64(len(ranked))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, ranked, offset, size)
 	resp := &peerreviewv1.ListReviewPrioritiesResponse{
-		Priorities:    make([]*peerreviewv1.ReviewPriority, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		Priorities:    make([]*peerreviewv1.ReviewPriority, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(ranked)),
 	}
-	for _, p := range ranked[start:end] {
+	for _, p := range page {
 		resp.Priorities = append(resp.Priorities, &peerreviewv1.ReviewPriority{
 			LocalAuthority: review.CouncilName(p.Council),
 			DisplayName:    p.DisplayName,

@@ -5,48 +5,33 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Request describes the call behind a change, for the audit trail and for
-// idempotency (AIP-155).
-type Request struct {
-	// Subject and Roles are the caller's, as its token names them.
-	Subject string
-	Roles   []string
-	// Method is the full gRPC method name the change was made through.
-	// Programmatic callers name the method whose effect they reproduce.
-	Method string
-	// ID is the request_id; empty when the caller asked for no
-	// idempotency.
-	ID string
-	// Hash fingerprints what the request asks for, so that a request_id
-	// reused for a different request is refused rather than replayed.
-	Hash []byte
-}
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+)
 
 // Storer is the storage the review rules need. Insert and Save are pinned
 // to the version the review was read at and fail with an error matching
 // ErrConflict when it moved; each commits the change, its audit entry and,
-// when r.ID is set, the response to replay, in one transaction.
+// when r.RequestID is set, the response to replay, in one transaction.
 type Storer interface {
 	// Get returns one review, or ErrNotFound.
 	Get(ctx context.Context, gss, id string) (Review, error)
 	// List returns a council's reviews, or every council's when gss is
 	// AllCouncils, in no particular order.
 	List(ctx context.Context, gss string) ([]Review, error)
-	// Replay returns the review a previous call with r.ID returned, if
-	// any. A reused r.ID with another r.Hash is an INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r Request) (Review, bool, error)
+	// Replay returns the review a previous call with r.RequestID returned, if
+	// any. A reused r.RequestID with another r.RequestHash is an INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r change.Request) (Review, bool, error)
 	// Insert stores a new review (GSSCode and ID set) at version 1 and
 	// marks it as its council's review under way. It returns ErrUnderWay
 	// when the council has one already, and an error matching ErrConflict
 	// when the ID is taken or a concurrent call committed first.
-	Insert(ctx context.Context, rv Review, r Request) (Review, error)
+	Insert(ctx context.Context, rv Review, r change.Request) (Review, error)
 	// Save stores a changed review over the version rv.Version. A review
 	// saved completed or cancelled is no longer its council's review under
 	// way; one saved completed emits PeerReviewCompleted in the same
 	// transaction.
-	Save(ctx context.Context, rv Review, r Request) (Review, error)
+	Save(ctx context.Context, rv Review, r change.Request) (Review, error)
 }
 
 // maxAttempts bounds the read-modify-write cycles of a change when a
@@ -85,9 +70,9 @@ func (s *Service) List(ctx context.Context, gss string) ([]Review, error) {
 
 // Request creates a REQUESTED review of kind for the council gss and
 // returns it as stored; see New for the checks. A council with a review
-// under way gets ErrUnderWay. A repeat of r.ID returns the first call's
+// under way gets ErrUnderWay. A repeat of r.RequestID returns the first call's
 // review.
-func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason string, r Request) (Review, error) {
+func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason string, r change.Request) (Review, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
@@ -113,7 +98,7 @@ func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason str
 
 // Schedule sets the days on site: requested → scheduled. etag, when not 0,
 // must be current.
-func (s *Service) Schedule(ctx context.Context, gss, id string, start, end time.Time, etag int64, r Request) (Review, error) {
+func (s *Service) Schedule(ctx context.Context, gss, id string, start, end time.Time, etag int64, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.Schedule(start, end, s.now())
 	})
@@ -121,14 +106,14 @@ func (s *Service) Schedule(ctx context.Context, gss, id string, start, end time.
 
 // AssignTeam sets the team of a scheduled review. The caller has checked
 // the team against the pool (CheckTeam); etag must be current.
-func (s *Service) AssignTeam(ctx context.Context, gss, id string, team []Member, etag int64, r Request) (Review, error) {
+func (s *Service) AssignTeam(ctx context.Context, gss, id string, team []Member, etag int64, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.AssignTeam(team)
 	})
 }
 
 // StartOnSite records the team on site: scheduled → on site.
-func (s *Service) StartOnSite(ctx context.Context, gss, id string, etag int64, r Request) (Review, error) {
+func (s *Service) StartOnSite(ctx context.Context, gss, id string, etag int64, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.StartOnSite()
 	})
@@ -136,7 +121,7 @@ func (s *Service) StartOnSite(ctx context.Context, gss, id string, etag int64, r
 
 // RecordFindings replaces the findings; the first recording moves an
 // on-site review to reporting.
-func (s *Service) RecordFindings(ctx context.Context, gss, id string, findings []Finding, etag int64, r Request) (Review, error) {
+func (s *Service) RecordFindings(ctx context.Context, gss, id string, findings []Finding, etag int64, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.RecordFindings(findings)
 	})
@@ -144,23 +129,23 @@ func (s *Service) RecordFindings(ctx context.Context, gss, id string, findings [
 
 // Complete records the conclusion: reporting → completed. The store emits
 // PeerReviewCompleted with the review, in one transaction.
-func (s *Service) Complete(ctx context.Context, gss, id string, risk Risk, conclusion string, etag int64, r Request) (Review, error) {
+func (s *Service) Complete(ctx context.Context, gss, id string, risk Risk, conclusion string, etag int64, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.Complete(risk, conclusion, s.now())
 	})
 }
 
 // Cancel cancels a review that is neither completed nor cancelled.
-func (s *Service) Cancel(ctx context.Context, gss, id, reason string, etag int64, r Request) (Review, error) {
+func (s *Service) Cancel(ctx context.Context, gss, id, reason string, etag int64, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.Cancel(reason)
 	})
 }
 
-// change is the read-modify-write cycle of every action. A repeat of r.ID
+// change is the read-modify-write cycle of every action. A repeat of r.RequestID
 // replays the first call's review; otherwise the rule runs on a fresh read
 // each attempt, after the etag check.
-func (s *Service) change(ctx context.Context, gss, id string, etag int64, r Request, rule func(Review) (Review, error)) (Review, error) {
+func (s *Service) change(ctx context.Context, gss, id string, etag int64, r change.Request, rule func(Review) (Review, error)) (Review, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}

@@ -1,8 +1,9 @@
 package reviewapi
 
 import (
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"strconv"
+
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"

@@ -26,6 +26,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -254,7 +255,7 @@ func (e *env) token(p auth.Principal) string {
 // addReviewer puts a reviewer in the pool through the reviewer rules.
 func (e *env) addReviewer(rv reviewer.Reviewer) string {
 	e.t.Helper()
-	out, err := e.pool.Create(context.Background(), rv, reviewer.Request{Subject: adviser.Subject, Roles: []string{"lga_adviser"}})
+	out, err := e.pool.Create(context.Background(), rv, change.Request{Subject: adviser.Subject, Roles: []string{"lga_adviser"}})
 	if err != nil {
 		e.t.Fatalf("create reviewer %s: %v", rv.DisplayName, err)
 	}

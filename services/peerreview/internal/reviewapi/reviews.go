@@ -23,7 +23,6 @@ package reviewapi
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -36,22 +35,15 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/team"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
-
-// Page sizes of review lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
 
 // allCouncilsParent is the parent of a list across every council.
 const allCouncilsParent = review.CouncilCollection + "/" + review.AllCouncils
@@ -114,7 +106,7 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 	if in == nil {
 		vs.Add("peer_review", "is required: its kind at least")
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	kind := review.Kind(refproto.EnumName(in.GetKind(), kindPrefix))
 	var ruleErr error
 	if in != nil {
@@ -129,7 +121,7 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 	if err := councilExists(gss, req.GetParent(), "parent"); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +146,7 @@ func (h *Reviews) GetPeerReview(ctx context.Context, req *peerreviewv1.GetPeerRe
 	}
 	rv, err := h.svc.Get(ctx, gss, id)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
 	}
 	return reviewstore.Proto(rv), nil
 }
@@ -165,7 +157,7 @@ func (h *Reviews) GetPeerReview(ctx context.Context, req *peerreviewv1.GetPeerRe
 // filter.
 func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPeerReviewsRequest) (*peerreviewv1.ListPeerReviewsResponse, error) {
 	gss, parentErr := parseParent(req.GetParent())
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), review.FilterSchema)
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
@@ -192,15 +184,13 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 		return nil, err
 	}
 	selected := review.Select(all, f)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &peerreviewv1.ListPeerReviewsResponse{
-		PeerReviews:   make([]*peerreviewv1.PeerReview, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		PeerReviews:   make([]*peerreviewv1.PeerReview, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(selected)),
 	}
-	for _, rv := range selected[start:end] {
+	for _, rv := range page {
 		resp.PeerReviews = append(resp.PeerReviews, reviewstore.Proto(rv))
 	}
 	return resp, nil
@@ -215,12 +205,12 @@ func (h *Reviews) SchedulePeerReview(ctx context.Context, req *peerreviewv1.Sche
 	var vs fault.Violations
 	start := date(&vs, "start_date", req.GetStartDate())
 	end := date(&vs, "end_date", req.GetEndDate())
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, joinViolations(vs, review.CheckDates(start, end, h.svc.Now()))); err != nil {
 		return nil, err
 	}
 	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName, req.GetRequestId(),
-		func(r review.Request) (review.Review, error) {
+		func(r change.Request) (review.Review, error) {
 			return h.svc.Schedule(ctx, gss, id, start, end, etag, r)
 		})
 }
@@ -240,7 +230,7 @@ func (h *Reviews) ProposeReviewTeam(ctx context.Context, req *peerreviewv1.Propo
 	}
 	rv, err := h.svc.Get(ctx, gss, id)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
 	}
 	if err := scheduled(rv); err != nil {
 		return nil, err
@@ -295,7 +285,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	}
 	members, teamVs := teamFrom(req.GetTeam())
 	vs = append(vs, teamVs...)
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	shapeErr := review.CheckTeamShape(members)
 	if err := fault.Join(nameErr, etagErr, joinViolations(vs, shapeErr)); err != nil {
 		return nil, err
@@ -303,7 +293,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	if err := requireCouncil(ctx, gss); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +306,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	}
 	rv, err := h.svc.Get(ctx, gss, id)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
 	}
 	if err := scheduled(rv); err != nil {
 		return nil, err
@@ -340,7 +330,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	}
 	out, err := h.svc.AssignTeam(ctx, gss, id, members, etag, r)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
 	}
 	return reviewstore.Proto(out), nil
 }
@@ -351,12 +341,12 @@ func (h *Reviews) StartOnSite(ctx context.Context, req *peerreviewv1.StartOnSite
 	gss, id, nameErr := review.ParseName("name", req.GetName())
 	etag, etagErr := parseEtag(req.GetEtag())
 	var vs fault.Violations
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
 		return nil, err
 	}
 	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_StartOnSite_FullMethodName, req.GetRequestId(),
-		func(r review.Request) (review.Review, error) {
+		func(r change.Request) (review.Review, error) {
 			return h.svc.StartOnSite(ctx, gss, id, etag, r)
 		})
 }
@@ -368,13 +358,13 @@ func (h *Reviews) RecordFindings(ctx context.Context, req *peerreviewv1.RecordFi
 	gss, id, nameErr := review.ParseName("name", req.GetName())
 	etag, etagErr := parseEtag(req.GetEtag())
 	var vs fault.Violations
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	findings := findingsFrom(req.GetFindings())
 	if err := fault.Join(nameErr, etagErr, vs.Err(), review.ValidateFindings(findings)); err != nil {
 		return nil, err
 	}
 	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_RecordFindings_FullMethodName, req.GetRequestId(),
-		func(r review.Request) (review.Review, error) {
+		func(r change.Request) (review.Review, error) {
 			return h.svc.RecordFindings(ctx, gss, id, findings, etag, r)
 		})
 }
@@ -387,13 +377,13 @@ func (h *Reviews) CompleteReview(ctx context.Context, req *peerreviewv1.Complete
 	gss, id, nameErr := review.ParseName("name", req.GetName())
 	etag, etagErr := parseEtag(req.GetEtag())
 	var vs fault.Violations
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	risk := review.Risk(refproto.EnumName(req.GetRisk(), riskPrefix))
 	if err := fault.Join(nameErr, etagErr, vs.Err(), review.CheckConclusion(risk, req.GetConclusion())); err != nil {
 		return nil, err
 	}
 	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_CompleteReview_FullMethodName, req.GetRequestId(),
-		func(r review.Request) (review.Review, error) {
+		func(r change.Request) (review.Review, error) {
 			return h.svc.Complete(ctx, gss, id, risk, req.GetConclusion(), etag, r)
 		})
 }
@@ -404,18 +394,18 @@ func (h *Reviews) CancelPeerReview(ctx context.Context, req *peerreviewv1.Cancel
 	gss, id, nameErr := review.ParseName("name", req.GetName())
 	etag, etagErr := parseEtag(req.GetEtag())
 	var vs fault.Violations
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, vs.Err(), review.CheckCancelReason(req.GetReason())); err != nil {
 		return nil, err
 	}
 	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName, req.GetRequestId(),
-		func(r review.Request) (review.Review, error) {
+		func(r change.Request) (review.Review, error) {
 			return h.svc.Cancel(ctx, gss, id, req.GetReason(), etag, r)
 		})
 }
 
 // act runs one action on the review named name for the caller in ctx.
-func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requestID string, do func(review.Request) (review.Review, error)) (*peerreviewv1.PeerReview, error) {
+func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requestID string, do func(change.Request) (review.Review, error)) (*peerreviewv1.PeerReview, error) {
 	gss, _, err := review.ParseName("name", name)
 	if err != nil {
 		return nil, err
@@ -423,13 +413,13 @@ func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requ
 	if err := requireCouncil(ctx, gss); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, method, requestID, req)
+	r, err := rpc.NewRequest(ctx, method, requestID, req)
 	if err != nil {
 		return nil, err
 	}
 	out, err := do(r)
 	if err != nil {
-		return nil, named(err, name)
+		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, name)
 	}
 	return reviewstore.Proto(out), nil
 }
@@ -490,7 +480,7 @@ func set(codes []string) map[string]bool {
 // confidential to the council and the LGA, whatever other roles a token
 // holds beside council_officer.
 func requireCouncil(ctx context.Context, gss string) error {
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -505,45 +495,12 @@ func requireCouncil(ctx context.Context, gss string) error {
 		"the caller may not access the peer reviews of %s", target).With("authority", gss)
 }
 
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	return p, nil
-}
-
-// callerRequest describes the call for the audit trail and idempotency.
-func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (review.Request, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return review.Request{}, err
-	}
-	r := review.Request{Subject: p.Subject, Method: method, ID: requestID}
-	for _, role := range p.Roles {
-		r.Roles = append(r.Roles, string(role))
-	}
-	if requestID != "" {
-		if r.Hash, err = store.RequestHash(req); err != nil {
-			return review.Request{}, err
-		}
-	}
-	return r, nil
-}
-
 // councilExists reports a council that is not one of the 152 as NOT_FOUND.
 func councilExists(gss, name, field string) error {
 	if _, ok := reference.CouncilByCode(gss); !ok {
 		return fault.NotFound(review.ReasonCouncilNotFound, "%s does not exist", name).With(field, name)
 	}
 	return nil
-}
-
-func checkRequestID(vs *fault.Violations, id string) {
-	if len(id) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
-	}
 }
 
 // parseEtag reads an optional etag: empty means no check (0).
@@ -580,14 +537,6 @@ func parseParent(parent string) (string, error) {
 		return "", vs.Err()
 	}
 	return gss, nil
-}
-
-// named gives a missing review's NOT_FOUND the resource's name.
-func named(err error, name string) error {
-	if errors.Is(err, review.ErrNotFound) {
-		return fault.NotFound(review.ReasonNotFound, "%s does not exist", name).With("name", name)
-	}
-	return err
 }
 
 // joinViolations reports the request's own violations with those of the

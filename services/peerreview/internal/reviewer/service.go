@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 )
 
@@ -53,26 +54,10 @@ type Commitments interface {
 	CommittedDays(ctx context.Context) (map[string]int, error)
 }
 
-// Request describes the call behind a change, for the audit trail and for
-// idempotency (AIP-155).
-type Request struct {
-	// Subject and Roles are the caller's, as its token names them.
-	Subject string
-	Roles   []string
-	// Method is the full gRPC method name the change was made through.
-	Method string
-	// ID is the request_id; empty when the caller asked for no
-	// idempotency.
-	ID string
-	// Hash fingerprints what the request asks for, so that a request_id
-	// reused for a different request is refused rather than replayed.
-	Hash []byte
-}
-
 // Storer is the storage the pool rules need. Writes are pinned to the
 // version the reviewer was read at and fail with an error matching
 // ErrConflict when it moved; each commits the change, its audit entry and,
-// when r.ID is set, the response to replay, in one transaction.
+// when r.RequestID is set, the response to replay, in one transaction.
 type Storer interface {
 	// Get returns one reviewer, or ErrNotFound.
 	Get(ctx context.Context, id string) (Reviewer, error)
@@ -80,18 +65,18 @@ type Storer interface {
 	// fingerprint, which changes whenever any reviewer is created,
 	// changed or deleted.
 	All(ctx context.Context) ([]Reviewer, string, error)
-	// Replay returns the reviewer a previous create with r.ID returned,
-	// if any. A reused r.ID with another r.Hash is an INVALID_ARGUMENT
+	// Replay returns the reviewer a previous create with r.RequestID returned,
+	// if any. A reused r.RequestID with another r.RequestHash is an INVALID_ARGUMENT
 	// fault.
-	Replay(ctx context.Context, r Request) (Reviewer, bool, error)
+	Replay(ctx context.Context, r change.Request) (Reviewer, bool, error)
 	// Insert stores a new reviewer (rv.ID set) at version 1. It returns an
 	// error matching ErrConflict when the ID is taken or a concurrent call
-	// with the same r.ID committed first.
-	Insert(ctx context.Context, rv Reviewer, r Request) (Reviewer, error)
+	// with the same r.RequestID committed first.
+	Insert(ctx context.Context, rv Reviewer, r change.Request) (Reviewer, error)
 	// Save stores a changed reviewer over the version rv.Version.
-	Save(ctx context.Context, rv Reviewer, r Request) (Reviewer, error)
+	Save(ctx context.Context, rv Reviewer, r change.Request) (Reviewer, error)
 	// Delete removes the reviewer at the version rv.Version.
-	Delete(ctx context.Context, rv Reviewer, r Request) error
+	Delete(ctx context.Context, rv Reviewer, r change.Request) error
 }
 
 // maxAttempts bounds the create attempts when a fresh ID is taken.
@@ -127,9 +112,9 @@ func (s *Service) All(ctx context.Context) ([]Reviewer, string, error) {
 }
 
 // Create adds rv to the pool with a fresh ID and returns it as stored.
-// Violations are reported under "reviewer.". A repeat of r.ID returns the
+// Violations are reported under "reviewer.". A repeat of r.RequestID returns the
 // first call's reviewer.
-func (s *Service) Create(ctx context.Context, rv Reviewer, r Request) (Reviewer, error) {
+func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Reviewer, error) {
 	if prev, ok, err := s.store.Replay(ctx, r); err != nil || ok {
 		return prev, err
 	}
@@ -158,7 +143,7 @@ func (s *Service) Create(ctx context.Context, rv Reviewer, r Request) (Reviewer,
 // etag is the version the caller read and must be current (ErrConflict
 // otherwise); an invalid result gives INVALID_ARGUMENT violations under
 // "reviewer.".
-func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask, etag int64, r Request) (Reviewer, error) {
+func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask, etag int64, r change.Request) (Reviewer, error) {
 	cur, err := s.store.Get(ctx, id)
 	if err != nil {
 		return Reviewer{}, err
@@ -177,7 +162,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask,
 // read and must be current. A reviewer on an open review's team is refused
 // with ErrOnOpenReview: their commitment stands until the review ends or
 // its team changes.
-func (s *Service) Delete(ctx context.Context, id string, etag int64, r Request) error {
+func (s *Service) Delete(ctx context.Context, id string, etag int64, r change.Request) error {
 	cur, err := s.store.Get(ctx, id)
 	if err != nil {
 		return err

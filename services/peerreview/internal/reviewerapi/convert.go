@@ -1,8 +1,9 @@
 package reviewerapi
 
 import (
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"strconv"
+
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 

@@ -13,11 +13,8 @@ package reviewerapi
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
-
-	"google.golang.org/protobuf/proto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
@@ -25,17 +22,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
-
-// Page sizes of reviewer lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
 
 // Policies declares who may call each method of this package: LGA advisers
 // only (see the package comment).
@@ -75,7 +64,7 @@ func (h *Reviewers) CreateReviewer(ctx context.Context, req *peerreviewv1.Create
 	} else {
 		rv, vs = fromProto(req.GetReviewer(), "reviewer.")
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if len(vs) > 0 {
 		var ruleErr error
 		if req.GetReviewer() != nil {
@@ -83,7 +72,7 @@ func (h *Reviewers) CreateReviewer(ctx context.Context, req *peerreviewv1.Create
 		}
 		return nil, joinViolations(vs, ruleErr)
 	}
-	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +92,7 @@ func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReview
 	}
 	rv, err := h.svc.Get(ctx, id)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, req.GetName())
 	}
 	committed, err := h.committed(ctx)
 	if err != nil {
@@ -116,7 +105,7 @@ func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReview
 // filtered by role, region and expertise, ordered by display name. Page
 // tokens are bound to the filter.
 func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListReviewersRequest) (*peerreviewv1.ListReviewersResponse, error) {
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), reviewer.FilterSchema)
 	if err := fault.Join(sizeErr, filterErr); err != nil {
 		return nil, err
@@ -139,15 +128,13 @@ func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListRev
 		return nil, err
 	}
 	selected := reviewer.Select(all, f)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &peerreviewv1.ListReviewersResponse{
-		Reviewers:     make([]*peerreviewv1.Reviewer, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		Reviewers:     make([]*peerreviewv1.Reviewer, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(selected)),
 	}
-	for _, rv := range selected[start:end] {
+	for _, rv := range page {
 		resp.Reviewers = append(resp.Reviewers, ToProto(rv, committed[rv.ID]))
 	}
 	return resp, nil
@@ -190,13 +177,13 @@ func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.Update
 	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName, "", req)
+	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName, "", req)
 	if err != nil {
 		return nil, err
 	}
 	out, err := h.svc.Update(ctx, id, patch, mask, etag, r)
 	if err != nil {
-		return nil, named(err, in.GetName())
+		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, in.GetName())
 	}
 	committed, err := h.committed(ctx)
 	if err != nil {
@@ -221,12 +208,12 @@ func (h *Reviewers) DeleteReviewer(ctx context.Context, req *peerreviewv1.Delete
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, peerreviewv1.PeerReviewService_DeleteReviewer_FullMethodName, "", req)
+	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_DeleteReviewer_FullMethodName, "", req)
 	if err != nil {
 		return nil, err
 	}
 	if err := h.svc.Delete(ctx, id, etag, r); err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, req.GetName())
 	}
 	return &peerreviewv1.DeleteReviewerResponse{}, nil
 }
@@ -238,40 +225,6 @@ func (h *Reviewers) committed(ctx context.Context) (map[string]int, error) {
 		return nil, nil
 	}
 	return h.commitments.CommittedDays(ctx)
-}
-
-// callerRequest describes the call for the audit trail and idempotency.
-func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (reviewer.Request, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return reviewer.Request{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	r := reviewer.Request{Subject: p.Subject, Method: method, ID: requestID}
-	for _, role := range p.Roles {
-		r.Roles = append(r.Roles, string(role))
-	}
-	if requestID != "" {
-		var err error
-		if r.Hash, err = store.RequestHash(req); err != nil {
-			return reviewer.Request{}, err
-		}
-	}
-	return r, nil
-}
-
-func checkRequestID(vs *fault.Violations, id string) {
-	if len(id) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
-	}
-}
-
-// named gives a missing reviewer's NOT_FOUND the resource's name.
-func named(err error, name string) error {
-	if errors.Is(err, reviewer.ErrNotFound) {
-		return fault.NotFound(reviewer.ReasonNotFound, "%s does not exist", name).With("name", name)
-	}
-	return err
 }
 
 // joinViolations reports the request's own violations with those of the

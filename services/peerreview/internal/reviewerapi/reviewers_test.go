@@ -27,6 +27,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -383,7 +384,7 @@ func TestBadInput(t *testing.T) {
 	}
 	_, err := e.client.CreateReviewer(ctx, &peerreviewv1.CreateReviewerRequest{})
 	expectError(t, "create without a reviewer", err, codes.InvalidArgument, "", "reviewer")
-	long := string(make([]byte, maxRequestIDLen+1))
+	long := string(make([]byte, rpc.MaxRequestIDLen+1))
 	_, err = e.client.CreateReviewer(ctx, &peerreviewv1.CreateReviewerRequest{Reviewer: amara(), RequestId: long})
 	expectError(t, "create with a long request_id", err, codes.InvalidArgument, "", "request_id")
 

@@ -33,6 +33,7 @@ import (
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -130,11 +131,11 @@ func writeField(h interface{ Write([]byte) (int, error) }, b []byte) {
 
 // Replay implements reviewer.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope).
-func (s *Reviewers) Replay(ctx context.Context, r reviewer.Request) (reviewer.Reviewer, bool, error) {
-	if r.ID == "" {
+func (s *Reviewers) Replay(ctx context.Context, r change.Request) (reviewer.Reviewer, bool, error) {
+	if r.RequestID == "" {
 		return reviewer.Reviewer{}, false, nil
 	}
-	b, ok, err := s.st.Replay(ctx, Tag, store.IdempotencyScope(r.Method, r.Subject), r.ID, r.Hash)
+	b, ok, err := s.st.Replay(ctx, Tag, store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
 	if err != nil || !ok {
 		return reviewer.Reviewer{}, false, err
 	}
@@ -154,7 +155,7 @@ func (s *Reviewers) Replay(ctx context.Context, r reviewer.Request) (reviewer.Re
 }
 
 // Insert implements reviewer.Storer.
-func (s *Reviewers) Insert(ctx context.Context, rv reviewer.Reviewer, r reviewer.Request) (reviewer.Reviewer, error) {
+func (s *Reviewers) Insert(ctx context.Context, rv reviewer.Reviewer, r change.Request) (reviewer.Reviewer, error) {
 	rv.Version = 1
 	m, err := s.mutation(rv, store.MustNotExist, r, peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName)
 	if err != nil {
@@ -168,7 +169,7 @@ func (s *Reviewers) Insert(ctx context.Context, rv reviewer.Reviewer, r reviewer
 }
 
 // Save implements reviewer.Storer.
-func (s *Reviewers) Save(ctx context.Context, rv reviewer.Reviewer, r reviewer.Request) (reviewer.Reviewer, error) {
+func (s *Reviewers) Save(ctx context.Context, rv reviewer.Reviewer, r change.Request) (reviewer.Reviewer, error) {
 	read := rv.Version
 	rv.Version++
 	m, err := s.mutation(rv, read, r, peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName)
@@ -183,7 +184,7 @@ func (s *Reviewers) Save(ctx context.Context, rv reviewer.Reviewer, r reviewer.R
 
 // Delete implements reviewer.Storer: the record and its index entry go in
 // one transaction, pinned to rv.Version.
-func (s *Reviewers) Delete(ctx context.Context, rv reviewer.Reviewer, r reviewer.Request) error {
+func (s *Reviewers) Delete(ctx context.Context, rv reviewer.Reviewer, r change.Request) error {
 	key := s.recordKey(rv.ID)
 	_, err := s.st.Commit(ctx, store.Mutation{
 		Tag:    Tag,
@@ -201,7 +202,7 @@ func (s *Reviewers) Delete(ctx context.Context, rv reviewer.Reviewer, r reviewer
 // leaves existing ones untouched, so a demo data loader can run it on every
 // start. Each is validated as CreateReviewer would and audited under r. It
 // returns how many it added.
-func (s *Reviewers) Seed(ctx context.Context, rs []reviewer.Reviewer, r reviewer.Request) (int, error) {
+func (s *Reviewers) Seed(ctx context.Context, rs []reviewer.Reviewer, r change.Request) (int, error) {
 	added := 0
 	for _, rv := range rs {
 		if !reviewer.ValidID(rv.ID) {
@@ -212,7 +213,7 @@ func (s *Reviewers) Seed(ctx context.Context, rs []reviewer.Reviewer, r reviewer
 		}
 		// A seed is not a client request: no idempotency record.
 		seedReq := r
-		seedReq.ID, seedReq.Hash = "", nil
+		seedReq.RequestID, seedReq.RequestHash = "", nil
 		_, err := s.Insert(ctx, rv, seedReq)
 		switch {
 		case errors.Is(err, store.ErrConflict):
@@ -228,7 +229,7 @@ func (s *Reviewers) Seed(ctx context.Context, rs []reviewer.Reviewer, r reviewer
 // mutation is the commit of rv (at its new version) over the version read:
 // the record, its audit entry and, for a request with an ID, the
 // idempotency record replaying rv.
-func (s *Reviewers) mutation(rv reviewer.Reviewer, read int64, r reviewer.Request, method string) (store.Mutation, error) {
+func (s *Reviewers) mutation(rv reviewer.Reviewer, read int64, r change.Request, method string) (store.Mutation, error) {
 	data, err := marshal(rv, false)
 	if err != nil {
 		return store.Mutation{}, err
@@ -239,28 +240,28 @@ func (s *Reviewers) mutation(rv reviewer.Reviewer, read int64, r reviewer.Reques
 		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
 		Audit:  []store.AuditEntry{audit(r, orDefault(r.Method, method), rv.Name(), key)},
 	}
-	if r.ID != "" {
+	if r.RequestID != "" {
 		resp, err := marshal(rv, true)
 		if err != nil {
 			return store.Mutation{}, err
 		}
 		m.Idempotency = &store.IdempotencyRecord{
 			Scope:       store.IdempotencyScope(r.Method, r.Subject),
-			RequestID:   r.ID,
-			RequestHash: r.Hash,
+			RequestID:   r.RequestID,
+			RequestHash: r.RequestHash,
 			Response:    resp,
 		}
 	}
 	return m, nil
 }
 
-func audit(r reviewer.Request, method, resource, key string) store.AuditEntry {
+func audit(r change.Request, method, resource, key string) store.AuditEntry {
 	return store.AuditEntry{
 		Actor:     r.Subject,
 		Roles:     r.Roles,
 		Method:    method,
 		Resource:  resource,
-		RequestID: r.ID,
+		RequestID: r.RequestID,
 		Key:       key,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -52,8 +53,8 @@ func sample(id string) reviewer.Reviewer {
 	}
 }
 
-func req(id string) reviewer.Request {
-	return reviewer.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}, Method: method, ID: id, Hash: []byte("h-" + id)}
+func req(id string) change.Request {
+	return change.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}, Method: method, RequestID: id, RequestHash: []byte("h-" + id)}
 }
 
 func TestInsertGetRoundTrip(t *testing.T) {
@@ -262,7 +263,7 @@ func TestReplayAndAudit(t *testing.T) {
 		t.Errorf("replay of an unknown request: %v, %v; want none", ok, err)
 	}
 	reused := r
-	reused.Hash = []byte("another request")
+	reused.RequestHash = []byte("another request")
 	if _, _, err := f.s.Replay(ctx, reused); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Errorf("reused request id: %v, want ErrRequestIDReused", err)
 	}
@@ -275,11 +276,11 @@ func TestReplayAndAudit(t *testing.T) {
 	up := created
 	up.AvailableDaysPerQuarter = 3
 	up.Version = created.Version
-	saved, err := f.s.Save(ctx, up, reviewer.Request{Subject: "adviser-1", Method: "/turnaround.peerreview.v1.PeerReviewService/UpdateReviewer"})
+	saved, err := f.s.Save(ctx, up, change.Request{Subject: "adviser-1", Method: "/turnaround.peerreview.v1.PeerReviewService/UpdateReviewer"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.Delete(ctx, saved, reviewer.Request{Subject: "adviser-2"}); err != nil {
+	if err := f.s.Delete(ctx, saved, change.Request{Subject: "adviser-2"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -332,7 +333,7 @@ func audits(t *testing.T, f *fixture) []store.AuditEntry {
 func TestSeed(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	r := reviewer.Request{Subject: "demo-loader", Method: method}
+	r := change.Request{Subject: "demo-loader", Method: method}
 	pool := []reviewer.Reviewer{sample("a"), sample("b")}
 	if n, err := f.s.Seed(ctx, pool, r); err != nil || n != 2 {
 		t.Fatalf("seed: %d, %v; want 2", n, err)

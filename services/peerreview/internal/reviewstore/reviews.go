@@ -32,6 +32,7 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -200,11 +201,11 @@ func (s *Reviews) UnderWay(ctx context.Context, gss string) (review.Review, bool
 
 // Replay implements review.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope).
-func (s *Reviews) Replay(ctx context.Context, gss string, r review.Request) (review.Review, bool, error) {
-	if r.ID == "" {
+func (s *Reviews) Replay(ctx context.Context, gss string, r change.Request) (review.Review, bool, error) {
+	if r.RequestID == "" {
 		return review.Review{}, false, nil
 	}
-	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), scope(r), r.ID, r.Hash)
+	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), scope(r), r.RequestID, r.RequestHash)
 	if err != nil || !ok {
 		return review.Review{}, false, err
 	}
@@ -220,7 +221,7 @@ func (s *Reviews) Replay(ctx context.Context, gss string, r review.Request) (rev
 // naming it; the record is then created in the commit and must not exist,
 // so a concurrent request that got there first makes this one conflict,
 // and its retry sees ErrUnderWay.
-func (s *Reviews) Insert(ctx context.Context, rv review.Review, r review.Request) (review.Review, error) {
+func (s *Reviews) Insert(ctx context.Context, rv review.Review, r change.Request) (review.Review, error) {
 	if cur, ok, err := s.UnderWay(ctx, rv.GSSCode); err != nil {
 		return review.Review{}, err
 	} else if ok {
@@ -243,7 +244,7 @@ func (s *Reviews) Insert(ctx context.Context, rv review.Review, r review.Request
 // releases its council's under-way record (pinned to the version read, and
 // only when the record names this review); one saved completed also emits
 // PeerReviewCompleted on topic "peerreview".
-func (s *Reviews) Save(ctx context.Context, rv review.Review, r review.Request) (review.Review, error) {
+func (s *Reviews) Save(ctx context.Context, rv review.Review, r change.Request) (review.Review, error) {
 	read := rv.Version
 	rv.Version++
 	m, err := s.mutation(rv, read, r)
@@ -288,7 +289,7 @@ func (s *Reviews) LinkOffer(ctx context.Context, gss, reviewID, offerName string
 		vs.Add("support_offer", "must be %s/supportOffers/{id}, got %q", review.CouncilName(gss), offerName)
 		return vs.Err()
 	}
-	r := review.Request{Subject: SystemActor, Method: LinkOfferMethod}
+	r := change.Request{Subject: SystemActor, Method: LinkOfferMethod}
 	if p, ok := auth.FromContext(ctx); ok {
 		r.Subject, r.Roles = p.Subject, roleNames(p.Roles)
 	}
@@ -329,7 +330,7 @@ func (s *Reviews) LinkOffer(ctx context.Context, gss, reviewID, offerName string
 // mutation is the commit of rv (at its new version) over the version read:
 // the record, its audit entry and, for a request with an ID, the
 // idempotency record replaying rv.
-func (s *Reviews) mutation(rv review.Review, read int64, r review.Request) (store.Mutation, error) {
+func (s *Reviews) mutation(rv review.Review, read int64, r change.Request) (store.Mutation, error) {
 	data, err := marshal(rv, false)
 	if err != nil {
 		return store.Mutation{}, err
@@ -343,16 +344,16 @@ func (s *Reviews) mutation(rv review.Review, read int64, r review.Request) (stor
 			Roles:     r.Roles,
 			Method:    method(r, rv.State),
 			Resource:  rv.Name(),
-			RequestID: r.ID,
+			RequestID: r.RequestID,
 			Key:       key,
 		}},
 	}
-	if r.ID != "" {
+	if r.RequestID != "" {
 		resp, err := marshal(rv, true)
 		if err != nil {
 			return store.Mutation{}, err
 		}
-		m.Idempotency = &store.IdempotencyRecord{Scope: scope(r), RequestID: r.ID, RequestHash: r.Hash, Response: resp}
+		m.Idempotency = &store.IdempotencyRecord{Scope: scope(r), RequestID: r.RequestID, RequestHash: r.RequestHash, Response: resp}
 	}
 	return m, nil
 }
@@ -385,7 +386,7 @@ var stateMethods = map[review.State]string{
 	review.Cancelled: peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName,
 }
 
-func method(r review.Request, s review.State) string {
+func method(r change.Request, s review.State) string {
 	if r.Method != "" {
 		return r.Method
 	}
@@ -393,7 +394,7 @@ func method(r review.Request, s review.State) string {
 }
 
 // scope is the idempotency scope of r's request ID.
-func scope(r review.Request) string {
+func scope(r change.Request) string {
 	return store.IdempotencyScope(r.Method, r.Subject)
 }
 

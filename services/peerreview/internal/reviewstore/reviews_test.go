@@ -12,6 +12,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -43,8 +44,8 @@ func newEnv(t *testing.T) *env {
 	return &env{t: t, st: st, rs: rs, svc: review.NewService(rs, clock)}
 }
 
-func adviser(method, id string) review.Request {
-	return review.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}, Method: method, ID: id}
+func adviser(method, id string) change.Request {
+	return change.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}, Method: method, RequestID: id}
 }
 
 func (e *env) request(gss string) review.Review {
@@ -240,7 +241,7 @@ func TestIdempotencyAndEtags(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	r := adviser("/turnaround.peerreview.v1.PeerReviewService/RequestPeerReview", "req-1")
-	r.Hash = []byte("hash-1")
+	r.RequestHash = []byte("hash-1")
 	first, err := e.svc.Request(ctx, leeds, review.SafeguardingPeerReview, "", r)
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +251,7 @@ func TestIdempotencyAndEtags(t *testing.T) {
 		t.Fatalf("replay = %+v, %v; want %s", again, err, first.ID)
 	}
 	other := r
-	other.Hash = []byte("hash-2")
+	other.RequestHash = []byte("hash-2")
 	if _, err := e.svc.Request(ctx, leeds, review.SafeguardingPeerReview, "", other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Fatalf("reused request id = %v", err)
 	}

@@ -206,18 +206,3 @@ func appendViolations(vs fault.Violations, err error) fault.Violations {
 	}
 	return vs
 }
-
-// Request describes the call that creates a lesson, for the audit trail and
-// idempotency.
-type Request struct {
-	// Subject and Roles are the caller's, as its token names them.
-	Subject string
-	Roles   []string
-	// Method is the full gRPC method name.
-	Method string
-	// ID is the request_id; empty when the caller asked for no idempotency.
-	ID string
-	// Hash fingerprints what the request asks for, so a request_id reused
-	// for a different request is refused rather than replayed.
-	Hash []byte
-}

@@ -18,8 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
@@ -28,21 +26,13 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
-
-// Page sizes of the lesson list.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
 
 // themePrefix is the proto enum Theme's value prefix.
 const themePrefix = "THEME_"
@@ -68,8 +58,8 @@ type Reviews interface {
 // implements it.
 type Lessons interface {
 	whatworks.LessonStorer
-	Replay(ctx context.Context, r whatworks.Request) (whatworks.Lesson, bool, error)
-	Create(ctx context.Context, l whatworks.Lesson, r whatworks.Request) (whatworks.Lesson, error)
+	Replay(ctx context.Context, r change.Request) (whatworks.Lesson, bool, error)
+	Create(ctx context.Context, l whatworks.Lesson, r change.Request) (whatworks.Lesson, error)
 }
 
 // WhatWorks implements the What Works methods of
@@ -169,9 +159,7 @@ func (h *WhatWorks) latestJudgements(ctx context.Context) (map[string]whatworks.
 // exist (NOT_FOUND otherwise) and be completed (FAILED_PRECONDITION).
 func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLessonRequest) (*peerreviewv1.Lesson, error) {
 	var vs fault.Violations
-	if len(req.GetRequestId()) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(req.GetRequestId()), maxRequestIDLen)
-	}
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	in := req.GetLesson()
 	if in == nil {
 		vs.Add("lesson", "is required: its title, theme and summary at least")
@@ -188,7 +176,7 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 	if err := fault.Join(vs.Err(), parseErr); err != nil {
 		return nil, err
 	}
-	r, err := request(ctx, peerreviewv1.PeerReviewService_CreateLesson_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_CreateLesson_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +225,7 @@ func (h *WhatWorks) GetLesson(ctx context.Context, req *peerreviewv1.GetLessonRe
 // filtered on theme and region, paged by offset with tokens bound to the
 // filter.
 func (h *WhatWorks) ListLessons(ctx context.Context, req *peerreviewv1.ListLessonsRequest) (*peerreviewv1.ListLessonsResponse, error) {
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), whatworks.FilterSchema)
 	if err := fault.Join(sizeErr, filterErr); err != nil {
 		return nil, err
@@ -252,39 +240,16 @@ func (h *WhatWorks) ListLessons(ctx context.Context, req *peerreviewv1.ListLesso
 		return nil, err
 	}
 	selected := whatworks.Select(all, f)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &peerreviewv1.ListLessonsResponse{
-		Lessons:       make([]*peerreviewv1.Lesson, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		Lessons:       make([]*peerreviewv1.Lesson, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(selected)),
 	}
-	for _, l := range selected[start:end] {
+	for _, l := range page {
 		resp.Lessons = append(resp.Lessons, lessonstore.Proto(l))
 	}
 	return resp, nil
-}
-
-// request describes the call for the audit trail and idempotency.
-func request(ctx context.Context, method, requestID string, req proto.Message) (whatworks.Request, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return whatworks.Request{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	r := whatworks.Request{Subject: p.Subject, Method: method, ID: requestID}
-	for _, role := range p.Roles {
-		r.Roles = append(r.Roles, string(role))
-	}
-	if requestID != "" {
-		h, err := store.RequestHash(req)
-		if err != nil {
-			return whatworks.Request{}, err
-		}
-		r.Hash = h
-	}
-	return r, nil
 }
 
 // themeName is the domain name of a Theme: "" for the zero value and the
