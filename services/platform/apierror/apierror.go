@@ -7,12 +7,16 @@ package apierror
 import (
 	"context"
 	"errors"
+	"strconv"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
 // Domain is the ErrorInfo domain of every Turnaround error.
@@ -45,10 +49,26 @@ func Convert(err error) (st *status.Status, internal bool) {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return build(codes.Canceled, "CANCELLED", "the request was cancelled", nil), false
+	case store.Unavailable(err):
+		// Checked before DeadlineExceeded: a dial timeout wraps it too.
+		return unavailable(), false
 	case errors.Is(err, context.DeadlineExceeded):
 		return build(codes.DeadlineExceeded, "DEADLINE_EXCEEDED", "the request deadline was exceeded", nil), false
 	}
 	return build(codes.Internal, "INTERNAL", "internal error", nil), true
+}
+
+// unavailable is the status of a request that failed because the store
+// could not serve it for now: UNAVAILABLE with reason STORE_UNAVAILABLE and
+// a google.rpc.RetryInfo, which the gateway turns into Retry-After.
+func unavailable() *status.Status {
+	st := build(codes.Unavailable, store.ReasonUnavailable, "the data store is unavailable; retry later",
+		map[string]string{"retry_after_seconds": strconv.Itoa(int(store.RetryAfter / time.Second))})
+	withRetry, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(store.RetryAfter)})
+	if err != nil {
+		return st
+	}
+	return withRetry
 }
 
 // Error is Convert(err).Err(), for returning from a handler.

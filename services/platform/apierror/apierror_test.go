@@ -4,13 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
 func TestConvert(t *testing.T) {
@@ -34,6 +41,11 @@ func TestConvert(t *testing.T) {
 		{"cancelled", context.Canceled, codes.Canceled, "CANCELLED", false, ""},
 		{"deadline", fmt.Errorf("read: %w", context.DeadlineExceeded), codes.DeadlineExceeded, "DEADLINE_EXCEEDED", false, ""},
 		{"unknown error", errors.New("dial tcp 10.0.0.7:6379: connection refused"), codes.Internal, "INTERNAL", true, "10.0.0.7"},
+		{"store refused", fmt.Errorf("store: read: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), codes.Unavailable, store.ReasonUnavailable, false, ""},
+		{"store timeout", fmt.Errorf("store: read: %w", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}), codes.Unavailable, store.ReasonUnavailable, false, ""},
+		{"store dial deadline", &net.OpError{Op: "dial", Net: "tcp", Err: context.DeadlineExceeded}, codes.Unavailable, store.ReasonUnavailable, false, ""},
+		{"store not replicated", fmt.Errorf("commit: %w", store.ErrNotReplicated), codes.Unavailable, store.ReasonUnavailable, false, ""},
+		{"store pool timeout", fmt.Errorf("commit: %w", redis.ErrPoolTimeout), codes.Unavailable, store.ReasonUnavailable, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, internal := Convert(tc.err)
@@ -66,5 +78,26 @@ func TestConvertCarriesViolationsAndMetadata(t *testing.T) {
 	}
 	if st, _ := Convert(nil); st.Code() != codes.OK {
 		t.Fatalf("nil = %v", st.Code())
+	}
+}
+
+// TestStoreUnavailableCarriesRetryInfo: an outage tells gRPC clients when to
+// retry, and the gateway turns it into Retry-After.
+func TestStoreUnavailableCarriesRetryInfo(t *testing.T) {
+	st, internal := Convert(fmt.Errorf("x: %w", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}))
+	if internal || st.Code() != codes.Unavailable {
+		t.Fatalf("Convert = %v internal %v", st.Code(), internal)
+	}
+	var retry *errdetails.RetryInfo
+	for _, d := range st.Details() {
+		if r, ok := d.(*errdetails.RetryInfo); ok {
+			retry = r
+		}
+	}
+	if retry == nil || retry.GetRetryDelay().AsDuration() != time.Second {
+		t.Fatalf("RetryInfo = %v, want 1s", retry)
+	}
+	if strings.Contains(st.Message(), "refused") {
+		t.Fatalf("cause leaked: %q", st.Message())
 	}
 }

@@ -297,7 +297,7 @@ func (s *Store) commitOnce(ctx context.Context, p *plan) (Result, error) {
 			return Result{}, err
 		}
 		var err error
-		if res, err = s.exec(ctx, s.c, p, versions{}); err != nil {
+		if res, err = s.execReplicated(ctx, s.c, p, versions{}); err != nil {
 			return Result{}, err
 		}
 	} else {
@@ -315,7 +315,7 @@ func (s *Store) commitOnce(ctx context.Context, p *plan) (Result, error) {
 			if err := p.check(cur); err != nil {
 				return err
 			}
-			res, err = s.exec(ctx, tx, p, cur)
+			res, err = s.execReplicated(ctx, tx, p, cur)
 			return err
 		}, p.watchKeys...)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
@@ -22,7 +23,13 @@ import (
 //	redis-sentinel://[user:pass@]h1:p1,h2:p2/master[?db=N]
 //	redis-cluster://[user:pass@]h1:p1,h2:p2,...
 //
-// Every form accepts ?pool_size=N (connections per node).
+// Every form accepts ?pool_size=N (connections per node), the per-command
+// timeouts dial_timeout, read_timeout, write_timeout and pool_timeout (Go
+// durations such as 1s or 500ms), max_retries, and the durability options
+// wait_replicas and wait_timeout (see ParseReplication, used by the caller
+// for store.New). Without them a command fails after DefaultCommandTimeout
+// and is not retried, so a hung or paused Redis fails a request in about a
+// second instead of blocking it.
 //
 // Open pings the server; the caller closes the client.
 func Open(ctx context.Context, rawURL string) (redis.UniversalClient, error) {
@@ -49,13 +56,36 @@ func Open(ctx context.Context, rawURL string) (redis.UniversalClient, error) {
 // ParseURL turns a REDIS_URL into UniversalOptions. The options select a
 // standalone, Sentinel or Cluster client.
 func ParseURL(rawURL string) (*redis.UniversalOptions, error) {
+	opts, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(rawURL) // parseURL parsed it already
+	if err := setTimeouts(u.Query(), opts); err != nil {
+		return nil, err
+	}
+	if _, err := ParseReplication(rawURL); err != nil {
+		return nil, err
+	}
+	return opts, nil
+}
+
+func parseURL(rawURL string) (*redis.UniversalOptions, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: REDIS_URL: %w", err)
 	}
 	switch u.Scheme {
 	case "redis", "rediss":
-		o, err := redis.ParseURL(rawURL)
+		// go-redis refuses options it does not know, and the timeouts are
+		// applied alike for every scheme by setTimeouts.
+		q := u.Query()
+		for _, k := range ownOptions {
+			q.Del(k)
+		}
+		stripped := *u
+		stripped.RawQuery = q.Encode()
+		o, err := redis.ParseURL(stripped.String())
 		if err != nil {
 			return nil, fmt.Errorf("store: REDIS_URL: %w", err)
 		}
@@ -136,4 +166,89 @@ func redactURL(raw string) string {
 	}
 	u.User = url.User("***")
 	return u.String()
+}
+
+// DefaultCommandTimeout bounds dialling, writing a command and reading its
+// reply when REDIS_URL does not say otherwise. Blocking commands (XREADGROUP
+// BLOCK and the like) get their block time on top.
+const DefaultCommandTimeout = time.Second
+
+// ownOptions are the REDIS_URL query options this package reads itself.
+var ownOptions = []string{
+	"dial_timeout", "read_timeout", "write_timeout", "pool_timeout", "max_retries",
+	"wait_replicas", "wait_timeout",
+}
+
+// setTimeouts applies the per-command timeouts and retries of q, or the
+// defaults: DefaultCommandTimeout for dial, read and write, go-redis's
+// default pool timeout (read timeout plus one second), and no retries, since
+// a retry after a timeout doubles the time a caller waits on a hung server.
+// max_retries=N allows N retries (they still help with a connection the
+// server closed).
+func setTimeouts(q url.Values, o *redis.UniversalOptions) error {
+	durations := []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"dial_timeout", &o.DialTimeout, DefaultCommandTimeout},
+		{"read_timeout", &o.ReadTimeout, DefaultCommandTimeout},
+		{"write_timeout", &o.WriteTimeout, DefaultCommandTimeout},
+		{"pool_timeout", &o.PoolTimeout, 0},
+	}
+	for _, d := range durations {
+		*d.dst = d.def
+		v := q.Get(d.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.ParseDuration(v)
+		if err != nil || t <= 0 {
+			return fmt.Errorf("store: REDIS_URL: %s %q: want a positive duration such as 1s or 500ms", d.name, v)
+		}
+		*d.dst = t
+	}
+	o.MaxRetries = -1 // go-redis: -1 is no retries, 0 would mean its default of three
+	if v := q.Get("max_retries"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("store: REDIS_URL: max_retries %q: want a non-negative integer", v)
+		}
+		if n > 0 {
+			o.MaxRetries = n
+		}
+	}
+	return nil
+}
+
+// ParseReplication reads the durability options of REDIS_URL:
+// wait_replicas=N makes every commit wait (Redis WAIT) until N replicas
+// acknowledged it, at most wait_timeout (default DefaultWaitTimeout), and
+// fail UNAVAILABLE otherwise. Without it replication is asynchronous, and a
+// failover may lose writes the primary had already acknowledged.
+func ParseReplication(rawURL string) (Replication, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Replication{}, fmt.Errorf("store: REDIS_URL: %w", err)
+	}
+	q := u.Query()
+	var r Replication
+	if v := q.Get("wait_replicas"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return Replication{}, fmt.Errorf("store: REDIS_URL: wait_replicas %q: want a non-negative integer", v)
+		}
+		r.Replicas = n
+	}
+	if v := q.Get("wait_timeout"); v != "" {
+		t, err := time.ParseDuration(v)
+		if err != nil || t <= 0 {
+			return Replication{}, fmt.Errorf("store: REDIS_URL: wait_timeout %q: want a positive duration such as 500ms", v)
+		}
+		r.Timeout = t
+	}
+	if r.Replicas > 0 && r.Timeout == 0 {
+		r.Timeout = DefaultWaitTimeout
+	}
+	return r, nil
 }

@@ -46,6 +46,8 @@ type Store struct {
 	idempotencyTTL time.Duration
 	// registered remembers outboxes already in the registry set.
 	registered sync.Map
+	// replication is how many replicas each commit waits for (replication.go).
+	replication Replication
 }
 
 // Option configures a Store.
