@@ -6,11 +6,11 @@ import (
 	"time"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/demo"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -110,7 +110,7 @@ func (s *Service) loadDemoConcerns(ctx context.Context, concerns []demo.Concern)
 	inspector := auth.Principal{Subject: demoLoader, Roles: []auth.Role{auth.RoleOfstedInspector}}
 	for _, d := range concerns {
 		_, err := s.concerns.RaiseAs(ctx, inspector, &inspectionv1.RaiseConcernRequest{
-			Parent: council.Name(d.Council),
+			Parent: resource.CouncilName(d.Council),
 			Concern: &inspectionv1.Concern{
 				Kind:         inspectionv1.ConcernKind(inspectionv1.ConcernKind_value["CONCERN_KIND_"+string(d.Kind)]),
 				Severity:     inspectionv1.Severity(inspectionv1.Severity_value["SEVERITY_"+string(d.Severity)]),

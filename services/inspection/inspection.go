@@ -20,6 +20,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
@@ -118,7 +120,7 @@ func New(d Deps) (*Service, error) {
 		sets:        sets,
 		policies:    policies,
 		server: api.NewServer(api.Handlers{
-			Councils:    api.NewCouncils(councils, d.Pages),
+			Councils:    councilapi.New(council.NewService(councils), d.Pages),
 			Inspections: inspectionapi.NewInspections(judgements, d.Pages),
 			Concerns:    concerns,
 			Indicators:  indicatorapi.New(sets, councils, model, d.Pages),

@@ -1,8 +1,14 @@
+// Package api is the inspection service's gRPC face: Server composes the
+// handler sets of every resource (councilapi, inspectionapi, concernapi,
+// indicatorapi, projectionapi) into one InspectionServiceServer, and
+// Policies gathers the access policies each set declares beside its
+// handlers.
 package api
 
 import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspectionapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/projectionapi"
@@ -18,7 +24,7 @@ type fallback struct {
 // Server is the whole InspectionService: one handler set per resource.
 type Server struct {
 	fallback
-	*Councils
+	*councilapi.Councils
 	*inspectionapi.Inspections
 	*concernapi.Concerns
 	*indicatorapi.Indicators
@@ -29,7 +35,7 @@ var _ inspectionv1.InspectionServiceServer = (*Server)(nil)
 
 // Handlers are the handler sets Server composes.
 type Handlers struct {
-	Councils    *Councils
+	Councils    *councilapi.Councils
 	Inspections *inspectionapi.Inspections
 	Concerns    *concernapi.Concerns
 	Indicators  *indicatorapi.Indicators
@@ -52,5 +58,5 @@ func NewServer(h Handlers) *Server {
 // of the service has no policy, so a new RPC cannot ship unguarded.
 func Policies() (auth.Policies, error) {
 	return auth.ForService(inspectionv1.InspectionService_ServiceDesc,
-		councilPolicies, inspectionapi.Policies, concernapi.Policies, indicatorapi.Policies, projectionapi.Policies)
+		councilapi.Policies, inspectionapi.Policies, concernapi.Policies, indicatorapi.Policies, projectionapi.Policies)
 }

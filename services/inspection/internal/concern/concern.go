@@ -17,8 +17,8 @@ import (
 	_ "time/tzdata" // England's calendar decides "not in the future" on any host.
 	"unicode/utf8"
 
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // Collections under a council, as they appear in resource names.
@@ -106,7 +106,7 @@ func (c Concern) ResourceName() string { return ConcernName(c.GSSCode, c.ID) }
 
 // ConcernName returns the resource name of concern id of council gss.
 func ConcernName(gss, id string) string {
-	return council.Name(gss) + "/" + ConcernCollection + "/" + id
+	return resource.CouncilName(gss) + "/" + ConcernCollection + "/" + id
 }
 
 // Draft is a concern as a caller submits it, before it is recorded.
@@ -230,7 +230,7 @@ func ParseRecommendationName(field, name string) (gss, id string, err error) {
 func parseChildName(field, name, collection string) (string, string, error) {
 	parts := strings.Split(name, "/")
 	if len(parts) == 4 && parts[2] == collection && idPattern.MatchString(parts[3]) {
-		if gss, err := council.ParseName(field, parts[0]+"/"+parts[1]); err == nil {
+		if gss, err := resource.ParseCouncil(field, parts[0]+"/"+parts[1]); err == nil {
 			return gss, parts[3], nil
 		}
 	}
@@ -241,18 +241,18 @@ func parseChildName(field, name, collection string) (string, string, error) {
 }
 
 // AllCouncils is the wildcard parent that lists across councils.
-const AllCouncils = council.Collection + "/-"
+const AllCouncils = resource.Councils + "/-"
 
 // ParseParent validates a list parent: localAuthorities/{gss}, or, when
 // wildcard is true, localAuthorities/- for every council, which yields "".
 func ParseParent(field, parent string, wildcard bool) (string, error) {
 	if !wildcard {
-		return council.ParseName(field, parent)
+		return resource.ParseCouncil(field, parent)
 	}
 	if parent == AllCouncils {
 		return "", nil
 	}
-	if gss, err := council.ParseName(field, parent); err == nil {
+	if gss, err := resource.ParseCouncil(field, parent); err == nil {
 		return gss, nil
 	}
 	var vs fault.Violations

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // State is where a recommendation is in its lifecycle, named as the proto
@@ -69,7 +69,7 @@ func (r Recommendation) ConcernNames() []string {
 // RecommendationName returns the resource name of recommendation id of
 // council gss.
 func RecommendationName(gss, id string) string {
-	return council.Name(gss) + "/" + RecommendationCollection + "/" + id
+	return resource.CouncilName(gss) + "/" + RecommendationCollection + "/" + id
 }
 
 // Decision is who decides on a recommendation, when and why.

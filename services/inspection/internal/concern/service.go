@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -310,7 +310,7 @@ func requireCouncil(gss string) error {
 }
 
 func councilNotFound(gss string) error {
-	name := council.Name(gss)
+	name := resource.CouncilName(gss)
 	return fault.NotFound("LOCAL_AUTHORITY_NOT_FOUND", "%s does not exist", name).With("name", name)
 }
 

@@ -26,11 +26,11 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -84,7 +84,7 @@ func (d *schedulerDouble) key(gss, recommendation string) string {
 func (d *schedulerDouble) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation, requestID, actor string) (string, error) {
 	d.calls.Add(1)
 	rec := scheduledDouble{
-		Inspection:     council.Name(gss) + "/inspections/emergency-" + lastSegment(recommendation),
+		Inspection:     resource.CouncilName(gss) + "/inspections/emergency-" + lastSegment(recommendation),
 		Recommendation: recommendation, RequestID: requestID, Actor: actor, Start: start, End: end,
 	}
 	data, err := json.Marshal(rec)
@@ -192,7 +192,7 @@ func (h *harness) as(t *testing.T, p auth.Principal) context.Context {
 
 func date(y, m, d int32) *typev1.Date { return &typev1.Date{Year: y, Month: m, Day: d} }
 
-func parent(gss string) string { return council.Name(gss) }
+func parent(gss string) string { return resource.CouncilName(gss) }
 
 // raise raises a concern as inspector1 and fails the test on error.
 func (h *harness) raise(t *testing.T, gss string, k inspectionv1.ConcernKind, s inspectionv1.Severity, received *typev1.Date) *inspectionv1.RaiseConcernResponse {

@@ -29,9 +29,9 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -184,7 +184,7 @@ func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []
 			store.ZAdd(s.recIndex(gss, r.State), timeScore(r.CreateTime), r.ID))
 		ev, err := events.NewEvent(ctx, Topic, r.ResourceName(), &eventsv1.EmergencyInspectionRecommended{
 			Recommendation: r.ResourceName(),
-			LocalAuthority: council.Name(gss),
+			LocalAuthority: resource.CouncilName(gss),
 			Rule:           r.Rule,
 			Concerns:       r.ConcernNames(),
 		})

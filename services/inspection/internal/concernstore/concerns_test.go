@@ -25,6 +25,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -67,7 +68,7 @@ func (d *schedulerDouble) ScheduleEmergency(ctx context.Context, gss string, sta
 	d.calls.Add(1)
 	key := d.key(gss, recommendation)
 	rec := scheduledDouble{
-		Inspection:     council.Name(gss) + "/inspections/emergency-" + recommendation[strings.LastIndex(recommendation, "/")+1:],
+		Inspection:     resource.CouncilName(gss) + "/inspections/emergency-" + recommendation[strings.LastIndex(recommendation, "/")+1:],
 		Recommendation: recommendation, RequestID: requestID, Actor: actor, Start: start, End: end,
 	}
 	data, err := json.Marshal(rec)

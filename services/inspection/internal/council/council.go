@@ -11,13 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-// Collection is the resource collection of councils.
-const Collection = "localAuthorities"
 
 // LocalAuthority is a council as the service stores it.
 type LocalAuthority struct {
@@ -58,10 +55,7 @@ func (la LocalAuthority) WithJudgement(j LatestJudgement) LocalAuthority {
 }
 
 // ResourceName is the council's AIP-122 name, localAuthorities/{gss_code}.
-func (la LocalAuthority) ResourceName() string { return Name(la.GSSCode) }
-
-// Name returns the resource name of the council with the given GSS code.
-func Name(gss string) string { return Collection + "/" + gss }
+func (la LocalAuthority) ResourceName() string { return resource.CouncilName(la.GSSCode) }
 
 // ErrNotFound is what a Storer returns for a council it does not hold.
 var ErrNotFound = errors.New("council not found")
@@ -75,18 +69,6 @@ type Storer interface {
 	// Seed stores councils that are not yet stored and leaves existing
 	// records untouched, so it is safe to run on every start.
 	Seed(ctx context.Context, cs []reference.Council) (added int, err error)
-}
-
-// ParseName validates a resource name, localAuthorities/{gss_code}, and
-// returns the GSS code. field names the request field for the violation.
-func ParseName(field, name string) (string, error) {
-	gss, ok := strings.CutPrefix(name, Collection+"/")
-	if !ok || !reference.ValidGSSCode(gss) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
-		return "", vs.Err()
-	}
-	return gss, nil
 }
 
 // FilterSchema lists the fields a council list can be filtered on.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -24,7 +25,7 @@ func TestParseName(t *testing.T) {
 		{"E08000035", "", false},
 		{"", "", false},
 	} {
-		got, err := ParseName("name", tc.name)
+		got, err := resource.ParseCouncil("name", tc.name)
 		if tc.ok != (err == nil) || got != tc.want {
 			t.Errorf("ParseName(%q) = %q, %v", tc.name, got, err)
 		}

@@ -1,34 +1,32 @@
-// Package api is the inspection service's gRPC face. The council methods
-// live here; the other resources' handlers live in their own packages
-// (inspectionapi, concernapi, indicatorapi, projectionapi), each declaring
-// its methods' access policies next to them, and Server composes them into
-// one InspectionServiceServer.
-package api
+// Package councilapi is the gRPC face of councils (LocalAuthority):
+// GetLocalAuthority and ListLocalAuthorities of InspectionService. It
+// decodes requests, calls the council use cases and renders responses; each
+// method's access policy is declared in Policies.
+package councilapi
 
 import (
 	"context"
-	"errors"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
-// Page sizes of council lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
+// ReasonNotFound is the NOT_FOUND reason of a council the service does not
+// hold.
+const ReasonNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
 
-// councilPolicies declares who may call the council methods.
-var councilPolicies = auth.Policies{
+// Policies declares who may call the council methods.
+var Policies = auth.Policies{
 	// Councils are public reference data: every authenticated role reads them.
 	inspectionv1.InspectionService_GetLocalAuthority_FullMethodName:    auth.AnyAuthenticated(),
 	inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName: auth.AnyAuthenticated(),
@@ -36,34 +34,31 @@ var councilPolicies = auth.Policies{
 
 // Councils implements the LocalAuthority methods of InspectionService.
 type Councils struct {
-	councils council.Storer
-	pages    *paging.Codec
+	svc   *council.Service
+	pages *paging.Codec
 }
 
-// NewCouncils returns the council handlers over the given store.
-func NewCouncils(councils council.Storer, pages *paging.Codec) *Councils {
-	return &Councils{councils: councils, pages: pages}
+// New returns the council handlers over the council use cases.
+func New(svc *council.Service, pages *paging.Codec) *Councils {
+	return &Councils{svc: svc, pages: pages}
 }
 
 // GetLocalAuthority implements InspectionService.GetLocalAuthority.
-func (s *Councils) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetLocalAuthorityRequest) (*inspectionv1.LocalAuthority, error) {
-	gss, err := council.ParseName("name", req.GetName())
+func (h *Councils) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetLocalAuthorityRequest) (*inspectionv1.LocalAuthority, error) {
+	gss, err := resource.ParseCouncil("name", req.GetName())
 	if err != nil {
 		return nil, err
 	}
-	la, err := s.councils.Get(ctx, gss)
-	if errors.Is(err, council.ErrNotFound) {
-		return nil, fault.NotFound("LOCAL_AUTHORITY_NOT_FOUND", "%s does not exist", req.GetName()).With("name", req.GetName())
-	}
+	la, err := h.svc.Get(ctx, gss)
 	if err != nil {
-		return nil, err
+		return nil, rpc.NotFound(err, council.ErrNotFound, ReasonNotFound, req.GetName())
 	}
-	return councilToProto(la), nil
+	return ToProto(la), nil
 }
 
 // ListLocalAuthorities implements InspectionService.ListLocalAuthorities.
-func (s *Councils) ListLocalAuthorities(ctx context.Context, req *inspectionv1.ListLocalAuthoritiesRequest) (*inspectionv1.ListLocalAuthoritiesResponse, error) {
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+func (h *Councils) ListLocalAuthorities(ctx context.Context, req *inspectionv1.ListLocalAuthoritiesRequest) (*inspectionv1.ListLocalAuthoritiesResponse, error) {
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), council.FilterSchema)
 	order, orderErr := filter.ParseOrderBy(req.GetOrderBy(), council.OrderFields, council.DefaultOrder)
 	if err := fault.Join(sizeErr, filterErr, orderErr); err != nil {
@@ -74,30 +69,28 @@ func (s *Councils) ListLocalAuthorities(ctx context.Context, req *inspectionv1.L
 		Filter:  f.String(),
 		OrderBy: order.String(),
 	}
-	offset, err := s.pages.DecodeOffset(req.GetPageToken(), q)
+	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.councils.All(ctx)
+	selected, err := h.svc.List(ctx, f, order)
 	if err != nil {
 		return nil, err
 	}
-	selected := council.Select(all, f, order)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &inspectionv1.ListLocalAuthoritiesResponse{
-		LocalAuthorities: make([]*inspectionv1.LocalAuthority, 0, end-start),
-		NextPageToken:    s.pages.NextOffset(q, start, size, total),
-		TotalSize:        int32(total),
+		LocalAuthorities: make([]*inspectionv1.LocalAuthority, len(page)),
+		NextPageToken:    next,
+		TotalSize:        int32(len(selected)),
 	}
-	for _, la := range selected[start:end] {
-		resp.LocalAuthorities = append(resp.LocalAuthorities, councilToProto(la))
+	for i, la := range page {
+		resp.LocalAuthorities[i] = ToProto(la)
 	}
 	return resp, nil
 }
 
-func councilToProto(la council.LocalAuthority) *inspectionv1.LocalAuthority {
+// ToProto renders a council as the API returns it, with its name and etag.
+func ToProto(la council.LocalAuthority) *inspectionv1.LocalAuthority {
 	return &inspectionv1.LocalAuthority{
 		Name:              la.ResourceName(),
 		GssCode:           la.GSSCode,
@@ -106,7 +99,7 @@ func councilToProto(la council.LocalAuthority) *inspectionv1.LocalAuthority {
 		OfficialName:      la.OfficialName,
 		CouncilType:       refproto.CouncilType(la.Type),
 		Region:            refproto.Region(la.Region),
-		Etag:              store.Etag(la.Version),
+		Etag:              change.Format(la.Version),
 		UpdateTime:        timestamppb.New(la.UpdateTime),
 		InspectedUnderSif: la.InspectedUnderSIF,
 		LatestJudgement:   latestToProto(la.Latest),

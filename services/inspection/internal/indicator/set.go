@@ -11,8 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -68,7 +68,7 @@ func parsePeriod(s string) (Period, bool) {
 
 // Name returns the resource name of a council's set for a period.
 func Name(gss string, p Period) string {
-	return council.Name(gss) + "/" + Collection + "/" + p.String()
+	return resource.CouncilName(gss) + "/" + Collection + "/" + p.String()
 }
 
 // ParseName validates a set's resource name,
@@ -77,7 +77,7 @@ func Name(gss string, p Period) string {
 // is the caller's question. field names the request field for the violation.
 func ParseName(field, name string) (string, Period, error) {
 	var vs fault.Violations
-	rest, ok := strings.CutPrefix(name, council.Collection+"/")
+	rest, ok := strings.CutPrefix(name, resource.Councils+"/")
 	gss, period, ok2 := strings.Cut(rest, "/"+Collection+"/")
 	if !ok || !ok2 || !reference.ValidGSSCode(gss) {
 		vs.Add(field, "must be localAuthorities/{gss_code}/indicatorSets/{period} with a GSS code such as E08000035 and a year such as 2015, got %q", name)

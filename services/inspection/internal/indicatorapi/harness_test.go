@@ -25,6 +25,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -149,7 +150,7 @@ func (h *harness) markInspected(t testing.TB, gss string, grade reference.Grade)
 		t.Fatal(err)
 	}
 	la = la.WithJudgement(council.LatestJudgement{
-		Inspection: council.Name(gss) + "/inspections/test", Framework: "SIF", OverallGrade: grade,
+		Inspection: resource.CouncilName(gss) + "/inspections/test", Framework: "SIF", OverallGrade: grade,
 		PublishDate: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC),
 	})
 	w, err := h.councils.Write(la)

@@ -22,6 +22,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -227,7 +228,7 @@ func (s *Indicators) GetIndicatorSet(ctx context.Context, req *inspectionv1.GetI
 
 // ListIndicatorSets implements InspectionService.ListIndicatorSets.
 func (s *Indicators) ListIndicatorSets(ctx context.Context, req *inspectionv1.ListIndicatorSetsRequest) (*inspectionv1.ListIndicatorSetsResponse, error) {
-	gss, nameErr := council.ParseName("parent", req.GetParent())
+	gss, nameErr := resource.ParseCouncil("parent", req.GetParent())
 	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
 	if err := fault.Join(nameErr, sizeErr); err != nil {
 		return nil, err
@@ -278,7 +279,7 @@ func (s *Indicators) GetRiskAssessment(ctx context.Context, req *inspectionv1.Ge
 	}
 	la, err := s.councils.Get(ctx, gss)
 	if errors.Is(err, council.ErrNotFound) {
-		return nil, notFoundCouncil(council.Name(gss))
+		return nil, notFoundCouncil(resource.CouncilName(gss))
 	}
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -242,7 +243,7 @@ func (ins Inspection) Clone() Inspection {
 func (ins Inspection) Name() string { return Name(ins.GSSCode, ins.ID) }
 
 // Name returns the resource name of inspection id of the council gss.
-func Name(gss, id string) string { return council.Name(gss) + "/" + Collection + "/" + id }
+func Name(gss, id string) string { return resource.CouncilName(gss) + "/" + Collection + "/" + id }
 
 // OverallGrade returns the overall effectiveness grade, if the judgement
 // holds a valid one.
@@ -295,7 +296,7 @@ func (ins Inspection) Warnings() []string {
 // localAuthorities/{gss_code}/inspections/{id}, and returns its council's
 // GSS code and its ID. field names the request field for the violation.
 func ParseName(field, name string) (gss, id string, err error) {
-	rest, ok := strings.CutPrefix(name, council.Collection+"/")
+	rest, ok := strings.CutPrefix(name, resource.Councils+"/")
 	if ok {
 		var tail string
 		gss, tail, ok = strings.Cut(rest, "/")

@@ -23,12 +23,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -44,7 +44,7 @@ const (
 const maxRequestIDLen = 128
 
 // allCouncilsParent is the parent of a list across every council.
-const allCouncilsParent = council.Collection + "/" + inspection.AllCouncils
+const allCouncilsParent = resource.Councils + "/" + inspection.AllCouncils
 
 // Policies declares who may call each method of this package.
 var Policies = auth.Policies{
@@ -76,7 +76,7 @@ func NewInspections(svc *inspection.Service, pages *paging.Codec) *Inspections {
 // schedules an inspection of an existing council (NOT_FOUND otherwise).
 // Only the framework and the fieldwork dates are required.
 func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.CreateInspectionRequest) (*inspectionv1.Inspection, error) {
-	gss, parentErr := council.ParseName("parent", req.GetParent())
+	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
 	var vs fault.Violations
 	var ins inspection.Inspection
 	if req.GetInspection() == nil {
@@ -308,7 +308,7 @@ func parseParent(parent string) (string, error) {
 	if parent == allCouncilsParent {
 		return inspection.AllCouncils, nil
 	}
-	gss, err := council.ParseName("parent", parent)
+	gss, err := resource.ParseCouncil("parent", parent)
 	if err != nil {
 		var vs fault.Violations
 		vs.Add("parent", "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+

@@ -41,6 +41,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -423,7 +424,7 @@ func sameJudgement(a, b council.LocalAuthority) bool {
 func publishedEvent(ins inspection.Inspection) *eventsv1.JudgementPublished {
 	ev := &eventsv1.JudgementPublished{
 		Inspection:     ins.Name(),
-		LocalAuthority: council.Name(ins.GSSCode),
+		LocalAuthority: resource.CouncilName(ins.GSSCode),
 		Framework:      string(ins.Framework),
 		PublishDate:    refproto.Date(ins.PublishDate),
 	}

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -275,16 +275,16 @@ func RegionLabel(r reference.Region) string {
 
 // ResourceName is the name of a council's risk assessment,
 // localAuthorities/{gss_code}/riskAssessment.
-func ResourceName(gss string) string { return council.Name(gss) + "/" + resource }
+func ResourceName(gss string) string { return resource.CouncilName(gss) + "/" + singleton }
 
-const resource = "riskAssessment"
+const singleton = "riskAssessment"
 
 // ParseName validates a risk assessment's name and returns the council's
 // GSS code. field names the request field for the violation.
 func ParseName(field, name string) (string, error) {
-	parent, ok := strings.CutSuffix(name, "/"+resource)
+	parent, ok := strings.CutSuffix(name, "/"+singleton)
 	if ok {
-		if gss, err := council.ParseName(field, parent); err == nil {
+		if gss, err := resource.ParseCouncil(field, parent); err == nil {
 			return gss, nil
 		}
 	}
