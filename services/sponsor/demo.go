@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -219,7 +220,7 @@ func (s *Service) seedDemoSponsors(ctx context.Context) error {
 	if loaded, err := s.demoLoaded(ctx); err != nil || loaded {
 		return err
 	}
-	added, err := s.sponsors.Seed(ctx, demoSponsors(), sponsors.Request{
+	added, err := s.sponsors.Seed(ctx, demoSponsors(), change.Request{
 		Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)},
 	})
 	if err != nil {
@@ -248,7 +249,7 @@ func (s *Service) loadDemoNeeds(ctx context.Context) error {
 			fromInterventions++
 		}
 	}
-	r := need.Request{Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)}}
+	r := change.Request{Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)}}
 	opened := 0
 	for _, d := range demoNeeds() {
 		if has[d.gss] {

@@ -19,9 +19,11 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -44,7 +46,7 @@ func TestDemoSponsors(t *testing.T) {
 		if err := s.Validate(""); err != nil {
 			t.Errorf("%s: %v", s.ID, err)
 		}
-		if !sponsors.ValidID(s.ID) {
+		if !resource.ValidID(s.ID) {
 			t.Errorf("%s: not a valid id", s.ID)
 		}
 		if s.MaxEngagements < 1 || s.MaxEngagements > 4 || s.StaffDaysPerQuarter < 60 || s.StaffDaysPerQuarter > 400 ||
@@ -256,7 +258,7 @@ func TestDemoLoads(t *testing.T) {
 			t.Fatal(err)
 		}
 		hampshire.Paused = true
-		if _, err := s.sponsors.Save(t.Context(), hampshire, sponsors.Request{Subject: "official-1"}); err != nil {
+		if _, err := s.sponsors.Save(t.Context(), hampshire, change.Request{Subject: "official-1"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.rdb.Del(t.Context(), s.sponsors.Key("nspcc")).Err(); err != nil {

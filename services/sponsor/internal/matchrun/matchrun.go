@@ -138,18 +138,6 @@ func (r Run) Fingerprint() string {
 	return r.Result.Fingerprint
 }
 
-// ParseName validates a run's resource name and returns its id; field
-// names the request field for the violation.
-func ParseName(field, name string) (string, error) {
-	id, ok := strings.CutPrefix(name, Collection+"/")
-	if !ok || !engagement.ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be %s/{id} with an id of lowercase letters, digits and hyphens, got %q", Collection, name)
-		return "", vs.Err()
-	}
-	return id, nil
-}
-
 // StateFor is the state a new run takes: DRY_RUN when it was asked to be
 // one or carries any what-if override, PROPOSED otherwise.
 func StateFor(dryRun bool, o match.Overrides) State {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
@@ -166,8 +167,8 @@ func TestParseName(t *testing.T) {
 	for name, ok := range map[string]bool{
 		"matchRuns/run-1": true, "matchRuns/": false, "matchRuns/Run": false, "runs/run-1": false, "matchRuns/a/b": false,
 	} {
-		if _, err := ParseName("name", name); (err == nil) != ok {
-			t.Errorf("ParseName(%q): %v", name, err)
+		if _, err := resource.ParseID("name", Collection, name); (err == nil) != ok {
+			t.Errorf("resource.ParseID(%q): %v", name, err)
 		}
 	}
 }

@@ -53,6 +53,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
@@ -162,12 +163,12 @@ func whatIf(w *sponsorv1.WhatIf) (match.Overrides, error) {
 	var o match.Overrides
 	var errs []error
 	sp := func(field, name string) string {
-		id, err := sponsor.ParseName(field, name)
+		id, err := resource.ParseID(field, sponsor.Collection, name)
 		errs = append(errs, err)
 		return id
 	}
 	nd := func(field, name string) string {
-		_, _, err := need.ParseName(field, name)
+		_, _, err := resource.ParseCouncilChild(field, need.Collection, name)
 		errs = append(errs, err)
 		return name
 	}
@@ -320,7 +321,7 @@ func (h *MatchRuns) RunMatching(ctx context.Context, req *sponsorv1.RunMatchingR
 
 // GetMatchRun implements SponsorService.GetMatchRun.
 func (h *MatchRuns) GetMatchRun(ctx context.Context, req *sponsorv1.GetMatchRunRequest) (*sponsorv1.MatchRun, error) {
-	id, err := matchrun.ParseName("name", req.GetName())
+	id, err := resource.ParseID("name", matchrun.Collection, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -367,8 +368,8 @@ func (h *MatchRuns) ListMatchRuns(ctx context.Context, req *sponsorv1.ListMatchR
 // whose sponsor differs, the change in objective, and whether and how the
 // inputs differ.
 func (h *MatchRuns) CompareMatchRuns(ctx context.Context, req *sponsorv1.CompareMatchRunsRequest) (*sponsorv1.CompareMatchRunsResponse, error) {
-	firstID, firstErr := matchrun.ParseName("first", req.GetFirst())
-	secondID, secondErr := matchrun.ParseName("second", req.GetSecond())
+	firstID, firstErr := resource.ParseID("first", matchrun.Collection, req.GetFirst())
+	secondID, secondErr := resource.ParseID("second", matchrun.Collection, req.GetSecond())
 	if err := fault.Join(firstErr, secondErr); err != nil {
 		return nil, err
 	}
@@ -404,7 +405,7 @@ func (h *MatchRuns) CompareMatchRuns(ctx context.Context, req *sponsorv1.Compare
 // parseAction reads the name, etag (optional: empty skips the check) and
 // request_id of an approval or rejection.
 func parseAction(name, etag, requestID string, more fault.Violations) (string, int64, error) {
-	id, nameErr := matchrun.ParseName("name", name)
+	id, nameErr := resource.ParseID("name", matchrun.Collection, name)
 	var read int64 = -1
 	var etagErr error
 	if etag != "" {
@@ -578,7 +579,7 @@ func (h *MatchRuns) matchNeeds(ctx context.Context, run matchrun.Run, names []st
 	byCouncil := map[string]*store.Mutation{}
 	var order []string
 	for i, a := range run.Result.Assignments {
-		gss, nid, err := need.ParseName("need", a.Need)
+		gss, nid, err := resource.ParseCouncilChild("need", need.Collection, a.Need)
 		if err != nil {
 			return fmt.Errorf("%s: stored need %q: %w", run.Name(), a.Need, err)
 		}

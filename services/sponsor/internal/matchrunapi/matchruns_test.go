@@ -20,8 +20,10 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -96,7 +98,7 @@ func newEnv(t *testing.T) *env {
 	} {
 		sp.Expertise = []sponsor.Expertise{{Area: sponsor.AreaCaseloads, Strength: sponsor.Leading}}
 		sp.MaxEngagements, sp.StaffDaysPerQuarter, sp.DayRatePence, sp.CanLeadTrust = 2, 200, 40_000, true
-		if _, err := sponsors.Insert(ctx, sp, sponsor.Request{Subject: "official-1"}); err != nil {
+		if _, err := sponsors.Insert(ctx, sp, change.Request{Subject: "official-1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -105,7 +107,7 @@ func newEnv(t *testing.T) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.needs.Insert(ctx, n, need.Request{Subject: "official-1"}); err != nil {
+		if _, err := e.needs.Insert(ctx, n, change.Request{Subject: "official-1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -229,7 +231,7 @@ func TestMatchRunStory(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.Urgency = 5
-	if _, err := e.needs.Save(ctx, n, need.Request{Subject: "official-1"}); err != nil {
+	if _, err := e.needs.Save(ctx, n, change.Request{Subject: "official-1"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: real.GetName(), Etag: real.GetEtag()})
@@ -258,7 +260,7 @@ func TestMatchRunStory(t *testing.T) {
 		if err != nil || eng.Need != a.GetNeed() || eng.MatchRun != again.GetName() || eng.State != engagement.Active || eng.PlannedStaffDays != 20 {
 			t.Errorf("engagement for %s: %+v, %v", a.GetNeed(), eng, err)
 		}
-		gss, id, _ := need.ParseName("need", a.GetNeed())
+		gss, id, _ := resource.ParseCouncilChild("need", need.Collection, a.GetNeed())
 		got, err := e.needs.Get(ctx, gss, id)
 		if err != nil || got.State != need.Matched || got.Engagement != eng.Name() {
 			t.Errorf("need %s: %+v, %v", a.GetNeed(), got, err)

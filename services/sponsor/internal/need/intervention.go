@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
@@ -95,7 +96,7 @@ type Intervention struct {
 func ParseInterventionName(name string) (gss, id string, ok bool) {
 	parts := strings.Split(name, "/")
 	if len(parts) != 4 || parts[0] != CouncilCollection || !reference.ValidGSSCode(parts[1]) ||
-		parts[2] != interventionCollection || !ValidID(parts[3]) {
+		parts[2] != interventionCollection || !resource.ValidID(parts[3]) {
 		return "", "", false
 	}
 	return parts[1], parts[3], true

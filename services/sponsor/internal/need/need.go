@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
@@ -212,7 +213,7 @@ func (n Need) Violations(prefix string) fault.Violations {
 	for i, id := range n.ExcludedSponsors {
 		field := "excluded_sponsors[" + strconv.Itoa(i) + "]"
 		switch {
-		case !sponsor.ValidID(id):
+		case !resource.ValidID(id):
 			add(field, "must be sponsors/{id} with an id of lowercase letters, digits and hyphens, got %q", sponsor.Name(id))
 		case excluded[id]:
 			add(field, "names %s a second time; name each sponsor once", sponsor.Name(id))
@@ -291,32 +292,8 @@ func (n Need) Match(engagement string) (Need, error) {
 // engagement's resource name, sponsors/{sponsor}/engagements/{id}.
 func ValidEngagementName(name string) bool {
 	parts := strings.Split(name, "/")
-	return len(parts) == 4 && parts[0] == sponsor.Collection && sponsor.ValidID(parts[1]) &&
-		parts[2] == engagementCollection && sponsor.ValidID(parts[3])
-}
-
-// CheckEtag compares the version a caller read (from its etag) with the
-// current one; a mismatch is ErrConflict.
-func CheckEtag(read, current int64) error {
-	if read != current {
-		return ErrConflict
-	}
-	return nil
-}
-
-// ParseName validates a need's resource name,
-// localAuthorities/{gss_code}/sponsorNeeds/{id}, and returns its council's
-// GSS code and its ID. field names the request field for the violation.
-func ParseName(field, name string) (gss, id string, err error) {
-	parts := strings.Split(name, "/")
-	if len(parts) != 4 || parts[0] != CouncilCollection || !reference.ValidGSSCode(parts[1]) ||
-		parts[2] != Collection || !ValidID(parts[3]) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code}/sponsorNeeds/{id} with a GSS code such as E08000035 "+
-			"and an id of lowercase letters, digits and hyphens, got %q", name)
-		return "", "", vs.Err()
-	}
-	return parts[1], parts[3], nil
+	return len(parts) == 4 && parts[0] == sponsor.Collection && resource.ValidID(parts[1]) &&
+		parts[2] == engagementCollection && resource.ValidID(parts[3])
 }
 
 // ParseCouncil validates a council's resource name, localAuthorities/{gss},
@@ -340,13 +317,6 @@ func ParseCouncil(field, name string, wildcard bool) (string, error) {
 	}
 	return gss, nil
 }
-
-// ValidID reports whether id can be a need ID: AIP-122's shape, as sponsor
-// IDs have.
-func ValidID(id string) bool { return sponsor.ValidID(id) }
-
-// NewID returns a fresh random need ID.
-func NewID() string { return sponsor.NewID() }
 
 func names[T ~string](vs []T) []string {
 	out := make([]string, len(vs))

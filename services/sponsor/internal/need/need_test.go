@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -61,7 +63,7 @@ func TestValidate(t *testing.T) {
 		{"too many excluded sponsors", func(n *Need) {
 			n.ExcludedSponsors = nil
 			for range MaxExcluded + 1 {
-				n.ExcludedSponsors = append(n.ExcludedSponsors, sponsor.NewID())
+				n.ExcludedSponsors = append(n.ExcludedSponsors, resource.NewID())
 			}
 		}, []string{"n.excluded_sponsors"}},
 		{"every problem at once", func(n *Need) { n.Areas, n.Urgency, n.StaffDaysNeeded = nil, 9, -1 },
@@ -269,9 +271,9 @@ func TestNames(t *testing.T) {
 		{"localAuthorities/E08000024/interventions/abc", "", ""},
 		{"localAuthorities/E08000024/sponsorNeeds/abc/x", "", ""},
 	} {
-		gss, id, err := ParseName("name", tc.name)
+		gss, id, err := resource.ParseCouncilChild("name", Collection, tc.name)
 		if gss != tc.gss || id != tc.id || (err == nil) != (tc.id != "") {
-			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
+			t.Errorf("resource.ParseCouncilChild(%q) = %q, Collection, %q, %v", tc.name, gss, id, err)
 		}
 	}
 	if gss, err := ParseCouncil("parent", "localAuthorities/-", true); err != nil || gss != AllCouncils {
@@ -325,11 +327,11 @@ func (m *memStore) List(context.Context, string) ([]Need, error) {
 	return out, nil
 }
 
-func (m *memStore) Replay(context.Context, string, Request) (Need, bool, error) {
+func (m *memStore) Replay(context.Context, string, change.Request) (Need, bool, error) {
 	return Need{}, false, nil
 }
 
-func (m *memStore) Insert(_ context.Context, n Need, _ Request) (Need, error) {
+func (m *memStore) Insert(_ context.Context, n Need, _ change.Request) (Need, error) {
 	if r := m.raceOpen; r != nil && n.Intervention != "" {
 		m.raceOpen = nil
 		m.needs[r.Name()] = r.Clone()
@@ -347,7 +349,7 @@ func (m *memStore) Insert(_ context.Context, n Need, _ Request) (Need, error) {
 	return n, nil
 }
 
-func (m *memStore) Save(_ context.Context, n Need, _ Request) (Need, error) {
+func (m *memStore) Save(_ context.Context, n Need, _ change.Request) (Need, error) {
 	if m.needs[n.Name()].Version != n.Version {
 		return Need{}, ErrConflict
 	}
@@ -382,43 +384,43 @@ func TestService(t *testing.T) {
 	st := newMemStore()
 	svc := NewService(st, directory{"durham", "leeds"}, func() time.Time { return now })
 
-	n, err := svc.Create(ctx, sunderland, draft(), Request{})
-	if err != nil || n.Version != 1 || !ValidID(n.ID) || n.State != Open {
+	n, err := svc.Create(ctx, sunderland, draft(), change.Request{})
+	if err != nil || n.Version != 1 || !resource.ValidID(n.ID) || n.State != Open {
 		t.Fatalf("Create = %+v, %v", n, err)
 	}
 	unknown := draft()
 	unknown.ExcludedSponsors = []string{"leeds", "york", "durham", "bath"}
-	if _, err := svc.Create(ctx, sunderland, unknown, Request{}); !slices.Equal(fields(err),
+	if _, err := svc.Create(ctx, sunderland, unknown, change.Request{}); !slices.Equal(fields(err),
 		[]string{"sponsor_need.excluded_sponsors[1]", "sponsor_need.excluded_sponsors[3]"}) {
 		t.Errorf("excluded sponsors that do not exist: %v", err)
 	}
 
 	m, _ := ParseMask([]string{"excluded_sponsors"})
-	if _, err := svc.Update(ctx, sunderland, n.ID, Need{ExcludedSponsors: []string{"york"}}, m, 1, Request{}); !slices.Equal(fields(err),
+	if _, err := svc.Update(ctx, sunderland, n.ID, Need{ExcludedSponsors: []string{"york"}}, m, change.At(1), change.Request{}); !slices.Equal(fields(err),
 		[]string{"sponsor_need.excluded_sponsors[0]"}) {
 		t.Errorf("update to a missing sponsor: %v", err)
 	}
-	if _, err := svc.Update(ctx, sunderland, n.ID, Need{ExcludedSponsors: []string{"leeds"}}, m, 7, Request{}); !errors.Is(err, ErrConflict) {
+	if _, err := svc.Update(ctx, sunderland, n.ID, Need{ExcludedSponsors: []string{"leeds"}}, m, change.At(7), change.Request{}); !errors.Is(err, ErrConflict) {
 		t.Errorf("stale etag: %v", err)
 	}
 	closeMask, _ := ParseMask([]string{"state"})
-	closed, err := svc.Update(ctx, sunderland, n.ID, Need{State: Closed}, closeMask, 1, Request{})
+	closed, err := svc.Update(ctx, sunderland, n.ID, Need{State: Closed}, closeMask, change.At(1), change.Request{})
 	if err != nil || closed.State != Closed || closed.Version != 2 {
 		t.Fatalf("close: %+v, %v", closed, err)
 	}
 	// A closed need reports its state before a stale etag: re-reading
 	// cannot reopen it.
-	if _, err := svc.Update(ctx, sunderland, n.ID, Need{Urgency: 1}, closeMask, 1, Request{}); !fault.IsKind(err, fault.KindFailedPrecondition) {
+	if _, err := svc.Update(ctx, sunderland, n.ID, Need{Urgency: 1}, closeMask, change.At(1), change.Request{}); !fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Errorf("update a closed need with a stale etag: %v", err)
 	}
 
 	iv := Intervention{Name: "localAuthorities/E08000024/interventions/iv1", GSSCode: sunderland, Kind: ChildrensServicesTrust,
 		Areas: []string{sponsor.AreaHelpAndProtection}}
-	first, created, err := svc.OpenFromIntervention(ctx, iv, Request{Subject: SystemActor})
+	first, created, err := svc.OpenFromIntervention(ctx, iv, change.Request{Subject: SystemActor})
 	if err != nil || !created || first.Intervention != iv.Name {
 		t.Fatalf("first delivery: %+v, %v, %v", first, created, err)
 	}
-	again, created, err := svc.OpenFromIntervention(ctx, iv, Request{Subject: SystemActor})
+	again, created, err := svc.OpenFromIntervention(ctx, iv, change.Request{Subject: SystemActor})
 	if err != nil || created || again.ID != first.ID {
 		t.Errorf("second delivery: %+v, %v, %v; want the first need", again, created, err)
 	}
@@ -433,7 +435,7 @@ func TestService(t *testing.T) {
 	}
 	winner.Version = 1
 	st.raceOpen = &winner
-	got, created, err := svc.OpenFromIntervention(ctx, iv2, Request{Subject: SystemActor})
+	got, created, err := svc.OpenFromIntervention(ctx, iv2, change.Request{Subject: SystemActor})
 	if err != nil || created || got.ID != "winner" {
 		t.Errorf("lost race: %+v, %v, %v; want the winner's need", got, created, err)
 	}

@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -15,32 +17,11 @@ import (
 // the sponsor service itself, acting on DfE's intervention.
 const SystemActor = "turnaround-sponsor-service"
 
-// Request describes the call behind a change, for the audit trail and for
-// idempotency (AIP-155).
-type Request struct {
-	// Subject and Roles are the caller's, as its token names them; for a
-	// need opened from an event, SystemActor and none.
-	Subject string
-	Roles   []string
-	// Method is the full gRPC method name the change was made through;
-	// empty for a change made from an event, which the store audits as
-	// the method whose effect it has.
-	Method string
-	// ID is the request_id; empty when the caller asked for no
-	// idempotency. For a change made from an event, the event ID (for the
-	// audit trail only: the intervention, not the ID, keeps such needs
-	// single).
-	ID string
-	// Hash fingerprints what the request asks for, so that a request_id
-	// reused for a different request is refused rather than replayed.
-	Hash []byte
-}
-
 // Storer is the storage the need rules need. Writes are pinned: Insert to
 // a new record (and, for a need with an intervention, to the absence of
 // that intervention's marker), Save to the version the need was read at;
 // they fail with an error matching ErrConflict when that does not hold.
-// Each commits the change, its audit entry and, when r.ID and r.Hash are
+// Each commits the change, its audit entry and, when r.RequestID and r.RequestHash are
 // set, the response to replay, in one transaction.
 type Storer interface {
 	// Get returns one need, or ErrNotFound.
@@ -49,18 +30,18 @@ type Storer interface {
 	// AllCouncils, in no particular order.
 	List(ctx context.Context, gss string) ([]Need, error)
 	// Replay returns the need a previous create in the council gss with
-	// r.ID returned, if any. A reused r.ID with another r.Hash is an
+	// r.RequestID returned, if any. A reused r.RequestID with another r.RequestHash is an
 	// INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r Request) (Need, bool, error)
+	Replay(ctx context.Context, gss string, r change.Request) (Need, bool, error)
 	// Insert stores a new need (GSSCode and ID set) at version 1 and
 	// emits SponsorNeedOpened with it. For a need with an Intervention it
 	// also records that the intervention opened it, which must not be
 	// recorded yet: so an intervention opens one need however often its
 	// event arrives.
-	Insert(ctx context.Context, n Need, r Request) (Need, error)
+	Insert(ctx context.Context, n Need, r change.Request) (Need, error)
 	// Save stores a changed need over the version n.Version and returns
 	// it at its new version.
-	Save(ctx context.Context, n Need, r Request) (Need, error)
+	Save(ctx context.Context, n Need, r change.Request) (Need, error)
 	// OpenedBy returns the need the intervention named intervention, of
 	// the council gss, opened, and false when it has opened none.
 	OpenedBy(ctx context.Context, gss, intervention string) (Need, bool, error)
@@ -113,9 +94,9 @@ func (s *Service) List(ctx context.Context, gss string) ([]Need, error) {
 // Create opens the need draft describes in the council gss, by hand: OPEN,
 // under a fresh ID, with SponsorNeedOpened. Violations are reported under
 // "sponsor_need.", an excluded sponsor that does not exist among them; a
-// council outside the 152 is ErrCouncilNotFound. A repeat of r.ID returns
+// council outside the 152 is ErrCouncilNotFound. A repeat of r.RequestID returns
 // the first call's need.
-func (s *Service) Create(ctx context.Context, gss string, draft Need, r Request) (Need, error) {
+func (s *Service) Create(ctx context.Context, gss string, draft Need, r change.Request) (Need, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
@@ -127,7 +108,7 @@ func (s *Service) Create(ctx context.Context, gss string, draft Need, r Request)
 		return Need{}, err
 	}
 	for range maxAttempts {
-		n.ID = NewID()
+		n.ID = resource.NewID()
 		out, err := s.store.Insert(ctx, n, r)
 		if !errors.Is(err, ErrConflict) {
 			return out, err
@@ -144,9 +125,9 @@ func (s *Service) Create(ctx context.Context, gss string, draft Need, r Request)
 // Update replaces the fields of need id of the council gss that m names
 // with patch's (see Need.Apply). A need that is not OPEN is
 // FAILED_PRECONDITION, reported before a stale etag, since re-reading
-// cannot reopen it; etag is the version the caller read and must be
-// current (ErrConflict otherwise).
-func (s *Service) Update(ctx context.Context, gss, id string, patch Need, m Mask, etag int64, r Request) (Need, error) {
+// cannot reopen it; etag, when given, is the version the caller read and
+// must be current (ErrConflict otherwise).
+func (s *Service) Update(ctx context.Context, gss, id string, patch Need, m Mask, etag change.Etag, r change.Request) (Need, error) {
 	cur, err := s.store.Get(ctx, gss, id)
 	if err != nil {
 		return Need{}, err
@@ -155,8 +136,8 @@ func (s *Service) Update(ctx context.Context, gss, id string, patch Need, m Mask
 	if err != nil {
 		return Need{}, err
 	}
-	if err := CheckEtag(etag, cur.Version); err != nil {
-		return Need{}, err
+	if err := etag.Check(cur.Version); err != nil {
+		return Need{}, ErrConflict
 	}
 	if m.Has("excluded_sponsors") {
 		if err := s.checkExcluded(ctx, next); err != nil {
@@ -170,12 +151,12 @@ func (s *Service) Update(ctx context.Context, gss, id string, patch Need, m Mask
 // FromIntervention), once: when iv has opened a need already, that need is
 // returned with created false and nothing changes. A concurrent delivery
 // of the same intervention that commits first wins the same way.
-func (s *Service) OpenFromIntervention(ctx context.Context, iv Intervention, r Request) (n Need, created bool, err error) {
+func (s *Service) OpenFromIntervention(ctx context.Context, iv Intervention, r change.Request) (n Need, created bool, err error) {
 	if prev, ok, err := s.store.OpenedBy(ctx, iv.GSSCode, iv.Name); err != nil || ok {
 		return prev, false, err
 	}
 	for range maxAttempts {
-		n, err := FromIntervention(iv, NewID(), s.now())
+		n, err := FromIntervention(iv, resource.NewID(), s.now())
 		if err != nil {
 			return Need{}, false, err
 		}

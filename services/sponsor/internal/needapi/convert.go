@@ -1,11 +1,13 @@
 package needapi
 
 import (
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"strconv"
+
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
@@ -29,34 +31,13 @@ func fromProto(m *sponsorv1.SponsorNeed, prefix string) (need.Need, fault.Violat
 		n.Areas = append(n.Areas, need.AreaWeight{Area: a.GetArea(), Weight: int(a.GetWeight())})
 	}
 	for i, name := range m.GetExcludedSponsors() {
-		id, err := sponsor.ParseName(prefix+"excluded_sponsors["+strconv.Itoa(i)+"]", name)
+		id, err := resource.ParseID(prefix+"excluded_sponsors["+strconv.Itoa(i)+"]", sponsor.Collection, name)
 		if f, ok := fault.As(err); ok {
 			vs = append(vs, f.Violations...)
 		}
 		n.ExcludedSponsors = append(n.ExcludedSponsors, id)
 	}
 	return n, vs
-}
-
-// populatedPaths are the update mask paths of the fields m sets: the mask
-// an update without update_mask implies (AIP-134). requires_trust_sponsor
-// set to false cannot be told from one left out, so an update that drops
-// the requirement names it in update_mask (the REST gateway's PATCH does
-// so for every field in the body).
-func populatedPaths(m *sponsorv1.SponsorNeed) []string {
-	var paths []string
-	add := func(set bool, path string) {
-		if set {
-			paths = append(paths, path)
-		}
-	}
-	add(len(m.GetAreas()) > 0, "areas")
-	add(m.GetUrgency() != 0, "urgency")
-	add(m.GetStaffDaysNeeded() != 0, "staff_days_needed")
-	add(m.GetRequiresTrustSponsor(), "requires_trust_sponsor")
-	add(len(m.GetExcludedSponsors()) > 0, "excluded_sponsors")
-	add(m.GetState() != sponsorv1.NeedState_NEED_STATE_UNSPECIFIED, "state")
-	return paths
 }
 
 // joinViolations reports the request's own violations with those of the

@@ -20,6 +20,7 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -93,7 +94,7 @@ func newEnv(t *testing.T) *env {
 			ID: id, DisplayName: id, Kind: sponsor.Charity, National: true,
 			Expertise:    []sponsor.Expertise{{Area: sponsor.AreaLSCB, Strength: sponsor.Strong}},
 			DayRatePence: 50_000,
-		}, sponsor.Request{Subject: "setup"})
+		}, change.Request{Subject: "setup"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,27 +25,17 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 )
-
-// Page sizes of need lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
 
 // Policies declares who may call each method of this package (see the
 // package comment); GetSponsorNeed and ListSponsorNeeds narrow a council
@@ -85,7 +75,7 @@ func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSpon
 	} else {
 		draft, vs = fromProto(req.GetSponsorNeed(), "sponsor_need.")
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if parentErr != nil || len(vs) > 0 {
 		var ruleErr error
 		if req.GetSponsorNeed() != nil {
@@ -93,7 +83,7 @@ func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSpon
 		}
 		return nil, joinViolations(vs, parentErr, ruleErr)
 	}
-	r, err := callerRequest(ctx, sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +96,7 @@ func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSpon
 
 // GetSponsorNeed implements SponsorService.GetSponsorNeed.
 func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNeedRequest) (*sponsorv1.SponsorNeed, error) {
-	gss, id, err := need.ParseName("name", req.GetName())
+	gss, id, err := resource.ParseCouncilChild("name", need.Collection, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +105,7 @@ func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNee
 	}
 	n, err := h.svc.Get(ctx, gss, id)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, req.GetName())
 	}
 	return needstore.Encode(n), nil
 }
@@ -126,12 +116,12 @@ func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNee
 // to the parent, the filter and, for a council officer, their council.
 func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsorNeedsRequest) (*sponsorv1.ListSponsorNeedsResponse, error) {
 	gss, parentErr := need.ParseCouncil("parent", req.GetParent(), true)
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), need.FilterSchema)
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -163,15 +153,13 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 		return nil, err
 	}
 	selected := need.Select(all, f)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &sponsorv1.ListSponsorNeedsResponse{
-		SponsorNeeds:  make([]*sponsorv1.SponsorNeed, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		SponsorNeeds:  make([]*sponsorv1.SponsorNeed, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(selected)),
 	}
-	for _, n := range selected[start:end] {
+	for _, n := range page {
 		resp.SponsorNeeds = append(resp.SponsorNeeds, needstore.Encode(n))
 	}
 	return resp, nil
@@ -191,20 +179,10 @@ func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSpon
 		vs.Add("sponsor_need", "is required: its name, its etag and the new values")
 		return nil, vs.Err()
 	}
-	gss, id, nameErr := need.ParseName("sponsor_need.name", in.GetName())
+	gss, id, nameErr := resource.ParseCouncilChild("sponsor_need.name", need.Collection, in.GetName())
 	var vs fault.Violations
-	var etag int64
-	var etagErr error
-	if in.GetEtag() == "" {
-		vs.Add("sponsor_need.etag", "is required: send the etag of the need as read, so that no change made since is overwritten")
-	} else {
-		etag, etagErr = store.ParseEtagField("sponsor_need.etag", in.GetEtag())
-	}
-	paths := req.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		paths = populatedPaths(in)
-	}
-	mask, maskErr := need.ParseMask(paths)
+	etag, etagErr := rpc.ParseEtag("sponsor_need.etag", in.GetEtag(), true)
+	mask, maskErr := need.ParseMask(rpc.MaskPaths(req.GetUpdateMask().GetPaths(), in))
 	patch, conv := fromProto(in, "sponsor_need.")
 	if maskErr == nil {
 		// Fields the mask leaves alone are ignored, problems and all.
@@ -216,13 +194,13 @@ func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSpon
 	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName, "", req)
+	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName, "", req)
 	if err != nil {
 		return nil, err
 	}
 	n, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
 	if err != nil {
-		return nil, named(err, in.GetName())
+		return nil, rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, in.GetName())
 	}
 	return needstore.Encode(n), nil
 }
@@ -234,7 +212,7 @@ func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSpon
 // role of theirs held beside council_officer must not widen the officer's
 // reach.
 func requireCouncil(ctx context.Context, gss string) error {
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -243,47 +221,6 @@ func requireCouncil(ctx context.Context, gss string) error {
 	}
 	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed, "the caller may not access council %s", gss).
 		With("authority", gss)
-}
-
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	return p, nil
-}
-
-// callerRequest describes the call for the audit trail and idempotency.
-func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (need.Request, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return need.Request{}, err
-	}
-	r := need.Request{Subject: p.Subject, Method: method, ID: requestID}
-	for _, role := range p.Roles {
-		r.Roles = append(r.Roles, string(role))
-	}
-	if requestID != "" {
-		if r.Hash, err = store.RequestHash(req); err != nil {
-			return need.Request{}, err
-		}
-	}
-	return r, nil
-}
-
-func checkRequestID(vs *fault.Violations, id string) {
-	if len(id) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
-	}
-}
-
-// named gives a missing need's NOT_FOUND the resource's name.
-func named(err error, name string) error {
-	if errors.Is(err, need.ErrNotFound) {
-		return fault.NotFound(need.ReasonNotFound, "%s does not exist", name).With("name", name)
-	}
-	return err
 }
 
 // councilNamed gives a missing council's NOT_FOUND the parent's name.

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -81,7 +82,7 @@ func (c *Consumer) Handle(ctx context.Context, e events.Event) error {
 	if err != nil || !ok {
 		return err
 	}
-	n, created, err := c.svc.OpenFromIntervention(ctx, iv, need.Request{Subject: need.SystemActor, ID: e.ID})
+	n, created, err := c.svc.OpenFromIntervention(ctx, iv, change.Request{Subject: need.SystemActor, RequestID: e.ID})
 	if err != nil {
 		return fmt.Errorf("needevents: open the need of %s: %w", iv.Name, err)
 	}

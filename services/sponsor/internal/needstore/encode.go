@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
@@ -70,7 +71,7 @@ func decode(data []byte, version int64) (need.Need, error) {
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return need.Need{}, fmt.Errorf("decode sponsor need: %w", err)
 	}
-	gss, id, err := need.ParseName("name", m.GetName())
+	gss, id, err := resource.ParseCouncilChild("name", need.Collection, m.GetName())
 	if err != nil {
 		return need.Need{}, fmt.Errorf("decode sponsor need %q: %w", m.GetName(), err)
 	}
@@ -90,7 +91,7 @@ func decode(data []byte, version int64) (need.Need, error) {
 		n.Areas = append(n.Areas, need.AreaWeight{Area: a.GetArea(), Weight: int(a.GetWeight())})
 	}
 	for _, name := range m.GetExcludedSponsors() {
-		sid, err := sponsor.ParseName("excluded_sponsors", name)
+		sid, err := resource.ParseID("excluded_sponsors", sponsor.Collection, name)
 		if err != nil {
 			return need.Need{}, fmt.Errorf("decode sponsor need %s: %w", m.GetName(), err)
 		}

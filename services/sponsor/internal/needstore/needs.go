@@ -41,8 +41,10 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -213,11 +215,11 @@ func (s *Needs) OpenedBy(ctx context.Context, gss, intervention string) (need.Ne
 
 // Replay implements need.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope) and kept under the council's tag.
-func (s *Needs) Replay(ctx context.Context, gss string, r need.Request) (need.Need, bool, error) {
-	if r.ID == "" || len(r.Hash) == 0 {
+func (s *Needs) Replay(ctx context.Context, gss string, r change.Request) (need.Need, bool, error) {
+	if r.RequestID == "" || len(r.RequestHash) == 0 {
 		return need.Need{}, false, nil
 	}
-	b, ok, err := s.st.Replay(ctx, Tag(gss), store.IdempotencyScope(r.Method, r.Subject), r.ID, r.Hash)
+	b, ok, err := s.st.Replay(ctx, Tag(gss), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
 	if err != nil || !ok {
 		return need.Need{}, false, err
 	}
@@ -243,8 +245,8 @@ func (s *Needs) Replay(ctx context.Context, gss string, r need.Request) (need.Ne
 // replaying the need, in one commit. A request that names no method (a
 // need opened from an event) is audited as CreateSponsorNeed, the RPC
 // whose effect it has.
-func (s *Needs) Insert(ctx context.Context, n need.Need, r need.Request) (need.Need, error) {
-	if !need.ValidID(n.ID) {
+func (s *Needs) Insert(ctx context.Context, n need.Need, r change.Request) (need.Need, error) {
+	if !resource.ValidID(n.ID) {
 		return need.Need{}, fmt.Errorf("open sponsor need: invalid id %q", n.ID)
 	}
 	n.Version = 1
@@ -275,7 +277,7 @@ func (s *Needs) Insert(ctx context.Context, n need.Need, r need.Request) (need.N
 
 // Save implements need.Storer: the need over the version read, its index
 // entries as its state leaves them and its audit entry.
-func (s *Needs) Save(ctx context.Context, n need.Need, r need.Request) (need.Need, error) {
+func (s *Needs) Save(ctx context.Context, n need.Need, r change.Request) (need.Need, error) {
 	if n.Version < 1 {
 		return need.Need{}, fmt.Errorf("update sponsor need %s: version %d: a need is created only by Insert", n.Name(), n.Version)
 	}
@@ -323,7 +325,7 @@ func (s *Needs) Index(n need.Need) []store.IndexOp {
 // the record, its index entries, its audit entry and, for a request with
 // an ID and a hash, the idempotency record replaying n as the API renders
 // it. method is the method to audit when r names none.
-func (s *Needs) mutation(n need.Need, read int64, r need.Request, method string) (store.Mutation, error) {
+func (s *Needs) mutation(n need.Need, read int64, r change.Request, method string) (store.Mutation, error) {
 	data, err := marshal(n, false)
 	if err != nil {
 		return store.Mutation{}, err
@@ -340,15 +342,15 @@ func (s *Needs) mutation(n need.Need, read int64, r need.Request, method string)
 		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
 		Index:  s.Index(n),
 		Audit: []store.AuditEntry{{
-			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: n.Name(), RequestID: r.ID, Key: key,
+			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: n.Name(), RequestID: r.RequestID, Key: key,
 		}},
 	}
-	if r.ID != "" && len(r.Hash) > 0 {
+	if r.RequestID != "" && len(r.RequestHash) > 0 {
 		resp, err := marshal(n, true)
 		if err != nil {
 			return store.Mutation{}, err
 		}
-		m.Idempotency = &store.IdempotencyRecord{Scope: scope, RequestID: r.ID, RequestHash: r.Hash, Response: resp}
+		m.Idempotency = &store.IdempotencyRecord{Scope: scope, RequestID: r.RequestID, RequestHash: r.RequestHash, Response: resp}
 	}
 	return m, nil
 }

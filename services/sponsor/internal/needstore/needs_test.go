@@ -13,6 +13,7 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -47,7 +48,7 @@ func mkNeed(t *testing.T, gss, id string, urgency int) need.Need {
 	return n
 }
 
-var official = need.Request{Subject: "official-1", Roles: []string{"dfe_official"}, Method: sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName}
+var official = change.Request{Subject: "official-1", Roles: []string{"dfe_official"}, Method: sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName}
 
 // outbox is what a council's outbox holds.
 type outbox struct {
@@ -128,7 +129,7 @@ func TestInterventionMarker(t *testing.T) {
 	n.Intervention = ivName
 	// A need opened from an event names no method: it is audited as the
 	// RPC whose effect it has.
-	if _, err := s.Insert(ctx, n, need.Request{Subject: need.SystemActor, ID: "event-1"}); err != nil {
+	if _, err := s.Insert(ctx, n, change.Request{Subject: need.SystemActor, RequestID: "event-1"}); err != nil {
 		t.Fatal(err)
 	}
 	got, ok, err := s.OpenedBy(ctx, sunderland, ivName)
@@ -139,7 +140,7 @@ func TestInterventionMarker(t *testing.T) {
 	// commits nothing.
 	second := mkNeed(t, sunderland, "second", 5)
 	second.Intervention = ivName
-	if _, err := s.Insert(ctx, second, need.Request{Subject: need.SystemActor}); !errors.Is(err, store.ErrConflict) {
+	if _, err := s.Insert(ctx, second, change.Request{Subject: need.SystemActor}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("second need for one intervention: %v", err)
 	}
 	if _, err := s.Get(ctx, sunderland, "second"); !errors.Is(err, need.ErrNotFound) {
@@ -201,10 +202,10 @@ func TestListsAndOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if saved, err := s.Save(ctx, closed, need.Request{Subject: "official-1"}); err != nil || saved.Version != 2 {
+	if saved, err := s.Save(ctx, closed, change.Request{Subject: "official-1"}); err != nil || saved.Version != 2 {
 		t.Fatalf("save: %+v, %v", saved, err)
 	}
-	if _, err := s.Save(ctx, closed, need.Request{}); !errors.Is(err, store.ErrConflict) {
+	if _, err := s.Save(ctx, closed, change.Request{}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("stale save: %v", err)
 	}
 	open, fp2, err := s.Open(ctx)
@@ -262,7 +263,7 @@ func TestReplay(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
 	r := official
-	r.ID, r.Hash = "req-1", []byte("h1")
+	r.RequestID, r.RequestHash = "req-1", []byte("h1")
 	if _, err := s.Insert(ctx, mkNeed(t, sunderland, "abc", 4), r); err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +274,7 @@ func TestReplay(t *testing.T) {
 	if _, ok, _ := s.Replay(ctx, wight, r); ok {
 		t.Error("replay under another council")
 	}
-	r.Hash = []byte("h2")
+	r.RequestHash = []byte("h2")
 	if _, _, err := s.Replay(ctx, sunderland, r); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Errorf("reused request id: %v", err)
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // ErrAlreadyExists refuses to create a sponsor under an ID that is taken.
@@ -32,26 +34,10 @@ type UsageSource interface {
 	Usage(ctx context.Context, sponsors ...string) (map[string]Usage, error)
 }
 
-// Request describes the call behind a change, for the audit trail and for
-// idempotency (AIP-155).
-type Request struct {
-	// Subject and Roles are the caller's, as its token names them.
-	Subject string
-	Roles   []string
-	// Method is the full gRPC method name the change was made through.
-	Method string
-	// ID is the request_id; empty when the caller asked for no
-	// idempotency.
-	ID string
-	// Hash fingerprints what the request asks for, so that a request_id
-	// reused for a different request is refused rather than replayed.
-	Hash []byte
-}
-
 // Storer is the storage the sponsor rules need. Writes are pinned to the
 // version the sponsor was read at (or to its absence, for Insert) and fail
 // with an error matching ErrConflict when that does not hold; each commits
-// the change, its audit entry and, when r.ID is set, the response to
+// the change, its audit entry and, when r.RequestID is set, the response to
 // replay, in one transaction.
 type Storer interface {
 	// Get returns one sponsor, or ErrNotFound.
@@ -61,14 +47,14 @@ type Storer interface {
 	// created or changed.
 	All(ctx context.Context) ([]Sponsor, string, error)
 	// Replay returns the sponsor a previous create of sponsor id with
-	// r.ID returned, if any. A reused r.ID with another r.Hash is an
+	// r.RequestID returned, if any. A reused r.RequestID with another r.RequestHash is an
 	// INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, id string, r Request) (Sponsor, bool, error)
+	Replay(ctx context.Context, id string, r change.Request) (Sponsor, bool, error)
 	// Insert stores a new sponsor (s.ID set) at version 1.
-	Insert(ctx context.Context, s Sponsor, r Request) (Sponsor, error)
+	Insert(ctx context.Context, s Sponsor, r change.Request) (Sponsor, error)
 	// Save stores a changed sponsor over the version s.Version, and
 	// returns it at its new version.
-	Save(ctx context.Context, s Sponsor, r Request) (Sponsor, error)
+	Save(ctx context.Context, s Sponsor, r change.Request) (Sponsor, error)
 }
 
 // maxAttempts bounds the create attempts when a fresh random ID is taken.
@@ -104,12 +90,12 @@ func (s *Service) All(ctx context.Context) ([]Sponsor, string, error) {
 // sponsor gets one: derived from the request ID when there is one (see
 // IDFor), so that a retry finds and replays the first response, and
 // random otherwise. Violations are reported under "sponsor."; an id that
-// is taken gives ErrAlreadyExists. A repeat of r.ID returns the first
+// is taken gives ErrAlreadyExists. A repeat of r.RequestID returns the first
 // call's sponsor.
-func (s *Service) Create(ctx context.Context, sp Sponsor, id string, r Request) (Sponsor, error) {
-	chosen := id != "" || r.ID != ""
-	if id == "" && r.ID != "" {
-		id = IDFor(r.Method+"\x00"+r.Subject, r.ID)
+func (s *Service) Create(ctx context.Context, sp Sponsor, id string, r change.Request) (Sponsor, error) {
+	chosen := id != "" || r.RequestID != ""
+	if id == "" && r.RequestID != "" {
+		id = resource.IDFor("sponsor", r.Method+"\x00"+r.Subject, r.RequestID)
 	}
 	if id != "" {
 		if prev, ok, err := s.store.Replay(ctx, id, r); err != nil || ok {
@@ -124,7 +110,7 @@ func (s *Service) Create(ctx context.Context, sp Sponsor, id string, r Request) 
 	}
 	for range maxAttempts {
 		if id == "" {
-			id = NewID()
+			id = resource.NewID()
 		}
 		sp.ID = id
 		out, err := s.store.Insert(ctx, sp, r)
@@ -144,17 +130,17 @@ func (s *Service) Create(ctx context.Context, sp Sponsor, id string, r Request) 
 	return Sponsor{}, fmt.Errorf("sponsor: create: no free id after %d attempts: %w", maxAttempts, ErrConflict)
 }
 
-// Update replaces the fields of sponsor id that m names with patch's. etag
-// is the version the caller read and must be current (ErrConflict
-// otherwise); an invalid result gives INVALID_ARGUMENT violations under
+// Update replaces the fields of sponsor id that m names with patch's. etag,
+// when given, is the version the caller read and must be current
+// (ErrConflict otherwise); an invalid result gives INVALID_ARGUMENT violations under
 // "sponsor.".
-func (s *Service) Update(ctx context.Context, id string, patch Sponsor, m Mask, etag int64, r Request) (Sponsor, error) {
+func (s *Service) Update(ctx context.Context, id string, patch Sponsor, m Mask, etag change.Etag, r change.Request) (Sponsor, error) {
 	cur, err := s.store.Get(ctx, id)
 	if err != nil {
 		return Sponsor{}, err
 	}
-	if err := CheckEtag(etag, cur.Version); err != nil {
-		return Sponsor{}, err
+	if err := etag.Check(cur.Version); err != nil {
+		return Sponsor{}, ErrConflict
 	}
 	next, err := cur.Apply(patch, m, s.now())
 	if err != nil {

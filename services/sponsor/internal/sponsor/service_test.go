@@ -6,6 +6,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // memStore is an in-memory Storer: enough to test the use cases' own
@@ -36,25 +39,25 @@ func (m *memStore) All(context.Context) ([]Sponsor, string, error) {
 	return out, "fp", nil
 }
 
-func (m *memStore) Replay(_ context.Context, id string, r Request) (Sponsor, bool, error) {
-	s, ok := m.replays[id+"|"+r.ID]
-	return s, ok && r.ID != "", nil
+func (m *memStore) Replay(_ context.Context, id string, r change.Request) (Sponsor, bool, error) {
+	s, ok := m.replays[id+"|"+r.RequestID]
+	return s, ok && r.RequestID != "", nil
 }
 
-func (m *memStore) Insert(_ context.Context, s Sponsor, r Request) (Sponsor, error) {
+func (m *memStore) Insert(_ context.Context, s Sponsor, r change.Request) (Sponsor, error) {
 	m.inserts++
 	if _, taken := m.byID[s.ID]; taken {
 		return Sponsor{}, ErrConflict
 	}
 	s.Version = 1
 	m.byID[s.ID] = s.Clone()
-	if r.ID != "" {
-		m.replays[s.ID+"|"+r.ID] = s.Clone()
+	if r.RequestID != "" {
+		m.replays[s.ID+"|"+r.RequestID] = s.Clone()
 	}
 	return s, nil
 }
 
-func (m *memStore) Save(_ context.Context, s Sponsor, _ Request) (Sponsor, error) {
+func (m *memStore) Save(_ context.Context, s Sponsor, _ change.Request) (Sponsor, error) {
 	if m.byID[s.ID].Version != s.Version {
 		return Sponsor{}, ErrConflict
 	}
@@ -68,7 +71,7 @@ func TestCreate(t *testing.T) {
 	now := func() time.Time { return time.Date(2016, 1, 4, 9, 0, 0, 0, time.UTC) }
 	st := newMemStore()
 	svc := NewService(st, now)
-	r := Request{Subject: "official", Method: "/m/CreateSponsor"}
+	r := change.Request{Subject: "official", Method: "/m/CreateSponsor"}
 
 	named, err := svc.Create(ctx, leeds(), "leeds", r)
 	if err != nil || named.ID != "leeds" || named.Version != 1 || !named.UpdateTime.Equal(now()) {
@@ -85,16 +88,16 @@ func TestCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, err := svc.Create(ctx, charity(), "", r)
-	if err != nil || a.ID == b.ID || !ValidID(a.ID) {
+	if err != nil || a.ID == b.ID || !resource.ValidID(a.ID) {
 		t.Errorf("generated ids %q and %q (%v)", a.ID, b.ID, err)
 	}
 
 	// Without an id but with a request id: the id is derived, so the
 	// retry finds the first response.
 	withReq := r
-	withReq.ID = "7c1a"
+	withReq.RequestID = "7c1a"
 	first, err := svc.Create(ctx, charity(), "", withReq)
-	if err != nil || first.ID != IDFor(r.Method+"\x00"+r.Subject, "7c1a") {
+	if err != nil || first.ID != resource.IDFor("sponsor", r.Method+"\x00"+r.Subject, "7c1a") {
 		t.Fatalf("derived id: %+v, %v", first, err)
 	}
 	inserts := st.inserts
@@ -114,17 +117,17 @@ func TestUpdate(t *testing.T) {
 	ctx := context.Background()
 	st := newMemStore()
 	svc := NewService(st, nil)
-	if _, err := svc.Create(ctx, leeds(), "leeds", Request{}); err != nil {
+	if _, err := svc.Create(ctx, leeds(), "leeds", change.Request{}); err != nil {
 		t.Fatal(err)
 	}
 	m, _ := ParseMask([]string{"paused"})
-	if _, err := svc.Update(ctx, "leeds", Sponsor{Paused: true}, m, 2, Request{}); !errors.Is(err, ErrConflict) {
+	if _, err := svc.Update(ctx, "leeds", Sponsor{Paused: true}, m, change.At(2), change.Request{}); !errors.Is(err, ErrConflict) {
 		t.Errorf("stale etag: %v", err)
 	}
-	if _, err := svc.Update(ctx, "york", Sponsor{Paused: true}, m, 1, Request{}); !errors.Is(err, ErrNotFound) {
+	if _, err := svc.Update(ctx, "york", Sponsor{Paused: true}, m, change.At(1), change.Request{}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing sponsor: %v", err)
 	}
-	out, err := svc.Update(ctx, "leeds", Sponsor{Paused: true}, m, 1, Request{})
+	out, err := svc.Update(ctx, "leeds", Sponsor{Paused: true}, m, change.At(1), change.Request{})
 	if err != nil || !out.Paused || out.Version != 2 {
 		t.Errorf("update: %+v, %v", out, err)
 	}

@@ -12,8 +12,6 @@
 package sponsor
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -61,10 +60,6 @@ const (
 	MaxDayRatePence = 500_000
 	// MaxChildren bounds the children placed out of area in one council.
 	MaxChildren = 10_000
-	// maxIDLen is AIP-122's limit for a resource ID.
-	maxIDLen = 63
-	// idLen is the length of a generated ID.
-	idLen = 12
 )
 
 // ErrNotFound is what a Storer returns for a sponsor it does not hold.
@@ -195,9 +190,6 @@ func (s Sponsor) Name() string { return Name(s.ID) }
 // Name returns the resource name of sponsor id.
 func Name(id string) string { return Collection + "/" + id }
 
-// CouncilName returns the resource name of the council gss.
-func CouncilName(gss string) string { return CouncilCollection + "/" + gss }
-
 // Regions are the regions the sponsor works in: its member councils'
 // regions for council kinds, every region for a national charity, and the
 // regions served otherwise; in the order of reference.Regions, each once.
@@ -308,7 +300,7 @@ func (s Sponsor) Violations(prefix string) fault.Violations {
 		case !knownCouncil(p.Council):
 			add(field+".local_authority", "must name one of the 152 councils, localAuthorities/{gss_code}, got %q", p.Council)
 		case seen[p.Council]:
-			add(field+".local_authority", "names %s a second time; give each council's children once", CouncilName(p.Council))
+			add(field+".local_authority", "names %s a second time; give each council's children once", resource.CouncilName(p.Council))
 		}
 		seen[p.Council] = true
 		switch {
@@ -395,9 +387,9 @@ func checkCouncils(add func(field, format string, args ...any), field string, co
 		f := field + "[" + strconv.Itoa(i) + "]"
 		switch {
 		case !knownCouncil(gss):
-			add(f, "must name one of the 152 councils, localAuthorities/{gss_code}, got %q", CouncilName(gss))
+			add(f, "must name one of the 152 councils, localAuthorities/{gss_code}, got %q", resource.CouncilName(gss))
 		case seen[gss]:
-			add(f, "names %s a second time; name each council once", CouncilName(gss))
+			add(f, "names %s a second time; name each council once", resource.CouncilName(gss))
 		}
 		seen[gss] = true
 	}
@@ -406,111 +398,6 @@ func checkCouncils(add func(field, format string, args ...any), field string, co
 func knownCouncil(gss string) bool {
 	_, ok := reference.CouncilByCode(gss)
 	return ok
-}
-
-// CheckEtag compares the version a caller read (from its etag) with the
-// current one; a mismatch is ErrConflict.
-func CheckEtag(read, current int64) error {
-	if read != current {
-		return ErrConflict
-	}
-	return nil
-}
-
-// ParseName validates a sponsor's resource name, sponsors/{id}, and
-// returns its ID. field names the request field for the violation.
-func ParseName(field, name string) (string, error) {
-	id, ok := strings.CutPrefix(name, Collection+"/")
-	if !ok || !ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be sponsors/{id} with an id of lowercase letters, digits and hyphens, got %q", name)
-		return "", vs.Err()
-	}
-	return id, nil
-}
-
-// ParseCouncilName validates a council's resource name,
-// localAuthorities/{gss_code}, and returns the GSS code. Only the shape is
-// checked; whether it is one of the 152 is Validate's to say. field names
-// the request field for the violation.
-func ParseCouncilName(field, name string) (string, error) {
-	gss, ok := strings.CutPrefix(name, CouncilCollection+"/")
-	if !ok || !reference.ValidGSSCode(gss) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
-		return "", vs.Err()
-	}
-	return gss, nil
-}
-
-// ValidID reports whether id can be a sponsor ID: AIP-122's shape, 1 to 63
-// lowercase letters, digits and hyphens, starting with a letter and not
-// ending with a hyphen, such as "north-yorkshire". Every such ID is also a
-// valid sponsor claim in a sponsor officer's token.
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > maxIDLen || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-const (
-	letters      = "abcdefghijklmnopqrstuvwxyz"
-	alphanumeric = letters + "0123456789"
-)
-
-// NewID returns a fresh random ID: a letter and eleven letters or digits.
-func NewID() string {
-	fresh := func() []byte {
-		var b [32]byte
-		// crypto/rand.Read never returns an error (Go 1.24+).
-		_, _ = rand.Read(b[:])
-		return b[:]
-	}
-	return idFrom(fresh, fresh())
-}
-
-// IDFor returns the ID a create with request ID requestID in scope gets
-// when the caller names none: a hash of the two, so that a retry of the
-// request computes the same ID, finds the sponsor's records under the same
-// hash tag and replays the first response, as AIP-155 asks. The hash hides
-// the request ID; the scope keeps callers apart.
-func IDFor(scope, requestID string) string {
-	sum := sha256.Sum256([]byte("turnaround.sponsor.id.v1\x00" + scope + "\x00" + requestID))
-	block := sum[:]
-	return idFrom(func() []byte {
-		next := sha256.Sum256(block)
-		block = next[:]
-		return block
-	}, block)
-}
-
-// idFrom draws an ID from first and then, while more bytes are needed,
-// from more. Rejection sampling keeps every character equally likely.
-func idFrom(more func() []byte, first []byte) string {
-	out := make([]byte, 0, idLen)
-	src := first
-	for {
-		for _, b := range src {
-			alphabet := alphanumeric
-			if len(out) == 0 {
-				alphabet = letters
-			}
-			if limit := 256 - 256%len(alphabet); int(b) < limit {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-			}
-			if len(out) == idLen {
-				return string(out)
-			}
-		}
-		src = more()
-	}
 }
 
 // enumMessage describes an invalid enum value: unset, or not one of all.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -193,30 +194,30 @@ func TestNamesAndIDs(t *testing.T) {
 		{"sponsor/leeds", "", false},
 		{"sponsors/leeds/engagements/x", "", false},
 	} {
-		id, err := ParseName("name", tc.name)
+		id, err := resource.ParseID("name", Collection, tc.name)
 		if (err == nil) != tc.ok || id != tc.id {
-			t.Errorf("ParseName(%q) = %q, %v; want ok %v", tc.name, id, err, tc.ok)
+			t.Errorf("resource.ParseID(%q) = %q, Collection, %v; want ok %v", tc.name, id, err, tc.ok)
 		}
 	}
-	if gss, err := ParseCouncilName("c", "localAuthorities/E08000035"); err != nil || gss != "E08000035" {
+	if gss, err := resource.ParseCouncil("c", "localAuthorities/E08000035"); err != nil || gss != "E08000035" {
 		t.Errorf("ParseCouncilName = %q, %v", gss, err)
 	}
-	if _, err := ParseCouncilName("c", "E08000035"); !slices.Equal(fields(err), []string{"c"}) {
+	if _, err := resource.ParseCouncil("c", "E08000035"); !slices.Equal(fields(err), []string{"c"}) {
 		t.Errorf("a bare GSS code: %v", err)
 	}
 	seen := map[string]bool{}
 	for range 200 {
-		id := NewID()
-		if !ValidID(id) || len(id) != idLen || seen[id] {
-			t.Fatalf("NewID gave %q (valid %v), or a repeat", id, ValidID(id))
+		id := resource.NewID()
+		if !resource.ValidID(id) || len(id) != resource.IDLen || seen[id] {
+			t.Fatalf("NewID gave %q (valid %v), or a repeat", id, resource.ValidID(id))
 		}
 		seen[id] = true
 	}
-	a, b := IDFor("m\x00alice", "req-1"), IDFor("m\x00alice", "req-1")
-	if a != b || !ValidID(a) {
+	a, b := resource.IDFor("sponsor", "m\x00alice", "req-1"), resource.IDFor("sponsor", "m\x00alice", "req-1")
+	if a != b || !resource.ValidID(a) {
 		t.Errorf("IDFor is not a stable valid id: %q, %q", a, b)
 	}
-	if IDFor("m\x00bob", "req-1") == a || IDFor("m\x00alice", "req-2") == a {
+	if resource.IDFor("sponsor", "m\x00bob", "req-1") == a || resource.IDFor("sponsor", "m\x00alice", "req-2") == a {
 		t.Error("IDFor ignores the scope or the request id")
 	}
 }

@@ -1,11 +1,13 @@
 package sponsorapi
 
 import (
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"strconv"
+
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
@@ -23,7 +25,7 @@ const regionPrefix = "REGION_"
 func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Violations) {
 	var vs fault.Violations
 	council := func(field, name string) string {
-		gss, err := sponsor.ParseCouncilName(prefix+field, name)
+		gss, err := resource.ParseCouncil(prefix+field, name)
 		if f, ok := fault.As(err); ok {
 			vs = append(vs, f.Violations...)
 		}
@@ -60,35 +62,6 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 		})
 	}
 	return sp, vs
-}
-
-// populatedPaths are the update mask paths of the fields m sets: the mask
-// an update without update_mask implies (AIP-134). A field set to false or
-// zero cannot be told from one left out, so an update that pauses nothing,
-// unsets can_lead_trust or lowers a capacity to zero names it in
-// update_mask (the REST gateway's PATCH does so for every field in the
-// body).
-func populatedPaths(m *sponsorv1.Sponsor) []string {
-	var paths []string
-	add := func(set bool, path string) {
-		if set {
-			paths = append(paths, path)
-		}
-	}
-	add(m.GetDisplayName() != "", "display_name")
-	add(m.GetKind() != sponsorv1.SponsorKind_SPONSOR_KIND_UNSPECIFIED, "kind")
-	add(len(m.GetMemberCouncils()) > 0, "member_councils")
-	add(len(m.GetRegionsServed()) > 0, "regions_served")
-	add(m.GetNational(), "national")
-	add(len(m.GetExpertise()) > 0, "expertise")
-	add(m.GetMaxEngagements() != 0, "max_engagements")
-	add(m.GetStaffDaysPerQuarter() != 0, "staff_days_per_quarter")
-	add(m.GetDayRatePence() != 0, "day_rate_pence")
-	add(m.GetCanLeadTrust(), "can_lead_trust")
-	add(len(m.GetConflicts()) > 0, "conflicts")
-	add(len(m.GetOutOfAreaPlacements()) > 0, "out_of_area_placements")
-	add(m.GetPaused(), "paused")
-	return paths
 }
 
 // joinViolations reports the request's own violations with those of the

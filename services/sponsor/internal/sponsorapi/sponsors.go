@@ -14,30 +14,19 @@ package sponsorapi
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
-
-	"google.golang.org/protobuf/proto"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
-
-// Page sizes of sponsor lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
 
 // Policies declares who may call each method of this package (see the
 // package comment); GetSponsor and ListSponsors narrow a sponsor officer to
@@ -80,11 +69,11 @@ func (h *Sponsors) CreateSponsor(ctx context.Context, req *sponsorv1.CreateSpons
 	} else {
 		sp, vs = fromProto(req.GetSponsor(), "sponsor.")
 	}
-	if id := req.GetSponsorId(); id != "" && !sponsor.ValidID(id) {
+	if id := req.GetSponsorId(); id != "" && !resource.ValidID(id) {
 		vs.Add("sponsor_id", "must be 1 to 63 lowercase letters, digits and hyphens, starting with a letter and "+
 			"not ending with a hyphen, such as north-yorkshire; or empty for a generated id, got %q", id)
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if len(vs) > 0 {
 		var ruleErr error
 		if req.GetSponsor() != nil {
@@ -92,7 +81,7 @@ func (h *Sponsors) CreateSponsor(ctx context.Context, req *sponsorv1.CreateSpons
 		}
 		return nil, joinViolations(vs, ruleErr)
 	}
-	r, err := callerRequest(ctx, sponsorv1.SponsorService_CreateSponsor_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_CreateSponsor_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +95,7 @@ func (h *Sponsors) CreateSponsor(ctx context.Context, req *sponsorv1.CreateSpons
 
 // GetSponsor implements SponsorService.GetSponsor.
 func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequest) (*sponsorv1.Sponsor, error) {
-	id, err := sponsor.ParseName("name", req.GetName())
+	id, err := resource.ParseID("name", sponsor.Collection, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +104,7 @@ func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequ
 	}
 	sp, err := h.svc.Get(ctx, id)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, sponsor.ErrNotFound, sponsor.ReasonNotFound, req.GetName())
 	}
 	usage, err := h.usageOf(ctx, sp.ID)
 	if err != nil {
@@ -129,12 +118,12 @@ func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequ
 // name. Page tokens are bound to the filter and, for a sponsor officer,
 // their sponsor.
 func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsorsRequest) (*sponsorv1.ListSponsorsResponse, error) {
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), sponsor.FilterSchema)
 	if err := fault.Join(sizeErr, filterErr); err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -161,23 +150,21 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 		all = slices.DeleteFunc(all, func(sp sponsor.Sponsor) bool { return sp.ID != p.Sponsor })
 	}
 	selected := sponsor.Select(all, f)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
-	page := make([]string, 0, end-start)
-	for _, sp := range selected[start:end] {
-		page = append(page, sp.ID)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
+	ids := make([]string, len(page))
+	for i, sp := range page {
+		ids[i] = sp.ID
 	}
-	usage, err := h.usageOf(ctx, page...)
+	usage, err := h.usageOf(ctx, ids...)
 	if err != nil {
 		return nil, err
 	}
 	resp := &sponsorv1.ListSponsorsResponse{
-		Sponsors:      make([]*sponsorv1.Sponsor, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		Sponsors:      make([]*sponsorv1.Sponsor, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(selected)),
 	}
-	for _, sp := range selected[start:end] {
+	for _, sp := range page {
 		resp.Sponsors = append(resp.Sponsors, sponsorstore.Encode(sp, usage[sp.ID]))
 	}
 	return resp, nil
@@ -195,20 +182,10 @@ func (h *Sponsors) UpdateSponsor(ctx context.Context, req *sponsorv1.UpdateSpons
 		vs.Add("sponsor", "is required: its name, its etag and the new values")
 		return nil, vs.Err()
 	}
-	id, nameErr := sponsor.ParseName("sponsor.name", in.GetName())
+	id, nameErr := resource.ParseID("sponsor.name", sponsor.Collection, in.GetName())
 	var vs fault.Violations
-	var etag int64
-	var etagErr error
-	if in.GetEtag() == "" {
-		vs.Add("sponsor.etag", "is required: send the etag of the sponsor as read, so that no change made since is overwritten")
-	} else {
-		etag, etagErr = store.ParseEtagField("sponsor.etag", in.GetEtag())
-	}
-	paths := req.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		paths = populatedPaths(in)
-	}
-	mask, maskErr := sponsor.ParseMask(paths)
+	etag, etagErr := rpc.ParseEtag("sponsor.etag", in.GetEtag(), true)
+	mask, maskErr := sponsor.ParseMask(rpc.MaskPaths(req.GetUpdateMask().GetPaths(), in))
 	patch, conv := fromProto(in, "sponsor.")
 	if maskErr == nil {
 		// Fields the mask leaves alone are ignored, problems and all.
@@ -220,13 +197,13 @@ func (h *Sponsors) UpdateSponsor(ctx context.Context, req *sponsorv1.UpdateSpons
 	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, sponsorv1.SponsorService_UpdateSponsor_FullMethodName, "", req)
+	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_UpdateSponsor_FullMethodName, "", req)
 	if err != nil {
 		return nil, err
 	}
 	out, err := h.svc.Update(ctx, id, patch, mask, etag, r)
 	if err != nil {
-		return nil, named(err, in.GetName())
+		return nil, rpc.NotFound(err, sponsor.ErrNotFound, sponsor.ReasonNotFound, in.GetName())
 	}
 	usage, err := h.usageOf(ctx, out.ID)
 	if err != nil {
@@ -250,7 +227,7 @@ func (h *Sponsors) usageOf(ctx context.Context, ids ...string) (map[string]spons
 // every sponsor: here a role beside sponsor_officer that is not
 // dfe_official must not widen the officer's reach.
 func requireSponsor(ctx context.Context, id string) error {
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -259,45 +236,4 @@ func requireSponsor(ctx context.Context, id string) error {
 	}
 	return fault.PermissionDenied(auth.ReasonSponsorNotAllowed, "the caller may not access sponsor %s", sponsor.Name(id)).
 		With("sponsor", sponsor.Name(id))
-}
-
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	return p, nil
-}
-
-// callerRequest describes the call for the audit trail and idempotency.
-func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (sponsor.Request, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return sponsor.Request{}, err
-	}
-	r := sponsor.Request{Subject: p.Subject, Method: method, ID: requestID}
-	for _, role := range p.Roles {
-		r.Roles = append(r.Roles, string(role))
-	}
-	if requestID != "" {
-		if r.Hash, err = store.RequestHash(req); err != nil {
-			return sponsor.Request{}, err
-		}
-	}
-	return r, nil
-}
-
-func checkRequestID(vs *fault.Violations, id string) {
-	if len(id) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
-	}
-}
-
-// named gives a missing sponsor's NOT_FOUND the resource's name.
-func named(err error, name string) error {
-	if errors.Is(err, sponsor.ErrNotFound) {
-		return fault.NotFound(sponsor.ReasonNotFound, "%s does not exist", name).With("name", name)
-	}
-	return err
 }

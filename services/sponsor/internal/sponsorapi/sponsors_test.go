@@ -15,6 +15,7 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -26,7 +27,7 @@ func TestCreateGetList(t *testing.T) {
 		t.Errorf("created %v", leeds)
 	}
 	charity := e.create("", nspccSponsor())
-	if !strings.HasPrefix(charity.GetName(), "sponsors/") || !sponsor.ValidID(strings.TrimPrefix(charity.GetName(), "sponsors/")) {
+	if !strings.HasPrefix(charity.GetName(), "sponsors/") || !resource.ValidID(strings.TrimPrefix(charity.GetName(), "sponsors/")) {
 		t.Errorf("generated name %q", charity.GetName())
 	}
 	e.create("hampshire", func() *sponsorv1.Sponsor {

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
@@ -55,7 +56,7 @@ func encode(sp sponsor.Sponsor) *sponsorv1.Sponsor {
 		UpdateTime:          timestamppb.New(sp.UpdateTime),
 	}
 	for _, gss := range sp.MemberCouncils {
-		m.MemberCouncils = append(m.MemberCouncils, sponsor.CouncilName(gss))
+		m.MemberCouncils = append(m.MemberCouncils, resource.CouncilName(gss))
 	}
 	for _, r := range sp.RegionsServed {
 		m.RegionsServed = append(m.RegionsServed, refproto.Region(r))
@@ -64,11 +65,11 @@ func encode(sp sponsor.Sponsor) *sponsorv1.Sponsor {
 		m.Expertise = append(m.Expertise, &sponsorv1.Expertise{Area: e.Area, Strength: StrengthProto(e.Strength)})
 	}
 	for _, gss := range sp.Conflicts {
-		m.Conflicts = append(m.Conflicts, sponsor.CouncilName(gss))
+		m.Conflicts = append(m.Conflicts, resource.CouncilName(gss))
 	}
 	for _, p := range sp.OutOfArea {
 		m.OutOfAreaPlacements = append(m.OutOfAreaPlacements, &sponsorv1.Placements{
-			LocalAuthority: sponsor.CouncilName(p.Council), Children: int32(p.Children),
+			LocalAuthority: resource.CouncilName(p.Council), Children: int32(p.Children),
 		})
 	}
 	return m
@@ -95,7 +96,7 @@ func decode(data []byte, version int64) (sponsor.Sponsor, error) {
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return sponsor.Sponsor{}, fmt.Errorf("decode sponsor: %w", err)
 	}
-	id, err := sponsor.ParseName("name", m.GetName())
+	id, err := resource.ParseID("name", sponsor.Collection, m.GetName())
 	if err != nil {
 		return sponsor.Sponsor{}, fmt.Errorf("decode sponsor %q: %w", m.GetName(), err)
 	}
@@ -113,7 +114,7 @@ func decode(data []byte, version int64) (sponsor.Sponsor, error) {
 		UpdateTime:          m.GetUpdateTime().AsTime(),
 	}
 	council := func(name string) (string, error) {
-		gss, err := sponsor.ParseCouncilName("council", name)
+		gss, err := resource.ParseCouncil("council", name)
 		if err != nil {
 			return "", fmt.Errorf("decode sponsor %s: %w", m.GetName(), err)
 		}

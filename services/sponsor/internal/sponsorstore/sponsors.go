@@ -37,8 +37,10 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
@@ -146,7 +148,7 @@ func (s *Sponsors) Missing(ctx context.Context, ids []string) ([]string, error) 
 	var valid []string
 	var missing []string
 	for _, id := range ids {
-		if sponsor.ValidID(id) {
+		if resource.ValidID(id) {
 			valid = append(valid, id)
 		} else {
 			missing = append(missing, id)
@@ -175,11 +177,11 @@ func (s *Sponsors) Missing(ctx context.Context, ids []string) ([]string, error) 
 
 // Replay implements sponsor.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope) and kept under the sponsor's tag.
-func (s *Sponsors) Replay(ctx context.Context, id string, r sponsor.Request) (sponsor.Sponsor, bool, error) {
-	if r.ID == "" {
+func (s *Sponsors) Replay(ctx context.Context, id string, r change.Request) (sponsor.Sponsor, bool, error) {
+	if r.RequestID == "" {
 		return sponsor.Sponsor{}, false, nil
 	}
-	b, ok, err := s.st.Replay(ctx, Tag(id), store.IdempotencyScope(r.Method, r.Subject), r.ID, r.Hash)
+	b, ok, err := s.st.Replay(ctx, Tag(id), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
 	if err != nil || !ok {
 		return sponsor.Sponsor{}, false, err
 	}
@@ -203,8 +205,8 @@ func (s *Sponsors) Replay(ctx context.Context, id string, r sponsor.Request) (sp
 // with an ID and a hash, the idempotency record replaying it. A taken ID,
 // or a concurrent request with the same request_id, gives an error
 // matching store.ErrConflict.
-func (s *Sponsors) Insert(ctx context.Context, sp sponsor.Sponsor, r sponsor.Request) (sponsor.Sponsor, error) {
-	if !sponsor.ValidID(sp.ID) {
+func (s *Sponsors) Insert(ctx context.Context, sp sponsor.Sponsor, r change.Request) (sponsor.Sponsor, error) {
+	if !resource.ValidID(sp.ID) {
 		return sponsor.Sponsor{}, fmt.Errorf("create sponsor: invalid id %q", sp.ID)
 	}
 	sp.Version = 1
@@ -222,7 +224,7 @@ func (s *Sponsors) Insert(ctx context.Context, sp sponsor.Sponsor, r sponsor.Req
 }
 
 // Save implements sponsor.Storer.
-func (s *Sponsors) Save(ctx context.Context, sp sponsor.Sponsor, r sponsor.Request) (sponsor.Sponsor, error) {
+func (s *Sponsors) Save(ctx context.Context, sp sponsor.Sponsor, r change.Request) (sponsor.Sponsor, error) {
 	if sp.Version < 1 {
 		return sponsor.Sponsor{}, fmt.Errorf("update sponsor %s: version %d: a sponsor is created only by Insert", sp.Name(), sp.Version)
 	}
@@ -243,8 +245,8 @@ func (s *Sponsors) Save(ctx context.Context, sp sponsor.Sponsor, r sponsor.Reque
 // start and by several replicas at once. Each is validated as
 // CreateSponsor would and audited under r, with no idempotency record. It
 // returns how many it added.
-func (s *Sponsors) Seed(ctx context.Context, sps []sponsor.Sponsor, r sponsor.Request) (int, error) {
-	r.ID, r.Hash = "", nil
+func (s *Sponsors) Seed(ctx context.Context, sps []sponsor.Sponsor, r change.Request) (int, error) {
+	r.RequestID, r.RequestHash = "", nil
 	added := 0
 	for _, sp := range sps {
 		if err := sp.Validate(""); err != nil {
@@ -265,7 +267,7 @@ func (s *Sponsors) Seed(ctx context.Context, sps []sponsor.Sponsor, r sponsor.Re
 // mutation is the commit of sp (at its new version) over the version read:
 // the record, its audit entry and, for a request with an ID and a hash,
 // the idempotency record replaying sp as the API renders it.
-func (s *Sponsors) mutation(sp sponsor.Sponsor, read int64, r sponsor.Request, method string) (store.Mutation, error) {
+func (s *Sponsors) mutation(sp sponsor.Sponsor, read int64, r change.Request, method string) (store.Mutation, error) {
 	data, err := marshal(sp, false)
 	if err != nil {
 		return store.Mutation{}, err
@@ -279,15 +281,15 @@ func (s *Sponsors) mutation(sp sponsor.Sponsor, read int64, r sponsor.Request, m
 		Tag:    Tag(sp.ID),
 		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
 		Audit: []store.AuditEntry{{
-			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: sp.Name(), RequestID: r.ID, Key: key,
+			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: sp.Name(), RequestID: r.RequestID, Key: key,
 		}},
 	}
-	if r.ID != "" && len(r.Hash) > 0 {
+	if r.RequestID != "" && len(r.RequestHash) > 0 {
 		resp, err := marshal(sp, true)
 		if err != nil {
 			return store.Mutation{}, err
 		}
-		m.Idempotency = &store.IdempotencyRecord{Scope: scope, RequestID: r.ID, RequestHash: r.Hash, Response: resp}
+		m.Idempotency = &store.IdempotencyRecord{Scope: scope, RequestID: r.RequestID, RequestHash: r.RequestHash, Response: resp}
 	}
 	return m, nil
 }

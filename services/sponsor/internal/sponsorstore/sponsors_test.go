@@ -10,6 +10,7 @@ import (
 	"time"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -51,7 +52,7 @@ func newStore(t *testing.T) (*Sponsors, *store.Store) {
 	return New(st), st
 }
 
-var official = sponsor.Request{Subject: "official-1", Roles: []string{"dfe_official"}, Method: sponsorv1.SponsorService_CreateSponsor_FullMethodName}
+var official = change.Request{Subject: "official-1", Roles: []string{"dfe_official"}, Method: sponsorv1.SponsorService_CreateSponsor_FullMethodName}
 
 func TestInsertGetAll(t *testing.T) {
 	ctx := context.Background()
@@ -129,7 +130,7 @@ func TestSave(t *testing.T) {
 	}
 	_, before, _ := s.All(ctx)
 	sp.Paused = true
-	saved, err := s.Save(ctx, sp, sponsor.Request{Subject: "official-1"})
+	saved, err := s.Save(ctx, sp, change.Request{Subject: "official-1"})
 	if err != nil || saved.Version != 2 {
 		t.Fatalf("save: %+v, %v", saved, err)
 	}
@@ -140,10 +141,10 @@ func TestSave(t *testing.T) {
 		t.Error("the fingerprint did not change with a sponsor")
 	}
 	// The same stale sponsor cannot be saved twice.
-	if _, err := s.Save(ctx, sp, sponsor.Request{}); !errors.Is(err, store.ErrConflict) {
+	if _, err := s.Save(ctx, sp, change.Request{}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("stale save: %v", err)
 	}
-	if _, err := s.Save(ctx, nspcc(), sponsor.Request{}); err == nil {
+	if _, err := s.Save(ctx, nspcc(), change.Request{}); err == nil {
 		t.Error("saving a sponsor never read")
 	}
 }
@@ -152,7 +153,7 @@ func TestReplay(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
 	r := official
-	r.ID, r.Hash = "req-1", []byte("hash-1")
+	r.RequestID, r.RequestHash = "req-1", []byte("hash-1")
 	if _, ok, err := s.Replay(ctx, "tri-borough", r); ok || err != nil {
 		t.Fatalf("replay before: %v, %v", ok, err)
 	}
@@ -163,7 +164,7 @@ func TestReplay(t *testing.T) {
 	if err != nil || !ok || got.Version != 1 || got.ID != "tri-borough" || got.DayRatePence != 65_000 {
 		t.Errorf("replay: %+v, %v, %v", got, ok, err)
 	}
-	r.Hash = []byte("hash-2")
+	r.RequestHash = []byte("hash-2")
 	if _, _, err := s.Replay(ctx, "tri-borough", r); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Errorf("a request id reused for another request: %v", err)
 	}
@@ -199,13 +200,13 @@ func TestMissingAndDayRate(t *testing.T) {
 func TestSeed(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	loader := sponsor.Request{Subject: "loader", ID: "ignored", Hash: []byte("ignored")}
+	loader := change.Request{Subject: "loader", RequestID: "ignored", RequestHash: []byte("ignored")}
 	if n, err := s.Seed(ctx, []sponsor.Sponsor{tri(), nspcc()}, loader); err != nil || n != 2 {
 		t.Fatalf("first seed: %d, %v", n, err)
 	}
 	changed, _ := s.Get(ctx, "nspcc")
 	changed.Paused = false
-	if _, err := s.Save(ctx, changed, sponsor.Request{Subject: "official-1"}); err != nil {
+	if _, err := s.Save(ctx, changed, change.Request{Subject: "official-1"}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.Seed(ctx, []sponsor.Sponsor{tri(), nspcc()}, loader); err != nil || n != 0 {
