@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/schedule"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -50,7 +51,7 @@ func (s *Service) handleInspectionEvent(ctx context.Context, e events.Event) err
 
 // judgementFrom reads the event payload into the form the rules take.
 func judgementFrom(m *eventsv1.JudgementPublished) (judgements.Judgement, error) {
-	gss, ok := strings.CutPrefix(m.GetLocalAuthority(), plan.CouncilCollection+"/")
+	gss, ok := strings.CutPrefix(m.GetLocalAuthority(), resource.Councils+"/")
 	if !ok || !reference.ValidGSSCode(gss) {
 		return judgements.Judgement{}, fmt.Errorf("local_authority %q is not localAuthorities/{gss_code}", m.GetLocalAuthority())
 	}
@@ -83,7 +84,7 @@ func judgementFrom(m *eventsv1.JudgementPublished) (judgements.Judgement, error)
 func deadlineReached(ctx context.Context, p plan.Plan) (events.Event, error) {
 	return events.NewEvent(ctx, planstore.Topic, p.Name(), &eventsv1.ImprovementDeadlineReached{
 		ImprovementPlan: p.Name(),
-		LocalAuthority:  plan.CouncilName(p.GSSCode),
+		LocalAuthority:  resource.CouncilName(p.GSSCode),
 		Deadline:        refproto.Date(p.Deadline),
 	})
 }

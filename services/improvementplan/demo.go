@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -325,7 +326,7 @@ func (s *Service) demoDeadline(ctx context.Context, p plan.Plan, role demoRole) 
 			Rationale: demoNote + "Monitoring visits show significant improvement in help and protection and a stable leadership team.",
 		}
 	}
-	decided, err := intervention.Decide(p, d, intervention.NewID(), demoLoader, s.now())
+	decided, err := intervention.Decide(p, d, resource.NewID(), demoLoader, s.now())
 	if err != nil {
 		return err
 	}
@@ -477,7 +478,7 @@ func (s *Service) demoReviews(ctx context.Context, p plan.Plan, ratings [2]plan.
 				Priority: pr.ID, Rating: ratings[k], Narrative: demoNote + "Rated on the evidence of the audit.",
 			})
 		}
-		rec, err := review.Record(p, d, review.NewID(), "progress_review.", demoLoader, s.now())
+		rec, err := review.Record(p, d, resource.NewID(), "progress_review.", demoLoader, s.now())
 		if err != nil {
 			return plan.Plan{}, err
 		}

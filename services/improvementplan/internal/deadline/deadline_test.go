@@ -18,6 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/schedule"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -61,7 +62,7 @@ func (c *clock) Set(t time.Time) {
 func reached(ctx context.Context, p plan.Plan) (events.Event, error) {
 	return events.NewEvent(ctx, planstore.Topic, p.Name(), &eventsv1.ImprovementDeadlineReached{
 		ImprovementPlan: p.Name(),
-		LocalAuthority:  plan.CouncilName(p.GSSCode),
+		LocalAuthority:  resource.CouncilName(p.GSSCode),
 		Deadline:        refproto.Date(p.Deadline),
 	})
 }

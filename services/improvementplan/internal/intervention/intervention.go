@@ -16,20 +16,11 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
-// Resource collections.
-const (
-	// CouncilCollection is the collection of councils, the parents of
-	// interventions.
-	CouncilCollection = "localAuthorities"
-	// Collection is the collection of interventions under a council.
-	Collection = "interventions"
-	// AllCouncils is the parent wildcard of a cross-council list,
-	// `localAuthorities/-`, in place of a GSS code.
-	AllCouncils = "-"
-)
+// Collection is the collection of interventions under a council.
+const Collection = "interventions"
 
 // Reasons of the faults the rules return, as google.rpc.ErrorInfo shows
 // them.
@@ -54,13 +45,6 @@ const (
 
 // ErrNotFound is what a store returns for an intervention it does not hold.
 var ErrNotFound = fault.NotFound(ReasonNotFound, "the intervention does not exist")
-
-// ErrConflict is what a store returns when a write's pinned version moved,
-// and what the rules return for a stale etag: ABORTED with reason
-// ETAG_MISMATCH. It matches store.ErrConflict under errors.Is, since faults
-// compare by kind and reason.
-var ErrConflict = fault.Conflict("ETAG_MISMATCH",
-	"the resource has changed since its etag was read; read it again and retry")
 
 // Kind is DfE's tool, named as the proto enum InterventionKind without its
 // INTERVENTION_KIND_ prefix.
@@ -138,10 +122,7 @@ func (iv Intervention) Clone() Intervention {
 func (iv Intervention) Name() string { return Name(iv.GSSCode, iv.ID) }
 
 // Name returns the resource name of intervention id of the council gss.
-func Name(gss, id string) string { return CouncilName(gss) + "/" + Collection + "/" + id }
-
-// CouncilName returns the resource name of the council gss.
-func CouncilName(gss string) string { return CouncilCollection + "/" + gss }
+func Name(gss, id string) string { return resource.CouncilChildName(gss, Collection, id) }
 
 // Order is what DfE orders: the client-settable fields of an intervention.
 type Order struct {
@@ -192,8 +173,8 @@ func (o Order) Validate(prefix, gss string) fault.Violations {
 // resource name under the council gss:
 // localAuthorities/{gss}/improvementPlans/{id} with a valid id.
 func PlanOf(name, gss string) bool {
-	id, ok := strings.CutPrefix(name, CouncilName(gss)+"/improvementPlans/")
-	return ok && ValidID(id)
+	id, ok := strings.CutPrefix(name, resource.CouncilName(gss)+"/"+plan.Collection+"/")
+	return ok && resource.ValidID(id)
 }
 
 // New returns the intervention o orders in the council gss, IN_FORCE from
@@ -235,65 +216,23 @@ func (iv Intervention) Lift(reason string) (Intervention, error) {
 	return out, nil
 }
 
-// CheckEtag compares the version a caller read (from its etag) with the
-// current one; a mismatch is ErrConflict.
-func CheckEtag(read, current int64) error {
-	if read != current {
-		return ErrConflict
-	}
-	return nil
-}
-
 // ParseName validates an intervention's resource name,
 // localAuthorities/{gss_code}/interventions/{id}, and returns its council's
 // GSS code and its ID. field names the request field for the violation.
 func ParseName(field, name string) (gss, id string, err error) {
-	rest, ok := strings.CutPrefix(name, CouncilCollection+"/")
-	if ok {
-		var tail string
-		gss, tail, ok = strings.Cut(rest, "/")
-		if ok {
-			id, ok = strings.CutPrefix(tail, Collection+"/")
-		}
-	}
-	if !ok || !reference.ValidGSSCode(gss) || !ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code}/interventions/{id} with a GSS code such as E08000035 "+
-			"and an id of lowercase letters, digits and hyphens, got %q", name)
-		return "", "", vs.Err()
-	}
-	return gss, id, nil
+	return resource.ParseCouncilChild(field, Collection, name)
 }
 
 // ParseCouncil validates a council's resource name, localAuthorities/{gss},
 // and returns the GSS code. With wildcard, `localAuthorities/-` is accepted
-// too and yields AllCouncils. field names the request field for the
+// too and yields plan.AllCouncils. field names the request field for the
 // violation.
 func ParseCouncil(field, name string, wildcard bool) (string, error) {
-	gss, ok := strings.CutPrefix(name, CouncilCollection+"/")
-	if ok && wildcard && gss == AllCouncils {
-		return AllCouncils, nil
+	if wildcard {
+		return plan.ParseParent(field, name)
 	}
-	if !ok || !reference.ValidGSSCode(gss) {
-		var vs fault.Violations
-		if wildcard {
-			vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
-				"or localAuthorities/- for every council, got %q", name)
-		} else {
-			vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
-		}
-		return "", vs.Err()
-	}
-	return gss, nil
+	return resource.ParseCouncil(field, name)
 }
-
-// ValidID reports whether id can be an intervention ID. IDs follow the
-// same AIP-122 shape as plan IDs: 1 to 63 lowercase letters, digits and
-// hyphens, starting with a letter and not ending with a hyphen.
-func ValidID(id string) bool { return plan.ValidID(id) }
-
-// NewID returns a fresh random intervention ID, drawn as plan IDs are.
-func NewID() string { return plan.NewID() }
 
 // checkText requires text to hold something besides spaces, within MaxText
 // characters; why says what the text is for.

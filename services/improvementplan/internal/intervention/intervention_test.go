@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -147,7 +149,7 @@ func TestNames(t *testing.T) {
 	}{
 		{"localAuthorities/E08000035", false, leeds, true},
 		{"localAuthorities/E08000035", true, leeds, true},
-		{"localAuthorities/-", true, AllCouncils, true},
+		{"localAuthorities/-", true, plan.AllCouncils, true},
 		{"localAuthorities/-", false, "", false},
 		{"localAuthorities/*", true, "", false},
 		{"localAuthorities/E08000035/interventions", true, "", false},
@@ -158,8 +160,8 @@ func TestNames(t *testing.T) {
 			t.Errorf("ParseCouncil(%q, %v) = %q, %v", tc.name, tc.wildcard, got, err)
 		}
 	}
-	if id := NewID(); !ValidID(id) {
-		t.Errorf("NewID() = %q, not a valid ID", id)
+	if id := resource.NewID(); !resource.ValidID(id) {
+		t.Errorf("resource.NewID() = %q, not a valid ID", id)
 	}
 }
 
@@ -310,7 +312,7 @@ func TestDecide(t *testing.T) {
 		})
 	}
 
-	if !errors.Is(CheckEtag(3, 4), ErrConflict) || CheckEtag(4, 4) != nil {
-		t.Error("CheckEtag")
+	if !errors.Is(change.At(3).Check(4), change.ErrConflict) || change.At(4).Check(4) != nil {
+		t.Error("Etag.Check")
 	}
 }

@@ -1,8 +1,9 @@
 package interventionapi
 
 import (
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"slices"
+
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"

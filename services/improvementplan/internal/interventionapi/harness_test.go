@@ -30,6 +30,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -142,7 +143,7 @@ func (e *env) planIn(gss string, s plan.State) plan.Plan {
 	e.t.Helper()
 	ctx := context.Background()
 	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
-		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + plan.NewID(),
+		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + resource.NewID(),
 		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
 		KeyJudgements: map[string]reference.Grade{
 			plan.AreaHelpAndProtection:              reference.Inadequate,
@@ -186,7 +187,7 @@ func (e *env) review(p plan.Plan, date time.Time, rating plan.ProgressRating) {
 	}
 	rec, err := review.Record(cur, review.Draft{
 		Date: date, Source: review.DfEReview, Overall: rating, Narrative: "Adviser's review.",
-	}, review.NewID(), "", official.Subject, start)
+	}, resource.NewID(), "", official.Subject, start)
 	if err != nil {
 		e.t.Fatal(err)
 	}

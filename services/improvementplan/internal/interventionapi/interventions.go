@@ -16,9 +16,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -28,9 +29,11 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -130,7 +133,7 @@ func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementp
 	}
 	audit := auditOf(p, method, req.GetRequestId())
 	for range maxAttempts {
-		iv, err := intervention.New(gss, intervention.NewID(), o, "intervention.", p.Subject, h.now())
+		iv, err := intervention.New(gss, resource.NewID(), o, "intervention.", p.Subject, h.now())
 		if err != nil {
 			return nil, err
 		}
@@ -194,12 +197,12 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 	}
 	wide := p.HasRole(wideReaders...)
 	switch {
-	case gss == intervention.AllCouncils && !wide:
+	case gss == plan.AllCouncils && !wide:
 		// A council officer's view of every council is their own
 		// council's; their page tokens say so.
 		gss = p.Authority
 		q.Params = map[string]string{"authority": p.Authority}
-	case gss != intervention.AllCouncils:
+	case gss != plan.AllCouncils:
 		if err := auth.RequireCouncil(ctx, gss); err != nil {
 			return nil, err
 		}
@@ -262,7 +265,7 @@ func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementpl
 	if err != nil {
 		return nil, err
 	}
-	if err := intervention.CheckEtag(etag, cur.Version); err != nil {
+	if err := change.At(etag).Check(cur.Version); err != nil {
 		return nil, err
 	}
 	next := lifted.Clone()
@@ -321,11 +324,11 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 	now := h.now()
 	// The state is reported before a stale etag: re-reading cannot make a
 	// decided plan due for a decision.
-	out, err := intervention.Decide(cur, in, intervention.NewID(), p.Subject, now)
+	out, err := intervention.Decide(cur, in, resource.NewID(), p.Subject, now)
 	if err != nil {
 		return nil, err
 	}
-	if err := intervention.CheckEtag(etag, cur.Version); err != nil {
+	if err := change.At(etag).Check(cur.Version); err != nil {
 		return nil, err
 	}
 	ratings, err := h.ratings.Ratings(ctx, gss, planID)
@@ -369,7 +372,7 @@ func (h *Interventions) afterConflict(ctx context.Context, err error, gss, scope
 	case replayed:
 		return nil
 	}
-	return intervention.ErrConflict
+	return change.ErrConflict
 }
 
 // requireEtag reads the etag an action must carry (AIP-154): without it a

@@ -285,7 +285,7 @@ func TestAccess(t *testing.T) {
 	if stored, err := e.plans.Get(context.Background(), leeds, due.ID); err != nil || stored.Version != due.Version {
 		t.Fatalf("plan after the deny cases = %+v, %v", stored, err)
 	}
-	if list, err := e.ivs.List(context.Background(), intervention.AllCouncils); err != nil || len(list) != 1 || list[0].Version != 1 {
+	if list, err := e.ivs.List(context.Background(), plan.AllCouncils); err != nil || len(list) != 1 || list[0].Version != 1 {
 		t.Fatalf("interventions after the deny cases = %+v, %v", list, err)
 	}
 	// Readers, for contrast.

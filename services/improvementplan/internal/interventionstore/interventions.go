@@ -25,9 +25,11 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -71,13 +73,13 @@ func (s *Interventions) Get(ctx context.Context, gss, id string) (intervention.I
 }
 
 // List returns a council's interventions, or every council's when gss is
-// intervention.AllCouncils, in no particular order: one pipeline of
+// plan.AllCouncils, in no particular order: one pipeline of
 // SMEMBERS over the index sets and one pipelined read of the records. Each
 // index key is read on its own, so no command spans two hash tags and the
 // list works unchanged on Redis Cluster.
 func (s *Interventions) List(ctx context.Context, gss string) ([]intervention.Intervention, error) {
 	codes := []string{gss}
-	if gss == intervention.AllCouncils {
+	if gss == plan.AllCouncils {
 		codes = codes[:0]
 		for _, c := range reference.Councils() {
 			codes = append(codes, c.GSSCode)
@@ -241,7 +243,7 @@ func (s *Interventions) orderMutation(ctx context.Context, iv intervention.Inter
 func OrderedEvent(iv intervention.Intervention) *eventsv1.InterventionOrdered {
 	return &eventsv1.InterventionOrdered{
 		Intervention:    iv.Name(),
-		LocalAuthority:  intervention.CouncilName(iv.GSSCode),
+		LocalAuthority:  resource.CouncilName(iv.GSSCode),
 		Kind:            string(iv.Kind),
 		Areas:           append([]string(nil), iv.Areas...),
 		Reason:          iv.Reason,

@@ -18,6 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -49,7 +50,7 @@ func (e *env) duePlan() plan.Plan {
 	e.t.Helper()
 	ctx := context.Background()
 	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
-		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + plan.NewID(),
+		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + resource.NewID(),
 		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
 		KeyJudgements: map[string]reference.Grade{plan.AreaHelpAndProtection: reference.Inadequate},
 	}, now.AddDate(0, -6, 0)), events.Event{})
@@ -166,7 +167,7 @@ func TestInsertGetList(t *testing.T) {
 		{leeds, []string{a.Name()}},
 		{sheffield, []string{b.Name()}},
 		{"E06000047", nil},
-		{intervention.AllCouncils, []string{b.Name(), a.Name()}},
+		{plan.AllCouncils, []string{b.Name(), a.Name()}},
 	} {
 		list, err := e.ivs.List(ctx, tc.gss)
 		if err != nil || !slices.Equal(names(list), tc.want) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -72,7 +73,7 @@ func Open(in OpenInput, now time.Time) Plan {
 	deadline := AddMonths(judged, months)
 	p := Plan{
 		GSSCode:          in.GSSCode,
-		ID:               NewID(),
+		ID:               resource.NewID(),
 		Inspection:       in.Inspection,
 		JudgementDate:    judged,
 		Deadline:         deadline,

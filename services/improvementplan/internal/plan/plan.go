@@ -8,21 +8,18 @@
 package plan
 
 import (
-	"crypto/rand"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// Resource collections: plans live under their council,
+// Collection is the collection of plans under their council,
 // localAuthorities/{gss_code}/improvementPlans/{id}.
-const (
-	CouncilCollection = "localAuthorities"
-	Collection        = "improvementPlans"
-)
+const Collection = "improvementPlans"
 
 // AllCouncils is the parent wildcard of a cross-council list,
 // `localAuthorities/-`, in place of a GSS code.
@@ -271,37 +268,20 @@ func (p Plan) Clone() Plan {
 func (p Plan) Name() string { return Name(p.GSSCode, p.ID) }
 
 // Name returns the resource name of plan id of the council gss.
-func Name(gss, id string) string { return CouncilName(gss) + "/" + Collection + "/" + id }
-
-// CouncilName is a council's resource name, localAuthorities/{gss_code}.
-func CouncilName(gss string) string { return CouncilCollection + "/" + gss }
+func Name(gss, id string) string { return resource.CouncilChildName(gss, Collection, id) }
 
 // ParseName validates a plan's resource name,
 // localAuthorities/{gss_code}/improvementPlans/{id}, and returns its
 // council's GSS code and its ID. field names the request field for the
 // violation.
 func ParseName(field, name string) (gss, id string, err error) {
-	rest, ok := strings.CutPrefix(name, CouncilCollection+"/")
-	if ok {
-		var tail string
-		gss, tail, ok = strings.Cut(rest, "/")
-		if ok {
-			id, ok = strings.CutPrefix(tail, Collection+"/")
-		}
-	}
-	if !ok || !reference.ValidGSSCode(gss) || !ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code}/improvementPlans/{id} with a GSS code such as E08000035 "+
-			"and a plan id of lowercase letters, digits and hyphens, got %q", name)
-		return "", "", vs.Err()
-	}
-	return gss, id, nil
+	return resource.ParseCouncilChild(field, Collection, name)
 }
 
 // ParseParent reads a list's parent: a council, localAuthorities/{gss_code},
 // or every council, localAuthorities/-, for which it returns AllCouncils.
 func ParseParent(field, parent string) (string, error) {
-	gss, ok := strings.CutPrefix(parent, CouncilCollection+"/")
+	gss, ok := strings.CutPrefix(parent, resource.Councils+"/")
 	if ok && (gss == AllCouncils || reference.ValidGSSCode(gss)) {
 		return gss, nil
 	}
@@ -326,58 +306,6 @@ func (p Plan) Action(id string) (Action, int, bool) {
 		}
 	}
 	return Action{}, -1, false
-}
-
-// idLen is the length of the IDs NewID makes: a letter and eleven letters
-// or digits, about 61 random bits, ample for the plans of one council.
-const idLen = 12
-
-// maxIDLen bounds the IDs ParseName accepts, as AIP-122 suggests.
-const maxIDLen = 63
-
-// ValidID reports whether id can be a plan ID: 1 to 63 lowercase letters,
-// digits and hyphens, starting with a letter and not ending with a hyphen
-// (AIP-122).
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > maxIDLen || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-const (
-	letters      = "abcdefghijklmnopqrstuvwxyz"
-	alphanumeric = letters + "0123456789"
-)
-
-// NewID returns a fresh random plan ID, short, URL-safe and lowercase.
-func NewID() string {
-	out := make([]byte, 0, idLen)
-	var buf [32]byte
-	for len(out) < idLen {
-		// crypto/rand.Read never returns an error (Go 1.24+).
-		_, _ = rand.Read(buf[:])
-		for _, b := range buf {
-			alphabet := alphanumeric
-			if len(out) == 0 {
-				alphabet = letters
-			}
-			// Rejection sampling keeps every character equally likely.
-			if limit := 256 - 256%len(alphabet); int(b) < limit {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-			}
-			if len(out) == idLen {
-				break
-			}
-		}
-	}
-	return string(out)
 }
 
 // Day returns the calendar day of t in UTC, as midnight UTC, the form every

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -99,7 +100,7 @@ func TestAddMonths(t *testing.T) {
 func TestOpenPrefillsFromTheJudgement(t *testing.T) {
 	p := opened()
 	if p.State != Draft || !p.Deadline.Equal(day(2016, 5, 20)) || !p.OriginalDeadline.Equal(p.Deadline) ||
-		!p.JudgementDate.Equal(published) || !ValidID(p.ID) || p.Version != 0 || !p.CreateTime.Equal(now) {
+		!p.JudgementDate.Equal(published) || !resource.ValidID(p.ID) || p.Version != 0 || !p.CreateTime.Equal(now) {
 		t.Fatalf("opened = %+v", p)
 	}
 	type prio struct {

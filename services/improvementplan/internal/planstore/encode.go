@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -146,7 +147,7 @@ func unmarshal(data []byte, version int64) (plan.Plan, error) {
 		State: plan.State(s.State), Intervention: s.Intervention, Version: version,
 		CreateTime: s.CreateTime.UTC(), UpdateTime: s.UpdateTime.UTC(),
 	}
-	if !p.State.Valid() || !reference.ValidGSSCode(p.GSSCode) || !plan.ValidID(p.ID) {
+	if !p.State.Valid() || !reference.ValidGSSCode(p.GSSCode) || !resource.ValidID(p.ID) {
 		return plan.Plan{}, fmt.Errorf("decode improvement plan %s: state %q", p.Name(), s.State)
 	}
 	if len(s.KeyJudgements) > 0 {

@@ -35,6 +35,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -134,7 +135,7 @@ func (s *Plans) OpenFromJudgement(ctx context.Context, p plan.Plan, cause events
 		}
 		ev, err := events.NewEvent(ctx, Topic, p.Name(), &eventsv1.ImprovementPlanOpened{
 			ImprovementPlan: p.Name(),
-			LocalAuthority:  plan.CouncilName(p.GSSCode),
+			LocalAuthority:  resource.CouncilName(p.GSSCode),
 			Inspection:      p.Inspection,
 			Deadline:        refproto.Date(p.Deadline),
 		})
@@ -168,7 +169,7 @@ func (s *Plans) OpenFromJudgement(ctx context.Context, p plan.Plan, cause events
 		if existing, ok, err := s.ByInspection(ctx, p.GSSCode, p.Inspection); err != nil || ok {
 			return existing, false, err
 		}
-		p.ID = plan.NewID()
+		p.ID = resource.NewID()
 	}
 	return plan.Plan{}, false, fmt.Errorf("open an improvement plan for %s: no free id after %d attempts: %w", p.Inspection, openAttempts, store.ErrConflict)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // Collection is the collection of progress reviews under a plan.
@@ -119,7 +120,7 @@ func ParseName(field, name string) (gss, planID, id string, err error) {
 	if ok {
 		gss, planID, err = plan.ParseName(field, planName)
 	}
-	if !ok || err != nil || !plan.ValidID(id) {
+	if !ok || err != nil || !resource.ValidID(id) {
 		var vs fault.Violations
 		vs.Add(field, "must be localAuthorities/{gss_code}/improvementPlans/{plan}/progressReviews/{id} "+
 			"with a GSS code such as E08000035 and ids of lowercase letters, digits and hyphens, got %q", name)
@@ -295,10 +296,6 @@ func Trend(reviews []Review) []string {
 	}
 	return out
 }
-
-// NewID returns a fresh random review ID. Review IDs follow the same
-// AIP-122 shape as plan IDs, so they are drawn the same way.
-func NewID() string { return plan.NewID() }
 
 // checkText requires text to hold something besides spaces, within limit
 // characters; why says what the text is for.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -233,7 +234,7 @@ func TestParseName(t *testing.T) {
 			t.Errorf("ParseName(%q): %v", tc.name, err)
 		}
 	}
-	if id := NewID(); !plan.ValidID(id) {
-		t.Errorf("NewID() = %q", id)
+	if id := resource.NewID(); !resource.ValidID(id) {
+		t.Errorf("resource.NewID() = %q", id)
 	}
 }

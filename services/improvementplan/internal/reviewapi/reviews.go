@@ -28,6 +28,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -128,7 +129,7 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 		if err != nil {
 			return nil, planNamed(err, req.GetParent())
 		}
-		rec, err := review.Record(cur, d, review.NewID(), "progress_review.", p.Subject, now)
+		rec, err := review.Record(cur, d, resource.NewID(), "progress_review.", p.Subject, now)
 		if err != nil {
 			return nil, err
 		}

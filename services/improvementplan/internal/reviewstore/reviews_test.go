@@ -17,6 +17,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -48,7 +49,7 @@ func (e *env) openPlan(s plan.State) plan.Plan {
 	e.t.Helper()
 	ctx := context.Background()
 	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
-		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + plan.NewID(),
+		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + resource.NewID(),
 		JudgementDate: day(2015, 11, 20),
 		KeyJudgements: map[string]reference.Grade{
 			plan.AreaHelpAndProtection:              reference.Inadequate,
@@ -114,7 +115,7 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 	p := e.openPlan(plan.Approved)
 	_, before := e.outbox()
 
-	rec, err := review.Record(p, draft(day(2016, 3, 1), plan.RatingLittle), review.NewID(), "", "inspector-1", now)
+	rec, err := review.Record(p, draft(day(2016, 3, 1), plan.RatingLittle), resource.NewID(), "", "inspector-1", now)
 	if err != nil || !rec.PlanChanged {
 		t.Fatalf("record = %+v, %v", rec, err)
 	}
@@ -156,7 +157,7 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 
 	// Later reviews leave the plan, and its etag, alone.
 	for _, d := range []review.Draft{draft(day(2016, 5, 1), plan.RatingSignificant), draft(day(2016, 1, 10), plan.RatingDeteriorated)} {
-		rec, err := review.Record(stored, d, review.NewID(), "", "inspector-1", now)
+		rec, err := review.Record(stored, d, resource.NewID(), "", "inspector-1", now)
 		if err != nil || rec.PlanChanged {
 			t.Fatalf("record = %+v, %v", rec, err)
 		}
