@@ -138,32 +138,32 @@ func (s *Service) loadDemoReview(ctx context.Context, d demo.Review) (review.Rev
 	}
 	if d.State == review.Cancelled {
 		clock.at = d.Cancelled
-		return svc.Cancel(ctx, gss, rv.ID, d.CancelReason, rv.Version, req("cancel", peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName))
+		return svc.Cancel(ctx, gss, rv.ID, d.CancelReason, change.At(rv.Version), req("cancel", peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName))
 	}
 	clock.at = d.Requested.AddDate(0, 0, 7)
-	if rv, err = svc.Schedule(ctx, gss, rv.ID, d.Start, d.End, rv.Version, req("schedule", peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName)); err != nil {
+	if rv, err = svc.Schedule(ctx, gss, rv.ID, d.Start, d.End, change.At(rv.Version), req("schedule", peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName)); err != nil {
 		return rv, err
 	}
 	members, err := s.proposeDemoTeam(ctx, rv, d)
 	if err != nil {
 		return rv, err
 	}
-	if rv, err = svc.AssignTeam(ctx, gss, rv.ID, members, rv.Version, req("team", peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName)); err != nil {
+	if rv, err = svc.AssignTeam(ctx, gss, rv.ID, members, change.At(rv.Version), req("team", peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName)); err != nil {
 		return rv, err
 	}
 	if d.State == review.Scheduled {
 		return rv, nil
 	}
 	clock.at = d.Start
-	if rv, err = svc.StartOnSite(ctx, gss, rv.ID, rv.Version, req("on-site", peerreviewv1.PeerReviewService_StartOnSite_FullMethodName)); err != nil || d.State == review.OnSite {
+	if rv, err = svc.StartOnSite(ctx, gss, rv.ID, change.At(rv.Version), req("on-site", peerreviewv1.PeerReviewService_StartOnSite_FullMethodName)); err != nil || d.State == review.OnSite {
 		return rv, err
 	}
 	clock.at = d.End
-	if rv, err = svc.RecordFindings(ctx, gss, rv.ID, d.Findings, rv.Version, req("findings", peerreviewv1.PeerReviewService_RecordFindings_FullMethodName)); err != nil || d.State == review.Reporting {
+	if rv, err = svc.RecordFindings(ctx, gss, rv.ID, d.Findings, change.At(rv.Version), req("findings", peerreviewv1.PeerReviewService_RecordFindings_FullMethodName)); err != nil || d.State == review.Reporting {
 		return rv, err
 	}
 	clock.at = d.Completed
-	if rv, err = svc.Complete(ctx, gss, rv.ID, d.Risk, d.Conclusion, rv.Version, req("complete", peerreviewv1.PeerReviewService_CompleteReview_FullMethodName)); err != nil {
+	if rv, err = svc.Complete(ctx, gss, rv.ID, d.Risk, d.Conclusion, change.At(rv.Version), req("complete", peerreviewv1.PeerReviewService_CompleteReview_FullMethodName)); err != nil {
 		return rv, err
 	}
 	if rv.NeedsEnhancedOffer() {
@@ -251,7 +251,7 @@ func (s *Service) loadDemoOffers(ctx context.Context, offers []demo.Offer, asOf 
 				break
 			}
 			clock.at = clock.at.AddDate(0, 0, 10)
-			o, err = svc.Transition(ctx, d.Council, o.ID, step.to, step.actor, step.why, o.Version, change.Request{
+			o, err = svc.Transition(ctx, d.Council, o.ID, step.to, step.actor, step.why, change.At(o.Version), change.Request{
 				Subject: step.actor.Subject, Roles: step.roles,
 				Method: peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName, RequestID: fmt.Sprintf("%s-step-%d", key, j),
 			})

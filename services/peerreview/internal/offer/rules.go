@@ -47,13 +47,6 @@ const (
 	MaxProviders = 10
 )
 
-// ErrConflict is what a Storer returns when a write's pinned version moved,
-// and what the rules return for a stale etag: ABORTED with reason
-// ETAG_MISMATCH. It matches store.ErrConflict under errors.Is, since faults
-// compare by kind and reason.
-var ErrConflict = fault.Conflict("ETAG_MISMATCH",
-	"the support offer has changed since its etag was read; read it again and retry")
-
 // ErrNotFound is what a Storer returns for an offer it does not hold.
 var ErrNotFound = fault.NotFound(ReasonNotFound, "the support offer does not exist")
 
@@ -281,15 +274,6 @@ func (o Offer) Apply(patch Offer, m Mask, now time.Time) (Offer, error) {
 	}
 	out.UpdateTime = now
 	return out, nil
-}
-
-// CheckEtag compares the version a caller read with the current one, and
-// returns ErrConflict when they differ.
-func CheckEtag(want, current int64) error {
-	if want != current {
-		return ErrConflict
-	}
-	return nil
 }
 
 func enumMessage[T ~string](got string, allowed []T) string {

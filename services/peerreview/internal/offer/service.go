@@ -14,7 +14,7 @@ import (
 
 // Storer is the storage the offer rules need. Writes are pinned: Insert
 // to a new record, Save and SaveEscalation (for an upgrade) to the version
-// the offer was read at, and fail with an error matching ErrConflict when
+// the offer was read at, and fail with an error matching change.ErrConflict when
 // that does not hold. Each commits the change, its audit entry and, when
 // r.RequestID is set for an API call, the response to replay, in one transaction.
 type Storer interface {
@@ -119,7 +119,7 @@ func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Requ
 	for range maxAttempts {
 		o.ID = NewID()
 		out, err := s.store.Insert(ctx, o, r)
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, change.ErrConflict) {
 			return out, err
 		}
 		// Either a concurrent call with the same request_id won, whose
@@ -128,13 +128,13 @@ func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Requ
 			return prev, rerr
 		}
 	}
-	return Offer{}, fmt.Errorf("offer: create an offer to %s: no free id after %d attempts: %w", gss, maxAttempts, ErrConflict)
+	return Offer{}, fmt.Errorf("offer: create an offer to %s: no free id after %d attempts: %w", gss, maxAttempts, change.ErrConflict)
 }
 
 // Update replaces the fields m names of offer id of council gss with
 // patch's. etag is the version the caller read; it must be current. See
 // Apply for the rules.
-func (s *Service) Update(ctx context.Context, gss, id string, patch Offer, m Mask, etag int64, r change.Request) (Offer, error) {
+func (s *Service) Update(ctx context.Context, gss, id string, patch Offer, m Mask, etag change.Etag, r change.Request) (Offer, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Offer) (Offer, error) {
 		return cur.Apply(patch, m, s.Now())
 	})
@@ -143,7 +143,7 @@ func (s *Service) Update(ctx context.Context, gss, id string, patch Offer, m Mas
 // Transition moves offer id of council gss to state to on behalf of a,
 // recording reason in its history. etag must be current. A repeat of r.RequestID
 // returns the first call's offer. See Offer.Transition for the rules.
-func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Actor, reason string, etag int64, r change.Request) (Offer, error) {
+func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Actor, reason string, etag change.Etag, r change.Request) (Offer, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
@@ -156,7 +156,7 @@ func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Ac
 // runs on a fresh read each attempt, before the etag is compared, so that
 // a refusal re-reading cannot cure (a closed offer, a forbidden move) is
 // reported as such rather than as a stale etag.
-func (s *Service) change(ctx context.Context, gss, id string, etag int64, r change.Request, rule func(Offer) (Offer, error)) (Offer, error) {
+func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(Offer) (Offer, error)) (Offer, error) {
 	for range maxAttempts {
 		cur, err := s.store.Get(ctx, gss, id)
 		if err != nil {
@@ -166,11 +166,11 @@ func (s *Service) change(ctx context.Context, gss, id string, etag int64, r chan
 		if err != nil {
 			return Offer{}, err
 		}
-		if err := CheckEtag(etag, cur.Version); err != nil {
+		if err := etag.Check(cur.Version); err != nil {
 			return Offer{}, err
 		}
 		out, err := s.store.Save(ctx, next, r)
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, change.ErrConflict) {
 			return out, err
 		}
 		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
@@ -180,7 +180,7 @@ func (s *Service) change(ctx context.Context, gss, id string, etag int64, r chan
 			return Offer{}, err
 		}
 	}
-	return Offer{}, fmt.Errorf("offer: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, ErrConflict)
+	return Offer{}, fmt.Errorf("offer: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, change.ErrConflict)
 }
 
 // FromJudgement answers a published judgement: an inadequate one creates
@@ -237,7 +237,7 @@ func (s *Service) Escalate(ctx context.Context, p Plan, r change.Request) (Offer
 			return Offer{}, false, fmt.Errorf("offer: %s %s calls for an invalid offer: %w", p.Cause.Kind, p.Cause.ID, err)
 		}
 		out, err := s.store.SaveEscalation(ctx, next, created, p.Cause, r)
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, change.ErrConflict) {
 			if err := ctx.Err(); err != nil {
 				return Offer{}, false, err
 			}
@@ -249,5 +249,5 @@ func (s *Service) Escalate(ctx context.Context, p Plan, r change.Request) (Offer
 		return out, true, nil
 	}
 	return Offer{}, false, fmt.Errorf("offer: answer %s %s of %s: still contended after %d attempts: %w",
-		p.Cause.Kind, p.Cause.ID, p.GSSCode, maxAttempts, ErrConflict)
+		p.Cause.Kind, p.Cause.ID, p.GSSCode, maxAttempts, change.ErrConflict)
 }

@@ -33,7 +33,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -172,7 +171,7 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 		return nil, vs.Err()
 	}
 	gss, id, nameErr := offer.ParseName("support_offer.name", in.GetName())
-	etag, etagErr := requiredEtag("support_offer.etag", in.GetEtag())
+	etag, etagErr := rpc.ParseEtag("support_offer.etag", in.GetEtag(), true)
 	paths := req.GetUpdateMask().GetPaths()
 	if len(paths) == 0 {
 		paths = populatedPaths(in)
@@ -215,7 +214,7 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 // repeat of request_id replays the first response.
 func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.TransitionSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
 	gss, id, nameErr := offer.ParseName("name", req.GetName())
-	etag, etagErr := requiredEtag("etag", req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	to := offer.State(refproto.EnumName(req.GetState(), offerstore.StatePrefix))
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
@@ -268,17 +267,6 @@ func requireCouncil(ctx context.Context, gss string) error {
 	target := offer.CouncilName(gss)
 	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
 		"the caller may not see the support offers of %s", target).With("authority", gss)
-}
-
-// requiredEtag reads an etag the request must carry: updates and moves
-// are made only against the version the caller read.
-func requiredEtag(field, etag string) (int64, error) {
-	if etag == "" {
-		var vs fault.Violations
-		vs.Add(field, "is required: send the etag of the support offer as read, so that no change made since is overwritten")
-		return 0, vs.Err()
-	}
-	return store.ParseEtagField(field, etag)
 }
 
 // joinViolations reports the request's own violations with those of the

@@ -253,7 +253,7 @@ func TestLaterJudgements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	std, err = e.svc.Transition(ctx, leeds, std.ID, offer.Accepted, council, "", std.Version, change.Request{Subject: "officer-1"})
+	std, err = e.svc.Transition(ctx, leeds, std.ID, offer.Accepted, council, "", change.At(std.Version), change.Request{Subject: "officer-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestLaterJudgements(t *testing.T) {
 	// new offer.
 	cur := again
 	for _, to := range []offer.State{offer.Active, offer.Completed} {
-		if cur, err = e.svc.Transition(ctx, leeds, cur.ID, to, lga, "", cur.Version, change.Request{Subject: "adviser-1"}); err != nil {
+		if cur, err = e.svc.Transition(ctx, leeds, cur.ID, to, lga, "", change.At(cur.Version), change.Request{Subject: "adviser-1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -346,21 +346,23 @@ func (e *env) completeReview(gss string, risk review.Risk, severe ...reviewer.Th
 	start := time.Date(2016, 1, 11, 0, 0, 0, 0, time.UTC)
 	steps := []func(review.Review) (review.Review, error){
 		func(rv review.Review) (review.Review, error) {
-			return svc.Schedule(ctx, gss, rv.ID, start, start.AddDate(0, 0, 4), rv.Version, r)
+			return svc.Schedule(ctx, gss, rv.ID, start, start.AddDate(0, 0, 4), change.At(rv.Version), r)
 		},
 		func(rv review.Review) (review.Review, error) {
-			return svc.AssignTeam(ctx, gss, rv.ID, []review.Member{{ReviewerID: "lead", Lead: true, Days: 5}, {ReviewerID: "peer", Days: 5}}, rv.Version, r)
+			return svc.AssignTeam(ctx, gss, rv.ID, []review.Member{{ReviewerID: "lead", Lead: true, Days: 5}, {ReviewerID: "peer", Days: 5}}, change.At(rv.Version), r)
 		},
-		func(rv review.Review) (review.Review, error) { return svc.StartOnSite(ctx, gss, rv.ID, rv.Version, r) },
+		func(rv review.Review) (review.Review, error) {
+			return svc.StartOnSite(ctx, gss, rv.ID, change.At(rv.Version), r)
+		},
 		func(rv review.Review) (review.Review, error) {
 			findings := []review.Finding{{Theme: reviewer.Caseloads, Kind: review.AreaForImprovement, Severity: review.Significant, Evidence: "caseloads above 25"}}
 			for _, th := range severe {
 				findings = append(findings, review.Finding{Theme: th, Kind: review.AreaForImprovement, Severity: review.Severe, Evidence: "severe"})
 			}
-			return svc.RecordFindings(ctx, gss, rv.ID, findings, rv.Version, r)
+			return svc.RecordFindings(ctx, gss, rv.ID, findings, change.At(rv.Version), r)
 		},
 		func(rv review.Review) (review.Review, error) {
-			return svc.Complete(ctx, gss, rv.ID, risk, "The review's conclusion.", rv.Version, r)
+			return svc.Complete(ctx, gss, rv.ID, risk, "The review's conclusion.", change.At(rv.Version), r)
 		},
 	}
 	for _, step := range steps {

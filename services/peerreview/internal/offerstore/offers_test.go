@@ -100,7 +100,7 @@ func TestInsertGetList(t *testing.T) {
 	if _, err := s.Get(ctx, leeds, "missing"); !errors.Is(err, offer.ErrNotFound) {
 		t.Errorf("missing offer: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Insert(ctx, sample(leeds, "first", t0), adviser); !errors.Is(err, offer.ErrConflict) {
+	if _, err := s.Insert(ctx, sample(leeds, "first", t0), adviser); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("second insert under the same id: %v, want a conflict", err)
 	}
 
@@ -187,7 +187,7 @@ func TestSaveIsPinned(t *testing.T) {
 	}
 	// o still carries version 1: a writer that read before the save.
 	o.State = offer.Declined
-	if _, err := s.Save(ctx, o, adviser); !errors.Is(err, offer.ErrConflict) {
+	if _, err := s.Save(ctx, o, adviser); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("stale save: %v, want a conflict", err)
 	}
 	if got, _ := s.Get(ctx, leeds, "x"); got.State != offer.Accepted || got.Version != 2 {
@@ -243,7 +243,7 @@ func TestEscalationIsSingle(t *testing.T) {
 	}
 	// A second answer to the same cause, here as another new offer, commits
 	// nothing.
-	if _, err := s.SaveEscalation(ctx, sample(leeds, "b", t0), true, cause, change.Request{Subject: offer.SystemActor}); !errors.Is(err, offer.ErrConflict) {
+	if _, err := s.SaveEscalation(ctx, sample(leeds, "b", t0), true, cause, change.Request{Subject: offer.SystemActor}); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("second answer: %v, want a conflict", err)
 	}
 	if _, err := s.Get(ctx, leeds, "b"); !errors.Is(err, offer.ErrNotFound) {
@@ -254,7 +254,7 @@ func TestEscalationIsSingle(t *testing.T) {
 	other := offer.Cause{Kind: offer.CausePeerReview, GSSCode: leeds, ID: "r9"}
 	stale, _ := s.Get(ctx, leeds, "a")
 	stale.Version = 7
-	if _, err := s.SaveEscalation(ctx, stale, false, other, change.Request{Subject: offer.SystemActor}); !errors.Is(err, offer.ErrConflict) {
+	if _, err := s.SaveEscalation(ctx, stale, false, other, change.Request{Subject: offer.SystemActor}); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("stale upgrade: %v, want a conflict", err)
 	}
 	if _, done, _ := s.Caused(ctx, other); done {

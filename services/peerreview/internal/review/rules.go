@@ -65,13 +65,6 @@ var ErrNotFound = fault.NotFound(ReasonNotFound, "the peer review does not exist
 var ErrUnderWay = fault.FailedPrecondition(ReasonUnderWay,
 	"the council already has a peer review under way; complete or cancel it first")
 
-// ErrConflict is what a Storer returns when a write's pinned version moved,
-// and what the rules return for a stale etag: ABORTED with reason
-// ETAG_MISMATCH. It matches store.ErrConflict under errors.Is, since faults
-// compare by kind and reason.
-var ErrConflict = fault.Conflict("ETAG_MISMATCH",
-	"the peer review has changed since its etag was read; read it again and retry")
-
 // ErrPoolChanged is the fault for accepting a team proposed from a pool
 // that has changed since: ABORTED, so the caller proposes again.
 var ErrPoolChanged = fault.Conflict(ReasonPoolChanged,
@@ -105,15 +98,6 @@ func CheckTransition(from, to State) error {
 	}
 	return fault.FailedPrecondition(ReasonInvalidTransition,
 		"a peer review cannot move from %s to %s", from, to).With("from", string(from)).With("to", string(to))
-}
-
-// CheckEtag returns ErrConflict when the caller named a version (want not
-// 0) that is not the current one.
-func CheckEtag(want, current int64) error {
-	if want != 0 && want != current {
-		return ErrConflict
-	}
-	return nil
 }
 
 // New returns a review of kind for the council gss, requested by subject

@@ -11,7 +11,7 @@ import (
 
 // Storer is the storage the review rules need. Insert and Save are pinned
 // to the version the review was read at and fail with an error matching
-// ErrConflict when it moved; each commits the change, its audit entry and,
+// change.ErrConflict when it moved; each commits the change, its audit entry and,
 // when r.RequestID is set, the response to replay, in one transaction.
 type Storer interface {
 	// Get returns one review, or ErrNotFound.
@@ -24,7 +24,7 @@ type Storer interface {
 	Replay(ctx context.Context, gss string, r change.Request) (Review, bool, error)
 	// Insert stores a new review (GSSCode and ID set) at version 1 and
 	// marks it as its council's review under way. It returns ErrUnderWay
-	// when the council has one already, and an error matching ErrConflict
+	// when the council has one already, and an error matching change.ErrConflict
 	// when the ID is taken or a concurrent call committed first.
 	Insert(ctx context.Context, rv Review, r change.Request) (Review, error)
 	// Save stores a changed review over the version rv.Version. A review
@@ -83,7 +83,7 @@ func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason str
 	for range maxAttempts {
 		rv.ID = NewID()
 		out, err := s.store.Insert(ctx, rv, r)
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, change.ErrConflict) {
 			return out, err
 		}
 		// A concurrent call with the same request_id won (its answer is
@@ -93,12 +93,12 @@ func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason str
 			return prev, rerr
 		}
 	}
-	return Review{}, fmt.Errorf("review: request a review of %s: no free id after %d attempts: %w", gss, maxAttempts, ErrConflict)
+	return Review{}, fmt.Errorf("review: request a review of %s: no free id after %d attempts: %w", gss, maxAttempts, change.ErrConflict)
 }
 
 // Schedule sets the days on site: requested → scheduled. etag, when not 0,
 // must be current.
-func (s *Service) Schedule(ctx context.Context, gss, id string, start, end time.Time, etag int64, r change.Request) (Review, error) {
+func (s *Service) Schedule(ctx context.Context, gss, id string, start, end time.Time, etag change.Etag, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.Schedule(start, end, s.now())
 	})
@@ -106,14 +106,14 @@ func (s *Service) Schedule(ctx context.Context, gss, id string, start, end time.
 
 // AssignTeam sets the team of a scheduled review. The caller has checked
 // the team against the pool (CheckTeam); etag must be current.
-func (s *Service) AssignTeam(ctx context.Context, gss, id string, team []Member, etag int64, r change.Request) (Review, error) {
+func (s *Service) AssignTeam(ctx context.Context, gss, id string, team []Member, etag change.Etag, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.AssignTeam(team)
 	})
 }
 
 // StartOnSite records the team on site: scheduled → on site.
-func (s *Service) StartOnSite(ctx context.Context, gss, id string, etag int64, r change.Request) (Review, error) {
+func (s *Service) StartOnSite(ctx context.Context, gss, id string, etag change.Etag, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.StartOnSite()
 	})
@@ -121,7 +121,7 @@ func (s *Service) StartOnSite(ctx context.Context, gss, id string, etag int64, r
 
 // RecordFindings replaces the findings; the first recording moves an
 // on-site review to reporting.
-func (s *Service) RecordFindings(ctx context.Context, gss, id string, findings []Finding, etag int64, r change.Request) (Review, error) {
+func (s *Service) RecordFindings(ctx context.Context, gss, id string, findings []Finding, etag change.Etag, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.RecordFindings(findings)
 	})
@@ -129,14 +129,14 @@ func (s *Service) RecordFindings(ctx context.Context, gss, id string, findings [
 
 // Complete records the conclusion: reporting → completed. The store emits
 // PeerReviewCompleted with the review, in one transaction.
-func (s *Service) Complete(ctx context.Context, gss, id string, risk Risk, conclusion string, etag int64, r change.Request) (Review, error) {
+func (s *Service) Complete(ctx context.Context, gss, id string, risk Risk, conclusion string, etag change.Etag, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.Complete(risk, conclusion, s.now())
 	})
 }
 
 // Cancel cancels a review that is neither completed nor cancelled.
-func (s *Service) Cancel(ctx context.Context, gss, id, reason string, etag int64, r change.Request) (Review, error) {
+func (s *Service) Cancel(ctx context.Context, gss, id, reason string, etag change.Etag, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
 		return cur.Cancel(reason)
 	})
@@ -145,7 +145,7 @@ func (s *Service) Cancel(ctx context.Context, gss, id, reason string, etag int64
 // change is the read-modify-write cycle of every action. A repeat of r.RequestID
 // replays the first call's review; otherwise the rule runs on a fresh read
 // each attempt, after the etag check.
-func (s *Service) change(ctx context.Context, gss, id string, etag int64, r change.Request, rule func(Review) (Review, error)) (Review, error) {
+func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(Review) (Review, error)) (Review, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
@@ -154,7 +154,7 @@ func (s *Service) change(ctx context.Context, gss, id string, etag int64, r chan
 		if err != nil {
 			return Review{}, err
 		}
-		if err := CheckEtag(etag, cur.Version); err != nil {
+		if err := etag.Check(cur.Version); err != nil {
 			return Review{}, err
 		}
 		next, err := rule(cur)
@@ -162,7 +162,7 @@ func (s *Service) change(ctx context.Context, gss, id string, etag int64, r chan
 			return Review{}, err
 		}
 		out, err := s.store.Save(ctx, next, r)
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, change.ErrConflict) {
 			return out, err
 		}
 		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
@@ -172,5 +172,5 @@ func (s *Service) change(ctx context.Context, gss, id string, etag int64, r chan
 			return Review{}, err
 		}
 	}
-	return Review{}, fmt.Errorf("review: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, ErrConflict)
+	return Review{}, fmt.Errorf("review: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, change.ErrConflict)
 }

@@ -40,7 +40,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -201,7 +200,7 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 // most review.MaxOnSiteDays days).
 func (h *Reviews) SchedulePeerReview(ctx context.Context, req *peerreviewv1.SchedulePeerReviewRequest) (*peerreviewv1.PeerReview, error) {
 	gss, id, nameErr := review.ParseName("name", req.GetName())
-	etag, etagErr := parseEtag(req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	start := date(&vs, "start_date", req.GetStartDate())
 	end := date(&vs, "end_date", req.GetEndDate())
@@ -273,13 +272,7 @@ func (h *Reviews) ProposeReviewTeam(ctx context.Context, req *peerreviewv1.Propo
 func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.AcceptReviewTeamRequest) (*peerreviewv1.PeerReview, error) {
 	gss, id, nameErr := review.ParseName("name", req.GetName())
 	var vs fault.Violations
-	var etag int64
-	var etagErr error
-	if req.GetEtag() == "" {
-		vs.Add("etag", "is required: send the review's etag as read, so that no change made since is overwritten")
-	} else {
-		etag, etagErr = parseEtag(req.GetEtag())
-	}
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	if req.GetPoolEtag() == "" {
 		vs.Add("pool_etag", "is required: send the proposal's pool_etag, so that a team is never accepted from a pool that has changed")
 	}
@@ -311,7 +304,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	if err := scheduled(rv); err != nil {
 		return nil, err
 	}
-	if err := review.CheckEtag(etag, rv.Version); err != nil {
+	if err := etag.Check(rv.Version); err != nil {
 		return nil, err
 	}
 	pool, fingerprint, committed, err := h.poolFor(ctx, rv)
@@ -339,7 +332,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 // site, once a team is assigned.
 func (h *Reviews) StartOnSite(ctx context.Context, req *peerreviewv1.StartOnSiteRequest) (*peerreviewv1.PeerReview, error) {
 	gss, id, nameErr := review.ParseName("name", req.GetName())
-	etag, etagErr := parseEtag(req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
@@ -356,7 +349,7 @@ func (h *Reviews) StartOnSite(ctx context.Context, req *peerreviewv1.StartOnSite
 // it from on site to reporting.
 func (h *Reviews) RecordFindings(ctx context.Context, req *peerreviewv1.RecordFindingsRequest) (*peerreviewv1.PeerReview, error) {
 	gss, id, nameErr := review.ParseName("name", req.GetName())
-	etag, etagErr := parseEtag(req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
 	findings := findingsFrom(req.GetFindings())
@@ -375,7 +368,7 @@ func (h *Reviews) RecordFindings(ctx context.Context, req *peerreviewv1.RecordFi
 // consumer makes the enhanced offer from the event.
 func (h *Reviews) CompleteReview(ctx context.Context, req *peerreviewv1.CompleteReviewRequest) (*peerreviewv1.PeerReview, error) {
 	gss, id, nameErr := review.ParseName("name", req.GetName())
-	etag, etagErr := parseEtag(req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
 	risk := review.Risk(refproto.EnumName(req.GetRisk(), riskPrefix))
@@ -392,7 +385,7 @@ func (h *Reviews) CompleteReview(ctx context.Context, req *peerreviewv1.Complete
 // review neither completed nor cancelled; the reason is required.
 func (h *Reviews) CancelPeerReview(ctx context.Context, req *peerreviewv1.CancelPeerReviewRequest) (*peerreviewv1.PeerReview, error) {
 	gss, id, nameErr := review.ParseName("name", req.GetName())
-	etag, etagErr := parseEtag(req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, vs.Err(), review.CheckCancelReason(req.GetReason())); err != nil {
@@ -501,18 +494,6 @@ func councilExists(gss, name, field string) error {
 		return fault.NotFound(review.ReasonCouncilNotFound, "%s does not exist", name).With(field, name)
 	}
 	return nil
-}
-
-// parseEtag reads an optional etag: empty means no check (0).
-func parseEtag(s string) (int64, error) {
-	v, err := store.ParseEtag(s)
-	if err != nil {
-		return 0, err
-	}
-	if v == store.AnyVersion {
-		return 0, nil
-	}
-	return v, nil
 }
 
 // date reads an optional proto date, reporting an impossible one on field.

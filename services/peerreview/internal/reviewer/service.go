@@ -25,13 +25,6 @@ const (
 // ErrNotFound is what a Storer returns for a reviewer it does not hold.
 var ErrNotFound = fault.NotFound(ReasonNotFound, "the reviewer does not exist")
 
-// ErrConflict is what a Storer returns when a write's pinned version moved,
-// and what the rules return for a stale etag: ABORTED with reason
-// ETAG_MISMATCH. It matches store.ErrConflict under errors.Is, since faults
-// compare by kind and reason.
-var ErrConflict = fault.Conflict(ReasonEtagMismatch,
-	"the reviewer has changed since its etag was read; read it again and retry")
-
 // ErrOnOpenReview refuses to delete a reviewer who is on an open review.
 var ErrOnOpenReview = fault.FailedPrecondition(ReasonOnOpenReview,
 	"the reviewer is on the team of an open peer review; cancel or complete it, or change its team, first")
@@ -56,7 +49,7 @@ type Commitments interface {
 
 // Storer is the storage the pool rules need. Writes are pinned to the
 // version the reviewer was read at and fail with an error matching
-// ErrConflict when it moved; each commits the change, its audit entry and,
+// change.ErrConflict when it moved; each commits the change, its audit entry and,
 // when r.RequestID is set, the response to replay, in one transaction.
 type Storer interface {
 	// Get returns one reviewer, or ErrNotFound.
@@ -70,7 +63,7 @@ type Storer interface {
 	// fault.
 	Replay(ctx context.Context, r change.Request) (Reviewer, bool, error)
 	// Insert stores a new reviewer (rv.ID set) at version 1. It returns an
-	// error matching ErrConflict when the ID is taken or a concurrent call
+	// error matching change.ErrConflict when the ID is taken or a concurrent call
 	// with the same r.RequestID committed first.
 	Insert(ctx context.Context, rv Reviewer, r change.Request) (Reviewer, error)
 	// Save stores a changed reviewer over the version rv.Version.
@@ -127,7 +120,7 @@ func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Re
 	for range maxAttempts {
 		rv.ID = NewID()
 		out, err := s.store.Insert(ctx, rv, r)
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, change.ErrConflict) {
 			return out, err
 		}
 		// Either a concurrent call with the same request_id won, whose
@@ -136,20 +129,20 @@ func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Re
 			return prev, rerr
 		}
 	}
-	return Reviewer{}, fmt.Errorf("reviewer: create: no free id after %d attempts: %w", maxAttempts, ErrConflict)
+	return Reviewer{}, fmt.Errorf("reviewer: create: no free id after %d attempts: %w", maxAttempts, change.ErrConflict)
 }
 
 // Update replaces the fields of reviewer id that m names with patch's.
-// etag is the version the caller read and must be current (ErrConflict
+// etag is the version the caller read and must be current (change.ErrConflict
 // otherwise); an invalid result gives INVALID_ARGUMENT violations under
 // "reviewer.".
-func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask, etag int64, r change.Request) (Reviewer, error) {
+func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask, etag change.Etag, r change.Request) (Reviewer, error) {
 	cur, err := s.store.Get(ctx, id)
 	if err != nil {
 		return Reviewer{}, err
 	}
-	if etag != cur.Version {
-		return Reviewer{}, ErrConflict
+	if err := etag.Check(cur.Version); err != nil {
+		return Reviewer{}, err
 	}
 	next, err := cur.Apply(patch, m, s.now().UTC())
 	if err != nil {
@@ -162,13 +155,13 @@ func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask,
 // read and must be current. A reviewer on an open review's team is refused
 // with ErrOnOpenReview: their commitment stands until the review ends or
 // its team changes.
-func (s *Service) Delete(ctx context.Context, id string, etag int64, r change.Request) error {
+func (s *Service) Delete(ctx context.Context, id string, etag change.Etag, r change.Request) error {
 	cur, err := s.store.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	if etag != cur.Version {
-		return ErrConflict
+	if err := etag.Check(cur.Version); err != nil {
+		return err
 	}
 	if s.open != nil {
 		assigned, err := s.open.Assigned(ctx, id)

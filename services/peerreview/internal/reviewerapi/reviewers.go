@@ -23,7 +23,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
 // Policies declares who may call each method of this package: LGA advisers
@@ -154,13 +153,7 @@ func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.Update
 	}
 	id, nameErr := reviewer.ParseName("reviewer.name", in.GetName())
 	var vs fault.Violations
-	var etag int64
-	var etagErr error
-	if in.GetEtag() == "" {
-		vs.Add("reviewer.etag", "is required: send the etag of the reviewer as read, so that no change made since is overwritten")
-	} else {
-		etag, etagErr = store.ParseEtagField("reviewer.etag", in.GetEtag())
-	}
+	etag, etagErr := rpc.ParseEtag("reviewer.etag", in.GetEtag(), true)
 	paths := req.GetUpdateMask().GetPaths()
 	if len(paths) == 0 {
 		paths = populatedPaths(in)
@@ -198,13 +191,7 @@ func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.Update
 func (h *Reviewers) DeleteReviewer(ctx context.Context, req *peerreviewv1.DeleteReviewerRequest) (*peerreviewv1.DeleteReviewerResponse, error) {
 	id, nameErr := reviewer.ParseName("name", req.GetName())
 	var vs fault.Violations
-	var etag int64
-	var etagErr error
-	if req.GetEtag() == "" {
-		vs.Add("etag", "is required: send the etag of the reviewer as read, so that no change made since is lost")
-	} else {
-		etag, etagErr = store.ParseEtag(req.GetEtag())
-	}
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func TestInsertGetRoundTrip(t *testing.T) {
 	if _, err := f.s.Get(ctx, "missing"); !errors.Is(err, reviewer.ErrNotFound) {
 		t.Errorf("get missing: %v, want ErrNotFound", err)
 	}
-	if _, err := f.s.Insert(ctx, sample("abc"), req("")); !errors.Is(err, store.ErrConflict) || !errors.Is(err, reviewer.ErrConflict) {
+	if _, err := f.s.Insert(ctx, sample("abc"), req("")); !errors.Is(err, store.ErrConflict) || !errors.Is(err, change.ErrConflict) {
 		t.Errorf("insert over an existing id: %v, want ErrConflict", err)
 	}
 }
@@ -111,10 +111,10 @@ func TestSaveAndDeleteArePinnedToTheVersion(t *testing.T) {
 		t.Errorf("read back %+v", got)
 	}
 	// rv still holds version 1.
-	if _, err := f.s.Save(ctx, rv, req("")); !errors.Is(err, reviewer.ErrConflict) {
+	if _, err := f.s.Save(ctx, rv, req("")); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("stale save: %v, want ErrConflict", err)
 	}
-	if err := f.s.Delete(ctx, rv, req("")); !errors.Is(err, reviewer.ErrConflict) {
+	if err := f.s.Delete(ctx, rv, req("")); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("stale delete: %v, want ErrConflict", err)
 	}
 	if err := f.s.Delete(ctx, saved, req("")); err != nil {
@@ -397,20 +397,20 @@ func TestServiceOverTheStore(t *testing.T) {
 	}
 
 	m, _ := reviewer.ParseMask([]string{"available_days_per_quarter"})
-	up, err := svc.Update(ctx, created.ID, reviewer.Reviewer{AvailableDaysPerQuarter: 40}, m, 1, req(""))
+	up, err := svc.Update(ctx, created.ID, reviewer.Reviewer{AvailableDaysPerQuarter: 40}, m, change.At(1), req(""))
 	if err != nil || up.AvailableDaysPerQuarter != 40 || up.Version != 2 {
 		t.Fatalf("update: %+v, %v", up, err)
 	}
-	if _, err := svc.Update(ctx, created.ID, reviewer.Reviewer{AvailableDaysPerQuarter: 41}, m, 1, req("")); !errors.Is(err, reviewer.ErrConflict) {
+	if _, err := svc.Update(ctx, created.ID, reviewer.Reviewer{AvailableDaysPerQuarter: 41}, m, change.At(1), req("")); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("stale update: %v, want ErrConflict", err)
 	}
-	if _, err := svc.Update(ctx, "nobody", reviewer.Reviewer{}, m, 1, req("")); !errors.Is(err, reviewer.ErrNotFound) {
+	if _, err := svc.Update(ctx, "nobody", reviewer.Reviewer{}, m, change.At(1), req("")); !errors.Is(err, reviewer.ErrNotFound) {
 		t.Errorf("update of a missing reviewer: %v, want ErrNotFound", err)
 	}
-	if err := svc.Delete(ctx, created.ID, 1, req("")); !errors.Is(err, reviewer.ErrConflict) {
+	if err := svc.Delete(ctx, created.ID, change.At(1), req("")); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("stale delete: %v, want ErrConflict", err)
 	}
-	if err := svc.Delete(ctx, created.ID, 2, req("")); err != nil {
+	if err := svc.Delete(ctx, created.ID, change.At(2), req("")); err != nil {
 		t.Errorf("delete: %v", err)
 	}
 }
@@ -424,21 +424,21 @@ func TestServiceDeleteRefusesReviewersOnOpenReviews(t *testing.T) {
 		}
 	}
 	svc := reviewer.NewService(f.s, openReviews{"busy": true}, nil)
-	err := svc.Delete(ctx, "busy", 1, req(""))
+	err := svc.Delete(ctx, "busy", change.At(1), req(""))
 	if fe, ok := fault.As(err); !ok || fe.Kind != fault.KindFailedPrecondition || fe.Reason != reviewer.ReasonOnOpenReview {
 		t.Errorf("delete of a reviewer on an open review: %v, want FAILED_PRECONDITION %s", err, reviewer.ReasonOnOpenReview)
 	}
 	if _, err := f.s.Get(ctx, "busy"); err != nil {
 		t.Errorf("refused delete removed the reviewer: %v", err)
 	}
-	if err := svc.Delete(ctx, "broken", 1, req("")); err == nil || fault.IsKind(err, fault.KindFailedPrecondition) {
+	if err := svc.Delete(ctx, "broken", change.At(1), req("")); err == nil || fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Errorf("delete when the review store fails: %v, want its error", err)
 	}
-	if err := svc.Delete(ctx, "free", 1, req("")); err != nil {
+	if err := svc.Delete(ctx, "free", change.At(1), req("")); err != nil {
 		t.Errorf("delete of a free reviewer: %v", err)
 	}
 	// Without an OpenAssignments source nobody is on a review.
-	if err := reviewer.NewService(f.s, nil, nil).Delete(ctx, "busy", 1, req("")); err != nil {
+	if err := reviewer.NewService(f.s, nil, nil).Delete(ctx, "busy", change.At(1), req("")); err != nil {
 		t.Errorf("delete without a source: %v", err)
 	}
 }

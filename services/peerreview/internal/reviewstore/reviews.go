@@ -313,7 +313,7 @@ func (s *Reviews) LinkOffer(ctx context.Context, gss, reviewID, offerName string
 			return err
 		}
 		_, err = s.st.Commit(ctx, m)
-		if !errors.Is(err, review.ErrConflict) {
+		if !errors.Is(err, change.ErrConflict) {
 			if err != nil {
 				return fmt.Errorf("link %s to peer review %s: %w", offerName, cur.Name(), err)
 			}
@@ -324,7 +324,7 @@ func (s *Reviews) LinkOffer(ctx context.Context, gss, reviewID, offerName string
 		}
 	}
 	return fmt.Errorf("link %s to peer review %s: still contended after %d attempts: %w",
-		offerName, review.Name(gss, reviewID), maxLinkAttempts, review.ErrConflict)
+		offerName, review.Name(gss, reviewID), maxLinkAttempts, change.ErrConflict)
 }
 
 // mutation is the commit of rv (at its new version) over the version read:

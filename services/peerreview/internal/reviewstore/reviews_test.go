@@ -62,12 +62,12 @@ func (e *env) scheduled(gss string, team ...review.Member) review.Review {
 	e.t.Helper()
 	ctx := context.Background()
 	rv := e.request(gss)
-	rv, err := e.svc.Schedule(ctx, gss, rv.ID, day(2016, 1, 11), day(2016, 1, 14), 0, adviser("", ""))
+	rv, err := e.svc.Schedule(ctx, gss, rv.ID, day(2016, 1, 11), day(2016, 1, 14), change.Etag{}, adviser("", ""))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	if len(team) > 0 {
-		if rv, err = e.svc.AssignTeam(ctx, gss, rv.ID, team, rv.Version, adviser("", "")); err != nil {
+		if rv, err = e.svc.AssignTeam(ctx, gss, rv.ID, team, change.At(rv.Version), adviser("", "")); err != nil {
 			e.t.Fatal(err)
 		}
 	}
@@ -121,7 +121,7 @@ func TestLifecycleCommitsEventAndAudit(t *testing.T) {
 	ctx := context.Background()
 	team := []review.Member{{ReviewerID: "dir1", Lead: true, Days: 4}, {ReviewerID: "psw1", Days: 4}}
 	rv := e.scheduled(leeds, team...)
-	rv, err := e.svc.StartOnSite(ctx, leeds, rv.ID, rv.Version, adviser("", ""))
+	rv, err := e.svc.StartOnSite(ctx, leeds, rv.ID, change.At(rv.Version), adviser("", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,13 +130,13 @@ func TestLifecycleCommitsEventAndAudit(t *testing.T) {
 		{Theme: reviewer.Leadership, Kind: review.Strength, Evidence: "Stable leadership."},
 		{Theme: reviewer.FrontDoorAndReferrals, Kind: review.AreaForImprovement, Severity: review.Minor, Evidence: "Thresholds unclear."},
 	}
-	if rv, err = e.svc.RecordFindings(ctx, leeds, rv.ID, findings, 0, adviser("", "")); err != nil {
+	if rv, err = e.svc.RecordFindings(ctx, leeds, rv.ID, findings, change.Etag{}, adviser("", "")); err != nil {
 		t.Fatal(err)
 	}
 	if rv.State != review.Reporting {
 		t.Fatalf("after findings: %s", rv.State)
 	}
-	done, err := e.svc.Complete(ctx, leeds, rv.ID, review.RiskLow, "Low risk, but caseloads are severe.", rv.Version, adviser("", ""))
+	done, err := e.svc.Complete(ctx, leeds, rv.ID, review.RiskLow, "Low risk, but caseloads are severe.", change.At(rv.Version), adviser("", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func TestOneReviewUnderWay(t *testing.T) {
 	if err != nil || len(all) != 1 {
 		t.Fatalf("leeds reviews = %d, %v; want exactly one", len(all), err)
 	}
-	if _, err := e.svc.Cancel(ctx, leeds, won, "Council withdrew.", 0, adviser("", "")); err != nil {
+	if _, err := e.svc.Cancel(ctx, leeds, won, "Council withdrew.", change.Etag{}, adviser("", "")); err != nil {
 		t.Fatal(err)
 	}
 	e.request(leeds)
@@ -257,16 +257,16 @@ func TestIdempotencyAndEtags(t *testing.T) {
 	}
 
 	sched := adviser("/turnaround.peerreview.v1.PeerReviewService/SchedulePeerReview", "req-2")
-	s1, err := e.svc.Schedule(ctx, leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), 1, sched)
+	s1, err := e.svc.Schedule(ctx, leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), change.At(1), sched)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The replay answers as the first call did, though the state moved on.
-	s2, err := e.svc.Schedule(ctx, leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), 1, sched)
+	s2, err := e.svc.Schedule(ctx, leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), change.At(1), sched)
 	if err != nil || s2.Version != s1.Version || s2.State != review.Scheduled {
 		t.Fatalf("schedule replay = %+v, %v", s2, err)
 	}
-	if _, err := e.svc.Cancel(ctx, leeds, first.ID, "Stale.", 1, adviser("", "")); !errors.Is(err, store.ErrConflict) {
+	if _, err := e.svc.Cancel(ctx, leeds, first.ID, "Stale.", change.At(1), adviser("", "")); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale etag = %v, want ETAG_MISMATCH", err)
 	}
 	if _, err := e.rs.Get(ctx, leeds, "missing"); !errors.Is(err, review.ErrNotFound) {
@@ -283,7 +283,7 @@ func TestAllCommittedDaysAssigned(t *testing.T) {
 	e.scheduled(hampshire, review.Member{ReviewerID: "dir2", Lead: true, Days: 2}, review.Member{ReviewerID: "psw1", Days: 2})
 	requested := e.request("E08000017")
 	cancelled := e.scheduled("E06000047", review.Member{ReviewerID: "dir3", Lead: true, Days: 5}, review.Member{ReviewerID: "psw2", Days: 5})
-	if _, err := e.svc.Cancel(ctx, "E06000047", cancelled.ID, "Withdrawn.", 0, adviser("", "")); err != nil {
+	if _, err := e.svc.Cancel(ctx, "E06000047", cancelled.ID, "Withdrawn.", change.Etag{}, adviser("", "")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -323,9 +323,9 @@ func TestLinkOffer(t *testing.T) {
 	if err := e.rs.LinkOffer(ctx, leeds, rv.ID, offer); !fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Fatalf("link to a scheduled review = %v", err)
 	}
-	rv, _ = e.svc.StartOnSite(ctx, leeds, rv.ID, 0, adviser("", ""))
-	rv, _ = e.svc.RecordFindings(ctx, leeds, rv.ID, []review.Finding{{Theme: reviewer.Caseloads, Kind: review.Strength, Evidence: "e"}}, 0, adviser("", ""))
-	done, err := e.svc.Complete(ctx, leeds, rv.ID, review.RiskHigh, "High.", 0, adviser("", ""))
+	rv, _ = e.svc.StartOnSite(ctx, leeds, rv.ID, change.Etag{}, adviser("", ""))
+	rv, _ = e.svc.RecordFindings(ctx, leeds, rv.ID, []review.Finding{{Theme: reviewer.Caseloads, Kind: review.Strength, Evidence: "e"}}, change.Etag{}, adviser("", ""))
+	done, err := e.svc.Complete(ctx, leeds, rv.ID, review.RiskHigh, "High.", change.Etag{}, adviser("", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
