@@ -34,6 +34,9 @@ const (
 	// describe a caller: no subject or roles, an unknown role, a council
 	// officer without a council, a sponsor officer without a sponsor.
 	ReasonTokenClaimsInvalid = "TOKEN_CLAIMS_INVALID"
+	// ReasonTokenLifetime: the token is valid for longer than the maximum
+	// token lifetime (exp minus iat, or exp minus now without iat).
+	ReasonTokenLifetime = "TOKEN_LIFETIME_TOO_LONG"
 	// ReasonKeysUnavailable: the JWKS could not be fetched and no earlier
 	// copy is cached (UNAVAILABLE: the caller may retry).
 	ReasonKeysUnavailable = "KEYS_UNAVAILABLE"
@@ -82,9 +85,20 @@ type Config struct {
 	// fetched again, so a revoked key stops working; 0 means DefaultMaxKeyAge.
 	MaxKeyAge time.Duration
 
+	// MaxLifetime is the longest validity a token may claim: exp minus iat,
+	// or, for a token without iat, exp minus now (so such a token is
+	// accepted only in the last MaxLifetime before it expires). Zero means
+	// DefaultMaxTokenLifetime; a negative value turns the check off.
+	MaxLifetime time.Duration
+
 	// Now is the clock for exp, nbf and iat; nil means time.Now.
 	Now func() time.Time
 }
+
+// DefaultMaxTokenLifetime bounds how long a token may be valid unless
+// Config.MaxLifetime says otherwise: a stolen token stays useful a day at
+// most, and nobody can mint one that works for a century.
+const DefaultMaxTokenLifetime = 24 * time.Hour
 
 // Verifier checks bearer JWTs and turns them into Principals. It is safe for
 // concurrent use.
@@ -95,6 +109,8 @@ type Verifier struct {
 	keys     *keyCache
 	now      func() time.Time
 	verified verifiedCache
+	// maxLifetime is the longest exp - iat accepted; 0 turns the check off.
+	maxLifetime time.Duration
 }
 
 // tokenClaims are the claims a Turnaround token carries.
@@ -128,7 +144,13 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(now),
 	}
-	v := &Verifier{now: now}
+	v := &Verifier{now: now, maxLifetime: cfg.MaxLifetime}
+	switch {
+	case cfg.MaxLifetime == 0:
+		v.maxLifetime = DefaultMaxTokenLifetime
+	case cfg.MaxLifetime < 0:
+		v.maxLifetime = 0
+	}
 	if len(cfg.DevKey) > 0 {
 		if len(cfg.DevKey) < devKeyBytes {
 			return nil, fmt.Errorf("auth: development key has %d bytes, want at least %d", len(cfg.DevKey), devKeyBytes)
@@ -271,6 +293,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 			Err:     err,
 		}
 	}
+	if err := v.checkLifetime(claims.RegisteredClaims); err != nil {
+		return Principal{}, err
+	}
 	// The cache runs on the real clock, like the key cache: a verdict never
 	// outlives the token's remaining validity, the key set's maximum age or
 	// verifiedTTL, whichever is shortest.
@@ -384,4 +409,22 @@ func classify(err error) error {
 		reason, msg = ReasonTokenClaimsInvalid, "the token lacks a required claim"
 	}
 	return &fault.Error{Kind: fault.KindUnauthenticated, Reason: reason, Message: msg, Err: err}
+}
+
+// checkLifetime refuses a token valid for longer than the maximum lifetime,
+// measured from iat, or from now when the token has no iat. The parser has
+// already required exp.
+func (v *Verifier) checkLifetime(c jwt.RegisteredClaims) error {
+	if v.maxLifetime <= 0 || c.ExpiresAt == nil {
+		return nil
+	}
+	from := v.now()
+	if c.IssuedAt != nil {
+		from = c.IssuedAt.Time
+	}
+	if c.ExpiresAt.Sub(from) > v.maxLifetime+Leeway {
+		return fault.Unauthenticated(ReasonTokenLifetime,
+			"the token is valid for longer than the accepted maximum of %s", v.maxLifetime)
+	}
+	return nil
 }

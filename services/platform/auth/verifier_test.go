@@ -115,6 +115,16 @@ func TestVerifyJWKSFile(t *testing.T) {
 			kind: fault.KindUnauthenticated, reason: ReasonTokenClaimsInvalid},
 		{name: "sponsor id with a separator", token: rs(map[string]any{"roles": []string{"sponsor_officer"}, "sponsor": "a/b"}),
 			kind: fault.KindUnauthenticated, reason: ReasonTokenClaimsInvalid},
+		{name: "valid for a century", token: rs(map[string]any{"exp": testNow.Add(100 * 365 * 24 * time.Hour).Unix()}),
+			kind: fault.KindUnauthenticated, reason: ReasonTokenLifetime},
+		{name: "valid for 25 hours from iat", token: rs(map[string]any{"iat": testNow.Add(-time.Hour).Unix(), "exp": testNow.Add(24 * time.Hour).Unix()}),
+			kind: fault.KindUnauthenticated, reason: ReasonTokenLifetime},
+		{name: "valid for 24 hours from iat", token: rs(map[string]any{"iat": testNow.Add(-time.Hour).Unix(), "exp": testNow.Add(23 * time.Hour).Unix()}),
+			want: Principal{Subject: "user-1", Roles: []Role{RoleDfEOfficial}}},
+		{name: "no iat, expiring within the lifetime", token: rs(map[string]any{"iat": nil, "exp": testNow.Add(23 * time.Hour).Unix()}),
+			want: Principal{Subject: "user-1", Roles: []Role{RoleDfEOfficial}}},
+		{name: "no iat, expiring beyond the lifetime", token: rs(map[string]any{"iat": nil, "exp": testNow.Add(25 * time.Hour).Unix()}),
+			kind: fault.KindUnauthenticated, reason: ReasonTokenLifetime},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -515,4 +525,34 @@ func TestVerifiedTokensAreRemembered(t *testing.T) {
 	}
 	_, err = v.Verify(ctx, tampered)
 	wantFault(t, err, fault.KindUnauthenticated, ReasonTokenInvalid)
+}
+
+// TestMaxLifetimeConfigurable: the maximum token lifetime can be shortened,
+// or turned off with a negative value.
+func TestMaxLifetimeConfigurable(t *testing.T) {
+	rsaKey := newRSAKey(t)
+	path := writeJWKS(t, rsaJWK("rsa-1", &rsaKey.PublicKey))
+	twoHours := sign(t, jwt.SigningMethodRS256, rsaKey, "rsa-1", claims(map[string]any{"exp": testNow.Add(2 * time.Hour).Unix()}))
+	century := sign(t, jwt.SigningMethodRS256, rsaKey, "rsa-1", claims(map[string]any{"exp": testNow.Add(100 * 365 * 24 * time.Hour).Unix()}))
+	for _, tc := range []struct {
+		max    time.Duration
+		token  string
+		reject bool
+	}{
+		{time.Hour, twoHours, true},
+		{3 * time.Hour, twoHours, false},
+		{0, century, true},
+		{-1, century, false},
+	} {
+		v, err := NewVerifier(Config{JWKSFile: path, Issuer: testIssuer, Audience: testAudience, Now: fixedClock, MaxLifetime: tc.max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = v.Verify(context.Background(), tc.token)
+		if tc.reject {
+			wantFault(t, err, fault.KindUnauthenticated, ReasonTokenLifetime)
+		} else if err != nil {
+			t.Errorf("MaxLifetime %s: %v", tc.max, err)
+		}
+	}
 }

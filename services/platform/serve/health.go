@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -57,7 +58,9 @@ func (h *Health) Register(s grpc.ServiceRegistrar) {
 
 // Run checks at once and then every interval until ctx is done or Shutdown
 // is called, setting every status to SERVING when the check passes and
-// NOT_SERVING when it fails. Each check may take at most one interval.
+// NOT_SERVING when it fails. Each check may take at most one interval: one
+// that takes longer counts as failed, so a status follows an outage or a
+// hang within two intervals and a recovery within one.
 // Changes are logged through slog.Default().
 func (h *Health) Run(ctx context.Context) {
 	ticker := time.NewTicker(h.interval)
@@ -79,7 +82,7 @@ func (h *Health) Run(ctx context.Context) {
 // so a steady state costs no log lines.
 func (h *Health) probe(ctx context.Context, last healthpb.HealthCheckResponse_ServingStatus) healthpb.HealthCheckResponse_ServingStatus {
 	checkCtx, cancel := context.WithTimeout(ctx, h.interval)
-	err := h.check(checkCtx)
+	err := h.bounded(checkCtx)
 	cancel()
 	if ctx.Err() != nil {
 		// The check failed because we are stopping, not because the
@@ -103,6 +106,20 @@ func (h *Health) probe(ctx context.Context, last healthpb.HealthCheckResponse_Se
 		}
 	}
 	return next
+}
+
+// bounded runs the check but gives up when ctx ends, even if the check
+// ignores its context (a client blocked on a paused server), so a hung
+// dependency turns NOT_SERVING within one interval.
+func (h *Health) bounded(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- h.check(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("health check: %w", ctx.Err())
+	}
 }
 
 // Shutdown sets every status to NOT_SERVING for good and stops Run. Call it

@@ -110,3 +110,49 @@ func TestHealthRunStopsWithContext(t *testing.T) {
 		t.Fatal("Run did not return after its context ended")
 	}
 }
+
+// TestHealthFlipsOnHungCheck: a check blocked on a paused dependency that
+// ignores its context still turns the status NOT_SERVING within about two
+// intervals, and SERVING again one interval after the dependency answers.
+func TestHealthFlipsOnHungCheck(t *testing.T) {
+	var hung atomic.Bool
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	check := func(context.Context) error {
+		if hung.Load() {
+			<-release // ignores ctx, like a client stuck on a SIGSTOPped server
+		}
+		return nil
+	}
+	const interval = 200 * time.Millisecond
+	health := NewHealth(check, interval)
+	h := start(t, harnessConfig{register: health.Register})
+	client := healthpb.NewHealthClient(h.conn)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go health.Run(ctx)
+
+	statusOf := func() healthpb.HealthCheckResponse_ServingStatus {
+		resp, err := client.Check(context.Background(), &healthpb.HealthCheckRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetStatus()
+	}
+	waitFor := func(want healthpb.HealthCheckResponse_ServingStatus, within time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for statusOf() != want {
+			if time.Since(start) > within {
+				t.Fatalf("status not %v within %s", want, within)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+	waitFor(healthpb.HealthCheckResponse_SERVING, 5*time.Second)
+	hung.Store(true)
+	t.Logf("NOT_SERVING after %s", waitFor(healthpb.HealthCheckResponse_NOT_SERVING, 3*interval))
+	hung.Store(false)
+	t.Logf("SERVING after %s", waitFor(healthpb.HealthCheckResponse_SERVING, 3*interval))
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,8 +15,10 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 )
 
 // RequestIDHeader is the metadata key whose value request logs record, so a
@@ -166,4 +169,26 @@ func mapError(ctx context.Context, logger *slog.Logger, method string, err error
 		)
 	}
 	return st.Err()
+}
+
+// limitUnary refuses a decoded request larger than its method's own cap, so
+// methods that take small messages are not open to the size the largest
+// legitimate request (a batch import) needs.
+func limitUnary(limitFor func(string) int) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if limitFor != nil {
+			if m, ok := req.(proto.Message); ok {
+				if limit := limitFor(info.FullMethod); limit > 0 {
+					if n := proto.Size(m); n > limit {
+						return nil, (&fault.Error{
+							Kind:    fault.KindResourceExhausted,
+							Reason:  "REQUEST_TOO_LARGE",
+							Message: fmt.Sprintf("the request message is %d bytes; %s accepts at most %d", n, info.FullMethod, limit),
+						}).With("max_request_bytes", strconv.Itoa(limit))
+					}
+				}
+			}
+		}
+		return handler(ctx, req)
+	}
 }

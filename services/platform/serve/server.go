@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/tap"
 )
 
 // Options configures NewGRPCServer.
@@ -29,9 +30,19 @@ type Options struct {
 	// and their panics recovered like a handler's.
 	Unary  []grpc.UnaryServerInterceptor
 	Stream []grpc.StreamServerInterceptor
-	// ServerOptions are appended to the built-in ones, e.g. ServerCredentials
-	// or message size limits.
+	// ServerOptions are appended to the built-in ones, e.g. ServerCredentials.
 	ServerOptions []grpc.ServerOption
+	// InTap runs when a call's headers arrive, before its message is read;
+	// auth.TapHandle refuses calls without a valid token there, so an
+	// unauthenticated caller cannot make the server read and decode a body.
+	InTap tap.ServerInHandle
+	// MaxRecvBytes caps every request message before it is decoded; larger
+	// ones fail RESOURCE_EXHAUSTED. Zero means DefaultMaxRecvBytes.
+	MaxRecvBytes int
+	// MaxRecvBytesFor, when set, gives a method's own (smaller) cap, checked
+	// on the decoded message: RESOURCE_EXHAUSTED REQUEST_TOO_LARGE. Zero or
+	// less means MaxRecvBytes alone applies.
+	MaxRecvBytesFor func(fullMethod string) int
 }
 
 // NewGRPCServer returns a server that traces and measures every call through
@@ -52,21 +63,36 @@ func NewGRPCServer(o Options) *grpc.Server {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	calls := newInflight(logger)
 	unary := append([]grpc.UnaryServerInterceptor{
-		recoverUnary(logger), logUnary(logger), mapErrorsUnary(logger),
+		calls.unary(), recoverUnary(logger), logUnary(logger), mapErrorsUnary(logger), limitUnary(o.MaxRecvBytesFor),
 	}, o.Unary...)
 	stream := append([]grpc.StreamServerInterceptor{
-		recoverStream(logger), logStream(logger), mapErrorsStream(logger),
+		calls.stream(), recoverStream(logger), logStream(logger), mapErrorsStream(logger),
 	}, o.Stream...)
-	opts := append([]grpc.ServerOption{
+	maxRecv := o.MaxRecvBytes
+	if maxRecv <= 0 {
+		maxRecv = DefaultMaxRecvBytes
+	}
+	opts := []grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-	}, o.ServerOptions...)
-	srv := grpc.NewServer(opts...)
+		grpc.MaxRecvMsgSize(maxRecv),
+	}
+	if o.InTap != nil {
+		opts = append(opts, grpc.InTapHandle(o.InTap))
+	}
+	srv := grpc.NewServer(append(opts, o.ServerOptions...)...)
+	trackers.Store(srv, calls)
 	reflection.Register(srv)
 	return srv
 }
+
+// DefaultMaxRecvBytes is the largest request message NewGRPCServer accepts
+// when Options.MaxRecvBytes is zero: sized for the largest legitimate
+// request (a batch import of 500 indicator sets is about 100 KB), with room.
+const DefaultMaxRecvBytes = 1 << 20
 
 // ErrDrainTimeout reports that Serve's graceful drain did not finish in time
 // and the remaining calls were cut off by a hard stop.
@@ -80,6 +106,8 @@ var ErrDrainTimeout = errors.New("serve: drain timed out; remaining calls were s
 //
 // Serve returns nil after a clean shutdown, an error wrapping
 // ErrDrainTimeout after a hard stop, or the error that made srv.Serve fail.
+// After a hard stop every call it cut is logged (method, request id, how
+// long it ran) and the error names the methods.
 // Open health Watch streams count as in-flight calls, so keep drain bounded.
 func Serve(ctx context.Context, srv *grpc.Server, lis net.Listener, drain time.Duration, beforeStop ...func()) error {
 	served := make(chan error, 1)
@@ -107,9 +135,16 @@ func Serve(ctx context.Context, srv *grpc.Server, lis net.Listener, drain time.D
 	select {
 	case <-drained:
 	case <-timer.C:
+		cut := ""
+		if calls, ok := trackers.Load(srv); ok {
+			cut = calls.(*inflight).reportCut(ctx)
+		}
 		srv.Stop()
 		<-drained
 		result = fmt.Errorf("serve %s: %w after %s", lis.Addr(), ErrDrainTimeout, drain)
+		if cut != "" {
+			result = fmt.Errorf("%w; cut: %s", result, cut)
+		}
 	}
 	// After GracefulStop or Stop, srv.Serve returns nil.
 	if err := <-served; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
