@@ -337,3 +337,41 @@ func TestServeReportsListenerFailure(t *testing.T) {
 		t.Fatal("Serve on a closed listener did not return")
 	}
 }
+
+// TestDrainTimeoutNamesTheCutCalls: a hard stop logs every call it cut,
+// with its request id, and the error names the methods, so the operator
+// learns what was lost and the process can exit non-zero.
+func TestDrainTimeoutNamesTheCutCalls(t *testing.T) {
+	h := start(t, harnessConfig{drain: 100 * time.Millisecond})
+	go func() { _, _ = callDo(withRequestID(context.Background(), "slow-1"), h.conn, "stuck") }()
+	<-h.probe.entered
+	err := h.stop(t)
+	method := "/" + probeService + "/Do"
+	if !errors.Is(err, ErrDrainTimeout) || !strings.Contains(err.Error(), method) {
+		t.Fatalf("Serve = %v, want ErrDrainTimeout naming %s", err, method)
+	}
+	if recs := h.logs.find(t, map[string]string{"msg": "grpc drain timed out: call cut", "method": method, "request_id": "slow-1"}); len(recs) != 1 {
+		t.Fatalf("cut-call log lines = %v", recs)
+	}
+}
+
+// TestPerMethodReceiveLimit: a method's own cap refuses a larger decoded
+// message with RESOURCE_EXHAUSTED; the server-wide cap refuses one larger
+// still before it is decoded.
+func TestPerMethodReceiveLimit(t *testing.T) {
+	h := start(t, harnessConfig{opts: Options{
+		MaxRecvBytes:    64 << 10,
+		MaxRecvBytesFor: func(string) int { return 1 << 10 },
+	}})
+	_, err := callDo(context.Background(), h.conn, strings.Repeat("x", 2<<10))
+	if st := status.Convert(err); st.Code() != codes.ResourceExhausted || apierror.Info(st).GetReason() != "REQUEST_TOO_LARGE" {
+		t.Fatalf("2 KiB to a 1 KiB method = %v", err)
+	}
+	_, err = callDo(context.Background(), h.conn, strings.Repeat("x", 128<<10))
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("128 KiB to a 64 KiB server = %v", err)
+	}
+	if _, err := callDo(context.Background(), h.conn, "ok"); err != nil {
+		t.Fatalf("small message: %v", err)
+	}
+}
