@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/judgements"
+	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
@@ -50,16 +50,16 @@ func (s *Service) handleInspectionEvent(ctx context.Context, e events.Event) err
 }
 
 // judgementFrom reads the event payload into the form the rules take.
-func judgementFrom(m *eventsv1.JudgementPublished) (judgements.Judgement, error) {
+func judgementFrom(m *eventsv1.JudgementPublished) (ipevents.Judgement, error) {
 	gss, ok := strings.CutPrefix(m.GetLocalAuthority(), resource.Councils+"/")
 	if !ok || !reference.ValidGSSCode(gss) {
-		return judgements.Judgement{}, fmt.Errorf("local_authority %q is not localAuthorities/{gss_code}", m.GetLocalAuthority())
+		return ipevents.Judgement{}, fmt.Errorf("local_authority %q is not localAuthorities/{gss_code}", m.GetLocalAuthority())
 	}
 	published, ok, err := refproto.DateFrom(m.GetPublishDate())
 	if err != nil || !ok {
-		return judgements.Judgement{}, fmt.Errorf("judgement %s: publish_date %v is not a date (%v)", m.GetInspection(), m.GetPublishDate(), err)
+		return ipevents.Judgement{}, fmt.Errorf("judgement %s: publish_date %v is not a date (%v)", m.GetInspection(), m.GetPublishDate(), err)
 	}
-	j := judgements.Judgement{
+	j := ipevents.Judgement{
 		Inspection:      m.GetInspection(),
 		GSSCode:         gss,
 		Framework:       m.GetFramework(),

@@ -14,7 +14,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -458,15 +458,15 @@ func (s *Service) demoFill(ctx context.Context, p plan.Plan, credible bool) (pla
 func (s *Service) demoReviews(ctx context.Context, p plan.Plan, ratings [2]plan.ProgressRating) (plan.Plan, error) {
 	steps := []struct {
 		months int
-		source review.Source
+		source progressreview.Source
 		role   auth.Role
 		method string
 	}{
-		{3, review.OfstedMonitoringVisit, auth.RoleOfstedInspector, improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName},
-		{5, review.DfEReview, auth.RoleDfEOfficial, improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName},
+		{3, progressreview.OfstedMonitoringVisit, auth.RoleOfstedInspector, improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName},
+		{5, progressreview.DfEReview, auth.RoleDfEOfficial, improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName},
 	}
 	for k, step := range steps {
-		d := review.Draft{
+		d := progressreview.Draft{
 			Date:      plan.AddMonths(p.JudgementDate, step.months),
 			Source:    step.source,
 			Overall:   ratings[k],
@@ -474,11 +474,11 @@ func (s *Service) demoReviews(ctx context.Context, p plan.Plan, ratings [2]plan.
 			Evidence:  []string{demoNote + "Case file audit of 40 children's records."},
 		}
 		for _, pr := range p.Priorities {
-			d.PriorityRatings = append(d.PriorityRatings, review.PriorityRating{
+			d.PriorityRatings = append(d.PriorityRatings, progressreview.PriorityRating{
 				Priority: pr.ID, Rating: ratings[k], Narrative: demoNote + "Rated on the evidence of the audit.",
 			})
 		}
-		rec, err := review.Record(p, d, resource.NewID(), "progress_review.", demoLoader, s.now())
+		rec, err := progressreview.Record(p, d, resource.NewID(), "progress_review.", demoLoader, s.now())
 		if err != nil {
 			return plan.Plan{}, err
 		}

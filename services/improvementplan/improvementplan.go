@@ -27,11 +27,11 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/judgements"
+	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewapi"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -64,11 +64,11 @@ type Deps struct {
 type Service struct {
 	deps          Deps
 	plans         *planstore.Plans
-	reviews       *reviewstore.Reviews
+	reviews       *progressreviewstore.Reviews
 	interventions *interventionstore.Interventions
 	clock         *deadline.Clock
 	jobs          *schedule.Scheduler
-	judgements    *judgements.Handler
+	judgements    *ipevents.Handler
 	consumer      *events.Consumer
 	server        *api.Server
 	policies      auth.Policies
@@ -92,7 +92,7 @@ func New(d Deps) (*Service, error) {
 	}
 	s := &Service{deps: d, policies: policies}
 	s.plans = planstore.New(d.Store)
-	s.reviews = reviewstore.New(d.Store, s.plans)
+	s.reviews = progressreviewstore.New(d.Store, s.plans)
 	s.interventions = interventionstore.New(d.Store, s.plans)
 	s.jobs, err = schedule.New(d.Store.Client(), d.Store.Keyspace(), schedule.Options{
 		Name: deadline.ScheduleName, Handler: s.handleDeadlineJob, Now: d.Now, Logger: d.Logger,
@@ -101,15 +101,15 @@ func New(d Deps) (*Service, error) {
 		return nil, fmt.Errorf("improvementplan: deadline schedule: %w", err)
 	}
 	s.clock = deadline.New(s.plans, s.jobs, deadlineReached, d.Now)
-	s.judgements = judgements.New(s.plans, s.clock, judgements.Options{DeadlineMonths: d.DeadlineMonths, Now: d.Now})
-	s.consumer, err = events.Subscribe(d.Store.Client(), d.Store.Keyspace(), judgements.Topic, s.handleInspectionEvent,
-		events.ConsumerOptions{Group: judgements.Group, Logger: d.Logger})
+	s.judgements = ipevents.New(s.plans, s.clock, ipevents.Options{DeadlineMonths: d.DeadlineMonths, Now: d.Now})
+	s.consumer, err = events.Subscribe(d.Store.Client(), d.Store.Keyspace(), ipevents.Topic, s.handleInspectionEvent,
+		events.ConsumerOptions{Group: ipevents.Group, Logger: d.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("improvementplan: judgement consumer: %w", err)
 	}
 	s.server = api.NewServer(api.Handlers{
 		Plans:         planapi.New(s.plans, d.Pages, s.reviews, d.Now, planapi.WithRescheduler(s.clock)),
-		Reviews:       reviewapi.New(s.reviews, s.plans, d.Pages, d.Now),
+		Reviews:       progressreviewapi.New(s.reviews, s.plans, d.Pages, d.Now),
 		Interventions: interventionapi.New(s.interventions, s.plans, s.reviews, d.Pages, d.Now),
 	})
 	return s, nil

@@ -14,7 +14,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/judgements"
+	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -102,7 +102,7 @@ func judgement(gss, inspection string, overall reference.Grade, published time.T
 // event builds the envelope as the inspection service does.
 func event(t *testing.T, m *eventsv1.JudgementPublished) events.Event {
 	t.Helper()
-	e, err := events.NewEvent(t.Context(), judgements.Topic, m.GetInspection(), m)
+	e, err := events.NewEvent(t.Context(), ipevents.Topic, m.GetInspection(), m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func event(t *testing.T, m *eventsv1.JudgementPublished) events.Event {
 // publish appends e to the inspection topic stream, as the relay does.
 func (e *env) publish(t *testing.T, ev events.Event) {
 	t.Helper()
-	if err := e.rdb.XAdd(t.Context(), &redis.XAddArgs{Stream: e.ks.Topic(judgements.Topic), Values: ev.Values()}).Err(); err != nil {
+	if err := e.rdb.XAdd(t.Context(), &redis.XAddArgs{Stream: e.ks.Topic(ipevents.Topic), Values: ev.Values()}).Err(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -122,12 +122,12 @@ func (e *env) publish(t *testing.T, ev events.Event) {
 func (e *env) caughtUp(t *testing.T) {
 	t.Helper()
 	eventually(t, "the consumer to catch up", func() (bool, error) {
-		groups, err := e.rdb.XInfoGroups(t.Context(), e.ks.Topic(judgements.Topic)).Result()
+		groups, err := e.rdb.XInfoGroups(t.Context(), e.ks.Topic(ipevents.Topic)).Result()
 		if err != nil {
 			return false, nil // the group is created when the consumer starts
 		}
 		for _, g := range groups {
-			if g.Name == judgements.Group {
+			if g.Name == ipevents.Group {
 				return g.Lag == 0 && g.Pending == 0, nil
 			}
 		}
@@ -217,7 +217,7 @@ func TestJudgementEvents(t *testing.T) {
 
 	// Other types on the topic, a monitoring visit without a grade, and a
 	// good judgement of a council with no plan change nothing.
-	other1, err := events.NewEvent(t.Context(), judgements.Topic, "x", &eventsv1.EmergencyInspectionRecommended{LocalAuthority: "localAuthorities/" + gss})
+	other1, err := events.NewEvent(t.Context(), ipevents.Topic, "x", &eventsv1.EmergencyInspectionRecommended{LocalAuthority: "localAuthorities/" + gss})
 	if err != nil {
 		t.Fatal(err)
 	}

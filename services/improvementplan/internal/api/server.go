@@ -6,7 +6,7 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewapi"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 )
 
@@ -20,7 +20,7 @@ type fallback struct {
 type Server struct {
 	fallback
 	*planapi.Plans
-	*reviewapi.Reviews
+	*progressreviewapi.Reviews
 	*interventionapi.Interventions
 }
 
@@ -29,7 +29,7 @@ var _ improvementplanv1.ImprovementPlanServiceServer = (*Server)(nil)
 // Handlers are the handler sets Server composes.
 type Handlers struct {
 	Plans         *planapi.Plans
-	Reviews       *reviewapi.Reviews
+	Reviews       *progressreviewapi.Reviews
 	Interventions *interventionapi.Interventions
 }
 
@@ -44,5 +44,5 @@ func NewServer(h Handlers) *Server {
 // unguarded.
 func Policies() (auth.Policies, error) {
 	return auth.ForService(improvementplanv1.ImprovementPlanService_ServiceDesc,
-		planapi.Policies, reviewapi.Policies, interventionapi.Policies)
+		planapi.Policies, progressreviewapi.Policies, interventionapi.Policies)
 }

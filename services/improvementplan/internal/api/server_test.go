@@ -7,7 +7,7 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewapi"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
 )
 
 func TestEveryMethodHasOnePolicy(t *testing.T) {
@@ -24,7 +24,7 @@ func TestEveryMethodHasOnePolicy(t *testing.T) {
 // by exactly one handler set, so none falls back to UNIMPLEMENTED.
 func TestEveryMethodHasOneHandler(t *testing.T) {
 	sets := []reflect.Type{
-		reflect.TypeFor[*planapi.Plans](), reflect.TypeFor[*reviewapi.Reviews](), reflect.TypeFor[*interventionapi.Interventions](),
+		reflect.TypeFor[*planapi.Plans](), reflect.TypeFor[*progressreviewapi.Reviews](), reflect.TypeFor[*interventionapi.Interventions](),
 	}
 	for _, m := range improvementplanv1.ImprovementPlanService_ServiceDesc.Methods {
 		var by []string

@@ -1,5 +1,8 @@
-// Package judgements holds what the improvement-plan service does when
-// Ofsted publishes a judgement: an inadequate overall grade opens a draft
+// Package events holds the improvement-plan service's consumers of other
+// services' events, one file per event.
+//
+// JudgementPublished, from the inspection service: when Ofsted publishes a
+// judgement, an inadequate overall grade opens a draft
 // plan for the council, exactly one per judgement however often the event
 // is delivered, and schedules its deadline; a graded judgement that is not
 // inadequate, published on or after the judgement behind a council's live
@@ -13,7 +16,7 @@
 // The service learns about judgements only from JudgementPublished events;
 // the face of the service decodes them into a Judgement and hands them to
 // Handle. Handle is idempotent, as at-least-once delivery requires.
-package judgements
+package events
 
 import (
 	"context"

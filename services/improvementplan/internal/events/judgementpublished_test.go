@@ -1,4 +1,4 @@
-package judgements_test
+package events_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/judgements"
+	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
@@ -30,7 +30,7 @@ var (
 type fixture struct {
 	plans *planstore.Plans
 	jobs  *schedule.Scheduler
-	h     *judgements.Handler
+	h     *ipevents.Handler
 }
 
 func newFixture(t *testing.T, months int) fixture {
@@ -49,11 +49,11 @@ func newFixture(t *testing.T, months int) fixture {
 	clk = deadline.New(plans, jobs, func(ctx context.Context, p plan.Plan) (events.Event, error) {
 		return events.NewEvent(ctx, planstore.Topic, p.Name(), &eventsv1.ImprovementDeadlineReached{ImprovementPlan: p.Name()})
 	}, clock)
-	return fixture{plans: plans, jobs: jobs, h: judgements.New(plans, clk, judgements.Options{DeadlineMonths: months, Now: clock})}
+	return fixture{plans: plans, jobs: jobs, h: ipevents.New(plans, clk, ipevents.Options{DeadlineMonths: months, Now: clock})}
 }
 
-func inadequate(inspection string) judgements.Judgement {
-	return judgements.Judgement{
+func inadequate(inspection string) ipevents.Judgement {
+	return ipevents.Judgement{
 		Inspection: "localAuthorities/" + gss + "/inspections/" + inspection,
 		GSSCode:    gss,
 		Framework:  "SIF",
@@ -72,7 +72,7 @@ func inadequate(inspection string) judgements.Judgement {
 
 func cause(t *testing.T) events.Event {
 	t.Helper()
-	e, err := events.NewEvent(t.Context(), judgements.Topic, "localAuthorities/"+gss, &eventsv1.JudgementPublished{})
+	e, err := events.NewEvent(t.Context(), ipevents.Topic, "localAuthorities/"+gss, &eventsv1.JudgementPublished{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestOpensOnePlanPerJudgement(t *testing.T) {
 			f := newFixture(t, tc.months)
 			j := inadequate("ins-1")
 			var wg sync.WaitGroup
-			results := make([]judgements.Result, 3)
+			results := make([]ipevents.Result, 3)
 			errs := make([]error, 3)
 			for i := range results {
 				e := cause(t)
@@ -198,7 +198,7 @@ func TestLaterJudgements(t *testing.T) {
 					}
 				}
 			}
-			later := judgements.Judgement{
+			later := ipevents.Judgement{
 				Inspection: "localAuthorities/" + gss + "/inspections/ins-2", GSSCode: gss, Framework: "SIF",
 				Overall: tc.overall, PublishDate: tc.publish,
 			}

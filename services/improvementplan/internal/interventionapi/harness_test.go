@@ -23,8 +23,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
@@ -77,7 +77,7 @@ type env struct {
 	client  improvementplanv1.ImprovementPlanServiceClient
 	store   *store.Store
 	plans   *planstore.Plans
-	reviews *reviewstore.Reviews
+	reviews *progressreviewstore.Reviews
 	ivs     *interventionstore.Interventions
 	// ticks is how many minutes past start the clock reads; each reading
 	// moves it on by one, so orders made one after another are ordered in
@@ -95,7 +95,7 @@ func newEnv(t *testing.T) *env {
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
 	plans := planstore.New(st)
-	e := &env{t: t, store: st, plans: plans, reviews: reviewstore.New(st, plans), ivs: interventionstore.New(st, plans)}
+	e := &env{t: t, store: st, plans: plans, reviews: progressreviewstore.New(st, plans), ivs: interventionstore.New(st, plans)}
 	pages, err := paging.NewRandomCodec(time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -185,8 +185,8 @@ func (e *env) review(p plan.Plan, date time.Time, rating plan.ProgressRating) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	rec, err := review.Record(cur, review.Draft{
-		Date: date, Source: review.DfEReview, Overall: rating, Narrative: "Adviser's review.",
+	rec, err := progressreview.Record(cur, progressreview.Draft{
+		Date: date, Source: progressreview.DfEReview, Overall: rating, Narrative: "Adviser's review.",
 	}, resource.NewID(), "", official.Subject, start)
 	if err != nil {
 		e.t.Fatal(err)

@@ -1,12 +1,12 @@
-// Package review holds the rules for progress reviews: the evidence of a
+// Package progressreview holds the rules for progress reviews: the evidence of a
 // council's progress against its improvement plan, from an Ofsted
 // monitoring visit, a DfE review or the council's own self-assessment. A
 // review rates progress overall and per priority, always beside a
 // narrative, since a rating alone says too little about whether a council
 // is improving. Recording the first review of an approved plan puts the
 // plan under monitoring. It is pure Go: the store and the transport live in
-// reviewstore and reviewapi.
-package review
+// reviewstore and progressreviewapi.
+package progressreview
 
 import (
 	"slices"

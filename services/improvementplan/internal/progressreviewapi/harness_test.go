@@ -1,4 +1,4 @@
-package reviewapi
+package progressreviewapi
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
@@ -69,7 +69,7 @@ type env struct {
 	client  improvementplanv1.ImprovementPlanServiceClient
 	store   *store.Store
 	plans   *planstore.Plans
-	reviews *reviewstore.Reviews
+	reviews *progressreviewstore.Reviews
 }
 
 // newEnv serves the handlers over real Redis behind the real interceptor
@@ -79,7 +79,7 @@ func newEnv(t *testing.T) *env {
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
 	plans := planstore.New(st)
-	reviews := reviewstore.New(st, plans)
+	reviews := progressreviewstore.New(st, plans)
 	pages, err := paging.NewRandomCodec(time.Hour)
 	if err != nil {
 		t.Fatal(err)

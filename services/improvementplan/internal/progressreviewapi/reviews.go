@@ -1,4 +1,4 @@
-// Package reviewapi is the gRPC face of progress reviews:
+// Package progressreviewapi is the gRPC face of progress reviews:
 // CreateProgressReview, GetProgressReview and ListProgressReviews of
 // ImprovementPlanService. It decodes and checks requests, decides who may
 // record which kind of review, calls the review rules and renders
@@ -11,7 +11,7 @@
 // and a council officer of the plan's council. Sponsor officers are denied
 // until the sponsor service knows their engagements; partner systems are
 // denied, since progress reviews are not published information.
-package reviewapi
+package progressreviewapi
 
 import (
 	"context"
@@ -23,8 +23,8 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -68,7 +68,7 @@ var Policies = auth.Policies{
 // Unimplemented server, so that the service's composite server can embed
 // it beside the other handler types without ambiguous methods.
 type Reviews struct {
-	reviews *reviewstore.Reviews
+	reviews *progressreviewstore.Reviews
 	plans   *planstore.Plans
 	pages   *paging.Codec
 	now     func() time.Time
@@ -76,7 +76,7 @@ type Reviews struct {
 
 // New returns the handlers over the review and plan stores, with page
 // tokens from pages, reading the time from now (nil means time.Now).
-func New(reviews *reviewstore.Reviews, plans *planstore.Plans, pages *paging.Codec, now func() time.Time) *Reviews {
+func New(reviews *progressreviewstore.Reviews, plans *planstore.Plans, pages *paging.Codec, now func() time.Time) *Reviews {
 	if now == nil {
 		now = time.Now
 	}
@@ -93,7 +93,7 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 	now := h.now().UTC()
 	gss, planID, parentErr := plan.ParseName("parent", req.GetParent())
 	var vs fault.Violations
-	var d review.Draft
+	var d progressreview.Draft
 	if req.GetProgressReview() == nil {
 		vs.Add("progress_review", "is required: the review date, source, overall rating and narrative at least")
 	} else {
@@ -129,11 +129,11 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 		if err != nil {
 			return nil, planNamed(err, req.GetParent())
 		}
-		rec, err := review.Record(cur, d, resource.NewID(), "progress_review.", p.Subject, now)
+		rec, err := progressreview.Record(cur, d, resource.NewID(), "progress_review.", p.Subject, now)
 		if err != nil {
 			return nil, err
 		}
-		resp := reviewstore.Encode(rec.Review)
+		resp := progressreviewstore.Encode(rec.Review)
 		idem, err := store.NewIdempotency(scope, req.GetRequestId(), req, resp)
 		if err != nil {
 			return nil, err
@@ -154,7 +154,7 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 
 // GetProgressReview implements ImprovementPlanService.GetProgressReview.
 func (h *Reviews) GetProgressReview(ctx context.Context, req *improvementplanv1.GetProgressReviewRequest) (*improvementplanv1.ProgressReview, error) {
-	gss, planID, id, err := review.ParseName("name", req.GetName())
+	gss, planID, id, err := progressreview.ParseName("name", req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -162,13 +162,13 @@ func (h *Reviews) GetProgressReview(ctx context.Context, req *improvementplanv1.
 		return nil, err
 	}
 	r, err := h.reviews.Get(ctx, gss, planID, id)
-	if errors.Is(err, review.ErrNotFound) {
-		return nil, fault.NotFound(review.ReasonNotFound, "%s does not exist", req.GetName()).With("name", req.GetName())
+	if errors.Is(err, progressreview.ErrNotFound) {
+		return nil, fault.NotFound(progressreview.ReasonNotFound, "%s does not exist", req.GetName()).With("name", req.GetName())
 	}
 	if err != nil {
 		return nil, err
 	}
-	return reviewstore.Encode(r), nil
+	return progressreviewstore.Encode(r), nil
 }
 
 // ListProgressReviews implements ImprovementPlanService.ListProgressReviews:
@@ -207,7 +207,7 @@ func (h *Reviews) ListProgressReviews(ctx context.Context, req *improvementplanv
 		TotalSize:       int32(total),
 	}
 	for _, r := range all[start:end] {
-		resp.ProgressReviews = append(resp.ProgressReviews, reviewstore.Encode(r))
+		resp.ProgressReviews = append(resp.ProgressReviews, progressreviewstore.Encode(r))
 	}
 	return resp, nil
 }
@@ -216,14 +216,14 @@ func (h *Reviews) ListProgressReviews(ctx context.Context, req *improvementplanv
 // council gss: a monitoring visit is Ofsted's, a DfE review DfE's, and a
 // self-assessment the council's own, so a council officer records one only
 // for their own council.
-func authorSource(p auth.Principal, source review.Source, gss string) error {
+func authorSource(p auth.Principal, source progressreview.Source, gss string) error {
 	var author auth.Role
 	switch source {
-	case review.OfstedMonitoringVisit:
+	case progressreview.OfstedMonitoringVisit:
 		author = auth.RoleOfstedInspector
-	case review.DfEReview:
+	case progressreview.DfEReview:
 		author = auth.RoleDfEOfficial
-	case review.SelfAssessment:
+	case progressreview.SelfAssessment:
 		author = auth.RoleCouncilOfficer
 	}
 	if !p.HasRole(author) {

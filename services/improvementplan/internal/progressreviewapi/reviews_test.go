@@ -1,4 +1,4 @@
-package reviewapi
+package progressreviewapi
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -140,13 +140,13 @@ func TestReviewStates(t *testing.T) {
 		_, err := e.client.CreateProgressReview(e.as(official), &improvementplanv1.CreateProgressReviewRequest{
 			Parent: p.Name(), ProgressReview: progress(dfeReview, day(2016, 5, 1), some),
 		})
-		if review.Recordable(s) {
+		if progressreview.Recordable(s) {
 			if err != nil {
 				t.Errorf("review of a %s plan: %v", s, err)
 			}
 			continue
 		}
-		expectError(t, "review of a "+string(s)+" plan", err, codes.FailedPrecondition, review.ReasonPlanNotMonitored)
+		expectError(t, "review of a "+string(s)+" plan", err, codes.FailedPrecondition, progressreview.ReasonPlanNotMonitored)
 	}
 }
 
@@ -209,7 +209,7 @@ func TestBadInput(t *testing.T) {
 		{"get of an unknown review", func() error {
 			_, err := e.client.GetProgressReview(ctx, &improvementplanv1.GetProgressReviewRequest{Name: p.Name() + "/progressReviews/nope"})
 			return err
-		}(), codes.NotFound, review.ReasonNotFound, nil},
+		}(), codes.NotFound, progressreview.ReasonNotFound, nil},
 		{"get with a bad name", func() error {
 			_, err := e.client.GetProgressReview(ctx, &improvementplanv1.GetProgressReviewRequest{Name: p.Name()})
 			return err

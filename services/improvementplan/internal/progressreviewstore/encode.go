@@ -1,4 +1,4 @@
-package reviewstore
+package progressreviewstore
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -28,7 +28,7 @@ func Rating(r plan.ProgressRating) improvementplanv1.ProgressRating {
 // Encode renders r as the API message. A review has no etag or derived
 // fields, so the message is also its stored form, and the handlers answer
 // with it as it is.
-func Encode(r review.Review) *improvementplanv1.ProgressReview {
+func Encode(r progressreview.Review) *improvementplanv1.ProgressReview {
 	m := &improvementplanv1.ProgressReview{
 		Name:          r.Name(),
 		ReviewDate:    refproto.Date(r.Date),
@@ -49,7 +49,7 @@ func Encode(r review.Review) *improvementplanv1.ProgressReview {
 	return m
 }
 
-func marshal(r review.Review) ([]byte, error) {
+func marshal(r progressreview.Review) ([]byte, error) {
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(Encode(r))
 	if err != nil {
 		return nil, fmt.Errorf("encode progress review %s: %w", r.Name(), err)
@@ -59,25 +59,25 @@ func marshal(r review.Review) ([]byte, error) {
 
 // decode reads a stored review. Stored data was validated when written, so
 // anything unexpected is corruption and an error.
-func decode(data []byte) (review.Review, error) {
+func decode(data []byte) (progressreview.Review, error) {
 	var m improvementplanv1.ProgressReview
 	if err := proto.Unmarshal(data, &m); err != nil {
-		return review.Review{}, fmt.Errorf("decode progress review: %w", err)
+		return progressreview.Review{}, fmt.Errorf("decode progress review: %w", err)
 	}
-	gss, planID, id, err := review.ParseName("name", m.GetName())
+	gss, planID, id, err := progressreview.ParseName("name", m.GetName())
 	if err != nil {
-		return review.Review{}, fmt.Errorf("decode progress review %q: %w", m.GetName(), err)
+		return progressreview.Review{}, fmt.Errorf("decode progress review %q: %w", m.GetName(), err)
 	}
 	date, ok, err := refproto.DateFrom(m.GetReviewDate())
 	if err != nil || !ok {
-		return review.Review{}, fmt.Errorf("decode progress review %s: review date %v: %v", m.GetName(), m.GetReviewDate(), err)
+		return progressreview.Review{}, fmt.Errorf("decode progress review %s: review date %v: %v", m.GetName(), m.GetReviewDate(), err)
 	}
-	r := review.Review{
+	r := progressreview.Review{
 		GSSCode:    gss,
 		PlanID:     planID,
 		ID:         id,
 		Date:       date,
-		Source:     review.Source(strings.TrimPrefix(m.GetSource().String(), SourcePrefix)),
+		Source:     progressreview.Source(strings.TrimPrefix(m.GetSource().String(), SourcePrefix)),
 		Overall:    plan.ProgressRating(strings.TrimPrefix(m.GetOverallRating().String(), RatingPrefix)),
 		Narrative:  m.GetNarrative(),
 		Evidence:   append([]string(nil), m.GetEvidence()...),
@@ -85,16 +85,16 @@ func decode(data []byte) (review.Review, error) {
 		CreateTime: m.GetCreateTime().AsTime(),
 	}
 	if !r.Source.Valid() || !r.Overall.Valid() {
-		return review.Review{}, fmt.Errorf("decode progress review %s: source %s, overall rating %s",
+		return progressreview.Review{}, fmt.Errorf("decode progress review %s: source %s, overall rating %s",
 			m.GetName(), m.GetSource(), m.GetOverallRating())
 	}
 	for _, pr := range m.GetPriorityRatings() {
 		rating := plan.ProgressRating(strings.TrimPrefix(pr.GetRating().String(), RatingPrefix))
 		if !rating.Valid() {
-			return review.Review{}, fmt.Errorf("decode progress review %s: rating of priority %s: %s",
+			return progressreview.Review{}, fmt.Errorf("decode progress review %s: rating of priority %s: %s",
 				m.GetName(), pr.GetPriority(), pr.GetRating())
 		}
-		r.PriorityRatings = append(r.PriorityRatings, review.PriorityRating{
+		r.PriorityRatings = append(r.PriorityRatings, progressreview.PriorityRating{
 			Priority: pr.GetPriority(), Rating: rating, Narrative: pr.GetNarrative(),
 		})
 	}

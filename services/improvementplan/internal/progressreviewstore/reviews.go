@@ -1,4 +1,4 @@
-// Package reviewstore keeps progress reviews in Redis, through the platform
+// Package progressreviewstore keeps progress reviews in Redis, through the platform
 // store. A review lives under its council's hash tag, beside the plan it
 // reviews and the council's outbox, so recording the first review of an
 // approved plan commits the review, the plan's move to monitoring, their
@@ -12,7 +12,7 @@
 // Reviews never change once recorded, so every record stays at version 1.
 // A plan's reviews are read with one ZRANGE and one pipelined read of the
 // records: two round trips however many reviews there are.
-package reviewstore
+package progressreviewstore
 
 import (
 	"context"
@@ -23,7 +23,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -54,22 +54,22 @@ func (s *Reviews) indexKey(gss, planID string) string {
 }
 
 // Get returns review id of plan planID of the council gss, or an error
-// matching review.ErrNotFound.
-func (s *Reviews) Get(ctx context.Context, gss, planID, id string) (review.Review, error) {
+// matching progressreview.ErrNotFound.
+func (s *Reviews) Get(ctx context.Context, gss, planID, id string) (progressreview.Review, error) {
 	rec, err := s.st.Get(ctx, s.recordKey(gss, planID, id))
 	if errors.Is(err, store.ErrNotFound) {
-		return review.Review{}, review.ErrNotFound
+		return progressreview.Review{}, progressreview.ErrNotFound
 	}
 	if err != nil {
-		return review.Review{}, fmt.Errorf("get progress review %s: %w", review.Name(gss, planID, id), err)
+		return progressreview.Review{}, fmt.Errorf("get progress review %s: %w", progressreview.Name(gss, planID, id), err)
 	}
 	return decode(rec.Data)
 }
 
 // List returns the reviews of plan planID of the council gss, oldest first
-// (see review.Sort). A plan without reviews, or one that does not exist,
+// (see progressreview.Sort). A plan without reviews, or one that does not exist,
 // has none.
-func (s *Reviews) List(ctx context.Context, gss, planID string) ([]review.Review, error) {
+func (s *Reviews) List(ctx context.Context, gss, planID string) ([]progressreview.Review, error) {
 	ids, err := s.st.Client().ZRange(ctx, s.indexKey(gss, planID), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list progress reviews of %s: %w", plan.Name(gss, planID), err)
@@ -82,7 +82,7 @@ func (s *Reviews) List(ctx context.Context, gss, planID string) ([]review.Review
 	if err != nil {
 		return nil, fmt.Errorf("list progress reviews of %s: %w", plan.Name(gss, planID), err)
 	}
-	out := make([]review.Review, 0, len(recs))
+	out := make([]progressreview.Review, 0, len(recs))
 	for _, rec := range recs {
 		if !rec.Exists() {
 			continue
@@ -93,7 +93,7 @@ func (s *Reviews) List(ctx context.Context, gss, planID string) ([]review.Review
 		}
 		out = append(out, r)
 	}
-	review.Sort(out)
+	progressreview.Sort(out)
 	return out, nil
 }
 
@@ -104,7 +104,7 @@ func (s *Reviews) Ratings(ctx context.Context, gss, planID string) ([]string, er
 	if err != nil {
 		return nil, err
 	}
-	return review.Trend(all), nil
+	return progressreview.Trend(all), nil
 }
 
 // Replay looks up the response stored for a request with requestID in
@@ -125,7 +125,7 @@ func (s *Reviews) Replay(ctx context.Context, gss, scope, requestID string, req,
 // A review that leaves the plan alone does not pin it: pinning would bump
 // the plan's etag with every review, and send every caller editing the plan
 // back to read it again while an inspector records a visit.
-func (s *Reviews) Insert(ctx context.Context, rec review.Recorded, audit store.AuditEntry, idem *store.IdempotencyRecord) error {
+func (s *Reviews) Insert(ctx context.Context, rec progressreview.Recorded, audit store.AuditEntry, idem *store.IdempotencyRecord) error {
 	r := rec.Review
 	data, err := marshal(r)
 	if err != nil {

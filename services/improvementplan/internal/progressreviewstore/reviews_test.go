@@ -1,4 +1,4 @@
-package reviewstore
+package progressreviewstore
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/review"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -76,10 +76,10 @@ func (e *env) openPlan(s plan.State) plan.Plan {
 	return p
 }
 
-func draft(date time.Time, overall plan.ProgressRating) review.Draft {
-	return review.Draft{
-		Date: date, Source: review.OfstedMonitoringVisit, Overall: overall, Narrative: "Visit findings.",
-		PriorityRatings: []review.PriorityRating{{Priority: "p1", Rating: overall, Narrative: "Front door."}},
+func draft(date time.Time, overall plan.ProgressRating) progressreview.Draft {
+	return progressreview.Draft{
+		Date: date, Source: progressreview.OfstedMonitoringVisit, Overall: overall, Narrative: "Visit findings.",
+		PriorityRatings: []progressreview.PriorityRating{{Priority: "p1", Rating: overall, Narrative: "Front door."}},
 		Evidence:        []string{"Case audit"},
 	}
 }
@@ -115,7 +115,7 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 	p := e.openPlan(plan.Approved)
 	_, before := e.outbox()
 
-	rec, err := review.Record(p, draft(day(2016, 3, 1), plan.RatingLittle), resource.NewID(), "", "inspector-1", now)
+	rec, err := progressreview.Record(p, draft(day(2016, 3, 1), plan.RatingLittle), resource.NewID(), "", "inspector-1", now)
 	if err != nil || !rec.PlanChanged {
 		t.Fatalf("record = %+v, %v", rec, err)
 	}
@@ -156,8 +156,8 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 	}
 
 	// Later reviews leave the plan, and its etag, alone.
-	for _, d := range []review.Draft{draft(day(2016, 5, 1), plan.RatingSignificant), draft(day(2016, 1, 10), plan.RatingDeteriorated)} {
-		rec, err := review.Record(stored, d, resource.NewID(), "", "inspector-1", now)
+	for _, d := range []progressreview.Draft{draft(day(2016, 5, 1), plan.RatingSignificant), draft(day(2016, 1, 10), plan.RatingDeteriorated)} {
+		rec, err := progressreview.Record(stored, d, resource.NewID(), "", "inspector-1", now)
 		if err != nil || rec.PlanChanged {
 			t.Fatalf("record = %+v, %v", rec, err)
 		}
@@ -189,7 +189,7 @@ func TestInsertConflicts(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	p := e.openPlan(plan.Approved)
-	rec, err := review.Record(p, draft(day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
+	rec, err := progressreview.Record(p, draft(day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestInsertConflicts(t *testing.T) {
 	if err := e.reviews.Insert(ctx, rec, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("insert over a moved plan: %v", err)
 	}
-	if _, err := e.reviews.Get(ctx, leeds, p.ID, "rv1"); !errors.Is(err, review.ErrNotFound) {
+	if _, err := e.reviews.Get(ctx, leeds, p.ID, "rv1"); !errors.Is(err, progressreview.ErrNotFound) {
 		t.Fatalf("review after a failed insert: %v", err)
 	}
 	if list, err := e.reviews.List(ctx, leeds, p.ID); err != nil || len(list) != 0 {
@@ -217,7 +217,7 @@ func TestInsertConflicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err = review.Record(cur, draft(day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
+	rec, err = progressreview.Record(cur, draft(day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestInsertConflicts(t *testing.T) {
 func TestReadsOfNothing(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.reviews.Get(ctx, leeds, "nope", "nope"); !errors.Is(err, review.ErrNotFound) {
+	if _, err := e.reviews.Get(ctx, leeds, "nope", "nope"); !errors.Is(err, progressreview.ErrNotFound) {
 		t.Errorf("get of a missing review: %v", err)
 	}
 	if list, err := e.reviews.List(ctx, leeds, "nope"); err != nil || len(list) != 0 {
