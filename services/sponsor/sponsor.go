@@ -31,7 +31,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/api"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunapi"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needevents"
@@ -98,7 +100,7 @@ func New(d Deps) (*Service, error) {
 		Sponsors:    sponsorapi.New(sponsors.NewService(s.sponsors, d.Now), d.Pages, usage{s.engagements}),
 		Needs:       needapi.New(s.needRules, d.Pages),
 		Engagements: engagementapi.New(s.engagements, s.sponsors, d.Pages, d.Now),
-		MatchRuns:   matchrunapi.New(d.Store, s.sponsors, s.needs, s.engagements, d.Pages, d.Now),
+		MatchRuns:   matchrunapi.New(matchrun.NewService(matchrunstore.New(d.Store, s.sponsors, s.needs, s.engagements), d.Now), d.Pages),
 	})
 	return s, nil
 }

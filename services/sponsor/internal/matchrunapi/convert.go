@@ -7,7 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
@@ -46,7 +46,7 @@ func encode(r matchrun.Run) *sponsorv1.MatchRun {
 		DecidedBy:        r.DecidedBy,
 		RejectReason:     r.RejectReason,
 		Engagements:      r.Engagements,
-		Etag:             store.Etag(r.Version),
+		Etag:             change.Format(r.Version),
 		CreateTime:       timestamppb.New(r.CreateTime),
 	}
 	if o := r.Input.Overrides; matchrun.HasOverrides(o) {

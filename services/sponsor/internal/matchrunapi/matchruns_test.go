@@ -123,7 +123,7 @@ func newEnv(t *testing.T) *env {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
 	})
-	sponsorv1.RegisterSponsorServiceServer(srv, testServer{MatchRuns: New(e.st, sponsors, e.needs, e.engs, pages, e.now)})
+	sponsorv1.RegisterSponsorServiceServer(srv, testServer{MatchRuns: New(matchrun.NewService(matchrunstore.New(e.st, sponsors, e.needs, e.engs), e.now), pages)})
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
@@ -289,12 +289,12 @@ func TestApprovalRetry(t *testing.T) {
 	ctx := context.Background()
 	r := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL})
 	id := strings.TrimPrefix(r.GetName(), "matchRuns/")
-	runs := matchrunstore.New(e.st)
+	runs := matchrunstore.New(e.st, nil, nil, nil)
 	run, err := runs.Get(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err = runs.Save(ctx, run.Claim("official-2", start), matchrunstore.Change{Audit: store.AuditEntry{Actor: "official-2", Method: "approve"}})
+	run, err = runs.Claim(ctx, run.Claim("official-2", start), change.Request{Subject: "official-2", Method: "approve"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,11 @@
 // Package matchrunstore keeps match runs in Redis, through the platform
-// store. Every run lives under one hash tag, "matchruns", with the index
-// of runs by creation time, their audit entries, idempotency records and
-// the outbox MatchRunApproved goes to, so a run commits with its index
-// entry, its event and its audit entry in one transaction.
+// store, and implements matchrun.Storer. Every run lives under one hash
+// tag, "matchruns", with the index of runs by creation time, their audit
+// entries, idempotency records and the outbox MatchRunApproved goes to, so
+// a run commits with its index entry, its event and its audit entry in one
+// transaction. An approval also writes engagements and needs, which live
+// under their sponsors' and councils' tags: CommitApproval commits them
+// through their stores, one transaction per tag.
 //
 // Keys, under the tag "matchruns":
 //
@@ -10,8 +13,9 @@
 //	{matchruns}:index      a sorted set of run ids scored by creation time (ms)
 //
 // The stored form is JSON of the whole run: the engine's input and full
-// result, including the input fingerprint approval checks. Lists read the
-// index and then every record in one pipeline: two round trips.
+// result, including the input fingerprint approval checks (no protobuf
+// message holds the engine's input). Lists read the index and then every
+// record in one pipeline: two round trips.
 package matchrunstore
 
 import (
@@ -19,23 +23,44 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
 
 // Tag is the hash tag of every run and its index, audit entries,
 // idempotency records and outbox.
 const Tag = "matchruns"
 
+// Topic is the event topic MatchRunApproved goes to.
+const Topic = "sponsor"
+
 // Runs stores match runs.
 type Runs struct {
-	st *store.Store
+	st       *store.Store
+	runs     *store.Collection[matchrun.Run]
+	sponsors *sponsorstore.Sponsors
+	needs    *needstore.Needs
+	engs     *engagementstore.Engagements
 }
 
-// New returns the run store over st.
-func New(st *store.Store) *Runs { return &Runs{st: st} }
+var _ matchrun.Storer = (*Runs)(nil)
+
+// New returns the run store over st, reading a run's sources from the
+// sponsor, need and engagement stores.
+func New(st *store.Store, sponsors *sponsorstore.Sponsors, needs *needstore.Needs, engs *engagementstore.Engagements) *Runs {
+	codec := store.Codec[matchrun.Run]{Encode: marshal, Decode: decode}
+	return &Runs{st: st, runs: store.NewCollection(st, codec, matchrun.ErrNotFound), sponsors: sponsors, needs: needs, engs: engs}
+}
 
 // Key is the record key of run id.
 func (s *Runs) Key(id string) string { return s.st.Keyspace().Key(Tag, "run", id) }
@@ -65,60 +90,61 @@ func decode(data []byte, version int64) (matchrun.Run, error) {
 	return st.Run, nil
 }
 
-// Get returns run id, or matchrun.ErrNotFound.
+// Get implements matchrun.Storer.
 func (s *Runs) Get(ctx context.Context, id string) (matchrun.Run, error) {
-	rec, err := s.st.Get(ctx, s.Key(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return matchrun.Run{}, matchrun.ErrNotFound
-	}
-	if err != nil {
-		return matchrun.Run{}, fmt.Errorf("get match run %s: %w", matchrun.Name(id), err)
-	}
-	return decode(rec.Data, rec.Version)
+	return s.runs.Get(ctx, s.Key(id))
 }
 
-// All returns every run, newest first, in two round trips.
+// All implements matchrun.Storer, in two round trips.
 func (s *Runs) All(ctx context.Context) ([]matchrun.Run, error) {
-	ids, err := s.st.Client().ZRevRange(ctx, s.indexKey(), 0, -1).Result()
+	out, _, err := s.runs.Range(ctx, s.indexKey(), 0, -1, true, s.Key)
 	if err != nil {
 		return nil, fmt.Errorf("list match runs: %w", err)
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.Key(id)
-	}
-	recs, err := s.st.GetMany(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("list match runs: %w", err)
-	}
-	out := make([]matchrun.Run, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		r, err := decode(rec.Data, rec.Version)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", rec.Key, err)
-		}
-		out = append(out, r)
 	}
 	return out, nil
 }
 
-// Change is what accompanies a run's write: who made it, the idempotency
-// record to store with it, and events for the outbox.
-type Change struct {
-	Audit       store.AuditEntry
-	Idempotency *store.IdempotencyRecord
-	Events      []events.Event
+// Sources implements matchrun.Storer. Each read is a constant number of
+// round trips.
+func (s *Runs) Sources(ctx context.Context) (matchrun.Sources, error) {
+	sps, _, err := s.sponsors.All(ctx)
+	if err != nil {
+		return matchrun.Sources{}, err
+	}
+	open, _, err := s.needs.Open(ctx)
+	if err != nil {
+		return matchrun.Sources{}, err
+	}
+	usage, err := s.engs.Usage(ctx)
+	if err != nil {
+		return matchrun.Sources{}, err
+	}
+	engs, err := s.engs.List(ctx, engagement.AllSponsors)
+	if err != nil {
+		return matchrun.Sources{}, err
+	}
+	return matchrun.Sources{Needs: open, Sponsors: sps, Usage: usage, Engagements: engs}, nil
 }
 
-// Insert stores the new run r at version 1 with its index entry and c, and
-// returns it at version 1. An id already taken gives an error matching
-// store.ErrConflict.
-func (s *Runs) Insert(ctx context.Context, r matchrun.Run, c Change) (matchrun.Run, error) {
+// Replay implements matchrun.Storer. The response replayed is the run as
+// the first call returned it, version and all.
+func (s *Runs) Replay(ctx context.Context, r change.Request) (matchrun.Run, bool, error) {
+	b, ok, err := s.st.Replay(ctx, Tag, store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
+	if err != nil || !ok {
+		return matchrun.Run{}, false, err
+	}
+	var run matchrun.Run
+	if err := json.Unmarshal(b, &run); err != nil {
+		return matchrun.Run{}, false, fmt.Errorf("replay match run: %w", err)
+	}
+	return run, true, nil
+}
+
+// Insert implements matchrun.Storer. An id already taken gives an error
+// matching store.ErrConflict.
+func (s *Runs) Insert(ctx context.Context, r matchrun.Run, c change.Request) (matchrun.Run, error) {
 	r.Version = 1
-	m, err := s.mutation(r, store.MustNotExist, c)
+	m, err := s.mutation(r, store.MustNotExist, c, true)
 	if err != nil {
 		return matchrun.Run{}, err
 	}
@@ -129,16 +155,27 @@ func (s *Runs) Insert(ctx context.Context, r matchrun.Run, c Change) (matchrun.R
 	return r, nil
 }
 
-// Save stores r over the version it was read at (r.Version) with c, and
-// returns it at its new version. A run that moved meanwhile gives an error
-// matching store.ErrConflict and matchrun.ErrConflict.
-func (s *Runs) Save(ctx context.Context, r matchrun.Run, c Change) (matchrun.Run, error) {
+// Save implements matchrun.Storer.
+func (s *Runs) Save(ctx context.Context, r matchrun.Run, c change.Request) (matchrun.Run, error) {
+	return s.save(ctx, r, c, true, nil)
+}
+
+// Claim implements matchrun.Storer.
+func (s *Runs) Claim(ctx context.Context, r matchrun.Run, c change.Request) (matchrun.Run, error) {
+	return s.save(ctx, r, c, false, nil)
+}
+
+// save stores r over the version it was read at with evs, and, with
+// replay, the response to replay. A run that moved meanwhile gives an
+// error matching store.ErrConflict and matchrun.ErrConflict.
+func (s *Runs) save(ctx context.Context, r matchrun.Run, c change.Request, replay bool, evs []events.Event) (matchrun.Run, error) {
 	read := r.Version
 	r.Version++
-	m, err := s.mutation(r, read, c)
+	m, err := s.mutation(r, read, c, replay)
 	if err != nil {
 		return matchrun.Run{}, err
 	}
+	m.Events = evs
 	if _, err := s.st.Commit(ctx, m); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return matchrun.Run{}, fmt.Errorf("save match run %s: %w", r.Name(), matchrun.ErrConflict)
@@ -148,19 +185,106 @@ func (s *Runs) Save(ctx context.Context, r matchrun.Run, c Change) (matchrun.Run
 	return r, nil
 }
 
-func (s *Runs) mutation(r matchrun.Run, read int64, c Change) (store.Mutation, error) {
-	data, err := marshal(r)
+// EngagementExists implements matchrun.Storer.
+func (s *Runs) EngagementExists(ctx context.Context, sponsor, id string) (bool, error) {
+	_, err := s.engs.Get(ctx, sponsor, id)
+	if errors.Is(err, engagement.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Need implements matchrun.Storer.
+func (s *Runs) Need(ctx context.Context, gss, id string) (need.Need, error) {
+	return s.needs.Get(ctx, gss, id)
+}
+
+// CommitApproval implements matchrun.Storer: one commit per sponsor for its
+// engagements, one per council (in GSS order) for its needs, then the run
+// with MatchRunApproved and the response to replay.
+func (s *Runs) CommitApproval(ctx context.Context, a matchrun.ApprovalChanges, c change.Request) (matchrun.Run, error) {
+	run := a.Run
+	act := auditOf(c)
+	bySponsor := map[string]*store.Mutation{}
+	var sponsors []string
+	for _, e := range a.Engagements {
+		m, err := s.engs.NewMutation(ctx, e, act)
+		if err != nil {
+			return matchrun.Run{}, err
+		}
+		if cur, ok := bySponsor[e.Sponsor]; ok {
+			cur.Writes = append(cur.Writes, m.Writes...)
+			cur.Index = append(cur.Index, m.Index...)
+			cur.Events = append(cur.Events, m.Events...)
+			cur.Audit = append(cur.Audit, m.Audit...)
+			continue
+		}
+		bySponsor[e.Sponsor] = &m
+		sponsors = append(sponsors, e.Sponsor)
+	}
+	for _, sp := range sponsors {
+		if _, err := s.st.Commit(ctx, *bySponsor[sp]); err != nil {
+			return matchrun.Run{}, fmt.Errorf("%s: create the engagements of %s: %w", run.Name(), engagement.SponsorName(sp), err)
+		}
+	}
+	byCouncil := map[string]*store.Mutation{}
+	var councils []string
+	for _, n := range a.Needs {
+		w, err := s.needs.Write(n)
+		if err != nil {
+			return matchrun.Run{}, err
+		}
+		entry := act
+		entry.Resource, entry.Key = n.Name(), w.Key
+		m, ok := byCouncil[n.GSSCode]
+		if !ok {
+			m = &store.Mutation{Tag: needstore.Tag(n.GSSCode)}
+			byCouncil[n.GSSCode] = m
+			councils = append(councils, n.GSSCode)
+		}
+		m.Writes = append(m.Writes, w)
+		m.Index = append(m.Index, s.needs.Index(n)...)
+		m.Audit = append(m.Audit, entry)
+	}
+	slices.Sort(councils)
+	for _, gss := range councils {
+		if _, err := s.st.Commit(ctx, *byCouncil[gss]); err != nil {
+			return matchrun.Run{}, fmt.Errorf("%s: match the needs of %s: %w", run.Name(), need.CouncilName(gss), err)
+		}
+	}
+	ev, err := events.NewEvent(ctx, Topic, run.Name(), &eventsv1.MatchRunApproved{
+		MatchRun: run.Name(), RunBy: run.RunBy, ApprovedBy: run.DecidedBy, Engagements: run.Engagements,
+	})
+	if err != nil {
+		return matchrun.Run{}, err
+	}
+	return s.save(ctx, run, c, true, []events.Event{ev})
+}
+
+// mutation is the commit of r (at its new version) over the version read,
+// with its audit entry and, with replay and a request ID and hash, the
+// response to replay.
+func (s *Runs) mutation(r matchrun.Run, read int64, c change.Request, replay bool) (store.Mutation, error) {
+	w, err := s.runs.Put(s.Key(r.ID), r, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	key := s.Key(r.ID)
-	audit := c.Audit
-	audit.Resource, audit.Key = r.Name(), key
-	return store.Mutation{
-		Tag:         Tag,
-		Writes:      []store.Write{{Key: key, Data: data, IfVersion: read}},
-		Events:      c.Events,
-		Audit:       []store.AuditEntry{audit},
-		Idempotency: c.Idempotency,
-	}, nil
+	audit := auditOf(c)
+	audit.Resource, audit.Key = r.Name(), w.Key
+	m := store.Mutation{Tag: Tag, Writes: []store.Write{w}, Audit: []store.AuditEntry{audit}}
+	if replay && c.RequestID != "" && len(c.RequestHash) > 0 {
+		resp, err := json.Marshal(r)
+		if err != nil {
+			return store.Mutation{}, fmt.Errorf("encode match run %s: %w", r.Name(), err)
+		}
+		m.Idempotency = &store.IdempotencyRecord{
+			Scope: store.IdempotencyScope(c.Method, c.Subject), RequestID: c.RequestID, RequestHash: c.RequestHash, Response: resp,
+		}
+	}
+	return m, nil
+}
+
+// auditOf is the audit entry template of a change c asks for.
+func auditOf(c change.Request) store.AuditEntry {
+	return store.AuditEntry{Actor: c.Subject, Roles: c.Roles, Method: c.Method, RequestID: c.RequestID}
 }

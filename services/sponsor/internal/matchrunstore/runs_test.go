@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
@@ -15,7 +16,7 @@ import (
 func TestRuns(t *testing.T) {
 	ctx := context.Background()
 	c, ks := redistest.New(t)
-	runs := New(store.New(c, ks))
+	runs := New(store.New(c, ks), nil, nil, nil)
 	at := time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC)
 	w := match.DefaultWeights()
 	res := &match.Result{
@@ -28,12 +29,12 @@ func TestRuns(t *testing.T) {
 		Result: res}
 	second := matchrun.Run{ID: "run-b", State: matchrun.DryRun, RunBy: "official-1", CreateTime: at.Add(time.Minute), Result: &match.Result{Fingerprint: "fp-2"}}
 	for _, r := range []matchrun.Run{first, second} {
-		got, err := runs.Insert(ctx, r, Change{Audit: store.AuditEntry{Actor: "official-1", Method: "run"}})
+		got, err := runs.Insert(ctx, r, change.Request{Subject: "official-1", Method: "run"})
 		if err != nil || got.Version != 1 {
 			t.Fatalf("Insert %s: %v, version %d", r.ID, err, got.Version)
 		}
 	}
-	if _, err := runs.Insert(ctx, first, Change{Audit: store.AuditEntry{Actor: "official-1", Method: "run"}}); !errors.Is(err, store.ErrConflict) {
+	if _, err := runs.Insert(ctx, first, change.Request{Subject: "official-1", Method: "run"}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("Insert of a taken id: %v, want a conflict", err)
 	}
 	got, err := runs.Get(ctx, "run-a")
@@ -56,11 +57,11 @@ func TestRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved, err := runs.Save(ctx, rejected, Change{Audit: store.AuditEntry{Actor: "official-2", Method: "reject"}})
+	saved, err := runs.Save(ctx, rejected, change.Request{Subject: "official-2", Method: "reject"})
 	if err != nil || saved.Version != 2 {
 		t.Fatalf("Save: %v, version %d", err, saved.Version)
 	}
-	if _, err := runs.Save(ctx, rejected, Change{Audit: store.AuditEntry{Actor: "official-2", Method: "reject"}}); !errors.Is(err, matchrun.ErrConflict) || !errors.Is(err, store.ErrConflict) {
+	if _, err := runs.Save(ctx, rejected, change.Request{Subject: "official-2", Method: "reject"}); !errors.Is(err, matchrun.ErrConflict) || !errors.Is(err, store.ErrConflict) {
 		t.Errorf("Save over a stale version: %v, want ErrConflict", err)
 	}
 	again, _ := runs.Get(ctx, "run-a")
