@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	rpccode "google.golang.org/genproto/googleapis/rpc/code"
@@ -58,6 +60,9 @@ func (g *Gateway) writeProto(w http.ResponseWriter, httpStatus int, st *status.S
 	h.Set("X-Content-Type-Options", "nosniff")
 	if httpStatus == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Bearer realm="turnaround"`)
+	}
+	if httpStatus == http.StatusServiceUnavailable {
+		h.Set("Retry-After", retryAfter(st))
 	}
 	w.WriteHeader(httpStatus)
 	if _, err := w.Write(body); err != nil {
@@ -162,4 +167,24 @@ func (g *Gateway) handleRoutingError(_ context.Context, _ *runtime.ServeMux, _ r
 		s = statusSpec{code: codes.Internal, reason: reasonFor(codes.Internal), message: "internal error"}
 	}
 	g.writeStatus(w, httpStatus, s)
+}
+
+// defaultRetryAfter is the Retry-After of a 503 whose status suggests no
+// delay of its own.
+const defaultRetryAfter = time.Second
+
+// retryAfter is the Retry-After value, in whole seconds (at least one), for
+// an UNAVAILABLE status: its google.rpc.RetryInfo delay when it has one.
+func retryAfter(st *status.Status) string {
+	d := defaultRetryAfter
+	for _, detail := range st.Details() {
+		if ri, ok := detail.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
+			d = ri.GetRetryDelay().AsDuration()
+		}
+	}
+	secs := int64((d + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return strconv.FormatInt(secs, 10)
 }
