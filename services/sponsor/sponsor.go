@@ -31,12 +31,12 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/api"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
+	sponsorevents "github.com/turnaround-sli/turnaround/services/sponsor/internal/events"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needevents"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 	sponsors "github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorapi"
@@ -63,7 +63,7 @@ type Service struct {
 	needs       *needstore.Needs
 	engagements *engagementstore.Engagements
 	needRules   *need.Service
-	consumer    *needevents.Consumer
+	consumer    *sponsorevents.Consumer
 	server      *api.Server
 	policies    auth.Policies
 	demo        atomic.Bool
@@ -92,7 +92,7 @@ func New(d Deps) (*Service, error) {
 	s.needs = needstore.New(d.Store)
 	s.engagements = engagementstore.New(d.Store, engagementstore.WithClock(d.Now))
 	s.needRules = need.NewService(s.needs, s.sponsors, d.Now)
-	s.consumer, err = needevents.New(d.Store, s.needRules, d.Logger, events.ConsumerOptions{})
+	s.consumer, err = sponsorevents.New(d.Store, s.needRules, d.Logger, events.ConsumerOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("sponsor: intervention consumer: %w", err)
 	}

@@ -1,5 +1,6 @@
-// Package needevents opens councils' sponsor needs from DfE's
-// interventions. One consumer reads topic "improvementplan" in the sponsor
+// Package events holds the sponsor service's consumers of other services'
+// events, one file per event. InterventionOrdered opens councils' sponsor
+// needs from DfE's interventions: one consumer reads topic "improvementplan" in the sponsor
 // service's consumer group: an InterventionOrdered event opens the need
 // the intervention asks for (need.FromIntervention), with SponsorNeedOpened
 // on topic "sponsor". Other event types on the topic change nothing.
@@ -10,11 +11,7 @@
 // council's hash tag (needstore), and a second delivery finds the record.
 // An event that cannot be read fails, so the consumer retries it and
 // finally moves it to the dead-letter stream, where an operator sees it.
-//
-// The package decodes no protobuf itself (needstore does), keeping to the
-// rule that only *api and *store packages touch transport and storage
-// libraries.
-package needevents
+package events
 
 import (
 	"context"

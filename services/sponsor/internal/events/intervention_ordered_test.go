@@ -1,4 +1,4 @@
-package needevents
+package events
 
 import (
 	"context"
