@@ -21,6 +21,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -272,7 +273,7 @@ func (s *Service) demoJudgementOffer(ctx context.Context, d demo.Offer) (offer.O
 	}
 	ev, err := events.NewEvent(ctx, offerstore.InspectionTopic, d.Inspection, &eventsv1.JudgementPublished{
 		Inspection:     d.Inspection,
-		LocalAuthority: offer.CouncilName(d.Council),
+		LocalAuthority: resource.CouncilName(d.Council),
 		Framework:      "SIF",
 		OverallGrade:   typev1.Grade_GRADE_INADEQUATE,
 		KeyJudgements:  kj,
@@ -300,7 +301,7 @@ func (s *Service) demoJudgementOffer(ctx context.Context, d demo.Offer) (offer.O
 // applies; names maps review keys to the loaded reviews' names.
 func (s *Service) loadDemoLessons(ctx context.Context, ls []demo.Lesson, names map[string]string, asOf time.Time) error {
 	for i, d := range ls {
-		draft := whatworks.Draft{Title: d.Title, Theme: d.Theme, Summary: d.Summary, Council: offer.CouncilName(d.Council)}
+		draft := whatworks.Draft{Title: d.Title, Theme: d.Theme, Summary: d.Summary, Council: resource.CouncilName(d.Council)}
 		if d.ReviewKey != "" {
 			draft.PeerReview = names[d.ReviewKey]
 		}
@@ -318,7 +319,7 @@ func (s *Service) loadDemoLessons(ctx context.Context, ls []demo.Lesson, names m
 			continue
 		}
 		if l.PeerReview != "" {
-			gss, id, _ := review.ParseName("lesson.peer_review", l.PeerReview)
+			gss, id, _ := resource.ParseCouncilChild("lesson.peer_review", review.Collection, l.PeerReview)
 			src, err := s.reviews.Get(ctx, gss, id)
 			if err != nil {
 				return fmt.Errorf("peerreview: demo lesson %q: %w", d.Title, err)

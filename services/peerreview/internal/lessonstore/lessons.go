@@ -27,6 +27,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -171,7 +172,7 @@ func decode(data []byte) (whatworks.Lesson, error) {
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return whatworks.Lesson{}, fmt.Errorf("decode lesson: %w", err)
 	}
-	id, err := whatworks.ParseName("name", m.GetName())
+	id, err := resource.ParseID("name", whatworks.Collection, m.GetName())
 	if err != nil {
 		return whatworks.Lesson{}, fmt.Errorf("decode lesson %q: %w", m.GetName(), err)
 	}

@@ -1,6 +1,10 @@
 package offer
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+)
 
 // FuzzParseName checks that ParseName accepts exactly the names Name
 // builds, and never a name that would smuggle separators into a key.
@@ -16,14 +20,14 @@ func FuzzParseName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		gss, id, err := ParseName("name", name)
+		gss, id, err := resource.ParseCouncilChild("name", Collection, name)
 		if err != nil {
 			if gss != "" || id != "" {
 				t.Fatalf("ParseName(%q) failed but returned %q, %q", name, gss, id)
 			}
 			return
 		}
-		if Name(gss, id) != name || !ValidID(id) {
+		if Name(gss, id) != name || !resource.ValidID(id) {
 			t.Fatalf("ParseName(%q) = %q, %q, which names %q", name, gss, id, Name(gss, id))
 		}
 	})

@@ -10,19 +10,17 @@
 package offer
 
 import (
-	"crypto/rand"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Resource name parts.
 const (
-	// CouncilCollection is the collection of councils, `localAuthorities`.
-	CouncilCollection = "localAuthorities"
 	// Collection is the collection of offers under a council.
 	Collection = "supportOffers"
 	// AllCouncils is the parent wildcard of a cross-council list,
@@ -164,54 +162,7 @@ func (o Offer) Clone() Offer {
 func (o Offer) Name() string { return Name(o.GSSCode, o.ID) }
 
 // Name returns the resource name of offer id of the council gss.
-func Name(gss, id string) string { return CouncilName(gss) + "/" + Collection + "/" + id }
-
-// CouncilName returns the resource name of the council gss,
-// localAuthorities/{gss_code}.
-func CouncilName(gss string) string { return CouncilCollection + "/" + gss }
-
-// ParseName validates an offer's resource name,
-// localAuthorities/{gss_code}/supportOffers/{id}, and returns its council's
-// GSS code and its ID. field names the request field for the violation.
-func ParseName(field, name string) (gss, id string, err error) {
-	gss, id, ok := splitChild(name, Collection)
-	if !ok || !ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code}/supportOffers/{id} with a GSS code such as E08000035 "+
-			"and an offer id of lowercase letters, digits and hyphens, got %q", name)
-		return "", "", vs.Err()
-	}
-	return gss, id, nil
-}
-
-// ParseParent reads a list's parent: localAuthorities/{gss_code} for one
-// council, or localAuthorities/- (which yields AllCouncils) for every
-// council. field names the request field for the violation.
-func ParseParent(field, parent string) (string, error) {
-	if parent == CouncilName(AllCouncils) {
-		return AllCouncils, nil
-	}
-	gss, err := ParseCouncil(field, parent)
-	if err != nil {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
-			"or localAuthorities/- for every council, got %q", parent)
-		return "", vs.Err()
-	}
-	return gss, nil
-}
-
-// ParseCouncil validates a council's resource name, localAuthorities/{gss_code},
-// and returns the GSS code.
-func ParseCouncil(field, name string) (string, error) {
-	gss, ok := strings.CutPrefix(name, CouncilCollection+"/")
-	if !ok || !reference.ValidGSSCode(gss) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
-		return "", vs.Err()
-	}
-	return gss, nil
-}
+func Name(gss, id string) string { return resource.CouncilChildName(gss, Collection, id) }
 
 // ParseInspectionName reads the name of an inspection in another service,
 // localAuthorities/{gss_code}/inspections/{id}, as judgement events carry
@@ -231,7 +182,7 @@ func ParseReviewName(name string) (gss, id string, ok bool) {
 
 // splitChild splits localAuthorities/{gss}/{collection}/{id}.
 func splitChild(name, collection string) (gss, id string, ok bool) {
-	rest, ok := strings.CutPrefix(name, CouncilCollection+"/")
+	rest, ok := strings.CutPrefix(name, resource.Councils+"/")
 	if !ok {
 		return "", "", false
 	}
@@ -243,35 +194,12 @@ func splitChild(name, collection string) (gss, id string, ok bool) {
 	return gss, id, ok && id != ""
 }
 
-// idLen is the length of the IDs NewID makes: a letter and eleven letters
-// or digits, about 61 random bits, ample for the offers of one council.
-const idLen = 12
-
-// maxIDLen bounds the IDs ParseName accepts, as AIP-122 suggests.
-const maxIDLen = 63
-
-// ValidID reports whether id can be an offer ID: 1 to 63 lowercase letters,
-// digits and hyphens, starting with a letter and not ending with a hyphen
-// (AIP-122).
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > maxIDLen || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // validForeignID accepts the IDs another service's resource names can
 // carry and that are safe inside a Redis key: 1 to 63 letters, digits,
 // hyphens and underscores (no braces, which would move a key's hash tag,
 // and no colons or slashes).
 func validForeignID(id string) bool {
-	if len(id) == 0 || len(id) > maxIDLen {
+	if len(id) == 0 || len(id) > resource.MaxIDLen {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
@@ -283,35 +211,6 @@ func validForeignID(id string) bool {
 	return true
 }
 
-const (
-	letters      = "abcdefghijklmnopqrstuvwxyz"
-	alphanumeric = letters + "0123456789"
-)
-
-// NewID returns a fresh random offer ID, short, URL-safe and lowercase.
-func NewID() string {
-	out := make([]byte, 0, idLen)
-	var buf [32]byte
-	for len(out) < idLen {
-		// crypto/rand.Read never returns an error (Go 1.24+).
-		_, _ = rand.Read(buf[:])
-		for _, b := range buf {
-			alphabet := alphanumeric
-			if len(out) == 0 {
-				alphabet = letters
-			}
-			// Rejection sampling keeps every character equally likely.
-			if limit := 256 - 256%len(alphabet); int(b) < limit {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-			}
-			if len(out) == idLen {
-				break
-			}
-		}
-	}
-	return string(out)
-}
-
 // HistoryLine renders one history entry as "STATE by WHO at TIME: why",
 // the time in RFC 3339 UTC; without a reason the ": why" part is left out.
 func HistoryLine(state State, who string, at time.Time, why string) string {
@@ -320,4 +219,21 @@ func HistoryLine(state State, who string, at time.Time, why string) string {
 		line += ": " + why
 	}
 	return line
+}
+
+// ParseParent reads a list's parent: localAuthorities/{gss_code} for one
+// council, or localAuthorities/- (which yields AllCouncils) for every
+// council. field names the request field for the violation.
+func ParseParent(field, parent string) (string, error) {
+	if parent == resource.CouncilName(AllCouncils) {
+		return AllCouncils, nil
+	}
+	gss, err := resource.ParseCouncil(field, parent)
+	if err != nil {
+		var vs fault.Violations
+		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
+			"or localAuthorities/- for every council, got %q", parent)
+		return "", vs.Err()
+	}
+	return gss, nil
 }

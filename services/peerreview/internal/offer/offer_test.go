@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -208,7 +209,7 @@ func TestNames(t *testing.T) {
 		{"supportOffers/abc", "", ""},
 		{"localAuthorities/-/supportOffers/abc", "", ""},
 	} {
-		gss, id, err := ParseName("name", tc.name)
+		gss, id, err := resource.ParseCouncilChild("name", Collection, tc.name)
 		if gss != tc.gss || id != tc.id || (err == nil) != (tc.gss != "") {
 			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
 		}
@@ -232,8 +233,8 @@ func TestNames(t *testing.T) {
 		t.Errorf("Name = %q", o.Name())
 	}
 	for range 100 {
-		if id := NewID(); !ValidID(id) || len(id) != idLen {
-			t.Fatalf("NewID() = %q, not a valid id", id)
+		if id := resource.NewID(); !resource.ValidID(id) || len(id) != resource.IDLen {
+			t.Fatalf("resource.NewID() = %q, not a valid id", id)
 		}
 	}
 	if _, _, ok := ParseReviewName("localAuthorities/E08000035/peerReviews/{x}"); ok {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -186,7 +187,7 @@ func (o Offer) Transition(to State, a Actor, reason string, now time.Time) (Offe
 	case Accepted, Declined:
 		if a.Council == "" || a.Council != o.GSSCode {
 			return Offer{}, fault.PermissionDenied(ReasonCouncilDecides,
-				"only an officer of %s accepts or declines its support offer", CouncilName(o.GSSCode))
+				"only an officer of %s accepts or declines its support offer", resource.CouncilName(o.GSSCode))
 		}
 	case Active, Completed:
 		if !a.LGA {

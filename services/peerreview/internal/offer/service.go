@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -117,7 +118,7 @@ func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Requ
 	}
 	o.History = []string{HistoryLine(Offered, r.Subject, now, string(o.Tier)+" support offered")}
 	for range maxAttempts {
-		o.ID = NewID()
+		o.ID = resource.NewID()
 		out, err := s.store.Insert(ctx, o, r)
 		if !errors.Is(err, change.ErrConflict) {
 			return out, err
@@ -231,7 +232,7 @@ func (s *Service) Escalate(ctx context.Context, p Plan, r change.Request) (Offer
 		}
 		next, created := Escalate(offers, p, who, s.Now())
 		if created {
-			next.ID = NewID()
+			next.ID = resource.NewID()
 		}
 		if err := next.Validate(""); err != nil {
 			return Offer{}, false, fmt.Errorf("offer: %s %s calls for an invalid offer: %w", p.Cause.Kind, p.Cause.ID, err)

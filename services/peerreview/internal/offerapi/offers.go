@@ -32,6 +32,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -66,7 +67,7 @@ func New(svc *offer.Service, pages *paging.Codec) *Offers {
 // reasons are required; the offer starts OFFERED and SupportOfferCreated is
 // emitted with it.
 func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.CreateSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
-	gss, parentErr := offer.ParseCouncil("parent", req.GetParent())
+	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
 	var vs fault.Violations
 	var o offer.Offer
 	if req.GetSupportOffer() == nil {
@@ -101,7 +102,7 @@ func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.Creat
 
 // GetSupportOffer implements PeerReviewService.GetSupportOffer.
 func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
-	gss, id, err := offer.ParseName("name", req.GetName())
+	gss, id, err := resource.ParseCouncilChild("name", offer.Collection, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +171,7 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 		vs.Add("support_offer", "is required: its name, its etag and the new values")
 		return nil, vs.Err()
 	}
-	gss, id, nameErr := offer.ParseName("support_offer.name", in.GetName())
+	gss, id, nameErr := resource.ParseCouncilChild("support_offer.name", offer.Collection, in.GetName())
 	etag, etagErr := rpc.ParseEtag("support_offer.etag", in.GetEtag(), true)
 	paths := req.GetUpdateMask().GetPaths()
 	if len(paths) == 0 {
@@ -213,7 +214,7 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 // support. Any other move is FAILED_PRECONDITION; a stale etag ABORTED; a
 // repeat of request_id replays the first response.
 func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.TransitionSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
-	gss, id, nameErr := offer.ParseName("name", req.GetName())
+	gss, id, nameErr := resource.ParseCouncilChild("name", offer.Collection, req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	to := offer.State(refproto.EnumName(req.GetState(), offerstore.StatePrefix))
 	var vs fault.Violations
@@ -264,7 +265,7 @@ func requireCouncil(ctx context.Context, gss string) error {
 	if gss != offer.AllCouncils && p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss {
 		return nil
 	}
-	target := offer.CouncilName(gss)
+	target := resource.CouncilName(gss)
 	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
 		"the caller may not see the support offers of %s", target).With("authority", gss)
 }
@@ -312,7 +313,7 @@ func fromProto(m *peerreviewv1.SupportOffer, prefix string) (offer.Offer, fault.
 		}
 		for j, p := range a.GetProvidingCouncils() {
 			field := prefix + "activities[" + strconv.Itoa(i) + "].providing_councils[" + strconv.Itoa(j) + "]"
-			code, err := offer.ParseCouncil(field, p)
+			code, err := resource.ParseCouncil(field, p)
 			if err != nil {
 				vs.Add(field, "must be localAuthorities/{gss_code}, one of the 152 councils, such as localAuthorities/E10000014, got %q", p)
 				code = p

@@ -10,6 +10,7 @@ import (
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -42,7 +43,7 @@ func ToProto(o offer.Offer) *peerreviewv1.SupportOffer {
 			Description: a.Description,
 		}
 		for _, p := range a.ProvidingCouncils {
-			act.ProvidingCouncils = append(act.ProvidingCouncils, offer.CouncilName(p))
+			act.ProvidingCouncils = append(act.ProvidingCouncils, resource.CouncilName(p))
 		}
 		m.Activities = append(m.Activities, act)
 	}
@@ -71,7 +72,7 @@ func decode(data []byte, version int64) (offer.Offer, error) {
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return offer.Offer{}, fmt.Errorf("decode support offer: %w", err)
 	}
-	gss, id, err := offer.ParseName("name", m.GetName())
+	gss, id, err := resource.ParseCouncilChild("name", offer.Collection, m.GetName())
 	if err != nil {
 		return offer.Offer{}, fmt.Errorf("decode support offer %q: %w", m.GetName(), err)
 	}
@@ -101,7 +102,7 @@ func decode(data []byte, version int64) (offer.Offer, error) {
 			return offer.Offer{}, fmt.Errorf("decode support offer %s: activity %d: kind %s", m.GetName(), i, a.GetKind())
 		}
 		for _, p := range a.GetProvidingCouncils() {
-			code, err := offer.ParseCouncil("providing_councils", p)
+			code, err := resource.ParseCouncil("providing_councils", p)
 			if err != nil {
 				return offer.Offer{}, fmt.Errorf("decode support offer %s: activity %d: %w", m.GetName(), i, err)
 			}

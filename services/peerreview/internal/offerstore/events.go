@@ -8,6 +8,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -46,7 +47,7 @@ func DecodeJudgement(e events.Event) (j offer.Judgement, ok bool, err error) {
 		return offer.Judgement{}, false, err
 	}
 	gss, _, named := offer.ParseInspectionName(m.GetInspection())
-	if !named || m.GetLocalAuthority() != offer.CouncilName(gss) {
+	if !named || m.GetLocalAuthority() != resource.CouncilName(gss) {
 		return offer.Judgement{}, false, fmt.Errorf("%w: event %s: inspection %q of council %q",
 			ErrMalformedEvent, e.ID, m.GetInspection(), m.GetLocalAuthority())
 	}
@@ -77,7 +78,7 @@ func DecodeReviewCompleted(e events.Event) (r offer.ReviewConclusion, ok bool, e
 		return offer.ReviewConclusion{}, false, err
 	}
 	gss, _, named := offer.ParseReviewName(m.GetPeerReview())
-	if !named || m.GetLocalAuthority() != offer.CouncilName(gss) {
+	if !named || m.GetLocalAuthority() != resource.CouncilName(gss) {
 		return offer.ReviewConclusion{}, false, fmt.Errorf("%w: event %s: peer review %q of council %q",
 			ErrMalformedEvent, e.ID, m.GetPeerReview(), m.GetLocalAuthority())
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -260,7 +261,7 @@ func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r chan
 	if announce {
 		ev, err := events.NewEvent(ctx, Topic, o.Name(), &eventsv1.SupportOfferCreated{
 			SupportOffer:   o.Name(),
-			LocalAuthority: offer.CouncilName(o.GSSCode),
+			LocalAuthority: resource.CouncilName(o.GSSCode),
 			Tier:           string(o.Tier),
 		})
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -94,7 +95,7 @@ func (h *Priorities) ListReviewPriorities(ctx context.Context, req *peerreviewv1
 	}
 	for _, p := range page {
 		resp.Priorities = append(resp.Priorities, &peerreviewv1.ReviewPriority{
-			LocalAuthority: review.CouncilName(p.Council),
+			LocalAuthority: resource.CouncilName(p.Council),
 			DisplayName:    p.DisplayName,
 			Region:         refproto.Region(p.Region),
 			RiskScore:      p.Score,
@@ -111,7 +112,7 @@ func (h *Priorities) ListReviewPriorities(ctx context.Context, req *peerreviewv1
 func fromAssessments(ms []*inspectionv1.RiskAssessment) []priority.Assessment {
 	out := make([]priority.Assessment, 0, len(ms))
 	for _, m := range ms {
-		gss, _, _ := strings.Cut(strings.TrimPrefix(m.GetName(), review.CouncilCollection+"/"), "/")
+		gss, _, _ := strings.Cut(strings.TrimPrefix(m.GetName(), resource.Councils+"/"), "/")
 		a := priority.Assessment{
 			Council:           gss,
 			DisplayName:       m.GetDisplayName(),

@@ -7,19 +7,12 @@
 package review
 
 import (
-	"crypto/rand"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
-
-// CouncilCollection is the resource collection of councils, the parents of
-// peer reviews.
-const CouncilCollection = "localAuthorities"
 
 // Collection is the resource collection of peer reviews under a council.
 const Collection = "peerReviews"
@@ -203,7 +196,7 @@ func (rv Review) Clone() Review {
 func (rv Review) Name() string { return Name(rv.GSSCode, rv.ID) }
 
 // Council is the reviewed council's resource name, localAuthorities/{gss}.
-func (rv Review) Council() string { return CouncilName(rv.GSSCode) }
+func (rv Review) Council() string { return resource.CouncilName(rv.GSSCode) }
 
 // Lead returns the team's lead, if a team is assigned.
 func (rv Review) Lead() (Member, bool) {
@@ -240,98 +233,8 @@ func (rv Review) NeedsEnhancedOffer() bool {
 	return rv.ConclusionRisk == RiskMedium || rv.ConclusionRisk == RiskHigh || len(rv.SevereThemes()) > 0
 }
 
-// CouncilName returns the resource name of the council gss,
-// localAuthorities/{gss}.
-func CouncilName(gss string) string { return CouncilCollection + "/" + gss }
-
 // Name returns the resource name of review id of the council gss.
-func Name(gss, id string) string { return CouncilName(gss) + "/" + Collection + "/" + id }
-
-// ParseCouncil validates a council's resource name, localAuthorities/{gss},
-// and returns its GSS code. field names the request field for the
-// violation. The council need not exist; callers check that separately.
-func ParseCouncil(field, name string) (string, error) {
-	gss, ok := strings.CutPrefix(name, CouncilCollection+"/")
-	if !ok || !reference.ValidGSSCode(gss) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
-		return "", vs.Err()
-	}
-	return gss, nil
-}
-
-// ParseName validates a review's resource name,
-// localAuthorities/{gss_code}/peerReviews/{id}, and returns its council's
-// GSS code and its ID. field names the request field for the violation.
-func ParseName(field, name string) (gss, id string, err error) {
-	rest, ok := strings.CutPrefix(name, CouncilCollection+"/")
-	if ok {
-		var tail string
-		gss, tail, ok = strings.Cut(rest, "/")
-		if ok {
-			id, ok = strings.CutPrefix(tail, Collection+"/")
-		}
-	}
-	if !ok || !reference.ValidGSSCode(gss) || !ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code}/peerReviews/{id} with a GSS code such as E08000035 "+
-			"and a review id of lowercase letters, digits and hyphens, got %q", name)
-		return "", "", vs.Err()
-	}
-	return gss, id, nil
-}
-
-// idLen is the length of the IDs NewID makes: a letter and eleven letters
-// or digits, about 61 random bits, ample for the reviews of one council.
-const idLen = 12
-
-// maxIDLen bounds the IDs ParseName accepts, as AIP-122 suggests.
-const maxIDLen = 63
-
-// ValidID reports whether id can be a review ID: 1 to 63 lowercase letters,
-// digits and hyphens, starting with a letter and not ending with a hyphen
-// (AIP-122).
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > maxIDLen || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-const (
-	letters      = "abcdefghijklmnopqrstuvwxyz"
-	alphanumeric = letters + "0123456789"
-)
-
-// NewID returns a fresh random review ID, short, URL-safe and lowercase.
-func NewID() string {
-	out := make([]byte, 0, idLen)
-	var buf [32]byte
-	for len(out) < idLen {
-		// crypto/rand.Read never returns an error (Go 1.24+).
-		_, _ = rand.Read(buf[:])
-		for _, b := range buf {
-			alphabet := alphanumeric
-			if len(out) == 0 {
-				alphabet = letters
-			}
-			// Rejection sampling keeps every character equally likely.
-			if limit := 256 - 256%len(alphabet); int(b) < limit {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-			}
-			if len(out) == idLen {
-				break
-			}
-		}
-	}
-	return string(out)
-}
+func Name(gss, id string) string { return resource.CouncilChildName(gss, Collection, id) }
 
 // daysBetween counts whole days from a to b (midnight UTC dates).
 func daysBetween(a, b time.Time) int {

@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 const (
@@ -487,7 +488,7 @@ func TestParseName(t *testing.T) {
 		{"peerReviews/abc", "", "", false},
 	}
 	for _, tc := range tests {
-		gss, id, err := ParseName("name", tc.name)
+		gss, id, err := resource.ParseCouncilChild("name", Collection, tc.name)
 		if (err == nil) != tc.ok || gss != tc.gss || id != tc.id {
 			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
 		}
@@ -496,8 +497,8 @@ func TestParseName(t *testing.T) {
 		}
 	}
 	for range 100 {
-		if id := NewID(); !ValidID(id) {
-			t.Fatalf("NewID() = %q is not a valid id", id)
+		if id := resource.NewID(); !resource.ValidID(id) {
+			t.Fatalf("resource.NewID() = %q is not a valid id", id)
 		}
 	}
 }

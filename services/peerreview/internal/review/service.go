@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // Storer is the storage the review rules need. Insert and Save are pinned
@@ -81,7 +82,7 @@ func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason str
 		return Review{}, err
 	}
 	for range maxAttempts {
-		rv.ID = NewID()
+		rv.ID = resource.NewID()
 		out, err := s.store.Insert(ctx, rv, r)
 		if !errors.Is(err, change.ErrConflict) {
 			return out, err

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // Limits on a team's shape.
@@ -97,7 +98,7 @@ func CheckTeam(gss string, team []Member, pool map[string]Candidate, inadequate 
 		case c.HomeCouncil != "" && inadequate[c.HomeCouncil]:
 			vs.Add(field, "reviewers/%s works for %s, which is currently judged inadequate", m.ReviewerID, c.HomeCouncil)
 		case slices.Contains(c.Conflicts, gss):
-			vs.Add(field, "reviewers/%s has declared a conflict with %s", m.ReviewerID, CouncilName(gss))
+			vs.Add(field, "reviewers/%s has declared a conflict with %s", m.ReviewerID, resource.CouncilName(gss))
 		case c.AvailableDays-c.CommittedDays < m.Days:
 			vs.Add(field, "reviewers/%s has %d days left this quarter, fewer than the %d asked",
 				m.ReviewerID, max(c.AvailableDays-c.CommittedDays, 0), m.Days)

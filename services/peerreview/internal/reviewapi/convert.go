@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/team"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // Enum name prefixes of the proto enums the API uses.
@@ -42,7 +43,7 @@ func teamFrom(ms []*peerreviewv1.TeamMember) ([]review.Member, fault.Violations)
 	out := make([]review.Member, len(ms))
 	for i, m := range ms {
 		field := "team[" + strconv.Itoa(i) + "].reviewer"
-		id, err := reviewer.ParseName(field, m.GetReviewer())
+		id, err := resource.ParseID(field, reviewer.Collection, m.GetReviewer())
 		if f, ok := fault.As(err); ok {
 			vs = append(vs, f.Violations...)
 		}

@@ -11,7 +11,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -48,7 +48,7 @@ func weakness(ctx context.Context, c inspectionv1.InspectionServiceClient, gss s
 	token := ""
 	for range maxInspectionPages {
 		resp, err := c.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{
-			Parent:    review.CouncilName(gss),
+			Parent:    resource.CouncilName(gss),
 			Filter:    "state = PUBLISHED",
 			OrderBy:   "publish_date desc",
 			PageSize:  inspectionPageSize,
@@ -70,7 +70,7 @@ func weakness(ctx context.Context, c inspectionv1.InspectionServiceClient, gss s
 			break
 		}
 	}
-	ra, err := c.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: review.CouncilName(gss) + "/riskAssessment"})
+	ra, err := c.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: resource.CouncilName(gss) + "/riskAssessment"})
 	switch {
 	case status.Code(err) == codes.NotFound:
 	case err != nil:
@@ -129,7 +129,7 @@ func inadequateCouncils(ctx context.Context, c inspectionv1.InspectionServiceCli
 	for _, la := range las {
 		gss := la.GetGssCode()
 		if gss == "" {
-			gss = strings.TrimPrefix(la.GetName(), review.CouncilCollection+"/")
+			gss = strings.TrimPrefix(la.GetName(), resource.Councils+"/")
 		}
 		out = append(out, gss)
 	}

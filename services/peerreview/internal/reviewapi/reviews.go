@@ -39,13 +39,14 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // allCouncilsParent is the parent of a list across every council.
-const allCouncilsParent = review.CouncilCollection + "/" + review.AllCouncils
+const allCouncilsParent = resource.Councils + "/" + review.AllCouncils
 
 // readers may read a council's reviews: the LGA, and the council's own
 // officers (checked per council in the handlers).
@@ -99,7 +100,7 @@ func NewReviews(st *reviewstore.Reviews, pool Pool, inspection inspectionv1.Insp
 // for any council, a council officer for its own. A council with a review
 // under way gets FAILED_PRECONDITION (PEER_REVIEW_UNDER_WAY).
 func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.RequestPeerReviewRequest) (*peerreviewv1.PeerReview, error) {
-	gss, parentErr := review.ParseCouncil("parent", req.GetParent())
+	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
 	var vs fault.Violations
 	in := req.GetPeerReview()
 	if in == nil {
@@ -136,7 +137,7 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 // council officer learns nothing of another council's reviews, not even
 // whether one exists.
 func (h *Reviews) GetPeerReview(ctx context.Context, req *peerreviewv1.GetPeerReviewRequest) (*peerreviewv1.PeerReview, error) {
-	gss, id, err := review.ParseName("name", req.GetName())
+	gss, id, err := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +200,7 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 // requested → scheduled, with the days on site (end on or after start, at
 // most review.MaxOnSiteDays days).
 func (h *Reviews) SchedulePeerReview(ctx context.Context, req *peerreviewv1.SchedulePeerReviewRequest) (*peerreviewv1.PeerReview, error) {
-	gss, id, nameErr := review.ParseName("name", req.GetName())
+	gss, id, nameErr := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	start := date(&vs, "start_date", req.GetStartDate())
@@ -220,7 +221,7 @@ func (h *Reviews) SchedulePeerReview(ctx context.Context, req *peerreviewv1.Sche
 // judged inadequate, and returns team.Propose's explained proposal with
 // the pool_etag that AcceptReviewTeam checks. It changes nothing.
 func (h *Reviews) ProposeReviewTeam(ctx context.Context, req *peerreviewv1.ProposeReviewTeamRequest) (*peerreviewv1.TeamProposal, error) {
-	gss, id, err := review.ParseName("name", req.GetName())
+	gss, id, err := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +271,7 @@ func (h *Reviews) ProposeReviewTeam(ctx context.Context, req *peerreviewv1.Propo
 // team is checked against the rules once more (review.CheckTeam), with the
 // councils judged inadequate as the inspection service now reports them.
 func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.AcceptReviewTeamRequest) (*peerreviewv1.PeerReview, error) {
-	gss, id, nameErr := review.ParseName("name", req.GetName())
+	gss, id, nameErr := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	var vs fault.Violations
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	if req.GetPoolEtag() == "" {
@@ -331,7 +332,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 // StartOnSite implements PeerReviewService.StartOnSite: scheduled → on
 // site, once a team is assigned.
 func (h *Reviews) StartOnSite(ctx context.Context, req *peerreviewv1.StartOnSiteRequest) (*peerreviewv1.PeerReview, error) {
-	gss, id, nameErr := review.ParseName("name", req.GetName())
+	gss, id, nameErr := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
@@ -348,7 +349,7 @@ func (h *Reviews) StartOnSite(ctx context.Context, req *peerreviewv1.StartOnSite
 // the findings of a review on site or reporting; the first recording moves
 // it from on site to reporting.
 func (h *Reviews) RecordFindings(ctx context.Context, req *peerreviewv1.RecordFindingsRequest) (*peerreviewv1.PeerReview, error) {
-	gss, id, nameErr := review.ParseName("name", req.GetName())
+	gss, id, nameErr := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
@@ -367,7 +368,7 @@ func (h *Reviews) RecordFindings(ctx context.Context, req *peerreviewv1.RecordFi
 // "peerreview") and the audit entry commit together; the support offer
 // consumer makes the enhanced offer from the event.
 func (h *Reviews) CompleteReview(ctx context.Context, req *peerreviewv1.CompleteReviewRequest) (*peerreviewv1.PeerReview, error) {
-	gss, id, nameErr := review.ParseName("name", req.GetName())
+	gss, id, nameErr := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
@@ -384,7 +385,7 @@ func (h *Reviews) CompleteReview(ctx context.Context, req *peerreviewv1.Complete
 // CancelPeerReview implements PeerReviewService.CancelPeerReview for a
 // review neither completed nor cancelled; the reason is required.
 func (h *Reviews) CancelPeerReview(ctx context.Context, req *peerreviewv1.CancelPeerReviewRequest) (*peerreviewv1.PeerReview, error) {
-	gss, id, nameErr := review.ParseName("name", req.GetName())
+	gss, id, nameErr := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
@@ -399,7 +400,7 @@ func (h *Reviews) CancelPeerReview(ctx context.Context, req *peerreviewv1.Cancel
 
 // act runs one action on the review named name for the caller in ctx.
 func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requestID string, do func(change.Request) (review.Review, error)) (*peerreviewv1.PeerReview, error) {
-	gss, _, err := review.ParseName("name", name)
+	gss, _, err := resource.ParseCouncilChild("name", review.Collection, name)
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +484,7 @@ func requireCouncil(ctx context.Context, gss string) error {
 	if gss != review.AllCouncils && p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss {
 		return nil
 	}
-	target := review.CouncilName(gss)
+	target := resource.CouncilName(gss)
 	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
 		"the caller may not access the peer reviews of %s", target).With("authority", gss)
 }
@@ -510,7 +511,7 @@ func parseParent(parent string) (string, error) {
 	if parent == allCouncilsParent {
 		return review.AllCouncils, nil
 	}
-	gss, err := review.ParseCouncil("parent", parent)
+	gss, err := resource.ParseCouncil("parent", parent)
 	if err != nil {
 		var vs fault.Violations
 		vs.Add("parent", "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+

@@ -8,7 +8,6 @@
 package reviewer
 
 import (
-	"crypto/rand"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,15 +15,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Collection is the resource collection of reviewers.
 const Collection = "reviewers"
-
-// councilCollection is the collection of council resource names,
-// localAuthorities/{gss_code}.
-const councilCollection = "localAuthorities"
 
 // Limits on a reviewer's fields.
 const (
@@ -185,7 +181,7 @@ func (r Reviewer) Validate(prefix string) error {
 	case r.HomeCouncil == "" && r.Role.Valid() && r.Role != LGAAssociate:
 		vs.Add(prefix+"home_council", "is required for a %s; only an LGA associate may have no home council", r.Role.Title())
 	case r.HomeCouncil != "" && !knownCouncil(r.HomeCouncil):
-		vs.Add(prefix+"home_council", "%s is not one of the 152 councils", CouncilName(r.HomeCouncil))
+		vs.Add(prefix+"home_council", "%s is not one of the 152 councils", resource.CouncilName(r.HomeCouncil))
 	}
 	seenTheme := map[Theme]bool{}
 	for i, t := range r.Expertise {
@@ -206,9 +202,9 @@ func (r Reviewer) Validate(prefix string) error {
 		field := prefix + "conflicts[" + strconv.Itoa(i) + "]"
 		switch {
 		case !knownCouncil(gss):
-			vs.Add(field, "%s is not one of the 152 councils", CouncilName(gss))
+			vs.Add(field, "%s is not one of the 152 councils", resource.CouncilName(gss))
 		case seenCouncil[gss]:
-			vs.Add(field, "repeats %s", CouncilName(gss))
+			vs.Add(field, "repeats %s", resource.CouncilName(gss))
 		}
 		seenCouncil[gss] = true
 	}
@@ -233,84 +229,3 @@ func joinNames[T ~string](vs []T) string {
 
 // Name returns the resource name of reviewer id, reviewers/{id}.
 func Name(id string) string { return Collection + "/" + id }
-
-// CouncilName returns the resource name of the council gss,
-// localAuthorities/{gss_code}.
-func CouncilName(gss string) string { return councilCollection + "/" + gss }
-
-// ParseCouncilName reads a council resource name, localAuthorities/{gss},
-// and returns its GSS code. It checks the shape only; Validate checks that
-// the council is one of the 152. A malformed name is a violation on field.
-func ParseCouncilName(field, name string) (string, error) {
-	gss, ok := strings.CutPrefix(name, councilCollection+"/")
-	if !ok || !reference.ValidGSSCode(gss) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
-		return "", vs.Err()
-	}
-	return gss, nil
-}
-
-// ParseName validates a reviewer's resource name, reviewers/{id}, and
-// returns its ID. field names the request field for the violation.
-func ParseName(field, name string) (string, error) {
-	id, ok := strings.CutPrefix(name, Collection+"/")
-	if !ok || !ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be reviewers/{id} with an id of lowercase letters, digits and hyphens, got %q", name)
-		return "", vs.Err()
-	}
-	return id, nil
-}
-
-// idLen is the length of the IDs NewID makes: a letter and eleven letters
-// or digits, about 61 random bits, ample for a pool of hundreds.
-const idLen = 12
-
-// maxIDLen bounds the IDs ParseName accepts, as AIP-122 suggests.
-const maxIDLen = 63
-
-// ValidID reports whether id can be a reviewer ID: 1 to 63 lowercase
-// letters, digits and hyphens, starting with a letter and not ending with a
-// hyphen (AIP-122).
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > maxIDLen || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-const (
-	letters      = "abcdefghijklmnopqrstuvwxyz"
-	alphanumeric = letters + "0123456789"
-)
-
-// NewID returns a fresh random reviewer ID, short, URL-safe and lowercase.
-func NewID() string {
-	out := make([]byte, 0, idLen)
-	var buf [32]byte
-	for len(out) < idLen {
-		// crypto/rand.Read never returns an error (Go 1.24+).
-		_, _ = rand.Read(buf[:])
-		for _, b := range buf {
-			alphabet := alphanumeric
-			if len(out) == 0 {
-				alphabet = letters
-			}
-			// Rejection sampling keeps every character equally likely.
-			if limit := 256 - 256%len(alphabet); int(b) < limit {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-			}
-			if len(out) == idLen {
-				break
-			}
-		}
-	}
-	return string(out)
-}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -104,7 +105,7 @@ func TestParseName(t *testing.T) {
 		{"reviewers/" + strings.Repeat("a", 64), "", false},
 	}
 	for _, tt := range tests {
-		got, err := ParseName("name", tt.name)
+		got, err := resource.ParseID("name", Collection, tt.name)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("ParseName(%q) = %q, %v; want %q, ok %v", tt.name, got, err, tt.want, tt.ok)
 		}
@@ -115,12 +116,12 @@ func TestParseName(t *testing.T) {
 }
 
 func TestParseCouncilName(t *testing.T) {
-	if gss, err := ParseCouncilName("f", "localAuthorities/"+leeds); err != nil || gss != leeds {
+	if gss, err := resource.ParseCouncil("f", "localAuthorities/"+leeds); err != nil || gss != leeds {
 		t.Errorf("got %q, %v; want %s", gss, err, leeds)
 	}
 	for _, bad := range []string{leeds, "localAuthorities/", "localAuthorities/E12000001", "localAuthorities/-", "councils/" + leeds} {
-		if _, err := ParseCouncilName("f", bad); !slices.Equal(violations(t, err), []string{"f"}) {
-			t.Errorf("ParseCouncilName(%q) = %v, want a violation on f", bad, err)
+		if _, err := resource.ParseCouncil("f", bad); !slices.Equal(violations(t, err), []string{"f"}) {
+			t.Errorf("resource.ParseCouncil(%q) = %v, want a violation on f", bad, err)
 		}
 	}
 }
@@ -128,12 +129,12 @@ func TestParseCouncilName(t *testing.T) {
 func TestNewID(t *testing.T) {
 	seen := map[string]bool{}
 	for range 1000 {
-		id := NewID()
-		if !ValidID(id) || len(id) != idLen {
-			t.Fatalf("NewID() = %q, not a valid %d-character id", id, idLen)
+		id := resource.NewID()
+		if !resource.ValidID(id) || len(id) != resource.IDLen {
+			t.Fatalf("resource.NewID() = %q, not a valid %d-character id", id, resource.IDLen)
 		}
 		if seen[id] {
-			t.Fatalf("NewID() repeated %q", id)
+			t.Fatalf("resource.NewID() repeated %q", id)
 		}
 		seen[id] = true
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // Reasons of the faults the rules return, as google.rpc.ErrorInfo shows
@@ -118,7 +119,7 @@ func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Re
 		return Reviewer{}, err
 	}
 	for range maxAttempts {
-		rv.ID = NewID()
+		rv.ID = resource.NewID()
 		out, err := s.store.Insert(ctx, rv, r)
 		if !errors.Is(err, change.ErrConflict) {
 			return out, err

@@ -10,6 +10,7 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -45,7 +46,7 @@ func RoleProto(r reviewer.Role) peerreviewv1.ReviewerRole {
 func fromProto(m *peerreviewv1.Reviewer, prefix string) (reviewer.Reviewer, fault.Violations) {
 	var vs fault.Violations
 	council := func(field, name string) string {
-		gss, err := reviewer.ParseCouncilName(prefix+field, name)
+		gss, err := resource.ParseCouncil(prefix+field, name)
 		if f, ok := fault.As(err); ok {
 			vs = append(vs, f.Violations...)
 		}
@@ -99,13 +100,13 @@ func ToProto(rv reviewer.Reviewer, committedDays int) *peerreviewv1.Reviewer {
 		UpdateTime:              timestamppb.New(rv.UpdateTime),
 	}
 	if rv.HomeCouncil != "" {
-		m.HomeCouncil = reviewer.CouncilName(rv.HomeCouncil)
+		m.HomeCouncil = resource.CouncilName(rv.HomeCouncil)
 	}
 	for _, t := range rv.Expertise {
 		m.Expertise = append(m.Expertise, ThemeProto(t))
 	}
 	for _, gss := range rv.Conflicts {
-		m.Conflicts = append(m.Conflicts, reviewer.CouncilName(gss))
+		m.Conflicts = append(m.Conflicts, resource.CouncilName(gss))
 	}
 	return m
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 )
 
@@ -85,7 +86,7 @@ func (h *Reviewers) CreateReviewer(ctx context.Context, req *peerreviewv1.Create
 
 // GetReviewer implements PeerReviewService.GetReviewer.
 func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReviewerRequest) (*peerreviewv1.Reviewer, error) {
-	id, err := reviewer.ParseName("name", req.GetName())
+	id, err := resource.ParseID("name", reviewer.Collection, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +152,7 @@ func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.Update
 		vs.Add("reviewer", "is required: its name, its etag and the new values")
 		return nil, vs.Err()
 	}
-	id, nameErr := reviewer.ParseName("reviewer.name", in.GetName())
+	id, nameErr := resource.ParseID("reviewer.name", reviewer.Collection, in.GetName())
 	var vs fault.Violations
 	etag, etagErr := rpc.ParseEtag("reviewer.etag", in.GetEtag(), true)
 	paths := req.GetUpdateMask().GetPaths()
@@ -189,7 +190,7 @@ func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.Update
 // reviewer whose current etag the request carries, unless they are on the
 // team of an open review (FAILED_PRECONDITION).
 func (h *Reviewers) DeleteReviewer(ctx context.Context, req *peerreviewv1.DeleteReviewerRequest) (*peerreviewv1.DeleteReviewerResponse, error) {
-	id, nameErr := reviewer.ParseName("name", req.GetName())
+	id, nameErr := resource.ParseID("name", reviewer.Collection, req.GetName())
 	var vs fault.Violations
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -204,7 +205,7 @@ func TestReviewerCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reviewer.ParseName("name", rv.GetName()); err != nil || rv.GetName() == "reviewers/chosen" {
+	if _, err := resource.ParseID("name", reviewer.Collection, rv.GetName()); err != nil || rv.GetName() == "reviewers/chosen" {
 		t.Errorf("name %q, want a fresh reviewers/{id}", rv.GetName())
 	}
 	if rv.GetEtag() != `"1"` || rv.GetCommittedDays() != 0 || rv.GetDisplayName() != "Amara Okafor" ||

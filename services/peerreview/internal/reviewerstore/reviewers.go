@@ -35,6 +35,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -205,7 +206,7 @@ func (s *Reviewers) Delete(ctx context.Context, rv reviewer.Reviewer, r change.R
 func (s *Reviewers) Seed(ctx context.Context, rs []reviewer.Reviewer, r change.Request) (int, error) {
 	added := 0
 	for _, rv := range rs {
-		if !reviewer.ValidID(rv.ID) {
+		if !resource.ValidID(rv.ID) {
 			return added, fmt.Errorf("seed reviewer: invalid id %q", rv.ID)
 		}
 		if err := rv.Validate(""); err != nil {
@@ -284,13 +285,13 @@ func encode(rv reviewer.Reviewer) *peerreviewv1.Reviewer {
 		UpdateTime:              timestamppb.New(rv.UpdateTime),
 	}
 	if rv.HomeCouncil != "" {
-		m.HomeCouncil = reviewer.CouncilName(rv.HomeCouncil)
+		m.HomeCouncil = resource.CouncilName(rv.HomeCouncil)
 	}
 	for _, t := range rv.Expertise {
 		m.Expertise = append(m.Expertise, peerreviewv1.Theme(peerreviewv1.Theme_value[themePrefix+string(t)]))
 	}
 	for _, gss := range rv.Conflicts {
-		m.Conflicts = append(m.Conflicts, reviewer.CouncilName(gss))
+		m.Conflicts = append(m.Conflicts, resource.CouncilName(gss))
 	}
 	return m
 }
@@ -316,7 +317,7 @@ func decode(data []byte, version int64) (reviewer.Reviewer, error) {
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return reviewer.Reviewer{}, fmt.Errorf("decode reviewer: %w", err)
 	}
-	id, err := reviewer.ParseName("name", m.GetName())
+	id, err := resource.ParseID("name", reviewer.Collection, m.GetName())
 	if err != nil {
 		return reviewer.Reviewer{}, fmt.Errorf("decode reviewer %q: %w", m.GetName(), err)
 	}
@@ -329,7 +330,7 @@ func decode(data []byte, version int64) (reviewer.Reviewer, error) {
 		UpdateTime:              m.GetUpdateTime().AsTime(),
 	}
 	if hc := m.GetHomeCouncil(); hc != "" {
-		if rv.HomeCouncil, err = reviewer.ParseCouncilName("home_council", hc); err != nil {
+		if rv.HomeCouncil, err = resource.ParseCouncil("home_council", hc); err != nil {
 			return reviewer.Reviewer{}, fmt.Errorf("decode reviewer %s: %w", m.GetName(), err)
 		}
 	}
@@ -337,7 +338,7 @@ func decode(data []byte, version int64) (reviewer.Reviewer, error) {
 		rv.Expertise = append(rv.Expertise, reviewer.Theme(strings.TrimPrefix(t.String(), themePrefix)))
 	}
 	for _, c := range m.GetConflicts() {
-		gss, err := reviewer.ParseCouncilName("conflicts", c)
+		gss, err := resource.ParseCouncil("conflicts", c)
 		if err != nil {
 			return reviewer.Reviewer{}, fmt.Errorf("decode reviewer %s: %w", m.GetName(), err)
 		}

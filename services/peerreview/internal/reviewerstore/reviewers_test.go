@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
@@ -380,7 +381,7 @@ func TestServiceOverTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reviewer.ValidID(created.ID) || created.Version != 1 || !created.UpdateTime.Equal(now) {
+	if !resource.ValidID(created.ID) || created.Version != 1 || !created.UpdateTime.Equal(now) {
 		t.Errorf("created %+v", created)
 	}
 	again, err := svc.Create(ctx, in, r)

@@ -10,6 +10,7 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -97,7 +98,7 @@ func decode(data []byte, version int64) (review.Review, error) {
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return review.Review{}, fmt.Errorf("decode peer review: %w", err)
 	}
-	gss, id, err := review.ParseName("name", m.GetName())
+	gss, id, err := resource.ParseCouncilChild("name", review.Collection, m.GetName())
 	if err != nil {
 		return review.Review{}, fmt.Errorf("decode peer review %q: %w", m.GetName(), err)
 	}
@@ -131,7 +132,7 @@ func decode(data []byte, version int64) (review.Review, error) {
 		return bad("end date: %v", err)
 	}
 	for _, t := range m.GetTeam() {
-		rid, err := reviewer.ParseName("team.reviewer", t.GetReviewer())
+		rid, err := resource.ParseID("team.reviewer", reviewer.Collection, t.GetReviewer())
 		if err != nil {
 			return bad("team: %v", err)
 		}

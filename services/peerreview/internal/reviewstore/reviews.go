@@ -36,6 +36,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -283,10 +284,10 @@ func (s *Reviews) Save(ctx context.Context, rv review.Review, r change.Request) 
 // review is review.ErrNotFound. The audit entry names the caller in ctx,
 // or SystemActor.
 func (s *Reviews) LinkOffer(ctx context.Context, gss, reviewID, offerName string) error {
-	if !strings.HasPrefix(offerName, review.CouncilName(gss)+"/supportOffers/") ||
-		!review.ValidID(strings.TrimPrefix(offerName, review.CouncilName(gss)+"/supportOffers/")) {
+	if !strings.HasPrefix(offerName, resource.CouncilName(gss)+"/supportOffers/") ||
+		!resource.ValidID(strings.TrimPrefix(offerName, resource.CouncilName(gss)+"/supportOffers/")) {
 		var vs fault.Violations
-		vs.Add("support_offer", "must be %s/supportOffers/{id}, got %q", review.CouncilName(gss), offerName)
+		vs.Add("support_offer", "must be %s/supportOffers/{id}, got %q", resource.CouncilName(gss), offerName)
 		return vs.Err()
 	}
 	r := change.Request{Subject: SystemActor, Method: LinkOfferMethod}

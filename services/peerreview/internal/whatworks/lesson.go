@@ -12,6 +12,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -58,21 +59,6 @@ func (l Lesson) Name() string { return Name(l.ID) }
 // Name returns the resource name of lesson id.
 func Name(id string) string { return Collection + "/" + id }
 
-// ParseName validates a lesson's resource name, lessons/{id}, and returns
-// its ID. field names the request field for the violation.
-func ParseName(field, name string) (string, error) {
-	id, ok := strings.CutPrefix(name, Collection+"/")
-	if !ok || !review.ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be lessons/{id} with an id of lowercase letters, digits and hyphens, got %q", name)
-		return "", vs.Err()
-	}
-	return id, nil
-}
-
-// NewID returns a fresh random lesson ID, in the same form as review IDs.
-func NewID() string { return review.NewID() }
-
 // Draft is what a caller asks to publish.
 type Draft struct {
 	Title   string
@@ -94,7 +80,7 @@ type Draft struct {
 func (d Draft) Parse(prefix string, now time.Time) (Lesson, error) {
 	var vs fault.Violations
 	l := Lesson{
-		ID:         NewID(),
+		ID:         resource.NewID(),
 		Title:      strings.TrimSpace(d.Title),
 		Theme:      d.Theme,
 		Summary:    strings.TrimSpace(d.Summary),
@@ -111,7 +97,7 @@ func (d Draft) Parse(prefix string, now time.Time) (Lesson, error) {
 		}
 	}
 	if d.Council != "" {
-		gss, err := review.ParseCouncil(prefix+"local_authority", d.Council)
+		gss, err := resource.ParseCouncil(prefix+"local_authority", d.Council)
 		if c, ok := reference.CouncilByCode(gss); err == nil && ok {
 			l.Council, l.Region = gss, c.Region
 		} else if err == nil {
@@ -121,14 +107,14 @@ func (d Draft) Parse(prefix string, now time.Time) (Lesson, error) {
 		}
 	}
 	if d.PeerReview != "" {
-		gss, _, err := review.ParseName(prefix+"peer_review", d.PeerReview)
+		gss, _, err := resource.ParseCouncilChild(prefix+"peer_review", review.Collection, d.PeerReview)
 		switch {
 		case err != nil:
 			vs = appendViolations(vs, err)
 		case d.Council == "":
 			vs.Add(prefix+"local_authority", "is required with peer_review: name the council whose review it is")
 		case l.Council != "" && gss != l.Council:
-			vs.Add(prefix+"peer_review", "is a review of %s, not of %s", review.CouncilName(gss), d.Council)
+			vs.Add(prefix+"peer_review", "is a review of %s, not of %s", resource.CouncilName(gss), d.Council)
 		}
 	}
 	if err := vs.Err(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -42,7 +43,7 @@ func TestDraftParse(t *testing.T) {
 		t.Fatalf("Parse: %v", err)
 	}
 	if l.Title != "Stable front door" || l.Council != "E08000035" || l.Region != reference.YorkshireAndTheHumber ||
-		l.PeerReview != leedsReview || !l.CreateTime.Equal(now) || !review.ValidID(l.ID) {
+		l.PeerReview != leedsReview || !l.CreateTime.Equal(now) || !resource.ValidID(l.ID) {
 		t.Errorf("lesson = %+v", l)
 	}
 	if _, err := (Draft{Title: "t", Theme: reviewer.Leadership, Summary: "s"}).Parse("lesson.", now); err != nil {
@@ -97,11 +98,11 @@ func TestCheckSource(t *testing.T) {
 }
 
 func TestParseName(t *testing.T) {
-	if id, err := ParseName("name", "lessons/abc-1"); err != nil || id != "abc-1" {
+	if id, err := resource.ParseID("name", Collection, "lessons/abc-1"); err != nil || id != "abc-1" {
 		t.Errorf("ParseName = %q, %v", id, err)
 	}
 	for _, bad := range []string{"", "lessons/", "lessons/ABC", "lesson/abc", "lessons/abc/def", "lessons/-a"} {
-		if _, err := ParseName("name", bad); !slices.Equal(fields(err), []string{"name"}) {
+		if _, err := resource.ParseID("name", Collection, bad); !slices.Equal(fields(err), []string{"name"}) {
 			t.Errorf("ParseName(%q) = %v, want a violation on name", bad, err)
 		}
 	}

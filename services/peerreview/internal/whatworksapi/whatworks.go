@@ -30,6 +30,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -186,7 +187,7 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 		return lessonstore.Proto(prev), nil
 	}
 	if l.PeerReview != "" {
-		gss, id, _ := review.ParseName("lesson.peer_review", l.PeerReview)
+		gss, id, _ := resource.ParseCouncilChild("lesson.peer_review", review.Collection, l.PeerReview)
 		src, err := h.reviews.Get(ctx, gss, id)
 		if errors.Is(err, review.ErrNotFound) {
 			return nil, fault.NotFound(review.ReasonNotFound, "%s does not exist", l.PeerReview).With("peer_review", l.PeerReview)
@@ -207,7 +208,7 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 
 // GetLesson implements PeerReviewService.GetLesson.
 func (h *WhatWorks) GetLesson(ctx context.Context, req *peerreviewv1.GetLessonRequest) (*peerreviewv1.Lesson, error) {
-	id, err := whatworks.ParseName("name", req.GetName())
+	id, err := resource.ParseID("name", whatworks.Collection, req.GetName())
 	if err != nil {
 		return nil, err
 	}
