@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -21,11 +22,10 @@ const demoLoader = "turnaround-demo-loader"
 // loadDemo loads the synthetic demo data set through the same rules and
 // stores as the RPCs: inspections scheduled and published (so the councils'
 // latest judgements and the JudgementPublished events follow), indicator sets
-// imported, concerns raised (so the sharper triggers fire). A marker key
-// makes it run once per Redis, however many replicas start.
+// imported, concerns raised (so the sharper triggers fire). The "load once"
+// marker makes it run once per Redis, however many replicas start.
 func (s *Service) loadDemo(ctx context.Context) error {
-	ks := s.deps.Store.Keyspace()
-	first, err := s.deps.Store.Client().SetNX(ctx, ks.Key("demo", "loaded"), time.Now().UTC().Format(time.RFC3339), 0).Result()
+	first, err := s.deps.Store.FirstTime(ctx, "inspection")
 	if err != nil {
 		return fmt.Errorf("inspection: demo marker: %w", err)
 	}
@@ -59,19 +59,19 @@ func (s *Service) loadDemoInspections(ctx context.Context, ins []demo.Inspection
 		for _, r := range d.Recommendations {
 			recs = append(recs, inspection.Recommendation{Area: inspection.Area(r.Area), Text: r.Text})
 		}
-		scheduled, err := s.judgements.Schedule(ctx, d.Council, inspection.Inspection{
+		scheduled, err := s.inspections.Schedule(ctx, d.Council, inspection.Inspection{
 			Framework:       inspection.Framework(d.Framework),
 			StartDate:       d.StartDate,
 			EndDate:         d.EndDate,
 			LeadInspector:   d.LeadInspector,
 			Judgement:       j,
 			Recommendations: recs,
-		}, inspection.Request{Subject: demoLoader, Roles: roles, Method: inspectionv1.InspectionService_CreateInspection_FullMethodName})
+		}, change.Request{Subject: demoLoader, Roles: roles, Method: inspectionv1.InspectionService_CreateInspection_FullMethodName})
 		if err != nil {
 			return fmt.Errorf("inspection: demo inspection of %s: %w", d.Council, err)
 		}
-		_, err = s.judgements.Publish(ctx, d.Council, scheduled.ID, d.PublishDate, scheduled.Version,
-			inspection.Request{Subject: demoLoader, Roles: roles, Method: inspectionv1.InspectionService_PublishJudgement_FullMethodName})
+		_, err = s.inspections.Publish(ctx, d.Council, scheduled.ID, d.PublishDate, change.At(scheduled.Version),
+			change.Request{Subject: demoLoader, Roles: roles, Method: inspectionv1.InspectionService_PublishJudgement_FullMethodName})
 		if err != nil {
 			return fmt.Errorf("inspection: publish demo inspection of %s: %w", d.Council, err)
 		}

@@ -59,9 +59,8 @@ type Deps struct {
 // Service is the inspection service.
 type Service struct {
 	deps        Deps
-	councils    *councilstore.Councils
-	judgements  *inspection.Service
-	inspections *inspectionstore.Inspections
+	councils    *council.Service
+	inspections *inspection.Service
 	concerns    *concernapi.Concerns
 	sets        *indicatorstore.Sets
 	server      *api.Server
@@ -98,10 +97,10 @@ func New(d Deps) (*Service, error) {
 		}
 	}
 
-	councils := councilstore.NewCouncils(d.Store)
-	inspections := inspectionstore.New(d.Store, councils, inspectionstore.WithClock(d.Now))
-	judgements := inspection.NewService(inspections, d.Now)
-	concernSvc, err := concern.NewService(concernstore.New(d.Store), concernstore.NewCouncilGrades(councils), inspections, rules, concern.WithClock(d.Now))
+	councilStore := councilstore.NewCouncils(d.Store)
+	councils := council.NewService(councilStore)
+	inspections := inspection.NewService(inspectionstore.New(d.Store, councilStore), d.Now)
+	concernSvc, err := concern.NewService(concernstore.New(d.Store), concernstore.NewCouncilGrades(councilStore), inspections, rules, concern.WithClock(d.Now))
 	if err != nil {
 		return nil, fmt.Errorf("inspection: concerns: %w", err)
 	}
@@ -114,16 +113,15 @@ func New(d Deps) (*Service, error) {
 	return &Service{
 		deps:        d,
 		councils:    councils,
-		judgements:  judgements,
 		inspections: inspections,
 		concerns:    concerns,
 		sets:        sets,
 		policies:    policies,
 		server: api.NewServer(api.Handlers{
-			Councils:    councilapi.New(council.NewService(councils), d.Pages),
-			Inspections: inspectionapi.NewInspections(judgements, d.Pages),
+			Councils:    councilapi.New(councils, d.Pages),
+			Inspections: inspectionapi.NewInspections(inspections, d.Pages),
 			Concerns:    concerns,
-			Indicators:  indicatorapi.New(sets, councils, model, d.Pages),
+			Indicators:  indicatorapi.New(sets, councilStore, model, d.Pages),
 			Projections: projectionapi.NewProjections(publishedJudgements{inspections}, d.Now),
 		}),
 	}, nil
@@ -151,9 +149,9 @@ func (s *Service) Seed(ctx context.Context, demo bool) error {
 	return s.loadDemo(ctx)
 }
 
-// publishedJudgements feeds the projection from the inspections store.
+// publishedJudgements feeds the projection from the inspection use cases.
 type publishedJudgements struct {
-	inspections *inspectionstore.Inspections
+	inspections *inspection.Service
 }
 
 func (p publishedJudgements) Published(ctx context.Context) ([]projection.Judgement, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -19,22 +20,6 @@ var ErrNotFound = errors.New("concern: not found")
 // ErrCouncilNotFound is what a CouncilGrades returns for a council it does
 // not know.
 var ErrCouncilNotFound = errors.New("concern: council not found")
-
-// Change is who makes a change and through which request: the store writes
-// it to the audit trail and, when RequestID is set, remembers the response
-// so a retry replays it (AIP-155).
-type Change struct {
-	// Actor is the principal's subject; Roles its roles.
-	Actor string
-	Roles []string
-	// Method is the full gRPC method name.
-	Method string
-	// RequestID is the caller's idempotency key; RequestHash identifies
-	// the request's content, so a reused key with another request is
-	// refused.
-	RequestID   string
-	RequestHash []byte
-}
 
 // Decider builds the recommendations a new concern creates, from the
 // council's concerns received in the span the store was asked to read and
@@ -50,7 +35,7 @@ type Storer interface {
 	// PENDING recommendations, calls decide, and commits only if no other
 	// Raise or Decide for the council committed in between; otherwise it
 	// reads again. It returns the recommendations it recorded.
-	Raise(ctx context.Context, c Concern, from, to time.Time, decide Decider, ch Change) ([]Recommendation, error)
+	Raise(ctx context.Context, c Concern, from, to time.Time, decide Decider, ch change.Request) ([]Recommendation, error)
 	// Concern returns one concern, or ErrNotFound.
 	Concern(ctx context.Context, gss, id string) (Concern, error)
 	// Concerns returns a council's concerns, in no particular order.
@@ -66,10 +51,10 @@ type Storer interface {
 	// ABORTED fault. It also serialises the decision with Raise, so a
 	// concern raised concurrently sees either the PENDING recommendation
 	// or the decided one, never a stale mix.
-	Decide(ctx context.Context, r Recommendation, ch Change) (Recommendation, error)
+	Decide(ctx context.Context, r Recommendation, ch change.Request) (Recommendation, error)
 	// Replay returns the encoded response stored for ch's request id on
 	// council gss, if there is one.
-	Replay(ctx context.Context, gss string, ch Change) (response []byte, ok bool, err error)
+	Replay(ctx context.Context, gss string, ch change.Request) (response []byte, ok bool, err error)
 }
 
 // CouncilGrades tells the rules a council's latest published overall grade.
@@ -87,10 +72,10 @@ type CouncilGrades interface {
 type InspectionScheduler interface {
 	// ScheduleEmergency schedules fieldwork from start to end at council
 	// gss and returns the inspection's resource name. recommendation is
-	// the recommendation's resource name; requestID and actorSubject are
-	// the accepting request's, for the inspection's own audit trail.
+	// the recommendation's resource name; r is the accepting request, for
+	// the inspection's own audit trail.
 	ScheduleEmergency(ctx context.Context, gss string, start, end time.Time,
-		recommendation, requestID, actorSubject string) (inspectionName string, err error)
+		recommendation string, r change.Request) (inspectionName string, err error)
 }
 
 // Service runs the concern use cases: raise a concern and evaluate the
@@ -144,7 +129,7 @@ type Raised struct {
 // Raise records concern d about council gss and evaluates the rules on it
 // (see RuleSet.Evaluate); every rule that fires creates a PENDING
 // recommendation, committed with the concern.
-func (s *Service) Raise(ctx context.Context, gss string, d Draft, ch Change) (Raised, error) {
+func (s *Service) Raise(ctx context.Context, gss string, d Draft, ch change.Request) (Raised, error) {
 	now := s.now()
 	if err := d.Validate(now).Err(); err != nil {
 		return Raised{}, err
@@ -164,7 +149,7 @@ func (s *Service) Raise(ctx context.Context, gss string, d Draft, ch Change) (Ra
 	}
 	c := Concern{
 		GSSCode: gss, ID: s.newID(), Kind: d.Kind, Severity: d.Severity, ReceivedDate: d.ReceivedDate.UTC(),
-		Narrative: d.Narrative, Source: d.Source, RecordedBy: ch.Actor, CreateTime: now.UTC(),
+		Narrative: d.Narrative, Source: d.Source, RecordedBy: ch.Subject, CreateTime: now.UTC(),
 	}
 	decide := func(recent []Concern, pending []Recommendation) ([]Recommendation, error) {
 		firings := s.rules.Evaluate(Evaluation{New: c, Others: recent, LatestGrade: grade, Pending: pending})
@@ -243,7 +228,7 @@ func (s *Service) Recommendations(ctx context.Context, gss string, state State, 
 // why and the inspection. The scheduler runs before the acceptance commits
 // and is idempotent per recommendation, so a retry after a failed commit
 // finds the inspection already scheduled.
-func (s *Service) Accept(ctx context.Context, gss, id string, version int64, sched Schedule, rationale string, ch Change) (Recommendation, error) {
+func (s *Service) Accept(ctx context.Context, gss, id string, version int64, sched Schedule, rationale string, ch change.Request) (Recommendation, error) {
 	if err := ValidateAcceptance(sched, rationale).Err(); err != nil {
 		return Recommendation{}, err
 	}
@@ -251,11 +236,11 @@ func (s *Service) Accept(ctx context.Context, gss, id string, version int64, sch
 	if err != nil {
 		return Recommendation{}, err
 	}
-	next, err := r.Accept(Decision{By: ch.Actor, At: s.now(), Rationale: rationale}, sched)
+	next, err := r.Accept(Decision{By: ch.Subject, At: s.now(), Rationale: rationale}, sched)
 	if err != nil {
 		return Recommendation{}, err
 	}
-	inspection, err := s.scheduler.ScheduleEmergency(ctx, gss, sched.Start, sched.End, r.ResourceName(), ch.RequestID, ch.Actor)
+	inspection, err := s.scheduler.ScheduleEmergency(ctx, gss, sched.Start, sched.End, r.ResourceName(), ch)
 	if err != nil {
 		return Recommendation{}, fmt.Errorf("concern: accept %s: schedule emergency inspection: %w", r.ResourceName(), err)
 	}
@@ -265,7 +250,7 @@ func (s *Service) Accept(ctx context.Context, gss, id string, version int64, sch
 
 // Dismiss dismisses recommendation id of council gss, which must be at
 // version (its etag) and PENDING, keeping who, when and the rationale.
-func (s *Service) Dismiss(ctx context.Context, gss, id string, version int64, rationale string, ch Change) (Recommendation, error) {
+func (s *Service) Dismiss(ctx context.Context, gss, id string, version int64, rationale string, ch change.Request) (Recommendation, error) {
 	if err := ValidateDismissal(rationale).Err(); err != nil {
 		return Recommendation{}, err
 	}
@@ -273,7 +258,7 @@ func (s *Service) Dismiss(ctx context.Context, gss, id string, version int64, ra
 	if err != nil {
 		return Recommendation{}, err
 	}
-	next, err := r.Dismiss(Decision{By: ch.Actor, At: s.now(), Rationale: rationale})
+	next, err := r.Dismiss(Decision{By: ch.Subject, At: s.now(), Rationale: rationale})
 	if err != nil {
 		return Recommendation{}, err
 	}
@@ -281,7 +266,7 @@ func (s *Service) Dismiss(ctx context.Context, gss, id string, version int64, ra
 }
 
 // Replay returns the response stored for ch's request id on council gss.
-func (s *Service) Replay(ctx context.Context, gss string, ch Change) ([]byte, bool, error) {
+func (s *Service) Replay(ctx context.Context, gss string, ch change.Request) ([]byte, bool, error) {
 	return s.store.Replay(ctx, gss, ch)
 }
 

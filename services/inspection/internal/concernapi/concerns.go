@@ -13,22 +13,13 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
-
-// Page sizes of concern and recommendation lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id: it is hashed into a key, but a
-// megabyte of it would still be read, hashed and logged.
-const maxRequestIDLen = 256
 
 // readers may see concerns and recommendations: they inform inspection
 // (Ofsted), sector-led support (LGA) and intervention (DfE). Councils,
@@ -68,10 +59,10 @@ func (s *Concerns) RaiseConcern(ctx context.Context, req *inspectionv1.RaiseConc
 	const method = inspectionv1.InspectionService_RaiseConcern_FullMethodName
 	gss, parentErr := concern.ParseParent("parent", req.GetParent(), false)
 	d, draftErr := s.draft(req.GetConcern())
-	if err := join(parentErr, draftErr, checkRequestID(req.GetRequestId())); err != nil {
+	if err := join(parentErr, draftErr, rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
-	ch, err := change(ctx, method, req.GetRequestId(), req)
+	ch, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +136,7 @@ func (s *Concerns) GetConcern(ctx context.Context, req *inspectionv1.GetConcernR
 // ListConcerns implements InspectionService.ListConcerns.
 func (s *Concerns) ListConcerns(ctx context.Context, req *inspectionv1.ListConcernsRequest) (*inspectionv1.ListConcernsResponse, error) {
 	gss, parentErr := concern.ParseParent("parent", req.GetParent(), false)
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), concern.ConcernFilterSchema)
 	if err := join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
@@ -163,13 +154,13 @@ func (s *Concerns) ListConcerns(ctx context.Context, req *inspectionv1.ListConce
 	if err != nil {
 		return nil, err
 	}
-	start, end, total := window(offset, size, len(all))
+	page, next := rpc.Page(s.pages, q, all, offset, size)
 	resp := &inspectionv1.ListConcernsResponse{
-		Concerns:      make([]*inspectionv1.Concern, 0, end-start),
-		NextPageToken: s.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		Concerns:      make([]*inspectionv1.Concern, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(all)),
 	}
-	for _, c := range all[start:end] {
+	for _, c := range page {
 		resp.Concerns = append(resp.Concerns, concernstore.ConcernToProto(c))
 	}
 	return resp, nil
@@ -194,7 +185,7 @@ func (s *Concerns) GetEmergencyInspectionRecommendation(ctx context.Context, req
 // or, with the parent localAuthorities/-, for every council.
 func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, req *inspectionv1.ListEmergencyInspectionRecommendationsRequest) (*inspectionv1.ListEmergencyInspectionRecommendationsResponse, error) {
 	gss, parentErr := concern.ParseParent("parent", req.GetParent(), true)
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), concern.RecommendationFilterSchema)
 	if err := join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
@@ -212,13 +203,13 @@ func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, r
 	if err != nil {
 		return nil, err
 	}
-	start, end, total := window(offset, size, len(all))
+	page, next := rpc.Page(s.pages, q, all, offset, size)
 	resp := &inspectionv1.ListEmergencyInspectionRecommendationsResponse{
-		EmergencyInspectionRecommendations: make([]*inspectionv1.EmergencyInspectionRecommendation, 0, end-start),
-		NextPageToken:                      s.pages.NextOffset(q, start, size, total),
-		TotalSize:                          int32(total),
+		EmergencyInspectionRecommendations: make([]*inspectionv1.EmergencyInspectionRecommendation, 0, len(page)),
+		NextPageToken:                      next,
+		TotalSize:                          int32(len(all)),
 	}
-	for _, r := range all[start:end] {
+	for _, r := range page {
 		resp.EmergencyInspectionRecommendations = append(resp.EmergencyInspectionRecommendations,
 			concernstore.RecommendationToProto(r))
 	}
@@ -230,7 +221,7 @@ func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, r
 func (s *Concerns) AcceptEmergencyInspectionRecommendation(ctx context.Context, req *inspectionv1.AcceptEmergencyInspectionRecommendationRequest) (*inspectionv1.EmergencyInspectionRecommendation, error) {
 	const method = inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName
 	gss, id, nameErr := concern.ParseRecommendationName("name", req.GetName())
-	version, etagErr := requiredEtag(req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	var vs fault.Violations
 	start, _, startErr := refproto.DateFrom(req.GetStartDate())
 	if startErr != nil {
@@ -247,10 +238,10 @@ func (s *Concerns) AcceptEmergencyInspectionRecommendation(ctx context.Context, 
 		}
 		vs = append(vs, v)
 	}
-	if err := join(nameErr, etagErr, vs.Err(), checkRequestID(req.GetRequestId())); err != nil {
+	if err := join(nameErr, etagErr, vs.Err(), rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
-	ch, err := change(ctx, method, req.GetRequestId(), req)
+	ch, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +253,7 @@ func (s *Concerns) AcceptEmergencyInspectionRecommendation(ctx context.Context, 
 	if replayed {
 		return resp, nil
 	}
-	r, err := s.svc.Accept(ctx, gss, id, version, sched, req.GetRationale(), ch)
+	r, err := s.svc.Accept(ctx, gss, id, etag.Version(), sched, req.GetRationale(), ch)
 	if err != nil {
 		return nil, err
 	}
@@ -274,12 +265,12 @@ func (s *Concerns) AcceptEmergencyInspectionRecommendation(ctx context.Context, 
 func (s *Concerns) DismissEmergencyInspectionRecommendation(ctx context.Context, req *inspectionv1.DismissEmergencyInspectionRecommendationRequest) (*inspectionv1.EmergencyInspectionRecommendation, error) {
 	const method = inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName
 	gss, id, nameErr := concern.ParseRecommendationName("name", req.GetName())
-	version, etagErr := requiredEtag(req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	if err := join(nameErr, etagErr, concern.ValidateDismissal(req.GetRationale()).Err(),
-		checkRequestID(req.GetRequestId())); err != nil {
+		rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
-	ch, err := change(ctx, method, req.GetRequestId(), req)
+	ch, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +282,7 @@ func (s *Concerns) DismissEmergencyInspectionRecommendation(ctx context.Context,
 	if replayed {
 		return resp, nil
 	}
-	r, err := s.svc.Dismiss(ctx, gss, id, version, req.GetRationale(), ch)
+	r, err := s.svc.Dismiss(ctx, gss, id, etag.Version(), req.GetRationale(), ch)
 	if err != nil {
 		return nil, err
 	}
@@ -316,51 +307,8 @@ func join(errs ...error) error {
 	return fault.Join(errs...)
 }
 
-// requiredEtag parses an etag that must be present: deciding on a
-// recommendation someone else may have decided meanwhile needs proof of
-// what the caller saw.
-func requiredEtag(etag string) (int64, error) {
-	if etag == "" {
-		var vs fault.Violations
-		vs.Add("etag", "is required: pass the etag of the recommendation as last read")
-		return 0, vs.Err()
-	}
-	return store.ParseEtag(etag)
-}
-
-func checkRequestID(id string) error {
-	if len(id) > maxRequestIDLen {
-		var vs fault.Violations
-		vs.Add("request_id", "has %d bytes; at most %d are allowed", len(id), maxRequestIDLen)
-		return vs.Err()
-	}
-	return nil
-}
-
-// change describes the caller's request for the store's audit trail and
-// idempotency record.
-func change(ctx context.Context, method, requestID string, req proto.Message) (concern.Change, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor: never act for an unknown caller.
-		return concern.Change{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	ch := concern.Change{Actor: p.Subject, Method: method, RequestID: requestID}
-	for _, r := range p.Roles {
-		ch.Roles = append(ch.Roles, string(r))
-	}
-	if requestID != "" {
-		h, err := store.RequestHash(req)
-		if err != nil {
-			return concern.Change{}, err
-		}
-		ch.RequestHash = h
-	}
-	return ch, nil
-}
-
 // replay fills resp with the response stored for ch's request id, if any.
-func (s *Concerns) replay(ctx context.Context, gss string, ch concern.Change, resp proto.Message) (bool, error) {
+func (s *Concerns) replay(ctx context.Context, gss string, ch change.Request, resp proto.Message) (bool, error) {
 	if ch.RequestID == "" {
 		return false, nil
 	}
@@ -372,13 +320,4 @@ func (s *Concerns) replay(ctx context.Context, gss string, ch concern.Change, re
 		return false, err
 	}
 	return true, nil
-}
-
-// window is the slice of a sorted result of n items that a page of size
-// from offset shows.
-func window(offset int64, size int32, n int) (start, end, total int64) {
-	total = int64(n)
-	start = min(offset, total)
-	end = min(start+int64(size), total)
-	return start, end, total
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -81,11 +82,11 @@ func (d *schedulerDouble) key(gss, recommendation string) string {
 	return d.st.Keyspace().Key(keyspace.CouncilTag(gss), "test-double", "emergency", lastSegment(recommendation))
 }
 
-func (d *schedulerDouble) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation, requestID, actor string) (string, error) {
+func (d *schedulerDouble) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation string, r change.Request) (string, error) {
 	d.calls.Add(1)
 	rec := scheduledDouble{
 		Inspection:     resource.CouncilName(gss) + "/inspections/emergency-" + lastSegment(recommendation),
-		Recommendation: recommendation, RequestID: requestID, Actor: actor, Start: start, End: end,
+		Recommendation: recommendation, RequestID: r.RequestID, Actor: r.Subject, Start: start, End: end,
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {

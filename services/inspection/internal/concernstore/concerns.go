@@ -29,6 +29,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -100,7 +101,7 @@ func (s *Concerns) logWrite(gss, method, resource string) (store.Write, error) {
 // first. The concern, every recommendation, one EmergencyInspectionRecommended
 // event per recommendation, the audit entries and the idempotency record
 // are one MULTI/EXEC.
-func (s *Concerns) Raise(ctx context.Context, c concern.Concern, from, to time.Time, decide concern.Decider, ch concern.Change) ([]concern.Recommendation, error) {
+func (s *Concerns) Raise(ctx context.Context, c concern.Concern, from, to time.Time, decide concern.Decider, ch change.Request) ([]concern.Recommendation, error) {
 	gss := c.GSSCode
 	var recs []concern.Recommendation
 	_, err := s.st.Update(ctx, s.logKey(gss), func(store.Record) (store.Mutation, error) {
@@ -161,7 +162,7 @@ func (s *Concerns) readForRaise(ctx context.Context, gss string, from, to time.T
 	return recent, pending, nil
 }
 
-func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []concern.Recommendation, ch concern.Change) (store.Mutation, error) {
+func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []concern.Recommendation, ch change.Request) (store.Mutation, error) {
 	gss := c.GSSCode
 	m := store.Mutation{Tag: keyspace.CouncilTag(gss)}
 	cdata, err := proto.Marshal(ConcernToProto(c))
@@ -210,7 +211,7 @@ func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []
 // Decide implements concern.Storer: the recommendation's write is pinned to
 // r.Version, it moves between the state indexes, and the trigger log moves
 // on, so a Raise reading the old PENDING state at the same time retries.
-func (s *Concerns) Decide(ctx context.Context, r concern.Recommendation, ch concern.Change) (concern.Recommendation, error) {
+func (s *Concerns) Decide(ctx context.Context, r concern.Recommendation, ch change.Request) (concern.Recommendation, error) {
 	gss := r.GSSCode
 	key := s.recKey(gss, r.ID)
 	data, err := proto.Marshal(storedRecommendation(r))
@@ -254,14 +255,14 @@ func storedRecommendation(r concern.Recommendation) *inspectionv1.EmergencyInspe
 	return m
 }
 
-func audit(ch concern.Change, resource, key string) store.AuditEntry {
+func audit(ch change.Request, resource, key string) store.AuditEntry {
 	return store.AuditEntry{
-		Actor: ch.Actor, Roles: ch.Roles, Method: ch.Method, Resource: resource, RequestID: ch.RequestID, Key: key,
+		Actor: ch.Subject, Roles: ch.Roles, Method: ch.Method, Resource: resource, RequestID: ch.RequestID, Key: key,
 	}
 }
 
 // idempotency is the record that makes a retry of ch's request replay resp.
-func idempotency(ch concern.Change, resp proto.Message) (*store.IdempotencyRecord, error) {
+func idempotency(ch change.Request, resp proto.Message) (*store.IdempotencyRecord, error) {
 	if ch.RequestID == "" {
 		return nil, nil
 	}
@@ -270,7 +271,7 @@ func idempotency(ch concern.Change, resp proto.Message) (*store.IdempotencyRecor
 		return nil, fmt.Errorf("encode response for request %q: %w", ch.RequestID, err)
 	}
 	return &store.IdempotencyRecord{
-		Scope:       store.IdempotencyScope(ch.Method, ch.Actor),
+		Scope:       store.IdempotencyScope(ch.Method, ch.Subject),
 		RequestID:   ch.RequestID,
 		RequestHash: ch.RequestHash,
 		Response:    b,
@@ -278,8 +279,8 @@ func idempotency(ch concern.Change, resp proto.Message) (*store.IdempotencyRecor
 }
 
 // Replay implements concern.Storer.
-func (s *Concerns) Replay(ctx context.Context, gss string, ch concern.Change) ([]byte, bool, error) {
-	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), store.IdempotencyScope(ch.Method, ch.Actor), ch.RequestID, ch.RequestHash)
+func (s *Concerns) Replay(ctx context.Context, gss string, ch change.Request) ([]byte, bool, error) {
+	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), store.IdempotencyScope(ch.Method, ch.Subject), ch.RequestID, ch.RequestHash)
 	if err != nil {
 		return nil, false, fmt.Errorf("concernstore: %w", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -64,12 +65,12 @@ func (d *schedulerDouble) key(gss, recommendation string) string {
 	return d.st.Keyspace().Key(keyspace.CouncilTag(gss), "test-double", "emergency", recommendation[strings.LastIndex(recommendation, "/")+1:])
 }
 
-func (d *schedulerDouble) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation, requestID, actor string) (string, error) {
+func (d *schedulerDouble) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation string, r change.Request) (string, error) {
 	d.calls.Add(1)
 	key := d.key(gss, recommendation)
 	rec := scheduledDouble{
 		Inspection:     resource.CouncilName(gss) + "/inspections/emergency-" + recommendation[strings.LastIndex(recommendation, "/")+1:],
-		Recommendation: recommendation, RequestID: requestID, Actor: actor, Start: start, End: end,
+		Recommendation: recommendation, RequestID: r.RequestID, Actor: r.Subject, Start: start, End: end,
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {
@@ -124,9 +125,9 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func change(actor, requestID string) concern.Change {
-	return concern.Change{
-		Actor: actor, Roles: []string{"ofsted_inspector"}, RequestID: requestID,
+func request(actor, requestID string) change.Request {
+	return change.Request{
+		Subject: actor, Roles: []string{"ofsted_inspector"}, RequestID: requestID,
 		Method: inspectionv1.InspectionService_RaiseConcern_FullMethodName, RequestHash: []byte("hash-" + requestID),
 	}
 }
@@ -137,7 +138,7 @@ func draft(k concern.Kind, s concern.Severity, received time.Time) concern.Draft
 
 func (f *fixture) raise(t *testing.T, gss string, d concern.Draft) concern.Raised {
 	t.Helper()
-	r, err := f.svc.Raise(context.Background(), gss, d, change("inspector-1", ""))
+	r, err := f.svc.Raise(context.Background(), gss, d, request("inspector-1", ""))
 	if err != nil {
 		t.Fatalf("raise %s at %s: %v", d.Kind, gss, err)
 	}
@@ -229,16 +230,16 @@ func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
 
 func TestRaiseUnknownCouncilAndInvalidDraft(t *testing.T) {
 	f := newFixture(t)
-	_, err := f.svc.Raise(context.Background(), "E08999999", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), change("i", ""))
+	_, err := f.svc.Raise(context.Background(), "E08999999", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), request("i", ""))
 	if ff, ok := fault.As(err); !ok || ff.Kind != fault.KindNotFound || ff.Reason != "LOCAL_AUTHORITY_NOT_FOUND" {
 		t.Fatalf("unknown council: %v", err)
 	}
 	// A council of the reference data that the store has not seeded.
-	_, err = f.svc.Raise(context.Background(), "E09000033", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), change("i", ""))
+	_, err = f.svc.Raise(context.Background(), "E09000033", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), request("i", ""))
 	if !fault.IsKind(err, fault.KindNotFound) {
 		t.Fatalf("unseeded council: %v", err)
 	}
-	_, err = f.svc.Raise(context.Background(), leeds, draft(concern.Complaint, concern.Low, date(2015, 12, 15)), change("i", ""))
+	_, err = f.svc.Raise(context.Background(), leeds, draft(concern.Complaint, concern.Low, date(2015, 12, 15)), request("i", ""))
 	if !fault.IsKind(err, fault.KindInvalid) {
 		t.Fatalf("future concern: %v", err)
 	}
@@ -311,7 +312,7 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 		for _, d := range ds {
 			wg.Go(func() {
 				<-start
-				r, err := f.svc.Raise(ctx, gss, d, change("inspector-1", ""))
+				r, err := f.svc.Raise(ctx, gss, d, request("inspector-1", ""))
 				if err != nil {
 					errs <- err
 					return
@@ -345,7 +346,7 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 		}
 		if i == 0 {
 			// Leeds's first recommendation must not block its second round.
-			if _, err := f.svc.Dismiss(ctx, leeds, recs[0].ID, recs[0].Version, "handled", change("i", "")); err != nil {
+			if _, err := f.svc.Dismiss(ctx, leeds, recs[0].ID, recs[0].Version, "handled", request("i", "")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -376,7 +377,7 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 		t.Fatalf("critical concern: %+v", r.Recommendations)
 	}
 	rec := r.Recommendations[0]
-	ch := change("inspector-2", "")
+	ch := request("inspector-2", "")
 	ch.Method = inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName
 
 	logVersion := func() int64 {
@@ -484,7 +485,7 @@ func TestRecommendationsAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 func TestRaiseStoresTheResponseForReplay(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	ch := change("inspector-1", "req-1")
+	ch := request("inspector-1", "req-1")
 	r, err := f.svc.Raise(ctx, durham, draft(concern.Whistleblowing, concern.Critical, date(2015, 12, 1)), ch)
 	if err != nil {
 		t.Fatal(err)
@@ -516,7 +517,7 @@ func TestAcceptSchedulesThroughTheScheduler(t *testing.T) {
 	f := newFixture(t)
 	r := f.raise(t, leeds, draft(concern.SeriousIncident, concern.Critical, date(2015, 12, 1)))
 	rec := r.Recommendations[0]
-	ch := change("inspector-3", "accept-1")
+	ch := request("inspector-3", "accept-1")
 	ch.Method = inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName
 	sched := concern.Schedule{Start: date(2016, 1, 4), End: date(2016, 1, 8)}
 	got, err := f.svc.Accept(ctx, leeds, rec.ID, rec.Version, sched, "child at risk", ch)

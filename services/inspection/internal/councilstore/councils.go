@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
@@ -23,66 +22,40 @@ import (
 
 // Councils stores LocalAuthority records. It implements council.Storer.
 type Councils struct {
-	st  *store.Store
+	all *store.Collection[council.LocalAuthority]
 	now func() time.Time
 }
 
 // NewCouncils returns the council store over st.
 func NewCouncils(st *store.Store) *Councils {
-	return &Councils{st: st, now: time.Now}
+	return &Councils{all: store.NewCollection(st, codec, council.ErrNotFound), now: time.Now}
 }
 
 var _ council.Storer = (*Councils)(nil)
 
-func (c *Councils) ks() keyspace.Keyspace { return c.st.Keyspace() }
+// codec is the stored form of a council: its API message without its name
+// and etag, which are derived on read.
+var codec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, encodeCouncil, decodeCouncil)
+
+func (c *Councils) st() *store.Store { return c.all.Store() }
 
 func (c *Councils) recordKey(gss string) string {
-	return c.ks().Key(keyspace.CouncilTag(gss), "council")
+	return c.st().Keyspace().Key(keyspace.CouncilTag(gss), "council")
 }
 
 // indexKey is the set of every stored council's GSS code. Councils are
 // reference data, added once and never removed.
-func (c *Councils) indexKey() string { return c.ks().Key("councils", "index") }
+func (c *Councils) indexKey() string { return c.st().Keyspace().Key("councils", "index") }
 
 // Get implements council.Storer.
 func (c *Councils) Get(ctx context.Context, gss string) (council.LocalAuthority, error) {
-	rec, err := c.st.Get(ctx, c.recordKey(gss))
-	if errors.Is(err, store.ErrNotFound) {
-		return council.LocalAuthority{}, council.ErrNotFound
-	}
-	if err != nil {
-		return council.LocalAuthority{}, fmt.Errorf("get council %s: %w", gss, err)
-	}
-	return decodeCouncil(rec)
+	return c.all.Get(ctx, c.recordKey(gss))
 }
 
 // All implements council.Storer with one SMEMBERS and one pipelined read of
 // every record.
 func (c *Councils) All(ctx context.Context) ([]council.LocalAuthority, error) {
-	codes, err := c.st.Client().SMembers(ctx, c.indexKey()).Result()
-	if err != nil {
-		return nil, fmt.Errorf("list councils: %w", err)
-	}
-	keys := make([]string, len(codes))
-	for i, code := range codes {
-		keys[i] = c.recordKey(code)
-	}
-	recs, err := c.st.GetMany(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("list councils: %w", err)
-	}
-	out := make([]council.LocalAuthority, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		la, err := decodeCouncil(rec)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, la)
-	}
-	return out, nil
+	return c.all.Members(ctx, c.indexKey(), c.recordKey)
 }
 
 // Seed implements council.Storer: each council is created only if absent, so
@@ -91,14 +64,11 @@ func (c *Councils) Seed(ctx context.Context, cs []reference.Council) (int, error
 	added := 0
 	now := c.now().UTC()
 	for _, rc := range cs {
-		data, err := proto.Marshal(encodeCouncil(council.LocalAuthority{Council: rc, UpdateTime: now}))
+		w, err := c.all.Put(c.recordKey(rc.GSSCode), council.LocalAuthority{Council: rc, UpdateTime: now}, store.MustNotExist)
 		if err != nil {
 			return added, fmt.Errorf("seed council %s: %w", rc.GSSCode, err)
 		}
-		_, err = c.st.Commit(ctx, store.Mutation{
-			Tag:    keyspace.CouncilTag(rc.GSSCode),
-			Writes: []store.Write{{Key: c.recordKey(rc.GSSCode), Data: data, IfVersion: store.MustNotExist}},
-		})
+		_, err = c.st().Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(rc.GSSCode), Writes: []store.Write{w}})
 		switch {
 		case errors.Is(err, store.ErrConflict):
 		case err != nil:
@@ -109,7 +79,7 @@ func (c *Councils) Seed(ctx context.Context, cs []reference.Council) (int, error
 		// The index lives in its own slot, so it is added after the record;
 		// SADD is idempotent and a crash between the two is mended by the
 		// next start's seed.
-		if err := c.st.Client().SAdd(ctx, c.indexKey(), rc.GSSCode).Err(); err != nil {
+		if err := c.st().Client().SAdd(ctx, c.indexKey(), rc.GSSCode).Err(); err != nil {
 			return added, fmt.Errorf("index council %s: %w", rc.GSSCode, err)
 		}
 	}
@@ -120,12 +90,7 @@ func (c *Councils) Seed(ctx context.Context, cs []reference.Council) (int, error
 // version it was read at, so a judgement's publication can commit the
 // council's new latest judgement in the same transaction as the inspection.
 func (c *Councils) Write(la council.LocalAuthority) (store.Write, error) {
-	la.UpdateTime = c.now().UTC()
-	data, err := proto.Marshal(encodeCouncil(la))
-	if err != nil {
-		return store.Write{}, fmt.Errorf("encode council %s: %w", la.GSSCode, err)
-	}
-	return store.Write{Key: c.recordKey(la.GSSCode), Data: data, IfVersion: la.Version}, nil
+	return c.all.Put(c.recordKey(la.GSSCode), la, la.Version)
 }
 
 // encodeCouncil is the stored form of a council: the API message without
@@ -152,15 +117,11 @@ func encodeCouncil(la council.LocalAuthority) *inspectionv1.LocalAuthority {
 	return m
 }
 
-func decodeCouncil(rec store.Record) (council.LocalAuthority, error) {
-	var m inspectionv1.LocalAuthority
-	if err := proto.Unmarshal(rec.Data, &m); err != nil {
-		return council.LocalAuthority{}, fmt.Errorf("decode council %s: %w", rec.Key, err)
-	}
+func decodeCouncil(m *inspectionv1.LocalAuthority, version int64) (council.LocalAuthority, error) {
 	ct, okType := refproto.CouncilTypeFrom(m.GetCouncilType())
 	region, okRegion := refproto.RegionFrom(m.GetRegion())
 	if !okType || !okRegion {
-		return council.LocalAuthority{}, fmt.Errorf("decode council %s: no council type or region", rec.Key)
+		return council.LocalAuthority{}, fmt.Errorf("decode council %s: no council type or region", m.GetGssCode())
 	}
 	la := council.LocalAuthority{
 		Council: reference.Council{
@@ -172,14 +133,14 @@ func decodeCouncil(rec store.Record) (council.LocalAuthority, error) {
 			Region:       region,
 		},
 		InspectedUnderSIF: m.GetInspectedUnderSif(),
-		Version:           rec.Version,
+		Version:           version,
 		UpdateTime:        m.GetUpdateTime().AsTime(),
 	}
 	if l := m.GetLatestJudgement(); l != nil {
 		grade, _ := refproto.GradeFrom(l.GetOverallGrade())
 		published, _, err := refproto.DateFrom(l.GetPublishDate())
 		if err != nil {
-			return council.LocalAuthority{}, fmt.Errorf("decode council %s: latest judgement: %w", rec.Key, err)
+			return council.LocalAuthority{}, fmt.Errorf("decode council %s: latest judgement: %w", m.GetGssCode(), err)
 		}
 		la.Latest = &council.LatestJudgement{
 			Inspection:   l.GetInspection(),

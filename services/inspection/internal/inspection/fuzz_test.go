@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // FuzzParseName checks that any name is either refused with a violation on
@@ -21,7 +22,7 @@ func FuzzParseName(f *testing.F) {
 			}
 			return
 		}
-		if Name(gss, id) != name || !ValidID(id) || strings.ContainsAny(id, "{}/:") {
+		if Name(gss, id) != name || !resource.ValidID(id) || strings.ContainsAny(id, "{}/:") {
 			t.Fatalf("ParseName(%q) = %q, %q", name, gss, id)
 		}
 	})

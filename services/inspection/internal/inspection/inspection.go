@@ -7,12 +7,9 @@
 package inspection
 
 import (
-	"crypto/rand"
-	"strings"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -243,7 +240,7 @@ func (ins Inspection) Clone() Inspection {
 func (ins Inspection) Name() string { return Name(ins.GSSCode, ins.ID) }
 
 // Name returns the resource name of inspection id of the council gss.
-func Name(gss, id string) string { return resource.CouncilName(gss) + "/" + Collection + "/" + id }
+func Name(gss, id string) string { return resource.CouncilChildName(gss, Collection, id) }
 
 // OverallGrade returns the overall effectiveness grade, if the judgement
 // holds a valid one.
@@ -292,79 +289,11 @@ func (ins Inspection) Warnings() []string {
 	return out
 }
 
-// ParseName validates an inspection's resource name,
+// ParseName reads an inspection's resource name,
 // localAuthorities/{gss_code}/inspections/{id}, and returns its council's
 // GSS code and its ID. field names the request field for the violation.
 func ParseName(field, name string) (gss, id string, err error) {
-	rest, ok := strings.CutPrefix(name, resource.Councils+"/")
-	if ok {
-		var tail string
-		gss, tail, ok = strings.Cut(rest, "/")
-		if ok {
-			id, ok = strings.CutPrefix(tail, Collection+"/")
-		}
-	}
-	if !ok || !reference.ValidGSSCode(gss) || !ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code}/inspections/{id} with a GSS code such as E08000035 "+
-			"and an inspection id of lowercase letters, digits and hyphens, got %q", name)
-		return "", "", vs.Err()
-	}
-	return gss, id, nil
-}
-
-// idLen is the length of the IDs NewID makes: a letter and eleven letters
-// or digits, about 61 random bits, ample for the inspections of one
-// council.
-const idLen = 12
-
-// maxIDLen bounds the IDs ParseName accepts, as AIP-122 suggests.
-const maxIDLen = 63
-
-// ValidID reports whether id can be an inspection ID: 1 to 63 lowercase
-// letters, digits and hyphens, starting with a letter and not ending with a
-// hyphen (AIP-122).
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > maxIDLen || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-const (
-	letters      = "abcdefghijklmnopqrstuvwxyz"
-	alphanumeric = letters + "0123456789"
-)
-
-// NewID returns a fresh random inspection ID, short, URL-safe and
-// lowercase.
-func NewID() string {
-	out := make([]byte, 0, idLen)
-	var buf [32]byte
-	for len(out) < idLen {
-		// crypto/rand.Read never returns an error (Go 1.24+).
-		_, _ = rand.Read(buf[:])
-		for _, b := range buf {
-			alphabet := alphanumeric
-			if len(out) == 0 {
-				alphabet = letters
-			}
-			// Rejection sampling keeps every character equally likely.
-			if limit := 256 - 256%len(alphabet); int(b) < limit {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-			}
-			if len(out) == idLen {
-				break
-			}
-		}
-	}
-	return string(out)
+	return resource.ParseCouncilChild(field, Collection, name)
 }
 
 func oneOf[T comparable](v T, all []T) bool {

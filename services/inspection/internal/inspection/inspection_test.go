@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -91,8 +93,8 @@ func TestParseName(t *testing.T) {
 func TestNewID(t *testing.T) {
 	seen := map[string]bool{}
 	for range 2000 {
-		id := NewID()
-		if len(id) != idLen || !ValidID(id) || seen[id] {
+		id := resource.NewID()
+		if len(id) != resource.IDLen || !resource.ValidID(id) || seen[id] {
 			t.Fatalf("NewID() = %q: invalid or repeated", id)
 		}
 		seen[id] = true
@@ -515,13 +517,13 @@ func TestApply(t *testing.T) {
 }
 
 func TestCheckEtag(t *testing.T) {
-	if err := CheckEtag(0, 7); err != nil {
+	if err := (change.Etag{}).Check(7); err != nil {
 		t.Errorf("no etag: %v", err)
 	}
-	if err := CheckEtag(7, 7); err != nil {
+	if err := change.At(7).Check(7); err != nil {
 		t.Errorf("current etag: %v", err)
 	}
-	if err := CheckEtag(6, 7); !errors.Is(err, ErrConflict) || kind(err) != fault.KindConflict {
+	if err := change.At(6).Check(7); !errors.Is(err, change.ErrConflict) || kind(err) != fault.KindConflict {
 		t.Errorf("stale etag: %v", err)
 	}
 }

@@ -77,3 +77,12 @@ func Select(all []Inspection, f *filter.Filter, order filter.Order, publishedOnl
 	})
 	return out
 }
+
+// Query is what a list asks for: the inspections f matches, in order, and
+// with PublishedOnly none that is unpublished, for readers who may see only
+// published judgements.
+type Query struct {
+	Filter        *filter.Filter
+	Order         filter.Order
+	PublishedOnly bool
+}

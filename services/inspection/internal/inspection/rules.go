@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -55,13 +56,6 @@ const (
 // ErrPublished is the fault for any change to a published inspection.
 var ErrPublished = fault.FailedPrecondition(ReasonPublished,
 	"the inspection is published and can no longer change")
-
-// ErrConflict is what a Storer returns when a write's pinned version moved,
-// and what the rules return for a stale etag: ABORTED with reason
-// ETAG_MISMATCH. It matches store.ErrConflict under errors.Is, since faults
-// compare by kind and reason.
-var ErrConflict = fault.Conflict("ETAG_MISMATCH",
-	"the inspection has changed since its etag was read; read it again and retry")
 
 // frameworkRules says what each framework's outcome may and must hold.
 type frameworkRules struct {
@@ -120,7 +114,7 @@ func (ins Inspection) Validate(prefix string, now time.Time) error {
 		case ins.Framework != Emergency:
 			add("emergency_recommendation", "only an EMERGENCY inspection answers an emergency inspection recommendation")
 		case !strings.HasPrefix(ins.EmergencyRecommendation, recommendationPrefix(ins.GSSCode)) ||
-			!ValidID(strings.TrimPrefix(ins.EmergencyRecommendation, recommendationPrefix(ins.GSSCode))):
+			!resource.ValidID(strings.TrimPrefix(ins.EmergencyRecommendation, recommendationPrefix(ins.GSSCode))):
 			add("emergency_recommendation", "must be %s{id}, a recommendation about the same council, got %q",
 				recommendationPrefix(ins.GSSCode), ins.EmergencyRecommendation)
 		}
@@ -317,15 +311,6 @@ func (ins Inspection) Complete(prefix string) error {
 	f := fault.FailedPrecondition(ReasonIncomplete, "the inspection lacks what its framework requires for publication; update it and publish again")
 	f.Violations = vs
 	return f
-}
-
-// CheckEtag compares the version a caller read (0 when it gave no etag)
-// with the current one, and returns ErrConflict when they differ.
-func CheckEtag(want, current int64) error {
-	if want != 0 && want != current {
-		return ErrConflict
-	}
-	return nil
 }
 
 func enumMessage[T ~string](got string, allowed []T) string {

@@ -6,73 +6,59 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // ErrNotFound is what a Storer returns for an inspection it does not hold.
 var ErrNotFound = fault.NotFound(ReasonNotFound, "the inspection does not exist")
 
-// ErrCouncilNotFound is what a Storer returns when asked to create an
-// inspection of a council it does not hold.
+// ErrCouncilNotFound is what the use cases return when asked to create an
+// inspection of a council the service does not hold.
 var ErrCouncilNotFound = fault.NotFound(ReasonCouncilNotFound, "the council does not exist")
 
-// ErrRecommendationAnswered is what a Storer returns when asked to create
-// an inspection answering an emergency inspection recommendation that
-// another inspection already answers: one recommendation, one inspection.
+// ErrRecommendationAnswered is what the use cases return when asked to
+// create an inspection answering an emergency inspection recommendation
+// that another inspection already answers: one recommendation, one
+// inspection.
 var ErrRecommendationAnswered = fault.AlreadyExists(ReasonRecommendationAnswered,
 	"an inspection already answers this emergency inspection recommendation")
 
-// Request describes the call behind a change, for the audit trail and for
-// idempotency (AIP-155).
-type Request struct {
-	// Subject and Roles are the caller's, as its token names them.
-	Subject string
-	Roles   []string
-	// Method is the full gRPC method name the change was made through.
-	// Programmatic callers name the method whose effect they reproduce.
-	Method string
-	// ID is the request_id; empty when the caller asked for no
-	// idempotency.
-	ID string
-	// Hash fingerprints what the request asks for, so that a request_id
-	// reused for a different request is refused rather than replayed.
-	// With ID set and Hash nil, a repeat replays whatever the first call
-	// returned.
-	Hash []byte
-	// Scope keeps request IDs apart; empty means per Method and Subject
-	// (store.IdempotencyScope). A caller that acts on behalf of another
-	// method with that method's request_id sets its own scope, so the two
-	// never share an idempotency record.
-	Scope string
-}
-
-// Storer is the storage the inspection rules need. Create, Update and
-// Publish writes are pinned to the version the inspection was read at and
-// fail with an error matching ErrConflict when it moved; each commits the
-// change, its audit entry and, when r.ID is set, the response to replay, in
-// one transaction.
+// Storer is the storage the inspection use cases need. Insert, Save and
+// SavePublication are pinned to the versions the records were read at and
+// fail with an error matching change.ErrConflict when one moved; each
+// commits its records, their audit entries and, when r.RequestID is set,
+// the response to replay, in one transaction.
 type Storer interface {
 	// Get returns one inspection, or ErrNotFound.
 	Get(ctx context.Context, gss, id string) (Inspection, error)
 	// List returns a council's inspections, or every council's when gss is
 	// AllCouncils, in no particular order.
 	List(ctx context.Context, gss string) ([]Inspection, error)
-	// Replay returns the inspection a previous call with r.ID returned, if
-	// any. A reused r.ID with another r.Hash is an INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r Request) (Inspection, bool, error)
-	// Insert stores a new inspection (ins.GSSCode and ins.ID set) at
-	// version 1. It returns ErrCouncilNotFound when the council does not
-	// exist, ErrRecommendationAnswered when ins.EmergencyRecommendation is
-	// already answered, and an error matching ErrConflict when the ID is
-	// taken or a concurrent call with the same r.ID committed first.
-	Insert(ctx context.Context, ins Inspection, r Request) (Inspection, error)
+	// Council returns the council gss, or council.ErrNotFound.
+	Council(ctx context.Context, gss string) (council.LocalAuthority, error)
+	// AnsweredBy returns the ID of the inspection that answers the
+	// emergency inspection recommendation named recommendation, if one
+	// does.
+	AnsweredBy(ctx context.Context, gss, recommendation string) (id string, ok bool, err error)
+	// Replay returns the inspection a previous call with r.RequestID
+	// returned, if any. A reused request ID with another request hash is
+	// an INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r change.Request) (Inspection, bool, error)
+	// Insert stores a new inspection (GSSCode and ID set) at version 1,
+	// and, when it answers an emergency inspection recommendation, the
+	// link from the recommendation to it. A taken ID or link conflicts.
+	Insert(ctx context.Context, ins Inspection, r change.Request) (Inspection, error)
 	// Save stores a changed inspection over the version ins.Version.
-	Save(ctx context.Context, ins Inspection, r Request) (Inspection, error)
+	Save(ctx context.Context, ins Inspection, r change.Request) (Inspection, error)
 	// SavePublication stores an inspection just published over the
-	// version ins.Version and, in the same transaction, makes it its
-	// council's latest judgement (unless it is a monitoring visit) and
-	// emits JudgementPublished.
-	SavePublication(ctx context.Context, ins Inspection, r Request) (Inspection, error)
+	// version ins.Version, its council's record when la is not nil (over
+	// the version la.Version), and the JudgementPublished event, in one
+	// transaction.
+	SavePublication(ctx context.Context, ins Inspection, la *council.LocalAuthority, r change.Request) (Inspection, error)
 }
 
 // maxAttempts bounds the read-modify-write cycles a change makes when a
@@ -81,9 +67,10 @@ type Storer interface {
 const maxAttempts = 5
 
 // Service carries out the inspection use cases over a Storer: schedule,
-// update, publish, read. It is what the gRPC handlers call, and what
-// programmatic callers such as the demo data loader use to create and
-// publish inspections with the same rules.
+// update, publish, read. It is what the gRPC handlers call, what the
+// concern use cases call to schedule an emergency inspection, and what the
+// demo data loader uses to create and publish inspections with the same
+// rules.
 type Service struct {
 	store Storer
 	now   func() time.Time
@@ -108,36 +95,84 @@ func (s *Service) Get(ctx context.Context, gss, id string) (Inspection, error) {
 }
 
 // List returns a council's inspections, or every council's for
-// AllCouncils.
-func (s *Service) List(ctx context.Context, gss string) ([]Inspection, error) {
-	return s.store.List(ctx, gss)
+// AllCouncils, that f matches, in order (see Select). A council the
+// service does not know is ErrCouncilNotFound.
+func (s *Service) List(ctx context.Context, gss string, q Query) ([]Inspection, error) {
+	if _, ok := reference.CouncilByCode(gss); !ok && gss != AllCouncils {
+		return nil, ErrCouncilNotFound
+	}
+	all, err := s.store.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	return Select(all, q.Filter, q.Order, q.PublishedOnly), nil
+}
+
+// Published returns every published inspection of every council, in no
+// particular order. The inadequacy projection counts judgements from it.
+func (s *Service) Published(ctx context.Context) ([]Inspection, error) {
+	all, err := s.store.List(ctx, AllCouncils)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, ins := range all {
+		if ins.State == Published {
+			out = append(out, ins)
+		}
+	}
+	return out, nil
 }
 
 // Schedule creates ins as a SCHEDULED inspection of the council gss and
 // returns it as stored. Only the framework and the fieldwork dates are
 // required; whatever else ins holds must be valid for its framework (see
-// Validate), with violations under "inspection.". A repeat of r.ID returns
-// the first call's inspection.
-func (s *Service) Schedule(ctx context.Context, gss string, ins Inspection, r Request) (Inspection, error) {
+// Validate), with violations under "inspection.". A repeat of r.RequestID
+// returns the first call's inspection.
+func (s *Service) Schedule(ctx context.Context, gss string, ins Inspection, r change.Request) (Inspection, error) {
 	return s.schedule(ctx, gss, ins, r, "inspection.")
 }
 
 // ScheduleEmergency schedules an EMERGENCY inspection of the council gss
-// answering the emergency inspection recommendation named recommendation,
-// with violations reported on start_date and end_date rather than under
-// "inspection.". A recommendation that an inspection already answers gives
-// ErrRecommendationAnswered.
-func (s *Service) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation string, r Request) (Inspection, error) {
+// with fieldwork from start to end (midnight UTC), answering the emergency
+// inspection recommendation named recommendation, and returns the
+// inspection's resource name. Accepting a recommendation calls it.
+//
+// It is idempotent per recommendation, which covers idempotency on the
+// request ID: once an inspection answers the recommendation, every later
+// call returns that inspection's name, whatever its request, so an
+// acceptance retried after a failure never schedules two. The accepting
+// request keeps its own idempotency record under its request ID, so the
+// inspection keeps none. Invalid dates are INVALID_ARGUMENT violations on
+// start_date and end_date; an unknown council is NOT_FOUND.
+func (s *Service) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation string, r change.Request) (string, error) {
+	if !reference.ValidGSSCode(gss) {
+		return "", ErrCouncilNotFound.With("local_authority", gss)
+	}
 	if recommendation == "" {
 		var vs fault.Violations
 		vs.Add("emergency_recommendation", "is required: an emergency inspection is scheduled to answer a recommendation")
-		return Inspection{}, vs.Err()
+		return "", vs.Err()
 	}
+	if id, ok, err := s.store.AnsweredBy(ctx, gss, recommendation); err != nil || ok {
+		return Name(gss, id), err
+	}
+	r.RequestID, r.RequestHash = "", nil
 	ins := Inspection{Framework: Emergency, StartDate: start, EndDate: end, EmergencyRecommendation: recommendation}
-	return s.schedule(ctx, gss, ins, r, "")
+	out, err := s.schedule(ctx, gss, ins, r, "")
+	if errors.Is(err, ErrRecommendationAnswered) {
+		// A concurrent acceptance answered it first.
+		if id, ok, rerr := s.store.AnsweredBy(ctx, gss, recommendation); rerr != nil || ok {
+			return Name(gss, id), rerr
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	return out.Name(), nil
 }
 
-func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r Request, prefix string) (Inspection, error) {
+func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r change.Request, prefix string) (Inspection, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
@@ -151,50 +186,107 @@ func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r Re
 	if err := ins.Validate(prefix, now); err != nil {
 		return Inspection{}, err
 	}
+	// An inspection is never filed under a council the service does not
+	// hold.
+	if _, err := s.store.Council(ctx, gss); errors.Is(err, council.ErrNotFound) {
+		return Inspection{}, ErrCouncilNotFound
+	} else if err != nil {
+		return Inspection{}, fmt.Errorf("inspection: schedule an inspection of %s: %w", gss, err)
+	}
 	for range maxAttempts {
-		ins.ID = NewID()
+		if rec := ins.EmergencyRecommendation; rec != "" {
+			if _, answered, err := s.store.AnsweredBy(ctx, gss, rec); err != nil {
+				return Inspection{}, err
+			} else if answered {
+				return Inspection{}, ErrRecommendationAnswered.With("emergency_recommendation", rec)
+			}
+		}
+		ins.ID = resource.NewID()
 		out, err := s.store.Insert(ctx, ins, r)
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, change.ErrConflict) {
 			return out, err
 		}
-		// Either a concurrent call with the same request_id won, whose
-		// answer is now to be replayed, or the fresh ID was taken.
+		// A concurrent call with the same request_id won, whose answer is
+		// now to be replayed, or a concurrent answer to the same
+		// recommendation, or the fresh ID was taken.
 		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
 			return prev, rerr
 		}
 	}
-	return Inspection{}, fmt.Errorf("judgement: schedule an inspection of %s: no free id after %d attempts: %w", gss, maxAttempts, ErrConflict)
+	return Inspection{}, fmt.Errorf("inspection: schedule an inspection of %s: no free id after %d attempts: %w", gss, maxAttempts, change.ErrConflict)
 }
 
 // Update replaces the fields of inspection id of council gss that m names
 // with patch's. etag is the version the caller read; it must be current.
 // A published inspection cannot change (ErrPublished); a stale etag gives
-// ErrConflict; an invalid result gives INVALID_ARGUMENT violations.
-func (s *Service) Update(ctx context.Context, gss, id string, patch Inspection, m Mask, etag int64, r Request) (Inspection, error) {
+// change.ErrConflict; an invalid result gives INVALID_ARGUMENT violations.
+func (s *Service) Update(ctx context.Context, gss, id string, patch Inspection, m Mask, etag change.Etag, r change.Request) (Inspection, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Inspection) (Inspection, error) {
-		return cur.Apply(patch, m, s.now().UTC())
-	}, s.store.Save)
+		next, err := cur.Apply(patch, m, s.now().UTC())
+		if err != nil {
+			return Inspection{}, err
+		}
+		return s.store.Save(ctx, next, r)
+	})
 }
 
 // Publish publishes inspection id of council gss on date: it becomes
 // PUBLISHED and, unless it is a monitoring visit, the council's latest
-// judgement, and JudgementPublished is emitted. etag, when not 0, must be
-// current. A repeat of r.ID returns the first call's inspection; any other
-// second publication is ErrPublished. See Inspection.Publish for the rules.
-func (s *Service) Publish(ctx context.Context, gss, id string, date time.Time, etag int64, r Request) (Inspection, error) {
+// judgement, and JudgementPublished is emitted. etag, when given, must be
+// current. A repeat of r.RequestID returns the first call's inspection; any
+// other second publication is ErrPublished. See Inspection.Publish for the
+// rules.
+func (s *Service) Publish(ctx context.Context, gss, id string, date time.Time, etag change.Etag, r change.Request) (Inspection, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
 	return s.change(ctx, gss, id, etag, r, func(cur Inspection) (Inspection, error) {
-		return cur.Publish(date, s.now().UTC())
-	}, s.store.SavePublication)
+		now := s.now().UTC()
+		next, err := cur.Publish(date, now)
+		if err != nil {
+			return Inspection{}, err
+		}
+		la, err := s.latestJudgement(ctx, next, now)
+		if err != nil {
+			return Inspection{}, err
+		}
+		return s.store.SavePublication(ctx, next, la, r)
+	})
 }
 
-// change is the read-modify-write cycle of Update and Publish. The rule
-// runs on a fresh read each attempt; a published inspection is reported
-// before a stale etag, since re-reading cannot help.
-func (s *Service) change(ctx context.Context, gss, id string, etag int64, r Request,
-	rule func(Inspection) (Inspection, error), save func(context.Context, Inspection, Request) (Inspection, error),
+// latestJudgement is the council's record as the publication of ins leaves
+// it, or nil when it does not change: a monitoring visit has no grade, and
+// an older judgement published late leaves the latest one (and the
+// council's etag) as they are.
+func (s *Service) latestJudgement(ctx context.Context, ins Inspection, now time.Time) (*council.LocalAuthority, error) {
+	latest, ok := ins.Latest()
+	if !ok {
+		return nil, nil
+	}
+	la, err := s.store.Council(ctx, ins.GSSCode)
+	if err != nil {
+		return nil, fmt.Errorf("inspection: publish %s: read council: %w", ins.Name(), err)
+	}
+	next := la.WithJudgement(latest)
+	if sameJudgement(la, next) {
+		return nil, nil
+	}
+	next.UpdateTime = now
+	return &next, nil
+}
+
+func sameJudgement(a, b council.LocalAuthority) bool {
+	if a.InspectedUnderSIF != b.InspectedUnderSIF || (a.Latest == nil) != (b.Latest == nil) {
+		return false
+	}
+	return a.Latest == nil || *a.Latest == *b.Latest
+}
+
+// change is the read-modify-write cycle of Update and Publish: save applies
+// the rule to a fresh read each attempt and stores the result. A published
+// inspection is reported before a stale etag, since re-reading cannot help.
+func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request,
+	save func(cur Inspection) (Inspection, error),
 ) (Inspection, error) {
 	for range maxAttempts {
 		cur, err := s.store.Get(ctx, gss, id)
@@ -204,15 +296,11 @@ func (s *Service) change(ctx context.Context, gss, id string, etag int64, r Requ
 		if cur.State == Published {
 			return Inspection{}, ErrPublished
 		}
-		if err := CheckEtag(etag, cur.Version); err != nil {
+		if err := etag.Check(cur.Version); err != nil {
 			return Inspection{}, err
 		}
-		next, err := rule(cur)
-		if err != nil {
-			return Inspection{}, err
-		}
-		out, err := save(ctx, next, r)
-		if !errors.Is(err, ErrConflict) {
+		out, err := save(cur)
+		if !errors.Is(err, change.ErrConflict) {
 			return out, err
 		}
 		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
@@ -222,5 +310,5 @@ func (s *Service) change(ctx context.Context, gss, id string, etag int64, r Requ
 			return Inspection{}, err
 		}
 	}
-	return Inspection{}, fmt.Errorf("judgement: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, ErrConflict)
+	return Inspection{}, fmt.Errorf("inspection: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, change.ErrConflict)
 }

@@ -9,8 +9,8 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -96,23 +96,12 @@ func fromProto(m *inspectionv1.Inspection, prefix string) (inspection.Inspection
 	return ins, vs
 }
 
-// populatedPaths are the update mask paths of the fields m sets: the mask
-// an update without update_mask implies (AIP-134).
-func populatedPaths(m *inspectionv1.Inspection) []string {
-	var paths []string
-	add := func(set bool, path string) {
-		if set {
-			paths = append(paths, path)
-		}
-	}
-	add(m.GetStartDate() != nil, "start_date")
-	add(m.GetEndDate() != nil, "end_date")
-	add(m.GetLeadInspector() != "", "lead_inspector")
-	add(m.GetJudgement() != nil, "judgement")
-	add(m.GetMonitoringFindings() != nil, "monitoring_findings")
-	add(len(m.GetRecommendations()) > 0, "recommendations")
-	return paths
-}
+// notUpdated are the fields an update without update_mask leaves alone
+// although the request sets them: the inspection's identity, its etag, and
+// what is fixed at creation. AIP-134 derives such an update's mask from
+// what the request sets; an explicit mask naming a fixed field is checked
+// by the rules instead.
+var notUpdated = []string{"name", "etag", "framework", "emergency_recommendation"}
 
 // toProto renders an inspection as the API returns it, with its etag and
 // the warnings its judgement draws.
@@ -127,7 +116,7 @@ func toProto(ins inspection.Inspection) *inspectionv1.Inspection {
 		LeadInspector:           ins.LeadInspector,
 		Warnings:                ins.Warnings(),
 		EmergencyRecommendation: ins.EmergencyRecommendation,
-		Etag:                    store.Etag(ins.Version),
+		Etag:                    change.Format(ins.Version),
 		CreateTime:              timestamppb.New(ins.CreateTime),
 		UpdateTime:              timestamppb.New(ins.UpdateTime),
 	}

@@ -20,8 +20,6 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -29,19 +27,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
-
-// Page sizes of inspection lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
 
 // allCouncilsParent is the parent of a list across every council.
 const allCouncilsParent = resource.Councils + "/" + inspection.AllCouncils
@@ -84,7 +72,7 @@ func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.Cr
 	} else {
 		ins, vs = fromProto(req.GetInspection(), "inspection.")
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if parentErr != nil || len(vs) > 0 {
 		// Report the rules' findings too, so the caller sees every problem
 		// at once, except on fields already reported.
@@ -95,16 +83,13 @@ func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.Cr
 		}
 		return nil, joinViolations(vs, parentErr, ruleErr)
 	}
-	r, err := callerRequest(ctx, inspectionv1.InspectionService_CreateInspection_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, inspectionv1.InspectionService_CreateInspection_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
 	out, err := h.svc.Schedule(ctx, gss, ins, r)
-	if errors.Is(err, inspection.ErrCouncilNotFound) {
-		return nil, fault.NotFound(inspection.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
-	}
 	if err != nil {
-		return nil, err
+		return nil, councilNotFound(err, req.GetParent())
 	}
 	return toProto(out), nil
 }
@@ -115,16 +100,16 @@ func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetIn
 	if err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ins, err := h.svc.Get(ctx, gss, id)
+	if err == nil && ins.State != inspection.Published && !seesUnpublished(p) {
+		err = inspection.ErrNotFound
+	}
 	if err != nil {
 		return nil, named(err, req.GetName())
-	}
-	if ins.State != inspection.Published && !seesUnpublished(p) {
-		return nil, named(inspection.ErrNotFound, req.GetName())
 	}
 	return toProto(ins), nil
 }
@@ -135,18 +120,15 @@ func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetIn
 // visibility.
 func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.ListInspectionsRequest) (*inspectionv1.ListInspectionsResponse, error) {
 	gss, parentErr := parseParent(req.GetParent())
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), inspection.FilterSchema)
 	order, orderErr := filter.ParseOrderBy(req.GetOrderBy(), inspection.OrderFields, inspection.DefaultOrder)
 	if err := fault.Join(parentErr, sizeErr, filterErr, orderErr); err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if _, ok := reference.CouncilByCode(gss); !ok && gss != inspection.AllCouncils {
-		return nil, fault.NotFound(inspection.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
 	}
 	publishedOnly := !seesUnpublished(p)
 	visibility := "all"
@@ -164,21 +146,18 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 	if err != nil {
 		return nil, err
 	}
-	all, err := h.svc.List(ctx, gss)
+	selected, err := h.svc.List(ctx, gss, inspection.Query{Filter: f, Order: order, PublishedOnly: publishedOnly})
 	if err != nil {
-		return nil, err
+		return nil, councilNotFound(err, req.GetParent())
 	}
-	selected := inspection.Select(all, f, order, publishedOnly)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &inspectionv1.ListInspectionsResponse{
-		Inspections:   make([]*inspectionv1.Inspection, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		Inspections:   make([]*inspectionv1.Inspection, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(selected)),
 	}
-	for _, ins := range selected[start:end] {
-		resp.Inspections = append(resp.Inspections, toProto(ins))
+	for i, ins := range page {
+		resp.Inspections[i] = toProto(ins)
 	}
 	return resp, nil
 }
@@ -196,31 +175,23 @@ func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.Up
 		return nil, vs.Err()
 	}
 	gss, id, nameErr := inspection.ParseName("inspection.name", in.GetName())
-	var vs fault.Violations
-	var etag int64
-	var etagErr error
-	if in.GetEtag() == "" {
-		vs.Add("inspection.etag", "is required: send the etag of the inspection as read, so that no change made since is overwritten")
-	} else {
-		etag, etagErr = store.ParseEtagField("inspection.etag", in.GetEtag())
-	}
+	etag, etagErr := rpc.ParseEtag("inspection.etag", in.GetEtag(), true)
 	paths := req.GetUpdateMask().GetPaths()
 	if len(paths) == 0 {
-		paths = populatedPaths(in)
+		paths = rpc.MaskPaths(nil, in, notUpdated...)
 	}
 	mask, maskErr := inspection.ParseMask(paths)
-	patch, conv := fromProto(in, "inspection.")
+	patch, vs := fromProto(in, "inspection.")
 	if maskErr == nil {
 		// Fields the mask leaves alone are ignored, problems and all.
-		conv = slices.DeleteFunc(conv, func(v fault.Violation) bool {
+		vs = slices.DeleteFunc(vs, func(v fault.Violation) bool {
 			return !mask.Covers(strings.TrimPrefix(v.Field, "inspection."))
 		})
 	}
-	vs = append(vs, conv...)
 	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, inspectionv1.InspectionService_UpdateInspection_FullMethodName, "", req)
+	r, err := rpc.NewRequest(ctx, inspectionv1.InspectionService_UpdateInspection_FullMethodName, "", req)
 	if err != nil {
 		return nil, err
 	}
@@ -237,10 +208,7 @@ func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.Up
 // replays the first response.
 func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.PublishJudgementRequest) (*inspectionv1.Inspection, error) {
 	gss, id, nameErr := inspection.ParseName("name", req.GetName())
-	etag, etagErr := store.ParseEtag(req.GetEtag())
-	if etag == store.AnyVersion {
-		etag = 0
-	}
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
 	var vs fault.Violations
 	date, ok, dateErr := refproto.DateFrom(req.GetPublishDate())
 	switch {
@@ -249,11 +217,11 @@ func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.Pu
 	case !ok:
 		vs.Add("publish_date", "is required")
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	r, err := callerRequest(ctx, inspectionv1.InspectionService_PublishJudgement_FullMethodName, req.GetRequestId(), req)
+	r, err := rpc.NewRequest(ctx, inspectionv1.InspectionService_PublishJudgement_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -268,39 +236,6 @@ func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.Pu
 // judgement is published.
 func seesUnpublished(p auth.Principal) bool {
 	return p.HasRole(auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial)
-}
-
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	return p, nil
-}
-
-// callerRequest describes the call for the audit trail and idempotency.
-func callerRequest(ctx context.Context, method, requestID string, req proto.Message) (inspection.Request, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return inspection.Request{}, err
-	}
-	r := inspection.Request{Subject: p.Subject, Method: method, ID: requestID}
-	for _, role := range p.Roles {
-		r.Roles = append(r.Roles, string(role))
-	}
-	if requestID != "" {
-		if r.Hash, err = store.RequestHash(req); err != nil {
-			return inspection.Request{}, err
-		}
-	}
-	return r, nil
-}
-
-func checkRequestID(vs *fault.Violations, id string) {
-	if len(id) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
-	}
 }
 
 // parseParent reads a list's parent: a council, or every council.
@@ -320,8 +255,13 @@ func parseParent(parent string) (string, error) {
 
 // named gives a missing inspection's NOT_FOUND the resource's name.
 func named(err error, name string) error {
-	if errors.Is(err, inspection.ErrNotFound) {
-		return fault.NotFound(inspection.ReasonNotFound, "%s does not exist", name).With("name", name)
+	return rpc.NotFound(err, inspection.ErrNotFound, inspection.ReasonNotFound, name)
+}
+
+// councilNotFound gives a missing council's NOT_FOUND the parent's name.
+func councilNotFound(err error, parent string) error {
+	if errors.Is(err, inspection.ErrCouncilNotFound) {
+		return fault.NotFound(inspection.ReasonCouncilNotFound, "%s does not exist", parent).With("parent", parent)
 	}
 	return err
 }

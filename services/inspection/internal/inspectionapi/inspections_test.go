@@ -3,19 +3,13 @@ package inspectionapi
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
@@ -30,9 +24,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -71,7 +64,6 @@ func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
 
 type env struct {
 	t        *testing.T
-	key      []byte
 	client   inspectionv1.InspectionServiceClient
 	store    *store.Store
 	councils *councilstore.Councils
@@ -81,50 +73,20 @@ type env struct {
 // chain (error mapping, authentication, policies) on an in-memory listener.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	councils := councilstore.NewCouncils(st)
-	if _, err := councils.Seed(ctx, reference.Councils()); err != nil {
+	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)
 	}
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	svc := inspection.NewService(inspectionstore.New(st, councils), clock)
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		inspectionv1.RegisterInspectionServiceServer(srv, testServer{Inspections: NewInspections(svc, rpctest.NewPages(t))})
 	})
-	svc := inspection.NewService(inspectionstore.New(st, councils, inspectionstore.WithClock(clock)), clock)
-	inspectionv1.RegisterInspectionServiceServer(srv, testServer{Inspections: NewInspections(svc, pages)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///inspection",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &env{t: t, key: key, client: inspectionv1.NewInspectionServiceClient(conn), store: st, councils: councils}
+	return &env{t: t, client: inspectionv1.NewInspectionServiceClient(conn), store: st, councils: councils}
 }
 
 // as returns a context whose calls carry a development token for p.
-func (e *env) as(p auth.Principal) context.Context {
-	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
+func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 
 func day(y, m, d int32) *typev1.Date { return &typev1.Date{Year: y, Month: m, Day: d} }
 

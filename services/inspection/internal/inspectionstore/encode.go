@@ -9,6 +9,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -85,13 +86,15 @@ func encode(ins inspection.Inspection) *inspectionv1.Inspection {
 	return m
 }
 
-// marshal encodes ins's stored form; with etag, the form an idempotency
-// record replays, which carries its version.
-func marshal(ins inspection.Inspection, withEtag bool) ([]byte, error) {
+// codec is the stored form of an inspection: its API message without the
+// etag and warnings, which are derived on read.
+var codec = store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, encode, decode)
+
+// marshalReplay encodes the response an idempotency record replays: the
+// stored form with the etag of the version it carries.
+func marshalReplay(ins inspection.Inspection) ([]byte, error) {
 	m := encode(ins)
-	if withEtag {
-		m.Etag = store.Etag(ins.Version)
-	}
+	m.Etag = change.Format(ins.Version)
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("encode inspection %s: %w", ins.Name(), err)
@@ -101,11 +104,7 @@ func marshal(ins inspection.Inspection, withEtag bool) ([]byte, error) {
 
 // decode reads a stored inspection at version. Stored data was validated
 // when written, so anything unexpected is corruption and an error.
-func decode(data []byte, version int64) (inspection.Inspection, error) {
-	var m inspectionv1.Inspection
-	if err := proto.Unmarshal(data, &m); err != nil {
-		return inspection.Inspection{}, fmt.Errorf("decode inspection: %w", err)
-	}
+func decode(m *inspectionv1.Inspection, version int64) (inspection.Inspection, error) {
 	gss, id, err := inspection.ParseName("name", m.GetName())
 	if err != nil {
 		return inspection.Inspection{}, fmt.Errorf("decode inspection %q: %w", m.GetName(), err)
@@ -175,9 +174,9 @@ func decodeReplay(data []byte) (inspection.Inspection, error) {
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return inspection.Inspection{}, fmt.Errorf("decode replayed inspection: %w", err)
 	}
-	version, err := store.ParseEtag(m.GetEtag())
-	if err != nil || version < 1 {
+	etag, err := change.ParseEtag("etag", m.GetEtag(), true)
+	if err != nil {
 		return inspection.Inspection{}, fmt.Errorf("decode replayed inspection %s: etag %q", m.GetName(), m.GetEtag())
 	}
-	return decode(data, version)
+	return decode(&m, etag.Version())
 }

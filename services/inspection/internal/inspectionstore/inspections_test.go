@@ -15,12 +15,15 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -49,11 +52,11 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)
 	}
-	ins := New(st, councils, WithClock(clock))
+	ins := New(st, councils)
 	return &fixture{c: c, ks: ks, st: st, councils: councils, ins: ins, svc: inspection.NewService(ins, clock)}
 }
 
-var inspector = inspection.Request{Subject: "inspector-1", Roles: []string{"ofsted_inspector"}}
+var inspector = change.Request{Subject: "inspector-1", Roles: []string{"ofsted_inspector"}}
 
 func sifJudgement(overall reference.Grade, others reference.Grade) inspection.Judgement {
 	j := inspection.Judgement{}
@@ -139,7 +142,7 @@ func TestScheduleUpdatePublish(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	ins := schedule(t, f, leeds, inspection.SIF, date(2015, 9, 7))
-	if ins.Version != 1 || ins.State != inspection.Scheduled || !inspection.ValidID(ins.ID) || !ins.CreateTime.Equal(clock()) {
+	if ins.Version != 1 || ins.State != inspection.Scheduled || !resource.ValidID(ins.ID) || !ins.CreateTime.Equal(clock()) {
 		t.Fatalf("scheduled = %+v", ins)
 	}
 	got, err := f.ins.Get(ctx, leeds, ins.ID)
@@ -156,17 +159,17 @@ func TestScheduleUpdatePublish(t *testing.T) {
 			{Text: "Stabilise the senior leadership team.", Area: inspection.LeadershipManagementGovernance},
 		},
 	}
-	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, 7, inspector); !errors.Is(err, store.ErrConflict) {
+	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, change.At(7), inspector); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("update with a stale etag = %v, want ABORTED", err)
 	}
-	updated, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, 1, inspector)
+	updated, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, change.At(1), inspector)
 	if err != nil || updated.Version != 2 || updated.LeadInspector != "Jane Inspector" || len(updated.Judgement) != 7 {
 		t.Fatalf("Update = %+v, %v", updated, err)
 	}
 
 	pub := inspector
-	pub.ID, pub.Hash = "publish-1", []byte("publish leeds")
-	p, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), 2, pub)
+	pub.RequestID, pub.RequestHash = "publish-1", []byte("publish leeds")
+	p, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), change.At(2), pub)
 	if err != nil || p.State != inspection.Published || p.Version != 3 || !p.PublishDate.Equal(date(2015, 11, 20)) {
 		t.Fatalf("Publish = %+v, %v", p, err)
 	}
@@ -219,19 +222,19 @@ func TestScheduleUpdatePublish(t *testing.T) {
 	}
 
 	// A retry of the publication replays it; a second one is refused.
-	again, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), 2, pub)
+	again, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), change.At(2), pub)
 	if err != nil || again.Version != 3 || again.State != inspection.Published || again.Name() != p.Name() {
 		t.Fatalf("replayed publication = %+v, %v", again, err)
 	}
 	other := inspector
-	other.ID, other.Hash = "publish-1", []byte("something else")
-	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), 0, other); !errors.Is(err, store.ErrRequestIDReused) {
+	other.RequestID, other.RequestHash = "publish-1", []byte("something else")
+	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), change.Etag{}, other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Fatalf("request_id reused for another request = %v", err)
 	}
-	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 21), 0, inspector); !errors.Is(err, inspection.ErrPublished) {
+	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 21), change.Etag{}, inspector); !errors.Is(err, inspection.ErrPublished) {
 		t.Fatalf("second publication = %v, want %s", err, inspection.ReasonPublished)
 	}
-	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, 3, inspector); !errors.Is(err, inspection.ErrPublished) {
+	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, change.At(3), inspector); !errors.Is(err, inspection.ErrPublished) {
 		t.Fatalf("update after publication = %v, want %s", err, inspection.ReasonPublished)
 	}
 	if n := len(published(t, outbox(t, f, leeds))); n != 1 {
@@ -243,7 +246,7 @@ func TestScheduleIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	r := inspector
-	r.ID, r.Hash = "create-1", []byte("a")
+	r.RequestID, r.RequestHash = "create-1", []byte("a")
 	in := inspection.Inspection{Framework: inspection.ILACS, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 12)}
 	first, err := f.svc.Schedule(ctx, leeds, in, r)
 	if err != nil {
@@ -285,10 +288,10 @@ func TestMonitoringVisitLeavesTheLatestJudgement(t *testing.T) {
 	const bham = "E08000025"
 	sif := schedule(t, f, bham, inspection.SIF, date(2014, 3, 3))
 	m, _ := inspection.ParseMask([]string{"judgement"})
-	if _, err := f.svc.Update(ctx, bham, sif.ID, inspection.Inspection{Judgement: sifJudgement(reference.Inadequate, reference.Inadequate)}, m, 1, inspector); err != nil {
+	if _, err := f.svc.Update(ctx, bham, sif.ID, inspection.Inspection{Judgement: sifJudgement(reference.Inadequate, reference.Inadequate)}, m, change.At(1), inspector); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Publish(ctx, bham, sif.ID, date(2014, 5, 1), 0, inspector); err != nil {
+	if _, err := f.svc.Publish(ctx, bham, sif.ID, date(2014, 5, 1), change.Etag{}, inspector); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := f.councils.Get(ctx, bham)
@@ -296,10 +299,10 @@ func TestMonitoringVisitLeavesTheLatestJudgement(t *testing.T) {
 	mv := schedule(t, f, bham, inspection.MonitoringVisit, date(2015, 6, 1))
 	fm, _ := inspection.ParseMask([]string{"monitoring_findings"})
 	findings := &inspection.MonitoringFindings{Findings: []string{"Caseloads are lower."}, Progress: inspection.ProgressSome, Narrative: "Some progress."}
-	if _, err := f.svc.Update(ctx, bham, mv.ID, inspection.Inspection{MonitoringFindings: findings}, fm, 1, inspector); err != nil {
+	if _, err := f.svc.Update(ctx, bham, mv.ID, inspection.Inspection{MonitoringFindings: findings}, fm, change.At(1), inspector); err != nil {
 		t.Fatal(err)
 	}
-	p, err := f.svc.Publish(ctx, bham, mv.ID, date(2015, 7, 1), 2, inspector)
+	p, err := f.svc.Publish(ctx, bham, mv.ID, date(2015, 7, 1), change.At(2), inspector)
 	if err != nil || p.State != inspection.Published {
 		t.Fatalf("publish monitoring visit = %+v, %v", p, err)
 	}
@@ -328,7 +331,7 @@ func TestConcurrentPublications(t *testing.T) {
 	for i, g := range []reference.Grade{reference.Good, reference.Inadequate} {
 		ins := schedule(t, f, leeds, inspection.Emergency, date(2015, 3, 2).AddDate(0, i, 0))
 		j := inspection.Judgement{inspection.OverallEffectiveness: {Grade: g, Narrative: "n"}}
-		if _, err := f.svc.Update(ctx, leeds, ins.ID, inspection.Inspection{Judgement: j}, m, 1, inspector); err != nil {
+		if _, err := f.svc.Update(ctx, leeds, ins.ID, inspection.Inspection{Judgement: j}, m, change.At(1), inspector); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, ins.ID)
@@ -337,7 +340,7 @@ func TestConcurrentPublications(t *testing.T) {
 	errs := make([]error, 2)
 	for i, id := range ids {
 		wg.Go(func() {
-			_, errs[i] = f.svc.Publish(ctx, leeds, id, date(2015, 10, 1).AddDate(0, 0, i), 2, inspector)
+			_, errs[i] = f.svc.Publish(ctx, leeds, id, date(2015, 10, 1).AddDate(0, 0, i), change.At(2), inspector)
 		})
 	}
 	wg.Wait()
@@ -393,10 +396,10 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 			if k == 1 {
 				m, _ := inspection.ParseMask([]string{"judgement"})
 				j := inspection.Judgement{inspection.OverallEffectiveness: {Grade: reference.Good, Narrative: "n"}}
-				if _, err := f.svc.Update(ctx, c.GSSCode, ins.ID, inspection.Inspection{Judgement: j}, m, 1, inspector); err != nil {
+				if _, err := f.svc.Update(ctx, c.GSSCode, ins.ID, inspection.Inspection{Judgement: j}, m, change.At(1), inspector); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := f.svc.Publish(ctx, c.GSSCode, ins.ID, date(2015, 6, 1), 0, inspector); err != nil {
+				if _, err := f.svc.Publish(ctx, c.GSSCode, ins.ID, date(2015, 6, 1), change.Etag{}, inspector); err != nil {
 					t.Fatal(err)
 				}
 				published++
@@ -416,7 +419,7 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	var pub []inspection.Inspection
 	trips = count(func() {
 		var err error
-		if pub, err = f.ins.Published(ctx); err != nil {
+		if pub, err = f.svc.Published(ctx); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -438,11 +441,17 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	}
 }
 
+// accepting is the request of an acceptance of an emergency inspection
+// recommendation, which schedules the inspection.
+func accepting(requestID, subject string) change.Request {
+	return change.Request{Subject: subject, Method: inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName, RequestID: requestID}
+}
+
 func TestScheduleEmergency(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	rec := "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/rec1"
-	name, err := f.ins.ScheduleEmergency(ctx, leeds, date(2016, 1, 11), date(2016, 1, 15), rec, "req-1", "inspector-1")
+	name, err := f.svc.ScheduleEmergency(ctx, leeds, date(2016, 1, 11), date(2016, 1, 15), rec, accepting("req-1", "inspector-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,7 +470,7 @@ func TestScheduleEmergency(t *testing.T) {
 		requestID, actor string
 		start            time.Time
 	}{{"req-1", "inspector-1", date(2016, 1, 11)}, {"req-2", "inspector-2", date(2016, 1, 18)}, {"", "inspector-1", date(2016, 1, 11)}} {
-		again, err := f.ins.ScheduleEmergency(ctx, leeds, retry.start, retry.start.AddDate(0, 0, 4), rec, retry.requestID, retry.actor)
+		again, err := f.svc.ScheduleEmergency(ctx, leeds, retry.start, retry.start.AddDate(0, 0, 4), rec, accepting(retry.requestID, retry.actor))
 		if err != nil || again != name {
 			t.Fatalf("retry %+v = %q, %v; want %q", retry, again, err, name)
 		}
@@ -473,7 +482,7 @@ func TestScheduleEmergency(t *testing.T) {
 	for i := range names {
 		wg.Go(func() {
 			var err error
-			names[i], err = f.ins.ScheduleEmergency(ctx, leeds, date(2016, 2, 1), date(2016, 2, 5), rec2, fmt.Sprint("r", i), fmt.Sprint("inspector-", i))
+			names[i], err = f.svc.ScheduleEmergency(ctx, leeds, date(2016, 2, 1), date(2016, 2, 5), rec2, accepting(fmt.Sprint("r", i), fmt.Sprint("inspector-", i)))
 			if err != nil {
 				t.Error(err)
 			}
@@ -509,7 +518,7 @@ func TestScheduleEmergency(t *testing.T) {
 		{"unknown council", "E08999999", date(2016, 1, 11), date(2016, 1, 15), "localAuthorities/E08999999/emergencyInspectionRecommendations/rec3", fault.KindNotFound, nil},
 		{"not a council code", "leeds", date(2016, 1, 11), date(2016, 1, 15), "x", fault.KindNotFound, nil},
 	} {
-		_, err := f.ins.ScheduleEmergency(ctx, tc.gss, tc.start, tc.end, tc.rec, "", "inspector-1")
+		_, err := f.svc.ScheduleEmergency(ctx, tc.gss, tc.start, tc.end, tc.rec, accepting("", "inspector-1"))
 		fl, ok := fault.As(err)
 		var got []string
 		if ok {
@@ -535,7 +544,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	sif := ins
 	sif.Framework, sif.MonitoringFindings, sif.Judgement = inspection.SIF, nil, sifJudgement(reference.Outstanding, reference.Good)
 	for _, in := range []inspection.Inspection{ins, sif} {
-		b, err := marshal(in, true)
+		b, err := marshalReplay(in)
 		if err != nil {
 			t.Fatal(err)
 		}
