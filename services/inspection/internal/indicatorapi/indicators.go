@@ -19,22 +19,15 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-// Page sizes of both lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLength bounds a request_id; AIP-155 suggests a UUID.
-const maxRequestIDLength = 128
 
 // readers may see indicators and risk: Ofsted, the LGA, DfE, and a council
 // officer for their own council only (checked per council by canRead).
@@ -82,16 +75,6 @@ func New(sets SetStore, councils council.Storer, model risk.Model, pages *paging
 	return &Indicators{sets: sets, councils: councils, model: model, pages: pages}
 }
 
-// principal returns the caller; a call served without the auth interceptor
-// has none and is refused.
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	return p, nil
-}
-
 // canRead reports whether p may see the indicators and risk of council gss.
 // It is stricter than auth.Principal.CanReadCouncil, which lets any second
 // role widen a council officer's reach: here only Ofsted, the LGA and DfE
@@ -106,7 +89,7 @@ func canRead(p auth.Principal, gss string) bool {
 
 // requireCouncil is canRead for the caller in ctx, as a fault.
 func requireCouncil(ctx context.Context, gss string) error {
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,14 +105,12 @@ func requireCouncil(ctx context.Context, gss string) error {
 // councils. A request_id makes a retry replay the first response, which is
 // remembered once every council committed.
 func (s *Indicators) BatchImportIndicatorSets(ctx context.Context, req *inspectionv1.BatchImportIndicatorSetsRequest) (*inspectionv1.BatchImportIndicatorSetsResponse, error) {
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var vs fault.Violations
-	if len(req.GetRequestId()) > maxRequestIDLength {
-		vs.Add("request_id", "must be at most %d characters", maxRequestIDLength)
-	}
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	drafts := make([]indicator.Draft, len(req.GetIndicatorSets()))
 	for i, m := range req.GetIndicatorSets() {
 		drafts[i] = draftFrom(m)
@@ -213,11 +194,8 @@ func (s *Indicators) GetIndicatorSet(ctx context.Context, req *inspectionv1.GetI
 		return nil, err
 	}
 	set, err := s.sets.Get(ctx, gss, period)
-	if errors.Is(err, indicator.ErrNotFound) {
-		return nil, fault.NotFound("INDICATOR_SET_NOT_FOUND", "%s does not exist", req.GetName()).With("name", req.GetName())
-	}
 	if err != nil {
-		return nil, err
+		return nil, rpc.NotFound(err, indicator.ErrNotFound, "INDICATOR_SET_NOT_FOUND", req.GetName())
 	}
 	benchmarks, err := s.sets.Benchmarks(ctx, []indicator.Period{period})
 	if err != nil {
@@ -229,7 +207,7 @@ func (s *Indicators) GetIndicatorSet(ctx context.Context, req *inspectionv1.GetI
 // ListIndicatorSets implements InspectionService.ListIndicatorSets.
 func (s *Indicators) ListIndicatorSets(ctx context.Context, req *inspectionv1.ListIndicatorSetsRequest) (*inspectionv1.ListIndicatorSetsResponse, error) {
 	gss, nameErr := resource.ParseCouncil("parent", req.GetParent())
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	if err := fault.Join(nameErr, sizeErr); err != nil {
 		return nil, err
 	}
@@ -299,11 +277,11 @@ func (s *Indicators) GetRiskAssessment(ctx context.Context, req *inspectionv1.Ge
 // number of round trips: the councils (two), their newest periods (one),
 // those sets (one) and the benchmarks (one).
 func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.ListRiskAssessmentsRequest) (*inspectionv1.ListRiskAssessmentsResponse, error) {
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), risk.FilterSchema)
 	if err := fault.Join(sizeErr, filterErr); err != nil {
 		return nil, err
@@ -329,15 +307,13 @@ func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.
 	if err != nil {
 		return nil, err
 	}
-	total := int64(len(assessed))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(s.pages, q, assessed, offset, size)
 	resp := &inspectionv1.ListRiskAssessmentsResponse{
-		RiskAssessments: make([]*inspectionv1.RiskAssessment, 0, end-start),
-		NextPageToken:   s.pages.NextOffset(q, start, size, total),
-		TotalSize:       int32(total),
+		RiskAssessments: make([]*inspectionv1.RiskAssessment, 0, len(page)),
+		NextPageToken:   next,
+		TotalSize:       int32(len(assessed)),
 	}
-	for _, c := range assessed[start:end] {
+	for _, c := range page {
 		resp.RiskAssessments = append(resp.RiskAssessments, assessmentToProto(s.model.ExplainCouncil(c)))
 	}
 	return resp, nil
@@ -377,7 +353,7 @@ func setToProto(set indicator.Set, benchmarks map[indicator.Period]indicator.Ben
 	m := &inspectionv1.IndicatorSet{
 		Name:       set.ResourceName(),
 		Source:     set.Source,
-		Etag:       store.Etag(set.Version),
+		Etag:       change.Format(set.Version),
 		UpdateTime: timestamppb.New(set.UpdateTime),
 		Values:     make([]*inspectionv1.IndicatorValue, len(set.Values)),
 	}
