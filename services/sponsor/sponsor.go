@@ -29,6 +29,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/api"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
 	sponsorevents "github.com/turnaround-sli/turnaround/services/sponsor/internal/events"
@@ -99,7 +100,7 @@ func New(d Deps) (*Service, error) {
 	s.server = api.NewServer(api.Handlers{
 		Sponsors:    sponsorapi.New(sponsors.NewService(s.sponsors, d.Now), d.Pages, usage{s.engagements}),
 		Needs:       needapi.New(s.needRules, d.Pages),
-		Engagements: engagementapi.New(s.engagements, s.sponsors, d.Pages, d.Now),
+		Engagements: engagementapi.New(engagement.NewService(s.engagements, s.sponsors, d.Now), d.Pages, d.Now),
 		MatchRuns:   matchrunapi.New(matchrun.NewService(matchrunstore.New(d.Store, s.sponsors, s.needs, s.engagements), d.Now), d.Pages),
 	})
 	return s, nil

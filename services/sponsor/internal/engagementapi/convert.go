@@ -3,10 +3,11 @@ package engagementapi
 import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // draftFromProto reads the client-settable fields of a Deployment message:
@@ -21,7 +22,7 @@ func draftFromProto(m *sponsorv1.Deployment, prefix string) (engagement.Draft, f
 	}
 	return engagement.Draft{
 		Date:      date,
-		Role:      engagement.Role(refproto.EnumName(m.GetRole(), engagementstore.RolePrefix)),
+		Role:      engagement.Role(refproto.EnumName(m.GetRole(), rolePrefix)),
 		StaffDays: m.GetStaffDays(),
 		Notes:     m.GetNotes(),
 	}, vs
@@ -67,4 +68,39 @@ func statementProto(s engagement.Statement) *sponsorv1.CompensationStatement {
 		})
 	}
 	return m
+}
+
+// Enum name prefixes of the proto enums engagements use.
+const (
+	statePrefix = "ENGAGEMENT_STATE_"
+	rolePrefix  = "STAFF_ROLE_"
+)
+
+// encode renders e as the API message, with its etag.
+func encode(e engagement.Engagement) *sponsorv1.Engagement {
+	return &sponsorv1.Engagement{
+		Name:              e.Name(),
+		LocalAuthority:    e.CouncilName(),
+		Need:              e.Need,
+		MatchRun:          e.MatchRun,
+		StartDate:         refproto.Date(e.StartDate),
+		PlannedStaffDays:  int32(e.PlannedStaffDays),
+		DeployedStaffDays: e.Deployed.StaffDays(),
+		State:             sponsorv1.EngagementState(sponsorv1.EngagementState_value[statePrefix+string(e.State)]),
+		Etag:              change.Format(e.Version),
+		CreateTime:        timestamppb.New(e.CreateTime),
+	}
+}
+
+// encodeDeployment renders d as the API message.
+func encodeDeployment(d engagement.Deployment) *sponsorv1.Deployment {
+	return &sponsorv1.Deployment{
+		Name:       d.Name(),
+		Date:       refproto.Date(d.Date),
+		Role:       sponsorv1.StaffRole(sponsorv1.StaffRole_value[rolePrefix+string(d.Role)]),
+		StaffDays:  d.HalfDays.StaffDays(),
+		Notes:      d.Notes,
+		RecordedBy: d.RecordedBy,
+		CreateTime: timestamppb.New(d.CreateTime),
+	}
 }

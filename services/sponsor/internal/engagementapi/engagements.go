@@ -3,7 +3,7 @@
 // GetCompensationStatement of SponsorService. It decodes and checks
 // requests, calls the engagement rules and renders responses; each method's
 // access policy is declared in Policies. Engagements are created only by an
-// approved match run, through engagementstore.
+// approved match run, by matchrun.Service.Approve.
 //
 // Who may do what:
 //   - a sponsor officer reads their own sponsor's engagements, deployments
@@ -23,7 +23,6 @@ package engagementapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -32,24 +31,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
 )
-
-// Page sizes of engagement and deployment lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
-
-// maxAttempts bounds the commits RecordDeployment tries when another
-// deployment to the same engagement commits between its read and its
-// write.
-const maxAttempts = 5
 
 // Policies declares who may call each method of this package. The
 // object-level rules (whose sponsor, whose council) are checked in the
@@ -63,31 +47,24 @@ var Policies = auth.Policies{
 	sponsorv1.SponsorService_GetCompensationStatement_FullMethodName: auth.Allow(auth.RoleDfEOfficial, auth.RoleSponsorOfficer),
 }
 
-// DayRates gives a sponsor's day rate for compensation, in pence. The
-// sponsor store satisfies it; an unknown sponsor is its NOT_FOUND fault.
-type DayRates interface {
-	DayRate(ctx context.Context, sponsorID string) (int64, error)
-}
-
 // Engagements implements the engagement methods of
 // sponsorv1.SponsorServiceServer. It deliberately embeds no Unimplemented
 // server, so that the service's composite server can embed it beside the
 // other handler types without ambiguous methods.
 type Engagements struct {
-	engs  *engagementstore.Engagements
-	rates DayRates
+	svc   *engagement.Service
 	pages *paging.Codec
 	now   func() time.Time
 }
 
-// New returns the handlers over the engagement store, reading day rates
-// from rates, page tokens from pages and the time from now (nil means
-// time.Now).
-func New(engs *engagementstore.Engagements, rates DayRates, pages *paging.Codec, now func() time.Time) *Engagements {
+// New returns the handlers over the engagement use cases, reading page
+// tokens from pages and the time deployment dates are checked against from
+// now (nil means time.Now).
+func New(svc *engagement.Service, pages *paging.Codec, now func() time.Time) *Engagements {
 	if now == nil {
 		now = time.Now
 	}
-	return &Engagements{engs: engs, rates: rates, pages: pages, now: now}
+	return &Engagements{svc: svc, pages: pages, now: now}
 }
 
 // GetEngagement implements SponsorService.GetEngagement.
@@ -101,16 +78,16 @@ func (h *Engagements) GetEngagement(ctx context.Context, req *sponsorv1.GetEngag
 		return nil, err
 	}
 	if v.sponsorWide(sponsor) {
-		e, err := h.engs.Get(ctx, sponsor, id)
+		e, err := h.svc.Get(ctx, sponsor, id)
 		if err != nil {
-			return nil, named(err, req.GetName())
+			return nil, rpc.NotFound(err, engagement.ErrNotFound, engagement.ReasonNotFound, req.GetName())
 		}
-		return engagementstore.Encode(e), nil
+		return encode(e), nil
 	}
 	if v.council == "" {
 		return nil, denySponsor(sponsor)
 	}
-	e, err := h.engs.Get(ctx, sponsor, id)
+	e, err := h.svc.Get(ctx, sponsor, id)
 	switch {
 	case errors.Is(err, engagement.ErrNotFound) || (err == nil && e.Council != v.council):
 		// The same answer whether it exists or not.
@@ -119,7 +96,7 @@ func (h *Engagements) GetEngagement(ctx context.Context, req *sponsorv1.GetEngag
 	case err != nil:
 		return nil, err
 	}
-	return engagementstore.Encode(e), nil
+	return encode(e), nil
 }
 
 // ListEngagements implements SponsorService.ListEngagements for one
@@ -129,7 +106,7 @@ func (h *Engagements) GetEngagement(ctx context.Context, req *sponsorv1.GetEngag
 // tokens are bound to the parent, the filter and that narrowing.
 func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEngagementsRequest) (*sponsorv1.ListEngagementsResponse, error) {
 	sponsor, parentErr := engagement.ParseSponsor("parent", req.GetParent(), true)
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), engagement.FilterSchema)
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
@@ -158,7 +135,7 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 	if err != nil {
 		return nil, err
 	}
-	all, err := h.engs.List(ctx, read)
+	all, err := h.svc.List(ctx, read)
 	if err != nil {
 		return nil, err
 	}
@@ -169,16 +146,14 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 		}
 	}
 	selected := engagement.Select(visible, f)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &sponsorv1.ListEngagementsResponse{
-		Engagements:   make([]*sponsorv1.Engagement, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		Engagements:   make([]*sponsorv1.Engagement, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(selected)),
 	}
-	for _, e := range selected[start:end] {
-		resp.Engagements = append(resp.Engagements, engagementstore.Encode(e))
+	for _, e := range page {
+		resp.Engagements = append(resp.Engagements, encode(e))
 	}
 	return resp, nil
 }
@@ -188,7 +163,7 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 // engagements, and the engagement's deployed total grows in the same
 // transaction. A repeat of a request_id replays the first response; a
 // deployment committed to the same engagement meanwhile is not a conflict
-// for the caller: the handler reads the engagement again and retries.
+// for the caller (see engagement.Service.RecordDeployment).
 func (h *Engagements) RecordDeployment(ctx context.Context, req *sponsorv1.RecordDeploymentRequest) (*sponsorv1.Deployment, error) {
 	const method = sponsorv1.SponsorService_RecordDeployment_FullMethodName
 	sponsor, engID, parentErr := engagement.ParseName("parent", req.GetParent())
@@ -207,60 +182,33 @@ func (h *Engagements) RecordDeployment(ctx context.Context, req *sponsorv1.Recor
 			}
 		}
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(parentErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !p.HasRole(auth.RoleSponsorOfficer) || p.Sponsor != sponsor {
 		return nil, denySponsor(sponsor)
 	}
-	scope := store.IdempotencyScope(method, p.Subject)
-	var prev sponsorv1.Deployment
-	if ok, err := h.engs.Replay(ctx, sponsor, scope, req.GetRequestId(), req, &prev); err != nil || ok {
-		return &prev, err
+	r, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
 	}
-	audit := auditOf(p, method, req.GetRequestId())
-	id := engagement.NewID()
-	for range maxAttempts {
-		cur, err := h.engs.Get(ctx, sponsor, engID)
-		if err != nil {
-			return nil, named(err, req.GetParent())
-		}
-		next, dep, err := cur.Deploy(draft, "deployment.", id, p.Subject, now)
-		if err != nil {
-			return nil, err
-		}
-		resp := engagementstore.EncodeDeployment(dep)
-		idem, err := store.NewIdempotency(scope, req.GetRequestId(), req, resp)
-		if err != nil {
-			return nil, err
-		}
-		_, err = h.engs.AddDeployment(ctx, next, dep, audit, idem)
-		if err == nil {
-			return resp, nil
-		}
-		if !errors.Is(err, store.ErrConflict) || ctx.Err() != nil {
-			return nil, err
-		}
-		// A concurrent retry of this request won, whose answer is now to
-		// be replayed, or another deployment moved the engagement on.
-		if ok, err := h.engs.Replay(ctx, sponsor, scope, req.GetRequestId(), req, &prev); err != nil || ok {
-			return &prev, err
-		}
+	dep, err := h.svc.RecordDeployment(ctx, sponsor, engID, draft, r)
+	if err != nil {
+		return nil, rpc.NotFound(err, engagement.ErrNotFound, engagement.ReasonNotFound, req.GetParent())
 	}
-	return nil, fmt.Errorf("engagementapi: record a deployment to %s: still contended after %d attempts: %w",
-		req.GetParent(), maxAttempts, engagement.ErrConflict)
+	return encodeDeployment(dep), nil
 }
 
 // ListDeployments implements SponsorService.ListDeployments: an
 // engagement's deployments, oldest first.
 func (h *Engagements) ListDeployments(ctx context.Context, req *sponsorv1.ListDeploymentsRequest) (*sponsorv1.ListDeploymentsResponse, error) {
 	sponsor, engID, parentErr := engagement.ParseName("parent", req.GetParent())
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	if err := fault.Join(parentErr, sizeErr); err != nil {
 		return nil, err
 	}
@@ -276,23 +224,18 @@ func (h *Engagements) ListDeployments(ctx context.Context, req *sponsorv1.ListDe
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.engs.Get(ctx, sponsor, engID); err != nil {
-		return nil, named(err, req.GetParent())
-	}
-	deps, err := h.engs.Deployments(ctx, sponsor, engID)
+	deps, err := h.svc.Deployments(ctx, sponsor, engID)
 	if err != nil {
-		return nil, err
+		return nil, rpc.NotFound(err, engagement.ErrNotFound, engagement.ReasonNotFound, req.GetParent())
 	}
-	total := int64(len(deps))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, deps, offset, size)
 	resp := &sponsorv1.ListDeploymentsResponse{
-		Deployments:   make([]*sponsorv1.Deployment, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		Deployments:   make([]*sponsorv1.Deployment, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(deps)),
 	}
-	for _, d := range deps[start:end] {
-		resp.Deployments = append(resp.Deployments, engagementstore.EncodeDeployment(d))
+	for _, d := range page {
+		resp.Deployments = append(resp.Deployments, encodeDeployment(d))
 	}
 	return resp, nil
 }
@@ -315,15 +258,7 @@ func (h *Engagements) GetCompensationStatement(ctx context.Context, req *sponsor
 	if !v.sponsorWide(sponsor) {
 		return nil, denySponsor(sponsor)
 	}
-	rate, err := h.rates.DayRate(ctx, sponsor)
-	if err != nil {
-		return nil, fmt.Errorf("day rate of %s: %w", req.GetSponsor(), err)
-	}
-	deps, engs, err := h.engs.DeploymentsIn(ctx, sponsor, period)
-	if err != nil {
-		return nil, err
-	}
-	st, err := engagement.Compensate(sponsor, period, rate, engs, deps)
+	st, err := h.svc.Statement(ctx, sponsor, period)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +276,7 @@ type view struct {
 }
 
 func viewFrom(ctx context.Context) (view, error) {
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return view{}, err
 	}
@@ -368,36 +303,4 @@ func (v view) sees(e engagement.Engagement) bool {
 func denySponsor(sponsor string) error {
 	return fault.PermissionDenied(auth.ReasonSponsorNotAllowed,
 		"the caller may not access %s", engagement.SponsorName(sponsor)).With("sponsor", engagement.SponsorName(sponsor))
-}
-
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	return p, nil
-}
-
-// auditOf is the audit entry template of a change p makes through method.
-func auditOf(p auth.Principal, method, requestID string) store.AuditEntry {
-	roles := make([]string, len(p.Roles))
-	for i, r := range p.Roles {
-		roles[i] = string(r)
-	}
-	return store.AuditEntry{Actor: p.Subject, Roles: roles, Method: method, RequestID: requestID}
-}
-
-func checkRequestID(vs *fault.Violations, id string) {
-	if len(id) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
-	}
-}
-
-// named gives a missing engagement's NOT_FOUND the resource's name.
-func named(err error, name string) error {
-	if errors.Is(err, engagement.ErrNotFound) {
-		return fault.NotFound(engagement.ReasonNotFound, "%s does not exist", name).With("name", name)
-	}
-	return err
 }

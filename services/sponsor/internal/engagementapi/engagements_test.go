@@ -16,7 +16,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
 )
 
 func TestPoliciesCoverExactlyTheEngagementMethods(t *testing.T) {
@@ -68,7 +67,7 @@ func TestGetEngagementAccess(t *testing.T) {
 		{"the LGA is denied", adviser, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"partner systems are denied", partner, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 	}
-	want := engagementstore.Encode(eng)
+	want := encode(eng)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := e.client.GetEngagement(e.as(tc.caller), &sponsorv1.GetEngagementRequest{Name: tc.target})

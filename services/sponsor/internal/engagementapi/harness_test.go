@@ -131,7 +131,7 @@ func newEnv(t *testing.T) *env {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
 	})
-	sponsorv1.RegisterSponsorServiceServer(srv, testServer{Engagements: New(e.engs, e.rates, pages, e.now)})
+	sponsorv1.RegisterSponsorServiceServer(srv, testServer{Engagements: New(engagement.NewService(e.engs, e.rates, e.now), pages, e.now)})
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)

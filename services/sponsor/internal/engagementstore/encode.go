@@ -5,48 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"google.golang.org/protobuf/types/known/timestamppb"
-
-	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 )
-
-// Enum name prefixes of the proto enums engagements use.
-const (
-	StatePrefix = "ENGAGEMENT_STATE_"
-	RolePrefix  = "STAFF_ROLE_"
-)
-
-// Encode renders e as the API message, with its etag.
-func Encode(e engagement.Engagement) *sponsorv1.Engagement {
-	return &sponsorv1.Engagement{
-		Name:              e.Name(),
-		LocalAuthority:    e.CouncilName(),
-		Need:              e.Need,
-		MatchRun:          e.MatchRun,
-		StartDate:         refproto.Date(e.StartDate),
-		PlannedStaffDays:  int32(e.PlannedStaffDays),
-		DeployedStaffDays: e.Deployed.StaffDays(),
-		State:             sponsorv1.EngagementState(sponsorv1.EngagementState_value[StatePrefix+string(e.State)]),
-		Etag:              store.Etag(e.Version),
-		CreateTime:        timestamppb.New(e.CreateTime),
-	}
-}
-
-// EncodeDeployment renders d as the API message.
-func EncodeDeployment(d engagement.Deployment) *sponsorv1.Deployment {
-	return &sponsorv1.Deployment{
-		Name:       d.Name(),
-		Date:       refproto.Date(d.Date),
-		Role:       sponsorv1.StaffRole(sponsorv1.StaffRole_value[RolePrefix+string(d.Role)]),
-		StaffDays:  d.HalfDays.StaffDays(),
-		Notes:      d.Notes,
-		RecordedBy: d.RecordedBy,
-		CreateTime: timestamppb.New(d.CreateTime),
-	}
-}
 
 // storedEngagement is an engagement's stored form. It is JSON rather than
 // the API message because it keeps what the API does not show: staff time

@@ -34,9 +34,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -332,7 +332,7 @@ func StartedPayload(e engagement.Engagement) *eventsv1.EngagementStarted {
 // engagement at its new version. An engagement that moved since it was
 // read, or a concurrent request with the same request_id, gives an error
 // matching store.ErrConflict, and nothing is written.
-func (s *Engagements) AddDeployment(ctx context.Context, e engagement.Engagement, d engagement.Deployment, audit store.AuditEntry, idem *store.IdempotencyRecord) (engagement.Engagement, error) {
+func (s *Engagements) AddDeployment(ctx context.Context, e engagement.Engagement, d engagement.Deployment, r change.Request) (engagement.Engagement, error) {
 	if e.Version < 1 || d.Sponsor != e.Sponsor || d.Engagement != e.ID || !engagement.ValidID(d.ID) {
 		return engagement.Engagement{}, fmt.Errorf("%w: deployment %s to engagement %s at version %d",
 			store.ErrBadMutation, d.Name(), e.Name(), e.Version)
@@ -346,6 +346,13 @@ func (s *Engagements) AddDeployment(ctx context.Context, e engagement.Engagement
 		return engagement.Engagement{}, err
 	}
 	engKey, depKey := s.RecordKey(e.Sponsor, e.ID), s.deploymentKey(d.Sponsor, d.Engagement, d.ID)
+	audit := store.AuditEntry{Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID}
+	var idem *store.IdempotencyRecord
+	if r.RequestID != "" && len(r.RequestHash) > 0 {
+		idem = &store.IdempotencyRecord{
+			Scope: store.IdempotencyScope(r.Method, r.Subject), RequestID: r.RequestID, RequestHash: r.RequestHash, Response: depData,
+		}
+	}
 	depAudit, engAudit := audit, audit
 	depAudit.Resource, depAudit.Key = d.Name(), depKey
 	engAudit.Resource, engAudit.Key = e.Name(), engKey
@@ -456,9 +463,13 @@ func cutMember(m string) (engagementID, id string, ok bool) {
 	return engagementID, id, ok && engagement.ValidID(engagementID) && engagement.ValidID(id)
 }
 
-// Replay looks up the response stored for a request with requestID in
-// scope against sponsor (see store.ReplayProto) and, when there is one,
-// decodes it into resp and returns true.
-func (s *Engagements) Replay(ctx context.Context, sponsor, scope, requestID string, req, resp proto.Message) (bool, error) {
-	return s.st.ReplayProto(ctx, Tag(sponsor), scope, requestID, req, resp)
+// ReplayDeployment implements engagement.Storer: the response replayed is
+// the deployment's stored form.
+func (s *Engagements) ReplayDeployment(ctx context.Context, sponsor string, r change.Request) (engagement.Deployment, bool, error) {
+	b, ok, err := s.st.Replay(ctx, Tag(sponsor), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
+	if err != nil || !ok {
+		return engagement.Deployment{}, false, err
+	}
+	d, err := decodeDeployment(b)
+	return d, err == nil, err
 }

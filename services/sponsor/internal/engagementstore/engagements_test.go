@@ -15,6 +15,7 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -82,7 +83,7 @@ func (f *fixture) deploy(sponsor, id string, on time.Time, days float64) (engage
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	saved, err := f.engs.AddDeployment(ctx, next, dep, store.AuditEntry{Actor: "officer-1", Method: "record"}, nil)
+	saved, err := f.engs.AddDeployment(ctx, next, dep, change.Request{Subject: "officer-1", Method: "record"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -145,11 +146,6 @@ func TestCreateCommitsTheEngagementWithItsEventAndAudit(t *testing.T) {
 		!got.StartDate.Equal(e.StartDate) || got.PlannedStaffDays != 40 || got.State != engagement.Active ||
 		!got.CreateTime.Equal(e.CreateTime) || got.Version != 1 || got.Deployed != 0 {
 		t.Errorf("Get = %+v, want %+v", got, want)
-	}
-	m := Encode(got)
-	if m.GetEtag() != `"1"` || m.GetLocalAuthority() != "localAuthorities/"+slough || m.GetState() != sponsorv1.EngagementState_ENGAGEMENT_STATE_ACTIVE ||
-		m.GetStartDate().GetMonth() != 4 || m.GetDeployedStaffDays() != 0 {
-		t.Errorf("Encode = %v", m)
 	}
 
 	started, envelopes, audits := f.outbox(hampshire)
@@ -247,14 +243,13 @@ func TestDeploymentAndTotalCommitTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := EncodeDeployment(dep)
 	req := &sponsorv1.RecordDeploymentRequest{Parent: e.Name(), RequestId: "req-1"}
-	const scope = "record officer-1"
-	idem, err := store.NewIdempotency(scope, "req-1", req, resp)
+	hash, err := store.RequestHash(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved, err := f.engs.AddDeployment(ctx, next, dep, store.AuditEntry{Actor: "officer-1", Method: "record", RequestID: "req-1"}, idem)
+	r := change.Request{Subject: "officer-1", Method: "record", RequestID: "req-1", RequestHash: hash}
+	saved, err := f.engs.AddDeployment(ctx, next, dep, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,8 +260,8 @@ func TestDeploymentAndTotalCommitTogether(t *testing.T) {
 	if saved.Version != 2 || got.Version != 2 || got.Deployed != 5 || got.ByQuarter["2016-Q2"] != 5 || len(got.ByQuarter) != 1 {
 		t.Errorf("engagement after the deployment = %+v (returned at version %d)", got, saved.Version)
 	}
-	if Encode(got).GetDeployedStaffDays() != 2.5 {
-		t.Errorf("deployed_staff_days = %v, want 2.5", Encode(got).GetDeployedStaffDays())
+	if got.Deployed.StaffDays() != 2.5 {
+		t.Errorf("deployed_staff_days = %v, want 2.5", got.Deployed.StaffDays())
 	}
 	deps, err := f.engs.Deployments(ctx, hampshire, e.ID)
 	if err != nil {
@@ -275,9 +270,8 @@ func TestDeploymentAndTotalCommitTogether(t *testing.T) {
 	if len(deps) != 1 || deps[0] != dep {
 		t.Errorf("Deployments = %+v, want [%+v]", deps, dep)
 	}
-	var replayed sponsorv1.Deployment
-	if ok, err := f.engs.Replay(ctx, hampshire, scope, "req-1", req, &replayed); err != nil || !ok || !proto.Equal(&replayed, resp) {
-		t.Errorf("Replay = %v, %v, %v; want the stored response", &replayed, ok, err)
+	if replayed, ok, err := f.engs.ReplayDeployment(ctx, hampshire, r); err != nil || !ok || replayed != dep {
+		t.Errorf("Replay = %v, %v, %v; want the stored response", replayed, ok, err)
 	}
 	_, _, audits := f.outbox(hampshire)
 	var trail []string
@@ -304,7 +298,7 @@ func TestStaleEngagementVersionConflicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.engs.AddDeployment(ctx, next, dep, store.AuditEntry{Actor: "officer-2", Method: "record"}, nil)
+	_, err = f.engs.AddDeployment(ctx, next, dep, change.Request{Subject: "officer-2", Method: "record"})
 	if !errors.Is(err, store.ErrConflict) || !errors.Is(err, engagement.ErrConflict) {
 		t.Fatalf("AddDeployment on a stale engagement = %v, want ErrConflict", err)
 	}
@@ -328,7 +322,7 @@ func TestStaleEngagementVersionConflicts(t *testing.T) {
 	}
 	// An engagement never read (version 0) cannot be written this way.
 	fresh := newEngagement(t, hampshire, slough, 1)
-	if _, err := f.engs.AddDeployment(ctx, fresh, engagement.Deployment{Sponsor: hampshire, Engagement: fresh.ID, ID: "d"}, store.AuditEntry{}, nil); !errors.Is(err, store.ErrBadMutation) {
+	if _, err := f.engs.AddDeployment(ctx, fresh, engagement.Deployment{Sponsor: hampshire, Engagement: fresh.ID, ID: "d"}, change.Request{}); !errors.Is(err, store.ErrBadMutation) {
 		t.Errorf("AddDeployment at version 0 = %v, want ErrBadMutation", err)
 	}
 }
