@@ -20,10 +20,10 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/api"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/lessonstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerevents"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/events"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priorityapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewapi"
@@ -61,8 +61,8 @@ type Service struct {
 	reviews   *reviewstore.Reviews
 	offers    *offerstore.Offers
 	offerSvc  *offer.Service
-	lessons   *lessonstore.Lessons
-	consumers *offerevents.Consumers
+	lessons   *whatworksstore.Lessons
+	consumers *events.Consumers
 	server    *api.Server
 	policies  auth.Policies
 }
@@ -87,8 +87,8 @@ func New(d Deps) (*Service, error) {
 	reviews := reviewstore.New(d.Store)
 	offers := offerstore.New(d.Store)
 	offerSvc := offer.NewService(offers, d.Now)
-	lessons := lessonstore.New(d.Store)
-	consumers, err := offerevents.New(d.Store, offerSvc, reviews, d.Logger)
+	lessons := whatworksstore.New(d.Store)
+	consumers, err := events.New(d.Store, offerSvc, reviews, d.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("peerreview: %w", err)
 	}

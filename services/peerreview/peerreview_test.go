@@ -19,8 +19,8 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/demo"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi/inspectiondouble"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerevents"
+	offerevents "github.com/turnaround-sli/turnaround/services/peerreview/internal/events"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient/inspectionclienttest"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
@@ -44,7 +44,7 @@ type env struct {
 	key    []byte
 	svc    *Service
 	store  *store.Store
-	double *inspectiondouble.Server
+	double *inspectionclienttest.Server
 	client peerreviewv1.PeerReviewServiceClient
 }
 
@@ -56,8 +56,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	double := &inspectiondouble.Server{PageSize: 50}
-	inspection := inspectiondouble.Dial(t, double.Start(t))
+	double := &inspectionclienttest.Server{PageSize: 50}
+	inspection := inspectionclienttest.Dial(t, double.Start(t))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, err := New(Deps{Store: st, Pages: pages, Logger: logger, Inspection: inspection, Now: func() time.Time { return now }})
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package offerevents turns events into support offers. Two consumers read
+// Package events turns events into support offers. Two consumers read
 // in the peer-review service's consumer group:
 //
 //   - topic "inspection": a JudgementPublished with an inadequate overall
@@ -21,7 +21,7 @@
 // The package decodes no protobuf itself (offerstore does), keeping to the
 // rule that only *api and *store packages touch transport and storage
 // libraries.
-package offerevents
+package events
 
 import (
 	"context"
@@ -76,7 +76,7 @@ type Consumers struct {
 // read until Run.
 func New(st *store.Store, svc *offer.Service, linker ReviewLinker, logger *slog.Logger, opts ...Option) (*Consumers, error) {
 	if svc == nil || linker == nil {
-		return nil, errors.New("offerevents: the offer service and the review linker are required")
+		return nil, errors.New("events: the offer service and the review linker are required")
 	}
 	if logger == nil {
 		logger = slog.Default()
@@ -92,7 +92,7 @@ func New(st *store.Store, svc *offer.Service, linker ReviewLinker, logger *slog.
 	if copts.Logger == nil {
 		copts.Logger = logger
 	}
-	c := &Consumers{svc: svc, linker: linker, log: logger.With("component", "offerevents")}
+	c := &Consumers{svc: svc, linker: linker, log: logger.With("component", "events")}
 	for _, sub := range []struct {
 		topic   string
 		handler events.Handler
@@ -102,7 +102,7 @@ func New(st *store.Store, svc *offer.Service, linker ReviewLinker, logger *slog.
 	} {
 		cons, err := events.Subscribe(st.Client(), st.Keyspace(), sub.topic, sub.handler, copts)
 		if err != nil {
-			return nil, fmt.Errorf("offerevents: subscribe to %s: %w", sub.topic, err)
+			return nil, fmt.Errorf("events: subscribe to %s: %w", sub.topic, err)
 		}
 		c.consumers = append(c.consumers, cons)
 	}
@@ -125,49 +125,4 @@ func (c *Consumers) Run(ctx context.Context) error {
 // itself, with the event ID as the request ID.
 func request(e events.Event) change.Request {
 	return change.Request{Subject: offer.SystemActor, RequestID: e.ID}
-}
-
-// HandleJudgement is the events.Handler of topic "inspection". Events of
-// other types, and judgements that are not inadequate, change nothing.
-func (c *Consumers) HandleJudgement(ctx context.Context, e events.Event) error {
-	j, ok, err := offerstore.DecodeJudgement(e)
-	if err != nil || !ok {
-		return err
-	}
-	o, changed, err := c.svc.FromJudgement(ctx, j, request(e))
-	if err != nil {
-		return fmt.Errorf("offerevents: answer judgement of %s: %w", j.Inspection, err)
-	}
-	if changed {
-		c.log.InfoContext(ctx, "support offer made or upgraded for an inadequate judgement",
-			"inspection", j.Inspection, "support_offer", o.Name(), "tier", string(o.Tier), "event_id", e.ID)
-	}
-	return nil
-}
-
-// HandleReviewCompleted is the events.Handler of topic "peerreview".
-// Events of other types (this service's own SupportOfferCreated among
-// them), and reviews that found no risk calling for support, change
-// nothing.
-func (c *Consumers) HandleReviewCompleted(ctx context.Context, e events.Event) error {
-	r, ok, err := offerstore.DecodeReviewCompleted(e)
-	if err != nil || !ok {
-		return err
-	}
-	o, changed, err := c.svc.FromReview(ctx, r, request(e))
-	if err != nil {
-		return fmt.Errorf("offerevents: answer peer review %s: %w", r.PeerReview, err)
-	}
-	if o.ID == "" {
-		return nil
-	}
-	gss, id, _ := offer.ParseReviewName(r.PeerReview)
-	if err := c.linker.LinkOffer(ctx, gss, id, o.Name()); err != nil {
-		return fmt.Errorf("offerevents: link %s to peer review %s: %w", o.Name(), r.PeerReview, err)
-	}
-	if changed {
-		c.log.InfoContext(ctx, "enhanced support offer made or upgraded for a peer review",
-			"peer_review", r.PeerReview, "support_offer", o.Name(), "tier", string(o.Tier), "event_id", e.ID)
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package offerevents
+package events
 
 import (
 	"context"

@@ -1,11 +1,11 @@
-// Package inspectionapi is the peer-review service's side of the inspection
+// Package inspectionclient is the peer-review service's side of the inspection
 // service's API: it reads every page of councils and risk assessments
 // through the generated gRPC client, acting for the caller (the caller's
 // context carries its trace, its deadline and, through the connection's
 // auth.ForwardAuthorization interceptor, its token), and turns an
 // unreachable inspection service into UNAVAILABLE, never into an empty
 // answer.
-package inspectionapi
+package inspectionclient
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package inspectionapi_test
+package inspectionclient_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi/inspectiondouble"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient/inspectionclienttest"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 )
@@ -30,37 +30,37 @@ func TestErrorMapping(t *testing.T) {
 		{codes.Internal, codes.Internal, true},
 	}
 	for _, tc := range cases {
-		err := inspectionapi.Error(status.Error(tc.code, "from the inspection service"))
+		err := inspectionclient.Error(status.Error(tc.code, "from the inspection service"))
 		st, internal := apierror.Convert(err)
 		if st.Code() != tc.want || internal != tc.internal {
 			t.Errorf("%v: mapped to %v (internal %v), want %v (internal %v)", tc.code, st.Code(), internal, tc.want, tc.internal)
 		}
 		if tc.want == codes.Unavailable {
-			if f, ok := fault.As(err); !ok || f.Reason != inspectionapi.ReasonUnavailable {
-				t.Errorf("%v: %v, want reason %s", tc.code, err, inspectionapi.ReasonUnavailable)
+			if f, ok := fault.As(err); !ok || f.Reason != inspectionclient.ReasonUnavailable {
+				t.Errorf("%v: %v, want reason %s", tc.code, err, inspectionclient.ReasonUnavailable)
 			}
 		}
 	}
-	if _, internal := apierror.Convert(inspectionapi.Error(errors.New("boom"))); !internal {
+	if _, internal := apierror.Convert(inspectionclient.Error(errors.New("boom"))); !internal {
 		t.Error("a non-status error was not treated as internal")
 	}
 }
 
 func TestReadsEveryPage(t *testing.T) {
-	double := &inspectiondouble.Server{PageSize: 2}
+	double := &inspectionclienttest.Server{PageSize: 2}
 	for _, gss := range []string{"E08000016", "E08000032", "E08000033", "E08000034", "E08000035"} {
 		double.Councils = append(double.Councils, &inspectionv1.LocalAuthority{GssCode: gss})
 		double.Risk = append(double.Risk, &inspectionv1.RiskAssessment{Name: "localAuthorities/" + gss + "/riskAssessment"})
 	}
 	double.Risk[1].InspectedUnderSif = true
-	client := inspectiondouble.Dial(t, double.Start(t))
+	client := inspectionclienttest.Dial(t, double.Start(t))
 	ctx := context.Background()
 
-	las, err := inspectionapi.LocalAuthorities(ctx, client, "")
+	las, err := inspectionclient.LocalAuthorities(ctx, client, "")
 	if err != nil || len(las) != 5 {
 		t.Fatalf("LocalAuthorities = %d councils, %v; want 5", len(las), err)
 	}
-	risk, err := inspectionapi.RiskAssessments(ctx, client, inspectiondouble.NotInspectedFilter)
+	risk, err := inspectionclient.RiskAssessments(ctx, client, inspectionclienttest.NotInspectedFilter)
 	if err != nil || len(risk) != 4 {
 		t.Fatalf("RiskAssessments = %d, %v; want 4", len(risk), err)
 	}
@@ -69,7 +69,7 @@ func TestReadsEveryPage(t *testing.T) {
 		t.Errorf("%d calls, want 5", n)
 	}
 	double.Stop()
-	_, err = inspectionapi.RiskAssessments(ctx, client, "")
+	_, err = inspectionclient.RiskAssessments(ctx, client, "")
 	if st, _ := apierror.Convert(err); st.Code() != codes.Unavailable {
 		t.Errorf("after the server stopped: %v, want UNAVAILABLE", err)
 	}

@@ -6,7 +6,7 @@
 // declined) with who may move it, and how a published inadequate judgement
 // or a worrying peer review creates or upgrades a council's offer. It is
 // pure Go: the store and the transport live in offerstore, offerapi and
-// offerevents.
+// events.
 package offer
 
 import (

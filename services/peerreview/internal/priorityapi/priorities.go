@@ -14,7 +14,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priority"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -78,7 +78,7 @@ func (h *Priorities) ListReviewPriorities(ctx context.Context, req *peerreviewv1
 	if err != nil {
 		return nil, err
 	}
-	assessments, err := inspectionapi.RiskAssessments(ctx, h.inspection, riskFilter)
+	assessments, err := inspectionclient.RiskAssessments(ctx, h.inspection, riskFilter)
 	if err != nil {
 		return nil, err
 	}

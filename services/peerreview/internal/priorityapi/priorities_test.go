@@ -19,8 +19,8 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi/inspectiondouble"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient/inspectionclienttest"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -80,10 +80,10 @@ func factor(contribution float64, explanation string) *inspectionv1.RiskFactor {
 	return &inspectionv1.RiskFactor{Contribution: contribution, Explanation: explanation}
 }
 
-func fixture() (*inspectiondouble.Server, reviewsDouble) {
+func fixture() (*inspectionclienttest.Server, reviewsDouble) {
 	durhamRisk := assessment(durham, "County Durham", 95, inspectionv1.RiskBand_RISK_BAND_SEVERE)
 	durhamRisk.InspectedUnderSif = true
-	double := &inspectiondouble.Server{Risk: []*inspectionv1.RiskAssessment{
+	double := &inspectionclienttest.Server{Risk: []*inspectionv1.RiskAssessment{
 		durhamRisk,
 		assessment(barnsley, "Barnsley", 82, inspectionv1.RiskBand_RISK_BAND_SEVERE,
 			factor(30, "agency rate 27% against an England median of 15%"),
@@ -114,18 +114,18 @@ type env struct {
 	t      *testing.T
 	key    []byte
 	client peerreviewv1.PeerReviewServiceClient
-	double *inspectiondouble.Server
+	double *inspectionclienttest.Server
 }
 
 // newEnv serves the handler behind the real interceptor chain (error
 // mapping, authentication, policies), calling the inspection double on a
 // loopback port through a connection that forwards the caller's token.
-func newEnv(t *testing.T, double *inspectiondouble.Server, reviews Reviews) *env {
+func newEnv(t *testing.T, double *inspectionclienttest.Server, reviews Reviews) *env {
 	t.Helper()
 	if err := Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	inspection := inspectiondouble.Dial(t, double.Start(t))
+	inspection := inspectionclienttest.Dial(t, double.Start(t))
 	pages, err := paging.NewRandomCodec(time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -229,8 +229,8 @@ func TestPrioritiesActForTheCaller(t *testing.T) {
 		t.Errorf("%d calls to the inspection service, want 4 (every page)", len(calls))
 	}
 	for _, c := range calls {
-		if c.Method != "ListRiskAssessments" || c.Filter != inspectiondouble.NotInspectedFilter {
-			t.Errorf("call %s with filter %q, want ListRiskAssessments with %q", c.Method, c.Filter, inspectiondouble.NotInspectedFilter)
+		if c.Method != "ListRiskAssessments" || c.Filter != inspectionclienttest.NotInspectedFilter {
+			t.Errorf("call %s with filter %q, want ListRiskAssessments with %q", c.Method, c.Filter, inspectionclienttest.NotInspectedFilter)
 		}
 		if c.Authorization != "Bearer "+e.token(adviser) {
 			t.Errorf("the caller's token was not forwarded: got %q", c.Authorization)
@@ -272,7 +272,7 @@ func TestPrioritiesInspectionUnavailable(t *testing.T) {
 	e := fixtureEnv(t)
 	e.double.Stop()
 	resp, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
-	expectCode(t, "inspection service stopped", err, codes.Unavailable, inspectionapi.ReasonUnavailable)
+	expectCode(t, "inspection service stopped", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 	if resp != nil {
 		t.Errorf("got a response %v with the inspection service down", resp)
 	}

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -55,7 +55,7 @@ func weakness(ctx context.Context, c inspectionv1.InspectionServiceClient, gss s
 			PageToken: token,
 		})
 		if err != nil {
-			return councilWeakness{}, inspectionapi.Error(err)
+			return councilWeakness{}, inspectionclient.Error(err)
 		}
 		// Newest first: the first with a judgement is the latest graded
 		// one; monitoring visits carry no judgement and are passed over.
@@ -74,7 +74,7 @@ func weakness(ctx context.Context, c inspectionv1.InspectionServiceClient, gss s
 	switch {
 	case status.Code(err) == codes.NotFound:
 	case err != nil:
-		return councilWeakness{}, inspectionapi.Error(err)
+		return councilWeakness{}, inspectionclient.Error(err)
 	default:
 		w.Indicators = topIndicators(ra.GetFactors())
 	}
@@ -121,7 +121,7 @@ func topIndicators(factors []*inspectionv1.RiskFactor) []string {
 // ctx, for the GSS codes of every council whose latest judgement is
 // inadequate, reading every page.
 func inadequateCouncils(ctx context.Context, c inspectionv1.InspectionServiceClient) ([]string, error) {
-	las, err := inspectionapi.LocalAuthorities(ctx, c, "latest_grade = INADEQUATE")
+	las, err := inspectionclient.LocalAuthorities(ctx, c, "latest_grade = INADEQUATE")
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -425,7 +425,7 @@ func TestProposeWhenInspectionIsDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(e.as(adviser), 30*time.Second)
 	defer cancel()
 	_, err := e.client.ProposeReviewTeam(ctx, &peerreviewv1.ProposeReviewTeamRequest{Name: rv.GetName()})
-	expectError(t, "propose with the inspection service down", err, codes.Unavailable, inspectionapi.ReasonUnavailable)
+	expectError(t, "propose with the inspection service down", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 }
 
 // TestDenied covers every deny case: Ofsted, DfE, sponsor officers and

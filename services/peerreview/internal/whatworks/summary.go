@@ -2,7 +2,7 @@
 // reviews found, theme by theme, summarised so that no council can be
 // identified, and curated lessons of good practice that councils agreed to
 // share. It is pure Go: reviews come from reviewstore, councils' later
-// grades from the inspection service and lessons from lessonstore, all
+// grades from the inspection service and lessons from whatworksstore, all
 // fetched by the caller.
 //
 // # Anonymity

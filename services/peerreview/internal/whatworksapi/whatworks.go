@@ -20,8 +20,8 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/lessonstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
@@ -55,7 +55,7 @@ type Reviews interface {
 	Get(ctx context.Context, gss, id string) (review.Review, error)
 }
 
-// Lessons is the lesson storage the handlers need; lessonstore.Lessons
+// Lessons is the lesson storage the handlers need; whatworksstore.Lessons
 // implements it.
 type Lessons interface {
 	whatworks.LessonStorer
@@ -135,7 +135,7 @@ func (h *WhatWorks) ListThemeSummaries(ctx context.Context, req *peerreviewv1.Li
 // latestJudgements reads every council's latest published judgement from
 // the inspection service, keyed by GSS code.
 func (h *WhatWorks) latestJudgements(ctx context.Context) (map[string]whatworks.Judgement, error) {
-	las, err := inspectionapi.LocalAuthorities(ctx, h.inspection, "")
+	las, err := inspectionclient.LocalAuthorities(ctx, h.inspection, "")
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 	if prev, ok, err := h.lessons.Replay(ctx, r); err != nil {
 		return nil, err
 	} else if ok {
-		return lessonstore.Proto(prev), nil
+		return whatworksstore.Proto(prev), nil
 	}
 	if l.PeerReview != "" {
 		gss, id, _ := resource.ParseCouncilChild("lesson.peer_review", review.Collection, l.PeerReview)
@@ -203,7 +203,7 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 	if err != nil {
 		return nil, err
 	}
-	return lessonstore.Proto(out), nil
+	return whatworksstore.Proto(out), nil
 }
 
 // GetLesson implements PeerReviewService.GetLesson.
@@ -219,7 +219,7 @@ func (h *WhatWorks) GetLesson(ctx context.Context, req *peerreviewv1.GetLessonRe
 	if err != nil {
 		return nil, err
 	}
-	return lessonstore.Proto(l), nil
+	return whatworksstore.Proto(l), nil
 }
 
 // ListLessons implements PeerReviewService.ListLessons: newest first,
@@ -248,7 +248,7 @@ func (h *WhatWorks) ListLessons(ctx context.Context, req *peerreviewv1.ListLesso
 		TotalSize:     int32(len(selected)),
 	}
 	for _, l := range page {
-		resp.Lessons = append(resp.Lessons, lessonstore.Proto(l))
+		resp.Lessons = append(resp.Lessons, whatworksstore.Proto(l))
 	}
 	return resp, nil
 }

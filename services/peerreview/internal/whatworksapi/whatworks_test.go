@@ -23,9 +23,9 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionapi/inspectiondouble"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/lessonstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient/inspectionclienttest"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
@@ -150,9 +150,9 @@ type env struct {
 	t       *testing.T
 	key     []byte
 	client  peerreviewv1.PeerReviewServiceClient
-	double  *inspectiondouble.Server
+	double  *inspectionclienttest.Server
 	store   *store.Store
-	lessons *lessonstore.Lessons
+	lessons *whatworksstore.Lessons
 }
 
 func newEnv(t *testing.T, reviews Reviews) *env {
@@ -160,11 +160,11 @@ func newEnv(t *testing.T, reviews Reviews) *env {
 	if err := Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	double := &inspectiondouble.Server{Councils: fixtureCouncils()}
-	inspection := inspectiondouble.Dial(t, double.Start(t))
+	double := &inspectionclienttest.Server{Councils: fixtureCouncils()}
+	inspection := inspectionclienttest.Dial(t, double.Start(t))
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
-	lessons := lessonstore.New(st)
+	lessons := whatworksstore.New(st)
 	pages, err := paging.NewRandomCodec(time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -348,7 +348,7 @@ func TestThemeSummariesInspectionUnavailable(t *testing.T) {
 	e := newEnv(t, fixtureReviews())
 	e.double.Stop()
 	_, err := e.client.ListThemeSummaries(e.as(official), &peerreviewv1.ListThemeSummariesRequest{})
-	expectError(t, "inspection service stopped", err, codes.Unavailable, inspectionapi.ReasonUnavailable)
+	expectError(t, "inspection service stopped", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 }
 
 func TestThemeSummariesEveryRole(t *testing.T) {
@@ -406,7 +406,7 @@ func TestCreateAndGetLesson(t *testing.T) {
 	_, err = e.client.GetLesson(ctx, &peerreviewv1.GetLessonRequest{Name: "lesson/x"})
 	expectError(t, "bad name", err, codes.InvalidArgument, "", "name")
 	// The lesson's audit entry is in the outbox with it.
-	n, err := e.store.Client().XLen(context.Background(), e.store.Keyspace().Outbox(lessonstore.Tag)).Result()
+	n, err := e.store.Client().XLen(context.Background(), e.store.Keyspace().Outbox(whatworksstore.Tag)).Result()
 	if err != nil || n != 1 {
 		t.Errorf("outbox holds %d entries (%v), want one audit entry", n, err)
 	}

@@ -1,4 +1,4 @@
-// Package lessonstore keeps the What Works lessons in Redis, through the
+// Package whatworksstore keeps the What Works lessons in Redis, through the
 // platform store.
 //
 // Lessons belong to no council's aggregate: they are curated, few and read
@@ -11,7 +11,7 @@
 //
 //	{lessons}:lesson:{id}  the lesson (a record: the Lesson message and version)
 //	{lessons}:index        a sorted set of lesson IDs scored by create time (ms)
-package lessonstore
+package whatworksstore
 
 import (
 	"context"

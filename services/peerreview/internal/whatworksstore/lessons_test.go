@@ -1,4 +1,4 @@
-package lessonstore
+package whatworksstore
 
 import (
 	"context"

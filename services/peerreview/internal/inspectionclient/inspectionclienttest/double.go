@@ -1,10 +1,10 @@
-// Package inspectiondouble is a TEST DOUBLE of the inspection service for
+// Package inspectionclienttest is a TEST DOUBLE of the inspection service for
 // the peer-review service's tests: a small gRPC server on a loopback port
 // that answers ListRiskAssessments and ListLocalAuthorities from fixed data
 // and records each call's filter, forwarded authorization and deadline. It
 // is not the inspection service (which the peer-review service may not
 // import); the real one is exercised end to end through the binary.
-package inspectiondouble
+package inspectionclienttest
 
 import (
 	"context"
