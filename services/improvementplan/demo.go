@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -204,7 +205,7 @@ func untouched(p plan.Plan) bool {
 // demoStep saves one change of a demo plan, audited as method by a caller
 // with role.
 func (s *Service) demoStep(ctx context.Context, p plan.Plan, method string, role auth.Role) (plan.Plan, error) {
-	return s.plans.Save(ctx, p, store.AuditEntry{Actor: demoLoader, Roles: []string{string(role)}, Method: method})
+	return s.plans.Save(ctx, p, change.Request{Subject: demoLoader, Roles: []string{string(role)}, Method: method})
 }
 
 // demoPlan moves p, an untouched draft, into role. i varies the dates.
@@ -482,8 +483,8 @@ func (s *Service) demoReviews(ctx context.Context, p plan.Plan, ratings [2]plan.
 		if err != nil {
 			return plan.Plan{}, err
 		}
-		audit := store.AuditEntry{Actor: demoLoader, Roles: []string{string(step.role)}, Method: step.method}
-		if err := s.reviews.Insert(ctx, rec, audit, nil); err != nil {
+		r := change.Request{Subject: demoLoader, Roles: []string{string(step.role)}, Method: step.method}
+		if err := s.reviews.Insert(ctx, rec, r); err != nil {
 			return plan.Plan{}, err
 		}
 		if p, err = s.plans.Get(ctx, p.GSSCode, p.ID); err != nil {

@@ -25,11 +25,13 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/api"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
+	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
-	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -108,8 +110,8 @@ func New(d Deps) (*Service, error) {
 		return nil, fmt.Errorf("improvementplan: judgement consumer: %w", err)
 	}
 	s.server = api.NewServer(api.Handlers{
-		Plans:         planapi.New(s.plans, d.Pages, s.reviews, d.Now, planapi.WithRescheduler(s.clock)),
-		Reviews:       progressreviewapi.New(s.reviews, s.plans, d.Pages, d.Now),
+		Plans:         planapi.New(plan.NewService(s.plans, s.reviews, s.clock, d.Now), d.Pages),
+		Reviews:       progressreviewapi.New(progressreview.NewService(s.reviews, s.plans, d.Now), d.Pages),
 		Interventions: interventionapi.New(s.interventions, s.plans, s.reviews, d.Pages, d.Now),
 	})
 	return s, nil

@@ -29,9 +29,8 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
 // ScheduleName is the name of the durable schedule that holds the deadline
@@ -86,10 +85,10 @@ func DueAt(p plan.Plan) time.Time { return plan.Day(p.Deadline).AddDate(0, 0, 1)
 type Plans interface {
 	// Get returns the plan or an error matching plan.ErrNotFound.
 	Get(ctx context.Context, gss, id string) (plan.Plan, error)
-	// Save stores p, changed from version p.Version, with its audit entry
-	// and events in one commit; a plan that moved since gives an error
-	// matching store.ErrConflict.
-	Save(ctx context.Context, p plan.Plan, audit store.AuditEntry, evs ...events.Event) (plan.Plan, error)
+	// SaveWithEvents stores p, changed from version p.Version, with the
+	// audit entry of r and events in one commit; a plan that moved since
+	// gives an error matching plan.ErrConflict.
+	SaveWithEvents(ctx context.Context, p plan.Plan, r change.Request, evs ...events.Event) (plan.Plan, error)
 	// List returns the plans of a council, or of every council for
 	// plan.AllCouncils.
 	List(ctx context.Context, gss string) ([]plan.Plan, error)
@@ -240,7 +239,7 @@ func (c *Clock) Fire(ctx context.Context, name string) (Outcome, error) {
 			return Moved, nil
 		}
 		_, err = c.reach(ctx, p, now)
-		if errors.Is(err, errConflict) {
+		if errors.Is(err, plan.ErrConflict) {
 			continue
 		}
 		if err != nil {
@@ -248,12 +247,8 @@ func (c *Clock) Fire(ctx context.Context, name string) (Outcome, error) {
 		}
 		return Reached, nil
 	}
-	return "", fmt.Errorf("deadline: fire %s: the plan kept changing for %d attempts: %w", name, maxAttempts, errConflict)
+	return "", fmt.Errorf("deadline: fire %s: the plan kept changing for %d attempts: %w", name, maxAttempts, plan.ErrConflict)
 }
-
-// errConflict matches store.ErrConflict under errors.Is, since faults
-// compare by kind and reason.
-var errConflict = fault.Conflict("ETAG_MISMATCH", "the improvement plan changed while its deadline passed")
 
 // reach moves p to DECISION_DUE and saves it with the event.
 func (c *Clock) reach(ctx context.Context, p plan.Plan, now time.Time) (plan.Plan, error) {
@@ -269,7 +264,7 @@ func (c *Clock) reach(ctx context.Context, p plan.Plan, now time.Time) (plan.Pla
 	if err != nil {
 		return plan.Plan{}, fmt.Errorf("deadline: event for %s: %w", p.Name(), err)
 	}
-	saved, err := c.plans.Save(ctx, next, store.AuditEntry{Actor: plan.ServiceActor, Method: ev.Type, Time: now}, ev)
+	saved, err := c.plans.SaveWithEvents(ctx, next, change.Request{Subject: plan.ServiceActor, Method: ev.Type}, ev)
 	if err != nil {
 		return plan.Plan{}, fmt.Errorf("deadline: %s reached its deadline: %w", p.Name(), err)
 	}

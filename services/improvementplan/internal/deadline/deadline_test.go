@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -308,7 +309,7 @@ func TestExtensionMovesTheDeadline(t *testing.T) {
 			if err := p.Extend(extended, "a new director started in May", "dfe-official", clk.Now()); err != nil {
 				t.Fatal(err)
 			}
-			p, err := in.plans.Save(t.Context(), p, store.AuditEntry{Actor: "dfe-official", Method: "ExtendDeadline"})
+			p, err := in.plans.Save(t.Context(), p, change.Request{Subject: "dfe-official", Method: "ExtendDeadline"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -391,7 +392,7 @@ func TestFireOutcomes(t *testing.T) {
 	if err := improved.Transition(plan.Improved, plan.ServiceActor, "re-inspected", judged.AddDate(0, 2, 0)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.plans.Save(t.Context(), improved, store.AuditEntry{Actor: plan.ServiceActor, Method: "test"}); err != nil {
+	if _, err := in.plans.Save(t.Context(), improved, change.Request{Subject: plan.ServiceActor, Method: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -426,7 +427,7 @@ func TestDueAt(t *testing.T) {
 	}
 }
 
-// concurrentEdit is a plan store whose first Save is preceded by another
+// concurrentEdit is a plan store whose first SaveWithEvents is preceded by another
 // writer's change to the plan, as a council saving its plan at the moment
 // the deadline passes would make.
 type concurrentEdit struct {
@@ -435,7 +436,7 @@ type concurrentEdit struct {
 	t    *testing.T
 }
 
-func (s *concurrentEdit) Save(ctx context.Context, p plan.Plan, audit store.AuditEntry, evs ...events.Event) (plan.Plan, error) {
+func (s *concurrentEdit) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Request, evs ...events.Event) (plan.Plan, error) {
 	s.once.Do(func() {
 		cur, err := s.Plans.Get(ctx, p.GSSCode, p.ID)
 		if err != nil {
@@ -443,11 +444,11 @@ func (s *concurrentEdit) Save(ctx context.Context, p plan.Plan, audit store.Audi
 			return
 		}
 		cur.Priorities[0].Recommendations = append(cur.Priorities[0].Recommendations, "added by the council")
-		if _, err := s.Plans.Save(ctx, cur, store.AuditEntry{Actor: "council-officer", Method: "UpdateImprovementPlan"}); err != nil {
+		if _, err := s.Plans.Save(ctx, cur, change.Request{Subject: "council-officer", Method: "UpdateImprovementPlan"}); err != nil {
 			s.t.Error(err)
 		}
 	})
-	return s.Plans.Save(ctx, p, audit, evs...)
+	return s.Plans.SaveWithEvents(ctx, p, r, evs...)
 }
 
 // TestFireRetriesAfterAConcurrentEdit: the firing's commit conflicts with a
@@ -507,14 +508,14 @@ func TestSweepRepairsTheSchedule(t *testing.T) {
 	if err := extended.Extend(newDeadline, "the new director needs time", "dfe-official", clk.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if extended, err = in.plans.Save(ctx, extended, store.AuditEntry{Actor: "dfe-official", Method: "ExtendDeadline"}); err != nil {
+	if extended, err = in.plans.Save(ctx, extended, change.Request{Subject: "dfe-official", Method: "ExtendDeadline"}); err != nil {
 		t.Fatal(err)
 	}
 	improved := openPlan(t, in, "ins-improved", clk.Now())
 	if err := improved.Transition(plan.Improved, plan.ServiceActor, "re-inspected", clk.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.plans.Save(ctx, improved, store.AuditEntry{Actor: plan.ServiceActor, Method: "test"}); err != nil {
+	if _, err := in.plans.Save(ctx, improved, change.Request{Subject: plan.ServiceActor, Method: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := in.sched.Cancel(ctx, improved.Name()); err != nil {
@@ -567,7 +568,7 @@ func TestContinuedPlanWaitsForANewDeadline(t *testing.T) {
 	if err := p.Transition(plan.Continued, "dfe-official", "significant improvement", decided); err != nil {
 		t.Fatal(err)
 	}
-	if p, err = in.plans.Save(ctx, p, store.AuditEntry{Actor: "dfe-official", Method: "DecideProgress"}); err != nil {
+	if p, err = in.plans.Save(ctx, p, change.Request{Subject: "dfe-official", Method: "DecideProgress"}); err != nil {
 		t.Fatal(err)
 	}
 	if deadline.Watches(p) {
@@ -584,7 +585,7 @@ func TestContinuedPlanWaitsForANewDeadline(t *testing.T) {
 	if err := p.Extend(next, "six more months to sustain the improvement", "dfe-official", decided); err != nil {
 		t.Fatal(err)
 	}
-	if p, err = in.plans.Save(ctx, p, store.AuditEntry{Actor: "dfe-official", Method: "ExtendDeadline"}); err != nil {
+	if p, err = in.plans.Save(ctx, p, change.Request{Subject: "dfe-official", Method: "ExtendDeadline"}); err != nil {
 		t.Fatal(err)
 	}
 	if !deadline.Watches(p) {

@@ -26,9 +26,8 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -74,9 +73,10 @@ type Plans interface {
 	Open(ctx context.Context, gss string) ([]plan.Plan, error)
 	// Get returns the plan or an error matching plan.ErrNotFound.
 	Get(ctx context.Context, gss, id string) (plan.Plan, error)
-	// Save stores p, changed from version p.Version, with its audit entry;
-	// a plan that moved since gives an error matching store.ErrConflict.
-	Save(ctx context.Context, p plan.Plan, audit store.AuditEntry, evs ...events.Event) (plan.Plan, error)
+	// Save stores p, changed from version p.Version, with the audit entry
+	// of r; a plan that moved since gives an error matching
+	// plan.ErrConflict.
+	Save(ctx context.Context, p plan.Plan, r change.Request) (plan.Plan, error)
 }
 
 // Options configure a Handler.
@@ -163,10 +163,6 @@ func (h *Handler) open(ctx context.Context, j Judgement, cause events.Event) (pl
 	return p, created, nil
 }
 
-// errConflict matches store.ErrConflict under errors.Is, since faults
-// compare by kind and reason.
-var errConflict = fault.Conflict("ETAG_MISMATCH", "the improvement plan changed while a judgement was applied")
-
 // improve moves the council's live plans that the judgement supersedes to
 // IMPROVED. A plan is superseded by a judgement other than its own,
 // published on or after its own: an older judgement delivered late says
@@ -215,10 +211,8 @@ func (h *Handler) improveOne(ctx context.Context, p plan.Plan, j Judgement, caus
 		if err := next.Transition(plan.Improved, plan.ServiceActor, reason, now); err != nil {
 			return plan.Plan{}, false, fmt.Errorf("judgements: %s: %w", p.Name(), err)
 		}
-		saved, err := h.plans.Save(ctx, next, store.AuditEntry{
-			Actor: plan.ServiceActor, Method: cause.Type, RequestID: cause.ID, Time: now,
-		})
-		if errors.Is(err, errConflict) {
+		saved, err := h.plans.Save(ctx, next, change.Request{Subject: plan.ServiceActor, Method: cause.Type, RequestID: cause.ID})
+		if errors.Is(err, plan.ErrConflict) {
 			continue
 		}
 		if err != nil {
@@ -229,5 +223,5 @@ func (h *Handler) improveOne(ctx context.Context, p plan.Plan, j Judgement, caus
 		}
 		return saved, true, nil
 	}
-	return plan.Plan{}, false, fmt.Errorf("judgements: %s kept changing for %d attempts: %w", p.Name(), maxAttempts, errConflict)
+	return plan.Plan{}, false, fmt.Errorf("judgements: %s kept changing for %d attempts: %w", p.Name(), maxAttempts, plan.ErrConflict)
 }

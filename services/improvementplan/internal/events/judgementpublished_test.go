@@ -13,6 +13,7 @@ import (
 	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/schedule"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -193,7 +194,7 @@ func TestLaterJudgements(t *testing.T) {
 					if tc.state == plan.DecisionDue {
 						p.History = append(p.History, plan.StateChange{From: plan.Draft, To: plan.DecisionDue, Actor: "test"})
 					}
-					if p, err = f.plans.Save(t.Context(), p, store.AuditEntry{Actor: "test", Method: "test"}); err != nil {
+					if p, err = f.plans.Save(t.Context(), p, change.Request{Subject: "test", Method: "test"}); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -50,7 +51,7 @@ func TestDecideInsufficient(t *testing.T) {
 		DueDate: time.Date(2016, 5, 15, 0, 0, 0, 0, time.UTC), Status: plan.Done,
 		Measure: plan.Measure{Indicator: &plan.Indicator{Name: "AGENCY_RATE", Baseline: 27, Target: 15}},
 	}}
-	p, err := e.plans.Save(ctx, p, store.AuditEntry{Actor: "setup", Method: "setup"})
+	p, err := e.plans.Save(ctx, p, change.Request{Subject: "setup", Method: "setup"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestDecideInsufficient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plans := planapi.New(e.plans, pages, e.reviews, e.now)
+	plans := planapi.New(plan.NewService(e.plans, e.reviews, nil, e.now), pages)
 	viaGet, err := plans.GetImprovementPlan(auth.NewContext(ctx, official), &improvementplanv1.GetImprovementPlanRequest{Name: p.Name()})
 	if err != nil || !proto.Equal(viaGet, got) {
 		t.Fatalf("GetImprovementPlan = %v, %v\nwant the decision's %v", viaGet, err, got)

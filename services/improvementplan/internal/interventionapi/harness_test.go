@@ -27,6 +27,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -168,7 +169,7 @@ func (e *env) planIn(gss string, s plan.State) plan.Plan {
 		if err := p.Transition(next, "setup", "test set-up", start); err != nil {
 			e.t.Fatal(err)
 		}
-		if p, err = e.plans.Save(ctx, p, store.AuditEntry{Actor: "setup", Method: "setup"}); err != nil {
+		if p, err = e.plans.Save(ctx, p, change.Request{Subject: "setup", Method: "setup"}); err != nil {
 			e.t.Fatal(err)
 		}
 	}
@@ -191,7 +192,7 @@ func (e *env) review(p plan.Plan, date time.Time, rating plan.ProgressRating) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.reviews.Insert(context.Background(), rec, store.AuditEntry{Actor: official.Subject, Method: "setup"}, nil); err != nil {
+	if err := e.reviews.Insert(context.Background(), rec, change.Request{Subject: official.Subject, Method: "setup"}); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -337,7 +337,7 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 	}
 	decided := out.Plan.Clone()
 	decided.Version++
-	resp := &improvementplanv1.DecideProgressResponse{ImprovementPlan: planapi.ToProto(decided, now, ratings)}
+	resp := &improvementplanv1.DecideProgressResponse{ImprovementPlan: planapi.ToProto(plan.Reviewed{Plan: decided, Ratings: ratings}, now)}
 	if iv := out.Intervention; iv != nil {
 		ordered := iv.Clone()
 		ordered.Version = 1

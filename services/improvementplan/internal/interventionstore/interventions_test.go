@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -60,7 +61,7 @@ func (e *env) duePlan() plan.Plan {
 	if err := p.Transition(plan.DecisionDue, plan.ServiceActor, "deadline passed", now); err != nil {
 		e.t.Fatal(err)
 	}
-	if p, err = e.plans.Save(ctx, p, store.AuditEntry{Actor: plan.ServiceActor, Method: "deadline"}); err != nil {
+	if p, err = e.plans.Save(ctx, p, change.Request{Subject: plan.ServiceActor, Method: "deadline"}); err != nil {
 		e.t.Fatal(err)
 	}
 	return p
@@ -304,7 +305,7 @@ func TestDecide(t *testing.T) {
 		if err := moved.Transition(plan.Improved, plan.ServiceActor, "re-inspected", now); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.plans.Save(ctx, moved, store.AuditEntry{Actor: plan.ServiceActor, Method: "m"}); err != nil {
+		if _, err := e.plans.Save(ctx, moved, change.Request{Subject: plan.ServiceActor, Method: "m"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.ivs.Decide(ctx, out, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {

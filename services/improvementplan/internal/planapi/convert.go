@@ -10,8 +10,8 @@ import (
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -74,7 +74,8 @@ func prioritiesFromProto(in []*improvementplanv1.Priority, field string) ([]plan
 // ToProto renders a plan as the API returns it: with its etag, its late
 // actions as of now, and the ratings of its progress reviews (oldest
 // first) with their trend.
-func ToProto(p plan.Plan, now time.Time, ratings []string) *improvementplanv1.ImprovementPlan {
+func ToProto(r plan.Reviewed, now time.Time) *improvementplanv1.ImprovementPlan {
+	p, ratings := r.Plan, r.Ratings
 	m := &improvementplanv1.ImprovementPlan{
 		Name:             p.Name(),
 		Inspection:       p.Inspection,
@@ -84,7 +85,7 @@ func ToProto(p plan.Plan, now time.Time, ratings []string) *improvementplanv1.Im
 		OriginalDeadline: refproto.Date(p.OriginalDeadline),
 		LateActions:      p.LateActions(now),
 		Intervention:     p.Intervention,
-		Etag:             store.Etag(p.Version),
+		Etag:             change.Format(p.Version),
 		CreateTime:       timestamppb.New(p.CreateTime),
 		UpdateTime:       timestamppb.New(p.UpdateTime),
 	}

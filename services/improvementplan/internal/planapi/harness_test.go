@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -15,23 +12,20 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -63,16 +57,16 @@ var (
 	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
 )
 
-// fallback answers the ImprovementPlanService methods this package does
-// not implement, one level deeper than Plans's own, as the composed server
+// testServer answers the ImprovementPlanService methods this package does
+// not implement one level deeper than Plans's own, as the composed server
 // of the service does.
-type fallback struct {
-	improvementplanv1.UnimplementedImprovementPlanServiceServer
-}
-
 type testServer struct {
 	fallback
 	*planapi.Plans
+}
+
+type fallback struct {
+	improvementplanv1.UnimplementedImprovementPlanServiceServer
 }
 
 // ratingsDouble is a TEST DOUBLE of plan.RatingSource, standing in for the
@@ -94,7 +88,7 @@ func (d *ratingsDouble) set(name string, ratings ...string) {
 	d.by[name] = ratings
 }
 
-// clockDouble is a TEST DOUBLE of planapi.Rescheduler, standing in for the
+// clockDouble is a TEST DOUBLE of plan.Rescheduler, standing in for the
 // deadline clock, which another package owns: it records each plan it is
 // told about as "state deadline version".
 type clockDouble struct {
@@ -124,59 +118,26 @@ type harness struct {
 	plans   *planstore.Plans
 	ratings *ratingsDouble
 	clock   *clockDouble
-	key     []byte
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := planapi.Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	ratings := &ratingsDouble{by: map[string][]string{}}
 	clock := &clockDouble{}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, planapi.Policies)},
+	svc := plan.NewService(plans, ratings, clock, func() time.Time { return testNow })
+	conn := rpctest.Serve(t, planapi.Policies, func(srv *grpc.Server) {
+		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Plans: planapi.New(svc, rpctest.NewPages(t))})
 	})
-	improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{
-		Plans: planapi.New(plans, pages, ratings, func() time.Time { return testNow }, planapi.WithRescheduler(clock)),
-	})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return &harness{
-		t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), st: st, plans: plans, ratings: ratings, clock: clock, key: key,
-	}
+	return &harness{t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), st: st, plans: plans, ratings: ratings, clock: clock}
 }
 
 // as returns a context whose calls carry a development token for p.
-func (h *harness) as(p auth.Principal) context.Context {
-	h.t.Helper()
-	tok, err := auth.MintDevToken(h.key, p, time.Hour)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
+func (h *harness) as(p auth.Principal) context.Context { return rpctest.As(h.t, p) }
 
 // open opens a plan for gss as an inadequate judgement published on date
 // would, the day after: help and protection and leadership inadequate, looked after
@@ -211,7 +172,7 @@ func (h *harness) move(p plan.Plan, states ...plan.State) plan.Plan {
 			h.t.Fatal(err)
 		}
 	}
-	p, err := h.plans.Save(context.Background(), p, store.AuditEntry{Actor: plan.ServiceActor, Method: "test"})
+	p, err := h.plans.Save(context.Background(), p, change.Request{Subject: plan.ServiceActor, Method: "test"})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -245,33 +206,11 @@ func (h *harness) audit(gss string) []store.AuditEntry {
 
 func date(y, m, d int32) *typev1.Date { return &typev1.Date{Year: y, Month: m, Day: d} }
 
-// wantStatus checks err's code and, when given, its ErrorInfo reason and
-// the fields of its BadRequest violations (sorted, as fault sorts them).
-// It returns the ErrorInfo.
+// wantStatus checks err's code, ErrorInfo reason and field violations
+// (see rpctest.ExpectError) and returns the ErrorInfo.
 func wantStatus(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) *errdetails.ErrorInfo {
 	t.Helper()
+	rpctest.ExpectError(t, what, err, code, reason, fields...)
 	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: code = %s (%v), want %s", what, st.Code(), err, code)
-		return nil
-	}
-	var info *errdetails.ErrorInfo
-	var gotFields []string
-	for _, d := range st.Details() {
-		switch d := d.(type) {
-		case *errdetails.ErrorInfo:
-			info = d
-		case *errdetails.BadRequest:
-			for _, v := range d.GetFieldViolations() {
-				gotFields = append(gotFields, v.GetField())
-			}
-		}
-	}
-	if info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v (%v), want reason %q", what, info, err, reason)
-	}
-	if len(fields) > 0 && !slices.Equal(gotFields, fields) {
-		t.Errorf("%s: violations on %v (%v), want %v", what, gotFields, err, fields)
-	}
-	return info
+	return apierror.Info(st)
 }

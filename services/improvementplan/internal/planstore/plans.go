@@ -24,15 +24,16 @@ package planstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -48,13 +49,18 @@ const Topic = "improvementplan"
 // drew is taken; with 61 random bits a second attempt is already unlikely.
 const openAttempts = 3
 
-// Plans stores improvement plans.
+// Plans stores improvement plans. It implements plan.Storer.
 type Plans struct {
-	st *store.Store
+	st    *store.Store
+	plans *store.Collection[plan.Plan]
 }
 
+var _ plan.Storer = (*Plans)(nil)
+
 // New returns the plan store over st.
-func New(st *store.Store) *Plans { return &Plans{st: st} }
+func New(st *store.Store) *Plans {
+	return &Plans{st: st, plans: store.NewCollection(st, store.Codec[plan.Plan]{Encode: marshal, Decode: unmarshal}, plan.ErrNotFound)}
+}
 
 // Store returns the platform store the plans live in, for callers that
 // commit a plan change with records of their own (see Write and Index).
@@ -86,14 +92,11 @@ func inspectionID(inspection string) string {
 // Get returns plan id of the council gss, or an error matching
 // plan.ErrNotFound.
 func (s *Plans) Get(ctx context.Context, gss, id string) (plan.Plan, error) {
-	rec, err := s.st.Get(ctx, s.recordKey(gss, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return plan.Plan{}, plan.ErrNotFound
-	}
-	if err != nil {
+	p, err := s.plans.Get(ctx, s.recordKey(gss, id))
+	if err != nil && !errors.Is(err, plan.ErrNotFound) {
 		return plan.Plan{}, fmt.Errorf("get improvement plan %s: %w", plan.Name(gss, id), err)
 	}
-	return unmarshal(rec.Data, rec.Version)
+	return p, err
 }
 
 // ByInspection returns the plan that the judgement of inspection opened,
@@ -181,11 +184,7 @@ func (s *Plans) OpenFromJudgement(ctx context.Context, p plan.Plan, cause events
 // plan with its intervention. Add Index(p) to the same mutation. After the
 // commit the plan is at p.Version+1.
 func (s *Plans) Write(p plan.Plan) (store.Write, error) {
-	data, err := marshal(p)
-	if err != nil {
-		return store.Write{}, err
-	}
-	return store.Write{Key: s.recordKey(p.GSSCode, p.ID), Data: data, IfVersion: p.Version}, nil
+	return s.plans.Put(s.recordKey(p.GSSCode, p.ID), p, p.Version)
 }
 
 // Index returns the index changes a write of p needs: the council's set of
@@ -195,28 +194,22 @@ func (s *Plans) Index(p plan.Plan) []store.IndexOp {
 	return []store.IndexOp{store.SAdd(s.indexKey(p.GSSCode), p.ID)}
 }
 
-// Change is what a plan change commits beside the plan itself.
-type Change struct {
-	// Audit is the change's audit entry; Save fills in its resource and
-	// record key, so the etags before and after are recorded.
-	Audit store.AuditEntry
-	// Events go to the council's outbox in the same transaction.
-	Events []events.Event
-	// Idempotency, when set, stores the response a retry with the same
-	// request_id replays.
-	Idempotency *store.IdempotencyRecord
+// Audit is the audit entry of a change r makes to p, written under key.
+func Audit(p plan.Plan, key string, r change.Request) store.AuditEntry {
+	return store.AuditEntry{Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID, Resource: p.Name(), Key: key}
 }
 
-// Save stores p, changed from the version p.Version it was read at, with
-// its audit entry and events, and returns it at its new version. A plan
-// that moved since it was read gives an error matching store.ErrConflict
-// (ABORTED), and nothing is written.
-func (s *Plans) Save(ctx context.Context, p plan.Plan, audit store.AuditEntry, evs ...events.Event) (plan.Plan, error) {
-	return s.SaveChange(ctx, p, Change{Audit: audit, Events: evs})
+// Save implements plan.Storer: p, changed from the version p.Version it was
+// read at, with its audit entry and, when r asks for idempotency, the plan
+// to replay, in one transaction. A plan that moved since it was read gives
+// an error matching store.ErrConflict (ABORTED), and nothing is written.
+func (s *Plans) Save(ctx context.Context, p plan.Plan, r change.Request) (plan.Plan, error) {
+	return s.SaveWithEvents(ctx, p, r)
 }
 
-// SaveChange is Save with an idempotency record.
-func (s *Plans) SaveChange(ctx context.Context, p plan.Plan, c Change) (plan.Plan, error) {
+// SaveWithEvents is Save with events for the council's outbox, in the same
+// transaction.
+func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Request, evs ...events.Event) (plan.Plan, error) {
 	if p.Version < 1 {
 		return plan.Plan{}, fmt.Errorf("save improvement plan %s: version %d: a plan is created only by OpenFromJudgement", p.Name(), p.Version)
 	}
@@ -224,28 +217,55 @@ func (s *Plans) SaveChange(ctx context.Context, p plan.Plan, c Change) (plan.Pla
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	c.Audit.Resource = p.Name()
-	c.Audit.Key = w.Key
+	saved := p
+	saved.Version++
+	idem, err := s.idempotency(saved, r)
+	if err != nil {
+		return plan.Plan{}, err
+	}
 	_, err = s.st.Commit(ctx, store.Mutation{
 		Tag:         keyspace.CouncilTag(p.GSSCode),
 		Writes:      []store.Write{w},
 		Index:       s.Index(p),
-		Events:      c.Events,
-		Audit:       []store.AuditEntry{c.Audit},
-		Idempotency: c.Idempotency,
+		Events:      evs,
+		Audit:       []store.AuditEntry{Audit(p, w.Key, r)},
+		Idempotency: idem,
 	})
 	if err != nil {
 		return plan.Plan{}, fmt.Errorf("save improvement plan %s: %w", p.Name(), err)
 	}
-	p.Version++
-	return p, nil
+	return saved, nil
 }
 
-// Replay looks up the response stored for a request with requestID in
-// scope against the council gss (see store.ReplayProto) and, when there is
-// one, decodes it into resp and returns true.
-func (s *Plans) Replay(ctx context.Context, gss, scope, requestID string, req, resp proto.Message) (bool, error) {
-	return s.st.ReplayProto(ctx, keyspace.CouncilTag(gss), scope, requestID, req, resp)
+// idempotency is the record that replays p to a retry of r; nil when r
+// asks for none (no request ID, or a change the suite makes itself).
+func (s *Plans) idempotency(p plan.Plan, r change.Request) (*store.IdempotencyRecord, error) {
+	if r.RequestID == "" || r.RequestHash == nil {
+		return nil, nil
+	}
+	data, err := marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return &store.IdempotencyRecord{
+		Scope: r.Scope(), RequestID: r.RequestID, RequestHash: r.RequestHash,
+		Response: append(binary.AppendVarint(nil, p.Version), data...),
+	}, nil
+}
+
+// Replay implements plan.Storer: the plan a call with r's request ID
+// committed, at the version it committed.
+func (s *Plans) Replay(ctx context.Context, gss string, r change.Request) (plan.Plan, bool, error) {
+	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
+	if err != nil || !ok {
+		return plan.Plan{}, false, err
+	}
+	version, n := binary.Varint(b)
+	if n <= 0 {
+		return plan.Plan{}, false, fmt.Errorf("replay request %q: no version", r.RequestID)
+	}
+	p, err := unmarshal(b[n:], version)
+	return p, err == nil, err
 }
 
 // List returns a council's plans, or every council's when gss is
@@ -277,20 +297,9 @@ func (s *Plans) List(ctx context.Context, gss string) ([]plan.Plan, error) {
 			keys = append(keys, s.recordKey(codes[i], id))
 		}
 	}
-	recs, err := s.st.GetMany(ctx, keys)
+	out, err := s.plans.GetMany(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
-	}
-	out := make([]plan.Plan, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		p, err := unmarshal(rec.Data, rec.Version)
-		if err != nil {
-			return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
-		}
-		out = append(out, p)
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -219,7 +220,7 @@ func TestSavePinnedToVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved, err := s.Save(ctx, a, store.AuditEntry{Actor: plan.ServiceActor, Method: "clock"}, ev)
+	saved, err := s.SaveWithEvents(ctx, a, change.Request{Subject: plan.ServiceActor, Method: "clock"}, ev)
 	if err != nil || saved.Version != 2 {
 		t.Fatalf("save = %v, %v", saved.Version, err)
 	}
@@ -231,7 +232,7 @@ func TestSavePinnedToVersion(t *testing.T) {
 	if err := b.Transition(plan.Improved, plan.ServiceActor, "re-inspected", later); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Save(ctx, b, store.AuditEntry{Actor: "x"}); !errors.Is(err, store.ErrConflict) {
+	if _, err := s.Save(ctx, b, change.Request{Subject: "x"}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale save = %v, want ErrConflict", err)
 	}
 	got, err := s.Get(ctx, leeds, p.ID)
@@ -268,7 +269,7 @@ func TestSavePinnedToVersion(t *testing.T) {
 		t.Fatalf("audit = %+v", audit)
 	}
 	// A plan is created only by OpenFromJudgement.
-	if _, err := s.Save(ctx, opened(leeds, "new"), store.AuditEntry{}); err == nil {
+	if _, err := s.Save(ctx, opened(leeds, "new"), change.Request{}); err == nil {
 		t.Fatal("Save created a plan")
 	}
 }
@@ -335,7 +336,7 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := s.Save(ctx, p2, store.AuditEntry{Actor: "t"}); err != nil {
+			if _, err := s.Save(ctx, p2, change.Request{Subject: "t"}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -2,33 +2,23 @@ package progressreviewapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
-	"slices"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -65,7 +55,6 @@ func clock() time.Time { return time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC) }
 
 type env struct {
 	t       *testing.T
-	key     []byte
 	client  improvementplanv1.ImprovementPlanServiceClient
 	store   *store.Store
 	plans   *planstore.Plans
@@ -76,46 +65,18 @@ type env struct {
 // chain (error mapping, authentication, policies) on an in-memory listener.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
 	reviews := progressreviewstore.New(st, plans)
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	svc := progressreview.NewService(reviews, plans, clock)
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Reviews: New(svc, rpctest.NewPages(t))})
 	})
-	improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Reviews: New(reviews, plans, pages, clock)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///improvementplan",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &env{t: t, key: key, client: improvementplanv1.NewImprovementPlanServiceClient(conn), store: st, plans: plans, reviews: reviews}
+	return &env{t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), store: st, plans: plans, reviews: reviews}
 }
 
 // as returns a context whose calls carry a development token for p.
-func (e *env) as(p auth.Principal) context.Context {
-	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
+func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 
 // planIn stores a plan of council gss, opened by an inadequate judgement
 // published on 20 November 2015 with two inadequate key judgements
@@ -150,7 +111,7 @@ func (e *env) planIn(gss string, s plan.State) plan.Plan {
 		if err := p.Transition(next, "setup", "test set-up", clock()); err != nil {
 			e.t.Fatal(err)
 		}
-		if p, err = e.plans.Save(ctx, p, store.AuditEntry{Actor: "setup", Method: "setup"}); err != nil {
+		if p, err = e.plans.Save(ctx, p, change.Request{Subject: "setup", Method: "setup"}); err != nil {
 			e.t.Fatal(err)
 		}
 	}
@@ -185,26 +146,5 @@ func progress(source improvementplanv1.ReviewSource, date *typev1.Date, overall 
 		},
 		Narrative: "Progress since the last visit is " + overall.String() + ".",
 		Evidence:  []string{"Audit of 40 case files", "Performance data to April"},
-	}
-}
-
-// expectError checks err's code, ErrorInfo reason (when given) and field
-// violations (exactly these fields, in order).
-func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
-		return
-	}
-	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
-	var got []string
-	for _, v := range apierror.FieldViolations(st) {
-		got = append(got, v.GetField())
-	}
-	if !slices.Equal(got, fields) {
-		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
 	}
 }

@@ -15,35 +15,17 @@ package progressreviewapi
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
-	"time"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 )
-
-// Page sizes of review lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
-
-// maxAttempts bounds the commits CreateProgressReview tries when a
-// concurrent change to the plan (or a taken review ID) refuses one.
-const maxAttempts = 5
 
 // ReasonSourceNotAllowed is the PERMISSION_DENIED reason for a caller
 // recording a kind of review that belongs to another role.
@@ -68,19 +50,14 @@ var Policies = auth.Policies{
 // Unimplemented server, so that the service's composite server can embed
 // it beside the other handler types without ambiguous methods.
 type Reviews struct {
-	reviews *progressreviewstore.Reviews
-	plans   *planstore.Plans
+	reviews *progressreview.Service
 	pages   *paging.Codec
-	now     func() time.Time
 }
 
-// New returns the handlers over the review and plan stores, with page
-// tokens from pages, reading the time from now (nil means time.Now).
-func New(reviews *progressreviewstore.Reviews, plans *planstore.Plans, pages *paging.Codec, now func() time.Time) *Reviews {
-	if now == nil {
-		now = time.Now
-	}
-	return &Reviews{reviews: reviews, plans: plans, pages: pages, now: now}
+// New returns the handlers over the progress review use cases, with page
+// tokens from pages.
+func New(reviews *progressreview.Service, pages *paging.Codec) *Reviews {
+	return &Reviews{reviews: reviews, pages: pages}
 }
 
 // CreateProgressReview implements ImprovementPlanService.CreateProgressReview.
@@ -90,7 +67,7 @@ func New(reviews *progressreviewstore.Reviews, plans *planstore.Plans, pages *pa
 // of a request_id replays the first response.
 func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplanv1.CreateProgressReviewRequest) (*improvementplanv1.ProgressReview, error) {
 	const method = improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName
-	now := h.now().UTC()
+	now := h.reviews.Now()
 	gss, planID, parentErr := plan.ParseName("parent", req.GetParent())
 	var vs fault.Violations
 	var d progressreview.Draft
@@ -107,49 +84,26 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 			}
 		}
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(parentErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := authorSource(p, d.Source, gss); err != nil {
 		return nil, err
 	}
-	scope := store.IdempotencyScope(method, p.Subject)
-	audit := store.AuditEntry{Actor: p.Subject, Roles: roleNames(p.Roles), Method: method, RequestID: req.GetRequestId()}
-	for range maxAttempts {
-		var prev improvementplanv1.ProgressReview
-		if ok, err := h.reviews.Replay(ctx, gss, scope, req.GetRequestId(), req, &prev); err != nil || ok {
-			return &prev, err
-		}
-		cur, err := h.plans.Get(ctx, gss, planID)
-		if err != nil {
-			return nil, planNamed(err, req.GetParent())
-		}
-		rec, err := progressreview.Record(cur, d, resource.NewID(), "progress_review.", p.Subject, now)
-		if err != nil {
-			return nil, err
-		}
-		resp := progressreviewstore.Encode(rec.Review)
-		idem, err := store.NewIdempotency(scope, req.GetRequestId(), req, resp)
-		if err != nil {
-			return nil, err
-		}
-		err = h.reviews.Insert(ctx, rec, audit, idem)
-		if err == nil {
-			return resp, nil
-		}
-		if !errors.Is(err, store.ErrConflict) || ctx.Err() != nil {
-			return nil, err
-		}
-		// The plan moved (another first review, the deadline), the fresh
-		// ID was taken, or a concurrent retry of this request won: the
-		// next attempt replays or reads the plan again.
+	r, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("reviewapi: record a review of %s: still contended after %d attempts: %w", req.GetParent(), maxAttempts, store.ErrConflict)
+	rv, err := h.reviews.Create(ctx, gss, planID, d, r)
+	if err != nil {
+		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetParent())
+	}
+	return progressreviewstore.Encode(rv), nil
 }
 
 // GetProgressReview implements ImprovementPlanService.GetProgressReview.
@@ -162,11 +116,8 @@ func (h *Reviews) GetProgressReview(ctx context.Context, req *improvementplanv1.
 		return nil, err
 	}
 	r, err := h.reviews.Get(ctx, gss, planID, id)
-	if errors.Is(err, progressreview.ErrNotFound) {
-		return nil, fault.NotFound(progressreview.ReasonNotFound, "%s does not exist", req.GetName()).With("name", req.GetName())
-	}
 	if err != nil {
-		return nil, err
+		return nil, rpc.NotFound(err, progressreview.ErrNotFound, progressreview.ReasonNotFound, req.GetName())
 	}
 	return progressreviewstore.Encode(r), nil
 }
@@ -176,7 +127,7 @@ func (h *Reviews) GetProgressReview(ctx context.Context, req *improvementplanv1.
 // Page tokens are bound to the plan.
 func (h *Reviews) ListProgressReviews(ctx context.Context, req *improvementplanv1.ListProgressReviewsRequest) (*improvementplanv1.ListProgressReviewsResponse, error) {
 	gss, planID, parentErr := plan.ParseName("parent", req.GetParent())
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	if err := fault.Join(parentErr, sizeErr); err != nil {
 		return nil, err
 	}
@@ -191,22 +142,17 @@ func (h *Reviews) ListProgressReviews(ctx context.Context, req *improvementplanv
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.plans.Get(ctx, gss, planID); err != nil {
-		return nil, planNamed(err, req.GetParent())
-	}
 	all, err := h.reviews.List(ctx, gss, planID)
 	if err != nil {
-		return nil, err
+		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetParent())
 	}
-	total := int64(len(all))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, all, offset, size)
 	resp := &improvementplanv1.ListProgressReviewsResponse{
-		ProgressReviews: make([]*improvementplanv1.ProgressReview, 0, end-start),
-		NextPageToken:   h.pages.NextOffset(q, start, size, total),
-		TotalSize:       int32(total),
+		ProgressReviews: make([]*improvementplanv1.ProgressReview, 0, len(page)),
+		NextPageToken:   next,
+		TotalSize:       int32(len(all)),
 	}
-	for _, r := range all[start:end] {
+	for _, r := range page {
 		resp.ProgressReviews = append(resp.ProgressReviews, progressreviewstore.Encode(r))
 	}
 	return resp, nil
@@ -237,35 +183,4 @@ func authorSource(p auth.Principal, source progressreview.Source, gss string) er
 			With("authority", gss)
 	}
 	return nil
-}
-
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	return p, nil
-}
-
-func roleNames(roles []auth.Role) []string {
-	out := make([]string, len(roles))
-	for i, r := range roles {
-		out[i] = string(r)
-	}
-	return out
-}
-
-func checkRequestID(vs *fault.Violations, id string) {
-	if len(id) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
-	}
-}
-
-// planNamed gives a missing plan's NOT_FOUND the plan's name.
-func planNamed(err error, name string) error {
-	if errors.Is(err, plan.ErrNotFound) {
-		return fault.NotFound(plan.ReasonNotFound, "%s does not exist", name).With("name", name)
-	}
-	return err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -101,7 +102,7 @@ func TestRecordBySource(t *testing.T) {
 	other := proto.Clone(visit).(*improvementplanv1.ProgressReview)
 	other.OverallRating = some
 	_, err = e.client.CreateProgressReview(e.as(inspector), &improvementplanv1.CreateProgressReviewRequest{Parent: p.Name(), ProgressReview: other, RequestId: "visit-1"})
-	expectError(t, "request_id reused", err, codes.InvalidArgument, store.ErrRequestIDReused.Reason, "request_id")
+	rpctest.ExpectError(t, "request_id reused", err, codes.InvalidArgument, store.ErrRequestIDReused.Reason, "request_id")
 
 	// The audit trail names who recorded what, and the plan's move.
 	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(keyspace.CouncilTag(leeds)), "-", "+").Result()
@@ -146,7 +147,7 @@ func TestReviewStates(t *testing.T) {
 			}
 			continue
 		}
-		expectError(t, "review of a "+string(s)+" plan", err, codes.FailedPrecondition, progressreview.ReasonPlanNotMonitored)
+		rpctest.ExpectError(t, "review of a "+string(s)+" plan", err, codes.FailedPrecondition, progressreview.ReasonPlanNotMonitored)
 	}
 }
 
@@ -223,7 +224,7 @@ func TestBadInput(t *testing.T) {
 			return err
 		}(), codes.InvalidArgument, "", []string{"page_size", "parent"}},
 	} {
-		expectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
 	}
 }
 
@@ -256,7 +257,7 @@ func TestPaging(t *testing.T) {
 		}
 		if pages == 0 {
 			_, err := e.client.ListProgressReviews(e.as(adviser), &improvementplanv1.ListProgressReviewsRequest{Parent: other.Name(), PageToken: resp.GetNextPageToken()})
-			expectError(t, "another plan's page token", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
+			rpctest.ExpectError(t, "another plan's page token", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 		}
 		if token = resp.GetNextPageToken(); token == "" {
 			break
@@ -335,7 +336,7 @@ func TestAccess(t *testing.T) {
 			}
 			continue
 		}
-		expectError(t, tc.who, err, tc.code, tc.reason)
+		rpctest.ExpectError(t, tc.who, err, tc.code, tc.reason)
 	}
 	// Nothing denied was recorded: the inspector's review and the two
 	// allowed self-assessments are all there is.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
@@ -49,21 +48,10 @@ func Encode(r progressreview.Review) *improvementplanv1.ProgressReview {
 	return m
 }
 
-func marshal(r progressreview.Review) ([]byte, error) {
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(Encode(r))
-	if err != nil {
-		return nil, fmt.Errorf("encode progress review %s: %w", r.Name(), err)
-	}
-	return b, nil
-}
-
-// decode reads a stored review. Stored data was validated when written, so
+// decode reads a stored review; reviews never change, so the version
+// says nothing a review keeps. Stored data was validated when written, so
 // anything unexpected is corruption and an error.
-func decode(data []byte) (progressreview.Review, error) {
-	var m improvementplanv1.ProgressReview
-	if err := proto.Unmarshal(data, &m); err != nil {
-		return progressreview.Review{}, fmt.Errorf("decode progress review: %w", err)
-	}
+func decode(m *improvementplanv1.ProgressReview, _ int64) (progressreview.Review, error) {
 	gss, planID, id, err := progressreview.ParseName("name", m.GetName())
 	if err != nil {
 		return progressreview.Review{}, fmt.Errorf("decode progress review %q: %w", m.GetName(), err)

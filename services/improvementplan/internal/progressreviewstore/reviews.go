@@ -21,9 +21,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -31,8 +33,9 @@ import (
 // Reviews stores progress reviews. It implements plan.RatingSource, so the
 // plan handlers can show each plan's rating trend.
 type Reviews struct {
-	st    *store.Store
-	plans *planstore.Plans
+	st      *store.Store
+	plans   *planstore.Plans
+	reviews *store.Collection[progressreview.Review]
 }
 
 var _ plan.RatingSource = (*Reviews)(nil)
@@ -40,7 +43,8 @@ var _ plan.RatingSource = (*Reviews)(nil)
 // New returns the review store over st. plans is the plan store of the same
 // Redis, whose records a first review moves to monitoring.
 func New(st *store.Store, plans *planstore.Plans) *Reviews {
-	return &Reviews{st: st, plans: plans}
+	codec := store.ProtoCodec(func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, Encode, decode)
+	return &Reviews{st: st, plans: plans, reviews: store.NewCollection(st, codec, progressreview.ErrNotFound)}
 }
 
 func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }
@@ -56,42 +60,20 @@ func (s *Reviews) indexKey(gss, planID string) string {
 // Get returns review id of plan planID of the council gss, or an error
 // matching progressreview.ErrNotFound.
 func (s *Reviews) Get(ctx context.Context, gss, planID, id string) (progressreview.Review, error) {
-	rec, err := s.st.Get(ctx, s.recordKey(gss, planID, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return progressreview.Review{}, progressreview.ErrNotFound
-	}
-	if err != nil {
+	r, err := s.reviews.Get(ctx, s.recordKey(gss, planID, id))
+	if err != nil && !errors.Is(err, progressreview.ErrNotFound) {
 		return progressreview.Review{}, fmt.Errorf("get progress review %s: %w", progressreview.Name(gss, planID, id), err)
 	}
-	return decode(rec.Data)
+	return r, err
 }
 
 // List returns the reviews of plan planID of the council gss, oldest first
-// (see progressreview.Sort). A plan without reviews, or one that does not exist,
-// has none.
+// (see progressreview.Sort). A plan without reviews, or one that does not
+// exist, has none.
 func (s *Reviews) List(ctx context.Context, gss, planID string) ([]progressreview.Review, error) {
-	ids, err := s.st.Client().ZRange(ctx, s.indexKey(gss, planID), 0, -1).Result()
+	out, _, err := s.reviews.Range(ctx, s.indexKey(gss, planID), 0, -1, false, func(id string) string { return s.recordKey(gss, planID, id) })
 	if err != nil {
 		return nil, fmt.Errorf("list progress reviews of %s: %w", plan.Name(gss, planID), err)
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.recordKey(gss, planID, id)
-	}
-	recs, err := s.st.GetMany(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("list progress reviews of %s: %w", plan.Name(gss, planID), err)
-	}
-	out := make([]progressreview.Review, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		r, err := decode(rec.Data)
-		if err != nil {
-			return nil, fmt.Errorf("list progress reviews of %s: %w", plan.Name(gss, planID), err)
-		}
-		out = append(out, r)
 	}
 	progressreview.Sort(out)
 	return out, nil
@@ -107,11 +89,18 @@ func (s *Reviews) Ratings(ctx context.Context, gss, planID string) ([]string, er
 	return progressreview.Trend(all), nil
 }
 
-// Replay looks up the response stored for a request with requestID in
-// scope against the council gss (see store.ReplayProto) and, when there is
-// one, decodes it into resp and returns true.
-func (s *Reviews) Replay(ctx context.Context, gss, scope, requestID string, req, resp proto.Message) (bool, error) {
-	return s.st.ReplayProto(ctx, keyspace.CouncilTag(gss), scope, requestID, req, resp)
+// Replay implements progressreview.Storer.
+func (s *Reviews) Replay(ctx context.Context, gss string, r change.Request) (progressreview.Review, bool, error) {
+	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
+	if err != nil || !ok {
+		return progressreview.Review{}, false, err
+	}
+	var m improvementplanv1.ProgressReview
+	if err := proto.Unmarshal(b, &m); err != nil {
+		return progressreview.Review{}, false, fmt.Errorf("replay request %q: %w", r.RequestID, err)
+	}
+	rv, err := decode(&m, 1)
+	return rv, err == nil, err
 }
 
 // Insert stores the review rec records, at version 1, in one transaction
@@ -125,21 +114,23 @@ func (s *Reviews) Replay(ctx context.Context, gss, scope, requestID string, req,
 // A review that leaves the plan alone does not pin it: pinning would bump
 // the plan's etag with every review, and send every caller editing the plan
 // back to read it again while an inspector records a visit.
-func (s *Reviews) Insert(ctx context.Context, rec progressreview.Recorded, audit store.AuditEntry, idem *store.IdempotencyRecord) error {
+func (s *Reviews) Insert(ctx context.Context, rec progressreview.Recorded, req change.Request) error {
 	r := rec.Review
-	data, err := marshal(r)
+	key := s.recordKey(r.GSSCode, r.PlanID, r.ID)
+	w, err := s.reviews.Put(key, r, store.MustNotExist)
 	if err != nil {
 		return err
 	}
-	key := s.recordKey(r.GSSCode, r.PlanID, r.ID)
-	reviewAudit := audit
-	reviewAudit.Resource, reviewAudit.Key = r.Name(), key
 	m := store.Mutation{
-		Tag:         keyspace.CouncilTag(r.GSSCode),
-		Writes:      []store.Write{{Key: key, Data: data, IfVersion: store.MustNotExist}},
-		Index:       []store.IndexOp{store.ZAdd(s.indexKey(r.GSSCode, r.PlanID), float64(r.Date.Unix()), r.ID)},
-		Audit:       []store.AuditEntry{reviewAudit},
-		Idempotency: idem,
+		Tag:    keyspace.CouncilTag(r.GSSCode),
+		Writes: []store.Write{w},
+		Index:  []store.IndexOp{store.ZAdd(s.indexKey(r.GSSCode, r.PlanID), float64(r.Date.Unix()), r.ID)},
+		Audit: []store.AuditEntry{{
+			Actor: req.Subject, Roles: req.Roles, Method: req.Method, RequestID: req.RequestID, Resource: r.Name(), Key: key,
+		}},
+	}
+	if req.RequestID != "" && req.RequestHash != nil {
+		m.Idempotency = &store.IdempotencyRecord{Scope: req.Scope(), RequestID: req.RequestID, RequestHash: req.RequestHash, Response: w.Data}
 	}
 	if rec.PlanChanged {
 		if rec.Plan.GSSCode != r.GSSCode || rec.Plan.ID != r.PlanID {
@@ -149,11 +140,9 @@ func (s *Reviews) Insert(ctx context.Context, rec progressreview.Recorded, audit
 		if err != nil {
 			return fmt.Errorf("record progress review %s: %w", r.Name(), err)
 		}
-		planAudit := audit
-		planAudit.Resource, planAudit.Key = rec.Plan.Name(), w.Key
 		m.Writes = append(m.Writes, w)
 		m.Index = append(m.Index, s.plans.Index(rec.Plan)...)
-		m.Audit = append(m.Audit, planAudit)
+		m.Audit = append(m.Audit, planstore.Audit(rec.Plan, w.Key, req))
 	}
 	if _, err := s.st.Commit(ctx, m); err != nil {
 		return fmt.Errorf("record progress review %s: %w", r.Name(), err)

@@ -9,12 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -66,7 +65,7 @@ func (e *env) openPlan(s plan.State) plan.Plan {
 		if err := p.Transition(next, "test", "set up", now); err != nil {
 			e.t.Fatal(err)
 		}
-		if p, err = e.plans.Save(ctx, p, store.AuditEntry{Actor: "test", Method: "test"}); err != nil {
+		if p, err = e.plans.Save(ctx, p, change.Request{Subject: "test", Method: "test"}); err != nil {
 			e.t.Fatal(err)
 		}
 	}
@@ -119,14 +118,13 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 	if err != nil || !rec.PlanChanged {
 		t.Fatalf("record = %+v, %v", rec, err)
 	}
-	resp := Encode(rec.Review)
 	req := &improvementplanv1.CreateProgressReviewRequest{Parent: p.Name(), RequestId: "req-1"}
-	idem, err := store.NewIdempotency("scope", "req-1", req, resp)
+	hash, err := store.RequestHash(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit := store.AuditEntry{Actor: "inspector-1", Roles: []string{"ofsted_inspector"}, Method: "/m/CreateProgressReview", RequestID: "req-1"}
-	if err := e.reviews.Insert(ctx, rec, audit, idem); err != nil {
+	audit := change.Request{Subject: "inspector-1", Roles: []string{"ofsted_inspector"}, Method: "/m/CreateProgressReview", RequestID: "req-1", RequestHash: hash}
+	if err := e.reviews.Insert(ctx, rec, audit); err != nil {
 		t.Fatal(err)
 	}
 
@@ -138,9 +136,8 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, rec.Review) {
 		t.Fatalf("get = %+v, %v; want %+v", got, err, rec.Review)
 	}
-	var replayed improvementplanv1.ProgressReview
-	if ok, err := e.reviews.Replay(ctx, leeds, "scope", "req-1", req, &replayed); err != nil || !ok || !proto.Equal(&replayed, resp) {
-		t.Fatalf("replay = %v, %v, %v", &replayed, ok, err)
+	if replayed, ok, err := e.reviews.Replay(ctx, leeds, audit); err != nil || !ok || !reflect.DeepEqual(replayed, rec.Review) {
+		t.Fatalf("replay = %v, %v, %v", replayed, ok, err)
 	}
 
 	_, audits := e.outbox()
@@ -161,7 +158,7 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 		if err != nil || rec.PlanChanged {
 			t.Fatalf("record = %+v, %v", rec, err)
 		}
-		if err := e.reviews.Insert(ctx, rec, audit, nil); err != nil {
+		if err := e.reviews.Insert(ctx, rec, change.Request{Subject: audit.Subject, Roles: audit.Roles, Method: audit.Method}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -199,10 +196,10 @@ func TestInsertConflicts(t *testing.T) {
 	if err := moved.Transition(plan.DecisionDue, plan.ServiceActor, "deadline", now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.plans.Save(ctx, moved, store.AuditEntry{Actor: "test", Method: "test"}); err != nil {
+	if _, err := e.plans.Save(ctx, moved, change.Request{Subject: "test", Method: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.reviews.Insert(ctx, rec, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {
+	if err := e.reviews.Insert(ctx, rec, change.Request{Subject: "dfe-1", Method: "m"}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("insert over a moved plan: %v", err)
 	}
 	if _, err := e.reviews.Get(ctx, leeds, p.ID, "rv1"); !errors.Is(err, progressreview.ErrNotFound) {
@@ -221,10 +218,10 @@ func TestInsertConflicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.reviews.Insert(ctx, rec, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); err != nil {
+	if err := e.reviews.Insert(ctx, rec, change.Request{Subject: "dfe-1", Method: "m"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.reviews.Insert(ctx, rec, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {
+	if err := e.reviews.Insert(ctx, rec, change.Request{Subject: "dfe-1", Method: "m"}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second insert of rv1: %v", err)
 	}
 }
@@ -241,8 +238,7 @@ func TestReadsOfNothing(t *testing.T) {
 	if ratings, err := e.reviews.Ratings(ctx, leeds, "nope"); err != nil || len(ratings) != 0 {
 		t.Errorf("ratings of a missing plan = %v, %v", ratings, err)
 	}
-	var resp improvementplanv1.ProgressReview
-	if ok, err := e.reviews.Replay(ctx, leeds, "scope", "never", &improvementplanv1.CreateProgressReviewRequest{}, &resp); ok || err != nil {
+	if _, ok, err := e.reviews.Replay(ctx, leeds, change.Request{Subject: "s", Method: "m", RequestID: "never"}); ok || err != nil {
 		t.Errorf("replay of an unknown request = %v, %v", ok, err)
 	}
 }

@@ -1,0 +1,257 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+)
+
+// ErrConflict is what a Storer returns when a write's pinned version
+// moved: ABORTED with reason ETAG_MISMATCH.
+var ErrConflict = change.ErrConflict
+
+// Storer is the storage the plan use cases need; planstore implements it.
+// Writes are pinned to the version the plan was read at and fail with an
+// error matching ErrConflict when it moved. Each commits the plan, its
+// audit entry (naming r) and, when r carries a request ID and hash, the
+// plan to replay, in one transaction.
+type Storer interface {
+	// Get returns the plan, or an error matching ErrNotFound.
+	Get(ctx context.Context, gss, id string) (Plan, error)
+	// List returns a council's plans, or every council's for AllCouncils,
+	// in no particular order.
+	List(ctx context.Context, gss string) ([]Plan, error)
+	// Replay returns the plan a previous call with r.RequestID committed,
+	// if any. A reused r.RequestID with another r.RequestHash is an
+	// INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r change.Request) (Plan, bool, error)
+	// Save stores p, changed from version p.Version, and returns it at its
+	// new version.
+	Save(ctx context.Context, p Plan, r change.Request) (Plan, error)
+}
+
+// Rescheduler keeps the deadline clock in step with a plan whose deadline
+// or state has just changed and been committed. Reschedule is idempotent,
+// and a call lost to a crash is repaired by the clock's own
+// reconciliation. The deadline clock implements it.
+type Rescheduler interface {
+	Reschedule(ctx context.Context, p Plan) error
+}
+
+// Reviewed is a plan as the API shows it: with the overall ratings of its
+// progress reviews, oldest first, as ProgressRating names.
+type Reviewed struct {
+	Plan
+	Ratings []string
+}
+
+// Service carries out the plan use cases over a Storer: reads, the
+// council's updates, and DfE's actions, each a read-modify-write of one
+// plan.
+type Service struct {
+	store     Storer
+	ratings   RatingSource
+	deadlines Rescheduler
+	now       func() time.Time
+}
+
+// NewService returns the plan use cases over st. ratings gives each plan's
+// progress review ratings (nil shows none); deadlines, when not nil, is
+// told about every committed change of a plan's deadline or state, so the
+// deadline job follows at once rather than at the clock's next
+// reconciliation; now is the clock (nil means time.Now).
+func NewService(st Storer, ratings RatingSource, deadlines Rescheduler, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, ratings: ratings, deadlines: deadlines, now: now}
+}
+
+// Now is the service's clock reading, in UTC.
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+// Get returns plan id of the council gss with its ratings, or an error
+// matching ErrNotFound.
+func (s *Service) Get(ctx context.Context, gss, id string) (Reviewed, error) {
+	p, err := s.store.Get(ctx, gss, id)
+	if err != nil {
+		return Reviewed{}, err
+	}
+	return s.reviewed(ctx, p)
+}
+
+// Check runs the credibility rules on plan id of the council gss, in any
+// state.
+func (s *Service) Check(ctx context.Context, gss, id string) ([]Check, error) {
+	p, err := s.store.Get(ctx, gss, id)
+	if err != nil {
+		return nil, err
+	}
+	return p.Check(), nil
+}
+
+// Page is one page of a plan list.
+type Page struct {
+	Plans []Reviewed
+	// Total is the number of plans the list selects.
+	Total int
+}
+
+// List returns the plans of the council gss (or of every council, for
+// AllCouncils) that f selects, ordered by order (see Select), from offset,
+// at most size of them, with their ratings.
+func (s *Service) List(ctx context.Context, gss string, f *filter.Filter, order filter.Order, offset int64, size int32) (Page, error) {
+	all, err := s.store.List(ctx, gss)
+	if err != nil {
+		return Page{}, err
+	}
+	selected := Select(all, f, order)
+	start := int(min(offset, int64(len(selected))))
+	end := min(start+int(size), len(selected))
+	out := Page{Plans: make([]Reviewed, 0, end-start), Total: len(selected)}
+	for _, p := range selected[start:end] {
+		r, err := s.reviewed(ctx, p)
+		if err != nil {
+			return Page{}, err
+		}
+		out.Plans = append(out.Plans, r)
+	}
+	return out, nil
+}
+
+// Update is an update of a plan's priorities or progress.
+type Update struct {
+	// Patch holds the request's priorities as sent; Mask says what of them
+	// changes (see Apply).
+	Patch []Priority
+	Mask  Mask
+	// Unreadable are violations of what the request holds that could not
+	// be read at all (an impossible date); they are reported with what the
+	// rules find in the rest, once per field.
+	Unreadable fault.Violations
+}
+
+// Update applies u to plan id of the council gss (see Plan.Apply).
+func (s *Service) Update(ctx context.Context, gss, id string, etag change.Etag, u Update, r change.Request) (Reviewed, error) {
+	return s.change(ctx, gss, id, etag, r, func(p *Plan, now time.Time) error {
+		next, err := p.Apply(u.Patch, u.Mask, now)
+		if err != nil || len(u.Unreadable) > 0 {
+			return joinViolations(u.Unreadable, err)
+		}
+		*p = next
+		return nil
+	})
+}
+
+// Submit sends the draft plan to DfE (see Plan.Submit).
+func (s *Service) Submit(ctx context.Context, gss, id string, etag change.Etag, r change.Request) (Reviewed, error) {
+	return s.change(ctx, gss, id, etag, r, func(p *Plan, now time.Time) error { return p.Submit(r.Subject, now) })
+}
+
+// Approve approves the submitted plan for reason (see Plan.Approve).
+func (s *Service) Approve(ctx context.Context, gss, id string, etag change.Etag, reason string, r change.Request) (Reviewed, error) {
+	return s.change(ctx, gss, id, etag, r, func(p *Plan, now time.Time) error { return p.Approve(r.Subject, reason, now) })
+}
+
+// Return sends the submitted plan back to draft for reason (see
+// Plan.Return).
+func (s *Service) Return(ctx context.Context, gss, id string, etag change.Etag, reason string, r change.Request) (Reviewed, error) {
+	return s.change(ctx, gss, id, etag, r, func(p *Plan, now time.Time) error { return p.Return(r.Subject, reason, now) })
+}
+
+// Extend moves the plan's deadline to newDeadline for reason (see
+// Plan.Extend).
+func (s *Service) Extend(ctx context.Context, gss, id string, etag change.Etag, newDeadline time.Time, reason string, r change.Request) (Reviewed, error) {
+	return s.change(ctx, gss, id, etag, r, func(p *Plan, now time.Time) error { return p.Extend(newDeadline, reason, r.Subject, now) })
+}
+
+// Close closes the plan for reason (see Plan.Close).
+func (s *Service) Close(ctx context.Context, gss, id string, etag change.Etag, reason string, r change.Request) (Reviewed, error) {
+	return s.change(ctx, gss, id, etag, r, func(p *Plan, now time.Time) error { return p.Close(r.Subject, reason, now) })
+}
+
+// change is the read-modify-write of every command: replay a repeated
+// request_id, read the plan, compare the caller's etag, apply the rule and
+// save the plan pinned to the version read. A conflict on the save may be
+// a concurrent call with the same request_id that committed first, whose
+// plan is then the answer. A change of state or deadline reschedules the
+// deadline job.
+func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(p *Plan, now time.Time) error) (Reviewed, error) {
+	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+		return s.replayed(ctx, prev, err)
+	}
+	cur, err := s.store.Get(ctx, gss, id)
+	if err != nil {
+		return Reviewed{}, err
+	}
+	if err := etag.Check(cur.Version); err != nil {
+		return Reviewed{}, err
+	}
+	next := cur.Clone()
+	if err := rule(&next, s.Now()); err != nil {
+		return Reviewed{}, err
+	}
+	saved, err := s.store.Save(ctx, next, r)
+	if errors.Is(err, ErrConflict) && r.RequestID != "" {
+		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
+			return s.replayed(ctx, prev, rerr)
+		}
+	}
+	if err != nil {
+		return Reviewed{}, err
+	}
+	if s.deadlines != nil && (saved.State != cur.State || !saved.Deadline.Equal(cur.Deadline)) {
+		// The change stands whatever happens here, and the clock repairs
+		// a missed reschedule itself, so a failure is only logged.
+		if err := s.deadlines.Reschedule(ctx, saved); err != nil {
+			slog.WarnContext(ctx, "plan: reschedule the deadline", "plan", saved.Name(), "err", err)
+		}
+	}
+	return s.reviewed(ctx, saved)
+}
+
+func (s *Service) replayed(ctx context.Context, p Plan, err error) (Reviewed, error) {
+	if err != nil {
+		return Reviewed{}, err
+	}
+	return s.reviewed(ctx, p)
+}
+
+// reviewed adds the plan's progress review ratings.
+func (s *Service) reviewed(ctx context.Context, p Plan) (Reviewed, error) {
+	if s.ratings == nil {
+		return Reviewed{Plan: p}, nil
+	}
+	ratings, err := s.ratings.Ratings(ctx, p.GSSCode, p.ID)
+	if err != nil {
+		return Reviewed{}, err
+	}
+	return Reviewed{Plan: p, Ratings: ratings}, nil
+}
+
+// joinViolations reports vs with the violations of err, leaving out those
+// on a field vs already names (an unreadable date is not also
+// "required"). An err that is not INVALID_ARGUMENT is returned as it is.
+func joinViolations(vs fault.Violations, err error) error {
+	f, ok := fault.As(err)
+	if err != nil && (!ok || f.Kind != fault.KindInvalid) {
+		return err
+	}
+	reported := map[string]bool{}
+	for _, v := range vs {
+		reported[v.Field] = true
+	}
+	if ok {
+		for _, v := range f.Violations {
+			if !reported[v.Field] {
+				vs = append(vs, v)
+			}
+		}
+	}
+	return vs.Err()
+}

@@ -1,0 +1,105 @@
+package progressreview
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+)
+
+// Storer is the storage the progress review use cases need;
+// progressreviewstore implements it.
+type Storer interface {
+	// Get returns one review, or an error matching ErrNotFound.
+	Get(ctx context.Context, gss, planID, id string) (Review, error)
+	// List returns a plan's reviews, oldest first (see Sort).
+	List(ctx context.Context, gss, planID string) ([]Review, error)
+	// Replay returns the review a previous call with r.RequestID recorded,
+	// if any.
+	Replay(ctx context.Context, gss string, r change.Request) (Review, bool, error)
+	// Insert stores the new review rec records at version 1 and, when the
+	// review moved the plan, the plan pinned to the version it was read
+	// at, with their audit entries and the review to replay to a retry of
+	// r, in one transaction. A taken ID or a plan that moved gives an error
+	// matching plan.ErrConflict.
+	Insert(ctx context.Context, rec Recorded, r change.Request) error
+}
+
+// Plans reads the plans reviews are recorded against.
+type Plans interface {
+	// Get returns the plan, or an error matching plan.ErrNotFound.
+	Get(ctx context.Context, gss, id string) (plan.Plan, error)
+}
+
+// maxAttempts bounds the commits Create tries when a concurrent change to
+// the plan (or a taken review ID) refuses one.
+const maxAttempts = 5
+
+// Service carries out the progress review use cases.
+type Service struct {
+	store Storer
+	plans Plans
+	now   func() time.Time
+}
+
+// NewService returns the use cases over st and plans, reading the time
+// from now (nil means time.Now).
+func NewService(st Storer, plans Plans, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, plans: plans, now: now}
+}
+
+// Now is the service's clock reading, in UTC.
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+// Create records d against plan planID of the council gss on behalf of
+// r.Subject (see Record, with violations under "progress_review."). A
+// repeat of r.RequestID returns the first call's review.
+func (s *Service) Create(ctx context.Context, gss, planID string, d Draft, r change.Request) (Review, error) {
+	now := s.Now()
+	for range maxAttempts {
+		if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+			return prev, err
+		}
+		cur, err := s.plans.Get(ctx, gss, planID)
+		if err != nil {
+			return Review{}, err
+		}
+		rec, err := Record(cur, d, resource.NewID(), "progress_review.", r.Subject, now)
+		if err != nil {
+			return Review{}, err
+		}
+		err = s.store.Insert(ctx, rec, r)
+		if err == nil {
+			return rec.Review, nil
+		}
+		if !errors.Is(err, plan.ErrConflict) || ctx.Err() != nil {
+			return Review{}, err
+		}
+		// The plan moved (another first review, the deadline), the fresh
+		// ID was taken, or a concurrent retry of this request won: the
+		// next attempt replays or reads the plan again.
+	}
+	return Review{}, fmt.Errorf("progressreview: record a review of %s: still contended after %d attempts: %w", plan.Name(gss, planID), maxAttempts, plan.ErrConflict)
+}
+
+// Get returns review id of plan planID of the council gss, or an error
+// matching ErrNotFound.
+func (s *Service) Get(ctx context.Context, gss, planID, id string) (Review, error) {
+	return s.store.Get(ctx, gss, planID, id)
+}
+
+// List returns the reviews of plan planID of the council gss, oldest
+// first; a plan that does not exist is plan.ErrNotFound.
+func (s *Service) List(ctx context.Context, gss, planID string) ([]Review, error) {
+	if _, err := s.plans.Get(ctx, gss, planID); err != nil {
+		return nil, err
+	}
+	return s.store.List(ctx, gss, planID)
+}
