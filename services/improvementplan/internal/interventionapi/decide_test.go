@@ -18,6 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -154,12 +155,12 @@ func TestDecideInsufficient(t *testing.T) {
 	other := official
 	other.Subject = "official-2"
 	_, err = e.client.DecideProgress(e.as(other), req)
-	expectError(t, "deciding twice", err, codes.FailedPrecondition, intervention.ReasonDecisionNotDue)
+	rpctest.ExpectError(t, "deciding twice", err, codes.FailedPrecondition, intervention.ReasonDecisionNotDue)
 	// The same request_id with another request is refused.
 	changed := proto.Clone(req).(*improvementplanv1.DecideProgressRequest)
 	changed.Rationale = "Something else."
 	_, err = e.client.DecideProgress(e.as(official), changed)
-	expectError(t, "request_id reused", err, codes.InvalidArgument, store.ErrRequestIDReused.Reason, "request_id")
+	rpctest.ExpectError(t, "request_id reused", err, codes.InvalidArgument, store.ErrRequestIDReused.Reason, "request_id")
 }
 
 // TestDecideSignificantImprovement continues the plan; nothing is ordered.
@@ -236,7 +237,7 @@ func TestDecideErrors(t *testing.T) {
 		{"unknown plan", decide(plan.Name(leeds, "nope"), etag, significantImprovement, nil), codes.NotFound, plan.ReasonNotFound, nil},
 		{"bad name", decide(leedsName+"/interventions/x", etag, significantImprovement, nil), codes.InvalidArgument, "", []string{"name"}},
 	} {
-		expectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
 	}
 	for _, p := range []plan.Plan{due, monitoring, escalated} {
 		stored, err := e.plans.Get(context.Background(), leeds, p.ID)

@@ -34,18 +34,10 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-// Page sizes of intervention lists.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 200
-)
-
-// maxRequestIDLen bounds request_id; a UUID (AIP-155's suggestion) is 36.
-const maxRequestIDLen = 128
 
 // maxAttempts bounds the commits OrderIntervention tries when the fresh ID
 // it drew is taken.
@@ -106,14 +98,14 @@ func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementp
 		o = orderFromProto(req.GetIntervention())
 		vs = append(vs, o.Validate("intervention.", gss)...)
 	}
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(parentErr, vs.Err()); err != nil {
 		return nil, err
 	}
 	if _, ok := reference.CouncilByCode(gss); !ok {
 		return nil, fault.NotFound(intervention.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +120,7 @@ func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementp
 			return nil, err
 		}
 		if _, err := h.plans.Get(ctx, gss, planID); err != nil {
-			return nil, planNamed(err, o.Plan)
+			return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, o.Plan)
 		}
 	}
 	audit := auditOf(p, method, req.GetRequestId())
@@ -170,7 +162,7 @@ func (h *Interventions) GetIntervention(ctx context.Context, req *improvementpla
 	}
 	iv, err := h.ivs.Get(ctx, gss, id)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, intervention.ErrNotFound, intervention.ReasonNotFound, req.GetName())
 	}
 	return interventionstore.Encode(iv), nil
 }
@@ -181,12 +173,12 @@ func (h *Interventions) GetIntervention(ctx context.Context, req *improvementpla
 // filter and, for a council officer, their council.
 func (h *Interventions) ListInterventions(ctx context.Context, req *improvementplanv1.ListInterventionsRequest) (*improvementplanv1.ListInterventionsResponse, error) {
 	gss, parentErr := intervention.ParseCouncil("parent", req.GetParent(), true)
-	size, sizeErr := paging.PageSize(req.GetPageSize(), defaultPageSize, maxPageSize)
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), intervention.FilterSchema)
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -240,13 +232,13 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementplanv1.LiftInterventionRequest) (*improvementplanv1.Intervention, error) {
 	const method = improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName
 	gss, id, nameErr := intervention.ParseName("name", req.GetName())
-	etag, etagErr := requireEtag(req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	var vs fault.Violations
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +249,7 @@ func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementpl
 	}
 	cur, err := h.ivs.Get(ctx, gss, id)
 	if err != nil {
-		return nil, named(err, req.GetName())
+		return nil, rpc.NotFound(err, intervention.ErrNotFound, intervention.ReasonNotFound, req.GetName())
 	}
 	// The state is reported before a stale etag: re-reading cannot make a
 	// lifted intervention liftable.
@@ -265,7 +257,7 @@ func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementpl
 	if err != nil {
 		return nil, err
 	}
-	if err := change.At(etag).Check(cur.Version); err != nil {
+	if err := etag.Check(cur.Version); err != nil {
 		return nil, err
 	}
 	next := lifted.Clone()
@@ -294,7 +286,7 @@ func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementpl
 func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplanv1.DecideProgressRequest) (*improvementplanv1.DecideProgressResponse, error) {
 	const method = improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName
 	gss, planID, nameErr := plan.ParseName("name", req.GetName())
-	etag, etagErr := requireEtag(req.GetEtag())
+	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	in := intervention.DecisionInput{
 		Decision:  intervention.Decision(refproto.EnumName(req.GetDecision(), decisionPrefix)),
 		Rationale: req.GetRationale(),
@@ -304,11 +296,11 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 		in.Intervention = &o
 	}
 	vs := in.Validate(gss, req.GetName())
-	checkRequestID(&vs, req.GetRequestId())
+	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	p, err := principal(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +311,7 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 	}
 	cur, err := h.plans.Get(ctx, gss, planID)
 	if err != nil {
-		return nil, planNamed(err, req.GetName())
+		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetName())
 	}
 	now := h.now()
 	// The state is reported before a stale etag: re-reading cannot make a
@@ -328,7 +320,7 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 	if err != nil {
 		return nil, err
 	}
-	if err := change.At(etag).Check(cur.Version); err != nil {
+	if err := etag.Check(cur.Version); err != nil {
 		return nil, err
 	}
 	ratings, err := h.ratings.Ratings(ctx, gss, planID)
@@ -375,26 +367,6 @@ func (h *Interventions) afterConflict(ctx context.Context, err error, gss, scope
 	return change.ErrConflict
 }
 
-// requireEtag reads the etag an action must carry (AIP-154): without it a
-// change made since the caller read the resource could be overwritten.
-func requireEtag(etag string) (int64, error) {
-	if etag == "" {
-		var vs fault.Violations
-		vs.Add("etag", "is required: send the etag of the resource as read, so that no change made since is overwritten")
-		return 0, vs.Err()
-	}
-	return store.ParseEtag(etag)
-}
-
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		// Served without the interceptor, which must never grant access.
-		return auth.Principal{}, fault.Unauthenticated(auth.ReasonTokenMissing, "the request is not authenticated")
-	}
-	return p, nil
-}
-
 // auditOf is the audit entry template of a change p makes through method.
 func auditOf(p auth.Principal, method, requestID string) store.AuditEntry {
 	roles := make([]string, len(p.Roles))
@@ -402,26 +374,4 @@ func auditOf(p auth.Principal, method, requestID string) store.AuditEntry {
 		roles[i] = string(r)
 	}
 	return store.AuditEntry{Actor: p.Subject, Roles: roles, Method: method, RequestID: requestID}
-}
-
-func checkRequestID(vs *fault.Violations, id string) {
-	if len(id) > maxRequestIDLen {
-		vs.Add("request_id", "is %d bytes long; the limit is %d (a UUID is suggested)", len(id), maxRequestIDLen)
-	}
-}
-
-// named gives a missing intervention's NOT_FOUND the resource's name.
-func named(err error, name string) error {
-	if errors.Is(err, intervention.ErrNotFound) {
-		return fault.NotFound(intervention.ReasonNotFound, "%s does not exist", name).With("name", name)
-	}
-	return err
-}
-
-// planNamed gives a missing plan's NOT_FOUND the plan's name.
-func planNamed(err error, name string) error {
-	if errors.Is(err, plan.ErrNotFound) {
-		return fault.NotFound(plan.ReasonNotFound, "%s does not exist", name).With("name", name)
-	}
-	return err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -67,7 +68,7 @@ func TestOrderAndLift(t *testing.T) {
 		t.Fatalf("get after lifting = %v, %v", read, err)
 	}
 	_, err = e.client.LiftIntervention(e.as(official), &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: up.GetEtag(), Reason: "again"})
-	expectError(t, "lifting twice", err, codes.FailedPrecondition, intervention.ReasonNotInForce)
+	rpctest.ExpectError(t, "lifting twice", err, codes.FailedPrecondition, intervention.ReasonNotInForce)
 
 	var trail []string
 	for _, a := range e.outbox(leeds).audits {
@@ -154,7 +155,7 @@ func TestOrderAndLiftErrors(t *testing.T) {
 			return err
 		}(), codes.NotFound, intervention.ReasonCouncilNotFound, nil},
 	} {
-		expectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
 	}
 	// Still in force after the refused lifts.
 	read, err := e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: iv.GetName()})
@@ -220,7 +221,7 @@ func TestList(t *testing.T) {
 		t.Fatalf("officer's first page = %v, %v", page, err)
 	}
 	_, err = e.client.ListInterventions(e.as(official), &improvementplanv1.ListInterventionsRequest{Parent: allParent, PageSize: 1, PageToken: page.GetNextPageToken()})
-	expectError(t, "an officer's page token used by DfE", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
+	rpctest.ExpectError(t, "an officer's page token used by DfE", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 }
 
 // TestAccess covers every deny case of these methods.
@@ -276,10 +277,10 @@ func TestAccess(t *testing.T) {
 		deny{outsider, "GetIntervention", auth.ReasonCouncilNotAllowed},
 		deny{outsider, "ListInterventions(leeds)", auth.ReasonCouncilNotAllowed})
 	for _, tc := range cases {
-		expectError(t, tc.who.Subject+" "+tc.method, calls[tc.method](e.as(tc.who)), codes.PermissionDenied, tc.reason)
+		rpctest.ExpectError(t, tc.who.Subject+" "+tc.method, calls[tc.method](e.as(tc.who)), codes.PermissionDenied, tc.reason)
 	}
 	for m, call := range calls {
-		expectError(t, "nobody "+m, call(context.Background()), codes.Unauthenticated, "")
+		rpctest.ExpectError(t, "nobody "+m, call(context.Background()), codes.Unauthenticated, "")
 	}
 	// Nothing denied changed anything.
 	if stored, err := e.plans.Get(context.Background(), leeds, due.ID); err != nil || stored.Version != due.Version {
