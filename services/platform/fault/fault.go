@@ -175,3 +175,27 @@ func Join(errs ...error) error {
 	}
 	return vs.Err()
 }
+
+// JoinFields is Join for a request whose own violations vs come first: a
+// violation in errs on a field vs already reports is left out, so a field
+// is described once, by the check closest to the request.
+func JoinFields(vs Violations, errs ...error) error {
+	reported := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		reported[v.Field] = true
+	}
+	all := []error{vs.Err()}
+	for _, err := range errs {
+		if f, ok := As(err); ok && f.Kind == KindInvalid && len(f.Violations) > 0 {
+			var rest Violations
+			for _, v := range f.Violations {
+				if !reported[v.Field] {
+					rest = append(rest, v)
+				}
+			}
+			err = rest.Err()
+		}
+		all = append(all, err)
+	}
+	return Join(all...)
+}

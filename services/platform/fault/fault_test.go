@@ -2,6 +2,7 @@ package fault
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,33 @@ func TestIsMatchesKindAndReason(t *testing.T) {
 	}
 	if errors.Is(FailedPrecondition("ETAG_MISMATCH", "x"), sentinel) {
 		t.Fatal("different kinds match")
+	}
+}
+
+func TestJoinFieldsReportsEachFieldOnce(t *testing.T) {
+	var own Violations
+	own.Add("plan.title", "is required")
+	rule := Invalid("INVALID_ARGUMENT",
+		Violation{Field: "plan.title", Description: "is too long"},
+		Violation{Field: "plan.deadline", Description: "is in the past"})
+	err := JoinFields(own, rule, nil)
+	f, ok := As(err)
+	if !ok || f.Kind != KindInvalid {
+		t.Fatalf("JoinFields: %v, want an INVALID_ARGUMENT fault", err)
+	}
+	var got []string
+	for _, v := range f.Violations {
+		got = append(got, v.Field+": "+v.Description)
+	}
+	want := []string{"plan.deadline: is in the past", "plan.title: is required"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("violations %q, want %q", got, want)
+	}
+	if JoinFields(nil, nil) != nil {
+		t.Error("JoinFields of nothing is not nil")
+	}
+	other := NotFound("NOT_FOUND", "gone")
+	if got := JoinFields(own, other); got != other {
+		t.Errorf("JoinFields with a NOT_FOUND: %v, want it returned as it is", got)
 	}
 }
