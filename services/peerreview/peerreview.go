@@ -20,18 +20,20 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/api"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/events"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/events"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priorityapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -85,6 +87,7 @@ func New(d Deps) (*Service, error) {
 	}
 	reviewers := reviewerstore.New(d.Store)
 	reviews := reviewstore.New(d.Store)
+	reviewSvc := review.NewService(reviews, d.Now)
 	offers := offerstore.New(d.Store)
 	offerSvc := offer.NewService(offers, d.Now)
 	lessons := whatworksstore.New(d.Store)
@@ -104,7 +107,7 @@ func New(d Deps) (*Service, error) {
 		server: api.NewServer(api.Handlers{
 			Priorities: priorityapi.New(d.Inspection, reviews, d.Pages, d.Now),
 			Reviewers:  reviewerapi.NewReviewers(reviewer.NewService(reviewers, reviews, d.Now), d.Pages, reviews),
-			Reviews:    reviewapi.NewReviews(reviews, reviewers, d.Inspection, d.Pages, d.Now),
+			Reviews:    reviewapi.NewReviews(reviewSvc, review.NewTeams(reviewSvc, reviewers, inspectionclient.NewCouncils(d.Inspection)), d.Pages),
 			Offers:     offerapi.New(offerSvc, d.Pages),
 			WhatWorks:  whatworksapi.New(d.Inspection, reviews, lessons, d.Pages, d.Now),
 		}),

@@ -1,4 +1,4 @@
-package reviewapi
+package inspectionclient
 
 import (
 	"cmp"
@@ -10,7 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -30,24 +30,26 @@ const maxInspectionPages = 50
 // add to its score, count towards the team's focus themes.
 const maxFocusFactors = 3
 
-// councilWeakness is a council's weak spots as the inspection service reports
-// them: the grades of its latest published judgement by area (the
-// JudgementArea names without prefix, overall effectiveness left out) and
-// its top risk factors' indicators, largest contribution first.
-type councilWeakness struct {
-	Grades     map[string]reference.Grade
-	Indicators []string
+// Councils answers, from the inspection service and acting for the caller
+// in the context, what peer review team proposals need to know about
+// councils. It implements review.Inspection.
+type Councils struct {
+	c inspectionv1.InspectionServiceClient
 }
 
-// weakness asks the inspection service, acting for the caller in ctx, for
-// the council's latest published graded judgement and its risk factors.
-// A council never inspected has no grades; one without a risk assessment
-// has no indicators.
-func weakness(ctx context.Context, c inspectionv1.InspectionServiceClient, gss string) (councilWeakness, error) {
-	var w councilWeakness
+var _ review.Inspection = Councils{}
+
+// NewCouncils returns the councils as c reports them. c must forward the
+// caller's authorization (serve.Dial with auth.ForwardAuthorization).
+func NewCouncils(c inspectionv1.InspectionServiceClient) Councils { return Councils{c: c} }
+
+// Weakness implements review.Inspection: the council's latest published
+// graded judgement and its risk factors.
+func (cs Councils) Weakness(ctx context.Context, gss string) (review.Weakness, error) {
+	var w review.Weakness
 	token := ""
 	for range maxInspectionPages {
-		resp, err := c.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{
+		resp, err := cs.c.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{
 			Parent:    resource.CouncilName(gss),
 			Filter:    "state = PUBLISHED",
 			OrderBy:   "publish_date desc",
@@ -55,7 +57,7 @@ func weakness(ctx context.Context, c inspectionv1.InspectionServiceClient, gss s
 			PageToken: token,
 		})
 		if err != nil {
-			return councilWeakness{}, inspectionclient.Error(err)
+			return review.Weakness{}, Error(err)
 		}
 		// Newest first: the first with a judgement is the latest graded
 		// one; monitoring visits carry no judgement and are passed over.
@@ -70,11 +72,11 @@ func weakness(ctx context.Context, c inspectionv1.InspectionServiceClient, gss s
 			break
 		}
 	}
-	ra, err := c.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: resource.CouncilName(gss) + "/riskAssessment"})
+	ra, err := cs.c.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: resource.CouncilName(gss) + "/riskAssessment"})
 	switch {
 	case status.Code(err) == codes.NotFound:
 	case err != nil:
-		return councilWeakness{}, inspectionclient.Error(err)
+		return review.Weakness{}, Error(err)
 	default:
 		w.Indicators = topIndicators(ra.GetFactors())
 	}
@@ -117,11 +119,9 @@ func topIndicators(factors []*inspectionv1.RiskFactor) []string {
 	return out
 }
 
-// inadequateCouncils asks the inspection service, acting for the caller in
-// ctx, for the GSS codes of every council whose latest judgement is
-// inadequate, reading every page.
-func inadequateCouncils(ctx context.Context, c inspectionv1.InspectionServiceClient) ([]string, error) {
-	las, err := inspectionclient.LocalAuthorities(ctx, c, "latest_grade = INADEQUATE")
+// InadequateCouncils implements review.Inspection, reading every page.
+func (cs Councils) InadequateCouncils(ctx context.Context) ([]string, error) {
+	las, err := LocalAuthorities(ctx, cs.c, "latest_grade = INADEQUATE")
 	if err != nil {
 		return nil, err
 	}

@@ -80,8 +80,8 @@ func TestTransitions(t *testing.T) {
 	}
 }
 
-// team is a valid two-person team.
-var team = []Member{{ReviewerID: "lead", Lead: true, Days: 4}, {ReviewerID: "psw", Days: 4}}
+// twoPeers is a valid two-person team.
+var twoPeers = []Member{{ReviewerID: "lead", Lead: true, Days: 4}, {ReviewerID: "psw", Days: 4}}
 
 var findings = []Finding{
 	{Theme: reviewer.Leadership, Kind: Strength, Evidence: "Stable senior leadership."},
@@ -102,7 +102,7 @@ func inState(t *testing.T, s State) Review {
 			if err != nil {
 				return r, err
 			}
-			return r.AssignTeam(team)
+			return r.AssignTeam(twoPeers)
 		},
 		OnSite:    func(r Review) (Review, error) { return r.StartOnSite() },
 		Reporting: func(r Review) (Review, error) { return r.RecordFindings(findings) },
@@ -142,7 +142,7 @@ func TestActionsByState(t *testing.T) {
 	}{
 		{"schedule", func(r Review) (Review, error) { return r.Schedule(day(2016, 2, 1), day(2016, 2, 5), now) },
 			map[State]State{Requested: Scheduled}},
-		{"assign team", func(r Review) (Review, error) { return r.AssignTeam(team) },
+		{"assign team", func(r Review) (Review, error) { return r.AssignTeam(twoPeers) },
 			map[State]State{Scheduled: Scheduled}},
 		{"start on site", func(r Review) (Review, error) { return r.StartOnSite() },
 			map[State]State{Scheduled: OnSite}},

@@ -2,8 +2,6 @@ package reviewapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"slices"
 	"strconv"
@@ -14,23 +12,21 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
 
 // inspectionDouble is a TEST DOUBLE of the inspection service, not the
@@ -174,7 +170,6 @@ func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
 
 type env struct {
 	t          *testing.T
-	key        []byte
 	client     peerreviewv1.PeerReviewServiceClient
 	store      *store.Store
 	reviews    *reviewstore.Reviews
@@ -191,66 +186,28 @@ type env struct {
 // the real one: forwarding the caller's authorization.
 func newEnv(t *testing.T, double *inspectionDouble) *env {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	reviews := reviewstore.New(st)
 	pool := reviewerstore.New(st)
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
 	conn, err := serve.Dial(double.start(t), grpc.WithChainUnaryInterceptor(auth.ForwardAuthorization()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	svc := review.NewService(reviews, clock)
+	teams := review.NewTeams(svc, pool, inspectionclient.NewCouncils(inspectionv1.NewInspectionServiceClient(conn)))
+	h := NewReviews(svc, teams, rpctest.NewPages(t))
+	cc := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Reviews: h})
 	})
-	h := NewReviews(reviews, pool, inspectionv1.NewInspectionServiceClient(conn), pages, clock)
-	peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Reviews: h})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	cc, err := grpc.NewClient("passthrough:///peerreview",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close() })
 	return &env{
-		t: t, key: key, client: peerreviewv1.NewPeerReviewServiceClient(cc), store: st, reviews: reviews,
+		t: t, client: peerreviewv1.NewPeerReviewServiceClient(cc), store: st, reviews: reviews,
 		pool: reviewer.NewService(pool, reviews, clock), inspection: double, ids: map[string]string{},
 	}
 }
 
 // as returns a context whose calls carry a development token for p.
-func (e *env) as(p auth.Principal) context.Context {
-	e.t.Helper()
-	return withToken(e.token(p))
-}
-
-// withToken returns a context whose calls carry the bearer token tok.
-func withToken(tok string) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
-
-func (e *env) token(p auth.Principal) string {
-	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
-}
+func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 
 // addReviewer puts a reviewer in the pool through the reviewer rules.
 func (e *env) addReviewer(rv reviewer.Reviewer) string {
@@ -271,25 +228,4 @@ func (e *env) name(displayName string) string {
 		e.t.Fatalf("no reviewer %s", displayName)
 	}
 	return reviewer.Name(id)
-}
-
-// expectError checks err's code, ErrorInfo reason (when given) and field
-// violations (exactly these fields, in order).
-func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
-		return
-	}
-	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
-	var got []string
-	for _, v := range apierror.FieldViolations(st) {
-		got = append(got, v.GetField())
-	}
-	if !slices.Equal(got, fields) {
-		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
-	}
 }

@@ -27,13 +27,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/team"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -70,30 +67,20 @@ var Policies = auth.Policies{
 	peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName:   runners,
 }
 
-// Pool is the reviewer pool as team proposals need it: every reviewer and
-// the pool's fingerprint. reviewerstore.Reviewers implements it.
-type Pool interface {
-	All(ctx context.Context) ([]reviewer.Reviewer, string, error)
-}
-
 // Reviews implements the peer review methods of
 // peerreviewv1.PeerReviewServiceServer. It deliberately embeds no
 // Unimplemented server, so that the service's composite server can embed
 // it beside the other handler types without ambiguous methods.
 type Reviews struct {
-	svc        *review.Service
-	store      *reviewstore.Reviews
-	pool       Pool
-	inspection inspectionv1.InspectionServiceClient
-	pages      *paging.Codec
+	svc   *review.Service
+	teams *review.Teams
+	pages *paging.Codec
 }
 
-// NewReviews returns the handlers over the review store st, the reviewer
-// pool, the inspection service's client (dialled so that it forwards the
-// caller's authorization: serve.Dial with auth.ForwardAuthorization) and
-// page tokens from pages, reading the time from now (nil means time.Now).
-func NewReviews(st *reviewstore.Reviews, pool Pool, inspection inspectionv1.InspectionServiceClient, pages *paging.Codec, now func() time.Time) *Reviews {
-	return &Reviews{svc: review.NewService(st, now), store: st, pool: pool, inspection: inspection, pages: pages}
+// NewReviews returns the handlers over the review use cases svc and the
+// team use cases teams, with page tokens from pages.
+func NewReviews(svc *review.Service, teams *review.Teams, pages *paging.Codec) *Reviews {
+	return &Reviews{svc: svc, teams: teams, pages: pages}
 }
 
 // RequestPeerReview implements PeerReviewService.RequestPeerReview: the LGA
@@ -228,37 +215,9 @@ func (h *Reviews) ProposeReviewTeam(ctx context.Context, req *peerreviewv1.Propo
 	if err := requireCouncil(ctx, gss); err != nil {
 		return nil, err
 	}
-	rv, err := h.svc.Get(ctx, gss, id)
+	rv, p, fingerprint, err := h.teams.Propose(ctx, gss, id, int(req.GetPractitioners()))
 	if err != nil {
 		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
-	}
-	if err := scheduled(rv); err != nil {
-		return nil, err
-	}
-	pool, fingerprint, committed, err := h.poolFor(ctx, rv)
-	if err != nil {
-		return nil, err
-	}
-	w, err := weakness(ctx, h.inspection, gss)
-	if err != nil {
-		return nil, err
-	}
-	inadequate, err := inadequateCouncils(ctx, h.inspection)
-	if err != nil {
-		return nil, err
-	}
-	p, err := team.Propose(team.Input{
-		Council:       gss,
-		Start:         rv.StartDate,
-		End:           rv.EndDate,
-		Practitioners: int(req.GetPractitioners()),
-		Focus:         team.FocusThemes(w.Grades, w.Indicators),
-		Pool:          pool,
-		Committed:     committed,
-		Inadequate:    inadequate,
-	})
-	if err != nil {
-		return nil, err
 	}
 	return proposalProto(rv.Name(), p, fingerprint), nil
 }
@@ -291,38 +250,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	if err != nil {
 		return nil, err
 	}
-	// A repeat replays before the pool is compared: the first call's own
-	// commitment has changed the fingerprint since.
-	if prev, ok, err := h.store.Replay(ctx, gss, r); err != nil {
-		return nil, err
-	} else if ok {
-		return reviewstore.Proto(prev), nil
-	}
-	rv, err := h.svc.Get(ctx, gss, id)
-	if err != nil {
-		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
-	}
-	if err := scheduled(rv); err != nil {
-		return nil, err
-	}
-	if err := etag.Check(rv.Version); err != nil {
-		return nil, err
-	}
-	pool, fingerprint, committed, err := h.poolFor(ctx, rv)
-	if err != nil {
-		return nil, err
-	}
-	if fingerprint != req.GetPoolEtag() {
-		return nil, review.ErrPoolChanged.With("pool_etag", fingerprint)
-	}
-	inadequate, err := inadequateCouncils(ctx, h.inspection)
-	if err != nil {
-		return nil, err
-	}
-	if err := review.CheckTeam(gss, members, candidates(pool, committed), set(inadequate)); err != nil {
-		return nil, err
-	}
-	out, err := h.svc.AssignTeam(ctx, gss, id, members, etag, r)
+	out, err := h.teams.Accept(ctx, gss, id, members, etag, req.GetPoolEtag(), r)
 	if err != nil {
 		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
 	}
@@ -416,55 +344,6 @@ func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requ
 		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, name)
 	}
 	return reviewstore.Proto(out), nil
-}
-
-// poolFor reads the pool and the days its reviewers have committed to
-// reviews other than rv, and fingerprints them for rv.
-func (h *Reviews) poolFor(ctx context.Context, rv review.Review) ([]reviewer.Reviewer, string, map[string]int, error) {
-	pool, poolEtag, err := h.pool.All(ctx)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	all, err := h.store.All(ctx)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	committed := review.CommittedDays(all, rv.Name())
-	return pool, review.PoolFingerprint(rv.Name(), poolEtag, committed), committed, nil
-}
-
-// scheduled refuses a team for a review that is not scheduled: its dates
-// say the days the team commits, and once on site the team is fixed.
-func scheduled(rv review.Review) error {
-	if rv.State != review.Scheduled {
-		return fault.FailedPrecondition(review.ReasonNotScheduled,
-			"a team is proposed and accepted only for a scheduled review; this one is %s", rv.State).With("state", string(rv.State))
-	}
-	return nil
-}
-
-// candidates describes the pool to the team rules.
-func candidates(pool []reviewer.Reviewer, committed map[string]int) map[string]review.Candidate {
-	out := make(map[string]review.Candidate, len(pool))
-	for _, rv := range pool {
-		out[rv.ID] = review.Candidate{
-			ID:            rv.ID,
-			HomeCouncil:   rv.HomeCouncil,
-			Director:      rv.Role == reviewer.Director,
-			Conflicts:     rv.Conflicts,
-			AvailableDays: rv.AvailableDaysPerQuarter,
-			CommittedDays: committed[rv.ID],
-		}
-	}
-	return out
-}
-
-func set(codes []string) map[string]bool {
-	out := make(map[string]bool, len(codes))
-	for _, c := range codes {
-		out[c] = true
-	}
-	return out
 }
 
 // requireCouncil returns nil when the caller in ctx may see the reviews of

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
@@ -20,6 +21,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 func graded(g typev1.Grade) *inspectionv1.GradedJudgement {
@@ -135,8 +137,8 @@ func TestPeerReviewStory(t *testing.T) {
 	e.seedPool()
 	// One token for the adviser throughout, so the forwarded one can be
 	// compared with it.
-	advToken := e.token(adviser)
-	ctx := withToken(advToken)
+	advToken := rpctest.Token(t, adviser)
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+advToken)
 
 	reqMsg := &peerreviewv1.RequestPeerReviewRequest{
 		Parent: leedsName,
@@ -160,16 +162,16 @@ func TestPeerReviewStory(t *testing.T) {
 	_, err = e.client.RequestPeerReview(ctx, &peerreviewv1.RequestPeerReviewRequest{
 		Parent: leedsName, PeerReview: &peerreviewv1.PeerReview{Kind: peerreviewv1.ReviewKind_REVIEW_KIND_CARE_PRACTICE_DIAGNOSTIC},
 	})
-	expectError(t, "second review under way", err, codes.FailedPrecondition, review.ReasonUnderWay)
+	rpctest.ExpectError(t, "second review under way", err, codes.FailedPrecondition, review.ReasonUnderWay)
 
 	// Scheduling: eleven days on site is too long; four is fine.
 	_, err = e.client.SchedulePeerReview(ctx, &peerreviewv1.SchedulePeerReviewRequest{
 		Name: rv.GetName(), Etag: rv.GetEtag(),
 		StartDate: &typev1.Date{Year: 2016, Month: 1, Day: 11}, EndDate: &typev1.Date{Year: 2016, Month: 1, Day: 21},
 	})
-	expectError(t, "eleven days on site", err, codes.InvalidArgument, "", "end_date")
+	rpctest.ExpectError(t, "eleven days on site", err, codes.InvalidArgument, "", "end_date")
 	_, err = e.client.ProposeReviewTeam(ctx, &peerreviewv1.ProposeReviewTeamRequest{Name: rv.GetName()})
-	expectError(t, "propose before scheduling", err, codes.FailedPrecondition, review.ReasonNotScheduled)
+	rpctest.ExpectError(t, "propose before scheduling", err, codes.FailedPrecondition, review.ReasonNotScheduled)
 	rv, err = e.client.SchedulePeerReview(ctx, &peerreviewv1.SchedulePeerReviewRequest{
 		Name: rv.GetName(), Etag: rv.GetEtag(),
 		StartDate: &typev1.Date{Year: 2016, Month: 1, Day: 11}, EndDate: &typev1.Date{Year: 2016, Month: 1, Day: 14},
@@ -240,7 +242,7 @@ func TestPeerReviewStory(t *testing.T) {
 	e.addReviewer(reviewer.Reviewer{DisplayName: "Jo Newcomer", HomeCouncil: "E08000019", Role: reviewer.TeamManager, AvailableDaysPerQuarter: 10})
 	accept := &peerreviewv1.AcceptReviewTeamRequest{Name: rv.GetName(), Etag: rv.GetEtag(), PoolEtag: prop.GetPoolEtag(), Team: teamOf(prop)}
 	_, err = e.client.AcceptReviewTeam(ctx, accept)
-	expectError(t, "accept from a changed pool", err, codes.Aborted, review.ReasonPoolChanged)
+	rpctest.ExpectError(t, "accept from a changed pool", err, codes.Aborted, review.ReasonPoolChanged)
 
 	prop, err = e.client.ProposeReviewTeam(ctx, &peerreviewv1.ProposeReviewTeamRequest{Name: rv.GetName()})
 	if err != nil {
@@ -250,11 +252,11 @@ func TestPeerReviewStory(t *testing.T) {
 	bad := teamOf(prop)
 	bad[1] = &peerreviewv1.TeamMember{Reviewer: e.name("Bob Director"), Days: 4}
 	_, err = e.client.AcceptReviewTeam(ctx, &peerreviewv1.AcceptReviewTeamRequest{Name: rv.GetName(), Etag: rv.GetEtag(), PoolEtag: prop.GetPoolEtag(), Team: bad})
-	expectError(t, "ineligible team", err, codes.InvalidArgument, review.ReasonTeamNotEligible, "team[1].reviewer")
+	rpctest.ExpectError(t, "ineligible team", err, codes.InvalidArgument, review.ReasonTeamNotEligible, "team[1].reviewer")
 	_, err = e.client.AcceptReviewTeam(ctx, &peerreviewv1.AcceptReviewTeamRequest{Name: rv.GetName(), Etag: `"1"`, PoolEtag: prop.GetPoolEtag(), Team: teamOf(prop)})
-	expectError(t, "stale review etag", err, codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "stale review etag", err, codes.Aborted, "ETAG_MISMATCH")
 	_, err = e.client.AcceptReviewTeam(ctx, &peerreviewv1.AcceptReviewTeamRequest{Name: rv.GetName(), Team: teamOf(prop)[:1]})
-	expectError(t, "accept without etags", err, codes.InvalidArgument, "", "etag", "pool_etag", "team")
+	rpctest.ExpectError(t, "accept without etags", err, codes.InvalidArgument, "", "etag", "pool_etag", "team")
 
 	accept = &peerreviewv1.AcceptReviewTeamRequest{Name: rv.GetName(), Etag: rv.GetEtag(), PoolEtag: prop.GetPoolEtag(), Team: teamOf(prop), RequestId: "7c1f-accept"}
 	rv, err = e.client.AcceptReviewTeam(ctx, accept)
@@ -283,7 +285,7 @@ func TestPeerReviewStory(t *testing.T) {
 			Severity: peerreviewv1.FindingSeverity_FINDING_SEVERITY_MINOR, Evidence: "Visible leaders."},
 		{Kind: peerreviewv1.FindingKind_FINDING_KIND_AREA_FOR_IMPROVEMENT, Evidence: " "},
 	}})
-	expectError(t, "invalid findings", err, codes.InvalidArgument, "",
+	rpctest.ExpectError(t, "invalid findings", err, codes.InvalidArgument, "",
 		"findings[0].severity", "findings[1].evidence", "findings[1].severity", "findings[1].theme")
 	findings := []*peerreviewv1.Finding{
 		{Theme: peerreviewv1.Theme_THEME_LEADERSHIP, Kind: peerreviewv1.FindingKind_FINDING_KIND_STRENGTH, Evidence: "Visible leaders."},
@@ -298,7 +300,7 @@ func TestPeerReviewStory(t *testing.T) {
 	}
 
 	_, err = e.client.CompleteReview(ctx, &peerreviewv1.CompleteReviewRequest{Name: rv.GetName(), Etag: rv.GetEtag()})
-	expectError(t, "complete without a conclusion", err, codes.InvalidArgument, "", "conclusion", "risk")
+	rpctest.ExpectError(t, "complete without a conclusion", err, codes.InvalidArgument, "", "conclusion", "risk")
 	rv, err = e.client.CompleteReview(ctx, &peerreviewv1.CompleteReviewRequest{
 		Name: rv.GetName(), Etag: rv.GetEtag(), Risk: peerreviewv1.InadequacyRisk_INADEQUACY_RISK_HIGH,
 		Conclusion: "High risk of an inadequate judgement: caseloads and child protection practice.", RequestId: "7c1f-complete",
@@ -311,7 +313,7 @@ func TestPeerReviewStory(t *testing.T) {
 		t.Fatalf("completed = %v", rv)
 	}
 	_, err = e.client.CancelPeerReview(ctx, &peerreviewv1.CancelPeerReviewRequest{Name: rv.GetName(), Reason: "Too late."})
-	expectError(t, "cancel a completed review", err, codes.FailedPrecondition, review.ReasonInvalidTransition)
+	rpctest.ExpectError(t, "cancel a completed review", err, codes.FailedPrecondition, review.ReasonInvalidTransition)
 
 	// PeerReviewCompleted is in the council's outbox, committed with the
 	// review: the support offer consumer makes the enhanced offer from it.
@@ -402,13 +404,13 @@ func TestListAcrossCouncils(t *testing.T) {
 		t.Fatalf("filtered = %v, %v", resp, err)
 	}
 	_, err = e.client.ListPeerReviews(ctx, &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-", Filter: "region = LONDON"})
-	expectError(t, "unknown filter field", err, codes.InvalidArgument, "", "filter")
+	rpctest.ExpectError(t, "unknown filter field", err, codes.InvalidArgument, "", "filter")
 	_, err = e.client.ListPeerReviews(ctx, &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/E06999999"})
-	expectError(t, "unknown council", err, codes.NotFound, review.ReasonCouncilNotFound)
+	rpctest.ExpectError(t, "unknown council", err, codes.NotFound, review.ReasonCouncilNotFound)
 	_, err = e.client.GetPeerReview(ctx, &peerreviewv1.GetPeerReviewRequest{Name: leedsName + "/peerReviews/missing"})
-	expectError(t, "missing review", err, codes.NotFound, review.ReasonNotFound)
+	rpctest.ExpectError(t, "missing review", err, codes.NotFound, review.ReasonNotFound)
 	_, err = e.client.RequestPeerReview(ctx, &peerreviewv1.RequestPeerReviewRequest{Parent: "councils/x", PeerReview: &peerreviewv1.PeerReview{Reason: strings.Repeat("x", review.MaxText+1)}})
-	expectError(t, "every violation at once", err, codes.InvalidArgument, "", "parent", "peer_review.kind", "peer_review.reason")
+	rpctest.ExpectError(t, "every violation at once", err, codes.InvalidArgument, "", "parent", "peer_review.kind", "peer_review.reason")
 }
 
 // TestProposeWhenInspectionIsDown answers UNAVAILABLE, never a team chosen
@@ -425,7 +427,7 @@ func TestProposeWhenInspectionIsDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(e.as(adviser), 30*time.Second)
 	defer cancel()
 	_, err := e.client.ProposeReviewTeam(ctx, &peerreviewv1.ProposeReviewTeamRequest{Name: rv.GetName()})
-	expectError(t, "propose with the inspection service down", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
+	rpctest.ExpectError(t, "propose with the inspection service down", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 }
 
 // TestDenied covers every deny case: Ofsted, DfE, sponsor officers and
@@ -485,21 +487,21 @@ func TestDenied(t *testing.T) {
 	runs := []string{"SchedulePeerReview", "ProposeReviewTeam", "AcceptReviewTeam", "StartOnSite", "RecordFindings", "CompleteReview", "CancelPeerReview"}
 	for method, call := range calls {
 		for _, p := range []auth.Principal{inspector, official, sponsor, partner} {
-			expectError(t, p.Subject+" "+method, call(e.as(p)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+			rpctest.ExpectError(t, p.Subject+" "+method, call(e.as(p)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		}
 		if slices.Contains(runs, method) {
-			expectError(t, "council officer "+method, call(e.as(leedsOfficer)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+			rpctest.ExpectError(t, "council officer "+method, call(e.as(leedsOfficer)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		}
 	}
 	for _, p := range []auth.Principal{hantsOfficer, inspectorOfficer} {
 		for _, method := range []string{"RequestPeerReview", "GetPeerReview", "ListPeerReviews"} {
-			expectError(t, p.Subject+" "+method+" of another council", calls[method](e.as(p)), codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+			rpctest.ExpectError(t, p.Subject+" "+method+" of another council", calls[method](e.as(p)), codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
 		}
 		_, err := e.client.GetPeerReview(e.as(p), &peerreviewv1.GetPeerReviewRequest{Name: leedsName + "/peerReviews/missing"})
-		expectError(t, p.Subject+" probing for another council's reviews", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" probing for another council's reviews", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
 	}
 	_, err := e.client.ListPeerReviews(e.as(leedsOfficer), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-"})
-	expectError(t, "council officer listing every council", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+	rpctest.ExpectError(t, "council officer listing every council", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
 	// Nothing in the deny cases changed the review.
 	got, err := e.client.GetPeerReview(e.as(adviser), &peerreviewv1.GetPeerReviewRequest{Name: name})
 	if err != nil || !proto.Equal(got, rv) {
