@@ -9,8 +9,12 @@ REDIS_URL  ?= redis://127.0.0.1:6379
 GO_TEST    ?= go test -race -count=1 -timeout 20m
 TOOLS_STAMP := $(BIN)/.tools-$(shell sha256sum tools/go.mod tools/go.sum | sha256sum | cut -c1-12)
 GHZ_STAMP  := $(BIN)/.ghz-$(shell sha256sum tools/ghz/go.mod tools/ghz/go.sum | sha256sum | cut -c1-12)
+# The npm packages of the REST contract checks (Redocly, openapi-typescript, Swagger UI), pinned by
+# gateway/web/package-lock.json.
+WEB        := gateway/web
+NPM_STAMP  := $(WEB)/node_modules/.ci-$(shell sha256sum $(WEB)/package.json $(WEB)/package-lock.json | sha256sum | cut -c1-12)
 
-.PHONY: run test generate lint fmt-check vet buf-lint drift-check deploy-check build test-cluster tools bench clean
+.PHONY: npm-ci openapi openapi-lint test-contract run test generate lint fmt-check vet buf-lint drift-check deploy-check build test-cluster tools bench clean
 
 ## run: start the whole suite in one process on the embedded in-memory Redis with demo data
 run:
@@ -31,6 +35,21 @@ $(TOOLS_STAMP): tools/go.mod tools/go.sum
 ## generate: regenerate Go, gRPC, gateway and OpenAPI code from proto/
 generate: tools
 	PATH=$(BIN):$$PATH $(BUF) generate
+	$(MAKE) openapi
+
+## openapi: derive the published OpenAPI 3.1 contract from the generated Swagger 2.0 document
+openapi:
+	go run ./gateway/internal/openapigen
+
+## npm-ci: install the pinned npm packages of gateway/web (package-lock.json)
+npm-ci: $(NPM_STAMP)
+$(NPM_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci
+	touch $@
+
+## openapi-lint: lint the OpenAPI 3.1 contract with Redocly CLI; any error fails
+openapi-lint: npm-ci
+	cd $(WEB) && npx --no-install redocly lint --config redocly.yaml ../openapi/turnaround.openapi.json
 
 ## lint: formatting, go vet and buf lint
 lint: fmt-check vet buf-lint
@@ -56,6 +75,7 @@ drift-check: tools
 	for f in $$(find proto -name '*.pb.go' -o -name '*.pb.gw.go' | sort) gateway/openapi/turnaround.swagger.json; do \
 	  [ -f "$$tmp/$$f" ] || { echo "stale generated file: $$f (run make generate)"; fail=1; }; \
 	done; \
+	go run ./gateway/internal/openapigen -check || fail=1; \
 	exit $$fail
 
 ## deploy-check: build every Kubernetes overlay with the pinned kustomize
@@ -67,7 +87,7 @@ deploy-check: tools
 
 ## test: every check: gofmt, go vet, buf lint, generated-code drift, the Kubernetes overlays, and the
 ## race-enabled tests against REDIS_URL (deploy/ is also checked against the binary by cmd/turnaround's tests)
-test: lint drift-check deploy-check
+test: lint drift-check deploy-check openapi-lint
 	REDIS_URL=$(REDIS_URL) $(GO_TEST) work
 
 ## test-cluster: start a three-master Redis Cluster on loopback, run the store and event suites on it, stop it

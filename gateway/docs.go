@@ -12,7 +12,8 @@ import (
 	"strings"
 )
 
-// openAPIDocument is the merged OpenAPI v2 document `buf generate` writes.
+// openAPIDocument is the merged OpenAPI v2 document `buf generate` writes,
+// served at /openapi-v2.json for tools that still need Swagger 2.0.
 //
 //go:embed openapi/turnaround.swagger.json
 var openAPIDocument []byte
@@ -26,22 +27,16 @@ var docsTemplate = template.Must(template.New("docs").Funcs(template.FuncMap{
 
 // loadAPIDocument checks the embedded document and renders the reference
 // page once: both are static for the life of the binary.
-func loadAPIDocument() (openAPI, page []byte, err error) {
+func loadAPIDocument() (page []byte, err error) {
 	doc, err := parseOpenAPI(openAPIDocument)
 	if err != nil {
-		return nil, nil, fmt.Errorf("embedded OpenAPI document: %w", err)
+		return nil, fmt.Errorf("embedded OpenAPI document: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := docsTemplate.Execute(&buf, newDocsView(doc)); err != nil {
-		return nil, nil, fmt.Errorf("render API reference: %w", err)
+		return nil, fmt.Errorf("render API reference: %w", err)
 	}
-	return openAPIDocument, buf.Bytes(), nil
-}
-
-func (g *Gateway) serveOpenAPI(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(g.openAPI) // A failed write means the client hung up.
+	return buf.Bytes(), nil
 }
 
 func (g *Gateway) serveDocs(w http.ResponseWriter, _ *http.Request, _ map[string]string) {

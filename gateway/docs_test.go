@@ -7,9 +7,12 @@ import (
 	"testing"
 )
 
+// TestOpenAPIDocument: /openapi.json and /openapi.yaml are the OpenAPI 3.1
+// contract stamped with the build's version; the Swagger 2.0 document it is
+// generated from stays at /openapi-v2.json.
 func TestOpenAPIDocument(t *testing.T) {
 	t.Parallel()
-	env := newTestEnv(t, nil)
+	env := newTestEnv(t, func(c *Config) { c.Version = "v1.2.3-test" })
 	rec := env.do(http.MethodGet, "/openapi.json", nil, nil)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("HTTP status = %d", rec.Code)
@@ -18,17 +21,44 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Errorf("Content-Type = %q", ct)
 	}
 	var doc struct {
-		Swagger string                    `json:"swagger"`
-		Paths   map[string]map[string]any `json:"paths"`
+		OpenAPI string `json:"openapi"`
+		Info    struct {
+			Title   string `json:"title"`
+			Version string `json:"version"`
+		} `json:"info"`
+		Paths map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
 		t.Fatalf("not JSON: %v", err)
 	}
-	if doc.Swagger != "2.0" {
-		t.Errorf("swagger = %q, want 2.0", doc.Swagger)
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
 	}
-	if _, ok := doc.Paths["/v1/localAuthorities"]["get"]; !ok {
-		t.Errorf("paths lack GET /v1/localAuthorities: %v", doc.Paths)
+	if doc.Info.Title != "Turnaround API" || doc.Info.Version != "v1.2.3-test" {
+		t.Errorf("info = %+v, want the Turnaround API at the build's version", doc.Info)
+	}
+	for _, p := range []string{"/v1/localAuthorities", "/v1/localAuthorities/{localAuthority}/riskAssessment"} {
+		if _, ok := doc.Paths[p]["get"]; !ok {
+			t.Errorf("paths lack GET %s", p)
+		}
+	}
+
+	rec = env.do(http.MethodGet, "/openapi.yaml", nil, nil)
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/yaml" {
+		t.Fatalf("/openapi.yaml = %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	for _, want := range []string{"openapi: 3.1.0", "version: v1.2.3-test", "/v1/localAuthorities/{localAuthority}/riskAssessment:"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/openapi.yaml lacks %q", want)
+		}
+	}
+
+	rec = env.do(http.MethodGet, "/openapi-v2.json", nil, nil)
+	var v2 struct {
+		Swagger string `json:"swagger"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &v2); err != nil || rec.Code != http.StatusOK || v2.Swagger != "2.0" {
+		t.Errorf("/openapi-v2.json = %d, swagger %q (%v)", rec.Code, v2.Swagger, err)
 	}
 }
 

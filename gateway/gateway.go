@@ -80,6 +80,9 @@ type Config struct {
 	// Logger receives errors the caller cannot see (internal failures,
 	// readiness changes). Default slog.Default().
 	Logger *slog.Logger
+	// Version is the build's version, served as the OpenAPI document's
+	// info.version. Default "dev".
+	Version string
 }
 
 // Gateway is the REST handler. It is an http.Handler; Close releases the
@@ -94,7 +97,7 @@ type Gateway struct {
 	origins   map[string]bool
 	maxBody   int64
 	timeout   time.Duration
-	openAPI   []byte
+	apiDocs   apiDocuments
 	docsPage  []byte
 	readiness readinessLog
 }
@@ -131,7 +134,10 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if g.timeout <= 0 {
 		g.timeout = DefaultRequestTimeout
 	}
-	if g.openAPI, g.docsPage, err = loadAPIDocument(); err != nil {
+	if g.docsPage, err = loadAPIDocument(); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if g.apiDocs, err = loadAPIDocuments(cfg.Version); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 
@@ -219,7 +225,9 @@ func (g *Gateway) handleStatic() error {
 	}{
 		{"/healthz", g.serveHealthz},
 		{"/readyz", g.serveReadyz},
-		{"/openapi.json", g.serveOpenAPI},
+		{"/openapi.json", serveBytes("application/json", g.apiDocs.json)},
+		{"/openapi.yaml", serveBytes("application/yaml", g.apiDocs.yaml)},
+		{"/openapi-v2.json", serveBytes("application/json", g.apiDocs.v2)},
 		{"/docs", g.serveDocs},
 	}
 	for _, rt := range routes {
