@@ -328,3 +328,12 @@ func invalidToken() error {
 			"response unchanged, or leave it empty to start from the first page",
 	})
 }
+
+// Window is the part [start, end) of a list of total items that a page of
+// size items from offset shows. It is pure arithmetic, so domain use cases
+// that page an in-memory list use it too.
+func Window(offset int64, size int32, total int) (start, end int) {
+	start = int(min(max(offset, 0), int64(total)))
+	end = min(start+int(max(size, 0)), total)
+	return start, end
+}

@@ -494,3 +494,22 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+func TestWindow(t *testing.T) {
+	for _, c := range []struct {
+		offset     int64
+		size       int32
+		total      int
+		start, end int
+	}{
+		{0, 50, 152, 0, 50},
+		{150, 50, 152, 150, 152},
+		{200, 50, 152, 152, 152},
+		{0, 50, 0, 0, 0},
+		{-1, 10, 5, 0, 5},
+	} {
+		if s, e := Window(c.offset, c.size, c.total); s != c.start || e != c.end {
+			t.Errorf("Window(%d, %d, %d) = %d, %d; want %d, %d", c.offset, c.size, c.total, s, e, c.start, c.end)
+		}
+	}
+}

@@ -94,9 +94,7 @@ func PageSize(requested int32) (int32, error) {
 // Window is the part [start, end) of a list of total items that a page of
 // size items from offset shows.
 func Window(offset int64, size int32, total int) (start, end int) {
-	start = int(min(offset, int64(total)))
-	end = min(start+int(size), total)
-	return start, end
+	return paging.Window(offset, size, total)
 }
 
 // Page returns the items of all that a page of size from offset shows, and
