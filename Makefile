@@ -94,6 +94,15 @@ test: lint drift-check deploy-check openapi-lint
 test-cluster:
 	bash .ci/redis-cluster $(GO_TEST) ./services/platform/store/... ./services/platform/events/...
 
+## test-faults: real-process fault tests (a few minutes): the binary against its own redis-server with AOF
+## under write load while Redis is killed and paused, the service killed mid-publish, and a Sentinel failover
+## with and without wait_replicas. Needs redis-server and redis-sentinel; prints the MEASURE lines that
+## docs/reliability.md reports (all output also in .bin/faults.log).
+test-faults:
+	mkdir -p $(BIN)
+	TURNAROUND_FAULTS=1 go test -count=1 -timeout 15m -run '^TestFault' -v ./cmd/turnaround/ 2>&1 | tee $(BIN)/faults.log | \
+	  grep -E '^(=== RUN|\s*--- |ok |FAIL|PASS)|MEASURE|_test.go:[0-9]+:'
+
 ## bench: the real binary on REDIS_URL against echo baselines built in the same run; prints a markdown table
 ## (also written to .bin/bench.md). Needs a real Redis; takes a few minutes.
 bench: tools $(GHZ_STAMP)
