@@ -474,10 +474,6 @@ func displayPath(path string, params []openAPIParameter) string {
 	return path
 }
 
-// collisionSuffix is the suffix protoc-gen-openapiv2 adds to a path
-// parameter whose name another operation on the same path already uses.
-var collisionSuffix = regexp.MustCompile(`_[0-9]+$`)
-
 var codeSpan = regexp.MustCompile("`([^`]+)`")
 
 // prose renders a proto comment as HTML: blank lines separate paragraphs,

@@ -100,6 +100,7 @@ type Gateway struct {
 	apiDocs   apiDocuments
 	docsPage  []byte
 	readiness readinessLog
+	routes    routes
 }
 
 // New validates cfg, creates the upstream connection (lazily: it does not wait
@@ -117,11 +118,14 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		origins: origins,
 		maxBody: cfg.MaxBodyBytes,
 		timeout: cfg.RequestTimeout,
-		// Proto field names keep REST and gRPC payloads spelled alike; leaving
-		// out unpopulated fields keeps responses small. Unknown request fields
-		// are rejected so a misspelt field fails loudly instead of being lost.
+		// Proto field names keep REST and gRPC payloads spelled alike.
+		// Scalars, lists and maps holding their default value (0, false, "",
+		// []) are written out, so an absent field never means zero; unset
+		// messages (a timestamp not yet reached) stay absent. Unknown request
+		// fields are rejected so a misspelt field fails loudly instead of
+		// being lost.
 		marshaler: &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitDefaultValues: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{},
 		}},
 	}
@@ -138,6 +142,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	if g.apiDocs, err = loadAPIDocuments(cfg.Version); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if g.routes, err = buildRoutes(openAPIDocument); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 
@@ -169,7 +176,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithErrorHandler(g.handleError),
 		runtime.WithRoutingErrorHandler(g.handleRoutingError),
 		runtime.WithMetadata(forwardRequestID),
-		runtime.WithMiddlewares(nameRoute),
+		runtime.WithMiddlewares(nameRoute, g.strictRequests),
 		// Disables the X-HTTP-Method-Override and POST-as-GET tricks: every
 		// route answers only to the method its HTTP rule names.
 		runtime.WithDisableHTTPMethodOverride(),

@@ -258,14 +258,20 @@ func TestListUsesProtoFieldNames(t *testing.T) {
 	if _, ok := first["displayName"]; ok {
 		t.Error("response uses JSON camelCase names, want proto names")
 	}
-	// EmitUnpopulated is off: the empty next_page_token and unset update_time are left out.
-	for _, absent := range []string{"next_page_token", "nextPageToken"} {
-		if _, ok := body[absent]; ok {
-			t.Errorf("unpopulated field %s present", absent)
-		}
+	// Default values are emitted (an absent field never means zero): the
+	// empty next_page_token and a false inspected_under_sif are present.
+	// Unset messages stay absent: update_time was never set.
+	if v, ok := body["next_page_token"]; !ok || v != "" {
+		t.Errorf("next_page_token = %v (present %v), want \"\"", v, ok)
+	}
+	if _, ok := body["nextPageToken"]; ok {
+		t.Error("response uses the JSON name nextPageToken")
+	}
+	if v, ok := first["inspected_under_sif"]; !ok || v != false {
+		t.Errorf("inspected_under_sif = %v (present %v), want false", v, ok)
 	}
 	if _, ok := first["update_time"]; ok {
-		t.Error("unpopulated update_time present")
+		t.Error("unset update_time present")
 	}
 
 	rec = env.do(http.MethodGet, "/v1/localAuthorities/E09000007", nil, authorized())
