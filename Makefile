@@ -86,9 +86,9 @@ deploy-check: tools
 	done
 
 ## test: every check: gofmt, go vet, buf lint, generated-code drift, the Kubernetes overlays, and the
-## race-enabled tests against REDIS_URL (deploy/ is also checked against the binary by cmd/turnaround's tests)
+## race-enabled tests against REDIS_URL (started, and installed from Debian, when nothing answers there) (deploy/ is also checked against the binary by cmd/turnaround's tests)
 test: lint drift-check deploy-check openapi-lint
-	REDIS_URL=$(REDIS_URL) $(GO_TEST) work
+	REDIS_URL=$$(bash tools/ensure-redis.sh "$(REDIS_URL)") $(GO_TEST) work
 
 ## test-cluster: start a three-master Redis Cluster on loopback, run the store and event suites on it, stop it
 test-cluster:
