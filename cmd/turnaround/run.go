@@ -328,6 +328,7 @@ func (p *process) startGateway(ctx context.Context, upstreams map[string]string)
 		MaxBodyBytes:   p.cfg.MaxBodyBytes,
 		RequestTimeout: p.cfg.RequestTimeout,
 		Logger:         p.log,
+		Version:        version,
 	})
 	if err != nil {
 		return "", fmt.Errorf("gateway: %w", err)

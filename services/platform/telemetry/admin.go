@@ -48,7 +48,10 @@ func AdminServer(addr string, t *Telemetry, opts ...AdminOption) *http.Server {
 		Addr:              addr,
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       2 * time.Minute,
+		// The admin port takes no request bodies: a whole request, headers
+		// included, arrives within ten seconds or the connection closes.
+		ReadTimeout:  10 * time.Second,
+		WriteTimeout: writeTimeout,
+		IdleTimeout:  2 * time.Minute,
 	}
 }

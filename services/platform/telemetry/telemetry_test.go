@@ -185,3 +185,15 @@ func TestAdminServer(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminServerTimesEveryStage: the admin server bounds headers, the whole
+// request, the response and idle connections, so a stalled client cannot
+// hold a connection to it.
+func TestAdminServerTimesEveryStage(t *testing.T) {
+	clearOTelEnv(t)
+	srv := AdminServer("127.0.0.1:0", setup(t, Config{ServiceName: "turnaround-test"}))
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 {
+		t.Fatalf("admin server timeouts: header %s read %s write %s idle %s",
+			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
+	}
+}
