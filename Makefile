@@ -51,6 +51,14 @@ $(NPM_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 openapi-lint: npm-ci
 	cd $(WEB) && npx --no-install redocly lint --config redocly.yaml ../openapi/turnaround.openapi.json
 
+## test-contract: generate TypeScript types from the OpenAPI 3.1 contract (openapi-typescript), type-check
+## the openapi-fetch client in gateway/web/tsclient (tsc --strict) and run it with Node against the real binary
+test-contract: npm-ci
+	cd $(WEB) && rm -rf tsclient/dist && \
+	  npx --no-install openapi-typescript ../openapi/turnaround.openapi.json -o tsclient/schema.d.ts && \
+	  npx --no-install tsc -p tsclient/tsconfig.json
+	TURNAROUND_TSCLIENT=$(CURDIR)/$(WEB)/tsclient/dist/client.js go test -count=1 -run '^TestTypeScriptClient$$' ./cmd/turnaround/
+
 ## lint: formatting, go vet and buf lint
 lint: fmt-check vet buf-lint
 
@@ -87,7 +95,7 @@ deploy-check: tools
 
 ## test: every check: gofmt, go vet, buf lint, generated-code drift, the Kubernetes overlays, and the
 ## race-enabled tests against REDIS_URL (started, and installed from Debian, when nothing answers there) (deploy/ is also checked against the binary by cmd/turnaround's tests)
-test: lint drift-check deploy-check openapi-lint
+test: lint drift-check deploy-check openapi-lint test-contract
 	REDIS_URL=$$(bash tools/ensure-redis.sh "$(REDIS_URL)") $(GO_TEST) work
 
 ## test-cluster: start a three-master Redis Cluster on loopback, run the store and event suites on it, stop it
