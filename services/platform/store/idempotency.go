@@ -81,6 +81,9 @@ func (s *Store) Replay(ctx context.Context, tag, scope, requestID string, reques
 		return nil, false, fmt.Errorf("store: replay request %q: %w", requestID, ErrRequestIDReused)
 	}
 	stored, _ := vals[1].(string)
+	if err := s.replayReplicated(ctx, s.IdempotencyKey(tag, scope, requestID)); err != nil {
+		return nil, false, err
+	}
 	return []byte(stored), true, nil
 }
 

@@ -79,3 +79,33 @@ func (s *Store) execReplicated(ctx context.Context, c txPipeliner, p *plan, cur 
 	}
 	return res, nil
 }
+
+// replayReplicated makes a replayed response as durable as a fresh one:
+// when the store waits for replicas, a retry whose first attempt committed
+// but failed ErrNotReplicated must not be acknowledged until the replicas
+// hold the record. WAIT counts the writes of its own connection, so the
+// record's expiry is renewed (a write that changes nothing else) and WAIT
+// runs on that same connection.
+func (s *Store) replayReplicated(ctx context.Context, key string) error {
+	if s.replication.Replicas <= 0 {
+		return nil
+	}
+	var keys []string
+	if _, cluster := s.c.(*redis.ClusterClient); cluster {
+		keys = []string{key}
+	}
+	return s.c.Watch(ctx, func(tx *redis.Tx) error {
+		if err := tx.PExpire(ctx, key, s.idempotencyTTL).Err(); err != nil {
+			return fmt.Errorf("store: replay: renew %s: %w", key, err)
+		}
+		n, err := tx.Wait(ctx, s.replication.Replicas, s.replication.Timeout).Result()
+		if err != nil {
+			return fmt.Errorf("store: replay: wait for %d replicas: %w", s.replication.Replicas, err)
+		}
+		if int(n) < s.replication.Replicas {
+			return fmt.Errorf("store: replay: %d of %d replicas acknowledged within %s: %w",
+				n, s.replication.Replicas, s.replication.Timeout, ErrNotReplicated)
+		}
+		return nil
+	}, keys...)
+}

@@ -199,3 +199,24 @@ func TestCommitWaitsForReplicas(t *testing.T) {
 		t.Fatalf("commit without wait_replicas: %v", err)
 	}
 }
+
+// TestReplayWaitsForReplicas: a retry that replays a stored response is
+// acknowledged only when the replicas hold it, like the first attempt.
+func TestReplayWaitsForReplicas(t *testing.T) {
+	client, ks := redistest.New(t)
+	ctx := context.Background()
+	plain := store.New(client, ks)
+	const tag, scope, rid = "la:E08000035", "Test E08000035", "replay-1"
+	key := ks.Key(tag, "replayed")
+	if _, err := plain.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{{Key: key, Data: []byte("x"), IfVersion: store.AnyVersion}},
+		Idempotency: &store.IdempotencyRecord{Scope: scope, RequestID: rid, RequestHash: []byte("h"), Response: []byte("r")}}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, ok, err := plain.Replay(ctx, tag, scope, rid, []byte("h")); err != nil || !ok || string(resp) != "r" {
+		t.Fatalf("replay without wait_replicas = %q %v %v", resp, ok, err)
+	}
+	waiting := store.New(client, ks, store.WithReplication(store.Replication{Replicas: 1, Timeout: 50 * time.Millisecond}))
+	if _, _, err := waiting.Replay(ctx, tag, scope, rid, []byte("h")); !errors.Is(err, store.ErrNotReplicated) {
+		t.Fatalf("replay with an absent replica = %v, want ErrNotReplicated", err)
+	}
+}
