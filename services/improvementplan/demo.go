@@ -18,7 +18,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -331,9 +330,9 @@ func (s *Service) demoDeadline(ctx context.Context, p plan.Plan, role demoRole) 
 	if err != nil {
 		return err
 	}
-	audit := store.AuditEntry{Actor: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)},
+	r := change.Request{Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)},
 		Method: improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName}
-	if decided, err = s.interventions.Decide(ctx, decided, audit, nil); err != nil {
+	if decided, err = s.interventions.Decide(ctx, decided, r); err != nil {
 		return err
 	}
 	p = decided.Plan

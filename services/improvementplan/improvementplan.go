@@ -26,6 +26,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/api"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
 	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
@@ -95,7 +96,8 @@ func New(d Deps) (*Service, error) {
 	s := &Service{deps: d, policies: policies}
 	s.plans = planstore.New(d.Store)
 	s.reviews = progressreviewstore.New(d.Store, s.plans)
-	s.interventions = interventionstore.New(d.Store, s.plans)
+	s.interventions = interventionstore.New(d.Store, s.plans, store.ProtoCodec(
+		func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, interventionapi.ToStored, interventionapi.FromStored))
 	s.jobs, err = schedule.New(d.Store.Client(), d.Store.Keyspace(), schedule.Options{
 		Name: deadline.ScheduleName, Handler: s.handleDeadlineJob, Now: d.Now, Logger: d.Logger,
 	})
@@ -112,7 +114,7 @@ func New(d Deps) (*Service, error) {
 	s.server = api.NewServer(api.Handlers{
 		Plans:         planapi.New(plan.NewService(s.plans, s.reviews, s.clock, d.Now), d.Pages),
 		Reviews:       progressreviewapi.New(progressreview.NewService(s.reviews, s.plans, d.Now), d.Pages),
-		Interventions: interventionapi.New(s.interventions, s.plans, s.reviews, d.Pages, d.Now),
+		Interventions: interventionapi.New(intervention.NewService(s.interventions, s.plans, s.reviews, d.Now), d.Pages),
 	})
 	return s, nil
 }

@@ -3,20 +3,15 @@ package interventionapi
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/test/bufconn"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
@@ -26,11 +21,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -55,13 +48,13 @@ const (
 
 // The callers of these tests, one per role.
 var (
-	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
-	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
-	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
-	outsider  = auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: sheffield}
-	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
-	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+	inspector = rpctest.Inspector
+	adviser   = rpctest.Adviser
+	official  = rpctest.Official
+	officer   = rpctest.Officer(leeds)
+	outsider  = rpctest.Officer(sheffield)
+	sponsor   = rpctest.SponsorOfficer("hampshire")
+	partner   = rpctest.Partner
 )
 
 // start is the service's clock at the start of each test: mid-afternoon
@@ -70,7 +63,6 @@ var start = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
 
 type env struct {
 	t       *testing.T
-	key     []byte
 	client  improvementplanv1.ImprovementPlanServiceClient
 	store   *store.Store
 	plans   *planstore.Plans
@@ -89,47 +81,20 @@ func (e *env) now() time.Time { return start.Add(time.Duration(e.ticks.Add(1)) *
 // chain (error mapping, authentication, policies) on an in-memory listener.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
-	e := &env{t: t, store: st, plans: plans, reviews: progressreviewstore.New(st, plans), ivs: interventionstore.New(st, plans)}
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.key = []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: e.key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	codec := store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, ToStored, FromStored)
+	e := &env{t: t, store: st, plans: plans, reviews: progressreviewstore.New(st, plans), ivs: interventionstore.New(st, plans, codec)}
+	svc := intervention.NewService(e.ivs, plans, e.reviews, e.now)
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Interventions: New(svc, rpctest.NewPages(t))})
 	})
-	improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Interventions: New(e.ivs, plans, e.reviews, pages, e.now)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///improvementplan",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
 	e.client = improvementplanv1.NewImprovementPlanServiceClient(conn)
 	return e
 }
 
 // as returns a context whose calls carry a development token for p.
-func (e *env) as(p auth.Principal) context.Context {
-	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
+func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 
 // planIn stores a plan of council gss, opened by an inadequate judgement
 // published on 20 November 2015 (priorities p1, help and protection, and

@@ -14,34 +14,18 @@ package interventionapi
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"time"
-
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
-
-	"google.golang.org/protobuf/proto"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
-
-// maxAttempts bounds the commits OrderIntervention tries when the fresh ID
-// it drew is taken.
-const maxAttempts = 3
 
 // wideReaders see every council's interventions; a council officer sees
 // only their own council's.
@@ -65,21 +49,14 @@ var Policies = auth.Policies{
 // Unimplemented server, so that the service's composite server can embed
 // it beside the other handler types without ambiguous methods.
 type Interventions struct {
-	ivs     *interventionstore.Interventions
-	plans   *planstore.Plans
-	ratings plan.RatingSource
-	pages   *paging.Codec
-	now     func() time.Time
+	ivs   *intervention.Service
+	pages *paging.Codec
 }
 
-// New returns the handlers over the intervention and plan stores, with the
-// plans' review ratings from ratings, page tokens from pages, reading the
-// time from now (nil means time.Now).
-func New(ivs *interventionstore.Interventions, plans *planstore.Plans, ratings plan.RatingSource, pages *paging.Codec, now func() time.Time) *Interventions {
-	if now == nil {
-		now = time.Now
-	}
-	return &Interventions{ivs: ivs, plans: plans, ratings: ratings, pages: pages, now: now}
+// New returns the handlers over the intervention use cases, with page
+// tokens from pages.
+func New(ivs *intervention.Service, pages *paging.Codec) *Interventions {
+	return &Interventions{ivs: ivs, pages: pages}
 }
 
 // OrderIntervention implements ImprovementPlanService.OrderIntervention: it
@@ -88,7 +65,6 @@ func New(ivs *interventionstore.Interventions, plans *planstore.Plans, ratings p
 // given, must name an existing plan of that council. A repeat of a
 // request_id replays the first response.
 func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementplanv1.OrderInterventionRequest) (*improvementplanv1.Intervention, error) {
-	const method = improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName
 	gss, parentErr := intervention.ParseCouncil("parent", req.GetParent(), false)
 	var vs fault.Violations
 	var o intervention.Order
@@ -102,53 +78,18 @@ func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementp
 	if err := fault.Join(parentErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	if _, ok := reference.CouncilByCode(gss); !ok {
-		return nil, fault.NotFound(intervention.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+	if err := councilExists(gss, req.GetParent()); err != nil {
+		return nil, err
 	}
-	p, err := rpc.Caller(ctx)
+	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
-	scope := store.IdempotencyScope(method, p.Subject)
-	var prev improvementplanv1.Intervention
-	if ok, err := h.ivs.Replay(ctx, gss, scope, req.GetRequestId(), req, &prev); err != nil || ok {
-		return &prev, err
+	iv, err := h.ivs.Order(ctx, gss, o, r)
+	if err != nil {
+		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, o.Plan)
 	}
-	if o.Plan != "" {
-		_, planID, err := plan.ParseName("intervention.improvement_plan", o.Plan)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := h.plans.Get(ctx, gss, planID); err != nil {
-			return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, o.Plan)
-		}
-	}
-	audit := auditOf(p, method, req.GetRequestId())
-	for range maxAttempts {
-		iv, err := intervention.New(gss, resource.NewID(), o, "intervention.", p.Subject, h.now())
-		if err != nil {
-			return nil, err
-		}
-		iv.Version = 1
-		resp := interventionstore.Encode(iv)
-		idem, err := store.NewIdempotency(scope, req.GetRequestId(), req, resp)
-		if err != nil {
-			return nil, err
-		}
-		_, err = h.ivs.Insert(ctx, iv, audit, idem)
-		if err == nil {
-			return resp, nil
-		}
-		if !errors.Is(err, store.ErrConflict) || ctx.Err() != nil {
-			return nil, err
-		}
-		// A concurrent retry of this request won, whose answer is now to
-		// be replayed, or the fresh ID was taken.
-		if ok, err := h.ivs.Replay(ctx, gss, scope, req.GetRequestId(), req, &prev); err != nil || ok {
-			return &prev, err
-		}
-	}
-	return nil, fmt.Errorf("interventionapi: order an intervention in %s: no free id after %d attempts: %w", gss, maxAttempts, store.ErrConflict)
+	return ToProto(iv), nil
 }
 
 // GetIntervention implements ImprovementPlanService.GetIntervention.
@@ -164,7 +105,7 @@ func (h *Interventions) GetIntervention(ctx context.Context, req *improvementpla
 	if err != nil {
 		return nil, rpc.NotFound(err, intervention.ErrNotFound, intervention.ReasonNotFound, req.GetName())
 	}
-	return interventionstore.Encode(iv), nil
+	return ToProto(iv), nil
 }
 
 // ListInterventions implements ImprovementPlanService.ListInterventions for
@@ -198,29 +139,26 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 		if err := auth.RequireCouncil(ctx, gss); err != nil {
 			return nil, err
 		}
-		if _, ok := reference.CouncilByCode(gss); !ok {
-			return nil, fault.NotFound(intervention.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+		if err := councilExists(gss, req.GetParent()); err != nil {
+			return nil, err
 		}
 	}
 	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
 	if err != nil {
 		return nil, err
 	}
-	all, err := h.ivs.List(ctx, gss)
+	selected, err := h.ivs.List(ctx, gss, f)
 	if err != nil {
 		return nil, err
 	}
-	selected := intervention.Select(all, f)
-	total := int64(len(selected))
-	start := min(offset, total)
-	end := min(start+int64(size), total)
+	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &improvementplanv1.ListInterventionsResponse{
-		Interventions: make([]*improvementplanv1.Intervention, 0, end-start),
-		NextPageToken: h.pages.NextOffset(q, start, size, total),
-		TotalSize:     int32(total),
+		Interventions: make([]*improvementplanv1.Intervention, 0, len(page)),
+		NextPageToken: next,
+		TotalSize:     int32(len(selected)),
 	}
-	for _, iv := range selected[start:end] {
-		resp.Interventions = append(resp.Interventions, interventionstore.Encode(iv))
+	for _, iv := range page {
+		resp.Interventions = append(resp.Interventions, ToProto(iv))
 	}
 	return resp, nil
 }
@@ -230,7 +168,6 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 // etag. A lifted one gives FAILED_PRECONDITION, a stale etag ABORTED; a
 // repeat of a request_id replays the first response.
 func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementplanv1.LiftInterventionRequest) (*improvementplanv1.Intervention, error) {
-	const method = improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName
 	gss, id, nameErr := intervention.ParseName("name", req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	var vs fault.Violations
@@ -238,42 +175,15 @@ func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementpl
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	p, err := rpc.Caller(ctx)
+	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
-	scope := store.IdempotencyScope(method, p.Subject)
-	var prev improvementplanv1.Intervention
-	if ok, err := h.ivs.Replay(ctx, gss, scope, req.GetRequestId(), req, &prev); err != nil || ok {
-		return &prev, err
-	}
-	cur, err := h.ivs.Get(ctx, gss, id)
+	iv, err := h.ivs.Lift(ctx, gss, id, etag, req.GetReason(), r)
 	if err != nil {
 		return nil, rpc.NotFound(err, intervention.ErrNotFound, intervention.ReasonNotFound, req.GetName())
 	}
-	// The state is reported before a stale etag: re-reading cannot make a
-	// lifted intervention liftable.
-	lifted, err := cur.Lift(req.GetReason())
-	if err != nil {
-		return nil, err
-	}
-	if err := etag.Check(cur.Version); err != nil {
-		return nil, err
-	}
-	next := lifted.Clone()
-	next.Version++
-	resp := interventionstore.Encode(next)
-	idem, err := store.NewIdempotency(scope, req.GetRequestId(), req, resp)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := h.ivs.Save(ctx, lifted, auditOf(p, method, req.GetRequestId()), idem); err != nil {
-		if err := h.afterConflict(ctx, err, gss, scope, req.GetRequestId(), req, &prev); err != nil {
-			return nil, err
-		}
-		return &prev, nil
-	}
-	return resp, nil
+	return ToProto(iv), nil
 }
 
 // DecideProgress implements ImprovementPlanService.DecideProgress. The plan
@@ -284,7 +194,6 @@ func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementpl
 // record in one transaction. The plan's history records who decided, when
 // and why.
 func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplanv1.DecideProgressRequest) (*improvementplanv1.DecideProgressResponse, error) {
-	const method = improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName
 	gss, planID, nameErr := plan.ParseName("name", req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	in := intervention.DecisionInput{
@@ -300,78 +209,22 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	p, err := rpc.Caller(ctx)
+	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
-	scope := store.IdempotencyScope(method, p.Subject)
-	var prev improvementplanv1.DecideProgressResponse
-	if ok, err := h.ivs.Replay(ctx, gss, scope, req.GetRequestId(), req, &prev); err != nil || ok {
-		return &prev, err
-	}
-	cur, err := h.plans.Get(ctx, gss, planID)
+	d, err := h.ivs.Decide(ctx, gss, planID, etag, in, r)
 	if err != nil {
 		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetName())
 	}
-	now := h.now()
-	// The state is reported before a stale etag: re-reading cannot make a
-	// decided plan due for a decision.
-	out, err := intervention.Decide(cur, in, resource.NewID(), p.Subject, now)
-	if err != nil {
-		return nil, err
-	}
-	if err := etag.Check(cur.Version); err != nil {
-		return nil, err
-	}
-	ratings, err := h.ratings.Ratings(ctx, gss, planID)
-	if err != nil {
-		return nil, err
-	}
-	decided := out.Plan.Clone()
-	decided.Version++
-	resp := &improvementplanv1.DecideProgressResponse{ImprovementPlan: planapi.ToProto(plan.Reviewed{Plan: decided, Ratings: ratings}, now)}
-	if iv := out.Intervention; iv != nil {
-		ordered := iv.Clone()
-		ordered.Version = 1
-		resp.Intervention = interventionstore.Encode(ordered)
-	}
-	idem, err := store.NewIdempotency(scope, req.GetRequestId(), req, resp)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := h.ivs.Decide(ctx, out, auditOf(p, method, req.GetRequestId()), idem); err != nil {
-		if err := h.afterConflict(ctx, err, gss, scope, req.GetRequestId(), req, &prev); err != nil {
-			return nil, err
-		}
-		return &prev, nil
-	}
-	return resp, nil
+	return decidedToProto(d), nil
 }
 
-// afterConflict handles a commit that failed: a conflict may be a
-// concurrent retry of the same request that committed first, whose
-// response is then replayed into resp; any other conflict means the
-// resource moved since its etag was read. It returns the error to give the
-// caller, or nil when resp holds the replayed response.
-func (h *Interventions) afterConflict(ctx context.Context, err error, gss, scope, requestID string, req, resp proto.Message) error {
-	if !errors.Is(err, store.ErrConflict) {
-		return err
+// councilExists reports a council that the reference data does not know as
+// NOT_FOUND on the field parent.
+func councilExists(gss, parent string) error {
+	if _, ok := reference.CouncilByCode(gss); !ok {
+		return fault.NotFound(intervention.ReasonCouncilNotFound, "%s does not exist", parent).With("parent", parent)
 	}
-	replayed, rerr := h.ivs.Replay(ctx, gss, scope, requestID, req, resp)
-	switch {
-	case rerr != nil:
-		return rerr
-	case replayed:
-		return nil
-	}
-	return change.ErrConflict
-}
-
-// auditOf is the audit entry template of a change p makes through method.
-func auditOf(p auth.Principal, method, requestID string) store.AuditEntry {
-	roles := make([]string, len(p.Roles))
-	for i, r := range p.Roles {
-		roles[i] = string(r)
-	}
-	return store.AuditEntry{Actor: p.Subject, Roles: roles, Method: method, RequestID: requestID}
+	return nil
 }

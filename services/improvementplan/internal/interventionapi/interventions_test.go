@@ -14,6 +14,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -93,7 +94,7 @@ func TestOrderAndLiftErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.ivs.Save(context.Background(), moved, store.AuditEntry{Actor: "x", Method: "x"}, nil); err != nil {
+	if _, err := e.ivs.Save(context.Background(), moved, change.Request{Subject: "x", Method: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	order := func(parent string, m *improvementplanv1.Intervention) error {

@@ -17,170 +17,173 @@ package interventionstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
-	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/proto"
-
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/replaystore"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Topic is the event topic InterventionOrdered goes to.
 const Topic = planstore.Topic
 
-// Interventions stores interventions.
+// Interventions stores interventions. It implements intervention.Storer.
 type Interventions struct {
-	st    *store.Store
 	plans *planstore.Plans
+	codec store.Codec[intervention.Intervention]
+	all   *store.Collection[intervention.Intervention]
 }
 
-// New returns the intervention store over st. plans is the plan store of
-// the same Redis, whose records a decision changes.
-func New(st *store.Store, plans *planstore.Plans) *Interventions {
-	return &Interventions{st: st, plans: plans}
+var _ intervention.Storer = (*Interventions)(nil)
+
+// New returns the intervention store over st, keeping each intervention in
+// the stored form codec gives it. plans is the plan store of the same
+// Redis, whose records a decision changes.
+func New(st *store.Store, plans *planstore.Plans, codec store.Codec[intervention.Intervention]) *Interventions {
+	return &Interventions{plans: plans, codec: codec, all: store.NewCollection(st, codec, intervention.ErrNotFound)}
 }
 
-func (s *Interventions) ks() keyspace.Keyspace { return s.st.Keyspace() }
+func (s *Interventions) st() *store.Store { return s.all.Store() }
 
 func (s *Interventions) recordKey(gss, id string) string {
-	return s.ks().Key(keyspace.CouncilTag(gss), "intervention", id)
+	return s.st().Keyspace().Key(keyspace.CouncilTag(gss), "intervention", id)
 }
 
 func (s *Interventions) indexKey(gss string) string {
-	return s.ks().Key(keyspace.CouncilTag(gss), "interventions")
+	return s.st().Keyspace().Key(keyspace.CouncilTag(gss), "interventions")
 }
 
 // Get returns intervention id of the council gss, or an error matching
 // intervention.ErrNotFound.
 func (s *Interventions) Get(ctx context.Context, gss, id string) (intervention.Intervention, error) {
-	rec, err := s.st.Get(ctx, s.recordKey(gss, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return intervention.Intervention{}, intervention.ErrNotFound
-	}
-	if err != nil {
+	iv, err := s.all.Get(ctx, s.recordKey(gss, id))
+	if err != nil && !errors.Is(err, intervention.ErrNotFound) {
 		return intervention.Intervention{}, fmt.Errorf("get intervention %s: %w", intervention.Name(gss, id), err)
 	}
-	return decode(rec.Data, rec.Version)
+	return iv, err
 }
 
 // List returns a council's interventions, or every council's when gss is
-// plan.AllCouncils, in no particular order: one pipeline of
-// SMEMBERS over the index sets and one pipelined read of the records. Each
-// index key is read on its own, so no command spans two hash tags and the
-// list works unchanged on Redis Cluster.
+// plan.AllCouncils, in no particular order: one pipeline of SMEMBERS over
+// the index sets and one pipelined read of the records. Each index key is
+// read on its own, so no command spans two hash tags and the list works
+// unchanged on Redis Cluster.
 func (s *Interventions) List(ctx context.Context, gss string) ([]intervention.Intervention, error) {
-	codes := []string{gss}
-	if gss == plan.AllCouncils {
-		codes = codes[:0]
-		for _, c := range reference.Councils() {
-			codes = append(codes, c.GSSCode)
-		}
-	}
-	cmds := make([]*redis.StringSliceCmd, len(codes))
-	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, code := range codes {
-			cmds[i] = p.SMembers(ctx, s.indexKey(code))
-		}
-		return nil
-	})
+	keys, err := planstore.CouncilMembers(ctx, s.st(), gss, s.indexKey, s.recordKey)
 	if err != nil {
 		return nil, fmt.Errorf("list interventions of %s: %w", gss, err)
 	}
-	var keys []string
-	for i, cmd := range cmds {
-		for _, id := range cmd.Val() {
-			keys = append(keys, s.recordKey(codes[i], id))
-		}
-	}
-	recs, err := s.st.GetMany(ctx, keys)
+	out, err := s.all.GetMany(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("list interventions of %s: %w", gss, err)
-	}
-	out := make([]intervention.Intervention, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		iv, err := decode(rec.Data, rec.Version)
-		if err != nil {
-			return nil, fmt.Errorf("list interventions of %s: %w", gss, err)
-		}
-		out = append(out, iv)
 	}
 	return out, nil
 }
 
-// Replay looks up the response stored for a request with requestID in
-// scope against the council gss (see store.ReplayProto) and, when there is
-// one, decodes it into resp and returns true.
-func (s *Interventions) Replay(ctx context.Context, gss, scope, requestID string, req, resp proto.Message) (bool, error) {
-	return s.st.ReplayProto(ctx, keyspace.CouncilTag(gss), scope, requestID, req, resp)
+// Replay implements intervention.Storer.
+func (s *Interventions) Replay(ctx context.Context, gss string, r change.Request) (intervention.Intervention, bool, error) {
+	b, ok, err := s.st().Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
+	if err != nil || !ok {
+		return intervention.Intervention{}, false, err
+	}
+	iv, err := replaystore.Decode(s.codec, b)
+	return iv, err == nil, err
 }
 
 // Insert stores iv, a new intervention, at version 1, in one transaction
 // with its index entry, the InterventionOrdered event on topic
-// "improvementplan", its audit entry (audit with the resource and key
-// filled in) and idem, the idempotency record, when not nil. It returns iv
-// at version 1. An ID already taken, or a concurrent request with the same
-// request_id, gives an error matching store.ErrConflict.
-func (s *Interventions) Insert(ctx context.Context, iv intervention.Intervention, audit store.AuditEntry, idem *store.IdempotencyRecord) (intervention.Intervention, error) {
-	m, err := s.orderMutation(ctx, iv, audit)
+// "improvementplan", its audit entry and, when r asks for idempotency, the
+// intervention to replay. It returns iv at version 1. An ID already taken,
+// or a concurrent request with the same request_id, gives an error
+// matching store.ErrConflict.
+func (s *Interventions) Insert(ctx context.Context, iv intervention.Intervention, r change.Request) (intervention.Intervention, error) {
+	m, err := s.orderMutation(ctx, iv, r)
 	if err != nil {
 		return intervention.Intervention{}, err
 	}
-	m.Idempotency = idem
-	if _, err := s.st.Commit(ctx, m); err != nil {
+	iv.Version = 1
+	if m.Idempotency, err = s.idempotency(iv, r); err != nil {
+		return intervention.Intervention{}, err
+	}
+	if _, err := s.st().Commit(ctx, m); err != nil {
 		return intervention.Intervention{}, fmt.Errorf("order intervention %s: %w", iv.Name(), err)
 	}
-	iv.Version = 1
 	return iv, nil
 }
 
 // Save stores iv, changed from the version iv.Version it was read at, with
-// its audit entry and idem, and returns it at its new version. An
-// intervention that moved since it was read gives an error matching
-// store.ErrConflict, and nothing is written.
-func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, audit store.AuditEntry, idem *store.IdempotencyRecord) (intervention.Intervention, error) {
+// its audit entry and, when r asks for idempotency, the intervention to
+// replay, and returns it at its new version. An intervention that moved
+// since it was read gives an error matching store.ErrConflict, and nothing
+// is written.
+func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, r change.Request) (intervention.Intervention, error) {
 	if iv.Version < 1 {
 		return intervention.Intervention{}, fmt.Errorf("save intervention %s: version %d: an intervention is created only by Insert", iv.Name(), iv.Version)
 	}
-	data, err := marshal(iv)
+	key := s.recordKey(iv.GSSCode, iv.ID)
+	w, err := s.all.Put(key, iv, iv.Version)
 	if err != nil {
 		return intervention.Intervention{}, err
 	}
-	key := s.recordKey(iv.GSSCode, iv.ID)
-	audit.Resource, audit.Key = iv.Name(), key
-	_, err = s.st.Commit(ctx, store.Mutation{
+	saved := iv.Clone()
+	saved.Version++
+	idem, err := s.idempotency(saved, r)
+	if err != nil {
+		return intervention.Intervention{}, err
+	}
+	_, err = s.st().Commit(ctx, store.Mutation{
 		Tag:         keyspace.CouncilTag(iv.GSSCode),
-		Writes:      []store.Write{{Key: key, Data: data, IfVersion: iv.Version}},
-		Audit:       []store.AuditEntry{audit},
+		Writes:      []store.Write{w},
+		Audit:       []store.AuditEntry{audit(iv.Name(), key, r)},
 		Idempotency: idem,
 	})
 	if err != nil {
 		return intervention.Intervention{}, fmt.Errorf("save intervention %s: %w", iv.Name(), err)
 	}
-	iv.Version++
-	return iv, nil
+	return saved, nil
+}
+
+// idempotency is the record that replays iv to a retry of r.
+func (s *Interventions) idempotency(iv intervention.Intervention, r change.Request) (*store.IdempotencyRecord, error) {
+	if r.RequestID == "" {
+		return nil, nil
+	}
+	b, err := replaystore.Encode(s.codec, iv, iv.Version)
+	if err != nil {
+		return nil, err
+	}
+	return replaystore.Record(r, b), nil
+}
+
+// ReplayDecision implements intervention.Storer: the plan and the
+// intervention a decision with r's request ID committed, at the versions
+// it committed.
+func (s *Interventions) ReplayDecision(ctx context.Context, gss string, r change.Request) (intervention.Outcome, bool, error) {
+	b, ok, err := s.st().Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
+	if err != nil || !ok {
+		return intervention.Outcome{}, false, err
+	}
+	out, err := s.decodeDecision(b)
+	return out, err == nil, err
 }
 
 // Decide stores DfE's decision on a plan, in one transaction: the plan as
 // out.Plan leaves it, pinned to the version it was read at, with its index
 // entries and audit entry; when the decision ordered an intervention
 // (out.Intervention), the intervention at version 1 with its index entry,
-// InterventionOrdered event and audit entry; and idem, the idempotency
-// record, when not nil. audit is the template of both audit entries. It
-// returns the outcome at its new versions. A plan that moved since it was
-// read gives an error matching store.ErrConflict, and nothing is written.
-func (s *Interventions) Decide(ctx context.Context, out intervention.Outcome, audit store.AuditEntry, idem *store.IdempotencyRecord) (intervention.Outcome, error) {
+// InterventionOrdered event and audit entry; and, when r asks for
+// idempotency, the outcome to replay. It returns the outcome at its new
+// versions. A plan that moved since it was read gives an error matching
+// store.ErrConflict, and nothing is written.
+func (s *Interventions) Decide(ctx context.Context, out intervention.Outcome, r change.Request) (intervention.Outcome, error) {
 	p := out.Plan
 	w, err := s.plans.Write(p)
 	if err != nil {
@@ -191,25 +194,70 @@ func (s *Interventions) Decide(ctx context.Context, out intervention.Outcome, au
 		if iv.GSSCode != p.GSSCode {
 			return intervention.Outcome{}, fmt.Errorf("decide on %s: the intervention %s is another council's", p.Name(), iv.Name())
 		}
-		if m, err = s.orderMutation(ctx, *iv, audit); err != nil {
+		if m, err = s.orderMutation(ctx, *iv, r); err != nil {
 			return intervention.Outcome{}, err
 		}
 	}
-	planAudit := audit
-	planAudit.Resource, planAudit.Key = p.Name(), w.Key
 	// The plan's entry goes first: the decision is about the plan, and
 	// the intervention follows from it.
 	m.Writes = append([]store.Write{w}, m.Writes...)
 	m.Index = append(s.plans.Index(p), m.Index...)
-	m.Audit = append([]store.AuditEntry{planAudit}, m.Audit...)
-	m.Idempotency = idem
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return intervention.Outcome{}, fmt.Errorf("decide on %s: %w", p.Name(), err)
-	}
-	out.Plan.Version++
+	m.Audit = append([]store.AuditEntry{planstore.Audit(p, w.Key, r)}, m.Audit...)
+	saved := out
+	saved.Plan = p.Clone()
+	saved.Plan.Version++
 	if out.Intervention != nil {
 		iv := out.Intervention.Clone()
 		iv.Version = 1
+		saved.Intervention = &iv
+	}
+	if r.RequestID != "" {
+		b, err := s.encodeDecision(saved)
+		if err != nil {
+			return intervention.Outcome{}, err
+		}
+		m.Idempotency = replaystore.Record(r, b)
+	}
+	if _, err := s.st().Commit(ctx, m); err != nil {
+		return intervention.Outcome{}, fmt.Errorf("decide on %s: %w", p.Name(), err)
+	}
+	return saved, nil
+}
+
+// encodeDecision is the replay of a committed decision: the plan's replay,
+// prefixed by its length, then the intervention's, if any.
+func (s *Interventions) encodeDecision(out intervention.Outcome) ([]byte, error) {
+	planPart, err := replaystore.Encode(planstore.Codec, out.Plan, out.Plan.Version)
+	if err != nil {
+		return nil, err
+	}
+	b := append(binary.AppendUvarint(nil, uint64(len(planPart))), planPart...)
+	if out.Intervention == nil {
+		return b, nil
+	}
+	ivPart, err := replaystore.Encode(s.codec, *out.Intervention, out.Intervention.Version)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, ivPart...), nil
+}
+
+// decodeDecision reads what encodeDecision wrote.
+func (s *Interventions) decodeDecision(b []byte) (intervention.Outcome, error) {
+	size, n := binary.Uvarint(b)
+	if n <= 0 || uint64(len(b)-n) < size {
+		return intervention.Outcome{}, errors.New("replay of a decision: no plan")
+	}
+	p, err := replaystore.Decode(planstore.Codec, b[n:n+int(size)])
+	if err != nil {
+		return intervention.Outcome{}, fmt.Errorf("replay of a decision: %w", err)
+	}
+	out := intervention.Outcome{Plan: p}
+	if rest := b[n+int(size):]; len(rest) > 0 {
+		iv, err := replaystore.Decode(s.codec, rest)
+		if err != nil {
+			return intervention.Outcome{}, fmt.Errorf("replay of the decision on %s: %w", p.Name(), err)
+		}
 		out.Intervention = &iv
 	}
 	return out, nil
@@ -217,8 +265,9 @@ func (s *Interventions) Decide(ctx context.Context, out intervention.Outcome, au
 
 // orderMutation is the commit that orders iv: the record (which must not
 // exist), its index entry, its event and its audit entry.
-func (s *Interventions) orderMutation(ctx context.Context, iv intervention.Intervention, audit store.AuditEntry) (store.Mutation, error) {
-	data, err := marshal(iv)
+func (s *Interventions) orderMutation(ctx context.Context, iv intervention.Intervention, r change.Request) (store.Mutation, error) {
+	key := s.recordKey(iv.GSSCode, iv.ID)
+	w, err := s.all.Put(key, iv, store.MustNotExist)
 	if err != nil {
 		return store.Mutation{}, err
 	}
@@ -227,15 +276,19 @@ func (s *Interventions) orderMutation(ctx context.Context, iv intervention.Inter
 		return store.Mutation{}, fmt.Errorf("order intervention %s: %w", iv.Name(), err)
 	}
 	ev.Time = iv.OrderTime
-	key := s.recordKey(iv.GSSCode, iv.ID)
-	audit.Resource, audit.Key = iv.Name(), key
 	return store.Mutation{
 		Tag:    keyspace.CouncilTag(iv.GSSCode),
-		Writes: []store.Write{{Key: key, Data: data, IfVersion: store.MustNotExist}},
+		Writes: []store.Write{w},
 		Index:  []store.IndexOp{store.SAdd(s.indexKey(iv.GSSCode), iv.ID)},
 		Events: []events.Event{ev},
-		Audit:  []store.AuditEntry{audit},
+		Audit:  []store.AuditEntry{audit(iv.Name(), key, r)},
 	}, nil
+}
+
+// audit is the audit entry of a change r makes to the resource name, kept
+// under key.
+func audit(name, key string, r change.Request) store.AuditEntry {
+	return store.AuditEntry{Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID, Resource: name, Key: key}
 }
 
 // OrderedEvent is the InterventionOrdered event of iv, which the sponsor

@@ -14,6 +14,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -32,6 +33,10 @@ const (
 
 var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
 
+// codec is the stored form the service gives the store: the API message.
+var codec = store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) },
+	interventionapi.ToStored, interventionapi.FromStored)
+
 type env struct {
 	t     *testing.T
 	st    *store.Store
@@ -43,7 +48,7 @@ func newEnv(t *testing.T) *env {
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
 	plans := planstore.New(st)
-	return &env{t: t, st: st, plans: plans, ivs: New(st, plans)}
+	return &env{t: t, st: st, plans: plans, ivs: New(st, plans, codec)}
 }
 
 // duePlan stores a plan of Leeds whose deadline has passed.
@@ -122,22 +127,24 @@ func TestInsertGetList(t *testing.T) {
 	a := order(leeds, "aaa", intervention.Commissioner, now.Add(-48*time.Hour))
 	a.Plan = plan.Name(leeds, "pln")
 	b := order(sheffield, "bbb", intervention.ChildrensServicesTrust, now)
-	audit := store.AuditEntry{Actor: "dfe-1", Roles: []string{"dfe_official"}, Method: "/m/OrderIntervention", RequestID: "r1"}
 	req := &improvementplanv1.OrderInterventionRequest{Parent: "localAuthorities/" + leeds, RequestId: "r1"}
-	want := a
-	want.Version = 1
-	idem, err := store.NewIdempotency("scope", "r1", req, Encode(want))
+	hash, err := store.RequestHash(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.ivs.Insert(ctx, a, audit, idem)
+	r := change.Request{Subject: "dfe-1", Roles: []string{"dfe_official"}, Method: "/m/OrderIntervention", RequestID: "r1", RequestHash: hash}
+	plain := r
+	plain.RequestHash = nil
+	want := a
+	want.Version = 1
+	got, err := e.ivs.Insert(ctx, a, r)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("insert = %+v, %v", got, err)
 	}
-	if _, err := e.ivs.Insert(ctx, b, audit, nil); err != nil {
+	if _, err := e.ivs.Insert(ctx, b, plain); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.ivs.Insert(ctx, a, audit, nil); !errors.Is(err, store.ErrConflict) {
+	if _, err := e.ivs.Insert(ctx, a, plain); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("inserting a taken id: %v", err)
 	}
 
@@ -148,9 +155,8 @@ func TestInsertGetList(t *testing.T) {
 	if _, err := e.ivs.Get(ctx, leeds, "bbb"); !errors.Is(err, intervention.ErrNotFound) {
 		t.Fatalf("get of another council's id: %v", err)
 	}
-	var replayed improvementplanv1.Intervention
-	if ok, err := e.ivs.Replay(ctx, leeds, "scope", "r1", req, &replayed); err != nil || !ok || !proto.Equal(&replayed, Encode(want)) {
-		t.Fatalf("replay = %v, %v, %v", &replayed, ok, err)
+	if replayed, ok, err := e.ivs.Replay(ctx, leeds, r); err != nil || !ok || !reflect.DeepEqual(replayed, want) {
+		t.Fatalf("replay = %+v, %v, %v", replayed, ok, err)
 	}
 
 	names := func(ivs []intervention.Intervention) []string {
@@ -202,7 +208,7 @@ func TestInsertGetList(t *testing.T) {
 func TestSave(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	iv, err := e.ivs.Insert(ctx, order(leeds, "aaa", intervention.ImprovementNotice, now), store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil)
+	iv, err := e.ivs.Insert(ctx, order(leeds, "aaa", intervention.ImprovementNotice, now), change.Request{Subject: "dfe-1", Method: "m"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,12 +216,12 @@ func TestSave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved, err := e.ivs.Save(ctx, lifted, store.AuditEntry{Actor: "dfe-2", Method: "/m/LiftIntervention"}, nil)
+	saved, err := e.ivs.Save(ctx, lifted, change.Request{Subject: "dfe-2", Method: "/m/LiftIntervention"})
 	if err != nil || saved.Version != 2 || saved.State != intervention.Lifted {
 		t.Fatalf("save = %+v, %v", saved, err)
 	}
 	// A second save over the version first read is stale.
-	if _, err := e.ivs.Save(ctx, lifted, store.AuditEntry{Actor: "dfe-2", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {
+	if _, err := e.ivs.Save(ctx, lifted, change.Request{Subject: "dfe-2", Method: "m"}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale save: %v", err)
 	}
 	read, err := e.ivs.Get(ctx, leeds, "aaa")
@@ -227,7 +233,7 @@ func TestSave(t *testing.T) {
 		t.Fatalf("outbox after lift: %d events, audits %+v", len(box.ordered), box.audits)
 	}
 	if _, err := e.ivs.Save(ctx, intervention.Intervention{GSSCode: leeds, ID: "new", Kind: intervention.Commissioner, State: intervention.InForce},
-		store.AuditEntry{}, nil); err == nil {
+		change.Request{}); err == nil {
 		t.Fatal("save of an intervention never inserted succeeded")
 	}
 }
@@ -245,8 +251,7 @@ func TestDecide(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		audit := store.AuditEntry{Actor: "dfe-1", Method: "/m/DecideProgress", RequestID: "d1"}
-		got, err := e.ivs.Decide(ctx, out, audit, nil)
+		got, err := e.ivs.Decide(ctx, out, change.Request{Subject: "dfe-1", Method: "/m/DecideProgress", RequestID: "d1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +282,7 @@ func TestDecide(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := e.ivs.Decide(ctx, out, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil)
+		got, err := e.ivs.Decide(ctx, out, change.Request{Subject: "dfe-1", Method: "m"})
 		if err != nil || got.Intervention != nil || got.Plan.Version != p.Version+1 {
 			t.Fatalf("decide = %+v, %v", got, err)
 		}
@@ -308,7 +313,7 @@ func TestDecide(t *testing.T) {
 		if _, err := e.plans.Save(ctx, moved, change.Request{Subject: plan.ServiceActor, Method: "m"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.ivs.Decide(ctx, out, store.AuditEntry{Actor: "dfe-1", Method: "m"}, nil); !errors.Is(err, store.ErrConflict) {
+		if _, err := e.ivs.Decide(ctx, out, change.Request{Subject: "dfe-1", Method: "m"}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("decide over a moved plan: %v", err)
 		}
 		if _, err := e.ivs.Get(ctx, leeds, "ivx"); !errors.Is(err, intervention.ErrNotFound) {

@@ -24,7 +24,6 @@ package planstore
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,6 +32,7 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -57,9 +57,13 @@ type Plans struct {
 
 var _ plan.Storer = (*Plans)(nil)
 
+// Codec is the stored form of a plan (see encode.go), which stores that
+// commit a plan with records of their own replay it in.
+var Codec = store.Codec[plan.Plan]{Encode: marshal, Decode: unmarshal}
+
 // New returns the plan store over st.
 func New(st *store.Store) *Plans {
-	return &Plans{st: st, plans: store.NewCollection(st, store.Codec[plan.Plan]{Encode: marshal, Decode: unmarshal}, plan.ErrNotFound)}
+	return &Plans{st: st, plans: store.NewCollection(st, Codec, plan.ErrNotFound)}
 }
 
 // Store returns the platform store the plans live in, for callers that
@@ -240,17 +244,14 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 // idempotency is the record that replays p to a retry of r; nil when r
 // asks for none (no request ID, or a change the suite makes itself).
 func (s *Plans) idempotency(p plan.Plan, r change.Request) (*store.IdempotencyRecord, error) {
-	if r.RequestID == "" || r.RequestHash == nil {
+	if r.RequestID == "" {
 		return nil, nil
 	}
-	data, err := marshal(p)
+	b, err := replaystore.Encode(Codec, p, p.Version)
 	if err != nil {
 		return nil, err
 	}
-	return &store.IdempotencyRecord{
-		Scope: r.Scope(), RequestID: r.RequestID, RequestHash: r.RequestHash,
-		Response: append(binary.AppendVarint(nil, p.Version), data...),
-	}, nil
+	return replaystore.Record(r, b), nil
 }
 
 // Replay implements plan.Storer: the plan a call with r's request ID
@@ -260,20 +261,32 @@ func (s *Plans) Replay(ctx context.Context, gss string, r change.Request) (plan.
 	if err != nil || !ok {
 		return plan.Plan{}, false, err
 	}
-	version, n := binary.Varint(b)
-	if n <= 0 {
-		return plan.Plan{}, false, fmt.Errorf("replay request %q: no version", r.RequestID)
-	}
-	p, err := unmarshal(b[n:], version)
+	p, err := replaystore.Decode(Codec, b)
 	return p, err == nil, err
 }
 
 // List returns a council's plans, or every council's when gss is
-// plan.AllCouncils, in no particular order: one pipeline of SMEMBERS over
-// the index sets and one pipelined read of the records. Each index key is
-// read on its own, so no command spans two hash tags and the list works
-// unchanged on Redis Cluster.
+// plan.AllCouncils, in no particular order, in two round trips (see
+// CouncilMembers).
 func (s *Plans) List(ctx context.Context, gss string) ([]plan.Plan, error) {
+	keys, err := CouncilMembers(ctx, s.st, gss, s.indexKey, s.recordKey)
+	if err != nil {
+		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
+	}
+	out, err := s.plans.GetMany(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
+	}
+	return out, nil
+}
+
+// CouncilMembers returns the record keys, recordKey(gss, id), of the IDs in
+// the council's index set, indexKey(gss), or in every council's when gss is
+// plan.AllCouncils: one pipeline of SMEMBERS over the index sets. Each index
+// key is read on its own, so no command spans two hash tags and the read
+// works unchanged on Redis Cluster. The council's plans and interventions
+// are both indexed this way.
+func CouncilMembers(ctx context.Context, st *store.Store, gss string, indexKey func(gss string) string, recordKey func(gss, id string) string) ([]string, error) {
 	codes := []string{gss}
 	if gss == plan.AllCouncils {
 		codes = codes[:0]
@@ -282,26 +295,22 @@ func (s *Plans) List(ctx context.Context, gss string) ([]plan.Plan, error) {
 		}
 	}
 	cmds := make([]*redis.StringSliceCmd, len(codes))
-	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, code := range codes {
-			cmds[i] = p.SMembers(ctx, s.indexKey(code))
+			cmds[i] = p.SMembers(ctx, indexKey(code))
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
+		return nil, err
 	}
 	var keys []string
 	for i, cmd := range cmds {
 		for _, id := range cmd.Val() {
-			keys = append(keys, s.recordKey(codes[i], id))
+			keys = append(keys, recordKey(codes[i], id))
 		}
 	}
-	out, err := s.plans.GetMany(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
-	}
-	return out, nil
+	return keys, nil
 }
 
 // Open returns the council's plans that are still live (plan.Plan.Open:

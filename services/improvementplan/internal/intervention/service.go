@@ -1,0 +1,220 @@
+package intervention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+)
+
+// Storer is the storage the intervention use cases need;
+// interventionstore implements it. Each write commits its records, their
+// audit entries (naming r) and, when r carries a request ID and hash, what
+// a retry of r replays, in one transaction; a record that moved since it
+// was read, or an ID already taken, gives an error matching
+// change.ErrConflict and nothing is written.
+type Storer interface {
+	// Get returns the intervention, or an error matching ErrNotFound.
+	Get(ctx context.Context, gss, id string) (Intervention, error)
+	// List returns a council's interventions, or every council's for
+	// plan.AllCouncils, in no particular order.
+	List(ctx context.Context, gss string) ([]Intervention, error)
+	// Replay returns the intervention a previous call with r.RequestID
+	// committed, at the version it committed, if any. A reused
+	// r.RequestID with another r.RequestHash is an INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r change.Request) (Intervention, bool, error)
+	// Insert stores iv, a new intervention, at version 1 with its
+	// InterventionOrdered event, and returns it at version 1.
+	Insert(ctx context.Context, iv Intervention, r change.Request) (Intervention, error)
+	// Save stores iv, changed from the version iv.Version it was read at,
+	// and returns it at its new version.
+	Save(ctx context.Context, iv Intervention, r change.Request) (Intervention, error)
+	// ReplayDecision returns the outcome a previous decision with
+	// r.RequestID committed, at the versions it committed, if any.
+	ReplayDecision(ctx context.Context, gss string, r change.Request) (Outcome, bool, error)
+	// Decide stores out: the plan pinned to the version it was read at
+	// and, when the decision ordered one, the intervention at version 1
+	// with its InterventionOrdered event. It returns the outcome at its new
+	// versions.
+	Decide(ctx context.Context, out Outcome, r change.Request) (Outcome, error)
+}
+
+// Plans reads the plans interventions escalate.
+type Plans interface {
+	// Get returns the plan, or an error matching plan.ErrNotFound.
+	Get(ctx context.Context, gss, id string) (plan.Plan, error)
+}
+
+// maxAttempts bounds the commits Order tries when the fresh ID it drew is
+// taken.
+const maxAttempts = 3
+
+// Service carries out the intervention use cases: DfE's orders, lifts and
+// decisions at a plan's deadline, and the reads.
+type Service struct {
+	store   Storer
+	plans   Plans
+	ratings plan.RatingSource
+	now     func() time.Time
+}
+
+// NewService returns the use cases over st and plans, showing each decided
+// plan with its review ratings from ratings, reading the time from now
+// (nil means time.Now).
+func NewService(st Storer, plans Plans, ratings plan.RatingSource, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, plans: plans, ratings: ratings, now: now}
+}
+
+// Get returns intervention id of the council gss, or an error matching
+// ErrNotFound.
+func (s *Service) Get(ctx context.Context, gss, id string) (Intervention, error) {
+	return s.store.Get(ctx, gss, id)
+}
+
+// List returns the interventions of the council gss (or of every council,
+// for plan.AllCouncils) that f selects, newest first (see Select).
+func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Intervention, error) {
+	all, err := s.store.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	return Select(all, f), nil
+}
+
+// Order orders the intervention o in the council gss on behalf of
+// r.Subject, IN_FORCE from now (violations under "intervention."). A plan
+// that o names must exist (an error matching plan.ErrNotFound otherwise).
+// A repeat of r.RequestID returns the first call's intervention.
+func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Request) (Intervention, error) {
+	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+		return prev, err
+	}
+	if o.Plan != "" {
+		_, planID, err := plan.ParseName("intervention.improvement_plan", o.Plan)
+		if err != nil {
+			return Intervention{}, err
+		}
+		if _, err := s.plans.Get(ctx, gss, planID); err != nil {
+			return Intervention{}, err
+		}
+	}
+	for range maxAttempts {
+		iv, err := New(gss, resource.NewID(), o, "intervention.", r.Subject, s.now())
+		if err != nil {
+			return Intervention{}, err
+		}
+		saved, err := s.store.Insert(ctx, iv, r)
+		if err == nil {
+			return saved, nil
+		}
+		if !errors.Is(err, change.ErrConflict) || ctx.Err() != nil {
+			return Intervention{}, err
+		}
+		// A concurrent retry of this request won, whose answer is now to
+		// be replayed, or the fresh ID was taken.
+		if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+			return prev, err
+		}
+	}
+	return Intervention{}, fmt.Errorf("intervention: order an intervention in %s: no free id after %d attempts: %w", gss, maxAttempts, change.ErrConflict)
+}
+
+// Lift lifts intervention id of the council gss for reason (see
+// Intervention.Lift), checking etag after the state: re-reading cannot make
+// a lifted intervention liftable. A repeat of r.RequestID returns the first
+// call's intervention.
+func (s *Service) Lift(ctx context.Context, gss, id string, etag change.Etag, reason string, r change.Request) (Intervention, error) {
+	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+		return prev, err
+	}
+	cur, err := s.store.Get(ctx, gss, id)
+	if err != nil {
+		return Intervention{}, err
+	}
+	lifted, err := cur.Lift(reason)
+	if err != nil {
+		return Intervention{}, err
+	}
+	if err := etag.Check(cur.Version); err != nil {
+		return Intervention{}, err
+	}
+	saved, err := s.store.Save(ctx, lifted, r)
+	if err != nil {
+		return afterConflict(err, func() (Intervention, bool, error) { return s.store.Replay(ctx, gss, r) })
+	}
+	return saved, nil
+}
+
+// Decided is a committed decision as the API shows it: the plan with its
+// progress review ratings, and the intervention ordered (nil when the plan
+// continues), each at the version the decision committed.
+type Decided struct {
+	Plan         plan.Reviewed
+	Intervention *Intervention
+}
+
+// Decide applies DfE's decision d to plan planID of the council gss on
+// behalf of r.Subject (see Decide), checking etag after the state:
+// re-reading cannot make a decided plan due for a decision. The plan, the
+// intervention ordered and its InterventionOrdered event commit together.
+// A repeat of r.RequestID returns the first call's outcome.
+func (s *Service) Decide(ctx context.Context, gss, planID string, etag change.Etag, d DecisionInput, r change.Request) (Decided, error) {
+	if prev, ok, err := s.store.ReplayDecision(ctx, gss, r); err != nil || ok {
+		return s.decided(ctx, prev, err)
+	}
+	cur, err := s.plans.Get(ctx, gss, planID)
+	if err != nil {
+		return Decided{}, err
+	}
+	out, err := Decide(cur, d, resource.NewID(), r.Subject, s.now())
+	if err != nil {
+		return Decided{}, err
+	}
+	if err := etag.Check(cur.Version); err != nil {
+		return Decided{}, err
+	}
+	saved, err := s.store.Decide(ctx, out, r)
+	if err != nil {
+		saved, err = afterConflict(err, func() (Outcome, bool, error) { return s.store.ReplayDecision(ctx, gss, r) })
+	}
+	return s.decided(ctx, saved, err)
+}
+
+// decided adds the plan's progress review ratings to out.
+func (s *Service) decided(ctx context.Context, out Outcome, err error) (Decided, error) {
+	if err != nil {
+		return Decided{}, err
+	}
+	ratings, err := s.ratings.Ratings(ctx, out.Plan.GSSCode, out.Plan.ID)
+	if err != nil {
+		return Decided{}, err
+	}
+	return Decided{Plan: plan.Reviewed{Plan: out.Plan, Ratings: ratings}, Intervention: out.Intervention}, nil
+}
+
+// afterConflict handles a commit that failed with err: a conflict may be a
+// concurrent retry of the same request that committed first, whose answer
+// replay returns; any other conflict means the record moved since its etag
+// was read.
+func afterConflict[T any](err error, replay func() (T, bool, error)) (T, error) {
+	var zero T
+	if !errors.Is(err, change.ErrConflict) {
+		return zero, err
+	}
+	prev, ok, rerr := replay()
+	switch {
+	case rerr != nil:
+		return zero, rerr
+	case ok:
+		return prev, nil
+	}
+	return zero, change.ErrConflict
+}
