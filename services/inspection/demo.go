@@ -6,13 +6,12 @@ import (
 	"time"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/demo"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // demoLoader is the subject the demo data is recorded under, so the audit
@@ -107,18 +106,16 @@ func (s *Service) loadDemoIndicators(ctx context.Context, sets []demo.IndicatorS
 }
 
 func (s *Service) loadDemoConcerns(ctx context.Context, concerns []demo.Concern) error {
-	inspector := auth.Principal{Subject: demoLoader, Roles: []auth.Role{auth.RoleOfstedInspector}}
+	r := change.Request{Subject: demoLoader, Roles: []string{string(auth.RoleOfstedInspector)},
+		Method: inspectionv1.InspectionService_RaiseConcern_FullMethodName}
 	for _, d := range concerns {
-		_, err := s.concerns.RaiseAs(ctx, inspector, &inspectionv1.RaiseConcernRequest{
-			Parent: resource.CouncilName(d.Council),
-			Concern: &inspectionv1.Concern{
-				Kind:         inspectionv1.ConcernKind(inspectionv1.ConcernKind_value["CONCERN_KIND_"+string(d.Kind)]),
-				Severity:     inspectionv1.Severity(inspectionv1.Severity_value["SEVERITY_"+string(d.Severity)]),
-				ReceivedDate: refproto.Date(d.ReceivedDate),
-				Narrative:    d.Narrative,
-				Source:       d.Source,
-			},
-		})
+		_, err := s.concerns.Raise(ctx, d.Council, concern.Draft{
+			Kind:         concern.Kind(d.Kind),
+			Severity:     concern.Severity(d.Severity),
+			ReceivedDate: d.ReceivedDate,
+			Narrative:    d.Narrative,
+			Source:       d.Source,
+		}, r)
 		if err != nil {
 			return fmt.Errorf("inspection: demo concern about %s: %w", d.Council, err)
 		}

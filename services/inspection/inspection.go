@@ -61,7 +61,7 @@ type Service struct {
 	deps        Deps
 	councils    *council.Service
 	inspections *inspection.Service
-	concerns    *concernapi.Concerns
+	concerns    *concern.Service
 	sets        *indicatorstore.Sets
 	server      *api.Server
 	policies    auth.Policies
@@ -100,12 +100,17 @@ func New(d Deps) (*Service, error) {
 	councilStore := councilstore.NewCouncils(d.Store)
 	councils := council.NewService(councilStore)
 	inspections := inspection.NewService(inspectionstore.New(d.Store, councilStore), d.Now)
-	concernSvc, err := concern.NewService(concernstore.New(d.Store), concernstore.NewCouncilGrades(councilStore), inspections, rules, concern.WithClock(d.Now))
+	concernStore := concernstore.New(d.Store,
+		store.ProtoCodec(func() *inspectionv1.Concern { return &inspectionv1.Concern{} }, concernapi.ConcernToProto, concernapi.ConcernFromStored),
+		store.ProtoCodec(func() *inspectionv1.EmergencyInspectionRecommendation {
+			return &inspectionv1.EmergencyInspectionRecommendation{}
+		},
+			concernapi.RecommendationToProto, concernapi.RecommendationFromStored))
+	concerns, err := concern.NewService(concernStore, concernstore.NewCouncilGrades(councilStore), inspections, rules, concern.WithClock(d.Now))
 	if err != nil {
 		return nil, fmt.Errorf("inspection: concerns: %w", err)
 	}
 	sets := indicatorstore.New(d.Store, indicatorstore.WithClock(d.Now))
-	concerns := concernapi.New(concernSvc, d.Pages)
 	policies, err := api.Policies()
 	if err != nil {
 		return nil, err
@@ -120,7 +125,7 @@ func New(d Deps) (*Service, error) {
 		server: api.NewServer(api.Handlers{
 			Councils:    councilapi.New(councils, d.Pages),
 			Inspections: inspectionapi.NewInspections(inspections, d.Pages),
-			Concerns:    concerns,
+			Concerns:    concernapi.New(concerns, d.Pages),
 			Indicators:  indicatorapi.New(sets, councilStore, model, d.Pages),
 			Projections: projectionapi.NewProjections(publishedJudgements{inspections}, d.Now),
 		}),

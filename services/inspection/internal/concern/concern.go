@@ -7,10 +7,7 @@
 package concern
 
 import (
-	"crypto/rand"
-	"encoding/base32"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -106,7 +103,7 @@ func (c Concern) ResourceName() string { return ConcernName(c.GSSCode, c.ID) }
 
 // ConcernName returns the resource name of concern id of council gss.
 func ConcernName(gss, id string) string {
-	return resource.CouncilName(gss) + "/" + ConcernCollection + "/" + id
+	return resource.CouncilChildName(gss, ConcernCollection, id)
 }
 
 // Draft is a concern as a caller submits it, before it is recorded.
@@ -197,47 +194,17 @@ func joinSeverities(ss []Severity) string {
 	return strings.Join(s, ", ")
 }
 
-// idPattern is what a concern or recommendation id may look like in a
-// resource name: lowercase letters, digits and hyphens, as AIP-122 advises.
-// Ids this package issues (NewID) are a subset.
-var idPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
-
-// idEncoding renders random bytes as lowercase, URL-safe text.
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// NewID returns a fresh random id of 12 lowercase characters (60 bits), for
-// a concern or a recommendation. Collisions within one council are so rare
-// that the store's create-only write is enough to catch them.
-func NewID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms.
-	return idEncoding.EncodeToString(b[:])[:12]
-}
-
 // ParseConcernName validates localAuthorities/{gss}/concerns/{id} and returns
 // its parts. field names the request field for the violation.
 func ParseConcernName(field, name string) (gss, id string, err error) {
-	return parseChildName(field, name, ConcernCollection)
+	return resource.ParseCouncilChild(field, ConcernCollection, name)
 }
 
 // ParseRecommendationName validates
 // localAuthorities/{gss}/emergencyInspectionRecommendations/{id} and returns
 // its parts.
 func ParseRecommendationName(field, name string) (gss, id string, err error) {
-	return parseChildName(field, name, RecommendationCollection)
-}
-
-func parseChildName(field, name, collection string) (string, string, error) {
-	parts := strings.Split(name, "/")
-	if len(parts) == 4 && parts[2] == collection && idPattern.MatchString(parts[3]) {
-		if gss, err := resource.ParseCouncil(field, parts[0]+"/"+parts[1]); err == nil {
-			return gss, parts[3], nil
-		}
-	}
-	var vs fault.Violations
-	vs.Add(field, "must be localAuthorities/{gss_code}/%s/{id} with a GSS code such as E08000035 and an id of "+
-		"lowercase letters, digits and hyphens, got %q", collection, name)
-	return "", "", vs.Err()
+	return resource.ParseCouncilChild(field, RecommendationCollection, name)
 }
 
 // AllCouncils is the wildcard parent that lists across councils.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 func fields(vs fault.Violations) []string {
@@ -159,13 +160,18 @@ func TestParseParent(t *testing.T) {
 	}
 }
 
+// TestNewID checks the IDs concerns and recommendations are given: the
+// suite's resource IDs, a letter then eleven letters or digits.
 func TestNewID(t *testing.T) {
-	shape := regexp.MustCompile(`^[a-z2-7]{12}$`)
+	shape := regexp.MustCompile(`^[a-z][a-z0-9]{11}$`)
 	seen := map[string]bool{}
 	for range 1000 {
-		id := NewID()
-		if !shape.MatchString(id) || !idPattern.MatchString(id) {
+		id := resource.NewID()
+		if !shape.MatchString(id) || !resource.ValidID(id) {
 			t.Fatalf("NewID() = %q", id)
+		}
+		if _, _, err := ParseConcernName("name", ConcernName("E08000035", id)); err != nil {
+			t.Fatalf("ParseConcernName of a fresh ID %q: %v", id, err)
 		}
 		if seen[id] {
 			t.Fatalf("NewID repeated %q", id)

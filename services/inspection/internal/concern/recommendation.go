@@ -69,7 +69,7 @@ func (r Recommendation) ConcernNames() []string {
 // RecommendationName returns the resource name of recommendation id of
 // council gss.
 func RecommendationName(gss, id string) string {
-	return resource.CouncilName(gss) + "/" + RecommendationCollection + "/" + id
+	return resource.CouncilChildName(gss, RecommendationCollection, id)
 }
 
 // Decision is who decides on a recommendation, when and why.

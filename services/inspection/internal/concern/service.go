@@ -52,9 +52,11 @@ type Storer interface {
 	// concern raised concurrently sees either the PENDING recommendation
 	// or the decided one, never a stale mix.
 	Decide(ctx context.Context, r Recommendation, ch change.Request) (Recommendation, error)
-	// Replay returns the encoded response stored for ch's request id on
-	// council gss, if there is one.
-	Replay(ctx context.Context, gss string, ch change.Request) (response []byte, ok bool, err error)
+	// ReplayRaised returns what Raise answered to ch's request_id at
+	// council gss, if it did; ReplayDecision the same for Decide. A
+	// request_id reused for another request is an INVALID_ARGUMENT fault.
+	ReplayRaised(ctx context.Context, gss string, ch change.Request) (Raised, bool, error)
+	ReplayDecision(ctx context.Context, gss string, ch change.Request) (Recommendation, bool, error)
 }
 
 // CouncilGrades tells the rules a council's latest published overall grade.
@@ -95,7 +97,8 @@ type Option func(*Service)
 // WithClock makes the service read the time from now.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithIDs makes the service draw new ids from newID instead of NewID.
+// WithIDs makes the service draw new ids from newID instead of
+// resource.NewID.
 func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = newID } }
 
 // NewService returns the use cases over their dependencies. rules must be
@@ -107,7 +110,7 @@ func NewService(st Storer, grades CouncilGrades, scheduler InspectionScheduler, 
 	if err := rules.Validate(); err != nil {
 		return nil, fmt.Errorf("concern: new service: %w", err)
 	}
-	s := &Service{store: st, grades: grades, scheduler: scheduler, rules: rules.clone(), now: time.Now, newID: NewID}
+	s := &Service{store: st, grades: grades, scheduler: scheduler, rules: rules.clone(), now: time.Now, newID: resource.NewID}
 	for _, o := range opts {
 		o(s)
 	}
@@ -128,8 +131,12 @@ type Raised struct {
 
 // Raise records concern d about council gss and evaluates the rules on it
 // (see RuleSet.Evaluate); every rule that fires creates a PENDING
-// recommendation, committed with the concern.
+// recommendation, committed with the concern. A repeat of ch's request_id
+// answers what the first call did.
 func (s *Service) Raise(ctx context.Context, gss string, d Draft, ch change.Request) (Raised, error) {
+	if prev, ok, err := s.store.ReplayRaised(ctx, gss, ch); err != nil || ok {
+		return prev, err
+	}
 	now := s.now()
 	if err := d.Validate(now).Err(); err != nil {
 		return Raised{}, err
@@ -222,17 +229,21 @@ func (s *Service) Recommendations(ctx context.Context, gss string, state State, 
 	return SelectRecommendations(rs, f), nil
 }
 
-// Accept accepts recommendation id of council gss, which must be at
-// version (its etag) and PENDING, and schedules the EMERGENCY inspection on
+// Accept accepts recommendation id of council gss, which must be at etag
+// and PENDING, and schedules the EMERGENCY inspection on
 // sched through the InspectionScheduler. The acceptance records who, when,
 // why and the inspection. The scheduler runs before the acceptance commits
 // and is idempotent per recommendation, so a retry after a failed commit
-// finds the inspection already scheduled.
-func (s *Service) Accept(ctx context.Context, gss, id string, version int64, sched Schedule, rationale string, ch change.Request) (Recommendation, error) {
+// finds the inspection already scheduled. A repeat of ch's request_id
+// answers what the first call did.
+func (s *Service) Accept(ctx context.Context, gss, id string, etag change.Etag, sched Schedule, rationale string, ch change.Request) (Recommendation, error) {
+	if prev, ok, err := s.store.ReplayDecision(ctx, gss, ch); err != nil || ok {
+		return prev, err
+	}
 	if err := ValidateAcceptance(sched, rationale).Err(); err != nil {
 		return Recommendation{}, err
 	}
-	r, err := s.current(ctx, gss, id, version)
+	r, err := s.current(ctx, gss, id, etag)
 	if err != nil {
 		return Recommendation{}, err
 	}
@@ -249,12 +260,16 @@ func (s *Service) Accept(ctx context.Context, gss, id string, version int64, sch
 }
 
 // Dismiss dismisses recommendation id of council gss, which must be at
-// version (its etag) and PENDING, keeping who, when and the rationale.
-func (s *Service) Dismiss(ctx context.Context, gss, id string, version int64, rationale string, ch change.Request) (Recommendation, error) {
+// etag and PENDING, keeping who, when and the rationale. A repeat of ch's
+// request_id answers what the first call did.
+func (s *Service) Dismiss(ctx context.Context, gss, id string, etag change.Etag, rationale string, ch change.Request) (Recommendation, error) {
+	if prev, ok, err := s.store.ReplayDecision(ctx, gss, ch); err != nil || ok {
+		return prev, err
+	}
 	if err := ValidateDismissal(rationale).Err(); err != nil {
 		return Recommendation{}, err
 	}
-	r, err := s.current(ctx, gss, id, version)
+	r, err := s.current(ctx, gss, id, etag)
 	if err != nil {
 		return Recommendation{}, err
 	}
@@ -265,24 +280,14 @@ func (s *Service) Dismiss(ctx context.Context, gss, id string, version int64, ra
 	return s.store.Decide(ctx, next, ch)
 }
 
-// Replay returns the response stored for ch's request id on council gss.
-func (s *Service) Replay(ctx context.Context, gss string, ch change.Request) ([]byte, bool, error) {
-	return s.store.Replay(ctx, gss, ch)
-}
-
-// ReasonEtagMismatch is the ABORTED reason of a stale etag; it is the
-// platform store's reason for the same condition.
-const ReasonEtagMismatch = "ETAG_MISMATCH"
-
 // current reads a recommendation and checks the caller's etag against it.
-func (s *Service) current(ctx context.Context, gss, id string, version int64) (Recommendation, error) {
+func (s *Service) current(ctx context.Context, gss, id string, etag change.Etag) (Recommendation, error) {
 	r, err := s.Recommendation(ctx, gss, id)
 	if err != nil {
 		return Recommendation{}, err
 	}
-	if r.Version != version {
-		return Recommendation{}, fault.Conflict(ReasonEtagMismatch,
-			"%s has changed since the etag was read; read it again and retry", r.ResourceName()).With("name", r.ResourceName())
+	if err := etag.Check(r.Version); err != nil {
+		return Recommendation{}, err
 	}
 	return r, nil
 }

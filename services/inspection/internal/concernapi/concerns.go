@@ -7,13 +7,9 @@ package concernapi
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
-
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -66,30 +62,11 @@ func (s *Concerns) RaiseConcern(ctx context.Context, req *inspectionv1.RaiseConc
 	if err != nil {
 		return nil, err
 	}
-	resp := &inspectionv1.RaiseConcernResponse{}
-	replayed, err := s.replay(ctx, gss, ch, resp)
-	if err != nil {
-		return nil, err
-	}
-	if replayed {
-		return resp, nil
-	}
 	raised, err := s.svc.Raise(ctx, gss, d, ch)
 	if err != nil {
 		return nil, err
 	}
-	return concernstore.RaisedToProto(raised), nil
-}
-
-// RaiseAs raises a concern as principal p through the same path as the
-// RPC, for callers inside the process such as the demo data loader. p must
-// hold a role RaiseConcern's policy admits, as the interceptor would
-// require.
-func (s *Concerns) RaiseAs(ctx context.Context, p auth.Principal, req *inspectionv1.RaiseConcernRequest) (*inspectionv1.RaiseConcernResponse, error) {
-	if !p.HasRole(Policies[inspectionv1.InspectionService_RaiseConcern_FullMethodName].Roles...) {
-		return nil, fault.PermissionDenied(auth.ReasonRoleNotAllowed, "the caller's roles may not raise concerns")
-	}
-	return s.RaiseConcern(auth.NewContext(ctx, p), req)
+	return raisedToProto(raised), nil
 }
 
 // draft decodes and validates the concern of a RaiseConcern request,
@@ -105,8 +82,8 @@ func (s *Concerns) draft(m *inspectionv1.Concern) (concern.Draft, error) {
 		vs.Add("concern.received_date", "%v", dateErr)
 	}
 	d := concern.Draft{
-		Kind:         concernstore.KindFromProto(m.GetKind()),
-		Severity:     concernstore.SeverityFromProto(m.GetSeverity()),
+		Kind:         kindFromProto(m.GetKind()),
+		Severity:     severityFromProto(m.GetSeverity()),
 		ReceivedDate: received,
 		Narrative:    m.GetNarrative(),
 		Source:       m.GetSource(),
@@ -130,7 +107,7 @@ func (s *Concerns) GetConcern(ctx context.Context, req *inspectionv1.GetConcernR
 	if err != nil {
 		return nil, err
 	}
-	return concernstore.ConcernToProto(c), nil
+	return ConcernToProto(c), nil
 }
 
 // ListConcerns implements InspectionService.ListConcerns.
@@ -161,7 +138,7 @@ func (s *Concerns) ListConcerns(ctx context.Context, req *inspectionv1.ListConce
 		TotalSize:     int32(len(all)),
 	}
 	for _, c := range page {
-		resp.Concerns = append(resp.Concerns, concernstore.ConcernToProto(c))
+		resp.Concerns = append(resp.Concerns, ConcernToProto(c))
 	}
 	return resp, nil
 }
@@ -177,7 +154,7 @@ func (s *Concerns) GetEmergencyInspectionRecommendation(ctx context.Context, req
 	if err != nil {
 		return nil, err
 	}
-	return concernstore.RecommendationToProto(r), nil
+	return RecommendationToProto(r), nil
 }
 
 // ListEmergencyInspectionRecommendations implements
@@ -211,7 +188,7 @@ func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, r
 	}
 	for _, r := range page {
 		resp.EmergencyInspectionRecommendations = append(resp.EmergencyInspectionRecommendations,
-			concernstore.RecommendationToProto(r))
+			RecommendationToProto(r))
 	}
 	return resp, nil
 }
@@ -245,19 +222,11 @@ func (s *Concerns) AcceptEmergencyInspectionRecommendation(ctx context.Context, 
 	if err != nil {
 		return nil, err
 	}
-	resp := &inspectionv1.EmergencyInspectionRecommendation{}
-	replayed, err := s.replay(ctx, gss, ch, resp)
+	r, err := s.svc.Accept(ctx, gss, id, etag, sched, req.GetRationale(), ch)
 	if err != nil {
 		return nil, err
 	}
-	if replayed {
-		return resp, nil
-	}
-	r, err := s.svc.Accept(ctx, gss, id, etag.Version(), sched, req.GetRationale(), ch)
-	if err != nil {
-		return nil, err
-	}
-	return concernstore.RecommendationToProto(r), nil
+	return RecommendationToProto(r), nil
 }
 
 // DismissEmergencyInspectionRecommendation implements
@@ -274,19 +243,11 @@ func (s *Concerns) DismissEmergencyInspectionRecommendation(ctx context.Context,
 	if err != nil {
 		return nil, err
 	}
-	resp := &inspectionv1.EmergencyInspectionRecommendation{}
-	replayed, err := s.replay(ctx, gss, ch, resp)
+	r, err := s.svc.Dismiss(ctx, gss, id, etag, req.GetRationale(), ch)
 	if err != nil {
 		return nil, err
 	}
-	if replayed {
-		return resp, nil
-	}
-	r, err := s.svc.Dismiss(ctx, gss, id, etag.Version(), req.GetRationale(), ch)
-	if err != nil {
-		return nil, err
-	}
-	return concernstore.RecommendationToProto(r), nil
+	return RecommendationToProto(r), nil
 }
 
 // join is fault.Join that keeps a lone error as it is, so its specific
@@ -305,19 +266,4 @@ func join(errs ...error) error {
 		return only
 	}
 	return fault.Join(errs...)
-}
-
-// replay fills resp with the response stored for ch's request id, if any.
-func (s *Concerns) replay(ctx context.Context, gss string, ch change.Request, resp proto.Message) (bool, error) {
-	if ch.RequestID == "" {
-		return false, nil
-	}
-	b, ok, err := s.svc.Replay(ctx, gss, ch)
-	if err != nil || !ok {
-		return false, err
-	}
-	if err := proto.Unmarshal(b, resp); err != nil {
-		return false, err
-	}
-	return true, nil
 }

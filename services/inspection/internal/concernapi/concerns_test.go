@@ -6,16 +6,18 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -273,23 +275,19 @@ func TestRequestIDReplay(t *testing.T) {
 	wantStatus(t, err, codes.Aborted, "ETAG_MISMATCH")
 }
 
-func TestRaiseAs(t *testing.T) {
+// TestRaiseInProcess raises a concern through the use case, as the demo
+// data loader does, and reads it back through the RPC.
+func TestRaiseInProcess(t *testing.T) {
 	h := newHarness(t)
-	req := &inspectionv1.RaiseConcernRequest{
-		Parent:  parent(doncaster),
-		Concern: &inspectionv1.Concern{Kind: dataDet, Severity: critical, ReceivedDate: date(2015, 11, 2), Narrative: "Re-referrals doubled."},
-	}
-	_, err := h.handlers.RaiseAs(context.Background(), official, req)
-	if f, ok := fault.As(err); !ok || f.Kind != fault.KindPermissionDenied {
-		t.Fatalf("RaiseAs a DfE official: %v", err)
-	}
-	resp, err := h.handlers.RaiseAs(context.Background(), inspector1, req)
-	if err != nil || len(resp.GetRecommendations()) != 1 || resp.GetConcern().GetRecordedBy() != "inspector-1" {
-		t.Fatalf("RaiseAs an inspector: %v, %v", resp, err)
+	d := concern.Draft{Kind: concern.DataDeterioration, Severity: concern.Critical,
+		ReceivedDate: time.Date(2015, 11, 2, 0, 0, 0, 0, time.UTC), Narrative: "Re-referrals doubled."}
+	raised, err := h.svc.Raise(context.Background(), doncaster, d, change.Request{Subject: "inspector-1", Roles: []string{string(auth.RoleOfstedInspector)}})
+	if err != nil || len(raised.Recommendations) != 1 || raised.Concern.RecordedBy != "inspector-1" {
+		t.Fatalf("Raise as an inspector: %+v, %v", raised, err)
 	}
 	// The in-process path wrote the same records the RPC reads.
-	got, err := h.client.GetConcern(h.as(t, adviser), &inspectionv1.GetConcernRequest{Name: resp.GetConcern().GetName()})
-	if err != nil || !proto.Equal(got, resp.GetConcern()) {
+	got, err := h.client.GetConcern(h.as(t, adviser), &inspectionv1.GetConcernRequest{Name: raised.Concern.ResourceName()})
+	if err != nil || !proto.Equal(got, concernapi.ConcernToProto(raised.Concern)) {
 		t.Fatalf("GetConcern = %v, %v", got, err)
 	}
 }

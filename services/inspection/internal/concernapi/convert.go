@@ -1,4 +1,4 @@
-package concernstore
+package concernapi
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -20,36 +20,36 @@ const (
 	statePrefix    = "RECOMMENDATION_STATE_"
 )
 
-// KindFromProto returns the domain kind of k: "" for UNSPECIFIED, and a
+// kindFromProto returns the domain kind of k: "" for UNSPECIFIED, and a
 // name no kind has for a number the contract does not define, so
 // validation reports it instead of mistaking it for a missing value.
-func KindFromProto(k inspectionv1.ConcernKind) concern.Kind {
+func kindFromProto(k inspectionv1.ConcernKind) concern.Kind {
 	if k == inspectionv1.ConcernKind_CONCERN_KIND_UNSPECIFIED {
 		return ""
 	}
 	return concern.Kind(strings.TrimPrefix(k.String(), kindPrefix))
 }
 
-// KindToProto returns the proto enum value of k.
-func KindToProto(k concern.Kind) inspectionv1.ConcernKind {
+// kindToProto returns the proto enum value of k.
+func kindToProto(k concern.Kind) inspectionv1.ConcernKind {
 	return inspectionv1.ConcernKind(inspectionv1.ConcernKind_value[kindPrefix+string(k)])
 }
 
-// SeverityFromProto is KindFromProto for severities.
-func SeverityFromProto(s inspectionv1.Severity) concern.Severity {
+// severityFromProto is kindFromProto for severities.
+func severityFromProto(s inspectionv1.Severity) concern.Severity {
 	if s == inspectionv1.Severity_SEVERITY_UNSPECIFIED {
 		return ""
 	}
 	return concern.Severity(strings.TrimPrefix(s.String(), severityPrefix))
 }
 
-// SeverityToProto returns the proto enum value of s.
-func SeverityToProto(s concern.Severity) inspectionv1.Severity {
+// severityToProto returns the proto enum value of s.
+func severityToProto(s concern.Severity) inspectionv1.Severity {
 	return inspectionv1.Severity(inspectionv1.Severity_value[severityPrefix+string(s)])
 }
 
-// StateToProto returns the proto enum value of s.
-func StateToProto(s concern.State) inspectionv1.RecommendationState {
+// stateToProto returns the proto enum value of s.
+func stateToProto(s concern.State) inspectionv1.RecommendationState {
 	return inspectionv1.RecommendationState(inspectionv1.RecommendationState_value[statePrefix+string(s)])
 }
 
@@ -57,12 +57,12 @@ func stateFromProto(s inspectionv1.RecommendationState) concern.State {
 	return concern.State(strings.TrimPrefix(s.String(), statePrefix))
 }
 
-// ConcernToProto is the API form of c.
+// ConcernToProto is the API form of c, which is also its stored form.
 func ConcernToProto(c concern.Concern) *inspectionv1.Concern {
 	return &inspectionv1.Concern{
 		Name:         c.ResourceName(),
-		Kind:         KindToProto(c.Kind),
-		Severity:     SeverityToProto(c.Severity),
+		Kind:         kindToProto(c.Kind),
+		Severity:     severityToProto(c.Severity),
 		ReceivedDate: refproto.Date(c.ReceivedDate),
 		Narrative:    c.Narrative,
 		Source:       c.Source,
@@ -71,25 +71,26 @@ func ConcernToProto(c concern.Concern) *inspectionv1.Concern {
 	}
 }
 
-// RecommendationToProto is the API form of r, with its etag.
+// RecommendationToProto is the API form of r, with its etag; it is also its
+// stored form, whose etag the record's version supersedes on read.
 func RecommendationToProto(r concern.Recommendation) *inspectionv1.EmergencyInspectionRecommendation {
 	return &inspectionv1.EmergencyInspectionRecommendation{
 		Name:            r.ResourceName(),
 		Rule:            r.Rule,
 		RuleDescription: r.RuleDescription,
 		Concerns:        r.ConcernNames(),
-		State:           StateToProto(r.State),
+		State:           stateToProto(r.State),
 		Rationale:       r.Rationale,
 		DecidedBy:       r.DecidedBy,
 		DecideTime:      timestamp(r.DecideTime),
 		Inspection:      r.Inspection,
-		Etag:            store.Etag(r.Version),
+		Etag:            change.Format(r.Version),
 		CreateTime:      timestamp(r.CreateTime),
 	}
 }
 
-// RaisedToProto is the API response to a raised concern.
-func RaisedToProto(r concern.Raised) *inspectionv1.RaiseConcernResponse {
+// raisedToProto is the API response to a raised concern.
+func raisedToProto(r concern.Raised) *inspectionv1.RaiseConcernResponse {
 	resp := &inspectionv1.RaiseConcernResponse{Concern: ConcernToProto(r.Concern)}
 	for _, rec := range r.Recommendations {
 		resp.Recommendations = append(resp.Recommendations, RecommendationToProto(rec))
@@ -111,8 +112,9 @@ func timeOf(ts *timestamppb.Timestamp) time.Time {
 	return ts.AsTime()
 }
 
-// concernFromProto decodes a stored concern.
-func concernFromProto(m *inspectionv1.Concern) (concern.Concern, error) {
+// ConcernFromStored decodes a stored concern; concerns are immutable and
+// carry no version.
+func ConcernFromStored(m *inspectionv1.Concern, _ int64) (concern.Concern, error) {
 	gss, id, err := concern.ParseConcernName("name", m.GetName())
 	if err != nil {
 		return concern.Concern{}, fmt.Errorf("stored concern %q: %w", m.GetName(), err)
@@ -123,8 +125,8 @@ func concernFromProto(m *inspectionv1.Concern) (concern.Concern, error) {
 	}
 	return concern.Concern{
 		GSSCode: gss, ID: id,
-		Kind:         KindFromProto(m.GetKind()),
-		Severity:     SeverityFromProto(m.GetSeverity()),
+		Kind:         kindFromProto(m.GetKind()),
+		Severity:     severityFromProto(m.GetSeverity()),
 		ReceivedDate: received,
 		Narrative:    m.GetNarrative(),
 		Source:       m.GetSource(),
@@ -133,8 +135,8 @@ func concernFromProto(m *inspectionv1.Concern) (concern.Concern, error) {
 	}, nil
 }
 
-// recommendationFromProto decodes a stored recommendation at version.
-func recommendationFromProto(m *inspectionv1.EmergencyInspectionRecommendation, version int64) (concern.Recommendation, error) {
+// RecommendationFromStored decodes a stored recommendation at version.
+func RecommendationFromStored(m *inspectionv1.EmergencyInspectionRecommendation, version int64) (concern.Recommendation, error) {
 	gss, id, err := concern.ParseRecommendationName("name", m.GetName())
 	if err != nil {
 		return concern.Recommendation{}, fmt.Errorf("stored recommendation %q: %w", m.GetName(), err)

@@ -4,22 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
-	"net"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
@@ -30,11 +21,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -109,32 +98,41 @@ func (d *schedulerDouble) scheduled(ctx context.Context, gss, recommendation str
 	return got, json.Unmarshal(r.Data, &got)
 }
 
-// Principals of every role the tests call as.
+// Principals of every role the tests call as; inspector2 is a second
+// inspector, to tell who decided from who raised.
 var (
-	inspector1 = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
+	inspector1 = rpctest.Inspector
 	inspector2 = auth.Principal{Subject: "inspector-2", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	adviser    = auth.Principal{Subject: "lga-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
-	official   = auth.Principal{Subject: "dfe-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
-	officer    = auth.Principal{Subject: "leeds-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
-	sponsor    = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "north-yorkshire"}
-	partner    = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+	adviser    = rpctest.Adviser
+	official   = rpctest.Official
+	officer    = rpctest.Officer(leeds)
+	sponsor    = rpctest.SponsorOfficer("north-yorkshire")
+	partner    = rpctest.Partner
 )
 
-// harness is a real gRPC server with the real interceptor chain over the
-// real store, and a client.
+// The stored forms of concerns and recommendations, as the service builds
+// them.
+var (
+	concernCodec = store.ProtoCodec(func() *inspectionv1.Concern { return &inspectionv1.Concern{} },
+		concernapi.ConcernToProto, concernapi.ConcernFromStored)
+	recommendationCodec = store.ProtoCodec(func() *inspectionv1.EmergencyInspectionRecommendation {
+		return &inspectionv1.EmergencyInspectionRecommendation{}
+	}, concernapi.RecommendationToProto, concernapi.RecommendationFromStored)
+)
+
+// harness is the handlers over the real store behind the real interceptor
+// chain (rpctest.Serve), and a client.
 type harness struct {
 	client   inspectionv1.InspectionServiceClient
 	st       *store.Store
 	councils *councilstore.Councils
 	sched    *schedulerDouble
-	handlers *concernapi.Concerns
-	key      []byte
+	svc      *concern.Service
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	councils := councilstore.NewCouncils(st)
 	var seed []reference.Council
 	for _, gss := range []string{leeds, hampshire, durham, doncaster} {
@@ -145,51 +143,20 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	sched := &schedulerDouble{st: st}
-	svc, err := concern.NewService(concernstore.New(st), concernstore.NewCouncilGrades(councils), sched,
+	svc, err := concern.NewService(concernstore.New(st, concernCodec, recommendationCodec), concernstore.NewCouncilGrades(councils), sched,
 		concern.DefaultRules(), concern.WithClock(func() time.Time { return testNow }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	handlers := concernapi.New(svc, pages)
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, concernapi.Policies)},
+	handlers := concernapi.New(svc, rpctest.NewPages(t))
+	conn := rpctest.Serve(t, concernapi.Policies, func(srv *grpc.Server) {
+		inspectionv1.RegisterInspectionServiceServer(srv, testServer{Concerns: handlers})
 	})
-	inspectionv1.RegisterInspectionServiceServer(srv, testServer{Concerns: handlers})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return &harness{
-		client: inspectionv1.NewInspectionServiceClient(conn), st: st, councils: councils,
-		sched: sched, handlers: handlers, key: key,
-	}
+	return &harness{client: inspectionv1.NewInspectionServiceClient(conn), st: st, councils: councils, sched: sched, svc: svc}
 }
 
 // as returns a context that calls as p.
-func (h *harness) as(t *testing.T, p auth.Principal) context.Context {
-	t.Helper()
-	tok, err := auth.MintDevToken(h.key, p, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
+func (h *harness) as(t *testing.T, p auth.Principal) context.Context { return rpctest.As(t, p) }
 
 func date(y, m, d int32) *typev1.Date { return &typev1.Date{Year: y, Month: m, Day: d} }
 
@@ -208,30 +175,12 @@ func (h *harness) raise(t *testing.T, gss string, k inspectionv1.ConcernKind, s 
 	return resp
 }
 
-// wantStatus checks err's code and, when given, its ErrorInfo reason and
-// the fields of its BadRequest violations (sorted, as fault sorts them).
+// wantStatus checks err's code, ErrorInfo reason and field violations with
+// rpctest.ExpectError, and stops the test when they differ.
 func wantStatus(t *testing.T, err error, code codes.Code, reason string, fields ...string) {
 	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Fatalf("code = %s (%v), want %s", st.Code(), err, code)
-	}
-	var gotReason string
-	var gotFields []string
-	for _, d := range st.Details() {
-		switch d := d.(type) {
-		case *errdetails.ErrorInfo:
-			gotReason = d.GetReason()
-		case *errdetails.BadRequest:
-			for _, v := range d.GetFieldViolations() {
-				gotFields = append(gotFields, v.GetField())
-			}
-		}
-	}
-	if reason != "" && gotReason != reason {
-		t.Fatalf("reason = %q (%v), want %q", gotReason, err, reason)
-	}
-	if len(fields) > 0 && !slices.Equal(gotFields, fields) {
-		t.Fatalf("violations on %v (%v), want %v", gotFields, err, fields)
+	rpctest.ExpectError(t, "the call", err, code, reason, fields...)
+	if t.Failed() {
+		t.FailNow()
 	}
 }

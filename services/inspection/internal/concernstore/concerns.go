@@ -18,17 +18,15 @@ package concernstore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
-	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -41,16 +39,32 @@ import (
 const Topic = "inspection"
 
 // Concerns stores concerns and recommendations. It implements
-// concern.Storer.
+// concern.Storer and holds no rules: the concern use cases decide what a
+// concern triggers and what a decision changes.
 type Concerns struct {
-	st  *store.Store
-	now func() time.Time
+	st       *store.Store
+	concerns *store.Collection[concern.Concern]
+	recs     *store.Collection[concern.Recommendation]
+	// The codecs also encode the answers replayed to a repeated request.
+	concernCodec store.Codec[concern.Concern]
+	recCodec     store.Codec[concern.Recommendation]
+	now          func() time.Time
 }
 
 var _ concern.Storer = (*Concerns)(nil)
 
-// New returns the concern store over st.
-func New(st *store.Store) *Concerns { return &Concerns{st: st, now: time.Now} }
+// New returns the concern store over st, storing concerns and
+// recommendations in the forms their codecs give.
+func New(st *store.Store, concerns store.Codec[concern.Concern], recs store.Codec[concern.Recommendation]) *Concerns {
+	return &Concerns{
+		st:           st,
+		concerns:     store.NewCollection(st, concerns, concern.ErrNotFound),
+		recs:         store.NewCollection(st, recs, concern.ErrNotFound),
+		concernCodec: concerns,
+		recCodec:     recs,
+		now:          time.Now,
+	}
+}
 
 func (s *Concerns) key(gss string, parts ...string) string {
 	return s.st.Keyspace().Key(keyspace.CouncilTag(gss), parts...)
@@ -125,7 +139,7 @@ func (s *Concerns) Raise(ctx context.Context, c concern.Concern, from, to time.T
 }
 
 // readForRaise reads the concerns received in [from, to] and the PENDING
-// recommendations: one pipeline of two index reads, then one of records.
+// recommendations: one pipeline of two index reads, then the records.
 func (s *Concerns) readForRaise(ctx context.Context, gss string, from, to time.Time) ([]concern.Concern, []concern.Recommendation, error) {
 	var recentIDs, pendingIDs *redis.StringSliceCmd
 	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -146,16 +160,12 @@ func (s *Concerns) readForRaise(ctx context.Context, gss string, from, to time.T
 	for _, id := range pendingIDs.Val() {
 		keys = append(keys, s.recKey(gss, id))
 	}
-	recs, err := s.st.GetMany(ctx, keys)
-	if err != nil {
-		return nil, nil, err
-	}
 	n := len(recentIDs.Val())
-	recent, err := decodeConcerns(recs[:n])
+	recent, err := s.concerns.GetMany(ctx, keys[:n])
 	if err != nil {
 		return nil, nil, err
 	}
-	pending, err := decodeRecommendations(recs[n:])
+	pending, err := s.recs.GetMany(ctx, keys[n:])
 	if err != nil {
 		return nil, nil, err
 	}
@@ -165,21 +175,24 @@ func (s *Concerns) readForRaise(ctx context.Context, gss string, from, to time.T
 func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []concern.Recommendation, ch change.Request) (store.Mutation, error) {
 	gss := c.GSSCode
 	m := store.Mutation{Tag: keyspace.CouncilTag(gss)}
-	cdata, err := proto.Marshal(ConcernToProto(c))
-	if err != nil {
-		return store.Mutation{}, fmt.Errorf("encode concern: %w", err)
-	}
 	ckey := s.concernKey(gss, c.ID)
-	m.Writes = append(m.Writes, store.Write{Key: ckey, Data: cdata, IfVersion: store.MustNotExist})
+	cw, err := s.concerns.Put(ckey, c, store.MustNotExist)
+	if err != nil {
+		return store.Mutation{}, err
+	}
+	m.Writes = append(m.Writes, cw)
+	var answer replaystore.Answer
+	replaystore.Add(&answer, s.concernCodec, c, 1)
 	m.Index = append(m.Index, store.ZAdd(s.concernIndex(gss), dayScore(c.ReceivedDate), c.ID))
 	m.Audit = append(m.Audit, audit(ch, c.ResourceName(), ckey))
 	for _, r := range recs {
-		data, err := proto.Marshal(storedRecommendation(r))
-		if err != nil {
-			return store.Mutation{}, fmt.Errorf("encode recommendation: %w", err)
-		}
 		key := s.recKey(gss, r.ID)
-		m.Writes = append(m.Writes, store.Write{Key: key, Data: data, IfVersion: store.MustNotExist})
+		w, err := s.recs.Put(key, r, store.MustNotExist)
+		if err != nil {
+			return store.Mutation{}, err
+		}
+		m.Writes = append(m.Writes, w)
+		replaystore.Add(&answer, s.recCodec, r, r.Version)
 		m.Index = append(m.Index,
 			store.ZAdd(s.recIndexAll(gss), timeScore(r.CreateTime), r.ID),
 			store.ZAdd(s.recIndex(gss, r.State), timeScore(r.CreateTime), r.ID))
@@ -200,11 +213,9 @@ func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []
 		return store.Mutation{}, err
 	}
 	m.Writes = append(m.Writes, lw)
-	idem, err := idempotency(ch, RaisedToProto(concern.Raised{Concern: c, Recommendations: recs}))
-	if err != nil {
+	if m.Idempotency, err = answer.Record(ch); err != nil {
 		return store.Mutation{}, err
 	}
-	m.Idempotency = idem
 	return m, nil
 }
 
@@ -214,13 +225,13 @@ func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []
 func (s *Concerns) Decide(ctx context.Context, r concern.Recommendation, ch change.Request) (concern.Recommendation, error) {
 	gss := r.GSSCode
 	key := s.recKey(gss, r.ID)
-	data, err := proto.Marshal(storedRecommendation(r))
+	w, err := s.recs.Put(key, r, r.Version)
 	if err != nil {
-		return concern.Recommendation{}, fmt.Errorf("concernstore: encode recommendation: %w", err)
+		return concern.Recommendation{}, err
 	}
 	m := store.Mutation{
 		Tag:    keyspace.CouncilTag(gss),
-		Writes: []store.Write{{Key: key, Data: data, IfVersion: r.Version}},
+		Writes: []store.Write{w},
 		Audit:  []store.AuditEntry{audit(ch, r.ResourceName(), key)},
 	}
 	for _, st := range concern.States {
@@ -236,7 +247,9 @@ func (s *Concerns) Decide(ctx context.Context, r concern.Recommendation, ch chan
 	m.Writes = append(m.Writes, lw)
 	decided := r
 	decided.Version = r.Version + 1
-	if m.Idempotency, err = idempotency(ch, RecommendationToProto(decided)); err != nil {
+	var answer replaystore.Answer
+	replaystore.Add(&answer, s.recCodec, decided, decided.Version)
+	if m.Idempotency, err = answer.Record(ch); err != nil {
 		return concern.Recommendation{}, err
 	}
 	res, err := s.st.Commit(ctx, m)
@@ -247,86 +260,61 @@ func (s *Concerns) Decide(ctx context.Context, r concern.Recommendation, ch chan
 	return decided, nil
 }
 
-// storedRecommendation is the stored form: the API message without its
-// etag, which is the record's version.
-func storedRecommendation(r concern.Recommendation) *inspectionv1.EmergencyInspectionRecommendation {
-	m := RecommendationToProto(r)
-	m.Etag = ""
-	return m
-}
-
 func audit(ch change.Request, resource, key string) store.AuditEntry {
 	return store.AuditEntry{
 		Actor: ch.Subject, Roles: ch.Roles, Method: ch.Method, Resource: resource, RequestID: ch.RequestID, Key: key,
 	}
 }
 
-// idempotency is the record that makes a retry of ch's request replay resp.
-func idempotency(ch change.Request, resp proto.Message) (*store.IdempotencyRecord, error) {
-	if ch.RequestID == "" {
-		return nil, nil
+// ReplayRaised implements concern.Storer.
+func (s *Concerns) ReplayRaised(ctx context.Context, gss string, ch change.Request) (concern.Raised, bool, error) {
+	rp, ok, err := replaystore.Replay(ctx, s.st, keyspace.CouncilTag(gss), ch)
+	if err != nil || !ok {
+		return concern.Raised{}, false, err
 	}
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(resp)
+	c, err := replaystore.Next(rp, s.concernCodec)
 	if err != nil {
-		return nil, fmt.Errorf("encode response for request %q: %w", ch.RequestID, err)
+		return concern.Raised{}, false, err
 	}
-	return &store.IdempotencyRecord{
-		Scope:       store.IdempotencyScope(ch.Method, ch.Subject),
-		RequestID:   ch.RequestID,
-		RequestHash: ch.RequestHash,
-		Response:    b,
-	}, nil
+	out := concern.Raised{Concern: c}
+	for rp.More() {
+		r, err := replaystore.Next(rp, s.recCodec)
+		if err != nil {
+			return concern.Raised{}, false, err
+		}
+		out.Recommendations = append(out.Recommendations, r)
+	}
+	return out, true, nil
 }
 
-// Replay implements concern.Storer.
-func (s *Concerns) Replay(ctx context.Context, gss string, ch change.Request) ([]byte, bool, error) {
-	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), store.IdempotencyScope(ch.Method, ch.Subject), ch.RequestID, ch.RequestHash)
-	if err != nil {
-		return nil, false, fmt.Errorf("concernstore: %w", err)
+// ReplayDecision implements concern.Storer.
+func (s *Concerns) ReplayDecision(ctx context.Context, gss string, ch change.Request) (concern.Recommendation, bool, error) {
+	rp, ok, err := replaystore.Replay(ctx, s.st, keyspace.CouncilTag(gss), ch)
+	if err != nil || !ok {
+		return concern.Recommendation{}, false, err
 	}
-	return b, ok, nil
+	r, err := replaystore.Next(rp, s.recCodec)
+	return r, err == nil, err
 }
 
 // Concern implements concern.Storer.
 func (s *Concerns) Concern(ctx context.Context, gss, id string) (concern.Concern, error) {
-	rec, err := s.st.Get(ctx, s.concernKey(gss, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return concern.Concern{}, concern.ErrNotFound
-	}
-	if err != nil {
-		return concern.Concern{}, fmt.Errorf("concernstore: %w", err)
-	}
-	return decodeConcern(rec)
+	return s.concerns.Get(ctx, s.concernKey(gss, id))
 }
 
 // Concerns implements concern.Storer with one index read and one pipelined
 // read of the records.
 func (s *Concerns) Concerns(ctx context.Context, gss string) ([]concern.Concern, error) {
-	ids, err := s.st.Client().ZRange(ctx, s.concernIndex(gss), 0, -1).Result()
+	out, _, err := s.concerns.Range(ctx, s.concernIndex(gss), 0, -1, false, func(id string) string { return s.concernKey(gss, id) })
 	if err != nil {
 		return nil, fmt.Errorf("concernstore: list concerns of %s: %w", gss, err)
 	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.concernKey(gss, id)
-	}
-	recs, err := s.st.GetMany(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("concernstore: list concerns of %s: %w", gss, err)
-	}
-	return decodeConcerns(recs)
+	return out, nil
 }
 
 // Recommendation implements concern.Storer.
 func (s *Concerns) Recommendation(ctx context.Context, gss, id string) (concern.Recommendation, error) {
-	rec, err := s.st.Get(ctx, s.recKey(gss, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return concern.Recommendation{}, concern.ErrNotFound
-	}
-	if err != nil {
-		return concern.Recommendation{}, fmt.Errorf("concernstore: %w", err)
-	}
-	return decodeRecommendation(rec)
+	return s.recs.Get(ctx, s.recKey(gss, id))
 }
 
 // Recommendations implements concern.Storer in two round trips whatever
@@ -358,65 +346,9 @@ func (s *Concerns) Recommendations(ctx context.Context, gss string, state concer
 			keys = append(keys, s.recKey(codes[i], id))
 		}
 	}
-	recs, err := s.st.GetMany(ctx, keys)
+	recs, err := s.recs.GetMany(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("concernstore: list recommendations: %w", err)
 	}
-	return decodeRecommendations(recs)
-}
-
-func decodeConcern(rec store.Record) (concern.Concern, error) {
-	var m inspectionv1.Concern
-	if err := proto.Unmarshal(rec.Data, &m); err != nil {
-		return concern.Concern{}, fmt.Errorf("concernstore: decode %s: %w", rec.Key, err)
-	}
-	c, err := concernFromProto(&m)
-	if err != nil {
-		return concern.Concern{}, fmt.Errorf("concernstore: decode %s: %w", rec.Key, err)
-	}
-	return c, nil
-}
-
-// decodeConcerns decodes the records that exist; an index entry whose
-// record is gone is skipped.
-func decodeConcerns(recs []store.Record) ([]concern.Concern, error) {
-	out := make([]concern.Concern, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		c, err := decodeConcern(rec)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-func decodeRecommendation(rec store.Record) (concern.Recommendation, error) {
-	var m inspectionv1.EmergencyInspectionRecommendation
-	if err := proto.Unmarshal(rec.Data, &m); err != nil {
-		return concern.Recommendation{}, fmt.Errorf("concernstore: decode %s: %w", rec.Key, err)
-	}
-	r, err := recommendationFromProto(&m, rec.Version)
-	if err != nil {
-		return concern.Recommendation{}, fmt.Errorf("concernstore: decode %s: %w", rec.Key, err)
-	}
-	return r, nil
-}
-
-func decodeRecommendations(recs []store.Record) ([]concern.Recommendation, error) {
-	out := make([]concern.Recommendation, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		r, err := decodeRecommendation(rec)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return recs, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -14,11 +15,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
@@ -93,6 +94,16 @@ func (d *schedulerDouble) scheduled(ctx context.Context, gss, recommendation str
 	return got, json.Unmarshal(r.Data, &got)
 }
 
+// The stored forms of concerns and recommendations, as the service builds
+// them.
+var (
+	concernCodec = store.ProtoCodec(func() *inspectionv1.Concern { return &inspectionv1.Concern{} },
+		concernapi.ConcernToProto, concernapi.ConcernFromStored)
+	recommendationCodec = store.ProtoCodec(func() *inspectionv1.EmergencyInspectionRecommendation {
+		return &inspectionv1.EmergencyInspectionRecommendation{}
+	}, concernapi.RecommendationToProto, concernapi.RecommendationFromStored)
+)
+
 // fixture is a store, the service over it and the councils it seeded.
 type fixture struct {
 	st       *store.Store
@@ -115,7 +126,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := councils.Seed(context.Background(), seed); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{st: st, councils: councils, concerns: concernstore.New(st), sched: &schedulerDouble{st: st}}
+	f := &fixture{st: st, councils: councils, concerns: concernstore.New(st, concernCodec, recommendationCodec), sched: &schedulerDouble{st: st}}
 	svc, err := concern.NewService(f.concerns, concernstore.NewCouncilGrades(councils), f.sched, concern.DefaultRules(),
 		concern.WithClock(func() time.Time { return testNow }))
 	if err != nil {
@@ -346,7 +357,7 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 		}
 		if i == 0 {
 			// Leeds's first recommendation must not block its second round.
-			if _, err := f.svc.Dismiss(ctx, leeds, recs[0].ID, recs[0].Version, "handled", request("i", "")); err != nil {
+			if _, err := f.svc.Dismiss(ctx, leeds, recs[0].ID, change.At(recs[0].Version), "handled", request("i", "")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -490,24 +501,19 @@ func TestRaiseStoresTheResponseForReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, ok, err := f.concerns.Replay(ctx, durham, ch)
+	got, ok, err := f.concerns.ReplayRaised(ctx, durham, ch)
 	if err != nil || !ok {
-		t.Fatalf("Replay = %v, %v", ok, err)
+		t.Fatalf("ReplayRaised = %v, %v", ok, err)
 	}
-	var resp inspectionv1.RaiseConcernResponse
-	if err := proto.Unmarshal(b, &resp); err != nil {
-		t.Fatal(err)
-	}
-	if !proto.Equal(&resp, concernstore.RaisedToProto(r)) || len(resp.GetRecommendations()) != 1 ||
-		resp.GetRecommendations()[0].GetEtag() != `"1"` {
-		t.Fatalf("replayed %v, want %v", &resp, concernstore.RaisedToProto(r))
+	if !reflect.DeepEqual(got, r) || len(got.Recommendations) != 1 || got.Recommendations[0].Version != 1 {
+		t.Fatalf("replayed %+v, want %+v", got, r)
 	}
 	other := ch
 	other.RequestHash = []byte("another request")
-	if _, _, err := f.concerns.Replay(ctx, durham, other); !errors.Is(err, store.ErrRequestIDReused) {
+	if _, _, err := f.concerns.ReplayRaised(ctx, durham, other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Fatalf("reused request id: %v", err)
 	}
-	if _, ok, err := f.concerns.Replay(ctx, leeds, ch); ok || err != nil {
+	if _, ok, err := f.concerns.ReplayRaised(ctx, leeds, ch); ok || err != nil {
 		t.Fatalf("another council's replay: %v, %v", ok, err)
 	}
 }
@@ -520,7 +526,7 @@ func TestAcceptSchedulesThroughTheScheduler(t *testing.T) {
 	ch := request("inspector-3", "accept-1")
 	ch.Method = inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName
 	sched := concern.Schedule{Start: date(2016, 1, 4), End: date(2016, 1, 8)}
-	got, err := f.svc.Accept(ctx, leeds, rec.ID, rec.Version, sched, "child at risk", ch)
+	got, err := f.svc.Accept(ctx, leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -533,7 +539,14 @@ func TestAcceptSchedulesThroughTheScheduler(t *testing.T) {
 	if err != nil || !s.Start.Equal(sched.Start) || !s.End.Equal(sched.End) || s.Actor != "inspector-3" || s.RequestID != "accept-1" {
 		t.Fatalf("scheduled = %+v, %v", s, err)
 	}
-	_, err = f.svc.Accept(ctx, leeds, rec.ID, got.Version, sched, "", ch)
+	// A retry of the same request replays its answer; another request to
+	// accept the decided recommendation is refused.
+	if again, err := f.svc.Accept(ctx, leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch); err != nil || !reflect.DeepEqual(again, got) {
+		t.Fatalf("retried acceptance = %+v, %v; want the first answer %+v", again, err, got)
+	}
+	second := ch
+	second.RequestID = "accept-2"
+	_, err = f.svc.Accept(ctx, leeds, rec.ID, change.At(got.Version), sched, "", second)
 	if ff, ok := fault.As(err); !ok || ff.Kind != fault.KindFailedPrecondition {
 		t.Fatalf("accepting twice: %v", err)
 	}
