@@ -6,35 +6,16 @@ import (
 	"fmt"
 	"time"
 
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/demo"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
-	sponsors "github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
-
-// The demo: the six high-performing councils and partnerships the domain
-// brief names, given academy-style freedoms to take on failing services,
-// and two charity partners, Barnardo's and the NSPCC. Their names and
-// member councils are real; their capacities, expertise, day rates,
-// conflicts and out-of-area placements are synthetic, chosen to be
-// believable (one to four concurrent engagements, 60 to 400 staff-days a
-// quarter, £450 to £650 a day) and to give a match run real choices.
-//
-// Needs arrive two ways. The improvement-plan demo escalates one plan to a
-// children's services trust; its InterventionOrdered event reaches the
-// consumer like any other and opens that council's need. DfE also opens two
-// needs by hand for councils under intervention in 2015: Sunderland, whose
-// trust was announced in December 2015, and the Isle of Wight, whose
-// service Hampshire took over in a partnership. A hand need is skipped when
-// its council has a need already (the escalation may be one of them).
-//
-// Sponsors are stored by Seed, hand needs by Run once the escalation's need
-// is in (or demoWait has passed). Every record has a fixed ID and is
-// created only if absent, so replicas loading at once and restarts store
-// each once; a marker records that the demo is loaded, and a loaded demo
-// is never loaded again, whatever DfE has changed since.
 
 // demoLoader is the subject the demo changes are recorded under, so the
 // audit trail shows they were loaded, not made by a person.
@@ -47,196 +28,37 @@ const (
 	demoPoll = 250 * time.Millisecond
 )
 
-// demoMarker is the key whose presence says the demo is loaded.
-func (s *Service) demoMarker() string {
-	return s.deps.Store.Keyspace().Key("demo", "sponsor", "loaded")
-}
+// Names of the demo's load-once markers (store.FirstTime): claimed by the
+// one replica that loads the demo, and loaded once it has, which is what
+// a reader waiting for the demo watches.
+const (
+	demoClaimed = "sponsor-claimed"
+	demoLoaded  = "sponsor"
+)
 
-// demoSponsors are the demo sponsors.
-func demoSponsors() []sponsors.Sponsor {
-	e := func(area string, st sponsors.Strength) sponsors.Expertise {
-		return sponsors.Expertise{Area: area, Strength: st}
+// seedDemoSponsors claims the demo for this replica, unless another
+// replica or an earlier start has, and stores the demo sponsors. It
+// reports whether the claim was this call's, so that Run goes on with the
+// needs.
+func (s *Service) seedDemoSponsors(ctx context.Context) (bool, error) {
+	first, err := s.deps.Store.FirstTime(ctx, demoClaimed)
+	if err != nil || !first {
+		return false, err
 	}
-	return []sponsors.Sponsor{
-		{
-			ID: "north-yorkshire", DisplayName: "North Yorkshire County Council", Kind: sponsors.Council,
-			MemberCouncils: []string{"E10000023"},
-			Expertise: []sponsors.Expertise{
-				e(sponsors.AreaLookedAfterPlacements, sponsors.Leading),
-				e(sponsors.AreaHelpAndProtection, sponsors.Strong),
-				e(sponsors.AreaLeadershipManagementGovernance, sponsors.Strong),
-				e(sponsors.AreaWorkforceStability, sponsors.Strong),
-			},
-			MaxEngagements: 3, StaffDaysPerQuarter: 240, DayRatePence: 55_000, CanLeadTrust: true,
-			OutOfArea: []sponsors.Placement{{Council: "E06000002", Children: 9}, {Council: "E06000005", Children: 4}},
-		},
-		{
-			ID: "hampshire", DisplayName: "Hampshire County Council", Kind: sponsors.Council,
-			MemberCouncils: []string{"E10000014"},
-			Expertise: []sponsors.Expertise{
-				e(sponsors.AreaLeadershipManagementGovernance, sponsors.Leading),
-				e(sponsors.AreaLeadership, sponsors.Leading),
-				e(sponsors.AreaWorkforceStability, sponsors.Leading),
-				e(sponsors.AreaHelpAndProtection, sponsors.Strong),
-				e(sponsors.AreaQualityAssurance, sponsors.Strong),
-			},
-			MaxEngagements: 4, StaffDaysPerQuarter: 400, DayRatePence: 60_000, CanLeadTrust: true,
-			Conflicts: []string{"E06000044"},
-			OutOfArea: []sponsors.Placement{{Council: "E06000044", Children: 18}, {Council: "E06000045", Children: 15}},
-		},
-		{
-			ID: "tri-borough", DisplayName: "Tri-borough (Westminster, Hammersmith & Fulham, Kensington & Chelsea)",
-			Kind:           sponsors.CouncilPartnership,
-			MemberCouncils: []string{"E09000033", "E09000013", "E09000020"},
-			Expertise: []sponsors.Expertise{
-				e(sponsors.AreaChildProtectionPractice, sponsors.Leading),
-				e(sponsors.AreaDataAndPerformance, sponsors.Leading),
-				e(sponsors.AreaCaseloads, sponsors.Strong),
-				e(sponsors.AreaLeadershipManagementGovernance, sponsors.Strong),
-				e(sponsors.AreaVoiceOfTheChild, sponsors.Strong),
-			},
-			MaxEngagements: 3, StaffDaysPerQuarter: 300, DayRatePence: 65_000, CanLeadTrust: true,
-			OutOfArea: []sponsors.Placement{{Council: "E10000016", Children: 22}, {Council: "E10000012", Children: 14}},
-		},
-		{
-			ID: "leeds", DisplayName: "Leeds City Council", Kind: sponsors.Council,
-			MemberCouncils: []string{"E08000035"},
-			Expertise: []sponsors.Expertise{
-				e(sponsors.AreaVoiceOfTheChild, sponsors.Leading),
-				e(sponsors.AreaPartnershipAndLSCB, sponsors.Leading),
-				e(sponsors.AreaFrontDoorAndReferrals, sponsors.Strong),
-				e(sponsors.AreaLookedAfterAndPermanence, sponsors.Strong),
-				e(sponsors.AreaLeadershipManagementGovernance, sponsors.Strong),
-			},
-			MaxEngagements: 2, StaffDaysPerQuarter: 180, DayRatePence: 50_000, CanLeadTrust: true,
-			Conflicts: []string{"E08000032"},
-			OutOfArea: []sponsors.Placement{{Council: "E08000032", Children: 6}, {Council: "E08000036", Children: 4}},
-		},
-		{
-			ID: "durham", DisplayName: "Durham County Council", Kind: sponsors.Council,
-			MemberCouncils: []string{"E06000047"},
-			Expertise: []sponsors.Expertise{
-				e(sponsors.AreaAssessmentTimeliness, sponsors.Leading),
-				e(sponsors.AreaAdoptionPerformance, sponsors.Leading),
-				e(sponsors.AreaHelpAndProtection, sponsors.Strong),
-				e(sponsors.AreaCareLeavers, sponsors.Strong),
-			},
-			MaxEngagements: 2, StaffDaysPerQuarter: 150, DayRatePence: 45_000,
-			OutOfArea: []sponsors.Placement{{Council: "E08000037", Children: 3}},
-		},
-		{
-			ID: "richmond-kingston", DisplayName: "Richmond & Kingston (Achieving for Children)",
-			Kind:           sponsors.CouncilPartnership,
-			MemberCouncils: []string{"E09000027", "E09000021"},
-			Expertise: []sponsors.Expertise{
-				e(sponsors.AreaQualityAssurance, sponsors.Leading),
-				e(sponsors.AreaCareLeavers, sponsors.Leading),
-				e(sponsors.AreaLookedAfterPlacements, sponsors.Strong),
-				e(sponsors.AreaLeadershipManagementGovernance, sponsors.Strong),
-			},
-			MaxEngagements: 2, StaffDaysPerQuarter: 160, DayRatePence: 60_000, CanLeadTrust: true,
-			OutOfArea: []sponsors.Placement{{Council: "E10000030", Children: 11}},
-		},
-		{
-			ID: "barnardos", DisplayName: "Barnardo's", Kind: sponsors.Charity, National: true,
-			Expertise: []sponsors.Expertise{
-				e(sponsors.AreaCareLeavers, sponsors.Leading),
-				e(sponsors.AreaVoiceOfTheChild, sponsors.Leading),
-				e(sponsors.AreaLookedAfterAndPermanence, sponsors.Strong),
-				e(sponsors.AreaAdoptionPerformance, sponsors.Strong),
-				e(sponsors.AreaPermanence, sponsors.Strong),
-			},
-			MaxEngagements: 4, StaffDaysPerQuarter: 300, DayRatePence: 48_000, CanLeadTrust: true,
-		},
-		{
-			ID: "nspcc", DisplayName: "NSPCC", Kind: sponsors.Charity,
-			RegionsServed: []reference.Region{
-				reference.NorthEast, reference.NorthWest, reference.YorkshireAndTheHumber, reference.WestMidlands, reference.London,
-			},
-			Expertise: []sponsors.Expertise{
-				e(sponsors.AreaChildProtectionPractice, sponsors.Leading),
-				e(sponsors.AreaHelpAndProtection, sponsors.Leading),
-				e(sponsors.AreaPartnershipAndLSCB, sponsors.Strong),
-				e(sponsors.AreaLSCB, sponsors.Strong),
-				e(sponsors.AreaQualityAssurance, sponsors.Developing),
-			},
-			MaxEngagements: 2, StaffDaysPerQuarter: 120, DayRatePence: 52_000,
-		},
-	}
-}
-
-// demoNeed is a need DfE opens by hand in the demo.
-type demoNeed struct {
-	gss, id string
-	draft   need.Need
-}
-
-// demoNeeds are the needs DfE opens by hand.
-func demoNeeds() []demoNeed {
-	return []demoNeed{
-		{
-			// The trust announced in December 2015: leadership and
-			// front-line practice both failed, and only a sponsor able to
-			// lead a trust will do. Durham, a neighbour recruiting from the
-			// same social workers, is excluded.
-			gss: "E08000024", id: "sunderland-trust",
-			draft: need.Need{
-				Areas: []need.AreaWeight{
-					{Area: sponsors.AreaHelpAndProtection, Weight: 9},
-					{Area: sponsors.AreaLeadershipManagementGovernance, Weight: 8},
-					{Area: sponsors.AreaWorkforceStability, Weight: 6},
-				},
-				Urgency: 5, StaffDaysNeeded: 120, RequiresTrustSponsor: true, ExcludedSponsors: []string{"durham"},
-			},
-		},
-		{
-			// The partnership with a stronger council (Hampshire, 2015):
-			// leadership first, then placements and care leavers.
-			gss: "E06000046", id: "isle-of-wight-partnership",
-			draft: need.Need{
-				Areas: []need.AreaWeight{
-					{Area: sponsors.AreaLeadershipManagementGovernance, Weight: 8},
-					{Area: sponsors.AreaLookedAfterPlacements, Weight: 6},
-					{Area: sponsors.AreaCareLeavers, Weight: 5},
-				},
-				Urgency: 4, StaffDaysNeeded: 90,
-			},
-		},
-	}
-}
-
-// demoLoaded reports whether the demo marker is set.
-func (s *Service) demoLoaded(ctx context.Context) (bool, error) {
-	n, err := s.deps.Store.Client().Exists(ctx, s.demoMarker()).Result()
-	if err != nil {
-		return false, fmt.Errorf("sponsor: demo marker: %w", err)
-	}
-	return n == 1, nil
-}
-
-// seedDemoSponsors stores the demo sponsors that are not stored yet,
-// unless the demo is loaded.
-func (s *Service) seedDemoSponsors(ctx context.Context) error {
-	if loaded, err := s.demoLoaded(ctx); err != nil || loaded {
-		return err
-	}
-	added, err := s.sponsors.Seed(ctx, demoSponsors(), change.Request{
+	added, err := s.sponsorRules.Seed(ctx, demo.Sponsors(), change.Request{
 		Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)},
 	})
 	if err != nil {
-		return fmt.Errorf("sponsor: demo sponsors: %w", err)
+		return true, fmt.Errorf("sponsor: demo sponsors: %w", err)
 	}
 	s.deps.Logger.InfoContext(ctx, "synthetic sponsor demo data: sponsors stored", "added", added)
-	return nil
+	return true, nil
 }
 
 // loadDemoNeeds waits for the need the improvement-plan demo's escalation
 // opens (up to demoWait), opens the hand needs of councils that have none,
-// and sets the marker. Unless the demo is loaded already.
+// runs the demo's match run and marks the demo loaded.
 func (s *Service) loadDemoNeeds(ctx context.Context) error {
-	if loaded, err := s.demoLoaded(ctx); err != nil || loaded {
-		return err
-	}
 	all, err := s.waitForEscalation(ctx, time.Now().Add(demoWait))
 	if err != nil {
 		return err
@@ -251,13 +73,13 @@ func (s *Service) loadDemoNeeds(ctx context.Context) error {
 	}
 	r := change.Request{Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)}}
 	opened := 0
-	for _, d := range demoNeeds() {
-		if has[d.gss] {
+	for _, d := range demo.Needs() {
+		if has[d.GSS] {
 			continue
 		}
-		n, err := need.New(d.gss, d.id, d.draft, "", s.deps.Now())
+		n, err := need.New(d.GSS, d.ID, d.Draft, "", s.deps.Now())
 		if err != nil {
-			return fmt.Errorf("sponsor: demo need %s: %w", need.Name(d.gss, d.id), err)
+			return fmt.Errorf("sponsor: demo need %s: %w", need.Name(d.GSS, d.ID), err)
 		}
 		_, err = s.needs.Insert(ctx, n, r)
 		switch {
@@ -271,7 +93,7 @@ func (s *Service) loadDemoNeeds(ctx context.Context) error {
 	if err := s.loadDemoRun(ctx); err != nil {
 		return err
 	}
-	if err := s.deps.Store.Client().Set(ctx, s.demoMarker(), s.deps.Now().UTC().Format(time.RFC3339), 0).Err(); err != nil {
+	if _, err := s.deps.Store.FirstTime(ctx, demoLoaded); err != nil {
 		return fmt.Errorf("sponsor: demo marker: %w", err)
 	}
 	s.deps.Logger.InfoContext(ctx, "synthetic sponsor demo data loaded", "needs_from_interventions", fromInterventions, "needs_opened_by_hand", opened)
@@ -303,4 +125,61 @@ func (s *Service) waitForEscalation(ctx context.Context, until time.Time) ([]nee
 		case <-t.C:
 		}
 	}
+}
+
+// The two DfE officials of the demo's approved run: the four-eyes rule needs
+// one to run it and another to approve it.
+const (
+	demoRunner   = "turnaround-demo-dfe-runner"
+	demoApprover = "turnaround-demo-dfe-approver"
+)
+
+// loadDemoRun matches the demo's open needs through the same handlers as the
+// API: one OPTIMAL run by one official, approved by another, then a day of
+// staff deployed by each engaged sponsor's officer, so engagements, capacity
+// in use and a compensation statement have something to show.
+func (s *Service) loadDemoRun(ctx context.Context) error {
+	runner := auth.NewContext(ctx, auth.Principal{Subject: demoRunner, Roles: []auth.Role{auth.RoleDfEOfficial}})
+	run, err := s.server.MatchRuns.RunMatching(runner, &sponsorv1.RunMatchingRequest{
+		Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL,
+		RequestId: "synthetic-demo-run",
+	})
+	if err != nil {
+		return fmt.Errorf("sponsor: demo match run: %w", err)
+	}
+	if len(run.GetAssignments()) == 0 {
+		s.deps.Logger.WarnContext(ctx, "the demo match run assigned no need; nothing to approve")
+		return nil
+	}
+	approver := auth.NewContext(ctx, auth.Principal{Subject: demoApprover, Roles: []auth.Role{auth.RoleDfEOfficial}})
+	approved, err := s.server.MatchRuns.ApproveMatchRun(approver, &sponsorv1.ApproveMatchRunRequest{
+		Name: run.GetName(), Etag: run.GetEtag(), RequestId: "synthetic-demo-approval",
+	})
+	if err != nil {
+		return fmt.Errorf("sponsor: approve demo match run: %w", err)
+	}
+	today := refproto.Date(s.deps.Now())
+	for _, name := range approved.GetEngagements() {
+		sponsorID, engagementID, err := engagement.ParseName("engagements", name)
+		if err != nil {
+			return fmt.Errorf("sponsor: demo engagement: %w", err)
+		}
+		officer := auth.NewContext(ctx, auth.Principal{
+			Subject: "turnaround-demo-" + sponsorID + "-officer", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: sponsorID,
+		})
+		_, err = s.server.Engagements.RecordDeployment(officer, &sponsorv1.RecordDeploymentRequest{
+			Parent: name,
+			Deployment: &sponsorv1.Deployment{
+				Date: today, Role: sponsorv1.StaffRole_STAFF_ROLE_MANAGER, StaffDays: 1,
+				Notes: "Synthetic demo data: a service manager's first day with the council.",
+			},
+			RequestId: "synthetic-demo-deployment-" + engagementID,
+		})
+		if err != nil {
+			return fmt.Errorf("sponsor: demo deployment to %s: %w", name, err)
+		}
+	}
+	s.deps.Logger.InfoContext(ctx, "synthetic sponsor demo data: match run approved",
+		"match_run", approved.GetName(), "engagements", len(approved.GetEngagements()))
+	return nil
 }

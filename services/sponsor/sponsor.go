@@ -59,15 +59,16 @@ type Deps struct {
 
 // Service is the sponsor-matching service.
 type Service struct {
-	deps        Deps
-	sponsors    *sponsorstore.Sponsors
-	needs       *needstore.Needs
-	engagements *engagementstore.Engagements
-	needRules   *need.Service
-	consumer    *sponsorevents.Consumer
-	server      *api.Server
-	policies    auth.Policies
-	demo        atomic.Bool
+	deps         Deps
+	sponsors     *sponsorstore.Sponsors
+	needs        *needstore.Needs
+	engagements  *engagementstore.Engagements
+	needRules    *need.Service
+	sponsorRules *sponsors.Service
+	consumer     *sponsorevents.Consumer
+	server       *api.Server
+	policies     auth.Policies
+	demo         atomic.Bool
 }
 
 // New builds the service.
@@ -89,16 +90,17 @@ func New(d Deps) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{deps: d, policies: policies}
-	s.sponsors = sponsorstore.New(d.Store)
-	s.needs = needstore.New(d.Store)
+	s.sponsors = sponsorstore.New(d.Store, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
+	s.needs = needstore.New(d.Store, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored))
 	s.engagements = engagementstore.New(d.Store, engagementstore.WithClock(d.Now))
 	s.needRules = need.NewService(s.needs, s.sponsors, d.Now)
+	s.sponsorRules = sponsors.NewService(s.sponsors, d.Now)
 	s.consumer, err = sponsorevents.New(d.Store, s.needRules, d.Logger, events.ConsumerOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("sponsor: intervention consumer: %w", err)
 	}
 	s.server = api.NewServer(api.Handlers{
-		Sponsors:    sponsorapi.New(sponsors.NewService(s.sponsors, d.Now), d.Pages, usage{s.engagements}),
+		Sponsors:    sponsorapi.New(s.sponsorRules, d.Pages, usage{s.engagements}),
 		Needs:       needapi.New(s.needRules, d.Pages),
 		Engagements: engagementapi.New(engagement.NewService(s.engagements, s.sponsors, d.Now), d.Pages, d.Now),
 		MatchRuns:   matchrunapi.New(matchrun.NewService(matchrunstore.New(d.Store, s.sponsors, s.needs, s.engagements), d.Now), d.Pages),
@@ -116,15 +118,16 @@ func (s *Service) Register(g grpc.ServiceRegistrar) {
 func (s *Service) Policies() auth.Policies { return s.policies }
 
 // Seed prepares the service's data. With demo set it stores the demo
-// sponsors (see demo.go), unless the demo has been loaded before, and Run
+// sponsors (see demo.go), unless the demo has been claimed before, and Run
 // then opens the demo needs: one comes from the improvement-plan demo's
 // escalation, whose event is relayed only once the process runs.
 func (s *Service) Seed(ctx context.Context, demo bool) error {
-	s.demo.Store(demo)
 	if !demo {
 		return nil
 	}
-	return s.seedDemoSponsors(ctx)
+	claimed, err := s.seedDemoSponsors(ctx)
+	s.demo.Store(claimed)
+	return err
 }
 
 // Run consumes InterventionOrdered events until ctx ends, and with demo

@@ -4,115 +4,32 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/test/bufconn"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
+	sponsorevents "github.com/turnaround-sli/turnaround/services/sponsor/internal/events"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
-	sponsors "github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
 var now = time.Date(2016, 6, 2, 9, 0, 0, 0, time.UTC)
 
 func clock() time.Time { return now }
-
-// TestDemoSponsors: the six sponsors of the domain brief with their
-// member councils, and the two charities, valid and believable.
-func TestDemoSponsors(t *testing.T) {
-	all := demoSponsors()
-	members := map[string][]string{}
-	for _, s := range all {
-		if err := s.Validate(""); err != nil {
-			t.Errorf("%s: %v", s.ID, err)
-		}
-		if !resource.ValidID(s.ID) {
-			t.Errorf("%s: not a valid id", s.ID)
-		}
-		if s.MaxEngagements < 1 || s.MaxEngagements > 4 || s.StaffDaysPerQuarter < 60 || s.StaffDaysPerQuarter > 400 ||
-			s.DayRatePence < 45_000 || s.DayRatePence > 65_000 {
-			t.Errorf("%s: capacity %d engagements, %d staff-days, %dp a day: not believable", s.ID, s.MaxEngagements, s.StaffDaysPerQuarter, s.DayRatePence)
-		}
-		if len(s.Expertise) < 3 {
-			t.Errorf("%s: only %d areas of expertise", s.ID, len(s.Expertise))
-		}
-		members[s.ID] = s.MemberCouncils
-	}
-	want := map[string][]string{
-		"north-yorkshire":   {"E10000023"},
-		"hampshire":         {"E10000014"},
-		"tri-borough":       {"E09000033", "E09000013", "E09000020"},
-		"leeds":             {"E08000035"},
-		"durham":            {"E06000047"},
-		"richmond-kingston": {"E09000027", "E09000021"},
-		"barnardos":         nil,
-		"nspcc":             nil,
-	}
-	if len(members) != len(want) {
-		t.Errorf("%d demo sponsors, want %d", len(members), len(want))
-	}
-	for id, codes := range want {
-		got, ok := members[id]
-		if !ok || !slices.Equal(got, codes) {
-			t.Errorf("%s: members %v (present %v), want %v", id, got, ok, codes)
-		}
-	}
-	var trust, placing, charities int
-	for _, s := range all {
-		if s.CanLeadTrust {
-			trust++
-		}
-		if len(s.OutOfArea) > 0 {
-			placing++
-		}
-		if s.Kind == sponsors.Charity {
-			charities++
-		}
-	}
-	if trust < 3 || placing < 3 || charities != 2 {
-		t.Errorf("%d can lead a trust, %d place out of area, %d charities", trust, placing, charities)
-	}
-}
-
-// TestDemoNeeds: the hand needs are valid needs of councils under
-// intervention, excluding only demo sponsors.
-func TestDemoNeeds(t *testing.T) {
-	ids := map[string]bool{}
-	for _, s := range demoSponsors() {
-		ids[s.ID] = true
-	}
-	for _, d := range demoNeeds() {
-		n, err := need.New(d.gss, d.id, d.draft, "", now)
-		if err != nil {
-			t.Errorf("%s: %v", need.Name(d.gss, d.id), err)
-		}
-		for _, x := range n.ExcludedSponsors {
-			if !ids[x] {
-				t.Errorf("%s excludes %s, which the demo does not have", n.Name(), x)
-			}
-		}
-	}
-}
 
 type env struct {
 	rdb redis.UniversalClient
@@ -130,11 +47,7 @@ func newEnv(t *testing.T) *env {
 // it until the test ends.
 func (e *env) start(t *testing.T, demo bool) *Service {
 	t.Helper()
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Deps{Store: e.st, Pages: pages, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock})
+	s, err := New(Deps{Store: e.st, Pages: rpctest.NewPages(t), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +71,7 @@ func (e *env) start(t *testing.T, demo bool) *Service {
 func (e *env) order(t *testing.T, gss, id, kind string) {
 	t.Helper()
 	name := "localAuthorities/" + gss + "/interventions/" + id
-	ev, err := events.NewEvent(t.Context(), needstore.InterventionTopic, name, &eventsv1.InterventionOrdered{
+	ev, err := events.NewEvent(t.Context(), sponsorevents.Topic, name, &eventsv1.InterventionOrdered{
 		Intervention: name, LocalAuthority: "localAuthorities/" + gss, Kind: kind,
 		Areas: []string{"HELP_AND_PROTECTION", "LEADERSHIP_MANAGEMENT_GOVERNANCE"}, Reason: "Insufficient progress.",
 		OrderedBy: "official-1",
@@ -166,7 +79,7 @@ func (e *env) order(t *testing.T, gss, id, kind string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.rdb.XAdd(t.Context(), &redis.XAddArgs{Stream: e.ks.Topic(needstore.InterventionTopic), Values: ev.Values()}).Err(); err != nil {
+	if err := e.rdb.XAdd(t.Context(), &redis.XAddArgs{Stream: e.ks.Topic(sponsorevents.Topic), Values: ev.Values()}).Err(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -194,7 +107,7 @@ func (e *env) loaded(t *testing.T) bool {
 
 func (e *env) allNeeds(t *testing.T) []need.Need {
 	t.Helper()
-	ns, err := needstore.New(e.st).List(t.Context(), need.AllCouncils)
+	ns, err := needstore.New(e.st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored)).List(t.Context(), need.AllCouncils)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,32 +238,8 @@ func TestServesWithUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, s.Policies())},
-	})
-	s.Register(srv)
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///sponsor",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	client := sponsorv1.NewSponsorServiceClient(conn)
-	tok, err := auth.MintDevToken(key, auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+	client := sponsorv1.NewSponsorServiceClient(rpctest.Serve(t, s.Policies(), func(srv *grpc.Server) { s.Register(srv) }))
+	ctx := rpctest.As(t, rpctest.Official)
 	got, err := client.GetSponsor(ctx, &sponsorv1.GetSponsorRequest{Name: "sponsors/hampshire"})
 	if err != nil || got.GetActiveEngagements() != 1 || got.GetCommittedStaffDays() != 90 {
 		t.Errorf("hampshire = %v, %v; want 1 engagement and 90 staff-days in use", got, err)

@@ -2,24 +2,17 @@ package api
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"reflect"
 	"slices"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
@@ -73,36 +66,12 @@ func TestMatchRunsAreForDfEOfficialsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, ps)},
-	})
 	// Every caller here is refused by the interceptor before any handler
 	// runs, so the handler sets can be empty.
-	sponsorv1.RegisterSponsorServiceServer(srv, NewServer(Handlers{}))
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///sponsor",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	client := sponsorv1.NewSponsorServiceClient(conn)
-	as := func(p auth.Principal) context.Context {
-		tok, err := auth.MintDevToken(key, p, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-	}
+	client := sponsorv1.NewSponsorServiceClient(rpctest.Serve(t, ps, func(srv *grpc.Server) {
+		sponsorv1.RegisterSponsorServiceServer(srv, NewServer(Handlers{}))
+	}))
+	as := func(p auth.Principal) context.Context { return rpctest.As(t, p) }
 	for _, tc := range []struct {
 		p    auth.Principal
 		want codes.Code

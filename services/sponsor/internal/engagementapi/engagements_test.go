@@ -15,6 +15,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 )
 
@@ -77,13 +78,13 @@ func TestGetEngagementAccess(t *testing.T) {
 				}
 				return
 			}
-			expectError(t, tc.name, err, tc.code, tc.reason)
+			rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason)
 		})
 	}
 	_, err := e.client.GetEngagement(context.Background(), &sponsorv1.GetEngagementRequest{Name: eng.Name()})
-	expectError(t, "no token", err, codes.Unauthenticated, "")
+	rpctest.ExpectError(t, "no token", err, codes.Unauthenticated, "")
 	_, err = e.client.GetEngagement(e.as(official), &sponsorv1.GetEngagementRequest{Name: "sponsors/hampshire/engagements"})
-	expectError(t, "bad name", err, codes.InvalidArgument, "", "name")
+	rpctest.ExpectError(t, "bad name", err, codes.InvalidArgument, "", "name")
 }
 
 // names lists the engagements' names, in order.
@@ -157,11 +158,11 @@ func TestListEngagementsNarrowsToTheCaller(t *testing.T) {
 		{"a partner system", partner, "sponsors/-", auth.ReasonRoleNotAllowed},
 	} {
 		_, err := list(tc.caller, tc.parent, "")
-		expectError(t, tc.name, err, codes.PermissionDenied, tc.reason)
+		rpctest.ExpectError(t, tc.name, err, codes.PermissionDenied, tc.reason)
 	}
 
 	_, err := e.client.ListEngagements(e.as(official), &sponsorv1.ListEngagementsRequest{Parent: "sponsors", Filter: "sponsor = leeds", PageSize: -1})
-	expectError(t, "every problem at once", err, codes.InvalidArgument, "", "filter", "page_size", "parent")
+	rpctest.ExpectError(t, "every problem at once", err, codes.InvalidArgument, "", "filter", "page_size", "parent")
 }
 
 func TestListEngagementsPages(t *testing.T) {
@@ -193,7 +194,7 @@ func TestListEngagementsPages(t *testing.T) {
 		other := proto.Clone(req).(*sponsorv1.ListEngagementsRequest)
 		other.PageToken = resp.GetNextPageToken()
 		_, err = e.client.ListEngagements(e.as(doncasterOfficer), other)
-		expectError(t, "another view's token", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
+		rpctest.ExpectError(t, "another view's token", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 		req.PageToken = resp.GetNextPageToken()
 	}
 	if !slices.Equal(got, want) {
@@ -227,7 +228,7 @@ func TestRecordDeployment(t *testing.T) {
 	changed := proto.Clone(req).(*sponsorv1.RecordDeploymentRequest)
 	changed.Deployment.StaffDays = 3
 	_, err = e.client.RecordDeployment(e.as(hampshireOfficer), changed)
-	expectError(t, "request_id reused", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
+	rpctest.ExpectError(t, "request_id reused", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
 
 	got, err := e.client.GetEngagement(e.as(hampshireOfficer), &sponsorv1.GetEngagementRequest{Name: eng.Name()})
 	if err != nil {
@@ -289,7 +290,7 @@ func TestRecordDeploymentDenied(t *testing.T) {
 			Parent:     eng.Name(),
 			Deployment: &sponsorv1.Deployment{Date: protoDate(date(2016, 6, 1)), Role: manager, StaffDays: 1},
 		})
-		expectError(t, tc.name, err, codes.PermissionDenied, tc.reason)
+		rpctest.ExpectError(t, tc.name, err, codes.PermissionDenied, tc.reason)
 	}
 	got, err := e.engs.Get(context.Background(), hampshire, eng.ID)
 	if err != nil || got.Deployed != 0 || got.Version != 1 {
@@ -333,7 +334,7 @@ func TestRecordDeploymentErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		_, err := e.client.RecordDeployment(ctx, &sponsorv1.RecordDeploymentRequest{Parent: tc.parent, Deployment: tc.dep, RequestId: tc.requestID})
-		expectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
 	}
 	got, err := e.engs.Get(context.Background(), hampshire, eng.ID)
 	if err != nil || got.Deployed != 0 || got.Version != 1 {
@@ -407,7 +408,7 @@ func TestListDeploymentsAccessAndPages(t *testing.T) {
 			}
 			continue
 		}
-		expectError(t, tc.name, err, tc.code, tc.reason)
+		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason)
 	}
 
 	req := &sponsorv1.ListDeploymentsRequest{Parent: eng.Name(), PageSize: 2}
@@ -435,7 +436,7 @@ func TestListDeploymentsAccessAndPages(t *testing.T) {
 		t.Errorf("pages = %v, want %v oldest first", days, want)
 	}
 	_, err := e.client.ListDeployments(e.as(official), &sponsorv1.ListDeploymentsRequest{Parent: "sponsors/hampshire", PageSize: -2})
-	expectError(t, "bad request", err, codes.InvalidArgument, "", "page_size", "parent")
+	rpctest.ExpectError(t, "bad request", err, codes.InvalidArgument, "", "page_size", "parent")
 }
 
 func TestCompensationStatement(t *testing.T) {
@@ -510,7 +511,7 @@ func TestCompensationStatement(t *testing.T) {
 			codes.InvalidArgument, "", []string{"period.end", "sponsor"}},
 	} {
 		_, err := e.client.GetCompensationStatement(e.as(tc.caller), tc.req)
-		expectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
 	}
 	// A full financial year is allowed.
 	if _, err := e.client.GetCompensationStatement(e.as(hampshireOfficer), &sponsorv1.GetCompensationStatementRequest{

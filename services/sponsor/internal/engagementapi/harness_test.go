@@ -4,30 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
-	"net"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
@@ -58,14 +47,14 @@ const (
 
 // The callers of these tests.
 var (
-	official         = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	official         = rpctest.Official
 	hampshireOfficer = auth.Principal{Subject: "hants-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: hampshire}
 	leedsOfficer     = auth.Principal{Subject: "leeds-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: leeds}
 	sloughOfficer    = auth.Principal{Subject: "slough-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: slough}
 	doncasterOfficer = auth.Principal{Subject: "doncaster-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: doncaster}
-	inspector        = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	adviser          = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
-	partner          = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+	inspector        = rpctest.Inspector
+	adviser          = rpctest.Adviser
+	partner          = rpctest.Partner
 )
 
 // start is the service's clock at the start of each test: mid-morning on
@@ -92,7 +81,6 @@ func (r redisDayRates) DayRate(ctx context.Context, sponsor string) (int64, erro
 
 type env struct {
 	t      *testing.T
-	key    []byte
 	client sponsorv1.SponsorServiceClient
 	store  *store.Store
 	engs   *engagementstore.Engagements
@@ -107,7 +95,7 @@ type env struct {
 func (e *env) now() time.Time { return start.Add(time.Duration(e.ticks.Add(1)) * time.Minute) }
 
 // newEnv serves the handlers over real Redis behind the real interceptor
-// chain (error mapping, authentication, policies) on an in-memory listener.
+// chain (rpctest.Serve).
 // Hampshire's day rate is £450.01 and Leeds's £380 a day.
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -118,43 +106,15 @@ func newEnv(t *testing.T) *env {
 	if err := c.HSet(context.Background(), e.rates.key, hampshire, 45_001, leeds, 38_000, durham, 40_000).Err(); err != nil {
 		t.Fatal(err)
 	}
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.key = []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: e.key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		sponsorv1.RegisterSponsorServiceServer(srv, testServer{Engagements: New(engagement.NewService(e.engs, e.rates, e.now), rpctest.NewPages(t), e.now)})
 	})
-	sponsorv1.RegisterSponsorServiceServer(srv, testServer{Engagements: New(engagement.NewService(e.engs, e.rates, e.now), pages, e.now)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///sponsor",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
 	e.client = sponsorv1.NewSponsorServiceClient(conn)
 	return e
 }
 
 // as returns a context whose calls carry a development token for p.
-func (e *env) as(p auth.Principal) context.Context {
-	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
+func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 
 // engage creates an engagement of sponsor with the council gss starting on
 // 1 April 2016, as an approved match run does, through the store.
@@ -227,24 +187,3 @@ const (
 	manager      = sponsorv1.StaffRole_STAFF_ROLE_MANAGER
 	director     = sponsorv1.StaffRole_STAFF_ROLE_DIRECTOR
 )
-
-// expectError checks err's code, ErrorInfo reason (when given) and field
-// violations (exactly these fields, in order).
-func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
-		return
-	}
-	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
-	var got []string
-	for _, v := range apierror.FieldViolations(st) {
-		got = append(got, v.GetField())
-	}
-	if !slices.Equal(got, fields) {
-		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
-	}
-}

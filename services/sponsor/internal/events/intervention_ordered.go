@@ -18,20 +18,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 )
 
 // Group is the consumer group of the sponsor service. Its replicas share
 // it, so each event is handled by one of them.
 const Group = "sponsor"
-
-// Topic is the topic the consumer reads.
-const Topic = needstore.InterventionTopic
 
 // Consumer opens needs from InterventionOrdered events.
 type Consumer struct {
@@ -75,7 +73,7 @@ func (c *Consumer) Run(ctx context.Context) error { return c.consumer.Run(ctx) }
 // audited as opened by the sponsor service itself, with the event ID as
 // the request ID.
 func (c *Consumer) Handle(ctx context.Context, e events.Event) error {
-	iv, ok, err := needstore.DecodeInterventionOrdered(e)
+	iv, ok, err := DecodeInterventionOrdered(e)
 	if err != nil || !ok {
 		return err
 	}
@@ -88,4 +86,44 @@ func (c *Consumer) Handle(ctx context.Context, e events.Event) error {
 			"intervention", iv.Name, "kind", string(iv.Kind), "sponsor_need", n.Name(), "urgency", n.Urgency, "event_id", e.ID)
 	}
 	return nil
+}
+
+// Topic is the topic the improvement-plan service publishes
+// InterventionOrdered on.
+const Topic = "improvementplan"
+
+// interventionOrderedType is the event type of InterventionOrdered; the
+// topic carries other types too.
+var interventionOrderedType = events.TypeName(&eventsv1.InterventionOrdered{})
+
+// ErrMalformedEvent reports an event whose payload cannot be what its
+// publisher meant: a consumer gives up on it rather than retrying, since
+// delivering it again cannot help.
+var ErrMalformedEvent = errors.New("events: malformed event")
+
+// DecodeInterventionOrdered reads an InterventionOrdered event. ok is false
+// for an event of another type, which the caller skips. The intervention
+// must be named as one of the council the event names, since the need it
+// opens lives under that council.
+func DecodeInterventionOrdered(e events.Event) (iv need.Intervention, ok bool, err error) {
+	if e.Type != interventionOrderedType {
+		return need.Intervention{}, false, nil
+	}
+	var m eventsv1.InterventionOrdered
+	if err := e.Unmarshal(&m); err != nil {
+		return need.Intervention{}, false, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+	}
+	gss, _, named := need.ParseInterventionName(m.GetIntervention())
+	if !named || m.GetLocalAuthority() != need.CouncilName(gss) {
+		return need.Intervention{}, false, fmt.Errorf("%w: event %s: intervention %q of council %q",
+			ErrMalformedEvent, e.ID, m.GetIntervention(), m.GetLocalAuthority())
+	}
+	return need.Intervention{
+		Name:      m.GetIntervention(),
+		GSSCode:   gss,
+		Kind:      need.InterventionKind(m.GetKind()),
+		Areas:     slices.Clone(m.GetAreas()),
+		Plan:      m.GetImprovementPlan(),
+		OrderedBy: m.GetOrderedBy(),
+	}, true, nil
 }

@@ -2,8 +2,10 @@ package events
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -12,12 +14,15 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
 
@@ -41,8 +46,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	rdb, ks := redistest.New(t)
 	st := store.New(rdb, ks)
-	e := &env{t: t, rdb: rdb, ks: ks, st: st, needs: needstore.New(st)}
-	svc := need.NewService(e.needs, sponsorstore.New(st), func() time.Time { return opened })
+	e := &env{t: t, rdb: rdb, ks: ks, st: st, needs: needstore.New(st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored))}
+	svc := need.NewService(e.needs, sponsorstore.New(st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored)), func() time.Time { return opened })
 	c, err := New(st, svc, slog.New(slog.NewTextHandler(io.Discard, nil)), events.ConsumerOptions{
 		Block: 100 * time.Millisecond, MinIdle: 200 * time.Millisecond, ClaimInterval: 100 * time.Millisecond, MaxDeliveries: 2,
 	})
@@ -214,5 +219,45 @@ func TestMalformedEventIsDeadLettered(t *testing.T) {
 	}
 	if ns := e.needsOf(need.AllCouncils); len(ns) != 0 {
 		t.Errorf("needs opened from malformed events: %+v", ns)
+	}
+}
+
+func TestDecodeInterventionOrdered(t *testing.T) {
+	const ivName = "localAuthorities/E08000024/interventions/iv1"
+	ctx := context.Background()
+	ev := func(payload proto.Message) events.Event {
+		e, err := events.NewEvent(ctx, Topic, "x", payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	good := &eventsv1.InterventionOrdered{
+		Intervention: ivName, LocalAuthority: "localAuthorities/E08000024", Kind: "CHILDRENS_SERVICES_TRUST",
+		Areas: []string{"HELP_AND_PROTECTION"}, Reason: "r", ImprovementPlan: "localAuthorities/E08000024/improvementPlans/p1",
+		OrderedBy: "official-1",
+	}
+	iv, ok, err := DecodeInterventionOrdered(ev(good))
+	want := need.Intervention{Name: ivName, GSSCode: sunderland, Kind: need.ChildrensServicesTrust, Areas: []string{"HELP_AND_PROTECTION"},
+		Plan: "localAuthorities/E08000024/improvementPlans/p1", OrderedBy: "official-1"}
+	if err != nil || !ok || !reflect.DeepEqual(iv, want) {
+		t.Errorf("decode = %+v, %v, %v", iv, ok, err)
+	}
+	if _, ok, err := DecodeInterventionOrdered(ev(&eventsv1.ImprovementPlanOpened{ImprovementPlan: "p"})); ok || err != nil {
+		t.Errorf("another type: %v, %v", ok, err)
+	}
+	for name, bad := range map[string]*eventsv1.InterventionOrdered{
+		"another council":   {Intervention: ivName, LocalAuthority: "localAuthorities/E08000035", Kind: "COMMISSIONER"},
+		"a malformed name":  {Intervention: "interventions/iv1", LocalAuthority: "localAuthorities/E08000024"},
+		"no council at all": {Intervention: ivName},
+	} {
+		if _, _, err := DecodeInterventionOrdered(ev(bad)); !errors.Is(err, ErrMalformedEvent) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	broken := ev(good)
+	broken.Data = []byte{0xff, 0xff}
+	if _, _, err := DecodeInterventionOrdered(broken); !errors.Is(err, ErrMalformedEvent) {
+		t.Errorf("undecodable payload: %v", err)
 	}
 }

@@ -2,9 +2,6 @@ package matchrunapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -12,28 +9,23 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
 
@@ -54,8 +46,8 @@ const (
 )
 
 var (
-	official1 = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
-	official2 = auth.Principal{Subject: "official-2", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	official1 = rpctest.Official
+	official2 = rpctest.Official2
 	denied    = map[string]auth.Principal{
 		"council officer": {Subject: "slough-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: slough},
 		"sponsor officer": {Subject: "leeds-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "leeds"},
@@ -69,7 +61,6 @@ var start = time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC)
 
 type env struct {
 	t      *testing.T
-	key    []byte
 	client sponsorv1.SponsorServiceClient
 	st     *store.Store
 	needs  *needstore.Needs
@@ -85,12 +76,11 @@ func (e *env) now() time.Time { e.tick++; return start.Add(time.Duration(e.tick)
 // Slough and Doncaster.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c, ks := redistest.New(t)
-	e := &env{t: t, st: store.New(c, ks), key: []byte("0123456789abcdef0123456789abcdef")}
+	e := &env{t: t, st: rpctest.NewStore(t)}
 	clock := func() time.Time { return start }
-	e.needs = needstore.New(e.st)
+	e.needs = needstore.New(e.st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored))
 	e.engs = engagementstore.New(e.st, engagementstore.WithClock(clock))
-	sponsors := sponsorstore.New(e.st)
+	sponsors := sponsorstore.New(e.st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
 	ctx := context.Background()
 	for _, sp := range []sponsor.Sponsor{
 		{ID: "hampshire", DisplayName: "Hampshire", Kind: sponsor.Council, MemberCouncils: []string{"E10000014"}},
@@ -111,41 +101,14 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := auth.NewVerifier(auth.Config{DevKey: e.key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		sponsorv1.RegisterSponsorServiceServer(srv, testServer{MatchRuns: New(matchrun.NewService(matchrunstore.New(e.st, sponsors, e.needs, e.engs), e.now), rpctest.NewPages(t))})
 	})
-	sponsorv1.RegisterSponsorServiceServer(srv, testServer{MatchRuns: New(matchrun.NewService(matchrunstore.New(e.st, sponsors, e.needs, e.engs), e.now), pages)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///sponsor",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
 	e.client = sponsorv1.NewSponsorServiceClient(conn)
 	return e
 }
 
-func (e *env) as(p auth.Principal) context.Context {
-	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
+func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 
 func (e *env) run(p auth.Principal, req *sponsorv1.RunMatchingRequest) *sponsorv1.MatchRun {
 	e.t.Helper()
@@ -164,25 +127,6 @@ func assigned(r *sponsorv1.MatchRun) map[string]string {
 		out[a.GetNeed()] = a.GetSponsor()
 	}
 	return out
-}
-
-func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
-		return
-	}
-	if info := apierror.Info(st); reason != "" && info.GetReason() != reason {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
-	var got []string
-	for _, v := range apierror.FieldViolations(st) {
-		got = append(got, v.GetField())
-	}
-	if len(fields) > 0 && !slices.Equal(got, fields) {
-		t.Errorf("%s: field violations %v, want %v", what, got, fields)
-	}
 }
 
 func TestMatchRunStory(t *testing.T) {
@@ -217,14 +161,14 @@ func TestMatchRunStory(t *testing.T) {
 		t.Errorf("compare: %v", cmp)
 	}
 	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: whatIf.GetName()})
-	expectError(t, "approve a what-if", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
+	rpctest.ExpectError(t, "approve a what-if", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
 
 	real := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal})
 	if real.GetState() != sponsorv1.RunState_RUN_STATE_PROPOSED || real.GetInputFingerprint() != dry.GetInputFingerprint() {
 		t.Fatalf("real run: %v %s vs %s", real.GetState(), real.GetInputFingerprint(), dry.GetInputFingerprint())
 	}
 	_, err = e.client.ApproveMatchRun(e.as(official1), &sponsorv1.ApproveMatchRunRequest{Name: real.GetName(), Etag: real.GetEtag()})
-	expectError(t, "approve by the runner", err, codes.PermissionDenied, matchrun.ReasonFourEyes)
+	rpctest.ExpectError(t, "approve by the runner", err, codes.PermissionDenied, matchrun.ReasonFourEyes)
 
 	n, err := e.needs.Get(ctx, doncaster, "n1")
 	if err != nil {
@@ -235,14 +179,14 @@ func TestMatchRunStory(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: real.GetName(), Etag: real.GetEtag()})
-	expectError(t, "approve after a need changed", err, codes.FailedPrecondition, matchrun.ReasonInputsChanged)
+	rpctest.ExpectError(t, "approve after a need changed", err, codes.FailedPrecondition, matchrun.ReasonInputsChanged)
 
 	again := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, RequestId: "run-again"})
 	if replay := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, RequestId: "run-again"}); replay.GetName() != again.GetName() {
 		t.Errorf("a repeated request_id made another run: %s, then %s", again.GetName(), replay.GetName())
 	}
 	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: again.GetName(), Etag: `"99"`})
-	expectError(t, "approve with a stale etag", err, codes.Aborted, matchrun.ReasonEtagMismatch)
+	rpctest.ExpectError(t, "approve with a stale etag", err, codes.Aborted, matchrun.ReasonEtagMismatch)
 	approveReq := &sponsorv1.ApproveMatchRunRequest{Name: again.GetName(), Etag: again.GetEtag(), RequestId: "approve-1"}
 	approved, err := e.client.ApproveMatchRun(e.as(official2), approveReq)
 	if err != nil {
@@ -270,7 +214,7 @@ func TestMatchRunStory(t *testing.T) {
 		t.Error("no MatchRunApproved in the outbox")
 	}
 	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: again.GetName()})
-	expectError(t, "approve twice", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
+	rpctest.ExpectError(t, "approve twice", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
 
 	list, err := e.client.ListMatchRuns(e.as(official2), &sponsorv1.ListMatchRunsRequest{Filter: "state = DRY_RUN"})
 	if err != nil || list.GetTotalSize() != 2 || list.GetMatchRuns()[0].GetName() != whatIf.GetName() {
@@ -327,18 +271,18 @@ func TestRejectAndStable(t *testing.T) {
 		t.Errorf("stable run: stable %v needs %v", stable.GetStable(), stable.GetNeeds())
 	}
 	_, err := e.client.RejectMatchRun(e.as(official2), &sponsorv1.RejectMatchRunRequest{Name: stable.GetName(), Reason: " "})
-	expectError(t, "reject without a reason", err, codes.InvalidArgument, "", "reason")
+	rpctest.ExpectError(t, "reject without a reason", err, codes.InvalidArgument, "", "reason")
 	_, err = e.client.RejectMatchRun(e.as(official1), &sponsorv1.RejectMatchRunRequest{Name: stable.GetName(), Reason: "mine"})
-	expectError(t, "reject by the runner", err, codes.PermissionDenied, matchrun.ReasonFourEyes)
+	rpctest.ExpectError(t, "reject by the runner", err, codes.PermissionDenied, matchrun.ReasonFourEyes)
 	rejected, err := e.client.RejectMatchRun(e.as(official2), &sponsorv1.RejectMatchRunRequest{Name: stable.GetName(), Etag: stable.GetEtag(), Reason: "Doncaster left out"})
 	if err != nil || rejected.GetState() != sponsorv1.RunState_RUN_STATE_REJECTED || rejected.GetRejectReason() != "Doncaster left out" || rejected.GetDecidedBy() != "official-2" {
 		t.Fatalf("reject: %v, %v", rejected, err)
 	}
 	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: stable.GetName()})
-	expectError(t, "approve a rejected run", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
+	rpctest.ExpectError(t, "approve a rejected run", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
 	dry := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL, DryRun: true})
 	_, err = e.client.RejectMatchRun(e.as(official2), &sponsorv1.RejectMatchRunRequest{Name: dry.GetName(), Reason: "no"})
-	expectError(t, "reject a dry run", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
+	rpctest.ExpectError(t, "reject a dry run", err, codes.FailedPrecondition, matchrun.ReasonNotProposed)
 }
 
 func TestRunMatchingInvalid(t *testing.T) {
@@ -348,14 +292,14 @@ func TestRunMatchingInvalid(t *testing.T) {
 		TimeLimitMs: -5,
 		WhatIf:      &sponsorv1.WhatIf{ExcludeSponsors: []string{"hampshire"}},
 	})
-	expectError(t, "invalid request", err, codes.InvalidArgument, "", "algorithm", "time_limit_ms", "weights.expertise", "what_if.exclude_sponsors[0]")
+	rpctest.ExpectError(t, "invalid request", err, codes.InvalidArgument, "", "algorithm", "time_limit_ms", "weights.expertise", "what_if.exclude_sponsors[0]")
 	_, err = e.client.RunMatching(e.as(official1), &sponsorv1.RunMatchingRequest{
 		Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL,
 		WhatIf:    &sponsorv1.WhatIf{ExcludeSponsors: []string{"sponsors/nspcc"}, Pin: []*sponsorv1.Pair{{Need: need.Name(slough, "n9"), Sponsor: "sponsors/leeds"}}},
 	})
-	expectError(t, "unknown what-if names", err, codes.InvalidArgument, "", "what_if.exclude_sponsors[0]", "what_if.pin[0].need")
+	rpctest.ExpectError(t, "unknown what-if names", err, codes.InvalidArgument, "", "what_if.exclude_sponsors[0]", "what_if.pin[0].need")
 	_, err = e.client.GetMatchRun(e.as(official1), &sponsorv1.GetMatchRunRequest{Name: "matchRuns/nothing"})
-	expectError(t, "missing run", err, codes.NotFound, matchrun.ReasonNotFound)
+	rpctest.ExpectError(t, "missing run", err, codes.NotFound, matchrun.ReasonNotFound)
 }
 
 func TestDenied(t *testing.T) {
@@ -389,7 +333,7 @@ func TestDenied(t *testing.T) {
 	}
 	for who, p := range denied {
 		for method, call := range calls {
-			expectError(t, who+" "+method, call(e.as(p)), codes.PermissionDenied, "")
+			rpctest.ExpectError(t, who+" "+method, call(e.as(p)), codes.PermissionDenied, "")
 		}
 	}
 	got, err := e.client.GetMatchRun(e.as(official2), &sponsorv1.GetMatchRunRequest{Name: r.GetName()})

@@ -1,17 +1,22 @@
 package needapi
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
+
+// statePrefix is the enum name prefix of the proto enum NeedState.
+const statePrefix = "NEED_STATE_"
 
 // fromProto reads the client-settable fields of a SponsorNeed message, and
 // its state, which only an update reads (to close the need). The
@@ -25,7 +30,7 @@ func fromProto(m *sponsorv1.SponsorNeed, prefix string) (need.Need, fault.Violat
 		Urgency:              int(m.GetUrgency()),
 		StaffDaysNeeded:      int(m.GetStaffDaysNeeded()),
 		RequiresTrustSponsor: m.GetRequiresTrustSponsor(),
-		State:                need.State(refproto.EnumName(m.GetState(), needstore.StatePrefix)),
+		State:                need.State(refproto.EnumName(m.GetState(), statePrefix)),
 	}
 	for _, a := range m.GetAreas() {
 		n.Areas = append(n.Areas, need.AreaWeight{Area: a.GetArea(), Weight: int(a.GetWeight())})
@@ -40,26 +45,51 @@ func fromProto(m *sponsorv1.SponsorNeed, prefix string) (need.Need, fault.Violat
 	return n, vs
 }
 
-// joinViolations reports the request's own violations with those of the
-// rules, leaving out a rule's violation on a field the request's violations
-// already name (a malformed sponsor name is not also "not a sponsor id").
-func joinViolations(vs fault.Violations, errs ...error) error {
-	reported := map[string]bool{}
-	for _, v := range vs {
-		reported[v.Field] = true
+// toProto renders n as the API returns it, with its etag.
+func toProto(n need.Need) *sponsorv1.SponsorNeed {
+	m := ToStored(n)
+	m.Etag = change.Format(n.Version)
+	return m
+}
+
+// ToStored renders n as its stored form: the API message without the etag,
+// since the version lives beside the data.
+func ToStored(n need.Need) *sponsorv1.SponsorNeed {
+	m := &sponsorv1.SponsorNeed{
+		Name:                 n.Name(),
+		Intervention:         n.Intervention,
+		Urgency:              int32(n.Urgency),
+		StaffDaysNeeded:      int32(n.StaffDaysNeeded),
+		RequiresTrustSponsor: n.RequiresTrustSponsor,
+		State:                sponsorv1.NeedState(sponsorv1.NeedState_value[statePrefix+string(n.State)]),
+		Engagement:           n.Engagement,
+		CreateTime:           timestamppb.New(n.CreateTime),
 	}
-	all := []error{vs.Err()}
-	for _, err := range errs {
-		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
-			var rest fault.Violations
-			for _, v := range f.Violations {
-				if !reported[v.Field] {
-					rest = append(rest, v)
-				}
-			}
-			err = rest.Err()
-		}
-		all = append(all, err)
+	for _, a := range n.Areas {
+		m.Areas = append(m.Areas, &sponsorv1.AreaOfNeed{Area: a.Area, Weight: int32(a.Weight)})
 	}
-	return fault.Join(all...)
+	for _, id := range n.ExcludedSponsors {
+		m.ExcludedSponsors = append(m.ExcludedSponsors, sponsor.Name(id))
+	}
+	return m
+}
+
+// FromStored reads a stored need at version. Stored data was validated when
+// written, so anything unexpected is corruption and an error, where
+// fromProto would leave it for the rules to judge.
+func FromStored(m *sponsorv1.SponsorNeed, version int64) (need.Need, error) {
+	gss, id, err := resource.ParseCouncilChild("name", need.Collection, m.GetName())
+	if err != nil {
+		return need.Need{}, fmt.Errorf("decode sponsor need %q: %w", m.GetName(), err)
+	}
+	n, vs := fromProto(m, "")
+	if err := vs.Err(); err != nil {
+		return need.Need{}, fmt.Errorf("decode sponsor need %s: %w", m.GetName(), err)
+	}
+	if !n.State.Valid() {
+		return need.Need{}, fmt.Errorf("decode sponsor need %s: state %s", m.GetName(), m.GetState())
+	}
+	n.GSSCode, n.ID, n.Version = gss, id, version
+	n.Intervention, n.Engagement, n.CreateTime = m.GetIntervention(), m.GetEngagement(), m.GetCreateTime().AsTime()
+	return n, nil
 }

@@ -34,7 +34,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 )
 
 // Policies declares who may call each method of this package (see the
@@ -81,7 +80,7 @@ func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSpon
 		if req.GetSponsorNeed() != nil {
 			ruleErr = draft.Validate("sponsor_need.")
 		}
-		return nil, joinViolations(vs, parentErr, ruleErr)
+		return nil, fault.JoinFields(vs, parentErr, ruleErr)
 	}
 	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
@@ -91,7 +90,7 @@ func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSpon
 	if err != nil {
 		return nil, councilNamed(err, req.GetParent())
 	}
-	return needstore.Encode(n), nil
+	return toProto(n), nil
 }
 
 // GetSponsorNeed implements SponsorService.GetSponsorNeed.
@@ -107,7 +106,7 @@ func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNee
 	if err != nil {
 		return nil, rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, req.GetName())
 	}
-	return needstore.Encode(n), nil
+	return toProto(n), nil
 }
 
 // ListSponsorNeeds implements SponsorService.ListSponsorNeeds for one
@@ -160,7 +159,7 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 		TotalSize:     int32(len(selected)),
 	}
 	for _, n := range page {
-		resp.SponsorNeeds = append(resp.SponsorNeeds, needstore.Encode(n))
+		resp.SponsorNeeds = append(resp.SponsorNeeds, toProto(n))
 	}
 	return resp, nil
 }
@@ -202,7 +201,7 @@ func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSpon
 	if err != nil {
 		return nil, rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, in.GetName())
 	}
-	return needstore.Encode(n), nil
+	return toProto(n), nil
 }
 
 // requireCouncil admits DfE officials to every council's needs and a

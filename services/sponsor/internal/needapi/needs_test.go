@@ -14,6 +14,7 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 )
@@ -73,9 +74,9 @@ func TestCreateGetList(t *testing.T) {
 		t.Errorf("Get = %v, %v", got, err)
 	}
 	_, err = e.client.GetSponsorNeed(e.as(official), &sponsorv1.GetSponsorNeedRequest{Name: sunderlandName + "/sponsorNeeds/nope"})
-	expectError(t, "a missing need", err, codes.NotFound, need.ReasonNotFound)
+	rpctest.ExpectError(t, "a missing need", err, codes.NotFound, need.ReasonNotFound)
 	_, err = e.client.GetSponsorNeed(e.as(official), &sponsorv1.GetSponsorNeedRequest{Name: "sponsorNeeds/x"})
-	expectError(t, "a malformed name", err, codes.InvalidArgument, "", "name")
+	rpctest.ExpectError(t, "a malformed name", err, codes.InvalidArgument, "", "name")
 
 	list := func(p auth.Principal, parent, filter string, size int32, token string) (*sponsorv1.ListSponsorNeedsResponse, error) {
 		return e.client.ListSponsorNeeds(e.as(p), &sponsorv1.ListSponsorNeedsRequest{Parent: parent, Filter: filter, PageSize: size, PageToken: token})
@@ -113,17 +114,17 @@ func TestCreateGetList(t *testing.T) {
 		t.Errorf("paged = %v", paged)
 	}
 	_, err = list(official, "localAuthorities/E08999999", "", 0, "")
-	expectError(t, "a council outside the 152", err, codes.NotFound, need.ReasonCouncilNotFound)
+	rpctest.ExpectError(t, "a council outside the 152", err, codes.NotFound, need.ReasonCouncilNotFound)
 	_, err = list(official, "councils/-", "", 0, "")
-	expectError(t, "a malformed parent", err, codes.InvalidArgument, "", "parent")
+	rpctest.ExpectError(t, "a malformed parent", err, codes.InvalidArgument, "", "parent")
 	_, err = list(official, allParent, "kind = TRUST", -1, "")
-	expectError(t, "a bad filter and page size", err, codes.InvalidArgument, "", "filter", "page_size")
+	rpctest.ExpectError(t, "a bad filter and page size", err, codes.InvalidArgument, "", "filter", "page_size")
 }
 
 func TestCreateValidation(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: "Sunderland"})
-	expectError(t, "no need, no parent", err, codes.InvalidArgument, "", "parent", "sponsor_need")
+	rpctest.ExpectError(t, "no need, no parent", err, codes.InvalidArgument, "", "parent", "sponsor_need")
 
 	bad := &sponsorv1.SponsorNeed{
 		Areas:            []*sponsorv1.AreaOfNeed{{Area: "HELP_AND_PROTECTION", Weight: 0}, {Area: "OVERALL_EFFECTIVENESS", Weight: 5}},
@@ -131,16 +132,16 @@ func TestCreateValidation(t *testing.T) {
 	}
 	_, err = e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: bad})
 	// Every problem at once; the malformed sponsor name is reported once.
-	expectError(t, "every problem", err, codes.InvalidArgument, "", "sponsor_need.areas[0].weight", "sponsor_need.areas[1].area",
+	rpctest.ExpectError(t, "every problem", err, codes.InvalidArgument, "", "sponsor_need.areas[0].weight", "sponsor_need.areas[1].area",
 		"sponsor_need.excluded_sponsors[0]", "sponsor_need.staff_days_needed", "sponsor_need.urgency")
 
 	missing := needMsg(4)
 	missing.ExcludedSponsors = []string{"sponsors/durham", "sponsors/york"}
 	_, err = e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: missing})
-	expectError(t, "an excluded sponsor that does not exist", err, codes.InvalidArgument, "", "sponsor_need.excluded_sponsors[1]")
+	rpctest.ExpectError(t, "an excluded sponsor that does not exist", err, codes.InvalidArgument, "", "sponsor_need.excluded_sponsors[1]")
 
 	_, err = e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: "localAuthorities/E08999999", SponsorNeed: needMsg(4)})
-	expectError(t, "a council outside the 152", err, codes.NotFound, need.ReasonCouncilNotFound)
+	rpctest.ExpectError(t, "a council outside the 152", err, codes.NotFound, need.ReasonCouncilNotFound)
 
 	// Output-only fields are ignored.
 	m := needMsg(4)
@@ -165,7 +166,7 @@ func TestCreateIdempotency(t *testing.T) {
 	changed := proto.Clone(req).(*sponsorv1.CreateSponsorNeedRequest)
 	changed.SponsorNeed.Urgency = 2
 	_, err = e.client.CreateSponsorNeed(e.as(official), changed)
-	expectError(t, "a request_id reused", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
+	rpctest.ExpectError(t, "a request_id reused", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
 	resp, err := e.client.ListSponsorNeeds(e.as(official), &sponsorv1.ListSponsorNeedsRequest{Parent: sunderlandName})
 	if err != nil || resp.GetTotalSize() != 1 || len(e.announced(sunderland)) != 1 {
 		t.Errorf("after retries: %d needs, %d announced (%v)", resp.GetTotalSize(), len(e.announced(sunderland)), err)
@@ -192,26 +193,26 @@ func TestUpdate(t *testing.T) {
 		t.Errorf("implied mask = %v, %v", out, err)
 	}
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"3"`, ExcludedSponsors: []string{"sponsors/york"}})
-	expectError(t, "a missing sponsor excluded", err, codes.InvalidArgument, "", "sponsor_need.excluded_sponsors[0]")
+	rpctest.ExpectError(t, "a missing sponsor excluded", err, codes.InvalidArgument, "", "sponsor_need.excluded_sponsors[0]")
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"1"`, Urgency: 2}, "urgency")
-	expectError(t, "a stale etag", err, codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "a stale etag", err, codes.Aborted, "ETAG_MISMATCH")
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Urgency: 2}, "urgency")
-	expectError(t, "no etag", err, codes.InvalidArgument, "", "sponsor_need.etag")
+	rpctest.ExpectError(t, "no etag", err, codes.InvalidArgument, "", "sponsor_need.etag")
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"3"`, Urgency: 7}, "urgency")
-	expectError(t, "a bad urgency", err, codes.InvalidArgument, "", "sponsor_need.urgency")
+	rpctest.ExpectError(t, "a bad urgency", err, codes.InvalidArgument, "", "sponsor_need.urgency")
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"3"`, State: sponsorv1.NeedState_NEED_STATE_MATCHED}, "state")
-	expectError(t, "matching by hand", err, codes.InvalidArgument, "", "sponsor_need.state")
+	rpctest.ExpectError(t, "matching by hand", err, codes.InvalidArgument, "", "sponsor_need.state")
 	_, err = update(&sponsorv1.SponsorNeed{Name: sunderlandName + "/sponsorNeeds/nope", Etag: `"1"`, Urgency: 2}, "urgency")
-	expectError(t, "a missing need", err, codes.NotFound, need.ReasonNotFound)
+	rpctest.ExpectError(t, "a missing need", err, codes.NotFound, need.ReasonNotFound)
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"3"`}, "intervention")
-	expectError(t, "an output-only mask", err, codes.InvalidArgument, "", "update_mask")
+	rpctest.ExpectError(t, "an output-only mask", err, codes.InvalidArgument, "", "update_mask")
 
 	out, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"3"`, State: closed}, "state")
 	if err != nil || out.GetState() != closed || out.GetEtag() != `"4"` {
 		t.Fatalf("close = %v, %v", out, err)
 	}
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"4"`, Urgency: 2}, "urgency")
-	expectError(t, "a closed need", err, codes.FailedPrecondition, need.ReasonNotOpen)
+	rpctest.ExpectError(t, "a closed need", err, codes.FailedPrecondition, need.ReasonNotOpen)
 	resp, err := e.client.ListSponsorNeeds(e.as(official), &sponsorv1.ListSponsorNeedsRequest{Parent: allParent, Filter: "state = CLOSED"})
 	if err != nil || !slices.Equal(names(resp.GetSponsorNeeds()), []string{n.GetName()}) {
 		t.Errorf("closed needs = %v, %v", names(resp.GetSponsorNeeds()), err)
@@ -226,20 +227,20 @@ func TestAccess(t *testing.T) {
 	nonDfE := []auth.Principal{officer, outsider, inspector, adviser, sponsorer, partner, adviserOfficer}
 	for _, p := range nonDfE {
 		_, err := e.client.CreateSponsorNeed(e.as(p), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: needMsg(5)})
-		expectError(t, p.Subject+" opens a need", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" opens a need", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		_, err = e.client.UpdateSponsorNeed(e.as(p), &sponsorv1.UpdateSponsorNeedRequest{
 			SponsorNeed: &sponsorv1.SponsorNeed{Name: a.GetName(), Etag: `"1"`, State: closed}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
 		})
-		expectError(t, p.Subject+" closes a need", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" closes a need", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}
 	for _, p := range []auth.Principal{inspector, adviser, sponsorer, partner} {
 		_, err := e.client.GetSponsorNeed(e.as(p), &sponsorv1.GetSponsorNeedRequest{Name: a.GetName()})
-		expectError(t, p.Subject+" reads a need", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" reads a need", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		_, err = e.client.ListSponsorNeeds(e.as(p), &sponsorv1.ListSponsorNeedsRequest{Parent: allParent})
-		expectError(t, p.Subject+" lists needs", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" lists needs", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}
 	_, err := e.client.GetSponsorNeed(context.Background(), &sponsorv1.GetSponsorNeedRequest{Name: a.GetName()})
-	expectError(t, "no token", err, codes.Unauthenticated, "")
+	rpctest.ExpectError(t, "no token", err, codes.Unauthenticated, "")
 
 	// A council officer reads their own council's needs only; another
 	// council's, existing or not, is denied alike.
@@ -264,7 +265,7 @@ func TestAccess(t *testing.T) {
 			}
 			continue
 		}
-		expectError(t, tc.p.Subject+" reads "+tc.name, err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+		rpctest.ExpectError(t, tc.p.Subject+" reads "+tc.name, err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
 	}
 	for _, tc := range []struct {
 		p      auth.Principal
@@ -284,7 +285,7 @@ func TestAccess(t *testing.T) {
 	}
 	for _, p := range []auth.Principal{outsider, adviserOfficer} {
 		_, err := e.client.ListSponsorNeeds(e.as(p), &sponsorv1.ListSponsorNeedsRequest{Parent: sunderlandName})
-		expectError(t, p.Subject+" lists another council's needs", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" lists another council's needs", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
 	}
 	// A council officer's page token is bound to their council: another
 	// council's officer cannot continue it.
@@ -293,5 +294,5 @@ func TestAccess(t *testing.T) {
 		t.Fatalf("first page: %v, %v", page, err)
 	}
 	_, err = e.client.ListSponsorNeeds(e.as(outsider), &sponsorv1.ListSponsorNeedsRequest{Parent: allParent, PageSize: 1, PageToken: page.GetNextPageToken()})
-	expectError(t, "another officer's page token", err, codes.InvalidArgument, "PAGE_TOKEN_QUERY_MISMATCH", "page_token")
+	rpctest.ExpectError(t, "another officer's page token", err, codes.InvalidArgument, "PAGE_TOKEN_QUERY_MISMATCH", "page_token")
 }

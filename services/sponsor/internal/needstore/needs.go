@@ -29,7 +29,6 @@ package needstore
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,7 +36,6 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
@@ -48,6 +46,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/replaystore"
 )
 
 // Topic is the event topic SponsorNeedOpened goes to.
@@ -55,15 +54,21 @@ const Topic = "sponsor"
 
 // Needs stores sponsor needs. It implements need.Storer.
 type Needs struct {
-	st *store.Store
+	all   *store.Collection[need.Need]
+	codec store.Codec[need.Need]
 }
 
 var _ need.Storer = (*Needs)(nil)
 
-// New returns the need store over st.
-func New(st *store.Store) *Needs { return &Needs{st: st} }
+// New returns the need store over st, keeping each need in the stored form
+// codec gives it.
+func New(st *store.Store, codec store.Codec[need.Need]) *Needs {
+	return &Needs{all: store.NewCollection(st, codec, need.ErrNotFound), codec: codec}
+}
 
-func (s *Needs) ks() keyspace.Keyspace { return s.st.Keyspace() }
+func (s *Needs) st() *store.Store { return s.all.Store() }
+
+func (s *Needs) ks() keyspace.Keyspace { return s.st().Keyspace() }
 
 // Tag is the hash tag of the council gss, under which its needs live: a
 // mutation that writes a need has this Tag.
@@ -83,14 +88,11 @@ func (s *Needs) causeKey(gss, interventionID string) string {
 
 // Get implements need.Storer.
 func (s *Needs) Get(ctx context.Context, gss, id string) (need.Need, error) {
-	rec, err := s.st.Get(ctx, s.Key(gss, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return need.Need{}, need.ErrNotFound
-	}
-	if err != nil {
+	n, err := s.all.Get(ctx, s.Key(gss, id))
+	if err != nil && !errors.Is(err, need.ErrNotFound) {
 		return need.Need{}, fmt.Errorf("get sponsor need %s: %w", need.Name(gss, id), err)
 	}
-	return decode(rec.Data, rec.Version)
+	return n, err
 }
 
 // List implements need.Storer.
@@ -108,9 +110,9 @@ func (s *Needs) List(ctx context.Context, gss string) ([]need.Need, error) {
 // changed.
 //
 // The fingerprint is an opaque string, the SHA-256 (truncated to 128 bits,
-// hex) of every open need's resource name, version and stored bytes in
-// name order. It changes whenever a need opens, changes, is matched or is
-// closed.
+// hex) of every open need's resource name and version in name order. Every
+// change of a need moves its version, so it changes whenever a need opens,
+// changes, is matched or is closed.
 func (s *Needs) Open(ctx context.Context) ([]need.Need, string, error) {
 	out, fp, err := s.read(ctx, need.AllCouncils, true)
 	if err != nil {
@@ -136,7 +138,7 @@ func (s *Needs) read(ctx context.Context, gss string, open bool) ([]need.Need, s
 		}
 	}
 	cmds := make([]*redis.StringSliceCmd, len(codes))
-	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.st().Client().Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, code := range codes {
 			cmds[i] = p.SMembers(ctx, index(code))
 		}
@@ -157,39 +159,21 @@ func (s *Needs) read(ctx context.Context, gss string, open bool) ([]need.Need, s
 	for i, r := range refs {
 		keys[i] = s.Key(r.gss, r.id)
 	}
-	recs, err := s.st.GetMany(ctx, keys)
+	all, err := s.all.GetMany(ctx, keys)
 	if err != nil {
 		return nil, "", err
 	}
 	h := sha256.New()
 	h.Write([]byte("turnaround.sponsor.needs.v1"))
-	out := make([]need.Need, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		n, err := decode(rec.Data, rec.Version)
-		if err != nil {
-			return nil, "", err
-		}
+	out := all[:0]
+	for _, n := range all {
 		if open && n.State != need.Open {
 			continue
 		}
 		out = append(out, n)
-		writeField(h, []byte(n.Name()))
-		var v [8]byte
-		binary.BigEndian.PutUint64(v[:], uint64(rec.Version))
-		h.Write(v[:])
-		writeField(h, rec.Data)
+		fmt.Fprintf(h, "%q@%d\n", n.Name(), n.Version)
 	}
 	return out, hex.EncodeToString(h.Sum(nil)[:16]), nil
-}
-
-// writeField writes b length-prefixed, so no two inputs share an encoding.
-func writeField(h interface{ Write([]byte) (int, error) }, b []byte) {
-	var n [binary.MaxVarintLen64]byte
-	_, _ = h.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))])
-	_, _ = h.Write(b)
 }
 
 // OpenedBy implements need.Storer: it reads the intervention's marker, then
@@ -199,7 +183,7 @@ func (s *Needs) OpenedBy(ctx context.Context, gss, intervention string) (need.Ne
 	if !ok || ivGSS != gss {
 		return need.Need{}, false, fmt.Errorf("find the need of intervention %q: not an intervention of %s", intervention, need.CouncilName(gss))
 	}
-	rec, err := s.st.Get(ctx, s.causeKey(gss, ivID))
+	rec, err := s.st().Get(ctx, s.causeKey(gss, ivID))
 	if errors.Is(err, store.ErrNotFound) {
 		return need.Need{}, false, nil
 	}
@@ -219,21 +203,13 @@ func (s *Needs) Replay(ctx context.Context, gss string, r change.Request) (need.
 	if r.RequestID == "" || len(r.RequestHash) == 0 {
 		return need.Need{}, false, nil
 	}
-	b, ok, err := s.st.Replay(ctx, Tag(gss), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
+	b, ok, err := s.st().Replay(ctx, Tag(gss), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
 	if err != nil || !ok {
 		return need.Need{}, false, err
 	}
-	var m sponsorv1.SponsorNeed
-	if err := proto.Unmarshal(b, &m); err != nil {
-		return need.Need{}, false, fmt.Errorf("decode replayed sponsor need: %w", err)
-	}
-	version, err := store.ParseEtag(m.GetEtag())
-	if err != nil || version < 1 {
-		return need.Need{}, false, fmt.Errorf("decode replayed sponsor need %s: etag %q", m.GetName(), m.GetEtag())
-	}
-	n, err := decode(b, version)
+	n, err := replaystore.Decode(s.codec, b)
 	if err != nil {
-		return need.Need{}, false, err
+		return need.Need{}, false, fmt.Errorf("replay sponsor need of %s: %w", need.CouncilName(gss), err)
 	}
 	return n, true, nil
 }
@@ -269,7 +245,7 @@ func (s *Needs) Insert(ctx context.Context, n need.Need, r change.Request) (need
 	}
 	ev.Time = n.CreateTime
 	m.Events = []events.Event{ev}
-	if _, err := s.st.Commit(ctx, m); err != nil {
+	if _, err := s.st().Commit(ctx, m); err != nil {
 		return need.Need{}, fmt.Errorf("open sponsor need %s: %w", n.Name(), err)
 	}
 	return n, nil
@@ -287,7 +263,7 @@ func (s *Needs) Save(ctx context.Context, n need.Need, r change.Request) (need.N
 	if err != nil {
 		return need.Need{}, err
 	}
-	if _, err := s.st.Commit(ctx, m); err != nil {
+	if _, err := s.st().Commit(ctx, m); err != nil {
 		return need.Need{}, fmt.Errorf("update sponsor need %s: %w", n.Name(), err)
 	}
 	return n, nil
@@ -303,11 +279,7 @@ func (s *Needs) Write(n need.Need) (store.Write, error) {
 	if n.Version < 1 {
 		return store.Write{}, fmt.Errorf("write sponsor need %s: version %d: only a need read from the store can be written", n.Name(), n.Version)
 	}
-	data, err := marshal(n, false)
-	if err != nil {
-		return store.Write{}, err
-	}
-	return store.Write{Key: s.Key(n.GSSCode, n.ID), Data: data, IfVersion: n.Version}, nil
+	return s.all.Put(s.Key(n.GSSCode, n.ID), n, n.Version)
 }
 
 // Index returns the index operations that keep the council's need sets in
@@ -326,11 +298,10 @@ func (s *Needs) Index(n need.Need) []store.IndexOp {
 // an ID and a hash, the idempotency record replaying n as the API renders
 // it. method is the method to audit when r names none.
 func (s *Needs) mutation(n need.Need, read int64, r change.Request, method string) (store.Mutation, error) {
-	data, err := marshal(n, false)
+	w, err := s.all.Put(s.Key(n.GSSCode, n.ID), n, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	key := s.Key(n.GSSCode, n.ID)
 	// The idempotency scope is computed from the request alone, as Replay
 	// computes it; only the audit entry falls back to method.
 	scope := store.IdempotencyScope(r.Method, r.Subject)
@@ -339,14 +310,14 @@ func (s *Needs) mutation(n need.Need, read int64, r change.Request, method strin
 	}
 	m := store.Mutation{
 		Tag:    Tag(n.GSSCode),
-		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
+		Writes: []store.Write{w},
 		Index:  s.Index(n),
 		Audit: []store.AuditEntry{{
-			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: n.Name(), RequestID: r.RequestID, Key: key,
+			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: n.Name(), RequestID: r.RequestID, Key: w.Key,
 		}},
 	}
 	if r.RequestID != "" && len(r.RequestHash) > 0 {
-		resp, err := marshal(n, true)
+		resp, err := replaystore.Encode(s.codec, n, n.Version)
 		if err != nil {
 			return store.Mutation{}, err
 		}

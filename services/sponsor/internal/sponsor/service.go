@@ -130,6 +130,30 @@ func (s *Service) Create(ctx context.Context, sp Sponsor, id string, r change.Re
 	return Sponsor{}, fmt.Errorf("sponsor: create: no free id after %d attempts: %w", maxAttempts, ErrConflict)
 }
 
+// Seed stores the sponsors of sps (IDs set) that are not yet stored and
+// leaves existing ones untouched, so a demo data loader can run it on every
+// start and by several replicas at once. Each is validated as
+// CreateSponsor would and audited under r, with no idempotency record. It
+// returns how many it added.
+func (s *Service) Seed(ctx context.Context, sps []Sponsor, r change.Request) (int, error) {
+	r.RequestID, r.RequestHash = "", nil
+	added := 0
+	for _, sp := range sps {
+		if err := sp.Validate(""); err != nil {
+			return added, fmt.Errorf("seed sponsor %s: %w", sp.Name(), err)
+		}
+		_, err := s.store.Insert(ctx, sp, r)
+		switch {
+		case errors.Is(err, ErrConflict):
+		case err != nil:
+			return added, fmt.Errorf("seed sponsor %s: %w", sp.Name(), err)
+		default:
+			added++
+		}
+	}
+	return added, nil
+}
+
 // Update replaces the fields of sponsor id that m names with patch's. etag,
 // when given, is the version the caller read and must be current
 // (ErrConflict otherwise); an invalid result gives INVALID_ARGUMENT violations under

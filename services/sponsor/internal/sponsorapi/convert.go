@@ -1,20 +1,26 @@
 package sponsorapi
 
 import (
+	"fmt"
 	"strconv"
 
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
 
-// regionPrefix is the enum name prefix of turnaround.type.v1.Region.
-const regionPrefix = "REGION_"
+// Enum name prefixes of the proto enums a sponsor uses.
+const (
+	kindPrefix     = "SPONSOR_KIND_"
+	strengthPrefix = "STRENGTH_"
+	regionPrefix   = "REGION_"
+)
 
 // fromProto reads the client-settable fields of a Sponsor message.
 // Output-only fields (name, etag, active_engagements,
@@ -33,7 +39,7 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 	}
 	sp := sponsor.Sponsor{
 		DisplayName:         m.GetDisplayName(),
-		Kind:                sponsor.Kind(refproto.EnumName(m.GetKind(), sponsorstore.KindPrefix)),
+		Kind:                sponsor.Kind(refproto.EnumName(m.GetKind(), kindPrefix)),
 		National:            m.GetNational(),
 		MaxEngagements:      int(m.GetMaxEngagements()),
 		StaffDaysPerQuarter: int(m.GetStaffDaysPerQuarter()),
@@ -49,7 +55,7 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 	}
 	for _, e := range m.GetExpertise() {
 		sp.Expertise = append(sp.Expertise, sponsor.Expertise{
-			Area: e.GetArea(), Strength: sponsor.Strength(refproto.EnumName(e.GetStrength(), sponsorstore.StrengthPrefix)),
+			Area: e.GetArea(), Strength: sponsor.Strength(refproto.EnumName(e.GetStrength(), strengthPrefix)),
 		})
 	}
 	for i, c := range m.GetConflicts() {
@@ -64,27 +70,75 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 	return sp, vs
 }
 
-// joinViolations reports the request's own violations with those of the
-// rules, leaving out a rule's violation on a field the request's violations
-// already name (a malformed council name is not also "not one of the
-// 152").
-func joinViolations(vs fault.Violations, errs ...error) error {
-	reported := map[string]bool{}
-	for _, v := range vs {
-		reported[v.Field] = true
+// toProto renders sp as the API returns it: with its etag, and with u, the
+// engagements and staff-days its active engagements take, as its output
+// fields.
+func toProto(sp sponsor.Sponsor, u sponsor.Usage) *sponsorv1.Sponsor {
+	m := ToStored(sp)
+	m.Etag = change.Format(sp.Version)
+	m.ActiveEngagements = int32(u.ActiveEngagements)
+	m.CommittedStaffDays = int32(u.CommittedStaffDays)
+	return m
+}
+
+// ToStored renders sp as its stored form: the API message without the etag
+// and the usage, since the version lives beside the data and the usage is
+// the engagements'.
+func ToStored(sp sponsor.Sponsor) *sponsorv1.Sponsor {
+	m := &sponsorv1.Sponsor{
+		Name:                sp.Name(),
+		DisplayName:         sp.DisplayName,
+		Kind:                sponsorv1.SponsorKind(sponsorv1.SponsorKind_value[kindPrefix+string(sp.Kind)]),
+		National:            sp.National,
+		MaxEngagements:      int32(sp.MaxEngagements),
+		StaffDaysPerQuarter: int32(sp.StaffDaysPerQuarter),
+		DayRatePence:        sp.DayRatePence,
+		CanLeadTrust:        sp.CanLeadTrust,
+		Paused:              sp.Paused,
+		UpdateTime:          timestamppb.New(sp.UpdateTime),
 	}
-	all := []error{vs.Err()}
-	for _, err := range errs {
-		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
-			var rest fault.Violations
-			for _, v := range f.Violations {
-				if !reported[v.Field] {
-					rest = append(rest, v)
-				}
-			}
-			err = rest.Err()
+	for _, gss := range sp.MemberCouncils {
+		m.MemberCouncils = append(m.MemberCouncils, resource.CouncilName(gss))
+	}
+	for _, r := range sp.RegionsServed {
+		m.RegionsServed = append(m.RegionsServed, refproto.Region(r))
+	}
+	for _, e := range sp.Expertise {
+		m.Expertise = append(m.Expertise, &sponsorv1.Expertise{
+			Area: e.Area, Strength: sponsorv1.Strength(sponsorv1.Strength_value[strengthPrefix+string(e.Strength)]),
+		})
+	}
+	for _, gss := range sp.Conflicts {
+		m.Conflicts = append(m.Conflicts, resource.CouncilName(gss))
+	}
+	for _, p := range sp.OutOfArea {
+		m.OutOfAreaPlacements = append(m.OutOfAreaPlacements, &sponsorv1.Placements{
+			LocalAuthority: resource.CouncilName(p.Council), Children: int32(p.Children),
+		})
+	}
+	return m
+}
+
+// FromStored reads a stored sponsor at version. Stored data was validated
+// when written, so anything unexpected is corruption and an error, where
+// fromProto would leave it for the rules to judge.
+func FromStored(m *sponsorv1.Sponsor, version int64) (sponsor.Sponsor, error) {
+	id, err := resource.ParseID("name", sponsor.Collection, m.GetName())
+	if err != nil {
+		return sponsor.Sponsor{}, fmt.Errorf("decode sponsor %q: %w", m.GetName(), err)
+	}
+	sp, vs := fromProto(m, "")
+	if err := vs.Err(); err != nil {
+		return sponsor.Sponsor{}, fmt.Errorf("decode sponsor %s: %w", m.GetName(), err)
+	}
+	for _, r := range m.GetRegionsServed() {
+		if _, ok := refproto.RegionFrom(r); !ok {
+			return sponsor.Sponsor{}, fmt.Errorf("decode sponsor %s: region %s", m.GetName(), r)
 		}
-		all = append(all, err)
 	}
-	return fault.Join(all...)
+	if !sp.Kind.Valid() {
+		return sponsor.Sponsor{}, fmt.Errorf("decode sponsor %s: kind %s", m.GetName(), m.GetKind())
+	}
+	sp.ID, sp.Version, sp.UpdateTime = id, version, m.GetUpdateTime().AsTime()
+	return sp, nil
 }

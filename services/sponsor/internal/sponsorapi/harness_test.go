@@ -2,28 +2,17 @@ package sponsorapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
@@ -42,14 +31,14 @@ type testServer struct {
 
 // The callers of these tests, one per role, and some with two.
 var (
-	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
-	official2 = auth.Principal{Subject: "official-2", Roles: []auth.Role{auth.RoleDfEOfficial}}
+	official  = rpctest.Official
+	official2 = rpctest.Official2
 	leedsRep  = auth.Principal{Subject: "leeds-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "leeds"}
 	nspccRep  = auth.Principal{Subject: "nspcc-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "nspcc"}
-	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
+	inspector = rpctest.Inspector
+	adviser   = rpctest.Adviser
 	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: "E08000035"}
-	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+	partner   = rpctest.Partner
 	// twoHats holds a sponsor role and a council role: neither may widen
 	// the other's reach here.
 	twoHats = auth.Principal{Subject: "two-hats", Roles: []auth.Role{auth.RoleSponsorOfficer, auth.RoleCouncilOfficer},
@@ -80,7 +69,6 @@ func (u *usage) Usage(_ context.Context, ids ...string) (map[string]sponsor.Usag
 
 type env struct {
 	t      *testing.T
-	key    []byte
 	client sponsorv1.SponsorServiceClient
 	store  *store.Store
 	spons  *sponsorstore.Sponsors
@@ -88,53 +76,24 @@ type env struct {
 }
 
 // newEnv serves the handlers over real Redis behind the real interceptor
-// chain (error mapping, authentication, policies) on an in-memory
-// listener.
+// chain (rpctest.Serve).
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
-	e := &env{t: t, store: st, spons: sponsorstore.New(st), usage: &usage{of: map[string]sponsor.Usage{
+	st := rpctest.NewStore(t)
+	codec := store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, ToStored, FromStored)
+	e := &env{t: t, store: st, spons: sponsorstore.New(st, codec), usage: &usage{of: map[string]sponsor.Usage{
 		"leeds": {ActiveEngagements: 1, CommittedStaffDays: 60},
 	}}}
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.key = []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: e.key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
-	})
 	svc := sponsor.NewService(e.spons, func() time.Time { return start })
-	sponsorv1.RegisterSponsorServiceServer(srv, testServer{Sponsors: New(svc, pages, e.usage)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///sponsor",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		sponsorv1.RegisterSponsorServiceServer(srv, testServer{Sponsors: New(svc, rpctest.NewPages(t), e.usage)})
+	})
 	e.client = sponsorv1.NewSponsorServiceClient(conn)
 	return e
 }
 
 // as returns a context whose calls carry a development token for p.
-func (e *env) as(p auth.Principal) context.Context {
-	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
+func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 
 // leedsSponsor is a valid council sponsor message.
 func leedsSponsor() *sponsorv1.Sponsor {
@@ -170,25 +129,4 @@ func (e *env) create(id string, m *sponsorv1.Sponsor) *sponsorv1.Sponsor {
 		e.t.Fatalf("create %s: %v", id, err)
 	}
 	return sp
-}
-
-// expectError checks err's code, ErrorInfo reason (when given) and field
-// violations (exactly these fields, in order).
-func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
-		return
-	}
-	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
-	var got []string
-	for _, v := range apierror.FieldViolations(st) {
-		got = append(got, v.GetField())
-	}
-	if !slices.Equal(got, fields) {
-		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
-	}
 }

@@ -25,7 +25,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
 
 // Policies declares who may call each method of this package (see the
@@ -79,7 +78,7 @@ func (h *Sponsors) CreateSponsor(ctx context.Context, req *sponsorv1.CreateSpons
 		if req.GetSponsor() != nil {
 			ruleErr = sp.Validate("sponsor.")
 		}
-		return nil, joinViolations(vs, ruleErr)
+		return nil, fault.JoinFields(vs, ruleErr)
 	}
 	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_CreateSponsor_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
@@ -90,7 +89,7 @@ func (h *Sponsors) CreateSponsor(ctx context.Context, req *sponsorv1.CreateSpons
 		return nil, err
 	}
 	// A sponsor just added has no engagements.
-	return sponsorstore.Encode(out, sponsor.Usage{}), nil
+	return toProto(out, sponsor.Usage{}), nil
 }
 
 // GetSponsor implements SponsorService.GetSponsor.
@@ -110,7 +109,7 @@ func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequ
 	if err != nil {
 		return nil, err
 	}
-	return sponsorstore.Encode(sp, usage[sp.ID]), nil
+	return toProto(sp, usage[sp.ID]), nil
 }
 
 // ListSponsors implements SponsorService.ListSponsors: the sponsors the
@@ -165,7 +164,7 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 		TotalSize:     int32(len(selected)),
 	}
 	for _, sp := range page {
-		resp.Sponsors = append(resp.Sponsors, sponsorstore.Encode(sp, usage[sp.ID]))
+		resp.Sponsors = append(resp.Sponsors, toProto(sp, usage[sp.ID]))
 	}
 	return resp, nil
 }
@@ -209,7 +208,7 @@ func (h *Sponsors) UpdateSponsor(ctx context.Context, req *sponsorv1.UpdateSpons
 	if err != nil {
 		return nil, err
 	}
-	return sponsorstore.Encode(out, usage[out.ID]), nil
+	return toProto(out, usage[out.ID]), nil
 }
 
 // usageOf reads the usage of the sponsors ids, or none without a source or

@@ -16,6 +16,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -47,9 +48,9 @@ func TestCreateGetList(t *testing.T) {
 		t.Errorf("Get = %v\nwant  %v", got, want)
 	}
 	_, err = e.client.GetSponsor(e.as(official), &sponsorv1.GetSponsorRequest{Name: "sponsors/york"})
-	expectError(t, "a missing sponsor", err, codes.NotFound, sponsor.ReasonNotFound)
+	rpctest.ExpectError(t, "a missing sponsor", err, codes.NotFound, sponsor.ReasonNotFound)
 	_, err = e.client.GetSponsor(e.as(official), &sponsorv1.GetSponsorRequest{Name: "leeds"})
-	expectError(t, "a malformed name", err, codes.InvalidArgument, "", "name")
+	rpctest.ExpectError(t, "a malformed name", err, codes.InvalidArgument, "", "name")
 
 	list := func(filter string, size int32, token string) *sponsorv1.ListSponsorsResponse {
 		t.Helper()
@@ -100,16 +101,16 @@ func TestCreateGetList(t *testing.T) {
 		t.Errorf("usage asked for %v on a page of one", last)
 	}
 	_, err = e.client.ListSponsors(e.as(official), &sponsorv1.ListSponsorsRequest{Filter: "region = LONDON"})
-	expectError(t, "an unknown filter field", err, codes.InvalidArgument, "", "filter")
+	rpctest.ExpectError(t, "an unknown filter field", err, codes.InvalidArgument, "", "filter")
 	first := list("", 1, "")
 	_, err = e.client.ListSponsors(e.as(official), &sponsorv1.ListSponsorsRequest{Filter: "kind = CHARITY", PageSize: 1, PageToken: first.GetNextPageToken()})
-	expectError(t, "a page token for another filter", err, codes.InvalidArgument, "PAGE_TOKEN_QUERY_MISMATCH", "page_token")
+	rpctest.ExpectError(t, "a page token for another filter", err, codes.InvalidArgument, "PAGE_TOKEN_QUERY_MISMATCH", "page_token")
 }
 
 func TestCreateValidation(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{})
-	expectError(t, "no sponsor", err, codes.InvalidArgument, "", "sponsor")
+	rpctest.ExpectError(t, "no sponsor", err, codes.InvalidArgument, "", "sponsor")
 
 	bad := leedsSponsor()
 	bad.DisplayName = ""
@@ -123,7 +124,7 @@ func TestCreateValidation(t *testing.T) {
 	})
 	// Every problem at once; the malformed member council is reported
 	// once, by the request, not again by the rules.
-	expectError(t, "every problem", err, codes.InvalidArgument, "", "request_id", "sponsor.conflicts[0]",
+	rpctest.ExpectError(t, "every problem", err, codes.InvalidArgument, "", "request_id", "sponsor.conflicts[0]",
 		"sponsor.day_rate_pence", "sponsor.display_name", "sponsor.expertise[1].area", "sponsor.member_councils[0]",
 		"sponsor.regions_served", "sponsor_id")
 
@@ -131,11 +132,11 @@ func TestCreateValidation(t *testing.T) {
 	charity.Kind = sponsorv1.SponsorKind(42)
 	charity.Expertise[0].Strength = sponsorv1.Strength_STRENGTH_UNSPECIFIED
 	_, err = e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{Sponsor: charity})
-	expectError(t, "unknown enums", err, codes.InvalidArgument, "", "sponsor.expertise[0].strength", "sponsor.kind")
+	rpctest.ExpectError(t, "unknown enums", err, codes.InvalidArgument, "", "sponsor.expertise[0].strength", "sponsor.kind")
 
 	e.create("leeds", leedsSponsor())
 	_, err = e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{Sponsor: leedsSponsor(), SponsorId: "leeds"})
-	expectError(t, "a taken id", err, codes.AlreadyExists, sponsor.ReasonAlreadyExists)
+	rpctest.ExpectError(t, "a taken id", err, codes.AlreadyExists, sponsor.ReasonAlreadyExists)
 }
 
 func TestCreateIdempotency(t *testing.T) {
@@ -158,7 +159,7 @@ func TestCreateIdempotency(t *testing.T) {
 	changed := proto.Clone(req).(*sponsorv1.CreateSponsorRequest)
 	changed.Sponsor.DayRatePence = 60_000
 	_, err = e.client.CreateSponsor(e.as(official), changed)
-	expectError(t, "a request_id reused for another request", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
+	rpctest.ExpectError(t, "a request_id reused for another request", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
 
 	named := &sponsorv1.CreateSponsorRequest{Sponsor: leedsSponsor(), SponsorId: "leeds", RequestId: "req-leeds"}
 	a, err := e.client.CreateSponsor(e.as(official), named)
@@ -206,17 +207,17 @@ func TestUpdate(t *testing.T) {
 	}
 
 	_, err = update(&sponsorv1.Sponsor{Name: "sponsors/leeds", Etag: `"1"`, Paused: true}, "paused")
-	expectError(t, "a stale etag", err, codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "a stale etag", err, codes.Aborted, "ETAG_MISMATCH")
 	_, err = update(&sponsorv1.Sponsor{Name: "sponsors/leeds", Paused: true}, "paused")
-	expectError(t, "no etag", err, codes.InvalidArgument, "", "sponsor.etag")
+	rpctest.ExpectError(t, "no etag", err, codes.InvalidArgument, "", "sponsor.etag")
 	_, err = update(&sponsorv1.Sponsor{Name: "sponsors/leeds", Etag: "4"}, "paused")
-	expectError(t, "a malformed etag", err, codes.InvalidArgument, "", "sponsor.etag")
+	rpctest.ExpectError(t, "a malformed etag", err, codes.InvalidArgument, "", "sponsor.etag")
 	_, err = update(&sponsorv1.Sponsor{Name: "sponsors/york", Etag: `"1"`}, "paused")
-	expectError(t, "a missing sponsor", err, codes.NotFound, sponsor.ReasonNotFound)
+	rpctest.ExpectError(t, "a missing sponsor", err, codes.NotFound, sponsor.ReasonNotFound)
 	_, err = update(&sponsorv1.Sponsor{Name: "sponsors/leeds", Etag: `"4"`}, "colour")
-	expectError(t, "an unknown path", err, codes.InvalidArgument, "", "update_mask")
+	rpctest.ExpectError(t, "an unknown path", err, codes.InvalidArgument, "", "update_mask")
 	_, err = e.client.UpdateSponsor(e.as(official), &sponsorv1.UpdateSponsorRequest{})
-	expectError(t, "no sponsor", err, codes.InvalidArgument, "", "sponsor")
+	rpctest.ExpectError(t, "no sponsor", err, codes.InvalidArgument, "", "sponsor")
 
 	// A malformed council in a field the mask leaves alone is ignored; in
 	// a field it names, reported.
@@ -225,11 +226,11 @@ func TestUpdate(t *testing.T) {
 		t.Errorf("a problem outside the mask: %v", err)
 	}
 	_, err = update(&sponsorv1.Sponsor{Name: "sponsors/leeds", Etag: `"5"`, Conflicts: []string{"Bradford"}}, "conflicts")
-	expectError(t, "a problem inside the mask", err, codes.InvalidArgument, "", "sponsor.conflicts[0]")
+	rpctest.ExpectError(t, "a problem inside the mask", err, codes.InvalidArgument, "", "sponsor.conflicts[0]")
 	// The whole result is validated: a council turned charity keeps its
 	// member council unless the mask clears it.
 	_, err = update(&sponsorv1.Sponsor{Name: "sponsors/leeds", Etag: `"5"`, Kind: sponsorv1.SponsorKind_SPONSOR_KIND_CHARITY, National: true}, "kind", "national")
-	expectError(t, "a charity with a member council", err, codes.InvalidArgument, "", "sponsor.member_councils")
+	rpctest.ExpectError(t, "a charity with a member council", err, codes.InvalidArgument, "", "sponsor.member_councils")
 }
 
 func TestAccess(t *testing.T) {
@@ -239,20 +240,20 @@ func TestAccess(t *testing.T) {
 	denied := []auth.Principal{leedsRep, nspccRep, inspector, adviser, officer, partner, twoHats, adviserSponsor}
 	for _, p := range denied {
 		_, err := e.client.CreateSponsor(e.as(p), &sponsorv1.CreateSponsorRequest{Sponsor: leedsSponsor(), SponsorId: "x"})
-		expectError(t, p.Subject+" creates", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" creates", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		_, err = e.client.UpdateSponsor(e.as(p), &sponsorv1.UpdateSponsorRequest{
 			Sponsor: &sponsorv1.Sponsor{Name: "sponsors/leeds", Etag: `"1"`, Paused: true}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"paused"}},
 		})
-		expectError(t, p.Subject+" updates", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" updates", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}
 	for _, p := range []auth.Principal{inspector, adviser, officer, partner} {
 		_, err := e.client.GetSponsor(e.as(p), &sponsorv1.GetSponsorRequest{Name: "sponsors/leeds"})
-		expectError(t, p.Subject+" reads a sponsor", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" reads a sponsor", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		_, err = e.client.ListSponsors(e.as(p), &sponsorv1.ListSponsorsRequest{})
-		expectError(t, p.Subject+" lists sponsors", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" lists sponsors", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}
 	_, err := e.client.GetSponsor(context.Background(), &sponsorv1.GetSponsorRequest{Name: "sponsors/leeds"})
-	expectError(t, "no token", err, codes.Unauthenticated, "")
+	rpctest.ExpectError(t, "no token", err, codes.Unauthenticated, "")
 
 	// A sponsor officer reads their own sponsor only; another sponsor,
 	// existing or not, is denied alike, so names cannot be probed.
@@ -278,7 +279,7 @@ func TestAccess(t *testing.T) {
 			}
 			continue
 		}
-		expectError(t, tc.p.Subject+" reads "+tc.name, err, codes.PermissionDenied, auth.ReasonSponsorNotAllowed)
+		rpctest.ExpectError(t, tc.p.Subject+" reads "+tc.name, err, codes.PermissionDenied, auth.ReasonSponsorNotAllowed)
 	}
 	for _, tc := range []struct {
 		p    auth.Principal

@@ -27,14 +27,13 @@ package sponsorstore
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/proto"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -43,6 +42,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -57,7 +57,8 @@ func Tag(id string) string { return "sponsor:" + id }
 // Sponsors stores sponsors. It implements sponsor.Storer and
 // need.SponsorDirectory.
 type Sponsors struct {
-	st *store.Store
+	all   *store.Collection[sponsor.Sponsor]
+	codec store.Codec[sponsor.Sponsor]
 }
 
 var (
@@ -65,10 +66,15 @@ var (
 	_ need.SponsorDirectory = (*Sponsors)(nil)
 )
 
-// New returns the sponsor store over st.
-func New(st *store.Store) *Sponsors { return &Sponsors{st: st} }
+// New returns the sponsor store over st, keeping each sponsor in the stored
+// form codec gives it.
+func New(st *store.Store, codec store.Codec[sponsor.Sponsor]) *Sponsors {
+	return &Sponsors{all: store.NewCollection(st, codec, sponsor.ErrNotFound), codec: codec}
+}
 
-func (s *Sponsors) ks() keyspace.Keyspace { return s.st.Keyspace() }
+func (s *Sponsors) st() *store.Store { return s.all.Store() }
+
+func (s *Sponsors) ks() keyspace.Keyspace { return s.st().Keyspace() }
 
 // Key is the record key of the sponsor with ID id, for an audit entry of a
 // mutation that writes it.
@@ -78,67 +84,36 @@ func (s *Sponsors) indexKey() string { return s.ks().Key(IndexTag, "index") }
 
 // Get implements sponsor.Storer.
 func (s *Sponsors) Get(ctx context.Context, id string) (sponsor.Sponsor, error) {
-	rec, err := s.st.Get(ctx, s.Key(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return sponsor.Sponsor{}, sponsor.ErrNotFound
-	}
-	if err != nil {
+	sp, err := s.all.Get(ctx, s.Key(id))
+	if err != nil && !errors.Is(err, sponsor.ErrNotFound) {
 		return sponsor.Sponsor{}, fmt.Errorf("get sponsor %s: %w", sponsor.Name(id), err)
 	}
-	return decode(rec.Data, rec.Version)
+	return sp, err
 }
 
 // All implements sponsor.Storer: every sponsor, ordered by ID, each at the
 // version it was read at, and their fingerprint, in two round trips (the
-// index, then every record in one pipeline).
+// index, then every record in one pipeline). An index entry whose create
+// did not commit (see the package comment) is no sponsor.
 //
 // The fingerprint is an opaque string, the SHA-256 (truncated to 128 bits,
-// hex) of every sponsor's ID, version and stored bytes in ID order. It
-// changes whenever a sponsor is created or changed, so a match run can
-// record the sponsors it was computed from and its approval can refuse to
-// act when they have changed since.
+// hex) of every sponsor's ID and version in ID order. Every change of a
+// sponsor moves its version, and sponsors are never deleted, so it changes
+// whenever a sponsor is created or changed: a match run can record the
+// sponsors it was computed from and its approval can refuse to act when
+// they have changed since.
 func (s *Sponsors) All(ctx context.Context) ([]sponsor.Sponsor, string, error) {
-	ids, err := s.st.Client().SMembers(ctx, s.indexKey()).Result()
+	out, err := s.all.Members(ctx, s.indexKey(), s.Key)
 	if err != nil {
 		return nil, "", fmt.Errorf("list sponsors: %w", err)
 	}
-	slices.Sort(ids)
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.Key(id)
-	}
-	recs, err := s.st.GetMany(ctx, keys)
-	if err != nil {
-		return nil, "", fmt.Errorf("list sponsors: %w", err)
-	}
+	slices.SortFunc(out, func(a, b sponsor.Sponsor) int { return strings.Compare(a.ID, b.ID) })
 	h := sha256.New()
 	h.Write([]byte("turnaround.sponsor.sponsors.v1"))
-	out := make([]sponsor.Sponsor, 0, len(recs))
-	for i, rec := range recs {
-		if !rec.Exists() {
-			// An index entry whose create did not commit (see the package
-			// comment): no sponsor.
-			continue
-		}
-		sp, err := decode(rec.Data, rec.Version)
-		if err != nil {
-			return nil, "", fmt.Errorf("list sponsors: %w", err)
-		}
-		out = append(out, sp)
-		writeField(h, []byte(ids[i]))
-		var v [8]byte
-		binary.BigEndian.PutUint64(v[:], uint64(rec.Version))
-		h.Write(v[:])
-		writeField(h, rec.Data)
+	for _, sp := range out {
+		fmt.Fprintf(h, "%q@%d\n", sp.ID, sp.Version)
 	}
 	return out, hex.EncodeToString(h.Sum(nil)[:16]), nil
-}
-
-// writeField writes b length-prefixed, so no two inputs share an encoding.
-func writeField(h interface{ Write([]byte) (int, error) }, b []byte) {
-	var n [binary.MaxVarintLen64]byte
-	_, _ = h.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))])
-	_, _ = h.Write(b)
 }
 
 // Missing implements need.SponsorDirectory with one pipeline of EXISTS,
@@ -158,7 +133,7 @@ func (s *Sponsors) Missing(ctx context.Context, ids []string) ([]string, error) 
 		return missing, nil
 	}
 	cmds := make([]*redis.IntCmd, len(valid))
-	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.st().Client().Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range valid {
 			cmds[i] = p.Exists(ctx, s.Key(id))
 		}
@@ -181,21 +156,13 @@ func (s *Sponsors) Replay(ctx context.Context, id string, r change.Request) (spo
 	if r.RequestID == "" {
 		return sponsor.Sponsor{}, false, nil
 	}
-	b, ok, err := s.st.Replay(ctx, Tag(id), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
+	b, ok, err := s.st().Replay(ctx, Tag(id), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
 	if err != nil || !ok {
 		return sponsor.Sponsor{}, false, err
 	}
-	var m sponsorv1.Sponsor
-	if err := proto.Unmarshal(b, &m); err != nil {
-		return sponsor.Sponsor{}, false, fmt.Errorf("decode replayed sponsor: %w", err)
-	}
-	version, err := store.ParseEtag(m.GetEtag())
-	if err != nil || version < 1 {
-		return sponsor.Sponsor{}, false, fmt.Errorf("decode replayed sponsor %s: etag %q", m.GetName(), m.GetEtag())
-	}
-	sp, err := decode(b, version)
+	sp, err := replaystore.Decode(s.codec, b)
 	if err != nil {
-		return sponsor.Sponsor{}, false, err
+		return sponsor.Sponsor{}, false, fmt.Errorf("replay sponsor %s: %w", sponsor.Name(id), err)
 	}
 	return sp, true, nil
 }
@@ -214,10 +181,10 @@ func (s *Sponsors) Insert(ctx context.Context, sp sponsor.Sponsor, r change.Requ
 	if err != nil {
 		return sponsor.Sponsor{}, err
 	}
-	if err := s.st.Client().SAdd(ctx, s.indexKey(), sp.ID).Err(); err != nil {
+	if err := s.st().Client().SAdd(ctx, s.indexKey(), sp.ID).Err(); err != nil {
 		return sponsor.Sponsor{}, fmt.Errorf("create sponsor %s: index: %w", sp.Name(), err)
 	}
-	if _, err := s.st.Commit(ctx, m); err != nil {
+	if _, err := s.st().Commit(ctx, m); err != nil {
 		return sponsor.Sponsor{}, fmt.Errorf("create sponsor %s: %w", sp.Name(), err)
 	}
 	return sp, nil
@@ -234,58 +201,33 @@ func (s *Sponsors) Save(ctx context.Context, sp sponsor.Sponsor, r change.Reques
 	if err != nil {
 		return sponsor.Sponsor{}, err
 	}
-	if _, err := s.st.Commit(ctx, m); err != nil {
+	if _, err := s.st().Commit(ctx, m); err != nil {
 		return sponsor.Sponsor{}, fmt.Errorf("update sponsor %s: %w", sp.Name(), err)
 	}
 	return sp, nil
-}
-
-// Seed stores the sponsors of sps (IDs set) that are not yet stored and
-// leaves existing ones untouched, so a demo data loader can run it on every
-// start and by several replicas at once. Each is validated as
-// CreateSponsor would and audited under r, with no idempotency record. It
-// returns how many it added.
-func (s *Sponsors) Seed(ctx context.Context, sps []sponsor.Sponsor, r change.Request) (int, error) {
-	r.RequestID, r.RequestHash = "", nil
-	added := 0
-	for _, sp := range sps {
-		if err := sp.Validate(""); err != nil {
-			return added, fmt.Errorf("seed sponsor %s: %w", sp.Name(), err)
-		}
-		_, err := s.Insert(ctx, sp, r)
-		switch {
-		case errors.Is(err, store.ErrConflict):
-		case err != nil:
-			return added, fmt.Errorf("seed sponsor %s: %w", sp.Name(), err)
-		default:
-			added++
-		}
-	}
-	return added, nil
 }
 
 // mutation is the commit of sp (at its new version) over the version read:
 // the record, its audit entry and, for a request with an ID and a hash,
 // the idempotency record replaying sp as the API renders it.
 func (s *Sponsors) mutation(sp sponsor.Sponsor, read int64, r change.Request, method string) (store.Mutation, error) {
-	data, err := marshal(sp, false)
+	w, err := s.all.Put(s.Key(sp.ID), sp, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	key := s.Key(sp.ID)
 	scope := store.IdempotencyScope(r.Method, r.Subject)
 	if r.Method == "" {
 		r.Method = method
 	}
 	m := store.Mutation{
 		Tag:    Tag(sp.ID),
-		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
+		Writes: []store.Write{w},
 		Audit: []store.AuditEntry{{
-			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: sp.Name(), RequestID: r.RequestID, Key: key,
+			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: sp.Name(), RequestID: r.RequestID, Key: w.Key,
 		}},
 	}
 	if r.RequestID != "" && len(r.RequestHash) > 0 {
-		resp, err := marshal(sp, true)
+		resp, err := replaystore.Encode(s.codec, sp, sp.Version)
 		if err != nil {
 			return store.Mutation{}, err
 		}
