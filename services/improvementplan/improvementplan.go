@@ -95,7 +95,8 @@ func New(d Deps) (*Service, error) {
 	}
 	s := &Service{deps: d, policies: policies}
 	s.plans = planstore.New(d.Store)
-	s.reviews = progressreviewstore.New(d.Store, s.plans)
+	s.reviews = progressreviewstore.New(d.Store, s.plans, store.ProtoCodec(
+		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, progressreviewapi.ToProto, progressreviewapi.FromStored))
 	s.interventions = interventionstore.New(d.Store, s.plans, store.ProtoCodec(
 		func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, interventionapi.ToStored, interventionapi.FromStored))
 	s.jobs, err = schedule.New(d.Store.Client(), d.Store.Keyspace(), schedule.Options{

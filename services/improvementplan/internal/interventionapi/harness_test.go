@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -84,7 +85,9 @@ func newEnv(t *testing.T) *env {
 	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
 	codec := store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, ToStored, FromStored)
-	e := &env{t: t, store: st, plans: plans, reviews: progressreviewstore.New(st, plans), ivs: interventionstore.New(st, plans, codec)}
+	reviews := progressreviewstore.New(st, plans, store.ProtoCodec(
+		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, progressreviewapi.ToProto, progressreviewapi.FromStored))
+	e := &env{t: t, store: st, plans: plans, reviews: reviews, ivs: interventionstore.New(st, plans, codec)}
 	svc := intervention.NewService(e.ivs, plans, e.reviews, e.now)
 	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
 		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Interventions: New(svc, rpctest.NewPages(t))})

@@ -24,6 +24,18 @@ const (
 	ratingPrefix = "PROGRESS_RATING_"
 )
 
+// RatingProto is the proto enum of r; PROGRESS_RATING_UNSPECIFIED for a
+// rating that is not one of plan.ProgressRatings.
+func RatingProto(r plan.ProgressRating) improvementplanv1.ProgressRating {
+	return improvementplanv1.ProgressRating(improvementplanv1.ProgressRating_value[ratingPrefix+string(r)])
+}
+
+// RatingFrom is the domain value of a ProgressRating enum (see
+// refproto.EnumName).
+func RatingFrom(r improvementplanv1.ProgressRating) plan.ProgressRating {
+	return plan.ProgressRating(refproto.EnumName(r, ratingPrefix))
+}
+
 func stateProto(s plan.State) improvementplanv1.PlanState {
 	return improvementplanv1.PlanState(improvementplanv1.PlanState_value[statePrefix+string(s)])
 }
@@ -147,7 +159,7 @@ func ToProto(r plan.Reviewed, now time.Time) *improvementplanv1.ImprovementPlan 
 			continue
 		}
 		rs = append(rs, rating)
-		m.RatingTrend = append(m.RatingTrend, improvementplanv1.ProgressRating(improvementplanv1.ProgressRating_value[ratingPrefix+string(rating)]))
+		m.RatingTrend = append(m.RatingTrend, RatingProto(rating))
 	}
 	m.Trend = string(plan.TrendOf(rs))
 	return m

@@ -67,7 +67,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
-	reviews := progressreviewstore.New(st, plans)
+	reviews := progressreviewstore.New(st, plans, store.ProtoCodec(
+		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, ToProto, FromStored))
 	svc := progressreview.NewService(reviews, plans, clock)
 	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
 		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Reviews: New(svc, rpctest.NewPages(t))})

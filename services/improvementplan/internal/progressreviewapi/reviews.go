@@ -20,7 +20,6 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -103,7 +102,7 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 	if err != nil {
 		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetParent())
 	}
-	return progressreviewstore.Encode(rv), nil
+	return ToProto(rv), nil
 }
 
 // GetProgressReview implements ImprovementPlanService.GetProgressReview.
@@ -119,7 +118,7 @@ func (h *Reviews) GetProgressReview(ctx context.Context, req *improvementplanv1.
 	if err != nil {
 		return nil, rpc.NotFound(err, progressreview.ErrNotFound, progressreview.ReasonNotFound, req.GetName())
 	}
-	return progressreviewstore.Encode(r), nil
+	return ToProto(r), nil
 }
 
 // ListProgressReviews implements ImprovementPlanService.ListProgressReviews:
@@ -153,7 +152,7 @@ func (h *Reviews) ListProgressReviews(ctx context.Context, req *improvementplanv
 		TotalSize:       int32(len(all)),
 	}
 	for _, r := range page {
-		resp.ProgressReviews = append(resp.ProgressReviews, progressreviewstore.Encode(r))
+		resp.ProgressReviews = append(resp.ProgressReviews, ToProto(r))
 	}
 	return resp, nil
 }

@@ -19,12 +19,10 @@ import (
 	"errors"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
-
-	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -35,16 +33,17 @@ import (
 type Reviews struct {
 	st      *store.Store
 	plans   *planstore.Plans
+	codec   store.Codec[progressreview.Review]
 	reviews *store.Collection[progressreview.Review]
 }
 
 var _ plan.RatingSource = (*Reviews)(nil)
 
-// New returns the review store over st. plans is the plan store of the same
-// Redis, whose records a first review moves to monitoring.
-func New(st *store.Store, plans *planstore.Plans) *Reviews {
-	codec := store.ProtoCodec(func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, Encode, decode)
-	return &Reviews{st: st, plans: plans, reviews: store.NewCollection(st, codec, progressreview.ErrNotFound)}
+// New returns the review store over st, keeping each review in the stored
+// form codec gives it. plans is the plan store of the same Redis, whose
+// records a first review moves to monitoring.
+func New(st *store.Store, plans *planstore.Plans, codec store.Codec[progressreview.Review]) *Reviews {
+	return &Reviews{st: st, plans: plans, codec: codec, reviews: store.NewCollection(st, codec, progressreview.ErrNotFound)}
 }
 
 func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }
@@ -89,18 +88,18 @@ func (s *Reviews) Ratings(ctx context.Context, gss, planID string) ([]string, er
 	return progressreview.Trend(all), nil
 }
 
-// Replay implements progressreview.Storer.
+// Replay implements progressreview.Storer. Reviews never change, so what
+// a review request replays is the review's stored form, at version 1.
 func (s *Reviews) Replay(ctx context.Context, gss string, r change.Request) (progressreview.Review, bool, error) {
 	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
 	if err != nil || !ok {
 		return progressreview.Review{}, false, err
 	}
-	var m improvementplanv1.ProgressReview
-	if err := proto.Unmarshal(b, &m); err != nil {
+	rv, err := s.codec.Decode(b, 1)
+	if err != nil {
 		return progressreview.Review{}, false, fmt.Errorf("replay request %q: %w", r.RequestID, err)
 	}
-	rv, err := decode(&m, 1)
-	return rv, err == nil, err
+	return rv, true, nil
 }
 
 // Insert stores the review rec records, at version 1, in one transaction
@@ -129,9 +128,7 @@ func (s *Reviews) Insert(ctx context.Context, rec progressreview.Recorded, req c
 			Actor: req.Subject, Roles: req.Roles, Method: req.Method, RequestID: req.RequestID, Resource: r.Name(), Key: key,
 		}},
 	}
-	if req.RequestID != "" && req.RequestHash != nil {
-		m.Idempotency = &store.IdempotencyRecord{Scope: req.Scope(), RequestID: req.RequestID, RequestHash: req.RequestHash, Response: w.Data}
-	}
+	m.Idempotency = replaystore.Record(req, w.Data)
 	if rec.PlanChanged {
 		if rec.Plan.GSSCode != r.GSSCode || rec.Plan.ID != r.PlanID {
 			return fmt.Errorf("record progress review %s: the changed plan is %s", r.Name(), rec.Plan.Name())

@@ -13,12 +13,13 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -35,11 +36,14 @@ type env struct {
 	reviews *Reviews
 }
 
+// codec is the stored form the service gives the store: the API message.
+var codec = store.ProtoCodec(func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) },
+	progressreviewapi.ToProto, progressreviewapi.FromStored)
+
 func newEnv(t *testing.T) *env {
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
-	return &env{t: t, st: st, plans: plans, reviews: New(st, plans)}
+	return &env{t: t, st: st, plans: plans, reviews: New(st, plans, codec)}
 }
 
 // openPlan stores a plan of Leeds opened by an inadequate judgement and
