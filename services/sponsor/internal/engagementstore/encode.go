@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 )
 
@@ -39,6 +41,16 @@ type storedDeployment struct {
 	RecordedBy string    `json:"recorded_by"`
 	CreateTime time.Time `json:"create_time"`
 }
+
+// engagementCodec and deploymentCodec are the stored forms the store keeps.
+// They are the store's own, not the API messages, for the reason above.
+var (
+	engagementCodec = store.Codec[engagement.Engagement]{Encode: marshalEngagement, Decode: decodeEngagement}
+	deploymentCodec = store.Codec[engagement.Deployment]{
+		Encode: marshalDeployment,
+		Decode: func(data []byte, _ int64) (engagement.Deployment, error) { return decodeDeployment(data) },
+	}
+)
 
 func marshalEngagement(e engagement.Engagement) ([]byte, error) {
 	s := storedEngagement{

@@ -59,8 +59,10 @@ type Usage = engagement.Usage
 // Engagements stores engagements and deployments. It is safe for
 // concurrent use.
 type Engagements struct {
-	st  *store.Store
-	now func() time.Time
+	st   *store.Store
+	engs *store.Collection[engagement.Engagement]
+	deps *store.Collection[engagement.Deployment]
+	now  func() time.Time
 	// registered remembers sponsors already in the registry set, so only a
 	// sponsor's first engagement in this process costs the extra SADD.
 	registered sync.Map
@@ -81,7 +83,12 @@ func WithClock(now func() time.Time) Option {
 
 // New returns the engagement store over st.
 func New(st *store.Store, opts ...Option) *Engagements {
-	s := &Engagements{st: st, now: time.Now}
+	s := &Engagements{
+		st:   st,
+		engs: store.NewCollection(st, engagementCodec, engagement.ErrNotFound),
+		deps: store.NewCollection(st, deploymentCodec, engagement.ErrNotFound),
+		now:  time.Now,
+	}
 	for _, o := range opts {
 		o(s)
 	}
@@ -124,14 +131,11 @@ func dayNumber(date time.Time) int64 { return date.Unix() / 86400 }
 // Get returns engagement id of sponsor, or an error matching
 // engagement.ErrNotFound.
 func (s *Engagements) Get(ctx context.Context, sponsor, id string) (engagement.Engagement, error) {
-	rec, err := s.st.Get(ctx, s.RecordKey(sponsor, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return engagement.Engagement{}, engagement.ErrNotFound
-	}
-	if err != nil {
+	e, err := s.engs.Get(ctx, s.RecordKey(sponsor, id))
+	if err != nil && !errors.Is(err, engagement.ErrNotFound) {
 		return engagement.Engagement{}, fmt.Errorf("get engagement %s: %w", engagement.Name(sponsor, id), err)
 	}
-	return decodeEngagement(rec.Data, rec.Version)
+	return e, err
 }
 
 // List returns a sponsor's engagements, or every sponsor's when sponsor is
@@ -206,22 +210,7 @@ func (s *Engagements) read(ctx context.Context, sponsors []string, index func(st
 			keys = append(keys, s.RecordKey(sponsors[i], id))
 		}
 	}
-	recs, err := s.st.GetMany(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]engagement.Engagement, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		e, err := decodeEngagement(rec.Data, rec.Version)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", rec.Key, err)
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return s.engs.GetMany(ctx, keys)
 }
 
 // register adds sponsor to the registry of sponsors with engagements, once
@@ -248,14 +237,14 @@ func (s *Engagements) NewWrites(ctx context.Context, e engagement.Engagement) ([
 	if !engagement.ValidID(e.Sponsor) || !engagement.ValidID(e.ID) || e.State != engagement.Active || len(e.ByQuarter) > 0 || e.Deployed != 0 {
 		return nil, nil, fmt.Errorf("%w: %s is not a new engagement from engagement.New", store.ErrBadMutation, e.Name())
 	}
-	data, err := marshalEngagement(e)
+	w, err := s.engs.Put(s.RecordKey(e.Sponsor, e.ID), e, store.MustNotExist)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := s.register(ctx, e.Sponsor); err != nil {
 		return nil, nil, err
 	}
-	return []store.Write{{Key: s.RecordKey(e.Sponsor, e.ID), Data: data, IfVersion: store.MustNotExist}},
+	return []store.Write{w},
 		[]store.IndexOp{store.SAdd(s.indexKey(e.Sponsor), e.ID), store.SAdd(s.activeKey(e.Sponsor), e.ID)},
 		nil
 }
@@ -337,31 +326,28 @@ func (s *Engagements) AddDeployment(ctx context.Context, e engagement.Engagement
 		return engagement.Engagement{}, fmt.Errorf("%w: deployment %s to engagement %s at version %d",
 			store.ErrBadMutation, d.Name(), e.Name(), e.Version)
 	}
-	engData, err := marshalEngagement(e)
+	engWrite, err := s.engs.Put(s.RecordKey(e.Sponsor, e.ID), e, e.Version)
 	if err != nil {
 		return engagement.Engagement{}, err
 	}
-	depData, err := marshalDeployment(d)
+	depWrite, err := s.deps.Put(s.deploymentKey(d.Sponsor, d.Engagement, d.ID), d, store.MustNotExist)
 	if err != nil {
 		return engagement.Engagement{}, err
 	}
-	engKey, depKey := s.RecordKey(e.Sponsor, e.ID), s.deploymentKey(d.Sponsor, d.Engagement, d.ID)
+	engKey, depKey := engWrite.Key, depWrite.Key
 	audit := store.AuditEntry{Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID}
 	var idem *store.IdempotencyRecord
 	if r.RequestID != "" && len(r.RequestHash) > 0 {
 		idem = &store.IdempotencyRecord{
-			Scope: store.IdempotencyScope(r.Method, r.Subject), RequestID: r.RequestID, RequestHash: r.RequestHash, Response: depData,
+			Scope: store.IdempotencyScope(r.Method, r.Subject), RequestID: r.RequestID, RequestHash: r.RequestHash, Response: depWrite.Data,
 		}
 	}
 	depAudit, engAudit := audit, audit
 	depAudit.Resource, depAudit.Key = d.Name(), depKey
 	engAudit.Resource, engAudit.Key = e.Name(), engKey
 	_, err = s.st.Commit(ctx, store.Mutation{
-		Tag: Tag(e.Sponsor),
-		Writes: []store.Write{
-			{Key: depKey, Data: depData, IfVersion: store.MustNotExist},
-			{Key: engKey, Data: engData, IfVersion: e.Version},
-		},
+		Tag:    Tag(e.Sponsor),
+		Writes: []store.Write{depWrite, engWrite},
 		Index: []store.IndexOp{
 			store.SAdd(s.deploymentIndexKey(d.Sponsor, d.Engagement), d.ID),
 			store.ZAdd(s.datedKey(d.Sponsor), float64(dayNumber(d.Date)), d.Engagement+"/"+d.ID),
@@ -387,20 +373,9 @@ func (s *Engagements) Deployments(ctx context.Context, sponsor, id string) ([]en
 	for i, d := range ids {
 		keys[i] = s.deploymentKey(sponsor, id, d)
 	}
-	recs, err := s.st.GetMany(ctx, keys)
+	out, err := s.deps.GetMany(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("list deployments of %s: %w", engagement.Name(sponsor, id), err)
-	}
-	out := make([]engagement.Deployment, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		d, err := decodeDeployment(rec.Data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", rec.Key, err)
-		}
-		out = append(out, d)
 	}
 	engagement.SortDeployments(out)
 	return out, nil
@@ -440,14 +415,14 @@ func (s *Engagements) DeploymentsIn(ctx context.Context, sponsor string, period 
 			continue
 		}
 		if i < len(keys) {
-			d, err := decodeDeployment(rec.Data)
+			d, err := deploymentCodec.Decode(rec.Data, rec.Version)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", rec.Key, err)
 			}
 			deps = append(deps, d)
 			continue
 		}
-		e, err := decodeEngagement(rec.Data, rec.Version)
+		e, err := engagementCodec.Decode(rec.Data, rec.Version)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", rec.Key, err)
 		}
@@ -470,6 +445,6 @@ func (s *Engagements) ReplayDeployment(ctx context.Context, sponsor string, r ch
 	if err != nil || !ok {
 		return engagement.Deployment{}, false, err
 	}
-	d, err := decodeDeployment(b)
+	d, err := deploymentCodec.Decode(b, 0)
 	return d, err == nil, err
 }
