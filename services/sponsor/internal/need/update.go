@@ -1,11 +1,6 @@
 package need
 
-import (
-	"slices"
-	"strings"
-
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
-)
+import "github.com/turnaround-sli/turnaround/services/sponsor/internal/updatemask"
 
 // MaskFields are the fields an update may change. state is among them
 // only to close a need: the one value an update may set it to is CLOSED
@@ -18,9 +13,7 @@ var MaskFields = []string{"areas", "urgency", "staff_days_needed", "requires_tru
 var ignoredFields = []string{"name", "intervention", "engagement", "etag", "create_time"}
 
 // Mask is a parsed update mask: which fields an update replaces.
-type Mask struct {
-	fields map[string]bool
-}
+type Mask = updatemask.Mask
 
 // ParseMask reads an update mask (AIP-134, AIP-161): "*" for every field in
 // MaskFields, or any of them by name; name, etag and output-only fields are
@@ -28,43 +21,7 @@ type Mask struct {
 // on update_mask. Callers that got no mask pass the paths of the fields the
 // request sets.
 func ParseMask(paths []string) (Mask, error) {
-	m := Mask{fields: map[string]bool{}}
-	var vs fault.Violations
-	for _, p := range paths {
-		switch {
-		case p == "*":
-			for _, f := range MaskFields {
-				m.fields[f] = true
-			}
-		case slices.Contains(MaskFields, p):
-			m.fields[p] = true
-		case slices.Contains(ignoredFields, p):
-		default:
-			vs.Add("update_mask", "path %q is not a field an update can change; updatable fields: %s, or *",
-				p, strings.Join(MaskFields, ", "))
-		}
-	}
-	if len(vs) == 0 && len(m.fields) == 0 {
-		vs.Add("update_mask", "names no field to change; list the fields to change, such as urgency or areas")
-	}
-	if err := vs.Err(); err != nil {
-		return Mask{}, err
-	}
-	return m, nil
-}
-
-// Has reports whether the mask replaces field.
-func (m Mask) Has(field string) bool { return m.fields[field] }
-
-// Covers reports whether the mask changes the field at path, a request
-// field path relative to the need such as "areas[1].weight", so that
-// problems in fields the update leaves alone are not reported.
-func (m Mask) Covers(path string) bool {
-	top, _, _ := strings.Cut(path, ".")
-	if i := strings.IndexByte(top, '['); i >= 0 {
-		top = top[:i]
-	}
-	return m.Has(top)
+	return updatemask.Parse(paths, MaskFields, ignoredFields, "urgency or areas")
 }
 
 // Apply returns the open need n with the fields the mask names replaced by

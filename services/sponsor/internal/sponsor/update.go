@@ -1,11 +1,9 @@
 package sponsor
 
 import (
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/updatemask"
 )
 
 // MaskFields are the fields an update may change: every client-settable
@@ -22,9 +20,7 @@ var MaskFields = []string{
 var ignoredFields = []string{"name", "etag", "active_engagements", "committed_staff_days", "update_time"}
 
 // Mask is a parsed update mask: which fields an update replaces.
-type Mask struct {
-	fields map[string]bool
-}
+type Mask = updatemask.Mask
 
 // ParseMask reads an update mask (AIP-134, AIP-161): "*" for every field in
 // MaskFields, or any of them by name; name, etag and output-only fields are
@@ -32,43 +28,7 @@ type Mask struct {
 // on update_mask. Callers that got no mask pass the paths of the fields the
 // request sets.
 func ParseMask(paths []string) (Mask, error) {
-	m := Mask{fields: map[string]bool{}}
-	var vs fault.Violations
-	for _, p := range paths {
-		switch {
-		case p == "*":
-			for _, f := range MaskFields {
-				m.fields[f] = true
-			}
-		case slices.Contains(MaskFields, p):
-			m.fields[p] = true
-		case slices.Contains(ignoredFields, p):
-		default:
-			vs.Add("update_mask", "path %q is not a field an update can change; updatable fields: %s, or *",
-				p, strings.Join(MaskFields, ", "))
-		}
-	}
-	if len(vs) == 0 && len(m.fields) == 0 {
-		vs.Add("update_mask", "names no field to change; list the fields to change, such as paused or staff_days_per_quarter")
-	}
-	if err := vs.Err(); err != nil {
-		return Mask{}, err
-	}
-	return m, nil
-}
-
-// Has reports whether the mask replaces field.
-func (m Mask) Has(field string) bool { return m.fields[field] }
-
-// Covers reports whether the mask changes the field at path, a request
-// field path relative to the sponsor such as "expertise[2].area", so that
-// problems in fields the update leaves alone are not reported.
-func (m Mask) Covers(path string) bool {
-	top, _, _ := strings.Cut(path, ".")
-	if i := strings.IndexByte(top, '['); i >= 0 {
-		top = top[:i]
-	}
-	return m.Has(top)
+	return updatemask.Parse(paths, MaskFields, ignoredFields, "paused or staff_days_per_quarter")
 }
 
 // Apply returns s with the fields the mask names replaced by patch's

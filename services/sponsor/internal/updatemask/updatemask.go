@@ -1,0 +1,61 @@
+// Package updatemask reads an update mask (AIP-134, AIP-161) against the
+// fields a resource's update may change: sponsors and needs read theirs
+// the same way, so that both answer a bad mask alike.
+package updatemask
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+)
+
+// Mask is a parsed update mask: which fields an update replaces.
+type Mask struct {
+	fields map[string]bool
+}
+
+// Parse reads paths: "*" for every field in updatable, or any of them by
+// name; the paths in ignored (name, etag and output-only fields, which a
+// mask derived from a request body names) are ignored as AIP-203 asks.
+// Any other path, or a mask that changes nothing, is a violation on
+// update_mask; example names fields to suggest in the latter case.
+func Parse(paths, updatable, ignored []string, example string) (Mask, error) {
+	m := Mask{fields: map[string]bool{}}
+	var vs fault.Violations
+	for _, p := range paths {
+		switch {
+		case p == "*":
+			for _, f := range updatable {
+				m.fields[f] = true
+			}
+		case slices.Contains(updatable, p):
+			m.fields[p] = true
+		case slices.Contains(ignored, p):
+		default:
+			vs.Add("update_mask", "path %q is not a field an update can change; updatable fields: %s, or *",
+				p, strings.Join(updatable, ", "))
+		}
+	}
+	if len(vs) == 0 && len(m.fields) == 0 {
+		vs.Add("update_mask", "names no field to change; list the fields to change, such as %s", example)
+	}
+	if err := vs.Err(); err != nil {
+		return Mask{}, err
+	}
+	return m, nil
+}
+
+// Has reports whether the mask replaces field.
+func (m Mask) Has(field string) bool { return m.fields[field] }
+
+// Covers reports whether the mask changes the field at path, a request
+// field path relative to the resource such as "areas[1].weight", so that
+// problems in fields the update leaves alone are not reported.
+func (m Mask) Covers(path string) bool {
+	top, _, _ := strings.Cut(path, ".")
+	if i := strings.IndexByte(top, '['); i >= 0 {
+		top = top[:i]
+	}
+	return m.Has(top)
+}
