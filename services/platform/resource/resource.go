@@ -124,6 +124,24 @@ func ParseCouncil(field, name string) (string, error) {
 	return gss, nil
 }
 
+// AllCouncils is the wildcard council of a list's parent,
+// localAuthorities/-, which AIP-159 uses to list across every council.
+const AllCouncils = "-"
+
+// ParseCouncilOrAll reads a list's parent: a council's resource name, whose
+// GSS code it returns, or localAuthorities/-, for which it returns
+// AllCouncils.
+func ParseCouncilOrAll(field, name string) (string, error) {
+	if name == Councils+"/"+AllCouncils {
+		return AllCouncils, nil
+	}
+	gss, ok := strings.CutPrefix(name, Councils+"/")
+	if !ok || !reference.ValidGSSCode(gss) {
+		return "", invalid(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, or localAuthorities/- for every council, got %q", name)
+	}
+	return gss, nil
+}
+
 // ParseCouncilChild reads the name of a resource that belongs to a council,
 // localAuthorities/{gss_code}/{collection}/{id}, and returns the GSS code and
 // the ID.

@@ -90,3 +90,15 @@ func TestParseNames(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCouncilOrAll(t *testing.T) {
+	if got, err := ParseCouncilOrAll("parent", "localAuthorities/-"); err != nil || got != AllCouncils {
+		t.Errorf("every council: %q, %v", got, err)
+	}
+	if got, err := ParseCouncilOrAll("parent", "localAuthorities/E08000035"); err != nil || got != "E08000035" {
+		t.Errorf("one council: %q, %v", got, err)
+	}
+	if _, err := ParseCouncilOrAll("parent", "localAuthorities/*"); err == nil {
+		t.Error("localAuthorities/* accepted")
+	}
+}

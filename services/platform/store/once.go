@@ -17,3 +17,12 @@ func (s *Store) FirstTime(ctx context.Context, name string) (bool, error) {
 	}
 	return first, nil
 }
+
+// ForgetFirstTime clears the marker FirstTime set, so that a load that
+// failed part-way runs again at the next start.
+func (s *Store) ForgetFirstTime(ctx context.Context, name string) error {
+	if err := s.c.Del(ctx, s.ks.Key("demo", name, "loaded")).Err(); err != nil {
+		return fmt.Errorf("store: clear marker %s: %w", name, err)
+	}
+	return nil
+}
