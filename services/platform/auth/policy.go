@@ -15,6 +15,10 @@ import (
 // Policy says who may call one RPC: a caller holding any of Roles.
 type Policy struct {
 	Roles []Role
+	// Resource and Action name the access-matrix cell the policy comes
+	// from (see package access), when it does: the matrix test and the
+	// docs read them.
+	Resource, Action string
 }
 
 // AnyAuthenticated is the policy of an RPC every authenticated caller may
