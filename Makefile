@@ -14,7 +14,7 @@ GHZ_STAMP  := $(BIN)/.ghz-$(shell sha256sum tools/ghz/go.mod tools/ghz/go.sum | 
 WEB        := gateway/web
 NPM_STAMP  := $(WEB)/node_modules/.ci-$(shell sha256sum $(WEB)/package.json $(WEB)/package-lock.json | sha256sum | cut -c1-12)
 
-.PHONY: npm-ci openapi openapi-lint test-contract run test generate lint fmt-check vet buf-lint drift-check deploy-check build test-cluster tools bench clean
+.PHONY: npm-ci openapi openapi-lint docs-assets docs-assets-check test-contract run test generate lint fmt-check vet buf-lint drift-check deploy-check build test-cluster tools bench clean
 
 ## run: start the whole suite in one process on the embedded in-memory Redis with demo data
 run:
@@ -50,6 +50,23 @@ $(NPM_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 ## openapi-lint: lint the OpenAPI 3.1 contract with Redocly CLI; any error fails
 openapi-lint: npm-ci
 	cd $(WEB) && npx --no-install redocly lint --config redocly.yaml ../openapi/turnaround.openapi.json
+
+# The Swagger UI files /docs serves, copied from the pinned swagger-ui-dist and committed (make run needs only Go).
+DOCS_ASSETS := swagger-ui-bundle.js swagger-ui.css LICENSE swagger-ui-bundle.js.LICENSE.txt
+
+## docs-assets: copy the API reference's Swagger UI files from node_modules into gateway/web/docs/vendor
+docs-assets: npm-ci
+	mkdir -p $(WEB)/docs/vendor
+	for f in $(DOCS_ASSETS); do cp $(WEB)/node_modules/swagger-ui-dist/$$f $(WEB)/docs/vendor/$$f; done
+
+## docs-assets-check: fail when the committed Swagger UI files differ from the pinned package's
+docs-assets-check: npm-ci
+	@fail=0; for f in $(DOCS_ASSETS); do \
+	  cmp -s $(WEB)/node_modules/swagger-ui-dist/$$f $(WEB)/docs/vendor/$$f || { echo "gateway/web/docs/vendor/$$f is out of date (run make docs-assets)"; fail=1; }; \
+	done; \
+	for f in $$(ls $(WEB)/docs/vendor); do \
+	  case " $(DOCS_ASSETS) " in *" $$f "*) ;; *) echo "stale file gateway/web/docs/vendor/$$f"; fail=1;; esac; \
+	done; exit $$fail
 
 ## test-contract: generate TypeScript types from the OpenAPI 3.1 contract (openapi-typescript), type-check
 ## the openapi-fetch client in gateway/web/tsclient (tsc --strict) and run it with Node against the real binary
@@ -95,7 +112,7 @@ deploy-check: tools
 
 ## test: every check: gofmt, go vet, buf lint, generated-code drift, the Kubernetes overlays, and the
 ## race-enabled tests against REDIS_URL (started, and installed from Debian, when nothing answers there) (deploy/ is also checked against the binary by cmd/turnaround's tests)
-test: lint drift-check deploy-check openapi-lint test-contract
+test: lint drift-check deploy-check openapi-lint docs-assets-check test-contract
 	REDIS_URL=$$(bash tools/ensure-redis.sh "$(REDIS_URL)") $(GO_TEST) work
 
 ## test-cluster: start a three-master Redis Cluster on loopback, run the store and event suites on it, stop it

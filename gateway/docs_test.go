@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,8 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 }
 
+// TestDocsPage: /docs is Swagger UI, embedded and offline, pointed at the
+// OpenAPI 3.1 document, with try-it-out and a bearer token (Authorize).
 func TestDocsPage(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t, nil)
@@ -72,118 +75,54 @@ func TestDocsPage(t *testing.T) {
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("Content-Type = %q", ct)
 	}
+	csp := rec.Header().Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "script-src 'self'", "connect-src 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+		}
+	}
 	page := rec.Body.String()
-	for _, want := range []string{
-		// Every operation, with its method, path and summary.
-		`id="op-InspectionService_ListLocalAuthorities"`,
-		`id="op-InspectionService_GetLocalAuthority"`,
-		">ListLocalAuthorities</h3>",
-		">GetLocalAuthority</h3>",
-		`<span class="path">/v1/localAuthorities</span>`,
-		`<span class="path">/v1/{name=localAuthorities/*}</span>`,
-		"ordered by display name (default) or GSS code",
-		// Parameters, with their descriptions rendered from proto comments.
-		"<code>page_size</code>",
-		"<code>filter</code>",
-		"Maximum number of councils to return",
-		// Response fields, linked to their types.
-		"<code>next_page_token</code>",
-		`list of <a href="#type-v1LocalAuthority">LocalAuthority</a>`,
-		`<a href="#type-v1Region">Region</a>`,
-		"<code>COUNCIL_TYPE_LONDON_BOROUGH</code>",
-		// Authentication help.
-		`id="authentication"`,
-		"Authorization: Bearer",
-		"turnaround token -role dfe_official",
-	} {
-		if !strings.Contains(page, want) {
-			t.Errorf("docs page lacks %q", want)
+	// Every script and stylesheet comes from this server.
+	refs := regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(refs) < 4 {
+		t.Fatalf("page references %v", refs)
+	}
+	for _, ref := range refs {
+		target := ref[1]
+		if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") {
+			t.Errorf("page loads %q from elsewhere", target)
+			continue
+		}
+		asset := env.do(http.MethodGet, target, nil, nil)
+		if asset.Code != http.StatusOK || asset.Body.Len() == 0 {
+			t.Errorf("GET %s = %d (%d bytes)", target, asset.Code, asset.Body.Len())
 		}
 	}
-	// Machines are offline: nothing may load from elsewhere.
-	for _, banned := range []string{"<script", "<link", "src=", "@import", "url("} {
-		if strings.Contains(page, banned) {
-			t.Errorf("docs page contains %q", banned)
+
+	bundle := env.do(http.MethodGet, "/docs/vendor/swagger-ui-bundle.js", nil, nil)
+	if ct := bundle.Header().Get("Content-Type"); !strings.Contains(ct, "javascript") {
+		t.Errorf("bundle Content-Type = %q", ct)
+	}
+	if !strings.Contains(bundle.Body.String(), "SwaggerUIBundle") {
+		t.Error("the bundle is not Swagger UI")
+	}
+	init := env.do(http.MethodGet, "/docs/init.js", nil, nil).Body.String()
+	for _, want := range []string{`url: "/openapi.json"`, "persistAuthorization: true", "validatorUrl: null"} {
+		if !strings.Contains(init, want) {
+			t.Errorf("init.js lacks %q", want)
 		}
 	}
-}
-
-func TestProse(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		in   string
-		want string
-	}{
-		{"joins wrapped lines", "Lists councils,\nfiltered by region.", "<p>Lists councils, filtered by region.</p>"},
-		{"paragraphs", "One.\n\nTwo.", "<p>One.</p><p>Two.</p>"},
-		{"code spans", "Use `page_token` here.", "<p>Use <code>page_token</code> here.</p>"},
-		{"escapes markup", "a <b>bold</b> & `<x>`", "<p>a &lt;b&gt;bold&lt;/b&gt; &amp; <code>&lt;x&gt;</code></p>"},
-		{"enum value list", "Region.\n\n - A: North.\n - B: South,\nfar.", "<p>Region.</p><ul><li>A: North.</li><li>B: South, far.</li></ul>"},
-		{"empty", "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := string(prose(tt.in)); got != tt.want {
-				t.Errorf("prose(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestDisplayPath(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name   string
-		path   string
-		params []openAPIParameter
-		want   string
-	}{
-		{"single segment", "/v1/{name}", []openAPIParameter{{Name: "name", In: "path", Pattern: "localAuthorities/[^/]+"}},
-			"/v1/{name=localAuthorities/*}"},
-		{"nested resource", "/v1/{parent}/plans", []openAPIParameter{{Name: "parent", In: "path", Pattern: "localAuthorities/[^/]+/improvementPlans/[^/]+"}},
-			"/v1/{parent=localAuthorities/*/improvementPlans/*}/plans"},
-		{"no pattern", "/v1/sponsors/{id}", []openAPIParameter{{Name: "id", In: "path"}}, "/v1/sponsors/{id}"},
-		{"pattern not a glob", "/v1/{name}", []openAPIParameter{{Name: "name", In: "path", Pattern: "a(b|c)"}}, "/v1/{name}"},
-		{"query parameter ignored", "/v1/things", []openAPIParameter{{Name: "filter", In: "query", Pattern: "x"}}, "/v1/things"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := displayPath(tt.path, tt.params); got != tt.want {
-				t.Errorf("displayPath = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestParseOpenAPIKeepsDocumentOrder(t *testing.T) {
-	t.Parallel()
-	doc, err := parseOpenAPI([]byte(`{"swagger":"2.0",
-		"paths":{"/z":{"post":{"operationId":"S_Z"}},"/a":{"get":{"operationId":"S_A"},"parameters":[]}},
-		"definitions":{"v1Zeta":{"properties":{"z":{"type":"string"},"a":{"type":"integer","format":"int32"}}},"v1Alpha":{}}}`))
-	if err != nil {
-		t.Fatalf("parseOpenAPI: %v", err)
-	}
-	var got []string
-	for _, p := range doc.Paths {
-		for _, op := range p.Operations {
-			got = append(got, op.Method+" "+p.Path)
+	// Authorize needs the document's bearer scheme; Try it out needs the
+	// operations. Both are the served document's.
+	doc := env.do(http.MethodGet, "/openapi.json", nil, nil).Body.String()
+	for _, want := range []string{`"bearerAuth"`, `"scheme": "bearer"`, "## Authentication", "## Errors"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("document lacks %q", want)
 		}
 	}
-	for _, d := range doc.Definitions {
-		got = append(got, d.Name)
-		for _, f := range d.Schema.Properties {
-			got = append(got, d.Name+"."+f.Name)
-		}
-	}
-	want := "POST /z|GET /a|v1Zeta|v1Zeta.z|v1Zeta.a|v1Alpha"
-	if strings.Join(got, "|") != want {
-		t.Errorf("order = %s, want %s", strings.Join(got, "|"), want)
-	}
-
-	for _, bad := range []string{`{"swagger":"3.0"}`, `[]`, `{"swagger":"2.0","paths":[]}`} {
-		if _, err := parseOpenAPI([]byte(bad)); err == nil {
-			t.Errorf("parseOpenAPI(%s) succeeded, want an error", bad)
+	for _, missing := range []string{"/docs/nothing.js", "/docs/vendor/nothing.js", "/docs/vendor/..%2f..%2fgateway.go"} {
+		if rec := env.do(http.MethodGet, missing, nil, nil); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", missing, rec.Code)
 		}
 	}
 }

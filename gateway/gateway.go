@@ -98,7 +98,6 @@ type Gateway struct {
 	maxBody   int64
 	timeout   time.Duration
 	apiDocs   apiDocuments
-	docsPage  []byte
 	readiness readinessLog
 	routes    routes
 }
@@ -137,9 +136,6 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	}
 	if g.timeout <= 0 {
 		g.timeout = DefaultRequestTimeout
-	}
-	if g.docsPage, err = loadAPIDocument(); err != nil {
-		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	if g.apiDocs, err = loadAPIDocuments(cfg.Version); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -236,6 +232,8 @@ func (g *Gateway) handleStatic() error {
 		{"/openapi.yaml", serveBytes("application/yaml", g.apiDocs.yaml)},
 		{"/openapi-v2.json", serveBytes("application/json", g.apiDocs.v2)},
 		{"/docs", g.serveDocs},
+		{"/docs/{file}", g.serveDocsAsset},
+		{"/docs/{dir}/{file}", g.serveDocsAsset},
 	}
 	for _, rt := range routes {
 		if err := g.mux.HandlePath(http.MethodGet, rt.path, rt.h); err != nil {

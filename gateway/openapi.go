@@ -10,6 +10,13 @@ import (
 	"go.yaml.in/yaml/v4"
 )
 
+// openAPIDocument is the merged OpenAPI v2 document `buf generate` writes,
+// served at /openapi-v2.json for tools that still need Swagger 2.0; the
+// gateway also reads each route's request shape from it (strict.go).
+//
+//go:embed openapi/turnaround.swagger.json
+var openAPIDocument []byte
+
 // openAPI31Document is the published contract: the OpenAPI 3.1 document
 // `make generate` derives from the Swagger 2.0 one (gateway/internal/openapigen).
 //

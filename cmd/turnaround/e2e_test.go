@@ -503,11 +503,15 @@ func TestEmbeddedSuite(t *testing.T) {
 
 	t.Run("docs and OpenAPI are served", func(t *testing.T) {
 		code, body := in.get(t, "/openapi.json", "")
-		if code != http.StatusOK || !json.Valid(body) || !bytes.Contains(body, []byte("/v1/localAuthorities")) {
+		if code != http.StatusOK || !json.Valid(body) || !bytes.Contains(body, []byte("/v1/localAuthorities")) ||
+			!bytes.Contains(body, []byte(`"openapi": "3.1.0"`)) {
 			t.Fatalf("openapi.json = %d", code)
 		}
-		if code, body := in.get(t, "/docs", ""); code != http.StatusOK || !bytes.Contains(body, []byte("ListLocalAuthorities")) {
+		if code, body := in.get(t, "/docs", ""); code != http.StatusOK || !bytes.Contains(body, []byte("/docs/vendor/swagger-ui-bundle.js")) {
 			t.Fatalf("docs = %d", code)
+		}
+		if code, body := in.get(t, "/docs/vendor/swagger-ui-bundle.js", ""); code != http.StatusOK || !bytes.Contains(body, []byte("SwaggerUIBundle")) {
+			t.Fatalf("docs bundle = %d", code)
 		}
 	})
 
