@@ -5,7 +5,9 @@
 // orders when progress is insufficient. It learns about judgements only from
 // the inspection service's JudgementPublished events.
 //
-// New builds it from its dependencies; Register puts it on a gRPC server;
+// New builds it from its dependencies: the stores, the use cases and their
+// handlers, the judgement consumer (internal/events), the deadline schedule
+// and the demo loader (internal/demo). Register puts it on a gRPC server;
 // Run consumes the judgement events and runs the deadline schedule until its
 // context ends. Every replica runs all three: the event consumer group and
 // the durable schedule share the work between replicas.
@@ -25,6 +27,7 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/api"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/demo"
 	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
@@ -71,11 +74,11 @@ type Service struct {
 	interventions *interventionstore.Interventions
 	clock         *deadline.Clock
 	jobs          *schedule.Scheduler
-	judgements    *ipevents.Handler
 	consumer      *events.Consumer
 	server        *api.Server
 	policies      auth.Policies
-	demo          atomic.Bool
+	demo          *demo.Loader
+	withDemo      atomic.Bool
 }
 
 // New builds the service.
@@ -105,9 +108,9 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("improvementplan: deadline schedule: %w", err)
 	}
-	s.clock = deadline.New(s.plans, s.jobs, deadlineReached, d.Now)
-	s.judgements = ipevents.New(s.plans, s.clock, ipevents.Options{DeadlineMonths: d.DeadlineMonths, Now: d.Now})
-	s.consumer, err = events.Subscribe(d.Store.Client(), d.Store.Keyspace(), ipevents.Topic, s.handleInspectionEvent,
+	s.clock = deadline.New(s.plans, s.jobs, planstore.DeadlineReached, d.Now)
+	judgements := ipevents.New(s.plans, s.clock, ipevents.Options{DeadlineMonths: d.DeadlineMonths, Now: d.Now, Logger: d.Logger})
+	s.consumer, err = events.Subscribe(d.Store.Client(), d.Store.Keyspace(), ipevents.Topic, judgements.Consume,
 		events.ConsumerOptions{Group: ipevents.Group, Logger: d.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("improvementplan: judgement consumer: %w", err)
@@ -116,6 +119,10 @@ func New(d Deps) (*Service, error) {
 		Plans:         planapi.New(plan.NewService(s.plans, s.reviews, s.clock, d.Now), d.Pages),
 		Reviews:       progressreviewapi.New(progressreview.NewService(s.reviews, s.plans, d.Now), d.Pages),
 		Interventions: interventionapi.New(intervention.NewService(s.interventions, s.plans, s.reviews, d.Now), d.Pages),
+	})
+	s.demo = demo.New(demo.Deps{
+		Store: d.Store, Plans: s.plans, Reviews: s.reviews, Interventions: s.interventions,
+		Clock: s.clock, Logger: d.Logger, Now: d.Now,
 	})
 	return s, nil
 }
@@ -129,12 +136,12 @@ func (s *Service) Register(g grpc.ServiceRegistrar) {
 func (s *Service) Policies() auth.Policies { return s.policies }
 
 // Seed prepares the service's data. The service has no reference data of
-// its own (councils belong to the inspection service). With demo set, Run
-// spreads the demo plans once the judgement consumer has opened them (see
-// demo.go): they come from the inspection service's demo judgements, whose
-// events are relayed only once the process runs.
-func (s *Service) Seed(_ context.Context, demo bool) error {
-	s.demo.Store(demo)
+// its own (councils belong to the inspection service). With withDemo set,
+// Run spreads the demo plans once the judgement consumer has opened them
+// (see internal/demo): they come from the inspection service's demo
+// judgements, whose events are relayed only once the process runs.
+func (s *Service) Seed(_ context.Context, withDemo bool) error {
+	s.withDemo.Store(withDemo)
 	return nil
 }
 
@@ -148,8 +155,8 @@ func (s *Service) Run(ctx context.Context) error {
 	var consumeErr, scheduleErr error
 	wg.Go(func() { consumeErr = s.consumer.Run(ctx) })
 	wg.Go(func() {
-		if s.demo.Load() {
-			if err := s.loadDemo(ctx); err != nil && ctx.Err() == nil {
+		if s.withDemo.Load() {
+			if err := s.demo.Load(ctx); err != nil && ctx.Err() == nil {
 				s.deps.Logger.ErrorContext(ctx, "improvement plan demo data not loaded", "error", err)
 			}
 		}
@@ -162,9 +169,22 @@ func (s *Service) Run(ctx context.Context) error {
 	return errors.Join(consumeErr, scheduleErr)
 }
 
+// handleDeadlineJob is the schedule's handler: the job's ID is the plan's
+// name.
+func (s *Service) handleDeadlineJob(ctx context.Context, j schedule.Job) error {
+	out, err := s.clock.Fire(ctx, j.ID)
+	if err != nil {
+		return err
+	}
+	s.deps.Logger.InfoContext(ctx, "improvement plan deadline job handled", "plan", j.ID, "outcome", string(out), "attempt", j.Attempt)
+	return nil
+}
+
 // sweep reconciles the deadline schedule with the plans now and every
 // sweepInterval until ctx ends. Errors are logged: the next sweep retries.
 func (s *Service) sweep(ctx context.Context) {
+	tick := time.NewTicker(sweepInterval)
+	defer tick.Stop()
 	for {
 		n, err := s.clock.Sweep(ctx)
 		switch {
@@ -173,11 +193,10 @@ func (s *Service) sweep(ctx context.Context) {
 		case n > 0:
 			s.deps.Logger.InfoContext(ctx, "improvement plan deadlines rescheduled by the sweep", "plans", n)
 		}
-		if !sleep(ctx, sweepInterval) {
+		select {
+		case <-ctx.Done():
 			return
+		case <-tick.C:
 		}
 	}
 }
-
-// now is the service's clock.
-func (s *Service) now() time.Time { return s.deps.Now() }

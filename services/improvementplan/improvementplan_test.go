@@ -14,6 +14,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/demo"
 	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
@@ -251,7 +252,7 @@ func TestDemo(t *testing.T) {
 	now := time.Date(2026, time.November, 22, 9, 0, 0, 0, time.UTC)
 	e := newEnv(t, now)
 	councils := reference.Councils()
-	for i := range demoPlans {
+	for i := range demo.Plans {
 		published := time.Date(2014, time.January, 10, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 30*i)
 		e.publish(t, event(t, judgement(councils[i].GSSCode, fmt.Sprintf("ins-%d", i), reference.Inadequate, published)))
 	}
@@ -263,8 +264,8 @@ func TestDemo(t *testing.T) {
 	})
 
 	all := s.councilPlans(t, plan.AllCouncils)
-	if len(all) != demoPlans {
-		t.Fatalf("%d plans, want %d", len(all), demoPlans)
+	if len(all) != demo.Plans {
+		t.Fatalf("%d plans, want %d", len(all), demo.Plans)
 	}
 	states := map[plan.State]int{}
 	for _, p := range all {
@@ -345,7 +346,7 @@ func TestDemo(t *testing.T) {
 	// A second instance with demo data, as another replica or a restart:
 	// the marker says it is done, and nothing changes.
 	again := e.start(t, true)
-	if err := again.loadDemo(t.Context()); err != nil {
+	if err := again.demo.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range again.councilPlans(t, plan.AllCouncils) {

@@ -1,11 +1,7 @@
-package improvementplan
+package demo
 
 import (
-	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -21,39 +17,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// The demo: the inspection service's synthetic data set publishes 20
-// inadequate judgements, and their events open 20 draft plans through the
-// judgement consumer. The demo loader then moves them into a spread of
-// states through the same rules and stores as the RPCs, each change audited
-// under the subject demoLoader and every text labelled synthetic.
-//
-// The demo's judgements were published in 2014 and 2015, so their six-month
-// deadlines passed long before the demo runs. Left alone, the clock would
-// move all 20 plans to DECISION_DUE at once. So the loader extends the
-// deadlines of the plans meant to show work in progress to a few months from
-// now, through the audited extension DfE would use, saying why; the original
-// deadline stays on each plan. Three plans keep their original deadline and
-// meet it through the clock itself: one awaits DfE's decision, one is
-// escalated to an intervention, and one continues after significant
-// improvement, with a new deadline. While the loader works, the deadline
-// schedule waits, so that no deadline fires before its plan is in place.
-
 // demoLoader is the subject the demo changes are recorded under, so the
 // audit trail shows they were loaded, not made by a person.
 const demoLoader = "turnaround-demo-loader"
-
-// demoPlans is how many plans the inspection service's demo opens: one per
-// council judged inadequate in late 2015.
-const demoPlans = 20
-
-// Bounds of the wait for the consumer to open the demo plans, and of a
-// replica's claim on loading them. They are wall-clock durations: they
-// bound work, and mean nothing to the rules.
-const (
-	demoWait    = 2 * time.Minute
-	demoPoll    = 250 * time.Millisecond
-	demoLockTTL = 5 * time.Minute
-)
 
 // demoNote prefixes every text the demo writes.
 const demoNote = "Synthetic demo data. "
@@ -96,134 +62,29 @@ func demoRoleOf(i int) demoRole {
 	return demoRoles[uniqueDemoRoles+(i-uniqueDemoRoles)%(len(demoRoles)-uniqueDemoRoles)]
 }
 
-// loadDemo waits for the demo plans and spreads them, once per Redis: a
-// marker records that it is done, and a lock with a TTL lets one replica
-// work while the others wait for the marker. It gives up after demoWait.
-func (s *Service) loadDemo(ctx context.Context) error {
-	rdb, ks := s.deps.Store.Client(), s.deps.Store.Keyspace()
-	done, lock := ks.Key("demo", "improvementplan", "loaded"), ks.Key("demo", "improvementplan", "lock")
-	owner := make([]byte, 8)
-	_, _ = rand.Read(owner) // crypto/rand.Read never fails on supported platforms.
-	until := time.Now().Add(demoWait)
-	for {
-		n, err := rdb.Exists(ctx, done).Result()
-		if err != nil {
-			return fmt.Errorf("improvementplan: demo marker: %w", err)
-		}
-		if n == 1 {
-			s.deps.Logger.InfoContext(ctx, "improvement plan demo data already loaded")
-			return nil
-		}
-		mine, err := rdb.SetNX(ctx, lock, hex.EncodeToString(owner), demoLockTTL).Result()
-		if err != nil {
-			return fmt.Errorf("improvementplan: demo lock: %w", err)
-		}
-		if mine {
-			err := s.spreadDemo(ctx, done, until)
-			// Released even when stopping, so a restart need not wait out
-			// the TTL.
-			if derr := rdb.Del(context.WithoutCancel(ctx), lock).Err(); derr != nil {
-				err = errors.Join(err, fmt.Errorf("improvementplan: release demo lock: %w", derr))
-			}
-			return err
-		}
-		if time.Now().After(until) {
-			return fmt.Errorf("improvementplan: another replica has held the demo lock for over %s", demoWait)
-		}
-		if !sleep(ctx, demoPoll) {
-			return ctx.Err()
-		}
-	}
-}
-
-// spreadDemo waits for the plans, moves each untouched one into its role,
-// and sets the marker once every demo plan exists.
-func (s *Service) spreadDemo(ctx context.Context, done string, until time.Time) error {
-	plans, err := s.waitForDemoPlans(ctx, until)
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(plans, func(a, b plan.Plan) int {
-		return cmp.Or(a.JudgementDate.Compare(b.JudgementDate), cmp.Compare(a.GSSCode, b.GSSCode))
-	})
-	spread := 0
-	for i, p := range plans {
-		if !untouched(p) {
-			continue
-		}
-		role := demoRoleOf(i)
-		if err := s.demoPlan(ctx, p, role, i); err != nil {
-			return fmt.Errorf("improvementplan: demo plan %s (%s): %w", p.Name(), role, err)
-		}
-		spread++
-	}
-	if len(plans) < demoPlans {
-		s.deps.Logger.WarnContext(ctx, "fewer demo plans than expected; the rest are spread on the next start",
-			"found", len(plans), "expected", demoPlans)
-		return nil
-	}
-	if err := s.deps.Store.Client().Set(ctx, done, s.now().UTC().Format(time.RFC3339), 0).Err(); err != nil {
-		return fmt.Errorf("improvementplan: demo marker: %w", err)
-	}
-	s.deps.Logger.InfoContext(ctx, "synthetic improvement plan demo data loaded", "plans", len(plans), "spread", spread)
-	return nil
-}
-
-// waitForDemoPlans polls until demoPlans plans exist or until passes, and
-// returns those there are.
-func (s *Service) waitForDemoPlans(ctx context.Context, until time.Time) ([]plan.Plan, error) {
-	for {
-		all, err := s.plans.List(ctx, plan.AllCouncils)
-		if err != nil {
-			return nil, fmt.Errorf("improvementplan: demo plans: %w", err)
-		}
-		if len(all) >= demoPlans || time.Now().After(until) {
-			return all, nil
-		}
-		if !sleep(ctx, demoPoll) {
-			return nil, ctx.Err()
-		}
-	}
-}
-
-// untouched reports whether p is as the consumer opened it, so the demo
-// never changes a plan twice: a plan someone (or an earlier, interrupted
-// demo run) worked on is left alone.
-func untouched(p plan.Plan) bool {
-	if p.State != plan.Draft || len(p.Extensions) > 0 || len(p.History) > 1 {
-		return false
-	}
-	for _, pr := range p.Priorities {
-		if len(pr.Actions) > 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // demoStep saves one change of a demo plan, audited as method by a caller
 // with role.
-func (s *Service) demoStep(ctx context.Context, p plan.Plan, method string, role auth.Role) (plan.Plan, error) {
-	return s.plans.Save(ctx, p, change.Request{Subject: demoLoader, Roles: []string{string(role)}, Method: method})
+func (l *Loader) demoStep(ctx context.Context, p plan.Plan, method string, role auth.Role) (plan.Plan, error) {
+	return l.plans.Save(ctx, p, change.Request{Subject: demoLoader, Roles: []string{string(role)}, Method: method})
 }
 
 // demoPlan moves p, an untouched draft, into role. i varies the dates.
-func (s *Service) demoPlan(ctx context.Context, p plan.Plan, role demoRole, i int) error {
+func (l *Loader) demoPlan(ctx context.Context, p plan.Plan, role demoRole, i int) error {
 	var err error
 	switch role {
 	case roleDecisionDue, roleEscalated, roleContinued:
 		// These meet their original deadline.
 	default:
-		newDeadline := plan.AddMonths(s.now(), 3+i%4)
+		newDeadline := plan.AddMonths(l.now(), 3+i%4)
 		reason := demoNote + "The demonstration runs long after the 2015 judgement, so the deadline is moved to " +
 			newDeadline.Format(time.DateOnly) + " to show this plan in progress; the original deadline is kept."
-		if err := p.Extend(newDeadline, reason, demoLoader, s.now()); err != nil {
+		if err := p.Extend(newDeadline, reason, demoLoader, l.now()); err != nil {
 			return err
 		}
-		if p, err = s.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName, auth.RoleDfEOfficial); err != nil {
+		if p, err = l.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName, auth.RoleDfEOfficial); err != nil {
 			return err
 		}
-		if err := s.clock.Reschedule(ctx, p); err != nil {
+		if err := l.clock.Reschedule(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -231,31 +92,31 @@ func (s *Service) demoPlan(ctx context.Context, p plan.Plan, role demoRole, i in
 	case roleDraftEmpty:
 		return nil
 	case roleDraftPartial:
-		_, err := s.demoFill(ctx, p, false)
+		_, err := l.demoFill(ctx, p, false)
 		return err
 	}
-	if p, err = s.demoFill(ctx, p, true); err != nil {
+	if p, err = l.demoFill(ctx, p, true); err != nil {
 		return err
 	}
-	if err := p.Submit(demoLoader, s.now()); err != nil {
+	if err := p.Submit(demoLoader, l.now()); err != nil {
 		return err
 	}
-	if p, err = s.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName, auth.RoleCouncilOfficer); err != nil {
+	if p, err = l.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName, auth.RoleCouncilOfficer); err != nil {
 		return err
 	}
 	if role == roleSubmitted {
 		return nil
 	}
-	if err := p.Approve(demoLoader, demoNote+"Approved: the plan passes every credibility check.", s.now()); err != nil {
+	if err := p.Approve(demoLoader, demoNote+"Approved: the plan passes every credibility check.", l.now()); err != nil {
 		return err
 	}
-	if p, err = s.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName, auth.RoleDfEOfficial); err != nil {
+	if p, err = l.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName, auth.RoleDfEOfficial); err != nil {
 		return err
 	}
 	if role == roleApproved {
 		// Approved, with the council's first progress report but no
 		// review yet.
-		_, err := s.demoProgress(ctx, p, progressOnTrack)
+		_, err := l.demoProgress(ctx, p, progressOnTrack)
 		return err
 	}
 	ratings := map[demoRole][2]plan.ProgressRating{
@@ -265,36 +126,36 @@ func (s *Service) demoPlan(ctx context.Context, p plan.Plan, role demoRole, i in
 		roleDecisionDue: {plan.RatingLittle, plan.RatingLittle},
 		roleEscalated:   {plan.RatingLittle, plan.RatingDeteriorated},
 	}[role]
-	if p, err = s.demoReviews(ctx, p, ratings); err != nil {
+	if p, err = l.demoReviews(ctx, p, ratings); err != nil {
 		return err
 	}
 	progress := map[demoRole]progressReport{
 		roleOnTrack: progressOnTrack, roleContinued: progressDone,
 		roleOffTrack: progressOffTrack, roleDecisionDue: progressOffTrack, roleEscalated: progressOffTrack,
 	}[role]
-	if p, err = s.demoProgress(ctx, p, progress); err != nil {
+	if p, err = l.demoProgress(ctx, p, progress); err != nil {
 		return err
 	}
 	if role == roleOnTrack || role == roleOffTrack {
 		return nil
 	}
-	return s.demoDeadline(ctx, p, role)
+	return l.demoDeadline(ctx, p, role)
 }
 
 // demoDeadline lets the original deadline of p pass through the clock's own
 // path, then records DfE's decision for the escalated and continued plans.
-func (s *Service) demoDeadline(ctx context.Context, p plan.Plan, role demoRole) error {
-	out, err := s.clock.Fire(ctx, p.Name())
+func (l *Loader) demoDeadline(ctx context.Context, p plan.Plan, role demoRole) error {
+	out, err := l.clock.Fire(ctx, p.Name())
 	if err != nil {
 		return err
 	}
 	if out != deadline.Reached {
 		return fmt.Errorf("the deadline of %s did not pass: %s", p.Name(), out)
 	}
-	if p, err = s.plans.Get(ctx, p.GSSCode, p.ID); err != nil {
+	if p, err = l.plans.Get(ctx, p.GSSCode, p.ID); err != nil {
 		return err
 	}
-	if err := s.clock.Reschedule(ctx, p); err != nil {
+	if err := l.clock.Reschedule(ctx, p); err != nil {
 		return err
 	}
 	var d intervention.DecisionInput
@@ -326,26 +187,26 @@ func (s *Service) demoDeadline(ctx context.Context, p plan.Plan, role demoRole) 
 			Rationale: demoNote + "Monitoring visits show significant improvement in help and protection and a stable leadership team.",
 		}
 	}
-	decided, err := intervention.Decide(p, d, resource.NewID(), demoLoader, s.now())
+	decided, err := intervention.Decide(p, d, resource.NewID(), demoLoader, l.now())
 	if err != nil {
 		return err
 	}
 	r := change.Request{Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)},
 		Method: improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName}
-	if decided, err = s.interventions.Decide(ctx, decided, r); err != nil {
+	if decided, err = l.interventions.Decide(ctx, decided, r); err != nil {
 		return err
 	}
 	p = decided.Plan
 	if role == roleContinued {
-		newDeadline := plan.AddMonths(s.now(), 6)
-		if err := p.Extend(newDeadline, demoNote+"Six more months to show the improvement is sustained.", demoLoader, s.now()); err != nil {
+		newDeadline := plan.AddMonths(l.now(), 6)
+		if err := p.Extend(newDeadline, demoNote+"Six more months to show the improvement is sustained.", demoLoader, l.now()); err != nil {
 			return err
 		}
-		if p, err = s.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName, auth.RoleDfEOfficial); err != nil {
+		if p, err = l.demoStep(ctx, p, improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName, auth.RoleDfEOfficial); err != nil {
 			return err
 		}
 	}
-	return s.clock.Reschedule(ctx, p)
+	return l.clock.Reschedule(ctx, p)
 }
 
 // demoAction is the text of one demo action.
@@ -414,12 +275,12 @@ func (a demoAction) action(due time.Time) plan.Action {
 // that is not leaves out the leadership priority, measures an indicator
 // that does not move, expects no evidence for a milestone and has nothing
 // due early, so CheckPlan has several failures to show.
-func (s *Service) demoFill(ctx context.Context, p plan.Plan, credible bool) (plan.Plan, error) {
+func (l *Loader) demoFill(ctx context.Context, p plan.Plan, credible bool) (plan.Plan, error) {
 	early := plan.AddMonths(p.JudgementDate, 2)
 	later := plan.AddMonths(p.JudgementDate, 4)
-	if deadline.DueAt(p).After(s.now()) {
+	if deadline.DueAt(p).After(l.now()) {
 		// An extended plan's later actions fall due in the months ahead.
-		later = plan.AddMonths(s.now(), 1)
+		later = plan.AddMonths(l.now(), 1)
 	}
 	patch := make([]plan.Priority, 0, len(p.Priorities))
 	for i, pr := range p.Priorities {
@@ -444,18 +305,18 @@ func (s *Service) demoFill(ctx context.Context, p plan.Plan, credible bool) (pla
 		pr.Actions = []plan.Action{first, second}
 		patch = append(patch, pr)
 	}
-	next, err := p.ReplacePriorities(patch, s.now())
+	next, err := p.ReplacePriorities(patch, l.now())
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	return s.demoStep(ctx, next, improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName, auth.RoleCouncilOfficer)
+	return l.demoStep(ctx, next, improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName, auth.RoleCouncilOfficer)
 }
 
 // demoReviews records two progress reviews with the overall ratings given,
 // an Ofsted monitoring visit three months after the judgement and a DfE
 // review two months later; the first moves the approved plan to
 // MONITORING.
-func (s *Service) demoReviews(ctx context.Context, p plan.Plan, ratings [2]plan.ProgressRating) (plan.Plan, error) {
+func (l *Loader) demoReviews(ctx context.Context, p plan.Plan, ratings [2]plan.ProgressRating) (plan.Plan, error) {
 	steps := []struct {
 		months int
 		source progressreview.Source
@@ -478,15 +339,15 @@ func (s *Service) demoReviews(ctx context.Context, p plan.Plan, ratings [2]plan.
 				Priority: pr.ID, Rating: ratings[k], Narrative: demoNote + "Rated on the evidence of the audit.",
 			})
 		}
-		rec, err := progressreview.Record(p, d, resource.NewID(), "progress_review.", demoLoader, s.now())
+		rec, err := progressreview.Record(p, d, resource.NewID(), "progress_review.", demoLoader, l.now())
 		if err != nil {
 			return plan.Plan{}, err
 		}
 		r := change.Request{Subject: demoLoader, Roles: []string{string(step.role)}, Method: step.method}
-		if err := s.reviews.Insert(ctx, rec, r); err != nil {
+		if err := l.reviews.Insert(ctx, rec, r); err != nil {
 			return plan.Plan{}, err
 		}
-		if p, err = s.plans.Get(ctx, p.GSSCode, p.ID); err != nil {
+		if p, err = l.plans.Get(ctx, p.GSSCode, p.ID); err != nil {
 			return plan.Plan{}, err
 		}
 	}
@@ -509,7 +370,7 @@ const (
 
 // demoProgress reports action statuses and evidence, through the same rule
 // as UpdateImprovementPlan.
-func (s *Service) demoProgress(ctx context.Context, p plan.Plan, progress progressReport) (plan.Plan, error) {
+func (l *Loader) demoProgress(ctx context.Context, p plan.Plan, progress progressReport) (plan.Plan, error) {
 	patch := make([]plan.Priority, len(p.Priorities))
 	for i, pr := range p.Priorities {
 		for j, a := range pr.Actions {
@@ -530,21 +391,9 @@ func (s *Service) demoProgress(ctx context.Context, p plan.Plan, progress progre
 			})
 		}
 	}
-	next, err := p.ReportProgress(patch, plan.Mask{Status: true, EvidenceNotes: true}, s.now())
+	next, err := p.ReportProgress(patch, plan.Mask{Status: true, EvidenceNotes: true}, l.now())
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	return s.demoStep(ctx, next, improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName, auth.RoleCouncilOfficer)
-}
-
-// sleep waits for d or until ctx ends, and reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return l.demoStep(ctx, next, improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName, auth.RoleCouncilOfficer)
 }

@@ -14,21 +14,26 @@
 // decides on it or closes it.
 //
 // The service learns about judgements only from JudgementPublished events;
-// the face of the service decodes them into a Judgement and hands them to
-// Handle. Handle is idempotent, as at-least-once delivery requires.
+// Consume decodes them into a Judgement and hands them to Handle. Handle is
+// idempotent, as at-least-once delivery requires.
 package events
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // Topic and Group are where the judgements come from: the inspection
@@ -86,6 +91,8 @@ type Options struct {
 	DeadlineMonths int
 	// Now is the clock recorded in plan history; default time.Now.
 	Now func() time.Time
+	// Logger records the plans opened and improved; default slog.Default().
+	Logger *slog.Logger
 }
 
 // Handler applies published judgements to plans.
@@ -94,6 +101,7 @@ type Handler struct {
 	deadlines deadline.Rescheduler
 	months    int
 	now       func() time.Time
+	logger    *slog.Logger
 }
 
 // New returns a Handler that keeps plans in plans and their deadline jobs in
@@ -105,7 +113,74 @@ func New(plans Plans, deadlines deadline.Rescheduler, opts Options) *Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Handler{plans: plans, deadlines: deadlines, months: opts.DeadlineMonths, now: opts.Now}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Handler{plans: plans, deadlines: deadlines, months: opts.DeadlineMonths, now: opts.Now, logger: opts.Logger}
+}
+
+// judgementPublished is the type of the events Consume acts on; the
+// inspection topic carries others too.
+var judgementPublished = events.TypeName(&eventsv1.JudgementPublished{})
+
+// Consume is the consumer's handler for the inspection topic. An event it
+// cannot read fails, so the consumer retries it and finally moves it to
+// the dead-letter stream where an operator sees it.
+func (h *Handler) Consume(ctx context.Context, e events.Event) error {
+	if e.Type != judgementPublished {
+		return nil
+	}
+	var msg eventsv1.JudgementPublished
+	if err := e.Unmarshal(&msg); err != nil {
+		return err
+	}
+	j, err := judgementFrom(&msg)
+	if err != nil {
+		return fmt.Errorf("improvementplan: event %s: %w", e.ID, err)
+	}
+	res, err := h.Handle(ctx, j, e)
+	if err != nil {
+		return err
+	}
+	if res.Opened != nil && res.Created {
+		h.logger.InfoContext(ctx, "improvement plan opened", "plan", res.Opened.Name(),
+			"inspection", j.Inspection, "deadline", res.Opened.Deadline.Format("2006-01-02"))
+	}
+	for _, p := range res.Improved {
+		h.logger.InfoContext(ctx, "improvement plan improved", "plan", p.Name(), "inspection", j.Inspection)
+	}
+	return nil
+}
+
+// judgementFrom reads the event payload into the form the rules take.
+func judgementFrom(m *eventsv1.JudgementPublished) (Judgement, error) {
+	gss, ok := strings.CutPrefix(m.GetLocalAuthority(), resource.Councils+"/")
+	if !ok || !reference.ValidGSSCode(gss) {
+		return Judgement{}, fmt.Errorf("local_authority %q is not localAuthorities/{gss_code}", m.GetLocalAuthority())
+	}
+	published, ok, err := refproto.DateFrom(m.GetPublishDate())
+	if err != nil || !ok {
+		return Judgement{}, fmt.Errorf("judgement %s: publish_date %v is not a date (%v)", m.GetInspection(), m.GetPublishDate(), err)
+	}
+	j := Judgement{
+		Inspection:      m.GetInspection(),
+		GSSCode:         gss,
+		Framework:       m.GetFramework(),
+		Recommendations: m.GetRecommendations(),
+		PublishDate:     published,
+	}
+	if g, ok := refproto.GradeFrom(m.GetOverallGrade()); ok {
+		j.Overall = g
+	}
+	if len(m.GetKeyJudgements()) > 0 {
+		j.KeyJudgements = make(map[string]reference.Grade, len(m.GetKeyJudgements()))
+		for area, grade := range m.GetKeyJudgements() {
+			if g, ok := refproto.GradeFrom(grade); ok {
+				j.KeyJudgements[area] = g
+			}
+		}
+	}
+	return j, nil
 }
 
 // Result says what Handle did.

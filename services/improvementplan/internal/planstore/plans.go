@@ -181,6 +181,16 @@ func (s *Plans) OpenFromJudgement(ctx context.Context, p plan.Plan, cause events
 	return plan.Plan{}, false, fmt.Errorf("open an improvement plan for %s: no free id after %d attempts: %w", p.Inspection, openAttempts, store.ErrConflict)
 }
 
+// DeadlineReached is the ImprovementDeadlineReached event of p, which the
+// deadline clock commits with the plan's move to DECISION_DUE.
+func DeadlineReached(ctx context.Context, p plan.Plan) (events.Event, error) {
+	return events.NewEvent(ctx, Topic, p.Name(), &eventsv1.ImprovementDeadlineReached{
+		ImprovementPlan: p.Name(),
+		LocalAuthority:  resource.CouncilName(p.GSSCode),
+		Deadline:        refproto.Date(p.Deadline),
+	})
+}
+
 // Write returns the write that stores p as it now stands, pinned to
 // p.Version, the version it was read at (0 for a new plan, which must not
 // exist), so that other packages can commit a plan change in the same
