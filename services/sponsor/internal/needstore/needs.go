@@ -203,15 +203,7 @@ func (s *Needs) Replay(ctx context.Context, gss string, r change.Request) (need.
 	if r.RequestID == "" || len(r.RequestHash) == 0 {
 		return need.Need{}, false, nil
 	}
-	b, ok, err := s.st().Replay(ctx, Tag(gss), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
-	if err != nil || !ok {
-		return need.Need{}, false, err
-	}
-	n, err := replaystore.Decode(s.codec, b)
-	if err != nil {
-		return need.Need{}, false, fmt.Errorf("replay sponsor need of %s: %w", need.CouncilName(gss), err)
-	}
-	return n, true, nil
+	return replaystore.Read(ctx, s.st(), s.codec, Tag(gss), r)
 }
 
 // Insert implements need.Storer: the need at version 1, its index entries,
@@ -304,24 +296,17 @@ func (s *Needs) mutation(n need.Need, read int64, r change.Request, method strin
 	}
 	// The idempotency scope is computed from the request alone, as Replay
 	// computes it; only the audit entry falls back to method.
-	scope := store.IdempotencyScope(r.Method, r.Subject)
-	if r.Method == "" {
-		r.Method = method
-	}
+	audited := r.WithMethod(method)
 	m := store.Mutation{
 		Tag:    Tag(n.GSSCode),
 		Writes: []store.Write{w},
 		Index:  s.Index(n),
 		Audit: []store.AuditEntry{{
-			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: n.Name(), RequestID: r.RequestID, Key: w.Key,
+			Actor: audited.Subject, Roles: audited.Roles, Method: audited.Method, Resource: n.Name(), RequestID: r.RequestID, Key: w.Key,
 		}},
 	}
-	if r.RequestID != "" && len(r.RequestHash) > 0 {
-		resp, err := replaystore.Encode(s.codec, n, n.Version)
-		if err != nil {
-			return store.Mutation{}, err
-		}
-		m.Idempotency = &store.IdempotencyRecord{Scope: scope, RequestID: r.RequestID, RequestHash: r.RequestHash, Response: resp}
+	if m.Idempotency, err = replaystore.Record(s.codec, n, n.Version, r); err != nil {
+		return store.Mutation{}, err
 	}
 	return m, nil
 }

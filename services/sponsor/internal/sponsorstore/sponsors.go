@@ -156,15 +156,7 @@ func (s *Sponsors) Replay(ctx context.Context, id string, r change.Request) (spo
 	if r.RequestID == "" {
 		return sponsor.Sponsor{}, false, nil
 	}
-	b, ok, err := s.st().Replay(ctx, Tag(id), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
-	if err != nil || !ok {
-		return sponsor.Sponsor{}, false, err
-	}
-	sp, err := replaystore.Decode(s.codec, b)
-	if err != nil {
-		return sponsor.Sponsor{}, false, fmt.Errorf("replay sponsor %s: %w", sponsor.Name(id), err)
-	}
-	return sp, true, nil
+	return replaystore.Read(ctx, s.st(), s.codec, Tag(id), r)
 }
 
 // Insert implements sponsor.Storer: the ID joins the index, then the
@@ -215,23 +207,18 @@ func (s *Sponsors) mutation(sp sponsor.Sponsor, read int64, r change.Request, me
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	scope := store.IdempotencyScope(r.Method, r.Subject)
-	if r.Method == "" {
-		r.Method = method
-	}
+	// The idempotency scope is computed from the request alone, as Replay
+	// computes it; only the audit entry falls back to method.
+	audited := r.WithMethod(method)
 	m := store.Mutation{
 		Tag:    Tag(sp.ID),
 		Writes: []store.Write{w},
 		Audit: []store.AuditEntry{{
-			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: sp.Name(), RequestID: r.RequestID, Key: w.Key,
+			Actor: audited.Subject, Roles: audited.Roles, Method: audited.Method, Resource: sp.Name(), RequestID: r.RequestID, Key: w.Key,
 		}},
 	}
-	if r.RequestID != "" && len(r.RequestHash) > 0 {
-		resp, err := replaystore.Encode(s.codec, sp, sp.Version)
-		if err != nil {
-			return store.Mutation{}, err
-		}
-		m.Idempotency = &store.IdempotencyRecord{Scope: scope, RequestID: r.RequestID, RequestHash: r.RequestHash, Response: resp}
+	if m.Idempotency, err = replaystore.Record(s.codec, sp, sp.Version, r); err != nil {
+		return store.Mutation{}, err
 	}
 	return m, nil
 }
