@@ -88,7 +88,7 @@ func New(d Deps) (*Service, error) {
 	reviewers := reviewerstore.New(d.Store)
 	reviews := reviewstore.New(d.Store)
 	reviewSvc := review.NewService(reviews, d.Now)
-	offers := offerstore.New(d.Store)
+	offers := offerstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored))
 	offerSvc := offer.NewService(offers, d.Now)
 	lessons := whatworksstore.New(d.Store)
 	consumers, err := events.New(d.Store, offerSvc, reviews, d.Logger)

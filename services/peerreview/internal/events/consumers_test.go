@@ -3,6 +3,8 @@ package events
 import (
 	"context"
 	"errors"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
 	"io"
 	"log/slog"
 	"slices"
@@ -59,7 +61,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	rdb, ks := redistest.New(t)
 	st := store.New(rdb, ks)
-	offers := offerstore.New(st)
+	offers := offerstore.New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored))
 	return &env{
 		t: t, rdb: rdb, ks: ks, st: st, offers: offers,
 		svc:       offer.NewService(offers, ticking()),

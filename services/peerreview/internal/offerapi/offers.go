@@ -20,14 +20,12 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -97,7 +95,7 @@ func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.Creat
 	if err != nil {
 		return nil, err
 	}
-	return offerstore.ToProto(out), nil
+	return toProto(out), nil
 }
 
 // GetSupportOffer implements PeerReviewService.GetSupportOffer.
@@ -113,7 +111,7 @@ func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSuppo
 	if err != nil {
 		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, req.GetName())
 	}
-	return offerstore.ToProto(o), nil
+	return toProto(o), nil
 }
 
 // ListSupportOffers implements PeerReviewService.ListSupportOffers for one
@@ -154,7 +152,7 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 		TotalSize:     int32(len(selected)),
 	}
 	for _, o := range page {
-		resp.SupportOffers = append(resp.SupportOffers, offerstore.ToProto(o))
+		resp.SupportOffers = append(resp.SupportOffers, toProto(o))
 	}
 	return resp, nil
 }
@@ -204,7 +202,7 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 	if err != nil {
 		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, in.GetName())
 	}
-	return offerstore.ToProto(out), nil
+	return toProto(out), nil
 }
 
 // TransitionSupportOffer implements
@@ -216,7 +214,7 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.TransitionSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
 	gss, id, nameErr := resource.ParseCouncilChild("name", offer.Collection, req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
-	to := offer.State(refproto.EnumName(req.GetState(), offerstore.StatePrefix))
+	to := offer.State(refproto.EnumName(req.GetState(), statePrefix))
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, offer.CheckTransition(to, req.GetReason()), vs.Err()); err != nil {
@@ -237,7 +235,7 @@ func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.T
 	if err != nil {
 		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, req.GetName())
 	}
-	return offerstore.ToProto(out), nil
+	return toProto(out), nil
 }
 
 // actor is what the transition rules need to know about p.
@@ -292,37 +290,6 @@ func joinViolations(vs fault.Violations, errs ...error) error {
 		all = append(all, err)
 	}
 	return fault.Join(all...)
-}
-
-// fromProto reads the client-settable fields of a SupportOffer message:
-// tier, reasons and activities. Output-only fields are ignored (AIP-203).
-// Enum values are carried over by name for the domain rules to judge; a
-// providing council that is not a council resource name is reported here,
-// as a violation under prefix, and carried over as it is.
-func fromProto(m *peerreviewv1.SupportOffer, prefix string) (offer.Offer, fault.Violations) {
-	var vs fault.Violations
-	o := offer.Offer{
-		Tier:    offer.Tier(refproto.EnumName(m.GetTier(), offerstore.TierPrefix)),
-		Reasons: slices.Clone(m.GetReasons()),
-	}
-	for i, a := range m.GetActivities() {
-		act := offer.Activity{
-			Kind:        offer.ActivityKind(refproto.EnumName(a.GetKind(), offerstore.ActivityPrefix)),
-			Days:        int(a.GetDays()),
-			Description: a.GetDescription(),
-		}
-		for j, p := range a.GetProvidingCouncils() {
-			field := prefix + "activities[" + strconv.Itoa(i) + "].providing_councils[" + strconv.Itoa(j) + "]"
-			code, err := resource.ParseCouncil(field, p)
-			if err != nil {
-				vs.Add(field, "must be localAuthorities/{gss_code}, one of the 152 councils, such as localAuthorities/E10000014, got %q", p)
-				code = p
-			}
-			act.ProvidingCouncils = append(act.ProvidingCouncils, code)
-		}
-		o.Activities = append(o.Activities, act)
-	}
-	return o, vs
 }
 
 // populatedPaths are the update mask paths of the fields m sets: the mask

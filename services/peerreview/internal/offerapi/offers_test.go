@@ -95,7 +95,7 @@ func newEnv(t *testing.T) *env {
 	clock := func() time.Time {
 		return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * time.Second)
 	}
-	svc := offer.NewService(offerstore.New(st), clock)
+	svc := offer.NewService(offerstore.New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, ToStored, FromStored)), clock)
 	peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Offers: New(svc, pages)})
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = srv.Serve(lis) }()

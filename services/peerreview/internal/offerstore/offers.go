@@ -31,6 +31,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -44,13 +45,18 @@ const Topic = "peerreview"
 
 // Offers stores support offers. It implements offer.Storer.
 type Offers struct {
-	st *store.Store
+	st     *store.Store
+	codec  store.Codec[offer.Offer]
+	offers *store.Collection[offer.Offer]
 }
 
 var _ offer.Storer = (*Offers)(nil)
 
-// New returns the offer store over st.
-func New(st *store.Store) *Offers { return &Offers{st: st} }
+// New returns the offer store over st, keeping each offer in the stored
+// form codec gives it.
+func New(st *store.Store, codec store.Codec[offer.Offer]) *Offers {
+	return &Offers{st: st, codec: codec, offers: store.NewCollection(st, codec, offer.ErrNotFound)}
+}
 
 func (s *Offers) ks() keyspace.Keyspace { return s.st.Keyspace() }
 
@@ -68,14 +74,11 @@ func (s *Offers) causeKey(c offer.Cause) string {
 
 // Get implements offer.Storer.
 func (s *Offers) Get(ctx context.Context, gss, id string) (offer.Offer, error) {
-	rec, err := s.st.Get(ctx, s.recordKey(gss, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return offer.Offer{}, offer.ErrNotFound
-	}
-	if err != nil {
+	o, err := s.offers.Get(ctx, s.recordKey(gss, id))
+	if err != nil && !errors.Is(err, offer.ErrNotFound) {
 		return offer.Offer{}, fmt.Errorf("get support offer %s: %w", offer.Name(gss, id), err)
 	}
-	return decode(rec.Data, rec.Version)
+	return o, err
 }
 
 // ForCouncil returns the council gss's offers, newest first: what other
@@ -118,20 +121,9 @@ func (s *Offers) List(ctx context.Context, gss string) ([]offer.Offer, error) {
 			keys = append(keys, s.recordKey(codes[i], id))
 		}
 	}
-	recs, err := s.st.GetMany(ctx, keys)
+	out, err := s.offers.GetMany(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("list support offers of %s: %w", gss, err)
-	}
-	out := make([]offer.Offer, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		o, err := decode(rec.Data, rec.Version)
-		if err != nil {
-			return nil, fmt.Errorf("list support offers of %s: %w", gss, err)
-		}
-		out = append(out, o)
 	}
 	return out, nil
 }
@@ -139,18 +131,7 @@ func (s *Offers) List(ctx context.Context, gss string) ([]offer.Offer, error) {
 // Replay implements offer.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope).
 func (s *Offers) Replay(ctx context.Context, gss string, r change.Request) (offer.Offer, bool, error) {
-	if r.RequestID == "" {
-		return offer.Offer{}, false, nil
-	}
-	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), store.IdempotencyScope(r.Method, r.Subject), r.RequestID, r.RequestHash)
-	if err != nil || !ok {
-		return offer.Offer{}, false, err
-	}
-	o, err := decodeReplay(b)
-	if err != nil {
-		return offer.Offer{}, false, err
-	}
-	return o, true, nil
+	return replaystore.Read(ctx, s.st, s.codec, keyspace.CouncilTag(gss), r)
 }
 
 // Insert implements offer.Storer: the record (which must not exist), its
@@ -232,28 +213,22 @@ func (s *Offers) SaveEscalation(ctx context.Context, o offer.Offer, created bool
 // a hash (an API call that asked for idempotency) the idempotency record
 // replaying o.
 func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r change.Request, method string, announce bool) (store.Mutation, error) {
-	data, err := marshal(o, false)
+	key := s.recordKey(o.GSSCode, o.ID)
+	w, err := s.offers.Put(key, o, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
 	// The idempotency scope is computed from the request alone, as Replay
 	// computes it; only the audit entry falls back to method.
-	scope := store.IdempotencyScope(r.Method, r.Subject)
-	if r.Method == "" {
-		r.Method = method
+	idem, err := replaystore.Record(s.codec, r, o, o.Version)
+	if err != nil {
+		return store.Mutation{}, err
 	}
-	key := s.recordKey(o.GSSCode, o.ID)
 	m := store.Mutation{
-		Tag:    keyspace.CouncilTag(o.GSSCode),
-		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
-		Audit: []store.AuditEntry{{
-			Actor:     r.Subject,
-			Roles:     r.Roles,
-			Method:    r.Method,
-			Resource:  o.Name(),
-			RequestID: r.RequestID,
-			Key:       key,
-		}},
+		Tag:         keyspace.CouncilTag(o.GSSCode),
+		Writes:      []store.Write{w},
+		Audit:       []store.AuditEntry{store.AuditFor(r.WithMethod(method), o.Name(), key)},
+		Idempotency: idem,
 	}
 	if read == store.MustNotExist {
 		m.Index = []store.IndexOp{store.SAdd(s.indexKey(o.GSSCode), o.ID)}
@@ -268,18 +243,6 @@ func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r chan
 			return store.Mutation{}, fmt.Errorf("announce support offer %s: %w", o.Name(), err)
 		}
 		m.Events = []events.Event{ev}
-	}
-	if r.RequestID != "" && r.RequestHash != nil {
-		resp, err := marshal(o, true)
-		if err != nil {
-			return store.Mutation{}, err
-		}
-		m.Idempotency = &store.IdempotencyRecord{
-			Scope:       scope,
-			RequestID:   r.RequestID,
-			RequestHash: r.RequestHash,
-			Response:    resp,
-		}
 	}
 	return m, nil
 }

@@ -3,6 +3,8 @@ package offerstore
 import (
 	"context"
 	"errors"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
 	"slices"
 	"sync"
 	"testing"
@@ -31,7 +33,7 @@ func newStore(t *testing.T) (*Offers, *store.Store) {
 	t.Helper()
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
-	return New(st), st
+	return New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored)), st
 }
 
 func sample(gss, id string, created time.Time) offer.Offer {
