@@ -40,27 +40,36 @@ type buildEnv struct {
 	// selfAddr is this process's gRPC address, which components dial to
 	// reach services that run in the same process.
 	selfAddr string
+	cfg      config
+}
+
+// upstream is the address of the component target: its configured address,
+// else this process.
+func (e buildEnv) upstream(target string) string {
+	if addr := e.cfg.upstream(target); addr != "" {
+		return addr
+	}
+	return e.selfAddr
 }
 
 // components lists every service the binary can run, in seeding order: a
 // service's demo data may rely on events of services seeded before it.
+// A new service is one row here and one package under services/: its
+// target, flags, upstream address and gateway route all come from the row.
 var components = []struct {
-	target  string
-	service string
+	target  string // -target value, and the prefix of its -<target>-addr flag
+	title   string // the service's name in words, for flag help
+	service string // the gRPC service name the gateway routes to it
 	build   func(p *process, env buildEnv) (component, error)
 }{
-	{"inspection", inspection.Name, func(p *process, env buildEnv) (component, error) {
+	{"inspection", "inspection", inspection.Name, func(p *process, env buildEnv) (component, error) {
 		return inspection.New(inspection.Deps{
 			Store: env.store, Pages: env.pages, Logger: p.log,
 			TriggerRulesFile: p.cfg.TriggerRules, RiskModelFile: p.cfg.RiskModel, Now: p.now,
 		})
 	}},
-	{"peerreview", peerreview.Name, func(p *process, env buildEnv) (component, error) {
-		addr := p.cfg.InspectionAddr
-		if addr == "" {
-			addr = env.selfAddr
-		}
-		conn, err := p.dialService(addr)
+	{"peerreview", "peer-review", peerreview.Name, func(p *process, env buildEnv) (component, error) {
+		conn, err := p.dialService(env.upstream("inspection"))
 		if err != nil {
 			return nil, fmt.Errorf("dial inspection service: %w", err)
 		}
@@ -69,12 +78,12 @@ var components = []struct {
 			Inspection: inspectionv1.NewInspectionServiceClient(conn), Now: p.now,
 		})
 	}},
-	{"improvementplan", improvementplan.Name, func(p *process, env buildEnv) (component, error) {
+	{"improvementplan", "improvement-plan", improvementplan.Name, func(p *process, env buildEnv) (component, error) {
 		return improvementplan.New(improvementplan.Deps{
 			Store: env.store, Pages: env.pages, Logger: p.log, DeadlineMonths: p.cfg.DeadlineMonths, Now: p.now,
 		})
 	}},
-	{"sponsor", sponsor.Name, func(p *process, env buildEnv) (component, error) {
+	{"sponsor", "sponsor", sponsor.Name, func(p *process, env buildEnv) (component, error) {
 		return sponsor.New(sponsor.Deps{Store: env.store, Pages: env.pages, Logger: p.log, Now: p.now})
 	}},
 }

@@ -10,9 +10,16 @@ import (
 	"time"
 )
 
-// Targets a process can run. "all" folds every component into one process
-// that still talks to itself over loopback gRPC and the event bus.
-var targets = []string{"all", "gateway", "inspection", "peerreview", "improvementplan", "sponsor"}
+// Targets a process can run: "all", which folds every component into one
+// process that still talks to itself over loopback gRPC and the event bus,
+// "gateway", and one per row of the component table.
+var targets = func() []string {
+	out := []string{"all", "gateway"}
+	for _, c := range components {
+		out = append(out, c.target)
+	}
+	return out
+}()
 
 // errHelp reports that -help was asked for and printed.
 var errHelp = errors.New("help requested")
@@ -20,51 +27,39 @@ var errHelp = errors.New("help requested")
 // config is everything a process needs, from flags with environment
 // variables as defaults (flags win).
 type config struct {
-	Target              string
-	GRPCAddr            string
-	HTTPAddr            string
-	AdminAddr           string
-	RedisURL            string
-	KeyPrefix           string
-	Demo                bool
-	InspectionAddr      string
-	PeerReviewAddr      string
-	ImprovementPlanAddr string
-	SponsorAddr         string
-	JWKSFile            string
-	JWKSURL             string
-	JWTIssuer           string
-	JWTAudience         string
-	DevKeyFile          string
-	PageSecret          string
-	CORSOrigins         []string
-	MaxBodyBytes        int64
-	RequestTimeout      time.Duration
-	DrainTimeout        time.Duration
-	LogLevel            string
-	TLSCert             string
-	TLSKey              string
-	TLSClientCA         string
-	TriggerRules        string
-	DeadlineMonths      int
-	ClockStart          time.Time
-	RiskModel           string
+	Target    string
+	GRPCAddr  string
+	HTTPAddr  string
+	AdminAddr string
+	RedisURL  string
+	KeyPrefix string
+	Demo      bool
+	// Upstreams holds the configured gRPC address of each component
+	// target (-<target>-addr); a target without one is this process.
+	Upstreams      map[string]string
+	JWKSFile       string
+	JWKSURL        string
+	JWTIssuer      string
+	JWTAudience    string
+	DevKeyFile     string
+	PageSecret     string
+	CORSOrigins    []string
+	MaxBodyBytes   int64
+	RequestTimeout time.Duration
+	DrainTimeout   time.Duration
+	LogLevel       string
+	TLSCert        string
+	TLSKey         string
+	TLSClientCA    string
+	TriggerRules   string
+	DeadlineMonths int
+	ClockStart     time.Time
+	RiskModel      string
+	Hardening      hardening
 }
 
 // upstream is the configured gRPC address of a service target, if any.
-func (c config) upstream(target string) string {
-	switch target {
-	case "inspection":
-		return c.InspectionAddr
-	case "peerreview":
-		return c.PeerReviewAddr
-	case "improvementplan":
-		return c.ImprovementPlanAddr
-	case "sponsor":
-		return c.SponsorAddr
-	}
-	return ""
-}
+func (c config) upstream(target string) string { return c.Upstreams[target] }
 
 // upstreamEnv names the environment variable of a target's address.
 func upstreamEnv(target string) string {
@@ -112,10 +107,11 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", ""), "Redis URL (redis://, rediss://, redis-sentinel://, redis-cluster://); empty runs an in-memory Redis (target all only)")
 	fs.StringVar(&c.KeyPrefix, "key-prefix", env("TURNAROUND_KEY_PREFIX", "ta:"), "prefix of every Redis key")
 	demo := fs.String("demo", env("TURNAROUND_DEMO", ""), "load the demo data set (default true on the in-memory Redis, false otherwise)")
-	fs.StringVar(&c.InspectionAddr, "inspection-addr", env(upstreamEnv("inspection"), ""), "gRPC address of the inspection service (default: this process's -grpc-addr)")
-	fs.StringVar(&c.PeerReviewAddr, "peerreview-addr", env(upstreamEnv("peerreview"), ""), "gRPC address of the peer-review service (default: this process's -grpc-addr)")
-	fs.StringVar(&c.SponsorAddr, "sponsor-addr", env(upstreamEnv("sponsor"), ""), "gRPC address of the sponsor service (default: this process's -grpc-addr)")
-	fs.StringVar(&c.ImprovementPlanAddr, "improvementplan-addr", env(upstreamEnv("improvementplan"), ""), "gRPC address of the improvement-plan service (default: this process's -grpc-addr)")
+	upstreams := make(map[string]*string, len(components))
+	for _, comp := range components {
+		upstreams[comp.target] = fs.String(comp.target+"-addr", env(upstreamEnv(comp.target), ""),
+			"gRPC address of the "+comp.title+" service (default: this process's -grpc-addr)")
+	}
 	fs.StringVar(&c.JWKSFile, "jwks-file", env("TURNAROUND_JWKS_FILE", ""), "JWKS file with the RS256/ES256 keys that sign bearer tokens")
 	fs.StringVar(&c.JWKSURL, "jwks-url", env("TURNAROUND_JWKS_URL", ""), "JWKS URL with the RS256/ES256 keys that sign bearer tokens")
 	fs.StringVar(&c.JWTIssuer, "jwt-issuer", env("TURNAROUND_JWT_ISSUER", ""), "required iss claim (empty: not checked)")
@@ -134,11 +130,18 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.RiskModel, "risk-model", env("TURNAROUND_RISK_MODEL", ""), "JSON file of risk model weights (default: the documented model)")
 	fs.IntVar(&c.DeadlineMonths, "deadline-months", envInt("TURNAROUND_DEADLINE_MONTHS", 6), "months a council judged inadequate has to show significant improvement")
 	clockStart := fs.String("clock-start", env("TURNAROUND_CLOCK_START", ""), "run the services' clock from this instant (RFC 3339 or YYYY-MM-DD) for rehearsals and demonstrations; never in production")
+	registerHardening(fs, &c.Hardening)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
 		}
 		return c, err
+	}
+	c.Upstreams = make(map[string]string, len(upstreams))
+	for target, addr := range upstreams {
+		if *addr != "" {
+			c.Upstreams[target] = *addr
+		}
 	}
 	if *clockStart != "" {
 		t, err := time.Parse(time.RFC3339, *clockStart)

@@ -1544,6 +1544,10 @@ func scanEnvNames() (map[string]bool, error) {
 			return true
 		})
 	}
+	// Each row of the component table reads its upstream address.
+	for _, c := range components {
+		names[upstreamEnv(c.target)] = true
+	}
 	for _, want := range []string{"REDIS_URL", "TURNAROUND_TARGET", "TURNAROUND_JWKS_FILE"} {
 		if !names[want] {
 			return nil, fmt.Errorf("found no env(%q) in the binary's source: the name scan is broken (found %v)", want, keys(names))

@@ -69,7 +69,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p.serveHTTP(gctx, "admin", telemetry.AdminServer(cfg.AdminAddr, tel), admin)
+	p.serveHTTP(gctx, "admin", telemetry.AdminServer(cfg.AdminAddr, tel), gateway.LimitListener(admin, cfg.Hardening.AdminMaxConns))
 
 	var grpcAddr string
 	if cfg.Target != "gateway" {
@@ -145,8 +145,10 @@ func (p *process) serveHTTP(ctx context.Context, name string, srv *http.Server, 
 		sctx, cancel := context.WithTimeout(context.Background(), p.cfg.DrainTimeout)
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {
-			p.log.Warn("http drain incomplete, closing", "server", name, "err", err)
-			return srv.Close()
+			// Requests still running are cut: say so, and exit non-zero.
+			p.log.Error("http drain incomplete, closing", "server", name, "drain", p.cfg.DrainTimeout, "err", err)
+			_ = srv.Close()
+			return fmt.Errorf("%s server: drain did not finish within %s; open connections were closed", name, p.cfg.DrainTimeout)
 		}
 		return nil
 	})
@@ -203,10 +205,11 @@ func (p *process) verifier() (*auth.Verifier, error) {
 			return nil, fmt.Errorf("development key: %w", err)
 		}
 		p.devKey = key
-		return auth.NewVerifier(auth.Config{DevKey: key})
+		return auth.NewVerifier(auth.Config{DevKey: key, MaxLifetime: p.cfg.Hardening.tokenLifetime()})
 	}
 	return auth.NewVerifier(auth.Config{
 		JWKSFile: p.cfg.JWKSFile, JWKSURL: p.cfg.JWKSURL, Issuer: p.cfg.JWTIssuer, Audience: p.cfg.JWTAudience,
+		MaxLifetime: p.cfg.Hardening.tokenLifetime(),
 	})
 }
 
@@ -217,6 +220,10 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 		return "", err
 	}
 	ks := keyspace.Keyspace{Prefix: p.cfg.KeyPrefix}
+	storeOpts, err := storeOptions(p.cfg.RedisURL)
+	if err != nil {
+		return "", err
+	}
 	pages, err := p.pageCodec(ctx, ks)
 	if err != nil {
 		return "", err
@@ -233,7 +240,7 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 		}
 		return nil
 	})
-	env := buildEnv{store: store.New(p.redis, ks), pages: pages, selfAddr: lis.Addr().String()}
+	env := buildEnv{store: store.New(p.redis, ks, storeOpts...), pages: pages, selfAddr: lis.Addr().String(), cfg: p.cfg}
 
 	comps := map[string]component{}
 	var names []string
@@ -264,6 +271,11 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 		Logger: p.log,
 		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, policies)},
 		Stream: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(v, policies)},
+		// Tokens are checked before a message is read, and messages are
+		// capped before they are decoded.
+		InTap:           auth.TapHandle(v, policies),
+		MaxRecvBytes:    p.cfg.Hardening.GRPCMaxRecvBytes,
+		MaxRecvBytesFor: p.cfg.Hardening.methodRecvBytes,
 	}
 	tlsCfg := serve.TLSConfig{CertFile: p.cfg.TLSCert, KeyFile: p.cfg.TLSKey, CAFile: p.cfg.TLSClientCA}
 	if tlsCfg.Enabled() {
@@ -277,7 +289,7 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 	for _, name := range names {
 		comps[name].Register(srv)
 	}
-	health := serve.NewHealth(func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }, 2*time.Second, names...)
+	health := serve.NewHealth(func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }, p.cfg.Hardening.HealthInterval, names...)
 	health.Register(srv)
 
 	// Seeding comes first: it tells each component whether demo data is
@@ -299,10 +311,9 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 	p.group.Go(func() error {
 		err := serve.Serve(ctx, srv, lis, p.cfg.DrainTimeout, health.Shutdown)
 		if errors.Is(err, serve.ErrDrainTimeout) {
-			// A bounded drain that ends in a hard stop is the designed
-			// outcome of a shutdown, not a failure of the process.
-			p.log.Warn("grpc drain timed out; remaining calls were stopped", "drain", p.cfg.DrainTimeout)
-			return nil
+			// The calls that were cut are logged one by one; the process
+			// exits non-zero so the orchestrator records an unclean stop.
+			p.log.Error("grpc drain timed out; remaining calls were stopped", "drain", p.cfg.DrainTimeout, "err", err)
 		}
 		return err
 	})
@@ -338,7 +349,7 @@ func (p *process) startGateway(ctx context.Context, upstreams map[string]string)
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
-	p.serveHTTP(ctx, "gateway", srv, lis)
+	srv := gateway.NewServer(gw, p.cfg.Hardening.serverConfig(p.cfg.RequestTimeout))
+	p.serveHTTP(ctx, "gateway", srv, gateway.LimitListener(lis, p.cfg.Hardening.HTTPMaxConns))
 	return lis.Addr().String(), nil
 }
