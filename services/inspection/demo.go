@@ -95,7 +95,7 @@ func (s *Service) loadDemoIndicators(ctx context.Context, sets []demo.IndicatorS
 	if err != nil {
 		return fmt.Errorf("inspection: demo indicators: %w", err)
 	}
-	_, err = s.sets.Import(ctx, parsed, indicator.Actor{
+	_, err = s.indicators.Import(ctx, parsed, change.Request{
 		Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)},
 		Method: inspectionv1.InspectionService_BatchImportIndicatorSets_FullMethodName,
 	})

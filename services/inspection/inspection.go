@@ -23,6 +23,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
@@ -62,7 +63,7 @@ type Service struct {
 	councils    *council.Service
 	inspections *inspection.Service
 	concerns    *concern.Service
-	sets        *indicatorstore.Sets
+	indicators  *indicator.Service
 	server      *api.Server
 	policies    auth.Policies
 }
@@ -110,7 +111,9 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inspection: concerns: %w", err)
 	}
-	sets := indicatorstore.New(d.Store, indicatorstore.WithClock(d.Now))
+	indicators := indicator.NewService(indicatorstore.New(d.Store,
+		store.ProtoCodec(func() *inspectionv1.IndicatorSet { return &inspectionv1.IndicatorSet{} }, indicatorapi.SetToProto, indicatorapi.SetFromStored)),
+		d.Now)
 	policies, err := api.Policies()
 	if err != nil {
 		return nil, err
@@ -120,13 +123,13 @@ func New(d Deps) (*Service, error) {
 		councils:    councils,
 		inspections: inspections,
 		concerns:    concerns,
-		sets:        sets,
+		indicators:  indicators,
 		policies:    policies,
 		server: api.NewServer(api.Handlers{
 			Councils:    councilapi.New(councils, d.Pages),
 			Inspections: inspectionapi.NewInspections(inspections, d.Pages),
 			Concerns:    concernapi.New(concerns, d.Pages),
-			Indicators:  indicatorapi.New(sets, councilStore, model, d.Pages),
+			Indicators:  indicatorapi.New(indicators, risk.NewService(councilStore, indicators, model), d.Pages),
 			Projections: projectionapi.NewProjections(publishedJudgements{inspections}, d.Now),
 		}),
 	}, nil

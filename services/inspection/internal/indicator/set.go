@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -246,22 +247,16 @@ func knownNames() string {
 // ErrNotFound is what a Storer returns for a set it does not hold.
 var ErrNotFound = errors.New("indicator set not found")
 
-// Actor is who imports sets and through which method, for the audit trail.
-type Actor struct {
-	Subject   string
-	Roles     []string
-	Method    string
-	RequestID string
-}
-
-// Storer is the storage indicator sets and their benchmarks need.
+// Storer is the storage indicator sets and their benchmarks need. It
+// holds no rules: the use cases stamp the sets, compute the benchmarks and
+// decide what a repeated request answers.
 type Storer interface {
 	// Import stores sets, each replacing the council's set for the same
-	// period, then recomputes the benchmarks of every period it touched.
-	// It returns the sets as stored (version, update time), in the order
-	// given. Each council's sets commit together; different councils
-	// commit separately, so a failure can leave some councils imported.
-	Import(ctx context.Context, sets []Set, by Actor) ([]Set, error)
+	// period. Each council's sets commit together, with an audit entry per
+	// set; different councils commit separately, so a failure can leave
+	// some councils imported. It returns the sets that committed, with
+	// their versions, in the order given, beside any error.
+	Import(ctx context.Context, sets []Set, r change.Request) ([]Set, error)
 	// Get returns one council's set for a period, or ErrNotFound.
 	Get(ctx context.Context, gss string, p Period) (Set, error)
 	// List returns up to limit of a council's sets from offset, newest
@@ -271,6 +266,22 @@ type Storer interface {
 	// code, in a number of round trips that does not grow with len(gss).
 	Latest(ctx context.Context, gss []string) (map[string]Set, error)
 	// Benchmarks returns the stored benchmarks of each period asked for
-	// that has sets.
+	// that has them.
 	Benchmarks(ctx context.Context, periods []Period) (map[Period]Benchmarks, error)
+	// BumpRevision moves period p's revision on, so a computation of its
+	// benchmarks that read the sets before this call is not stored.
+	BumpRevision(ctx context.Context, p Period) error
+	// PeriodSets returns p's revision and then every council's set of p.
+	PeriodSets(ctx context.Context, p Period) (revision string, sets []Set, err error)
+	// SaveBenchmarks stores b as its period's benchmarks if the period's
+	// revision is still revision, and reports whether it did.
+	SaveBenchmarks(ctx context.Context, b Benchmarks, revision string) (bool, error)
+	// ReplayImport returns the answer remembered for r's request_id, if
+	// any; a request_id reused for another request is an INVALID_ARGUMENT
+	// fault.
+	ReplayImport(ctx context.Context, r change.Request) (Imported, bool, error)
+	// RememberImport remembers imported as the answer to r's request_id;
+	// it fails with change.ErrConflict when a concurrent twin remembered
+	// first.
+	RememberImport(ctx context.Context, r change.Request, imported Imported) error
 }

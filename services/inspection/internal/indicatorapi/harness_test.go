@@ -2,19 +2,14 @@ package indicatorapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"math"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/test/bufconn"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
@@ -23,12 +18,11 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -71,65 +65,40 @@ type harness struct {
 	handler  *Indicators
 	st       *store.Store
 	councils *councilstore.Councils
-	sets     *indicatorstore.Sets
+	sets     *indicator.Service
 	tokens   map[string]string
 	trips    *roundTrips
 }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	c, ks := redistest.New(t)
+	st := rpctest.NewStore(t)
 	trips := &roundTrips{}
-	c.AddHook(trips)
-	st := store.New(c, ks)
+	st.Client().AddHook(trips)
 	councils := councilstore.NewCouncils(st)
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)
 	}
-	sets := indicatorstore.New(st)
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sets := indicator.NewService(indicatorstore.New(st, setCodec), nil)
 	h := &harness{
-		handler: New(sets, councils, risk.Default(), pages), st: st, councils: councils, sets: sets,
-		tokens: map[string]string{}, trips: trips,
-	}
-
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
+		handler: New(sets, risk.NewService(councils, sets, risk.Default()), rpctest.NewPages(t)),
+		st:      st, councils: councils, sets: sets, tokens: map[string]string{}, trips: trips,
 	}
 	for name, p := range principals {
-		tok, err := auth.MintDevToken(key, p, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.tokens[name] = tok
+		h.tokens[name] = rpctest.Token(t, p)
 	}
 	if err := Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		inspectionv1.RegisterInspectionServiceServer(srv, testServer{Indicators: h.handler})
 	})
-	inspectionv1.RegisterInspectionServiceServer(srv, testServer{Indicators: h.handler})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///inspection",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
 	h.client = inspectionv1.NewInspectionServiceClient(conn)
 	return h
 }
+
+// setCodec is the stored form of a set, as the service builds it.
+var setCodec = store.ProtoCodec(func() *inspectionv1.IndicatorSet { return &inspectionv1.IndicatorSet{} }, SetToProto, SetFromStored)
 
 // as returns a context that calls as the named principal; "" calls without
 // a token.
@@ -194,7 +163,7 @@ func synthetic(i int) []*inspectionv1.IndicatorValue {
 			v = math.Round(v)
 		}
 		v = math.Max(spec.Min, math.Min(spec.Max, v))
-		out = append(out, &inspectionv1.IndicatorValue{Indicator: indicatorstore.IndicatorProto(ind), Value: v})
+		out = append(out, &inspectionv1.IndicatorValue{Indicator: IndicatorProto(ind), Value: v})
 	}
 	return out
 }
@@ -214,7 +183,7 @@ func (h *harness) seedSets(t testing.TB, skip map[string]bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.sets.Import(context.Background(), sets, indicator.Actor{Subject: "seed", Method: "seed"}); err != nil {
+	if _, err := h.sets.Import(context.Background(), sets, change.Request{Subject: "seed", Method: "seed"}); err != nil {
 		t.Fatal(err)
 	}
 }

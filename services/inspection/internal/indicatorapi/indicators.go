@@ -8,24 +8,17 @@ package indicatorapi
 import (
 	"context"
 	"errors"
-	"slices"
-
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -47,32 +40,17 @@ var Policies = auth.Policies{
 	inspectionv1.InspectionService_ListRiskAssessments_FullMethodName:      auth.Allow(readers...),
 }
 
-// SetStore is the storage the handlers need: indicator sets and benchmarks,
-// and the memory of batch imports' request IDs.
-type SetStore interface {
-	indicator.Storer
-	// ReplayImport unmarshals into resp the response remembered for
-	// requestID in scope, and reports whether there was one.
-	ReplayImport(ctx context.Context, scope, requestID string, req, resp proto.Message) (bool, error)
-	// RememberImport remembers resp as the response to req; it fails with
-	// store.ErrConflict when a concurrent twin remembered first.
-	RememberImport(ctx context.Context, scope, requestID string, req, resp proto.Message) error
-}
-
-var _ SetStore = (*indicatorstore.Sets)(nil)
-
 // Indicators implements the indicator and risk methods of
 // inspectionv1.InspectionServiceServer.
 type Indicators struct {
-	sets     SetStore
-	councils council.Storer
-	model    risk.Model
-	pages    *paging.Codec
+	sets  *indicator.Service
+	risk  *risk.Service
+	pages *paging.Codec
 }
 
-// New returns the handlers over the given stores, scoring risk with model.
-func New(sets SetStore, councils council.Storer, model risk.Model, pages *paging.Codec) *Indicators {
-	return &Indicators{sets: sets, councils: councils, model: model, pages: pages}
+// New returns the handlers over the indicator and risk use cases.
+func New(sets *indicator.Service, risks *risk.Service, pages *paging.Codec) *Indicators {
+	return &Indicators{sets: sets, risk: risks, pages: pages}
 }
 
 // canRead reports whether p may see the indicators and risk of council gss.
@@ -102,11 +80,9 @@ func requireCouncil(ctx context.Context, gss string) error {
 
 // BatchImportIndicatorSets implements InspectionService.BatchImportIndicatorSets.
 // Each council's sets commit atomically; the batch is not atomic across
-// councils. A request_id makes a retry replay the first response, which is
-// remembered once every council committed.
+// councils. A request_id makes a retry replay the first response.
 func (s *Indicators) BatchImportIndicatorSets(ctx context.Context, req *inspectionv1.BatchImportIndicatorSetsRequest) (*inspectionv1.BatchImportIndicatorSetsResponse, error) {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
+	if _, err := rpc.Caller(ctx); err != nil {
 		return nil, err
 	}
 	var vs fault.Violations
@@ -119,69 +95,19 @@ func (s *Indicators) BatchImportIndicatorSets(ctx context.Context, req *inspecti
 	if err := fault.Join(vs.Err(), batchErr); err != nil {
 		return nil, err
 	}
-
-	method := inspectionv1.InspectionService_BatchImportIndicatorSets_FullMethodName
-	scope := store.IdempotencyScope(method, p.Subject)
-	resp := &inspectionv1.BatchImportIndicatorSetsResponse{}
-	replayed, err := s.sets.ReplayImport(ctx, scope, req.GetRequestId(), req, resp)
-	switch {
-	case err != nil:
-		return nil, err
-	case replayed:
-		return resp, nil
-	}
-	roles := make([]string, len(p.Roles))
-	for i, r := range p.Roles {
-		roles[i] = string(r)
-	}
-	stored, err := s.sets.Import(ctx, sets, indicator.Actor{Subject: p.Subject, Roles: roles, Method: method, RequestID: req.GetRequestId()})
+	r, err := rpc.NewRequest(ctx, inspectionv1.InspectionService_BatchImportIndicatorSets_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
-	periods := make([]indicator.Period, len(stored))
-	for i, set := range stored {
-		periods[i] = set.Period
-	}
-	benchmarks, err := s.sets.Benchmarks(ctx, periods)
+	imported, err := s.sets.Import(ctx, sets, r)
 	if err != nil {
 		return nil, err
 	}
-	resp.IndicatorSets = make([]*inspectionv1.IndicatorSet, len(stored))
-	for i, set := range stored {
-		resp.IndicatorSets[i] = setToProto(set, benchmarks)
-	}
-	err = s.sets.RememberImport(ctx, scope, req.GetRequestId(), req, resp)
-	if errors.Is(err, store.ErrConflict) {
-		// A concurrent twin of this request finished first; both imported
-		// the same sets, and its response is the one to give.
-		first := &inspectionv1.BatchImportIndicatorSetsResponse{}
-		ok, err := s.sets.ReplayImport(ctx, scope, req.GetRequestId(), req, first)
-		switch {
-		case err != nil:
-			return nil, err
-		case ok:
-			return first, nil
-		}
-	}
-	if err != nil {
-		return nil, err
+	resp := &inspectionv1.BatchImportIndicatorSetsResponse{IndicatorSets: make([]*inspectionv1.IndicatorSet, len(imported.Sets))}
+	for i, set := range imported.Sets {
+		resp.IndicatorSets[i] = setToProto(set, imported.Benchmarks)
 	}
 	return resp, nil
-}
-
-// draftFrom reads a set from the request. An indicator that is not one of
-// the twelve keeps its proto spelling (or number) so the violation can name
-// it.
-func draftFrom(m *inspectionv1.IndicatorSet) indicator.Draft {
-	d := indicator.Draft{Name: m.GetName(), Source: m.GetSource(), Values: make([]indicator.Value, len(m.GetValues()))}
-	for j, v := range m.GetValues() {
-		ind, ok := indicatorstore.IndicatorFrom(v.GetIndicator())
-		if !ok {
-			ind = indicator.Indicator(v.GetIndicator().String())
-		}
-		d.Values[j] = indicator.Value{Indicator: ind, Value: v.GetValue()}
-	}
-	return d
 }
 
 // GetIndicatorSet implements InspectionService.GetIndicatorSet.
@@ -193,13 +119,9 @@ func (s *Indicators) GetIndicatorSet(ctx context.Context, req *inspectionv1.GetI
 	if err := requireCouncil(ctx, gss); err != nil {
 		return nil, err
 	}
-	set, err := s.sets.Get(ctx, gss, period)
+	set, benchmarks, err := s.sets.Get(ctx, gss, period)
 	if err != nil {
 		return nil, rpc.NotFound(err, indicator.ErrNotFound, "INDICATOR_SET_NOT_FOUND", req.GetName())
-	}
-	benchmarks, err := s.sets.Benchmarks(ctx, []indicator.Period{period})
-	if err != nil {
-		return nil, err
 	}
 	return setToProto(set, benchmarks), nil
 }
@@ -222,15 +144,7 @@ func (s *Indicators) ListIndicatorSets(ctx context.Context, req *inspectionv1.Li
 	if err != nil {
 		return nil, err
 	}
-	sets, total, err := s.sets.List(ctx, gss, offset, int(size))
-	if err != nil {
-		return nil, err
-	}
-	periods := make([]indicator.Period, len(sets))
-	for i, set := range sets {
-		periods[i] = set.Period
-	}
-	benchmarks, err := s.sets.Benchmarks(ctx, periods)
+	sets, total, benchmarks, err := s.sets.List(ctx, gss, offset, int(size))
 	if err != nil {
 		return nil, err
 	}
@@ -255,18 +169,14 @@ func (s *Indicators) GetRiskAssessment(ctx context.Context, req *inspectionv1.Ge
 	if err := requireCouncil(ctx, gss); err != nil {
 		return nil, err
 	}
-	la, err := s.councils.Get(ctx, gss)
+	assessed, err := s.risk.Assess(ctx, gss)
 	if errors.Is(err, council.ErrNotFound) {
 		return nil, notFoundCouncil(resource.CouncilName(gss))
 	}
 	if err != nil {
 		return nil, err
 	}
-	assessed, err := s.assess(ctx, []council.LocalAuthority{la}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return assessmentToProto(s.model.ExplainCouncil(assessed[0])), nil
+	return assessmentToProto(assessed), nil
 }
 
 // ListRiskAssessments implements InspectionService.ListRiskAssessments:
@@ -296,14 +206,7 @@ func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.councils.All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !wide {
-		all = slices.DeleteFunc(all, func(la council.LocalAuthority) bool { return !canRead(p, la.GSSCode) })
-	}
-	assessed, err := s.assess(ctx, all, f)
+	assessed, err := s.risk.List(ctx, func(gss string) bool { return canRead(p, gss) }, f)
 	if err != nil {
 		return nil, err
 	}
@@ -314,64 +217,13 @@ func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.
 		TotalSize:       int32(len(assessed)),
 	}
 	for _, c := range page {
-		resp.RiskAssessments = append(resp.RiskAssessments, assessmentToProto(s.model.ExplainCouncil(c)))
+		resp.RiskAssessments = append(resp.RiskAssessments, assessmentToProto(s.risk.Explain(c)))
 	}
 	return resp, nil
 }
 
-// assess scores councils from their newest sets, in two reads for the sets
-// and one for the benchmarks however many councils there are. The factors
-// are not yet explained (see risk.Model.AssessAll).
-func (s *Indicators) assess(ctx context.Context, las []council.LocalAuthority, f *filter.Filter) ([]risk.Council, error) {
-	codes := make([]string, len(las))
-	for i, la := range las {
-		codes[i] = la.GSSCode
-	}
-	latest, err := s.sets.Latest(ctx, codes)
-	if err != nil {
-		return nil, err
-	}
-	periods := make([]indicator.Period, 0, len(latest))
-	for _, set := range latest {
-		periods = append(periods, set.Period)
-	}
-	benchmarks, err := s.sets.Benchmarks(ctx, periods)
-	if err != nil {
-		return nil, err
-	}
-	return s.model.AssessAll(las, latest, benchmarks, f), nil
-}
-
 func notFoundCouncil(name string) error {
 	return fault.NotFound("LOCAL_AUTHORITY_NOT_FOUND", "%s does not exist", name).With("name", name)
-}
-
-// setToProto renders a set with its period's benchmarks.
-func setToProto(set indicator.Set, benchmarks map[indicator.Period]indicator.Benchmarks) *inspectionv1.IndicatorSet {
-	b := benchmarks[set.Period]
-	region := regionOf(set.GSSCode)
-	m := &inspectionv1.IndicatorSet{
-		Name:       set.ResourceName(),
-		Source:     set.Source,
-		Etag:       change.Format(set.Version),
-		UpdateTime: timestamppb.New(set.UpdateTime),
-		Values:     make([]*inspectionv1.IndicatorValue, len(set.Values)),
-	}
-	for i, v := range set.Values {
-		england, regional := b.Medians(region, v.Indicator)
-		m.Values[i] = &inspectionv1.IndicatorValue{
-			Indicator:     indicatorstore.IndicatorProto(v.Indicator),
-			Value:         v.Value,
-			EnglandMedian: england,
-			RegionMedian:  regional,
-		}
-	}
-	return m
-}
-
-func regionOf(gss string) reference.Region {
-	c, _ := reference.CouncilByCode(gss)
-	return c.Region
 }
 
 var bandProto = map[risk.Band]inspectionv1.RiskBand{
@@ -399,7 +251,7 @@ func assessmentToProto(c risk.Council) *inspectionv1.RiskAssessment {
 	}
 	for i, f := range a.Factors {
 		m.Factors[i] = &inspectionv1.RiskFactor{
-			Indicator:     indicatorstore.IndicatorProto(f.Indicator),
+			Indicator:     IndicatorProto(f.Indicator),
 			Value:         f.Value,
 			EnglandMedian: f.EnglandMedian,
 			RegionMedian:  f.RegionMedian,

@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorapi"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -26,13 +27,42 @@ import (
 
 var clock = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
 
-var importer = indicator.Actor{Subject: "dfe-1", Roles: []string{"dfe_official"}, Method: "/test/Import", RequestID: "r-1"}
+var importer = change.Request{Subject: "dfe-1", Roles: []string{"dfe_official"}, Method: "/test/Import", RequestID: "r-1"}
 
-func newSets(t testing.TB) (*Sets, *store.Store) {
+// setCodec is the stored form of a set, as the service builds it.
+var setCodec = store.ProtoCodec(func() *inspectionv1.IndicatorSet { return &inspectionv1.IndicatorSet{} },
+	indicatorapi.SetToProto, indicatorapi.SetFromStored)
+
+// fixture is the store under test and the indicator use cases over it,
+// which stamp the sets and compute the benchmarks the store keeps.
+type fixture struct {
+	*Sets
+	svc *indicator.Service
+}
+
+func newSets(t testing.TB) (fixture, *store.Store) {
 	t.Helper()
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
-	return New(st, WithClock(func() time.Time { return clock })), st
+	return fixtureOn(st), st
+}
+
+func fixtureOn(st *store.Store) fixture {
+	s := New(st, setCodec)
+	return fixture{Sets: s, svc: indicator.NewService(s, func() time.Time { return clock })}
+}
+
+// importSets imports through the use case, with no request_id, so every
+// call imports.
+func (f fixture) importSets(ctx context.Context, sets []indicator.Set) ([]indicator.Set, error) {
+	imported, err := f.svc.Import(ctx, sets, change.Request{Subject: importer.Subject, Roles: importer.Roles, Method: importer.Method})
+	return imported.Sets, err
+}
+
+// Benchmarks reads benchmarks through the use case, which mends missing
+// ones.
+func (f fixture) Benchmarks(ctx context.Context, periods []indicator.Period) (map[indicator.Period]indicator.Benchmarks, error) {
+	return f.svc.Benchmarks(ctx, periods)
 }
 
 func set(gss string, p indicator.Period, agency, decile float64) indicator.Set {
@@ -51,7 +81,7 @@ func TestImportGetListLatest(t *testing.T) {
 		set("E09000002", 2015, 30, 1),
 		set("E06000001", 2013, 14, 3),
 	}
-	got, err := s.Import(ctx, in, importer)
+	got, err := s.importSets(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +135,7 @@ func TestImportGetListLatest(t *testing.T) {
 	}
 
 	// A re-import replaces the set and bumps its version.
-	again, err := s.Import(ctx, []indicator.Set{set("E06000001", 2015, 11, 2)}, importer)
+	again, err := s.importSets(ctx, []indicator.Set{set("E06000001", 2015, 11, 2)})
 	if err != nil || again[0].Version != 2 {
 		t.Fatalf("re-import = %+v, %v", again, err)
 	}
@@ -117,10 +147,10 @@ func TestImportGetListLatest(t *testing.T) {
 func TestImportAuditsEverySet(t *testing.T) {
 	ctx := context.Background()
 	s, st := newSets(t)
-	if _, err := s.Import(ctx, []indicator.Set{set("E06000001", 2015, 10, 2), set("E06000001", 2014, 10, 2)}, importer); err != nil {
+	if _, err := s.Sets.Import(ctx, []indicator.Set{set("E06000001", 2015, 10, 2), set("E06000001", 2014, 10, 2)}, importer); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Import(ctx, []indicator.Set{set("E06000001", 2015, 11, 2)}, importer); err != nil {
+	if _, err := s.Sets.Import(ctx, []indicator.Set{set("E06000001", 2015, 11, 2)}, importer); err != nil {
 		t.Fatal(err)
 	}
 	msgs, err := st.Client().XRange(ctx, st.Keyspace().Outbox(keyspace.CouncilTag("E06000001")), "-", "+").Result()
@@ -157,12 +187,12 @@ func TestBenchmarksFollowImports(t *testing.T) {
 	s, st := newSets(t)
 	// North East: Hartlepool, Middlesbrough, Redcar; North West: Halton;
 	// London: Barking and Dagenham.
-	if _, err := s.Import(ctx, []indicator.Set{
+	if _, err := s.importSets(ctx, []indicator.Set{
 		set("E06000001", 2015, 10, 2),
 		set("E06000002", 2015, 30, 1),
 		set("E06000006", 2015, 5, 4),
 		set("E06000001", 2014, 50, 9),
-	}, importer); err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
 	check := func(when string, wantEngland, wantNE float64) {
@@ -184,7 +214,7 @@ func TestBenchmarksFollowImports(t *testing.T) {
 
 	// A second import of the period recomputes from every council's set,
 	// not just the new one.
-	if _, err := s.Import(ctx, []indicator.Set{set("E06000003", 2015, 40, 3), set("E09000002", 2015, 20, 1)}, importer); err != nil {
+	if _, err := s.importSets(ctx, []indicator.Set{set("E06000003", 2015, 40, 3), set("E09000002", 2015, 20, 1)}); err != nil {
 		t.Fatal(err)
 	}
 	check("second import", 20, 30)
@@ -219,7 +249,7 @@ func TestConcurrentImportsOfOnePeriod(t *testing.T) {
 			for i := w; i < len(councils); i += importers {
 				batch = append(batch, set(councils[i].GSSCode, 2015, float64(i), 5))
 			}
-			_, err := s.Import(ctx, batch, importer)
+			_, err := s.importSets(ctx, batch)
 			errs <- err
 		})
 	}
@@ -246,16 +276,16 @@ func TestConcurrentImportsOfOnePeriod(t *testing.T) {
 func TestImportDuringRecomputation(t *testing.T) {
 	ctx := context.Background()
 	first, st := newSets(t)
-	second := New(st, WithClock(func() time.Time { return clock }))
+	second := fixtureOn(st)
 	var once sync.Once
 	first.beforeStore = func(indicator.Period) {
 		once.Do(func() {
-			if _, err := second.Import(ctx, []indicator.Set{set("E09000002", 2015, 40, 1)}, importer); err != nil {
+			if _, err := second.importSets(ctx, []indicator.Set{set("E09000002", 2015, 40, 1)}); err != nil {
 				t.Error(err)
 			}
 		})
 	}
-	if _, err := first.Import(ctx, []indicator.Set{set("E06000001", 2015, 10, 2)}, importer); err != nil {
+	if _, err := first.importSets(ctx, []indicator.Set{set("E06000001", 2015, 10, 2)}); err != nil {
 		t.Fatal(err)
 	}
 	bs, err := first.Benchmarks(ctx, []indicator.Period{2015})
@@ -292,7 +322,7 @@ func TestReadsTakeConstantRoundTrips(t *testing.T) {
 		p := indicator.Period(2014 + i%2)
 		all = append(all, set(c.GSSCode, p, float64(i%40), float64(1+i%10)))
 	}
-	if _, err := s.Import(ctx, all, importer); err != nil {
+	if _, err := s.importSets(ctx, all); err != nil {
 		t.Fatal(err)
 	}
 	rt := &roundTrips{}
@@ -319,52 +349,41 @@ func TestReadsTakeConstantRoundTrips(t *testing.T) {
 func TestImportIdempotency(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newSets(t)
-	req := &inspectionv1.BatchImportIndicatorSetsRequest{RequestId: "batch-1", IndicatorSets: []*inspectionv1.IndicatorSet{{Name: "x"}}}
-	resp := &inspectionv1.BatchImportIndicatorSetsResponse{IndicatorSets: []*inspectionv1.IndicatorSet{{Name: "x", Etag: `"1"`}}}
-	const scope = "import dfe-1"
+	r := change.Request{Subject: "dfe-1", Method: "import", RequestID: "batch-1", RequestHash: []byte("x")}
+	stored := set("E06000001", 2015, 10, 2)
+	stored.Version, stored.UpdateTime = 1, clock
+	answer := indicator.Imported{Sets: []indicator.Set{stored}, Benchmarks: map[indicator.Period]indicator.Benchmarks{
+		2015: indicator.ComputeBenchmarks(2015, []indicator.Set{stored}),
+	}}
 
-	var got inspectionv1.BatchImportIndicatorSetsResponse
-	if ok, err := s.ReplayImport(ctx, scope, "batch-1", req, &got); ok || err != nil {
+	if _, ok, err := s.ReplayImport(ctx, r); ok || err != nil {
 		t.Fatalf("replay before remember: %v, %v", ok, err)
 	}
-	if err := s.RememberImport(ctx, scope, "batch-1", req, resp); err != nil {
+	if err := s.RememberImport(ctx, r, answer); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.ReplayImport(ctx, scope, "batch-1", req, &got); !ok || err != nil || got.GetIndicatorSets()[0].GetEtag() != `"1"` {
-		t.Fatalf("replay = %v, %v, %v", ok, err, &got)
+	if got, ok, err := s.ReplayImport(ctx, r); !ok || err != nil || len(got.Sets) != 1 || got.Sets[0].Version != 1 ||
+		got.Benchmarks[2015].England[indicator.AgencyRate].Median != 10 {
+		t.Fatalf("replay = %v, %v, %+v", ok, err, got)
 	}
 	// Another caller's request_id is its own.
-	if ok, err := s.ReplayImport(ctx, "import other", "batch-1", req, &got); ok || err != nil {
+	otherCaller := r
+	otherCaller.Subject = "other"
+	if _, ok, err := s.ReplayImport(ctx, otherCaller); ok || err != nil {
 		t.Errorf("another scope replayed: %v, %v", ok, err)
 	}
 	// The same request_id with another request is refused.
-	other := &inspectionv1.BatchImportIndicatorSetsRequest{RequestId: "batch-1", IndicatorSets: []*inspectionv1.IndicatorSet{{Name: "y"}}}
-	if _, err := s.ReplayImport(ctx, scope, "batch-1", other, &got); !errors.Is(err, store.ErrRequestIDReused) {
+	other := r
+	other.RequestHash = []byte("y")
+	if _, _, err := s.ReplayImport(ctx, other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Errorf("reused request_id: %v", err)
 	}
 	// A second remember loses to the first.
-	if err := s.RememberImport(ctx, scope, "batch-1", req, resp); !errors.Is(err, store.ErrConflict) {
+	if err := s.RememberImport(ctx, r, answer); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("second remember: %v", err)
 	}
 	// No request_id: nothing is remembered.
-	if err := s.RememberImport(ctx, scope, "", req, wrapperspb.String("x")); err != nil {
+	if err := s.RememberImport(ctx, change.Request{Subject: "dfe-1", Method: "import"}, answer); err != nil {
 		t.Errorf("remember without request_id: %v", err)
-	}
-}
-
-func TestIndicatorEnumsRoundTrip(t *testing.T) {
-	for _, ind := range indicator.All() {
-		back, ok := IndicatorFrom(IndicatorProto(ind))
-		if !ok || back != ind || IndicatorProto(ind) == inspectionv1.Indicator_INDICATOR_UNSPECIFIED {
-			t.Errorf("%s → %v → %s, %v", ind, IndicatorProto(ind), back, ok)
-		}
-	}
-	for _, bad := range []inspectionv1.Indicator{inspectionv1.Indicator_INDICATOR_UNSPECIFIED, 99} {
-		if _, ok := IndicatorFrom(bad); ok {
-			t.Errorf("%v accepted", bad)
-		}
-	}
-	if len(inspectionv1.Indicator_name) != indicator.Count+1 {
-		t.Errorf("the proto has %d indicators, the domain %d", len(inspectionv1.Indicator_name)-1, indicator.Count)
 	}
 }

@@ -1,0 +1,79 @@
+package risk
+
+import (
+	"context"
+	"slices"
+
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+)
+
+// Councils is what the risk use cases read of councils.
+type Councils interface {
+	// Get returns one council, or council.ErrNotFound.
+	Get(ctx context.Context, gss string) (council.LocalAuthority, error)
+	// All returns every council, in no particular order.
+	All(ctx context.Context) ([]council.LocalAuthority, error)
+}
+
+// Indicators is what the risk use cases read of indicator sets: each
+// council's newest set and the benchmarks of their periods, in a number of
+// round trips that does not grow with the number of councils.
+type Indicators interface {
+	Latest(ctx context.Context, gss []string) (map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error)
+}
+
+// Service carries out the risk use cases: score one council, or list every
+// council's scores, from each council's newest indicator set.
+type Service struct {
+	councils   Councils
+	indicators Indicators
+	model      Model
+}
+
+// NewService returns the risk use cases, scoring with model.
+func NewService(councils Councils, indicators Indicators, model Model) *Service {
+	return &Service{councils: councils, indicators: indicators, model: model}
+}
+
+// Assess returns council gss's assessment with every factor explained, or
+// council.ErrNotFound.
+func (s *Service) Assess(ctx context.Context, gss string) (Council, error) {
+	la, err := s.councils.Get(ctx, gss)
+	if err != nil {
+		return Council{}, err
+	}
+	assessed, err := s.assess(ctx, []council.LocalAuthority{la}, nil)
+	if err != nil {
+		return Council{}, err
+	}
+	return s.model.ExplainCouncil(assessed[0]), nil
+}
+
+// List returns the assessments of the councils keep admits that f matches,
+// in risk order (see Model.AssessAll), unexplained: Explain the ones shown.
+func (s *Service) List(ctx context.Context, keep func(gss string) bool, f *filter.Filter) ([]Council, error) {
+	all, err := s.councils.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all = slices.DeleteFunc(all, func(la council.LocalAuthority) bool { return !keep(la.GSSCode) })
+	return s.assess(ctx, all, f)
+}
+
+// Explain returns c with every factor explained.
+func (s *Service) Explain(c Council) Council { return s.model.ExplainCouncil(c) }
+
+// assess scores councils from their newest sets.
+func (s *Service) assess(ctx context.Context, las []council.LocalAuthority, f *filter.Filter) ([]Council, error) {
+	codes := make([]string, len(las))
+	for i, la := range las {
+		codes[i] = la.GSSCode
+	}
+	latest, benchmarks, err := s.indicators.Latest(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	return s.model.AssessAll(las, latest, benchmarks, f), nil
+}
