@@ -44,12 +44,6 @@ type Storer interface {
 	Decide(ctx context.Context, out Outcome, r change.Request) (Outcome, error)
 }
 
-// Plans reads the plans interventions escalate.
-type Plans interface {
-	// Get returns the plan, or an error matching plan.ErrNotFound.
-	Get(ctx context.Context, gss, id string) (plan.Plan, error)
-}
-
 // maxAttempts bounds the commits Order tries when the fresh ID it drew is
 // taken.
 const maxAttempts = 3
@@ -58,7 +52,7 @@ const maxAttempts = 3
 // decisions at a plan's deadline, and the reads.
 type Service struct {
 	store   Storer
-	plans   Plans
+	plans   plan.Reader
 	ratings plan.RatingSource
 	now     func() time.Time
 }
@@ -66,7 +60,7 @@ type Service struct {
 // NewService returns the use cases over st and plans, showing each decided
 // plan with its review ratings from ratings, reading the time from now
 // (nil means time.Now).
-func NewService(st Storer, plans Plans, ratings plan.RatingSource, now func() time.Time) *Service {
+func NewService(st Storer, plans plan.Reader, ratings plan.RatingSource, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}

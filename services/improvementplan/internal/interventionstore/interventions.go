@@ -90,12 +90,9 @@ func (s *Interventions) List(ctx context.Context, gss string) ([]intervention.In
 
 // Replay implements intervention.Storer.
 func (s *Interventions) Replay(ctx context.Context, gss string, r change.Request) (intervention.Intervention, bool, error) {
-	b, ok, err := s.st().Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
-	if err != nil || !ok {
-		return intervention.Intervention{}, false, err
-	}
-	iv, err := replaystore.Decode(s.codec, b)
-	return iv, err == nil, err
+	return replaystore.Replay(ctx, s.st(), keyspace.CouncilTag(gss), r, func(b []byte) (intervention.Intervention, error) {
+		return replaystore.Decode(s.codec, b)
+	})
 }
 
 // Insert stores iv, a new intervention, at version 1, in one transaction
@@ -110,7 +107,7 @@ func (s *Interventions) Insert(ctx context.Context, iv intervention.Intervention
 		return intervention.Intervention{}, err
 	}
 	iv.Version = 1
-	if m.Idempotency, err = s.idempotency(iv, r); err != nil {
+	if m.Idempotency, err = replaystore.Of(s.codec, iv, 1, r); err != nil {
 		return intervention.Intervention{}, err
 	}
 	if _, err := s.st().Commit(ctx, m); err != nil {
@@ -135,7 +132,7 @@ func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, 
 	}
 	saved := iv.Clone()
 	saved.Version++
-	idem, err := s.idempotency(saved, r)
+	idem, err := replaystore.Of(s.codec, saved, saved.Version, r)
 	if err != nil {
 		return intervention.Intervention{}, err
 	}
@@ -151,28 +148,11 @@ func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, 
 	return saved, nil
 }
 
-// idempotency is the record that replays iv to a retry of r.
-func (s *Interventions) idempotency(iv intervention.Intervention, r change.Request) (*store.IdempotencyRecord, error) {
-	if r.RequestID == "" {
-		return nil, nil
-	}
-	b, err := replaystore.Encode(s.codec, iv, iv.Version)
-	if err != nil {
-		return nil, err
-	}
-	return replaystore.Record(r, b), nil
-}
-
 // ReplayDecision implements intervention.Storer: the plan and the
 // intervention a decision with r's request ID committed, at the versions
 // it committed.
 func (s *Interventions) ReplayDecision(ctx context.Context, gss string, r change.Request) (intervention.Outcome, bool, error) {
-	b, ok, err := s.st().Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
-	if err != nil || !ok {
-		return intervention.Outcome{}, false, err
-	}
-	out, err := s.decodeDecision(b)
-	return out, err == nil, err
+	return replaystore.Replay(ctx, s.st(), keyspace.CouncilTag(gss), r, s.decodeDecision)
 }
 
 // Decide stores DfE's decision on a plan, in one transaction: the plan as
@@ -211,7 +191,7 @@ func (s *Interventions) Decide(ctx context.Context, out intervention.Outcome, r 
 		iv.Version = 1
 		saved.Intervention = &iv
 	}
-	if r.RequestID != "" {
+	if r.RequestID != "" && r.RequestHash != nil {
 		b, err := s.encodeDecision(saved)
 		if err != nil {
 			return intervention.Outcome{}, err

@@ -35,6 +35,13 @@ type Storer interface {
 	Save(ctx context.Context, p Plan, r change.Request) (Plan, error)
 }
 
+// Reader reads plans: what the use cases of the records kept beside a
+// plan (progress reviews, interventions) need of it.
+type Reader interface {
+	// Get returns the plan, or an error matching ErrNotFound.
+	Get(ctx context.Context, gss, id string) (Plan, error)
+}
+
 // Rescheduler keeps the deadline clock in step with a plan whose deadline
 // or state has just changed and been committed. Reschedule is idempotent,
 // and a call lost to a crash is repaired by the clock's own

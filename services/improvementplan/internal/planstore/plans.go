@@ -233,7 +233,7 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 	}
 	saved := p
 	saved.Version++
-	idem, err := s.idempotency(saved, r)
+	idem, err := replaystore.Of(Codec, saved, saved.Version, r)
 	if err != nil {
 		return plan.Plan{}, err
 	}
@@ -251,28 +251,10 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 	return saved, nil
 }
 
-// idempotency is the record that replays p to a retry of r; nil when r
-// asks for none (no request ID, or a change the suite makes itself).
-func (s *Plans) idempotency(p plan.Plan, r change.Request) (*store.IdempotencyRecord, error) {
-	if r.RequestID == "" {
-		return nil, nil
-	}
-	b, err := replaystore.Encode(Codec, p, p.Version)
-	if err != nil {
-		return nil, err
-	}
-	return replaystore.Record(r, b), nil
-}
-
 // Replay implements plan.Storer: the plan a call with r's request ID
 // committed, at the version it committed.
 func (s *Plans) Replay(ctx context.Context, gss string, r change.Request) (plan.Plan, bool, error) {
-	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
-	if err != nil || !ok {
-		return plan.Plan{}, false, err
-	}
-	p, err := replaystore.Decode(Codec, b)
-	return p, err == nil, err
+	return replaystore.Replay(ctx, s.st, keyspace.CouncilTag(gss), r, func(b []byte) (plan.Plan, error) { return replaystore.Decode(Codec, b) })
 }
 
 // List returns a council's plans, or every council's when gss is

@@ -29,12 +29,6 @@ type Storer interface {
 	Insert(ctx context.Context, rec Recorded, r change.Request) error
 }
 
-// Plans reads the plans reviews are recorded against.
-type Plans interface {
-	// Get returns the plan, or an error matching plan.ErrNotFound.
-	Get(ctx context.Context, gss, id string) (plan.Plan, error)
-}
-
 // maxAttempts bounds the commits Create tries when a concurrent change to
 // the plan (or a taken review ID) refuses one.
 const maxAttempts = 5
@@ -42,13 +36,13 @@ const maxAttempts = 5
 // Service carries out the progress review use cases.
 type Service struct {
 	store Storer
-	plans Plans
+	plans plan.Reader
 	now   func() time.Time
 }
 
 // NewService returns the use cases over st and plans, reading the time
 // from now (nil means time.Now).
-func NewService(st Storer, plans Plans, now func() time.Time) *Service {
+func NewService(st Storer, plans plan.Reader, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}

@@ -91,15 +91,9 @@ func (s *Reviews) Ratings(ctx context.Context, gss, planID string) ([]string, er
 // Replay implements progressreview.Storer. Reviews never change, so what
 // a review request replays is the review's stored form, at version 1.
 func (s *Reviews) Replay(ctx context.Context, gss string, r change.Request) (progressreview.Review, bool, error) {
-	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
-	if err != nil || !ok {
-		return progressreview.Review{}, false, err
-	}
-	rv, err := s.codec.Decode(b, 1)
-	if err != nil {
-		return progressreview.Review{}, false, fmt.Errorf("replay request %q: %w", r.RequestID, err)
-	}
-	return rv, true, nil
+	return replaystore.Replay(ctx, s.st, keyspace.CouncilTag(gss), r, func(b []byte) (progressreview.Review, error) {
+		return s.codec.Decode(b, 1)
+	})
 }
 
 // Insert stores the review rec records, at version 1, in one transaction

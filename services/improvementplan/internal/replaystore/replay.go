@@ -9,12 +9,16 @@
 package replaystore
 
 import (
+	"context"
 	"encoding/binary"
-	"fmt"
+	"errors"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
+
+// errNoVersion reports a replay too short to hold its version.
+var errNoVersion = errors.New("replaystore: the replay holds no version")
 
 // Encode is the replay of v at version, in the stored form codec gives it.
 func Encode[T any](codec store.Codec[T], v T, version int64) ([]byte, error) {
@@ -30,7 +34,7 @@ func Decode[T any](codec store.Codec[T], b []byte) (T, error) {
 	version, n := binary.Varint(b)
 	if n <= 0 {
 		var zero T
-		return zero, fmt.Errorf("replaystore: the replay holds no version")
+		return zero, errNoVersion
 	}
 	return codec.Decode(b[n:], version)
 }
@@ -43,4 +47,32 @@ func Record(r change.Request, response []byte) *store.IdempotencyRecord {
 		return nil
 	}
 	return &store.IdempotencyRecord{Scope: r.Scope(), RequestID: r.RequestID, RequestHash: r.RequestHash, Response: response}
+}
+
+// Of is Record of the replay of v at version (see Encode).
+func Of[T any](codec store.Codec[T], v T, version int64, r change.Request) (*store.IdempotencyRecord, error) {
+	if r.RequestID == "" || r.RequestHash == nil {
+		return nil, nil
+	}
+	b, err := Encode(codec, v, version)
+	if err != nil {
+		return nil, err
+	}
+	return Record(r, b), nil
+}
+
+// Replay returns what a call with r's request ID committed under tag, read
+// with decode, and whether there was one. A reused request ID with another
+// request hash is an error wrapping store.ErrRequestIDReused.
+func Replay[T any](ctx context.Context, st *store.Store, tag string, r change.Request, decode func([]byte) (T, error)) (T, bool, error) {
+	var zero T
+	b, ok, err := st.Replay(ctx, tag, r.Scope(), r.RequestID, r.RequestHash)
+	if err != nil || !ok {
+		return zero, false, err
+	}
+	v, err := decode(b)
+	if err != nil {
+		return zero, false, err
+	}
+	return v, true, nil
 }
