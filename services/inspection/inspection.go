@@ -98,9 +98,9 @@ func New(d Deps) (*Service, error) {
 		}
 	}
 
-	councilStore := councilstore.NewCouncils(d.Store)
+	councilStore := councilstore.NewCouncils(d.Store, store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored))
 	councils := council.NewService(councilStore)
-	inspections := inspection.NewService(inspectionstore.New(d.Store, councilStore), d.Now)
+	inspections := inspection.NewService(inspectionstore.New(d.Store, store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, inspectionapi.ToProto, inspectionapi.FromStored), councilStore), d.Now)
 	concernStore := concernstore.New(d.Store,
 		store.ProtoCodec(func() *inspectionv1.Concern { return &inspectionv1.Concern{} }, concernapi.ConcernToProto, concernapi.ConcernFromStored),
 		store.ProtoCodec(func() *inspectionv1.EmergencyInspectionRecommendation {

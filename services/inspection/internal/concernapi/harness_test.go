@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -133,7 +134,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	councils := councilstore.NewCouncils(st)
+	councils := councilstore.NewCouncils(st, councilCodec)
 	var seed []reference.Council
 	for _, gss := range []string{leeds, hampshire, durham, doncaster} {
 		rc, _ := reference.CouncilByCode(gss)
@@ -184,3 +185,6 @@ func wantStatus(t *testing.T, err error, code codes.Code, reason string, fields 
 		t.FailNow()
 	}
 }
+
+// councilCodec is the stored form of a council, as the service builds it.
+var councilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)

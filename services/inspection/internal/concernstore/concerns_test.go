@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"net"
 	"reflect"
 	"slices"
@@ -117,7 +118,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
-	councils := councilstore.NewCouncils(st)
+	councils := councilstore.NewCouncils(st, councilCodec)
 	var seed []reference.Council
 	for _, gss := range []string{leeds, hampshire, durham, doncaster, kensington} {
 		rc, _ := reference.CouncilByCode(gss)
@@ -554,3 +555,6 @@ func TestAcceptSchedulesThroughTheScheduler(t *testing.T) {
 		t.Fatalf("scheduler called %d times, want once", f.sched.calls.Load())
 	}
 }
+
+// councilCodec is the stored form of a council, as the service builds it.
+var councilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)

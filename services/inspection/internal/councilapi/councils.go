@@ -6,6 +6,7 @@ package councilapi
 
 import (
 	"context"
+	"fmt"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -89,7 +91,8 @@ func (h *Councils) ListLocalAuthorities(ctx context.Context, req *inspectionv1.L
 	return resp, nil
 }
 
-// ToProto renders a council as the API returns it, with its name and etag.
+// ToProto renders a council as the API returns it, with its name and etag;
+// it is also the stored form.
 func ToProto(la council.LocalAuthority) *inspectionv1.LocalAuthority {
 	return &inspectionv1.LocalAuthority{
 		Name:              la.ResourceName(),
@@ -116,4 +119,41 @@ func latestToProto(l *council.LatestJudgement) *inspectionv1.LatestJudgement {
 		OverallGrade: refproto.Grade(l.OverallGrade),
 		PublishDate:  refproto.Date(l.PublishDate),
 	}
+}
+
+// FromStored reads a stored council at version; its name and etag are
+// derived from its GSS code and version.
+func FromStored(m *inspectionv1.LocalAuthority, version int64) (council.LocalAuthority, error) {
+	ct, okType := refproto.CouncilTypeFrom(m.GetCouncilType())
+	region, okRegion := refproto.RegionFrom(m.GetRegion())
+	if !okType || !okRegion {
+		return council.LocalAuthority{}, fmt.Errorf("decode council %s: no council type or region", m.GetGssCode())
+	}
+	la := council.LocalAuthority{
+		Council: reference.Council{
+			GSSCode:      m.GetGssCode(),
+			DfECode:      m.GetDfeCode(),
+			Name:         m.GetDisplayName(),
+			OfficialName: m.GetOfficialName(),
+			Type:         ct,
+			Region:       region,
+		},
+		InspectedUnderSIF: m.GetInspectedUnderSif(),
+		Version:           version,
+		UpdateTime:        m.GetUpdateTime().AsTime(),
+	}
+	if l := m.GetLatestJudgement(); l != nil {
+		grade, _ := refproto.GradeFrom(l.GetOverallGrade())
+		published, _, err := refproto.DateFrom(l.GetPublishDate())
+		if err != nil {
+			return council.LocalAuthority{}, fmt.Errorf("decode council %s: latest judgement: %w", m.GetGssCode(), err)
+		}
+		la.Latest = &council.LatestJudgement{
+			Inspection:   l.GetInspection(),
+			Framework:    refproto.EnumName(l.GetFramework(), "FRAMEWORK_"),
+			OverallGrade: grade,
+			PublishDate:  published,
+		}
+	}
+	return la, nil
 }

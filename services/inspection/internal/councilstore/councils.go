@@ -7,17 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"google.golang.org/protobuf/types/known/timestamppb"
-
-	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // Councils stores LocalAuthority records. It implements council.Storer.
@@ -26,16 +21,13 @@ type Councils struct {
 	now func() time.Time
 }
 
-// NewCouncils returns the council store over st.
-func NewCouncils(st *store.Store) *Councils {
+// NewCouncils returns the council store over st, storing councils in the
+// form codec gives.
+func NewCouncils(st *store.Store, codec store.Codec[council.LocalAuthority]) *Councils {
 	return &Councils{all: store.NewCollection(st, codec, council.ErrNotFound), now: time.Now}
 }
 
 var _ council.Storer = (*Councils)(nil)
-
-// codec is the stored form of a council: its API message without its name
-// and etag, which are derived on read.
-var codec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, encodeCouncil, decodeCouncil)
 
 func (c *Councils) st() *store.Store { return c.all.Store() }
 
@@ -91,63 +83,4 @@ func (c *Councils) Seed(ctx context.Context, cs []reference.Council) (int, error
 // council's new latest judgement in the same transaction as the inspection.
 func (c *Councils) Write(la council.LocalAuthority) (store.Write, error) {
 	return c.all.Put(c.recordKey(la.GSSCode), la, la.Version)
-}
-
-// encodeCouncil is the stored form of a council: the API message without
-// its name and etag, which are derived on read.
-func encodeCouncil(la council.LocalAuthority) *inspectionv1.LocalAuthority {
-	m := &inspectionv1.LocalAuthority{
-		GssCode:           la.GSSCode,
-		DfeCode:           la.DfECode,
-		DisplayName:       la.Name,
-		OfficialName:      la.OfficialName,
-		CouncilType:       refproto.CouncilType(la.Type),
-		Region:            refproto.Region(la.Region),
-		UpdateTime:        timestamppb.New(la.UpdateTime),
-		InspectedUnderSif: la.InspectedUnderSIF,
-	}
-	if l := la.Latest; l != nil {
-		m.LatestJudgement = &inspectionv1.LatestJudgement{
-			Inspection:   l.Inspection,
-			Framework:    inspectionv1.Framework(inspectionv1.Framework_value["FRAMEWORK_"+l.Framework]),
-			OverallGrade: refproto.Grade(l.OverallGrade),
-			PublishDate:  refproto.Date(l.PublishDate),
-		}
-	}
-	return m
-}
-
-func decodeCouncil(m *inspectionv1.LocalAuthority, version int64) (council.LocalAuthority, error) {
-	ct, okType := refproto.CouncilTypeFrom(m.GetCouncilType())
-	region, okRegion := refproto.RegionFrom(m.GetRegion())
-	if !okType || !okRegion {
-		return council.LocalAuthority{}, fmt.Errorf("decode council %s: no council type or region", m.GetGssCode())
-	}
-	la := council.LocalAuthority{
-		Council: reference.Council{
-			GSSCode:      m.GetGssCode(),
-			DfECode:      m.GetDfeCode(),
-			Name:         m.GetDisplayName(),
-			OfficialName: m.GetOfficialName(),
-			Type:         ct,
-			Region:       region,
-		},
-		InspectedUnderSIF: m.GetInspectedUnderSif(),
-		Version:           version,
-		UpdateTime:        m.GetUpdateTime().AsTime(),
-	}
-	if l := m.GetLatestJudgement(); l != nil {
-		grade, _ := refproto.GradeFrom(l.GetOverallGrade())
-		published, _, err := refproto.DateFrom(l.GetPublishDate())
-		if err != nil {
-			return council.LocalAuthority{}, fmt.Errorf("decode council %s: latest judgement: %w", m.GetGssCode(), err)
-		}
-		la.Latest = &council.LatestJudgement{
-			Inspection:   l.GetInspection(),
-			Framework:    strings.TrimPrefix(l.GetFramework().String(), "FRAMEWORK_"),
-			OverallGrade: grade,
-			PublishDate:  published,
-		}
-	}
-	return la, nil
 }

@@ -1,6 +1,8 @@
 package councilstore
 
 import (
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"time"
 
 	"context"
@@ -17,7 +19,7 @@ import (
 func TestCouncilsSeedGetAll(t *testing.T) {
 	ctx := context.Background()
 	c, ks := redistest.New(t)
-	cs := NewCouncils(store.New(c, ks))
+	cs := NewCouncils(store.New(c, ks), councilCodec)
 
 	added, err := cs.Seed(ctx, reference.Councils())
 	if err != nil || added != 152 {
@@ -58,7 +60,7 @@ func TestCouncilsWriteLatestJudgement(t *testing.T) {
 	ctx := context.Background()
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
-	cs := NewCouncils(st)
+	cs := NewCouncils(st, councilCodec)
 	if _, err := cs.Seed(ctx, reference.Councils()); err != nil {
 		t.Fatal(err)
 	}
@@ -88,3 +90,6 @@ func TestCouncilsWriteLatestJudgement(t *testing.T) {
 		t.Fatalf("stale write = %v, want conflict", err)
 	}
 }
+
+// councilCodec is the stored form of a council, as the service builds it.
+var councilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)

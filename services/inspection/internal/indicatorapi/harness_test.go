@@ -2,6 +2,7 @@ package indicatorapi
 
 import (
 	"context"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"math"
 	"sync/atomic"
 	"testing"
@@ -75,7 +76,7 @@ func newHarness(t testing.TB) *harness {
 	st := rpctest.NewStore(t)
 	trips := &roundTrips{}
 	st.Client().AddHook(trips)
-	councils := councilstore.NewCouncils(st)
+	councils := councilstore.NewCouncils(st, councilCodec)
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)
 	}
@@ -207,3 +208,6 @@ func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 		return next(ctx, cmds)
 	}
 }
+
+// councilCodec is the stored form of a council, as the service builds it.
+var councilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)

@@ -1,6 +1,7 @@
 package inspectionapi
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -103,9 +104,10 @@ func fromProto(m *inspectionv1.Inspection, prefix string) (inspection.Inspection
 // by the rules instead.
 var notUpdated = []string{"name", "etag", "framework", "emergency_recommendation"}
 
-// toProto renders an inspection as the API returns it, with its etag and
-// the warnings its judgement draws.
-func toProto(ins inspection.Inspection) *inspectionv1.Inspection {
+// ToProto renders an inspection as the API returns it, with its etag and
+// the warnings its judgement draws. It is also the stored form, whose etag
+// and warnings are derived again on read.
+func ToProto(ins inspection.Inspection) *inspectionv1.Inspection {
 	m := &inspectionv1.Inspection{
 		Name:                    ins.Name(),
 		Framework:               inspectionv1.Framework(inspectionv1.Framework_value[frameworkPrefix+string(ins.Framework)]),
@@ -142,4 +144,70 @@ func toProto(ins inspection.Inspection) *inspectionv1.Inspection {
 		})
 	}
 	return m
+}
+
+// FromStored reads a stored inspection at version. Stored data was
+// validated when written, so anything unexpected is corruption and an
+// error.
+func FromStored(m *inspectionv1.Inspection, version int64) (inspection.Inspection, error) {
+	gss, id, err := inspection.ParseName("name", m.GetName())
+	if err != nil {
+		return inspection.Inspection{}, fmt.Errorf("decode inspection %q: %w", m.GetName(), err)
+	}
+	bad := func(format string, args ...any) (inspection.Inspection, error) {
+		return inspection.Inspection{}, fmt.Errorf("decode inspection %s: %s", m.GetName(), fmt.Sprintf(format, args...))
+	}
+	ins := inspection.Inspection{
+		GSSCode:                 gss,
+		ID:                      id,
+		Framework:               inspection.Framework(refproto.EnumName(m.GetFramework(), frameworkPrefix)),
+		State:                   inspection.State(refproto.EnumName(m.GetState(), statePrefix)),
+		LeadInspector:           m.GetLeadInspector(),
+		EmergencyRecommendation: m.GetEmergencyRecommendation(),
+		Version:                 version,
+		CreateTime:              m.GetCreateTime().AsTime(),
+		UpdateTime:              m.GetUpdateTime().AsTime(),
+	}
+	if !ins.Framework.Valid() || (ins.State != inspection.Scheduled && ins.State != inspection.Published) {
+		return bad("framework %s, state %s", m.GetFramework(), m.GetState())
+	}
+	if ins.StartDate, _, err = refproto.DateFrom(m.GetStartDate()); err != nil {
+		return bad("start date: %v", err)
+	}
+	if ins.EndDate, _, err = refproto.DateFrom(m.GetEndDate()); err != nil {
+		return bad("end date: %v", err)
+	}
+	if ins.PublishDate, _, err = refproto.DateFrom(m.GetPublishDate()); err != nil {
+		return bad("publish date: %v", err)
+	}
+	if j := m.GetJudgement(); j != nil {
+		ins.Judgement = inspection.Judgement{}
+		for _, p := range judgementParts {
+			g := p.get(j)
+			if g == nil {
+				continue
+			}
+			grade, ok := refproto.GradeFrom(g.GetGrade())
+			if !ok {
+				return bad("grade of %s: %s", p.area, g.GetGrade())
+			}
+			ins.Judgement[p.area] = inspection.GradedJudgement{Grade: grade, Narrative: g.GetNarrative()}
+		}
+	}
+	if f := m.GetMonitoringFindings(); f != nil {
+		ins.MonitoringFindings = &inspection.MonitoringFindings{
+			Findings:  append([]string(nil), f.GetFindings()...),
+			Narrative: f.GetNarrative(),
+		}
+		if f.GetProgress() != inspectionv1.ProgressRating_PROGRESS_RATING_UNSPECIFIED {
+			ins.MonitoringFindings.Progress = inspection.ProgressRating(refproto.EnumName(f.GetProgress(), progressPrefix))
+		}
+	}
+	for _, r := range m.GetRecommendations() {
+		ins.Recommendations = append(ins.Recommendations, inspection.Recommendation{
+			Text: r.GetText(),
+			Area: inspection.Area(refproto.EnumName(r.GetArea(), areaPrefix)),
+		})
+	}
+	return ins, nil
 }

@@ -91,7 +91,7 @@ func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.Cr
 	if err != nil {
 		return nil, councilNotFound(err, req.GetParent())
 	}
-	return toProto(out), nil
+	return ToProto(out), nil
 }
 
 // GetInspection implements InspectionService.GetInspection.
@@ -111,7 +111,7 @@ func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetIn
 	if err != nil {
 		return nil, named(err, req.GetName())
 	}
-	return toProto(ins), nil
+	return ToProto(ins), nil
 }
 
 // ListInspections implements InspectionService.ListInspections for one
@@ -157,7 +157,7 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 		TotalSize:     int32(len(selected)),
 	}
 	for i, ins := range page {
-		resp.Inspections[i] = toProto(ins)
+		resp.Inspections[i] = ToProto(ins)
 	}
 	return resp, nil
 }
@@ -199,7 +199,7 @@ func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.Up
 	if err != nil {
 		return nil, named(err, in.GetName())
 	}
-	return toProto(out), nil
+	return ToProto(out), nil
 }
 
 // PublishJudgement implements InspectionService.PublishJudgement. The etag
@@ -229,7 +229,7 @@ func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.Pu
 	if err != nil {
 		return nil, named(err, req.GetName())
 	}
-	return toProto(out), nil
+	return ToProto(out), nil
 }
 
 // seesUnpublished reports whether p may see inspections before their

@@ -3,6 +3,7 @@ package inspectionapi
 import (
 	"context"
 	"encoding/json"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"slices"
 	"testing"
 	"time"
@@ -74,11 +75,11 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	councils := councilstore.NewCouncils(st)
+	councils := councilstore.NewCouncils(st, councilCodec)
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)
 	}
-	svc := inspection.NewService(inspectionstore.New(st, councils), clock)
+	svc := inspection.NewService(inspectionstore.New(st, store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, ToProto, FromStored), councils), clock)
 	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
 		inspectionv1.RegisterInspectionServiceServer(srv, testServer{Inspections: NewInspections(svc, rpctest.NewPages(t))})
 	})
@@ -689,3 +690,6 @@ func TestGatewayDerivedMask(t *testing.T) {
 	_, err = e.client.UpdateInspection(ctx, &inspectionv1.UpdateInspectionRequest{Inspection: body, UpdateMask: &fieldmaskpb.FieldMask{Paths: gatewayPaths}})
 	expectError(t, "changing the framework", err, codes.InvalidArgument, "", "update_mask")
 }
+
+// councilCodec is the stored form of a council, as the service builds it.
+var councilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)

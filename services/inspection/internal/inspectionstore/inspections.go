@@ -35,6 +35,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -50,15 +51,17 @@ const Topic = "inspection"
 // Inspections stores inspections. It implements inspection.Storer.
 type Inspections struct {
 	all      *store.Collection[inspection.Inspection]
+	codec    store.Codec[inspection.Inspection]
 	councils *councilstore.Councils
 }
 
 var _ inspection.Storer = (*Inspections)(nil)
 
-// New returns the inspection store over st. councils is the council store
-// of the same Redis, whose records a publication writes.
-func New(st *store.Store, councils *councilstore.Councils) *Inspections {
-	return &Inspections{all: store.NewCollection(st, codec, inspection.ErrNotFound), councils: councils}
+// New returns the inspection store over st, storing inspections in the
+// form codec gives. councils is the council store of the same Redis, whose
+// records a publication writes.
+func New(st *store.Store, codec store.Codec[inspection.Inspection], councils *councilstore.Councils) *Inspections {
+	return &Inspections{all: store.NewCollection(st, codec, inspection.ErrNotFound), codec: codec, councils: councils}
 }
 
 func (s *Inspections) st() *store.Store { return s.all.Store() }
@@ -139,18 +142,12 @@ func (s *Inspections) List(ctx context.Context, gss string) ([]inspection.Inspec
 // Replay implements inspection.Storer. Request IDs are scoped by method and
 // caller.
 func (s *Inspections) Replay(ctx context.Context, gss string, r change.Request) (inspection.Inspection, bool, error) {
-	if r.RequestID == "" {
-		return inspection.Inspection{}, false, nil
-	}
-	b, ok, err := s.st().Replay(ctx, keyspace.CouncilTag(gss), r.Scope(), r.RequestID, r.RequestHash)
+	rp, ok, err := replaystore.Replay(ctx, s.st(), keyspace.CouncilTag(gss), r)
 	if err != nil || !ok {
 		return inspection.Inspection{}, false, err
 	}
-	ins, err := decodeReplay(b)
-	if err != nil {
-		return inspection.Inspection{}, false, err
-	}
-	return ins, true, nil
+	ins, err := replaystore.Next(rp, s.codec)
+	return ins, err == nil, err
 }
 
 // Insert implements inspection.Storer. The link from an emergency
@@ -235,17 +232,10 @@ func (s *Inspections) mutation(ins inspection.Inspection, read int64, r change.R
 		Writes: []store.Write{w},
 		Audit:  []store.AuditEntry{audit(r.WithMethod(method), ins.Name(), key)},
 	}
-	if r.RequestID != "" {
-		resp, err := marshalReplay(ins)
-		if err != nil {
-			return store.Mutation{}, err
-		}
-		m.Idempotency = &store.IdempotencyRecord{
-			Scope:       r.Scope(),
-			RequestID:   r.RequestID,
-			RequestHash: r.RequestHash,
-			Response:    resp,
-		}
+	var answer replaystore.Answer
+	replaystore.Add(&answer, s.codec, ins, ins.Version)
+	if m.Idempotency, err = answer.Record(r); err != nil {
+		return store.Mutation{}, err
 	}
 	return m, nil
 }
