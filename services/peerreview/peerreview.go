@@ -86,7 +86,7 @@ func New(d Deps) (*Service, error) {
 		return nil, err
 	}
 	reviewers := reviewerstore.New(d.Store)
-	reviews := reviewstore.New(d.Store)
+	reviews := reviewstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored))
 	reviewSvc := review.NewService(reviews, d.Now)
 	offers := offerstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored))
 	offerSvc := offer.NewService(offers, d.Now)

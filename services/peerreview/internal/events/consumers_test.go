@@ -5,6 +5,7 @@ import (
 	"errors"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewapi"
 	"io"
 	"log/slog"
 	"slices"
@@ -65,7 +66,7 @@ func newEnv(t *testing.T) *env {
 	return &env{
 		t: t, rdb: rdb, ks: ks, st: st, offers: offers,
 		svc:       offer.NewService(offers, ticking()),
-		reviews:   reviewstore.New(st),
+		reviews:   reviewstore.New(st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored)),
 		published: map[string]int64{},
 	}
 }

@@ -218,11 +218,14 @@ func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r chan
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	// The idempotency scope is computed from the request alone, as Replay
+	// Only an API call asks for idempotency: it carries a request hash. The
+	// idempotency scope is computed from the request alone, as Replay
 	// computes it; only the audit entry falls back to method.
-	idem, err := replaystore.Record(s.codec, r, o, o.Version)
-	if err != nil {
-		return store.Mutation{}, err
+	var idem *store.IdempotencyRecord
+	if r.RequestHash != nil {
+		if idem, err = replaystore.Record(s.codec, r, o, o.Version); err != nil {
+			return store.Mutation{}, err
+		}
 	}
 	m := store.Mutation{
 		Tag:         keyspace.CouncilTag(o.GSSCode),

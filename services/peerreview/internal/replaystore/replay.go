@@ -19,11 +19,10 @@ import (
 var errNoVersion = errors.New("replay holds no version")
 
 // Record is the idempotency record that makes a retry of r answer v at
-// version, in the stored form codec gives it; nil when r asked for no
-// idempotency (no request ID, or no request hash, as for the changes the
-// suite makes from events).
+// version, in the stored form codec gives it; nil when r carries no
+// request ID.
 func Record[T any](codec store.Codec[T], r change.Request, v T, version int64) (*store.IdempotencyRecord, error) {
-	if r.RequestID == "" || len(r.RequestHash) == 0 {
+	if r.RequestID == "" {
 		return nil, nil
 	}
 	b, err := codec.Encode(v)

@@ -187,7 +187,7 @@ type env struct {
 func newEnv(t *testing.T, double *inspectionDouble) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	reviews := reviewstore.New(st)
+	reviews := reviewstore.New(st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, ToStored, FromStored))
 	pool := reviewerstore.New(st)
 	conn, err := serve.Dial(double.start(t), grpc.WithChainUnaryInterceptor(auth.ForwardAuthorization()))
 	if err != nil {

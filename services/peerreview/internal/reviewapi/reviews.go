@@ -30,7 +30,6 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -116,7 +115,7 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 	if err != nil {
 		return nil, err
 	}
-	return reviewstore.Proto(out), nil
+	return toProto(out), nil
 }
 
 // GetPeerReview implements PeerReviewService.GetPeerReview. The caller's
@@ -135,7 +134,7 @@ func (h *Reviews) GetPeerReview(ctx context.Context, req *peerreviewv1.GetPeerRe
 	if err != nil {
 		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
 	}
-	return reviewstore.Proto(rv), nil
+	return toProto(rv), nil
 }
 
 // ListPeerReviews implements PeerReviewService.ListPeerReviews for one
@@ -178,7 +177,7 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 		TotalSize:     int32(len(selected)),
 	}
 	for _, rv := range page {
-		resp.PeerReviews = append(resp.PeerReviews, reviewstore.Proto(rv))
+		resp.PeerReviews = append(resp.PeerReviews, toProto(rv))
 	}
 	return resp, nil
 }
@@ -254,7 +253,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	if err != nil {
 		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
 	}
-	return reviewstore.Proto(out), nil
+	return toProto(out), nil
 }
 
 // StartOnSite implements PeerReviewService.StartOnSite: scheduled → on
@@ -343,7 +342,7 @@ func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requ
 	if err != nil {
 		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, name)
 	}
-	return reviewstore.Proto(out), nil
+	return toProto(out), nil
 }
 
 // requireCouncil returns nil when the caller in ctx may see the reviews of

@@ -30,6 +30,7 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -62,14 +63,17 @@ const maxLinkAttempts = 5
 // Reviews stores peer reviews. It implements review.Storer, and
 // reviewer.OpenAssignments and reviewer.Commitments for the reviewer pool.
 type Reviews struct {
-	st *store.Store
+	st      *store.Store
+	codec   store.Codec[review.Review]
+	reviews *store.Collection[review.Review]
 }
 
 var _ review.Storer = (*Reviews)(nil)
 
-// New returns the review store over st.
-func New(st *store.Store) *Reviews {
-	return &Reviews{st: st}
+// New returns the review store over st, keeping each review in the stored
+// form codec gives it.
+func New(st *store.Store, codec store.Codec[review.Review]) *Reviews {
+	return &Reviews{st: st, codec: codec, reviews: store.NewCollection(st, codec, review.ErrNotFound)}
 }
 
 func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }
@@ -88,14 +92,11 @@ func (s *Reviews) underWayKey(gss string) string {
 
 // Get implements review.Storer.
 func (s *Reviews) Get(ctx context.Context, gss, id string) (review.Review, error) {
-	rec, err := s.st.Get(ctx, s.recordKey(gss, id))
-	if errors.Is(err, store.ErrNotFound) {
-		return review.Review{}, review.ErrNotFound
-	}
-	if err != nil {
+	rv, err := s.reviews.Get(ctx, s.recordKey(gss, id))
+	if err != nil && !errors.Is(err, review.ErrNotFound) {
 		return review.Review{}, fmt.Errorf("get peer review %s: %w", review.Name(gss, id), err)
 	}
-	return decode(rec.Data, rec.Version)
+	return rv, err
 }
 
 // List implements review.Storer: one SMEMBERS and one pipelined read of the
@@ -127,20 +128,9 @@ func (s *Reviews) List(ctx context.Context, gss string) ([]review.Review, error)
 			keys = append(keys, s.recordKey(codes[i], id))
 		}
 	}
-	recs, err := s.st.GetMany(ctx, keys)
+	out, err := s.reviews.GetMany(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("list peer reviews of %s: %w", gss, err)
-	}
-	out := make([]review.Review, 0, len(recs))
-	for _, rec := range recs {
-		if !rec.Exists() {
-			continue
-		}
-		rv, err := decode(rec.Data, rec.Version)
-		if err != nil {
-			return nil, fmt.Errorf("list peer reviews of %s: %w", gss, err)
-		}
-		out = append(out, rv)
 	}
 	return out, nil
 }
@@ -203,18 +193,7 @@ func (s *Reviews) UnderWay(ctx context.Context, gss string) (review.Review, bool
 // Replay implements review.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope).
 func (s *Reviews) Replay(ctx context.Context, gss string, r change.Request) (review.Review, bool, error) {
-	if r.RequestID == "" {
-		return review.Review{}, false, nil
-	}
-	b, ok, err := s.st.Replay(ctx, keyspace.CouncilTag(gss), scope(r), r.RequestID, r.RequestHash)
-	if err != nil || !ok {
-		return review.Review{}, false, err
-	}
-	rv, err := decodeReplay(b)
-	if err != nil {
-		return review.Review{}, false, err
-	}
-	return rv, true, nil
+	return replaystore.Read(ctx, s.st, s.codec, keyspace.CouncilTag(gss), r)
 }
 
 // Insert implements review.Storer. The council's under-way record is read
@@ -332,31 +311,21 @@ func (s *Reviews) LinkOffer(ctx context.Context, gss, reviewID, offerName string
 // the record, its audit entry and, for a request with an ID, the
 // idempotency record replaying rv.
 func (s *Reviews) mutation(rv review.Review, read int64, r change.Request) (store.Mutation, error) {
-	data, err := marshal(rv, false)
+	key := s.recordKey(rv.GSSCode, rv.ID)
+	w, err := s.reviews.Put(key, rv, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	key := s.recordKey(rv.GSSCode, rv.ID)
-	m := store.Mutation{
-		Tag:    keyspace.CouncilTag(rv.GSSCode),
-		Writes: []store.Write{{Key: key, Data: data, IfVersion: read}},
-		Audit: []store.AuditEntry{{
-			Actor:     r.Subject,
-			Roles:     r.Roles,
-			Method:    method(r, rv.State),
-			Resource:  rv.Name(),
-			RequestID: r.RequestID,
-			Key:       key,
-		}},
+	idem, err := replaystore.Record(s.codec, r, rv, rv.Version)
+	if err != nil {
+		return store.Mutation{}, err
 	}
-	if r.RequestID != "" {
-		resp, err := marshal(rv, true)
-		if err != nil {
-			return store.Mutation{}, err
-		}
-		m.Idempotency = &store.IdempotencyRecord{Scope: scope(r), RequestID: r.RequestID, RequestHash: r.RequestHash, Response: resp}
-	}
-	return m, nil
+	return store.Mutation{
+		Tag:         keyspace.CouncilTag(rv.GSSCode),
+		Writes:      []store.Write{w},
+		Audit:       []store.AuditEntry{store.AuditFor(r.WithMethod(stateMethods[rv.State]), rv.Name(), key)},
+		Idempotency: idem,
+	}, nil
 }
 
 // CompletedEvent is the PeerReviewCompleted payload of a completed review:
@@ -385,18 +354,6 @@ var stateMethods = map[review.State]string{
 	review.Reporting: peerreviewv1.PeerReviewService_RecordFindings_FullMethodName,
 	review.Completed: peerreviewv1.PeerReviewService_CompleteReview_FullMethodName,
 	review.Cancelled: peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName,
-}
-
-func method(r change.Request, s review.State) string {
-	if r.Method != "" {
-		return r.Method
-	}
-	return stateMethods[s]
-}
-
-// scope is the idempotency scope of r's request ID.
-func scope(r change.Request) string {
-	return store.IdempotencyScope(r.Method, r.Subject)
 }
 
 func roleNames(rs []auth.Role) []string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewapi"
 	"slices"
 	"sync"
 	"testing"
@@ -40,7 +42,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
-	rs := New(st)
+	rs := New(st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored))
 	return &env{t: t, st: st, rs: rs, svc: review.NewService(rs, clock)}
 }
 
