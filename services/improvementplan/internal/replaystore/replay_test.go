@@ -17,7 +17,9 @@ type versioned struct {
 
 var codec = store.Codec[versioned]{
 	Encode: func(v versioned) ([]byte, error) { return []byte(v.text), nil },
-	Decode: func(b []byte, version int64) (versioned, error) { return versioned{text: string(b), version: version}, nil },
+	Decode: func(b []byte, version int64) (versioned, error) {
+		return versioned{text: string(b), version: version}, nil
+	},
 }
 
 func TestRoundTripKeepsTheVersion(t *testing.T) {
