@@ -11,7 +11,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-
 func midnight(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 // TestEncodeRoundTrip checks the stored form the service builds from
