@@ -1,0 +1,81 @@
+// Package auditapi is the gRPC face of the audit trail: ListAuditEntries
+// of OversightService.
+//
+// Who may do what (the access matrix's AuditEntry read cell): DfE reads
+// the whole trail (parent `localAuthorities/-`) or one council's; a
+// council officer reads their own council's, and their view of
+// `localAuthorities/-` is their own council's. Everyone else is refused.
+package auditapi
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	oversightv1 "github.com/turnaround-sli/turnaround/proto/turnaround/oversight/v1"
+	"github.com/turnaround-sli/turnaround/services/oversight/internal/audit"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
+)
+
+// Policies declares who may call each method of this package.
+var Policies = auth.Policies{
+	oversightv1.OversightService_ListAuditEntries_FullMethodName: access.Rule(access.AuditEntry, access.Read),
+}
+
+// Audit implements the audit methods of OversightServiceServer.
+type Audit struct {
+	svc   *audit.Service
+	pages *paging.Codec
+}
+
+// New returns the handlers over the audit use cases.
+func New(svc *audit.Service, pages *paging.Codec) *Audit { return &Audit{svc: svc, pages: pages} }
+
+// ListAuditEntries implements OversightService.ListAuditEntries.
+func (h *Audit) ListAuditEntries(ctx context.Context, req *oversightv1.ListAuditEntriesRequest) (*oversightv1.ListAuditEntriesResponse, error) {
+	gss, parentErr := resource.ParseCouncilOrAll("parent", req.GetParent())
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
+	f, filterErr := filter.Compile(req.GetFilter(), audit.FilterSchema)
+	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+		return nil, err
+	}
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := paging.Query{Method: oversightv1.OversightService_ListAuditEntries_FullMethodName, Parent: req.GetParent(), Filter: f.String()}
+	if gss == resource.AllCouncils {
+		gss = ""
+	}
+	if gss == "" && !p.HasRole(auth.RoleDfEOfficial) {
+		// A council officer's view of every council is their own.
+		gss = p.Authority
+		q.Params = map[string]string{"authority": p.Authority}
+	}
+	if err := access.Check(p, access.AuditEntry, access.Read, access.Object{Council: gss, Name: "the audit trail of " + req.GetParent()}); err != nil {
+		return nil, err
+	}
+	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	all, err := h.svc.List(ctx, gss, f)
+	if err != nil {
+		return nil, err
+	}
+	page, next := rpc.Page(h.pages, q, all, offset, size)
+	out := &oversightv1.ListAuditEntriesResponse{NextPageToken: next, TotalSize: int32(len(all))}
+	for _, e := range page {
+		out.AuditEntries = append(out.AuditEntries, &oversightv1.AuditEntry{
+			Name: e.Name(), Actor: e.Actor, Roles: e.Roles, Method: e.Method, Resource: e.Resource,
+			RequestId: e.RequestID, EtagBefore: e.EtagBefore, EtagAfter: e.EtagAfter, Time: timestamppb.New(e.Time),
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,113 @@
+package timeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// FilterSchema is what ListTimelineEntries filters on.
+var FilterSchema = filter.Schema{
+	"kind":       {Type: filter.String},
+	"service":    {Type: filter.String},
+	"actor_role": {Type: filter.String},
+	"resource":   {Type: filter.String},
+	"time":       {Type: filter.Timestamp},
+}
+
+// Storer keeps entries and standings.
+type Storer interface {
+	// Standing returns the council's standing; a council with none yet has
+	// the zero Standing (Version 0).
+	Standing(ctx context.Context, gss string) (Standing, error)
+	// Record stores e, which must not exist yet, and s, which must still be
+	// at s.Version, in one transaction. It reports whether e was new: false
+	// when an entry with its id is stored already (a redelivered event).
+	// A standing changed since gives an error matching ErrConflict.
+	Record(ctx context.Context, e Entry, s Standing) (bool, error)
+	// Entries returns the council's entries in time order.
+	Entries(ctx context.Context, gss string) ([]Entry, error)
+	// Standings returns every council's standing that has one.
+	Standings(ctx context.Context) ([]Standing, error)
+	// EngagementCouncil returns the GSS code of the council an engagement
+	// (recorded by Record) supports, or "" if none is known.
+	EngagementCouncil(ctx context.Context, engagement string) (string, error)
+}
+
+// Service holds the timeline's use cases.
+type Service struct{ st Storer }
+
+// NewService returns the use cases over st.
+func NewService(st Storer) *Service { return &Service{st: st} }
+
+// maxAttempts bounds the retries after a concurrent change to a standing.
+const maxAttempts = 8
+
+// Record stores f's entry and applies its effect to the council's
+// standing, once: a fact already recorded (same event id) changes nothing
+// and reports false. A fact about a council outside the register is
+// ErrUnknownCouncil.
+func (s *Service) Record(ctx context.Context, f Fact) (bool, error) {
+	gss := f.Entry.Council
+	if _, ok := reference.CouncilByCode(gss); !ok {
+		return false, fmt.Errorf("%w: %q is not one of the councils in England", ErrUnknownCouncil, gss)
+	}
+	for range maxAttempts {
+		st, err := s.st.Standing(ctx, gss)
+		if err != nil {
+			return false, err
+		}
+		st.Council = gss
+		if f.Effect != nil {
+			f.Effect(&st, f.Entry.Time)
+		}
+		created, err := s.st.Record(ctx, f.Entry, st)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		return created, err
+	}
+	return false, fmt.Errorf("timeline: standing of %s still contended after %d attempts: %w", gss, maxAttempts, ErrConflict)
+}
+
+// List returns the council's entries that match f, in time order, with the
+// council's standing (whose engagements decide what a sponsor may see).
+func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Entry, Standing, error) {
+	if _, ok := reference.CouncilByCode(gss); !ok {
+		return nil, Standing{}, fmt.Errorf("%w: %q", ErrUnknownCouncil, gss)
+	}
+	all, err := s.st.Entries(ctx, gss)
+	if err != nil {
+		return nil, Standing{}, err
+	}
+	st, err := s.st.Standing(ctx, gss)
+	if err != nil {
+		return nil, Standing{}, err
+	}
+	out := slices.DeleteFunc(all, func(e Entry) bool { return !f.Match(e) })
+	return out, st, nil
+}
+
+// CouncilOf returns the GSS code of the council a record belongs to: the
+// one its name is under (localAuthorities/{gss}/...), or for an engagement
+// and what is under it (sponsors/{id}/engagements/{id}/...), the council
+// its EngagementStarted event named; "" when there is none.
+func (s *Service) CouncilOf(ctx context.Context, name string) (string, error) {
+	if rest, ok := strings.CutPrefix(name, "localAuthorities/"); ok {
+		gss, _, _ := strings.Cut(rest, "/")
+		return gss, nil
+	}
+	parts := strings.Split(name, "/")
+	if len(parts) >= 4 && parts[0] == "sponsors" && parts[2] == "engagements" {
+		return s.st.EngagementCouncil(ctx, strings.Join(parts[:4], "/"))
+	}
+	return "", nil
+}
+
+// Standings returns every council's standing.
+func (s *Service) Standings(ctx context.Context) ([]Standing, error) { return s.st.Standings(ctx) }

@@ -1,0 +1,131 @@
+// Package timelineapi is the gRPC face of councils' timelines:
+// ListTimelineEntries of OversightService.
+//
+// Who may do what: the access matrix's TimelineEntry read cell admits the
+// caller (Ofsted, the LGA and DfE for every council, a council officer for
+// their own, a sponsor officer for the councils it actively supports, a
+// partner system for the published part); then each entry is shown only to
+// callers who may read the record it points at (access.ViewOf with the
+// record's council, publication and the council's supporting sponsors),
+// so a partner sees published judgements and ordered interventions and
+// never a peer review or a concern. A record a caller may only know of
+// (DfE and Ofsted on peer reviews) is shown without its content. The
+// person behind an entry is named only to DfE and the council's own
+// officers; others see the role.
+package timelineapi
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	oversightv1 "github.com/turnaround-sli/turnaround/proto/turnaround/oversight/v1"
+	"github.com/turnaround-sli/turnaround/services/oversight/internal/timeline"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
+)
+
+// ReasonCouncilNotFound is the NOT_FOUND reason of a council outside the
+// register.
+const ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
+
+// Policies declares who may call each method of this package.
+var Policies = auth.Policies{
+	oversightv1.OversightService_ListTimelineEntries_FullMethodName: access.Rule(access.TimelineEntry, access.Read),
+}
+
+// Timeline implements the timeline methods of OversightServiceServer.
+type Timeline struct {
+	svc   *timeline.Service
+	pages *paging.Codec
+}
+
+// New returns the handlers over the timeline use cases.
+func New(svc *timeline.Service, pages *paging.Codec) *Timeline {
+	return &Timeline{svc: svc, pages: pages}
+}
+
+// ListTimelineEntries implements OversightService.ListTimelineEntries.
+func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.ListTimelineEntriesRequest) (*oversightv1.ListTimelineEntriesResponse, error) {
+	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
+	size, sizeErr := rpc.PageSize(req.GetPageSize())
+	f, filterErr := filter.Compile(req.GetFilter(), timeline.FilterSchema)
+	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+		return nil, err
+	}
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, standing, err := h.svc.List(ctx, gss, f)
+	if errors.Is(err, timeline.ErrUnknownCouncil) {
+		return nil, fault.NotFound(ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+	}
+	if err != nil {
+		return nil, err
+	}
+	supporters := standing.SupportedBy()
+	if err := access.Check(p, access.TimelineEntry, access.Read, access.Object{
+		Council: gss, Public: true, SupportedBy: supporters, Name: "the timeline of " + req.GetParent(),
+	}); err != nil {
+		return nil, err
+	}
+	q := paging.Query{
+		Method: oversightv1.OversightService_ListTimelineEntries_FullMethodName,
+		Parent: req.GetParent(),
+		Filter: f.String(),
+		// What a caller sees depends on who they are, so a token is theirs.
+		Params: map[string]string{"viewer": viewer(p)},
+	}
+	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	named := p.HasRole(auth.RoleDfEOfficial) || (p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss)
+	visible := make([]*oversightv1.TimelineEntry, 0, len(all))
+	for _, e := range all {
+		view := access.ViewOf(p, e.Access, access.Read, access.Object{
+			Council: gss, Public: e.Public, Sponsor: e.Sponsor, SupportedBy: supporters, Name: e.Resource,
+		})
+		if view == access.Denied {
+			continue
+		}
+		visible = append(visible, toProto(e, view, named))
+	}
+	page, next := rpc.Page(h.pages, q, visible, offset, size)
+	return &oversightv1.ListTimelineEntriesResponse{TimelineEntries: page, NextPageToken: next, TotalSize: int32(len(visible))}, nil
+}
+
+// viewer identifies what p may see: roles, council and sponsor.
+func viewer(p auth.Principal) string {
+	roles := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		roles[i] = string(r)
+	}
+	slices.Sort(roles)
+	return strings.Join(roles, ",") + "|" + p.Authority + "|" + p.Sponsor
+}
+
+// toProto renders e as view allows; named says whether the person is shown.
+func toProto(e timeline.Entry, view access.View, named bool) *oversightv1.TimelineEntry {
+	out := &oversightv1.TimelineEntry{
+		Name: e.Name(), Kind: e.Kind, Time: timestamppb.New(e.Time), ActorRole: e.Role,
+		Summary: e.Summary, Resource: e.Resource, Service: e.Service,
+	}
+	if named {
+		out.Actor = e.Actor
+	}
+	if view == access.Summarised {
+		out.Summary = strings.ToUpper(e.Kind[:1]) + strings.ToLower(strings.ReplaceAll(e.Kind[1:], "_", " ")) +
+			" (its content is confidential to the council and the LGA)"
+	}
+	return out
+}
