@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
+
 	"google.golang.org/grpc"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
@@ -90,7 +92,7 @@ func New(d Deps) (*Service, error) {
 	reviewSvc := review.NewService(reviews, d.Now)
 	offers := offerstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored))
 	offerSvc := offer.NewService(offers, d.Now)
-	lessons := whatworksstore.New(d.Store)
+	lessons := whatworksstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.Lesson { return new(peerreviewv1.Lesson) }, whatworksapi.ToStored, whatworksapi.FromStored))
 	consumers, err := events.New(d.Store, offerSvc, reviews, d.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("peerreview: %w", err)
@@ -109,7 +111,7 @@ func New(d Deps) (*Service, error) {
 			Reviewers:  reviewerapi.NewReviewers(reviewer.NewService(reviewers, reviews, d.Now), d.Pages, reviews),
 			Reviews:    reviewapi.NewReviews(reviewSvc, review.NewTeams(reviewSvc, reviewers, inspectionclient.NewCouncils(d.Inspection)), d.Pages),
 			Offers:     offerapi.New(offerSvc, d.Pages),
-			WhatWorks:  whatworksapi.New(d.Inspection, reviews, lessons, d.Pages, d.Now),
+			WhatWorks:  whatworksapi.New(whatworks.NewService(lessons, reviews, inspectionclient.NewCouncils(d.Inspection)), d.Pages, d.Now),
 		}),
 	}, nil
 }

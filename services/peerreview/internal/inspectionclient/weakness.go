@@ -11,6 +11,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -32,12 +33,15 @@ const maxFocusFactors = 3
 
 // Councils answers, from the inspection service and acting for the caller
 // in the context, what peer review team proposals need to know about
-// councils. It implements review.Inspection.
+// councils. It implements review.Inspection and whatworks.Judgements.
 type Councils struct {
 	c inspectionv1.InspectionServiceClient
 }
 
-var _ review.Inspection = Councils{}
+var (
+	_ review.Inspection    = Councils{}
+	_ whatworks.Judgements = Councils{}
+)
 
 // NewCouncils returns the councils as c reports them. c must forward the
 // caller's authorization (serve.Dial with auth.ForwardAuthorization).
@@ -132,6 +136,30 @@ func (cs Councils) InadequateCouncils(ctx context.Context) ([]string, error) {
 			gss = strings.TrimPrefix(la.GetName(), resource.Councils+"/")
 		}
 		out = append(out, gss)
+	}
+	return out, nil
+}
+
+// LatestJudgements implements whatworks.Judgements: every council's latest
+// published graded judgement, keyed by GSS code, read in one pass over the
+// inspection service's council list. Councils without one are left out.
+func (cs Councils) LatestJudgements(ctx context.Context) (map[string]whatworks.Judgement, error) {
+	las, err := LocalAuthorities(ctx, cs.c, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]whatworks.Judgement, len(las))
+	for _, la := range las {
+		j := la.GetLatestJudgement()
+		if j == nil {
+			continue
+		}
+		grade, ok := refproto.GradeFrom(j.GetOverallGrade())
+		published, set, err := refproto.DateFrom(j.GetPublishDate())
+		if !ok || !set || err != nil {
+			continue
+		}
+		out[la.GetGssCode()] = whatworks.Judgement{Grade: grade, Published: published}
 	}
 	return out, nil
 }

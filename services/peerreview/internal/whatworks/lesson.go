@@ -2,7 +2,6 @@ package whatworks
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"strings"
 	"time"
@@ -131,14 +130,6 @@ func CheckSource(l Lesson, src review.Review) error {
 			"%s is %s; a lesson links only to a completed review", src.Name(), src.State).With("peer_review", l.PeerReview)
 	}
 	return nil
-}
-
-// LessonStorer is the storage the lesson use cases need.
-type LessonStorer interface {
-	// Get returns the lesson, or ErrNotFound.
-	Get(ctx context.Context, id string) (Lesson, error)
-	// All returns every lesson.
-	All(ctx context.Context) ([]Lesson, error)
 }
 
 // FilterSchema is what ListLessons filters on.

@@ -14,29 +14,17 @@ package whatworksapi
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 
-	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
-
-// themePrefix is the proto enum Theme's value prefix.
-const themePrefix = "THEME_"
 
 // Policies declares who may call each method of this package.
 var Policies = auth.Policies{
@@ -46,40 +34,20 @@ var Policies = auth.Policies{
 	peerreviewv1.PeerReviewService_ListLessons_FullMethodName:        auth.AnyAuthenticated(),
 }
 
-// Reviews is what What Works needs from the review store: every council's
-// reviews for the summaries, and one review to check a lesson's link.
-// reviewstore.Reviews implements it.
-type Reviews interface {
-	All(ctx context.Context) ([]review.Review, error)
-	// Get returns one review, or review.ErrNotFound.
-	Get(ctx context.Context, gss, id string) (review.Review, error)
-}
-
-// Lessons is the lesson storage the handlers need; whatworksstore.Lessons
-// implements it.
-type Lessons interface {
-	whatworks.LessonStorer
-	Replay(ctx context.Context, r change.Request) (whatworks.Lesson, bool, error)
-	Create(ctx context.Context, l whatworks.Lesson, r change.Request) (whatworks.Lesson, error)
-}
-
 // WhatWorks implements the What Works methods of
 // peerreviewv1.PeerReviewServiceServer. It embeds no Unimplemented server,
 // so the service's composite server can embed it beside the other handler
 // sets.
 type WhatWorks struct {
-	inspection inspectionv1.InspectionServiceClient
-	reviews    Reviews
-	lessons    Lessons
-	pages      *paging.Codec
-	now        func() time.Time
+	svc   *whatworks.Service
+	pages *paging.Codec
+	now   func() time.Time
 }
 
-// New returns the handlers over the inspection service's client (whose
-// connection must forward the caller's authorization), the review and
-// lesson stores, the page token codec and the clock.
-func New(inspection inspectionv1.InspectionServiceClient, reviews Reviews, lessons Lessons, pages *paging.Codec, now func() time.Time) *WhatWorks {
-	return &WhatWorks{inspection: inspection, reviews: reviews, lessons: lessons, pages: pages, now: now}
+// New returns the handlers over the What Works use cases, with page tokens
+// from pages and lessons created at now.
+func New(svc *whatworks.Service, pages *paging.Codec, now func() time.Time) *WhatWorks {
+	return &WhatWorks{svc: svc, pages: pages, now: now}
 }
 
 // ListThemeSummaries implements PeerReviewService.ListThemeSummaries. The
@@ -99,25 +67,10 @@ func (h *WhatWorks) ListThemeSummaries(ctx context.Context, req *peerreviewv1.Li
 			whatworks.DefaultMinGroupSize, whatworks.DefaultMinGroupSize, whatworks.MaxMinGroupSize, minSize)
 		return nil, vs.Err()
 	}
-	reviews, err := h.reviews.All(ctx)
+	sum, err := h.svc.Summaries(ctx, minSize)
 	if err != nil {
 		return nil, err
 	}
-	completed := 0
-	for _, rv := range reviews {
-		if rv.State == review.Completed {
-			completed++
-		}
-	}
-	var latest map[string]whatworks.Judgement
-	if completed >= minSize {
-		// Below the minimum nothing is summarised, so the grades are not
-		// needed.
-		if latest, err = h.latestJudgements(ctx); err != nil {
-			return nil, err
-		}
-	}
-	sum := whatworks.Summarise(reviews, latest, minSize)
 	resp := &peerreviewv1.ListThemeSummariesResponse{CompletedReviews: int32(sum.CompletedReviews)}
 	for _, s := range sum.Themes {
 		m := &peerreviewv1.ThemeSummary{Theme: themeProto(s.Theme), Overall: countProto(s.Overall)}
@@ -130,29 +83,6 @@ func (h *WhatWorks) ListThemeSummaries(ctx context.Context, req *peerreviewv1.Li
 		resp.ThemeSummaries = append(resp.ThemeSummaries, m)
 	}
 	return resp, nil
-}
-
-// latestJudgements reads every council's latest published judgement from
-// the inspection service, keyed by GSS code.
-func (h *WhatWorks) latestJudgements(ctx context.Context) (map[string]whatworks.Judgement, error) {
-	las, err := inspectionclient.LocalAuthorities(ctx, h.inspection, "")
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]whatworks.Judgement, len(las))
-	for _, la := range las {
-		j := la.GetLatestJudgement()
-		if j == nil {
-			continue
-		}
-		grade, ok := refproto.GradeFrom(j.GetOverallGrade())
-		published, set, err := refproto.DateFrom(j.GetPublishDate())
-		if !ok || !set || err != nil {
-			continue
-		}
-		out[la.GetGssCode()] = whatworks.Judgement{Grade: grade, Published: published}
-	}
-	return out, nil
 }
 
 // CreateLesson implements PeerReviewService.CreateLesson. A lesson that
@@ -181,29 +111,11 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 	if err != nil {
 		return nil, err
 	}
-	if prev, ok, err := h.lessons.Replay(ctx, r); err != nil {
-		return nil, err
-	} else if ok {
-		return whatworksstore.Proto(prev), nil
-	}
-	if l.PeerReview != "" {
-		gss, id, _ := resource.ParseCouncilChild("lesson.peer_review", review.Collection, l.PeerReview)
-		src, err := h.reviews.Get(ctx, gss, id)
-		if errors.Is(err, review.ErrNotFound) {
-			return nil, fault.NotFound(review.ReasonNotFound, "%s does not exist", l.PeerReview).With("peer_review", l.PeerReview)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := whatworks.CheckSource(l, src); err != nil {
-			return nil, err
-		}
-	}
-	out, err := h.lessons.Create(ctx, l, r)
+	out, err := h.svc.Create(ctx, l, r)
 	if err != nil {
 		return nil, err
 	}
-	return whatworksstore.Proto(out), nil
+	return ToStored(out), nil
 }
 
 // GetLesson implements PeerReviewService.GetLesson.
@@ -212,14 +124,14 @@ func (h *WhatWorks) GetLesson(ctx context.Context, req *peerreviewv1.GetLessonRe
 	if err != nil {
 		return nil, err
 	}
-	l, err := h.lessons.Get(ctx, id)
+	l, err := h.svc.Get(ctx, id)
 	if errors.Is(err, whatworks.ErrNotFound) {
 		return nil, fault.NotFound(whatworks.ReasonLessonNotFound, "%s does not exist", req.GetName()).With("name", req.GetName())
 	}
 	if err != nil {
 		return nil, err
 	}
-	return whatworksstore.Proto(l), nil
+	return ToStored(l), nil
 }
 
 // ListLessons implements PeerReviewService.ListLessons: newest first,
@@ -236,11 +148,10 @@ func (h *WhatWorks) ListLessons(ctx context.Context, req *peerreviewv1.ListLesso
 	if err != nil {
 		return nil, err
 	}
-	all, err := h.lessons.All(ctx)
+	selected, err := h.svc.List(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	selected := whatworks.Select(all, f)
 	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &peerreviewv1.ListLessonsResponse{
 		Lessons:       make([]*peerreviewv1.Lesson, 0, len(page)),
@@ -248,34 +159,7 @@ func (h *WhatWorks) ListLessons(ctx context.Context, req *peerreviewv1.ListLesso
 		TotalSize:     int32(len(selected)),
 	}
 	for _, l := range page {
-		resp.Lessons = append(resp.Lessons, whatworksstore.Proto(l))
+		resp.Lessons = append(resp.Lessons, ToStored(l))
 	}
 	return resp, nil
-}
-
-// themeName is the domain name of a Theme: "" for the zero value and the
-// number itself for a value the enum does not define, which the rules then
-// reject by name.
-func themeName(t peerreviewv1.Theme) reviewer.Theme {
-	if t == peerreviewv1.Theme_THEME_UNSPECIFIED {
-		return ""
-	}
-	if name, ok := peerreviewv1.Theme_name[int32(t)]; ok {
-		return reviewer.Theme(strings.TrimPrefix(name, themePrefix))
-	}
-	return reviewer.Theme(strconv.Itoa(int(t)))
-}
-
-func themeProto(t reviewer.Theme) peerreviewv1.Theme {
-	return peerreviewv1.Theme(peerreviewv1.Theme_value[themePrefix+string(t)])
-}
-
-func countProto(c whatworks.Count) *peerreviewv1.ThemeCount {
-	return &peerreviewv1.ThemeCount{
-		Group:               c.Group,
-		Strengths:           int32(c.Strengths),
-		AreasForImprovement: int32(c.AreasForImprovement),
-		Severe:              int32(c.Severe),
-		Reviews:             int32(c.Reviews),
-	}
 }

@@ -2,22 +2,17 @@ package whatworksapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
@@ -28,12 +23,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -148,86 +140,32 @@ func fixtureCouncils() []*inspectionv1.LocalAuthority {
 
 type env struct {
 	t       *testing.T
-	key     []byte
 	client  peerreviewv1.PeerReviewServiceClient
 	double  *inspectionclienttest.Server
 	store   *store.Store
 	lessons *whatworksstore.Lessons
 }
 
-func newEnv(t *testing.T, reviews Reviews) *env {
+func newEnv(t *testing.T, reviews whatworks.Reviews) *env {
 	t.Helper()
 	if err := Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	double := &inspectionclienttest.Server{Councils: fixtureCouncils()}
 	inspection := inspectionclienttest.Dial(t, double.Start(t))
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
-	lessons := whatworksstore.New(st)
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
-	})
+	st := rpctest.NewStore(t)
+	lessons := whatworksstore.New(st, store.ProtoCodec(func() *peerreviewv1.Lesson { return new(peerreviewv1.Lesson) }, ToStored, FromStored))
 	clk := &clock{at: time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC)}
-	peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{WhatWorks: New(inspection, reviews, lessons, pages, clk.now)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///peerreview",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &env{t: t, key: key, client: peerreviewv1.NewPeerReviewServiceClient(conn), double: double, store: st, lessons: lessons}
+	svc := whatworks.NewService(lessons, reviews, inspectionclient.NewCouncils(inspection))
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{WhatWorks: New(svc, rpctest.NewPages(t), clk.now)})
+	})
+	return &env{t: t, client: peerreviewv1.NewPeerReviewServiceClient(conn), double: double, store: st, lessons: lessons}
 }
 
 func (e *env) as(p auth.Principal) context.Context {
 	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
-
-// expectError checks err's code, ErrorInfo reason (when given) and field
-// violations (exactly these, in order, when given).
-func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: %v, want %v", what, err, code)
-		return
-	}
-	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
-	if len(fields) == 0 {
-		return
-	}
-	var got []string
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				got = append(got, v.GetField())
-			}
-		}
-	}
-	if !slices.Equal(got, fields) {
-		t.Errorf("%s: violations on %v, want %v", what, got, fields)
-	}
+	return rpctest.As(e.t, p)
 }
 
 func groups(cs []*peerreviewv1.ThemeCount) map[string]*peerreviewv1.ThemeCount {
@@ -328,7 +266,7 @@ func TestThemeSummariesSuppression(t *testing.T) {
 	}
 	for _, bad := range []int32{-1, 1, 2, 1001} {
 		_, err := e.client.ListThemeSummaries(ctx, &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: bad})
-		expectError(t, "min_group_size", err, codes.InvalidArgument, "", "min_group_size")
+		rpctest.ExpectError(t, "min_group_size", err, codes.InvalidArgument, "", "min_group_size")
 	}
 }
 
@@ -348,7 +286,7 @@ func TestThemeSummariesInspectionUnavailable(t *testing.T) {
 	e := newEnv(t, fixtureReviews())
 	e.double.Stop()
 	_, err := e.client.ListThemeSummaries(e.as(official), &peerreviewv1.ListThemeSummariesRequest{})
-	expectError(t, "inspection service stopped", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
+	rpctest.ExpectError(t, "inspection service stopped", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 }
 
 func TestThemeSummariesEveryRole(t *testing.T) {
@@ -359,7 +297,7 @@ func TestThemeSummariesEveryRole(t *testing.T) {
 		}
 	}
 	_, err := e.client.ListThemeSummaries(context.Background(), &peerreviewv1.ListThemeSummariesRequest{})
-	expectError(t, "no token", err, codes.Unauthenticated, "")
+	rpctest.ExpectError(t, "no token", err, codes.Unauthenticated, "")
 }
 
 func validLesson() *peerreviewv1.Lesson {
@@ -391,7 +329,7 @@ func TestCreateAndGetLesson(t *testing.T) {
 	other := validLesson()
 	other.Title = "Another"
 	_, err = e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: other, RequestId: "req-1"})
-	expectError(t, "request_id reused", err, codes.InvalidArgument, "REQUEST_ID_REUSED")
+	rpctest.ExpectError(t, "request_id reused", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
 	if all, _ := e.lessons.All(context.Background()); len(all) != 1 {
 		t.Errorf("%d lessons stored, want 1", len(all))
 	}
@@ -402,9 +340,9 @@ func TestCreateAndGetLesson(t *testing.T) {
 		}
 	}
 	_, err = e.client.GetLesson(ctx, &peerreviewv1.GetLessonRequest{Name: "lessons/nosuch"})
-	expectError(t, "missing lesson", err, codes.NotFound, "LESSON_NOT_FOUND")
+	rpctest.ExpectError(t, "missing lesson", err, codes.NotFound, "LESSON_NOT_FOUND")
 	_, err = e.client.GetLesson(ctx, &peerreviewv1.GetLessonRequest{Name: "lesson/x"})
-	expectError(t, "bad name", err, codes.InvalidArgument, "", "name")
+	rpctest.ExpectError(t, "bad name", err, codes.InvalidArgument, "", "name")
 	// The lesson's audit entry is in the outbox with it.
 	n, err := e.store.Client().XLen(context.Background(), e.store.Keyspace().Outbox(whatworksstore.Tag)).Result()
 	if err != nil || n != 1 {
@@ -445,10 +383,10 @@ func TestCreateLessonValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		_, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: tc.lesson})
-		expectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
 	}
 	_, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: validLesson(), RequestId: strings.Repeat("x", 129)})
-	expectError(t, "long request_id", err, codes.InvalidArgument, "", "request_id")
+	rpctest.ExpectError(t, "long request_id", err, codes.InvalidArgument, "", "request_id")
 	if all, _ := e.lessons.All(context.Background()); len(all) != 0 {
 		t.Errorf("%d lessons stored by invalid requests", len(all))
 	}
@@ -458,7 +396,7 @@ func TestCreateLessonDenied(t *testing.T) {
 	e := newEnv(t, fixtureReviews())
 	for _, p := range []auth.Principal{inspector, official, officer, sponsor, partner} {
 		_, err := e.client.CreateLesson(e.as(p), &peerreviewv1.CreateLessonRequest{Lesson: validLesson()})
-		expectError(t, string(p.Roles[0]), err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, string(p.Roles[0]), err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}
 	for name, call := range map[string]func(context.Context) error{
 		"CreateLesson": func(ctx context.Context) error {
@@ -474,7 +412,7 @@ func TestCreateLessonDenied(t *testing.T) {
 			return err
 		},
 	} {
-		expectError(t, name+" without a token", call(context.Background()), codes.Unauthenticated, "")
+		rpctest.ExpectError(t, name+" without a token", call(context.Background()), codes.Unauthenticated, "")
 	}
 	if all, _ := e.lessons.All(context.Background()); len(all) != 0 {
 		t.Errorf("%d lessons stored by denied callers", len(all))
@@ -532,7 +470,7 @@ func TestListLessons(t *testing.T) {
 		t.Errorf("second page = %v, %v", second, err)
 	}
 	_, err = e.client.ListLessons(ctx, &peerreviewv1.ListLessonsRequest{Filter: "theme = CASELOADS", PageToken: first.GetNextPageToken()})
-	expectError(t, "token of another filter", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch)
+	rpctest.ExpectError(t, "token of another filter", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 	_, err = e.client.ListLessons(ctx, &peerreviewv1.ListLessonsRequest{Filter: "council = E09000002"})
-	expectError(t, "unknown filter field", err, codes.InvalidArgument, "")
+	rpctest.ExpectError(t, "unknown filter field", err, codes.InvalidArgument, "", "filter")
 }

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksapi"
+
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -20,7 +23,7 @@ func newStore(t *testing.T) (*Lessons, *store.Store) {
 	t.Helper()
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
-	return New(st), st
+	return New(st, store.ProtoCodec(func() *peerreviewv1.Lesson { return new(peerreviewv1.Lesson) }, whatworksapi.ToStored, whatworksapi.FromStored)), st
 }
 
 func lesson(id string, at time.Time) whatworks.Lesson {
