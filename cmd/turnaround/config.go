@@ -56,6 +56,7 @@ type config struct {
 	ClockStart     time.Time
 	RiskModel      string
 	Hardening      hardening
+	Console        consoleConfig
 }
 
 // upstream is the configured gRPC address of a service target, if any.
@@ -131,6 +132,7 @@ func parseConfig(args []string) (config, error) {
 	fs.IntVar(&c.DeadlineMonths, "deadline-months", envInt("TURNAROUND_DEADLINE_MONTHS", 6), "months a council judged inadequate has to show significant improvement")
 	clockStart := fs.String("clock-start", env("TURNAROUND_CLOCK_START", ""), "run the services' clock from this instant (RFC 3339 or YYYY-MM-DD) for rehearsals and demonstrations; never in production")
 	registerHardening(fs, &c.Hardening)
+	registerConsole(fs, &c.Console)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp

@@ -345,11 +345,15 @@ func (p *process) startGateway(ctx context.Context, upstreams map[string]string)
 		return "", fmt.Errorf("gateway: %w", err)
 	}
 	p.closers = append(p.closers, gw.Close)
+	handler, err := p.withConsole(ctx, gw, upstreams, dial)
+	if err != nil {
+		return "", err
+	}
 	lis, err := listen(p.cfg.HTTPAddr)
 	if err != nil {
 		return "", err
 	}
-	srv := gateway.NewServer(gw, p.cfg.Hardening.serverConfig(p.cfg.RequestTimeout))
+	srv := gateway.NewServer(handler, p.cfg.Hardening.serverConfig(p.cfg.RequestTimeout))
 	p.serveHTTP(ctx, "gateway", srv, gateway.LimitListener(lis, p.cfg.Hardening.HTTPMaxConns))
 	return lis.Addr().String(), nil
 }
