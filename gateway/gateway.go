@@ -27,6 +27,7 @@ import (
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	oversightv1 "github.com/turnaround-sli/turnaround/proto/turnaround/oversight/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 )
@@ -54,6 +55,7 @@ var services = []service{
 	{peerreviewv1.PeerReviewService_ServiceDesc.ServiceName, peerreviewv1.RegisterPeerReviewServiceHandler},
 	{improvementplanv1.ImprovementPlanService_ServiceDesc.ServiceName, improvementplanv1.RegisterImprovementPlanServiceHandler},
 	{sponsorv1.SponsorService_ServiceDesc.ServiceName, sponsorv1.RegisterSponsorServiceHandler},
+	{oversightv1.OversightService_ServiceDesc.ServiceName, oversightv1.RegisterOversightServiceHandler},
 }
 
 // Config configures a Gateway.

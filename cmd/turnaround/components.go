@@ -11,6 +11,7 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan"
 	"github.com/turnaround-sli/turnaround/services/inspection"
+	"github.com/turnaround-sli/turnaround/services/oversight"
 	"github.com/turnaround-sli/turnaround/services/peerreview"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -85,6 +86,9 @@ var components = []struct {
 	}},
 	{"sponsor", "sponsor", sponsor.Name, func(p *process, env buildEnv) (component, error) {
 		return sponsor.New(sponsor.Deps{Store: env.store, Pages: env.pages, Logger: p.log, Now: p.now})
+	}},
+	{"oversight", "oversight", oversight.Name, func(p *process, env buildEnv) (component, error) {
+		return oversight.New(oversight.Deps{Store: env.store, Pages: env.pages, Logger: p.log, Now: p.now})
 	}},
 }
 
