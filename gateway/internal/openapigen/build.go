@@ -526,7 +526,7 @@ func (e *enricher) patch(op obj) {
 	})
 	op["description"] = strings.TrimSpace(fmt.Sprint(op["description"]) + "\n\n" +
 		"**Concurrency:** send the resource's current `etag` in the body, as read from the last Get, List or Update. " +
-		"If the resource changed since, the update is refused with `409` (`ABORTED`, reason `ETAG_MISMATCH`-style): read it again and retry.")
+		"If the resource changed since, the update is refused with `409` (`ABORTED`, reason `ETAG_MISMATCH`): read it again and retry.")
 }
 
 func propertiesOf(s obj) obj {

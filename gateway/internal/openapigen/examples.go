@@ -158,7 +158,7 @@ func errorExample(code int, message, reason string, violations ...obj) obj {
 	return obj{"code": code, "message": message, "details": details}
 }
 
-var notFoundExample = errorExample(5, "local authority localAuthorities/E99999999 not found", "LOCAL_AUTHORITY_NOT_FOUND")
+var notFoundExample = errorExample(5, "local authority localAuthorities/E08999999 not found", "LOCAL_AUTHORITY_NOT_FOUND")
 
 // errorResponses are the shared error responses every operation refers to.
 func errorResponses() obj {
@@ -175,7 +175,7 @@ func errorResponses() obj {
 		"BadRequest": resp("`INVALID_ARGUMENT` or `FAILED_PRECONDITION`: the request is malformed (an unknown query parameter or body field, a value of the wrong type, an invalid filter), or not allowed in the resource's current state. A `google.rpc.BadRequest` names each offending field.",
 			errorExample(3, "invalid request", "INVALID_ARGUMENT", obj{"field": "colour", "description": "unknown query parameter; this operation accepts: filter, order_by, page_size, page_token"})),
 		"Unauthenticated": resp("`UNAUTHENTICATED`: no valid bearer token.",
-			errorExample(16, "a bearer token is required", "MISSING_CREDENTIALS")),
+			errorExample(16, "a bearer token is required", "UNAUTHENTICATED")),
 		"PermissionDenied": resp("`PERMISSION_DENIED`: the token may not do this, or not to this resource.",
 			errorExample(7, "the caller may not read this resource", "PERMISSION_DENIED")),
 		"NotFound": resp("`NOT_FOUND`: no such resource.", notFoundExample),
