@@ -87,7 +87,7 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	reviewers := reviewerstore.New(d.Store)
+	reviewers := reviewerstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, reviewerapi.ToStored, reviewerapi.FromStored))
 	reviews := reviewstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored))
 	reviewSvc := review.NewService(reviews, d.Now)
 	offers := offerstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored))

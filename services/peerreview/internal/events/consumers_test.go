@@ -3,9 +3,6 @@ package events
 import (
 	"context"
 	"errors"
-	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewapi"
 	"io"
 	"log/slog"
 	"slices"
@@ -13,6 +10,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewapi"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/proto"

@@ -3,12 +3,13 @@ package offerstore
 import (
 	"context"
 	"errors"
-	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -188,7 +190,7 @@ func newEnv(t *testing.T, double *inspectionDouble) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
 	reviews := reviewstore.New(st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, ToStored, FromStored))
-	pool := reviewerstore.New(st)
+	pool := reviewerstore.New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, reviewerapi.ToStored, reviewerapi.FromStored))
 	conn, err := serve.Dial(double.start(t), grpc.WithChainUnaryInterceptor(auth.ForwardAuthorization()))
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package reviewerapi
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -9,9 +10,9 @@ import (
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
 // Enum name prefixes of the proto enums the API uses.
@@ -87,16 +88,23 @@ func populatedPaths(m *peerreviewv1.Reviewer) []string {
 	return paths
 }
 
-// ToProto renders a reviewer as the API returns it, with its etag and the
-// days it has committed to open reviews this quarter.
-func ToProto(rv reviewer.Reviewer, committedDays int) *peerreviewv1.Reviewer {
+// toProto renders a reviewer as the API returns it: its stored form with
+// its etag and the days it has committed to open reviews this quarter.
+func toProto(rv reviewer.Reviewer, committedDays int) *peerreviewv1.Reviewer {
+	m := ToStored(rv)
+	m.CommittedDays = int32(committedDays)
+	m.Etag = change.Format(rv.Version)
+	return m
+}
+
+// ToStored is the stored form of a reviewer: the API message without its
+// etag and committed days, which are derived on read.
+func ToStored(rv reviewer.Reviewer) *peerreviewv1.Reviewer {
 	m := &peerreviewv1.Reviewer{
 		Name:                    rv.Name(),
 		DisplayName:             rv.DisplayName,
 		Role:                    RoleProto(rv.Role),
 		AvailableDaysPerQuarter: int32(rv.AvailableDaysPerQuarter),
-		CommittedDays:           int32(committedDays),
-		Etag:                    store.Etag(rv.Version),
 		UpdateTime:              timestamppb.New(rv.UpdateTime),
 	}
 	if rv.HomeCouncil != "" {
@@ -109,4 +117,40 @@ func ToProto(rv reviewer.Reviewer, committedDays int) *peerreviewv1.Reviewer {
 		m.Conflicts = append(m.Conflicts, resource.CouncilName(gss))
 	}
 	return m
+}
+
+// FromStored reads a stored reviewer at version. Stored data was validated
+// when written, so anything unexpected is corruption and an error.
+func FromStored(m *peerreviewv1.Reviewer, version int64) (reviewer.Reviewer, error) {
+	id, err := resource.ParseID("name", reviewer.Collection, m.GetName())
+	if err != nil {
+		return reviewer.Reviewer{}, fmt.Errorf("decode reviewer %q: %w", m.GetName(), err)
+	}
+	rv := reviewer.Reviewer{
+		ID:                      id,
+		DisplayName:             m.GetDisplayName(),
+		Role:                    reviewer.Role(refproto.EnumName(m.GetRole(), rolePrefix)),
+		AvailableDaysPerQuarter: int(m.GetAvailableDaysPerQuarter()),
+		Version:                 version,
+		UpdateTime:              m.GetUpdateTime().AsTime(),
+	}
+	if hc := m.GetHomeCouncil(); hc != "" {
+		if rv.HomeCouncil, err = resource.ParseCouncil("home_council", hc); err != nil {
+			return reviewer.Reviewer{}, fmt.Errorf("decode reviewer %s: %w", m.GetName(), err)
+		}
+	}
+	for _, t := range m.GetExpertise() {
+		rv.Expertise = append(rv.Expertise, ThemeFromProto(t))
+	}
+	for _, c := range m.GetConflicts() {
+		gss, err := resource.ParseCouncil("conflicts", c)
+		if err != nil {
+			return reviewer.Reviewer{}, fmt.Errorf("decode reviewer %s: %w", m.GetName(), err)
+		}
+		rv.Conflicts = append(rv.Conflicts, gss)
+	}
+	if !rv.Role.Valid() {
+		return reviewer.Reviewer{}, fmt.Errorf("decode reviewer %s: role %s", m.GetName(), m.GetRole())
+	}
+	return rv, nil
 }

@@ -81,7 +81,7 @@ func (h *Reviewers) CreateReviewer(ctx context.Context, req *peerreviewv1.Create
 		return nil, err
 	}
 	// A reviewer just added is on no review.
-	return ToProto(out, 0), nil
+	return toProto(out, 0), nil
 }
 
 // GetReviewer implements PeerReviewService.GetReviewer.
@@ -98,7 +98,7 @@ func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReview
 	if err != nil {
 		return nil, err
 	}
-	return ToProto(rv, committed[rv.ID]), nil
+	return toProto(rv, committed[rv.ID]), nil
 }
 
 // ListReviewers implements PeerReviewService.ListReviewers: the pool,
@@ -135,7 +135,7 @@ func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListRev
 		TotalSize:     int32(len(selected)),
 	}
 	for _, rv := range page {
-		resp.Reviewers = append(resp.Reviewers, ToProto(rv, committed[rv.ID]))
+		resp.Reviewers = append(resp.Reviewers, toProto(rv, committed[rv.ID]))
 	}
 	return resp, nil
 }
@@ -183,7 +183,7 @@ func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.Update
 	if err != nil {
 		return nil, err
 	}
-	return ToProto(out, committed[out.ID]), nil
+	return toProto(out, committed[out.ID]), nil
 }
 
 // DeleteReviewer implements PeerReviewService.DeleteReviewer: it removes a

@@ -126,7 +126,7 @@ func newEnv(t *testing.T) *env {
 		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
 	})
 	reviews := &reviewStore{committed: map[string]int{}}
-	svc := reviewer.NewService(reviewerstore.New(st), reviews, clock)
+	svc := reviewer.NewService(reviewerstore.New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, ToStored, FromStored)), reviews, clock)
 	peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Reviewers: NewReviewers(svc, pages, reviews)})
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = srv.Serve(lis) }()

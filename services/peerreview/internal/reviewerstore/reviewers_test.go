@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
@@ -38,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	c, ks := redistest.New(t)
 	st := store.New(c, ks)
-	return &fixture{c: c, st: st, s: New(st)}
+	return &fixture{c: c, st: st, s: New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, reviewerapi.ToStored, reviewerapi.FromStored))}
 }
 
 func sample(id string) reviewer.Reviewer {
