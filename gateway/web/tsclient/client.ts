@@ -67,7 +67,7 @@ async function main(): Promise<void> {
 
   // A mistake a frontend makes: the contract answers it with a typed Status.
   const wrong = await client.GET("/v1/localAuthorities/{localAuthority}", {
-    params: { path: { localAuthority: "E99999999" } },
+    params: { path: { localAuthority: "E08999999" } },
   });
   const notFound: Status | undefined = wrong.error;
 
