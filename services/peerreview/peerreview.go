@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priority"
+
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 
 	"google.golang.org/grpc"
@@ -107,7 +109,7 @@ func New(d Deps) (*Service, error) {
 		consumers: consumers,
 		policies:  policies,
 		server: api.NewServer(api.Handlers{
-			Priorities: priorityapi.New(d.Inspection, reviews, d.Pages, d.Now),
+			Priorities: priorityapi.New(priority.NewService(inspectionclient.NewCouncils(d.Inspection), reviews, d.Now), d.Pages),
 			Reviewers:  reviewerapi.NewReviewers(reviewer.NewService(reviewers, reviews, d.Now), d.Pages, reviews),
 			Reviews:    reviewapi.NewReviews(reviewSvc, review.NewTeams(reviewSvc, reviewers, inspectionclient.NewCouncils(d.Inspection)), d.Pages),
 			Offers:     offerapi.New(offerSvc, d.Pages),

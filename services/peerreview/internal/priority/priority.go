@@ -4,9 +4,10 @@
 // have a review under way or completed one in the last twelve months, the
 // riskiest first, each with the reasons its risk model gives.
 //
-// It is pure: the risk assessments come from the inspection service and the
-// reviews from this service's store, both fetched by the caller, so the rule
-// is table-tested without either.
+// Rank is pure: the risk assessments come from the inspection service and
+// the reviews from this service's store, both fetched by the Service
+// through its Risks and Reviews, so the rule is table-tested without
+// either.
 package priority
 
 import (

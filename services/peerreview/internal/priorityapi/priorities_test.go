@@ -2,19 +2,15 @@ package priorityapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priority"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
@@ -22,10 +18,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient/inspectionclienttest"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
 )
 
 // fallback answers UNIMPLEMENTED for the methods this package leaves to
@@ -112,7 +106,6 @@ func fixture() (*inspectionclienttest.Server, reviewsDouble) {
 
 type env struct {
 	t      *testing.T
-	key    []byte
 	client peerreviewv1.PeerReviewServiceClient
 	double *inspectionclienttest.Server
 }
@@ -120,62 +113,22 @@ type env struct {
 // newEnv serves the handler behind the real interceptor chain (error
 // mapping, authentication, policies), calling the inspection double on a
 // loopback port through a connection that forwards the caller's token.
-func newEnv(t *testing.T, double *inspectionclienttest.Server, reviews Reviews) *env {
+func newEnv(t *testing.T, double *inspectionclienttest.Server, reviews priority.Reviews) *env {
 	t.Helper()
 	if err := Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	inspection := inspectionclienttest.Dial(t, double.Start(t))
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	svc := priority.NewService(inspectionclient.NewCouncils(inspection), reviews, func() time.Time { return now })
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Priorities: New(svc, rpctest.NewPages(t))})
 	})
-	peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Priorities: New(inspection, reviews, pages, func() time.Time { return now })})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///peerreview",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &env{t: t, key: key, client: peerreviewv1.NewPeerReviewServiceClient(conn), double: double}
-}
-
-func (e *env) token(p auth.Principal) string {
-	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
+	return &env{t: t, client: peerreviewv1.NewPeerReviewServiceClient(conn), double: double}
 }
 
 func (e *env) as(p auth.Principal) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+e.token(p))
-}
-
-func expectCode(t *testing.T, what string, err error, code codes.Code, reason string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: %v, want %v", what, err, code)
-		return
-	}
-	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
+	e.t.Helper()
+	return rpctest.As(e.t, p)
 }
 
 func TestPrioritiesRankFilterAndExclude(t *testing.T) {
@@ -232,7 +185,7 @@ func TestPrioritiesActForTheCaller(t *testing.T) {
 		if c.Method != "ListRiskAssessments" || c.Filter != inspectionclienttest.NotInspectedFilter {
 			t.Errorf("call %s with filter %q, want ListRiskAssessments with %q", c.Method, c.Filter, inspectionclienttest.NotInspectedFilter)
 		}
-		if c.Authorization != "Bearer "+e.token(adviser) {
+		if c.Authorization != "Bearer "+rpctest.Token(t, adviser) {
 			t.Errorf("the caller's token was not forwarded: got %q", c.Authorization)
 		}
 		// The deadline crosses each hop as a timeout, so it drifts by the
@@ -263,16 +216,16 @@ func TestPrioritiesPaging(t *testing.T) {
 		t.Errorf("second page = %v", second)
 	}
 	_, err = e.client.ListReviewPriorities(ctx, &peerreviewv1.ListReviewPrioritiesRequest{PageToken: first.GetNextPageToken() + "x"})
-	expectCode(t, "tampered token", err, codes.InvalidArgument, paging.ReasonInvalidPageToken)
+	rpctest.ExpectError(t, "tampered token", err, codes.InvalidArgument, paging.ReasonInvalidPageToken, "page_token")
 	_, err = e.client.ListReviewPriorities(ctx, &peerreviewv1.ListReviewPrioritiesRequest{PageSize: -1})
-	expectCode(t, "negative page size", err, codes.InvalidArgument, paging.ReasonInvalidPageSize)
+	rpctest.ExpectError(t, "negative page size", err, codes.InvalidArgument, paging.ReasonInvalidPageSize, "page_size")
 }
 
 func TestPrioritiesInspectionUnavailable(t *testing.T) {
 	e := fixtureEnv(t)
 	e.double.Stop()
 	resp, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
-	expectCode(t, "inspection service stopped", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
+	rpctest.ExpectError(t, "inspection service stopped", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 	if resp != nil {
 		t.Errorf("got a response %v with the inspection service down", resp)
 	}
@@ -282,10 +235,10 @@ func TestPrioritiesDenied(t *testing.T) {
 	e := fixtureEnv(t)
 	for _, p := range []auth.Principal{inspector, official, officer, sponsor, partner} {
 		_, err := e.client.ListReviewPriorities(e.as(p), &peerreviewv1.ListReviewPrioritiesRequest{})
-		expectCode(t, string(p.Roles[0]), err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		rpctest.ExpectError(t, string(p.Roles[0]), err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}
 	_, err := e.client.ListReviewPriorities(context.Background(), &peerreviewv1.ListReviewPrioritiesRequest{})
-	expectCode(t, "no token", err, codes.Unauthenticated, "")
+	rpctest.ExpectError(t, "no token", err, codes.Unauthenticated, "")
 	if n := len(e.double.Calls()); n != 0 {
 		t.Errorf("denied callers reached the inspection service %d times", n)
 	}
