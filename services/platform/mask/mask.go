@@ -1,7 +1,7 @@
-// Package updatemask reads an update mask (AIP-134, AIP-161) against the
-// fields a resource's update may change: sponsors and needs read theirs
-// the same way, so that both answer a bad mask alike.
-package updatemask
+// Package mask reads an update mask (AIP-134, AIP-161) against the
+// fields a resource's update may change: the one way every service reads
+// them, so all answer a bad mask alike. It is pure Go, for domain packages.
+package mask
 
 import (
 	"slices"

@@ -1,6 +1,6 @@
 package need
 
-import "github.com/turnaround-sli/turnaround/services/sponsor/internal/updatemask"
+import "github.com/turnaround-sli/turnaround/services/platform/mask"
 
 // MaskFields are the fields an update may change. state is among them
 // only to close a need: the one value an update may set it to is CLOSED
@@ -13,7 +13,7 @@ var MaskFields = []string{"areas", "urgency", "staff_days_needed", "requires_tru
 var ignoredFields = []string{"name", "intervention", "engagement", "etag", "create_time"}
 
 // Mask is a parsed update mask: which fields an update replaces.
-type Mask = updatemask.Mask
+type Mask = mask.Mask
 
 // ParseMask reads an update mask (AIP-134, AIP-161): "*" for every field in
 // MaskFields, or any of them by name; name, etag and output-only fields are
@@ -21,7 +21,7 @@ type Mask = updatemask.Mask
 // on update_mask. Callers that got no mask pass the paths of the fields the
 // request sets.
 func ParseMask(paths []string) (Mask, error) {
-	return updatemask.Parse(paths, MaskFields, ignoredFields, "urgency or areas")
+	return mask.Parse(paths, MaskFields, ignoredFields, "urgency or areas")
 }
 
 // Apply returns the open need n with the fields the mask names replaced by

@@ -3,7 +3,7 @@ package sponsor
 import (
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/updatemask"
+	"github.com/turnaround-sli/turnaround/services/platform/mask"
 )
 
 // MaskFields are the fields an update may change: every client-settable
@@ -20,7 +20,7 @@ var MaskFields = []string{
 var ignoredFields = []string{"name", "etag", "active_engagements", "committed_staff_days", "update_time"}
 
 // Mask is a parsed update mask: which fields an update replaces.
-type Mask = updatemask.Mask
+type Mask = mask.Mask
 
 // ParseMask reads an update mask (AIP-134, AIP-161): "*" for every field in
 // MaskFields, or any of them by name; name, etag and output-only fields are
@@ -28,7 +28,7 @@ type Mask = updatemask.Mask
 // on update_mask. Callers that got no mask pass the paths of the fields the
 // request sets.
 func ParseMask(paths []string) (Mask, error) {
-	return updatemask.Parse(paths, MaskFields, ignoredFields, "paused or staff_days_per_quarter")
+	return mask.Parse(paths, MaskFields, ignoredFields, "paused or staff_days_per_quarter")
 }
 
 // Apply returns s with the fields the mask names replaced by patch's
