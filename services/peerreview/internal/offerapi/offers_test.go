@@ -2,9 +2,6 @@ package offerapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,24 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
 
 // fallback answers UNIMPLEMENTED for the methods this package leaves to
@@ -65,7 +57,6 @@ var (
 
 type env struct {
 	t      *testing.T
-	key    []byte
 	client peerreviewv1.PeerReviewServiceClient
 	store  *store.Store
 }
@@ -76,48 +67,23 @@ type env struct {
 // times.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
-	})
+	st := rpctest.NewStore(t)
+	pages := rpctest.NewPages(t)
 	var tick atomic.Int64
 	clock := func() time.Time {
 		return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * time.Second)
 	}
 	svc := offer.NewService(offerstore.New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, ToStored, FromStored)), clock)
-	peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Offers: New(svc, pages)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///peerreview",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &env{t: t, key: key, client: peerreviewv1.NewPeerReviewServiceClient(conn), store: st}
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Offers: New(svc, pages)})
+	})
+	return &env{t: t, client: peerreviewv1.NewPeerReviewServiceClient(conn), store: st}
 }
 
 // as returns a context whose calls carry a development token for p.
 func (e *env) as(p auth.Principal) context.Context {
 	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+	return rpctest.As(e.t, p)
 }
 
 // create makes an offer to gss as the adviser, failing the test on error.
@@ -150,27 +116,6 @@ func (e *env) move(p auth.Principal, o *peerreviewv1.SupportOffer, to peerreview
 		e.t.Fatalf("move %s to %s: %v", o.GetName(), to, err)
 	}
 	return out
-}
-
-// expectError checks err's code, ErrorInfo reason (when given) and field
-// violations (exactly these fields, in order).
-func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
-		return
-	}
-	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
-	var got []string
-	for _, v := range apierror.FieldViolations(st) {
-		got = append(got, v.GetField())
-	}
-	if !slices.Equal(got, fields) {
-		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
-	}
 }
 
 const (
@@ -234,7 +179,7 @@ func TestOfferStory(t *testing.T) {
 	changed := proto.Clone(req).(*peerreviewv1.CreateSupportOfferRequest)
 	changed.SupportOffer.Reasons = []string{"something else"}
 	_, err = e.client.CreateSupportOffer(e.as(adviser), changed)
-	expectError(t, "reused request_id", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
+	rpctest.ExpectError(t, "reused request_id", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
 
 	got, err := e.client.GetSupportOffer(e.as(officer), &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()})
 	if err != nil || !proto.Equal(got, o) {
@@ -244,7 +189,7 @@ func TestOfferStory(t *testing.T) {
 	acc := e.move(officer, o, accepted, "")
 	// A stale etag: the offer was accepted since o was read.
 	_, err = e.client.TransitionSupportOffer(e.as(adviser), &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: active})
-	expectError(t, "stale etag", err, codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "stale etag", err, codes.Aborted, "ETAG_MISMATCH")
 	act := e.move(adviser, acc, active, "mentors start in January")
 	done := e.move(adviser, act, completed, "support delivered")
 	want := []string{
@@ -258,12 +203,12 @@ func TestOfferStory(t *testing.T) {
 	}
 	// Completed is final.
 	_, err = e.client.TransitionSupportOffer(e.as(adviser), &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: done.GetEtag(), State: active})
-	expectError(t, "completed → active", err, codes.FailedPrecondition, offer.ReasonInvalidTransition)
+	rpctest.ExpectError(t, "completed → active", err, codes.FailedPrecondition, offer.ReasonInvalidTransition)
 	_, err = e.client.UpdateSupportOffer(e.as(adviser), &peerreviewv1.UpdateSupportOfferRequest{
 		SupportOffer: &peerreviewv1.SupportOffer{Name: o.GetName(), Etag: done.GetEtag(), Reasons: []string{"more"}},
 		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"reasons"}},
 	})
-	expectError(t, "update a completed offer", err, codes.FailedPrecondition, offer.ReasonClosed)
+	rpctest.ExpectError(t, "update a completed offer", err, codes.FailedPrecondition, offer.ReasonClosed)
 
 }
 
@@ -306,12 +251,12 @@ func TestTransitionRules(t *testing.T) {
 		_, err := e.client.TransitionSupportOffer(e.as(tc.who), &peerreviewv1.TransitionSupportOfferRequest{
 			Name: o.GetName(), Etag: tc.etag, State: tc.to, Reason: tc.reason,
 		})
-		expectError(t, tc.name, err, tc.code, tc.why, tc.fields...)
+		rpctest.ExpectError(t, tc.name, err, tc.code, tc.why, tc.fields...)
 	}
 	_, err := e.client.TransitionSupportOffer(e.as(officer), &peerreviewv1.TransitionSupportOfferRequest{
 		Name: leedsName + "/supportOffers/missing", Etag: `"1"`, State: accepted,
 	})
-	expectError(t, "a missing offer", err, codes.NotFound, offer.ReasonNotFound)
+	rpctest.ExpectError(t, "a missing offer", err, codes.NotFound, offer.ReasonNotFound)
 
 	req := &peerreviewv1.TransitionSupportOfferRequest{
 		Name: o.GetName(), Etag: o.GetEtag(), State: declined, Reason: "we have commissioned our own support", RequestId: "decline-1",
@@ -330,7 +275,7 @@ func TestTransitionRules(t *testing.T) {
 	_, err = e.client.TransitionSupportOffer(e.as(officer), &peerreviewv1.TransitionSupportOfferRequest{
 		Name: o.GetName(), Etag: dec.GetEtag(), State: accepted,
 	})
-	expectError(t, "declined → accepted", err, codes.FailedPrecondition, offer.ReasonInvalidTransition)
+	rpctest.ExpectError(t, "declined → accepted", err, codes.FailedPrecondition, offer.ReasonInvalidTransition)
 }
 
 // TestAccess covers every deny case: roles outside the policy, a council
@@ -404,7 +349,7 @@ func TestAccess(t *testing.T) {
 		{"anonymous", context.Background(), all, codes.Unauthenticated, ""},
 	} {
 		for _, name := range tc.calls {
-			expectError(t, tc.who+" "+name, calls[name](tc.ctx), tc.code, tc.reason)
+			rpctest.ExpectError(t, tc.who+" "+name, calls[name](tc.ctx), tc.code, tc.reason)
 		}
 	}
 	// The denied calls changed nothing.
@@ -462,7 +407,7 @@ func TestCreateValidation(t *testing.T) {
 		}, codes.NotFound, offer.ReasonCouncilNotFound, nil},
 	} {
 		_, err := e.client.CreateSupportOffer(ctx, tc.req)
-		expectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
 	}
 }
 
@@ -516,7 +461,7 @@ func TestUpdate(t *testing.T) {
 		_, err := e.client.UpdateSupportOffer(ctx, &peerreviewv1.UpdateSupportOfferRequest{
 			SupportOffer: tc.in, UpdateMask: &fieldmaskpb.FieldMask{Paths: tc.paths},
 		})
-		expectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
 	}
 }
 
@@ -572,7 +517,7 @@ func TestList(t *testing.T) {
 			break
 		}
 		_, err = e.client.ListSupportOffers(ctx, &peerreviewv1.ListSupportOffersRequest{Parent: leedsName, PageSize: 1, PageToken: token})
-		expectError(t, "a token for another parent", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
+		rpctest.ExpectError(t, "a token for another parent", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 	}
 	if want := []string{third.GetName(), second.GetName(), first.GetName()}; !slices.Equal(got, want) {
 		t.Errorf("paged %v, want %v", got, want)
@@ -590,7 +535,7 @@ func TestList(t *testing.T) {
 		{&peerreviewv1.ListSupportOffersRequest{Parent: "localAuthorities/E06999999"}, codes.NotFound, offer.ReasonCouncilNotFound, nil},
 	} {
 		_, err := e.client.ListSupportOffers(ctx, tc.req)
-		expectError(t, "list "+tc.req.GetParent()+" "+tc.req.GetFilter(), err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, "list "+tc.req.GetParent()+" "+tc.req.GetFilter(), err, tc.code, tc.reason, tc.fields...)
 	}
 }
 
@@ -607,10 +552,10 @@ func TestGet(t *testing.T) {
 		{leedsName + "/peerReviews/abc", codes.InvalidArgument, "", []string{"name"}},
 	} {
 		_, err := e.client.GetSupportOffer(e.as(adviser), &peerreviewv1.GetSupportOfferRequest{Name: tc.name})
-		expectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
 	}
 	// Another council's officer is refused before the offer is looked up,
 	// so a missing offer and an existing one look the same.
 	_, err := e.client.GetSupportOffer(e.as(otherOfficer), &peerreviewv1.GetSupportOfferRequest{Name: leedsName + "/supportOffers/missing"})
-	expectError(t, "another council's missing offer", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+	rpctest.ExpectError(t, "another council's missing offer", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
 }

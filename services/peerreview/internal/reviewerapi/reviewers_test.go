@@ -3,35 +3,27 @@ package reviewerapi
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerstore"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
 
 // fallback answers UNIMPLEMENTED for the methods this package leaves to
@@ -97,7 +89,6 @@ func (r *reviewStore) commit(id string, days int) {
 
 type env struct {
 	t       *testing.T
-	key     []byte
 	client  peerreviewv1.PeerReviewServiceClient
 	store   *store.Store
 	reviews *reviewStore
@@ -107,69 +98,23 @@ type env struct {
 // chain (error mapping, authentication, policies) on an in-memory listener.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := rpctest.NewStore(t)
+	pages := rpctest.NewPages(t)
 	if err := Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
-	})
 	reviews := &reviewStore{committed: map[string]int{}}
 	svc := reviewer.NewService(reviewerstore.New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, ToStored, FromStored)), reviews, clock)
-	peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Reviewers: NewReviewers(svc, pages, reviews)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///peerreview",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &env{t: t, key: key, client: peerreviewv1.NewPeerReviewServiceClient(conn), store: st, reviews: reviews}
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Reviewers: NewReviewers(svc, pages, reviews)})
+	})
+	return &env{t: t, client: peerreviewv1.NewPeerReviewServiceClient(conn), store: st, reviews: reviews}
 }
 
 // as returns a context whose calls carry a development token for p.
 func (e *env) as(p auth.Principal) context.Context {
 	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
-
-// expectError checks err's code, ErrorInfo reason (when given) and field
-// violations (exactly these fields, in order).
-func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
-		return
-	}
-	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
-	var got []string
-	for _, v := range apierror.FieldViolations(st) {
-		got = append(got, v.GetField())
-	}
-	if !slices.Equal(got, fields) {
-		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
-	}
+	return rpctest.As(e.t, p)
 }
 
 func amara() *peerreviewv1.Reviewer {
@@ -271,14 +216,14 @@ func TestReviewerCRUD(t *testing.T) {
 
 	// A reviewer on an open review cannot leave the pool.
 	_, err = e.client.DeleteReviewer(ctx, &peerreviewv1.DeleteReviewerRequest{Name: rv.GetName(), Etag: up.GetEtag()})
-	expectError(t, "delete while on an open review", err, codes.FailedPrecondition, reviewer.ReasonOnOpenReview)
+	rpctest.ExpectError(t, "delete while on an open review", err, codes.FailedPrecondition, reviewer.ReasonOnOpenReview)
 
 	e.reviews.commit(rv.GetName()[len("reviewers/"):], 0)
 	if _, err := e.client.DeleteReviewer(ctx, &peerreviewv1.DeleteReviewerRequest{Name: rv.GetName(), Etag: up.GetEtag()}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.client.GetReviewer(ctx, &peerreviewv1.GetReviewerRequest{Name: rv.GetName()})
-	expectError(t, "get after delete", err, codes.NotFound, reviewer.ReasonNotFound)
+	rpctest.ExpectError(t, "get after delete", err, codes.NotFound, reviewer.ReasonNotFound)
 
 	// Every change was audited with the adviser as actor.
 	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(reviewerstore.Tag), "-", "+").Result()
@@ -320,9 +265,9 @@ func TestStaleEtags(t *testing.T) {
 		Reviewer:   &peerreviewv1.Reviewer{Name: rv.GetName(), Etag: rv.GetEtag(), AvailableDaysPerQuarter: 31},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"available_days_per_quarter"}},
 	})
-	expectError(t, "update with a stale etag", err, codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "update with a stale etag", err, codes.Aborted, "ETAG_MISMATCH")
 	_, err = e.client.DeleteReviewer(ctx, &peerreviewv1.DeleteReviewerRequest{Name: rv.GetName(), Etag: rv.GetEtag()})
-	expectError(t, "delete with a stale etag", err, codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "delete with a stale etag", err, codes.Aborted, "ETAG_MISMATCH")
 
 	got, err := e.client.GetReviewer(ctx, &peerreviewv1.GetReviewerRequest{Name: rv.GetName()})
 	if err != nil || got.GetAvailableDaysPerQuarter() != 30 || got.GetEtag() != up.GetEtag() {
@@ -333,11 +278,11 @@ func TestStaleEtags(t *testing.T) {
 		Reviewer:   &peerreviewv1.Reviewer{Name: rv.GetName(), AvailableDaysPerQuarter: 31},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"available_days_per_quarter"}},
 	})
-	expectError(t, "update without an etag", err, codes.InvalidArgument, "", "reviewer.etag")
+	rpctest.ExpectError(t, "update without an etag", err, codes.InvalidArgument, "", "reviewer.etag")
 	_, err = e.client.DeleteReviewer(ctx, &peerreviewv1.DeleteReviewerRequest{Name: rv.GetName(), Etag: "7"})
-	expectError(t, "delete with a malformed etag", err, codes.InvalidArgument, "", "etag")
+	rpctest.ExpectError(t, "delete with a malformed etag", err, codes.InvalidArgument, "", "etag")
 	_, err = e.client.DeleteReviewer(ctx, &peerreviewv1.DeleteReviewerRequest{Name: rv.GetName()})
-	expectError(t, "delete without an etag", err, codes.InvalidArgument, "", "etag")
+	rpctest.ExpectError(t, "delete without an etag", err, codes.InvalidArgument, "", "etag")
 }
 
 func TestBadInput(t *testing.T) {
@@ -380,14 +325,14 @@ func TestBadInput(t *testing.T) {
 			rv := amara()
 			tt.mutate(rv)
 			_, err := e.client.CreateReviewer(ctx, &peerreviewv1.CreateReviewerRequest{Reviewer: rv})
-			expectError(t, "create", err, codes.InvalidArgument, "", tt.fields...)
+			rpctest.ExpectError(t, "create", err, codes.InvalidArgument, "", tt.fields...)
 		})
 	}
 	_, err := e.client.CreateReviewer(ctx, &peerreviewv1.CreateReviewerRequest{})
-	expectError(t, "create without a reviewer", err, codes.InvalidArgument, "", "reviewer")
+	rpctest.ExpectError(t, "create without a reviewer", err, codes.InvalidArgument, "", "reviewer")
 	long := string(make([]byte, rpc.MaxRequestIDLen+1))
 	_, err = e.client.CreateReviewer(ctx, &peerreviewv1.CreateReviewerRequest{Reviewer: amara(), RequestId: long})
-	expectError(t, "create with a long request_id", err, codes.InvalidArgument, "", "request_id")
+	rpctest.ExpectError(t, "create with a long request_id", err, codes.InvalidArgument, "", "request_id")
 
 	// The same checks on update, for the fields the mask names only.
 	rv := e.create(amara())
@@ -396,31 +341,31 @@ func TestBadInput(t *testing.T) {
 			HomeCouncil: "nowhere", Expertise: []peerreviewv1.Theme{99}},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"available_days_per_quarter", "expertise"}},
 	})
-	expectError(t, "update out of range", err, codes.InvalidArgument, "", "reviewer.available_days_per_quarter", "reviewer.expertise[0]")
+	rpctest.ExpectError(t, "update out of range", err, codes.InvalidArgument, "", "reviewer.available_days_per_quarter", "reviewer.expertise[0]")
 	_, err = e.client.UpdateReviewer(ctx, &peerreviewv1.UpdateReviewerRequest{
 		Reviewer:   &peerreviewv1.Reviewer{Name: rv.GetName(), Etag: rv.GetEtag(), HomeCouncil: "nowhere"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"home_council", "salary"}},
 	})
-	expectError(t, "update with a bad council and a bad path", err, codes.InvalidArgument, "", "reviewer.home_council", "update_mask")
+	rpctest.ExpectError(t, "update with a bad council and a bad path", err, codes.InvalidArgument, "", "reviewer.home_council", "update_mask")
 	_, err = e.client.UpdateReviewer(ctx, &peerreviewv1.UpdateReviewerRequest{
 		Reviewer:   &peerreviewv1.Reviewer{Name: rv.GetName(), Etag: rv.GetEtag()},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"home_council"}},
 	})
-	expectError(t, "clearing a team manager's council", err, codes.InvalidArgument, "", "reviewer.home_council")
+	rpctest.ExpectError(t, "clearing a team manager's council", err, codes.InvalidArgument, "", "reviewer.home_council")
 	_, err = e.client.UpdateReviewer(ctx, &peerreviewv1.UpdateReviewerRequest{
 		Reviewer:   &peerreviewv1.Reviewer{Name: "reviewers/nobody", Etag: `"1"`, AvailableDaysPerQuarter: 3},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"available_days_per_quarter"}},
 	})
-	expectError(t, "update of a missing reviewer", err, codes.NotFound, reviewer.ReasonNotFound)
+	rpctest.ExpectError(t, "update of a missing reviewer", err, codes.NotFound, reviewer.ReasonNotFound)
 	_, err = e.client.UpdateReviewer(ctx, &peerreviewv1.UpdateReviewerRequest{})
-	expectError(t, "update without a reviewer", err, codes.InvalidArgument, "", "reviewer")
+	rpctest.ExpectError(t, "update without a reviewer", err, codes.InvalidArgument, "", "reviewer")
 
 	for _, name := range []string{"", "reviewers/", "reviewers/A", "localAuthorities/E08000035"} {
 		_, err = e.client.GetReviewer(ctx, &peerreviewv1.GetReviewerRequest{Name: name})
-		expectError(t, "get "+name, err, codes.InvalidArgument, "", "name")
+		rpctest.ExpectError(t, "get "+name, err, codes.InvalidArgument, "", "name")
 	}
 	_, err = e.client.DeleteReviewer(ctx, &peerreviewv1.DeleteReviewerRequest{Name: "reviewers/nobody", Etag: `"1"`})
-	expectError(t, "delete of a missing reviewer", err, codes.NotFound, reviewer.ReasonNotFound)
+	rpctest.ExpectError(t, "delete of a missing reviewer", err, codes.NotFound, reviewer.ReasonNotFound)
 }
 
 func TestListReviewers(t *testing.T) {
@@ -489,14 +434,14 @@ func TestListReviewers(t *testing.T) {
 		t.Errorf("listed %v, want committed_days 4", z)
 	}
 	_, err = e.client.ListReviewers(ctx, &peerreviewv1.ListReviewersRequest{PageSize: 2, PageToken: first.GetNextPageToken(), Filter: "role = DIRECTOR"})
-	expectError(t, "page token of another filter", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
+	rpctest.ExpectError(t, "page token of another filter", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 
 	for _, bad := range []string{"role = CHIEF", "expertise = LEADERSHIP", "expertise:ASTROLOGY", "display_name = x", "role ="} {
 		_, err := e.client.ListReviewers(ctx, &peerreviewv1.ListReviewersRequest{Filter: bad})
-		expectError(t, "filter "+bad, err, codes.InvalidArgument, "", "filter")
+		rpctest.ExpectError(t, "filter "+bad, err, codes.InvalidArgument, "", "filter")
 	}
 	_, err = e.client.ListReviewers(ctx, &peerreviewv1.ListReviewersRequest{PageSize: -1})
-	expectError(t, "negative page size", err, codes.InvalidArgument, "", "page_size")
+	rpctest.ExpectError(t, "negative page size", err, codes.InvalidArgument, "", "page_size")
 }
 
 // TestOnlyLGAAdvisersReachThePool checks every method against every role
@@ -540,9 +485,9 @@ func TestOnlyLGAAdvisersReachThePool(t *testing.T) {
 	}
 	for method, call := range calls {
 		for who, p := range denied {
-			expectError(t, who+" calling "+method, call(e.as(p)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+			rpctest.ExpectError(t, who+" calling "+method, call(e.as(p)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		}
-		expectError(t, "anonymous call of "+method, call(context.Background()), codes.Unauthenticated, "")
+		rpctest.ExpectError(t, "anonymous call of "+method, call(context.Background()), codes.Unauthenticated, "")
 	}
 	// Nothing the refused calls asked for happened.
 	got, err := e.client.GetReviewer(e.as(adviser), &peerreviewv1.GetReviewerRequest{Name: rv.GetName()})
