@@ -1,7 +1,8 @@
 // Command turnaround runs the Turnaround suite: every component in one
 // process (-target=all, the default) or one component per process for
 // Kubernetes (-target=gateway, -target=inspection). `turnaround token` prints
-// a development token that an embedded instance accepts.
+// a development token that an embedded instance accepts; `turnaround rebuild
+// -target=oversight` rebuilds the oversight read models from the streams.
 package main
 
 import (
@@ -22,6 +23,15 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "token" {
 		if err := tokenCommand(args[1:], stdout); err != nil {
 			fmt.Fprintln(stderr, "turnaround token:", err)
+			return 2
+		}
+		return 0
+	}
+	if len(args) > 0 && args[0] == "rebuild" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := rebuildCommand(ctx, args[1:], stdout); err != nil {
+			fmt.Fprintln(stderr, "turnaround rebuild:", err)
 			return 2
 		}
 		return 0
