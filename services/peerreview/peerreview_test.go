@@ -4,17 +4,15 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
@@ -24,15 +22,12 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
 
 var (
-	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
-	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
+	adviser   = rpctest.Adviser
+	inspector = rpctest.Inspector
 )
 
 // The demo's clock: a year after its "as of" day, so no demo review
@@ -41,7 +36,6 @@ var now = demo.AsOf.AddDate(1, 0, 0)
 
 type env struct {
 	t      *testing.T
-	key    []byte
 	svc    *Service
 	store  *store.Store
 	double *inspectionclienttest.Server
@@ -50,49 +44,21 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
-	pages, err := paging.NewRandomCodec(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := rpctest.NewStore(t)
 	double := &inspectionclienttest.Server{PageSize: 50}
 	inspection := inspectionclienttest.Dial(t, double.Start(t))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := New(Deps{Store: st, Pages: pages, Logger: logger, Inspection: inspection, Now: func() time.Time { return now }})
+	svc, err := New(Deps{Store: st, Pages: rpctest.NewPages(t), Logger: logger, Inspection: inspection, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := []byte("0123456789abcdef0123456789abcdef")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: logger,
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, svc.Policies())},
-	})
-	svc.Register(srv)
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///peerreview",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &env{t: t, key: key, svc: svc, store: st, double: double, client: peerreviewv1.NewPeerReviewServiceClient(conn)}
+	conn := rpctest.Serve(t, svc.Policies(), func(srv *grpc.Server) { svc.Register(srv) })
+	return &env{t: t, svc: svc, store: st, double: double, client: peerreviewv1.NewPeerReviewServiceClient(conn)}
 }
 
 func (e *env) as(p auth.Principal) context.Context {
 	e.t.Helper()
-	tok, err := auth.MintDevToken(e.key, p, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+	return rpctest.As(e.t, p)
 }
 
 // counts reads what the demo loaded through the API, as an LGA adviser.
