@@ -496,11 +496,6 @@ func TestParseName(t *testing.T) {
 			t.Errorf("ParseName(%q) violations %v", tc.name, fields(err))
 		}
 	}
-	for range 100 {
-		if id := resource.NewID(); !resource.ValidID(id) {
-			t.Fatalf("resource.NewID() = %q is not a valid id", id)
-		}
-	}
 }
 
 func TestSelect(t *testing.T) {

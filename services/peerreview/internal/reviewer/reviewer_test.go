@@ -126,20 +126,6 @@ func TestParseCouncilName(t *testing.T) {
 	}
 }
 
-func TestNewID(t *testing.T) {
-	seen := map[string]bool{}
-	for range 1000 {
-		id := resource.NewID()
-		if !resource.ValidID(id) || len(id) != resource.IDLen {
-			t.Fatalf("resource.NewID() = %q, not a valid %d-character id", id, resource.IDLen)
-		}
-		if seen[id] {
-			t.Fatalf("resource.NewID() repeated %q", id)
-		}
-		seen[id] = true
-	}
-}
-
 func TestParseMask(t *testing.T) {
 	tests := []struct {
 		name   string
