@@ -29,8 +29,8 @@ import (
 // trail shows it was loaded, not entered by a person.
 const demoLoader = "turnaround-demo-loader"
 
-// demoMarker names the key that records the demo data as loaded, apart
-// from the inspection service's marker in the same Redis.
+// demoMarker names the service's "load once" marker (store.FirstTime),
+// apart from the other services' markers in the same Redis.
 const demoMarker = "peerreview"
 
 var (
@@ -51,11 +51,9 @@ var (
 // the marker is removed and the next start replays the steps already done
 // (within the idempotency window) and carries on.
 func (s *Service) loadDemo(ctx context.Context) error {
-	c := s.deps.Store.Client()
-	marker := s.deps.Store.Keyspace().Key("demo", demoMarker)
-	first, err := c.SetNX(ctx, marker, time.Now().UTC().Format(time.RFC3339), 0).Result()
+	first, err := s.deps.Store.FirstTime(ctx, demoMarker)
 	if err != nil {
-		return fmt.Errorf("peerreview: demo marker: %w", err)
+		return fmt.Errorf("peerreview: %w", err)
 	}
 	if !first {
 		s.deps.Logger.InfoContext(ctx, "peer-review demo data already loaded")
@@ -64,7 +62,7 @@ func (s *Service) loadDemo(ctx context.Context) error {
 	data := demo.Generate()
 	if err := s.loadDemoData(ctx, data); err != nil {
 		// The context may be the reason; the marker must go regardless.
-		if derr := c.Del(context.WithoutCancel(ctx), marker).Err(); derr != nil {
+		if derr := s.deps.Store.ForgetFirstTime(context.WithoutCancel(ctx), demoMarker); derr != nil {
 			s.deps.Logger.WarnContext(ctx, "peer-review demo marker left after a failed load", "err", derr)
 		}
 		return err
@@ -313,22 +311,7 @@ func (s *Service) loadDemoLessons(ctx context.Context, ls []demo.Lesson, names m
 			Subject: demoLoader, Roles: lgaRoles, Method: peerreviewv1.PeerReviewService_CreateLesson_FullMethodName,
 			RequestID: fmt.Sprintf("demo-lesson-%02d", i),
 		}
-		if _, ok, err := s.lessons.Replay(ctx, r); err != nil {
-			return fmt.Errorf("peerreview: demo lesson %q: %w", d.Title, err)
-		} else if ok {
-			continue
-		}
-		if l.PeerReview != "" {
-			gss, id, _ := resource.ParseCouncilChild("lesson.peer_review", review.Collection, l.PeerReview)
-			src, err := s.reviews.Get(ctx, gss, id)
-			if err != nil {
-				return fmt.Errorf("peerreview: demo lesson %q: %w", d.Title, err)
-			}
-			if err := whatworks.CheckSource(l, src); err != nil {
-				return fmt.Errorf("peerreview: demo lesson %q: %w", d.Title, err)
-			}
-		}
-		if _, err := s.lessons.Create(ctx, l, r); err != nil {
+		if _, err := s.whatWorks.Create(ctx, l, r); err != nil {
 			return fmt.Errorf("peerreview: demo lesson %q: %w", d.Title, err)
 		}
 	}

@@ -67,7 +67,7 @@ type Service struct {
 	reviews   *reviewstore.Reviews
 	offers    *offerstore.Offers
 	offerSvc  *offer.Service
-	lessons   *whatworksstore.Lessons
+	whatWorks *whatworks.Service
 	consumers *events.Consumers
 	server    *api.Server
 	policies  auth.Policies
@@ -95,6 +95,8 @@ func New(d Deps) (*Service, error) {
 	offers := offerstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored))
 	offerSvc := offer.NewService(offers, d.Now)
 	lessons := whatworksstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.Lesson { return new(peerreviewv1.Lesson) }, whatworksapi.ToStored, whatworksapi.FromStored))
+	inspection := inspectionclient.NewCouncils(d.Inspection)
+	whatWorks := whatworks.NewService(lessons, reviews, inspection)
 	consumers, err := events.New(d.Store, offerSvc, reviews, d.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("peerreview: %w", err)
@@ -105,15 +107,15 @@ func New(d Deps) (*Service, error) {
 		reviews:   reviews,
 		offers:    offers,
 		offerSvc:  offerSvc,
-		lessons:   lessons,
+		whatWorks: whatWorks,
 		consumers: consumers,
 		policies:  policies,
 		server: api.NewServer(api.Handlers{
-			Priorities: priorityapi.New(priority.NewService(inspectionclient.NewCouncils(d.Inspection), reviews, d.Now), d.Pages),
+			Priorities: priorityapi.New(priority.NewService(inspection, reviews, d.Now), d.Pages),
 			Reviewers:  reviewerapi.NewReviewers(reviewer.NewService(reviewers, reviews, d.Now), d.Pages, reviews),
-			Reviews:    reviewapi.NewReviews(reviewSvc, review.NewTeams(reviewSvc, reviewers, inspectionclient.NewCouncils(d.Inspection)), d.Pages),
+			Reviews:    reviewapi.NewReviews(reviewSvc, review.NewTeams(reviewSvc, reviewers, inspection), d.Pages),
 			Offers:     offerapi.New(offerSvc, d.Pages),
-			WhatWorks:  whatworksapi.New(whatworks.NewService(lessons, reviews, inspectionclient.NewCouncils(d.Inspection)), d.Pages, d.Now),
+			WhatWorks:  whatworksapi.New(whatWorks, d.Pages, d.Now),
 		}),
 	}, nil
 }
