@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -14,17 +12,15 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/projection"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/serve"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -89,50 +85,22 @@ func lgaLate2015() []projection.Judgement {
 
 type harness struct {
 	client inspectionv1.InspectionServiceClient
-	key    []byte
 	source *source
 }
 
-// newHarness serves the handler on a real gRPC server with the platform's
-// interceptor chain and the auth interceptor, over bufconn. The clock reads
-// 2015-12-14, the day of the LGA's figure.
+// newHarness serves the handler behind the real interceptor chain
+// (rpctest.Serve). The clock reads 2015-12-14, the day of the LGA's figure.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	key := []byte("projectionapi-test-key-32-bytes!")
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
 	src := &source{judgements: lgaLate2015()}
 	now := func() time.Time { return time.Date(2015, time.December, 14, 15, 0, 0, 0, time.UTC) }
-	srv := serve.NewGRPCServer(serve.Options{
-		Logger: slog.New(slog.DiscardHandler),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, Policies)},
+	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
+		inspectionv1.RegisterInspectionServiceServer(srv, testServer{Projections: NewProjections(src, now)})
 	})
-	inspectionv1.RegisterInspectionServiceServer(srv, testServer{Projections: NewProjections(src, now)})
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufconn",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		srv.Stop()
-	})
-	return &harness{client: inspectionv1.NewInspectionServiceClient(conn), key: key, source: src}
+	return &harness{client: inspectionv1.NewInspectionServiceClient(conn), source: src}
 }
 
-func (h *harness) as(t *testing.T, p auth.Principal) context.Context {
-	t.Helper()
-	tok, err := auth.MintDevToken(h.key, p, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-}
+func (h *harness) as(t *testing.T, p auth.Principal) context.Context { return rpctest.As(t, p) }
 
 // principals has one caller of every role.
 var principals = []auth.Principal{
