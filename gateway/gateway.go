@@ -174,7 +174,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		runtime.WithErrorHandler(g.handleError),
 		runtime.WithRoutingErrorHandler(g.handleRoutingError),
 		runtime.WithMetadata(forwardRequestID),
-		runtime.WithMiddlewares(nameRoute, g.strictRequests),
+		runtime.WithMiddlewares(nameRoute, g.strictRequests, g.csvExport),
 		// Disables the X-HTTP-Method-Override and POST-as-GET tricks: every
 		// route answers only to the method its HTTP rule names.
 		runtime.WithDisableHTTPMethodOverride(),

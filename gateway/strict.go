@@ -262,6 +262,9 @@ func isJSON(contentType string) bool {
 func (rt *route) unknownQuery(r *http.Request) []*errdetails.BadRequest_FieldViolation {
 	var unknown []string
 	for key := range r.URL.Query() {
+		if key == altParam && r.Method == http.MethodGet {
+			continue // the response format, read by csvExport
+		}
 		if !rt.queryFieldKnown(key) {
 			unknown = append(unknown, key)
 		}
