@@ -82,7 +82,7 @@ func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.Creat
 			o.GSSCode = gss
 			ruleErr = o.Validate("support_offer.")
 		}
-		return nil, joinViolations(vs, parentErr, ruleErr)
+		return nil, fault.JoinFields(vs, parentErr, ruleErr)
 	}
 	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
@@ -191,7 +191,7 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 			}
 		}
 	}
-	if err := joinViolations(conv, nameErr, etagErr, maskErr, ruleErr); err != nil {
+	if err := fault.JoinFields(conv, nameErr, etagErr, maskErr, ruleErr); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, "", req)
@@ -266,30 +266,6 @@ func requireCouncil(ctx context.Context, gss string) error {
 	target := resource.CouncilName(gss)
 	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
 		"the caller may not see the support offers of %s", target).With("authority", gss)
-}
-
-// joinViolations reports the request's own violations with those of the
-// other checks, leaving out a rule's violation on a field the request's
-// violations already name.
-func joinViolations(vs fault.Violations, errs ...error) error {
-	reported := map[string]bool{}
-	for _, v := range vs {
-		reported[v.Field] = true
-	}
-	all := []error{vs.Err()}
-	for _, err := range errs {
-		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
-			var rest fault.Violations
-			for _, v := range f.Violations {
-				if !reported[v.Field] {
-					rest = append(rest, v)
-				}
-			}
-			err = rest.Err()
-		}
-		all = append(all, err)
-	}
-	return fault.Join(all...)
 }
 
 // populatedPaths are the update mask paths of the fields m sets: the mask

@@ -192,7 +192,7 @@ func (h *Reviews) SchedulePeerReview(ctx context.Context, req *peerreviewv1.Sche
 	start := date(&vs, "start_date", req.GetStartDate())
 	end := date(&vs, "end_date", req.GetEndDate())
 	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if err := fault.Join(nameErr, etagErr, joinViolations(vs, review.CheckDates(start, end, h.svc.Now()))); err != nil {
+	if err := fault.Join(nameErr, etagErr, fault.JoinFields(vs, review.CheckDates(start, end, h.svc.Now()))); err != nil {
 		return nil, err
 	}
 	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName, req.GetRequestId(),
@@ -239,7 +239,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	vs = append(vs, teamVs...)
 	rpc.CheckRequestID(&vs, req.GetRequestId())
 	shapeErr := review.CheckTeamShape(members)
-	if err := fault.Join(nameErr, etagErr, joinViolations(vs, shapeErr)); err != nil {
+	if err := fault.Join(nameErr, etagErr, fault.JoinFields(vs, shapeErr)); err != nil {
 		return nil, err
 	}
 	if err := requireCouncil(ctx, gss); err != nil {
@@ -397,28 +397,4 @@ func parseParent(parent string) (string, error) {
 		return "", vs.Err()
 	}
 	return gss, nil
-}
-
-// joinViolations reports the request's own violations with those of the
-// other checks, leaving out a rule's violation on a field the request's
-// violations already name (an impossible date is not also "required").
-func joinViolations(vs fault.Violations, errs ...error) error {
-	reported := map[string]bool{}
-	for _, v := range vs {
-		reported[v.Field] = true
-	}
-	all := []error{vs.Err()}
-	for _, err := range errs {
-		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
-			var rest fault.Violations
-			for _, v := range f.Violations {
-				if !reported[v.Field] {
-					rest = append(rest, v)
-				}
-			}
-			err = rest.Err()
-		}
-		all = append(all, err)
-	}
-	return fault.Join(all...)
 }

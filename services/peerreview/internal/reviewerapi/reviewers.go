@@ -70,7 +70,7 @@ func (h *Reviewers) CreateReviewer(ctx context.Context, req *peerreviewv1.Create
 		if req.GetReviewer() != nil {
 			ruleErr = rv.Validate("reviewer.")
 		}
-		return nil, joinViolations(vs, ruleErr)
+		return nil, fault.JoinFields(vs, ruleErr)
 	}
 	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
@@ -213,28 +213,4 @@ func (h *Reviewers) committed(ctx context.Context) (map[string]int, error) {
 		return nil, nil
 	}
 	return h.commitments.CommittedDays(ctx)
-}
-
-// joinViolations reports the request's own violations with those of the
-// rules, leaving out a rule's violation on a field the request's violations
-// already name (a malformed council name is not also "not one of the 152").
-func joinViolations(vs fault.Violations, errs ...error) error {
-	reported := map[string]bool{}
-	for _, v := range vs {
-		reported[v.Field] = true
-	}
-	all := []error{vs.Err()}
-	for _, err := range errs {
-		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
-			var rest fault.Violations
-			for _, v := range f.Violations {
-				if !reported[v.Field] {
-					rest = append(rest, v)
-				}
-			}
-			err = rest.Err()
-		}
-		all = append(all, err)
-	}
-	return fault.Join(all...)
 }
