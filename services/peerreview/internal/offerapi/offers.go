@@ -22,6 +22,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/confidential"
+
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
@@ -104,7 +106,7 @@ func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSuppo
 	if err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := confidential.Require(ctx, gss, "see the support offers"); err != nil {
 		return nil, err
 	}
 	o, err := h.svc.Get(ctx, gss, id)
@@ -125,7 +127,7 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := confidential.Require(ctx, gss, "see the support offers"); err != nil {
 		return nil, err
 	}
 	if _, ok := reference.CouncilByCode(gss); !ok && gss != offer.AllCouncils {
@@ -220,7 +222,7 @@ func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.T
 	if err := fault.Join(nameErr, etagErr, offer.CheckTransition(to, req.GetReason()), vs.Err()); err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := confidential.Require(ctx, gss, "see the support offers"); err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -245,27 +247,6 @@ func actor(p auth.Principal) offer.Actor {
 		a.Council = p.Authority
 	}
 	return a
-}
-
-// requireCouncil returns nil when the caller may see the offers of the
-// council gss (AllCouncils for every council): an LGA adviser always, a
-// council officer for its own council only. The policies keep every other
-// role out before a handler runs; the check still refuses them, so a
-// widened policy cannot leak offers.
-func requireCouncil(ctx context.Context, gss string) error {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return err
-	}
-	if p.HasRole(auth.RoleLGAAdviser) {
-		return nil
-	}
-	if gss != offer.AllCouncils && p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss {
-		return nil
-	}
-	target := resource.CouncilName(gss)
-	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
-		"the caller may not see the support offers of %s", target).With("authority", gss)
 }
 
 // populatedPaths are the update mask paths of the fields m sets: the mask

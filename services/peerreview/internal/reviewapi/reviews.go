@@ -25,6 +25,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/confidential"
+
 	"google.golang.org/protobuf/proto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
@@ -101,7 +103,7 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 	if err := fault.Join(parentErr, vs.Err(), ruleErr); err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
 		return nil, err
 	}
 	if err := councilExists(gss, req.GetParent(), "parent"); err != nil {
@@ -127,7 +129,7 @@ func (h *Reviews) GetPeerReview(ctx context.Context, req *peerreviewv1.GetPeerRe
 	if err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
 		return nil, err
 	}
 	rv, err := h.svc.Get(ctx, gss, id)
@@ -148,7 +150,7 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
 		return nil, err
 	}
 	if gss != review.AllCouncils {
@@ -211,7 +213,7 @@ func (h *Reviews) ProposeReviewTeam(ctx context.Context, req *peerreviewv1.Propo
 	if err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
 		return nil, err
 	}
 	rv, p, fingerprint, err := h.teams.Propose(ctx, gss, id, int(req.GetPractitioners()))
@@ -242,7 +244,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	if err := fault.Join(nameErr, etagErr, fault.JoinFields(vs, shapeErr)); err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName, req.GetRequestId(), req)
@@ -331,7 +333,7 @@ func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requ
 	if err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, method, requestID, req)
@@ -343,28 +345,6 @@ func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requ
 		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, name)
 	}
 	return toProto(out), nil
-}
-
-// requireCouncil returns nil when the caller in ctx may see the reviews of
-// the council gss (review.AllCouncils for every council): an LGA adviser
-// always, a council officer for its own council only. It is stricter than
-// auth.RequireCouncil, which also admits Ofsted and DfE: peer reviews are
-// confidential to the council and the LGA, whatever other roles a token
-// holds beside council_officer.
-func requireCouncil(ctx context.Context, gss string) error {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return err
-	}
-	if p.HasRole(auth.RoleLGAAdviser) {
-		return nil
-	}
-	if gss != review.AllCouncils && p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss {
-		return nil
-	}
-	target := resource.CouncilName(gss)
-	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
-		"the caller may not access the peer reviews of %s", target).With("authority", gss)
 }
 
 // councilExists reports a council that is not one of the 152 as NOT_FOUND.
