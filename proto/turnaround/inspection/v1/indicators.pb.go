@@ -125,9 +125,17 @@ type IndicatorValue struct {
 	// Output only: the England median for the period.
 	EnglandMedian float64 `protobuf:"fixed64,3,opt,name=england_median,json=englandMedian,proto3" json:"england_median,omitempty"`
 	// Output only: the median of the council's region for the period.
-	RegionMedian  float64 `protobuf:"fixed64,4,opt,name=region_median,json=regionMedian,proto3" json:"region_median,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RegionMedian float64 `protobuf:"fixed64,4,opt,name=region_median,json=regionMedian,proto3" json:"region_median,omitempty"`
+	// Output only: empty when `england_median` is given; otherwise why it is
+	// withheld (and 0): `FEWER_THAN_MIN_COUNCILS` when fewer councils than the
+	// disclosure threshold (10 by default) reported the indicator for the
+	// period, `NOT_PERMITTED` when the caller may not read other councils'
+	// indicators.
+	EnglandMedianWithheld string `protobuf:"bytes,5,opt,name=england_median_withheld,json=englandMedianWithheld,proto3" json:"england_median_withheld,omitempty"`
+	// Output only: as `england_median_withheld`, for `region_median`.
+	RegionMedianWithheld string `protobuf:"bytes,6,opt,name=region_median_withheld,json=regionMedianWithheld,proto3" json:"region_median_withheld,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *IndicatorValue) Reset() {
@@ -186,6 +194,20 @@ func (x *IndicatorValue) GetRegionMedian() float64 {
 		return x.RegionMedian
 	}
 	return 0
+}
+
+func (x *IndicatorValue) GetEnglandMedianWithheld() string {
+	if x != nil {
+		return x.EnglandMedianWithheld
+	}
+	return ""
+}
+
+func (x *IndicatorValue) GetRegionMedianWithheld() string {
+	if x != nil {
+		return x.RegionMedianWithheld
+	}
+	return ""
 }
 
 // IndicatorSet is one council's indicators for one period.
@@ -274,12 +296,14 @@ var File_turnaround_inspection_v1_indicators_proto protoreflect.FileDescriptor
 
 const file_turnaround_inspection_v1_indicators_proto_rawDesc = "" +
 	"\n" +
-	")turnaround/inspection/v1/indicators.proto\x12\x18turnaround.inspection.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb5\x01\n" +
+	")turnaround/inspection/v1/indicators.proto\x12\x18turnaround.inspection.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x02\n" +
 	"\x0eIndicatorValue\x12A\n" +
 	"\tindicator\x18\x01 \x01(\x0e2#.turnaround.inspection.v1.IndicatorR\tindicator\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value\x12%\n" +
 	"\x0eengland_median\x18\x03 \x01(\x01R\renglandMedian\x12#\n" +
-	"\rregion_median\x18\x04 \x01(\x01R\fregionMedian\"\xcd\x01\n" +
+	"\rregion_median\x18\x04 \x01(\x01R\fregionMedian\x126\n" +
+	"\x17england_median_withheld\x18\x05 \x01(\tR\x15englandMedianWithheld\x124\n" +
+	"\x16region_median_withheld\x18\x06 \x01(\tR\x14regionMedianWithheld\"\xcd\x01\n" +
 	"\fIndicatorSet\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12@\n" +
 	"\x06values\x18\x02 \x03(\v2(.turnaround.inspection.v1.IndicatorValueR\x06values\x12\x16\n" +

@@ -77,6 +77,7 @@ func setToProto(set indicator.Set, benchmarks map[indicator.Period]indicator.Ben
 	c, _ := reference.CouncilByCode(set.GSSCode)
 	for i, v := range set.Values {
 		m.Values[i].EnglandMedian, m.Values[i].RegionMedian = b.Medians(c.Region, v.Indicator)
+		suppressSmallGroups(m.Values[i], b.England[v.Indicator].Count, b.Regions[c.Region][v.Indicator].Count)
 	}
 	return m
 }

@@ -82,7 +82,8 @@ func requireCouncil(ctx context.Context, gss string) error {
 // Each council's sets commit atomically; the batch is not atomic across
 // councils. A request_id makes a retry replay the first response.
 func (s *Indicators) BatchImportIndicatorSets(ctx context.Context, req *inspectionv1.BatchImportIndicatorSetsRequest) (*inspectionv1.BatchImportIndicatorSetsResponse, error) {
-	if _, err := rpc.Caller(ctx); err != nil {
+	caller, err := rpc.Caller(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var vs fault.Violations
@@ -107,6 +108,7 @@ func (s *Indicators) BatchImportIndicatorSets(ctx context.Context, req *inspecti
 	for i, set := range imported.Sets {
 		resp.IndicatorSets[i] = setToProto(set, imported.Benchmarks)
 	}
+	withholdMediansFrom(caller, resp.IndicatorSets)
 	return resp, nil
 }
 
