@@ -97,7 +97,7 @@ func New(d Deps) (*Service, error) {
 	lessons := whatworksstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.Lesson { return new(peerreviewv1.Lesson) }, whatworksapi.ToStored, whatworksapi.FromStored))
 	inspection := inspectionclient.NewCouncils(d.Inspection)
 	whatWorks := whatworks.NewService(lessons, reviews, inspection)
-	consumers, err := events.New(d.Store, offerSvc, reviews, d.Logger)
+	consumers, err := events.New(d.Store, offerSvc, reviewSvc, d.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("peerreview: %w", err)
 	}

@@ -43,10 +43,10 @@ const Group = "peerreview"
 
 // ReviewLinker records on a completed peer review the support offer its
 // conclusion led to. It must be idempotent: the consumer calls it again
-// whenever the review's completion is delivered again. The review store
+// whenever the review's completion is delivered again. review.Service
 // implements it.
 type ReviewLinker interface {
-	LinkOffer(ctx context.Context, gss, reviewID, offerName string) error
+	LinkOffer(ctx context.Context, gss, reviewID, offerName string, r change.Request) error
 }
 
 // Option configures Consumers.
@@ -126,3 +126,11 @@ func (c *Consumers) Run(ctx context.Context) error {
 func request(e events.Event) change.Request {
 	return change.Request{Subject: offer.SystemActor, RequestID: e.ID}
 }
+
+// LinkOfferMethod is the audit trail's method of a review's link to the
+// support offer its completion led to, made from PeerReviewCompleted.
+const LinkOfferMethod = "event:" + "turnaround.events.v1.PeerReviewCompleted"
+
+// linkRequest is how the link of a review to its offer is audited: by the
+// service itself, as the answer to the review's completion.
+var linkRequest = change.Request{Subject: offer.SystemActor, Method: LinkOfferMethod}

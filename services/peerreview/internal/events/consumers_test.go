@@ -72,6 +72,10 @@ func newEnv(t *testing.T) *env {
 	}
 }
 
+// linker links offers to reviews as the service does: through the review
+// use cases over the review store.
+func (e *env) linker() ReviewLinker { return review.NewService(e.reviews, nil) }
+
 // run starts the consumers with linker, and stops them when the test ends.
 // Failed events come back after a short idle time, so retries show within
 // a test's patience.
@@ -211,7 +215,7 @@ const (
 
 func TestJudgementRedeliveredMakesOneOffer(t *testing.T) {
 	e := newEnv(t)
-	e.run(e.reviews)
+	e.run(e.linker())
 	ev := e.judgement(leeds, "sif1", inadequate, inadequate)
 	for range 3 {
 		e.deliver(ev)
@@ -246,7 +250,7 @@ func TestJudgementRedeliveredMakesOneOffer(t *testing.T) {
 func TestLaterJudgements(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.run(e.reviews)
+	e.run(e.linker())
 	council := offer.Actor{Subject: "officer-1", Council: leeds}
 	lga := offer.Actor{Subject: "adviser-1", LGA: true}
 
@@ -316,7 +320,7 @@ func TestLaterJudgements(t *testing.T) {
 
 func TestJudgementsThatCallForNothing(t *testing.T) {
 	e := newEnv(t)
-	e.run(e.reviews)
+	e.run(e.linker())
 	e.deliver(e.judgement(leeds, "sif1", good, inadequate))
 	e.deliver(e.judgement(leeds, "sif2", ri, ri))
 	mv := "localAuthorities/" + leeds + "/inspections/mv1"
@@ -394,7 +398,7 @@ func (e *env) completeReview(gss string, risk review.Risk, severe ...reviewer.Th
 func TestReviewCompletedHighRisk(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.run(e.reviews)
+	e.run(e.linker())
 	rv, ev := e.completeReview(leeds, review.RiskHigh, reviewer.Leadership, reviewer.ChildProtectionPractice)
 	for range 3 {
 		e.deliver(ev)
@@ -440,7 +444,7 @@ func TestReviewCompletedHighRisk(t *testing.T) {
 func TestReviewCompletedWithoutRisk(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.run(e.reviews)
+	e.run(e.linker())
 	low, lowEv := e.completeReview(leeds, review.RiskLow)
 	e.deliver(lowEv)
 	_, severeEv := e.completeReview(sheffield, review.RiskNone, reviewer.Permanence)
@@ -468,18 +472,18 @@ type flakyLinker struct {
 	calls    atomic.Int32
 }
 
-func (f *flakyLinker) LinkOffer(ctx context.Context, gss, reviewID, offerName string) error {
+func (f *flakyLinker) LinkOffer(ctx context.Context, gss, reviewID, offerName string, r change.Request) error {
 	f.calls.Add(1)
 	if f.failures.Add(-1) >= 0 {
 		return errors.New("review store unavailable")
 	}
-	return f.next.LinkOffer(ctx, gss, reviewID, offerName)
+	return f.next.LinkOffer(ctx, gss, reviewID, offerName, r)
 }
 
 func TestLinkFailureIsRepairedByRedelivery(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	linker := &flakyLinker{next: e.reviews}
+	linker := &flakyLinker{next: e.linker()}
 	linker.failures.Store(2)
 	e.run(linker)
 	rv, ev := e.completeReview(leeds, review.RiskMedium)
@@ -506,7 +510,7 @@ func TestLinkFailureIsRepairedByRedelivery(t *testing.T) {
 
 func TestNewNeedsItsParts(t *testing.T) {
 	e := newEnv(t)
-	if _, err := New(e.st, nil, e.reviews, nil); err == nil {
+	if _, err := New(e.st, nil, e.linker(), nil); err == nil {
 		t.Error("New without a service succeeded")
 	}
 	if _, err := New(e.st, e.svc, nil, nil); err == nil {

@@ -26,7 +26,7 @@ func (c *Consumers) HandleReviewCompleted(ctx context.Context, e events.Event) e
 		return nil
 	}
 	gss, id, _ := offer.ParseReviewName(r.PeerReview)
-	if err := c.linker.LinkOffer(ctx, gss, id, o.Name()); err != nil {
+	if err := c.linker.LinkOffer(ctx, gss, id, o.Name(), linkRequest); err != nil {
 		return fmt.Errorf("events: link %s to peer review %s: %w", o.Name(), r.PeerReview, err)
 	}
 	if changed {

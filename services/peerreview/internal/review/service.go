@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -33,6 +36,10 @@ type Storer interface {
 	// way; one saved completed emits PeerReviewCompleted in the same
 	// transaction.
 	Save(ctx context.Context, rv Review, r change.Request) (Review, error)
+	// SaveLink stores a completed review whose support offer was just
+	// linked, over the version rv.Version, emitting nothing: the review's
+	// completion was announced when it completed.
+	SaveLink(ctx context.Context, rv Review, r change.Request) (Review, error)
 }
 
 // maxAttempts bounds the read-modify-write cycles of a change when a
@@ -174,4 +181,42 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 		}
 	}
 	return Review{}, fmt.Errorf("review: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, change.ErrConflict)
+}
+
+// LinkOffer records that the support offer named offerName
+// (localAuthorities/{gss}/supportOffers/{id}, of the same council) was made
+// because of the completed review id of the council gss: it sets the
+// review's support_offer, audited as r. Linking the same offer again does
+// nothing, so an event consumer may call it on every redelivery. A review
+// not completed, or linked to another offer, is FAILED_PRECONDITION; a
+// missing review is ErrNotFound.
+func (s *Service) LinkOffer(ctx context.Context, gss, id, offerName string, r change.Request) error {
+	offers := resource.CouncilName(gss) + "/supportOffers/"
+	if oid, ok := strings.CutPrefix(offerName, offers); !ok || !resource.ValidID(oid) {
+		var vs fault.Violations
+		vs.Add("support_offer", "must be %s{id}, got %q", offers, offerName)
+		return vs.Err()
+	}
+	for range maxAttempts {
+		cur, err := s.store.Get(ctx, gss, id)
+		if err != nil {
+			return err
+		}
+		next, changed, err := cur.LinkOffer(offerName)
+		if err != nil || !changed {
+			return err
+		}
+		_, err = s.store.SaveLink(ctx, next, r)
+		if !errors.Is(err, change.ErrConflict) {
+			if err != nil {
+				return fmt.Errorf("review: link %s to %s: %w", offerName, cur.Name(), err)
+			}
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("review: link %s to %s: still contended after %d attempts: %w",
+		offerName, Name(gss, id), maxAttempts, change.ErrConflict)
 }

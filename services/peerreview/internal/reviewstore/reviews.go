@@ -23,42 +23,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/grpc"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Topic is the event topic PeerReviewCompleted goes to.
 const Topic = "peerreview"
-
-// Audit trail names of LinkOffer, which runs outside any RPC when the
-// support offer consumer calls it.
-const (
-	// LinkOfferMethod is the audit entry's method when the context names
-	// no gRPC method.
-	LinkOfferMethod = "event:" + "turnaround.events.v1.PeerReviewCompleted"
-	// SystemActor is the audit entry's actor when the context carries no
-	// caller.
-	SystemActor = "system:peerreview"
-)
-
-// maxLinkAttempts bounds LinkOffer's read-modify-write cycles when the
-// review changes concurrently.
-const maxLinkAttempts = 5
 
 // Reviews stores peer reviews. It implements review.Storer, and
 // reviewer.OpenAssignments and reviewer.Commitments for the reviewer pool.
@@ -254,57 +234,19 @@ func (s *Reviews) Save(ctx context.Context, rv review.Review, r change.Request) 
 	return rv, nil
 }
 
-// LinkOffer records that the support offer named offerName
-// (localAuthorities/{gss}/supportOffers/{id}, of the same council) was made
-// because of the completed review reviewID of the council gss: it sets the
-// review's support_offer. Linking the same offer again does nothing, so
-// an event consumer may call it on every redelivery. A review not
-// completed, or linked to another offer, is FAILED_PRECONDITION; a missing
-// review is review.ErrNotFound. The audit entry names the caller in ctx,
-// or SystemActor.
-func (s *Reviews) LinkOffer(ctx context.Context, gss, reviewID, offerName string) error {
-	if !strings.HasPrefix(offerName, resource.CouncilName(gss)+"/supportOffers/") ||
-		!resource.ValidID(strings.TrimPrefix(offerName, resource.CouncilName(gss)+"/supportOffers/")) {
-		var vs fault.Violations
-		vs.Add("support_offer", "must be %s/supportOffers/{id}, got %q", resource.CouncilName(gss), offerName)
-		return vs.Err()
+// SaveLink implements review.Storer: the review over the version read,
+// with its audit entry, and no event (see Save).
+func (s *Reviews) SaveLink(ctx context.Context, rv review.Review, r change.Request) (review.Review, error) {
+	read := rv.Version
+	rv.Version++
+	m, err := s.mutation(rv, read, r)
+	if err != nil {
+		return review.Review{}, err
 	}
-	r := change.Request{Subject: SystemActor, Method: LinkOfferMethod}
-	if p, ok := auth.FromContext(ctx); ok {
-		r.Subject, r.Roles = p.Subject, roleNames(p.Roles)
+	if _, err := s.st.Commit(ctx, m); err != nil {
+		return review.Review{}, fmt.Errorf("save peer review %s: %w", rv.Name(), err)
 	}
-	if method, ok := grpc.Method(ctx); ok {
-		r.Method = method
-	}
-	for range maxLinkAttempts {
-		cur, err := s.Get(ctx, gss, reviewID)
-		if err != nil {
-			return err
-		}
-		next, changed, err := cur.LinkOffer(offerName)
-		if err != nil || !changed {
-			return err
-		}
-		// Not Save: the review is completed already, and its completion
-		// event must not be emitted again.
-		next.Version++
-		m, err := s.mutation(next, cur.Version, r)
-		if err != nil {
-			return err
-		}
-		_, err = s.st.Commit(ctx, m)
-		if !errors.Is(err, change.ErrConflict) {
-			if err != nil {
-				return fmt.Errorf("link %s to peer review %s: %w", offerName, cur.Name(), err)
-			}
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("link %s to peer review %s: still contended after %d attempts: %w",
-		offerName, review.Name(gss, reviewID), maxLinkAttempts, change.ErrConflict)
+	return rv, nil
 }
 
 // mutation is the commit of rv (at its new version) over the version read:
@@ -354,12 +296,4 @@ var stateMethods = map[review.State]string{
 	review.Reporting: peerreviewv1.PeerReviewService_RecordFindings_FullMethodName,
 	review.Completed: peerreviewv1.PeerReviewService_CompleteReview_FullMethodName,
 	review.Cancelled: peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName,
-}
-
-func roleNames(rs []auth.Role) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = string(r)
-	}
-	return out
 }

@@ -323,7 +323,9 @@ func TestLinkOffer(t *testing.T) {
 	ctx := context.Background()
 	rv := e.scheduled(leeds, review.Member{ReviewerID: "dir1", Lead: true, Days: 4}, review.Member{ReviewerID: "psw1", Days: 4})
 	offer := "localAuthorities/" + leeds + "/supportOffers/o1"
-	if err := e.rs.LinkOffer(ctx, leeds, rv.ID, offer); !fault.IsKind(err, fault.KindFailedPrecondition) {
+	// As the completion consumer audits a link: by the service itself.
+	link := change.Request{Subject: "system:peerreview", Method: "event:turnaround.events.v1.PeerReviewCompleted"}
+	if err := e.svc.LinkOffer(ctx, leeds, rv.ID, offer, link); !fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Fatalf("link to a scheduled review = %v", err)
 	}
 	rv, _ = e.svc.StartOnSite(ctx, leeds, rv.ID, change.Etag{}, adviser("", ""))
@@ -333,7 +335,7 @@ func TestLinkOffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if err := e.rs.LinkOffer(ctx, leeds, rv.ID, offer); err != nil {
+		if err := e.svc.LinkOffer(ctx, leeds, rv.ID, offer, link); err != nil {
 			t.Fatalf("link: %v", err)
 		}
 	}
@@ -345,18 +347,18 @@ func TestLinkOffer(t *testing.T) {
 	if len(evs) != 1 {
 		t.Errorf("completion events = %d, want 1: linking must not emit another", len(evs))
 	}
-	if last := trail[len(trail)-1]; last != LinkOfferMethod+" "+SystemActor+" \"7\"" {
+	if last := trail[len(trail)-1]; last != link.Method+" "+link.Subject+" \"7\"" {
 		t.Errorf("link audit entry = %q", last)
 	}
-	if err := e.rs.LinkOffer(ctx, leeds, rv.ID, offer+"x"); !fault.IsKind(err, fault.KindFailedPrecondition) {
+	if err := e.svc.LinkOffer(ctx, leeds, rv.ID, offer+"x", link); !fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Errorf("link another offer = %v", err)
 	}
 	for _, bad := range []string{"", "localAuthorities/" + hampshire + "/supportOffers/o1", "localAuthorities/" + leeds + "/peerReviews/o1"} {
-		if err := e.rs.LinkOffer(ctx, leeds, rv.ID, bad); !fault.IsKind(err, fault.KindInvalid) {
+		if err := e.svc.LinkOffer(ctx, leeds, rv.ID, bad, link); !fault.IsKind(err, fault.KindInvalid) {
 			t.Errorf("link %q = %v, want INVALID_ARGUMENT", bad, err)
 		}
 	}
-	if err := e.rs.LinkOffer(ctx, leeds, "missing", offer); !errors.Is(err, review.ErrNotFound) {
+	if err := e.svc.LinkOffer(ctx, leeds, "missing", offer, link); !errors.Is(err, review.ErrNotFound) {
 		t.Errorf("link to a missing review = %v", err)
 	}
 }
