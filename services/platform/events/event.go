@@ -1,7 +1,7 @@
 // Package events carries domain events between services on Redis Streams.
 //
 // A service writes an event to its aggregate's outbox stream in the same
-// MULTI/EXEC as the state change (package store). The relay moves outbox
+// atomic commit (one Lua script) as the state change (package store). The relay moves outbox
 // entries onto topic streams, and consumers read topic streams through
 // consumer groups: delivery is at least once, so handlers are idempotent by
 // event id.

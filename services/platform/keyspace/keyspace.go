@@ -31,7 +31,7 @@ func (k Keyspace) Key(tag string, parts ...string) string {
 func CouncilTag(gssCode string) string { return "la:" + gssCode }
 
 // Outbox is the outbox stream of the aggregate with hash tag tag. A write
-// appends its events here in the same MULTI/EXEC as its state change.
+// appends its events here in the same atomic commit (one Lua script) as its state change.
 func (k Keyspace) Outbox(tag string) string { return k.Key(tag, "outbox") }
 
 // OutboxRegistry is the set of every outbox stream ever written. Writers add

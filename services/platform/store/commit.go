@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,14 +27,10 @@ const (
 	MustNotExist int64 = 0
 )
 
-// Attempts before giving up on a contended key. Commit retries only when
-// WATCH fired although the versions it checks still hold (an AnyVersion
-// write racing another writer); Update retries whole read-modify-write
-// cycles.
-const (
-	maxCommitAttempts = 5
-	maxUpdateAttempts = 5
-)
+// Attempts of Update's read-modify-write cycle before giving up on a
+// contended key. Commit itself never retries: its script checks and writes
+// in one atomic step, so it either commits or reports a real conflict.
+const maxUpdateAttempts = 5
 
 // ErrBadMutation marks a mutation that can never commit: keys outside its
 // hash tag, duplicate writes, events without topic or type. It is a
@@ -89,8 +84,8 @@ func SAdd(key, member string) IndexOp { return IndexOp{Kind: IndexSAdd, Key: key
 func SRem(key, member string) IndexOp { return IndexOp{Kind: IndexSRem, Key: key, Member: member} }
 
 // Mutation is everything one request changes in one aggregate. All keys
-// carry the hash tag Tag, so Commit runs as one MULTI/EXEC in one Redis
-// Cluster slot.
+// carry the hash tag Tag, so Commit runs as one script in one Redis Cluster
+// slot.
 type Mutation struct {
 	// Tag is the aggregate's hash tag, e.g. keyspace.CouncilTag("E08000017").
 	Tag    string
@@ -133,44 +128,69 @@ func (e *conflictError) Error() string {
 
 func (e *conflictError) Unwrap() error { return ErrConflict }
 
-// plan is a validated mutation with its derived keys and stamped events.
+// plan is a validated mutation with its derived keys and stamped events,
+// encoded as the commit script's KEYS and ARGV (script.go).
 type plan struct {
-	m         Mutation
-	outbox    string
-	idemKey   string
-	events    []events.Event // m.Events stamped, then one per audit entry
-	watchKeys []string
+	m       Mutation
+	outbox  string
+	idemKey string
+	events  []events.Event // m.Events stamped, then one per audit entry
+	// audit holds, per audit entry, its JSON payload split where the
+	// script inserts the etags it learns (zero when nothing is filled in).
+	audit []auditTemplate
+	keys  []string
+	args  []any
 }
 
-// Commit applies m atomically: WATCH the written keys (and the idempotency
-// key), check every write's IfVersion, then one MULTI/EXEC writes the
-// records with their new versions, applies the index ops, appends the events
-// and audit entries to the outbox and stores the idempotency record.
+// Commit applies m atomically in one round trip: one Lua script (see
+// commitScript) checks every write's IfVersion and that no concurrent
+// request committed the same request_id, and only when all hold writes the
+// records with their new versions, applies the index ops, appends the
+// events and audit entries to the outbox and stores the idempotency record.
+// Redis runs a script without interleaving other commands, so the check and
+// the writes cannot be separated by another writer, which is what WATCH and
+// MULTI/EXEC gave at the price of about six round trips on a held
+// connection.
 //
 // A version that does not match gives an error wrapping ErrConflict, and
 // nothing is written; so does an idempotency record that a concurrent request
-// with the same request_id committed first (its retry then replays). When
-// WATCH fires between the check and EXEC, Commit checks again: a pinned
-// version that moved is a conflict, while AnyVersion writes are retried a
-// bounded number of times. Before the transaction the outbox is added to
-// ks.OutboxRegistry() (so a crash after EXEC still leaves it findable by the
-// relay); after it, to ks.OutboxPending() to wake the relay.
+// with the same request_id committed first (its retry then replays).
+// AnyVersion writes never conflict: the script reads and bumps the version
+// in the same step. Before the script the outbox is added to
+// ks.OutboxRegistry() (once per process), so an outbox that holds entries is
+// always findable by the relay. The hint ks.OutboxPending() that wakes the
+// relay is set by the script itself on a single server; on Redis Cluster,
+// where the pending set lives in another slot, by a command after it.
 func (s *Store) Commit(ctx context.Context, m Mutation) (Result, error) {
-	p, err := s.plan(ctx, m)
+	_, cluster := s.c.(*redis.ClusterClient)
+	pending := ""
+	if !cluster {
+		pending = s.ks.OutboxPending()
+	}
+	p, err := s.plan(ctx, m, pending)
 	if err != nil {
 		return Result{}, err
 	}
-	for range maxCommitAttempts {
-		res, err := s.commitOnce(ctx, p)
-		if errors.Is(err, redis.TxFailedErr) {
-			// A watched key changed between our check and EXEC. The next
-			// attempt re-reads the versions and reports a conflict if an
-			// expectation no longer holds.
-			continue
-		}
-		return res, err
+	if err := s.register(ctx, p); err != nil {
+		return Result{}, err
 	}
-	return Result{}, &conflictError{detail: fmt.Sprintf("tag %s stayed contended for %d attempts", m.Tag, maxCommitAttempts)}
+	var res Result
+	if s.replication.Replicas > 0 {
+		res, err = s.commitReplicated(ctx, p)
+	} else {
+		res, err = s.commitOnce(ctx, s.c, p, nil)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if cluster && len(p.events) > 0 {
+		// Only a hint for the relay, which also scans the registry: the
+		// commit stands either way, so a failure is logged, not returned.
+		if err := s.c.SAdd(ctx, s.ks.OutboxPending(), p.outbox).Err(); err != nil {
+			slog.WarnContext(ctx, "store: mark outbox pending", "outbox", p.outbox, "err", err)
+		}
+	}
+	return res, nil
 }
 
 // Update is the read-modify-write helper. It reads the record under key
@@ -213,8 +233,10 @@ func (s *Store) Update(ctx context.Context, key string, fn func(cur Record) (Mut
 	return Result{}, fmt.Errorf("store: update %s: still contended after %d attempts: %w", key, maxUpdateAttempts, ErrConflict)
 }
 
-// plan validates m and derives what every commit attempt needs.
-func (s *Store) plan(ctx context.Context, m Mutation) (*plan, error) {
+// plan validates m, stamps its events and encodes it for the commit script.
+// pending is the relay's hint set when the script may write it (every key on
+// one server), or "".
+func (s *Store) plan(ctx context.Context, m Mutation, pending string) (*plan, error) {
 	if m.Tag == "" {
 		return nil, fmt.Errorf("%w: no hash tag", ErrBadMutation)
 	}
@@ -237,7 +259,6 @@ func (s *Store) plan(ctx context.Context, m Mutation) (*plan, error) {
 			return nil, fmt.Errorf("%w: key %q: IfVersion %d", ErrBadMutation, w.Key, w.IfVersion)
 		}
 		written[w.Key] = true
-		p.watchKeys = append(p.watchKeys, w.Key)
 	}
 	for _, op := range m.Index {
 		if err := inTag("index key", op.Key); err != nil {
@@ -252,7 +273,6 @@ func (s *Store) plan(ctx context.Context, m Mutation) (*plan, error) {
 			return nil, fmt.Errorf("%w: idempotency record without scope", ErrBadMutation)
 		}
 		p.idemKey = s.IdempotencyKey(m.Tag, id.Scope, id.RequestID)
-		p.watchKeys = append(p.watchKeys, p.idemKey)
 	}
 	trace := propagation.MapCarrier{}
 	propagation.TraceContext{}.Inject(ctx, trace)
@@ -267,9 +287,20 @@ func (s *Store) plan(ctx context.Context, m Mutation) (*plan, error) {
 		if a.Key != "" && !written[a.Key] {
 			return nil, fmt.Errorf("%w: audit entry for %q, which the mutation does not write", ErrBadMutation, a.Key)
 		}
-		// Data is filled per attempt, once the versions are known.
-		p.events = append(p.events, stamp(events.Event{Topic: AuditTopic, Type: AuditType, Subject: a.Resource, Time: a.Time}, now, trace))
+		e := stamp(events.Event{Topic: AuditTopic, Type: AuditType, Subject: a.Resource, Time: a.Time}, now, trace)
+		if a.Time.IsZero() {
+			a.Time = e.Time
+		}
+		// The etags a handler left for Commit to fill are known only
+		// inside the script, which splices them into the payload.
+		t, err := newAuditTemplate(a, slices.IndexFunc(p.m.Writes, func(w Write) bool { return w.Key == a.Key }))
+		if err != nil {
+			return nil, err
+		}
+		p.events = append(p.events, e)
+		p.audit = append(p.audit, t)
 	}
+	p.encode(s.idempotencyTTL, pending)
 	return p, nil
 }
 
@@ -285,121 +316,6 @@ func stamp(e events.Event, now time.Time, trace propagation.MapCarrier) events.E
 		e.TraceParent, e.TraceState = trace.Get("traceparent"), trace.Get("tracestate")
 	}
 	return e
-}
-
-// commitOnce is one WATCH ... EXEC attempt. It returns redis.TxFailedErr
-// (wrapped) when a watched key changed after the check.
-func (s *Store) commitOnce(ctx context.Context, p *plan) (Result, error) {
-	var res Result
-	if len(p.watchKeys) == 0 {
-		// Only appends and index ops: nothing to check, so no WATCH.
-		if err := s.register(ctx, p); err != nil {
-			return Result{}, err
-		}
-		var err error
-		if res, err = s.execReplicated(ctx, s.c, p, versions{}); err != nil {
-			return Result{}, err
-		}
-	} else {
-		// Registering before WATCH keeps each commit to one pooled
-		// connection at a time: taking a second one while the WATCH
-		// connection is held deadlocks once every connection is watching.
-		if err := s.register(ctx, p); err != nil {
-			return Result{}, err
-		}
-		err := s.c.Watch(ctx, func(tx *redis.Tx) error {
-			cur, err := s.readVersions(ctx, tx, p)
-			if err != nil {
-				return err
-			}
-			if err := p.check(cur); err != nil {
-				return err
-			}
-			res, err = s.execReplicated(ctx, tx, p, cur)
-			return err
-		}, p.watchKeys...)
-		if err != nil {
-			var ce *conflictError
-			if errors.As(err, &ce) {
-				return Result{}, err
-			}
-			return Result{}, fmt.Errorf("store: commit tag %s: %w", p.m.Tag, err)
-		}
-	}
-	if len(p.events) > 0 {
-		// Only a hint for the relay, which also scans the registry: the
-		// commit stands either way, so a failure is logged, not returned.
-		if err := s.c.SAdd(ctx, s.ks.OutboxPending(), p.outbox).Err(); err != nil {
-			slog.WarnContext(ctx, "store: mark outbox pending", "outbox", p.outbox, "err", err)
-		}
-	}
-	return res, nil
-}
-
-// versions holds the current version of each written key, and whether the
-// idempotency key exists.
-type versions struct {
-	of          map[string]int64
-	idempotency bool
-}
-
-// readVersions reads, on the watching connection, what Commit checks.
-func (s *Store) readVersions(ctx context.Context, tx *redis.Tx, p *plan) (versions, error) {
-	cmds := make([]*redis.StringCmd, len(p.m.Writes))
-	var idem *redis.IntCmd
-	// Pipelined reports redis.Nil for absent fields as its error; each
-	// command is inspected below instead.
-	_, _ = tx.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, w := range p.m.Writes {
-			cmds[i] = pipe.HGet(ctx, w.Key, fieldVersion)
-		}
-		if p.idemKey != "" {
-			idem = pipe.Exists(ctx, p.idemKey)
-		}
-		return nil
-	})
-	v := versions{of: make(map[string]int64, len(cmds))}
-	for i, cmd := range cmds {
-		key := p.m.Writes[i].Key
-		raw, err := cmd.Result()
-		switch {
-		case isNil(err):
-			v.of[key] = 0
-		case err != nil:
-			return versions{}, fmt.Errorf("store: commit: read version of %s: %w", key, err)
-		default:
-			n, err := strconv.ParseInt(raw, 10, 64)
-			if err != nil {
-				return versions{}, fmt.Errorf("store: commit: version of %s: %w", key, err)
-			}
-			v.of[key] = n
-		}
-	}
-	if idem != nil {
-		n, err := idem.Result()
-		if err != nil {
-			return versions{}, fmt.Errorf("store: commit: read idempotency record: %w", err)
-		}
-		v.idempotency = n > 0
-	}
-	return v, nil
-}
-
-// check compares the current versions with the writes' expectations.
-func (p *plan) check(cur versions) error {
-	for _, w := range p.m.Writes {
-		have := cur.of[w.Key]
-		if w.IfVersion != AnyVersion && w.IfVersion != have {
-			return &conflictError{detail: fmt.Sprintf("%s is at version %d, not %d", w.Key, have, w.IfVersion)}
-		}
-	}
-	if cur.idempotency {
-		return &conflictError{
-			detail:  fmt.Sprintf("request_id %q was committed by a concurrent request", p.m.Idempotency.RequestID),
-			request: true,
-		}
-	}
-	return nil
 }
 
 // register adds the outbox to the registry before the transaction, so an
@@ -418,85 +334,6 @@ func (s *Store) register(ctx context.Context, p *plan) error {
 	}
 	s.registered.Store(p.outbox, struct{}{})
 	return nil
-}
-
-// txPipeliner is what exec needs: a client or a watching transaction.
-type txPipeliner interface {
-	TxPipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
-}
-
-// exec runs the MULTI/EXEC. cur is the zero value when nothing was watched.
-func (s *Store) exec(ctx context.Context, c txPipeliner, p *plan, cur versions) (Result, error) {
-	res := Result{Versions: make(map[string]int64, len(p.m.Writes))}
-	before := make(map[string]int64, len(p.m.Writes))
-	for _, w := range p.m.Writes {
-		before[w.Key] = cur.of[w.Key]
-		if w.Delete {
-			res.Versions[w.Key] = 0
-		} else {
-			res.Versions[w.Key] = cur.of[w.Key] + 1
-		}
-	}
-	evs := slices.Clone(p.events)
-	for i, a := range p.m.Audit {
-		if a.Key != "" {
-			if a.EtagBefore == "" {
-				a.EtagBefore = Etag(before[a.Key])
-			}
-			if a.EtagAfter == "" {
-				a.EtagAfter = Etag(res.Versions[a.Key])
-			}
-		}
-		e := &evs[len(p.m.Events)+i]
-		if a.Time.IsZero() {
-			a.Time = e.Time
-		}
-		data, err := a.encode()
-		if err != nil {
-			return Result{}, err
-		}
-		e.Data = data
-	}
-	adds := make([]*redis.StringCmd, len(evs))
-	_, err := c.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-		for _, w := range p.m.Writes {
-			if w.Delete {
-				pipe.Del(ctx, w.Key)
-				continue
-			}
-			pipe.HSet(ctx, w.Key, fieldData, w.Data, fieldVersion, res.Versions[w.Key])
-		}
-		for _, op := range p.m.Index {
-			switch op.Kind {
-			case IndexZAdd:
-				pipe.ZAdd(ctx, op.Key, redis.Z{Score: op.Score, Member: op.Member})
-			case IndexZRem:
-				pipe.ZRem(ctx, op.Key, op.Member)
-			case IndexSAdd:
-				pipe.SAdd(ctx, op.Key, op.Member)
-			case IndexSRem:
-				pipe.SRem(ctx, op.Key, op.Member)
-			}
-		}
-		for i, e := range evs {
-			adds[i] = pipe.XAdd(ctx, &redis.XAddArgs{Stream: p.outbox, Values: e.Values()})
-		}
-		if p.idemKey != "" {
-			id := p.m.Idempotency
-			pipe.HSet(ctx, p.idemKey,
-				idemFieldScope, id.Scope, idemFieldRequestID, id.RequestID,
-				idemFieldRequestHash, id.RequestHash, idemFieldResponse, id.Response)
-			pipe.PExpire(ctx, p.idemKey, s.idempotencyTTL)
-		}
-		return nil
-	})
-	if err != nil {
-		return Result{}, err
-	}
-	for _, a := range adds {
-		res.OutboxIDs = append(res.OutboxIDs, a.Val())
-	}
-	return res, nil
 }
 
 // hashTag returns the part of key that Redis Cluster hashes: the text between

@@ -123,8 +123,8 @@ func parseURL(rawURL string) (*redis.UniversalOptions, error) {
 }
 
 // setPoolSize applies the URL's pool_size, as go-redis does for redis://:
-// writes hold a connection across WATCH ... EXEC, so busy services may need
-// more than the default of ten per CPU.
+// a commit is one round trip now, but a busy service with slow commands may
+// still need more than the default of ten connections per CPU.
 func setPoolSize(u *url.URL, o *redis.UniversalOptions) error {
 	v := u.Query().Get("pool_size")
 	if v == "" {

@@ -41,41 +41,40 @@ func WithReplication(r Replication) Option {
 	}
 }
 
-// execReplicated is exec followed, when the store waits for replicas, by
-// WAIT on the connection that ran the MULTI/EXEC: WAIT counts the writes of
-// its own connection only, so it cannot run on another pooled one.
-func (s *Store) execReplicated(ctx context.Context, c txPipeliner, p *plan, cur versions) (Result, error) {
-	if s.replication.Replicas <= 0 {
-		return s.exec(ctx, c, p, cur)
+// commitReplicated runs the commit script followed by WAIT in the same
+// round trip on one connection: WAIT counts the writes of its own
+// connection only, so it cannot run on another pooled one. A commit the
+// script refused wrote nothing and waits for nothing.
+func (s *Store) commitReplicated(ctx context.Context, p *plan) (Result, error) {
+	// A Cluster client pins a connection by key; the outbox shares the
+	// mutation's slot. Watching it is harmless: no MULTI/EXEC follows.
+	var keys []string
+	if _, cluster := s.c.(*redis.ClusterClient); cluster {
+		keys = []string{p.outbox}
 	}
-	tx, ok := c.(*redis.Tx)
-	if !ok {
-		// Pin one connection for the MULTI/EXEC and the WAIT. A Cluster
-		// client pins by key; watching the outbox stream only makes a
-		// concurrent commit to the same tag retry, as any contention does.
-		var keys []string
-		if _, cluster := s.c.(*redis.ClusterClient); cluster {
-			keys = []string{p.outbox}
-		}
-		var res Result
-		err := s.c.Watch(ctx, func(tx *redis.Tx) error {
-			var err error
-			res, err = s.execReplicated(ctx, tx, p, cur)
+	var res Result
+	err := s.c.Watch(ctx, func(tx *redis.Tx) error {
+		var wait *redis.Cmd
+		var err error
+		res, err = s.commitOnce(ctx, tx, p, func(pipe redis.Pipeliner) {
+			// Pipeliner has no Wait method; this is tx.Wait's command.
+			wait = pipe.Do(ctx, "wait", s.replication.Replicas, s.replication.Timeout.Milliseconds())
+		})
+		if err != nil {
 			return err
-		}, keys...)
-		return res, err
-	}
-	res, err := s.exec(ctx, tx, p, cur)
+		}
+		n, err := wait.Int64()
+		if err != nil {
+			return fmt.Errorf("store: wait for %d replicas: %w", s.replication.Replicas, err)
+		}
+		if int(n) < s.replication.Replicas {
+			return fmt.Errorf("store: %d of %d replicas acknowledged within %s: %w",
+				n, s.replication.Replicas, s.replication.Timeout, ErrNotReplicated)
+		}
+		return nil
+	}, keys...)
 	if err != nil {
-		return res, err
-	}
-	n, err := tx.Wait(ctx, s.replication.Replicas, s.replication.Timeout).Result()
-	if err != nil {
-		return Result{}, fmt.Errorf("store: wait for %d replicas: %w", s.replication.Replicas, err)
-	}
-	if int(n) < s.replication.Replicas {
-		return Result{}, fmt.Errorf("store: %d of %d replicas acknowledged within %s: %w",
-			n, s.replication.Replicas, s.replication.Timeout, ErrNotReplicated)
+		return Result{}, err
 	}
 	return res, nil
 }
