@@ -1,11 +1,9 @@
 package reviewer
 
 import (
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/mask"
 )
 
 // MaskFields are the fields an update may change.
@@ -16,10 +14,9 @@ var MaskFields = []string{"display_name", "home_council", "role", "expertise", "
 // them, and they are ignored as AIP-203 asks.
 var ignoredFields = []string{"name", "etag", "committed_days", "update_time"}
 
-// Mask is a parsed update mask: which fields an update replaces.
-type Mask struct {
-	fields map[string]bool
-}
+// Mask is a parsed update mask of a reviewer: which fields an update
+// replaces.
+type Mask = mask.Mask
 
 // ParseMask reads an update mask (AIP-134, AIP-161): "*" for every field in
 // MaskFields, or any of them by name; name, etag and output-only fields are
@@ -27,43 +24,7 @@ type Mask struct {
 // on update_mask. Callers that got no mask pass the paths of the fields the
 // request sets.
 func ParseMask(paths []string) (Mask, error) {
-	m := Mask{fields: map[string]bool{}}
-	var vs fault.Violations
-	for _, p := range paths {
-		switch {
-		case p == "*":
-			for _, f := range MaskFields {
-				m.fields[f] = true
-			}
-		case slices.Contains(MaskFields, p):
-			m.fields[p] = true
-		case slices.Contains(ignoredFields, p):
-		default:
-			vs.Add("update_mask", "path %q is not a field an update can change; updatable fields: %s, or *",
-				p, strings.Join(MaskFields, ", "))
-		}
-	}
-	if len(vs) == 0 && len(m.fields) == 0 {
-		vs.Add("update_mask", "names no field to change; list the fields to change, such as available_days_per_quarter")
-	}
-	if err := vs.Err(); err != nil {
-		return Mask{}, err
-	}
-	return m, nil
-}
-
-// Has reports whether the mask replaces field.
-func (m Mask) Has(field string) bool { return m.fields[field] }
-
-// Covers reports whether the mask changes the field at path, a request
-// field path relative to the reviewer such as "conflicts[2]", so that
-// problems in fields the update leaves alone are not reported.
-func (m Mask) Covers(path string) bool {
-	top, _, _ := strings.Cut(path, ".")
-	if i := strings.IndexByte(top, '['); i >= 0 {
-		top = top[:i]
-	}
-	return m.Has(top)
+	return mask.Parse(paths, MaskFields, ignoredFields, "available_days_per_quarter")
 }
 
 // Apply returns r with the fields the mask names replaced by patch's
