@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/gateway"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -25,6 +26,7 @@ type hardening struct {
 	GRPCMethodRecvBytes   int
 	MaxTokenLifetime      time.Duration
 	HealthInterval        time.Duration
+	DisclosureMinCouncils int
 }
 
 // defaultHealthInterval: a check at most this long plus the next tick
@@ -47,6 +49,7 @@ func registerHardening(fs *flag.FlagSet, h *hardening) {
 	fs.IntVar(&h.GRPCMaxRecvBytes, "grpc-max-recv-bytes", envInt("TURNAROUND_GRPC_MAX_RECV_BYTES", serve.DefaultMaxRecvBytes), "largest gRPC request message, refused before decoding (batch imports need about 100 KB)")
 	fs.IntVar(&h.GRPCMethodRecvBytes, "grpc-method-recv-bytes", envInt("TURNAROUND_GRPC_METHOD_RECV_BYTES", defaultMethodRecvBytes), "largest gRPC request message of any method but the Batch* imports")
 	fs.DurationVar(&h.MaxTokenLifetime, "max-token-lifetime", envDuration("TURNAROUND_MAX_TOKEN_LIFETIME", 24*time.Hour), "longest validity a bearer token may claim (exp - iat, or exp - now without iat); 0 turns the check off")
+	fs.IntVar(&h.DisclosureMinCouncils, "disclosure-min-councils", envInt("TURNAROUND_DISCLOSURE_MIN_COUNCILS", disclosure.DefaultMinCouncils), "fewest councils an aggregate (a median) is computed over; smaller groups are withheld with a reason")
 	fs.DurationVar(&h.HealthInterval, "health-interval", envDuration("TURNAROUND_HEALTH_INTERVAL", defaultHealthInterval), "how often readiness pings Redis; a ping slower than this fails")
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/gateway"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -55,6 +56,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	}()
 
+	disclosure.SetMinCouncils(cfg.Hardening.DisclosureMinCouncils)
 	g, gctx := errgroup.WithContext(ctx)
 	p := &process{cfg: cfg, log: log, group: g, now: time.Now}
 	if !cfg.ClockStart.IsZero() {
