@@ -19,7 +19,8 @@
 //
 // A Result holds each assignment with its score broken down by factor,
 // every need's ranked candidates (every sponsor, unless MaxCandidates
-// limits them) with their scores and the reasons any cannot be assigned,
+// limits them or the run is too large to list them all; see
+// Input.MaxCandidates) with their scores and the reasons any cannot be assigned,
 // each unmatched need with its binding reason, each sponsor's load, the
 // objective, a proven bound and gap, how the run stopped, and for STABLE
 // the blocking-pair check.
@@ -127,5 +128,6 @@
 // index before a higher. Every decision uses integers. So the same input
 // gives the same result unless the time limit (or the context's deadline)
 // stops a search, which Stop reports; NodeLimit is the deterministic
-// alternative.
+// alternative. The time limit covers the whole of Solve: scoring, search
+// and report.
 package match

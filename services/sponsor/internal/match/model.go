@@ -209,7 +209,10 @@ type Input struct {
 	NodeLimit int64
 	// MaxCandidates bounds each need's candidate list in the result to the
 	// best ranked ones (the assigned sponsor is always kept); zero keeps
-	// every sponsor, so that any "why not X?" has an answer.
+	// every sponsor, so that any "why not X?" has an answer, up to 100,000
+	// pairs (needs × sponsors): beyond, or when the report would overrun
+	// the time limit, zero keeps the best 20, which explain the outcome
+	// without a Candidate (about 200 bytes) for each of millions of pairs.
 	MaxCandidates int
 }
 

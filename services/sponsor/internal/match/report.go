@@ -5,11 +5,24 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+)
+
+// Beyond fullReportPairs pairs, a run that asks for every candidate
+// (MaxCandidates 0) gets, per need, the compactCandidates best ranked and
+// the assigned sponsor: what explains the outcome (who ranks above the
+// sponsor it got, and why they were passed over) without a Candidate for
+// each of millions of pairs, about 200 bytes each. A report that would run
+// past the time limit compacts the needs it has not reached the same way.
+const (
+	fullReportPairs   = 100_000
+	compactCandidates = 20
 )
 
 // report builds the explained result of an assignment (sponsor index per
-// canonical need, -1 for none, pins included).
-func (pr *prepared) report(assign []int32) *Result {
+// canonical need, -1 for none, pins included), by end if it can: see
+// fullReportPairs.
+func (pr *prepared) report(assign []int32, end time.Time) *Result {
 	res := &Result{Weights: pr.w}
 	useCnt := make([]int64, pr.nS)
 	useDays := make([]int64, pr.nS)
@@ -44,8 +57,15 @@ func (pr *prepared) report(assign []int32) *Result {
 	}
 	res.Needs = make([]NeedReport, pr.nN)
 	idx := make([]int, pr.nS)
+	maxCand := pr.in.MaxCandidates
+	if maxCand == 0 && pr.nN*pr.nS > fullReportPairs {
+		maxCand = compactCandidates
+	}
 	for n := range pr.needs {
-		res.Needs[n] = pr.needReport(n, assign[n], room, idx)
+		if maxCand == 0 && n%64 == 0 && time.Now().After(end) {
+			maxCand = compactCandidates
+		}
+		res.Needs[n] = pr.needReport(n, assign[n], room, idx, maxCand)
 		if assign[n] < 0 {
 			res.Unmatched = append(res.Unmatched, pr.unmatched(n, room))
 		}
@@ -53,7 +73,9 @@ func (pr *prepared) report(assign []int32) *Result {
 	return res
 }
 
-func (pr *prepared) needReport(n int, got int32, room func(s, n int) bool, idx []int) NeedReport {
+// needReport explains need n's outcome with its candidates, the best
+// maxCand ranked and the assigned one (every sponsor when maxCand is 0).
+func (pr *prepared) needReport(n int, got int32, room func(s, n int) bool, idx []int, maxCand int) NeedReport {
 	need := &pr.needs[n]
 	rep := NeedReport{Need: need.ID, Council: need.Council}
 	var gotTotal int64
@@ -64,31 +86,76 @@ func (pr *prepared) needReport(n int, got int32, room func(s, n int) bool, idx [
 	row := pr.total[n*pr.nS : (n+1)*pr.nS]
 	reasons := pr.reasons[n*pr.nS : (n+1)*pr.nS]
 	open := func(s int) bool { return int(got) == s || reasons[s] == 0 }
-	for i := range idx {
-		idx[i] = i
-	}
-	// Sponsors are in id order already, so a stable sort by openness and
-	// score leaves ties in id order.
-	slices.SortStableFunc(idx, func(a, b int) int {
+	// before is the ranking: assignable first, then by score, ties in
+	// sponsor id order (the canonical order of indices).
+	before := func(a, b int) bool {
 		if oa, ob := open(a), open(b); oa != ob {
-			if oa {
+			return oa
+		}
+		return row[a] > row[b] || row[a] == row[b] && a < b
+	}
+	type ranked struct{ s, rank int }
+	var list []ranked
+	if maxCand == 0 || maxCand >= pr.nS {
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, b int) int {
+			if before(a, b) {
 				return -1
 			}
-			return 1
+			if before(b, a) {
+				return 1
+			}
+			return 0
+		})
+		list = make([]ranked, 0, len(idx))
+		for r, s := range idx {
+			if maxCand > 0 && r >= maxCand && int(got) != s {
+				continue
+			}
+			list = append(list, ranked{s, r + 1})
 		}
-		return cmp.Compare(row[b], row[a])
-	})
-	limit := len(idx)
-	if pr.in.MaxCandidates > 0 {
-		limit = min(limit, pr.in.MaxCandidates+1)
+	} else {
+		// Only the best maxCand are kept: select them in one pass, by
+		// insertion into a short sorted list, rather than sorting the row.
+		top := idx[:0]
+		for s := range pr.nS {
+			if len(top) == maxCand && !before(s, top[maxCand-1]) {
+				continue
+			}
+			k := len(top)
+			if k < maxCand {
+				top = append(top, s)
+			}
+			for ; k > 0 && before(s, top[k-1]); k-- {
+				if k < maxCand {
+					top[k] = top[k-1]
+				}
+			}
+			top[k] = s
+		}
+		list = make([]ranked, 0, len(top)+1)
+		kept := false
+		for r, s := range top {
+			list = append(list, ranked{s, r + 1})
+			kept = kept || int(got) == s
+		}
+		if got >= 0 && !kept {
+			rank := 1
+			for s := range pr.nS {
+				if before(s, int(got)) {
+					rank++
+				}
+			}
+			list = append(list, ranked{int(got), rank})
+		}
 	}
-	rep.Candidates = make([]Candidate, 0, limit)
-	for r, s := range idx {
+	rep.Candidates = make([]Candidate, 0, len(list))
+	for _, rs := range list {
+		s, rank := rs.s, rs.rank
 		assigned := int(got) == s
-		if pr.in.MaxCandidates > 0 && r >= pr.in.MaxCandidates && !assigned {
-			continue
-		}
-		c := Candidate{Sponsor: pr.sponsors[s].ID, Rank: r + 1, Score: pr.scoreOf(n, s), Reasons: reasons[s].list(), Assigned: assigned}
+		c := Candidate{Sponsor: pr.sponsors[s].ID, Rank: rank, Score: pr.scoreOf(n, s), Reasons: reasons[s].list(), Assigned: assigned}
 		if !assigned && reasons[s] == 0 {
 			switch {
 			case got >= 0 && gotTotal >= row[s]:

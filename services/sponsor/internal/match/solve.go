@@ -17,22 +17,31 @@ import (
 // (whichever is sooner); if the context is cancelled Solve returns its
 // error.
 func Solve(ctx context.Context, in Input) (*Result, error) {
+	// The limit covers the whole call: scoring every pair and building the
+	// report take time too (seconds at the MaxPairs cap), so the clock
+	// starts here, not when the search does.
+	start := time.Now()
 	if err := Validate(in); err != nil {
 		return nil, err
 	}
 	c := canonical(in)
+	limit := c.TimeLimit
+	if d, ok := ctx.Deadline(); ok {
+		limit = min(limit, d.Sub(start))
+	}
+	end := start.Add(limit)
 	pr, err := prepare(c, in.Overrides)
 	if err != nil {
 		return nil, err
 	}
+	scored := time.Since(start)
 	inst := newInstance(pr)
-	// The search stops at nine tenths of the time left, keeping the rest
-	// for the report, so that Solve as a whole keeps to the limit.
-	limit := c.TimeLimit
-	if d, ok := ctx.Deadline(); ok {
-		limit = min(limit, time.Until(d))
-	}
-	lim := &limits{deadline: time.Now().Add(limit * 9 / 10), nodeLimit: c.NodeLimit, done: ctx.Done()}
+	// The search stops early enough to leave the report its time: twice
+	// what scoring took (a full report walks the same pairs again, sorting
+	// each need's row and allocating a Candidate per pair; measured, not
+	// guessed, so a slow or busy machine reserves more), plus a twentieth
+	// of the limit for the rest.
+	lim := &limits{deadline: end.Add(-2*scored - limit/20), nodeLimit: c.NodeLimit, done: ctx.Done()}
 
 	var (
 		out       outcome
@@ -70,7 +79,7 @@ func Solve(ctx context.Context, in Input) (*Result, error) {
 			pinned += pr.total[n*pr.nS+int(s)]
 		}
 	}
-	res := pr.report(assign)
+	res := pr.report(assign, end)
 	res.Algorithm = c.Algorithm
 	res.Fingerprint = fingerprint(c)
 	res.Bound = out.bound + pinned
