@@ -23,6 +23,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/telemetry"
@@ -271,8 +272,9 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 	}
 	opts := serve.Options{
 		Logger: p.log,
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, policies)},
-		Stream: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(v, policies)},
+		// Text fields refuse control characters once the caller is known.
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, policies), rpc.TextUnaryInterceptor()},
+		Stream: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(v, policies), rpc.TextStreamInterceptor()},
 		// Tokens are checked before a message is read, and messages are
 		// capped before they are decoded.
 		InTap:           auth.TapHandle(v, policies),

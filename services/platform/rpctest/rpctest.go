@@ -24,6 +24,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -81,8 +82,8 @@ func Serve(t testing.TB, policies auth.Policies, register func(*grpc.Server)) *g
 	}
 	srv := serve.NewGRPCServer(serve.Options{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, policies)},
-		Stream: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(v, policies)},
+		Unary:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, policies), rpc.TextUnaryInterceptor()},
+		Stream: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(v, policies), rpc.TextStreamInterceptor()},
 	})
 	register(srv)
 	lis := bufconn.Listen(1 << 20)
