@@ -6,9 +6,11 @@ package concernapi
 
 import (
 	"context"
+	"slices"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -17,25 +19,30 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
-// readers may see concerns and recommendations: they inform inspection
-// (Ofsted), sector-led support (LGA) and intervention (DfE). Councils,
-// sponsors and partner systems may not: a concern can name a
-// whistleblower's allegation before anyone has tested it.
-var readers = auth.Allow(auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial)
-
-// writers record concerns and decide on recommendations: emergency
-// inspections are Ofsted's call.
-var writers = auth.Allow(auth.RoleOfstedInspector)
-
-// Policies declares who may call each method Concerns implements.
+// Policies declares who may call each method Concerns implements: the
+// access matrix's Concern and Recommendation cells. Concerns and
+// recommendations inform inspection (Ofsted), sector-led support (LGA) and
+// intervention (DfE); a council officer reads those about their own council
+// (checked per record with access.Check); sponsors and partner systems
+// never read them. Emergency inspections are Ofsted's call.
 var Policies = auth.Policies{
-	inspectionv1.InspectionService_RaiseConcern_FullMethodName:                             writers,
-	inspectionv1.InspectionService_GetConcern_FullMethodName:                               readers,
-	inspectionv1.InspectionService_ListConcerns_FullMethodName:                             readers,
-	inspectionv1.InspectionService_GetEmergencyInspectionRecommendation_FullMethodName:     readers,
-	inspectionv1.InspectionService_ListEmergencyInspectionRecommendations_FullMethodName:   readers,
-	inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName:  writers,
-	inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName: writers,
+	inspectionv1.InspectionService_RaiseConcern_FullMethodName:                             access.Rule(access.Concern, access.Write),
+	inspectionv1.InspectionService_GetConcern_FullMethodName:                               access.Rule(access.Concern, access.Read),
+	inspectionv1.InspectionService_ListConcerns_FullMethodName:                             access.Rule(access.Concern, access.Read),
+	inspectionv1.InspectionService_GetEmergencyInspectionRecommendation_FullMethodName:     access.Rule(access.Recommendation, access.Read),
+	inspectionv1.InspectionService_ListEmergencyInspectionRecommendations_FullMethodName:   access.Rule(access.Recommendation, access.Read),
+	inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName:  access.Rule(access.Recommendation, access.Decide),
+	inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName: access.Rule(access.Recommendation, access.Decide),
+}
+
+// check is the matrix's object-level decision for the caller in ctx on a
+// record of council gss named name (or, for a list, the council itself).
+func check(ctx context.Context, res access.Resource, act access.Action, gss, name string) error {
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return err
+	}
+	return access.Check(p, res, act, access.Object{Council: gss, Name: name})
 }
 
 // Concerns implements the concern and recommendation methods of
@@ -103,6 +110,9 @@ func (s *Concerns) GetConcern(ctx context.Context, req *inspectionv1.GetConcernR
 	if err != nil {
 		return nil, err
 	}
+	if err := check(ctx, access.Concern, access.Read, gss, req.GetName()); err != nil {
+		return nil, err
+	}
 	c, err := s.svc.Concern(ctx, gss, id)
 	if err != nil {
 		return nil, err
@@ -116,6 +126,9 @@ func (s *Concerns) ListConcerns(ctx context.Context, req *inspectionv1.ListConce
 	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), concern.ConcernFilterSchema)
 	if err := join(parentErr, sizeErr, filterErr); err != nil {
+		return nil, err
+	}
+	if err := check(ctx, access.Concern, access.Read, gss, req.GetParent()); err != nil {
 		return nil, err
 	}
 	q := paging.Query{
@@ -150,6 +163,9 @@ func (s *Concerns) GetEmergencyInspectionRecommendation(ctx context.Context, req
 	if err != nil {
 		return nil, err
 	}
+	if err := check(ctx, access.Recommendation, access.Read, gss, req.GetName()); err != nil {
+		return nil, err
+	}
 	r, err := s.svc.Recommendation(ctx, gss, id)
 	if err != nil {
 		return nil, err
@@ -167,10 +183,25 @@ func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, r
 	if err := join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
 	}
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if gss != "" {
+		// One council: a council the caller may not read is refused.
+		if err := access.Check(p, access.Recommendation, access.Read, access.Object{Council: gss, Name: req.GetParent()}); err != nil {
+			return nil, err
+		}
+	}
 	q := paging.Query{
 		Method: inspectionv1.InspectionService_ListEmergencyInspectionRecommendations_FullMethodName,
 		Parent: req.GetParent(),
 		Filter: f.String(),
+	}
+	if access.ViewOf(p, access.Recommendation, access.Read, access.Object{}) != access.Full {
+		// A caller who sees only some councils gets a list of their own, so
+		// a token must not cross callers.
+		q.Params = map[string]string{"authority": p.Authority}
 	}
 	offset, err := s.pages.DecodeOffset(req.GetPageToken(), q)
 	if err != nil {
@@ -180,6 +211,10 @@ func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, r
 	if err != nil {
 		return nil, err
 	}
+	// Across every council, the list keeps what the caller may read.
+	all = slices.DeleteFunc(all, func(r concern.Recommendation) bool {
+		return access.ViewOf(p, access.Recommendation, access.Read, access.Object{Council: r.GSSCode}) != access.Full
+	})
 	page, next := rpc.Page(s.pages, q, all, offset, size)
 	resp := &inspectionv1.ListEmergencyInspectionRecommendationsResponse{
 		EmergencyInspectionRecommendations: make([]*inspectionv1.EmergencyInspectionRecommendation, 0, len(page)),

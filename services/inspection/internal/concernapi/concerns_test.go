@@ -15,11 +15,13 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -627,7 +629,11 @@ func TestAccess(t *testing.T) {
 		for method, call := range calls {
 			t.Run(string(p.Roles[0])+"/"+method, func(t *testing.T) {
 				err := call(ctx)
-				mayRead := p.HasRole(auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial)
+				// The access matrix: Ofsted, the LGA and DfE read every
+				// council's concerns and recommendations; a council officer
+				// its own council's (the concern here is about Leeds, the
+				// officer's council).
+				mayRead := p.HasRole(auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial, auth.RoleCouncilOfficer)
 				mayWrite := p.HasRole(auth.RoleOfstedInspector)
 				switch allowed := mayRead && (!writes[method] || mayWrite); {
 				case !allowed:
@@ -652,7 +658,32 @@ func TestAccess(t *testing.T) {
 			}
 		}
 	})
-	// A council officer is refused even for its own council's concerns.
-	_, err := h.client.ListConcerns(h.as(t, officer), &inspectionv1.ListConcernsRequest{Parent: parent(leeds)})
-	wantStatus(t, err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+	// A council officer reads its own council's concerns and
+	// recommendations (the access matrix; this used to be refused), and
+	// never another council's.
+	own, err := h.client.ListConcerns(h.as(t, officer), &inspectionv1.ListConcernsRequest{Parent: parent(leeds)})
+	if err != nil || !slices.ContainsFunc(own.GetConcerns(), func(c *inspectionv1.Concern) bool { return c.GetName() == concernName }) {
+		t.Fatalf("the officer's own concerns: %v, %v; want %s among them", own, err, concernName)
+	}
+	other := h.as(t, rpctest.Officer("E08000036"))
+	_, err = h.client.ListConcerns(other, &inspectionv1.ListConcernsRequest{Parent: parent(leeds)})
+	wantStatus(t, err, codes.PermissionDenied, access.ReasonNotAllowed)
+	_, err = h.client.GetConcern(other, &inspectionv1.GetConcernRequest{Name: concernName})
+	wantStatus(t, err, codes.PermissionDenied, access.ReasonNotAllowed)
+	_, err = h.client.GetEmergencyInspectionRecommendation(other, &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: rec.GetName()})
+	wantStatus(t, err, codes.PermissionDenied, access.ReasonNotAllowed)
+	_, err = h.client.ListEmergencyInspectionRecommendations(other, &inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: parent(leeds)})
+	wantStatus(t, err, codes.PermissionDenied, access.ReasonNotAllowed)
+	// Across every council, each officer's list holds its own council's
+	// recommendations only.
+	for _, tc := range []struct {
+		who  auth.Principal
+		want int
+	}{{officer, 1}, {rpctest.Officer("E08000036"), 0}, {official, 1}} {
+		list, err := h.client.ListEmergencyInspectionRecommendations(h.as(t, tc.who),
+			&inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: "localAuthorities/-"})
+		if err != nil || len(list.GetEmergencyInspectionRecommendations()) != tc.want || list.GetTotalSize() != int32(tc.want) {
+			t.Fatalf("%v's recommendations across councils: %v, %v; want %d", tc.who.Roles, list, err, tc.want)
+		}
+	}
 }

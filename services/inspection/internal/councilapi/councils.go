@@ -12,6 +12,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -30,8 +31,8 @@ const ReasonNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
 // Policies declares who may call the council methods.
 var Policies = auth.Policies{
 	// Councils are public reference data: every authenticated role reads them.
-	inspectionv1.InspectionService_GetLocalAuthority_FullMethodName:    auth.AnyAuthenticated(),
-	inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName: auth.AnyAuthenticated(),
+	inspectionv1.InspectionService_GetLocalAuthority_FullMethodName:    access.Rule(access.LocalAuthority, access.Read),
+	inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName: access.Rule(access.LocalAuthority, access.Read),
 }
 
 // Councils implements the LocalAuthority methods of InspectionService.

@@ -2,6 +2,7 @@ package indicatorapi
 
 import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 )
@@ -18,7 +19,7 @@ func suppressSmallGroups(v *inspectionv1.IndicatorValue, england, region int) {
 // other councils' indicators: an importer such as a partner system gets
 // back its own figures, never aggregates of figures it may not read.
 func withholdMediansFrom(p auth.Principal, sets []*inspectionv1.IndicatorSet) {
-	if p.HasRole(wideReaders...) {
+	if readsEvery(p, access.IndicatorSet) {
 		return
 	}
 	for _, s := range sets {

@@ -13,6 +13,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -22,22 +23,17 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// readers may see indicators and risk: Ofsted, the LGA, DfE, and a council
-// officer for their own council only (checked per council by canRead).
-var readers = []auth.Role{auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial, auth.RoleCouncilOfficer}
-
-// wideReaders see every council's indicators and risk.
-var wideReaders = []auth.Role{auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial}
-
-// Policies declares who may call each method of Indicators. Partner systems
-// import indicators but never read risk or indicators back; sponsor
-// officers have no part here.
+// Policies declares who may call each method of Indicators: the access
+// matrix's IndicatorSet and RiskAssessment cells. Partner systems import
+// indicators but never read risk or indicators back; sponsor officers have
+// no part here; a council officer reads its own council's (checked per
+// council with access.Check).
 var Policies = auth.Policies{
-	inspectionv1.InspectionService_BatchImportIndicatorSets_FullMethodName: auth.Allow(auth.RoleDfEOfficial, auth.RolePartnerSystem),
-	inspectionv1.InspectionService_GetIndicatorSet_FullMethodName:          auth.Allow(readers...),
-	inspectionv1.InspectionService_ListIndicatorSets_FullMethodName:        auth.Allow(readers...),
-	inspectionv1.InspectionService_GetRiskAssessment_FullMethodName:        auth.Allow(readers...),
-	inspectionv1.InspectionService_ListRiskAssessments_FullMethodName:      auth.Allow(readers...),
+	inspectionv1.InspectionService_BatchImportIndicatorSets_FullMethodName: access.Rule(access.IndicatorSet, access.Import),
+	inspectionv1.InspectionService_GetIndicatorSet_FullMethodName:          access.Rule(access.IndicatorSet, access.Read),
+	inspectionv1.InspectionService_ListIndicatorSets_FullMethodName:        access.Rule(access.IndicatorSet, access.Read),
+	inspectionv1.InspectionService_GetRiskAssessment_FullMethodName:        access.Rule(access.RiskAssessment, access.Read),
+	inspectionv1.InspectionService_ListRiskAssessments_FullMethodName:      access.Rule(access.RiskAssessment, access.Read),
 }
 
 // Indicators implements the indicator and risk methods of
@@ -53,25 +49,26 @@ func New(sets *indicator.Service, risks *risk.Service, pages *paging.Codec) *Ind
 	return &Indicators{sets: sets, risk: risks, pages: pages}
 }
 
-// canRead reports whether p may see the indicators and risk of council gss.
-// It is stricter than auth.Principal.CanReadCouncil, which lets any second
-// role widen a council officer's reach: here only Ofsted, the LGA and DfE
-// see every council, so a token holding council_officer and partner_system
-// still sees only its own council.
-func canRead(p auth.Principal, gss string) bool {
-	if p.HasRole(wideReaders...) {
-		return true
-	}
-	return p.HasRole(auth.RoleCouncilOfficer) && p.Authority != "" && p.Authority == gss
+// canRead reports whether p may read res of council gss, as the access
+// matrix says. Each role's grant is judged on its own, so a token holding
+// council_officer and partner_system still sees only its own council.
+func canRead(p auth.Principal, res access.Resource, gss string) bool {
+	return access.ViewOf(p, res, access.Read, access.Object{Council: gss}) == access.Full
 }
 
-// requireCouncil is canRead for the caller in ctx, as a fault.
-func requireCouncil(ctx context.Context, gss string) error {
+// readsEvery reports whether p may read res of every council.
+func readsEvery(p auth.Principal, res access.Resource) bool {
+	return access.ViewOf(p, res, access.Read, access.Object{}) == access.Full
+}
+
+// requireCouncil is access.Check of res for the caller in ctx on council
+// gss.
+func requireCouncil(ctx context.Context, res access.Resource, gss string) error {
 	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return err
 	}
-	if !canRead(p, gss) {
+	if err := access.Check(p, res, access.Read, access.Object{Council: gss, Name: resource.CouncilName(gss)}); err != nil {
 		return fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
 			"the caller may not see the indicators or risk of council %s", gss).With("authority", gss)
 	}
@@ -118,7 +115,7 @@ func (s *Indicators) GetIndicatorSet(ctx context.Context, req *inspectionv1.GetI
 	if err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := requireCouncil(ctx, access.IndicatorSet, gss); err != nil {
 		return nil, err
 	}
 	set, benchmarks, err := s.sets.Get(ctx, gss, period)
@@ -135,7 +132,7 @@ func (s *Indicators) ListIndicatorSets(ctx context.Context, req *inspectionv1.Li
 	if err := fault.Join(nameErr, sizeErr); err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := requireCouncil(ctx, access.IndicatorSet, gss); err != nil {
 		return nil, err
 	}
 	if _, ok := reference.CouncilByCode(gss); !ok {
@@ -168,7 +165,7 @@ func (s *Indicators) GetRiskAssessment(ctx context.Context, req *inspectionv1.Ge
 	if err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := requireCouncil(ctx, access.RiskAssessment, gss); err != nil {
 		return nil, err
 	}
 	assessed, err := s.risk.Assess(ctx, gss)
@@ -199,8 +196,7 @@ func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.
 		return nil, err
 	}
 	q := paging.Query{Method: inspectionv1.InspectionService_ListRiskAssessments_FullMethodName, Filter: f.String()}
-	wide := p.HasRole(wideReaders...)
-	if !wide {
+	if !readsEvery(p, access.RiskAssessment) {
 		// The list differs per council, so a token must not cross councils.
 		q.Params = map[string]string{"authority": p.Authority}
 	}
@@ -208,7 +204,7 @@ func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.
 	if err != nil {
 		return nil, err
 	}
-	assessed, err := s.risk.List(ctx, func(gss string) bool { return canRead(p, gss) }, f)
+	assessed, err := s.risk.List(ctx, func(gss string) bool { return canRead(p, access.RiskAssessment, gss) }, f)
 	if err != nil {
 		return nil, err
 	}

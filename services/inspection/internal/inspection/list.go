@@ -80,9 +80,11 @@ func Select(all []Inspection, f *filter.Filter, order filter.Order, publishedOnl
 
 // Query is what a list asks for: the inspections f matches, in order, and
 // with PublishedOnly none that is unpublished, for readers who may see only
-// published judgements.
+// published judgements. Visible, when set, keeps only the inspections it
+// accepts: the caller's view of each record, as the handler judges it.
 type Query struct {
 	Filter        *filter.Filter
 	Order         filter.Order
 	PublishedOnly bool
+	Visible       func(Inspection) bool
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
@@ -105,7 +106,11 @@ func (s *Service) List(ctx context.Context, gss string, q Query) ([]Inspection, 
 	if err != nil {
 		return nil, err
 	}
-	return Select(all, q.Filter, q.Order, q.PublishedOnly), nil
+	out := Select(all, q.Filter, q.Order, q.PublishedOnly)
+	if q.Visible != nil {
+		out = slices.DeleteFunc(out, func(ins Inspection) bool { return !q.Visible(ins) })
+	}
+	return out, nil
 }
 
 // Published returns every published inspection of every council, in no

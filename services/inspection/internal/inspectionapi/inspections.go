@@ -4,14 +4,13 @@
 // and checks requests, calls the judgement rules and renders responses;
 // each method's access policy is declared in Policies.
 //
-// Who sees what: published judgements are public, so every authenticated
-// role reads them, partner systems included. Unpublished inspections
-// (scheduled, or with a draft judgement) are seen only by Ofsted
-// inspectors, LGA advisers and DfE officials; for any other caller (council
-// officers, sponsor officers, partner systems) an unpublished inspection
-// does not exist: GetInspection answers NOT_FOUND, as for a missing one, so
-// its existence is not revealed, and lists hold only published inspections.
-// Only Ofsted inspectors create, update and publish.
+// Who sees what is the access matrix's (package access): its Inspection
+// cells say who reads, writes and publishes, and each record is judged
+// with access.ViewOf on its council and publication state. Published
+// judgements are public; an unpublished inspection that the matrix does not
+// show the caller does not exist for them: GetInspection answers NOT_FOUND,
+// as for a missing one, so its existence is not revealed, and lists leave
+// it out.
 package inspectionapi
 
 import (
@@ -22,6 +21,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -36,13 +36,13 @@ const allCouncilsParent = resource.Councils + "/" + inspection.AllCouncils
 
 // Policies declares who may call each method of this package.
 var Policies = auth.Policies{
-	inspectionv1.InspectionService_CreateInspection_FullMethodName: auth.Allow(auth.RoleOfstedInspector),
-	// Readable by every role; unpublished inspections are filtered per
-	// caller in the handlers (see the package comment).
-	inspectionv1.InspectionService_GetInspection_FullMethodName:    auth.AnyAuthenticated(),
-	inspectionv1.InspectionService_ListInspections_FullMethodName:  auth.AnyAuthenticated(),
-	inspectionv1.InspectionService_UpdateInspection_FullMethodName: auth.Allow(auth.RoleOfstedInspector),
-	inspectionv1.InspectionService_PublishJudgement_FullMethodName: auth.Allow(auth.RoleOfstedInspector),
+	inspectionv1.InspectionService_CreateInspection_FullMethodName: access.Rule(access.Inspection, access.Write),
+	// Unpublished inspections are filtered per record in the handlers
+	// (see the package comment).
+	inspectionv1.InspectionService_GetInspection_FullMethodName:    access.Rule(access.Inspection, access.Read),
+	inspectionv1.InspectionService_ListInspections_FullMethodName:  access.Rule(access.Inspection, access.Read),
+	inspectionv1.InspectionService_UpdateInspection_FullMethodName: access.Rule(access.Inspection, access.Write),
+	inspectionv1.InspectionService_PublishJudgement_FullMethodName: access.Rule(access.Inspection, access.Publish),
 }
 
 // Inspections implements the inspection methods of
@@ -105,7 +105,7 @@ func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetIn
 		return nil, err
 	}
 	ins, err := h.svc.Get(ctx, gss, id)
-	if err == nil && ins.State != inspection.Published && !seesUnpublished(p) {
+	if err == nil && access.ViewOf(p, access.Inspection, access.Read, object(ins)) != access.Full {
 		err = inspection.ErrNotFound
 	}
 	if err != nil {
@@ -130,10 +130,11 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 	if err != nil {
 		return nil, err
 	}
-	publishedOnly := !seesUnpublished(p)
-	visibility := "all"
-	if publishedOnly {
-		visibility = "published"
+	// The token is bound to how far the caller sees unpublished
+	// inspections of the parent.
+	visibility := "published"
+	if access.ViewOf(p, access.Inspection, access.Read, access.Object{Council: gss}) == access.Full {
+		visibility = "all"
 	}
 	q := paging.Query{
 		Method:  inspectionv1.InspectionService_ListInspections_FullMethodName,
@@ -146,7 +147,10 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 	if err != nil {
 		return nil, err
 	}
-	selected, err := h.svc.List(ctx, gss, inspection.Query{Filter: f, Order: order, PublishedOnly: publishedOnly})
+	selected, err := h.svc.List(ctx, gss, inspection.Query{Filter: f, Order: order,
+		Visible: func(ins inspection.Inspection) bool {
+			return access.ViewOf(p, access.Inspection, access.Read, object(ins)) == access.Full
+		}})
 	if err != nil {
 		return nil, councilNotFound(err, req.GetParent())
 	}
@@ -232,10 +236,10 @@ func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.Pu
 	return ToProto(out), nil
 }
 
-// seesUnpublished reports whether p may see inspections before their
-// judgement is published.
-func seesUnpublished(p auth.Principal) bool {
-	return p.HasRole(auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial)
+// object is ins as the access matrix judges it: its council, and public
+// once its judgement is published.
+func object(ins inspection.Inspection) access.Object {
+	return access.Object{Council: ins.GSSCode, Public: ins.State == inspection.Published, Name: ins.Name()}
 }
 
 // parseParent reads a list's parent: a council, or every council.

@@ -10,6 +10,7 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/projection"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -19,7 +20,7 @@ import (
 var Policies = auth.Policies{
 	// The projection is derived from published judgements only, which are
 	// public: every authenticated role, partners included, may read it.
-	inspectionv1.InspectionService_GetInadequacyProjection_FullMethodName: auth.AnyAuthenticated(),
+	inspectionv1.InspectionService_GetInadequacyProjection_FullMethodName: access.Rule(access.InadequacyProjection, access.Read),
 }
 
 // Projections implements InspectionService.GetInadequacyProjection.
