@@ -2,7 +2,8 @@
 // process (-target=all, the default) or one component per process for
 // Kubernetes (-target=gateway, -target=inspection). `turnaround token` prints
 // a development token that an embedded instance accepts; `turnaround rebuild
-// -target=oversight` rebuilds the oversight read models from the streams.
+// -target=oversight` rebuilds the oversight read models from the streams;
+// `turnaround docs-access` writes the access matrix into docs/access.md.
 package main
 
 import (
@@ -23,6 +24,13 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "token" {
 		if err := tokenCommand(args[1:], stdout); err != nil {
 			fmt.Fprintln(stderr, "turnaround token:", err)
+			return 2
+		}
+		return 0
+	}
+	if len(args) > 0 && args[0] == "docs-access" {
+		if err := docsAccessCommand(args[1:], stdout); err != nil {
+			fmt.Fprintln(stderr, "turnaround docs-access:", err)
 			return 2
 		}
 		return 0
