@@ -124,7 +124,7 @@ func elements(v any) []any {
 // field's values, or reports it unusable, which Match treats as unset.
 func normalize(t Type, v any) (any, bool) {
 	switch t {
-	case String, Enum:
+	case String, Enum, Reference:
 		switch s := v.(type) {
 		case time.Time: // a fmt.Stringer, but never a string field's value
 			return nil, false
@@ -204,7 +204,7 @@ func order(t Type, a, b any) int {
 			return 0
 		}
 		return strings.Compare(a.(string), b.(string))
-	case String:
+	case String, Reference:
 		return strings.Compare(a.(string), b.(string))
 	case Int:
 		return cmp.Compare(a.(int64), b.(int64))

@@ -19,16 +19,18 @@ type Type int
 // The field types a Schema can declare.
 const (
 	String    Type = iota + 1 // compared exactly; ordered lexically by bytes
-	Enum                      // one of Field.Values, matched case-insensitively; = and != only
+	Enum                      // one of Field.Values (or Prefix+value), matched case-insensitively; = and != only
 	Int                       // int64
 	Float                     // float64
 	Bool                      // true or false; = and != only
 	Date                      // a calendar day, written 2006-01-02
 	Timestamp                 // an instant, written in RFC 3339 (or a date, meaning its midnight UTC)
+	Reference                 // a resource name in Field.Collection, written in full or as its id; = and != only
 )
 
 var typeNames = map[Type]string{
 	String: "string", Enum: "enum", Int: "integer", Float: "number", Bool: "boolean", Date: "date", Timestamp: "timestamp",
+	Reference: "resource reference",
 }
 
 // String names the type as error messages do.
@@ -47,6 +49,18 @@ type Field struct {
 	Repeated bool
 	// Values lists an Enum field's allowed names, as records return them.
 	Values []string
+	// Prefix is an Enum field's protobuf value prefix, e.g. "GRADE_" for
+	// turnaround.type.v1.Grade: a filter may name a value in full, as
+	// responses print it (GRADE_INADEQUATE), or by the short form in
+	// Values (INADEQUATE), which stays accepted as an alias. Both compile
+	// to the short form, so the two spellings are one filter (one
+	// canonical form, one page token).
+	Prefix string
+	// Collection is a Reference field's collection, e.g. "localAuthorities":
+	// a filter may give the full resource name ("localAuthorities/E08000034")
+	// or the bare id (E08000034); both compile to the full name, which is
+	// what records return for the field.
+	Collection string
 }
 
 // Schema maps each filterable field path, e.g. "latest_judgement.grade", to
@@ -71,6 +85,14 @@ func (s Schema) Validate() error {
 			errs = append(errs, fmt.Errorf("filter: enum field %q lists no values", name))
 		case f.Type != Enum && len(f.Values) > 0:
 			errs = append(errs, fmt.Errorf("filter: %s field %q lists enum values", f.Type, name))
+		case f.Type != Enum && f.Prefix != "":
+			errs = append(errs, fmt.Errorf("filter: %s field %q has an enum prefix", f.Type, name))
+		case f.Prefix != "" && (!strings.HasSuffix(f.Prefix, "_") || strings.ToUpper(f.Prefix) != f.Prefix):
+			errs = append(errs, fmt.Errorf("filter: enum field %q has prefix %q, which is not UPPER_SNAKE ending in _", name, f.Prefix))
+		case f.Type == Reference && (f.Collection == "" || strings.Contains(f.Collection, "/")):
+			errs = append(errs, fmt.Errorf("filter: reference field %q needs one collection name, not %q", name, f.Collection))
+		case f.Type != Reference && f.Collection != "":
+			errs = append(errs, fmt.Errorf("filter: %s field %q names a collection", f.Type, name))
 		}
 		seen := map[string]bool{}
 		for _, v := range f.Values {
@@ -180,7 +202,7 @@ func checkOp(c *Comparison, f Field) string {
 }
 
 func allowedOps(t Type) []string {
-	if t == Enum || t == Bool {
+	if t == Enum || t == Bool || t == Reference {
 		return []string{string(Eq), string(Ne)}
 	}
 	return []string{string(Eq), string(Ne), string(Lt), string(Le), string(Gt), string(Ge)}
@@ -195,11 +217,31 @@ func convert(v Value, f Field) (any, string) {
 		return text, ""
 	case Enum:
 		for _, name := range f.Values {
-			if strings.EqualFold(name, text) {
+			if strings.EqualFold(name, text) || (f.Prefix != "" && strings.EqualFold(f.Prefix+name, text)) {
 				return name, ""
 			}
 		}
-		return nil, "is not allowed; allowed values: " + strings.Join(f.Values, ", ")
+		if f.Prefix == "" {
+			return nil, "is not allowed; allowed values: " + strings.Join(f.Values, ", ")
+		}
+		full := make([]string, len(f.Values))
+		for i, name := range f.Values {
+			full[i] = f.Prefix + name
+		}
+		return nil, "is not allowed; allowed values: " + strings.Join(full, ", ") +
+			" (or without the " + f.Prefix + " prefix)"
+	case Reference:
+		id, full := text, false
+		if rest, ok := strings.CutPrefix(text, f.Collection+"/"); ok {
+			id, full = rest, true
+		}
+		if id == "" || strings.ContainsAny(id, "/ \t\n") {
+			if full || strings.Contains(text, "/") {
+				return nil, fmt.Sprintf("is not a %s name; write %s/{id} or the id alone", f.Collection, f.Collection)
+			}
+			return nil, fmt.Sprintf("is not a %s id", f.Collection)
+		}
+		return f.Collection + "/" + id, ""
 	case Int:
 		n, err := strconv.ParseInt(text, 10, 64)
 		if err != nil {
