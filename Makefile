@@ -13,8 +13,12 @@ GHZ_STAMP  := $(BIN)/.ghz-$(shell sha256sum tools/ghz/go.mod tools/ghz/go.sum | 
 # gateway/web/package-lock.json.
 WEB        := gateway/web
 NPM_STAMP  := $(WEB)/node_modules/.ci-$(shell sha256sum $(WEB)/package.json $(WEB)/package-lock.json | sha256sum | cut -c1-12)
+# The staff console's npm packages (GOV.UK Frontend, axe-core for the browser tests), pinned by
+# console/web/package-lock.json.
+CONSOLE_WEB := console/web
+CONSOLE_NPM_STAMP := $(CONSOLE_WEB)/node_modules/.ci-$(shell sha256sum $(CONSOLE_WEB)/package.json $(CONSOLE_WEB)/package-lock.json | sha256sum | cut -c1-12)
 
-.PHONY: npm-ci openapi openapi-lint docs-assets docs-assets-check test-contract run test generate lint fmt-check vet buf-lint drift-check deploy-check build test-cluster tools bench clean
+.PHONY: console-npm-ci console-assets console-assets-check test-browser npm-ci openapi openapi-lint docs-assets docs-assets-check test-contract run test generate lint fmt-check vet buf-lint drift-check deploy-check build test-cluster tools bench clean
 
 ## run: start the whole suite in one process on the embedded in-memory Redis with demo data
 run:
@@ -76,6 +80,28 @@ test-contract: npm-ci
 	  npx --no-install tsc -p tsclient/tsconfig.json
 	TURNAROUND_TSCLIENT=$(CURDIR)/$(WEB)/tsclient/dist/client.js go test -count=1 -run '^TestTypeScriptClient$$' ./cmd/turnaround/
 
+## console-npm-ci: install the console's pinned npm packages (console/web/package-lock.json)
+console-npm-ci: $(CONSOLE_NPM_STAMP)
+$(CONSOLE_NPM_STAMP): $(CONSOLE_WEB)/package.json $(CONSOLE_WEB)/package-lock.json
+	cd $(CONSOLE_WEB) && npm ci
+	touch $@
+
+## console-assets: build GOV.UK Frontend's CSS, JavaScript, fonts and images into console/assets/govuk (committed)
+console-assets: console-npm-ci
+	bash $(CONSOLE_WEB)/build-assets.sh console/assets/govuk
+
+## console-assets-check: fail when the committed console assets differ from a fresh build of the pinned package
+console-assets-check: console-npm-ci
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	bash $(CONSOLE_WEB)/build-assets.sh "$$tmp/govuk"; \
+	diff -r "$$tmp/govuk" console/assets/govuk || { echo "console/assets/govuk is out of date (run make console-assets)"; exit 1; }
+
+## test-browser: the console in headless Chromium (Debian's chromium; skipped if absent): every role, the
+## sponsor-matching story with and without JavaScript, axe-core WCAG 2.2 AA checks; screenshots in .bin/screenshots
+test-browser: console-npm-ci
+	mkdir -p $(BIN)/screenshots
+	TURNAROUND_SCREENSHOTS=$(BIN)/screenshots go test -count=1 -timeout 20m -run '^TestConsoleBrowser$$' -v ./cmd/turnaround/
+
 ## lint: formatting, go vet and buf lint
 lint: fmt-check vet buf-lint
 
@@ -112,7 +138,7 @@ deploy-check: tools
 
 ## test: every check: gofmt, go vet, buf lint, generated-code drift, the Kubernetes overlays, and the
 ## race-enabled tests against REDIS_URL (started, and installed from Debian, when nothing answers there) (deploy/ is also checked against the binary by cmd/turnaround's tests)
-test: lint drift-check deploy-check openapi-lint docs-assets-check test-contract
+test: lint drift-check deploy-check openapi-lint docs-assets-check console-assets-check test-contract
 	REDIS_URL=$$(bash tools/ensure-redis.sh "$(REDIS_URL)") $(GO_TEST) work
 
 ## test-cluster: start a three-master Redis Cluster on loopback, run the store and event suites on it, stop it

@@ -231,8 +231,8 @@ func (c *Console) routes() {
 
 	m.HandleFunc("GET "+BasePath+"/matching", c.page(c.matching))
 	m.HandleFunc("POST "+BasePath+"/matching/runs", c.page(c.runMatching))
-	m.HandleFunc("GET "+BasePath+"/matching/runs/{id}", c.page(c.matchRun))
-	m.HandleFunc("POST "+BasePath+"/matching/runs/{id}/{action}", c.page(c.decideRun))
+	m.HandleFunc("GET "+BasePath+"/matchRuns/{id}", c.page(c.matchRun))
+	m.HandleFunc("POST "+BasePath+"/matchRuns/{id}/{action}", c.page(c.decideRun))
 	m.HandleFunc("GET "+BasePath+"/matching/compare", c.page(c.compareRuns))
 
 	m.HandleFunc("GET "+BasePath+"/reviews", c.page(c.reviewPriorities))

@@ -171,7 +171,25 @@ type option struct {
 	Selected     bool
 }
 
-func regionLabel(r typev1.Region) string { return enumLabel(r, "REGION_") }
+// regionNames are the English regions as people write them.
+var regionNames = map[typev1.Region]string{
+	typev1.Region_REGION_NORTH_EAST:               "North East",
+	typev1.Region_REGION_NORTH_WEST:               "North West",
+	typev1.Region_REGION_YORKSHIRE_AND_THE_HUMBER: "Yorkshire and The Humber",
+	typev1.Region_REGION_EAST_MIDLANDS:            "East Midlands",
+	typev1.Region_REGION_WEST_MIDLANDS:            "West Midlands",
+	typev1.Region_REGION_EAST_OF_ENGLAND:          "East of England",
+	typev1.Region_REGION_LONDON:                   "London",
+	typev1.Region_REGION_SOUTH_EAST:               "South East",
+	typev1.Region_REGION_SOUTH_WEST:               "South West",
+}
+
+func regionLabel(r typev1.Region) string {
+	if n, ok := regionNames[r]; ok {
+		return n
+	}
+	return "Unknown region"
+}
 
 // councils lists every council by region.
 func (c *Console) councils(w http.ResponseWriter, r *http.Request, s *session) (*view, error) {

@@ -232,10 +232,8 @@ func (c *Console) runView(r *http.Request, s *session, errs []fieldError, values
 		d.Candidates = append(d.Candidates, g)
 	}
 	if others, err := c.sponsor.ListMatchRuns(ctx, &sponsorv1.ListMatchRunsRequest{PageSize: 20}); err == nil {
-		for _, o := range others.GetMatchRuns() {
-			if o.GetName() != run.GetName() {
-				d.Others = append(d.Others, o)
-			}
+		if len(others.GetMatchRuns()) > 1 {
+			d.Others = others.GetMatchRuns()
 		}
 	}
 	return &view{Template: "matchrun", Title: "Match run " + r.PathValue("id"), Current: "matching", Errors: errs, Data: d}, nil

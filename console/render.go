@@ -104,6 +104,7 @@ var funcs = template.FuncMap{
 	"grade":     gradeLabel,
 	"gradeTag":  gradeTag,
 	"enum_area": func(s string) string { return enumLabelString(s) },
+	"region":    regionLabel,
 	"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 	"num":       fmtNum,
 	"lastPart":  path.Base,
