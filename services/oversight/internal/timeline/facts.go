@@ -181,7 +181,7 @@ type method struct {
 }
 
 func planTo(state string) func(*Standing, string, time.Time) {
-	return func(s *Standing, name string, at time.Time) { s.update(name, at, func(r *Record) { r.State = state }) }
+	return func(s *Standing, name string, at time.Time) { s.set(name, KindPlan, state, at) }
 }
 
 // methods maps the audited methods worth a timeline entry of their own.
@@ -211,7 +211,7 @@ var methods = map[string]method{
 }
 
 func closeRecommendation(s *Standing, name string, at time.Time) {
-	s.update(name, at, func(r *Record) { r.State = Closed })
+	s.set(name, KindRecommendation, Closed, at)
 }
 
 // decided records DfE's decision at the deadline. The audit trail does not

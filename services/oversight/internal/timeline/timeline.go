@@ -191,13 +191,16 @@ func (s *Standing) set(name, kind, state string, at time.Time) {
 }
 
 // update changes the record name if it exists and was last set no later
-// than at.
+// than at; a change of state is dated at.
 func (s *Standing) update(name string, at time.Time, fn func(*Record)) {
 	r, ok := s.Records[name]
 	if !ok || r.Since.After(at) {
 		return
 	}
+	before := r.State
 	fn(&r)
-	r.Since = at
+	if r.State != before {
+		r.Since = at
+	}
 	s.Records[name] = r
 }
