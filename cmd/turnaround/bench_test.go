@@ -151,6 +151,24 @@ func TestBench(t *testing.T) {
 			return r
 		},
 	})
+	// The oversight read models, after the publish scenario has put
+	// thousands of inspections on the councils' timelines: the overview
+	// against the gateway echo of one council, a page of the timeline
+	// against the gateway echo of a page of councils.
+	b.run(benchScenario{
+		name: "GetNationalOverview", transport: "REST", target: 0.5,
+		baseline: func() benchResult { return b.hey(b.echoHTTP + "/v1/localAuthorities/" + benchCouncil) },
+		real:     func() benchResult { return b.hey(b.realHTTP + "/v1/nationalOverview") },
+	})
+	b.run(benchScenario{
+		name: fmt.Sprintf("ListTimelineEntries (page of %d)", benchPageSize), transport: "REST", target: 0.5,
+		baseline: func() benchResult {
+			return b.hey(b.echoHTTP + "/v1/localAuthorities?page_size=" + strconv.Itoa(benchPageSize))
+		},
+		real: func() benchResult {
+			return b.hey(b.realHTTP + "/v1/localAuthorities/" + benchCouncil + "/timelineEntries?page_size=" + strconv.Itoa(benchPageSize))
+		},
+	})
 	needs := b.prepareNeeds()
 	b.matching = b.heyPost(b.realHTTP+"/v1/matchRuns", `{"algorithm":"ALGORITHM_OPTIMAL","dry_run":true}`)
 	b.rows = append(b.rows, benchRow{

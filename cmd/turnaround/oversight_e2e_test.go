@@ -147,11 +147,19 @@ func TestOversightStory(t *testing.T) {
 	post := func(what, path, tok, requestID string, body, out any) {
 		t.Helper()
 		requestIDs = append(requestIDs, requestID)
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
+		// Actions (`:verb`) and runs take the whole body, request_id
+		// included; creations take it in the query.
+		target := path
+		if m, ok := body.(map[string]any); ok && (strings.Contains(path, ":") || path == "/v1/matchRuns") {
+			m["request_id"] = requestID
+		} else {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			target = path + sep + "request_id=" + requestID
 		}
-		code, raw := in.do(t, http.MethodPost, path+sep+"request_id="+requestID, tok, body, out)
+		code, raw := in.do(t, http.MethodPost, target, tok, body, out)
 		must(what, code, raw)
 	}
 
