@@ -158,6 +158,7 @@ var table = []Cell{
 		"published judgements are public; work in progress is Ofsted's, shared with the LGA and DfE"},
 	{Inspection, Write, []Grant{g(ofsted, Every)}, "Ofsted records inspections"},
 	{Inspection, Publish, []Grant{g(ofsted, Every)}, "Ofsted publishes judgements"},
+	{Inspection, Import, []Grant{g(ofsted, Every), g(dfe, Every)}, "Ofsted and DfE import the record of judgements already published"},
 
 	{Concern, Read, []Grant{g(ofsted, Every), g(lga, Every), g(dfe, Every), g(council, Own)},
 		"concerns inform inspection; a council sees the concerns about itself"},

@@ -85,6 +85,11 @@ func TestBoundaries(t *testing.T) {
 		// Writes stay with their owners.
 		{official, Inspection, Publish, bradford, Denied},
 		{inspector, Inspection, Publish, bradford, Full},
+		// Ofsted and DfE import judgements already published; nobody else.
+		{inspector, Inspection, Import, bradford, Full},
+		{official, Inspection, Import, bradford, Full},
+		{adviser, Inspection, Import, bradford, Denied},
+		{partnerSys, Inspection, Import, published, Denied},
 		{leedsOfficer, ImprovementPlan, Submit, leeds, Full},
 		{leedsOfficer, ImprovementPlan, Submit, bradford, Denied},
 		{leedsSponsor, Deployment, Record, Object{Sponsor: "leeds"}, Full},

@@ -39,7 +39,11 @@ type JudgementPublished struct {
 	// The recommendations, each prefixed by its area.
 	Recommendations []string `protobuf:"bytes,6,rep,name=recommendations,proto3" json:"recommendations,omitempty"`
 	// The publication date.
-	PublishDate   *v1.Date `protobuf:"bytes,7,opt,name=publish_date,json=publishDate,proto3" json:"publish_date,omitempty"`
+	PublishDate *v1.Date `protobuf:"bytes,7,opt,name=publish_date,json=publishDate,proto3" json:"publish_date,omitempty"`
+	// The judgement is recorded as history: its six-month improvement window
+	// had passed when it was published or imported. Consumers record it but
+	// open no improvement plan, intervention or support offer for it.
+	Historical    bool `protobuf:"varint,8,opt,name=historical,proto3" json:"historical,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -123,6 +127,13 @@ func (x *JudgementPublished) GetPublishDate() *v1.Date {
 	return nil
 }
 
+func (x *JudgementPublished) GetHistorical() bool {
+	if x != nil {
+		return x.Historical
+	}
+	return false
+}
+
 // EmergencyInspectionRecommended is emitted when a sharper-trigger rule
 // fires. Topic: inspection.
 type EmergencyInspectionRecommended struct {
@@ -201,7 +212,7 @@ var File_turnaround_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_turnaround_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"!turnaround/events/v1/events.proto\x12\x14turnaround.events.v1\x1a\x1eturnaround/type/v1/types.proto\"\xe3\x03\n" +
+	"!turnaround/events/v1/events.proto\x12\x14turnaround.events.v1\x1a\x1eturnaround/type/v1/types.proto\"\x83\x04\n" +
 	"\x12JudgementPublished\x12\x1e\n" +
 	"\n" +
 	"inspection\x18\x01 \x01(\tR\n" +
@@ -211,7 +222,10 @@ const file_turnaround_events_v1_events_proto_rawDesc = "" +
 	"\roverall_grade\x18\x04 \x01(\x0e2\x19.turnaround.type.v1.GradeR\foverallGrade\x12b\n" +
 	"\x0ekey_judgements\x18\x05 \x03(\v2;.turnaround.events.v1.JudgementPublished.KeyJudgementsEntryR\rkeyJudgements\x12(\n" +
 	"\x0frecommendations\x18\x06 \x03(\tR\x0frecommendations\x12;\n" +
-	"\fpublish_date\x18\a \x01(\v2\x18.turnaround.type.v1.DateR\vpublishDate\x1a[\n" +
+	"\fpublish_date\x18\a \x01(\v2\x18.turnaround.type.v1.DateR\vpublishDate\x12\x1e\n" +
+	"\n" +
+	"historical\x18\b \x01(\bR\n" +
+	"historical\x1a[\n" +
 	"\x12KeyJudgementsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12/\n" +
 	"\x05value\x18\x02 \x01(\x0e2\x19.turnaround.type.v1.GradeR\x05value:\x028\x01\"\xa1\x01\n" +

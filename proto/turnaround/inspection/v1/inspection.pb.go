@@ -162,79 +162,6 @@ func (x *LocalAuthority) GetInspectedUnderSif() bool {
 	return false
 }
 
-// LatestJudgement summarises a council's most recent published judgement.
-type LatestJudgement struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// The inspection that made it.
-	Inspection string `protobuf:"bytes,1,opt,name=inspection,proto3" json:"inspection,omitempty"`
-	// Its framework.
-	Framework Framework `protobuf:"varint,2,opt,name=framework,proto3,enum=turnaround.inspection.v1.Framework" json:"framework,omitempty"`
-	// Its overall effectiveness grade.
-	OverallGrade v1.Grade `protobuf:"varint,3,opt,name=overall_grade,json=overallGrade,proto3,enum=turnaround.type.v1.Grade" json:"overall_grade,omitempty"`
-	// When it was published.
-	PublishDate   *v1.Date `protobuf:"bytes,4,opt,name=publish_date,json=publishDate,proto3" json:"publish_date,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LatestJudgement) Reset() {
-	*x = LatestJudgement{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LatestJudgement) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LatestJudgement) ProtoMessage() {}
-
-func (x *LatestJudgement) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LatestJudgement.ProtoReflect.Descriptor instead.
-func (*LatestJudgement) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *LatestJudgement) GetInspection() string {
-	if x != nil {
-		return x.Inspection
-	}
-	return ""
-}
-
-func (x *LatestJudgement) GetFramework() Framework {
-	if x != nil {
-		return x.Framework
-	}
-	return Framework_FRAMEWORK_UNSPECIFIED
-}
-
-func (x *LatestJudgement) GetOverallGrade() v1.Grade {
-	if x != nil {
-		return x.OverallGrade
-	}
-	return v1.Grade(0)
-}
-
-func (x *LatestJudgement) GetPublishDate() *v1.Date {
-	if x != nil {
-		return x.PublishDate
-	}
-	return nil
-}
-
 // GetLocalAuthorityRequest names one council.
 type GetLocalAuthorityRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -246,7 +173,7 @@ type GetLocalAuthorityRequest struct {
 
 func (x *GetLocalAuthorityRequest) Reset() {
 	*x = GetLocalAuthorityRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[2]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -258,7 +185,7 @@ func (x *GetLocalAuthorityRequest) String() string {
 func (*GetLocalAuthorityRequest) ProtoMessage() {}
 
 func (x *GetLocalAuthorityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[2]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -271,7 +198,7 @@ func (x *GetLocalAuthorityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLocalAuthorityRequest.ProtoReflect.Descriptor instead.
 func (*GetLocalAuthorityRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{2}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *GetLocalAuthorityRequest) GetName() string {
@@ -302,7 +229,7 @@ type ListLocalAuthoritiesRequest struct {
 
 func (x *ListLocalAuthoritiesRequest) Reset() {
 	*x = ListLocalAuthoritiesRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[3]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -314,7 +241,7 @@ func (x *ListLocalAuthoritiesRequest) String() string {
 func (*ListLocalAuthoritiesRequest) ProtoMessage() {}
 
 func (x *ListLocalAuthoritiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[3]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -327,7 +254,7 @@ func (x *ListLocalAuthoritiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocalAuthoritiesRequest.ProtoReflect.Descriptor instead.
 func (*ListLocalAuthoritiesRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{3}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ListLocalAuthoritiesRequest) GetPageSize() int32 {
@@ -373,7 +300,7 @@ type ListLocalAuthoritiesResponse struct {
 
 func (x *ListLocalAuthoritiesResponse) Reset() {
 	*x = ListLocalAuthoritiesResponse{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[4]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -385,7 +312,7 @@ func (x *ListLocalAuthoritiesResponse) String() string {
 func (*ListLocalAuthoritiesResponse) ProtoMessage() {}
 
 func (x *ListLocalAuthoritiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[4]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -398,7 +325,7 @@ func (x *ListLocalAuthoritiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLocalAuthoritiesResponse.ProtoReflect.Descriptor instead.
 func (*ListLocalAuthoritiesResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{4}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListLocalAuthoritiesResponse) GetLocalAuthorities() []*LocalAuthority {
@@ -437,7 +364,7 @@ type CreateInspectionRequest struct {
 
 func (x *CreateInspectionRequest) Reset() {
 	*x = CreateInspectionRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[5]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -449,7 +376,7 @@ func (x *CreateInspectionRequest) String() string {
 func (*CreateInspectionRequest) ProtoMessage() {}
 
 func (x *CreateInspectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[5]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -462,7 +389,7 @@ func (x *CreateInspectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInspectionRequest.ProtoReflect.Descriptor instead.
 func (*CreateInspectionRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{5}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateInspectionRequest) GetParent() string {
@@ -497,7 +424,7 @@ type GetInspectionRequest struct {
 
 func (x *GetInspectionRequest) Reset() {
 	*x = GetInspectionRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[6]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -509,7 +436,7 @@ func (x *GetInspectionRequest) String() string {
 func (*GetInspectionRequest) ProtoMessage() {}
 
 func (x *GetInspectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[6]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -522,7 +449,7 @@ func (x *GetInspectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInspectionRequest.ProtoReflect.Descriptor instead.
 func (*GetInspectionRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{6}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetInspectionRequest) GetName() string {
@@ -553,7 +480,7 @@ type ListInspectionsRequest struct {
 
 func (x *ListInspectionsRequest) Reset() {
 	*x = ListInspectionsRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[7]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +492,7 @@ func (x *ListInspectionsRequest) String() string {
 func (*ListInspectionsRequest) ProtoMessage() {}
 
 func (x *ListInspectionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[7]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +505,7 @@ func (x *ListInspectionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInspectionsRequest.ProtoReflect.Descriptor instead.
 func (*ListInspectionsRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{7}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListInspectionsRequest) GetParent() string {
@@ -631,7 +558,7 @@ type ListInspectionsResponse struct {
 
 func (x *ListInspectionsResponse) Reset() {
 	*x = ListInspectionsResponse{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[8]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -643,7 +570,7 @@ func (x *ListInspectionsResponse) String() string {
 func (*ListInspectionsResponse) ProtoMessage() {}
 
 func (x *ListInspectionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[8]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -656,7 +583,7 @@ func (x *ListInspectionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInspectionsResponse.ProtoReflect.Descriptor instead.
 func (*ListInspectionsResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{8}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListInspectionsResponse) GetInspections() []*Inspection {
@@ -694,7 +621,7 @@ type UpdateInspectionRequest struct {
 
 func (x *UpdateInspectionRequest) Reset() {
 	*x = UpdateInspectionRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[9]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -706,7 +633,7 @@ func (x *UpdateInspectionRequest) String() string {
 func (*UpdateInspectionRequest) ProtoMessage() {}
 
 func (x *UpdateInspectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[9]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -719,7 +646,7 @@ func (x *UpdateInspectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateInspectionRequest.ProtoReflect.Descriptor instead.
 func (*UpdateInspectionRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{9}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UpdateInspectionRequest) GetInspection() *Inspection {
@@ -746,14 +673,19 @@ type PublishJudgementRequest struct {
 	// Publication date; on or after the inspection's end date.
 	PublishDate *v1.Date `protobuf:"bytes,3,opt,name=publish_date,json=publishDate,proto3" json:"publish_date,omitempty"`
 	// Idempotency key (AIP-155).
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Publish as live even when the six months after publish_date have
+	// already passed: downstream services then open a plan (at once due for
+	// decision) as for a new judgement. Without it such a judgement is
+	// recorded as history.
+	Live          bool `protobuf:"varint,5,opt,name=live,proto3" json:"live,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PublishJudgementRequest) Reset() {
 	*x = PublishJudgementRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[10]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +697,7 @@ func (x *PublishJudgementRequest) String() string {
 func (*PublishJudgementRequest) ProtoMessage() {}
 
 func (x *PublishJudgementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[10]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +710,7 @@ func (x *PublishJudgementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishJudgementRequest.ProtoReflect.Descriptor instead.
 func (*PublishJudgementRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{10}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PublishJudgementRequest) GetName() string {
@@ -809,6 +741,343 @@ func (x *PublishJudgementRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *PublishJudgementRequest) GetLive() bool {
+	if x != nil {
+		return x.Live
+	}
+	return false
+}
+
+// BatchImportJudgementsRequest imports published judgements.
+type BatchImportJudgementsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The judgements, at most 500.
+	Judgements []*ImportedJudgement `protobuf:"bytes,1,rep,name=judgements,proto3" json:"judgements,omitempty"`
+	// Record judgements whose six-month window has passed as history: no
+	// improvement plan or support offer is opened for them. Judgements
+	// within the window are published live either way.
+	AsHistory     bool `protobuf:"varint,2,opt,name=as_history,json=asHistory,proto3" json:"as_history,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchImportJudgementsRequest) Reset() {
+	*x = BatchImportJudgementsRequest{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchImportJudgementsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchImportJudgementsRequest) ProtoMessage() {}
+
+func (x *BatchImportJudgementsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchImportJudgementsRequest.ProtoReflect.Descriptor instead.
+func (*BatchImportJudgementsRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BatchImportJudgementsRequest) GetJudgements() []*ImportedJudgement {
+	if x != nil {
+		return x.Judgements
+	}
+	return nil
+}
+
+func (x *BatchImportJudgementsRequest) GetAsHistory() bool {
+	if x != nil {
+		return x.AsHistory
+	}
+	return false
+}
+
+// ImportedJudgement is one row of a batch import: a published judgement.
+type ImportedJudgement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The council: `localAuthorities/{gss_code}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The inspection's id, which makes the row idempotent. Optional: when
+	// empty it is derived from the council, framework and fieldwork dates,
+	// so importing the same judgement twice records it once.
+	InspectionId string `protobuf:"bytes,2,opt,name=inspection_id,json=inspectionId,proto3" json:"inspection_id,omitempty"`
+	// The inspection: framework, fieldwork dates, lead inspector, judgement
+	// (or monitoring findings) and recommendations, as CreateInspection
+	// takes them.
+	Inspection *Inspection `protobuf:"bytes,3,opt,name=inspection,proto3" json:"inspection,omitempty"`
+	// The publication date.
+	PublishDate   *v1.Date `protobuf:"bytes,4,opt,name=publish_date,json=publishDate,proto3" json:"publish_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportedJudgement) Reset() {
+	*x = ImportedJudgement{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportedJudgement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportedJudgement) ProtoMessage() {}
+
+func (x *ImportedJudgement) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportedJudgement.ProtoReflect.Descriptor instead.
+func (*ImportedJudgement) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ImportedJudgement) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ImportedJudgement) GetInspectionId() string {
+	if x != nil {
+		return x.InspectionId
+	}
+	return ""
+}
+
+func (x *ImportedJudgement) GetInspection() *Inspection {
+	if x != nil {
+		return x.Inspection
+	}
+	return nil
+}
+
+func (x *ImportedJudgement) GetPublishDate() *v1.Date {
+	if x != nil {
+		return x.PublishDate
+	}
+	return nil
+}
+
+// BatchImportJudgementsResponse says what a batch import recorded.
+type BatchImportJudgementsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The inspections recorded, or already recorded by an earlier import of
+	// the same rows, in the order of their rows.
+	Inspections []*Inspection `protobuf:"bytes,1,rep,name=inspections,proto3" json:"inspections,omitempty"`
+	// The rows that were not recorded.
+	Failures      []*ImportFailure `protobuf:"bytes,2,rep,name=failures,proto3" json:"failures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchImportJudgementsResponse) Reset() {
+	*x = BatchImportJudgementsResponse{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchImportJudgementsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchImportJudgementsResponse) ProtoMessage() {}
+
+func (x *BatchImportJudgementsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchImportJudgementsResponse.ProtoReflect.Descriptor instead.
+func (*BatchImportJudgementsResponse) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *BatchImportJudgementsResponse) GetInspections() []*Inspection {
+	if x != nil {
+		return x.Inspections
+	}
+	return nil
+}
+
+func (x *BatchImportJudgementsResponse) GetFailures() []*ImportFailure {
+	if x != nil {
+		return x.Failures
+	}
+	return nil
+}
+
+// ImportFailure is one row of a batch import that was not recorded.
+type ImportFailure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The row's index in the request's judgements.
+	Index int32 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	// The row's council.
+	Parent string `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
+	// A reason such as INVALID_ARGUMENT, LOCAL_AUTHORITY_NOT_FOUND, or
+	// COUNCIL_BATCH_FAILED when another row of the same council failed (a
+	// council's rows commit together).
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What went wrong, in words.
+	Message string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	// The row's invalid fields, named from the row
+	// (`inspection.end_date`, `publish_date`).
+	FieldViolations []*FieldViolation `protobuf:"bytes,5,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ImportFailure) Reset() {
+	*x = ImportFailure{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportFailure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportFailure) ProtoMessage() {}
+
+func (x *ImportFailure) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportFailure.ProtoReflect.Descriptor instead.
+func (*ImportFailure) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ImportFailure) GetIndex() int32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *ImportFailure) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ImportFailure) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ImportFailure) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ImportFailure) GetFieldViolations() []*FieldViolation {
+	if x != nil {
+		return x.FieldViolations
+	}
+	return nil
+}
+
+// FieldViolation is one invalid field of a request row.
+type FieldViolation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field's path.
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// What is wrong with it.
+	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldViolation) Reset() {
+	*x = FieldViolation{}
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldViolation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldViolation) ProtoMessage() {}
+
+func (x *FieldViolation) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldViolation.ProtoReflect.Descriptor instead.
+func (*FieldViolation) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *FieldViolation) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *FieldViolation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 // RaiseConcernRequest records a concern.
 type RaiseConcernRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -824,7 +1093,7 @@ type RaiseConcernRequest struct {
 
 func (x *RaiseConcernRequest) Reset() {
 	*x = RaiseConcernRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[11]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -836,7 +1105,7 @@ func (x *RaiseConcernRequest) String() string {
 func (*RaiseConcernRequest) ProtoMessage() {}
 
 func (x *RaiseConcernRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[11]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -849,7 +1118,7 @@ func (x *RaiseConcernRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaiseConcernRequest.ProtoReflect.Descriptor instead.
 func (*RaiseConcernRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{11}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RaiseConcernRequest) GetParent() string {
@@ -887,7 +1156,7 @@ type RaiseConcernResponse struct {
 
 func (x *RaiseConcernResponse) Reset() {
 	*x = RaiseConcernResponse{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[12]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -899,7 +1168,7 @@ func (x *RaiseConcernResponse) String() string {
 func (*RaiseConcernResponse) ProtoMessage() {}
 
 func (x *RaiseConcernResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[12]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -912,7 +1181,7 @@ func (x *RaiseConcernResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaiseConcernResponse.ProtoReflect.Descriptor instead.
 func (*RaiseConcernResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{12}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RaiseConcernResponse) GetConcern() *Concern {
@@ -940,7 +1209,7 @@ type GetConcernRequest struct {
 
 func (x *GetConcernRequest) Reset() {
 	*x = GetConcernRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[13]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1221,7 @@ func (x *GetConcernRequest) String() string {
 func (*GetConcernRequest) ProtoMessage() {}
 
 func (x *GetConcernRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[13]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1234,7 @@ func (x *GetConcernRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConcernRequest.ProtoReflect.Descriptor instead.
 func (*GetConcernRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{13}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetConcernRequest) GetName() string {
@@ -992,7 +1261,7 @@ type ListConcernsRequest struct {
 
 func (x *ListConcernsRequest) Reset() {
 	*x = ListConcernsRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[14]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1004,7 +1273,7 @@ func (x *ListConcernsRequest) String() string {
 func (*ListConcernsRequest) ProtoMessage() {}
 
 func (x *ListConcernsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[14]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1017,7 +1286,7 @@ func (x *ListConcernsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConcernsRequest.ProtoReflect.Descriptor instead.
 func (*ListConcernsRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{14}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListConcernsRequest) GetParent() string {
@@ -1063,7 +1332,7 @@ type ListConcernsResponse struct {
 
 func (x *ListConcernsResponse) Reset() {
 	*x = ListConcernsResponse{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[15]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1344,7 @@ func (x *ListConcernsResponse) String() string {
 func (*ListConcernsResponse) ProtoMessage() {}
 
 func (x *ListConcernsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[15]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1357,7 @@ func (x *ListConcernsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConcernsResponse.ProtoReflect.Descriptor instead.
 func (*ListConcernsResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{15}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListConcernsResponse) GetConcerns() []*Concern {
@@ -1123,7 +1392,7 @@ type GetEmergencyInspectionRecommendationRequest struct {
 
 func (x *GetEmergencyInspectionRecommendationRequest) Reset() {
 	*x = GetEmergencyInspectionRecommendationRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[16]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1135,7 +1404,7 @@ func (x *GetEmergencyInspectionRecommendationRequest) String() string {
 func (*GetEmergencyInspectionRecommendationRequest) ProtoMessage() {}
 
 func (x *GetEmergencyInspectionRecommendationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[16]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1148,7 +1417,7 @@ func (x *GetEmergencyInspectionRecommendationRequest) ProtoReflect() protoreflec
 
 // Deprecated: Use GetEmergencyInspectionRecommendationRequest.ProtoReflect.Descriptor instead.
 func (*GetEmergencyInspectionRecommendationRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{16}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetEmergencyInspectionRecommendationRequest) GetName() string {
@@ -1175,7 +1444,7 @@ type ListEmergencyInspectionRecommendationsRequest struct {
 
 func (x *ListEmergencyInspectionRecommendationsRequest) Reset() {
 	*x = ListEmergencyInspectionRecommendationsRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[17]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1187,7 +1456,7 @@ func (x *ListEmergencyInspectionRecommendationsRequest) String() string {
 func (*ListEmergencyInspectionRecommendationsRequest) ProtoMessage() {}
 
 func (x *ListEmergencyInspectionRecommendationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[17]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1200,7 +1469,7 @@ func (x *ListEmergencyInspectionRecommendationsRequest) ProtoReflect() protorefl
 
 // Deprecated: Use ListEmergencyInspectionRecommendationsRequest.ProtoReflect.Descriptor instead.
 func (*ListEmergencyInspectionRecommendationsRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{17}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListEmergencyInspectionRecommendationsRequest) GetParent() string {
@@ -1246,7 +1515,7 @@ type ListEmergencyInspectionRecommendationsResponse struct {
 
 func (x *ListEmergencyInspectionRecommendationsResponse) Reset() {
 	*x = ListEmergencyInspectionRecommendationsResponse{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[18]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1258,7 +1527,7 @@ func (x *ListEmergencyInspectionRecommendationsResponse) String() string {
 func (*ListEmergencyInspectionRecommendationsResponse) ProtoMessage() {}
 
 func (x *ListEmergencyInspectionRecommendationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[18]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1271,7 +1540,7 @@ func (x *ListEmergencyInspectionRecommendationsResponse) ProtoReflect() protoref
 
 // Deprecated: Use ListEmergencyInspectionRecommendationsResponse.ProtoReflect.Descriptor instead.
 func (*ListEmergencyInspectionRecommendationsResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{18}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListEmergencyInspectionRecommendationsResponse) GetEmergencyInspectionRecommendations() []*EmergencyInspectionRecommendation {
@@ -1316,7 +1585,7 @@ type AcceptEmergencyInspectionRecommendationRequest struct {
 
 func (x *AcceptEmergencyInspectionRecommendationRequest) Reset() {
 	*x = AcceptEmergencyInspectionRecommendationRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[19]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1328,7 +1597,7 @@ func (x *AcceptEmergencyInspectionRecommendationRequest) String() string {
 func (*AcceptEmergencyInspectionRecommendationRequest) ProtoMessage() {}
 
 func (x *AcceptEmergencyInspectionRecommendationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[19]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1341,7 +1610,7 @@ func (x *AcceptEmergencyInspectionRecommendationRequest) ProtoReflect() protoref
 
 // Deprecated: Use AcceptEmergencyInspectionRecommendationRequest.ProtoReflect.Descriptor instead.
 func (*AcceptEmergencyInspectionRecommendationRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{19}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AcceptEmergencyInspectionRecommendationRequest) GetName() string {
@@ -1403,7 +1672,7 @@ type DismissEmergencyInspectionRecommendationRequest struct {
 
 func (x *DismissEmergencyInspectionRecommendationRequest) Reset() {
 	*x = DismissEmergencyInspectionRecommendationRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[20]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +1684,7 @@ func (x *DismissEmergencyInspectionRecommendationRequest) String() string {
 func (*DismissEmergencyInspectionRecommendationRequest) ProtoMessage() {}
 
 func (x *DismissEmergencyInspectionRecommendationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[20]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1428,7 +1697,7 @@ func (x *DismissEmergencyInspectionRecommendationRequest) ProtoReflect() protore
 
 // Deprecated: Use DismissEmergencyInspectionRecommendationRequest.ProtoReflect.Descriptor instead.
 func (*DismissEmergencyInspectionRecommendationRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{20}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DismissEmergencyInspectionRecommendationRequest) GetName() string {
@@ -1473,7 +1742,7 @@ type BatchImportIndicatorSetsRequest struct {
 
 func (x *BatchImportIndicatorSetsRequest) Reset() {
 	*x = BatchImportIndicatorSetsRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[21]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1485,7 +1754,7 @@ func (x *BatchImportIndicatorSetsRequest) String() string {
 func (*BatchImportIndicatorSetsRequest) ProtoMessage() {}
 
 func (x *BatchImportIndicatorSetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[21]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1498,7 +1767,7 @@ func (x *BatchImportIndicatorSetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchImportIndicatorSetsRequest.ProtoReflect.Descriptor instead.
 func (*BatchImportIndicatorSetsRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{21}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BatchImportIndicatorSetsRequest) GetIndicatorSets() []*IndicatorSet {
@@ -1526,7 +1795,7 @@ type BatchImportIndicatorSetsResponse struct {
 
 func (x *BatchImportIndicatorSetsResponse) Reset() {
 	*x = BatchImportIndicatorSetsResponse{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[22]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1538,7 +1807,7 @@ func (x *BatchImportIndicatorSetsResponse) String() string {
 func (*BatchImportIndicatorSetsResponse) ProtoMessage() {}
 
 func (x *BatchImportIndicatorSetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[22]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1551,7 +1820,7 @@ func (x *BatchImportIndicatorSetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchImportIndicatorSetsResponse.ProtoReflect.Descriptor instead.
 func (*BatchImportIndicatorSetsResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{22}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *BatchImportIndicatorSetsResponse) GetIndicatorSets() []*IndicatorSet {
@@ -1572,7 +1841,7 @@ type GetIndicatorSetRequest struct {
 
 func (x *GetIndicatorSetRequest) Reset() {
 	*x = GetIndicatorSetRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[23]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1584,7 +1853,7 @@ func (x *GetIndicatorSetRequest) String() string {
 func (*GetIndicatorSetRequest) ProtoMessage() {}
 
 func (x *GetIndicatorSetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[23]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1597,7 +1866,7 @@ func (x *GetIndicatorSetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorSetRequest.ProtoReflect.Descriptor instead.
 func (*GetIndicatorSetRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{23}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetIndicatorSetRequest) GetName() string {
@@ -1622,7 +1891,7 @@ type ListIndicatorSetsRequest struct {
 
 func (x *ListIndicatorSetsRequest) Reset() {
 	*x = ListIndicatorSetsRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[24]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1634,7 +1903,7 @@ func (x *ListIndicatorSetsRequest) String() string {
 func (*ListIndicatorSetsRequest) ProtoMessage() {}
 
 func (x *ListIndicatorSetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[24]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1647,7 +1916,7 @@ func (x *ListIndicatorSetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndicatorSetsRequest.ProtoReflect.Descriptor instead.
 func (*ListIndicatorSetsRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{24}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListIndicatorSetsRequest) GetParent() string {
@@ -1686,7 +1955,7 @@ type ListIndicatorSetsResponse struct {
 
 func (x *ListIndicatorSetsResponse) Reset() {
 	*x = ListIndicatorSetsResponse{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[25]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1698,7 +1967,7 @@ func (x *ListIndicatorSetsResponse) String() string {
 func (*ListIndicatorSetsResponse) ProtoMessage() {}
 
 func (x *ListIndicatorSetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[25]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1711,7 +1980,7 @@ func (x *ListIndicatorSetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndicatorSetsResponse.ProtoReflect.Descriptor instead.
 func (*ListIndicatorSetsResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{25}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListIndicatorSetsResponse) GetIndicatorSets() []*IndicatorSet {
@@ -1746,7 +2015,7 @@ type GetRiskAssessmentRequest struct {
 
 func (x *GetRiskAssessmentRequest) Reset() {
 	*x = GetRiskAssessmentRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[26]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1758,7 +2027,7 @@ func (x *GetRiskAssessmentRequest) String() string {
 func (*GetRiskAssessmentRequest) ProtoMessage() {}
 
 func (x *GetRiskAssessmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[26]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1771,7 +2040,7 @@ func (x *GetRiskAssessmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRiskAssessmentRequest.ProtoReflect.Descriptor instead.
 func (*GetRiskAssessmentRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{26}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetRiskAssessmentRequest) GetName() string {
@@ -1797,7 +2066,7 @@ type ListRiskAssessmentsRequest struct {
 
 func (x *ListRiskAssessmentsRequest) Reset() {
 	*x = ListRiskAssessmentsRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[27]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1809,7 +2078,7 @@ func (x *ListRiskAssessmentsRequest) String() string {
 func (*ListRiskAssessmentsRequest) ProtoMessage() {}
 
 func (x *ListRiskAssessmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[27]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1822,7 +2091,7 @@ func (x *ListRiskAssessmentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRiskAssessmentsRequest.ProtoReflect.Descriptor instead.
 func (*ListRiskAssessmentsRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{27}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListRiskAssessmentsRequest) GetPageSize() int32 {
@@ -1861,7 +2130,7 @@ type ListRiskAssessmentsResponse struct {
 
 func (x *ListRiskAssessmentsResponse) Reset() {
 	*x = ListRiskAssessmentsResponse{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[28]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1873,7 +2142,7 @@ func (x *ListRiskAssessmentsResponse) String() string {
 func (*ListRiskAssessmentsResponse) ProtoMessage() {}
 
 func (x *ListRiskAssessmentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[28]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1886,7 +2155,7 @@ func (x *ListRiskAssessmentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRiskAssessmentsResponse.ProtoReflect.Descriptor instead.
 func (*ListRiskAssessmentsResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{28}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListRiskAssessmentsResponse) GetRiskAssessments() []*RiskAssessment {
@@ -1923,7 +2192,7 @@ type GetInadequacyProjectionRequest struct {
 
 func (x *GetInadequacyProjectionRequest) Reset() {
 	*x = GetInadequacyProjectionRequest{}
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[29]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1935,7 +2204,7 @@ func (x *GetInadequacyProjectionRequest) String() string {
 func (*GetInadequacyProjectionRequest) ProtoMessage() {}
 
 func (x *GetInadequacyProjectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[29]
+	mi := &file_turnaround_inspection_v1_inspection_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1948,7 +2217,7 @@ func (x *GetInadequacyProjectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInadequacyProjectionRequest.ProtoReflect.Descriptor instead.
 func (*GetInadequacyProjectionRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{29}
+	return file_turnaround_inspection_v1_inspection_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetInadequacyProjectionRequest) GetAsOf() *v1.Date {
@@ -1983,14 +2252,7 @@ const file_turnaround_inspection_v1_inspection_proto_rawDesc = "" +
 	"updateTime\x12T\n" +
 	"\x10latest_judgement\x18\n" +
 	" \x01(\v2).turnaround.inspection.v1.LatestJudgementR\x0flatestJudgement\x12.\n" +
-	"\x13inspected_under_sif\x18\v \x01(\bR\x11inspectedUnderSif\"\xf1\x01\n" +
-	"\x0fLatestJudgement\x12\x1e\n" +
-	"\n" +
-	"inspection\x18\x01 \x01(\tR\n" +
-	"inspection\x12A\n" +
-	"\tframework\x18\x02 \x01(\x0e2#.turnaround.inspection.v1.FrameworkR\tframework\x12>\n" +
-	"\roverall_grade\x18\x03 \x01(\x0e2\x19.turnaround.type.v1.GradeR\foverallGrade\x12;\n" +
-	"\fpublish_date\x18\x04 \x01(\v2\x18.turnaround.type.v1.DateR\vpublishDate\".\n" +
+	"\x13inspected_under_sif\x18\v \x01(\bR\x11inspectedUnderSif\".\n" +
 	"\x18GetLocalAuthorityRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x8c\x01\n" +
 	"\x1bListLocalAuthoritiesRequest\x12\x1b\n" +
@@ -2030,13 +2292,39 @@ const file_turnaround_inspection_v1_inspection_proto_rawDesc = "" +
 	"inspection\x18\x01 \x01(\v2$.turnaround.inspection.v1.InspectionR\n" +
 	"inspection\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\x9d\x01\n" +
+	"updateMask\"\xb1\x01\n" +
 	"\x17PublishJudgementRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\x12;\n" +
 	"\fpublish_date\x18\x03 \x01(\v2\x18.turnaround.type.v1.DateR\vpublishDate\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\x89\x01\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\x12\x12\n" +
+	"\x04live\x18\x05 \x01(\bR\x04live\"\x8a\x01\n" +
+	"\x1cBatchImportJudgementsRequest\x12K\n" +
+	"\n" +
+	"judgements\x18\x01 \x03(\v2+.turnaround.inspection.v1.ImportedJudgementR\n" +
+	"judgements\x12\x1d\n" +
+	"\n" +
+	"as_history\x18\x02 \x01(\bR\tasHistory\"\xd3\x01\n" +
+	"\x11ImportedJudgement\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12#\n" +
+	"\rinspection_id\x18\x02 \x01(\tR\finspectionId\x12D\n" +
+	"\n" +
+	"inspection\x18\x03 \x01(\v2$.turnaround.inspection.v1.InspectionR\n" +
+	"inspection\x12;\n" +
+	"\fpublish_date\x18\x04 \x01(\v2\x18.turnaround.type.v1.DateR\vpublishDate\"\xac\x01\n" +
+	"\x1dBatchImportJudgementsResponse\x12F\n" +
+	"\vinspections\x18\x01 \x03(\v2$.turnaround.inspection.v1.InspectionR\vinspections\x12C\n" +
+	"\bfailures\x18\x02 \x03(\v2'.turnaround.inspection.v1.ImportFailureR\bfailures\"\xc4\x01\n" +
+	"\rImportFailure\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x05R\x05index\x12\x16\n" +
+	"\x06parent\x18\x02 \x01(\tR\x06parent\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\x12S\n" +
+	"\x10field_violations\x18\x05 \x03(\v2(.turnaround.inspection.v1.FieldViolationR\x0ffieldViolations\"H\n" +
+	"\x0eFieldViolation\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"\x89\x01\n" +
 	"\x13RaiseConcernRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12;\n" +
 	"\aconcern\x18\x02 \x01(\v2!.turnaround.inspection.v1.ConcernR\aconcern\x12\x1d\n" +
@@ -2119,7 +2407,7 @@ const file_turnaround_inspection_v1_inspection_proto_rawDesc = "" +
 	"\x1eGetInadequacyProjectionRequest\x12-\n" +
 	"\x05as_of\x18\x01 \x01(\v2\x18.turnaround.type.v1.DateR\x04asOf\x129\n" +
 	"\vtarget_date\x18\x02 \x01(\v2\x18.turnaround.type.v1.DateR\n" +
-	"targetDate2\xc0\x14\n" +
+	"targetDate2\xcb\x15\n" +
 	"\x11InspectionService\x12q\n" +
 	"\x11GetLocalAuthority\x122.turnaround.inspection.v1.GetLocalAuthorityRequest\x1a(.turnaround.inspection.v1.LocalAuthority\x12\x85\x01\n" +
 	"\x14ListLocalAuthorities\x125.turnaround.inspection.v1.ListLocalAuthoritiesRequest\x1a6.turnaround.inspection.v1.ListLocalAuthoritiesResponse\x12k\n" +
@@ -2127,7 +2415,8 @@ const file_turnaround_inspection_v1_inspection_proto_rawDesc = "" +
 	"\rGetInspection\x12..turnaround.inspection.v1.GetInspectionRequest\x1a$.turnaround.inspection.v1.Inspection\x12v\n" +
 	"\x0fListInspections\x120.turnaround.inspection.v1.ListInspectionsRequest\x1a1.turnaround.inspection.v1.ListInspectionsResponse\x12k\n" +
 	"\x10UpdateInspection\x121.turnaround.inspection.v1.UpdateInspectionRequest\x1a$.turnaround.inspection.v1.Inspection\x12k\n" +
-	"\x10PublishJudgement\x121.turnaround.inspection.v1.PublishJudgementRequest\x1a$.turnaround.inspection.v1.Inspection\x12m\n" +
+	"\x10PublishJudgement\x121.turnaround.inspection.v1.PublishJudgementRequest\x1a$.turnaround.inspection.v1.Inspection\x12\x88\x01\n" +
+	"\x15BatchImportJudgements\x126.turnaround.inspection.v1.BatchImportJudgementsRequest\x1a7.turnaround.inspection.v1.BatchImportJudgementsResponse\x12m\n" +
 	"\fRaiseConcern\x12-.turnaround.inspection.v1.RaiseConcernRequest\x1a..turnaround.inspection.v1.RaiseConcernResponse\x12\\\n" +
 	"\n" +
 	"GetConcern\x12+.turnaround.inspection.v1.GetConcernRequest\x1a!.turnaround.inspection.v1.Concern\x12m\n" +
@@ -2155,124 +2444,132 @@ func file_turnaround_inspection_v1_inspection_proto_rawDescGZIP() []byte {
 	return file_turnaround_inspection_v1_inspection_proto_rawDescData
 }
 
-var file_turnaround_inspection_v1_inspection_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_turnaround_inspection_v1_inspection_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_turnaround_inspection_v1_inspection_proto_goTypes = []any{
 	(*LocalAuthority)(nil),                                  // 0: turnaround.inspection.v1.LocalAuthority
-	(*LatestJudgement)(nil),                                 // 1: turnaround.inspection.v1.LatestJudgement
-	(*GetLocalAuthorityRequest)(nil),                        // 2: turnaround.inspection.v1.GetLocalAuthorityRequest
-	(*ListLocalAuthoritiesRequest)(nil),                     // 3: turnaround.inspection.v1.ListLocalAuthoritiesRequest
-	(*ListLocalAuthoritiesResponse)(nil),                    // 4: turnaround.inspection.v1.ListLocalAuthoritiesResponse
-	(*CreateInspectionRequest)(nil),                         // 5: turnaround.inspection.v1.CreateInspectionRequest
-	(*GetInspectionRequest)(nil),                            // 6: turnaround.inspection.v1.GetInspectionRequest
-	(*ListInspectionsRequest)(nil),                          // 7: turnaround.inspection.v1.ListInspectionsRequest
-	(*ListInspectionsResponse)(nil),                         // 8: turnaround.inspection.v1.ListInspectionsResponse
-	(*UpdateInspectionRequest)(nil),                         // 9: turnaround.inspection.v1.UpdateInspectionRequest
-	(*PublishJudgementRequest)(nil),                         // 10: turnaround.inspection.v1.PublishJudgementRequest
-	(*RaiseConcernRequest)(nil),                             // 11: turnaround.inspection.v1.RaiseConcernRequest
-	(*RaiseConcernResponse)(nil),                            // 12: turnaround.inspection.v1.RaiseConcernResponse
-	(*GetConcernRequest)(nil),                               // 13: turnaround.inspection.v1.GetConcernRequest
-	(*ListConcernsRequest)(nil),                             // 14: turnaround.inspection.v1.ListConcernsRequest
-	(*ListConcernsResponse)(nil),                            // 15: turnaround.inspection.v1.ListConcernsResponse
-	(*GetEmergencyInspectionRecommendationRequest)(nil),     // 16: turnaround.inspection.v1.GetEmergencyInspectionRecommendationRequest
-	(*ListEmergencyInspectionRecommendationsRequest)(nil),   // 17: turnaround.inspection.v1.ListEmergencyInspectionRecommendationsRequest
-	(*ListEmergencyInspectionRecommendationsResponse)(nil),  // 18: turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse
-	(*AcceptEmergencyInspectionRecommendationRequest)(nil),  // 19: turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest
-	(*DismissEmergencyInspectionRecommendationRequest)(nil), // 20: turnaround.inspection.v1.DismissEmergencyInspectionRecommendationRequest
-	(*BatchImportIndicatorSetsRequest)(nil),                 // 21: turnaround.inspection.v1.BatchImportIndicatorSetsRequest
-	(*BatchImportIndicatorSetsResponse)(nil),                // 22: turnaround.inspection.v1.BatchImportIndicatorSetsResponse
-	(*GetIndicatorSetRequest)(nil),                          // 23: turnaround.inspection.v1.GetIndicatorSetRequest
-	(*ListIndicatorSetsRequest)(nil),                        // 24: turnaround.inspection.v1.ListIndicatorSetsRequest
-	(*ListIndicatorSetsResponse)(nil),                       // 25: turnaround.inspection.v1.ListIndicatorSetsResponse
-	(*GetRiskAssessmentRequest)(nil),                        // 26: turnaround.inspection.v1.GetRiskAssessmentRequest
-	(*ListRiskAssessmentsRequest)(nil),                      // 27: turnaround.inspection.v1.ListRiskAssessmentsRequest
-	(*ListRiskAssessmentsResponse)(nil),                     // 28: turnaround.inspection.v1.ListRiskAssessmentsResponse
-	(*GetInadequacyProjectionRequest)(nil),                  // 29: turnaround.inspection.v1.GetInadequacyProjectionRequest
-	(v1.CouncilType)(0),                                     // 30: turnaround.type.v1.CouncilType
-	(v1.Region)(0),                                          // 31: turnaround.type.v1.Region
-	(*timestamppb.Timestamp)(nil),                           // 32: google.protobuf.Timestamp
-	(Framework)(0),                                          // 33: turnaround.inspection.v1.Framework
-	(v1.Grade)(0),                                           // 34: turnaround.type.v1.Grade
-	(*v1.Date)(nil),                                         // 35: turnaround.type.v1.Date
-	(*Inspection)(nil),                                      // 36: turnaround.inspection.v1.Inspection
-	(*fieldmaskpb.FieldMask)(nil),                           // 37: google.protobuf.FieldMask
-	(*Concern)(nil),                                         // 38: turnaround.inspection.v1.Concern
-	(*EmergencyInspectionRecommendation)(nil),               // 39: turnaround.inspection.v1.EmergencyInspectionRecommendation
-	(*IndicatorSet)(nil),                                    // 40: turnaround.inspection.v1.IndicatorSet
-	(*RiskAssessment)(nil),                                  // 41: turnaround.inspection.v1.RiskAssessment
-	(*InadequacyProjection)(nil),                            // 42: turnaround.inspection.v1.InadequacyProjection
+	(*GetLocalAuthorityRequest)(nil),                        // 1: turnaround.inspection.v1.GetLocalAuthorityRequest
+	(*ListLocalAuthoritiesRequest)(nil),                     // 2: turnaround.inspection.v1.ListLocalAuthoritiesRequest
+	(*ListLocalAuthoritiesResponse)(nil),                    // 3: turnaround.inspection.v1.ListLocalAuthoritiesResponse
+	(*CreateInspectionRequest)(nil),                         // 4: turnaround.inspection.v1.CreateInspectionRequest
+	(*GetInspectionRequest)(nil),                            // 5: turnaround.inspection.v1.GetInspectionRequest
+	(*ListInspectionsRequest)(nil),                          // 6: turnaround.inspection.v1.ListInspectionsRequest
+	(*ListInspectionsResponse)(nil),                         // 7: turnaround.inspection.v1.ListInspectionsResponse
+	(*UpdateInspectionRequest)(nil),                         // 8: turnaround.inspection.v1.UpdateInspectionRequest
+	(*PublishJudgementRequest)(nil),                         // 9: turnaround.inspection.v1.PublishJudgementRequest
+	(*BatchImportJudgementsRequest)(nil),                    // 10: turnaround.inspection.v1.BatchImportJudgementsRequest
+	(*ImportedJudgement)(nil),                               // 11: turnaround.inspection.v1.ImportedJudgement
+	(*BatchImportJudgementsResponse)(nil),                   // 12: turnaround.inspection.v1.BatchImportJudgementsResponse
+	(*ImportFailure)(nil),                                   // 13: turnaround.inspection.v1.ImportFailure
+	(*FieldViolation)(nil),                                  // 14: turnaround.inspection.v1.FieldViolation
+	(*RaiseConcernRequest)(nil),                             // 15: turnaround.inspection.v1.RaiseConcernRequest
+	(*RaiseConcernResponse)(nil),                            // 16: turnaround.inspection.v1.RaiseConcernResponse
+	(*GetConcernRequest)(nil),                               // 17: turnaround.inspection.v1.GetConcernRequest
+	(*ListConcernsRequest)(nil),                             // 18: turnaround.inspection.v1.ListConcernsRequest
+	(*ListConcernsResponse)(nil),                            // 19: turnaround.inspection.v1.ListConcernsResponse
+	(*GetEmergencyInspectionRecommendationRequest)(nil),     // 20: turnaround.inspection.v1.GetEmergencyInspectionRecommendationRequest
+	(*ListEmergencyInspectionRecommendationsRequest)(nil),   // 21: turnaround.inspection.v1.ListEmergencyInspectionRecommendationsRequest
+	(*ListEmergencyInspectionRecommendationsResponse)(nil),  // 22: turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse
+	(*AcceptEmergencyInspectionRecommendationRequest)(nil),  // 23: turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest
+	(*DismissEmergencyInspectionRecommendationRequest)(nil), // 24: turnaround.inspection.v1.DismissEmergencyInspectionRecommendationRequest
+	(*BatchImportIndicatorSetsRequest)(nil),                 // 25: turnaround.inspection.v1.BatchImportIndicatorSetsRequest
+	(*BatchImportIndicatorSetsResponse)(nil),                // 26: turnaround.inspection.v1.BatchImportIndicatorSetsResponse
+	(*GetIndicatorSetRequest)(nil),                          // 27: turnaround.inspection.v1.GetIndicatorSetRequest
+	(*ListIndicatorSetsRequest)(nil),                        // 28: turnaround.inspection.v1.ListIndicatorSetsRequest
+	(*ListIndicatorSetsResponse)(nil),                       // 29: turnaround.inspection.v1.ListIndicatorSetsResponse
+	(*GetRiskAssessmentRequest)(nil),                        // 30: turnaround.inspection.v1.GetRiskAssessmentRequest
+	(*ListRiskAssessmentsRequest)(nil),                      // 31: turnaround.inspection.v1.ListRiskAssessmentsRequest
+	(*ListRiskAssessmentsResponse)(nil),                     // 32: turnaround.inspection.v1.ListRiskAssessmentsResponse
+	(*GetInadequacyProjectionRequest)(nil),                  // 33: turnaround.inspection.v1.GetInadequacyProjectionRequest
+	(v1.CouncilType)(0),                                     // 34: turnaround.type.v1.CouncilType
+	(v1.Region)(0),                                          // 35: turnaround.type.v1.Region
+	(*timestamppb.Timestamp)(nil),                           // 36: google.protobuf.Timestamp
+	(*LatestJudgement)(nil),                                 // 37: turnaround.inspection.v1.LatestJudgement
+	(*Inspection)(nil),                                      // 38: turnaround.inspection.v1.Inspection
+	(*fieldmaskpb.FieldMask)(nil),                           // 39: google.protobuf.FieldMask
+	(*v1.Date)(nil),                                         // 40: turnaround.type.v1.Date
+	(*Concern)(nil),                                         // 41: turnaround.inspection.v1.Concern
+	(*EmergencyInspectionRecommendation)(nil),               // 42: turnaround.inspection.v1.EmergencyInspectionRecommendation
+	(*IndicatorSet)(nil),                                    // 43: turnaround.inspection.v1.IndicatorSet
+	(*RiskAssessment)(nil),                                  // 44: turnaround.inspection.v1.RiskAssessment
+	(*InadequacyProjection)(nil),                            // 45: turnaround.inspection.v1.InadequacyProjection
 }
 var file_turnaround_inspection_v1_inspection_proto_depIdxs = []int32{
-	30, // 0: turnaround.inspection.v1.LocalAuthority.council_type:type_name -> turnaround.type.v1.CouncilType
-	31, // 1: turnaround.inspection.v1.LocalAuthority.region:type_name -> turnaround.type.v1.Region
-	32, // 2: turnaround.inspection.v1.LocalAuthority.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 3: turnaround.inspection.v1.LocalAuthority.latest_judgement:type_name -> turnaround.inspection.v1.LatestJudgement
-	33, // 4: turnaround.inspection.v1.LatestJudgement.framework:type_name -> turnaround.inspection.v1.Framework
-	34, // 5: turnaround.inspection.v1.LatestJudgement.overall_grade:type_name -> turnaround.type.v1.Grade
-	35, // 6: turnaround.inspection.v1.LatestJudgement.publish_date:type_name -> turnaround.type.v1.Date
-	0,  // 7: turnaround.inspection.v1.ListLocalAuthoritiesResponse.local_authorities:type_name -> turnaround.inspection.v1.LocalAuthority
-	36, // 8: turnaround.inspection.v1.CreateInspectionRequest.inspection:type_name -> turnaround.inspection.v1.Inspection
-	36, // 9: turnaround.inspection.v1.ListInspectionsResponse.inspections:type_name -> turnaround.inspection.v1.Inspection
-	36, // 10: turnaround.inspection.v1.UpdateInspectionRequest.inspection:type_name -> turnaround.inspection.v1.Inspection
-	37, // 11: turnaround.inspection.v1.UpdateInspectionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	35, // 12: turnaround.inspection.v1.PublishJudgementRequest.publish_date:type_name -> turnaround.type.v1.Date
-	38, // 13: turnaround.inspection.v1.RaiseConcernRequest.concern:type_name -> turnaround.inspection.v1.Concern
-	38, // 14: turnaround.inspection.v1.RaiseConcernResponse.concern:type_name -> turnaround.inspection.v1.Concern
-	39, // 15: turnaround.inspection.v1.RaiseConcernResponse.recommendations:type_name -> turnaround.inspection.v1.EmergencyInspectionRecommendation
-	38, // 16: turnaround.inspection.v1.ListConcernsResponse.concerns:type_name -> turnaround.inspection.v1.Concern
-	39, // 17: turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse.emergency_inspection_recommendations:type_name -> turnaround.inspection.v1.EmergencyInspectionRecommendation
-	35, // 18: turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest.start_date:type_name -> turnaround.type.v1.Date
-	35, // 19: turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest.end_date:type_name -> turnaround.type.v1.Date
-	40, // 20: turnaround.inspection.v1.BatchImportIndicatorSetsRequest.indicator_sets:type_name -> turnaround.inspection.v1.IndicatorSet
-	40, // 21: turnaround.inspection.v1.BatchImportIndicatorSetsResponse.indicator_sets:type_name -> turnaround.inspection.v1.IndicatorSet
-	40, // 22: turnaround.inspection.v1.ListIndicatorSetsResponse.indicator_sets:type_name -> turnaround.inspection.v1.IndicatorSet
-	41, // 23: turnaround.inspection.v1.ListRiskAssessmentsResponse.risk_assessments:type_name -> turnaround.inspection.v1.RiskAssessment
-	35, // 24: turnaround.inspection.v1.GetInadequacyProjectionRequest.as_of:type_name -> turnaround.type.v1.Date
-	35, // 25: turnaround.inspection.v1.GetInadequacyProjectionRequest.target_date:type_name -> turnaround.type.v1.Date
-	2,  // 26: turnaround.inspection.v1.InspectionService.GetLocalAuthority:input_type -> turnaround.inspection.v1.GetLocalAuthorityRequest
-	3,  // 27: turnaround.inspection.v1.InspectionService.ListLocalAuthorities:input_type -> turnaround.inspection.v1.ListLocalAuthoritiesRequest
-	5,  // 28: turnaround.inspection.v1.InspectionService.CreateInspection:input_type -> turnaround.inspection.v1.CreateInspectionRequest
-	6,  // 29: turnaround.inspection.v1.InspectionService.GetInspection:input_type -> turnaround.inspection.v1.GetInspectionRequest
-	7,  // 30: turnaround.inspection.v1.InspectionService.ListInspections:input_type -> turnaround.inspection.v1.ListInspectionsRequest
-	9,  // 31: turnaround.inspection.v1.InspectionService.UpdateInspection:input_type -> turnaround.inspection.v1.UpdateInspectionRequest
-	10, // 32: turnaround.inspection.v1.InspectionService.PublishJudgement:input_type -> turnaround.inspection.v1.PublishJudgementRequest
-	11, // 33: turnaround.inspection.v1.InspectionService.RaiseConcern:input_type -> turnaround.inspection.v1.RaiseConcernRequest
-	13, // 34: turnaround.inspection.v1.InspectionService.GetConcern:input_type -> turnaround.inspection.v1.GetConcernRequest
-	14, // 35: turnaround.inspection.v1.InspectionService.ListConcerns:input_type -> turnaround.inspection.v1.ListConcernsRequest
-	16, // 36: turnaround.inspection.v1.InspectionService.GetEmergencyInspectionRecommendation:input_type -> turnaround.inspection.v1.GetEmergencyInspectionRecommendationRequest
-	17, // 37: turnaround.inspection.v1.InspectionService.ListEmergencyInspectionRecommendations:input_type -> turnaround.inspection.v1.ListEmergencyInspectionRecommendationsRequest
-	19, // 38: turnaround.inspection.v1.InspectionService.AcceptEmergencyInspectionRecommendation:input_type -> turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest
-	20, // 39: turnaround.inspection.v1.InspectionService.DismissEmergencyInspectionRecommendation:input_type -> turnaround.inspection.v1.DismissEmergencyInspectionRecommendationRequest
-	21, // 40: turnaround.inspection.v1.InspectionService.BatchImportIndicatorSets:input_type -> turnaround.inspection.v1.BatchImportIndicatorSetsRequest
-	23, // 41: turnaround.inspection.v1.InspectionService.GetIndicatorSet:input_type -> turnaround.inspection.v1.GetIndicatorSetRequest
-	24, // 42: turnaround.inspection.v1.InspectionService.ListIndicatorSets:input_type -> turnaround.inspection.v1.ListIndicatorSetsRequest
-	26, // 43: turnaround.inspection.v1.InspectionService.GetRiskAssessment:input_type -> turnaround.inspection.v1.GetRiskAssessmentRequest
-	27, // 44: turnaround.inspection.v1.InspectionService.ListRiskAssessments:input_type -> turnaround.inspection.v1.ListRiskAssessmentsRequest
-	29, // 45: turnaround.inspection.v1.InspectionService.GetInadequacyProjection:input_type -> turnaround.inspection.v1.GetInadequacyProjectionRequest
-	0,  // 46: turnaround.inspection.v1.InspectionService.GetLocalAuthority:output_type -> turnaround.inspection.v1.LocalAuthority
-	4,  // 47: turnaround.inspection.v1.InspectionService.ListLocalAuthorities:output_type -> turnaround.inspection.v1.ListLocalAuthoritiesResponse
-	36, // 48: turnaround.inspection.v1.InspectionService.CreateInspection:output_type -> turnaround.inspection.v1.Inspection
-	36, // 49: turnaround.inspection.v1.InspectionService.GetInspection:output_type -> turnaround.inspection.v1.Inspection
-	8,  // 50: turnaround.inspection.v1.InspectionService.ListInspections:output_type -> turnaround.inspection.v1.ListInspectionsResponse
-	36, // 51: turnaround.inspection.v1.InspectionService.UpdateInspection:output_type -> turnaround.inspection.v1.Inspection
-	36, // 52: turnaround.inspection.v1.InspectionService.PublishJudgement:output_type -> turnaround.inspection.v1.Inspection
-	12, // 53: turnaround.inspection.v1.InspectionService.RaiseConcern:output_type -> turnaround.inspection.v1.RaiseConcernResponse
-	38, // 54: turnaround.inspection.v1.InspectionService.GetConcern:output_type -> turnaround.inspection.v1.Concern
-	15, // 55: turnaround.inspection.v1.InspectionService.ListConcerns:output_type -> turnaround.inspection.v1.ListConcernsResponse
-	39, // 56: turnaround.inspection.v1.InspectionService.GetEmergencyInspectionRecommendation:output_type -> turnaround.inspection.v1.EmergencyInspectionRecommendation
-	18, // 57: turnaround.inspection.v1.InspectionService.ListEmergencyInspectionRecommendations:output_type -> turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse
-	39, // 58: turnaround.inspection.v1.InspectionService.AcceptEmergencyInspectionRecommendation:output_type -> turnaround.inspection.v1.EmergencyInspectionRecommendation
-	39, // 59: turnaround.inspection.v1.InspectionService.DismissEmergencyInspectionRecommendation:output_type -> turnaround.inspection.v1.EmergencyInspectionRecommendation
-	22, // 60: turnaround.inspection.v1.InspectionService.BatchImportIndicatorSets:output_type -> turnaround.inspection.v1.BatchImportIndicatorSetsResponse
-	40, // 61: turnaround.inspection.v1.InspectionService.GetIndicatorSet:output_type -> turnaround.inspection.v1.IndicatorSet
-	25, // 62: turnaround.inspection.v1.InspectionService.ListIndicatorSets:output_type -> turnaround.inspection.v1.ListIndicatorSetsResponse
-	41, // 63: turnaround.inspection.v1.InspectionService.GetRiskAssessment:output_type -> turnaround.inspection.v1.RiskAssessment
-	28, // 64: turnaround.inspection.v1.InspectionService.ListRiskAssessments:output_type -> turnaround.inspection.v1.ListRiskAssessmentsResponse
-	42, // 65: turnaround.inspection.v1.InspectionService.GetInadequacyProjection:output_type -> turnaround.inspection.v1.InadequacyProjection
-	46, // [46:66] is the sub-list for method output_type
-	26, // [26:46] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	34, // 0: turnaround.inspection.v1.LocalAuthority.council_type:type_name -> turnaround.type.v1.CouncilType
+	35, // 1: turnaround.inspection.v1.LocalAuthority.region:type_name -> turnaround.type.v1.Region
+	36, // 2: turnaround.inspection.v1.LocalAuthority.update_time:type_name -> google.protobuf.Timestamp
+	37, // 3: turnaround.inspection.v1.LocalAuthority.latest_judgement:type_name -> turnaround.inspection.v1.LatestJudgement
+	0,  // 4: turnaround.inspection.v1.ListLocalAuthoritiesResponse.local_authorities:type_name -> turnaround.inspection.v1.LocalAuthority
+	38, // 5: turnaround.inspection.v1.CreateInspectionRequest.inspection:type_name -> turnaround.inspection.v1.Inspection
+	38, // 6: turnaround.inspection.v1.ListInspectionsResponse.inspections:type_name -> turnaround.inspection.v1.Inspection
+	38, // 7: turnaround.inspection.v1.UpdateInspectionRequest.inspection:type_name -> turnaround.inspection.v1.Inspection
+	39, // 8: turnaround.inspection.v1.UpdateInspectionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	40, // 9: turnaround.inspection.v1.PublishJudgementRequest.publish_date:type_name -> turnaround.type.v1.Date
+	11, // 10: turnaround.inspection.v1.BatchImportJudgementsRequest.judgements:type_name -> turnaround.inspection.v1.ImportedJudgement
+	38, // 11: turnaround.inspection.v1.ImportedJudgement.inspection:type_name -> turnaround.inspection.v1.Inspection
+	40, // 12: turnaround.inspection.v1.ImportedJudgement.publish_date:type_name -> turnaround.type.v1.Date
+	38, // 13: turnaround.inspection.v1.BatchImportJudgementsResponse.inspections:type_name -> turnaround.inspection.v1.Inspection
+	13, // 14: turnaround.inspection.v1.BatchImportJudgementsResponse.failures:type_name -> turnaround.inspection.v1.ImportFailure
+	14, // 15: turnaround.inspection.v1.ImportFailure.field_violations:type_name -> turnaround.inspection.v1.FieldViolation
+	41, // 16: turnaround.inspection.v1.RaiseConcernRequest.concern:type_name -> turnaround.inspection.v1.Concern
+	41, // 17: turnaround.inspection.v1.RaiseConcernResponse.concern:type_name -> turnaround.inspection.v1.Concern
+	42, // 18: turnaround.inspection.v1.RaiseConcernResponse.recommendations:type_name -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	41, // 19: turnaround.inspection.v1.ListConcernsResponse.concerns:type_name -> turnaround.inspection.v1.Concern
+	42, // 20: turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse.emergency_inspection_recommendations:type_name -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	40, // 21: turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest.start_date:type_name -> turnaround.type.v1.Date
+	40, // 22: turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest.end_date:type_name -> turnaround.type.v1.Date
+	43, // 23: turnaround.inspection.v1.BatchImportIndicatorSetsRequest.indicator_sets:type_name -> turnaround.inspection.v1.IndicatorSet
+	43, // 24: turnaround.inspection.v1.BatchImportIndicatorSetsResponse.indicator_sets:type_name -> turnaround.inspection.v1.IndicatorSet
+	43, // 25: turnaround.inspection.v1.ListIndicatorSetsResponse.indicator_sets:type_name -> turnaround.inspection.v1.IndicatorSet
+	44, // 26: turnaround.inspection.v1.ListRiskAssessmentsResponse.risk_assessments:type_name -> turnaround.inspection.v1.RiskAssessment
+	40, // 27: turnaround.inspection.v1.GetInadequacyProjectionRequest.as_of:type_name -> turnaround.type.v1.Date
+	40, // 28: turnaround.inspection.v1.GetInadequacyProjectionRequest.target_date:type_name -> turnaround.type.v1.Date
+	1,  // 29: turnaround.inspection.v1.InspectionService.GetLocalAuthority:input_type -> turnaround.inspection.v1.GetLocalAuthorityRequest
+	2,  // 30: turnaround.inspection.v1.InspectionService.ListLocalAuthorities:input_type -> turnaround.inspection.v1.ListLocalAuthoritiesRequest
+	4,  // 31: turnaround.inspection.v1.InspectionService.CreateInspection:input_type -> turnaround.inspection.v1.CreateInspectionRequest
+	5,  // 32: turnaround.inspection.v1.InspectionService.GetInspection:input_type -> turnaround.inspection.v1.GetInspectionRequest
+	6,  // 33: turnaround.inspection.v1.InspectionService.ListInspections:input_type -> turnaround.inspection.v1.ListInspectionsRequest
+	8,  // 34: turnaround.inspection.v1.InspectionService.UpdateInspection:input_type -> turnaround.inspection.v1.UpdateInspectionRequest
+	9,  // 35: turnaround.inspection.v1.InspectionService.PublishJudgement:input_type -> turnaround.inspection.v1.PublishJudgementRequest
+	10, // 36: turnaround.inspection.v1.InspectionService.BatchImportJudgements:input_type -> turnaround.inspection.v1.BatchImportJudgementsRequest
+	15, // 37: turnaround.inspection.v1.InspectionService.RaiseConcern:input_type -> turnaround.inspection.v1.RaiseConcernRequest
+	17, // 38: turnaround.inspection.v1.InspectionService.GetConcern:input_type -> turnaround.inspection.v1.GetConcernRequest
+	18, // 39: turnaround.inspection.v1.InspectionService.ListConcerns:input_type -> turnaround.inspection.v1.ListConcernsRequest
+	20, // 40: turnaround.inspection.v1.InspectionService.GetEmergencyInspectionRecommendation:input_type -> turnaround.inspection.v1.GetEmergencyInspectionRecommendationRequest
+	21, // 41: turnaround.inspection.v1.InspectionService.ListEmergencyInspectionRecommendations:input_type -> turnaround.inspection.v1.ListEmergencyInspectionRecommendationsRequest
+	23, // 42: turnaround.inspection.v1.InspectionService.AcceptEmergencyInspectionRecommendation:input_type -> turnaround.inspection.v1.AcceptEmergencyInspectionRecommendationRequest
+	24, // 43: turnaround.inspection.v1.InspectionService.DismissEmergencyInspectionRecommendation:input_type -> turnaround.inspection.v1.DismissEmergencyInspectionRecommendationRequest
+	25, // 44: turnaround.inspection.v1.InspectionService.BatchImportIndicatorSets:input_type -> turnaround.inspection.v1.BatchImportIndicatorSetsRequest
+	27, // 45: turnaround.inspection.v1.InspectionService.GetIndicatorSet:input_type -> turnaround.inspection.v1.GetIndicatorSetRequest
+	28, // 46: turnaround.inspection.v1.InspectionService.ListIndicatorSets:input_type -> turnaround.inspection.v1.ListIndicatorSetsRequest
+	30, // 47: turnaround.inspection.v1.InspectionService.GetRiskAssessment:input_type -> turnaround.inspection.v1.GetRiskAssessmentRequest
+	31, // 48: turnaround.inspection.v1.InspectionService.ListRiskAssessments:input_type -> turnaround.inspection.v1.ListRiskAssessmentsRequest
+	33, // 49: turnaround.inspection.v1.InspectionService.GetInadequacyProjection:input_type -> turnaround.inspection.v1.GetInadequacyProjectionRequest
+	0,  // 50: turnaround.inspection.v1.InspectionService.GetLocalAuthority:output_type -> turnaround.inspection.v1.LocalAuthority
+	3,  // 51: turnaround.inspection.v1.InspectionService.ListLocalAuthorities:output_type -> turnaround.inspection.v1.ListLocalAuthoritiesResponse
+	38, // 52: turnaround.inspection.v1.InspectionService.CreateInspection:output_type -> turnaround.inspection.v1.Inspection
+	38, // 53: turnaround.inspection.v1.InspectionService.GetInspection:output_type -> turnaround.inspection.v1.Inspection
+	7,  // 54: turnaround.inspection.v1.InspectionService.ListInspections:output_type -> turnaround.inspection.v1.ListInspectionsResponse
+	38, // 55: turnaround.inspection.v1.InspectionService.UpdateInspection:output_type -> turnaround.inspection.v1.Inspection
+	38, // 56: turnaround.inspection.v1.InspectionService.PublishJudgement:output_type -> turnaround.inspection.v1.Inspection
+	12, // 57: turnaround.inspection.v1.InspectionService.BatchImportJudgements:output_type -> turnaround.inspection.v1.BatchImportJudgementsResponse
+	16, // 58: turnaround.inspection.v1.InspectionService.RaiseConcern:output_type -> turnaround.inspection.v1.RaiseConcernResponse
+	41, // 59: turnaround.inspection.v1.InspectionService.GetConcern:output_type -> turnaround.inspection.v1.Concern
+	19, // 60: turnaround.inspection.v1.InspectionService.ListConcerns:output_type -> turnaround.inspection.v1.ListConcernsResponse
+	42, // 61: turnaround.inspection.v1.InspectionService.GetEmergencyInspectionRecommendation:output_type -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	22, // 62: turnaround.inspection.v1.InspectionService.ListEmergencyInspectionRecommendations:output_type -> turnaround.inspection.v1.ListEmergencyInspectionRecommendationsResponse
+	42, // 63: turnaround.inspection.v1.InspectionService.AcceptEmergencyInspectionRecommendation:output_type -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	42, // 64: turnaround.inspection.v1.InspectionService.DismissEmergencyInspectionRecommendation:output_type -> turnaround.inspection.v1.EmergencyInspectionRecommendation
+	26, // 65: turnaround.inspection.v1.InspectionService.BatchImportIndicatorSets:output_type -> turnaround.inspection.v1.BatchImportIndicatorSetsResponse
+	43, // 66: turnaround.inspection.v1.InspectionService.GetIndicatorSet:output_type -> turnaround.inspection.v1.IndicatorSet
+	29, // 67: turnaround.inspection.v1.InspectionService.ListIndicatorSets:output_type -> turnaround.inspection.v1.ListIndicatorSetsResponse
+	44, // 68: turnaround.inspection.v1.InspectionService.GetRiskAssessment:output_type -> turnaround.inspection.v1.RiskAssessment
+	32, // 69: turnaround.inspection.v1.InspectionService.ListRiskAssessments:output_type -> turnaround.inspection.v1.ListRiskAssessmentsResponse
+	45, // 70: turnaround.inspection.v1.InspectionService.GetInadequacyProjection:output_type -> turnaround.inspection.v1.InadequacyProjection
+	50, // [50:71] is the sub-list for method output_type
+	29, // [29:50] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_inspection_v1_inspection_proto_init() }
@@ -2290,7 +2587,7 @@ func file_turnaround_inspection_v1_inspection_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_inspection_v1_inspection_proto_rawDesc), len(file_turnaround_inspection_v1_inspection_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -386,6 +386,33 @@ func local_request_InspectionService_PublishJudgement_0(ctx context.Context, mar
 	return msg, metadata, err
 }
 
+func request_InspectionService_BatchImportJudgements_0(ctx context.Context, marshaler runtime.Marshaler, client InspectionServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchImportJudgementsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.BatchImportJudgements(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_InspectionService_BatchImportJudgements_0(ctx context.Context, marshaler runtime.Marshaler, server InspectionServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchImportJudgementsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.BatchImportJudgements(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_InspectionService_RaiseConcern_0 = &utilities.DoubleArray{Encoding: map[string]int{"concern": 0, "parent": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
 
 func request_InspectionService_RaiseConcern_0(ctx context.Context, marshaler runtime.Marshaler, client InspectionServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -1093,6 +1120,26 @@ func RegisterInspectionServiceHandlerServer(ctx context.Context, mux *runtime.Se
 		}
 		forward_InspectionService_PublishJudgement_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_InspectionService_BatchImportJudgements_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/turnaround.inspection.v1.InspectionService/BatchImportJudgements", runtime.WithHTTPPathPattern("/v1/localAuthorities/-/inspections:batchImport"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_InspectionService_BatchImportJudgements_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_InspectionService_BatchImportJudgements_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_InspectionService_RaiseConcern_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1512,6 +1559,23 @@ func RegisterInspectionServiceHandlerClient(ctx context.Context, mux *runtime.Se
 		}
 		forward_InspectionService_PublishJudgement_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_InspectionService_BatchImportJudgements_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/turnaround.inspection.v1.InspectionService/BatchImportJudgements", runtime.WithHTTPPathPattern("/v1/localAuthorities/-/inspections:batchImport"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_InspectionService_BatchImportJudgements_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_InspectionService_BatchImportJudgements_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_InspectionService_RaiseConcern_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1744,6 +1808,7 @@ var (
 	pattern_InspectionService_ListInspections_0                          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "localAuthorities", "parent", "inspections"}, ""))
 	pattern_InspectionService_UpdateInspection_0                         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "localAuthorities", "inspections", "inspection.name"}, ""))
 	pattern_InspectionService_PublishJudgement_0                         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "localAuthorities", "inspections", "name"}, "publishJudgement"))
+	pattern_InspectionService_BatchImportJudgements_0                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "localAuthorities", "-", "inspections"}, "batchImport"))
 	pattern_InspectionService_RaiseConcern_0                             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "localAuthorities", "parent", "concerns"}, ""))
 	pattern_InspectionService_GetConcern_0                               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "localAuthorities", "concerns", "name"}, ""))
 	pattern_InspectionService_ListConcerns_0                             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "localAuthorities", "parent", "concerns"}, ""))
@@ -1767,6 +1832,7 @@ var (
 	forward_InspectionService_ListInspections_0                          = runtime.ForwardResponseMessage
 	forward_InspectionService_UpdateInspection_0                         = runtime.ForwardResponseMessage
 	forward_InspectionService_PublishJudgement_0                         = runtime.ForwardResponseMessage
+	forward_InspectionService_BatchImportJudgements_0                    = runtime.ForwardResponseMessage
 	forward_InspectionService_RaiseConcern_0                             = runtime.ForwardResponseMessage
 	forward_InspectionService_GetConcern_0                               = runtime.ForwardResponseMessage
 	forward_InspectionService_ListConcerns_0                             = runtime.ForwardResponseMessage

@@ -26,6 +26,7 @@ const (
 	InspectionService_ListInspections_FullMethodName                          = "/turnaround.inspection.v1.InspectionService/ListInspections"
 	InspectionService_UpdateInspection_FullMethodName                         = "/turnaround.inspection.v1.InspectionService/UpdateInspection"
 	InspectionService_PublishJudgement_FullMethodName                         = "/turnaround.inspection.v1.InspectionService/PublishJudgement"
+	InspectionService_BatchImportJudgements_FullMethodName                    = "/turnaround.inspection.v1.InspectionService/BatchImportJudgements"
 	InspectionService_RaiseConcern_FullMethodName                             = "/turnaround.inspection.v1.InspectionService/RaiseConcern"
 	InspectionService_GetConcern_FullMethodName                               = "/turnaround.inspection.v1.InspectionService/GetConcern"
 	InspectionService_ListConcerns_FullMethodName                             = "/turnaround.inspection.v1.InspectionService/ListConcerns"
@@ -69,8 +70,19 @@ type InspectionServiceClient interface {
 	// inspection that is not yet published. The etag must be current.
 	UpdateInspection(ctx context.Context, in *UpdateInspectionRequest, opts ...grpc.CallOption) (*Inspection, error)
 	// PublishJudgement publishes an inspection's judgement: it becomes the
-	// council's latest judgement and JudgementPublished is emitted.
+	// council's latest judgement and JudgementPublished is emitted. A
+	// judgement whose six-month improvement window has already passed is
+	// recorded as history (no plan or offer follows) unless the request asks
+	// for it to be live; either way the response carries a warning.
 	PublishJudgement(ctx context.Context, in *PublishJudgementRequest, opts ...grpc.CallOption) (*Inspection, error)
+	// BatchImportJudgements records up to 500 published judgements of many
+	// councils in one call (Ofsted and DfE). Each council's rows commit
+	// together or not at all; rows are idempotent per inspection id, so a
+	// retry never records a judgement twice. The response lists the
+	// inspections recorded and every row that failed, by its index, with its
+	// field violations. With as_history, judgements older than the six-month
+	// window are recorded as history: no plan or offer follows them.
+	BatchImportJudgements(ctx context.Context, in *BatchImportJudgementsRequest, opts ...grpc.CallOption) (*BatchImportJudgementsResponse, error)
 	// RaiseConcern records a concern about a council and evaluates the
 	// sharper-trigger rules, which may recommend an emergency inspection.
 	RaiseConcern(ctx context.Context, in *RaiseConcernRequest, opts ...grpc.CallOption) (*RaiseConcernResponse, error)
@@ -179,6 +191,16 @@ func (c *inspectionServiceClient) PublishJudgement(ctx context.Context, in *Publ
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Inspection)
 	err := c.cc.Invoke(ctx, InspectionService_PublishJudgement_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inspectionServiceClient) BatchImportJudgements(ctx context.Context, in *BatchImportJudgementsRequest, opts ...grpc.CallOption) (*BatchImportJudgementsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchImportJudgementsResponse)
+	err := c.cc.Invoke(ctx, InspectionService_BatchImportJudgements_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -343,8 +365,19 @@ type InspectionServiceServer interface {
 	// inspection that is not yet published. The etag must be current.
 	UpdateInspection(context.Context, *UpdateInspectionRequest) (*Inspection, error)
 	// PublishJudgement publishes an inspection's judgement: it becomes the
-	// council's latest judgement and JudgementPublished is emitted.
+	// council's latest judgement and JudgementPublished is emitted. A
+	// judgement whose six-month improvement window has already passed is
+	// recorded as history (no plan or offer follows) unless the request asks
+	// for it to be live; either way the response carries a warning.
 	PublishJudgement(context.Context, *PublishJudgementRequest) (*Inspection, error)
+	// BatchImportJudgements records up to 500 published judgements of many
+	// councils in one call (Ofsted and DfE). Each council's rows commit
+	// together or not at all; rows are idempotent per inspection id, so a
+	// retry never records a judgement twice. The response lists the
+	// inspections recorded and every row that failed, by its index, with its
+	// field violations. With as_history, judgements older than the six-month
+	// window are recorded as history: no plan or offer follows them.
+	BatchImportJudgements(context.Context, *BatchImportJudgementsRequest) (*BatchImportJudgementsResponse, error)
 	// RaiseConcern records a concern about a council and evaluates the
 	// sharper-trigger rules, which may recommend an emergency inspection.
 	RaiseConcern(context.Context, *RaiseConcernRequest) (*RaiseConcernResponse, error)
@@ -409,6 +442,9 @@ func (UnimplementedInspectionServiceServer) UpdateInspection(context.Context, *U
 }
 func (UnimplementedInspectionServiceServer) PublishJudgement(context.Context, *PublishJudgementRequest) (*Inspection, error) {
 	return nil, status.Error(codes.Unimplemented, "method PublishJudgement not implemented")
+}
+func (UnimplementedInspectionServiceServer) BatchImportJudgements(context.Context, *BatchImportJudgementsRequest) (*BatchImportJudgementsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchImportJudgements not implemented")
 }
 func (UnimplementedInspectionServiceServer) RaiseConcern(context.Context, *RaiseConcernRequest) (*RaiseConcernResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RaiseConcern not implemented")
@@ -592,6 +628,24 @@ func _InspectionService_PublishJudgement_Handler(srv interface{}, ctx context.Co
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(InspectionServiceServer).PublishJudgement(ctx, req.(*PublishJudgementRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InspectionService_BatchImportJudgements_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchImportJudgementsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InspectionServiceServer).BatchImportJudgements(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InspectionService_BatchImportJudgements_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InspectionServiceServer).BatchImportJudgements(ctx, req.(*BatchImportJudgementsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -864,6 +918,10 @@ var InspectionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PublishJudgement",
 			Handler:    _InspectionService_PublishJudgement_Handler,
+		},
+		{
+			MethodName: "BatchImportJudgements",
+			Handler:    _InspectionService_BatchImportJudgements_Handler,
 		},
 		{
 			MethodName: "RaiseConcern",

@@ -585,9 +585,16 @@ type Inspection struct {
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Output only.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Output only: the judgement was recorded as history (published after its
+	// six-month improvement window had passed, or imported as history), so no
+	// improvement plan or support offer follows it.
+	Historical bool `protobuf:"varint,16,opt,name=historical,proto3" json:"historical,omitempty"`
+	// Output only: what the caller should know about the publication, such
+	// as a six-month window that had already passed.
+	PublicationWarnings []*PublicationWarning `protobuf:"bytes,17,rep,name=publication_warnings,json=publicationWarnings,proto3" json:"publication_warnings,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Inspection) Reset() {
@@ -725,6 +732,152 @@ func (x *Inspection) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Inspection) GetHistorical() bool {
+	if x != nil {
+		return x.Historical
+	}
+	return false
+}
+
+func (x *Inspection) GetPublicationWarnings() []*PublicationWarning {
+	if x != nil {
+		return x.PublicationWarnings
+	}
+	return nil
+}
+
+// PublicationWarning is something a publisher should know about a
+// publication it made.
+type PublicationWarning struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A stable code: `IMPROVEMENT_WINDOW_PASSED` (the six months after the
+	// publication date had passed; the judgement was recorded as history),
+	// `IMPROVEMENT_WINDOW_PASSED_LIVE` (the same, published live on request:
+	// a plan will be due for decision at once).
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The warning in words.
+	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicationWarning) Reset() {
+	*x = PublicationWarning{}
+	mi := &file_turnaround_inspection_v1_inspections_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicationWarning) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicationWarning) ProtoMessage() {}
+
+func (x *PublicationWarning) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspections_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicationWarning.ProtoReflect.Descriptor instead.
+func (*PublicationWarning) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspections_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PublicationWarning) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *PublicationWarning) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// LatestJudgement summarises a council's most recent published judgement.
+type LatestJudgement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The inspection that made it.
+	Inspection string `protobuf:"bytes,1,opt,name=inspection,proto3" json:"inspection,omitempty"`
+	// Its framework.
+	Framework Framework `protobuf:"varint,2,opt,name=framework,proto3,enum=turnaround.inspection.v1.Framework" json:"framework,omitempty"`
+	// Its overall effectiveness grade.
+	OverallGrade v1.Grade `protobuf:"varint,3,opt,name=overall_grade,json=overallGrade,proto3,enum=turnaround.type.v1.Grade" json:"overall_grade,omitempty"`
+	// When it was published.
+	PublishDate   *v1.Date `protobuf:"bytes,4,opt,name=publish_date,json=publishDate,proto3" json:"publish_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LatestJudgement) Reset() {
+	*x = LatestJudgement{}
+	mi := &file_turnaround_inspection_v1_inspections_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LatestJudgement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LatestJudgement) ProtoMessage() {}
+
+func (x *LatestJudgement) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_inspection_v1_inspections_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LatestJudgement.ProtoReflect.Descriptor instead.
+func (*LatestJudgement) Descriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_inspections_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *LatestJudgement) GetInspection() string {
+	if x != nil {
+		return x.Inspection
+	}
+	return ""
+}
+
+func (x *LatestJudgement) GetFramework() Framework {
+	if x != nil {
+		return x.Framework
+	}
+	return Framework_FRAMEWORK_UNSPECIFIED
+}
+
+func (x *LatestJudgement) GetOverallGrade() v1.Grade {
+	if x != nil {
+		return x.OverallGrade
+	}
+	return v1.Grade(0)
+}
+
+func (x *LatestJudgement) GetPublishDate() *v1.Date {
+	if x != nil {
+		return x.PublishDate
+	}
+	return nil
+}
+
 // InadequacyProjection projects how many councils will be judged
 // inadequate, and shows its working.
 type InadequacyProjection struct {
@@ -761,7 +914,7 @@ type InadequacyProjection struct {
 
 func (x *InadequacyProjection) Reset() {
 	*x = InadequacyProjection{}
-	mi := &file_turnaround_inspection_v1_inspections_proto_msgTypes[5]
+	mi := &file_turnaround_inspection_v1_inspections_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -773,7 +926,7 @@ func (x *InadequacyProjection) String() string {
 func (*InadequacyProjection) ProtoMessage() {}
 
 func (x *InadequacyProjection) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_inspection_v1_inspections_proto_msgTypes[5]
+	mi := &file_turnaround_inspection_v1_inspections_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -786,7 +939,7 @@ func (x *InadequacyProjection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InadequacyProjection.ProtoReflect.Descriptor instead.
 func (*InadequacyProjection) Descriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspections_proto_rawDescGZIP(), []int{5}
+	return file_turnaround_inspection_v1_inspections_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *InadequacyProjection) GetAsOf() *v1.Date {
@@ -896,7 +1049,7 @@ const file_turnaround_inspection_v1_inspections_proto_rawDesc = "" +
 	"\tnarrative\x18\x03 \x01(\tR\tnarrative\"a\n" +
 	"\x0eRecommendation\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12;\n" +
-	"\x04area\x18\x02 \x01(\x0e2'.turnaround.inspection.v1.JudgementAreaR\x04area\"\xd1\x06\n" +
+	"\x04area\x18\x02 \x01(\x0e2'.turnaround.inspection.v1.JudgementAreaR\x04area\"\xd2\a\n" +
 	"\n" +
 	"Inspection\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12A\n" +
@@ -917,7 +1070,21 @@ const file_turnaround_inspection_v1_inspections_proto_rawDesc = "" +
 	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xa4\x05\n" +
+	"updateTime\x12\x1e\n" +
+	"\n" +
+	"historical\x18\x10 \x01(\bR\n" +
+	"historical\x12_\n" +
+	"\x14publication_warnings\x18\x11 \x03(\v2,.turnaround.inspection.v1.PublicationWarningR\x13publicationWarnings\"B\n" +
+	"\x12PublicationWarning\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xf1\x01\n" +
+	"\x0fLatestJudgement\x12\x1e\n" +
+	"\n" +
+	"inspection\x18\x01 \x01(\tR\n" +
+	"inspection\x12A\n" +
+	"\tframework\x18\x02 \x01(\x0e2#.turnaround.inspection.v1.FrameworkR\tframework\x12>\n" +
+	"\roverall_grade\x18\x03 \x01(\x0e2\x19.turnaround.type.v1.GradeR\foverallGrade\x12;\n" +
+	"\fpublish_date\x18\x04 \x01(\v2\x18.turnaround.type.v1.DateR\vpublishDate\"\xa4\x05\n" +
 	"\x14InadequacyProjection\x12-\n" +
 	"\x05as_of\x18\x01 \x01(\v2\x18.turnaround.type.v1.DateR\x04asOf\x129\n" +
 	"\vtarget_date\x18\x02 \x01(\v2\x18.turnaround.type.v1.DateR\n" +
@@ -972,7 +1139,7 @@ func file_turnaround_inspection_v1_inspections_proto_rawDescGZIP() []byte {
 }
 
 var file_turnaround_inspection_v1_inspections_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_turnaround_inspection_v1_inspections_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_turnaround_inspection_v1_inspections_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_turnaround_inspection_v1_inspections_proto_goTypes = []any{
 	(Framework)(0),                // 0: turnaround.inspection.v1.Framework
 	(InspectionState)(0),          // 1: turnaround.inspection.v1.InspectionState
@@ -983,13 +1150,15 @@ var file_turnaround_inspection_v1_inspections_proto_goTypes = []any{
 	(*MonitoringFindings)(nil),    // 6: turnaround.inspection.v1.MonitoringFindings
 	(*Recommendation)(nil),        // 7: turnaround.inspection.v1.Recommendation
 	(*Inspection)(nil),            // 8: turnaround.inspection.v1.Inspection
-	(*InadequacyProjection)(nil),  // 9: turnaround.inspection.v1.InadequacyProjection
-	(v1.Grade)(0),                 // 10: turnaround.type.v1.Grade
-	(*v1.Date)(nil),               // 11: turnaround.type.v1.Date
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*PublicationWarning)(nil),    // 9: turnaround.inspection.v1.PublicationWarning
+	(*LatestJudgement)(nil),       // 10: turnaround.inspection.v1.LatestJudgement
+	(*InadequacyProjection)(nil),  // 11: turnaround.inspection.v1.InadequacyProjection
+	(v1.Grade)(0),                 // 12: turnaround.type.v1.Grade
+	(*v1.Date)(nil),               // 13: turnaround.type.v1.Date
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_turnaround_inspection_v1_inspections_proto_depIdxs = []int32{
-	10, // 0: turnaround.inspection.v1.GradedJudgement.grade:type_name -> turnaround.type.v1.Grade
+	12, // 0: turnaround.inspection.v1.GradedJudgement.grade:type_name -> turnaround.type.v1.Grade
 	4,  // 1: turnaround.inspection.v1.Judgement.overall_effectiveness:type_name -> turnaround.inspection.v1.GradedJudgement
 	4,  // 2: turnaround.inspection.v1.Judgement.help_and_protection:type_name -> turnaround.inspection.v1.GradedJudgement
 	4,  // 3: turnaround.inspection.v1.Judgement.looked_after_and_permanence:type_name -> turnaround.inspection.v1.GradedJudgement
@@ -1001,22 +1170,26 @@ var file_turnaround_inspection_v1_inspections_proto_depIdxs = []int32{
 	2,  // 9: turnaround.inspection.v1.Recommendation.area:type_name -> turnaround.inspection.v1.JudgementArea
 	0,  // 10: turnaround.inspection.v1.Inspection.framework:type_name -> turnaround.inspection.v1.Framework
 	1,  // 11: turnaround.inspection.v1.Inspection.state:type_name -> turnaround.inspection.v1.InspectionState
-	11, // 12: turnaround.inspection.v1.Inspection.start_date:type_name -> turnaround.type.v1.Date
-	11, // 13: turnaround.inspection.v1.Inspection.end_date:type_name -> turnaround.type.v1.Date
-	11, // 14: turnaround.inspection.v1.Inspection.publish_date:type_name -> turnaround.type.v1.Date
+	13, // 12: turnaround.inspection.v1.Inspection.start_date:type_name -> turnaround.type.v1.Date
+	13, // 13: turnaround.inspection.v1.Inspection.end_date:type_name -> turnaround.type.v1.Date
+	13, // 14: turnaround.inspection.v1.Inspection.publish_date:type_name -> turnaround.type.v1.Date
 	5,  // 15: turnaround.inspection.v1.Inspection.judgement:type_name -> turnaround.inspection.v1.Judgement
 	6,  // 16: turnaround.inspection.v1.Inspection.monitoring_findings:type_name -> turnaround.inspection.v1.MonitoringFindings
 	7,  // 17: turnaround.inspection.v1.Inspection.recommendations:type_name -> turnaround.inspection.v1.Recommendation
-	12, // 18: turnaround.inspection.v1.Inspection.create_time:type_name -> google.protobuf.Timestamp
-	12, // 19: turnaround.inspection.v1.Inspection.update_time:type_name -> google.protobuf.Timestamp
-	11, // 20: turnaround.inspection.v1.InadequacyProjection.as_of:type_name -> turnaround.type.v1.Date
-	11, // 21: turnaround.inspection.v1.InadequacyProjection.target_date:type_name -> turnaround.type.v1.Date
-	11, // 22: turnaround.inspection.v1.InadequacyProjection.projected_completion_date:type_name -> turnaround.type.v1.Date
-	23, // [23:23] is the sub-list for method output_type
-	23, // [23:23] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	14, // 18: turnaround.inspection.v1.Inspection.create_time:type_name -> google.protobuf.Timestamp
+	14, // 19: turnaround.inspection.v1.Inspection.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 20: turnaround.inspection.v1.Inspection.publication_warnings:type_name -> turnaround.inspection.v1.PublicationWarning
+	0,  // 21: turnaround.inspection.v1.LatestJudgement.framework:type_name -> turnaround.inspection.v1.Framework
+	12, // 22: turnaround.inspection.v1.LatestJudgement.overall_grade:type_name -> turnaround.type.v1.Grade
+	13, // 23: turnaround.inspection.v1.LatestJudgement.publish_date:type_name -> turnaround.type.v1.Date
+	13, // 24: turnaround.inspection.v1.InadequacyProjection.as_of:type_name -> turnaround.type.v1.Date
+	13, // 25: turnaround.inspection.v1.InadequacyProjection.target_date:type_name -> turnaround.type.v1.Date
+	13, // 26: turnaround.inspection.v1.InadequacyProjection.projected_completion_date:type_name -> turnaround.type.v1.Date
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_inspection_v1_inspections_proto_init() }
@@ -1030,7 +1203,7 @@ func file_turnaround_inspection_v1_inspections_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_inspection_v1_inspections_proto_rawDesc), len(file_turnaround_inspection_v1_inspections_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

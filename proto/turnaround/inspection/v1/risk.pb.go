@@ -86,6 +86,66 @@ func (RiskBand) EnumDescriptor() ([]byte, []int) {
 	return file_turnaround_inspection_v1_risk_proto_rawDescGZIP(), []int{0}
 }
 
+// RiskStatus tells a modelled risk from a judgement already made.
+type RiskStatus int32
+
+const (
+	// Not set.
+	RiskStatus_RISK_STATUS_UNSPECIFIED RiskStatus = 0
+	// No graded judgement in the last three years: the score is the
+	// modelled risk of a future inadequate judgement.
+	RiskStatus_RISK_STATUS_MODELLED RiskStatus = 1
+	// Judged within the last three years, not inadequate: the score is
+	// modelled risk, beside a recent judgement.
+	RiskStatus_RISK_STATUS_RECENTLY_JUDGED RiskStatus = 2
+	// The latest judgement is inadequate: the council is already
+	// inadequate, whatever the modelled score.
+	RiskStatus_RISK_STATUS_ALREADY_INADEQUATE RiskStatus = 3
+)
+
+// Enum value maps for RiskStatus.
+var (
+	RiskStatus_name = map[int32]string{
+		0: "RISK_STATUS_UNSPECIFIED",
+		1: "RISK_STATUS_MODELLED",
+		2: "RISK_STATUS_RECENTLY_JUDGED",
+		3: "RISK_STATUS_ALREADY_INADEQUATE",
+	}
+	RiskStatus_value = map[string]int32{
+		"RISK_STATUS_UNSPECIFIED":        0,
+		"RISK_STATUS_MODELLED":           1,
+		"RISK_STATUS_RECENTLY_JUDGED":    2,
+		"RISK_STATUS_ALREADY_INADEQUATE": 3,
+	}
+)
+
+func (x RiskStatus) Enum() *RiskStatus {
+	p := new(RiskStatus)
+	*p = x
+	return p
+}
+
+func (x RiskStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RiskStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_turnaround_inspection_v1_risk_proto_enumTypes[1].Descriptor()
+}
+
+func (RiskStatus) Type() protoreflect.EnumType {
+	return &file_turnaround_inspection_v1_risk_proto_enumTypes[1]
+}
+
+func (x RiskStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RiskStatus.Descriptor instead.
+func (RiskStatus) EnumDescriptor() ([]byte, []int) {
+	return file_turnaround_inspection_v1_risk_proto_rawDescGZIP(), []int{1}
+}
+
 // RiskFactor is one indicator's part in a risk score.
 type RiskFactor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -219,8 +279,17 @@ type RiskAssessment struct {
 	InspectedUnderSif bool `protobuf:"varint,8,opt,name=inspected_under_sif,json=inspectedUnderSif,proto3" json:"inspected_under_sif,omitempty"`
 	// Why the council could not be scored, when band is INSUFFICIENT_DATA.
 	InsufficientDataReason string `protobuf:"bytes,9,opt,name=insufficient_data_reason,json=insufficientDataReason,proto3" json:"insufficient_data_reason,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// The council's latest published graded judgement, if any.
+	LatestJudgement *LatestJudgement `protobuf:"bytes,10,opt,name=latest_judgement,json=latestJudgement,proto3" json:"latest_judgement,omitempty"`
+	// What the score means for this council: modelled risk of a future
+	// inadequate judgement, or a council already judged.
+	Status RiskStatus `protobuf:"varint,11,opt,name=status,proto3,enum=turnaround.inspection.v1.RiskStatus" json:"status,omitempty"`
+	// In words: the council's recent judgement and what it means for the
+	// score, such as "judged inadequate on 2026-11-02: already inadequate;
+	// the score models indicators only". Empty for MODELLED.
+	Note          string `protobuf:"bytes,12,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RiskAssessment) Reset() {
@@ -316,11 +385,32 @@ func (x *RiskAssessment) GetInsufficientDataReason() string {
 	return ""
 }
 
+func (x *RiskAssessment) GetLatestJudgement() *LatestJudgement {
+	if x != nil {
+		return x.LatestJudgement
+	}
+	return nil
+}
+
+func (x *RiskAssessment) GetStatus() RiskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return RiskStatus_RISK_STATUS_UNSPECIFIED
+}
+
+func (x *RiskAssessment) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 var File_turnaround_inspection_v1_risk_proto protoreflect.FileDescriptor
 
 const file_turnaround_inspection_v1_risk_proto_rawDesc = "" +
 	"\n" +
-	"#turnaround/inspection/v1/risk.proto\x12\x18turnaround.inspection.v1\x1a)turnaround/inspection/v1/indicators.proto\"\xb3\x02\n" +
+	"#turnaround/inspection/v1/risk.proto\x12\x18turnaround.inspection.v1\x1a)turnaround/inspection/v1/indicators.proto\x1a*turnaround/inspection/v1/inspections.proto\"\xb3\x02\n" +
 	"\n" +
 	"RiskFactor\x12A\n" +
 	"\tindicator\x18\x01 \x01(\x0e2#.turnaround.inspection.v1.IndicatorR\tindicator\x12\x14\n" +
@@ -330,7 +420,7 @@ const file_turnaround_inspection_v1_risk_proto_rawDesc = "" +
 	"\fstandardised\x18\x05 \x01(\x01R\fstandardised\x12\x16\n" +
 	"\x06weight\x18\x06 \x01(\x01R\x06weight\x12\"\n" +
 	"\fcontribution\x18\a \x01(\x01R\fcontribution\x12 \n" +
-	"\vexplanation\x18\b \x01(\tR\vexplanation\"\xfc\x02\n" +
+	"\vexplanation\x18\b \x01(\tR\vexplanation\"\xa4\x04\n" +
 	"\x0eRiskAssessment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x14\n" +
@@ -340,14 +430,24 @@ const file_turnaround_inspection_v1_risk_proto_rawDesc = "" +
 	"\x06period\x18\x06 \x01(\tR\x06period\x12#\n" +
 	"\rmodel_version\x18\a \x01(\tR\fmodelVersion\x12.\n" +
 	"\x13inspected_under_sif\x18\b \x01(\bR\x11inspectedUnderSif\x128\n" +
-	"\x18insufficient_data_reason\x18\t \x01(\tR\x16insufficientDataReason*\x99\x01\n" +
+	"\x18insufficient_data_reason\x18\t \x01(\tR\x16insufficientDataReason\x12T\n" +
+	"\x10latest_judgement\x18\n" +
+	" \x01(\v2).turnaround.inspection.v1.LatestJudgementR\x0flatestJudgement\x12<\n" +
+	"\x06status\x18\v \x01(\x0e2$.turnaround.inspection.v1.RiskStatusR\x06status\x12\x12\n" +
+	"\x04note\x18\f \x01(\tR\x04note*\x99\x01\n" +
 	"\bRiskBand\x12\x19\n" +
 	"\x15RISK_BAND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bRISK_BAND_INSUFFICIENT_DATA\x10\x01\x12\x11\n" +
 	"\rRISK_BAND_LOW\x10\x02\x12\x14\n" +
 	"\x10RISK_BAND_MEDIUM\x10\x03\x12\x12\n" +
 	"\x0eRISK_BAND_HIGH\x10\x04\x12\x14\n" +
-	"\x10RISK_BAND_SEVERE\x10\x05BRZPgithub.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1;inspectionv1b\x06proto3"
+	"\x10RISK_BAND_SEVERE\x10\x05*\x88\x01\n" +
+	"\n" +
+	"RiskStatus\x12\x1b\n" +
+	"\x17RISK_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14RISK_STATUS_MODELLED\x10\x01\x12\x1f\n" +
+	"\x1bRISK_STATUS_RECENTLY_JUDGED\x10\x02\x12\"\n" +
+	"\x1eRISK_STATUS_ALREADY_INADEQUATE\x10\x03BRZPgithub.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1;inspectionv1b\x06proto3"
 
 var (
 	file_turnaround_inspection_v1_risk_proto_rawDescOnce sync.Once
@@ -361,23 +461,27 @@ func file_turnaround_inspection_v1_risk_proto_rawDescGZIP() []byte {
 	return file_turnaround_inspection_v1_risk_proto_rawDescData
 }
 
-var file_turnaround_inspection_v1_risk_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_turnaround_inspection_v1_risk_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_turnaround_inspection_v1_risk_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_turnaround_inspection_v1_risk_proto_goTypes = []any{
-	(RiskBand)(0),          // 0: turnaround.inspection.v1.RiskBand
-	(*RiskFactor)(nil),     // 1: turnaround.inspection.v1.RiskFactor
-	(*RiskAssessment)(nil), // 2: turnaround.inspection.v1.RiskAssessment
-	(Indicator)(0),         // 3: turnaround.inspection.v1.Indicator
+	(RiskBand)(0),           // 0: turnaround.inspection.v1.RiskBand
+	(RiskStatus)(0),         // 1: turnaround.inspection.v1.RiskStatus
+	(*RiskFactor)(nil),      // 2: turnaround.inspection.v1.RiskFactor
+	(*RiskAssessment)(nil),  // 3: turnaround.inspection.v1.RiskAssessment
+	(Indicator)(0),          // 4: turnaround.inspection.v1.Indicator
+	(*LatestJudgement)(nil), // 5: turnaround.inspection.v1.LatestJudgement
 }
 var file_turnaround_inspection_v1_risk_proto_depIdxs = []int32{
-	3, // 0: turnaround.inspection.v1.RiskFactor.indicator:type_name -> turnaround.inspection.v1.Indicator
+	4, // 0: turnaround.inspection.v1.RiskFactor.indicator:type_name -> turnaround.inspection.v1.Indicator
 	0, // 1: turnaround.inspection.v1.RiskAssessment.band:type_name -> turnaround.inspection.v1.RiskBand
-	1, // 2: turnaround.inspection.v1.RiskAssessment.factors:type_name -> turnaround.inspection.v1.RiskFactor
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	2, // 2: turnaround.inspection.v1.RiskAssessment.factors:type_name -> turnaround.inspection.v1.RiskFactor
+	5, // 3: turnaround.inspection.v1.RiskAssessment.latest_judgement:type_name -> turnaround.inspection.v1.LatestJudgement
+	1, // 4: turnaround.inspection.v1.RiskAssessment.status:type_name -> turnaround.inspection.v1.RiskStatus
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_inspection_v1_risk_proto_init() }
@@ -386,12 +490,13 @@ func file_turnaround_inspection_v1_risk_proto_init() {
 		return
 	}
 	file_turnaround_inspection_v1_indicators_proto_init()
+	file_turnaround_inspection_v1_inspections_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_inspection_v1_risk_proto_rawDesc), len(file_turnaround_inspection_v1_risk_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -43,6 +43,8 @@ var Policies = auth.Policies{
 	inspectionv1.InspectionService_ListInspections_FullMethodName:  access.Rule(access.Inspection, access.Read),
 	inspectionv1.InspectionService_UpdateInspection_FullMethodName: access.Rule(access.Inspection, access.Write),
 	inspectionv1.InspectionService_PublishJudgement_FullMethodName: access.Rule(access.Inspection, access.Publish),
+	// Ofsted and DfE import the record of judgements already published.
+	inspectionv1.InspectionService_BatchImportJudgements_FullMethodName: access.Rule(access.Inspection, access.Import),
 }
 
 // Inspections implements the inspection methods of
