@@ -4,7 +4,8 @@
 // JudgementPublished, from the inspection service: when Ofsted publishes a
 // judgement, an inadequate overall grade opens a draft
 // plan for the council, exactly one per judgement however often the event
-// is delivered, and schedules its deadline; a graded judgement that is not
+// is delivered, and schedules its deadline (unless the event flags the
+// judgement historical, an import of the past: that opens no plan); a graded judgement that is not
 // inadequate, published on or after the judgement behind a council's live
 // plan, moves that plan to IMPROVED.
 //
@@ -65,6 +66,10 @@ type Judgement struct {
 	Recommendations []string
 	// PublishDate is the publication date, midnight UTC.
 	PublishDate time.Time
+	// Historical reports a judgement imported as the record of the past
+	// (the event's historical flag): it opens no plan, whose clock would
+	// have run out long ago.
+	Historical bool
 }
 
 // Plans is what the handler needs of the plan store; *planstore.Plans
@@ -168,6 +173,7 @@ func judgementFrom(m *eventsv1.JudgementPublished) (Judgement, error) {
 		Framework:       m.GetFramework(),
 		Recommendations: m.GetRecommendations(),
 		PublishDate:     published,
+		Historical:      m.GetHistorical(),
 	}
 	if g, ok := refproto.GradeFrom(m.GetOverallGrade()); ok {
 		j.Overall = g
@@ -195,7 +201,11 @@ type Result struct {
 
 // Handle applies the judgement j, which the event cause carried: its ID
 // becomes the audit entries' request ID, and its type their method. A
-// judgement without an overall grade (a monitoring visit) changes nothing.
+// judgement without an overall grade (a monitoring visit) changes nothing,
+// and neither does a historical inadequate judgement: it is the record of
+// the past, and a plan opened from it would reach its decision at once.
+// A historical judgement that is not inadequate still supersedes the live
+// plans of earlier judgements, as any later judgement does.
 // Handle is safe to call again with the same judgement, concurrently too.
 func (h *Handler) Handle(ctx context.Context, j Judgement, cause events.Event) (Result, error) {
 	if !reference.ValidGSSCode(j.GSSCode) {
@@ -203,6 +213,8 @@ func (h *Handler) Handle(ctx context.Context, j Judgement, cause events.Event) (
 	}
 	switch {
 	case j.Overall == "":
+		return Result{}, nil
+	case j.Overall == reference.Inadequate && j.Historical:
 		return Result{}, nil
 	case j.Overall == reference.Inadequate:
 		p, created, err := h.open(ctx, j, cause)

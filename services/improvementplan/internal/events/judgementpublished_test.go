@@ -9,6 +9,7 @@ import (
 	"time"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
 	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
@@ -254,5 +255,35 @@ func TestRejectsAJudgementWithoutACouncil(t *testing.T) {
 	j.GSSCode = "nowhere"
 	if _, err := f.h.Handle(t.Context(), j, cause(t)); err == nil {
 		t.Fatal("a judgement of no council was accepted")
+	}
+}
+
+// TestHistoricalJudgementsOpenNoPlan: an inadequate judgement imported as
+// history (the event's historical flag) opens no plan and schedules no
+// deadline, where the same judgement published live does.
+func TestHistoricalJudgementsOpenNoPlan(t *testing.T) {
+	for _, historical := range []bool{true, false} {
+		f := newFixture(t, 0)
+		e, err := events.NewEvent(t.Context(), ipevents.Topic, "localAuthorities/"+gss, &eventsv1.JudgementPublished{
+			Inspection:     "localAuthorities/" + gss + "/inspections/ins-old",
+			LocalAuthority: "localAuthorities/" + gss,
+			Framework:      "SIF",
+			OverallGrade:   typev1.Grade_GRADE_INADEQUATE,
+			PublishDate:    &typev1.Date{Year: 2015, Month: 8, Day: 31},
+			Historical:     historical,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.h.Consume(t.Context(), e); err != nil {
+			t.Fatal(err)
+		}
+		all, err := f.plans.List(t.Context(), gss)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{true: 0, false: 1}[historical]; len(all) != want {
+			t.Fatalf("historical %v: the council has %d plans, want %d", historical, len(all), want)
+		}
 	}
 }
