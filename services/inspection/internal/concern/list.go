@@ -9,15 +9,15 @@ import (
 
 // ConcernFilterSchema lists the fields a concern list can be filtered on.
 var ConcernFilterSchema = filter.Schema{
-	"kind":          {Type: filter.Enum, Values: names(Kinds)},
-	"severity":      {Type: filter.Enum, Values: names(Severities)},
+	"kind":          {Type: filter.Enum, Values: names(Kinds), Prefix: "CONCERN_KIND_"},
+	"severity":      {Type: filter.Enum, Values: names(Severities), Prefix: "SEVERITY_"},
 	"received_date": {Type: filter.Date},
 }
 
 // RecommendationFilterSchema lists the fields a recommendation list can be
 // filtered on.
 var RecommendationFilterSchema = filter.Schema{
-	"state": {Type: filter.Enum, Values: names(States)},
+	"state": {Type: filter.Enum, Values: names(States), Prefix: "RECOMMENDATION_STATE_"},
 	"rule":  {Type: filter.String},
 }
 

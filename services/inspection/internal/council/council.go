@@ -73,9 +73,9 @@ type Storer interface {
 
 // FilterSchema lists the fields a council list can be filtered on.
 var FilterSchema = filter.Schema{
-	"region":              {Type: filter.Enum, Values: regionNames()},
-	"council_type":        {Type: filter.Enum, Values: typeNames()},
-	"latest_grade":        {Type: filter.Enum, Values: gradeNames()},
+	"region":              {Type: filter.Enum, Values: regionNames(), Prefix: "REGION_"},
+	"council_type":        {Type: filter.Enum, Values: typeNames(), Prefix: "COUNCIL_TYPE_"},
+	"latest_grade":        {Type: filter.Enum, Values: gradeNames(), Prefix: "GRADE_"},
 	"inspected_under_sif": {Type: filter.Bool},
 }
 

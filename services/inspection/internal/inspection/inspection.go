@@ -220,6 +220,13 @@ type Inspection struct {
 	// EmergencyRecommendation names the emergency inspection
 	// recommendation this inspection answers, if any.
 	EmergencyRecommendation string
+	// Historical is true for a judgement recorded as history: published
+	// after its improvement window had passed, or imported as history. No
+	// improvement plan or support offer follows it.
+	Historical bool
+	// PublicationWarnings are what the publisher should know about the
+	// publication, kept with the record so a replay shows them too.
+	PublicationWarnings []Warning
 	// Version is the record's check-and-set version: its etag.
 	Version    int64
 	CreateTime time.Time
@@ -232,6 +239,7 @@ func (ins Inspection) Clone() Inspection {
 	ins.Judgement = ins.Judgement.Clone()
 	ins.MonitoringFindings = ins.MonitoringFindings.Clone()
 	ins.Recommendations = append([]Recommendation(nil), ins.Recommendations...)
+	ins.PublicationWarnings = append([]Warning(nil), ins.PublicationWarnings...)
 	return ins
 }
 

@@ -13,9 +13,9 @@ import (
 // unpublished inspection has none, so any comparison with it is false
 // except `!=`.
 var FilterSchema = filter.Schema{
-	"framework":     {Type: filter.Enum, Values: names(Frameworks)},
-	"state":         {Type: filter.Enum, Values: names(States)},
-	"overall_grade": {Type: filter.Enum, Values: names(reference.Grades)},
+	"framework":     {Type: filter.Enum, Values: names(Frameworks), Prefix: "FRAMEWORK_"},
+	"state":         {Type: filter.Enum, Values: names(States), Prefix: "INSPECTION_STATE_"},
+	"overall_grade": {Type: filter.Enum, Values: names(reference.Grades), Prefix: "GRADE_"},
 	"publish_date":  {Type: filter.Date},
 }
 

@@ -60,6 +60,12 @@ type Storer interface {
 	// the version la.Version), and the JudgementPublished event, in one
 	// transaction.
 	SavePublication(ctx context.Context, ins Inspection, la *council.LocalAuthority, r change.Request) (Inspection, error)
+	// SaveImport stores imported inspections of council gss, each already
+	// published and new (at version 1, failing with change.ErrConflict if
+	// its id is taken), the council's record when la is not nil (over the
+	// version la.Version), and a JudgementPublished event for each
+	// inspection, in one transaction.
+	SaveImport(ctx context.Context, gss string, ins []Inspection, la *council.LocalAuthority, r change.Request) error
 }
 
 // maxAttempts bounds the read-modify-write cycles a change makes when a
@@ -241,13 +247,33 @@ func (s *Service) Update(ctx context.Context, gss, id string, patch Inspection, 
 // current. A repeat of r.RequestID returns the first call's inspection; any
 // other second publication is ErrPublished. See Inspection.Publish for the
 // rules.
+//
+// Publish takes no account of the improvement window, as the demo loader
+// needs; the PublishJudgement RPC calls PublishAs.
 func (s *Service) Publish(ctx context.Context, gss, id string, date time.Time, etag change.Etag, r change.Request) (Inspection, error) {
+	return s.publish(ctx, gss, id, etag, r, func(cur Inspection, now time.Time) (Inspection, error) {
+		return cur.Publish(date, now)
+	})
+}
+
+// PublishAs is Publish with the improvement window applied (see
+// Inspection.PublishAs): a judgement whose six months have passed is
+// recorded as history, with a warning, unless live.
+func (s *Service) PublishAs(ctx context.Context, gss, id string, date time.Time, live bool, etag change.Etag, r change.Request) (Inspection, error) {
+	return s.publish(ctx, gss, id, etag, r, func(cur Inspection, now time.Time) (Inspection, error) {
+		return cur.PublishAs(date, now, live)
+	})
+}
+
+func (s *Service) publish(ctx context.Context, gss, id string, etag change.Etag, r change.Request,
+	rule func(cur Inspection, now time.Time) (Inspection, error),
+) (Inspection, error) {
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
 	return s.change(ctx, gss, id, etag, r, func(cur Inspection) (Inspection, error) {
 		now := s.now().UTC()
-		next, err := cur.Publish(date, now)
+		next, err := rule(cur, now)
 		if err != nil {
 			return Inspection{}, err
 		}

@@ -19,7 +19,7 @@ var fixedFields = []string{"framework", "emergency_recommendation"}
 // ignoredFields identify the resource or are output only; a mask derived
 // from a request body (as the REST gateway derives one) names them, and
 // they are ignored as AIP-203 asks.
-var ignoredFields = []string{"name", "etag", "state", "publish_date", "warnings", "create_time", "update_time"}
+var ignoredFields = []string{"name", "etag", "state", "publish_date", "warnings", "create_time", "update_time", "historical", "publication_warnings"}
 
 // Sub-fields a mask may name below a top-level field.
 var (

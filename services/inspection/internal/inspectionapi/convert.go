@@ -121,6 +121,10 @@ func ToProto(ins inspection.Inspection) *inspectionv1.Inspection {
 		Etag:                    change.Format(ins.Version),
 		CreateTime:              timestamppb.New(ins.CreateTime),
 		UpdateTime:              timestamppb.New(ins.UpdateTime),
+		Historical:              ins.Historical,
+	}
+	for _, w := range ins.PublicationWarnings {
+		m.PublicationWarnings = append(m.PublicationWarnings, &inspectionv1.PublicationWarning{Code: w.Code, Message: w.Message})
 	}
 	if len(ins.Judgement) > 0 {
 		m.Judgement = &inspectionv1.Judgement{}
@@ -167,6 +171,10 @@ func FromStored(m *inspectionv1.Inspection, version int64) (inspection.Inspectio
 		Version:                 version,
 		CreateTime:              m.GetCreateTime().AsTime(),
 		UpdateTime:              m.GetUpdateTime().AsTime(),
+		Historical:              m.GetHistorical(),
+	}
+	for _, w := range m.GetPublicationWarnings() {
+		ins.PublicationWarnings = append(ins.PublicationWarnings, inspection.Warning{Code: w.GetCode(), Message: w.GetMessage()})
 	}
 	if !ins.Framework.Valid() || (ins.State != inspection.Scheduled && ins.State != inspection.Published) {
 		return bad("framework %s, state %s", m.GetFramework(), m.GetState())

@@ -209,7 +209,9 @@ func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.Up
 }
 
 // PublishJudgement implements InspectionService.PublishJudgement. The etag
-// is optional; when given it must be current. A second publication gives
+// is optional; when given it must be current. A judgement whose six-month
+// improvement window has passed is recorded as history, with a warning in
+// publication_warnings, unless the request sets live. A second publication gives
 // FAILED_PRECONDITION unless it repeats the first one's request_id, which
 // replays the first response.
 func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.PublishJudgementRequest) (*inspectionv1.Inspection, error) {
@@ -231,7 +233,7 @@ func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.Pu
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Publish(ctx, gss, id, date, etag, r)
+	out, err := h.svc.PublishAs(ctx, gss, id, date, req.GetLive(), etag, r)
 	if err != nil {
 		return nil, named(err, req.GetName())
 	}
@@ -294,4 +296,84 @@ func joinViolations(vs fault.Violations, errs ...error) error {
 		all = append(all, err)
 	}
 	return fault.Join(all...)
+}
+
+// BatchImportJudgements implements InspectionService.BatchImportJudgements:
+// up to inspection.MaxImport published judgements, recorded council by
+// council (each council's rows together or not at all), idempotent per
+// inspection id. A row that fails is reported in failures with its index
+// and its field violations, named from the row; the request as a whole is
+// refused only when it holds no rows or too many.
+func (h *Inspections) BatchImportJudgements(ctx context.Context, req *inspectionv1.BatchImportJudgementsRequest) (*inspectionv1.BatchImportJudgementsResponse, error) {
+	var vs fault.Violations
+	switch n := len(req.GetJudgements()); {
+	case n == 0:
+		vs.Add("judgements", "is required: at least one published judgement")
+	case n > inspection.MaxImport:
+		vs.Add("judgements", "holds %d judgements; the limit is %d a call", n, inspection.MaxImport)
+	}
+	if err := vs.Err(); err != nil {
+		return nil, err
+	}
+	rows := make([]inspection.ImportRow, len(req.GetJudgements()))
+	for i, m := range req.GetJudgements() {
+		rows[i] = importRow(i, m)
+	}
+	r, err := rpc.NewRequest(ctx, inspectionv1.InspectionService_BatchImportJudgements_FullMethodName, "", req)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.svc.Import(ctx, rows, req.GetAsHistory(), r)
+	if err != nil {
+		return nil, err
+	}
+	resp := &inspectionv1.BatchImportJudgementsResponse{}
+	for _, ok := range res.Imported {
+		resp.Inspections = append(resp.Inspections, ToProto(ok.Inspection))
+	}
+	for _, f := range res.Failures {
+		out := &inspectionv1.ImportFailure{
+			Index:   int32(f.Index),
+			Parent:  req.GetJudgements()[f.Index].GetParent(),
+			Reason:  f.Reason,
+			Message: f.Message,
+		}
+		for _, v := range f.Violations {
+			out.FieldViolations = append(out.FieldViolations, &inspectionv1.FieldViolation{Field: v.Field, Description: v.Description})
+		}
+		resp.Failures = append(resp.Failures, out)
+	}
+	return resp, nil
+}
+
+// importRow reads row i of a batch import; what is wrong with its shape
+// goes into Problems, named from the row.
+func importRow(i int, m *inspectionv1.ImportedJudgement) inspection.ImportRow {
+	row := inspection.ImportRow{Index: i, ID: m.GetInspectionId()}
+	gss, err := resource.ParseCouncil("parent", m.GetParent())
+	if err != nil {
+		row.Problems.Add("parent", "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", m.GetParent())
+	} else {
+		row.GSSCode = gss
+	}
+	if row.ID != "" && !resource.ValidID(row.ID) {
+		row.Problems.Add("inspection_id", "must be 1 to %d lower-case letters, digits and hyphens, starting with a letter, got %q",
+			resource.MaxIDLen, row.ID)
+	}
+	if m.GetInspection() == nil {
+		row.Problems.Add("inspection", "is required: the framework, the fieldwork dates and the judgement")
+	} else {
+		var vs fault.Violations
+		row.Inspection, vs = fromProto(m.GetInspection(), "inspection.")
+		row.Problems = append(row.Problems, vs...)
+	}
+	date, ok, dateErr := refproto.DateFrom(m.GetPublishDate())
+	switch {
+	case dateErr != nil:
+		row.Problems.Add("publish_date", "%s", dateErr.Error())
+	case !ok:
+		row.Problems.Add("publish_date", "is required")
+	}
+	row.PublishDate = date
+	return row
 }

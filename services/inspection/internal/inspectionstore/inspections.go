@@ -216,6 +216,44 @@ func (s *Inspections) SavePublication(ctx context.Context, ins inspection.Inspec
 	return ins, nil
 }
 
+// SaveImport implements inspection.Storer: every inspection (new, so
+// created at version 1 only if absent), its index entry, audit entry and
+// JudgementPublished event, and the council's record when given, in one
+// commit under the council's hash tag.
+func (s *Inspections) SaveImport(ctx context.Context, gss string, ins []inspection.Inspection, la *council.LocalAuthority, r change.Request) error {
+	const method = inspectionv1.InspectionService_BatchImportJudgements_FullMethodName
+	r = r.WithMethod(method)
+	m := store.Mutation{Tag: keyspace.CouncilTag(gss)}
+	for _, one := range ins {
+		one.Version = 1
+		key := s.recordKey(gss, one.ID)
+		w, err := s.all.Put(key, one, store.MustNotExist)
+		if err != nil {
+			return err
+		}
+		m.Writes = append(m.Writes, w)
+		m.Index = append(m.Index, store.SAdd(s.indexKey(gss), one.ID))
+		m.Audit = append(m.Audit, audit(r, one.Name(), key))
+		ev, err := events.NewEvent(ctx, Topic, one.Name(), publishedEvent(one))
+		if err != nil {
+			return fmt.Errorf("import inspection %s: %w", one.Name(), err)
+		}
+		m.Events = append(m.Events, ev)
+	}
+	if la != nil {
+		w, err := s.councils.Write(*la)
+		if err != nil {
+			return fmt.Errorf("import judgements of %s: %w", gss, err)
+		}
+		m.Writes = append(m.Writes, w)
+		m.Audit = append(m.Audit, audit(r, la.ResourceName(), w.Key))
+	}
+	if _, err := s.st().Commit(ctx, m); err != nil {
+		return fmt.Errorf("import judgements of %s: %w", gss, err)
+	}
+	return nil
+}
+
 // mutation is the commit of ins (at its new version) over the version
 // read: the record, its audit entry and, for a request with an ID, the
 // idempotency record replaying ins. A request that names no method is
@@ -260,6 +298,7 @@ func publishedEvent(ins inspection.Inspection) *eventsv1.JudgementPublished {
 		LocalAuthority: resource.CouncilName(ins.GSSCode),
 		Framework:      string(ins.Framework),
 		PublishDate:    refproto.Date(ins.PublishDate),
+		Historical:     ins.Historical,
 	}
 	if g, ok := ins.OverallGrade(); ok {
 		ev.OverallGrade = refproto.Grade(g)

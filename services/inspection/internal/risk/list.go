@@ -22,8 +22,8 @@ type Council struct {
 // on: `inspected_under_sif = false AND band = HIGH`.
 var FilterSchema = filter.Schema{
 	"inspected_under_sif": {Type: filter.Bool},
-	"region":              {Type: filter.Enum, Values: regionNames()},
-	"band":                {Type: filter.Enum, Values: bandNames()},
+	"region":              {Type: filter.Enum, Values: regionNames(), Prefix: "REGION_"},
+	"band":                {Type: filter.Enum, Values: bandNames(), Prefix: "RISK_BAND_"},
 }
 
 func regionNames() []string {
