@@ -178,6 +178,9 @@ type method struct {
 	phrase string
 	// effect, if any, with the record changed.
 	effect func(s *Standing, name string, at time.Time)
+	// under, when set, is the collection the changed record must be in:
+	// a method that audits several records is one step, on that one.
+	under string
 }
 
 func planTo(state string) func(*Standing, string, time.Time) {
@@ -190,24 +193,24 @@ func planTo(state string) func(*Standing, string, time.Time) {
 // an offer, approving a match run) are left out, as are the changes
 // services make on events: the event gives that step's entry.
 var methods = map[string]method{
-	"InspectionService/CreateInspection":                         {"INSPECTION_SCHEDULED", access.Inspection, "scheduled an inspection", nil},
-	"InspectionService/RaiseConcern":                             {"CONCERN_RAISED", access.Concern, "raised a concern", nil},
-	"InspectionService/AcceptEmergencyInspectionRecommendation":  {"EMERGENCY_INSPECTION_ACCEPTED", access.Recommendation, "accepted the emergency-inspection recommendation", closeRecommendation},
-	"InspectionService/DismissEmergencyInspectionRecommendation": {"EMERGENCY_INSPECTION_DISMISSED", access.Recommendation, "dismissed the emergency-inspection recommendation", closeRecommendation},
-	"PeerReviewService/RequestPeerReview":                        {"PEER_REVIEW_REQUESTED", access.PeerReview, "asked for a peer review", nil},
-	"PeerReviewService/SchedulePeerReview":                       {"PEER_REVIEW_SCHEDULED", access.PeerReview, "scheduled the peer review", nil},
-	"PeerReviewService/StartOnSite":                              {"PEER_REVIEW_ON_SITE", access.PeerReview, "began the peer review on site", nil},
-	"PeerReviewService/CancelPeerReview":                         {"PEER_REVIEW_CANCELLED", access.PeerReview, "cancelled the peer review", nil},
-	"PeerReviewService/TransitionSupportOffer":                   {"SUPPORT_OFFER_CHANGED", access.SupportOffer, "changed the support offer's state", nil},
-	"ImprovementPlanService/SubmitPlan":                          {"PLAN_SUBMITTED", access.ImprovementPlan, "submitted the improvement plan", planTo(PlanSubmitted)},
-	"ImprovementPlanService/ApprovePlan":                         {"PLAN_APPROVED", access.ImprovementPlan, "approved the improvement plan", planTo(PlanApproved)},
-	"ImprovementPlanService/ReturnPlan":                          {"PLAN_RETURNED", access.ImprovementPlan, "returned the improvement plan for more work", planTo(PlanDraft)},
-	"ImprovementPlanService/ExtendDeadline":                      {"DEADLINE_EXTENDED", access.ImprovementPlan, "extended the plan's deadline", nil},
-	"ImprovementPlanService/DecideProgress":                      {"PROGRESS_DECIDED", access.ImprovementPlan, "decided on the plan's progress", decided},
-	"ImprovementPlanService/ClosePlan":                           {"PLAN_CLOSED", access.ImprovementPlan, "closed the improvement plan", planTo(PlanClosed)},
-	"ImprovementPlanService/CreateProgressReview":                {"PROGRESS_REVIEWED", access.ProgressReview, "recorded a progress review", monitored},
-	"ImprovementPlanService/LiftIntervention":                    {"INTERVENTION_LIFTED", access.Intervention, "lifted the intervention", nil},
-	"SponsorService/RecordDeployment":                            {"STAFF_DEPLOYED", access.Deployment, "recorded staff deployed to the council", nil},
+	"InspectionService/CreateInspection":                         {"INSPECTION_SCHEDULED", access.Inspection, "scheduled an inspection", nil, ""},
+	"InspectionService/RaiseConcern":                             {"CONCERN_RAISED", access.Concern, "raised a concern", nil, ""},
+	"InspectionService/AcceptEmergencyInspectionRecommendation":  {"EMERGENCY_INSPECTION_ACCEPTED", access.Recommendation, "accepted the emergency-inspection recommendation", closeRecommendation, ""},
+	"InspectionService/DismissEmergencyInspectionRecommendation": {"EMERGENCY_INSPECTION_DISMISSED", access.Recommendation, "dismissed the emergency-inspection recommendation", closeRecommendation, ""},
+	"PeerReviewService/RequestPeerReview":                        {"PEER_REVIEW_REQUESTED", access.PeerReview, "asked for a peer review", nil, ""},
+	"PeerReviewService/SchedulePeerReview":                       {"PEER_REVIEW_SCHEDULED", access.PeerReview, "scheduled the peer review", nil, ""},
+	"PeerReviewService/StartOnSite":                              {"PEER_REVIEW_ON_SITE", access.PeerReview, "began the peer review on site", nil, ""},
+	"PeerReviewService/CancelPeerReview":                         {"PEER_REVIEW_CANCELLED", access.PeerReview, "cancelled the peer review", nil, ""},
+	"PeerReviewService/TransitionSupportOffer":                   {"SUPPORT_OFFER_CHANGED", access.SupportOffer, "changed the support offer's state", nil, ""},
+	"ImprovementPlanService/SubmitPlan":                          {"PLAN_SUBMITTED", access.ImprovementPlan, "submitted the improvement plan", planTo(PlanSubmitted), ""},
+	"ImprovementPlanService/ApprovePlan":                         {"PLAN_APPROVED", access.ImprovementPlan, "approved the improvement plan", planTo(PlanApproved), ""},
+	"ImprovementPlanService/ReturnPlan":                          {"PLAN_RETURNED", access.ImprovementPlan, "returned the improvement plan for more work", planTo(PlanDraft), ""},
+	"ImprovementPlanService/ExtendDeadline":                      {"DEADLINE_EXTENDED", access.ImprovementPlan, "extended the plan's deadline", nil, ""},
+	"ImprovementPlanService/DecideProgress":                      {"PROGRESS_DECIDED", access.ImprovementPlan, "decided on the plan's progress", decided, ""},
+	"ImprovementPlanService/ClosePlan":                           {"PLAN_CLOSED", access.ImprovementPlan, "closed the improvement plan", planTo(PlanClosed), ""},
+	"ImprovementPlanService/CreateProgressReview":                {"PROGRESS_REVIEWED", access.ProgressReview, "recorded a progress review", monitored, ""},
+	"ImprovementPlanService/LiftIntervention":                    {"INTERVENTION_LIFTED", access.Intervention, "lifted the intervention", nil, ""},
+	"SponsorService/RecordDeployment":                            {"STAFF_DEPLOYED", access.Deployment, "recorded staff deployed to the council", nil, "deployments"},
 }
 
 func closeRecommendation(s *Standing, name string, at time.Time) {
@@ -255,7 +258,7 @@ func shortMethod(full string) string {
 // is not a step of its own on the timeline.
 func FromMutation(m Mutation) (Fact, bool) {
 	def, ok := methods[shortMethod(m.Method)]
-	if !ok {
+	if !ok || (def.under != "" && !strings.Contains(m.Resource, "/"+def.under+"/")) {
 		return Fact{}, false
 	}
 	role := System
