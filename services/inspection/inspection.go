@@ -131,7 +131,7 @@ func New(d Deps) (*Service, error) {
 			Councils:    councilapi.New(councils, d.Pages),
 			Inspections: inspectionapi.NewInspections(inspections, d.Pages),
 			Concerns:    concernapi.New(concerns, d.Pages),
-			Indicators:  indicatorapi.New(indicators, risk.NewService(councilStore, indicators, model), d.Pages),
+			Indicators:  indicatorapi.New(indicators, risk.NewService(councilStore, indicators, model, d.Now), d.Pages),
 			Projections: projectionapi.NewProjections(publishedJudgements{inspections}, d.Now),
 		}),
 	}, nil

@@ -59,6 +59,9 @@ var principals = map[string]auth.Principal{
 	"leeds+partner": {Subject: "officer-partner", Roles: []auth.Role{auth.RoleCouncilOfficer, auth.RolePartnerSystem}, Authority: leeds},
 }
 
+// clock is the service's clock: the demo data's "as of" day.
+func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
+
 // harness is a real gRPC server with the real interceptor chain over real
 // Redis, with the 152 councils seeded.
 type harness struct {
@@ -82,7 +85,7 @@ func newHarness(t testing.TB) *harness {
 	}
 	sets := indicator.NewService(indicatorstore.New(st, setCodec), nil)
 	h := &harness{
-		handler: New(sets, risk.NewService(councils, sets, risk.Default()), rpctest.NewPages(t)),
+		handler: New(sets, risk.NewService(councils, sets, risk.Default(), clock), rpctest.NewPages(t)),
 		st:      st, councils: councils, sets: sets, tokens: map[string]string{}, trips: trips,
 	}
 	for name, p := range principals {

@@ -21,6 +21,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // Policies declares who may call each method of Indicators: the access
@@ -243,6 +244,16 @@ func assessmentToProto(c risk.Council) *inspectionv1.RiskAssessment {
 		InspectedUnderSif:      c.InspectedUnderSIF,
 		InsufficientDataReason: a.InsufficientDataReason,
 		Factors:                make([]*inspectionv1.RiskFactor, len(a.Factors)),
+		Status:                 inspectionv1.RiskStatus(inspectionv1.RiskStatus_value["RISK_STATUS_"+string(c.Status)]),
+		Note:                   c.Note,
+	}
+	if l := c.Latest; l != nil {
+		m.LatestJudgement = &inspectionv1.LatestJudgement{
+			Inspection:   l.Inspection,
+			Framework:    inspectionv1.Framework(inspectionv1.Framework_value["FRAMEWORK_"+l.Framework]),
+			OverallGrade: refproto.Grade(l.OverallGrade),
+			PublishDate:  refproto.Date(l.PublishDate),
+		}
 	}
 	if a.Period != 0 {
 		m.Period = a.Period.String()

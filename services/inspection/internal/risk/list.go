@@ -16,14 +16,31 @@ import (
 type Council struct {
 	council.LocalAuthority
 	Assessment Assessment
+	// Status and Note are what the council's latest judgement means for
+	// the score (see Standing).
+	Status Status
+	Note   string
 }
 
 // FilterSchema lists the fields a list of risk assessments can be filtered
-// on: `inspected_under_sif = false AND band = HIGH`.
+// on: `inspected_under_sif = false AND band = HIGH`, and what the council's
+// latest judgement means, `status = MODELLED` (a modelled risk of a future
+// inadequate judgement) or `status = ALREADY_INADEQUATE`, `latest_grade =
+// INADEQUATE`.
 var FilterSchema = filter.Schema{
 	"inspected_under_sif": {Type: filter.Bool},
 	"region":              {Type: filter.Enum, Values: regionNames(), Prefix: "REGION_"},
 	"band":                {Type: filter.Enum, Values: bandNames(), Prefix: "RISK_BAND_"},
+	"status":              {Type: filter.Enum, Values: names(Statuses), Prefix: "RISK_STATUS_"},
+	"latest_grade":        {Type: filter.Enum, Values: names(reference.Grades), Prefix: "GRADE_"},
+}
+
+func names[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }
 
 func regionNames() []string {
@@ -51,6 +68,13 @@ func (c *Council) Get(field string) (any, bool) {
 		return string(c.Region), true
 	case "band":
 		return string(c.Assessment.Band), true
+	case "status":
+		return string(c.Status), true
+	case "latest_grade":
+		if c.Latest == nil {
+			return nil, false
+		}
+		return string(c.Latest.OverallGrade), true
 	}
 	return nil, false
 }

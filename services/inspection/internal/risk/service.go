@@ -3,6 +3,7 @@ package risk
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
@@ -30,11 +31,16 @@ type Service struct {
 	councils   Councils
 	indicators Indicators
 	model      Model
+	now        func() time.Time
 }
 
-// NewService returns the risk use cases, scoring with model.
-func NewService(councils Councils, indicators Indicators, model Model) *Service {
-	return &Service{councils: councils, indicators: indicators, model: model}
+// NewService returns the risk use cases, scoring with model and judging
+// how recent a judgement is by now (nil means time.Now).
+func NewService(councils Councils, indicators Indicators, model Model, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{councils: councils, indicators: indicators, model: model, now: now}
 }
 
 // Assess returns council gss's assessment with every factor explained, or
@@ -75,5 +81,14 @@ func (s *Service) assess(ctx context.Context, las []council.LocalAuthority, f *f
 	if err != nil {
 		return nil, err
 	}
-	return s.model.AssessAll(las, latest, benchmarks, f), nil
+	all := s.model.AssessAll(las, latest, benchmarks, nil)
+	now := s.now().UTC()
+	out := all[:0]
+	for _, c := range all {
+		c.Status, c.Note = Standing(c.Latest, now)
+		if f.Match(&c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
