@@ -10,8 +10,8 @@ import (
 // FilterSchema lists the fields an intervention list can be filtered on,
 // e.g. `kind = CHILDRENS_SERVICES_TRUST AND state = IN_FORCE`.
 var FilterSchema = filter.Schema{
-	"kind":  {Type: filter.Enum, Values: names(Kinds)},
-	"state": {Type: filter.Enum, Values: names(States)},
+	"kind":  {Type: filter.Enum, Values: names(Kinds), Prefix: "INTERVENTION_KIND_"},
+	"state": {Type: filter.Enum, Values: names(States), Prefix: "INTERVENTION_STATE_"},
 }
 
 // record adapts an intervention to the filter package.

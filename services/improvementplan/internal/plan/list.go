@@ -11,7 +11,7 @@ import (
 // by name (`state = APPROVED`) and the deadline in force as a date
 // (`deadline < 2016-06-01`, `deadline >= 2016-01-01 AND deadline <= 2016-03-31`).
 var FilterSchema = filter.Schema{
-	"state":    {Type: filter.Enum, Values: names(States)},
+	"state":    {Type: filter.Enum, Values: names(States), Prefix: "PLAN_STATE_"},
 	"deadline": {Type: filter.Date},
 }
 

@@ -4,8 +4,8 @@ import "github.com/turnaround-sli/turnaround/services/platform/filter"
 
 // FilterSchema lists the fields an offer list can be filtered on.
 var FilterSchema = filter.Schema{
-	"tier":  {Type: filter.Enum, Values: names(Tiers)},
-	"state": {Type: filter.Enum, Values: names(States)},
+	"tier":  {Type: filter.Enum, Values: names(Tiers), Prefix: "OFFER_TIER_"},
+	"state": {Type: filter.Enum, Values: names(States), Prefix: "OFFER_STATE_"},
 }
 
 func names[T ~string](vs []T) []string {

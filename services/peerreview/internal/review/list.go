@@ -10,8 +10,8 @@ import (
 // FilterSchema lists the fields a review list can be filtered on, for
 // example `state = SCHEDULED AND kind = SAFEGUARDING_PEER_REVIEW`.
 var FilterSchema = filter.Schema{
-	"state": {Type: filter.Enum, Values: names(States)},
-	"kind":  {Type: filter.Enum, Values: names(Kinds)},
+	"state": {Type: filter.Enum, Values: names(States), Prefix: "REVIEW_STATE_"},
+	"kind":  {Type: filter.Enum, Values: names(Kinds), Prefix: "REVIEW_KIND_"},
 }
 
 func names[T ~string](vs []T) []string {

@@ -14,9 +14,9 @@ import (
 // and expertise (`expertise:LEADERSHIP`). Values are enum names without
 // their prefixes.
 var FilterSchema = filter.Schema{
-	"role":      {Type: filter.Enum, Values: names(Roles)},
-	"region":    {Type: filter.Enum, Values: names(reference.Regions)},
-	"expertise": {Type: filter.Enum, Repeated: true, Values: names(Themes)},
+	"role":      {Type: filter.Enum, Values: names(Roles), Prefix: "REVIEWER_ROLE_"},
+	"region":    {Type: filter.Enum, Values: names(reference.Regions), Prefix: "REGION_"},
+	"expertise": {Type: filter.Enum, Repeated: true, Values: names(Themes), Prefix: "THEME_"},
 }
 
 func names[T ~string](vs []T) []string {

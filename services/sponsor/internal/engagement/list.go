@@ -10,8 +10,8 @@ import (
 // FilterSchema lists the fields an engagement list can be filtered on, e.g.
 // `state = ACTIVE AND local_authority = "localAuthorities/E06000046"`.
 var FilterSchema = filter.Schema{
-	"state":           {Type: filter.Enum, Values: []string{string(Active), string(Ended)}},
-	"local_authority": {Type: filter.String},
+	"state":           {Type: filter.Enum, Values: []string{string(Active), string(Ended)}, Prefix: "ENGAGEMENT_STATE_"},
+	"local_authority": {Type: filter.Reference, Collection: "localAuthorities"},
 }
 
 // record adapts an engagement to the filter package.

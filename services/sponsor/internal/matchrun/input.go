@@ -24,14 +24,14 @@ import (
 var NeedFilterSchema = filter.Schema{
 	"urgency":                {Type: filter.Int},
 	"requires_trust_sponsor": {Type: filter.Bool},
-	"region":                 {Type: filter.Enum, Values: regionNames()},
+	"region":                 {Type: filter.Enum, Values: regionNames(), Prefix: "REGION_"},
 }
 
 // RunFilterSchema lists the fields ListMatchRuns's filter accepts:
 // `state = PROPOSED`, `algorithm = STABLE`.
 var RunFilterSchema = filter.Schema{
-	"state":     {Type: filter.Enum, Values: []string{string(Proposed), string(Approved), string(Rejected), string(DryRun)}},
-	"algorithm": {Type: filter.Enum, Values: []string{string(match.Optimal), string(match.Stable)}},
+	"state":     {Type: filter.Enum, Values: []string{string(Proposed), string(Approved), string(Rejected), string(DryRun)}, Prefix: "RUN_STATE_"},
+	"algorithm": {Type: filter.Enum, Values: []string{string(match.Optimal), string(match.Stable)}, Prefix: "ALGORITHM_"},
 }
 
 func regionNames() []string {

@@ -13,7 +13,7 @@ import (
 // `requires_trust_sponsor = true`. Values are enum names without their
 // prefixes.
 var FilterSchema = filter.Schema{
-	"state":                  {Type: filter.Enum, Values: names(States)},
+	"state":                  {Type: filter.Enum, Values: names(States), Prefix: "NEED_STATE_"},
 	"urgency":                {Type: filter.Int},
 	"requires_trust_sponsor": {Type: filter.Bool},
 }

@@ -11,7 +11,7 @@ import (
 // ListSponsors documents them: `kind = CHARITY`, `paused = false`,
 // `can_lead_trust = true`. Values are enum names without their prefixes.
 var FilterSchema = filter.Schema{
-	"kind":           {Type: filter.Enum, Values: names(Kinds)},
+	"kind":           {Type: filter.Enum, Values: names(Kinds), Prefix: "SPONSOR_KIND_"},
 	"paused":         {Type: filter.Bool},
 	"can_lead_trust": {Type: filter.Bool},
 }
