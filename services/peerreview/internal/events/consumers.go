@@ -4,7 +4,9 @@
 //   - topic "inspection": a JudgementPublished with an inadequate overall
 //     grade creates the council's inadequate-council improvement support
 //     offer, focused on a credible improvement plan, or upgrades the
-//     council's open offer to it (offer.JudgementPlan);
+//     council's open offer to it (offer.JudgementPlan); a judgement
+//     recorded as history (historical: its six-month window had passed
+//     when it was published or imported) makes none;
 //   - topic "peerreview": a PeerReviewCompleted with a MEDIUM or HIGH risk,
 //     or any severe area for improvement, creates an ENHANCED offer or
 //     upgrades the open one (offer.ReviewPlan), then links it to the review

@@ -339,6 +339,34 @@ func TestJudgementsThatCallForNothing(t *testing.T) {
 	}
 }
 
+func TestHistoricalJudgementMakesNoOffer(t *testing.T) {
+	e := newEnv(t)
+	e.run(e.linker())
+	// An inadequate judgement imported as history: its six months passed
+	// long ago, so no support is offered for it.
+	old := e.judgement(leeds, "sif2009", inadequate, inadequate)
+	var m eventsv1.JudgementPublished
+	if err := old.Unmarshal(&m); err != nil {
+		t.Fatal(err)
+	}
+	m.Historical = true
+	e.deliver(e.event(offerstore.InspectionTopic, m.GetInspection(), &m))
+	e.settle(offerstore.InspectionTopic)
+	if all := e.offersOf(leeds); len(all) != 0 {
+		t.Errorf("offers %+v after a judgement recorded as history, want none", all)
+	}
+	if got := e.announced(leeds); len(got) != 0 {
+		t.Errorf("announced %v after a judgement recorded as history", got)
+	}
+
+	// The same council's live inadequate judgement still does.
+	e.deliver(e.judgement(leeds, "sif2015", inadequate, ri))
+	e.settle(offerstore.InspectionTopic)
+	if all := e.offersOf(leeds); len(all) != 1 || all[0].Inspection != "localAuthorities/"+leeds+"/inspections/sif2015" {
+		t.Errorf("offers %+v after a live inadequate judgement, want one for sif2015", all)
+	}
+}
+
 // completeReview drives a real peer review of gss to completion with risk
 // and the given severe themes, and returns it with the PeerReviewCompleted
 // event its completion committed to the council's outbox.

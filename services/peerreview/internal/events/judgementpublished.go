@@ -9,11 +9,17 @@ import (
 )
 
 // HandleJudgement is the events.Handler of topic "inspection". Events of
-// other types, and judgements that are not inadequate, change nothing.
+// other types, judgements that are not inadequate, and judgements recorded
+// as history (JudgementPublished.historical: published or imported after
+// their six-month improvement window) change nothing.
 func (c *Consumers) HandleJudgement(ctx context.Context, e events.Event) error {
 	j, ok, err := offerstore.DecodeJudgement(e)
 	if err != nil || !ok {
 		return err
+	}
+	if j.Historical {
+		c.log.DebugContext(ctx, "no support offer for a judgement recorded as history",
+			"inspection", j.Inspection, "event_id", e.ID)
 	}
 	o, changed, err := c.svc.FromJudgement(ctx, j, request(e))
 	if err != nil {

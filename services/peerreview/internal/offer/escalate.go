@@ -50,6 +50,10 @@ type Judgement struct {
 	KeyJudgements map[string]reference.Grade
 	// PublishDate is the day it was published; zero when unknown.
 	PublishDate time.Time
+	// Historical reports a judgement recorded as history: its six-month
+	// improvement window had passed when it was published or imported.
+	// The council's support then is long past, so it calls for no offer.
+	Historical bool
 }
 
 // LeadershipArea is the judgement area whose inadequate grade adds
@@ -82,14 +86,15 @@ const (
 
 // JudgementPlan is the support a judgement calls for, and false when it
 // calls for none: only an inadequate overall grade of a well-named
-// inspection does; the council is the inspection's. The plan is
+// inspection that is not history (Historical) does; the council is the
+// inspection's. The plan is
 // inadequate-council improvement support focused on a credible improvement
 // plan: IMPROVEMENT_PLAN_SUPPORT always, and LEADERSHIP_COACHING when
 // leadership, management and governance was also judged inadequate. Its
 // reasons are the judgement and each inadequate key judgement.
 func JudgementPlan(j Judgement) (Plan, bool) {
 	gss, id, ok := ParseInspectionName(j.Inspection)
-	if !ok || j.OverallGrade != reference.Inadequate {
+	if !ok || j.OverallGrade != reference.Inadequate || j.Historical {
 		return Plan{}, false
 	}
 	head := "Inspection " + j.Inspection

@@ -329,6 +329,11 @@ func TestJudgementPlan(t *testing.T) {
 	if _, ok := JudgementPlan(bad); ok {
 		t.Error("a judgement of an unnamed inspection calls for support")
 	}
+	history := base
+	history.Historical = true
+	if _, ok := JudgementPlan(history); ok {
+		t.Error("an inadequate judgement recorded as history calls for support")
+	}
 
 	p, ok := JudgementPlan(base)
 	if !ok {

@@ -51,7 +51,7 @@ func DecodeJudgement(e events.Event) (j offer.Judgement, ok bool, err error) {
 		return offer.Judgement{}, false, fmt.Errorf("%w: event %s: inspection %q of council %q",
 			ErrMalformedEvent, e.ID, m.GetInspection(), m.GetLocalAuthority())
 	}
-	j = offer.Judgement{Inspection: m.GetInspection(), Framework: m.GetFramework()}
+	j = offer.Judgement{Inspection: m.GetInspection(), Framework: m.GetFramework(), Historical: m.GetHistorical()}
 	j.OverallGrade, _ = refproto.GradeFrom(m.GetOverallGrade())
 	for area, g := range m.GetKeyJudgements() {
 		if grade, ok := refproto.GradeFrom(g); ok {
