@@ -231,6 +231,8 @@ type Sources struct {
 	// Sponsors are every sponsor.
 	Sponsors []sponsor.Sponsor
 	// Usage is each sponsor's capacity in use, by id; absent means none.
+	// A store may leave it nil for the service to work out from
+	// Engagements (see Storer.Sources).
 	Usage map[string]engagement.Usage
 	// Engagements are the existing engagements, for continuity.
 	Engagements []engagement.Engagement

@@ -23,7 +23,10 @@ type Storer interface {
 	// All returns every run, newest first.
 	All(ctx context.Context) ([]Run, error)
 	// Sources reads what a run's input is built from: every sponsor, every
-	// open need, capacity in use and every engagement.
+	// open need, capacity in use and every engagement. It may leave the
+	// capacity in use nil: the service then works it out from the
+	// engagements at its clock (engagement.UsageOf), as the engagement
+	// store would, which spares a store reading them twice.
 	Sources(ctx context.Context) (Sources, error)
 	// Replay returns the run a previous call with r's request ID
 	// returned, if any. A reused request ID with another hash is an
@@ -270,6 +273,9 @@ func (s *Service) sources(ctx context.Context, f *filter.Filter) (Sources, error
 	src, err := s.store.Sources(ctx)
 	if err != nil {
 		return Sources{}, err
+	}
+	if src.Usage == nil {
+		src.Usage = engagement.UsageOf(src.Engagements, s.now())
 	}
 	src.Needs = SelectNeeds(src.Needs, f)
 	return src, nil

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -104,26 +105,25 @@ func (s *Runs) All(ctx context.Context) ([]matchrun.Run, error) {
 	return out, nil
 }
 
-// Sources implements matchrun.Storer. Each read is a constant number of
-// round trips.
+// Sources implements matchrun.Storer. It is on the path of every run, so
+// the three reads (each a constant number of round trips) go out at once,
+// on three pooled connections, and the capacity in use is left for the
+// service to work out from the engagements read (matchrun.Sources.Usage),
+// rather than reading the active engagements a second time.
 func (s *Runs) Sources(ctx context.Context) (matchrun.Sources, error) {
-	sps, _, err := s.sponsors.All(ctx)
-	if err != nil {
+	var (
+		src                         matchrun.Sources
+		wg                          sync.WaitGroup
+		sponsorErr, needErr, engErr error
+	)
+	wg.Go(func() { src.Sponsors, _, sponsorErr = s.sponsors.All(ctx) })
+	wg.Go(func() { src.Needs, _, needErr = s.needs.Open(ctx) })
+	wg.Go(func() { src.Engagements, engErr = s.engs.List(ctx, engagement.AllSponsors) })
+	wg.Wait()
+	if err := errors.Join(sponsorErr, needErr, engErr); err != nil {
 		return matchrun.Sources{}, err
 	}
-	open, _, err := s.needs.Open(ctx)
-	if err != nil {
-		return matchrun.Sources{}, err
-	}
-	usage, err := s.engs.Usage(ctx)
-	if err != nil {
-		return matchrun.Sources{}, err
-	}
-	engs, err := s.engs.List(ctx, engagement.AllSponsors)
-	if err != nil {
-		return matchrun.Sources{}, err
-	}
-	return matchrun.Sources{Needs: open, Sponsors: sps, Usage: usage, Engagements: engs}, nil
+	return src, nil
 }
 
 // Replay implements matchrun.Storer. The response replayed is the run as
