@@ -46,7 +46,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/replaystore"
 )
 
 // Topic is the event topic SponsorNeedOpened goes to.
@@ -54,8 +53,7 @@ const Topic = "sponsor"
 
 // Needs stores sponsor needs. It implements need.Storer.
 type Needs struct {
-	all   *store.Collection[need.Need]
-	codec store.Codec[need.Need]
+	all *store.Collection[need.Need]
 }
 
 var _ need.Storer = (*Needs)(nil)
@@ -63,7 +61,7 @@ var _ need.Storer = (*Needs)(nil)
 // New returns the need store over st, keeping each need in the stored form
 // codec gives it.
 func New(st *store.Store, codec store.Codec[need.Need]) *Needs {
-	return &Needs{all: store.NewCollection(st, codec, need.ErrNotFound), codec: codec}
+	return &Needs{all: store.NewCollection(st, codec, need.ErrNotFound)}
 }
 
 func (s *Needs) st() *store.Store { return s.all.Store() }
@@ -203,7 +201,7 @@ func (s *Needs) Replay(ctx context.Context, gss string, r change.Request) (need.
 	if r.RequestID == "" || len(r.RequestHash) == 0 {
 		return need.Need{}, false, nil
 	}
-	return replaystore.Read(ctx, s.st(), s.codec, Tag(gss), r)
+	return s.all.Replay(ctx, Tag(gss), r)
 }
 
 // Insert implements need.Storer: the need at version 1, its index entries,
@@ -305,7 +303,7 @@ func (s *Needs) mutation(n need.Need, read int64, r change.Request, method strin
 			Actor: audited.Subject, Roles: audited.Roles, Method: audited.Method, Resource: n.Name(), RequestID: r.RequestID, Key: w.Key,
 		}},
 	}
-	if m.Idempotency, err = replaystore.Record(s.codec, n, n.Version, r); err != nil {
+	if m.Idempotency, err = s.all.Idempotency(r, n, n.Version); err != nil {
 		return store.Mutation{}, err
 	}
 	return m, nil

@@ -42,7 +42,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -57,8 +56,7 @@ func Tag(id string) string { return "sponsor:" + id }
 // Sponsors stores sponsors. It implements sponsor.Storer and
 // need.SponsorDirectory.
 type Sponsors struct {
-	all   *store.Collection[sponsor.Sponsor]
-	codec store.Codec[sponsor.Sponsor]
+	all *store.Collection[sponsor.Sponsor]
 }
 
 var (
@@ -69,7 +67,7 @@ var (
 // New returns the sponsor store over st, keeping each sponsor in the stored
 // form codec gives it.
 func New(st *store.Store, codec store.Codec[sponsor.Sponsor]) *Sponsors {
-	return &Sponsors{all: store.NewCollection(st, codec, sponsor.ErrNotFound), codec: codec}
+	return &Sponsors{all: store.NewCollection(st, codec, sponsor.ErrNotFound)}
 }
 
 func (s *Sponsors) st() *store.Store { return s.all.Store() }
@@ -156,7 +154,7 @@ func (s *Sponsors) Replay(ctx context.Context, id string, r change.Request) (spo
 	if r.RequestID == "" {
 		return sponsor.Sponsor{}, false, nil
 	}
-	return replaystore.Read(ctx, s.st(), s.codec, Tag(id), r)
+	return s.all.Replay(ctx, Tag(id), r)
 }
 
 // Insert implements sponsor.Storer: the ID joins the index, then the
@@ -217,7 +215,7 @@ func (s *Sponsors) mutation(sp sponsor.Sponsor, read int64, r change.Request, me
 			Actor: audited.Subject, Roles: audited.Roles, Method: audited.Method, Resource: sp.Name(), RequestID: r.RequestID, Key: w.Key,
 		}},
 	}
-	if m.Idempotency, err = replaystore.Record(s.codec, sp, sp.Version, r); err != nil {
+	if m.Idempotency, err = s.all.Idempotency(r, sp, sp.Version); err != nil {
 		return store.Mutation{}, err
 	}
 	return m, nil
