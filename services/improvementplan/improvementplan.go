@@ -38,6 +38,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -75,6 +77,8 @@ type Service struct {
 	clock         *deadline.Clock
 	jobs          *schedule.Scheduler
 	consumer      *events.Consumer
+	engagements   *events.Consumer
+	support       *support.Service
 	server        *api.Server
 	policies      auth.Policies
 	demo          *demo.Loader
@@ -115,10 +119,16 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("improvementplan: judgement consumer: %w", err)
 	}
+	s.support = support.NewService(supportstore.New(d.Store))
+	s.engagements, err = events.Subscribe(d.Store.Client(), d.Store.Keyspace(), ipevents.SponsorTopic,
+		ipevents.NewEngagements(s.support).Consume, events.ConsumerOptions{Group: ipevents.Group, Logger: d.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("improvementplan: engagement consumer: %w", err)
+	}
 	s.server = api.NewServer(api.Handlers{
-		Plans:         planapi.New(plan.NewService(s.plans, s.reviews, s.clock, d.Now), d.Pages),
-		Reviews:       progressreviewapi.New(progressreview.NewService(s.reviews, s.plans, d.Now), d.Pages),
-		Interventions: interventionapi.New(intervention.NewService(s.interventions, s.plans, s.reviews, d.Now), d.Pages),
+		Plans:         planapi.New(plan.NewService(s.plans, s.reviews, s.clock, d.Now), d.Pages, s.support),
+		Reviews:       progressreviewapi.New(progressreview.NewService(s.reviews, s.plans, d.Now), d.Pages, s.support),
+		Interventions: interventionapi.New(intervention.NewService(s.interventions, s.plans, s.reviews, d.Now), d.Pages, s.support),
 	})
 	s.demo = demo.New(demo.Deps{
 		Store: d.Store, Plans: s.plans, Reviews: s.reviews, Interventions: s.interventions,
@@ -145,15 +155,17 @@ func (s *Service) Seed(_ context.Context, withDemo bool) error {
 	return nil
 }
 
-// Run consumes JudgementPublished events, runs the deadline schedule and
+// Run consumes JudgementPublished events and the sponsor service's
+// EngagementStarted events (which sponsors support which councils), runs the deadline schedule and
 // reconciles it with the plans every minute, until ctx ends; then it
 // returns nil, or the errors that stopped a part early. With demo data
 // (Seed), the schedule starts once the demo plans are in place. Run may be
 // called once.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	var consumeErr, scheduleErr error
+	var consumeErr, engagementErr, scheduleErr error
 	wg.Go(func() { consumeErr = s.consumer.Run(ctx) })
+	wg.Go(func() { engagementErr = s.engagements.Run(ctx) })
 	wg.Go(func() {
 		if s.withDemo.Load() {
 			if err := s.demo.Load(ctx); err != nil && ctx.Err() == nil {
@@ -166,7 +178,7 @@ func (s *Service) Run(ctx context.Context) error {
 		inner.Wait()
 	})
 	wg.Wait()
-	return errors.Join(consumeErr, scheduleErr)
+	return errors.Join(consumeErr, engagementErr, scheduleErr)
 }
 
 // handleDeadlineJob is the schedule's handler: the job's ID is the plan's

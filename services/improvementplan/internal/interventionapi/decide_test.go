@@ -92,7 +92,7 @@ func TestDecideInsufficient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plans := planapi.New(plan.NewService(e.plans, e.reviews, nil, e.now), pages)
+	plans := planapi.New(plan.NewService(e.plans, e.reviews, nil, e.now), pages, nil)
 	viaGet, err := plans.GetImprovementPlan(auth.NewContext(ctx, official), &improvementplanv1.GetImprovementPlanRequest{Name: p.Name()})
 	if err != nil || !proto.Equal(viaGet, got) {
 		t.Fatalf("GetImprovementPlan = %v, %v\nwant the decision's %v", viaGet, err, got)

@@ -90,7 +90,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, store: st, plans: plans, reviews: reviews, ivs: interventionstore.New(st, plans, codec)}
 	svc := intervention.NewService(e.ivs, plans, e.reviews, e.now)
 	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Interventions: New(svc, rpctest.NewPages(t))})
+		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Interventions: New(svc, rpctest.NewPages(t), nil)})
 	})
 	e.client = improvementplanv1.NewImprovementPlanServiceClient(conn)
 	return e

@@ -4,20 +4,22 @@
 // decodes and checks requests, calls the intervention rules and renders
 // responses; each method's access policy is declared in Policies.
 //
-// Who may do what: only DfE officials decide on progress, order and lift
-// interventions. Interventions are read by DfE officials, LGA advisers,
-// Ofsted inspectors and a council officer of the council concerned (in a
-// list across councils, a council officer sees only their own council's).
-// Sponsor officers are denied until the sponsor service knows their
-// engagements; partner systems are denied.
+// Who may do what is the access matrix's Intervention cells (and, for
+// DecideProgress, the ImprovementPlan approve cell): only DfE officials
+// decide on progress, order and lift interventions. An intervention is
+// public once ordered, so every role, partner systems included, reads every
+// intervention, in one council or across every council.
 package interventionapi
 
 import (
 	"context"
+	"slices"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportapi"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -27,36 +29,38 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
-// wideReaders see every council's interventions; a council officer sees
-// only their own council's.
-var wideReaders = []auth.Role{auth.RoleDfEOfficial, auth.RoleLGAAdviser, auth.RoleOfstedInspector}
-
-var readers = append([]auth.Role{auth.RoleCouncilOfficer}, wideReaders...)
-
-// Policies declares who may call each method of this package.
+// Policies declares who may call each method of this package: the access
+// matrix's cells.
 var Policies = auth.Policies{
-	improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName:    auth.Allow(auth.RoleDfEOfficial),
-	improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName: auth.Allow(auth.RoleDfEOfficial),
-	improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName:  auth.Allow(auth.RoleDfEOfficial),
-	// A council officer reads only their own council's: checked in the
-	// handlers.
-	improvementplanv1.ImprovementPlanService_GetIntervention_FullMethodName:   auth.Allow(readers...),
-	improvementplanv1.ImprovementPlanService_ListInterventions_FullMethodName: auth.Allow(readers...),
+	improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName:    access.Rule(access.ImprovementPlan, access.Approve),
+	improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName: access.Rule(access.Intervention, access.Order),
+	improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName:  access.Rule(access.Intervention, access.Order),
+	improvementplanv1.ImprovementPlanService_GetIntervention_FullMethodName:   access.Rule(access.Intervention, access.Read),
+	improvementplanv1.ImprovementPlanService_ListInterventions_FullMethodName: access.Rule(access.Intervention, access.Read),
 }
+
+// ordered is the publication state of every intervention: an intervention
+// is public from the moment DfE orders it (lifting it does not unpublish
+// it).
+const ordered = true
 
 // Interventions implements the decision and intervention methods of
 // improvementplanv1.ImprovementPlanServiceServer. It deliberately embeds no
 // Unimplemented server, so that the service's composite server can embed
 // it beside the other handler types without ambiguous methods.
 type Interventions struct {
-	ivs   *intervention.Service
-	pages *paging.Codec
+	ivs    *intervention.Service
+	pages  *paging.Codec
+	access supportapi.Access
+	plans  supportapi.Access
 }
 
 // New returns the handlers over the intervention use cases, with page
-// tokens from pages.
-func New(ivs *intervention.Service, pages *paging.Codec) *Interventions {
-	return &Interventions{ivs: ivs, pages: pages}
+// tokens from pages and the sponsors supporting each council from
+// supporters (nil: none).
+func New(ivs *intervention.Service, pages *paging.Codec, supporters supportapi.Supporters) *Interventions {
+	return &Interventions{ivs: ivs, pages: pages,
+		access: supportapi.New(supporters, access.Intervention), plans: supportapi.New(supporters, access.ImprovementPlan)}
 }
 
 // OrderIntervention implements ImprovementPlanService.OrderIntervention: it
@@ -81,6 +85,9 @@ func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementp
 	if err := councilExists(gss, req.GetParent()); err != nil {
 		return nil, err
 	}
+	if err := h.access.Check(ctx, access.Order, gss, req.GetParent(), false); err != nil {
+		return nil, err
+	}
 	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
@@ -98,7 +105,7 @@ func (h *Interventions) GetIntervention(ctx context.Context, req *improvementpla
 	if err != nil {
 		return nil, err
 	}
-	if err := auth.RequireCouncil(ctx, gss); err != nil {
+	if err := h.access.Check(ctx, access.Read, gss, req.GetName(), ordered); err != nil {
 		return nil, err
 	}
 	iv, err := h.ivs.Get(ctx, gss, id)
@@ -109,9 +116,9 @@ func (h *Interventions) GetIntervention(ctx context.Context, req *improvementpla
 }
 
 // ListInterventions implements ImprovementPlanService.ListInterventions for
-// one council or, with the parent localAuthorities/-, every council the
-// caller may see, newest first. Page tokens are bound to the parent, the
-// filter and, for a council officer, their council.
+// one council or, with the parent localAuthorities/-, every council, newest
+// first: interventions are public, so every caller sees the same list.
+// Page tokens are bound to the parent and the filter.
 func (h *Interventions) ListInterventions(ctx context.Context, req *improvementplanv1.ListInterventionsRequest) (*improvementplanv1.ListInterventionsResponse, error) {
 	gss, parentErr := intervention.ParseCouncil("parent", req.GetParent(), true)
 	size, sizeErr := rpc.PageSize(req.GetPageSize())
@@ -128,15 +135,8 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 		Parent: req.GetParent(),
 		Filter: f.String(),
 	}
-	wide := p.HasRole(wideReaders...)
-	switch {
-	case gss == plan.AllCouncils && !wide:
-		// A council officer's view of every council is their own
-		// council's; their page tokens say so.
-		gss = p.Authority
-		q.Params = map[string]string{"authority": p.Authority}
-	case gss != plan.AllCouncils:
-		if err := auth.RequireCouncil(ctx, gss); err != nil {
+	if gss != plan.AllCouncils {
+		if err := h.access.Check(ctx, access.Read, gss, req.GetParent(), ordered); err != nil {
 			return nil, err
 		}
 		if err := councilExists(gss, req.GetParent()); err != nil {
@@ -150,6 +150,13 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 	selected, err := h.ivs.List(ctx, gss, f)
 	if err != nil {
 		return nil, err
+	}
+	// Every intervention is public, so this keeps them all today; it is
+	// the matrix that says so, record by record.
+	reader := h.access.Reader(ctx, p)
+	selected = slices.DeleteFunc(selected, func(iv intervention.Intervention) bool { return !reader.May(iv.GSSCode, ordered) })
+	if reader.Err != nil {
+		return nil, reader.Err
 	}
 	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &improvementplanv1.ListInterventionsResponse{
@@ -173,6 +180,9 @@ func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementpl
 	var vs fault.Violations
 	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
+		return nil, err
+	}
+	if err := h.access.Check(ctx, access.Order, gss, req.GetName(), ordered); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName, req.GetRequestId(), req)
@@ -207,6 +217,9 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 	vs := in.Validate(gss, req.GetName())
 	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
+		return nil, err
+	}
+	if err := h.plans.Check(ctx, access.Approve, gss, req.GetName(), false); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName, req.GetRequestId(), req)

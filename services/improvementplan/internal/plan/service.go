@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -111,11 +112,16 @@ type Page struct {
 
 // List returns the plans of the council gss (or of every council, for
 // AllCouncils) that f selects, ordered by order (see Select), from offset,
-// at most size of them, with their ratings.
-func (s *Service) List(ctx context.Context, gss string, f *filter.Filter, order filter.Order, offset int64, size int32) (Page, error) {
+// at most size of them, with their ratings. keep, when not nil, says which
+// councils' plans the caller may see: the others are left out before
+// anything is counted.
+func (s *Service) List(ctx context.Context, gss string, keep func(gss string) bool, f *filter.Filter, order filter.Order, offset int64, size int32) (Page, error) {
 	all, err := s.store.List(ctx, gss)
 	if err != nil {
 		return Page{}, err
+	}
+	if keep != nil {
+		all = slices.DeleteFunc(all, func(p Plan) bool { return !keep(p.GSSCode) })
 	}
 	selected := Select(all, f, order)
 	start := int(min(offset, int64(len(selected))))

@@ -19,6 +19,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportstore"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -118,6 +120,8 @@ type harness struct {
 	plans   *planstore.Plans
 	ratings *ratingsDouble
 	clock   *clockDouble
+	// support is the read model of which sponsors support which councils.
+	support *support.Service
 }
 
 func newHarness(t *testing.T) *harness {
@@ -130,10 +134,11 @@ func newHarness(t *testing.T) *harness {
 	ratings := &ratingsDouble{by: map[string][]string{}}
 	clock := &clockDouble{}
 	svc := plan.NewService(plans, ratings, clock, func() time.Time { return testNow })
+	sup := support.NewService(supportstore.New(st))
 	conn := rpctest.Serve(t, planapi.Policies, func(srv *grpc.Server) {
-		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Plans: planapi.New(svc, rpctest.NewPages(t))})
+		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Plans: planapi.New(svc, rpctest.NewPages(t), sup)})
 	})
-	return &harness{t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), st: st, plans: plans, ratings: ratings, clock: clock}
+	return &harness{t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), st: st, plans: plans, ratings: ratings, clock: clock, support: sup}
 }
 
 // as returns a context whose calls carry a development token for p.

@@ -5,7 +5,8 @@
 // caller against the plan's council, calls the plan rules and renders
 // responses; each method's access policy is declared in Policies.
 //
-// Who may do what:
+// Who may do what is the access matrix's ImprovementPlan cells
+// (services/platform/access):
 //
 //   - council officers read their own council's plans, update them and
 //     submit them; any other council's plan is PERMISSION_DENIED, and a
@@ -14,8 +15,11 @@
 //   - DfE officials read every plan, approve, return, extend deadlines and
 //     close;
 //   - LGA advisers and Ofsted inspectors read every plan;
-//   - sponsor officers (until the sponsor service's engagements say which
-//     councils they support) and partner systems are refused.
+//   - sponsor officers read the plans of the councils their sponsor
+//     actively supports (an engagement, as the sponsor service's events
+//     told this service: package support), and a list across councils
+//     holds those only;
+//   - partner systems are refused.
 //
 // Every change needs the plan's current etag (a stale one is ABORTED) and
 // is audited with the etags before and after; the actions take a
@@ -29,6 +33,8 @@ import (
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportapi"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -39,22 +45,29 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
-// Readers of plans: everyone with a part in a council's improvement but
-// sponsor officers and partner systems.
-var readers = []auth.Role{auth.RoleCouncilOfficer, auth.RoleDfEOfficial, auth.RoleLGAAdviser, auth.RoleOfstedInspector}
-
-// Policies declares who may call each method of this package. Council
-// officers are further held to their own council in the handlers.
+// Policies declares who may call each method of this package: the access
+// matrix's ImprovementPlan cells. The handlers hold each caller to the
+// councils its grant reaches (access.Check through supportapi).
 var Policies = auth.Policies{
-	improvementplanv1.ImprovementPlanService_GetImprovementPlan_FullMethodName:    auth.Allow(readers...),
-	improvementplanv1.ImprovementPlanService_ListImprovementPlans_FullMethodName:  auth.Allow(readers...),
-	improvementplanv1.ImprovementPlanService_CheckPlan_FullMethodName:             auth.Allow(readers...),
-	improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName: auth.Allow(auth.RoleCouncilOfficer),
-	improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName:            auth.Allow(auth.RoleCouncilOfficer),
-	improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName:           auth.Allow(auth.RoleDfEOfficial),
-	improvementplanv1.ImprovementPlanService_ReturnPlan_FullMethodName:            auth.Allow(auth.RoleDfEOfficial),
-	improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName:        auth.Allow(auth.RoleDfEOfficial),
-	improvementplanv1.ImprovementPlanService_ClosePlan_FullMethodName:             auth.Allow(auth.RoleDfEOfficial),
+	improvementplanv1.ImprovementPlanService_GetImprovementPlan_FullMethodName:    access.Rule(access.ImprovementPlan, access.Read),
+	improvementplanv1.ImprovementPlanService_ListImprovementPlans_FullMethodName:  access.Rule(access.ImprovementPlan, access.Read),
+	improvementplanv1.ImprovementPlanService_CheckPlan_FullMethodName:             access.Rule(access.ImprovementPlan, access.Read),
+	improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName: access.Rule(access.ImprovementPlan, access.Submit),
+	improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName:            access.Rule(access.ImprovementPlan, access.Submit),
+	improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName:           access.Rule(access.ImprovementPlan, access.Approve),
+	improvementplanv1.ImprovementPlanService_ReturnPlan_FullMethodName:            access.Rule(access.ImprovementPlan, access.Approve),
+	improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName:        access.Rule(access.ImprovementPlan, access.Approve),
+	improvementplanv1.ImprovementPlanService_ClosePlan_FullMethodName:             access.Rule(access.ImprovementPlan, access.Approve),
+}
+
+// actions maps each changing method to its action in the matrix.
+var actions = map[string]access.Action{
+	improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName: access.Submit,
+	improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName:            access.Submit,
+	improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName:           access.Approve,
+	improvementplanv1.ImprovementPlanService_ReturnPlan_FullMethodName:            access.Approve,
+	improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName:        access.Approve,
+	improvementplanv1.ImprovementPlanService_ClosePlan_FullMethodName:             access.Approve,
 }
 
 // Plans implements the plan methods of
@@ -62,14 +75,16 @@ var Policies = auth.Policies{
 // Unimplemented server, so that the service's composite server can embed it
 // beside the other handler types without ambiguous methods.
 type Plans struct {
-	plans *plan.Service
-	pages *paging.Codec
+	plans  *plan.Service
+	pages  *paging.Codec
+	access supportapi.Access
 }
 
 // New returns the plan handlers over the plan use cases, with page tokens
-// from pages.
-func New(plans *plan.Service, pages *paging.Codec) *Plans {
-	return &Plans{plans: plans, pages: pages}
+// from pages and the sponsors supporting each council from supporters (nil:
+// none).
+func New(plans *plan.Service, pages *paging.Codec, supporters supportapi.Supporters) *Plans {
+	return &Plans{plans: plans, pages: pages, access: supportapi.New(supporters, access.ImprovementPlan)}
 }
 
 // GetImprovementPlan implements ImprovementPlanService.GetImprovementPlan.
@@ -91,7 +106,7 @@ func (h *Plans) GetImprovementPlan(ctx context.Context, req *improvementplanv1.G
 // `state = APPROVED AND deadline < 2016-06-01`); order_by is deadline (the
 // default), deadline desc or create_time desc. Page tokens are bound to the
 // parent, the filter, the order and the councils the caller sees.
-func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1.ListImprovementPlansRequest) (*improvementplanv1.ListImprovementPlansResponse, error) {
+func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1.ListImprovementPlansRequest) (resp *improvementplanv1.ListImprovementPlansResponse, err error) {
 	gss, parentErr := plan.ParseParent("parent", req.GetParent())
 	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), plan.FilterSchema)
@@ -104,17 +119,28 @@ func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1
 		return nil, err
 	}
 	reach := "all"
+	var keep func(gss string) bool
 	switch {
 	case gss != plan.AllCouncils:
-		if err := auth.RequireCouncil(ctx, gss); err != nil {
+		if err := h.access.Check(ctx, access.Read, gss, req.GetParent(), false); err != nil {
 			return nil, err
 		}
 		if _, ok := reference.CouncilByCode(gss); !ok {
 			return nil, fault.NotFound("LOCAL_AUTHORITY_NOT_FOUND", "%s does not exist", req.GetParent()).With("parent", req.GetParent())
 		}
-	case !seesEveryCouncil(p):
+	case p.HasRole(auth.RoleCouncilOfficer) && !h.access.SeesAll(p):
 		// A council officer's view of every council is their own.
 		gss, reach = p.Authority, "council:"+p.Authority
+	case !h.access.SeesAll(p):
+		// A sponsor officer's is the councils its sponsor supports.
+		reader := h.access.Reader(ctx, p)
+		keep = func(gss string) bool { return reader.May(gss, false) }
+		reach = "sponsor:" + p.Sponsor
+		defer func() {
+			if reader.Err != nil && err == nil {
+				resp, err = nil, reader.Err
+			}
+		}()
 	}
 	q := paging.Query{
 		Method:  improvementplanv1.ImprovementPlanService_ListImprovementPlans_FullMethodName,
@@ -127,11 +153,11 @@ func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1
 	if err != nil {
 		return nil, err
 	}
-	page, err := h.plans.List(ctx, gss, f, order, offset, size)
+	page, err := h.plans.List(ctx, gss, keep, f, order, offset, size)
 	if err != nil {
 		return nil, err
 	}
-	resp := &improvementplanv1.ListImprovementPlansResponse{
+	resp = &improvementplanv1.ListImprovementPlansResponse{
 		ImprovementPlans: make([]*improvementplanv1.ImprovementPlan, 0, len(page.Plans)),
 		NextPageToken:    h.pages.NextOffset(q, offset, size, int64(page.Total)),
 		TotalSize:        int32(page.Total),
@@ -287,7 +313,7 @@ func (h *Plans) action(ctx context.Context, method, name, etag, requestID string
 // calls the use case. The council is checked before the plan is read, so a
 // council officer learns nothing about another council's plans.
 func (h *Plans) command(ctx context.Context, method, gss, id, requestID string, req proto.Message, call func(r change.Request) (plan.Reviewed, error)) (*improvementplanv1.ImprovementPlan, error) {
-	if err := auth.RequireCouncil(ctx, gss); err != nil {
+	if err := h.access.Check(ctx, actions[method], gss, plan.Name(gss, id), false); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, method, requestID, req)
@@ -307,10 +333,5 @@ func (h *Plans) authorise(ctx context.Context, name string) (gss, id string, err
 	if gss, id, err = plan.ParseName("name", name); err != nil {
 		return "", "", err
 	}
-	return gss, id, auth.RequireCouncil(ctx, gss)
-}
-
-// seesEveryCouncil reports whether p reads every council's plans.
-func seesEveryCouncil(p auth.Principal) bool {
-	return p.HasRole(auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial)
+	return gss, id, h.access.Check(ctx, access.Read, gss, name, false)
 }

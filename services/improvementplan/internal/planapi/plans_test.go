@@ -14,6 +14,9 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -318,9 +321,17 @@ func TestAccess(t *testing.T) {
 			return err
 		},
 	}
+	// The access matrix: a sponsor officer reads the plans of the councils
+	// its sponsor actively supports (sponsor "york" supports Leeds; the
+	// sponsor "hampshire" does not), which used to be refused; refusals of
+	// a council the caller's grant does not reach are the matrix's.
+	supporter := principal{Subject: "sponsor-york", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "york"}
+	if err := h.support.Started(context.Background(), support.Engagement{Name: "sponsors/york/engagements/e1", Sponsor: "york", GSSCode: leeds}); err != nil {
+		t.Fatal(err)
+	}
 	read := map[string]bool{"GetImprovementPlan": true, "ListImprovementPlans": true, "CheckPlan": true}
 	council := map[string]bool{"UpdateImprovementPlan": true, "SubmitPlan": true}
-	everyone := []principal{officer, officer2, official, adviser, inspector, sponsor, partner}
+	everyone := []principal{officer, officer2, official, adviser, inspector, sponsor, supporter, partner}
 	for method, call := range calls {
 		for _, who := range everyone {
 			role := who.Roles[0]
@@ -328,14 +339,14 @@ func TestAccess(t *testing.T) {
 			reason := "ROLE_NOT_ALLOWED"
 			switch {
 			case read[method]:
-				allowed = role == "dfe_official" || role == "lga_adviser" || role == "ofsted_inspector" || who.Authority == leeds
+				allowed = role == "dfe_official" || role == "lga_adviser" || role == "ofsted_inspector" || who.Authority == leeds || who.Sponsor == "york"
 			case council[method]:
 				allowed = who.Authority == leeds
 			default:
 				allowed = role == "dfe_official"
 			}
-			if (read[method] || council[method]) && role == "council_officer" && !allowed {
-				reason = "COUNCIL_NOT_ALLOWED"
+			if !allowed && ((read[method] || council[method]) && role == "council_officer" || read[method] && role == "sponsor_officer") {
+				reason = access.ReasonNotAllowed
 			}
 			err := call(h.as(who))
 			what := method + " as " + who.Subject
@@ -352,10 +363,21 @@ func TestAccess(t *testing.T) {
 		}
 		wantStatus(t, method+" without a token", call(context.Background()), codes.Unauthenticated, "")
 	}
+	// Across every council, the supporting sponsor's list holds Leeds's
+	// plan, and the other sponsor's nothing.
+	for _, tc := range []struct {
+		who  principal
+		want int32
+	}{{supporter, 1}, {sponsor, 0}} {
+		list, err := h.client.ListImprovementPlans(h.as(tc.who), &improvementplanv1.ListImprovementPlansRequest{Parent: "localAuthorities/-"})
+		if err != nil || list.GetTotalSize() != tc.want {
+			t.Errorf("%s lists every council: %v, %v; want %d plans", tc.who.Subject, list, err, tc.want)
+		}
+	}
 	// Another council's officer cannot tell a missing plan from a hidden
 	// one: both are PERMISSION_DENIED.
 	_, err := h.client.GetImprovementPlan(h.as(officer2), &improvementplanv1.GetImprovementPlanRequest{Name: plan.Name(leeds, "nosuchplan")})
-	wantStatus(t, "missing plan of another council", err, codes.PermissionDenied, "COUNCIL_NOT_ALLOWED")
+	wantStatus(t, "missing plan of another council", err, codes.PermissionDenied, access.ReasonNotAllowed)
 	_, err = h.client.GetImprovementPlan(h.as(officer), &improvementplanv1.GetImprovementPlanRequest{Name: plan.Name(leeds, "nosuchplan")})
 	wantStatus(t, "missing plan of the officer's council", err, codes.NotFound, plan.ReasonNotFound)
 	// Nothing changed.

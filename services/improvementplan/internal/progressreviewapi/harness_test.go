@@ -13,6 +13,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
@@ -59,6 +61,8 @@ type env struct {
 	store   *store.Store
 	plans   *planstore.Plans
 	reviews *progressreviewstore.Reviews
+	// support is the read model of which sponsors support which councils.
+	support *support.Service
 }
 
 // newEnv serves the handlers over real Redis behind the real interceptor
@@ -70,10 +74,11 @@ func newEnv(t *testing.T) *env {
 	reviews := progressreviewstore.New(st, plans, store.ProtoCodec(
 		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, ToProto, FromStored))
 	svc := progressreview.NewService(reviews, plans, clock)
+	sup := support.NewService(supportstore.New(st))
 	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Reviews: New(svc, rpctest.NewPages(t))})
+		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Reviews: New(svc, rpctest.NewPages(t), sup)})
 	})
-	return &env{t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), store: st, plans: plans, reviews: reviews}
+	return &env{t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), store: st, plans: plans, reviews: reviews, support: sup}
 }
 
 // as returns a context whose calls carry a development token for p.

@@ -7,10 +7,11 @@
 // Who may do what: each source of evidence has its own author. Ofsted
 // inspectors record monitoring visits, DfE officials record DfE reviews, and
 // a council officer records self-assessments of their own council's plans
-// only. Progress is read by Ofsted inspectors, LGA advisers, DfE officials
-// and a council officer of the plan's council. Sponsor officers are denied
-// until the sponsor service knows their engagements; partner systems are
-// denied, since progress reviews are not published information.
+// only. Progress is read as the access matrix's ProgressReview cells say:
+// by Ofsted inspectors, LGA advisers, DfE officials, a council officer of
+// the plan's council and a sponsor officer of a sponsor actively supporting
+// it (package support); partner systems are denied, since progress reviews
+// are not published information.
 package progressreviewapi
 
 import (
@@ -20,6 +21,8 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportapi"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -30,18 +33,13 @@ import (
 // recording a kind of review that belongs to another role.
 const ReasonSourceNotAllowed = "REVIEW_SOURCE_NOT_ALLOWED"
 
-// readers may read progress reviews (a council officer only of their own
-// council).
-var readers = []auth.Role{auth.RoleOfstedInspector, auth.RoleLGAAdviser, auth.RoleDfEOfficial, auth.RoleCouncilOfficer}
-
-// Policies declares who may call each method of this package.
+// Policies declares who may call each method of this package: the access
+// matrix's ProgressReview cells. Which of the reviewing roles may record
+// which source is checked in the handler (see authorSource).
 var Policies = auth.Policies{
-	// Which of these roles may record which source is checked in the
-	// handler (see authorSource).
-	improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName: auth.Allow(
-		auth.RoleOfstedInspector, auth.RoleDfEOfficial, auth.RoleCouncilOfficer),
-	improvementplanv1.ImprovementPlanService_GetProgressReview_FullMethodName:   auth.Allow(readers...),
-	improvementplanv1.ImprovementPlanService_ListProgressReviews_FullMethodName: auth.Allow(readers...),
+	improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName: access.Rule(access.ProgressReview, access.Review),
+	improvementplanv1.ImprovementPlanService_GetProgressReview_FullMethodName:    access.Rule(access.ProgressReview, access.Read),
+	improvementplanv1.ImprovementPlanService_ListProgressReviews_FullMethodName:  access.Rule(access.ProgressReview, access.Read),
 }
 
 // Reviews implements the progress review methods of
@@ -51,12 +49,14 @@ var Policies = auth.Policies{
 type Reviews struct {
 	reviews *progressreview.Service
 	pages   *paging.Codec
+	access  supportapi.Access
 }
 
 // New returns the handlers over the progress review use cases, with page
-// tokens from pages.
-func New(reviews *progressreview.Service, pages *paging.Codec) *Reviews {
-	return &Reviews{reviews: reviews, pages: pages}
+// tokens from pages and the sponsors supporting each council from
+// supporters (nil: none).
+func New(reviews *progressreview.Service, pages *paging.Codec, supporters supportapi.Supporters) *Reviews {
+	return &Reviews{reviews: reviews, pages: pages, access: supportapi.New(supporters, access.ProgressReview)}
 }
 
 // CreateProgressReview implements ImprovementPlanService.CreateProgressReview.
@@ -94,6 +94,9 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 	if err := authorSource(p, d.Source, gss); err != nil {
 		return nil, err
 	}
+	if err := h.access.Check(ctx, access.Review, gss, req.GetParent(), false); err != nil {
+		return nil, err
+	}
 	r, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
@@ -111,7 +114,7 @@ func (h *Reviews) GetProgressReview(ctx context.Context, req *improvementplanv1.
 	if err != nil {
 		return nil, err
 	}
-	if err := auth.RequireCouncil(ctx, gss); err != nil {
+	if err := h.access.Check(ctx, access.Read, gss, req.GetName(), false); err != nil {
 		return nil, err
 	}
 	r, err := h.reviews.Get(ctx, gss, planID, id)
@@ -130,7 +133,7 @@ func (h *Reviews) ListProgressReviews(ctx context.Context, req *improvementplanv
 	if err := fault.Join(parentErr, sizeErr); err != nil {
 		return nil, err
 	}
-	if err := auth.RequireCouncil(ctx, gss); err != nil {
+	if err := h.access.Check(ctx, access.Read, gss, req.GetParent(), false); err != nil {
 		return nil, err
 	}
 	q := paging.Query{

@@ -13,6 +13,8 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -273,6 +275,10 @@ func TestAccess(t *testing.T) {
 	e := newEnv(t)
 	p := e.planIn(leeds, plan.Monitoring)
 	theirs := e.planIn(sheffield, plan.Monitoring)
+	supporter := auth.Principal{Subject: "sponsor-york", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "york"}
+	if err := e.support.Started(context.Background(), support.Engagement{Name: "sponsors/york/engagements/e1", Sponsor: "york", GSSCode: leeds}); err != nil {
+		t.Fatal(err)
+	}
 	existing, err := e.client.CreateProgressReview(e.as(inspector), &improvementplanv1.CreateProgressReviewRequest{
 		Parent: p.Name(), ProgressReview: progress(ofstedVisit, day(2016, 5, 1), some)})
 	if err != nil {
@@ -314,11 +320,16 @@ func TestAccess(t *testing.T) {
 		{"lga recording", e.as(adviser), create(dfeReview, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"sponsor recording", e.as(sponsor), create(selfAssess, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"partner recording", e.as(partner), create(ofstedVisit, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		// Reading.
-		{"another council getting", e.as(outsider), get, codes.PermissionDenied, auth.ReasonCouncilNotAllowed},
-		{"another council listing", e.as(outsider), list, codes.PermissionDenied, auth.ReasonCouncilNotAllowed},
-		{"sponsor getting", e.as(sponsor), get, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"sponsor listing", e.as(sponsor), list, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		// Reading: the access matrix. A sponsor not supporting Leeds is
+		// refused by the matrix (its role reads progress reviews of the
+		// councils it supports); one supporting Leeds reads them.
+		{"another council getting", e.as(outsider), get, codes.PermissionDenied, access.ReasonNotAllowed},
+		{"another council listing", e.as(outsider), list, codes.PermissionDenied, access.ReasonNotAllowed},
+		{"sponsor getting", e.as(sponsor), get, codes.PermissionDenied, access.ReasonNotAllowed},
+		{"sponsor listing", e.as(sponsor), list, codes.PermissionDenied, access.ReasonNotAllowed},
+		{"supporting sponsor getting", e.as(supporter), get, codes.OK, ""},
+		{"supporting sponsor listing", e.as(supporter), list, codes.OK, ""},
+		{"supporting sponsor recording", e.as(supporter), create(selfAssess, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"partner getting", e.as(partner), get, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"partner listing", e.as(partner), list, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		// Allowed, for contrast.
