@@ -33,8 +33,8 @@ func (c *Console) reviewPriorities(w http.ResponseWriter, r *http.Request, s *se
 		return nil, err
 	}
 	for _, rv := range reviews.GetPeerReviews() {
-		switch rv.GetState() {
-		case peerreviewv1.ReviewState_REVIEW_STATE_REQUESTED, peerreviewv1.ReviewState_REVIEW_STATE_SCHEDULED:
+		// A team is proposed for a scheduled review.
+		if rv.GetState() == peerreviewv1.ReviewState_REVIEW_STATE_SCHEDULED && len(rv.GetTeam()) == 0 {
 			d.Reviews = append(d.Reviews, reviewRow{Review: rv, Council: c.councilName(ctx, rv.GetName())})
 		}
 	}
@@ -64,7 +64,7 @@ func (c *Console) reviewView(r *http.Request, proposal *peerreviewv1.TeamProposa
 	}
 	st := rv.GetState()
 	d := peerReviewData{Review: rv, Council: c.councilName(ctx, name), Proposal: proposal, Values: values,
-		CanTeam: len(rv.GetTeam()) == 0 && (st == peerreviewv1.ReviewState_REVIEW_STATE_REQUESTED || st == peerreviewv1.ReviewState_REVIEW_STATE_SCHEDULED)}
+		CanTeam: len(rv.GetTeam()) == 0 && st == peerreviewv1.ReviewState_REVIEW_STATE_SCHEDULED}
 	return &view{Template: "peerreview", Title: d.Council + " peer review", Current: "reviews", Errors: errs, Data: d}, nil
 }
 

@@ -491,6 +491,47 @@ func TestConsoleBrowser(t *testing.T) {
 		u.check(t, "plan-not-credible")
 	})
 
+	t.Run("an LGA adviser proposes and accepts a review team", func(t *testing.T) {
+		lgaToken := devToken(t, keyFile, "-role", "lga_adviser", "-subject", "browser-test-lga")
+		var page struct {
+			Reviews []struct {
+				Name string `json:"name"`
+				Etag string `json:"etag"`
+			} `json:"peer_reviews"`
+		}
+		code, body := in.do(t, http.MethodGet, "/v1/localAuthorities/-/peerReviews?filter=state%20%3D%20REQUESTED", lgaToken, nil, &page)
+		if code != http.StatusOK || len(page.Reviews) == 0 {
+			t.Fatalf("requested reviews = %d: %s", code, body)
+		}
+		rv := page.Reviews[0]
+		start := time.Now().AddDate(0, 2, 0)
+		end := start.AddDate(0, 0, 3)
+		date := func(d time.Time) map[string]int { return map[string]int{"year": d.Year(), "month": int(d.Month()), "day": d.Day()} }
+		if code, body := in.do(t, http.MethodPost, "/v1/"+rv.Name+":schedule", lgaToken, map[string]any{
+			"etag": rv.Etag, "start_date": date(start), "end_date": date(end), "request_id": "browser-schedule",
+		}, nil); code != http.StatusOK {
+			t.Fatalf("schedule the review = %d: %s", code, body)
+		}
+		u := b.user(t, "lga-teams", true)
+		u.signIn(t, "lga_adviser", "Lena", "", "")
+		u.open(t, "/console/reviews")
+		u.click(t, `main a[href="/console/`+rv.Name+`"]`)
+		u.do(t, "review page", chromedp.WaitVisible(chromedp.CSS("#propose")))
+		u.check(t, "peer-review")
+		u.submit(t, "#propose")
+		if !u.has(t, `form[action$="/accept"]`) {
+			t.Fatalf("no proposal: %s", u.text(t, "main"))
+		}
+		u.check(t, "team-proposal")
+		u.submit(t, `form[action$="/accept"] button[type=submit]`)
+		if got := u.text(t, ".govuk-notification-banner"); !strings.Contains(got, "team was accepted") {
+			t.Fatalf("after accepting: %q %s", got, u.errorSummary(t))
+		}
+		if got := u.text(t, "main .govuk-summary-list"); !strings.Contains(got, "(lead)") {
+			t.Fatalf("the review has no team: %s", got)
+		}
+	})
+
 	matchingStory := func(t *testing.T, js bool, prefix string) {
 		api.ensureOpenNeed(t, "E08000024", "E06000046", "E09000012", "E10000021")
 		api.settle(t)
