@@ -506,7 +506,9 @@ func TestConsoleBrowser(t *testing.T) {
 		rv := page.Reviews[0]
 		start := time.Now().AddDate(0, 2, 0)
 		end := start.AddDate(0, 0, 3)
-		date := func(d time.Time) map[string]int { return map[string]int{"year": d.Year(), "month": int(d.Month()), "day": d.Day()} }
+		date := func(d time.Time) map[string]int {
+			return map[string]int{"year": d.Year(), "month": int(d.Month()), "day": d.Day()}
+		}
 		if code, body := in.do(t, http.MethodPost, "/v1/"+rv.Name+":schedule", lgaToken, map[string]any{
 			"etag": rv.Etag, "start_date": date(start), "end_date": date(end), "request_id": "browser-schedule",
 		}, nil); code != http.StatusOK {
