@@ -124,10 +124,9 @@ func (p Plan) Apply(patch []Priority, m Mask, now time.Time) (Plan, error) {
 // ReplacePriorities returns the draft plan with its priorities and actions
 // replaced by patch, as of now. Each priority needs a valid area; its
 // judgement grade is the judgement's for that area, whatever the request
-// says. Each action needs a title, an owner role, a due date and exactly
-// one measure: an indicator naming the indicator, or a milestone naming the
-// milestone (whether the measure is good enough is for the credibility
-// rules). A priority or action whose ID is empty is new and gets the next
+// says. Each action needs a title; its owner role, due date and measure (an
+// indicator or a milestone, not both) may be missing from a draft, which
+// the credibility rules then fail (see validateAction). A priority or action whose ID is empty is new and gets the next
 // free ID (p1, p2 … and a1, a2 … across the plan); a given ID must be one
 // the plan holds, and keeps it. An action's status defaults to not started.
 // Every problem is reported at once.
@@ -209,25 +208,25 @@ func (p Plan) ReplacePriorities(patch []Priority, now time.Time) (Plan, error) {
 	return next, nil
 }
 
-// validateAction checks the shape of one action of a draft.
+// validateAction checks the shape of one action of a draft: a draft saves
+// incomplete, so only its title is required (it is what the action is);
+// the owner role, the due date and the measure may wait, and the
+// credibility rules (CheckPlan, SubmitPlan) say what is missing. What is
+// refused is what no plan could hold: texts over their limits, a status
+// that is not one, an action measured both ways.
 func validateAction(vs *fault.Violations, f string, a Action) {
 	checkText(vs, f+"title", a.Title, maxShortTextLen, true)
-	checkText(vs, f+"owner_role", a.OwnerRole, maxShortTextLen, true)
-	if a.DueDate.IsZero() {
-		vs.Add(f+"due_date", "is required")
-	}
+	checkText(vs, f+"owner_role", a.OwnerRole, maxShortTextLen, false)
 	if a.Status != "" && !a.Status.Valid() {
 		vs.Add(f+"status", "is not an action status: %q", a.Status)
 	}
 	switch m := a.Measure; {
-	case m.Indicator == nil && m.Milestone == nil:
-		vs.Add(f+"measure", "is required: an indicator with baseline and target, or a milestone with the evidence expected")
 	case m.Indicator != nil && m.Milestone != nil:
 		vs.Add(f+"measure", "must be one of indicator and milestone, not both")
 	case m.Indicator != nil:
-		checkText(vs, f+"indicator.indicator", m.Indicator.Name, maxShortTextLen, true)
-	default:
-		checkText(vs, f+"milestone.milestone", m.Milestone.Milestone, MaxTextLen, true)
+		checkText(vs, f+"indicator.indicator", m.Indicator.Name, maxShortTextLen, false)
+	case m.Milestone != nil:
+		checkText(vs, f+"milestone.milestone", m.Milestone.Milestone, MaxTextLen, false)
 		checkText(vs, f+"milestone.evidence_expected", m.Milestone.EvidenceExpected, MaxTextLen, false)
 	}
 	checkNotes(vs, f+"evidence_notes", a.EvidenceNotes)

@@ -115,18 +115,16 @@ func TestReplacePriorities(t *testing.T) {
 		{ID: "a1", Area: AreaLSCB},
 	}
 	_, err = p.ReplacePriorities(bad, later)
+	// A draft saves incomplete (issue 13): a missing owner role, due
+	// date, measure, indicator or milestone is no longer refused here but
+	// failed by the credibility rules; shape errors still are.
 	want := []string{
-		"improvement_plan.priorities[0].actions[0].due_date",
-		"improvement_plan.priorities[0].actions[0].measure",
-		"improvement_plan.priorities[0].actions[0].owner_role",
 		"improvement_plan.priorities[0].actions[0].title",
 		"improvement_plan.priorities[0].actions[1].id",
 		"improvement_plan.priorities[0].actions[1].measure",
-		"improvement_plan.priorities[0].actions[2].indicator.indicator",
 		"improvement_plan.priorities[0].actions[2].status",
 		"improvement_plan.priorities[0].actions[2].title",
 		"improvement_plan.priorities[0].actions[3].evidence_notes[0]",
-		"improvement_plan.priorities[0].actions[3].milestone.milestone",
 		"improvement_plan.priorities[0].area",
 		"improvement_plan.priorities[0].id",
 		"improvement_plan.priorities[0].target_grade",
@@ -308,6 +306,28 @@ func TestSelect(t *testing.T) {
 	for _, bad := range []string{"owner = x", "state = SOMEWHERE", "deadline < soon"} {
 		if _, err := filter.Compile(bad, FilterSchema); err == nil {
 			t.Errorf("filter %q compiled", bad)
+		}
+	}
+}
+
+// TestDraftsSaveIncomplete: an action with only a title saves in a draft
+// (it used to be refused for its missing owner role, due date and
+// measure), and the credibility rules then fail it for each of them.
+func TestDraftsSaveIncomplete(t *testing.T) {
+	next, err := opened().ReplacePriorities([]Priority{{Area: AreaHelpAndProtection, TargetGrade: reference.Good,
+		Actions: []Action{{Title: "Audit referrals"}}}}, now.Add(time.Hour))
+	if err != nil {
+		t.Fatalf("an incomplete draft was refused: %v", err)
+	}
+	failed := map[string]bool{}
+	for _, c := range next.Check() {
+		if !c.Passed {
+			failed[c.Rule] = true
+		}
+	}
+	for _, rule := range []string{"every-action-has-an-owner", "every-action-due-in-time", "every-action-has-a-measurable-outcome"} {
+		if !failed[rule] {
+			t.Errorf("rule %s passed an action with no owner, due date or measure; failed: %v", rule, failed)
 		}
 	}
 }
