@@ -5,19 +5,24 @@
 // access policy is declared in Policies. Engagements are created only by an
 // approved match run, by matchrun.Service.Approve.
 //
-// Who may do what:
+// Who may do what is the access matrix's (package access: the Engagement,
+// Deployment and CompensationStatement rows):
 //   - a sponsor officer reads their own sponsor's engagements, deployments
 //     and compensation statements, and is the only one who records
 //     deployments, on their own sponsor's engagements;
 //   - a DfE official reads every engagement, deployment and statement, but
 //     records no deployment: the sponsor says what it lent;
+//   - an LGA adviser reads every engagement (the LGA sees which sponsor
+//     supports a council), but no deployments or statements;
 //   - a council officer reads the engagements supporting their own council
-//     (which sponsor supports them), under any sponsor or `sponsors/-`,
-//     and nothing else here: no deployments, no statements;
-//   - Ofsted inspectors, LGA advisers and partner systems are denied.
+//     (which sponsor supports them), under `sponsors/-` or under a sponsor
+//     that supports it, and nothing else here: no deployments, no
+//     statements;
+//   - Ofsted inspectors and partner systems are denied.
 //
-// A council officer asking for an engagement that is not their council's
-// is denied whether or not it exists, so names cannot be probed.
+// A caller asking for an engagement they may not read is denied whether
+// or not it exists, and listing a sponsor none of whose engagements they
+// may read is denied, so names cannot be probed.
 package engagementapi
 
 import (
@@ -27,6 +32,7 @@ import (
 	"time"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -35,16 +41,16 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 )
 
-// Policies declares who may call each method of this package. The
-// object-level rules (whose sponsor, whose council) are checked in the
-// handlers.
+// Policies declares who may call each method of this package, from the
+// access matrix. The object-level rules (whose sponsor, whose council) are
+// checked in the handlers with access.Check and access.ViewOf.
 var Policies = auth.Policies{
-	sponsorv1.SponsorService_GetEngagement_FullMethodName:   auth.Allow(auth.RoleDfEOfficial, auth.RoleSponsorOfficer, auth.RoleCouncilOfficer),
-	sponsorv1.SponsorService_ListEngagements_FullMethodName: auth.Allow(auth.RoleDfEOfficial, auth.RoleSponsorOfficer, auth.RoleCouncilOfficer),
+	sponsorv1.SponsorService_GetEngagement_FullMethodName:   access.Rule(access.Engagement, access.Read),
+	sponsorv1.SponsorService_ListEngagements_FullMethodName: access.Rule(access.Engagement, access.Read),
 	// Deployments are the sponsor's own account of what it lent.
-	sponsorv1.SponsorService_RecordDeployment_FullMethodName:         auth.Allow(auth.RoleSponsorOfficer),
-	sponsorv1.SponsorService_ListDeployments_FullMethodName:          auth.Allow(auth.RoleDfEOfficial, auth.RoleSponsorOfficer),
-	sponsorv1.SponsorService_GetCompensationStatement_FullMethodName: auth.Allow(auth.RoleDfEOfficial, auth.RoleSponsorOfficer),
+	sponsorv1.SponsorService_RecordDeployment_FullMethodName:         access.Rule(access.Deployment, access.Record),
+	sponsorv1.SponsorService_ListDeployments_FullMethodName:          access.Rule(access.Deployment, access.Read),
+	sponsorv1.SponsorService_GetCompensationStatement_FullMethodName: access.Rule(access.CompensationStatement, access.Read),
 }
 
 // Engagements implements the engagement methods of
@@ -73,26 +79,25 @@ func (h *Engagements) GetEngagement(ctx context.Context, req *sponsorv1.GetEngag
 	if err != nil {
 		return nil, err
 	}
-	v, err := viewFrom(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if v.sponsorWide(sponsor) {
+	if sponsorWide(p, access.Engagement, access.Read, sponsor) {
 		e, err := h.svc.Get(ctx, sponsor, id)
 		if err != nil {
 			return nil, rpc.NotFound(err, engagement.ErrNotFound, engagement.ReasonNotFound, req.GetName())
 		}
 		return encode(e), nil
 	}
-	if v.council == "" {
-		return nil, denySponsor(sponsor)
-	}
+	// A caller who reads some of the sponsor's engagements (a council
+	// officer, those supporting their council) gets the same answer
+	// whether a name they may not read exists or not.
+	denied := access.Check(p, access.Engagement, access.Read, access.Object{Sponsor: sponsor, Name: req.GetName()})
 	e, err := h.svc.Get(ctx, sponsor, id)
 	switch {
-	case errors.Is(err, engagement.ErrNotFound) || (err == nil && e.Council != v.council):
-		// The same answer whether it exists or not.
-		return nil, fault.PermissionDenied(auth.ReasonCouncilNotAllowed,
-			"the caller may see only engagements supporting council %s", v.council).With("authority", v.council)
+	case errors.Is(err, engagement.ErrNotFound) || (err == nil && !sees(p, e)):
+		return nil, denied
 	case err != nil:
 		return nil, err
 	}
@@ -111,7 +116,7 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
 	}
-	v, err := viewFrom(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -121,14 +126,13 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 		Filter: f.String(),
 	}
 	read := sponsor
-	if !v.all {
-		q.Params = map[string]string{"sponsor": v.sponsor, "authority": v.council}
-		switch {
-		case sponsor == engagement.AllSponsors && v.council == "":
+	if access.ViewOf(p, access.Engagement, access.Read, access.Object{}) != access.Full {
+		// A caller who sees some engagements only gets a list of their
+		// own, so a token must not cross callers.
+		q.Params = map[string]string{"sponsor": p.Sponsor, "authority": p.Authority}
+		if sponsor == engagement.AllSponsors && !councilWide(p) && sponsorWide(p, access.Engagement, access.Read, p.Sponsor) {
 			// A sponsor officer's view of every sponsor is their own.
-			read = v.sponsor
-		case sponsor != engagement.AllSponsors && !v.sponsorWide(sponsor) && v.council == "":
-			return nil, denySponsor(sponsor)
+			read = p.Sponsor
 		}
 	}
 	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
@@ -141,9 +145,16 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 	}
 	visible := all[:0]
 	for _, e := range all {
-		if v.sees(e) {
+		if sees(p, e) {
 			visible = append(visible, e)
 		}
+	}
+	if sponsor != engagement.AllSponsors && len(visible) == 0 && !sponsorWide(p, access.Engagement, access.Read, sponsor) {
+		// A sponsor none of whose engagements the caller may read (another
+		// sponsor, or one not supporting the officer's council) is refused,
+		// not shown as empty.
+		return nil, access.Check(p, access.Engagement, access.Read,
+			access.Object{Sponsor: sponsor, Name: req.GetParent()})
 	}
 	selected := engagement.Select(visible, f)
 	page, next := rpc.Page(h.pages, q, selected, offset, size)
@@ -190,8 +201,8 @@ func (h *Engagements) RecordDeployment(ctx context.Context, req *sponsorv1.Recor
 	if err != nil {
 		return nil, err
 	}
-	if !p.HasRole(auth.RoleSponsorOfficer) || p.Sponsor != sponsor {
-		return nil, denySponsor(sponsor)
+	if err := access.Check(p, access.Deployment, access.Record, access.Object{Sponsor: sponsor, Name: req.GetParent()}); err != nil {
+		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
 	if err != nil {
@@ -212,12 +223,12 @@ func (h *Engagements) ListDeployments(ctx context.Context, req *sponsorv1.ListDe
 	if err := fault.Join(parentErr, sizeErr); err != nil {
 		return nil, err
 	}
-	v, err := viewFrom(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !v.sponsorWide(sponsor) {
-		return nil, denySponsor(sponsor)
+	if err := access.Check(p, access.Deployment, access.Read, access.Object{Sponsor: sponsor, Name: req.GetParent()}); err != nil {
+		return nil, err
 	}
 	q := paging.Query{Method: sponsorv1.SponsorService_ListDeployments_FullMethodName, Parent: req.GetParent()}
 	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
@@ -251,12 +262,13 @@ func (h *Engagements) GetCompensationStatement(ctx context.Context, req *sponsor
 	if err := fault.Join(sponsorErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	v, err := viewFrom(ctx)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !v.sponsorWide(sponsor) {
-		return nil, denySponsor(sponsor)
+	if err := access.Check(p, access.CompensationStatement, access.Read,
+		access.Object{Sponsor: sponsor, Name: engagement.SponsorName(sponsor)}); err != nil {
+		return nil, err
 	}
 	st, err := h.svc.Statement(ctx, sponsor, period)
 	if err != nil {
@@ -265,42 +277,19 @@ func (h *Engagements) GetCompensationStatement(ctx context.Context, req *sponsor
 	return statementProto(st), nil
 }
 
-// view is what a caller may see here: everything (DfE), one sponsor's
-// records (a sponsor officer's own), and the engagements supporting one
-// council (a council officer's own). A caller holding several roles sees
-// the union.
-type view struct {
-	all     bool
-	sponsor string
-	council string
+// sponsorWide reports whether p may act on every record of sponsor (DfE
+// and the LGA on every sponsor's, a sponsor officer on their own).
+func sponsorWide(p auth.Principal, res access.Resource, act access.Action, sponsor string) bool {
+	return sponsor != "" && access.ViewOf(p, res, act, access.Object{Sponsor: sponsor}) == access.Full
 }
 
-func viewFrom(ctx context.Context) (view, error) {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return view{}, err
-	}
-	v := view{all: p.HasRole(auth.RoleDfEOfficial)}
-	if p.HasRole(auth.RoleSponsorOfficer) {
-		v.sponsor = p.Sponsor
-	}
-	if p.HasRole(auth.RoleCouncilOfficer) {
-		v.council = p.Authority
-	}
-	return v, nil
+// councilWide reports whether p reads the engagements of their own council
+// (a council officer).
+func councilWide(p auth.Principal) bool {
+	return p.Authority != "" && access.ViewOf(p, access.Engagement, access.Read, access.Object{Council: p.Authority}) == access.Full
 }
 
-// sponsorWide reports whether the view holds all of sponsor's records.
-func (v view) sponsorWide(sponsor string) bool {
-	return v.all || (v.sponsor != "" && v.sponsor == sponsor)
-}
-
-// sees reports whether the view holds e.
-func (v view) sees(e engagement.Engagement) bool {
-	return v.sponsorWide(e.Sponsor) || (v.council != "" && v.council == e.Council)
-}
-
-func denySponsor(sponsor string) error {
-	return fault.PermissionDenied(auth.ReasonSponsorNotAllowed,
-		"the caller may not access %s", engagement.SponsorName(sponsor)).With("sponsor", engagement.SponsorName(sponsor))
+// sees reports whether p may read e.
+func sees(p auth.Principal, e engagement.Engagement) bool {
+	return access.ViewOf(p, access.Engagement, access.Read, access.Object{Council: e.Council, Sponsor: e.Sponsor}) == access.Full
 }

@@ -13,6 +13,7 @@ import (
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -24,8 +25,8 @@ func TestPoliciesCoverExactlyTheEngagementMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]auth.Role{
-		sponsorv1.SponsorService_GetEngagement_FullMethodName:            {auth.RoleDfEOfficial, auth.RoleSponsorOfficer, auth.RoleCouncilOfficer},
-		sponsorv1.SponsorService_ListEngagements_FullMethodName:          {auth.RoleDfEOfficial, auth.RoleSponsorOfficer, auth.RoleCouncilOfficer},
+		sponsorv1.SponsorService_GetEngagement_FullMethodName:            {auth.RoleDfEOfficial, auth.RoleLGAAdviser, auth.RoleSponsorOfficer, auth.RoleCouncilOfficer},
+		sponsorv1.SponsorService_ListEngagements_FullMethodName:          {auth.RoleDfEOfficial, auth.RoleLGAAdviser, auth.RoleSponsorOfficer, auth.RoleCouncilOfficer},
 		sponsorv1.SponsorService_RecordDeployment_FullMethodName:         {auth.RoleSponsorOfficer},
 		sponsorv1.SponsorService_ListDeployments_FullMethodName:          {auth.RoleDfEOfficial, auth.RoleSponsorOfficer},
 		sponsorv1.SponsorService_GetCompensationStatement_FullMethodName: {auth.RoleDfEOfficial, auth.RoleSponsorOfficer},
@@ -57,15 +58,16 @@ func TestGetEngagementAccess(t *testing.T) {
 		{"DfE reads any sponsor's", official, eng.Name(), codes.OK, ""},
 		{"the sponsor's officer reads its own", hampshireOfficer, eng.Name(), codes.OK, ""},
 		{"the supported council's officer reads it", sloughOfficer, eng.Name(), codes.OK, ""},
-		{"another sponsor's officer is denied", leedsOfficer, eng.Name(), codes.PermissionDenied, auth.ReasonSponsorNotAllowed},
-		{"another council's officer is denied", doncasterOfficer, eng.Name(), codes.PermissionDenied, auth.ReasonCouncilNotAllowed},
+		{"the LGA reads it: it sees which sponsor supports a council", adviser, eng.Name(), codes.OK, ""},
+		{"the LGA asking for a missing one", adviser, missing, codes.NotFound, engagement.ReasonNotFound},
+		{"another sponsor's officer is denied", leedsOfficer, eng.Name(), codes.PermissionDenied, access.ReasonNotAllowed},
+		{"another council's officer is denied", doncasterOfficer, eng.Name(), codes.PermissionDenied, access.ReasonNotAllowed},
 		// Denied alike whether it exists or not: names cannot be probed.
-		{"a council officer asking for a missing one is denied", sloughOfficer, missing, codes.PermissionDenied, auth.ReasonCouncilNotAllowed},
-		{"another sponsor's officer asking for a missing one is denied", leedsOfficer, missing, codes.PermissionDenied, auth.ReasonSponsorNotAllowed},
+		{"a council officer asking for a missing one is denied", sloughOfficer, missing, codes.PermissionDenied, access.ReasonNotAllowed},
+		{"another sponsor's officer asking for a missing one is denied", leedsOfficer, missing, codes.PermissionDenied, access.ReasonNotAllowed},
 		{"DfE asking for a missing one", official, missing, codes.NotFound, engagement.ReasonNotFound},
 		{"the sponsor asking for a missing one", hampshireOfficer, missing, codes.NotFound, engagement.ReasonNotFound},
 		{"Ofsted is denied", inspector, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"the LGA is denied", adviser, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"partner systems are denied", partner, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 	}
 	want := encode(eng)
@@ -131,7 +133,8 @@ func TestListEngagementsNarrowsToTheCaller(t *testing.T) {
 		{"a sponsor officer, their own", hampshireOfficer, "sponsors/hampshire", bySlough, []string{hSlough.Name()}},
 		{"Slough's officer sees who supports Slough", sloughOfficer, "sponsors/-", "", []string{lSlough.Name(), hSlough.Name()}},
 		{"Slough's officer, one sponsor", sloughOfficer, "sponsors/hampshire", "", []string{hSlough.Name()}},
-		{"Slough's officer, a sponsor not supporting Slough", sloughOfficer, "sponsors/durham", "", nil},
+		{"the LGA sees who supports Slough", adviser, "sponsors/-", bySlough, []string{lSlough.Name(), hSlough.Name()}},
+		{"the LGA, one sponsor", adviser, "sponsors/hampshire", "", []string{hDoncaster.Name(), hSlough.Name()}},
 		{"Doncaster's officer filtering on Slough sees nothing", doncasterOfficer, "sponsors/-", bySlough, nil},
 		{"Doncaster's officer", doncasterOfficer, "sponsors/-", "", []string{hDoncaster.Name()}},
 	}
@@ -152,9 +155,11 @@ func TestListEngagementsNarrowsToTheCaller(t *testing.T) {
 		parent string
 		reason string
 	}{
-		{"a sponsor officer listing another sponsor", leedsOfficer, "sponsors/hampshire", auth.ReasonSponsorNotAllowed},
+		{"a sponsor officer listing another sponsor", leedsOfficer, "sponsors/hampshire", access.ReasonNotAllowed},
 		{"Ofsted", inspector, "sponsors/-", auth.ReasonRoleNotAllowed},
-		{"the LGA", adviser, "sponsors/hampshire", auth.ReasonRoleNotAllowed},
+		// A sponsor that does not support the officer's council is refused,
+		// as its engagements are when named one by one.
+		{"Slough's officer, a sponsor not supporting Slough", sloughOfficer, "sponsors/durham", access.ReasonNotAllowed},
 		{"a partner system", partner, "sponsors/-", auth.ReasonRoleNotAllowed},
 	} {
 		_, err := list(tc.caller, tc.parent, "")
@@ -278,12 +283,12 @@ func TestRecordDeploymentDenied(t *testing.T) {
 	}{
 		// DfE reads everything but the sponsor records what it lent.
 		{"DfE", official, auth.ReasonRoleNotAllowed},
-		{"another sponsor's officer", leedsOfficer, auth.ReasonSponsorNotAllowed},
+		{"another sponsor's officer", leedsOfficer, access.ReasonNotAllowed},
 		{"the supported council's officer", sloughOfficer, auth.ReasonRoleNotAllowed},
 		{"Ofsted", inspector, auth.ReasonRoleNotAllowed},
 		{"the LGA", adviser, auth.ReasonRoleNotAllowed},
 		{"a partner system", partner, auth.ReasonRoleNotAllowed},
-		{"DfE and another sponsor's officer at once", auth.Principal{Subject: "both-1", Roles: []auth.Role{auth.RoleDfEOfficial, auth.RoleSponsorOfficer}, Sponsor: leeds}, auth.ReasonSponsorNotAllowed},
+		{"DfE and another sponsor's officer at once", auth.Principal{Subject: "both-1", Roles: []auth.Role{auth.RoleDfEOfficial, auth.RoleSponsorOfficer}, Sponsor: leeds}, access.ReasonNotAllowed},
 	}
 	for _, tc := range tests {
 		_, err := e.client.RecordDeployment(e.as(tc.caller), &sponsorv1.RecordDeploymentRequest{
@@ -393,13 +398,13 @@ func TestListDeploymentsAccessAndPages(t *testing.T) {
 	}{
 		{"DfE", official, eng.Name(), codes.OK, ""},
 		{"the sponsor's officer", hampshireOfficer, eng.Name(), codes.OK, ""},
-		{"another sponsor's officer", leedsOfficer, eng.Name(), codes.PermissionDenied, auth.ReasonSponsorNotAllowed},
+		{"another sponsor's officer", leedsOfficer, eng.Name(), codes.PermissionDenied, access.ReasonNotAllowed},
 		{"the supported council's officer", sloughOfficer, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"Ofsted", inspector, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"the LGA", adviser, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"a partner system", partner, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"a missing engagement", official, engagement.Name(hampshire, "missing"), codes.NotFound, engagement.ReasonNotFound},
-		{"another sponsor's missing engagement", leedsOfficer, engagement.Name(hampshire, "missing"), codes.PermissionDenied, auth.ReasonSponsorNotAllowed},
+		{"another sponsor's missing engagement", leedsOfficer, engagement.Name(hampshire, "missing"), codes.PermissionDenied, access.ReasonNotAllowed},
 	} {
 		resp, err := e.client.ListDeployments(e.as(tc.caller), &sponsorv1.ListDeploymentsRequest{Parent: tc.parent})
 		if tc.code == codes.OK {
@@ -492,7 +497,7 @@ func TestCompensationStatement(t *testing.T) {
 		reason string
 		fields []string
 	}{
-		{"another sponsor's officer", leedsOfficer, req, codes.PermissionDenied, auth.ReasonSponsorNotAllowed, nil},
+		{"another sponsor's officer", leedsOfficer, req, codes.PermissionDenied, access.ReasonNotAllowed, nil},
 		{"the supported council's officer", sloughOfficer, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
 		{"Ofsted", inspector, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
 		{"the LGA", adviser, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -34,15 +35,16 @@ import (
 // defaultTimeLimitMS is the engine's time limit when a request names none.
 const defaultTimeLimitMS = 2000
 
-// Policies declares who may call each method of this package: DfE
-// officials only. The four-eyes rule is checked in the handlers.
+// Policies declares who may call each method of this package, from the
+// access matrix (the MatchRun rows): DfE officials only. The four-eyes
+// rule is checked in the handlers.
 var Policies = auth.Policies{
-	sponsorv1.SponsorService_RunMatching_FullMethodName:      auth.Allow(auth.RoleDfEOfficial),
-	sponsorv1.SponsorService_GetMatchRun_FullMethodName:      auth.Allow(auth.RoleDfEOfficial),
-	sponsorv1.SponsorService_ListMatchRuns_FullMethodName:    auth.Allow(auth.RoleDfEOfficial),
-	sponsorv1.SponsorService_CompareMatchRuns_FullMethodName: auth.Allow(auth.RoleDfEOfficial),
-	sponsorv1.SponsorService_ApproveMatchRun_FullMethodName:  auth.Allow(auth.RoleDfEOfficial),
-	sponsorv1.SponsorService_RejectMatchRun_FullMethodName:   auth.Allow(auth.RoleDfEOfficial),
+	sponsorv1.SponsorService_RunMatching_FullMethodName:      access.Rule(access.MatchRun, access.Run),
+	sponsorv1.SponsorService_GetMatchRun_FullMethodName:      access.Rule(access.MatchRun, access.Read),
+	sponsorv1.SponsorService_ListMatchRuns_FullMethodName:    access.Rule(access.MatchRun, access.Read),
+	sponsorv1.SponsorService_CompareMatchRuns_FullMethodName: access.Rule(access.MatchRun, access.Read),
+	sponsorv1.SponsorService_ApproveMatchRun_FullMethodName:  access.Rule(access.MatchRun, access.Approve),
+	sponsorv1.SponsorService_RejectMatchRun_FullMethodName:   access.Rule(access.MatchRun, access.Approve),
 }
 
 // MatchRuns implements the match-run methods of

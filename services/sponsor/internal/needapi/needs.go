@@ -4,14 +4,15 @@
 // calls the need rules in package need and renders responses; each
 // method's access policy is declared in Policies.
 //
-// Who may do what: DfE officials open needs by hand, change and close
-// them, and read every council's. A council officer reads their own
-// council's needs, named by the authority claim of their token, and
-// nothing else: another council is PERMISSION_DENIED, and their view of
-// `localAuthorities/-` is their own council. Every other role (Ofsted
-// inspectors, LGA advisers, sponsor officers, partner systems) is refused.
-// A caller holding a role beside council_officer gains nothing from it
-// here unless it is dfe_official.
+// Who may do what is the access matrix's (package access, the SponsorNeed
+// rows): DfE officials open needs by hand, change and close them, and read
+// every council's. A council officer reads their own council's needs,
+// named by the authority claim of their token, and nothing else: another
+// council is PERMISSION_DENIED, and their view of `localAuthorities/-` is
+// their own council. Every other role (Ofsted inspectors, LGA advisers,
+// sponsor officers, partner systems) is refused. A caller holding a role
+// beside council_officer gains nothing from it here unless that role's
+// grant reaches further.
 //
 // Closing a need: the contract has no CloseSponsorNeed method, so
 // UpdateSponsorNeed closes an open need when update_mask names state and
@@ -26,6 +27,7 @@ import (
 	"strings"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -36,14 +38,14 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 )
 
-// Policies declares who may call each method of this package (see the
-// package comment); GetSponsorNeed and ListSponsorNeeds narrow a council
-// officer to their own council in the handler.
+// Policies declares who may call each method of this package, from the
+// access matrix; GetSponsorNeed and ListSponsorNeeds narrow a council
+// officer to their own council in the handler (access.Check).
 var Policies = auth.Policies{
-	sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName: auth.Allow(auth.RoleDfEOfficial),
-	sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName: auth.Allow(auth.RoleDfEOfficial),
-	sponsorv1.SponsorService_GetSponsorNeed_FullMethodName:    auth.Allow(auth.RoleDfEOfficial, auth.RoleCouncilOfficer),
-	sponsorv1.SponsorService_ListSponsorNeeds_FullMethodName:  auth.Allow(auth.RoleDfEOfficial, auth.RoleCouncilOfficer),
+	sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName: access.Rule(access.SponsorNeed, access.Write),
+	sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName: access.Rule(access.SponsorNeed, access.Write),
+	sponsorv1.SponsorService_GetSponsorNeed_FullMethodName:    access.Rule(access.SponsorNeed, access.Read),
+	sponsorv1.SponsorService_ListSponsorNeeds_FullMethodName:  access.Rule(access.SponsorNeed, access.Read),
 }
 
 // Needs implements the need methods of sponsorv1.SponsorServiceServer. It
@@ -99,7 +101,7 @@ func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNee
 	if err != nil {
 		return nil, err
 	}
-	if err := requireCouncil(ctx, gss); err != nil {
+	if err := check(ctx, gss, req.GetName()); err != nil {
 		return nil, err
 	}
 	n, err := h.svc.Get(ctx, gss, id)
@@ -130,13 +132,16 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 		Filter: f.String(),
 	}
 	switch {
-	case gss == need.AllCouncils && !p.HasRole(auth.RoleDfEOfficial):
+	case gss == need.AllCouncils && access.ViewOf(p, access.SponsorNeed, access.Read, access.Object{}) != access.Full:
 		// A council officer's view of every council is their own
 		// council's; their page tokens say so.
 		gss = p.Authority
+		if gss == "" {
+			return nil, check(ctx, need.AllCouncils, req.GetParent())
+		}
 		q.Params = map[string]string{"authority": p.Authority}
 	case gss != need.AllCouncils:
-		if err := requireCouncil(ctx, gss); err != nil {
+		if err := check(ctx, gss, req.GetParent()); err != nil {
 			return nil, err
 		}
 		if _, ok := reference.CouncilByCode(gss); !ok {
@@ -151,6 +156,10 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 	if err != nil {
 		return nil, err
 	}
+	// Only what the caller may read is listed, whatever the parent said.
+	all = slices.DeleteFunc(all, func(n need.Need) bool {
+		return access.ViewOf(p, access.SponsorNeed, access.Read, access.Object{Council: n.GSSCode}) != access.Full
+	})
 	selected := need.Select(all, f)
 	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &sponsorv1.ListSponsorNeedsResponse{
@@ -204,22 +213,15 @@ func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSpon
 	return toProto(n), nil
 }
 
-// requireCouncil admits DfE officials to every council's needs and a
-// council officer to their own council's; everyone else is
-// PERMISSION_DENIED. It is stricter than auth.RequireCouncil, which also
-// admits Ofsted inspectors and LGA advisers: they may not see needs, and a
-// role of theirs held beside council_officer must not widen the officer's
-// reach.
-func requireCouncil(ctx context.Context, gss string) error {
+// check is the object-level decision on reading council gss's needs (the
+// access matrix's SponsorNeed read cell): DfE reads every council's, a
+// council officer their own; name is the resource the caller named.
+func check(ctx context.Context, gss, name string) error {
 	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return err
 	}
-	if p.HasRole(auth.RoleDfEOfficial) || (p.HasRole(auth.RoleCouncilOfficer) && p.Authority != "" && p.Authority == gss) {
-		return nil
-	}
-	return fault.PermissionDenied(auth.ReasonCouncilNotAllowed, "the caller may not access council %s", gss).
-		With("authority", gss)
+	return access.Check(p, access.SponsorNeed, access.Read, access.Object{Council: gss, Name: name})
 }
 
 // councilNamed gives a missing council's NOT_FOUND the parent's name.

@@ -12,6 +12,7 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -265,7 +266,7 @@ func TestAccess(t *testing.T) {
 			}
 			continue
 		}
-		rpctest.ExpectError(t, tc.p.Subject+" reads "+tc.name, err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+		rpctest.ExpectError(t, tc.p.Subject+" reads "+tc.name, err, codes.PermissionDenied, access.ReasonNotAllowed)
 	}
 	for _, tc := range []struct {
 		p      auth.Principal
@@ -285,7 +286,7 @@ func TestAccess(t *testing.T) {
 	}
 	for _, p := range []auth.Principal{outsider, adviserOfficer} {
 		_, err := e.client.ListSponsorNeeds(e.as(p), &sponsorv1.ListSponsorNeedsRequest{Parent: sunderlandName})
-		rpctest.ExpectError(t, p.Subject+" lists another council's needs", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+		rpctest.ExpectError(t, p.Subject+" lists another council's needs", err, codes.PermissionDenied, access.ReasonNotAllowed)
 	}
 	// A council officer's page token is bound to their council: another
 	// council's officer cannot continue it.

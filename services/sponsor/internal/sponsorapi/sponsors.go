@@ -3,13 +3,14 @@
 // and checks requests, calls the sponsor rules in package sponsor and
 // renders responses; each method's access policy is declared in Policies.
 //
-// Who may do what: DfE officials manage the sponsors and read them all. A
-// sponsor officer reads their own sponsor, named by the sponsor claim of
-// their token, and nothing else: another sponsor is PERMISSION_DENIED, and
-// their view of the list is their own sponsor. Every other role (Ofsted
-// inspectors, LGA advisers, council officers, partner systems) is refused.
-// A caller holding a role beside sponsor_officer gains nothing from it
-// here unless it is dfe_official.
+// Who may do what is the access matrix's (package access, the Sponsor
+// rows): DfE officials manage the sponsors and read them all; LGA advisers
+// read them all (the LGA sees which sponsor supports a council); a sponsor
+// officer reads their own sponsor, named by the sponsor claim of their
+// token, and nothing else: another sponsor is PERMISSION_DENIED, and their
+// view of the list is their own sponsor. Ofsted inspectors, council
+// officers and partner systems are refused. A caller holding several roles
+// gets the widest view any of them grants.
 package sponsorapi
 
 import (
@@ -18,6 +19,7 @@ import (
 	"strings"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -27,14 +29,14 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
-// Policies declares who may call each method of this package (see the
-// package comment); GetSponsor and ListSponsors narrow a sponsor officer to
-// their own sponsor in the handler.
+// Policies declares who may call each method of this package, from the
+// access matrix; GetSponsor and ListSponsors narrow a sponsor officer to
+// their own sponsor in the handler (access.Check and access.ViewOf).
 var Policies = auth.Policies{
-	sponsorv1.SponsorService_CreateSponsor_FullMethodName: auth.Allow(auth.RoleDfEOfficial),
-	sponsorv1.SponsorService_UpdateSponsor_FullMethodName: auth.Allow(auth.RoleDfEOfficial),
-	sponsorv1.SponsorService_GetSponsor_FullMethodName:    auth.Allow(auth.RoleDfEOfficial, auth.RoleSponsorOfficer),
-	sponsorv1.SponsorService_ListSponsors_FullMethodName:  auth.Allow(auth.RoleDfEOfficial, auth.RoleSponsorOfficer),
+	sponsorv1.SponsorService_CreateSponsor_FullMethodName: access.Rule(access.Sponsor, access.Write),
+	sponsorv1.SponsorService_UpdateSponsor_FullMethodName: access.Rule(access.Sponsor, access.Write),
+	sponsorv1.SponsorService_GetSponsor_FullMethodName:    access.Rule(access.Sponsor, access.Read),
+	sponsorv1.SponsorService_ListSponsors_FullMethodName:  access.Rule(access.Sponsor, access.Read),
 }
 
 // Sponsors implements the sponsor methods of
@@ -98,7 +100,11 @@ func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequ
 	if err != nil {
 		return nil, err
 	}
-	if err := requireSponsor(ctx, id); err != nil {
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := access.Check(p, access.Sponsor, access.Read, access.Object{Sponsor: id, Name: sponsor.Name(id)}); err != nil {
 		return nil, err
 	}
 	sp, err := h.svc.Get(ctx, id)
@@ -131,7 +137,9 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 		Parent: sponsor.Collection,
 		Filter: f.String(),
 	}
-	wide := p.HasRole(auth.RoleDfEOfficial)
+	// A caller whose grant covers a sponsor of no one in particular sees
+	// them all; anyone else (a sponsor officer) sees only their own.
+	wide := access.ViewOf(p, access.Sponsor, access.Read, access.Object{}) == access.Full
 	if !wide {
 		// A sponsor officer's view of the sponsors is their own; their
 		// page tokens say so.
@@ -146,7 +154,9 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 		return nil, err
 	}
 	if !wide {
-		all = slices.DeleteFunc(all, func(sp sponsor.Sponsor) bool { return sp.ID != p.Sponsor })
+		all = slices.DeleteFunc(all, func(sp sponsor.Sponsor) bool {
+			return access.ViewOf(p, access.Sponsor, access.Read, access.Object{Sponsor: sp.ID}) != access.Full
+		})
 	}
 	selected := sponsor.Select(all, f)
 	page, next := rpc.Page(h.pages, q, selected, offset, size)
@@ -218,21 +228,4 @@ func (h *Sponsors) usageOf(ctx context.Context, ids ...string) (map[string]spons
 		return nil, nil
 	}
 	return h.usage.Usage(ctx, ids...)
-}
-
-// requireSponsor admits DfE officials to every sponsor and a sponsor
-// officer to their own; everyone else is PERMISSION_DENIED. It is stricter
-// than auth.RequireSponsor, which lets any role but sponsor_officer see
-// every sponsor: here a role beside sponsor_officer that is not
-// dfe_official must not widen the officer's reach.
-func requireSponsor(ctx context.Context, id string) error {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return err
-	}
-	if p.HasRole(auth.RoleDfEOfficial) || (p.HasRole(auth.RoleSponsorOfficer) && p.Sponsor != "" && p.Sponsor == id) {
-		return nil
-	}
-	return fault.PermissionDenied(auth.ReasonSponsorNotAllowed, "the caller may not access sponsor %s", sponsor.Name(id)).
-		With("sponsor", sponsor.Name(id))
 }

@@ -14,6 +14,7 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -246,7 +247,12 @@ func TestAccess(t *testing.T) {
 		})
 		rpctest.ExpectError(t, p.Subject+" updates", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}
-	for _, p := range []auth.Principal{inspector, adviser, officer, partner} {
+	// The LGA reads every sponsor: it sees which sponsor supports a
+	// council (the access matrix).
+	if got, err := e.client.GetSponsor(e.as(adviser), &sponsorv1.GetSponsorRequest{Name: "sponsors/nspcc"}); err != nil || got.GetName() != "sponsors/nspcc" {
+		t.Errorf("the LGA reads a sponsor: %v, %v", got.GetName(), err)
+	}
+	for _, p := range []auth.Principal{inspector, officer, partner} {
 		_, err := e.client.GetSponsor(e.as(p), &sponsorv1.GetSponsorRequest{Name: "sponsors/leeds"})
 		rpctest.ExpectError(t, p.Subject+" reads a sponsor", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		_, err = e.client.ListSponsors(e.as(p), &sponsorv1.ListSponsorsRequest{})
@@ -269,7 +275,9 @@ func TestAccess(t *testing.T) {
 		{nspccRep, "sponsors/leeds", false},
 		{twoHats, "sponsors/leeds", true},
 		{twoHats, "sponsors/nspcc", false},
-		{adviserSponsor, "sponsors/nspcc", false},
+		// An LGA adviser who is also a sponsor officer reads every
+		// sponsor as the LGA does.
+		{adviserSponsor, "sponsors/nspcc", true},
 		{official, "sponsors/nspcc", true},
 	} {
 		got, err := e.client.GetSponsor(e.as(tc.p), &sponsorv1.GetSponsorRequest{Name: tc.name})
@@ -279,7 +287,7 @@ func TestAccess(t *testing.T) {
 			}
 			continue
 		}
-		rpctest.ExpectError(t, tc.p.Subject+" reads "+tc.name, err, codes.PermissionDenied, auth.ReasonSponsorNotAllowed)
+		rpctest.ExpectError(t, tc.p.Subject+" reads "+tc.name, err, codes.PermissionDenied, access.ReasonNotAllowed)
 	}
 	for _, tc := range []struct {
 		p    auth.Principal
@@ -288,7 +296,8 @@ func TestAccess(t *testing.T) {
 		{leedsRep, []string{"sponsors/leeds"}},
 		{nspccRep, []string{"sponsors/nspcc"}},
 		{twoHats, []string{"sponsors/leeds"}},
-		{adviserSponsor, []string{"sponsors/leeds"}},
+		{adviserSponsor, []string{"sponsors/leeds", "sponsors/nspcc"}},
+		{adviser, []string{"sponsors/leeds", "sponsors/nspcc"}},
 		{official, []string{"sponsors/leeds", "sponsors/nspcc"}},
 	} {
 		resp, err := e.client.ListSponsors(e.as(tc.p), &sponsorv1.ListSponsorsRequest{})
