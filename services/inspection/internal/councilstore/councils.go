@@ -18,13 +18,17 @@ import (
 // Councils stores LocalAuthority records. It implements council.Storer.
 type Councils struct {
 	all *store.Collection[council.LocalAuthority]
-	now func() time.Time
+	// cached serves All: every list page and risk assessment reads every
+	// council, and councils are never deleted (see store.Cache).
+	cached *store.Cache[council.LocalAuthority]
+	now    func() time.Time
 }
 
 // NewCouncils returns the council store over st, storing councils in the
 // form codec gives.
 func NewCouncils(st *store.Store, codec store.Codec[council.LocalAuthority]) *Councils {
-	return &Councils{all: store.NewCollection(st, codec, council.ErrNotFound), now: time.Now}
+	all := store.NewCollection(st, codec, council.ErrNotFound)
+	return &Councils{all: all, cached: store.NewCache(all), now: time.Now}
 }
 
 var _ council.Storer = (*Councils)(nil)
@@ -44,10 +48,12 @@ func (c *Councils) Get(ctx context.Context, gss string) (council.LocalAuthority,
 	return c.all.Get(ctx, c.recordKey(gss))
 }
 
-// All implements council.Storer with one SMEMBERS and one pipelined read of
-// every record.
+// All implements council.Storer with one SMEMBERS, one pipelined read of
+// every record's version and one of the records that changed since this
+// process last decoded them: at most three round trips, and nothing older
+// than the last committed write (store.Cache).
 func (c *Councils) All(ctx context.Context) ([]council.LocalAuthority, error) {
-	return c.all.Members(ctx, c.indexKey(), c.recordKey)
+	return c.cached.Members(ctx, c.indexKey(), c.recordKey)
 }
 
 // Seed implements council.Storer: each council is created only if absent, so
