@@ -1535,8 +1535,11 @@ type Weights struct {
 	Continuity float64 `protobuf:"fixed64,4,opt,name=continuity,proto3" json:"continuity,omitempty"`
 	// Penalty for children placed out of area into the council.
 	OutOfAreaPenalty float64 `protobuf:"fixed64,5,opt,name=out_of_area_penalty,json=outOfAreaPenalty,proto3" json:"out_of_area_penalty,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Urgency, so that urgent needs win scarce capacity. A run echoes every
+	// weight it used, this one included.
+	Urgency       float64 `protobuf:"fixed64,6,opt,name=urgency,proto3" json:"urgency,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Weights) Reset() {
@@ -1600,6 +1603,13 @@ func (x *Weights) GetContinuity() float64 {
 func (x *Weights) GetOutOfAreaPenalty() float64 {
 	if x != nil {
 		return x.OutOfAreaPenalty
+	}
+	return 0
+}
+
+func (x *Weights) GetUrgency() float64 {
+	if x != nil {
+		return x.Urgency
 	}
 	return 0
 }
@@ -2739,8 +2749,15 @@ type CompareMatchRunsResponse struct {
 	InputsDiffer bool `protobuf:"varint,3,opt,name=inputs_differ,json=inputsDiffer,proto3" json:"inputs_differ,omitempty"`
 	// What differs in the inputs, in words.
 	InputDifferences []string `protobuf:"bytes,4,rep,name=input_differences,json=inputDifferences,proto3" json:"input_differences,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// True when the two runs have the same result: every need is assigned to
+	// the same sponsor (or left unmatched) in both and the objective is the
+	// same. Said outright rather than left to an empty `changes`.
+	NoChanges bool `protobuf:"varint,5,opt,name=no_changes,json=noChanges,proto3" json:"no_changes,omitempty"`
+	// The comparison in one sentence, e.g. "no changes: both runs assign
+	// the same sponsors" or "2 needs change sponsor".
+	Summary       string `protobuf:"bytes,6,opt,name=summary,proto3" json:"summary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CompareMatchRunsResponse) Reset() {
@@ -2799,6 +2816,20 @@ func (x *CompareMatchRunsResponse) GetInputDifferences() []string {
 		return x.InputDifferences
 	}
 	return nil
+}
+
+func (x *CompareMatchRunsResponse) GetNoChanges() bool {
+	if x != nil {
+		return x.NoChanges
+	}
+	return false
+}
+
+func (x *CompareMatchRunsResponse) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
 }
 
 // ApproveMatchRunRequest approves a run.
@@ -3846,7 +3877,7 @@ const file_turnaround_sponsor_v1_sponsor_proto_rawDesc = "" +
 	"\x18UpdateSponsorNeedRequest\x12E\n" +
 	"\fsponsor_need\x18\x01 \x01(\v2\".turnaround.sponsor.v1.SponsorNeedR\vsponsorNeed\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xb0\x01\n" +
+	"updateMask\"\xca\x01\n" +
 	"\aWeights\x12\x1c\n" +
 	"\texpertise\x18\x01 \x01(\x01R\texpertise\x12\x1c\n" +
 	"\tgeography\x18\x02 \x01(\x01R\tgeography\x12\x1a\n" +
@@ -3854,7 +3885,8 @@ const file_turnaround_sponsor_v1_sponsor_proto_rawDesc = "" +
 	"\n" +
 	"continuity\x18\x04 \x01(\x01R\n" +
 	"continuity\x12-\n" +
-	"\x13out_of_area_penalty\x18\x05 \x01(\x01R\x10outOfAreaPenalty\"\xe0\x01\n" +
+	"\x13out_of_area_penalty\x18\x05 \x01(\x01R\x10outOfAreaPenalty\x12\x18\n" +
+	"\aurgency\x18\x06 \x01(\x01R\aurgency\"\xe0\x01\n" +
 	"\x06WhatIf\x12)\n" +
 	"\x10exclude_sponsors\x18\x01 \x03(\tR\x0fexcludeSponsors\x12G\n" +
 	"\n" +
@@ -3947,12 +3979,15 @@ const file_turnaround_sponsor_v1_sponsor_proto_rawDesc = "" +
 	"\x10AssignmentChange\x12\x12\n" +
 	"\x04need\x18\x01 \x01(\tR\x04need\x12#\n" +
 	"\rfirst_sponsor\x18\x02 \x01(\tR\ffirstSponsor\x12%\n" +
-	"\x0esecond_sponsor\x18\x03 \x01(\tR\rsecondSponsor\"\xd8\x01\n" +
+	"\x0esecond_sponsor\x18\x03 \x01(\tR\rsecondSponsor\"\x91\x02\n" +
 	"\x18CompareMatchRunsResponse\x12A\n" +
 	"\achanges\x18\x01 \x03(\v2'.turnaround.sponsor.v1.AssignmentChangeR\achanges\x12'\n" +
 	"\x0fobjective_delta\x18\x02 \x01(\x01R\x0eobjectiveDelta\x12#\n" +
 	"\rinputs_differ\x18\x03 \x01(\bR\finputsDiffer\x12+\n" +
-	"\x11input_differences\x18\x04 \x03(\tR\x10inputDifferences\"_\n" +
+	"\x11input_differences\x18\x04 \x03(\tR\x10inputDifferences\x12\x1d\n" +
+	"\n" +
+	"no_changes\x18\x05 \x01(\bR\tnoChanges\x12\x18\n" +
+	"\asummary\x18\x06 \x01(\tR\asummary\"_\n" +
 	"\x16ApproveMatchRunRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +

@@ -8,9 +8,11 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
@@ -117,12 +119,12 @@ func StrengthLevel(s sponsor.Strength) int {
 // WeightsSpec are the factor weights a request asks for; zero fields take
 // the defaults of match.DefaultWeights.
 type WeightsSpec struct {
-	Expertise, Geography, Headroom, Continuity, OutOfArea float64
+	Expertise, Geography, Headroom, Continuity, OutOfArea, Urgency float64
 }
 
 // ResolveWeights returns the engine's weights for w: each field 0 (the
 // default) or a whole number of points from 1 to match.MaxWeight; the
-// urgency weight and the out-of-area saturation are always the defaults.
+// out-of-area saturation is always the default.
 // Violations name the fields under prefix (such as "weights.").
 func ResolveWeights(w WeightsSpec, prefix string) (match.Weights, fault.Violations) {
 	out := match.DefaultWeights()
@@ -141,6 +143,7 @@ func ResolveWeights(w WeightsSpec, prefix string) (match.Weights, fault.Violatio
 	set("headroom", w.Headroom, &out.Headroom)
 	set("continuity", w.Continuity, &out.Continuity)
 	set("out_of_area_penalty", w.OutOfArea, &out.OutOfArea)
+	set("urgency", w.Urgency, &out.Urgency)
 	return out, vs
 }
 
@@ -404,4 +407,101 @@ func overrideDifferences(a, b match.Overrides) []string {
 	list("pinned pairs", pairs(a.Pin), pairs(b.Pin))
 	list("forbidden pairs", pairs(a.Forbid), pairs(b.Forbid))
 	return out
+}
+
+// Change is one way the inputs of a run differ from the data as it stands:
+// a need or a sponsor (by resource name), and the change in words.
+type Change struct {
+	// Need is the need's resource name, or "".
+	Need string
+	// Sponsor is the sponsor's resource name, or "".
+	Sponsor string
+	// Words says what changed, e.g. "sponsor sponsors/leeds capacity in
+	// use: 1 engagements and 20 staff-days, then 2 and 45".
+	Words string
+}
+
+// InputChanges lists how now, the input built from the data as it stands,
+// differs from was, a run's input, in the needs and sponsors: needs no
+// longer open or newly open, sponsors removed or added, capacity in use,
+// and the fields of a need or sponsor that changed. In need, then sponsor,
+// then id order.
+func InputChanges(was, now match.Input) []Change {
+	var out []Change
+	needsA, needsB := byID(was.Needs, func(n match.Need) string { return n.ID }), byID(now.Needs, func(n match.Need) string { return n.ID })
+	for _, id := range unionIDs(needsA, needsB) {
+		x, inA := needsA[id]
+		y, inB := needsB[id]
+		switch {
+		case !inB:
+			out = append(out, Change{Need: id, Words: "need " + id + " is no longer open"})
+		case !inA:
+			out = append(out, Change{Need: id, Words: "need " + id + " is newly open"})
+		default:
+			if fs := changedFields(normNeed(x), normNeed(y)); len(fs) > 0 {
+				out = append(out, Change{Need: id, Words: "need " + id + " changed: " + strings.Join(fs, ", ")})
+			}
+		}
+	}
+	spA, spB := byID(was.Sponsors, func(s match.Sponsor) string { return s.ID }), byID(now.Sponsors, func(s match.Sponsor) string { return s.ID })
+	for _, id := range unionIDs(spA, spB) {
+		name := resource.Name(engagement.SponsorCollection, id)
+		x, inA := spA[id]
+		y, inB := spB[id]
+		switch {
+		case !inB:
+			out = append(out, Change{Sponsor: name, Words: "sponsor " + name + " no longer exists"})
+			continue
+		case !inA:
+			out = append(out, Change{Sponsor: name, Words: "sponsor " + name + " was added"})
+			continue
+		}
+		if x.Capacity.EngagementsInUse != y.Capacity.EngagementsInUse || x.Capacity.StaffDaysInUse != y.Capacity.StaffDaysInUse {
+			out = append(out, Change{Sponsor: name, Words: fmt.Sprintf("sponsor %s capacity in use: %d engagements and %d staff-days, then %d and %d",
+				name, x.Capacity.EngagementsInUse, x.Capacity.StaffDaysInUse, y.Capacity.EngagementsInUse, y.Capacity.StaffDaysInUse)})
+		}
+		x.Capacity.EngagementsInUse, x.Capacity.StaffDaysInUse = 0, 0
+		y.Capacity.EngagementsInUse, y.Capacity.StaffDaysInUse = 0, 0
+		if fs := changedFields(normSponsor(x), normSponsor(y)); len(fs) > 0 {
+			out = append(out, Change{Sponsor: name, Words: "sponsor " + name + " changed: " + strings.Join(fs, ", ")})
+		}
+	}
+	return out
+}
+
+// unionIDs returns the keys of a and b, sorted.
+func unionIDs[T any](a, b map[string]T) []string {
+	ids := slices.Collect(maps.Keys(a))
+	for id := range b {
+		if _, ok := a[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// changedFields names the fields of two values of one struct type that
+// differ, in declaration order, in lower case with spaces ("staff days").
+func changedFields[T any](a, b T) []string {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	var out []string
+	for i := range va.NumField() {
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			out = append(out, fieldWords(va.Type().Field(i).Name))
+		}
+	}
+	return out
+}
+
+// fieldWords turns a Go field name into words: "StaffDays" → "staff days".
+func fieldWords(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }

@@ -40,6 +40,9 @@ const (
 	// ReasonInputsChanged: the open needs or the sponsors changed since the
 	// run; run again.
 	ReasonInputsChanged = "INPUTS_CHANGED"
+	// ReasonNoOpenNeeds: a run was asked for when no open need (of those
+	// its filter selects) waits for a sponsor; there is nothing to match.
+	ReasonNoOpenNeeds = "NO_OPEN_NEEDS"
 	// ReasonNeedChanged: a need of the run was closed or matched elsewhere
 	// while the run's approval was being carried out.
 	ReasonNeedChanged = "SPONSOR_NEED_CHANGED"
@@ -184,14 +187,42 @@ func (r Run) CheckEtag(read int64) error {
 }
 
 // CheckInputs refuses approval when current, the fingerprint of the inputs
-// as they stand now, differs from the run's.
-func (r Run) CheckInputs(current string) error {
-	if current != r.Fingerprint() {
-		return fault.FailedPrecondition(ReasonInputsChanged,
-			"the open needs or the sponsors (or their capacity in use) have changed since %s was run; run again", r.Name()).
-			With("input_fingerprint", r.Fingerprint())
+// as they stand now, differs from the run's. ch says what changed (see
+// InputChanges): the message lists it, and the ErrorInfo metadata names the
+// needs (needs), the sponsors (sponsors) and every change in words
+// (changes, separated by "; ").
+func (r Run) CheckInputs(current string, ch ...Change) error {
+	if current == r.Fingerprint() {
+		return nil
 	}
-	return nil
+	what := "the open needs or the sponsors (or their capacity in use)"
+	var words, needs, sponsors []string
+	for _, c := range ch {
+		words = append(words, c.Words)
+		switch {
+		case c.Need != "":
+			needs = append(needs, c.Need)
+		case c.Sponsor != "":
+			sponsors = append(sponsors, c.Sponsor)
+		}
+	}
+	if len(words) > 0 {
+		what = strings.Join(words, "; ")
+	}
+	f := fault.FailedPrecondition(ReasonInputsChanged,
+		"the inputs of %s have changed since it was run: %s; run again", r.Name(), what).
+		With("input_fingerprint", r.Fingerprint()).
+		With("current_fingerprint", current)
+	if len(words) > 0 {
+		f = f.With("changes", strings.Join(words, "; "))
+	}
+	if len(needs) > 0 {
+		f = f.With("needs", strings.Join(slices.Compact(needs), ","))
+	}
+	if len(sponsors) > 0 {
+		f = f.With("sponsors", strings.Join(slices.Compact(sponsors), ","))
+	}
+	return f
 }
 
 // Claim returns r with an approval by subject under way from now; r must

@@ -253,3 +253,44 @@ func TestInputDifferences(t *testing.T) {
 		t.Errorf("capacity in use reported as a sponsor change too: %q", got)
 	}
 }
+
+// TestInputChangesNameWhatChanged: the changes INPUTS_CHANGED reports name
+// the need or sponsor and what about it changed.
+func TestInputChangesNameWhatChanged(t *testing.T) {
+	was := match.Input{
+		Needs: []match.Need{{ID: "localAuthorities/E06000039/sponsorNeeds/a", Urgency: 3, StaffDays: 20},
+			{ID: "localAuthorities/E08000017/sponsorNeeds/b", Urgency: 2}},
+		Sponsors: []match.Sponsor{{ID: "leeds", Capacity: match.Capacity{Engagements: 2, EngagementsInUse: 1, StaffDaysInUse: 20}},
+			{ID: "york"}},
+	}
+	now := match.Input{
+		Needs: []match.Need{{ID: "localAuthorities/E06000039/sponsorNeeds/a", Urgency: 5, StaffDays: 20},
+			{ID: "localAuthorities/E08000017/sponsorNeeds/c"}},
+		Sponsors: []match.Sponsor{{ID: "leeds", Capacity: match.Capacity{Engagements: 3, EngagementsInUse: 2, StaffDaysInUse: 45}},
+			{ID: "york", Paused: true}},
+	}
+	var got []string
+	for _, c := range InputChanges(was, now) {
+		got = append(got, c.Need+c.Sponsor+" | "+c.Words)
+	}
+	want := []string{
+		"localAuthorities/E06000039/sponsorNeeds/a | need localAuthorities/E06000039/sponsorNeeds/a changed: urgency",
+		"localAuthorities/E08000017/sponsorNeeds/b | need localAuthorities/E08000017/sponsorNeeds/b is no longer open",
+		"localAuthorities/E08000017/sponsorNeeds/c | need localAuthorities/E08000017/sponsorNeeds/c is newly open",
+		"sponsors/leeds | sponsor sponsors/leeds capacity in use: 1 engagements and 20 staff-days, then 2 and 45",
+		"sponsors/leeds | sponsor sponsors/leeds changed: capacity",
+		"sponsors/york | sponsor sponsors/york changed: paused",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("InputChanges:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(InputChanges(was, was)) != 0 {
+		t.Error("an input differs from itself")
+	}
+	run := Run{ID: "r1", Input: was}
+	err := run.CheckInputs("other", InputChanges(was, now)...)
+	var f *fault.Error
+	if !errors.As(err, &f) || f.Reason != ReasonInputsChanged || !strings.Contains(f.Message, "sponsors/york changed: paused") || f.Metadata["sponsors"] != "sponsors/leeds,sponsors/york" {
+		t.Errorf("CheckInputs: %v", err)
+	}
+}

@@ -93,7 +93,10 @@ type Spec struct {
 // Run matches the open needs spec selects to the sponsors and stores the
 // run, PROPOSED, or DRY_RUN for a dry run or any what-if. Overrides that
 // name a sponsor that does not exist or a need the run does not consider
-// are INVALID_ARGUMENT. A repeat of r's request ID returns the first run.
+// are INVALID_ARGUMENT. With no open need to match (none open, or none the
+// filter selects) nothing is stored: the run is refused with
+// FAILED_PRECONDITION NO_OPEN_NEEDS, saying why, rather than stored empty.
+// A repeat of r's request ID returns the first run.
 func (s *Service) Run(ctx context.Context, spec Spec, r change.Request) (Run, error) {
 	if prev, ok, err := s.store.Replay(ctx, r); err != nil || ok {
 		return prev, err
@@ -101,6 +104,9 @@ func (s *Service) Run(ctx context.Context, spec Spec, r change.Request) (Run, er
 	src, err := s.sources(ctx, spec.Filter)
 	if err != nil {
 		return Run{}, err
+	}
+	if len(src.Needs) == 0 {
+		return Run{}, noOpenNeeds(spec.Filter)
 	}
 	in := BuildInput(src, spec.Algorithm, spec.Weights, spec.Overrides)
 	if err := CheckOverrides(spec.Overrides, in); err != nil {
@@ -121,6 +127,18 @@ func (s *Service) Run(ctx context.Context, spec Spec, r change.Request) (Run, er
 		CreateTime: s.now().UTC(),
 		Version:    1,
 	}, r)
+}
+
+// noOpenNeeds is the refusal of a run with no open need to match.
+func noOpenNeeds(f *filter.Filter) error {
+	if fs := f.String(); fs != "" {
+		return fault.FailedPrecondition(ReasonNoOpenNeeds,
+			"no open sponsor need matches the filter %q: there is nothing to match; widen the filter, or open a need first", fs).
+			With("filter", fs)
+	}
+	return fault.FailedPrecondition(ReasonNoOpenNeeds,
+		"no sponsor need is open: every need is matched or closed, so there is nothing to match; "+
+			"a need opens when DfE orders an intervention, or by hand (CreateSponsorNeed)")
 }
 
 // Get returns one run, or ErrNotFound.
@@ -296,16 +314,20 @@ func (s *Service) checkInputs(ctx context.Context, run Run) error {
 	if run.Input.Weights != nil {
 		w = *run.Input.Weights
 	}
-	fp, err := match.Fingerprint(BuildInput(src, run.Input.Algorithm, w, run.Input.Overrides))
+	now := BuildInput(src, run.Input.Algorithm, w, run.Input.Overrides)
+	fp, err := match.Fingerprint(now)
 	if fault.IsKind(err, fault.KindInvalid) {
 		// The data as it stands no longer makes a valid input for this
 		// run: it has changed.
-		return run.CheckInputs("")
+		return run.CheckInputs("", InputChanges(run.Input, now)...)
 	}
 	if err != nil {
 		return err
 	}
-	return run.CheckInputs(fp)
+	if fp == run.Fingerprint() {
+		return nil
+	}
+	return run.CheckInputs(fp, InputChanges(run.Input, now)...)
 }
 
 // CheckOverrides refuses overrides that name a sponsor that does not exist

@@ -39,7 +39,7 @@ func encode(r matchrun.Run) *sponsorv1.MatchRun {
 		State:     stateProto(r.State),
 		Weights: &sponsorv1.Weights{
 			Expertise: float64(w.Expertise), Geography: float64(w.Geography), Headroom: float64(w.Headroom),
-			Continuity: float64(w.Continuity), OutOfAreaPenalty: float64(w.OutOfArea),
+			Continuity: float64(w.Continuity), OutOfAreaPenalty: float64(w.OutOfArea), Urgency: float64(w.Urgency),
 		},
 		InputFingerprint: r.Fingerprint(),
 		RunBy:            r.RunBy,

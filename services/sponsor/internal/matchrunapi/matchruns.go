@@ -125,7 +125,7 @@ func (h *MatchRuns) RunMatching(ctx context.Context, req *sponsorv1.RunMatchingR
 	wp := req.GetWeights()
 	w, wvs := matchrun.ResolveWeights(matchrun.WeightsSpec{
 		Expertise: wp.GetExpertise(), Geography: wp.GetGeography(), Headroom: wp.GetHeadroom(),
-		Continuity: wp.GetContinuity(), OutOfArea: wp.GetOutOfAreaPenalty(),
+		Continuity: wp.GetContinuity(), OutOfArea: wp.GetOutOfAreaPenalty(), Urgency: wp.GetUrgency(),
 	}, "weights.")
 	vs = append(vs, wvs...)
 	limitMS := req.GetTimeLimitMs()
@@ -199,7 +199,8 @@ func (h *MatchRuns) ListMatchRuns(ctx context.Context, req *sponsorv1.ListMatchR
 
 // CompareMatchRuns implements SponsorService.CompareMatchRuns: the needs
 // whose sponsor differs, the change in objective, and whether and how the
-// inputs differ.
+// inputs differ. Two runs with the same result say so outright: no_changes
+// is true and the summary says "no changes".
 func (h *MatchRuns) CompareMatchRuns(ctx context.Context, req *sponsorv1.CompareMatchRunsRequest) (*sponsorv1.CompareMatchRunsResponse, error) {
 	firstID, firstErr := resource.ParseID("first", matchrun.Collection, req.GetFirst())
 	secondID, secondErr := resource.ParseID("second", matchrun.Collection, req.GetSecond())
@@ -228,7 +229,27 @@ func (h *MatchRuns) CompareMatchRuns(ctx context.Context, req *sponsorv1.Compare
 		}
 		resp.Changes = append(resp.Changes, &sponsorv1.AssignmentChange{Need: ch.Need, FirstSponsor: name(ch.Before), SecondSponsor: name(ch.After)})
 	}
+	resp.NoChanges = len(resp.Changes) == 0 && c.ObjectiveAfter == c.ObjectiveBefore
+	resp.Summary = compareSummary(len(resp.Changes), resp.GetObjectiveDelta(), resp.GetInputsDiffer())
 	return resp, nil
+}
+
+// compareSummary says in one sentence what a comparison found: changed
+// needs that change sponsor, and the change in objective.
+func compareSummary(changed int, delta float64, inputsDiffer bool) string {
+	inputs := "on the same inputs"
+	if inputsDiffer {
+		inputs = "on different inputs"
+	}
+	switch {
+	case changed == 0 && delta == 0:
+		return "no changes: both runs assign every need to the same sponsor, " + inputs
+	case changed == 0:
+		return fmt.Sprintf("no need changes sponsor, but the objective moves by %g points, %s", delta, inputs)
+	case changed == 1:
+		return fmt.Sprintf("1 need changes sponsor; the objective moves by %g points, %s", delta, inputs)
+	}
+	return fmt.Sprintf("%d needs change sponsor; the objective moves by %g points, %s", changed, delta, inputs)
 }
 
 // parseAction reads the name, etag (optional: empty skips the check) and

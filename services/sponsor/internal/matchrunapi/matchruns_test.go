@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -19,6 +21,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -370,4 +373,95 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestMatchRunsExplainThemselves: the echoed weights include urgency; two
+// runs with the same result compare as "no changes"; INPUTS_CHANGED names
+// what changed; and a run with no open need to match is refused with
+// NO_OPEN_NEEDS rather than stored empty.
+func TestMatchRunsExplainThemselves(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	optimal := sponsorv1.Algorithm_ALGORITHM_OPTIMAL
+
+	first := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true})
+	if w := first.GetWeights(); w.GetUrgency() != float64(match.DefaultWeights().Urgency) || w.GetExpertise() != 40 {
+		t.Errorf("echoed weights %v: want every weight used, urgency %d included", w, match.DefaultWeights().Urgency)
+	}
+	if w := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true, Weights: &sponsorv1.Weights{Urgency: 7}}).GetWeights(); w.GetUrgency() != 7 {
+		t.Errorf("asked for urgency 7, the run echoes %v", w)
+	}
+	_, err := e.client.RunMatching(e.as(official1), &sponsorv1.RunMatchingRequest{Algorithm: optimal, Weights: &sponsorv1.Weights{Urgency: 1.5}})
+	rpctest.ExpectError(t, "a fractional urgency weight", err, codes.InvalidArgument, "", "weights.urgency")
+
+	second := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true})
+	same, err := e.client.CompareMatchRuns(e.as(official2), &sponsorv1.CompareMatchRunsRequest{First: first.GetName(), Second: second.GetName()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same.GetNoChanges() || len(same.GetChanges()) != 0 || !strings.HasPrefix(same.GetSummary(), "no changes") {
+		t.Errorf("the same result twice: no_changes %v, summary %q, changes %v", same.GetNoChanges(), same.GetSummary(), same.GetChanges())
+	}
+	whatIf := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, WhatIf: &sponsorv1.WhatIf{ExcludeSponsors: []string{"sponsors/hampshire"}}})
+	differ, err := e.client.CompareMatchRuns(e.as(official2), &sponsorv1.CompareMatchRunsRequest{First: first.GetName(), Second: whatIf.GetName()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if differ.GetNoChanges() || !strings.HasPrefix(differ.GetSummary(), "1 need changes sponsor") {
+		t.Errorf("a different result: no_changes %v, summary %q", differ.GetNoChanges(), differ.GetSummary())
+	}
+
+	proposed := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal})
+	n, err := e.needs.Get(ctx, doncaster, "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Urgency = 5
+	if _, err := e.needs.Save(ctx, n, change.Request{Subject: "official-1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: proposed.GetName(), Etag: proposed.GetEtag()})
+	rpctest.ExpectError(t, "approve after a need changed", err, codes.FailedPrecondition, matchrun.ReasonInputsChanged)
+	info := errorInfo(err)
+	if info.GetMetadata()["needs"] != needName(doncaster) || !strings.Contains(info.GetMetadata()["changes"], "urgency") ||
+		!strings.Contains(status.Convert(err).Message(), needName(doncaster)+" changed: urgency") {
+		t.Errorf("INPUTS_CHANGED does not say which need changed: %q, metadata %v", status.Convert(err).Message(), info.GetMetadata())
+	}
+
+	_, err = e.client.RunMatching(e.as(official1), &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true, Filter: "urgency > 5"})
+	rpctest.ExpectError(t, "a filter no open need matches", err, codes.FailedPrecondition, matchrun.ReasonNoOpenNeeds)
+	for _, gss := range []string{slough, doncaster} {
+		n, err := e.needs.Get(ctx, gss, "n1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err = n.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.needs.Save(ctx, n, change.Request{Subject: "official-1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := e.client.ListMatchRuns(e.as(official1), &sponsorv1.ListMatchRunsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client.RunMatching(e.as(official1), &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true})
+	rpctest.ExpectError(t, "every need matched or closed", err, codes.FailedPrecondition, matchrun.ReasonNoOpenNeeds)
+	if !strings.Contains(status.Convert(err).Message(), "no sponsor need is open") {
+		t.Errorf("NO_OPEN_NEEDS says %q", status.Convert(err).Message())
+	}
+	if after, err := e.client.ListMatchRuns(e.as(official1), &sponsorv1.ListMatchRunsRequest{}); err != nil || after.GetTotalSize() != before.GetTotalSize() {
+		t.Errorf("a refused run was stored: %d runs, then %d (%v)", before.GetTotalSize(), after.GetTotalSize(), err)
+	}
+}
+
+// errorInfo returns err's google.rpc.ErrorInfo, or nil.
+func errorInfo(err error) *errdetails.ErrorInfo {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info
+		}
+	}
+	return nil
 }
