@@ -4,14 +4,16 @@
 // requests, calls the offer rules and renders responses; each method's
 // access policy is declared in Policies.
 //
-// Who sees what: support is sector-led and confidential to the council and
-// the LGA. LGA advisers make, change, read and list every offer, and start
-// and complete support. A council officer reads and lists its own council's
-// offers and accepts or declines them; another council's offer is
-// PERMISSION_DENIED (COUNCIL_NOT_ALLOWED), checked before the offer is
-// read so that its existence is not revealed, and so is the cross-council
-// list localAuthorities/-. Ofsted inspectors, DfE officials, sponsor
-// officers and partner systems call none of these methods
+// Who sees what is the access matrix's SupportOffer cells (package
+// access): every method's policy is access.Rule, and every offer is judged
+// with access.Check before it is read or changed. LGA advisers make,
+// change, read and list every offer, and start and complete support. DfE
+// officials read and list every council's offers. A council officer reads
+// and lists its own council's offers and accepts or declines them; another
+// council's offer is PERMISSION_DENIED (PERMISSION_DENIED_BY_MATRIX),
+// checked before the offer is read so that its existence is not revealed,
+// and so is the cross-council list localAuthorities/-. Ofsted inspectors,
+// sponsor officers and partner systems call none of these methods
 // (PERMISSION_DENIED, ROLE_NOT_ALLOWED): they see the anonymous theme
 // summaries and published lessons instead.
 package offerapi
@@ -22,12 +24,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/confidential"
-
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -37,14 +38,26 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// Policies declares who may call each method of this package. Object-level
-// checks in the handlers narrow council officers to their own council.
+// Policies declares who may call each method of this package: the access
+// matrix's SupportOffer cells. Object-level checks in the handlers
+// (access.Check) narrow council officers to their own council.
 var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName:     auth.Allow(auth.RoleLGAAdviser),
-	peerreviewv1.PeerReviewService_GetSupportOffer_FullMethodName:        auth.Allow(auth.RoleLGAAdviser, auth.RoleCouncilOfficer),
-	peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName:      auth.Allow(auth.RoleLGAAdviser, auth.RoleCouncilOfficer),
-	peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName:     auth.Allow(auth.RoleLGAAdviser),
-	peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName: auth.Allow(auth.RoleLGAAdviser, auth.RoleCouncilOfficer),
+	peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName:     access.Rule(access.SupportOffer, access.Write),
+	peerreviewv1.PeerReviewService_GetSupportOffer_FullMethodName:        access.Rule(access.SupportOffer, access.Read),
+	peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName:      access.Rule(access.SupportOffer, access.Read),
+	peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName:     access.Rule(access.SupportOffer, access.Write),
+	peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName: access.Rule(access.SupportOffer, access.Respond),
+}
+
+// check is the matrix's object-level decision for the caller in ctx doing
+// act to the offers of council gss (the offer, or the list, named name);
+// gss is "" for every council's.
+func check(ctx context.Context, act access.Action, gss, name string) error {
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return err
+	}
+	return access.Check(p, access.SupportOffer, act, access.Object{Council: gss, Name: name})
 }
 
 // Offers implements the support offer methods of
@@ -86,6 +99,9 @@ func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.Creat
 		}
 		return nil, fault.JoinFields(vs, parentErr, ruleErr)
 	}
+	if err := check(ctx, access.Write, gss, req.GetParent()); err != nil {
+		return nil, err
+	}
 	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
@@ -106,7 +122,7 @@ func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSuppo
 	if err != nil {
 		return nil, err
 	}
-	if err := confidential.Require(ctx, gss, "see the support offers"); err != nil {
+	if err := check(ctx, access.Read, gss, req.GetName()); err != nil {
 		return nil, err
 	}
 	o, err := h.svc.Get(ctx, gss, id)
@@ -117,9 +133,9 @@ func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSuppo
 }
 
 // ListSupportOffers implements PeerReviewService.ListSupportOffers for one
-// council or, for LGA advisers, every council with the parent
-// localAuthorities/-; newest first. Page tokens are bound to the parent and
-// the filter.
+// council or, for LGA advisers and DfE officials, every council with the
+// parent localAuthorities/-; newest first. Page tokens are bound to the
+// parent and the filter.
 func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSupportOffersRequest) (*peerreviewv1.ListSupportOffersResponse, error) {
 	gss, parentErr := offer.ParseParent("parent", req.GetParent())
 	size, sizeErr := rpc.PageSize(req.GetPageSize())
@@ -127,7 +143,11 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
 	}
-	if err := confidential.Require(ctx, gss, "see the support offers"); err != nil {
+	council := gss
+	if gss == offer.AllCouncils {
+		council = ""
+	}
+	if err := check(ctx, access.Read, council, req.GetParent()); err != nil {
 		return nil, err
 	}
 	if _, ok := reference.CouncilByCode(gss); !ok && gss != offer.AllCouncils {
@@ -196,6 +216,9 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 	if err := fault.JoinFields(conv, nameErr, etagErr, maskErr, ruleErr); err != nil {
 		return nil, err
 	}
+	if err := check(ctx, access.Write, gss, in.GetName()); err != nil {
+		return nil, err
+	}
 	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, "", req)
 	if err != nil {
 		return nil, err
@@ -222,7 +245,7 @@ func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.T
 	if err := fault.Join(nameErr, etagErr, offer.CheckTransition(to, req.GetReason()), vs.Err()); err != nil {
 		return nil, err
 	}
-	if err := confidential.Require(ctx, gss, "see the support offers"); err != nil {
+	if err := check(ctx, access.Respond, gss, req.GetName()); err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)

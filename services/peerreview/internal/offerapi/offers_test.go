@@ -19,6 +19,7 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -332,20 +333,20 @@ func TestAccess(t *testing.T) {
 		code   codes.Code
 		reason string
 	}{
-		// Findings, reviews and offers are confidential to the council and
-		// the LGA: Ofsted and DfE see anonymous summaries only, and so do
-		// sponsors and partner systems.
+		// Offers are the council's, the LGA's and, to read, DfE's (the
+		// access matrix; DfE used to be refused): Ofsted sees anonymous
+		// summaries only, and so do sponsors and partner systems.
 		{"ofsted", e.as(inspector), all, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"dfe", e.as(official), all, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"dfe", e.as(official), []string{"create", "update", "accept", "decline"}, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"sponsor", e.as(sponsor), all, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"partner", e.as(partner), all, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		// Another council's officer learns nothing and decides nothing.
-		{"another council", e.as(otherOfficer), []string{"get", "list", "list all", "accept", "decline"}, codes.PermissionDenied, auth.ReasonCouncilNotAllowed},
+		{"another council", e.as(otherOfficer), []string{"get", "list", "list all", "accept", "decline"}, codes.PermissionDenied, access.ReasonNotAllowed},
 		{"another council", e.as(otherOfficer), []string{"create", "update"}, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		// The council's own officer reads and decides, but neither makes
 		// nor edits offers, nor lists other councils'.
 		{"own council", e.as(officer), []string{"create", "update"}, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"own council", e.as(officer), []string{"list all"}, codes.PermissionDenied, auth.ReasonCouncilNotAllowed},
+		{"own council", e.as(officer), []string{"list all"}, codes.PermissionDenied, access.ReasonNotAllowed},
 		{"anonymous", context.Background(), all, codes.Unauthenticated, ""},
 	} {
 		for _, name := range tc.calls {
@@ -365,6 +366,18 @@ func TestAccess(t *testing.T) {
 	}
 	if err := calls["list all"](e.as(adviser)); err != nil {
 		t.Errorf("adviser list all: %v", err)
+	}
+	// DfE reads every council's offers, whole (the access matrix; this
+	// used to be refused).
+	got, err = e.client.GetSupportOffer(e.as(official), &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()})
+	if err != nil || !proto.Equal(got, o) {
+		t.Errorf("DfE reads %v, %v; want %v", got, err, o)
+	}
+	for _, parent := range []string{leedsName, "localAuthorities/-"} {
+		list, err := e.client.ListSupportOffers(e.as(official), &peerreviewv1.ListSupportOffersRequest{Parent: parent})
+		if err != nil || len(list.GetSupportOffers()) != 1 || !proto.Equal(list.GetSupportOffers()[0], o) {
+			t.Errorf("DfE lists %s: %v, %v; want %v", parent, list, err, o)
+		}
 	}
 }
 
@@ -557,5 +570,5 @@ func TestGet(t *testing.T) {
 	// Another council's officer is refused before the offer is looked up,
 	// so a missing offer and an existing one look the same.
 	_, err := e.client.GetSupportOffer(e.as(otherOfficer), &peerreviewv1.GetSupportOfferRequest{Name: leedsName + "/supportOffers/missing"})
-	rpctest.ExpectError(t, "another council's missing offer", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+	rpctest.ExpectError(t, "another council's missing offer", err, codes.PermissionDenied, access.ReasonNotAllowed)
 }

@@ -3,8 +3,10 @@
 // the inspection service's risk assessments (read over gRPC for the caller)
 // and this service's own reviews, ranked by package priority.
 //
-// Only LGA advisers may call it: risk scores are not public, and the list
-// is the LGA's work queue.
+// Who may call it is the access matrix's ReviewPriority cell (package
+// access): LGA advisers, whose work queue it is, and DfE officials. Risk
+// scores are not public, so no other role may. The list names councils and
+// their risk, never the content of a review.
 package priorityapi
 
 import (
@@ -12,6 +14,7 @@ import (
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priority"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -19,9 +22,11 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
-// Policies declares who may call each method of this package.
+// Policies declares who may call each method of this package: the access
+// matrix's ReviewPriority cell. The list spans every council, so the
+// role-level policy is the whole decision.
 var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_ListReviewPriorities_FullMethodName: auth.Allow(auth.RoleLGAAdviser),
+	peerreviewv1.PeerReviewService_ListReviewPriorities_FullMethodName: access.Rule(access.ReviewPriority, access.Read),
 }
 
 // Priorities implements ListReviewPriorities of

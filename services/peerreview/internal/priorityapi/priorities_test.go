@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
@@ -231,9 +232,23 @@ func TestPrioritiesInspectionUnavailable(t *testing.T) {
 	}
 }
 
+// TestPrioritiesForDfE: DfE officials read the priorities as the LGA does
+// (the access matrix; this used to be refused).
+func TestPrioritiesForDfE(t *testing.T) {
+	e := fixtureEnv(t)
+	want, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.client.ListReviewPriorities(e.as(official), &peerreviewv1.ListReviewPrioritiesRequest{})
+	if err != nil || !proto.Equal(got, want) || len(got.GetPriorities()) == 0 {
+		t.Errorf("DfE's priorities = %v, %v; want the adviser's %v", got, err, want)
+	}
+}
+
 func TestPrioritiesDenied(t *testing.T) {
 	e := fixtureEnv(t)
-	for _, p := range []auth.Principal{inspector, official, officer, sponsor, partner} {
+	for _, p := range []auth.Principal{inspector, officer, sponsor, partner} {
 		_, err := e.client.ListReviewPriorities(e.as(p), &peerreviewv1.ListReviewPrioritiesRequest{})
 		rpctest.ExpectError(t, string(p.Roles[0]), err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}

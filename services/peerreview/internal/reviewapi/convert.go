@@ -12,6 +12,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/team"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
@@ -32,6 +33,34 @@ func toProto(rv review.Review) *peerreviewv1.PeerReview {
 	m := ToStored(rv)
 	m.Etag = change.Format(rv.Version)
 	return m
+}
+
+// render renders a review in view v: whole for a Full view, summarised
+// for a Summarised one.
+func render(rv review.Review, v access.View) *peerreviewv1.PeerReview {
+	m := toProto(rv)
+	if v != access.Full {
+		summarise(m)
+	}
+	return m
+}
+
+// summarise clears, in place, what a caller with the access matrix's
+// summary view of peer reviews (DfE officials, Ofsted inspectors) may not
+// see: the review's content (why it was requested, its team, findings,
+// conclusion and the support offer the conclusion led to), who requested
+// it and why it was cancelled. What stays is that a review took place:
+// its name, kind, state, dates on site, create and complete times and
+// etag.
+func summarise(m *peerreviewv1.PeerReview) {
+	m.Reason = ""
+	m.Team = nil
+	m.Findings = nil
+	m.ConclusionRisk = peerreviewv1.InadequacyRisk_INADEQUACY_RISK_UNSPECIFIED
+	m.Conclusion = ""
+	m.SupportOffer = ""
+	m.RequestedBy = ""
+	m.CancelReason = ""
 }
 
 // ToStored is the stored form of a review: the API message without its

@@ -163,7 +163,8 @@ var (
 	sponsor      = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
 	partner      = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
 	// inspectorOfficer holds Ofsted's role beside a council officer's: the
-	// Ofsted role must not widen the officer's reach to other councils.
+	// Ofsted role gives summaries of other councils' reviews, never the
+	// officer's own grants over them.
 	inspectorOfficer = auth.Principal{Subject: "dual-1", Roles: []auth.Role{auth.RoleCouncilOfficer, auth.RoleOfstedInspector}, Authority: hampshire}
 )
 

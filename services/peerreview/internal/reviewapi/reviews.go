@@ -5,14 +5,21 @@
 // calls the review rules and renders responses; each method's access
 // policy is declared in Policies.
 //
-// Who may do what: peer review is sector-led and confidential to the
-// council and the LGA. LGA advisers run every method for every council. A
-// council officer reads its own council's reviews, findings included, and
-// may request a review for its own council; any other council's reviews,
-// and the list across councils, are PERMISSION_DENIED to it. Ofsted
-// inspectors, DfE officials, sponsor officers and partner systems may call
-// none of these methods: what they learn from peer reviews comes through
-// the anonymous theme summaries and the published lessons only.
+// Who may do what is the access matrix's PeerReview cells (package
+// access): every method's policy is access.Rule, and every record is judged
+// with access.ViewOf or access.Check before it is read or changed. Peer
+// review is sector-led and its content (findings, team, report) is
+// confidential to the council and the LGA. LGA advisers run every method
+// for every council. A council officer reads its own council's reviews,
+// findings included, and may request a review for its own council; any
+// other council's reviews, and the list across councils, are
+// PERMISSION_DENIED to it. DfE officials and Ofsted inspectors read every
+// council's reviews in summary (access.Summarised): that a review took
+// place, its kind, dates and state, with its reason, team, findings,
+// conclusion, support offer, requester and cancel reason withheld (see
+// summarise). Sponsor officers and partner systems may call none of these
+// methods: what they learn from peer reviews comes through the anonymous
+// theme summaries and the published lessons only.
 //
 // Team proposals ask the inspection service, over gRPC and acting for the
 // caller, for the council's latest judgement and risk factors (its focus
@@ -23,15 +30,15 @@ package reviewapi
 
 import (
 	"context"
+	"slices"
 	"time"
-
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/confidential"
 
 	"google.golang.org/protobuf/proto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -46,26 +53,46 @@ import (
 // allCouncilsParent is the parent of a list across every council.
 const allCouncilsParent = resource.Councils + "/" + review.AllCouncils
 
-// readers may read a council's reviews: the LGA, and the council's own
-// officers (checked per council in the handlers).
-var readers = auth.Allow(auth.RoleLGAAdviser, auth.RoleCouncilOfficer)
-
-// runners move reviews through their life: the LGA only.
-var runners = auth.Allow(auth.RoleLGAAdviser)
-
-// Policies declares who may call each method of this package. Ofsted, DfE,
-// sponsor officers and partner systems appear in none: the boundary.
+// Policies declares who may call each method of this package: the access
+// matrix's PeerReview cells. Reading is the LGA's, the council's own
+// officers' and, in summary, DfE's and Ofsted's; requesting the LGA's and
+// the council's own; running a review the LGA's. Sponsor officers and
+// partner systems appear in none: the boundary.
 var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName:  readers,
-	peerreviewv1.PeerReviewService_GetPeerReview_FullMethodName:      readers,
-	peerreviewv1.PeerReviewService_ListPeerReviews_FullMethodName:    readers,
-	peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName: runners,
-	peerreviewv1.PeerReviewService_ProposeReviewTeam_FullMethodName:  runners,
-	peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName:   runners,
-	peerreviewv1.PeerReviewService_StartOnSite_FullMethodName:        runners,
-	peerreviewv1.PeerReviewService_RecordFindings_FullMethodName:     runners,
-	peerreviewv1.PeerReviewService_CompleteReview_FullMethodName:     runners,
-	peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName:   runners,
+	peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName:  access.Rule(access.PeerReview, access.Request),
+	peerreviewv1.PeerReviewService_GetPeerReview_FullMethodName:      access.Rule(access.PeerReview, access.Read),
+	peerreviewv1.PeerReviewService_ListPeerReviews_FullMethodName:    access.Rule(access.PeerReview, access.Read),
+	peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName: access.Rule(access.PeerReview, access.Run),
+	peerreviewv1.PeerReviewService_ProposeReviewTeam_FullMethodName:  access.Rule(access.PeerReview, access.Run),
+	peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName:   access.Rule(access.PeerReview, access.Run),
+	peerreviewv1.PeerReviewService_StartOnSite_FullMethodName:        access.Rule(access.PeerReview, access.Run),
+	peerreviewv1.PeerReviewService_RecordFindings_FullMethodName:     access.Rule(access.PeerReview, access.Run),
+	peerreviewv1.PeerReviewService_CompleteReview_FullMethodName:     access.Rule(access.PeerReview, access.Run),
+	peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName:   access.Rule(access.PeerReview, access.Run),
+}
+
+// check is the matrix's object-level decision for the caller in ctx doing
+// act to the reviews of council gss (the record, or the list, named name):
+// nil only for a Full view.
+func check(ctx context.Context, act access.Action, gss, name string) error {
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return err
+	}
+	return access.Check(p, access.PeerReview, act, access.Object{Council: gss, Name: name})
+}
+
+// view is how much of the reviews of council gss (named name, for the
+// error) the caller p may read: Full or Summarised, or the matrix's
+// PERMISSION_DENIED. gss is "" for every council: a caller whose grants
+// reach only its own council is refused the list across councils.
+func view(p auth.Principal, gss, name string) (access.View, error) {
+	obj := access.Object{Council: gss, Name: name}
+	v := access.ViewOf(p, access.PeerReview, access.Read, obj)
+	if v == access.Denied {
+		return v, access.Check(p, access.PeerReview, access.Read, obj)
+	}
+	return v, nil
 }
 
 // Reviews implements the peer review methods of
@@ -103,7 +130,7 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 	if err := fault.Join(parentErr, vs.Err(), ruleErr); err != nil {
 		return nil, err
 	}
-	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
+	if err := check(ctx, access.Request, gss, req.GetParent()); err != nil {
 		return nil, err
 	}
 	if err := councilExists(gss, req.GetParent(), "parent"); err != nil {
@@ -123,26 +150,35 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 // GetPeerReview implements PeerReviewService.GetPeerReview. The caller's
 // access to the council is checked before the review is read, so a
 // council officer learns nothing of another council's reviews, not even
-// whether one exists.
+// whether one exists. A caller with a summary view (DfE, Ofsted) gets the
+// review without its confidential content.
 func (h *Reviews) GetPeerReview(ctx context.Context, req *peerreviewv1.GetPeerReviewRequest) (*peerreviewv1.PeerReview, error) {
 	gss, id, err := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	if err != nil {
 		return nil, err
 	}
-	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := view(p, gss, req.GetName())
+	if err != nil {
 		return nil, err
 	}
 	rv, err := h.svc.Get(ctx, gss, id)
 	if err != nil {
 		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
 	}
-	return toProto(rv), nil
+	return render(rv, v), nil
 }
 
 // ListPeerReviews implements PeerReviewService.ListPeerReviews for one
-// council or, with the parent localAuthorities/- (the LGA only), every
-// council, newest first. Page tokens are bound to the parent and the
-// filter.
+// council or, with the parent localAuthorities/- (the LGA in full, DfE and
+// Ofsted in summary; never a council officer), every council, newest
+// first. Each review is rendered in the view the matrix gives the caller
+// for its council. Page tokens are bound to the parent and the filter, and
+// for a caller who does not see every review in full to the caller's
+// council.
 func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPeerReviewsRequest) (*peerreviewv1.ListPeerReviewsResponse, error) {
 	gss, parentErr := parseParent(req.GetParent())
 	size, sizeErr := rpc.PageSize(req.GetPageSize())
@@ -150,7 +186,15 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
 		return nil, err
 	}
-	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	council := gss
+	if gss == review.AllCouncils {
+		council = ""
+	}
+	if _, err := view(p, council, req.GetParent()); err != nil {
 		return nil, err
 	}
 	if gss != review.AllCouncils {
@@ -163,6 +207,11 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 		Parent: req.GetParent(),
 		Filter: f.String(),
 	}
+	if access.ViewOf(p, access.PeerReview, access.Read, access.Object{}) != access.Full {
+		// A caller who does not see every review in full gets a list of
+		// its own, so a token must not cross callers.
+		q.Params = map[string]string{"authority": p.Authority}
+	}
 	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
 	if err != nil {
 		return nil, err
@@ -171,6 +220,18 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 	if err != nil {
 		return nil, err
 	}
+	views := make(map[string]access.View)
+	viewOf := func(council string) access.View {
+		v, ok := views[council]
+		if !ok {
+			v = access.ViewOf(p, access.PeerReview, access.Read, access.Object{Council: council})
+			views[council] = v
+		}
+		return v
+	}
+	// The list keeps only what the caller may read, each review at the
+	// caller's view of its council.
+	all = slices.DeleteFunc(all, func(rv review.Review) bool { return viewOf(rv.GSSCode) == access.Denied })
 	selected := review.Select(all, f)
 	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &peerreviewv1.ListPeerReviewsResponse{
@@ -179,7 +240,7 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 		TotalSize:     int32(len(selected)),
 	}
 	for _, rv := range page {
-		resp.PeerReviews = append(resp.PeerReviews, toProto(rv))
+		resp.PeerReviews = append(resp.PeerReviews, render(rv, viewOf(rv.GSSCode)))
 	}
 	return resp, nil
 }
@@ -213,7 +274,7 @@ func (h *Reviews) ProposeReviewTeam(ctx context.Context, req *peerreviewv1.Propo
 	if err != nil {
 		return nil, err
 	}
-	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
+	if err := check(ctx, access.Run, gss, req.GetName()); err != nil {
 		return nil, err
 	}
 	rv, p, fingerprint, err := h.teams.Propose(ctx, gss, id, int(req.GetPractitioners()))
@@ -244,7 +305,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	if err := fault.Join(nameErr, etagErr, fault.JoinFields(vs, shapeErr)); err != nil {
 		return nil, err
 	}
-	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
+	if err := check(ctx, access.Run, gss, req.GetName()); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName, req.GetRequestId(), req)
@@ -327,13 +388,14 @@ func (h *Reviews) CancelPeerReview(ctx context.Context, req *peerreviewv1.Cancel
 		})
 }
 
-// act runs one action on the review named name for the caller in ctx.
+// act runs one action on the review named name for the caller in ctx,
+// who must be able to run the council's reviews.
 func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requestID string, do func(change.Request) (review.Review, error)) (*peerreviewv1.PeerReview, error) {
 	gss, _, err := resource.ParseCouncilChild("name", review.Collection, name)
 	if err != nil {
 		return nil, err
 	}
-	if err := confidential.Require(ctx, gss, "access the peer reviews"); err != nil {
+	if err := check(ctx, access.Run, gss, name); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, method, requestID, req)

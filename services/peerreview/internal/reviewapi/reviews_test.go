@@ -18,6 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -430,10 +431,12 @@ func TestProposeWhenInspectionIsDown(t *testing.T) {
 	rpctest.ExpectError(t, "propose with the inspection service down", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 }
 
-// TestDenied covers every deny case: Ofsted, DfE, sponsor officers and
-// partner systems may call no peer review method; a council officer may
-// not run reviews, nor read or request another council's, nor list across
-// councils; an Ofsted role beside a council officer's widens nothing.
+// TestDenied covers every deny case: sponsor officers and partner systems
+// may call no peer review method, Ofsted and DfE none but the reads (which
+// give them summaries: TestSummaryView); a council officer may not run
+// reviews, nor read or request another council's, nor list across
+// councils; an Ofsted role beside a council officer's does not let the
+// officer request another council's review.
 func TestDenied(t *testing.T) {
 	e := newEnv(t, leedsDouble())
 	rv := e.schedule(leeds)
@@ -485,23 +488,34 @@ func TestDenied(t *testing.T) {
 		t.Fatalf("%d calls for %d policies: cover every method", len(calls), len(Policies))
 	}
 	runs := []string{"SchedulePeerReview", "ProposeReviewTeam", "AcceptReviewTeam", "StartOnSite", "RecordFindings", "CompleteReview", "CancelPeerReview"}
+	reads := []string{"GetPeerReview", "ListPeerReviews"}
 	for method, call := range calls {
-		for _, p := range []auth.Principal{inspector, official, sponsor, partner} {
+		for _, p := range []auth.Principal{sponsor, partner} {
 			rpctest.ExpectError(t, p.Subject+" "+method, call(e.as(p)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+		}
+		// Ofsted and DfE read reviews in summary (the access matrix; this
+		// used to be refused) and do nothing else.
+		for _, p := range []auth.Principal{inspector, official} {
+			if !slices.Contains(reads, method) {
+				rpctest.ExpectError(t, p.Subject+" "+method, call(e.as(p)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+			}
 		}
 		if slices.Contains(runs, method) {
 			rpctest.ExpectError(t, "council officer "+method, call(e.as(leedsOfficer)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		}
 	}
-	for _, p := range []auth.Principal{hantsOfficer, inspectorOfficer} {
-		for _, method := range []string{"RequestPeerReview", "GetPeerReview", "ListPeerReviews"} {
-			rpctest.ExpectError(t, p.Subject+" "+method+" of another council", calls[method](e.as(p)), codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
-		}
-		_, err := e.client.GetPeerReview(e.as(p), &peerreviewv1.GetPeerReviewRequest{Name: leedsName + "/peerReviews/missing"})
-		rpctest.ExpectError(t, p.Subject+" probing for another council's reviews", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+	// Another council's officer: refused by the access matrix before the
+	// review is looked up.
+	for _, method := range []string{"RequestPeerReview", "GetPeerReview", "ListPeerReviews"} {
+		rpctest.ExpectError(t, "officer-hants "+method+" of another council", calls[method](e.as(hantsOfficer)), codes.PermissionDenied, access.ReasonNotAllowed)
 	}
-	_, err := e.client.ListPeerReviews(e.as(leedsOfficer), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-"})
-	rpctest.ExpectError(t, "council officer listing every council", err, codes.PermissionDenied, auth.ReasonCouncilNotAllowed)
+	_, err := e.client.GetPeerReview(e.as(hantsOfficer), &peerreviewv1.GetPeerReviewRequest{Name: leedsName + "/peerReviews/missing"})
+	rpctest.ExpectError(t, "officer-hants probing for another council's reviews", err, codes.PermissionDenied, access.ReasonNotAllowed)
+	// An Ofsted role beside the officer's reads another council's reviews
+	// only in summary (TestSummaryView) and requests none.
+	rpctest.ExpectError(t, "dual-1 RequestPeerReview of another council", calls["RequestPeerReview"](e.as(inspectorOfficer)), codes.PermissionDenied, access.ReasonNotAllowed)
+	_, err = e.client.ListPeerReviews(e.as(leedsOfficer), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-"})
+	rpctest.ExpectError(t, "council officer listing every council", err, codes.PermissionDenied, access.ReasonNotAllowed)
 	// Nothing in the deny cases changed the review.
 	got, err := e.client.GetPeerReview(e.as(adviser), &peerreviewv1.GetPeerReviewRequest{Name: name})
 	if err != nil || !proto.Equal(got, rv) {
@@ -513,11 +527,149 @@ func TestPolicies(t *testing.T) {
 	if err := Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	reads := []string{peerreviewv1.PeerReviewService_GetPeerReview_FullMethodName, peerreviewv1.PeerReviewService_ListPeerReviews_FullMethodName}
 	for method, p := range Policies {
-		for _, r := range []auth.Role{auth.RoleOfstedInspector, auth.RoleDfEOfficial, auth.RoleSponsorOfficer, auth.RolePartnerSystem} {
+		for _, r := range []auth.Role{auth.RoleSponsorOfficer, auth.RolePartnerSystem} {
 			if slices.Contains(p.Roles, r) {
 				t.Errorf("%s admits %s", method, r)
 			}
+		}
+		// Ofsted and DfE reach the reads only, where they see summaries.
+		for _, r := range []auth.Role{auth.RoleOfstedInspector, auth.RoleDfEOfficial} {
+			if slices.Contains(p.Roles, r) != slices.Contains(reads, method) {
+				t.Errorf("%s admits %s: %v", method, r, slices.Contains(p.Roles, r))
+			}
+		}
+	}
+}
+
+// complete drives a review of Leeds through its whole life as the adviser,
+// requested by Leeds's officer with a reason: team, findings (one severe),
+// a HIGH-risk conclusion. The pool must be seeded.
+func (e *env) complete() *peerreviewv1.PeerReview {
+	e.t.Helper()
+	ctx := e.as(adviser)
+	rv, err := e.client.RequestPeerReview(e.as(leedsOfficer), &peerreviewv1.RequestPeerReviewRequest{
+		Parent: leedsName,
+		PeerReview: &peerreviewv1.PeerReview{Kind: peerreviewv1.ReviewKind_REVIEW_KIND_SAFEGUARDING_PEER_REVIEW,
+			Reason: "Rising caseloads in the north locality."},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rv, err = e.client.SchedulePeerReview(ctx, &peerreviewv1.SchedulePeerReviewRequest{
+		Name: rv.GetName(), Etag: rv.GetEtag(),
+		StartDate: &typev1.Date{Year: 2016, Month: 1, Day: 11}, EndDate: &typev1.Date{Year: 2016, Month: 1, Day: 14},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	prop, err := e.client.ProposeReviewTeam(ctx, &peerreviewv1.ProposeReviewTeamRequest{Name: rv.GetName()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rv, err = e.client.AcceptReviewTeam(ctx, &peerreviewv1.AcceptReviewTeamRequest{
+		Name: rv.GetName(), Etag: rv.GetEtag(), PoolEtag: prop.GetPoolEtag(), Team: teamOf(prop)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rv, err = e.client.StartOnSite(ctx, &peerreviewv1.StartOnSiteRequest{Name: rv.GetName(), Etag: rv.GetEtag()}); err != nil {
+		e.t.Fatal(err)
+	}
+	rv, err = e.client.RecordFindings(ctx, &peerreviewv1.RecordFindingsRequest{Name: rv.GetName(), Etag: rv.GetEtag(), Findings: []*peerreviewv1.Finding{
+		{Theme: peerreviewv1.Theme_THEME_CASELOADS, Kind: peerreviewv1.FindingKind_FINDING_KIND_AREA_FOR_IMPROVEMENT,
+			Severity: peerreviewv1.FindingSeverity_FINDING_SEVERITY_SEVERE, Evidence: "Caseloads above 30 in two teams."},
+	}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rv, err = e.client.CompleteReview(ctx, &peerreviewv1.CompleteReviewRequest{
+		Name: rv.GetName(), Etag: rv.GetEtag(), Risk: peerreviewv1.InadequacyRisk_INADEQUACY_RISK_HIGH,
+		Conclusion: "High risk of an inadequate judgement: caseloads.",
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rv
+}
+
+// TestSummaryView: DfE officials and Ofsted inspectors see that a review
+// took place, its kind, dates and state, and never its findings, team or
+// report (the access matrix's summary scope; both were refused before).
+// The LGA and the council's own officer still read it whole.
+func TestSummaryView(t *testing.T) {
+	e := newEnv(t, leedsDouble())
+	e.seedPool()
+	done := e.complete()
+	if len(done.GetTeam()) == 0 || len(done.GetFindings()) == 0 || done.GetConclusion() == "" || done.GetReason() == "" ||
+		done.GetRequestedBy() == "" {
+		t.Fatalf("the completed review lacks the content this test checks is withheld: %v", done)
+	}
+	// A cancelled review of Hampshire carries a cancel reason.
+	hants := e.schedule(hampshire)
+	cancelled, err := e.client.CancelPeerReview(e.as(adviser), &peerreviewv1.CancelPeerReviewRequest{
+		Name: hants.GetName(), Etag: hants.GetEtag(), Reason: "The council's new director asked to postpone."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The summary: the fact of each review and nothing of its content.
+	summary := func(full *peerreviewv1.PeerReview) *peerreviewv1.PeerReview {
+		return &peerreviewv1.PeerReview{
+			Name: full.GetName(), Kind: full.GetKind(), State: full.GetState(),
+			StartDate: full.GetStartDate(), EndDate: full.GetEndDate(),
+			CreateTime: full.GetCreateTime(), CompleteTime: full.GetCompleteTime(), Etag: full.GetEtag(),
+		}
+	}
+	for _, p := range []auth.Principal{official, inspector} {
+		ctx := e.as(p)
+		for _, full := range []*peerreviewv1.PeerReview{done, cancelled} {
+			got, err := e.client.GetPeerReview(ctx, &peerreviewv1.GetPeerReviewRequest{Name: full.GetName()})
+			if err != nil || !proto.Equal(got, summary(full)) {
+				t.Errorf("%s reads %s = %v, %v; want the summary %v", p.Subject, full.GetName(), got, err, summary(full))
+			}
+		}
+		list, err := e.client.ListPeerReviews(ctx, &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-"})
+		if err != nil || len(list.GetPeerReviews()) != 2 || list.GetTotalSize() != 2 {
+			t.Fatalf("%s lists every council = %v, %v; want both reviews", p.Subject, list, err)
+		}
+		for _, got := range list.GetPeerReviews() {
+			want := summary(done)
+			if got.GetName() == cancelled.GetName() {
+				want = summary(cancelled)
+			}
+			if !proto.Equal(got, want) {
+				t.Errorf("%s lists %v; want the summary %v", p.Subject, got, want)
+			}
+		}
+		// The summary's fields filter as for anyone.
+		list, err = e.client.ListPeerReviews(ctx, &peerreviewv1.ListPeerReviewsRequest{Parent: leedsName, Filter: "state = COMPLETED"})
+		if err != nil || len(list.GetPeerReviews()) != 1 || !proto.Equal(list.GetPeerReviews()[0], summary(done)) {
+			t.Errorf("%s lists Leeds's completed reviews = %v, %v", p.Subject, list, err)
+		}
+		_, err = e.client.GetPeerReview(ctx, &peerreviewv1.GetPeerReviewRequest{Name: leedsName + "/peerReviews/missing"})
+		rpctest.ExpectError(t, p.Subject+" reads a missing review", err, codes.NotFound, review.ReasonNotFound)
+	}
+	// The LGA and the council's own officer read the whole review.
+	for _, p := range []auth.Principal{adviser, leedsOfficer} {
+		got, err := e.client.GetPeerReview(e.as(p), &peerreviewv1.GetPeerReviewRequest{Name: done.GetName()})
+		if err != nil || !proto.Equal(got, done) {
+			t.Errorf("%s reads %v, %v; want the whole review", p.Subject, got, err)
+		}
+	}
+	// An officer who is also an Ofsted inspector reads its own council's
+	// review whole and another council's in summary, in one list too.
+	dual := auth.Principal{Subject: "dual-hants", Roles: []auth.Role{auth.RoleCouncilOfficer, auth.RoleOfstedInspector}, Authority: hampshire}
+	list, err := e.client.ListPeerReviews(e.as(dual), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-"})
+	if err != nil || len(list.GetPeerReviews()) != 2 {
+		t.Fatalf("dual lists every council = %v, %v", list, err)
+	}
+	for _, got := range list.GetPeerReviews() {
+		want := summary(done)
+		if got.GetName() == cancelled.GetName() {
+			want = cancelled
+		}
+		if !proto.Equal(got, want) {
+			t.Errorf("dual lists %v; want %v", got, want)
 		}
 	}
 }

@@ -4,11 +4,12 @@
 // package reviewer and renders responses; each method's access policy is
 // declared in Policies.
 //
-// Who may do what: the pool is the LGA's. LGA advisers manage it and are
-// the only ones who read it, since reviewers' availability, commitments and
-// declared conflicts are personal details the LGA holds. Every other role
-// (Ofsted inspectors, DfE officials, council officers, sponsor officers and
-// partner systems) is refused with PERMISSION_DENIED.
+// Who may do what is the access matrix's Reviewer cells (package access):
+// the pool is the LGA's. LGA advisers manage it; they and DfE officials
+// read it (the pool is not the content of any review). Every other role
+// (Ofsted inspectors, council officers, sponsor officers and partner
+// systems) is refused with PERMISSION_DENIED, since reviewers'
+// availability, commitments and declared conflicts are personal details.
 package reviewerapi
 
 import (
@@ -18,6 +19,7 @@ import (
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -26,14 +28,15 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 )
 
-// Policies declares who may call each method of this package: LGA advisers
-// only (see the package comment).
+// Policies declares who may call each method of this package: the access
+// matrix's Reviewer cells (see the package comment). The pool belongs to no
+// council, so the role-level policy is the whole decision.
 var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName: auth.Allow(auth.RoleLGAAdviser),
-	peerreviewv1.PeerReviewService_GetReviewer_FullMethodName:    auth.Allow(auth.RoleLGAAdviser),
-	peerreviewv1.PeerReviewService_ListReviewers_FullMethodName:  auth.Allow(auth.RoleLGAAdviser),
-	peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName: auth.Allow(auth.RoleLGAAdviser),
-	peerreviewv1.PeerReviewService_DeleteReviewer_FullMethodName: auth.Allow(auth.RoleLGAAdviser),
+	peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName: access.Rule(access.Reviewer, access.Write),
+	peerreviewv1.PeerReviewService_GetReviewer_FullMethodName:    access.Rule(access.Reviewer, access.Read),
+	peerreviewv1.PeerReviewService_ListReviewers_FullMethodName:  access.Rule(access.Reviewer, access.Read),
+	peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName: access.Rule(access.Reviewer, access.Write),
+	peerreviewv1.PeerReviewService_DeleteReviewer_FullMethodName: access.Rule(access.Reviewer, access.Write),
 }
 
 // Reviewers implements the reviewer methods of

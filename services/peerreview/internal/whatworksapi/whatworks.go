@@ -2,13 +2,14 @@
 // ListThemeSummaries, CreateLesson, GetLesson and ListLessons of
 // PeerReviewService.
 //
-// Who sees what: theme summaries name no council (see package whatworks for
-// how small groups are suppressed) and lessons are good practice a council
-// agreed to share, so every authenticated role reads both: LGA advisers,
-// council officers, Ofsted inspectors and DfE officials, and also sponsor
-// officers (who help failing councils improve) and partner systems (which
-// read published information). None of them sees a council's findings
-// here. Only LGA advisers publish lessons.
+// Who sees what is the access matrix's Lesson cells (package access):
+// theme summaries name no council (see package whatworks for how small
+// groups are suppressed) and lessons are good practice a council agreed to
+// share, so every role reads both: LGA advisers, council officers, Ofsted
+// inspectors and DfE officials, and also sponsor officers (who help failing
+// councils improve) and partner systems (which read published
+// information). None of them sees a council's findings here. Only LGA
+// advisers publish lessons.
 package whatworksapi
 
 import (
@@ -18,6 +19,7 @@ import (
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -26,12 +28,15 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 )
 
-// Policies declares who may call each method of this package.
+// Policies declares who may call each method of this package: the access
+// matrix's Lesson cells, whose read covers the anonymous theme summaries.
+// Lessons and summaries belong to no council, so the role-level policy is
+// the whole decision.
 var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_ListThemeSummaries_FullMethodName: auth.AnyAuthenticated(),
-	peerreviewv1.PeerReviewService_CreateLesson_FullMethodName:       auth.Allow(auth.RoleLGAAdviser),
-	peerreviewv1.PeerReviewService_GetLesson_FullMethodName:          auth.AnyAuthenticated(),
-	peerreviewv1.PeerReviewService_ListLessons_FullMethodName:        auth.AnyAuthenticated(),
+	peerreviewv1.PeerReviewService_ListThemeSummaries_FullMethodName: access.Rule(access.Lesson, access.Read),
+	peerreviewv1.PeerReviewService_CreateLesson_FullMethodName:       access.Rule(access.Lesson, access.Write),
+	peerreviewv1.PeerReviewService_GetLesson_FullMethodName:          access.Rule(access.Lesson, access.Read),
+	peerreviewv1.PeerReviewService_ListLessons_FullMethodName:        access.Rule(access.Lesson, access.Read),
 }
 
 // WhatWorks implements the What Works methods of
