@@ -57,7 +57,8 @@ func (s *Service) seedDemoSponsors(ctx context.Context) (bool, error) {
 
 // loadDemoNeeds waits for the need the improvement-plan demo's escalation
 // opens (up to demoWait), opens the hand needs of councils that have none,
-// runs the demo's match run and marks the demo loaded.
+// runs and approves the demo's match run, opens the needs that wait for the
+// next run (demo.AwaitingNeeds) and marks the demo loaded.
 func (s *Service) loadDemoNeeds(ctx context.Context) error {
 	all, err := s.waitForEscalation(ctx, time.Now().Add(demoWait))
 	if err != nil {
@@ -71,33 +72,51 @@ func (s *Service) loadDemoNeeds(ctx context.Context) error {
 			fromInterventions++
 		}
 	}
-	r := change.Request{Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)}}
-	opened := 0
-	for _, d := range demo.Needs() {
-		if has[d.GSS] {
-			continue
-		}
-		n, err := need.New(d.GSS, d.ID, d.Draft, "", s.deps.Now())
-		if err != nil {
-			return fmt.Errorf("sponsor: demo need %s: %w", need.Name(d.GSS, d.ID), err)
-		}
-		_, err = s.needs.Insert(ctx, n, r)
-		switch {
-		case errors.Is(err, store.ErrConflict):
-		case err != nil:
-			return fmt.Errorf("sponsor: demo need %s: %w", n.Name(), err)
-		default:
-			opened++
-		}
+	opened, err := s.openDemoNeeds(ctx, demo.Needs(), has)
+	if err != nil {
+		return err
 	}
 	if err := s.loadDemoRun(ctx); err != nil {
 		return err
 	}
+	// Opened after the approved run, so that one need waits for the next
+	// run (the documented dry run has something to match).
+	awaiting, err := s.openDemoNeeds(ctx, demo.AwaitingNeeds(), has)
+	if err != nil {
+		return err
+	}
+	opened += awaiting
 	if _, err := s.deps.Store.FirstTime(ctx, demoLoaded); err != nil {
 		return fmt.Errorf("sponsor: demo marker: %w", err)
 	}
 	s.deps.Logger.InfoContext(ctx, "synthetic sponsor demo data loaded", "needs_from_interventions", fromInterventions, "needs_opened_by_hand", opened)
 	return nil
+}
+
+// openDemoNeeds opens the hand needs ds of councils has does not mark as
+// having a need, and returns how many it opened; a need stored already (by
+// another replica) is left alone.
+func (s *Service) openDemoNeeds(ctx context.Context, ds []demo.Need, has map[string]bool) (int, error) {
+	r := change.Request{Subject: demoLoader, Roles: []string{string(auth.RoleDfEOfficial)}}
+	opened := 0
+	for _, d := range ds {
+		if has[d.GSS] {
+			continue
+		}
+		n, err := need.New(d.GSS, d.ID, d.Draft, "", s.deps.Now())
+		if err != nil {
+			return opened, fmt.Errorf("sponsor: demo need %s: %w", need.Name(d.GSS, d.ID), err)
+		}
+		_, err = s.needs.Insert(ctx, n, r)
+		switch {
+		case errors.Is(err, store.ErrConflict):
+		case err != nil:
+			return opened, fmt.Errorf("sponsor: demo need %s: %w", n.Name(), err)
+		default:
+			opened++
+		}
+	}
+	return opened, nil
 }
 
 // waitForEscalation polls every council's needs until one opened by an

@@ -14,6 +14,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -136,7 +137,8 @@ func TestDemoLoads(t *testing.T) {
 			t.Fatalf("%d sponsors, %v", len(all), err)
 		}
 		ns := e.allNeeds(t)
-		if got := councils(ns); !slices.Equal(got, []string{"E06000046", "E08000017", "E08000024"}) {
+		// Birmingham's need is opened after the demo's run, and waits.
+		if got := councils(ns); !slices.Equal(got, []string{"E06000046", "E08000017", "E08000024", "E08000025"}) {
 			t.Fatalf("needs in %v", got)
 		}
 		for _, n := range ns {
@@ -149,7 +151,23 @@ func TestDemoLoads(t *testing.T) {
 				if n.ID != "sunderland-trust" || !n.RequiresTrustSponsor || !slices.Equal(n.ExcludedSponsors, []string{"durham"}) {
 					t.Errorf("Sunderland's need: %+v", n)
 				}
+			case "E08000025":
+				if n.ID != "birmingham-improvement" || n.State != need.Open {
+					t.Errorf("Birmingham's need, opened after the demo's run, is not open: %+v", n)
+				}
+			default:
+				if n.State != need.Matched {
+					t.Errorf("%s, in the demo's approved run, is %s", n.Name(), n.State)
+				}
 			}
+		}
+		// The documented OPTIMAL dry run over the demo has a need to
+		// match, and shows a real result.
+		dry, err := s.server.MatchRuns.RunMatching(auth.NewContext(t.Context(), rpctest.Official),
+			&sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL, DryRun: true})
+		if err != nil || len(dry.GetCandidates()) != 1 || dry.GetCandidates()[0].GetNeed() != "localAuthorities/E08000025/sponsorNeeds/birmingham-improvement" ||
+			len(dry.GetAssignments())+len(dry.GetUnmatched()) != 1 {
+			t.Errorf("the demo's dry run: %v, %v", dry, err)
 		}
 		// One match run, approved by a second official, engaged sponsors
 		// for the needs and each engagement has a deployment.
@@ -191,7 +209,7 @@ func TestDemoLoads(t *testing.T) {
 		e.start(t, true)
 		eventually(t, "the demo is loaded", func() bool { return e.loaded(t) })
 		ns := e.allNeeds(t)
-		if got := councils(ns); !slices.Equal(got, []string{"E06000046", "E08000024"}) {
+		if got := councils(ns); !slices.Equal(got, []string{"E06000046", "E08000024", "E08000025"}) {
 			t.Fatalf("needs in %v", got)
 		}
 		for _, n := range ns {

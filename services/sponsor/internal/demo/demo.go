@@ -14,6 +14,11 @@
 // service Hampshire took over in a partnership. A hand need is skipped when
 // its council has a need already (the escalation may be one of them).
 //
+// One more need, Birmingham's (AwaitingNeeds), is opened after the demo's
+// match run is approved, and so stays OPEN: the documented OPTIMAL dry run
+// over the demo has a need to match and shows a real result, where
+// otherwise every demo need would already be matched.
+//
 // The loader (the service's demo.go) stores the sponsors in Seed and the
 // hand needs in Run once the escalation's need
 // is in (or demoWait has passed). Every record has a fixed ID and is
@@ -177,6 +182,29 @@ func Needs() []Need {
 					{Area: sponsor.AreaCareLeavers, Weight: 5},
 				},
 				Urgency: 4, StaffDaysNeeded: 90,
+			},
+		},
+	}
+}
+
+// AwaitingNeeds are the needs DfE opens by hand after the demo's match run
+// is approved, which therefore wait, OPEN, for the next run.
+func AwaitingNeeds() []Need {
+	return []Need{
+		{
+			// Birmingham, judged inadequate again in 2014, whose
+			// commissioner recommended moving children's services out of
+			// the council: front-line practice and the front door first,
+			// then leadership and the workforce.
+			GSS: "E08000025", ID: "birmingham-improvement",
+			Draft: need.Need{
+				Areas: []need.AreaWeight{
+					{Area: sponsor.AreaHelpAndProtection, Weight: 9},
+					{Area: sponsor.AreaFrontDoorAndReferrals, Weight: 7},
+					{Area: sponsor.AreaLeadershipManagementGovernance, Weight: 6},
+					{Area: sponsor.AreaWorkforceStability, Weight: 5},
+				},
+				Urgency: 3, StaffDaysNeeded: 60,
 			},
 		},
 	}

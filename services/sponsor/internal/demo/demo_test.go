@@ -76,7 +76,7 @@ func TestDemoNeeds(t *testing.T) {
 	for _, s := range Sponsors() {
 		ids[s.ID] = true
 	}
-	for _, d := range Needs() {
+	for _, d := range append(Needs(), AwaitingNeeds()...) {
 		n, err := need.New(d.GSS, d.ID, d.Draft, "", now)
 		if err != nil {
 			t.Errorf("%s: %v", need.Name(d.GSS, d.ID), err)
