@@ -139,10 +139,10 @@ func TestOversightStory(t *testing.T) {
 	in := start(t, env, "-jwks-file="+jwks, "-key-prefix="+ks.Prefix, "-jwt-issuer="+issuer, "-demo=false")
 	// The services' own clock: events some services stamp with it and the
 	// audit entries stamped with the wall clock must agree for the timeline
-	// to be in order, so the story runs today (the judgement is old, so the
-	// plan's deadline has passed and a decision is due).
+	// to be in order, so the story runs today, and its judgement is live.
 	now := time.Now().UTC()
-	today := on(now.Year(), int(now.Month()), now.Day())
+	dayOf := func(t time.Time) *storyDate { return on(t.Year(), int(t.Month()), t.Day()) }
+	today := dayOf(now)
 	must := func(what string, code int, body []byte) {
 		t.Helper()
 		if code != http.StatusOK {
@@ -176,7 +176,7 @@ func TestOversightStory(t *testing.T) {
 		Etag string `json:"etag"`
 	}
 	post("create the inspection", "/v1/"+la+"/inspections", inspector, "ov-inspection",
-		map[string]any{"framework": "FRAMEWORK_SIF", "start_date": on(2015, 11, 2), "end_date": on(2015, 11, 26), "lead_inspector": "A. Inspector"}, &ins)
+		map[string]any{"framework": "FRAMEWORK_SIF", "start_date": dayOf(now.AddDate(0, 0, -30)), "end_date": dayOf(now.AddDate(0, 0, -10)), "lead_inspector": "A. Inspector"}, &ins)
 	graded := func(grade string) map[string]string {
 		return map[string]string{"grade": grade, "narrative": "As found."}
 	}
@@ -188,7 +188,7 @@ func TestOversightStory(t *testing.T) {
 	}}, &ins)
 	must("record the judgement", code, body)
 	post("publish the judgement", "/v1/"+ins.Name+":publishJudgement", inspector, "ov-publish",
-		map[string]any{"etag": ins.Etag, "publish_date": on(2016, 1, 4)}, nil)
+		map[string]any{"etag": ins.Etag, "publish_date": today}, nil)
 	storyPoll(t, "the judgement opens a plan", func() (bool, string) {
 		plans := listAll[storyPlan](t, in, "/v1/"+la+"/improvementPlans", "improvement_plans", dfe)
 		return len(plans) == 1, fmt.Sprint(plans)
