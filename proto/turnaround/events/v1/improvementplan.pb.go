@@ -178,7 +178,13 @@ type InterventionOrdered struct {
 	// The plan it escalates, if any.
 	ImprovementPlan string `protobuf:"bytes,6,opt,name=improvement_plan,json=improvementPlan,proto3" json:"improvement_plan,omitempty"`
 	// Who ordered it.
-	OrderedBy     string `protobuf:"bytes,7,opt,name=ordered_by,json=orderedBy,proto3" json:"ordered_by,omitempty"`
+	OrderedBy string `protobuf:"bytes,7,opt,name=ordered_by,json=orderedBy,proto3" json:"ordered_by,omitempty"`
+	// The grade the judgement behind the intervention gave each of `areas`,
+	// keyed by area, as the Grade enum name without prefix (INADEQUATE,
+	// REQUIRES_IMPROVEMENT, ...); an area without an entry was not graded.
+	// The sponsor need opened from the intervention weights its areas by
+	// them: the areas judged inadequate count for more.
+	AreaGrades    map[string]string `protobuf:"bytes,8,rep,name=area_grades,json=areaGrades,proto3" json:"area_grades,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -262,6 +268,13 @@ func (x *InterventionOrdered) GetOrderedBy() string {
 	return ""
 }
 
+func (x *InterventionOrdered) GetAreaGrades() map[string]string {
+	if x != nil {
+		return x.AreaGrades
+	}
+	return nil
+}
+
 var File_turnaround_events_v1_improvementplan_proto protoreflect.FileDescriptor
 
 const file_turnaround_events_v1_improvementplan_proto_rawDesc = "" +
@@ -277,7 +290,7 @@ const file_turnaround_events_v1_improvementplan_proto_rawDesc = "" +
 	"\x1aImprovementDeadlineReached\x12)\n" +
 	"\x10improvement_plan\x18\x01 \x01(\tR\x0fimprovementPlan\x12'\n" +
 	"\x0flocal_authority\x18\x02 \x01(\tR\x0elocalAuthority\x124\n" +
-	"\bdeadline\x18\x03 \x01(\v2\x18.turnaround.type.v1.DateR\bdeadline\"\xee\x01\n" +
+	"\bdeadline\x18\x03 \x01(\v2\x18.turnaround.type.v1.DateR\bdeadline\"\x89\x03\n" +
 	"\x13InterventionOrdered\x12\"\n" +
 	"\fintervention\x18\x01 \x01(\tR\fintervention\x12'\n" +
 	"\x0flocal_authority\x18\x02 \x01(\tR\x0elocalAuthority\x12\x12\n" +
@@ -286,7 +299,12 @@ const file_turnaround_events_v1_improvementplan_proto_rawDesc = "" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12)\n" +
 	"\x10improvement_plan\x18\x06 \x01(\tR\x0fimprovementPlan\x12\x1d\n" +
 	"\n" +
-	"ordered_by\x18\a \x01(\tR\torderedByBJZHgithub.com/turnaround-sli/turnaround/proto/turnaround/events/v1;eventsv1b\x06proto3"
+	"ordered_by\x18\a \x01(\tR\torderedBy\x12Z\n" +
+	"\varea_grades\x18\b \x03(\v29.turnaround.events.v1.InterventionOrdered.AreaGradesEntryR\n" +
+	"areaGrades\x1a=\n" +
+	"\x0fAreaGradesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01BJZHgithub.com/turnaround-sli/turnaround/proto/turnaround/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_turnaround_events_v1_improvementplan_proto_rawDescOnce sync.Once
@@ -300,21 +318,23 @@ func file_turnaround_events_v1_improvementplan_proto_rawDescGZIP() []byte {
 	return file_turnaround_events_v1_improvementplan_proto_rawDescData
 }
 
-var file_turnaround_events_v1_improvementplan_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_turnaround_events_v1_improvementplan_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_turnaround_events_v1_improvementplan_proto_goTypes = []any{
 	(*ImprovementPlanOpened)(nil),      // 0: turnaround.events.v1.ImprovementPlanOpened
 	(*ImprovementDeadlineReached)(nil), // 1: turnaround.events.v1.ImprovementDeadlineReached
 	(*InterventionOrdered)(nil),        // 2: turnaround.events.v1.InterventionOrdered
-	(*v1.Date)(nil),                    // 3: turnaround.type.v1.Date
+	nil,                                // 3: turnaround.events.v1.InterventionOrdered.AreaGradesEntry
+	(*v1.Date)(nil),                    // 4: turnaround.type.v1.Date
 }
 var file_turnaround_events_v1_improvementplan_proto_depIdxs = []int32{
-	3, // 0: turnaround.events.v1.ImprovementPlanOpened.deadline:type_name -> turnaround.type.v1.Date
-	3, // 1: turnaround.events.v1.ImprovementDeadlineReached.deadline:type_name -> turnaround.type.v1.Date
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 0: turnaround.events.v1.ImprovementPlanOpened.deadline:type_name -> turnaround.type.v1.Date
+	4, // 1: turnaround.events.v1.ImprovementDeadlineReached.deadline:type_name -> turnaround.type.v1.Date
+	3, // 2: turnaround.events.v1.InterventionOrdered.area_grades:type_name -> turnaround.events.v1.InterventionOrdered.AreaGradesEntry
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_events_v1_improvementplan_proto_init() }
@@ -328,7 +348,7 @@ func file_turnaround_events_v1_improvementplan_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_events_v1_improvementplan_proto_rawDesc), len(file_turnaround_events_v1_improvementplan_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

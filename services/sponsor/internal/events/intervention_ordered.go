@@ -24,6 +24,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 )
 
@@ -118,11 +119,19 @@ func DecodeInterventionOrdered(e events.Event) (iv need.Intervention, ok bool, e
 		return need.Intervention{}, false, fmt.Errorf("%w: event %s: intervention %q of council %q",
 			ErrMalformedEvent, e.ID, m.GetIntervention(), m.GetLocalAuthority())
 	}
+	var grades map[string]reference.Grade
+	if len(m.GetAreaGrades()) > 0 {
+		grades = make(map[string]reference.Grade, len(m.GetAreaGrades()))
+		for area, g := range m.GetAreaGrades() {
+			grades[area] = reference.Grade(g)
+		}
+	}
 	return need.Intervention{
 		Name:      m.GetIntervention(),
 		GSSCode:   gss,
 		Kind:      need.InterventionKind(m.GetKind()),
 		Areas:     slices.Clone(m.GetAreas()),
+		Grades:    grades,
 		Plan:      m.GetImprovementPlan(),
 		OrderedBy: m.GetOrderedBy(),
 	}, true, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
@@ -242,6 +243,17 @@ func TestDecodeInterventionOrdered(t *testing.T) {
 		Plan: "localAuthorities/E08000024/improvementPlans/p1", OrderedBy: "official-1"}
 	if err != nil || !ok || !reflect.DeepEqual(iv, want) {
 		t.Errorf("decode = %+v, %v, %v", iv, ok, err)
+	}
+	graded := proto.Clone(good).(*eventsv1.InterventionOrdered)
+	graded.Areas = []string{"HELP_AND_PROTECTION", "CARE_LEAVERS"}
+	graded.AreaGrades = map[string]string{"HELP_AND_PROTECTION": "INADEQUATE", "CARE_LEAVERS": "REQUIRES_IMPROVEMENT"}
+	iv, _, err = DecodeInterventionOrdered(ev(graded))
+	if err != nil || iv.Grades["HELP_AND_PROTECTION"] != reference.Inadequate || iv.Grades["CARE_LEAVERS"] != reference.RequiresImprovement {
+		t.Errorf("decode with grades = %+v, %v", iv, err)
+	}
+	n, err := need.FromIntervention(iv, "n1", time.Date(2016, 5, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || !slices.Equal(n.Areas, []need.AreaWeight{{Area: "HELP_AND_PROTECTION", Weight: 8}, {Area: "CARE_LEAVERS", Weight: 5}}) {
+		t.Errorf("the need opened from a graded intervention: %+v, %v", n.Areas, err)
 	}
 	if _, ok, err := DecodeInterventionOrdered(ev(&eventsv1.ImprovementPlanOpened{ImprovementPlan: "p"})); ok || err != nil {
 		t.Errorf("another type: %v, %v", ok, err)

@@ -65,11 +65,35 @@ var InterventionTerms = map[InterventionKind]Terms{
 	SponsorPartnership:     {Urgency: 4, StaffDays: 120},
 }
 
-// InterventionAreaWeight is the weight of each area of a need opened from
-// an intervention. The intervention lists its areas without ranking them,
-// so each gets the same weight, and the middle of the 1 to 10 scale leaves
-// DfE room to raise or lower any one when it reviews the need.
+// InterventionAreaWeight is the weight of an area of a need opened from an
+// intervention when the judgement's grade of the area is not known (the
+// intervention names the area without one): the middle of the 1 to 10
+// scale, which leaves DfE room to raise or lower it when it reviews the
+// need.
 const InterventionAreaWeight = 5
+
+// GradeAreaWeights weight an area of a need opened from an intervention by
+// the grade the judgement behind it gave the area: an area judged
+// inadequate is where a sponsor's expertise matters most (8), one that
+// requires improvement counts as an ungraded area does (5), and an area
+// judged good or outstanding that DfE named all the same counts for less
+// (3, 2). Any other grade counts as ungraded.
+var GradeAreaWeights = map[reference.Grade]int{
+	reference.Inadequate:          8,
+	reference.RequiresImprovement: InterventionAreaWeight,
+	reference.Good:                3,
+	reference.Outstanding:         2,
+}
+
+// AreaWeightFor is the weight of an area of a need opened from an
+// intervention that graded it g ("" for ungraded): GradeAreaWeights, or
+// InterventionAreaWeight.
+func AreaWeightFor(g reference.Grade) int {
+	if w, ok := GradeAreaWeights[g]; ok {
+		return w
+	}
+	return InterventionAreaWeight
+}
 
 // interventionCollection is the collection of a council's interventions in
 // the improvement-plan service: localAuthorities/{gss}/interventions/{id}.
@@ -85,6 +109,9 @@ type Intervention struct {
 	// Areas are the areas needing support, as JudgementArea names without
 	// prefix.
 	Areas []string
+	// Grades are the grades the judgement behind the intervention gave
+	// the areas, by area; an area without one was not graded.
+	Grades map[string]reference.Grade
 	// Plan is the improvement plan it escalates; "" for none.
 	Plan      string
 	OrderedBy string
@@ -104,7 +131,9 @@ func ParseInterventionName(name string) (gss, id string, ok bool) {
 
 // FromIntervention returns the need the intervention iv opens, OPEN in its
 // council from now, with id: the terms of its kind (InterventionTerms), and
-// its areas at InterventionAreaWeight each, in the order given, each once.
+// its areas weighted by the grades the judgement gave them (AreaWeightFor:
+// inadequate areas heavier than those requiring improvement), in the order
+// given, each once.
 // Areas outside sponsor.Areas are left out. An intervention of an unknown
 // kind, or with no area the need could use, is an error: the event is not
 // one this service understands, and retrying cannot help.
@@ -128,7 +157,7 @@ func FromIntervention(iv Intervention, id string, now time.Time) (Need, error) {
 			continue
 		}
 		seen = append(seen, a)
-		draft.Areas = append(draft.Areas, AreaWeight{Area: a, Weight: InterventionAreaWeight})
+		draft.Areas = append(draft.Areas, AreaWeight{Area: a, Weight: AreaWeightFor(iv.Grades[a])})
 	}
 	if len(draft.Areas) == 0 {
 		return Need{}, fmt.Errorf("need: intervention %s names no area of need among %v", iv.Name, iv.Areas)

@@ -12,6 +12,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -211,6 +212,22 @@ func TestFromIntervention(t *testing.T) {
 	n, err := FromIntervention(iv(ImprovementNotice, sponsor.AreaLSCB, "OVERALL_EFFECTIVENESS", sponsor.AreaLSCB, sponsor.AreaCareLeavers), "n2", now)
 	if err != nil || !slices.Equal(n.Areas, []AreaWeight{{sponsor.AreaLSCB, 5}, {sponsor.AreaCareLeavers, 5}}) {
 		t.Errorf("areas are kept once, in order, unknown ones left out: %+v, %v", n.Areas, err)
+	}
+	// Areas are weighted by the grades that failed: inadequate heavier
+	// than requires improvement; an ungraded area is in the middle.
+	graded := iv(StatutoryDirection, sponsor.AreaHelpAndProtection, sponsor.AreaLeadershipManagementGovernance, sponsor.AreaCareLeavers, sponsor.AreaLSCB)
+	graded.Grades = map[string]reference.Grade{
+		sponsor.AreaHelpAndProtection:              reference.Inadequate,
+		sponsor.AreaLeadershipManagementGovernance: reference.RequiresImprovement,
+		sponsor.AreaCareLeavers:                    reference.Good,
+	}
+	n, err = FromIntervention(graded, "n4", now)
+	wantGraded := []AreaWeight{{sponsor.AreaHelpAndProtection, 8}, {sponsor.AreaLeadershipManagementGovernance, 5}, {sponsor.AreaCareLeavers, 3}, {sponsor.AreaLSCB, 5}}
+	if err != nil || !slices.Equal(n.Areas, wantGraded) {
+		t.Errorf("areas weighted by grade: %+v, %v; want %+v", n.Areas, err, wantGraded)
+	}
+	if AreaWeightFor(reference.Inadequate) <= AreaWeightFor(reference.RequiresImprovement) {
+		t.Error("an inadequate area does not weigh more than one requiring improvement")
 	}
 	for name, bad := range map[string]Intervention{
 		"an unknown kind":           iv("ACADEMY_ORDER", sponsor.AreaLSCB),
