@@ -3151,7 +3151,9 @@ type ListEngagementsRequest struct {
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 filter over `state` and `local_authority`.
+	// AIP-160 filter over `state` and `local_authority`; a council is named
+	// in full or by its GSS code: `local_authority = E08000034` and
+	// `local_authority = "localAuthorities/E08000034"` are the same filter.
 	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

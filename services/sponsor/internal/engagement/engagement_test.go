@@ -217,6 +217,9 @@ func TestSelectFiltersAndOrdersNewestFirst(t *testing.T) {
 		{"state = active", []string{"sponsors/durham/engagements/d", "sponsors/hampshire/engagements/c", "sponsors/leeds/engagements/b"}},
 		{`local_authority = "localAuthorities/` + doncaster + `"`, []string{"sponsors/leeds/engagements/a"}},
 		{`local_authority = "localAuthorities/` + slough + `" AND NOT state = ACTIVE`, nil},
+		// A council by its bare GSS code is the same filter as by its name.
+		{`local_authority = ` + doncaster, []string{"sponsors/leeds/engagements/a"}},
+		{`local_authority != ` + slough, []string{"sponsors/leeds/engagements/a"}},
 	}
 	for _, tc := range tests {
 		f, err := filter.Compile(tc.filter, FilterSchema)

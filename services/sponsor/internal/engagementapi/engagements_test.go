@@ -126,6 +126,7 @@ func TestListEngagementsNarrowsToTheCaller(t *testing.T) {
 		{"DfE, every sponsor", official, "sponsors/-", "", []string{dSunderland.Name(), lSlough.Name(), hDoncaster.Name(), hSlough.Name()}},
 		{"DfE, one sponsor", official, "sponsors/hampshire", "", []string{hDoncaster.Name(), hSlough.Name()}},
 		{"DfE, who supports Slough", official, "sponsors/-", bySlough, []string{lSlough.Name(), hSlough.Name()}},
+		{"DfE, who supports Slough, by its GSS code", official, "sponsors/-", "local_authority = " + slough, []string{lSlough.Name(), hSlough.Name()}},
 		{"DfE, active only", official, "sponsors/durham", "state = ACTIVE", []string{dSunderland.Name()}},
 		{"DfE, ended only", official, "sponsors/-", "state = ENDED", nil},
 		{"DfE, a sponsor without engagements", official, "sponsors/nspcc", "", nil},
