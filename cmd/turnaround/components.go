@@ -81,7 +81,7 @@ var components = []struct {
 	}},
 	{"improvementplan", "improvement-plan", improvementplan.Name, func(p *process, env buildEnv) (component, error) {
 		return improvementplan.New(improvementplan.Deps{
-			Store: env.store, Pages: env.pages, Logger: p.log, DeadlineMonths: p.cfg.DeadlineMonths, Now: p.now,
+			Store: env.store, Pages: env.pages, Logger: p.log, DeadlineMonths: p.cfg.DeadlineMonths, Now: p.now, Clock: p.suiteClock.Load(),
 		})
 	}},
 	{"sponsor", "sponsor", sponsor.Name, func(p *process, env buildEnv) (component, error) {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/gateway"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/clock"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -67,6 +69,15 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		p.now = func() time.Time { return cfg.ClockStart.Add(time.Since(started)) }
 		log.Warn("the suite's clock is set: dates are judged as if it were then", "clock_start", cfg.ClockStart)
 	}
+	// Once Redis is open, the suite's clock adds the offset DfE's
+	// AdvanceClock moves (services/platform/clock; startServices).
+	p.baseNow = p.now
+	p.now = func() time.Time {
+		if c := p.suiteClock.Load(); c != nil {
+			return c.Now()
+		}
+		return p.baseNow()
+	}
 
 	admin, err := listen(cfg.AdminAddr)
 	if err != nil {
@@ -113,8 +124,23 @@ type process struct {
 	redis   redis.UniversalClient
 	devKey  []byte
 	closers []func() error
-	// now is the services' clock: time.Now, or the -clock-start clock.
+	// now is the services' clock: time.Now, or the -clock-start clock,
+	// plus the suite's clock offset once suiteClock is set.
 	now func() time.Time
+	// baseNow is the clock the suite's clock offsets: time.Now or the
+	// -clock-start clock.
+	baseNow func() time.Time
+	// suiteClock is the suite's clock over Redis (startServices): the base
+	// clock plus the offset AdvanceClock moves, outside production only.
+	suiteClock atomic.Pointer[clock.Clock]
+}
+
+// production reports whether the process runs in production: on a
+// configured Redis (REDIS_URL), without demo data (-demo) and without a
+// rehearsal clock (-clock-start). In production the suite's clock is the
+// wall clock and AdvanceClock is refused.
+func (c config) production() bool {
+	return !c.embedded() && !c.Demo && c.ClockStart.IsZero()
 }
 
 func (p *process) stop() error {
@@ -244,6 +270,7 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 		return nil
 	})
 	env := buildEnv{store: store.New(p.redis, ks, storeOpts...), pages: pages, selfAddr: lis.Addr().String(), cfg: p.cfg}
+	p.suiteClock.Store(clock.New(env.store, clock.Options{Base: p.baseNow, Movable: !p.cfg.production(), Logger: p.log}))
 
 	comps := map[string]component{}
 	var names []string

@@ -26,6 +26,7 @@ import (
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/api"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/clockapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/demo"
 	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
@@ -41,6 +42,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	suiteclock "github.com/turnaround-sli/turnaround/services/platform/clock"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/schedule"
@@ -64,8 +66,13 @@ type Deps struct {
 	// less means six months.
 	DeadlineMonths int
 	// Now is the service's clock: deadlines, late actions and the history
-	// of every change are judged and recorded by it; nil means time.Now.
+	// of every change are judged and recorded by it; nil means Clock.Now,
+	// or time.Now without a Clock.
 	Now func() time.Time
+	// Clock is the suite's clock that AdvanceClock moves (rehearsals of
+	// the six-month clock); nil means a production clock over Store, which
+	// refuses to move.
+	Clock *suiteclock.Clock
 }
 
 // Service is the improvement-plan service.
@@ -93,8 +100,11 @@ func New(d Deps) (*Service, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
+	if d.Clock == nil {
+		d.Clock = suiteclock.New(d.Store, suiteclock.Options{Base: d.Now, Logger: d.Logger})
+	}
 	if d.Now == nil {
-		d.Now = time.Now
+		d.Now = d.Clock.Now
 	}
 	policies, err := api.Policies()
 	if err != nil {
@@ -129,6 +139,7 @@ func New(d Deps) (*Service, error) {
 		Plans:         planapi.New(plan.NewService(s.plans, s.reviews, s.clock, d.Now), d.Pages, s.support),
 		Reviews:       progressreviewapi.New(progressreview.NewService(s.reviews, s.plans, d.Now), d.Pages, s.support),
 		Interventions: interventionapi.New(intervention.NewService(s.interventions, s.plans, s.reviews, d.Now), d.Pages, s.support),
+		Clock:         clockapi.New(deadline.NewRehearsal(d.Clock, s.fireDue, s.plans)),
 	})
 	s.demo = demo.New(demo.Deps{
 		Store: d.Store, Plans: s.plans, Reviews: s.reviews, Interventions: s.interventions,
@@ -179,6 +190,19 @@ func (s *Service) Run(ctx context.Context) error {
 	})
 	wg.Wait()
 	return errors.Join(consumeErr, engagementErr, scheduleErr)
+}
+
+// fireDue runs the deadline jobs due now at once, batch after batch, rather
+// than waiting for the schedule's next tick (AdvanceClock). Jobs another
+// replica holds are its to finish.
+func (s *Service) fireDue(ctx context.Context) error {
+	for range 100 {
+		res, err := s.jobs.Tick(ctx)
+		if err != nil || res.Claimed == 0 {
+			return err
+		}
+	}
+	return nil
 }
 
 // handleDeadlineJob is the schedule's handler: the job's ID is the plan's

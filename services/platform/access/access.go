@@ -59,6 +59,9 @@ const (
 	NationalOverview      Resource = "NationalOverview"
 	AuditEntry            Resource = "AuditEntry"
 	WebhookSubscription   Resource = "WebhookSubscription"
+	// Clock is the suite's clock (services/platform/clock), which DfE
+	// moves forward to rehearse the six-month clock.
+	Clock Resource = "Clock"
 )
 
 // Action is what a caller does to a resource.
@@ -81,6 +84,7 @@ const (
 	Order     Action = "order"
 	Record    Action = "record"
 	Subscribe Action = "subscribe"
+	Advance   Action = "advance"
 )
 
 // Scope is how far a grant reaches.
@@ -216,6 +220,7 @@ var table = []Cell{
 	{NationalOverview, Read, []Grant{g(ofsted, Every), g(lga, Every), g(dfe, Every)}, "the national picture is for Ofsted, the LGA and DfE"},
 	{AuditEntry, Read, []Grant{g(dfe, Every), g(council, Own)}, "DfE reads the audit trail; a council its own"},
 	{WebhookSubscription, Subscribe, []Grant{g(partner, Own), g(dfe, Every)}, "partner systems manage their own subscriptions; DfE sees all"},
+	{Clock, Advance, []Grant{g(dfe, Every)}, "DfE moves the suite's clock forward to rehearse the six-month clock in training (never in production)"},
 }
 
 // Cells returns the table, in its fixed order. The slice is a copy.

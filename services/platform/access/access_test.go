@@ -94,6 +94,12 @@ func TestBoundaries(t *testing.T) {
 		{leedsOfficer, ImprovementPlan, Submit, bradford, Denied},
 		{leedsSponsor, Deployment, Record, Object{Sponsor: "leeds"}, Full},
 		{leedsSponsor, Deployment, Record, Object{Sponsor: "nspcc"}, Denied},
+		// Only DfE moves the suite's clock (rehearsals of the six-month
+		// clock).
+		{official, Clock, Advance, Object{}, Full},
+		{inspector, Clock, Advance, Object{}, Denied},
+		{leedsOfficer, Clock, Advance, Object{}, Denied},
+		{partnerSys, Clock, Advance, Object{}, Denied},
 	} {
 		if got := ViewOf(c.who, c.res, c.act, c.obj); got != c.want {
 			t.Errorf("%s %s %s of %+v: view %d, want %d", c.who.Roles[0], c.act, c.res, c.obj, got, c.want)

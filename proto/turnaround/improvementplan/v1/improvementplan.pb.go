@@ -10,6 +10,7 @@ import (
 	v1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
@@ -1012,7 +1013,11 @@ type ImprovementPlan struct {
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Output only.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Output only, on the responses of SubmitPlan and ApprovePlan: what the
+	// caller should know before relying on the plan (late actions, a
+	// deadline before the first milestone, a deadline already passed).
+	Warnings      []*PlanWarning `protobuf:"bytes,17,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1159,6 +1164,190 @@ func (x *ImprovementPlan) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ImprovementPlan) GetWarnings() []*PlanWarning {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+// PlanWarning is something about a plan its reader should know, which does
+// not stop the action.
+type PlanWarning struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Stable code: LATE_ACTIONS, DEADLINE_BEFORE_FIRST_MILESTONE,
+	// DEADLINE_PASSED.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The warning in words, naming the actions and dates concerned.
+	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanWarning) Reset() {
+	*x = PlanWarning{}
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanWarning) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanWarning) ProtoMessage() {}
+
+func (x *PlanWarning) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanWarning.ProtoReflect.Descriptor instead.
+func (*PlanWarning) Descriptor() ([]byte, []int) {
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PlanWarning) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *PlanWarning) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// AdvanceClockRequest moves the suite's clock forward.
+type AdvanceClockRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How far forward: more than zero, at most 400 days.
+	By *durationpb.Duration `protobuf:"bytes,1,opt,name=by,proto3" json:"by,omitempty"`
+	// Idempotency key (AIP-155): a retry does not move the clock twice.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdvanceClockRequest) Reset() {
+	*x = AdvanceClockRequest{}
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdvanceClockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdvanceClockRequest) ProtoMessage() {}
+
+func (x *AdvanceClockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdvanceClockRequest.ProtoReflect.Descriptor instead.
+func (*AdvanceClockRequest) Descriptor() ([]byte, []int) {
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *AdvanceClockRequest) GetBy() *durationpb.Duration {
+	if x != nil {
+		return x.By
+	}
+	return nil
+}
+
+func (x *AdvanceClockRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// AdvanceClockResponse is the clock after the move.
+type AdvanceClockResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The suite's time now.
+	Now *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=now,proto3" json:"now,omitempty"`
+	// How far the suite's clock runs ahead of the wall clock in total.
+	Offset *durationpb.Duration `protobuf:"bytes,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	// The plans whose deadline came due with the move and moved to
+	// DECISION_DUE.
+	DecisionDue   []string `protobuf:"bytes,3,rep,name=decision_due,json=decisionDue,proto3" json:"decision_due,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdvanceClockResponse) Reset() {
+	*x = AdvanceClockResponse{}
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdvanceClockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdvanceClockResponse) ProtoMessage() {}
+
+func (x *AdvanceClockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdvanceClockResponse.ProtoReflect.Descriptor instead.
+func (*AdvanceClockResponse) Descriptor() ([]byte, []int) {
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *AdvanceClockResponse) GetNow() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Now
+	}
+	return nil
+}
+
+func (x *AdvanceClockResponse) GetOffset() *durationpb.Duration {
+	if x != nil {
+		return x.Offset
+	}
+	return nil
+}
+
+func (x *AdvanceClockResponse) GetDecisionDue() []string {
+	if x != nil {
+		return x.DecisionDue
+	}
+	return nil
+}
+
 // GetImprovementPlanRequest names one plan.
 type GetImprovementPlanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1170,7 +1359,7 @@ type GetImprovementPlanRequest struct {
 
 func (x *GetImprovementPlanRequest) Reset() {
 	*x = GetImprovementPlanRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[7]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1182,7 +1371,7 @@ func (x *GetImprovementPlanRequest) String() string {
 func (*GetImprovementPlanRequest) ProtoMessage() {}
 
 func (x *GetImprovementPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[7]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1195,7 +1384,7 @@ func (x *GetImprovementPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetImprovementPlanRequest.ProtoReflect.Descriptor instead.
 func (*GetImprovementPlanRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{7}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetImprovementPlanRequest) GetName() string {
@@ -1214,8 +1403,8 @@ type ListImprovementPlansRequest struct {
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 filter over `state` and `deadline`, e.g.
-	// `state = APPROVED AND deadline < 2016-06-01`.
+	// AIP-160 filter over `state`, `deadline` and the council's `region`,
+	// e.g. `region = NORTH_WEST AND deadline < "2016-09-01"`.
 	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	// `deadline` (default), `deadline desc`, `create_time desc`.
 	OrderBy       string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
@@ -1225,7 +1414,7 @@ type ListImprovementPlansRequest struct {
 
 func (x *ListImprovementPlansRequest) Reset() {
 	*x = ListImprovementPlansRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[8]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1237,7 +1426,7 @@ func (x *ListImprovementPlansRequest) String() string {
 func (*ListImprovementPlansRequest) ProtoMessage() {}
 
 func (x *ListImprovementPlansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[8]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1250,7 +1439,7 @@ func (x *ListImprovementPlansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListImprovementPlansRequest.ProtoReflect.Descriptor instead.
 func (*ListImprovementPlansRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{8}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListImprovementPlansRequest) GetParent() string {
@@ -1303,7 +1492,7 @@ type ListImprovementPlansResponse struct {
 
 func (x *ListImprovementPlansResponse) Reset() {
 	*x = ListImprovementPlansResponse{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[9]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1315,7 +1504,7 @@ func (x *ListImprovementPlansResponse) String() string {
 func (*ListImprovementPlansResponse) ProtoMessage() {}
 
 func (x *ListImprovementPlansResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[9]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1328,7 +1517,7 @@ func (x *ListImprovementPlansResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListImprovementPlansResponse.ProtoReflect.Descriptor instead.
 func (*ListImprovementPlansResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{9}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListImprovementPlansResponse) GetImprovementPlans() []*ImprovementPlan {
@@ -1368,7 +1557,7 @@ type UpdateImprovementPlanRequest struct {
 
 func (x *UpdateImprovementPlanRequest) Reset() {
 	*x = UpdateImprovementPlanRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[10]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1380,7 +1569,7 @@ func (x *UpdateImprovementPlanRequest) String() string {
 func (*UpdateImprovementPlanRequest) ProtoMessage() {}
 
 func (x *UpdateImprovementPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[10]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1393,7 +1582,7 @@ func (x *UpdateImprovementPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateImprovementPlanRequest.ProtoReflect.Descriptor instead.
 func (*UpdateImprovementPlanRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{10}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateImprovementPlanRequest) GetImprovementPlan() *ImprovementPlan {
@@ -1427,7 +1616,7 @@ type CredibilityCheck struct {
 
 func (x *CredibilityCheck) Reset() {
 	*x = CredibilityCheck{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[11]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1439,7 +1628,7 @@ func (x *CredibilityCheck) String() string {
 func (*CredibilityCheck) ProtoMessage() {}
 
 func (x *CredibilityCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[11]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1452,7 +1641,7 @@ func (x *CredibilityCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CredibilityCheck.ProtoReflect.Descriptor instead.
 func (*CredibilityCheck) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{11}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CredibilityCheck) GetRule() string {
@@ -1494,7 +1683,7 @@ type CheckPlanRequest struct {
 
 func (x *CheckPlanRequest) Reset() {
 	*x = CheckPlanRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[12]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1506,7 +1695,7 @@ func (x *CheckPlanRequest) String() string {
 func (*CheckPlanRequest) ProtoMessage() {}
 
 func (x *CheckPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[12]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1519,7 +1708,7 @@ func (x *CheckPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckPlanRequest.ProtoReflect.Descriptor instead.
 func (*CheckPlanRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{12}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CheckPlanRequest) GetName() string {
@@ -1542,7 +1731,7 @@ type CheckPlanResponse struct {
 
 func (x *CheckPlanResponse) Reset() {
 	*x = CheckPlanResponse{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[13]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1743,7 @@ func (x *CheckPlanResponse) String() string {
 func (*CheckPlanResponse) ProtoMessage() {}
 
 func (x *CheckPlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[13]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1756,7 @@ func (x *CheckPlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckPlanResponse.ProtoReflect.Descriptor instead.
 func (*CheckPlanResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{13}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CheckPlanResponse) GetChecks() []*CredibilityCheck {
@@ -1599,7 +1788,7 @@ type SubmitPlanRequest struct {
 
 func (x *SubmitPlanRequest) Reset() {
 	*x = SubmitPlanRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[14]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1611,7 +1800,7 @@ func (x *SubmitPlanRequest) String() string {
 func (*SubmitPlanRequest) ProtoMessage() {}
 
 func (x *SubmitPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[14]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1624,7 +1813,7 @@ func (x *SubmitPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitPlanRequest.ProtoReflect.Descriptor instead.
 func (*SubmitPlanRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{14}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SubmitPlanRequest) GetName() string {
@@ -1665,7 +1854,7 @@ type ApprovePlanRequest struct {
 
 func (x *ApprovePlanRequest) Reset() {
 	*x = ApprovePlanRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[15]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1677,7 +1866,7 @@ func (x *ApprovePlanRequest) String() string {
 func (*ApprovePlanRequest) ProtoMessage() {}
 
 func (x *ApprovePlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[15]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1690,7 +1879,7 @@ func (x *ApprovePlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovePlanRequest.ProtoReflect.Descriptor instead.
 func (*ApprovePlanRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{15}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ApprovePlanRequest) GetName() string {
@@ -1738,7 +1927,7 @@ type ReturnPlanRequest struct {
 
 func (x *ReturnPlanRequest) Reset() {
 	*x = ReturnPlanRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[16]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1750,7 +1939,7 @@ func (x *ReturnPlanRequest) String() string {
 func (*ReturnPlanRequest) ProtoMessage() {}
 
 func (x *ReturnPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[16]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1763,7 +1952,7 @@ func (x *ReturnPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnPlanRequest.ProtoReflect.Descriptor instead.
 func (*ReturnPlanRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{16}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReturnPlanRequest) GetName() string {
@@ -1813,7 +2002,7 @@ type ExtendDeadlineRequest struct {
 
 func (x *ExtendDeadlineRequest) Reset() {
 	*x = ExtendDeadlineRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[17]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1825,7 +2014,7 @@ func (x *ExtendDeadlineRequest) String() string {
 func (*ExtendDeadlineRequest) ProtoMessage() {}
 
 func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[17]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1838,7 +2027,7 @@ func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*ExtendDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{17}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ExtendDeadlineRequest) GetName() string {
@@ -1898,7 +2087,7 @@ type DecideProgressRequest struct {
 
 func (x *DecideProgressRequest) Reset() {
 	*x = DecideProgressRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[18]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1910,7 +2099,7 @@ func (x *DecideProgressRequest) String() string {
 func (*DecideProgressRequest) ProtoMessage() {}
 
 func (x *DecideProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[18]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1923,7 +2112,7 @@ func (x *DecideProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecideProgressRequest.ProtoReflect.Descriptor instead.
 func (*DecideProgressRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{18}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DecideProgressRequest) GetName() string {
@@ -1982,7 +2171,7 @@ type DecideProgressResponse struct {
 
 func (x *DecideProgressResponse) Reset() {
 	*x = DecideProgressResponse{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[19]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1994,7 +2183,7 @@ func (x *DecideProgressResponse) String() string {
 func (*DecideProgressResponse) ProtoMessage() {}
 
 func (x *DecideProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[19]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2007,7 +2196,7 @@ func (x *DecideProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecideProgressResponse.ProtoReflect.Descriptor instead.
 func (*DecideProgressResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{19}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DecideProgressResponse) GetImprovementPlan() *ImprovementPlan {
@@ -2041,7 +2230,7 @@ type ClosePlanRequest struct {
 
 func (x *ClosePlanRequest) Reset() {
 	*x = ClosePlanRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[20]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2053,7 +2242,7 @@ func (x *ClosePlanRequest) String() string {
 func (*ClosePlanRequest) ProtoMessage() {}
 
 func (x *ClosePlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[20]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2066,7 +2255,7 @@ func (x *ClosePlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClosePlanRequest.ProtoReflect.Descriptor instead.
 func (*ClosePlanRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{20}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ClosePlanRequest) GetName() string {
@@ -2112,7 +2301,7 @@ type PriorityRating struct {
 
 func (x *PriorityRating) Reset() {
 	*x = PriorityRating{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[21]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2124,7 +2313,7 @@ func (x *PriorityRating) String() string {
 func (*PriorityRating) ProtoMessage() {}
 
 func (x *PriorityRating) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[21]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2137,7 +2326,7 @@ func (x *PriorityRating) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriorityRating.ProtoReflect.Descriptor instead.
 func (*PriorityRating) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{21}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PriorityRating) GetPriority() string {
@@ -2188,7 +2377,7 @@ type ProgressReview struct {
 
 func (x *ProgressReview) Reset() {
 	*x = ProgressReview{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[22]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2200,7 +2389,7 @@ func (x *ProgressReview) String() string {
 func (*ProgressReview) ProtoMessage() {}
 
 func (x *ProgressReview) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[22]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2213,7 +2402,7 @@ func (x *ProgressReview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressReview.ProtoReflect.Descriptor instead.
 func (*ProgressReview) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{22}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ProgressReview) GetName() string {
@@ -2294,7 +2483,7 @@ type CreateProgressReviewRequest struct {
 
 func (x *CreateProgressReviewRequest) Reset() {
 	*x = CreateProgressReviewRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[23]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2306,7 +2495,7 @@ func (x *CreateProgressReviewRequest) String() string {
 func (*CreateProgressReviewRequest) ProtoMessage() {}
 
 func (x *CreateProgressReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[23]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2319,7 +2508,7 @@ func (x *CreateProgressReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProgressReviewRequest.ProtoReflect.Descriptor instead.
 func (*CreateProgressReviewRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{23}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CreateProgressReviewRequest) GetParent() string {
@@ -2354,7 +2543,7 @@ type GetProgressReviewRequest struct {
 
 func (x *GetProgressReviewRequest) Reset() {
 	*x = GetProgressReviewRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[24]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2366,7 +2555,7 @@ func (x *GetProgressReviewRequest) String() string {
 func (*GetProgressReviewRequest) ProtoMessage() {}
 
 func (x *GetProgressReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[24]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2379,7 +2568,7 @@ func (x *GetProgressReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProgressReviewRequest.ProtoReflect.Descriptor instead.
 func (*GetProgressReviewRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{24}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetProgressReviewRequest) GetName() string {
@@ -2404,7 +2593,7 @@ type ListProgressReviewsRequest struct {
 
 func (x *ListProgressReviewsRequest) Reset() {
 	*x = ListProgressReviewsRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[25]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2416,7 +2605,7 @@ func (x *ListProgressReviewsRequest) String() string {
 func (*ListProgressReviewsRequest) ProtoMessage() {}
 
 func (x *ListProgressReviewsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[25]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2429,7 +2618,7 @@ func (x *ListProgressReviewsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProgressReviewsRequest.ProtoReflect.Descriptor instead.
 func (*ListProgressReviewsRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{25}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListProgressReviewsRequest) GetParent() string {
@@ -2468,7 +2657,7 @@ type ListProgressReviewsResponse struct {
 
 func (x *ListProgressReviewsResponse) Reset() {
 	*x = ListProgressReviewsResponse{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[26]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2480,7 +2669,7 @@ func (x *ListProgressReviewsResponse) String() string {
 func (*ListProgressReviewsResponse) ProtoMessage() {}
 
 func (x *ListProgressReviewsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[26]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2493,7 +2682,7 @@ func (x *ListProgressReviewsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProgressReviewsResponse.ProtoReflect.Descriptor instead.
 func (*ListProgressReviewsResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{26}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListProgressReviewsResponse) GetProgressReviews() []*ProgressReview {
@@ -2546,7 +2735,7 @@ type Intervention struct {
 
 func (x *Intervention) Reset() {
 	*x = Intervention{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[27]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2558,7 +2747,7 @@ func (x *Intervention) String() string {
 func (*Intervention) ProtoMessage() {}
 
 func (x *Intervention) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[27]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2571,7 +2760,7 @@ func (x *Intervention) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Intervention.ProtoReflect.Descriptor instead.
 func (*Intervention) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{27}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Intervention) GetName() string {
@@ -2659,7 +2848,7 @@ type OrderInterventionRequest struct {
 
 func (x *OrderInterventionRequest) Reset() {
 	*x = OrderInterventionRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[28]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2671,7 +2860,7 @@ func (x *OrderInterventionRequest) String() string {
 func (*OrderInterventionRequest) ProtoMessage() {}
 
 func (x *OrderInterventionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[28]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2684,7 +2873,7 @@ func (x *OrderInterventionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderInterventionRequest.ProtoReflect.Descriptor instead.
 func (*OrderInterventionRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{28}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *OrderInterventionRequest) GetParent() string {
@@ -2719,7 +2908,7 @@ type GetInterventionRequest struct {
 
 func (x *GetInterventionRequest) Reset() {
 	*x = GetInterventionRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[29]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2731,7 +2920,7 @@ func (x *GetInterventionRequest) String() string {
 func (*GetInterventionRequest) ProtoMessage() {}
 
 func (x *GetInterventionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[29]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2744,7 +2933,7 @@ func (x *GetInterventionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInterventionRequest.ProtoReflect.Descriptor instead.
 func (*GetInterventionRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{29}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetInterventionRequest) GetName() string {
@@ -2763,7 +2952,9 @@ type ListInterventionsRequest struct {
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 filter over `kind` and `state`.
+	// AIP-160 filter over `kind`, `state`, the council's `region` and the
+	// date ordered, `order_time`, e.g.
+	// `region = LONDON AND order_time >= "2016-01-01"`.
 	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2771,7 +2962,7 @@ type ListInterventionsRequest struct {
 
 func (x *ListInterventionsRequest) Reset() {
 	*x = ListInterventionsRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[30]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2783,7 +2974,7 @@ func (x *ListInterventionsRequest) String() string {
 func (*ListInterventionsRequest) ProtoMessage() {}
 
 func (x *ListInterventionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[30]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2796,7 +2987,7 @@ func (x *ListInterventionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInterventionsRequest.ProtoReflect.Descriptor instead.
 func (*ListInterventionsRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{30}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListInterventionsRequest) GetParent() string {
@@ -2842,7 +3033,7 @@ type ListInterventionsResponse struct {
 
 func (x *ListInterventionsResponse) Reset() {
 	*x = ListInterventionsResponse{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[31]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2854,7 +3045,7 @@ func (x *ListInterventionsResponse) String() string {
 func (*ListInterventionsResponse) ProtoMessage() {}
 
 func (x *ListInterventionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[31]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2867,7 +3058,7 @@ func (x *ListInterventionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInterventionsResponse.ProtoReflect.Descriptor instead.
 func (*ListInterventionsResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{31}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListInterventionsResponse) GetInterventions() []*Intervention {
@@ -2908,7 +3099,7 @@ type LiftInterventionRequest struct {
 
 func (x *LiftInterventionRequest) Reset() {
 	*x = LiftInterventionRequest{}
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[32]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2920,7 +3111,7 @@ func (x *LiftInterventionRequest) String() string {
 func (*LiftInterventionRequest) ProtoMessage() {}
 
 func (x *LiftInterventionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[32]
+	mi := &file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2933,7 +3124,7 @@ func (x *LiftInterventionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiftInterventionRequest.ProtoReflect.Descriptor instead.
 func (*LiftInterventionRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{32}
+	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *LiftInterventionRequest) GetName() string {
@@ -2968,7 +3159,7 @@ var File_turnaround_improvementplan_v1_improvementplan_proto protoreflect.FileDe
 
 const file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc = "" +
 	"\n" +
-	"3turnaround/improvementplan/v1/improvementplan.proto\x12\x1dturnaround.improvementplan.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eturnaround/type/v1/types.proto\"d\n" +
+	"3turnaround/improvementplan/v1/improvementplan.proto\x12\x1dturnaround.improvementplan.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eturnaround/type/v1/types.proto\"d\n" +
 	"\x10IndicatorMeasure\x12\x1c\n" +
 	"\tindicator\x18\x01 \x01(\tR\tindicator\x12\x1a\n" +
 	"\bbaseline\x18\x02 \x01(\x01R\bbaseline\x12\x16\n" +
@@ -3008,7 +3199,7 @@ const file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc = "" +
 	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
 	"\vchange_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"changeTime\"\xe1\x06\n" +
+	"changeTime\"\xa9\a\n" +
 	"\x0fImprovementPlan\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
@@ -3034,7 +3225,19 @@ const file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc = "" +
 	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"/\n" +
+	"updateTime\x12F\n" +
+	"\bwarnings\x18\x11 \x03(\v2*.turnaround.improvementplan.v1.PlanWarningR\bwarnings\";\n" +
+	"\vPlanWarning\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"_\n" +
+	"\x13AdvanceClockRequest\x12)\n" +
+	"\x02by\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x02by\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\x9a\x01\n" +
+	"\x14AdvanceClockResponse\x12,\n" +
+	"\x03now\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x121\n" +
+	"\x06offset\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06offset\x12!\n" +
+	"\fdecision_due\x18\x03 \x03(\tR\vdecisionDue\"/\n" +
 	"\x19GetImprovementPlanRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\xa4\x01\n" +
 	"\x1bListImprovementPlansRequest\x12\x16\n" +
@@ -3220,7 +3423,7 @@ const file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc = "" +
 	"\x11InterventionState\x12\"\n" +
 	"\x1eINTERVENTION_STATE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bINTERVENTION_STATE_IN_FORCE\x10\x01\x12\x1d\n" +
-	"\x19INTERVENTION_STATE_LIFTED\x10\x022\xdc\x10\n" +
+	"\x19INTERVENTION_STATE_LIFTED\x10\x022\xd5\x11\n" +
 	"\x16ImprovementPlanService\x12~\n" +
 	"\x12GetImprovementPlan\x128.turnaround.improvementplan.v1.GetImprovementPlanRequest\x1a..turnaround.improvementplan.v1.ImprovementPlan\x12\x8f\x01\n" +
 	"\x14ListImprovementPlans\x12:.turnaround.improvementplan.v1.ListImprovementPlansRequest\x1a;.turnaround.improvementplan.v1.ListImprovementPlansResponse\x12\x84\x01\n" +
@@ -3240,7 +3443,8 @@ const file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc = "" +
 	"\x11OrderIntervention\x127.turnaround.improvementplan.v1.OrderInterventionRequest\x1a+.turnaround.improvementplan.v1.Intervention\x12u\n" +
 	"\x0fGetIntervention\x125.turnaround.improvementplan.v1.GetInterventionRequest\x1a+.turnaround.improvementplan.v1.Intervention\x12\x86\x01\n" +
 	"\x11ListInterventions\x127.turnaround.improvementplan.v1.ListInterventionsRequest\x1a8.turnaround.improvementplan.v1.ListInterventionsResponse\x12w\n" +
-	"\x10LiftIntervention\x126.turnaround.improvementplan.v1.LiftInterventionRequest\x1a+.turnaround.improvementplan.v1.InterventionB\\ZZgithub.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1;improvementplanv1b\x06proto3"
+	"\x10LiftIntervention\x126.turnaround.improvementplan.v1.LiftInterventionRequest\x1a+.turnaround.improvementplan.v1.Intervention\x12w\n" +
+	"\fAdvanceClock\x122.turnaround.improvementplan.v1.AdvanceClockRequest\x1a3.turnaround.improvementplan.v1.AdvanceClockResponseB\\ZZgithub.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1;improvementplanv1b\x06proto3"
 
 var (
 	file_turnaround_improvementplan_v1_improvementplan_proto_rawDescOnce sync.Once
@@ -3255,7 +3459,7 @@ func file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP() []by
 }
 
 var file_turnaround_improvementplan_v1_improvementplan_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_turnaround_improvementplan_v1_improvementplan_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_turnaround_improvementplan_v1_improvementplan_proto_goTypes = []any{
 	(PlanState)(0),                       // 0: turnaround.improvementplan.v1.PlanState
 	(ActionStatus)(0),                    // 1: turnaround.improvementplan.v1.ActionStatus
@@ -3271,122 +3475,132 @@ var file_turnaround_improvementplan_v1_improvementplan_proto_goTypes = []any{
 	(*DeadlineExtension)(nil),            // 11: turnaround.improvementplan.v1.DeadlineExtension
 	(*StateChange)(nil),                  // 12: turnaround.improvementplan.v1.StateChange
 	(*ImprovementPlan)(nil),              // 13: turnaround.improvementplan.v1.ImprovementPlan
-	(*GetImprovementPlanRequest)(nil),    // 14: turnaround.improvementplan.v1.GetImprovementPlanRequest
-	(*ListImprovementPlansRequest)(nil),  // 15: turnaround.improvementplan.v1.ListImprovementPlansRequest
-	(*ListImprovementPlansResponse)(nil), // 16: turnaround.improvementplan.v1.ListImprovementPlansResponse
-	(*UpdateImprovementPlanRequest)(nil), // 17: turnaround.improvementplan.v1.UpdateImprovementPlanRequest
-	(*CredibilityCheck)(nil),             // 18: turnaround.improvementplan.v1.CredibilityCheck
-	(*CheckPlanRequest)(nil),             // 19: turnaround.improvementplan.v1.CheckPlanRequest
-	(*CheckPlanResponse)(nil),            // 20: turnaround.improvementplan.v1.CheckPlanResponse
-	(*SubmitPlanRequest)(nil),            // 21: turnaround.improvementplan.v1.SubmitPlanRequest
-	(*ApprovePlanRequest)(nil),           // 22: turnaround.improvementplan.v1.ApprovePlanRequest
-	(*ReturnPlanRequest)(nil),            // 23: turnaround.improvementplan.v1.ReturnPlanRequest
-	(*ExtendDeadlineRequest)(nil),        // 24: turnaround.improvementplan.v1.ExtendDeadlineRequest
-	(*DecideProgressRequest)(nil),        // 25: turnaround.improvementplan.v1.DecideProgressRequest
-	(*DecideProgressResponse)(nil),       // 26: turnaround.improvementplan.v1.DecideProgressResponse
-	(*ClosePlanRequest)(nil),             // 27: turnaround.improvementplan.v1.ClosePlanRequest
-	(*PriorityRating)(nil),               // 28: turnaround.improvementplan.v1.PriorityRating
-	(*ProgressReview)(nil),               // 29: turnaround.improvementplan.v1.ProgressReview
-	(*CreateProgressReviewRequest)(nil),  // 30: turnaround.improvementplan.v1.CreateProgressReviewRequest
-	(*GetProgressReviewRequest)(nil),     // 31: turnaround.improvementplan.v1.GetProgressReviewRequest
-	(*ListProgressReviewsRequest)(nil),   // 32: turnaround.improvementplan.v1.ListProgressReviewsRequest
-	(*ListProgressReviewsResponse)(nil),  // 33: turnaround.improvementplan.v1.ListProgressReviewsResponse
-	(*Intervention)(nil),                 // 34: turnaround.improvementplan.v1.Intervention
-	(*OrderInterventionRequest)(nil),     // 35: turnaround.improvementplan.v1.OrderInterventionRequest
-	(*GetInterventionRequest)(nil),       // 36: turnaround.improvementplan.v1.GetInterventionRequest
-	(*ListInterventionsRequest)(nil),     // 37: turnaround.improvementplan.v1.ListInterventionsRequest
-	(*ListInterventionsResponse)(nil),    // 38: turnaround.improvementplan.v1.ListInterventionsResponse
-	(*LiftInterventionRequest)(nil),      // 39: turnaround.improvementplan.v1.LiftInterventionRequest
-	(*v1.Date)(nil),                      // 40: turnaround.type.v1.Date
-	(v1.Grade)(0),                        // 41: turnaround.type.v1.Grade
-	(*timestamppb.Timestamp)(nil),        // 42: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),        // 43: google.protobuf.FieldMask
+	(*PlanWarning)(nil),                  // 14: turnaround.improvementplan.v1.PlanWarning
+	(*AdvanceClockRequest)(nil),          // 15: turnaround.improvementplan.v1.AdvanceClockRequest
+	(*AdvanceClockResponse)(nil),         // 16: turnaround.improvementplan.v1.AdvanceClockResponse
+	(*GetImprovementPlanRequest)(nil),    // 17: turnaround.improvementplan.v1.GetImprovementPlanRequest
+	(*ListImprovementPlansRequest)(nil),  // 18: turnaround.improvementplan.v1.ListImprovementPlansRequest
+	(*ListImprovementPlansResponse)(nil), // 19: turnaround.improvementplan.v1.ListImprovementPlansResponse
+	(*UpdateImprovementPlanRequest)(nil), // 20: turnaround.improvementplan.v1.UpdateImprovementPlanRequest
+	(*CredibilityCheck)(nil),             // 21: turnaround.improvementplan.v1.CredibilityCheck
+	(*CheckPlanRequest)(nil),             // 22: turnaround.improvementplan.v1.CheckPlanRequest
+	(*CheckPlanResponse)(nil),            // 23: turnaround.improvementplan.v1.CheckPlanResponse
+	(*SubmitPlanRequest)(nil),            // 24: turnaround.improvementplan.v1.SubmitPlanRequest
+	(*ApprovePlanRequest)(nil),           // 25: turnaround.improvementplan.v1.ApprovePlanRequest
+	(*ReturnPlanRequest)(nil),            // 26: turnaround.improvementplan.v1.ReturnPlanRequest
+	(*ExtendDeadlineRequest)(nil),        // 27: turnaround.improvementplan.v1.ExtendDeadlineRequest
+	(*DecideProgressRequest)(nil),        // 28: turnaround.improvementplan.v1.DecideProgressRequest
+	(*DecideProgressResponse)(nil),       // 29: turnaround.improvementplan.v1.DecideProgressResponse
+	(*ClosePlanRequest)(nil),             // 30: turnaround.improvementplan.v1.ClosePlanRequest
+	(*PriorityRating)(nil),               // 31: turnaround.improvementplan.v1.PriorityRating
+	(*ProgressReview)(nil),               // 32: turnaround.improvementplan.v1.ProgressReview
+	(*CreateProgressReviewRequest)(nil),  // 33: turnaround.improvementplan.v1.CreateProgressReviewRequest
+	(*GetProgressReviewRequest)(nil),     // 34: turnaround.improvementplan.v1.GetProgressReviewRequest
+	(*ListProgressReviewsRequest)(nil),   // 35: turnaround.improvementplan.v1.ListProgressReviewsRequest
+	(*ListProgressReviewsResponse)(nil),  // 36: turnaround.improvementplan.v1.ListProgressReviewsResponse
+	(*Intervention)(nil),                 // 37: turnaround.improvementplan.v1.Intervention
+	(*OrderInterventionRequest)(nil),     // 38: turnaround.improvementplan.v1.OrderInterventionRequest
+	(*GetInterventionRequest)(nil),       // 39: turnaround.improvementplan.v1.GetInterventionRequest
+	(*ListInterventionsRequest)(nil),     // 40: turnaround.improvementplan.v1.ListInterventionsRequest
+	(*ListInterventionsResponse)(nil),    // 41: turnaround.improvementplan.v1.ListInterventionsResponse
+	(*LiftInterventionRequest)(nil),      // 42: turnaround.improvementplan.v1.LiftInterventionRequest
+	(*v1.Date)(nil),                      // 43: turnaround.type.v1.Date
+	(v1.Grade)(0),                        // 44: turnaround.type.v1.Grade
+	(*timestamppb.Timestamp)(nil),        // 45: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 46: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),        // 47: google.protobuf.FieldMask
 }
 var file_turnaround_improvementplan_v1_improvementplan_proto_depIdxs = []int32{
-	40, // 0: turnaround.improvementplan.v1.Action.due_date:type_name -> turnaround.type.v1.Date
+	43, // 0: turnaround.improvementplan.v1.Action.due_date:type_name -> turnaround.type.v1.Date
 	7,  // 1: turnaround.improvementplan.v1.Action.indicator:type_name -> turnaround.improvementplan.v1.IndicatorMeasure
 	8,  // 2: turnaround.improvementplan.v1.Action.milestone:type_name -> turnaround.improvementplan.v1.MilestoneMeasure
 	1,  // 3: turnaround.improvementplan.v1.Action.status:type_name -> turnaround.improvementplan.v1.ActionStatus
-	41, // 4: turnaround.improvementplan.v1.Priority.judgement_grade:type_name -> turnaround.type.v1.Grade
-	41, // 5: turnaround.improvementplan.v1.Priority.target_grade:type_name -> turnaround.type.v1.Grade
+	44, // 4: turnaround.improvementplan.v1.Priority.judgement_grade:type_name -> turnaround.type.v1.Grade
+	44, // 5: turnaround.improvementplan.v1.Priority.target_grade:type_name -> turnaround.type.v1.Grade
 	9,  // 6: turnaround.improvementplan.v1.Priority.actions:type_name -> turnaround.improvementplan.v1.Action
-	40, // 7: turnaround.improvementplan.v1.DeadlineExtension.previous_deadline:type_name -> turnaround.type.v1.Date
-	40, // 8: turnaround.improvementplan.v1.DeadlineExtension.new_deadline:type_name -> turnaround.type.v1.Date
-	42, // 9: turnaround.improvementplan.v1.DeadlineExtension.extend_time:type_name -> google.protobuf.Timestamp
+	43, // 7: turnaround.improvementplan.v1.DeadlineExtension.previous_deadline:type_name -> turnaround.type.v1.Date
+	43, // 8: turnaround.improvementplan.v1.DeadlineExtension.new_deadline:type_name -> turnaround.type.v1.Date
+	45, // 9: turnaround.improvementplan.v1.DeadlineExtension.extend_time:type_name -> google.protobuf.Timestamp
 	0,  // 10: turnaround.improvementplan.v1.StateChange.from:type_name -> turnaround.improvementplan.v1.PlanState
 	0,  // 11: turnaround.improvementplan.v1.StateChange.to:type_name -> turnaround.improvementplan.v1.PlanState
-	42, // 12: turnaround.improvementplan.v1.StateChange.change_time:type_name -> google.protobuf.Timestamp
-	40, // 13: turnaround.improvementplan.v1.ImprovementPlan.judgement_date:type_name -> turnaround.type.v1.Date
+	45, // 12: turnaround.improvementplan.v1.StateChange.change_time:type_name -> google.protobuf.Timestamp
+	43, // 13: turnaround.improvementplan.v1.ImprovementPlan.judgement_date:type_name -> turnaround.type.v1.Date
 	0,  // 14: turnaround.improvementplan.v1.ImprovementPlan.state:type_name -> turnaround.improvementplan.v1.PlanState
-	40, // 15: turnaround.improvementplan.v1.ImprovementPlan.deadline:type_name -> turnaround.type.v1.Date
-	40, // 16: turnaround.improvementplan.v1.ImprovementPlan.original_deadline:type_name -> turnaround.type.v1.Date
+	43, // 15: turnaround.improvementplan.v1.ImprovementPlan.deadline:type_name -> turnaround.type.v1.Date
+	43, // 16: turnaround.improvementplan.v1.ImprovementPlan.original_deadline:type_name -> turnaround.type.v1.Date
 	11, // 17: turnaround.improvementplan.v1.ImprovementPlan.extensions:type_name -> turnaround.improvementplan.v1.DeadlineExtension
 	10, // 18: turnaround.improvementplan.v1.ImprovementPlan.priorities:type_name -> turnaround.improvementplan.v1.Priority
 	12, // 19: turnaround.improvementplan.v1.ImprovementPlan.history:type_name -> turnaround.improvementplan.v1.StateChange
 	4,  // 20: turnaround.improvementplan.v1.ImprovementPlan.rating_trend:type_name -> turnaround.improvementplan.v1.ProgressRating
-	42, // 21: turnaround.improvementplan.v1.ImprovementPlan.create_time:type_name -> google.protobuf.Timestamp
-	42, // 22: turnaround.improvementplan.v1.ImprovementPlan.update_time:type_name -> google.protobuf.Timestamp
-	13, // 23: turnaround.improvementplan.v1.ListImprovementPlansResponse.improvement_plans:type_name -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 24: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
-	43, // 25: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.update_mask:type_name -> google.protobuf.FieldMask
-	18, // 26: turnaround.improvementplan.v1.CheckPlanResponse.checks:type_name -> turnaround.improvementplan.v1.CredibilityCheck
-	40, // 27: turnaround.improvementplan.v1.ExtendDeadlineRequest.new_deadline:type_name -> turnaround.type.v1.Date
-	2,  // 28: turnaround.improvementplan.v1.DecideProgressRequest.decision:type_name -> turnaround.improvementplan.v1.ProgressDecision
-	34, // 29: turnaround.improvementplan.v1.DecideProgressRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
-	13, // 30: turnaround.improvementplan.v1.DecideProgressResponse.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
-	34, // 31: turnaround.improvementplan.v1.DecideProgressResponse.intervention:type_name -> turnaround.improvementplan.v1.Intervention
-	4,  // 32: turnaround.improvementplan.v1.PriorityRating.rating:type_name -> turnaround.improvementplan.v1.ProgressRating
-	40, // 33: turnaround.improvementplan.v1.ProgressReview.review_date:type_name -> turnaround.type.v1.Date
-	3,  // 34: turnaround.improvementplan.v1.ProgressReview.source:type_name -> turnaround.improvementplan.v1.ReviewSource
-	4,  // 35: turnaround.improvementplan.v1.ProgressReview.overall_rating:type_name -> turnaround.improvementplan.v1.ProgressRating
-	28, // 36: turnaround.improvementplan.v1.ProgressReview.priority_ratings:type_name -> turnaround.improvementplan.v1.PriorityRating
-	42, // 37: turnaround.improvementplan.v1.ProgressReview.create_time:type_name -> google.protobuf.Timestamp
-	29, // 38: turnaround.improvementplan.v1.CreateProgressReviewRequest.progress_review:type_name -> turnaround.improvementplan.v1.ProgressReview
-	29, // 39: turnaround.improvementplan.v1.ListProgressReviewsResponse.progress_reviews:type_name -> turnaround.improvementplan.v1.ProgressReview
-	5,  // 40: turnaround.improvementplan.v1.Intervention.kind:type_name -> turnaround.improvementplan.v1.InterventionKind
-	42, // 41: turnaround.improvementplan.v1.Intervention.order_time:type_name -> google.protobuf.Timestamp
-	6,  // 42: turnaround.improvementplan.v1.Intervention.state:type_name -> turnaround.improvementplan.v1.InterventionState
-	34, // 43: turnaround.improvementplan.v1.OrderInterventionRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
-	34, // 44: turnaround.improvementplan.v1.ListInterventionsResponse.interventions:type_name -> turnaround.improvementplan.v1.Intervention
-	14, // 45: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:input_type -> turnaround.improvementplan.v1.GetImprovementPlanRequest
-	15, // 46: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:input_type -> turnaround.improvementplan.v1.ListImprovementPlansRequest
-	17, // 47: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:input_type -> turnaround.improvementplan.v1.UpdateImprovementPlanRequest
-	19, // 48: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:input_type -> turnaround.improvementplan.v1.CheckPlanRequest
-	21, // 49: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:input_type -> turnaround.improvementplan.v1.SubmitPlanRequest
-	22, // 50: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:input_type -> turnaround.improvementplan.v1.ApprovePlanRequest
-	23, // 51: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:input_type -> turnaround.improvementplan.v1.ReturnPlanRequest
-	24, // 52: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:input_type -> turnaround.improvementplan.v1.ExtendDeadlineRequest
-	25, // 53: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:input_type -> turnaround.improvementplan.v1.DecideProgressRequest
-	27, // 54: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:input_type -> turnaround.improvementplan.v1.ClosePlanRequest
-	30, // 55: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:input_type -> turnaround.improvementplan.v1.CreateProgressReviewRequest
-	31, // 56: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:input_type -> turnaround.improvementplan.v1.GetProgressReviewRequest
-	32, // 57: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:input_type -> turnaround.improvementplan.v1.ListProgressReviewsRequest
-	35, // 58: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:input_type -> turnaround.improvementplan.v1.OrderInterventionRequest
-	36, // 59: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:input_type -> turnaround.improvementplan.v1.GetInterventionRequest
-	37, // 60: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:input_type -> turnaround.improvementplan.v1.ListInterventionsRequest
-	39, // 61: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:input_type -> turnaround.improvementplan.v1.LiftInterventionRequest
-	13, // 62: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	16, // 63: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:output_type -> turnaround.improvementplan.v1.ListImprovementPlansResponse
-	13, // 64: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	20, // 65: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:output_type -> turnaround.improvementplan.v1.CheckPlanResponse
-	13, // 66: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 67: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 68: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 69: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	26, // 70: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:output_type -> turnaround.improvementplan.v1.DecideProgressResponse
-	13, // 71: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	29, // 72: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
-	29, // 73: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
-	33, // 74: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:output_type -> turnaround.improvementplan.v1.ListProgressReviewsResponse
-	34, // 75: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:output_type -> turnaround.improvementplan.v1.Intervention
-	34, // 76: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:output_type -> turnaround.improvementplan.v1.Intervention
-	38, // 77: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:output_type -> turnaround.improvementplan.v1.ListInterventionsResponse
-	34, // 78: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:output_type -> turnaround.improvementplan.v1.Intervention
-	62, // [62:79] is the sub-list for method output_type
-	45, // [45:62] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	45, // 21: turnaround.improvementplan.v1.ImprovementPlan.create_time:type_name -> google.protobuf.Timestamp
+	45, // 22: turnaround.improvementplan.v1.ImprovementPlan.update_time:type_name -> google.protobuf.Timestamp
+	14, // 23: turnaround.improvementplan.v1.ImprovementPlan.warnings:type_name -> turnaround.improvementplan.v1.PlanWarning
+	46, // 24: turnaround.improvementplan.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
+	45, // 25: turnaround.improvementplan.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
+	46, // 26: turnaround.improvementplan.v1.AdvanceClockResponse.offset:type_name -> google.protobuf.Duration
+	13, // 27: turnaround.improvementplan.v1.ListImprovementPlansResponse.improvement_plans:type_name -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 28: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
+	47, // 29: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 30: turnaround.improvementplan.v1.CheckPlanResponse.checks:type_name -> turnaround.improvementplan.v1.CredibilityCheck
+	43, // 31: turnaround.improvementplan.v1.ExtendDeadlineRequest.new_deadline:type_name -> turnaround.type.v1.Date
+	2,  // 32: turnaround.improvementplan.v1.DecideProgressRequest.decision:type_name -> turnaround.improvementplan.v1.ProgressDecision
+	37, // 33: turnaround.improvementplan.v1.DecideProgressRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
+	13, // 34: turnaround.improvementplan.v1.DecideProgressResponse.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
+	37, // 35: turnaround.improvementplan.v1.DecideProgressResponse.intervention:type_name -> turnaround.improvementplan.v1.Intervention
+	4,  // 36: turnaround.improvementplan.v1.PriorityRating.rating:type_name -> turnaround.improvementplan.v1.ProgressRating
+	43, // 37: turnaround.improvementplan.v1.ProgressReview.review_date:type_name -> turnaround.type.v1.Date
+	3,  // 38: turnaround.improvementplan.v1.ProgressReview.source:type_name -> turnaround.improvementplan.v1.ReviewSource
+	4,  // 39: turnaround.improvementplan.v1.ProgressReview.overall_rating:type_name -> turnaround.improvementplan.v1.ProgressRating
+	31, // 40: turnaround.improvementplan.v1.ProgressReview.priority_ratings:type_name -> turnaround.improvementplan.v1.PriorityRating
+	45, // 41: turnaround.improvementplan.v1.ProgressReview.create_time:type_name -> google.protobuf.Timestamp
+	32, // 42: turnaround.improvementplan.v1.CreateProgressReviewRequest.progress_review:type_name -> turnaround.improvementplan.v1.ProgressReview
+	32, // 43: turnaround.improvementplan.v1.ListProgressReviewsResponse.progress_reviews:type_name -> turnaround.improvementplan.v1.ProgressReview
+	5,  // 44: turnaround.improvementplan.v1.Intervention.kind:type_name -> turnaround.improvementplan.v1.InterventionKind
+	45, // 45: turnaround.improvementplan.v1.Intervention.order_time:type_name -> google.protobuf.Timestamp
+	6,  // 46: turnaround.improvementplan.v1.Intervention.state:type_name -> turnaround.improvementplan.v1.InterventionState
+	37, // 47: turnaround.improvementplan.v1.OrderInterventionRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
+	37, // 48: turnaround.improvementplan.v1.ListInterventionsResponse.interventions:type_name -> turnaround.improvementplan.v1.Intervention
+	17, // 49: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:input_type -> turnaround.improvementplan.v1.GetImprovementPlanRequest
+	18, // 50: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:input_type -> turnaround.improvementplan.v1.ListImprovementPlansRequest
+	20, // 51: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:input_type -> turnaround.improvementplan.v1.UpdateImprovementPlanRequest
+	22, // 52: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:input_type -> turnaround.improvementplan.v1.CheckPlanRequest
+	24, // 53: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:input_type -> turnaround.improvementplan.v1.SubmitPlanRequest
+	25, // 54: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:input_type -> turnaround.improvementplan.v1.ApprovePlanRequest
+	26, // 55: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:input_type -> turnaround.improvementplan.v1.ReturnPlanRequest
+	27, // 56: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:input_type -> turnaround.improvementplan.v1.ExtendDeadlineRequest
+	28, // 57: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:input_type -> turnaround.improvementplan.v1.DecideProgressRequest
+	30, // 58: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:input_type -> turnaround.improvementplan.v1.ClosePlanRequest
+	33, // 59: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:input_type -> turnaround.improvementplan.v1.CreateProgressReviewRequest
+	34, // 60: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:input_type -> turnaround.improvementplan.v1.GetProgressReviewRequest
+	35, // 61: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:input_type -> turnaround.improvementplan.v1.ListProgressReviewsRequest
+	38, // 62: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:input_type -> turnaround.improvementplan.v1.OrderInterventionRequest
+	39, // 63: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:input_type -> turnaround.improvementplan.v1.GetInterventionRequest
+	40, // 64: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:input_type -> turnaround.improvementplan.v1.ListInterventionsRequest
+	42, // 65: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:input_type -> turnaround.improvementplan.v1.LiftInterventionRequest
+	15, // 66: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:input_type -> turnaround.improvementplan.v1.AdvanceClockRequest
+	13, // 67: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	19, // 68: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:output_type -> turnaround.improvementplan.v1.ListImprovementPlansResponse
+	13, // 69: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	23, // 70: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:output_type -> turnaround.improvementplan.v1.CheckPlanResponse
+	13, // 71: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 72: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 73: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 74: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	29, // 75: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:output_type -> turnaround.improvementplan.v1.DecideProgressResponse
+	13, // 76: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	32, // 77: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
+	32, // 78: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
+	36, // 79: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:output_type -> turnaround.improvementplan.v1.ListProgressReviewsResponse
+	37, // 80: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:output_type -> turnaround.improvementplan.v1.Intervention
+	37, // 81: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:output_type -> turnaround.improvementplan.v1.Intervention
+	41, // 82: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:output_type -> turnaround.improvementplan.v1.ListInterventionsResponse
+	37, // 83: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:output_type -> turnaround.improvementplan.v1.Intervention
+	16, // 84: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:output_type -> turnaround.improvementplan.v1.AdvanceClockResponse
+	67, // [67:85] is the sub-list for method output_type
+	49, // [49:67] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_improvementplan_v1_improvementplan_proto_init() }
@@ -3404,7 +3618,7 @@ func file_turnaround_improvementplan_v1_improvementplan_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc), len(file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   33,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

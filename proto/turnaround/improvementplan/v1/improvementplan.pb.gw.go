@@ -864,6 +864,33 @@ func local_request_ImprovementPlanService_LiftIntervention_0(ctx context.Context
 	return msg, metadata, err
 }
 
+func request_ImprovementPlanService_AdvanceClock_0(ctx context.Context, marshaler runtime.Marshaler, client ImprovementPlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq AdvanceClockRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.AdvanceClock(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ImprovementPlanService_AdvanceClock_0(ctx context.Context, marshaler runtime.Marshaler, server ImprovementPlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq AdvanceClockRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.AdvanceClock(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterImprovementPlanServiceHandlerServer registers the http handlers for service ImprovementPlanService to "mux".
 // UnaryRPC     :call ImprovementPlanServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1210,6 +1237,26 @@ func RegisterImprovementPlanServiceHandlerServer(ctx context.Context, mux *runti
 		}
 		forward_ImprovementPlanService_LiftIntervention_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ImprovementPlanService_AdvanceClock_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/turnaround.improvementplan.v1.ImprovementPlanService/AdvanceClock", runtime.WithHTTPPathPattern("/v1/clock:advance"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ImprovementPlanService_AdvanceClock_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ImprovementPlanService_AdvanceClock_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1539,6 +1586,23 @@ func RegisterImprovementPlanServiceHandlerClient(ctx context.Context, mux *runti
 		}
 		forward_ImprovementPlanService_LiftIntervention_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ImprovementPlanService_AdvanceClock_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/turnaround.improvementplan.v1.ImprovementPlanService/AdvanceClock", runtime.WithHTTPPathPattern("/v1/clock:advance"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ImprovementPlanService_AdvanceClock_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ImprovementPlanService_AdvanceClock_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -1560,6 +1624,7 @@ var (
 	pattern_ImprovementPlanService_GetIntervention_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "localAuthorities", "interventions", "name"}, ""))
 	pattern_ImprovementPlanService_ListInterventions_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "localAuthorities", "parent", "interventions"}, ""))
 	pattern_ImprovementPlanService_LiftIntervention_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "localAuthorities", "interventions", "name"}, "lift"))
+	pattern_ImprovementPlanService_AdvanceClock_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "clock"}, "advance"))
 )
 
 var (
@@ -1580,4 +1645,5 @@ var (
 	forward_ImprovementPlanService_GetIntervention_0       = runtime.ForwardResponseMessage
 	forward_ImprovementPlanService_ListInterventions_0     = runtime.ForwardResponseMessage
 	forward_ImprovementPlanService_LiftIntervention_0      = runtime.ForwardResponseMessage
+	forward_ImprovementPlanService_AdvanceClock_0          = runtime.ForwardResponseMessage
 )

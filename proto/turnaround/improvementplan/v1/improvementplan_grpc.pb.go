@@ -36,6 +36,7 @@ const (
 	ImprovementPlanService_GetIntervention_FullMethodName       = "/turnaround.improvementplan.v1.ImprovementPlanService/GetIntervention"
 	ImprovementPlanService_ListInterventions_FullMethodName     = "/turnaround.improvementplan.v1.ImprovementPlanService/ListInterventions"
 	ImprovementPlanService_LiftIntervention_FullMethodName      = "/turnaround.improvementplan.v1.ImprovementPlanService/LiftIntervention"
+	ImprovementPlanService_AdvanceClock_FullMethodName          = "/turnaround.improvementplan.v1.ImprovementPlanService/AdvanceClock"
 )
 
 // ImprovementPlanServiceClient is the client API for ImprovementPlanService service.
@@ -90,6 +91,10 @@ type ImprovementPlanServiceClient interface {
 	ListInterventions(ctx context.Context, in *ListInterventionsRequest, opts ...grpc.CallOption) (*ListInterventionsResponse, error)
 	// LiftIntervention ends an intervention in force (DfE).
 	LiftIntervention(ctx context.Context, in *LiftInterventionRequest, opts ...grpc.CallOption) (*Intervention, error)
+	// AdvanceClock moves the suite's clock forward, for rehearsing the
+	// six-month clock in training (DfE; refused in production with
+	// FAILED_PRECONDITION; audited), and fires the deadlines now due.
+	AdvanceClock(ctx context.Context, in *AdvanceClockRequest, opts ...grpc.CallOption) (*AdvanceClockResponse, error)
 }
 
 type improvementPlanServiceClient struct {
@@ -270,6 +275,16 @@ func (c *improvementPlanServiceClient) LiftIntervention(ctx context.Context, in 
 	return out, nil
 }
 
+func (c *improvementPlanServiceClient) AdvanceClock(ctx context.Context, in *AdvanceClockRequest, opts ...grpc.CallOption) (*AdvanceClockResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdvanceClockResponse)
+	err := c.cc.Invoke(ctx, ImprovementPlanService_AdvanceClock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ImprovementPlanServiceServer is the server API for ImprovementPlanService service.
 // All implementations must embed UnimplementedImprovementPlanServiceServer
 // for forward compatibility.
@@ -322,6 +337,10 @@ type ImprovementPlanServiceServer interface {
 	ListInterventions(context.Context, *ListInterventionsRequest) (*ListInterventionsResponse, error)
 	// LiftIntervention ends an intervention in force (DfE).
 	LiftIntervention(context.Context, *LiftInterventionRequest) (*Intervention, error)
+	// AdvanceClock moves the suite's clock forward, for rehearsing the
+	// six-month clock in training (DfE; refused in production with
+	// FAILED_PRECONDITION; audited), and fires the deadlines now due.
+	AdvanceClock(context.Context, *AdvanceClockRequest) (*AdvanceClockResponse, error)
 	mustEmbedUnimplementedImprovementPlanServiceServer()
 }
 
@@ -382,6 +401,9 @@ func (UnimplementedImprovementPlanServiceServer) ListInterventions(context.Conte
 }
 func (UnimplementedImprovementPlanServiceServer) LiftIntervention(context.Context, *LiftInterventionRequest) (*Intervention, error) {
 	return nil, status.Error(codes.Unimplemented, "method LiftIntervention not implemented")
+}
+func (UnimplementedImprovementPlanServiceServer) AdvanceClock(context.Context, *AdvanceClockRequest) (*AdvanceClockResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AdvanceClock not implemented")
 }
 func (UnimplementedImprovementPlanServiceServer) mustEmbedUnimplementedImprovementPlanServiceServer() {
 }
@@ -711,6 +733,24 @@ func _ImprovementPlanService_LiftIntervention_Handler(srv interface{}, ctx conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ImprovementPlanService_AdvanceClock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdvanceClockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ImprovementPlanServiceServer).AdvanceClock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ImprovementPlanService_AdvanceClock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ImprovementPlanServiceServer).AdvanceClock(ctx, req.(*AdvanceClockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ImprovementPlanService_ServiceDesc is the grpc.ServiceDesc for ImprovementPlanService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -785,6 +825,10 @@ var ImprovementPlanService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "LiftIntervention",
 			Handler:    _ImprovementPlanService_LiftIntervention_Handler,
+		},
+		{
+			MethodName: "AdvanceClock",
+			Handler:    _ImprovementPlanService_AdvanceClock_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -4,6 +4,7 @@ package api
 
 import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/clockapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
@@ -22,6 +23,7 @@ type Server struct {
 	*planapi.Plans
 	*progressreviewapi.Reviews
 	*interventionapi.Interventions
+	*clockapi.Clock
 }
 
 var _ improvementplanv1.ImprovementPlanServiceServer = (*Server)(nil)
@@ -31,11 +33,12 @@ type Handlers struct {
 	Plans         *planapi.Plans
 	Reviews       *progressreviewapi.Reviews
 	Interventions *interventionapi.Interventions
+	Clock         *clockapi.Clock
 }
 
 // NewServer composes the handler sets into the service.
 func NewServer(h Handlers) *Server {
-	return &Server{Plans: h.Plans, Reviews: h.Reviews, Interventions: h.Interventions}
+	return &Server{Plans: h.Plans, Reviews: h.Reviews, Interventions: h.Interventions, Clock: h.Clock}
 }
 
 // Policies returns who may call each ImprovementPlanService method,
@@ -44,5 +47,5 @@ func NewServer(h Handlers) *Server {
 // unguarded.
 func Policies() (auth.Policies, error) {
 	return auth.ForService(improvementplanv1.ImprovementPlanService_ServiceDesc,
-		planapi.Policies, progressreviewapi.Policies, interventionapi.Policies)
+		planapi.Policies, progressreviewapi.Policies, interventionapi.Policies, clockapi.Policies)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/clockapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
@@ -15,8 +16,8 @@ func TestEveryMethodHasOnePolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(improvementplanv1.ImprovementPlanService_ServiceDesc.Methods); len(ps) != n || n != 17 {
-		t.Fatalf("policies for %d methods; the service has %d, want 17", len(ps), n)
+	if n := len(improvementplanv1.ImprovementPlanService_ServiceDesc.Methods); len(ps) != n || n != 18 {
+		t.Fatalf("policies for %d methods; the service has %d, want 18", len(ps), n)
 	}
 }
 
@@ -25,6 +26,7 @@ func TestEveryMethodHasOnePolicy(t *testing.T) {
 func TestEveryMethodHasOneHandler(t *testing.T) {
 	sets := []reflect.Type{
 		reflect.TypeFor[*planapi.Plans](), reflect.TypeFor[*progressreviewapi.Reviews](), reflect.TypeFor[*interventionapi.Interventions](),
+		reflect.TypeFor[*clockapi.Clock](),
 	}
 	for _, m := range improvementplanv1.ImprovementPlanService_ServiceDesc.Methods {
 		var by []string

@@ -1,0 +1,209 @@
+// Package clock is the suite's clock: a base clock (the wall clock, or the
+// -clock-start clock of a rehearsal) plus an offset that DfE can move
+// forward in non-production modes, so a training session can walk from a
+// judgement to its six-month deadline and DfE's decision without waiting.
+//
+// The offset lives in Redis (one record, {clock}:offset), so every process
+// of a split deployment agrees on the time; each process reads it again at
+// most once a CacheFor (default one second). Moving the clock is audited
+// (the audit trail's ClockAdvanced entry) and idempotent per request_id,
+// committed in one store.Commit. A clock that is not Movable (production)
+// refuses to move with ErrNotMovable, and never reads Redis: its time is
+// the base clock's.
+package clock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+)
+
+// Tag is the hash tag of the clock's record.
+const Tag = "clock"
+
+// Resource is the resource name the audit trail records moves under.
+const Resource = "clock"
+
+// MaxAdvance bounds one move: far enough for any plan's deadline, near
+// enough that a typo does not throw the suite into another decade.
+const MaxAdvance = 400 * 24 * time.Hour
+
+// ReasonNotMovable is the FAILED_PRECONDITION reason of ErrNotMovable.
+const ReasonNotMovable = "CLOCK_NOT_MOVABLE"
+
+// ErrNotMovable is the answer of Advance on a production clock.
+var ErrNotMovable = fault.FailedPrecondition(ReasonNotMovable,
+	"the suite's clock moves only in non-production modes (the embedded Redis, -demo or -clock-start); this deployment runs on real time")
+
+// Options configure a Clock.
+type Options struct {
+	// Base is the clock the offset is added to; nil means time.Now.
+	Base func() time.Time
+	// Movable allows Advance: true in non-production modes.
+	Movable bool
+	// CacheFor is how long a process keeps the offset it read before
+	// reading it again; zero means one second.
+	CacheFor time.Duration
+	// Logger records a failure to read the offset; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Clock is the suite's clock. Its methods are safe for concurrent use.
+type Clock struct {
+	st   *store.Store
+	opts Options
+
+	mu     sync.Mutex
+	offset time.Duration
+	readAt time.Time // wall-clock time of the last read; zero: never read
+}
+
+// New returns the suite's clock over st.
+func New(st *store.Store, opts Options) *Clock {
+	if opts.Base == nil {
+		opts.Base = time.Now
+	}
+	if opts.CacheFor <= 0 {
+		opts.CacheFor = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Clock{st: st, opts: opts}
+}
+
+// Movable reports whether Advance may move the clock.
+func (c *Clock) Movable() bool { return c.opts.Movable }
+
+func (c *Clock) key() string { return c.st.Keyspace().Key(Tag, "offset") }
+
+// Now is the suite's time: the base clock plus the offset. On a movable
+// clock the offset is read again from Redis once CacheFor has passed; when
+// Redis does not answer, the last offset read stands (and the failure is
+// logged).
+func (c *Clock) Now() time.Time {
+	if !c.opts.Movable {
+		return c.opts.Base()
+	}
+	c.mu.Lock()
+	stale := c.readAt.IsZero() || time.Since(c.readAt) >= c.opts.CacheFor
+	offset := c.offset
+	c.mu.Unlock()
+	if stale {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		read, err := c.Offset(ctx)
+		cancel()
+		if err != nil {
+			c.opts.Logger.Warn("the suite's clock offset could not be read; the last one stands", "error", err, "offset", offset)
+			c.mu.Lock()
+			c.readAt = time.Now()
+			c.mu.Unlock()
+		} else {
+			offset = read
+		}
+	}
+	return c.opts.Base().Add(offset)
+}
+
+// Offset reads how far the suite's clock runs ahead of its base clock, and
+// caches it for Now.
+func (c *Clock) Offset(ctx context.Context) (time.Duration, error) {
+	if !c.opts.Movable {
+		return 0, nil
+	}
+	rec, err := c.st.Get(ctx, c.key())
+	var offset time.Duration
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return 0, fmt.Errorf("clock: read the offset: %w", err)
+	default:
+		if offset, err = decode(rec.Data); err != nil {
+			return 0, err
+		}
+	}
+	c.remember(offset)
+	return offset, nil
+}
+
+func (c *Clock) remember(offset time.Duration) {
+	c.mu.Lock()
+	c.offset, c.readAt = offset, time.Now()
+	c.mu.Unlock()
+}
+
+// Advance moves the suite's clock forward by by, on behalf of r, and
+// returns the offset after the move. The move, its audit entry and the
+// idempotency record of r commit together; a retry of r's request_id
+// returns the offset the first call left without moving the clock again.
+// A production clock answers ErrNotMovable; by must be more than zero and
+// at most MaxAdvance (a violation on field otherwise).
+func (c *Clock) Advance(ctx context.Context, field string, by time.Duration, r change.Request) (time.Duration, error) {
+	if !c.opts.Movable {
+		return 0, ErrNotMovable
+	}
+	if by <= 0 || by > MaxAdvance {
+		var vs fault.Violations
+		vs.Add(field, "must be more than zero and at most %s, got %s", MaxAdvance, by)
+		return 0, vs.Err()
+	}
+	if prev, ok, err := c.st.ReplayFor(ctx, Tag, r); err != nil || ok {
+		if err != nil {
+			return 0, err
+		}
+		return decode(prev)
+	}
+	for range 5 {
+		rec, err := c.st.Get(ctx, c.key())
+		version, offset := store.MustNotExist, time.Duration(0)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return 0, fmt.Errorf("clock: read the offset: %w", err)
+		default:
+			if offset, err = decode(rec.Data); err != nil {
+				return 0, err
+			}
+			version = rec.Version
+		}
+		next := offset + by
+		data := encode(next)
+		_, err = c.st.Commit(ctx, store.Mutation{
+			Tag:         Tag,
+			Writes:      []store.Write{{Key: c.key(), Data: data, IfVersion: version}},
+			Audit:       []store.AuditEntry{store.AuditFor(r, Resource, c.key())},
+			Idempotency: store.IdempotencyFor(r, data),
+		})
+		if errors.Is(err, store.ErrConflict) {
+			if prev, ok, rerr := c.st.ReplayFor(ctx, Tag, r); rerr == nil && ok {
+				return decode(prev)
+			}
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("clock: advance: %w", err)
+		}
+		c.remember(next)
+		return next, nil
+	}
+	return 0, fmt.Errorf("clock: the offset kept changing: %w", store.ErrConflict)
+}
+
+func encode(d time.Duration) []byte { return []byte(strconv.FormatInt(int64(d), 10)) }
+
+func decode(b []byte) (time.Duration, error) {
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("clock: the stored offset %q is not a number of nanoseconds", b)
+	}
+	return time.Duration(n), nil
+}
