@@ -33,6 +33,7 @@ import (
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	oversightv1 "github.com/turnaround-sli/turnaround/proto/turnaround/oversight/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 )
@@ -89,6 +90,7 @@ type Console struct {
 	peerreview peerreviewv1.PeerReviewServiceClient
 	plans      improvementplanv1.ImprovementPlanServiceClient
 	sponsor    sponsorv1.SponsorServiceClient
+	oversight  oversightv1.OversightServiceClient
 
 	namesMu       sync.Mutex
 	names         map[string]string // GSS code -> display name
@@ -161,6 +163,10 @@ func New(ctx context.Context, cfg Config) (*Console, error) {
 		return nil, errors.Join(err, c.Close())
 	}
 	c.sponsor = sponsorv1.NewSponsorServiceClient(cc)
+	if cc, err = conn(oversightv1.OversightService_ServiceDesc.ServiceName); err != nil {
+		return nil, errors.Join(err, c.Close())
+	}
+	c.oversight = oversightv1.NewOversightServiceClient(cc)
 
 	c.routes()
 	return c, nil

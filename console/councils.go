@@ -13,6 +13,7 @@ import (
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	oversightv1 "github.com/turnaround-sli/turnaround/proto/turnaround/oversight/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
@@ -240,6 +241,12 @@ type councilData struct {
 
 	Needs       []*sponsorv1.SponsorNeed
 	NeedsDenied bool
+
+	// Timeline is the oversight service's story of the council, newest
+	// first; HasTimeline is false when that service is not deployed or
+	// refuses the role.
+	Timeline    []*oversightv1.TimelineEntry
+	HasTimeline bool
 }
 
 type judgementRow struct {
@@ -347,6 +354,14 @@ func (c *Console) council(w http.ResponseWriter, r *http.Request, s *session) (*
 			fail(err)
 		default:
 			d.Needs = resp.GetSponsorNeeds()
+		}
+	})
+	run(func() {
+		// The timeline is an addition: a suite without the oversight
+		// service, or a role it refuses, shows the page without it.
+		resp, err := c.oversight.ListTimelineEntries(ctx, &oversightv1.ListTimelineEntriesRequest{Parent: parent, PageSize: 20})
+		if err == nil {
+			d.Timeline, d.HasTimeline = resp.GetTimelineEntries(), true
 		}
 	})
 	wg.Wait()
