@@ -60,6 +60,14 @@ var Policies = auth.Policies{
 	improvementplanv1.ImprovementPlanService_ClosePlan_FullMethodName:             access.Rule(access.ImprovementPlan, access.Approve),
 }
 
+// warned are the methods whose response carries the plan's warnings (late
+// actions, a deadline before the first milestone, a deadline passed): the
+// council submitting and DfE approving must see them.
+var warned = map[string]bool{
+	improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName:  true,
+	improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName: true,
+}
+
 // actions maps each changing method to its action in the matrix.
 var actions = map[string]access.Action{
 	improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName: access.Submit,
@@ -223,7 +231,8 @@ func (h *Plans) CheckPlan(ctx context.Context, req *improvementplanv1.CheckPlanR
 }
 
 // SubmitPlan implements ImprovementPlanService.SubmitPlan: a draft plan
-// that passes every credibility rule becomes SUBMITTED. One that fails any
+// that passes every credibility rule becomes SUBMITTED, and the response
+// carries the plan's warnings (plan.Plan.Warnings). One that fails any
 // is FAILED_PRECONDITION with reason PLAN_NOT_CREDIBLE, metadata
 // failed_checks naming the failed rules (comma-separated) and a message
 // naming every failure.
@@ -236,7 +245,9 @@ func (h *Plans) SubmitPlan(ctx context.Context, req *improvementplanv1.SubmitPla
 }
 
 // ApprovePlan implements ImprovementPlanService.ApprovePlan (DfE): a
-// submitted plan becomes APPROVED.
+// submitted plan becomes APPROVED; the response carries the plan's
+// warnings (late actions, a deadline before the first milestone, a
+// deadline passed), which do not stop the approval.
 func (h *Plans) ApprovePlan(ctx context.Context, req *improvementplanv1.ApprovePlanRequest) (*improvementplanv1.ImprovementPlan, error) {
 	return h.action(ctx, improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName,
 		req.GetName(), req.GetEtag(), req.GetRequestId(), req, plan.CheckReason(req.GetReason(), false),
@@ -324,7 +335,14 @@ func (h *Plans) command(ctx context.Context, method, gss, id, requestID string, 
 	if err != nil {
 		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, plan.Name(gss, id))
 	}
-	return ToProto(p, h.plans.Now()), nil
+	now := h.plans.Now()
+	m := ToProto(p, now)
+	if warned[method] {
+		for _, w := range p.Warnings(now) {
+			m.Warnings = append(m.Warnings, &improvementplanv1.PlanWarning{Code: w.Code, Message: w.Message})
+		}
+	}
+	return m, nil
 }
 
 // authorise reads a plan's name and checks the caller may see its council,

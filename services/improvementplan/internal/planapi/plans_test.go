@@ -2,6 +2,7 @@ package planapi_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -172,7 +174,7 @@ func TestDraftToExtensionStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sub.GetState() != improvementplanv1.PlanState_PLAN_STATE_SUBMITTED || sub.GetEtag() != `"4"` ||
+	if sub.GetState() != improvementplanv1.PlanState_PLAN_STATE_SUBMITTED || sub.GetEtag() != `"4"` || len(sub.GetWarnings()) != 0 ||
 		sub.GetHistory()[1].GetActor() != officer.Subject || sub.GetHistory()[1].GetFrom() != improvementplanv1.PlanState_PLAN_STATE_DRAFT {
 		t.Fatalf("submitted = %v", sub)
 	}
@@ -190,7 +192,7 @@ func TestDraftToExtensionStory(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := app.GetHistory()[len(app.GetHistory())-1]
-	if app.GetState() != improvementplanv1.PlanState_PLAN_STATE_APPROVED || app.GetEtag() != `"5"` ||
+	if app.GetState() != improvementplanv1.PlanState_PLAN_STATE_APPROVED || app.GetEtag() != `"5"` || len(app.GetWarnings()) != 0 ||
 		last.GetActor() != official.Subject || last.GetReason() != "credible and owned" || !last.GetChangeTime().AsTime().Equal(testNow) {
 		t.Fatalf("approved = %v", app)
 	}
@@ -615,5 +617,35 @@ func TestReturnCloseAndDecisionDue(t *testing.T) {
 	}
 	if got, err := h.plans.Get(ctx, slough, late.ID); err != nil || got.State != plan.Monitoring || !got.Deadline.Equal(time.Date(2016, 3, 31, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("stored = %+v, %v", got, err)
+	}
+}
+
+// TestApproveWarns: DfE approves a submitted plan whose actions are all
+// already late; the approval goes through and its response says so (it
+// used to say nothing). The submission of a plan on time warns of nothing
+// (TestDraftToExtensionStory).
+func TestApproveWarns(t *testing.T) {
+	h := newHarness(t)
+	p := h.open(leeds, "sif2015", published)
+	for i := range p.Priorities {
+		p.Priorities[i].Actions = []plan.Action{{ID: fmt.Sprintf("a%d", i+1), Title: "Audit cases", OwnerRole: "Head of Service",
+			DueDate: time.Date(2015, 12, 1, 0, 0, 0, 0, time.UTC), Status: plan.NotStarted,
+			Measure: plan.Measure{Milestone: &plan.Milestone{Milestone: "audit done", EvidenceExpected: "report"}}}}
+	}
+	p = h.move(p, plan.Submitted)
+	app, err := h.client.ApprovePlan(h.as(official), &improvementplanv1.ApprovePlanRequest{Name: p.Name(), Etag: store.Etag(p.Version), Reason: "approved with eyes open"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(p.Priorities)
+	if app.GetState() != improvementplanv1.PlanState_PLAN_STATE_APPROVED || len(app.GetWarnings()) != 1 ||
+		app.GetWarnings()[0].GetCode() != plan.WarnLateActions ||
+		!strings.HasPrefix(app.GetWarnings()[0].GetMessage(), fmt.Sprintf("%d of %d actions are past their due date", n, n)) {
+		t.Fatalf("approved = state %s, warnings %v; want APPROVED warning of %d late actions", app.GetState(), app.GetWarnings(), n)
+	}
+	// A read of the plan carries no warnings: they answer the action.
+	got, err := h.client.GetImprovementPlan(h.as(official), &improvementplanv1.GetImprovementPlanRequest{Name: p.Name()})
+	if err != nil || len(got.GetWarnings()) != 0 {
+		t.Fatalf("get = %v, %v", got.GetWarnings(), err)
 	}
 }
