@@ -2,6 +2,7 @@ package intervention
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -197,6 +198,30 @@ func TestSelect(t *testing.T) {
 	}
 	if _, err := filter.Compile("kind = ACADEMY", FilterSchema); err == nil {
 		t.Error("filter on an unknown kind compiled")
+	}
+	// By the council's region (Manchester is in the North West, Leeds and
+	// Sheffield in Yorkshire and the Humber) and when it was ordered.
+	all = append(all, Intervention{GSSCode: "E08000003", ID: "m", Kind: Commissioner, State: InForce, OrderTime: at(-3)})
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{"region = NORTH_WEST", []string{"E08000003/m"}},
+		{"region = REGION_YORKSHIRE_AND_THE_HUMBER AND state = IN_FORCE", []string{"E08000019/a", "E08000035/a"}},
+		{fmt.Sprintf("order_time >= %q AND order_time < %q", at(-6).Format(time.RFC3339), at(-2).Format(time.RFC3339)), []string{"E08000003/m", "E08000019/b"}},
+		{fmt.Sprintf("region = NORTH_WEST AND order_time < %q", at(-4).Format(time.DateOnly)), nil},
+	} {
+		f, err := filter.Compile(tc.filter, FilterSchema)
+		if err != nil {
+			t.Fatalf("compile %q: %v", tc.filter, err)
+		}
+		var got []string
+		for _, iv := range Select(all, f) {
+			got = append(got, iv.GSSCode+"/"+iv.ID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("select %q = %v, want %v", tc.filter, got, tc.want)
+		}
 	}
 	if _, err := filter.Compile("reason = x", FilterSchema); err == nil {
 		t.Error("filter on reason compiled")

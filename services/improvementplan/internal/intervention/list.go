@@ -5,13 +5,19 @@ import (
 	"strings"
 
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// FilterSchema lists the fields an intervention list can be filtered on,
-// e.g. `kind = CHILDRENS_SERVICES_TRUST AND state = IN_FORCE`.
+// FilterSchema lists the fields an intervention list can be filtered on:
+// the kind, the state, the council's region and when it was ordered (an
+// instant, or a date meaning its midnight UTC), e.g.
+// `kind = CHILDRENS_SERVICES_TRUST AND state = IN_FORCE` or
+// `region = NORTH_WEST AND order_time >= "2016-01-01" AND order_time < "2016-07-01"`.
 var FilterSchema = filter.Schema{
-	"kind":  {Type: filter.Enum, Values: names(Kinds), Prefix: "INTERVENTION_KIND_"},
-	"state": {Type: filter.Enum, Values: names(States), Prefix: "INTERVENTION_STATE_"},
+	"kind":       {Type: filter.Enum, Values: names(Kinds), Prefix: "INTERVENTION_KIND_"},
+	"state":      {Type: filter.Enum, Values: names(States), Prefix: "INTERVENTION_STATE_"},
+	"region":     {Type: filter.Enum, Values: names(reference.Regions), Prefix: "REGION_"},
+	"order_time": {Type: filter.Timestamp},
 }
 
 // record adapts an intervention to the filter package.
@@ -24,6 +30,11 @@ func (r record) Get(field string) (any, bool) {
 		return string(r.iv.Kind), true
 	case "state":
 		return string(r.iv.State), true
+	case "region":
+		c, ok := reference.CouncilByCode(r.iv.GSSCode)
+		return string(c.Region), ok
+	case "order_time":
+		return r.iv.OrderTime, !r.iv.OrderTime.IsZero()
 	}
 	return nil, false
 }

@@ -5,14 +5,17 @@ import (
 	"strings"
 
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // FilterSchema lists the fields a plan list can be filtered on: the state
-// by name (`state = APPROVED`) and the deadline in force as a date
-// (`deadline < 2016-06-01`, `deadline >= 2016-01-01 AND deadline <= 2016-03-31`).
+// by name (`state = APPROVED`), the deadline in force as a date
+// (`deadline < 2016-06-01`, `deadline >= 2016-01-01 AND deadline <= 2016-03-31`)
+// and the council's region (`region = NORTH_WEST AND deadline < "2016-09-01"`).
 var FilterSchema = filter.Schema{
 	"state":    {Type: filter.Enum, Values: names(States), Prefix: "PLAN_STATE_"},
 	"deadline": {Type: filter.Date},
+	"region":   {Type: filter.Enum, Values: names(reference.Regions), Prefix: "REGION_"},
 }
 
 // OrderFields lists the fields a plan list can be ordered by.
@@ -40,6 +43,9 @@ func (r record) Get(field string) (any, bool) {
 		return string(r.p.State), true
 	case "deadline":
 		return r.p.Deadline, !r.p.Deadline.IsZero()
+	case "region":
+		c, ok := reference.CouncilByCode(r.p.GSSCode)
+		return string(c.Region), ok
 	case "create_time":
 		return r.p.CreateTime, !r.p.CreateTime.IsZero()
 	}

@@ -303,9 +303,38 @@ func TestSelect(t *testing.T) {
 			t.Errorf("filter %q order %q = %v, want %v", tt.filter, tt.order, got, tt.want)
 		}
 	}
-	for _, bad := range []string{"owner = x", "state = SOMEWHERE", "deadline < soon"} {
+	for _, bad := range []string{"owner = x", "state = SOMEWHERE", "deadline < soon", "region = NORTH", "region < LONDON"} {
 		if _, err := filter.Compile(bad, FilterSchema); err == nil {
 			t.Errorf("filter %q compiled", bad)
+		}
+	}
+	// By the council's region (Leeds is in Yorkshire and the Humber,
+	// Manchester in the North West) and deadline ranges.
+	manchester := mk("e", Approved, day(2016, 8, 31), 5)
+	manchester.GSSCode = "E08000003"
+	late := mk("f", Approved, day(2016, 9, 30), 6)
+	late.GSSCode = "E08000003"
+	all = append(all, manchester, late)
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{`region = NORTH_WEST AND deadline < "2016-09-01"`, []string{"e"}},
+		{"region = REGION_NORTH_WEST", []string{"e", "f"}},
+		{"region = YORKSHIRE_AND_THE_HUMBER AND deadline >= 2016-05-20 AND deadline <= 2016-06-01", []string{"a", "b", "d"}},
+		{"region != NORTH_WEST AND deadline < 2016-03-01", []string{"c"}},
+	} {
+		f, err := filter.Compile(tt.filter, FilterSchema)
+		if err != nil {
+			t.Fatalf("compile %q: %v", tt.filter, err)
+		}
+		o, _ := filter.ParseOrderBy("", OrderFields, DefaultOrder)
+		var got []string
+		for _, p := range Select(all, f, o) {
+			got = append(got, p.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("filter %q = %v, want %v", tt.filter, got, tt.want)
 		}
 	}
 }
