@@ -913,7 +913,11 @@ type Reviewer struct {
 	// Version for optimistic concurrency (AIP-154).
 	Etag string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Output only.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Output only: days left this quarter, available_days_per_quarter minus
+	// committed_days, and 0 (never less) when commitments exceed the days
+	// available.
+	RemainingDays int32 `protobuf:"varint,11,opt,name=remaining_days,json=remainingDays,proto3" json:"remaining_days,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1016,6 +1020,13 @@ func (x *Reviewer) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Reviewer) GetRemainingDays() int32 {
+	if x != nil {
+		return x.RemainingDays
+	}
+	return 0
 }
 
 // CreateReviewerRequest adds a reviewer.
@@ -1126,8 +1137,10 @@ type ListReviewersRequest struct {
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 filter over `role`, `region` (of the home council) and
-	// `expertise` (`expertise:LEADERSHIP`).
+	// AIP-160 filter over `role`, `region` (of the home council),
+	// `expertise` (a list: `expertise:VOICE_OF_THE_CHILD`) and the integers
+	// `available_days_per_quarter`, `committed_days` and `remaining_days`,
+	// e.g. `expertise:VOICE_OF_THE_CHILD AND remaining_days >= 5`.
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1534,6 +1547,11 @@ func (x *TeamMember) GetDays() int32 {
 }
 
 // PeerReview is a peer review or diagnostic of a council.
+//
+// Its content is confidential to the council and the LGA. DfE officials
+// and Ofsted inspectors see each review in summary: that it took place
+// (name, kind, state, dates on site, create and complete times, etag); the
+// fields marked "Withheld" below are empty for them.
 type PeerReview struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// `localAuthorities/{la}/peerReviews/{id}`. Output only.
@@ -1542,25 +1560,34 @@ type PeerReview struct {
 	Kind ReviewKind `protobuf:"varint,2,opt,name=kind,proto3,enum=turnaround.peerreview.v1.ReviewKind" json:"kind,omitempty"`
 	// Output only.
 	State ReviewState `protobuf:"varint,3,opt,name=state,proto3,enum=turnaround.peerreview.v1.ReviewState" json:"state,omitempty"`
-	// Why it was requested.
+	// Why it was requested. Withheld (empty) for a caller who sees the review
+	// in summary (DfE officials, Ofsted inspectors).
 	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	// First day on site.
 	StartDate *v1.Date `protobuf:"bytes,5,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	// Last day on site.
 	EndDate *v1.Date `protobuf:"bytes,6,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
-	// The team. Output only: set by AcceptReviewTeam.
+	// The team. Output only: set by AcceptReviewTeam. Withheld (empty) for a
+	// caller who sees the review in summary (DfE officials, Ofsted inspectors).
 	Team []*TeamMember `protobuf:"bytes,7,rep,name=team,proto3" json:"team,omitempty"`
-	// The findings. Output only: set by RecordFindings.
+	// The findings. Output only: set by RecordFindings. Withheld (empty) for a
+	// caller who sees the review in summary (DfE officials, Ofsted inspectors).
 	Findings []*Finding `protobuf:"bytes,8,rep,name=findings,proto3" json:"findings,omitempty"`
-	// The conclusion's risk. Output only.
+	// The conclusion's risk. Output only. Withheld (UNSPECIFIED) for a caller
+	// who sees the review in summary (DfE officials, Ofsted inspectors).
 	ConclusionRisk InadequacyRisk `protobuf:"varint,9,opt,name=conclusion_risk,json=conclusionRisk,proto3,enum=turnaround.peerreview.v1.InadequacyRisk" json:"conclusion_risk,omitempty"`
-	// The conclusion's narrative. Output only.
+	// The conclusion's narrative. Output only. Withheld (empty) for a caller
+	// who sees the review in summary (DfE officials, Ofsted inspectors).
 	Conclusion string `protobuf:"bytes,10,opt,name=conclusion,proto3" json:"conclusion,omitempty"`
-	// The support offer the conclusion created, if any. Output only.
+	// The support offer the conclusion created, if any. Output only. Withheld
+	// (empty) for a caller who sees the review in summary (DfE officials,
+	// Ofsted inspectors).
 	SupportOffer string `protobuf:"bytes,11,opt,name=support_offer,json=supportOffer,proto3" json:"support_offer,omitempty"`
-	// Who requested it. Output only.
+	// Who requested it. Output only. Withheld (empty) for a caller who sees
+	// the review in summary (DfE officials, Ofsted inspectors).
 	RequestedBy string `protobuf:"bytes,12,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
-	// Why it was cancelled. Output only.
+	// Why it was cancelled. Output only. Withheld (empty) for a caller who
+	// sees the review in summary (DfE officials, Ofsted inspectors).
 	CancelReason string `protobuf:"bytes,13,opt,name=cancel_reason,json=cancelReason,proto3" json:"cancel_reason,omitempty"`
 	// When it completed. Output only.
 	CompleteTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
@@ -3860,7 +3887,7 @@ const file_turnaround_peerreview_v1_peerreview_proto_rawDesc = "" +
 	"priorities\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xb2\x03\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xd9\x03\n" +
 	"\bReviewer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12!\n" +
@@ -3873,7 +3900,8 @@ const file_turnaround_peerreview_v1_peerreview_proto_rawDesc = "" +
 	"\x04etag\x18\t \x01(\tR\x04etag\x12;\n" +
 	"\vupdate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"v\n" +
+	"updateTime\x12%\n" +
+	"\x0eremaining_days\x18\v \x01(\x05R\rremainingDays\"v\n" +
 	"\x15CreateReviewerRequest\x12>\n" +
 	"\breviewer\x18\x01 \x01(\v2\".turnaround.peerreview.v1.ReviewerR\breviewer\x12\x1d\n" +
 	"\n" +

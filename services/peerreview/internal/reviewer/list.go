@@ -10,13 +10,19 @@ import (
 
 // FilterSchema lists the fields a reviewer list can be filtered on: role
 // (`role = DIRECTOR`), the home council's region (`region = LONDON`; a
-// reviewer without a home council has none, so only `!=` holds for them)
-// and expertise (`expertise:LEADERSHIP`). Values are enum names without
-// their prefixes.
+// reviewer without a home council has none, so only `!=` holds for them),
+// expertise, a list, so tested with `:` (`expertise:VOICE_OF_THE_CHILD`),
+// and the days of the quarter: available_days_per_quarter, committed_days
+// and remaining_days (see RemainingDays), compared as integers
+// (`expertise:VOICE_OF_THE_CHILD AND remaining_days >= 5`). Enum values
+// are accepted with or without their prefixes.
 var FilterSchema = filter.Schema{
-	"role":      {Type: filter.Enum, Values: names(Roles), Prefix: "REVIEWER_ROLE_"},
-	"region":    {Type: filter.Enum, Values: names(reference.Regions), Prefix: "REGION_"},
-	"expertise": {Type: filter.Enum, Repeated: true, Values: names(Themes), Prefix: "THEME_"},
+	"role":                       {Type: filter.Enum, Values: names(Roles), Prefix: "REVIEWER_ROLE_"},
+	"region":                     {Type: filter.Enum, Values: names(reference.Regions), Prefix: "REGION_"},
+	"expertise":                  {Type: filter.Enum, Repeated: true, Values: names(Themes), Prefix: "THEME_"},
+	"available_days_per_quarter": {Type: filter.Int},
+	"committed_days":             {Type: filter.Int},
+	"remaining_days":             {Type: filter.Int},
 }
 
 func names[T ~string](vs []T) []string {
@@ -27,8 +33,12 @@ func names[T ~string](vs []T) []string {
 	return out
 }
 
-// record adapts a reviewer to the filter package.
-type record struct{ r *Reviewer }
+// record adapts a reviewer, with the days committed to open reviews, to
+// the filter package.
+type record struct {
+	r         *Reviewer
+	committed int
+}
 
 // Get implements filter.Record.
 func (rec record) Get(field string) (any, bool) {
@@ -40,17 +50,26 @@ func (rec record) Get(field string) (any, bool) {
 		return string(reg), reg != ""
 	case "expertise":
 		return names(rec.r.Expertise), true
+	case "available_days_per_quarter":
+		return rec.r.AvailableDaysPerQuarter, true
+	case "committed_days":
+		return rec.committed, true
+	case "remaining_days":
+		return rec.r.RemainingDays(rec.committed), true
 	}
 	return nil, false
 }
 
 // Select returns the reviewers f matches, ordered by display name
 // (case-insensitively, then exactly) with ties broken by ID, so pages are
-// stable. The caller pages over the result.
-func Select(all []Reviewer, f *filter.Filter) []Reviewer {
+// stable. committed maps reviewer IDs to the days they have committed to
+// open reviews this quarter (Commitments.CommittedDays); a reviewer absent
+// from it, or every reviewer when it is nil, has committed none. The
+// caller pages over the result.
+func Select(all []Reviewer, committed map[string]int, f *filter.Filter) []Reviewer {
 	out := make([]Reviewer, 0, len(all))
 	for i := range all {
-		if f.Match(record{&all[i]}) {
+		if f.Match(record{r: &all[i], committed: committed[all[i].ID]}) {
 			out = append(out, all[i])
 		}
 	}

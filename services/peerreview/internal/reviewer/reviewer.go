@@ -146,6 +146,14 @@ func (r Reviewer) Region() reference.Region {
 	return c.Region
 }
 
+// RemainingDays is how many of the reviewer's days this quarter are left
+// once committed days are given to open reviews: AvailableDaysPerQuarter
+// minus committed, and 0 (never less) when commitments exceed the days
+// available, as they can after availability is lowered.
+func (r Reviewer) RemainingDays(committed int) int {
+	return max(r.AvailableDaysPerQuarter-max(committed, 0), 0)
+}
+
 // HasExpertise reports whether the reviewer claims expertise in t.
 func (r Reviewer) HasExpertise(t Theme) bool { return slices.Contains(r.Expertise, t) }
 

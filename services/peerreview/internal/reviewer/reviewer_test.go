@@ -137,6 +137,8 @@ func TestParseMask(t *testing.T) {
 		{"every field", []string{"*"}, MaskFields, nil},
 		{"gateway-derived mask: name, etag and output-only paths are ignored",
 			[]string{"name", "etag", "display_name", "committed_days", "update_time"}, []string{"display_name"}, nil},
+		{"a mask derived from a reviewer as read: remaining_days is output only too",
+			[]string{"name", "etag", "display_name", "committed_days", "remaining_days", "update_time"}, []string{"display_name"}, nil},
 		{"unknown path", []string{"role", "salary"}, nil, []string{"update_mask"}},
 		{"sub-path of a scalar", []string{"role.name"}, nil, []string{"update_mask"}},
 		{"nothing to change", []string{"name", "etag"}, nil, []string{"update_mask"}},
@@ -194,6 +196,54 @@ func TestApply(t *testing.T) {
 	}
 }
 
+// TestSelectByDays: the issue's list of reviewers by expertise theme and
+// the days they have left this quarter.
+func TestSelectByDays(t *testing.T) {
+	pool := []Reviewer{
+		{ID: "a", DisplayName: "Ann", Role: Director, HomeCouncil: leeds, Expertise: []Theme{VoiceOfTheChild}, AvailableDaysPerQuarter: 10},
+		{ID: "b", DisplayName: "Bob", Role: TeamManager, HomeCouncil: camden, Expertise: []Theme{VoiceOfTheChild, Caseloads}, AvailableDaysPerQuarter: 12},
+		{ID: "c", DisplayName: "Cat", Role: TeamManager, HomeCouncil: hampshire, Expertise: []Theme{Caseloads}, AvailableDaysPerQuarter: 20},
+		{ID: "d", DisplayName: "Dan", Role: LGAAssociate, Expertise: []Theme{VoiceOfTheChild}, AvailableDaysPerQuarter: 4},
+		// Eve's availability was lowered below her commitments.
+		{ID: "e", DisplayName: "Eve", Role: PrincipalSocialWorker, HomeCouncil: camden, Expertise: []Theme{VoiceOfTheChild}, AvailableDaysPerQuarter: 2},
+	}
+	committed := map[string]int{"a": 6, "b": 4, "e": 5}
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{`expertise:VOICE_OF_THE_CHILD AND remaining_days >= 5`, []string{"b"}},
+		{`expertise:"THEME_VOICE_OF_THE_CHILD" AND remaining_days >= 4`, []string{"a", "b", "d"}},
+		{`remaining_days = 0`, []string{"e"}},
+		{`remaining_days > 7`, []string{"b", "c"}},
+		{`committed_days > 0 AND remaining_days < 5`, []string{"a", "e"}},
+		{`committed_days = 0`, []string{"c", "d"}},
+		{`available_days_per_quarter >= 12 AND NOT expertise:VOICE_OF_THE_CHILD`, []string{"c"}},
+	} {
+		f, err := filter.Compile(tt.filter, FilterSchema)
+		if err != nil {
+			t.Fatalf("compile %q: %v", tt.filter, err)
+		}
+		var got []string
+		for _, r := range Select(pool, committed, f) {
+			got = append(got, r.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Select(%q) = %v, want %v", tt.filter, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"remaining_days >= five", "remaining_days:5", "remaining_days >= 2.5", "expertise = VOICE_OF_THE_CHILD"} {
+		if _, err := filter.Compile(bad, FilterSchema); !fault.IsKind(err, fault.KindInvalid) {
+			t.Errorf("Compile(%q) = %v, want INVALID_ARGUMENT", bad, err)
+		}
+	}
+	for _, tc := range []struct{ available, committed, want int }{{10, 6, 4}, {10, 0, 10}, {2, 5, 0}, {0, 0, 0}, {3, -1, 3}} {
+		if got := (Reviewer{AvailableDaysPerQuarter: tc.available}).RemainingDays(tc.committed); got != tc.want {
+			t.Errorf("RemainingDays of %d available, %d committed = %d, want %d", tc.available, tc.committed, got, tc.want)
+		}
+	}
+}
+
 func TestSelect(t *testing.T) {
 	pool := []Reviewer{
 		{ID: "d", DisplayName: "bea", Role: Director, HomeCouncil: leeds, Expertise: []Theme{Leadership}},
@@ -222,7 +272,8 @@ func TestSelect(t *testing.T) {
 			t.Fatalf("compile %q: %v", tt.filter, err)
 		}
 		var got []string
-		for _, r := range Select(pool, f) {
+		// Without commitments, every reviewer has committed nothing.
+		for _, r := range Select(pool, nil, f) {
 			got = append(got, r.ID)
 		}
 		if !slices.Equal(got, tt.want) {

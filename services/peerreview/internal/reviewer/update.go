@@ -12,7 +12,7 @@ var MaskFields = []string{"display_name", "home_council", "role", "expertise", "
 // ignoredFields identify the resource or are output only. A mask derived
 // from a request body (as the REST gateway derives one for PATCH) names
 // them, and they are ignored as AIP-203 asks.
-var ignoredFields = []string{"name", "etag", "committed_days", "update_time"}
+var ignoredFields = []string{"name", "etag", "committed_days", "remaining_days", "update_time"}
 
 // Mask is a parsed update mask of a reviewer: which fields an update
 // replaces.

@@ -89,16 +89,18 @@ func populatedPaths(m *peerreviewv1.Reviewer) []string {
 }
 
 // toProto renders a reviewer as the API returns it: its stored form with
-// its etag and the days it has committed to open reviews this quarter.
+// its etag, the days it has committed to open reviews this quarter and the
+// days it has left.
 func toProto(rv reviewer.Reviewer, committedDays int) *peerreviewv1.Reviewer {
 	m := ToStored(rv)
 	m.CommittedDays = int32(committedDays)
+	m.RemainingDays = int32(rv.RemainingDays(committedDays))
 	m.Etag = change.Format(rv.Version)
 	return m
 }
 
 // ToStored is the stored form of a reviewer: the API message without its
-// etag and committed days, which are derived on read.
+// etag, committed days and remaining days, which are derived on read.
 func ToStored(rv reviewer.Reviewer) *peerreviewv1.Reviewer {
 	m := &peerreviewv1.Reviewer{
 		Name:                    rv.Name(),

@@ -105,8 +105,9 @@ func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReview
 }
 
 // ListReviewers implements PeerReviewService.ListReviewers: the pool,
-// filtered by role, region and expertise, ordered by display name. Page
-// tokens are bound to the filter.
+// filtered by role, region, expertise and the days available, committed
+// and remaining this quarter (reviewer.FilterSchema), ordered by display
+// name. Page tokens are bound to the filter.
 func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListReviewersRequest) (*peerreviewv1.ListReviewersResponse, error) {
 	size, sizeErr := rpc.PageSize(req.GetPageSize())
 	f, filterErr := filter.Compile(req.GetFilter(), reviewer.FilterSchema)
@@ -130,7 +131,7 @@ func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListRev
 	if err != nil {
 		return nil, err
 	}
-	selected := reviewer.Select(all, f)
+	selected := reviewer.Select(all, committed, f)
 	page, next := rpc.Page(h.pages, q, selected, offset, size)
 	resp := &peerreviewv1.ListReviewersResponse{
 		Reviewers:     make([]*peerreviewv1.Reviewer, 0, len(page)),

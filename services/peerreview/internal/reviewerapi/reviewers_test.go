@@ -407,6 +407,11 @@ func TestListReviewers(t *testing.T) {
 		{"expertise:LEADERSHIP", []string{"ann Lee", "Zoe Hart"}},
 		{"expertise:LEADERSHIP AND role = DIRECTOR", []string{"Zoe Hart"}},
 		{"role = LGA_ASSOCIATE AND region != LONDON", []string{"Bob Cole"}},
+		// Zoe has 4 of her 10 days committed, 6 left; everyone else 10.
+		{"expertise:LEADERSHIP AND remaining_days >= 7", []string{"ann Lee"}},
+		{`expertise:"THEME_LEADERSHIP" AND remaining_days >= 5`, []string{"ann Lee", "Zoe Hart"}},
+		{"remaining_days < 10", []string{"Zoe Hart"}},
+		{"committed_days > 0 OR available_days_per_quarter > 10", []string{"Zoe Hart"}},
 	}
 	for _, tt := range tests {
 		resp, err := e.client.ListReviewers(ctx, &peerreviewv1.ListReviewersRequest{Filter: tt.filter})
@@ -430,13 +435,17 @@ func TestListReviewers(t *testing.T) {
 	if got := append(names(first), names(second)...); !slices.Equal(got, tests[0].want) || second.GetNextPageToken() != "" || first.GetTotalSize() != 4 {
 		t.Errorf("pages %v / %v, want %v over two pages", names(first), names(second), tests[0].want)
 	}
-	if z := second.GetReviewers()[1]; z.GetCommittedDays() != 4 {
-		t.Errorf("listed %v, want committed_days 4", z)
+	if z := second.GetReviewers()[1]; z.GetCommittedDays() != 4 || z.GetRemainingDays() != 6 {
+		t.Errorf("listed %v, want committed_days 4 and remaining_days 6", z)
+	}
+	if a := first.GetReviewers()[0]; a.GetCommittedDays() != 0 || a.GetRemainingDays() != 10 {
+		t.Errorf("listed %v, want committed_days 0 and remaining_days 10", a)
 	}
 	_, err = e.client.ListReviewers(ctx, &peerreviewv1.ListReviewersRequest{PageSize: 2, PageToken: first.GetNextPageToken(), Filter: "role = DIRECTOR"})
 	rpctest.ExpectError(t, "page token of another filter", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 
-	for _, bad := range []string{"role = CHIEF", "expertise = LEADERSHIP", "expertise:ASTROLOGY", "display_name = x", "role ="} {
+	for _, bad := range []string{"role = CHIEF", "expertise = LEADERSHIP", "expertise:ASTROLOGY", "display_name = x", "role =",
+		"remaining_days >= many", "remaining_days:5"} {
 		_, err := e.client.ListReviewers(ctx, &peerreviewv1.ListReviewersRequest{Filter: bad})
 		rpctest.ExpectError(t, "filter "+bad, err, codes.InvalidArgument, "", "filter")
 	}
