@@ -22,6 +22,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
@@ -649,6 +650,19 @@ func TestSummaryView(t *testing.T) {
 		_, err = e.client.GetPeerReview(ctx, &peerreviewv1.GetPeerReviewRequest{Name: leedsName + "/peerReviews/missing"})
 		rpctest.ExpectError(t, p.Subject+" reads a missing review", err, codes.NotFound, review.ReasonNotFound)
 	}
+	// A summary list's page token is the summarised caller's: the LGA,
+	// who sees every review whole, cannot page on with it.
+	first, err := e.client.ListPeerReviews(e.as(official), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-", PageSize: 1})
+	if err != nil || first.GetNextPageToken() == "" {
+		t.Fatalf("DfE's first page = %v, %v; want a next page", first, err)
+	}
+	if next, err := e.client.ListPeerReviews(e.as(inspector), &peerreviewv1.ListPeerReviewsRequest{
+		Parent: "localAuthorities/-", PageSize: 1, PageToken: first.GetNextPageToken()}); err != nil || len(next.GetPeerReviews()) != 1 {
+		t.Errorf("Ofsted pages on with a summary token = %v, %v", next, err)
+	}
+	_, err = e.client.ListPeerReviews(e.as(adviser), &peerreviewv1.ListPeerReviewsRequest{
+		Parent: "localAuthorities/-", PageSize: 1, PageToken: first.GetNextPageToken()})
+	rpctest.ExpectError(t, "the LGA paging on with DfE's token", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 	// The LGA and the council's own officer read the whole review.
 	for _, p := range []auth.Principal{adviser, leedsOfficer} {
 		got, err := e.client.GetPeerReview(e.as(p), &peerreviewv1.GetPeerReviewRequest{Name: done.GetName()})
