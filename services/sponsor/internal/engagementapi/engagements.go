@@ -258,16 +258,20 @@ func (h *Engagements) ListDeployments(ctx context.Context, req *sponsorv1.ListDe
 // the rounding of half a penny).
 func (h *Engagements) GetCompensationStatement(ctx context.Context, req *sponsorv1.GetCompensationStatementRequest) (*sponsorv1.CompensationStatement, error) {
 	sponsor, sponsorErr := engagement.ParseSponsor("sponsor", req.GetSponsor(), false)
+	if sponsorErr == nil {
+		// Another sponsor's statement is refused before the period is
+		// looked at: the caller learns nothing of it.
+		p, err := rpc.Caller(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := access.Check(p, access.CompensationStatement, access.Read,
+			access.Object{Sponsor: sponsor, Name: engagement.SponsorName(sponsor)}); err != nil {
+			return nil, err
+		}
+	}
 	period, vs := periodFromProto(req.GetPeriod(), "period")
 	if err := fault.Join(sponsorErr, vs.Err()); err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := access.Check(p, access.CompensationStatement, access.Read,
-		access.Object{Sponsor: sponsor, Name: engagement.SponsorName(sponsor)}); err != nil {
 		return nil, err
 	}
 	st, err := h.svc.Statement(ctx, sponsor, period)

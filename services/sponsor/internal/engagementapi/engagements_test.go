@@ -499,6 +499,8 @@ func TestCompensationStatement(t *testing.T) {
 		fields []string
 	}{
 		{"another sponsor's officer", leedsOfficer, req, codes.PermissionDenied, access.ReasonNotAllowed, nil},
+		{"another sponsor's officer, without a period", leedsOfficer, &sponsorv1.GetCompensationStatementRequest{Sponsor: req.GetSponsor()},
+			codes.PermissionDenied, access.ReasonNotAllowed, nil},
 		{"the supported council's officer", sloughOfficer, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
 		{"Ofsted", inspector, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
 		{"the LGA", adviser, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
