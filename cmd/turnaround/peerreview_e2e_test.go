@@ -104,8 +104,10 @@ func wantStatus(t *testing.T, what string, code, want int, body []byte) {
 // riskiest council requested, scheduled, staffed from an explained team
 // proposal, held and completed with a high risk; the enhanced support offer
 // the consumer makes from the completion event, seen by the council; and
-// the boundary that keeps peer reviews and offers from Ofsted, the DfE and
-// other councils while the anonymous theme summaries stay open.
+// the boundary of the access matrix: Ofsted and DfE see the review only in
+// summary (never its findings, team or conclusion), DfE reads the offers,
+// Ofsted and other councils read no offers, and other councils no reviews,
+// while the anonymous theme summaries stay open.
 func TestPeerReviewStory(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "dev.key")
 	in := start(t, []string{"TURNAROUND_DEV_KEY_FILE=" + keyFile, "REDIS_URL="})
@@ -310,16 +312,35 @@ func TestPeerReviewStory(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	// The boundary: peer reviews and support offers are the council's and
-	// the LGA's alone.
+	// The boundary: the content of a peer review is the council's and the
+	// LGA's alone. Ofsted and DfE see that it took place, its kind, dates
+	// and state (the access matrix's summary; both were refused before).
+	for who, token := range map[string]string{"Ofsted": ofsted, "DfE": dfe} {
+		var got peerReviewJSON
+		code, body := in.do(t, http.MethodGet, review, token, nil, &got)
+		wantStatus(t, who+" reads the review", code, http.StatusOK, body)
+		if got.Name != rv.Name || got.State != "REVIEW_STATE_COMPLETED" || got.Kind == "" {
+			t.Errorf("%s's summary of the review: %s", who, body)
+		}
+		if len(got.Findings) > 0 || len(got.Team) > 0 || got.Conclusion != "" ||
+			strings.TrimSuffix(got.ConclusionRisk, "INADEQUACY_RISK_UNSPECIFIED") != "" || got.SupportOffer != "" {
+			t.Errorf("%s sees the review's content: %s", who, body)
+		}
+	}
+	// DfE reads the council's support offers (the access matrix; this used
+	// to be refused).
+	var dfeOffers supportOffersJSON
+	code, body = in.do(t, http.MethodGet, offers, dfe, nil, &dfeOffers)
+	wantStatus(t, "DfE lists the council's offers", code, http.StatusOK, body)
+	if !strings.Contains(string(body), offerName) {
+		t.Errorf("DfE's list of the council's offers lacks %s: %s", offerName, body)
+	}
 	for _, tc := range []struct {
 		who, path, token, reason string
 	}{
 		{"Ofsted lists the council's offers", offers, ofsted, "ROLE_NOT_ALLOWED"},
-		{"Ofsted reads the review", review, ofsted, "ROLE_NOT_ALLOWED"},
-		{"DfE reads the review", review, dfe, "ROLE_NOT_ALLOWED"},
-		{"another council's officer reads the review", review, otherOfficer, "COUNCIL_NOT_ALLOWED"},
-		{"another council's officer lists the offers", offers, otherOfficer, "COUNCIL_NOT_ALLOWED"},
+		{"another council's officer reads the review", review, otherOfficer, "PERMISSION_DENIED_BY_MATRIX"},
+		{"another council's officer lists the offers", offers, otherOfficer, "PERMISSION_DENIED_BY_MATRIX"},
 	} {
 		code, body := in.get(t, tc.path, tc.token)
 		if code != http.StatusForbidden {
