@@ -91,7 +91,7 @@ func parented(extra string) func(side) string {
 
 func fixed(j string) func(side) string { return func(side) string { return j } }
 
-const staleEtag = `,"etag":"W/\"0\"","request_id":"matrix-test"`
+const staleEtag = `,"etag":"W/\"999999\"","request_id":"matrix-test"`
 
 // matrixCases maps every RPC's full method name to its case. The test fails
 // for an RPC missing here, so a new RPC cannot escape the matrix.
@@ -109,12 +109,12 @@ var matrixCases = map[string]matrixCase{
 			if n == "" {
 				return ""
 			}
-			return `{"inspection":{"name":` + q(n) + `,"etag":"W/\"0\""},"update_mask":"lead_inspector"}`
+			return `{"inspection":{"name":` + q(n) + `,"etag":"W/\"999999\""},"update_mask":"leadInspector"}`
 		}},
 	"/turnaround.inspection.v1.InspectionService/PublishJudgement":      {res: access.Inspection, act: access.Publish, req: named("inspections", staleEtag), key: "inspections"},
-	"/turnaround.inspection.v1.InspectionService/BatchImportJudgements": {res: access.Inspection, act: access.Write, wide: true, req: fixed(`{}`)},
+	"/turnaround.inspection.v1.InspectionService/BatchImportJudgements": {res: access.Inspection, act: access.Import, wide: true, req: fixed(`{}`)},
 	"/turnaround.inspection.v1.InspectionService/RaiseConcern": {res: access.Concern, act: access.Write,
-		req: parented(`,"concern":{"summary":"matrix test"},"request_id":"matrix-test"`)},
+		req: parented(`,"concern":{"kind":"CONCERN_KIND_COMPLAINT"},"request_id":"matrix-test"`)},
 	"/turnaround.inspection.v1.InspectionService/GetConcern":                             {res: access.Concern, act: access.Read, req: named("concerns", "")},
 	"/turnaround.inspection.v1.InspectionService/ListConcerns":                           {res: access.Concern, act: access.Read, list: true, req: parented("")},
 	"/turnaround.inspection.v1.InspectionService/GetEmergencyInspectionRecommendation":   {res: access.Recommendation, act: access.Read, req: named("emergencyInspectionRecommendations", "")},
@@ -138,9 +138,9 @@ var matrixCases = map[string]matrixCase{
 	"/turnaround.peerreview.v1.PeerReviewService/ListReviewers":        {res: access.Reviewer, act: access.Read, wide: true, req: fixed(`{}`)},
 	"/turnaround.peerreview.v1.PeerReviewService/UpdateReviewer": {res: access.Reviewer, act: access.Write, wide: true,
 		req: func(s side) string {
-			return `{"reviewer":{"name":` + q(s.name("reviewers")) + `,"etag":"W/\"0\""},"update_mask":"days_per_quarter"}`
+			return `{"reviewer":{"name":` + q(s.name("reviewers")) + `,"etag":"W/\"999999\""},"update_mask":"daysPerQuarter"}`
 		}},
-	"/turnaround.peerreview.v1.PeerReviewService/DeleteReviewer": {res: access.Reviewer, act: access.Write, wide: true, req: named("reviewers", `,"etag":"W/\"0\""`)},
+	"/turnaround.peerreview.v1.PeerReviewService/DeleteReviewer": {res: access.Reviewer, act: access.Write, wide: true, req: named("reviewers", `,"etag":"W/\"999999\""`)},
 	"/turnaround.peerreview.v1.PeerReviewService/RequestPeerReview": {res: access.PeerReview, act: access.Request,
 		req: parented(`,"peer_review":{},"request_id":"matrix-test"`)},
 	"/turnaround.peerreview.v1.PeerReviewService/GetPeerReview":      {res: access.PeerReview, act: access.Read, req: named("peerReviews", "")},
@@ -162,7 +162,7 @@ var matrixCases = map[string]matrixCase{
 			if n == "" {
 				return ""
 			}
-			return `{"support_offer":{"name":` + q(n) + `,"etag":"W/\"0\""},"update_mask":"activities"}`
+			return `{"support_offer":{"name":` + q(n) + `,"etag":"W/\"999999\""},"update_mask":"activities"}`
 		}},
 	"/turnaround.peerreview.v1.PeerReviewService/TransitionSupportOffer": {res: access.SupportOffer, act: access.Respond,
 		req: named("supportOffers", staleEtag+`,"state":"OFFER_STATE_ACCEPTED"`)},
@@ -180,7 +180,7 @@ var matrixCases = map[string]matrixCase{
 			if n == "" {
 				return ""
 			}
-			return `{"improvement_plan":{"name":` + q(n) + `,"etag":"W/\"0\""},"update_mask":"priorities"}`
+			return `{"improvement_plan":{"name":` + q(n) + `,"etag":"W/\"999999\""},"update_mask":"priorities"}`
 		}},
 	"/turnaround.improvementplan.v1.ImprovementPlanService/CheckPlan":      {res: access.ImprovementPlan, act: access.Read, req: named("improvementPlans", "")},
 	"/turnaround.improvementplan.v1.ImprovementPlanService/SubmitPlan":     {res: access.ImprovementPlan, act: access.Submit, req: named("improvementPlans", staleEtag)},
@@ -210,6 +210,7 @@ var matrixCases = map[string]matrixCase{
 		req: parented(`,"intervention":{},"request_id":"matrix-test"`)},
 	"/turnaround.improvementplan.v1.ImprovementPlanService/GetIntervention":   {res: access.Intervention, act: access.Read, req: named("interventions", ""), key: "interventions"},
 	"/turnaround.improvementplan.v1.ImprovementPlanService/ListInterventions": {res: access.Intervention, act: access.Read, list: true, req: parented("")},
+	"/turnaround.improvementplan.v1.ImprovementPlanService/AdvanceClock":      {res: access.Clock, act: access.Advance, wide: true, req: fixed(`{}`)},
 	"/turnaround.improvementplan.v1.ImprovementPlanService/LiftIntervention":  {res: access.Intervention, act: access.Order, req: named("interventions", staleEtag+`,"reason":"matrix test"`)},
 
 	// sponsors
@@ -219,7 +220,7 @@ var matrixCases = map[string]matrixCase{
 	"/turnaround.sponsor.v1.SponsorService/ListSponsors": {res: access.Sponsor, act: access.Read, wide: true, req: fixed(`{}`)},
 	"/turnaround.sponsor.v1.SponsorService/UpdateSponsor": {res: access.Sponsor, act: access.Write, sponsored: true,
 		req: func(s side) string {
-			return `{"sponsor":{"name":"sponsors/` + s.sponsor + `","etag":"W/\"0\""},"update_mask":"display_name"}`
+			return `{"sponsor":{"name":"sponsors/` + s.sponsor + `","etag":"W/\"999999\""},"update_mask":"displayName"}`
 		}},
 	"/turnaround.sponsor.v1.SponsorService/CreateSponsorNeed": {res: access.SponsorNeed, act: access.Write,
 		req: parented(`,"sponsor_need":{},"request_id":"matrix-test"`)},
@@ -231,7 +232,7 @@ var matrixCases = map[string]matrixCase{
 			if n == "" {
 				return ""
 			}
-			return `{"sponsor_need":{"name":` + q(n) + `,"etag":"W/\"0\""},"update_mask":"urgency"}`
+			return `{"sponsor_need":{"name":` + q(n) + `,"etag":"W/\"999999\""},"update_mask":"urgency"}`
 		}},
 	"/turnaround.sponsor.v1.SponsorService/RunMatching":      {res: access.MatchRun, act: access.Run, wide: true, req: fixed(`{"algorithm":"ALGORITHM_OPTIMAL","dry_run":true}`)},
 	"/turnaround.sponsor.v1.SponsorService/GetMatchRun":      {res: access.MatchRun, act: access.Read, wide: true, req: named("matchRuns", "")},
@@ -250,7 +251,9 @@ var matrixCases = map[string]matrixCase{
 	"/turnaround.sponsor.v1.SponsorService/ListDeployments": {res: access.Deployment, act: access.Read, sponsored: true,
 		req: func(s side) string { return `{"parent":` + q(s.engagement) + `}` }},
 	"/turnaround.sponsor.v1.SponsorService/GetCompensationStatement": {res: access.CompensationStatement, act: access.Read, sponsored: true,
-		req: func(s side) string { return `{"sponsor":"sponsors/` + s.sponsor + `"}` }},
+		req: func(s side) string {
+			return `{"sponsor":"sponsors/` + s.sponsor + `","period":{"start":{"year":2026,"month":1,"day":1},"end":{"year":2026,"month":3,"day":31}}}`
+		}},
 
 	// oversight
 	"/turnaround.oversight.v1.OversightService/ListTimelineEntries": {res: access.TimelineEntry, act: access.Read, list: true, req: parented("")},
@@ -317,7 +320,8 @@ func TestAccessMatrixEndToEnd(t *testing.T) {
 		md := methodDescriptor(t, method)
 		req := dynamicpb.NewMessage(md.Input())
 		if err := (protojson.UnmarshalOptions{}).Unmarshal([]byte(reqJSON), req); err != nil {
-			t.Fatalf("%s: request %s: %v", method, reqJSON, err)
+			t.Errorf("%s: request %s: %v", method, reqJSON, err)
+			return nil, status.Error(codes.Internal, "the test's request does not decode")
 		}
 		resp := dynamicpb.NewMessage(md.Output())
 		ctx, cancel := context.WithTimeout(metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok), 20*time.Second)
@@ -337,9 +341,17 @@ func TestAccessMatrixEndToEnd(t *testing.T) {
 
 	// The two sides: councils under ACTIVE engagements of two different
 	// sponsors.
-	engs, err := call(dfe, "/turnaround.sponsor.v1.SponsorService/ListEngagements", `{"parent":"sponsors/-","filter":"state = ACTIVE","page_size":200}`)
-	if err != nil {
-		t.Fatalf("ListEngagements: %v", err)
+	// The demo data loads as the suite starts: wait for it.
+	var engs map[string]any
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(time.Second) {
+		var err error
+		engs, err = call(dfe, "/turnaround.sponsor.v1.SponsorService/ListEngagements", `{"parent":"sponsors/-","filter":"state = ACTIVE","page_size":200}`)
+		if err != nil {
+			t.Fatalf("ListEngagements: %v", err)
+		}
+		if len(items(engs)) >= 2 || time.Now().After(deadline) {
+			break
+		}
 	}
 	var sides []side
 	for _, e := range items(engs) {
