@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -367,6 +369,32 @@ func TestPeerReviewStory(t *testing.T) {
 	for _, leak := range []string{"localAuthorities/", gss, "peerReviews/", "reviewers/"} {
 		if strings.Contains(string(body), leak) {
 			t.Errorf("theme summaries mention %q: %s", leak, body)
+		}
+	}
+
+	// Reviewers by expertise theme and days left this quarter, for the LGA
+	// and for DfE, who reads the pool (the access matrix).
+	for who, token := range map[string]string{"the LGA": lga, "DfE": dfe} {
+		var pool struct {
+			Reviewers []struct {
+				Name          string   `json:"name"`
+				Expertise     []string `json:"expertise"`
+				CommittedDays int      `json:"committed_days"`
+				RemainingDays int      `json:"remaining_days"`
+				Available     int      `json:"available_days_per_quarter"`
+			} `json:"reviewers"`
+		}
+		q := url.Values{"filter": {"expertise:VOICE_OF_THE_CHILD AND remaining_days >= 5"}, "page_size": {"200"}}
+		code, body := in.do(t, http.MethodGet, "/v1/reviewers?"+q.Encode(), token, nil, &pool)
+		wantStatus(t, who+" lists reviewers by expertise and days left", code, http.StatusOK, body)
+		if len(pool.Reviewers) == 0 {
+			t.Errorf("%s: no demo reviewer with voice of the child expertise and 5 days left: %s", who, body)
+		}
+		for _, r := range pool.Reviewers {
+			if !slices.Contains(r.Expertise, "THEME_VOICE_OF_THE_CHILD") || r.RemainingDays < 5 ||
+				r.RemainingDays != max(r.Available-r.CommittedDays, 0) {
+				t.Errorf("%s: reviewer %+v does not match the filter", who, r)
+			}
 		}
 	}
 
