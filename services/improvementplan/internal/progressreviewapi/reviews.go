@@ -68,6 +68,13 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 	const method = improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName
 	now := h.reviews.Now()
 	gss, planID, parentErr := plan.ParseName("parent", req.GetParent())
+	if parentErr == nil {
+		// A council the caller's grant does not reach is refused before
+		// anything of the request is judged.
+		if err := h.access.Check(ctx, access.Review, gss, req.GetParent(), false); err != nil {
+			return nil, err
+		}
+	}
 	var vs fault.Violations
 	var d progressreview.Draft
 	if req.GetProgressReview() == nil {
@@ -92,9 +99,6 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 		return nil, err
 	}
 	if err := authorSource(p, d.Source, gss); err != nil {
-		return nil, err
-	}
-	if err := h.access.Check(ctx, access.Review, gss, req.GetParent(), false); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)

@@ -315,8 +315,14 @@ func TestAccess(t *testing.T) {
 		{"dfe recording a self-assessment", e.as(official), create(selfAssess, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
 		{"council recording a monitoring visit", e.as(officer), create(ofstedVisit, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
 		{"council recording a DfE review", e.as(officer), create(dfeReview, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
-		{"council self-assessing another council", e.as(officer), create(selfAssess, theirs.Name()), codes.PermissionDenied, auth.ReasonCouncilNotAllowed},
-		{"another council self-assessing", e.as(outsider), create(selfAssess, p.Name()), codes.PermissionDenied, auth.ReasonCouncilNotAllowed},
+		// Another council's plan is the access matrix's refusal, before the
+		// request is judged.
+		{"council self-assessing another council", e.as(officer), create(selfAssess, theirs.Name()), codes.PermissionDenied, access.ReasonNotAllowed},
+		{"another council self-assessing", e.as(outsider), create(selfAssess, p.Name()), codes.PermissionDenied, access.ReasonNotAllowed},
+		{"another council sending nothing", e.as(outsider), func(ctx context.Context) error {
+			_, err := e.client.CreateProgressReview(ctx, &improvementplanv1.CreateProgressReviewRequest{Parent: p.Name()})
+			return err
+		}, codes.PermissionDenied, access.ReasonNotAllowed},
 		{"lga recording", e.as(adviser), create(dfeReview, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"sponsor recording", e.as(sponsor), create(selfAssess, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"partner recording", e.as(partner), create(ofstedVisit, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
