@@ -178,6 +178,18 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 func (h *Engagements) RecordDeployment(ctx context.Context, req *sponsorv1.RecordDeploymentRequest) (*sponsorv1.Deployment, error) {
 	const method = sponsorv1.SponsorService_RecordDeployment_FullMethodName
 	sponsor, engID, parentErr := engagement.ParseName("parent", req.GetParent())
+	if parentErr == nil {
+		// Who may log deployments on this engagement is decided before the
+		// deployment is read: another sponsor learns nothing from its
+		// errors.
+		p, err := rpc.Caller(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := access.Check(p, access.Deployment, access.Record, access.Object{Sponsor: sponsor, Name: req.GetParent()}); err != nil {
+			return nil, err
+		}
+	}
 	now := h.now()
 	var vs fault.Violations
 	var draft engagement.Draft
@@ -195,13 +207,6 @@ func (h *Engagements) RecordDeployment(ctx context.Context, req *sponsorv1.Recor
 	}
 	rpc.CheckRequestID(&vs, req.GetRequestId())
 	if err := fault.Join(parentErr, vs.Err()); err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := access.Check(p, access.Deployment, access.Record, access.Object{Sponsor: sponsor, Name: req.GetParent()}); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
