@@ -116,6 +116,13 @@ func NewReviews(svc *review.Service, teams *review.Teams, pages *paging.Codec) *
 // under way gets FAILED_PRECONDITION (PEER_REVIEW_UNDER_WAY).
 func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.RequestPeerReviewRequest) (*peerreviewv1.PeerReview, error) {
 	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
+	if parentErr == nil {
+		// Another council's officer is refused before the request is
+		// judged, so its problems say nothing about the council.
+		if err := check(ctx, access.Request, gss, req.GetParent()); err != nil {
+			return nil, err
+		}
+	}
 	var vs fault.Violations
 	in := req.GetPeerReview()
 	if in == nil {
@@ -128,9 +135,6 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 		ruleErr = review.CheckRequest(kind, in.GetReason())
 	}
 	if err := fault.Join(parentErr, vs.Err(), ruleErr); err != nil {
-		return nil, err
-	}
-	if err := check(ctx, access.Request, gss, req.GetParent()); err != nil {
 		return nil, err
 	}
 	if err := councilExists(gss, req.GetParent(), "parent"); err != nil {

@@ -510,7 +510,10 @@ func TestDenied(t *testing.T) {
 	for _, method := range []string{"RequestPeerReview", "GetPeerReview", "ListPeerReviews"} {
 		rpctest.ExpectError(t, "officer-hants "+method+" of another council", calls[method](e.as(hantsOfficer)), codes.PermissionDenied, access.ReasonNotAllowed)
 	}
-	_, err := e.client.GetPeerReview(e.as(hantsOfficer), &peerreviewv1.GetPeerReviewRequest{Name: leedsName + "/peerReviews/missing"})
+	// ... even when the request itself is incomplete.
+	_, err := e.client.RequestPeerReview(e.as(hantsOfficer), &peerreviewv1.RequestPeerReviewRequest{Parent: leedsName, PeerReview: &peerreviewv1.PeerReview{}})
+	rpctest.ExpectError(t, "officer-hants requesting an incomplete review of another council", err, codes.PermissionDenied, access.ReasonNotAllowed)
+	_, err = e.client.GetPeerReview(e.as(hantsOfficer), &peerreviewv1.GetPeerReviewRequest{Name: leedsName + "/peerReviews/missing"})
 	rpctest.ExpectError(t, "officer-hants probing for another council's reviews", err, codes.PermissionDenied, access.ReasonNotAllowed)
 	// An Ofsted role beside the officer's reads another council's reviews
 	// only in summary (TestSummaryView) and requests none.
