@@ -62,7 +62,12 @@ type matrixCase struct {
 	// no record to name; key is the collection whose record it names
 	// (for the Public flag).
 	req func(s side) string
-	key string
+	// reqAs, when set, is the request for callers holding role instead:
+	// a cell whose roles make different moves within it (the LGA moves a
+	// support offer on, a council accepts or declines it) is exercised
+	// with each role's own move.
+	reqAs map[auth.Role]func(s side) string
+	key   string
 }
 
 func q(s string) string { b, _ := json.Marshal(s); return string(b) }
@@ -165,7 +170,10 @@ var matrixCases = map[string]matrixCase{
 			return `{"support_offer":{"name":` + q(n) + `,"etag":"W/\"999999\""},"update_mask":"activities"}`
 		}},
 	"/turnaround.peerreview.v1.PeerReviewService/TransitionSupportOffer": {res: access.SupportOffer, act: access.Respond,
-		req: named("supportOffers", staleEtag+`,"state":"OFFER_STATE_ACCEPTED"`)},
+		req: named("supportOffers", staleEtag+`,"state":"OFFER_STATE_ACCEPTED"`),
+		reqAs: map[auth.Role]func(side) string{
+			auth.RoleLGAAdviser: named("supportOffers", staleEtag+`,"state":"OFFER_STATE_ACTIVE"`),
+		}},
 	"/turnaround.peerreview.v1.PeerReviewService/ListThemeSummaries": {res: access.Lesson, act: access.Read, wide: true, req: fixed(`{}`)},
 	"/turnaround.peerreview.v1.PeerReviewService/CreateLesson":       {res: access.Lesson, act: access.Write, wide: true, req: fixed(`{"lesson":{}}`)},
 	"/turnaround.peerreview.v1.PeerReviewService/GetLesson":          {res: access.Lesson, act: access.Read, wide: true, req: named("lessons", "")},
@@ -475,7 +483,11 @@ func TestAccessMatrixEndToEnd(t *testing.T) {
 			}
 			for _, cl := range callers {
 				want := expectAllowed(cl.p, c, *s)
-				_, err := call(token(cl.args...), m, reqJSON)
+				body := reqJSON
+				if alt, ok := c.reqAs[cl.p.Roles[0]]; ok {
+					body = alt(*s)
+				}
+				_, err := call(token(cl.args...), m, body)
 				got := status.Code(err)
 				checked++
 				where := "own"

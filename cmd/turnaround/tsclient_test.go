@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestTypeScriptClient runs the TypeScript client a frontend would write
@@ -26,6 +29,19 @@ func TestTypeScriptClient(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "dev.key")
 	in := start(t, []string{"TURNAROUND_DEV_KEY_FILE=" + keyFile, "REDIS_URL="})
 	token := devToken(t, keyFile, "-role", "dfe_official")
+	// The demo opens its waiting sponsor need after its approved run, in
+	// the background: the client's dry run needs it.
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		code, body := in.get(t, "/v1/localAuthorities/-/sponsorNeeds?filter="+url.QueryEscape("state = OPEN"), token)
+		if code == 200 && strings.Contains(string(body), `"name"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo opened no sponsor need in time: HTTP %d %s", code, body)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 
 	cmd := exec.Command(node, script)
 	cmd.Env = append(os.Environ(), "TURNAROUND_URL="+in.http, "TURNAROUND_TOKEN="+token)

@@ -187,7 +187,7 @@ var table = []Cell{
 	{ReviewPriority, Read, []Grant{g(lga, Every), g(dfe, Every)}, "the LGA prioritises councils for peer review; DfE reads it"},
 	{SupportOffer, Read, []Grant{g(lga, Every), g(dfe, Every), g(council, Own)}, "DfE reads support offers; a council its own"},
 	{SupportOffer, Write, []Grant{g(lga, Every)}, "the LGA makes support offers"},
-	{SupportOffer, Respond, []Grant{g(lga, Every), g(council, Own)}, "a council accepts or declines its offer"},
+	{SupportOffer, Respond, []Grant{g(lga, Every), g(council, Own)}, "the LGA moves an offer on; a council accepts or declines its own (which move each may make is the offer's own rule)"},
 	{Lesson, Read, everyone, "What Works lessons and theme summaries are anonymised, for everyone"},
 	{Lesson, Write, []Grant{g(lga, Every)}, "the LGA curates What Works"},
 
