@@ -101,6 +101,7 @@ func Decide(p plan.Plan, d DecisionInput, newID, actor string, now time.Time) (O
 	if err != nil {
 		return Outcome{}, err
 	}
+	iv.AreaGrades = gradesOf(p, iv.Areas)
 	reason := "insufficient progress: " + rationale + " (ordered " + string(iv.Kind) + " " + iv.Name() + ")"
 	if err := next.Transition(plan.Escalated, actor, reason, now); err != nil {
 		return Outcome{}, err

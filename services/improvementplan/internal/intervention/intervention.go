@@ -8,6 +8,7 @@
 package intervention
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,6 +108,11 @@ type Intervention struct {
 	State     State
 	// LiftReason says why it was lifted; "" while in force.
 	LiftReason string
+	// AreaGrades are the grades the judgement behind the escalated plan
+	// gave each of Areas (grade names, by area), so the sponsor need opened
+	// from the intervention weighs the failed areas most. It travels on
+	// the InterventionOrdered event only; nil without a plan.
+	AreaGrades map[string]string
 	// Version is the record's check-and-set version: its etag.
 	Version int64
 }
@@ -114,7 +120,23 @@ type Intervention struct {
 // Clone returns a copy of iv that shares nothing with it.
 func (iv Intervention) Clone() Intervention {
 	iv.Areas = slices.Clone(iv.Areas)
+	iv.AreaGrades = maps.Clone(iv.AreaGrades)
 	return iv
+}
+
+// gradesOf returns the grade p's judgement gave each of areas, leaving out
+// areas it did not grade; nil when it graded none of them.
+func gradesOf(p plan.Plan, areas []string) map[string]string {
+	var out map[string]string
+	for _, a := range areas {
+		if g, ok := p.KeyJudgements[a]; ok {
+			if out == nil {
+				out = make(map[string]string, len(areas))
+			}
+			out[a] = string(g)
+		}
+	}
+	return out
 }
 
 // Name is the intervention's resource name,

@@ -91,20 +91,24 @@ func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Reque
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
+	grades := func([]string) map[string]string { return nil }
 	if o.Plan != "" {
 		_, planID, err := plan.ParseName("intervention.improvement_plan", o.Plan)
 		if err != nil {
 			return Intervention{}, err
 		}
-		if _, err := s.plans.Get(ctx, gss, planID); err != nil {
+		escalated, err := s.plans.Get(ctx, gss, planID)
+		if err != nil {
 			return Intervention{}, err
 		}
+		grades = func(areas []string) map[string]string { return gradesOf(escalated, areas) }
 	}
 	for range maxAttempts {
 		iv, err := New(gss, resource.NewID(), o, "intervention.", r.Subject, s.now())
 		if err != nil {
 			return Intervention{}, err
 		}
+		iv.AreaGrades = grades(iv.Areas)
 		saved, err := s.store.Insert(ctx, iv, r)
 		if err == nil {
 			return saved, nil

@@ -118,6 +118,12 @@ func TestDecideInsufficient(t *testing.T) {
 		Intervention: iv.GetName(), LocalAuthority: leedsName, Kind: "CHILDRENS_SERVICES_TRUST",
 		Areas: []string{"HELP_AND_PROTECTION", "LEADERSHIP_MANAGEMENT_GOVERNANCE"}, Reason: trustOrder().GetReason(),
 		ImprovementPlan: p.Name(), OrderedBy: official.Subject,
+		// The grades the plan's judgement gave the areas, for the sponsor
+		// need's weights.
+		AreaGrades: map[string]string{
+			"HELP_AND_PROTECTION":              string(p.KeyJudgements["HELP_AND_PROTECTION"]),
+			"LEADERSHIP_MANAGEMENT_GOVERNANCE": string(p.KeyJudgements["LEADERSHIP_MANAGEMENT_GOVERNANCE"]),
+		},
 	}
 	if !proto.Equal(box.ordered[0], want) {
 		t.Errorf("InterventionOrdered = %v, want %v", box.ordered[0], want)

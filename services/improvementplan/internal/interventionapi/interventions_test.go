@@ -49,6 +49,9 @@ func TestOrderAndLift(t *testing.T) {
 	want := &eventsv1.InterventionOrdered{
 		Intervention: iv.GetName(), LocalAuthority: leedsName, Kind: "COMMISSIONER", Areas: []string{"LEADERSHIP_MANAGEMENT_GOVERNANCE"},
 		Reason: "Leadership has not stabilised.", ImprovementPlan: p.Name(), OrderedBy: official.Subject,
+		// The grade the plan's judgement gave the area, for the sponsor
+		// need's weights.
+		AreaGrades: map[string]string{"LEADERSHIP_MANAGEMENT_GOVERNANCE": string(p.KeyJudgements["LEADERSHIP_MANAGEMENT_GOVERNANCE"])},
 	}
 	if len(box.ordered) != 1 || !proto.Equal(box.ordered[0], want) || box.envelopes[0].Topic != "improvementplan" {
 		t.Fatalf("events = %v, want one %v", box.ordered, want)

@@ -20,6 +20,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
@@ -282,5 +283,6 @@ func OrderedEvent(iv intervention.Intervention) *eventsv1.InterventionOrdered {
 		Reason:          iv.Reason,
 		ImprovementPlan: iv.Plan,
 		OrderedBy:       iv.OrderedBy,
+		AreaGrades:      maps.Clone(iv.AreaGrades),
 	}
 }
