@@ -31,7 +31,6 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -131,7 +130,7 @@ func (s *Offers) List(ctx context.Context, gss string) ([]offer.Offer, error) {
 // Replay implements offer.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope).
 func (s *Offers) Replay(ctx context.Context, gss string, r change.Request) (offer.Offer, bool, error) {
-	return replaystore.Read(ctx, s.st, s.codec, keyspace.CouncilTag(gss), r)
+	return s.offers.Replay(ctx, keyspace.CouncilTag(gss), r)
 }
 
 // Insert implements offer.Storer: the record (which must not exist), its
@@ -223,7 +222,7 @@ func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r chan
 	// computes it; only the audit entry falls back to method.
 	var idem *store.IdempotencyRecord
 	if r.RequestHash != nil {
-		if idem, err = replaystore.Record(s.codec, r, o, o.Version); err != nil {
+		if idem, err = s.offers.Idempotency(r, o, o.Version); err != nil {
 			return store.Mutation{}, err
 		}
 	}

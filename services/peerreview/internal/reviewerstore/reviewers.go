@@ -29,7 +29,6 @@ import (
 	"strings"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -115,7 +114,7 @@ func writeField(h interface{ Write([]byte) (int, error) }, b []byte) {
 // Replay implements reviewer.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope).
 func (s *Reviewers) Replay(ctx context.Context, r change.Request) (reviewer.Reviewer, bool, error) {
-	return replaystore.Read(ctx, s.st, s.codec, Tag, r)
+	return s.reviewers.Replay(ctx, Tag, r)
 }
 
 // Insert implements reviewer.Storer.
@@ -199,7 +198,7 @@ func (s *Reviewers) mutation(rv reviewer.Reviewer, read int64, r change.Request,
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	idem, err := replaystore.Record(s.codec, r, rv, rv.Version)
+	idem, err := s.reviewers.Idempotency(r, rv, rv.Version)
 	if err != nil {
 		return store.Mutation{}, err
 	}

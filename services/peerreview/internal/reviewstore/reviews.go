@@ -28,7 +28,6 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
@@ -173,7 +172,7 @@ func (s *Reviews) UnderWay(ctx context.Context, gss string) (review.Review, bool
 // Replay implements review.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope).
 func (s *Reviews) Replay(ctx context.Context, gss string, r change.Request) (review.Review, bool, error) {
-	return replaystore.Read(ctx, s.st, s.codec, keyspace.CouncilTag(gss), r)
+	return s.reviews.Replay(ctx, keyspace.CouncilTag(gss), r)
 }
 
 // Insert implements review.Storer. The council's under-way record is read
@@ -258,7 +257,7 @@ func (s *Reviews) mutation(rv review.Review, read int64, r change.Request) (stor
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	idem, err := replaystore.Record(s.codec, r, rv, rv.Version)
+	idem, err := s.reviews.Idempotency(r, rv, rv.Version)
 	if err != nil {
 		return store.Mutation{}, err
 	}

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -69,7 +68,7 @@ func (s *Lessons) All(ctx context.Context) ([]whatworks.Lesson, error) {
 // method and caller (change.Request.Scope); one reused for a different
 // request is an INVALID_ARGUMENT fault.
 func (s *Lessons) Replay(ctx context.Context, r change.Request) (whatworks.Lesson, bool, error) {
-	return replaystore.Read(ctx, s.st, s.codec, Tag, r)
+	return s.lessons.Replay(ctx, Tag, r)
 }
 
 // Create implements whatworks.LessonStorer: the lesson with its index
@@ -82,7 +81,7 @@ func (s *Lessons) Create(ctx context.Context, l whatworks.Lesson, r change.Reque
 	if err != nil {
 		return whatworks.Lesson{}, err
 	}
-	idem, err := replaystore.Record(s.codec, r, l, 1)
+	idem, err := s.lessons.Idempotency(r, l, 1)
 	if err != nil {
 		return whatworks.Lesson{}, err
 	}
