@@ -26,7 +26,6 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -45,10 +44,7 @@ type Concerns struct {
 	st       *store.Store
 	concerns *store.Collection[concern.Concern]
 	recs     *store.Collection[concern.Recommendation]
-	// The codecs also encode the answers replayed to a repeated request.
-	concernCodec store.Codec[concern.Concern]
-	recCodec     store.Codec[concern.Recommendation]
-	now          func() time.Time
+	now      func() time.Time
 }
 
 var _ concern.Storer = (*Concerns)(nil)
@@ -57,12 +53,10 @@ var _ concern.Storer = (*Concerns)(nil)
 // recommendations in the forms their codecs give.
 func New(st *store.Store, concerns store.Codec[concern.Concern], recs store.Codec[concern.Recommendation]) *Concerns {
 	return &Concerns{
-		st:           st,
-		concerns:     store.NewCollection(st, concerns, concern.ErrNotFound),
-		recs:         store.NewCollection(st, recs, concern.ErrNotFound),
-		concernCodec: concerns,
-		recCodec:     recs,
-		now:          time.Now,
+		st:       st,
+		concerns: store.NewCollection(st, concerns, concern.ErrNotFound),
+		recs:     store.NewCollection(st, recs, concern.ErrNotFound),
+		now:      time.Now,
 	}
 }
 
@@ -181,8 +175,10 @@ func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []
 		return store.Mutation{}, err
 	}
 	m.Writes = append(m.Writes, cw)
-	var answer replaystore.Answer
-	replaystore.Add(&answer, s.concernCodec, c, 1)
+	var answer store.Answer
+	if err := s.concerns.AddTo(&answer, c, 1); err != nil {
+		return store.Mutation{}, err
+	}
 	m.Index = append(m.Index, store.ZAdd(s.concernIndex(gss), dayScore(c.ReceivedDate), c.ID))
 	m.Audit = append(m.Audit, audit(ch, c.ResourceName(), ckey))
 	for _, r := range recs {
@@ -192,7 +188,9 @@ func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []
 			return store.Mutation{}, err
 		}
 		m.Writes = append(m.Writes, w)
-		replaystore.Add(&answer, s.recCodec, r, r.Version)
+		if err := s.recs.AddTo(&answer, r, r.Version); err != nil {
+			return store.Mutation{}, err
+		}
 		m.Index = append(m.Index,
 			store.ZAdd(s.recIndexAll(gss), timeScore(r.CreateTime), r.ID),
 			store.ZAdd(s.recIndex(gss, r.State), timeScore(r.CreateTime), r.ID))
@@ -213,9 +211,7 @@ func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []
 		return store.Mutation{}, err
 	}
 	m.Writes = append(m.Writes, lw)
-	if m.Idempotency, err = answer.Record(ch); err != nil {
-		return store.Mutation{}, err
-	}
+	m.Idempotency = answer.Record(ch)
 	return m, nil
 }
 
@@ -247,9 +243,7 @@ func (s *Concerns) Decide(ctx context.Context, r concern.Recommendation, ch chan
 	m.Writes = append(m.Writes, lw)
 	decided := r
 	decided.Version = r.Version + 1
-	var answer replaystore.Answer
-	replaystore.Add(&answer, s.recCodec, decided, decided.Version)
-	if m.Idempotency, err = answer.Record(ch); err != nil {
+	if m.Idempotency, err = s.recs.Idempotency(ch, decided, decided.Version); err != nil {
 		return concern.Recommendation{}, err
 	}
 	res, err := s.st.Commit(ctx, m)
@@ -268,17 +262,17 @@ func audit(ch change.Request, resource, key string) store.AuditEntry {
 
 // ReplayRaised implements concern.Storer.
 func (s *Concerns) ReplayRaised(ctx context.Context, gss string, ch change.Request) (concern.Raised, bool, error) {
-	rp, ok, err := replaystore.Replay(ctx, s.st, keyspace.CouncilTag(gss), ch)
+	rp, ok, err := s.st.ReplayAnswer(ctx, keyspace.CouncilTag(gss), ch)
 	if err != nil || !ok {
 		return concern.Raised{}, false, err
 	}
-	c, err := replaystore.Next(rp, s.concernCodec)
+	c, err := s.concerns.Next(rp)
 	if err != nil {
 		return concern.Raised{}, false, err
 	}
 	out := concern.Raised{Concern: c}
 	for rp.More() {
-		r, err := replaystore.Next(rp, s.recCodec)
+		r, err := s.recs.Next(rp)
 		if err != nil {
 			return concern.Raised{}, false, err
 		}
@@ -289,12 +283,7 @@ func (s *Concerns) ReplayRaised(ctx context.Context, gss string, ch change.Reque
 
 // ReplayDecision implements concern.Storer.
 func (s *Concerns) ReplayDecision(ctx context.Context, gss string, ch change.Request) (concern.Recommendation, bool, error) {
-	rp, ok, err := replaystore.Replay(ctx, s.st, keyspace.CouncilTag(gss), ch)
-	if err != nil || !ok {
-		return concern.Recommendation{}, false, err
-	}
-	r, err := replaystore.Next(rp, s.recCodec)
-	return r, err == nil, err
+	return s.recs.Replay(ctx, keyspace.CouncilTag(gss), ch)
 }
 
 // Concern implements concern.Storer.

@@ -39,7 +39,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -48,8 +47,7 @@ import (
 
 // Sets stores indicator sets and benchmarks. It implements indicator.Storer.
 type Sets struct {
-	all   *store.Collection[indicator.Set]
-	codec store.Codec[indicator.Set]
+	all *store.Collection[indicator.Set]
 	// beforeStore, when set, runs before benchmarks are stored, so tests
 	// can interleave a concurrent import exactly there.
 	beforeStore func(indicator.Period)
@@ -60,7 +58,7 @@ var _ indicator.Storer = (*Sets)(nil)
 // New returns the indicator store over st, storing sets in the form codec
 // gives.
 func New(st *store.Store, codec store.Codec[indicator.Set]) *Sets {
-	return &Sets{all: store.NewCollection(st, codec, indicator.ErrNotFound), codec: codec}
+	return &Sets{all: store.NewCollection(st, codec, indicator.ErrNotFound)}
 }
 
 func (s *Sets) st() *store.Store { return s.all.Store() }
@@ -308,11 +306,11 @@ func batchTag(scope, requestID string) string {
 
 // ReplayImport implements indicator.Storer.
 func (s *Sets) ReplayImport(ctx context.Context, r change.Request) (indicator.Imported, bool, error) {
-	rp, ok, err := replaystore.Replay(ctx, s.st(), batchTag(r.Scope(), r.RequestID), r)
+	rp, ok, err := s.st().ReplayAnswer(ctx, batchTag(r.Scope(), r.RequestID), r)
 	if err != nil || !ok {
 		return indicator.Imported{}, false, err
 	}
-	data, _, err := rp.NextBytes()
+	data, _, err := rp.Next()
 	if err != nil {
 		return indicator.Imported{}, false, err
 	}
@@ -325,7 +323,7 @@ func (s *Sets) ReplayImport(ctx context.Context, r change.Request) (indicator.Im
 		out.Benchmarks[b.Period] = b
 	}
 	for rp.More() {
-		set, err := replaystore.Next(rp, s.codec)
+		set, err := s.all.Next(rp)
 		if err != nil {
 			return indicator.Imported{}, false, err
 		}
@@ -348,16 +346,14 @@ func (s *Sets) RememberImport(ctx context.Context, r change.Request, imported in
 	if err != nil {
 		return fmt.Errorf("remember indicator import: %w", err)
 	}
-	var answer replaystore.Answer
-	answer.AddBytes(data, 0)
+	var answer store.Answer
+	answer.Add(data, 0)
 	for _, set := range imported.Sets {
-		replaystore.Add(&answer, s.codec, set, set.Version)
+		if err := s.all.AddTo(&answer, set, set.Version); err != nil {
+			return err
+		}
 	}
-	rec, err := answer.Record(r)
-	if err != nil {
-		return err
-	}
-	if _, err := s.st().Commit(ctx, store.Mutation{Tag: batchTag(r.Scope(), r.RequestID), Idempotency: rec}); err != nil {
+	if _, err := s.st().Commit(ctx, store.Mutation{Tag: batchTag(r.Scope(), r.RequestID), Idempotency: answer.Record(r)}); err != nil {
 		return fmt.Errorf("remember indicator import: %w", err)
 	}
 	return nil

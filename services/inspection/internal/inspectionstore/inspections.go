@@ -35,7 +35,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -51,7 +50,6 @@ const Topic = "inspection"
 // Inspections stores inspections. It implements inspection.Storer.
 type Inspections struct {
 	all      *store.Collection[inspection.Inspection]
-	codec    store.Codec[inspection.Inspection]
 	councils *councilstore.Councils
 }
 
@@ -61,7 +59,7 @@ var _ inspection.Storer = (*Inspections)(nil)
 // form codec gives. councils is the council store of the same Redis, whose
 // records a publication writes.
 func New(st *store.Store, codec store.Codec[inspection.Inspection], councils *councilstore.Councils) *Inspections {
-	return &Inspections{all: store.NewCollection(st, codec, inspection.ErrNotFound), codec: codec, councils: councils}
+	return &Inspections{all: store.NewCollection(st, codec, inspection.ErrNotFound), councils: councils}
 }
 
 func (s *Inspections) st() *store.Store { return s.all.Store() }
@@ -142,12 +140,7 @@ func (s *Inspections) List(ctx context.Context, gss string) ([]inspection.Inspec
 // Replay implements inspection.Storer. Request IDs are scoped by method and
 // caller.
 func (s *Inspections) Replay(ctx context.Context, gss string, r change.Request) (inspection.Inspection, bool, error) {
-	rp, ok, err := replaystore.Replay(ctx, s.st(), keyspace.CouncilTag(gss), r)
-	if err != nil || !ok {
-		return inspection.Inspection{}, false, err
-	}
-	ins, err := replaystore.Next(rp, s.codec)
-	return ins, err == nil, err
+	return s.all.Replay(ctx, keyspace.CouncilTag(gss), r)
 }
 
 // Insert implements inspection.Storer. The link from an emergency
@@ -270,9 +263,7 @@ func (s *Inspections) mutation(ins inspection.Inspection, read int64, r change.R
 		Writes: []store.Write{w},
 		Audit:  []store.AuditEntry{audit(r.WithMethod(method), ins.Name(), key)},
 	}
-	var answer replaystore.Answer
-	replaystore.Add(&answer, s.codec, ins, ins.Version)
-	if m.Idempotency, err = answer.Record(r); err != nil {
+	if m.Idempotency, err = s.all.Idempotency(r, ins, ins.Version); err != nil {
 		return store.Mutation{}, err
 	}
 	return m, nil
