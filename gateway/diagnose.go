@@ -208,7 +208,7 @@ func (d *diagnosis) integer(path string, v any, k protoreflect.Kind) {
 func (d *diagnosis) enum(path string, v any, ed protoreflect.EnumDescriptor) {
 	switch t := v.(type) {
 	case string:
-		if ed.Values().ByName(protoreflect.Name(t)) != nil {
+		if enumValue(ed, t) != nil {
 			return
 		}
 	case json.Number:
@@ -216,7 +216,7 @@ func (d *diagnosis) enum(path string, v any, ed protoreflect.EnumDescriptor) {
 			return
 		}
 	}
-	d.add(path, "expected one of %s, got %s", enumNames(ed), jsonText(v))
+	d.add(path, "expected one of %s, got %s", enumChoices(ed), jsonText(v))
 }
 
 // wellKnown checks the google.protobuf types protojson writes as strings or

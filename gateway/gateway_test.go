@@ -300,7 +300,7 @@ func TestErrorsAreStatusJSON(t *testing.T) {
 		{"unknown resource", http.MethodGet, "/v1/localAuthorities/E99999999", authorized(),
 			http.StatusNotFound, codes.NotFound, "LOCAL_AUTHORITY_NOT_FOUND", ""},
 		{"query the gateway cannot parse", http.MethodGet, "/v1/localAuthorities?page_size=many", authorized(),
-			http.StatusBadRequest, codes.InvalidArgument, "INVALID_ARGUMENT", ""},
+			http.StatusBadRequest, codes.InvalidArgument, "INVALID_QUERY_PARAMETER", "page_size"},
 		{"unknown route", http.MethodGet, "/v1/nothingHere", authorized(),
 			http.StatusNotFound, codes.NotFound, "ROUTE_NOT_FOUND", ""},
 		{"wrong method", http.MethodDelete, "/v1/localAuthorities", authorized(),

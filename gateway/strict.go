@@ -8,8 +8,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -153,33 +155,66 @@ func isNested(f protoreflect.FieldDescriptor) bool {
 // queryFieldKnown reports whether key (proto or JSON names, dotted) names a
 // field of the request that the query may set.
 func (r *route) queryFieldKnown(key string) bool {
+	return r.queryField(key) != nil
+}
+
+// queryField is the request field key (proto or JSON names, dotted) sets
+// from the query, or nil when the query may not set it.
+func (r *route) queryField(key string) protoreflect.FieldDescriptor {
 	if r.body == "*" {
-		return false
+		return nil
 	}
 	md := r.input
 	var path []string
+	var f protoreflect.FieldDescriptor
 	for seg := range strings.SplitSeq(key, ".") {
 		if md == nil {
-			return false
+			return nil
 		}
-		f := md.Fields().ByName(protoreflect.Name(seg))
+		f = md.Fields().ByName(protoreflect.Name(seg))
 		if f == nil {
 			f = md.Fields().ByJSONName(seg)
 		}
 		if f == nil {
-			return false
+			return nil
 		}
 		path = append(path, string(f.Name()))
 		name := strings.Join(path, ".")
 		if r.pathFields[name] || name == r.body {
-			return false
+			return nil
 		}
 		md = nil
 		if isNested(f) {
 			md = f.Message()
 		}
 	}
-	return md == nil
+	if md != nil {
+		return nil
+	}
+	return f
+}
+
+// nestedQueryMessage is the message key names when the query sets it
+// through its fields (as_of for as_of.year, as_of.month, as_of.day), or nil.
+func (r *route) nestedQueryMessage(key string) protoreflect.MessageDescriptor {
+	if r.body == "*" {
+		return nil
+	}
+	md := r.input
+	for seg := range strings.SplitSeq(key, ".") {
+		if md == nil {
+			return nil
+		}
+		f := md.Fields().ByName(protoreflect.Name(seg))
+		if f == nil {
+			f = md.Fields().ByJSONName(seg)
+		}
+		if f == nil || !isNested(f) {
+			return nil
+		}
+		md = f.Message()
+	}
+	return md
 }
 
 // strictRequests refuses what the services would otherwise never see or
@@ -203,6 +238,13 @@ func (g *Gateway) strictRequests(next runtime.HandlerFunc) runtime.HandlerFunc {
 			g.writeInvalid(w, "UNKNOWN_QUERY_PARAMETER", "unknown query parameter "+v[0].GetField(), v)
 			return
 		}
+		if q := r.URL.Query(); rt.expandQueryAliases(q) {
+			r.URL.RawQuery = q.Encode()
+		}
+		if v := rt.invalidQueryValues(r.URL.Query()); len(v) > 0 {
+			g.writeInvalid(w, "INVALID_QUERY_PARAMETER", "invalid query parameter "+v[0].GetField()+": "+v[0].GetDescription(), v)
+			return
+		}
 		if rt.body == "" || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 			next(w, r, params)
 			return
@@ -217,7 +259,8 @@ func (g *Gateway) strictRequests(next runtime.HandlerFunc) runtime.HandlerFunc {
 			g.writeInvalid(w, "UNREADABLE_BODY", "the request body could not be read", nil)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		body = expandEnumAliases(body, rt.bodyDesc)
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		if len(bytes.TrimSpace(body)) == 0 {
 			next(w, r, params)
 			return
@@ -276,9 +319,93 @@ func (rt *route) unknownQuery(r *http.Request) []*errdetails.BadRequest_FieldVio
 	}
 	out := make([]*errdetails.BadRequest_FieldViolation, len(unknown))
 	for i, k := range unknown {
-		out[i] = &errdetails.BadRequest_FieldViolation{Field: k, Description: "unknown query parameter; " + accepted}
+		desc := "unknown query parameter; " + accepted
+		if md := rt.nestedQueryMessage(k); md != nil {
+			desc = k + " is given through its fields: " + nestedExample(k, md) + "; " + accepted
+		}
+		out[i] = &errdetails.BadRequest_FieldViolation{Field: k, Description: desc}
 	}
 	return out
+}
+
+// nestedExample shows how the query sets a message through its fields.
+func nestedExample(key string, md protoreflect.MessageDescriptor) string {
+	f := md.Fields()
+	if f.ByName("year") != nil && f.ByName("month") != nil && f.ByName("day") != nil {
+		return fmt.Sprintf("a date is written %[1]s.year=2016&%[1]s.month=3&%[1]s.day=1", key)
+	}
+	names := make([]string, f.Len())
+	for i := range names {
+		names[i] = key + "." + string(f.Get(i).Name())
+	}
+	return strings.Join(names, ", ")
+}
+
+// invalidQueryValues checks every query value against the type of the
+// field it sets, as the gateway's query parser will read it, so that a
+// value of the wrong type (page_size=many) is refused with a violation
+// naming the parameter and what it takes rather than the parser's text.
+func (rt *route) invalidQueryValues(q url.Values) []*errdetails.BadRequest_FieldViolation {
+	var out []*errdetails.BadRequest_FieldViolation
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		f := rt.queryField(key)
+		if f == nil {
+			continue // alt, or refused already as unknown
+		}
+		values := q[key]
+		if !f.IsList() && len(values) > 1 {
+			out = append(out, &errdetails.BadRequest_FieldViolation{Field: key,
+				Description: fmt.Sprintf("given %d times; give it once", len(values))})
+			continue
+		}
+		for _, v := range values {
+			probe := dynamicpb.NewMessage(rt.input)
+			if err := runtime.PopulateFieldFromPath(probe, key, v); err != nil {
+				out = append(out, &errdetails.BadRequest_FieldViolation{Field: key, Description: expectedQueryValue(f, v)})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// expectedQueryValue says what a query parameter takes, and what it got.
+func expectedQueryValue(f protoreflect.FieldDescriptor, v string) string {
+	got := ", got " + strconv.Quote(v)
+	switch f.Kind() {
+	case protoreflect.BoolKind:
+		return "expected true or false" + got
+	case protoreflect.EnumKind:
+		return "expected one of " + enumChoices(f.Enum()) + got
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		return "expected a 32-bit integer" + got
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return "expected a 64-bit integer" + got
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		return "expected a 32-bit non-negative integer" + got
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return "expected a 64-bit non-negative integer" + got
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		return "expected a number" + got
+	case protoreflect.BytesKind:
+		return "expected base64-encoded bytes" + got
+	case protoreflect.MessageKind:
+		switch f.Message().FullName() {
+		case "google.protobuf.Timestamp":
+			return "expected an RFC 3339 timestamp such as 2026-03-02T09:30:00Z" + got
+		case "google.protobuf.Duration":
+			return "expected a duration such as 90s or 1h30m" + got
+		}
+		if w := f.Message().Fields().ByName("value"); w != nil && strings.HasPrefix(string(f.Message().FullName()), "google.protobuf.") {
+			return expectedQueryValue(w, v)
+		}
+	}
+	return "not a valid " + string(f.Kind().String()) + got
 }
 
 // writeInvalid answers 400 INVALID_ARGUMENT with the violations.

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -10,6 +11,9 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 )
 
 // violations returns the BadRequest field violations of a status, by field.
@@ -131,7 +135,8 @@ func TestRequestBodies(t *testing.T) {
 			http.StatusNotImplemented, "UNIMPLEMENTED", "", ""},
 		{"date as a string", create, "application/json", `{"start_date":"2016-03-01"}`, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 			"inspection.start_date", `{"year": 2016, "month": 3, "day": 1}`},
-		{"enum short form", create, "application/json", `{"framework":"SIF"}`, http.StatusBadRequest, "INVALID_REQUEST_BODY",
+		{"enum short form is forwarded", create, "application/json", `{"framework":"SIF"}`, http.StatusNotImplemented, "UNIMPLEMENTED", "", ""},
+		{"unknown enum value", create, "application/json", `{"framework":"SIFT"}`, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 			"inspection.framework", "FRAMEWORK_SIF"},
 		{"enum in a list", create, "application/json", `{"recommendations":[{"text":"a"},{"area":"NOPE"}]}`, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 			"inspection.recommendations[1].area", "expected one of"},
@@ -176,5 +181,117 @@ func TestRequestBodies(t *testing.T) {
 				t.Errorf("message shows raw protojson text: %q", st.GetMessage())
 			}
 		})
+	}
+}
+
+// TestQueryValuesOfTheWrongType sends a value of the wrong type to every
+// typed query parameter of every operation (page sizes, dates' parts,
+// windows): each is refused before the call is forwarded, with a violation
+// naming the parameter and what it takes, never the query parser's text.
+func TestQueryValuesOfTheWrongType(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, nil)
+	capture := regexp.MustCompile(`\{[^=}]+=([^}]+)\}`)
+	checked := 0
+	for key, rt := range env.gw.routes {
+		method, template, _ := strings.Cut(key, " ")
+		path := capture.ReplaceAllStringFunc(template, func(m string) string {
+			glob := capture.FindStringSubmatch(m)[1]
+			return strings.NewReplacer("**", "x/y", "*", "x").Replace(glob)
+		})
+		for _, param := range rt.query {
+			f := rt.queryField(param)
+			if f.Kind() != protoreflect.Int32Kind && f.Kind() != protoreflect.Int64Kind {
+				continue
+			}
+			checked++
+			rec := env.do(method, path+"?"+param+"=many", nil, authorized())
+			if rec.Code != http.StatusBadRequest {
+				t.Errorf("%s %s?%s=many = %d, want 400: %s", method, path, param, rec.Code, rec.Body)
+				continue
+			}
+			st := decodeStatus(t, rec)
+			if r := errorInfo(t, st).GetReason(); r != "INVALID_QUERY_PARAMETER" {
+				t.Errorf("%s %s?%s=many: reason %s", method, path, param, r)
+			}
+			if d := violations(t, st)[param]; !strings.Contains(d, "integer") || !strings.Contains(d, `"many"`) {
+				t.Errorf("%s %s?%s=many: violation %q", method, path, param, d)
+			}
+			if strings.Contains(st.GetMessage(), "strconv") || strings.Contains(st.GetMessage(), "parsing") {
+				t.Errorf("%s %s: message shows the parser's text: %q", method, path, st.GetMessage())
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d typed query parameters checked", checked)
+	}
+}
+
+func TestQueryValueErrors(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, nil)
+	tests := []struct {
+		name, target, field, desc string
+	}{
+		{"page size", "/v1/localAuthorities?page_size=many", "page_size", `expected a 32-bit integer, got "many"`},
+		{"page size too big for 32 bits", "/v1/localAuthorities?page_size=99999999999", "page_size", "32-bit integer"},
+		{"JSON name", "/v1/localAuthorities?pageSize=1.5", "pageSize", "32-bit integer"},
+		{"given twice", "/v1/localAuthorities?page_size=1&page_size=2", "page_size", "given 2 times"},
+		{"a date's part", "/v1/inadequacyProjection?as_of.year=2016&as_of.month=March&as_of.day=1", "as_of.month", "32-bit integer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := env.do(http.MethodGet, tt.target, nil, authorized())
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("HTTP status = %d, want 400; body %s", rec.Code, rec.Body)
+			}
+			st := decodeStatus(t, rec)
+			if codes.Code(st.GetCode()) != codes.InvalidArgument {
+				t.Errorf("code = %v", codes.Code(st.GetCode()))
+			}
+			if d := violations(t, st)[tt.field]; !strings.Contains(d, tt.desc) {
+				t.Errorf("violations %v, want %s: ...%s...", violations(t, st), tt.field, tt.desc)
+			}
+		})
+	}
+	// A date given whole, as a body would take it, names the parameters
+	// that set it.
+	rec := env.do(http.MethodGet, "/v1/inadequacyProjection?as_of=2016-03-01", nil, authorized())
+	if d := violations(t, decodeStatus(t, rec))["as_of"]; !strings.Contains(d, "as_of.year=2016&as_of.month=3&as_of.day=1") {
+		t.Errorf("as_of given whole: violation %q", d)
+	}
+	// A good value still reaches the service.
+	if rec := env.do(http.MethodGet, "/v1/localAuthorities?page_size=2", nil, authorized()); rec.Code != http.StatusOK {
+		t.Errorf("page_size=2: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestQueryValueKinds checks each kind of query value the gateway's parser
+// reads (enums, booleans, timestamps, durations, wrappers) against a
+// request message with such fields.
+func TestQueryValueKinds(t *testing.T) {
+	rt := &route{input: (&inspectionv1.Inspection{}).ProtoReflect().Descriptor(), pathFields: map[string]bool{}}
+	tests := []struct {
+		param, value, desc string
+	}{
+		{"framework", "SIFT", "expected one of FRAMEWORK_"},
+		{"historical", "perhaps", `expected true or false, got "perhaps"`},
+		{"create_time", "yesterday", "RFC 3339 timestamp"},
+		{"create_time", "2016-03-01", "RFC 3339 timestamp"},
+		{"start_date.day", "first", "32-bit integer"},
+	}
+	for _, tt := range tests {
+		v := rt.invalidQueryValues(url.Values{tt.param: {tt.value}})
+		if len(v) != 1 || v[0].GetField() != tt.param || !strings.Contains(v[0].GetDescription(), tt.desc) {
+			t.Errorf("%s=%s: violations %v, want ...%s...", tt.param, tt.value, v, tt.desc)
+		}
+	}
+	for _, good := range []url.Values{
+		{"framework": {"FRAMEWORK_ILACS"}}, {"historical": {"true"}}, {"create_time": {"2016-03-01T09:00:00Z"}},
+		{"start_date.day": {"1"}},
+	} {
+		if v := rt.invalidQueryValues(good); len(v) != 0 {
+			t.Errorf("%v refused: %v", good, v)
+		}
 	}
 }
