@@ -5,11 +5,9 @@ import (
 	"html"
 	"net/http"
 	"strings"
-	"sync"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
-	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
-	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	oversightv1 "github.com/turnaround-sli/turnaround/proto/turnaround/oversight/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 )
 
@@ -18,14 +16,16 @@ import (
 var gradeColumns = []struct {
 	Grade typev1.Grade
 	Label string
+	// Short heads the table's column on a narrow screen.
+	Short string
 	Fill  string
 	Key   string
 }{
-	{typev1.Grade_GRADE_OUTSTANDING, "Outstanding", "#00703c", "outstanding"},
-	{typev1.Grade_GRADE_GOOD, "Good", "#28a197", "good"},
-	{typev1.Grade_GRADE_REQUIRES_IMPROVEMENT, "Requires improvement", "#ffdd00", "ri"},
-	{typev1.Grade_GRADE_INADEQUATE, "Inadequate", "#d4351c", "inadequate"},
-	{typev1.Grade_GRADE_UNSPECIFIED, "Not inspected", "#b1b4b6", "none"},
+	{typev1.Grade_GRADE_OUTSTANDING, "Outstanding", "Out.", "#00703c", "outstanding"},
+	{typev1.Grade_GRADE_GOOD, "Good", "Good", "#28a197", "good"},
+	{typev1.Grade_GRADE_REQUIRES_IMPROVEMENT, "Requires improvement", "RI", "#ffdd00", "ri"},
+	{typev1.Grade_GRADE_INADEQUATE, "Inadequate", "Inad.", "#d4351c", "inadequate"},
+	{typev1.Grade_GRADE_UNSPECIFIED, "Not inspected", "None", "#b1b4b6", "none"},
 }
 
 // gradeRow is one region's councils by grade.
@@ -35,153 +35,119 @@ type gradeRow struct {
 	Total  int
 }
 
+// councilLink is a council named on the overview, linked to its page.
+type councilLink struct {
+	GSS, Name string
+}
+
+// decisionRow is one window of DfE decisions due.
+type decisionRow struct {
+	Days     int32
+	Plans    int32
+	Councils []councilLink
+}
+
+// stateRow is a number of plans in one state.
+type stateRow struct {
+	State string
+	Plans int32
+}
+
 type overviewData struct {
-	Columns    any
-	Rows       []gradeRow
-	Totals     gradeRow
-	Chart      string
-	Projection *inspectionv1.InadequacyProjection
-	Due        []planRow
-	DueDenied  bool
-	Recs       []recRow
-	RecsDenied bool
-	Needs      []needRow
-	NeedsDeny  bool
+	Overview *oversightv1.NationalOverview
+	Columns  any
+	Rows     []gradeRow
+	Totals   gradeRow
+	Chart    string
+	// Method says how the projection was worked out, with its numbers.
+	Method    string
+	Decisions []decisionRow
+	States    []stateRow
+	Recs      []councilLink
 }
 
-type recRow struct {
-	Rec     *inspectionv1.EmergencyInspectionRecommendation
-	Council string
-}
-
-// dueWithinDays is how near a deadline is "due soon" on the overview.
-const dueWithinDays = 90
-
-// overview is the national overview: councils by grade and region (an SVG
-// chart with the same numbers in a table), the inadequacy projection with
-// its method, plan decisions due soon, open emergency-inspection
-// recommendations and open sponsor needs, each as far as the role may see.
+// overview is the national overview, from the oversight service's
+// GetNationalOverview called as the signed-in person (the service decides
+// who may see it): councils by grade and region (an SVG chart with the
+// same numbers in a table), the inadequacy projection with its method, DfE
+// decisions due within 30, 60 and 90 days, plans by state, open
+// emergency-inspection recommendations, open sponsor needs and the sponsor
+// capacity in use.
 func (c *Console) overview(w http.ResponseWriter, r *http.Request, s *session) (*view, error) {
 	ctx := r.Context()
-	var d overviewData
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		mu.Unlock()
+	ov, err := c.oversight.GetNationalOverview(ctx, &oversightv1.GetNationalOverviewRequest{})
+	if err != nil {
+		return nil, err
 	}
-	run := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
-	var councils []*inspectionv1.LocalAuthority
-	run(func() {
-		var err error
-		if councils, err = c.councilList(ctx); err != nil {
-			fail(err)
-		}
-	})
-	run(func() {
-		p, err := c.inspection.GetInadequacyProjection(ctx, &inspectionv1.GetInadequacyProjectionRequest{})
-		if err != nil && !denied(err) {
-			fail(err)
-		}
-		d.Projection = p
-	})
-	var plans []*improvementplanv1.ImprovementPlan
-	run(func() {
-		resp, err := c.plans.ListImprovementPlans(ctx, &improvementplanv1.ListImprovementPlansRequest{Parent: "localAuthorities/-", PageSize: 200, OrderBy: "deadline"})
-		switch {
-		case denied(err):
-			d.DueDenied = true
-		case err != nil:
-			fail(err)
-		default:
-			plans = resp.GetImprovementPlans()
-		}
-	})
-	var recs []*inspectionv1.EmergencyInspectionRecommendation
-	run(func() {
-		resp, err := c.inspection.ListEmergencyInspectionRecommendations(ctx, &inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: "localAuthorities/-", PageSize: 50, Filter: "state = PENDING"})
-		switch {
-		case denied(err):
-			d.RecsDenied = true
-		case err != nil:
-			fail(err)
-		default:
-			recs = resp.GetEmergencyInspectionRecommendations()
-		}
-	})
-	var needs []*sponsorv1.SponsorNeed
-	run(func() {
-		resp, err := c.sponsor.ListSponsorNeeds(ctx, &sponsorv1.ListSponsorNeedsRequest{Parent: "localAuthorities/-", PageSize: 200, Filter: "state = OPEN"})
-		switch {
-		case denied(err):
-			d.NeedsDeny = true
-		case err != nil:
-			fail(err)
-		default:
-			needs = resp.GetSponsorNeeds()
-		}
-	})
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-
-	d.Columns = gradeColumns
-	d.Rows, d.Totals = gradesByRegion(councils)
+	d := overviewData{Overview: ov, Columns: gradeColumns}
+	d.Rows, d.Totals = gradeRows(ov)
 	d.Chart = gradeChart(d.Rows)
-	for _, p := range plans {
-		switch p.GetState() {
-		case improvementplanv1.PlanState_PLAN_STATE_IMPROVED, improvementplanv1.PlanState_PLAN_STATE_CLOSED, improvementplanv1.PlanState_PLAN_STATE_ESCALATED:
-			continue
-		}
-		if p.GetDeadline() == nil || c.daysUntil(p.GetDeadline()) > dueWithinDays {
-			continue
-		}
-		d.Due = append(d.Due, c.planRow(p, c.councilName(ctx, p.GetName())))
+	d.Method = projectionMethod(ov.GetProjection())
+	link := func(resource string) councilLink {
+		return councilLink{GSS: gssOf(resource), Name: c.councilName(ctx, resource)}
 	}
-	for _, rec := range recs {
-		d.Recs = append(d.Recs, recRow{Rec: rec, Council: c.councilName(ctx, rec.GetName())})
+	for _, w := range ov.GetDecisionsDue() {
+		row := decisionRow{Days: w.GetDays(), Plans: w.GetPlans()}
+		for _, la := range w.GetCouncils() {
+			row.Councils = append(row.Councils, link(la))
+		}
+		d.Decisions = append(d.Decisions, row)
 	}
-	for _, n := range needs {
-		d.Needs = append(d.Needs, needRow{Need: n, Council: c.councilName(ctx, n.GetName()), Areas: needAreas(n)})
+	for _, sc := range ov.GetPlansByState() {
+		label := sc.GetState()
+		if v, ok := improvementplanv1.PlanState_value[sc.GetState()]; ok {
+			label = enumLabel(improvementplanv1.PlanState(v), "PLAN_STATE_")
+		}
+		d.States = append(d.States, stateRow{State: label, Plans: sc.GetPlans()})
+	}
+	for _, la := range ov.GetEmergencyRecommendationCouncils() {
+		d.Recs = append(d.Recs, link(la))
 	}
 	return &view{Template: "overview", Title: "National overview", Current: "overview", Data: d}, nil
 }
 
-// gradesByRegion counts councils by region and latest overall grade.
-func gradesByRegion(councils []*inspectionv1.LocalAuthority) ([]gradeRow, gradeRow) {
+// projectionMethod says how the LGA method reached its projection.
+func projectionMethod(p *oversightv1.InadequacyProjection) string {
+	if p.GetInspected() == 0 {
+		return "No council has a graded judgement under the single inspection framework yet, so there is nothing to project from."
+	}
+	return fmt.Sprintf("Of the %d councils with a graded judgement under the single inspection framework, %d were judged inadequate: a rate of %.1f%%. "+
+		"The LGA's method applies that rate to all %d councils: %.1f%% of %d is %.1f, so about %.0f councils would be judged inadequate once every council has been inspected.",
+		p.GetInspected(), p.GetInadequate(), p.GetInadequateRate()*100, p.GetAllCouncils(),
+		p.GetInadequateRate()*100, p.GetAllCouncils(), p.GetProjectedInadequate(), p.GetProjectedInadequate())
+}
+
+// gradeRows lays the overview's regions out as the chart's and table's
+// rows, in the regions' order, with England's totals.
+func gradeRows(ov *oversightv1.NationalOverview) ([]gradeRow, gradeRow) {
 	idx := map[typev1.Grade]int{}
 	for i, col := range gradeColumns {
 		idx[col.Grade] = i
 	}
-	byRegion := map[typev1.Region]*gradeRow{}
+	count := func(gcs []*oversightv1.GradeCount) ([]int, int) {
+		counts := make([]int, len(gradeColumns))
+		total := 0
+		for _, gc := range gcs {
+			i, ok := idx[gc.GetGrade()]
+			if !ok {
+				i = idx[typev1.Grade_GRADE_UNSPECIFIED]
+			}
+			counts[i] += int(gc.GetCouncils())
+			total += int(gc.GetCouncils())
+		}
+		return counts, total
+	}
+	byRegion := map[typev1.Region]*oversightv1.RegionGrades{}
+	for _, rg := range ov.GetRegions() {
+		byRegion[rg.GetRegion()] = rg
+	}
 	var rows []gradeRow
-	totals := gradeRow{Region: "England", Counts: make([]int, len(gradeColumns))}
 	for reg := typev1.Region_REGION_NORTH_EAST; reg <= typev1.Region_REGION_SOUTH_WEST; reg++ {
-		byRegion[reg] = &gradeRow{Region: regionLabel(reg), Counts: make([]int, len(gradeColumns))}
+		counts, total := count(byRegion[reg].GetGrades())
+		rows = append(rows, gradeRow{Region: regionLabel(reg), Counts: counts, Total: total})
 	}
-	for _, la := range councils {
-		row := byRegion[la.GetRegion()]
-		if row == nil {
-			continue
-		}
-		i, ok := idx[la.GetLatestJudgement().GetOverallGrade()]
-		if !ok {
-			i = idx[typev1.Grade_GRADE_UNSPECIFIED]
-		}
-		row.Counts[i]++
-		row.Total++
-		totals.Counts[i]++
-		totals.Total++
-	}
-	for reg := typev1.Region_REGION_NORTH_EAST; reg <= typev1.Region_REGION_SOUTH_WEST; reg++ {
-		rows = append(rows, *byRegion[reg])
-	}
-	return rows, totals
+	counts, total := count(ov.GetGrades())
+	return rows, gradeRow{Region: "England", Counts: counts, Total: total}
 }
 
 // gradeChart draws the regions as horizontal stacked bars, one segment per

@@ -106,6 +106,7 @@ var funcs = template.FuncMap{
 	"enum_area": func(s string) string { return enumLabelString(s) },
 	"region":    regionLabel,
 	"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"pctOf":     func(f float64) float64 { return f * 100 },
 	"num":       fmtNum,
 	"lastPart":  path.Base,
 	"join":      strings.Join,
