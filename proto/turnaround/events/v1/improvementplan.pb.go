@@ -275,6 +275,364 @@ func (x *InterventionOrdered) GetAreaGrades() map[string]string {
 	return nil
 }
 
+// ImprovementPlanStateChanged is emitted for every change of a plan's state,
+// in the same commit as the change: submitted, returned, approved, under
+// monitoring, decision due, continued, escalated, improved, closed, and
+// back from decision due when DfE extends the deadline. A plan's state is
+// the `to_state` of its latest event (the plan opens as `DRAFT` with
+// ImprovementPlanOpened, which is not repeated here). Topic:
+// improvementplan.
+type ImprovementPlanStateChanged struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plan, `localAuthorities/{gss_code}/improvementPlans/{id}`.
+	ImprovementPlan string `protobuf:"bytes,1,opt,name=improvement_plan,json=improvementPlan,proto3" json:"improvement_plan,omitempty"`
+	// The council, `localAuthorities/{gss_code}`.
+	LocalAuthority string `protobuf:"bytes,2,opt,name=local_authority,json=localAuthority,proto3" json:"local_authority,omitempty"`
+	// The state before, as the PlanState enum name without prefix (DRAFT,
+	// SUBMITTED, APPROVED, MONITORING, DECISION_DUE, IMPROVED, CONTINUED,
+	// ESCALATED, CLOSED).
+	FromState string `protobuf:"bytes,3,opt,name=from_state,json=fromState,proto3" json:"from_state,omitempty"`
+	// The state after, named the same way.
+	ToState string `protobuf:"bytes,4,opt,name=to_state,json=toState,proto3" json:"to_state,omitempty"`
+	// Why, as the plan's history records it (DfE's reason or rationale, the
+	// deadline that passed, the re-inspection that found improvement).
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When, by the suite's clock (a rehearsal's clock may run ahead of the
+	// event's own time).
+	ChangeDate *v1.Date `protobuf:"bytes,6,opt,name=change_date,json=changeDate,proto3" json:"change_date,omitempty"`
+	// Who made the change: the caller's subject, or `system:improvementplan`
+	// for the changes the service makes itself.
+	ChangedBy string `protobuf:"bytes,7,opt,name=changed_by,json=changedBy,proto3" json:"changed_by,omitempty"`
+	// The caller's role (`council_officer`, `dfe_official`, ...), empty for
+	// the service's own changes.
+	ChangedByRole string `protobuf:"bytes,8,opt,name=changed_by_role,json=changedByRole,proto3" json:"changed_by_role,omitempty"`
+	// The deadline in force after the change.
+	Deadline *v1.Date `protobuf:"bytes,9,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// Whether DfE's decision on the plan is still to come at `deadline`:
+	// the plan is not yet decided (draft to decision due), or DfE let it
+	// continue and has set the deadline it faces next. Oversight counts the
+	// decisions due from it.
+	DecisionPending bool `protobuf:"varint,10,opt,name=decision_pending,json=decisionPending,proto3" json:"decision_pending,omitempty"`
+	// The intervention ordered when the plan was escalated, if any.
+	Intervention  string `protobuf:"bytes,11,opt,name=intervention,proto3" json:"intervention,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImprovementPlanStateChanged) Reset() {
+	*x = ImprovementPlanStateChanged{}
+	mi := &file_turnaround_events_v1_improvementplan_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImprovementPlanStateChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImprovementPlanStateChanged) ProtoMessage() {}
+
+func (x *ImprovementPlanStateChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_events_v1_improvementplan_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImprovementPlanStateChanged.ProtoReflect.Descriptor instead.
+func (*ImprovementPlanStateChanged) Descriptor() ([]byte, []int) {
+	return file_turnaround_events_v1_improvementplan_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ImprovementPlanStateChanged) GetImprovementPlan() string {
+	if x != nil {
+		return x.ImprovementPlan
+	}
+	return ""
+}
+
+func (x *ImprovementPlanStateChanged) GetLocalAuthority() string {
+	if x != nil {
+		return x.LocalAuthority
+	}
+	return ""
+}
+
+func (x *ImprovementPlanStateChanged) GetFromState() string {
+	if x != nil {
+		return x.FromState
+	}
+	return ""
+}
+
+func (x *ImprovementPlanStateChanged) GetToState() string {
+	if x != nil {
+		return x.ToState
+	}
+	return ""
+}
+
+func (x *ImprovementPlanStateChanged) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ImprovementPlanStateChanged) GetChangeDate() *v1.Date {
+	if x != nil {
+		return x.ChangeDate
+	}
+	return nil
+}
+
+func (x *ImprovementPlanStateChanged) GetChangedBy() string {
+	if x != nil {
+		return x.ChangedBy
+	}
+	return ""
+}
+
+func (x *ImprovementPlanStateChanged) GetChangedByRole() string {
+	if x != nil {
+		return x.ChangedByRole
+	}
+	return ""
+}
+
+func (x *ImprovementPlanStateChanged) GetDeadline() *v1.Date {
+	if x != nil {
+		return x.Deadline
+	}
+	return nil
+}
+
+func (x *ImprovementPlanStateChanged) GetDecisionPending() bool {
+	if x != nil {
+		return x.DecisionPending
+	}
+	return false
+}
+
+func (x *ImprovementPlanStateChanged) GetIntervention() string {
+	if x != nil {
+		return x.Intervention
+	}
+	return ""
+}
+
+// ImprovementPlanDeadlineExtended is emitted when DfE extends a plan's
+// deadline, in the same commit. A plan at decision due also goes back to
+// the state it was in before, with an ImprovementPlanStateChanged event.
+// Topic: improvementplan.
+type ImprovementPlanDeadlineExtended struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plan.
+	ImprovementPlan string `protobuf:"bytes,1,opt,name=improvement_plan,json=improvementPlan,proto3" json:"improvement_plan,omitempty"`
+	// The council.
+	LocalAuthority string `protobuf:"bytes,2,opt,name=local_authority,json=localAuthority,proto3" json:"local_authority,omitempty"`
+	// The deadline before.
+	PreviousDeadline *v1.Date `protobuf:"bytes,3,opt,name=previous_deadline,json=previousDeadline,proto3" json:"previous_deadline,omitempty"`
+	// The deadline now in force.
+	NewDeadline *v1.Date `protobuf:"bytes,4,opt,name=new_deadline,json=newDeadline,proto3" json:"new_deadline,omitempty"`
+	// Why DfE extended it.
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Who extended it.
+	ExtendedBy string `protobuf:"bytes,6,opt,name=extended_by,json=extendedBy,proto3" json:"extended_by,omitempty"`
+	// The plan's state after the extension, named as in
+	// ImprovementPlanStateChanged.
+	State string `protobuf:"bytes,7,opt,name=state,proto3" json:"state,omitempty"`
+	// Whether DfE's decision on the plan is still to come at the new
+	// deadline (see ImprovementPlanStateChanged.decision_pending).
+	DecisionPending bool `protobuf:"varint,8,opt,name=decision_pending,json=decisionPending,proto3" json:"decision_pending,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ImprovementPlanDeadlineExtended) Reset() {
+	*x = ImprovementPlanDeadlineExtended{}
+	mi := &file_turnaround_events_v1_improvementplan_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImprovementPlanDeadlineExtended) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImprovementPlanDeadlineExtended) ProtoMessage() {}
+
+func (x *ImprovementPlanDeadlineExtended) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_events_v1_improvementplan_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImprovementPlanDeadlineExtended.ProtoReflect.Descriptor instead.
+func (*ImprovementPlanDeadlineExtended) Descriptor() ([]byte, []int) {
+	return file_turnaround_events_v1_improvementplan_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ImprovementPlanDeadlineExtended) GetImprovementPlan() string {
+	if x != nil {
+		return x.ImprovementPlan
+	}
+	return ""
+}
+
+func (x *ImprovementPlanDeadlineExtended) GetLocalAuthority() string {
+	if x != nil {
+		return x.LocalAuthority
+	}
+	return ""
+}
+
+func (x *ImprovementPlanDeadlineExtended) GetPreviousDeadline() *v1.Date {
+	if x != nil {
+		return x.PreviousDeadline
+	}
+	return nil
+}
+
+func (x *ImprovementPlanDeadlineExtended) GetNewDeadline() *v1.Date {
+	if x != nil {
+		return x.NewDeadline
+	}
+	return nil
+}
+
+func (x *ImprovementPlanDeadlineExtended) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ImprovementPlanDeadlineExtended) GetExtendedBy() string {
+	if x != nil {
+		return x.ExtendedBy
+	}
+	return ""
+}
+
+func (x *ImprovementPlanDeadlineExtended) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *ImprovementPlanDeadlineExtended) GetDecisionPending() bool {
+	if x != nil {
+		return x.DecisionPending
+	}
+	return false
+}
+
+// InterventionLifted is emitted when DfE lifts an intervention, in the same
+// commit; the sponsor service ends the engagements that met the sponsor
+// need the intervention opened. Topic: improvementplan.
+type InterventionLifted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The intervention.
+	Intervention string `protobuf:"bytes,1,opt,name=intervention,proto3" json:"intervention,omitempty"`
+	// The council.
+	LocalAuthority string `protobuf:"bytes,2,opt,name=local_authority,json=localAuthority,proto3" json:"local_authority,omitempty"`
+	// The kind, as the InterventionKind enum name without prefix.
+	Kind string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Why DfE lifted it.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Who lifted it.
+	LiftedBy string `protobuf:"bytes,5,opt,name=lifted_by,json=liftedBy,proto3" json:"lifted_by,omitempty"`
+	// The plan it escalated, if any.
+	ImprovementPlan string `protobuf:"bytes,6,opt,name=improvement_plan,json=improvementPlan,proto3" json:"improvement_plan,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *InterventionLifted) Reset() {
+	*x = InterventionLifted{}
+	mi := &file_turnaround_events_v1_improvementplan_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InterventionLifted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InterventionLifted) ProtoMessage() {}
+
+func (x *InterventionLifted) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_events_v1_improvementplan_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InterventionLifted.ProtoReflect.Descriptor instead.
+func (*InterventionLifted) Descriptor() ([]byte, []int) {
+	return file_turnaround_events_v1_improvementplan_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *InterventionLifted) GetIntervention() string {
+	if x != nil {
+		return x.Intervention
+	}
+	return ""
+}
+
+func (x *InterventionLifted) GetLocalAuthority() string {
+	if x != nil {
+		return x.LocalAuthority
+	}
+	return ""
+}
+
+func (x *InterventionLifted) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *InterventionLifted) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *InterventionLifted) GetLiftedBy() string {
+	if x != nil {
+		return x.LiftedBy
+	}
+	return ""
+}
+
+func (x *InterventionLifted) GetImprovementPlan() string {
+	if x != nil {
+		return x.ImprovementPlan
+	}
+	return ""
+}
+
 var File_turnaround_events_v1_improvementplan_proto protoreflect.FileDescriptor
 
 const file_turnaround_events_v1_improvementplan_proto_rawDesc = "" +
@@ -304,7 +662,40 @@ const file_turnaround_events_v1_improvementplan_proto_rawDesc = "" +
 	"areaGrades\x1a=\n" +
 	"\x0fAreaGradesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01BJZHgithub.com/turnaround-sli/turnaround/proto/turnaround/events/v1;eventsv1b\x06proto3"
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xca\x03\n" +
+	"\x1bImprovementPlanStateChanged\x12)\n" +
+	"\x10improvement_plan\x18\x01 \x01(\tR\x0fimprovementPlan\x12'\n" +
+	"\x0flocal_authority\x18\x02 \x01(\tR\x0elocalAuthority\x12\x1d\n" +
+	"\n" +
+	"from_state\x18\x03 \x01(\tR\tfromState\x12\x19\n" +
+	"\bto_state\x18\x04 \x01(\tR\atoState\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x129\n" +
+	"\vchange_date\x18\x06 \x01(\v2\x18.turnaround.type.v1.DateR\n" +
+	"changeDate\x12\x1d\n" +
+	"\n" +
+	"changed_by\x18\a \x01(\tR\tchangedBy\x12&\n" +
+	"\x0fchanged_by_role\x18\b \x01(\tR\rchangedByRole\x124\n" +
+	"\bdeadline\x18\t \x01(\v2\x18.turnaround.type.v1.DateR\bdeadline\x12)\n" +
+	"\x10decision_pending\x18\n" +
+	" \x01(\bR\x0fdecisionPending\x12\"\n" +
+	"\fintervention\x18\v \x01(\tR\fintervention\"\xf3\x02\n" +
+	"\x1fImprovementPlanDeadlineExtended\x12)\n" +
+	"\x10improvement_plan\x18\x01 \x01(\tR\x0fimprovementPlan\x12'\n" +
+	"\x0flocal_authority\x18\x02 \x01(\tR\x0elocalAuthority\x12E\n" +
+	"\x11previous_deadline\x18\x03 \x01(\v2\x18.turnaround.type.v1.DateR\x10previousDeadline\x12;\n" +
+	"\fnew_deadline\x18\x04 \x01(\v2\x18.turnaround.type.v1.DateR\vnewDeadline\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1f\n" +
+	"\vextended_by\x18\x06 \x01(\tR\n" +
+	"extendedBy\x12\x14\n" +
+	"\x05state\x18\a \x01(\tR\x05state\x12)\n" +
+	"\x10decision_pending\x18\b \x01(\bR\x0fdecisionPending\"\xd5\x01\n" +
+	"\x12InterventionLifted\x12\"\n" +
+	"\fintervention\x18\x01 \x01(\tR\fintervention\x12'\n" +
+	"\x0flocal_authority\x18\x02 \x01(\tR\x0elocalAuthority\x12\x12\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x1b\n" +
+	"\tlifted_by\x18\x05 \x01(\tR\bliftedBy\x12)\n" +
+	"\x10improvement_plan\x18\x06 \x01(\tR\x0fimprovementPlanBJZHgithub.com/turnaround-sli/turnaround/proto/turnaround/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_turnaround_events_v1_improvementplan_proto_rawDescOnce sync.Once
@@ -318,23 +709,30 @@ func file_turnaround_events_v1_improvementplan_proto_rawDescGZIP() []byte {
 	return file_turnaround_events_v1_improvementplan_proto_rawDescData
 }
 
-var file_turnaround_events_v1_improvementplan_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_turnaround_events_v1_improvementplan_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_turnaround_events_v1_improvementplan_proto_goTypes = []any{
-	(*ImprovementPlanOpened)(nil),      // 0: turnaround.events.v1.ImprovementPlanOpened
-	(*ImprovementDeadlineReached)(nil), // 1: turnaround.events.v1.ImprovementDeadlineReached
-	(*InterventionOrdered)(nil),        // 2: turnaround.events.v1.InterventionOrdered
-	nil,                                // 3: turnaround.events.v1.InterventionOrdered.AreaGradesEntry
-	(*v1.Date)(nil),                    // 4: turnaround.type.v1.Date
+	(*ImprovementPlanOpened)(nil),           // 0: turnaround.events.v1.ImprovementPlanOpened
+	(*ImprovementDeadlineReached)(nil),      // 1: turnaround.events.v1.ImprovementDeadlineReached
+	(*InterventionOrdered)(nil),             // 2: turnaround.events.v1.InterventionOrdered
+	(*ImprovementPlanStateChanged)(nil),     // 3: turnaround.events.v1.ImprovementPlanStateChanged
+	(*ImprovementPlanDeadlineExtended)(nil), // 4: turnaround.events.v1.ImprovementPlanDeadlineExtended
+	(*InterventionLifted)(nil),              // 5: turnaround.events.v1.InterventionLifted
+	nil,                                     // 6: turnaround.events.v1.InterventionOrdered.AreaGradesEntry
+	(*v1.Date)(nil),                         // 7: turnaround.type.v1.Date
 }
 var file_turnaround_events_v1_improvementplan_proto_depIdxs = []int32{
-	4, // 0: turnaround.events.v1.ImprovementPlanOpened.deadline:type_name -> turnaround.type.v1.Date
-	4, // 1: turnaround.events.v1.ImprovementDeadlineReached.deadline:type_name -> turnaround.type.v1.Date
-	3, // 2: turnaround.events.v1.InterventionOrdered.area_grades:type_name -> turnaround.events.v1.InterventionOrdered.AreaGradesEntry
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	7, // 0: turnaround.events.v1.ImprovementPlanOpened.deadline:type_name -> turnaround.type.v1.Date
+	7, // 1: turnaround.events.v1.ImprovementDeadlineReached.deadline:type_name -> turnaround.type.v1.Date
+	6, // 2: turnaround.events.v1.InterventionOrdered.area_grades:type_name -> turnaround.events.v1.InterventionOrdered.AreaGradesEntry
+	7, // 3: turnaround.events.v1.ImprovementPlanStateChanged.change_date:type_name -> turnaround.type.v1.Date
+	7, // 4: turnaround.events.v1.ImprovementPlanStateChanged.deadline:type_name -> turnaround.type.v1.Date
+	7, // 5: turnaround.events.v1.ImprovementPlanDeadlineExtended.previous_deadline:type_name -> turnaround.type.v1.Date
+	7, // 6: turnaround.events.v1.ImprovementPlanDeadlineExtended.new_deadline:type_name -> turnaround.type.v1.Date
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_events_v1_improvementplan_proto_init() }
@@ -348,7 +746,7 @@ func file_turnaround_events_v1_improvementplan_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_events_v1_improvementplan_proto_rawDesc), len(file_turnaround_events_v1_improvementplan_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

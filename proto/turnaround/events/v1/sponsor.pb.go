@@ -233,6 +233,166 @@ func (x *EngagementStarted) GetSponsorNeed() string {
 	return ""
 }
 
+// EngagementEnded is emitted when an engagement ends, in the same commit:
+// it takes no more deployments and no longer uses the sponsor's capacity.
+// An engagement ends when DfE lifts the intervention whose sponsor need it
+// meets. Topic: sponsor.
+type EngagementEnded struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The engagement, `sponsors/{sponsor}/engagements/{id}`.
+	Engagement string `protobuf:"bytes,1,opt,name=engagement,proto3" json:"engagement,omitempty"`
+	// The sponsor, `sponsors/{sponsor}`.
+	Sponsor string `protobuf:"bytes,2,opt,name=sponsor,proto3" json:"sponsor,omitempty"`
+	// The council, `localAuthorities/{gss_code}`.
+	LocalAuthority string `protobuf:"bytes,3,opt,name=local_authority,json=localAuthority,proto3" json:"local_authority,omitempty"`
+	// The need it met.
+	SponsorNeed string `protobuf:"bytes,4,opt,name=sponsor_need,json=sponsorNeed,proto3" json:"sponsor_need,omitempty"`
+	// Why it ended, in plain words.
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The intervention whose lifting ended it, if any.
+	Intervention  string `protobuf:"bytes,6,opt,name=intervention,proto3" json:"intervention,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EngagementEnded) Reset() {
+	*x = EngagementEnded{}
+	mi := &file_turnaround_events_v1_sponsor_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EngagementEnded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EngagementEnded) ProtoMessage() {}
+
+func (x *EngagementEnded) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_events_v1_sponsor_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EngagementEnded.ProtoReflect.Descriptor instead.
+func (*EngagementEnded) Descriptor() ([]byte, []int) {
+	return file_turnaround_events_v1_sponsor_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *EngagementEnded) GetEngagement() string {
+	if x != nil {
+		return x.Engagement
+	}
+	return ""
+}
+
+func (x *EngagementEnded) GetSponsor() string {
+	if x != nil {
+		return x.Sponsor
+	}
+	return ""
+}
+
+func (x *EngagementEnded) GetLocalAuthority() string {
+	if x != nil {
+		return x.LocalAuthority
+	}
+	return ""
+}
+
+func (x *EngagementEnded) GetSponsorNeed() string {
+	if x != nil {
+		return x.SponsorNeed
+	}
+	return ""
+}
+
+func (x *EngagementEnded) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *EngagementEnded) GetIntervention() string {
+	if x != nil {
+		return x.Intervention
+	}
+	return ""
+}
+
+// SponsorNeedClosed is emitted when a council's open need for a sponsor is
+// closed by hand (UpdateSponsorNeed), in the same commit. A need met by an
+// engagement says so with EngagementStarted instead. Topic: sponsor.
+type SponsorNeedClosed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The need.
+	SponsorNeed string `protobuf:"bytes,1,opt,name=sponsor_need,json=sponsorNeed,proto3" json:"sponsor_need,omitempty"`
+	// The council.
+	LocalAuthority string `protobuf:"bytes,2,opt,name=local_authority,json=localAuthority,proto3" json:"local_authority,omitempty"`
+	// Who closed it.
+	ClosedBy      string `protobuf:"bytes,3,opt,name=closed_by,json=closedBy,proto3" json:"closed_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SponsorNeedClosed) Reset() {
+	*x = SponsorNeedClosed{}
+	mi := &file_turnaround_events_v1_sponsor_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SponsorNeedClosed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SponsorNeedClosed) ProtoMessage() {}
+
+func (x *SponsorNeedClosed) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_events_v1_sponsor_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SponsorNeedClosed.ProtoReflect.Descriptor instead.
+func (*SponsorNeedClosed) Descriptor() ([]byte, []int) {
+	return file_turnaround_events_v1_sponsor_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SponsorNeedClosed) GetSponsorNeed() string {
+	if x != nil {
+		return x.SponsorNeed
+	}
+	return ""
+}
+
+func (x *SponsorNeedClosed) GetLocalAuthority() string {
+	if x != nil {
+		return x.LocalAuthority
+	}
+	return ""
+}
+
+func (x *SponsorNeedClosed) GetClosedBy() string {
+	if x != nil {
+		return x.ClosedBy
+	}
+	return ""
+}
+
 var File_turnaround_events_v1_sponsor_proto protoreflect.FileDescriptor
 
 const file_turnaround_events_v1_sponsor_proto_rawDesc = "" +
@@ -254,7 +414,20 @@ const file_turnaround_events_v1_sponsor_proto_rawDesc = "" +
 	"engagement\x12\x18\n" +
 	"\asponsor\x18\x02 \x01(\tR\asponsor\x12'\n" +
 	"\x0flocal_authority\x18\x03 \x01(\tR\x0elocalAuthority\x12!\n" +
-	"\fsponsor_need\x18\x04 \x01(\tR\vsponsorNeedBJZHgithub.com/turnaround-sli/turnaround/proto/turnaround/events/v1;eventsv1b\x06proto3"
+	"\fsponsor_need\x18\x04 \x01(\tR\vsponsorNeed\"\xd3\x01\n" +
+	"\x0fEngagementEnded\x12\x1e\n" +
+	"\n" +
+	"engagement\x18\x01 \x01(\tR\n" +
+	"engagement\x12\x18\n" +
+	"\asponsor\x18\x02 \x01(\tR\asponsor\x12'\n" +
+	"\x0flocal_authority\x18\x03 \x01(\tR\x0elocalAuthority\x12!\n" +
+	"\fsponsor_need\x18\x04 \x01(\tR\vsponsorNeed\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\"\n" +
+	"\fintervention\x18\x06 \x01(\tR\fintervention\"|\n" +
+	"\x11SponsorNeedClosed\x12!\n" +
+	"\fsponsor_need\x18\x01 \x01(\tR\vsponsorNeed\x12'\n" +
+	"\x0flocal_authority\x18\x02 \x01(\tR\x0elocalAuthority\x12\x1b\n" +
+	"\tclosed_by\x18\x03 \x01(\tR\bclosedByBJZHgithub.com/turnaround-sli/turnaround/proto/turnaround/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_turnaround_events_v1_sponsor_proto_rawDescOnce sync.Once
@@ -268,11 +441,13 @@ func file_turnaround_events_v1_sponsor_proto_rawDescGZIP() []byte {
 	return file_turnaround_events_v1_sponsor_proto_rawDescData
 }
 
-var file_turnaround_events_v1_sponsor_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_turnaround_events_v1_sponsor_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_turnaround_events_v1_sponsor_proto_goTypes = []any{
 	(*SponsorNeedOpened)(nil), // 0: turnaround.events.v1.SponsorNeedOpened
 	(*MatchRunApproved)(nil),  // 1: turnaround.events.v1.MatchRunApproved
 	(*EngagementStarted)(nil), // 2: turnaround.events.v1.EngagementStarted
+	(*EngagementEnded)(nil),   // 3: turnaround.events.v1.EngagementEnded
+	(*SponsorNeedClosed)(nil), // 4: turnaround.events.v1.SponsorNeedClosed
 }
 var file_turnaround_events_v1_sponsor_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -293,7 +468,7 @@ func file_turnaround_events_v1_sponsor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_events_v1_sponsor_proto_rawDesc), len(file_turnaround_events_v1_sponsor_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
