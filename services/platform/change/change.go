@@ -40,6 +40,18 @@ func System(method, eventID string) Request {
 	return Request{Subject: SystemSubject, Method: method, RequestID: eventID}
 }
 
+// Caller is r without its request_id when r is a change the suite makes
+// itself (an event id and no request hash): such a change is made once by
+// its consumer's dedupe, and an event that moves several records must not
+// have their answers collide under one id. A caller's request is returned
+// as it is.
+func (r Request) Caller() Request {
+	if r.RequestHash == nil {
+		r.RequestID = ""
+	}
+	return r
+}
+
 // Scope keeps request IDs of different methods and callers apart.
 func (r Request) Scope() string { return r.Method + " " + r.Subject }
 

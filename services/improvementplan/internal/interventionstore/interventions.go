@@ -17,7 +17,6 @@ package interventionstore
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -25,7 +24,6 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -39,7 +37,6 @@ const Topic = planstore.Topic
 // Interventions stores interventions. It implements intervention.Storer.
 type Interventions struct {
 	plans *planstore.Plans
-	codec store.Codec[intervention.Intervention]
 	all   *store.Collection[intervention.Intervention]
 }
 
@@ -49,7 +46,7 @@ var _ intervention.Storer = (*Interventions)(nil)
 // the stored form codec gives it. plans is the plan store of the same
 // Redis, whose records a decision changes.
 func New(st *store.Store, plans *planstore.Plans, codec store.Codec[intervention.Intervention]) *Interventions {
-	return &Interventions{plans: plans, codec: codec, all: store.NewCollection(st, codec, intervention.ErrNotFound)}
+	return &Interventions{plans: plans, all: store.NewCollection(st, codec, intervention.ErrNotFound)}
 }
 
 func (s *Interventions) st() *store.Store { return s.all.Store() }
@@ -91,9 +88,7 @@ func (s *Interventions) List(ctx context.Context, gss string) ([]intervention.In
 
 // Replay implements intervention.Storer.
 func (s *Interventions) Replay(ctx context.Context, gss string, r change.Request) (intervention.Intervention, bool, error) {
-	return replaystore.Replay(ctx, s.st(), keyspace.CouncilTag(gss), r, func(b []byte) (intervention.Intervention, error) {
-		return replaystore.Decode(s.codec, b)
-	})
+	return s.all.Replay(ctx, keyspace.CouncilTag(gss), r)
 }
 
 // Insert stores iv, a new intervention, at version 1, in one transaction
@@ -108,7 +103,7 @@ func (s *Interventions) Insert(ctx context.Context, iv intervention.Intervention
 		return intervention.Intervention{}, err
 	}
 	iv.Version = 1
-	if m.Idempotency, err = replaystore.Of(s.codec, iv, 1, r); err != nil {
+	if m.Idempotency, err = s.all.Idempotency(r.Caller(), iv, 1); err != nil {
 		return intervention.Intervention{}, err
 	}
 	if _, err := s.st().Commit(ctx, m); err != nil {
@@ -133,7 +128,7 @@ func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, 
 	}
 	saved := iv.Clone()
 	saved.Version++
-	idem, err := replaystore.Of(s.codec, saved, saved.Version, r)
+	idem, err := s.all.Idempotency(r.Caller(), saved, saved.Version)
 	if err != nil {
 		return intervention.Intervention{}, err
 	}
@@ -153,7 +148,12 @@ func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, 
 // intervention a decision with r's request ID committed, at the versions
 // it committed.
 func (s *Interventions) ReplayDecision(ctx context.Context, gss string, r change.Request) (intervention.Outcome, bool, error) {
-	return replaystore.Replay(ctx, s.st(), keyspace.CouncilTag(gss), r, s.decodeDecision)
+	a, ok, err := s.st().ReplayAnswer(ctx, keyspace.CouncilTag(gss), r)
+	if err != nil || !ok {
+		return intervention.Outcome{}, false, err
+	}
+	out, err := s.decodeDecision(a)
+	return out, err == nil, err
 }
 
 // Decide stores DfE's decision on a plan, in one transaction: the plan as
@@ -192,12 +192,12 @@ func (s *Interventions) Decide(ctx context.Context, out intervention.Outcome, r 
 		iv.Version = 1
 		saved.Intervention = &iv
 	}
-	if r.RequestID != "" && r.RequestHash != nil {
-		b, err := s.encodeDecision(saved)
+	if r.Caller().RequestID != "" {
+		a, err := s.encodeDecision(saved)
 		if err != nil {
 			return intervention.Outcome{}, err
 		}
-		m.Idempotency = replaystore.Record(r, b)
+		m.Idempotency = a.Record(r)
 	}
 	if _, err := s.st().Commit(ctx, m); err != nil {
 		return intervention.Outcome{}, fmt.Errorf("decide on %s: %w", p.Name(), err)
@@ -205,37 +205,30 @@ func (s *Interventions) Decide(ctx context.Context, out intervention.Outcome, r 
 	return saved, nil
 }
 
-// encodeDecision is the replay of a committed decision: the plan's replay,
-// prefixed by its length, then the intervention's, if any.
-func (s *Interventions) encodeDecision(out intervention.Outcome) ([]byte, error) {
-	planPart, err := replaystore.Encode(planstore.Codec, out.Plan, out.Plan.Version)
-	if err != nil {
+// encodeDecision is the replay of a committed decision: the plan, then
+// the intervention it ordered, if any.
+func (s *Interventions) encodeDecision(out intervention.Outcome) (*store.Answer, error) {
+	var a store.Answer
+	if err := s.plans.Collection().AddTo(&a, out.Plan, out.Plan.Version); err != nil {
 		return nil, err
 	}
-	b := append(binary.AppendUvarint(nil, uint64(len(planPart))), planPart...)
-	if out.Intervention == nil {
-		return b, nil
+	if out.Intervention != nil {
+		if err := s.all.AddTo(&a, *out.Intervention, out.Intervention.Version); err != nil {
+			return nil, err
+		}
 	}
-	ivPart, err := replaystore.Encode(s.codec, *out.Intervention, out.Intervention.Version)
-	if err != nil {
-		return nil, err
-	}
-	return append(b, ivPart...), nil
+	return &a, nil
 }
 
 // decodeDecision reads what encodeDecision wrote.
-func (s *Interventions) decodeDecision(b []byte) (intervention.Outcome, error) {
-	size, n := binary.Uvarint(b)
-	if n <= 0 || uint64(len(b)-n) < size {
-		return intervention.Outcome{}, errors.New("replay of a decision: no plan")
-	}
-	p, err := replaystore.Decode(planstore.Codec, b[n:n+int(size)])
+func (s *Interventions) decodeDecision(a *store.Answer) (intervention.Outcome, error) {
+	p, err := s.plans.Collection().Next(a)
 	if err != nil {
 		return intervention.Outcome{}, fmt.Errorf("replay of a decision: %w", err)
 	}
 	out := intervention.Outcome{Plan: p}
-	if rest := b[n+int(size):]; len(rest) > 0 {
-		iv, err := replaystore.Decode(s.codec, rest)
+	if a.More() {
+		iv, err := s.all.Next(a)
 		if err != nil {
 			return intervention.Outcome{}, fmt.Errorf("replay of the decision on %s: %w", p.Name(), err)
 		}

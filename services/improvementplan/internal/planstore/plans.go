@@ -32,7 +32,6 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -56,6 +55,10 @@ type Plans struct {
 }
 
 var _ plan.Storer = (*Plans)(nil)
+
+// Collection is the plans' typed collection, for the stores that commit a
+// plan with their own records and replay it with them.
+func (s *Plans) Collection() *store.Collection[plan.Plan] { return s.plans }
 
 // Codec is the stored form of a plan (see encode.go), which stores that
 // commit a plan with records of their own replay it in.
@@ -233,7 +236,7 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 	}
 	saved := p
 	saved.Version++
-	idem, err := replaystore.Of(Codec, saved, saved.Version, r)
+	idem, err := s.plans.Idempotency(r.Caller(), saved, saved.Version)
 	if err != nil {
 		return plan.Plan{}, err
 	}
@@ -254,7 +257,7 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 // Replay implements plan.Storer: the plan a call with r's request ID
 // committed, at the version it committed.
 func (s *Plans) Replay(ctx context.Context, gss string, r change.Request) (plan.Plan, bool, error) {
-	return replaystore.Replay(ctx, s.st, keyspace.CouncilTag(gss), r, func(b []byte) (plan.Plan, error) { return replaystore.Decode(Codec, b) })
+	return s.plans.Replay(ctx, keyspace.CouncilTag(gss), r)
 }
 
 // List returns a council's plans, or every council's when gss is

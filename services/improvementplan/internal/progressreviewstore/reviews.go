@@ -22,7 +22,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
-	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/replaystore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -33,7 +32,6 @@ import (
 type Reviews struct {
 	st      *store.Store
 	plans   *planstore.Plans
-	codec   store.Codec[progressreview.Review]
 	reviews *store.Collection[progressreview.Review]
 }
 
@@ -43,7 +41,7 @@ var _ plan.RatingSource = (*Reviews)(nil)
 // form codec gives it. plans is the plan store of the same Redis, whose
 // records a first review moves to monitoring.
 func New(st *store.Store, plans *planstore.Plans, codec store.Codec[progressreview.Review]) *Reviews {
-	return &Reviews{st: st, plans: plans, codec: codec, reviews: store.NewCollection(st, codec, progressreview.ErrNotFound)}
+	return &Reviews{st: st, plans: plans, reviews: store.NewCollection(st, codec, progressreview.ErrNotFound)}
 }
 
 func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }
@@ -91,9 +89,7 @@ func (s *Reviews) Ratings(ctx context.Context, gss, planID string) ([]string, er
 // Replay implements progressreview.Storer. Reviews never change, so what
 // a review request replays is the review's stored form, at version 1.
 func (s *Reviews) Replay(ctx context.Context, gss string, r change.Request) (progressreview.Review, bool, error) {
-	return replaystore.Replay(ctx, s.st, keyspace.CouncilTag(gss), r, func(b []byte) (progressreview.Review, error) {
-		return s.codec.Decode(b, 1)
-	})
+	return s.reviews.Replay(ctx, keyspace.CouncilTag(gss), r)
 }
 
 // Insert stores the review rec records, at version 1, in one transaction
@@ -122,7 +118,9 @@ func (s *Reviews) Insert(ctx context.Context, rec progressreview.Recorded, req c
 			Actor: req.Subject, Roles: req.Roles, Method: req.Method, RequestID: req.RequestID, Resource: r.Name(), Key: key,
 		}},
 	}
-	m.Idempotency = replaystore.Record(req, w.Data)
+	if m.Idempotency, err = s.reviews.Idempotency(req.Caller(), r, 1); err != nil {
+		return err
+	}
 	if rec.PlanChanged {
 		if rec.Plan.GSSCode != r.GSSCode || rec.Plan.ID != r.PlanID {
 			return fmt.Errorf("record progress review %s: the changed plan is %s", r.Name(), rec.Plan.Name())
