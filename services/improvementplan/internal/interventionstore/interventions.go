@@ -113,8 +113,8 @@ func (s *Interventions) Insert(ctx context.Context, iv intervention.Intervention
 }
 
 // Save stores iv, changed from the version iv.Version it was read at, with
-// its audit entry and, when r asks for idempotency, the intervention to
-// replay, and returns it at its new version. An intervention that moved
+// its audit entry, the InterventionLifted event when iv is lifted and,
+// when r asks for idempotency, the intervention to replay, and returns it at its new version. An intervention that moved
 // since it was read gives an error matching store.ErrConflict, and nothing
 // is written.
 func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, r change.Request) (intervention.Intervention, error) {
@@ -132,9 +132,20 @@ func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, 
 	if err != nil {
 		return intervention.Intervention{}, err
 	}
+	var evs []events.Event
+	if iv.State == intervention.Lifted {
+		// Lifting is the one change that saves a lifted intervention:
+		// once lifted, it changes no more.
+		ev, err := events.NewEvent(ctx, Topic, iv.Name(), LiftedEvent(iv, r.Subject))
+		if err != nil {
+			return intervention.Intervention{}, fmt.Errorf("save intervention %s: %w", iv.Name(), err)
+		}
+		evs = append(evs, ev)
+	}
 	_, err = s.st().Commit(ctx, store.Mutation{
 		Tag:         keyspace.CouncilTag(iv.GSSCode),
 		Writes:      []store.Write{w},
+		Events:      evs,
 		Audit:       []store.AuditEntry{audit(iv.Name(), key, r)},
 		Idempotency: idem,
 	})
@@ -184,9 +195,15 @@ func (s *Interventions) Decide(ctx context.Context, out intervention.Outcome, r 
 	m.Writes = append([]store.Write{w}, m.Writes...)
 	m.Index = append(s.plans.Index(p), m.Index...)
 	m.Audit = append([]store.AuditEntry{planstore.Audit(p, w.Key, r)}, m.Audit...)
+	announced, err := planstore.Announcements(ctx, p, r)
+	if err != nil {
+		return intervention.Outcome{}, fmt.Errorf("decide on %s: %w", p.Name(), err)
+	}
+	m.Events = append(announced, m.Events...)
 	saved := out
 	saved.Plan = p.Clone()
 	saved.Plan.Version++
+	saved.Plan.Stored = saved.Plan.Recorded()
 	if out.Intervention != nil {
 		iv := out.Intervention.Clone()
 		iv.Version = 1
@@ -277,5 +294,17 @@ func OrderedEvent(iv intervention.Intervention) *eventsv1.InterventionOrdered {
 		ImprovementPlan: iv.Plan,
 		OrderedBy:       iv.OrderedBy,
 		AreaGrades:      maps.Clone(iv.AreaGrades),
+	}
+}
+
+// LiftedEvent is the InterventionLifted payload of iv, lifted by liftedBy.
+func LiftedEvent(iv intervention.Intervention, liftedBy string) *eventsv1.InterventionLifted {
+	return &eventsv1.InterventionLifted{
+		Intervention:    iv.Name(),
+		LocalAuthority:  resource.CouncilName(iv.GSSCode),
+		Kind:            string(iv.Kind),
+		Reason:          iv.LiftReason,
+		LiftedBy:        liftedBy,
+		ImprovementPlan: iv.Plan,
 	}
 }

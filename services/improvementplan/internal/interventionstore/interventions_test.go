@@ -86,6 +86,7 @@ func order(gss, id string, kind intervention.Kind, at time.Time) intervention.In
 // with their envelopes, and audit entries.
 type outbox struct {
 	ordered   []*eventsv1.InterventionOrdered
+	lifted    []*eventsv1.InterventionLifted
 	envelopes []events.Event
 	audits    []store.AuditEntry
 }
@@ -110,6 +111,12 @@ func (e *env) outbox(gss string) outbox {
 			}
 			out.ordered = append(out.ordered, &io)
 			out.envelopes = append(out.envelopes, ev)
+		case events.TypeName(&eventsv1.InterventionLifted{}):
+			var il eventsv1.InterventionLifted
+			if err := ev.Unmarshal(&il); err != nil {
+				e.t.Fatal(err)
+			}
+			out.lifted = append(out.lifted, &il)
 		case store.AuditType:
 			var a store.AuditEntry
 			if err := json.Unmarshal(ev.Data, &a); err != nil {
@@ -231,6 +238,10 @@ func TestSave(t *testing.T) {
 	box := e.outbox(leeds)
 	if len(box.ordered) != 1 || len(box.audits) != 2 || box.audits[1].EtagBefore != `"1"` || box.audits[1].EtagAfter != `"2"` || box.audits[1].Actor != "dfe-2" {
 		t.Fatalf("outbox after lift: %d events, audits %+v", len(box.ordered), box.audits)
+	}
+	if len(box.lifted) != 1 || box.lifted[0].GetIntervention() != iv.Name() || box.lifted[0].GetLiftedBy() != "dfe-2" ||
+		box.lifted[0].GetReason() != "Sustained improvement." || box.lifted[0].GetLocalAuthority() != "localAuthorities/"+leeds {
+		t.Fatalf("the lift is announced as %v", box.lifted)
 	}
 	if _, err := e.ivs.Save(ctx, intervention.Intervention{GSSCode: leeds, ID: "new", Kind: intervention.Commissioner, State: intervention.InForce},
 		change.Request{}); err == nil {

@@ -239,6 +239,24 @@ type Plan struct {
 	Version    int64
 	CreateTime time.Time
 	UpdateTime time.Time
+	// Stored is how much of History and Extensions the stored version
+	// holds (the store sets it when it reads or saves the plan): the
+	// entries after it are the change being made, which the store
+	// announces as events in the same commit as the plan.
+	Stored Mark
+}
+
+// Mark counts a plan's History and Extensions entries.
+type Mark struct{ History, Extensions int }
+
+// Recorded is the mark of everything p holds now.
+func (p Plan) Recorded() Mark { return Mark{History: len(p.History), Extensions: len(p.Extensions)} }
+
+// Unannounced returns the state changes and extensions made since p was
+// read (after p.Stored), oldest first.
+func (p Plan) Unannounced() ([]StateChange, []Extension) {
+	h, x := min(p.Stored.History, len(p.History)), min(p.Stored.Extensions, len(p.Extensions))
+	return p.History[h:], p.Extensions[x:]
 }
 
 // Clone returns a deep copy of p, so a rule can change the copy without

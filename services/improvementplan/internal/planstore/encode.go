@@ -185,5 +185,6 @@ func unmarshal(data []byte, version int64) (plan.Plan, error) {
 			From: plan.State(h.From), To: plan.State(h.To), Actor: h.Actor, Reason: h.Reason, Time: h.Time.UTC(),
 		})
 	}
+	p.Stored = p.Recorded()
 	return p, nil
 }

@@ -172,6 +172,7 @@ func (s *Plans) OpenFromJudgement(ctx context.Context, p plan.Plan, cause events
 				return plan.Plan{}, false, fmt.Errorf("open improvement plan %s: %w", p.Name(), err)
 			}
 			p.Version = 1
+			p.Stored = p.Recorded()
 			return p, true, nil
 		}
 		// Either the inspection's plan was committed concurrently, and is
@@ -225,7 +226,7 @@ func (s *Plans) Save(ctx context.Context, p plan.Plan, r change.Request) (plan.P
 }
 
 // SaveWithEvents is Save with events for the council's outbox, in the same
-// transaction.
+// transaction, followed by the Announcements of the change.
 func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Request, evs ...events.Event) (plan.Plan, error) {
 	if p.Version < 1 {
 		return plan.Plan{}, fmt.Errorf("save improvement plan %s: version %d: a plan is created only by OpenFromJudgement", p.Name(), p.Version)
@@ -234,8 +235,13 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 	if err != nil {
 		return plan.Plan{}, err
 	}
+	announced, err := Announcements(ctx, p, r)
+	if err != nil {
+		return plan.Plan{}, err
+	}
 	saved := p
 	saved.Version++
+	saved.Stored = saved.Recorded()
 	idem, err := s.plans.Idempotency(r.Caller(), saved, saved.Version)
 	if err != nil {
 		return plan.Plan{}, err
@@ -244,7 +250,7 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 		Tag:         keyspace.CouncilTag(p.GSSCode),
 		Writes:      []store.Write{w},
 		Index:       s.Index(p),
-		Events:      evs,
+		Events:      append(evs, announced...),
 		Audit:       []store.AuditEntry{Audit(p, w.Key, r)},
 		Idempotency: idem,
 	})

@@ -129,9 +129,14 @@ func (s *Reviews) Insert(ctx context.Context, rec progressreview.Recorded, req c
 		if err != nil {
 			return fmt.Errorf("record progress review %s: %w", r.Name(), err)
 		}
+		announced, err := planstore.Announcements(ctx, rec.Plan, req)
+		if err != nil {
+			return fmt.Errorf("record progress review %s: %w", r.Name(), err)
+		}
 		m.Writes = append(m.Writes, w)
 		m.Index = append(m.Index, s.plans.Index(rec.Plan)...)
 		m.Audit = append(m.Audit, planstore.Audit(rec.Plan, w.Key, req))
+		m.Events = append(m.Events, announced...)
 	}
 	if _, err := s.st.Commit(ctx, m); err != nil {
 		return fmt.Errorf("record progress review %s: %w", r.Name(), err)
