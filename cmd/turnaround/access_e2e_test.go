@@ -174,7 +174,7 @@ var matrixCases = map[string]matrixCase{
 		reqAs: map[auth.Role]func(side) string{
 			auth.RoleLGAAdviser: named("supportOffers", staleEtag+`,"state":"OFFER_STATE_ACTIVE"`),
 		}},
-	"/turnaround.peerreview.v1.PeerReviewService/ListThemeSummaries": {res: access.Lesson, act: access.Read, wide: true, req: fixed(`{}`)},
+	"/turnaround.peerreview.v1.PeerReviewService/ListThemeSummaries": {res: access.ThemeSummary, act: access.Read, wide: true, req: fixed(`{}`)},
 	"/turnaround.peerreview.v1.PeerReviewService/CreateLesson":       {res: access.Lesson, act: access.Write, wide: true, req: fixed(`{"lesson":{}}`)},
 	"/turnaround.peerreview.v1.PeerReviewService/GetLesson":          {res: access.Lesson, act: access.Read, wide: true, req: named("lessons", "")},
 	"/turnaround.peerreview.v1.PeerReviewService/ListLessons":        {res: access.Lesson, act: access.Read, wide: true, req: fixed(`{}`)},

@@ -354,15 +354,18 @@ func TestPeerReviewStory(t *testing.T) {
 		}
 	}
 
-	// What Works is open to Ofsted, and names no council.
+	// What Works theme summaries are the LGA's and councils', and name no
+	// council; Ofsted, who sees when each review completes, is refused.
 	var summaries struct {
 		ThemeSummaries []struct {
 			Theme string `json:"theme"`
 		} `json:"theme_summaries"`
 		CompletedReviews int `json:"completed_reviews"`
 	}
-	code, body = in.do(t, http.MethodGet, "/v1/themeSummaries", ofsted, nil, &summaries)
-	wantStatus(t, "theme summaries as Ofsted", code, http.StatusOK, body)
+	code, body = in.do(t, http.MethodGet, "/v1/themeSummaries", ofsted, nil, nil)
+	wantStatus(t, "theme summaries as Ofsted", code, http.StatusForbidden, body)
+	code, body = in.do(t, http.MethodGet, "/v1/themeSummaries", lga, nil, &summaries)
+	wantStatus(t, "theme summaries as the LGA", code, http.StatusOK, body)
 	if summaries.CompletedReviews == 0 || len(summaries.ThemeSummaries) == 0 {
 		t.Errorf("theme summaries count nothing: %s", body)
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
@@ -157,14 +159,19 @@ func TestDemoLoadsThroughTheAPI(t *testing.T) {
 		t.Errorf("%d lessons, want %d", c.lessons, len(data.Lessons))
 	}
 
-	// The What Works summary of the demo is meaningful, and readable by
-	// Ofsted, who lists the reviews themselves only in summary.
-	sum, err := e.client.ListThemeSummaries(e.as(inspector), &peerreviewv1.ListThemeSummariesRequest{})
+	// The What Works summary of the demo is meaningful to the LGA: its
+	// completed reviews come from at least the disclosure threshold of
+	// councils. Ofsted, who sees when each review completes, is refused.
+	sum, err := e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.GetCompletedReviews() < 8 || len(sum.GetThemeSummaries()) < 8 {
-		t.Errorf("summary of %d completed reviews over %d themes", sum.GetCompletedReviews(), len(sum.GetThemeSummaries()))
+	if sum.GetCompletedReviews() < 8 || len(sum.GetThemeSummaries()) < 8 || sum.GetWithheld() != "" || sum.GetCouncils() < sum.GetMinCouncils() {
+		t.Errorf("summary of %d completed reviews of %d councils over %d themes (withheld %q)",
+			sum.GetCompletedReviews(), sum.GetCouncils(), len(sum.GetThemeSummaries()), sum.GetWithheld())
+	}
+	if _, err := e.client.ListThemeSummaries(e.as(inspector), &peerreviewv1.ListThemeSummariesRequest{}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("Ofsted reads the theme summaries: %v", err)
 	}
 	// Ofsted lists every review (the access matrix's summary scope; this
 	// used to be refused), but not one finding, team member or conclusion.

@@ -46,6 +46,7 @@ const (
 	ReviewPriority        Resource = "ReviewPriority"
 	SupportOffer          Resource = "SupportOffer"
 	Lesson                Resource = "Lesson"
+	ThemeSummary          Resource = "ThemeSummary"
 	ImprovementPlan       Resource = "ImprovementPlan"
 	ProgressReview        Resource = "ProgressReview"
 	Intervention          Resource = "Intervention"
@@ -188,8 +189,10 @@ var table = []Cell{
 	{SupportOffer, Read, []Grant{g(lga, Every), g(dfe, Every), g(council, Own)}, "DfE reads support offers; a council its own"},
 	{SupportOffer, Write, []Grant{g(lga, Every)}, "the LGA makes support offers"},
 	{SupportOffer, Respond, []Grant{g(lga, Every), g(council, Own)}, "the LGA moves an offer on; a council accepts or declines its own (which move each may make is the offer's own rule)"},
-	{Lesson, Read, everyone, "What Works lessons and theme summaries are anonymised, for everyone"},
+	{Lesson, Read, everyone, "What Works lessons are good practice councils agreed to share, for everyone"},
 	{Lesson, Write, []Grant{g(lga, Every)}, "the LGA curates What Works"},
+	{ThemeSummary, Read, []Grant{g(lga, Every), g(council, Every)},
+		"What Works theme summaries count peer review findings, each over at least the disclosure threshold of councils, for those who read findings: the LGA and councils; DfE and Ofsted see when each review completes, so two summaries apart would give one council's findings away"},
 
 	{ImprovementPlan, Read, []Grant{g(ofsted, Every), g(lga, Every), g(dfe, Every), g(council, Own), g(sponsor, Supported)},
 		"plans inform inspection and intervention; a council reads its own, a sponsor those of councils it actively supports"},

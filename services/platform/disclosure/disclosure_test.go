@@ -1,6 +1,9 @@
 package disclosure
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestValue(t *testing.T) {
 	t.Cleanup(func() { SetMinCouncils(0) })
@@ -29,5 +32,68 @@ func TestValue(t *testing.T) {
 	SetMinCouncils(-1)
 	if MinCouncils() != DefaultMinCouncils {
 		t.Errorf("SetMinCouncils(-1) left %d", MinCouncils())
+	}
+}
+
+func TestGroups(t *testing.T) {
+	councils := func(prefix string, n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("%s%02d", prefix, i))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		members map[string][]string
+		min     int
+		want    map[string]string
+	}{
+		{"every group large enough", map[string][]string{"a": councils("a", 10), "b": councils("b", 12)}, 10, map[string]string{}},
+		{"small groups that cover enough together",
+			map[string][]string{"a": councils("a", 4), "b": councils("b", 6), "c": councils("c", 30)}, 10,
+			map[string]string{"a": ReasonTooFewCouncils, "b": ReasonTooFewCouncils}},
+		{"one small group: the smallest other joins it",
+			map[string][]string{"a": councils("a", 1), "b": councils("b", 10), "c": councils("c", 30)}, 10,
+			map[string]string{"a": ReasonTooFewCouncils, "b": ReasonComplementary}},
+		{"ties go by name",
+			map[string][]string{"z": councils("z", 2), "b": councils("b", 12), "a": councils("a", 12)}, 10,
+			map[string]string{"z": ReasonTooFewCouncils, "a": ReasonComplementary}},
+		{"a council listed twice counts once",
+			map[string][]string{"a": append(councils("a", 9), "a00"), "b": councils("b", 20)}, 10,
+			map[string]string{"a": ReasonTooFewCouncils, "b": ReasonComplementary}},
+		{"too few in all: everything withheld",
+			map[string][]string{"a": councils("a", 2), "b": councils("b", 3)}, 10,
+			map[string]string{"a": ReasonTooFewCouncils, "b": ReasonTooFewCouncils}},
+		{"a council in two groups covers both once",
+			map[string][]string{"a": councils("x", 6), "b": councils("x", 6), "c": councils("c", 10)}, 10,
+			map[string]string{"a": ReasonTooFewCouncils, "b": ReasonTooFewCouncils, "c": ReasonComplementary}},
+	} {
+		if got := Groups(tc.members, tc.min); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: Groups = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestGroupsNest: the groups withheld at one threshold are withheld at
+// every higher one, so a caller who asks at two thresholds and subtracts
+// learns only sums of groups one of the answers showed anyway.
+func TestGroupsNest(t *testing.T) {
+	members := map[string][]string{}
+	for g := range 9 {
+		name := fmt.Sprintf("g%d", g)
+		for c := range (g*7)%23 + 1 {
+			members[name] = append(members[name], fmt.Sprintf("c%d-%d", g, c))
+		}
+	}
+	prev := Groups(members, 1)
+	for min := 2; min <= 60; min++ {
+		got := Groups(members, min)
+		for g := range prev {
+			if _, ok := got[g]; !ok {
+				t.Errorf("%s withheld at %d but shown at %d", g, min-1, min)
+			}
+		}
+		prev = got
 	}
 }

@@ -3279,7 +3279,10 @@ type ThemeCount struct {
 	// Of those, severe.
 	Severe int32 `protobuf:"varint,4,opt,name=severe,proto3" json:"severe,omitempty"`
 	// Completed reviews in the group.
-	Reviews       int32 `protobuf:"varint,5,opt,name=reviews,proto3" json:"reviews,omitempty"`
+	Reviews int32 `protobuf:"varint,5,opt,name=reviews,proto3" json:"reviews,omitempty"`
+	// Councils whose completed reviews the group counts: never fewer than the
+	// response's `min_councils`.
+	Councils      int32 `protobuf:"varint,6,opt,name=councils,proto3" json:"councils,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3349,6 +3352,81 @@ func (x *ThemeCount) GetReviews() int32 {
 	return 0
 }
 
+func (x *ThemeCount) GetCouncils() int32 {
+	if x != nil {
+		return x.Councils
+	}
+	return 0
+}
+
+// SuppressedGroup is a group whose counts are not shown on their own but
+// folded into the group `OTHER`.
+type SuppressedGroup struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which grouping: `region` or `later_grade`.
+	Grouping string `protobuf:"bytes,1,opt,name=grouping,proto3" json:"grouping,omitempty"`
+	// The group: a region or grade enum name, or `NOT_YET_INSPECTED`.
+	Group string `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
+	// Why: `FEWER_THAN_MIN_COUNCILS` when fewer councils than `min_councils`
+	// make it up; `COMPLEMENTARY` when it is large enough, but shown on its
+	// own it would let a caller subtract the shown groups from `ALL` and
+	// recover a smaller suppressed group.
+	Withheld      string `protobuf:"bytes,3,opt,name=withheld,proto3" json:"withheld,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuppressedGroup) Reset() {
+	*x = SuppressedGroup{}
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuppressedGroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuppressedGroup) ProtoMessage() {}
+
+func (x *SuppressedGroup) ProtoReflect() protoreflect.Message {
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuppressedGroup.ProtoReflect.Descriptor instead.
+func (*SuppressedGroup) Descriptor() ([]byte, []int) {
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *SuppressedGroup) GetGrouping() string {
+	if x != nil {
+		return x.Grouping
+	}
+	return ""
+}
+
+func (x *SuppressedGroup) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *SuppressedGroup) GetWithheld() string {
+	if x != nil {
+		return x.Withheld
+	}
+	return ""
+}
+
 // ThemeSummary summarises one theme across completed reviews, anonymously.
 type ThemeSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3367,7 +3445,7 @@ type ThemeSummary struct {
 
 func (x *ThemeSummary) Reset() {
 	*x = ThemeSummary{}
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[36]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3379,7 +3457,7 @@ func (x *ThemeSummary) String() string {
 func (*ThemeSummary) ProtoMessage() {}
 
 func (x *ThemeSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[36]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3392,7 +3470,7 @@ func (x *ThemeSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThemeSummary.ProtoReflect.Descriptor instead.
 func (*ThemeSummary) Descriptor() ([]byte, []int) {
-	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{36}
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ThemeSummary) GetTheme() Theme {
@@ -3426,8 +3504,10 @@ func (x *ThemeSummary) GetByLaterGrade() []*ThemeCount {
 // ListThemeSummariesRequest asks for the summaries.
 type ListThemeSummariesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Groups smaller than this many reviews are suppressed so no council can be
-	// identified; 0 means 3.
+	// Groups of fewer than this many councils are suppressed so that no
+	// council's findings can be recovered; 0 means the disclosure threshold
+	// (10 unless the service is configured otherwise). A value below the
+	// threshold is refused.
 	MinGroupSize  int32 `protobuf:"varint,1,opt,name=min_group_size,json=minGroupSize,proto3" json:"min_group_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3435,7 +3515,7 @@ type ListThemeSummariesRequest struct {
 
 func (x *ListThemeSummariesRequest) Reset() {
 	*x = ListThemeSummariesRequest{}
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[37]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3447,7 +3527,7 @@ func (x *ListThemeSummariesRequest) String() string {
 func (*ListThemeSummariesRequest) ProtoMessage() {}
 
 func (x *ListThemeSummariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[37]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3460,7 +3540,7 @@ func (x *ListThemeSummariesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListThemeSummariesRequest.ProtoReflect.Descriptor instead.
 func (*ListThemeSummariesRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{37}
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListThemeSummariesRequest) GetMinGroupSize() int32 {
@@ -3473,17 +3553,28 @@ func (x *ListThemeSummariesRequest) GetMinGroupSize() int32 {
 // ListThemeSummariesResponse is every theme's summary.
 type ListThemeSummariesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One per theme with any finding.
+	// One per theme with any finding; empty when `withheld` is set.
 	ThemeSummaries []*ThemeSummary `protobuf:"bytes,1,rep,name=theme_summaries,json=themeSummaries,proto3" json:"theme_summaries,omitempty"`
 	// Completed reviews counted.
 	CompletedReviews int32 `protobuf:"varint,2,opt,name=completed_reviews,json=completedReviews,proto3" json:"completed_reviews,omitempty"`
+	// Councils with a completed review.
+	Councils int32 `protobuf:"varint,3,opt,name=councils,proto3" json:"councils,omitempty"`
+	// The fewest councils any count here is computed over: the request's
+	// `min_group_size`, or the disclosure threshold.
+	MinCouncils int32 `protobuf:"varint,4,opt,name=min_councils,json=minCouncils,proto3" json:"min_councils,omitempty"`
+	// Empty when the summaries are given; `FEWER_THAN_MIN_COUNCILS` when the
+	// completed reviews come from fewer than `min_councils` councils, and
+	// nothing is summarised (no theme summaries, which is not zero findings).
+	Withheld string `protobuf:"bytes,5,opt,name=withheld,proto3" json:"withheld,omitempty"`
+	// The groups folded into `OTHER` and why; the same for every theme.
+	SuppressedGroups []*SuppressedGroup `protobuf:"bytes,6,rep,name=suppressed_groups,json=suppressedGroups,proto3" json:"suppressed_groups,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ListThemeSummariesResponse) Reset() {
 	*x = ListThemeSummariesResponse{}
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[38]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3495,7 +3586,7 @@ func (x *ListThemeSummariesResponse) String() string {
 func (*ListThemeSummariesResponse) ProtoMessage() {}
 
 func (x *ListThemeSummariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[38]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3508,7 +3599,7 @@ func (x *ListThemeSummariesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListThemeSummariesResponse.ProtoReflect.Descriptor instead.
 func (*ListThemeSummariesResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{38}
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListThemeSummariesResponse) GetThemeSummaries() []*ThemeSummary {
@@ -3523,6 +3614,34 @@ func (x *ListThemeSummariesResponse) GetCompletedReviews() int32 {
 		return x.CompletedReviews
 	}
 	return 0
+}
+
+func (x *ListThemeSummariesResponse) GetCouncils() int32 {
+	if x != nil {
+		return x.Councils
+	}
+	return 0
+}
+
+func (x *ListThemeSummariesResponse) GetMinCouncils() int32 {
+	if x != nil {
+		return x.MinCouncils
+	}
+	return 0
+}
+
+func (x *ListThemeSummariesResponse) GetWithheld() string {
+	if x != nil {
+		return x.Withheld
+	}
+	return ""
+}
+
+func (x *ListThemeSummariesResponse) GetSuppressedGroups() []*SuppressedGroup {
+	if x != nil {
+		return x.SuppressedGroups
+	}
+	return nil
 }
 
 // Lesson is a curated good-practice entry.
@@ -3550,7 +3669,7 @@ type Lesson struct {
 
 func (x *Lesson) Reset() {
 	*x = Lesson{}
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[39]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3562,7 +3681,7 @@ func (x *Lesson) String() string {
 func (*Lesson) ProtoMessage() {}
 
 func (x *Lesson) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[39]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3575,7 +3694,7 @@ func (x *Lesson) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Lesson.ProtoReflect.Descriptor instead.
 func (*Lesson) Descriptor() ([]byte, []int) {
-	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{39}
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Lesson) GetName() string {
@@ -3647,7 +3766,7 @@ type CreateLessonRequest struct {
 
 func (x *CreateLessonRequest) Reset() {
 	*x = CreateLessonRequest{}
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[40]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3659,7 +3778,7 @@ func (x *CreateLessonRequest) String() string {
 func (*CreateLessonRequest) ProtoMessage() {}
 
 func (x *CreateLessonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[40]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3672,7 +3791,7 @@ func (x *CreateLessonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLessonRequest.ProtoReflect.Descriptor instead.
 func (*CreateLessonRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{40}
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CreateLessonRequest) GetLesson() *Lesson {
@@ -3700,7 +3819,7 @@ type GetLessonRequest struct {
 
 func (x *GetLessonRequest) Reset() {
 	*x = GetLessonRequest{}
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[41]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3712,7 +3831,7 @@ func (x *GetLessonRequest) String() string {
 func (*GetLessonRequest) ProtoMessage() {}
 
 func (x *GetLessonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[41]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3725,7 +3844,7 @@ func (x *GetLessonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLessonRequest.ProtoReflect.Descriptor instead.
 func (*GetLessonRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{41}
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetLessonRequest) GetName() string {
@@ -3750,7 +3869,7 @@ type ListLessonsRequest struct {
 
 func (x *ListLessonsRequest) Reset() {
 	*x = ListLessonsRequest{}
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[42]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3762,7 +3881,7 @@ func (x *ListLessonsRequest) String() string {
 func (*ListLessonsRequest) ProtoMessage() {}
 
 func (x *ListLessonsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[42]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3775,7 +3894,7 @@ func (x *ListLessonsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLessonsRequest.ProtoReflect.Descriptor instead.
 func (*ListLessonsRequest) Descriptor() ([]byte, []int) {
-	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{42}
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListLessonsRequest) GetPageSize() int32 {
@@ -3814,7 +3933,7 @@ type ListLessonsResponse struct {
 
 func (x *ListLessonsResponse) Reset() {
 	*x = ListLessonsResponse{}
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[43]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3826,7 +3945,7 @@ func (x *ListLessonsResponse) String() string {
 func (*ListLessonsResponse) ProtoMessage() {}
 
 func (x *ListLessonsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[43]
+	mi := &file_turnaround_peerreview_v1_peerreview_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3839,7 +3958,7 @@ func (x *ListLessonsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLessonsResponse.ProtoReflect.Descriptor instead.
 func (*ListLessonsResponse) Descriptor() ([]byte, []int) {
-	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{43}
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListLessonsResponse) GetLessons() []*Lesson {
@@ -4091,24 +4210,33 @@ const file_turnaround_peerreview_v1_peerreview_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\x0e2$.turnaround.peerreview.v1.OfferStateR\x05state\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"\xa6\x01\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"\xc2\x01\n" +
 	"\n" +
 	"ThemeCount\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\tR\x05group\x12\x1c\n" +
 	"\tstrengths\x18\x02 \x01(\x05R\tstrengths\x122\n" +
 	"\x15areas_for_improvement\x18\x03 \x01(\x05R\x13areasForImprovement\x12\x16\n" +
 	"\x06severe\x18\x04 \x01(\x05R\x06severe\x12\x18\n" +
-	"\areviews\x18\x05 \x01(\x05R\areviews\"\x94\x02\n" +
+	"\areviews\x18\x05 \x01(\x05R\areviews\x12\x1a\n" +
+	"\bcouncils\x18\x06 \x01(\x05R\bcouncils\"_\n" +
+	"\x0fSuppressedGroup\x12\x1a\n" +
+	"\bgrouping\x18\x01 \x01(\tR\bgrouping\x12\x14\n" +
+	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n" +
+	"\bwithheld\x18\x03 \x01(\tR\bwithheld\"\x94\x02\n" +
 	"\fThemeSummary\x125\n" +
 	"\x05theme\x18\x01 \x01(\x0e2\x1f.turnaround.peerreview.v1.ThemeR\x05theme\x12>\n" +
 	"\aoverall\x18\x02 \x01(\v2$.turnaround.peerreview.v1.ThemeCountR\aoverall\x12A\n" +
 	"\tby_region\x18\x03 \x03(\v2$.turnaround.peerreview.v1.ThemeCountR\bbyRegion\x12J\n" +
 	"\x0eby_later_grade\x18\x04 \x03(\v2$.turnaround.peerreview.v1.ThemeCountR\fbyLaterGrade\"A\n" +
 	"\x19ListThemeSummariesRequest\x12$\n" +
-	"\x0emin_group_size\x18\x01 \x01(\x05R\fminGroupSize\"\x9a\x01\n" +
+	"\x0emin_group_size\x18\x01 \x01(\x05R\fminGroupSize\"\xcd\x02\n" +
 	"\x1aListThemeSummariesResponse\x12O\n" +
 	"\x0ftheme_summaries\x18\x01 \x03(\v2&.turnaround.peerreview.v1.ThemeSummaryR\x0ethemeSummaries\x12+\n" +
-	"\x11completed_reviews\x18\x02 \x01(\x05R\x10completedReviews\"\xbe\x02\n" +
+	"\x11completed_reviews\x18\x02 \x01(\x05R\x10completedReviews\x12\x1a\n" +
+	"\bcouncils\x18\x03 \x01(\x05R\bcouncils\x12!\n" +
+	"\fmin_councils\x18\x04 \x01(\x05R\vminCouncils\x12\x1a\n" +
+	"\bwithheld\x18\x05 \x01(\tR\bwithheld\x12V\n" +
+	"\x11suppressed_groups\x18\x06 \x03(\v2).turnaround.peerreview.v1.SuppressedGroupR\x10suppressedGroups\"\xbe\x02\n" +
 	"\x06Lesson\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x125\n" +
@@ -4248,7 +4376,7 @@ func file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP() []byte {
 }
 
 var file_turnaround_peerreview_v1_peerreview_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
-var file_turnaround_peerreview_v1_peerreview_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_turnaround_peerreview_v1_peerreview_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_turnaround_peerreview_v1_peerreview_proto_goTypes = []any{
 	(ReviewerRole)(0),                     // 0: turnaround.peerreview.v1.ReviewerRole
 	(Theme)(0),                            // 1: turnaround.peerreview.v1.Theme
@@ -4296,45 +4424,46 @@ var file_turnaround_peerreview_v1_peerreview_proto_goTypes = []any{
 	(*UpdateSupportOfferRequest)(nil),     // 43: turnaround.peerreview.v1.UpdateSupportOfferRequest
 	(*TransitionSupportOfferRequest)(nil), // 44: turnaround.peerreview.v1.TransitionSupportOfferRequest
 	(*ThemeCount)(nil),                    // 45: turnaround.peerreview.v1.ThemeCount
-	(*ThemeSummary)(nil),                  // 46: turnaround.peerreview.v1.ThemeSummary
-	(*ListThemeSummariesRequest)(nil),     // 47: turnaround.peerreview.v1.ListThemeSummariesRequest
-	(*ListThemeSummariesResponse)(nil),    // 48: turnaround.peerreview.v1.ListThemeSummariesResponse
-	(*Lesson)(nil),                        // 49: turnaround.peerreview.v1.Lesson
-	(*CreateLessonRequest)(nil),           // 50: turnaround.peerreview.v1.CreateLessonRequest
-	(*GetLessonRequest)(nil),              // 51: turnaround.peerreview.v1.GetLessonRequest
-	(*ListLessonsRequest)(nil),            // 52: turnaround.peerreview.v1.ListLessonsRequest
-	(*ListLessonsResponse)(nil),           // 53: turnaround.peerreview.v1.ListLessonsResponse
-	(v1.Region)(0),                        // 54: turnaround.type.v1.Region
-	(*timestamppb.Timestamp)(nil),         // 55: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),         // 56: google.protobuf.FieldMask
-	(*v1.Date)(nil),                       // 57: turnaround.type.v1.Date
+	(*SuppressedGroup)(nil),               // 46: turnaround.peerreview.v1.SuppressedGroup
+	(*ThemeSummary)(nil),                  // 47: turnaround.peerreview.v1.ThemeSummary
+	(*ListThemeSummariesRequest)(nil),     // 48: turnaround.peerreview.v1.ListThemeSummariesRequest
+	(*ListThemeSummariesResponse)(nil),    // 49: turnaround.peerreview.v1.ListThemeSummariesResponse
+	(*Lesson)(nil),                        // 50: turnaround.peerreview.v1.Lesson
+	(*CreateLessonRequest)(nil),           // 51: turnaround.peerreview.v1.CreateLessonRequest
+	(*GetLessonRequest)(nil),              // 52: turnaround.peerreview.v1.GetLessonRequest
+	(*ListLessonsRequest)(nil),            // 53: turnaround.peerreview.v1.ListLessonsRequest
+	(*ListLessonsResponse)(nil),           // 54: turnaround.peerreview.v1.ListLessonsResponse
+	(v1.Region)(0),                        // 55: turnaround.type.v1.Region
+	(*timestamppb.Timestamp)(nil),         // 56: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),         // 57: google.protobuf.FieldMask
+	(*v1.Date)(nil),                       // 58: turnaround.type.v1.Date
 }
 var file_turnaround_peerreview_v1_peerreview_proto_depIdxs = []int32{
-	54, // 0: turnaround.peerreview.v1.ReviewPriority.region:type_name -> turnaround.type.v1.Region
+	55, // 0: turnaround.peerreview.v1.ReviewPriority.region:type_name -> turnaround.type.v1.Region
 	10, // 1: turnaround.peerreview.v1.ListReviewPrioritiesResponse.priorities:type_name -> turnaround.peerreview.v1.ReviewPriority
 	0,  // 2: turnaround.peerreview.v1.Reviewer.role:type_name -> turnaround.peerreview.v1.ReviewerRole
 	1,  // 3: turnaround.peerreview.v1.Reviewer.expertise:type_name -> turnaround.peerreview.v1.Theme
-	55, // 4: turnaround.peerreview.v1.Reviewer.update_time:type_name -> google.protobuf.Timestamp
+	56, // 4: turnaround.peerreview.v1.Reviewer.update_time:type_name -> google.protobuf.Timestamp
 	13, // 5: turnaround.peerreview.v1.CreateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
 	13, // 6: turnaround.peerreview.v1.ListReviewersResponse.reviewers:type_name -> turnaround.peerreview.v1.Reviewer
 	13, // 7: turnaround.peerreview.v1.UpdateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
-	56, // 8: turnaround.peerreview.v1.UpdateReviewerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	57, // 8: turnaround.peerreview.v1.UpdateReviewerRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 9: turnaround.peerreview.v1.Finding.theme:type_name -> turnaround.peerreview.v1.Theme
 	4,  // 10: turnaround.peerreview.v1.Finding.kind:type_name -> turnaround.peerreview.v1.FindingKind
 	5,  // 11: turnaround.peerreview.v1.Finding.severity:type_name -> turnaround.peerreview.v1.FindingSeverity
 	2,  // 12: turnaround.peerreview.v1.PeerReview.kind:type_name -> turnaround.peerreview.v1.ReviewKind
 	3,  // 13: turnaround.peerreview.v1.PeerReview.state:type_name -> turnaround.peerreview.v1.ReviewState
-	57, // 14: turnaround.peerreview.v1.PeerReview.start_date:type_name -> turnaround.type.v1.Date
-	57, // 15: turnaround.peerreview.v1.PeerReview.end_date:type_name -> turnaround.type.v1.Date
+	58, // 14: turnaround.peerreview.v1.PeerReview.start_date:type_name -> turnaround.type.v1.Date
+	58, // 15: turnaround.peerreview.v1.PeerReview.end_date:type_name -> turnaround.type.v1.Date
 	22, // 16: turnaround.peerreview.v1.PeerReview.team:type_name -> turnaround.peerreview.v1.TeamMember
 	21, // 17: turnaround.peerreview.v1.PeerReview.findings:type_name -> turnaround.peerreview.v1.Finding
 	6,  // 18: turnaround.peerreview.v1.PeerReview.conclusion_risk:type_name -> turnaround.peerreview.v1.InadequacyRisk
-	55, // 19: turnaround.peerreview.v1.PeerReview.complete_time:type_name -> google.protobuf.Timestamp
-	55, // 20: turnaround.peerreview.v1.PeerReview.create_time:type_name -> google.protobuf.Timestamp
+	56, // 19: turnaround.peerreview.v1.PeerReview.complete_time:type_name -> google.protobuf.Timestamp
+	56, // 20: turnaround.peerreview.v1.PeerReview.create_time:type_name -> google.protobuf.Timestamp
 	23, // 21: turnaround.peerreview.v1.RequestPeerReviewRequest.peer_review:type_name -> turnaround.peerreview.v1.PeerReview
 	23, // 22: turnaround.peerreview.v1.ListPeerReviewsResponse.peer_reviews:type_name -> turnaround.peerreview.v1.PeerReview
-	57, // 23: turnaround.peerreview.v1.SchedulePeerReviewRequest.start_date:type_name -> turnaround.type.v1.Date
-	57, // 24: turnaround.peerreview.v1.SchedulePeerReviewRequest.end_date:type_name -> turnaround.type.v1.Date
+	58, // 23: turnaround.peerreview.v1.SchedulePeerReviewRequest.start_date:type_name -> turnaround.type.v1.Date
+	58, // 24: turnaround.peerreview.v1.SchedulePeerReviewRequest.end_date:type_name -> turnaround.type.v1.Date
 	30, // 25: turnaround.peerreview.v1.TeamProposal.picks:type_name -> turnaround.peerreview.v1.Pick
 	1,  // 26: turnaround.peerreview.v1.TeamProposal.focus:type_name -> turnaround.peerreview.v1.Theme
 	22, // 27: turnaround.peerreview.v1.AcceptReviewTeamRequest.team:type_name -> turnaround.peerreview.v1.TeamMember
@@ -4344,78 +4473,79 @@ var file_turnaround_peerreview_v1_peerreview_proto_depIdxs = []int32{
 	7,  // 31: turnaround.peerreview.v1.SupportOffer.tier:type_name -> turnaround.peerreview.v1.OfferTier
 	8,  // 32: turnaround.peerreview.v1.SupportOffer.state:type_name -> turnaround.peerreview.v1.OfferState
 	37, // 33: turnaround.peerreview.v1.SupportOffer.activities:type_name -> turnaround.peerreview.v1.Activity
-	55, // 34: turnaround.peerreview.v1.SupportOffer.create_time:type_name -> google.protobuf.Timestamp
-	55, // 35: turnaround.peerreview.v1.SupportOffer.update_time:type_name -> google.protobuf.Timestamp
+	56, // 34: turnaround.peerreview.v1.SupportOffer.create_time:type_name -> google.protobuf.Timestamp
+	56, // 35: turnaround.peerreview.v1.SupportOffer.update_time:type_name -> google.protobuf.Timestamp
 	38, // 36: turnaround.peerreview.v1.CreateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
 	38, // 37: turnaround.peerreview.v1.ListSupportOffersResponse.support_offers:type_name -> turnaround.peerreview.v1.SupportOffer
 	38, // 38: turnaround.peerreview.v1.UpdateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
-	56, // 39: turnaround.peerreview.v1.UpdateSupportOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	57, // 39: turnaround.peerreview.v1.UpdateSupportOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
 	8,  // 40: turnaround.peerreview.v1.TransitionSupportOfferRequest.state:type_name -> turnaround.peerreview.v1.OfferState
 	1,  // 41: turnaround.peerreview.v1.ThemeSummary.theme:type_name -> turnaround.peerreview.v1.Theme
 	45, // 42: turnaround.peerreview.v1.ThemeSummary.overall:type_name -> turnaround.peerreview.v1.ThemeCount
 	45, // 43: turnaround.peerreview.v1.ThemeSummary.by_region:type_name -> turnaround.peerreview.v1.ThemeCount
 	45, // 44: turnaround.peerreview.v1.ThemeSummary.by_later_grade:type_name -> turnaround.peerreview.v1.ThemeCount
-	46, // 45: turnaround.peerreview.v1.ListThemeSummariesResponse.theme_summaries:type_name -> turnaround.peerreview.v1.ThemeSummary
-	1,  // 46: turnaround.peerreview.v1.Lesson.theme:type_name -> turnaround.peerreview.v1.Theme
-	54, // 47: turnaround.peerreview.v1.Lesson.region:type_name -> turnaround.type.v1.Region
-	55, // 48: turnaround.peerreview.v1.Lesson.create_time:type_name -> google.protobuf.Timestamp
-	49, // 49: turnaround.peerreview.v1.CreateLessonRequest.lesson:type_name -> turnaround.peerreview.v1.Lesson
-	49, // 50: turnaround.peerreview.v1.ListLessonsResponse.lessons:type_name -> turnaround.peerreview.v1.Lesson
-	11, // 51: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:input_type -> turnaround.peerreview.v1.ListReviewPrioritiesRequest
-	14, // 52: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:input_type -> turnaround.peerreview.v1.CreateReviewerRequest
-	15, // 53: turnaround.peerreview.v1.PeerReviewService.GetReviewer:input_type -> turnaround.peerreview.v1.GetReviewerRequest
-	16, // 54: turnaround.peerreview.v1.PeerReviewService.ListReviewers:input_type -> turnaround.peerreview.v1.ListReviewersRequest
-	18, // 55: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:input_type -> turnaround.peerreview.v1.UpdateReviewerRequest
-	19, // 56: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:input_type -> turnaround.peerreview.v1.DeleteReviewerRequest
-	24, // 57: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:input_type -> turnaround.peerreview.v1.RequestPeerReviewRequest
-	25, // 58: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:input_type -> turnaround.peerreview.v1.GetPeerReviewRequest
-	26, // 59: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:input_type -> turnaround.peerreview.v1.ListPeerReviewsRequest
-	28, // 60: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:input_type -> turnaround.peerreview.v1.SchedulePeerReviewRequest
-	29, // 61: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:input_type -> turnaround.peerreview.v1.ProposeReviewTeamRequest
-	32, // 62: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:input_type -> turnaround.peerreview.v1.AcceptReviewTeamRequest
-	33, // 63: turnaround.peerreview.v1.PeerReviewService.StartOnSite:input_type -> turnaround.peerreview.v1.StartOnSiteRequest
-	34, // 64: turnaround.peerreview.v1.PeerReviewService.RecordFindings:input_type -> turnaround.peerreview.v1.RecordFindingsRequest
-	35, // 65: turnaround.peerreview.v1.PeerReviewService.CompleteReview:input_type -> turnaround.peerreview.v1.CompleteReviewRequest
-	36, // 66: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:input_type -> turnaround.peerreview.v1.CancelPeerReviewRequest
-	39, // 67: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:input_type -> turnaround.peerreview.v1.CreateSupportOfferRequest
-	40, // 68: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:input_type -> turnaround.peerreview.v1.GetSupportOfferRequest
-	41, // 69: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:input_type -> turnaround.peerreview.v1.ListSupportOffersRequest
-	43, // 70: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:input_type -> turnaround.peerreview.v1.UpdateSupportOfferRequest
-	44, // 71: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:input_type -> turnaround.peerreview.v1.TransitionSupportOfferRequest
-	47, // 72: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:input_type -> turnaround.peerreview.v1.ListThemeSummariesRequest
-	50, // 73: turnaround.peerreview.v1.PeerReviewService.CreateLesson:input_type -> turnaround.peerreview.v1.CreateLessonRequest
-	51, // 74: turnaround.peerreview.v1.PeerReviewService.GetLesson:input_type -> turnaround.peerreview.v1.GetLessonRequest
-	52, // 75: turnaround.peerreview.v1.PeerReviewService.ListLessons:input_type -> turnaround.peerreview.v1.ListLessonsRequest
-	12, // 76: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:output_type -> turnaround.peerreview.v1.ListReviewPrioritiesResponse
-	13, // 77: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
-	13, // 78: turnaround.peerreview.v1.PeerReviewService.GetReviewer:output_type -> turnaround.peerreview.v1.Reviewer
-	17, // 79: turnaround.peerreview.v1.PeerReviewService.ListReviewers:output_type -> turnaround.peerreview.v1.ListReviewersResponse
-	13, // 80: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
-	20, // 81: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:output_type -> turnaround.peerreview.v1.DeleteReviewerResponse
-	23, // 82: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 83: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	27, // 84: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:output_type -> turnaround.peerreview.v1.ListPeerReviewsResponse
-	23, // 85: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	31, // 86: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:output_type -> turnaround.peerreview.v1.TeamProposal
-	23, // 87: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 88: turnaround.peerreview.v1.PeerReviewService.StartOnSite:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 89: turnaround.peerreview.v1.PeerReviewService.RecordFindings:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 90: turnaround.peerreview.v1.PeerReviewService.CompleteReview:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 91: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	38, // 92: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	38, // 93: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	42, // 94: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:output_type -> turnaround.peerreview.v1.ListSupportOffersResponse
-	38, // 95: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	38, // 96: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	48, // 97: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:output_type -> turnaround.peerreview.v1.ListThemeSummariesResponse
-	49, // 98: turnaround.peerreview.v1.PeerReviewService.CreateLesson:output_type -> turnaround.peerreview.v1.Lesson
-	49, // 99: turnaround.peerreview.v1.PeerReviewService.GetLesson:output_type -> turnaround.peerreview.v1.Lesson
-	53, // 100: turnaround.peerreview.v1.PeerReviewService.ListLessons:output_type -> turnaround.peerreview.v1.ListLessonsResponse
-	76, // [76:101] is the sub-list for method output_type
-	51, // [51:76] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	47, // 45: turnaround.peerreview.v1.ListThemeSummariesResponse.theme_summaries:type_name -> turnaround.peerreview.v1.ThemeSummary
+	46, // 46: turnaround.peerreview.v1.ListThemeSummariesResponse.suppressed_groups:type_name -> turnaround.peerreview.v1.SuppressedGroup
+	1,  // 47: turnaround.peerreview.v1.Lesson.theme:type_name -> turnaround.peerreview.v1.Theme
+	55, // 48: turnaround.peerreview.v1.Lesson.region:type_name -> turnaround.type.v1.Region
+	56, // 49: turnaround.peerreview.v1.Lesson.create_time:type_name -> google.protobuf.Timestamp
+	50, // 50: turnaround.peerreview.v1.CreateLessonRequest.lesson:type_name -> turnaround.peerreview.v1.Lesson
+	50, // 51: turnaround.peerreview.v1.ListLessonsResponse.lessons:type_name -> turnaround.peerreview.v1.Lesson
+	11, // 52: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:input_type -> turnaround.peerreview.v1.ListReviewPrioritiesRequest
+	14, // 53: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:input_type -> turnaround.peerreview.v1.CreateReviewerRequest
+	15, // 54: turnaround.peerreview.v1.PeerReviewService.GetReviewer:input_type -> turnaround.peerreview.v1.GetReviewerRequest
+	16, // 55: turnaround.peerreview.v1.PeerReviewService.ListReviewers:input_type -> turnaround.peerreview.v1.ListReviewersRequest
+	18, // 56: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:input_type -> turnaround.peerreview.v1.UpdateReviewerRequest
+	19, // 57: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:input_type -> turnaround.peerreview.v1.DeleteReviewerRequest
+	24, // 58: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:input_type -> turnaround.peerreview.v1.RequestPeerReviewRequest
+	25, // 59: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:input_type -> turnaround.peerreview.v1.GetPeerReviewRequest
+	26, // 60: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:input_type -> turnaround.peerreview.v1.ListPeerReviewsRequest
+	28, // 61: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:input_type -> turnaround.peerreview.v1.SchedulePeerReviewRequest
+	29, // 62: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:input_type -> turnaround.peerreview.v1.ProposeReviewTeamRequest
+	32, // 63: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:input_type -> turnaround.peerreview.v1.AcceptReviewTeamRequest
+	33, // 64: turnaround.peerreview.v1.PeerReviewService.StartOnSite:input_type -> turnaround.peerreview.v1.StartOnSiteRequest
+	34, // 65: turnaround.peerreview.v1.PeerReviewService.RecordFindings:input_type -> turnaround.peerreview.v1.RecordFindingsRequest
+	35, // 66: turnaround.peerreview.v1.PeerReviewService.CompleteReview:input_type -> turnaround.peerreview.v1.CompleteReviewRequest
+	36, // 67: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:input_type -> turnaround.peerreview.v1.CancelPeerReviewRequest
+	39, // 68: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:input_type -> turnaround.peerreview.v1.CreateSupportOfferRequest
+	40, // 69: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:input_type -> turnaround.peerreview.v1.GetSupportOfferRequest
+	41, // 70: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:input_type -> turnaround.peerreview.v1.ListSupportOffersRequest
+	43, // 71: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:input_type -> turnaround.peerreview.v1.UpdateSupportOfferRequest
+	44, // 72: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:input_type -> turnaround.peerreview.v1.TransitionSupportOfferRequest
+	48, // 73: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:input_type -> turnaround.peerreview.v1.ListThemeSummariesRequest
+	51, // 74: turnaround.peerreview.v1.PeerReviewService.CreateLesson:input_type -> turnaround.peerreview.v1.CreateLessonRequest
+	52, // 75: turnaround.peerreview.v1.PeerReviewService.GetLesson:input_type -> turnaround.peerreview.v1.GetLessonRequest
+	53, // 76: turnaround.peerreview.v1.PeerReviewService.ListLessons:input_type -> turnaround.peerreview.v1.ListLessonsRequest
+	12, // 77: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:output_type -> turnaround.peerreview.v1.ListReviewPrioritiesResponse
+	13, // 78: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
+	13, // 79: turnaround.peerreview.v1.PeerReviewService.GetReviewer:output_type -> turnaround.peerreview.v1.Reviewer
+	17, // 80: turnaround.peerreview.v1.PeerReviewService.ListReviewers:output_type -> turnaround.peerreview.v1.ListReviewersResponse
+	13, // 81: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
+	20, // 82: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:output_type -> turnaround.peerreview.v1.DeleteReviewerResponse
+	23, // 83: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 84: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	27, // 85: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:output_type -> turnaround.peerreview.v1.ListPeerReviewsResponse
+	23, // 86: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	31, // 87: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:output_type -> turnaround.peerreview.v1.TeamProposal
+	23, // 88: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 89: turnaround.peerreview.v1.PeerReviewService.StartOnSite:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 90: turnaround.peerreview.v1.PeerReviewService.RecordFindings:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 91: turnaround.peerreview.v1.PeerReviewService.CompleteReview:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 92: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	38, // 93: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	38, // 94: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	42, // 95: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:output_type -> turnaround.peerreview.v1.ListSupportOffersResponse
+	38, // 96: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	38, // 97: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	49, // 98: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:output_type -> turnaround.peerreview.v1.ListThemeSummariesResponse
+	50, // 99: turnaround.peerreview.v1.PeerReviewService.CreateLesson:output_type -> turnaround.peerreview.v1.Lesson
+	50, // 100: turnaround.peerreview.v1.PeerReviewService.GetLesson:output_type -> turnaround.peerreview.v1.Lesson
+	54, // 101: turnaround.peerreview.v1.PeerReviewService.ListLessons:output_type -> turnaround.peerreview.v1.ListLessonsResponse
+	77, // [77:102] is the sub-list for method output_type
+	52, // [52:77] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_peerreview_v1_peerreview_proto_init() }
@@ -4429,7 +4559,7 @@ func file_turnaround_peerreview_v1_peerreview_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_peerreview_v1_peerreview_proto_rawDesc), len(file_turnaround_peerreview_v1_peerreview_proto_rawDesc)),
 			NumEnums:      10,
-			NumMessages:   44,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

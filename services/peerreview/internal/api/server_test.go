@@ -56,17 +56,17 @@ func TestPoliciesRefuseGapsAndDuplicates(t *testing.T) {
 
 // TestConfidentialMethodsAreClosedToOutsiders pins the boundary the access
 // matrix draws: sponsor officers and partner systems reach only the
-// anonymous theme summaries and published lessons; Ofsted inspectors those
-// and the reviews in summary; DfE officials also the reviewer pool, the
-// review priorities and the support offers (DfE and Ofsted were refused
-// all of these before the matrix). None of them writes anything.
+// published lessons; Ofsted inspectors those and the reviews in summary;
+// DfE officials also the reviewer pool, the review priorities and the
+// support offers (DfE and Ofsted were refused all of these before the
+// matrix). None of them reads the What Works theme summaries, which count
+// review findings, or writes anything.
 func TestConfidentialMethodsAreClosedToOutsiders(t *testing.T) {
 	ps, err := Policies()
 	if err != nil {
 		t.Fatal(err)
 	}
 	whatWorks := []string{
-		peerreviewv1.PeerReviewService_ListThemeSummaries_FullMethodName,
 		peerreviewv1.PeerReviewService_GetLesson_FullMethodName,
 		peerreviewv1.PeerReviewService_ListLessons_FullMethodName,
 	}

@@ -53,28 +53,28 @@ func NewService(lessons LessonStorer, reviews Reviews, judgements Judgements) *S
 	return &Service{lessons: lessons, reviews: reviews, judgements: judgements}
 }
 
-// Summaries summarises every completed review's findings by theme, hiding
-// groups smaller than minGroupSize. The councils' later grades are read
-// only when there are enough completed reviews to summarise, since below
-// the minimum nothing is published.
-func (s *Service) Summaries(ctx context.Context, minGroupSize int) (Summaries, error) {
+// Summaries summarises every completed review's findings by theme, each
+// count over at least minCouncils councils (see Summarise). The councils'
+// later grades are read only when the reviews come from enough councils to
+// summarise, since below the minimum nothing is published.
+func (s *Service) Summaries(ctx context.Context, minCouncils int) (Summaries, error) {
 	reviews, err := s.reviews.All(ctx)
 	if err != nil {
 		return Summaries{}, err
 	}
-	completed := 0
+	councils := map[string]bool{}
 	for _, rv := range reviews {
 		if rv.State == review.Completed {
-			completed++
+			councils[rv.GSSCode] = true
 		}
 	}
 	var latest map[string]Judgement
-	if completed >= minGroupSize {
+	if len(councils) > 0 && len(councils) >= minCouncils {
 		if latest, err = s.judgements.LatestJudgements(ctx); err != nil {
 			return Summaries{}, err
 		}
 	}
-	return Summarise(reviews, latest, minGroupSize), nil
+	return Summarise(reviews, latest, minCouncils), nil
 }
 
 // Create publishes l (parsed from a Draft) for r, or replays what an

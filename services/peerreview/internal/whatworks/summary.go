@@ -5,29 +5,37 @@
 // grades from the inspection service and lessons from whatworksstore, all
 // fetched by the caller.
 //
-// # Anonymity
+// # Disclosure control
 //
-// Summaries never name a council. Counts are grouped three ways: overall,
-// by the reviewed council's region, and by the council's later grade (the
-// overall grade of its latest published judgement when that was published
-// after the review was completed, NOT_YET_INSPECTED otherwise). A group
-// holding fewer completed reviews than the minimum group size could point
-// at one council, so it is suppressed: its counts are folded into a group
-// named OTHER. When the suppressed groups together still hold fewer reviews
-// than the minimum, the next smallest groups are folded in as well, until
-// OTHER reaches the minimum; otherwise subtracting the published groups
-// from the overall counts would reveal the small group anyway. When all
-// completed reviews together are fewer than the minimum, nothing is
-// summarised at all.
+// Summaries never name a council, and every count is computed over at least
+// a minimum number of councils: the suite's disclosure threshold
+// (services/platform/disclosure, 10 councils unless configured otherwise),
+// or more when the caller asks. Councils, not reviews, are counted: a
+// council reviewed twice is still one council whose findings a caller might
+// recover.
+//
+// When the completed reviews come from fewer councils than the minimum,
+// nothing is summarised at all and the summaries say why
+// (FEWER_THAN_MIN_COUNCILS). Otherwise counts are grouped three ways:
+// overall, by the reviewed council's region, and by the council's later
+// grade (the overall grade of its latest published judgement when that was
+// published after the review was completed, NOT_YET_INSPECTED otherwise).
+// A group of fewer councils than the minimum could point at one council, so
+// it is suppressed: its counts are folded into a group named OTHER. When
+// the suppressed groups together still cover fewer councils than the
+// minimum, the next smallest groups are folded in as well, until OTHER
+// reaches the minimum; otherwise subtracting the published groups from the
+// overall counts would reveal the small group anyway (disclosure.Groups).
+// Every suppressed group is listed with its reason, so a missing group is
+// never mistaken for a zero.
 package whatworks
 
 import (
-	"cmp"
-	"slices"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -42,13 +50,15 @@ const (
 	NotYetInspected = "NOT_YET_INSPECTED"
 )
 
-// DefaultMinGroupSize is the smallest group of reviews a summary shows. It
-// is also the least a caller may ask for: a smaller group could describe a
-// single council.
-const DefaultMinGroupSize = 3
+// The groupings of a summary, as a suppressed group names them.
+const (
+	GroupingRegion     = "region"
+	GroupingLaterGrade = "later_grade"
+)
 
-// MaxMinGroupSize bounds the minimum group size a caller may ask for.
-const MaxMinGroupSize = 1000
+// MaxMinCouncils bounds the minimum group size a caller may ask for: no
+// group can hold more councils than England has.
+const MaxMinCouncils = 152
 
 // Judgement is a council's latest published graded judgement.
 type Judgement struct {
@@ -82,6 +92,16 @@ type Count struct {
 	// Reviews is the number of completed reviews in the group, whether or
 	// not they found anything on the theme.
 	Reviews int
+	// Councils is the number of councils those reviews are of.
+	Councils int
+}
+
+// Suppressed is a group folded into OTHER, and why (a disclosure reason:
+// too few councils, or complementary suppression).
+type Suppressed struct {
+	Grouping string
+	Group    string
+	Reason   string
 }
 
 // Summary is one theme's counts overall and per group.
@@ -95,27 +115,38 @@ type Summary struct {
 // Summaries is the What Works summary of the completed reviews.
 type Summaries struct {
 	// Themes holds one summary per theme with any finding, in taxonomy
-	// order; empty when the completed reviews are fewer than the minimum
-	// group size.
+	// order; empty when Withheld is set.
 	Themes []Summary
 	// CompletedReviews is the number of completed reviews counted.
 	CompletedReviews int
+	// Councils is the number of councils with a completed review.
+	Councils int
+	// MinCouncils is the fewest councils any count is computed over.
+	MinCouncils int
+	// Withheld is "" when the reviews are summarised, and
+	// disclosure.ReasonTooFewCouncils when they come from fewer than
+	// MinCouncils councils.
+	Withheld string
+	// Suppressed lists the groups folded into OTHER, regions first, each
+	// grouping in its display order.
+	Suppressed []Suppressed
 }
 
 // Summarise counts the findings of the completed reviews among reviews per
-// theme, overall, by region and by later grade, suppressing groups smaller
-// than minGroupSize (see the package comment). latest maps a council's GSS
+// theme, overall, by region and by later grade, over at least minCouncils
+// councils each (see the package comment). latest maps a council's GSS
 // code to its latest published judgement; councils missing from it have
 // none. Reviews in other states are ignored.
-func Summarise(reviews []review.Review, latest map[string]Judgement, minGroupSize int) Summaries {
+func Summarise(reviews []review.Review, latest map[string]Judgement, minCouncils int) Summaries {
 	var done []review.Review
 	for _, rv := range reviews {
 		if rv.State == review.Completed {
 			done = append(done, rv)
 		}
 	}
-	out := Summaries{CompletedReviews: len(done)}
-	if len(done) == 0 || len(done) < minGroupSize {
+	out := Summaries{CompletedReviews: len(done), Councils: councilsOf(done), MinCouncils: minCouncils}
+	if out.Councils == 0 || out.Councils < minCouncils {
+		out.Withheld = disclosure.ReasonTooFewCouncils
 		return out
 	}
 	regions := make([]string, len(done))
@@ -129,22 +160,26 @@ func Summarise(reviews []review.Review, latest map[string]Judgement, minGroupSiz
 		}
 		grades[i] = LaterGrade(rv.CompleteTime, j)
 	}
-	regions = publishAs(regions, minGroupSize)
-	grades = publishAs(grades, minGroupSize)
 	regionOrder := append(names(reference.Regions), GroupOther)
 	gradeOrder := append(names(reference.Grades), NotYetInspected, GroupOther)
+	regions, hiddenRegions := publishAs(done, regions, minCouncils)
+	grades, hiddenGrades := publishAs(done, grades, minCouncils)
+	out.Suppressed = append(suppressedIn(GroupingRegion, hiddenRegions, regionOrder),
+		suppressedIn(GroupingLaterGrade, hiddenGrades, gradeOrder)...)
 
+	// Every theme shares the groups, so their review and council counts
+	// are counted once.
+	overall := Count{Group: GroupAll, Reviews: len(done), Councils: out.Councils}
+	regionSizes := sizes(done, regions)
+	gradeSizes := sizes(done, grades)
 	for _, theme := range reviewer.Themes {
 		found := false
-		s := Summary{Theme: theme, Overall: Count{Group: GroupAll}}
+		s := Summary{Theme: theme, Overall: overall}
 		byRegion := map[string]*Count{}
 		byGrade := map[string]*Count{}
 		for i, rv := range done {
-			r := group(byRegion, regions[i])
-			g := group(byGrade, grades[i])
-			for _, c := range []*Count{&s.Overall, r, g} {
-				c.Reviews++
-			}
+			r := group(byRegion, regionSizes, regions[i])
+			g := group(byGrade, gradeSizes, grades[i])
 			for _, f := range rv.Findings {
 				if f.Theme != theme {
 					continue
@@ -165,63 +200,68 @@ func Summarise(reviews []review.Review, latest map[string]Judgement, minGroupSiz
 	return out
 }
 
-// publishAs returns, for each review's group in groups, the group it is
-// published under: its own, or GroupOther when suppressed. Groups with
-// fewer than min reviews are suppressed first; then, while the suppressed
-// groups hold fewer than min reviews together, the smallest remaining group
-// joins them (ties by name, so the choice is deterministic). The caller
-// guarantees len(groups) >= min, so OTHER always ends up with at least min
-// reviews when it exists.
-func publishAs(groups []string, min int) []string {
-	size := map[string]int{}
-	for _, g := range groups {
-		size[g]++
+// councilsOf counts the distinct councils of reviews.
+func councilsOf(reviews []review.Review) int {
+	seen := map[string]bool{}
+	for _, rv := range reviews {
+		seen[rv.GSSCode] = true
 	}
-	type sized struct {
-		name string
-		n    int
+	return len(seen)
+}
+
+// publishAs returns, for each review's group in groups (groups[i] is the
+// group of reviews[i]), the group it is published under: its own, or
+// GroupOther when disclosure.Groups withholds it; and the withheld groups
+// with their reasons. The caller guarantees that the reviews are of at
+// least min councils, so OTHER, when it exists, covers at least min.
+func publishAs(reviews []review.Review, groups []string, min int) ([]string, map[string]string) {
+	members := map[string][]string{}
+	for i, g := range groups {
+		members[g] = append(members[g], reviews[i].GSSCode)
 	}
-	var all []sized
-	for g, n := range size {
-		all = append(all, sized{g, n})
-	}
-	slices.SortFunc(all, func(a, b sized) int {
-		if c := cmp.Compare(a.n, b.n); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.name, b.name)
-	})
-	suppressed := map[string]bool{}
-	total := 0
-	for _, g := range all {
-		if g.n < min {
-			suppressed[g.name] = true
-			total += g.n
-		}
-	}
-	for _, g := range all {
-		if total == 0 || total >= min {
-			break
-		}
-		if !suppressed[g.name] {
-			suppressed[g.name] = true
-			total += g.n
-		}
-	}
+	hidden := disclosure.Groups(members, min)
 	out := make([]string, len(groups))
 	for i, g := range groups {
 		out[i] = g
-		if suppressed[g] {
+		if _, ok := hidden[g]; ok {
 			out[i] = GroupOther
+		}
+	}
+	return out, hidden
+}
+
+// suppressedIn lists the hidden groups of grouping in the order of order.
+func suppressedIn(grouping string, hidden map[string]string, order []string) []Suppressed {
+	var out []Suppressed
+	for _, g := range order {
+		if reason, ok := hidden[g]; ok {
+			out = append(out, Suppressed{Grouping: grouping, Group: g, Reason: reason})
 		}
 	}
 	return out
 }
 
-func group(m map[string]*Count, name string) *Count {
+// sizes counts each published group's reviews and councils.
+func sizes(reviews []review.Review, groups []string) map[string]Count {
+	councils := map[string]map[string]bool{}
+	out := map[string]Count{}
+	for i, g := range groups {
+		if councils[g] == nil {
+			councils[g] = map[string]bool{}
+		}
+		councils[g][reviews[i].GSSCode] = true
+		c := out[g]
+		c.Group, c.Reviews, c.Councils = g, c.Reviews+1, len(councils[g])
+		out[g] = c
+	}
+	return out
+}
+
+func group(m map[string]*Count, sizes map[string]Count, name string) *Count {
 	c, ok := m[name]
 	if !ok {
-		c = &Count{Group: name}
+		sized := sizes[name]
+		c = &sized
 		m[name] = c
 	}
 	return c

@@ -7,6 +7,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -78,20 +79,20 @@ func TestSummariseCounts(t *testing.T) {
 		t.Fatalf("themes = %+v, want LEADERSHIP then CASELOADS", got.Themes)
 	}
 	lead := got.Themes[0]
-	want := Count{Group: GroupAll, Strengths: 3, AreasForImprovement: 6, Severe: 3, Reviews: 6}
+	want := Count{Group: GroupAll, Strengths: 3, AreasForImprovement: 6, Severe: 3, Reviews: 6, Councils: 6}
 	if lead.Overall != want {
 		t.Errorf("leadership overall = %+v, want %+v", lead.Overall, want)
 	}
 	wantRegions := []Count{
-		{Group: "YORKSHIRE_AND_THE_HUMBER", AreasForImprovement: 6, Severe: 3, Reviews: 3},
-		{Group: "LONDON", Strengths: 3, Reviews: 3},
+		{Group: "YORKSHIRE_AND_THE_HUMBER", AreasForImprovement: 6, Severe: 3, Reviews: 3, Councils: 3},
+		{Group: "LONDON", Strengths: 3, Reviews: 3, Councils: 3},
 	}
 	if fmt.Sprint(lead.ByRegion) != fmt.Sprint(wantRegions) {
 		t.Errorf("leadership by region = %+v, want %+v", lead.ByRegion, wantRegions)
 	}
 	wantGrades := []Count{
-		{Group: "GOOD", Strengths: 3, Reviews: 3},
-		{Group: NotYetInspected, AreasForImprovement: 6, Severe: 3, Reviews: 3},
+		{Group: "GOOD", Strengths: 3, Reviews: 3, Councils: 3},
+		{Group: NotYetInspected, AreasForImprovement: 6, Severe: 3, Reviews: 3, Councils: 3},
 	}
 	if fmt.Sprint(lead.ByLaterGrade) != fmt.Sprint(wantGrades) {
 		t.Errorf("leadership by later grade = %+v, want %+v", lead.ByLaterGrade, wantGrades)
@@ -99,8 +100,8 @@ func TestSummariseCounts(t *testing.T) {
 	// A group with no finding on the theme still shows its reviews.
 	caseloads := got.Themes[1]
 	wantRegions = []Count{
-		{Group: "YORKSHIRE_AND_THE_HUMBER", Reviews: 3},
-		{Group: "LONDON", AreasForImprovement: 3, Severe: 3, Reviews: 3},
+		{Group: "YORKSHIRE_AND_THE_HUMBER", Reviews: 3, Councils: 3},
+		{Group: "LONDON", AreasForImprovement: 3, Severe: 3, Reviews: 3, Councils: 3},
 	}
 	if fmt.Sprint(caseloads.ByRegion) != fmt.Sprint(wantRegions) {
 		t.Errorf("caseloads by region = %+v, want %+v", caseloads.ByRegion, wantRegions)
@@ -161,10 +162,13 @@ func TestSummariseSuppression(t *testing.T) {
 				t.Errorf("CompletedReviews = %d, want %d", got.CompletedReviews, len(tc.reviews))
 			}
 			if tc.want == nil {
-				if len(got.Themes) != 0 {
-					t.Errorf("themes = %+v, want none", got.Themes)
+				if len(got.Themes) != 0 || got.Withheld != disclosure.ReasonTooFewCouncils || got.MinCouncils != tc.min {
+					t.Errorf("themes = %+v, withheld %q, want none, withheld", got.Themes, got.Withheld)
 				}
 				return
+			}
+			if got.Withheld != "" {
+				t.Errorf("withheld %q", got.Withheld)
 			}
 			if len(got.Themes) != 1 {
 				t.Fatalf("themes = %+v, want one", got.Themes)
@@ -172,16 +176,16 @@ func TestSummariseSuppression(t *testing.T) {
 			regions := map[string]int{}
 			for _, c := range got.Themes[0].ByRegion {
 				regions[c.Group] = c.Reviews
-				if c.Reviews < tc.min {
-					t.Errorf("group %s shows %d reviews, below the minimum %d", c.Group, c.Reviews, tc.min)
+				if c.Councils < tc.min {
+					t.Errorf("group %s shows %d councils, below the minimum %d", c.Group, c.Councils, tc.min)
 				}
 			}
 			if fmt.Sprint(regions) != fmt.Sprint(tc.want) {
 				t.Errorf("by region = %v, want %v", regions, tc.want)
 			}
 			for _, c := range got.Themes[0].ByLaterGrade {
-				if c.Reviews < tc.min {
-					t.Errorf("grade group %s shows %d reviews, below the minimum %d", c.Group, c.Reviews, tc.min)
+				if c.Councils < tc.min {
+					t.Errorf("grade group %s shows %d councils, below the minimum %d", c.Group, c.Councils, tc.min)
 				}
 			}
 		})

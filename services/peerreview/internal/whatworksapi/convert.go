@@ -85,5 +85,6 @@ func countProto(c whatworks.Count) *peerreviewv1.ThemeCount {
 		AreasForImprovement: int32(c.AreasForImprovement),
 		Severe:              int32(c.Severe),
 		Reviews:             int32(c.Reviews),
+		Councils:            int32(c.Councils),
 	}
 }

@@ -2,14 +2,18 @@
 // ListThemeSummaries, CreateLesson, GetLesson and ListLessons of
 // PeerReviewService.
 //
-// Who sees what is the access matrix's Lesson cells (package access):
-// theme summaries name no council (see package whatworks for how small
-// groups are suppressed) and lessons are good practice a council agreed to
-// share, so every role reads both: LGA advisers, council officers, Ofsted
-// inspectors and DfE officials, and also sponsor officers (who help failing
-// councils improve) and partner systems (which read published
-// information). None of them sees a council's findings here. Only LGA
-// advisers publish lessons.
+// Who sees what is the access matrix (package access). Lessons are good
+// practice a council agreed to share, so every role reads them: LGA
+// advisers, council officers, Ofsted inspectors and DfE officials, and also
+// sponsor officers (who help failing councils improve) and partner systems
+// (which read published information). Only LGA advisers publish lessons.
+//
+// Theme summaries are the ThemeSummary cell: they are counts of peer review
+// findings, so they go only to those who read findings, the LGA and
+// councils, and each count covers at least the disclosure threshold of
+// councils (package whatworks). DfE and Ofsted see when each review
+// completes, so subtracting the summaries before and after one completion
+// would give that council's findings away; they are refused.
 package whatworksapi
 
 import (
@@ -21,6 +25,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -29,11 +34,10 @@ import (
 )
 
 // Policies declares who may call each method of this package: the access
-// matrix's Lesson cells, whose read covers the anonymous theme summaries.
-// Lessons and summaries belong to no council, so the role-level policy is
-// the whole decision.
+// matrix's Lesson and ThemeSummary cells. Lessons and summaries belong to
+// no council, so the role-level policy is the whole decision.
 var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_ListThemeSummaries_FullMethodName: access.Rule(access.Lesson, access.Read),
+	peerreviewv1.PeerReviewService_ListThemeSummaries_FullMethodName: access.Rule(access.ThemeSummary, access.Read),
 	peerreviewv1.PeerReviewService_CreateLesson_FullMethodName:       access.Rule(access.Lesson, access.Write),
 	peerreviewv1.PeerReviewService_GetLesson_FullMethodName:          access.Rule(access.Lesson, access.Read),
 	peerreviewv1.PeerReviewService_ListLessons_FullMethodName:        access.Rule(access.Lesson, access.Read),
@@ -59,24 +63,35 @@ func New(svc *whatworks.Service, pages *paging.Codec, now func() time.Time) *Wha
 // councils' later grades come from the inspection service in one pass over
 // its council list; when it cannot be reached the call fails UNAVAILABLE
 // (INSPECTION_UNAVAILABLE) rather than file every council under
-// NOT_YET_INSPECTED. min_group_size is 0 for the default of 3, or at least
-// 3: a smaller group could describe one council.
+// NOT_YET_INSPECTED. min_group_size, in councils, is 0 for the disclosure
+// threshold or at least the threshold: a smaller group could give a
+// council's findings away. Below the threshold the answer says the
+// summaries are withheld and why, and carries no count of findings.
 func (h *WhatWorks) ListThemeSummaries(ctx context.Context, req *peerreviewv1.ListThemeSummariesRequest) (*peerreviewv1.ListThemeSummariesResponse, error) {
-	minSize := int(req.GetMinGroupSize())
+	threshold := disclosure.MinCouncils()
+	minCouncils := int(req.GetMinGroupSize())
 	switch {
-	case minSize == 0:
-		minSize = whatworks.DefaultMinGroupSize
-	case minSize < whatworks.DefaultMinGroupSize || minSize > whatworks.MaxMinGroupSize:
+	case minCouncils == 0:
+		minCouncils = threshold
+	case minCouncils < threshold || minCouncils > whatworks.MaxMinCouncils:
 		var vs fault.Violations
-		vs.Add("min_group_size", "must be 0 (for %d) or from %d to %d, got %d; smaller groups could identify a council",
-			whatworks.DefaultMinGroupSize, whatworks.DefaultMinGroupSize, whatworks.MaxMinGroupSize, minSize)
+		vs.Add("min_group_size", "must be 0 (for the disclosure threshold of %d councils) or from %d to %d councils, got %d; smaller groups could give a council's findings away",
+			threshold, threshold, whatworks.MaxMinCouncils, minCouncils)
 		return nil, vs.Err()
 	}
-	sum, err := h.svc.Summaries(ctx, minSize)
+	sum, err := h.svc.Summaries(ctx, minCouncils)
 	if err != nil {
 		return nil, err
 	}
-	resp := &peerreviewv1.ListThemeSummariesResponse{CompletedReviews: int32(sum.CompletedReviews)}
+	resp := &peerreviewv1.ListThemeSummariesResponse{
+		CompletedReviews: int32(sum.CompletedReviews),
+		Councils:         int32(sum.Councils),
+		MinCouncils:      int32(sum.MinCouncils),
+		Withheld:         sum.Withheld,
+	}
+	for _, g := range sum.Suppressed {
+		resp.SuppressedGroups = append(resp.SuppressedGroups, &peerreviewv1.SuppressedGroup{Grouping: g.Grouping, Group: g.Group, Withheld: g.Reason})
+	}
 	for _, s := range sum.Themes {
 		m := &peerreviewv1.ThemeSummary{Theme: themeProto(s.Theme), Overall: countProto(s.Overall)}
 		for _, c := range s.ByRegion {

@@ -23,7 +23,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -176,14 +178,23 @@ func groups(cs []*peerreviewv1.ThemeCount) map[string]*peerreviewv1.ThemeCount {
 	return out
 }
 
+// lowerDisclosureThreshold lets the fixture's seven councils be grouped
+// in threes; disclosure_test.go covers the suite's threshold of ten.
+func lowerDisclosureThreshold(t *testing.T, n int) {
+	t.Helper()
+	disclosure.SetMinCouncils(n)
+	t.Cleanup(func() { disclosure.SetMinCouncils(disclosure.DefaultMinCouncils) })
+}
+
 func TestThemeSummaries(t *testing.T) {
+	lowerDisclosureThreshold(t, 3)
 	e := newEnv(t, fixtureReviews())
-	resp, err := e.client.ListThemeSummaries(e.as(inspector), &peerreviewv1.ListThemeSummariesRequest{})
+	resp, err := e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.GetCompletedReviews() != 7 {
-		t.Errorf("completed reviews = %d, want 7", resp.GetCompletedReviews())
+	if resp.GetCompletedReviews() != 7 || resp.GetCouncils() != 7 || resp.GetMinCouncils() != 3 || resp.GetWithheld() != "" {
+		t.Errorf("response = %v, want 7 reviews of 7 councils at a minimum of 3", resp)
 	}
 	var themes []peerreviewv1.Theme
 	for _, s := range resp.GetThemeSummaries() {
@@ -193,13 +204,13 @@ func TestThemeSummaries(t *testing.T) {
 		t.Fatalf("themes = %v, want leadership and caseloads (permanence was found only by an unfinished review)", themes)
 	}
 	lead := resp.GetThemeSummaries()[0]
-	if o := lead.GetOverall(); o.GetGroup() != "ALL" || o.GetStrengths() != 4 || o.GetAreasForImprovement() != 3 || o.GetSevere() != 3 || o.GetReviews() != 7 {
+	if o := lead.GetOverall(); o.GetGroup() != "ALL" || o.GetStrengths() != 4 || o.GetAreasForImprovement() != 3 || o.GetSevere() != 3 || o.GetReviews() != 7 || o.GetCouncils() != 7 {
 		t.Errorf("leadership overall = %v", o)
 	}
-	// The North East's single review is folded, with the next smallest
+	// The North East's single council is folded, with the next smallest
 	// group (London, by name), into OTHER.
 	regions := groups(lead.GetByRegion())
-	if len(regions) != 2 || regions["YORKSHIRE_AND_THE_HUMBER"].GetReviews() != 3 || regions["OTHER"].GetReviews() != 4 {
+	if len(regions) != 2 || regions["YORKSHIRE_AND_THE_HUMBER"].GetCouncils() != 3 || regions["OTHER"].GetCouncils() != 4 || regions["OTHER"].GetReviews() != 4 {
 		t.Errorf("leadership by region = %v", lead.GetByRegion())
 	}
 	if y := regions["YORKSHIRE_AND_THE_HUMBER"]; y.GetStrengths() != 1 || y.GetSevere() != 2 {
@@ -212,6 +223,18 @@ func TestThemeSummaries(t *testing.T) {
 	if len(grades) != 2 || grades["NOT_YET_INSPECTED"].GetReviews() != 3 || grades["OTHER"].GetReviews() != 4 {
 		t.Errorf("leadership by later grade = %v", lead.GetByLaterGrade())
 	}
+	// Every folded group is listed with its reason, regions first.
+	var hidden []string
+	for _, g := range resp.GetSuppressedGroups() {
+		hidden = append(hidden, g.GetGrouping()+" "+g.GetGroup()+" "+g.GetWithheld())
+	}
+	want := []string{
+		"region NORTH_EAST FEWER_THAN_MIN_COUNCILS", "region LONDON COMPLEMENTARY",
+		"later_grade GOOD COMPLEMENTARY", "later_grade INADEQUATE FEWER_THAN_MIN_COUNCILS",
+	}
+	if !slices.Equal(hidden, want) {
+		t.Errorf("suppressed groups = %q, want %q", hidden, want)
+	}
 	if calls := e.double.Calls(); len(calls) == 0 || calls[0].Method != "ListLocalAuthorities" {
 		t.Errorf("calls = %v, want the councils read from the inspection service", calls)
 	}
@@ -220,9 +243,10 @@ func TestThemeSummaries(t *testing.T) {
 // TestThemeSummariesNameNoCouncil looks for every council's code and name
 // in the whole response, whatever the minimum group size.
 func TestThemeSummariesNameNoCouncil(t *testing.T) {
+	lowerDisclosureThreshold(t, 3)
 	e := newEnv(t, fixtureReviews())
 	for _, min := range []int32{0, 3, 4, 7} {
-		resp, err := e.client.ListThemeSummaries(e.as(partner), &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: min})
+		resp, err := e.client.ListThemeSummaries(e.as(officer), &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: min})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,8 +261,8 @@ func TestThemeSummariesNameNoCouncil(t *testing.T) {
 		}
 		for _, s := range resp.GetThemeSummaries() {
 			for _, c := range append(s.GetByRegion(), s.GetByLaterGrade()...) {
-				if c.GetReviews() < max(min, 3) {
-					t.Errorf("min %d: group %s shows %d reviews", min, c.GetGroup(), c.GetReviews())
+				if c.GetCouncils() < max(min, 3) {
+					t.Errorf("min %d: group %s shows %d councils", min, c.GetGroup(), c.GetCouncils())
 				}
 			}
 		}
@@ -246,6 +270,7 @@ func TestThemeSummariesNameNoCouncil(t *testing.T) {
 }
 
 func TestThemeSummariesSuppression(t *testing.T) {
+	lowerDisclosureThreshold(t, 3)
 	e := newEnv(t, fixtureReviews())
 	ctx := e.as(adviser)
 	resp, err := e.client.ListThemeSummaries(ctx, &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: 7})
@@ -253,7 +278,7 @@ func TestThemeSummariesSuppression(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range resp.GetThemeSummaries() {
-		if r := s.GetByRegion(); len(r) != 1 || r[0].GetGroup() != "OTHER" || r[0].GetReviews() != 7 {
+		if r := s.GetByRegion(); len(r) != 1 || r[0].GetGroup() != "OTHER" || r[0].GetCouncils() != 7 {
 			t.Errorf("%v by region at minimum 7 = %v, want only OTHER with 7", s.GetTheme(), r)
 		}
 	}
@@ -261,10 +286,10 @@ func TestThemeSummariesSuppression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.GetCompletedReviews() != 7 || len(resp.GetThemeSummaries()) != 0 {
-		t.Errorf("minimum above the completed reviews: %v, want no summaries", resp)
+	if resp.GetCompletedReviews() != 7 || len(resp.GetThemeSummaries()) != 0 || resp.GetWithheld() != disclosure.ReasonTooFewCouncils || resp.GetMinCouncils() != 8 {
+		t.Errorf("minimum above the councils reviewed: %v, want no summaries and the reason", resp)
 	}
-	for _, bad := range []int32{-1, 1, 2, 1001} {
+	for _, bad := range []int32{-1, 1, 2, 153} {
 		_, err := e.client.ListThemeSummaries(ctx, &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: bad})
 		rpctest.ExpectError(t, "min_group_size", err, codes.InvalidArgument, "", "min_group_size")
 	}
@@ -277,27 +302,63 @@ func TestThemeSummariesFewReviewsNeedNoGrades(t *testing.T) {
 	if err != nil {
 		t.Fatalf("two completed reviews need no grades, yet: %v", err)
 	}
-	if resp.GetCompletedReviews() != 2 || len(resp.GetThemeSummaries()) != 0 {
+	if resp.GetCompletedReviews() != 2 || len(resp.GetThemeSummaries()) != 0 || resp.GetWithheld() != disclosure.ReasonTooFewCouncils {
 		t.Errorf("response = %v, want two reviews counted and nothing summarised", resp)
 	}
 }
 
 func TestThemeSummariesInspectionUnavailable(t *testing.T) {
+	lowerDisclosureThreshold(t, 3)
 	e := newEnv(t, fixtureReviews())
 	e.double.Stop()
-	_, err := e.client.ListThemeSummaries(e.as(official), &peerreviewv1.ListThemeSummariesRequest{})
+	_, err := e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
 	rpctest.ExpectError(t, "inspection service stopped", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 }
 
-func TestThemeSummariesEveryRole(t *testing.T) {
+// TestThemeSummariesOnlyForThoseWhoReadFindings: the LGA and council
+// officers read the summaries; DfE and Ofsted, who see when each review
+// completes, and sponsors and partner systems, who read no review, are
+// refused by the access matrix.
+func TestThemeSummariesOnlyForThoseWhoReadFindings(t *testing.T) {
+	lowerDisclosureThreshold(t, 3)
 	e := newEnv(t, fixtureReviews())
-	for _, p := range everyone {
+	for _, p := range []auth.Principal{adviser, officer} {
 		if _, err := e.client.ListThemeSummaries(e.as(p), &peerreviewv1.ListThemeSummariesRequest{}); err != nil {
 			t.Errorf("%s: %v", p.Roles[0], err)
 		}
 	}
+	for _, p := range []auth.Principal{inspector, official, sponsor, partner} {
+		_, err := e.client.ListThemeSummaries(e.as(p), &peerreviewv1.ListThemeSummariesRequest{})
+		rpctest.ExpectError(t, string(p.Roles[0]), err, codes.PermissionDenied, "")
+	}
 	_, err := e.client.ListThemeSummaries(context.Background(), &peerreviewv1.ListThemeSummariesRequest{})
 	rpctest.ExpectError(t, "no token", err, codes.Unauthenticated, "")
+}
+
+// TestThemeSummaryReadersReadFindings holds the matrix to the rule: a role
+// reads theme summaries only if its grant on peer reviews reaches their
+// findings (any scope but the summary one), so the cell cannot drift from
+// the data it counts.
+func TestThemeSummaryReadersReadFindings(t *testing.T) {
+	findings := map[auth.Role]bool{}
+	for _, c := range access.Cells() {
+		if c.Resource == access.PeerReview && c.Action == access.Read {
+			for _, g := range c.Grants {
+				if g.Scope != access.Summary {
+					findings[g.Role] = true
+				}
+			}
+		}
+	}
+	readers := access.Roles(access.ThemeSummary, access.Read)
+	if len(readers) == 0 {
+		t.Fatal("nobody reads theme summaries")
+	}
+	for _, r := range readers {
+		if !findings[r] {
+			t.Errorf("%s reads theme summaries but not review findings", r)
+		}
+	}
 }
 
 func validLesson() *peerreviewv1.Lesson {

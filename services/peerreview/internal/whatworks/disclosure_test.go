@@ -1,0 +1,134 @@
+package whatworks
+
+import (
+	"testing"
+
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// inRegion returns n councils of region, in reference order.
+func inRegion(t *testing.T, region reference.Region, n int) []string {
+	t.Helper()
+	var out []string
+	for _, c := range reference.Councils() {
+		if c.Region == region && len(out) < n {
+			out = append(out, c.GSSCode)
+		}
+	}
+	if len(out) < n {
+		t.Fatalf("%s has %d councils, want %d", region, len(out), n)
+	}
+	return out
+}
+
+// reviewsOf gives each council one completed review whose findings differ
+// from council to council: i strengths on leadership and one severe area
+// for improvement on caseloads for every third council.
+func reviewsOf(councils []string) []review.Review {
+	var out []review.Review
+	for i, gss := range councils {
+		var fs []review.Finding
+		for range i%4 + 1 {
+			fs = append(fs, strength(reviewer.Leadership))
+		}
+		if i%3 == 0 {
+			fs = append(fs, afi(reviewer.Caseloads, review.Severe))
+		}
+		out = append(out, completed(gss, fs...))
+	}
+	return out
+}
+
+// TestSummariesNeedTheDisclosureThreshold: at the suite's threshold of 10
+// councils, two councils' reviews are not summarised at all, so a council
+// that knows its own findings cannot subtract them from a total to read
+// the other's; nor are nine councils' reviews, however many reviews they
+// had. Ten councils are summarised.
+func TestSummariesNeedTheDisclosureThreshold(t *testing.T) {
+	min := disclosure.MinCouncils()
+	if min != disclosure.DefaultMinCouncils {
+		t.Fatalf("threshold %d", min)
+	}
+	nw := inRegion(t, reference.NorthWest, 10)
+
+	two := Summarise(reviewsOf(nw[:2]), nil, min)
+	if two.Withheld != disclosure.ReasonTooFewCouncils || len(two.Themes) != 0 || two.Councils != 2 ||
+		two.CompletedReviews != 2 || two.MinCouncils != 10 || len(two.Suppressed) != 0 {
+		t.Errorf("two councils: %+v", two)
+	}
+
+	// Nine councils, one of them reviewed twice: ten reviews, nine
+	// councils, still withheld.
+	nine := reviewsOf(nw[:9])
+	again := completed(nw[0], strength(reviewer.Leadership))
+	again.ID = "again"
+	nine = append(nine, again)
+	if got := Summarise(nine, nil, min); got.Withheld != disclosure.ReasonTooFewCouncils || len(got.Themes) != 0 || got.Councils != 9 || got.CompletedReviews != 10 {
+		t.Errorf("nine councils, ten reviews: %+v", got)
+	}
+
+	ten := Summarise(reviewsOf(nw), nil, min)
+	if ten.Withheld != "" || len(ten.Themes) != 2 || ten.Councils != 10 || ten.MinCouncils != 10 {
+		t.Fatalf("ten councils: %+v", ten)
+	}
+	lead := ten.Themes[0]
+	// Strengths 1+2+3+4+1+2+3+4+1+2 = 23.
+	if lead.Theme != reviewer.Leadership || lead.Overall.Strengths != 23 || lead.Overall.Councils != 10 ||
+		len(lead.ByRegion) != 1 || lead.ByRegion[0].Group != "NORTH_WEST" || lead.ByRegion[0].Councils != 10 {
+		t.Errorf("ten councils, leadership: %+v", lead)
+	}
+}
+
+// TestNoGroupCanBeSolvedFor is the subtraction attack: eleven councils, ten
+// in the North West and one in London. London alone is too small, and
+// showing the North West would give London's counts away as the total
+// minus the North West, so both fold into OTHER and the summary says why.
+// For every theme, the total minus the groups shown covers either no
+// council or at least the threshold.
+func TestNoGroupCanBeSolvedFor(t *testing.T) {
+	min := disclosure.MinCouncils()
+	councils := append(inRegion(t, reference.NorthWest, 10), inRegion(t, reference.London, 1)...)
+	got := Summarise(reviewsOf(councils), nil, min)
+	if got.Withheld != "" || got.Councils != 11 || len(got.Themes) == 0 {
+		t.Fatalf("eleven councils: %+v", got)
+	}
+	wantHidden := map[string]string{
+		GroupingRegion + " NORTH_WEST": disclosure.ReasonComplementary,
+		GroupingRegion + " LONDON":     disclosure.ReasonTooFewCouncils,
+	}
+	hidden := map[string]string{}
+	for _, s := range got.Suppressed {
+		hidden[s.Grouping+" "+s.Group] = s.Reason
+	}
+	for k, v := range wantHidden {
+		if hidden[k] != v {
+			t.Errorf("suppressed %v, want %s %s", got.Suppressed, k, v)
+		}
+	}
+	for _, s := range got.Themes {
+		for name, groups := range map[string][]Count{"region": s.ByRegion, "later grade": s.ByLaterGrade} {
+			rest := s.Overall
+			for _, c := range groups {
+				if c.Councils < min {
+					t.Errorf("%s by %s: group %s of %d councils shown", s.Theme, name, c.Group, c.Councils)
+				}
+				if c.Group == GroupOther {
+					continue
+				}
+				rest.Strengths -= c.Strengths
+				rest.AreasForImprovement -= c.AreasForImprovement
+				rest.Reviews -= c.Reviews
+				rest.Councils -= c.Councils
+			}
+			if rest.Councils != 0 && rest.Councils < min {
+				t.Errorf("%s by %s: the total minus the groups shown covers %d councils", s.Theme, name, rest.Councils)
+			}
+		}
+		if len(s.ByRegion) != 1 || s.ByRegion[0].Group != GroupOther || s.ByRegion[0].Councils != 11 {
+			t.Errorf("%s by region: %+v, want OTHER of 11 councils only", s.Theme, s.ByRegion)
+		}
+	}
+}
