@@ -234,12 +234,23 @@ func (c *Console) routes() {
 	m.HandleFunc("GET "+BasePath+"/plans", c.page(c.planList))
 	m.HandleFunc("GET "+BasePath+"/localAuthorities/{gss}/improvementPlans/{id}", c.page(c.planPage))
 	m.HandleFunc("POST "+BasePath+"/localAuthorities/{gss}/improvementPlans/{id}/{action}", c.page(c.planAction))
+	plan := BasePath + "/localAuthorities/{gss}/improvementPlans/{id}/priorities/{pid}"
+	m.HandleFunc("GET "+plan, c.page(c.priorityForm))
+	m.HandleFunc("POST "+plan, c.page(c.savePriority))
+	m.HandleFunc("POST "+plan+"/remove", c.page(c.removePriority))
+	m.HandleFunc("GET "+plan+"/actions/{aid}", c.page(c.actionForm))
+	m.HandleFunc("POST "+plan+"/actions/{aid}", c.page(c.saveAction))
+	m.HandleFunc("POST "+plan+"/actions/{aid}/remove", c.page(c.removeAction))
 
 	m.HandleFunc("GET "+BasePath+"/matching", c.page(c.matching))
 	m.HandleFunc("POST "+BasePath+"/matching/runs", c.page(c.runMatching))
 	m.HandleFunc("GET "+BasePath+"/matchRuns/{id}", c.page(c.matchRun))
 	m.HandleFunc("POST "+BasePath+"/matchRuns/{id}/{action}", c.page(c.decideRun))
 	m.HandleFunc("GET "+BasePath+"/matching/compare", c.page(c.compareRuns))
+
+	m.HandleFunc("GET "+BasePath+"/engagements", c.page(c.engagements))
+	m.HandleFunc("GET "+BasePath+"/sponsors/{sponsor}/engagements/{id}", c.page(c.engagement))
+	m.HandleFunc("POST "+BasePath+"/sponsors/{sponsor}/engagements/{id}/deployments", c.page(c.recordDeployment))
 
 	m.HandleFunc("GET "+BasePath+"/reviews", c.page(c.reviewPriorities))
 	m.HandleFunc("GET "+BasePath+"/localAuthorities/{gss}/peerReviews/{id}", c.page(c.peerReview))

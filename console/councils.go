@@ -153,7 +153,7 @@ func (c *Console) sponsorHome(ctx context.Context, u *userView) (*view, error) {
 	for _, e := range eng.GetEngagements() {
 		names[e.GetLocalAuthority()] = c.councilName(ctx, e.GetLocalAuthority())
 	}
-	return &view{Template: "sponsorhome", Title: sp.GetDisplayName(), Data: sponsorHomeData{Sponsor: sp, Engagements: eng.GetEngagements(), Names: names}}, nil
+	return &view{Template: "sponsorhome", Title: sp.GetDisplayName(), Current: "home", Data: sponsorHomeData{Sponsor: sp, Engagements: eng.GetEngagements(), Names: names}}, nil
 }
 
 type councilsData struct {

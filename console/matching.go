@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 )
 
 // needRow is an open need with its council's name.
@@ -58,7 +59,14 @@ func (c *Console) matchingInputs(ctx context.Context) (*matchingData, error) {
 func needAreas(n *sponsorv1.SponsorNeed) string {
 	var parts []string
 	for _, a := range n.GetAreas() {
-		parts = append(parts, enumLabelString(a.GetArea())+" ("+strconv.Itoa(int(a.GetWeight()))+")")
+		var area string
+		switch {
+		case a.GetJudgementArea() != typev1.JudgementArea_JUDGEMENT_AREA_UNSPECIFIED:
+			area = areaName(a.GetJudgementArea())
+		default:
+			area = enumLabel(a.GetTheme(), "THEME_")
+		}
+		parts = append(parts, area+" ("+strconv.Itoa(int(a.GetWeight()))+")")
 	}
 	return strings.Join(parts, ", ")
 }

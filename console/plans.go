@@ -88,7 +88,9 @@ type planData struct {
 	Late      map[string]bool
 	// What the signed-in role may do now (the service decides in the end).
 	CanSubmit, CanApprove, CanDecide bool
-	Values                           map[string]string
+	// CanEdit: a council officer may write the draft (the service decides).
+	CanEdit bool
+	Values  map[string]string
 }
 
 // planPage is one plan: deadline countdown, credibility check (failures as
@@ -115,6 +117,7 @@ func (c *Console) planView(r *http.Request, s *session, errs []fieldError, value
 		Overdue: p.GetDeadline() != nil && c.daysUntil(p.GetDeadline()) < 0, StateTag: planStateTag(p.GetState()),
 		Late:       map[string]bool{},
 		CanSubmit:  u.IsCouncil && p.GetState() == improvementplanv1.PlanState_PLAN_STATE_DRAFT,
+		CanEdit:    u.IsCouncil && p.GetState() == improvementplanv1.PlanState_PLAN_STATE_DRAFT,
 		CanApprove: u.IsDfE && p.GetState() == improvementplanv1.PlanState_PLAN_STATE_SUBMITTED,
 		CanDecide:  u.IsDfE && p.GetState() == improvementplanv1.PlanState_PLAN_STATE_DECISION_DUE,
 		Values:     values,

@@ -84,7 +84,7 @@ func navFor(u *userView) []navItem {
 	switch {
 	case u.IsDfE:
 		items = []navItem{{"overview", "National overview", b + "/overview"}, {"matching", "Sponsor matching", b + "/matching"},
-			{"plans", "Plans", b + "/plans"}, {"councils", "Councils", b + "/councils"}}
+			{"plans", "Plans", b + "/plans"}, {"engagements", "Deployments", b + "/engagements"}, {"councils", "Councils", b + "/councils"}}
 	case u.IsLGA:
 		items = []navItem{{"overview", "National overview", b + "/overview"}, {"reviews", "Review priorities", b + "/reviews"},
 			{"plans", "Plans", b + "/plans"}, {"councils", "Councils", b + "/councils"}}
@@ -93,6 +93,8 @@ func navFor(u *userView) []navItem {
 			{"councils", "Councils", b + "/councils"}}
 	case u.IsCouncil:
 		items = []navItem{{"council", "Your council", b + "/councils/" + u.Authority}, {"plans", "Your plans", b + "/plans"}}
+	case u.IsSponsor:
+		items = []navItem{{"home", "Your sponsor", b + "/"}, {"engagements", "Engagements", b + "/engagements"}}
 	}
 	return items
 }
@@ -104,6 +106,7 @@ var funcs = template.FuncMap{
 	"grade":     gradeLabel,
 	"gradeTag":  gradeTag,
 	"enum_area": func(s string) string { return enumLabelString(s) },
+	"area":      areaName,
 	"region":    regionLabel,
 	"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 	"pctOf":     func(f float64) float64 { return f * 100 },
