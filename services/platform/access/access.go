@@ -60,6 +60,12 @@ const (
 	NationalOverview      Resource = "NationalOverview"
 	AuditEntry            Resource = "AuditEntry"
 	WebhookSubscription   Resource = "WebhookSubscription"
+	// Delivery is one event sent to one webhook subscription, with its
+	// attempts.
+	Delivery Resource = "Delivery"
+	// EventStream is the partner-events stream (WatchEvents): each event
+	// on it reaches only callers who may read the record it concerns.
+	EventStream Resource = "EventStream"
 	// Clock is the suite's clock (services/platform/clock), which DfE
 	// moves forward to rehearse the six-month clock.
 	Clock Resource = "Clock"
@@ -85,6 +91,7 @@ const (
 	Order     Action = "order"
 	Record    Action = "record"
 	Subscribe Action = "subscribe"
+	Redeliver Action = "redeliver"
 	Advance   Action = "advance"
 )
 
@@ -223,6 +230,11 @@ var table = []Cell{
 	{NationalOverview, Read, []Grant{g(ofsted, Every), g(lga, Every), g(dfe, Every)}, "the national picture is for Ofsted, the LGA and DfE"},
 	{AuditEntry, Read, []Grant{g(dfe, Every), g(council, Own)}, "DfE reads the audit trail; a council its own"},
 	{WebhookSubscription, Subscribe, []Grant{g(partner, Own), g(dfe, Every)}, "partner systems manage their own subscriptions; DfE sees all"},
+	{WebhookSubscription, Read, []Grant{g(partner, Own), g(dfe, Every)}, "a partner system reads the subscriptions it created; DfE reads all"},
+	{WebhookSubscription, Write, []Grant{g(partner, Own), g(dfe, Every)}, "a partner system changes, deletes and re-enables its own subscriptions; DfE any"},
+	{Delivery, Read, []Grant{g(partner, Own), g(dfe, Every)}, "the deliveries of a subscription, with every attempt, are for whoever reads the subscription"},
+	{Delivery, Redeliver, []Grant{g(partner, Own), g(dfe, Every)}, "a partner system replays an event to its own endpoint; DfE to any"},
+	{EventStream, Subscribe, everyone, "anyone may watch; each event reaches only callers who may read the record it concerns (a partner system: published judgements and ordered interventions)"},
 	{Clock, Advance, []Grant{g(dfe, Every)}, "DfE moves the suite's clock forward to rehearse the six-month clock in training (never in production)"},
 }
 

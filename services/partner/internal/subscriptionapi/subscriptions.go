@@ -1,0 +1,242 @@
+// Package subscriptionapi is the gRPC face of webhook subscriptions:
+// Create, Get, List, Update, Delete and Enable of PartnerEventsService.
+//
+// Who may do what is the access matrix's (the WebhookSubscription rows): a
+// partner system manages the subscriptions it created (its token's
+// subject owns them) and DfE sees and manages them all; another partner's
+// subscription is PERMISSION_DENIED.
+package subscriptionapi
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	partnerv1 "github.com/turnaround-sli/turnaround/proto/turnaround/partner/v1"
+	"github.com/turnaround-sli/turnaround/services/partner/internal/subscription"
+	"github.com/turnaround-sli/turnaround/services/platform/access"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
+)
+
+// Policies declares who may call each method, from the access matrix.
+var Policies = auth.Policies{
+	partnerv1.PartnerEventsService_CreateWebhookSubscription_FullMethodName: access.Rule(access.WebhookSubscription, access.Subscribe),
+	partnerv1.PartnerEventsService_GetWebhookSubscription_FullMethodName:    access.Rule(access.WebhookSubscription, access.Read),
+	partnerv1.PartnerEventsService_ListWebhookSubscriptions_FullMethodName:  access.Rule(access.WebhookSubscription, access.Read),
+	partnerv1.PartnerEventsService_UpdateWebhookSubscription_FullMethodName: access.Rule(access.WebhookSubscription, access.Write),
+	partnerv1.PartnerEventsService_DeleteWebhookSubscription_FullMethodName: access.Rule(access.WebhookSubscription, access.Write),
+	partnerv1.PartnerEventsService_EnableWebhookSubscription_FullMethodName: access.Rule(access.WebhookSubscription, access.Write),
+}
+
+// Subscriptions implements the subscription methods.
+type Subscriptions struct {
+	svc   *subscription.Service
+	pages *paging.Codec
+}
+
+// New returns the handlers.
+func New(svc *subscription.Service, pages *paging.Codec) *Subscriptions {
+	return &Subscriptions{svc: svc, pages: pages}
+}
+
+// Object is what the matrix judges of a subscription: its owner, who owns
+// it as a partner system owns its records (access.Object.Sponsor names
+// the owning subject).
+func Object(s subscription.Subscription) access.Object {
+	return access.Object{Sponsor: s.Owner.Subject, Name: s.Name()}
+}
+
+// Owned reads subscription id and checks that p may act on it with act.
+func Owned(ctx context.Context, svc *subscription.Service, p auth.Principal, act access.Action, name string) (subscription.Subscription, error) {
+	id, err := resource.ParseID("name", subscription.Collection, name)
+	if err != nil {
+		return subscription.Subscription{}, err
+	}
+	s, err := svc.Get(ctx, id)
+	if err != nil {
+		// A caller who may see no one's subscription but its own learns
+		// nothing of others' from NOT_FOUND either.
+		return subscription.Subscription{}, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, name)
+	}
+	if err := access.Check(p, access.WebhookSubscription, act, Object(s)); err != nil {
+		return subscription.Subscription{}, err
+	}
+	return s, nil
+}
+
+// CreateWebhookSubscription implements PartnerEventsService.
+func (h *Subscriptions) CreateWebhookSubscription(ctx context.Context, req *partnerv1.CreateWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
+	var vs fault.Violations
+	var sub subscription.Subscription
+	if req.GetWebhookSubscription() == nil {
+		vs.Add("webhook_subscription", "is required: url and event_types")
+	} else {
+		sub, vs = fromProto(req.GetWebhookSubscription(), "webhook_subscription.")
+	}
+	if id := req.GetWebhookSubscriptionId(); id != "" && !resource.ValidID(id) {
+		vs.Add("webhook_subscription_id", "must be 1 to 63 lowercase letters, digits and hyphens, starting with a letter, got %q", id)
+	}
+	rpc.CheckRequestID(&vs, req.GetRequestId())
+	if len(vs) > 0 {
+		return nil, fault.JoinFields(vs, sub.Violations("webhook_subscription.", KnownType).Err())
+	}
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := rpc.NewRequest(ctx, partnerv1.PartnerEventsService_CreateWebhookSubscription_FullMethodName, req.GetRequestId(), req)
+	if err != nil {
+		return nil, err
+	}
+	owner := subscription.Owner{Subject: p.Subject, Authority: p.Authority, Sponsor: p.Sponsor}
+	for _, role := range p.Roles {
+		owner.Roles = append(owner.Roles, string(role))
+	}
+	out, err := h.svc.Create(ctx, sub, owner, req.GetWebhookSubscriptionId(), r)
+	if err != nil {
+		return nil, err
+	}
+	return toProto(out, true), nil
+}
+
+// GetWebhookSubscription implements PartnerEventsService.
+func (h *Subscriptions) GetWebhookSubscription(ctx context.Context, req *partnerv1.GetWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Owned(ctx, h.svc, p, access.Read, req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return toProto(s, false), nil
+}
+
+// ListWebhookSubscriptions implements PartnerEventsService: the
+// subscriptions the caller may read, by name.
+func (h *Subscriptions) ListWebhookSubscriptions(ctx context.Context, req *partnerv1.ListWebhookSubscriptionsRequest) (*partnerv1.ListWebhookSubscriptionsResponse, error) {
+	size, err := rpc.PageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := paging.Query{Method: partnerv1.PartnerEventsService_ListWebhookSubscriptions_FullMethodName, Parent: subscription.Collection}
+	wide := access.ViewOf(p, access.WebhookSubscription, access.Read, access.Object{}) == access.Full
+	if !wide {
+		q.Params = map[string]string{"owner": p.Subject}
+	}
+	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	if err != nil {
+		return nil, err
+	}
+	all, err := h.svc.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all = slices.DeleteFunc(all, func(s subscription.Subscription) bool {
+		return access.ViewOf(p, access.WebhookSubscription, access.Read, Object(s)) != access.Full
+	})
+	page, next := rpc.Page(h.pages, q, all, offset, size)
+	resp := &partnerv1.ListWebhookSubscriptionsResponse{NextPageToken: next, TotalSize: int32(len(all))}
+	for _, s := range page {
+		resp.WebhookSubscriptions = append(resp.WebhookSubscriptions, toProto(s, false))
+	}
+	return resp, nil
+}
+
+// UpdateWebhookSubscription implements PartnerEventsService.
+func (h *Subscriptions) UpdateWebhookSubscription(ctx context.Context, req *partnerv1.UpdateWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
+	in := req.GetWebhookSubscription()
+	if in == nil {
+		var vs fault.Violations
+		vs.Add("webhook_subscription", "is required: its name, its etag and the new values")
+		return nil, vs.Err()
+	}
+	_, nameErr := resource.ParseID("webhook_subscription.name", subscription.Collection, in.GetName())
+	etag, etagErr := rpc.ParseEtag("webhook_subscription.etag", in.GetEtag(), true)
+	m, maskErr := subscription.ParseMask(rpc.MaskPaths(req.GetUpdateMask().GetPaths(), in))
+	patch, conv := fromProto(in, "webhook_subscription.")
+	if maskErr == nil {
+		conv = slices.DeleteFunc(conv, func(v fault.Violation) bool {
+			return !m.Covers(strings.TrimPrefix(v.Field, "webhook_subscription."))
+		})
+	}
+	if err := fault.Join(nameErr, etagErr, maskErr, conv.Err()); err != nil {
+		return nil, err
+	}
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := Owned(ctx, h.svc, p, access.Write, in.GetName())
+	if err != nil {
+		return nil, err
+	}
+	r, err := rpc.NewRequest(ctx, partnerv1.PartnerEventsService_UpdateWebhookSubscription_FullMethodName, "", req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Update(ctx, cur.ID, patch, m, etag, r)
+	if err != nil {
+		return nil, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, in.GetName())
+	}
+	return toProto(out, false), nil
+}
+
+// DeleteWebhookSubscription implements PartnerEventsService.
+func (h *Subscriptions) DeleteWebhookSubscription(ctx context.Context, req *partnerv1.DeleteWebhookSubscriptionRequest) (*emptypb.Empty, error) {
+	etag, err := rpc.ParseEtag("etag", req.GetEtag(), false)
+	if err != nil {
+		return nil, err
+	}
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := Owned(ctx, h.svc, p, access.Write, req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	r, err := rpc.NewRequest(ctx, partnerv1.PartnerEventsService_DeleteWebhookSubscription_FullMethodName, "", req)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.svc.Delete(ctx, cur.ID, etag, r); err != nil {
+		return nil, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, req.GetName())
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// EnableWebhookSubscription implements PartnerEventsService.
+func (h *Subscriptions) EnableWebhookSubscription(ctx context.Context, req *partnerv1.EnableWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
+	etag, err := rpc.ParseEtag("etag", req.GetEtag(), false)
+	if err != nil {
+		return nil, err
+	}
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := Owned(ctx, h.svc, p, access.Write, req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	r, err := rpc.NewRequest(ctx, partnerv1.PartnerEventsService_EnableWebhookSubscription_FullMethodName, "", req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.svc.Enable(ctx, cur.ID, etag, r)
+	if err != nil {
+		return nil, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, req.GetName())
+	}
+	return toProto(out, false), nil
+}
