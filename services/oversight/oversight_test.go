@@ -152,6 +152,18 @@ func eventually(t *testing.T, what string, probe func() (bool, string)) {
 	}
 }
 
+// july20 is the story plan's deadline.
+var july20 = &typev1.Date{Year: 2016, Month: 7, Day: 20}
+
+// planChanged publishes a plan's change of state as the improvement-plan
+// service announces it.
+func (h *harness) planChanged(name, from, to, actor, role string, deadline *typev1.Date, pending bool) events.Event {
+	h.t.Helper()
+	council := name[:strings.Index(name, "/improvementPlans/")]
+	return h.publish("improvementplan", name, &eventsv1.ImprovementPlanStateChanged{ImprovementPlan: name, LocalAuthority: council,
+		FromState: from, ToState: to, ChangedBy: actor, ChangedByRole: role, Deadline: deadline, DecisionPending: pending})
+}
+
 // story publishes a council's story from all four services.
 func (h *harness) story() {
 	h.audited("/turnaround.inspection.v1.InspectionService/CreateInspection", insp, "inspector-1", "ofsted_inspector", "rq-create")
@@ -164,7 +176,9 @@ func (h *harness) story() {
 	h.publish("improvementplan", plan, &eventsv1.ImprovementPlanOpened{ImprovementPlan: plan, LocalAuthority: la, Inspection: insp,
 		Deadline: &typev1.Date{Year: 2016, Month: 7, Day: 20}})
 	h.audited("/turnaround.improvementplan.v1.ImprovementPlanService/SubmitPlan", plan, "leeds-dcs", "council_officer", "rq-submit")
+	h.planChanged(plan, "DRAFT", "SUBMITTED", "leeds-dcs", "council_officer", july20, true)
 	h.audited("/turnaround.improvementplan.v1.ImprovementPlanService/ApprovePlan", plan, "dfe-adviser", "dfe_official", "rq-approve")
+	h.planChanged(plan, "SUBMITTED", "APPROVED", "dfe-adviser", "dfe_official", july20, true)
 	h.publish("improvementplan", iv, &eventsv1.InterventionOrdered{Intervention: iv, LocalAuthority: la, Kind: "CHILDRENS_SERVICES_TRUST", OrderedBy: "dfe-adviser"})
 	h.publish("sponsor", need, &eventsv1.SponsorNeedOpened{SponsorNeed: need, LocalAuthority: la, Intervention: iv})
 	h.publish("sponsor", engage, &eventsv1.EngagementStarted{Engagement: engage, Sponsor: "sponsors/bradford", LocalAuthority: la, SponsorNeed: need})
@@ -232,7 +246,7 @@ func TestTimelineShowsEachRoleWhatItMayRead(t *testing.T) {
 func TestRedeliveryChangesNothingAndUnknownCouncilsAreDeadLettered(t *testing.T) {
 	h := newHarness(t)
 	e := h.publish("improvementplan", plan, &eventsv1.ImprovementPlanOpened{ImprovementPlan: plan, LocalAuthority: la, Deadline: &typev1.Date{Year: 2016, Month: 7, Day: 20}})
-	h.audited("/turnaround.improvementplan.v1.ImprovementPlanService/SubmitPlan", plan, "leeds-dcs", "council_officer", "rq-submit")
+	h.planChanged(plan, "DRAFT", "SUBMITTED", "leeds-dcs", "council_officer", july20, true)
 	bad := h.publish("improvementplan", unknownLA+"/improvementPlans/p9", &eventsv1.ImprovementPlanOpened{ImprovementPlan: unknownLA + "/improvementPlans/p9", LocalAuthority: unknownLA})
 	eventually(t, "two entries", func() (bool, string) {
 		got := kinds(h.timeline(rpctest.Official, ""))
@@ -287,6 +301,20 @@ func TestNationalOverview(t *testing.T) {
 		LocalAuthority: "localAuthorities/" + bradford, Framework: "SIF", OverallGrade: typev1.Grade_GRADE_GOOD, PublishDate: &typev1.Date{Year: 2015, Month: 3, Day: 1}})
 	h.publish("inspection", "localAuthorities/E08000017/inspections/d1", &eventsv1.JudgementPublished{Inspection: "localAuthorities/E08000017/inspections/d1",
 		LocalAuthority: "localAuthorities/E08000017", Framework: "ILACS", OverallGrade: typev1.Grade_GRADE_REQUIRES_IMPROVEMENT, PublishDate: &typev1.Date{Year: 2019, Month: 3, Day: 1}})
+	// Bradford's plan passes its deadline of 1 June and DfE extends it to
+	// 15 August; Doncaster's passes 10 June and DfE lets it continue, with
+	// no new deadline yet.
+	bp, dp := "localAuthorities/"+bradford+"/improvementPlans/b1", "localAuthorities/E08000017/improvementPlans/d1"
+	june1, aug15, june10 := &typev1.Date{Year: 2016, Month: 6, Day: 1}, &typev1.Date{Year: 2016, Month: 8, Day: 15}, &typev1.Date{Year: 2016, Month: 6, Day: 10}
+	h.publish("improvementplan", bp, &eventsv1.ImprovementPlanOpened{ImprovementPlan: bp, LocalAuthority: "localAuthorities/" + bradford, Deadline: june1})
+	h.publish("improvementplan", bp, &eventsv1.ImprovementDeadlineReached{ImprovementPlan: bp, LocalAuthority: "localAuthorities/" + bradford, Deadline: june1})
+	h.planChanged(bp, "DRAFT", "DECISION_DUE", "system:improvementplan", "", june1, true)
+	h.planChanged(bp, "DECISION_DUE", "DRAFT", "dfe-adviser", "dfe_official", aug15, true)
+	h.publish("improvementplan", bp, &eventsv1.ImprovementPlanDeadlineExtended{ImprovementPlan: bp, LocalAuthority: "localAuthorities/" + bradford,
+		PreviousDeadline: june1, NewDeadline: aug15, Reason: "A new director starts in July", ExtendedBy: "dfe-adviser", State: "DRAFT", DecisionPending: true})
+	h.publish("improvementplan", dp, &eventsv1.ImprovementPlanOpened{ImprovementPlan: dp, LocalAuthority: "localAuthorities/E08000017", Deadline: june10})
+	h.planChanged(dp, "DRAFT", "DECISION_DUE", "system:improvementplan", "", june10, true)
+	h.planChanged(dp, "DECISION_DUE", "CONTINUED", "dfe-adviser", "dfe_official", june10, false)
 	var o *oversightv1.NationalOverview
 	eventually(t, "the overview", func() (bool, string) {
 		var err error
@@ -294,7 +322,9 @@ func TestNationalOverview(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return o.GetActiveEngagements() == 1 && o.GetProjection().GetInspected() == 2 && o.GetGrades()[2].GetCouncils() == 1, fmt.Sprint(o)
+		continued := o.GetPlansByState()[6]
+		return o.GetActiveEngagements() == 1 && o.GetProjection().GetInspected() == 2 && o.GetGrades()[2].GetCouncils() == 1 &&
+			continued.GetState() == "PLAN_STATE_CONTINUED" && continued.GetPlans() == 1 && o.GetPlansByState()[0].GetPlans() == 1, fmt.Sprint(o)
 	})
 	grade := func(gs []*oversightv1.GradeCount, g typev1.Grade) int32 {
 		for _, x := range gs {
@@ -321,19 +351,25 @@ func TestNationalOverview(t *testing.T) {
 			t.Errorf("Yorkshire: %v", r)
 		}
 	}
-	var approved int32
+	byState := map[string]int32{}
 	for _, s := range o.GetPlansByState() {
-		if s.GetState() == "PLAN_STATE_APPROVED" {
-			approved = s.GetPlans()
-		}
+		byState[s.GetState()] = s.GetPlans()
 	}
-	if approved != 1 {
-		t.Errorf("plans by state %v", o.GetPlansByState())
+	if want := map[string]int32{"PLAN_STATE_APPROVED": 1, "PLAN_STATE_DRAFT": 1, "PLAN_STATE_CONTINUED": 1}; fmt.Sprint(byState) != fmt.Sprint(map[string]int32{
+		"PLAN_STATE_DRAFT": 1, "PLAN_STATE_SUBMITTED": 0, "PLAN_STATE_APPROVED": 1, "PLAN_STATE_MONITORING": 0, "PLAN_STATE_DECISION_DUE": 0,
+		"PLAN_STATE_IMPROVED": 0, "PLAN_STATE_CONTINUED": 1, "PLAN_STATE_ESCALATED": 0, "PLAN_STATE_CLOSED": 0}) {
+		t.Errorf("plans by state %v, want %v and none else", byState, want)
 	}
-	// The plan is due on 20 July 2016: within 30 days of 1 July.
+	// Leeds's plan is due on 20 July 2016, within 30 days of 1 July;
+	// Bradford's, extended, on 15 August, within 60; Doncaster's decision
+	// is made, and no new deadline set.
 	for _, w := range o.GetDecisionsDue() {
-		if w.GetPlans() != 1 || !slices.Equal(w.GetCouncils(), []string{la}) {
-			t.Errorf("decisions due within %d days: %v", w.GetDays(), w)
+		want := []string{la}
+		if w.GetDays() > 30 {
+			want = append(want, "localAuthorities/"+bradford)
+		}
+		if w.GetPlans() != int32(len(want)) || !slices.Equal(w.GetCouncils(), want) {
+			t.Errorf("decisions due within %d days: %v, want %v", w.GetDays(), w, want)
 		}
 	}
 	if o.GetOpenEmergencyRecommendations() != 1 || !slices.Equal(o.GetEmergencyRecommendationCouncils(), []string{la}) {
@@ -395,8 +431,8 @@ func TestAuditTrailAndRebuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Events != 12 {
-		t.Errorf("rebuild replayed %d events, want 12", stats.Events)
+	if stats.Events != 14 {
+		t.Errorf("rebuild replayed %d events, want 14", stats.Events)
 	}
 	if after := kinds(h.timeline(rpctest.Official, "")); !slices.Equal(after, before) {
 		t.Errorf("after a rebuild: %v, before %v", after, before)

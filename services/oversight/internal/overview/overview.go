@@ -61,9 +61,6 @@ type Overview struct {
 	EngagedSponsors        int
 }
 
-// undecided are the plan states in which DfE's decision is still to come.
-var undecided = []string{timeline.PlanDraft, timeline.PlanSubmitted, timeline.PlanApproved, timeline.PlanMonitoring, timeline.PlanDecisionDue}
-
 // Compute is the overview of standings at now, over the councils of the
 // register; windows are in days (DefaultWindows when empty).
 func Compute(standings []timeline.Standing, councils []reference.Council, now time.Time, windows []int) Overview {
@@ -111,7 +108,7 @@ func Compute(standings []timeline.Standing, councils []reference.Council, now ti
 			switch r.Kind {
 			case timeline.KindPlan:
 				o.PlansByState[r.State]++
-				if slices.Contains(undecided, r.State) && !r.Deadline.IsZero() {
+				if r.Pending && !r.Deadline.IsZero() {
 					dues = append(dues, due{c.GSSCode, r.Deadline})
 				}
 			case timeline.KindRecommendation:

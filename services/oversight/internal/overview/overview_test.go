@@ -13,8 +13,9 @@ func day(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0,
 
 func TestCompute(t *testing.T) {
 	now := time.Date(2016, 7, 1, 15, 0, 0, 0, time.UTC)
+	// A decision is pending on every plan here but the closed one.
 	plan := func(state string, deadline time.Time) timeline.Record {
-		return timeline.Record{Kind: timeline.KindPlan, State: state, Deadline: deadline}
+		return timeline.Record{Kind: timeline.KindPlan, State: state, Deadline: deadline, Pending: state != timeline.PlanClosed}
 	}
 	standings := []timeline.Standing{
 		{Council: "E08000035", // Leeds: good under SIF

@@ -101,24 +101,87 @@ func SupportOfferCreated(e Event, offer, tier string) Fact {
 func ImprovementPlanOpened(e Event, plan string, deadline time.Time) Fact {
 	en := e.entry("PLAN_OPENED", "improvementplan", System, "", plan, access.ImprovementPlan,
 		"An improvement plan was opened, due "+deadline.Format("2 January 2006"))
-	return Fact{Entry: en, Effect: func(s *Standing, at time.Time) {
-		s.set(plan, KindPlan, PlanDraft, at)
-		r := s.Records[plan]
-		r.Deadline = deadline
-		s.Records[plan] = r
-	}}
+	return Fact{Entry: en, Effect: func(s *Standing, at time.Time) { s.setPlan(plan, PlanDraft, deadline, true, at) }}
 }
 
 // ImprovementDeadlineReached is a plan's deadline passing: DfE must decide.
 func ImprovementDeadlineReached(e Event, plan string, deadline time.Time) Fact {
 	en := e.entry("DEADLINE_REACHED", "improvementplan", System, "", plan, access.ImprovementPlan,
 		"The plan's deadline of "+deadline.Format("2 January 2006")+" passed: a decision is due")
-	return Fact{Entry: en, Effect: func(s *Standing, at time.Time) {
-		s.set(plan, KindPlan, PlanDecisionDue, at)
-		r := s.Records[plan]
-		r.Deadline = deadline
-		s.Records[plan] = r
-	}}
+	return Fact{Entry: en, Effect: func(s *Standing, at time.Time) { s.setPlan(plan, PlanDecisionDue, deadline, true, at) }}
+}
+
+// PlanChange is a change of a plan's state, as ImprovementPlanStateChanged
+// announces it. States are the PlanState names without prefix (DRAFT,
+// SUBMITTED, ...).
+type PlanChange struct {
+	Plan, From, To, Reason string
+	// Actor and Role are who made it; both "" for the service's own.
+	Actor, Role string
+	// Deadline is the deadline in force after the change; Pending whether
+	// DfE's decision is still to come at it.
+	Deadline     time.Time
+	Pending      bool
+	Intervention string
+}
+
+// planKinds are the entries of plan state changes, by the state reached:
+// the kind and what completes "<who> <phrase>". A change to a state not
+// listed (MONITORING, DECISION_DUE), or back from DECISION_DUE when DfE
+// extends the deadline, is told by another entry (PROGRESS_REVIEWED,
+// DEADLINE_REACHED, DEADLINE_EXTENDED) and is hidden.
+var planKinds = map[string]struct{ kind, phrase string }{
+	"SUBMITTED": {"PLAN_SUBMITTED", "submitted the improvement plan"},
+	"APPROVED":  {"PLAN_APPROVED", "approved the improvement plan"},
+	"CONTINUED": {"PROGRESS_DECIDED", "decided the council made significant improvement: the plan continues"},
+	"ESCALATED": {"PROGRESS_DECIDED", "decided progress was insufficient and escalated the plan"},
+	"IMPROVED":  {"PLAN_IMPROVED", "found the council no longer inadequate at a re-inspection: the plan is no longer needed"},
+	"CLOSED":    {"PLAN_CLOSED", "closed the improvement plan"},
+}
+
+// PlanStateChanged is a plan moving from one state to another: the plan's
+// state, deadline and pending decision in the standing become the
+// change's.
+func PlanStateChanged(e Event, c PlanChange) Fact {
+	role := c.Role
+	if role == "" {
+		role, c.Actor = System, ""
+	}
+	k, listed := planKinds[c.To]
+	extension := c.From == "DECISION_DUE" && c.To != "CONTINUED" && c.To != "ESCALATED" && c.To != "IMPROVED"
+	if c.From == "SUBMITTED" && c.To == "DRAFT" {
+		k, listed = struct{ kind, phrase string }{"PLAN_RETURNED", "returned the improvement plan for more work"}, true
+	}
+	if !listed || extension {
+		k = struct{ kind, phrase string }{"PLAN_STATE_CHANGED", "moved the plan from " + words(c.From, "") + " to " + words(c.To, "")}
+	}
+	en := e.entry(k.kind, "improvementplan", role, c.Actor, c.Plan, access.ImprovementPlan, who(role)+" "+k.phrase)
+	en.Hidden = !listed || extension
+	return Fact{Entry: en, Effect: planEffect(c)}
+}
+
+func planEffect(c PlanChange) Effect {
+	return func(s *Standing, at time.Time) { s.setPlan(c.Plan, "PLAN_STATE_"+c.To, c.Deadline, c.Pending, at) }
+}
+
+// PlanDeadlineExtended is DfE extending a plan's deadline; state is the
+// plan's state after it (PlanState name without prefix).
+func PlanDeadlineExtended(e Event, plan string, previous, next time.Time, reason, by, state string, pending bool) Fact {
+	summary := "DfE extended the plan's deadline from " + previous.Format("2 January 2006") + " to " + next.Format("2 January 2006")
+	if reason != "" {
+		summary += ": " + reason
+	}
+	en := e.entry("DEADLINE_EXTENDED", "improvementplan", "dfe_official", by, plan, access.ImprovementPlan, summary)
+	return Fact{Entry: en, Effect: func(s *Standing, at time.Time) { s.setPlan(plan, "PLAN_STATE_"+state, next, pending, at) }}
+}
+
+// InterventionLifted is DfE lifting an intervention; like its order, it
+// is public.
+func InterventionLifted(e Event, intervention, kind, by string) Fact {
+	en := e.entry("INTERVENTION_LIFTED", "improvementplan", "dfe_official", by, intervention, access.Intervention,
+		"DfE lifted the intervention: "+words(kind, ""))
+	en.Public = true
+	return Fact{Entry: en}
 }
 
 // InterventionOrdered is DfE ordering an intervention, which escalates the
@@ -129,7 +192,7 @@ func InterventionOrdered(e Event, intervention, kind, plan, orderedBy string) Fa
 	en.Public = true
 	return Fact{Entry: en, Effect: func(s *Standing, at time.Time) {
 		if plan != "" {
-			s.set(plan, KindPlan, PlanEscalated, at)
+			s.setPlan(plan, PlanEscalated, time.Time{}, false, at)
 		}
 	}}
 }
@@ -155,6 +218,33 @@ func EngagementStarted(e Event, engagement, sponsor, need string) Fact {
 			s.set(need, KindNeed, Closed, at)
 		}
 	}}
+}
+
+// KindEngagementEnded is the kind of a sponsor's engagement ending.
+const KindEngagementEnded = "ENGAGEMENT_ENDED"
+
+// EngagementEnded is a sponsor's engagement ending: the sponsor no longer
+// supports the council through it.
+func EngagementEnded(e Event, engagement, sponsor, reason string) Fact {
+	summary := "A sponsor (" + sponsor + ") stopped supporting the council"
+	if reason != "" {
+		summary += ": " + reason
+	}
+	en := e.entry(KindEngagementEnded, "sponsor", System, "", engagement, access.Engagement, summary)
+	en.Sponsor = sponsor
+	return Fact{Entry: en, Effect: func(s *Standing, at time.Time) {
+		s.set(engagement, KindEngagement, Closed, at)
+		r := s.Records[engagement]
+		r.Sponsor = sponsor
+		s.Records[engagement] = r
+	}}
+}
+
+// SponsorNeedClosed is DfE closing a council's open need for a sponsor
+// by hand.
+func SponsorNeedClosed(e Event, need, by string) Fact {
+	en := e.entry("SPONSOR_NEED_CLOSED", "sponsor", "dfe_official", by, need, access.SponsorNeed, "DfE stopped looking for a sponsor")
+	return Fact{Entry: en, Effect: func(s *Standing, at time.Time) { s.set(need, KindNeed, Closed, at) }}
 }
 
 // Mutation is an audit entry about a council's record.
@@ -183,13 +273,10 @@ type method struct {
 	under string
 }
 
-func planTo(state string) func(*Standing, string, time.Time) {
-	return func(s *Standing, name string, at time.Time) { s.set(name, KindPlan, state, at) }
-}
-
 // methods maps the audited methods worth a timeline entry of their own.
 // Methods whose change already has a domain event (publishing a judgement,
-// ordering an intervention, opening a need, completing a review, creating
+// changing a plan's state or deadline, ordering or lifting an
+// intervention, opening or closing a need, completing a review, creating
 // an offer, approving a match run) are left out, as are the changes
 // services make on events: the event gives that step's entry.
 var methods = map[string]method{
@@ -202,45 +289,12 @@ var methods = map[string]method{
 	"PeerReviewService/StartOnSite":                              {"PEER_REVIEW_ON_SITE", access.PeerReview, "began the peer review on site", nil, ""},
 	"PeerReviewService/CancelPeerReview":                         {"PEER_REVIEW_CANCELLED", access.PeerReview, "cancelled the peer review", nil, ""},
 	"PeerReviewService/TransitionSupportOffer":                   {"SUPPORT_OFFER_CHANGED", access.SupportOffer, "changed the support offer's state", nil, ""},
-	"ImprovementPlanService/SubmitPlan":                          {"PLAN_SUBMITTED", access.ImprovementPlan, "submitted the improvement plan", planTo(PlanSubmitted), ""},
-	"ImprovementPlanService/ApprovePlan":                         {"PLAN_APPROVED", access.ImprovementPlan, "approved the improvement plan", planTo(PlanApproved), ""},
-	"ImprovementPlanService/ReturnPlan":                          {"PLAN_RETURNED", access.ImprovementPlan, "returned the improvement plan for more work", planTo(PlanDraft), ""},
-	"ImprovementPlanService/ExtendDeadline":                      {"DEADLINE_EXTENDED", access.ImprovementPlan, "extended the plan's deadline", nil, ""},
-	"ImprovementPlanService/DecideProgress":                      {"PROGRESS_DECIDED", access.ImprovementPlan, "decided on the plan's progress", decided, ""},
-	"ImprovementPlanService/ClosePlan":                           {"PLAN_CLOSED", access.ImprovementPlan, "closed the improvement plan", planTo(PlanClosed), ""},
-	"ImprovementPlanService/CreateProgressReview":                {"PROGRESS_REVIEWED", access.ProgressReview, "recorded a progress review", monitored, ""},
-	"ImprovementPlanService/LiftIntervention":                    {"INTERVENTION_LIFTED", access.Intervention, "lifted the intervention", nil, ""},
+	"ImprovementPlanService/CreateProgressReview":                {"PROGRESS_REVIEWED", access.ProgressReview, "recorded a progress review", nil, ""},
 	"SponsorService/RecordDeployment":                            {"STAFF_DEPLOYED", access.Deployment, "recorded staff deployed to the council", nil, "deployments"},
 }
 
 func closeRecommendation(s *Standing, name string, at time.Time) {
 	s.set(name, KindRecommendation, Closed, at)
-}
-
-// decided records DfE's decision at the deadline. The audit trail does not
-// say which decision it was: the plan leaves DECISION_DUE as CONTINUED, and
-// the InterventionOrdered event of an insufficient decision, which names
-// the plan, then escalates it.
-func decided(s *Standing, name string, at time.Time) {
-	s.update(name, at, func(r *Record) {
-		if r.State == PlanDecisionDue {
-			r.State = PlanContinued
-		}
-	})
-}
-
-// monitored puts an approved plan under monitoring at its first progress
-// review (the review's name is under its plan's).
-func monitored(s *Standing, name string, at time.Time) {
-	plan, _, ok := strings.Cut(name, "/progressReviews/")
-	if !ok {
-		return
-	}
-	s.update(plan, at, func(r *Record) {
-		if r.State == PlanApproved {
-			r.State = PlanMonitoring
-		}
-	})
 }
 
 // shortMethod is "Service/Method" of a full gRPC method name such as

@@ -75,7 +75,8 @@ func (s *Service) Record(ctx context.Context, f Fact) (bool, error) {
 	return false, fmt.Errorf("timeline: standing of %s still contended after %d attempts: %w", gss, maxAttempts, ErrConflict)
 }
 
-// List returns the council's entries that match f, in time order, with the
+// List returns the council's entries that match f, in time order (hidden
+// ones left out), with the
 // council's standing (whose engagements decide what a sponsor may see).
 func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Entry, Standing, error) {
 	if _, ok := reference.CouncilByCode(gss); !ok {
@@ -89,7 +90,7 @@ func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Ent
 	if err != nil {
 		return nil, Standing{}, err
 	}
-	out := slices.DeleteFunc(all, func(e Entry) bool { return !f.Match(e) })
+	out := slices.DeleteFunc(all, func(e Entry) bool { return e.Hidden || !f.Match(e) })
 	return out, st, nil
 }
 

@@ -86,6 +86,10 @@ type Entry struct {
 	Sponsor  string          `json:"sponsor,omitempty"`
 	// Service is the service that recorded it.
 	Service string `json:"service"`
+	// Hidden marks the entry of a fact another entry already tells (a
+	// plan moving to decision due beside DEADLINE_REACHED): it is kept,
+	// so its event is recorded once, and never listed.
+	Hidden bool `json:"hidden,omitempty"`
 }
 
 // Name is the entry's resource name.
@@ -117,8 +121,11 @@ type Record struct {
 	State string `json:"state"`
 	// Since is the time of the change that set State.
 	Since time.Time `json:"since"`
-	// Deadline is a plan's deadline (midnight UTC).
+	// Deadline is a plan's deadline in force (midnight UTC).
 	Deadline time.Time `json:"deadline,omitzero"`
+	// Pending says whether DfE's decision on a plan is still to come at
+	// its deadline, as the improvement-plan service's events say.
+	Pending bool `json:"pending,omitempty"`
 	// Sponsor is an engagement's sponsor id.
 	Sponsor string `json:"sponsor,omitempty"`
 }
@@ -187,6 +194,21 @@ func (s *Standing) set(name, kind, state string, at time.Time) {
 		return
 	}
 	r.Kind, r.State, r.Since = kind, state, at
+	s.Records[name] = r
+}
+
+// setPlan moves the plan name to state with its deadline in force and
+// whether a decision is pending, unless a later change set it already.
+func (s *Standing) setPlan(name, state string, deadline time.Time, pending bool, at time.Time) {
+	s.set(name, KindPlan, state, at)
+	r := s.Records[name]
+	if !r.Since.Equal(at) {
+		return // a later change holds
+	}
+	if !deadline.IsZero() {
+		r.Deadline = deadline
+	}
+	r.Pending = pending
 	s.Records[name] = r
 }
 
