@@ -15,8 +15,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -61,34 +59,19 @@ func (h *Councils) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetL
 
 // ListLocalAuthorities implements InspectionService.ListLocalAuthorities.
 func (h *Councils) ListLocalAuthorities(ctx context.Context, req *inspectionv1.ListLocalAuthoritiesRequest) (*inspectionv1.ListLocalAuthoritiesResponse, error) {
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), council.FilterSchema)
-	order, orderErr := filter.ParseOrderBy(req.GetOrderBy(), council.OrderFields, council.DefaultOrder)
-	if err := fault.Join(sizeErr, filterErr, orderErr); err != nil {
-		return nil, err
-	}
-	q := paging.Query{
-		Method:  inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName,
-		Filter:  f.String(),
-		OrderBy: order.String(),
-	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	l, err := rpc.ReadList(req, council.FilterSchema, &rpc.Ordering{Fields: council.OrderFields, Default: council.DefaultOrder})
 	if err != nil {
 		return nil, err
 	}
-	selected, err := h.svc.List(ctx, f, order)
+	if err := l.Resume(h.pages, paging.Query{Method: inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName}); err != nil {
+		return nil, err
+	}
+	selected, err := h.svc.List(ctx, l.Filter, l.Order)
 	if err != nil {
 		return nil, err
 	}
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
-	resp := &inspectionv1.ListLocalAuthoritiesResponse{
-		LocalAuthorities: make([]*inspectionv1.LocalAuthority, len(page)),
-		NextPageToken:    next,
-		TotalSize:        int32(len(selected)),
-	}
-	for i, la := range page {
-		resp.LocalAuthorities[i] = ToProto(la)
-	}
+	resp := &inspectionv1.ListLocalAuthoritiesResponse{}
+	resp.LocalAuthorities, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, ToProto)
 	return resp, nil
 }
 

@@ -171,29 +171,19 @@ func (h *MatchRuns) GetMatchRun(ctx context.Context, req *sponsorv1.GetMatchRunR
 // ListMatchRuns implements SponsorService.ListMatchRuns: newest first,
 // filtered on state and algorithm.
 func (h *MatchRuns) ListMatchRuns(ctx context.Context, req *sponsorv1.ListMatchRunsRequest) (*sponsorv1.ListMatchRunsResponse, error) {
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), matchrun.RunFilterSchema)
-	if err := fault.Join(sizeErr, filterErr); err != nil {
-		return nil, err
-	}
-	q := paging.Query{Method: sponsorv1.SponsorService_ListMatchRuns_FullMethodName, Filter: f.String()}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	l, err := rpc.ReadList(req, matchrun.RunFilterSchema, nil)
 	if err != nil {
 		return nil, err
 	}
-	selected, err := h.svc.List(ctx, f)
+	if err := l.Resume(h.pages, paging.Query{Method: sponsorv1.SponsorService_ListMatchRuns_FullMethodName}); err != nil {
+		return nil, err
+	}
+	selected, err := h.svc.List(ctx, l.Filter)
 	if err != nil {
 		return nil, err
 	}
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
-	resp := &sponsorv1.ListMatchRunsResponse{
-		MatchRuns:     make([]*sponsorv1.MatchRun, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(selected)),
-	}
-	for _, r := range page {
-		resp.MatchRuns = append(resp.MatchRuns, encode(r))
-	}
+	resp := &sponsorv1.ListMatchRunsResponse{}
+	resp.MatchRuns, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, encode)
 	return resp, nil
 }
 

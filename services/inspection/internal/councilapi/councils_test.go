@@ -1,0 +1,112 @@
+package councilapi_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// server serves the council handlers alone; every other method of the
+// service is unimplemented.
+type server struct {
+	inspectionv1.UnimplementedInspectionServiceServer
+	*councilapi.Councils
+}
+
+func (s server) GetLocalAuthority(ctx context.Context, r *inspectionv1.GetLocalAuthorityRequest) (*inspectionv1.LocalAuthority, error) {
+	return s.Councils.GetLocalAuthority(ctx, r)
+}
+
+func (s server) ListLocalAuthorities(ctx context.Context, r *inspectionv1.ListLocalAuthoritiesRequest) (*inspectionv1.ListLocalAuthoritiesResponse, error) {
+	return s.Councils.ListLocalAuthorities(ctx, r)
+}
+
+func newClient(t *testing.T) inspectionv1.InspectionServiceClient {
+	t.Helper()
+	st := rpctest.NewStore(t)
+	codec := store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)
+	councils := councilstore.NewCouncils(st, codec)
+	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
+		t.Fatal(err)
+	}
+	h := councilapi.New(council.NewService(councils), rpctest.NewPages(t))
+	conn := rpctest.Serve(t, councilapi.Policies, func(g *grpc.Server) {
+		inspectionv1.RegisterInspectionServiceServer(g, server{Councils: h})
+	})
+	return inspectionv1.NewInspectionServiceClient(conn)
+}
+
+func TestListLocalAuthoritiesPagesThroughTheRegister(t *testing.T) {
+	c := newClient(t)
+	ctx := rpctest.As(t, rpctest.Partner)
+	var names []string
+	token := ""
+	for range 10 {
+		resp, err := c.ListLocalAuthorities(ctx, &inspectionv1.ListLocalAuthoritiesRequest{PageSize: 50, PageToken: token, OrderBy: "gss_code"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(resp.GetTotalSize()) != len(reference.Councils()) {
+			t.Errorf("total_size %d, want %d", resp.GetTotalSize(), len(reference.Councils()))
+		}
+		for _, la := range resp.GetLocalAuthorities() {
+			names = append(names, la.GetGssCode())
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	if len(names) != len(reference.Councils()) || !slices.IsSorted(names) || len(slices.Compact(slices.Clone(names))) != len(names) {
+		t.Errorf("paging by gss_code gave %d councils (sorted %v), want every one of %d once, in order", len(names), slices.IsSorted(names), len(reference.Councils()))
+	}
+}
+
+func TestListLocalAuthoritiesFilters(t *testing.T) {
+	c := newClient(t)
+	ctx := rpctest.As(t, rpctest.Official)
+	resp, err := c.ListLocalAuthorities(ctx, &inspectionv1.ListLocalAuthoritiesRequest{Filter: `region = "REGION_LONDON"`, PageSize: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, la := range reference.Councils() {
+		if la.Region == reference.London {
+			want++
+		}
+	}
+	if want == 0 || len(resp.GetLocalAuthorities()) != want || int(resp.GetTotalSize()) != want {
+		t.Errorf("London councils: %d listed, total %d, want %d", len(resp.GetLocalAuthorities()), resp.GetTotalSize(), want)
+	}
+	for _, la := range resp.GetLocalAuthorities() {
+		if la.GetRegion().String() != "REGION_LONDON" {
+			t.Errorf("%s of %v in a London list", la.GetName(), la.GetRegion())
+		}
+	}
+}
+
+func TestListLocalAuthoritiesRefusesBadRequests(t *testing.T) {
+	c := newClient(t)
+	ctx := rpctest.As(t, rpctest.Official)
+	_, err := c.ListLocalAuthorities(ctx, &inspectionv1.ListLocalAuthoritiesRequest{PageSize: -1, Filter: "colour = red", OrderBy: "zzz"})
+	rpctest.ExpectError(t, "a list with a bad page size, filter and order", err, codes.InvalidArgument, "", "filter", "order_by", "page_size")
+
+	first, err := c.ListLocalAuthorities(ctx, &inspectionv1.ListLocalAuthoritiesRequest{PageSize: 10, Filter: `region = "REGION_LONDON"`})
+	if err != nil || first.GetNextPageToken() == "" {
+		t.Fatalf("first London page: %v (token %q)", err, first.GetNextPageToken())
+	}
+	_, err = c.ListLocalAuthorities(ctx, &inspectionv1.ListLocalAuthoritiesRequest{PageSize: 10, Filter: `region = "REGION_SOUTH_EAST"`, PageToken: first.GetNextPageToken()})
+	rpctest.ExpectError(t, "a London page token with another filter", err, codes.InvalidArgument, "", "page_token")
+	_, err = c.ListLocalAuthorities(ctx, &inspectionv1.ListLocalAuthoritiesRequest{PageSize: 10, Filter: `region = "REGION_LONDON"`, OrderBy: "gss_code", PageToken: first.GetNextPageToken()})
+	rpctest.ExpectError(t, "a London page token with another order", err, codes.InvalidArgument, "", "page_token")
+}
