@@ -390,6 +390,16 @@ func parseAction(values map[string]string, into *improvementplanv1.Action) []fie
 	return errs
 }
 
+// actionFieldIDs maps the service's field paths for action aj of priority
+// pi, as UpdateImprovementPlan reports them, to the action form's inputs.
+func actionFieldIDs(pi, aj int) map[string]string {
+	a := fmt.Sprintf("improvement_plan.priorities[%d].actions[%d].", pi, aj)
+	return map[string]string{a + "title": "title", a + "owner_role": "owner_role", a + "due_date": "due-day", a + "measure": "measure",
+		a + "indicator.indicator": "indicator", a + "indicator": "indicator", a + "milestone.milestone": "milestone",
+		a + "milestone.evidence_expected": "evidence_expected", fmt.Sprintf("improvement_plan.priorities[%d].actions", pi): "title",
+		"improvement_plan.etag": "save"}
+}
+
 // actionForm shows the form to add (aid "new") or change an action.
 func (c *Console) actionForm(w http.ResponseWriter, r *http.Request, s *session) (*view, error) {
 	p, pi, ai, err := c.loadDraft(r)
@@ -440,10 +450,7 @@ func (c *Console) saveAction(w http.ResponseWriter, r *http.Request, s *session)
 		return c.actionView(r, p, pi, ai, etag, values, errs), nil
 	}
 	if err := c.savePriorities(r, p, etag, prios); err != nil {
-		a := fmt.Sprintf("improvement_plan.priorities[%d].actions[%d].", pi, aj)
-		fields := map[string]string{a + "title": "title", a + "owner_role": "owner_role", a + "due_date": "due-day", a + "measure": "measure",
-			a + "indicator.indicator": "indicator", a + "indicator": "indicator", a + "milestone.milestone": "milestone",
-			a + "milestone.evidence_expected": "evidence_expected", fmt.Sprintf("improvement_plan.priorities[%d].actions", pi): "title", "improvement_plan.etag": "save"}
+		fields := actionFieldIDs(pi, aj)
 		return c.editFailed(r, err, func(fresh *improvementplanv1.ImprovementPlan, errs []fieldError) *view {
 			fpi := findPriority(fresh, r.PathValue("pid"))
 			fai := -1
