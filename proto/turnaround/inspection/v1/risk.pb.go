@@ -165,10 +165,21 @@ type RiskFactor struct {
 	// Points this indicator adds to (or removes from) the score.
 	Contribution float64 `protobuf:"fixed64,7,opt,name=contribution,proto3" json:"contribution,omitempty"`
 	// Plain-language explanation, for example "agency rate 24% against an
-	// England median of 15% and a region median of 17%".
-	Explanation   string `protobuf:"bytes,8,opt,name=explanation,proto3" json:"explanation,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// England median of 15% and a region median of 17%". It names no median
+	// that is withheld.
+	Explanation string `protobuf:"bytes,8,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// Empty when `england_median` is given; otherwise why it is withheld (and
+	// 0): `FEWER_THAN_MIN_COUNCILS` when fewer councils than `min_councils`
+	// reported the indicator for the period, and then the council is not
+	// compared with England on it either (`standardised` and `contribution`
+	// are 0); `NOT_PERMITTED` when the caller may not read the council's
+	// indicators.
+	EnglandMedianWithheld string `protobuf:"bytes,9,opt,name=england_median_withheld,json=englandMedianWithheld,proto3" json:"england_median_withheld,omitempty"`
+	// As `england_median_withheld`, for `region_median`: also withheld alone
+	// when fewer councils of the region reported the indicator.
+	RegionMedianWithheld string `protobuf:"bytes,10,opt,name=region_median_withheld,json=regionMedianWithheld,proto3" json:"region_median_withheld,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *RiskFactor) Reset() {
@@ -257,6 +268,20 @@ func (x *RiskFactor) GetExplanation() string {
 	return ""
 }
 
+func (x *RiskFactor) GetEnglandMedianWithheld() string {
+	if x != nil {
+		return x.EnglandMedianWithheld
+	}
+	return ""
+}
+
+func (x *RiskFactor) GetRegionMedianWithheld() string {
+	if x != nil {
+		return x.RegionMedianWithheld
+	}
+	return ""
+}
+
 // RiskAssessment is the explained risk that a council would be judged
 // inadequate at its next inspection.
 type RiskAssessment struct {
@@ -287,7 +312,10 @@ type RiskAssessment struct {
 	// In words: the council's recent judgement and what it means for the
 	// score, such as "judged inadequate on 2026-11-02: already inadequate;
 	// the score models indicators only". Empty for MODELLED.
-	Note          string `protobuf:"bytes,12,opt,name=note,proto3" json:"note,omitempty"`
+	Note string `protobuf:"bytes,12,opt,name=note,proto3" json:"note,omitempty"`
+	// The disclosure threshold: no median or benchmark in the factors is
+	// computed over fewer councils than this.
+	MinCouncils   int32 `protobuf:"varint,13,opt,name=min_councils,json=minCouncils,proto3" json:"min_councils,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -406,11 +434,18 @@ func (x *RiskAssessment) GetNote() string {
 	return ""
 }
 
+func (x *RiskAssessment) GetMinCouncils() int32 {
+	if x != nil {
+		return x.MinCouncils
+	}
+	return 0
+}
+
 var File_turnaround_inspection_v1_risk_proto protoreflect.FileDescriptor
 
 const file_turnaround_inspection_v1_risk_proto_rawDesc = "" +
 	"\n" +
-	"#turnaround/inspection/v1/risk.proto\x12\x18turnaround.inspection.v1\x1a)turnaround/inspection/v1/indicators.proto\x1a*turnaround/inspection/v1/inspections.proto\"\xb3\x02\n" +
+	"#turnaround/inspection/v1/risk.proto\x12\x18turnaround.inspection.v1\x1a)turnaround/inspection/v1/indicators.proto\x1a*turnaround/inspection/v1/inspections.proto\"\xa1\x03\n" +
 	"\n" +
 	"RiskFactor\x12A\n" +
 	"\tindicator\x18\x01 \x01(\x0e2#.turnaround.inspection.v1.IndicatorR\tindicator\x12\x14\n" +
@@ -420,7 +455,10 @@ const file_turnaround_inspection_v1_risk_proto_rawDesc = "" +
 	"\fstandardised\x18\x05 \x01(\x01R\fstandardised\x12\x16\n" +
 	"\x06weight\x18\x06 \x01(\x01R\x06weight\x12\"\n" +
 	"\fcontribution\x18\a \x01(\x01R\fcontribution\x12 \n" +
-	"\vexplanation\x18\b \x01(\tR\vexplanation\"\xa4\x04\n" +
+	"\vexplanation\x18\b \x01(\tR\vexplanation\x126\n" +
+	"\x17england_median_withheld\x18\t \x01(\tR\x15englandMedianWithheld\x124\n" +
+	"\x16region_median_withheld\x18\n" +
+	" \x01(\tR\x14regionMedianWithheld\"\xc7\x04\n" +
 	"\x0eRiskAssessment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x14\n" +
@@ -434,7 +472,8 @@ const file_turnaround_inspection_v1_risk_proto_rawDesc = "" +
 	"\x10latest_judgement\x18\n" +
 	" \x01(\v2).turnaround.inspection.v1.LatestJudgementR\x0flatestJudgement\x12<\n" +
 	"\x06status\x18\v \x01(\x0e2$.turnaround.inspection.v1.RiskStatusR\x06status\x12\x12\n" +
-	"\x04note\x18\f \x01(\tR\x04note*\x99\x01\n" +
+	"\x04note\x18\f \x01(\tR\x04note\x12!\n" +
+	"\fmin_councils\x18\r \x01(\x05R\vminCouncils*\x99\x01\n" +
 	"\bRiskBand\x12\x19\n" +
 	"\x15RISK_BAND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bRISK_BAND_INSUFFICIENT_DATA\x10\x01\x12\x11\n" +

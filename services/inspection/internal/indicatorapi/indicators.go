@@ -15,6 +15,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -176,7 +177,21 @@ func (s *Indicators) GetRiskAssessment(ctx context.Context, req *inspectionv1.Ge
 	if err != nil {
 		return nil, err
 	}
-	return assessmentToProto(assessed), nil
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return assessmentToProto(s.withholdRiskMedians(p, assessed)), nil
+}
+
+// withholdRiskMedians withholds the medians of c's factors unless p may
+// read c's indicators: a median is an aggregate of indicators, returned
+// only to those who may read indicators.
+func (s *Indicators) withholdRiskMedians(p auth.Principal, c risk.Council) risk.Council {
+	if canRead(p, access.IndicatorSet, c.GSSCode) {
+		return c
+	}
+	return s.risk.WithholdMedians(c, disclosure.ReasonNotPermitted)
 }
 
 // ListRiskAssessments implements InspectionService.ListRiskAssessments:
@@ -216,7 +231,7 @@ func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.
 		TotalSize:       int32(len(assessed)),
 	}
 	for _, c := range page {
-		resp.RiskAssessments = append(resp.RiskAssessments, assessmentToProto(s.risk.Explain(c)))
+		resp.RiskAssessments = append(resp.RiskAssessments, assessmentToProto(s.withholdRiskMedians(p, s.risk.Explain(c))))
 	}
 	return resp, nil
 }
@@ -246,6 +261,7 @@ func assessmentToProto(c risk.Council) *inspectionv1.RiskAssessment {
 		Factors:                make([]*inspectionv1.RiskFactor, len(a.Factors)),
 		Status:                 inspectionv1.RiskStatus(inspectionv1.RiskStatus_value["RISK_STATUS_"+string(c.Status)]),
 		Note:                   c.Note,
+		MinCouncils:            int32(a.MinCouncils),
 	}
 	if l := c.Latest; l != nil {
 		m.LatestJudgement = &inspectionv1.LatestJudgement{
@@ -260,14 +276,16 @@ func assessmentToProto(c risk.Council) *inspectionv1.RiskAssessment {
 	}
 	for i, f := range a.Factors {
 		m.Factors[i] = &inspectionv1.RiskFactor{
-			Indicator:     IndicatorProto(f.Indicator),
-			Value:         f.Value,
-			EnglandMedian: f.EnglandMedian,
-			RegionMedian:  f.RegionMedian,
-			Standardised:  f.Standardised,
-			Weight:        f.Weight,
-			Contribution:  f.Contribution,
-			Explanation:   f.Explanation,
+			Indicator:             IndicatorProto(f.Indicator),
+			Value:                 f.Value,
+			EnglandMedian:         f.EnglandMedian,
+			RegionMedian:          f.RegionMedian,
+			Standardised:          f.Standardised,
+			Weight:                f.Weight,
+			Contribution:          f.Contribution,
+			Explanation:           f.Explanation,
+			EnglandMedianWithheld: f.EnglandMedianWithheld,
+			RegionMedianWithheld:  f.RegionMedianWithheld,
 		}
 	}
 	return m

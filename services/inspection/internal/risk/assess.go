@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -59,6 +60,11 @@ type Factor struct {
 	Value         float64
 	EnglandMedian float64
 	RegionMedian  float64
+	// EnglandMedianWithheld and RegionMedianWithheld are "" when the
+	// median is given, else why it is withheld (a disclosure reason) and
+	// the median is 0.
+	EnglandMedianWithheld string
+	RegionMedianWithheld  string
 	// Standardised is z: distance from the England mean in England
 	// standard deviations, positive when riskier, after the cap.
 	Standardised float64
@@ -69,8 +75,11 @@ type Factor struct {
 	Explanation  string
 
 	// capped and flat record how z came about, for the explanation: cut
-	// to the cap, or 0 because England shows no spread.
-	capped, flat bool
+	// to the cap, or 0 because England shows no spread. uncompared marks
+	// an indicator fewer councils than the disclosure threshold reported:
+	// its England benchmark is withheld, so z is not computed and it is
+	// left out of the score.
+	capped, flat, uncompared bool
 }
 
 // Assessment is the explained risk of one council.
@@ -88,6 +97,9 @@ type Assessment struct {
 	ModelVersion string
 	// InsufficientDataReason says why a council was not scored.
 	InsufficientDataReason string
+	// MinCouncils is the disclosure threshold the assessment was made
+	// under: no median or benchmark it uses covers fewer councils.
+	MinCouncils int
 }
 
 // Assess scores a council of region from its newest indicator set (nil when
@@ -100,7 +112,7 @@ func (m Model) Assess(region reference.Region, set *indicator.Set, b *indicator.
 // score is Assess without the explanations, which cost more than the
 // arithmetic: a list scores every council but explains only one page.
 func (m Model) score(region reference.Region, set *indicator.Set, b *indicator.Benchmarks) Assessment {
-	a := Assessment{Baseline: m.cfg.BaselineScore, ModelVersion: m.version}
+	a := Assessment{Baseline: m.cfg.BaselineScore, ModelVersion: m.version, MinCouncils: disclosure.MinCouncils()}
 	if set == nil {
 		a.Band = InsufficientData
 		a.InsufficientDataReason = "no indicator set has been imported for this council"
@@ -121,6 +133,7 @@ func (m Model) score(region reference.Region, set *indicator.Set, b *indicator.B
 
 	a.Factors = make([]Factor, 0, len(set.Values))
 	var sumW, sumWZ float64
+	var uncompared []string
 	for _, v := range set.Values {
 		spec, ok := v.Indicator.Spec()
 		if !ok {
@@ -129,6 +142,17 @@ func (m Model) score(region reference.Region, set *indicator.Set, b *indicator.B
 		eng := b.England[v.Indicator]
 		f := Factor{Indicator: v.Indicator, Value: v.Value, Weight: m.cfg.Weights[v.Indicator]}
 		f.EnglandMedian, f.RegionMedian = b.Medians(region, v.Indicator)
+		f.EnglandMedian, f.EnglandMedianWithheld = disclosure.Value(f.EnglandMedian, eng.Count)
+		f.RegionMedian, f.RegionMedianWithheld = disclosure.Value(f.RegionMedian, b.Regions[region][v.Indicator].Count)
+		if f.EnglandMedianWithheld != "" {
+			// The mean and spread of too few councils are benchmarks
+			// too: a z against them would tell a council where the
+			// others lie.
+			f.uncompared = true
+			uncompared = append(uncompared, string(v.Indicator))
+			a.Factors = append(a.Factors, f)
+			continue
+		}
 		if eng.Count >= 2 && eng.StdDev > 0 {
 			z := float64(spec.Direction) * (v.Value - eng.Mean) / eng.StdDev
 			if math.Abs(z) > m.cfg.Cap {
@@ -141,6 +165,12 @@ func (m Model) score(region reference.Region, set *indicator.Set, b *indicator.B
 		sumW += f.Weight
 		sumWZ += f.Weight * f.Standardised
 		a.Factors = append(a.Factors, f)
+	}
+	if compared := len(a.Factors) - len(uncompared); compared < m.cfg.MinIndicators {
+		a.Band, a.Factors = InsufficientData, nil
+		a.InsufficientDataReason = fmt.Sprintf("fewer than %d councils (the disclosure threshold) reported %s for %s, so the council can be compared with England on %d indicators and the model needs at least %d",
+			a.MinCouncils, strings.Join(uncompared, ", "), set.Period, compared, m.cfg.MinIndicators)
+		return a
 	}
 	var l float64
 	if sumW > 0 {
@@ -187,9 +217,26 @@ func (m Model) Explain(region reference.Region, a Assessment) Assessment {
 	for i := range a.Factors {
 		f := &a.Factors[i]
 		spec, _ := f.Indicator.Spec()
-		f.Explanation = explain(region, spec, *f, m.cfg.Cap)
+		f.Explanation = explain(region, a.Period, a.MinCouncils, spec, *f, m.cfg.Cap)
 	}
 	return a
+}
+
+// WithholdMedians returns a with every factor's medians withheld for
+// reason (disclosure.ReasonNotPermitted for a caller that may not read the
+// council's indicators) and the explanations rewritten without them. The
+// score and the standardised values, the council's own figures, stay.
+func (m Model) WithholdMedians(region reference.Region, a Assessment, reason string) Assessment {
+	if len(a.Factors) == 0 {
+		return a
+	}
+	a.Factors = slices.Clone(a.Factors)
+	for i := range a.Factors {
+		f := &a.Factors[i]
+		f.EnglandMedian, f.EnglandMedianWithheld = 0, reason
+		f.RegionMedian, f.RegionMedianWithheld = 0, reason
+	}
+	return m.Explain(region, a)
 }
 
 // known counts the indicators set holds.
@@ -220,12 +267,32 @@ func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 // "Agency social worker rate: 24% against the England median of 15% and the
 // North West median of 17%; 1.3 standard deviations riskier than the
 // England average, adding 6.2 points."
-func explain(region reference.Region, spec indicator.Spec, f Factor, limit float64) string {
+//
+// A withheld median is never named: the explanation says it is withheld
+// and why instead, and an indicator too few councils reported says it is
+// not compared with England.
+func explain(region reference.Region, period indicator.Period, minCouncils int, spec indicator.Spec, f Factor, limit float64) string {
 	var b strings.Builder
 	label := spec.Label
 	b.WriteString(strings.ToUpper(label[:1]) + label[1:])
-	fmt.Fprintf(&b, ": %s against the England median of %s and the %s median of %s; ",
-		spec.Format(f.Value), spec.Format(f.EnglandMedian), RegionLabel(region), spec.Format(f.RegionMedian))
+	b.WriteString(": " + spec.Format(f.Value))
+	switch {
+	case f.EnglandMedianWithheld == disclosure.ReasonNotPermitted:
+		b.WriteString(" (its England and regional medians are not shown to this caller)")
+	case f.EnglandMedianWithheld != "":
+	case f.RegionMedianWithheld != "":
+		fmt.Fprintf(&b, " against the England median of %s (the %s median is withheld: fewer than %d of the region's councils reported it for %s)",
+			spec.Format(f.EnglandMedian), RegionLabel(region), minCouncils, period)
+	default:
+		fmt.Fprintf(&b, " against the England median of %s and the %s median of %s",
+			spec.Format(f.EnglandMedian), RegionLabel(region), spec.Format(f.RegionMedian))
+	}
+	if f.uncompared {
+		fmt.Fprintf(&b, "; fewer than %d councils reported it for %s, so its medians are withheld and the council is not compared with England on it: it does not move the score.",
+			minCouncils, period)
+		return b.String()
+	}
+	b.WriteString("; ")
 	switch {
 	case f.flat:
 		b.WriteString("no spread across England in this period, so it does not move the score.")

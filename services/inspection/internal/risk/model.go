@@ -14,7 +14,11 @@
 //     So z > 0 always means riskier than the England average. z is capped at
 //     ±Cap so that one extreme figure cannot decide a score alone. An
 //     indicator with no spread across England (fewer than two councils, or
-//     all equal) has z = 0.
+//     all equal) has z = 0. An indicator fewer councils reported than the
+//     disclosure threshold (services/platform/disclosure, 10 by default)
+//     is not compared at all: its medians, mean and spread are withheld,
+//     since they would tell a council where the few others lie, and it is
+//     left out of the sums below like an indicator not reported.
 //  2. Combine. L = Σ w·z / Σ w over the indicators present: the weighted
 //     average distance from England, in standard deviations. An indicator
 //     the council does not report is left out of both sums rather than
@@ -31,7 +35,8 @@
 //     therefore add up to score − Baseline exactly, each has the sign of its
 //     z, and they rank the indicators as w·z does.
 //  5. Band. INSUFFICIENT_DATA (score 0) when the council has no set, or its
-//     newest set holds fewer than MinIndicators of the twelve indicators;
+//     newest set holds fewer than MinIndicators of the twelve indicators,
+//     or fewer than MinIndicators of them can be compared with England;
 //     otherwise LOW below 25, MEDIUM from 25, HIGH from 50, SEVERE from 75.
 //
 // The model's version is "risk-v1+" and the first 12 hex digits of the

@@ -71,6 +71,14 @@ func (s *Service) List(ctx context.Context, keep func(gss string) bool, f *filte
 // Explain returns c with every factor explained.
 func (s *Service) Explain(c Council) Council { return s.model.ExplainCouncil(c) }
 
+// WithholdMedians returns c, explained, with the medians of every factor
+// withheld for reason: for a caller that may read the council's risk but
+// not its indicators, to whom no aggregate of indicators is shown.
+func (s *Service) WithholdMedians(c Council, reason string) Council {
+	c.Assessment = s.model.WithholdMedians(c.Region, c.Assessment, reason)
+	return c
+}
+
 // assess scores councils from their newest sets.
 func (s *Service) assess(ctx context.Context, las []council.LocalAuthority, f *filter.Filter) ([]Council, error) {
 	codes := make([]string, len(las))
