@@ -176,6 +176,22 @@ func Join(errs ...error) error {
 	return vs.Err()
 }
 
+// Collect is Join, except that a lone error comes back as it is, with its
+// own reason and message.
+func Collect(errs ...error) error {
+	var only error
+	n := 0
+	for _, err := range errs {
+		if err != nil {
+			only, n = err, n+1
+		}
+	}
+	if n <= 1 {
+		return only
+	}
+	return Join(errs...)
+}
+
 // JoinFields is Join for a request whose own violations vs come first: a
 // violation in errs on a field vs already reports is left out, so a field
 // is described once, by the check closest to the request.

@@ -73,3 +73,18 @@ func TestJoinFieldsReportsEachFieldOnce(t *testing.T) {
 		t.Errorf("JoinFields with a NOT_FOUND: %v, want it returned as it is", got)
 	}
 }
+
+func TestCollectKeepsALoneErrorAsItIs(t *testing.T) {
+	lone := Invalid("INVALID_FILTER", Violation{Field: "filter", Description: "unknown field colour"})
+	if got := Collect(nil, lone, nil); got != error(lone) {
+		t.Errorf("Collect of one error: %v, want it unchanged", got)
+	}
+	if got := Collect(nil, nil); got != nil {
+		t.Errorf("Collect of none: %v", got)
+	}
+	other := Invalid("INVALID_ETAG", Violation{Field: "etag", Description: "is not an etag"})
+	f, ok := As(Collect(lone, other))
+	if !ok || f.Kind != KindInvalid || len(f.Violations) != 2 || f.Reason == "INVALID_FILTER" {
+		t.Errorf("Collect of two: %+v, want one INVALID_ARGUMENT with both violations", f)
+	}
+}

@@ -43,7 +43,7 @@ type List struct {
 // filter against schema and its order_by against order (nil when the
 // method has no order_by). errs are the handler's own checks of the same
 // request, such as its parent: every problem comes back in one
-// INVALID_ARGUMENT.
+// INVALID_ARGUMENT (a lone one as it is, with its own reason).
 func ReadList(req PagedRequest, schema filter.Schema, order *Ordering, errs ...error) (List, error) {
 	l := List{token: req.GetPageToken()}
 	var sizeErr, filterErr, orderErr error
@@ -54,7 +54,7 @@ func ReadList(req PagedRequest, schema filter.Schema, order *Ordering, errs ...e
 	if or, ok := req.(ordered); ok && order != nil {
 		l.Order, orderErr = filter.ParseOrderBy(or.GetOrderBy(), order.Fields, order.Default)
 	}
-	if err := fault.Join(append(errs, sizeErr, filterErr, orderErr)...); err != nil {
+	if err := fault.Collect(append(errs, sizeErr, filterErr, orderErr)...); err != nil {
 		return List{}, err
 	}
 	return l, nil

@@ -133,8 +133,8 @@ func (h *Reviews) GetProgressReview(ctx context.Context, req *improvementplanv1.
 // Page tokens are bound to the plan.
 func (h *Reviews) ListProgressReviews(ctx context.Context, req *improvementplanv1.ListProgressReviewsRequest) (*improvementplanv1.ListProgressReviewsResponse, error) {
 	gss, planID, parentErr := plan.ParseName("parent", req.GetParent())
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	if err := fault.Join(parentErr, sizeErr); err != nil {
+	l, err := rpc.ReadList(req, nil, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	if err := h.access.Check(ctx, access.Read, gss, req.GetParent(), false); err != nil {
@@ -144,23 +144,15 @@ func (h *Reviews) ListProgressReviews(ctx context.Context, req *improvementplanv
 		Method: improvementplanv1.ImprovementPlanService_ListProgressReviews_FullMethodName,
 		Parent: req.GetParent(),
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	all, err := h.reviews.List(ctx, gss, planID)
 	if err != nil {
 		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetParent())
 	}
-	page, next := rpc.Page(h.pages, q, all, offset, size)
-	resp := &improvementplanv1.ListProgressReviewsResponse{
-		ProgressReviews: make([]*improvementplanv1.ProgressReview, 0, len(page)),
-		NextPageToken:   next,
-		TotalSize:       int32(len(all)),
-	}
-	for _, r := range page {
-		resp.ProgressReviews = append(resp.ProgressReviews, ToProto(r))
-	}
+	resp := &improvementplanv1.ListProgressReviewsResponse{}
+	resp.ProgressReviews, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, all, ToProto)
 	return resp, nil
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -62,7 +61,7 @@ func (s *Concerns) RaiseConcern(ctx context.Context, req *inspectionv1.RaiseConc
 	const method = inspectionv1.InspectionService_RaiseConcern_FullMethodName
 	gss, parentErr := concern.ParseParent("parent", req.GetParent(), false)
 	d, draftErr := s.draft(req.GetConcern())
-	if err := join(parentErr, draftErr, rpc.RequestIDError(req.GetRequestId())); err != nil {
+	if err := fault.Collect(parentErr, draftErr, rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
 	ch, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
@@ -123,9 +122,8 @@ func (s *Concerns) GetConcern(ctx context.Context, req *inspectionv1.GetConcernR
 // ListConcerns implements InspectionService.ListConcerns.
 func (s *Concerns) ListConcerns(ctx context.Context, req *inspectionv1.ListConcernsRequest) (*inspectionv1.ListConcernsResponse, error) {
 	gss, parentErr := concern.ParseParent("parent", req.GetParent(), false)
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), concern.ConcernFilterSchema)
-	if err := join(parentErr, sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, concern.ConcernFilterSchema, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	if err := check(ctx, access.Concern, access.Read, gss, req.GetParent()); err != nil {
@@ -134,25 +132,16 @@ func (s *Concerns) ListConcerns(ctx context.Context, req *inspectionv1.ListConce
 	q := paging.Query{
 		Method: inspectionv1.InspectionService_ListConcerns_FullMethodName,
 		Parent: req.GetParent(),
-		Filter: f.String(),
 	}
-	offset, err := s.pages.DecodeOffset(req.GetPageToken(), q)
+	if err := l.Resume(s.pages, q); err != nil {
+		return nil, err
+	}
+	all, err := s.svc.Concerns(ctx, gss, l.Filter)
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.svc.Concerns(ctx, gss, f)
-	if err != nil {
-		return nil, err
-	}
-	page, next := rpc.Page(s.pages, q, all, offset, size)
-	resp := &inspectionv1.ListConcernsResponse{
-		Concerns:      make([]*inspectionv1.Concern, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(all)),
-	}
-	for _, c := range page {
-		resp.Concerns = append(resp.Concerns, ConcernToProto(c))
-	}
+	resp := &inspectionv1.ListConcernsResponse{}
+	resp.Concerns, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, all, ConcernToProto)
 	return resp, nil
 }
 
@@ -178,9 +167,8 @@ func (s *Concerns) GetEmergencyInspectionRecommendation(ctx context.Context, req
 // or, with the parent localAuthorities/-, for every council.
 func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, req *inspectionv1.ListEmergencyInspectionRecommendationsRequest) (*inspectionv1.ListEmergencyInspectionRecommendationsResponse, error) {
 	gss, parentErr := concern.ParseParent("parent", req.GetParent(), true)
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), concern.RecommendationFilterSchema)
-	if err := join(parentErr, sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, concern.RecommendationFilterSchema, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -196,18 +184,16 @@ func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, r
 	q := paging.Query{
 		Method: inspectionv1.InspectionService_ListEmergencyInspectionRecommendations_FullMethodName,
 		Parent: req.GetParent(),
-		Filter: f.String(),
 	}
 	if access.ViewOf(p, access.Recommendation, access.Read, access.Object{}) != access.Full {
 		// A caller who sees only some councils gets a list of their own, so
 		// a token must not cross callers.
 		q.Params = map[string]string{"authority": p.Authority}
 	}
-	offset, err := s.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(s.pages, q); err != nil {
 		return nil, err
 	}
-	all, err := s.svc.Recommendations(ctx, gss, concern.NarrowState(f), f)
+	all, err := s.svc.Recommendations(ctx, gss, concern.NarrowState(l.Filter), l.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -215,16 +201,8 @@ func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, r
 	all = slices.DeleteFunc(all, func(r concern.Recommendation) bool {
 		return access.ViewOf(p, access.Recommendation, access.Read, access.Object{Council: r.GSSCode}) != access.Full
 	})
-	page, next := rpc.Page(s.pages, q, all, offset, size)
-	resp := &inspectionv1.ListEmergencyInspectionRecommendationsResponse{
-		EmergencyInspectionRecommendations: make([]*inspectionv1.EmergencyInspectionRecommendation, 0, len(page)),
-		NextPageToken:                      next,
-		TotalSize:                          int32(len(all)),
-	}
-	for _, r := range page {
-		resp.EmergencyInspectionRecommendations = append(resp.EmergencyInspectionRecommendations,
-			RecommendationToProto(r))
-	}
+	resp := &inspectionv1.ListEmergencyInspectionRecommendationsResponse{}
+	resp.EmergencyInspectionRecommendations, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, all, RecommendationToProto)
 	return resp, nil
 }
 
@@ -250,7 +228,7 @@ func (s *Concerns) AcceptEmergencyInspectionRecommendation(ctx context.Context, 
 		}
 		vs = append(vs, v)
 	}
-	if err := join(nameErr, etagErr, vs.Err(), rpc.RequestIDError(req.GetRequestId())); err != nil {
+	if err := fault.Collect(nameErr, etagErr, vs.Err(), rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
 	ch, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
@@ -270,7 +248,7 @@ func (s *Concerns) DismissEmergencyInspectionRecommendation(ctx context.Context,
 	const method = inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName
 	gss, id, nameErr := concern.ParseRecommendationName("name", req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
-	if err := join(nameErr, etagErr, concern.ValidateDismissal(req.GetRationale()).Err(),
+	if err := fault.Collect(nameErr, etagErr, concern.ValidateDismissal(req.GetRationale()).Err(),
 		rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
@@ -283,22 +261,4 @@ func (s *Concerns) DismissEmergencyInspectionRecommendation(ctx context.Context,
 		return nil, err
 	}
 	return RecommendationToProto(r), nil
-}
-
-// join is fault.Join that keeps a lone error as it is, so its specific
-// reason (INVALID_FILTER, INVALID_ETAG, REQUEST_ID_REUSED) reaches the
-// caller; several are merged under INVALID_ARGUMENT with every violation.
-func join(errs ...error) error {
-	var only error
-	n := 0
-	for _, err := range errs {
-		if err != nil {
-			only = err
-			n++
-		}
-	}
-	if n == 1 {
-		return only
-	}
-	return fault.Join(errs...)
 }

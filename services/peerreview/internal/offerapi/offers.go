@@ -31,7 +31,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -138,9 +137,8 @@ func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSuppo
 // parent and the filter.
 func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSupportOffersRequest) (*peerreviewv1.ListSupportOffersResponse, error) {
 	gss, parentErr := offer.ParseParent("parent", req.GetParent())
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), offer.FilterSchema)
-	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, offer.FilterSchema, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	council := gss
@@ -156,26 +154,17 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 	q := paging.Query{
 		Method: peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName,
 		Parent: req.GetParent(),
-		Filter: f.String(),
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	all, err := h.svc.List(ctx, gss)
 	if err != nil {
 		return nil, err
 	}
-	selected := offer.Select(all, f)
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
-	resp := &peerreviewv1.ListSupportOffersResponse{
-		SupportOffers: make([]*peerreviewv1.SupportOffer, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(selected)),
-	}
-	for _, o := range page {
-		resp.SupportOffers = append(resp.SupportOffers, toProto(o))
-	}
+	selected := offer.Select(all, l.Filter)
+	resp := &peerreviewv1.ListSupportOffersResponse{}
+	resp.SupportOffers, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, toProto)
 	return resp, nil
 }
 

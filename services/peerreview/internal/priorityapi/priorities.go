@@ -51,27 +51,21 @@ func New(svc *priority.Service, pages *paging.Codec) *Priorities {
 // INSPECTION_UNAVAILABLE: an empty list would wrongly say no council is at
 // risk.
 func (h *Priorities) ListReviewPriorities(ctx context.Context, req *peerreviewv1.ListReviewPrioritiesRequest) (*peerreviewv1.ListReviewPrioritiesResponse, error) {
-	size, err := rpc.PageSize(req.GetPageSize())
+	l, err := rpc.ReadList(req, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	q := paging.Query{Method: peerreviewv1.PeerReviewService_ListReviewPriorities_FullMethodName}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	ranked, err := h.svc.List(ctx)
 	if err != nil {
 		return nil, err
 	}
-	page, next := rpc.Page(h.pages, q, ranked, offset, size)
-	resp := &peerreviewv1.ListReviewPrioritiesResponse{
-		Priorities:    make([]*peerreviewv1.ReviewPriority, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(ranked)),
-	}
-	for _, p := range page {
-		resp.Priorities = append(resp.Priorities, &peerreviewv1.ReviewPriority{
+	resp := &peerreviewv1.ListReviewPrioritiesResponse{}
+	resp.Priorities, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, ranked, func(p priority.Priority) *peerreviewv1.ReviewPriority {
+		return &peerreviewv1.ReviewPriority{
 			LocalAuthority: resource.CouncilName(p.Council),
 			DisplayName:    p.DisplayName,
 			Region:         refproto.Region(p.Region),
@@ -79,7 +73,7 @@ func (h *Priorities) ListReviewPriorities(ctx context.Context, req *peerreviewv1
 			RiskBand:       string(p.Band),
 			Reasons:        p.Reasons,
 			ModelVersion:   p.ModelVersion,
-		})
-	}
+		}
+	})
 	return resp, nil
 }

@@ -42,7 +42,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -185,9 +184,8 @@ func (h *Reviews) GetPeerReview(ctx context.Context, req *peerreviewv1.GetPeerRe
 // council.
 func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPeerReviewsRequest) (*peerreviewv1.ListPeerReviewsResponse, error) {
 	gss, parentErr := parseParent(req.GetParent())
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), review.FilterSchema)
-	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, review.FilterSchema, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -209,15 +207,13 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 	q := paging.Query{
 		Method: peerreviewv1.PeerReviewService_ListPeerReviews_FullMethodName,
 		Parent: req.GetParent(),
-		Filter: f.String(),
 	}
 	if access.ViewOf(p, access.PeerReview, access.Read, access.Object{}) != access.Full {
 		// A caller who does not see every review in full gets a list of
 		// its own, so a token must not cross callers.
 		q.Params = map[string]string{"authority": p.Authority}
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	all, err := h.svc.List(ctx, gss)
@@ -236,16 +232,11 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 	// The list keeps only what the caller may read, each review at the
 	// caller's view of its council.
 	all = slices.DeleteFunc(all, func(rv review.Review) bool { return viewOf(rv.GSSCode) == access.Denied })
-	selected := review.Select(all, f)
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
-	resp := &peerreviewv1.ListPeerReviewsResponse{
-		PeerReviews:   make([]*peerreviewv1.PeerReview, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(selected)),
-	}
-	for _, rv := range page {
-		resp.PeerReviews = append(resp.PeerReviews, render(rv, viewOf(rv.GSSCode)))
-	}
+	selected := review.Select(all, l.Filter)
+	resp := &peerreviewv1.ListPeerReviewsResponse{}
+	resp.PeerReviews, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, func(rv review.Review) *peerreviewv1.PeerReview {
+		return render(rv, viewOf(rv.GSSCode))
+	})
 	return resp, nil
 }
 

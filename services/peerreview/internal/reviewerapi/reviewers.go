@@ -22,7 +22,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -109,18 +108,15 @@ func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReview
 // and remaining this quarter (reviewer.FilterSchema), ordered by display
 // name. Page tokens are bound to the filter.
 func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListReviewersRequest) (*peerreviewv1.ListReviewersResponse, error) {
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), reviewer.FilterSchema)
-	if err := fault.Join(sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, reviewer.FilterSchema, nil)
+	if err != nil {
 		return nil, err
 	}
 	q := paging.Query{
 		Method: peerreviewv1.PeerReviewService_ListReviewers_FullMethodName,
 		Parent: reviewer.Collection,
-		Filter: f.String(),
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	all, _, err := h.svc.All(ctx)
@@ -131,16 +127,11 @@ func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListRev
 	if err != nil {
 		return nil, err
 	}
-	selected := reviewer.Select(all, committed, f)
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
-	resp := &peerreviewv1.ListReviewersResponse{
-		Reviewers:     make([]*peerreviewv1.Reviewer, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(selected)),
-	}
-	for _, rv := range page {
-		resp.Reviewers = append(resp.Reviewers, toProto(rv, committed[rv.ID]))
-	}
+	selected := reviewer.Select(all, committed, l.Filter)
+	resp := &peerreviewv1.ListReviewersResponse{}
+	resp.Reviewers, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, func(rv reviewer.Reviewer) *peerreviewv1.Reviewer {
+		return toProto(rv, committed[rv.ID])
+	})
 	return resp, nil
 }
 

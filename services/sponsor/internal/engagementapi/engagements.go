@@ -35,7 +35,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
@@ -111,9 +110,8 @@ func (h *Engagements) GetEngagement(ctx context.Context, req *sponsorv1.GetEngag
 // tokens are bound to the parent, the filter and that narrowing.
 func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEngagementsRequest) (*sponsorv1.ListEngagementsResponse, error) {
 	sponsor, parentErr := engagement.ParseSponsor("parent", req.GetParent(), true)
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), engagement.FilterSchema)
-	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, engagement.FilterSchema, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -123,7 +121,6 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 	q := paging.Query{
 		Method: sponsorv1.SponsorService_ListEngagements_FullMethodName,
 		Parent: req.GetParent(),
-		Filter: f.String(),
 	}
 	read := sponsor
 	if access.ViewOf(p, access.Engagement, access.Read, access.Object{}) != access.Full {
@@ -135,8 +132,7 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 			read = p.Sponsor
 		}
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	all, err := h.svc.List(ctx, read)
@@ -156,16 +152,9 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 		return nil, access.Check(p, access.Engagement, access.Read,
 			access.Object{Sponsor: sponsor, Name: req.GetParent()})
 	}
-	selected := engagement.Select(visible, f)
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
-	resp := &sponsorv1.ListEngagementsResponse{
-		Engagements:   make([]*sponsorv1.Engagement, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(selected)),
-	}
-	for _, e := range page {
-		resp.Engagements = append(resp.Engagements, encode(e))
-	}
+	selected := engagement.Select(visible, l.Filter)
+	resp := &sponsorv1.ListEngagementsResponse{}
+	resp.Engagements, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, encode)
 	return resp, nil
 }
 
@@ -224,8 +213,8 @@ func (h *Engagements) RecordDeployment(ctx context.Context, req *sponsorv1.Recor
 // engagement's deployments, oldest first.
 func (h *Engagements) ListDeployments(ctx context.Context, req *sponsorv1.ListDeploymentsRequest) (*sponsorv1.ListDeploymentsResponse, error) {
 	sponsor, engID, parentErr := engagement.ParseName("parent", req.GetParent())
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	if err := fault.Join(parentErr, sizeErr); err != nil {
+	l, err := rpc.ReadList(req, nil, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -236,23 +225,15 @@ func (h *Engagements) ListDeployments(ctx context.Context, req *sponsorv1.ListDe
 		return nil, err
 	}
 	q := paging.Query{Method: sponsorv1.SponsorService_ListDeployments_FullMethodName, Parent: req.GetParent()}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	deps, err := h.svc.Deployments(ctx, sponsor, engID)
 	if err != nil {
 		return nil, rpc.NotFound(err, engagement.ErrNotFound, engagement.ReasonNotFound, req.GetParent())
 	}
-	page, next := rpc.Page(h.pages, q, deps, offset, size)
-	resp := &sponsorv1.ListDeploymentsResponse{
-		Deployments:   make([]*sponsorv1.Deployment, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(deps)),
-	}
-	for _, d := range page {
-		resp.Deployments = append(resp.Deployments, encodeDeployment(d))
-	}
+	resp := &sponsorv1.ListDeploymentsResponse{}
+	resp.Deployments, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, deps, encodeDeployment)
 	return resp, nil
 }
 
