@@ -95,7 +95,7 @@ func New(d Deps) (*Service, error) {
 	s.engagements = engagementstore.New(d.Store, engagementstore.WithClock(d.Now))
 	s.needRules = need.NewService(s.needs, s.sponsors, d.Now)
 	s.sponsorRules = sponsors.NewService(s.sponsors, d.Now)
-	s.consumer, err = sponsorevents.New(d.Store, s.needRules, d.Logger, events.ConsumerOptions{})
+	s.consumer, err = sponsorevents.New(d.Store, s.needRules, engagement.NewService(s.engagements, s.sponsors, d.Now), d.Logger, events.ConsumerOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("sponsor: intervention consumer: %w", err)
 	}

@@ -29,6 +29,9 @@ type Storer interface {
 	// AddDeployment stores d and e, its engagement with d's time added,
 	// over the version e was read at; ErrConflict when it moved.
 	AddDeployment(ctx context.Context, e Engagement, d Deployment, r change.Request) (Engagement, error)
+	// End stores e, ended, over the version it was read at, with its
+	// EngagementEnded event and audit entry; ErrConflict when it moved.
+	End(ctx context.Context, e Engagement, why Ending, r change.Request) (Engagement, error)
 }
 
 // DayRates gives a sponsor's day rate for compensation, in pence; an
@@ -56,6 +59,11 @@ func NewService(st Storer, rates DayRates, now func() time.Time) *Service {
 		now = time.Now
 	}
 	return &Service{store: st, rates: rates, now: now}
+}
+
+// End ends engagement id of sponsor for why (see EndEngagement).
+func (s *Service) End(ctx context.Context, sponsor, id string, why Ending, r change.Request) (Engagement, bool, error) {
+	return EndEngagement(ctx, s.store, sponsor, id, why, r)
 }
 
 // Get returns one engagement, or ErrNotFound.

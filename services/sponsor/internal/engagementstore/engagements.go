@@ -448,3 +448,43 @@ func (s *Engagements) ReplayDeployment(ctx context.Context, sponsor string, r ch
 	d, err := deploymentCodec.Decode(b, 0)
 	return d, err == nil, err
 }
+
+// End implements engagement.Storer: e, ended (Engagement.End), pinned to
+// the version it was read at, leaves the sponsor's active set, with its
+// EngagementEnded event on Topic and its audit entry, in one transaction.
+// It returns e at its new version. An engagement that moved since it was
+// read gives an error matching store.ErrConflict, and nothing is written.
+func (s *Engagements) End(ctx context.Context, e engagement.Engagement, why engagement.Ending, r change.Request) (engagement.Engagement, error) {
+	if e.Version < 1 || e.State != engagement.Ended {
+		return engagement.Engagement{}, fmt.Errorf("%w: %s is not an ended engagement at a stored version", store.ErrBadMutation, e.Name())
+	}
+	w, err := s.engs.Put(s.RecordKey(e.Sponsor, e.ID), e, e.Version)
+	if err != nil {
+		return engagement.Engagement{}, err
+	}
+	ev, err := events.NewEvent(ctx, Topic, e.Name(), &eventsv1.EngagementEnded{
+		Engagement:     e.Name(),
+		Sponsor:        engagement.SponsorName(e.Sponsor),
+		LocalAuthority: e.CouncilName(),
+		SponsorNeed:    e.Need,
+		Reason:         why.Reason,
+		Intervention:   why.Intervention,
+	})
+	if err != nil {
+		return engagement.Engagement{}, fmt.Errorf("end engagement %s: %w", e.Name(), err)
+	}
+	_, err = s.st.Commit(ctx, store.Mutation{
+		Tag:    Tag(e.Sponsor),
+		Writes: []store.Write{w},
+		Index:  []store.IndexOp{store.SRem(s.activeKey(e.Sponsor), e.ID)},
+		Events: []events.Event{ev},
+		Audit: []store.AuditEntry{{
+			Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID, Resource: e.Name(), Key: w.Key,
+		}},
+	})
+	if err != nil {
+		return engagement.Engagement{}, fmt.Errorf("end engagement %s: %w", e.Name(), err)
+	}
+	e.Version++
+	return e, nil
+}

@@ -3,7 +3,9 @@
 // needs from DfE's interventions: one consumer reads topic "improvementplan" in the sponsor
 // service's consumer group: an InterventionOrdered event opens the need
 // the intervention asks for (need.FromIntervention), with SponsorNeedOpened
-// on topic "sponsor". Other event types on the topic change nothing.
+// on topic "sponsor"; an InterventionLifted event ends the engagement that
+// meets the need the intervention opened, with EngagementEnded on topic
+// "sponsor". Other event types on the topic change nothing.
 //
 // Each intervention opens one need, however often its event is delivered
 // and whatever its event ID: the need, the record that the intervention
@@ -25,6 +27,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 )
 
@@ -32,21 +35,23 @@ import (
 // it, so each event is handled by one of them.
 const Group = "sponsor"
 
-// Consumer opens needs from InterventionOrdered events.
+// Consumer opens needs from InterventionOrdered events and ends the
+// engagements meeting them on InterventionLifted (intervention_lifted.go).
 type Consumer struct {
-	svc      *need.Service
-	log      *slog.Logger
-	consumer *events.Consumer
+	svc         *need.Service
+	engagements *engagement.Service
+	log         *slog.Logger
+	consumer    *events.Consumer
 }
 
 // New subscribes the consumer to topic "improvementplan" of st's Redis.
-// svc applies the need rules. opts tunes the consumer (batch size, idle
-// time before a failed event is retried, dead-letter threshold,
-// telemetry); an empty Group means Group and an empty Logger means logger.
-// Nothing is read until Run.
-func New(st *store.Store, svc *need.Service, logger *slog.Logger, opts events.ConsumerOptions) (*Consumer, error) {
-	if svc == nil {
-		return nil, errors.New("needevents: the need service is required")
+// svc applies the need rules, engagements the engagement rules. opts
+// tunes the consumer (batch size, idle time before a failed event is
+// retried, dead-letter threshold, telemetry); an empty Group means Group
+// and an empty Logger means logger. Nothing is read until Run.
+func New(st *store.Store, svc *need.Service, engagements *engagement.Service, logger *slog.Logger, opts events.ConsumerOptions) (*Consumer, error) {
+	if svc == nil || engagements == nil {
+		return nil, errors.New("needevents: the need and engagement services are required")
 	}
 	if logger == nil {
 		logger = slog.Default()
@@ -57,7 +62,7 @@ func New(st *store.Store, svc *need.Service, logger *slog.Logger, opts events.Co
 	if opts.Logger == nil {
 		opts.Logger = logger
 	}
-	c := &Consumer{svc: svc, log: logger.With("component", "needevents")}
+	c := &Consumer{svc: svc, engagements: engagements, log: logger.With("component", "needevents")}
 	cons, err := events.Subscribe(st.Client(), st.Keyspace(), Topic, c.Handle, opts)
 	if err != nil {
 		return nil, fmt.Errorf("needevents: subscribe to %s: %w", Topic, err)
@@ -74,6 +79,9 @@ func (c *Consumer) Run(ctx context.Context) error { return c.consumer.Run(ctx) }
 // audited as opened by the sponsor service itself, with the event ID as
 // the request ID.
 func (c *Consumer) Handle(ctx context.Context, e events.Event) error {
+	if e.Type == interventionLiftedType {
+		return c.handleLifted(ctx, e)
+	}
 	iv, ok, err := DecodeInterventionOrdered(e)
 	if err != nil || !ok {
 		return err

@@ -20,6 +20,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
@@ -37,6 +39,7 @@ type env struct {
 	ks        keyspace.Keyspace
 	st        *store.Store
 	needs     *needstore.Needs
+	engs      *engagementstore.Engagements
 	published int64
 }
 
@@ -48,8 +51,10 @@ func newEnv(t *testing.T) *env {
 	rdb, ks := redistest.New(t)
 	st := store.New(rdb, ks)
 	e := &env{t: t, rdb: rdb, ks: ks, st: st, needs: needstore.New(st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored))}
-	svc := need.NewService(e.needs, sponsorstore.New(st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored)), func() time.Time { return opened })
-	c, err := New(st, svc, slog.New(slog.NewTextHandler(io.Discard, nil)), events.ConsumerOptions{
+	sponsors := sponsorstore.New(st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
+	svc := need.NewService(e.needs, sponsors, func() time.Time { return opened })
+	e.engs = engagementstore.New(st)
+	c, err := New(st, svc, engagement.NewService(e.engs, sponsors, func() time.Time { return opened }), slog.New(slog.NewTextHandler(io.Discard, nil)), events.ConsumerOptions{
 		Block: 100 * time.Millisecond, MinIdle: 200 * time.Millisecond, ClaimInterval: 100 * time.Millisecond, MaxDeliveries: 2,
 	})
 	if err != nil {

@@ -147,6 +147,12 @@ func (s *Service) Update(ctx context.Context, gss, id string, patch Need, m Mask
 	return s.store.Save(ctx, next, r)
 }
 
+// OpenedBy returns the need the intervention named intervention, of the
+// council gss, opened, and false when it opened none.
+func (s *Service) OpenedBy(ctx context.Context, gss, intervention string) (Need, bool, error) {
+	return s.store.OpenedBy(ctx, gss, intervention)
+}
+
 // OpenFromIntervention opens the need the intervention iv asks for (see
 // FromIntervention), once: when iv has opened a need already, that need is
 // returned with created false and nothing changes. A concurrent delivery

@@ -242,7 +242,9 @@ func (s *Needs) Insert(ctx context.Context, n need.Need, r change.Request) (need
 }
 
 // Save implements need.Storer: the need over the version read, its index
-// entries as its state leaves them and its audit entry.
+// entries as its state leaves them and its audit entry; a need saved
+// CLOSED is one just closed (only an open need changes), announced with
+// SponsorNeedClosed on topic "sponsor".
 func (s *Needs) Save(ctx context.Context, n need.Need, r change.Request) (need.Need, error) {
 	if n.Version < 1 {
 		return need.Need{}, fmt.Errorf("update sponsor need %s: version %d: a need is created only by Insert", n.Name(), n.Version)
@@ -252,6 +254,15 @@ func (s *Needs) Save(ctx context.Context, n need.Need, r change.Request) (need.N
 	m, err := s.mutation(n, read, r, sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName)
 	if err != nil {
 		return need.Need{}, err
+	}
+	if n.State == need.Closed {
+		ev, err := events.NewEvent(ctx, Topic, n.Name(), &eventsv1.SponsorNeedClosed{
+			SponsorNeed: n.Name(), LocalAuthority: need.CouncilName(n.GSSCode), ClosedBy: r.Subject,
+		})
+		if err != nil {
+			return need.Need{}, fmt.Errorf("close sponsor need %s: %w", n.Name(), err)
+		}
+		m.Events = append(m.Events, ev)
 	}
 	if _, err := s.st().Commit(ctx, m); err != nil {
 		return need.Need{}, fmt.Errorf("update sponsor need %s: %w", n.Name(), err)

@@ -65,6 +65,7 @@ var official = change.Request{Subject: "official-1", Roles: []string{"dfe_offici
 // outbox is what a council's outbox holds.
 type outbox struct {
 	opened []*eventsv1.SponsorNeedOpened
+	closed []*eventsv1.SponsorNeedClosed
 	audits []store.AuditEntry
 }
 
@@ -90,6 +91,12 @@ func readOutbox(t *testing.T, st *store.Store, gss string) outbox {
 				t.Errorf("envelope %+v", ev)
 			}
 			out.opened = append(out.opened, &p)
+		case events.TypeName(&eventsv1.SponsorNeedClosed{}):
+			var p eventsv1.SponsorNeedClosed
+			if err := ev.Unmarshal(&p); err != nil {
+				t.Fatal(err)
+			}
+			out.closed = append(out.closed, &p)
 		case store.AuditType:
 			var a store.AuditEntry
 			if err := json.Unmarshal(ev.Data, &a); err != nil {
@@ -128,6 +135,34 @@ func TestInsertGet(t *testing.T) {
 	if len(box.audits) != 1 || box.audits[0].Actor != "official-1" || box.audits[0].EtagAfter != `"1"` ||
 		box.audits[0].Resource != want.SponsorNeed {
 		t.Errorf("audit = %+v", box.audits)
+	}
+}
+
+// A need closed by hand is announced; another change is not.
+func TestClosingIsAnnounced(t *testing.T) {
+	ctx := context.Background()
+	s, st := newStore(t)
+	n, err := s.Insert(ctx, mkNeed(t, sunderland, "abc", 5), official)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Urgency = 4
+	if n, err = s.Save(ctx, n, official); err != nil {
+		t.Fatal(err)
+	}
+	if box := readOutbox(t, st, sunderland); len(box.closed) != 0 {
+		t.Fatalf("a change of urgency announced a closing: %v", box.closed)
+	}
+	closed, err := n.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Save(ctx, closed, change.Request{Subject: "official-2", Method: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	want := &eventsv1.SponsorNeedClosed{SponsorNeed: n.Name(), LocalAuthority: "localAuthorities/" + sunderland, ClosedBy: "official-2"}
+	if box := readOutbox(t, st, sunderland); len(box.closed) != 1 || !proto.Equal(box.closed[0], want) {
+		t.Errorf("SponsorNeedClosed = %v, want one %v", box.closed, want)
 	}
 }
 
