@@ -176,6 +176,8 @@ func TestBench(t *testing.T) {
 		server: "turnaround", result: &b.matching, ratio: "no echo: nothing comparable to solve",
 	})
 
+	b.runConsole() // bench_console_test.go: the console's pages on the embedded default
+
 	b.peakRSS = b.rss("VmHWM")
 	b.report()
 }
@@ -694,7 +696,7 @@ func benchInspection(seq int64, start, end time.Time) *inspectionv1.Inspection {
 		},
 		Recommendations: []*inspectionv1.Recommendation{{
 			Text: "Ensure that strategy meetings happen promptly and involve the police and health partners.",
-			Area: inspectionv1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION,
+			Area: typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION,
 		}},
 	}
 }
@@ -832,10 +834,11 @@ const benchDemoSponsors = 8
 // needs are open.
 func (b *bench) prepareNeeds() int {
 	t := b.t
-	areas := []string{"LEADERSHIP_MANAGEMENT_GOVERNANCE", "HELP_AND_PROTECTION", "LOOKED_AFTER_AND_PERMANENCE", "CARE_LEAVERS", "WORKFORCE_STABILITY"}
+	areas := []string{`"judgement_area":"LEADERSHIP_MANAGEMENT_GOVERNANCE"`, `"judgement_area":"HELP_AND_PROTECTION"`,
+		`"judgement_area":"LOOKED_AFTER_AND_PERMANENCE"`, `"judgement_area":"CARE_LEAVERS"`, `"theme":"WORKFORCE_STABILITY"`}
 	opened := 0
 	for i, c := range benchNeedCouncils {
-		body := fmt.Sprintf(`{"areas":[{"area":%q,"weight":%d},{"area":%q,"weight":%d}],"urgency":%d,"staff_days_needed":%d,"requires_trust_sponsor":%t}`,
+		body := fmt.Sprintf(`{"areas":[{%s,"weight":%d},{%s,"weight":%d}],"urgency":%d,"staff_days_needed":%d,"requires_trust_sponsor":%t}`,
 			areas[i%len(areas)], 5+i%5, areas[(i+2)%len(areas)], 3+i%4, 1+i%5, 20+10*(i%6), i%7 == 0)
 		req, err := http.NewRequestWithContext(b.ctx, http.MethodPost,
 			b.realHTTP+"/v1/localAuthorities/"+c+"/sponsorNeeds?request_id=bench-need-"+c, strings.NewReader(body))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +232,14 @@ func (u *user) check(t *testing.T, name string) {
 		w      int64
 	}{{"desktop", 1280}, {"mobile", 375}} {
 		u.do(t, "viewport", chromedp.EmulateViewport(size.w, 800))
+		if size.w == 375 {
+			// On a phone nothing scrolls the page sideways: wide tables
+			// stack, the chart scales, long words wrap.
+			if w := eval[int](t, u, `document.scrollingElement.scrollWidth`); w > 375 {
+				wide := eval[string](t, u, `Array.from(document.querySelectorAll("main *")).filter(e => e.getBoundingClientRect().right > 375).slice(0, 3).map(e => e.tagName + "." + e.className).join(", ")`)
+				t.Errorf("%s: %d px wide at 375 px, so the page scrolls sideways (widest: %s)", name, w, wide)
+			}
+		}
 		ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		cancel()
@@ -297,7 +306,7 @@ func (a *consoleAPI) ensureOpenNeed(t *testing.T, councils ...string) {
 	}
 	for _, gss := range councils {
 		code, _ := a.in.do(t, http.MethodPost, "/v1/localAuthorities/"+gss+"/sponsorNeeds", a.dfe, map[string]any{
-			"areas":   []map[string]any{{"area": "LEADERSHIP_MANAGEMENT_GOVERNANCE", "weight": 8}, {"area": "HELP_AND_PROTECTION", "weight": 6}},
+			"areas":   []map[string]any{{"judgement_area": "LEADERSHIP_MANAGEMENT_GOVERNANCE", "weight": 8}, {"judgement_area": "HELP_AND_PROTECTION", "weight": 6}},
 			"urgency": 4, "staff_days_needed": 30,
 		}, nil)
 		if code == http.StatusOK {
@@ -368,6 +377,58 @@ func (a *consoleAPI) planNotOf(t *testing.T, gss string) string {
 	}
 	t.Fatal("no plan of another council")
 	return ""
+}
+
+// apiPlan is the part of an improvement plan the stories read over REST.
+type apiPlan struct {
+	Name          string         `json:"name"`
+	Etag          string         `json:"etag"`
+	JudgementDate map[string]int `json:"judgement_date"`
+	Priorities    []any          `json:"priorities"`
+}
+
+// writablePlan finds a draft plan whose only failed checks are about its
+// actions and targets, which a council officer can put right by changing
+// each action and priority in the console.
+func (a *consoleAPI) writablePlan(t *testing.T) apiPlan {
+	t.Helper()
+	var page struct {
+		Plans []apiPlan `json:"improvement_plans"`
+	}
+	code, body := a.in.do(t, http.MethodGet, "/v1/localAuthorities/-/improvementPlans?filter=state%20%3D%20DRAFT&page_size=50", a.dfe, nil, &page)
+	if code != http.StatusOK {
+		t.Fatalf("list draft plans = %d: %s", code, body)
+	}
+	fixable := map[string]bool{"every-action-has-an-owner": true, "every-action-due-in-time": true,
+		"every-action-has-a-measurable-outcome": true, "early-progress": true, "targets-raise-the-grade": true}
+	for _, p := range page.Plans {
+		var chk struct {
+			Checks []struct {
+				Rule   string `json:"rule"`
+				Passed bool   `json:"passed"`
+			} `json:"checks"`
+		}
+		if code, _ := a.in.do(t, http.MethodGet, "/v1/"+p.Name+":check", a.dfe, nil, &chk); code != http.StatusOK {
+			continue
+		}
+		ok := len(p.Priorities) > 0
+		for _, c := range chk.Checks {
+			if !c.Passed && !fixable[c.Rule] {
+				ok = false
+			}
+		}
+		if ok {
+			return p
+		}
+	}
+	t.Fatalf("the demo has no draft plan a council officer can put right action by action: %s", body)
+	return apiPlan{}
+}
+
+// setValue replaces an input's value (devtools, so with JavaScript off too).
+func (u *user) setValue(t *testing.T, selector, value string) {
+	t.Helper()
+	u.do(t, "set "+selector, chromedp.SetValue(chromedp.CSS(selector), value))
 }
 
 func TestConsoleBrowser(t *testing.T) {
@@ -532,6 +593,208 @@ func TestConsoleBrowser(t *testing.T) {
 		if got := u.text(t, "main .govuk-summary-list"); !strings.Contains(got, "(lead)") {
 			t.Fatalf("the review has no team: %s", got)
 		}
+	})
+
+	t.Run("the national overview comes from the oversight service", func(t *testing.T) {
+		u := b.user(t, "overview", true)
+		u.signIn(t, "lga_adviser", "", "", "")
+		u.open(t, "/console/overview")
+		u.wantHeading(t, "National overview")
+		main := u.text(t, "main")
+		for _, want := range []string{"Within 30 days", "Within 60 days", "Within 90 days", "Open sponsor needs", "Capacity in use", "152 councils"} {
+			if !strings.Contains(main, want) {
+				t.Errorf("the overview lacks %q", want)
+			}
+		}
+		if m := u.text(t, "#projection-method"); !strings.Contains(m, "The LGA's method applies that rate to all 152 councils") {
+			t.Errorf("projection method = %q", m)
+		}
+		if !u.has(t, "svg.console-chart desc") || !u.has(t, "table.console-table--grades tbody tr") {
+			t.Error("no chart with its table")
+		}
+		u.check(t, "overview-lga")
+		// A council officer is refused by the service, not by the console.
+		c := b.user(t, "overview-council", true)
+		c.signIn(t, "council_officer", "", "E08000035", "")
+		c.open(t, "/console/overview")
+		c.wantHeading(t, "You do not have permission")
+	})
+
+	t.Run("a council officer writes a credible plan without JavaScript and DfE approves it", func(t *testing.T) {
+		plan := api.writablePlan(t)
+		gss := gssOfName(plan.Name)
+		councilToken := devToken(t, keyFile, "-role", "council_officer", "-authority", gss, "-subject", "browser-test-colleague")
+		jd := time.Date(plan.JudgementDate["year"], time.Month(plan.JudgementDate["month"]), plan.JudgementDate["day"], 0, 0, 0, 0, time.UTC)
+		due := jd.AddDate(0, 1, 0)
+
+		c := b.user(t, "plan-writer", false)
+		c.signIn(t, "council_officer", "Casey", gss, "")
+		c.open(t, "/console/"+plan.Name)
+		if !c.has(t, "#add-priority") {
+			t.Fatalf("a draft plan offers its council no way to write it: %s", c.text(t, "main"))
+		}
+		// Every priority aims higher than it was judged.
+		pids := eval[[]string](t, c, `Array.from(document.querySelectorAll(".govuk-summary-card[id^=priority-]")).map(e => e.id.slice(9))`)
+		for _, pid := range pids {
+			c.open(t, "/console/"+plan.Name+"/priorities/"+pid)
+			c.wantHeading(t, "Change a priority")
+			c.click(t, "#target_grade")
+			c.submit(t, "#save")
+			if got := c.text(t, ".govuk-notification-banner"); !strings.Contains(got, "priority was changed") {
+				t.Fatalf("saving priority %s: %q %s", pid, got, c.errorSummary(t))
+			}
+		}
+		// A new action refused by the service: its error is on the field.
+		c.open(t, "/console/"+plan.Name+"/priorities/"+pids[0]+"/actions/new")
+		c.wantHeading(t, "Add an action")
+		c.setValue(t, "#owner_role", "Head of Service")
+		c.submit(t, "#save")
+		if s := c.errorSummary(t); !strings.Contains(s, "What will be done is required") || !c.has(t, `.govuk-error-summary a[href="#title"]`) || !c.has(t, "#title-error") {
+			t.Fatalf("an action without a title: %q", s)
+		}
+		if got := eval[string](t, c, `document.querySelector("#owner_role").value`); got != "Head of Service" {
+			t.Fatalf("what was typed is lost: owner %q", got)
+		}
+		// Every action gets an owner, a due date and a milestone with its evidence.
+		c.open(t, "/console/"+plan.Name)
+		links := eval[[]string](t, c, `Array.from(document.querySelectorAll("a[href*='/actions/a']")).map(a => a.getAttribute("href"))`)
+		if len(links) == 0 {
+			t.Fatal("no action to change")
+		}
+		for i, href := range links {
+			c.open(t, href)
+			c.wantHeading(t, "Change an action")
+			c.setValue(t, "#owner_role", "Director of Children's Services")
+			c.setValue(t, "#due-day", strconv.Itoa(due.Day()))
+			c.setValue(t, "#due-month", strconv.Itoa(int(due.Month())))
+			c.setValue(t, "#due-year", strconv.Itoa(due.Year()))
+			c.click(t, "#measure")
+			c.setValue(t, "#milestone", fmt.Sprintf("Milestone %d reached", i+1))
+			c.setValue(t, "#evidence_expected", "Minutes of the improvement board and an audit of case files")
+			if i == len(links)-1 {
+				// A colleague saves the plan meanwhile: this save is refused
+				// and the form comes back as typed, with the newer etag.
+				var cur map[string]any
+				if code, body := in.do(t, http.MethodGet, "/v1/"+plan.Name, councilToken, nil, &cur); code != http.StatusOK {
+					t.Fatalf("read the plan = %d: %s", code, body)
+				}
+				if code, body := in.do(t, http.MethodPatch, "/v1/"+plan.Name+"?update_mask=priorities", councilToken,
+					map[string]any{"name": plan.Name, "etag": cur["etag"], "priorities": cur["priorities"]}, nil); code != http.StatusOK {
+					t.Fatalf("a colleague's save = %d: %s", code, body)
+				}
+				c.submit(t, "#save")
+				if s := c.errorSummary(t); !strings.Contains(s, "Someone else changed this plan") {
+					t.Fatalf("a save over a colleague's change: %q", s)
+				}
+				if got := eval[string](t, c, `document.querySelector("#milestone").value`); got != fmt.Sprintf("Milestone %d reached", i+1) {
+					t.Fatalf("the edit was lost in the conflict: milestone %q", got)
+				}
+			}
+			c.submit(t, "#save")
+			if got := c.text(t, ".govuk-notification-banner"); !strings.Contains(got, "action was changed") {
+				t.Fatalf("saving %s: %q %s", href, got, c.errorSummary(t))
+			}
+		}
+		if s := c.errorSummary(t); s != "" {
+			t.Fatalf("the plan still fails its checks: %s", s)
+		}
+		if got := c.text(t, "#checks + p"); !strings.Contains(got, "passes every credibility check") {
+			t.Fatalf("check section: %q", got)
+		}
+		c.submit(t, "#submit")
+		if got := c.text(t, ".govuk-notification-banner"); !strings.Contains(got, "submitted") {
+			t.Fatalf("after submitting: %q %s", got, c.errorSummary(t))
+		}
+
+		// The forms pass axe with JavaScript on.
+		draft := api.draftPlan(t)
+		cj := b.user(t, "plan-forms", true)
+		cj.signIn(t, "council_officer", "", gssOfName(draft), "")
+		cj.open(t, "/console/"+draft)
+		cj.check(t, "plan-draft")
+		first := eval[string](t, cj, `document.querySelector(".govuk-summary-card[id^=priority-]").id.slice(9)`)
+		cj.open(t, "/console/"+draft+"/priorities/"+first)
+		cj.check(t, "plan-priority")
+		cj.open(t, "/console/"+draft+"/priorities/"+first+"/actions/new")
+		cj.submit(t, "#save")
+		cj.wantHeading(t, "Add an action")
+		cj.check(t, "plan-action-error")
+
+		// DfE approves it.
+		dfe := b.user(t, "plan-approver", true)
+		dfe.signIn(t, "dfe_official", "Devi", "", "")
+		dfe.open(t, "/console/"+plan.Name)
+		if !strings.Contains(dfe.text(t, ".govuk-inset-text"), "Submitted") {
+			t.Fatalf("DfE sees %q", dfe.text(t, ".govuk-inset-text"))
+		}
+		if dfe.has(t, "#add-priority") {
+			t.Fatal("DfE is offered the council's editing forms")
+		}
+		dfe.check(t, "plan-submitted")
+		dfe.do(t, "reason", chromedp.SendKeys(chromedp.CSS("#reason"), "Owners, dates and evidence for every action; leadership first."))
+		dfe.submit(t, `form[action$="/approve"] button[type=submit]`)
+		if got := dfe.text(t, ".govuk-notification-banner"); !strings.Contains(got, "approved") {
+			t.Fatalf("after approving: %q %s", got, dfe.errorSummary(t))
+		}
+		if !strings.Contains(dfe.text(t, ".govuk-inset-text"), "Approved") {
+			t.Fatalf("the plan is %q", dfe.text(t, ".govuk-inset-text"))
+		}
+	})
+
+	t.Run("a sponsor officer records a deployment without JavaScript and DfE sees it", func(t *testing.T) {
+		var page struct {
+			Engagements []struct {
+				Name string `json:"name"`
+			} `json:"engagements"`
+		}
+		code, body := in.do(t, http.MethodGet, "/v1/sponsors/-/engagements?filter=state%20%3D%20ACTIVE", api.dfe, nil, &page)
+		if code != http.StatusOK || len(page.Engagements) == 0 {
+			t.Fatalf("active engagements = %d: %s", code, body)
+		}
+		eng := page.Engagements[0].Name
+		sponsor := strings.Split(eng, "/")[1]
+
+		s := b.user(t, "sponsor-officer", false)
+		s.signIn(t, "sponsor_officer", "Sam", "", sponsor)
+		s.click(t, `main a[href="/console/`+eng+`"]`)
+		s.do(t, "engagement page", chromedp.WaitVisible(chromedp.CSS("#record-deployment")))
+		s.submit(t, "#record-deployment")
+		if e := s.errorSummary(t); !strings.Contains(e, "The date is required") || !s.has(t, `.govuk-error-summary a[href="#date-day"]`) {
+			t.Fatalf("recording nothing: %q", e)
+		}
+		today := time.Now().UTC()
+		s.setValue(t, "#date-day", strconv.Itoa(today.Day()))
+		s.setValue(t, "#date-month", strconv.Itoa(int(today.Month())))
+		s.setValue(t, "#date-year", strconv.Itoa(today.Year()))
+		s.click(t, "#role-SOCIAL_WORKER")
+		s.setValue(t, "#staff_days", "1.5")
+		s.setValue(t, "#notes", "Browser story: two social workers' practice week")
+		s.submit(t, "#record-deployment")
+		if got := s.text(t, ".govuk-notification-banner"); !strings.Contains(got, "recorded") {
+			t.Fatalf("after recording: %q %s", got, s.errorSummary(t))
+		}
+		if got := s.text(t, "#deployments + table"); !strings.Contains(got, "practice week") {
+			t.Fatalf("the deployment is not listed: %q", got)
+		}
+		sj := b.user(t, "sponsor-js", true)
+		sj.signIn(t, "sponsor_officer", "", "", sponsor)
+		sj.open(t, "/console/"+eng)
+		sj.check(t, "engagement-sponsor")
+
+		dfe := b.user(t, "deployments-dfe", true)
+		dfe.signIn(t, "dfe_official", "", "", "")
+		dfe.open(t, "/console/engagements")
+		dfe.wantHeading(t, "Engagements and deployments")
+		dfe.check(t, "engagements")
+		dfe.click(t, `main a[href="/console/`+eng+`"]`)
+		dfe.do(t, "engagement page", chromedp.WaitVisible(chromedp.CSS("#deployments")))
+		if got := dfe.text(t, "main"); !strings.Contains(got, "practice week") {
+			t.Fatalf("DfE does not see the deployment: %s", got)
+		}
+		if dfe.has(t, "#record-deployment") {
+			t.Fatal("DfE is offered the sponsor's form")
+		}
+		dfe.check(t, "engagement")
 	})
 
 	matchingStory := func(t *testing.T, js bool, prefix string) {

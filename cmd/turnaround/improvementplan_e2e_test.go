@@ -314,7 +314,7 @@ func TestImprovementPlanStory(t *testing.T) {
 		t.Fatalf("judged %s, deadline %s (original %s); want judged 2016-01-04 and six months to 2016-07-04",
 			p.JudgementDate, p.Deadline, p.OriginalDeadline)
 	}
-	leadership, ok := p.priority("LEADERSHIP_MANAGEMENT_GOVERNANCE")
+	leadership, ok := p.priority("JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE")
 	if !ok {
 		t.Fatalf("no LEADERSHIP_MANAGEMENT_GOVERNANCE priority pre-filled: %+v", p.Priorities)
 	}
@@ -322,10 +322,10 @@ func TestImprovementPlanStory(t *testing.T) {
 		!slices.Contains(leadership.Recommendations, "Establish performance management that shows leaders frontline practice") {
 		t.Fatalf("leadership priority = %+v; want judged inadequate, aiming at requires improvement, with its recommendation", leadership)
 	}
-	if _, ok := p.priority("HELP_AND_PROTECTION"); !ok {
+	if _, ok := p.priority("JUDGEMENT_AREA_HELP_AND_PROTECTION"); !ok {
 		t.Fatalf("no HELP_AND_PROTECTION priority for the other inadequate area: %+v", p.Priorities)
 	}
-	if _, ok := p.priority("ADOPTION_PERFORMANCE"); ok {
+	if _, ok := p.priority("JUDGEMENT_AREA_ADOPTION_PERFORMANCE"); ok {
 		t.Fatalf("a priority for adoption, judged good: %+v", p.Priorities)
 	}
 	waitForEvent(t, client, ks, "improvementplan", "turnaround.events.v1.ImprovementPlanOpened", p.Name)
@@ -351,7 +351,7 @@ func TestImprovementPlanStory(t *testing.T) {
 	for i, pr := range p.Priorities {
 		priorities[i] = storyPriority{ID: pr.ID, Area: pr.Area, TargetGrade: pr.TargetGrade, Recommendations: pr.Recommendations}
 		switch pr.Area {
-		case "LEADERSHIP_MANAGEMENT_GOVERNANCE":
+		case "JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE":
 			priorities[i].Actions = []storyAction{
 				{
 					Title: "Monthly performance board chaired by the chief executive", OwnerRole: "Chief Executive",
@@ -372,7 +372,7 @@ func TestImprovementPlanStory(t *testing.T) {
 			}}
 		default:
 			priorities[i].Actions = []storyAction{{
-				Title: "Audit practice in " + strings.ToLower(strings.ReplaceAll(pr.Area, "_", " ")), OwnerRole: "Principal Social Worker",
+				Title: "Audit practice in " + strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(pr.Area, "JUDGEMENT_AREA_"), "_", " ")), OwnerRole: "Principal Social Worker",
 				DueDate:   on(2016, 5, 31),
 				Milestone: &storyMilestone{Milestone: "audit completed and reported", EvidenceExpected: "the audit report to the improvement board"},
 			}}
@@ -493,7 +493,10 @@ func TestImprovementPlanStory(t *testing.T) {
 		Plan         storyPlan         `json:"improvement_plan"`
 		Intervention storyIntervention `json:"intervention"`
 	}
+	// The request names the areas in short form; the intervention prints
+	// them in full, as the one JudgementArea enum names them.
 	areas := []string{"HELP_AND_PROTECTION", "LEADERSHIP_MANAGEMENT_GOVERNANCE"}
+	fullAreas := []string{"JUDGEMENT_AREA_HELP_AND_PROTECTION", "JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE"}
 	code, body = in.do(t, http.MethodPost, "/v1/"+p.Name+":decideProgress", dfe, map[string]any{
 		"etag": p.Etag, "decision": "PROGRESS_DECISION_INSUFFICIENT", "request_id": "story-decide",
 		"rationale": "Practice has not improved enough to keep children safe.",
@@ -511,7 +514,7 @@ func TestImprovementPlanStory(t *testing.T) {
 		t.Fatalf("after the decision: plan %s naming %q, intervention %q", decided.Plan.State, decided.Plan.Intervention, iv.Name)
 	}
 	if !strings.HasPrefix(iv.Name, "localAuthorities/"+gss+"/interventions/") || iv.Kind != "INTERVENTION_KIND_CHILDRENS_SERVICES_TRUST" ||
-		iv.State != "INTERVENTION_STATE_IN_FORCE" || iv.ImprovementPlan != p.Name || !slices.Equal(iv.Areas, areas) || iv.OrderedBy != "dfe-adviser" {
+		iv.State != "INTERVENTION_STATE_IN_FORCE" || iv.ImprovementPlan != p.Name || !slices.Equal(iv.Areas, fullAreas) || iv.OrderedBy != "dfe-adviser" {
 		t.Fatalf("ordered intervention = %+v", iv)
 	}
 	if p = planRequest(t, in, "get the plan after the decision", http.MethodGet, "/v1/"+p.Name, officer, nil); p.State != "PLAN_STATE_ESCALATED" || p.Intervention != iv.Name {
@@ -521,7 +524,8 @@ func TestImprovementPlanStory(t *testing.T) {
 	if code, body := in.do(t, http.MethodGet, "/v1/"+iv.Name, dfe, nil, &got); code != http.StatusOK {
 		t.Fatalf("get the intervention = %d: %s", code, body)
 	}
-	if got.Name != iv.Name || got.Kind != iv.Kind || got.State != iv.State || got.ImprovementPlan != p.Name || got.Reason != iv.Reason {
+	if got.Name != iv.Name || got.Kind != iv.Kind || got.State != iv.State || got.ImprovementPlan != p.Name || got.Reason != iv.Reason ||
+		!slices.Equal(got.Areas, fullAreas) {
 		t.Fatalf("stored intervention %+v differs from the one ordered %+v", got, iv)
 	}
 	// An ordered intervention is public (the access matrix): another

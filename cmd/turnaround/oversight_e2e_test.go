@@ -214,8 +214,8 @@ func TestOversightStory(t *testing.T) {
 	post("create the sponsor", "/v1/sponsors?sponsor_id=leeds", dfe, "ov-sponsor", map[string]any{
 		"display_name": "Leeds City Council", "kind": "SPONSOR_KIND_COUNCIL", "member_councils": []string{"localAuthorities/E08000035"},
 		"expertise": []map[string]string{
-			{"area": "HELP_AND_PROTECTION", "strength": "STRENGTH_LEADING"},
-			{"area": "LEADERSHIP_MANAGEMENT_GOVERNANCE", "strength": "STRENGTH_LEADING"},
+			{"judgement_area": "HELP_AND_PROTECTION", "strength": "STRENGTH_LEADING"},
+			{"judgement_area": "LEADERSHIP_MANAGEMENT_GOVERNANCE", "strength": "STRENGTH_LEADING"},
 		},
 		"max_engagements": 2, "staff_days_per_quarter": 240, "day_rate_pence": 55000, "can_lead_trust": true,
 	}, nil)

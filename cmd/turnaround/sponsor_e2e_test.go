@@ -22,8 +22,9 @@ type storySponsorNeed struct {
 	Name         string `json:"name"`
 	Intervention string `json:"intervention"`
 	Areas        []struct {
-		Area   string `json:"area"`
-		Weight int    `json:"weight"`
+		JudgementArea string `json:"judgement_area"`
+		Theme         string `json:"theme"`
+		Weight        int    `json:"weight"`
 	} `json:"areas"`
 	Urgency              int    `json:"urgency"`
 	StaffDaysNeeded      int    `json:"staff_days_needed"`
@@ -201,7 +202,7 @@ func TestSponsorMatchingStory(t *testing.T) {
 		}
 		priorities[i] = storyPriority{ID: pr.ID, Area: pr.Area, TargetGrade: pr.TargetGrade, Recommendations: pr.Recommendations,
 			Actions: []storyAction{{
-				Title: "Audit practice in " + strings.ToLower(strings.ReplaceAll(pr.Area, "_", " ")), OwnerRole: "Principal Social Worker",
+				Title: "Audit practice in " + strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(pr.Area, "JUDGEMENT_AREA_"), "_", " ")), OwnerRole: "Principal Social Worker",
 				DueDate:   due,
 				Milestone: &storyMilestone{Milestone: "audit completed and reported", EvidenceExpected: "the audit report to the improvement board"},
 			}}}
@@ -236,9 +237,9 @@ func TestSponsorMatchingStory(t *testing.T) {
 			"display_name": "Leeds City Council", "kind": "SPONSOR_KIND_COUNCIL",
 			"member_councils": []string{"localAuthorities/E08000035"},
 			"expertise": []map[string]string{
-				{"area": "HELP_AND_PROTECTION", "strength": "STRENGTH_LEADING"},
-				{"area": "LEADERSHIP_MANAGEMENT_GOVERNANCE", "strength": "STRENGTH_LEADING"},
-				{"area": "VOICE_OF_THE_CHILD", "strength": "STRENGTH_LEADING"},
+				{"judgement_area": "HELP_AND_PROTECTION", "strength": "STRENGTH_LEADING"},
+				{"judgement_area": "LEADERSHIP_MANAGEMENT_GOVERNANCE", "strength": "STRENGTH_LEADING"},
+				{"theme": "VOICE_OF_THE_CHILD", "strength": "STRENGTH_LEADING"},
 			},
 			"max_engagements": 2, "staff_days_per_quarter": 240, "day_rate_pence": 55000, "can_lead_trust": true,
 		}},
@@ -246,9 +247,9 @@ func TestSponsorMatchingStory(t *testing.T) {
 			"display_name": "Hampshire County Council", "kind": "SPONSOR_KIND_COUNCIL",
 			"member_councils": []string{"localAuthorities/E10000014"},
 			"expertise": []map[string]string{
-				{"area": "HELP_AND_PROTECTION", "strength": "STRENGTH_STRONG"},
-				{"area": "LEADERSHIP_MANAGEMENT_GOVERNANCE", "strength": "STRENGTH_LEADING"},
-				{"area": "WORKFORCE_STABILITY", "strength": "STRENGTH_STRONG"},
+				{"judgement_area": "HELP_AND_PROTECTION", "strength": "STRENGTH_STRONG"},
+				{"judgement_area": "LEADERSHIP_MANAGEMENT_GOVERNANCE", "strength": "STRENGTH_LEADING"},
+				{"theme": "WORKFORCE_STABILITY", "strength": "STRENGTH_STRONG"},
 			},
 			"max_engagements": 2, "staff_days_per_quarter": 300, "day_rate_pence": 60000, "can_lead_trust": true,
 			"conflicts": []string{"localAuthorities/E06000046"}, // the Isle of Wight, already in partnership
@@ -256,9 +257,9 @@ func TestSponsorMatchingStory(t *testing.T) {
 		{"barnardos", map[string]any{
 			"display_name": "Barnardo's", "kind": "SPONSOR_KIND_CHARITY", "national": true,
 			"expertise": []map[string]string{
-				{"area": "LOOKED_AFTER_AND_PERMANENCE", "strength": "STRENGTH_LEADING"},
-				{"area": "CARE_LEAVERS", "strength": "STRENGTH_STRONG"},
-				{"area": "HELP_AND_PROTECTION", "strength": "STRENGTH_STRONG"},
+				{"judgement_area": "LOOKED_AFTER_AND_PERMANENCE", "strength": "STRENGTH_LEADING"},
+				{"judgement_area": "CARE_LEAVERS", "strength": "STRENGTH_STRONG"},
+				{"judgement_area": "HELP_AND_PROTECTION", "strength": "STRENGTH_STRONG"},
 			},
 			"max_engagements": 4, "staff_days_per_quarter": 200, "day_rate_pence": 45000,
 			"out_of_area_placements": []map[string]any{{"local_authority": "localAuthorities/" + gss, "children": 3}},
@@ -314,10 +315,10 @@ func TestSponsorMatchingStory(t *testing.T) {
 	})
 	var areas []string
 	for _, a := range nd.Areas {
-		areas = append(areas, a.Area)
+		areas = append(areas, a.JudgementArea+a.Theme)
 	}
 	if nd.State != "NEED_STATE_OPEN" || !nd.RequiresTrustSponsor || nd.Urgency != 5 || nd.StaffDaysNeeded != 120 ||
-		!slices.Equal(areas, []string{"HELP_AND_PROTECTION", "LEADERSHIP_MANAGEMENT_GOVERNANCE"}) ||
+		!slices.Equal(areas, []string{"JUDGEMENT_AREA_HELP_AND_PROTECTION", "JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE"}) ||
 		!strings.HasPrefix(nd.Name, "localAuthorities/"+gss+"/sponsorNeeds/") {
 		t.Fatalf("need opened by the trust = %+v; want OPEN, urgency 5, 120 staff-days, a trust sponsor, the intervention's two areas", nd)
 	}

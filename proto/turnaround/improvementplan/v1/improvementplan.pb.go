@@ -727,9 +727,9 @@ type Priority struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Unique within the plan.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// The judgement area, as the inspection service's JudgementArea enum name
-	// without prefix, e.g. `LEADERSHIP_MANAGEMENT_GOVERNANCE`.
-	Area string `protobuf:"bytes,2,opt,name=area,proto3" json:"area,omitempty"`
+	// The judgement area; overall effectiveness is not an area a plan can
+	// work on.
+	Area v1.JudgementArea `protobuf:"varint,7,opt,name=area,proto3,enum=turnaround.type.v1.JudgementArea" json:"area,omitempty"`
 	// The grade the judgement gave that area.
 	JudgementGrade v1.Grade `protobuf:"varint,3,opt,name=judgement_grade,json=judgementGrade,proto3,enum=turnaround.type.v1.Grade" json:"judgement_grade,omitempty"`
 	// The grade the council aims for at re-inspection.
@@ -779,11 +779,11 @@ func (x *Priority) GetId() string {
 	return ""
 }
 
-func (x *Priority) GetArea() string {
+func (x *Priority) GetArea() v1.JudgementArea {
 	if x != nil {
 		return x.Area
 	}
-	return ""
+	return v1.JudgementArea(0)
 }
 
 func (x *Priority) GetJudgementGrade() v1.Grade {
@@ -2715,8 +2715,8 @@ type Intervention struct {
 	Kind InterventionKind `protobuf:"varint,2,opt,name=kind,proto3,enum=turnaround.improvementplan.v1.InterventionKind" json:"kind,omitempty"`
 	// Why; required.
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	// The areas needing support, as JudgementArea names without prefix.
-	Areas []string `protobuf:"bytes,4,rep,name=areas,proto3" json:"areas,omitempty"`
+	// The areas needing support; overall effectiveness is not among them.
+	Areas []v1.JudgementArea `protobuf:"varint,11,rep,packed,name=areas,proto3,enum=turnaround.type.v1.JudgementArea" json:"areas,omitempty"`
 	// The plan it escalates, if any.
 	ImprovementPlan string `protobuf:"bytes,5,opt,name=improvement_plan,json=improvementPlan,proto3" json:"improvement_plan,omitempty"`
 	// Output only.
@@ -2784,7 +2784,7 @@ func (x *Intervention) GetReason() string {
 	return ""
 }
 
-func (x *Intervention) GetAreas() []string {
+func (x *Intervention) GetAreas() []v1.JudgementArea {
 	if x != nil {
 		return x.Areas
 	}
@@ -3177,14 +3177,14 @@ const file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc = "" +
 	"\tmilestone\x18\x06 \x01(\v2/.turnaround.improvementplan.v1.MilestoneMeasureH\x00R\tmilestone\x12C\n" +
 	"\x06status\x18\a \x01(\x0e2+.turnaround.improvementplan.v1.ActionStatusR\x06status\x12%\n" +
 	"\x0eevidence_notes\x18\b \x03(\tR\revidenceNotesB\t\n" +
-	"\ameasure\"\x9b\x02\n" +
+	"\ameasure\"\xc4\x02\n" +
 	"\bPriority\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04area\x18\x02 \x01(\tR\x04area\x12B\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x125\n" +
+	"\x04area\x18\a \x01(\x0e2!.turnaround.type.v1.JudgementAreaR\x04area\x12B\n" +
 	"\x0fjudgement_grade\x18\x03 \x01(\x0e2\x19.turnaround.type.v1.GradeR\x0ejudgementGrade\x12<\n" +
 	"\ftarget_grade\x18\x04 \x01(\x0e2\x19.turnaround.type.v1.GradeR\vtargetGrade\x12(\n" +
 	"\x0frecommendations\x18\x05 \x03(\tR\x0frecommendations\x12?\n" +
-	"\aactions\x18\x06 \x03(\v2%.turnaround.improvementplan.v1.ActionR\aactions\"\x8d\x02\n" +
+	"\aactions\x18\x06 \x03(\v2%.turnaround.improvementplan.v1.ActionR\aactionsJ\x04\b\x02\x10\x03\"\x8d\x02\n" +
 	"\x11DeadlineExtension\x12E\n" +
 	"\x11previous_deadline\x18\x01 \x01(\v2\x18.turnaround.type.v1.DateR\x10previousDeadline\x12;\n" +
 	"\fnew_deadline\x18\x02 \x01(\v2\x18.turnaround.type.v1.DateR\vnewDeadline\x12\x16\n" +
@@ -3340,12 +3340,12 @@ const file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc = "" +
 	"\x10progress_reviews\x18\x01 \x03(\v2-.turnaround.improvementplan.v1.ProgressReviewR\x0fprogressReviews\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x97\x03\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xc0\x03\n" +
 	"\fIntervention\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12C\n" +
 	"\x04kind\x18\x02 \x01(\x0e2/.turnaround.improvementplan.v1.InterventionKindR\x04kind\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x14\n" +
-	"\x05areas\x18\x04 \x03(\tR\x05areas\x12)\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x127\n" +
+	"\x05areas\x18\v \x03(\x0e2!.turnaround.type.v1.JudgementAreaR\x05areas\x12)\n" +
 	"\x10improvement_plan\x18\x05 \x01(\tR\x0fimprovementPlan\x12\x1d\n" +
 	"\n" +
 	"ordered_by\x18\x06 \x01(\tR\torderedBy\x129\n" +
@@ -3355,7 +3355,7 @@ const file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc = "" +
 	"\vlift_reason\x18\t \x01(\tR\n" +
 	"liftReason\x12\x12\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tR\x04etag\"\xa2\x01\n" +
+	" \x01(\tR\x04etagJ\x04\b\x04\x10\x05\"\xa2\x01\n" +
 	"\x18OrderInterventionRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12O\n" +
 	"\fintervention\x18\x02 \x01(\v2+.turnaround.improvementplan.v1.InterventionR\fintervention\x12\x1d\n" +
@@ -3505,102 +3505,105 @@ var file_turnaround_improvementplan_v1_improvementplan_proto_goTypes = []any{
 	(*ListInterventionsResponse)(nil),    // 41: turnaround.improvementplan.v1.ListInterventionsResponse
 	(*LiftInterventionRequest)(nil),      // 42: turnaround.improvementplan.v1.LiftInterventionRequest
 	(*v1.Date)(nil),                      // 43: turnaround.type.v1.Date
-	(v1.Grade)(0),                        // 44: turnaround.type.v1.Grade
-	(*timestamppb.Timestamp)(nil),        // 45: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),          // 46: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),        // 47: google.protobuf.FieldMask
+	(v1.JudgementArea)(0),                // 44: turnaround.type.v1.JudgementArea
+	(v1.Grade)(0),                        // 45: turnaround.type.v1.Grade
+	(*timestamppb.Timestamp)(nil),        // 46: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 47: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),        // 48: google.protobuf.FieldMask
 }
 var file_turnaround_improvementplan_v1_improvementplan_proto_depIdxs = []int32{
 	43, // 0: turnaround.improvementplan.v1.Action.due_date:type_name -> turnaround.type.v1.Date
 	7,  // 1: turnaround.improvementplan.v1.Action.indicator:type_name -> turnaround.improvementplan.v1.IndicatorMeasure
 	8,  // 2: turnaround.improvementplan.v1.Action.milestone:type_name -> turnaround.improvementplan.v1.MilestoneMeasure
 	1,  // 3: turnaround.improvementplan.v1.Action.status:type_name -> turnaround.improvementplan.v1.ActionStatus
-	44, // 4: turnaround.improvementplan.v1.Priority.judgement_grade:type_name -> turnaround.type.v1.Grade
-	44, // 5: turnaround.improvementplan.v1.Priority.target_grade:type_name -> turnaround.type.v1.Grade
-	9,  // 6: turnaround.improvementplan.v1.Priority.actions:type_name -> turnaround.improvementplan.v1.Action
-	43, // 7: turnaround.improvementplan.v1.DeadlineExtension.previous_deadline:type_name -> turnaround.type.v1.Date
-	43, // 8: turnaround.improvementplan.v1.DeadlineExtension.new_deadline:type_name -> turnaround.type.v1.Date
-	45, // 9: turnaround.improvementplan.v1.DeadlineExtension.extend_time:type_name -> google.protobuf.Timestamp
-	0,  // 10: turnaround.improvementplan.v1.StateChange.from:type_name -> turnaround.improvementplan.v1.PlanState
-	0,  // 11: turnaround.improvementplan.v1.StateChange.to:type_name -> turnaround.improvementplan.v1.PlanState
-	45, // 12: turnaround.improvementplan.v1.StateChange.change_time:type_name -> google.protobuf.Timestamp
-	43, // 13: turnaround.improvementplan.v1.ImprovementPlan.judgement_date:type_name -> turnaround.type.v1.Date
-	0,  // 14: turnaround.improvementplan.v1.ImprovementPlan.state:type_name -> turnaround.improvementplan.v1.PlanState
-	43, // 15: turnaround.improvementplan.v1.ImprovementPlan.deadline:type_name -> turnaround.type.v1.Date
-	43, // 16: turnaround.improvementplan.v1.ImprovementPlan.original_deadline:type_name -> turnaround.type.v1.Date
-	11, // 17: turnaround.improvementplan.v1.ImprovementPlan.extensions:type_name -> turnaround.improvementplan.v1.DeadlineExtension
-	10, // 18: turnaround.improvementplan.v1.ImprovementPlan.priorities:type_name -> turnaround.improvementplan.v1.Priority
-	12, // 19: turnaround.improvementplan.v1.ImprovementPlan.history:type_name -> turnaround.improvementplan.v1.StateChange
-	4,  // 20: turnaround.improvementplan.v1.ImprovementPlan.rating_trend:type_name -> turnaround.improvementplan.v1.ProgressRating
-	45, // 21: turnaround.improvementplan.v1.ImprovementPlan.create_time:type_name -> google.protobuf.Timestamp
-	45, // 22: turnaround.improvementplan.v1.ImprovementPlan.update_time:type_name -> google.protobuf.Timestamp
-	14, // 23: turnaround.improvementplan.v1.ImprovementPlan.warnings:type_name -> turnaround.improvementplan.v1.PlanWarning
-	46, // 24: turnaround.improvementplan.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
-	45, // 25: turnaround.improvementplan.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
-	46, // 26: turnaround.improvementplan.v1.AdvanceClockResponse.offset:type_name -> google.protobuf.Duration
-	13, // 27: turnaround.improvementplan.v1.ListImprovementPlansResponse.improvement_plans:type_name -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 28: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
-	47, // 29: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 30: turnaround.improvementplan.v1.CheckPlanResponse.checks:type_name -> turnaround.improvementplan.v1.CredibilityCheck
-	43, // 31: turnaround.improvementplan.v1.ExtendDeadlineRequest.new_deadline:type_name -> turnaround.type.v1.Date
-	2,  // 32: turnaround.improvementplan.v1.DecideProgressRequest.decision:type_name -> turnaround.improvementplan.v1.ProgressDecision
-	37, // 33: turnaround.improvementplan.v1.DecideProgressRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
-	13, // 34: turnaround.improvementplan.v1.DecideProgressResponse.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
-	37, // 35: turnaround.improvementplan.v1.DecideProgressResponse.intervention:type_name -> turnaround.improvementplan.v1.Intervention
-	4,  // 36: turnaround.improvementplan.v1.PriorityRating.rating:type_name -> turnaround.improvementplan.v1.ProgressRating
-	43, // 37: turnaround.improvementplan.v1.ProgressReview.review_date:type_name -> turnaround.type.v1.Date
-	3,  // 38: turnaround.improvementplan.v1.ProgressReview.source:type_name -> turnaround.improvementplan.v1.ReviewSource
-	4,  // 39: turnaround.improvementplan.v1.ProgressReview.overall_rating:type_name -> turnaround.improvementplan.v1.ProgressRating
-	31, // 40: turnaround.improvementplan.v1.ProgressReview.priority_ratings:type_name -> turnaround.improvementplan.v1.PriorityRating
-	45, // 41: turnaround.improvementplan.v1.ProgressReview.create_time:type_name -> google.protobuf.Timestamp
-	32, // 42: turnaround.improvementplan.v1.CreateProgressReviewRequest.progress_review:type_name -> turnaround.improvementplan.v1.ProgressReview
-	32, // 43: turnaround.improvementplan.v1.ListProgressReviewsResponse.progress_reviews:type_name -> turnaround.improvementplan.v1.ProgressReview
-	5,  // 44: turnaround.improvementplan.v1.Intervention.kind:type_name -> turnaround.improvementplan.v1.InterventionKind
-	45, // 45: turnaround.improvementplan.v1.Intervention.order_time:type_name -> google.protobuf.Timestamp
-	6,  // 46: turnaround.improvementplan.v1.Intervention.state:type_name -> turnaround.improvementplan.v1.InterventionState
-	37, // 47: turnaround.improvementplan.v1.OrderInterventionRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
-	37, // 48: turnaround.improvementplan.v1.ListInterventionsResponse.interventions:type_name -> turnaround.improvementplan.v1.Intervention
-	17, // 49: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:input_type -> turnaround.improvementplan.v1.GetImprovementPlanRequest
-	18, // 50: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:input_type -> turnaround.improvementplan.v1.ListImprovementPlansRequest
-	20, // 51: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:input_type -> turnaround.improvementplan.v1.UpdateImprovementPlanRequest
-	22, // 52: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:input_type -> turnaround.improvementplan.v1.CheckPlanRequest
-	24, // 53: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:input_type -> turnaround.improvementplan.v1.SubmitPlanRequest
-	25, // 54: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:input_type -> turnaround.improvementplan.v1.ApprovePlanRequest
-	26, // 55: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:input_type -> turnaround.improvementplan.v1.ReturnPlanRequest
-	27, // 56: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:input_type -> turnaround.improvementplan.v1.ExtendDeadlineRequest
-	28, // 57: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:input_type -> turnaround.improvementplan.v1.DecideProgressRequest
-	30, // 58: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:input_type -> turnaround.improvementplan.v1.ClosePlanRequest
-	33, // 59: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:input_type -> turnaround.improvementplan.v1.CreateProgressReviewRequest
-	34, // 60: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:input_type -> turnaround.improvementplan.v1.GetProgressReviewRequest
-	35, // 61: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:input_type -> turnaround.improvementplan.v1.ListProgressReviewsRequest
-	38, // 62: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:input_type -> turnaround.improvementplan.v1.OrderInterventionRequest
-	39, // 63: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:input_type -> turnaround.improvementplan.v1.GetInterventionRequest
-	40, // 64: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:input_type -> turnaround.improvementplan.v1.ListInterventionsRequest
-	42, // 65: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:input_type -> turnaround.improvementplan.v1.LiftInterventionRequest
-	15, // 66: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:input_type -> turnaround.improvementplan.v1.AdvanceClockRequest
-	13, // 67: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	19, // 68: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:output_type -> turnaround.improvementplan.v1.ListImprovementPlansResponse
-	13, // 69: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	23, // 70: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:output_type -> turnaround.improvementplan.v1.CheckPlanResponse
-	13, // 71: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 72: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 73: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 74: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	29, // 75: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:output_type -> turnaround.improvementplan.v1.DecideProgressResponse
-	13, // 76: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	32, // 77: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
-	32, // 78: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
-	36, // 79: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:output_type -> turnaround.improvementplan.v1.ListProgressReviewsResponse
-	37, // 80: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:output_type -> turnaround.improvementplan.v1.Intervention
-	37, // 81: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:output_type -> turnaround.improvementplan.v1.Intervention
-	41, // 82: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:output_type -> turnaround.improvementplan.v1.ListInterventionsResponse
-	37, // 83: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:output_type -> turnaround.improvementplan.v1.Intervention
-	16, // 84: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:output_type -> turnaround.improvementplan.v1.AdvanceClockResponse
-	67, // [67:85] is the sub-list for method output_type
-	49, // [49:67] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	44, // 4: turnaround.improvementplan.v1.Priority.area:type_name -> turnaround.type.v1.JudgementArea
+	45, // 5: turnaround.improvementplan.v1.Priority.judgement_grade:type_name -> turnaround.type.v1.Grade
+	45, // 6: turnaround.improvementplan.v1.Priority.target_grade:type_name -> turnaround.type.v1.Grade
+	9,  // 7: turnaround.improvementplan.v1.Priority.actions:type_name -> turnaround.improvementplan.v1.Action
+	43, // 8: turnaround.improvementplan.v1.DeadlineExtension.previous_deadline:type_name -> turnaround.type.v1.Date
+	43, // 9: turnaround.improvementplan.v1.DeadlineExtension.new_deadline:type_name -> turnaround.type.v1.Date
+	46, // 10: turnaround.improvementplan.v1.DeadlineExtension.extend_time:type_name -> google.protobuf.Timestamp
+	0,  // 11: turnaround.improvementplan.v1.StateChange.from:type_name -> turnaround.improvementplan.v1.PlanState
+	0,  // 12: turnaround.improvementplan.v1.StateChange.to:type_name -> turnaround.improvementplan.v1.PlanState
+	46, // 13: turnaround.improvementplan.v1.StateChange.change_time:type_name -> google.protobuf.Timestamp
+	43, // 14: turnaround.improvementplan.v1.ImprovementPlan.judgement_date:type_name -> turnaround.type.v1.Date
+	0,  // 15: turnaround.improvementplan.v1.ImprovementPlan.state:type_name -> turnaround.improvementplan.v1.PlanState
+	43, // 16: turnaround.improvementplan.v1.ImprovementPlan.deadline:type_name -> turnaround.type.v1.Date
+	43, // 17: turnaround.improvementplan.v1.ImprovementPlan.original_deadline:type_name -> turnaround.type.v1.Date
+	11, // 18: turnaround.improvementplan.v1.ImprovementPlan.extensions:type_name -> turnaround.improvementplan.v1.DeadlineExtension
+	10, // 19: turnaround.improvementplan.v1.ImprovementPlan.priorities:type_name -> turnaround.improvementplan.v1.Priority
+	12, // 20: turnaround.improvementplan.v1.ImprovementPlan.history:type_name -> turnaround.improvementplan.v1.StateChange
+	4,  // 21: turnaround.improvementplan.v1.ImprovementPlan.rating_trend:type_name -> turnaround.improvementplan.v1.ProgressRating
+	46, // 22: turnaround.improvementplan.v1.ImprovementPlan.create_time:type_name -> google.protobuf.Timestamp
+	46, // 23: turnaround.improvementplan.v1.ImprovementPlan.update_time:type_name -> google.protobuf.Timestamp
+	14, // 24: turnaround.improvementplan.v1.ImprovementPlan.warnings:type_name -> turnaround.improvementplan.v1.PlanWarning
+	47, // 25: turnaround.improvementplan.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
+	46, // 26: turnaround.improvementplan.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
+	47, // 27: turnaround.improvementplan.v1.AdvanceClockResponse.offset:type_name -> google.protobuf.Duration
+	13, // 28: turnaround.improvementplan.v1.ListImprovementPlansResponse.improvement_plans:type_name -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 29: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
+	48, // 30: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 31: turnaround.improvementplan.v1.CheckPlanResponse.checks:type_name -> turnaround.improvementplan.v1.CredibilityCheck
+	43, // 32: turnaround.improvementplan.v1.ExtendDeadlineRequest.new_deadline:type_name -> turnaround.type.v1.Date
+	2,  // 33: turnaround.improvementplan.v1.DecideProgressRequest.decision:type_name -> turnaround.improvementplan.v1.ProgressDecision
+	37, // 34: turnaround.improvementplan.v1.DecideProgressRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
+	13, // 35: turnaround.improvementplan.v1.DecideProgressResponse.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
+	37, // 36: turnaround.improvementplan.v1.DecideProgressResponse.intervention:type_name -> turnaround.improvementplan.v1.Intervention
+	4,  // 37: turnaround.improvementplan.v1.PriorityRating.rating:type_name -> turnaround.improvementplan.v1.ProgressRating
+	43, // 38: turnaround.improvementplan.v1.ProgressReview.review_date:type_name -> turnaround.type.v1.Date
+	3,  // 39: turnaround.improvementplan.v1.ProgressReview.source:type_name -> turnaround.improvementplan.v1.ReviewSource
+	4,  // 40: turnaround.improvementplan.v1.ProgressReview.overall_rating:type_name -> turnaround.improvementplan.v1.ProgressRating
+	31, // 41: turnaround.improvementplan.v1.ProgressReview.priority_ratings:type_name -> turnaround.improvementplan.v1.PriorityRating
+	46, // 42: turnaround.improvementplan.v1.ProgressReview.create_time:type_name -> google.protobuf.Timestamp
+	32, // 43: turnaround.improvementplan.v1.CreateProgressReviewRequest.progress_review:type_name -> turnaround.improvementplan.v1.ProgressReview
+	32, // 44: turnaround.improvementplan.v1.ListProgressReviewsResponse.progress_reviews:type_name -> turnaround.improvementplan.v1.ProgressReview
+	5,  // 45: turnaround.improvementplan.v1.Intervention.kind:type_name -> turnaround.improvementplan.v1.InterventionKind
+	44, // 46: turnaround.improvementplan.v1.Intervention.areas:type_name -> turnaround.type.v1.JudgementArea
+	46, // 47: turnaround.improvementplan.v1.Intervention.order_time:type_name -> google.protobuf.Timestamp
+	6,  // 48: turnaround.improvementplan.v1.Intervention.state:type_name -> turnaround.improvementplan.v1.InterventionState
+	37, // 49: turnaround.improvementplan.v1.OrderInterventionRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
+	37, // 50: turnaround.improvementplan.v1.ListInterventionsResponse.interventions:type_name -> turnaround.improvementplan.v1.Intervention
+	17, // 51: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:input_type -> turnaround.improvementplan.v1.GetImprovementPlanRequest
+	18, // 52: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:input_type -> turnaround.improvementplan.v1.ListImprovementPlansRequest
+	20, // 53: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:input_type -> turnaround.improvementplan.v1.UpdateImprovementPlanRequest
+	22, // 54: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:input_type -> turnaround.improvementplan.v1.CheckPlanRequest
+	24, // 55: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:input_type -> turnaround.improvementplan.v1.SubmitPlanRequest
+	25, // 56: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:input_type -> turnaround.improvementplan.v1.ApprovePlanRequest
+	26, // 57: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:input_type -> turnaround.improvementplan.v1.ReturnPlanRequest
+	27, // 58: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:input_type -> turnaround.improvementplan.v1.ExtendDeadlineRequest
+	28, // 59: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:input_type -> turnaround.improvementplan.v1.DecideProgressRequest
+	30, // 60: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:input_type -> turnaround.improvementplan.v1.ClosePlanRequest
+	33, // 61: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:input_type -> turnaround.improvementplan.v1.CreateProgressReviewRequest
+	34, // 62: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:input_type -> turnaround.improvementplan.v1.GetProgressReviewRequest
+	35, // 63: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:input_type -> turnaround.improvementplan.v1.ListProgressReviewsRequest
+	38, // 64: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:input_type -> turnaround.improvementplan.v1.OrderInterventionRequest
+	39, // 65: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:input_type -> turnaround.improvementplan.v1.GetInterventionRequest
+	40, // 66: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:input_type -> turnaround.improvementplan.v1.ListInterventionsRequest
+	42, // 67: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:input_type -> turnaround.improvementplan.v1.LiftInterventionRequest
+	15, // 68: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:input_type -> turnaround.improvementplan.v1.AdvanceClockRequest
+	13, // 69: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	19, // 70: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:output_type -> turnaround.improvementplan.v1.ListImprovementPlansResponse
+	13, // 71: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	23, // 72: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:output_type -> turnaround.improvementplan.v1.CheckPlanResponse
+	13, // 73: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 74: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 75: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 76: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	29, // 77: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:output_type -> turnaround.improvementplan.v1.DecideProgressResponse
+	13, // 78: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	32, // 79: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
+	32, // 80: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
+	36, // 81: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:output_type -> turnaround.improvementplan.v1.ListProgressReviewsResponse
+	37, // 82: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:output_type -> turnaround.improvementplan.v1.Intervention
+	37, // 83: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:output_type -> turnaround.improvementplan.v1.Intervention
+	41, // 84: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:output_type -> turnaround.improvementplan.v1.ListInterventionsResponse
+	37, // 85: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:output_type -> turnaround.improvementplan.v1.Intervention
+	16, // 86: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:output_type -> turnaround.improvementplan.v1.AdvanceClockResponse
+	69, // [69:87] is the sub-list for method output_type
+	51, // [51:69] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_improvementplan_v1_improvementplan_proto_init() }

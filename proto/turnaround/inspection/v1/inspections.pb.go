@@ -139,81 +139,6 @@ func (InspectionState) EnumDescriptor() ([]byte, []int) {
 	return file_turnaround_inspection_v1_inspections_proto_rawDescGZIP(), []int{1}
 }
 
-// JudgementArea names a part of a judgement; recommendations are tagged
-// with the area they concern.
-type JudgementArea int32
-
-const (
-	// Not set.
-	JudgementArea_JUDGEMENT_AREA_UNSPECIFIED JudgementArea = 0
-	// Overall effectiveness.
-	JudgementArea_JUDGEMENT_AREA_OVERALL_EFFECTIVENESS JudgementArea = 1
-	// Children who need help and protection.
-	JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION JudgementArea = 2
-	// Children looked after and achieving permanence.
-	JudgementArea_JUDGEMENT_AREA_LOOKED_AFTER_AND_PERMANENCE JudgementArea = 3
-	// Adoption performance (a graded part of looked after and permanence).
-	JudgementArea_JUDGEMENT_AREA_ADOPTION_PERFORMANCE JudgementArea = 4
-	// Experiences and progress of care leavers (a graded part of looked after
-	// and permanence).
-	JudgementArea_JUDGEMENT_AREA_CARE_LEAVERS JudgementArea = 5
-	// Leadership, management and governance.
-	JudgementArea_JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE JudgementArea = 6
-	// The review of the Local Safeguarding Children Board.
-	JudgementArea_JUDGEMENT_AREA_LSCB JudgementArea = 7
-)
-
-// Enum value maps for JudgementArea.
-var (
-	JudgementArea_name = map[int32]string{
-		0: "JUDGEMENT_AREA_UNSPECIFIED",
-		1: "JUDGEMENT_AREA_OVERALL_EFFECTIVENESS",
-		2: "JUDGEMENT_AREA_HELP_AND_PROTECTION",
-		3: "JUDGEMENT_AREA_LOOKED_AFTER_AND_PERMANENCE",
-		4: "JUDGEMENT_AREA_ADOPTION_PERFORMANCE",
-		5: "JUDGEMENT_AREA_CARE_LEAVERS",
-		6: "JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE",
-		7: "JUDGEMENT_AREA_LSCB",
-	}
-	JudgementArea_value = map[string]int32{
-		"JUDGEMENT_AREA_UNSPECIFIED":                      0,
-		"JUDGEMENT_AREA_OVERALL_EFFECTIVENESS":            1,
-		"JUDGEMENT_AREA_HELP_AND_PROTECTION":              2,
-		"JUDGEMENT_AREA_LOOKED_AFTER_AND_PERMANENCE":      3,
-		"JUDGEMENT_AREA_ADOPTION_PERFORMANCE":             4,
-		"JUDGEMENT_AREA_CARE_LEAVERS":                     5,
-		"JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE": 6,
-		"JUDGEMENT_AREA_LSCB":                             7,
-	}
-)
-
-func (x JudgementArea) Enum() *JudgementArea {
-	p := new(JudgementArea)
-	*p = x
-	return p
-}
-
-func (x JudgementArea) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (JudgementArea) Descriptor() protoreflect.EnumDescriptor {
-	return file_turnaround_inspection_v1_inspections_proto_enumTypes[2].Descriptor()
-}
-
-func (JudgementArea) Type() protoreflect.EnumType {
-	return &file_turnaround_inspection_v1_inspections_proto_enumTypes[2]
-}
-
-func (x JudgementArea) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use JudgementArea.Descriptor instead.
-func (JudgementArea) EnumDescriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspections_proto_rawDescGZIP(), []int{2}
-}
-
 // ProgressRating is a monitoring visit's view of a council's progress.
 type ProgressRating int32
 
@@ -259,11 +184,11 @@ func (x ProgressRating) String() string {
 }
 
 func (ProgressRating) Descriptor() protoreflect.EnumDescriptor {
-	return file_turnaround_inspection_v1_inspections_proto_enumTypes[3].Descriptor()
+	return file_turnaround_inspection_v1_inspections_proto_enumTypes[2].Descriptor()
 }
 
 func (ProgressRating) Type() protoreflect.EnumType {
-	return &file_turnaround_inspection_v1_inspections_proto_enumTypes[3]
+	return &file_turnaround_inspection_v1_inspections_proto_enumTypes[2]
 }
 
 func (x ProgressRating) Number() protoreflect.EnumNumber {
@@ -272,7 +197,7 @@ func (x ProgressRating) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ProgressRating.Descriptor instead.
 func (ProgressRating) EnumDescriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_inspections_proto_rawDescGZIP(), []int{3}
+	return file_turnaround_inspection_v1_inspections_proto_rawDescGZIP(), []int{2}
 }
 
 // GradedJudgement is one grade with the narrative that explains it.
@@ -503,7 +428,7 @@ type Recommendation struct {
 	// The recommendation.
 	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	// The area it concerns.
-	Area          JudgementArea `protobuf:"varint,2,opt,name=area,proto3,enum=turnaround.inspection.v1.JudgementArea" json:"area,omitempty"`
+	Area          v1.JudgementArea `protobuf:"varint,2,opt,name=area,proto3,enum=turnaround.type.v1.JudgementArea" json:"area,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -545,11 +470,11 @@ func (x *Recommendation) GetText() string {
 	return ""
 }
 
-func (x *Recommendation) GetArea() JudgementArea {
+func (x *Recommendation) GetArea() v1.JudgementArea {
 	if x != nil {
 		return x.Area
 	}
-	return JudgementArea_JUDGEMENT_AREA_UNSPECIFIED
+	return v1.JudgementArea(0)
 }
 
 // Inspection is one Ofsted inspection of a council.
@@ -1046,10 +971,10 @@ const file_turnaround_inspection_v1_inspections_proto_rawDesc = "" +
 	"\x12MonitoringFindings\x12\x1a\n" +
 	"\bfindings\x18\x01 \x03(\tR\bfindings\x12D\n" +
 	"\bprogress\x18\x02 \x01(\x0e2(.turnaround.inspection.v1.ProgressRatingR\bprogress\x12\x1c\n" +
-	"\tnarrative\x18\x03 \x01(\tR\tnarrative\"a\n" +
+	"\tnarrative\x18\x03 \x01(\tR\tnarrative\"[\n" +
 	"\x0eRecommendation\x12\x12\n" +
-	"\x04text\x18\x01 \x01(\tR\x04text\x12;\n" +
-	"\x04area\x18\x02 \x01(\x0e2'.turnaround.inspection.v1.JudgementAreaR\x04area\"\xd2\a\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\x125\n" +
+	"\x04area\x18\x02 \x01(\x0e2!.turnaround.type.v1.JudgementAreaR\x04area\"\xd2\a\n" +
 	"\n" +
 	"Inspection\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12A\n" +
@@ -1109,16 +1034,7 @@ const file_turnaround_inspection_v1_inspections_proto_rawDesc = "" +
 	"\x0fInspectionState\x12 \n" +
 	"\x1cINSPECTION_STATE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aINSPECTION_STATE_SCHEDULED\x10\x01\x12\x1e\n" +
-	"\x1aINSPECTION_STATE_PUBLISHED\x10\x02*\xc9\x02\n" +
-	"\rJudgementArea\x12\x1e\n" +
-	"\x1aJUDGEMENT_AREA_UNSPECIFIED\x10\x00\x12(\n" +
-	"$JUDGEMENT_AREA_OVERALL_EFFECTIVENESS\x10\x01\x12&\n" +
-	"\"JUDGEMENT_AREA_HELP_AND_PROTECTION\x10\x02\x12.\n" +
-	"*JUDGEMENT_AREA_LOOKED_AFTER_AND_PERMANENCE\x10\x03\x12'\n" +
-	"#JUDGEMENT_AREA_ADOPTION_PERFORMANCE\x10\x04\x12\x1f\n" +
-	"\x1bJUDGEMENT_AREA_CARE_LEAVERS\x10\x05\x123\n" +
-	"/JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE\x10\x06\x12\x17\n" +
-	"\x13JUDGEMENT_AREA_LSCB\x10\a*\xab\x01\n" +
+	"\x1aINSPECTION_STATE_PUBLISHED\x10\x02*\xab\x01\n" +
 	"\x0eProgressRating\x12\x1f\n" +
 	"\x1bPROGRESS_RATING_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PROGRESS_RATING_STRONG\x10\x01\x12\x18\n" +
@@ -1138,49 +1054,49 @@ func file_turnaround_inspection_v1_inspections_proto_rawDescGZIP() []byte {
 	return file_turnaround_inspection_v1_inspections_proto_rawDescData
 }
 
-var file_turnaround_inspection_v1_inspections_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_turnaround_inspection_v1_inspections_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_turnaround_inspection_v1_inspections_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_turnaround_inspection_v1_inspections_proto_goTypes = []any{
 	(Framework)(0),                // 0: turnaround.inspection.v1.Framework
 	(InspectionState)(0),          // 1: turnaround.inspection.v1.InspectionState
-	(JudgementArea)(0),            // 2: turnaround.inspection.v1.JudgementArea
-	(ProgressRating)(0),           // 3: turnaround.inspection.v1.ProgressRating
-	(*GradedJudgement)(nil),       // 4: turnaround.inspection.v1.GradedJudgement
-	(*Judgement)(nil),             // 5: turnaround.inspection.v1.Judgement
-	(*MonitoringFindings)(nil),    // 6: turnaround.inspection.v1.MonitoringFindings
-	(*Recommendation)(nil),        // 7: turnaround.inspection.v1.Recommendation
-	(*Inspection)(nil),            // 8: turnaround.inspection.v1.Inspection
-	(*PublicationWarning)(nil),    // 9: turnaround.inspection.v1.PublicationWarning
-	(*LatestJudgement)(nil),       // 10: turnaround.inspection.v1.LatestJudgement
-	(*InadequacyProjection)(nil),  // 11: turnaround.inspection.v1.InadequacyProjection
-	(v1.Grade)(0),                 // 12: turnaround.type.v1.Grade
+	(ProgressRating)(0),           // 2: turnaround.inspection.v1.ProgressRating
+	(*GradedJudgement)(nil),       // 3: turnaround.inspection.v1.GradedJudgement
+	(*Judgement)(nil),             // 4: turnaround.inspection.v1.Judgement
+	(*MonitoringFindings)(nil),    // 5: turnaround.inspection.v1.MonitoringFindings
+	(*Recommendation)(nil),        // 6: turnaround.inspection.v1.Recommendation
+	(*Inspection)(nil),            // 7: turnaround.inspection.v1.Inspection
+	(*PublicationWarning)(nil),    // 8: turnaround.inspection.v1.PublicationWarning
+	(*LatestJudgement)(nil),       // 9: turnaround.inspection.v1.LatestJudgement
+	(*InadequacyProjection)(nil),  // 10: turnaround.inspection.v1.InadequacyProjection
+	(v1.Grade)(0),                 // 11: turnaround.type.v1.Grade
+	(v1.JudgementArea)(0),         // 12: turnaround.type.v1.JudgementArea
 	(*v1.Date)(nil),               // 13: turnaround.type.v1.Date
 	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_turnaround_inspection_v1_inspections_proto_depIdxs = []int32{
-	12, // 0: turnaround.inspection.v1.GradedJudgement.grade:type_name -> turnaround.type.v1.Grade
-	4,  // 1: turnaround.inspection.v1.Judgement.overall_effectiveness:type_name -> turnaround.inspection.v1.GradedJudgement
-	4,  // 2: turnaround.inspection.v1.Judgement.help_and_protection:type_name -> turnaround.inspection.v1.GradedJudgement
-	4,  // 3: turnaround.inspection.v1.Judgement.looked_after_and_permanence:type_name -> turnaround.inspection.v1.GradedJudgement
-	4,  // 4: turnaround.inspection.v1.Judgement.adoption_performance:type_name -> turnaround.inspection.v1.GradedJudgement
-	4,  // 5: turnaround.inspection.v1.Judgement.care_leavers:type_name -> turnaround.inspection.v1.GradedJudgement
-	4,  // 6: turnaround.inspection.v1.Judgement.leadership_management_governance:type_name -> turnaround.inspection.v1.GradedJudgement
-	4,  // 7: turnaround.inspection.v1.Judgement.lscb_review:type_name -> turnaround.inspection.v1.GradedJudgement
-	3,  // 8: turnaround.inspection.v1.MonitoringFindings.progress:type_name -> turnaround.inspection.v1.ProgressRating
-	2,  // 9: turnaround.inspection.v1.Recommendation.area:type_name -> turnaround.inspection.v1.JudgementArea
+	11, // 0: turnaround.inspection.v1.GradedJudgement.grade:type_name -> turnaround.type.v1.Grade
+	3,  // 1: turnaround.inspection.v1.Judgement.overall_effectiveness:type_name -> turnaround.inspection.v1.GradedJudgement
+	3,  // 2: turnaround.inspection.v1.Judgement.help_and_protection:type_name -> turnaround.inspection.v1.GradedJudgement
+	3,  // 3: turnaround.inspection.v1.Judgement.looked_after_and_permanence:type_name -> turnaround.inspection.v1.GradedJudgement
+	3,  // 4: turnaround.inspection.v1.Judgement.adoption_performance:type_name -> turnaround.inspection.v1.GradedJudgement
+	3,  // 5: turnaround.inspection.v1.Judgement.care_leavers:type_name -> turnaround.inspection.v1.GradedJudgement
+	3,  // 6: turnaround.inspection.v1.Judgement.leadership_management_governance:type_name -> turnaround.inspection.v1.GradedJudgement
+	3,  // 7: turnaround.inspection.v1.Judgement.lscb_review:type_name -> turnaround.inspection.v1.GradedJudgement
+	2,  // 8: turnaround.inspection.v1.MonitoringFindings.progress:type_name -> turnaround.inspection.v1.ProgressRating
+	12, // 9: turnaround.inspection.v1.Recommendation.area:type_name -> turnaround.type.v1.JudgementArea
 	0,  // 10: turnaround.inspection.v1.Inspection.framework:type_name -> turnaround.inspection.v1.Framework
 	1,  // 11: turnaround.inspection.v1.Inspection.state:type_name -> turnaround.inspection.v1.InspectionState
 	13, // 12: turnaround.inspection.v1.Inspection.start_date:type_name -> turnaround.type.v1.Date
 	13, // 13: turnaround.inspection.v1.Inspection.end_date:type_name -> turnaround.type.v1.Date
 	13, // 14: turnaround.inspection.v1.Inspection.publish_date:type_name -> turnaround.type.v1.Date
-	5,  // 15: turnaround.inspection.v1.Inspection.judgement:type_name -> turnaround.inspection.v1.Judgement
-	6,  // 16: turnaround.inspection.v1.Inspection.monitoring_findings:type_name -> turnaround.inspection.v1.MonitoringFindings
-	7,  // 17: turnaround.inspection.v1.Inspection.recommendations:type_name -> turnaround.inspection.v1.Recommendation
+	4,  // 15: turnaround.inspection.v1.Inspection.judgement:type_name -> turnaround.inspection.v1.Judgement
+	5,  // 16: turnaround.inspection.v1.Inspection.monitoring_findings:type_name -> turnaround.inspection.v1.MonitoringFindings
+	6,  // 17: turnaround.inspection.v1.Inspection.recommendations:type_name -> turnaround.inspection.v1.Recommendation
 	14, // 18: turnaround.inspection.v1.Inspection.create_time:type_name -> google.protobuf.Timestamp
 	14, // 19: turnaround.inspection.v1.Inspection.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 20: turnaround.inspection.v1.Inspection.publication_warnings:type_name -> turnaround.inspection.v1.PublicationWarning
+	8,  // 20: turnaround.inspection.v1.Inspection.publication_warnings:type_name -> turnaround.inspection.v1.PublicationWarning
 	0,  // 21: turnaround.inspection.v1.LatestJudgement.framework:type_name -> turnaround.inspection.v1.Framework
-	12, // 22: turnaround.inspection.v1.LatestJudgement.overall_grade:type_name -> turnaround.type.v1.Grade
+	11, // 22: turnaround.inspection.v1.LatestJudgement.overall_grade:type_name -> turnaround.type.v1.Grade
 	13, // 23: turnaround.inspection.v1.LatestJudgement.publish_date:type_name -> turnaround.type.v1.Date
 	13, // 24: turnaround.inspection.v1.InadequacyProjection.as_of:type_name -> turnaround.type.v1.Date
 	13, // 25: turnaround.inspection.v1.InadequacyProjection.target_date:type_name -> turnaround.type.v1.Date
@@ -1202,7 +1118,7 @@ func file_turnaround_inspection_v1_inspections_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_inspection_v1_inspections_proto_rawDesc), len(file_turnaround_inspection_v1_inspections_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      3,
 			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,

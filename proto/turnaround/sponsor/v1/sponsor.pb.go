@@ -7,6 +7,7 @@
 package sponsorv1
 
 import (
+	v11 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	v1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -424,12 +425,18 @@ func (StaffRole) EnumDescriptor() ([]byte, []int) {
 	return file_turnaround_sponsor_v1_sponsor_proto_rawDescGZIP(), []int{6}
 }
 
-// Expertise is a sponsor's strength in one area.
+// Expertise is a sponsor's strength in one area of practice: a judgement
+// area or a peer-review theme.
 type Expertise struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The area, as the inspection JudgementArea names or the peer-review theme
-	// names without prefix, e.g. `LEADERSHIP_MANAGEMENT_GOVERNANCE`, `WORKFORCE_STABILITY`.
-	Area string `protobuf:"bytes,1,opt,name=area,proto3" json:"area,omitempty"`
+	// The area; exactly one is required. Care leavers is both a judgement
+	// area and a theme, one area either way, printed as the judgement area.
+	//
+	// Types that are valid to be assigned to Area:
+	//
+	//	*Expertise_JudgementArea
+	//	*Expertise_Theme
+	Area isExpertise_Area `protobuf_oneof:"area"`
 	// How strong.
 	Strength      Strength `protobuf:"varint,2,opt,name=strength,proto3,enum=turnaround.sponsor.v1.Strength" json:"strength,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -466,11 +473,29 @@ func (*Expertise) Descriptor() ([]byte, []int) {
 	return file_turnaround_sponsor_v1_sponsor_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *Expertise) GetArea() string {
+func (x *Expertise) GetArea() isExpertise_Area {
 	if x != nil {
 		return x.Area
 	}
-	return ""
+	return nil
+}
+
+func (x *Expertise) GetJudgementArea() v1.JudgementArea {
+	if x != nil {
+		if x, ok := x.Area.(*Expertise_JudgementArea); ok {
+			return x.JudgementArea
+		}
+	}
+	return v1.JudgementArea(0)
+}
+
+func (x *Expertise) GetTheme() v11.Theme {
+	if x != nil {
+		if x, ok := x.Area.(*Expertise_Theme); ok {
+			return x.Theme
+		}
+	}
+	return v11.Theme(0)
 }
 
 func (x *Expertise) GetStrength() Strength {
@@ -479,6 +504,24 @@ func (x *Expertise) GetStrength() Strength {
 	}
 	return Strength_STRENGTH_UNSPECIFIED
 }
+
+type isExpertise_Area interface {
+	isExpertise_Area()
+}
+
+type Expertise_JudgementArea struct {
+	// A judgement area, other than overall effectiveness.
+	JudgementArea v1.JudgementArea `protobuf:"varint,3,opt,name=judgement_area,json=judgementArea,proto3,enum=turnaround.type.v1.JudgementArea,oneof"`
+}
+
+type Expertise_Theme struct {
+	// A peer-review theme.
+	Theme v11.Theme `protobuf:"varint,4,opt,name=theme,proto3,enum=turnaround.peerreview.v1.Theme,oneof"`
+}
+
+func (*Expertise_JudgementArea) isExpertise_Area() {}
+
+func (*Expertise_Theme) isExpertise_Area() {}
 
 // Placements counts children a sponsor has placed out of area in a council.
 type Placements struct {
@@ -1031,8 +1074,13 @@ func (x *UpdateSponsorRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 // AreaOfNeed is one area a council needs help with.
 type AreaOfNeed struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The area, as in Expertise.
-	Area string `protobuf:"bytes,1,opt,name=area,proto3" json:"area,omitempty"`
+	// The area, as in Expertise; exactly one is required.
+	//
+	// Types that are valid to be assigned to Area:
+	//
+	//	*AreaOfNeed_JudgementArea
+	//	*AreaOfNeed_Theme
+	Area isAreaOfNeed_Area `protobuf_oneof:"area"`
 	// Its weight, 1 to 10.
 	Weight        int32 `protobuf:"varint,2,opt,name=weight,proto3" json:"weight,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1069,11 +1117,29 @@ func (*AreaOfNeed) Descriptor() ([]byte, []int) {
 	return file_turnaround_sponsor_v1_sponsor_proto_rawDescGZIP(), []int{8}
 }
 
-func (x *AreaOfNeed) GetArea() string {
+func (x *AreaOfNeed) GetArea() isAreaOfNeed_Area {
 	if x != nil {
 		return x.Area
 	}
-	return ""
+	return nil
+}
+
+func (x *AreaOfNeed) GetJudgementArea() v1.JudgementArea {
+	if x != nil {
+		if x, ok := x.Area.(*AreaOfNeed_JudgementArea); ok {
+			return x.JudgementArea
+		}
+	}
+	return v1.JudgementArea(0)
+}
+
+func (x *AreaOfNeed) GetTheme() v11.Theme {
+	if x != nil {
+		if x, ok := x.Area.(*AreaOfNeed_Theme); ok {
+			return x.Theme
+		}
+	}
+	return v11.Theme(0)
 }
 
 func (x *AreaOfNeed) GetWeight() int32 {
@@ -1082,6 +1148,24 @@ func (x *AreaOfNeed) GetWeight() int32 {
 	}
 	return 0
 }
+
+type isAreaOfNeed_Area interface {
+	isAreaOfNeed_Area()
+}
+
+type AreaOfNeed_JudgementArea struct {
+	// A judgement area, other than overall effectiveness.
+	JudgementArea v1.JudgementArea `protobuf:"varint,3,opt,name=judgement_area,json=judgementArea,proto3,enum=turnaround.type.v1.JudgementArea,oneof"`
+}
+
+type AreaOfNeed_Theme struct {
+	// A peer-review theme.
+	Theme v11.Theme `protobuf:"varint,4,opt,name=theme,proto3,enum=turnaround.peerreview.v1.Theme,oneof"`
+}
+
+func (*AreaOfNeed_JudgementArea) isAreaOfNeed_Area() {}
+
+func (*AreaOfNeed_Theme) isAreaOfNeed_Area() {}
 
 // SponsorNeed is a council's need for a sponsor.
 type SponsorNeed struct {
@@ -3787,10 +3871,12 @@ var File_turnaround_sponsor_v1_sponsor_proto protoreflect.FileDescriptor
 
 const file_turnaround_sponsor_v1_sponsor_proto_rawDesc = "" +
 	"\n" +
-	"#turnaround/sponsor/v1/sponsor.proto\x12\x15turnaround.sponsor.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eturnaround/type/v1/types.proto\"\\\n" +
-	"\tExpertise\x12\x12\n" +
-	"\x04area\x18\x01 \x01(\tR\x04area\x12;\n" +
-	"\bstrength\x18\x02 \x01(\x0e2\x1f.turnaround.sponsor.v1.StrengthR\bstrength\"Q\n" +
+	"#turnaround/sponsor/v1/sponsor.proto\x12\x15turnaround.sponsor.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a)turnaround/peerreview/v1/peerreview.proto\x1a\x1eturnaround/type/v1/types.proto\"\xdb\x01\n" +
+	"\tExpertise\x12J\n" +
+	"\x0ejudgement_area\x18\x03 \x01(\x0e2!.turnaround.type.v1.JudgementAreaH\x00R\rjudgementArea\x127\n" +
+	"\x05theme\x18\x04 \x01(\x0e2\x1f.turnaround.peerreview.v1.ThemeH\x00R\x05theme\x12;\n" +
+	"\bstrength\x18\x02 \x01(\x0e2\x1f.turnaround.sponsor.v1.StrengthR\bstrengthB\x06\n" +
+	"\x04areaJ\x04\b\x01\x10\x02\"Q\n" +
 	"\n" +
 	"Placements\x12'\n" +
 	"\x0flocal_authority\x18\x01 \x01(\tR\x0elocalAuthority\x12\x1a\n" +
@@ -3837,11 +3923,13 @@ const file_turnaround_sponsor_v1_sponsor_proto_rawDesc = "" +
 	"\x14UpdateSponsorRequest\x128\n" +
 	"\asponsor\x18\x01 \x01(\v2\x1e.turnaround.sponsor.v1.SponsorR\asponsor\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"8\n" +
+	"updateMask\"\xb7\x01\n" +
 	"\n" +
-	"AreaOfNeed\x12\x12\n" +
-	"\x04area\x18\x01 \x01(\tR\x04area\x12\x16\n" +
-	"\x06weight\x18\x02 \x01(\x05R\x06weight\"\xd0\x03\n" +
+	"AreaOfNeed\x12J\n" +
+	"\x0ejudgement_area\x18\x03 \x01(\x0e2!.turnaround.type.v1.JudgementAreaH\x00R\rjudgementArea\x127\n" +
+	"\x05theme\x18\x04 \x01(\x0e2\x1f.turnaround.peerreview.v1.ThemeH\x00R\x05theme\x12\x16\n" +
+	"\x06weight\x18\x02 \x01(\x05R\x06weightB\x06\n" +
+	"\x04areaJ\x04\b\x01\x10\x02\"\xd0\x03\n" +
 	"\vSponsorNeed\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\"\n" +
 	"\fintervention\x18\x02 \x01(\tR\fintervention\x127\n" +
@@ -4198,109 +4286,123 @@ var file_turnaround_sponsor_v1_sponsor_proto_goTypes = []any{
 	(*GetCompensationStatementRequest)(nil), // 49: turnaround.sponsor.v1.GetCompensationStatementRequest
 	(*CouncilCompensation)(nil),             // 50: turnaround.sponsor.v1.CouncilCompensation
 	(*CompensationStatement)(nil),           // 51: turnaround.sponsor.v1.CompensationStatement
-	(v1.Region)(0),                          // 52: turnaround.type.v1.Region
-	(*timestamppb.Timestamp)(nil),           // 53: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),           // 54: google.protobuf.FieldMask
-	(*v1.Date)(nil),                         // 55: turnaround.type.v1.Date
-	(*v1.DateRange)(nil),                    // 56: turnaround.type.v1.DateRange
+	(v1.JudgementArea)(0),                   // 52: turnaround.type.v1.JudgementArea
+	(v11.Theme)(0),                          // 53: turnaround.peerreview.v1.Theme
+	(v1.Region)(0),                          // 54: turnaround.type.v1.Region
+	(*timestamppb.Timestamp)(nil),           // 55: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),           // 56: google.protobuf.FieldMask
+	(*v1.Date)(nil),                         // 57: turnaround.type.v1.Date
+	(*v1.DateRange)(nil),                    // 58: turnaround.type.v1.DateRange
 }
 var file_turnaround_sponsor_v1_sponsor_proto_depIdxs = []int32{
-	1,  // 0: turnaround.sponsor.v1.Expertise.strength:type_name -> turnaround.sponsor.v1.Strength
-	0,  // 1: turnaround.sponsor.v1.Sponsor.kind:type_name -> turnaround.sponsor.v1.SponsorKind
-	52, // 2: turnaround.sponsor.v1.Sponsor.regions_served:type_name -> turnaround.type.v1.Region
-	7,  // 3: turnaround.sponsor.v1.Sponsor.expertise:type_name -> turnaround.sponsor.v1.Expertise
-	8,  // 4: turnaround.sponsor.v1.Sponsor.out_of_area_placements:type_name -> turnaround.sponsor.v1.Placements
-	53, // 5: turnaround.sponsor.v1.Sponsor.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 6: turnaround.sponsor.v1.CreateSponsorRequest.sponsor:type_name -> turnaround.sponsor.v1.Sponsor
-	9,  // 7: turnaround.sponsor.v1.ListSponsorsResponse.sponsors:type_name -> turnaround.sponsor.v1.Sponsor
-	9,  // 8: turnaround.sponsor.v1.UpdateSponsorRequest.sponsor:type_name -> turnaround.sponsor.v1.Sponsor
-	54, // 9: turnaround.sponsor.v1.UpdateSponsorRequest.update_mask:type_name -> google.protobuf.FieldMask
-	15, // 10: turnaround.sponsor.v1.SponsorNeed.areas:type_name -> turnaround.sponsor.v1.AreaOfNeed
-	2,  // 11: turnaround.sponsor.v1.SponsorNeed.state:type_name -> turnaround.sponsor.v1.NeedState
-	53, // 12: turnaround.sponsor.v1.SponsorNeed.create_time:type_name -> google.protobuf.Timestamp
-	16, // 13: turnaround.sponsor.v1.CreateSponsorNeedRequest.sponsor_need:type_name -> turnaround.sponsor.v1.SponsorNeed
-	16, // 14: turnaround.sponsor.v1.ListSponsorNeedsResponse.sponsor_needs:type_name -> turnaround.sponsor.v1.SponsorNeed
-	16, // 15: turnaround.sponsor.v1.UpdateSponsorNeedRequest.sponsor_need:type_name -> turnaround.sponsor.v1.SponsorNeed
-	54, // 16: turnaround.sponsor.v1.UpdateSponsorNeedRequest.update_mask:type_name -> google.protobuf.FieldMask
-	24, // 17: turnaround.sponsor.v1.WhatIf.capacities:type_name -> turnaround.sponsor.v1.CapacityOverride
-	25, // 18: turnaround.sponsor.v1.WhatIf.pin:type_name -> turnaround.sponsor.v1.Pair
-	25, // 19: turnaround.sponsor.v1.WhatIf.forbid:type_name -> turnaround.sponsor.v1.Pair
-	26, // 20: turnaround.sponsor.v1.Assignment.factors:type_name -> turnaround.sponsor.v1.FactorScore
-	28, // 21: turnaround.sponsor.v1.NeedCandidates.candidates:type_name -> turnaround.sponsor.v1.Candidate
-	3,  // 22: turnaround.sponsor.v1.MatchRun.algorithm:type_name -> turnaround.sponsor.v1.Algorithm
-	4,  // 23: turnaround.sponsor.v1.MatchRun.state:type_name -> turnaround.sponsor.v1.RunState
-	22, // 24: turnaround.sponsor.v1.MatchRun.weights:type_name -> turnaround.sponsor.v1.Weights
-	23, // 25: turnaround.sponsor.v1.MatchRun.what_if:type_name -> turnaround.sponsor.v1.WhatIf
-	27, // 26: turnaround.sponsor.v1.MatchRun.assignments:type_name -> turnaround.sponsor.v1.Assignment
-	29, // 27: turnaround.sponsor.v1.MatchRun.candidates:type_name -> turnaround.sponsor.v1.NeedCandidates
-	30, // 28: turnaround.sponsor.v1.MatchRun.unmatched:type_name -> turnaround.sponsor.v1.Unmatched
-	53, // 29: turnaround.sponsor.v1.MatchRun.create_time:type_name -> google.protobuf.Timestamp
-	3,  // 30: turnaround.sponsor.v1.RunMatchingRequest.algorithm:type_name -> turnaround.sponsor.v1.Algorithm
-	22, // 31: turnaround.sponsor.v1.RunMatchingRequest.weights:type_name -> turnaround.sponsor.v1.Weights
-	23, // 32: turnaround.sponsor.v1.RunMatchingRequest.what_if:type_name -> turnaround.sponsor.v1.WhatIf
-	31, // 33: turnaround.sponsor.v1.ListMatchRunsResponse.match_runs:type_name -> turnaround.sponsor.v1.MatchRun
-	37, // 34: turnaround.sponsor.v1.CompareMatchRunsResponse.changes:type_name -> turnaround.sponsor.v1.AssignmentChange
-	55, // 35: turnaround.sponsor.v1.Engagement.start_date:type_name -> turnaround.type.v1.Date
-	5,  // 36: turnaround.sponsor.v1.Engagement.state:type_name -> turnaround.sponsor.v1.EngagementState
-	53, // 37: turnaround.sponsor.v1.Engagement.create_time:type_name -> google.protobuf.Timestamp
-	41, // 38: turnaround.sponsor.v1.ListEngagementsResponse.engagements:type_name -> turnaround.sponsor.v1.Engagement
-	55, // 39: turnaround.sponsor.v1.Deployment.date:type_name -> turnaround.type.v1.Date
-	6,  // 40: turnaround.sponsor.v1.Deployment.role:type_name -> turnaround.sponsor.v1.StaffRole
-	53, // 41: turnaround.sponsor.v1.Deployment.create_time:type_name -> google.protobuf.Timestamp
-	45, // 42: turnaround.sponsor.v1.RecordDeploymentRequest.deployment:type_name -> turnaround.sponsor.v1.Deployment
-	45, // 43: turnaround.sponsor.v1.ListDeploymentsResponse.deployments:type_name -> turnaround.sponsor.v1.Deployment
-	56, // 44: turnaround.sponsor.v1.GetCompensationStatementRequest.period:type_name -> turnaround.type.v1.DateRange
-	56, // 45: turnaround.sponsor.v1.CompensationStatement.period:type_name -> turnaround.type.v1.DateRange
-	50, // 46: turnaround.sponsor.v1.CompensationStatement.councils:type_name -> turnaround.sponsor.v1.CouncilCompensation
-	10, // 47: turnaround.sponsor.v1.SponsorService.CreateSponsor:input_type -> turnaround.sponsor.v1.CreateSponsorRequest
-	11, // 48: turnaround.sponsor.v1.SponsorService.GetSponsor:input_type -> turnaround.sponsor.v1.GetSponsorRequest
-	12, // 49: turnaround.sponsor.v1.SponsorService.ListSponsors:input_type -> turnaround.sponsor.v1.ListSponsorsRequest
-	14, // 50: turnaround.sponsor.v1.SponsorService.UpdateSponsor:input_type -> turnaround.sponsor.v1.UpdateSponsorRequest
-	17, // 51: turnaround.sponsor.v1.SponsorService.CreateSponsorNeed:input_type -> turnaround.sponsor.v1.CreateSponsorNeedRequest
-	18, // 52: turnaround.sponsor.v1.SponsorService.GetSponsorNeed:input_type -> turnaround.sponsor.v1.GetSponsorNeedRequest
-	19, // 53: turnaround.sponsor.v1.SponsorService.ListSponsorNeeds:input_type -> turnaround.sponsor.v1.ListSponsorNeedsRequest
-	21, // 54: turnaround.sponsor.v1.SponsorService.UpdateSponsorNeed:input_type -> turnaround.sponsor.v1.UpdateSponsorNeedRequest
-	32, // 55: turnaround.sponsor.v1.SponsorService.RunMatching:input_type -> turnaround.sponsor.v1.RunMatchingRequest
-	33, // 56: turnaround.sponsor.v1.SponsorService.GetMatchRun:input_type -> turnaround.sponsor.v1.GetMatchRunRequest
-	34, // 57: turnaround.sponsor.v1.SponsorService.ListMatchRuns:input_type -> turnaround.sponsor.v1.ListMatchRunsRequest
-	36, // 58: turnaround.sponsor.v1.SponsorService.CompareMatchRuns:input_type -> turnaround.sponsor.v1.CompareMatchRunsRequest
-	39, // 59: turnaround.sponsor.v1.SponsorService.ApproveMatchRun:input_type -> turnaround.sponsor.v1.ApproveMatchRunRequest
-	40, // 60: turnaround.sponsor.v1.SponsorService.RejectMatchRun:input_type -> turnaround.sponsor.v1.RejectMatchRunRequest
-	42, // 61: turnaround.sponsor.v1.SponsorService.GetEngagement:input_type -> turnaround.sponsor.v1.GetEngagementRequest
-	43, // 62: turnaround.sponsor.v1.SponsorService.ListEngagements:input_type -> turnaround.sponsor.v1.ListEngagementsRequest
-	46, // 63: turnaround.sponsor.v1.SponsorService.RecordDeployment:input_type -> turnaround.sponsor.v1.RecordDeploymentRequest
-	47, // 64: turnaround.sponsor.v1.SponsorService.ListDeployments:input_type -> turnaround.sponsor.v1.ListDeploymentsRequest
-	49, // 65: turnaround.sponsor.v1.SponsorService.GetCompensationStatement:input_type -> turnaround.sponsor.v1.GetCompensationStatementRequest
-	9,  // 66: turnaround.sponsor.v1.SponsorService.CreateSponsor:output_type -> turnaround.sponsor.v1.Sponsor
-	9,  // 67: turnaround.sponsor.v1.SponsorService.GetSponsor:output_type -> turnaround.sponsor.v1.Sponsor
-	13, // 68: turnaround.sponsor.v1.SponsorService.ListSponsors:output_type -> turnaround.sponsor.v1.ListSponsorsResponse
-	9,  // 69: turnaround.sponsor.v1.SponsorService.UpdateSponsor:output_type -> turnaround.sponsor.v1.Sponsor
-	16, // 70: turnaround.sponsor.v1.SponsorService.CreateSponsorNeed:output_type -> turnaround.sponsor.v1.SponsorNeed
-	16, // 71: turnaround.sponsor.v1.SponsorService.GetSponsorNeed:output_type -> turnaround.sponsor.v1.SponsorNeed
-	20, // 72: turnaround.sponsor.v1.SponsorService.ListSponsorNeeds:output_type -> turnaround.sponsor.v1.ListSponsorNeedsResponse
-	16, // 73: turnaround.sponsor.v1.SponsorService.UpdateSponsorNeed:output_type -> turnaround.sponsor.v1.SponsorNeed
-	31, // 74: turnaround.sponsor.v1.SponsorService.RunMatching:output_type -> turnaround.sponsor.v1.MatchRun
-	31, // 75: turnaround.sponsor.v1.SponsorService.GetMatchRun:output_type -> turnaround.sponsor.v1.MatchRun
-	35, // 76: turnaround.sponsor.v1.SponsorService.ListMatchRuns:output_type -> turnaround.sponsor.v1.ListMatchRunsResponse
-	38, // 77: turnaround.sponsor.v1.SponsorService.CompareMatchRuns:output_type -> turnaround.sponsor.v1.CompareMatchRunsResponse
-	31, // 78: turnaround.sponsor.v1.SponsorService.ApproveMatchRun:output_type -> turnaround.sponsor.v1.MatchRun
-	31, // 79: turnaround.sponsor.v1.SponsorService.RejectMatchRun:output_type -> turnaround.sponsor.v1.MatchRun
-	41, // 80: turnaround.sponsor.v1.SponsorService.GetEngagement:output_type -> turnaround.sponsor.v1.Engagement
-	44, // 81: turnaround.sponsor.v1.SponsorService.ListEngagements:output_type -> turnaround.sponsor.v1.ListEngagementsResponse
-	45, // 82: turnaround.sponsor.v1.SponsorService.RecordDeployment:output_type -> turnaround.sponsor.v1.Deployment
-	48, // 83: turnaround.sponsor.v1.SponsorService.ListDeployments:output_type -> turnaround.sponsor.v1.ListDeploymentsResponse
-	51, // 84: turnaround.sponsor.v1.SponsorService.GetCompensationStatement:output_type -> turnaround.sponsor.v1.CompensationStatement
-	66, // [66:85] is the sub-list for method output_type
-	47, // [47:66] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	52, // 0: turnaround.sponsor.v1.Expertise.judgement_area:type_name -> turnaround.type.v1.JudgementArea
+	53, // 1: turnaround.sponsor.v1.Expertise.theme:type_name -> turnaround.peerreview.v1.Theme
+	1,  // 2: turnaround.sponsor.v1.Expertise.strength:type_name -> turnaround.sponsor.v1.Strength
+	0,  // 3: turnaround.sponsor.v1.Sponsor.kind:type_name -> turnaround.sponsor.v1.SponsorKind
+	54, // 4: turnaround.sponsor.v1.Sponsor.regions_served:type_name -> turnaround.type.v1.Region
+	7,  // 5: turnaround.sponsor.v1.Sponsor.expertise:type_name -> turnaround.sponsor.v1.Expertise
+	8,  // 6: turnaround.sponsor.v1.Sponsor.out_of_area_placements:type_name -> turnaround.sponsor.v1.Placements
+	55, // 7: turnaround.sponsor.v1.Sponsor.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 8: turnaround.sponsor.v1.CreateSponsorRequest.sponsor:type_name -> turnaround.sponsor.v1.Sponsor
+	9,  // 9: turnaround.sponsor.v1.ListSponsorsResponse.sponsors:type_name -> turnaround.sponsor.v1.Sponsor
+	9,  // 10: turnaround.sponsor.v1.UpdateSponsorRequest.sponsor:type_name -> turnaround.sponsor.v1.Sponsor
+	56, // 11: turnaround.sponsor.v1.UpdateSponsorRequest.update_mask:type_name -> google.protobuf.FieldMask
+	52, // 12: turnaround.sponsor.v1.AreaOfNeed.judgement_area:type_name -> turnaround.type.v1.JudgementArea
+	53, // 13: turnaround.sponsor.v1.AreaOfNeed.theme:type_name -> turnaround.peerreview.v1.Theme
+	15, // 14: turnaround.sponsor.v1.SponsorNeed.areas:type_name -> turnaround.sponsor.v1.AreaOfNeed
+	2,  // 15: turnaround.sponsor.v1.SponsorNeed.state:type_name -> turnaround.sponsor.v1.NeedState
+	55, // 16: turnaround.sponsor.v1.SponsorNeed.create_time:type_name -> google.protobuf.Timestamp
+	16, // 17: turnaround.sponsor.v1.CreateSponsorNeedRequest.sponsor_need:type_name -> turnaround.sponsor.v1.SponsorNeed
+	16, // 18: turnaround.sponsor.v1.ListSponsorNeedsResponse.sponsor_needs:type_name -> turnaround.sponsor.v1.SponsorNeed
+	16, // 19: turnaround.sponsor.v1.UpdateSponsorNeedRequest.sponsor_need:type_name -> turnaround.sponsor.v1.SponsorNeed
+	56, // 20: turnaround.sponsor.v1.UpdateSponsorNeedRequest.update_mask:type_name -> google.protobuf.FieldMask
+	24, // 21: turnaround.sponsor.v1.WhatIf.capacities:type_name -> turnaround.sponsor.v1.CapacityOverride
+	25, // 22: turnaround.sponsor.v1.WhatIf.pin:type_name -> turnaround.sponsor.v1.Pair
+	25, // 23: turnaround.sponsor.v1.WhatIf.forbid:type_name -> turnaround.sponsor.v1.Pair
+	26, // 24: turnaround.sponsor.v1.Assignment.factors:type_name -> turnaround.sponsor.v1.FactorScore
+	28, // 25: turnaround.sponsor.v1.NeedCandidates.candidates:type_name -> turnaround.sponsor.v1.Candidate
+	3,  // 26: turnaround.sponsor.v1.MatchRun.algorithm:type_name -> turnaround.sponsor.v1.Algorithm
+	4,  // 27: turnaround.sponsor.v1.MatchRun.state:type_name -> turnaround.sponsor.v1.RunState
+	22, // 28: turnaround.sponsor.v1.MatchRun.weights:type_name -> turnaround.sponsor.v1.Weights
+	23, // 29: turnaround.sponsor.v1.MatchRun.what_if:type_name -> turnaround.sponsor.v1.WhatIf
+	27, // 30: turnaround.sponsor.v1.MatchRun.assignments:type_name -> turnaround.sponsor.v1.Assignment
+	29, // 31: turnaround.sponsor.v1.MatchRun.candidates:type_name -> turnaround.sponsor.v1.NeedCandidates
+	30, // 32: turnaround.sponsor.v1.MatchRun.unmatched:type_name -> turnaround.sponsor.v1.Unmatched
+	55, // 33: turnaround.sponsor.v1.MatchRun.create_time:type_name -> google.protobuf.Timestamp
+	3,  // 34: turnaround.sponsor.v1.RunMatchingRequest.algorithm:type_name -> turnaround.sponsor.v1.Algorithm
+	22, // 35: turnaround.sponsor.v1.RunMatchingRequest.weights:type_name -> turnaround.sponsor.v1.Weights
+	23, // 36: turnaround.sponsor.v1.RunMatchingRequest.what_if:type_name -> turnaround.sponsor.v1.WhatIf
+	31, // 37: turnaround.sponsor.v1.ListMatchRunsResponse.match_runs:type_name -> turnaround.sponsor.v1.MatchRun
+	37, // 38: turnaround.sponsor.v1.CompareMatchRunsResponse.changes:type_name -> turnaround.sponsor.v1.AssignmentChange
+	57, // 39: turnaround.sponsor.v1.Engagement.start_date:type_name -> turnaround.type.v1.Date
+	5,  // 40: turnaround.sponsor.v1.Engagement.state:type_name -> turnaround.sponsor.v1.EngagementState
+	55, // 41: turnaround.sponsor.v1.Engagement.create_time:type_name -> google.protobuf.Timestamp
+	41, // 42: turnaround.sponsor.v1.ListEngagementsResponse.engagements:type_name -> turnaround.sponsor.v1.Engagement
+	57, // 43: turnaround.sponsor.v1.Deployment.date:type_name -> turnaround.type.v1.Date
+	6,  // 44: turnaround.sponsor.v1.Deployment.role:type_name -> turnaround.sponsor.v1.StaffRole
+	55, // 45: turnaround.sponsor.v1.Deployment.create_time:type_name -> google.protobuf.Timestamp
+	45, // 46: turnaround.sponsor.v1.RecordDeploymentRequest.deployment:type_name -> turnaround.sponsor.v1.Deployment
+	45, // 47: turnaround.sponsor.v1.ListDeploymentsResponse.deployments:type_name -> turnaround.sponsor.v1.Deployment
+	58, // 48: turnaround.sponsor.v1.GetCompensationStatementRequest.period:type_name -> turnaround.type.v1.DateRange
+	58, // 49: turnaround.sponsor.v1.CompensationStatement.period:type_name -> turnaround.type.v1.DateRange
+	50, // 50: turnaround.sponsor.v1.CompensationStatement.councils:type_name -> turnaround.sponsor.v1.CouncilCompensation
+	10, // 51: turnaround.sponsor.v1.SponsorService.CreateSponsor:input_type -> turnaround.sponsor.v1.CreateSponsorRequest
+	11, // 52: turnaround.sponsor.v1.SponsorService.GetSponsor:input_type -> turnaround.sponsor.v1.GetSponsorRequest
+	12, // 53: turnaround.sponsor.v1.SponsorService.ListSponsors:input_type -> turnaround.sponsor.v1.ListSponsorsRequest
+	14, // 54: turnaround.sponsor.v1.SponsorService.UpdateSponsor:input_type -> turnaround.sponsor.v1.UpdateSponsorRequest
+	17, // 55: turnaround.sponsor.v1.SponsorService.CreateSponsorNeed:input_type -> turnaround.sponsor.v1.CreateSponsorNeedRequest
+	18, // 56: turnaround.sponsor.v1.SponsorService.GetSponsorNeed:input_type -> turnaround.sponsor.v1.GetSponsorNeedRequest
+	19, // 57: turnaround.sponsor.v1.SponsorService.ListSponsorNeeds:input_type -> turnaround.sponsor.v1.ListSponsorNeedsRequest
+	21, // 58: turnaround.sponsor.v1.SponsorService.UpdateSponsorNeed:input_type -> turnaround.sponsor.v1.UpdateSponsorNeedRequest
+	32, // 59: turnaround.sponsor.v1.SponsorService.RunMatching:input_type -> turnaround.sponsor.v1.RunMatchingRequest
+	33, // 60: turnaround.sponsor.v1.SponsorService.GetMatchRun:input_type -> turnaround.sponsor.v1.GetMatchRunRequest
+	34, // 61: turnaround.sponsor.v1.SponsorService.ListMatchRuns:input_type -> turnaround.sponsor.v1.ListMatchRunsRequest
+	36, // 62: turnaround.sponsor.v1.SponsorService.CompareMatchRuns:input_type -> turnaround.sponsor.v1.CompareMatchRunsRequest
+	39, // 63: turnaround.sponsor.v1.SponsorService.ApproveMatchRun:input_type -> turnaround.sponsor.v1.ApproveMatchRunRequest
+	40, // 64: turnaround.sponsor.v1.SponsorService.RejectMatchRun:input_type -> turnaround.sponsor.v1.RejectMatchRunRequest
+	42, // 65: turnaround.sponsor.v1.SponsorService.GetEngagement:input_type -> turnaround.sponsor.v1.GetEngagementRequest
+	43, // 66: turnaround.sponsor.v1.SponsorService.ListEngagements:input_type -> turnaround.sponsor.v1.ListEngagementsRequest
+	46, // 67: turnaround.sponsor.v1.SponsorService.RecordDeployment:input_type -> turnaround.sponsor.v1.RecordDeploymentRequest
+	47, // 68: turnaround.sponsor.v1.SponsorService.ListDeployments:input_type -> turnaround.sponsor.v1.ListDeploymentsRequest
+	49, // 69: turnaround.sponsor.v1.SponsorService.GetCompensationStatement:input_type -> turnaround.sponsor.v1.GetCompensationStatementRequest
+	9,  // 70: turnaround.sponsor.v1.SponsorService.CreateSponsor:output_type -> turnaround.sponsor.v1.Sponsor
+	9,  // 71: turnaround.sponsor.v1.SponsorService.GetSponsor:output_type -> turnaround.sponsor.v1.Sponsor
+	13, // 72: turnaround.sponsor.v1.SponsorService.ListSponsors:output_type -> turnaround.sponsor.v1.ListSponsorsResponse
+	9,  // 73: turnaround.sponsor.v1.SponsorService.UpdateSponsor:output_type -> turnaround.sponsor.v1.Sponsor
+	16, // 74: turnaround.sponsor.v1.SponsorService.CreateSponsorNeed:output_type -> turnaround.sponsor.v1.SponsorNeed
+	16, // 75: turnaround.sponsor.v1.SponsorService.GetSponsorNeed:output_type -> turnaround.sponsor.v1.SponsorNeed
+	20, // 76: turnaround.sponsor.v1.SponsorService.ListSponsorNeeds:output_type -> turnaround.sponsor.v1.ListSponsorNeedsResponse
+	16, // 77: turnaround.sponsor.v1.SponsorService.UpdateSponsorNeed:output_type -> turnaround.sponsor.v1.SponsorNeed
+	31, // 78: turnaround.sponsor.v1.SponsorService.RunMatching:output_type -> turnaround.sponsor.v1.MatchRun
+	31, // 79: turnaround.sponsor.v1.SponsorService.GetMatchRun:output_type -> turnaround.sponsor.v1.MatchRun
+	35, // 80: turnaround.sponsor.v1.SponsorService.ListMatchRuns:output_type -> turnaround.sponsor.v1.ListMatchRunsResponse
+	38, // 81: turnaround.sponsor.v1.SponsorService.CompareMatchRuns:output_type -> turnaround.sponsor.v1.CompareMatchRunsResponse
+	31, // 82: turnaround.sponsor.v1.SponsorService.ApproveMatchRun:output_type -> turnaround.sponsor.v1.MatchRun
+	31, // 83: turnaround.sponsor.v1.SponsorService.RejectMatchRun:output_type -> turnaround.sponsor.v1.MatchRun
+	41, // 84: turnaround.sponsor.v1.SponsorService.GetEngagement:output_type -> turnaround.sponsor.v1.Engagement
+	44, // 85: turnaround.sponsor.v1.SponsorService.ListEngagements:output_type -> turnaround.sponsor.v1.ListEngagementsResponse
+	45, // 86: turnaround.sponsor.v1.SponsorService.RecordDeployment:output_type -> turnaround.sponsor.v1.Deployment
+	48, // 87: turnaround.sponsor.v1.SponsorService.ListDeployments:output_type -> turnaround.sponsor.v1.ListDeploymentsResponse
+	51, // 88: turnaround.sponsor.v1.SponsorService.GetCompensationStatement:output_type -> turnaround.sponsor.v1.CompensationStatement
+	70, // [70:89] is the sub-list for method output_type
+	51, // [51:70] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_sponsor_v1_sponsor_proto_init() }
 func file_turnaround_sponsor_v1_sponsor_proto_init() {
 	if File_turnaround_sponsor_v1_sponsor_proto != nil {
 		return
+	}
+	file_turnaround_sponsor_v1_sponsor_proto_msgTypes[0].OneofWrappers = []any{
+		(*Expertise_JudgementArea)(nil),
+		(*Expertise_Theme)(nil),
+	}
+	file_turnaround_sponsor_v1_sponsor_proto_msgTypes[8].OneofWrappers = []any{
+		(*AreaOfNeed_JudgementArea)(nil),
+		(*AreaOfNeed_Theme)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

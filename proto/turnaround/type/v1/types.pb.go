@@ -83,6 +83,83 @@ func (Grade) EnumDescriptor() ([]byte, []int) {
 	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{0}
 }
 
+// JudgementArea names a part of an Ofsted judgement. It is the one spelling
+// of a judgement area across the services: inspection recommendations,
+// improvement plan priorities, interventions, sponsor needs and sponsor
+// expertise all use it.
+type JudgementArea int32
+
+const (
+	// Not set.
+	JudgementArea_JUDGEMENT_AREA_UNSPECIFIED JudgementArea = 0
+	// Overall effectiveness.
+	JudgementArea_JUDGEMENT_AREA_OVERALL_EFFECTIVENESS JudgementArea = 1
+	// Children who need help and protection.
+	JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION JudgementArea = 2
+	// Children looked after and achieving permanence.
+	JudgementArea_JUDGEMENT_AREA_LOOKED_AFTER_AND_PERMANENCE JudgementArea = 3
+	// Adoption performance (a graded part of looked after and permanence).
+	JudgementArea_JUDGEMENT_AREA_ADOPTION_PERFORMANCE JudgementArea = 4
+	// Experiences and progress of care leavers (a graded part of looked after
+	// and permanence).
+	JudgementArea_JUDGEMENT_AREA_CARE_LEAVERS JudgementArea = 5
+	// Leadership, management and governance.
+	JudgementArea_JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE JudgementArea = 6
+	// The review of the Local Safeguarding Children Board.
+	JudgementArea_JUDGEMENT_AREA_LSCB JudgementArea = 7
+)
+
+// Enum value maps for JudgementArea.
+var (
+	JudgementArea_name = map[int32]string{
+		0: "JUDGEMENT_AREA_UNSPECIFIED",
+		1: "JUDGEMENT_AREA_OVERALL_EFFECTIVENESS",
+		2: "JUDGEMENT_AREA_HELP_AND_PROTECTION",
+		3: "JUDGEMENT_AREA_LOOKED_AFTER_AND_PERMANENCE",
+		4: "JUDGEMENT_AREA_ADOPTION_PERFORMANCE",
+		5: "JUDGEMENT_AREA_CARE_LEAVERS",
+		6: "JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE",
+		7: "JUDGEMENT_AREA_LSCB",
+	}
+	JudgementArea_value = map[string]int32{
+		"JUDGEMENT_AREA_UNSPECIFIED":                      0,
+		"JUDGEMENT_AREA_OVERALL_EFFECTIVENESS":            1,
+		"JUDGEMENT_AREA_HELP_AND_PROTECTION":              2,
+		"JUDGEMENT_AREA_LOOKED_AFTER_AND_PERMANENCE":      3,
+		"JUDGEMENT_AREA_ADOPTION_PERFORMANCE":             4,
+		"JUDGEMENT_AREA_CARE_LEAVERS":                     5,
+		"JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE": 6,
+		"JUDGEMENT_AREA_LSCB":                             7,
+	}
+)
+
+func (x JudgementArea) Enum() *JudgementArea {
+	p := new(JudgementArea)
+	*p = x
+	return p
+}
+
+func (x JudgementArea) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (JudgementArea) Descriptor() protoreflect.EnumDescriptor {
+	return file_turnaround_type_v1_types_proto_enumTypes[1].Descriptor()
+}
+
+func (JudgementArea) Type() protoreflect.EnumType {
+	return &file_turnaround_type_v1_types_proto_enumTypes[1]
+}
+
+func (x JudgementArea) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use JudgementArea.Descriptor instead.
+func (JudgementArea) EnumDescriptor() ([]byte, []int) {
+	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{1}
+}
+
 // Region is one of the nine English regions.
 type Region int32
 
@@ -148,11 +225,11 @@ func (x Region) String() string {
 }
 
 func (Region) Descriptor() protoreflect.EnumDescriptor {
-	return file_turnaround_type_v1_types_proto_enumTypes[1].Descriptor()
+	return file_turnaround_type_v1_types_proto_enumTypes[2].Descriptor()
 }
 
 func (Region) Type() protoreflect.EnumType {
-	return &file_turnaround_type_v1_types_proto_enumTypes[1]
+	return &file_turnaround_type_v1_types_proto_enumTypes[2]
 }
 
 func (x Region) Number() protoreflect.EnumNumber {
@@ -161,7 +238,7 @@ func (x Region) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Region.Descriptor instead.
 func (Region) EnumDescriptor() ([]byte, []int) {
-	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{1}
+	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{2}
 }
 
 // CouncilType is the kind of upper-tier authority that holds children's
@@ -214,11 +291,11 @@ func (x CouncilType) String() string {
 }
 
 func (CouncilType) Descriptor() protoreflect.EnumDescriptor {
-	return file_turnaround_type_v1_types_proto_enumTypes[2].Descriptor()
+	return file_turnaround_type_v1_types_proto_enumTypes[3].Descriptor()
 }
 
 func (CouncilType) Type() protoreflect.EnumType {
-	return &file_turnaround_type_v1_types_proto_enumTypes[2]
+	return &file_turnaround_type_v1_types_proto_enumTypes[3]
 }
 
 func (x CouncilType) Number() protoreflect.EnumNumber {
@@ -227,7 +304,7 @@ func (x CouncilType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CouncilType.Descriptor instead.
 func (CouncilType) EnumDescriptor() ([]byte, []int) {
-	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{2}
+	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{3}
 }
 
 // Date is a calendar date with no time zone, as used for inspection,
@@ -368,7 +445,16 @@ const file_turnaround_type_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"GRADE_GOOD\x10\x02\x12\x1e\n" +
 	"\x1aGRADE_REQUIRES_IMPROVEMENT\x10\x03\x12\x14\n" +
-	"\x10GRADE_INADEQUATE\x10\x04*\x84\x02\n" +
+	"\x10GRADE_INADEQUATE\x10\x04*\xc9\x02\n" +
+	"\rJudgementArea\x12\x1e\n" +
+	"\x1aJUDGEMENT_AREA_UNSPECIFIED\x10\x00\x12(\n" +
+	"$JUDGEMENT_AREA_OVERALL_EFFECTIVENESS\x10\x01\x12&\n" +
+	"\"JUDGEMENT_AREA_HELP_AND_PROTECTION\x10\x02\x12.\n" +
+	"*JUDGEMENT_AREA_LOOKED_AFTER_AND_PERMANENCE\x10\x03\x12'\n" +
+	"#JUDGEMENT_AREA_ADOPTION_PERFORMANCE\x10\x04\x12\x1f\n" +
+	"\x1bJUDGEMENT_AREA_CARE_LEAVERS\x10\x05\x123\n" +
+	"/JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE\x10\x06\x12\x17\n" +
+	"\x13JUDGEMENT_AREA_LSCB\x10\a*\x84\x02\n" +
 	"\x06Region\x12\x16\n" +
 	"\x12REGION_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11REGION_NORTH_EAST\x10\x01\x12\x15\n" +
@@ -400,18 +486,19 @@ func file_turnaround_type_v1_types_proto_rawDescGZIP() []byte {
 	return file_turnaround_type_v1_types_proto_rawDescData
 }
 
-var file_turnaround_type_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_turnaround_type_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_turnaround_type_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_turnaround_type_v1_types_proto_goTypes = []any{
-	(Grade)(0),        // 0: turnaround.type.v1.Grade
-	(Region)(0),       // 1: turnaround.type.v1.Region
-	(CouncilType)(0),  // 2: turnaround.type.v1.CouncilType
-	(*Date)(nil),      // 3: turnaround.type.v1.Date
-	(*DateRange)(nil), // 4: turnaround.type.v1.DateRange
+	(Grade)(0),         // 0: turnaround.type.v1.Grade
+	(JudgementArea)(0), // 1: turnaround.type.v1.JudgementArea
+	(Region)(0),        // 2: turnaround.type.v1.Region
+	(CouncilType)(0),   // 3: turnaround.type.v1.CouncilType
+	(*Date)(nil),       // 4: turnaround.type.v1.Date
+	(*DateRange)(nil),  // 5: turnaround.type.v1.DateRange
 }
 var file_turnaround_type_v1_types_proto_depIdxs = []int32{
-	3, // 0: turnaround.type.v1.DateRange.start:type_name -> turnaround.type.v1.Date
-	3, // 1: turnaround.type.v1.DateRange.end:type_name -> turnaround.type.v1.Date
+	4, // 0: turnaround.type.v1.DateRange.start:type_name -> turnaround.type.v1.Date
+	4, // 1: turnaround.type.v1.DateRange.end:type_name -> turnaround.type.v1.Date
 	2, // [2:2] is the sub-list for method output_type
 	2, // [2:2] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
@@ -429,7 +516,7 @@ func file_turnaround_type_v1_types_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_type_v1_types_proto_rawDesc), len(file_turnaround_type_v1_types_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      4,
 			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -2,11 +2,11 @@ package interventionapi
 
 import (
 	"fmt"
-	"slices"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -27,10 +27,38 @@ func orderFromProto(m *improvementplanv1.Intervention) intervention.Order {
 	return intervention.Order{
 		Kind:   intervention.Kind(refproto.EnumName(m.GetKind(), kindPrefix)),
 		Reason: m.GetReason(),
-		Areas:  slices.Clone(m.GetAreas()),
+		Areas:  areasFromProto(m.GetAreas()),
 		Plan:   m.GetImprovementPlan(),
 	}
 }
+
+// areasFromProto names judgement areas as the domain does.
+func areasFromProto(in []typev1.JudgementArea) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, a := range in {
+		out[i] = refproto.JudgementAreaName(a)
+	}
+	return out
+}
+
+// areasToProto is the inverse of areasFromProto.
+func areasToProto(in []string) []typev1.JudgementArea {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]typev1.JudgementArea, len(in))
+	for i, a := range in {
+		out[i] = refproto.JudgementArea(a)
+	}
+	return out
+}
+
+// legacyAreasField is the field number an intervention's areas had while
+// they were bare strings (HELP_AND_PROTECTION); the message reserves it.
+const legacyAreasField = 4
 
 // ToProto renders iv as the API returns it: its stored form with its etag.
 func ToProto(iv intervention.Intervention) *improvementplanv1.Intervention {
@@ -56,7 +84,7 @@ func ToStored(iv intervention.Intervention) *improvementplanv1.Intervention {
 		Name:            iv.Name(),
 		Kind:            improvementplanv1.InterventionKind(improvementplanv1.InterventionKind_value[kindPrefix+string(iv.Kind)]),
 		Reason:          iv.Reason,
-		Areas:           slices.Clone(iv.Areas),
+		Areas:           areasToProto(iv.Areas),
 		ImprovementPlan: iv.Plan,
 		OrderedBy:       iv.OrderedBy,
 		OrderTime:       timestamppb.New(iv.OrderTime),
@@ -74,6 +102,11 @@ func FromStored(m *improvementplanv1.Intervention, version int64) (intervention.
 		return intervention.Intervention{}, fmt.Errorf("decode intervention %q: %w", m.GetName(), err)
 	}
 	o := orderFromProto(m)
+	if len(o.Areas) == 0 {
+		// Written before areas were the JudgementArea enum: the bare names
+		// are what the domain uses.
+		o.Areas = refproto.LegacyStrings(m, legacyAreasField)
+	}
 	iv := intervention.Intervention{
 		GSSCode:    gss,
 		ID:         id,

@@ -2,6 +2,7 @@ package interventionapi
 
 import (
 	"context"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"slices"
 	"strings"
 	"testing"
@@ -26,7 +27,7 @@ func trustOrder() *improvementplanv1.Intervention {
 	return &improvementplanv1.Intervention{
 		Kind:   trust,
 		Reason: "Six months on, children in need of help and protection are still not safe.",
-		Areas:  []string{"HELP_AND_PROTECTION", "LEADERSHIP_MANAGEMENT_GOVERNANCE"},
+		Areas:  []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION, typev1.JudgementArea_JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE},
 		// Output only: ignored.
 		Name: "localAuthorities/E08000035/interventions/mine", State: lifted,
 	}
@@ -227,7 +228,7 @@ func TestDecideErrors(t *testing.T) {
 			codes.InvalidArgument, "", []string{"intervention"}},
 		{"insufficient with an empty intervention", decide(due.Name(), etag, insufficient, &improvementplanv1.Intervention{}),
 			codes.InvalidArgument, "", []string{"intervention.areas", "intervention.kind", "intervention.reason"}},
-		{"insufficient with a bad area", decide(due.Name(), etag, insufficient, &improvementplanv1.Intervention{Kind: notice, Reason: "r", Areas: []string{"SCHOOLS"}}),
+		{"insufficient with a bad area", decide(due.Name(), etag, insufficient, &improvementplanv1.Intervention{Kind: notice, Reason: "r", Areas: []typev1.JudgementArea{99}}),
 			codes.InvalidArgument, "", []string{"intervention.areas[0]"}},
 		{"insufficient naming another plan", decide(due.Name(), etag, insufficient, otherPlan),
 			codes.InvalidArgument, "", []string{"intervention.improvement_plan"}},

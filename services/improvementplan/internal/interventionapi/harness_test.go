@@ -3,6 +3,7 @@ package interventionapi
 import (
 	"context"
 	"encoding/json"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -207,7 +208,7 @@ func (e *env) order(gss string, kind improvementplanv1.InterventionKind, planNam
 	iv, err := e.client.OrderIntervention(e.as(official), &improvementplanv1.OrderInterventionRequest{
 		Parent: "localAuthorities/" + gss,
 		Intervention: &improvementplanv1.Intervention{
-			Kind: kind, Reason: "Children are not safe.", Areas: []string{"HELP_AND_PROTECTION"}, ImprovementPlan: planName,
+			Kind: kind, Reason: "Children are not safe.", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION}, ImprovementPlan: planName,
 		},
 	})
 	if err != nil {

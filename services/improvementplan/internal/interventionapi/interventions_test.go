@@ -2,6 +2,7 @@ package interventionapi
 
 import (
 	"context"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"slices"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestOrderAndLift(t *testing.T) {
 	req := &improvementplanv1.OrderInterventionRequest{
 		Parent: leedsName,
 		Intervention: &improvementplanv1.Intervention{
-			Kind: commissioner, Reason: "Leadership has not stabilised.", Areas: []string{"LEADERSHIP_MANAGEMENT_GOVERNANCE"},
+			Kind: commissioner, Reason: "Leadership has not stabilised.", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE},
 			ImprovementPlan: p.Name(), OrderedBy: "someone else", State: lifted, LiftReason: "ignored", // output only
 		},
 		RequestId: "order-1",
@@ -109,7 +110,7 @@ func TestOrderAndLiftErrors(t *testing.T) {
 		return err
 	}
 	valid := func() *improvementplanv1.Intervention {
-		return &improvementplanv1.Intervention{Kind: direction, Reason: "r", Areas: []string{"CARE_LEAVERS"}}
+		return &improvementplanv1.Intervention{Kind: direction, Reason: "r", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_CARE_LEAVERS}}
 	}
 	withPlan := func(name string) *improvementplanv1.Intervention {
 		m := valid()
@@ -126,7 +127,7 @@ func TestOrderAndLiftErrors(t *testing.T) {
 		{"no intervention", order(leedsName, nil), codes.InvalidArgument, "", []string{"intervention"}},
 		{"nothing set", order(leedsName, &improvementplanv1.Intervention{}), codes.InvalidArgument, "",
 			[]string{"intervention.areas", "intervention.kind", "intervention.reason"}},
-		{"unknown kind and area named twice", order(leedsName, &improvementplanv1.Intervention{Kind: 77, Reason: "r", Areas: []string{"LSCB", "LSCB"}}),
+		{"unknown kind and area named twice", order(leedsName, &improvementplanv1.Intervention{Kind: 77, Reason: "r", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_LSCB, typev1.JudgementArea_JUDGEMENT_AREA_LSCB}}),
 			codes.InvalidArgument, "", []string{"intervention.areas[1]", "intervention.kind"}},
 		{"another council's plan", order(leedsName, withPlan(theirs.Name())), codes.InvalidArgument, "", []string{"intervention.improvement_plan"}},
 		{"a plan that does not exist", order(leedsName, withPlan(plan.Name(leeds, "nope"))), codes.NotFound, plan.ReasonNotFound, nil},
@@ -250,7 +251,7 @@ func TestAccess(t *testing.T) {
 		},
 		"OrderIntervention": func(ctx context.Context) error {
 			_, err := e.client.OrderIntervention(ctx, &improvementplanv1.OrderInterventionRequest{Parent: leedsName,
-				Intervention: &improvementplanv1.Intervention{Kind: notice, Reason: "r", Areas: []string{"LSCB"}}})
+				Intervention: &improvementplanv1.Intervention{Kind: notice, Reason: "r", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_LSCB}}})
 			return err
 		},
 		"LiftIntervention": func(ctx context.Context) error {

@@ -51,7 +51,7 @@ func prioritiesFromProto(in []*improvementplanv1.Priority, field string) ([]plan
 	for i, m := range in {
 		pr := plan.Priority{
 			ID:              m.GetId(),
-			Area:            m.GetArea(),
+			Area:            refproto.JudgementAreaName(m.GetArea()),
 			TargetGrade:     reference.Grade(refproto.EnumName(m.GetTargetGrade(), gradePrefix)),
 			Recommendations: slices.Clone(m.GetRecommendations()),
 		}
@@ -122,7 +122,7 @@ func ToProto(r plan.Reviewed, now time.Time) *improvementplanv1.ImprovementPlan 
 	for _, pr := range p.Priorities {
 		mp := &improvementplanv1.Priority{
 			Id:              pr.ID,
-			Area:            pr.Area,
+			Area:            refproto.JudgementArea(pr.Area),
 			JudgementGrade:  refproto.Grade(pr.JudgementGrade),
 			TargetGrade:     refproto.Grade(pr.TargetGrade),
 			Recommendations: slices.Clone(pr.Recommendations),

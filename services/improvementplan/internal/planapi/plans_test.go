@@ -71,7 +71,7 @@ func TestDraftToExtensionStory(t *testing.T) {
 	}
 	var areas []string
 	for _, pr := range p.GetPriorities() {
-		areas = append(areas, pr.GetId()+":"+pr.GetArea()+":"+pr.GetJudgementGrade().String()+"→"+pr.GetTargetGrade().String())
+		areas = append(areas, pr.GetId()+":"+strings.TrimPrefix(pr.GetArea().String(), "JUDGEMENT_AREA_")+":"+pr.GetJudgementGrade().String()+"→"+pr.GetTargetGrade().String())
 	}
 	if p.GetState() != improvementplanv1.PlanState_PLAN_STATE_DRAFT || p.GetEtag() != `"1"` ||
 		!proto.Equal(p.GetDeadline(), date(2016, 5, 20)) || !proto.Equal(p.GetOriginalDeadline(), date(2016, 5, 20)) ||
@@ -535,12 +535,12 @@ func TestUpdateBadInput(t *testing.T) {
 		{"priorities with progress", update(&improvementplanv1.ImprovementPlan{Name: p.Name(), Etag: `"1"`}, "priorities", "priorities.actions.status"),
 			codes.InvalidArgument, "", []string{"update_mask"}},
 		{"bad actions", update(&improvementplanv1.ImprovementPlan{Name: p.Name(), Etag: `"1"`, Priorities: []*improvementplanv1.Priority{
-			{Area: "HELP_AND_PROTECTION", Actions: []*improvementplanv1.Action{
+			{Area: typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION, Actions: []*improvementplanv1.Action{
 				{Title: "t", OwnerRole: "o", DueDate: date(2016, 2, 30), Measure: milestone("m", "e")},
 				{OwnerRole: "o", DueDate: date(2016, 1, 1)},
 				{Id: "a42", Title: "t", OwnerRole: "o", DueDate: date(2016, 1, 1), Measure: indicator("", 1, 2)},
 			}},
-			{Area: "SCHOOLS", TargetGrade: 42, Actions: []*improvementplanv1.Action{good}},
+			{Area: typev1.JudgementArea_JUDGEMENT_AREA_OVERALL_EFFECTIVENESS, TargetGrade: 42, Actions: []*improvementplanv1.Action{good}},
 		}}, "priorities"), codes.InvalidArgument, "", []string{
 			// An impossible date is a shape error; a missing measure or
 			// indicator is incompleteness, which a draft may save (issue 13).

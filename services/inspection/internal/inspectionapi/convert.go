@@ -20,7 +20,6 @@ import (
 const (
 	frameworkPrefix = "FRAMEWORK_"
 	statePrefix     = "INSPECTION_STATE_"
-	areaPrefix      = "JUDGEMENT_AREA_"
 	progressPrefix  = "PROGRESS_RATING_"
 	gradePrefix     = "GRADE_"
 )
@@ -91,7 +90,7 @@ func fromProto(m *inspectionv1.Inspection, prefix string) (inspection.Inspection
 	for _, r := range m.GetRecommendations() {
 		ins.Recommendations = append(ins.Recommendations, inspection.Recommendation{
 			Text: r.GetText(),
-			Area: inspection.Area(refproto.EnumName(r.GetArea(), areaPrefix)),
+			Area: inspection.Area(refproto.JudgementAreaName(r.GetArea())),
 		})
 	}
 	return ins, vs
@@ -144,7 +143,7 @@ func ToProto(ins inspection.Inspection) *inspectionv1.Inspection {
 	for _, r := range ins.Recommendations {
 		m.Recommendations = append(m.Recommendations, &inspectionv1.Recommendation{
 			Text: r.Text,
-			Area: inspectionv1.JudgementArea(inspectionv1.JudgementArea_value[areaPrefix+string(r.Area)]),
+			Area: refproto.JudgementArea(string(r.Area)),
 		})
 	}
 	return m
@@ -214,7 +213,7 @@ func FromStored(m *inspectionv1.Inspection, version int64) (inspection.Inspectio
 	for _, r := range m.GetRecommendations() {
 		ins.Recommendations = append(ins.Recommendations, inspection.Recommendation{
 			Text: r.GetText(),
-			Area: inspection.Area(refproto.EnumName(r.GetArea(), areaPrefix)),
+			Area: inspection.Area(refproto.JudgementAreaName(r.GetArea())),
 		})
 	}
 	return ins, nil

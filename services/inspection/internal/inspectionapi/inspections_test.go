@@ -203,7 +203,7 @@ func TestScheduleUpdatePublishStory(t *testing.T) {
 			Name: ins.GetName(), Etag: ins.GetEtag(), LeadInspector: "Jane Inspector",
 			Judgement: sif(ri, inadequate, ri),
 			Recommendations: []*inspectionv1.Recommendation{
-				{Text: "Hold strategy discussions promptly.", Area: inspectionv1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION},
+				{Text: "Hold strategy discussions promptly.", Area: typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION},
 			},
 			EndDate: day(2015, 10, 2), // not in the mask: ignored
 		},

@@ -7,10 +7,13 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/areaapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
@@ -33,7 +36,7 @@ func fromProto(m *sponsorv1.SponsorNeed, prefix string) (need.Need, fault.Violat
 		State:                need.State(refproto.EnumName(m.GetState(), statePrefix)),
 	}
 	for _, a := range m.GetAreas() {
-		n.Areas = append(n.Areas, need.AreaWeight{Area: a.GetArea(), Weight: int(a.GetWeight())})
+		n.Areas = append(n.Areas, need.AreaWeight{Area: areaapi.Name(a.GetJudgementArea(), a.GetTheme()), Weight: int(a.GetWeight())})
 	}
 	for i, name := range m.GetExcludedSponsors() {
 		id, err := resource.ParseID(prefix+"excluded_sponsors["+strconv.Itoa(i)+"]", sponsor.Collection, name)
@@ -66,7 +69,14 @@ func ToStored(n need.Need) *sponsorv1.SponsorNeed {
 		CreateTime:           timestamppb.New(n.CreateTime),
 	}
 	for _, a := range n.Areas {
-		m.Areas = append(m.Areas, &sponsorv1.AreaOfNeed{Area: a.Area, Weight: int32(a.Weight)})
+		x := &sponsorv1.AreaOfNeed{Weight: int32(a.Weight)}
+		switch judgement, theme := areaapi.Split(a.Area); {
+		case judgement != typev1.JudgementArea_JUDGEMENT_AREA_UNSPECIFIED:
+			x.Area = &sponsorv1.AreaOfNeed_JudgementArea{JudgementArea: judgement}
+		case theme != peerreviewv1.Theme_THEME_UNSPECIFIED:
+			x.Area = &sponsorv1.AreaOfNeed_Theme{Theme: theme}
+		}
+		m.Areas = append(m.Areas, x)
 	}
 	for _, id := range n.ExcludedSponsors {
 		m.ExcludedSponsors = append(m.ExcludedSponsors, sponsor.Name(id))
@@ -85,6 +95,12 @@ func FromStored(m *sponsorv1.SponsorNeed, version int64) (need.Need, error) {
 	n, vs := fromProto(m, "")
 	if err := vs.Err(); err != nil {
 		return need.Need{}, fmt.Errorf("decode sponsor need %s: %w", m.GetName(), err)
+	}
+	for i, a := range m.GetAreas() {
+		if a.GetArea() == nil {
+			// Stored before areas were enums, as the bare name the domain uses.
+			n.Areas[i].Area = areaapi.Legacy(a)
+		}
 	}
 	if !n.State.Valid() {
 		return need.Need{}, fmt.Errorf("decode sponsor need %s: state %s", m.GetName(), m.GetState())

@@ -2,6 +2,8 @@ package needapi
 
 import (
 	"context"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -100,8 +102,8 @@ func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 func needMsg(urgency int32) *sponsorv1.SponsorNeed {
 	return &sponsorv1.SponsorNeed{
 		Areas: []*sponsorv1.AreaOfNeed{
-			{Area: "HELP_AND_PROTECTION", Weight: 9},
-			{Area: "WORKFORCE_STABILITY", Weight: 6},
+			{Area: &sponsorv1.AreaOfNeed_JudgementArea{JudgementArea: typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION}, Weight: 9},
+			{Area: &sponsorv1.AreaOfNeed_Theme{Theme: peerreviewv1.Theme_THEME_WORKFORCE_STABILITY}, Weight: 6},
 		},
 		Urgency: urgency, StaffDaysNeeded: 120, RequiresTrustSponsor: urgency == 5,
 		ExcludedSponsors: []string{"sponsors/durham"},

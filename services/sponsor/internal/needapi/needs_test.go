@@ -2,6 +2,7 @@ package needapi
 
 import (
 	"context"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"slices"
 	"strings"
 	"testing"
@@ -128,7 +129,10 @@ func TestCreateValidation(t *testing.T) {
 	rpctest.ExpectError(t, "no need, no parent", err, codes.InvalidArgument, "", "parent", "sponsor_need")
 
 	bad := &sponsorv1.SponsorNeed{
-		Areas:            []*sponsorv1.AreaOfNeed{{Area: "HELP_AND_PROTECTION", Weight: 0}, {Area: "OVERALL_EFFECTIVENESS", Weight: 5}},
+		Areas: []*sponsorv1.AreaOfNeed{
+			{Area: &sponsorv1.AreaOfNeed_JudgementArea{JudgementArea: typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION}, Weight: 0},
+			{Area: &sponsorv1.AreaOfNeed_JudgementArea{JudgementArea: typev1.JudgementArea_JUDGEMENT_AREA_OVERALL_EFFECTIVENESS}, Weight: 5},
+		},
 		ExcludedSponsors: []string{"durham"},
 	}
 	_, err = e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: bad})

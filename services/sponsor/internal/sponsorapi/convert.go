@@ -6,12 +6,15 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/areaapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -55,7 +58,8 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 	}
 	for _, e := range m.GetExpertise() {
 		sp.Expertise = append(sp.Expertise, sponsor.Expertise{
-			Area: e.GetArea(), Strength: sponsor.Strength(refproto.EnumName(e.GetStrength(), strengthPrefix)),
+			Area:     areaapi.Name(e.GetJudgementArea(), e.GetTheme()),
+			Strength: sponsor.Strength(refproto.EnumName(e.GetStrength(), strengthPrefix)),
 		})
 	}
 	for i, c := range m.GetConflicts() {
@@ -104,9 +108,14 @@ func ToStored(sp sponsor.Sponsor) *sponsorv1.Sponsor {
 		m.RegionsServed = append(m.RegionsServed, refproto.Region(r))
 	}
 	for _, e := range sp.Expertise {
-		m.Expertise = append(m.Expertise, &sponsorv1.Expertise{
-			Area: e.Area, Strength: sponsorv1.Strength(sponsorv1.Strength_value[strengthPrefix+string(e.Strength)]),
-		})
+		x := &sponsorv1.Expertise{Strength: sponsorv1.Strength(sponsorv1.Strength_value[strengthPrefix+string(e.Strength)])}
+		switch judgement, theme := areaapi.Split(e.Area); {
+		case judgement != typev1.JudgementArea_JUDGEMENT_AREA_UNSPECIFIED:
+			x.Area = &sponsorv1.Expertise_JudgementArea{JudgementArea: judgement}
+		case theme != peerreviewv1.Theme_THEME_UNSPECIFIED:
+			x.Area = &sponsorv1.Expertise_Theme{Theme: theme}
+		}
+		m.Expertise = append(m.Expertise, x)
 	}
 	for _, gss := range sp.Conflicts {
 		m.Conflicts = append(m.Conflicts, resource.CouncilName(gss))
@@ -130,6 +139,12 @@ func FromStored(m *sponsorv1.Sponsor, version int64) (sponsor.Sponsor, error) {
 	sp, vs := fromProto(m, "")
 	if err := vs.Err(); err != nil {
 		return sponsor.Sponsor{}, fmt.Errorf("decode sponsor %s: %w", m.GetName(), err)
+	}
+	for i, e := range m.GetExpertise() {
+		if e.GetArea() == nil {
+			// Stored before areas were enums, as the bare name the domain uses.
+			sp.Expertise[i].Area = areaapi.Legacy(e)
+		}
 	}
 	for _, r := range m.GetRegionsServed() {
 		if _, ok := refproto.RegionFrom(r); !ok {

@@ -2,6 +2,7 @@ package sponsorapi
 
 import (
 	"context"
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"slices"
 	"testing"
 	"time"
@@ -102,8 +103,8 @@ func leedsSponsor() *sponsorv1.Sponsor {
 		Kind:           sponsorv1.SponsorKind_SPONSOR_KIND_COUNCIL,
 		MemberCouncils: []string{"localAuthorities/E08000035"},
 		Expertise: []*sponsorv1.Expertise{
-			{Area: "VOICE_OF_THE_CHILD", Strength: sponsorv1.Strength_STRENGTH_LEADING},
-			{Area: "LEADERSHIP_MANAGEMENT_GOVERNANCE", Strength: sponsorv1.Strength_STRENGTH_STRONG},
+			{Area: &sponsorv1.Expertise_Theme{Theme: peerreviewv1.Theme_THEME_VOICE_OF_THE_CHILD}, Strength: sponsorv1.Strength_STRENGTH_LEADING},
+			{Area: &sponsorv1.Expertise_JudgementArea{JudgementArea: typev1.JudgementArea_JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE}, Strength: sponsorv1.Strength_STRENGTH_STRONG},
 		},
 		MaxEngagements: 2, StaffDaysPerQuarter: 180, DayRatePence: 50_000, CanLeadTrust: true,
 		Conflicts:           []string{"localAuthorities/E08000032"},
@@ -116,7 +117,7 @@ func nspccSponsor() *sponsorv1.Sponsor {
 	return &sponsorv1.Sponsor{
 		DisplayName: "NSPCC", Kind: sponsorv1.SponsorKind_SPONSOR_KIND_CHARITY,
 		RegionsServed:  []typev1.Region{typev1.Region_REGION_LONDON, typev1.Region_REGION_NORTH_EAST},
-		Expertise:      []*sponsorv1.Expertise{{Area: "CHILD_PROTECTION_PRACTICE", Strength: sponsorv1.Strength_STRENGTH_LEADING}},
+		Expertise:      []*sponsorv1.Expertise{{Area: &sponsorv1.Expertise_Theme{Theme: peerreviewv1.Theme_THEME_CHILD_PROTECTION_PRACTICE}, Strength: sponsorv1.Strength_STRENGTH_LEADING}},
 		MaxEngagements: 2, StaffDaysPerQuarter: 120, DayRatePence: 52_000,
 	}
 }

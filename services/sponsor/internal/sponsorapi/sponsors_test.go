@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
@@ -116,7 +115,7 @@ func TestCreateValidation(t *testing.T) {
 	bad := leedsSponsor()
 	bad.DisplayName = ""
 	bad.MemberCouncils = []string{"Leeds"}
-	bad.Expertise[1].Area = "OVERALL_EFFECTIVENESS"
+	bad.Expertise[1].Area = &sponsorv1.Expertise_JudgementArea{JudgementArea: typev1.JudgementArea_JUDGEMENT_AREA_OVERALL_EFFECTIVENESS}
 	bad.DayRatePence = 0
 	bad.Conflicts = []string{"localAuthorities/E08999999"}
 	bad.RegionsServed = []typev1.Region{typev1.Region_REGION_LONDON}
@@ -316,8 +315,8 @@ func TestAccess(t *testing.T) {
 // name them.
 func TestVocabulary(t *testing.T) {
 	var judgements, themes []string
-	for i := 1; i < len(inspectionv1.JudgementArea_name); i++ {
-		name := strings.TrimPrefix(inspectionv1.JudgementArea(i).String(), "JUDGEMENT_AREA_")
+	for i := 1; i < len(typev1.JudgementArea_name); i++ {
+		name := strings.TrimPrefix(typev1.JudgementArea(i).String(), "JUDGEMENT_AREA_")
 		if name != "OVERALL_EFFECTIVENESS" {
 			judgements = append(judgements, name)
 		}

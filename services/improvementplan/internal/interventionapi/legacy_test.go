@@ -1,0 +1,65 @@
+package interventionapi
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+)
+
+// TestStoredBeforeAreasWereEnums reads an intervention stored while its
+// areas were bare strings in field 4 (HELP_AND_PROTECTION): it loads with
+// the same areas, prints them as the JudgementArea enum, and is written
+// back with the enum only.
+func TestStoredBeforeAreasWereEnums(t *testing.T) {
+	codec := store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, ToStored, FromStored)
+	want := intervention.Intervention{
+		GSSCode: "E08000035", ID: "iv1", Kind: intervention.Commissioner, Reason: "Leadership has not stabilised.",
+		Areas:     []string{"HELP_AND_PROTECTION", "LEADERSHIP_MANAGEMENT_GOVERNANCE"},
+		OrderedBy: "dfe-1", OrderTime: time.Date(2016, 6, 1, 9, 0, 0, 0, time.UTC), State: intervention.InForce,
+	}
+	current := ToStored(want)
+	current.Areas = nil
+	old, err := proto.MarshalOptions{Deterministic: true}.Marshal(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range want.Areas {
+		old = protowire.AppendTag(old, 4, protowire.BytesType)
+		old = protowire.AppendString(old, a)
+	}
+
+	got, err := codec.Decode(old, 7)
+	if err != nil {
+		t.Fatalf("decode the old record: %v", err)
+	}
+	want.Version = 7
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("old record = %+v\nwant %+v", got, want)
+	}
+	wantEnums := []typev1.JudgementArea{
+		typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION, typev1.JudgementArea_JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE,
+	}
+	if m := ToProto(got); !slices.Equal(m.GetAreas(), wantEnums) {
+		t.Errorf("areas print as %v", m.GetAreas())
+	}
+	b, err := codec.Encode(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again improvementplanv1.Intervention
+	if err := proto.Unmarshal(b, &again); err != nil {
+		t.Fatal(err)
+	}
+	if len(again.ProtoReflect().GetUnknown()) != 0 || !slices.Equal(again.GetAreas(), wantEnums) {
+		t.Errorf("rewritten record: areas %v, unknown fields %x", again.GetAreas(), again.ProtoReflect().GetUnknown())
+	}
+}

@@ -1,0 +1,112 @@
+package sponsorapi
+
+import (
+	"reflect"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
+)
+
+// oldExpertise is an Expertise as stored before areas were enums: field 1
+// the bare area name, field 2 the strength.
+func oldExpertise(area string, strength sponsorv1.Strength) []byte {
+	var b []byte
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	b = protowire.AppendString(b, area)
+	b = protowire.AppendTag(b, 2, protowire.VarintType)
+	return protowire.AppendVarint(b, uint64(strength))
+}
+
+// TestStoredBeforeAreasWereEnums reads a sponsor stored with the old
+// spelling of its expertise (LSCB, WORKFORCE_STABILITY as bare strings in
+// field 1): it loads with the same areas, prints them as the JudgementArea
+// and Theme enums, and is written back in the new form.
+func TestStoredBeforeAreasWereEnums(t *testing.T) {
+	codec := store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, ToStored, FromStored)
+	want := tri()
+	want.Expertise = []sponsor.Expertise{
+		{Area: sponsor.AreaLSCB, Strength: sponsor.Leading},
+		{Area: sponsor.AreaWorkforceStability, Strength: sponsor.Strong},
+		{Area: sponsor.AreaCareLeavers, Strength: sponsor.Developing},
+	}
+	current := ToStored(want)
+	current.Expertise = nil
+	old, err := proto.MarshalOptions{Deterministic: true}.Marshal(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []struct {
+		area     string
+		strength sponsorv1.Strength
+	}{
+		{"LSCB", sponsorv1.Strength_STRENGTH_LEADING},
+		{"WORKFORCE_STABILITY", sponsorv1.Strength_STRENGTH_STRONG},
+		{"CARE_LEAVERS", sponsorv1.Strength_STRENGTH_DEVELOPING},
+	} {
+		old = protowire.AppendTag(old, 7, protowire.BytesType)
+		old = protowire.AppendBytes(old, oldExpertise(e.area, e.strength))
+	}
+
+	got, err := codec.Decode(old, 5)
+	if err != nil {
+		t.Fatalf("decode the old record: %v", err)
+	}
+	want.Version = 5
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("old record = %+v\nwant %+v", got.Expertise, want.Expertise)
+	}
+	m := toProto(got, sponsor.Usage{})
+	if a := m.GetExpertise()[0].GetJudgementArea(); a != typev1.JudgementArea_JUDGEMENT_AREA_LSCB {
+		t.Errorf("LSCB prints as %v", m.GetExpertise()[0])
+	}
+	if th := m.GetExpertise()[1].GetTheme(); th != peerreviewv1.Theme_THEME_WORKFORCE_STABILITY {
+		t.Errorf("WORKFORCE_STABILITY prints as %v", m.GetExpertise()[1])
+	}
+	if a := m.GetExpertise()[2].GetJudgementArea(); a != typev1.JudgementArea_JUDGEMENT_AREA_CARE_LEAVERS {
+		t.Errorf("CARE_LEAVERS, a judgement area and a theme, prints as %v", m.GetExpertise()[2])
+	}
+
+	// Written back, the record has the new form only.
+	b, err := codec.Encode(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again sponsorv1.Sponsor
+	if err := proto.Unmarshal(b, &again); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range again.GetExpertise() {
+		if len(e.ProtoReflect().GetUnknown()) != 0 || e.GetArea() == nil {
+			t.Errorf("rewritten expertise %v keeps the old field or lacks the new", e)
+		}
+	}
+}
+
+// TestExpertiseThemeOrJudgementArea: a request names an area as a
+// judgement area or a theme, and one named as neither is left for the
+// rules to refuse.
+func TestExpertiseThemeOrJudgementArea(t *testing.T) {
+	m := &sponsorv1.Sponsor{Expertise: []*sponsorv1.Expertise{
+		{Area: &sponsorv1.Expertise_JudgementArea{JudgementArea: typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION}},
+		{Area: &sponsorv1.Expertise_Theme{Theme: peerreviewv1.Theme_THEME_CARE_LEAVERS}},
+		{Area: &sponsorv1.Expertise_Theme{Theme: peerreviewv1.Theme_THEME_CASELOADS}},
+		{},
+		{Area: &sponsorv1.Expertise_JudgementArea{JudgementArea: 42}},
+	}}
+	sp, _ := fromProto(m, "")
+	var got []string
+	for _, e := range sp.Expertise {
+		got = append(got, e.Area)
+	}
+	want := []string{"HELP_AND_PROTECTION", "CARE_LEAVERS", "CASELOADS", "", "42"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("areas = %q, want %q", got, want)
+	}
+}
