@@ -28,6 +28,7 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	oversightv1 "github.com/turnaround-sli/turnaround/proto/turnaround/oversight/v1"
+	partnerv1 "github.com/turnaround-sli/turnaround/proto/turnaround/partner/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 )
@@ -56,6 +57,7 @@ var services = []service{
 	{improvementplanv1.ImprovementPlanService_ServiceDesc.ServiceName, improvementplanv1.RegisterImprovementPlanServiceHandler},
 	{sponsorv1.SponsorService_ServiceDesc.ServiceName, sponsorv1.RegisterSponsorServiceHandler},
 	{oversightv1.OversightService_ServiceDesc.ServiceName, oversightv1.RegisterOversightServiceHandler},
+	{partnerv1.PartnerEventsService_ServiceDesc.ServiceName, partnerv1.RegisterPartnerEventsServiceHandler},
 }
 
 // Config configures a Gateway.

@@ -22,6 +22,7 @@ import (
 	_ "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	_ "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	_ "github.com/turnaround-sli/turnaround/proto/turnaround/oversight/v1"
+	_ "github.com/turnaround-sli/turnaround/proto/turnaround/partner/v1"
 	_ "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	_ "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
@@ -267,6 +268,23 @@ var matrixCases = map[string]matrixCase{
 	"/turnaround.oversight.v1.OversightService/ListTimelineEntries": {res: access.TimelineEntry, act: access.Read, list: true, req: parented("")},
 	"/turnaround.oversight.v1.OversightService/GetNationalOverview": {res: access.NationalOverview, act: access.Read, wide: true, req: fixed(`{}`)},
 	"/turnaround.oversight.v1.OversightService/ListAuditEntries":    {res: access.AuditEntry, act: access.Read, list: true, req: parented("")},
+
+	// partner events: a subscription belongs to the partner that made it,
+	// not to a council, so each cell is exercised as a role-level rule
+	// (wide) on a subscription that does not exist (NOT_FOUND past the
+	// rule); ownership is the service's own tests'. The stream is called
+	// with a malformed cursor, refused past the rule, so no call waits.
+	"/turnaround.partner.v1.PartnerEventsService/WatchEvents": {res: access.EventStream, act: access.Subscribe, wide: true, req: fixed(`{"cursor":"!"}`)},
+	"/turnaround.partner.v1.PartnerEventsService/CreateWebhookSubscription": {res: access.WebhookSubscription, act: access.Subscribe, wide: true,
+		req: fixed(`{"webhook_subscription":{"url":"http://matrix.invalid"},"request_id":"matrix-test"}`)},
+	"/turnaround.partner.v1.PartnerEventsService/GetWebhookSubscription":   {res: access.WebhookSubscription, act: access.Read, wide: true, req: fixed(`{"name":"webhookSubscriptions/matrix-none"}`)},
+	"/turnaround.partner.v1.PartnerEventsService/ListWebhookSubscriptions": {res: access.WebhookSubscription, act: access.Read, wide: true, req: fixed(`{}`)},
+	"/turnaround.partner.v1.PartnerEventsService/UpdateWebhookSubscription": {res: access.WebhookSubscription, act: access.Write, wide: true,
+		req: fixed(`{"webhook_subscription":{"name":"webhookSubscriptions/matrix-none","etag":"W/\"999999\"","description":"x"},"update_mask":"description"}`)},
+	"/turnaround.partner.v1.PartnerEventsService/DeleteWebhookSubscription": {res: access.WebhookSubscription, act: access.Write, wide: true, req: fixed(`{"name":"webhookSubscriptions/matrix-none"}`)},
+	"/turnaround.partner.v1.PartnerEventsService/EnableWebhookSubscription": {res: access.WebhookSubscription, act: access.Write, wide: true, req: fixed(`{"name":"webhookSubscriptions/matrix-none"}`)},
+	"/turnaround.partner.v1.PartnerEventsService/ListDeliveries":            {res: access.Delivery, act: access.Read, wide: true, req: fixed(`{"parent":"webhookSubscriptions/matrix-none"}`)},
+	"/turnaround.partner.v1.PartnerEventsService/RedeliverEvent":            {res: access.Delivery, act: access.Redeliver, wide: true, req: fixed(`{"name":"webhookSubscriptions/matrix-none/deliveries/e1"}`)},
 }
 
 // matrixServices are the gRPC services the binary serves, by full name.

@@ -12,6 +12,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan"
 	"github.com/turnaround-sli/turnaround/services/inspection"
 	"github.com/turnaround-sli/turnaround/services/oversight"
+	"github.com/turnaround-sli/turnaround/services/partner"
 	"github.com/turnaround-sli/turnaround/services/peerreview"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -89,6 +90,13 @@ var components = []struct {
 	}},
 	{"oversight", "oversight", oversight.Name, func(p *process, env buildEnv) (component, error) {
 		return oversight.New(oversight.Deps{Store: env.store, Pages: env.pages, Logger: p.log, Now: p.now})
+	}},
+	{"partner", "partner-events", partner.Name, func(p *process, env buildEnv) (component, error) {
+		d, err := p.cfg.Partner.deps(partner.Deps{Store: env.store, Pages: env.pages, Logger: p.log})
+		if err != nil {
+			return nil, err
+		}
+		return partner.New(d)
 	}},
 }
 

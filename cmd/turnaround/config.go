@@ -57,6 +57,7 @@ type config struct {
 	RiskModel      string
 	Hardening      hardening
 	Console        consoleConfig
+	Partner        partnerConfig
 }
 
 // upstream is the configured gRPC address of a service target, if any.
@@ -133,6 +134,7 @@ func parseConfig(args []string) (config, error) {
 	clockStart := fs.String("clock-start", env("TURNAROUND_CLOCK_START", ""), "run the services' clock from this instant (RFC 3339 or YYYY-MM-DD) for rehearsals and demonstrations; never in production")
 	registerHardening(fs, &c.Hardening)
 	registerConsole(fs, &c.Console)
+	registerPartner(fs, &c.Partner)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
