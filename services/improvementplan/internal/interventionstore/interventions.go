@@ -75,11 +75,7 @@ func (s *Interventions) Get(ctx context.Context, gss, id string) (intervention.I
 // read on its own, so no command spans two hash tags and the list works
 // unchanged on Redis Cluster.
 func (s *Interventions) List(ctx context.Context, gss string) ([]intervention.Intervention, error) {
-	keys, err := planstore.CouncilMembers(ctx, s.st(), gss, s.indexKey, s.recordKey)
-	if err != nil {
-		return nil, fmt.Errorf("list interventions of %s: %w", gss, err)
-	}
-	out, err := s.all.GetMany(ctx, keys)
+	out, err := s.all.InCouncils(ctx, gss, s.indexKey, s.recordKey)
 	if err != nil {
 		return nil, fmt.Errorf("list interventions of %s: %w", gss, err)
 	}

@@ -28,8 +28,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -37,7 +35,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -268,50 +265,13 @@ func (s *Plans) Replay(ctx context.Context, gss string, r change.Request) (plan.
 
 // List returns a council's plans, or every council's when gss is
 // plan.AllCouncils, in no particular order, in two round trips (see
-// CouncilMembers).
+// store.Collection.InCouncils).
 func (s *Plans) List(ctx context.Context, gss string) ([]plan.Plan, error) {
-	keys, err := CouncilMembers(ctx, s.st, gss, s.indexKey, s.recordKey)
-	if err != nil {
-		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
-	}
-	out, err := s.plans.GetMany(ctx, keys)
+	out, err := s.plans.InCouncils(ctx, gss, s.indexKey, s.recordKey)
 	if err != nil {
 		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
 	}
 	return out, nil
-}
-
-// CouncilMembers returns the record keys, recordKey(gss, id), of the IDs in
-// the council's index set, indexKey(gss), or in every council's when gss is
-// plan.AllCouncils: one pipeline of SMEMBERS over the index sets. Each index
-// key is read on its own, so no command spans two hash tags and the read
-// works unchanged on Redis Cluster. The council's plans and interventions
-// are both indexed this way.
-func CouncilMembers(ctx context.Context, st *store.Store, gss string, indexKey func(gss string) string, recordKey func(gss, id string) string) ([]string, error) {
-	codes := []string{gss}
-	if gss == plan.AllCouncils {
-		codes = codes[:0]
-		for _, c := range reference.Councils() {
-			codes = append(codes, c.GSSCode)
-		}
-	}
-	cmds := make([]*redis.StringSliceCmd, len(codes))
-	_, err := st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, code := range codes {
-			cmds[i] = p.SMembers(ctx, indexKey(code))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var keys []string
-	for i, cmd := range cmds {
-		for _, id := range cmd.Val() {
-			keys = append(keys, recordKey(codes[i], id))
-		}
-	}
-	return keys, nil
 }
 
 // Open returns the council's plans that are still live (plan.Plan.Open:

@@ -27,8 +27,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
@@ -40,7 +38,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -107,30 +104,7 @@ func (s *Inspections) Get(ctx context.Context, gss, id string) (inspection.Inspe
 // record. Each index key is read on its own, so no command spans two hash
 // tags and the list works unchanged on Redis Cluster.
 func (s *Inspections) List(ctx context.Context, gss string) ([]inspection.Inspection, error) {
-	codes := []string{gss}
-	if gss == inspection.AllCouncils {
-		codes = codes[:0]
-		for _, c := range reference.Councils() {
-			codes = append(codes, c.GSSCode)
-		}
-	}
-	cmds := make([]*redis.StringSliceCmd, len(codes))
-	_, err := s.st().Client().Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, code := range codes {
-			cmds[i] = p.SMembers(ctx, s.indexKey(code))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list inspections of %s: %w", gss, err)
-	}
-	var keys []string
-	for i, cmd := range cmds {
-		for _, id := range cmd.Val() {
-			keys = append(keys, s.recordKey(codes[i], id))
-		}
-	}
-	out, err := s.all.GetMany(ctx, keys)
+	out, err := s.all.InCouncils(ctx, gss, s.indexKey, s.recordKey)
 	if err != nil {
 		return nil, fmt.Errorf("list inspections of %s: %w", gss, err)
 	}

@@ -26,8 +26,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/redis/go-redis/v9"
-
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
@@ -36,7 +34,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Topic is the event topic SupportOfferCreated goes to.
@@ -97,30 +94,7 @@ func (s *Offers) ForCouncil(ctx context.Context, gss string) ([]offer.Offer, err
 // key is read on its own, so no command spans two hash tags and the list
 // works unchanged on Redis Cluster.
 func (s *Offers) List(ctx context.Context, gss string) ([]offer.Offer, error) {
-	codes := []string{gss}
-	if gss == offer.AllCouncils {
-		codes = codes[:0]
-		for _, c := range reference.Councils() {
-			codes = append(codes, c.GSSCode)
-		}
-	}
-	cmds := make([]*redis.StringSliceCmd, len(codes))
-	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, code := range codes {
-			cmds[i] = p.SMembers(ctx, s.indexKey(code))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list support offers of %s: %w", gss, err)
-	}
-	var keys []string
-	for i, cmd := range cmds {
-		for _, id := range cmd.Val() {
-			keys = append(keys, s.recordKey(codes[i], id))
-		}
-	}
-	out, err := s.offers.GetMany(ctx, keys)
+	out, err := s.offers.InCouncils(ctx, gss, s.indexKey, s.recordKey)
 	if err != nil {
 		return nil, fmt.Errorf("list support offers of %s: %w", gss, err)
 	}

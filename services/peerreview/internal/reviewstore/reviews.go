@@ -24,8 +24,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/redis/go-redis/v9"
-
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
@@ -33,7 +31,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Topic is the event topic PeerReviewCompleted goes to.
@@ -84,30 +81,7 @@ func (s *Reviews) Get(ctx context.Context, gss, id string) (review.Review, error
 // index key is read on its own, so no command spans two hash tags and the
 // list works unchanged on Redis Cluster.
 func (s *Reviews) List(ctx context.Context, gss string) ([]review.Review, error) {
-	codes := []string{gss}
-	if gss == review.AllCouncils {
-		codes = codes[:0]
-		for _, c := range reference.Councils() {
-			codes = append(codes, c.GSSCode)
-		}
-	}
-	cmds := make([]*redis.StringSliceCmd, len(codes))
-	_, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, code := range codes {
-			cmds[i] = p.SMembers(ctx, s.indexKey(code))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list peer reviews of %s: %w", gss, err)
-	}
-	var keys []string
-	for i, cmd := range cmds {
-		for _, id := range cmd.Val() {
-			keys = append(keys, s.recordKey(codes[i], id))
-		}
-	}
-	out, err := s.reviews.GetMany(ctx, keys)
+	out, err := s.reviews.InCouncils(ctx, gss, s.indexKey, s.recordKey)
 	if err != nil {
 		return nil, fmt.Errorf("list peer reviews of %s: %w", gss, err)
 	}
