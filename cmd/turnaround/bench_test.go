@@ -176,8 +176,6 @@ func TestBench(t *testing.T) {
 		server: "turnaround", result: &b.matching, ratio: "no echo: nothing comparable to solve",
 	})
 
-	b.runConsole() // bench_console_test.go: the console's pages on the embedded default
-
 	b.peakRSS = b.rss("VmHWM")
 	b.report()
 }
