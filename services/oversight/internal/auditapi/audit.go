@@ -61,17 +61,35 @@ func (h *Audit) ListAuditEntries(ctx context.Context, req *oversightv1.ListAudit
 	if err := access.Check(p, access.AuditEntry, access.Read, access.Object{Council: gss, Name: "the audit trail of " + req.GetParent()}); err != nil {
 		return nil, err
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	// A page token holds the cursor where the previous page ended (the
+	// time and id of its last entry), so entries recorded meanwhile,
+	// which are newer, neither repeat nor shift what later pages hold.
+	var after *audit.Cursor
+	if req.GetPageToken() != "" {
+		raw, err := h.pages.Decode(req.GetPageToken(), q)
+		if err != nil {
+			return nil, err
+		}
+		c, ok := audit.ParseCursor(raw)
+		if !ok {
+			var vs fault.Violations
+			vs.Add("page_token", "is not a page token of this list")
+			return nil, vs.Err()
+		}
+		after = &c
+	}
+	page, err := h.svc.List(ctx, gss, f, after, int(size))
 	if err != nil {
 		return nil, err
 	}
-	all, err := h.svc.List(ctx, gss, f)
-	if err != nil {
-		return nil, err
+	out := &oversightv1.ListAuditEntriesResponse{}
+	if page.Total >= 0 {
+		out.TotalSize = int32(page.Total)
 	}
-	page, next := rpc.Page(h.pages, q, all, offset, size)
-	out := &oversightv1.ListAuditEntriesResponse{NextPageToken: next, TotalSize: int32(len(all))}
-	for _, e := range page {
+	if page.Next != nil {
+		out.NextPageToken = h.pages.Encode(q, page.Next.String())
+	}
+	for _, e := range page.Entries {
 		out.AuditEntries = append(out.AuditEntries, &oversightv1.AuditEntry{
 			Name: e.Name(), Actor: e.Actor, Roles: e.Roles, Method: e.Method, Resource: e.Resource,
 			RequestId: e.RequestID, EtagBefore: e.EtagBefore, EtagAfter: e.EtagAfter, Time: timestamppb.New(e.Time),
