@@ -479,6 +479,9 @@ func (e *enricher) operation(path, method string, op obj) {
 				ok["description"] = "Done."
 			}
 			media["example"] = e.example(schema, false, 0, nil)
+			if method == "get" && e.isList(schema) {
+				e.csv(op, ok)
+			}
 		}
 	}
 	delete(responses, "default")
@@ -657,4 +660,61 @@ func walkStrings(v any, fn func(string) string) {
 			}
 		}
 	})
+}
+
+// isList reports whether a response schema is a list's, as the gateway's
+// CSV export recognises one: a next_page_token and exactly one array of
+// messages.
+func (e *enricher) isList(schema obj) bool {
+	props := propertiesOf(e.resolve(schema))
+	if _, ok := props["next_page_token"]; !ok {
+		return false
+	}
+	items := 0
+	for _, k := range sortedKeys(props) {
+		p, _ := props[k].(obj)
+		if p["type"] != "array" {
+			continue
+		}
+		if it, _ := p["items"].(obj); it != nil {
+			if ref, _ := it["$ref"].(string); ref != "" {
+				items++
+			}
+		}
+	}
+	return items == 1
+}
+
+// csvDescription says what a list's CSV export is; gateway/csv.go is what
+// it describes.
+const csvDescription = "The same rows as the JSON list, every page of it, as RFC 4180 CSV (`text/csv`): a header row of field names, " +
+	"nested messages flattened to dotted columns (`latest_judgement.overall_grade`), lists, maps and timestamps written as their JSON, " +
+	"CRLF line ends. A text cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe, so a spreadsheet " +
+	"never runs it as a formula. Rows stream as the pages arrive, up to 100,000; the HTTP trailer `X-Csv-Truncated` is `true` when the " +
+	"cap (or a failing later page) cut the export. An error before the first row is answered as the JSON list's would be."
+
+// csv documents a list's CSV export: the alt query parameter and the
+// text/csv content of its 200 response (which Accept: text/csv also
+// chooses).
+func (e *enricher) csv(op, ok obj) {
+	params, _ := op["parameters"].([]any)
+	op["parameters"] = append(params, obj{
+		"name":     "alt",
+		"in":       "query",
+		"required": false,
+		"description": "The response format: `json` (the default) or `csv`, the whole list as CSV. `Accept: text/csv` " +
+			"chooses CSV too. `alt=csv` on an operation that is not a list is refused with `400` (reason `CSV_NOT_AVAILABLE`).",
+		"schema":  obj{"type": "string", "enum": []any{"json", "csv"}, "default": "json"},
+		"example": "csv",
+	})
+	content := object(ok, "content")
+	content["text/csv"] = obj{
+		"schema": obj{"type": "string", "description": csvDescription},
+	}
+	ok["headers"] = obj{
+		"Trailer": obj{
+			"description": "With CSV, `X-Csv-Truncated`: the trailer sent after the last row, `true` when the export was cut short, `false` otherwise.",
+			"schema":      obj{"type": "string"},
+		},
+	}
 }

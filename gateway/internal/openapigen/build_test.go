@@ -119,6 +119,42 @@ func TestDocumentIsTheContract(t *testing.T) {
 	if ops < 80 {
 		t.Errorf("only %d operations", ops)
 	}
+	// Every list documents its CSV export (alt=csv, text/csv); nothing
+	// else does.
+	lists := 0
+	for path, item := range doc["paths"].(map[string]any) {
+		for method, v := range item.(map[string]any) {
+			op := v.(map[string]any)
+			ok := dig(op, "responses", "200").(map[string]any)
+			_, csv := dig(ok, "content").(map[string]any)["text/csv"]
+			var alt map[string]any
+			params, _ := op["parameters"].([]any)
+			for _, p := range params {
+				if p := p.(map[string]any); p["name"] == "alt" && p["in"] == "query" {
+					alt = p
+				}
+			}
+			list := method == "get" && dig(ok, "content", "application/json", "example", "next_page_token") != nil
+			switch {
+			case list && (!csv || alt == nil):
+				t.Errorf("%s %s: a list without its CSV export documented (text/csv %v, alt %v)", method, path, csv, alt)
+			case !list && (csv || alt != nil):
+				t.Errorf("%s %s: CSV documented on an operation that is not a list", method, path)
+			case list:
+				lists++
+				if enum := dig(alt, "schema", "enum").([]any); len(enum) != 2 || enum[0] != "json" || enum[1] != "csv" {
+					t.Errorf("%s %s: alt takes %v", method, path, enum)
+				}
+				if d, _ := dig(ok, "content", "text/csv", "schema", "description").(string); !strings.Contains(d, "RFC 4180") || !strings.Contains(d, "formula") {
+					t.Errorf("%s %s: text/csv description %q", method, path, d)
+				}
+			}
+		}
+	}
+	if lists < 20 || dig(doc, "paths", "/v1/localAuthorities/{localAuthority}/timelineEntries", "get", "responses", "200", "content", "text/csv") == nil {
+		t.Errorf("%d lists document CSV; the timeline's is missing or too few", lists)
+	}
+
 	// Named parameters, as a frontend developer reads them.
 	get := dig(doc, "paths", "/v1/localAuthorities/{localAuthority}/inspections/{inspection}", "get")
 	if get == nil {
