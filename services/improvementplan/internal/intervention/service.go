@@ -3,7 +3,6 @@ package intervention
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
@@ -43,10 +42,6 @@ type Storer interface {
 	// versions.
 	Decide(ctx context.Context, out Outcome, r change.Request) (Outcome, error)
 }
-
-// maxAttempts bounds the commits Order tries when the fresh ID it drew is
-// taken.
-const maxAttempts = 3
 
 // Service carries out the intervention use cases: DfE's orders, lifts and
 // decisions at a plan's deadline, and the reads.
@@ -103,26 +98,17 @@ func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Reque
 		}
 		grades = func(areas []string) map[string]string { return gradesOf(escalated, areas) }
 	}
-	for range maxAttempts {
+	// A conflict is a concurrent retry of this request that won (its
+	// answer is then replayed) or a fresh ID taken.
+	replay := func(ctx context.Context) (Intervention, bool, error) { return s.store.Replay(ctx, gss, r) }
+	return change.Retry(ctx, "intervention: order an intervention in "+gss, replay, func(ctx context.Context) (Intervention, error) {
 		iv, err := New(gss, resource.NewID(), o, "intervention.", r.Subject, s.now())
 		if err != nil {
 			return Intervention{}, err
 		}
 		iv.AreaGrades = grades(iv.Areas)
-		saved, err := s.store.Insert(ctx, iv, r)
-		if err == nil {
-			return saved, nil
-		}
-		if !errors.Is(err, change.ErrConflict) || ctx.Err() != nil {
-			return Intervention{}, err
-		}
-		// A concurrent retry of this request won, whose answer is now to
-		// be replayed, or the fresh ID was taken.
-		if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
-			return prev, err
-		}
-	}
-	return Intervention{}, fmt.Errorf("intervention: order an intervention in %s: no free id after %d attempts: %w", gss, maxAttempts, change.ErrConflict)
+		return s.store.Insert(ctx, iv, r)
+	})
 }
 
 // Lift lifts intervention id of the council gss for reason (see

@@ -204,7 +204,10 @@ func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r ch
 	} else if err != nil {
 		return Inspection{}, fmt.Errorf("inspection: schedule an inspection of %s: %w", gss, err)
 	}
-	for range maxAttempts {
+	// A conflict is a concurrent call with the same request_id that won
+	// (its answer is then replayed), a concurrent answer to the same
+	// recommendation, or a fresh ID taken.
+	return change.Retry(ctx, "inspection: schedule an inspection of "+gss, s.replay(gss, r), func(ctx context.Context) (Inspection, error) {
 		if rec := ins.EmergencyRecommendation; rec != "" {
 			if _, answered, err := s.store.AnsweredBy(ctx, gss, rec); err != nil {
 				return Inspection{}, err
@@ -213,18 +216,13 @@ func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r ch
 			}
 		}
 		ins.ID = resource.NewID()
-		out, err := s.store.Insert(ctx, ins, r)
-		if !errors.Is(err, change.ErrConflict) {
-			return out, err
-		}
-		// A concurrent call with the same request_id won, whose answer is
-		// now to be replayed, or a concurrent answer to the same
-		// recommendation, or the fresh ID was taken.
-		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
-			return prev, rerr
-		}
-	}
-	return Inspection{}, fmt.Errorf("inspection: schedule an inspection of %s: no free id after %d attempts: %w", gss, maxAttempts, change.ErrConflict)
+		return s.store.Insert(ctx, ins, r)
+	})
+}
+
+// replay is the lookup of the answer a call with r's request_id committed.
+func (s *Service) replay(gss string, r change.Request) func(context.Context) (Inspection, bool, error) {
+	return func(ctx context.Context) (Inspection, bool, error) { return s.store.Replay(ctx, gss, r) }
 }
 
 // Update replaces the fields of inspection id of council gss that m names
@@ -319,7 +317,7 @@ func sameJudgement(a, b council.LocalAuthority) bool {
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request,
 	save func(cur Inspection) (Inspection, error),
 ) (Inspection, error) {
-	for range maxAttempts {
+	return change.Retry(ctx, "inspection: change "+Name(gss, id), s.replay(gss, r), func(ctx context.Context) (Inspection, error) {
 		cur, err := s.store.Get(ctx, gss, id)
 		if err != nil {
 			return Inspection{}, err
@@ -330,16 +328,6 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 		if err := etag.Check(cur.Version); err != nil {
 			return Inspection{}, err
 		}
-		out, err := save(cur)
-		if !errors.Is(err, change.ErrConflict) {
-			return out, err
-		}
-		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
-			return prev, rerr
-		}
-		if err := ctx.Err(); err != nil {
-			return Inspection{}, err
-		}
-	}
-	return Inspection{}, fmt.Errorf("inspection: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, change.ErrConflict)
+		return save(cur)
+	})
 }

@@ -117,19 +117,17 @@ func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Requ
 		return Offer{}, err
 	}
 	o.History = []string{HistoryLine(Offered, r.Subject, now, string(o.Tier)+" support offered")}
-	for range maxAttempts {
+	// A conflict is a concurrent call with the same request_id that won
+	// (its answer is then replayed) or a fresh ID taken.
+	return change.Retry(ctx, "offer: create an offer to "+gss, s.replay(gss, r), func(ctx context.Context) (Offer, error) {
 		o.ID = resource.NewID()
-		out, err := s.store.Insert(ctx, o, r)
-		if !errors.Is(err, change.ErrConflict) {
-			return out, err
-		}
-		// Either a concurrent call with the same request_id won, whose
-		// answer is now to be replayed, or the fresh ID was taken.
-		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
-			return prev, rerr
-		}
-	}
-	return Offer{}, fmt.Errorf("offer: create an offer to %s: no free id after %d attempts: %w", gss, maxAttempts, change.ErrConflict)
+		return s.store.Insert(ctx, o, r)
+	})
+}
+
+// replay is the lookup of the answer a call with r's request_id committed.
+func (s *Service) replay(gss string, r change.Request) func(context.Context) (Offer, bool, error) {
+	return func(ctx context.Context) (Offer, bool, error) { return s.store.Replay(ctx, gss, r) }
 }
 
 // Update replaces the fields m names of offer id of council gss with
@@ -158,7 +156,7 @@ func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Ac
 // a refusal re-reading cannot cure (a closed offer, a forbidden move) is
 // reported as such rather than as a stale etag.
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(Offer) (Offer, error)) (Offer, error) {
-	for range maxAttempts {
+	return change.Retry(ctx, "offer: change "+Name(gss, id), s.replay(gss, r), func(ctx context.Context) (Offer, error) {
 		cur, err := s.store.Get(ctx, gss, id)
 		if err != nil {
 			return Offer{}, err
@@ -170,18 +168,8 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 		if err := etag.Check(cur.Version); err != nil {
 			return Offer{}, err
 		}
-		out, err := s.store.Save(ctx, next, r)
-		if !errors.Is(err, change.ErrConflict) {
-			return out, err
-		}
-		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
-			return prev, rerr
-		}
-		if err := ctx.Err(); err != nil {
-			return Offer{}, err
-		}
-	}
-	return Offer{}, fmt.Errorf("offer: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, change.ErrConflict)
+		return s.store.Save(ctx, next, r)
+	})
 }
 
 // FromJudgement answers a published judgement: an inadequate one creates

@@ -42,10 +42,6 @@ type Storer interface {
 	SaveLink(ctx context.Context, rv Review, r change.Request) (Review, error)
 }
 
-// maxAttempts bounds the read-modify-write cycles of a change when a
-// concurrent write moved the review under a caller that named no etag.
-const maxAttempts = 5
-
 // Service carries out the review use cases over a Storer. It is what the
 // gRPC handlers call, and what programmatic callers such as the demo data
 // loader use to create and move reviews with the same rules.
@@ -88,20 +84,18 @@ func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason str
 	if err != nil {
 		return Review{}, err
 	}
-	for range maxAttempts {
+	// A conflict is a concurrent call with the same request_id that won
+	// (its answer is then replayed), another request that took the
+	// council's slot (Insert then reports ErrUnderWay), or a fresh ID taken.
+	return change.Retry(ctx, "review: request a review of "+gss, s.replay(gss, r), func(ctx context.Context) (Review, error) {
 		rv.ID = resource.NewID()
-		out, err := s.store.Insert(ctx, rv, r)
-		if !errors.Is(err, change.ErrConflict) {
-			return out, err
-		}
-		// A concurrent call with the same request_id won (its answer is
-		// now to be replayed), another request took the council's slot
-		// (Insert then reports ErrUnderWay), or the fresh ID was taken.
-		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
-			return prev, rerr
-		}
-	}
-	return Review{}, fmt.Errorf("review: request a review of %s: no free id after %d attempts: %w", gss, maxAttempts, change.ErrConflict)
+		return s.store.Insert(ctx, rv, r)
+	})
+}
+
+// replay is the lookup of the answer a call with r's request_id committed.
+func (s *Service) replay(gss string, r change.Request) func(context.Context) (Review, bool, error) {
+	return func(ctx context.Context) (Review, bool, error) { return s.store.Replay(ctx, gss, r) }
 }
 
 // Schedule sets the days on site: requested → scheduled. etag, when not 0,
@@ -157,7 +151,7 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
-	for range maxAttempts {
+	return change.Retry(ctx, "review: change "+Name(gss, id), s.replay(gss, r), func(ctx context.Context) (Review, error) {
 		cur, err := s.store.Get(ctx, gss, id)
 		if err != nil {
 			return Review{}, err
@@ -169,18 +163,8 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 		if err != nil {
 			return Review{}, err
 		}
-		out, err := s.store.Save(ctx, next, r)
-		if !errors.Is(err, change.ErrConflict) {
-			return out, err
-		}
-		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
-			return prev, rerr
-		}
-		if err := ctx.Err(); err != nil {
-			return Review{}, err
-		}
-	}
-	return Review{}, fmt.Errorf("review: change %s: still contended after %d attempts: %w", Name(gss, id), maxAttempts, change.ErrConflict)
+		return s.store.Save(ctx, next, r)
+	})
 }
 
 // LinkOffer records that the support offer named offerName
@@ -197,26 +181,21 @@ func (s *Service) LinkOffer(ctx context.Context, gss, id, offerName string, r ch
 		vs.Add("support_offer", "must be %s{id}, got %q", offers, offerName)
 		return vs.Err()
 	}
-	for range maxAttempts {
+	what := fmt.Sprintf("review: link %s to %s", offerName, Name(gss, id))
+	_, err := change.Retry(ctx, what, nil, func(ctx context.Context) (Review, error) {
 		cur, err := s.store.Get(ctx, gss, id)
 		if err != nil {
-			return err
+			return Review{}, err
 		}
 		next, changed, err := cur.LinkOffer(offerName)
 		if err != nil || !changed {
-			return err
+			return cur, err
 		}
-		_, err = s.store.SaveLink(ctx, next, r)
-		if !errors.Is(err, change.ErrConflict) {
-			if err != nil {
-				return fmt.Errorf("review: link %s to %s: %w", offerName, cur.Name(), err)
-			}
-			return nil
+		out, err := s.store.SaveLink(ctx, next, r)
+		if err != nil && !errors.Is(err, change.ErrConflict) {
+			return out, fmt.Errorf("%s: %w", what, err)
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("review: link %s to %s: still contended after %d attempts: %w",
-		offerName, Name(gss, id), maxAttempts, change.ErrConflict)
+		return out, err
+	})
+	return err
 }

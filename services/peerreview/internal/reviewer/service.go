@@ -2,7 +2,6 @@ package reviewer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -73,9 +72,6 @@ type Storer interface {
 	Delete(ctx context.Context, rv Reviewer, r change.Request) error
 }
 
-// maxAttempts bounds the create attempts when a fresh ID is taken.
-const maxAttempts = 5
-
 // Service carries out the pool's use cases over a Storer: create, read,
 // update and delete. The gRPC handlers call it, and so can programmatic
 // callers such as a demo data loader.
@@ -118,19 +114,13 @@ func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Re
 	if err := rv.Validate("reviewer."); err != nil {
 		return Reviewer{}, err
 	}
-	for range maxAttempts {
+	// A conflict is a concurrent call with the same request_id that won
+	// (its answer is then replayed) or a fresh ID taken.
+	replay := func(ctx context.Context) (Reviewer, bool, error) { return s.store.Replay(ctx, r) }
+	return change.Retry(ctx, "reviewer: create", replay, func(ctx context.Context) (Reviewer, error) {
 		rv.ID = resource.NewID()
-		out, err := s.store.Insert(ctx, rv, r)
-		if !errors.Is(err, change.ErrConflict) {
-			return out, err
-		}
-		// Either a concurrent call with the same request_id won, whose
-		// answer is now to be replayed, or the fresh ID was taken.
-		if prev, ok, rerr := s.store.Replay(ctx, r); rerr != nil || ok {
-			return prev, rerr
-		}
-	}
-	return Reviewer{}, fmt.Errorf("reviewer: create: no free id after %d attempts: %w", maxAttempts, change.ErrConflict)
+		return s.store.Insert(ctx, rv, r)
+	})
 }
 
 // Update replaces the fields of reviewer id that m names with patch's.
