@@ -2,8 +2,6 @@ package progressreview
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
@@ -29,10 +27,6 @@ type Storer interface {
 	Insert(ctx context.Context, rec Recorded, r change.Request) error
 }
 
-// maxAttempts bounds the commits Create tries when a concurrent change to
-// the plan (or a taken review ID) refuses one.
-const maxAttempts = 5
-
 // Service carries out the progress review use cases.
 type Service struct {
 	store Storer
@@ -57,10 +51,14 @@ func (s *Service) Now() time.Time { return s.now().UTC() }
 // repeat of r.RequestID returns the first call's review.
 func (s *Service) Create(ctx context.Context, gss, planID string, d Draft, r change.Request) (Review, error) {
 	now := s.Now()
-	for range maxAttempts {
-		if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
-			return prev, err
-		}
+	replay := func(ctx context.Context) (Review, bool, error) { return s.store.Replay(ctx, gss, r) }
+	if prev, ok, err := replay(ctx); err != nil || ok {
+		return prev, err
+	}
+	// A conflict is the plan moving (another first review, the deadline),
+	// a fresh ID taken, or a concurrent retry of this request that won (its
+	// answer is then replayed).
+	return change.Retry(ctx, "progressreview: record a review of "+plan.Name(gss, planID), replay, func(ctx context.Context) (Review, error) {
 		cur, err := s.plans.Get(ctx, gss, planID)
 		if err != nil {
 			return Review{}, err
@@ -69,18 +67,11 @@ func (s *Service) Create(ctx context.Context, gss, planID string, d Draft, r cha
 		if err != nil {
 			return Review{}, err
 		}
-		err = s.store.Insert(ctx, rec, r)
-		if err == nil {
-			return rec.Review, nil
-		}
-		if !errors.Is(err, plan.ErrConflict) || ctx.Err() != nil {
+		if err := s.store.Insert(ctx, rec, r); err != nil {
 			return Review{}, err
 		}
-		// The plan moved (another first review, the deadline), the fresh
-		// ID was taken, or a concurrent retry of this request won: the
-		// next attempt replays or reads the plan again.
-	}
-	return Review{}, fmt.Errorf("progressreview: record a review of %s: still contended after %d attempts: %w", plan.Name(gss, planID), maxAttempts, plan.ErrConflict)
+		return rec.Review, nil
+	})
 }
 
 // Get returns review id of plan planID of the council gss, or an error
