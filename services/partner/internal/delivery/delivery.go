@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/partner/internal/subscription"
@@ -117,7 +118,8 @@ type Storer interface {
 	// dead-lettered leaves its lane's head and the lane is due again at
 	// now when more wait; a retrying one keeps the head and the lane is
 	// due at d.NextAttempt. A dead-lettered one is also added to the dead
-	// letters.
+	// letters; a successful one resets the subscription's failures in a
+	// row.
 	Finish(ctx context.Context, d Delivery, now time.Time) error
 	// Skip drops eventID from the head of lane (its record is gone).
 	Skip(ctx context.Context, lane Lane, eventID string, now time.Time) error
@@ -133,9 +135,8 @@ type Storer interface {
 	// number.
 	List(ctx context.Context, sub string, offset int64, size int32) ([]Delivery, int, error)
 	// Failed counts a failed attempt of sub and returns the failures in a
-	// row; Succeeded resets the count.
+	// row (Finish of a success resets the count).
 	Failed(ctx context.Context, sub string) (int64, error)
-	Succeeded(ctx context.Context, sub string) error
 }
 
 // Subscriptions is what the worker needs of the subscriptions.
@@ -323,9 +324,16 @@ func (s *Service) Resume(ctx context.Context, sub string) error {
 // Forget drops a deleted subscription's deliveries.
 func (s *Service) Forget(ctx context.Context, sub string) error { return s.store.Forget(ctx, sub) }
 
-// Run sends due deliveries until ctx ends.
+// Run sends due deliveries until ctx ends: up to Concurrency lanes at
+// once, each lane's events one after another.
 func (s *Service) Run(ctx context.Context) error {
 	sem := make(chan struct{}, s.opts.Concurrency)
+	var (
+		mu       sync.Mutex
+		inflight = map[Lane]bool{}
+		wg       sync.WaitGroup
+	)
+	defer wg.Wait()
 	for ctx.Err() == nil {
 		lanes, err := s.store.Due(ctx, s.now(), s.opts.Concurrency*4)
 		if err != nil {
@@ -335,22 +343,38 @@ func (s *Service) Run(ctx context.Context) error {
 			s.sleep(ctx)
 			continue
 		}
-		if len(lanes) == 0 {
-			s.sleep(ctx)
-			continue
-		}
-		done := make(chan struct{}, len(lanes))
+		started := 0
 		for _, l := range lanes {
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; done <- struct{}{} }()
+			mu.Lock()
+			busy := inflight[l]
+			if !busy {
+				inflight[l] = true
+			}
+			mu.Unlock()
+			if busy {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+			started++
+			wg.Go(func() {
+				defer func() {
+					mu.Lock()
+					delete(inflight, l)
+					mu.Unlock()
+					<-sem
+					s.nudge()
+				}()
 				if err := s.process(ctx, l); err != nil && ctx.Err() == nil {
 					s.opts.Logger.WarnContext(ctx, "partner: deliver", "subscription", l.Subscription, "council", l.Council, "error", err)
 				}
-			}()
+			})
 		}
-		for range lanes {
-			<-done
+		if started == 0 {
+			s.sleep(ctx)
 		}
 	}
 	return nil
@@ -410,7 +434,7 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 		if s.opts.Observe != nil && !d.Published.IsZero() {
 			s.opts.Observe(d, now.Sub(d.Published))
 		}
-		return s.store.Succeeded(ctx, lane.Subscription)
+		return nil
 	}
 	if now.Sub(d.Started) >= s.opts.MaxAge {
 		d.State, d.NextAttempt = DeadLettered, time.Time{}

@@ -146,12 +146,13 @@ func (s *Deliveries) Get(ctx context.Context, sub, eventID string) (delivery.Del
 	return d, nil
 }
 
-// finishScript: KEYS rec, queue, due, dead; ARGV json, eventID, member,
-// mode (advance|retry), next ms, now ms, dead-letter reason ("" for none),
-// subscription.
+// finishScript: KEYS rec, queue, due, dead, fail; ARGV json, eventID,
+// member, mode (advance|retry), next ms, now ms, dead-letter reason (""
+// for none), subscription, "ok" for a success.
 var finishScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[9] == 'ok' then redis.call('DEL', KEYS[5]) end
 if ARGV[4] == 'retry' then
   redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
   return 1
@@ -174,8 +175,10 @@ func (s *Deliveries) Finish(ctx context.Context, d delivery.Delivery, now time.T
 		return err
 	}
 	l := delivery.Lane{Subscription: d.Subscription, Council: d.Council}
-	mode, next, reason := "advance", int64(0), ""
+	mode, next, reason, ok := "advance", int64(0), "", ""
 	switch d.State {
+	case delivery.Succeeded:
+		ok = "ok"
 	case delivery.Retrying:
 		mode, next = "retry", ms(d.NextAttempt)
 	case delivery.DeadLettered:
@@ -189,8 +192,8 @@ func (s *Deliveries) Finish(ctx context.Context, d delivery.Delivery, now time.T
 			}
 		}
 	}
-	err = finishScript.Run(ctx, s.st.Client(), []string{s.rec(d.Subscription, d.EventID), s.queue(l), s.due(), s.DeadLetters()},
-		data, d.EventID, member(l), mode, next, ms(now), reason, d.Subscription).Err()
+	err = finishScript.Run(ctx, s.st.Client(), []string{s.rec(d.Subscription, d.EventID), s.queue(l), s.due(), s.DeadLetters(), s.fail(d.Subscription)},
+		data, d.EventID, member(l), mode, next, ms(now), reason, d.Subscription, ok).Err()
 	if err != nil {
 		return fmt.Errorf("record delivery %s: %w", d.Name(), err)
 	}
@@ -328,9 +331,4 @@ func (s *Deliveries) List(ctx context.Context, sub string, offset int64, size in
 // Failed implements delivery.Storer.
 func (s *Deliveries) Failed(ctx context.Context, sub string) (int64, error) {
 	return s.st.Client().Incr(ctx, s.fail(sub)).Result()
-}
-
-// Succeeded implements delivery.Storer.
-func (s *Deliveries) Succeeded(ctx context.Context, sub string) error {
-	return s.st.Client().Del(ctx, s.fail(sub)).Err()
 }

@@ -89,7 +89,7 @@ func (in *Intake) Handle(ctx context.Context, e events.Event) error {
 	}
 	var body []byte
 	for _, s := range subs {
-		if !s.Wants(d.Type, d.Council) || !d.Visible(Owner(s)) {
+		if !s.Wants(d.Type, d.Council, d.Time) || !d.Visible(Owner(s)) {
 			continue
 		}
 		if body == nil {

@@ -108,9 +108,11 @@ func (s Subscription) Clone() Subscription {
 }
 
 // Wants reports whether s takes an event of type typ about council gss
-// ("" for an event about no council).
-func (s Subscription) Wants(typ, gss string) bool {
-	if s.State != Active || !slices.Contains(s.EventTypes, typ) {
+// ("" for an event about no council) that happened at. A subscription
+// takes the events that happen from its creation on; a disabled one keeps
+// taking them, to send once it is enabled again.
+func (s Subscription) Wants(typ, gss string, at time.Time) bool {
+	if at.Before(s.CreateTime) || !slices.Contains(s.EventTypes, typ) {
 		return false
 	}
 	return len(s.Councils) == 0 || slices.Contains(s.Councils, gss)
