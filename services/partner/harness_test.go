@@ -44,7 +44,14 @@ func fast(d *partner.Deps) {
 
 func newEnv(t *testing.T, tune ...func(*partner.Deps)) *env {
 	t.Helper()
-	st := rpctest.NewStore(t)
+	e, _ := startOn(t, rpctest.NewStore(t), tune...)
+	return e
+}
+
+// startOn runs a partner service on st; stop ends its background work, as
+// a process that stops does.
+func startOn(t *testing.T, st *store.Store, tune ...func(*partner.Deps)) (e *env, stop func()) {
+	t.Helper()
 	d := partner.Deps{Store: st, Pages: rpctest.NewPages(t), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	fast(&d)
 	for _, f := range tune {
@@ -58,8 +65,10 @@ func newEnv(t *testing.T, tune ...func(*partner.Deps)) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = svc.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &env{t: t, st: st, client: partnerv1.NewPartnerEventsServiceClient(conn)}
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return &env{t: t, st: st, client: partnerv1.NewPartnerEventsServiceClient(conn)}, stop
 }
 
 // publish puts an event on topic's stream, as the relay does, and returns

@@ -351,3 +351,42 @@ func TestSubscriptionsBelongToTheirPartner(t *testing.T) {
 	_, err = e.client.GetWebhookSubscription(ctx, &partnerv1.GetWebhookSubscriptionRequest{Name: mine.GetName()})
 	rpctest.ExpectError(t, "deleted", err, codes.NotFound, "WEBHOOK_SUBSCRIPTION_NOT_FOUND")
 }
+
+func TestPendingDeliveriesSurviveARestart(t *testing.T) {
+	var up bool
+	r := newReceiver(t, nil)
+	r.status = func(int, []byte) int {
+		if up {
+			return http.StatusOK
+		}
+		return http.StatusServiceUnavailable
+	}
+	st := rpctest.NewStore(t)
+	// Retries wait a second, and a lane a stopped worker held is free again
+	// a second after it claimed it.
+	slow := func(d *partner.Deps) {
+		d.Delivery.Backoff.Initial, d.Delivery.Backoff.Max, d.Delivery.Lease = time.Second, time.Second, time.Second
+	}
+	first, stop := startOn(t, st, r.trust, slow)
+	sub := first.subscribe(rpctest.Partner, r.srv.URL, []string{"JudgementPublished"})
+	id := first.publish(judgement(leeds, "restart"))
+	if rec := r.next(t); rec.Header.Get("webhook-id") != id {
+		t.Fatalf("first attempt %q", rec.Header.Get("webhook-id"))
+	}
+	// The process stops, mid-attempt or with the delivery due again in a
+	// second; the next one finds it in Redis and sends it.
+	stop()
+	r.mu.Lock()
+	up = true
+	r.mu.Unlock()
+	second, _ := startOn(t, st, r.trust)
+	if rec := r.next(t); rec.Header.Get("webhook-id") != id || rec.Status != http.StatusOK {
+		t.Fatalf("after the restart got %q (%d)", rec.Header.Get("webhook-id"), rec.Status)
+	}
+	d := waitDelivery(t, second, rpctest.Partner, sub.GetName(), partnerv1.Delivery_STATE_SUCCEEDED)
+	// The attempt the stop cut short may or may not have been recorded;
+	// the last one is the success.
+	if n := len(d.GetAttempts()); n == 0 || n > 2 || d.GetAttempts()[n-1].GetStatusCode() != http.StatusOK {
+		t.Fatalf("attempts %v, want at most the failure before the restart, then the success after", d.GetAttempts())
+	}
+}

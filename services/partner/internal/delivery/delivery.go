@@ -415,9 +415,12 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 	actx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	at := s.sender.Send(actx, sub, d)
 	cancel()
-	if ctx.Err() != nil {
-		return nil // shutting down: the lease lapses and the lane is sent again
+	if ctx.Err() != nil && at.StatusCode == 0 {
+		return nil // cut short by shutdown: the lease lapses and the lane is sent again
 	}
+	// An attempt that got an answer is recorded even while shutting down.
+	ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	now = s.now().UTC()
 	if d.Started.IsZero() {
 		d.Started = at.Time
