@@ -215,3 +215,23 @@ func JoinFields(vs Violations, errs ...error) error {
 	}
 	return Join(all...)
 }
+
+// Names are the values of a string enum as strings, in order: what a
+// filter schema or a message lists.
+func Names[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// EnumMessage is the violation text of an invalid value of a string enum:
+// unset, or not one of allowed.
+func EnumMessage[T ~string](got string, allowed []T) string {
+	list := strings.Join(Names(allowed), ", ")
+	if got == "" {
+		return "is required: one of " + list
+	}
+	return "must be one of " + list + ", got " + got
+}

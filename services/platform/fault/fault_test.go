@@ -88,3 +88,14 @@ func TestCollectKeepsALoneErrorAsItIs(t *testing.T) {
 		t.Errorf("Collect of two: %+v, want one INVALID_ARGUMENT with both violations", f)
 	}
 }
+
+func TestEnumMessageListsTheAllowedValues(t *testing.T) {
+	type colour string
+	allowed := []colour{"RED", "GREEN"}
+	if got, want := EnumMessage("", allowed), "is required: one of RED, GREEN"; got != want {
+		t.Errorf("unset: %q, want %q", got, want)
+	}
+	if got, want := EnumMessage("BLUE", allowed), "must be one of RED, GREEN, got BLUE"; got != want {
+		t.Errorf("unknown: %q, want %q", got, want)
+	}
+}

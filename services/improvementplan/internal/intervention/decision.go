@@ -47,7 +47,7 @@ type DecisionInput struct {
 func (d DecisionInput) Validate(gss, planName string) fault.Violations {
 	var vs fault.Violations
 	if !d.Decision.Valid() {
-		vs.Add("decision", "%s", enumMessage(string(d.Decision), Decisions))
+		vs.Add("decision", "%s", fault.EnumMessage(string(d.Decision), Decisions))
 	}
 	checkText(vs.Add, "rationale", d.Rationale, "DfE records why it decided as it did")
 	switch {

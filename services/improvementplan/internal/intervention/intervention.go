@@ -167,7 +167,7 @@ func (o Order) Validate(prefix, gss string) fault.Violations {
 	var vs fault.Violations
 	add := func(field, format string, args ...any) { vs.Add(prefix+field, format, args...) }
 	if !o.Kind.Valid() {
-		add("kind", "%s", enumMessage(string(o.Kind), Kinds))
+		add("kind", "%s", fault.EnumMessage(string(o.Kind), Kinds))
 	}
 	checkText(add, "reason", o.Reason, "DfE records why it intervenes")
 	if len(o.Areas) == 0 {
@@ -178,7 +178,7 @@ func (o Order) Validate(prefix, gss string) fault.Violations {
 		field := "areas[" + strconv.Itoa(i) + "]"
 		switch {
 		case !plan.ValidArea(a):
-			add(field, "%s", enumMessage(a, plan.Areas))
+			add(field, "%s", fault.EnumMessage(a, plan.Areas))
 		case seen[a]:
 			add(field, "names %s a second time; name each area once", a)
 		}
@@ -265,20 +265,4 @@ func checkText(add func(field, format string, args ...any), field, text, why str
 	case n > MaxText:
 		add(field, "is %d characters long; the limit is %d", n, MaxText)
 	}
-}
-
-// enumMessage describes an invalid enum value: unset, or not one of all.
-func enumMessage[T ~string](got string, all []T) string {
-	if got == "" {
-		return "is required: one of " + strings.Join(names(all), ", ")
-	}
-	return "must be one of " + strings.Join(names(all), ", ") + ", got " + got
-}
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
 }

@@ -1,6 +1,7 @@
 package intervention
 
 import (
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
@@ -14,9 +15,9 @@ import (
 // `kind = CHILDRENS_SERVICES_TRUST AND state = IN_FORCE` or
 // `region = NORTH_WEST AND order_time >= "2016-01-01" AND order_time < "2016-07-01"`.
 var FilterSchema = filter.Schema{
-	"kind":       {Type: filter.Enum, Values: names(Kinds), Prefix: "INTERVENTION_KIND_"},
-	"state":      {Type: filter.Enum, Values: names(States), Prefix: "INTERVENTION_STATE_"},
-	"region":     {Type: filter.Enum, Values: names(reference.Regions), Prefix: "REGION_"},
+	"kind":       {Type: filter.Enum, Values: fault.Names(Kinds), Prefix: "INTERVENTION_KIND_"},
+	"state":      {Type: filter.Enum, Values: fault.Names(States), Prefix: "INTERVENTION_STATE_"},
+	"region":     {Type: filter.Enum, Values: fault.Names(reference.Regions), Prefix: "REGION_"},
 	"order_time": {Type: filter.Timestamp},
 }
 

@@ -156,10 +156,10 @@ func (d Draft) Check(prefix string, now time.Time) fault.Violations {
 			d.Date.Format(time.DateOnly), today.Format(time.DateOnly))
 	}
 	if !d.Source.Valid() {
-		add("source", "%s", enumMessage(string(d.Source), Sources))
+		add("source", "%s", fault.EnumMessage(string(d.Source), Sources))
 	}
 	if !d.Overall.Valid() {
-		add("overall_rating", "%s", enumMessage(string(d.Overall), plan.ProgressRatings))
+		add("overall_rating", "%s", fault.EnumMessage(string(d.Overall), plan.ProgressRatings))
 	}
 	checkText(add, "narrative", d.Narrative, MaxNarrative, "a rating alone does not show whether the council is improving")
 	for i, pr := range d.PriorityRatings {
@@ -168,7 +168,7 @@ func (d Draft) Check(prefix string, now time.Time) fault.Violations {
 			add(at+"priority", "is required: the id of one of the plan's priorities")
 		}
 		if !pr.Rating.Valid() {
-			add(at+"rating", "%s", enumMessage(string(pr.Rating), plan.ProgressRatings))
+			add(at+"rating", "%s", fault.EnumMessage(string(pr.Rating), plan.ProgressRatings))
 		}
 		checkText(add, at+"narrative", pr.Narrative, MaxNarrative, "say what the rating rests on")
 	}
@@ -306,18 +306,6 @@ func checkText(add func(field, format string, args ...any), field, text string, 
 	case n > limit:
 		add(field, "is %d characters long; the limit is %d", n, limit)
 	}
-}
-
-// enumMessage describes an invalid enum value: unset, or not one of all.
-func enumMessage[T ~string](got string, all []T) string {
-	want := make([]string, len(all))
-	for i, v := range all {
-		want[i] = string(v)
-	}
-	if got == "" {
-		return "is required: one of " + strings.Join(want, ", ")
-	}
-	return "must be one of " + strings.Join(want, ", ") + ", got " + got
 }
 
 func orNone(ids []string) string {

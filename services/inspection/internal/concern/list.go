@@ -1,6 +1,7 @@
 package concern
 
 import (
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
@@ -9,24 +10,16 @@ import (
 
 // ConcernFilterSchema lists the fields a concern list can be filtered on.
 var ConcernFilterSchema = filter.Schema{
-	"kind":          {Type: filter.Enum, Values: names(Kinds), Prefix: "CONCERN_KIND_"},
-	"severity":      {Type: filter.Enum, Values: names(Severities), Prefix: "SEVERITY_"},
+	"kind":          {Type: filter.Enum, Values: fault.Names(Kinds), Prefix: "CONCERN_KIND_"},
+	"severity":      {Type: filter.Enum, Values: fault.Names(Severities), Prefix: "SEVERITY_"},
 	"received_date": {Type: filter.Date},
 }
 
 // RecommendationFilterSchema lists the fields a recommendation list can be
 // filtered on.
 var RecommendationFilterSchema = filter.Schema{
-	"state": {Type: filter.Enum, Values: names(States), Prefix: "RECOMMENDATION_STATE_"},
+	"state": {Type: filter.Enum, Values: fault.Names(States), Prefix: "RECOMMENDATION_STATE_"},
 	"rule":  {Type: filter.String},
-}
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
 }
 
 // concernRecord adapts a concern to the filter package.

@@ -1,6 +1,7 @@
 package inspection
 
 import (
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
@@ -13,9 +14,9 @@ import (
 // unpublished inspection has none, so any comparison with it is false
 // except `!=`.
 var FilterSchema = filter.Schema{
-	"framework":     {Type: filter.Enum, Values: names(Frameworks), Prefix: "FRAMEWORK_"},
-	"state":         {Type: filter.Enum, Values: names(States), Prefix: "INSPECTION_STATE_"},
-	"overall_grade": {Type: filter.Enum, Values: names(reference.Grades), Prefix: "GRADE_"},
+	"framework":     {Type: filter.Enum, Values: fault.Names(Frameworks), Prefix: "FRAMEWORK_"},
+	"state":         {Type: filter.Enum, Values: fault.Names(States), Prefix: "INSPECTION_STATE_"},
+	"overall_grade": {Type: filter.Enum, Values: fault.Names(reference.Grades), Prefix: "GRADE_"},
 	"publish_date":  {Type: filter.Date},
 }
 
@@ -25,14 +26,6 @@ var OrderFields = []string{"publish_date", "start_date"}
 // DefaultOrder is the order of a list that names none: the most recently
 // published first, then the unpublished ones.
 const DefaultOrder = "publish_date desc"
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
-}
 
 // record adapts an inspection to the filter package.
 type record struct{ ins *Inspection }

@@ -100,7 +100,7 @@ func (ins Inspection) Validate(prefix string, now time.Time) error {
 	add := func(field, format string, args ...any) { vs.Add(prefix+field, format, args...) }
 
 	if !ins.Framework.Valid() {
-		add("framework", "%s", enumMessage(string(ins.Framework), Frameworks))
+		add("framework", "%s", fault.EnumMessage(string(ins.Framework), Frameworks))
 	}
 	ins.validateDates(add, now)
 	if n := utf8.RuneCountInString(ins.LeadInspector); n > MaxText {
@@ -174,7 +174,7 @@ func (ins Inspection) validateJudgement(add func(string, string, ...any)) {
 			continue
 		}
 		if !g.Grade.Valid() {
-			add(field+".grade", "%s", enumMessage(string(g.Grade), reference.Grades))
+			add(field+".grade", "%s", fault.EnumMessage(string(g.Grade), reference.Grades))
 		}
 		if n := utf8.RuneCountInString(g.Narrative); n > MaxNarrative {
 			add(field+".narrative", "is %d characters long; the limit is %d", n, MaxNarrative)
@@ -208,7 +208,7 @@ func (ins Inspection) validateFindings(add func(string, string, ...any)) {
 		}
 	}
 	if m.Progress != "" && !m.Progress.Valid() {
-		add("monitoring_findings.progress", "%s", enumMessage(string(m.Progress), ProgressRatings))
+		add("monitoring_findings.progress", "%s", fault.EnumMessage(string(m.Progress), ProgressRatings))
 	}
 	if n := utf8.RuneCountInString(m.Narrative); n > MaxNarrative {
 		add("monitoring_findings.narrative", "is %d characters long; the limit is %d", n, MaxNarrative)
@@ -229,10 +229,10 @@ func (ins Inspection) validateRecommendations(add func(string, string, ...any)) 
 		}
 		switch {
 		case !r.Area.Valid():
-			add(field+".area", "%s", enumMessage(string(r.Area), Areas))
+			add(field+".area", "%s", fault.EnumMessage(string(r.Area), Areas))
 		case ins.Framework.Graded() && !oneOf(r.Area, AllowedAreas(ins.Framework)):
 			add(field+".area", "is %s, which a%s %s judgement does not grade; use one of %s",
-				r.Area, article(ins.Framework), ins.Framework, joinNames(AllowedAreas(ins.Framework)))
+				r.Area, article(ins.Framework), ins.Framework, strings.Join(fault.Names(AllowedAreas(ins.Framework)), ", "))
 		}
 	}
 }
@@ -311,21 +311,6 @@ func (ins Inspection) Complete(prefix string) error {
 	f := fault.FailedPrecondition(ReasonIncomplete, "the inspection lacks what its framework requires for publication; update it and publish again")
 	f.Violations = vs
 	return f
-}
-
-func enumMessage[T ~string](got string, allowed []T) string {
-	if got == "" {
-		return "is required; one of " + joinNames(allowed)
-	}
-	return "must be one of " + joinNames(allowed) + ", got " + got
-}
-
-func joinNames[T ~string](vs []T) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = string(v)
-	}
-	return strings.Join(parts, ", ")
 }
 
 func fieldList(as []Area) string {

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"cmp"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
@@ -31,16 +32,8 @@ var FilterSchema = filter.Schema{
 	"inspected_under_sif": {Type: filter.Bool},
 	"region":              {Type: filter.Enum, Values: regionNames(), Prefix: "REGION_"},
 	"band":                {Type: filter.Enum, Values: bandNames(), Prefix: "RISK_BAND_"},
-	"status":              {Type: filter.Enum, Values: names(Statuses), Prefix: "RISK_STATUS_"},
-	"latest_grade":        {Type: filter.Enum, Values: names(reference.Grades), Prefix: "GRADE_"},
-}
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
+	"status":              {Type: filter.Enum, Values: fault.Names(Statuses), Prefix: "RISK_STATUS_"},
+	"latest_grade":        {Type: filter.Enum, Values: fault.Names(reference.Grades), Prefix: "GRADE_"},
 }
 
 func regionNames() []string {

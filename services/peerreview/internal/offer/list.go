@@ -1,19 +1,14 @@
 package offer
 
-import "github.com/turnaround-sli/turnaround/services/platform/filter"
+import (
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
+)
 
 // FilterSchema lists the fields an offer list can be filtered on.
 var FilterSchema = filter.Schema{
-	"tier":  {Type: filter.Enum, Values: names(Tiers), Prefix: "OFFER_TIER_"},
-	"state": {Type: filter.Enum, Values: names(States), Prefix: "OFFER_STATE_"},
-}
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
+	"tier":  {Type: filter.Enum, Values: fault.Names(Tiers), Prefix: "OFFER_TIER_"},
+	"state": {Type: filter.Enum, Values: fault.Names(States), Prefix: "OFFER_STATE_"},
 }
 
 // record adapts an offer to the filter package.

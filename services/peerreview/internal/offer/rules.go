@@ -69,7 +69,7 @@ var ErrCouncilNotFound = fault.NotFound(ReasonCouncilNotFound, "the council does
 func (o Offer) Validate(prefix string) error {
 	var vs fault.Violations
 	if !o.Tier.Valid() {
-		vs.Add(prefix+"tier", "%s", enumMessage(string(o.Tier), Tiers))
+		vs.Add(prefix+"tier", "%s", fault.EnumMessage(string(o.Tier), Tiers))
 	}
 	validateReasons(&vs, prefix+"reasons", o.Reasons)
 	validateActivities(&vs, prefix+"activities", o.Activities, o.GSSCode)
@@ -95,7 +95,7 @@ func validateActivities(vs *fault.Violations, field string, acts []Activity, sup
 	for i, a := range acts {
 		f := field + "[" + strconv.Itoa(i) + "]"
 		if !a.Kind.Valid() {
-			vs.Add(f+".kind", "%s", enumMessage(string(a.Kind), ActivityKinds))
+			vs.Add(f+".kind", "%s", fault.EnumMessage(string(a.Kind), ActivityKinds))
 		}
 		if a.Days < MinDays || a.Days > MaxDays {
 			vs.Add(f+".days", "is %d; an activity gives %d to %d days of support", a.Days, MinDays, MaxDays)
@@ -151,7 +151,7 @@ type Actor struct {
 func CheckTransition(to State, reason string) error {
 	var vs fault.Violations
 	if !to.Valid() {
-		vs.Add("state", "%s", enumMessage(string(to), States))
+		vs.Add("state", "%s", fault.EnumMessage(string(to), States))
 	}
 	if to == Declined && strings.TrimSpace(reason) == "" {
 		vs.Add("reason", "is required to decline: say why, so the LGA can offer something that fits")
@@ -275,15 +275,4 @@ func (o Offer) Apply(patch Offer, m Mask, now time.Time) (Offer, error) {
 	}
 	out.UpdateTime = now
 	return out, nil
-}
-
-func enumMessage[T ~string](got string, allowed []T) string {
-	names := make([]string, len(allowed))
-	for i, v := range allowed {
-		names[i] = string(v)
-	}
-	if got == "" {
-		return "is required; one of " + strings.Join(names, ", ")
-	}
-	return "must be one of " + strings.Join(names, ", ") + ", got " + got
 }

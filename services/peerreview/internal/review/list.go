@@ -1,6 +1,7 @@
 package review
 
 import (
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
@@ -10,16 +11,8 @@ import (
 // FilterSchema lists the fields a review list can be filtered on, for
 // example `state = SCHEDULED AND kind = SAFEGUARDING_PEER_REVIEW`.
 var FilterSchema = filter.Schema{
-	"state": {Type: filter.Enum, Values: names(States), Prefix: "REVIEW_STATE_"},
-	"kind":  {Type: filter.Enum, Values: names(Kinds), Prefix: "REVIEW_KIND_"},
-}
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
+	"state": {Type: filter.Enum, Values: fault.Names(States), Prefix: "REVIEW_STATE_"},
+	"kind":  {Type: filter.Enum, Values: fault.Names(Kinds), Prefix: "REVIEW_KIND_"},
 }
 
 // record adapts a review to the filter package.

@@ -122,7 +122,7 @@ func New(gss string, kind Kind, reason, subject string, now time.Time) (Review, 
 func CheckRequest(kind Kind, reason string) error {
 	var vs fault.Violations
 	if !kind.Valid() {
-		vs.Add("peer_review.kind", "%s", enumMessage(string(kind), Kinds))
+		vs.Add("peer_review.kind", "%s", fault.EnumMessage(string(kind), Kinds))
 	}
 	checkText(&vs, "peer_review.reason", reason, MaxText, false)
 	return vs.Err()
@@ -246,7 +246,7 @@ func (rv Review) Complete(risk Risk, conclusion string, now time.Time) (Review, 
 func CheckConclusion(risk Risk, conclusion string) error {
 	var vs fault.Violations
 	if !risk.Valid() {
-		vs.Add("risk", "%s", enumMessage(string(risk), Risks))
+		vs.Add("risk", "%s", fault.EnumMessage(string(risk), Risks))
 	}
 	checkText(&vs, "conclusion", conclusion, MaxNarrative, true)
 	return vs.Err()
@@ -312,15 +312,15 @@ func ValidateFindings(findings []Finding) error {
 	for i, f := range findings {
 		field := func(name string) string { return "findings[" + strconv.Itoa(i) + "]." + name }
 		if !f.Theme.Valid() {
-			vs.Add(field("theme"), "%s", enumMessage(string(f.Theme), reviewer.Themes))
+			vs.Add(field("theme"), "%s", fault.EnumMessage(string(f.Theme), reviewer.Themes))
 		}
 		switch {
 		case !f.Kind.Valid():
-			vs.Add(field("kind"), "%s", enumMessage(string(f.Kind), FindingKinds))
+			vs.Add(field("kind"), "%s", fault.EnumMessage(string(f.Kind), FindingKinds))
 		case f.Kind == Strength && f.Severity != "":
 			vs.Add(field("severity"), "must be unset for a strength, got %s", f.Severity)
 		case f.Kind == AreaForImprovement && !f.Severity.Valid():
-			vs.Add(field("severity"), "%s", enumMessage(string(f.Severity), Severities)+" for an area for improvement")
+			vs.Add(field("severity"), "%s", fault.EnumMessage(string(f.Severity), Severities)+" for an area for improvement")
 		}
 		checkText(&vs, field("evidence"), f.Evidence, MaxText, true)
 	}
@@ -346,19 +346,4 @@ func checkText(vs *fault.Violations, field, text string, limit int, required boo
 	if n := utf8.RuneCountInString(text); n > limit {
 		vs.Add(field, "is %d characters long; the limit is %d", n, limit)
 	}
-}
-
-func enumMessage[T ~string](got string, allowed []T) string {
-	if got == "" {
-		return "is required; one of " + joinNames(allowed)
-	}
-	return "must be one of " + joinNames(allowed) + ", got " + got
-}
-
-func joinNames[T ~string](vs []T) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = string(v)
-	}
-	return strings.Join(parts, ", ")
 }

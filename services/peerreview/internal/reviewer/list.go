@@ -1,6 +1,7 @@
 package reviewer
 
 import (
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
@@ -17,20 +18,12 @@ import (
 // (`expertise:VOICE_OF_THE_CHILD AND remaining_days >= 5`). Enum values
 // are accepted with or without their prefixes.
 var FilterSchema = filter.Schema{
-	"role":                       {Type: filter.Enum, Values: names(Roles), Prefix: "REVIEWER_ROLE_"},
-	"region":                     {Type: filter.Enum, Values: names(reference.Regions), Prefix: "REGION_"},
-	"expertise":                  {Type: filter.Enum, Repeated: true, Values: names(Themes), Prefix: "THEME_"},
+	"role":                       {Type: filter.Enum, Values: fault.Names(Roles), Prefix: "REVIEWER_ROLE_"},
+	"region":                     {Type: filter.Enum, Values: fault.Names(reference.Regions), Prefix: "REGION_"},
+	"expertise":                  {Type: filter.Enum, Repeated: true, Values: fault.Names(Themes), Prefix: "THEME_"},
 	"available_days_per_quarter": {Type: filter.Int},
 	"committed_days":             {Type: filter.Int},
 	"remaining_days":             {Type: filter.Int},
-}
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
 }
 
 // record adapts a reviewer, with the days committed to open reviews, to
@@ -49,7 +42,7 @@ func (rec record) Get(field string) (any, bool) {
 		reg := rec.r.Region()
 		return string(reg), reg != ""
 	case "expertise":
-		return names(rec.r.Expertise), true
+		return fault.Names(rec.r.Expertise), true
 	case "available_days_per_quarter":
 		return rec.r.AvailableDaysPerQuarter, true
 	case "committed_days":

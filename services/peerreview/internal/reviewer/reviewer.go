@@ -224,16 +224,8 @@ func knownCouncil(gss string) bool {
 	return ok
 }
 
-func roleList() string  { return joinNames(Roles) }
-func themeList() string { return joinNames(Themes) }
-
-func joinNames[T ~string](vs []T) string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return strings.Join(out, ", ")
-}
+func roleList() string  { return strings.Join(fault.Names(Roles), ", ") }
+func themeList() string { return strings.Join(fault.Names(Themes), ", ") }
 
 // Name returns the resource name of reviewer id, reviewers/{id}.
 func Name(id string) string { return Collection + "/" + id }

@@ -134,8 +134,8 @@ func CheckSource(l Lesson, src review.Review) error {
 
 // FilterSchema is what ListLessons filters on.
 var FilterSchema = filter.Schema{
-	"theme":  {Type: filter.Enum, Values: names(reviewer.Themes), Prefix: "THEME_"},
-	"region": {Type: filter.Enum, Values: names(reference.Regions), Prefix: "REGION_"},
+	"theme":  {Type: filter.Enum, Values: fault.Names(reviewer.Themes), Prefix: "THEME_"},
+	"region": {Type: filter.Enum, Values: fault.Names(reference.Regions), Prefix: "REGION_"},
 }
 
 // Get implements filter.Record for a lesson.

@@ -31,6 +31,7 @@
 package whatworks
 
 import (
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
@@ -160,8 +161,8 @@ func Summarise(reviews []review.Review, latest map[string]Judgement, minCouncils
 		}
 		grades[i] = LaterGrade(rv.CompleteTime, j)
 	}
-	regionOrder := append(names(reference.Regions), GroupOther)
-	gradeOrder := append(names(reference.Grades), NotYetInspected, GroupOther)
+	regionOrder := append(fault.Names(reference.Regions), GroupOther)
+	gradeOrder := append(fault.Names(reference.Grades), NotYetInspected, GroupOther)
 	regions, hiddenRegions := publishAs(done, regions, minCouncils)
 	grades, hiddenGrades := publishAs(done, grades, minCouncils)
 	out.Suppressed = append(suppressedIn(GroupingRegion, hiddenRegions, regionOrder),
@@ -286,14 +287,6 @@ func ordered(m map[string]*Count, order []string) []Count {
 		if c, ok := m[name]; ok {
 			out = append(out, *c)
 		}
-	}
-	return out
-}
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
 	}
 	return out
 }

@@ -118,7 +118,7 @@ func (d Draft) Validate(prefix string, now time.Time) fault.Violations {
 		add("date", "%s is in the future; today is %s", d.Date.Format(time.DateOnly), today.Format(time.DateOnly))
 	}
 	if !d.Role.Valid() {
-		add("role", "%s", enumMessage(string(d.Role), Roles))
+		add("role", "%s", fault.EnumMessage(string(d.Role), Roles))
 	}
 	if h, ok := HalfDaysOf(d.StaffDays); !ok || h < MinDeploymentHalfDays || h > MaxDeploymentHalfDays {
 		add("staff_days", "must be %s to %s staff-days in halves (0.5, 1, 1.5 ...), got %s",
@@ -193,15 +193,3 @@ func SortDeployments(ds []Deployment) {
 
 // formatDays renders h as staff-days: 0.5, 31.
 func formatDays(h HalfDays) string { return strconv.FormatFloat(h.StaffDays(), 'f', -1, 64) }
-
-// enumMessage describes an invalid enum value: unset, or not one of all.
-func enumMessage[T ~string](got string, all []T) string {
-	names := make([]string, len(all))
-	for i, v := range all {
-		names[i] = string(v)
-	}
-	if got == "" {
-		return "is required: one of " + strings.Join(names, ", ")
-	}
-	return "must be one of " + strings.Join(names, ", ") + ", got " + got
-}

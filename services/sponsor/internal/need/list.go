@@ -2,6 +2,7 @@ package need
 
 import (
 	"cmp"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 // `requires_trust_sponsor = true`. Values are enum names without their
 // prefixes.
 var FilterSchema = filter.Schema{
-	"state":                  {Type: filter.Enum, Values: names(States), Prefix: "NEED_STATE_"},
+	"state":                  {Type: filter.Enum, Values: fault.Names(States), Prefix: "NEED_STATE_"},
 	"urgency":                {Type: filter.Int},
 	"requires_trust_sponsor": {Type: filter.Bool},
 }

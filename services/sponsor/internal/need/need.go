@@ -317,11 +317,3 @@ func ParseCouncil(field, name string, wildcard bool) (string, error) {
 	}
 	return gss, nil
 }
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
-}

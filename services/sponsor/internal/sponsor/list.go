@@ -1,6 +1,7 @@
 package sponsor
 
 import (
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
@@ -11,7 +12,7 @@ import (
 // ListSponsors documents them: `kind = CHARITY`, `paused = false`,
 // `can_lead_trust = true`. Values are enum names without their prefixes.
 var FilterSchema = filter.Schema{
-	"kind":           {Type: filter.Enum, Values: names(Kinds), Prefix: "SPONSOR_KIND_"},
+	"kind":           {Type: filter.Enum, Values: fault.Names(Kinds), Prefix: "SPONSOR_KIND_"},
 	"paused":         {Type: filter.Bool},
 	"can_lead_trust": {Type: filter.Bool},
 }

@@ -270,7 +270,7 @@ func (s Sponsor) Violations(prefix string) fault.Violations {
 		add("display_name", "is %d characters long; the limit is %d", n, MaxDisplayName)
 	}
 	if !s.Kind.Valid() {
-		add("kind", "%s", enumMessage(string(s.Kind), Kinds))
+		add("kind", "%s", fault.EnumMessage(string(s.Kind), Kinds))
 	}
 	s.checkPlace(add)
 	s.checkExpertise(add)
@@ -349,7 +349,7 @@ func (s Sponsor) checkPlace(add func(field, format string, args ...any)) {
 			field := "regions_served[" + strconv.Itoa(i) + "]"
 			switch {
 			case !slices.Contains(reference.Regions, r):
-				add(field, "%s", enumMessage(string(r), reference.Regions))
+				add(field, "%s", fault.EnumMessage(string(r), reference.Regions))
 			case seen[r]:
 				add(field, "names %s a second time; name each region once", r)
 			}
@@ -374,7 +374,7 @@ func (s Sponsor) checkExpertise(add func(field, format string, args ...any)) {
 		}
 		seen[e.Area] = true
 		if !e.Strength.Valid() {
-			add(field+".strength", "%s", enumMessage(string(e.Strength), Strengths))
+			add(field+".strength", "%s", fault.EnumMessage(string(e.Strength), Strengths))
 		}
 	}
 }
@@ -398,20 +398,4 @@ func checkCouncils(add func(field, format string, args ...any), field string, co
 func knownCouncil(gss string) bool {
 	_, ok := reference.CouncilByCode(gss)
 	return ok
-}
-
-// enumMessage describes an invalid enum value: unset, or not one of all.
-func enumMessage[T ~string](got string, all []T) string {
-	if got == "" {
-		return "is required: one of " + strings.Join(names(all), ", ")
-	}
-	return "must be one of " + strings.Join(names(all), ", ") + ", got " + got
-}
-
-func names[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
 }
