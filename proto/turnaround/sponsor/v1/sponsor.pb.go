@@ -510,12 +510,13 @@ type isExpertise_Area interface {
 }
 
 type Expertise_JudgementArea struct {
-	// A judgement area, other than overall effectiveness.
+	// A judgement area, other than overall effectiveness; give this or
+	// theme, not both.
 	JudgementArea v1.JudgementArea `protobuf:"varint,3,opt,name=judgement_area,json=judgementArea,proto3,enum=turnaround.type.v1.JudgementArea,oneof"`
 }
 
 type Expertise_Theme struct {
-	// A peer-review theme.
+	// A peer-review theme; give this or judgement_area, not both.
 	Theme v11.Theme `protobuf:"varint,4,opt,name=theme,proto3,enum=turnaround.peerreview.v1.Theme,oneof"`
 }
 
@@ -1154,12 +1155,13 @@ type isAreaOfNeed_Area interface {
 }
 
 type AreaOfNeed_JudgementArea struct {
-	// A judgement area, other than overall effectiveness.
+	// A judgement area, other than overall effectiveness; give this or
+	// theme, not both.
 	JudgementArea v1.JudgementArea `protobuf:"varint,3,opt,name=judgement_area,json=judgementArea,proto3,enum=turnaround.type.v1.JudgementArea,oneof"`
 }
 
 type AreaOfNeed_Theme struct {
-	// A peer-review theme.
+	// A peer-review theme; give this or judgement_area, not both.
 	Theme v11.Theme `protobuf:"varint,4,opt,name=theme,proto3,enum=turnaround.peerreview.v1.Theme,oneof"`
 }
 
