@@ -20,3 +20,10 @@ func CursorFrom(positions map[string]string) string { return watch.Cursor(positi
 func VerifyWebhook(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
 	return delivery.Verify(secret, h, body, now, tolerance)
 }
+
+// SignWebhook is the webhook-signature value of a delivery with this id,
+// timestamp (Unix seconds) and body under secret, as every delivery carries
+// it.
+func SignWebhook(secret, id string, timestamp int64, body []byte) (string, error) {
+	return delivery.Sign(secret, id, timestamp, body)
+}
