@@ -21,10 +21,10 @@ var gradeColumns = []struct {
 	Fill  string
 	Key   string
 }{
-	{typev1.Grade_GRADE_OUTSTANDING, "Outstanding", "Out.", "#00703c", "outstanding"},
+	{typev1.Grade_GRADE_OUTSTANDING, "Outstanding", "Out", "#00703c", "outstanding"},
 	{typev1.Grade_GRADE_GOOD, "Good", "Good", "#28a197", "good"},
 	{typev1.Grade_GRADE_REQUIRES_IMPROVEMENT, "Requires improvement", "RI", "#ffdd00", "ri"},
-	{typev1.Grade_GRADE_INADEQUATE, "Inadequate", "Inad.", "#d4351c", "inadequate"},
+	{typev1.Grade_GRADE_INADEQUATE, "Inadequate", "Inad", "#d4351c", "inadequate"},
 	{typev1.Grade_GRADE_UNSPECIFIED, "Not inspected", "None", "#b1b4b6", "none"},
 }
 

@@ -236,7 +236,7 @@ func (u *user) check(t *testing.T, name string) {
 			// On a phone nothing scrolls the page sideways: wide tables
 			// stack, the chart scales, long words wrap.
 			if w := eval[int](t, u, `document.scrollingElement.scrollWidth`); w > 375 {
-				wide := eval[string](t, u, `Array.from(document.querySelectorAll("main *")).filter(e => e.getBoundingClientRect().right > 375).slice(0, 3).map(e => e.tagName + "." + e.className).join(", ")`)
+				wide := eval[string](t, u, `Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > 375).slice(0, 3).map(e => e.tagName + "." + e.className).join(", ")`)
 				t.Errorf("%s: %d px wide at 375 px, so the page scrolls sideways (widest: %s)", name, w, wide)
 			}
 		}
