@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   if (!baseUrl || !token) {
     throw new Error("set TURNAROUND_URL and TURNAROUND_TOKEN");
   }
-  const client = createClient<paths>({
+  // Lists also answer text/csv (alt=csv); this client reads JSON only, so
+  // its response types are the application/json ones.
+  const client = createClient<paths, "application/json">({
     baseUrl,
     headers: { Authorization: `Bearer ${token}` },
   });
