@@ -3555,9 +3555,9 @@ type ListThemeSummariesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One per theme with any finding; empty when `withheld` is set.
 	ThemeSummaries []*ThemeSummary `protobuf:"bytes,1,rep,name=theme_summaries,json=themeSummaries,proto3" json:"theme_summaries,omitempty"`
-	// Completed reviews counted.
+	// Completed reviews counted; 0 when `withheld` is set.
 	CompletedReviews int32 `protobuf:"varint,2,opt,name=completed_reviews,json=completedReviews,proto3" json:"completed_reviews,omitempty"`
-	// Councils with a completed review.
+	// Councils with a completed review; 0 when `withheld` is set.
 	Councils int32 `protobuf:"varint,3,opt,name=councils,proto3" json:"councils,omitempty"`
 	// The fewest councils any count here is computed over: the request's
 	// `min_group_size`, or the disclosure threshold.

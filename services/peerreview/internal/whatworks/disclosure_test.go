@@ -55,8 +55,8 @@ func TestSummariesNeedTheDisclosureThreshold(t *testing.T) {
 	nw := inRegion(t, reference.NorthWest, 10)
 
 	two := Summarise(reviewsOf(nw[:2]), nil, min)
-	if two.Withheld != disclosure.ReasonTooFewCouncils || len(two.Themes) != 0 || two.Councils != 2 ||
-		two.CompletedReviews != 2 || two.MinCouncils != 10 || len(two.Suppressed) != 0 {
+	if two.Withheld != disclosure.ReasonTooFewCouncils || len(two.Themes) != 0 || two.Councils != 0 ||
+		two.CompletedReviews != 0 || two.MinCouncils != 10 || len(two.Suppressed) != 0 {
 		t.Errorf("two councils: %+v", two)
 	}
 
@@ -66,7 +66,7 @@ func TestSummariesNeedTheDisclosureThreshold(t *testing.T) {
 	again := completed(nw[0], strength(reviewer.Leadership))
 	again.ID = "again"
 	nine = append(nine, again)
-	if got := Summarise(nine, nil, min); got.Withheld != disclosure.ReasonTooFewCouncils || len(got.Themes) != 0 || got.Councils != 9 || got.CompletedReviews != 10 {
+	if got := Summarise(nine, nil, min); got.Withheld != disclosure.ReasonTooFewCouncils || len(got.Themes) != 0 || got.Councils != 0 || got.CompletedReviews != 0 {
 		t.Errorf("nine councils, ten reviews: %+v", got)
 	}
 

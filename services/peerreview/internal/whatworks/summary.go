@@ -15,8 +15,8 @@
 // recover.
 //
 // When the completed reviews come from fewer councils than the minimum,
-// nothing is summarised at all and the summaries say why
-// (FEWER_THAN_MIN_COUNCILS). Otherwise counts are grouped three ways:
+// nothing is summarised at all, not even how many reviews there were, and
+// the summaries say why (FEWER_THAN_MIN_COUNCILS). Otherwise counts are grouped three ways:
 // overall, by the reviewed council's region, and by the council's later
 // grade (the overall grade of its latest published judgement when that was
 // published after the review was completed, NOT_YET_INSPECTED otherwise).
@@ -118,10 +118,11 @@ type Summaries struct {
 	// Themes holds one summary per theme with any finding, in taxonomy
 	// order; empty when Withheld is set.
 	Themes []Summary
-	// CompletedReviews is the number of completed reviews counted.
+	// CompletedReviews is the number of completed reviews counted, and
+	// Councils the number of councils they are of; both are counts over
+	// councils too, so both are 0 when Withheld is set.
 	CompletedReviews int
-	// Councils is the number of councils with a completed review.
-	Councils int
+	Councils         int
 	// MinCouncils is the fewest councils any count is computed over.
 	MinCouncils int
 	// Withheld is "" when the reviews are summarised, and
@@ -147,8 +148,7 @@ func Summarise(reviews []review.Review, latest map[string]Judgement, minCouncils
 	}
 	out := Summaries{CompletedReviews: len(done), Councils: councilsOf(done), MinCouncils: minCouncils}
 	if out.Councils == 0 || out.Councils < minCouncils {
-		out.Withheld = disclosure.ReasonTooFewCouncils
-		return out
+		return Summaries{MinCouncils: minCouncils, Withheld: disclosure.ReasonTooFewCouncils}
 	}
 	regions := make([]string, len(done))
 	grades := make([]string, len(done))

@@ -73,7 +73,7 @@ func TestTwoCouncilsAreNotSummarised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.GetWithheld() != disclosure.ReasonTooFewCouncils || resp.GetMinCouncils() != 10 || resp.GetCouncils() != 2 ||
+	if resp.GetWithheld() != disclosure.ReasonTooFewCouncils || resp.GetMinCouncils() != 10 || resp.GetCouncils() != 0 || resp.GetCompletedReviews() != 0 ||
 		len(resp.GetThemeSummaries()) != 0 || len(resp.GetSuppressedGroups()) != 0 {
 		t.Fatalf("two councils: %v", resp)
 	}
@@ -81,7 +81,7 @@ func TestTwoCouncilsAreNotSummarised(t *testing.T) {
 		t.Errorf("grades read for a summary that is withheld: %v", calls)
 	}
 	rest := gatewayJSON(t, resp)
-	if rest["withheld"] != "FEWER_THAN_MIN_COUNCILS" || rest["min_councils"] != 10.0 || rest["councils"] != 2.0 {
+	if rest["withheld"] != "FEWER_THAN_MIN_COUNCILS" || rest["min_councils"] != 10.0 || rest["councils"] != 0.0 || rest["completed_reviews"] != 0.0 {
 		t.Errorf("REST body %v", rest)
 	}
 	if ts, ok := rest["theme_summaries"].([]any); !ok || len(ts) != 0 {
