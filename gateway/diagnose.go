@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,7 @@ func (d *diagnosis) message(path string, v any, md protoreflect.MessageDescripto
 		d.add(path, "expected a JSON object (%s)%s, got %s", md.Name(), dateHint(v, md), jsonKind(v))
 		return
 	}
+	oneofs := map[protoreflect.FullName][]string{}
 	for key, val := range o {
 		f := md.Fields().ByName(protoreflect.Name(key))
 		if f == nil {
@@ -83,8 +85,27 @@ func (d *diagnosis) message(path string, v any, md protoreflect.MessageDescripto
 			d.add(join(path, key), "unknown field; %s has: %s", md.Name(), fieldNames(md))
 			continue
 		}
+		if of := f.ContainingOneof(); of != nil && !of.IsSynthetic() && val != nil {
+			oneofs[of.FullName()] = append(oneofs[of.FullName()], string(f.Name()))
+		}
 		d.field(join(path, string(f.Name())), val, f)
 	}
+	for i := 0; i < md.Oneofs().Len(); i++ {
+		of := md.Oneofs().Get(i)
+		if given := oneofs[of.FullName()]; len(given) > 1 {
+			sort.Strings(given)
+			d.add(join(path, given[1]), "give one of %s, not %s", oneofFields(of), strings.Join(given, " and "))
+		}
+	}
+}
+
+// oneofFields lists the fields of a oneof.
+func oneofFields(of protoreflect.OneofDescriptor) string {
+	names := make([]string, of.Fields().Len())
+	for i := range names {
+		names[i] = string(of.Fields().Get(i).Name())
+	}
+	return strings.Join(names, ", ")
 }
 
 func (d *diagnosis) field(path string, v any, f protoreflect.FieldDescriptor) {

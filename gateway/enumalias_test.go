@@ -212,3 +212,38 @@ func TestQueryEnumValuesTakeShortForm(t *testing.T) {
 		t.Errorf("expanded values refused: %v", v)
 	}
 }
+
+// TestAreasOfPractice: a sponsor need's area is a judgement area or a
+// theme. Each takes its short form; giving both is refused naming the
+// second, and a theme's name given as a judgement area is refused listing
+// the judgement areas.
+func TestAreasOfPractice(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, nil)
+	const needs = "/v1/localAuthorities/E08000035/sponsorNeeds"
+	h := authorized("Content-Type", "application/json")
+	rec := env.do(http.MethodPost, needs, strings.NewReader(`{"areas":[{"judgement_area":"LSCB","weight":5},{"theme":"CASELOADS","weight":3}]}`), h)
+	if rec.Code != http.StatusNotImplemented {
+		// The fake upstream has no sponsor service: reaching it means the
+		// gateway accepted the body.
+		t.Fatalf("short forms = %d, want them forwarded: %s", rec.Code, rec.Body)
+	}
+	for _, tt := range []struct{ name, body, field, desc string }{
+		{"both", `{"areas":[{"judgement_area":"LSCB","theme":"CASELOADS","weight":5}]}`,
+			"sponsor_need.areas[0].theme", "give one of judgement_area, theme, not judgement_area and theme"},
+		{"a theme as a judgement area", `{"areas":[{"judgement_area":"CASELOADS","weight":5}]}`,
+			"sponsor_need.areas[0].judgement_area", "JUDGEMENT_AREA_LSCB"},
+	} {
+		rec := env.do(http.MethodPost, needs, strings.NewReader(tt.body), h)
+		if rec.Code != http.StatusBadRequest {
+			t.Fatalf("%s = %d: %s", tt.name, rec.Code, rec.Body)
+		}
+		st := decodeStatus(t, rec)
+		if d := violations(t, st)[tt.field]; !strings.Contains(d, tt.desc) {
+			t.Errorf("%s: violations %v, want %s: ...%s...", tt.name, violations(t, st), tt.field, tt.desc)
+		}
+		if strings.Contains(st.GetMessage(), "oneof") {
+			t.Errorf("%s: message shows protojson's text: %q", tt.name, st.GetMessage())
+		}
+	}
+}
