@@ -390,3 +390,23 @@ func TestPendingDeliveriesSurviveARestart(t *testing.T) {
 		t.Fatalf("attempts %v, want at most the failure before the restart, then the success after", d.GetAttempts())
 	}
 }
+
+func TestFinishedDeliveriesAreForgottenAfterTheRetention(t *testing.T) {
+	r := newReceiver(t, nil)
+	e := newEnv(t, r.trust, func(d *partner.Deps) { d.Delivery.Retention = 300 * time.Millisecond })
+	sub := e.subscribe(rpctest.Partner, r.srv.URL, []string{"JudgementPublished"})
+	old := e.publish(judgement(leeds, "old"))
+	r.next(t)
+	waitDelivery(t, e, rpctest.Partner, sub.GetName(), partnerv1.Delivery_STATE_SUCCEEDED)
+	time.Sleep(400 * time.Millisecond)
+	recent := e.publish(judgement(leeds, "recent"))
+	r.next(t)
+	waitDelivery(t, e, rpctest.Partner, sub.GetName(), partnerv1.Delivery_STATE_SUCCEEDED)
+	resp, err := e.client.ListDeliveries(rpctest.As(t, rpctest.Partner), &partnerv1.ListDeliveriesRequest{Parent: sub.GetName()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.GetDeliveries()) != 1 || resp.GetDeliveries()[0].GetEventId() != recent || resp.GetTotalSize() != 1 {
+		t.Fatalf("deliveries %v, want only %s (%s is past the retention)", resp.GetDeliveries(), recent, old)
+	}
+}

@@ -104,8 +104,9 @@ type Lane struct {
 type Storer interface {
 	// Enqueue stores d (state Pending) and queues it at the end of its
 	// lane, unless a delivery of that event to that subscription exists
-	// already; it reports whether it was new.
-	Enqueue(ctx context.Context, d Delivery, now time.Time) (bool, error)
+	// already; it reports whether it was new. It also forgets some of the
+	// subscription's finished deliveries queued before keepSince.
+	Enqueue(ctx context.Context, d Delivery, now, keepSince time.Time) (bool, error)
 	// Due returns up to limit lanes due at now.
 	Due(ctx context.Context, now time.Time, limit int) ([]Lane, error)
 	// Claim takes lane when it is due at now, holding it until leaseUntil,
@@ -191,6 +192,9 @@ type Options struct {
 	Concurrency int
 	// Timeout bounds one attempt; default 10s.
 	Timeout time.Duration
+	// Retention is how long a finished delivery (succeeded or
+	// dead-lettered) stays listed; default 7 days.
+	Retention time.Duration
 	Logger  *slog.Logger
 	// Observe, when set, hears of each successful delivery with the time
 	// from the event to its delivery.
@@ -224,6 +228,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
+	}
+	if o.Retention <= 0 {
+		o.Retention = 7 * 24 * time.Hour
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -263,7 +270,7 @@ func (s *Service) Enqueue(ctx context.Context, sub, eventID, eventType, council 
 	now := s.now().UTC()
 	d := Delivery{Subscription: sub, EventID: eventID, EventType: eventType, Council: council, State: Pending,
 		Body: body, CreateTime: now, Published: published, NextAttempt: now}
-	added, err := s.store.Enqueue(ctx, d, now)
+	added, err := s.store.Enqueue(ctx, d, now, now.Add(-s.opts.Retention))
 	if err != nil {
 		return err
 	}

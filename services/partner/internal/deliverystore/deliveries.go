@@ -9,7 +9,8 @@
 //	{webhooks:deliveries}:due           a sorted set of lanes ("SUB|COUNCIL") by due time (ms)
 //	{webhooks:deliveries}:lanes:SUB     a set of SUB's lanes' councils
 //	{webhooks:deliveries}:parked:SUB    a set of SUB's lanes waiting for it to be enabled
-//	{webhooks:deliveries}:log:SUB       a sorted set of SUB's event ids by queue time, for listing
+//	{webhooks:deliveries}:log:SUB       a sorted set of SUB's event ids by queue time, for listing;
+//	                                    finished deliveries older than the retention are forgotten
 //	{webhooks:deliveries}:fail:SUB      SUB's failed attempts in a row
 //	{webhooks:deliveries}:dead          a stream of dead-lettered deliveries
 //
@@ -65,16 +66,34 @@ func member(l delivery.Lane) string { return l.Subscription + "|" + l.Council }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
+// enqueueScript queues a delivery, then forgets up to ten of the
+// subscription's deliveries queued before the retention cutoff (ARGV[6])
+// that have finished (succeeded or dead-lettered); ARGV[7] is the key
+// prefix of the subscription's delivery records.
 var enqueueScript = redis.NewScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], 'NX', ARGV[4], ARGV[3])
 redis.call('SADD', KEYS[4], ARGV[5])
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[2])
+local old = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[6], 'LIMIT', 0, 10)
+for _, id in ipairs(old) do
+  local k = ARGV[7] .. id
+  local v = redis.call('GET', k)
+  if not v then
+    redis.call('ZREM', KEYS[5], id)
+  else
+    local st = cjson.decode(v).state
+    if st == 'SUCCEEDED' or st == 'DEAD_LETTERED' then
+      redis.call('DEL', k)
+      redis.call('ZREM', KEYS[5], id)
+    end
+  end
+end
 return 1`)
 
 // Enqueue implements delivery.Storer.
-func (s *Deliveries) Enqueue(ctx context.Context, d delivery.Delivery, now time.Time) (bool, error) {
+func (s *Deliveries) Enqueue(ctx context.Context, d delivery.Delivery, now time.Time, keepSince time.Time) (bool, error) {
 	data, err := json.Marshal(d)
 	if err != nil {
 		return false, err
@@ -82,7 +101,7 @@ func (s *Deliveries) Enqueue(ctx context.Context, d delivery.Delivery, now time.
 	l := delivery.Lane{Subscription: d.Subscription, Council: d.Council}
 	n, err := enqueueScript.Run(ctx, s.st.Client(),
 		[]string{s.rec(d.Subscription, d.EventID), s.queue(l), s.due(), s.lanes(d.Subscription), s.log(d.Subscription)},
-		data, d.EventID, member(l), ms(now), d.Council).Int()
+		data, d.EventID, member(l), ms(now), d.Council, ms(keepSince), s.key("d", d.Subscription, "")).Int()
 	if err != nil {
 		return false, fmt.Errorf("queue delivery %s: %w", d.Name(), err)
 	}
