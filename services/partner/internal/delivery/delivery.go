@@ -195,7 +195,7 @@ type Options struct {
 	// Retention is how long a finished delivery (succeeded or
 	// dead-lettered) stays listed; default 7 days.
 	Retention time.Duration
-	Logger  *slog.Logger
+	Logger    *slog.Logger
 	// Observe, when set, hears of each successful delivery with the time
 	// from the event to its delivery.
 	Observe func(d Delivery, latency time.Duration)
