@@ -6,10 +6,14 @@
 package areaapi
 
 import (
+	"strconv"
+	"strings"
+
 	"google.golang.org/protobuf/proto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -52,4 +56,32 @@ func Legacy(m proto.Message) string {
 		return ""
 	}
 	return s[len(s)-1]
+}
+
+// NameFields points the violations of err that name an element's area as
+// list[i].area (the rules know an area, not how the request spelt it) at
+// the field the request gave it in, list[i].judgement_area or
+// list[i].theme, so a client knows which field to change. An element that
+// gave neither keeps list[i].area, the oneof to set.
+func NameFields[M proto.Message](err error, list string, elems []M) error {
+	f, ok := fault.As(err)
+	if !ok {
+		return err
+	}
+	for j, v := range f.Violations {
+		rest, ok := strings.CutPrefix(v.Field, list+"[")
+		if !ok {
+			continue
+		}
+		idx, tail, ok := strings.Cut(rest, "]")
+		i, convErr := strconv.Atoi(idx)
+		if !ok || tail != ".area" || convErr != nil || i < 0 || i >= len(elems) {
+			continue
+		}
+		m := elems[i].ProtoReflect()
+		if member := m.WhichOneof(m.Descriptor().Oneofs().ByName("area")); member != nil {
+			f.Violations[j].Field = list + "[" + idx + "]." + string(member.Name())
+		}
+	}
+	return err
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/areaapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 )
 
@@ -82,7 +83,7 @@ func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSpon
 		if req.GetSponsorNeed() != nil {
 			ruleErr = draft.Validate("sponsor_need.")
 		}
-		return nil, fault.JoinFields(vs, parentErr, ruleErr)
+		return nil, areaapi.NameFields(fault.JoinFields(vs, parentErr, ruleErr), "sponsor_need.areas", req.GetSponsorNeed().GetAreas())
 	}
 	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
@@ -90,7 +91,7 @@ func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSpon
 	}
 	n, err := h.svc.Create(ctx, gss, draft, r)
 	if err != nil {
-		return nil, councilNamed(err, req.GetParent())
+		return nil, areaapi.NameFields(councilNamed(err, req.GetParent()), "sponsor_need.areas", req.GetSponsorNeed().GetAreas())
 	}
 	return toProto(n), nil
 }
@@ -208,7 +209,7 @@ func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSpon
 	}
 	n, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
 	if err != nil {
-		return nil, rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, in.GetName())
+		return nil, areaapi.NameFields(rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, in.GetName()), "sponsor_need.areas", in.GetAreas())
 	}
 	return toProto(n), nil
 }

@@ -137,7 +137,7 @@ func TestCreateValidation(t *testing.T) {
 	}
 	_, err = e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: bad})
 	// Every problem at once; the malformed sponsor name is reported once.
-	rpctest.ExpectError(t, "every problem", err, codes.InvalidArgument, "", "sponsor_need.areas[0].weight", "sponsor_need.areas[1].area",
+	rpctest.ExpectError(t, "every problem", err, codes.InvalidArgument, "", "sponsor_need.areas[0].weight", "sponsor_need.areas[1].judgement_area",
 		"sponsor_need.excluded_sponsors[0]", "sponsor_need.staff_days_needed", "sponsor_need.urgency")
 
 	missing := needMsg(4)

@@ -4,12 +4,14 @@ import (
 	"reflect"
 	"testing"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
@@ -109,4 +111,29 @@ func TestExpertiseThemeOrJudgementArea(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("areas = %q, want %q", got, want)
 	}
+}
+
+// TestAreaViolationsNameTheField: a violation on an expertise's area names
+// the field the request gave it in (judgement_area or theme), and the
+// oneof, area, when it gave neither; whether the handler or the use case
+// finds it.
+func TestAreaViolationsNameTheField(t *testing.T) {
+	e := newEnv(t)
+	bad := leedsSponsor()
+	bad.Expertise = []*sponsorv1.Expertise{
+		{Strength: sponsorv1.Strength_STRENGTH_STRONG},
+		{Area: &sponsorv1.Expertise_Theme{Theme: 99}, Strength: sponsorv1.Strength_STRENGTH_STRONG},
+		{Area: &sponsorv1.Expertise_JudgementArea{JudgementArea: typev1.JudgementArea_JUDGEMENT_AREA_OVERALL_EFFECTIVENESS}, Strength: sponsorv1.Strength_STRENGTH_STRONG},
+	}
+	_, err := e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{Sponsor: bad})
+	rpctest.ExpectError(t, "bad areas", err, codes.InvalidArgument, "",
+		"sponsor.expertise[0].area", "sponsor.expertise[1].theme", "sponsor.expertise[2].judgement_area")
+
+	twice := leedsSponsor()
+	twice.Expertise = []*sponsorv1.Expertise{
+		{Area: &sponsorv1.Expertise_Theme{Theme: peerreviewv1.Theme_THEME_CASELOADS}, Strength: sponsorv1.Strength_STRENGTH_STRONG},
+		{Area: &sponsorv1.Expertise_Theme{Theme: peerreviewv1.Theme_THEME_CASELOADS}, Strength: sponsorv1.Strength_STRENGTH_LEADING},
+	}
+	_, err = e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{Sponsor: twice, SponsorId: "twice"})
+	rpctest.ExpectError(t, "an area twice", err, codes.InvalidArgument, "", "sponsor.expertise[1].theme")
 }

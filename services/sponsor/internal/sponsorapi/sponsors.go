@@ -26,6 +26,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/areaapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -80,7 +81,7 @@ func (h *Sponsors) CreateSponsor(ctx context.Context, req *sponsorv1.CreateSpons
 		if req.GetSponsor() != nil {
 			ruleErr = sp.Validate("sponsor.")
 		}
-		return nil, fault.JoinFields(vs, ruleErr)
+		return nil, areaapi.NameFields(fault.JoinFields(vs, ruleErr), "sponsor.expertise", req.GetSponsor().GetExpertise())
 	}
 	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_CreateSponsor_FullMethodName, req.GetRequestId(), req)
 	if err != nil {
@@ -88,7 +89,7 @@ func (h *Sponsors) CreateSponsor(ctx context.Context, req *sponsorv1.CreateSpons
 	}
 	out, err := h.svc.Create(ctx, sp, req.GetSponsorId(), r)
 	if err != nil {
-		return nil, err
+		return nil, areaapi.NameFields(err, "sponsor.expertise", req.GetSponsor().GetExpertise())
 	}
 	// A sponsor just added has no engagements.
 	return toProto(out, sponsor.Usage{}), nil
@@ -212,7 +213,7 @@ func (h *Sponsors) UpdateSponsor(ctx context.Context, req *sponsorv1.UpdateSpons
 	}
 	out, err := h.svc.Update(ctx, id, patch, mask, etag, r)
 	if err != nil {
-		return nil, rpc.NotFound(err, sponsor.ErrNotFound, sponsor.ReasonNotFound, in.GetName())
+		return nil, areaapi.NameFields(rpc.NotFound(err, sponsor.ErrNotFound, sponsor.ReasonNotFound, in.GetName()), "sponsor.expertise", in.GetExpertise())
 	}
 	usage, err := h.usageOf(ctx, out.ID)
 	if err != nil {

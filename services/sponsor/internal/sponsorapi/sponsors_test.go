@@ -125,7 +125,7 @@ func TestCreateValidation(t *testing.T) {
 	// Every problem at once; the malformed member council is reported
 	// once, by the request, not again by the rules.
 	rpctest.ExpectError(t, "every problem", err, codes.InvalidArgument, "", "request_id", "sponsor.conflicts[0]",
-		"sponsor.day_rate_pence", "sponsor.display_name", "sponsor.expertise[1].area", "sponsor.member_councils[0]",
+		"sponsor.day_rate_pence", "sponsor.display_name", "sponsor.expertise[1].judgement_area", "sponsor.member_councils[0]",
 		"sponsor.regions_served", "sponsor_id")
 
 	charity := nspccSponsor()
