@@ -82,7 +82,14 @@ type Deps struct {
 	// RootCAs, when set, are the certificate authorities webhook endpoints
 	// are verified against instead of the system's.
 	RootCAs *x509.CertPool
+	// Resolver looks webhook hosts up when a URL is given; nil means the
+	// system's. Connections always resolve through the system and are
+	// checked on the address dialled.
+	Resolver Resolver
 }
+
+// Resolver looks host names up, as net.Resolver does.
+type Resolver = egress.Resolver
 
 // Service is the partner-events service.
 type Service struct {
@@ -111,7 +118,7 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	guard, err := egress.NewGuard(d.AllowHosts, nil)
+	guard, err := egress.NewGuard(d.AllowHosts, d.Resolver)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,10 @@
 package partner_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -409,4 +411,32 @@ func TestFinishedDeliveriesAreForgottenAfterTheRetention(t *testing.T) {
 	if len(resp.GetDeliveries()) != 1 || resp.GetDeliveries()[0].GetEventId() != recent || resp.GetTotalSize() != 1 {
 		t.Fatalf("deliveries %v, want only %s (%s is past the retention)", resp.GetDeliveries(), recent, old)
 	}
+}
+
+// publicResolver says every name is a public address, as a name an
+// attacker controls may say when the URL is registered.
+type publicResolver struct{}
+
+func (publicResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
+}
+
+func TestAPrivateAddressIsRefusedAtDeliveryToo(t *testing.T) {
+	r := newReceiver(t, nil)
+	e := newEnv(t, func(d *partner.Deps) {
+		r.trust(d)
+		d.AllowHosts = nil // loopback is not allowed here
+		d.Resolver = publicResolver{}
+	})
+	// The name passes when it is registered, but resolves to loopback
+	// when the delivery dials it.
+	url := "https://localhost" + r.srv.URL[strings.LastIndex(r.srv.URL, ":"):] + "/hooks"
+	sub := e.subscribe(rpctest.Partner, url, []string{"JudgementPublished"})
+	e.publish(judgement(leeds, "rebind"))
+	d := waitDelivery(t, e, rpctest.Partner, sub.GetName(), partnerv1.Delivery_STATE_RETRYING)
+	a := d.GetAttempts()[0]
+	if a.GetStatusCode() != 0 || !strings.Contains(a.GetError(), "non-public address") {
+		t.Fatalf("attempt %v, want refused before connecting", a)
+	}
+	r.quiet(t, 200*time.Millisecond)
 }

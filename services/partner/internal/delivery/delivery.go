@@ -85,7 +85,7 @@ type Delivery struct {
 	// starts a new one); MaxAge counts from it.
 	Started     time.Time `json:"started,omitzero"`
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
-	// Published is when the event happened, for the latency metric.
+	// Published is when the event happened.
 	Published time.Time `json:"published,omitzero"`
 }
 
@@ -196,9 +196,6 @@ type Options struct {
 	// dead-lettered) stays listed; default 7 days.
 	Retention time.Duration
 	Logger    *slog.Logger
-	// Observe, when set, hears of each successful delivery with the time
-	// from the event to its delivery.
-	Observe func(d Delivery, latency time.Duration)
 }
 
 func (o Options) withDefaults() Options {
@@ -285,11 +282,6 @@ func (s *Service) nudge() {
 	case s.wake <- struct{}{}:
 	default:
 	}
-}
-
-// Get returns one delivery.
-func (s *Service) Get(ctx context.Context, sub, eventID string) (Delivery, error) {
-	return s.store.Get(ctx, sub, eventID)
 }
 
 // List returns a page of a subscription's deliveries, newest first.
@@ -438,13 +430,7 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 	}
 	if at.Error == "" && at.StatusCode >= 200 && at.StatusCode < 300 {
 		d.State, d.NextAttempt = Succeeded, time.Time{}
-		if err := s.store.Finish(ctx, d, now); err != nil {
-			return err
-		}
-		if s.opts.Observe != nil && !d.Published.IsZero() {
-			s.opts.Observe(d, now.Sub(d.Published))
-		}
-		return nil
+		return s.store.Finish(ctx, d, now)
 	}
 	if now.Sub(d.Started) >= s.opts.MaxAge {
 		d.State, d.NextAttempt = DeadLettered, time.Time{}
