@@ -214,7 +214,7 @@ func (c *Console) priorityView(r *http.Request, p *improvementplanv1.Improvement
 	if pi >= 0 {
 		title = "Change a priority"
 	}
-	return &view{Template: "priority", Title: title, Current: "plans", Errors: errs, Data: d}
+	return &view{Template: "priority", Title: title, Current: "plans", Errors: errs, Data: d, Back: BasePath + "/" + p.GetName() + "#priorities"}
 }
 
 // savePriority adds or changes a priority.
@@ -425,7 +425,7 @@ func (c *Console) actionView(r *http.Request, p *improvementplanv1.ImprovementPl
 	if ai >= 0 {
 		title = "Change an action"
 	}
-	return &view{Template: "action", Title: title, Current: "plans", Errors: errs, Data: d}
+	return &view{Template: "action", Title: title, Current: "plans", Errors: errs, Data: d, Back: BasePath + "/" + p.GetName() + "#priorities"}
 }
 
 // saveAction adds or changes an action.

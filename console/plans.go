@@ -164,8 +164,9 @@ func (c *Console) planAction(w http.ResponseWriter, r *http.Request, s *session)
 	fallback := ""
 	switch r.PathValue("action") {
 	case "submit":
-		_, err = c.plans.SubmitPlan(ctx, &improvementplanv1.SubmitPlanRequest{Name: name, Etag: etag, RequestId: reqID})
-		done, fallback = "The plan was submitted to DfE.", "submit"
+		var sub *improvementplanv1.ImprovementPlan
+		sub, err = c.plans.SubmitPlan(ctx, &improvementplanv1.SubmitPlanRequest{Name: name, Etag: etag, RequestId: reqID})
+		done, fallback = "The plan was submitted to DfE."+warningText(sub), "submit"
 		if errorReason(err) == "PLAN_NOT_CREDIBLE" {
 			// The failures, one by one, linked to their rules.
 			chk, cerr := c.plans.CheckPlan(ctx, &improvementplanv1.CheckPlanRequest{Name: name})
@@ -176,8 +177,9 @@ func (c *Console) planAction(w http.ResponseWriter, r *http.Request, s *session)
 			return c.planView(r, s, errs, values)
 		}
 	case "approve":
-		_, err = c.plans.ApprovePlan(ctx, &improvementplanv1.ApprovePlanRequest{Name: name, Etag: etag, Reason: f.Get("reason"), RequestId: reqID})
-		done, fallback = "The plan was approved.", "reason"
+		var app *improvementplanv1.ImprovementPlan
+		app, err = c.plans.ApprovePlan(ctx, &improvementplanv1.ApprovePlanRequest{Name: name, Etag: etag, Reason: f.Get("reason"), RequestId: reqID})
+		done, fallback = "The plan was approved."+warningText(app), "reason"
 		fields["reason"] = "reason"
 	case "return":
 		_, err = c.plans.ReturnPlan(ctx, &improvementplanv1.ReturnPlanRequest{Name: name, Etag: etag, Reason: f.Get("reason"), RequestId: reqID})
@@ -215,4 +217,19 @@ func (c *Console) planAction(w http.ResponseWriter, r *http.Request, s *session)
 		return c.planView(r, s, errs, values)
 	}
 	return c.redirect(w, r, s, BasePath+"/"+name, done)
+}
+
+// warningText is what the service warns about a plan it has just submitted
+// or approved (late actions, a deadline before the first milestone), to
+// follow the success message.
+func warningText(p *improvementplanv1.ImprovementPlan) string {
+	var b strings.Builder
+	for _, w := range p.GetWarnings() {
+		b.WriteString(" ")
+		b.WriteString(sentence(w.GetMessage()))
+		if !strings.HasSuffix(w.GetMessage(), ".") {
+			b.WriteString(".")
+		}
+	}
+	return b.String()
 }

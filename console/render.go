@@ -32,6 +32,9 @@ type view struct {
 	Data     any
 	// Current is the navigation item to mark current.
 	Current string
+	// Back, when set, is where the page's back link goes: above the main
+	// content and its error summary, as GOV.UK places it.
+	Back string
 }
 
 // fieldError is one entry of a GOV.UK error summary, linking to the field
