@@ -94,7 +94,11 @@ const (
 // Environment: TURNAROUND_BENCH_DURATION (default 10s) per run,
 // TURNAROUND_BENCH_OUT (a file the markdown is also written to),
 // TURNAROUND_BENCH_TOOLS (where ghz and hey are; default the repository's
-// .bin) and REDIS_URL (default redis://127.0.0.1:6379).
+// .bin), REDIS_URL (default redis://127.0.0.1:6379) and
+// TURNAROUND_BENCH_ONLY, a regular expression: when set, only the scenarios
+// whose "name over transport" it matches are measured (RunMatching and the
+// console's pages, named "RunMatching" and "console", likewise), e.g.
+// TURNAROUND_BENCH_ONLY='GetNationalOverview|ListTimelineEntries'.
 //
 // The test fails only when it cannot measure; targets that are not met are
 // reported in the output, not as failures.
@@ -139,7 +143,14 @@ func TestBench(t *testing.T) {
 		real:     func() benchResult { return b.ghz(b.realGRPC, benchGetRisk, b.riskData(), "", b.dfeToken) },
 	})
 
-	publishes := b.preparePublishes()
+	b.runLists()
+
+	// The oversight scenarios read timelines the publish pool fills, so
+	// the pool is made for them too.
+	var publishes benchPublishes
+	if b.selected("PublishJudgement") || b.selected("GetNationalOverview") || b.selected("ListTimelineEntries") {
+		publishes = b.preparePublishes()
+	}
 	b.run(benchScenario{
 		name: "PublishJudgement (write through the outbox)", transport: "gRPC", target: 0.2, write: true,
 		baseline: func() benchResult { return b.ghz(b.echoGRPC, benchPublish, "", publishes.file, b.inspectorToken) },
@@ -169,12 +180,18 @@ func TestBench(t *testing.T) {
 			return b.hey(b.realHTTP + "/v1/localAuthorities/" + benchCouncil + "/timelineEntries?page_size=" + strconv.Itoa(benchPageSize))
 		},
 	})
-	needs := b.prepareNeeds()
-	b.matching = b.heyPost(b.realHTTP+"/v1/matchRuns", `{"algorithm":"ALGORITHM_OPTIMAL","dry_run":true}`)
-	b.rows = append(b.rows, benchRow{
-		scenario: fmt.Sprintf("RunMatching, OPTIMAL dry run (%d open needs, %d sponsors)", needs, benchDemoSponsors), transport: "REST",
-		server: "turnaround", result: &b.matching, ratio: "no echo: nothing comparable to solve",
-	})
+	if b.selected("RunMatching") {
+		needs := b.prepareNeeds()
+		b.matching = b.heyPost(b.realHTTP+"/v1/matchRuns", `{"algorithm":"ALGORITHM_OPTIMAL","dry_run":true}`)
+		b.rows = append(b.rows, benchRow{
+			scenario: fmt.Sprintf("RunMatching, OPTIMAL dry run (%d open needs, %d sponsors)", needs, benchDemoSponsors), transport: "REST",
+			server: "turnaround", result: &b.matching, ratio: "no echo: nothing comparable to solve",
+		})
+	}
+
+	if b.selected("console") {
+		b.runConsole() // bench_console_test.go: the console's pages on the embedded default
+	}
 
 	b.peakRSS = b.rss("VmHWM")
 	b.report()
@@ -185,6 +202,8 @@ type bench struct {
 	t        *testing.T
 	ctx      context.Context
 	duration time.Duration
+	// only, when set, selects the scenarios to measure by name.
+	only     *regexp.Regexp
 	dir      string
 	ghzBin   string
 	heyBin   string
@@ -207,6 +226,7 @@ type bench struct {
 	realConn   *grpc.ClientConn
 
 	echo     *benchEcho
+	lists    benchListEcho
 	echoGRPC string
 	echoHTTP string
 
@@ -275,6 +295,13 @@ func newBench(t *testing.T) *bench {
 			t.Fatalf("TURNAROUND_BENCH_DURATION=%q: want a positive duration such as 10s", v)
 		}
 	}
+	var only *regexp.Regexp
+	if v := os.Getenv("TURNAROUND_BENCH_ONLY"); v != "" {
+		var err error
+		if only, err = regexp.Compile(v); err != nil {
+			t.Fatalf("TURNAROUND_BENCH_ONLY=%q: %v", v, err)
+		}
+	}
 	tools := os.Getenv("TURNAROUND_BENCH_TOOLS")
 	if tools == "" {
 		abs, err := filepath.Abs(filepath.Join("..", "..", ".bin"))
@@ -284,7 +311,7 @@ func newBench(t *testing.T) *bench {
 		tools = abs
 	}
 	b := &bench{
-		t: t, ctx: t.Context(), duration: d, dir: t.TempDir(),
+		t: t, ctx: t.Context(), duration: d, dir: t.TempDir(), only: only,
 		ghzBin: filepath.Join(tools, "ghz"), heyBin: filepath.Join(tools, "hey"),
 		redisURL: redistest.URL(),
 	}
@@ -487,6 +514,7 @@ func (b *bench) captureResponses() {
 		t.Fatalf("GetRiskAssessment on the real binary: %v", err)
 	}
 	b.echo = &benchEcho{la: la, list: list, risk: risk}
+	b.captureLists() // bench_lists_test.go: the other services' lists
 	t.Logf("captured responses: council %d bytes, page of %d councils %d bytes, risk assessment %d bytes",
 		proto.Size(la), benchPageSize, proto.Size(list), proto.Size(risk))
 }
@@ -501,6 +529,7 @@ func (b *bench) startBaselines() {
 	}
 	srv := grpc.NewServer()
 	inspectionv1.RegisterInspectionServiceServer(srv, b.echo)
+	b.registerListEchoes(srv)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 	b.echoGRPC = lis.Addr().String()
@@ -903,6 +932,9 @@ func benchErrorNotes(errs map[string]int) []string {
 // run measures one scenario, baseline first, each run on its own so the
 // two never compete for the CPU.
 func (b *bench) run(s benchScenario) {
+	if !b.selected(s.name + " over " + s.transport) {
+		return
+	}
 	b.t.Logf("%s over %s: baseline", s.name, s.transport)
 	base := s.baseline()
 	b.t.Logf("%s over %s: turnaround", s.name, s.transport)
@@ -917,6 +949,12 @@ func (b *bench) run(s benchScenario) {
 		benchRow{scenario: s.name, transport: s.transport, server: server + " (baseline)", result: &res.baseline, ratio: "1.00"},
 		benchRow{scenario: s.name, transport: s.transport, server: "turnaround", result: &res.real,
 			ratio: fmt.Sprintf("%.2f of %s", res.ratio(), server)})
+}
+
+// selected reports whether TURNAROUND_BENCH_ONLY, if set, selects the
+// scenario named name.
+func (b *bench) selected(name string) bool {
+	return b.only == nil || b.only.MatchString(name)
 }
 
 // report prints the markdown and writes it to TURNAROUND_BENCH_OUT when set.
@@ -976,8 +1014,10 @@ func (b *bench) report() {
 	fmt.Fprintf(&sb, "| zero errors | %d | %s |\n", errorsTotal, benchMet(errorsTotal == 0))
 	fmt.Fprintf(&sb, "| under 100 MB RSS idle with demo data | %.1f MB | %s |\n", benchMB(b.idleRSS), benchMet(b.idleRSS < 100e6))
 	fmt.Fprintf(&sb, "| under 300 MB RSS under load | %.1f MB | %s |\n", benchMB(b.peakRSS), benchMet(b.peakRSS < 300e6))
-	fmt.Fprintf(&sb, "| RunMatching at real scale over REST | %.0f runs/s, p99 %s, %d errors | %s |\n",
-		b.matching.rps, benchMillis(b.matching.p99), b.matching.errors, benchMet(b.matching.errors == 0 && b.matching.rps > 0))
+	if b.selected("RunMatching") {
+		fmt.Fprintf(&sb, "| RunMatching at real scale over REST | %.0f runs/s, p99 %s, %d errors | %s |\n",
+			b.matching.rps, benchMillis(b.matching.p99), b.matching.errors, benchMet(b.matching.errors == 0 && b.matching.rps > 0))
+	}
 
 	fmt.Fprint(os.Stdout, "\n"+sb.String())
 	if path := os.Getenv("TURNAROUND_BENCH_OUT"); path != "" {
@@ -1042,7 +1082,8 @@ func benchFreeAddr(t *testing.T) string {
 	return addr
 }
 
-// writeBenchProtoset writes the InspectionService's descriptors with all
+// writeBenchProtoset writes the descriptors of the services the bench calls
+// (the InspectionService and the lists of bench_lists_test.go) with all
 // their dependencies, dependencies first, for ghz --protoset: the services'
 // own compiled descriptors, so no .proto import paths are needed.
 func writeBenchProtoset(path string) error {
@@ -1061,6 +1102,9 @@ func writeBenchProtoset(path string) error {
 		files = append(files, protodesc.ToFileDescriptorProto(fd))
 	}
 	add(inspectionv1.File_turnaround_inspection_v1_inspection_proto)
+	for _, fd := range benchListFiles() { // bench_lists_test.go
+		add(fd)
+	}
 	raw, err := proto.Marshal(&descriptorpb.FileDescriptorSet{File: files})
 	if err != nil {
 		return fmt.Errorf("protoset: %w", err)
