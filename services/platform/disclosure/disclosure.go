@@ -14,6 +14,7 @@ package disclosure
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"sync/atomic"
 )
 
@@ -68,61 +69,129 @@ func Value(v float64, councils int) (float64, string) {
 	return v, ""
 }
 
-// Groups decides which groups of a breakdown may be shown on their own.
+// Groups decides which groups of one breakdown may be shown on their own.
 // members maps each group to the councils its figures are computed over (a
 // council may sit in more than one group, and may be listed more than
 // once). It returns the groups to withhold, with the reason for each; the
 // caller folds them into one group of the rest, which then covers at least
 // min councils, or withholds everything when all groups together cover
-// fewer.
-//
-// A group of fewer than min councils is withheld (ReasonTooFewCouncils).
-// While the withheld groups together cover more than none but fewer than
-// min councils, the smallest group still shown joins them (fewest councils
-// first, ties by name, ReasonComplementary). Because groups are always
-// taken smallest first, the groups withheld at a threshold are a subset of
-// those withheld at any higher one, so asking at two thresholds and
-// subtracting shows nothing that either answer did not.
+// fewer. It is Breakdowns with one breakdown.
 func Groups(members map[string][]string, min int) map[string]string {
-	type group struct {
-		name     string
-		councils map[string]bool
-	}
-	all := make([]group, 0, len(members))
-	for name, cs := range members {
-		g := group{name: name, councils: map[string]bool{}}
+	var records []Record
+	for g, cs := range members {
 		for _, c := range cs {
-			g.councils[c] = true
+			records = append(records, Record{Council: c, Groups: []string{g}})
 		}
-		all = append(all, g)
 	}
-	slices.SortFunc(all, func(a, b group) int {
-		if c := cmp.Compare(len(a.councils), len(b.councils)); c != 0 {
+	return Breakdowns(records, 1, min)[0]
+}
+
+// Record is one record an aggregate counts: its council, and its group in
+// each breakdown (Groups[i] in breakdown i).
+type Record struct {
+	Council string
+	Groups  []string
+}
+
+// Breakdowns decides which groups of several breakdowns of the same records
+// (by region and by grade, say) may be shown on their own, so that no
+// combination of the figures shown covers fewer than min councils. It
+// returns, per breakdown, the groups to withhold with the reason for each
+// (ReasonTooFewCouncils or ReasonComplementary); the caller folds each
+// breakdown's withheld groups into one group of the rest.
+//
+// Groups are withheld smallest first (fewest councils, then breakdown, then
+// name) until every group shown and every group of the rest covers at least
+// min councils, and so does every non-empty cell of the breakdowns crossed
+// (a region's records of one grade). That last check is what makes several
+// breakdowns safe together: whatever a caller adds and subtracts of the
+// figures shown, the records it isolates are whole cells, so it cannot
+// isolate fewer than min councils; without it, a grade group minus a region
+// group could leave the one council they do not share. Because the order
+// does not depend on min, the groups withheld at one threshold are withheld
+// at every higher one: asking at two thresholds and subtracting isolates
+// nothing smaller either. When all records together cover fewer than min
+// councils, everything is withheld.
+func Breakdowns(records []Record, breakdowns, min int) []map[string]string {
+	type group struct {
+		breakdown int
+		name      string
+		councils  int
+	}
+	members := make([]map[string]map[string]bool, breakdowns)
+	for i := range members {
+		members[i] = map[string]map[string]bool{}
+	}
+	for _, r := range records {
+		for i := range breakdowns {
+			g := r.Groups[i]
+			if members[i][g] == nil {
+				members[i][g] = map[string]bool{}
+			}
+			members[i][g][r.Council] = true
+		}
+	}
+	var order []group
+	for i, gs := range members {
+		for name, cs := range gs {
+			order = append(order, group{i, name, len(cs)})
+		}
+	}
+	slices.SortFunc(order, func(a, b group) int {
+		if c := cmp.Compare(a.councils, b.councils); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.breakdown, b.breakdown); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.name, b.name)
 	})
-	out := map[string]string{}
-	covered := map[string]bool{}
-	for _, g := range all {
-		if len(g.councils) < min {
-			out[g.name] = ReasonTooFewCouncils
-			for c := range g.councils {
-				covered[c] = true
+	withheld := make([]map[string]bool, breakdowns)
+	for i := range withheld {
+		withheld[i] = map[string]bool{}
+	}
+	for k := 0; k < len(order) && !safe(records, withheld, min); k++ {
+		withheld[order[k].breakdown][order[k].name] = true
+	}
+	out := make([]map[string]string, breakdowns)
+	for i := range out {
+		out[i] = map[string]string{}
+		for g := range withheld[i] {
+			out[i][g] = ReasonComplementary
+			if len(members[i][g]) < min {
+				out[i][g] = ReasonTooFewCouncils
 			}
 		}
 	}
-	for _, g := range all {
-		if len(covered) == 0 || len(covered) >= min {
-			break
+	return out
+}
+
+// safe reports whether, with the groups in withheld folded into one group
+// of the rest per breakdown, every cell of the breakdowns crossed covers at
+// least min councils. The cells include each breakdown's groups as the
+// breakdowns' common refinement, so with one breakdown the check is that
+// every group shown and the rest cover min councils.
+func safe(records []Record, withheld []map[string]bool, min int) bool {
+	cells := map[string]map[string]bool{}
+	for _, r := range records {
+		var key strings.Builder
+		for i, g := range r.Groups[:len(withheld)] {
+			if withheld[i][g] {
+				g = "\x01" // the rest: no group's name
+			}
+			key.WriteString(g)
+			key.WriteByte(0)
 		}
-		if _, withheld := out[g.name]; withheld {
-			continue
+		k := key.String()
+		if cells[k] == nil {
+			cells[k] = map[string]bool{}
 		}
-		out[g.name] = ReasonComplementary
-		for c := range g.councils {
-			covered[c] = true
+		cells[k][r.Council] = true
+	}
+	for _, cs := range cells {
+		if len(cs) < min {
+			return false
 		}
 	}
-	return out
+	return true
 }

@@ -97,3 +97,45 @@ func TestGroupsNest(t *testing.T) {
 		prev = got
 	}
 }
+
+// TestBreakdownsCrossed: one council of region a is graded x with ten of
+// region c; folding only a (with b) would show c and x, and x minus c is
+// a's one council. Every cell crossed must cover min councils, so c or x
+// is withheld too; and the groups withheld nest as the threshold rises.
+func TestBreakdownsCrossed(t *testing.T) {
+	var records []Record
+	add := func(prefix string, n int, region, grade string) {
+		for i := range n {
+			records = append(records, Record{Council: fmt.Sprintf("%s%02d", prefix, i), Groups: []string{region, grade}})
+		}
+	}
+	add("a", 1, "a", "x")
+	add("b", 10, "b", "y")
+	add("c", 10, "c", "x")
+	add("d", 10, "d", "y")
+	got := Breakdowns(records, 2, 10)
+	if _, ok := got[0]["a"]; !ok {
+		t.Errorf("region a of one council shown: %v", got)
+	}
+	_, cHidden := got[0]["c"]
+	_, xHidden := got[1]["x"]
+	if !cHidden && !xHidden {
+		t.Errorf("c and x both shown, so x minus c is a's council: %v", got)
+	}
+	if got[0]["a"] != ReasonTooFewCouncils {
+		t.Errorf("a withheld as %q", got[0]["a"])
+	}
+
+	prev := Breakdowns(records, 2, 1)
+	for min := 2; min <= 40; min++ {
+		next := Breakdowns(records, 2, min)
+		for i := range prev {
+			for g := range prev[i] {
+				if _, ok := next[i][g]; !ok {
+					t.Errorf("breakdown %d: %s withheld at %d but shown at %d", i, g, min-1, min)
+				}
+			}
+		}
+		prev = next
+	}
+}

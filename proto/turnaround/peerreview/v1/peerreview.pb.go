@@ -3369,8 +3369,8 @@ type SuppressedGroup struct {
 	Group string `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
 	// Why: `FEWER_THAN_MIN_COUNCILS` when fewer councils than `min_councils`
 	// make it up; `COMPLEMENTARY` when it is large enough, but shown on its
-	// own it would let a caller subtract the shown groups from `ALL` and
-	// recover a smaller suppressed group.
+	// own it would let a caller subtract groups shown from `ALL`, or a region
+	// from a grade, and recover fewer councils than `min_councils`.
 	Withheld      string `protobuf:"bytes,3,opt,name=withheld,proto3" json:"withheld,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -132,3 +132,75 @@ func TestNoGroupCanBeSolvedFor(t *testing.T) {
 		}
 	}
 }
+
+// TestBreakdownsCannotBeSubtracted is the attack across the two
+// breakdowns: 31 councils, one in the North East and ten in each of the
+// East of England, the North West and the South East. The North East's
+// council and the South East's ten were later judged inadequate, the rest
+// good. Folding only the North East (with the East of England, to make
+// OTHER big enough) would show the South East and INADEQUATE, each of ten
+// councils or more, and INADEQUATE minus the South East would be the North
+// East's one council. The cells of the breakdowns crossed must each cover
+// ten councils, so one of the two is folded as well.
+func TestBreakdownsCannotBeSubtracted(t *testing.T) {
+	min := disclosure.MinCouncils()
+	ne := inRegion(t, reference.NorthEast, 1)
+	ee := inRegion(t, reference.EastOfEngland, 10)
+	nw := inRegion(t, reference.NorthWest, 10)
+	se := inRegion(t, reference.SouthEast, 10)
+	later := Judgement{reference.Good, completeTime.AddDate(0, 6, 0)}
+	inadequate := Judgement{reference.Inadequate, completeTime.AddDate(0, 6, 0)}
+	latest := map[string]Judgement{}
+	for _, gss := range append(append([]string{}, ne...), se...) {
+		latest[gss] = inadequate
+	}
+	for _, gss := range append(append([]string{}, ee...), nw...) {
+		latest[gss] = later
+	}
+	all := append(append(append(append([]string{}, ne...), ee...), nw...), se...)
+	got := Summarise(reviewsOf(all), latest, min)
+	if got.Withheld != "" || got.Councils != 31 || len(got.Themes) == 0 {
+		t.Fatalf("31 councils: %+v", got)
+	}
+	region := map[string]string{}
+	grade := map[string]string{}
+	for _, c := range reference.Councils() {
+		region[c.GSSCode] = string(c.Region)
+	}
+	for gss, j := range latest {
+		grade[gss] = string(j.Grade)
+	}
+	for _, s := range got.Themes {
+		shownRegions := map[string]bool{}
+		for _, c := range s.ByRegion {
+			shownRegions[c.Group] = true
+		}
+		shownGrades := map[string]bool{}
+		for _, c := range s.ByLaterGrade {
+			shownGrades[c.Group] = true
+		}
+		if shownRegions["SOUTH_EAST"] && shownGrades["INADEQUATE"] {
+			t.Fatalf("%s: the South East and INADEQUATE are both shown, so their difference is the North East's council: %+v", s.Theme, s)
+		}
+		// Every cell of the published groups crossed covers ten councils.
+		cells := map[string]map[string]bool{}
+		for _, gss := range all {
+			r, g := region[gss], grade[gss]
+			if !shownRegions[r] {
+				r = GroupOther
+			}
+			if !shownGrades[g] {
+				g = GroupOther
+			}
+			if cells[r+" "+g] == nil {
+				cells[r+" "+g] = map[string]bool{}
+			}
+			cells[r+" "+g][gss] = true
+		}
+		for k, cs := range cells {
+			if len(cs) < min {
+				t.Errorf("%s: cell %s covers %d councils", s.Theme, k, len(cs))
+			}
+		}
+	}
+}

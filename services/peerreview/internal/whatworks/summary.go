@@ -25,9 +25,13 @@
 // the suppressed groups together still cover fewer councils than the
 // minimum, the next smallest groups are folded in as well, until OTHER
 // reaches the minimum; otherwise subtracting the published groups from the
-// overall counts would reveal the small group anyway (disclosure.Groups).
-// Every suppressed group is listed with its reason, so a missing group is
-// never mistaken for a zero.
+// overall counts would reveal the small group anyway. And because the two
+// breakdowns count the same reviews, groups are folded until every region's
+// reviews of one later grade (every cell of the two crossed) cover the
+// minimum too: otherwise a grade group minus a region group could leave the
+// one council they do not share (disclosure.Breakdowns). Every suppressed
+// group is listed with its reason, so a missing group is never mistaken for
+// a zero.
 package whatworks
 
 import (
@@ -163,10 +167,14 @@ func Summarise(reviews []review.Review, latest map[string]Judgement, minCouncils
 	}
 	regionOrder := append(fault.Names(reference.Regions), GroupOther)
 	gradeOrder := append(fault.Names(reference.Grades), NotYetInspected, GroupOther)
-	regions, hiddenRegions := publishAs(done, regions, minCouncils)
-	grades, hiddenGrades := publishAs(done, grades, minCouncils)
-	out.Suppressed = append(suppressedIn(GroupingRegion, hiddenRegions, regionOrder),
-		suppressedIn(GroupingLaterGrade, hiddenGrades, gradeOrder)...)
+	records := make([]disclosure.Record, len(done))
+	for i, rv := range done {
+		records[i] = disclosure.Record{Council: rv.GSSCode, Groups: []string{regions[i], grades[i]}}
+	}
+	hidden := disclosure.Breakdowns(records, 2, minCouncils)
+	regions, grades = publishAs(regions, hidden[0]), publishAs(grades, hidden[1])
+	out.Suppressed = append(suppressedIn(GroupingRegion, hidden[0], regionOrder),
+		suppressedIn(GroupingLaterGrade, hidden[1], gradeOrder)...)
 
 	// Every theme shares the groups, so their review and council counts
 	// are counted once.
@@ -210,17 +218,9 @@ func councilsOf(reviews []review.Review) int {
 	return len(seen)
 }
 
-// publishAs returns, for each review's group in groups (groups[i] is the
-// group of reviews[i]), the group it is published under: its own, or
-// GroupOther when disclosure.Groups withholds it; and the withheld groups
-// with their reasons. The caller guarantees that the reviews are of at
-// least min councils, so OTHER, when it exists, covers at least min.
-func publishAs(reviews []review.Review, groups []string, min int) ([]string, map[string]string) {
-	members := map[string][]string{}
-	for i, g := range groups {
-		members[g] = append(members[g], reviews[i].GSSCode)
-	}
-	hidden := disclosure.Groups(members, min)
+// publishAs returns, for each review's group in groups, the group it is
+// published under: its own, or GroupOther when hidden withholds it.
+func publishAs(groups []string, hidden map[string]string) []string {
 	out := make([]string, len(groups))
 	for i, g := range groups {
 		out[i] = g
@@ -228,7 +228,7 @@ func publishAs(reviews []review.Review, groups []string, min int) ([]string, map
 			out[i] = GroupOther
 		}
 	}
-	return out, hidden
+	return out
 }
 
 // suppressedIn lists the hidden groups of grouping in the order of order.
