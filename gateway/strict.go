@@ -239,7 +239,9 @@ func (g *Gateway) strictRequests(next runtime.HandlerFunc) runtime.HandlerFunc {
 			return
 		}
 		if q := r.URL.Query(); rt.expandQueryAliases(q) {
-			r.URL.RawQuery = q.Encode()
+			// The generated handlers read r.Form, parsed from RawQuery on
+			// first use; drop any earlier parse so they see the full names.
+			r.URL.RawQuery, r.Form = q.Encode(), nil
 		}
 		if v := rt.invalidQueryValues(r.URL.Query()); len(v) > 0 {
 			g.writeInvalid(w, "INVALID_QUERY_PARAMETER", "invalid query parameter "+v[0].GetField()+": "+v[0].GetDescription(), v)
