@@ -75,7 +75,13 @@ func startOn(t *testing.T, st *store.Store, tune ...func(*partner.Deps)) (e *env
 // its id.
 func (e *env) publish(topic, subject string, payload proto.Message) string {
 	e.t.Helper()
-	ev, err := events.NewEvent(context.Background(), topic, subject, payload)
+	return e.publishIn(context.Background(), topic, subject, payload)
+}
+
+// publishIn is publish with the trace context of ctx.
+func (e *env) publishIn(ctx context.Context, topic, subject string, payload proto.Message) string {
+	e.t.Helper()
+	ev, err := events.NewEvent(ctx, topic, subject, payload)
 	if err != nil {
 		e.t.Fatal(err)
 	}

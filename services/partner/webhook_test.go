@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
@@ -439,4 +440,20 @@ func TestAPrivateAddressIsRefusedAtDeliveryToo(t *testing.T) {
 		t.Fatalf("attempt %v, want refused before connecting", a)
 	}
 	r.quiet(t, 200*time.Millisecond)
+}
+
+func TestADeliveryCarriesTheTraceOfTheChangeBehindIt(t *testing.T) {
+	r := newReceiver(t, nil)
+	e := newEnv(t, r.trust)
+	e.subscribe(rpctest.Partner, r.srv.URL, []string{"InterventionOrdered"})
+	sc := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+		SpanID:  trace.SpanID{1, 2, 3, 4, 5, 6, 7, 8}, TraceFlags: trace.FlagsSampled,
+	})
+	topic, subject, payload := intervention(leeds, "traced")
+	e.publishIn(trace.ContextWithSpanContext(context.Background(), sc), topic, subject, payload)
+	rec := r.next(t)
+	if got, want := rec.Header.Get("traceparent"), "00-"+sc.TraceID().String()+"-"+sc.SpanID().String()+"-01"; got != want {
+		t.Fatalf("traceparent %q, want %q", got, want)
+	}
 }

@@ -87,6 +87,8 @@ type Delivery struct {
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	// Published is when the event happened.
 	Published time.Time `json:"published,omitzero"`
+	// TraceParent is the event's W3C trace context, sent as traceparent.
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // Name is the delivery's resource name.
@@ -258,15 +260,29 @@ func NewService(st Storer, subs Subscriptions, sender Sender, now func() time.Ti
 	return &Service{store: st, subs: subs, sender: sender, opts: opts.withDefaults(), now: now, wake: make(chan struct{}, 1)}
 }
 
+// Event is what a delivery sends.
+type Event struct {
+	ID, Type string
+	// Council is the GSS code of the council the event is about, or "".
+	Council   string
+	Published time.Time
+	// TraceParent is the W3C trace context of the change that caused the
+	// event; deliveries carry it so the receiver's trace joins it.
+	TraceParent string
+	// Body is the CloudEvent.
+	Body []byte
+}
+
 // Enqueue queues an event for a subscription; a repeat of the same event
 // for the same subscription changes nothing.
-func (s *Service) Enqueue(ctx context.Context, sub, eventID, eventType, council string, published time.Time, body []byte) error {
+func (s *Service) Enqueue(ctx context.Context, sub string, ev Event) error {
+	council := ev.Council
 	if council == "" {
 		council = NoCouncil
 	}
 	now := s.now().UTC()
-	d := Delivery{Subscription: sub, EventID: eventID, EventType: eventType, Council: council, State: Pending,
-		Body: body, CreateTime: now, Published: published, NextAttempt: now}
+	d := Delivery{Subscription: sub, EventID: ev.ID, EventType: ev.Type, Council: council, State: Pending,
+		Body: ev.Body, CreateTime: now, Published: ev.Published, NextAttempt: now, TraceParent: ev.TraceParent}
 	added, err := s.store.Enqueue(ctx, d, now, now.Add(-s.opts.Retention))
 	if err != nil {
 		return err

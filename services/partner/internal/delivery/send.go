@@ -44,6 +44,9 @@ func (h HTTPSender) Send(ctx context.Context, sub subscription.Subscription, d D
 	req.Header.Set(HeaderID, d.EventID)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, sig)
+	if d.TraceParent != "" {
+		req.Header.Set("traceparent", d.TraceParent)
+	}
 	resp, err := h.Client.Do(req)
 	at.Latency = time.Since(start)
 	if err != nil {

@@ -64,7 +64,7 @@ func (h *Deliveries) owned(ctx context.Context, field, name string, act access.A
 
 // ListDeliveries implements PartnerEventsService: newest first.
 func (h *Deliveries) ListDeliveries(ctx context.Context, req *partnerv1.ListDeliveriesRequest) (*partnerv1.ListDeliveriesResponse, error) {
-	size, err := rpc.PageSize(req.GetPageSize())
+	l, err := rpc.ReadList(req, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -73,16 +73,15 @@ func (h *Deliveries) ListDeliveries(ctx context.Context, req *partnerv1.ListDeli
 		return nil, err
 	}
 	q := paging.Query{Method: partnerv1.PartnerEventsService_ListDeliveries_FullMethodName, Parent: req.GetParent()}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
-	page, total, err := h.svc.List(ctx, s.ID, offset, size)
+	page, total, err := h.svc.List(ctx, s.ID, l.Offset, l.Size)
 	if err != nil {
 		return nil, err
 	}
 	resp := &partnerv1.ListDeliveriesResponse{TotalSize: int32(total),
-		NextPageToken: h.pages.NextOffset(q, offset, size, int64(total))}
+		NextPageToken: l.NextToken(total)}
 	for _, d := range page {
 		resp.Deliveries = append(resp.Deliveries, ToProto(d))
 	}

@@ -97,7 +97,8 @@ func (in *Intake) Handle(ctx context.Context, e events.Event) error {
 				return err
 			}
 		}
-		if err := in.deliveries.Enqueue(ctx, s.ID, d.ID, d.Type, d.Council, d.Time, body); err != nil {
+		ev := delivery.Event{ID: d.ID, Type: d.Type, Council: d.Council, Published: d.Time, TraceParent: d.TraceParent, Body: body}
+		if err := in.deliveries.Enqueue(ctx, s.ID, ev); err != nil {
 			return err
 		}
 	}

@@ -121,7 +121,7 @@ func (h *Subscriptions) GetWebhookSubscription(ctx context.Context, req *partner
 // ListWebhookSubscriptions implements PartnerEventsService: the
 // subscriptions the caller may read, by name.
 func (h *Subscriptions) ListWebhookSubscriptions(ctx context.Context, req *partnerv1.ListWebhookSubscriptionsRequest) (*partnerv1.ListWebhookSubscriptionsResponse, error) {
-	size, err := rpc.PageSize(req.GetPageSize())
+	l, err := rpc.ReadList(req, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +134,7 @@ func (h *Subscriptions) ListWebhookSubscriptions(ctx context.Context, req *partn
 	if !wide {
 		q.Params = map[string]string{"owner": p.Subject}
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	all, err := h.svc.All(ctx)
@@ -145,7 +144,8 @@ func (h *Subscriptions) ListWebhookSubscriptions(ctx context.Context, req *partn
 	all = slices.DeleteFunc(all, func(s subscription.Subscription) bool {
 		return access.ViewOf(p, access.WebhookSubscription, access.Read, Object(s)) != access.Full
 	})
-	page, next := rpc.Page(h.pages, q, all, offset, size)
+	start, end := l.Window(len(all))
+	page, next := all[start:end], l.NextToken(len(all))
 	resp := &partnerv1.ListWebhookSubscriptionsResponse{NextPageToken: next, TotalSize: int32(len(all))}
 	for _, s := range page {
 		resp.WebhookSubscriptions = append(resp.WebhookSubscriptions, toProto(s, false))
