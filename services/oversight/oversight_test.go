@@ -441,3 +441,17 @@ func TestAuditTrailAndRebuild(t *testing.T) {
 		t.Errorf("audit after a rebuild: %d entries", len(got))
 	}
 }
+
+// A deployment audited before its engagement's start has reached the
+// service (the topics are read independently) still reaches the
+// council's timeline.
+func TestDeploymentBeforeItsEngagement(t *testing.T) {
+	h := newHarness(t)
+	h.audited("/turnaround.sponsor.v1.SponsorService/RecordDeployment", engage+"/deployments/d1", "bradford-lead", "sponsor_officer", "rq-deploy")
+	time.Sleep(300 * time.Millisecond)
+	h.publish("sponsor", engage, &eventsv1.EngagementStarted{Engagement: engage, Sponsor: "sponsors/bradford", LocalAuthority: la, SponsorNeed: need})
+	eventually(t, "the deployment on the timeline", func() (bool, string) {
+		got := kinds(h.timeline(rpctest.Official, ""))
+		return slices.Contains(got, "STAFF_DEPLOYED") && slices.Contains(got, "ENGAGEMENT_STARTED"), fmt.Sprint(got)
+	})
+}

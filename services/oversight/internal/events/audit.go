@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/audit"
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/timeline"
@@ -31,7 +32,7 @@ func (c *Consumer) handleAudit(ctx context.Context, e events.Event) error {
 	}); err != nil {
 		return err
 	}
-	gss, err := c.timeline.CouncilOf(ctx, a.Resource)
+	gss, err := c.councilOf(ctx, a.Resource)
 	if err != nil || gss == "" {
 		return err
 	}
@@ -46,6 +47,45 @@ func (c *Consumer) handleAudit(ctx context.Context, e events.Event) error {
 		return err
 	}
 	return nil
+}
+
+// errEngagementUnknown marks an audited change to an engagement (a
+// deployment) whose EngagementStarted event has not been handled yet: the
+// topics are read independently, so the change may come first. The live
+// consumer leaves it pending, to be delivered again; a rebuild, which
+// replays the sponsor topic before the audit, skips it.
+var errEngagementUnknown = errors.New("the engagement's council is not known yet")
+
+// engagementWait bounds how long an audited change to an engagement waits
+// for the engagement's start to be handled before it is left for
+// redelivery.
+const engagementWait = 5 * time.Second
+
+// councilOf is the council of the record name, waiting a little for an
+// engagement's council to become known.
+func (c *Consumer) councilOf(ctx context.Context, name string) (string, error) {
+	deadline := time.Now().Add(engagementWait)
+	for {
+		gss, err := c.timeline.CouncilOf(ctx, name)
+		if err != nil || gss != "" || !isEngagementRecord(name) {
+			return gss, err
+		}
+		if c.rebuilding.Load() || time.Now().After(deadline) {
+			return "", fmt.Errorf("%s: %w", name, errEngagementUnknown)
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// isEngagementRecord reports whether name is an engagement or a record
+// under one (sponsors/{s}/engagements/{e}/...).
+func isEngagementRecord(name string) bool {
+	parts := strings.Split(name, "/")
+	return len(parts) >= 4 && parts[0] == "sponsors" && parts[2] == "engagements"
 }
 
 // sponsorOf is the sponsor id of a record under sponsors/{id}, or "".

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 
@@ -53,6 +54,9 @@ type Consumer struct {
 	audit    *audit.Service
 	log      *slog.Logger
 	subs     []*events.Consumer
+	// rebuilding is set while Rebuild replays the streams: nothing is
+	// waited for, as every engagement's start is replayed first.
+	rebuilding atomic.Bool
 }
 
 // New returns the consumers of Topics in Group, which record into tl and
@@ -169,6 +173,8 @@ type RebuildStats struct {
 // models must have been purged first for a clean rebuild; replaying onto
 // existing ones changes nothing, as every write is idempotent.
 func (c *Consumer) Rebuild(ctx context.Context) (RebuildStats, error) {
+	c.rebuilding.Store(true)
+	defer c.rebuilding.Store(false)
 	var stats RebuildStats
 	for _, topic := range Topics {
 		stream := c.st.Keyspace().Topic(topic)
@@ -187,7 +193,7 @@ func (c *Consumer) Rebuild(ctx context.Context) (RebuildStats, error) {
 				stats.Events++
 				err = c.Handle(ctx, e)
 				var dead errDead
-				if errors.As(err, &dead) {
+				if errors.As(err, &dead) || errors.Is(err, errEngagementUnknown) {
 					stats.Skipped++
 					continue
 				}
