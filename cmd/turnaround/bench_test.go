@@ -192,6 +192,9 @@ func TestBench(t *testing.T) {
 	if b.selected("console") {
 		b.runConsole() // bench_console_test.go: the console's pages on the embedded default
 	}
+	if b.selected("partner") {
+		b.runPartner() // bench_partner_test.go: event streams and webhooks on a partner-events instance
+	}
 
 	b.peakRSS = b.rss("VmHWM")
 	b.report()
