@@ -82,10 +82,21 @@ func (l *List) Resume(pages *paging.Codec, q paging.Query) error {
 // conv, with the next_page_token (empty on the last page) and the size of
 // the whole selection.
 func ListPage[T, P any](l List, selected []T, conv func(T) P) (page []P, next string, total int32) {
-	items, next := Page(l.pages, l.query, selected, l.Offset, l.Size)
-	page = make([]P, 0, len(items))
-	for _, v := range items {
+	start, end := l.Window(len(selected))
+	page = make([]P, 0, end-start)
+	for _, v := range selected[start:end] {
 		page = append(page, conv(v))
 	}
-	return page, next, int32(len(selected))
+	return page, l.NextToken(len(selected)), int32(len(selected))
+}
+
+// Window is the part [start, end) of a selection of total items that l's
+// page shows, for a list that reads only its page from the store.
+func (l List) Window(total int) (start, end int) { return Window(l.Offset, l.Size, total) }
+
+// NextToken is the next_page_token after l's page of a selection of total
+// items, bound to the same list, filter, order and caller; empty on the
+// last page.
+func (l List) NextToken(total int) string {
+	return l.pages.NextOffset(l.query, l.Offset, l.Size, int64(total))
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -121,9 +120,8 @@ func (h *Interventions) GetIntervention(ctx context.Context, req *improvementpla
 // Page tokens are bound to the parent and the filter.
 func (h *Interventions) ListInterventions(ctx context.Context, req *improvementplanv1.ListInterventionsRequest) (*improvementplanv1.ListInterventionsResponse, error) {
 	gss, parentErr := intervention.ParseCouncil("parent", req.GetParent(), true)
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), intervention.FilterSchema)
-	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, intervention.FilterSchema, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -133,7 +131,6 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 	q := paging.Query{
 		Method: improvementplanv1.ImprovementPlanService_ListInterventions_FullMethodName,
 		Parent: req.GetParent(),
-		Filter: f.String(),
 	}
 	if gss != plan.AllCouncils {
 		if err := h.access.Check(ctx, access.Read, gss, req.GetParent(), ordered); err != nil {
@@ -143,11 +140,10 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 			return nil, err
 		}
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
-	selected, err := h.ivs.List(ctx, gss, f)
+	selected, err := h.ivs.List(ctx, gss, l.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -158,15 +154,8 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 	if reader.Err != nil {
 		return nil, reader.Err
 	}
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
-	resp := &improvementplanv1.ListInterventionsResponse{
-		Interventions: make([]*improvementplanv1.Intervention, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(selected)),
-	}
-	for _, iv := range page {
-		resp.Interventions = append(resp.Interventions, ToProto(iv))
-	}
+	resp := &improvementplanv1.ListInterventionsResponse{}
+	resp.Interventions, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, ToProto)
 	return resp, nil
 }
 

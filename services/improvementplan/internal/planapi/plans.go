@@ -38,7 +38,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -116,10 +115,8 @@ func (h *Plans) GetImprovementPlan(ctx context.Context, req *improvementplanv1.G
 // parent, the filter, the order and the councils the caller sees.
 func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1.ListImprovementPlansRequest) (resp *improvementplanv1.ListImprovementPlansResponse, err error) {
 	gss, parentErr := plan.ParseParent("parent", req.GetParent())
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), plan.FilterSchema)
-	order, orderErr := filter.ParseOrderBy(req.GetOrderBy(), plan.OrderFields, plan.DefaultOrder)
-	if err := fault.Join(parentErr, sizeErr, filterErr, orderErr); err != nil {
+	l, err := rpc.ReadList(req, plan.FilterSchema, &rpc.Ordering{Fields: plan.OrderFields, Default: plan.DefaultOrder}, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -151,23 +148,20 @@ func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1
 		}()
 	}
 	q := paging.Query{
-		Method:  improvementplanv1.ImprovementPlanService_ListImprovementPlans_FullMethodName,
-		Parent:  req.GetParent(),
-		Filter:  f.String(),
-		OrderBy: order.String(),
-		Params:  map[string]string{"reach": reach},
+		Method: improvementplanv1.ImprovementPlanService_ListImprovementPlans_FullMethodName,
+		Parent: req.GetParent(),
+		Params: map[string]string{"reach": reach},
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
-	page, err := h.plans.List(ctx, gss, keep, f, order, offset, size)
+	page, err := h.plans.List(ctx, gss, keep, l.Filter, l.Order, l.Offset, l.Size)
 	if err != nil {
 		return nil, err
 	}
 	resp = &improvementplanv1.ListImprovementPlansResponse{
 		ImprovementPlans: make([]*improvementplanv1.ImprovementPlan, 0, len(page.Plans)),
-		NextPageToken:    h.pages.NextOffset(q, offset, size, int64(page.Total)),
+		NextPageToken:    l.NextToken(page.Total),
 		TotalSize:        int32(page.Total),
 	}
 	now := h.plans.Now()

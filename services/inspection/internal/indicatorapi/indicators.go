@@ -17,7 +17,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -130,8 +129,8 @@ func (s *Indicators) GetIndicatorSet(ctx context.Context, req *inspectionv1.GetI
 // ListIndicatorSets implements InspectionService.ListIndicatorSets.
 func (s *Indicators) ListIndicatorSets(ctx context.Context, req *inspectionv1.ListIndicatorSetsRequest) (*inspectionv1.ListIndicatorSetsResponse, error) {
 	gss, nameErr := resource.ParseCouncil("parent", req.GetParent())
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	if err := fault.Join(nameErr, sizeErr); err != nil {
+	l, err := rpc.ReadList(req, nil, nil, nameErr)
+	if err != nil {
 		return nil, err
 	}
 	if err := requireCouncil(ctx, access.IndicatorSet, gss); err != nil {
@@ -141,17 +140,16 @@ func (s *Indicators) ListIndicatorSets(ctx context.Context, req *inspectionv1.Li
 		return nil, notFoundCouncil(req.GetParent())
 	}
 	q := paging.Query{Method: inspectionv1.InspectionService_ListIndicatorSets_FullMethodName, Parent: req.GetParent()}
-	offset, err := s.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(s.pages, q); err != nil {
 		return nil, err
 	}
-	sets, total, benchmarks, err := s.sets.List(ctx, gss, offset, int(size))
+	sets, total, benchmarks, err := s.sets.List(ctx, gss, l.Offset, int(l.Size))
 	if err != nil {
 		return nil, err
 	}
 	resp := &inspectionv1.ListIndicatorSetsResponse{
 		IndicatorSets: make([]*inspectionv1.IndicatorSet, len(sets)),
-		NextPageToken: s.pages.NextOffset(q, offset, size, total),
+		NextPageToken: l.NextToken(int(total)),
 		TotalSize:     int32(total),
 	}
 	for i, set := range sets {
@@ -206,25 +204,24 @@ func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.
 	if err != nil {
 		return nil, err
 	}
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), risk.FilterSchema)
-	if err := fault.Join(sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, risk.FilterSchema, nil)
+	if err != nil {
 		return nil, err
 	}
-	q := paging.Query{Method: inspectionv1.InspectionService_ListRiskAssessments_FullMethodName, Filter: f.String()}
+	q := paging.Query{Method: inspectionv1.InspectionService_ListRiskAssessments_FullMethodName}
 	if !readsEvery(p, access.RiskAssessment) {
 		// The list differs per council, so a token must not cross councils.
 		q.Params = map[string]string{"authority": p.Authority}
 	}
-	offset, err := s.pages.DecodeOffset(req.GetPageToken(), q)
+	if err := l.Resume(s.pages, q); err != nil {
+		return nil, err
+	}
+	assessed, err := s.risk.List(ctx, func(gss string) bool { return canRead(p, access.RiskAssessment, gss) }, l.Filter)
 	if err != nil {
 		return nil, err
 	}
-	assessed, err := s.risk.List(ctx, func(gss string) bool { return canRead(p, access.RiskAssessment, gss) }, f)
-	if err != nil {
-		return nil, err
-	}
-	page, next := rpc.Page(s.pages, q, assessed, offset, size)
+	start, end := l.Window(len(assessed))
+	page, next := assessed[start:end], l.NextToken(len(assessed))
 	resp := &inspectionv1.ListRiskAssessmentsResponse{
 		RiskAssessments: make([]*inspectionv1.RiskAssessment, 0, len(page)),
 		NextPageToken:   next,

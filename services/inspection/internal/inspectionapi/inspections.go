@@ -24,7 +24,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -122,10 +121,8 @@ func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetIn
 // visibility.
 func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.ListInspectionsRequest) (*inspectionv1.ListInspectionsResponse, error) {
 	gss, parentErr := parseParent(req.GetParent())
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), inspection.FilterSchema)
-	order, orderErr := filter.ParseOrderBy(req.GetOrderBy(), inspection.OrderFields, inspection.DefaultOrder)
-	if err := fault.Join(parentErr, sizeErr, filterErr, orderErr); err != nil {
+	l, err := rpc.ReadList(req, inspection.FilterSchema, &rpc.Ordering{Fields: inspection.OrderFields, Default: inspection.DefaultOrder}, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -139,24 +136,22 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 		visibility = "all"
 	}
 	q := paging.Query{
-		Method:  inspectionv1.InspectionService_ListInspections_FullMethodName,
-		Parent:  req.GetParent(),
-		Filter:  f.String(),
-		OrderBy: order.String(),
-		Params:  map[string]string{"visibility": visibility},
+		Method: inspectionv1.InspectionService_ListInspections_FullMethodName,
+		Parent: req.GetParent(),
+		Params: map[string]string{"visibility": visibility},
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
-	selected, err := h.svc.List(ctx, gss, inspection.Query{Filter: f, Order: order,
+	selected, err := h.svc.List(ctx, gss, inspection.Query{Filter: l.Filter, Order: l.Order,
 		Visible: func(ins inspection.Inspection) bool {
 			return access.ViewOf(p, access.Inspection, access.Read, object(ins)) == access.Full
 		}})
 	if err != nil {
 		return nil, councilNotFound(err, req.GetParent())
 	}
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
+	start, end := l.Window(len(selected))
+	page, next := selected[start:end], l.NextToken(len(selected))
 	resp := &inspectionv1.ListInspectionsResponse{
 		Inspections:   make([]*inspectionv1.Inspection, len(page)),
 		NextPageToken: next,

@@ -27,7 +27,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -56,16 +55,15 @@ func New(svc *timeline.Service, pages *paging.Codec) *Timeline {
 // ListTimelineEntries implements OversightService.ListTimelineEntries.
 func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.ListTimelineEntriesRequest) (*oversightv1.ListTimelineEntriesResponse, error) {
 	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), timeline.FilterSchema)
-	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, timeline.FilterSchema, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	all, standing, err := h.svc.List(ctx, gss, f)
+	all, standing, err := h.svc.List(ctx, gss, l.Filter)
 	if errors.Is(err, timeline.ErrUnknownCouncil) {
 		return nil, fault.NotFound(ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
 	}
@@ -81,12 +79,10 @@ func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.Lis
 	q := paging.Query{
 		Method: oversightv1.OversightService_ListTimelineEntries_FullMethodName,
 		Parent: req.GetParent(),
-		Filter: f.String(),
 		// What a caller sees depends on who they are, so a token is theirs.
 		Params: map[string]string{"viewer": viewer(p)},
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	named := p.HasRole(auth.RoleDfEOfficial) || (p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss)
@@ -100,7 +96,8 @@ func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.Lis
 		}
 		visible = append(visible, toProto(e, view, named))
 	}
-	page, next := rpc.Page(h.pages, q, visible, offset, size)
+	start, end := l.Window(len(visible))
+	page, next := visible[start:end], l.NextToken(len(visible))
 	return &oversightv1.ListTimelineEntriesResponse{TimelineEntries: page, NextPageToken: next, TotalSize: int32(len(visible))}, nil
 }
 

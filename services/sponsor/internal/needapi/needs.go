@@ -30,7 +30,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -118,9 +117,8 @@ func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNee
 // to the parent, the filter and, for a council officer, their council.
 func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsorNeedsRequest) (*sponsorv1.ListSponsorNeedsResponse, error) {
 	gss, parentErr := need.ParseCouncil("parent", req.GetParent(), true)
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), need.FilterSchema)
-	if err := fault.Join(parentErr, sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, need.FilterSchema, nil, parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -130,7 +128,6 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 	q := paging.Query{
 		Method: sponsorv1.SponsorService_ListSponsorNeeds_FullMethodName,
 		Parent: req.GetParent(),
-		Filter: f.String(),
 	}
 	switch {
 	case gss == need.AllCouncils && access.ViewOf(p, access.SponsorNeed, access.Read, access.Object{}) != access.Full:
@@ -149,8 +146,7 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 			return nil, councilNamed(need.ErrCouncilNotFound, req.GetParent())
 		}
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	all, err := h.svc.List(ctx, gss)
@@ -161,16 +157,9 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 	all = slices.DeleteFunc(all, func(n need.Need) bool {
 		return access.ViewOf(p, access.SponsorNeed, access.Read, access.Object{Council: n.GSSCode}) != access.Full
 	})
-	selected := need.Select(all, f)
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
-	resp := &sponsorv1.ListSponsorNeedsResponse{
-		SponsorNeeds:  make([]*sponsorv1.SponsorNeed, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(selected)),
-	}
-	for _, n := range page {
-		resp.SponsorNeeds = append(resp.SponsorNeeds, toProto(n))
-	}
+	selected := need.Select(all, l.Filter)
+	resp := &sponsorv1.ListSponsorNeedsResponse{}
+	resp.SponsorNeeds, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, toProto)
 	return resp, nil
 }
 

@@ -22,7 +22,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -124,9 +123,8 @@ func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequ
 // name. Page tokens are bound to the filter and, for a sponsor officer,
 // their sponsor.
 func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsorsRequest) (*sponsorv1.ListSponsorsResponse, error) {
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), sponsor.FilterSchema)
-	if err := fault.Join(sizeErr, filterErr); err != nil {
+	l, err := rpc.ReadList(req, sponsor.FilterSchema, nil)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -136,7 +134,6 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 	q := paging.Query{
 		Method: sponsorv1.SponsorService_ListSponsors_FullMethodName,
 		Parent: sponsor.Collection,
-		Filter: f.String(),
 	}
 	// A caller whose grant covers a sponsor of no one in particular sees
 	// them all; anyone else (a sponsor officer) sees only their own.
@@ -146,8 +143,7 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 		// page tokens say so.
 		q.Params = map[string]string{"sponsor": p.Sponsor}
 	}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
-	if err != nil {
+	if err := l.Resume(h.pages, q); err != nil {
 		return nil, err
 	}
 	all, _, err := h.svc.All(ctx)
@@ -159,8 +155,9 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 			return access.ViewOf(p, access.Sponsor, access.Read, access.Object{Sponsor: sp.ID}) != access.Full
 		})
 	}
-	selected := sponsor.Select(all, f)
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
+	selected := sponsor.Select(all, l.Filter)
+	start, end := l.Window(len(selected))
+	page, next := selected[start:end], l.NextToken(len(selected))
 	ids := make([]string, len(page))
 	for i, sp := range page {
 		ids[i] = sp.ID
