@@ -136,7 +136,8 @@ func TestOversightStory(t *testing.T) {
 	partner := token("partner-feed", "partner_system", nil)
 	leedsOfficer := token("leeds-lead", "sponsor_officer", map[string]string{"sponsor": "leeds"})
 
-	in := start(t, env, "-jwks-file="+jwks, "-key-prefix="+ks.Prefix, "-jwt-issuer="+issuer, "-demo=false")
+	args := []string{"-jwks-file=" + jwks, "-key-prefix=" + ks.Prefix, "-jwt-issuer=" + issuer, "-demo=false"}
+	in := start(t, env, args...)
 	// The services' own clock: events some services stamp with it and the
 	// audit entries stamped with the wall clock must agree for the timeline
 	// to be in order, so the story runs today, and its judgement is live.
@@ -233,9 +234,43 @@ func TestOversightStory(t *testing.T) {
 	post("record a deployment", "/v1/"+engagement+"/deployments", leedsOfficer, "ov-deploy",
 		map[string]any{"date": today, "role": "STAFF_ROLE_DIRECTOR", "staff_days": 1, "notes": "Interim director"}, nil)
 
+	// The six-month clock: DfE extends the plan's deadline by ten days;
+	// the suite stops and starts again, as a rehearsal, 200 days on, past
+	// the deadline; DfE decides the council has made significant
+	// improvement and sets the deadline the plan faces next. The services
+	// stamp the events of these steps with the wall clock, as they stamp
+	// the audit, so the timeline stays in order.
+	plans := listAll[storyPlan](t, in, "/v1/"+la+"/improvementPlans", "improvement_plans", dfe)
+	p := plans[0]
+	deadline := time.Date(p.Deadline.Year, time.Month(p.Deadline.Month), p.Deadline.Day, 0, 0, 0, 0, time.UTC)
+	post("extend the deadline", "/v1/"+p.Name+":extendDeadline", dfe, "ov-extend", map[string]any{
+		"etag": p.Etag, "new_deadline": dayOf(deadline.AddDate(0, 0, 10)), "reason": "The new director starts next month."}, &p)
+	if err := in.terminate(t); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	suiteToday := now.AddDate(0, 0, 200)
+	in = start(t, env, append(args, "-clock-start="+suiteToday.Format(time.RFC3339))...)
+	storyPoll(t, "the passed deadline brings the plan to a decision", func() (bool, string) {
+		code, body = in.do(t, http.MethodGet, "/v1/"+p.Name, dfe, nil, &p)
+		must("read the plan", code, body)
+		return p.State == "PLAN_STATE_DECISION_DUE", p.State
+	})
+	var decided struct {
+		Plan storyPlan `json:"improvement_plan"`
+	}
+	post("decide on progress", "/v1/"+p.Name+":decideProgress", dfe, "ov-decide", map[string]any{
+		"etag": p.Etag, "decision": "PROGRESS_DECISION_SIGNIFICANT_IMPROVEMENT",
+		"rationale": "Referrals are seen within a day and leaders know frontline practice."}, &decided)
+	if decided.Plan.State != "PLAN_STATE_CONTINUED" {
+		t.Fatalf("after the decision the plan is %s", decided.Plan.State)
+	}
+	post("set the next deadline", "/v1/"+p.Name+":extendDeadline", dfe, "ov-next-deadline", map[string]any{
+		"etag": decided.Plan.Etag, "new_deadline": dayOf(suiteToday.AddDate(0, 0, 20)), "reason": "Three weeks to embed the changes."}, &p)
+
 	// The timeline: every step, from all four services, in order.
 	steps := []string{"INSPECTION_SCHEDULED", "JUDGEMENT_PUBLISHED", "PLAN_OPENED", "CONCERN_RAISED", "PEER_REVIEW_REQUESTED",
-		"INTERVENTION_ORDERED", "SPONSOR_NEED_OPENED", "ENGAGEMENT_STARTED", "STAFF_DEPLOYED"}
+		"INTERVENTION_ORDERED", "SPONSOR_NEED_OPENED", "ENGAGEMENT_STARTED", "STAFF_DEPLOYED",
+		"DEADLINE_EXTENDED", "DEADLINE_REACHED", "PROGRESS_DECIDED", "DEADLINE_EXTENDED"}
 	timeline := func(tok string) []storyTimelineEntry {
 		return listAll[storyTimelineEntry](t, in, "/v1/"+la+"/timelineEntries", "timeline_entries", tok)
 	}
@@ -338,12 +373,18 @@ func TestOversightStory(t *testing.T) {
 				bad = append(bad, fmt.Sprintf("overview: %d plans %s; the plan list says %d", s.Plans, s.State, n))
 			}
 		}
-		midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		// The overview counts from the suite's clock. A decision is still
+		// to come on a plan not yet decided, and on one DfE let continue
+		// and gave a deadline not yet passed (a decision is made only
+		// after the deadline, so a later one was set after it).
+		midnight := time.Date(suiteToday.Year(), suiteToday.Month(), suiteToday.Day(), 0, 0, 0, 0, time.UTC)
 		for _, w := range o.DecisionsDue {
 			n := 0
 			for _, p := range plans {
 				d := time.Date(p.Deadline.Year, time.Month(p.Deadline.Month), p.Deadline.Day, 0, 0, 0, 0, time.UTC)
-				if !d.After(midnight.AddDate(0, 0, w.Days)) && slices.Contains([]string{"PLAN_STATE_DRAFT", "PLAN_STATE_SUBMITTED", "PLAN_STATE_APPROVED", "PLAN_STATE_MONITORING", "PLAN_STATE_DECISION_DUE"}, p.State) {
+				pending := slices.Contains([]string{"PLAN_STATE_DRAFT", "PLAN_STATE_SUBMITTED", "PLAN_STATE_APPROVED", "PLAN_STATE_MONITORING", "PLAN_STATE_DECISION_DUE"}, p.State) ||
+					(p.State == "PLAN_STATE_CONTINUED" && !d.Before(midnight))
+				if !d.After(midnight.AddDate(0, 0, w.Days)) && pending {
 					n++
 				}
 			}
@@ -384,6 +425,43 @@ func TestOversightStory(t *testing.T) {
 		return bad
 	}
 	storyPoll(t, "the national overview agrees with the services' lists", func() (bool, string) {
+		bad := overviewMismatches()
+		return len(bad) == 0, strings.Join(bad, "; ")
+	})
+	// The continued plan, due in 20 days, is the one decision due within
+	// 30 days, and its state is CONTINUED, as the plan list says.
+	var o storyOverview
+	code, body = in.do(t, http.MethodGet, "/v1/nationalOverview", dfe, nil, &o)
+	must("the national overview", code, body)
+	for _, w := range o.DecisionsDue {
+		if w.Plans != 1 || !slices.Equal(w.Councils, []string{la}) {
+			t.Errorf("decisions due within %d days: %d plans of %v, want the story's plan", w.Days, w.Plans, w.Councils)
+		}
+	}
+	for _, s := range o.PlansByState {
+		if (s.State == "PLAN_STATE_CONTINUED") != (s.Plans == 1) {
+			t.Errorf("%d plans %s, want the one plan continued", s.Plans, s.State)
+		}
+	}
+
+	// DfE lifts the intervention: the engagement meeting its need ends,
+	// the timeline says so, and the overview follows.
+	var ivNow struct {
+		Etag string `json:"etag"`
+	}
+	code, body = in.do(t, http.MethodGet, "/v1/"+iv.Name, dfe, nil, &ivNow)
+	must("read the intervention", code, body)
+	post("lift the intervention", "/v1/"+iv.Name+":lift", dfe, "ov-lift", map[string]any{
+		"etag": ivNow.Etag, "reason": "The trust is no longer needed."}, nil)
+	storyPoll(t, "the engagement ends on the timeline", func() (bool, string) {
+		got := kindsOf(timeline(dfe))
+		return isSubsequence(got, []string{"INTERVENTION_LIFTED", "ENGAGEMENT_ENDED"}), fmt.Sprint(got)
+	})
+	engs := listAll[map[string]any](t, in, "/v1/sponsors/leeds/engagements", "engagements", dfe)
+	if len(engs) != 1 || engs[0]["state"] != "ENGAGEMENT_STATE_ENDED" {
+		t.Errorf("after the lift: %v", engs)
+	}
+	storyPoll(t, "the national overview agrees after the lift", func() (bool, string) {
 		bad := overviewMismatches()
 		return len(bad) == 0, strings.Join(bad, "; ")
 	})
