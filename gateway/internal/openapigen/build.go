@@ -79,6 +79,8 @@ type enricher struct {
 	// names maps each schema to an example resource name pattern, learnt
 	// from the Get operations that return it.
 	names map[string]string
+	// oneofs are the oneof groups of each schema's message (field names).
+	oneofs map[string][][]string
 }
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -99,6 +101,7 @@ func (e *enricher) run() error {
 	e.restoreRefSiblings()
 	e.renameSchemas()
 	e.describeSchemas()
+	e.markOneofs()
 	components["securitySchemes"] = obj{"bearerAuth": obj{
 		"type":         "http",
 		"scheme":       "bearer",

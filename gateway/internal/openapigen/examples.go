@@ -52,6 +52,9 @@ func (e *enricher) example(schema any, request bool, depth int, seen []string) a
 }
 
 func (e *enricher) exampleOf(schemaName string, s obj, request bool, depth int, seen []string) any {
+	if v, ok := exampleEnums[schemaName]; ok {
+		return v
+	}
 	if enum, ok := s["enum"].([]any); ok && len(enum) > 0 {
 		for _, v := range enum {
 			if str, _ := v.(string); !strings.HasSuffix(str, "_UNSPECIFIED") {
@@ -105,6 +108,7 @@ func (e *enricher) exampleOf(schemaName string, s obj, request bool, depth int, 
 			out[k] = v
 		}
 	}
+	e.dropLaterMembers(schemaName, out)
 	return out
 }
 
