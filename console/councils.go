@@ -107,6 +107,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) (*vie
 			{b + "/matching", "Sponsor matching", "Match councils under intervention to sponsors: dry runs, what-ifs, approval under the four-eyes rule."},
 			{b + "/plans", "Improvement plans", "Plans by state and deadline; approve, return and decide progress."},
 			{b + "/overview", "National overview", "Councils by grade and region, the inadequacy projection, decisions due and open needs."},
+			{b + "/engagements", "Deployments", "Every sponsor's engagements and the staff-days they have deployed."},
 			{b + "/councils", "Councils", "Every council's judgement, risk, plan and support."},
 		}
 	case u.IsLGA:
