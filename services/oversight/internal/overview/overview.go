@@ -8,8 +8,10 @@ package overview
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/timeline"
@@ -164,12 +166,29 @@ func Compute(standings []timeline.Standing, councils []reference.Council, now ti
 // Standings is what the overview reads; *timeline.Service provides it.
 type Standings interface {
 	Standings(ctx context.Context) ([]timeline.Standing, error)
+	// StandingsVersion changes whenever a standing changes.
+	StandingsVersion(ctx context.Context) (int64, error)
 }
 
-// Service is the overview's use case.
+// Service is the overview's use case. It keeps the last overview it
+// computed and serves it again while the standings' version and the day
+// are the same: a read then costs one round trip, however many councils
+// and records there are.
 type Service struct {
 	src Standings
 	now func() time.Time
+
+	mu   sync.Mutex
+	last cached
+}
+
+// cached is an overview and what it was computed from.
+type cached struct {
+	ok      bool
+	version int64
+	day     time.Time
+	windows string
+	o       Overview
 }
 
 // NewService returns the use case over src with the clock now.
@@ -177,9 +196,31 @@ func NewService(src Standings, now func() time.Time) *Service { return &Service{
 
 // Get computes the overview now; windows as Compute.
 func (s *Service) Get(ctx context.Context, windows []int) (Overview, error) {
+	// The version is read before the standings: a change committed in
+	// between gives a newer version next time, never a stale overview
+	// kept as current.
+	version, err := s.src.StandingsVersion(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	now := s.now()
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	key := fmt.Sprint(windows)
+	s.mu.Lock()
+	c := s.last
+	s.mu.Unlock()
+	if c.ok && c.version == version && c.day.Equal(day) && c.windows == key {
+		o := c.o
+		o.At = now
+		return o, nil
+	}
 	st, err := s.src.Standings(ctx)
 	if err != nil {
 		return Overview{}, err
 	}
-	return Compute(st, reference.Councils(), s.now(), windows), nil
+	o := Compute(st, reference.Councils(), now, windows)
+	s.mu.Lock()
+	s.last = cached{ok: true, version: version, day: day, windows: key, o: o}
+	s.mu.Unlock()
+	return o, nil
 }

@@ -1,6 +1,7 @@
 package overview
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -79,5 +80,50 @@ func TestCompute(t *testing.T) {
 	}
 	if none := Compute(nil, reference.Councils(), now, []int{7}); none.Projection.Rate != 0 || len(none.Decisions) != 1 || none.Decisions[0].Plans != 0 {
 		t.Errorf("no standings: %+v", none)
+	}
+}
+
+// fakeStandings counts reads of the standings.
+type fakeStandings struct {
+	version int64
+	reads   int
+	st      []timeline.Standing
+}
+
+func (f *fakeStandings) Standings(context.Context) ([]timeline.Standing, error) {
+	f.reads++
+	return f.st, nil
+}
+func (f *fakeStandings) StandingsVersion(context.Context) (int64, error) { return f.version, nil }
+
+// The overview is computed again only when a standing has changed, the
+// day has turned or other windows are asked for.
+func TestServiceComputesOncePerVersionAndDay(t *testing.T) {
+	now := time.Date(2016, 7, 1, 15, 0, 0, 0, time.UTC)
+	src := &fakeStandings{version: 1, st: []timeline.Standing{{Council: "E08000017",
+		Latest: timeline.Judgement{Grade: "INADEQUATE", Framework: "SIF"}, SIF: timeline.Judgement{Grade: "INADEQUATE", Framework: "SIF"}}}}
+	svc := NewService(src, func() time.Time { return now })
+	get := func() Overview {
+		t.Helper()
+		o, err := svc.Get(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	get()
+	now = now.Add(time.Hour)
+	if o := get(); src.reads != 1 || !o.At.Equal(now) || o.Grades[reference.Inadequate] != 1 {
+		t.Fatalf("second read: %d reads of the standings, at %v, grades %v", src.reads, o.At, o.Grades)
+	}
+	src.version = 2
+	src.st[0].Latest.Grade = "GOOD"
+	if o := get(); src.reads != 2 || o.Grades[reference.Good] != 1 {
+		t.Fatalf("after a change: %d reads, grades %v", src.reads, o.Grades)
+	}
+	now = now.AddDate(0, 0, 1)
+	get()
+	if _, err := svc.Get(context.Background(), []int{7}); err != nil || src.reads != 4 {
+		t.Fatalf("next day and other windows: %d reads, %v", src.reads, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -25,15 +26,21 @@ type Storer interface {
 	// Standing returns the council's standing; a council with none yet has
 	// the zero Standing (Version 0).
 	Standing(ctx context.Context, gss string) (Standing, error)
-	// Record stores e, which must not exist yet, and s, which must still be
-	// at s.Version, in one transaction. It reports whether e was new: false
-	// when an entry with its id is stored already (a redelivered event).
-	// A standing changed since gives an error matching ErrConflict.
-	Record(ctx context.Context, e Entry, s Standing) (bool, error)
+	// Record stores e, which must not exist yet, and s, when not nil,
+	// which must still be at s.Version, in one transaction. It reports
+	// whether e was new: false when an entry with its id is stored already
+	// (a redelivered event). A standing changed since gives an error
+	// matching ErrConflict. Only a change to a standing moves
+	// StandingsVersion.
+	Record(ctx context.Context, e Entry, s *Standing) (bool, error)
 	// Entries returns the council's entries in time order.
 	Entries(ctx context.Context, gss string) ([]Entry, error)
 	// Standings returns every council's standing that has one.
 	Standings(ctx context.Context) ([]Standing, error)
+	// StandingsVersion is a number that changes whenever a standing
+	// changes (after the change commits), so a reader can tell that what
+	// it computed from the standings still holds.
+	StandingsVersion(ctx context.Context) (int64, error)
 	// EngagementCouncil returns the GSS code of the council an engagement
 	// (recorded by Record) supports, or "" if none is known.
 	EngagementCouncil(ctx context.Context, engagement string) (string, error)
@@ -57,16 +64,23 @@ func (s *Service) Record(ctx context.Context, f Fact) (bool, error) {
 	if _, ok := reference.CouncilByCode(gss); !ok {
 		return false, fmt.Errorf("%w: %q is not one of the councils in England", ErrUnknownCouncil, gss)
 	}
+	if f.Effect == nil {
+		// A step that changes no standing: the entry alone.
+		return s.st.Record(ctx, f.Entry, nil)
+	}
 	for range maxAttempts {
 		st, err := s.st.Standing(ctx, gss)
 		if err != nil {
 			return false, err
 		}
 		st.Council = gss
-		if f.Effect != nil {
-			f.Effect(&st, f.Entry.Time)
+		before := st.clone()
+		f.Effect(&st, f.Entry.Time)
+		changed := &st
+		if reflect.DeepEqual(before, st) {
+			changed = nil
 		}
-		created, err := s.st.Record(ctx, f.Entry, st)
+		created, err := s.st.Record(ctx, f.Entry, changed)
 		if errors.Is(err, ErrConflict) {
 			continue
 		}
@@ -112,3 +126,8 @@ func (s *Service) CouncilOf(ctx context.Context, name string) (string, error) {
 
 // Standings returns every council's standing.
 func (s *Service) Standings(ctx context.Context) ([]Standing, error) { return s.st.Standings(ctx) }
+
+// StandingsVersion changes whenever a standing changes (see Storer).
+func (s *Service) StandingsVersion(ctx context.Context) (int64, error) {
+	return s.st.StandingsVersion(ctx)
+}

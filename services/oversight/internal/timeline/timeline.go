@@ -17,6 +17,7 @@ package timeline
 
 import (
 	"errors"
+	"maps"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/access"
@@ -161,6 +162,14 @@ type Standing struct {
 	Records map[string]Record `json:"records,omitempty"`
 	// Version is the store's version of the standing, 0 before the first.
 	Version int64 `json:"-"`
+}
+
+// clone is a copy of s that shares no map with it.
+func (s Standing) clone() Standing {
+	if s.Records != nil {
+		s.Records = maps.Clone(s.Records)
+	}
+	return s
 }
 
 // SupportedBy lists the sponsors with an active engagement in the council.

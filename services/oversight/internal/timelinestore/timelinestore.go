@@ -6,7 +6,9 @@
 //	{la:GSS}:oversight:entries       sorted set of entry ids by time (µs)
 //
 // and the set {oversight}:councils names the councils that have any, so the
-// overview reads every standing in two round trips.
+// overview reads every standing in two round trips; the counter
+// {oversight}:standings:version moves on after every change to a standing,
+// so the overview, computed once, is served again until it does.
 package timelinestore
 
 import (
@@ -14,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -28,6 +31,11 @@ type Store struct {
 	ks        keyspace.Keyspace
 	standings *store.Collection[timeline.Standing]
 	entries   *store.Collection[timeline.Entry]
+	// cache holds decoded entries by key.
+	cache struct {
+		sync.Mutex
+		entries map[string]timeline.Entry
+	}
 }
 
 var _ timeline.Storer = (*Store)(nil)
@@ -54,11 +62,13 @@ func New(st *store.Store) *Store {
 			return e, err
 		},
 	}
-	return &Store{
+	out := &Store{
 		st: st, ks: st.Keyspace(),
 		standings: store.NewCollection(st, standingCodec, errNotFound),
 		entries:   store.NewCollection(st, entryCodec, errNotFound),
 	}
+	out.cache.entries = map[string]timeline.Entry{}
+	return out
 }
 
 func tag(gss string) string { return keyspace.CouncilTag(gss) }
@@ -85,18 +95,22 @@ func (s *Store) Standing(ctx context.Context, gss string) (timeline.Standing, er
 }
 
 // Record implements timeline.Storer.
-func (s *Store) Record(ctx context.Context, e timeline.Entry, st timeline.Standing) (bool, error) {
+func (s *Store) Record(ctx context.Context, e timeline.Entry, st *timeline.Standing) (bool, error) {
 	ew, err := s.entries.Put(s.EntryKey(e.Council, e.ID), e, store.MustNotExist)
 	if err != nil {
 		return false, err
 	}
-	sw, err := s.standings.Put(s.StandingKey(e.Council), st, st.Version)
-	if err != nil {
-		return false, err
+	writes := []store.Write{ew}
+	if st != nil {
+		sw, err := s.standings.Put(s.StandingKey(e.Council), *st, st.Version)
+		if err != nil {
+			return false, err
+		}
+		writes = append(writes, sw)
 	}
 	_, err = s.st.Commit(ctx, store.Mutation{
 		Tag:    tag(e.Council),
-		Writes: []store.Write{ew, sw},
+		Writes: writes,
 		Index:  []store.IndexOp{store.ZAdd(s.IndexKey(e.Council), float64(e.Time.UnixMicro()), e.ID)},
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -105,23 +119,32 @@ func (s *Store) Record(ctx context.Context, e timeline.Entry, st timeline.Standi
 			return false, fmt.Errorf("timelinestore: exists %s: %w", ew.Key, xerr)
 		}
 		if n == 1 {
-			return false, s.register(ctx, e) // recorded before: a redelivery
+			// Recorded before: a redelivery, perhaps of an event whose
+			// registration failed after its commit, so it is done again
+			// in full.
+			return false, s.register(ctx, e, true)
 		}
 		return false, fmt.Errorf("%w: %w", timeline.ErrConflict, err)
 	}
 	if err != nil {
 		return false, err
 	}
-	return true, s.register(ctx, e)
+	return true, s.register(ctx, e, st != nil)
 }
 
 // register notes, outside the council's slot, that the council has a
-// standing and which council an engagement supports. Both are names only,
-// safe to write again; a failure leaves the event pending, and its
-// redelivery, finding the entry, registers again.
-func (s *Store) register(ctx context.Context, e timeline.Entry) error {
-	if err := s.st.Client().SAdd(ctx, s.CouncilsKey(), e.Council).Err(); err != nil {
-		return fmt.Errorf("timelinestore: sadd %s: %w", s.CouncilsKey(), err)
+// standing and moves the standings' version on (when the standing
+// changed), and which council an engagement supports. All are safe to do again; a failure leaves the
+// event pending, and its redelivery, finding the entry, registers again.
+func (s *Store) register(ctx context.Context, e timeline.Entry, standing bool) error {
+	if standing {
+		if _, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.SAdd(ctx, s.CouncilsKey(), e.Council)
+			p.Incr(ctx, s.VersionKey())
+			return nil
+		}); err != nil {
+			return fmt.Errorf("timelinestore: register %s: %w", e.Council, err)
+		}
 	}
 	if e.Kind == timeline.KindEngagementStarted {
 		if err := s.st.Client().HSet(ctx, s.EngagementsKey(), e.Resource, e.Council).Err(); err != nil {
@@ -129,6 +152,23 @@ func (s *Store) register(ctx context.Context, e timeline.Entry) error {
 		}
 	}
 	return nil
+}
+
+// VersionKey counts the changes to standings: the overview's cache
+// follows it. It is never deleted, not even by a purge, so it never goes
+// back to a value a reader may have cached.
+func (s *Store) VersionKey() string { return s.ks.Key("oversight", "standings", "version") }
+
+// StandingsVersion implements timeline.Storer.
+func (s *Store) StandingsVersion(ctx context.Context) (int64, error) {
+	v, err := s.st.Client().Get(ctx, s.VersionKey()).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("timelinestore: get %s: %w", s.VersionKey(), err)
+	}
+	return v, nil
 }
 
 // EngagementsKey maps engagement names to their councils.
@@ -146,11 +186,62 @@ func (s *Store) EngagementCouncil(ctx context.Context, engagement string) (strin
 	return gss, nil
 }
 
-// Entries implements timeline.Storer.
+// Entries implements timeline.Storer: the council's entry ids in one
+// round trip, and the entries not yet in the process's cache in a second.
+// An entry never changes once recorded (a rebuild records the same entry
+// again from the same event), so a cached one is as good as a read.
 func (s *Store) Entries(ctx context.Context, gss string) ([]timeline.Entry, error) {
-	out, _, err := s.entries.Range(ctx, s.IndexKey(gss), 0, -1, false, func(id string) string { return s.EntryKey(gss, id) })
-	return out, err
+	ids, err := s.st.Client().ZRange(ctx, s.IndexKey(gss), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("timelinestore: entries of %s: %w", gss, err)
+	}
+	out := make([]timeline.Entry, len(ids))
+	found := make([]bool, len(ids))
+	var missing []string
+	s.cache.Lock()
+	for i, id := range ids {
+		out[i], found[i] = s.cache.entries[s.EntryKey(gss, id)]
+		if !found[i] {
+			missing = append(missing, s.EntryKey(gss, id))
+		}
+	}
+	s.cache.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	read, err := s.entries.GetMany(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]timeline.Entry, len(read))
+	for _, e := range read {
+		byKey[s.EntryKey(e.Council, e.ID)] = e
+	}
+	s.cache.Lock()
+	if len(s.cache.entries)+len(byKey) > maxCachedEntries {
+		s.cache.entries = make(map[string]timeline.Entry, len(byKey))
+	}
+	for k, e := range byKey {
+		s.cache.entries[k] = e
+	}
+	s.cache.Unlock()
+	kept := out[:0]
+	for i, id := range ids {
+		if !found[i] {
+			e, ok := byKey[s.EntryKey(gss, id)]
+			if !ok {
+				continue // indexed, not yet readable: left out, as GetMany does
+			}
+			out[i] = e
+		}
+		kept = append(kept, out[i])
+	}
+	return kept, nil
 }
+
+// maxCachedEntries bounds the entries a process keeps decoded (a few
+// hundred bytes each); past it the cache starts again.
+const maxCachedEntries = 50000
 
 // Standings implements timeline.Storer.
 func (s *Store) Standings(ctx context.Context) ([]timeline.Standing, error) {
@@ -178,6 +269,9 @@ func (s *Store) Purge(ctx context.Context, councils []string) error {
 		}
 	}
 	if err := c.Del(ctx, s.CouncilsKey(), s.EngagementsKey()).Err(); err != nil {
+		return fmt.Errorf("timelinestore: purge: %w", err)
+	}
+	if err := c.Incr(ctx, s.VersionKey()).Err(); err != nil {
 		return fmt.Errorf("timelinestore: purge: %w", err)
 	}
 	return nil
