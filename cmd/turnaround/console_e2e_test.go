@@ -175,6 +175,25 @@ func TestConsoleFormsEndToEnd(t *testing.T) {
 			t.Fatalf("adding a priority = %d %v", code, summary(page))
 		}
 
+		// Removing it from the plan page; the same page's form again is a
+		// removal over a changed plan, refused with the plan shown.
+		removes := regexp.MustCompile(`action="/console/(`+regexp.QuoteMeta(plan.Name)+`/priorities/p\d+)/remove"`).FindAllStringSubmatch(page, -1)
+		if len(removes) < 2 {
+			t.Fatalf("%d priorities to remove", len(removes))
+		}
+		cards := strings.Count(page, `<div class="govuk-summary-card"`)
+		removed, after := c.post("/console/"+removes[len(removes)-1][1]+"/remove", page, nil)
+		if removed != http.StatusSeeOther {
+			t.Fatalf("removing the new priority = %d", removed)
+		}
+		if !strings.Contains(after, "The priority was removed.") || strings.Count(after, `<div class="govuk-summary-card"`) != cards-1 {
+			t.Fatalf("after removing: %d priorities, want %d", strings.Count(after, `<div class="govuk-summary-card"`), cards-1)
+		}
+		code, page = c.post("/console/"+removes[0][1]+"/remove", page, nil)
+		if got := summary(page); code != http.StatusOK || len(got) != 1 || !strings.Contains(got[0], "nothing was removed") {
+			t.Fatalf("removing with the plan's old etag = %d %v", code, got)
+		}
+
 		// Another council's officer is refused by the service.
 		other := consoleSignIn(t, in.http, url.Values{"role": {"council_officer"}, "authority": {"E09000001"}})
 		if code, _ := other.get(action); code != http.StatusForbidden {
