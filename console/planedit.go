@@ -3,9 +3,11 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -255,8 +257,8 @@ func (c *Console) savePriority(w http.ResponseWriter, r *http.Request, s *sessio
 			return c.priorityView(r, fresh, findPriority(fresh, r.PathValue("pid")), fresh.GetEtag(), values, errs)
 		}, func(errs []fieldError) *view {
 			return c.priorityView(r, p, pi, etag, values, errs)
-		}, map[string]string{prefix + "area": "area", prefix + "target_grade": "target_grade", prefix + "actions": "area", "improvement_plan.etag": "save"}, "area",
-			map[string]string{"area": "Area", "target_grade": "Target grade"})
+		}, map[string]string{prefix + "area": "area", prefix + "target_grade": "target_grade", prefix + "actions": "area", "improvement_plan.etag": "save"}, "save",
+			map[string]string{"area": "The area", "target_grade": "The target grade"})
 	}
 	done := "The priority was added."
 	if pi >= 0 {
@@ -277,11 +279,76 @@ func (c *Console) editFailed(r *http.Request, err error, conflict func(*improvem
 		}
 		return conflict(fresh, []fieldError{{ID: fallback, Message: conflictMessage}}), nil
 	}
-	errs, ok := formErrors(err, fields, fallback)
+	errs, ok := planFormErrors(err, fields, labels, fallback)
 	if !ok {
 		return nil, err
 	}
-	return invalid(labelErrors(errs, labels)), nil
+	return invalid(errs), nil
+}
+
+// violationPath reads where in the plan a field violation is.
+var violationPath = regexp.MustCompile(`^improvement_plan\.priorities\[(\d+)\](?:\.actions\[(\d+)\])?\.?(.*)$`)
+
+// planFormErrors is formErrors for the plan's forms: a violation of a
+// field on the form is on that field, its name leading ("The due date
+// 2016-02-31 is not a calendar date"); one elsewhere in the plan (another
+// priority or action, which this form cannot change) says where it is, on
+// the form's save button; a refusal without violations (a plan no longer
+// a draft) is the service's message, on the save button too.
+func planFormErrors(err error, fields, labels map[string]string, fallback string) ([]fieldError, bool) {
+	errs, ok := formErrors(err, fields, fallback)
+	if !ok {
+		return nil, false
+	}
+	st, _ := status.FromError(err)
+	var vs []*errdetails.BadRequest_FieldViolation
+	for _, d := range st.Details() {
+		if br, isBR := d.(*errdetails.BadRequest); isBR {
+			vs = append(vs, br.GetFieldViolations()...)
+		}
+	}
+	if len(vs) == 0 {
+		return errs, true
+	}
+	out := make([]fieldError, 0, len(vs))
+	for _, v := range vs {
+		desc := strings.TrimSpace(v.GetDescription())
+		if id, known := fieldID(fields, v.GetField()); known {
+			if l, ok := labels[id]; ok && desc != "" {
+				desc = l + " " + desc
+			}
+			out = append(out, fieldError{ID: id, Message: sentence(desc)})
+			continue
+		}
+		where := v.GetField()
+		if m := violationPath.FindStringSubmatch(v.GetField()); m != nil {
+			pi, _ := strconv.Atoi(m[1])
+			where = fmt.Sprintf("Priority %d", pi+1)
+			if m[2] != "" {
+				ai, _ := strconv.Atoi(m[2])
+				where += fmt.Sprintf(", action %d", ai+1)
+			}
+			if m[3] != "" {
+				where += ", " + strings.ReplaceAll(m[3], "_", " ")
+			}
+		}
+		out = append(out, fieldError{ID: fallback, Message: where + ": " + desc})
+	}
+	return out, true
+}
+
+// fieldID finds the form input of a field path: exactly, or the list or
+// message it is part of.
+func fieldID(fields map[string]string, path string) (string, bool) {
+	if id, ok := fields[path]; ok {
+		return id, true
+	}
+	for f, id := range fields {
+		if strings.HasPrefix(path, f+"[") || strings.HasPrefix(path, f+".") {
+			return id, true
+		}
+	}
+	return "", false
 }
 
 // removePriority removes a priority and its actions.
@@ -460,7 +527,7 @@ func (c *Console) saveAction(w http.ResponseWriter, r *http.Request, s *session)
 			return c.actionView(r, fresh, fpi, fai, fresh.GetEtag(), values, errs)
 		}, func(errs []fieldError) *view {
 			return c.actionView(r, p, pi, ai, etag, values, errs)
-		}, fields, "title", actionLabels)
+		}, fields, "save", actionLabels)
 	}
 	done := "The action was added."
 	if ai >= 0 {

@@ -110,16 +110,15 @@ func TestActionViolationsLinkToFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs, ok := formErrors(st.Err(), actionFieldIDs(1, 2), "title")
+	errs, ok := planFormErrors(st.Err(), actionFieldIDs(1, 2), actionLabels, "save")
 	if !ok {
 		t.Fatal("not a form error")
 	}
-	errs = labelErrors(errs, actionLabels)
 	want := []fieldError{
 		{"title", "What will be done is required"},
 		{"due-day", "The due date 2016-02-31 is not a calendar date"},
 		{"evidence_expected", "The evidence expected is 5000 bytes long; the limit is 2000"},
-		{"title", "What will be done is required"},
+		{"save", "Priority 1, action 1, title: is required"},
 	}
 	if len(errs) != len(want) {
 		t.Fatalf("errors = %v", errs)
@@ -129,8 +128,14 @@ func TestActionViolationsLinkToFields(t *testing.T) {
 			t.Errorf("error %d = %v, want %v", i, errs[i], want[i])
 		}
 	}
+	// A plan no longer a draft: the service's message, on the save button,
+	// not dressed as a field's.
+	errs, ok = planFormErrors(status.Error(codes.FailedPrecondition, "only a draft plan's priorities can change; this plan is APPROVED"), actionFieldIDs(0, 0), actionLabels, "save")
+	if !ok || len(errs) != 1 || errs[0] != (fieldError{"save", "Only a draft plan's priorities can change; this plan is APPROVED"}) {
+		t.Errorf("a plan no longer a draft: %v", errs)
+	}
 	// A permission refusal is a page, not a form error.
-	if _, ok := formErrors(status.Error(codes.PermissionDenied, "no"), actionFieldIDs(0, 0), "title"); ok {
+	if _, ok := planFormErrors(status.Error(codes.PermissionDenied, "no"), actionFieldIDs(0, 0), actionLabels, "save"); ok {
 		t.Error("PERMISSION_DENIED became a form error")
 	}
 }
