@@ -1,0 +1,35 @@
+package console
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+)
+
+// TestRiskFactorSaysWithheld: a median withheld by the disclosure rule is
+// shown as withheld, never as the 0 the API sends beside the reason.
+func TestRiskFactorSaysWithheld(t *testing.T) {
+	pages, err := parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &councilData{
+		Council:    &inspectionv1.LocalAuthority{DisplayName: "Derby", GssCode: "E06000015"},
+		Region:     "East Midlands",
+		Inspection: &inspectionv1.Inspection{},
+		Risk: &inspectionv1.RiskAssessment{Band: inspectionv1.RiskBand_RISK_BAND_LOW, Score: 20, Factors: []*inspectionv1.RiskFactor{{
+			Indicator: inspectionv1.Indicator_INDICATOR_AGENCY_RATE, Value: 14.5, EnglandMedian: 15.5,
+			RegionMedianWithheld: "FEWER_THAN_MIN_COUNCILS", Explanation: "the East Midlands median is withheld",
+		}}},
+	}
+	var buf bytes.Buffer
+	if err := pages["council"].ExecuteTemplate(&buf, "layout", layout{view: &view{Template: "council", Data: d}, BasePath: BasePath}); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	if !strings.Contains(html, `data-label="Region median">withheld</td>`) || !strings.Contains(html, `data-label="England median">15.5</td>`) {
+		t.Errorf("risk factor row:\n%s", html[strings.Index(html, "Risk factors"):])
+	}
+}
