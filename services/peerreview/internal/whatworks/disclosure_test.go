@@ -204,3 +204,25 @@ func TestBreakdownsCannotBeSubtracted(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSummariseEngland summarises two completed reviews of each of
+// the 152 councils, a third of them later judged, at the default
+// threshold: the cost of folding groups until every cell of the two
+// breakdowns crossed is large enough.
+func BenchmarkSummariseEngland(b *testing.B) {
+	var reviews []review.Review
+	latest := map[string]Judgement{}
+	for i, c := range reference.Councils() {
+		for range 2 {
+			reviews = append(reviews, reviewsOf([]string{c.GSSCode})...)
+		}
+		if i%3 == 0 {
+			latest[c.GSSCode] = Judgement{reference.Grades[i%len(reference.Grades)], completeTime.AddDate(0, 6, 0)}
+		}
+	}
+	for b.Loop() {
+		if s := Summarise(reviews, latest, disclosure.DefaultMinCouncils); s.Withheld != "" {
+			b.Fatal(s.Withheld)
+		}
+	}
+}
