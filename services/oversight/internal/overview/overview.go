@@ -173,7 +173,7 @@ type Standings interface {
 // Service is the overview's use case. It keeps the last overview it
 // computed and serves it again while the standings' version and the day
 // are the same: a read then costs one round trip, however many councils
-// and records there are.
+// and records there are, and none at all within Fresh of the last check.
 type Service struct {
 	src Standings
 	now func() time.Time
@@ -182,6 +182,11 @@ type Service struct {
 	last cached
 }
 
+// Fresh is how long an overview whose version was just checked is served
+// without checking again: the overview may trail a change by this much
+// more than the events take to arrive.
+const Fresh = 250 * time.Millisecond
+
 // cached is an overview and what it was computed from.
 type cached struct {
 	ok      bool
@@ -189,6 +194,8 @@ type cached struct {
 	day     time.Time
 	windows string
 	o       Overview
+	// checked is when the version was last read (the wall clock).
+	checked time.Time
 }
 
 // NewService returns the use case over src with the clock now.
@@ -196,20 +203,32 @@ func NewService(src Standings, now func() time.Time) *Service { return &Service{
 
 // Get computes the overview now; windows as Compute.
 func (s *Service) Get(ctx context.Context, windows []int) (Overview, error) {
-	// The version is read before the standings: a change committed in
-	// between gives a newer version next time, never a stale overview
-	// kept as current.
-	version, err := s.src.StandingsVersion(ctx)
-	if err != nil {
-		return Overview{}, err
-	}
 	now := s.now()
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	key := fmt.Sprint(windows)
 	s.mu.Lock()
 	c := s.last
 	s.mu.Unlock()
-	if c.ok && c.version == version && c.day.Equal(day) && c.windows == key {
+	same := c.ok && c.day.Equal(day) && c.windows == key
+	if same && time.Since(c.checked) < Fresh {
+		o := c.o
+		o.At = now
+		return o, nil
+	}
+	// The version is read before the standings: a change committed in
+	// between gives a newer version next time, never a stale overview
+	// kept as current.
+	checked := time.Now()
+	version, err := s.src.StandingsVersion(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	if same && c.version == version {
+		s.mu.Lock()
+		if s.last.version == version && s.last.checked.Before(checked) {
+			s.last.checked = checked
+		}
+		s.mu.Unlock()
 		o := c.o
 		o.At = now
 		return o, nil
@@ -220,7 +239,7 @@ func (s *Service) Get(ctx context.Context, windows []int) (Overview, error) {
 	}
 	o := Compute(st, reference.Councils(), now, windows)
 	s.mu.Lock()
-	s.last = cached{ok: true, version: version, day: day, windows: key, o: o}
+	s.last = cached{ok: true, version: version, day: day, windows: key, o: o, checked: checked}
 	s.mu.Unlock()
 	return o, nil
 }

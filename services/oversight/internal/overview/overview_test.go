@@ -118,6 +118,7 @@ func TestServiceComputesOncePerVersionAndDay(t *testing.T) {
 	}
 	src.version = 2
 	src.st[0].Latest.Grade = "GOOD"
+	time.Sleep(Fresh) // the version is checked again only after Fresh
 	if o := get(); src.reads != 2 || o.Grades[reference.Good] != 1 {
 		t.Fatalf("after a change: %d reads, grades %v", src.reads, o.Grades)
 	}
