@@ -5,10 +5,10 @@
 // published only when at least MinCouncils councils contribute to it;
 // otherwise it is withheld with a reason the caller can read.
 //
-// Counts by group need one more step (Groups): a group too small to show is
-// folded into a group of the rest, and when the rest is still too small the
-// next smallest groups join it, since otherwise the total minus the groups
-// shown would give the small group away.
+// Counts by group need one more step (Breakdowns): a group too small to
+// show is folded into a group of the rest, and when the rest is still too
+// small the next smallest groups join it, since otherwise the total minus
+// the groups shown would give the small group away.
 package disclosure
 
 import (
@@ -67,23 +67,6 @@ func Value(v float64, councils int) (float64, string) {
 		return 0, reason
 	}
 	return v, ""
-}
-
-// Groups decides which groups of one breakdown may be shown on their own.
-// members maps each group to the councils its figures are computed over (a
-// council may sit in more than one group, and may be listed more than
-// once). It returns the groups to withhold, with the reason for each; the
-// caller folds them into one group of the rest, which then covers at least
-// min councils, or withholds everything when all groups together cover
-// fewer. It is Breakdowns with one breakdown.
-func Groups(members map[string][]string, min int) map[string]string {
-	var records []Record
-	for g, cs := range members {
-		for _, c := range cs {
-			records = append(records, Record{Council: c, Groups: []string{g}})
-		}
-	}
-	return Breakdowns(records, 1, min)[0]
 }
 
 // Record is one record an aggregate counts: its council, and its group in

@@ -35,7 +35,19 @@ func TestValue(t *testing.T) {
 	}
 }
 
-func TestGroups(t *testing.T) {
+// groups is Breakdowns of one breakdown: members maps each group to its
+// councils, each council one record.
+func groups(members map[string][]string, min int) map[string]string {
+	var records []Record
+	for g, cs := range members {
+		for _, c := range cs {
+			records = append(records, Record{Council: c, Groups: []string{g}})
+		}
+	}
+	return Breakdowns(records, 1, min)[0]
+}
+
+func TestOneBreakdown(t *testing.T) {
 	councils := func(prefix string, n int) []string {
 		var out []string
 		for i := range n {
@@ -69,16 +81,16 @@ func TestGroups(t *testing.T) {
 			map[string][]string{"a": councils("x", 6), "b": councils("x", 6), "c": councils("c", 10)}, 10,
 			map[string]string{"a": ReasonTooFewCouncils, "b": ReasonTooFewCouncils, "c": ReasonComplementary}},
 	} {
-		if got := Groups(tc.members, tc.min); fmt.Sprint(got) != fmt.Sprint(tc.want) {
-			t.Errorf("%s: Groups = %v, want %v", tc.name, got, tc.want)
+		if got := groups(tc.members, tc.min); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: withheld %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
 
-// TestGroupsNest: the groups withheld at one threshold are withheld at
+// TestOneBreakdownNests: the groups withheld at one threshold are withheld at
 // every higher one, so a caller who asks at two thresholds and subtracts
 // learns only sums of groups one of the answers showed anyway.
-func TestGroupsNest(t *testing.T) {
+func TestOneBreakdownNests(t *testing.T) {
 	members := map[string][]string{}
 	for g := range 9 {
 		name := fmt.Sprintf("g%d", g)
@@ -86,9 +98,9 @@ func TestGroupsNest(t *testing.T) {
 			members[name] = append(members[name], fmt.Sprintf("c%d-%d", g, c))
 		}
 	}
-	prev := Groups(members, 1)
+	prev := groups(members, 1)
 	for min := 2; min <= 60; min++ {
-		got := Groups(members, min)
+		got := groups(members, min)
 		for g := range prev {
 			if _, ok := got[g]; !ok {
 				t.Errorf("%s withheld at %d but shown at %d", g, min-1, min)
