@@ -47,6 +47,9 @@ type Window struct {
 
 // Overview is the national picture.
 type Overview struct {
+	// Generation identifies one computation: the same overview served
+	// again keeps it, so a caller may keep what it derived from it.
+	Generation             uint64
 	At                     time.Time
 	Councils               int
 	Grades                 map[reference.Grade]int // Ungraded for none
@@ -178,8 +181,9 @@ type Service struct {
 	src Standings
 	now func() time.Time
 
-	mu   sync.Mutex
-	last cached
+	mu          sync.Mutex
+	last        cached
+	generations uint64
 }
 
 // Fresh is how long an overview whose version was just checked is served
@@ -239,6 +243,8 @@ func (s *Service) Get(ctx context.Context, windows []int) (Overview, error) {
 	}
 	o := Compute(st, reference.Councils(), now, windows)
 	s.mu.Lock()
+	s.generations++
+	o.Generation = s.generations
 	s.last = cached{ok: true, version: version, day: day, windows: key, o: o, checked: checked}
 	s.mu.Unlock()
 	return o, nil

@@ -5,6 +5,7 @@ package overviewapi
 
 import (
 	"context"
+	"sync"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -27,10 +28,47 @@ var Policies = auth.Policies{
 }
 
 // Overview implements the overview method of OversightServiceServer.
-type Overview struct{ svc *overview.Service }
+type Overview struct {
+	svc *overview.Service
+	// last is the response rendered from the last overview computed, by
+	// generation: the same overview served again is not rendered again.
+	mu   sync.Mutex
+	gen  uint64
+	last *oversightv1.NationalOverview
+}
 
 // New returns the handler over the overview use case.
 func New(svc *overview.Service) *Overview { return &Overview{svc: svc} }
+
+// render is o as a response: the message rendered for o's generation,
+// shared and never changed, under a new top level with o's time.
+func (h *Overview) render(o overview.Overview) *oversightv1.NationalOverview {
+	h.mu.Lock()
+	last, gen := h.last, h.gen
+	h.mu.Unlock()
+	if last == nil || gen != o.Generation {
+		last = toProto(o)
+		h.mu.Lock()
+		h.last, h.gen = last, o.Generation
+		h.mu.Unlock()
+	}
+	return &oversightv1.NationalOverview{
+		ComputeTime:                     timestamppb.New(o.At),
+		CouncilCount:                    last.GetCouncilCount(),
+		Grades:                          last.GetGrades(),
+		Regions:                         last.GetRegions(),
+		InspectedUnderSif:               last.GetInspectedUnderSif(),
+		NotInspectedUnderSif:            last.GetNotInspectedUnderSif(),
+		Projection:                      last.GetProjection(),
+		PlansByState:                    last.GetPlansByState(),
+		DecisionsDue:                    last.GetDecisionsDue(),
+		OpenEmergencyRecommendations:    last.GetOpenEmergencyRecommendations(),
+		EmergencyRecommendationCouncils: last.GetEmergencyRecommendationCouncils(),
+		OpenSponsorNeeds:                last.GetOpenSponsorNeeds(),
+		ActiveEngagements:               last.GetActiveEngagements(),
+		EngagedSponsors:                 last.GetEngagedSponsors(),
+	}
+}
 
 // GetNationalOverview implements OversightService.GetNationalOverview.
 func (h *Overview) GetNationalOverview(ctx context.Context, req *oversightv1.GetNationalOverviewRequest) (*oversightv1.NationalOverview, error) {
@@ -47,7 +85,7 @@ func (h *Overview) GetNationalOverview(ctx context.Context, req *oversightv1.Get
 	if err != nil {
 		return nil, err
 	}
-	return toProto(o), nil
+	return h.render(o), nil
 }
 
 func grades(m map[reference.Grade]int) []*oversightv1.GradeCount {
