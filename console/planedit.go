@@ -219,11 +219,24 @@ func (c *Console) priorityView(r *http.Request, p *improvementplanv1.Improvement
 	return &view{Template: "priority", Title: title, Current: "plans", Errors: errs, Data: d, Back: BasePath + "/" + p.GetName() + "#priorities"}
 }
 
+// goneMessage is shown when a form's priority or action no longer exists.
+const goneMessage = "Someone else removed the action or priority you were changing, so your changes were not saved"
+
+// loadForSave is loadDraft for a form sent back: a priority or action
+// removed since the form opened shows the plan as it is now, saying so.
+func (c *Console) loadForSave(r *http.Request, s *session) (p *improvementplanv1.ImprovementPlan, pi, ai int, gone *view, err error) {
+	p, pi, ai, err = c.loadDraft(r)
+	if err == errNotFound {
+		gone, err = c.planView(r, s, []fieldError{{ID: "priorities", Message: goneMessage}}, nil)
+	}
+	return p, pi, ai, gone, err
+}
+
 // savePriority adds or changes a priority.
 func (c *Console) savePriority(w http.ResponseWriter, r *http.Request, s *session) (*view, error) {
-	p, pi, _, err := c.loadDraft(r)
-	if err != nil {
-		return nil, err
+	p, pi, _, gone, err := c.loadForSave(r, s)
+	if gone != nil || err != nil {
+		return gone, err
 	}
 	f := r.PostForm
 	etag := f.Get("etag")
@@ -253,8 +266,12 @@ func (c *Console) savePriority(w http.ResponseWriter, r *http.Request, s *sessio
 	prios[idx].Area, prios[idx].TargetGrade = area, grade
 	if err := c.savePriorities(r, p, etag, prios); err != nil {
 		prefix := fmt.Sprintf("improvement_plan.priorities[%d].", idx)
-		return c.editFailed(r, err, func(fresh *improvementplanv1.ImprovementPlan, errs []fieldError) *view {
-			return c.priorityView(r, fresh, findPriority(fresh, r.PathValue("pid")), fresh.GetEtag(), values, errs)
+		return c.editFailed(r, err, func(fresh *improvementplanv1.ImprovementPlan, errs []fieldError) (*view, error) {
+			fpi := findPriority(fresh, r.PathValue("pid"))
+			if fpi < 0 && pi >= 0 {
+				return c.planView(r, s, []fieldError{{ID: "priorities", Message: goneMessage}}, nil)
+			}
+			return c.priorityView(r, fresh, fpi, fresh.GetEtag(), values, errs), nil
 		}, func(errs []fieldError) *view {
 			return c.priorityView(r, p, pi, etag, values, errs)
 		}, map[string]string{prefix + "area": "area", prefix + "target_grade": "target_grade", prefix + "actions": "area", "improvement_plan.etag": "save"}, "save",
@@ -270,14 +287,14 @@ func (c *Console) savePriority(w http.ResponseWriter, r *http.Request, s *sessio
 // editFailed turns a refused save into its form again: a conflict shows
 // the form over the plan as it is now, with what the person typed and the
 // newer etag; field violations show the same form with an error summary.
-func (c *Console) editFailed(r *http.Request, err error, conflict func(*improvementplanv1.ImprovementPlan, []fieldError) *view,
+func (c *Console) editFailed(r *http.Request, err error, conflict func(*improvementplanv1.ImprovementPlan, []fieldError) (*view, error),
 	invalid func([]fieldError) *view, fields map[string]string, fallback string, labels map[string]string) (*view, error) {
 	if status.Code(err) == codes.Aborted {
 		fresh, ferr := c.plans.GetImprovementPlan(r.Context(), &improvementplanv1.GetImprovementPlanRequest{Name: planName(r)})
 		if ferr != nil {
 			return nil, ferr
 		}
-		return conflict(fresh, []fieldError{{ID: fallback, Message: conflictMessage}}), nil
+		return conflict(fresh, []fieldError{{ID: fallback, Message: conflictMessage}})
 	}
 	errs, ok := planFormErrors(err, fields, labels, fallback)
 	if !ok {
@@ -353,9 +370,9 @@ func fieldID(fields map[string]string, path string) (string, bool) {
 
 // removePriority removes a priority and its actions.
 func (c *Console) removePriority(w http.ResponseWriter, r *http.Request, s *session) (*view, error) {
-	p, pi, _, err := c.loadDraft(r)
-	if err != nil {
-		return nil, err
+	p, pi, _, gone, err := c.loadForSave(r, s)
+	if gone != nil || err != nil {
+		return gone, err
 	}
 	if pi < 0 {
 		return nil, errNotFound
@@ -497,9 +514,9 @@ func (c *Console) actionView(r *http.Request, p *improvementplanv1.ImprovementPl
 
 // saveAction adds or changes an action.
 func (c *Console) saveAction(w http.ResponseWriter, r *http.Request, s *session) (*view, error) {
-	p, pi, ai, err := c.loadDraft(r)
-	if err != nil {
-		return nil, err
+	p, pi, ai, gone, err := c.loadForSave(r, s)
+	if gone != nil || err != nil {
+		return gone, err
 	}
 	etag := r.PostForm.Get("etag")
 	values := map[string]string{}
@@ -518,13 +535,16 @@ func (c *Console) saveAction(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	if err := c.savePriorities(r, p, etag, prios); err != nil {
 		fields := actionFieldIDs(pi, aj)
-		return c.editFailed(r, err, func(fresh *improvementplanv1.ImprovementPlan, errs []fieldError) *view {
+		return c.editFailed(r, err, func(fresh *improvementplanv1.ImprovementPlan, errs []fieldError) (*view, error) {
 			fpi := findPriority(fresh, r.PathValue("pid"))
 			fai := -1
-			if fpi >= 0 && r.PathValue("aid") != newID {
+			if fpi >= 0 && ai >= 0 {
 				fai = findAction(fresh.GetPriorities()[fpi], r.PathValue("aid"))
 			}
-			return c.actionView(r, fresh, fpi, fai, fresh.GetEtag(), values, errs)
+			if fpi < 0 || (ai >= 0 && fai < 0) {
+				return c.planView(r, s, []fieldError{{ID: "priorities", Message: goneMessage}}, nil)
+			}
+			return c.actionView(r, fresh, fpi, fai, fresh.GetEtag(), values, errs), nil
 		}, func(errs []fieldError) *view {
 			return c.actionView(r, p, pi, ai, etag, values, errs)
 		}, fields, "save", actionLabels)
@@ -538,9 +558,9 @@ func (c *Console) saveAction(w http.ResponseWriter, r *http.Request, s *session)
 
 // removeAction removes an action.
 func (c *Console) removeAction(w http.ResponseWriter, r *http.Request, s *session) (*view, error) {
-	p, pi, ai, err := c.loadDraft(r)
-	if err != nil {
-		return nil, err
+	p, pi, ai, gone, err := c.loadForSave(r, s)
+	if gone != nil || err != nil {
+		return gone, err
 	}
 	if ai < 0 {
 		return nil, errNotFound

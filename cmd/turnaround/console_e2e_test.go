@@ -194,6 +194,19 @@ func TestConsoleFormsEndToEnd(t *testing.T) {
 			t.Fatalf("removing with the plan's old etag = %d %v", code, got)
 		}
 
+		// A colleague removes the priority of an action being changed: the
+		// save says so on the plan page, and nothing comes back to life.
+		_, form = c.get(action)
+		_, cpage := colleague.get("/console/" + plan.Name)
+		pid := regexp.MustCompile(`/priorities/(p\d+)/actions/`).FindStringSubmatch(action)[1]
+		if code, _ := colleague.post("/console/"+plan.Name+"/priorities/"+pid+"/remove", cpage, nil); code != http.StatusSeeOther {
+			t.Fatalf("the colleague's removal = %d", code)
+		}
+		code, page = c.post(action, form, url.Values{"title": {"Changed too late"}})
+		if got := summary(page); code != http.StatusOK || len(got) != 1 || !strings.Contains(got[0], "Someone else removed") || strings.Contains(page, "Changed too late") {
+			t.Fatalf("saving an action whose priority was removed = %d %v", code, got)
+		}
+
 		// Another council's officer is refused by the service.
 		other := consoleSignIn(t, in.http, url.Values{"role": {"council_officer"}, "authority": {"E09000001"}})
 		if code, _ := other.get(action); code != http.StatusForbidden {
