@@ -60,8 +60,6 @@ func Owned(ctx context.Context, svc *subscription.Service, p auth.Principal, act
 	}
 	s, err := svc.Get(ctx, id)
 	if err != nil {
-		// A caller who may see no one's subscription but its own learns
-		// nothing of others' from NOT_FOUND either.
 		return subscription.Subscription{}, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, name)
 	}
 	if err := access.Check(p, access.WebhookSubscription, act, Object(s)); err != nil {
