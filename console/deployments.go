@@ -155,19 +155,11 @@ func (c *Console) engagementView(r *http.Request, s *session, errs []fieldError,
 // deploymentFields are the form's inputs.
 var deploymentFields = []string{"date-day", "date-month", "date-year", "role", "staff_days", "notes"}
 
-// recordDeployment records a deployment with the form's idempotency key, so
-// a form sent twice records one deployment.
-func (c *Console) recordDeployment(w http.ResponseWriter, r *http.Request, s *session) (*view, error) {
-	name, ok := engagementName(r)
-	if !ok {
-		return nil, errNotFound
-	}
-	f := r.PostForm
-	values := map[string]string{}
-	for _, k := range deploymentFields {
-		values[k] = strings.TrimSpace(f.Get(k))
-	}
-	reqID := f.Get("request_id")
+// parseDeployment reads the deployment form, with the errors the console
+// can see itself: what cannot be sent at all (a date or a number that is
+// not one, a role that is not one). Whether the date, the role and the
+// staff-days are acceptable is the service's to judge.
+func parseDeployment(values map[string]string) (*sponsorv1.Deployment, []fieldError) {
 	dep := &sponsorv1.Deployment{Notes: values["notes"]}
 	var errs []fieldError
 	day, month, year := values["date-day"], values["date-month"], values["date-year"]
@@ -183,7 +175,7 @@ func (c *Console) recordDeployment(w http.ResponseWriter, r *http.Request, s *se
 	}
 	if v := values["role"]; v != "" {
 		role, ok := sponsorv1.StaffRole_value["STAFF_ROLE_"+v]
-		if !ok {
+		if !ok || role == 0 {
 			errs = append(errs, fieldError{ID: "role", Message: "Select the role of the staff deployed"})
 		}
 		dep.Role = sponsorv1.StaffRole(role)
@@ -195,13 +187,30 @@ func (c *Console) recordDeployment(w http.ResponseWriter, r *http.Request, s *se
 		}
 		dep.StaffDays = n
 	}
+	return dep, errs
+}
+
+// recordDeployment records a deployment with the form's idempotency key, so
+// a form sent twice records one deployment.
+func (c *Console) recordDeployment(w http.ResponseWriter, r *http.Request, s *session) (*view, error) {
+	name, ok := engagementName(r)
+	if !ok {
+		return nil, errNotFound
+	}
+	f := r.PostForm
+	values := map[string]string{}
+	for _, k := range deploymentFields {
+		values[k] = strings.TrimSpace(f.Get(k))
+	}
+	reqID := f.Get("request_id")
+	dep, errs := parseDeployment(values)
 	if errs != nil {
 		return c.engagementView(r, s, errs, values, reqID)
 	}
 	_, err := c.sponsor.RecordDeployment(r.Context(), &sponsorv1.RecordDeploymentRequest{Parent: name, Deployment: dep, RequestId: reqID})
 	if err != nil {
 		fe, ok := formErrors(err, map[string]string{"deployment.date": "date-day", "deployment.role": "role",
-			"deployment.staff_days": "staff_days", "deployment.notes": "notes", "deployment": "date-day"}, "date-day")
+			"deployment.staff_days": "staff_days", "deployment.notes": "notes", "deployment": "date-day"}, "record-deployment")
 		if !ok {
 			return nil, err
 		}

@@ -193,3 +193,25 @@ func TestOverviewRowsAndMethod(t *testing.T) {
 		t.Errorf("method with nobody inspected: %s", m)
 	}
 }
+
+func TestParseDeployment(t *testing.T) {
+	dep, errs := parseDeployment(map[string]string{"date-day": "14", "date-month": "12", "date-year": "2015", "role": "SOCIAL_WORKER", "staff_days": "2.5", "notes": "Practice week"})
+	if errs != nil || dep.GetDate().GetDay() != 14 || dep.GetRole().String() != "STAFF_ROLE_SOCIAL_WORKER" || dep.GetStaffDays() != 2.5 || dep.GetNotes() != "Practice week" {
+		t.Fatalf("a whole deployment = %v %v", dep, errs)
+	}
+	// Nothing filled in: sent as it is, for the service to say what is missing.
+	if dep, errs := parseDeployment(map[string]string{}); errs != nil || dep.GetDate() != nil || dep.GetStaffDays() != 0 {
+		t.Fatalf("an empty form = %v %v", dep, errs)
+	}
+	_, errs = parseDeployment(map[string]string{"date-day": "fourteenth", "date-month": "12", "date-year": "2015", "role": "JANITOR", "staff_days": "two"})
+	var ids []string
+	for _, e := range errs {
+		ids = append(ids, e.ID)
+	}
+	if strings.Join(ids, ",") != "date-day,role,staff_days" {
+		t.Fatalf("errors on %v", ids)
+	}
+	if _, errs := parseDeployment(map[string]string{"role": "UNSPECIFIED"}); len(errs) != 1 || errs[0].ID != "role" {
+		t.Fatalf("an unspecified role = %v", errs)
+	}
+}
