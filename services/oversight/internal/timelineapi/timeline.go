@@ -86,7 +86,13 @@ func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.Lis
 		return nil, err
 	}
 	named := p.HasRole(auth.RoleDfEOfficial) || (p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss)
-	visible := make([]*oversightv1.TimelineEntry, 0, len(all))
+	// Every entry is judged, to count and page what the caller sees; only
+	// the page is rendered.
+	type seen struct {
+		entry timeline.Entry
+		view  access.View
+	}
+	visible := make([]seen, 0, len(all))
 	for _, e := range all {
 		view := access.ViewOf(p, e.Access, access.Read, access.Object{
 			Council: gss, Public: e.Public, Sponsor: e.Sponsor, SupportedBy: supporters, Name: e.Resource,
@@ -94,11 +100,16 @@ func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.Lis
 		if view == access.Denied {
 			continue
 		}
-		visible = append(visible, toProto(e, view, named))
+		visible = append(visible, seen{e, view})
 	}
 	start, end := l.Window(len(visible))
-	page, next := visible[start:end], l.NextToken(len(visible))
-	return &oversightv1.ListTimelineEntriesResponse{TimelineEntries: page, NextPageToken: next, TotalSize: int32(len(visible))}, nil
+	out := &oversightv1.ListTimelineEntriesResponse{
+		TimelineEntries: make([]*oversightv1.TimelineEntry, 0, end-start), NextPageToken: l.NextToken(len(visible)), TotalSize: int32(len(visible)),
+	}
+	for _, v := range visible[start:end] {
+		out.TimelineEntries = append(out.TimelineEntries, toProto(v.entry, v.view, named))
+	}
+	return out, nil
 }
 
 // viewer identifies what p may see: roles, council and sponsor.
