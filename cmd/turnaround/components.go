@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/partner"
 	"github.com/turnaround-sli/turnaround/services/peerreview"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	servicebase "github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/serve"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -45,6 +47,12 @@ type buildEnv struct {
 	cfg      config
 }
 
+// base is what every service takes from the process: the store, the page
+// token codec, the log and the clock now (nil means time.Now).
+func (e buildEnv) base(p *process, now func() time.Time) servicebase.Base {
+	return servicebase.Base{Store: e.store, Pages: e.pages, Logger: p.log, Now: now}
+}
+
 // upstream is the address of the component target: its configured address,
 // else this process.
 func (e buildEnv) upstream(target string) string {
@@ -66,8 +74,8 @@ var components = []struct {
 }{
 	{"inspection", "inspection", inspection.Name, func(p *process, env buildEnv) (component, error) {
 		return inspection.New(inspection.Deps{
-			Store: env.store, Pages: env.pages, Logger: p.log,
-			TriggerRulesFile: p.cfg.TriggerRules, RiskModelFile: p.cfg.RiskModel, Now: p.now,
+			Base:             env.base(p, p.now),
+			TriggerRulesFile: p.cfg.TriggerRules, RiskModelFile: p.cfg.RiskModel,
 		})
 	}},
 	{"peerreview", "peer-review", peerreview.Name, func(p *process, env buildEnv) (component, error) {
@@ -75,24 +83,21 @@ var components = []struct {
 		if err != nil {
 			return nil, fmt.Errorf("dial inspection service: %w", err)
 		}
-		return peerreview.New(peerreview.Deps{
-			Store: env.store, Pages: env.pages, Logger: p.log,
-			Inspection: inspectionv1.NewInspectionServiceClient(conn), Now: p.now,
-		})
+		return peerreview.New(peerreview.Deps{Base: env.base(p, p.now), Inspection: inspectionv1.NewInspectionServiceClient(conn)})
 	}},
 	{"improvementplan", "improvement-plan", improvementplan.Name, func(p *process, env buildEnv) (component, error) {
 		return improvementplan.New(improvementplan.Deps{
-			Store: env.store, Pages: env.pages, Logger: p.log, DeadlineMonths: p.cfg.DeadlineMonths, Now: p.now, Clock: p.suiteClock.Load(),
+			Base: env.base(p, p.now), DeadlineMonths: p.cfg.DeadlineMonths, Clock: p.suiteClock.Load(),
 		})
 	}},
 	{"sponsor", "sponsor", sponsor.Name, func(p *process, env buildEnv) (component, error) {
-		return sponsor.New(sponsor.Deps{Store: env.store, Pages: env.pages, Logger: p.log, Now: p.now})
+		return sponsor.New(sponsor.Deps{Base: env.base(p, p.now)})
 	}},
 	{"oversight", "oversight", oversight.Name, func(p *process, env buildEnv) (component, error) {
-		return oversight.New(oversight.Deps{Store: env.store, Pages: env.pages, Logger: p.log, Now: p.now})
+		return oversight.New(oversight.Deps{Base: env.base(p, p.now)})
 	}},
 	{"partner", "partner-events", partner.Name, func(p *process, env buildEnv) (component, error) {
-		d, err := p.cfg.Partner.deps(partner.Deps{Store: env.store, Pages: env.pages, Logger: p.log})
+		d, err := p.cfg.Partner.deps(partner.Deps{Base: env.base(p, nil)})
 		if err != nil {
 			return nil, err
 		}

@@ -17,7 +17,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,8 +42,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	suiteclock "github.com/turnaround-sli/turnaround/services/platform/clock"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/schedule"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -58,17 +57,14 @@ const sweepInterval = time.Minute
 
 // Deps are what the service needs from the process that runs it.
 type Deps struct {
-	Store  *store.Store
-	Pages  *paging.Codec
-	Logger *slog.Logger
+	// Base is the store, the page token codec, the log and the clock by which
+	// deadlines, late actions and the history of every change are judged and
+	// recorded (nil means Clock.Now, or time.Now without a Clock).
+	component.Base
 	// DeadlineMonths is the time a council judged inadequate has to show
 	// significant improvement, from the judgement's publication; zero or
 	// less means six months.
 	DeadlineMonths int
-	// Now is the service's clock: deadlines, late actions and the history
-	// of every change are judged and recorded by it; nil means Clock.Now,
-	// or time.Now without a Clock.
-	Now func() time.Time
 	// Clock is the suite's clock that AdvanceClock moves (rehearsals of
 	// the six-month clock); nil means a production clock over Store, which
 	// refuses to move.
@@ -97,14 +93,14 @@ func New(d Deps) (*Service, error) {
 	if d.Store == nil {
 		return nil, errors.New("improvementplan: no store")
 	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
 	if d.Clock == nil {
 		d.Clock = suiteclock.New(d.Store, suiteclock.Options{Base: d.Now, Logger: d.Logger})
 	}
 	if d.Now == nil {
 		d.Now = d.Clock.Now
+	}
+	if err := d.Check("improvementplan"); err != nil {
+		return nil, err
 	}
 	policies, err := api.Policies()
 	if err != nil {

@@ -17,8 +17,10 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/demo"
 	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -60,7 +62,7 @@ func newEnv(t *testing.T, now time.Time) *env {
 // it until the test ends.
 func (e *env) start(t *testing.T, demo bool) *Service {
 	t.Helper()
-	s, err := New(Deps{Store: e.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clk.Now})
+	s, err := New(Deps{Base: component.Base{Store: e.st, Pages: rpctest.NewPages(t), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clk.Now}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	suiteclock "github.com/turnaround-sli/turnaround/services/platform/clock"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -24,7 +25,7 @@ import (
 // c (nil: production), runs it, and returns a client of it.
 func (e *env) serveWith(t *testing.T, c *suiteclock.Clock) (*Service, improvementplanv1.ImprovementPlanServiceClient) {
 	t.Helper()
-	d := Deps{Store: e.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pages: rpctest.NewPages(t), Clock: c}
+	d := Deps{Base: component.Base{Store: e.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pages: rpctest.NewPages(t)}, Clock: c}
 	if c == nil {
 		d.Now = e.clk.Now
 	}

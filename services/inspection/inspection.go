@@ -9,7 +9,6 @@ package inspection
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
@@ -35,7 +34,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -45,18 +44,16 @@ const Name = "turnaround.inspection.v1.InspectionService"
 
 // Deps are what the service needs from the process that runs it.
 type Deps struct {
-	Store  *store.Store
-	Pages  *paging.Codec
-	Logger *slog.Logger
+	// Base is the store, the page token codec, the log and the clock: "today"
+	// for publication and received dates, and the time stamped on records (nil
+	// means time.Now).
+	component.Base
 	// TriggerRulesFile is a JSON file of sharper-trigger rules; empty uses
 	// the documented defaults.
 	TriggerRulesFile string
 	// RiskModelFile is a JSON file of risk model weights and constants;
 	// empty uses the documented defaults.
 	RiskModelFile string
-	// Now is the service's clock ("today" for publication and received
-	// dates, and the time stamped on records); nil means time.Now.
-	Now func() time.Time
 }
 
 // Service is the inspection service.
@@ -73,11 +70,8 @@ type Service struct {
 // New builds the service, reading the trigger rules and risk model files
 // when they are configured.
 func New(d Deps) (*Service, error) {
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.Now == nil {
-		d.Now = time.Now
+	if err := d.Check("inspection"); err != nil {
+		return nil, err
 	}
 	rules := concern.DefaultRules()
 	if d.TriggerRulesFile != "" {

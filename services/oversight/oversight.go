@@ -13,9 +13,6 @@ package oversight
 
 import (
 	"context"
-	"errors"
-	"log/slog"
-	"time"
 
 	"google.golang.org/grpc"
 
@@ -31,9 +28,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/timelineapi"
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/timelinestore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -42,12 +38,9 @@ const Name = "turnaround.oversight.v1.OversightService"
 
 // Deps are what the service needs from the process that runs it.
 type Deps struct {
-	Store  *store.Store
-	Pages  *paging.Codec
-	Logger *slog.Logger
-	// Now is the clock the overview's decision windows count from; nil
-	// means time.Now.
-	Now func() time.Time
+	// Base is the store, the page token codec, the log and the clock the
+	// overview's decision windows count from (nil means time.Now).
+	component.Base
 	// Consumer tunes the consumers; its Group is always "oversight".
 	Consumer events.ConsumerOptions
 }
@@ -64,17 +57,8 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps) (*Service, error) {
-	if d.Store == nil {
-		return nil, errors.New("oversight: no store")
-	}
-	if d.Pages == nil {
-		return nil, errors.New("oversight: no page token codec")
-	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.Now == nil {
-		d.Now = time.Now
+	if err := d.Check("oversight"); err != nil {
+		return nil, err
 	}
 	policies, err := api.Policies()
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/oversight"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -54,7 +55,7 @@ func newHarness(t *testing.T) *harness {
 	st := rpctest.NewStore(t)
 	now := time.Date(2016, 7, 1, 9, 0, 0, 0, time.UTC)
 	svc, err := oversight.New(oversight.Deps{
-		Store: st, Pages: rpctest.NewPages(t), Now: func() time.Time { return now },
+		Base:     component.Base{Store: st, Pages: rpctest.NewPages(t), Now: func() time.Time { return now }},
 		Consumer: events.ConsumerOptions{Block: 50 * time.Millisecond, MinIdle: 200 * time.Millisecond},
 	})
 	if err != nil {

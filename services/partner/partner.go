@@ -20,7 +20,6 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -40,10 +39,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/partner/internal/watch"
 	"github.com/turnaround-sli/turnaround/services/partner/internal/watchapi"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/eventaccess"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
 // Name is the gRPC service name, used for health status.
@@ -65,11 +63,9 @@ var DefaultBackoff = delivery.DefaultBackoff
 
 // Deps are what the service needs from the process that runs it.
 type Deps struct {
-	Store  *store.Store
-	Pages  *paging.Codec
-	Logger *slog.Logger
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Base is the store, the page token codec, the log and the clock (nil
+	// means time.Now).
+	component.Base
 	// Consumer tunes the webhook intake's consumers; its Group is always
 	// "partner".
 	Consumer events.ConsumerOptions
@@ -102,17 +98,8 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps) (*Service, error) {
-	if d.Store == nil {
-		return nil, errors.New("partner: no store")
-	}
-	if d.Pages == nil {
-		return nil, errors.New("partner: no page token codec")
-	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.Now == nil {
-		d.Now = time.Now
+	if err := d.Check("partner"); err != nil {
+		return nil, err
 	}
 	policies, err := api.Policies()
 	if err != nil {

@@ -12,8 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"time"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priority"
 
@@ -39,7 +37,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -48,16 +46,14 @@ const Name = "turnaround.peerreview.v1.PeerReviewService"
 
 // Deps are what the service needs from the process that runs it.
 type Deps struct {
-	Store  *store.Store
-	Pages  *paging.Codec
-	Logger *slog.Logger
+	// Base is the store, the page token codec, the log and the clock (nil
+	// means time.Now).
+	component.Base
 	// Inspection is the inspection service's client. Its connection must
 	// forward the caller's authorization (serve.Dial with
 	// auth.ForwardAuthorization), since the service reads risk and
 	// judgements as its caller.
 	Inspection inspectionv1.InspectionServiceClient
-	// Now is the service's clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // Service is the peer-review service.
@@ -76,14 +72,11 @@ type Service struct {
 // New builds the service and subscribes its event consumers (which read
 // nothing until Run).
 func New(d Deps) (*Service, error) {
-	if d.Store == nil || d.Pages == nil || d.Inspection == nil {
-		return nil, errors.New("peerreview: the store, the page token codec and the inspection client are required")
+	if err := d.Check("peerreview"); err != nil {
+		return nil, err
 	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.Now == nil {
-		d.Now = time.Now
+	if d.Inspection == nil {
+		return nil, errors.New("peerreview: no inspection client")
 	}
 	policies, err := api.Policies()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 
 	"google.golang.org/grpc"
@@ -48,7 +49,7 @@ func newEnv(t *testing.T) *env {
 	double := &inspectionclienttest.Server{PageSize: 50}
 	inspection := inspectionclienttest.Dial(t, double.Start(t))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := New(Deps{Store: st, Pages: rpctest.NewPages(t), Logger: logger, Inspection: inspection, Now: func() time.Time { return now }})
+	svc, err := New(Deps{Base: component.Base{Store: st, Pages: rpctest.NewPages(t), Logger: logger, Now: func() time.Time { return now }}, Inspection: inspection})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,19 +14,16 @@ package sponsor
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"google.golang.org/grpc"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/api"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
@@ -49,12 +46,10 @@ const Name = "turnaround.sponsor.v1.SponsorService"
 
 // Deps are what the service needs from the process that runs it.
 type Deps struct {
-	Store  *store.Store
-	Pages  *paging.Codec
-	Logger *slog.Logger
-	// Now is the service's clock: needs are opened, sponsors changed and
-	// capacity in use counted by it; nil means time.Now.
-	Now func() time.Time
+	// Base is the store, the page token codec, the log and the clock, by which
+	// needs are opened, sponsors changed and capacity in use counted (nil
+	// means time.Now).
+	component.Base
 }
 
 // Service is the sponsor-matching service.
@@ -73,17 +68,8 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps) (*Service, error) {
-	if d.Store == nil {
-		return nil, errors.New("sponsor: no store")
-	}
-	if d.Pages == nil {
-		return nil, errors.New("sponsor: no page token codec")
-	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.Now == nil {
-		d.Now = time.Now
+	if err := d.Check("sponsor"); err != nil {
+		return nil, err
 	}
 	policies, err := api.Policies()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -48,7 +49,7 @@ func newEnv(t *testing.T) *env {
 // it until the test ends.
 func (e *env) start(t *testing.T, demo bool) *Service {
 	t.Helper()
-	s, err := New(Deps{Store: e.st, Pages: rpctest.NewPages(t), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock})
+	s, err := New(Deps{Base: component.Base{Store: e.st, Pages: rpctest.NewPages(t), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,12 @@ package risk
 
 import (
 	"cmp"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )

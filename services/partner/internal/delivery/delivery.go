@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/turnaround-sli/turnaround/services/partner/internal/subscription"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -198,6 +200,8 @@ type Options struct {
 	// dead-lettered) stays listed; default 7 days.
 	Retention time.Duration
 	Logger    *slog.Logger
+	// MeterProvider holds the delivery metrics; default the global one.
+	MeterProvider metric.MeterProvider
 }
 
 func (o Options) withDefaults() Options {
@@ -244,12 +248,13 @@ type Sender interface {
 
 // Service queues and sends deliveries.
 type Service struct {
-	store  Storer
-	subs   Subscriptions
-	sender Sender
-	opts   Options
-	now    func() time.Time
-	wake   chan struct{}
+	store   Storer
+	subs    Subscriptions
+	sender  Sender
+	opts    Options
+	now     func() time.Time
+	wake    chan struct{}
+	metrics metrics
 }
 
 // NewService returns the delivery use cases.
@@ -257,7 +262,8 @@ func NewService(st Storer, subs Subscriptions, sender Sender, now func() time.Ti
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, subs: subs, sender: sender, opts: opts.withDefaults(), now: now, wake: make(chan struct{}, 1)}
+	opts = opts.withDefaults()
+	return &Service{store: st, subs: subs, sender: sender, opts: opts, now: now, wake: make(chan struct{}, 1), metrics: newMetrics(opts.MeterProvider)}
 }
 
 // Event is what a delivery sends.
@@ -444,12 +450,18 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 	if len(d.Attempts) > MaxAttemptsKept {
 		d.Attempts = d.Attempts[len(d.Attempts)-MaxAttemptsKept:]
 	}
-	if at.Error == "" && at.StatusCode >= 200 && at.StatusCode < 300 {
+	succeeded := at.Error == "" && at.StatusCode >= 200 && at.StatusCode < 300
+	s.metrics.attempt(ctx, succeeded)
+	if succeeded {
 		d.State, d.NextAttempt = Succeeded, time.Time{}
+		if !d.Published.IsZero() {
+			s.metrics.delivered(ctx, now.Sub(d.Published))
+		}
 		return s.store.Finish(ctx, d, now)
 	}
 	if now.Sub(d.Started) >= s.opts.MaxAge {
 		d.State, d.NextAttempt = DeadLettered, time.Time{}
+		s.metrics.deadLettered(ctx)
 	} else {
 		d.State = Retrying
 		d.NextAttempt = now.Add(s.opts.Backoff.Delay(len(d.Attempts), rand.Float64()))

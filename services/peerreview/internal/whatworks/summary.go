@@ -35,12 +35,12 @@
 package whatworks
 
 import (
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 

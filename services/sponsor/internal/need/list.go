@@ -2,10 +2,10 @@ package need
 
 import (
 	"cmp"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 )
 

@@ -1,10 +1,10 @@
 package sponsor
 
 import (
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"slices"
 	"strings"
 
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 )
 
