@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 )
 
@@ -77,6 +79,8 @@ type Options struct {
 	// Block is how long a hub read waits for new entries; default 2s.
 	Block  time.Duration
 	Logger *slog.Logger
+	// MeterProvider holds the stream metrics; default the global one.
+	MeterProvider metric.MeterProvider
 }
 
 func (o Options) withDefaults() Options {
@@ -107,13 +111,15 @@ type Service struct {
 
 	mu      sync.Mutex
 	streams map[string]int
+	metrics metrics
 }
 
 // NewService returns the watch service over src for the topics that may be
 // watched.
 func NewService(src Source, topics []string, opts Options) *Service {
 	opts = opts.withDefaults()
-	return &Service{src: src, opts: opts, topics: topics, hub: newHub(src, topics, opts), streams: map[string]int{}}
+	return &Service{src: src, opts: opts, topics: topics, hub: newHub(src, topics, opts), streams: map[string]int{},
+		metrics: newMetrics(opts.MeterProvider)}
 }
 
 // Topics are the topics that may be watched.
@@ -146,9 +152,28 @@ type Emit func(ctx context.Context, it Item, cursor Cursor) error
 // ErrSlowConsumer when a live watcher falls a whole buffer behind.
 func (s *Service) Watch(ctx context.Context, req Request, emit Emit) error {
 	if !s.acquire(req.Caller) {
+		s.metrics.refuse(ctx, ReasonTooManyStreams)
 		return ErrTooManyStreams
 	}
 	defer s.release(req.Caller)
+	s.metrics.streams.Add(ctx, 1)
+	defer s.metrics.streams.Add(context.WithoutCancel(ctx), -1)
+	counted := func(ctx context.Context, it Item, cur Cursor) error {
+		if err := emit(ctx, it, cur); err != nil {
+			return err
+		}
+		s.metrics.events.Add(ctx, 1)
+		return nil
+	}
+	err := s.watch(ctx, req, counted)
+	if errors.Is(err, ErrSlowConsumer) {
+		s.metrics.refuse(context.WithoutCancel(ctx), ReasonSlowConsumer)
+	}
+	return err
+}
+
+// watch is Watch once the stream is admitted.
+func (s *Service) watch(ctx context.Context, req Request, emit Emit) error {
 	pos := Cursor{}
 	for _, t := range req.Topics {
 		if id, ok := req.From[t]; ok {
