@@ -215,8 +215,13 @@ func TestASlowConsumerIsCutOff(t *testing.T) {
 	settle()
 	// The client reads nothing while many events arrive: more than the
 	// transport's windows and the watch's buffer hold.
+	// Each event carries 8 KB of recommendations, so 3000 of them (some
+	// 50 MB on the wire) are more than any flow-control window grows to.
+	long := strings.Repeat("Ensure that strategy meetings happen promptly. ", 170)
 	for i := range 3000 {
-		e.publish(judgement(leeds, "slow-"+string(rune('a'+i%26))))
+		topic, subject, payload := judgement(leeds, "slow-"+string(rune('a'+i%26)))
+		payload.(*eventsv1.JudgementPublished).Recommendations = []string{long}
+		e.publish(topic, subject, payload)
 	}
 	n := 0
 	for {
