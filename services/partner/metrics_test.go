@@ -56,9 +56,10 @@ func TestDeliveriesAndStreamsAreMeasured(t *testing.T) {
 		d.Delivery.MeterProvider, d.Watch.MeterProvider = mp, mp
 		d.Watch.MaxStreams = 1
 	})
+	// The stream first: its marker event comes before the subscription,
+	// which takes only the events from its creation on.
+	w := e.open(rpctest.Partner, "JudgementPublished")
 	sub := e.subscribe(rpctest.Partner, r.srv.URL, []string{"JudgementPublished"})
-	w := e.watch(rpctest.Partner, &partnerv1.WatchEventsRequest{EventTypes: []string{"JudgementPublished"}})
-	settle()
 	refused, err := e.client.WatchEvents(rpctest.As(t, rpctest.Partner), &partnerv1.WatchEventsRequest{})
 	if err == nil {
 		_, err = refused.Recv()
@@ -74,7 +75,7 @@ func TestDeliveriesAndStreamsAreMeasured(t *testing.T) {
 		"turnaround.partner.webhook.attempts failure":       1,
 		"turnaround.partner.webhook.attempts success":       1,
 		"turnaround.partner.webhook.latency":                1,
-		"turnaround.partner.watch.events":                   1,
+		"turnaround.partner.watch.events":                   2, // the marker and the event
 		"turnaround.partner.watch.streams":                  1,
 		"turnaround.partner.watch.refused TOO_MANY_STREAMS": 1,
 	} {

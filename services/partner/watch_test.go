@@ -77,7 +77,38 @@ func (w *watcher) quiet(t *testing.T, d time.Duration) {
 }
 
 // settle gives a new stream time to reach its live phase.
-func settle() { time.Sleep(300 * time.Millisecond) }
+func settle() { time.Sleep(500 * time.Millisecond) }
+
+// cursorNow is a cursor at the current end of every topic, so that a
+// stream opened with it receives every event published from now on,
+// however late the server starts it.
+func (e *env) cursorNow() string {
+	e.t.Helper()
+	pos := map[string]string{}
+	for _, topic := range []string{"inspection", "peerreview", "improvementplan", "sponsor"} {
+		msgs, err := e.st.Client().XRevRangeN(context.Background(), e.st.Keyspace().Topic(topic), "+", "-", 1).Result()
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		pos[topic] = "0-0"
+		if len(msgs) > 0 {
+			pos[topic] = msgs[0].ID
+		}
+	}
+	return partner.CursorFrom(pos)
+}
+
+// open is a stream known to be open on the server: it has received the
+// marker event published after it was opened.
+func (e *env) open(p auth.Principal, types ...string) *watcher {
+	e.t.Helper()
+	w := e.watch(p, &partnerv1.WatchEventsRequest{EventTypes: types, Cursor: e.cursorNow()})
+	marker := e.publish(judgement(leeds, "marker"))
+	if m := w.next(e.t); m.GetEvent().GetId() != marker {
+		e.t.Fatalf("the stream's first event is %v, want the marker", m)
+	}
+	return w
+}
 
 func TestPublishedJudgementReachesAStreamSubscriber(t *testing.T) {
 	e := newEnv(t)
@@ -103,10 +134,10 @@ func TestPublishedJudgementReachesAStreamSubscriber(t *testing.T) {
 func TestAPartnerNeverReceivesConfidentialEvents(t *testing.T) {
 	e := newEnv(t)
 	// The partner asks for everything, the LGA for everything too.
-	partnerW := e.watch(rpctest.Partner, &partnerv1.WatchEventsRequest{})
-	lgaW := e.watch(rpctest.Adviser, &partnerv1.WatchEventsRequest{})
-	dfeW := e.watch(rpctest.Official, &partnerv1.WatchEventsRequest{Topics: []string{"peerreview"}})
-	settle()
+	now := e.cursorNow()
+	partnerW := e.watch(rpctest.Partner, &partnerv1.WatchEventsRequest{Cursor: now})
+	lgaW := e.watch(rpctest.Adviser, &partnerv1.WatchEventsRequest{Cursor: now})
+	dfeW := e.watch(rpctest.Official, &partnerv1.WatchEventsRequest{Topics: []string{"peerreview"}, Cursor: now})
 	e.publish(peerReview(leeds, "pr-1"))
 	e.publish(recommendation(leeds, "rec-1"))
 	iv := e.publish(intervention(leeds, "iv-1"))
@@ -174,8 +205,8 @@ func TestStreamFiltersByCouncilAndType(t *testing.T) {
 	e := newEnv(t)
 	w := e.watch(rpctest.Partner, &partnerv1.WatchEventsRequest{
 		EventTypes: []string{"turnaround.events.v1.InterventionOrdered"}, LocalAuthorities: []string{"localAuthorities/" + leeds},
+		Cursor: e.cursorNow(),
 	})
-	settle()
 	e.publish(judgement(leeds, "x"))
 	e.publish(intervention("E09000001", "other"))
 	id := e.publish(intervention(leeds, "mine"))
@@ -208,9 +239,14 @@ func TestASlowConsumerIsCutOff(t *testing.T) {
 	e := newEnv(t, func(d *partner.Deps) { d.Watch.Buffer = 4 })
 	ctx, cancel := context.WithCancel(rpctest.As(t, rpctest.Partner))
 	defer cancel()
-	stream, err := e.client.WatchEvents(ctx, &partnerv1.WatchEventsRequest{Topics: []string{"inspection"}})
+	stream, err := e.client.WatchEvents(ctx, &partnerv1.WatchEventsRequest{Topics: []string{"inspection"}, Cursor: e.cursorNow()})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The marker shows the stream is open; it is live right after.
+	marker := e.publish(judgement(leeds, "marker"))
+	if m, err := stream.Recv(); err != nil || m.GetEvent().GetId() != marker {
+		t.Fatalf("first event %v (%v), want the marker", m, err)
 	}
 	settle()
 	// The client reads nothing while many events arrive: more than the
@@ -243,8 +279,7 @@ func TestASlowConsumerIsCutOff(t *testing.T) {
 
 func TestStreamsPerCallerAreLimited(t *testing.T) {
 	e := newEnv(t, func(d *partner.Deps) { d.Watch.MaxStreams = 1 })
-	e.watch(rpctest.Partner, &partnerv1.WatchEventsRequest{})
-	settle()
+	e.open(rpctest.Partner, "JudgementPublished")
 	stream, err := e.client.WatchEvents(rpctest.As(t, rpctest.Partner), &partnerv1.WatchEventsRequest{})
 	if err == nil {
 		_, err = stream.Recv()
@@ -252,8 +287,7 @@ func TestStreamsPerCallerAreLimited(t *testing.T) {
 	rpctest.ExpectError(t, "second stream", err, codes.ResourceExhausted, "TOO_MANY_STREAMS")
 	// Another caller has its own allowance.
 	other := auth.Principal{Subject: "partner-2", Roles: []auth.Role{auth.RolePartnerSystem}}
-	w := e.watch(other, &partnerv1.WatchEventsRequest{})
-	settle()
+	w := e.watch(other, &partnerv1.WatchEventsRequest{Cursor: e.cursorNow()})
 	id := e.publish(judgement(leeds, "z"))
 	if m := w.next(t); m.GetEvent().GetId() != id {
 		t.Fatalf("got %v", m)
