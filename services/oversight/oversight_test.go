@@ -456,3 +456,35 @@ func TestDeploymentBeforeItsEngagement(t *testing.T) {
 		return slices.Contains(got, "STAFF_DEPLOYED") && slices.Contains(got, "ENGAGEMENT_STARTED"), fmt.Sprint(got)
 	})
 }
+
+// A need closed by hand, a lifted intervention and an ended engagement
+// reach the timeline and the overview; the sponsor that no longer
+// supports the council no longer reads its timeline.
+func TestNeedsAndEngagementsEnd(t *testing.T) {
+	h := newHarness(t)
+	h.story()
+	other := la + "/sponsorNeeds/n2"
+	h.publish("sponsor", other, &eventsv1.SponsorNeedOpened{SponsorNeed: other, LocalAuthority: la})
+	h.publish("sponsor", other, &eventsv1.SponsorNeedClosed{SponsorNeed: other, LocalAuthority: la, ClosedBy: "dfe-adviser"})
+	h.publish("improvementplan", iv, &eventsv1.InterventionLifted{Intervention: iv, LocalAuthority: la, Kind: "CHILDRENS_SERVICES_TRUST", LiftedBy: "dfe-adviser"})
+	h.publish("sponsor", engage, &eventsv1.EngagementEnded{Engagement: engage, Sponsor: "sponsors/bradford", LocalAuthority: la,
+		SponsorNeed: need, Reason: "DfE lifted the childrens services trust it supported", Intervention: iv})
+	want := append(slices.Clone(storyKinds), "SPONSOR_NEED_OPENED", "SPONSOR_NEED_CLOSED", "INTERVENTION_LIFTED", "ENGAGEMENT_ENDED")
+	eventually(t, "the ends on the timeline", func() (bool, string) {
+		got := kinds(h.timeline(rpctest.Official, ""))
+		return slices.Equal(got, want), fmt.Sprint(got)
+	})
+	o, err := h.client.GetNationalOverview(rpctest.As(t, rpctest.Official), &oversightv1.GetNationalOverviewRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.GetOpenSponsorNeeds() != 0 || o.GetActiveEngagements() != 0 || o.GetEngagedSponsors() != 0 {
+		t.Errorf("needs %d, engagements %d, sponsors %d; want none", o.GetOpenSponsorNeeds(), o.GetActiveEngagements(), o.GetEngagedSponsors())
+	}
+	// A partner system sees the lifting, as it saw the order.
+	if got := kinds(h.timeline(rpctest.Partner, "")); !slices.Equal(got, []string{"JUDGEMENT_PUBLISHED", "INTERVENTION_ORDERED", "INTERVENTION_LIFTED"}) {
+		t.Errorf("a partner sees %v", got)
+	}
+	_, err = h.client.ListTimelineEntries(rpctest.As(t, rpctest.SponsorOfficer("bradford")), &oversightv1.ListTimelineEntriesRequest{Parent: la})
+	rpctest.ExpectError(t, "the former sponsor's timeline", err, codes.PermissionDenied, "")
+}
