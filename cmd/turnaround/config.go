@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/telemetry"
 )
 
 // Targets a process can run: "all", which folds every component into one
@@ -31,9 +33,11 @@ type config struct {
 	GRPCAddr  string
 	HTTPAddr  string
 	AdminAddr string
-	RedisURL  string
-	KeyPrefix string
-	Demo      bool
+	// AdminPprof serves the runtime profiler on the admin address.
+	AdminPprof bool
+	RedisURL   string
+	KeyPrefix  string
+	Demo       bool
 	// Upstreams holds the configured gRPC address of each component
 	// target (-<target>-addr); a target without one is this process.
 	Upstreams      map[string]string
@@ -66,6 +70,14 @@ func (c config) upstream(target string) string { return c.Upstreams[target] }
 // upstreamEnv names the environment variable of a target's address.
 func upstreamEnv(target string) string {
 	return "TURNAROUND_" + strings.ToUpper(target) + "_ADDR"
+}
+
+// adminOptions are the admin server's options: the profiler when asked for.
+func (c config) adminOptions() []telemetry.AdminOption {
+	if c.AdminPprof {
+		return []telemetry.AdminOption{telemetry.WithPprof()}
+	}
+	return nil
 }
 
 // embedded reports whether the process runs on its own in-memory Redis.
@@ -106,6 +118,7 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.GRPCAddr, "grpc-addr", env("TURNAROUND_GRPC_ADDR", "127.0.0.1:9090"), "gRPC listen address")
 	fs.StringVar(&c.HTTPAddr, "http-addr", env("TURNAROUND_HTTP_ADDR", "127.0.0.1:8080"), "REST gateway listen address")
 	fs.StringVar(&c.AdminAddr, "admin-addr", env("TURNAROUND_ADMIN_ADDR", "127.0.0.1:9464"), "admin listen address (Prometheus /metrics)")
+	pprof := fs.String("admin-pprof", env("TURNAROUND_ADMIN_PPROF", "false"), "serve the Go profiler under /debug/pprof/ on the admin address (true or false)")
 	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", ""), "Redis URL (redis://, rediss://, redis-sentinel://, redis-cluster://); empty runs an in-memory Redis (target all only)")
 	fs.StringVar(&c.KeyPrefix, "key-prefix", env("TURNAROUND_KEY_PREFIX", "ta:"), "prefix of every Redis key")
 	demo := fs.String("demo", env("TURNAROUND_DEMO", ""), "load the demo data set (default true on the in-memory Redis, false otherwise)")
@@ -170,6 +183,11 @@ func parseConfig(args []string) (config, error) {
 	if c.embedded() && c.Target != "all" && c.Target != "gateway" {
 		return c, fmt.Errorf("-target=%s needs REDIS_URL: only -target=all can run on the in-memory Redis", c.Target)
 	}
+	pprofOn, err := strconv.ParseBool(*pprof)
+	if err != nil {
+		return c, fmt.Errorf("-admin-pprof=%q: %w", *pprof, err)
+	}
+	c.AdminPprof = pprofOn
 	c.Demo = c.embedded()
 	if *demo != "" {
 		b, err := strconv.ParseBool(*demo)

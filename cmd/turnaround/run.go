@@ -83,7 +83,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p.serveHTTP(gctx, "admin", telemetry.AdminServer(cfg.AdminAddr, tel), gateway.LimitListener(admin, cfg.Hardening.AdminMaxConns))
+	p.serveHTTP(gctx, "admin", telemetry.AdminServer(cfg.AdminAddr, tel, cfg.adminOptions()...), gateway.LimitListener(admin, cfg.Hardening.AdminMaxConns))
 
 	var grpcAddr string
 	if cfg.Target != "gateway" {
