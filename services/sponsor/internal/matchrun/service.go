@@ -66,8 +66,9 @@ type ApprovalChanges struct {
 // Service carries out the match-run use cases over a Storer. The gRPC
 // handlers call it, and so does the demo data loader.
 type Service struct {
-	store Storer
-	now   func() time.Time
+	store  Storer
+	now    func() time.Time
+	solved solvedCache
 }
 
 // NewService returns the use cases over st, reading the time from now (nil
@@ -113,7 +114,7 @@ func (s *Service) Run(ctx context.Context, spec Spec, r change.Request) (Run, er
 		return Run{}, err
 	}
 	in.TimeLimit = spec.TimeLimit
-	res, err := match.Solve(ctx, in)
+	in, res, err := s.solve(ctx, in)
 	if err != nil {
 		return Run{}, fmt.Errorf("match: %w", err)
 	}

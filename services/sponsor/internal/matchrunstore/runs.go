@@ -1,21 +1,35 @@
 // Package matchrunstore keeps match runs in Redis, through the platform
 // store, and implements matchrun.Storer. Every run lives under one hash
-// tag, "matchruns", with the index of runs by creation time, their audit
-// entries, idempotency records and the outbox MatchRunApproved goes to, so
-// a run commits with its index entry, its event and its audit entry in one
+// tag, "matchruns", with the index of runs by creation time, the solved
+// inputs runs refer to, their audit entries, idempotency records and the
+// outbox MatchRunApproved goes to, so a run commits with its index entry,
+// its solved input when it is new, its event and its audit entry in one
 // transaction. An approval also writes engagements and needs, which live
 // under their sponsors' and councils' tags: CommitApproval commits them
 // through their stores, one transaction per tag.
 //
 // Keys, under the tag "matchruns":
 //
-//	{matchruns}:run:{id}   a run (a record: its stored form and version)
-//	{matchruns}:index      a sorted set of run ids scored by creation time (ms)
+//	{matchruns}:run:{id}        a run (a record: its stored form and version)
+//	{matchruns}:solved:{sha256} a solved input: the engine's input and full
+//	                            result, as JSON, named by the SHA-256 of
+//	                            that JSON
+//	{matchruns}:index           a sorted set of run ids scored by creation
+//	                            time (ms)
 //
-// The stored form is JSON of the whole run: the engine's input and full
-// result, including the input fingerprint approval checks (no protobuf
-// message holds the engine's input). Lists read the index and then every
-// record in one pipeline: two round trips.
+// A run's stored form is JSON of what is the run's own (state, filter, who
+// ran and decided it, when, its engagements) and the name of its solved
+// input, which holds what the engine was given and what it answered
+// (every candidate, the explanation and the input fingerprint approval
+// checks). Runs of the same input (fifty identical dry runs, say) refer to
+// one solved input: it is written once, by the first run's commit, and is
+// immutable, since its name is the hash of its content, so a process keeps
+// those it read or wrote decoded in memory and never has to check them
+// again. Runs stored before solved inputs existed hold the input and the
+// result inline, and still read. Get reads the run, then its solved input
+// unless it is in memory: two round trips at most; lists read the index,
+// every run in one pipeline, and the solved inputs not in memory in
+// another.
 package matchrunstore
 
 import (
@@ -32,6 +46,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
@@ -48,10 +63,11 @@ const Topic = "sponsor"
 // Runs stores match runs.
 type Runs struct {
 	st       *store.Store
-	runs     *store.Collection[matchrun.Run]
+	runs     *store.Collection[stored]
 	sponsors *sponsorstore.Sponsors
 	needs    *needstore.Needs
 	engs     *engagementstore.Engagements
+	solved   solvedInputs
 }
 
 var _ matchrun.Storer = (*Runs)(nil)
@@ -59,7 +75,7 @@ var _ matchrun.Storer = (*Runs)(nil)
 // New returns the run store over st, reading a run's sources from the
 // sponsor, need and engagement stores.
 func New(st *store.Store, sponsors *sponsorstore.Sponsors, needs *needstore.Needs, engs *engagementstore.Engagements) *Runs {
-	codec := store.Codec[matchrun.Run]{Encode: marshal, Decode: decode}
+	codec := store.Codec[stored]{Encode: marshal, Decode: decode}
 	return &Runs{st: st, runs: store.NewCollection(st, codec, matchrun.ErrNotFound), sponsors: sponsors, needs: needs, engs: engs}
 }
 
@@ -68,37 +84,57 @@ func (s *Runs) Key(id string) string { return s.st.Keyspace().Key(Tag, "run", id
 
 func (s *Runs) indexKey() string { return s.st.Keyspace().Key(Tag, "index") }
 
-// stored is a run's stored form; the version lives in the record.
+// SolvedKey is the record key of the solved input named hash.
+func (s *Runs) SolvedKey(hash string) string { return s.st.Keyspace().Key(Tag, "solved", hash) }
+
+// stored is a run's stored form; the version lives in the record. Solved
+// names the run's solved input, whose Input and Result the run then leaves
+// out; a run stored before solved inputs existed has no Solved and holds
+// them inline.
 type stored struct {
-	Run matchrun.Run `json:"run"`
+	Run    matchrun.Run `json:"run"`
+	Solved string       `json:"solved,omitempty"`
 }
 
-func marshal(r matchrun.Run) ([]byte, error) {
-	r.Version = 0
-	b, err := json.Marshal(stored{Run: r})
+func marshal(st stored) ([]byte, error) {
+	st.Run.Version = 0
+	b, err := json.Marshal(st)
 	if err != nil {
-		return nil, fmt.Errorf("encode match run %s: %w", r.Name(), err)
+		return nil, fmt.Errorf("encode match run %s: %w", st.Run.Name(), err)
 	}
 	return b, nil
 }
 
-func decode(data []byte, version int64) (matchrun.Run, error) {
+func decode(data []byte, version int64) (stored, error) {
 	var st stored
 	if err := json.Unmarshal(data, &st); err != nil {
-		return matchrun.Run{}, fmt.Errorf("decode match run: %w", err)
+		return stored{}, fmt.Errorf("decode match run: %w", err)
 	}
 	st.Run.Version = version
-	return st.Run, nil
+	return st, nil
 }
 
 // Get implements matchrun.Storer.
 func (s *Runs) Get(ctx context.Context, id string) (matchrun.Run, error) {
-	return s.runs.Get(ctx, s.Key(id))
+	st, err := s.runs.Get(ctx, s.Key(id))
+	if err != nil {
+		return matchrun.Run{}, err
+	}
+	out, err := s.resolve(ctx, []stored{st})
+	if err != nil {
+		return matchrun.Run{}, err
+	}
+	return out[0], nil
 }
 
-// All implements matchrun.Storer, in two round trips.
+// All implements matchrun.Storer, in three round trips at most: the index,
+// the runs, and the solved inputs not in memory.
 func (s *Runs) All(ctx context.Context) ([]matchrun.Run, error) {
-	out, _, err := s.runs.Range(ctx, s.indexKey(), 0, -1, true, s.Key)
+	sts, _, err := s.runs.Range(ctx, s.indexKey(), 0, -1, true, s.Key)
+	if err != nil {
+		return nil, fmt.Errorf("list match runs: %w", err)
+	}
+	out, err := s.resolve(ctx, sts)
 	if err != nil {
 		return nil, fmt.Errorf("list match runs: %w", err)
 	}
@@ -133,11 +169,27 @@ func (s *Runs) Replay(ctx context.Context, r change.Request) (matchrun.Run, bool
 	if err != nil || !ok {
 		return matchrun.Run{}, false, err
 	}
-	var run matchrun.Run
-	if err := json.Unmarshal(b, &run); err != nil {
+	// The response is the run's stored form with its version, or, when it
+	// was stored before solved inputs existed, the whole run.
+	var resp struct {
+		Run    *matchrun.Run `json:"run"`
+		Solved string        `json:"solved"`
+	}
+	if err := json.Unmarshal(b, &resp); err != nil {
 		return matchrun.Run{}, false, fmt.Errorf("replay match run: %w", err)
 	}
-	return run, true, nil
+	if resp.Run == nil {
+		var run matchrun.Run
+		if err := json.Unmarshal(b, &run); err != nil {
+			return matchrun.Run{}, false, fmt.Errorf("replay match run: %w", err)
+		}
+		return run, true, nil
+	}
+	out, err := s.resolve(ctx, []stored{{Run: *resp.Run, Solved: resp.Solved}})
+	if err != nil {
+		return matchrun.Run{}, false, fmt.Errorf("replay match run: %w", err)
+	}
+	return out[0], true, nil
 }
 
 // Insert implements matchrun.Storer. An id already taken gives an error
@@ -152,6 +204,7 @@ func (s *Runs) Insert(ctx context.Context, r matchrun.Run, c change.Request) (ma
 	if _, err := s.st.Commit(ctx, m); err != nil {
 		return matchrun.Run{}, fmt.Errorf("store match run %s: %w", r.Name(), err)
 	}
+	s.committed(r, m)
 	return r, nil
 }
 
@@ -182,6 +235,7 @@ func (s *Runs) save(ctx context.Context, r matchrun.Run, c change.Request, repla
 		}
 		return matchrun.Run{}, fmt.Errorf("save match run %s: %w", r.Name(), err)
 	}
+	s.committed(r, m)
 	return r, nil
 }
 
@@ -262,18 +316,30 @@ func (s *Runs) CommitApproval(ctx context.Context, a matchrun.ApprovalChanges, c
 }
 
 // mutation is the commit of r (at its new version) over the version read,
-// with its audit entry and, with replay and a request ID and hash, the
-// response to replay.
+// with its solved input unless this process knows it is stored, its audit
+// entry and, with replay and a request ID and hash, the response to replay
+// (the run's stored form with its version).
 func (s *Runs) mutation(r matchrun.Run, read int64, c change.Request, replay bool) (store.Mutation, error) {
-	w, err := s.runs.Put(s.Key(r.ID), r, read)
+	hash, solvedWrite, err := s.solvedOf(r)
+	if err != nil {
+		return store.Mutation{}, err
+	}
+	own := r
+	if hash != "" {
+		own.Input, own.Result = match.Input{}, nil
+	}
+	w, err := s.runs.Put(s.Key(r.ID), stored{Run: own, Solved: hash}, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
 	audit := auditOf(c)
 	audit.Resource, audit.Key = r.Name(), w.Key
 	m := store.Mutation{Tag: Tag, Writes: []store.Write{w}, Audit: []store.AuditEntry{audit}}
+	if solvedWrite != nil {
+		m.Writes = append(m.Writes, *solvedWrite)
+	}
 	if replay && c.RequestID != "" && len(c.RequestHash) > 0 {
-		resp, err := json.Marshal(r)
+		resp, err := json.Marshal(stored{Run: own, Solved: hash})
 		if err != nil {
 			return store.Mutation{}, fmt.Errorf("encode match run %s: %w", r.Name(), err)
 		}
