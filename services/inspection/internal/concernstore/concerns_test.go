@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
-	"net"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,8 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
@@ -427,46 +424,19 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 	}
 }
 
-// countingHook counts round trips: a command or a pipeline is one. The
-// HELLO and CLIENT SETINFO a new connection sends are set-up, not the
-// caller's round trips, and are left out.
-type countingHook struct{ n atomic.Int64 }
-
-func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
-}
-
-func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if cmd.Name() != "hello" {
-			h.n.Add(1)
-		}
-		return next(ctx, cmd)
-	}
-}
-
-func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if len(cmds) > 0 && cmds[0].Name() != "client" {
-			h.n.Add(1)
-		}
-		return next(ctx, cmds)
-	}
-}
-
 func TestRecommendationsAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	hook := &countingHook{}
+	hook := &redistest.RoundTrips{}
 	f.st.Client().AddHook(hook)
 	count := func(state concern.State) (int, int64) {
 		t.Helper()
-		before := hook.n.Load()
+		before := hook.Count()
 		rs, err := f.concerns.Recommendations(ctx, "", state)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(rs), hook.n.Load() - before
+		return len(rs), hook.Count() - before
 	}
 	if n, trips := count(""); n != 0 || trips != 1 {
 		// No index entries: the record read is skipped.

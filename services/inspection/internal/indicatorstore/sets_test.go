@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
@@ -297,21 +293,6 @@ func TestImportDuringRecomputation(t *testing.T) {
 	}
 }
 
-// roundTrips counts Redis round trips: a command or a whole pipeline is one.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
-}
-
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
-}
-
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
-}
-
 func TestReadsTakeConstantRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	s, st := newSets(t)
@@ -325,22 +306,22 @@ func TestReadsTakeConstantRoundTrips(t *testing.T) {
 	if _, err := s.importSets(ctx, all); err != nil {
 		t.Fatal(err)
 	}
-	rt := &roundTrips{}
+	rt := &redistest.RoundTrips{}
 	st.Client().AddHook(rt)
 	for _, n := range []int{1, 10, 152} {
-		rt.n.Store(0)
+		before := rt.Count()
 		latest, err := s.Latest(ctx, codes[:n])
 		if err != nil || len(latest) != n {
 			t.Fatalf("Latest(%d) = %d sets, %v", n, len(latest), err)
 		}
-		if got := rt.n.Load(); got != 2 {
+		if got := rt.Count() - before; got != 2 {
 			t.Errorf("Latest of %d councils took %d round trips, want 2", n, got)
 		}
-		rt.n.Store(0)
+		before = rt.Count()
 		if _, err := s.Benchmarks(ctx, []indicator.Period{2014, 2015}); err != nil {
 			t.Fatal(err)
 		}
-		if got := rt.n.Load(); got != 1 {
+		if got := rt.Count() - before; got != 1 {
 			t.Errorf("Benchmarks took %d round trips, want 1", got)
 		}
 	}

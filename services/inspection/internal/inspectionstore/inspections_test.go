@@ -9,7 +9,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspectionapi"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -354,40 +353,15 @@ func TestConcurrentPublications(t *testing.T) {
 	}
 }
 
-// roundTrips counts commands and pipelines sent to Redis, leaving out the
-// handshake of a new pooled connection (HELLO, then a CLIENT pipeline),
-// which is not a cost of the request that happens to open it.
-type roundTrips struct{ n atomic.Int64 }
-
-func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if cmd.Name() != "hello" {
-			h.n.Add(1)
-		}
-		return next(ctx, cmd)
-	}
-}
-
-func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if len(cmds) == 0 || cmds[0].Name() != "client" {
-			h.n.Add(1)
-		}
-		return next(ctx, cmds)
-	}
-}
-
 func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	counter := &roundTrips{}
+	counter := &redistest.RoundTrips{}
 	f.c.AddHook(counter)
 	count := func(fn func()) int64 {
-		before := counter.n.Load()
+		before := counter.Count()
 		fn()
-		return counter.n.Load() - before
+		return counter.Count() - before
 	}
 	councils := reference.Councils()
 	var published int

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -366,40 +365,15 @@ func TestDeploymentsInPeriod(t *testing.T) {
 	}
 }
 
-// roundTrips counts commands and pipelines sent to Redis, leaving out the
-// handshake of a new pooled connection (HELLO, then a CLIENT pipeline),
-// which is not a cost of the call that happens to open it.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if cmd.Name() != "hello" {
-			r.n.Add(1)
-		}
-		return next(ctx, cmd)
-	}
-}
-
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if len(cmds) == 0 || cmds[0].Name() != "client" {
-			r.n.Add(1)
-		}
-		return next(ctx, cmds)
-	}
-}
-
 func TestUsageAndListsInConstantRoundTrips(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	counter := &roundTrips{}
+	counter := &redistest.RoundTrips{}
 	f.c.AddHook(counter)
 	count := func(fn func()) int64 {
-		before := counter.n.Load()
+		before := counter.Count()
 		fn()
-		return counter.n.Load() - before
+		return counter.Count() - before
 	}
 	usage := func(wantTrips int64) map[string]Usage {
 		var u map[string]Usage
