@@ -181,6 +181,7 @@ func TestPartnerEventsEndToEnd(t *testing.T) {
 				}
 				for _, d := range deliveries.Deliveries {
 					if d.EventID == eventID && d.State == "STATE_SUCCEEDED" {
+						manageOverREST(t, in, partnerTok, sub.Name)
 						return
 					}
 				}
@@ -190,5 +191,44 @@ func TestPartnerEventsEndToEnd(t *testing.T) {
 		case <-deadline:
 			t.Fatal("the published judgement did not reach the webhook within 60s")
 		}
+	}
+}
+
+// manageOverREST reads, changes, re-enables and deletes the subscription
+// name through the gateway as its partner system.
+func manageOverREST(t *testing.T, in *instance, tok, name string) {
+	t.Helper()
+	type subscription struct {
+		Name          string `json:"name"`
+		Etag          string `json:"etag"`
+		Description   string `json:"description"`
+		State         string `json:"state"`
+		SigningSecret string `json:"signing_secret"`
+	}
+	var list struct {
+		Subscriptions []subscription `json:"webhook_subscriptions"`
+	}
+	code, body := in.do(t, http.MethodGet, "/v1/webhookSubscriptions", tok, nil, &list)
+	if code != http.StatusOK || len(list.Subscriptions) != 1 || list.Subscriptions[0].Name != name || list.Subscriptions[0].SigningSecret != "" {
+		t.Fatalf("list subscriptions = %d: %s", code, body)
+	}
+	var got subscription
+	code, body = in.do(t, http.MethodPatch, "/v1/"+name, tok, map[string]any{"etag": list.Subscriptions[0].Etag, "description": "case system"}, &got)
+	if code != http.StatusOK || got.Description != "case system" || got.Etag == list.Subscriptions[0].Etag {
+		t.Fatalf("update the subscription = %d: %s", code, body)
+	}
+	code, body = in.do(t, http.MethodPatch, "/v1/"+name, tok, map[string]any{"etag": list.Subscriptions[0].Etag, "description": "stale"}, nil)
+	if code != http.StatusConflict {
+		t.Fatalf("update with a stale etag = %d: %s, want 409", code, body)
+	}
+	code, body = in.do(t, http.MethodPost, "/v1/"+name+":enable", tok, map[string]any{}, &got)
+	if code != http.StatusOK || got.State != "STATE_ACTIVE" {
+		t.Fatalf("enable = %d: %s", code, body)
+	}
+	if code, body = in.do(t, http.MethodDelete, "/v1/"+name, tok, nil, nil); code != http.StatusOK {
+		t.Fatalf("delete = %d: %s", code, body)
+	}
+	if code, body = in.do(t, http.MethodGet, "/v1/"+name, tok, nil, nil); code != http.StatusNotFound {
+		t.Fatalf("get after delete = %d: %s, want 404", code, body)
 	}
 }
