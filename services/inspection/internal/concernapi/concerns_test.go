@@ -2,7 +2,6 @@ package concernapi_test
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -42,34 +41,12 @@ const (
 // outbox decodes a council's outbox entries of type typ, oldest first.
 func (h *harness) outbox(t *testing.T, gss, typ string) []events.Event {
 	t.Helper()
-	msgs, err := h.st.Client().XRange(context.Background(), h.st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []events.Event
-	for _, m := range msgs {
-		e, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.Type == typ {
-			out = append(out, e)
-		}
-	}
-	return out
+	return rpctest.Outbox(t, h.st, keyspace.CouncilTag(gss), typ)
 }
 
 func (h *harness) audits(t *testing.T, gss string) []store.AuditEntry {
 	t.Helper()
-	var out []store.AuditEntry
-	for _, e := range h.outbox(t, gss, store.AuditType) {
-		var a store.AuditEntry
-		if err := json.Unmarshal(e.Data, &a); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, a)
-	}
-	return out
+	return rpctest.Audits(t, h.outbox(t, gss, store.AuditType))
 }
 
 // TestTriggerStory follows one trigger from the concerns that fire it to

@@ -26,6 +26,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -157,21 +158,7 @@ func (f *fixture) raise(t *testing.T, gss string, d concern.Draft) concern.Raise
 // outbox decodes the council's outbox entries of type typ.
 func (f *fixture) outbox(t *testing.T, gss, typ string) []events.Event {
 	t.Helper()
-	msgs, err := f.st.Client().XRange(context.Background(), f.st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []events.Event
-	for _, m := range msgs {
-		e, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.Type == typ {
-			out = append(out, e)
-		}
-	}
-	return out
+	return rpctest.Outbox(t, f.st, keyspace.CouncilTag(gss), typ)
 }
 
 func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {

@@ -2,7 +2,6 @@ package inspectionstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
@@ -24,6 +23,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -85,35 +85,12 @@ func schedule(t *testing.T, f *fixture, gss string, fw inspection.Framework, sta
 // included.
 func outbox(t *testing.T, f *fixture, gss string) []events.Event {
 	t.Helper()
-	msgs, err := f.c.XRange(context.Background(), f.ks.Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []events.Event
-	for _, m := range msgs {
-		e, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, e)
-	}
-	return out
+	return rpctest.Outbox(t, f.st, keyspace.CouncilTag(gss))
 }
 
 func audits(t *testing.T, evs []events.Event) []store.AuditEntry {
 	t.Helper()
-	var out []store.AuditEntry
-	for _, e := range evs {
-		if e.Type != store.AuditType {
-			continue
-		}
-		var a store.AuditEntry
-		if err := json.Unmarshal(e.Data, &a); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, a)
-	}
-	return out
+	return rpctest.Audits(t, evs)
 }
 
 func published(t *testing.T, evs []events.Event) []*eventsv1.JudgementPublished {

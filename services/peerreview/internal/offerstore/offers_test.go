@@ -17,6 +17,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -58,19 +59,7 @@ var adviser = change.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"
 // commits appended, oldest first.
 func outbox(t *testing.T, st *store.Store, gss string) []events.Event {
 	t.Helper()
-	msgs, err := st.Client().XRange(context.Background(), st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []events.Event
-	for _, m := range msgs {
-		e, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, e)
-	}
-	return out
+	return rpctest.Outbox(t, st, keyspace.CouncilTag(gss))
 }
 
 func types(evs []events.Event) []string {
