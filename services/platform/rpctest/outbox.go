@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -46,6 +48,25 @@ func Audits(t testing.TB, evs []events.Event) []store.AuditEntry {
 			t.Fatalf("audit entry %s: %v", e.ID, err)
 		}
 		out = append(out, a)
+	}
+	return out
+}
+
+// Payloads are the payloads of the events of M's type among evs, in order.
+func Payloads[M proto.Message](t testing.TB, evs []events.Event) []M {
+	t.Helper()
+	var zero M
+	typ := events.TypeName(zero)
+	var out []M
+	for _, e := range evs {
+		if e.Type != typ {
+			continue
+		}
+		m := zero.ProtoReflect().New().Interface().(M)
+		if err := e.Unmarshal(m); err != nil {
+			t.Fatalf("event %s (%s): %v", e.ID, e.Type, err)
+		}
+		out = append(out, m)
 	}
 	return out
 }

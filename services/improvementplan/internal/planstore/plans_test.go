@@ -2,7 +2,6 @@ package planstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -52,28 +52,14 @@ func opened(gss, inspection string) plan.Plan {
 // outbox reads the council's outbox: events by type, and audit entries.
 func outbox(t *testing.T, st *store.Store, gss string) (map[string][]events.Event, []store.AuditEntry) {
 	t.Helper()
-	msgs, err := st.Client().XRange(context.Background(), st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := rpctest.Outbox(t, st, keyspace.CouncilTag(gss))
 	evs := map[string][]events.Event{}
-	var audit []store.AuditEntry
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
+	for _, ev := range all {
+		if ev.Type != store.AuditType {
+			evs[ev.Type] = append(evs[ev.Type], ev)
 		}
-		if ev.Type == store.AuditType {
-			var a store.AuditEntry
-			if err := json.Unmarshal(ev.Data, &a); err != nil {
-				t.Fatal(err)
-			}
-			audit = append(audit, a)
-			continue
-		}
-		evs[ev.Type] = append(evs[ev.Type], ev)
 	}
-	return evs, audit
+	return evs, rpctest.Audits(t, all)
 }
 
 func TestOpenFromJudgementRoundTrip(t *testing.T) {

@@ -2,7 +2,6 @@ package progressreviewstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
@@ -91,25 +90,11 @@ func draft(date time.Time, overall plan.ProgressRating) progressreview.Draft {
 // audit entries.
 func (e *env) outbox() (types []string, audits []store.AuditEntry) {
 	e.t.Helper()
-	msgs, err := e.st.Client().XRange(context.Background(), e.st.Keyspace().Outbox(keyspace.CouncilTag(leeds)), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
+	evs := rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(leeds))
+	for _, ev := range evs {
 		types = append(types, ev.Type)
-		if ev.Type == store.AuditType {
-			var a store.AuditEntry
-			if err := json.Unmarshal(ev.Data, &a); err != nil {
-				e.t.Fatal(err)
-			}
-			audits = append(audits, a)
-		}
 	}
-	return types, audits
+	return types, rpctest.Audits(e.t, evs)
 }
 
 func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {

@@ -2,7 +2,6 @@ package reviewstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
@@ -81,36 +81,22 @@ func (e *env) scheduled(gss string, team ...review.Member) review.Review {
 // and the audit entries' "method resource etag" lines.
 func (e *env) outbox(gss string) ([]*eventsv1.PeerReviewCompleted, []string) {
 	e.t.Helper()
-	msgs, err := e.st.Client().XRange(context.Background(), e.st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var done []*eventsv1.PeerReviewCompleted
-	var trail []string
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		switch ev.Type {
-		case events.TypeName(&eventsv1.PeerReviewCompleted{}):
-			var p eventsv1.PeerReviewCompleted
-			if err := ev.Unmarshal(&p); err != nil {
-				e.t.Fatal(err)
-			}
-			if ev.Topic != Topic || ev.Subject != p.GetPeerReview() {
-				e.t.Errorf("event envelope: topic %q subject %q", ev.Topic, ev.Subject)
-			}
-			done = append(done, &p)
-		case store.AuditType:
-			var a store.AuditEntry
-			if err := json.Unmarshal(ev.Data, &a); err != nil {
-				e.t.Fatal(err)
-			}
-			trail = append(trail, a.Method+" "+a.Actor+" "+a.EtagAfter)
-		default:
+	evs := rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(gss))
+	completed := events.TypeName(&eventsv1.PeerReviewCompleted{})
+	for _, ev := range evs {
+		if ev.Type != completed && ev.Type != store.AuditType {
 			e.t.Errorf("unexpected event type %s", ev.Type)
 		}
+	}
+	done := rpctest.Payloads[*eventsv1.PeerReviewCompleted](e.t, evs)
+	for i, ev := range rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(gss), completed) {
+		if ev.Topic != Topic || ev.Subject != done[i].GetPeerReview() {
+			e.t.Errorf("event envelope: topic %q subject %q", ev.Topic, ev.Subject)
+		}
+	}
+	var trail []string
+	for _, a := range rpctest.Audits(e.t, evs) {
+		trail = append(trail, a.Method+" "+a.Actor+" "+a.EtagAfter)
 	}
 	return done, trail
 }

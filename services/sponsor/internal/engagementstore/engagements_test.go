@@ -2,7 +2,6 @@ package engagementstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"maps"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
@@ -93,34 +93,13 @@ func (f *fixture) deploy(sponsor, id string, on time.Time, days float64) (engage
 // audit entries, oldest first.
 func (f *fixture) outbox(sponsor string) (started []*eventsv1.EngagementStarted, envelopes []events.Event, audits []store.AuditEntry) {
 	f.t.Helper()
-	msgs, err := f.c.XRange(context.Background(), f.st.Keyspace().Outbox(Tag(sponsor)), "-", "+").Result()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		switch ev.Type {
-		case events.TypeName(&eventsv1.EngagementStarted{}):
-			var s eventsv1.EngagementStarted
-			if err := ev.Unmarshal(&s); err != nil {
-				f.t.Fatal(err)
-			}
-			started = append(started, &s)
-			envelopes = append(envelopes, ev)
-		case store.AuditType:
-			var a store.AuditEntry
-			if err := json.Unmarshal(ev.Data, &a); err != nil {
-				f.t.Fatal(err)
-			}
-			audits = append(audits, a)
-		default:
+	evs := rpctest.Outbox(f.t, f.st, Tag(sponsor))
+	for _, ev := range evs {
+		if ev.Type != store.AuditType {
 			envelopes = append(envelopes, ev)
 		}
 	}
-	return started, envelopes, audits
+	return rpctest.Payloads[*eventsv1.EngagementStarted](f.t, evs), envelopes, rpctest.Audits(f.t, evs)
 }
 
 func TestCreateCommitsTheEngagementWithItsEventAndAudit(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -71,41 +71,21 @@ type outbox struct {
 
 func readOutbox(t *testing.T, st *store.Store, gss string) outbox {
 	t.Helper()
-	msgs, err := st.Client().XRange(context.Background(), st.Keyspace().Outbox(Tag(gss)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out outbox
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
+	evs := rpctest.Outbox(t, st, Tag(gss))
+	for _, ev := range rpctest.Outbox(t, st, Tag(gss), SponsorNeedOpenedType) {
+		var p eventsv1.SponsorNeedOpened
+		if err := ev.Unmarshal(&p); err != nil {
 			t.Fatal(err)
 		}
-		switch ev.Type {
-		case SponsorNeedOpenedType:
-			var p eventsv1.SponsorNeedOpened
-			if err := ev.Unmarshal(&p); err != nil {
-				t.Fatal(err)
-			}
-			if ev.Topic != Topic || ev.Subject != p.GetSponsorNeed() {
-				t.Errorf("envelope %+v", ev)
-			}
-			out.opened = append(out.opened, &p)
-		case events.TypeName(&eventsv1.SponsorNeedClosed{}):
-			var p eventsv1.SponsorNeedClosed
-			if err := ev.Unmarshal(&p); err != nil {
-				t.Fatal(err)
-			}
-			out.closed = append(out.closed, &p)
-		case store.AuditType:
-			var a store.AuditEntry
-			if err := json.Unmarshal(ev.Data, &a); err != nil {
-				t.Fatal(err)
-			}
-			out.audits = append(out.audits, a)
+		if ev.Topic != Topic || ev.Subject != p.GetSponsorNeed() {
+			t.Errorf("envelope %+v", ev)
 		}
 	}
-	return out
+	return outbox{
+		opened: rpctest.Payloads[*eventsv1.SponsorNeedOpened](t, evs),
+		closed: rpctest.Payloads[*eventsv1.SponsorNeedClosed](t, evs),
+		audits: rpctest.Audits(t, evs),
+	}
 }
 
 func TestInsertGet(t *testing.T) {
