@@ -2,7 +2,6 @@ package interventionapi
 
 import (
 	"context"
-	"encoding/json"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"sync/atomic"
 	"testing"
@@ -172,33 +171,12 @@ type outbox struct {
 
 func (e *env) outbox(gss string) outbox {
 	e.t.Helper()
-	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
+	evs := rpctest.Outbox(e.t, e.store, keyspace.CouncilTag(gss))
+	return outbox{
+		ordered:   rpctest.Payloads[*eventsv1.InterventionOrdered](e.t, evs),
+		envelopes: rpctest.Outbox(e.t, e.store, keyspace.CouncilTag(gss), events.TypeName(&eventsv1.InterventionOrdered{})),
+		audits:    rpctest.Audits(e.t, evs),
 	}
-	var out outbox
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		switch ev.Type {
-		case events.TypeName(&eventsv1.InterventionOrdered{}):
-			var io eventsv1.InterventionOrdered
-			if err := ev.Unmarshal(&io); err != nil {
-				e.t.Fatal(err)
-			}
-			out.ordered = append(out.ordered, &io)
-			out.envelopes = append(out.envelopes, ev)
-		case store.AuditType:
-			var a store.AuditEntry
-			if err := json.Unmarshal(ev.Data, &a); err != nil {
-				e.t.Fatal(err)
-			}
-			out.audits = append(out.audits, a)
-		}
-	}
-	return out
 }
 
 // order orders an intervention in gss as the DfE official, failing the

@@ -2,7 +2,6 @@ package interventionstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
@@ -21,6 +20,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -93,39 +93,13 @@ type outbox struct {
 
 func (e *env) outbox(gss string) outbox {
 	e.t.Helper()
-	msgs, err := e.st.Client().XRange(context.Background(), e.st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
+	evs := rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(gss))
+	return outbox{
+		ordered:   rpctest.Payloads[*eventsv1.InterventionOrdered](e.t, evs),
+		lifted:    rpctest.Payloads[*eventsv1.InterventionLifted](e.t, evs),
+		envelopes: rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(gss), events.TypeName(&eventsv1.InterventionOrdered{})),
+		audits:    rpctest.Audits(e.t, evs),
 	}
-	var out outbox
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		switch ev.Type {
-		case events.TypeName(&eventsv1.InterventionOrdered{}):
-			var io eventsv1.InterventionOrdered
-			if err := ev.Unmarshal(&io); err != nil {
-				e.t.Fatal(err)
-			}
-			out.ordered = append(out.ordered, &io)
-			out.envelopes = append(out.envelopes, ev)
-		case events.TypeName(&eventsv1.InterventionLifted{}):
-			var il eventsv1.InterventionLifted
-			if err := ev.Unmarshal(&il); err != nil {
-				e.t.Fatal(err)
-			}
-			out.lifted = append(out.lifted, &il)
-		case store.AuditType:
-			var a store.AuditEntry
-			if err := json.Unmarshal(ev.Data, &a); err != nil {
-				e.t.Fatal(err)
-			}
-			out.audits = append(out.audits, a)
-		}
-	}
-	return out
 }
 
 func TestInsertGetList(t *testing.T) {
