@@ -2,6 +2,7 @@ package progressreviewapi
 
 import (
 	"context"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plantest"
 	"testing"
 	"time"
 
@@ -16,12 +17,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // fallback answers UNIMPLEMENTED for the methods this package leaves to
@@ -84,47 +81,11 @@ func newEnv(t *testing.T) *env {
 // as returns a context whose calls carry a development token for p.
 func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 
-// planIn stores a plan of council gss, opened by an inadequate judgement
-// published on 20 November 2015 with two inadequate key judgements
-// (priorities p1 and p2), and moves it through the state machine to s, as
-// the plan handlers and the clock would.
+// planIn stores a plan of council gss opened by an inadequate judgement
+// and moves it to s (see plantest.Stored).
 func (e *env) planIn(gss string, s plan.State) plan.Plan {
 	e.t.Helper()
-	ctx := context.Background()
-	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
-		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + resource.NewID(),
-		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
-		KeyJudgements: map[string]reference.Grade{
-			plan.AreaHelpAndProtection:              reference.Inadequate,
-			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
-		},
-	}, time.Date(2015, 11, 21, 9, 0, 0, 0, time.UTC)), events.Event{})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	path := map[plan.State][]plan.State{
-		plan.Draft:       nil,
-		plan.Submitted:   {plan.Submitted},
-		plan.Approved:    {plan.Submitted, plan.Approved},
-		plan.Monitoring:  {plan.Submitted, plan.Approved, plan.Monitoring},
-		plan.DecisionDue: {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue},
-		plan.Continued:   {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue, plan.Continued},
-		plan.Escalated:   {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue, plan.Escalated},
-		plan.Improved:    {plan.Improved},
-		plan.Closed:      {plan.Improved, plan.Closed},
-	}[s]
-	for _, next := range path {
-		if err := p.Transition(next, "setup", "test set-up", clock()); err != nil {
-			e.t.Fatal(err)
-		}
-		if p, err = e.plans.Save(ctx, p, change.Request{Subject: "setup", Method: "setup"}); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	if p.State != s {
-		e.t.Fatalf("plan reached %s, not %s", p.State, s)
-	}
-	return p
+	return plantest.Stored(e.t, e.plans, gss, s, clock())
 }
 
 func day(y, m, d int32) *typev1.Date { return &typev1.Date{Year: y, Month: m, Day: d} }

@@ -1,0 +1,74 @@
+// Package plantest builds the improvement plans the service's tests start
+// from: a plan opened by an inadequate judgement, stored, and moved
+// through the state machine as the handlers and the clock would move it.
+package plantest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/reference"
+)
+
+// Judgement is the day the judgement that opens Judged's plans was
+// published: 20 November 2015.
+var Judgement = time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC)
+
+// Judged is the draft plan an inadequate judgement of the council gss,
+// published on Judgement with two inadequate key judgements, opens the
+// next morning: priorities p1 (help and protection) and p2 (leadership,
+// management and governance).
+func Judged(gss string) plan.Plan {
+	return plan.Open(plan.OpenInput{
+		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + resource.NewID(),
+		JudgementDate: Judgement,
+		KeyJudgements: map[string]reference.Grade{
+			plan.AreaHelpAndProtection:              reference.Inadequate,
+			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+		},
+	}, Judgement.Add(33*time.Hour))
+}
+
+// Path is the transitions that take a draft plan to s.
+func Path(s plan.State) []plan.State {
+	return map[plan.State][]plan.State{
+		plan.Draft:       nil,
+		plan.Submitted:   {plan.Submitted},
+		plan.Approved:    {plan.Submitted, plan.Approved},
+		plan.Monitoring:  {plan.Submitted, plan.Approved, plan.Monitoring},
+		plan.DecisionDue: {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue},
+		plan.Continued:   {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue, plan.Continued},
+		plan.Escalated:   {plan.Submitted, plan.Approved, plan.Monitoring, plan.DecisionDue, plan.Escalated},
+		plan.Improved:    {plan.Improved},
+		plan.Closed:      {plan.Improved, plan.Closed},
+	}[s]
+}
+
+// Stored opens Judged(gss) in plans and moves it to s along Path, each
+// step saved at the time at, and returns it as stored.
+func Stored(t testing.TB, plans *planstore.Plans, gss string, s plan.State, at time.Time) plan.Plan {
+	t.Helper()
+	ctx := context.Background()
+	p, _, err := plans.OpenFromJudgement(ctx, Judged(gss), events.Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, next := range Path(s) {
+		if err := p.Transition(next, "setup", "test set-up", at); err != nil {
+			t.Fatal(err)
+		}
+		if p, err = plans.Save(ctx, p, change.Request{Subject: "setup", Method: "setup"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p.State != s {
+		t.Fatalf("plan reached %s, not %s", p.State, s)
+	}
+	return p
+}
