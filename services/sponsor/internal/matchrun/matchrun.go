@@ -125,6 +125,10 @@ type Run struct {
 	DecideTime time.Time
 	// Version is the record's check-and-set version: its etag.
 	Version int64
+	// Solved is set on a run a list returned without its input and
+	// result (see Storer.All): where the store keeps them, for
+	// Storer.Explain; "" when they are present. It is never stored.
+	Solved string `json:"-"`
 }
 
 // Name is the run's resource name, matchRuns/{id}.

@@ -20,8 +20,14 @@ import (
 type Storer interface {
 	// Get returns one run, or ErrNotFound.
 	Get(ctx context.Context, id string) (Run, error)
-	// All returns every run, newest first.
+	// All returns every run, newest first, each without what lists do
+	// not need unless it is at hand: its state, filter, officials, times,
+	// engagements and Input.Algorithm, which list filters read, are
+	// always there; its input and result may be left out, with Solved
+	// saying where they are, for Explain.
 	All(ctx context.Context) ([]Run, error)
+	// Explain returns runs with their input and result.
+	Explain(ctx context.Context, runs []Run) ([]Run, error)
 	// Sources reads what a run's input is built from: every sponsor, every
 	// open need, capacity in use and every engagement. It may leave the
 	// capacity in use nil: the service then works it out from the
@@ -147,13 +153,20 @@ func (s *Service) Get(ctx context.Context, id string) (Run, error) {
 	return s.store.Get(ctx, id)
 }
 
-// List returns the runs f (nil for all) selects, newest first.
+// List returns the runs f (nil for all) selects, newest first, possibly
+// without their input and result: Explain adds them to the ones a caller
+// shows, so that a page of a long list reads and decodes only its own.
 func (s *Service) List(ctx context.Context, f *filter.Filter) ([]Run, error) {
 	all, err := s.store.All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return SelectRuns(all, f), nil
+}
+
+// Explain returns runs List returned with their input and result.
+func (s *Service) Explain(ctx context.Context, runs []Run) ([]Run, error) {
+	return s.store.Explain(ctx, runs)
 }
 
 // Compare reads two runs, first and second.

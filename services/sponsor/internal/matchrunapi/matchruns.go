@@ -182,8 +182,15 @@ func (h *MatchRuns) ListMatchRuns(ctx context.Context, req *sponsorv1.ListMatchR
 	if err != nil {
 		return nil, err
 	}
-	resp := &sponsorv1.ListMatchRunsResponse{}
-	resp.MatchRuns, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, encode)
+	start, end := l.Window(len(selected))
+	page, err := h.svc.Explain(ctx, selected[start:end])
+	if err != nil {
+		return nil, err
+	}
+	resp := &sponsorv1.ListMatchRunsResponse{NextPageToken: l.NextToken(len(selected)), TotalSize: int32(len(selected))}
+	for _, r := range page {
+		resp.MatchRuns = append(resp.MatchRuns, encode(r))
+	}
 	return resp, nil
 }
 

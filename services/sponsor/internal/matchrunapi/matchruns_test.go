@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -226,6 +227,23 @@ func TestMatchRunStory(t *testing.T) {
 	all, err := e.client.ListMatchRuns(e.as(official2), &sponsorv1.ListMatchRunsRequest{PageSize: 3})
 	if err != nil || all.GetTotalSize() != 4 || len(all.GetMatchRuns()) != 3 || all.GetNextPageToken() == "" || all.GetMatchRuns()[0].GetName() != again.GetName() {
 		t.Errorf("list: %v, %v", all, err)
+	}
+	// A page answers each run as GetMatchRun does, explanation and
+	// candidates included, though lists read runs without them.
+	for _, listed := range all.GetMatchRuns() {
+		got, err := e.client.GetMatchRun(e.as(official2), &sponsorv1.GetMatchRunRequest{Name: listed.GetName()})
+		if err != nil || !proto.Equal(got, listed) || len(listed.GetCandidates()) == 0 {
+			t.Errorf("%s listed as\n%v\nread as\n%v (%v)", listed.GetName(), listed, got, err)
+		}
+	}
+	optimalRuns, err := e.client.ListMatchRuns(e.as(official2), &sponsorv1.ListMatchRunsRequest{Filter: "algorithm = OPTIMAL"})
+	if err != nil || optimalRuns.GetTotalSize() == 0 || optimalRuns.GetTotalSize() > all.GetTotalSize() {
+		t.Errorf("list OPTIMAL runs: %v, %v", optimalRuns.GetTotalSize(), err)
+	}
+	for _, r := range optimalRuns.GetMatchRuns() {
+		if r.GetAlgorithm() != sponsorv1.Algorithm_ALGORITHM_OPTIMAL {
+			t.Errorf("OPTIMAL list has %s, %s", r.GetName(), r.GetAlgorithm())
+		}
 	}
 }
 

@@ -127,12 +127,35 @@ func (s *Runs) Get(ctx context.Context, id string) (matchrun.Run, error) {
 	return out[0], nil
 }
 
-// All implements matchrun.Storer, in three round trips at most: the index,
-// the runs, and the solved inputs not in memory.
+// All implements matchrun.Storer, in two round trips: the index, then the
+// runs. A run's solved input is added when it is in memory and otherwise
+// left for Explain, with Solved naming it.
 func (s *Runs) All(ctx context.Context) ([]matchrun.Run, error) {
 	sts, _, err := s.runs.Range(ctx, s.indexKey(), 0, -1, true, s.Key)
 	if err != nil {
 		return nil, fmt.Errorf("list match runs: %w", err)
+	}
+	out := make([]matchrun.Run, len(sts))
+	for i, st := range sts {
+		out[i] = st.Run
+		if st.Solved == "" {
+			continue
+		}
+		if si, ok := s.solved.lookup(st.Solved); ok {
+			out[i].Input, out[i].Result = si.Input, si.Result
+		} else {
+			out[i].Solved = st.Solved
+		}
+	}
+	return out, nil
+}
+
+// Explain implements matchrun.Storer: the solved inputs of runs not in
+// memory are read in one pipeline.
+func (s *Runs) Explain(ctx context.Context, runs []matchrun.Run) ([]matchrun.Run, error) {
+	sts := make([]stored, len(runs))
+	for i, r := range runs {
+		sts[i] = stored{Run: r, Solved: r.Solved}
 	}
 	out, err := s.resolve(ctx, sts)
 	if err != nil {
@@ -326,7 +349,8 @@ func (s *Runs) mutation(r matchrun.Run, read int64, c change.Request, replay boo
 	}
 	own := r
 	if hash != "" {
-		own.Input, own.Result = match.Input{}, nil
+		// The algorithm stays with the run: list filters read it.
+		own.Input, own.Result = match.Input{Algorithm: r.Input.Algorithm}, nil
 	}
 	w, err := s.runs.Put(s.Key(r.ID), stored{Run: own, Solved: hash}, read)
 	if err != nil {

@@ -156,6 +156,7 @@ func (s *Runs) resolve(ctx context.Context, sts []stored) ([]matchrun.Run, error
 	out := make([]matchrun.Run, len(sts))
 	for i, st := range sts {
 		out[i] = st.Run
+		out[i].Solved = ""
 		if st.Solved == "" {
 			continue
 		}
