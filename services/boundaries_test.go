@@ -40,6 +40,7 @@ const (
 	client                // internal/<service>client: gRPC clients of other services
 	consumers             // internal/events: consumers of other services' events
 	demo                  // internal/demo: the demo data set
+	testkit               // internal/<x>test: builders the service's tests share, imported by tests only
 )
 
 func roleOf(pkg string) role {
@@ -54,6 +55,8 @@ func roleOf(pkg string) role {
 		return storage
 	case strings.HasSuffix(pkg, "client"):
 		return client
+	case strings.HasSuffix(pkg, "test"):
+		return testkit
 	}
 	return domain
 }
@@ -136,6 +139,8 @@ func checkLayering(t *testing.T, root, modPath string) []string {
 							report(rel, "handler imports store %q; call a use case, which reaches storage through its Storer", p)
 						case own == domain && (r == handler || r == storage):
 							report(rel, "domain package imports %q; domain rules depend on no handler or store", p)
+						case r == testkit && own != testkit:
+							report(rel, "imports the test kit %q outside a test", p)
 						}
 					}
 				}
@@ -197,6 +202,7 @@ func TestLayeringCatchesViolations(t *testing.T) {
 	want := []string{
 		"widget/internal/widget/widget.go: domain package imports \"example.com/layering/widget/internal/widgetstore\"",
 		"widget/internal/widget/widget.go: domain package imports \"google.golang.org/grpc\"",
+		"widget/internal/widgetapi/kit.go: imports the test kit \"example.com/layering/widget/internal/widgettest\" outside a test",
 		"widget/internal/widgetapi/widgets.go: handler imports store \"example.com/layering/widget/internal/widgetstore\"",
 		"widget/internal/widgetapi/widgets.go: service widget imports service gadget",
 		"widget/internal/widgetstore/widgets.go: store uses widget.NewService",
