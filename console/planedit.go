@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
-	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 )
 
@@ -77,15 +76,29 @@ func areaName(a typev1.JudgementArea) string {
 // targetGrades are the grades a priority can aim for.
 var targetGrades = []typev1.Grade{typev1.Grade_GRADE_OUTSTANDING, typev1.Grade_GRADE_GOOD, typev1.Grade_GRADE_REQUIRES_IMPROVEMENT}
 
+// indicatorPrefix is the prefix of the Indicator enum's value names; the
+// action form's choices are the names without it.
+const indicatorPrefix = "INDICATOR_"
+
+// formIndicator is the indicator the action form's choice names, with or
+// without the prefix; unspecified when it names none.
+func formIndicator(v string) typev1.Indicator {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return typev1.Indicator_INDICATOR_UNSPECIFIED
+	}
+	return typev1.Indicator(typev1.Indicator_value[indicatorPrefix+strings.TrimPrefix(v, indicatorPrefix)])
+}
+
 // planIndicators are the indicators an action can be measured by.
 func planIndicators() []option {
 	var out []option
 	for v := int32(1); ; v++ {
-		name, ok := inspectionv1.Indicator_name[v]
+		name, ok := typev1.Indicator_name[v]
 		if !ok {
 			break
 		}
-		name = strings.TrimPrefix(name, "INDICATOR_")
+		name = strings.TrimPrefix(name, indicatorPrefix)
 		out = append(out, option{Value: name, Label: enumLabelString(name)})
 	}
 	return out
@@ -407,7 +420,10 @@ func actionValues(a *improvementplanv1.Action) map[string]string {
 	case *improvementplanv1.Action_Milestone:
 		v["measure"], v["milestone"], v["evidence_expected"] = "milestone", m.Milestone.GetMilestone(), m.Milestone.GetEvidenceExpected()
 	case *improvementplanv1.Action_Indicator:
-		v["measure"], v["indicator"] = "indicator", m.Indicator.GetIndicator()
+		v["measure"], v["indicator"] = "indicator", ""
+		if i := m.Indicator.GetIndicator(); i != typev1.Indicator_INDICATOR_UNSPECIFIED {
+			v["indicator"] = strings.TrimPrefix(i.String(), indicatorPrefix)
+		}
 		v["baseline"], v["target"] = fmtNum(m.Indicator.GetBaseline()), fmtNum(m.Indicator.GetTarget())
 	}
 	return v
@@ -460,10 +476,10 @@ func parseAction(values map[string]string, into *improvementplanv1.Action) []fie
 			}
 			return f
 		}
-		ind := &improvementplanv1.IndicatorMeasure{Indicator: values["indicator"]}
+		ind := &improvementplanv1.IndicatorMeasure{Indicator: formIndicator(values["indicator"])}
 		ind.Baseline = num("baseline", "baseline")
 		ind.Target = num("target", "target")
-		if ind.Indicator == "" {
+		if ind.Indicator == typev1.Indicator_INDICATOR_UNSPECIFIED {
 			errs = append(errs, fieldError{ID: "indicator", Message: "Select the indicator"})
 		}
 		into.Measure = &improvementplanv1.Action_Indicator{Indicator: ind}

@@ -67,8 +67,15 @@ func TestParseAction(t *testing.T) {
 			}},
 		{"an indicator", map[string]string{"title": "Fewer agency staff", "measure": "indicator", "indicator": "AGENCY_RATE", "baseline": "24.5", "target": "12"}, nil,
 			func(a *improvementplanv1.Action) bool {
-				return a.GetIndicator().GetBaseline() == 24.5 && a.GetIndicator().GetTarget() == 12 && a.GetDueDate() == nil
+				return a.GetIndicator().GetIndicator() == typev1.Indicator_INDICATOR_AGENCY_RATE &&
+					a.GetIndicator().GetBaseline() == 24.5 && a.GetIndicator().GetTarget() == 12 && a.GetDueDate() == nil &&
+					actionValues(a)["indicator"] == "AGENCY_RATE"
 			}},
+		{"an indicator by its full name", map[string]string{"title": "x", "measure": "indicator", "indicator": "INDICATOR_CASELOAD", "baseline": "20", "target": "16"}, nil,
+			func(a *improvementplanv1.Action) bool {
+				return a.GetIndicator().GetIndicator() == typev1.Indicator_INDICATOR_CASELOAD
+			}},
+		{"an indicator that is not one", map[string]string{"title": "x", "measure": "indicator", "indicator": "WELLBEING", "baseline": "1", "target": "2"}, []string{"indicator"}, nil},
 		// An impossible date is the service's to judge: it is sent as typed.
 		{"the 31st of February", map[string]string{"title": "x", "due-day": "31", "due-month": "2", "due-year": "2016"}, nil,
 			func(a *improvementplanv1.Action) bool { return a.GetDueDate().GetDay() == 31 }},

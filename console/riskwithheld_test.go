@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 )
 
 // TestRiskFactorSaysWithheld: a median withheld by the disclosure rule is
@@ -19,8 +20,8 @@ func TestRiskFactorSaysWithheld(t *testing.T) {
 		Council:    &inspectionv1.LocalAuthority{DisplayName: "Derby", GssCode: "E06000015"},
 		Region:     "East Midlands",
 		Inspection: &inspectionv1.Inspection{},
-		Risk: &inspectionv1.RiskAssessment{Band: inspectionv1.RiskBand_RISK_BAND_LOW, Score: 20, Factors: []*inspectionv1.RiskFactor{{
-			Indicator: inspectionv1.Indicator_INDICATOR_AGENCY_RATE, Value: 14.5, EnglandMedian: 15.5,
+		Risk: &inspectionv1.RiskAssessment{Band: typev1.RiskBand_RISK_BAND_LOW, Score: 20, Factors: []*inspectionv1.RiskFactor{{
+			Indicator: typev1.Indicator_INDICATOR_AGENCY_RATE, Value: 14.5, EnglandMedian: 15.5,
 			RegionMedianWithheld: "FEWER_THAN_MIN_COUNCILS", Explanation: "the East Midlands median is withheld",
 		}}},
 	}

@@ -143,9 +143,9 @@ func TestPeerReviewStory(t *testing.T) {
 			t.Errorf("priority %s (%s) has no reasons", p.LocalAuthority, p.RiskBand)
 		}
 		switch p.RiskBand {
-		case "MEDIUM", "HIGH", "SEVERE":
+		case "RISK_BAND_MEDIUM", "RISK_BAND_HIGH", "RISK_BAND_SEVERE":
 		default:
-			t.Errorf("priority %s has band %q, want MEDIUM, HIGH or SEVERE", p.LocalAuthority, p.RiskBand)
+			t.Errorf("priority %s has band %q, want RISK_BAND_MEDIUM, RISK_BAND_HIGH or RISK_BAND_SEVERE", p.LocalAuthority, p.RiskBand)
 		}
 	}
 	top := prios.Priorities[0]

@@ -29,5 +29,5 @@ func TestFiltersSpellEnumsAsResponsesDo(t *testing.T) {
 		"kind": inspectionv1.ConcernKind(0).Descriptor(), "severity": inspectionv1.Severity(0).Descriptor(),
 	})
 	rpctest.FilterSpellings(t, concern.RecommendationFilterSchema, enums{"state": inspectionv1.RecommendationState(0).Descriptor()})
-	rpctest.FilterSpellings(t, risk.FilterSchema, enums{"region": typev1.Region(0).Descriptor(), "band": inspectionv1.RiskBand(0).Descriptor()})
+	rpctest.FilterSpellings(t, risk.FilterSchema, enums{"region": typev1.Region(0).Descriptor(), "band": typev1.RiskBand(0).Descriptor()})
 }

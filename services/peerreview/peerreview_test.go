@@ -17,6 +17,7 @@ import (
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/demo"
 	offerevents "github.com/turnaround-sli/turnaround/services/peerreview/internal/events"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient/inspectionclienttest"
@@ -203,14 +204,14 @@ func TestDemoPriorities(t *testing.T) {
 	if err := e.svc.Seed(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
-	risk := func(gss string, score float64, band inspectionv1.RiskBand) *inspectionv1.RiskAssessment {
+	risk := func(gss string, score float64, band typev1.RiskBand) *inspectionv1.RiskAssessment {
 		return &inspectionv1.RiskAssessment{Name: "localAuthorities/" + gss + "/riskAssessment", DisplayName: gss, Score: score, Band: band}
 	}
 	e.double.Risk = []*inspectionv1.RiskAssessment{
-		risk("E06000002", 80, inspectionv1.RiskBand_RISK_BAND_SEVERE), // Middlesbrough: review requested
-		risk("E08000018", 70, inspectionv1.RiskBand_RISK_BAND_HIGH),   // Rotherham: review on site
-		risk("E06000009", 60, inspectionv1.RiskBand_RISK_BAND_HIGH),   // Blackpool: completed in 2014
-		risk("E08000012", 55, inspectionv1.RiskBand_RISK_BAND_HIGH),   // Liverpool: no review
+		risk("E06000002", 80, typev1.RiskBand_RISK_BAND_SEVERE), // Middlesbrough: review requested
+		risk("E08000018", 70, typev1.RiskBand_RISK_BAND_HIGH),   // Rotherham: review on site
+		risk("E06000009", 60, typev1.RiskBand_RISK_BAND_HIGH),   // Blackpool: completed in 2014
+		risk("E08000012", 55, typev1.RiskBand_RISK_BAND_HIGH),   // Liverpool: no review
 	}
 	resp, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
 	if err != nil {

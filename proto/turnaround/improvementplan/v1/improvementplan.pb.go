@@ -464,9 +464,9 @@ func (InterventionState) EnumDescriptor() ([]byte, []int) {
 // baseline to a target.
 type IndicatorMeasure struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The indicator, as the inspection service's Indicator enum name without
-	// prefix, e.g. `AGENCY_RATE`.
-	Indicator string `protobuf:"bytes,1,opt,name=indicator,proto3" json:"indicator,omitempty"`
+	// The indicator, spelt as indicator sets and risk factors print it, e.g.
+	// `INDICATOR_AGENCY_RATE`.
+	Indicator v1.Indicator `protobuf:"varint,4,opt,name=indicator,proto3,enum=turnaround.type.v1.Indicator" json:"indicator,omitempty"`
 	// The value when the plan was written.
 	Baseline float64 `protobuf:"fixed64,2,opt,name=baseline,proto3" json:"baseline,omitempty"`
 	// The value to reach by the due date.
@@ -505,11 +505,11 @@ func (*IndicatorMeasure) Descriptor() ([]byte, []int) {
 	return file_turnaround_improvementplan_v1_improvementplan_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *IndicatorMeasure) GetIndicator() string {
+func (x *IndicatorMeasure) GetIndicator() v1.Indicator {
 	if x != nil {
 		return x.Indicator
 	}
-	return ""
+	return v1.Indicator(0)
 }
 
 func (x *IndicatorMeasure) GetBaseline() float64 {
@@ -3159,11 +3159,11 @@ var File_turnaround_improvementplan_v1_improvementplan_proto protoreflect.FileDe
 
 const file_turnaround_improvementplan_v1_improvementplan_proto_rawDesc = "" +
 	"\n" +
-	"3turnaround/improvementplan/v1/improvementplan.proto\x12\x1dturnaround.improvementplan.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eturnaround/type/v1/types.proto\"d\n" +
-	"\x10IndicatorMeasure\x12\x1c\n" +
-	"\tindicator\x18\x01 \x01(\tR\tindicator\x12\x1a\n" +
+	"3turnaround/improvementplan/v1/improvementplan.proto\x12\x1dturnaround.improvementplan.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eturnaround/type/v1/types.proto\"\x89\x01\n" +
+	"\x10IndicatorMeasure\x12;\n" +
+	"\tindicator\x18\x04 \x01(\x0e2\x1d.turnaround.type.v1.IndicatorR\tindicator\x12\x1a\n" +
 	"\bbaseline\x18\x02 \x01(\x01R\bbaseline\x12\x16\n" +
-	"\x06target\x18\x03 \x01(\x01R\x06target\"]\n" +
+	"\x06target\x18\x03 \x01(\x01R\x06targetJ\x04\b\x01\x10\x02\"]\n" +
 	"\x10MilestoneMeasure\x12\x1c\n" +
 	"\tmilestone\x18\x01 \x01(\tR\tmilestone\x12+\n" +
 	"\x11evidence_expected\x18\x02 \x01(\tR\x10evidenceExpected\"\x9b\x03\n" +
@@ -3504,106 +3504,108 @@ var file_turnaround_improvementplan_v1_improvementplan_proto_goTypes = []any{
 	(*ListInterventionsRequest)(nil),     // 40: turnaround.improvementplan.v1.ListInterventionsRequest
 	(*ListInterventionsResponse)(nil),    // 41: turnaround.improvementplan.v1.ListInterventionsResponse
 	(*LiftInterventionRequest)(nil),      // 42: turnaround.improvementplan.v1.LiftInterventionRequest
-	(*v1.Date)(nil),                      // 43: turnaround.type.v1.Date
-	(v1.JudgementArea)(0),                // 44: turnaround.type.v1.JudgementArea
-	(v1.Grade)(0),                        // 45: turnaround.type.v1.Grade
-	(*timestamppb.Timestamp)(nil),        // 46: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),          // 47: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),        // 48: google.protobuf.FieldMask
+	(v1.Indicator)(0),                    // 43: turnaround.type.v1.Indicator
+	(*v1.Date)(nil),                      // 44: turnaround.type.v1.Date
+	(v1.JudgementArea)(0),                // 45: turnaround.type.v1.JudgementArea
+	(v1.Grade)(0),                        // 46: turnaround.type.v1.Grade
+	(*timestamppb.Timestamp)(nil),        // 47: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 48: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),        // 49: google.protobuf.FieldMask
 }
 var file_turnaround_improvementplan_v1_improvementplan_proto_depIdxs = []int32{
-	43, // 0: turnaround.improvementplan.v1.Action.due_date:type_name -> turnaround.type.v1.Date
-	7,  // 1: turnaround.improvementplan.v1.Action.indicator:type_name -> turnaround.improvementplan.v1.IndicatorMeasure
-	8,  // 2: turnaround.improvementplan.v1.Action.milestone:type_name -> turnaround.improvementplan.v1.MilestoneMeasure
-	1,  // 3: turnaround.improvementplan.v1.Action.status:type_name -> turnaround.improvementplan.v1.ActionStatus
-	44, // 4: turnaround.improvementplan.v1.Priority.area:type_name -> turnaround.type.v1.JudgementArea
-	45, // 5: turnaround.improvementplan.v1.Priority.judgement_grade:type_name -> turnaround.type.v1.Grade
-	45, // 6: turnaround.improvementplan.v1.Priority.target_grade:type_name -> turnaround.type.v1.Grade
-	9,  // 7: turnaround.improvementplan.v1.Priority.actions:type_name -> turnaround.improvementplan.v1.Action
-	43, // 8: turnaround.improvementplan.v1.DeadlineExtension.previous_deadline:type_name -> turnaround.type.v1.Date
-	43, // 9: turnaround.improvementplan.v1.DeadlineExtension.new_deadline:type_name -> turnaround.type.v1.Date
-	46, // 10: turnaround.improvementplan.v1.DeadlineExtension.extend_time:type_name -> google.protobuf.Timestamp
-	0,  // 11: turnaround.improvementplan.v1.StateChange.from:type_name -> turnaround.improvementplan.v1.PlanState
-	0,  // 12: turnaround.improvementplan.v1.StateChange.to:type_name -> turnaround.improvementplan.v1.PlanState
-	46, // 13: turnaround.improvementplan.v1.StateChange.change_time:type_name -> google.protobuf.Timestamp
-	43, // 14: turnaround.improvementplan.v1.ImprovementPlan.judgement_date:type_name -> turnaround.type.v1.Date
-	0,  // 15: turnaround.improvementplan.v1.ImprovementPlan.state:type_name -> turnaround.improvementplan.v1.PlanState
-	43, // 16: turnaround.improvementplan.v1.ImprovementPlan.deadline:type_name -> turnaround.type.v1.Date
-	43, // 17: turnaround.improvementplan.v1.ImprovementPlan.original_deadline:type_name -> turnaround.type.v1.Date
-	11, // 18: turnaround.improvementplan.v1.ImprovementPlan.extensions:type_name -> turnaround.improvementplan.v1.DeadlineExtension
-	10, // 19: turnaround.improvementplan.v1.ImprovementPlan.priorities:type_name -> turnaround.improvementplan.v1.Priority
-	12, // 20: turnaround.improvementplan.v1.ImprovementPlan.history:type_name -> turnaround.improvementplan.v1.StateChange
-	4,  // 21: turnaround.improvementplan.v1.ImprovementPlan.rating_trend:type_name -> turnaround.improvementplan.v1.ProgressRating
-	46, // 22: turnaround.improvementplan.v1.ImprovementPlan.create_time:type_name -> google.protobuf.Timestamp
-	46, // 23: turnaround.improvementplan.v1.ImprovementPlan.update_time:type_name -> google.protobuf.Timestamp
-	14, // 24: turnaround.improvementplan.v1.ImprovementPlan.warnings:type_name -> turnaround.improvementplan.v1.PlanWarning
-	47, // 25: turnaround.improvementplan.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
-	46, // 26: turnaround.improvementplan.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
-	47, // 27: turnaround.improvementplan.v1.AdvanceClockResponse.offset:type_name -> google.protobuf.Duration
-	13, // 28: turnaround.improvementplan.v1.ListImprovementPlansResponse.improvement_plans:type_name -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 29: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
-	48, // 30: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 31: turnaround.improvementplan.v1.CheckPlanResponse.checks:type_name -> turnaround.improvementplan.v1.CredibilityCheck
-	43, // 32: turnaround.improvementplan.v1.ExtendDeadlineRequest.new_deadline:type_name -> turnaround.type.v1.Date
-	2,  // 33: turnaround.improvementplan.v1.DecideProgressRequest.decision:type_name -> turnaround.improvementplan.v1.ProgressDecision
-	37, // 34: turnaround.improvementplan.v1.DecideProgressRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
-	13, // 35: turnaround.improvementplan.v1.DecideProgressResponse.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
-	37, // 36: turnaround.improvementplan.v1.DecideProgressResponse.intervention:type_name -> turnaround.improvementplan.v1.Intervention
-	4,  // 37: turnaround.improvementplan.v1.PriorityRating.rating:type_name -> turnaround.improvementplan.v1.ProgressRating
-	43, // 38: turnaround.improvementplan.v1.ProgressReview.review_date:type_name -> turnaround.type.v1.Date
-	3,  // 39: turnaround.improvementplan.v1.ProgressReview.source:type_name -> turnaround.improvementplan.v1.ReviewSource
-	4,  // 40: turnaround.improvementplan.v1.ProgressReview.overall_rating:type_name -> turnaround.improvementplan.v1.ProgressRating
-	31, // 41: turnaround.improvementplan.v1.ProgressReview.priority_ratings:type_name -> turnaround.improvementplan.v1.PriorityRating
-	46, // 42: turnaround.improvementplan.v1.ProgressReview.create_time:type_name -> google.protobuf.Timestamp
-	32, // 43: turnaround.improvementplan.v1.CreateProgressReviewRequest.progress_review:type_name -> turnaround.improvementplan.v1.ProgressReview
-	32, // 44: turnaround.improvementplan.v1.ListProgressReviewsResponse.progress_reviews:type_name -> turnaround.improvementplan.v1.ProgressReview
-	5,  // 45: turnaround.improvementplan.v1.Intervention.kind:type_name -> turnaround.improvementplan.v1.InterventionKind
-	44, // 46: turnaround.improvementplan.v1.Intervention.areas:type_name -> turnaround.type.v1.JudgementArea
-	46, // 47: turnaround.improvementplan.v1.Intervention.order_time:type_name -> google.protobuf.Timestamp
-	6,  // 48: turnaround.improvementplan.v1.Intervention.state:type_name -> turnaround.improvementplan.v1.InterventionState
-	37, // 49: turnaround.improvementplan.v1.OrderInterventionRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
-	37, // 50: turnaround.improvementplan.v1.ListInterventionsResponse.interventions:type_name -> turnaround.improvementplan.v1.Intervention
-	17, // 51: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:input_type -> turnaround.improvementplan.v1.GetImprovementPlanRequest
-	18, // 52: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:input_type -> turnaround.improvementplan.v1.ListImprovementPlansRequest
-	20, // 53: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:input_type -> turnaround.improvementplan.v1.UpdateImprovementPlanRequest
-	22, // 54: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:input_type -> turnaround.improvementplan.v1.CheckPlanRequest
-	24, // 55: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:input_type -> turnaround.improvementplan.v1.SubmitPlanRequest
-	25, // 56: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:input_type -> turnaround.improvementplan.v1.ApprovePlanRequest
-	26, // 57: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:input_type -> turnaround.improvementplan.v1.ReturnPlanRequest
-	27, // 58: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:input_type -> turnaround.improvementplan.v1.ExtendDeadlineRequest
-	28, // 59: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:input_type -> turnaround.improvementplan.v1.DecideProgressRequest
-	30, // 60: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:input_type -> turnaround.improvementplan.v1.ClosePlanRequest
-	33, // 61: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:input_type -> turnaround.improvementplan.v1.CreateProgressReviewRequest
-	34, // 62: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:input_type -> turnaround.improvementplan.v1.GetProgressReviewRequest
-	35, // 63: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:input_type -> turnaround.improvementplan.v1.ListProgressReviewsRequest
-	38, // 64: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:input_type -> turnaround.improvementplan.v1.OrderInterventionRequest
-	39, // 65: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:input_type -> turnaround.improvementplan.v1.GetInterventionRequest
-	40, // 66: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:input_type -> turnaround.improvementplan.v1.ListInterventionsRequest
-	42, // 67: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:input_type -> turnaround.improvementplan.v1.LiftInterventionRequest
-	15, // 68: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:input_type -> turnaround.improvementplan.v1.AdvanceClockRequest
-	13, // 69: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	19, // 70: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:output_type -> turnaround.improvementplan.v1.ListImprovementPlansResponse
-	13, // 71: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	23, // 72: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:output_type -> turnaround.improvementplan.v1.CheckPlanResponse
-	13, // 73: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 74: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 75: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	13, // 76: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	29, // 77: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:output_type -> turnaround.improvementplan.v1.DecideProgressResponse
-	13, // 78: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
-	32, // 79: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
-	32, // 80: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
-	36, // 81: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:output_type -> turnaround.improvementplan.v1.ListProgressReviewsResponse
-	37, // 82: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:output_type -> turnaround.improvementplan.v1.Intervention
-	37, // 83: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:output_type -> turnaround.improvementplan.v1.Intervention
-	41, // 84: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:output_type -> turnaround.improvementplan.v1.ListInterventionsResponse
-	37, // 85: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:output_type -> turnaround.improvementplan.v1.Intervention
-	16, // 86: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:output_type -> turnaround.improvementplan.v1.AdvanceClockResponse
-	69, // [69:87] is the sub-list for method output_type
-	51, // [51:69] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	43, // 0: turnaround.improvementplan.v1.IndicatorMeasure.indicator:type_name -> turnaround.type.v1.Indicator
+	44, // 1: turnaround.improvementplan.v1.Action.due_date:type_name -> turnaround.type.v1.Date
+	7,  // 2: turnaround.improvementplan.v1.Action.indicator:type_name -> turnaround.improvementplan.v1.IndicatorMeasure
+	8,  // 3: turnaround.improvementplan.v1.Action.milestone:type_name -> turnaround.improvementplan.v1.MilestoneMeasure
+	1,  // 4: turnaround.improvementplan.v1.Action.status:type_name -> turnaround.improvementplan.v1.ActionStatus
+	45, // 5: turnaround.improvementplan.v1.Priority.area:type_name -> turnaround.type.v1.JudgementArea
+	46, // 6: turnaround.improvementplan.v1.Priority.judgement_grade:type_name -> turnaround.type.v1.Grade
+	46, // 7: turnaround.improvementplan.v1.Priority.target_grade:type_name -> turnaround.type.v1.Grade
+	9,  // 8: turnaround.improvementplan.v1.Priority.actions:type_name -> turnaround.improvementplan.v1.Action
+	44, // 9: turnaround.improvementplan.v1.DeadlineExtension.previous_deadline:type_name -> turnaround.type.v1.Date
+	44, // 10: turnaround.improvementplan.v1.DeadlineExtension.new_deadline:type_name -> turnaround.type.v1.Date
+	47, // 11: turnaround.improvementplan.v1.DeadlineExtension.extend_time:type_name -> google.protobuf.Timestamp
+	0,  // 12: turnaround.improvementplan.v1.StateChange.from:type_name -> turnaround.improvementplan.v1.PlanState
+	0,  // 13: turnaround.improvementplan.v1.StateChange.to:type_name -> turnaround.improvementplan.v1.PlanState
+	47, // 14: turnaround.improvementplan.v1.StateChange.change_time:type_name -> google.protobuf.Timestamp
+	44, // 15: turnaround.improvementplan.v1.ImprovementPlan.judgement_date:type_name -> turnaround.type.v1.Date
+	0,  // 16: turnaround.improvementplan.v1.ImprovementPlan.state:type_name -> turnaround.improvementplan.v1.PlanState
+	44, // 17: turnaround.improvementplan.v1.ImprovementPlan.deadline:type_name -> turnaround.type.v1.Date
+	44, // 18: turnaround.improvementplan.v1.ImprovementPlan.original_deadline:type_name -> turnaround.type.v1.Date
+	11, // 19: turnaround.improvementplan.v1.ImprovementPlan.extensions:type_name -> turnaround.improvementplan.v1.DeadlineExtension
+	10, // 20: turnaround.improvementplan.v1.ImprovementPlan.priorities:type_name -> turnaround.improvementplan.v1.Priority
+	12, // 21: turnaround.improvementplan.v1.ImprovementPlan.history:type_name -> turnaround.improvementplan.v1.StateChange
+	4,  // 22: turnaround.improvementplan.v1.ImprovementPlan.rating_trend:type_name -> turnaround.improvementplan.v1.ProgressRating
+	47, // 23: turnaround.improvementplan.v1.ImprovementPlan.create_time:type_name -> google.protobuf.Timestamp
+	47, // 24: turnaround.improvementplan.v1.ImprovementPlan.update_time:type_name -> google.protobuf.Timestamp
+	14, // 25: turnaround.improvementplan.v1.ImprovementPlan.warnings:type_name -> turnaround.improvementplan.v1.PlanWarning
+	48, // 26: turnaround.improvementplan.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
+	47, // 27: turnaround.improvementplan.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
+	48, // 28: turnaround.improvementplan.v1.AdvanceClockResponse.offset:type_name -> google.protobuf.Duration
+	13, // 29: turnaround.improvementplan.v1.ListImprovementPlansResponse.improvement_plans:type_name -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 30: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
+	49, // 31: turnaround.improvementplan.v1.UpdateImprovementPlanRequest.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 32: turnaround.improvementplan.v1.CheckPlanResponse.checks:type_name -> turnaround.improvementplan.v1.CredibilityCheck
+	44, // 33: turnaround.improvementplan.v1.ExtendDeadlineRequest.new_deadline:type_name -> turnaround.type.v1.Date
+	2,  // 34: turnaround.improvementplan.v1.DecideProgressRequest.decision:type_name -> turnaround.improvementplan.v1.ProgressDecision
+	37, // 35: turnaround.improvementplan.v1.DecideProgressRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
+	13, // 36: turnaround.improvementplan.v1.DecideProgressResponse.improvement_plan:type_name -> turnaround.improvementplan.v1.ImprovementPlan
+	37, // 37: turnaround.improvementplan.v1.DecideProgressResponse.intervention:type_name -> turnaround.improvementplan.v1.Intervention
+	4,  // 38: turnaround.improvementplan.v1.PriorityRating.rating:type_name -> turnaround.improvementplan.v1.ProgressRating
+	44, // 39: turnaround.improvementplan.v1.ProgressReview.review_date:type_name -> turnaround.type.v1.Date
+	3,  // 40: turnaround.improvementplan.v1.ProgressReview.source:type_name -> turnaround.improvementplan.v1.ReviewSource
+	4,  // 41: turnaround.improvementplan.v1.ProgressReview.overall_rating:type_name -> turnaround.improvementplan.v1.ProgressRating
+	31, // 42: turnaround.improvementplan.v1.ProgressReview.priority_ratings:type_name -> turnaround.improvementplan.v1.PriorityRating
+	47, // 43: turnaround.improvementplan.v1.ProgressReview.create_time:type_name -> google.protobuf.Timestamp
+	32, // 44: turnaround.improvementplan.v1.CreateProgressReviewRequest.progress_review:type_name -> turnaround.improvementplan.v1.ProgressReview
+	32, // 45: turnaround.improvementplan.v1.ListProgressReviewsResponse.progress_reviews:type_name -> turnaround.improvementplan.v1.ProgressReview
+	5,  // 46: turnaround.improvementplan.v1.Intervention.kind:type_name -> turnaround.improvementplan.v1.InterventionKind
+	45, // 47: turnaround.improvementplan.v1.Intervention.areas:type_name -> turnaround.type.v1.JudgementArea
+	47, // 48: turnaround.improvementplan.v1.Intervention.order_time:type_name -> google.protobuf.Timestamp
+	6,  // 49: turnaround.improvementplan.v1.Intervention.state:type_name -> turnaround.improvementplan.v1.InterventionState
+	37, // 50: turnaround.improvementplan.v1.OrderInterventionRequest.intervention:type_name -> turnaround.improvementplan.v1.Intervention
+	37, // 51: turnaround.improvementplan.v1.ListInterventionsResponse.interventions:type_name -> turnaround.improvementplan.v1.Intervention
+	17, // 52: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:input_type -> turnaround.improvementplan.v1.GetImprovementPlanRequest
+	18, // 53: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:input_type -> turnaround.improvementplan.v1.ListImprovementPlansRequest
+	20, // 54: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:input_type -> turnaround.improvementplan.v1.UpdateImprovementPlanRequest
+	22, // 55: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:input_type -> turnaround.improvementplan.v1.CheckPlanRequest
+	24, // 56: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:input_type -> turnaround.improvementplan.v1.SubmitPlanRequest
+	25, // 57: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:input_type -> turnaround.improvementplan.v1.ApprovePlanRequest
+	26, // 58: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:input_type -> turnaround.improvementplan.v1.ReturnPlanRequest
+	27, // 59: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:input_type -> turnaround.improvementplan.v1.ExtendDeadlineRequest
+	28, // 60: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:input_type -> turnaround.improvementplan.v1.DecideProgressRequest
+	30, // 61: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:input_type -> turnaround.improvementplan.v1.ClosePlanRequest
+	33, // 62: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:input_type -> turnaround.improvementplan.v1.CreateProgressReviewRequest
+	34, // 63: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:input_type -> turnaround.improvementplan.v1.GetProgressReviewRequest
+	35, // 64: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:input_type -> turnaround.improvementplan.v1.ListProgressReviewsRequest
+	38, // 65: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:input_type -> turnaround.improvementplan.v1.OrderInterventionRequest
+	39, // 66: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:input_type -> turnaround.improvementplan.v1.GetInterventionRequest
+	40, // 67: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:input_type -> turnaround.improvementplan.v1.ListInterventionsRequest
+	42, // 68: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:input_type -> turnaround.improvementplan.v1.LiftInterventionRequest
+	15, // 69: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:input_type -> turnaround.improvementplan.v1.AdvanceClockRequest
+	13, // 70: turnaround.improvementplan.v1.ImprovementPlanService.GetImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	19, // 71: turnaround.improvementplan.v1.ImprovementPlanService.ListImprovementPlans:output_type -> turnaround.improvementplan.v1.ListImprovementPlansResponse
+	13, // 72: turnaround.improvementplan.v1.ImprovementPlanService.UpdateImprovementPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	23, // 73: turnaround.improvementplan.v1.ImprovementPlanService.CheckPlan:output_type -> turnaround.improvementplan.v1.CheckPlanResponse
+	13, // 74: turnaround.improvementplan.v1.ImprovementPlanService.SubmitPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 75: turnaround.improvementplan.v1.ImprovementPlanService.ApprovePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 76: turnaround.improvementplan.v1.ImprovementPlanService.ReturnPlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	13, // 77: turnaround.improvementplan.v1.ImprovementPlanService.ExtendDeadline:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	29, // 78: turnaround.improvementplan.v1.ImprovementPlanService.DecideProgress:output_type -> turnaround.improvementplan.v1.DecideProgressResponse
+	13, // 79: turnaround.improvementplan.v1.ImprovementPlanService.ClosePlan:output_type -> turnaround.improvementplan.v1.ImprovementPlan
+	32, // 80: turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
+	32, // 81: turnaround.improvementplan.v1.ImprovementPlanService.GetProgressReview:output_type -> turnaround.improvementplan.v1.ProgressReview
+	36, // 82: turnaround.improvementplan.v1.ImprovementPlanService.ListProgressReviews:output_type -> turnaround.improvementplan.v1.ListProgressReviewsResponse
+	37, // 83: turnaround.improvementplan.v1.ImprovementPlanService.OrderIntervention:output_type -> turnaround.improvementplan.v1.Intervention
+	37, // 84: turnaround.improvementplan.v1.ImprovementPlanService.GetIntervention:output_type -> turnaround.improvementplan.v1.Intervention
+	41, // 85: turnaround.improvementplan.v1.ImprovementPlanService.ListInterventions:output_type -> turnaround.improvementplan.v1.ListInterventionsResponse
+	37, // 86: turnaround.improvementplan.v1.ImprovementPlanService.LiftIntervention:output_type -> turnaround.improvementplan.v1.Intervention
+	16, // 87: turnaround.improvementplan.v1.ImprovementPlanService.AdvanceClock:output_type -> turnaround.improvementplan.v1.AdvanceClockResponse
+	70, // [70:88] is the sub-list for method output_type
+	52, // [52:70] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_improvementplan_v1_improvementplan_proto_init() }

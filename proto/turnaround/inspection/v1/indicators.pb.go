@@ -7,6 +7,7 @@
 package inspectionv1
 
 import (
+	v1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -22,104 +23,11 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Indicator names one public indicator that research links to judgements.
-type Indicator int32
-
-const (
-	// Not set.
-	Indicator_INDICATOR_UNSPECIFIED Indicator = 0
-	// Referrals per 10,000 children.
-	Indicator_INDICATOR_REFERRAL_RATE_PER_10K Indicator = 1
-	// Re-referrals within 12 months, percent of referrals.
-	Indicator_INDICATOR_RE_REFERRAL_RATE Indicator = 2
-	// Assessments completed within 45 working days, percent.
-	Indicator_INDICATOR_ASSESSMENTS_WITHIN_45_DAYS Indicator = 3
-	// Child protection plans that are a second or subsequent plan, percent.
-	Indicator_INDICATOR_SECOND_CP_PLANS Indicator = 4
-	// Children in need per social worker (caseload).
-	Indicator_INDICATOR_CASELOAD Indicator = 5
-	// Agency social workers, percent of the workforce.
-	Indicator_INDICATOR_AGENCY_RATE Indicator = 6
-	// Social worker vacancy rate, percent.
-	Indicator_INDICATOR_VACANCY_RATE Indicator = 7
-	// Social worker turnover rate, percent.
-	Indicator_INDICATOR_TURNOVER_RATE Indicator = 8
-	// Looked-after children with three or more placements in the year, percent.
-	Indicator_INDICATOR_PLACEMENT_INSTABILITY Indicator = 9
-	// Spend per child in need, pounds.
-	Indicator_INDICATOR_SPEND_PER_CHILD_IN_NEED Indicator = 10
-	// Deprivation: IDACI decile, 1 most deprived to 10 least deprived.
-	Indicator_INDICATOR_DEPRIVATION_DECILE Indicator = 11
-	// Changes of director of children's services in the last two years.
-	Indicator_INDICATOR_DCS_CHANGES Indicator = 12
-)
-
-// Enum value maps for Indicator.
-var (
-	Indicator_name = map[int32]string{
-		0:  "INDICATOR_UNSPECIFIED",
-		1:  "INDICATOR_REFERRAL_RATE_PER_10K",
-		2:  "INDICATOR_RE_REFERRAL_RATE",
-		3:  "INDICATOR_ASSESSMENTS_WITHIN_45_DAYS",
-		4:  "INDICATOR_SECOND_CP_PLANS",
-		5:  "INDICATOR_CASELOAD",
-		6:  "INDICATOR_AGENCY_RATE",
-		7:  "INDICATOR_VACANCY_RATE",
-		8:  "INDICATOR_TURNOVER_RATE",
-		9:  "INDICATOR_PLACEMENT_INSTABILITY",
-		10: "INDICATOR_SPEND_PER_CHILD_IN_NEED",
-		11: "INDICATOR_DEPRIVATION_DECILE",
-		12: "INDICATOR_DCS_CHANGES",
-	}
-	Indicator_value = map[string]int32{
-		"INDICATOR_UNSPECIFIED":                0,
-		"INDICATOR_REFERRAL_RATE_PER_10K":      1,
-		"INDICATOR_RE_REFERRAL_RATE":           2,
-		"INDICATOR_ASSESSMENTS_WITHIN_45_DAYS": 3,
-		"INDICATOR_SECOND_CP_PLANS":            4,
-		"INDICATOR_CASELOAD":                   5,
-		"INDICATOR_AGENCY_RATE":                6,
-		"INDICATOR_VACANCY_RATE":               7,
-		"INDICATOR_TURNOVER_RATE":              8,
-		"INDICATOR_PLACEMENT_INSTABILITY":      9,
-		"INDICATOR_SPEND_PER_CHILD_IN_NEED":    10,
-		"INDICATOR_DEPRIVATION_DECILE":         11,
-		"INDICATOR_DCS_CHANGES":                12,
-	}
-)
-
-func (x Indicator) Enum() *Indicator {
-	p := new(Indicator)
-	*p = x
-	return p
-}
-
-func (x Indicator) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (Indicator) Descriptor() protoreflect.EnumDescriptor {
-	return file_turnaround_inspection_v1_indicators_proto_enumTypes[0].Descriptor()
-}
-
-func (Indicator) Type() protoreflect.EnumType {
-	return &file_turnaround_inspection_v1_indicators_proto_enumTypes[0]
-}
-
-func (x Indicator) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use Indicator.Descriptor instead.
-func (Indicator) EnumDescriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_indicators_proto_rawDescGZIP(), []int{0}
-}
-
 // IndicatorValue is one indicator's value with its benchmarks.
 type IndicatorValue struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Which indicator.
-	Indicator Indicator `protobuf:"varint,1,opt,name=indicator,proto3,enum=turnaround.inspection.v1.Indicator" json:"indicator,omitempty"`
+	Indicator v1.Indicator `protobuf:"varint,1,opt,name=indicator,proto3,enum=turnaround.type.v1.Indicator" json:"indicator,omitempty"`
 	// The council's value.
 	Value float64 `protobuf:"fixed64,2,opt,name=value,proto3" json:"value,omitempty"`
 	// Output only: the England median for the period.
@@ -168,11 +76,11 @@ func (*IndicatorValue) Descriptor() ([]byte, []int) {
 	return file_turnaround_inspection_v1_indicators_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *IndicatorValue) GetIndicator() Indicator {
+func (x *IndicatorValue) GetIndicator() v1.Indicator {
 	if x != nil {
 		return x.Indicator
 	}
-	return Indicator_INDICATOR_UNSPECIFIED
+	return v1.Indicator(0)
 }
 
 func (x *IndicatorValue) GetValue() float64 {
@@ -296,9 +204,9 @@ var File_turnaround_inspection_v1_indicators_proto protoreflect.FileDescriptor
 
 const file_turnaround_inspection_v1_indicators_proto_rawDesc = "" +
 	"\n" +
-	")turnaround/inspection/v1/indicators.proto\x12\x18turnaround.inspection.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x02\n" +
-	"\x0eIndicatorValue\x12A\n" +
-	"\tindicator\x18\x01 \x01(\x0e2#.turnaround.inspection.v1.IndicatorR\tindicator\x12\x14\n" +
+	")turnaround/inspection/v1/indicators.proto\x12\x18turnaround.inspection.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eturnaround/type/v1/types.proto\"\x9d\x02\n" +
+	"\x0eIndicatorValue\x12;\n" +
+	"\tindicator\x18\x01 \x01(\x0e2\x1d.turnaround.type.v1.IndicatorR\tindicator\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value\x12%\n" +
 	"\x0eengland_median\x18\x03 \x01(\x01R\renglandMedian\x12#\n" +
 	"\rregion_median\x18\x04 \x01(\x01R\fregionMedian\x126\n" +
@@ -310,22 +218,7 @@ const file_turnaround_inspection_v1_indicators_proto_rawDesc = "" +
 	"\x06source\x18\x03 \x01(\tR\x06source\x12\x12\n" +
 	"\x04etag\x18\x04 \x01(\tR\x04etag\x12;\n" +
 	"\vupdate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime*\xa9\x03\n" +
-	"\tIndicator\x12\x19\n" +
-	"\x15INDICATOR_UNSPECIFIED\x10\x00\x12#\n" +
-	"\x1fINDICATOR_REFERRAL_RATE_PER_10K\x10\x01\x12\x1e\n" +
-	"\x1aINDICATOR_RE_REFERRAL_RATE\x10\x02\x12(\n" +
-	"$INDICATOR_ASSESSMENTS_WITHIN_45_DAYS\x10\x03\x12\x1d\n" +
-	"\x19INDICATOR_SECOND_CP_PLANS\x10\x04\x12\x16\n" +
-	"\x12INDICATOR_CASELOAD\x10\x05\x12\x19\n" +
-	"\x15INDICATOR_AGENCY_RATE\x10\x06\x12\x1a\n" +
-	"\x16INDICATOR_VACANCY_RATE\x10\a\x12\x1b\n" +
-	"\x17INDICATOR_TURNOVER_RATE\x10\b\x12#\n" +
-	"\x1fINDICATOR_PLACEMENT_INSTABILITY\x10\t\x12%\n" +
-	"!INDICATOR_SPEND_PER_CHILD_IN_NEED\x10\n" +
-	"\x12 \n" +
-	"\x1cINDICATOR_DEPRIVATION_DECILE\x10\v\x12\x19\n" +
-	"\x15INDICATOR_DCS_CHANGES\x10\fBRZPgithub.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1;inspectionv1b\x06proto3"
+	"updateTimeBRZPgithub.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1;inspectionv1b\x06proto3"
 
 var (
 	file_turnaround_inspection_v1_indicators_proto_rawDescOnce sync.Once
@@ -339,17 +232,16 @@ func file_turnaround_inspection_v1_indicators_proto_rawDescGZIP() []byte {
 	return file_turnaround_inspection_v1_indicators_proto_rawDescData
 }
 
-var file_turnaround_inspection_v1_indicators_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_turnaround_inspection_v1_indicators_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_turnaround_inspection_v1_indicators_proto_goTypes = []any{
-	(Indicator)(0),                // 0: turnaround.inspection.v1.Indicator
-	(*IndicatorValue)(nil),        // 1: turnaround.inspection.v1.IndicatorValue
-	(*IndicatorSet)(nil),          // 2: turnaround.inspection.v1.IndicatorSet
+	(*IndicatorValue)(nil),        // 0: turnaround.inspection.v1.IndicatorValue
+	(*IndicatorSet)(nil),          // 1: turnaround.inspection.v1.IndicatorSet
+	(v1.Indicator)(0),             // 2: turnaround.type.v1.Indicator
 	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
 }
 var file_turnaround_inspection_v1_indicators_proto_depIdxs = []int32{
-	0, // 0: turnaround.inspection.v1.IndicatorValue.indicator:type_name -> turnaround.inspection.v1.Indicator
-	1, // 1: turnaround.inspection.v1.IndicatorSet.values:type_name -> turnaround.inspection.v1.IndicatorValue
+	2, // 0: turnaround.inspection.v1.IndicatorValue.indicator:type_name -> turnaround.type.v1.Indicator
+	0, // 1: turnaround.inspection.v1.IndicatorSet.values:type_name -> turnaround.inspection.v1.IndicatorValue
 	3, // 2: turnaround.inspection.v1.IndicatorSet.update_time:type_name -> google.protobuf.Timestamp
 	3, // [3:3] is the sub-list for method output_type
 	3, // [3:3] is the sub-list for method input_type
@@ -368,14 +260,13 @@ func file_turnaround_inspection_v1_indicators_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_inspection_v1_indicators_proto_rawDesc), len(file_turnaround_inspection_v1_indicators_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      0,
 			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_turnaround_inspection_v1_indicators_proto_goTypes,
 		DependencyIndexes: file_turnaround_inspection_v1_indicators_proto_depIdxs,
-		EnumInfos:         file_turnaround_inspection_v1_indicators_proto_enumTypes,
 		MessageInfos:      file_turnaround_inspection_v1_indicators_proto_msgTypes,
 	}.Build()
 	File_turnaround_inspection_v1_indicators_proto = out.File

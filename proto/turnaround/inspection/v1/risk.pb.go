@@ -7,6 +7,7 @@
 package inspectionv1
 
 import (
+	v1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -20,71 +21,6 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
-
-// RiskBand groups risk scores.
-type RiskBand int32
-
-const (
-	// Not set.
-	RiskBand_RISK_BAND_UNSPECIFIED RiskBand = 0
-	// The council has no indicator set, or too few indicators to score.
-	RiskBand_RISK_BAND_INSUFFICIENT_DATA RiskBand = 1
-	// Score below 25.
-	RiskBand_RISK_BAND_LOW RiskBand = 2
-	// Score 25 to below 50.
-	RiskBand_RISK_BAND_MEDIUM RiskBand = 3
-	// Score 50 to below 75.
-	RiskBand_RISK_BAND_HIGH RiskBand = 4
-	// Score 75 or more.
-	RiskBand_RISK_BAND_SEVERE RiskBand = 5
-)
-
-// Enum value maps for RiskBand.
-var (
-	RiskBand_name = map[int32]string{
-		0: "RISK_BAND_UNSPECIFIED",
-		1: "RISK_BAND_INSUFFICIENT_DATA",
-		2: "RISK_BAND_LOW",
-		3: "RISK_BAND_MEDIUM",
-		4: "RISK_BAND_HIGH",
-		5: "RISK_BAND_SEVERE",
-	}
-	RiskBand_value = map[string]int32{
-		"RISK_BAND_UNSPECIFIED":       0,
-		"RISK_BAND_INSUFFICIENT_DATA": 1,
-		"RISK_BAND_LOW":               2,
-		"RISK_BAND_MEDIUM":            3,
-		"RISK_BAND_HIGH":              4,
-		"RISK_BAND_SEVERE":            5,
-	}
-)
-
-func (x RiskBand) Enum() *RiskBand {
-	p := new(RiskBand)
-	*p = x
-	return p
-}
-
-func (x RiskBand) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (RiskBand) Descriptor() protoreflect.EnumDescriptor {
-	return file_turnaround_inspection_v1_risk_proto_enumTypes[0].Descriptor()
-}
-
-func (RiskBand) Type() protoreflect.EnumType {
-	return &file_turnaround_inspection_v1_risk_proto_enumTypes[0]
-}
-
-func (x RiskBand) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use RiskBand.Descriptor instead.
-func (RiskBand) EnumDescriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_risk_proto_rawDescGZIP(), []int{0}
-}
 
 // RiskStatus tells a modelled risk from a judgement already made.
 type RiskStatus int32
@@ -130,11 +66,11 @@ func (x RiskStatus) String() string {
 }
 
 func (RiskStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_turnaround_inspection_v1_risk_proto_enumTypes[1].Descriptor()
+	return file_turnaround_inspection_v1_risk_proto_enumTypes[0].Descriptor()
 }
 
 func (RiskStatus) Type() protoreflect.EnumType {
-	return &file_turnaround_inspection_v1_risk_proto_enumTypes[1]
+	return &file_turnaround_inspection_v1_risk_proto_enumTypes[0]
 }
 
 func (x RiskStatus) Number() protoreflect.EnumNumber {
@@ -143,14 +79,14 @@ func (x RiskStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RiskStatus.Descriptor instead.
 func (RiskStatus) EnumDescriptor() ([]byte, []int) {
-	return file_turnaround_inspection_v1_risk_proto_rawDescGZIP(), []int{1}
+	return file_turnaround_inspection_v1_risk_proto_rawDescGZIP(), []int{0}
 }
 
 // RiskFactor is one indicator's part in a risk score.
 type RiskFactor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The indicator.
-	Indicator Indicator `protobuf:"varint,1,opt,name=indicator,proto3,enum=turnaround.inspection.v1.Indicator" json:"indicator,omitempty"`
+	Indicator v1.Indicator `protobuf:"varint,1,opt,name=indicator,proto3,enum=turnaround.type.v1.Indicator" json:"indicator,omitempty"`
 	// The council's value.
 	Value float64 `protobuf:"fixed64,2,opt,name=value,proto3" json:"value,omitempty"`
 	// The England median.
@@ -212,11 +148,11 @@ func (*RiskFactor) Descriptor() ([]byte, []int) {
 	return file_turnaround_inspection_v1_risk_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *RiskFactor) GetIndicator() Indicator {
+func (x *RiskFactor) GetIndicator() v1.Indicator {
 	if x != nil {
 		return x.Indicator
 	}
-	return Indicator_INDICATOR_UNSPECIFIED
+	return v1.Indicator(0)
 }
 
 func (x *RiskFactor) GetValue() float64 {
@@ -293,7 +229,7 @@ type RiskAssessment struct {
 	// 0 to 100; 0 with band INSUFFICIENT_DATA when the council cannot be scored.
 	Score float64 `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
 	// The band of the score.
-	Band RiskBand `protobuf:"varint,4,opt,name=band,proto3,enum=turnaround.inspection.v1.RiskBand" json:"band,omitempty"`
+	Band v1.RiskBand `protobuf:"varint,4,opt,name=band,proto3,enum=turnaround.type.v1.RiskBand" json:"band,omitempty"`
 	// Every contributing indicator, largest contribution first.
 	Factors []*RiskFactor `protobuf:"bytes,5,rep,name=factors,proto3" json:"factors,omitempty"`
 	// The indicator period used.
@@ -371,11 +307,11 @@ func (x *RiskAssessment) GetScore() float64 {
 	return 0
 }
 
-func (x *RiskAssessment) GetBand() RiskBand {
+func (x *RiskAssessment) GetBand() v1.RiskBand {
 	if x != nil {
 		return x.Band
 	}
-	return RiskBand_RISK_BAND_UNSPECIFIED
+	return v1.RiskBand(0)
 }
 
 func (x *RiskAssessment) GetFactors() []*RiskFactor {
@@ -445,10 +381,10 @@ var File_turnaround_inspection_v1_risk_proto protoreflect.FileDescriptor
 
 const file_turnaround_inspection_v1_risk_proto_rawDesc = "" +
 	"\n" +
-	"#turnaround/inspection/v1/risk.proto\x12\x18turnaround.inspection.v1\x1a)turnaround/inspection/v1/indicators.proto\x1a*turnaround/inspection/v1/inspections.proto\"\xa1\x03\n" +
+	"#turnaround/inspection/v1/risk.proto\x12\x18turnaround.inspection.v1\x1a*turnaround/inspection/v1/inspections.proto\x1a\x1eturnaround/type/v1/types.proto\"\x9b\x03\n" +
 	"\n" +
-	"RiskFactor\x12A\n" +
-	"\tindicator\x18\x01 \x01(\x0e2#.turnaround.inspection.v1.IndicatorR\tindicator\x12\x14\n" +
+	"RiskFactor\x12;\n" +
+	"\tindicator\x18\x01 \x01(\x0e2\x1d.turnaround.type.v1.IndicatorR\tindicator\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value\x12%\n" +
 	"\x0eengland_median\x18\x03 \x01(\x01R\renglandMedian\x12#\n" +
 	"\rregion_median\x18\x04 \x01(\x01R\fregionMedian\x12\"\n" +
@@ -458,12 +394,12 @@ const file_turnaround_inspection_v1_risk_proto_rawDesc = "" +
 	"\vexplanation\x18\b \x01(\tR\vexplanation\x126\n" +
 	"\x17england_median_withheld\x18\t \x01(\tR\x15englandMedianWithheld\x124\n" +
 	"\x16region_median_withheld\x18\n" +
-	" \x01(\tR\x14regionMedianWithheld\"\xc7\x04\n" +
+	" \x01(\tR\x14regionMedianWithheld\"\xc1\x04\n" +
 	"\x0eRiskAssessment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x14\n" +
-	"\x05score\x18\x03 \x01(\x01R\x05score\x126\n" +
-	"\x04band\x18\x04 \x01(\x0e2\".turnaround.inspection.v1.RiskBandR\x04band\x12>\n" +
+	"\x05score\x18\x03 \x01(\x01R\x05score\x120\n" +
+	"\x04band\x18\x04 \x01(\x0e2\x1c.turnaround.type.v1.RiskBandR\x04band\x12>\n" +
 	"\afactors\x18\x05 \x03(\v2$.turnaround.inspection.v1.RiskFactorR\afactors\x12\x16\n" +
 	"\x06period\x18\x06 \x01(\tR\x06period\x12#\n" +
 	"\rmodel_version\x18\a \x01(\tR\fmodelVersion\x12.\n" +
@@ -473,14 +409,7 @@ const file_turnaround_inspection_v1_risk_proto_rawDesc = "" +
 	" \x01(\v2).turnaround.inspection.v1.LatestJudgementR\x0flatestJudgement\x12<\n" +
 	"\x06status\x18\v \x01(\x0e2$.turnaround.inspection.v1.RiskStatusR\x06status\x12\x12\n" +
 	"\x04note\x18\f \x01(\tR\x04note\x12!\n" +
-	"\fmin_councils\x18\r \x01(\x05R\vminCouncils*\x99\x01\n" +
-	"\bRiskBand\x12\x19\n" +
-	"\x15RISK_BAND_UNSPECIFIED\x10\x00\x12\x1f\n" +
-	"\x1bRISK_BAND_INSUFFICIENT_DATA\x10\x01\x12\x11\n" +
-	"\rRISK_BAND_LOW\x10\x02\x12\x14\n" +
-	"\x10RISK_BAND_MEDIUM\x10\x03\x12\x12\n" +
-	"\x0eRISK_BAND_HIGH\x10\x04\x12\x14\n" +
-	"\x10RISK_BAND_SEVERE\x10\x05*\x88\x01\n" +
+	"\fmin_councils\x18\r \x01(\x05R\vminCouncils*\x88\x01\n" +
 	"\n" +
 	"RiskStatus\x12\x1b\n" +
 	"\x17RISK_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
@@ -500,22 +429,22 @@ func file_turnaround_inspection_v1_risk_proto_rawDescGZIP() []byte {
 	return file_turnaround_inspection_v1_risk_proto_rawDescData
 }
 
-var file_turnaround_inspection_v1_risk_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_turnaround_inspection_v1_risk_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_turnaround_inspection_v1_risk_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_turnaround_inspection_v1_risk_proto_goTypes = []any{
-	(RiskBand)(0),           // 0: turnaround.inspection.v1.RiskBand
-	(RiskStatus)(0),         // 1: turnaround.inspection.v1.RiskStatus
-	(*RiskFactor)(nil),      // 2: turnaround.inspection.v1.RiskFactor
-	(*RiskAssessment)(nil),  // 3: turnaround.inspection.v1.RiskAssessment
-	(Indicator)(0),          // 4: turnaround.inspection.v1.Indicator
+	(RiskStatus)(0),         // 0: turnaround.inspection.v1.RiskStatus
+	(*RiskFactor)(nil),      // 1: turnaround.inspection.v1.RiskFactor
+	(*RiskAssessment)(nil),  // 2: turnaround.inspection.v1.RiskAssessment
+	(v1.Indicator)(0),       // 3: turnaround.type.v1.Indicator
+	(v1.RiskBand)(0),        // 4: turnaround.type.v1.RiskBand
 	(*LatestJudgement)(nil), // 5: turnaround.inspection.v1.LatestJudgement
 }
 var file_turnaround_inspection_v1_risk_proto_depIdxs = []int32{
-	4, // 0: turnaround.inspection.v1.RiskFactor.indicator:type_name -> turnaround.inspection.v1.Indicator
-	0, // 1: turnaround.inspection.v1.RiskAssessment.band:type_name -> turnaround.inspection.v1.RiskBand
-	2, // 2: turnaround.inspection.v1.RiskAssessment.factors:type_name -> turnaround.inspection.v1.RiskFactor
+	3, // 0: turnaround.inspection.v1.RiskFactor.indicator:type_name -> turnaround.type.v1.Indicator
+	4, // 1: turnaround.inspection.v1.RiskAssessment.band:type_name -> turnaround.type.v1.RiskBand
+	1, // 2: turnaround.inspection.v1.RiskAssessment.factors:type_name -> turnaround.inspection.v1.RiskFactor
 	5, // 3: turnaround.inspection.v1.RiskAssessment.latest_judgement:type_name -> turnaround.inspection.v1.LatestJudgement
-	1, // 4: turnaround.inspection.v1.RiskAssessment.status:type_name -> turnaround.inspection.v1.RiskStatus
+	0, // 4: turnaround.inspection.v1.RiskAssessment.status:type_name -> turnaround.inspection.v1.RiskStatus
 	5, // [5:5] is the sub-list for method output_type
 	5, // [5:5] is the sub-list for method input_type
 	5, // [5:5] is the sub-list for extension type_name
@@ -528,14 +457,13 @@ func file_turnaround_inspection_v1_risk_proto_init() {
 	if File_turnaround_inspection_v1_risk_proto != nil {
 		return
 	}
-	file_turnaround_inspection_v1_indicators_proto_init()
 	file_turnaround_inspection_v1_inspections_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_inspection_v1_risk_proto_rawDesc), len(file_turnaround_inspection_v1_risk_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      1,
 			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,

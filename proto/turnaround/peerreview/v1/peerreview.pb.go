@@ -683,8 +683,9 @@ type ReviewPriority struct {
 	Region v1.Region `protobuf:"varint,3,opt,name=region,proto3,enum=turnaround.type.v1.Region" json:"region,omitempty"`
 	// The inspection service's risk score, 0 to 100.
 	RiskScore float64 `protobuf:"fixed64,4,opt,name=risk_score,json=riskScore,proto3" json:"risk_score,omitempty"`
-	// The risk band's enum name without prefix: MEDIUM, HIGH or SEVERE.
-	RiskBand string `protobuf:"bytes,5,opt,name=risk_band,json=riskBand,proto3" json:"risk_band,omitempty"`
+	// The risk band: RISK_BAND_MEDIUM, RISK_BAND_HIGH or RISK_BAND_SEVERE,
+	// spelt as risk assessments print it.
+	RiskBand v1.RiskBand `protobuf:"varint,8,opt,name=risk_band,json=riskBand,proto3,enum=turnaround.type.v1.RiskBand" json:"risk_band,omitempty"`
 	// The top risk factors, as sentences.
 	Reasons []string `protobuf:"bytes,6,rep,name=reasons,proto3" json:"reasons,omitempty"`
 	// The risk model's version.
@@ -751,11 +752,11 @@ func (x *ReviewPriority) GetRiskScore() float64 {
 	return 0
 }
 
-func (x *ReviewPriority) GetRiskBand() string {
+func (x *ReviewPriority) GetRiskBand() v1.RiskBand {
 	if x != nil {
 		return x.RiskBand
 	}
-	return ""
+	return v1.RiskBand(0)
 }
 
 func (x *ReviewPriority) GetReasons() []string {
@@ -3986,16 +3987,16 @@ var File_turnaround_peerreview_v1_peerreview_proto protoreflect.FileDescriptor
 
 const file_turnaround_peerreview_v1_peerreview_proto_rawDesc = "" +
 	"\n" +
-	")turnaround/peerreview/v1/peerreview.proto\x12\x18turnaround.peerreview.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eturnaround/type/v1/types.proto\"\x8b\x02\n" +
+	")turnaround/peerreview/v1/peerreview.proto\x12\x18turnaround.peerreview.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eturnaround/type/v1/types.proto\"\xaf\x02\n" +
 	"\x0eReviewPriority\x12'\n" +
 	"\x0flocal_authority\x18\x01 \x01(\tR\x0elocalAuthority\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x122\n" +
 	"\x06region\x18\x03 \x01(\x0e2\x1a.turnaround.type.v1.RegionR\x06region\x12\x1d\n" +
 	"\n" +
-	"risk_score\x18\x04 \x01(\x01R\triskScore\x12\x1b\n" +
-	"\trisk_band\x18\x05 \x01(\tR\briskBand\x12\x18\n" +
+	"risk_score\x18\x04 \x01(\x01R\triskScore\x129\n" +
+	"\trisk_band\x18\b \x01(\x0e2\x1c.turnaround.type.v1.RiskBandR\briskBand\x12\x18\n" +
 	"\areasons\x18\x06 \x03(\tR\areasons\x12#\n" +
-	"\rmodel_version\x18\a \x01(\tR\fmodelVersion\"Y\n" +
+	"\rmodel_version\x18\a \x01(\tR\fmodelVersionJ\x04\b\x05\x10\x06\"Y\n" +
 	"\x1bListReviewPrioritiesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -4434,118 +4435,120 @@ var file_turnaround_peerreview_v1_peerreview_proto_goTypes = []any{
 	(*ListLessonsRequest)(nil),            // 53: turnaround.peerreview.v1.ListLessonsRequest
 	(*ListLessonsResponse)(nil),           // 54: turnaround.peerreview.v1.ListLessonsResponse
 	(v1.Region)(0),                        // 55: turnaround.type.v1.Region
-	(*timestamppb.Timestamp)(nil),         // 56: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),         // 57: google.protobuf.FieldMask
-	(*v1.Date)(nil),                       // 58: turnaround.type.v1.Date
+	(v1.RiskBand)(0),                      // 56: turnaround.type.v1.RiskBand
+	(*timestamppb.Timestamp)(nil),         // 57: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),         // 58: google.protobuf.FieldMask
+	(*v1.Date)(nil),                       // 59: turnaround.type.v1.Date
 }
 var file_turnaround_peerreview_v1_peerreview_proto_depIdxs = []int32{
 	55, // 0: turnaround.peerreview.v1.ReviewPriority.region:type_name -> turnaround.type.v1.Region
-	10, // 1: turnaround.peerreview.v1.ListReviewPrioritiesResponse.priorities:type_name -> turnaround.peerreview.v1.ReviewPriority
-	0,  // 2: turnaround.peerreview.v1.Reviewer.role:type_name -> turnaround.peerreview.v1.ReviewerRole
-	1,  // 3: turnaround.peerreview.v1.Reviewer.expertise:type_name -> turnaround.peerreview.v1.Theme
-	56, // 4: turnaround.peerreview.v1.Reviewer.update_time:type_name -> google.protobuf.Timestamp
-	13, // 5: turnaround.peerreview.v1.CreateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
-	13, // 6: turnaround.peerreview.v1.ListReviewersResponse.reviewers:type_name -> turnaround.peerreview.v1.Reviewer
-	13, // 7: turnaround.peerreview.v1.UpdateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
-	57, // 8: turnaround.peerreview.v1.UpdateReviewerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 9: turnaround.peerreview.v1.Finding.theme:type_name -> turnaround.peerreview.v1.Theme
-	4,  // 10: turnaround.peerreview.v1.Finding.kind:type_name -> turnaround.peerreview.v1.FindingKind
-	5,  // 11: turnaround.peerreview.v1.Finding.severity:type_name -> turnaround.peerreview.v1.FindingSeverity
-	2,  // 12: turnaround.peerreview.v1.PeerReview.kind:type_name -> turnaround.peerreview.v1.ReviewKind
-	3,  // 13: turnaround.peerreview.v1.PeerReview.state:type_name -> turnaround.peerreview.v1.ReviewState
-	58, // 14: turnaround.peerreview.v1.PeerReview.start_date:type_name -> turnaround.type.v1.Date
-	58, // 15: turnaround.peerreview.v1.PeerReview.end_date:type_name -> turnaround.type.v1.Date
-	22, // 16: turnaround.peerreview.v1.PeerReview.team:type_name -> turnaround.peerreview.v1.TeamMember
-	21, // 17: turnaround.peerreview.v1.PeerReview.findings:type_name -> turnaround.peerreview.v1.Finding
-	6,  // 18: turnaround.peerreview.v1.PeerReview.conclusion_risk:type_name -> turnaround.peerreview.v1.InadequacyRisk
-	56, // 19: turnaround.peerreview.v1.PeerReview.complete_time:type_name -> google.protobuf.Timestamp
-	56, // 20: turnaround.peerreview.v1.PeerReview.create_time:type_name -> google.protobuf.Timestamp
-	23, // 21: turnaround.peerreview.v1.RequestPeerReviewRequest.peer_review:type_name -> turnaround.peerreview.v1.PeerReview
-	23, // 22: turnaround.peerreview.v1.ListPeerReviewsResponse.peer_reviews:type_name -> turnaround.peerreview.v1.PeerReview
-	58, // 23: turnaround.peerreview.v1.SchedulePeerReviewRequest.start_date:type_name -> turnaround.type.v1.Date
-	58, // 24: turnaround.peerreview.v1.SchedulePeerReviewRequest.end_date:type_name -> turnaround.type.v1.Date
-	30, // 25: turnaround.peerreview.v1.TeamProposal.picks:type_name -> turnaround.peerreview.v1.Pick
-	1,  // 26: turnaround.peerreview.v1.TeamProposal.focus:type_name -> turnaround.peerreview.v1.Theme
-	22, // 27: turnaround.peerreview.v1.AcceptReviewTeamRequest.team:type_name -> turnaround.peerreview.v1.TeamMember
-	21, // 28: turnaround.peerreview.v1.RecordFindingsRequest.findings:type_name -> turnaround.peerreview.v1.Finding
-	6,  // 29: turnaround.peerreview.v1.CompleteReviewRequest.risk:type_name -> turnaround.peerreview.v1.InadequacyRisk
-	9,  // 30: turnaround.peerreview.v1.Activity.kind:type_name -> turnaround.peerreview.v1.ActivityKind
-	7,  // 31: turnaround.peerreview.v1.SupportOffer.tier:type_name -> turnaround.peerreview.v1.OfferTier
-	8,  // 32: turnaround.peerreview.v1.SupportOffer.state:type_name -> turnaround.peerreview.v1.OfferState
-	37, // 33: turnaround.peerreview.v1.SupportOffer.activities:type_name -> turnaround.peerreview.v1.Activity
-	56, // 34: turnaround.peerreview.v1.SupportOffer.create_time:type_name -> google.protobuf.Timestamp
-	56, // 35: turnaround.peerreview.v1.SupportOffer.update_time:type_name -> google.protobuf.Timestamp
-	38, // 36: turnaround.peerreview.v1.CreateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
-	38, // 37: turnaround.peerreview.v1.ListSupportOffersResponse.support_offers:type_name -> turnaround.peerreview.v1.SupportOffer
-	38, // 38: turnaround.peerreview.v1.UpdateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
-	57, // 39: turnaround.peerreview.v1.UpdateSupportOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 40: turnaround.peerreview.v1.TransitionSupportOfferRequest.state:type_name -> turnaround.peerreview.v1.OfferState
-	1,  // 41: turnaround.peerreview.v1.ThemeSummary.theme:type_name -> turnaround.peerreview.v1.Theme
-	45, // 42: turnaround.peerreview.v1.ThemeSummary.overall:type_name -> turnaround.peerreview.v1.ThemeCount
-	45, // 43: turnaround.peerreview.v1.ThemeSummary.by_region:type_name -> turnaround.peerreview.v1.ThemeCount
-	45, // 44: turnaround.peerreview.v1.ThemeSummary.by_later_grade:type_name -> turnaround.peerreview.v1.ThemeCount
-	47, // 45: turnaround.peerreview.v1.ListThemeSummariesResponse.theme_summaries:type_name -> turnaround.peerreview.v1.ThemeSummary
-	46, // 46: turnaround.peerreview.v1.ListThemeSummariesResponse.suppressed_groups:type_name -> turnaround.peerreview.v1.SuppressedGroup
-	1,  // 47: turnaround.peerreview.v1.Lesson.theme:type_name -> turnaround.peerreview.v1.Theme
-	55, // 48: turnaround.peerreview.v1.Lesson.region:type_name -> turnaround.type.v1.Region
-	56, // 49: turnaround.peerreview.v1.Lesson.create_time:type_name -> google.protobuf.Timestamp
-	50, // 50: turnaround.peerreview.v1.CreateLessonRequest.lesson:type_name -> turnaround.peerreview.v1.Lesson
-	50, // 51: turnaround.peerreview.v1.ListLessonsResponse.lessons:type_name -> turnaround.peerreview.v1.Lesson
-	11, // 52: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:input_type -> turnaround.peerreview.v1.ListReviewPrioritiesRequest
-	14, // 53: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:input_type -> turnaround.peerreview.v1.CreateReviewerRequest
-	15, // 54: turnaround.peerreview.v1.PeerReviewService.GetReviewer:input_type -> turnaround.peerreview.v1.GetReviewerRequest
-	16, // 55: turnaround.peerreview.v1.PeerReviewService.ListReviewers:input_type -> turnaround.peerreview.v1.ListReviewersRequest
-	18, // 56: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:input_type -> turnaround.peerreview.v1.UpdateReviewerRequest
-	19, // 57: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:input_type -> turnaround.peerreview.v1.DeleteReviewerRequest
-	24, // 58: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:input_type -> turnaround.peerreview.v1.RequestPeerReviewRequest
-	25, // 59: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:input_type -> turnaround.peerreview.v1.GetPeerReviewRequest
-	26, // 60: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:input_type -> turnaround.peerreview.v1.ListPeerReviewsRequest
-	28, // 61: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:input_type -> turnaround.peerreview.v1.SchedulePeerReviewRequest
-	29, // 62: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:input_type -> turnaround.peerreview.v1.ProposeReviewTeamRequest
-	32, // 63: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:input_type -> turnaround.peerreview.v1.AcceptReviewTeamRequest
-	33, // 64: turnaround.peerreview.v1.PeerReviewService.StartOnSite:input_type -> turnaround.peerreview.v1.StartOnSiteRequest
-	34, // 65: turnaround.peerreview.v1.PeerReviewService.RecordFindings:input_type -> turnaround.peerreview.v1.RecordFindingsRequest
-	35, // 66: turnaround.peerreview.v1.PeerReviewService.CompleteReview:input_type -> turnaround.peerreview.v1.CompleteReviewRequest
-	36, // 67: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:input_type -> turnaround.peerreview.v1.CancelPeerReviewRequest
-	39, // 68: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:input_type -> turnaround.peerreview.v1.CreateSupportOfferRequest
-	40, // 69: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:input_type -> turnaround.peerreview.v1.GetSupportOfferRequest
-	41, // 70: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:input_type -> turnaround.peerreview.v1.ListSupportOffersRequest
-	43, // 71: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:input_type -> turnaround.peerreview.v1.UpdateSupportOfferRequest
-	44, // 72: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:input_type -> turnaround.peerreview.v1.TransitionSupportOfferRequest
-	48, // 73: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:input_type -> turnaround.peerreview.v1.ListThemeSummariesRequest
-	51, // 74: turnaround.peerreview.v1.PeerReviewService.CreateLesson:input_type -> turnaround.peerreview.v1.CreateLessonRequest
-	52, // 75: turnaround.peerreview.v1.PeerReviewService.GetLesson:input_type -> turnaround.peerreview.v1.GetLessonRequest
-	53, // 76: turnaround.peerreview.v1.PeerReviewService.ListLessons:input_type -> turnaround.peerreview.v1.ListLessonsRequest
-	12, // 77: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:output_type -> turnaround.peerreview.v1.ListReviewPrioritiesResponse
-	13, // 78: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
-	13, // 79: turnaround.peerreview.v1.PeerReviewService.GetReviewer:output_type -> turnaround.peerreview.v1.Reviewer
-	17, // 80: turnaround.peerreview.v1.PeerReviewService.ListReviewers:output_type -> turnaround.peerreview.v1.ListReviewersResponse
-	13, // 81: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
-	20, // 82: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:output_type -> turnaround.peerreview.v1.DeleteReviewerResponse
-	23, // 83: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 84: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	27, // 85: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:output_type -> turnaround.peerreview.v1.ListPeerReviewsResponse
-	23, // 86: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	31, // 87: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:output_type -> turnaround.peerreview.v1.TeamProposal
-	23, // 88: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 89: turnaround.peerreview.v1.PeerReviewService.StartOnSite:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 90: turnaround.peerreview.v1.PeerReviewService.RecordFindings:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 91: turnaround.peerreview.v1.PeerReviewService.CompleteReview:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 92: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	38, // 93: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	38, // 94: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	42, // 95: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:output_type -> turnaround.peerreview.v1.ListSupportOffersResponse
-	38, // 96: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	38, // 97: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	49, // 98: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:output_type -> turnaround.peerreview.v1.ListThemeSummariesResponse
-	50, // 99: turnaround.peerreview.v1.PeerReviewService.CreateLesson:output_type -> turnaround.peerreview.v1.Lesson
-	50, // 100: turnaround.peerreview.v1.PeerReviewService.GetLesson:output_type -> turnaround.peerreview.v1.Lesson
-	54, // 101: turnaround.peerreview.v1.PeerReviewService.ListLessons:output_type -> turnaround.peerreview.v1.ListLessonsResponse
-	77, // [77:102] is the sub-list for method output_type
-	52, // [52:77] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	56, // 1: turnaround.peerreview.v1.ReviewPriority.risk_band:type_name -> turnaround.type.v1.RiskBand
+	10, // 2: turnaround.peerreview.v1.ListReviewPrioritiesResponse.priorities:type_name -> turnaround.peerreview.v1.ReviewPriority
+	0,  // 3: turnaround.peerreview.v1.Reviewer.role:type_name -> turnaround.peerreview.v1.ReviewerRole
+	1,  // 4: turnaround.peerreview.v1.Reviewer.expertise:type_name -> turnaround.peerreview.v1.Theme
+	57, // 5: turnaround.peerreview.v1.Reviewer.update_time:type_name -> google.protobuf.Timestamp
+	13, // 6: turnaround.peerreview.v1.CreateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
+	13, // 7: turnaround.peerreview.v1.ListReviewersResponse.reviewers:type_name -> turnaround.peerreview.v1.Reviewer
+	13, // 8: turnaround.peerreview.v1.UpdateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
+	58, // 9: turnaround.peerreview.v1.UpdateReviewerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 10: turnaround.peerreview.v1.Finding.theme:type_name -> turnaround.peerreview.v1.Theme
+	4,  // 11: turnaround.peerreview.v1.Finding.kind:type_name -> turnaround.peerreview.v1.FindingKind
+	5,  // 12: turnaround.peerreview.v1.Finding.severity:type_name -> turnaround.peerreview.v1.FindingSeverity
+	2,  // 13: turnaround.peerreview.v1.PeerReview.kind:type_name -> turnaround.peerreview.v1.ReviewKind
+	3,  // 14: turnaround.peerreview.v1.PeerReview.state:type_name -> turnaround.peerreview.v1.ReviewState
+	59, // 15: turnaround.peerreview.v1.PeerReview.start_date:type_name -> turnaround.type.v1.Date
+	59, // 16: turnaround.peerreview.v1.PeerReview.end_date:type_name -> turnaround.type.v1.Date
+	22, // 17: turnaround.peerreview.v1.PeerReview.team:type_name -> turnaround.peerreview.v1.TeamMember
+	21, // 18: turnaround.peerreview.v1.PeerReview.findings:type_name -> turnaround.peerreview.v1.Finding
+	6,  // 19: turnaround.peerreview.v1.PeerReview.conclusion_risk:type_name -> turnaround.peerreview.v1.InadequacyRisk
+	57, // 20: turnaround.peerreview.v1.PeerReview.complete_time:type_name -> google.protobuf.Timestamp
+	57, // 21: turnaround.peerreview.v1.PeerReview.create_time:type_name -> google.protobuf.Timestamp
+	23, // 22: turnaround.peerreview.v1.RequestPeerReviewRequest.peer_review:type_name -> turnaround.peerreview.v1.PeerReview
+	23, // 23: turnaround.peerreview.v1.ListPeerReviewsResponse.peer_reviews:type_name -> turnaround.peerreview.v1.PeerReview
+	59, // 24: turnaround.peerreview.v1.SchedulePeerReviewRequest.start_date:type_name -> turnaround.type.v1.Date
+	59, // 25: turnaround.peerreview.v1.SchedulePeerReviewRequest.end_date:type_name -> turnaround.type.v1.Date
+	30, // 26: turnaround.peerreview.v1.TeamProposal.picks:type_name -> turnaround.peerreview.v1.Pick
+	1,  // 27: turnaround.peerreview.v1.TeamProposal.focus:type_name -> turnaround.peerreview.v1.Theme
+	22, // 28: turnaround.peerreview.v1.AcceptReviewTeamRequest.team:type_name -> turnaround.peerreview.v1.TeamMember
+	21, // 29: turnaround.peerreview.v1.RecordFindingsRequest.findings:type_name -> turnaround.peerreview.v1.Finding
+	6,  // 30: turnaround.peerreview.v1.CompleteReviewRequest.risk:type_name -> turnaround.peerreview.v1.InadequacyRisk
+	9,  // 31: turnaround.peerreview.v1.Activity.kind:type_name -> turnaround.peerreview.v1.ActivityKind
+	7,  // 32: turnaround.peerreview.v1.SupportOffer.tier:type_name -> turnaround.peerreview.v1.OfferTier
+	8,  // 33: turnaround.peerreview.v1.SupportOffer.state:type_name -> turnaround.peerreview.v1.OfferState
+	37, // 34: turnaround.peerreview.v1.SupportOffer.activities:type_name -> turnaround.peerreview.v1.Activity
+	57, // 35: turnaround.peerreview.v1.SupportOffer.create_time:type_name -> google.protobuf.Timestamp
+	57, // 36: turnaround.peerreview.v1.SupportOffer.update_time:type_name -> google.protobuf.Timestamp
+	38, // 37: turnaround.peerreview.v1.CreateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
+	38, // 38: turnaround.peerreview.v1.ListSupportOffersResponse.support_offers:type_name -> turnaround.peerreview.v1.SupportOffer
+	38, // 39: turnaround.peerreview.v1.UpdateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
+	58, // 40: turnaround.peerreview.v1.UpdateSupportOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 41: turnaround.peerreview.v1.TransitionSupportOfferRequest.state:type_name -> turnaround.peerreview.v1.OfferState
+	1,  // 42: turnaround.peerreview.v1.ThemeSummary.theme:type_name -> turnaround.peerreview.v1.Theme
+	45, // 43: turnaround.peerreview.v1.ThemeSummary.overall:type_name -> turnaround.peerreview.v1.ThemeCount
+	45, // 44: turnaround.peerreview.v1.ThemeSummary.by_region:type_name -> turnaround.peerreview.v1.ThemeCount
+	45, // 45: turnaround.peerreview.v1.ThemeSummary.by_later_grade:type_name -> turnaround.peerreview.v1.ThemeCount
+	47, // 46: turnaround.peerreview.v1.ListThemeSummariesResponse.theme_summaries:type_name -> turnaround.peerreview.v1.ThemeSummary
+	46, // 47: turnaround.peerreview.v1.ListThemeSummariesResponse.suppressed_groups:type_name -> turnaround.peerreview.v1.SuppressedGroup
+	1,  // 48: turnaround.peerreview.v1.Lesson.theme:type_name -> turnaround.peerreview.v1.Theme
+	55, // 49: turnaround.peerreview.v1.Lesson.region:type_name -> turnaround.type.v1.Region
+	57, // 50: turnaround.peerreview.v1.Lesson.create_time:type_name -> google.protobuf.Timestamp
+	50, // 51: turnaround.peerreview.v1.CreateLessonRequest.lesson:type_name -> turnaround.peerreview.v1.Lesson
+	50, // 52: turnaround.peerreview.v1.ListLessonsResponse.lessons:type_name -> turnaround.peerreview.v1.Lesson
+	11, // 53: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:input_type -> turnaround.peerreview.v1.ListReviewPrioritiesRequest
+	14, // 54: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:input_type -> turnaround.peerreview.v1.CreateReviewerRequest
+	15, // 55: turnaround.peerreview.v1.PeerReviewService.GetReviewer:input_type -> turnaround.peerreview.v1.GetReviewerRequest
+	16, // 56: turnaround.peerreview.v1.PeerReviewService.ListReviewers:input_type -> turnaround.peerreview.v1.ListReviewersRequest
+	18, // 57: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:input_type -> turnaround.peerreview.v1.UpdateReviewerRequest
+	19, // 58: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:input_type -> turnaround.peerreview.v1.DeleteReviewerRequest
+	24, // 59: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:input_type -> turnaround.peerreview.v1.RequestPeerReviewRequest
+	25, // 60: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:input_type -> turnaround.peerreview.v1.GetPeerReviewRequest
+	26, // 61: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:input_type -> turnaround.peerreview.v1.ListPeerReviewsRequest
+	28, // 62: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:input_type -> turnaround.peerreview.v1.SchedulePeerReviewRequest
+	29, // 63: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:input_type -> turnaround.peerreview.v1.ProposeReviewTeamRequest
+	32, // 64: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:input_type -> turnaround.peerreview.v1.AcceptReviewTeamRequest
+	33, // 65: turnaround.peerreview.v1.PeerReviewService.StartOnSite:input_type -> turnaround.peerreview.v1.StartOnSiteRequest
+	34, // 66: turnaround.peerreview.v1.PeerReviewService.RecordFindings:input_type -> turnaround.peerreview.v1.RecordFindingsRequest
+	35, // 67: turnaround.peerreview.v1.PeerReviewService.CompleteReview:input_type -> turnaround.peerreview.v1.CompleteReviewRequest
+	36, // 68: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:input_type -> turnaround.peerreview.v1.CancelPeerReviewRequest
+	39, // 69: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:input_type -> turnaround.peerreview.v1.CreateSupportOfferRequest
+	40, // 70: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:input_type -> turnaround.peerreview.v1.GetSupportOfferRequest
+	41, // 71: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:input_type -> turnaround.peerreview.v1.ListSupportOffersRequest
+	43, // 72: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:input_type -> turnaround.peerreview.v1.UpdateSupportOfferRequest
+	44, // 73: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:input_type -> turnaround.peerreview.v1.TransitionSupportOfferRequest
+	48, // 74: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:input_type -> turnaround.peerreview.v1.ListThemeSummariesRequest
+	51, // 75: turnaround.peerreview.v1.PeerReviewService.CreateLesson:input_type -> turnaround.peerreview.v1.CreateLessonRequest
+	52, // 76: turnaround.peerreview.v1.PeerReviewService.GetLesson:input_type -> turnaround.peerreview.v1.GetLessonRequest
+	53, // 77: turnaround.peerreview.v1.PeerReviewService.ListLessons:input_type -> turnaround.peerreview.v1.ListLessonsRequest
+	12, // 78: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:output_type -> turnaround.peerreview.v1.ListReviewPrioritiesResponse
+	13, // 79: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
+	13, // 80: turnaround.peerreview.v1.PeerReviewService.GetReviewer:output_type -> turnaround.peerreview.v1.Reviewer
+	17, // 81: turnaround.peerreview.v1.PeerReviewService.ListReviewers:output_type -> turnaround.peerreview.v1.ListReviewersResponse
+	13, // 82: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
+	20, // 83: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:output_type -> turnaround.peerreview.v1.DeleteReviewerResponse
+	23, // 84: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 85: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	27, // 86: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:output_type -> turnaround.peerreview.v1.ListPeerReviewsResponse
+	23, // 87: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	31, // 88: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:output_type -> turnaround.peerreview.v1.TeamProposal
+	23, // 89: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 90: turnaround.peerreview.v1.PeerReviewService.StartOnSite:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 91: turnaround.peerreview.v1.PeerReviewService.RecordFindings:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 92: turnaround.peerreview.v1.PeerReviewService.CompleteReview:output_type -> turnaround.peerreview.v1.PeerReview
+	23, // 93: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	38, // 94: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	38, // 95: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	42, // 96: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:output_type -> turnaround.peerreview.v1.ListSupportOffersResponse
+	38, // 97: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	38, // 98: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	49, // 99: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:output_type -> turnaround.peerreview.v1.ListThemeSummariesResponse
+	50, // 100: turnaround.peerreview.v1.PeerReviewService.CreateLesson:output_type -> turnaround.peerreview.v1.Lesson
+	50, // 101: turnaround.peerreview.v1.PeerReviewService.GetLesson:output_type -> turnaround.peerreview.v1.Lesson
+	54, // 102: turnaround.peerreview.v1.PeerReviewService.ListLessons:output_type -> turnaround.peerreview.v1.ListLessonsResponse
+	78, // [78:103] is the sub-list for method output_type
+	53, // [53:78] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_peerreview_v1_peerreview_proto_init() }

@@ -160,6 +160,169 @@ func (JudgementArea) EnumDescriptor() ([]byte, []int) {
 	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{1}
 }
 
+// Indicator names one public indicator that research links to judgements.
+// It is the one spelling of an indicator across the services: the
+// inspection service's indicator sets and risk factors and the improvement
+// plan actions measured by an indicator all use it.
+type Indicator int32
+
+const (
+	// Not set.
+	Indicator_INDICATOR_UNSPECIFIED Indicator = 0
+	// Referrals per 10,000 children.
+	Indicator_INDICATOR_REFERRAL_RATE_PER_10K Indicator = 1
+	// Re-referrals within 12 months, percent of referrals.
+	Indicator_INDICATOR_RE_REFERRAL_RATE Indicator = 2
+	// Assessments completed within 45 working days, percent.
+	Indicator_INDICATOR_ASSESSMENTS_WITHIN_45_DAYS Indicator = 3
+	// Child protection plans that are a second or subsequent plan, percent.
+	Indicator_INDICATOR_SECOND_CP_PLANS Indicator = 4
+	// Children in need per social worker (caseload).
+	Indicator_INDICATOR_CASELOAD Indicator = 5
+	// Agency social workers, percent of the workforce.
+	Indicator_INDICATOR_AGENCY_RATE Indicator = 6
+	// Social worker vacancy rate, percent.
+	Indicator_INDICATOR_VACANCY_RATE Indicator = 7
+	// Social worker turnover rate, percent.
+	Indicator_INDICATOR_TURNOVER_RATE Indicator = 8
+	// Looked-after children with three or more placements in the year, percent.
+	Indicator_INDICATOR_PLACEMENT_INSTABILITY Indicator = 9
+	// Spend per child in need, pounds.
+	Indicator_INDICATOR_SPEND_PER_CHILD_IN_NEED Indicator = 10
+	// Deprivation: IDACI decile, 1 most deprived to 10 least deprived.
+	Indicator_INDICATOR_DEPRIVATION_DECILE Indicator = 11
+	// Changes of director of children's services in the last two years.
+	Indicator_INDICATOR_DCS_CHANGES Indicator = 12
+)
+
+// Enum value maps for Indicator.
+var (
+	Indicator_name = map[int32]string{
+		0:  "INDICATOR_UNSPECIFIED",
+		1:  "INDICATOR_REFERRAL_RATE_PER_10K",
+		2:  "INDICATOR_RE_REFERRAL_RATE",
+		3:  "INDICATOR_ASSESSMENTS_WITHIN_45_DAYS",
+		4:  "INDICATOR_SECOND_CP_PLANS",
+		5:  "INDICATOR_CASELOAD",
+		6:  "INDICATOR_AGENCY_RATE",
+		7:  "INDICATOR_VACANCY_RATE",
+		8:  "INDICATOR_TURNOVER_RATE",
+		9:  "INDICATOR_PLACEMENT_INSTABILITY",
+		10: "INDICATOR_SPEND_PER_CHILD_IN_NEED",
+		11: "INDICATOR_DEPRIVATION_DECILE",
+		12: "INDICATOR_DCS_CHANGES",
+	}
+	Indicator_value = map[string]int32{
+		"INDICATOR_UNSPECIFIED":                0,
+		"INDICATOR_REFERRAL_RATE_PER_10K":      1,
+		"INDICATOR_RE_REFERRAL_RATE":           2,
+		"INDICATOR_ASSESSMENTS_WITHIN_45_DAYS": 3,
+		"INDICATOR_SECOND_CP_PLANS":            4,
+		"INDICATOR_CASELOAD":                   5,
+		"INDICATOR_AGENCY_RATE":                6,
+		"INDICATOR_VACANCY_RATE":               7,
+		"INDICATOR_TURNOVER_RATE":              8,
+		"INDICATOR_PLACEMENT_INSTABILITY":      9,
+		"INDICATOR_SPEND_PER_CHILD_IN_NEED":    10,
+		"INDICATOR_DEPRIVATION_DECILE":         11,
+		"INDICATOR_DCS_CHANGES":                12,
+	}
+)
+
+func (x Indicator) Enum() *Indicator {
+	p := new(Indicator)
+	*p = x
+	return p
+}
+
+func (x Indicator) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Indicator) Descriptor() protoreflect.EnumDescriptor {
+	return file_turnaround_type_v1_types_proto_enumTypes[2].Descriptor()
+}
+
+func (Indicator) Type() protoreflect.EnumType {
+	return &file_turnaround_type_v1_types_proto_enumTypes[2]
+}
+
+func (x Indicator) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Indicator.Descriptor instead.
+func (Indicator) EnumDescriptor() ([]byte, []int) {
+	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{2}
+}
+
+// RiskBand groups the inspection service's risk scores. It is the one
+// spelling of a band: risk assessments and peer review priorities both use
+// it.
+type RiskBand int32
+
+const (
+	// Not set.
+	RiskBand_RISK_BAND_UNSPECIFIED RiskBand = 0
+	// The council has no indicator set, or too few indicators to score.
+	RiskBand_RISK_BAND_INSUFFICIENT_DATA RiskBand = 1
+	// Score below 25.
+	RiskBand_RISK_BAND_LOW RiskBand = 2
+	// Score 25 to below 50.
+	RiskBand_RISK_BAND_MEDIUM RiskBand = 3
+	// Score 50 to below 75.
+	RiskBand_RISK_BAND_HIGH RiskBand = 4
+	// Score 75 or more.
+	RiskBand_RISK_BAND_SEVERE RiskBand = 5
+)
+
+// Enum value maps for RiskBand.
+var (
+	RiskBand_name = map[int32]string{
+		0: "RISK_BAND_UNSPECIFIED",
+		1: "RISK_BAND_INSUFFICIENT_DATA",
+		2: "RISK_BAND_LOW",
+		3: "RISK_BAND_MEDIUM",
+		4: "RISK_BAND_HIGH",
+		5: "RISK_BAND_SEVERE",
+	}
+	RiskBand_value = map[string]int32{
+		"RISK_BAND_UNSPECIFIED":       0,
+		"RISK_BAND_INSUFFICIENT_DATA": 1,
+		"RISK_BAND_LOW":               2,
+		"RISK_BAND_MEDIUM":            3,
+		"RISK_BAND_HIGH":              4,
+		"RISK_BAND_SEVERE":            5,
+	}
+)
+
+func (x RiskBand) Enum() *RiskBand {
+	p := new(RiskBand)
+	*p = x
+	return p
+}
+
+func (x RiskBand) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RiskBand) Descriptor() protoreflect.EnumDescriptor {
+	return file_turnaround_type_v1_types_proto_enumTypes[3].Descriptor()
+}
+
+func (RiskBand) Type() protoreflect.EnumType {
+	return &file_turnaround_type_v1_types_proto_enumTypes[3]
+}
+
+func (x RiskBand) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RiskBand.Descriptor instead.
+func (RiskBand) EnumDescriptor() ([]byte, []int) {
+	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{3}
+}
+
 // Region is one of the nine English regions.
 type Region int32
 
@@ -225,11 +388,11 @@ func (x Region) String() string {
 }
 
 func (Region) Descriptor() protoreflect.EnumDescriptor {
-	return file_turnaround_type_v1_types_proto_enumTypes[2].Descriptor()
+	return file_turnaround_type_v1_types_proto_enumTypes[4].Descriptor()
 }
 
 func (Region) Type() protoreflect.EnumType {
-	return &file_turnaround_type_v1_types_proto_enumTypes[2]
+	return &file_turnaround_type_v1_types_proto_enumTypes[4]
 }
 
 func (x Region) Number() protoreflect.EnumNumber {
@@ -238,7 +401,7 @@ func (x Region) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Region.Descriptor instead.
 func (Region) EnumDescriptor() ([]byte, []int) {
-	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{2}
+	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{4}
 }
 
 // CouncilType is the kind of upper-tier authority that holds children's
@@ -291,11 +454,11 @@ func (x CouncilType) String() string {
 }
 
 func (CouncilType) Descriptor() protoreflect.EnumDescriptor {
-	return file_turnaround_type_v1_types_proto_enumTypes[3].Descriptor()
+	return file_turnaround_type_v1_types_proto_enumTypes[5].Descriptor()
 }
 
 func (CouncilType) Type() protoreflect.EnumType {
-	return &file_turnaround_type_v1_types_proto_enumTypes[3]
+	return &file_turnaround_type_v1_types_proto_enumTypes[5]
 }
 
 func (x CouncilType) Number() protoreflect.EnumNumber {
@@ -304,7 +467,7 @@ func (x CouncilType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CouncilType.Descriptor instead.
 func (CouncilType) EnumDescriptor() ([]byte, []int) {
-	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{3}
+	return file_turnaround_type_v1_types_proto_rawDescGZIP(), []int{5}
 }
 
 // Date is a calendar date with no time zone, as used for inspection,
@@ -454,7 +617,29 @@ const file_turnaround_type_v1_types_proto_rawDesc = "" +
 	"#JUDGEMENT_AREA_ADOPTION_PERFORMANCE\x10\x04\x12\x1f\n" +
 	"\x1bJUDGEMENT_AREA_CARE_LEAVERS\x10\x05\x123\n" +
 	"/JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE\x10\x06\x12\x17\n" +
-	"\x13JUDGEMENT_AREA_LSCB\x10\a*\x84\x02\n" +
+	"\x13JUDGEMENT_AREA_LSCB\x10\a*\xa9\x03\n" +
+	"\tIndicator\x12\x19\n" +
+	"\x15INDICATOR_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fINDICATOR_REFERRAL_RATE_PER_10K\x10\x01\x12\x1e\n" +
+	"\x1aINDICATOR_RE_REFERRAL_RATE\x10\x02\x12(\n" +
+	"$INDICATOR_ASSESSMENTS_WITHIN_45_DAYS\x10\x03\x12\x1d\n" +
+	"\x19INDICATOR_SECOND_CP_PLANS\x10\x04\x12\x16\n" +
+	"\x12INDICATOR_CASELOAD\x10\x05\x12\x19\n" +
+	"\x15INDICATOR_AGENCY_RATE\x10\x06\x12\x1a\n" +
+	"\x16INDICATOR_VACANCY_RATE\x10\a\x12\x1b\n" +
+	"\x17INDICATOR_TURNOVER_RATE\x10\b\x12#\n" +
+	"\x1fINDICATOR_PLACEMENT_INSTABILITY\x10\t\x12%\n" +
+	"!INDICATOR_SPEND_PER_CHILD_IN_NEED\x10\n" +
+	"\x12 \n" +
+	"\x1cINDICATOR_DEPRIVATION_DECILE\x10\v\x12\x19\n" +
+	"\x15INDICATOR_DCS_CHANGES\x10\f*\x99\x01\n" +
+	"\bRiskBand\x12\x19\n" +
+	"\x15RISK_BAND_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bRISK_BAND_INSUFFICIENT_DATA\x10\x01\x12\x11\n" +
+	"\rRISK_BAND_LOW\x10\x02\x12\x14\n" +
+	"\x10RISK_BAND_MEDIUM\x10\x03\x12\x12\n" +
+	"\x0eRISK_BAND_HIGH\x10\x04\x12\x14\n" +
+	"\x10RISK_BAND_SEVERE\x10\x05*\x84\x02\n" +
 	"\x06Region\x12\x16\n" +
 	"\x12REGION_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11REGION_NORTH_EAST\x10\x01\x12\x15\n" +
@@ -486,19 +671,21 @@ func file_turnaround_type_v1_types_proto_rawDescGZIP() []byte {
 	return file_turnaround_type_v1_types_proto_rawDescData
 }
 
-var file_turnaround_type_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_turnaround_type_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_turnaround_type_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_turnaround_type_v1_types_proto_goTypes = []any{
 	(Grade)(0),         // 0: turnaround.type.v1.Grade
 	(JudgementArea)(0), // 1: turnaround.type.v1.JudgementArea
-	(Region)(0),        // 2: turnaround.type.v1.Region
-	(CouncilType)(0),   // 3: turnaround.type.v1.CouncilType
-	(*Date)(nil),       // 4: turnaround.type.v1.Date
-	(*DateRange)(nil),  // 5: turnaround.type.v1.DateRange
+	(Indicator)(0),     // 2: turnaround.type.v1.Indicator
+	(RiskBand)(0),      // 3: turnaround.type.v1.RiskBand
+	(Region)(0),        // 4: turnaround.type.v1.Region
+	(CouncilType)(0),   // 5: turnaround.type.v1.CouncilType
+	(*Date)(nil),       // 6: turnaround.type.v1.Date
+	(*DateRange)(nil),  // 7: turnaround.type.v1.DateRange
 }
 var file_turnaround_type_v1_types_proto_depIdxs = []int32{
-	4, // 0: turnaround.type.v1.DateRange.start:type_name -> turnaround.type.v1.Date
-	4, // 1: turnaround.type.v1.DateRange.end:type_name -> turnaround.type.v1.Date
+	6, // 0: turnaround.type.v1.DateRange.start:type_name -> turnaround.type.v1.Date
+	6, // 1: turnaround.type.v1.DateRange.end:type_name -> turnaround.type.v1.Date
 	2, // [2:2] is the sub-list for method output_type
 	2, // [2:2] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
@@ -516,7 +703,7 @@ func file_turnaround_type_v1_types_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_type_v1_types_proto_rawDesc), len(file_turnaround_type_v1_types_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      6,
 			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -171,6 +171,8 @@ func everyActionMeasurable(p Plan) []string {
 				out = append(out, describeAction(pr, a)+" has both an indicator and a milestone; choose one")
 			case m.Indicator != nil && strings.TrimSpace(m.Indicator.Name) == "":
 				out = append(out, describeAction(pr, a)+" has an indicator measure that names no indicator")
+			case m.Indicator != nil && !reference.ValidIndicator(m.Indicator.Name):
+				out = append(out, fmt.Sprintf("%s is measured by %q, which is not one of the indicators; choose one", describeAction(pr, a), m.Indicator.Name))
 			case m.Indicator != nil && m.Indicator.Baseline == m.Indicator.Target:
 				out = append(out, fmt.Sprintf("%s has %s target %g equal to its baseline, which measures no change",
 					describeAction(pr, a), m.Indicator.Name, m.Indicator.Target))

@@ -109,8 +109,9 @@ func (s ActionStatus) Valid() bool { return slices.Contains(ActionStatuses, s) }
 // Indicator measures an action by an indicator moving from a baseline to a
 // target by the due date.
 type Indicator struct {
-	// Name is the inspection service's Indicator enum name without prefix,
-	// e.g. AGENCY_RATE.
+	// Name is one of reference.Indicators, e.g. AGENCY_RATE; a plan stored
+	// while the API took any text here may name something else, which the
+	// credibility check reports.
 	Name     string
 	Baseline float64
 	Target   float64

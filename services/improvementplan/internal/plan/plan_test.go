@@ -372,7 +372,7 @@ func TestCredibilityRules(t *testing.T) {
 		{"target equals baseline", func(p *Plan) { p.Priorities[0].Actions[1].Measure = indicator("AGENCY_RATE", 27, 27) }, map[string][]string{
 			"every-action-has-a-measurable-outcome": {"AGENCY_RATE target 27 equal to its baseline"},
 		}},
-		{"zero baseline is a value", func(p *Plan) { p.Priorities[0].Actions[1].Measure = indicator("RE_REFERRALS", 0, 5) }, nil},
+		{"zero baseline is a value", func(p *Plan) { p.Priorities[0].Actions[1].Measure = indicator("RE_REFERRAL_RATE", 0, 5) }, nil},
 		{"milestone without evidence", func(p *Plan) { p.Priorities[0].Actions[0].Measure = milestone("front door live", "") }, map[string][]string{
 			"every-action-has-a-measurable-outcome": {"milestone \"front door live\" but no evidence expected"},
 		}},
@@ -383,6 +383,9 @@ func TestCredibilityRules(t *testing.T) {
 			p.Priorities[4].Actions[0].Measure.Indicator = &Indicator{Name: "X", Baseline: 1, Target: 2}
 		}, map[string][]string{
 			"every-action-has-a-measurable-outcome": {"both an indicator and a milestone"},
+		}},
+		{"indicator that is not one", func(p *Plan) { p.Priorities[0].Actions[1].Measure = indicator("social worker morale", 3, 4) }, map[string][]string{
+			"every-action-has-a-measurable-outcome": {`a2 "Cut agency use" of priority p1 is measured by "social worker morale", which is not one of the indicators`},
 		}},
 		{"indicator without a name", func(p *Plan) { p.Priorities[0].Actions[1].Measure = indicator(" ", 1, 2) }, map[string][]string{
 			"every-action-has-a-measurable-outcome": {"names no indicator"},

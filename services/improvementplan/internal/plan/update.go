@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Update mask paths.
@@ -224,7 +225,9 @@ func validateAction(vs *fault.Violations, f string, a Action) {
 	case m.Indicator != nil && m.Milestone != nil:
 		vs.Add(f+"measure", "must be one of indicator and milestone, not both")
 	case m.Indicator != nil:
-		checkText(vs, f+"indicator.indicator", m.Indicator.Name, maxShortTextLen, false)
+		if n := m.Indicator.Name; n != "" && !reference.ValidIndicator(n) {
+			vs.Add(f+"indicator.indicator", "is not an indicator: %q", n)
+		}
 	case m.Milestone != nil:
 		checkText(vs, f+"milestone.milestone", m.Milestone.Milestone, MaxTextLen, false)
 		checkText(vs, f+"milestone.evidence_expected", m.Milestone.EvidenceExpected, MaxTextLen, false)

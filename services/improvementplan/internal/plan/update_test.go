@@ -65,7 +65,7 @@ func TestReplacePriorities(t *testing.T) {
 			Recommendations: []string{"Hold strategy discussions promptly."},
 			Actions: []Action{
 				p.Priorities[0].Actions[0],
-				{Title: "Triage at the front door", OwnerRole: "Head of Service", DueDate: day(2016, 2, 1), Measure: indicator("RE_REFERRALS", 25, 18)},
+				{Title: "Triage at the front door", OwnerRole: "Head of Service", DueDate: day(2016, 2, 1), Measure: indicator("RE_REFERRAL_RATE", 25, 18)},
 			}},
 		{Area: AreaLeadershipManagementGovernance, TargetGrade: reference.RequiresImprovement,
 			Actions: []Action{{Title: "Appoint a permanent DCS", OwnerRole: "Chief Executive", DueDate: day(2016, 3, 1),
@@ -111,6 +111,7 @@ func TestReplacePriorities(t *testing.T) {
 				Indicator: &Indicator{Name: "X"}, Milestone: &Milestone{Milestone: "m"}}},
 			{Title: strings.Repeat("t", 201), OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: indicator("", 1, 2), Status: "SOMETIME"},
 			{Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: milestone(" ", ""), EvidenceNotes: []string{""}},
+			{Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: indicator("social worker morale", 1, 2)},
 		}},
 		{ID: "a1", Area: AreaLSCB},
 	}
@@ -125,6 +126,7 @@ func TestReplacePriorities(t *testing.T) {
 		"improvement_plan.priorities[0].actions[2].status",
 		"improvement_plan.priorities[0].actions[2].title",
 		"improvement_plan.priorities[0].actions[3].evidence_notes[0]",
+		"improvement_plan.priorities[0].actions[4].indicator.indicator",
 		"improvement_plan.priorities[0].area",
 		"improvement_plan.priorities[0].id",
 		"improvement_plan.priorities[0].target_grade",

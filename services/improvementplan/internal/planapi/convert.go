@@ -71,7 +71,7 @@ func prioritiesFromProto(in []*improvementplanv1.Priority, field string) ([]plan
 			switch ms := a.GetMeasure().(type) {
 			case *improvementplanv1.Action_Indicator:
 				i := ms.Indicator
-				act.Measure.Indicator = &plan.Indicator{Name: i.GetIndicator(), Baseline: i.GetBaseline(), Target: i.GetTarget()}
+				act.Measure.Indicator = &plan.Indicator{Name: refproto.IndicatorName(i.GetIndicator()), Baseline: i.GetBaseline(), Target: i.GetTarget()}
 			case *improvementplanv1.Action_Milestone:
 				m := ms.Milestone
 				act.Measure.Milestone = &plan.Milestone{Milestone: m.GetMilestone(), EvidenceExpected: m.GetEvidenceExpected()}
@@ -140,7 +140,7 @@ func ToProto(r plan.Reviewed, now time.Time) *improvementplanv1.ImprovementPlan 
 			case a.Measure.Indicator != nil:
 				i := a.Measure.Indicator
 				ma.Measure = &improvementplanv1.Action_Indicator{Indicator: &improvementplanv1.IndicatorMeasure{
-					Indicator: i.Name, Baseline: i.Baseline, Target: i.Target,
+					Indicator: refproto.Indicator(i.Name), Baseline: i.Baseline, Target: i.Target,
 				}}
 			case a.Measure.Milestone != nil:
 				s := a.Measure.Milestone

@@ -28,8 +28,8 @@ func milestone(m, evidence string) *improvementplanv1.Action_Milestone {
 	return &improvementplanv1.Action_Milestone{Milestone: &improvementplanv1.MilestoneMeasure{Milestone: m, EvidenceExpected: evidence}}
 }
 
-func indicator(name string, base, target float64) *improvementplanv1.Action_Indicator {
-	return &improvementplanv1.Action_Indicator{Indicator: &improvementplanv1.IndicatorMeasure{Indicator: name, Baseline: base, Target: target}}
+func indicator(i typev1.Indicator, base, target float64) *improvementplanv1.Action_Indicator {
+	return &improvementplanv1.Action_Indicator{Indicator: &improvementplanv1.IndicatorMeasure{Indicator: i, Baseline: base, Target: target}}
 }
 
 // withActions returns the plan's priorities as read, each given the
@@ -113,9 +113,9 @@ func TestDraftToExtensionStory(t *testing.T) {
 		&improvementplanv1.Action{Title: "Appoint a permanent DCS", OwnerRole: "Chief Executive",
 			DueDate: date(2016, 6, 30), Measure: milestone("DCS in post", "appointment letter")},
 		&improvementplanv1.Action{Title: "Stabilise placements", OwnerRole: "Head of Looked After Children",
-			DueDate: date(2016, 4, 30), Measure: indicator("PLACEMENT_STABILITY", 68, 68)},
+			DueDate: date(2016, 4, 30), Measure: indicator(typev1.Indicator_INDICATOR_PLACEMENT_INSTABILITY, 14, 14)},
 		&improvementplanv1.Action{Title: "Pathway plans for every care leaver", OwnerRole: "Leaving Care Manager",
-			DueDate: date(2016, 3, 31), Measure: indicator("CARE_LEAVERS_PATHWAY_PLANS", 40, 95),
+			DueDate: date(2016, 3, 31), Measure: milestone("a pathway plan for every care leaver", "audit of care leavers' files"),
 			Status: improvementplanv1.ActionStatus_ACTION_STATUS_ON_TRACK},
 	)
 	up, err := h.client.UpdateImprovementPlan(council, &improvementplanv1.UpdateImprovementPlanRequest{
@@ -157,7 +157,7 @@ func TestDraftToExtensionStory(t *testing.T) {
 	// An update against the first read's etag is refused.
 	fixed := proto.Clone(up).(*improvementplanv1.ImprovementPlan)
 	fixed.GetPriorities()[1].GetActions()[0].DueDate = date(2016, 4, 30)
-	fixed.GetPriorities()[2].GetActions()[0].Measure = indicator("PLACEMENT_STABILITY", 68, 80)
+	fixed.GetPriorities()[2].GetActions()[0].Measure = indicator(typev1.Indicator_INDICATOR_PLACEMENT_INSTABILITY, 14, 10)
 	_, err = h.client.UpdateImprovementPlan(council, &improvementplanv1.UpdateImprovementPlanRequest{
 		ImprovementPlan: &improvementplanv1.ImprovementPlan{Name: p.GetName(), Etag: p.GetEtag(), Priorities: fixed.GetPriorities()},
 	})
@@ -538,7 +538,7 @@ func TestUpdateBadInput(t *testing.T) {
 			{Area: typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION, Actions: []*improvementplanv1.Action{
 				{Title: "t", OwnerRole: "o", DueDate: date(2016, 2, 30), Measure: milestone("m", "e")},
 				{OwnerRole: "o", DueDate: date(2016, 1, 1)},
-				{Id: "a42", Title: "t", OwnerRole: "o", DueDate: date(2016, 1, 1), Measure: indicator("", 1, 2)},
+				{Id: "a42", Title: "t", OwnerRole: "o", DueDate: date(2016, 1, 1), Measure: indicator(typev1.Indicator_INDICATOR_UNSPECIFIED, 1, 2)},
 			}},
 			{Area: typev1.JudgementArea_JUDGEMENT_AREA_OVERALL_EFFECTIVENESS, TargetGrade: 42, Actions: []*improvementplanv1.Action{good}},
 		}}, "priorities"), codes.InvalidArgument, "", []string{

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
@@ -61,6 +62,19 @@ type storedIndicator struct {
 	Name     string  `json:"name"`
 	Baseline float64 `json:"baseline"`
 	Target   float64 `json:"target"`
+}
+
+// legacyIndicatorPrefix is the prefix of the Indicator enum's value names.
+// Plans stored while the API took an action's indicator as free text may
+// hold the full enum name (INDICATOR_AGENCY_RATE) where the stored form
+// keeps the name without it (AGENCY_RATE).
+const legacyIndicatorPrefix = "INDICATOR_"
+
+// legacyIndicatorName is the stored indicator name as the domain names it.
+// Any other text such a plan holds is kept as it is, for the credibility
+// check to report.
+func legacyIndicatorName(name string) string {
+	return strings.TrimPrefix(name, legacyIndicatorPrefix)
 }
 
 type storedMilestone struct {
@@ -167,7 +181,7 @@ func unmarshal(data []byte, version int64) (plan.Plan, error) {
 				Status: plan.ActionStatus(sa.Status), EvidenceNotes: sa.EvidenceNotes,
 			}
 			if i := sa.Indicator; i != nil {
-				a.Measure.Indicator = &plan.Indicator{Name: i.Name, Baseline: i.Baseline, Target: i.Target}
+				a.Measure.Indicator = &plan.Indicator{Name: legacyIndicatorName(i.Name), Baseline: i.Baseline, Target: i.Target}
 			}
 			if m := sa.Milestone; m != nil {
 				a.Measure.Milestone = &plan.Milestone{Milestone: m.Milestone, EvidenceExpected: m.EvidenceExpected}

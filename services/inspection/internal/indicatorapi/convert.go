@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -16,14 +17,14 @@ const indicatorPrefix = "INDICATOR_"
 
 // IndicatorProto returns the proto enum of ind (INDICATOR_UNSPECIFIED when
 // ind is unknown).
-func IndicatorProto(ind indicator.Indicator) inspectionv1.Indicator {
-	return inspectionv1.Indicator(inspectionv1.Indicator_value[indicatorPrefix+string(ind)])
+func IndicatorProto(ind indicator.Indicator) typev1.Indicator {
+	return typev1.Indicator(typev1.Indicator_value[indicatorPrefix+string(ind)])
 }
 
 // IndicatorFrom returns the domain indicator of a proto enum, and false for
 // INDICATOR_UNSPECIFIED or an unknown number.
-func IndicatorFrom(i inspectionv1.Indicator) (indicator.Indicator, bool) {
-	name, ok := inspectionv1.Indicator_name[int32(i)]
+func IndicatorFrom(i typev1.Indicator) (indicator.Indicator, bool) {
+	name, ok := typev1.Indicator_name[int32(i)]
 	if !ok {
 		return "", false
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
@@ -237,12 +238,12 @@ func notFoundCouncil(name string) error {
 	return fault.NotFound("LOCAL_AUTHORITY_NOT_FOUND", "%s does not exist", name).With("name", name)
 }
 
-var bandProto = map[risk.Band]inspectionv1.RiskBand{
-	risk.InsufficientData: inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA,
-	risk.Low:              inspectionv1.RiskBand_RISK_BAND_LOW,
-	risk.Medium:           inspectionv1.RiskBand_RISK_BAND_MEDIUM,
-	risk.High:             inspectionv1.RiskBand_RISK_BAND_HIGH,
-	risk.Severe:           inspectionv1.RiskBand_RISK_BAND_SEVERE,
+var bandProto = map[risk.Band]typev1.RiskBand{
+	risk.InsufficientData: typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA,
+	risk.Low:              typev1.RiskBand_RISK_BAND_LOW,
+	risk.Medium:           typev1.RiskBand_RISK_BAND_MEDIUM,
+	risk.High:             typev1.RiskBand_RISK_BAND_HIGH,
+	risk.Severe:           typev1.RiskBand_RISK_BAND_SEVERE,
 }
 
 func assessmentToProto(c risk.Council) *inspectionv1.RiskAssessment {

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
@@ -28,7 +29,7 @@ const (
 	barking       = "E09000002" // London
 )
 
-func val(ind inspectionv1.Indicator, v float64) *inspectionv1.IndicatorValue {
+func val(ind typev1.Indicator, v float64) *inspectionv1.IndicatorValue {
 	return &inspectionv1.IndicatorValue{Indicator: ind, Value: v}
 }
 
@@ -38,8 +39,8 @@ func small(gss string, agency, decile float64) *inspectionv1.IndicatorSet {
 		Name:   indicator.Name(gss, 2015),
 		Source: "DfE children's social work workforce 2015",
 		Values: []*inspectionv1.IndicatorValue{
-			val(inspectionv1.Indicator_INDICATOR_DEPRIVATION_DECILE, decile),
-			val(inspectionv1.Indicator_INDICATOR_AGENCY_RATE, agency),
+			val(typev1.Indicator_INDICATOR_DEPRIVATION_DECILE, decile),
+			val(typev1.Indicator_INDICATOR_AGENCY_RATE, agency),
 		},
 	}
 }
@@ -99,7 +100,7 @@ func TestImportGivesBenchmarks(t *testing.T) {
 	// Values come back in enum order with the benchmarks of the first
 	// import: England agency median of 5, 10, 20, 30 is 15; the North
 	// East's (10, 20, 30) is 20.
-	if v := first.GetValues(); len(v) != 2 || v[0].GetIndicator() != inspectionv1.Indicator_INDICATOR_AGENCY_RATE ||
+	if v := first.GetValues(); len(v) != 2 || v[0].GetIndicator() != typev1.Indicator_INDICATOR_AGENCY_RATE ||
 		v[0].GetEnglandMedian() != 15 || v[0].GetRegionMedian() != 20 || v[1].GetEnglandMedian() != 2.5 {
 		t.Errorf("first set's values %v", v)
 	}
@@ -134,7 +135,7 @@ func TestImportGivesBenchmarks(t *testing.T) {
 	// The list carries the benchmarks too, newest period first.
 	if _, err := h.client.BatchImportIndicatorSets(h.as("dfe"), &inspectionv1.BatchImportIndicatorSetsRequest{
 		IndicatorSets: []*inspectionv1.IndicatorSet{{Name: indicator.Name(hartlepool, 2014), Values: []*inspectionv1.IndicatorValue{
-			val(inspectionv1.Indicator_INDICATOR_AGENCY_RATE, 8),
+			val(typev1.Indicator_INDICATOR_AGENCY_RATE, 8),
 		}}},
 	}); err != nil {
 		t.Fatal(err)
@@ -235,7 +236,7 @@ func TestImportRejectsBadInput(t *testing.T) {
 		{"fractional decile", with(func(s *inspectionv1.IndicatorSet) { s.Values[10].Value = 2.5 }), "",
 			[]string{"indicator_sets[1].values[10].value"}},
 		{"duplicate indicator", with(func(s *inspectionv1.IndicatorSet) {
-			s.Values = append(s.Values, val(inspectionv1.Indicator_INDICATOR_CASELOAD, 12))
+			s.Values = append(s.Values, val(typev1.Indicator_INDICATOR_CASELOAD, 12))
 		}), "", []string{"indicator_sets[1].values[12].indicator"}},
 		{"bad period", with(func(s *inspectionv1.IndicatorSet) { s.Name = "localAuthorities/E08000035/indicatorSets/1999" }), "",
 			[]string{"indicator_sets[1].name"}},
@@ -428,7 +429,7 @@ func TestRiskExplained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.GetBand() != inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || got.GetScore() != 0 || len(got.GetFactors()) != 0 ||
+	if got.GetBand() != typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || got.GetScore() != 0 || len(got.GetFactors()) != 0 ||
 		got.GetInsufficientDataReason() == "" || got.GetDisplayName() != "Leeds" || got.GetPeriod() != "" || got.GetModelVersion() != risk.Default().Version() {
 		t.Errorf("Leeds without a set: %v", got)
 	}
@@ -443,7 +444,7 @@ func TestRiskExplained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.GetBand() != inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || got.GetScore() != 0 || got.GetPeriod() != "2016" ||
+	if got.GetBand() != typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || got.GetScore() != 0 || got.GetPeriod() != "2016" ||
 		!strings.Contains(got.GetInsufficientDataReason(), "7 of the 12") {
 		t.Errorf("Leeds with 7 indicators: %v", got)
 	}
@@ -454,7 +455,7 @@ func TestRiskExplained(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.GetName() != "localAuthorities/E06000001/riskAssessment" || got.GetDisplayName() != "Hartlepool" || got.GetPeriod() != "2015" ||
-		got.GetBand() == inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || got.GetBand() == inspectionv1.RiskBand_RISK_BAND_UNSPECIFIED ||
+		got.GetBand() == typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || got.GetBand() == typev1.RiskBand_RISK_BAND_UNSPECIFIED ||
 		len(got.GetFactors()) != indicator.Count || got.GetInsufficientDataReason() != "" {
 		t.Fatalf("Hartlepool: %v", got)
 	}
@@ -479,7 +480,7 @@ func TestRiskExplained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	medians := map[inspectionv1.Indicator][2]float64{}
+	medians := map[typev1.Indicator][2]float64{}
 	for _, v := range set.GetValues() {
 		medians[v.GetIndicator()] = [2]float64{v.GetEnglandMedian(), v.GetRegionMedian()}
 	}
@@ -507,10 +508,10 @@ func TestListRiskAssessments(t *testing.T) {
 	if all.GetTotalSize() != 152 || len(as) != 152 || all.GetNextPageToken() != "" {
 		t.Fatalf("total %d, %d on the page", all.GetTotalSize(), len(as))
 	}
-	bands := map[inspectionv1.RiskBand]int{}
+	bands := map[typev1.RiskBand]int{}
 	for i, a := range as {
 		bands[a.GetBand()]++
-		insufficient := a.GetBand() == inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA
+		insufficient := a.GetBand() == typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA
 		if insufficient != (i >= 149) {
 			t.Errorf("position %d: %s is %v", i, a.GetName(), a.GetBand())
 		}
@@ -522,13 +523,13 @@ func TestListRiskAssessments(t *testing.T) {
 		}
 	}
 	// The synthetic data spreads councils over every band.
-	for _, b := range []inspectionv1.RiskBand{inspectionv1.RiskBand_RISK_BAND_LOW, inspectionv1.RiskBand_RISK_BAND_MEDIUM,
-		inspectionv1.RiskBand_RISK_BAND_HIGH, inspectionv1.RiskBand_RISK_BAND_SEVERE} {
+	for _, b := range []typev1.RiskBand{typev1.RiskBand_RISK_BAND_LOW, typev1.RiskBand_RISK_BAND_MEDIUM,
+		typev1.RiskBand_RISK_BAND_HIGH, typev1.RiskBand_RISK_BAND_SEVERE} {
 		if bands[b] == 0 {
 			t.Errorf("no council in band %v: %v", b, bands)
 		}
 	}
-	if bands[inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA] != 3 {
+	if bands[typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA] != 3 {
 		t.Errorf("bands %v", bands)
 	}
 
@@ -541,15 +542,15 @@ func TestListRiskAssessments(t *testing.T) {
 		filter string
 		keep   func(*inspectionv1.RiskAssessment) bool
 	}{
-		{"band = HIGH", func(a *inspectionv1.RiskAssessment) bool { return a.GetBand() == inspectionv1.RiskBand_RISK_BAND_HIGH }},
+		{"band = HIGH", func(a *inspectionv1.RiskAssessment) bool { return a.GetBand() == typev1.RiskBand_RISK_BAND_HIGH }},
 		{"band = SEVERE OR band = HIGH", func(a *inspectionv1.RiskAssessment) bool { return a.GetScore() >= 50 }},
 		{"band = INSUFFICIENT_DATA", func(a *inspectionv1.RiskAssessment) bool {
-			return a.GetBand() == inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA
+			return a.GetBand() == typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA
 		}},
 		{"region = LONDON", func(a *inspectionv1.RiskAssessment) bool { return region(a.GetName()) == reference.London }},
 		{"inspected_under_sif = true", func(a *inspectionv1.RiskAssessment) bool { return a.GetInspectedUnderSif() }},
 		{"inspected_under_sif = false AND band != INSUFFICIENT_DATA AND region = NORTH_EAST", func(a *inspectionv1.RiskAssessment) bool {
-			return !a.GetInspectedUnderSif() && a.GetBand() != inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA && region(a.GetName()) == reference.NorthEast
+			return !a.GetInspectedUnderSif() && a.GetBand() != typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA && region(a.GetName()) == reference.NorthEast
 		}},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
@@ -46,7 +47,7 @@ func TestRiskOfTwoCouncilsGivesNothingAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.GetBand() != inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || got.GetScore() != 0 || len(got.GetFactors()) != 0 ||
+	if got.GetBand() != typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || got.GetScore() != 0 || len(got.GetFactors()) != 0 ||
 		got.GetMinCouncils() != 10 || !strings.Contains(got.GetInsufficientDataReason(), "fewer than 10 councils (the disclosure threshold)") {
 		t.Fatalf("two councils: %v", got)
 	}
@@ -76,7 +77,7 @@ func TestRiskOfTwoCouncilsGivesNothingAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.GetBand() == inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || len(got.GetFactors()) != indicator.Count {
+	if got.GetBand() == typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA || len(got.GetFactors()) != indicator.Count {
 		t.Fatalf("ten councils: %v", got)
 	}
 	for _, f := range got.GetFactors() {

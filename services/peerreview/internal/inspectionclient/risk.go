@@ -14,9 +14,6 @@ import (
 // filter language has no "in".
 const notYetInspected = "inspected_under_sif = false"
 
-// bandPrefix is the inspection service's RiskBand enum value prefix.
-const bandPrefix = "RISK_BAND_"
-
 var _ priority.Risks = Councils{}
 
 // NotYetInspected implements priority.Risks: the risk assessments of every
@@ -35,7 +32,7 @@ func (cs Councils) NotYetInspected(ctx context.Context) ([]priority.Assessment, 
 			Council:           gss,
 			DisplayName:       m.GetDisplayName(),
 			Score:             m.GetScore(),
-			Band:              priority.Band(refproto.EnumName(m.GetBand(), bandPrefix)),
+			Band:              priority.Band(refproto.RiskBandName(m.GetBand())),
 			ModelVersion:      m.GetModelVersion(),
 			InspectedUnderSIF: m.GetInspectedUnderSif(),
 		}

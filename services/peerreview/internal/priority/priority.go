@@ -18,7 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// Band is a risk band, named as the inspection service's RiskBand enum
+// Band is a risk band, named as the shared turnaround.type.v1.RiskBand enum
 // value without its prefix.
 type Band string
 

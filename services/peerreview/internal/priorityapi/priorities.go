@@ -70,7 +70,7 @@ func (h *Priorities) ListReviewPriorities(ctx context.Context, req *peerreviewv1
 			DisplayName:    p.DisplayName,
 			Region:         refproto.Region(p.Region),
 			RiskScore:      p.Score,
-			RiskBand:       string(p.Band),
+			RiskBand:       refproto.RiskBand(string(p.Band)),
 			Reasons:        p.Reasons,
 			ModelVersion:   p.ModelVersion,
 		}

@@ -3,6 +3,7 @@ package priorityapi
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
@@ -64,7 +66,7 @@ var (
 	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
 )
 
-func assessment(gss, name string, score float64, band inspectionv1.RiskBand, factors ...*inspectionv1.RiskFactor) *inspectionv1.RiskAssessment {
+func assessment(gss, name string, score float64, band typev1.RiskBand, factors ...*inspectionv1.RiskFactor) *inspectionv1.RiskAssessment {
 	return &inspectionv1.RiskAssessment{
 		Name: "localAuthorities/" + gss + "/riskAssessment", DisplayName: name, Score: score, Band: band,
 		Factors: factors, ModelVersion: "risk-2015.1", Period: "2015",
@@ -76,24 +78,24 @@ func factor(contribution float64, explanation string) *inspectionv1.RiskFactor {
 }
 
 func fixture() (*inspectionclienttest.Server, reviewsDouble) {
-	durhamRisk := assessment(durham, "County Durham", 95, inspectionv1.RiskBand_RISK_BAND_SEVERE)
+	durhamRisk := assessment(durham, "County Durham", 95, typev1.RiskBand_RISK_BAND_SEVERE)
 	durhamRisk.InspectedUnderSif = true
 	double := &inspectionclienttest.Server{Risk: []*inspectionv1.RiskAssessment{
 		durhamRisk,
-		assessment(barnsley, "Barnsley", 82, inspectionv1.RiskBand_RISK_BAND_SEVERE,
+		assessment(barnsley, "Barnsley", 82, typev1.RiskBand_RISK_BAND_SEVERE,
 			factor(30, "agency rate 27% against an England median of 15%"),
 			factor(-5, "spend per child above the median"),
 			factor(20, "caseload 24 against an England median of 17"),
 			factor(10, "re-referral rate 29%"),
 			factor(25, "three directors in two years"),
 		),
-		assessment(sheffield, "Sheffield", 72, inspectionv1.RiskBand_RISK_BAND_HIGH, factor(40, "x")),
-		assessment(bradford, "Bradford", 64, inspectionv1.RiskBand_RISK_BAND_HIGH, factor(40, "x")),
-		assessment(calderdale, "Calderdale", 58, inspectionv1.RiskBand_RISK_BAND_HIGH, factor(40, "x")),
-		assessment(kirklees, "Kirklees", 41, inspectionv1.RiskBand_RISK_BAND_MEDIUM, factor(20, "vacancy rate 22%")),
-		assessment(hampshire, "Hampshire", 30, inspectionv1.RiskBand_RISK_BAND_MEDIUM, factor(12, "placement moves")),
-		assessment(leeds, "Leeds", 12, inspectionv1.RiskBand_RISK_BAND_LOW, factor(5, "x")),
-		assessment(wakefield, "Wakefield", 0, inspectionv1.RiskBand_RISK_BAND_INSUFFICIENT_DATA),
+		assessment(sheffield, "Sheffield", 72, typev1.RiskBand_RISK_BAND_HIGH, factor(40, "x")),
+		assessment(bradford, "Bradford", 64, typev1.RiskBand_RISK_BAND_HIGH, factor(40, "x")),
+		assessment(calderdale, "Calderdale", 58, typev1.RiskBand_RISK_BAND_HIGH, factor(40, "x")),
+		assessment(kirklees, "Kirklees", 41, typev1.RiskBand_RISK_BAND_MEDIUM, factor(20, "vacancy rate 22%")),
+		assessment(hampshire, "Hampshire", 30, typev1.RiskBand_RISK_BAND_MEDIUM, factor(12, "placement moves")),
+		assessment(leeds, "Leeds", 12, typev1.RiskBand_RISK_BAND_LOW, factor(5, "x")),
+		assessment(wakefield, "Wakefield", 0, typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA),
 	}}
 	reviews := reviewsDouble{
 		{GSSCode: bradford, ID: "a1", State: review.OnSite},
@@ -155,13 +157,21 @@ func TestPrioritiesRankFilterAndExclude(t *testing.T) {
 		"three directors in two years",
 		"caseload 24 against an England median of 17",
 	}
-	if first.GetDisplayName() != "Barnsley" || first.GetRiskScore() != 82 || first.GetRiskBand() != "SEVERE" ||
+	if first.GetDisplayName() != "Barnsley" || first.GetRiskScore() != 82 || first.GetRiskBand() != typev1.RiskBand_RISK_BAND_SEVERE ||
 		first.GetRegion() != typev1.Region_REGION_YORKSHIRE_AND_THE_HUMBER || first.GetModelVersion() != "risk-2015.1" ||
 		!slices.Equal(first.GetReasons(), wantReasons) {
 		t.Errorf("first priority = %v", first)
 	}
-	if b := resp.GetPriorities()[1].GetRiskBand(); b != "MEDIUM" {
-		t.Errorf("second band = %s, want MEDIUM", b)
+	if b := resp.GetPriorities()[1].GetRiskBand(); b != typev1.RiskBand_RISK_BAND_MEDIUM {
+		t.Errorf("second band = %s, want RISK_BAND_MEDIUM", b)
+	}
+	// The band prints as risk assessments print it: one spelling.
+	js, err := protojson.Marshal(resp.GetPriorities()[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"riskBand":"RISK_BAND_MEDIUM"`) {
+		t.Errorf("second priority prints as %s", js)
 	}
 }
 

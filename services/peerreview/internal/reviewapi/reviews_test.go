@@ -56,12 +56,12 @@ func leedsDouble() *inspectionDouble {
 		},
 		risk: map[string]*inspectionv1.RiskAssessment{
 			leedsName + "/riskAssessment": {
-				Name: leedsName + "/riskAssessment", Band: inspectionv1.RiskBand_RISK_BAND_HIGH, Score: 61,
+				Name: leedsName + "/riskAssessment", Band: typev1.RiskBand_RISK_BAND_HIGH, Score: 61,
 				Factors: []*inspectionv1.RiskFactor{
-					{Indicator: inspectionv1.Indicator_INDICATOR_TURNOVER_RATE, Contribution: -2},
-					{Indicator: inspectionv1.Indicator_INDICATOR_CASELOAD, Contribution: 12},
-					{Indicator: inspectionv1.Indicator_INDICATOR_DEPRIVATION_DECILE, Contribution: 4},
-					{Indicator: inspectionv1.Indicator_INDICATOR_AGENCY_RATE, Contribution: 8},
+					{Indicator: typev1.Indicator_INDICATOR_TURNOVER_RATE, Contribution: -2},
+					{Indicator: typev1.Indicator_INDICATOR_CASELOAD, Contribution: 12},
+					{Indicator: typev1.Indicator_INDICATOR_DEPRIVATION_DECILE, Contribution: 4},
+					{Indicator: typev1.Indicator_INDICATOR_AGENCY_RATE, Contribution: 8},
 				},
 			},
 		},
