@@ -9,14 +9,16 @@ import (
 )
 
 // TestOneSpellingPerValue is the contract as a frontend meets it over the
-// real binary: a judgement area is spelt one way in every service's
-// responses, requests may leave an enum's prefix out, and a query value of
-// the wrong type is refused naming the parameter.
+// real binary: a judgement area, a risk band and an indicator are each
+// spelt one way in every service's responses, requests may leave an enum's
+// prefix out, and a query value of the wrong type is refused naming the
+// parameter.
 func TestOneSpellingPerValue(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "dev.key")
 	in := start(t, []string{"TURNAROUND_DEV_KEY_FILE=" + keyFile, "REDIS_URL="})
 	inspector := devToken(t, keyFile, "-role", "ofsted_inspector")
 	dfe := devToken(t, keyFile, "-role", "dfe_official")
+	lga := devToken(t, keyFile, "-role", "lga_adviser")
 
 	t.Run("query values of the wrong type", func(t *testing.T) {
 		for _, tt := range []struct{ path, param, want string }{
@@ -142,6 +144,110 @@ func TestOneSpellingPerValue(t *testing.T) {
 		}, nil)
 		if d := decodeStatus(t, body).violations()["sponsor_need.areas[0].theme"]; code != http.StatusBadRequest || !strings.Contains(d, "THEME_CASELOADS") {
 			t.Fatalf("a judgement area given as a theme = %d: %s; want 400 listing the themes", code, body)
+		}
+	})
+	t.Run("a review priority's risk band is spelt as its risk assessment spells it", func(t *testing.T) {
+		prios := listAll[struct {
+			LocalAuthority string `json:"local_authority"`
+			RiskBand       string `json:"risk_band"`
+		}](t, in, "/v1/reviewPriorities", "priorities", lga)
+		if len(prios) == 0 {
+			t.Fatal("the demo has no review priorities")
+		}
+		for _, p := range prios {
+			var risk struct {
+				Band string `json:"band"`
+			}
+			code, body := in.do(t, http.MethodGet, "/v1/"+p.LocalAuthority+"/riskAssessment", lga, nil, &risk)
+			if code != http.StatusOK {
+				t.Fatalf("risk assessment of %s = %d: %s", p.LocalAuthority, code, body)
+			}
+			if p.RiskBand != risk.Band || !slices.Contains([]string{"RISK_BAND_MEDIUM", "RISK_BAND_HIGH", "RISK_BAND_SEVERE"}, p.RiskBand) {
+				t.Errorf("%s: priority band %q, risk assessment band %q", p.LocalAuthority, p.RiskBand, risk.Band)
+			}
+		}
+	})
+
+	t.Run("an action's indicator is spelt as risk factors spell it, and a body takes either spelling", func(t *testing.T) {
+		type action struct {
+			Indicator *struct {
+				Indicator string `json:"indicator"`
+			} `json:"indicator"`
+		}
+		type plan struct {
+			Name       string           `json:"name"`
+			Etag       string           `json:"etag"`
+			State      string           `json:"state"`
+			Priorities []map[string]any `json:"priorities"`
+		}
+		var draft *plan
+		for _, p := range listAll[plan](t, in, "/v1/localAuthorities/-/improvementPlans", "improvement_plans", dfe) {
+			if p.State == "PLAN_STATE_DRAFT" && len(p.Priorities) > 0 {
+				draft = &p
+				break
+			}
+		}
+		if draft == nil {
+			t.Fatal("the demo has no draft plan with priorities")
+		}
+		gss := strings.Split(draft.Name, "/")[1]
+		officer := devToken(t, keyFile, "-role", "council_officer", "-authority", gss)
+		due := map[string]int{"year": 2016, "month": 3, "day": 31}
+		draft.Priorities[0]["actions"] = []map[string]any{
+			{"title": "Fewer agency social workers", "owner_role": "Director", "due_date": due,
+				"indicator": map[string]any{"indicator": "AGENCY_RATE", "baseline": 27, "target": 15}},
+			{"title": "Lower caseloads", "owner_role": "Director", "due_date": due,
+				"indicator": map[string]any{"indicator": "INDICATOR_CASELOAD", "baseline": 22, "target": 16}},
+		}
+		var up struct {
+			Priorities []struct {
+				Actions []action `json:"actions"`
+			} `json:"priorities"`
+		}
+		code, body := in.do(t, http.MethodPatch, "/v1/"+draft.Name, officer, map[string]any{"etag": draft.Etag, "priorities": draft.Priorities}, &up)
+		if code != http.StatusOK || len(up.Priorities) == 0 || len(up.Priorities[0].Actions) != 2 {
+			t.Fatalf("write actions measured by a short and a full indicator = %d: %s", code, body)
+		}
+		var got []string
+		for _, a := range up.Priorities[0].Actions {
+			if a.Indicator != nil {
+				got = append(got, a.Indicator.Indicator)
+			}
+		}
+		if !slices.Equal(got, []string{"INDICATOR_AGENCY_RATE", "INDICATOR_CASELOAD"}) {
+			t.Fatalf("the actions' indicators print as %v: %s", got, body)
+		}
+
+		var risk struct {
+			Factors []struct {
+				Indicator string `json:"indicator"`
+			} `json:"factors"`
+		}
+		if code, body := in.do(t, http.MethodGet, "/v1/localAuthorities/"+gss+"/riskAssessment", dfe, nil, &risk); code != http.StatusOK {
+			t.Fatalf("risk assessment of %s = %d: %s", gss, code, body)
+		}
+		factors := map[string]bool{}
+		for _, f := range risk.Factors {
+			factors[f.Indicator] = true
+		}
+		for _, g := range got {
+			if !factors[g] {
+				t.Errorf("risk factors of %s (%v) spell no indicator %q", gss, factors, g)
+			}
+		}
+
+		draft.Priorities[0]["actions"] = []map[string]any{
+			{"title": "Happier staff", "indicator": map[string]any{"indicator": "SOCIAL_WORKER_MORALE", "baseline": 3, "target": 4}},
+		}
+		code, body = in.do(t, http.MethodPatch, "/v1/"+draft.Name, officer, map[string]any{"etag": draft.Etag, "priorities": draft.Priorities}, nil)
+		var desc string
+		for f, d := range decodeStatus(t, body).violations() {
+			if strings.HasSuffix(f, ".indicator.indicator") {
+				desc = d
+			}
+		}
+		if code != http.StatusBadRequest || !strings.Contains(desc, "INDICATOR_AGENCY_RATE") {
+			t.Fatalf("an indicator that is not one = %d: %s; want 400 listing the indicators", code, body)
 		}
 	})
 }
