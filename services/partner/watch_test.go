@@ -293,3 +293,30 @@ func TestStreamsPerCallerAreLimited(t *testing.T) {
 		t.Fatalf("got %v", m)
 	}
 }
+
+func TestACursorPastWhatTheStreamKeepsIsRefused(t *testing.T) {
+	e := newEnv(t)
+	first := e.watch(rpctest.Partner, &partnerv1.WatchEventsRequest{Topics: []string{"inspection"}, Cursor: e.cursorNow()})
+	e.publish(judgement(leeds, "kept-1"))
+	cursor := first.next(t).GetCursor()
+	first.cancel()
+	// Two more arrive, then the stream is trimmed to its last entry (as
+	// the relay trims it to its maximum length): the first of the two,
+	// which the client has not seen, is gone.
+	e.publish(judgement(leeds, "trimmed"))
+	last := e.publish(judgement(leeds, "kept-2"))
+	if err := e.st.Client().XTrimMaxLen(context.Background(), e.st.Keyspace().Topic("inspection"), 1).Err(); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := e.client.WatchEvents(rpctest.As(t, rpctest.Partner), &partnerv1.WatchEventsRequest{Topics: []string{"inspection"}, Cursor: cursor})
+	if err == nil {
+		_, err = stream.Recv()
+	}
+	rpctest.ExpectError(t, "an expired cursor", err, codes.FailedPrecondition, "CURSOR_EXPIRED")
+	// A cursor at the current end is fine, and so is starting afresh.
+	fresh := e.watch(rpctest.Partner, &partnerv1.WatchEventsRequest{Topics: []string{"inspection"}, Cursor: e.cursorNow()})
+	id := e.publish(judgement(leeds, "after"))
+	if m := fresh.next(t); m.GetEvent().GetId() != id {
+		t.Fatalf("got %s, want %s (the stream's last entry before was %s)", m.GetEvent().GetId(), id, last)
+	}
+}

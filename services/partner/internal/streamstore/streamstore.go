@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -78,6 +79,23 @@ func (s *Streams) Last(ctx context.Context, topic string) (string, error) {
 		return "0-0", nil
 	}
 	return msgs[0].ID, nil
+}
+
+// Kept implements watch.Source from XINFO STREAM (first-entry and
+// max-deleted-entry-id); a stream that does not exist has lost nothing.
+func (s *Streams) Kept(ctx context.Context, topic string) (string, string, error) {
+	info, err := s.st.Client().XInfoStream(ctx, s.key(topic)).Result()
+	if err != nil {
+		if strings.Contains(err.Error(), "no such key") {
+			return "", "0-0", nil
+		}
+		return "", "", fmt.Errorf("what %s keeps: %w", topic, err)
+	}
+	deleted := info.MaxDeletedEntryID
+	if deleted == "" {
+		deleted = "0-0"
+	}
+	return info.FirstEntry.ID, deleted, nil
 }
 
 func (s *Streams) items(ctx context.Context, topic string, msgs []redis.XMessage) []watch.Item {

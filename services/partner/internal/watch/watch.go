@@ -47,6 +47,10 @@ type Source interface {
 	Tail(ctx context.Context, topic, after string, count int64, block time.Duration) ([]Item, error)
 	// Last is the id of topic's newest entry, "0-0" when it has none.
 	Last(ctx context.Context, topic string) (string, error)
+	// Kept reports what topic still holds: the id of its oldest entry
+	// ("" when it is empty) and of the newest entry deleted from it ("0-0"
+	// when none was).
+	Kept(ctx context.Context, topic string) (oldest, deleted string, err error)
 }
 
 // Filter says whether a watcher receives an item.
@@ -56,7 +60,14 @@ type Filter func(Item) bool
 const (
 	ReasonSlowConsumer   = "SLOW_CONSUMER"
 	ReasonTooManyStreams = "TOO_MANY_STREAMS"
+	ReasonCursorExpired  = "CURSOR_EXPIRED"
 )
+
+// ErrCursorExpired refuses a cursor older than what a topic stream still
+// holds: events after it were trimmed away, so resuming from it would miss
+// them.
+var ErrCursorExpired = fault.FailedPrecondition(ReasonCursorExpired,
+	"events after this cursor are no longer kept; start again without a cursor and catch up from the lists")
 
 // ErrSlowConsumer ends a watch whose caller does not read fast enough.
 var ErrSlowConsumer = &fault.Error{Kind: fault.KindResourceExhausted, Reason: ReasonSlowConsumer,
@@ -177,6 +188,12 @@ func (s *Service) watch(ctx context.Context, req Request, emit Emit) error {
 	pos := Cursor{}
 	for _, t := range req.Topics {
 		if id, ok := req.From[t]; ok {
+			expired, err := s.expired(ctx, t, id)
+			if err != nil {
+				s.opts.Logger.WarnContext(ctx, "watch: cannot tell whether the cursor is still covered", "topic", t, "error", err)
+			} else if expired {
+				return ErrCursorExpired.With("topic", t)
+			}
 			pos[t] = id
 			continue
 		}
@@ -231,6 +248,23 @@ func ended(ctx context.Context, err error) error {
 		return nil
 	}
 	return err
+}
+
+// expired reports whether events after position id of topic may have been
+// removed: an entry after it was deleted, or the stream no longer holds
+// the entry at id itself (trimming removes the oldest entries, so the ones
+// that followed it may be gone too; refusing then is the safe answer).
+// "0-0", the start of the stream, is never expired: it means "from the
+// oldest entry kept".
+func (s *Service) expired(ctx context.Context, topic, id string) (bool, error) {
+	if id == "0-0" {
+		return false, nil
+	}
+	oldest, deleted, err := s.src.Kept(ctx, topic)
+	if err != nil {
+		return false, err
+	}
+	return After(deleted, id) || After(oldest, id), nil
 }
 
 func (s *Service) acquire(caller string) bool {
