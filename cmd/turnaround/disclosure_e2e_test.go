@@ -24,16 +24,18 @@ type themeSummariesJSON struct {
 	Withheld         string `json:"withheld"`
 	SuppressedGroups []struct {
 		Grouping string `json:"grouping"`
-		Group    string `json:"group"`
+		Region   string `json:"region"`
 		Withheld string `json:"withheld"`
 	} `json:"suppressed_groups"`
 }
 
 type themeCountJS struct {
-	Group     string `json:"group"`
-	Strengths int    `json:"strengths"`
-	Reviews   int    `json:"reviews"`
-	Councils  int    `json:"councils"`
+	Region     string `json:"region"`
+	LaterGrade string `json:"later_grade"`
+	Aggregate  string `json:"aggregate"`
+	Strengths  int    `json:"strengths"`
+	Reviews    int    `json:"reviews"`
+	Councils   int    `json:"councils"`
 }
 
 // riskJSON is a RiskAssessment as the gateway renders it.
@@ -78,7 +80,17 @@ func TestDisclosureOverREST(t *testing.T) {
 	for _, s := range sum.ThemeSummaries {
 		for _, c := range append(append([]themeCountJS{s.Overall}, s.Region...), s.Grade...) {
 			if c.Councils < 10 {
-				t.Errorf("%s: group %s of %d councils shown: %s", s.Theme, c.Group, c.Councils, body)
+				t.Errorf("%s: group %s of %d councils shown: %s", s.Theme, c.Region+c.LaterGrade+c.Aggregate, c.Councils, body)
+			}
+			set := 0
+			for _, g := range []string{c.Region, c.LaterGrade, c.Aggregate} {
+				if g != "" {
+					set++
+				}
+			}
+			if set != 1 || c.Region != "" && !strings.HasPrefix(c.Region, "REGION_") ||
+				c.LaterGrade != "" && !strings.HasPrefix(c.LaterGrade, "GRADE_") || c.Aggregate != "" && !strings.HasPrefix(c.Aggregate, "AGGREGATE_GROUP_") {
+				t.Errorf("%s: a count's group is not one region, grade or aggregate, spelt as its enum: %+v", s.Theme, c)
 			}
 		}
 	}
@@ -89,6 +101,9 @@ func TestDisclosureOverREST(t *testing.T) {
 		}
 		if g.Grouping == "region" {
 			regions++
+			if !strings.HasPrefix(g.Region, "REGION_") {
+				t.Errorf("region folded into AGGREGATE_GROUP_OTHER spelt %q", g.Region)
+			}
 		}
 	}
 	if regions == 0 {

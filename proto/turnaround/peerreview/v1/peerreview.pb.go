@@ -672,6 +672,65 @@ func (ActivityKind) EnumDescriptor() ([]byte, []int) {
 	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{9}
 }
 
+// AggregateGroup names a group of theme counts that is not one region or
+// one grade.
+type AggregateGroup int32
+
+const (
+	// Not set.
+	AggregateGroup_AGGREGATE_GROUP_UNSPECIFIED AggregateGroup = 0
+	// Every completed review: a summary's `overall` count.
+	AggregateGroup_AGGREGATE_GROUP_ALL AggregateGroup = 1
+	// The suppressed groups of a grouping, folded together.
+	AggregateGroup_AGGREGATE_GROUP_OTHER AggregateGroup = 2
+	// By later grade: councils with no judgement published after their
+	// review.
+	AggregateGroup_AGGREGATE_GROUP_NOT_YET_INSPECTED AggregateGroup = 3
+)
+
+// Enum value maps for AggregateGroup.
+var (
+	AggregateGroup_name = map[int32]string{
+		0: "AGGREGATE_GROUP_UNSPECIFIED",
+		1: "AGGREGATE_GROUP_ALL",
+		2: "AGGREGATE_GROUP_OTHER",
+		3: "AGGREGATE_GROUP_NOT_YET_INSPECTED",
+	}
+	AggregateGroup_value = map[string]int32{
+		"AGGREGATE_GROUP_UNSPECIFIED":       0,
+		"AGGREGATE_GROUP_ALL":               1,
+		"AGGREGATE_GROUP_OTHER":             2,
+		"AGGREGATE_GROUP_NOT_YET_INSPECTED": 3,
+	}
+)
+
+func (x AggregateGroup) Enum() *AggregateGroup {
+	p := new(AggregateGroup)
+	*p = x
+	return p
+}
+
+func (x AggregateGroup) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AggregateGroup) Descriptor() protoreflect.EnumDescriptor {
+	return file_turnaround_peerreview_v1_peerreview_proto_enumTypes[10].Descriptor()
+}
+
+func (AggregateGroup) Type() protoreflect.EnumType {
+	return &file_turnaround_peerreview_v1_peerreview_proto_enumTypes[10]
+}
+
+func (x AggregateGroup) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AggregateGroup.Descriptor instead.
+func (AggregateGroup) EnumDescriptor() ([]byte, []int) {
+	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{10}
+}
+
 // ReviewPriority is a council the LGA should offer a peer review.
 type ReviewPriority struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3271,8 +3330,14 @@ func (x *TransitionSupportOfferRequest) GetRequestId() string {
 // ThemeCount counts findings of one theme in one group.
 type ThemeCount struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The group: a region enum name, or a grade enum name, or `ALL`.
-	Group string `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// The group: exactly one of these.
+	//
+	// Types that are valid to be assigned to Group:
+	//
+	//	*ThemeCount_Region
+	//	*ThemeCount_LaterGrade
+	//	*ThemeCount_Aggregate
+	Group isThemeCount_Group `protobuf_oneof:"group"`
 	// Strengths found.
 	Strengths int32 `protobuf:"varint,2,opt,name=strengths,proto3" json:"strengths,omitempty"`
 	// Areas for improvement found.
@@ -3318,11 +3383,38 @@ func (*ThemeCount) Descriptor() ([]byte, []int) {
 	return file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP(), []int{35}
 }
 
-func (x *ThemeCount) GetGroup() string {
+func (x *ThemeCount) GetGroup() isThemeCount_Group {
 	if x != nil {
 		return x.Group
 	}
-	return ""
+	return nil
+}
+
+func (x *ThemeCount) GetRegion() v1.Region {
+	if x != nil {
+		if x, ok := x.Group.(*ThemeCount_Region); ok {
+			return x.Region
+		}
+	}
+	return v1.Region(0)
+}
+
+func (x *ThemeCount) GetLaterGrade() v1.Grade {
+	if x != nil {
+		if x, ok := x.Group.(*ThemeCount_LaterGrade); ok {
+			return x.LaterGrade
+		}
+	}
+	return v1.Grade(0)
+}
+
+func (x *ThemeCount) GetAggregate() AggregateGroup {
+	if x != nil {
+		if x, ok := x.Group.(*ThemeCount_Aggregate); ok {
+			return x.Aggregate
+		}
+	}
+	return AggregateGroup_AGGREGATE_GROUP_UNSPECIFIED
 }
 
 func (x *ThemeCount) GetStrengths() int32 {
@@ -3360,17 +3452,50 @@ func (x *ThemeCount) GetCouncils() int32 {
 	return 0
 }
 
+type isThemeCount_Group interface {
+	isThemeCount_Group()
+}
+
+type ThemeCount_Region struct {
+	// A region, in `by_region`.
+	Region v1.Region `protobuf:"varint,7,opt,name=region,proto3,enum=turnaround.type.v1.Region,oneof"`
+}
+
+type ThemeCount_LaterGrade struct {
+	// The council's overall grade at its next published inspection, in
+	// `by_later_grade`.
+	LaterGrade v1.Grade `protobuf:"varint,8,opt,name=later_grade,json=laterGrade,proto3,enum=turnaround.type.v1.Grade,oneof"`
+}
+
+type ThemeCount_Aggregate struct {
+	// Every review (`overall`), the suppressed groups folded together, or
+	// councils not yet inspected since their review.
+	Aggregate AggregateGroup `protobuf:"varint,9,opt,name=aggregate,proto3,enum=turnaround.peerreview.v1.AggregateGroup,oneof"`
+}
+
+func (*ThemeCount_Region) isThemeCount_Group() {}
+
+func (*ThemeCount_LaterGrade) isThemeCount_Group() {}
+
+func (*ThemeCount_Aggregate) isThemeCount_Group() {}
+
 // SuppressedGroup is a group whose counts are not shown on their own but
-// folded into the group `OTHER`.
+// folded into the group `AGGREGATE_GROUP_OTHER`.
 type SuppressedGroup struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Which grouping: `region` or `later_grade`.
 	Grouping string `protobuf:"bytes,1,opt,name=grouping,proto3" json:"grouping,omitempty"`
-	// The group: a region or grade enum name, or `NOT_YET_INSPECTED`.
-	Group string `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
+	// The group: exactly one of these.
+	//
+	// Types that are valid to be assigned to Group:
+	//
+	//	*SuppressedGroup_Region
+	//	*SuppressedGroup_LaterGrade
+	//	*SuppressedGroup_Aggregate
+	Group isSuppressedGroup_Group `protobuf_oneof:"group"`
 	// Why: `FEWER_THAN_MIN_COUNCILS` when fewer councils than `min_councils`
 	// make it up; `COMPLEMENTARY` when it is large enough, but shown on its
-	// own it would let a caller subtract groups shown from `ALL`, or a region
+	// own it would let a caller subtract groups shown from `overall`, or a region
 	// from a grade, and recover fewer councils than `min_councils`.
 	Withheld      string `protobuf:"bytes,3,opt,name=withheld,proto3" json:"withheld,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -3414,11 +3539,38 @@ func (x *SuppressedGroup) GetGrouping() string {
 	return ""
 }
 
-func (x *SuppressedGroup) GetGroup() string {
+func (x *SuppressedGroup) GetGroup() isSuppressedGroup_Group {
 	if x != nil {
 		return x.Group
 	}
-	return ""
+	return nil
+}
+
+func (x *SuppressedGroup) GetRegion() v1.Region {
+	if x != nil {
+		if x, ok := x.Group.(*SuppressedGroup_Region); ok {
+			return x.Region
+		}
+	}
+	return v1.Region(0)
+}
+
+func (x *SuppressedGroup) GetLaterGrade() v1.Grade {
+	if x != nil {
+		if x, ok := x.Group.(*SuppressedGroup_LaterGrade); ok {
+			return x.LaterGrade
+		}
+	}
+	return v1.Grade(0)
+}
+
+func (x *SuppressedGroup) GetAggregate() AggregateGroup {
+	if x != nil {
+		if x, ok := x.Group.(*SuppressedGroup_Aggregate); ok {
+			return x.Aggregate
+		}
+	}
+	return AggregateGroup_AGGREGATE_GROUP_UNSPECIFIED
 }
 
 func (x *SuppressedGroup) GetWithheld() string {
@@ -3427,6 +3579,32 @@ func (x *SuppressedGroup) GetWithheld() string {
 	}
 	return ""
 }
+
+type isSuppressedGroup_Group interface {
+	isSuppressedGroup_Group()
+}
+
+type SuppressedGroup_Region struct {
+	// A region, when the grouping is `region`.
+	Region v1.Region `protobuf:"varint,4,opt,name=region,proto3,enum=turnaround.type.v1.Region,oneof"`
+}
+
+type SuppressedGroup_LaterGrade struct {
+	// A later grade, when the grouping is `later_grade`.
+	LaterGrade v1.Grade `protobuf:"varint,5,opt,name=later_grade,json=laterGrade,proto3,enum=turnaround.type.v1.Grade,oneof"`
+}
+
+type SuppressedGroup_Aggregate struct {
+	// `AGGREGATE_GROUP_NOT_YET_INSPECTED`, when the grouping is
+	// `later_grade`.
+	Aggregate AggregateGroup `protobuf:"varint,6,opt,name=aggregate,proto3,enum=turnaround.peerreview.v1.AggregateGroup,oneof"`
+}
+
+func (*SuppressedGroup_Region) isSuppressedGroup_Group() {}
+
+func (*SuppressedGroup_LaterGrade) isSuppressedGroup_Group() {}
+
+func (*SuppressedGroup_Aggregate) isSuppressedGroup_Group() {}
 
 // ThemeSummary summarises one theme across completed reviews, anonymously.
 type ThemeSummary struct {
@@ -3438,7 +3616,7 @@ type ThemeSummary struct {
 	// By the reviewed council's region.
 	ByRegion []*ThemeCount `protobuf:"bytes,3,rep,name=by_region,json=byRegion,proto3" json:"by_region,omitempty"`
 	// By the council's overall grade at its next published inspection after
-	// the review (`NOT_YET_INSPECTED` when there is none).
+	// the review (`AGGREGATE_GROUP_NOT_YET_INSPECTED` when there is none).
 	ByLaterGrade  []*ThemeCount `protobuf:"bytes,4,rep,name=by_later_grade,json=byLaterGrade,proto3" json:"by_later_grade,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3567,7 +3745,7 @@ type ListThemeSummariesResponse struct {
 	// completed reviews come from fewer than `min_councils` councils, and
 	// nothing is summarised (no theme summaries, which is not zero findings).
 	Withheld string `protobuf:"bytes,5,opt,name=withheld,proto3" json:"withheld,omitempty"`
-	// The groups folded into `OTHER` and why; the same for every theme.
+	// The groups folded into `AGGREGATE_GROUP_OTHER` and why; the same for every theme.
 	SuppressedGroups []*SuppressedGroup `protobuf:"bytes,6,rep,name=suppressed_groups,json=suppressedGroups,proto3" json:"suppressed_groups,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
@@ -4211,19 +4389,27 @@ const file_turnaround_peerreview_v1_peerreview_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\x0e2$.turnaround.peerreview.v1.OfferStateR\x05state\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"\xc2\x01\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"\xf9\x02\n" +
 	"\n" +
-	"ThemeCount\x12\x14\n" +
-	"\x05group\x18\x01 \x01(\tR\x05group\x12\x1c\n" +
+	"ThemeCount\x124\n" +
+	"\x06region\x18\a \x01(\x0e2\x1a.turnaround.type.v1.RegionH\x00R\x06region\x12<\n" +
+	"\vlater_grade\x18\b \x01(\x0e2\x19.turnaround.type.v1.GradeH\x00R\n" +
+	"laterGrade\x12H\n" +
+	"\taggregate\x18\t \x01(\x0e2(.turnaround.peerreview.v1.AggregateGroupH\x00R\taggregate\x12\x1c\n" +
 	"\tstrengths\x18\x02 \x01(\x05R\tstrengths\x122\n" +
 	"\x15areas_for_improvement\x18\x03 \x01(\x05R\x13areasForImprovement\x12\x16\n" +
 	"\x06severe\x18\x04 \x01(\x05R\x06severe\x12\x18\n" +
 	"\areviews\x18\x05 \x01(\x05R\areviews\x12\x1a\n" +
-	"\bcouncils\x18\x06 \x01(\x05R\bcouncils\"_\n" +
+	"\bcouncils\x18\x06 \x01(\x05R\bcouncilsB\a\n" +
+	"\x05groupJ\x04\b\x01\x10\x02\"\x96\x02\n" +
 	"\x0fSuppressedGroup\x12\x1a\n" +
-	"\bgrouping\x18\x01 \x01(\tR\bgrouping\x12\x14\n" +
-	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1a\n" +
-	"\bwithheld\x18\x03 \x01(\tR\bwithheld\"\x94\x02\n" +
+	"\bgrouping\x18\x01 \x01(\tR\bgrouping\x124\n" +
+	"\x06region\x18\x04 \x01(\x0e2\x1a.turnaround.type.v1.RegionH\x00R\x06region\x12<\n" +
+	"\vlater_grade\x18\x05 \x01(\x0e2\x19.turnaround.type.v1.GradeH\x00R\n" +
+	"laterGrade\x12H\n" +
+	"\taggregate\x18\x06 \x01(\x0e2(.turnaround.peerreview.v1.AggregateGroupH\x00R\taggregate\x12\x1a\n" +
+	"\bwithheld\x18\x03 \x01(\tR\bwithheldB\a\n" +
+	"\x05groupJ\x04\b\x02\x10\x03\"\x94\x02\n" +
 	"\fThemeSummary\x125\n" +
 	"\x05theme\x18\x01 \x01(\x0e2\x1f.turnaround.peerreview.v1.ThemeR\x05theme\x12>\n" +
 	"\aoverall\x18\x02 \x01(\v2$.turnaround.peerreview.v1.ThemeCountR\aoverall\x12A\n" +
@@ -4336,7 +4522,12 @@ const file_turnaround_peerreview_v1_peerreview_proto_rawDesc = "" +
 	"!ACTIVITY_KIND_LEADERSHIP_COACHING\x10\x02\x12$\n" +
 	" ACTIVITY_KIND_PRACTICE_WORKSHOPS\x10\x03\x12&\n" +
 	"\"ACTIVITY_KIND_DIAGNOSTIC_FOLLOW_UP\x10\x04\x12*\n" +
-	"&ACTIVITY_KIND_IMPROVEMENT_PLAN_SUPPORT\x10\x052\xe5\x15\n" +
+	"&ACTIVITY_KIND_IMPROVEMENT_PLAN_SUPPORT\x10\x05*\x8c\x01\n" +
+	"\x0eAggregateGroup\x12\x1f\n" +
+	"\x1bAGGREGATE_GROUP_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13AGGREGATE_GROUP_ALL\x10\x01\x12\x19\n" +
+	"\x15AGGREGATE_GROUP_OTHER\x10\x02\x12%\n" +
+	"!AGGREGATE_GROUP_NOT_YET_INSPECTED\x10\x032\xe5\x15\n" +
 	"\x11PeerReviewService\x12\x85\x01\n" +
 	"\x14ListReviewPriorities\x125.turnaround.peerreview.v1.ListReviewPrioritiesRequest\x1a6.turnaround.peerreview.v1.ListReviewPrioritiesResponse\x12e\n" +
 	"\x0eCreateReviewer\x12/.turnaround.peerreview.v1.CreateReviewerRequest\x1a\".turnaround.peerreview.v1.Reviewer\x12_\n" +
@@ -4376,7 +4567,7 @@ func file_turnaround_peerreview_v1_peerreview_proto_rawDescGZIP() []byte {
 	return file_turnaround_peerreview_v1_peerreview_proto_rawDescData
 }
 
-var file_turnaround_peerreview_v1_peerreview_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_turnaround_peerreview_v1_peerreview_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
 var file_turnaround_peerreview_v1_peerreview_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_turnaround_peerreview_v1_peerreview_proto_goTypes = []any{
 	(ReviewerRole)(0),                     // 0: turnaround.peerreview.v1.ReviewerRole
@@ -4389,166 +4580,174 @@ var file_turnaround_peerreview_v1_peerreview_proto_goTypes = []any{
 	(OfferTier)(0),                        // 7: turnaround.peerreview.v1.OfferTier
 	(OfferState)(0),                       // 8: turnaround.peerreview.v1.OfferState
 	(ActivityKind)(0),                     // 9: turnaround.peerreview.v1.ActivityKind
-	(*ReviewPriority)(nil),                // 10: turnaround.peerreview.v1.ReviewPriority
-	(*ListReviewPrioritiesRequest)(nil),   // 11: turnaround.peerreview.v1.ListReviewPrioritiesRequest
-	(*ListReviewPrioritiesResponse)(nil),  // 12: turnaround.peerreview.v1.ListReviewPrioritiesResponse
-	(*Reviewer)(nil),                      // 13: turnaround.peerreview.v1.Reviewer
-	(*CreateReviewerRequest)(nil),         // 14: turnaround.peerreview.v1.CreateReviewerRequest
-	(*GetReviewerRequest)(nil),            // 15: turnaround.peerreview.v1.GetReviewerRequest
-	(*ListReviewersRequest)(nil),          // 16: turnaround.peerreview.v1.ListReviewersRequest
-	(*ListReviewersResponse)(nil),         // 17: turnaround.peerreview.v1.ListReviewersResponse
-	(*UpdateReviewerRequest)(nil),         // 18: turnaround.peerreview.v1.UpdateReviewerRequest
-	(*DeleteReviewerRequest)(nil),         // 19: turnaround.peerreview.v1.DeleteReviewerRequest
-	(*DeleteReviewerResponse)(nil),        // 20: turnaround.peerreview.v1.DeleteReviewerResponse
-	(*Finding)(nil),                       // 21: turnaround.peerreview.v1.Finding
-	(*TeamMember)(nil),                    // 22: turnaround.peerreview.v1.TeamMember
-	(*PeerReview)(nil),                    // 23: turnaround.peerreview.v1.PeerReview
-	(*RequestPeerReviewRequest)(nil),      // 24: turnaround.peerreview.v1.RequestPeerReviewRequest
-	(*GetPeerReviewRequest)(nil),          // 25: turnaround.peerreview.v1.GetPeerReviewRequest
-	(*ListPeerReviewsRequest)(nil),        // 26: turnaround.peerreview.v1.ListPeerReviewsRequest
-	(*ListPeerReviewsResponse)(nil),       // 27: turnaround.peerreview.v1.ListPeerReviewsResponse
-	(*SchedulePeerReviewRequest)(nil),     // 28: turnaround.peerreview.v1.SchedulePeerReviewRequest
-	(*ProposeReviewTeamRequest)(nil),      // 29: turnaround.peerreview.v1.ProposeReviewTeamRequest
-	(*Pick)(nil),                          // 30: turnaround.peerreview.v1.Pick
-	(*TeamProposal)(nil),                  // 31: turnaround.peerreview.v1.TeamProposal
-	(*AcceptReviewTeamRequest)(nil),       // 32: turnaround.peerreview.v1.AcceptReviewTeamRequest
-	(*StartOnSiteRequest)(nil),            // 33: turnaround.peerreview.v1.StartOnSiteRequest
-	(*RecordFindingsRequest)(nil),         // 34: turnaround.peerreview.v1.RecordFindingsRequest
-	(*CompleteReviewRequest)(nil),         // 35: turnaround.peerreview.v1.CompleteReviewRequest
-	(*CancelPeerReviewRequest)(nil),       // 36: turnaround.peerreview.v1.CancelPeerReviewRequest
-	(*Activity)(nil),                      // 37: turnaround.peerreview.v1.Activity
-	(*SupportOffer)(nil),                  // 38: turnaround.peerreview.v1.SupportOffer
-	(*CreateSupportOfferRequest)(nil),     // 39: turnaround.peerreview.v1.CreateSupportOfferRequest
-	(*GetSupportOfferRequest)(nil),        // 40: turnaround.peerreview.v1.GetSupportOfferRequest
-	(*ListSupportOffersRequest)(nil),      // 41: turnaround.peerreview.v1.ListSupportOffersRequest
-	(*ListSupportOffersResponse)(nil),     // 42: turnaround.peerreview.v1.ListSupportOffersResponse
-	(*UpdateSupportOfferRequest)(nil),     // 43: turnaround.peerreview.v1.UpdateSupportOfferRequest
-	(*TransitionSupportOfferRequest)(nil), // 44: turnaround.peerreview.v1.TransitionSupportOfferRequest
-	(*ThemeCount)(nil),                    // 45: turnaround.peerreview.v1.ThemeCount
-	(*SuppressedGroup)(nil),               // 46: turnaround.peerreview.v1.SuppressedGroup
-	(*ThemeSummary)(nil),                  // 47: turnaround.peerreview.v1.ThemeSummary
-	(*ListThemeSummariesRequest)(nil),     // 48: turnaround.peerreview.v1.ListThemeSummariesRequest
-	(*ListThemeSummariesResponse)(nil),    // 49: turnaround.peerreview.v1.ListThemeSummariesResponse
-	(*Lesson)(nil),                        // 50: turnaround.peerreview.v1.Lesson
-	(*CreateLessonRequest)(nil),           // 51: turnaround.peerreview.v1.CreateLessonRequest
-	(*GetLessonRequest)(nil),              // 52: turnaround.peerreview.v1.GetLessonRequest
-	(*ListLessonsRequest)(nil),            // 53: turnaround.peerreview.v1.ListLessonsRequest
-	(*ListLessonsResponse)(nil),           // 54: turnaround.peerreview.v1.ListLessonsResponse
-	(v1.Region)(0),                        // 55: turnaround.type.v1.Region
-	(v1.RiskBand)(0),                      // 56: turnaround.type.v1.RiskBand
-	(*timestamppb.Timestamp)(nil),         // 57: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),         // 58: google.protobuf.FieldMask
-	(*v1.Date)(nil),                       // 59: turnaround.type.v1.Date
+	(AggregateGroup)(0),                   // 10: turnaround.peerreview.v1.AggregateGroup
+	(*ReviewPriority)(nil),                // 11: turnaround.peerreview.v1.ReviewPriority
+	(*ListReviewPrioritiesRequest)(nil),   // 12: turnaround.peerreview.v1.ListReviewPrioritiesRequest
+	(*ListReviewPrioritiesResponse)(nil),  // 13: turnaround.peerreview.v1.ListReviewPrioritiesResponse
+	(*Reviewer)(nil),                      // 14: turnaround.peerreview.v1.Reviewer
+	(*CreateReviewerRequest)(nil),         // 15: turnaround.peerreview.v1.CreateReviewerRequest
+	(*GetReviewerRequest)(nil),            // 16: turnaround.peerreview.v1.GetReviewerRequest
+	(*ListReviewersRequest)(nil),          // 17: turnaround.peerreview.v1.ListReviewersRequest
+	(*ListReviewersResponse)(nil),         // 18: turnaround.peerreview.v1.ListReviewersResponse
+	(*UpdateReviewerRequest)(nil),         // 19: turnaround.peerreview.v1.UpdateReviewerRequest
+	(*DeleteReviewerRequest)(nil),         // 20: turnaround.peerreview.v1.DeleteReviewerRequest
+	(*DeleteReviewerResponse)(nil),        // 21: turnaround.peerreview.v1.DeleteReviewerResponse
+	(*Finding)(nil),                       // 22: turnaround.peerreview.v1.Finding
+	(*TeamMember)(nil),                    // 23: turnaround.peerreview.v1.TeamMember
+	(*PeerReview)(nil),                    // 24: turnaround.peerreview.v1.PeerReview
+	(*RequestPeerReviewRequest)(nil),      // 25: turnaround.peerreview.v1.RequestPeerReviewRequest
+	(*GetPeerReviewRequest)(nil),          // 26: turnaround.peerreview.v1.GetPeerReviewRequest
+	(*ListPeerReviewsRequest)(nil),        // 27: turnaround.peerreview.v1.ListPeerReviewsRequest
+	(*ListPeerReviewsResponse)(nil),       // 28: turnaround.peerreview.v1.ListPeerReviewsResponse
+	(*SchedulePeerReviewRequest)(nil),     // 29: turnaround.peerreview.v1.SchedulePeerReviewRequest
+	(*ProposeReviewTeamRequest)(nil),      // 30: turnaround.peerreview.v1.ProposeReviewTeamRequest
+	(*Pick)(nil),                          // 31: turnaround.peerreview.v1.Pick
+	(*TeamProposal)(nil),                  // 32: turnaround.peerreview.v1.TeamProposal
+	(*AcceptReviewTeamRequest)(nil),       // 33: turnaround.peerreview.v1.AcceptReviewTeamRequest
+	(*StartOnSiteRequest)(nil),            // 34: turnaround.peerreview.v1.StartOnSiteRequest
+	(*RecordFindingsRequest)(nil),         // 35: turnaround.peerreview.v1.RecordFindingsRequest
+	(*CompleteReviewRequest)(nil),         // 36: turnaround.peerreview.v1.CompleteReviewRequest
+	(*CancelPeerReviewRequest)(nil),       // 37: turnaround.peerreview.v1.CancelPeerReviewRequest
+	(*Activity)(nil),                      // 38: turnaround.peerreview.v1.Activity
+	(*SupportOffer)(nil),                  // 39: turnaround.peerreview.v1.SupportOffer
+	(*CreateSupportOfferRequest)(nil),     // 40: turnaround.peerreview.v1.CreateSupportOfferRequest
+	(*GetSupportOfferRequest)(nil),        // 41: turnaround.peerreview.v1.GetSupportOfferRequest
+	(*ListSupportOffersRequest)(nil),      // 42: turnaround.peerreview.v1.ListSupportOffersRequest
+	(*ListSupportOffersResponse)(nil),     // 43: turnaround.peerreview.v1.ListSupportOffersResponse
+	(*UpdateSupportOfferRequest)(nil),     // 44: turnaround.peerreview.v1.UpdateSupportOfferRequest
+	(*TransitionSupportOfferRequest)(nil), // 45: turnaround.peerreview.v1.TransitionSupportOfferRequest
+	(*ThemeCount)(nil),                    // 46: turnaround.peerreview.v1.ThemeCount
+	(*SuppressedGroup)(nil),               // 47: turnaround.peerreview.v1.SuppressedGroup
+	(*ThemeSummary)(nil),                  // 48: turnaround.peerreview.v1.ThemeSummary
+	(*ListThemeSummariesRequest)(nil),     // 49: turnaround.peerreview.v1.ListThemeSummariesRequest
+	(*ListThemeSummariesResponse)(nil),    // 50: turnaround.peerreview.v1.ListThemeSummariesResponse
+	(*Lesson)(nil),                        // 51: turnaround.peerreview.v1.Lesson
+	(*CreateLessonRequest)(nil),           // 52: turnaround.peerreview.v1.CreateLessonRequest
+	(*GetLessonRequest)(nil),              // 53: turnaround.peerreview.v1.GetLessonRequest
+	(*ListLessonsRequest)(nil),            // 54: turnaround.peerreview.v1.ListLessonsRequest
+	(*ListLessonsResponse)(nil),           // 55: turnaround.peerreview.v1.ListLessonsResponse
+	(v1.Region)(0),                        // 56: turnaround.type.v1.Region
+	(v1.RiskBand)(0),                      // 57: turnaround.type.v1.RiskBand
+	(*timestamppb.Timestamp)(nil),         // 58: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),         // 59: google.protobuf.FieldMask
+	(*v1.Date)(nil),                       // 60: turnaround.type.v1.Date
+	(v1.Grade)(0),                         // 61: turnaround.type.v1.Grade
 }
 var file_turnaround_peerreview_v1_peerreview_proto_depIdxs = []int32{
-	55, // 0: turnaround.peerreview.v1.ReviewPriority.region:type_name -> turnaround.type.v1.Region
-	56, // 1: turnaround.peerreview.v1.ReviewPriority.risk_band:type_name -> turnaround.type.v1.RiskBand
-	10, // 2: turnaround.peerreview.v1.ListReviewPrioritiesResponse.priorities:type_name -> turnaround.peerreview.v1.ReviewPriority
+	56, // 0: turnaround.peerreview.v1.ReviewPriority.region:type_name -> turnaround.type.v1.Region
+	57, // 1: turnaround.peerreview.v1.ReviewPriority.risk_band:type_name -> turnaround.type.v1.RiskBand
+	11, // 2: turnaround.peerreview.v1.ListReviewPrioritiesResponse.priorities:type_name -> turnaround.peerreview.v1.ReviewPriority
 	0,  // 3: turnaround.peerreview.v1.Reviewer.role:type_name -> turnaround.peerreview.v1.ReviewerRole
 	1,  // 4: turnaround.peerreview.v1.Reviewer.expertise:type_name -> turnaround.peerreview.v1.Theme
-	57, // 5: turnaround.peerreview.v1.Reviewer.update_time:type_name -> google.protobuf.Timestamp
-	13, // 6: turnaround.peerreview.v1.CreateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
-	13, // 7: turnaround.peerreview.v1.ListReviewersResponse.reviewers:type_name -> turnaround.peerreview.v1.Reviewer
-	13, // 8: turnaround.peerreview.v1.UpdateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
-	58, // 9: turnaround.peerreview.v1.UpdateReviewerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	58, // 5: turnaround.peerreview.v1.Reviewer.update_time:type_name -> google.protobuf.Timestamp
+	14, // 6: turnaround.peerreview.v1.CreateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
+	14, // 7: turnaround.peerreview.v1.ListReviewersResponse.reviewers:type_name -> turnaround.peerreview.v1.Reviewer
+	14, // 8: turnaround.peerreview.v1.UpdateReviewerRequest.reviewer:type_name -> turnaround.peerreview.v1.Reviewer
+	59, // 9: turnaround.peerreview.v1.UpdateReviewerRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 10: turnaround.peerreview.v1.Finding.theme:type_name -> turnaround.peerreview.v1.Theme
 	4,  // 11: turnaround.peerreview.v1.Finding.kind:type_name -> turnaround.peerreview.v1.FindingKind
 	5,  // 12: turnaround.peerreview.v1.Finding.severity:type_name -> turnaround.peerreview.v1.FindingSeverity
 	2,  // 13: turnaround.peerreview.v1.PeerReview.kind:type_name -> turnaround.peerreview.v1.ReviewKind
 	3,  // 14: turnaround.peerreview.v1.PeerReview.state:type_name -> turnaround.peerreview.v1.ReviewState
-	59, // 15: turnaround.peerreview.v1.PeerReview.start_date:type_name -> turnaround.type.v1.Date
-	59, // 16: turnaround.peerreview.v1.PeerReview.end_date:type_name -> turnaround.type.v1.Date
-	22, // 17: turnaround.peerreview.v1.PeerReview.team:type_name -> turnaround.peerreview.v1.TeamMember
-	21, // 18: turnaround.peerreview.v1.PeerReview.findings:type_name -> turnaround.peerreview.v1.Finding
+	60, // 15: turnaround.peerreview.v1.PeerReview.start_date:type_name -> turnaround.type.v1.Date
+	60, // 16: turnaround.peerreview.v1.PeerReview.end_date:type_name -> turnaround.type.v1.Date
+	23, // 17: turnaround.peerreview.v1.PeerReview.team:type_name -> turnaround.peerreview.v1.TeamMember
+	22, // 18: turnaround.peerreview.v1.PeerReview.findings:type_name -> turnaround.peerreview.v1.Finding
 	6,  // 19: turnaround.peerreview.v1.PeerReview.conclusion_risk:type_name -> turnaround.peerreview.v1.InadequacyRisk
-	57, // 20: turnaround.peerreview.v1.PeerReview.complete_time:type_name -> google.protobuf.Timestamp
-	57, // 21: turnaround.peerreview.v1.PeerReview.create_time:type_name -> google.protobuf.Timestamp
-	23, // 22: turnaround.peerreview.v1.RequestPeerReviewRequest.peer_review:type_name -> turnaround.peerreview.v1.PeerReview
-	23, // 23: turnaround.peerreview.v1.ListPeerReviewsResponse.peer_reviews:type_name -> turnaround.peerreview.v1.PeerReview
-	59, // 24: turnaround.peerreview.v1.SchedulePeerReviewRequest.start_date:type_name -> turnaround.type.v1.Date
-	59, // 25: turnaround.peerreview.v1.SchedulePeerReviewRequest.end_date:type_name -> turnaround.type.v1.Date
-	30, // 26: turnaround.peerreview.v1.TeamProposal.picks:type_name -> turnaround.peerreview.v1.Pick
+	58, // 20: turnaround.peerreview.v1.PeerReview.complete_time:type_name -> google.protobuf.Timestamp
+	58, // 21: turnaround.peerreview.v1.PeerReview.create_time:type_name -> google.protobuf.Timestamp
+	24, // 22: turnaround.peerreview.v1.RequestPeerReviewRequest.peer_review:type_name -> turnaround.peerreview.v1.PeerReview
+	24, // 23: turnaround.peerreview.v1.ListPeerReviewsResponse.peer_reviews:type_name -> turnaround.peerreview.v1.PeerReview
+	60, // 24: turnaround.peerreview.v1.SchedulePeerReviewRequest.start_date:type_name -> turnaround.type.v1.Date
+	60, // 25: turnaround.peerreview.v1.SchedulePeerReviewRequest.end_date:type_name -> turnaround.type.v1.Date
+	31, // 26: turnaround.peerreview.v1.TeamProposal.picks:type_name -> turnaround.peerreview.v1.Pick
 	1,  // 27: turnaround.peerreview.v1.TeamProposal.focus:type_name -> turnaround.peerreview.v1.Theme
-	22, // 28: turnaround.peerreview.v1.AcceptReviewTeamRequest.team:type_name -> turnaround.peerreview.v1.TeamMember
-	21, // 29: turnaround.peerreview.v1.RecordFindingsRequest.findings:type_name -> turnaround.peerreview.v1.Finding
+	23, // 28: turnaround.peerreview.v1.AcceptReviewTeamRequest.team:type_name -> turnaround.peerreview.v1.TeamMember
+	22, // 29: turnaround.peerreview.v1.RecordFindingsRequest.findings:type_name -> turnaround.peerreview.v1.Finding
 	6,  // 30: turnaround.peerreview.v1.CompleteReviewRequest.risk:type_name -> turnaround.peerreview.v1.InadequacyRisk
 	9,  // 31: turnaround.peerreview.v1.Activity.kind:type_name -> turnaround.peerreview.v1.ActivityKind
 	7,  // 32: turnaround.peerreview.v1.SupportOffer.tier:type_name -> turnaround.peerreview.v1.OfferTier
 	8,  // 33: turnaround.peerreview.v1.SupportOffer.state:type_name -> turnaround.peerreview.v1.OfferState
-	37, // 34: turnaround.peerreview.v1.SupportOffer.activities:type_name -> turnaround.peerreview.v1.Activity
-	57, // 35: turnaround.peerreview.v1.SupportOffer.create_time:type_name -> google.protobuf.Timestamp
-	57, // 36: turnaround.peerreview.v1.SupportOffer.update_time:type_name -> google.protobuf.Timestamp
-	38, // 37: turnaround.peerreview.v1.CreateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
-	38, // 38: turnaround.peerreview.v1.ListSupportOffersResponse.support_offers:type_name -> turnaround.peerreview.v1.SupportOffer
-	38, // 39: turnaround.peerreview.v1.UpdateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
-	58, // 40: turnaround.peerreview.v1.UpdateSupportOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	38, // 34: turnaround.peerreview.v1.SupportOffer.activities:type_name -> turnaround.peerreview.v1.Activity
+	58, // 35: turnaround.peerreview.v1.SupportOffer.create_time:type_name -> google.protobuf.Timestamp
+	58, // 36: turnaround.peerreview.v1.SupportOffer.update_time:type_name -> google.protobuf.Timestamp
+	39, // 37: turnaround.peerreview.v1.CreateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
+	39, // 38: turnaround.peerreview.v1.ListSupportOffersResponse.support_offers:type_name -> turnaround.peerreview.v1.SupportOffer
+	39, // 39: turnaround.peerreview.v1.UpdateSupportOfferRequest.support_offer:type_name -> turnaround.peerreview.v1.SupportOffer
+	59, // 40: turnaround.peerreview.v1.UpdateSupportOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
 	8,  // 41: turnaround.peerreview.v1.TransitionSupportOfferRequest.state:type_name -> turnaround.peerreview.v1.OfferState
-	1,  // 42: turnaround.peerreview.v1.ThemeSummary.theme:type_name -> turnaround.peerreview.v1.Theme
-	45, // 43: turnaround.peerreview.v1.ThemeSummary.overall:type_name -> turnaround.peerreview.v1.ThemeCount
-	45, // 44: turnaround.peerreview.v1.ThemeSummary.by_region:type_name -> turnaround.peerreview.v1.ThemeCount
-	45, // 45: turnaround.peerreview.v1.ThemeSummary.by_later_grade:type_name -> turnaround.peerreview.v1.ThemeCount
-	47, // 46: turnaround.peerreview.v1.ListThemeSummariesResponse.theme_summaries:type_name -> turnaround.peerreview.v1.ThemeSummary
-	46, // 47: turnaround.peerreview.v1.ListThemeSummariesResponse.suppressed_groups:type_name -> turnaround.peerreview.v1.SuppressedGroup
-	1,  // 48: turnaround.peerreview.v1.Lesson.theme:type_name -> turnaround.peerreview.v1.Theme
-	55, // 49: turnaround.peerreview.v1.Lesson.region:type_name -> turnaround.type.v1.Region
-	57, // 50: turnaround.peerreview.v1.Lesson.create_time:type_name -> google.protobuf.Timestamp
-	50, // 51: turnaround.peerreview.v1.CreateLessonRequest.lesson:type_name -> turnaround.peerreview.v1.Lesson
-	50, // 52: turnaround.peerreview.v1.ListLessonsResponse.lessons:type_name -> turnaround.peerreview.v1.Lesson
-	11, // 53: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:input_type -> turnaround.peerreview.v1.ListReviewPrioritiesRequest
-	14, // 54: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:input_type -> turnaround.peerreview.v1.CreateReviewerRequest
-	15, // 55: turnaround.peerreview.v1.PeerReviewService.GetReviewer:input_type -> turnaround.peerreview.v1.GetReviewerRequest
-	16, // 56: turnaround.peerreview.v1.PeerReviewService.ListReviewers:input_type -> turnaround.peerreview.v1.ListReviewersRequest
-	18, // 57: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:input_type -> turnaround.peerreview.v1.UpdateReviewerRequest
-	19, // 58: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:input_type -> turnaround.peerreview.v1.DeleteReviewerRequest
-	24, // 59: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:input_type -> turnaround.peerreview.v1.RequestPeerReviewRequest
-	25, // 60: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:input_type -> turnaround.peerreview.v1.GetPeerReviewRequest
-	26, // 61: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:input_type -> turnaround.peerreview.v1.ListPeerReviewsRequest
-	28, // 62: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:input_type -> turnaround.peerreview.v1.SchedulePeerReviewRequest
-	29, // 63: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:input_type -> turnaround.peerreview.v1.ProposeReviewTeamRequest
-	32, // 64: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:input_type -> turnaround.peerreview.v1.AcceptReviewTeamRequest
-	33, // 65: turnaround.peerreview.v1.PeerReviewService.StartOnSite:input_type -> turnaround.peerreview.v1.StartOnSiteRequest
-	34, // 66: turnaround.peerreview.v1.PeerReviewService.RecordFindings:input_type -> turnaround.peerreview.v1.RecordFindingsRequest
-	35, // 67: turnaround.peerreview.v1.PeerReviewService.CompleteReview:input_type -> turnaround.peerreview.v1.CompleteReviewRequest
-	36, // 68: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:input_type -> turnaround.peerreview.v1.CancelPeerReviewRequest
-	39, // 69: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:input_type -> turnaround.peerreview.v1.CreateSupportOfferRequest
-	40, // 70: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:input_type -> turnaround.peerreview.v1.GetSupportOfferRequest
-	41, // 71: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:input_type -> turnaround.peerreview.v1.ListSupportOffersRequest
-	43, // 72: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:input_type -> turnaround.peerreview.v1.UpdateSupportOfferRequest
-	44, // 73: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:input_type -> turnaround.peerreview.v1.TransitionSupportOfferRequest
-	48, // 74: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:input_type -> turnaround.peerreview.v1.ListThemeSummariesRequest
-	51, // 75: turnaround.peerreview.v1.PeerReviewService.CreateLesson:input_type -> turnaround.peerreview.v1.CreateLessonRequest
-	52, // 76: turnaround.peerreview.v1.PeerReviewService.GetLesson:input_type -> turnaround.peerreview.v1.GetLessonRequest
-	53, // 77: turnaround.peerreview.v1.PeerReviewService.ListLessons:input_type -> turnaround.peerreview.v1.ListLessonsRequest
-	12, // 78: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:output_type -> turnaround.peerreview.v1.ListReviewPrioritiesResponse
-	13, // 79: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
-	13, // 80: turnaround.peerreview.v1.PeerReviewService.GetReviewer:output_type -> turnaround.peerreview.v1.Reviewer
-	17, // 81: turnaround.peerreview.v1.PeerReviewService.ListReviewers:output_type -> turnaround.peerreview.v1.ListReviewersResponse
-	13, // 82: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
-	20, // 83: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:output_type -> turnaround.peerreview.v1.DeleteReviewerResponse
-	23, // 84: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 85: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	27, // 86: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:output_type -> turnaround.peerreview.v1.ListPeerReviewsResponse
-	23, // 87: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	31, // 88: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:output_type -> turnaround.peerreview.v1.TeamProposal
-	23, // 89: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 90: turnaround.peerreview.v1.PeerReviewService.StartOnSite:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 91: turnaround.peerreview.v1.PeerReviewService.RecordFindings:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 92: turnaround.peerreview.v1.PeerReviewService.CompleteReview:output_type -> turnaround.peerreview.v1.PeerReview
-	23, // 93: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
-	38, // 94: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	38, // 95: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	42, // 96: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:output_type -> turnaround.peerreview.v1.ListSupportOffersResponse
-	38, // 97: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	38, // 98: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
-	49, // 99: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:output_type -> turnaround.peerreview.v1.ListThemeSummariesResponse
-	50, // 100: turnaround.peerreview.v1.PeerReviewService.CreateLesson:output_type -> turnaround.peerreview.v1.Lesson
-	50, // 101: turnaround.peerreview.v1.PeerReviewService.GetLesson:output_type -> turnaround.peerreview.v1.Lesson
-	54, // 102: turnaround.peerreview.v1.PeerReviewService.ListLessons:output_type -> turnaround.peerreview.v1.ListLessonsResponse
-	78, // [78:103] is the sub-list for method output_type
-	53, // [53:78] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	56, // 42: turnaround.peerreview.v1.ThemeCount.region:type_name -> turnaround.type.v1.Region
+	61, // 43: turnaround.peerreview.v1.ThemeCount.later_grade:type_name -> turnaround.type.v1.Grade
+	10, // 44: turnaround.peerreview.v1.ThemeCount.aggregate:type_name -> turnaround.peerreview.v1.AggregateGroup
+	56, // 45: turnaround.peerreview.v1.SuppressedGroup.region:type_name -> turnaround.type.v1.Region
+	61, // 46: turnaround.peerreview.v1.SuppressedGroup.later_grade:type_name -> turnaround.type.v1.Grade
+	10, // 47: turnaround.peerreview.v1.SuppressedGroup.aggregate:type_name -> turnaround.peerreview.v1.AggregateGroup
+	1,  // 48: turnaround.peerreview.v1.ThemeSummary.theme:type_name -> turnaround.peerreview.v1.Theme
+	46, // 49: turnaround.peerreview.v1.ThemeSummary.overall:type_name -> turnaround.peerreview.v1.ThemeCount
+	46, // 50: turnaround.peerreview.v1.ThemeSummary.by_region:type_name -> turnaround.peerreview.v1.ThemeCount
+	46, // 51: turnaround.peerreview.v1.ThemeSummary.by_later_grade:type_name -> turnaround.peerreview.v1.ThemeCount
+	48, // 52: turnaround.peerreview.v1.ListThemeSummariesResponse.theme_summaries:type_name -> turnaround.peerreview.v1.ThemeSummary
+	47, // 53: turnaround.peerreview.v1.ListThemeSummariesResponse.suppressed_groups:type_name -> turnaround.peerreview.v1.SuppressedGroup
+	1,  // 54: turnaround.peerreview.v1.Lesson.theme:type_name -> turnaround.peerreview.v1.Theme
+	56, // 55: turnaround.peerreview.v1.Lesson.region:type_name -> turnaround.type.v1.Region
+	58, // 56: turnaround.peerreview.v1.Lesson.create_time:type_name -> google.protobuf.Timestamp
+	51, // 57: turnaround.peerreview.v1.CreateLessonRequest.lesson:type_name -> turnaround.peerreview.v1.Lesson
+	51, // 58: turnaround.peerreview.v1.ListLessonsResponse.lessons:type_name -> turnaround.peerreview.v1.Lesson
+	12, // 59: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:input_type -> turnaround.peerreview.v1.ListReviewPrioritiesRequest
+	15, // 60: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:input_type -> turnaround.peerreview.v1.CreateReviewerRequest
+	16, // 61: turnaround.peerreview.v1.PeerReviewService.GetReviewer:input_type -> turnaround.peerreview.v1.GetReviewerRequest
+	17, // 62: turnaround.peerreview.v1.PeerReviewService.ListReviewers:input_type -> turnaround.peerreview.v1.ListReviewersRequest
+	19, // 63: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:input_type -> turnaround.peerreview.v1.UpdateReviewerRequest
+	20, // 64: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:input_type -> turnaround.peerreview.v1.DeleteReviewerRequest
+	25, // 65: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:input_type -> turnaround.peerreview.v1.RequestPeerReviewRequest
+	26, // 66: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:input_type -> turnaround.peerreview.v1.GetPeerReviewRequest
+	27, // 67: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:input_type -> turnaround.peerreview.v1.ListPeerReviewsRequest
+	29, // 68: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:input_type -> turnaround.peerreview.v1.SchedulePeerReviewRequest
+	30, // 69: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:input_type -> turnaround.peerreview.v1.ProposeReviewTeamRequest
+	33, // 70: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:input_type -> turnaround.peerreview.v1.AcceptReviewTeamRequest
+	34, // 71: turnaround.peerreview.v1.PeerReviewService.StartOnSite:input_type -> turnaround.peerreview.v1.StartOnSiteRequest
+	35, // 72: turnaround.peerreview.v1.PeerReviewService.RecordFindings:input_type -> turnaround.peerreview.v1.RecordFindingsRequest
+	36, // 73: turnaround.peerreview.v1.PeerReviewService.CompleteReview:input_type -> turnaround.peerreview.v1.CompleteReviewRequest
+	37, // 74: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:input_type -> turnaround.peerreview.v1.CancelPeerReviewRequest
+	40, // 75: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:input_type -> turnaround.peerreview.v1.CreateSupportOfferRequest
+	41, // 76: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:input_type -> turnaround.peerreview.v1.GetSupportOfferRequest
+	42, // 77: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:input_type -> turnaround.peerreview.v1.ListSupportOffersRequest
+	44, // 78: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:input_type -> turnaround.peerreview.v1.UpdateSupportOfferRequest
+	45, // 79: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:input_type -> turnaround.peerreview.v1.TransitionSupportOfferRequest
+	49, // 80: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:input_type -> turnaround.peerreview.v1.ListThemeSummariesRequest
+	52, // 81: turnaround.peerreview.v1.PeerReviewService.CreateLesson:input_type -> turnaround.peerreview.v1.CreateLessonRequest
+	53, // 82: turnaround.peerreview.v1.PeerReviewService.GetLesson:input_type -> turnaround.peerreview.v1.GetLessonRequest
+	54, // 83: turnaround.peerreview.v1.PeerReviewService.ListLessons:input_type -> turnaround.peerreview.v1.ListLessonsRequest
+	13, // 84: turnaround.peerreview.v1.PeerReviewService.ListReviewPriorities:output_type -> turnaround.peerreview.v1.ListReviewPrioritiesResponse
+	14, // 85: turnaround.peerreview.v1.PeerReviewService.CreateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
+	14, // 86: turnaround.peerreview.v1.PeerReviewService.GetReviewer:output_type -> turnaround.peerreview.v1.Reviewer
+	18, // 87: turnaround.peerreview.v1.PeerReviewService.ListReviewers:output_type -> turnaround.peerreview.v1.ListReviewersResponse
+	14, // 88: turnaround.peerreview.v1.PeerReviewService.UpdateReviewer:output_type -> turnaround.peerreview.v1.Reviewer
+	21, // 89: turnaround.peerreview.v1.PeerReviewService.DeleteReviewer:output_type -> turnaround.peerreview.v1.DeleteReviewerResponse
+	24, // 90: turnaround.peerreview.v1.PeerReviewService.RequestPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	24, // 91: turnaround.peerreview.v1.PeerReviewService.GetPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	28, // 92: turnaround.peerreview.v1.PeerReviewService.ListPeerReviews:output_type -> turnaround.peerreview.v1.ListPeerReviewsResponse
+	24, // 93: turnaround.peerreview.v1.PeerReviewService.SchedulePeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	32, // 94: turnaround.peerreview.v1.PeerReviewService.ProposeReviewTeam:output_type -> turnaround.peerreview.v1.TeamProposal
+	24, // 95: turnaround.peerreview.v1.PeerReviewService.AcceptReviewTeam:output_type -> turnaround.peerreview.v1.PeerReview
+	24, // 96: turnaround.peerreview.v1.PeerReviewService.StartOnSite:output_type -> turnaround.peerreview.v1.PeerReview
+	24, // 97: turnaround.peerreview.v1.PeerReviewService.RecordFindings:output_type -> turnaround.peerreview.v1.PeerReview
+	24, // 98: turnaround.peerreview.v1.PeerReviewService.CompleteReview:output_type -> turnaround.peerreview.v1.PeerReview
+	24, // 99: turnaround.peerreview.v1.PeerReviewService.CancelPeerReview:output_type -> turnaround.peerreview.v1.PeerReview
+	39, // 100: turnaround.peerreview.v1.PeerReviewService.CreateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	39, // 101: turnaround.peerreview.v1.PeerReviewService.GetSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	43, // 102: turnaround.peerreview.v1.PeerReviewService.ListSupportOffers:output_type -> turnaround.peerreview.v1.ListSupportOffersResponse
+	39, // 103: turnaround.peerreview.v1.PeerReviewService.UpdateSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	39, // 104: turnaround.peerreview.v1.PeerReviewService.TransitionSupportOffer:output_type -> turnaround.peerreview.v1.SupportOffer
+	50, // 105: turnaround.peerreview.v1.PeerReviewService.ListThemeSummaries:output_type -> turnaround.peerreview.v1.ListThemeSummariesResponse
+	51, // 106: turnaround.peerreview.v1.PeerReviewService.CreateLesson:output_type -> turnaround.peerreview.v1.Lesson
+	51, // 107: turnaround.peerreview.v1.PeerReviewService.GetLesson:output_type -> turnaround.peerreview.v1.Lesson
+	55, // 108: turnaround.peerreview.v1.PeerReviewService.ListLessons:output_type -> turnaround.peerreview.v1.ListLessonsResponse
+	84, // [84:109] is the sub-list for method output_type
+	59, // [59:84] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_turnaround_peerreview_v1_peerreview_proto_init() }
@@ -4556,12 +4755,22 @@ func file_turnaround_peerreview_v1_peerreview_proto_init() {
 	if File_turnaround_peerreview_v1_peerreview_proto != nil {
 		return
 	}
+	file_turnaround_peerreview_v1_peerreview_proto_msgTypes[35].OneofWrappers = []any{
+		(*ThemeCount_Region)(nil),
+		(*ThemeCount_LaterGrade)(nil),
+		(*ThemeCount_Aggregate)(nil),
+	}
+	file_turnaround_peerreview_v1_peerreview_proto_msgTypes[36].OneofWrappers = []any{
+		(*SuppressedGroup_Region)(nil),
+		(*SuppressedGroup_LaterGrade)(nil),
+		(*SuppressedGroup_Aggregate)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_turnaround_peerreview_v1_peerreview_proto_rawDesc), len(file_turnaround_peerreview_v1_peerreview_proto_rawDesc)),
-			NumEnums:      10,
+			NumEnums:      11,
 			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -78,13 +79,60 @@ func themeProto(t reviewer.Theme) peerreviewv1.Theme {
 	return peerreviewv1.Theme(peerreviewv1.Theme_value[themePrefix+string(t)])
 }
 
-func countProto(c whatworks.Count) *peerreviewv1.ThemeCount {
-	return &peerreviewv1.ThemeCount{
-		Group:               c.Group,
+// aggregates are the groups that are neither one region nor one grade.
+var aggregates = map[string]peerreviewv1.AggregateGroup{
+	whatworks.GroupAll:        peerreviewv1.AggregateGroup_AGGREGATE_GROUP_ALL,
+	whatworks.GroupOther:      peerreviewv1.AggregateGroup_AGGREGATE_GROUP_OTHER,
+	whatworks.NotYetInspected: peerreviewv1.AggregateGroup_AGGREGATE_GROUP_NOT_YET_INSPECTED,
+}
+
+// groupSetter sets the group oneof of a ThemeCount or a SuppressedGroup,
+// spelling the group as the enums print it: a region, a grade, or an
+// aggregate.
+type groupSetter struct {
+	region     func(typev1.Region)
+	laterGrade func(typev1.Grade)
+	aggregate  func(peerreviewv1.AggregateGroup)
+}
+
+// set sets the oneof to group, a domain group name of grouping
+// (whatworks.GroupingRegion or GroupingLaterGrade; "" for a summary's
+// overall count, which is always whatworks.GroupAll).
+func (s groupSetter) set(grouping, group string) {
+	if a, ok := aggregates[group]; ok {
+		s.aggregate(a)
+		return
+	}
+	switch grouping {
+	case whatworks.GroupingRegion:
+		s.region(refproto.Region(reference.Region(group)))
+	case whatworks.GroupingLaterGrade:
+		s.laterGrade(refproto.Grade(reference.Grade(group)))
+	}
+}
+
+func countProto(grouping string, c whatworks.Count) *peerreviewv1.ThemeCount {
+	m := &peerreviewv1.ThemeCount{
 		Strengths:           int32(c.Strengths),
 		AreasForImprovement: int32(c.AreasForImprovement),
 		Severe:              int32(c.Severe),
 		Reviews:             int32(c.Reviews),
 		Councils:            int32(c.Councils),
 	}
+	groupSetter{
+		region:     func(r typev1.Region) { m.Group = &peerreviewv1.ThemeCount_Region{Region: r} },
+		laterGrade: func(g typev1.Grade) { m.Group = &peerreviewv1.ThemeCount_LaterGrade{LaterGrade: g} },
+		aggregate:  func(a peerreviewv1.AggregateGroup) { m.Group = &peerreviewv1.ThemeCount_Aggregate{Aggregate: a} },
+	}.set(grouping, c.Group)
+	return m
+}
+
+func suppressedProto(g whatworks.Suppressed) *peerreviewv1.SuppressedGroup {
+	m := &peerreviewv1.SuppressedGroup{Grouping: g.Grouping, Withheld: g.Reason}
+	groupSetter{
+		region:     func(r typev1.Region) { m.Group = &peerreviewv1.SuppressedGroup_Region{Region: r} },
+		laterGrade: func(g typev1.Grade) { m.Group = &peerreviewv1.SuppressedGroup_LaterGrade{LaterGrade: g} },
+		aggregate:  func(a peerreviewv1.AggregateGroup) { m.Group = &peerreviewv1.SuppressedGroup_Aggregate{Aggregate: a} },
+	}.set(g.Grouping, g.Group)
+	return m
 }

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
+	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -109,12 +110,23 @@ func TestTenCouncilsAreSummarised(t *testing.T) {
 	if o := lead.GetOverall(); o.GetSevere() != 55 || o.GetCouncils() != 10 {
 		t.Errorf("overall %v", o)
 	}
-	if r := lead.GetByRegion(); len(r) != 1 || r[0].GetGroup() != "NORTH_WEST" || r[0].GetSevere() != 55 {
+	if r := lead.GetByRegion(); len(r) != 1 || r[0].GetRegion() != typev1.Region_REGION_NORTH_WEST || r[0].GetSevere() != 55 {
 		t.Errorf("by region %v", r)
 	}
 	rest := gatewayJSON(t, resp)
 	if rest["withheld"] != "" || rest["min_councils"] != 10.0 {
 		t.Errorf("REST body %v", rest)
+	}
+	// Groups print as the Region and Grade enums do everywhere else.
+	if sums, _ := rest["theme_summaries"].([]any); len(sums) == 0 {
+		t.Errorf("REST body has no summaries: %v", rest)
+	} else {
+		sum, _ := sums[0].(map[string]any)
+		overall, _ := sum["overall"].(map[string]any)
+		byRegion, _ := sum["by_region"].([]any)
+		if overall["aggregate"] != "AGGREGATE_GROUP_ALL" || len(byRegion) != 1 || byRegion[0].(map[string]any)["region"] != "REGION_NORTH_WEST" {
+			t.Errorf("REST groups: overall %v, by region %v", overall, byRegion)
+		}
 	}
 
 	london := councilsIn(t, reference.London, 1)[0]
@@ -124,19 +136,19 @@ func TestTenCouncilsAreSummarised(t *testing.T) {
 		t.Fatal(err)
 	}
 	lead = resp.GetThemeSummaries()[0]
-	if r := lead.GetByRegion(); len(r) != 1 || r[0].GetGroup() != "OTHER" || r[0].GetCouncils() != 11 {
-		t.Errorf("eleven councils by region %v, want OTHER only", r)
+	if r := lead.GetByRegion(); len(r) != 1 || r[0].GetAggregate() != peerreviewv1.AggregateGroup_AGGREGATE_GROUP_OTHER || r[0].GetCouncils() != 11 {
+		t.Errorf("eleven councils by region %v, want AGGREGATE_GROUP_OTHER only", r)
 	}
 	hidden := map[string]string{}
 	for _, g := range resp.GetSuppressedGroups() {
-		hidden[g.GetGrouping()+" "+g.GetGroup()] = g.GetWithheld()
+		hidden[g.GetGrouping()+" "+suppressedGroup(g)] = g.GetWithheld()
 	}
-	if hidden["region LONDON"] != disclosure.ReasonTooFewCouncils || hidden["region NORTH_WEST"] != disclosure.ReasonComplementary {
+	if hidden["region REGION_LONDON"] != disclosure.ReasonTooFewCouncils || hidden["region REGION_NORTH_WEST"] != disclosure.ReasonComplementary {
 		t.Errorf("suppressed groups %v", resp.GetSuppressedGroups())
 	}
 	for _, c := range append(lead.GetByRegion(), lead.GetByLaterGrade()...) {
 		if c.GetCouncils() < 10 {
-			t.Errorf("group %s of %d councils shown", c.GetGroup(), c.GetCouncils())
+			t.Errorf("group %s of %d councils shown", countGroup(c), c.GetCouncils())
 		}
 	}
 

@@ -90,15 +90,15 @@ func (h *WhatWorks) ListThemeSummaries(ctx context.Context, req *peerreviewv1.Li
 		Withheld:         sum.Withheld,
 	}
 	for _, g := range sum.Suppressed {
-		resp.SuppressedGroups = append(resp.SuppressedGroups, &peerreviewv1.SuppressedGroup{Grouping: g.Grouping, Group: g.Group, Withheld: g.Reason})
+		resp.SuppressedGroups = append(resp.SuppressedGroups, suppressedProto(g))
 	}
 	for _, s := range sum.Themes {
-		m := &peerreviewv1.ThemeSummary{Theme: themeProto(s.Theme), Overall: countProto(s.Overall)}
+		m := &peerreviewv1.ThemeSummary{Theme: themeProto(s.Theme), Overall: countProto("", s.Overall)}
 		for _, c := range s.ByRegion {
-			m.ByRegion = append(m.ByRegion, countProto(c))
+			m.ByRegion = append(m.ByRegion, countProto(whatworks.GroupingRegion, c))
 		}
 		for _, c := range s.ByLaterGrade {
-			m.ByLaterGrade = append(m.ByLaterGrade, countProto(c))
+			m.ByLaterGrade = append(m.ByLaterGrade, countProto(whatworks.GroupingLaterGrade, c))
 		}
 		resp.ThemeSummaries = append(resp.ThemeSummaries, m)
 	}

@@ -173,9 +173,36 @@ func (e *env) as(p auth.Principal) context.Context {
 func groups(cs []*peerreviewv1.ThemeCount) map[string]*peerreviewv1.ThemeCount {
 	out := map[string]*peerreviewv1.ThemeCount{}
 	for _, c := range cs {
-		out[c.GetGroup()] = c
+		out[countGroup(c)] = c
 	}
 	return out
+}
+
+// countGroup is the group of c as its enum prints it, "" when none is set.
+func countGroup(c *peerreviewv1.ThemeCount) string {
+	switch g := c.GetGroup().(type) {
+	case *peerreviewv1.ThemeCount_Region:
+		return g.Region.String()
+	case *peerreviewv1.ThemeCount_LaterGrade:
+		return g.LaterGrade.String()
+	case *peerreviewv1.ThemeCount_Aggregate:
+		return g.Aggregate.String()
+	}
+	return ""
+}
+
+// suppressedGroup is the group of g as its enum prints it, "" when none is
+// set.
+func suppressedGroup(g *peerreviewv1.SuppressedGroup) string {
+	switch v := g.GetGroup().(type) {
+	case *peerreviewv1.SuppressedGroup_Region:
+		return v.Region.String()
+	case *peerreviewv1.SuppressedGroup_LaterGrade:
+		return v.LaterGrade.String()
+	case *peerreviewv1.SuppressedGroup_Aggregate:
+		return v.Aggregate.String()
+	}
+	return ""
 }
 
 // lowerDisclosureThreshold lets the fixture's seven councils be grouped
@@ -204,7 +231,7 @@ func TestThemeSummaries(t *testing.T) {
 		t.Fatalf("themes = %v, want leadership and caseloads (permanence was found only by an unfinished review)", themes)
 	}
 	lead := resp.GetThemeSummaries()[0]
-	if o := lead.GetOverall(); o.GetGroup() != "ALL" || o.GetStrengths() != 4 || o.GetAreasForImprovement() != 3 || o.GetSevere() != 3 || o.GetReviews() != 7 || o.GetCouncils() != 7 {
+	if o := lead.GetOverall(); countGroup(o) != "AGGREGATE_GROUP_ALL" || o.GetStrengths() != 4 || o.GetAreasForImprovement() != 3 || o.GetSevere() != 3 || o.GetReviews() != 7 || o.GetCouncils() != 7 {
 		t.Errorf("leadership overall = %v", o)
 	}
 	// The North East's single council is too small a region, and
@@ -213,27 +240,27 @@ func TestThemeSummaries(t *testing.T) {
 	// (Yorkshire's not yet inspected are Barnsley and Calderdale), so the
 	// smallest groups fold until none is: every region, and GOOD.
 	regions := groups(lead.GetByRegion())
-	if len(regions) != 1 || regions["OTHER"].GetCouncils() != 7 || regions["OTHER"].GetStrengths() != 4 {
+	if len(regions) != 1 || regions["AGGREGATE_GROUP_OTHER"].GetCouncils() != 7 || regions["AGGREGATE_GROUP_OTHER"].GetStrengths() != 4 {
 		t.Errorf("leadership by region = %v", lead.GetByRegion())
 	}
 	// Later grades: GOOD 3 (London), INADEQUATE 1 (Bradford), not yet
 	// inspected 3 (Barnsley, Calderdale, and Durham, judged before its
 	// review).
 	grades := groups(lead.GetByLaterGrade())
-	if len(grades) != 2 || grades["NOT_YET_INSPECTED"].GetReviews() != 3 || grades["OTHER"].GetReviews() != 4 {
+	if len(grades) != 2 || grades["AGGREGATE_GROUP_NOT_YET_INSPECTED"].GetReviews() != 3 || grades["AGGREGATE_GROUP_OTHER"].GetReviews() != 4 {
 		t.Errorf("leadership by later grade = %v", lead.GetByLaterGrade())
 	}
-	if n := grades["NOT_YET_INSPECTED"]; n.GetStrengths() != 1 || n.GetSevere() != 2 {
+	if n := grades["AGGREGATE_GROUP_NOT_YET_INSPECTED"]; n.GetStrengths() != 1 || n.GetSevere() != 2 {
 		t.Errorf("not yet inspected leadership = %v", n)
 	}
 	// Every folded group is listed with its reason, regions first.
 	var hidden []string
 	for _, g := range resp.GetSuppressedGroups() {
-		hidden = append(hidden, g.GetGrouping()+" "+g.GetGroup()+" "+g.GetWithheld())
+		hidden = append(hidden, g.GetGrouping()+" "+suppressedGroup(g)+" "+g.GetWithheld())
 	}
 	want := []string{
-		"region NORTH_EAST FEWER_THAN_MIN_COUNCILS", "region YORKSHIRE_AND_THE_HUMBER COMPLEMENTARY", "region LONDON COMPLEMENTARY",
-		"later_grade GOOD COMPLEMENTARY", "later_grade INADEQUATE FEWER_THAN_MIN_COUNCILS",
+		"region REGION_NORTH_EAST FEWER_THAN_MIN_COUNCILS", "region REGION_YORKSHIRE_AND_THE_HUMBER COMPLEMENTARY", "region REGION_LONDON COMPLEMENTARY",
+		"later_grade GRADE_GOOD COMPLEMENTARY", "later_grade GRADE_INADEQUATE FEWER_THAN_MIN_COUNCILS",
 	}
 	if !slices.Equal(hidden, want) {
 		t.Errorf("suppressed groups = %q, want %q", hidden, want)
@@ -265,7 +292,7 @@ func TestThemeSummariesNameNoCouncil(t *testing.T) {
 		for _, s := range resp.GetThemeSummaries() {
 			for _, c := range append(s.GetByRegion(), s.GetByLaterGrade()...) {
 				if c.GetCouncils() < max(min, 3) {
-					t.Errorf("min %d: group %s shows %d councils", min, c.GetGroup(), c.GetCouncils())
+					t.Errorf("min %d: group %s shows %d councils", min, countGroup(c), c.GetCouncils())
 				}
 			}
 		}
@@ -281,7 +308,7 @@ func TestThemeSummariesSuppression(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range resp.GetThemeSummaries() {
-		if r := s.GetByRegion(); len(r) != 1 || r[0].GetGroup() != "OTHER" || r[0].GetCouncils() != 7 {
+		if r := s.GetByRegion(); len(r) != 1 || countGroup(r[0]) != "AGGREGATE_GROUP_OTHER" || r[0].GetCouncils() != 7 {
 			t.Errorf("%v by region at minimum 7 = %v, want only OTHER with 7", s.GetTheme(), r)
 		}
 	}
