@@ -10,6 +10,9 @@ import (
 )
 
 func TestAdminPprofIsOffUnlessAskedFor(t *testing.T) {
+	// The embedded default: make test sets REDIS_URL, which would ask for
+	// production settings.
+	t.Setenv("REDIS_URL", "")
 	for _, tc := range []struct {
 		args []string
 		want int
