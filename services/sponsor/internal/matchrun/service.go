@@ -103,7 +103,9 @@ type Spec struct {
 // are INVALID_ARGUMENT. With no open need to match (none open, or none the
 // filter selects) nothing is stored: the run is refused with
 // FAILED_PRECONDITION NO_OPEN_NEEDS, saying why, rather than stored empty.
-// A repeat of r's request ID returns the first run.
+// A repeat of r's request ID returns the first run. An input this service
+// solved before (the same fingerprint and overrides) takes that result
+// rather than being solved again: the engine is deterministic.
 func (s *Service) Run(ctx context.Context, spec Spec, r change.Request) (Run, error) {
 	if prev, ok, err := s.store.Replay(ctx, r); err != nil || ok {
 		return prev, err
