@@ -114,22 +114,22 @@ func TestBench(t *testing.T) {
 	b.loadStart = benchLoadAvg()
 
 	b.run(benchScenario{
-		name: "GetLocalAuthority", transport: "gRPC", target: 0.5,
+		name: "GetLocalAuthority", transport: "gRPC", target: 0.7,
 		baseline: func() benchResult { return b.ghz(b.echoGRPC, benchGetLA, b.getData(), "", b.dfeToken) },
 		real:     func() benchResult { return b.ghz(b.realGRPC, benchGetLA, b.getData(), "", b.dfeToken) },
 	})
 	b.run(benchScenario{
-		name: "GetLocalAuthority", transport: "REST", target: 0.6,
+		name: "GetLocalAuthority", transport: "REST", target: 0.7,
 		baseline: func() benchResult { return b.hey(b.echoHTTP + "/v1/localAuthorities/" + benchCouncil) },
 		real:     func() benchResult { return b.hey(b.realHTTP + "/v1/localAuthorities/" + benchCouncil) },
 	})
 	b.run(benchScenario{
-		name: fmt.Sprintf("ListLocalAuthorities (page of %d)", benchPageSize), transport: "gRPC", target: 0.5,
+		name: fmt.Sprintf("ListLocalAuthorities (page of %d)", benchPageSize), transport: "gRPC", target: 0.7,
 		baseline: func() benchResult { return b.ghz(b.echoGRPC, benchListLA, b.listData(), "", b.dfeToken) },
 		real:     func() benchResult { return b.ghz(b.realGRPC, benchListLA, b.listData(), "", b.dfeToken) },
 	})
 	b.run(benchScenario{
-		name: fmt.Sprintf("ListLocalAuthorities (page of %d)", benchPageSize), transport: "REST", target: 0.6,
+		name: fmt.Sprintf("ListLocalAuthorities (page of %d)", benchPageSize), transport: "REST", target: 0.7,
 		baseline: func() benchResult {
 			return b.hey(b.echoHTTP + "/v1/localAuthorities?page_size=" + strconv.Itoa(benchPageSize))
 		},
@@ -138,9 +138,18 @@ func TestBench(t *testing.T) {
 		},
 	})
 	b.run(benchScenario{
-		name: "GetRiskAssessment", transport: "gRPC", target: 0.5,
+		name: "GetRiskAssessment", transport: "gRPC", target: 0.7,
 		baseline: func() benchResult { return b.ghz(b.echoGRPC, benchGetRisk, b.riskData(), "", b.dfeToken) },
 		real:     func() benchResult { return b.ghz(b.realGRPC, benchGetRisk, b.riskData(), "", b.dfeToken) },
+	})
+	b.run(benchScenario{
+		name: "GetRiskAssessment", transport: "REST", target: 0.7,
+		baseline: func() benchResult {
+			return b.hey(b.echoHTTP + "/v1/localAuthorities/" + benchCouncil + "/riskAssessment")
+		},
+		real: func() benchResult {
+			return b.hey(b.realHTTP + "/v1/localAuthorities/" + benchCouncil + "/riskAssessment")
+		},
 	})
 
 	b.runLists()
@@ -152,7 +161,7 @@ func TestBench(t *testing.T) {
 		publishes = b.preparePublishes()
 	}
 	b.run(benchScenario{
-		name: "PublishJudgement (write through the outbox)", transport: "gRPC", target: 0.2, write: true,
+		name: "PublishJudgement (write through the outbox)", transport: "gRPC", target: 0.35, write: true,
 		baseline: func() benchResult { return b.ghz(b.echoGRPC, benchPublish, "", publishes.file, b.inspectorToken) },
 		real: func() benchResult {
 			r := b.ghz(b.realGRPC, benchPublish, "", publishes.file, b.inspectorToken)
@@ -248,7 +257,8 @@ type bench struct {
 type benchScenario struct {
 	name      string
 	transport string
-	// target is the least ratio to the baseline issue 7 asks for.
+	// target is the least ratio to the baseline the suite aims at: 0.70
+	// of echo for a read, 0.35 for a write, 0.50 for the oversight reads.
 	target float64
 	// write labels the scenario a write in the targets table.
 	write    bool
