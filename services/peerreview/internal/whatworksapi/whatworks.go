@@ -27,7 +27,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -158,28 +157,19 @@ func (h *WhatWorks) GetLesson(ctx context.Context, req *peerreviewv1.GetLessonRe
 // filtered on theme and region, paged by offset with tokens bound to the
 // filter.
 func (h *WhatWorks) ListLessons(ctx context.Context, req *peerreviewv1.ListLessonsRequest) (*peerreviewv1.ListLessonsResponse, error) {
-	size, sizeErr := rpc.PageSize(req.GetPageSize())
-	f, filterErr := filter.Compile(req.GetFilter(), whatworks.FilterSchema)
-	if err := fault.Join(sizeErr, filterErr); err != nil {
-		return nil, err
-	}
-	q := paging.Query{Method: peerreviewv1.PeerReviewService_ListLessons_FullMethodName, Filter: f.String()}
-	offset, err := h.pages.DecodeOffset(req.GetPageToken(), q)
+	l, err := rpc.ReadList(req, whatworks.FilterSchema, nil)
 	if err != nil {
 		return nil, err
 	}
-	selected, err := h.svc.List(ctx, f)
+	q := paging.Query{Method: peerreviewv1.PeerReviewService_ListLessons_FullMethodName}
+	if err := l.Resume(h.pages, q); err != nil {
+		return nil, err
+	}
+	selected, err := h.svc.List(ctx, l.Filter)
 	if err != nil {
 		return nil, err
 	}
-	page, next := rpc.Page(h.pages, q, selected, offset, size)
-	resp := &peerreviewv1.ListLessonsResponse{
-		Lessons:       make([]*peerreviewv1.Lesson, 0, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(selected)),
-	}
-	for _, l := range page {
-		resp.Lessons = append(resp.Lessons, ToStored(l))
-	}
+	resp := &peerreviewv1.ListLessonsResponse{}
+	resp.Lessons, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, ToStored)
 	return resp, nil
 }
