@@ -170,6 +170,19 @@ func (u *user) has(t *testing.T, selector string) bool {
 	return eval[bool](t, u, fmt.Sprintf(`!!document.querySelector(%q)`, selector))
 }
 
+// follow goes where the link selector names leads, as a click would, and
+// waits for that page's main heading. It navigates to the link's address
+// rather than clicking: after a click, a wait could still be bound to the
+// page being left (kept for the back button), and never see the new one.
+func (u *user) follow(t *testing.T, selector string) {
+	t.Helper()
+	href := eval[string](t, u, fmt.Sprintf(`(document.querySelector(%q) || {}).href || ""`, selector))
+	if href == "" {
+		t.Fatalf("%s at %s: no link %s", u.label, u.url(t), selector)
+	}
+	u.do(t, "follow "+selector, chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS("main h1")))
+}
+
 func (u *user) click(t *testing.T, selector string) {
 	t.Helper()
 	u.do(t, "click "+selector, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible))
@@ -578,7 +591,7 @@ func TestConsoleBrowser(t *testing.T) {
 		u := b.user(t, "lga-teams", true)
 		u.signIn(t, "lga_adviser", "Lena", "", "")
 		u.open(t, "/console/reviews")
-		u.click(t, `main a[href="/console/`+rv.Name+`"]`)
+		u.follow(t, `main a[href="/console/`+rv.Name+`"]`)
 		u.do(t, "review page", chromedp.WaitVisible(chromedp.CSS("#propose")))
 		u.check(t, "peer-review")
 		u.submit(t, "#propose")
@@ -756,7 +769,7 @@ func TestConsoleBrowser(t *testing.T) {
 
 		s := b.user(t, "sponsor-officer", false)
 		s.signIn(t, "sponsor_officer", "Sam", "", sponsor)
-		s.click(t, `main a[href="/console/`+eng+`"]`)
+		s.follow(t, `main a[href="/console/`+eng+`"]`)
 		s.do(t, "engagement page", chromedp.WaitVisible(chromedp.CSS("#record-deployment")))
 		s.submit(t, "#record-deployment")
 		if e := s.errorSummary(t); !strings.Contains(e, "The date is required") || !s.has(t, `.govuk-error-summary a[href="#date-day"]`) {
@@ -786,7 +799,7 @@ func TestConsoleBrowser(t *testing.T) {
 		dfe.open(t, "/console/engagements")
 		dfe.wantHeading(t, "Engagements and deployments")
 		dfe.check(t, "engagements")
-		dfe.click(t, `main a[href="/console/`+eng+`"]`)
+		dfe.follow(t, `main a[href="/console/`+eng+`"]`)
 		dfe.do(t, "engagement page", chromedp.WaitVisible(chromedp.CSS("#deployments")))
 		if got := dfe.text(t, "main"); !strings.Contains(got, "practice week") {
 			t.Fatalf("DfE does not see the deployment: %s", got)
