@@ -41,7 +41,8 @@ func (e benchPlanEcho) ListImprovementPlans(context.Context, *improvementplanv1.
 
 type benchNeedEcho struct {
 	sponsorv1.UnimplementedSponsorServiceServer
-	resp *sponsorv1.ListSponsorNeedsResponse
+	resp   *sponsorv1.ListSponsorNeedsResponse
+	writes *benchWrites
 }
 
 func (e benchNeedEcho) ListSponsorNeeds(context.Context, *sponsorv1.ListSponsorNeedsRequest) (*sponsorv1.ListSponsorNeedsResponse, error) {
@@ -50,7 +51,8 @@ func (e benchNeedEcho) ListSponsorNeeds(context.Context, *sponsorv1.ListSponsorN
 
 type benchReviewEcho struct {
 	peerreviewv1.UnimplementedPeerReviewServiceServer
-	resp *peerreviewv1.ListPeerReviewsResponse
+	resp   *peerreviewv1.ListPeerReviewsResponse
+	writes *benchWrites
 }
 
 func (e benchReviewEcho) ListPeerReviews(context.Context, *peerreviewv1.ListPeerReviewsRequest) (*peerreviewv1.ListPeerReviewsResponse, error) {
@@ -98,8 +100,8 @@ func (b *bench) captureLists() {
 // over REST too.
 func (b *bench) registerListEchoes(srv *grpc.Server) {
 	improvementplanv1.RegisterImprovementPlanServiceServer(srv, benchPlanEcho{resp: b.lists.plans})
-	sponsorv1.RegisterSponsorServiceServer(srv, benchNeedEcho{resp: b.lists.needs})
-	peerreviewv1.RegisterPeerReviewServiceServer(srv, benchReviewEcho{resp: b.lists.reviews})
+	sponsorv1.RegisterSponsorServiceServer(srv, benchNeedEcho{resp: b.lists.needs, writes: &b.writes})
+	peerreviewv1.RegisterPeerReviewServiceServer(srv, benchReviewEcho{resp: b.lists.reviews, writes: &b.writes})
 }
 
 // runLists measures one list of each other service over gRPC and REST

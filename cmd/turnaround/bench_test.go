@@ -198,6 +198,8 @@ func TestBench(t *testing.T) {
 		})
 	}
 
+	b.runWrites() // bench_writes_test.go: a write of the sponsor and peer-review services
+
 	if b.selected("console") {
 		b.runConsole() // bench_console_test.go: the console's pages on the embedded default
 	}
@@ -224,6 +226,7 @@ type bench struct {
 	key            *rsa.PrivateKey
 	dfeToken       string
 	inspectorToken string
+	adviserToken   string
 
 	redisURL  string
 	keyPrefix string
@@ -239,6 +242,7 @@ type bench struct {
 
 	echo     *benchEcho
 	lists    benchListEcho
+	writes   benchWrites
 	echoGRPC string
 	echoHTTP string
 
@@ -349,6 +353,7 @@ func newBench(t *testing.T) *bench {
 	}
 	b.dfeToken = token("bench-dfe", "dfe_official")
 	b.inspectorToken = token("bench-ofsted", "ofsted_inspector")
+	b.adviserToken = token("bench-lga", "lga_adviser")
 	return b
 }
 
