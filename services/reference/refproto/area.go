@@ -1,8 +1,6 @@
 package refproto
 
 import (
-	"strings"
-
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
@@ -17,10 +15,7 @@ const JudgementAreaPrefix = "JUDGEMENT_AREA_"
 // domains name it, with or without the prefix; JUDGEMENT_AREA_UNSPECIFIED
 // when it names none.
 func JudgementArea(name string) typev1.JudgementArea {
-	if name == "" {
-		return typev1.JudgementArea_JUDGEMENT_AREA_UNSPECIFIED
-	}
-	return typev1.JudgementArea(typev1.JudgementArea_value[JudgementAreaPrefix+strings.TrimPrefix(name, JudgementAreaPrefix)])
+	return typev1.JudgementArea(enumFrom(typev1.JudgementArea_value, JudgementAreaPrefix, name))
 }
 
 // JudgementAreaName is the domain name of a judgement area: the enum value

@@ -1,10 +1,6 @@
 package refproto
 
-import (
-	"strings"
-
-	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-)
+import typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 
 // Enum name prefixes of the shared indicator and risk band enums; the
 // domains name their values without them (AGENCY_RATE, MEDIUM).
@@ -17,10 +13,7 @@ const (
 // name it, with or without the prefix; INDICATOR_UNSPECIFIED when it names
 // none.
 func Indicator(name string) typev1.Indicator {
-	if name == "" {
-		return typev1.Indicator_INDICATOR_UNSPECIFIED
-	}
-	return typev1.Indicator(typev1.Indicator_value[IndicatorPrefix+strings.TrimPrefix(name, IndicatorPrefix)])
+	return typev1.Indicator(enumFrom(typev1.Indicator_value, IndicatorPrefix, name))
 }
 
 // IndicatorName is the domain name of an indicator: the enum value name
@@ -31,10 +24,7 @@ func IndicatorName(i typev1.Indicator) string { return EnumName(i, IndicatorPref
 // RiskBand returns the proto enum of a risk band named as the domains name
 // it, with or without the prefix; RISK_BAND_UNSPECIFIED when it names none.
 func RiskBand(name string) typev1.RiskBand {
-	if name == "" {
-		return typev1.RiskBand_RISK_BAND_UNSPECIFIED
-	}
-	return typev1.RiskBand(typev1.RiskBand_value[RiskBandPrefix+strings.TrimPrefix(name, RiskBandPrefix)])
+	return typev1.RiskBand(enumFrom(typev1.RiskBand_value, RiskBandPrefix, name))
 }
 
 // RiskBandName is the domain name of a risk band: the enum value name

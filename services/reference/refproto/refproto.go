@@ -106,3 +106,13 @@ func EnumName(e protoreflect.Enum, prefix string) string {
 	}
 	return strconv.Itoa(int(e.Number()))
 }
+
+// enumFrom is the number of the enum value name names, given with or
+// without prefix, in values (an enum's _value map); 0, the unspecified
+// value, when it names none.
+func enumFrom(values map[string]int32, prefix, name string) int32 {
+	if name == "" {
+		return 0
+	}
+	return values[prefix+strings.TrimPrefix(name, prefix)]
+}
