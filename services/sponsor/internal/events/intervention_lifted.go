@@ -33,9 +33,9 @@ func (c *Consumer) handleLifted(ctx context.Context, e events.Event) error {
 	if err != nil || !ok || n.Engagement == "" {
 		return err
 	}
-	sponsor, id, ok := engagementID(n.Engagement)
-	if !ok {
-		return fmt.Errorf("needevents: need %s names engagement %q", n.Name(), n.Engagement)
+	sponsor, id, err := engagement.ParseName("engagement", n.Engagement)
+	if err != nil {
+		return fmt.Errorf("needevents: need %s names engagement %q: %w", n.Name(), n.Engagement, err)
 	}
 	why := engagement.Ending{
 		Reason:       "DfE lifted the " + strings.ToLower(strings.ReplaceAll(m.GetKind(), "_", " ")) + " it supported",
@@ -53,13 +53,4 @@ func (c *Consumer) handleLifted(ctx context.Context, e events.Event) error {
 			"engagement", ended.Name(), "intervention", m.GetIntervention(), "event_id", e.ID)
 	}
 	return nil
-}
-
-// engagementID splits sponsors/{sponsor}/engagements/{id}.
-func engagementID(name string) (sponsor, id string, ok bool) {
-	parts := strings.Split(name, "/")
-	if len(parts) != 4 || parts[0] != engagement.SponsorCollection || parts[2] != engagement.Collection {
-		return "", "", false
-	}
-	return parts[1], parts[3], true
 }
