@@ -15,6 +15,7 @@ import (
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // Writing a draft plan: a council officer adds, changes and removes
@@ -76,20 +77,6 @@ func areaName(a typev1.JudgementArea) string {
 // targetGrades are the grades a priority can aim for.
 var targetGrades = []typev1.Grade{typev1.Grade_GRADE_OUTSTANDING, typev1.Grade_GRADE_GOOD, typev1.Grade_GRADE_REQUIRES_IMPROVEMENT}
 
-// indicatorPrefix is the prefix of the Indicator enum's value names; the
-// action form's choices are the names without it.
-const indicatorPrefix = "INDICATOR_"
-
-// formIndicator is the indicator the action form's choice names, with or
-// without the prefix; unspecified when it names none.
-func formIndicator(v string) typev1.Indicator {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return typev1.Indicator_INDICATOR_UNSPECIFIED
-	}
-	return typev1.Indicator(typev1.Indicator_value[indicatorPrefix+strings.TrimPrefix(v, indicatorPrefix)])
-}
-
 // planIndicators are the indicators an action can be measured by.
 func planIndicators() []option {
 	var out []option
@@ -98,7 +85,7 @@ func planIndicators() []option {
 		if !ok {
 			break
 		}
-		name = strings.TrimPrefix(name, indicatorPrefix)
+		name = strings.TrimPrefix(name, refproto.IndicatorPrefix)
 		out = append(out, option{Value: name, Label: enumLabelString(name)})
 	}
 	return out
@@ -420,10 +407,8 @@ func actionValues(a *improvementplanv1.Action) map[string]string {
 	case *improvementplanv1.Action_Milestone:
 		v["measure"], v["milestone"], v["evidence_expected"] = "milestone", m.Milestone.GetMilestone(), m.Milestone.GetEvidenceExpected()
 	case *improvementplanv1.Action_Indicator:
-		v["measure"], v["indicator"] = "indicator", ""
-		if i := m.Indicator.GetIndicator(); i != typev1.Indicator_INDICATOR_UNSPECIFIED {
-			v["indicator"] = strings.TrimPrefix(i.String(), indicatorPrefix)
-		}
+		v["measure"] = "indicator"
+		v["indicator"] = refproto.IndicatorName(m.Indicator.GetIndicator())
 		v["baseline"], v["target"] = fmtNum(m.Indicator.GetBaseline()), fmtNum(m.Indicator.GetTarget())
 	}
 	return v
@@ -476,7 +461,7 @@ func parseAction(values map[string]string, into *improvementplanv1.Action) []fie
 			}
 			return f
 		}
-		ind := &improvementplanv1.IndicatorMeasure{Indicator: formIndicator(values["indicator"])}
+		ind := &improvementplanv1.IndicatorMeasure{Indicator: refproto.Indicator(strings.TrimSpace(values["indicator"]))}
 		ind.Baseline = num("baseline", "baseline")
 		ind.Target = num("target", "target")
 		if ind.Indicator == typev1.Indicator_INDICATOR_UNSPECIFIED {
