@@ -248,15 +248,16 @@ local councils = redis.call('SMEMBERS', KEYS[2])
 for _, c in ipairs(councils) do
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1] .. '|' .. c)
 end
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[3])
 return #councils`)
 
-// Resume implements delivery.Storer.
+// Resume implements delivery.Storer: it puts the parked lanes back on the
+// schedule and resets the failures in a row, in one step.
 func (s *Deliveries) Resume(ctx context.Context, sub string, now time.Time) error {
-	if err := resumeScript.Run(ctx, s.st.Client(), []string{s.due(), s.parked(sub)}, sub, ms(now)).Err(); err != nil {
+	if err := resumeScript.Run(ctx, s.st.Client(), []string{s.due(), s.parked(sub), s.fail(sub)}, sub, ms(now)).Err(); err != nil {
 		return fmt.Errorf("resume deliveries of %s: %w", sub, err)
 	}
-	return s.st.Client().Del(ctx, s.fail(sub)).Err()
+	return nil
 }
 
 // forgetScript drops every key of a subscription: its lanes, records and
