@@ -234,16 +234,17 @@ func (g *Gateway) strictRequests(next runtime.HandlerFunc) runtime.HandlerFunc {
 			next(w, r, params)
 			return
 		}
-		if v := rt.unknownQuery(r); len(v) > 0 {
+		q := r.URL.Query()
+		if v := rt.unknownQuery(r.Method, q); len(v) > 0 {
 			g.writeInvalid(w, "UNKNOWN_QUERY_PARAMETER", "unknown query parameter "+v[0].GetField(), v)
 			return
 		}
-		if q := r.URL.Query(); rt.expandQueryAliases(q) {
+		if rt.expandQueryAliases(q) {
 			// The generated handlers read r.Form, parsed from RawQuery on
 			// first use; drop any earlier parse so they see the full names.
 			r.URL.RawQuery, r.Form = q.Encode(), nil
 		}
-		if v := rt.invalidQueryValues(r.URL.Query()); len(v) > 0 {
+		if v := rt.invalidQueryValues(q); len(v) > 0 {
 			g.writeInvalid(w, "INVALID_QUERY_PARAMETER", "invalid query parameter "+v[0].GetField()+": "+v[0].GetDescription(), v)
 			return
 		}
@@ -304,10 +305,10 @@ func isJSON(contentType string) bool {
 	return err == nil && mt == "application/json"
 }
 
-func (rt *route) unknownQuery(r *http.Request) []*errdetails.BadRequest_FieldViolation {
+func (rt *route) unknownQuery(method string, q url.Values) []*errdetails.BadRequest_FieldViolation {
 	var unknown []string
-	for key := range r.URL.Query() {
-		if key == altParam && r.Method == http.MethodGet {
+	for key := range q {
+		if key == altParam && method == http.MethodGet {
 			continue // the response format, read by csvExport
 		}
 		if !rt.queryFieldKnown(key) {
