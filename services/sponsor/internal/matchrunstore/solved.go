@@ -122,6 +122,7 @@ func (s *Runs) committed(r matchrun.Run, m store.Mutation) {
 // resolve returns the runs sts store, each with the input and result of
 // its solved input: from memory, or read in one pipeline.
 func (s *Runs) resolve(ctx context.Context, sts []stored) ([]matchrun.Run, error) {
+	got := map[string]solvedInput{}
 	var missing []string
 	seen := map[string]bool{}
 	for _, st := range sts {
@@ -129,7 +130,9 @@ func (s *Runs) resolve(ctx context.Context, sts []stored) ([]matchrun.Run, error
 			continue
 		}
 		seen[st.Solved] = true
-		if _, ok := s.solved.lookup(st.Solved); !ok {
+		if si, ok := s.solved.lookup(st.Solved); ok {
+			got[st.Solved] = si
+		} else {
 			missing = append(missing, st.Solved)
 		}
 	}
@@ -151,28 +154,16 @@ func (s *Runs) resolve(ctx context.Context, sts []stored) ([]matchrun.Run, error
 				return nil, fmt.Errorf("decode solved input %s: %w", missing[i], err)
 			}
 			s.solved.keep(missing[i], si)
+			got[missing[i]] = si
 		}
 	}
 	out := make([]matchrun.Run, len(sts))
 	for i, st := range sts {
 		out[i] = st.Run
 		out[i].Solved = ""
-		if st.Solved == "" {
-			continue
+		if si, ok := got[st.Solved]; ok {
+			out[i].Input, out[i].Result = si.Input, si.Result
 		}
-		si, ok := s.solved.lookup(st.Solved)
-		if !ok {
-			// Evicted by a concurrent read between the pipeline and here:
-			// read it alone.
-			rec, err := s.st.Get(ctx, s.SolvedKey(st.Solved))
-			if err != nil {
-				return nil, fmt.Errorf("solved input %s of %s: %w", st.Solved, st.Run.Name(), err)
-			}
-			if err := json.Unmarshal(rec.Data, &si); err != nil {
-				return nil, fmt.Errorf("decode solved input %s: %w", st.Solved, err)
-			}
-		}
-		out[i].Input, out[i].Result = si.Input, si.Result
 	}
 	return out, nil
 }
