@@ -92,7 +92,7 @@ func ListPage[T, P any](l List, selected []T, conv func(T) P) (page []P, next st
 
 // Window is the part [start, end) of a selection of total items that l's
 // page shows, for a list that reads only its page from the store.
-func (l List) Window(total int) (start, end int) { return Window(l.Offset, l.Size, total) }
+func (l List) Window(total int) (start, end int) { return paging.Window(l.Offset, l.Size, total) }
 
 // NextToken is the next_page_token after l's page of a selection of total
 // items, bound to the same list, filter, order and caller; empty on the

@@ -22,6 +22,16 @@ func (r listRequest) GetPageToken() string { return r.token }
 func (r listRequest) GetFilter() string    { return r.f }
 func (r listRequest) GetOrderBy() string   { return r.ord }
 
+// tokenRequest is a List request with a page token and neither a filter
+// nor an order.
+type tokenRequest struct {
+	size  int32
+	token string
+}
+
+func (r tokenRequest) GetPageSize() int32   { return r.size }
+func (r tokenRequest) GetPageToken() string { return r.token }
+
 // plainRequest is a List request with neither.
 type plainRequest struct{ size int32 }
 

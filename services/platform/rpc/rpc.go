@@ -91,19 +91,6 @@ func PageSize(requested int32) (int32, error) {
 	return paging.PageSize(requested, DefaultPageSize, MaxPageSize)
 }
 
-// Window is the part [start, end) of a list of total items that a page of
-// size items from offset shows.
-func Window(offset int64, size int32, total int) (start, end int) {
-	return paging.Window(offset, size, total)
-}
-
-// Page returns the items of all that a page of size from offset shows, and
-// the next_page_token for q (empty at the end).
-func Page[T any](pages *paging.Codec, q paging.Query, all []T, offset int64, size int32) ([]T, string) {
-	start, end := Window(offset, size, len(all))
-	return all[start:end], pages.NextOffset(q, int64(start), size, int64(len(all)))
-}
-
 // NotFound gives err, when it is notFound, a NOT_FOUND fault with reason
 // that names the resource name; any other error is returned unchanged.
 func NotFound(err, notFound error, reason, name string) error {

@@ -67,15 +67,20 @@ func TestPageSizeAndPage(t *testing.T) {
 	}
 	q := paging.Query{Method: "M"}
 	all := []int{1, 2, 3, 4, 5}
-	page, next := Page(pages, q, all, 0, 2)
+	same := func(i int) int { return i }
+	first, err := ReadList(plainRequest{size: 2}, nil, nil)
+	if err != nil || first.Resume(pages, q) != nil {
+		t.Fatal(err)
+	}
+	page, next, _ := ListPage(first, all, same)
 	if !slices.Equal(page, []int{1, 2}) || next == "" {
 		t.Fatalf("first page %v next %q", page, next)
 	}
-	off, err := pages.DecodeOffset(next, q)
-	if err != nil {
+	last, err := ReadList(tokenRequest{size: 3, token: next}, nil, nil)
+	if err != nil || last.Resume(pages, q) != nil {
 		t.Fatal(err)
 	}
-	page, next = Page(pages, q, all, off, 3)
+	page, next, _ = ListPage(last, all, same)
 	if !slices.Equal(page, []int{3, 4, 5}) || next != "" {
 		t.Errorf("last page %v next %q", page, next)
 	}

@@ -221,16 +221,10 @@ func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.
 	if err != nil {
 		return nil, err
 	}
-	start, end := l.Window(len(assessed))
-	page, next := assessed[start:end], l.NextToken(len(assessed))
-	resp := &inspectionv1.ListRiskAssessmentsResponse{
-		RiskAssessments: make([]*inspectionv1.RiskAssessment, 0, len(page)),
-		NextPageToken:   next,
-		TotalSize:       int32(len(assessed)),
-	}
-	for _, c := range page {
-		resp.RiskAssessments = append(resp.RiskAssessments, assessmentToProto(s.withholdRiskMedians(p, s.risk.Explain(c))))
-	}
+	resp := &inspectionv1.ListRiskAssessmentsResponse{}
+	resp.RiskAssessments, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, assessed, func(c risk.Council) *inspectionv1.RiskAssessment {
+		return assessmentToProto(s.withholdRiskMedians(p, s.risk.Explain(c)))
+	})
 	return resp, nil
 }
 

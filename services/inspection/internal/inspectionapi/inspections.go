@@ -150,16 +150,8 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 	if err != nil {
 		return nil, councilNotFound(err, req.GetParent())
 	}
-	start, end := l.Window(len(selected))
-	page, next := selected[start:end], l.NextToken(len(selected))
-	resp := &inspectionv1.ListInspectionsResponse{
-		Inspections:   make([]*inspectionv1.Inspection, len(page)),
-		NextPageToken: next,
-		TotalSize:     int32(len(selected)),
-	}
-	for i, ins := range page {
-		resp.Inspections[i] = ToProto(ins)
-	}
+	resp := &inspectionv1.ListInspectionsResponse{}
+	resp.Inspections, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, ToProto)
 	return resp, nil
 }
 
