@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -12,11 +11,7 @@ import (
 // TestRiskFactorSaysWithheld: a median withheld by the disclosure rule is
 // shown as withheld, never as the 0 the API sends beside the reason.
 func TestRiskFactorSaysWithheld(t *testing.T) {
-	pages, err := parseTemplates()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &councilData{
+	html := renderPage(t, "council", &councilData{
 		Council:    &inspectionv1.LocalAuthority{DisplayName: "Derby", GssCode: "E06000015"},
 		Region:     "East Midlands",
 		Inspection: &inspectionv1.Inspection{},
@@ -24,12 +19,7 @@ func TestRiskFactorSaysWithheld(t *testing.T) {
 			Indicator: typev1.Indicator_INDICATOR_AGENCY_RATE, Value: 14.5, EnglandMedian: 15.5,
 			RegionMedianWithheld: "FEWER_THAN_MIN_COUNCILS", Explanation: "the East Midlands median is withheld",
 		}}},
-	}
-	var buf bytes.Buffer
-	if err := pages["council"].ExecuteTemplate(&buf, "layout", layout{view: &view{Template: "council", Data: d}, BasePath: BasePath}); err != nil {
-		t.Fatal(err)
-	}
-	html := buf.String()
+	})
 	if !strings.Contains(html, `data-label="Region median">withheld</td>`) || !strings.Contains(html, `data-label="England median">15.5</td>`) {
 		t.Errorf("risk factor row:\n%s", html[strings.Index(html, "Risk factors"):])
 	}
