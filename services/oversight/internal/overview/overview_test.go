@@ -68,6 +68,9 @@ func TestCompute(t *testing.T) {
 		{Days: 60, Plans: 2, Councils: []string{"E09000007", "E08000017"}},
 		{Days: 90, Plans: 3, Councils: []string{"E09000007", "E08000017"}},
 	}
+	if len(o.Decisions) != len(want) {
+		t.Fatalf("%d decision windows, want %d: %+v", len(o.Decisions), len(want), o.Decisions)
+	}
 	for i, w := range o.Decisions {
 		if w.Days != want[i].Days || w.Plans != want[i].Plans || !slices.Equal(w.Councils, want[i].Councils) {
 			t.Errorf("window %d: %+v, want %+v", i, w, want[i])
