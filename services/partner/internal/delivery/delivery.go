@@ -474,16 +474,18 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 		return err
 	}
 	if failures >= s.opts.DisableAfter {
-		reason := fmt.Sprintf("%d delivery attempts failed in a row; the last: %s", failures, describe(at))
+		reason := fmt.Sprintf("%d delivery attempts failed in a row; the last: %s", failures, at.Describe())
 		s.opts.Logger.WarnContext(ctx, "partner: webhook subscription disabled", "subscription", lane.Subscription, "reason", reason)
 		return s.subs.Disable(ctx, lane.Subscription, reason, change.System("/turnaround.partner.v1.PartnerEventsService/DisableWebhookSubscription", ""))
 	}
 	return nil
 }
 
-func describe(at Attempt) string {
-	if at.Error != "" {
-		return at.Error
+// Describe is the attempt's outcome in words: its error, or the HTTP
+// status it got.
+func (a Attempt) Describe() string {
+	if a.Error != "" {
+		return a.Error
 	}
-	return fmt.Sprintf("HTTP %d", at.StatusCode)
+	return fmt.Sprintf("HTTP %d", a.StatusCode)
 }

@@ -203,12 +203,7 @@ func (s *Deliveries) Finish(ctx context.Context, d delivery.Delivery, now time.T
 	case delivery.DeadLettered:
 		reason = "retried for the maximum age without success"
 		if n := len(d.Attempts); n > 0 {
-			last := d.Attempts[n-1]
-			if last.Error != "" {
-				reason += "; the last attempt: " + last.Error
-			} else {
-				reason += fmt.Sprintf("; the last attempt: HTTP %d", last.StatusCode)
-			}
+			reason += "; the last attempt: " + d.Attempts[n-1].Describe()
 		}
 	}
 	err = finishScript.Run(ctx, s.st.Client(), []string{s.rec(d.Subscription, d.EventID), s.queue(l), s.due(), s.DeadLetters(), s.fail(d.Subscription)},
