@@ -3,12 +3,11 @@ package indicatorapi
 import (
 	"context"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"math"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
@@ -71,13 +70,13 @@ type harness struct {
 	councils *councilstore.Councils
 	sets     *indicator.Service
 	tokens   map[string]string
-	trips    *roundTrips
+	trips    *redistest.RoundTrips
 }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	trips := &roundTrips{}
+	trips := &redistest.RoundTrips{}
 	st.Client().AddHook(trips)
 	councils := councilstore.NewCouncils(st, councilCodec)
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
@@ -189,26 +188,6 @@ func (h *harness) seedSets(t testing.TB, skip map[string]bool) {
 	}
 	if _, err := h.sets.Import(context.Background(), sets, change.Request{Subject: "seed", Method: "seed"}); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// roundTrips counts Redis round trips: one per command, one per pipeline
-// (and per MULTI/EXEC, which go-redis sends as a pipeline).
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		r.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		r.n.Add(1)
-		return next(ctx, cmds)
 	}
 }
 
