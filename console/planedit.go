@@ -42,15 +42,15 @@ func planAreas() []option {
 		if _, ok := typev1.JudgementArea_name[int32(v)]; !ok {
 			break
 		}
-		out = append(out, option{Value: strings.TrimPrefix(v.String(), "JUDGEMENT_AREA_"), Label: areaName(v)})
+		out = append(out, option{Value: refproto.JudgementAreaName(v), Label: areaName(v)})
 	}
 	return out
 }
 
 // parseArea reads a judgement area from the form.
 func parseArea(v string) (typev1.JudgementArea, bool) {
-	a, ok := typev1.JudgementArea_value["JUDGEMENT_AREA_"+v]
-	return typev1.JudgementArea(a), ok && v != "" && v != "UNSPECIFIED"
+	a := refproto.JudgementArea(v)
+	return a, a != typev1.JudgementArea_JUDGEMENT_AREA_UNSPECIFIED
 }
 
 // areaName names a judgement area as Ofsted's reports do.
