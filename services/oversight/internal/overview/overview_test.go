@@ -100,7 +100,8 @@ func (f *fakeStandings) Standings(context.Context) ([]timeline.Standing, error) 
 func (f *fakeStandings) StandingsVersion(context.Context) (int64, error) { return f.version, nil }
 
 // The overview is computed again only when a standing has changed, the
-// day has turned or other windows are asked for.
+// day has turned or other windows are asked for: an unchanged version,
+// checked again, serves the same overview.
 func TestServiceComputesOncePerVersionAndDay(t *testing.T) {
 	now := time.Date(2016, 7, 1, 15, 0, 0, 0, time.UTC)
 	src := &fakeStandings{version: 1, st: []timeline.Standing{{Council: "E08000017",
@@ -118,6 +119,10 @@ func TestServiceComputesOncePerVersionAndDay(t *testing.T) {
 	now = now.Add(time.Hour)
 	if o := get(); src.reads != 1 || !o.At.Equal(now) || o.Grades[reference.Inadequate] != 1 {
 		t.Fatalf("second read: %d reads of the standings, at %v, grades %v", src.reads, o.At, o.Grades)
+	}
+	time.Sleep(Fresh) // the version is checked again, and has not moved
+	if o := get(); src.reads != 1 || !o.At.Equal(now) {
+		t.Fatalf("unchanged version: %d reads of the standings, at %v", src.reads, o.At)
 	}
 	src.version = 2
 	src.st[0].Latest.Grade = "GOOD"
