@@ -35,8 +35,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -44,7 +42,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 )
 
@@ -128,39 +125,11 @@ func (s *Needs) read(ctx context.Context, gss string, open bool) ([]need.Need, s
 	if open {
 		index = s.openKey
 	}
-	codes := []string{gss}
-	if gss == need.AllCouncils {
-		codes = codes[:0]
-		for _, c := range reference.Councils() {
-			codes = append(codes, c.GSSCode)
-		}
-	}
-	cmds := make([]*redis.StringSliceCmd, len(codes))
-	_, err := s.st().Client().Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, code := range codes {
-			cmds[i] = p.SMembers(ctx, index(code))
-		}
-		return nil
-	})
+	all, err := s.all.InCouncils(ctx, gss, index, s.Key)
 	if err != nil {
 		return nil, "", err
 	}
-	type ref struct{ gss, id string }
-	var refs []ref
-	for i, cmd := range cmds {
-		for _, id := range cmd.Val() {
-			refs = append(refs, ref{codes[i], id})
-		}
-	}
-	slices.SortFunc(refs, func(a, b ref) int { return strings.Compare(need.Name(a.gss, a.id), need.Name(b.gss, b.id)) })
-	keys := make([]string, len(refs))
-	for i, r := range refs {
-		keys[i] = s.Key(r.gss, r.id)
-	}
-	all, err := s.all.GetMany(ctx, keys)
-	if err != nil {
-		return nil, "", err
-	}
+	slices.SortFunc(all, func(a, b need.Need) int { return strings.Compare(a.Name(), b.Name()) })
 	h := sha256.New()
 	h.Write([]byte("turnaround.sponsor.needs.v1"))
 	out := all[:0]
