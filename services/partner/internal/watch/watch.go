@@ -355,9 +355,6 @@ func newHub(src Source, topics []string, opts Options) *hub {
 	return h
 }
 
-// errNotRunning ends a wait for a hub that stops.
-var errNotRunning = errors.New("watch: the event hub stopped")
-
 // subscribe registers a subscriber once the readers of its topics have
 // their starting positions, so that everything after those positions
 // reaches it live and everything before is in the streams for catchUp.
