@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
-	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 )
 
 // Deployments: a sponsor officer records the staff-days their sponsor lends
@@ -164,13 +163,9 @@ func parseDeployment(values map[string]string) (*sponsorv1.Deployment, []fieldEr
 	var errs []fieldError
 	day, month, year := values["date-day"], values["date-month"], values["date-year"]
 	if day != "" || month != "" || year != "" {
-		d, e1 := strconv.Atoi(day)
-		m, e2 := strconv.Atoi(month)
-		y, e3 := strconv.Atoi(year)
-		if e1 != nil || e2 != nil || e3 != nil {
+		var ok bool
+		if dep.Date, ok = formDate(day, month, year); !ok {
 			errs = append(errs, fieldError{ID: "date-day", Message: "The date must be a real date, in numbers, such as 14 12 2015"})
-		} else {
-			dep.Date = &typev1.Date{Year: int32(y), Month: int32(m), Day: int32(d)}
 		}
 	}
 	if v := values["role"]; v != "" {

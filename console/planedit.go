@@ -421,6 +421,19 @@ var actionFields = []string{"title", "owner_role", "due-day", "due-month", "due-
 var actionLabels = map[string]string{"title": "What will be done", "owner_role": "The owner", "due-day": "The due date", "measure": "The measure",
 	"milestone": "The milestone", "evidence_expected": "The evidence expected", "indicator": "The indicator", "baseline": "The baseline", "target": "The target"}
 
+// formDate is the date a GOV.UK date input's day, month and year give, and
+// false when one of them is not a whole number; whether it is a calendar
+// date is the service's to judge.
+func formDate(day, month, year string) (*typev1.Date, bool) {
+	d, e1 := strconv.Atoi(day)
+	m, e2 := strconv.Atoi(month)
+	y, e3 := strconv.Atoi(year)
+	if e1 != nil || e2 != nil || e3 != nil {
+		return nil, false
+	}
+	return &typev1.Date{Year: int32(y), Month: int32(m), Day: int32(d)}, true
+}
+
 // parseAction reads the action form into an action (keeping its id, status
 // and evidence notes), with the errors the console can see itself: what
 // cannot be sent at all (a date or a number that is not one). Everything
@@ -431,16 +444,14 @@ func parseAction(values map[string]string, into *improvementplanv1.Action) []fie
 	day, month, year := strings.TrimSpace(values["due-day"]), strings.TrimSpace(values["due-month"]), strings.TrimSpace(values["due-year"])
 	into.DueDate = nil
 	if day != "" || month != "" || year != "" {
-		d, e1 := strconv.Atoi(day)
-		m, e2 := strconv.Atoi(month)
-		y, e3 := strconv.Atoi(year)
+		due, ok := formDate(day, month, year)
 		switch {
 		case day == "" || month == "" || year == "":
 			errs = append(errs, fieldError{ID: "due-day", Message: "The due date must include a day, a month and a year"})
-		case e1 != nil || e2 != nil || e3 != nil:
+		case !ok:
 			errs = append(errs, fieldError{ID: "due-day", Message: "The due date must be a real date, in numbers, such as 27 3 2016"})
 		default:
-			into.DueDate = &typev1.Date{Year: int32(y), Month: int32(m), Day: int32(d)}
+			into.DueDate = due
 		}
 	}
 	into.Measure = nil

@@ -203,7 +203,7 @@ func TestOverviewRowsAndMethod(t *testing.T) {
 
 func TestParseDeployment(t *testing.T) {
 	dep, errs := parseDeployment(map[string]string{"date-day": "14", "date-month": "12", "date-year": "2015", "role": "SOCIAL_WORKER", "staff_days": "2.5", "notes": "Practice week"})
-	if errs != nil || dep.GetDate().GetDay() != 14 || dep.GetRole().String() != "STAFF_ROLE_SOCIAL_WORKER" || dep.GetStaffDays() != 2.5 || dep.GetNotes() != "Practice week" {
+	if errs != nil || dep.GetDate().GetDay() != 14 || dep.GetDate().GetMonth() != 12 || dep.GetDate().GetYear() != 2015 || dep.GetRole().String() != "STAFF_ROLE_SOCIAL_WORKER" || dep.GetStaffDays() != 2.5 || dep.GetNotes() != "Practice week" {
 		t.Fatalf("a whole deployment = %v %v", dep, errs)
 	}
 	// Nothing filled in: sent as it is, for the service to say what is missing.
