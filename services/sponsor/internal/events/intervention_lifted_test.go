@@ -6,7 +6,7 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
@@ -15,26 +15,7 @@ import (
 // endedEvents returns the EngagementEnded events in the sponsor's outbox.
 func (e *env) endedEvents(sponsor string) []*eventsv1.EngagementEnded {
 	e.t.Helper()
-	msgs, err := e.rdb.XRange(context.Background(), e.ks.Outbox(engagementstore.Tag(sponsor)), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []*eventsv1.EngagementEnded
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if ev.Type != events.TypeName(&eventsv1.EngagementEnded{}) {
-			continue
-		}
-		var p eventsv1.EngagementEnded
-		if err := ev.Unmarshal(&p); err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, &p)
-	}
-	return out
+	return rpctest.Payloads[*eventsv1.EngagementEnded](e.t, rpctest.Outbox(e.t, e.st, engagementstore.Tag(sponsor)))
 }
 
 // TestLiftedInterventionEndsItsEngagement: DfE lifting an intervention ends

@@ -17,6 +17,7 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -115,26 +116,7 @@ func (e *env) settle() {
 // opened returns the SponsorNeedOpened events in the council's outbox.
 func (e *env) openedEvents(gss string) []*eventsv1.SponsorNeedOpened {
 	e.t.Helper()
-	msgs, err := e.rdb.XRange(context.Background(), e.ks.Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []*eventsv1.SponsorNeedOpened
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if ev.Type != needstore.SponsorNeedOpenedType {
-			continue
-		}
-		var p eventsv1.SponsorNeedOpened
-		if err := ev.Unmarshal(&p); err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, &p)
-	}
-	return out
+	return rpctest.Payloads[*eventsv1.SponsorNeedOpened](e.t, rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(gss)))
 }
 
 func (e *env) needsOf(gss string) []need.Need {
