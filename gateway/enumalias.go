@@ -97,38 +97,36 @@ func aliasMessage(v any, md protoreflect.MessageDescriptor) bool {
 		}
 		switch {
 		case f.IsMap():
-			m, ok := val.(map[string]any)
-			if !ok {
-				continue
-			}
+			m, _ := val.(map[string]any)
 			for k, e := range m {
-				if n, ok := aliasValue(e, f.MapValue()); ok {
+				if n, ok := aliasElem(e, f.MapValue()); ok {
 					m[k], changed = n, true
-				} else if f.MapValue().Message() != nil && aliasMessage(e, f.MapValue().Message()) {
-					changed = true
 				}
 			}
 		case f.IsList():
-			a, ok := val.([]any)
-			if !ok {
-				continue
-			}
+			a, _ := val.([]any)
 			for i, e := range a {
-				if n, ok := aliasValue(e, f); ok {
+				if n, ok := aliasElem(e, f); ok {
 					a[i], changed = n, true
-				} else if f.Message() != nil && aliasMessage(e, f.Message()) {
-					changed = true
 				}
 			}
 		default:
-			if n, ok := aliasValue(val, f); ok {
+			if n, ok := aliasElem(val, f); ok {
 				o[key], changed = n, true
-			} else if f.Message() != nil && aliasMessage(val, f.Message()) {
-				changed = true
 			}
 		}
 	}
 	return changed
+}
+
+// aliasElem rewrites one value of field f (one element of a list or map
+// field) and reports whether it changed it: a short enum value becomes its
+// full name, a message has its own short values rewritten in place.
+func aliasElem(v any, f protoreflect.FieldDescriptor) (any, bool) {
+	if n, ok := aliasValue(v, f); ok {
+		return n, true
+	}
+	return v, f.Message() != nil && aliasMessage(v, f.Message())
 }
 
 // aliasValue is the full name of an enum field's value given in short form.
