@@ -2,7 +2,6 @@ package engagementapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -150,26 +148,7 @@ func (e *env) record(p auth.Principal, eng engagement.Engagement, on time.Time, 
 // audits decodes the audit entries in the sponsor's outbox, oldest first.
 func (e *env) audits(sponsor string) []store.AuditEntry {
 	e.t.Helper()
-	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(engagementstore.Tag(sponsor)), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []store.AuditEntry
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if ev.Type != store.AuditType {
-			continue
-		}
-		var a store.AuditEntry
-		if err := json.Unmarshal(ev.Data, &a); err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, a)
-	}
-	return out
+	return rpctest.Audits(e.t, rpctest.Outbox(e.t, e.store, engagementstore.Tag(sponsor), store.AuditType))
 }
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
