@@ -309,14 +309,14 @@ func (s *Deliveries) Requeue(ctx context.Context, d delivery.Delivery, now time.
 
 // List implements delivery.Storer.
 func (s *Deliveries) List(ctx context.Context, sub string, offset int64, size int32) ([]delivery.Delivery, int, error) {
-	total, err := s.st.Client().ZCard(ctx, s.log(sub)).Result()
-	if err != nil {
-		return nil, 0, fmt.Errorf("count deliveries of %s: %w", sub, err)
-	}
-	ids, err := s.st.Client().ZRevRange(ctx, s.log(sub), offset, offset+int64(size)-1).Result()
-	if err != nil {
+	// The count and the page's ids in one round trip.
+	pipe := s.st.Client().Pipeline()
+	card := pipe.ZCard(ctx, s.log(sub))
+	rng := pipe.ZRevRange(ctx, s.log(sub), offset, offset+int64(size)-1)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, 0, fmt.Errorf("list deliveries of %s: %w", sub, err)
 	}
+	total, ids := card.Val(), rng.Val()
 	if len(ids) == 0 {
 		return nil, int(total), nil
 	}
