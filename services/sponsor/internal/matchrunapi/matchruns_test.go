@@ -2,6 +2,7 @@ package matchrunapi
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -141,7 +142,7 @@ func TestMatchRunStory(t *testing.T) {
 	dry := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true})
 	want := map[string]string{needName(slough): "sponsors/hampshire", needName(doncaster): "sponsors/leeds"}
 	if dry.GetState() != sponsorv1.RunState_RUN_STATE_DRY_RUN || dry.GetGapPercent() != 0 || dry.GetObjective() <= 0 ||
-		dry.GetObjective() != dry.GetBound() || !mapsEqual(assigned(dry), want) || dry.GetRunBy() != "official-1" || dry.GetInputFingerprint() == "" {
+		dry.GetObjective() != dry.GetBound() || !maps.Equal(assigned(dry), want) || dry.GetRunBy() != "official-1" || dry.GetInputFingerprint() == "" {
 		t.Fatalf("dry run: state %v gap %v objective %v bound %v assignments %v", dry.GetState(), dry.GetGapPercent(), dry.GetObjective(), dry.GetBound(), assigned(dry))
 	}
 	if len(dry.GetCandidates()) != 2 || len(dry.GetCandidates()[0].GetCandidates()) != 2 || dry.GetCandidates()[0].GetCandidates()[0].GetRank() != 1 {
@@ -365,32 +366,7 @@ func TestDenied(t *testing.T) {
 
 func (e *env) outboxHas(tag, eventType string) bool {
 	e.t.Helper()
-	msgs, err := e.st.Client().XRange(context.Background(), e.st.Keyspace().Outbox(tag), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if strings.HasSuffix(ev.Type, eventType) {
-			return true
-		}
-	}
-	return false
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
+	return slices.ContainsFunc(rpctest.Outbox(e.t, e.st, tag), func(ev events.Event) bool { return strings.HasSuffix(ev.Type, eventType) })
 }
 
 // TestMatchRunsExplainThemselves: the echoed weights include urgency; two
