@@ -120,19 +120,26 @@ func (c *Clock) Offset(ctx context.Context) (time.Duration, error) {
 	if !c.opts.Movable {
 		return 0, nil
 	}
-	rec, err := c.st.Get(ctx, c.key())
-	var offset time.Duration
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return 0, fmt.Errorf("clock: read the offset: %w", err)
-	default:
-		if offset, err = decode(rec.Data); err != nil {
-			return 0, err
-		}
+	offset, _, err := c.stored(ctx)
+	if err != nil {
+		return 0, err
 	}
 	c.remember(offset)
 	return offset, nil
+}
+
+// stored reads the offset in Redis and its record's version: zero and
+// store.MustNotExist while the clock has never moved.
+func (c *Clock) stored(ctx context.Context) (time.Duration, int64, error) {
+	rec, err := c.st.Get(ctx, c.key())
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, store.MustNotExist, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("clock: read the offset: %w", err)
+	}
+	offset, err := decode(rec.Data)
+	return offset, rec.Version, err
 }
 
 func (c *Clock) remember(offset time.Duration) {
@@ -156,46 +163,43 @@ func (c *Clock) Advance(ctx context.Context, field string, by time.Duration, r c
 		vs.Add(field, "must be more than zero and at most %s, got %s", MaxAdvance, by)
 		return 0, vs.Err()
 	}
-	if prev, ok, err := c.st.ReplayFor(ctx, Tag, r); err != nil || ok {
+	replay := func(ctx context.Context) (time.Duration, bool, error) {
+		prev, ok, err := c.st.ReplayFor(ctx, Tag, r)
+		if err != nil || !ok {
+			return 0, false, err
+		}
+		offset, err := decode(prev)
+		return offset, true, err
+	}
+	if prev, ok, err := replay(ctx); err != nil || ok {
+		return prev, err
+	}
+	moved := false
+	next, err := change.Retry(ctx, "clock: advance", replay, func(ctx context.Context) (time.Duration, error) {
+		offset, version, err := c.stored(ctx)
 		if err != nil {
 			return 0, err
 		}
-		return decode(prev)
-	}
-	for range 5 {
-		rec, err := c.st.Get(ctx, c.key())
-		version, offset := store.MustNotExist, time.Duration(0)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return 0, fmt.Errorf("clock: read the offset: %w", err)
-		default:
-			if offset, err = decode(rec.Data); err != nil {
-				return 0, err
-			}
-			version = rec.Version
-		}
 		next := offset + by
 		data := encode(next)
-		_, err = c.st.Commit(ctx, store.Mutation{
+		if _, err := c.st.Commit(ctx, store.Mutation{
 			Tag:         Tag,
 			Writes:      []store.Write{{Key: c.key(), Data: data, IfVersion: version}},
 			Audit:       []store.AuditEntry{store.AuditFor(r, Resource, c.key())},
 			Idempotency: store.IdempotencyFor(r, data),
-		})
-		if errors.Is(err, store.ErrConflict) {
-			if prev, ok, rerr := c.st.ReplayFor(ctx, Tag, r); rerr == nil && ok {
-				return decode(prev)
-			}
-			continue
+		}); err != nil {
+			return 0, err
 		}
-		if err != nil {
-			return 0, fmt.Errorf("clock: advance: %w", err)
-		}
-		c.remember(next)
+		moved = true
 		return next, nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	return 0, fmt.Errorf("clock: the offset kept changing: %w", store.ErrConflict)
+	if moved {
+		c.remember(next)
+	}
+	return next, nil
 }
 
 func encode(d time.Duration) []byte { return []byte(strconv.FormatInt(int64(d), 10)) }
