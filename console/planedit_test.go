@@ -222,3 +222,17 @@ func TestParseDeployment(t *testing.T) {
 		t.Fatalf("an unspecified role = %v", errs)
 	}
 }
+
+// TestWarningText: each warning follows the success message as a sentence
+// ending in one full stop, however the service ended or spaced it.
+func TestWarningText(t *testing.T) {
+	p := &improvementplanv1.ImprovementPlan{Warnings: []*improvementplanv1.PlanWarning{
+		{Message: "action 2 is due after the deadline"}, {Message: "the deadline is soon. "},
+	}}
+	if got, want := warningText(p), " Action 2 is due after the deadline. The deadline is soon."; got != want {
+		t.Errorf("warningText = %q, want %q", got, want)
+	}
+	if got := warningText(&improvementplanv1.ImprovementPlan{}); got != "" {
+		t.Errorf("no warnings = %q", got)
+	}
+}

@@ -225,9 +225,10 @@ func (c *Console) planAction(w http.ResponseWriter, r *http.Request, s *session)
 func warningText(p *improvementplanv1.ImprovementPlan) string {
 	var b strings.Builder
 	for _, w := range p.GetWarnings() {
+		msg := sentence(w.GetMessage())
 		b.WriteString(" ")
-		b.WriteString(sentence(w.GetMessage()))
-		if !strings.HasSuffix(w.GetMessage(), ".") {
+		b.WriteString(msg)
+		if !strings.HasSuffix(msg, ".") {
 			b.WriteString(".")
 		}
 	}
