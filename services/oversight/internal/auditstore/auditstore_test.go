@@ -4,39 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/audit"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
-
-// roundTrips counts what a client sends: a command or a pipeline is one.
-type roundTrips struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { h.add(); return next(ctx, cmd) }
-}
-func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { h.add(); return next(ctx, cmds) }
-}
-func (h *roundTrips) add() { h.mu.Lock(); h.n++; h.mu.Unlock() }
-func (h *roundTrips) take() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := h.n
-	h.n = 0
-	return n
-}
 
 var (
 	actors   = []string{"dfe-1", "dfe-2", "leeds-dcs"}
@@ -107,8 +82,11 @@ func compareStrings(a, b string) int {
 func TestFilteredPagesFromIndexes(t *testing.T) {
 	ctx := context.Background()
 	c, ks := redistest.New(t)
-	hook := &roundTrips{}
+	hook := &redistest.RoundTrips{}
 	c.AddHook(hook)
+	mark := hook.Count()
+	// take is the round trips since the last take.
+	take := func() int64 { n := hook.Count() - mark; mark += n; return n }
 	svc := audit.NewService(New(store.New(c, ks)))
 	all := trail(t, svc, 1200)
 
@@ -135,14 +113,14 @@ func TestFilteredPagesFromIndexes(t *testing.T) {
 		var after *audit.Cursor
 		pages := 0
 		_, _ = svc.List(ctx, tc.council, f, nil, 1) // the script is loaded once
-		hook.take()
+		take()
 		for {
 			p, err := svc.List(ctx, tc.council, f, after, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
 			pages++
-			if n := hook.take(); tc.complete && n > 2 {
+			if n := take(); tc.complete && n > 2 {
 				t.Errorf("%q: page %d took %d round trips, want at most 2", tc.filter, pages, n)
 			}
 			if tc.complete && p.Total != len(want) {
