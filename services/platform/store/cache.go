@@ -99,33 +99,13 @@ func (ca *Cache[T]) GetMany(ctx context.Context, keys []string) ([]T, error) {
 	}
 	ca.mu.Unlock()
 
-	fresh := make(map[string]cached[T], len(stale))
+	fresh := map[string]cached[T]{}
 	if len(stale) > 0 {
-		recs, err := ca.c.st.GetMany(ctx, stale)
-		if err != nil {
+		if fresh, err = ca.read(ctx, stale); err != nil {
 			return nil, err
 		}
-		for _, r := range recs {
-			if !r.Exists() {
-				continue
-			}
-			v, err := ca.c.codec.Decode(r.Data, r.Version)
-			if err != nil {
-				return nil, fmt.Errorf("store: record %s: %w", r.Key, err)
-			}
-			fresh[r.Key] = cached[T]{version: r.Version, v: v}
-		}
 	}
-
 	out := make([]T, 0, len(keys))
-	ca.mu.Lock()
-	defer ca.mu.Unlock()
-	for k, e := range fresh {
-		// A concurrent read may have cached a later state meanwhile.
-		if cur, ok := ca.at[k]; !ok || cur.version < e.version {
-			ca.at[k] = e
-		}
-	}
 	for i, k := range keys {
 		switch e, ok := fresh[k]; {
 		case hit[i]:
@@ -154,11 +134,26 @@ func (ca *Cache[T]) cold(keys []string) bool {
 // fill reads and decodes the records under keys, as Collection.GetMany
 // does, and caches them.
 func (ca *Cache[T]) fill(ctx context.Context, keys []string) ([]T, error) {
+	fresh, err := ca.read(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(fresh))
+	for _, k := range keys {
+		if e, ok := fresh[k]; ok {
+			out = append(out, e.v)
+		}
+	}
+	return out, nil
+}
+
+// read reads and decodes the records under keys that exist, by key, and
+// caches each unless a concurrent read cached a later state meanwhile.
+func (ca *Cache[T]) read(ctx context.Context, keys []string) (map[string]cached[T], error) {
 	recs, err := ca.c.st.GetMany(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]T, 0, len(recs))
 	fresh := make(map[string]cached[T], len(recs))
 	for _, r := range recs {
 		if !r.Exists() {
@@ -169,7 +164,6 @@ func (ca *Cache[T]) fill(ctx context.Context, keys []string) ([]T, error) {
 			return nil, fmt.Errorf("store: record %s: %w", r.Key, err)
 		}
 		fresh[r.Key] = cached[T]{version: r.Version, v: v}
-		out = append(out, v)
 	}
 	ca.mu.Lock()
 	defer ca.mu.Unlock()
@@ -178,5 +172,5 @@ func (ca *Cache[T]) fill(ctx context.Context, keys []string) ([]T, error) {
 			ca.at[k] = e
 		}
 	}
-	return out, nil
+	return fresh, nil
 }
