@@ -3,6 +3,7 @@ package events
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/timeline"
@@ -24,8 +25,7 @@ func init() {
 
 // planState checks a PlanState name without prefix.
 func planState(field, s string) (string, error) {
-	switch s {
-	case "DRAFT", "SUBMITTED", "APPROVED", "MONITORING", "DECISION_DUE", "IMPROVED", "CONTINUED", "ESCALATED", "CLOSED":
+	if slices.Contains(timeline.PlanStates, "PLAN_STATE_"+s) {
 		return s, nil
 	}
 	return "", fmt.Errorf("%s %q is not a plan state", field, s)

@@ -63,6 +63,10 @@ const (
 	PlanClosed      = "PLAN_STATE_CLOSED"
 )
 
+// PlanStates are every plan state, in the contract's order.
+var PlanStates = []string{PlanDraft, PlanSubmitted, PlanApproved, PlanMonitoring, PlanDecisionDue,
+	PlanImproved, PlanContinued, PlanEscalated, PlanClosed}
+
 // Entry is one step of a council's story.
 type Entry struct {
 	// ID is the event's id, so a redelivered event finds its entry.
