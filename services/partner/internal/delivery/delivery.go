@@ -123,9 +123,9 @@ type Storer interface {
 	// dead-lettered leaves its lane's head and the lane is due again at
 	// now when more wait; a retrying one keeps the head and the lane is
 	// due at d.NextAttempt. A dead-lettered one is also added to the dead
-	// letters; a successful one resets the subscription's failures in a
-	// row.
-	Finish(ctx context.Context, d Delivery, now time.Time) error
+	// letters. It returns the subscription's failed attempts in a row: an
+	// attempt that failed is counted, a success resets the count to 0.
+	Finish(ctx context.Context, d Delivery, now time.Time) (failures int64, err error)
 	// Skip drops eventID from the head of lane (its record is gone).
 	Skip(ctx context.Context, lane Lane, eventID string, now time.Time) error
 	// Park takes lane off the schedule until Resume.
@@ -139,9 +139,6 @@ type Storer interface {
 	// List returns a page of sub's deliveries, newest first, and their
 	// number.
 	List(ctx context.Context, sub string, offset int64, size int32) ([]Delivery, int, error)
-	// Failed counts a failed attempt of sub and returns the failures in a
-	// row (Finish of a success resets the count).
-	Failed(ctx context.Context, sub string) (int64, error)
 }
 
 // Subscriptions is what the worker needs of the subscriptions.
@@ -457,7 +454,8 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 		if !d.Published.IsZero() {
 			s.metrics.delivered(ctx, now.Sub(d.Published))
 		}
-		return s.store.Finish(ctx, d, now)
+		_, err := s.store.Finish(ctx, d, now)
+		return err
 	}
 	if now.Sub(d.Started) >= s.opts.MaxAge {
 		d.State, d.NextAttempt = DeadLettered, time.Time{}
@@ -466,10 +464,7 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 		d.State = Retrying
 		d.NextAttempt = now.Add(s.opts.Backoff.Delay(len(d.Attempts), rand.Float64()))
 	}
-	if err := s.store.Finish(ctx, d, now); err != nil {
-		return err
-	}
-	failures, err := s.store.Failed(ctx, lane.Subscription)
+	failures, err := s.store.Finish(ctx, d, now)
 	if err != nil {
 		return err
 	}

@@ -167,14 +167,18 @@ func (s *Deliveries) Get(ctx context.Context, sub, eventID string) (delivery.Del
 
 // finishScript: KEYS rec, queue, due, dead, fail; ARGV json, eventID,
 // member, mode (advance|retry), next ms, now ms, dead-letter reason (""
-// for none), subscription, "ok" for a success.
+// for none), subscription, "ok" for a success. It returns the
+// subscription's failed attempts in a row: a failure is counted, a success
+// (of a delivery still stored) resets the count.
 var finishScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local fails = 0
+if ARGV[9] ~= 'ok' then fails = redis.call('INCR', KEYS[5]) end
+if redis.call('EXISTS', KEYS[1]) == 0 then return fails end
 redis.call('SET', KEYS[1], ARGV[1])
 if ARGV[9] == 'ok' then redis.call('DEL', KEYS[5]) end
 if ARGV[4] == 'retry' then
   redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
-  return 1
+  return fails
 end
 if redis.call('LINDEX', KEYS[2], 0) == ARGV[2] then redis.call('LPOP', KEYS[2]) end
 if redis.call('LLEN', KEYS[2]) > 0 then
@@ -185,13 +189,13 @@ end
 if ARGV[7] ~= '' then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'subscription', ARGV[8], 'event_id', ARGV[2], 'reason', ARGV[7])
 end
-return 1`)
+return fails`)
 
 // Finish implements delivery.Storer.
-func (s *Deliveries) Finish(ctx context.Context, d delivery.Delivery, now time.Time) error {
+func (s *Deliveries) Finish(ctx context.Context, d delivery.Delivery, now time.Time) (int64, error) {
 	data, err := json.Marshal(d)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	l := delivery.Lane{Subscription: d.Subscription, Council: d.Council}
 	mode, next, reason, ok := "advance", int64(0), "", ""
@@ -206,12 +210,12 @@ func (s *Deliveries) Finish(ctx context.Context, d delivery.Delivery, now time.T
 			reason += "; the last attempt: " + d.Attempts[n-1].Describe()
 		}
 	}
-	err = finishScript.Run(ctx, s.st.Client(), []string{s.rec(d.Subscription, d.EventID), s.queue(l), s.due(), s.DeadLetters(), s.fail(d.Subscription)},
-		data, d.EventID, member(l), mode, next, ms(now), reason, d.Subscription, ok).Err()
+	fails, err := finishScript.Run(ctx, s.st.Client(), []string{s.rec(d.Subscription, d.EventID), s.queue(l), s.due(), s.DeadLetters(), s.fail(d.Subscription)},
+		data, d.EventID, member(l), mode, next, ms(now), reason, d.Subscription, ok).Int64()
 	if err != nil {
-		return fmt.Errorf("record delivery %s: %w", d.Name(), err)
+		return 0, fmt.Errorf("record delivery %s: %w", d.Name(), err)
 	}
-	return nil
+	return fails, nil
 }
 
 var skipScript = redis.NewScript(`
@@ -341,9 +345,4 @@ func (s *Deliveries) List(ctx context.Context, sub string, offset int64, size in
 		out = append(out, d)
 	}
 	return out, int(total), nil
-}
-
-// Failed implements delivery.Storer.
-func (s *Deliveries) Failed(ctx context.Context, sub string) (int64, error) {
-	return s.st.Client().Incr(ctx, s.fail(sub)).Result()
 }
