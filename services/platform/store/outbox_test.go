@@ -16,27 +16,10 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
-
-// outboxEvents decodes every entry of the tag's outbox stream, oldest first.
-func outboxEvents(t *testing.T, s *store.Store, tag string) []events.Event {
-	t.Helper()
-	msgs, err := s.Client().XRange(testContext(t), s.Keyspace().Outbox(tag), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]events.Event, 0, len(msgs))
-	for _, m := range msgs {
-		e, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatalf("outbox entry %s: %v", m.ID, err)
-		}
-		out = append(out, e)
-	}
-	return out
-}
 
 func isMember(t *testing.T, s *store.Store, set, member string) bool {
 	t.Helper()
@@ -74,7 +57,7 @@ func TestOutboxCommitsWithState(t *testing.T) {
 	if r := mustGet(t, s, key); string(r.Data) != "state" {
 		t.Errorf("state = %q", r.Data)
 	}
-	got := outboxEvents(t, s, tag)
+	got := rpctest.Outbox(t, s, tag)
 	if len(got) != 2 || len(res.OutboxIDs) != 2 {
 		t.Fatalf("outbox holds %d entries, result names %d; want 2", len(got), len(res.OutboxIDs))
 	}
@@ -110,7 +93,7 @@ func TestOutboxOnlyMutationNeedsNoWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(outboxEvents(t, s, tag)); n != 1 {
+	if n := len(rpctest.Outbox(t, s, tag)); n != 1 {
 		t.Errorf("outbox holds %d entries, want 1", n)
 	}
 	if !isMember(t, s, ks.OutboxRegistry(), ks.Outbox(tag)) || !isMember(t, s, ks.OutboxPending(), ks.Outbox(tag)) {
@@ -184,7 +167,7 @@ func TestAuditEntries(t *testing.T) {
 	}
 
 	// In the outbox, as events of the audit topic with JSON payloads.
-	evs := outboxEvents(t, s, tag)
+	evs := rpctest.Outbox(t, s, tag)
 	if len(evs) != len(steps)+1 {
 		t.Fatalf("outbox holds %d entries, want %d", len(evs), len(steps)+1)
 	}
