@@ -53,7 +53,7 @@ type Kind struct {
 	about func(proto.Message) (council, sponsor string)
 }
 
-// Object is the record an event concerns, for access.ViewOf.
+// object is the record an event concerns, for access.ViewOf.
 func (k Kind) object(council, sponsor string) access.Object {
 	return access.Object{Council: council, Sponsor: sponsor, Public: k.Public}
 }
