@@ -66,8 +66,8 @@ func TestIdenticalRunsShareOneSolvedInput(t *testing.T) {
 		}
 	}
 	all, err := fresh.Explain(ctx, summaries)
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || len(all) != len(summaries) {
+		t.Fatalf("Explain: %v, %d runs of %d", err, len(all), len(summaries))
 	}
 	for _, r := range all {
 		if !reflect.DeepEqual(r.Result, first.Result) || !reflect.DeepEqual(r.Input, first.Input) {
