@@ -159,6 +159,17 @@ func Councils() []Council {
 	return append([]Council(nil), councils...)
 }
 
+// CodesIn returns the GSS codes of the councils in region, in code order.
+func CodesIn(region Region) []string {
+	var out []string
+	for _, c := range Councils() {
+		if c.Region == region {
+			out = append(out, c.GSSCode)
+		}
+	}
+	return out
+}
+
 // CouncilByCode returns the council with the given GSS code.
 func CouncilByCode(code string) (Council, bool) {
 	loadOnce.Do(load)

@@ -65,3 +65,19 @@ func TestGradeOrder(t *testing.T) {
 		t.Fatal("rank or validity wrong")
 	}
 }
+
+func TestCodesInARegion(t *testing.T) {
+	total := 0
+	for _, r := range Regions {
+		codes := CodesIn(r)
+		total += len(codes)
+		for _, code := range codes {
+			if c, _ := CouncilByCode(code); c.Region != r {
+				t.Errorf("%s in %s's codes is in %s", code, r, c.Region)
+			}
+		}
+	}
+	if total != len(Councils()) {
+		t.Errorf("the regions' codes hold %d councils, want %d", total, len(Councils()))
+	}
+}
