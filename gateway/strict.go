@@ -164,31 +164,8 @@ func (r *route) queryField(key string) protoreflect.FieldDescriptor {
 	if r.body == "*" {
 		return nil
 	}
-	md := r.input
-	var path []string
-	var f protoreflect.FieldDescriptor
-	for seg := range strings.SplitSeq(key, ".") {
-		if md == nil {
-			return nil
-		}
-		f = md.Fields().ByName(protoreflect.Name(seg))
-		if f == nil {
-			f = md.Fields().ByJSONName(seg)
-		}
-		if f == nil {
-			return nil
-		}
-		path = append(path, string(f.Name()))
-		name := strings.Join(path, ".")
-		if r.pathFields[name] || name == r.body {
-			return nil
-		}
-		md = nil
-		if isNested(f) {
-			md = f.Message()
-		}
-	}
-	if md != nil {
+	f, bound := r.queryPath(key)
+	if f == nil || bound || isNested(f) {
 		return nil
 	}
 	return f
@@ -200,21 +177,41 @@ func (r *route) nestedQueryMessage(key string) protoreflect.MessageDescriptor {
 	if r.body == "*" {
 		return nil
 	}
+	if f, _ := r.queryPath(key); f != nil && isNested(f) {
+		return f.Message()
+	}
+	return nil
+}
+
+// queryPath follows key (proto or JSON names, dotted) from the request
+// message through its nested messages: the field it ends on, nil when a
+// segment names no field, and whether that field or one on the way is
+// bound to the path or the body.
+func (r *route) queryPath(key string) (protoreflect.FieldDescriptor, bool) {
 	md := r.input
+	var f protoreflect.FieldDescriptor
+	var path []string
+	bound := false
 	for seg := range strings.SplitSeq(key, ".") {
 		if md == nil {
-			return nil
+			return nil, false
 		}
-		f := md.Fields().ByName(protoreflect.Name(seg))
+		f = md.Fields().ByName(protoreflect.Name(seg))
 		if f == nil {
 			f = md.Fields().ByJSONName(seg)
 		}
-		if f == nil || !isNested(f) {
-			return nil
+		if f == nil {
+			return nil, false
 		}
-		md = f.Message()
+		path = append(path, string(f.Name()))
+		name := strings.Join(path, ".")
+		bound = bound || r.pathFields[name] || name == r.body
+		md = nil
+		if isNested(f) {
+			md = f.Message()
+		}
 	}
-	return md
+	return f, bound
 }
 
 // strictRequests refuses what the services would otherwise never see or
