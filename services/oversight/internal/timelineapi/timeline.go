@@ -102,13 +102,10 @@ func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.Lis
 		}
 		visible = append(visible, seen{e, view})
 	}
-	start, end := l.Window(len(visible))
-	out := &oversightv1.ListTimelineEntriesResponse{
-		TimelineEntries: make([]*oversightv1.TimelineEntry, 0, end-start), NextPageToken: l.NextToken(len(visible)), TotalSize: int32(len(visible)),
-	}
-	for _, v := range visible[start:end] {
-		out.TimelineEntries = append(out.TimelineEntries, toProto(v.entry, v.view, named))
-	}
+	out := &oversightv1.ListTimelineEntriesResponse{}
+	out.TimelineEntries, out.NextPageToken, out.TotalSize = rpc.ListPage(l, visible, func(v seen) *oversightv1.TimelineEntry {
+		return toProto(v.entry, v.view, named)
+	})
 	return out, nil
 }
 
