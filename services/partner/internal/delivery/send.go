@@ -27,6 +27,10 @@ func (h HTTPSender) Send(ctx context.Context, sub subscription.Subscription, d D
 		now = h.Now
 	}
 	start := now().UTC()
+	// Latency is measured on the process's monotonic clock: Now may be a
+	// clock set elsewhere, which time.Since(start) would mix with the
+	// real one.
+	began := time.Now()
 	at := Attempt{Time: start}
 	ts := start.Unix()
 	sig, err := Sign(sub.Secret, d.EventID, ts, d.Body)
@@ -48,7 +52,7 @@ func (h HTTPSender) Send(ctx context.Context, sub subscription.Subscription, d D
 		req.Header.Set("traceparent", d.TraceParent)
 	}
 	resp, err := h.Client.Do(req)
-	at.Latency = time.Since(start)
+	at.Latency = time.Since(began)
 	if err != nil {
 		switch {
 		case errors.Is(err, egress.ErrForbidden):
@@ -63,6 +67,6 @@ func (h HTTPSender) Send(ctx context.Context, sub subscription.Subscription, d D
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	at.StatusCode = resp.StatusCode
-	at.Latency = time.Since(start)
+	at.Latency = time.Since(began)
 	return at
 }
