@@ -21,7 +21,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"sync"
-	"time"
 
 	"google.golang.org/grpc"
 
@@ -120,7 +119,7 @@ func New(d Deps) (*Service, error) {
 	subs := subscription.NewService(subscriptionstore.New(d.Store), guard, subscriptionapi.KnownType, d.Now)
 	timeout := d.Delivery.Timeout
 	if timeout <= 0 {
-		timeout = 10 * time.Second
+		timeout = delivery.DefaultTimeout
 	}
 	sender := delivery.HTTPSender{Client: guard.Client(timeout, d.RootCAs), Now: d.Now}
 	s.deliveries = delivery.NewService(deliverystore.New(d.Store), subs, sender, d.Now, d.Delivery)

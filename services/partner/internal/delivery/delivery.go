@@ -172,6 +172,9 @@ func (b Backoff) Delay(n int, rnd float64) time.Duration {
 	return max(time.Duration(d), time.Millisecond)
 }
 
+// DefaultTimeout bounds one attempt when Options.Timeout is not set.
+const DefaultTimeout = 10 * time.Second
+
 // Options tune the worker. Zero values select the defaults.
 type Options struct {
 	// Backoff is the retry schedule; default DefaultBackoff.
@@ -191,7 +194,7 @@ type Options struct {
 	Poll time.Duration
 	// Concurrency bounds the lanes sent at once; default 16.
 	Concurrency int
-	// Timeout bounds one attempt; default 10s.
+	// Timeout bounds one attempt; default DefaultTimeout.
 	Timeout time.Duration
 	// Retention is how long a finished delivery (succeeded or
 	// dead-lettered) stays listed; default 7 days.
@@ -227,7 +230,7 @@ func (o Options) withDefaults() Options {
 		o.Concurrency = 16
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = 10 * time.Second
+		o.Timeout = DefaultTimeout
 	}
 	if o.Retention <= 0 {
 		o.Retention = 7 * 24 * time.Hour
