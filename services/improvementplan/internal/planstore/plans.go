@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
@@ -247,7 +248,7 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 		Tag:         keyspace.CouncilTag(p.GSSCode),
 		Writes:      []store.Write{w},
 		Index:       s.Index(p),
-		Events:      append(evs, announced...),
+		Events:      slices.Concat(evs, announced),
 		Audit:       []store.AuditEntry{Audit(p, w.Key, r)},
 		Idempotency: idem,
 	})

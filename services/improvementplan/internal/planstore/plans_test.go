@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -260,44 +258,10 @@ func TestSavePinnedToVersion(t *testing.T) {
 	}
 }
 
-// countingHook counts the commands and round trips a client sends.
-type countingHook struct {
-	mu        sync.Mutex
-	roundTrip int
-}
-
-func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.mu.Lock()
-		h.roundTrip++
-		h.mu.Unlock()
-		return next(ctx, cmd)
-	}
-}
-
-func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.mu.Lock()
-		h.roundTrip++
-		h.mu.Unlock()
-		return next(ctx, cmds)
-	}
-}
-
-func (h *countingHook) reset() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := h.roundTrip
-	h.roundTrip = 0
-	return n
-}
-
 func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	s, st := newStore(t)
 	ctx := context.Background()
-	hook := &countingHook{}
+	hook := &redistest.RoundTrips{}
 	st.Client().AddHook(hook)
 	// A first list dials the pool's connections, whose handshakes count
 	// as round trips; the lists measured below reuse them.
@@ -326,12 +290,12 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		hook.reset()
+		before := hook.Count()
 		all, err := s.List(ctx, plan.AllCouncils)
 		if err != nil {
 			t.Fatal(err)
 		}
-		trips[len(all)] = hook.reset()
+		trips[len(all)] = int(hook.Count() - before)
 	}
 	// One pipeline over the indexes, one over the records, whatever the
 	// number of plans.
