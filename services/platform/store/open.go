@@ -180,9 +180,12 @@ var ownOptions = []string{
 }
 
 // setTimeouts applies the per-command timeouts and retries of q, or the
-// defaults: DefaultCommandTimeout for dial, read and write, go-redis's
-// default pool timeout (read timeout plus one second), and no retries, since
-// a retry after a timeout doubles the time a caller waits on a hung server.
+// defaults: DefaultCommandTimeout for dial, read, write and the wait for a
+// pooled connection, and no retries, since a retry after a timeout doubles
+// the time a caller waits on a hung server. (go-redis would wait for a
+// connection for the read timeout plus a second: with the consumers' blocking
+// reads holding connections while Redis hangs, a request then waited two
+// seconds for a connection before its own second.)
 // max_retries=N allows N retries (they still help with a connection the
 // server closed).
 func setTimeouts(q url.Values, o *redis.UniversalOptions) error {
@@ -194,7 +197,7 @@ func setTimeouts(q url.Values, o *redis.UniversalOptions) error {
 		{"dial_timeout", &o.DialTimeout, DefaultCommandTimeout},
 		{"read_timeout", &o.ReadTimeout, DefaultCommandTimeout},
 		{"write_timeout", &o.WriteTimeout, DefaultCommandTimeout},
-		{"pool_timeout", &o.PoolTimeout, 0},
+		{"pool_timeout", &o.PoolTimeout, DefaultCommandTimeout},
 	}
 	for _, d := range durations {
 		*d.dst = d.def

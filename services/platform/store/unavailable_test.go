@@ -174,6 +174,12 @@ func TestParseURLTimeoutsAndReplication(t *testing.T) {
 			t.Errorf("ParseURL(%q) accepted", bad)
 		}
 	}
+	// Without options every wait, a pooled connection's included, is the
+	// command timeout.
+	if o, err := store.ParseURL("redis://h:1"); err != nil || o.ReadTimeout != store.DefaultCommandTimeout ||
+		o.PoolTimeout != store.DefaultCommandTimeout || o.MaxRetries != -1 {
+		t.Errorf("defaults: read %s pool %s retries %d, %v", o.ReadTimeout, o.PoolTimeout, o.MaxRetries, err)
+	}
 	if r, err := store.ParseReplication("redis://h:1?wait_replicas=2&wait_timeout=2s"); err != nil || r.Replicas != 2 || r.Timeout != 2*time.Second {
 		t.Errorf("replication = %+v, %v", r, err)
 	}
