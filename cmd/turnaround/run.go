@@ -117,13 +117,15 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 
 // process holds what run started, so it can be stopped in reverse order.
 type process struct {
-	cfg     config
-	log     *slog.Logger
-	group   *errgroup.Group
-	mini    *miniredis.Miniredis
-	redis   redis.UniversalClient
-	devKey  []byte
-	closers []func() error
+	cfg   config
+	log   *slog.Logger
+	group *errgroup.Group
+	mini  *miniredis.Miniredis
+	redis redis.UniversalClient
+	// blockingRedis serves the consumers' and event streams' blocking reads.
+	blockingRedis redis.UniversalClient
+	devKey        []byte
+	closers       []func() error
 	// now is the services' clock: time.Now, or the -clock-start clock,
 	// plus the suite's clock offset once suiteClock is set.
 	now func() time.Time
@@ -201,6 +203,12 @@ func (p *process) openRedis(ctx context.Context) error {
 	}
 	p.redis = c
 	p.closers = append(p.closers, c.Close)
+	blocking, err := store.OpenBlocking(ctx, url)
+	if err != nil {
+		return err
+	}
+	p.blockingRedis = blocking
+	p.closers = append(p.closers, blocking.Close)
 	return nil
 }
 
@@ -269,7 +277,7 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 		}
 		return nil
 	})
-	env := buildEnv{store: store.New(p.redis, ks, storeOpts...), pages: pages, selfAddr: lis.Addr().String(), cfg: p.cfg}
+	env := buildEnv{store: store.New(p.redis, ks, append(storeOpts, store.WithBlockingClient(p.blockingRedis))...), pages: pages, selfAddr: lis.Addr().String(), cfg: p.cfg}
 	p.suiteClock.Store(clock.New(env.store, clock.Options{Base: p.baseNow, Movable: !p.cfg.production(), Logger: p.log}))
 
 	comps := map[string]component{}

@@ -120,13 +120,13 @@ func New(d Deps) (*Service, error) {
 	}
 	s.clock = deadline.New(s.plans, s.jobs, planstore.DeadlineReached, d.Now)
 	judgements := ipevents.New(s.plans, s.clock, ipevents.Options{DeadlineMonths: d.DeadlineMonths, Now: d.Now, Logger: d.Logger})
-	s.consumer, err = events.Subscribe(d.Store.Client(), d.Store.Keyspace(), ipevents.Topic, judgements.Consume,
+	s.consumer, err = events.Subscribe(d.Store.BlockingClient(), d.Store.Keyspace(), ipevents.Topic, judgements.Consume,
 		events.ConsumerOptions{Group: ipevents.Group, Logger: d.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("improvementplan: judgement consumer: %w", err)
 	}
 	s.support = support.NewService(supportstore.New(d.Store))
-	s.engagements, err = events.Subscribe(d.Store.Client(), d.Store.Keyspace(), ipevents.SponsorTopic,
+	s.engagements, err = events.Subscribe(d.Store.BlockingClient(), d.Store.Keyspace(), ipevents.SponsorTopic,
 		ipevents.NewEngagements(s.support).Consume, events.ConsumerOptions{Group: ipevents.Group, Logger: d.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("improvementplan: engagement consumer: %w", err)

@@ -37,6 +37,34 @@ func Open(ctx context.Context, rawURL string) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, err
 	}
+	return connect(ctx, rawURL, opts)
+}
+
+// BlockingPoolSize is the connection pool of the client OpenBlocking returns,
+// per node: each event consumer and each live event stream holds one of its
+// connections for the length of a blocking read.
+const BlockingPoolSize = 256
+
+// OpenBlocking connects like Open, with a pool of its own for blocking stream
+// reads (XREADGROUP and XREAD with BLOCK), sized BlockingPoolSize per node
+// unless REDIS_URL sets pool_size. Keeping those reads off the requests'
+// client means a request never waits for a connection a consumer holds: with
+// one pool, a suite's score of consumers left a few connections for every
+// request, and while Redis hung a request waited out the pool timeout before
+// its own command timed out.
+func OpenBlocking(ctx context.Context, rawURL string) (redis.UniversalClient, error) {
+	opts, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if u, _ := url.Parse(rawURL); u.Query().Get("pool_size") == "" {
+		opts.PoolSize = BlockingPoolSize
+	}
+	return connect(ctx, rawURL, opts)
+}
+
+// connect builds the instrumented client for opts and pings the server.
+func connect(ctx context.Context, rawURL string, opts *redis.UniversalOptions) (redis.UniversalClient, error) {
 	c := redis.NewUniversalClient(opts)
 	if err := redisotel.InstrumentTracing(c); err != nil {
 		_ = c.Close()

@@ -42,6 +42,7 @@ var ErrConflict = change.ErrConflict
 // Cluster). It is safe for concurrent use.
 type Store struct {
 	c              redis.UniversalClient
+	blocking       redis.UniversalClient // blocking stream reads; nil means c
 	ks             keyspace.Keyspace
 	idempotencyTTL time.Duration
 	// registered remembers outboxes already in the registry set.
@@ -63,6 +64,13 @@ func WithIdempotencyTTL(d time.Duration) Option {
 	}
 }
 
+// WithBlockingClient gives blocking stream reads (event consumers, live
+// event streams) a client of their own, such as OpenBlocking returns, so that
+// they never hold the connections requests need.
+func WithBlockingClient(c redis.UniversalClient) Option {
+	return func(s *Store) { s.blocking = c }
+}
+
 // New returns a Store over c whose keys live in ks.
 func New(c redis.UniversalClient, ks keyspace.Keyspace, opts ...Option) *Store {
 	s := &Store{c: c, ks: ks, idempotencyTTL: DefaultIdempotencyTTL}
@@ -75,6 +83,15 @@ func New(c redis.UniversalClient, ks keyspace.Keyspace, opts ...Option) *Store {
 // Client returns the Redis client, for reads the Store does not wrap (index
 // range queries, for example).
 func (s *Store) Client() redis.UniversalClient { return s.c }
+
+// BlockingClient returns the client for blocking stream reads: the one
+// WithBlockingClient gave, or Client.
+func (s *Store) BlockingClient() redis.UniversalClient {
+	if s.blocking != nil {
+		return s.blocking
+	}
+	return s.c
+}
 
 // Keyspace returns the keyspace the Store's keys live in.
 func (s *Store) Keyspace() keyspace.Keyspace { return s.ks }

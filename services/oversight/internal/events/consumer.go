@@ -71,7 +71,7 @@ func New(st *store.Store, tl *timeline.Service, au *audit.Service, log *slog.Log
 		opts.Logger = log
 	}
 	for _, topic := range Topics {
-		sub, err := events.Subscribe(st.Client(), st.Keyspace(), topic, c.live(topic), opts)
+		sub, err := events.Subscribe(st.BlockingClient(), st.Keyspace(), topic, c.live(topic), opts)
 		if err != nil {
 			return nil, fmt.Errorf("oversight: subscribe to %s: %w", topic, err)
 		}

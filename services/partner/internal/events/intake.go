@@ -43,7 +43,7 @@ func New(st *store.Store, subs *subscription.Service, deliveries *delivery.Servi
 		opts.Logger = log
 	}
 	for _, topic := range eventaccess.Topics() {
-		c, err := events.Subscribe(st.Client(), st.Keyspace(), topic, in.Handle, opts)
+		c, err := events.Subscribe(st.BlockingClient(), st.Keyspace(), topic, in.Handle, opts)
 		if err != nil {
 			return nil, fmt.Errorf("partner: subscribe to %s: %w", topic, err)
 		}

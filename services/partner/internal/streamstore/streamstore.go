@@ -53,7 +53,7 @@ func (s *Streams) Range(ctx context.Context, topic, after string, count int64) (
 
 // Tail implements watch.Source.
 func (s *Streams) Tail(ctx context.Context, topic, after string, count int64, block time.Duration) ([]watch.Item, error) {
-	res, err := s.st.Client().XRead(ctx, &redis.XReadArgs{
+	res, err := s.st.BlockingClient().XRead(ctx, &redis.XReadArgs{
 		Streams: []string{s.key(topic), after}, Count: count, Block: block,
 	}).Result()
 	if errors.Is(err, redis.Nil) {

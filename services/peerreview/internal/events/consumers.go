@@ -102,7 +102,7 @@ func New(st *store.Store, svc *offer.Service, linker ReviewLinker, logger *slog.
 		{offerstore.InspectionTopic, c.HandleJudgement},
 		{offerstore.PeerReviewTopic, c.HandleReviewCompleted},
 	} {
-		cons, err := events.Subscribe(st.Client(), st.Keyspace(), sub.topic, sub.handler, copts)
+		cons, err := events.Subscribe(st.BlockingClient(), st.Keyspace(), sub.topic, sub.handler, copts)
 		if err != nil {
 			return nil, fmt.Errorf("events: subscribe to %s: %w", sub.topic, err)
 		}

@@ -63,7 +63,7 @@ func New(st *store.Store, svc *need.Service, engagements *engagement.Service, lo
 		opts.Logger = logger
 	}
 	c := &Consumer{svc: svc, engagements: engagements, log: logger.With("component", "needevents")}
-	cons, err := events.Subscribe(st.Client(), st.Keyspace(), Topic, c.Handle, opts)
+	cons, err := events.Subscribe(st.BlockingClient(), st.Keyspace(), Topic, c.Handle, opts)
 	if err != nil {
 		return nil, fmt.Errorf("needevents: subscribe to %s: %w", Topic, err)
 	}
