@@ -94,16 +94,23 @@
 // Σ_n max(0, max_s score − price_s) + Σ_s free_s × price_s, recomputed
 // from them, is the bound, equal to the objective: gap 0. When that
 // solution also keeps within the staff-day budgets it is optimal for them
-// too. Otherwise the problem is a generalised assignment problem: its
-// Lagrangian bound (prices per engagement and per staff-day, improved by
-// subgradient steps) is always valid; assignments come from repairing the
-// count-only optimum, rounding the Lagrangian solutions and solving the
-// count-only problem on Lagrangian scores, each improved by local search
-// (shifts, swaps, and an exact knapsack re-choice of a sponsor's needs);
-// then depth-first branch and bound with the Lagrangian bound on the room
-// left proves optimality, or, stopped by NodeLimit (deterministic) or
-// TimeLimit, reports the best bound among the unexplored nodes. Bound and
-// Gap are always proven; Proven says the gap is 0.
+// too. Otherwise the problem is a generalised assignment problem, with two
+// Lagrangian bounds, each valid whatever its multipliers: prices per
+// engagement and per staff-day (at best the linear-programming bound), then
+// prices per need, which leave each sponsor a knapsack over its free
+// engagements and staff-days, solved exactly (or bounded from above when
+// its table would be too big) and so tighter; both are improved by
+// subgradient steps. Assignments come from repairing the count-only
+// optimum, rounding the Lagrangian solutions, solving the count-only
+// problem on Lagrangian scores and the sponsors' knapsack choices, each
+// improved by local search (shifts, swaps, ejection chains, and an exact
+// knapsack re-choice of a sponsor's needs), and on smaller runs by
+// re-solving a few competing sponsors at a time exactly. Then depth-first
+// branch and bound (with the need-price bound, re-optimised at every node,
+// up to 20,000 pairs; above, the capacity-price bound on the room left)
+// proves optimality, or, stopped by NodeLimit (deterministic) or TimeLimit,
+// reports the best bound among the unexplored nodes. Bound and Gap are
+// always proven; Proven says the gap is 0.
 //
 // # STABLE
 //

@@ -42,15 +42,23 @@ type outcome struct {
 // its solution also keeps within the budgets it is optimal for them too.
 // Otherwise the problem is a generalised assignment problem, solved by
 // gapSolver.
-func optimal(in *instance, lim *limits) outcome {
+func optimal(in *instance, lim *limits) outcome { return solveGAP(in, lim, true) }
+
+// solveGAP is optimal, with the neighbourhood search when neighbourhoods
+// is set (it is not for the small instances that search itself solves).
+func solveGAP(in *instance, lim *limits, neighbourhoods bool) outcome {
+	began := time.Now()
 	tr := newTransport(in, in.w, in.adj)
 	a, complete := tr.solveWithin(lim)
+	took := time.Since(began)
 	bound := dualBound(in, in.w, in.adj, tr.price)
 	budgeted := in.budgeted()
 	if complete && (!budgeted || in.fits(a, true)) {
 		return outcome{assign: a, value: in.value(a), bound: bound, stop: StopComplete}
 	}
-	g := &gapSolver{in: in, lim: lim, bound: bound, p: slices.Clone(tr.price[:in.nS]), lam: make([]int64, in.nS)}
+	// A Lagrangian round solves the same transport again: the first is
+	// expected to take what this one took.
+	g := &gapSolver{in: in, lim: lim, bound: bound, p: slices.Clone(tr.price[:in.nS]), lam: make([]int64, in.nS), lns: neighbourhoods, roundTime: took}
 	if !complete {
 		// Out of time mid-way: make what there is keep the budgets, fill
 		// it as far as local search gets, and report the bound so far.
@@ -64,8 +72,8 @@ func optimal(in *instance, lim *limits) outcome {
 // gapSolver solves max Σ w·x subject to each need at most once, sponsor s
 // at most cnt_s needs and at most bud_s staff-days.
 //
-// The bound is Lagrangian: for prices p_s ≥ 0 per engagement and λ_s ≥ 0
-// per staff-day,
+// The first bound prices the capacities: for p_s ≥ 0 per engagement and
+// λ_s ≥ 0 per staff-day,
 //
 //	L(p, λ) = Σ_n max(0, max_s (w_ns − p_s − d_n·λ_s)) + Σ_s (cnt_s·p_s + bud_s·λ_s)
 //
@@ -73,16 +81,23 @@ func optimal(in *instance, lim *limits) outcome {
 // multipliers; its minimum is the linear-programming bound. The multipliers
 // start at the count-only optimal prices and are improved by projected
 // subgradient steps (Polyak step towards the best assignment known, λ
-// preconditioned by the mean staff-days of a need). Assignments come from
-// repairing the count-only optimum, from greedy rounding of the Lagrangian
-// solutions, and from the count-only optimum of the Lagrangian scores
-// w − λ·d, each improved by local search (shift a need, swap two needs).
-// Branch and bound then searches needs in turn (most contested first),
-// sponsors by reduced score, pruning with the same Lagrangian bound
-// restricted to the room left; run to the end it proves optimality, and
-// stopped at a limit it reports the best bound among the unexplored nodes.
-// Multipliers are integers and steps are rounded, so the arithmetic that
-// decides anything is exact and the same on every machine.
+// preconditioned by the mean staff-days of a need). The second, tighter
+// bound prices the needs instead, so that each sponsor is a knapsack over
+// its count and budget (needDual, needPrices), starting from the first's
+// multipliers. Assignments come from repairing the count-only optimum, from
+// greedy rounding of the Lagrangian solutions, from the count-only optimum
+// of the Lagrangian scores w − λ·d and from the sponsors' knapsack choices,
+// each improved by local search (shift a need, swap two needs, ejection
+// chains, re-pack a sponsor), and on instances up to knapsackBnBPairs by
+// re-solving a few sponsors at a time exactly (neighbourhoods). Branch and
+// bound then searches needs in turn, most contested first: up to
+// knapsackBnBPairs with the need-price bound, re-optimised at every node
+// (kbnb), above with the capacity-price bound restricted to the room left
+// (bnb). Run to the end it proves optimality; stopped at a limit it reports
+// the best bound among the unexplored nodes. Each stage takes a share of
+// the time left, so that a slow one does not starve the others. Multipliers
+// are integers and steps are rounded, so the arithmetic that decides
+// anything is exact and the same on every machine.
 type gapSolver struct {
 	in      *instance
 	lim     *limits
@@ -90,8 +105,13 @@ type gapSolver struct {
 	bestVal int64
 	bound   int64
 	p, lam  []int64
-	stats   Stats
-	// roundTime is how long the last Lagrangian count-only round took.
+	// u are the need prices of needPrices' best bound, nil until it runs.
+	u []int64
+	// lns says whether to run the neighbourhood search.
+	lns   bool
+	stats Stats
+	// roundTime is how long the last Lagrangian count-only round took (at
+	// first, the count-only solve).
 	roundTime time.Duration
 }
 
@@ -109,11 +129,20 @@ func (g *gapSolver) run(countOpt []int32) outcome {
 	// best multipliers; each round raises λ on the sponsors whose budget
 	// the last one broke, so the solutions need less and less repair.
 	lam := slices.Clone(g.lam)
+	// A third of the time left at most, for the bounds that follow.
+	var share time.Time
+	if !g.lim.deadline.IsZero() {
+		now := time.Now()
+		share = now.Add(g.lim.deadline.Sub(now) / 3)
+	}
 	for round := 0; round < lagrangianRounds && g.bound > g.bestVal && stop == StopComplete; round++ {
 		// A round costs about what the last one did; do not start one
 		// that cannot finish.
 		if g.lim.expired() || !g.lim.deadline.IsZero() && time.Until(g.lim.deadline) < g.roundTime {
 			stop = StopTimeLimit
+			break
+		}
+		if !share.IsZero() && time.Until(share) < g.roundTime {
 			break
 		}
 		began := time.Now()
@@ -136,8 +165,18 @@ func (g *gapSolver) run(countOpt []int32) outcome {
 			break
 		}
 	}
+	if g.bound > g.bestVal && stop == StopComplete && !g.needPrices() {
+		stop = StopTimeLimit
+	}
+	if g.lns && g.bound > g.bestVal && stop == StopComplete && int64(g.in.nN)*int64(g.in.nS) <= knapsackBnBPairs {
+		g.neighbourhoods()
+	}
 	if g.bound > g.bestVal && stop == StopComplete {
-		stop = g.branchAndBound()
+		if g.u != nil && int64(g.in.nN)*int64(g.in.nS) <= knapsackBnBPairs {
+			stop = g.knapsackBranchAndBound()
+		} else {
+			stop = g.branchAndBound()
+		}
 	}
 	if g.bound <= g.bestVal {
 		g.bound = g.bestVal
@@ -146,10 +185,16 @@ func (g *gapSolver) run(countOpt []int32) outcome {
 }
 
 // offer improves a feasible assignment by local search and keeps it if it
-// beats the best so far.
+// beats the best so far. The local search takes an eighth of the time left
+// at most, so that no one offer starves the bound.
 func (g *gapSolver) offer(a []int32) {
 	st := newState(g.in, a)
-	st.improve(g.lim)
+	lim := g.lim
+	if !lim.deadline.IsZero() {
+		now := time.Now()
+		lim = &limits{deadline: now.Add(lim.deadline.Sub(now) / 8), nodeLimit: lim.nodeLimit, done: lim.done}
+	}
+	st.improve(lim)
 	if st.val > g.bestVal {
 		g.best, g.bestVal = st.a, st.val
 	}
@@ -203,6 +248,13 @@ func (g *gapSolver) dual() bool {
 		k = max(1, float64(sumDays)/float64(counted))
 	}
 	k2 := float64(k * k)
+	// A quarter of the time left at most: the need-price bound that
+	// follows starts from these multipliers and does better with the time.
+	var share time.Time
+	if !g.lim.deadline.IsZero() {
+		now := time.Now()
+		share = now.Add(g.lim.deadline.Sub(now) / 4)
+	}
 	p, lam := slices.Clone(g.p), slices.Clone(g.lam)
 	arg := make([]int32, in.nN)
 	use, days := make([]int64, in.nS), make([]int64, in.nS)
@@ -211,8 +263,13 @@ func (g *gapSolver) dual() bool {
 	maxIter := int(min(3000, max(300, 600_000_000/max(1, int64(in.nN)*int64(in.nS)))))
 	theta, stall := 2.0, 0
 	for it := 0; it < maxIter && theta > 1e-3; it++ {
-		if it%8 == 0 && g.lim.expired() {
-			return false
+		if it%8 == 0 {
+			if g.lim.expired() {
+				return false
+			}
+			if !share.IsZero() && time.Now().After(share) {
+				return true
+			}
 		}
 		v := g.lagrange(p, lam, arg, use, days)
 		if v < g.bound {
@@ -383,6 +440,8 @@ type state struct {
 	// dp and take are repack's tables, kept to spare the allocations.
 	dp   []int64
 	take []bool
+	// roomy is ejectFrom's list of sponsors with room.
+	roomy []int32
 }
 
 func newState(in *instance, a []int32) *state {
@@ -467,6 +526,16 @@ func (st *state) improve(lim *limits) {
 			}
 			if st.swapFrom(i) {
 				changed = true
+			}
+		}
+		if !changed && int64(in.nN)*int64(in.nS) <= ejectPairs {
+			for i := range in.nN {
+				if i%64 == 0 && lim.expired() {
+					return
+				}
+				if st.ejectFrom(i) {
+					changed = true
+				}
 			}
 		}
 		if !changed {
@@ -599,6 +668,63 @@ func (st *state) repack(s int) bool {
 			st.move(int(it.need), int32(s))
 		}
 	}
+	return true
+}
+
+// ejectPairs is the size (needs × sponsors) up to which local search tries
+// ejection chains: a pass costs needs × sponsors × a sponsor's needs ×
+// sponsors with room, too much for a time limit of seconds above it.
+const ejectPairs = 100_000
+
+// ejectFrom tries the best ejection chain that starts with need i: i
+// moves to a sponsor s2 that has no room for it by ejecting one of s2's
+// needs j, which moves on to a third sponsor with room (or to none); i's
+// old sponsor keeps the room i frees for later moves.
+func (st *state) ejectFrom(i int) bool {
+	in := st.in
+	s1 := st.a[i]
+	w1 := st.w(i, s1)
+	bestJ, bestS2, bestS3, bestGain := int32(-1), int32(-1), int32(-1), int64(0)
+	// The sponsors with an engagement and a staff-day to spare: the only
+	// ones an ejected need can move on to.
+	st.roomy = st.roomy[:0]
+	for s := range in.nS {
+		if st.cnt[s] < in.cnt[s] && (in.bud[s] == unlimited || st.days[s] < in.bud[s]) {
+			st.roomy = append(st.roomy, int32(s))
+		}
+	}
+	for _, s2 := range in.adj[i] {
+		if s2 == s1 || st.room(int(s2), i) {
+			continue
+		}
+		wi2 := in.w[i*in.nS+int(s2)]
+		if wi2 <= w1 {
+			continue
+		}
+		for _, j := range st.members[s2] {
+			if in.bud[s2] != unlimited && st.days[s2]-in.days[j]+in.days[i] > in.bud[s2] {
+				continue
+			}
+			base := wi2 - w1 - in.w[int(j)*in.nS+int(s2)]
+			if base > bestGain {
+				bestJ, bestS2, bestS3, bestGain = j, s2, -1, base
+			}
+			wj := in.w[int(j)*in.nS : int(j+1)*in.nS]
+			for _, s3 := range st.roomy {
+				if s3 == s2 || s3 == s1 || wj[s3] <= 0 {
+					continue
+				}
+				if g := base + wj[s3]; g > bestGain && st.room(int(s3), int(j)) {
+					bestJ, bestS2, bestS3, bestGain = j, s2, s3, g
+				}
+			}
+		}
+	}
+	if bestJ < 0 {
+		return false
+	}
+	st.move(int(bestJ), bestS3)
+	st.move(i, bestS2)
 	return true
 }
 

@@ -90,48 +90,84 @@ func prepare(c Input, raw Overrides) (*prepared, error) {
 	pr.views = make([]needView, pr.nN)
 	pr.total = make([]int64, pr.nN*pr.nS)
 	pr.reasons = make([]reasonSet, pr.nN*pr.nS)
-	for n := range pr.needs {
-		need := &pr.needs[n]
-		pr.views[n] = pr.sc.need(need)
-		for s := range pr.sponsors {
-			sp := &pr.sponsors[s]
-			p := n*pr.nS + s
-			score := pr.sc.score(pr.views[n], need, s)
-			pr.total[p] = int64(score.Total)
-			var r reasonSet
-			if sp.Paused {
-				r |= rPaused
+	// Looking councils and sponsors up by name for each of millions of
+	// pairs would cost more than scoring them: the per-council rules
+	// (members, conflicts, out-of-area placements) are gathered once by
+	// council, the per-need ones by sponsor index, and each need's row is
+	// built from them.
+	type tie struct {
+		s  int32
+		r  reasonSet
+		oa int
+	}
+	ties := map[string][]tie{}
+	base := make([]reasonSet, pr.nS)
+	for s, sp := range pr.sponsors {
+		for _, c := range sp.MemberCouncils {
+			ties[c] = append(ties[c], tie{s: int32(s), r: rMemberCouncil})
+		}
+		for _, c := range sp.Conflicts {
+			ties[c] = append(ties[c], tie{s: int32(s), r: rDeclaredConflict})
+		}
+		for c, k := range sp.OutOfArea {
+			if k > 0 {
+				ties[c] = append(ties[c], tie{s: int32(s), oa: k})
 			}
-			if excluded[s] {
-				r |= rExcludedByRun
-			}
-			if contains(need.ExcludedSponsors, sp.ID) {
-				r |= rExcludedByNeed
-			}
-			if contains(sp.MemberCouncils, need.Council) {
-				r |= rMemberCouncil
-			}
-			if contains(sp.Conflicts, need.Council) {
-				r |= rDeclaredConflict
-			}
-			if need.RequiresTrust && !sp.CanLeadTrust {
-				r |= rTrustRequired
-			}
-			if forbidden[[2]int{n, s}] {
-				r |= rPairForbidden
-			}
-			if pr.pin[n] >= 0 && int(pr.pin[n]) != s {
-				r |= rPinnedElsewhere
-			}
-			if score.Factors[FactorExpertise].Value == 0 {
-				r |= rNoExpertise
-			}
-			if score.Total <= 0 {
-				r |= rScoreNotPositive
-			}
-			pr.reasons[p] = r
+		}
+		if sp.Paused {
+			base[s] |= rPaused
+		}
+		if excluded[s] {
+			base[s] |= rExcludedByRun
 		}
 	}
+	forbid := make(map[int][]int, len(forbidden))
+	for p := range forbidden {
+		forbid[p[0]] = append(forbid[p[0]], p[1])
+	}
+	// Rows are independent: they are scored in parallel, each written to
+	// its own place, so the result is the same whatever the schedule.
+	inParallel(pr.nN, func(lo, hi int) {
+		oa := make([]int, pr.nS)
+		for n := lo; n < hi; n++ {
+			need := &pr.needs[n]
+			pr.views[n] = pr.sc.need(need)
+			reasons := pr.reasons[n*pr.nS : (n+1)*pr.nS]
+			copy(reasons, base)
+			clear(oa)
+			for _, t := range ties[need.Council] {
+				reasons[t.s] |= t.r
+				if t.oa > 0 {
+					oa[t.s] = t.oa
+				}
+			}
+			for _, id := range need.ExcludedSponsors {
+				if s, ok := sIdx[id]; ok {
+					reasons[s] |= rExcludedByNeed
+				}
+			}
+			for _, s := range forbid[n] {
+				reasons[s] |= rPairForbidden
+			}
+			for s := range pr.sponsors {
+				if need.RequiresTrust && !pr.sponsors[s].CanLeadTrust {
+					reasons[s] |= rTrustRequired
+				}
+				if pr.pin[n] >= 0 && int(pr.pin[n]) != s {
+					reasons[s] |= rPinnedElsewhere
+				}
+				vals := pr.sc.values(pr.views[n], need, s, oa[s])
+				total := pr.sc.sum(vals)
+				pr.total[n*pr.nS+s] = int64(total)
+				if vals[FactorExpertise] == 0 {
+					reasons[s] |= rNoExpertise
+				}
+				if total <= 0 {
+					reasons[s] |= rScoreNotPositive
+				}
+			}
+		}
+	})
 
 	if err := pr.placePins(raw); err != nil {
 		return nil, err
@@ -195,11 +231,6 @@ func (pr *prepared) assignable(p int) bool { return pr.reasons[p] == 0 }
 
 // scoreOf returns the breakdown of need n's score for sponsor s.
 func (pr *prepared) scoreOf(n, s int) Score { return pr.sc.score(pr.views[n], &pr.needs[n], s) }
-
-func contains(sorted []string, x string) bool {
-	_, ok := slices.BinarySearch(sorted, x)
-	return ok
-}
 
 // scorer computes suitability with areas and regions turned into small
 // integers, so that scoring every pair of a large run stays cheap.
@@ -279,6 +310,47 @@ func (sc *scorer) need(n *Need) needView {
 // score computes need n's suitability for sponsor s, as the package
 // documentation defines it.
 func (sc *scorer) score(v needView, n *Need, s int) Score {
+	vals := sc.values(v, n, s, sc.sponsors[s].OutOfArea[n.Council])
+	var out Score
+	for f, val := range vals {
+		pts := sc.weight(Factor(f)) * val
+		out.Factors[f] = Contribution{Value: val, Points: pts}
+		out.Total += pts
+	}
+	return out
+}
+
+// sum is the total of factor values, in milli-points: what score's Total
+// is, without the breakdown.
+func (sc *scorer) sum(vals [NumFactors]int) int {
+	total := 0
+	for f, val := range vals {
+		total += sc.weight(Factor(f)) * val
+	}
+	return total
+}
+
+// weight is factor f's weight, negative for the out-of-area penalty.
+func (sc *scorer) weight(f Factor) int {
+	switch f {
+	case FactorExpertise:
+		return sc.w.Expertise
+	case FactorGeography:
+		return sc.w.Geography
+	case FactorHeadroom:
+		return sc.w.Headroom
+	case FactorContinuity:
+		return sc.w.Continuity
+	case FactorOutOfArea:
+		return -sc.w.OutOfArea
+	default:
+		return sc.w.Urgency
+	}
+}
+
+// values computes the factor values, in thousandths, of need n for sponsor
+// s, which has placed oa children into the need's council.
+func (sc *scorer) values(v needView, n *Need, s int, oa int) [NumFactors]int {
 	sp := &sc.sponsors[s]
 	var vals [NumFactors]int
 
@@ -310,19 +382,11 @@ func (sc *scorer) score(v needView, n *Need, s int) Score {
 	if n.ContinuitySponsor == sp.ID {
 		vals[FactorContinuity] = full
 	}
-	if k := sp.OutOfArea[n.Council]; k > 0 {
-		vals[FactorOutOfArea] = min(full, k*full/sc.w.OutOfAreaFull)
+	if oa > 0 {
+		vals[FactorOutOfArea] = min(full, oa*full/sc.w.OutOfAreaFull)
 	}
 	vals[FactorUrgency] = n.Urgency * urgencyPerStep
-
-	weights := [NumFactors]int{sc.w.Expertise, sc.w.Geography, sc.w.Headroom, sc.w.Continuity, -sc.w.OutOfArea, sc.w.Urgency}
-	var out Score
-	for f, val := range vals {
-		pts := weights[f] * val
-		out.Factors[f] = Contribution{Value: val, Points: pts}
-		out.Total += pts
-	}
-	return out
+	return vals
 }
 
 // needOrder returns the needs' indices in processing order: most urgent

@@ -56,18 +56,28 @@ func (pr *prepared) report(assign []int32, end time.Time) *Result {
 		return c.StaffDays == 0 || int64(c.StaffDays-c.StaffDaysInUse) >= useDays[s]+int64(pr.needs[n].StaffDays)
 	}
 	res.Needs = make([]NeedReport, pr.nN)
-	idx := make([]int, pr.nS)
-	maxCand := pr.in.MaxCandidates
-	if maxCand == 0 && pr.nN*pr.nS > fullReportPairs {
-		maxCand = compactCandidates
+	unmatched := make([]Unmatched, pr.nN)
+	first := pr.in.MaxCandidates
+	if first == 0 && pr.nN*pr.nS > fullReportPairs {
+		first = compactCandidates
 	}
-	for n := range pr.needs {
-		if maxCand == 0 && n%64 == 0 && time.Now().After(end) {
-			maxCand = compactCandidates
+	// Needs are explained in parallel, each into its own place.
+	inParallel(pr.nN, func(lo, hi int) {
+		idx := make([]int, pr.nS)
+		maxCand := first
+		for n := lo; n < hi; n++ {
+			if maxCand == 0 && (n-lo)%64 == 0 && time.Now().After(end) {
+				maxCand = compactCandidates
+			}
+			res.Needs[n] = pr.needReport(n, assign[n], room, idx, maxCand)
+			if assign[n] < 0 {
+				unmatched[n] = pr.unmatched(n, room)
+			}
 		}
-		res.Needs[n] = pr.needReport(n, assign[n], room, idx, maxCand)
-		if assign[n] < 0 {
-			res.Unmatched = append(res.Unmatched, pr.unmatched(n, room))
+	})
+	for n, s := range assign {
+		if s < 0 {
+			res.Unmatched = append(res.Unmatched, unmatched[n])
 		}
 	}
 	return res
@@ -182,14 +192,16 @@ func (pr *prepared) unmatched(n int, room func(s, n int) bool) Unmatched {
 	}
 	var passRules, trustOnly, capFree, suitable []int
 	conflicted := 0
-	byReason := map[Reason]int{}
+	var byReason [len(reasonOrder)]int
 	for s := range pr.sponsors {
 		r := pr.reasons[n*pr.nS+s]
 		if r&rConflicts != 0 {
 			conflicted++
 		}
-		for _, x := range (r & rRules).list() {
-			byReason[x]++
+		for k := range reasonOrder {
+			if r&rRules&(1<<k) != 0 {
+				byReason[k]++
+			}
 		}
 		switch {
 		case r&rRules == 0:
@@ -215,9 +227,9 @@ func (pr *prepared) unmatched(n int, room func(s, n int) bool) Unmatched {
 	case len(passRules) == 0:
 		u.Reason = UnmatchedAllIneligible
 		var parts []string
-		for _, r := range reasonOrder {
-			if k := byReason[r]; k > 0 {
-				parts = append(parts, fmt.Sprintf("%s %d", r, k))
+		for k, r := range reasonOrder {
+			if byReason[k] > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", r, byReason[k]))
 			}
 		}
 		u.Detail = "hard rules rule out every sponsor: " + strings.Join(parts, ", ")

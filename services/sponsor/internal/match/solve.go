@@ -34,13 +34,13 @@ func Solve(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	scored := time.Since(start)
 	inst := newInstance(pr)
+	scored := time.Since(start)
 	// The search stops early enough to leave the report its time: twice
-	// what scoring took (a full report walks the same pairs again, sorting
-	// each need's row and allocating a Candidate per pair; measured, not
-	// guessed, so a slow or busy machine reserves more), plus a twentieth
-	// of the limit for the rest.
+	// what scoring and building the instance took (a full report walks the
+	// same pairs again, sorting each need's row and allocating a Candidate
+	// per pair; measured, not guessed, so a slow or busy machine reserves
+	// more), plus a twentieth of the limit for the rest.
 	lim := &limits{deadline: end.Add(-2*scored - limit/20), nodeLimit: c.NodeLimit, done: ctx.Done()}
 
 	var (

@@ -133,7 +133,12 @@ func TestPinOverridesSoftReasons(t *testing.T) {
 // deterministically with a valid gap, a context deadline acts as a time
 // limit, and a cancelled context is an error.
 func TestLimits(t *testing.T) {
-	in := gen{needs: 60, sponsors: 8, tight: 0.9, budgets: true, rules: true}.input(1)
+	// An instance whose root bound does not close the gap, so that branch
+	// and bound runs and the node limit stops it.
+	in := gen{needs: 100, sponsors: 20, tight: 0.9, budgets: true, rules: true}.input(2)
+	// A generous time limit, so that the node limit and never the clock
+	// stops the search, even on a slow machine.
+	in.TimeLimit = time.Minute
 	in.NodeLimit = 1
 	a, b := solve(t, in), solve(t, in)
 	checkInvariants(t, in, a)
