@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -27,6 +26,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -100,6 +100,11 @@ const (
 // console's pages, named "RunMatching" and "console", likewise), e.g.
 // TURNAROUND_BENCH_ONLY='GetNationalOverview|ListTimelineEntries'.
 //
+// GetLocalAuthority and PublishJudgement are also measured on the suite as
+// separate processes, a process per component target and a gateway
+// process on the same Redis and records (bench_separate_test.go), and the
+// report states the cost of that extra hop against the one process.
+//
 // The test fails only when it cannot measure; targets that are not met are
 // reported in the output, not as failures.
 func TestBench(t *testing.T) {
@@ -158,7 +163,7 @@ func TestBench(t *testing.T) {
 	// the pool is made for them too.
 	var publishes benchPublishes
 	if b.selected("PublishJudgement") || b.selected("GetNationalOverview") || b.selected("ListTimelineEntries") {
-		publishes = b.preparePublishes()
+		publishes = b.preparePublishes(b.realConn, "bench")
 	}
 	b.run(benchScenario{
 		name: "PublishJudgement (write through the outbox)", transport: "gRPC", target: 0.35, write: true,
@@ -208,6 +213,9 @@ func TestBench(t *testing.T) {
 	}
 
 	b.peakRSS = b.rss("VmHWM")
+	// Last, as it stops the binary: bench_separate_test.go measures
+	// GetLocalAuthority and PublishJudgement on separate processes.
+	b.runSeparate()
 	b.report()
 }
 
@@ -230,7 +238,14 @@ type bench struct {
 
 	redisURL  string
 	keyPrefix string
+	// rdb reads the run's keys: the event streams between scenarios, and
+	// everything under keyPrefix when the run is purged.
+	rdb redis.UniversalClient
 
+	// bin is the binary under test, built without -race; jwks is the key
+	// set file its processes verify tokens with.
+	bin      string
+	jwks     string
 	real     *exec.Cmd
 	realLogs *syncBuffer
 	// realExited is closed when the binary has exited, with realErr set.
@@ -248,6 +263,14 @@ type bench struct {
 
 	idleRSS int64
 	peakRSS int64
+	// separateRSS is the peak RSS of each separate process, for the report.
+	separateRSS []string
+	// separateNotes are the report's notes on the separate processes and
+	// on waits for events that ran out.
+	separateNotes []string
+	// eventsWaitRanOut is set once a wait for outstanding events ran out;
+	// later scenarios then start without waiting.
+	eventsWaitRanOut bool
 	// matching is the RunMatching measurement, which has no baseline.
 	matching benchResult
 	// loadStart is /proc/loadavg when measuring began: other work on the
@@ -265,9 +288,14 @@ type benchScenario struct {
 	// of echo for a read, 0.35 for a write, 0.50 for the oversight reads.
 	target float64
 	// write labels the scenario a write in the targets table.
-	write    bool
-	baseline func() benchResult
-	real     func() benchResult
+	write bool
+	// server labels the measured row; empty means "turnaround".
+	server string
+	// inProcess, on a scenario of the separate processes, is the name of
+	// the same scenario on the one-process binary, for the hop cost.
+	inProcess string
+	baseline  func() benchResult
+	real      func() benchResult
 }
 
 // benchScenarioResult keeps a scenario's measurements for the targets.
@@ -372,9 +400,9 @@ func (b *bench) buildBenchBinary() string {
 // the demo data, under a key prefix of its own that is purged at the end.
 func (b *bench) startReal() {
 	t := b.t
-	bin := b.buildBenchBinary()
-	jwks := filepath.Join(b.dir, "jwks.json")
-	writeJWKS(t, jwks, "bench", &b.key.PublicKey)
+	b.bin = b.buildBenchBinary()
+	b.jwks = filepath.Join(b.dir, "jwks.json")
+	writeJWKS(t, b.jwks, "bench", &b.key.PublicKey)
 
 	suffix := make([]byte, 6)
 	if _, err := rand.Read(suffix); err != nil {
@@ -385,6 +413,7 @@ func (b *bench) startReal() {
 	if err != nil {
 		t.Fatalf("open %s: %v", b.redisURL, err)
 	}
+	b.rdb = rdb
 	// Registered first, so it runs after the process is stopped.
 	t.Cleanup(func() {
 		defer rdb.Close()
@@ -399,9 +428,9 @@ func (b *bench) startReal() {
 	// With -log-level=warn the "turnaround started" line is not logged, so
 	// the ports are chosen here and readiness is polled.
 	b.realGRPC, b.realHTTP = benchFreeAddr(t), "http://"+benchFreeAddr(t)
-	cmd := exec.Command(bin,
+	cmd := exec.Command(b.bin,
 		"-grpc-addr="+b.realGRPC, "-http-addr="+strings.TrimPrefix(b.realHTTP, "http://"), "-admin-addr="+benchFreeAddr(t),
-		"-jwks-file="+jwks, "-key-prefix="+b.keyPrefix, "-demo=true", "-log-level=warn")
+		"-jwks-file="+b.jwks, "-key-prefix="+b.keyPrefix, "-demo=true", "-log-level=warn")
 	cmd.Env = append(benchEnviron(), "REDIS_URL="+b.redisURL)
 	b.realLogs = &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = b.realLogs, b.realLogs
@@ -484,26 +513,11 @@ func (b *bench) stopReal() {
 
 // rss reads a memory figure of the binary, in bytes, from /proc.
 func (b *bench) rss(field string) int64 {
-	t := b.t
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", b.real.Process.Pid))
+	n, err := benchProcRSS(b.real.Process.Pid, field)
 	if err != nil {
-		t.Fatalf("read %s: %v", field, err)
+		b.t.Fatalf("read %s: %v", field, err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != field {
-			continue
-		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		if err != nil {
-			t.Fatalf("%s: %q: %v", field, rest, err)
-		}
-		return kb * 1024
-	}
-	t.Fatalf("no %s in /proc/%d/status", field, b.real.Process.Pid)
-	return 0
+	return n
 }
 
 func (b *bench) outgoing(token string) context.Context {
@@ -622,10 +636,12 @@ type benchPublishes struct {
 // durations; publishes the first through the Go client to check the path
 // and to give the echo its response; and writes the rest as ghz's data.
 // Consecutive requests name different councils, so concurrent publications
-// rarely contend for the same council record.
-func (b *bench) preparePublishes() benchPublishes {
+// rarely contend for the same council record. The calls go over conn; tag
+// starts every request_id and the data file's name, so each pool is made of
+// new inspections.
+func (b *bench) preparePublishes(conn *grpc.ClientConn, tag string) benchPublishes {
 	t := b.t
-	client := inspectionv1.NewInspectionServiceClient(b.realConn)
+	client := inspectionv1.NewInspectionServiceClient(conn)
 	ctx := b.outgoing(b.inspectorToken)
 	councils := reference.Councils()
 	today := time.Now().UTC()
@@ -654,7 +670,7 @@ func (b *bench) preparePublishes() benchPublishes {
 				ins, err := client.CreateInspection(gctx, &inspectionv1.CreateInspectionRequest{
 					Parent:     "localAuthorities/" + gss,
 					Inspection: benchInspection(seq, start, end),
-					RequestId:  fmt.Sprintf("bench-create-%d", seq),
+					RequestId:  fmt.Sprintf("%s-create-%d", tag, seq),
 				})
 				if err != nil {
 					return fmt.Errorf("create inspection %d of %s: %w", seq, gss, err)
@@ -675,7 +691,7 @@ func (b *bench) preparePublishes() benchPublishes {
 		t.Fatalf("created %d inspections, too few to publish", len(all))
 	}
 	first, err := client.PublishJudgement(ctx, &inspectionv1.PublishJudgementRequest{
-		Name: all[0].name, PublishDate: benchDate(publish), RequestId: "bench-publish-0",
+		Name: all[0].name, PublishDate: benchDate(publish), RequestId: tag + "-publish-0",
 	})
 	if err != nil || first.GetState() != inspectionv1.InspectionState_INSPECTION_STATE_PUBLISHED {
 		t.Fatalf("publish %s: %v, %v", all[0].name, first.GetState(), err)
@@ -697,14 +713,14 @@ func (b *bench) preparePublishes() benchPublishes {
 		reqs = append(reqs, request{
 			Name:        c.name,
 			PublishDate: date{publish.Year(), int(publish.Month()), publish.Day()},
-			RequestID:   fmt.Sprintf("bench-publish-%d", c.seq),
+			RequestID:   fmt.Sprintf("%s-publish-%d", tag, c.seq),
 		})
 	}
 	raw, err := json.Marshal(reqs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(b.dir, "publish.json")
+	file := filepath.Join(b.dir, tag+"-publish.json")
 	if err := os.WriteFile(file, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -948,11 +964,13 @@ func benchErrorNotes(errs map[string]int) []string {
 }
 
 // run measures one scenario, baseline first, each run on its own so the
-// two never compete for the CPU.
+// two never compete for the CPU, once the events of earlier steps have
+// been handled (bench_separate_test.go).
 func (b *bench) run(s benchScenario) {
 	if !b.selected(s.name + " over " + s.transport) {
 		return
 	}
+	b.waitEventsHandled()
 	b.t.Logf("%s over %s: baseline", s.name, s.transport)
 	base := s.baseline()
 	b.t.Logf("%s over %s: turnaround", s.name, s.transport)
@@ -963,9 +981,13 @@ func (b *bench) run(s benchScenario) {
 	if s.transport == "REST" {
 		server = "echo via gateway"
 	}
+	measured := s.server
+	if measured == "" {
+		measured = "turnaround"
+	}
 	b.rows = append(b.rows,
 		benchRow{scenario: s.name, transport: s.transport, server: server + " (baseline)", result: &res.baseline, ratio: "1.00"},
-		benchRow{scenario: s.name, transport: s.transport, server: "turnaround", result: &res.real,
+		benchRow{scenario: s.name, transport: s.transport, server: measured, result: &res.real,
 			ratio: fmt.Sprintf("%.2f of %s", res.ratio(), server)})
 }
 
@@ -1006,6 +1028,7 @@ func (b *bench) report() {
 		"the publish baseline is the echo answering PublishJudgement with the same requests.\n")
 	fmt.Fprintf(&sb, "\nturnaround process RSS: %.1f MB idle with the demo data loaded (VmRSS), %.1f MB peak over the run (VmHWM).\n",
 		benchMB(b.idleRSS), benchMB(b.peakRSS))
+	b.reportHops(&sb) // bench_separate_test.go
 	if len(notes) > 0 {
 		sb.WriteString("\nNotes on errors and limits:\n")
 		for _, n := range notes {
@@ -1032,6 +1055,7 @@ func (b *bench) report() {
 	fmt.Fprintf(&sb, "| zero errors | %d | %s |\n", errorsTotal, benchMet(errorsTotal == 0))
 	fmt.Fprintf(&sb, "| under 100 MB RSS idle with demo data | %.1f MB | %s |\n", benchMB(b.idleRSS), benchMet(b.idleRSS < 100e6))
 	fmt.Fprintf(&sb, "| under 300 MB RSS under load | %.1f MB | %s |\n", benchMB(b.peakRSS), benchMet(b.peakRSS < 300e6))
+	b.reportHopTarget(&sb) // bench_separate_test.go
 	if b.selected("RunMatching") {
 		fmt.Fprintf(&sb, "| RunMatching at real scale over REST, p99 under 50 ms, no errors | %.0f runs/s, p99 %s, %d errors | %s |\n",
 			b.matching.rps, benchMillis(b.matching.p99), b.matching.errors,
