@@ -60,7 +60,9 @@ type benchSeparate struct {
 	// grpc is the gRPC address of each component target's process.
 	grpc map[string]string
 	// http is the base URL of the gateway process.
-	http  string
+	http string
+	// admin is the admin address of each process, by target.
+	admin map[string]string
 	procs []*benchProc
 	// stopOnce makes stop safe to call both when the scenarios end and
 	// from the test's cleanup.
@@ -85,6 +87,10 @@ func (b *bench) runSeparate() {
 	b.stopReal()
 	sep := b.startSeparate() // stopped below, or by the test's cleanup
 	inspectionAddr := sep.grpc["inspection"]
+	// With profiling on, the process serving the calls is profiled: the
+	// inspection process, and the gateway process in front of it for REST.
+	inspectionProc := benchProfileTarget{process: "the inspection process (-target=inspection)", admin: sep.admin["inspection"], tag: "inspection"}
+	gatewayProc := benchProfileTarget{process: "the gateway process (-target=gateway)", admin: sep.admin["gateway"], tag: "gateway"}
 	var publishes benchPublishes
 	if publish {
 		cc, err := grpc.NewClient(inspectionAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -98,19 +104,22 @@ func (b *bench) runSeparate() {
 	b.run(benchScenario{
 		name: benchSeparateGetLA, transport: "gRPC", target: 0.7,
 		server: "turnaround, inspection process", inProcess: "GetLocalAuthority",
-		baseline: func() benchResult { return b.ghz(b.echoGRPC, benchGetLA, b.getData(), "", b.dfeToken) },
-		real:     func() benchResult { return b.ghz(inspectionAddr, benchGetLA, b.getData(), "", b.dfeToken) },
+		profileTargets: []benchProfileTarget{inspectionProc},
+		baseline:       func() benchResult { return b.ghz(b.echoGRPC, benchGetLA, b.getData(), "", b.dfeToken) },
+		real:           func() benchResult { return b.ghz(inspectionAddr, benchGetLA, b.getData(), "", b.dfeToken) },
 	})
 	b.run(benchScenario{
 		name: benchSeparateGetLA, transport: "REST", target: 0.7,
 		server: "turnaround, gateway process → inspection process", inProcess: "GetLocalAuthority",
-		baseline: func() benchResult { return b.hey(b.echoHTTP + "/v1/localAuthorities/" + benchCouncil) },
-		real:     func() benchResult { return b.hey(sep.http + "/v1/localAuthorities/" + benchCouncil) },
+		profileTargets: []benchProfileTarget{gatewayProc, inspectionProc},
+		baseline:       func() benchResult { return b.hey(b.echoHTTP + "/v1/localAuthorities/" + benchCouncil) },
+		real:           func() benchResult { return b.hey(sep.http + "/v1/localAuthorities/" + benchCouncil) },
 	})
 	b.run(benchScenario{
 		name: benchSeparatePublish, transport: "gRPC", target: 0.35, write: true,
 		server: "turnaround, inspection process", inProcess: "PublishJudgement (write through the outbox)",
-		baseline: func() benchResult { return b.ghz(b.echoGRPC, benchPublish, "", publishes.file, b.inspectorToken) },
+		profileTargets: []benchProfileTarget{inspectionProc},
+		baseline:       func() benchResult { return b.ghz(b.echoGRPC, benchPublish, "", publishes.file, b.inspectorToken) },
 		real: func() benchResult {
 			r := b.ghz(inspectionAddr, benchPublish, "", publishes.file, b.inspectorToken)
 			if r.calls > publishes.count {
@@ -134,24 +143,26 @@ func (b *bench) runSeparate() {
 // benchSettle more, as for the one-process binary.
 func (b *bench) startSeparate() *benchSeparate {
 	t := b.t
-	sep := &benchSeparate{grpc: map[string]string{}}
+	sep := &benchSeparate{grpc: map[string]string{}, admin: map[string]string{}}
 	t.Cleanup(func() { sep.stop(b) })
 	var upstreams []string
 	for _, c := range components {
 		sep.grpc[c.target] = benchFreeAddr(t)
 		upstreams = append(upstreams, "-"+c.target+"-addr="+sep.grpc[c.target])
 	}
-	common := append([]string{"-log-level=warn"}, upstreams...)
+	common := append(append([]string{"-log-level=warn"}, b.pprofArgs()...), upstreams...)
 	for _, c := range components {
+		sep.admin[c.target] = benchFreeAddr(t)
 		sep.start(b, c.target, append([]string{
-			"-target=" + c.target, "-grpc-addr=" + sep.grpc[c.target], "-admin-addr=" + benchFreeAddr(t),
+			"-target=" + c.target, "-grpc-addr=" + sep.grpc[c.target], "-admin-addr=" + sep.admin[c.target],
 			"-jwks-file=" + b.jwks, "-key-prefix=" + b.keyPrefix, "-demo=false",
 		}, common...)...)
 	}
 	httpAddr := benchFreeAddr(t)
 	sep.http = "http://" + httpAddr
+	sep.admin["gateway"] = benchFreeAddr(t)
 	sep.start(b, "gateway", append([]string{
-		"-target=gateway", "-http-addr=" + httpAddr, "-admin-addr=" + benchFreeAddr(t),
+		"-target=gateway", "-http-addr=" + httpAddr, "-admin-addr=" + sep.admin["gateway"],
 	}, common...)...)
 
 	deadline := time.Now().Add(benchReadyWait)

@@ -100,6 +100,12 @@ const (
 // console's pages, named "RunMatching" and "console", likewise), e.g.
 // TURNAROUND_BENCH_ONLY='GetNationalOverview|ListTimelineEntries'.
 //
+// TURNAROUND_BENCH_PROFILE=1 (or =all) also takes a CPU profile of the
+// process serving each turnaround scenario during its load, keeps it under
+// .bin/bench-profiles/ and summarises where the time went, for the
+// scenarios below their target (or all of them), after the targets
+// (bench_profile_test.go).
+//
 // GetLocalAuthority and PublishJudgement are also measured on the suite as
 // separate processes, a process per component target and a gateway
 // process on the same Redis and records (bench_separate_test.go), and the
@@ -196,7 +202,9 @@ func TestBench(t *testing.T) {
 	})
 	if b.selected("RunMatching") {
 		needs := b.prepareNeeds()
-		b.matching = b.heyPost(b.realHTTP+"/v1/matchRuns", `{"algorithm":"ALGORITHM_OPTIMAL","dry_run":true}`)
+		b.matching, b.matchingProfiles = b.profiled("RunMatching", "REST", b.realProfileTarget(), func() benchResult {
+			return b.heyPost(b.realHTTP+"/v1/matchRuns", `{"algorithm":"ALGORITHM_OPTIMAL","dry_run":true}`)
+		})
 		b.rows = append(b.rows, benchRow{
 			scenario: fmt.Sprintf("RunMatching, OPTIMAL dry run (%d open needs, %d sponsors)", needs, benchDemoSponsors), transport: "REST",
 			server: "turnaround", result: &b.matching, ratio: "no echo: nothing comparable to solve",
@@ -273,6 +281,14 @@ type bench struct {
 	eventsWaitRanOut bool
 	// matching is the RunMatching measurement, which has no baseline.
 	matching benchResult
+	// profiling is TURNAROUND_BENCH_PROFILE's mode ("" when off), and
+	// profileDir where the profiles go (bench_profile_test.go).
+	profiling  string
+	profileDir string
+	// realAdmin is the one-process binary's admin address.
+	realAdmin string
+	// matchingProfiles are the CPU profiles taken during RunMatching.
+	matchingProfiles []*benchProfile
 	// loadStart is /proc/loadavg when measuring began: other work on the
 	// machine moves every absolute number.
 	loadStart string
@@ -294,8 +310,11 @@ type benchScenario struct {
 	// inProcess, on a scenario of the separate processes, is the name of
 	// the same scenario on the one-process binary, for the hop cost.
 	inProcess string
-	baseline  func() benchResult
-	real      func() benchResult
+	// profileTargets are the processes profiled during the real run
+	// when profiling is on; none means the one-process binary.
+	profileTargets []benchProfileTarget
+	baseline       func() benchResult
+	real           func() benchResult
 }
 
 // benchScenarioResult keeps a scenario's measurements for the targets.
@@ -303,6 +322,8 @@ type benchScenarioResult struct {
 	scenario benchScenario
 	baseline benchResult
 	real     benchResult
+	// profiles are the CPU profiles taken during the real run.
+	profiles []*benchProfile
 }
 
 // ratio is the real binary's throughput over its baseline's.
@@ -382,6 +403,9 @@ func newBench(t *testing.T) *bench {
 	b.dfeToken = token("bench-dfe", "dfe_official")
 	b.inspectorToken = token("bench-ofsted", "ofsted_inspector")
 	b.adviserToken = token("bench-lga", "lga_adviser")
+	if b.profiling = b.profileMode(); b.profiling != "" {
+		b.prepareProfiles() // bench_profile_test.go
+	}
 	return b
 }
 
@@ -427,10 +451,11 @@ func (b *bench) startReal() {
 
 	// With -log-level=warn the "turnaround started" line is not logged, so
 	// the ports are chosen here and readiness is polled.
-	b.realGRPC, b.realHTTP = benchFreeAddr(t), "http://"+benchFreeAddr(t)
-	cmd := exec.Command(b.bin,
-		"-grpc-addr="+b.realGRPC, "-http-addr="+strings.TrimPrefix(b.realHTTP, "http://"), "-admin-addr="+benchFreeAddr(t),
-		"-jwks-file="+b.jwks, "-key-prefix="+b.keyPrefix, "-demo=true", "-log-level=warn")
+	b.realGRPC, b.realHTTP, b.realAdmin = benchFreeAddr(t), "http://"+benchFreeAddr(t), benchFreeAddr(t)
+	cmd := exec.Command(b.bin, append([]string{
+		"-grpc-addr=" + b.realGRPC, "-http-addr=" + strings.TrimPrefix(b.realHTTP, "http://"), "-admin-addr=" + b.realAdmin,
+		"-jwks-file=" + b.jwks, "-key-prefix=" + b.keyPrefix, "-demo=true", "-log-level=warn",
+	}, b.pprofArgs()...)...)
 	cmd.Env = append(benchEnviron(), "REDIS_URL="+b.redisURL)
 	b.realLogs = &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = b.realLogs, b.realLogs
@@ -974,8 +999,12 @@ func (b *bench) run(s benchScenario) {
 	b.t.Logf("%s over %s: baseline", s.name, s.transport)
 	base := s.baseline()
 	b.t.Logf("%s over %s: turnaround", s.name, s.transport)
-	real := s.real()
-	res := benchScenarioResult{scenario: s, baseline: base, real: real}
+	targets := s.profileTargets
+	if targets == nil && s.server == "" {
+		targets = b.realProfileTarget()
+	}
+	real, profiles := b.profiled(s.name, s.transport, targets, s.real)
+	res := benchScenarioResult{scenario: s, baseline: base, real: real, profiles: profiles}
 	b.results = append(b.results, res)
 	server := "echo"
 	if s.transport == "REST" {
@@ -1059,8 +1088,9 @@ func (b *bench) report() {
 	if b.selected("RunMatching") {
 		fmt.Fprintf(&sb, "| RunMatching at real scale over REST, p99 under 50 ms, no errors | %.0f runs/s, p99 %s, %d errors | %s |\n",
 			b.matching.rps, benchMillis(b.matching.p99), b.matching.errors,
-			benchMet(b.matching.errors == 0 && b.matching.rps > 0 && b.matching.p99 < 50*time.Millisecond))
+			benchMet(benchMatchingMet(b.matching)))
 	}
+	b.reportProfiles(&sb) // bench_profile_test.go
 
 	fmt.Fprint(os.Stdout, "\n"+sb.String())
 	if path := os.Getenv("TURNAROUND_BENCH_OUT"); path != "" {
