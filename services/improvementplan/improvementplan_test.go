@@ -1,11 +1,7 @@
 package improvementplan
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,67 +13,36 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/demo"
 	ipevents "github.com/turnaround-sli/turnaround/services/improvementplan/internal/events"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
-	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
-
-// clock is a controllable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 type env struct {
 	rdb redis.UniversalClient
 	ks  keyspace.Keyspace
 	st  *store.Store
-	clk *clock
+	clk *rpctest.Clock
 }
 
 func newEnv(t *testing.T, now time.Time) *env {
 	t.Helper()
-	rdb, ks := redistest.New(t)
-	return &env{rdb: rdb, ks: ks, st: store.New(rdb, ks), clk: &clock{now: now}}
+	st := rpctest.NewStore(t)
+	return &env{rdb: st.Client(), ks: st.Keyspace(), st: st, clk: rpctest.NewClock(now)}
 }
 
 // start builds a service over the environment's Redis, seeds it and runs
 // it until the test ends.
 func (e *env) start(t *testing.T, demo bool) *Service {
 	t.Helper()
-	s, err := New(Deps{Base: component.Base{Store: e.st, Pages: rpctest.NewPages(t), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clk.Now}})
+	s, err := New(Deps{Base: rpctest.Base(t, e.st, e.clk.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Seed(t.Context(), demo); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	rpctest.SeedAndRun(t, s, demo)
 	return s
 }
 

@@ -1,9 +1,6 @@
 package improvementplan
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -16,7 +13,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	suiteclock "github.com/turnaround-sli/turnaround/services/platform/clock"
-	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -25,7 +21,7 @@ import (
 // c (nil: production), runs it, and returns a client of it.
 func (e *env) serveWith(t *testing.T, c *suiteclock.Clock) (*Service, improvementplanv1.ImprovementPlanServiceClient) {
 	t.Helper()
-	d := Deps{Base: component.Base{Store: e.st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pages: rpctest.NewPages(t)}, Clock: c}
+	d := Deps{Base: rpctest.Base(t, e.st, nil), Clock: c}
 	if c == nil {
 		d.Now = e.clk.Now
 	}
@@ -33,15 +29,7 @@ func (e *env) serveWith(t *testing.T, c *suiteclock.Clock) (*Service, improvemen
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	rpctest.Run(t, "the service", s.Run)
 	conn := rpctest.Serve(t, s.Policies(), func(g *grpc.Server) { s.Register(g) })
 	return s, improvementplanv1.NewImprovementPlanServiceClient(conn)
 }

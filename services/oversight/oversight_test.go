@@ -19,7 +19,6 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/oversight"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -55,21 +54,13 @@ func newHarness(t *testing.T) *harness {
 	st := rpctest.NewStore(t)
 	now := time.Date(2016, 7, 1, 9, 0, 0, 0, time.UTC)
 	svc, err := oversight.New(oversight.Deps{
-		Base:     component.Base{Store: st, Pages: rpctest.NewPages(t), Now: func() time.Time { return now }},
+		Base:     rpctest.Base(t, st, func() time.Time { return now }),
 		Consumer: events.ConsumerOptions{Block: 50 * time.Millisecond, MinIdle: 200 * time.Millisecond},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
+	rpctest.Run(t, "the service", svc.Run)
 	conn := rpctest.Serve(t, svc.Policies(), func(g *grpc.Server) { svc.Register(g) })
 	return &harness{t: t, st: st, svc: svc, client: oversightv1.NewOversightServiceClient(conn), now: now}
 }

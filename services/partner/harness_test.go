@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	partnerv1 "github.com/turnaround-sli/turnaround/proto/turnaround/partner/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/partner"
-	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -53,7 +51,7 @@ func newEnv(t *testing.T, tune ...func(*partner.Deps)) *env {
 // a process that stops does.
 func startOn(t *testing.T, st *store.Store, tune ...func(*partner.Deps)) (e *env, stop func()) {
 	t.Helper()
-	d := partner.Deps{Base: component.Base{Store: st, Pages: rpctest.NewPages(t), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	d := partner.Deps{Base: rpctest.Base(t, st, nil)}
 	fast(&d)
 	for _, f := range tune {
 		f(&d)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 
 	"google.golang.org/grpc"
@@ -27,10 +26,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
-var (
-	adviser   = rpctest.Adviser
-	inspector = rpctest.Inspector
-)
+var ()
 
 // The demo's clock: a year after its "as of" day, so no demo review
 // completed within the last twelve months.
@@ -49,8 +45,7 @@ func newEnv(t *testing.T) *env {
 	st := rpctest.NewStore(t)
 	double := &inspectionclienttest.Server{PageSize: 50}
 	inspection := inspectionclienttest.Dial(t, double.Start(t))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := New(Deps{Base: component.Base{Store: st, Pages: rpctest.NewPages(t), Logger: logger, Now: func() time.Time { return now }}, Inspection: inspection})
+	svc, err := New(Deps{Base: rpctest.Base(t, st, func() time.Time { return now }), Inspection: inspection})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +70,7 @@ type counts struct {
 
 func (e *env) counts() counts {
 	e.t.Helper()
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	c := counts{states: map[peerreviewv1.ReviewState]int{}, tiers: map[peerreviewv1.OfferTier]int{}}
 	rs, err := e.client.ListReviewers(ctx, &peerreviewv1.ListReviewersRequest{PageSize: 200})
 	if err != nil {
@@ -164,7 +159,7 @@ func TestDemoLoadsThroughTheAPI(t *testing.T) {
 	// The What Works summary of the demo is meaningful to the LGA: its
 	// completed reviews come from at least the disclosure threshold of
 	// councils. Ofsted, who sees when each review completes, is refused.
-	sum, err := e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
+	sum, err := e.client.ListThemeSummaries(e.as(rpctest.Adviser), &peerreviewv1.ListThemeSummariesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,12 +167,12 @@ func TestDemoLoadsThroughTheAPI(t *testing.T) {
 		t.Errorf("summary of %d completed reviews of %d councils over %d themes (withheld %q)",
 			sum.GetCompletedReviews(), sum.GetCouncils(), len(sum.GetThemeSummaries()), sum.GetWithheld())
 	}
-	if _, err := e.client.ListThemeSummaries(e.as(inspector), &peerreviewv1.ListThemeSummariesRequest{}); status.Code(err) != codes.PermissionDenied {
+	if _, err := e.client.ListThemeSummaries(e.as(rpctest.Inspector), &peerreviewv1.ListThemeSummariesRequest{}); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("Ofsted reads the theme summaries: %v", err)
 	}
 	// Ofsted lists every review (the access matrix's summary scope; this
 	// used to be refused), but not one finding, team member or conclusion.
-	list, err := e.client.ListPeerReviews(e.as(inspector), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-", PageSize: 200})
+	list, err := e.client.ListPeerReviews(e.as(rpctest.Inspector), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-", PageSize: 200})
 	if err != nil || int(list.GetTotalSize()) != len(data.Reviews) {
 		t.Errorf("Ofsted listing reviews: %d, %v; want all %d in summary", list.GetTotalSize(), err, len(data.Reviews))
 	}
@@ -213,7 +208,7 @@ func TestDemoPriorities(t *testing.T) {
 		risk("E06000009", 60, typev1.RiskBand_RISK_BAND_HIGH),   // Blackpool: completed in 2014
 		risk("E08000012", 55, typev1.RiskBand_RISK_BAND_HIGH),   // Liverpool: no review
 	}
-	resp, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
+	resp, err := e.client.ListReviewPriorities(e.as(rpctest.Adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

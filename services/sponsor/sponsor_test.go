@@ -1,9 +1,6 @@
 package sponsor
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -16,12 +13,10 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/component"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	sponsorevents "github.com/turnaround-sli/turnaround/services/sponsor/internal/events"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -41,30 +36,19 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	rdb, ks := redistest.New(t)
-	return &env{rdb: rdb, ks: ks, st: store.New(rdb, ks)}
+	st := rpctest.NewStore(t)
+	return &env{rdb: st.Client(), ks: st.Keyspace(), st: st}
 }
 
 // start builds a service over the environment's Redis, seeds it and runs
 // it until the test ends.
 func (e *env) start(t *testing.T, demo bool) *Service {
 	t.Helper()
-	s, err := New(Deps{Base: component.Base{Store: e.st, Pages: rpctest.NewPages(t), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock}})
+	s, err := New(Deps{Base: rpctest.Base(t, e.st, clock)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Seed(t.Context(), demo); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	rpctest.SeedAndRun(t, s, demo)
 	return s
 }
 

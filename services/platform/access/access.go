@@ -275,6 +275,20 @@ func Rule(res Resource, act Action) auth.Policy {
 	return auth.Policy{Roles: Roles(res, act), Resource: string(res), Action: string(act)}
 }
 
+// Methods maps the methods of a handler set, by full gRPC name, to the
+// action each performs on the set's resource.
+type Methods map[string]Action
+
+// Rules is the role-level policy of every method of a handler set whose
+// methods all act on res: Rule of res and each method's action.
+func Rules(res Resource, methods Methods) auth.Policies {
+	ps := make(auth.Policies, len(methods))
+	for method, act := range methods {
+		ps[method] = Rule(res, act)
+	}
+	return ps
+}
+
 // Object describes the record a caller acts on, for Check.
 type Object struct {
 	// Council is the GSS code of the council the record belongs to; empty

@@ -37,6 +37,23 @@ func Allow(roles ...Role) Policy {
 // policies. A method absent from the map may not be called at all.
 type Policies map[string]Policy
 
+// With is ps and more in one table, for a handler set whose methods act
+// on several resources. A method in both is a mistake in the table, so it
+// panics, and fails when the service starts.
+func (ps Policies) With(more Policies) Policies {
+	out := make(Policies, len(ps)+len(more))
+	for method, p := range ps {
+		out[method] = p
+	}
+	for method, p := range more {
+		if _, dup := out[method]; dup {
+			panic(fmt.Sprintf("auth: two policies for %s", method))
+		}
+		out[method] = p
+	}
+	return out
+}
+
 // Validate reports malformed method names, unknown roles and policies that
 // admit nobody, so a service can check its table in a test instead of
 // finding out from a caller's PERMISSION_DENIED.

@@ -154,27 +154,25 @@ func FromContext(ctx context.Context) (Principal, bool) {
 // Principal is UNAUTHENTICATED: the method was served without the
 // interceptor, which must never grant access.
 func RequireCouncil(ctx context.Context, gss string) error {
-	p, ok := FromContext(ctx)
-	if !ok {
-		return errNoPrincipal()
-	}
-	if !p.CanReadCouncil(gss) {
-		return fault.PermissionDenied(ReasonCouncilNotAllowed,
-			"the caller may not access council %s", gss).With("authority", gss)
-	}
-	return nil
+	return require(ctx, Principal.CanReadCouncil, gss, ReasonCouncilNotAllowed, "council", "authority")
 }
 
 // RequireSponsor returns nil when the caller in ctx may see the sponsor with
 // id sponsor, and a PERMISSION_DENIED fault otherwise.
 func RequireSponsor(ctx context.Context, sponsor string) error {
+	return require(ctx, Principal.CanReadSponsor, sponsor, ReasonSponsorNotAllowed, "sponsor", "sponsor")
+}
+
+// require returns nil when may says the caller in ctx may see the what
+// with id, and otherwise a PERMISSION_DENIED fault with reason that names
+// id under the metadata key key.
+func require(ctx context.Context, may func(Principal, string) bool, id, reason, what, key string) error {
 	p, ok := FromContext(ctx)
 	if !ok {
 		return errNoPrincipal()
 	}
-	if !p.CanReadSponsor(sponsor) {
-		return fault.PermissionDenied(ReasonSponsorNotAllowed,
-			"the caller may not access sponsor %s", sponsor).With("sponsor", sponsor)
+	if !may(p, id) {
+		return fault.PermissionDenied(reason, "the caller may not access %s %s", what, id).With(key, id)
 	}
 	return nil
 }

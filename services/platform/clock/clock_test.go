@@ -8,8 +8,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/clock"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 var base = time.Date(2016, 1, 4, 9, 0, 0, 0, time.UTC)
@@ -20,8 +19,7 @@ func fixed() time.Time { return base }
 // Redis, sees the move once its cached offset is older than CacheFor.
 // A retry of the request does not move it twice, (the move is audited: see Advance).
 func TestTwoProcessesAgree(t *testing.T) {
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	a := clock.New(st, clock.Options{Base: fixed, Movable: true})
 	b := clock.New(st, clock.Options{Base: fixed, Movable: true, CacheFor: time.Millisecond})
 	if got := b.Now(); !got.Equal(base) {
@@ -50,8 +48,7 @@ func TestTwoProcessesAgree(t *testing.T) {
 // TestProductionRefuses: a clock that is not movable refuses to move and
 // keeps the base clock's time; a bad duration is a field violation.
 func TestProductionRefuses(t *testing.T) {
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	prod := clock.New(st, clock.Options{Base: fixed})
 	if _, err := prod.Advance(t.Context(), "by", time.Hour, change.Request{Subject: "dfe-1"}); !errors.Is(err, clock.ErrNotMovable) {
 		t.Fatalf("production advance: %v, want ErrNotMovable", err)

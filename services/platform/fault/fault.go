@@ -142,6 +142,15 @@ func (vs *Violations) Add(field, format string, args ...any) {
 	*vs = append(*vs, Violation{Field: field, Description: fmt.Sprintf(format, args...)})
 }
 
+// Merge adds the field violations err carries, when it is a fault; nil
+// and any other error add nothing. It gathers the findings of a parser
+// such as resource.ParseCouncil into a request's violations.
+func (vs *Violations) Merge(err error) {
+	if f, ok := As(err); ok {
+		*vs = append(*vs, f.Violations...)
+	}
+}
+
 // Err returns nil when nothing was recorded, or an INVALID_ARGUMENT fault with
 // every violation, sorted by field for stable output.
 func (vs Violations) Err() error {
@@ -151,6 +160,14 @@ func (vs Violations) Err() error {
 	sorted := append(Violations(nil), vs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Field < sorted[j].Field })
 	return Invalid("INVALID_ARGUMENT", sorted...)
+}
+
+// Field is the INVALID_ARGUMENT of a request with one invalid field, for
+// the stated reason.
+func Field(field, format string, args ...any) error {
+	var vs Violations
+	vs.Add(field, format, args...)
+	return vs.Err()
 }
 
 // Join combines the results of several independent validations so that a

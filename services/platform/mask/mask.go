@@ -59,3 +59,39 @@ func (m Mask) Covers(path string) bool {
 	}
 	return m.Has(top)
 }
+
+// Field is one field an update of a resource T may change: its path, and
+// how an update copies it from the patch onto the resource. A Field with
+// no Set is one the caller's own rules change (a state an update may only
+// move one way, say); Apply leaves it alone.
+type Field[T any] struct {
+	Path string
+	Set  func(dst, patch *T)
+}
+
+// Fields are the fields an update of a resource T may change, in the order
+// a refused mask lists them: the updatable paths and what updating each
+// does, declared in one place.
+type Fields[T any] []Field[T]
+
+// Paths are the fields' paths, in order: the updatable fields Parse takes.
+func (fs Fields[T]) Paths() []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Path
+	}
+	return out
+}
+
+// Names is what says which fields an update replaces: a Mask, or a
+// service's own mask that also reads paths into a field.
+type Names interface{ Has(field string) bool }
+
+// Apply copies onto dst, from patch, each field m names that has a Set.
+func (fs Fields[T]) Apply(m Names, dst, patch *T) {
+	for _, f := range fs {
+		if f.Set != nil && m.Has(f.Path) {
+			f.Set(dst, patch)
+		}
+	}
+}

@@ -26,6 +26,10 @@ const IDLen = 12
 // Councils is the collection of councils (local authorities).
 const Councils = "localAuthorities"
 
+// ReasonCouncilNotFound is the NOT_FOUND reason of a council outside the
+// register.
+const ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
+
 const (
 	letters      = "abcdefghijklmnopqrstuvwxyz"
 	alphanumeric = letters + "0123456789"
@@ -108,7 +112,7 @@ func CouncilName(gss string) string { return Councils + "/" + gss }
 func ParseID(field, collection, name string) (string, error) {
 	id, ok := strings.CutPrefix(name, collection+"/")
 	if !ok || !ValidID(id) {
-		return "", invalid(field, "must be %s/{id} with an id of lowercase letters, digits and hyphens, got %q", collection, name)
+		return "", fault.Field(field, "must be %s/{id} with an id of lowercase letters, digits and hyphens, got %q", collection, name)
 	}
 	return id, nil
 }
@@ -119,7 +123,7 @@ func ParseID(field, collection, name string) (string, error) {
 func ParseCouncil(field, name string) (string, error) {
 	gss, ok := strings.CutPrefix(name, Councils+"/")
 	if !ok || !reference.ValidGSSCode(gss) {
-		return "", invalid(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
+		return "", fault.Field(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
 	}
 	return gss, nil
 }
@@ -137,7 +141,7 @@ func ParseCouncilOrAll(field, name string) (string, error) {
 	}
 	gss, ok := strings.CutPrefix(name, Councils+"/")
 	if !ok || !reference.ValidGSSCode(gss) {
-		return "", invalid(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, or localAuthorities/- for every council, got %q", name)
+		return "", fault.Field(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, or localAuthorities/- for every council, got %q", name)
 	}
 	return gss, nil
 }
@@ -155,7 +159,7 @@ func ParseCouncilChild(field, collection, name string) (gss, id string, err erro
 		}
 	}
 	if !ok || !reference.ValidGSSCode(gss) || !ValidID(id) {
-		return "", "", invalid(field, "must be localAuthorities/{gss_code}/%s/{id}, such as localAuthorities/E08000035/%s/abc123, got %q",
+		return "", "", fault.Field(field, "must be localAuthorities/{gss_code}/%s/{id}, such as localAuthorities/E08000035/%s/abc123, got %q",
 			collection, collection, name)
 	}
 	return gss, id, nil
@@ -165,10 +169,4 @@ func ParseCouncilChild(field, collection, name string) (gss, id string, err erro
 // council gss.
 func CouncilChildName(gss, collection, id string) string {
 	return Councils + "/" + gss + "/" + collection + "/" + id
-}
-
-func invalid(field, format string, args ...any) error {
-	var vs fault.Violations
-	vs.Add(field, format, args...)
-	return vs.Err()
 }

@@ -1,6 +1,9 @@
 package rpc
 
 import (
+	"context"
+
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -58,6 +61,20 @@ func ReadList(req PagedRequest, schema filter.Schema, order *Ordering, errs ...e
 		return List{}, err
 	}
 	return l, nil
+}
+
+// ReadListAs is ReadList for a list whose page depends on who asks: it
+// also returns the caller, who must be authenticated (see Caller).
+func ReadListAs(ctx context.Context, req PagedRequest, schema filter.Schema, order *Ordering, errs ...error) (List, auth.Principal, error) {
+	l, err := ReadList(req, schema, order, errs...)
+	if err != nil {
+		return List{}, auth.Principal{}, err
+	}
+	p, err := Caller(ctx)
+	if err != nil {
+		return List{}, auth.Principal{}, err
+	}
+	return l, p, nil
 }
 
 // Resume binds the list to q, whose Filter and OrderBy it sets from the

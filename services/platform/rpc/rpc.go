@@ -9,7 +9,6 @@ package rpc
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 
@@ -89,15 +88,6 @@ func ParseEtag(field, s string, required bool) (change.Etag, error) {
 // limit.
 func PageSize(requested int32) (int32, error) {
 	return paging.PageSize(requested, DefaultPageSize, MaxPageSize)
-}
-
-// NotFound gives err, when it is notFound, a NOT_FOUND fault with reason
-// that names the resource name; any other error is returned unchanged.
-func NotFound(err, notFound error, reason, name string) error {
-	if errors.Is(err, notFound) {
-		return fault.NotFound(reason, "%s does not exist", name).With("name", name)
-	}
-	return err
 }
 
 // MaskPaths returns the paths of an update mask, or, when the mask is empty,

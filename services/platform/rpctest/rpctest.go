@@ -2,7 +2,11 @@
 // store on the test Redis with a prefix of its own, a gRPC server with the
 // real interceptor chain (error mapping, authentication, the service's
 // policies) on an in-memory listener, development tokens for any caller,
-// and checks of an error's code, reason and field violations.
+// and checks of an error's code, reason and field violations. It also
+// holds what the tests of every layer share: clocks a test sets or that
+// tick, a quiet log, background runs that must end cleanly, the fields of
+// a fault's violations, filter selections, and concurrent deliveries that
+// must change things once.
 package rpctest
 
 import (

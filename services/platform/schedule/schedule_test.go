@@ -13,36 +13,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/schedule"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
 
-// clock is a controllable clock shared by the schedulers of a test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2016, 6, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newClock is the clock the schedulers of a test share.
+func newClock() *rpctest.Clock { return rpctest.NewClock(time.Date(2016, 6, 1, 9, 0, 0, 0, time.UTC)) }
 
 // recorder counts handled jobs by id and remembers the last job seen.
 type recorder struct {
@@ -79,7 +57,7 @@ const lease = time.Minute
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newScheduler(t *testing.T, c redis.UniversalClient, ks keyspace.Keyspace, clk *clock, h schedule.Handler) *schedule.Scheduler {
+func newScheduler(t *testing.T, c redis.UniversalClient, ks keyspace.Keyspace, clk *rpctest.Clock, h schedule.Handler) *schedule.Scheduler {
 	t.Helper()
 	s, err := schedule.New(c, ks, schedule.Options{
 		Name: "deadlines", Handler: h, Now: clk.Now, Lease: lease, BatchSize: 4, Logger: quiet(),

@@ -11,14 +11,19 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 )
 
-// fallback sits one level deeper than the handler sets in Server, so its
-// UNIMPLEMENTED methods are promoted only for methods no set implements.
+// fallback sits one level deeper than the handler sets in Handlers, so
+// its UNIMPLEMENTED methods are promoted only for methods no set
+// implements.
 type fallback struct {
 	improvementplanv1.UnimplementedImprovementPlanServiceServer
 }
 
-// Server is the whole ImprovementPlanService: one handler set per resource.
-type Server struct {
+var _ improvementplanv1.ImprovementPlanServiceServer = (*Server)(nil)
+
+// Handlers are the handler sets the service composes, one per resource,
+// each embedded so that its methods serve the service's. The fallback
+// answers UNIMPLEMENTED for any method no set implements.
+type Handlers struct {
 	fallback
 	*planapi.Plans
 	*progressreviewapi.Reviews
@@ -26,20 +31,11 @@ type Server struct {
 	*clockapi.Clock
 }
 
-var _ improvementplanv1.ImprovementPlanServiceServer = (*Server)(nil)
-
-// Handlers are the handler sets Server composes.
-type Handlers struct {
-	Plans         *planapi.Plans
-	Reviews       *progressreviewapi.Reviews
-	Interventions *interventionapi.Interventions
-	Clock         *clockapi.Clock
-}
+// Server is the whole ImprovementPlanService: one handler set per resource.
+type Server struct{ Handlers }
 
 // NewServer composes the handler sets into the service.
-func NewServer(h Handlers) *Server {
-	return &Server{Plans: h.Plans, Reviews: h.Reviews, Interventions: h.Interventions, Clock: h.Clock}
-}
+func NewServer(h Handlers) *Server { return &Server{h} }
 
 // Policies returns who may call each ImprovementPlanService method,
 // gathered from every handler set. It fails if two sets declare the same

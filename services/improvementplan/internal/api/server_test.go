@@ -1,7 +1,6 @@
 package api
 
 import (
-	"reflect"
 	"testing"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
@@ -9,6 +8,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 func TestEveryMethodHasOnePolicy(t *testing.T) {
@@ -24,19 +24,6 @@ func TestEveryMethodHasOnePolicy(t *testing.T) {
 // TestEveryMethodHasOneHandler: each method of the service is implemented
 // by exactly one handler set, so none falls back to UNIMPLEMENTED.
 func TestEveryMethodHasOneHandler(t *testing.T) {
-	sets := []reflect.Type{
-		reflect.TypeFor[*planapi.Plans](), reflect.TypeFor[*progressreviewapi.Reviews](), reflect.TypeFor[*interventionapi.Interventions](),
-		reflect.TypeFor[*clockapi.Clock](),
-	}
-	for _, m := range improvementplanv1.ImprovementPlanService_ServiceDesc.Methods {
-		var by []string
-		for _, set := range sets {
-			if _, ok := set.MethodByName(m.MethodName); ok {
-				by = append(by, set.String())
-			}
-		}
-		if len(by) != 1 {
-			t.Errorf("%s is implemented by %v, want exactly one handler set", m.MethodName, by)
-		}
-	}
+	rpctest.OneHandlerEach(t, improvementplanv1.ImprovementPlanService_ServiceDesc,
+		(*planapi.Plans)(nil), (*progressreviewapi.Reviews)(nil), (*interventionapi.Interventions)(nil), (*clockapi.Clock)(nil))
 }

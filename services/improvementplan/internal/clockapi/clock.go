@@ -14,15 +14,14 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/deadline"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 )
 
 // Policies declares who may call each method of this package.
-var Policies = auth.Policies{
-	improvementplanv1.ImprovementPlanService_AdvanceClock_FullMethodName: access.Rule(access.Clock, access.Advance),
-}
+var Policies = access.Rules(access.Clock, access.Methods{
+	improvementplanv1.ImprovementPlanService_AdvanceClock_FullMethodName: access.Advance,
+})
 
 // Clock implements AdvanceClock of improvementplanv1.ImprovementPlanServiceServer.
 type Clock struct{ rehearsal *deadline.Rehearsal }
@@ -47,11 +46,7 @@ func (h *Clock) AdvanceClock(ctx context.Context, req *improvementplanv1.Advance
 	if err := vs.Err(); err != nil {
 		return nil, err
 	}
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := access.Check(p, access.Clock, access.Advance, access.Object{Name: "the suite's clock"}); err != nil {
+	if err := rpc.Authorize(ctx, access.Clock, access.Advance, access.Object{Name: "the suite's clock"}); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_AdvanceClock_FullMethodName, req.GetRequestId(), req)

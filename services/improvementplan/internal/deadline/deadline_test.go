@@ -20,6 +20,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/schedule"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -41,24 +42,6 @@ var (
 	passes      = time.Date(2016, time.June, 15, 0, 0, 0, 0, time.UTC)
 )
 
-// clock is a controllable clock shared by every instance of a test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // reached builds the event as the service face does.
 func reached(ctx context.Context, p plan.Plan) (events.Event, error) {
 	return events.NewEvent(ctx, planstore.Topic, p.Name(), &eventsv1.ImprovementDeadlineReached{
@@ -78,7 +61,7 @@ type instance struct {
 
 // newInstance starts a replica. wrap, if set, wraps the job handler, to
 // simulate a replica that dies mid-job.
-func newInstance(t *testing.T, ks keyspace.Keyspace, clk *clock, wrap func(schedule.Handler) schedule.Handler) *instance {
+func newInstance(t *testing.T, ks keyspace.Keyspace, clk *rpctest.Clock, wrap func(schedule.Handler) schedule.Handler) *instance {
 	t.Helper()
 	rdb, err := store.Open(t.Context(), redistest.URL())
 	if err != nil {
@@ -177,7 +160,7 @@ func decisionDues(p plan.Plan) int {
 // however often the job is handled afterwards.
 func TestDeadlineFiresOnceWithTwoInstancesAndARestart(t *testing.T) {
 	c, ks := redistest.New(t)
-	clk := &clock{now: judged.Add(10 * time.Hour)}
+	clk := rpctest.NewClock(judged.Add(10 * time.Hour))
 	a := newInstance(t, ks, clk, nil)
 	b := newInstance(t, ks, clk, nil)
 	p := openPlan(t, a, "ins-1", clk.Now())
@@ -253,7 +236,7 @@ func TestDeadlineFiresOnceWithTwoInstancesAndARestart(t *testing.T) {
 // the plan still moves and the event is still emitted only once.
 func TestReplicaDiesAfterTheEffect(t *testing.T) {
 	c, ks := redistest.New(t)
-	clk := &clock{now: judged}
+	clk := rpctest.NewClock(judged)
 	dying := newInstance(t, ks, clk, func(h schedule.Handler) schedule.Handler {
 		return func(ctx context.Context, j schedule.Job) error {
 			if err := h(ctx, j); err != nil {
@@ -301,7 +284,7 @@ func TestExtensionMovesTheDeadline(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, ks := redistest.New(t)
-			clk := &clock{now: judged}
+			clk := rpctest.NewClock(judged)
 			in := newInstance(t, ks, clk, nil)
 			p := openPlan(t, in, "ins-1", clk.Now())
 
@@ -350,7 +333,7 @@ func TestExtensionMovesTheDeadline(t *testing.T) {
 // deadline passes; any other has none.
 func TestRescheduleFollowsTheState(t *testing.T) {
 	_, ks := redistest.New(t)
-	clk := &clock{now: judged}
+	clk := rpctest.NewClock(judged)
 	in := newInstance(t, ks, clk, nil)
 	for _, tc := range []struct {
 		state plan.State
@@ -386,7 +369,7 @@ func TestRescheduleFollowsTheState(t *testing.T) {
 
 func TestFireOutcomes(t *testing.T) {
 	_, ks := redistest.New(t)
-	clk := &clock{now: passes}
+	clk := rpctest.NewClock(passes)
 	in := newInstance(t, ks, clk, nil)
 	improved := openPlan(t, in, "ins-improved", judged)
 	if err := improved.Transition(plan.Improved, plan.ServiceActor, "re-inspected", judged.AddDate(0, 2, 0)); err != nil {
@@ -455,7 +438,7 @@ func (s *concurrentEdit) SaveWithEvents(ctx context.Context, p plan.Plan, r chan
 // council's edit; it re-reads and moves the edited plan.
 func TestFireRetriesAfterAConcurrentEdit(t *testing.T) {
 	c, ks := redistest.New(t)
-	clk := &clock{now: judged}
+	clk := rpctest.NewClock(judged)
 	in := newInstance(t, ks, clk, nil)
 	p := openPlan(t, in, "ins-1", clk.Now())
 	clk.Set(passes)
@@ -481,7 +464,7 @@ func TestFireRetriesAfterAConcurrentEdit(t *testing.T) {
 // a Reschedule, get them back; the rest are left alone.
 func TestSweepRepairsTheSchedule(t *testing.T) {
 	_, ks := redistest.New(t)
-	clk := &clock{now: judged}
+	clk := rpctest.NewClock(judged)
 	in := newInstance(t, ks, clk, nil)
 	ctx := t.Context()
 
@@ -551,7 +534,7 @@ func TestSweepRepairsTheSchedule(t *testing.T) {
 // sets next does.
 func TestContinuedPlanWaitsForANewDeadline(t *testing.T) {
 	_, ks := redistest.New(t)
-	clk := &clock{now: judged}
+	clk := rpctest.NewClock(judged)
 	in := newInstance(t, ks, clk, nil)
 	ctx := t.Context()
 	p := openPlan(t, in, "ins-1", clk.Now())

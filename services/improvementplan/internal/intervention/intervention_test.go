@@ -13,6 +13,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -22,30 +23,6 @@ const (
 )
 
 var now = time.Date(2016, 6, 1, 10, 30, 0, 0, time.UTC)
-
-// fields returns the fields of err's violations, or fails when err is not
-// an INVALID_ARGUMENT fault.
-func fields(t *testing.T, err error) []string {
-	t.Helper()
-	f, ok := fault.As(err)
-	if !ok || f.Kind != fault.KindInvalid {
-		t.Fatalf("error %v is not an INVALID_ARGUMENT fault", err)
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
-}
-
-func violationFields(vs fault.Violations) []string {
-	var out []string
-	for _, v := range vs {
-		out = append(out, v.Field)
-	}
-	slices.Sort(out)
-	return out
-}
 
 func TestOrderValidate(t *testing.T) {
 	valid := Order{Kind: Commissioner, Reason: "Leadership has not stabilised.", Areas: []string{plan.AreaLeadershipManagementGovernance}}
@@ -82,7 +59,7 @@ func TestOrderValidate(t *testing.T) {
 			[]string{"intervention.areas[0]", "intervention.areas[1]", "intervention.improvement_plan", "intervention.kind", "intervention.reason"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := violationFields(tc.order.Validate("intervention.", leeds)); !slices.Equal(got, tc.want) {
+			if got := rpctest.Fields(tc.order.Validate("intervention.", leeds).Err()); !slices.Equal(got, tc.want) {
 				t.Errorf("violations on %v, want %v", got, tc.want)
 			}
 		})
@@ -99,11 +76,11 @@ func TestNewAndLift(t *testing.T) {
 		iv.OrderTime.Location() != time.UTC || iv.Name() != "localAuthorities/"+leeds+"/interventions/iv1" || iv.Version != 0 {
 		t.Fatalf("new = %+v", iv)
 	}
-	if _, err := New(leeds, "iv2", Order{}, "", "dfe-1", now); !slices.Equal(fields(t, err), []string{"areas", "kind", "reason"}) {
+	if _, err := New(leeds, "iv2", Order{}, "", "dfe-1", now); !slices.Equal(rpctest.InvalidFields(t, err), []string{"areas", "kind", "reason"}) {
 		t.Errorf("new with nothing: %v", err)
 	}
 
-	if _, err := iv.Lift(""); !slices.Equal(fields(t, err), []string{"reason"}) {
+	if _, err := iv.Lift(""); !slices.Equal(rpctest.InvalidFields(t, err), []string{"reason"}) {
 		t.Errorf("lift without a reason: %v", err)
 	}
 	lifted, err := iv.Lift(" Improvement sustained. ")
@@ -138,7 +115,7 @@ func TestNames(t *testing.T) {
 		if (err == nil) != tc.ok || gss != tc.gss || id != tc.id {
 			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
 		}
-		if err != nil && !slices.Equal(fields(t, err), []string{"name"}) {
+		if err != nil && !slices.Equal(rpctest.InvalidFields(t, err), []string{"name"}) {
 			t.Errorf("ParseName(%q): violations %v", tc.name, err)
 		}
 	}
@@ -184,14 +161,8 @@ func TestSelect(t *testing.T) {
 		{"kind = COMMISSIONER AND state = LIFTED", []string{"E08000035/c"}},
 		{"kind != COMMISSIONER OR state = IN_FORCE", []string{"E08000019/a", "E08000019/b", "E08000035/a"}},
 	} {
-		f, err := filter.Compile(tc.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("compile %q: %v", tc.filter, err)
-		}
-		var got []string
-		for _, iv := range Select(all, f) {
-			got = append(got, iv.GSSCode+"/"+iv.ID)
-		}
+		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Intervention { return Select(all, f) },
+			func(iv Intervention) string { return iv.GSSCode + "/" + iv.ID })
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("select %q = %v, want %v", tc.filter, got, tc.want)
 		}
@@ -211,14 +182,8 @@ func TestSelect(t *testing.T) {
 		{fmt.Sprintf("order_time >= %q AND order_time < %q", at(-6).Format(time.RFC3339), at(-2).Format(time.RFC3339)), []string{"E08000003/m", "E08000019/b"}},
 		{fmt.Sprintf("region = NORTH_WEST AND order_time < %q", at(-4).Format(time.DateOnly)), nil},
 	} {
-		f, err := filter.Compile(tc.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("compile %q: %v", tc.filter, err)
-		}
-		var got []string
-		for _, iv := range Select(all, f) {
-			got = append(got, iv.GSSCode+"/"+iv.ID)
-		}
+		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Intervention { return Select(all, f) },
+			func(iv Intervention) string { return iv.GSSCode + "/" + iv.ID })
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("select %q = %v, want %v", tc.filter, got, tc.want)
 		}
@@ -330,7 +295,7 @@ func TestDecide(t *testing.T) {
 			// Checked before the state, so even a plan not due sees them.
 			for _, s := range []plan.State{plan.DecisionDue, plan.Monitoring} {
 				_, err := Decide(planIn(t, s), tc.in, "iv1", "dfe-1", now)
-				if got := fields(t, err); !slices.Equal(got, tc.want) {
+				if got := rpctest.InvalidFields(t, err); !slices.Equal(got, tc.want) {
 					t.Errorf("%s: violations on %v, want %v", s, got, tc.want)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 )
 
 // Storer is the storage the intervention use cases need;
@@ -18,21 +19,10 @@ import (
 // was read, or an ID already taken, gives an error matching
 // change.ErrConflict and nothing is written.
 type Storer interface {
-	// Get returns the intervention, or an error matching ErrNotFound.
-	Get(ctx context.Context, gss, id string) (Intervention, error)
-	// List returns a council's interventions, or every council's for
-	// plan.AllCouncils, in no particular order.
-	List(ctx context.Context, gss string) ([]Intervention, error)
-	// Replay returns the intervention a previous call with r.RequestID
-	// committed, at the version it committed, if any. A reused
-	// r.RequestID with another r.RequestHash is an INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r change.Request) (Intervention, bool, error)
+	usecase.CouncilRecords[Intervention]
 	// Insert stores iv, a new intervention, at version 1 with its
 	// InterventionOrdered event, and returns it at version 1.
 	Insert(ctx context.Context, iv Intervention, r change.Request) (Intervention, error)
-	// Save stores iv, changed from the version iv.Version it was read at,
-	// and returns it at its new version.
-	Save(ctx context.Context, iv Intervention, r change.Request) (Intervention, error)
 	// ReplayDecision returns the outcome a previous decision with
 	// r.RequestID committed, at the versions it committed, if any.
 	ReplayDecision(ctx context.Context, gss string, r change.Request) (Outcome, bool, error)
@@ -46,32 +36,28 @@ type Storer interface {
 // Service carries out the intervention use cases: DfE's orders, lifts and
 // decisions at a plan's deadline, and the reads.
 type Service struct {
-	store   Storer
+	usecase.Core[Storer]
 	plans   plan.Reader
 	ratings plan.RatingSource
-	now     func() time.Time
 }
 
 // NewService returns the use cases over st and plans, showing each decided
 // plan with its review ratings from ratings, reading the time from now
 // (nil means time.Now).
 func NewService(st Storer, plans plan.Reader, ratings plan.RatingSource, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, plans: plans, ratings: ratings, now: now}
+	return &Service{Core: usecase.New(st, now), plans: plans, ratings: ratings}
 }
 
 // Get returns intervention id of the council gss, or an error matching
 // ErrNotFound.
 func (s *Service) Get(ctx context.Context, gss, id string) (Intervention, error) {
-	return s.store.Get(ctx, gss, id)
+	return s.Store.Get(ctx, gss, id)
 }
 
 // List returns the interventions of the council gss (or of every council,
 // for plan.AllCouncils) that f selects, newest first (see Select).
 func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Intervention, error) {
-	all, err := s.store.List(ctx, gss)
+	all, err := s.Store.List(ctx, gss)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +69,7 @@ func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Int
 // that o names must exist (an error matching plan.ErrNotFound otherwise).
 // A repeat of r.RequestID returns the first call's intervention.
 func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Request) (Intervention, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
 	grades := func([]string) map[string]string { return nil }
@@ -100,14 +86,14 @@ func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Reque
 	}
 	// A conflict is a concurrent retry of this request that won (its
 	// answer is then replayed) or a fresh ID taken.
-	replay := func(ctx context.Context) (Intervention, bool, error) { return s.store.Replay(ctx, gss, r) }
+	replay := usecase.Replayer[Intervention](s.Store, gss, r)
 	return change.Retry(ctx, "intervention: order an intervention in "+gss, replay, func(ctx context.Context) (Intervention, error) {
-		iv, err := New(gss, resource.NewID(), o, "intervention.", r.Subject, s.now())
+		iv, err := New(gss, resource.NewID(), o, "intervention.", r.Subject, s.Clock())
 		if err != nil {
 			return Intervention{}, err
 		}
 		iv.AreaGrades = grades(iv.Areas)
-		return s.store.Insert(ctx, iv, r)
+		return s.Store.Insert(ctx, iv, r)
 	})
 }
 
@@ -116,10 +102,10 @@ func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Reque
 // a lifted intervention liftable. A repeat of r.RequestID returns the first
 // call's intervention.
 func (s *Service) Lift(ctx context.Context, gss, id string, etag change.Etag, reason string, r change.Request) (Intervention, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
-	cur, err := s.store.Get(ctx, gss, id)
+	cur, err := s.Store.Get(ctx, gss, id)
 	if err != nil {
 		return Intervention{}, err
 	}
@@ -130,9 +116,9 @@ func (s *Service) Lift(ctx context.Context, gss, id string, etag change.Etag, re
 	if err := etag.Check(cur.Version); err != nil {
 		return Intervention{}, err
 	}
-	saved, err := s.store.Save(ctx, lifted, r)
+	saved, err := s.Store.Save(ctx, lifted, r)
 	if err != nil {
-		return afterConflict(err, func() (Intervention, bool, error) { return s.store.Replay(ctx, gss, r) })
+		return afterConflict(err, func() (Intervention, bool, error) { return s.Store.Replay(ctx, gss, r) })
 	}
 	return saved, nil
 }
@@ -151,23 +137,23 @@ type Decided struct {
 // intervention ordered and its InterventionOrdered event commit together.
 // A repeat of r.RequestID returns the first call's outcome.
 func (s *Service) Decide(ctx context.Context, gss, planID string, etag change.Etag, d DecisionInput, r change.Request) (Decided, error) {
-	if prev, ok, err := s.store.ReplayDecision(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.ReplayDecision(ctx, gss, r); err != nil || ok {
 		return s.decided(ctx, prev, err)
 	}
 	cur, err := s.plans.Get(ctx, gss, planID)
 	if err != nil {
 		return Decided{}, err
 	}
-	out, err := Decide(cur, d, resource.NewID(), r.Subject, s.now())
+	out, err := Decide(cur, d, resource.NewID(), r.Subject, s.Clock())
 	if err != nil {
 		return Decided{}, err
 	}
 	if err := etag.Check(cur.Version); err != nil {
 		return Decided{}, err
 	}
-	saved, err := s.store.Decide(ctx, out, r)
+	saved, err := s.Store.Decide(ctx, out, r)
 	if err != nil {
-		saved, err = afterConflict(err, func() (Outcome, bool, error) { return s.store.ReplayDecision(ctx, gss, r) })
+		saved, err = afterConflict(err, func() (Outcome, bool, error) { return s.Store.ReplayDecision(ctx, gss, r) })
 	}
 	return s.decided(ctx, saved, err)
 }

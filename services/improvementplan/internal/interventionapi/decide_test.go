@@ -65,14 +65,14 @@ func TestDecideInsufficient(t *testing.T) {
 		Name: p.Name(), Etag: store.Etag(p.Version), Decision: insufficient,
 		Rationale: "Re-referrals rose and the front door is still unsafe.", Intervention: trustOrder(), RequestId: "decide-1",
 	}
-	resp, err := e.client.DecideProgress(e.as(official), req)
+	resp, err := e.client.DecideProgress(e.as(rpctest.Official), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	iv, got := resp.GetIntervention(), resp.GetImprovementPlan()
 	if !strings.HasPrefix(iv.GetName(), leedsName+"/interventions/") || iv.GetName() == trustOrder().GetName() ||
 		iv.GetKind() != trust || iv.GetState() != inForce || iv.GetImprovementPlan() != p.Name() ||
-		iv.GetOrderedBy() != official.Subject || iv.GetEtag() != `"1"` || iv.GetReason() != trustOrder().GetReason() ||
+		iv.GetOrderedBy() != rpctest.Official.Subject || iv.GetEtag() != `"1"` || iv.GetReason() != trustOrder().GetReason() ||
 		!slices.Equal(iv.GetAreas(), trustOrder().GetAreas()) || iv.GetOrderTime() == nil {
 		t.Fatalf("intervention = %v", iv)
 	}
@@ -80,7 +80,7 @@ func TestDecideInsufficient(t *testing.T) {
 	if got.GetName() != p.Name() || got.GetState() != improvementplanv1.PlanState_PLAN_STATE_ESCALATED ||
 		got.GetIntervention() != iv.GetName() || got.GetEtag() != store.Etag(p.Version+1) ||
 		last.GetFrom() != improvementplanv1.PlanState_PLAN_STATE_DECISION_DUE || last.GetTo() != improvementplanv1.PlanState_PLAN_STATE_ESCALATED ||
-		last.GetActor() != official.Subject || !strings.Contains(last.GetReason(), req.GetRationale()) ||
+		last.GetActor() != rpctest.Official.Subject || !strings.Contains(last.GetReason(), req.GetRationale()) ||
 		!last.GetChangeTime().AsTime().Equal(iv.GetOrderTime().AsTime()) ||
 		!slices.Equal(got.GetRatingTrend(), []improvementplanv1.ProgressRating{improvementplanv1.ProgressRating_PROGRESS_RATING_SOME, improvementplanv1.ProgressRating_PROGRESS_RATING_LITTLE}) ||
 		got.GetTrend() != string(plan.Worsening) || len(got.GetPriorities()) != 2 || !slices.Equal(got.GetLateActions(), []string{"a1"}) {
@@ -94,7 +94,7 @@ func TestDecideInsufficient(t *testing.T) {
 		t.Fatal(err)
 	}
 	plans := planapi.New(plan.NewService(e.plans, e.reviews, nil, e.now), pages, nil)
-	viaGet, err := plans.GetImprovementPlan(auth.NewContext(ctx, official), &improvementplanv1.GetImprovementPlanRequest{Name: p.Name()})
+	viaGet, err := plans.GetImprovementPlan(auth.NewContext(ctx, rpctest.Official), &improvementplanv1.GetImprovementPlanRequest{Name: p.Name()})
 	if err != nil || !proto.Equal(viaGet, got) {
 		t.Fatalf("GetImprovementPlan = %v, %v\nwant the decision's %v", viaGet, err, got)
 	}
@@ -104,7 +104,7 @@ func TestDecideInsufficient(t *testing.T) {
 	if err != nil || stored.State != plan.Escalated || stored.Intervention != iv.GetName() || stored.Version != p.Version+1 {
 		t.Fatalf("stored plan = %+v, %v", stored, err)
 	}
-	read, err := e.client.GetIntervention(e.as(adviser), &improvementplanv1.GetInterventionRequest{Name: iv.GetName()})
+	read, err := e.client.GetIntervention(e.as(rpctest.Adviser), &improvementplanv1.GetInterventionRequest{Name: iv.GetName()})
 	if err != nil || !proto.Equal(read, iv) {
 		t.Fatalf("get = %v, %v; want %v", read, err, iv)
 	}
@@ -112,13 +112,13 @@ func TestDecideInsufficient(t *testing.T) {
 	// InterventionOrdered is in the council's outbox, with the audit
 	// entries of both records.
 	box := e.outbox(leeds)
-	if len(box.ordered) != 1 {
-		t.Fatalf("%d InterventionOrdered events, want 1", len(box.ordered))
+	if len(box.Ordered) != 1 {
+		t.Fatalf("%d InterventionOrdered events, want 1", len(box.Ordered))
 	}
 	want := &eventsv1.InterventionOrdered{
 		Intervention: iv.GetName(), LocalAuthority: leedsName, Kind: "CHILDRENS_SERVICES_TRUST",
 		Areas: []string{"HELP_AND_PROTECTION", "LEADERSHIP_MANAGEMENT_GOVERNANCE"}, Reason: trustOrder().GetReason(),
-		ImprovementPlan: p.Name(), OrderedBy: official.Subject,
+		ImprovementPlan: p.Name(), OrderedBy: rpctest.Official.Subject,
 		// The grades the plan's judgement gave the areas, for the sponsor
 		// need's weights.
 		AreaGrades: map[string]string{
@@ -126,31 +126,31 @@ func TestDecideInsufficient(t *testing.T) {
 			"LEADERSHIP_MANAGEMENT_GOVERNANCE": string(p.KeyJudgements["LEADERSHIP_MANAGEMENT_GOVERNANCE"]),
 		},
 	}
-	if !proto.Equal(box.ordered[0], want) {
-		t.Errorf("InterventionOrdered = %v, want %v", box.ordered[0], want)
+	if !proto.Equal(box.Ordered[0], want) {
+		t.Errorf("InterventionOrdered = %v, want %v", box.Ordered[0], want)
 	}
-	if env := box.envelopes[0]; env.Topic != "improvementplan" || env.Subject != iv.GetName() {
+	if env := box.Envelopes[0]; env.Topic != "improvementplan" || env.Subject != iv.GetName() {
 		t.Errorf("envelope: topic %q subject %q", env.Topic, env.Subject)
 	}
 	var trail []string
-	for _, a := range box.audits[len(before.audits):] {
+	for _, a := range box.Audits[len(before.Audits):] {
 		trail = append(trail, a.Actor+" "+a.Method+" "+a.Resource+" "+a.EtagBefore+">"+a.EtagAfter+" "+a.RequestID)
 	}
 	const decide = improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName
 	wantTrail := []string{
-		official.Subject + " " + decide + " " + p.Name() + " " + store.Etag(p.Version) + ">" + store.Etag(p.Version+1) + " decide-1",
-		official.Subject + " " + decide + " " + iv.GetName() + ` >"1" decide-1`,
+		rpctest.Official.Subject + " " + decide + " " + p.Name() + " " + store.Etag(p.Version) + ">" + store.Etag(p.Version+1) + " decide-1",
+		rpctest.Official.Subject + " " + decide + " " + iv.GetName() + ` >"1" decide-1`,
 	}
 	if !slices.Equal(trail, wantTrail) {
 		t.Errorf("audit trail\n%q\nwant\n%q", trail, wantTrail)
 	}
 
 	// The request_id replays the first response; nothing is ordered twice.
-	again, err := e.client.DecideProgress(e.as(official), req)
+	again, err := e.client.DecideProgress(e.as(rpctest.Official), req)
 	if err != nil || !proto.Equal(again, resp) {
 		t.Fatalf("replay = %v, %v", again, err)
 	}
-	if n := len(e.outbox(leeds).ordered); n != 1 {
+	if n := len(e.outbox(leeds).Ordered); n != 1 {
 		t.Fatalf("%d events after the replay", n)
 	}
 	list, err := e.ivs.List(ctx, leeds)
@@ -159,14 +159,14 @@ func TestDecideInsufficient(t *testing.T) {
 	}
 	// Another official's identical request is a new request: the plan is
 	// decided already.
-	other := official
+	other := rpctest.Official
 	other.Subject = "official-2"
 	_, err = e.client.DecideProgress(e.as(other), req)
 	rpctest.ExpectError(t, "deciding twice", err, codes.FailedPrecondition, intervention.ReasonDecisionNotDue)
 	// The same request_id with another request is refused.
 	changed := proto.Clone(req).(*improvementplanv1.DecideProgressRequest)
 	changed.Rationale = "Something else."
-	_, err = e.client.DecideProgress(e.as(official), changed)
+	_, err = e.client.DecideProgress(e.as(rpctest.Official), changed)
 	rpctest.ExpectError(t, "request_id reused", err, codes.InvalidArgument, store.ErrRequestIDReused.Reason, "request_id")
 }
 
@@ -174,7 +174,7 @@ func TestDecideInsufficient(t *testing.T) {
 func TestDecideSignificantImprovement(t *testing.T) {
 	e := newEnv(t)
 	p := e.planIn(leeds, plan.DecisionDue)
-	resp, err := e.client.DecideProgress(e.as(official), &improvementplanv1.DecideProgressRequest{
+	resp, err := e.client.DecideProgress(e.as(rpctest.Official), &improvementplanv1.DecideProgressRequest{
 		Name: p.Name(), Etag: store.Etag(p.Version), Decision: significantImprovement, Rationale: "Caseloads halved; audits good.",
 	})
 	if err != nil {
@@ -183,7 +183,7 @@ func TestDecideSignificantImprovement(t *testing.T) {
 	got := resp.GetImprovementPlan()
 	last := got.GetHistory()[len(got.GetHistory())-1]
 	if resp.GetIntervention() != nil || got.GetState() != improvementplanv1.PlanState_PLAN_STATE_CONTINUED || got.GetIntervention() != "" ||
-		got.GetEtag() != store.Etag(p.Version+1) || last.GetActor() != official.Subject ||
+		got.GetEtag() != store.Etag(p.Version+1) || last.GetActor() != rpctest.Official.Subject ||
 		last.GetReason() != "significant improvement: Caseloads halved; audits good." || got.GetTrend() != string(plan.TooFewReviews) {
 		t.Fatalf("response = %v", resp)
 	}
@@ -192,8 +192,8 @@ func TestDecideSignificantImprovement(t *testing.T) {
 		t.Fatalf("stored = %+v, %v", stored, err)
 	}
 	box := e.outbox(leeds)
-	if len(box.ordered) != 0 || box.audits[len(box.audits)-1].Resource != p.Name() {
-		t.Fatalf("outbox: %d events, last audit %+v", len(box.ordered), box.audits[len(box.audits)-1])
+	if len(box.Ordered) != 0 || box.Audits[len(box.Audits)-1].Resource != p.Name() {
+		t.Fatalf("outbox: %d events, last audit %+v", len(box.Ordered), box.Audits[len(box.Audits)-1])
 	}
 }
 
@@ -205,7 +205,7 @@ func TestDecideErrors(t *testing.T) {
 	monitoring := e.planIn(leeds, plan.Monitoring)
 	escalated := e.planIn(leeds, plan.Escalated)
 	decide := func(name, etag string, d improvementplanv1.ProgressDecision, iv *improvementplanv1.Intervention) error {
-		_, err := e.client.DecideProgress(e.as(official), &improvementplanv1.DecideProgressRequest{
+		_, err := e.client.DecideProgress(e.as(rpctest.Official), &improvementplanv1.DecideProgressRequest{
 			Name: name, Etag: etag, Decision: d, Rationale: "Reasons.", Intervention: iv,
 		})
 		return err
@@ -235,7 +235,7 @@ func TestDecideErrors(t *testing.T) {
 		{"significant improvement with an intervention", decide(due.Name(), etag, significantImprovement, trustOrder()),
 			codes.InvalidArgument, "", []string{"intervention"}},
 		{"no decision, no rationale, no etag", func() error {
-			_, err := e.client.DecideProgress(e.as(official), &improvementplanv1.DecideProgressRequest{Name: due.Name()})
+			_, err := e.client.DecideProgress(e.as(rpctest.Official), &improvementplanv1.DecideProgressRequest{Name: due.Name()})
 			return err
 		}(), codes.InvalidArgument, "", []string{"decision", "etag", "rationale"}},
 		{"unknown decision", decide(due.Name(), etag, 9, nil), codes.InvalidArgument, "", []string{"decision"}},
@@ -252,7 +252,7 @@ func TestDecideErrors(t *testing.T) {
 			t.Errorf("%s changed: %+v, %v", p.Name(), stored, err)
 		}
 	}
-	if box := e.outbox(leeds); len(box.ordered) != 0 {
-		t.Errorf("%d interventions ordered by refused decisions", len(box.ordered))
+	if box := e.outbox(leeds); len(box.Ordered) != 0 {
+		t.Errorf("%d interventions ordered by refused decisions", len(box.Ordered))
 	}
 }

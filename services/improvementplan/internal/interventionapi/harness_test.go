@@ -4,13 +4,11 @@ import (
 	"context"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plantest"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 
-	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
@@ -19,24 +17,16 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, one level deeper than Interventions's own, as the service's
-// composite server does.
-type fallback struct {
-	improvementplanv1.UnimplementedImprovementPlanServiceServer
-}
-
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Interventions
 }
 
@@ -47,15 +37,12 @@ const (
 	allParent = "localAuthorities/-"
 )
 
-// The callers of these tests, one per role.
+// The council and sponsor callers of these tests; those of the national
+// roles are rpctest's.
 var (
-	inspector = rpctest.Inspector
-	adviser   = rpctest.Adviser
-	official  = rpctest.Official
-	officer   = rpctest.Officer(leeds)
-	outsider  = rpctest.Officer(sheffield)
-	sponsor   = rpctest.SponsorOfficer("hampshire")
-	partner   = rpctest.Partner
+	officer  = rpctest.Officer(leeds)
+	outsider = rpctest.Officer(sheffield)
+	sponsor  = rpctest.SponsorOfficer("hampshire")
 )
 
 // start is the service's clock at the start of each test: mid-afternoon
@@ -69,14 +56,10 @@ type env struct {
 	plans   *planstore.Plans
 	reviews *progressreviewstore.Reviews
 	ivs     *interventionstore.Interventions
-	// ticks is how many minutes past start the clock reads; each reading
-	// moves it on by one, so orders made one after another are ordered in
-	// time.
-	ticks atomic.Int64
+	// now is the service's clock: a minute on from start at each reading,
+	// so resources made one after another are ordered in time.
+	now func() time.Time
 }
-
-// now is the service's clock.
-func (e *env) now() time.Time { return start.Add(time.Duration(e.ticks.Add(1)) * time.Minute) }
 
 // newEnv serves the handlers over real Redis behind the real interceptor
 // chain (error mapping, authentication, policies) on an in-memory listener.
@@ -87,7 +70,7 @@ func newEnv(t *testing.T) *env {
 	codec := store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, ToStored, FromStored)
 	reviews := progressreviewstore.New(st, plans, store.ProtoCodec(
 		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, progressreviewapi.ToProto, progressreviewapi.FromStored))
-	e := &env{t: t, store: st, plans: plans, reviews: reviews, ivs: interventionstore.New(st, plans, codec)}
+	e := &env{t: t, now: rpctest.Ticking(start, time.Minute), store: st, plans: plans, reviews: reviews, ivs: interventionstore.New(st, plans, codec)}
 	svc := intervention.NewService(e.ivs, plans, e.reviews, e.now)
 	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
 		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Interventions: New(svc, rpctest.NewPages(t), nil)})
@@ -115,38 +98,23 @@ func (e *env) review(p plan.Plan, date time.Time, rating plan.ProgressRating) {
 	}
 	rec, err := progressreview.Record(cur, progressreview.Draft{
 		Date: date, Source: progressreview.DfEReview, Overall: rating, Narrative: "Adviser's review.",
-	}, resource.NewID(), "", official.Subject, start)
+	}, resource.NewID(), "", rpctest.Official.Subject, start)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.reviews.Insert(context.Background(), rec, change.Request{Subject: official.Subject, Method: "setup"}); err != nil {
+	if err := e.reviews.Insert(context.Background(), rec, change.Request{Subject: rpctest.Official.Subject, Method: "setup"}); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
-// outbox is what a council's outbox holds: InterventionOrdered payloads
-// with their envelopes, and audit entries.
-type outbox struct {
-	ordered   []*eventsv1.InterventionOrdered
-	envelopes []events.Event
-	audits    []store.AuditEntry
-}
-
-func (e *env) outbox(gss string) outbox {
-	e.t.Helper()
-	evs := rpctest.Outbox(e.t, e.store, keyspace.CouncilTag(gss))
-	return outbox{
-		ordered:   rpctest.Payloads[*eventsv1.InterventionOrdered](e.t, evs),
-		envelopes: rpctest.Outbox(e.t, e.store, keyspace.CouncilTag(gss), events.TypeName(&eventsv1.InterventionOrdered{})),
-		audits:    rpctest.Audits(e.t, evs),
-	}
-}
+// outbox is what the council gss's outbox holds of its interventions.
+func (e *env) outbox(gss string) plantest.Outbox { return plantest.OutboxOf(e.t, e.store, gss) }
 
 // order orders an intervention in gss as the DfE official, failing the
 // test on error.
 func (e *env) order(gss string, kind improvementplanv1.InterventionKind, planName string) *improvementplanv1.Intervention {
 	e.t.Helper()
-	iv, err := e.client.OrderIntervention(e.as(official), &improvementplanv1.OrderInterventionRequest{
+	iv, err := e.client.OrderIntervention(e.as(rpctest.Official), &improvementplanv1.OrderInterventionRequest{
 		Parent: "localAuthorities/" + gss,
 		Intervention: &improvementplanv1.Intervention{
 			Kind: kind, Reason: "Children are not safe.", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION}, ImprovementPlan: planName,

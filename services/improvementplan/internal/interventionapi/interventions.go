@@ -20,23 +20,22 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportapi"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // Policies declares who may call each method of this package: the access
 // matrix's cells.
-var Policies = auth.Policies{
-	improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName:    access.Rule(access.ImprovementPlan, access.Approve),
-	improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName: access.Rule(access.Intervention, access.Order),
-	improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName:  access.Rule(access.Intervention, access.Order),
-	improvementplanv1.ImprovementPlanService_GetIntervention_FullMethodName:   access.Rule(access.Intervention, access.Read),
-	improvementplanv1.ImprovementPlanService_ListInterventions_FullMethodName: access.Rule(access.Intervention, access.Read),
-}
+var Policies = access.Rules(access.Intervention, access.Methods{
+	improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName: access.Order,
+	improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName:  access.Order,
+	improvementplanv1.ImprovementPlanService_GetIntervention_FullMethodName:   access.Read,
+	improvementplanv1.ImprovementPlanService_ListInterventions_FullMethodName: access.Read,
+}).With(access.Rules(access.ImprovementPlan, access.Methods{
+	improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName: access.Approve,
+}))
 
 // ordered is the publication state of every intervention: an intervention
 // is public from the moment DfE orders it (lifting it does not unpublish
@@ -69,26 +68,23 @@ func New(ivs *intervention.Service, pages *paging.Codec, supporters supportapi.S
 // request_id replays the first response.
 func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementplanv1.OrderInterventionRequest) (*improvementplanv1.Intervention, error) {
 	gss, parentErr := intervention.ParseCouncil("parent", req.GetParent(), false)
-	var vs fault.Violations
-	var o intervention.Order
-	if req.GetIntervention() == nil {
-		vs.Add("intervention", "is required: the kind, the reason and the areas needing support")
-	} else {
-		o = orderFromProto(req.GetIntervention())
-		vs = append(vs, o.Validate("intervention.", gss)...)
-	}
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if err := fault.Join(parentErr, vs.Err()); err != nil {
+	o, r, err := rpc.Create[*improvementplanv1.Intervention, intervention.Order]{
+		Method: improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName,
+		Field:  "intervention",
+		Needs:  "the kind, the reason and the areas needing support",
+		Decode: func(m *improvementplanv1.Intervention, _ string) (intervention.Order, fault.Violations) {
+			return orderFromProto(m), nil
+		},
+		Rules:  func(o intervention.Order) error { return o.Validate("intervention.", gss).Err() },
+		Strict: true,
+	}.Read(ctx, req, req.GetIntervention(), parentErr)
+	if err != nil {
 		return nil, err
 	}
-	if err := councilExists(gss, req.GetParent()); err != nil {
+	if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
 		return nil, err
 	}
 	if err := h.access.Check(ctx, access.Order, gss, req.GetParent(), false); err != nil {
-		return nil, err
-	}
-	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
 		return nil, err
 	}
 	iv, err := h.ivs.Order(ctx, gss, o, r)
@@ -120,11 +116,7 @@ func (h *Interventions) GetIntervention(ctx context.Context, req *improvementpla
 // Page tokens are bound to the parent and the filter.
 func (h *Interventions) ListInterventions(ctx context.Context, req *improvementplanv1.ListInterventionsRequest) (*improvementplanv1.ListInterventionsResponse, error) {
 	gss, parentErr := intervention.ParseCouncil("parent", req.GetParent(), true)
-	l, err := rpc.ReadList(req, intervention.FilterSchema, nil, parentErr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	l, p, err := rpc.ReadListAs(ctx, req, intervention.FilterSchema, nil, parentErr)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +128,7 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 		if err := h.access.Check(ctx, access.Read, gss, req.GetParent(), ordered); err != nil {
 			return nil, err
 		}
-		if err := councilExists(gss, req.GetParent()); err != nil {
+		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
 			return nil, err
 		}
 	}
@@ -166,9 +158,7 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementplanv1.LiftInterventionRequest) (*improvementplanv1.Intervention, error) {
 	gss, id, nameErr := intervention.ParseName("name", req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
-	var vs fault.Violations
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
+	if err := fault.Join(nameErr, etagErr, rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
 	if err := h.access.Check(ctx, access.Order, gss, req.GetName(), ordered); err != nil {
@@ -220,13 +210,4 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetName())
 	}
 	return decidedToProto(d), nil
-}
-
-// councilExists reports a council that the reference data does not know as
-// NOT_FOUND on the field parent.
-func councilExists(gss, parent string) error {
-	if _, ok := reference.CouncilByCode(gss); !ok {
-		return fault.NotFound(intervention.ReasonCouncilNotFound, "%s does not exist", parent).With("parent", parent)
-	}
-	return nil
 }

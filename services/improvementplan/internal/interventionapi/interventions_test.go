@@ -34,49 +34,49 @@ func TestOrderAndLift(t *testing.T) {
 		},
 		RequestId: "order-1",
 	}
-	iv, err := e.client.OrderIntervention(e.as(official), req)
+	iv, err := e.client.OrderIntervention(e.as(rpctest.Official), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(iv.GetName(), leedsName+"/interventions/") || iv.GetKind() != commissioner || iv.GetState() != inForce ||
-		iv.GetOrderedBy() != official.Subject || iv.GetLiftReason() != "" || iv.GetImprovementPlan() != p.Name() || iv.GetEtag() != `"1"` ||
+		iv.GetOrderedBy() != rpctest.Official.Subject || iv.GetLiftReason() != "" || iv.GetImprovementPlan() != p.Name() || iv.GetEtag() != `"1"` ||
 		!iv.GetOrderTime().AsTime().After(start) {
 		t.Fatalf("ordered = %v", iv)
 	}
-	if again, err := e.client.OrderIntervention(e.as(official), req); err != nil || !proto.Equal(again, iv) {
+	if again, err := e.client.OrderIntervention(e.as(rpctest.Official), req); err != nil || !proto.Equal(again, iv) {
 		t.Fatalf("replay = %v, %v", again, err)
 	}
 	box := e.outbox(leeds)
 	want := &eventsv1.InterventionOrdered{
 		Intervention: iv.GetName(), LocalAuthority: leedsName, Kind: "COMMISSIONER", Areas: []string{"LEADERSHIP_MANAGEMENT_GOVERNANCE"},
-		Reason: "Leadership has not stabilised.", ImprovementPlan: p.Name(), OrderedBy: official.Subject,
+		Reason: "Leadership has not stabilised.", ImprovementPlan: p.Name(), OrderedBy: rpctest.Official.Subject,
 		// The grade the plan's judgement gave the area, for the sponsor
 		// need's weights.
 		AreaGrades: map[string]string{"LEADERSHIP_MANAGEMENT_GOVERNANCE": string(p.KeyJudgements["LEADERSHIP_MANAGEMENT_GOVERNANCE"])},
 	}
-	if len(box.ordered) != 1 || !proto.Equal(box.ordered[0], want) || box.envelopes[0].Topic != "improvementplan" {
-		t.Fatalf("events = %v, want one %v", box.ordered, want)
+	if len(box.Ordered) != 1 || !proto.Equal(box.Ordered[0], want) || box.Envelopes[0].Topic != "improvementplan" {
+		t.Fatalf("events = %v, want one %v", box.Ordered, want)
 	}
 
 	liftReq := &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: iv.GetEtag(), Reason: "Sustained improvement.", RequestId: "lift-1"}
-	up, err := e.client.LiftIntervention(e.as(official), liftReq)
+	up, err := e.client.LiftIntervention(e.as(rpctest.Official), liftReq)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if up.GetState() != lifted || up.GetLiftReason() != "Sustained improvement." || up.GetEtag() != `"2"` || up.GetKind() != commissioner {
 		t.Fatalf("lifted = %v", up)
 	}
-	if again, err := e.client.LiftIntervention(e.as(official), liftReq); err != nil || !proto.Equal(again, up) {
+	if again, err := e.client.LiftIntervention(e.as(rpctest.Official), liftReq); err != nil || !proto.Equal(again, up) {
 		t.Fatalf("lift replay = %v, %v", again, err)
 	}
 	if read, err := e.client.GetIntervention(e.as(officer), &improvementplanv1.GetInterventionRequest{Name: iv.GetName()}); err != nil || !proto.Equal(read, up) {
 		t.Fatalf("get after lifting = %v, %v", read, err)
 	}
-	_, err = e.client.LiftIntervention(e.as(official), &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: up.GetEtag(), Reason: "again"})
+	_, err = e.client.LiftIntervention(e.as(rpctest.Official), &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: up.GetEtag(), Reason: "again"})
 	rpctest.ExpectError(t, "lifting twice", err, codes.FailedPrecondition, intervention.ReasonNotInForce)
 
 	var trail []string
-	for _, a := range e.outbox(leeds).audits {
+	for _, a := range e.outbox(leeds).Audits {
 		if a.Resource == iv.GetName() {
 			trail = append(trail, a.Method+" "+a.EtagAfter+" "+a.RequestID)
 		}
@@ -90,7 +90,7 @@ func TestOrderAndLift(t *testing.T) {
 // TestOrderAndLiftErrors covers the refused orders and lifts.
 func TestOrderAndLiftErrors(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(official)
+	ctx := e.as(rpctest.Official)
 	theirs := e.planIn(sheffield, plan.Escalated)
 	iv := e.order(leeds, notice, "")
 	// Someone else moves it on: the first etag is stale.
@@ -177,7 +177,7 @@ func TestList(t *testing.T) {
 	b := e.order(sheffield, trust, "")
 	c := e.order(leeds, commissioner, "")
 	d := e.order(sheffield, notice, "")
-	d, err := e.client.LiftIntervention(e.as(official), &improvementplanv1.LiftInterventionRequest{Name: d.GetName(), Etag: d.GetEtag(), Reason: "done"})
+	d, err := e.client.LiftIntervention(e.as(rpctest.Official), &improvementplanv1.LiftInterventionRequest{Name: d.GetName(), Etag: d.GetEtag(), Reason: "done"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,11 +186,11 @@ func TestList(t *testing.T) {
 		who            auth.Principal
 		want           []*improvementplanv1.Intervention
 	}{
-		{allParent, "", adviser, []*improvementplanv1.Intervention{d, c, b, a}},
-		{allParent, "kind = IMPROVEMENT_NOTICE", inspector, []*improvementplanv1.Intervention{d, a}},
-		{allParent, "state = IN_FORCE AND kind != COMMISSIONER", official, []*improvementplanv1.Intervention{b, a}},
-		{leedsName, "", official, []*improvementplanv1.Intervention{c, a}},
-		{"localAuthorities/" + sheffield, "state = LIFTED", adviser, []*improvementplanv1.Intervention{d}},
+		{allParent, "", rpctest.Adviser, []*improvementplanv1.Intervention{d, c, b, a}},
+		{allParent, "kind = IMPROVEMENT_NOTICE", rpctest.Inspector, []*improvementplanv1.Intervention{d, a}},
+		{allParent, "state = IN_FORCE AND kind != COMMISSIONER", rpctest.Official, []*improvementplanv1.Intervention{b, a}},
+		{leedsName, "", rpctest.Official, []*improvementplanv1.Intervention{c, a}},
+		{"localAuthorities/" + sheffield, "state = LIFTED", rpctest.Adviser, []*improvementplanv1.Intervention{d}},
 		// An ordered intervention is public (the access matrix): every
 		// role sees every council's, where a council officer used to see
 		// only their own council's.
@@ -198,7 +198,7 @@ func TestList(t *testing.T) {
 		{allParent, "", outsider, []*improvementplanv1.Intervention{d, c, b, a}},
 		{leedsName, "", officer, []*improvementplanv1.Intervention{c, a}},
 		{leedsName, "", outsider, []*improvementplanv1.Intervention{c, a}},
-		{allParent, "state = LIFTED", partner, []*improvementplanv1.Intervention{d}},
+		{allParent, "state = LIFTED", rpctest.Partner, []*improvementplanv1.Intervention{d}},
 		{allParent, "", sponsor, []*improvementplanv1.Intervention{d, c, b, a}},
 	} {
 		var got []*improvementplanv1.Intervention
@@ -231,10 +231,10 @@ func TestList(t *testing.T) {
 	if err != nil || page.GetNextPageToken() == "" {
 		t.Fatalf("officer's first page = %v, %v", page, err)
 	}
-	if _, err = e.client.ListInterventions(e.as(official), &improvementplanv1.ListInterventionsRequest{Parent: allParent, PageSize: 1, PageToken: page.GetNextPageToken()}); err != nil {
+	if _, err = e.client.ListInterventions(e.as(rpctest.Official), &improvementplanv1.ListInterventionsRequest{Parent: allParent, PageSize: 1, PageToken: page.GetNextPageToken()}); err != nil {
 		t.Fatalf("an officer's page token used by DfE: %v", err)
 	}
-	_, err = e.client.ListInterventions(e.as(official), &improvementplanv1.ListInterventionsRequest{Parent: allParent, Filter: "state = LIFTED", PageSize: 1, PageToken: page.GetNextPageToken()})
+	_, err = e.client.ListInterventions(e.as(rpctest.Official), &improvementplanv1.ListInterventionsRequest{Parent: allParent, Filter: "state = LIFTED", PageSize: 1, PageToken: page.GetNextPageToken()})
 	rpctest.ExpectError(t, "a page token of another filter", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 }
 
@@ -277,7 +277,7 @@ func TestAccess(t *testing.T) {
 		reason string
 	}
 	var cases []deny
-	for _, who := range []auth.Principal{inspector, adviser, officer, outsider, sponsor, partner} {
+	for _, who := range []auth.Principal{rpctest.Inspector, rpctest.Adviser, officer, outsider, sponsor, rpctest.Partner} {
 		for _, m := range []string{"DecideProgress", "OrderIntervention", "LiftIntervention"} {
 			cases = append(cases, deny{who, m, auth.ReasonRoleNotAllowed})
 		}
@@ -298,32 +298,22 @@ func TestAccess(t *testing.T) {
 	// Readers: an ordered intervention is public (the access matrix), so
 	// every role reads it, another council's officer, sponsors and partner
 	// systems included (they used to be refused).
-	for _, who := range []auth.Principal{inspector, adviser, official, officer, outsider, sponsor, partner} {
+	for _, who := range []auth.Principal{rpctest.Inspector, rpctest.Adviser, rpctest.Official, officer, outsider, sponsor, rpctest.Partner} {
 		for _, m := range []string{"GetIntervention", "ListInterventions(leeds)", "ListInterventions(-)"} {
 			if err := calls[m](e.as(who)); err != nil {
 				t.Errorf("%s %s: %v", who.Subject, m, err)
 			}
 		}
 	}
-	if err := calls["DecideProgress"](e.as(official)); err != nil {
+	if err := calls["DecideProgress"](e.as(rpctest.Official)); err != nil {
 		t.Errorf("DfE deciding: %v", err)
 	}
 
-	if err := Policies.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []string{
+	rpctest.PoliciesFor(t, Policies,
 		improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName,
 		improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName,
 		improvementplanv1.ImprovementPlanService_GetIntervention_FullMethodName,
 		improvementplanv1.ImprovementPlanService_ListInterventions_FullMethodName,
 		improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName,
-	} {
-		if _, ok := Policies[m]; !ok {
-			t.Errorf("no policy for %s", m)
-		}
-	}
-	if len(Policies) != 5 {
-		t.Errorf("%d policies, want exactly this package's 5 methods", len(Policies))
-	}
+	)
 }

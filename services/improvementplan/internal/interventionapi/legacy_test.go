@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -28,19 +28,13 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 	}
 	current := ToStored(want)
 	current.Areas = nil
-	old, err := proto.MarshalOptions{Deterministic: true}.Marshal(current)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var old []byte
 	for _, a := range want.Areas {
 		old = protowire.AppendTag(old, 4, protowire.BytesType)
 		old = protowire.AppendString(old, a)
 	}
 
-	got, err := codec.Decode(old, 7)
-	if err != nil {
-		t.Fatalf("decode the old record: %v", err)
-	}
+	got := rpctest.DecodeLegacy(t, codec, current, old, 7)
 	want.Version = 7
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("old record = %+v\nwant %+v", got, want)
@@ -51,14 +45,8 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 	if m := ToProto(got); !slices.Equal(m.GetAreas(), wantEnums) {
 		t.Errorf("areas print as %v", m.GetAreas())
 	}
-	b, err := codec.Encode(got)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var again improvementplanv1.Intervention
-	if err := proto.Unmarshal(b, &again); err != nil {
-		t.Fatal(err)
-	}
+	rpctest.Rewritten(t, codec, got, &again)
 	if len(again.ProtoReflect().GetUnknown()) != 0 || !slices.Equal(again.GetAreas(), wantEnums) {
 		t.Errorf("rewritten record: areas %v, unknown fields %x", again.GetAreas(), again.ProtoReflect().GetUnknown())
 	}

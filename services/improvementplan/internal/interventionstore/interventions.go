@@ -17,7 +17,6 @@ package interventionstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 
@@ -37,55 +36,23 @@ const Topic = planstore.Topic
 // Interventions stores interventions. It implements intervention.Storer.
 type Interventions struct {
 	plans *planstore.Plans
-	all   *store.Collection[intervention.Intervention]
+	*records
 }
 
 var _ intervention.Storer = (*Interventions)(nil)
+
+// records is the collection of intervention records, whose reads and replay
+// the store answers with.
+type records = store.CouncilCollection[intervention.Intervention]
 
 // New returns the intervention store over st, keeping each intervention in
 // the stored form codec gives it. plans is the plan store of the same
 // Redis, whose records a decision changes.
 func New(st *store.Store, plans *planstore.Plans, codec store.Codec[intervention.Intervention]) *Interventions {
-	return &Interventions{plans: plans, all: store.NewCollection(st, codec, intervention.ErrNotFound)}
+	return &Interventions{plans: plans, records: store.NewCouncilCollection(st, codec, intervention.ErrNotFound, store.CouncilKeys{Record: "intervention", Index: "interventions", Name: intervention.Name})}
 }
 
-func (s *Interventions) st() *store.Store { return s.all.Store() }
-
-func (s *Interventions) recordKey(gss, id string) string {
-	return s.st().Keyspace().Key(keyspace.CouncilTag(gss), "intervention", id)
-}
-
-func (s *Interventions) indexKey(gss string) string {
-	return s.st().Keyspace().Key(keyspace.CouncilTag(gss), "interventions")
-}
-
-// Get returns intervention id of the council gss, or an error matching
-// intervention.ErrNotFound.
-func (s *Interventions) Get(ctx context.Context, gss, id string) (intervention.Intervention, error) {
-	iv, err := s.all.Get(ctx, s.recordKey(gss, id))
-	if err != nil && !errors.Is(err, intervention.ErrNotFound) {
-		return intervention.Intervention{}, fmt.Errorf("get intervention %s: %w", intervention.Name(gss, id), err)
-	}
-	return iv, err
-}
-
-// List returns a council's interventions, or every council's when gss is
-// plan.AllCouncils, in no particular order: one pipeline of SMEMBERS over
-// the index sets and one pipelined read of the records. Each index key is
-// read on its own, so no command spans two hash tags and the list works
-// unchanged on Redis Cluster.
-func (s *Interventions) List(ctx context.Context, gss string) ([]intervention.Intervention, error) {
-	out, err := s.all.InCouncils(ctx, gss, s.indexKey, s.recordKey)
-	if err != nil {
-		return nil, fmt.Errorf("list interventions of %s: %w", gss, err)
-	}
-	return out, nil
-}
-
-// Replay implements intervention.Storer.
-func (s *Interventions) Replay(ctx context.Context, gss string, r change.Request) (intervention.Intervention, bool, error) {
-	return s.all.Replay(ctx, keyspace.CouncilTag(gss), r)
-}
+func (s *Interventions) st() *store.Store { return s.records.Store() }
 
 // Insert stores iv, a new intervention, at version 1, in one transaction
 // with its index entry, the InterventionOrdered event on topic
@@ -99,7 +66,7 @@ func (s *Interventions) Insert(ctx context.Context, iv intervention.Intervention
 		return intervention.Intervention{}, err
 	}
 	iv.Version = 1
-	if m.Idempotency, err = s.all.Idempotency(r.Caller(), iv, 1); err != nil {
+	if m.Idempotency, err = s.records.Idempotency(r.Caller(), iv, 1); err != nil {
 		return intervention.Intervention{}, err
 	}
 	if _, err := s.st().Commit(ctx, m); err != nil {
@@ -117,14 +84,14 @@ func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, 
 	if iv.Version < 1 {
 		return intervention.Intervention{}, fmt.Errorf("save intervention %s: version %d: an intervention is created only by Insert", iv.Name(), iv.Version)
 	}
-	key := s.recordKey(iv.GSSCode, iv.ID)
-	w, err := s.all.Put(key, iv, iv.Version)
+	key := s.records.RecordKey(iv.GSSCode, iv.ID)
+	w, err := s.records.Put(key, iv, iv.Version)
 	if err != nil {
 		return intervention.Intervention{}, err
 	}
 	saved := iv.Clone()
 	saved.Version++
-	idem, err := s.all.Idempotency(r.Caller(), saved, saved.Version)
+	idem, err := s.records.Idempotency(r.Caller(), saved, saved.Version)
 	if err != nil {
 		return intervention.Intervention{}, err
 	}
@@ -226,7 +193,7 @@ func (s *Interventions) encodeDecision(out intervention.Outcome) (*store.Answer,
 		return nil, err
 	}
 	if out.Intervention != nil {
-		if err := s.all.AddTo(&a, *out.Intervention, out.Intervention.Version); err != nil {
+		if err := s.records.AddTo(&a, *out.Intervention, out.Intervention.Version); err != nil {
 			return nil, err
 		}
 	}
@@ -241,7 +208,7 @@ func (s *Interventions) decodeDecision(a *store.Answer) (intervention.Outcome, e
 	}
 	out := intervention.Outcome{Plan: p}
 	if a.More() {
-		iv, err := s.all.Next(a)
+		iv, err := s.records.Next(a)
 		if err != nil {
 			return intervention.Outcome{}, fmt.Errorf("replay of the decision on %s: %w", p.Name(), err)
 		}
@@ -253,8 +220,8 @@ func (s *Interventions) decodeDecision(a *store.Answer) (intervention.Outcome, e
 // orderMutation is the commit that orders iv: the record (which must not
 // exist), its index entry, its event and its audit entry.
 func (s *Interventions) orderMutation(ctx context.Context, iv intervention.Intervention, r change.Request) (store.Mutation, error) {
-	key := s.recordKey(iv.GSSCode, iv.ID)
-	w, err := s.all.Put(key, iv, store.MustNotExist)
+	key := s.records.RecordKey(iv.GSSCode, iv.ID)
+	w, err := s.records.Put(key, iv, store.MustNotExist)
 	if err != nil {
 		return store.Mutation{}, err
 	}
@@ -266,7 +233,7 @@ func (s *Interventions) orderMutation(ctx context.Context, iv intervention.Inter
 	return store.Mutation{
 		Tag:    keyspace.CouncilTag(iv.GSSCode),
 		Writes: []store.Write{w},
-		Index:  []store.IndexOp{store.SAdd(s.indexKey(iv.GSSCode), iv.ID)},
+		Index:  []store.IndexOp{s.records.Indexed(iv.GSSCode, iv.ID)},
 		Events: []events.Event{ev},
 		Audit:  []store.AuditEntry{audit(iv.Name(), key, r)},
 	}, nil

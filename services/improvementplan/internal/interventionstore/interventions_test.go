@@ -16,13 +16,12 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plantest"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -45,8 +44,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
 	return &env{t: t, st: st, plans: plans, ivs: New(st, plans, codec)}
 }
@@ -82,25 +80,8 @@ func order(gss, id string, kind intervention.Kind, at time.Time) intervention.In
 	return iv
 }
 
-// outbox is what the council's outbox holds: InterventionOrdered payloads
-// with their envelopes, and audit entries.
-type outbox struct {
-	ordered   []*eventsv1.InterventionOrdered
-	lifted    []*eventsv1.InterventionLifted
-	envelopes []events.Event
-	audits    []store.AuditEntry
-}
-
-func (e *env) outbox(gss string) outbox {
-	e.t.Helper()
-	evs := rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(gss))
-	return outbox{
-		ordered:   rpctest.Payloads[*eventsv1.InterventionOrdered](e.t, evs),
-		lifted:    rpctest.Payloads[*eventsv1.InterventionLifted](e.t, evs),
-		envelopes: rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(gss), events.TypeName(&eventsv1.InterventionOrdered{})),
-		audits:    rpctest.Audits(e.t, evs),
-	}
-}
+// outbox is what the council gss's outbox holds of its interventions.
+func (e *env) outbox(gss string) plantest.Outbox { return plantest.OutboxOf(e.t, e.st, gss) }
 
 func TestInsertGetList(t *testing.T) {
 	e := newEnv(t)
@@ -164,24 +145,24 @@ func TestInsertGetList(t *testing.T) {
 	}
 
 	box := e.outbox(leeds)
-	if len(box.ordered) != 1 || len(box.audits) != 1 {
-		t.Fatalf("leeds outbox: %d events, %d audit entries", len(box.ordered), len(box.audits))
+	if len(box.Ordered) != 1 || len(box.Audits) != 1 {
+		t.Fatalf("leeds outbox: %d events, %d audit entries", len(box.Ordered), len(box.Audits))
 	}
 	wantEvent := &eventsv1.InterventionOrdered{
 		Intervention: a.Name(), LocalAuthority: "localAuthorities/" + leeds, Kind: "COMMISSIONER",
 		Areas: []string{"HELP_AND_PROTECTION", "CARE_LEAVERS"}, Reason: "Insufficient progress.",
 		ImprovementPlan: a.Plan, OrderedBy: "dfe-1",
 	}
-	if !proto.Equal(box.ordered[0], wantEvent) {
-		t.Errorf("event = %v, want %v", box.ordered[0], wantEvent)
+	if !proto.Equal(box.Ordered[0], wantEvent) {
+		t.Errorf("event = %v, want %v", box.Ordered[0], wantEvent)
 	}
-	if env := box.envelopes[0]; env.Topic != "improvementplan" || env.Subject != a.Name() || !env.Time.Equal(a.OrderTime) {
+	if env := box.Envelopes[0]; env.Topic != "improvementplan" || env.Subject != a.Name() || !env.Time.Equal(a.OrderTime) {
 		t.Errorf("envelope = %+v", env)
 	}
-	if au := box.audits[0]; au.Resource != a.Name() || au.EtagAfter != `"1"` || au.RequestID != "r1" || au.Actor != "dfe-1" {
+	if au := box.Audits[0]; au.Resource != a.Name() || au.EtagAfter != `"1"` || au.RequestID != "r1" || au.Actor != "dfe-1" {
 		t.Errorf("audit = %+v", au)
 	}
-	if len(e.outbox(sheffield).ordered) != 1 {
+	if len(e.outbox(sheffield).Ordered) != 1 {
 		t.Error("sheffield's event is not in its own outbox")
 	}
 }
@@ -210,12 +191,12 @@ func TestSave(t *testing.T) {
 		t.Fatalf("get = %+v, %v", read, err)
 	}
 	box := e.outbox(leeds)
-	if len(box.ordered) != 1 || len(box.audits) != 2 || box.audits[1].EtagBefore != `"1"` || box.audits[1].EtagAfter != `"2"` || box.audits[1].Actor != "dfe-2" {
-		t.Fatalf("outbox after lift: %d events, audits %+v", len(box.ordered), box.audits)
+	if len(box.Ordered) != 1 || len(box.Audits) != 2 || box.Audits[1].EtagBefore != `"1"` || box.Audits[1].EtagAfter != `"2"` || box.Audits[1].Actor != "dfe-2" {
+		t.Fatalf("outbox after lift: %d events, audits %+v", len(box.Ordered), box.Audits)
 	}
-	if len(box.lifted) != 1 || box.lifted[0].GetIntervention() != iv.Name() || box.lifted[0].GetLiftedBy() != "dfe-2" ||
-		box.lifted[0].GetReason() != "Sustained improvement." || box.lifted[0].GetLocalAuthority() != "localAuthorities/"+leeds {
-		t.Fatalf("the lift is announced as %v", box.lifted)
+	if len(box.Lifted) != 1 || box.Lifted[0].GetIntervention() != iv.Name() || box.Lifted[0].GetLiftedBy() != "dfe-2" ||
+		box.Lifted[0].GetReason() != "Sustained improvement." || box.Lifted[0].GetLocalAuthority() != "localAuthorities/"+leeds {
+		t.Fatalf("the lift is announced as %v", box.Lifted)
 	}
 	if _, err := e.ivs.Save(ctx, intervention.Intervention{GSSCode: leeds, ID: "new", Kind: intervention.Commissioner, State: intervention.InForce},
 		change.Request{}); err == nil {
@@ -252,10 +233,10 @@ func TestDecide(t *testing.T) {
 			t.Fatalf("intervention = %+v, %v", iv, err)
 		}
 		box := e.outbox(leeds)
-		audits := box.audits[len(before.audits):]
-		if len(box.ordered) != 1 || box.ordered[0].GetImprovementPlan() != p.Name() || box.ordered[0].GetKind() != "SPONSOR_PARTNERSHIP" ||
+		audits := box.Audits[len(before.Audits):]
+		if len(box.Ordered) != 1 || box.Ordered[0].GetImprovementPlan() != p.Name() || box.Ordered[0].GetKind() != "SPONSOR_PARTNERSHIP" ||
 			len(audits) != 2 || audits[0].Resource != p.Name() || audits[1].Resource != iv.Name() || audits[0].RequestID != "d1" {
-			t.Fatalf("outbox: events %v, audits %+v", box.ordered, audits)
+			t.Fatalf("outbox: events %v, audits %+v", box.Ordered, audits)
 		}
 	})
 
@@ -275,7 +256,7 @@ func TestDecide(t *testing.T) {
 		if err != nil || stored.State != plan.Continued {
 			t.Fatalf("plan = %+v, %v", stored, err)
 		}
-		if list, err := e.ivs.List(ctx, leeds); err != nil || len(list) != 0 || len(e.outbox(leeds).ordered) != 0 {
+		if list, err := e.ivs.List(ctx, leeds); err != nil || len(list) != 0 || len(e.outbox(leeds).Ordered) != 0 {
 			t.Fatalf("interventions after continuing = %v, %v", list, err)
 		}
 	})
@@ -304,7 +285,7 @@ func TestDecide(t *testing.T) {
 		if _, err := e.ivs.Get(ctx, leeds, "ivx"); !errors.Is(err, intervention.ErrNotFound) {
 			t.Fatalf("intervention after a failed decision: %v", err)
 		}
-		if list, err := e.ivs.List(ctx, leeds); err != nil || len(list) != 0 || len(e.outbox(leeds).ordered) != 0 {
+		if list, err := e.ivs.List(ctx, leeds); err != nil || len(list) != 0 || len(e.outbox(leeds).Ordered) != 0 {
 			t.Fatalf("after a failed decision: list %v, %v", list, err)
 		}
 	})

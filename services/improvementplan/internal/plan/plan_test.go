@@ -10,6 +10,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -586,14 +587,7 @@ func TestExtend(t *testing.T) {
 	for _, tt := range invalid {
 		p := approved()
 		err := p.Extend(tt.deadline, tt.reason, "dfe-1", now)
-		f, _ := fault.As(err)
-		var fields []string
-		if f != nil {
-			for _, v := range f.Violations {
-				fields = append(fields, v.Field)
-			}
-		}
-		if f == nil || f.Kind != fault.KindInvalid || !slices.Equal(fields, tt.fields) || len(p.Extensions) != 0 {
+		if !fault.IsKind(err, fault.KindInvalid) || !slices.Equal(rpctest.Fields(err), tt.fields) || len(p.Extensions) != 0 {
 			t.Errorf("%s: %v", tt.name, err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 )
 
 // ErrConflict is what a Storer returns when a write's pinned version
@@ -22,18 +23,7 @@ var ErrConflict = change.ErrConflict
 // audit entry (naming r) and, when r carries a request ID and hash, the
 // plan to replay, in one transaction.
 type Storer interface {
-	// Get returns the plan, or an error matching ErrNotFound.
-	Get(ctx context.Context, gss, id string) (Plan, error)
-	// List returns a council's plans, or every council's for AllCouncils,
-	// in no particular order.
-	List(ctx context.Context, gss string) ([]Plan, error)
-	// Replay returns the plan a previous call with r.RequestID committed,
-	// if any. A reused r.RequestID with another r.RequestHash is an
-	// INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r change.Request) (Plan, bool, error)
-	// Save stores p, changed from version p.Version, and returns it at its
-	// new version.
-	Save(ctx context.Context, p Plan, r change.Request) (Plan, error)
+	usecase.CouncilRecords[Plan]
 }
 
 // Reader reads plans: what the use cases of the records kept beside a
@@ -62,10 +52,9 @@ type Reviewed struct {
 // council's updates, and DfE's actions, each a read-modify-write of one
 // plan.
 type Service struct {
-	store     Storer
+	usecase.Core[Storer]
 	ratings   RatingSource
 	deadlines Rescheduler
-	now       func() time.Time
 }
 
 // NewService returns the plan use cases over st. ratings gives each plan's
@@ -74,19 +63,13 @@ type Service struct {
 // deadline job follows at once rather than at the clock's next
 // reconciliation; now is the clock (nil means time.Now).
 func NewService(st Storer, ratings RatingSource, deadlines Rescheduler, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, ratings: ratings, deadlines: deadlines, now: now}
+	return &Service{Core: usecase.New(st, now), ratings: ratings, deadlines: deadlines}
 }
-
-// Now is the service's clock reading, in UTC.
-func (s *Service) Now() time.Time { return s.now().UTC() }
 
 // Get returns plan id of the council gss with its ratings, or an error
 // matching ErrNotFound.
 func (s *Service) Get(ctx context.Context, gss, id string) (Reviewed, error) {
-	p, err := s.store.Get(ctx, gss, id)
+	p, err := s.Store.Get(ctx, gss, id)
 	if err != nil {
 		return Reviewed{}, err
 	}
@@ -96,7 +79,7 @@ func (s *Service) Get(ctx context.Context, gss, id string) (Reviewed, error) {
 // Check runs the credibility rules on plan id of the council gss, in any
 // state.
 func (s *Service) Check(ctx context.Context, gss, id string) ([]Check, error) {
-	p, err := s.store.Get(ctx, gss, id)
+	p, err := s.Store.Get(ctx, gss, id)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +99,7 @@ type Page struct {
 // councils' plans the caller may see: the others are left out before
 // anything is counted.
 func (s *Service) List(ctx context.Context, gss string, keep func(gss string) bool, f *filter.Filter, order filter.Order, offset int64, size int32) (Page, error) {
-	all, err := s.store.List(ctx, gss)
+	all, err := s.Store.List(ctx, gss)
 	if err != nil {
 		return Page{}, err
 	}
@@ -195,10 +178,10 @@ func (s *Service) Close(ctx context.Context, gss, id string, etag change.Etag, r
 // plan is then the answer. A change of state or deadline reschedules the
 // deadline job.
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(p *Plan, now time.Time) error) (Reviewed, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return s.replayed(ctx, prev, err)
 	}
-	cur, err := s.store.Get(ctx, gss, id)
+	cur, err := s.Store.Get(ctx, gss, id)
 	if err != nil {
 		return Reviewed{}, err
 	}
@@ -209,9 +192,9 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 	if err := rule(&next, s.Now()); err != nil {
 		return Reviewed{}, err
 	}
-	saved, err := s.store.Save(ctx, next, r)
+	saved, err := s.Store.Save(ctx, next, r)
 	if errors.Is(err, ErrConflict) && r.RequestID != "" {
-		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
+		if prev, ok, rerr := s.Store.Replay(ctx, gss, r); rerr != nil || ok {
 			return s.replayed(ctx, prev, rerr)
 		}
 	}

@@ -8,23 +8,9 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-// violations returns the fields of err's violations, failing the test when
-// err is not an INVALID_ARGUMENT fault.
-func violations(t *testing.T, err error) []string {
-	t.Helper()
-	f, ok := fault.As(err)
-	if !ok || f.Kind != fault.KindInvalid {
-		t.Fatalf("error %v is not INVALID_ARGUMENT", err)
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
-}
 
 func TestParseMask(t *testing.T) {
 	tests := []struct {
@@ -49,7 +35,7 @@ func TestParseMask(t *testing.T) {
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("ParseMask(%q) = %+v, %v", tt.paths, got, err)
 		}
-		if err != nil && !slices.Equal(violations(t, err), []string{"update_mask"}) {
+		if err != nil && !slices.Equal(rpctest.InvalidFields(t, err), []string{"update_mask"}) {
 			t.Errorf("ParseMask(%q) violations %v", tt.paths, err)
 		}
 	}
@@ -132,18 +118,18 @@ func TestReplacePriorities(t *testing.T) {
 		"improvement_plan.priorities[0].target_grade",
 		"improvement_plan.priorities[1].id",
 	}
-	if got := violations(t, err); !slices.Equal(got, want) {
+	if got := rpctest.InvalidFields(t, err); !slices.Equal(got, want) {
 		t.Errorf("violations:\n got %q\nwant %q", got, want)
 	}
 
 	// Limits.
 	many := make([]Priority, MaxPriorities+1)
-	if _, err := p.ReplacePriorities(many, later); !slices.Equal(violations(t, err), []string{"improvement_plan.priorities"}) {
+	if _, err := p.ReplacePriorities(many, later); !slices.Equal(rpctest.InvalidFields(t, err), []string{"improvement_plan.priorities"}) {
 		t.Errorf("too many priorities: %v", err)
 	}
 	act := Action{Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: milestone("m", "e")}
 	crowded := []Priority{{Area: AreaLSCB, Actions: slices.Repeat([]Action{act}, MaxActions+1)}}
-	if _, err := p.ReplacePriorities(crowded, later); !slices.Equal(violations(t, err), []string{"improvement_plan.priorities[0].actions"}) {
+	if _, err := p.ReplacePriorities(crowded, later); !slices.Equal(rpctest.InvalidFields(t, err), []string{"improvement_plan.priorities[0].actions"}) {
 		t.Errorf("too many actions: %v", err)
 	}
 	crowded[0].Actions = crowded[0].Actions[:MaxActions]
@@ -213,10 +199,10 @@ func TestReportProgress(t *testing.T) {
 		"improvement_plan.priorities[0].actions[3].id",
 		"improvement_plan.priorities[0].actions[4].status",
 	}
-	if got := violations(t, err); !slices.Equal(got, want) {
+	if got := rpctest.InvalidFields(t, err); !slices.Equal(got, want) {
 		t.Errorf("violations:\n got %q\nwant %q", got, want)
 	}
-	if _, err := p.ReportProgress(nil, Mask{Status: true}, later); !slices.Equal(violations(t, err), []string{"improvement_plan.priorities"}) {
+	if _, err := p.ReportProgress(nil, Mask{Status: true}, later); !slices.Equal(rpctest.InvalidFields(t, err), []string{"improvement_plan.priorities"}) {
 		t.Errorf("no actions named: %v", err)
 	}
 }
@@ -289,18 +275,12 @@ func TestSelect(t *testing.T) {
 		{"NOT state = DRAFT", "deadline desc", []string{"d", "b", "c"}},
 	}
 	for _, tt := range tests {
-		f, err := filter.Compile(tt.filter, FilterSchema)
-		if err != nil {
-			t.Fatal(err)
-		}
 		o, err := filter.ParseOrderBy(tt.order, OrderFields, DefaultOrder)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		for _, p := range Select(all, f, o) {
-			got = append(got, p.ID)
-		}
+		got := rpctest.Selected(t, tt.filter, FilterSchema, func(f *filter.Filter) []Plan { return Select(all, f, o) },
+			func(p Plan) string { return p.ID })
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("filter %q order %q = %v, want %v", tt.filter, tt.order, got, tt.want)
 		}
@@ -326,15 +306,9 @@ func TestSelect(t *testing.T) {
 		{"region = YORKSHIRE_AND_THE_HUMBER AND deadline >= 2016-05-20 AND deadline <= 2016-06-01", []string{"a", "b", "d"}},
 		{"region != NORTH_WEST AND deadline < 2016-03-01", []string{"c"}},
 	} {
-		f, err := filter.Compile(tt.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("compile %q: %v", tt.filter, err)
-		}
 		o, _ := filter.ParseOrderBy("", OrderFields, DefaultOrder)
-		var got []string
-		for _, p := range Select(all, f, o) {
-			got = append(got, p.ID)
-		}
+		got := rpctest.Selected(t, tt.filter, FilterSchema, func(f *filter.Filter) []Plan { return Select(all, f, o) },
+			func(p Plan) string { return p.ID })
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("filter %q = %v, want %v", tt.filter, got, tt.want)
 		}

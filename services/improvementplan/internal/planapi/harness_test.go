@@ -19,6 +19,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planapi"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportstore"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
@@ -63,12 +64,8 @@ var (
 // not implement one level deeper than Plans's own, as the composed server
 // of the service does.
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*planapi.Plans
-}
-
-type fallback struct {
-	improvementplanv1.UnimplementedImprovementPlanServiceServer
 }
 
 // ratingsDouble is a TEST DOUBLE of plan.RatingSource, standing in for the

@@ -40,23 +40,26 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // Policies declares who may call each method of this package: the access
 // matrix's ImprovementPlan cells. The handlers hold each caller to the
 // councils its grant reaches (access.Check through supportapi).
-var Policies = auth.Policies{
-	improvementplanv1.ImprovementPlanService_GetImprovementPlan_FullMethodName:    access.Rule(access.ImprovementPlan, access.Read),
-	improvementplanv1.ImprovementPlanService_ListImprovementPlans_FullMethodName:  access.Rule(access.ImprovementPlan, access.Read),
-	improvementplanv1.ImprovementPlanService_CheckPlan_FullMethodName:             access.Rule(access.ImprovementPlan, access.Read),
-	improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName: access.Rule(access.ImprovementPlan, access.Submit),
-	improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName:            access.Rule(access.ImprovementPlan, access.Submit),
-	improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName:           access.Rule(access.ImprovementPlan, access.Approve),
-	improvementplanv1.ImprovementPlanService_ReturnPlan_FullMethodName:            access.Rule(access.ImprovementPlan, access.Approve),
-	improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName:        access.Rule(access.ImprovementPlan, access.Approve),
-	improvementplanv1.ImprovementPlanService_ClosePlan_FullMethodName:             access.Rule(access.ImprovementPlan, access.Approve),
+var Policies = access.Rules(access.ImprovementPlan, actions)
+
+// actions maps each method to its action on plans in the matrix: the
+// role-level policy, and the action the handlers check on the council.
+var actions = access.Methods{
+	improvementplanv1.ImprovementPlanService_GetImprovementPlan_FullMethodName:    access.Read,
+	improvementplanv1.ImprovementPlanService_ListImprovementPlans_FullMethodName:  access.Read,
+	improvementplanv1.ImprovementPlanService_CheckPlan_FullMethodName:             access.Read,
+	improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName: access.Submit,
+	improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName:            access.Submit,
+	improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName:           access.Approve,
+	improvementplanv1.ImprovementPlanService_ReturnPlan_FullMethodName:            access.Approve,
+	improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName:        access.Approve,
+	improvementplanv1.ImprovementPlanService_ClosePlan_FullMethodName:             access.Approve,
 }
 
 // warned are the methods whose response carries the plan's warnings (late
@@ -65,16 +68,6 @@ var Policies = auth.Policies{
 var warned = map[string]bool{
 	improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName:  true,
 	improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName: true,
-}
-
-// actions maps each changing method to its action in the matrix.
-var actions = map[string]access.Action{
-	improvementplanv1.ImprovementPlanService_UpdateImprovementPlan_FullMethodName: access.Submit,
-	improvementplanv1.ImprovementPlanService_SubmitPlan_FullMethodName:            access.Submit,
-	improvementplanv1.ImprovementPlanService_ApprovePlan_FullMethodName:           access.Approve,
-	improvementplanv1.ImprovementPlanService_ReturnPlan_FullMethodName:            access.Approve,
-	improvementplanv1.ImprovementPlanService_ExtendDeadline_FullMethodName:        access.Approve,
-	improvementplanv1.ImprovementPlanService_ClosePlan_FullMethodName:             access.Approve,
 }
 
 // Plans implements the plan methods of
@@ -96,13 +89,9 @@ func New(plans *plan.Service, pages *paging.Codec, supporters supportapi.Support
 
 // GetImprovementPlan implements ImprovementPlanService.GetImprovementPlan.
 func (h *Plans) GetImprovementPlan(ctx context.Context, req *improvementplanv1.GetImprovementPlanRequest) (*improvementplanv1.ImprovementPlan, error) {
-	gss, id, err := h.authorise(ctx, req.GetName())
+	p, err := read(ctx, h, req.GetName(), h.plans.Get)
 	if err != nil {
 		return nil, err
-	}
-	p, err := h.plans.Get(ctx, gss, id)
-	if err != nil {
-		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetName())
 	}
 	return ToProto(p, h.plans.Now()), nil
 }
@@ -115,11 +104,7 @@ func (h *Plans) GetImprovementPlan(ctx context.Context, req *improvementplanv1.G
 // parent, the filter, the order and the councils the caller sees.
 func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1.ListImprovementPlansRequest) (resp *improvementplanv1.ListImprovementPlansResponse, err error) {
 	gss, parentErr := plan.ParseParent("parent", req.GetParent())
-	l, err := rpc.ReadList(req, plan.FilterSchema, &rpc.Ordering{Fields: plan.OrderFields, Default: plan.DefaultOrder}, parentErr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	l, p, err := rpc.ReadListAs(ctx, req, plan.FilterSchema, &rpc.Ordering{Fields: plan.OrderFields, Default: plan.DefaultOrder}, parentErr)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +115,8 @@ func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1
 		if err := h.access.Check(ctx, access.Read, gss, req.GetParent(), false); err != nil {
 			return nil, err
 		}
-		if _, ok := reference.CouncilByCode(gss); !ok {
-			return nil, fault.NotFound("LOCAL_AUTHORITY_NOT_FOUND", "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
+			return nil, err
 		}
 	case p.HasRole(auth.RoleCouncilOfficer) && !h.access.SeesAll(p):
 		// A council officer's view of every council is their own.
@@ -184,9 +169,7 @@ func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1
 func (h *Plans) UpdateImprovementPlan(ctx context.Context, req *improvementplanv1.UpdateImprovementPlanRequest) (*improvementplanv1.ImprovementPlan, error) {
 	in := req.GetImprovementPlan()
 	if in == nil {
-		var vs fault.Violations
-		vs.Add("improvement_plan", "is required: its name, its etag and the new values")
-		return nil, vs.Err()
+		return nil, fault.Field("improvement_plan", "is required: its name, its etag and the new values")
 	}
 	gss, id, nameErr := plan.ParseName("improvement_plan.name", in.GetName())
 	etag, etagErr := rpc.ParseEtag("improvement_plan.etag", in.GetEtag(), true)
@@ -213,15 +196,23 @@ func (h *Plans) UpdateImprovementPlan(ctx context.Context, req *improvementplanv
 // rule's result, in the documented order (see plan.Rules), for a plan in
 // any state.
 func (h *Plans) CheckPlan(ctx context.Context, req *improvementplanv1.CheckPlanRequest) (*improvementplanv1.CheckPlanResponse, error) {
-	gss, id, err := h.authorise(ctx, req.GetName())
+	checks, err := read(ctx, h, req.GetName(), h.plans.Check)
 	if err != nil {
 		return nil, err
 	}
-	checks, err := h.plans.Check(ctx, gss, id)
-	if err != nil {
-		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetName())
-	}
 	return checksToProto(checks), nil
+}
+
+// read reads what get says of the plan named name, once the caller is
+// found to see it (authorise); a missing plan is NOT_FOUND.
+func read[T any](ctx context.Context, h *Plans, name string, get func(ctx context.Context, gss, id string) (T, error)) (T, error) {
+	gss, id, err := h.authorise(ctx, name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	out, err := get(ctx, gss, id)
+	return out, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, name)
 }
 
 // SubmitPlan implements ImprovementPlanService.SubmitPlan: a draft plan

@@ -18,6 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -282,47 +283,20 @@ func TestAccess(t *testing.T) {
 	p := h.open(leeds, "sif2015", published)
 	name := p.Name()
 	stale := `"99"`
-	calls := map[string]func(ctx context.Context) error{
-		"GetImprovementPlan": func(ctx context.Context) error {
-			_, err := h.client.GetImprovementPlan(ctx, &improvementplanv1.GetImprovementPlanRequest{Name: name})
-			return err
+	calls := rpctest.Calls(t, h.client,
+		&improvementplanv1.GetImprovementPlanRequest{Name: name},
+		&improvementplanv1.ListImprovementPlansRequest{Parent: "localAuthorities/" + leeds},
+		&improvementplanv1.CheckPlanRequest{Name: name},
+		&improvementplanv1.UpdateImprovementPlanRequest{
+			ImprovementPlan: &improvementplanv1.ImprovementPlan{Name: name, Etag: stale},
+			UpdateMask:      &fieldmaskpb.FieldMask{Paths: []string{"priorities"}},
 		},
-		"ListImprovementPlans": func(ctx context.Context) error {
-			_, err := h.client.ListImprovementPlans(ctx, &improvementplanv1.ListImprovementPlansRequest{Parent: "localAuthorities/" + leeds})
-			return err
-		},
-		"CheckPlan": func(ctx context.Context) error {
-			_, err := h.client.CheckPlan(ctx, &improvementplanv1.CheckPlanRequest{Name: name})
-			return err
-		},
-		"UpdateImprovementPlan": func(ctx context.Context) error {
-			_, err := h.client.UpdateImprovementPlan(ctx, &improvementplanv1.UpdateImprovementPlanRequest{
-				ImprovementPlan: &improvementplanv1.ImprovementPlan{Name: name, Etag: stale},
-				UpdateMask:      &fieldmaskpb.FieldMask{Paths: []string{"priorities"}},
-			})
-			return err
-		},
-		"SubmitPlan": func(ctx context.Context) error {
-			_, err := h.client.SubmitPlan(ctx, &improvementplanv1.SubmitPlanRequest{Name: name, Etag: stale})
-			return err
-		},
-		"ApprovePlan": func(ctx context.Context) error {
-			_, err := h.client.ApprovePlan(ctx, &improvementplanv1.ApprovePlanRequest{Name: name, Etag: stale})
-			return err
-		},
-		"ReturnPlan": func(ctx context.Context) error {
-			_, err := h.client.ReturnPlan(ctx, &improvementplanv1.ReturnPlanRequest{Name: name, Etag: stale, Reason: "r"})
-			return err
-		},
-		"ExtendDeadline": func(ctx context.Context) error {
-			_, err := h.client.ExtendDeadline(ctx, &improvementplanv1.ExtendDeadlineRequest{Name: name, Etag: stale, Reason: "r", NewDeadline: date(2016, 9, 1)})
-			return err
-		},
-		"ClosePlan": func(ctx context.Context) error {
-			_, err := h.client.ClosePlan(ctx, &improvementplanv1.ClosePlanRequest{Name: name, Etag: stale})
-			return err
-		},
-	}
+		&improvementplanv1.SubmitPlanRequest{Name: name, Etag: stale},
+		&improvementplanv1.ApprovePlanRequest{Name: name, Etag: stale},
+		&improvementplanv1.ReturnPlanRequest{Name: name, Etag: stale, Reason: "r"},
+		&improvementplanv1.ExtendDeadlineRequest{Name: name, Etag: stale, Reason: "r", NewDeadline: date(2016, 9, 1)},
+		&improvementplanv1.ClosePlanRequest{Name: name, Etag: stale},
+	)
 	// The access matrix: a sponsor officer reads the plans of the councils
 	// its sponsor actively supports (sponsor "york" supports Leeds; the
 	// sponsor "hampshire" does not), which used to be refused; refusals of

@@ -48,15 +48,19 @@ const openAttempts = 3
 
 // Plans stores improvement plans. It implements plan.Storer.
 type Plans struct {
-	st    *store.Store
-	plans *store.Collection[plan.Plan]
+	st *store.Store
+	*records
 }
 
 var _ plan.Storer = (*Plans)(nil)
 
+// records is the collection of improvement plan records, whose reads and replay
+// the store answers with.
+type records = store.CouncilCollection[plan.Plan]
+
 // Collection is the plans' typed collection, for the stores that commit a
 // plan with their own records and replay it with them.
-func (s *Plans) Collection() *store.Collection[plan.Plan] { return s.plans }
+func (s *Plans) Collection() *store.Collection[plan.Plan] { return s.records.Collection }
 
 // Codec is the stored form of a plan (see encode.go), which stores that
 // commit a plan with records of their own replay it in.
@@ -64,7 +68,7 @@ var Codec = store.Codec[plan.Plan]{Encode: marshal, Decode: unmarshal}
 
 // New returns the plan store over st.
 func New(st *store.Store) *Plans {
-	return &Plans{st: st, plans: store.NewCollection(st, Codec, plan.ErrNotFound)}
+	return &Plans{st: st, records: store.NewCouncilCollection(st, Codec, plan.ErrNotFound, store.CouncilKeys{Record: "plan", Index: "plans", Name: plan.Name})}
 }
 
 // Store returns the platform store the plans live in, for callers that
@@ -72,15 +76,6 @@ func New(st *store.Store) *Plans {
 func (s *Plans) Store() *store.Store { return s.st }
 
 func (s *Plans) ks() keyspace.Keyspace { return s.st.Keyspace() }
-
-// recordKey is the key of plan id of the council gss.
-func (s *Plans) recordKey(gss, id string) string {
-	return s.ks().Key(keyspace.CouncilTag(gss), "plan", id)
-}
-
-func (s *Plans) indexKey(gss string) string {
-	return s.ks().Key(keyspace.CouncilTag(gss), "plans")
-}
 
 // inspectionKey links an inspection to the plan its judgement opened; it
 // is created with the plan and never changes.
@@ -94,32 +89,15 @@ func inspectionID(inspection string) string {
 	return inspection[strings.LastIndexByte(inspection, '/')+1:]
 }
 
-// Get returns plan id of the council gss, or an error matching
-// plan.ErrNotFound.
-func (s *Plans) Get(ctx context.Context, gss, id string) (plan.Plan, error) {
-	p, err := s.plans.Get(ctx, s.recordKey(gss, id))
-	if err != nil && !errors.Is(err, plan.ErrNotFound) {
-		return plan.Plan{}, fmt.Errorf("get improvement plan %s: %w", plan.Name(gss, id), err)
-	}
-	return p, err
-}
-
 // ByInspection returns the plan that the judgement of inspection opened,
 // and false when it opened none. inspection is the inspection's resource
 // name (localAuthorities/{gss}/inspections/{id}) or its bare ID.
 func (s *Plans) ByInspection(ctx context.Context, gss, inspection string) (plan.Plan, bool, error) {
-	rec, err := s.st.Get(ctx, s.inspectionKey(gss, inspection))
-	if errors.Is(err, store.ErrNotFound) {
-		return plan.Plan{}, false, nil
-	}
+	p, ok, err := s.records.Pointed(ctx, gss, s.inspectionKey(gss, inspection))
 	if err != nil {
 		return plan.Plan{}, false, fmt.Errorf("find the improvement plan of inspection %s: %w", inspection, err)
 	}
-	p, err := s.Get(ctx, gss, string(rec.Data))
-	if err != nil {
-		return plan.Plan{}, false, fmt.Errorf("find the improvement plan of inspection %s: %w", inspection, err)
-	}
-	return p, true, nil
+	return p, ok, nil
 }
 
 // OpenFromJudgement stores p, a plan that plan.Open made from a published
@@ -200,14 +178,14 @@ func DeadlineReached(ctx context.Context, p plan.Plan) (events.Event, error) {
 // plan with its intervention. Add Index(p) to the same mutation. After the
 // commit the plan is at p.Version+1.
 func (s *Plans) Write(p plan.Plan) (store.Write, error) {
-	return s.plans.Put(s.recordKey(p.GSSCode, p.ID), p, p.Version)
+	return s.records.Put(s.records.RecordKey(p.GSSCode, p.ID), p, p.Version)
 }
 
 // Index returns the index changes a write of p needs: the council's set of
 // plan IDs holds every plan, so the operation is idempotent and safe to
 // include in every plan commit.
 func (s *Plans) Index(p plan.Plan) []store.IndexOp {
-	return []store.IndexOp{store.SAdd(s.indexKey(p.GSSCode), p.ID)}
+	return []store.IndexOp{s.records.Indexed(p.GSSCode, p.ID)}
 }
 
 // Audit is the audit entry of a change r makes to p, written under key.
@@ -240,7 +218,7 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 	saved := p
 	saved.Version++
 	saved.Stored = saved.Recorded()
-	idem, err := s.plans.Idempotency(r.Caller(), saved, saved.Version)
+	idem, err := s.records.Idempotency(r.Caller(), saved, saved.Version)
 	if err != nil {
 		return plan.Plan{}, err
 	}
@@ -256,23 +234,6 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 		return plan.Plan{}, fmt.Errorf("save improvement plan %s: %w", p.Name(), err)
 	}
 	return saved, nil
-}
-
-// Replay implements plan.Storer: the plan a call with r's request ID
-// committed, at the version it committed.
-func (s *Plans) Replay(ctx context.Context, gss string, r change.Request) (plan.Plan, bool, error) {
-	return s.plans.Replay(ctx, keyspace.CouncilTag(gss), r)
-}
-
-// List returns a council's plans, or every council's when gss is
-// plan.AllCouncils, in no particular order, in two round trips (see
-// store.Collection.InCouncils).
-func (s *Plans) List(ctx context.Context, gss string) ([]plan.Plan, error) {
-	out, err := s.plans.InCouncils(ctx, gss, s.indexKey, s.recordKey)
-	if err != nil {
-		return nil, fmt.Errorf("list improvement plans of %s: %w", gss, err)
-	}
-	return out, nil
 }
 
 // Open returns the council's plans that are still live (plan.Plan.Open:

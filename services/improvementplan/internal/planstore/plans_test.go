@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,8 +28,7 @@ var now = time.Date(2015, 12, 14, 9, 30, 0, 0, time.UTC)
 
 func newStore(t *testing.T) (*Plans, *store.Store) {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	return New(st), st
 }
 
@@ -136,41 +134,13 @@ func equalPlans(a, b plan.Plan) bool {
 func TestOpenFromJudgementExactlyOnce(t *testing.T) {
 	s, st := newStore(t)
 	ctx := context.Background()
-	const n = 10
-	var wg sync.WaitGroup
-	ids := make([]string, n)
-	createdBy := make([]bool, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			got, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2015"), events.Event{ID: "evt-1"})
-			ids[i], createdBy[i], errs[i] = got.ID, created, err
-		}()
-	}
-	close(start)
-	wg.Wait()
-	creators := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("call %d: %v", i, errs[i])
-		}
-		if ids[i] != ids[0] || ids[i] == "" {
-			t.Fatalf("calls returned plans %v", ids)
-		}
-		if createdBy[i] {
-			creators++
-		}
-	}
-	if creators != 1 {
-		t.Fatalf("%d callers created the plan", creators)
-	}
+	id := rpctest.OnceOnly(t, "plan", 10, func() (string, bool, error) {
+		got, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2015"), events.Event{ID: "evt-1"})
+		return got.ID, created, err
+	})
 	// A redelivery long after returns the same plan, not a new one.
 	again, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2015"), events.Event{ID: "evt-1"})
-	if err != nil || created || again.ID != ids[0] || again.Version != 1 {
+	if err != nil || created || again.ID != id || again.Version != 1 {
 		t.Fatalf("redelivery = %v %v %v", again.ID, created, err)
 	}
 	all, err := s.List(ctx, leeds)
@@ -183,7 +153,7 @@ func TestOpenFromJudgementExactlyOnce(t *testing.T) {
 	}
 	// Another inspection of the same council opens another plan.
 	other, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2016"), events.Event{})
-	if err != nil || !created || other.ID == ids[0] {
+	if err != nil || !created || other.ID == id {
 		t.Fatalf("second inspection = %v %v %v", other.ID, created, err)
 	}
 }

@@ -1,6 +1,7 @@
 // Package plantest builds the improvement plans the service's tests start
 // from: a plan opened by an inadequate judgement, stored, and moved
-// through the state machine as the handlers and the clock would move it.
+// through the state machine as the handlers and the clock would move it;
+// and reads what a council's outbox holds of its interventions.
 package plantest
 
 import (
@@ -8,11 +9,15 @@ import (
 	"testing"
 	"time"
 
+	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -71,4 +76,26 @@ func Stored(t testing.TB, plans *planstore.Plans, gss string, s plan.State, at t
 		t.Fatalf("plan reached %s, not %s", p.State, s)
 	}
 	return p
+}
+
+// Outbox is what a council's outbox holds of its interventions, in order:
+// the InterventionOrdered and InterventionLifted payloads, the envelopes
+// of the InterventionOrdered events, and every audit entry.
+type Outbox struct {
+	Ordered   []*eventsv1.InterventionOrdered
+	Lifted    []*eventsv1.InterventionLifted
+	Envelopes []events.Event
+	Audits    []store.AuditEntry
+}
+
+// OutboxOf reads the outbox of the council gss in st.
+func OutboxOf(t testing.TB, st *store.Store, gss string) Outbox {
+	t.Helper()
+	evs := rpctest.Outbox(t, st, keyspace.CouncilTag(gss))
+	return Outbox{
+		Ordered:   rpctest.Payloads[*eventsv1.InterventionOrdered](t, evs),
+		Lifted:    rpctest.Payloads[*eventsv1.InterventionLifted](t, evs),
+		Envelopes: rpctest.Outbox(t, st, keyspace.CouncilTag(gss), events.TypeName(&eventsv1.InterventionOrdered{})),
+		Audits:    rpctest.Audits(t, evs),
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -50,15 +51,6 @@ func validDraft() Draft {
 	}
 }
 
-func violationFields(vs fault.Violations) []string {
-	var out []string
-	for _, v := range vs {
-		out = append(out, v.Field)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func TestCheck(t *testing.T) {
 	with := func(change func(*Draft)) Draft {
 		d := validDraft()
@@ -97,7 +89,7 @@ func TestCheck(t *testing.T) {
 				"r.priority_ratings[0].rating", "r.review_date", "r.source"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := violationFields(tc.draft.Check("r.", now)); !slices.Equal(got, tc.want) {
+			if got := rpctest.Fields(tc.draft.Check("r.", now).Err()); !slices.Equal(got, tc.want) {
 				t.Errorf("violations on %v, want %v", got, tc.want)
 			}
 		})
@@ -130,7 +122,7 @@ func TestCheckAgainst(t *testing.T) {
 		{"a missing priority is Check's to report", with(func(d *Draft) { d.PriorityRatings = []PriorityRating{rating("")} }), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := violationFields(tc.draft.CheckAgainst("", p)); !slices.Equal(got, tc.want) {
+			if got := rpctest.Fields(tc.draft.CheckAgainst("", p).Err()); !slices.Equal(got, tc.want) {
 				t.Errorf("violations on %v, want %v", got, tc.want)
 			}
 		})

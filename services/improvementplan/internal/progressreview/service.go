@@ -7,6 +7,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 )
 
 // Storer is the storage the progress review use cases need;
@@ -29,29 +30,22 @@ type Storer interface {
 
 // Service carries out the progress review use cases.
 type Service struct {
-	store Storer
+	usecase.Core[Storer]
 	plans plan.Reader
-	now   func() time.Time
 }
 
 // NewService returns the use cases over st and plans, reading the time
 // from now (nil means time.Now).
 func NewService(st Storer, plans plan.Reader, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, plans: plans, now: now}
+	return &Service{Core: usecase.New(st, now), plans: plans}
 }
-
-// Now is the service's clock reading, in UTC.
-func (s *Service) Now() time.Time { return s.now().UTC() }
 
 // Create records d against plan planID of the council gss on behalf of
 // r.Subject (see Record, with violations under "progress_review."). A
 // repeat of r.RequestID returns the first call's review.
 func (s *Service) Create(ctx context.Context, gss, planID string, d Draft, r change.Request) (Review, error) {
 	now := s.Now()
-	replay := func(ctx context.Context) (Review, bool, error) { return s.store.Replay(ctx, gss, r) }
+	replay := func(ctx context.Context) (Review, bool, error) { return s.Store.Replay(ctx, gss, r) }
 	if prev, ok, err := replay(ctx); err != nil || ok {
 		return prev, err
 	}
@@ -67,7 +61,7 @@ func (s *Service) Create(ctx context.Context, gss, planID string, d Draft, r cha
 		if err != nil {
 			return Review{}, err
 		}
-		if err := s.store.Insert(ctx, rec, r); err != nil {
+		if err := s.Store.Insert(ctx, rec, r); err != nil {
 			return Review{}, err
 		}
 		return rec.Review, nil
@@ -77,7 +71,7 @@ func (s *Service) Create(ctx context.Context, gss, planID string, d Draft, r cha
 // Get returns review id of plan planID of the council gss, or an error
 // matching ErrNotFound.
 func (s *Service) Get(ctx context.Context, gss, planID, id string) (Review, error) {
-	return s.store.Get(ctx, gss, planID, id)
+	return s.Store.Get(ctx, gss, planID, id)
 }
 
 // List returns the reviews of plan planID of the council gss, oldest
@@ -86,5 +80,5 @@ func (s *Service) List(ctx context.Context, gss, planID string) ([]Review, error
 	if _, err := s.plans.Get(ctx, gss, planID); err != nil {
 		return nil, err
 	}
-	return s.store.List(ctx, gss, planID)
+	return s.Store.List(ctx, gss, planID)
 }

@@ -19,12 +19,12 @@ const sourcePrefix = "REVIEW_SOURCE_"
 // fromProto reads the client-settable fields of a ProgressReview message.
 // Output-only fields (name, recorded_by, create_time) are ignored
 // (AIP-203). Only what cannot be represented at all, an impossible date,
-// is reported here, as a violation under "progress_review.".
-func fromProto(m *improvementplanv1.ProgressReview) (progressreview.Draft, fault.Violations) {
+// is reported here, as a violation under prefix.
+func fromProto(m *improvementplanv1.ProgressReview, prefix string) (progressreview.Draft, fault.Violations) {
 	var vs fault.Violations
 	date, _, err := refproto.DateFrom(m.GetReviewDate())
 	if err != nil {
-		vs.Add("progress_review.review_date", "%s", err.Error())
+		vs.Add(prefix+"review_date", "%s", err.Error())
 	}
 	d := progressreview.Draft{
 		Date:      date,
@@ -80,7 +80,7 @@ func FromStored(m *improvementplanv1.ProgressReview, _ int64) (progressreview.Re
 	if err != nil || !ok {
 		return progressreview.Review{}, fmt.Errorf("decode progress review %s: review date %v: %v", m.GetName(), m.GetReviewDate(), err)
 	}
-	d, _ := fromProto(m)
+	d, _ := fromProto(m, "")
 	r := progressreview.Review{
 		GSSCode:         gss,
 		PlanID:          planID,

@@ -14,6 +14,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportstore"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -21,15 +22,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, one level deeper than Reviews's own, as the service's composite
-// server does.
-type fallback struct {
-	improvementplanv1.UnimplementedImprovementPlanServiceServer
-}
-
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Reviews
 }
 
@@ -38,15 +32,12 @@ const (
 	sheffield = "E08000019"
 )
 
-// The callers of these tests, one per role.
+// The council and sponsor callers of these tests; those of the national
+// roles are rpctest's.
 var (
-	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
-	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
-	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
-	outsider  = auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: sheffield}
-	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
-	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+	officer  = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
+	outsider = auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: sheffield}
+	sponsor  = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
 )
 
 // clock is the service's clock: mid-afternoon on 1 June 2016.

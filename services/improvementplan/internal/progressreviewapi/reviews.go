@@ -16,7 +16,6 @@ package progressreviewapi
 
 import (
 	"context"
-	"slices"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
@@ -36,11 +35,11 @@ const ReasonSourceNotAllowed = "REVIEW_SOURCE_NOT_ALLOWED"
 // Policies declares who may call each method of this package: the access
 // matrix's ProgressReview cells. Which of the reviewing roles may record
 // which source is checked in the handler (see authorSource).
-var Policies = auth.Policies{
-	improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName: access.Rule(access.ProgressReview, access.Review),
-	improvementplanv1.ImprovementPlanService_GetProgressReview_FullMethodName:    access.Rule(access.ProgressReview, access.Read),
-	improvementplanv1.ImprovementPlanService_ListProgressReviews_FullMethodName:  access.Rule(access.ProgressReview, access.Read),
-}
+var Policies = access.Rules(access.ProgressReview, access.Methods{
+	improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName: access.Review,
+	improvementplanv1.ImprovementPlanService_GetProgressReview_FullMethodName:    access.Read,
+	improvementplanv1.ImprovementPlanService_ListProgressReviews_FullMethodName:  access.Read,
+})
 
 // Reviews implements the progress review methods of
 // improvementplanv1.ImprovementPlanServiceServer. It deliberately embeds no
@@ -75,23 +74,16 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 			return nil, err
 		}
 	}
-	var vs fault.Violations
-	var d progressreview.Draft
-	if req.GetProgressReview() == nil {
-		vs.Add("progress_review", "is required: the review date, source, overall rating and narrative at least")
-	} else {
-		var conv fault.Violations
-		d, conv = fromProto(req.GetProgressReview())
-		vs = append(vs, conv...)
+	d, r, err := rpc.Create[*improvementplanv1.ProgressReview, progressreview.Draft]{
+		Method: method,
+		Field:  "progress_review",
+		Needs:  "the review date, source, overall rating and narrative at least",
+		Decode: fromProto,
 		// A field conversion already reported is not reported again.
-		for _, v := range d.Check("progress_review.", now) {
-			if !slices.ContainsFunc(conv, func(c fault.Violation) bool { return c.Field == v.Field }) {
-				vs = append(vs, v)
-			}
-		}
-	}
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if err := fault.Join(parentErr, vs.Err()); err != nil {
+		Rules:  func(d progressreview.Draft) error { return d.Check("progress_review.", now).Err() },
+		Strict: true,
+	}.Read(ctx, req, req.GetProgressReview(), parentErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -99,10 +91,6 @@ func (h *Reviews) CreateProgressReview(ctx context.Context, req *improvementplan
 		return nil, err
 	}
 	if err := authorSource(p, d.Source, gss); err != nil {
-		return nil, err
-	}
-	r, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
-	if err != nil {
 		return nil, err
 	}
 	rv, err := h.reviews.Create(ctx, gss, planID, d, r)

@@ -43,8 +43,8 @@ func TestRecordBySource(t *testing.T) {
 
 	visit := progress(ofstedVisit, day(2016, 3, 2), little)
 	visit.Name, visit.RecordedBy = "ignored", "ignored" // output only
-	first := create(inspector, visit, "visit-1")
-	if !strings.HasPrefix(first.GetName(), p.Name()+"/progressReviews/") || first.GetRecordedBy() != inspector.Subject ||
+	first := create(rpctest.Inspector, visit, "visit-1")
+	if !strings.HasPrefix(first.GetName(), p.Name()+"/progressReviews/") || first.GetRecordedBy() != rpctest.Inspector.Subject ||
 		first.GetSource() != ofstedVisit || first.GetOverallRating() != little || !proto.Equal(first.GetReviewDate(), day(2016, 3, 2)) ||
 		len(first.GetPriorityRatings()) != 1 || first.GetPriorityRatings()[0].GetPriority() != "p1" || len(first.GetEvidence()) != 2 ||
 		!first.GetCreateTime().AsTime().Equal(clock()) {
@@ -56,18 +56,18 @@ func TestRecordBySource(t *testing.T) {
 	}
 	last := moved.History[len(moved.History)-1]
 	if moved.State != plan.Monitoring || moved.Version != p.Version+1 || last.From != plan.Approved || last.To != plan.Monitoring ||
-		last.Actor != inspector.Subject || !last.Time.Equal(clock()) || !strings.Contains(last.Reason, first.GetName()) {
+		last.Actor != rpctest.Inspector.Subject || !last.Time.Equal(clock()) || !strings.Contains(last.Reason, first.GetName()) {
 		t.Fatalf("plan after the first review: state %s version %d, last change %+v", moved.State, moved.Version, last)
 	}
 
 	self := create(officer, progress(selfAssess, day(2016, 5, 31), some), "")
-	dfe := create(official, progress(dfeReview, day(2016, 4, 15), significant), "")
+	dfe := create(rpctest.Official, progress(dfeReview, day(2016, 4, 15), significant), "")
 	if again, err := e.plans.Get(context.Background(), leeds, p.ID); err != nil || again.Version != moved.Version || again.State != plan.Monitoring {
 		t.Fatalf("later reviews changed the plan: %+v, %v", again, err)
 	}
 
 	// Every reader sees them, oldest first.
-	for _, who := range []auth.Principal{inspector, adviser, official, officer} {
+	for _, who := range []auth.Principal{rpctest.Inspector, rpctest.Adviser, rpctest.Official, officer} {
 		resp, err := e.client.ListProgressReviews(e.as(who), &improvementplanv1.ListProgressReviewsRequest{Parent: p.Name()})
 		if err != nil {
 			t.Fatalf("%s lists: %v", who.Subject, err)
@@ -92,18 +92,18 @@ func TestRecordBySource(t *testing.T) {
 	}
 
 	// A request_id replays the first response and records nothing more.
-	replay := create(inspector, visit, "visit-1")
+	replay := create(rpctest.Inspector, visit, "visit-1")
 	if !proto.Equal(replay, first) {
 		t.Fatalf("replay = %v, want %v", replay, first)
 	}
-	resp, err := e.client.ListProgressReviews(e.as(official), &improvementplanv1.ListProgressReviewsRequest{Parent: p.Name()})
+	resp, err := e.client.ListProgressReviews(e.as(rpctest.Official), &improvementplanv1.ListProgressReviewsRequest{Parent: p.Name()})
 	if err != nil || resp.GetTotalSize() != 3 {
 		t.Fatalf("after the replay: %v, %v", resp, err)
 	}
 	// Reused for a different request, it is refused.
 	other := proto.Clone(visit).(*improvementplanv1.ProgressReview)
 	other.OverallRating = some
-	_, err = e.client.CreateProgressReview(e.as(inspector), &improvementplanv1.CreateProgressReviewRequest{Parent: p.Name(), ProgressReview: other, RequestId: "visit-1"})
+	_, err = e.client.CreateProgressReview(e.as(rpctest.Inspector), &improvementplanv1.CreateProgressReviewRequest{Parent: p.Name(), ProgressReview: other, RequestId: "visit-1"})
 	rpctest.ExpectError(t, "request_id reused", err, codes.InvalidArgument, store.ErrRequestIDReused.Reason, "request_id")
 
 	// The audit trail names who recorded what, and the plan's move.
@@ -124,10 +124,10 @@ func TestRecordBySource(t *testing.T) {
 		trail = append(trail, a.Actor+" "+a.Resource+" "+a.EtagAfter+" "+a.RequestID)
 	}
 	wantTrail := []string{
-		inspector.Subject + " " + first.GetName() + ` "1" visit-1`,
-		inspector.Subject + " " + p.Name() + " " + store.Etag(p.Version+1) + " visit-1",
+		rpctest.Inspector.Subject + " " + first.GetName() + ` "1" visit-1`,
+		rpctest.Inspector.Subject + " " + p.Name() + " " + store.Etag(p.Version+1) + " visit-1",
 		officer.Subject + " " + self.GetName() + ` "1" `,
-		official.Subject + " " + dfe.GetName() + ` "1" `,
+		rpctest.Official.Subject + " " + dfe.GetName() + ` "1" `,
 	}
 	if !slices.Equal(trail, wantTrail) {
 		t.Errorf("audit trail\n%q\nwant\n%q", trail, wantTrail)
@@ -140,7 +140,7 @@ func TestReviewStates(t *testing.T) {
 	e := newEnv(t)
 	for _, s := range plan.States {
 		p := e.planIn(leeds, s)
-		_, err := e.client.CreateProgressReview(e.as(official), &improvementplanv1.CreateProgressReviewRequest{
+		_, err := e.client.CreateProgressReview(e.as(rpctest.Official), &improvementplanv1.CreateProgressReviewRequest{
 			Parent: p.Name(), ProgressReview: progress(dfeReview, day(2016, 5, 1), some),
 		})
 		if progressreview.Recordable(s) {
@@ -158,7 +158,7 @@ func TestReviewStates(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	e := newEnv(t)
 	p := e.planIn(leeds, plan.Monitoring)
-	ctx := e.as(inspector)
+	ctx := e.as(rpctest.Inspector)
 	create := func(parent string, r *improvementplanv1.ProgressReview) error {
 		_, err := e.client.CreateProgressReview(ctx, &improvementplanv1.CreateProgressReviewRequest{Parent: parent, ProgressReview: r})
 		return err
@@ -238,7 +238,7 @@ func TestPaging(t *testing.T) {
 	other := e.planIn(leeds, plan.Monitoring)
 	var want []string
 	for _, d := range []int32{5, 1, 4, 2, 3} {
-		r, err := e.client.CreateProgressReview(e.as(official), &improvementplanv1.CreateProgressReviewRequest{
+		r, err := e.client.CreateProgressReview(e.as(rpctest.Official), &improvementplanv1.CreateProgressReviewRequest{
 			Parent: p.Name(), ProgressReview: progress(dfeReview, day(2016, 5, d), some)})
 		if err != nil {
 			t.Fatal(err)
@@ -250,7 +250,7 @@ func TestPaging(t *testing.T) {
 	var got []string
 	token := ""
 	for pages := 0; ; pages++ {
-		resp, err := e.client.ListProgressReviews(e.as(adviser), &improvementplanv1.ListProgressReviewsRequest{Parent: p.Name(), PageSize: 2, PageToken: token})
+		resp, err := e.client.ListProgressReviews(e.as(rpctest.Adviser), &improvementplanv1.ListProgressReviewsRequest{Parent: p.Name(), PageSize: 2, PageToken: token})
 		if err != nil || resp.GetTotalSize() != 5 || len(resp.GetProgressReviews()) > 2 || pages > 3 {
 			t.Fatalf("page %d = %v, %v", pages, resp, err)
 		}
@@ -258,7 +258,7 @@ func TestPaging(t *testing.T) {
 			got = append(got, r.GetName())
 		}
 		if pages == 0 {
-			_, err := e.client.ListProgressReviews(e.as(adviser), &improvementplanv1.ListProgressReviewsRequest{Parent: other.Name(), PageToken: resp.GetNextPageToken()})
+			_, err := e.client.ListProgressReviews(e.as(rpctest.Adviser), &improvementplanv1.ListProgressReviewsRequest{Parent: other.Name(), PageToken: resp.GetNextPageToken()})
 			rpctest.ExpectError(t, "another plan's page token", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 		}
 		if token = resp.GetNextPageToken(); token == "" {
@@ -279,7 +279,7 @@ func TestAccess(t *testing.T) {
 	if err := e.support.Started(context.Background(), support.Engagement{Name: "sponsors/york/engagements/e1", Sponsor: "york", GSSCode: leeds}); err != nil {
 		t.Fatal(err)
 	}
-	existing, err := e.client.CreateProgressReview(e.as(inspector), &improvementplanv1.CreateProgressReviewRequest{
+	existing, err := e.client.CreateProgressReview(e.as(rpctest.Inspector), &improvementplanv1.CreateProgressReviewRequest{
 		Parent: p.Name(), ProgressReview: progress(ofstedVisit, day(2016, 5, 1), some)})
 	if err != nil {
 		t.Fatal(err)
@@ -309,10 +309,10 @@ func TestAccess(t *testing.T) {
 		{"nobody creating", context.Background(), create(ofstedVisit, p.Name()), codes.Unauthenticated, ""},
 		{"nobody reading", context.Background(), get, codes.Unauthenticated, ""},
 		// Each source belongs to one role.
-		{"ofsted recording a DfE review", e.as(inspector), create(dfeReview, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
-		{"ofsted recording a self-assessment", e.as(inspector), create(selfAssess, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
-		{"dfe recording a monitoring visit", e.as(official), create(ofstedVisit, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
-		{"dfe recording a self-assessment", e.as(official), create(selfAssess, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
+		{"ofsted recording a DfE review", e.as(rpctest.Inspector), create(dfeReview, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
+		{"ofsted recording a self-assessment", e.as(rpctest.Inspector), create(selfAssess, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
+		{"dfe recording a monitoring visit", e.as(rpctest.Official), create(ofstedVisit, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
+		{"dfe recording a self-assessment", e.as(rpctest.Official), create(selfAssess, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
 		{"council recording a monitoring visit", e.as(officer), create(ofstedVisit, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
 		{"council recording a DfE review", e.as(officer), create(dfeReview, p.Name()), codes.PermissionDenied, ReasonSourceNotAllowed},
 		// Another council's plan is the access matrix's refusal, before the
@@ -323,9 +323,9 @@ func TestAccess(t *testing.T) {
 			_, err := e.client.CreateProgressReview(ctx, &improvementplanv1.CreateProgressReviewRequest{Parent: p.Name()})
 			return err
 		}, codes.PermissionDenied, access.ReasonNotAllowed},
-		{"lga recording", e.as(adviser), create(dfeReview, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"lga recording", e.as(rpctest.Adviser), create(dfeReview, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"sponsor recording", e.as(sponsor), create(selfAssess, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"partner recording", e.as(partner), create(ofstedVisit, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"partner recording", e.as(rpctest.Partner), create(ofstedVisit, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		// Reading: the access matrix. A sponsor not supporting Leeds is
 		// refused by the matrix (its role reads progress reviews of the
 		// councils it supports); one supporting Leeds reads them.
@@ -336,15 +336,15 @@ func TestAccess(t *testing.T) {
 		{"supporting sponsor getting", e.as(supporter), get, codes.OK, ""},
 		{"supporting sponsor listing", e.as(supporter), list, codes.OK, ""},
 		{"supporting sponsor recording", e.as(supporter), create(selfAssess, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"partner getting", e.as(partner), get, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"partner listing", e.as(partner), list, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"partner getting", e.as(rpctest.Partner), get, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"partner listing", e.as(rpctest.Partner), list, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		// Allowed, for contrast.
 		{"council self-assessing its own", e.as(officer), create(selfAssess, p.Name()), codes.OK, ""},
 		{"another council self-assessing its own", e.as(outsider), create(selfAssess, theirs.Name()), codes.OK, ""},
 		{"council getting its own", e.as(officer), get, codes.OK, ""},
-		{"lga listing", e.as(adviser), list, codes.OK, ""},
-		{"ofsted listing", e.as(inspector), list, codes.OK, ""},
-		{"dfe getting", e.as(official), get, codes.OK, ""},
+		{"lga listing", e.as(rpctest.Adviser), list, codes.OK, ""},
+		{"ofsted listing", e.as(rpctest.Inspector), list, codes.OK, ""},
+		{"dfe getting", e.as(rpctest.Official), get, codes.OK, ""},
 	} {
 		err := tc.call(tc.ctx)
 		if tc.code == codes.OK {
@@ -364,19 +364,9 @@ func TestAccess(t *testing.T) {
 		}
 	}
 
-	if err := Policies.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []string{
+	rpctest.PoliciesFor(t, Policies,
 		improvementplanv1.ImprovementPlanService_CreateProgressReview_FullMethodName,
 		improvementplanv1.ImprovementPlanService_GetProgressReview_FullMethodName,
 		improvementplanv1.ImprovementPlanService_ListProgressReviews_FullMethodName,
-	} {
-		if _, ok := Policies[m]; !ok {
-			t.Errorf("no policy for %s", m)
-		}
-	}
-	if len(Policies) != 3 {
-		t.Errorf("%d policies, want exactly this package's 3 methods", len(Policies))
-	}
+	)
 }

@@ -15,14 +15,19 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 )
 
-// fallback sits one level deeper than the handler sets in Server, so its
-// UNIMPLEMENTED methods are promoted only for methods no set implements.
+// fallback sits one level deeper than the handler sets in Handlers, so
+// its UNIMPLEMENTED methods are promoted only for methods no set
+// implements.
 type fallback struct {
 	inspectionv1.UnimplementedInspectionServiceServer
 }
 
-// Server is the whole InspectionService: one handler set per resource.
-type Server struct {
+var _ inspectionv1.InspectionServiceServer = (*Server)(nil)
+
+// Handlers are the handler sets the service composes, one per resource,
+// each embedded so that its methods serve the service's. The fallback
+// answers UNIMPLEMENTED for any method no set implements.
+type Handlers struct {
 	fallback
 	*councilapi.Councils
 	*inspectionapi.Inspections
@@ -31,27 +36,11 @@ type Server struct {
 	*projectionapi.Projections
 }
 
-var _ inspectionv1.InspectionServiceServer = (*Server)(nil)
-
-// Handlers are the handler sets Server composes.
-type Handlers struct {
-	Councils    *councilapi.Councils
-	Inspections *inspectionapi.Inspections
-	Concerns    *concernapi.Concerns
-	Indicators  *indicatorapi.Indicators
-	Projections *projectionapi.Projections
-}
+// Server is the whole InspectionService: one handler set per resource.
+type Server struct{ Handlers }
 
 // NewServer composes the handler sets into the service.
-func NewServer(h Handlers) *Server {
-	return &Server{
-		Councils:    h.Councils,
-		Inspections: h.Inspections,
-		Concerns:    h.Concerns,
-		Indicators:  h.Indicators,
-		Projections: h.Projections,
-	}
-}
+func NewServer(h Handlers) *Server { return &Server{h} }
 
 // Policies returns who may call each InspectionService method, gathered from
 // every handler set. It fails if two sets declare the same method or a method

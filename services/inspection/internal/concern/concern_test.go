@@ -10,15 +10,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
-
-func fields(vs fault.Violations) []string {
-	var out []string
-	for _, v := range vs {
-		out = append(out, v.Field)
-	}
-	return out
-}
 
 func TestDraftValidate(t *testing.T) {
 	// 23:30 UTC on 30 June 2015 is 00:30 on 1 July in England (BST).
@@ -66,7 +59,7 @@ func TestDraftValidate(t *testing.T) {
 			if !ok || f.Kind != fault.KindInvalid {
 				t.Fatalf("Validate = %v, want INVALID_ARGUMENT", err)
 			}
-			if got := fields(f.Violations); !reflect.DeepEqual(got, tt.want) {
+			if got := rpctest.ViolationFields(f.Violations); !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("violations on %v, want %v (%v)", got, tt.want, err)
 			}
 			if !strings.Contains(f.Violations[0].Description, tt.text) {
@@ -213,14 +206,8 @@ func TestSelectConcerns(t *testing.T) {
 		{"received_date <= 2015-03-06 AND kind != COMPLAINT", []string{"d"}},
 	}
 	for _, tt := range tests {
-		f, err := filter.Compile(tt.filter, ConcernFilterSchema)
-		if err != nil {
-			t.Fatalf("Compile(%q): %v", tt.filter, err)
-		}
-		var got []string
-		for _, x := range SelectConcerns(all, f) {
-			got = append(got, x.ID)
-		}
+		got := rpctest.Selected(t, tt.filter, ConcernFilterSchema, func(f *filter.Filter) []Concern { return SelectConcerns(all, f) },
+			func(x Concern) string { return x.ID })
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("SelectConcerns(%q) = %v, want %v", tt.filter, got, tt.want)
 		}

@@ -1,67 +1,33 @@
 package concern
 
 import (
-	"slices"
-	"strings"
+	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 )
 
 // ConcernFilterSchema lists the fields a concern list can be filtered on.
-var ConcernFilterSchema = filter.Schema{
-	"kind":          {Type: filter.Enum, Values: fault.Names(Kinds), Prefix: "CONCERN_KIND_"},
-	"severity":      {Type: filter.Enum, Values: fault.Names(Severities), Prefix: "SEVERITY_"},
-	"received_date": {Type: filter.Date},
+var ConcernFilterSchema = concernColumns.Schema()
+
+var concernColumns = filter.Columns[Concern]{
+	"kind":          filter.EnumColumn(Kinds, "CONCERN_KIND_", func(c *Concern) Kind { return c.Kind }),
+	"severity":      filter.EnumColumn(Severities, "SEVERITY_", func(c *Concern) Severity { return c.Severity }),
+	"received_date": filter.TimeColumn(filter.Date, func(c *Concern) time.Time { return c.ReceivedDate }),
 }
 
 // RecommendationFilterSchema lists the fields a recommendation list can be
 // filtered on.
-var RecommendationFilterSchema = filter.Schema{
-	"state": {Type: filter.Enum, Values: fault.Names(States), Prefix: "RECOMMENDATION_STATE_"},
-	"rule":  {Type: filter.String},
-}
+var RecommendationFilterSchema = recommendationColumns.Schema()
 
-// concernRecord adapts a concern to the filter package.
-type concernRecord struct{ c *Concern }
-
-// Get implements filter.Record.
-func (r concernRecord) Get(field string) (any, bool) {
-	switch field {
-	case "kind":
-		return string(r.c.Kind), true
-	case "severity":
-		return string(r.c.Severity), true
-	case "received_date":
-		return r.c.ReceivedDate, !r.c.ReceivedDate.IsZero()
-	}
-	return nil, false
-}
-
-// recommendationRecord adapts a recommendation to the filter package.
-type recommendationRecord struct{ r *Recommendation }
-
-// Get implements filter.Record.
-func (r recommendationRecord) Get(field string) (any, bool) {
-	switch field {
-	case "state":
-		return string(r.r.State), true
-	case "rule":
-		return r.r.Rule, true
-	}
-	return nil, false
+var recommendationColumns = filter.Columns[Recommendation]{
+	"state": filter.EnumColumn(States, "RECOMMENDATION_STATE_", func(r *Recommendation) State { return r.State }),
+	"rule":  filter.ValueColumn(filter.String, func(r *Recommendation) string { return r.Rule }),
 }
 
 // SelectConcerns returns the concerns f matches, newest received first;
 // concerns received on the same day are ordered newest recorded first.
 func SelectConcerns(all []Concern, f *filter.Filter) []Concern {
-	out := make([]Concern, 0, len(all))
-	for i := range all {
-		if f.Match(concernRecord{&all[i]}) {
-			out = append(out, all[i])
-		}
-	}
-	slices.SortFunc(out, func(a, b Concern) int {
+	return filter.Select(all, f, concernColumns.Record, func(a, b Concern) int {
 		switch {
 		case olderFirst(a, b):
 			return 1
@@ -70,25 +36,13 @@ func SelectConcerns(all []Concern, f *filter.Filter) []Concern {
 		}
 		return 0
 	})
-	return out
 }
 
 // SelectRecommendations returns the recommendations f matches, newest
 // first, ties broken by resource name so pages are stable.
 func SelectRecommendations(all []Recommendation, f *filter.Filter) []Recommendation {
-	out := make([]Recommendation, 0, len(all))
-	for i := range all {
-		if f.Match(recommendationRecord{&all[i]}) {
-			out = append(out, all[i])
-		}
-	}
-	slices.SortFunc(out, func(a, b Recommendation) int {
-		if c := b.CreateTime.Compare(a.CreateTime); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ResourceName(), b.ResourceName())
-	})
-	return out
+	return filter.Select(all, f, recommendationColumns.Record,
+		filter.NewestFirst(func(r Recommendation) time.Time { return r.CreateTime }, Recommendation.ResourceName))
 }
 
 // NarrowState returns the one state a compiled recommendation filter

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 func TestRecommendationLifecycle(t *testing.T) {
@@ -96,7 +97,7 @@ func TestAcceptanceViolations(t *testing.T) {
 		vs := ValidateAcceptance(tt.sched, tt.rationale)
 		var got []string
 		if f, ok := fault.As(vs.Err()); ok {
-			got = fields(f.Violations)
+			got = rpctest.ViolationFields(f.Violations)
 		}
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: violations on %v, want %v", tt.name, got, tt.want)

@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -83,11 +84,10 @@ type InspectionScheduler interface {
 // Service runs the concern use cases: raise a concern and evaluate the
 // rules, read and list, and decide on recommendations.
 type Service struct {
-	store     Storer
+	usecase.Core[Storer]
 	grades    CouncilGrades
 	scheduler InspectionScheduler
 	rules     RuleSet
-	now       func() time.Time
 	newID     func() string
 }
 
@@ -95,7 +95,7 @@ type Service struct {
 type Option func(*Service)
 
 // WithClock makes the service read the time from now.
-func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.Clock = now } }
 
 // WithIDs makes the service draw new ids from newID instead of
 // resource.NewID.
@@ -110,7 +110,7 @@ func NewService(st Storer, grades CouncilGrades, scheduler InspectionScheduler, 
 	if err := rules.Validate(); err != nil {
 		return nil, fmt.Errorf("concern: new service: %w", err)
 	}
-	s := &Service{store: st, grades: grades, scheduler: scheduler, rules: rules.clone(), now: time.Now, newID: resource.NewID}
+	s := &Service{Core: usecase.New(st, nil), grades: grades, scheduler: scheduler, rules: rules.clone(), newID: resource.NewID}
 	for _, o := range opts {
 		o(s)
 	}
@@ -121,7 +121,7 @@ func NewService(st Storer, grades CouncilGrades, scheduler InspectionScheduler, 
 func (s *Service) Rules() RuleSet { return s.rules.clone() }
 
 // Check validates d against the service's clock.
-func (s *Service) Check(d Draft) fault.Violations { return d.Validate(s.now()) }
+func (s *Service) Check(d Draft) fault.Violations { return d.Validate(s.Clock()) }
 
 // Raised is a recorded concern and the recommendations it created.
 type Raised struct {
@@ -134,10 +134,10 @@ type Raised struct {
 // recommendation, committed with the concern. A repeat of ch's request_id
 // answers what the first call did.
 func (s *Service) Raise(ctx context.Context, gss string, d Draft, ch change.Request) (Raised, error) {
-	if prev, ok, err := s.store.ReplayRaised(ctx, gss, ch); err != nil || ok {
+	if prev, ok, err := s.Store.ReplayRaised(ctx, gss, ch); err != nil || ok {
 		return prev, err
 	}
-	now := s.now()
+	now := s.Clock()
 	if err := d.Validate(now).Err(); err != nil {
 		return Raised{}, err
 	}
@@ -174,7 +174,7 @@ func (s *Service) Raise(ctx context.Context, gss string, d Draft, ch change.Requ
 		return out, nil
 	}
 	from, to := s.rules.Span(c.ReceivedDate)
-	recs, err := s.store.Raise(ctx, c, from, to, decide, ch)
+	recs, err := s.Store.Raise(ctx, c, from, to, decide, ch)
 	if err != nil {
 		return Raised{}, err
 	}
@@ -183,7 +183,7 @@ func (s *Service) Raise(ctx context.Context, gss string, d Draft, ch change.Requ
 
 // Concern returns one concern of council gss.
 func (s *Service) Concern(ctx context.Context, gss, id string) (Concern, error) {
-	c, err := s.store.Concern(ctx, gss, id)
+	c, err := s.Store.Concern(ctx, gss, id)
 	if errors.Is(err, ErrNotFound) {
 		name := ConcernName(gss, id)
 		return Concern{}, fault.NotFound("CONCERN_NOT_FOUND", "%s does not exist", name).With("name", name)
@@ -197,7 +197,7 @@ func (s *Service) Concerns(ctx context.Context, gss string, f *filter.Filter) ([
 	if err := requireCouncil(gss); err != nil {
 		return nil, err
 	}
-	cs, err := s.store.Concerns(ctx, gss)
+	cs, err := s.Store.Concerns(ctx, gss)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (s *Service) Concerns(ctx context.Context, gss string, f *filter.Filter) ([
 
 // Recommendation returns one recommendation of council gss.
 func (s *Service) Recommendation(ctx context.Context, gss, id string) (Recommendation, error) {
-	r, err := s.store.Recommendation(ctx, gss, id)
+	r, err := s.Store.Recommendation(ctx, gss, id)
 	if errors.Is(err, ErrNotFound) {
 		return Recommendation{}, recommendationNotFound(gss, id)
 	}
@@ -222,7 +222,7 @@ func (s *Service) Recommendations(ctx context.Context, gss string, state State, 
 			return nil, err
 		}
 	}
-	rs, err := s.store.Recommendations(ctx, gss, state)
+	rs, err := s.Store.Recommendations(ctx, gss, state)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +237,7 @@ func (s *Service) Recommendations(ctx context.Context, gss string, state State, 
 // finds the inspection already scheduled. A repeat of ch's request_id
 // answers what the first call did.
 func (s *Service) Accept(ctx context.Context, gss, id string, etag change.Etag, sched Schedule, rationale string, ch change.Request) (Recommendation, error) {
-	if prev, ok, err := s.store.ReplayDecision(ctx, gss, ch); err != nil || ok {
+	if prev, ok, err := s.Store.ReplayDecision(ctx, gss, ch); err != nil || ok {
 		return prev, err
 	}
 	if err := ValidateAcceptance(sched, rationale).Err(); err != nil {
@@ -247,7 +247,7 @@ func (s *Service) Accept(ctx context.Context, gss, id string, etag change.Etag, 
 	if err != nil {
 		return Recommendation{}, err
 	}
-	next, err := r.Accept(Decision{By: ch.Subject, At: s.now(), Rationale: rationale}, sched)
+	next, err := r.Accept(Decision{By: ch.Subject, At: s.Clock(), Rationale: rationale}, sched)
 	if err != nil {
 		return Recommendation{}, err
 	}
@@ -256,14 +256,14 @@ func (s *Service) Accept(ctx context.Context, gss, id string, etag change.Etag, 
 		return Recommendation{}, fmt.Errorf("concern: accept %s: schedule emergency inspection: %w", r.ResourceName(), err)
 	}
 	next.Inspection = inspection
-	return s.store.Decide(ctx, next, ch)
+	return s.Store.Decide(ctx, next, ch)
 }
 
 // Dismiss dismisses recommendation id of council gss, which must be at
 // etag and PENDING, keeping who, when and the rationale. A repeat of ch's
 // request_id answers what the first call did.
 func (s *Service) Dismiss(ctx context.Context, gss, id string, etag change.Etag, rationale string, ch change.Request) (Recommendation, error) {
-	if prev, ok, err := s.store.ReplayDecision(ctx, gss, ch); err != nil || ok {
+	if prev, ok, err := s.Store.ReplayDecision(ctx, gss, ch); err != nil || ok {
 		return prev, err
 	}
 	if err := ValidateDismissal(rationale).Err(); err != nil {
@@ -273,11 +273,11 @@ func (s *Service) Dismiss(ctx context.Context, gss, id string, etag change.Etag,
 	if err != nil {
 		return Recommendation{}, err
 	}
-	next, err := r.Dismiss(Decision{By: ch.Subject, At: s.now(), Rationale: rationale})
+	next, err := r.Dismiss(Decision{By: ch.Subject, At: s.Clock(), Rationale: rationale})
 	if err != nil {
 		return Recommendation{}, err
 	}
-	return s.store.Decide(ctx, next, ch)
+	return s.Store.Decide(ctx, next, ch)
 }
 
 // current reads a recommendation and checks the caller's etag against it.

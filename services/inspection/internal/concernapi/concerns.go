@@ -11,7 +11,6 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -24,24 +23,21 @@ import (
 // intervention (DfE); a council officer reads those about their own council
 // (checked per record with access.Check); sponsors and partner systems
 // never read them. Emergency inspections are Ofsted's call.
-var Policies = auth.Policies{
-	inspectionv1.InspectionService_RaiseConcern_FullMethodName:                             access.Rule(access.Concern, access.Write),
-	inspectionv1.InspectionService_GetConcern_FullMethodName:                               access.Rule(access.Concern, access.Read),
-	inspectionv1.InspectionService_ListConcerns_FullMethodName:                             access.Rule(access.Concern, access.Read),
-	inspectionv1.InspectionService_GetEmergencyInspectionRecommendation_FullMethodName:     access.Rule(access.Recommendation, access.Read),
-	inspectionv1.InspectionService_ListEmergencyInspectionRecommendations_FullMethodName:   access.Rule(access.Recommendation, access.Read),
-	inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName:  access.Rule(access.Recommendation, access.Decide),
-	inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName: access.Rule(access.Recommendation, access.Decide),
-}
+var Policies = access.Rules(access.Concern, access.Methods{
+	inspectionv1.InspectionService_RaiseConcern_FullMethodName: access.Write,
+	inspectionv1.InspectionService_GetConcern_FullMethodName:   access.Read,
+	inspectionv1.InspectionService_ListConcerns_FullMethodName: access.Read,
+}).With(access.Rules(access.Recommendation, access.Methods{
+	inspectionv1.InspectionService_GetEmergencyInspectionRecommendation_FullMethodName:     access.Read,
+	inspectionv1.InspectionService_ListEmergencyInspectionRecommendations_FullMethodName:   access.Read,
+	inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName:  access.Decide,
+	inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName: access.Decide,
+}))
 
 // check is the matrix's object-level decision for the caller in ctx on a
 // record of council gss named name (or, for a list, the council itself).
 func check(ctx context.Context, res access.Resource, act access.Action, gss, name string) error {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return err
-	}
-	return access.Check(p, res, act, access.Object{Council: gss, Name: name})
+	return rpc.Authorize(ctx, res, act, access.Object{Council: gss, Name: name})
 }
 
 // Concerns implements the concern and recommendation methods of
@@ -167,11 +163,7 @@ func (s *Concerns) GetEmergencyInspectionRecommendation(ctx context.Context, req
 // or, with the parent localAuthorities/-, for every council.
 func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, req *inspectionv1.ListEmergencyInspectionRecommendationsRequest) (*inspectionv1.ListEmergencyInspectionRecommendationsResponse, error) {
 	gss, parentErr := concern.ParseParent("parent", req.GetParent(), true)
-	l, err := rpc.ReadList(req, concern.RecommendationFilterSchema, nil, parentErr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	l, p, err := rpc.ReadListAs(ctx, req, concern.RecommendationFilterSchema, nil, parentErr)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concerntest"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -98,7 +99,7 @@ func TestTriggerStory(t *testing.T) {
 	if err != nil || len(list.GetEmergencyInspectionRecommendations()) != 1 || list.GetTotalSize() != 1 {
 		t.Fatalf("list = %v, %v; want the one recommendation", list, err)
 	}
-	got, err := h.client.GetEmergencyInspectionRecommendation(h.as(t, adviser), &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: rec.GetName()})
+	got, err := h.client.GetEmergencyInspectionRecommendation(h.as(t, rpctest.Adviser), &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: rec.GetName()})
 	if err != nil || !proto.Equal(got, rec) {
 		t.Fatalf("Get = %v, %v; want %v", got, err, rec)
 	}
@@ -116,14 +117,14 @@ func TestTriggerStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantInspection := parent(leeds) + "/inspections/emergency-" + lastSegment(rec.GetName())
+	wantInspection := parent(leeds) + "/inspections/emergency-" + concerntest.LastSegment(rec.GetName())
 	if accepted.GetState() != acceptedState ||
 		accepted.GetDecidedBy() != "inspector-2" || accepted.GetRationale() != acc.GetRationale() ||
-		!accepted.GetDecideTime().AsTime().Equal(testNow) || accepted.GetInspection() != wantInspection ||
+		!accepted.GetDecideTime().AsTime().Equal(concerntest.Now) || accepted.GetInspection() != wantInspection ||
 		accepted.GetEtag() != `"2"` || !slices.Equal(accepted.GetConcerns(), wantConcerns) {
 		t.Fatalf("accepted = %v", accepted)
 	}
-	scheduled, err := h.sched.scheduled(context.Background(), leeds, rec.GetName())
+	scheduled, err := h.sched.Scheduled(context.Background(), leeds, rec.GetName())
 	if err != nil || scheduled.Actor != "inspector-2" || scheduled.Start.Format("2006-01-02") != "2016-01-04" ||
 		scheduled.End.Format("2006-01-02") != "2016-01-08" || scheduled.Recommendation != rec.GetName() {
 		t.Fatalf("scheduled = %+v, %v", scheduled, err)
@@ -146,7 +147,7 @@ func TestTriggerStory(t *testing.T) {
 		Name: rec.GetName(), Etag: accepted.GetEtag(), Rationale: "changed my mind",
 	})
 	wantStatus(t, err, codes.FailedPrecondition, "RECOMMENDATION_NOT_PENDING")
-	if n := h.sched.calls.Load(); n != 1 {
+	if n := h.sched.Calls.Load(); n != 1 {
 		t.Fatalf("scheduler called %d times, want 1", n)
 	}
 }
@@ -176,11 +177,11 @@ func TestDismiss(t *testing.T) {
 		Name: rec.GetName(), Etag: got.GetEtag(), StartDate: date(2016, 1, 4), EndDate: date(2016, 1, 4),
 	})
 	wantStatus(t, err, codes.FailedPrecondition, "RECOMMENDATION_NOT_PENDING")
-	if n := h.sched.calls.Load(); n != 0 {
+	if n := h.sched.Calls.Load(); n != 0 {
 		t.Fatalf("accepting a dismissed recommendation called the scheduler %d times", n)
 	}
 	// The dismissal is kept: read back, it still says who and why.
-	read, err := h.client.GetEmergencyInspectionRecommendation(h.as(t, official), &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: rec.GetName()})
+	read, err := h.client.GetEmergencyInspectionRecommendation(h.as(t, rpctest.Official), &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: rec.GetName()})
 	if err != nil || !proto.Equal(read, got) {
 		t.Fatalf("read back %v, %v; want %v", read, err, got)
 	}
@@ -231,7 +232,7 @@ func TestRequestIDReplay(t *testing.T) {
 	if err != nil || !proto.Equal(a1, a2) {
 		t.Fatalf("accept replay = %v, %v; want %v", a2, err, a1)
 	}
-	if n := h.sched.calls.Load(); n != 1 {
+	if n := h.sched.Calls.Load(); n != 1 {
 		t.Fatalf("scheduler called %d times, want 1", n)
 	}
 
@@ -265,7 +266,7 @@ func TestRaiseInProcess(t *testing.T) {
 		t.Fatalf("Raise as an inspector: %+v, %v", raised, err)
 	}
 	// The in-process path wrote the same records the RPC reads.
-	got, err := h.client.GetConcern(h.as(t, adviser), &inspectionv1.GetConcernRequest{Name: raised.Concern.ResourceName()})
+	got, err := h.client.GetConcern(h.as(t, rpctest.Adviser), &inspectionv1.GetConcernRequest{Name: raised.Concern.ResourceName()})
 	if err != nil || !proto.Equal(got, concernapi.ConcernToProto(raised.Concern)) {
 		t.Fatalf("GetConcern = %v, %v", got, err)
 	}
@@ -273,7 +274,7 @@ func TestRaiseInProcess(t *testing.T) {
 
 func TestListConcerns(t *testing.T) {
 	h := newHarness(t)
-	ctx := h.as(t, official)
+	ctx := h.as(t, rpctest.Official)
 	a := h.raise(t, leeds, complaint, low, date(2015, 6, 1)).GetConcern()
 	b := h.raise(t, leeds, whistleblowing, high, date(2015, 8, 1)).GetConcern()
 	c := h.raise(t, leeds, complaint, medium, date(2015, 7, 1)).GetConcern()
@@ -334,7 +335,7 @@ func TestListConcerns(t *testing.T) {
 
 func TestListRecommendationsAcrossCouncils(t *testing.T) {
 	h := newHarness(t)
-	ctx := h.as(t, adviser)
+	ctx := h.as(t, rpctest.Adviser)
 	var recs []*inspectionv1.EmergencyInspectionRecommendation
 	for _, gss := range []string{leeds, hampshire, durham} {
 		recs = append(recs, h.raise(t, gss, dataDet, critical, date(2015, 12, 1)).GetRecommendations()...)
@@ -543,7 +544,7 @@ func TestBadInput(t *testing.T) {
 	if err != nil || !proto.Equal(got, rec) {
 		t.Fatalf("after bad input: %v, %v; want %v", got, err, rec)
 	}
-	if n := h.sched.calls.Load(); n != 0 {
+	if n := h.sched.Calls.Load(); n != 0 {
 		t.Fatalf("bad input reached the scheduler %d times", n)
 	}
 }
@@ -554,41 +555,20 @@ func TestAccess(t *testing.T) {
 	concernName := raised.GetConcern().GetName()
 	rec := raised.GetRecommendations()[0]
 
-	calls := map[string]func(context.Context) error{
-		"RaiseConcern": func(ctx context.Context) error {
-			_, err := h.client.RaiseConcern(ctx, &inspectionv1.RaiseConcernRequest{Parent: parent(leeds), Concern: &inspectionv1.Concern{
-				Kind: complaint, Severity: low, ReceivedDate: date(2015, 12, 2), Narrative: "n"}})
-			return err
-		},
-		"GetConcern": func(ctx context.Context) error {
-			_, err := h.client.GetConcern(ctx, &inspectionv1.GetConcernRequest{Name: concernName})
-			return err
-		},
-		"ListConcerns": func(ctx context.Context) error {
-			_, err := h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: parent(leeds)})
-			return err
-		},
-		"GetEmergencyInspectionRecommendation": func(ctx context.Context) error {
-			_, err := h.client.GetEmergencyInspectionRecommendation(ctx, &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: rec.GetName()})
-			return err
-		},
-		"ListEmergencyInspectionRecommendations": func(ctx context.Context) error {
-			_, err := h.client.ListEmergencyInspectionRecommendations(ctx, &inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: "localAuthorities/-"})
-			return err
-		},
+	calls := rpctest.Calls(t, h.client,
+		&inspectionv1.RaiseConcernRequest{Parent: parent(leeds), Concern: &inspectionv1.Concern{
+			Kind: complaint, Severity: low, ReceivedDate: date(2015, 12, 2), Narrative: "n"}},
+		&inspectionv1.GetConcernRequest{Name: concernName},
+		&inspectionv1.ListConcernsRequest{Parent: parent(leeds)},
+		&inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: rec.GetName()},
+		&inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: "localAuthorities/-"},
 		// Writes that the policy refuses never reach validation, so a
 		// recommendation name and a wrong etag suffice.
-		"AcceptEmergencyInspectionRecommendation": func(ctx context.Context) error {
-			_, err := h.client.AcceptEmergencyInspectionRecommendation(ctx, &inspectionv1.AcceptEmergencyInspectionRecommendationRequest{
-				Name: rec.GetName(), Etag: `"99"`, StartDate: date(2016, 1, 4), EndDate: date(2016, 1, 5)})
-			return err
-		},
-		"DismissEmergencyInspectionRecommendation": func(ctx context.Context) error {
-			_, err := h.client.DismissEmergencyInspectionRecommendation(ctx, &inspectionv1.DismissEmergencyInspectionRecommendationRequest{
-				Name: rec.GetName(), Etag: `"99"`, Rationale: "r"})
-			return err
-		},
-	}
+		&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{
+			Name: rec.GetName(), Etag: `"99"`, StartDate: date(2016, 1, 4), EndDate: date(2016, 1, 5)},
+		&inspectionv1.DismissEmergencyInspectionRecommendationRequest{
+			Name: rec.GetName(), Etag: `"99"`, Rationale: "r"},
+	)
 	writes := map[string]bool{"RaiseConcern": true, "AcceptEmergencyInspectionRecommendation": true, "DismissEmergencyInspectionRecommendation": true}
 	if len(calls) != len(concernapi.Policies) {
 		t.Fatalf("the test covers %d methods; Policies declares %d", len(calls), len(concernapi.Policies))
@@ -601,7 +581,7 @@ func TestAccess(t *testing.T) {
 	if err := concernapi.Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []auth.Principal{inspector2, adviser, official, officer, sponsor, partner} {
+	for _, p := range []auth.Principal{inspector2, rpctest.Adviser, rpctest.Official, officer, sponsor, rpctest.Partner} {
 		ctx := h.as(t, p)
 		for method, call := range calls {
 			t.Run(string(p.Roles[0])+"/"+method, func(t *testing.T) {
@@ -656,7 +636,7 @@ func TestAccess(t *testing.T) {
 	for _, tc := range []struct {
 		who  auth.Principal
 		want int
-	}{{officer, 1}, {rpctest.Officer("E08000036"), 0}, {official, 1}} {
+	}{{officer, 1}, {rpctest.Officer("E08000036"), 0}, {rpctest.Official, 1}} {
 		list, err := h.client.ListEmergencyInspectionRecommendations(h.as(t, tc.who),
 			&inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: "localAuthorities/-"})
 		if err != nil || len(list.GetEmergencyInspectionRecommendations()) != tc.want || list.GetTotalSize() != int32(tc.want) {

@@ -5,27 +5,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"reflect"
 	"slices"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concerntest"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -41,98 +36,14 @@ const (
 	kensington = "E09000020"
 )
 
-// testNow is the fixed clock: the demo data's "as of" date.
-var testNow = time.Date(2015, 12, 14, 12, 0, 0, 0, time.UTC)
-
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
-// schedulerDouble is a TEST DOUBLE of concern.InspectionScheduler, standing
-// in for the inspectionstore implementation, which another package owns. It
-// writes one record per recommendation to Redis under the council's tag
-// and, like the real one must, returns the same inspection when asked again
-// for the same recommendation.
-type schedulerDouble struct {
-	st    *store.Store
-	calls atomic.Int32
-}
-
-type scheduledDouble struct {
-	Inspection, Recommendation, RequestID, Actor string
-	Start, End                                   time.Time
-}
-
-func (d *schedulerDouble) key(gss, recommendation string) string {
-	return d.st.Keyspace().Key(keyspace.CouncilTag(gss), "test-double", "emergency", recommendation[strings.LastIndex(recommendation, "/")+1:])
-}
-
-func (d *schedulerDouble) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation string, r change.Request) (string, error) {
-	d.calls.Add(1)
-	key := d.key(gss, recommendation)
-	rec := scheduledDouble{
-		Inspection:     resource.CouncilName(gss) + "/inspections/emergency-" + recommendation[strings.LastIndex(recommendation, "/")+1:],
-		Recommendation: recommendation, RequestID: r.RequestID, Actor: r.Subject, Start: start, End: end,
-	}
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return "", err
-	}
-	_, err = d.st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(gss), Writes: []store.Write{{Key: key, Data: data}}})
-	if errors.Is(err, store.ErrConflict) {
-		got, err := d.scheduled(ctx, gss, recommendation)
-		return got.Inspection, err
-	}
-	return rec.Inspection, err
-}
-
-func (d *schedulerDouble) scheduled(ctx context.Context, gss, recommendation string) (scheduledDouble, error) {
-	r, err := d.st.Get(ctx, d.key(gss, recommendation))
-	if err != nil {
-		return scheduledDouble{}, err
-	}
-	var got scheduledDouble
-	return got, json.Unmarshal(r.Data, &got)
-}
-
-// The stored forms of concerns and recommendations, as the service builds
-// them.
-var (
-	concernCodec = store.ProtoCodec(func() *inspectionv1.Concern { return &inspectionv1.Concern{} },
-		concernapi.ConcernToProto, concernapi.ConcernFromStored)
-	recommendationCodec = store.ProtoCodec(func() *inspectionv1.EmergencyInspectionRecommendation {
-		return &inspectionv1.EmergencyInspectionRecommendation{}
-	}, concernapi.RecommendationToProto, concernapi.RecommendationFromStored)
-)
-
 // fixture is a store, the service over it and the councils it seeded.
-type fixture struct {
-	st       *store.Store
-	councils *councilstore.Councils
-	concerns *concernstore.Concerns
-	svc      *concern.Service
-	sched    *schedulerDouble
-}
+type fixture struct{ concerntest.Fixture }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
-	councils := councilstore.NewCouncils(st, councilCodec)
-	var seed []reference.Council
-	for _, gss := range []string{leeds, hampshire, durham, doncaster, kensington} {
-		rc, _ := reference.CouncilByCode(gss)
-		seed = append(seed, rc)
-	}
-	if _, err := councils.Seed(context.Background(), seed); err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{st: st, councils: councils, concerns: concernstore.New(st, concernCodec, recommendationCodec), sched: &schedulerDouble{st: st}}
-	svc, err := concern.NewService(f.concerns, concernstore.NewCouncilGrades(councils), f.sched, concern.DefaultRules(),
-		concern.WithClock(func() time.Time { return testNow }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
-	return f
+	return &fixture{concerntest.New(t, rpctest.NewStore(t), leeds, hampshire, durham, doncaster, kensington)}
 }
 
 func request(actor, requestID string) change.Request {
@@ -148,7 +59,7 @@ func draft(k concern.Kind, s concern.Severity, received time.Time) concern.Draft
 
 func (f *fixture) raise(t *testing.T, gss string, d concern.Draft) concern.Raised {
 	t.Helper()
-	r, err := f.svc.Raise(context.Background(), gss, d, request("inspector-1", ""))
+	r, err := f.Service.Raise(context.Background(), gss, d, request("inspector-1", ""))
 	if err != nil {
 		t.Fatalf("raise %s at %s: %v", d.Kind, gss, err)
 	}
@@ -158,7 +69,7 @@ func (f *fixture) raise(t *testing.T, gss string, d concern.Draft) concern.Raise
 // outbox decodes the council's outbox entries of type typ.
 func (f *fixture) outbox(t *testing.T, gss, typ string) []events.Event {
 	t.Helper()
-	return rpctest.Outbox(t, f.st, keyspace.CouncilTag(gss), typ)
+	return rpctest.Outbox(t, f.Store, keyspace.CouncilTag(gss), typ)
 }
 
 func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
@@ -175,25 +86,25 @@ func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
 	rec := wb.Recommendations[0]
 	wantConcerns := []string{si.Concern.ID, wb.Concern.ID}
 	if rec.Rule != "serious-incident-and-whistleblowing" || rec.State != concern.Pending || rec.Version != 1 ||
-		!slices.Equal(rec.Concerns, wantConcerns) || rec.RuleDescription == "" || !rec.CreateTime.Equal(testNow) {
+		!slices.Equal(rec.Concerns, wantConcerns) || rec.RuleDescription == "" || !rec.CreateTime.Equal(concerntest.Now) {
 		t.Fatalf("recommendation = %+v", rec)
 	}
 
-	got, err := f.concerns.Concern(ctx, leeds, wb.Concern.ID)
+	got, err := f.Concerns.Concern(ctx, leeds, wb.Concern.ID)
 	if err != nil || got != wb.Concern {
 		t.Fatalf("Concern = %+v, %v; want %+v", got, err, wb.Concern)
 	}
-	if got.RecordedBy != "inspector-1" || !got.CreateTime.Equal(testNow) {
+	if got.RecordedBy != "inspector-1" || !got.CreateTime.Equal(concerntest.Now) {
 		t.Fatalf("concern lost who recorded it and when: %+v", got)
 	}
-	if _, err := f.concerns.Concern(ctx, leeds, "nosuch"); !errors.Is(err, concern.ErrNotFound) {
+	if _, err := f.Concerns.Concern(ctx, leeds, "nosuch"); !errors.Is(err, concern.ErrNotFound) {
 		t.Fatalf("missing concern: %v", err)
 	}
-	stored, err := f.concerns.Recommendation(ctx, leeds, rec.ID)
+	stored, err := f.Concerns.Recommendation(ctx, leeds, rec.ID)
 	if err != nil || stored.Version != 1 || !slices.Equal(stored.Concerns, wantConcerns) || stored.State != concern.Pending {
 		t.Fatalf("Recommendation = %+v, %v", stored, err)
 	}
-	all, err := f.concerns.Concerns(ctx, leeds)
+	all, err := f.Concerns.Concerns(ctx, leeds)
 	if err != nil || len(all) != 2 {
 		t.Fatalf("Concerns = %d, %v", len(all), err)
 	}
@@ -226,16 +137,16 @@ func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
 
 func TestRaiseUnknownCouncilAndInvalidDraft(t *testing.T) {
 	f := newFixture(t)
-	_, err := f.svc.Raise(context.Background(), "E08999999", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), request("i", ""))
+	_, err := f.Service.Raise(context.Background(), "E08999999", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), request("i", ""))
 	if ff, ok := fault.As(err); !ok || ff.Kind != fault.KindNotFound || ff.Reason != "LOCAL_AUTHORITY_NOT_FOUND" {
 		t.Fatalf("unknown council: %v", err)
 	}
 	// A council of the reference data that the store has not seeded.
-	_, err = f.svc.Raise(context.Background(), "E09000033", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), request("i", ""))
+	_, err = f.Service.Raise(context.Background(), "E09000033", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), request("i", ""))
 	if !fault.IsKind(err, fault.KindNotFound) {
 		t.Fatalf("unseeded council: %v", err)
 	}
-	_, err = f.svc.Raise(context.Background(), leeds, draft(concern.Complaint, concern.Low, date(2015, 12, 15)), request("i", ""))
+	_, err = f.Service.Raise(context.Background(), leeds, draft(concern.Complaint, concern.Low, date(2015, 12, 15)), request("i", ""))
 	if !fault.IsKind(err, fault.KindInvalid) {
 		t.Fatalf("future concern: %v", err)
 	}
@@ -248,7 +159,7 @@ func TestGradeConditionReadsTheCouncil(t *testing.T) {
 	if r := f.raise(t, doncaster, li); len(r.Recommendations) != 0 {
 		t.Fatalf("an ungraded council fired %+v", r.Recommendations)
 	}
-	la, err := f.councils.Get(ctx, doncaster)
+	la, err := f.Councils.Get(ctx, doncaster)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,11 +167,11 @@ func TestGradeConditionReadsTheCouncil(t *testing.T) {
 		Inspection: "localAuthorities/E08000017/inspections/x", Framework: "SIF",
 		OverallGrade: reference.Inadequate, PublishDate: date(2015, 11, 20),
 	})
-	w, err := f.councils.Write(la)
+	w, err := f.Councils.Write(la)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(doncaster), Writes: []store.Write{w}}); err != nil {
+	if _, err := f.Store.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(doncaster), Writes: []store.Write{w}}); err != nil {
 		t.Fatal(err)
 	}
 	r := f.raise(t, doncaster, draft(concern.LeadershipInstability, concern.Medium, date(2015, 12, 1)))
@@ -273,17 +184,17 @@ func TestGradeConditionReadsTheCouncil(t *testing.T) {
 func TestCouncilGrades(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	g := concernstore.NewCouncilGrades(f.councils)
+	g := concernstore.NewCouncilGrades(f.Councils)
 	if grade, ok, err := g.LatestGrade(ctx, leeds); err != nil || ok || grade != "" {
 		t.Fatalf("ungraded council: %q, %v, %v", grade, ok, err)
 	}
 	if _, _, err := g.LatestGrade(ctx, "E09000033"); !errors.Is(err, concern.ErrCouncilNotFound) {
 		t.Fatalf("unseeded council: %v", err)
 	}
-	la, _ := f.councils.Get(ctx, hampshire)
+	la, _ := f.Councils.Get(ctx, hampshire)
 	la = la.WithJudgement(council.LatestJudgement{Framework: "SIF", OverallGrade: reference.Good, PublishDate: date(2014, 6, 12)})
-	w, _ := f.councils.Write(la)
-	if _, err := f.st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(hampshire), Writes: []store.Write{w}}); err != nil {
+	w, _ := f.Councils.Write(la)
+	if _, err := f.Store.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(hampshire), Writes: []store.Write{w}}); err != nil {
 		t.Fatal(err)
 	}
 	if grade, ok, err := g.LatestGrade(ctx, hampshire); err != nil || !ok || grade != reference.Good {
@@ -308,7 +219,7 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 		for _, d := range ds {
 			wg.Go(func() {
 				<-start
-				r, err := f.svc.Raise(ctx, gss, d, request("inspector-1", ""))
+				r, err := f.Service.Raise(ctx, gss, d, request("inspector-1", ""))
 				if err != nil {
 					errs <- err
 					return
@@ -342,7 +253,7 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 		}
 		if i == 0 {
 			// Leeds's first recommendation must not block its second round.
-			if _, err := f.svc.Dismiss(ctx, leeds, recs[0].ID, change.At(recs[0].Version), "handled", request("i", "")); err != nil {
+			if _, err := f.Service.Dismiss(ctx, leeds, recs[0].ID, change.At(recs[0].Version), "handled", request("i", "")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -355,11 +266,11 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 	if len(recs) != 1 {
 		t.Fatalf("four concurrent whistleblowing concerns created %d recommendations, want 1", len(recs))
 	}
-	pending, err := f.concerns.Recommendations(ctx, kensington, concern.Pending)
+	pending, err := f.Concerns.Recommendations(ctx, kensington, concern.Pending)
 	if err != nil || len(pending) != 1 {
 		t.Fatalf("pending at Kensington and Chelsea: %+v, %v; want one", pending, err)
 	}
-	all, err := f.concerns.Concerns(ctx, kensington)
+	all, err := f.Concerns.Concerns(ctx, kensington)
 	if err != nil || len(all) != 5 {
 		t.Fatalf("concerns at Kensington and Chelsea: %d, %v; want 5", len(all), err)
 	}
@@ -377,7 +288,7 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 	ch.Method = inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName
 
 	logVersion := func() int64 {
-		rec, err := f.st.Get(ctx, f.st.Keyspace().Key(keyspace.CouncilTag(hampshire), "concern-log"))
+		rec, err := f.Store.Get(ctx, f.Store.Keyspace().Key(keyspace.CouncilTag(hampshire), "concern-log"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,12 +297,12 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 	before := logVersion()
 	stale := rec
 	stale.Version = 7
-	dismissed, _ := stale.Dismiss(concern.Decision{By: "inspector-2", At: testNow, Rationale: "r"})
-	if _, err := f.concerns.Decide(ctx, dismissed, ch); !errors.Is(err, store.ErrConflict) {
+	dismissed, _ := stale.Dismiss(concern.Decision{By: "inspector-2", At: concerntest.Now, Rationale: "r"})
+	if _, err := f.Concerns.Decide(ctx, dismissed, ch); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("decide at a stale version: %v", err)
 	}
-	dismissed, _ = rec.Dismiss(concern.Decision{By: "inspector-2", At: testNow, Rationale: "already visited"})
-	got, err := f.concerns.Decide(ctx, dismissed, ch)
+	dismissed, _ = rec.Dismiss(concern.Decision{By: "inspector-2", At: concerntest.Now, Rationale: "already visited"})
+	got, err := f.Concerns.Decide(ctx, dismissed, ch)
 	if err != nil || got.Version != 2 || got.State != concern.Dismissed {
 		t.Fatalf("Decide = %+v, %v", got, err)
 	}
@@ -399,7 +310,7 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 		t.Fatalf("trigger log at %d after a decision, want %d", after, before+1)
 	}
 	for state, want := range map[concern.State]int{concern.Pending: 0, concern.Dismissed: 1, concern.Accepted: 0, "": 1} {
-		rs, err := f.concerns.Recommendations(ctx, hampshire, state)
+		rs, err := f.Concerns.Recommendations(ctx, hampshire, state)
 		if err != nil || len(rs) != want {
 			t.Errorf("Recommendations(%q) = %d, %v; want %d", state, len(rs), err, want)
 		}
@@ -415,11 +326,11 @@ func TestRecommendationsAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	hook := &redistest.RoundTrips{}
-	f.st.Client().AddHook(hook)
+	f.Store.Client().AddHook(hook)
 	count := func(state concern.State) (int, int64) {
 		t.Helper()
 		before := hook.Count()
-		rs, err := f.concerns.Recommendations(ctx, "", state)
+		rs, err := f.Concerns.Recommendations(ctx, "", state)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -455,11 +366,11 @@ func TestRaiseStoresTheResponseForReplay(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	ch := request("inspector-1", "req-1")
-	r, err := f.svc.Raise(ctx, durham, draft(concern.Whistleblowing, concern.Critical, date(2015, 12, 1)), ch)
+	r, err := f.Service.Raise(ctx, durham, draft(concern.Whistleblowing, concern.Critical, date(2015, 12, 1)), ch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := f.concerns.ReplayRaised(ctx, durham, ch)
+	got, ok, err := f.Concerns.ReplayRaised(ctx, durham, ch)
 	if err != nil || !ok {
 		t.Fatalf("ReplayRaised = %v, %v", ok, err)
 	}
@@ -468,10 +379,10 @@ func TestRaiseStoresTheResponseForReplay(t *testing.T) {
 	}
 	other := ch
 	other.RequestHash = []byte("another request")
-	if _, _, err := f.concerns.ReplayRaised(ctx, durham, other); !errors.Is(err, store.ErrRequestIDReused) {
+	if _, _, err := f.Concerns.ReplayRaised(ctx, durham, other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Fatalf("reused request id: %v", err)
 	}
-	if _, ok, err := f.concerns.ReplayRaised(ctx, leeds, ch); ok || err != nil {
+	if _, ok, err := f.Concerns.ReplayRaised(ctx, leeds, ch); ok || err != nil {
 		t.Fatalf("another council's replay: %v, %v", ok, err)
 	}
 }
@@ -484,34 +395,31 @@ func TestAcceptSchedulesThroughTheScheduler(t *testing.T) {
 	ch := request("inspector-3", "accept-1")
 	ch.Method = inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName
 	sched := concern.Schedule{Start: date(2016, 1, 4), End: date(2016, 1, 8)}
-	got, err := f.svc.Accept(ctx, leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch)
+	got, err := f.Service.Accept(ctx, leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf("localAuthorities/%s/inspections/emergency-%s", leeds, rec.ID)
 	if got.State != concern.Accepted || got.Inspection != want || got.DecidedBy != "inspector-3" ||
-		got.Rationale != "child at risk" || !got.DecideTime.Equal(testNow) || got.Version != 2 {
+		got.Rationale != "child at risk" || !got.DecideTime.Equal(concerntest.Now) || got.Version != 2 {
 		t.Fatalf("accepted = %+v", got)
 	}
-	s, err := f.sched.scheduled(ctx, leeds, rec.ResourceName())
+	s, err := f.Scheduler.Scheduled(ctx, leeds, rec.ResourceName())
 	if err != nil || !s.Start.Equal(sched.Start) || !s.End.Equal(sched.End) || s.Actor != "inspector-3" || s.RequestID != "accept-1" {
 		t.Fatalf("scheduled = %+v, %v", s, err)
 	}
 	// A retry of the same request replays its answer; another request to
 	// accept the decided recommendation is refused.
-	if again, err := f.svc.Accept(ctx, leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch); err != nil || !reflect.DeepEqual(again, got) {
+	if again, err := f.Service.Accept(ctx, leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch); err != nil || !reflect.DeepEqual(again, got) {
 		t.Fatalf("retried acceptance = %+v, %v; want the first answer %+v", again, err, got)
 	}
 	second := ch
 	second.RequestID = "accept-2"
-	_, err = f.svc.Accept(ctx, leeds, rec.ID, change.At(got.Version), sched, "", second)
+	_, err = f.Service.Accept(ctx, leeds, rec.ID, change.At(got.Version), sched, "", second)
 	if ff, ok := fault.As(err); !ok || ff.Kind != fault.KindFailedPrecondition {
 		t.Fatalf("accepting twice: %v", err)
 	}
-	if f.sched.calls.Load() != 1 {
-		t.Fatalf("scheduler called %d times, want once", f.sched.calls.Load())
+	if f.Scheduler.Calls.Load() != 1 {
+		t.Fatalf("scheduler called %d times, want once", f.Scheduler.Calls.Load())
 	}
 }
-
-// councilCodec is the stored form of a council, as the service builds it.
-var councilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)

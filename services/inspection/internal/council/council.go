@@ -72,12 +72,7 @@ type Storer interface {
 }
 
 // FilterSchema lists the fields a council list can be filtered on.
-var FilterSchema = filter.Schema{
-	"region":              {Type: filter.Enum, Values: regionNames(), Prefix: "REGION_"},
-	"council_type":        {Type: filter.Enum, Values: typeNames(), Prefix: "COUNCIL_TYPE_"},
-	"latest_grade":        {Type: filter.Enum, Values: gradeNames(), Prefix: "GRADE_"},
-	"inspected_under_sif": {Type: filter.Bool},
-}
+var FilterSchema = columns.Schema()
 
 // OrderFields lists the fields a council list can be ordered by.
 var OrderFields = []string{"display_name", "gss_code"}
@@ -85,48 +80,21 @@ var OrderFields = []string{"display_name", "gss_code"}
 // DefaultOrder is the order of a list that names none.
 const DefaultOrder = "display_name"
 
-func regionNames() []string {
-	out := make([]string, len(reference.Regions))
-	for i, r := range reference.Regions {
-		out[i] = string(r)
+// LatestGrade is the overall grade of the council's most recent published
+// graded judgement, if it has one.
+func (la LocalAuthority) LatestGrade() (reference.Grade, bool) {
+	if la.Latest == nil {
+		return "", false
 	}
-	return out
+	return la.Latest.OverallGrade, true
 }
 
-func gradeNames() []string {
-	out := make([]string, len(reference.Grades))
-	for i, g := range reference.Grades {
-		out[i] = string(g)
-	}
-	return out
-}
-
-func typeNames() []string {
-	out := make([]string, len(reference.CouncilTypes))
-	for i, t := range reference.CouncilTypes {
-		out[i] = string(t)
-	}
-	return out
-}
-
-// record adapts a council to the filter package.
-type record struct{ la *LocalAuthority }
-
-func (r record) Get(field string) (any, bool) {
-	switch field {
-	case "region":
-		return string(r.la.Region), true
-	case "council_type":
-		return string(r.la.Type), true
-	case "latest_grade":
-		if r.la.Latest == nil {
-			return nil, false
-		}
-		return string(r.la.Latest.OverallGrade), true
-	case "inspected_under_sif":
-		return r.la.InspectedUnderSIF, true
-	}
-	return nil, false
+// columns are the fields a council list filters on.
+var columns = filter.Columns[LocalAuthority]{
+	"region":              filter.EnumColumn(reference.Regions, "REGION_", func(la *LocalAuthority) reference.Region { return la.Region }),
+	"council_type":        filter.EnumColumn(reference.CouncilTypes, "COUNCIL_TYPE_", func(la *LocalAuthority) reference.CouncilType { return la.Type }),
+	"latest_grade":        filter.OptionalEnumColumn(reference.Grades, "GRADE_", (*LocalAuthority).LatestGrade),
+	"inspected_under_sif": filter.ValueColumn(filter.Bool, func(la *LocalAuthority) bool { return la.InspectedUnderSIF }),
 }
 
 // Select filters and orders councils; it returns the matching councils in
@@ -140,7 +108,7 @@ func Select(all []LocalAuthority, f *filter.Filter, order filter.Order) []LocalA
 	}
 	matched := make([]entry, 0, len(all))
 	for i := range all {
-		if f == nil || f.Match(record{&all[i]}) {
+		if f.Match(columns.Record(&all[i])) {
 			matched = append(matched, entry{la: &all[i], lower: strings.ToLower(all[i].Name)})
 		}
 	}

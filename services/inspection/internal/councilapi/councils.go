@@ -13,7 +13,6 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -22,16 +21,12 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
-// ReasonNotFound is the NOT_FOUND reason of a council the service does not
-// hold.
-const ReasonNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
-
 // Policies declares who may call the council methods.
-var Policies = auth.Policies{
+var Policies = access.Rules(access.LocalAuthority, access.Methods{
 	// Councils are public reference data: every authenticated role reads them.
-	inspectionv1.InspectionService_GetLocalAuthority_FullMethodName:    access.Rule(access.LocalAuthority, access.Read),
-	inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName: access.Rule(access.LocalAuthority, access.Read),
-}
+	inspectionv1.InspectionService_GetLocalAuthority_FullMethodName:    access.Read,
+	inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName: access.Read,
+})
 
 // Councils implements the LocalAuthority methods of InspectionService.
 type Councils struct {
@@ -52,7 +47,7 @@ func (h *Councils) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetL
 	}
 	la, err := h.svc.Get(ctx, gss)
 	if err != nil {
-		return nil, rpc.NotFound(err, council.ErrNotFound, ReasonNotFound, req.GetName())
+		return nil, rpc.NotFound(err, council.ErrNotFound, resource.ReasonCouncilNotFound, req.GetName())
 	}
 	return ToProto(la), nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -58,8 +59,7 @@ func TestCouncilsSeedGetAll(t *testing.T) {
 
 func TestCouncilsWriteLatestJudgement(t *testing.T) {
 	ctx := context.Background()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	cs := NewCouncils(st, councilCodec)
 	if _, err := cs.Seed(ctx, reference.Councils()); err != nil {
 		t.Fatal(err)

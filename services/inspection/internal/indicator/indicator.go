@@ -92,26 +92,22 @@ var specs = map[Indicator]Spec{
 	ReferralRatePer10k: {Label: "referral rate", Unit: PerTenThousand, Min: 0, Max: 10000,
 		// High demand at the front door stretches the service.
 		Direction: HigherIsRiskier},
-	ReReferralRate: {Label: "re-referral rate", Unit: Percent, Min: 0, Max: 100,
+	ReReferralRate: percent("re-referral rate",
 		// Children coming back suggests the first response did not hold.
-		Direction: HigherIsRiskier},
-	AssessmentsWithin45Days: {Label: "assessments completed within 45 working days", Unit: Percent, Min: 0, Max: 100,
+		HigherIsRiskier),
+	AssessmentsWithin45Days: percent("assessments completed within 45 working days",
 		// Late assessments leave children waiting: lower is riskier.
-		Direction: LowerIsRiskier},
-	SecondCPPlans: {Label: "second or subsequent child protection plans", Unit: Percent, Min: 0, Max: 100,
-		Direction: HigherIsRiskier},
+		LowerIsRiskier),
+	SecondCPPlans: percent("second or subsequent child protection plans", HigherIsRiskier),
 	Caseload: {Label: "caseload", Unit: ChildrenPerWorker, Min: 0, Max: 100,
 		// More than 10 children in need per social worker is a risk factor.
 		Direction: HigherIsRiskier},
-	AgencyRate: {Label: "agency social worker rate", Unit: Percent, Min: 0, Max: 100,
+	AgencyRate: percent("agency social worker rate",
 		// About 27% in inadequate councils against about 6% in outstanding ones.
-		Direction: HigherIsRiskier},
-	VacancyRate: {Label: "social worker vacancy rate", Unit: Percent, Min: 0, Max: 100,
-		Direction: HigherIsRiskier},
-	TurnoverRate: {Label: "social worker turnover rate", Unit: Percent, Min: 0, Max: 100,
-		Direction: HigherIsRiskier},
-	PlacementInstability: {Label: "looked-after children with three or more placements", Unit: Percent, Min: 0, Max: 100,
-		Direction: HigherIsRiskier},
+		HigherIsRiskier),
+	VacancyRate:          percent("social worker vacancy rate", HigherIsRiskier),
+	TurnoverRate:         percent("social worker turnover rate", HigherIsRiskier),
+	PlacementInstability: percent("looked-after children with three or more placements", HigherIsRiskier),
 	SpendPerChildInNeed: {Label: "spend per child in need", Unit: Pounds, Min: 0, Max: math.Inf(1),
 		// Read as resourcing against need: a service spending less than
 		// England per child is the stretched one. The evidence is weak,
@@ -124,6 +120,11 @@ var specs = map[Indicator]Spec{
 	DCSChanges: {Label: "changes of director of children's services in two years", Unit: Changes, Min: 0, Max: 20, Integer: true,
 		// Leadership instability.
 		Direction: HigherIsRiskier},
+}
+
+// percent is the spec of an indicator measured as a percentage, 0 to 100.
+func percent(label string, d Direction) Spec {
+	return Spec{Label: label, Unit: Percent, Min: 0, Max: 100, Direction: d}
 }
 
 // Valid reports whether i is one of the twelve indicators.

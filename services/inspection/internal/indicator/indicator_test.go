@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -288,11 +289,7 @@ func TestParseBatchRejects(t *testing.T) {
 			if sets != nil || f == nil || f.Kind != fault.KindInvalid {
 				t.Fatalf("ParseBatch = %v, %v; want INVALID_ARGUMENT", sets, err)
 			}
-			var fields []string
-			for _, v := range f.Violations {
-				fields = append(fields, v.Field)
-			}
-			if !slices.Equal(fields, tt.fields) {
+			if fields := rpctest.ViolationFields(f.Violations); !slices.Equal(fields, tt.fields) {
 				t.Fatalf("violations on %v, want %v (%v)", fields, tt.fields, f.Violations)
 			}
 			if !strings.Contains(f.Violations[0].Description, tt.text) {

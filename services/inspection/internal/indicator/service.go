@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 )
 
 // maxRecomputeAttempts bounds the recomputations of a period's benchmarks
@@ -25,17 +26,13 @@ type Imported struct {
 // of sets, keep each period's benchmarks in step with its sets, and read
 // sets with their benchmarks.
 type Service struct {
-	store Storer
-	now   func() time.Time
+	usecase.Core[Storer]
 }
 
 // NewService returns the use cases over st, stamping sets with the time
 // from now (nil means time.Now).
 func NewService(st Storer, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, now: now}
+	return &Service{Core: usecase.New(st, now)}
 }
 
 // Import stores sets (parsed by ParseBatch), each replacing the council's
@@ -47,15 +44,15 @@ func NewService(st Storer, now func() time.Time) *Service {
 // once every council committed, so a retry of a batch that failed part-way
 // imports it again, which is safe since an import replaces.
 func (s *Service) Import(ctx context.Context, sets []Set, r change.Request) (Imported, error) {
-	if prev, ok, err := s.store.ReplayImport(ctx, r); err != nil || ok {
+	if prev, ok, err := s.Store.ReplayImport(ctx, r); err != nil || ok {
 		return prev, err
 	}
-	now := s.now().UTC()
+	now := s.Now()
 	stamped := slices.Clone(sets)
 	for i := range stamped {
 		stamped[i].UpdateTime = now
 	}
-	stored, importErr := s.store.Import(ctx, stamped, r)
+	stored, importErr := s.Store.Import(ctx, stamped, r)
 	errs := []error{importErr}
 	periods := slices.Compact(slices.Sorted(slices.Values(PeriodsOf(stored))))
 	for _, p := range periods {
@@ -69,11 +66,11 @@ func (s *Service) Import(ctx context.Context, sets []Set, r change.Request) (Imp
 		return Imported{}, err
 	}
 	out := Imported{Sets: stored, Benchmarks: benchmarks}
-	err = s.store.RememberImport(ctx, r, out)
+	err = s.Store.RememberImport(ctx, r, out)
 	if errors.Is(err, change.ErrConflict) {
 		// A concurrent twin of this request finished first; both imported
 		// the same sets, and its answer is the one to give.
-		if first, ok, rerr := s.store.ReplayImport(ctx, r); rerr != nil || ok {
+		if first, ok, rerr := s.Store.ReplayImport(ctx, r); rerr != nil || ok {
 			return first, rerr
 		}
 	}
@@ -93,15 +90,15 @@ func (s *Service) Import(ctx context.Context, sets []Set, r change.Request) (Imp
 // the sets are read again so that they count. The stored benchmarks never
 // miss a committed set once both imports return.
 func (s *Service) Recompute(ctx context.Context, p Period) error {
-	if err := s.store.BumpRevision(ctx, p); err != nil {
+	if err := s.Store.BumpRevision(ctx, p); err != nil {
 		return err
 	}
 	for range maxRecomputeAttempts {
-		rev, sets, err := s.store.PeriodSets(ctx, p)
+		rev, sets, err := s.Store.PeriodSets(ctx, p)
 		if err != nil {
 			return err
 		}
-		stored, err := s.store.SaveBenchmarks(ctx, ComputeBenchmarks(p, sets), rev)
+		stored, err := s.Store.SaveBenchmarks(ctx, ComputeBenchmarks(p, sets), rev)
 		if err != nil || stored {
 			return err
 		}
@@ -112,7 +109,7 @@ func (s *Service) Recompute(ctx context.Context, p Period) error {
 // Get returns one council's set for a period, or ErrNotFound, with the
 // period's benchmarks.
 func (s *Service) Get(ctx context.Context, gss string, p Period) (Set, map[Period]Benchmarks, error) {
-	set, err := s.store.Get(ctx, gss, p)
+	set, err := s.Store.Get(ctx, gss, p)
 	if err != nil {
 		return Set{}, nil, err
 	}
@@ -123,7 +120,7 @@ func (s *Service) Get(ctx context.Context, gss string, p Period) (Set, map[Perio
 // List returns up to limit of a council's sets from offset, newest period
 // first, how many the council has, and the benchmarks of their periods.
 func (s *Service) List(ctx context.Context, gss string, offset int64, limit int) ([]Set, int64, map[Period]Benchmarks, error) {
-	sets, total, err := s.store.List(ctx, gss, offset, limit)
+	sets, total, err := s.Store.List(ctx, gss, offset, limit)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -135,7 +132,7 @@ func (s *Service) List(ctx context.Context, gss string, offset int64, limit int)
 // GSS code, and the benchmarks of their periods, in a number of round
 // trips that does not grow with len(gss).
 func (s *Service) Latest(ctx context.Context, gss []string) (map[string]Set, map[Period]Benchmarks, error) {
-	latest, err := s.store.Latest(ctx, gss)
+	latest, err := s.Store.Latest(ctx, gss)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -154,7 +151,7 @@ func (s *Service) Latest(ctx context.Context, gss []string) (map[string]Set, map
 // read.
 func (s *Service) Benchmarks(ctx context.Context, periods []Period) (map[Period]Benchmarks, error) {
 	periods = slices.Compact(slices.Sorted(slices.Values(periods)))
-	out, err := s.store.Benchmarks(ctx, periods)
+	out, err := s.Store.Benchmarks(ctx, periods)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +159,7 @@ func (s *Service) Benchmarks(ctx context.Context, periods []Period) (map[Period]
 		if _, ok := out[p]; ok {
 			continue
 		}
-		_, sets, err := s.store.PeriodSets(ctx, p)
+		_, sets, err := s.Store.PeriodSets(ctx, p)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicatorstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -26,15 +27,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// fallback answers UNIMPLEMENTED for every method nobody implements, as the
-// composed server of the inspection service does.
-type fallback struct {
-	inspectionv1.UnimplementedInspectionServiceServer
-}
-
 // testServer composes the handlers the way the service's api package does.
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Indicators
 }
 

@@ -7,7 +7,6 @@ package indicatorapi
 
 import (
 	"context"
-	"errors"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
@@ -21,7 +20,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -30,13 +28,14 @@ import (
 // indicators but never read risk or indicators back; sponsor officers have
 // no part here; a council officer reads its own council's (checked per
 // council with access.Check).
-var Policies = auth.Policies{
-	inspectionv1.InspectionService_BatchImportIndicatorSets_FullMethodName: access.Rule(access.IndicatorSet, access.Import),
-	inspectionv1.InspectionService_GetIndicatorSet_FullMethodName:          access.Rule(access.IndicatorSet, access.Read),
-	inspectionv1.InspectionService_ListIndicatorSets_FullMethodName:        access.Rule(access.IndicatorSet, access.Read),
-	inspectionv1.InspectionService_GetRiskAssessment_FullMethodName:        access.Rule(access.RiskAssessment, access.Read),
-	inspectionv1.InspectionService_ListRiskAssessments_FullMethodName:      access.Rule(access.RiskAssessment, access.Read),
-}
+var Policies = access.Rules(access.IndicatorSet, access.Methods{
+	inspectionv1.InspectionService_BatchImportIndicatorSets_FullMethodName: access.Import,
+	inspectionv1.InspectionService_GetIndicatorSet_FullMethodName:          access.Read,
+	inspectionv1.InspectionService_ListIndicatorSets_FullMethodName:        access.Read,
+}).With(access.Rules(access.RiskAssessment, access.Methods{
+	inspectionv1.InspectionService_GetRiskAssessment_FullMethodName:   access.Read,
+	inspectionv1.InspectionService_ListRiskAssessments_FullMethodName: access.Read,
+}))
 
 // Indicators implements the indicator and risk methods of
 // inspectionv1.InspectionServiceServer.
@@ -137,8 +136,8 @@ func (s *Indicators) ListIndicatorSets(ctx context.Context, req *inspectionv1.Li
 	if err := requireCouncil(ctx, access.IndicatorSet, gss); err != nil {
 		return nil, err
 	}
-	if _, ok := reference.CouncilByCode(gss); !ok {
-		return nil, notFoundCouncil(req.GetParent())
+	if err := rpc.CouncilExists(gss, "name", req.GetParent()); err != nil {
+		return nil, err
 	}
 	q := paging.Query{Method: inspectionv1.InspectionService_ListIndicatorSets_FullMethodName, Parent: req.GetParent()}
 	if err := l.Resume(s.pages, q); err != nil {
@@ -170,11 +169,8 @@ func (s *Indicators) GetRiskAssessment(ctx context.Context, req *inspectionv1.Ge
 		return nil, err
 	}
 	assessed, err := s.risk.Assess(ctx, gss)
-	if errors.Is(err, council.ErrNotFound) {
-		return nil, notFoundCouncil(resource.CouncilName(gss))
-	}
 	if err != nil {
-		return nil, err
+		return nil, rpc.NotFound(err, council.ErrNotFound, resource.ReasonCouncilNotFound, resource.CouncilName(gss))
 	}
 	p, err := rpc.Caller(ctx)
 	if err != nil {
@@ -226,10 +222,6 @@ func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.
 		return assessmentToProto(s.withholdRiskMedians(p, s.risk.Explain(c)))
 	})
 	return resp, nil
-}
-
-func notFoundCouncil(name string) error {
-	return fault.NotFound("LOCAL_AUTHORITY_NOT_FOUND", "%s does not exist", name).With("name", name)
 }
 
 var bandProto = map[risk.Band]typev1.RiskBand{

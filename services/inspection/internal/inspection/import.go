@@ -125,7 +125,7 @@ func rowFailure(row ImportRow, reason, message string, vs fault.Violations) Impo
 // importCouncil records one council's rows together, retrying when a
 // concurrent write moved the council or took an id.
 func (s *Service) importCouncil(ctx context.Context, gss string, rows []ImportRow, asHistory bool, r change.Request) ([]Imported, []ImportFailure, error) {
-	la, err := s.store.Council(ctx, gss)
+	la, err := s.Store.Council(ctx, gss)
 	if errors.Is(err, council.ErrNotFound) {
 		out := make([]ImportFailure, len(rows))
 		for i, row := range rows {
@@ -139,7 +139,7 @@ func (s *Service) importCouncil(ctx context.Context, gss string, rows []ImportRo
 		return nil, nil, fmt.Errorf("inspection: import judgements of %s: %w", gss, err)
 	}
 	for range maxAttempts {
-		now := s.now().UTC()
+		now := s.Now()
 		var (
 			imported []Imported
 			failures []ImportFailure
@@ -190,7 +190,7 @@ func (s *Service) importCouncil(ctx context.Context, gss string, rows []ImportRo
 			next.UpdateTime = now
 			changed = &next
 		}
-		err := s.store.SaveImport(ctx, gss, fresh, changed, r)
+		err := s.Store.SaveImport(ctx, gss, fresh, changed, r)
 		if err == nil {
 			return imported, nil, nil
 		}
@@ -200,7 +200,7 @@ func (s *Service) importCouncil(ctx context.Context, gss string, rows []ImportRo
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		if la, err = s.store.Council(ctx, gss); err != nil {
+		if la, err = s.Store.Council(ctx, gss); err != nil {
 			return nil, nil, fmt.Errorf("inspection: import judgements of %s: %w", gss, err)
 		}
 	}
@@ -232,7 +232,7 @@ func (s *Service) importRow(ctx context.Context, gss string, row ImportRow, asHi
 	if err := ins.Validate("inspection.", now); err != nil {
 		return Inspection{}, false, faultFailure(err), nil
 	}
-	prev, err := s.store.Get(ctx, gss, ins.ID)
+	prev, err := s.Store.Get(ctx, gss, ins.ID)
 	switch {
 	case err == nil && prev.State == Published:
 		return prev, true, nil, nil

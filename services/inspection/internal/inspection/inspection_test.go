@@ -11,6 +11,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -38,20 +39,6 @@ func scheduled(f Framework) Inspection {
 		GSSCode: "E08000035", ID: "abc", Framework: f, State: Scheduled,
 		StartDate: date(2015, 9, 7), EndDate: date(2015, 10, 1), Version: 3,
 	}
-}
-
-// fields returns the violation fields of err, or nil if err is not a fault
-// with violations.
-func fields(err error) []string {
-	f, ok := fault.As(err)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
 }
 
 func kind(err error) fault.Kind {
@@ -84,7 +71,7 @@ func TestParseName(t *testing.T) {
 		if tc.ok != (err == nil) || gss != tc.gss || id != tc.id {
 			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
 		}
-		if err != nil && !slices.Equal(fields(err), []string{"name"}) {
+		if err != nil && !slices.Equal(rpctest.Fields(err), []string{"name"}) {
 			t.Errorf("ParseName(%q) error %v is not a violation on name", tc.name, err)
 		}
 	}
@@ -177,7 +164,7 @@ func TestGradeStructure(t *testing.T) {
 			ins := scheduled(tc.framework)
 			ins.Judgement, ins.MonitoringFindings = tc.judgement, tc.findings
 			err := ins.Validate("", now)
-			if got := fields(err); !slices.Equal(got, tc.invalid) {
+			if got := rpctest.Fields(err); !slices.Equal(got, tc.invalid) {
 				t.Errorf("Validate violations = %v (%v), want %v", got, err, tc.invalid)
 			}
 			if err != nil && kind(err) != fault.KindInvalid {
@@ -187,7 +174,7 @@ func TestGradeStructure(t *testing.T) {
 				return
 			}
 			err = ins.Complete("inspection.")
-			if got := fields(err); !slices.Equal(got, tc.missing) {
+			if got := rpctest.Fields(err); !slices.Equal(got, tc.missing) {
 				t.Errorf("Complete violations = %v, want %v", got, tc.missing)
 			}
 			if f, ok := fault.As(err); err != nil && (!ok || f.Kind != fault.KindFailedPrecondition || f.Reason != ReasonIncomplete) {
@@ -248,7 +235,7 @@ func TestDates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ins := scheduled(SIF)
 			ins.StartDate, ins.EndDate = tc.start, tc.end
-			if got := fields(ins.Validate("inspection.", now)); !slices.Equal(got, tc.want) {
+			if got := rpctest.Fields(ins.Validate("inspection.", now)); !slices.Equal(got, tc.want) {
 				t.Errorf("violations = %v, want %v", got, tc.want)
 			}
 		})
@@ -292,7 +279,7 @@ func TestRecommendationsAndEmergencyLink(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ins := scheduled(SIF)
 			tc.edit(&ins)
-			if got := fields(ins.Validate("", now)); !slices.Equal(got, tc.want) {
+			if got := rpctest.Fields(ins.Validate("", now)); !slices.Equal(got, tc.want) {
 				t.Errorf("violations = %v, want %v", got, tc.want)
 			}
 		})
@@ -340,7 +327,7 @@ func TestPublish(t *testing.T) {
 				return
 			}
 			f, ok := fault.As(err)
-			if !ok || f.Kind != tc.kind || (tc.reason != "" && f.Reason != tc.reason) || !slices.Equal(fields(err), tc.fields) {
+			if !ok || f.Kind != tc.kind || (tc.reason != "" && f.Reason != tc.reason) || !slices.Equal(rpctest.Fields(err), tc.fields) {
 				t.Fatalf("Publish error = %v, want kind %v reason %q fields %v", err, tc.kind, tc.reason, tc.fields)
 			}
 		})
@@ -348,7 +335,7 @@ func TestPublish(t *testing.T) {
 	// A late publication is bounded too.
 	late := complete
 	late.StartDate, late.EndDate = date(2014, 9, 1), date(2014, 9, 20)
-	if _, err := late.Publish(date(2015, 12, 1), now); !slices.Equal(fields(err), []string{"publish_date"}) {
+	if _, err := late.Publish(date(2015, 12, 1), now); !slices.Equal(rpctest.Fields(err), []string{"publish_date"}) {
 		t.Errorf("publication 14 months after fieldwork: %v", err)
 	}
 }
@@ -398,7 +385,7 @@ func TestParseMask(t *testing.T) {
 		if tc.ok != (err == nil) {
 			t.Errorf("ParseMask(%q) = %v", tc.paths, err)
 		}
-		if err != nil && !slices.Contains(fields(err), "update_mask") {
+		if err != nil && !slices.Contains(rpctest.Fields(err), "update_mask") {
 			t.Errorf("ParseMask(%q) error %v is not on update_mask", tc.paths, err)
 		}
 	}
@@ -450,7 +437,7 @@ func TestApply(t *testing.T) {
 		p := patch
 		p.EndDate = date(2015, 9, 1)
 		_, err := cur.Apply(p, mask("end_date"), now)
-		if !slices.Equal(fields(err), []string{"inspection.end_date"}) {
+		if !slices.Equal(rpctest.Fields(err), []string{"inspection.end_date"}) {
 			t.Fatalf("Apply = %v", err)
 		}
 	})
@@ -464,7 +451,7 @@ func TestApply(t *testing.T) {
 			t.Fatalf("help and protection = %+v", hp)
 		}
 		// A narrative alone makes a part without a grade, which is invalid.
-		if _, err := cur.Apply(Inspection{Judgement: Judgement{LSCB: {Narrative: "n"}}}, mask("judgement.lscb_review.narrative"), now); !slices.Equal(fields(err), []string{"inspection.judgement.lscb_review.grade"}) {
+		if _, err := cur.Apply(Inspection{Judgement: Judgement{LSCB: {Narrative: "n"}}}, mask("judgement.lscb_review.narrative"), now); !slices.Equal(rpctest.Fields(err), []string{"inspection.judgement.lscb_review.grade"}) {
 			t.Fatalf("narrative without grade = %v", err)
 		}
 	})
@@ -485,10 +472,10 @@ func TestApply(t *testing.T) {
 		if _, err := cur.Apply(same, mask("framework", "lead_inspector"), now); err != nil {
 			t.Fatalf("unchanged framework in the mask: %v", err)
 		}
-		if _, err := cur.Apply(patch, mask("framework", "lead_inspector"), now); !slices.Equal(fields(err), []string{"update_mask"}) {
+		if _, err := cur.Apply(patch, mask("framework", "lead_inspector"), now); !slices.Equal(rpctest.Fields(err), []string{"update_mask"}) {
 			t.Fatalf("changed framework = %v", err)
 		}
-		if _, err := cur.Apply(Inspection{EmergencyRecommendation: "localAuthorities/E08000035/emergencyInspectionRecommendations/x"}, mask("emergency_recommendation", "lead_inspector"), now); !slices.Equal(fields(err), []string{"update_mask"}) {
+		if _, err := cur.Apply(Inspection{EmergencyRecommendation: "localAuthorities/E08000035/emergencyInspectionRecommendations/x"}, mask("emergency_recommendation", "lead_inspector"), now); !slices.Equal(rpctest.Fields(err), []string{"update_mask"}) {
 			t.Fatalf("changed emergency recommendation = %v", err)
 		}
 	})
@@ -563,18 +550,12 @@ func TestSelect(t *testing.T) {
 		{"publish_date >= 2015-01-01 AND publish_date < 2015-07-01", "", false, []string{"b", "a"}},
 		{"framework = sif AND overall_grade = inadequate AND publish_date >= 2015-01-01", "", false, []string{"b"}},
 	} {
-		f, err := filter.Compile(tc.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("Compile(%q): %v", tc.filter, err)
-		}
 		o, err := filter.ParseOrderBy(tc.order, OrderFields, DefaultOrder)
 		if err != nil {
 			t.Fatalf("ParseOrderBy(%q): %v", tc.order, err)
 		}
-		var got []string
-		for _, ins := range Select(all, f, o, tc.publishedOnly) {
-			got = append(got, ins.ID)
-		}
+		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Inspection { return Select(all, f, o, tc.publishedOnly) },
+			func(ins Inspection) string { return ins.ID })
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("Select(%q, %q, %v) = %v, want %v", tc.filter, tc.order, tc.publishedOnly, got, tc.want)
 		}

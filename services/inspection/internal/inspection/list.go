@@ -2,9 +2,8 @@ package inspection
 
 import (
 	"slices"
-	"strings"
+	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -13,12 +12,7 @@ import (
 // publish_date compares as a date (`publish_date >= 2015-01-01`); an
 // unpublished inspection has none, so any comparison with it is false
 // except `!=`.
-var FilterSchema = filter.Schema{
-	"framework":     {Type: filter.Enum, Values: fault.Names(Frameworks), Prefix: "FRAMEWORK_"},
-	"state":         {Type: filter.Enum, Values: fault.Names(States), Prefix: "INSPECTION_STATE_"},
-	"overall_grade": {Type: filter.Enum, Values: fault.Names(reference.Grades), Prefix: "GRADE_"},
-	"publish_date":  {Type: filter.Date},
-}
+var FilterSchema = columns.Schema()
 
 // OrderFields lists the fields an inspection list can be ordered by.
 var OrderFields = []string{"publish_date", "start_date"}
@@ -27,25 +21,13 @@ var OrderFields = []string{"publish_date", "start_date"}
 // published first, then the unpublished ones.
 const DefaultOrder = "publish_date desc"
 
-// record adapts an inspection to the filter package.
-type record struct{ ins *Inspection }
-
-// Get implements filter.Record.
-func (r record) Get(field string) (any, bool) {
-	switch field {
-	case "framework":
-		return string(r.ins.Framework), true
-	case "state":
-		return string(r.ins.State), true
-	case "overall_grade":
-		g, ok := r.ins.OverallGrade()
-		return string(g), ok
-	case "publish_date":
-		return r.ins.PublishDate, !r.ins.PublishDate.IsZero()
-	case "start_date":
-		return r.ins.StartDate, !r.ins.StartDate.IsZero()
-	}
-	return nil, false
+// columns are the fields a list filters and orders on.
+var columns = filter.Columns[Inspection]{
+	"framework":     filter.EnumColumn(Frameworks, "FRAMEWORK_", func(ins *Inspection) Framework { return ins.Framework }),
+	"state":         filter.EnumColumn(States, "INSPECTION_STATE_", func(ins *Inspection) State { return ins.State }),
+	"overall_grade": filter.OptionalEnumColumn(reference.Grades, "GRADE_", (*Inspection).OverallGrade),
+	"publish_date":  filter.TimeColumn(filter.Date, func(ins *Inspection) time.Time { return ins.PublishDate }),
+	"start_date":    filter.TimeColumn(0, func(ins *Inspection) time.Time { return ins.StartDate }),
 }
 
 // Select returns the inspections that f matches, in order, with ties broken
@@ -53,22 +35,10 @@ func (r record) Get(field string) (any, bool) {
 // inspections are left out, for readers who may see only published
 // judgements. The caller pages over the result.
 func Select(all []Inspection, f *filter.Filter, order filter.Order, publishedOnly bool) []Inspection {
-	out := make([]Inspection, 0, len(all))
-	for i := range all {
-		if publishedOnly && all[i].State != Published {
-			continue
-		}
-		if f.Match(record{&all[i]}) {
-			out = append(out, all[i])
-		}
+	if publishedOnly {
+		all = slices.DeleteFunc(slices.Clone(all), func(ins Inspection) bool { return ins.State != Published })
 	}
-	slices.SortStableFunc(out, func(a, b Inspection) int {
-		if c := order.Compare(record{&a}, record{&b}); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name(), b.Name())
-	})
-	return out
+	return filter.Select(all, f, columns.Record, filter.ThenByName(order, columns.Record, Inspection.Name))
 }
 
 // Query is what a list asks for: the inspections f matches, in order, and

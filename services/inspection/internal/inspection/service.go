@@ -11,6 +11,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -34,27 +35,17 @@ var ErrRecommendationAnswered = fault.AlreadyExists(ReasonRecommendationAnswered
 // commits its records, their audit entries and, when r.RequestID is set,
 // the response to replay, in one transaction.
 type Storer interface {
-	// Get returns one inspection, or ErrNotFound.
-	Get(ctx context.Context, gss, id string) (Inspection, error)
-	// List returns a council's inspections, or every council's when gss is
-	// AllCouncils, in no particular order.
-	List(ctx context.Context, gss string) ([]Inspection, error)
+	usecase.CouncilRecords[Inspection]
 	// Council returns the council gss, or council.ErrNotFound.
 	Council(ctx context.Context, gss string) (council.LocalAuthority, error)
 	// AnsweredBy returns the ID of the inspection that answers the
 	// emergency inspection recommendation named recommendation, if one
 	// does.
 	AnsweredBy(ctx context.Context, gss, recommendation string) (id string, ok bool, err error)
-	// Replay returns the inspection a previous call with r.RequestID
-	// returned, if any. A reused request ID with another request hash is
-	// an INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r change.Request) (Inspection, bool, error)
 	// Insert stores a new inspection (GSSCode and ID set) at version 1,
 	// and, when it answers an emergency inspection recommendation, the
 	// link from the recommendation to it. A taken ID or link conflicts.
 	Insert(ctx context.Context, ins Inspection, r change.Request) (Inspection, error)
-	// Save stores a changed inspection over the version ins.Version.
-	Save(ctx context.Context, ins Inspection, r change.Request) (Inspection, error)
 	// SavePublication stores an inspection just published over the
 	// version ins.Version, its council's record when la is not nil (over
 	// the version la.Version), and the JudgementPublished event, in one
@@ -79,26 +70,18 @@ const maxAttempts = 5
 // demo data loader uses to create and publish inspections with the same
 // rules.
 type Service struct {
-	store Storer
-	now   func() time.Time
+	usecase.Core[Storer]
 }
 
 // NewService returns the use cases over st, reading the time from now (nil
 // means time.Now).
 func NewService(st Storer, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, now: now}
+	return &Service{Core: usecase.New(st, now)}
 }
-
-// Now is the service's clock reading, in UTC, for checks made outside the
-// use cases (a handler validating a request it is about to refuse).
-func (s *Service) Now() time.Time { return s.now().UTC() }
 
 // Get returns one inspection, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, gss, id string) (Inspection, error) {
-	return s.store.Get(ctx, gss, id)
+	return s.Store.Get(ctx, gss, id)
 }
 
 // List returns a council's inspections, or every council's for
@@ -108,7 +91,7 @@ func (s *Service) List(ctx context.Context, gss string, q Query) ([]Inspection, 
 	if _, ok := reference.CouncilByCode(gss); !ok && gss != AllCouncils {
 		return nil, ErrCouncilNotFound
 	}
-	all, err := s.store.List(ctx, gss)
+	all, err := s.Store.List(ctx, gss)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +105,7 @@ func (s *Service) List(ctx context.Context, gss string, q Query) ([]Inspection, 
 // Published returns every published inspection of every council, in no
 // particular order. The inadequacy projection counts judgements from it.
 func (s *Service) Published(ctx context.Context) ([]Inspection, error) {
-	all, err := s.store.List(ctx, AllCouncils)
+	all, err := s.Store.List(ctx, AllCouncils)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +148,7 @@ func (s *Service) ScheduleEmergency(ctx context.Context, gss string, start, end 
 		vs.Add("emergency_recommendation", "is required: an emergency inspection is scheduled to answer a recommendation")
 		return "", vs.Err()
 	}
-	if id, ok, err := s.store.AnsweredBy(ctx, gss, recommendation); err != nil || ok {
+	if id, ok, err := s.Store.AnsweredBy(ctx, gss, recommendation); err != nil || ok {
 		return Name(gss, id), err
 	}
 	r.RequestID, r.RequestHash = "", nil
@@ -173,7 +156,7 @@ func (s *Service) ScheduleEmergency(ctx context.Context, gss string, start, end 
 	out, err := s.schedule(ctx, gss, ins, r, "")
 	if errors.Is(err, ErrRecommendationAnswered) {
 		// A concurrent acceptance answered it first.
-		if id, ok, rerr := s.store.AnsweredBy(ctx, gss, recommendation); rerr != nil || ok {
+		if id, ok, rerr := s.Store.AnsweredBy(ctx, gss, recommendation); rerr != nil || ok {
 			return Name(gss, id), rerr
 		}
 	}
@@ -184,10 +167,10 @@ func (s *Service) ScheduleEmergency(ctx context.Context, gss string, start, end 
 }
 
 func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r change.Request, prefix string) (Inspection, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
-	now := s.now().UTC()
+	now := s.Now()
 	ins = ins.Clone()
 	ins.GSSCode = gss
 	ins.State = Scheduled
@@ -199,7 +182,7 @@ func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r ch
 	}
 	// An inspection is never filed under a council the service does not
 	// hold.
-	if _, err := s.store.Council(ctx, gss); errors.Is(err, council.ErrNotFound) {
+	if _, err := s.Store.Council(ctx, gss); errors.Is(err, council.ErrNotFound) {
 		return Inspection{}, ErrCouncilNotFound
 	} else if err != nil {
 		return Inspection{}, fmt.Errorf("inspection: schedule an inspection of %s: %w", gss, err)
@@ -207,22 +190,17 @@ func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r ch
 	// A conflict is a concurrent call with the same request_id that won
 	// (its answer is then replayed), a concurrent answer to the same
 	// recommendation, or a fresh ID taken.
-	return change.Retry(ctx, "inspection: schedule an inspection of "+gss, s.replay(gss, r), func(ctx context.Context) (Inspection, error) {
+	return change.Retry(ctx, "inspection: schedule an inspection of "+gss, usecase.Replayer[Inspection](s.Store, gss, r), func(ctx context.Context) (Inspection, error) {
 		if rec := ins.EmergencyRecommendation; rec != "" {
-			if _, answered, err := s.store.AnsweredBy(ctx, gss, rec); err != nil {
+			if _, answered, err := s.Store.AnsweredBy(ctx, gss, rec); err != nil {
 				return Inspection{}, err
 			} else if answered {
 				return Inspection{}, ErrRecommendationAnswered.With("emergency_recommendation", rec)
 			}
 		}
 		ins.ID = resource.NewID()
-		return s.store.Insert(ctx, ins, r)
+		return s.Store.Insert(ctx, ins, r)
 	})
-}
-
-// replay is the lookup of the answer a call with r's request_id committed.
-func (s *Service) replay(gss string, r change.Request) func(context.Context) (Inspection, bool, error) {
-	return func(ctx context.Context) (Inspection, bool, error) { return s.store.Replay(ctx, gss, r) }
 }
 
 // Update replaces the fields of inspection id of council gss that m names
@@ -231,11 +209,11 @@ func (s *Service) replay(gss string, r change.Request) func(context.Context) (In
 // change.ErrConflict; an invalid result gives INVALID_ARGUMENT violations.
 func (s *Service) Update(ctx context.Context, gss, id string, patch Inspection, m Mask, etag change.Etag, r change.Request) (Inspection, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Inspection) (Inspection, error) {
-		next, err := cur.Apply(patch, m, s.now().UTC())
+		next, err := cur.Apply(patch, m, s.Now())
 		if err != nil {
 			return Inspection{}, err
 		}
-		return s.store.Save(ctx, next, r)
+		return s.Store.Save(ctx, next, r)
 	})
 }
 
@@ -266,11 +244,11 @@ func (s *Service) PublishAs(ctx context.Context, gss, id string, date time.Time,
 func (s *Service) publish(ctx context.Context, gss, id string, etag change.Etag, r change.Request,
 	rule func(cur Inspection, now time.Time) (Inspection, error),
 ) (Inspection, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
 	return s.change(ctx, gss, id, etag, r, func(cur Inspection) (Inspection, error) {
-		now := s.now().UTC()
+		now := s.Now()
 		next, err := rule(cur, now)
 		if err != nil {
 			return Inspection{}, err
@@ -279,7 +257,7 @@ func (s *Service) publish(ctx context.Context, gss, id string, etag change.Etag,
 		if err != nil {
 			return Inspection{}, err
 		}
-		return s.store.SavePublication(ctx, next, la, r)
+		return s.Store.SavePublication(ctx, next, la, r)
 	})
 }
 
@@ -292,7 +270,7 @@ func (s *Service) latestJudgement(ctx context.Context, ins Inspection, now time.
 	if !ok {
 		return nil, nil
 	}
-	la, err := s.store.Council(ctx, ins.GSSCode)
+	la, err := s.Store.Council(ctx, ins.GSSCode)
 	if err != nil {
 		return nil, fmt.Errorf("inspection: publish %s: read council: %w", ins.Name(), err)
 	}
@@ -317,8 +295,8 @@ func sameJudgement(a, b council.LocalAuthority) bool {
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request,
 	save func(cur Inspection) (Inspection, error),
 ) (Inspection, error) {
-	return change.Retry(ctx, "inspection: change "+Name(gss, id), s.replay(gss, r), func(ctx context.Context) (Inspection, error) {
-		cur, err := s.store.Get(ctx, gss, id)
+	return change.Retry(ctx, "inspection: change "+Name(gss, id), usecase.Replayer[Inspection](s.Store, gss, r), func(ctx context.Context) (Inspection, error) {
+		cur, err := s.Store.Get(ctx, gss, id)
 		if err != nil {
 			return Inspection{}, err
 		}

@@ -6,10 +6,23 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/mask"
 )
 
 // MaskFields are the top-level fields an update may change.
-var MaskFields = []string{"start_date", "end_date", "lead_inspector", "judgement", "monitoring_findings", "recommendations"}
+var MaskFields = updatable.Paths()
+
+// updatable are the top-level fields an update may change; the judgement,
+// the findings and the recommendations, which a mask may also name in
+// part, are Apply's own rules.
+var updatable = mask.Fields[Inspection]{
+	{Path: "start_date", Set: func(ins, p *Inspection) { ins.StartDate = p.StartDate }},
+	{Path: "end_date", Set: func(ins, p *Inspection) { ins.EndDate = p.EndDate }},
+	{Path: "lead_inspector", Set: func(ins, p *Inspection) { ins.LeadInspector = p.LeadInspector }},
+	{Path: "judgement"},
+	{Path: "monitoring_findings"},
+	{Path: "recommendations"},
+}
 
 // fixedFields may appear in a mask only with their current value: a client
 // sending back the whole resource repeats them unchanged, which is no
@@ -178,15 +191,7 @@ func (ins Inspection) Apply(patch Inspection, m Mask, now time.Time) (Inspection
 	}
 	out := ins.Clone()
 	patch = patch.Clone()
-	if m.Has("start_date") {
-		out.StartDate = patch.StartDate
-	}
-	if m.Has("end_date") {
-		out.EndDate = patch.EndDate
-	}
-	if m.Has("lead_inspector") {
-		out.LeadInspector = patch.LeadInspector
-	}
+	updatable.Apply(m, &out, &patch)
 	if m.Has("judgement") {
 		out.Judgement = patch.Judgement
 	} else {

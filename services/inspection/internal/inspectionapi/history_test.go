@@ -11,6 +11,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 // judgementEvents returns the JudgementPublished events in gss's outbox.
@@ -50,18 +51,18 @@ func TestPublishAfterTheWindowIsHistory(t *testing.T) {
 	if !p.GetHistorical() || len(p.GetPublicationWarnings()) != 1 || p.GetPublicationWarnings()[0].GetCode() != "IMPROVEMENT_WINDOW_PASSED" {
 		t.Fatalf("published after the window = historical %v, warnings %v", p.GetHistorical(), p.GetPublicationWarnings())
 	}
-	got, err := e.client.GetInspection(e.as(inspector), &inspectionv1.GetInspectionRequest{Name: p.GetName()})
+	got, err := e.client.GetInspection(e.as(rpctest.Inspector), &inspectionv1.GetInspectionRequest{Name: p.GetName()})
 	if err != nil || !got.GetHistorical() || len(got.GetPublicationWarnings()) != 1 {
 		t.Fatalf("read back = %v, %v", got, err)
 	}
 
 	live := e.create(hampshire, sifFW, day(2015, 3, 2))
-	up, err := e.client.UpdateInspection(e.as(inspector), &inspectionv1.UpdateInspectionRequest{
+	up, err := e.client.UpdateInspection(e.as(rpctest.Inspector), &inspectionv1.UpdateInspectionRequest{
 		Inspection: &inspectionv1.Inspection{Name: live.GetName(), Etag: live.GetEtag(), Judgement: sif(inadequate, inadequate, inadequate)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lp, err := e.client.PublishJudgement(e.as(inspector), &inspectionv1.PublishJudgementRequest{
+	lp, err := e.client.PublishJudgement(e.as(rpctest.Inspector), &inspectionv1.PublishJudgementRequest{
 		Name: up.GetName(), Etag: up.GetEtag(), PublishDate: day(2015, 4, 20), Live: true})
 	if err != nil || lp.GetHistorical() || len(lp.GetPublicationWarnings()) != 1 ||
 		lp.GetPublicationWarnings()[0].GetCode() != "IMPROVEMENT_WINDOW_PASSED_LIVE" {
@@ -107,7 +108,7 @@ func TestBatchImportJudgements(t *testing.T) {
 			importRowOf("councils/x", day(2014, 3, 3), day(2014, 3, 20), day(2014, 5, 1), inadequate),
 		},
 	}
-	resp, err := e.client.BatchImportJudgements(e.as(official), req)
+	resp, err := e.client.BatchImportJudgements(e.as(rpctest.Official), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestBatchImportJudgements(t *testing.T) {
 		t.Fatalf("failures = %q (%v), want %q at rows 1, 2, 4", failures, resp.GetFailures(), want)
 	}
 	// Hampshire's valid row was not recorded either.
-	hl, err := e.client.ListInspections(e.as(inspector), &inspectionv1.ListInspectionsRequest{Parent: "localAuthorities/" + hampshire})
+	hl, err := e.client.ListInspections(e.as(rpctest.Inspector), &inspectionv1.ListInspectionsRequest{Parent: "localAuthorities/" + hampshire})
 	if err != nil || len(hl.GetInspections()) != 0 {
 		t.Fatalf("Hampshire after a failed row = %v, %v", hl, err)
 	}
@@ -148,24 +149,24 @@ func TestBatchImportJudgements(t *testing.T) {
 	}
 
 	// A retry records nothing twice.
-	again, err := e.client.BatchImportJudgements(e.as(official), req)
+	again, err := e.client.BatchImportJudgements(e.as(rpctest.Official), req)
 	if err != nil || len(again.GetInspections()) != 2 || again.GetInspections()[0].GetName() != resp.GetInspections()[0].GetName() {
 		t.Fatalf("retry = %v, %v", again, err)
 	}
-	ll, err := e.client.ListInspections(e.as(inspector), &inspectionv1.ListInspectionsRequest{Parent: leedsName})
+	ll, err := e.client.ListInspections(e.as(rpctest.Inspector), &inspectionv1.ListInspectionsRequest{Parent: leedsName})
 	if err != nil || len(ll.GetInspections()) != 2 || len(e.judgementEvents(leeds)) != 2 {
 		t.Fatalf("Leeds after a retry: %d inspections, %d events, %v", len(ll.GetInspections()), len(e.judgementEvents(leeds)), err)
 	}
 
 	// Who may import, and how many rows.
-	_, err = e.client.BatchImportJudgements(e.as(adviser), req)
-	expectError(t, "an adviser's import", err, codes.PermissionDenied, "")
-	_, err = e.client.BatchImportJudgements(e.as(inspector), &inspectionv1.BatchImportJudgementsRequest{})
-	expectError(t, "an empty import", err, codes.InvalidArgument, "", "judgements")
+	_, err = e.client.BatchImportJudgements(e.as(rpctest.Adviser), req)
+	rpctest.ExpectError(t, "an adviser's import", err, codes.PermissionDenied, "")
+	_, err = e.client.BatchImportJudgements(e.as(rpctest.Inspector), &inspectionv1.BatchImportJudgementsRequest{})
+	rpctest.ExpectError(t, "an empty import", err, codes.InvalidArgument, "", "judgements")
 	big := &inspectionv1.BatchImportJudgementsRequest{}
 	for range 501 {
 		big.Judgements = append(big.Judgements, req.Judgements[0])
 	}
-	_, err = e.client.BatchImportJudgements(e.as(inspector), big)
-	expectError(t, "an import of 501", err, codes.InvalidArgument, "", "judgements")
+	_, err = e.client.BatchImportJudgements(e.as(rpctest.Inspector), big)
+	rpctest.ExpectError(t, "an import of 501", err, codes.InvalidArgument, "", "judgements")
 }

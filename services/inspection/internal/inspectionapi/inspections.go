@@ -15,14 +15,10 @@ package inspectionapi
 
 import (
 	"context"
-	"errors"
-	"slices"
-	"strings"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -30,21 +26,18 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
-// allCouncilsParent is the parent of a list across every council.
-const allCouncilsParent = resource.Councils + "/" + inspection.AllCouncils
-
 // Policies declares who may call each method of this package.
-var Policies = auth.Policies{
-	inspectionv1.InspectionService_CreateInspection_FullMethodName: access.Rule(access.Inspection, access.Write),
+var Policies = access.Rules(access.Inspection, access.Methods{
+	inspectionv1.InspectionService_CreateInspection_FullMethodName: access.Write,
 	// Unpublished inspections are filtered per record in the handlers
 	// (see the package comment).
-	inspectionv1.InspectionService_GetInspection_FullMethodName:    access.Rule(access.Inspection, access.Read),
-	inspectionv1.InspectionService_ListInspections_FullMethodName:  access.Rule(access.Inspection, access.Read),
-	inspectionv1.InspectionService_UpdateInspection_FullMethodName: access.Rule(access.Inspection, access.Write),
-	inspectionv1.InspectionService_PublishJudgement_FullMethodName: access.Rule(access.Inspection, access.Publish),
+	inspectionv1.InspectionService_GetInspection_FullMethodName:    access.Read,
+	inspectionv1.InspectionService_ListInspections_FullMethodName:  access.Read,
+	inspectionv1.InspectionService_UpdateInspection_FullMethodName: access.Write,
+	inspectionv1.InspectionService_PublishJudgement_FullMethodName: access.Publish,
 	// Ofsted and DfE import the record of judgements already published.
-	inspectionv1.InspectionService_BatchImportJudgements_FullMethodName: access.Rule(access.Inspection, access.Import),
-}
+	inspectionv1.InspectionService_BatchImportJudgements_FullMethodName: access.Import,
+})
 
 // Inspections implements the inspection methods of
 // inspectionv1.InspectionServiceServer. It deliberately embeds no
@@ -66,25 +59,16 @@ func NewInspections(svc *inspection.Service, pages *paging.Codec) *Inspections {
 // Only the framework and the fieldwork dates are required.
 func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.CreateInspectionRequest) (*inspectionv1.Inspection, error) {
 	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
-	var vs fault.Violations
-	var ins inspection.Inspection
-	if req.GetInspection() == nil {
-		vs.Add("inspection", "is required: the framework and the fieldwork dates at least")
-	} else {
-		ins, vs = fromProto(req.GetInspection(), "inspection.")
-	}
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if parentErr != nil || len(vs) > 0 {
-		// Report the rules' findings too, so the caller sees every problem
-		// at once, except on fields already reported.
-		var ruleErr error
-		if req.GetInspection() != nil {
+	ins, r, err := rpc.Create[*inspectionv1.Inspection, inspection.Inspection]{
+		Method: inspectionv1.InspectionService_CreateInspection_FullMethodName,
+		Field:  "inspection",
+		Needs:  "the framework and the fieldwork dates at least",
+		Decode: fromProto,
+		Rules: func(ins inspection.Inspection) error {
 			ins.GSSCode = gss
-			ruleErr = ins.Validate("inspection.", h.svc.Now())
-		}
-		return nil, joinViolations(vs, parentErr, ruleErr)
-	}
-	r, err := rpc.NewRequest(ctx, inspectionv1.InspectionService_CreateInspection_FullMethodName, req.GetRequestId(), req)
+			return ins.Validate("inspection.", h.svc.Now())
+		},
+	}.Read(ctx, req, req.GetInspection(), parentErr)
 	if err != nil {
 		return nil, err
 	}
@@ -120,12 +104,8 @@ func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetIn
 // tokens are bound to the parent, the filter, the order and the caller's
 // visibility.
 func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.ListInspectionsRequest) (*inspectionv1.ListInspectionsResponse, error) {
-	gss, parentErr := parseParent(req.GetParent())
-	l, err := rpc.ReadList(req, inspection.FilterSchema, &rpc.Ordering{Fields: inspection.OrderFields, Default: inspection.DefaultOrder}, parentErr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	gss, parentErr := resource.ParseCouncilOrAll("parent", req.GetParent())
+	l, p, err := rpc.ReadListAs(ctx, req, inspection.FilterSchema, &rpc.Ordering{Fields: inspection.OrderFields, Default: inspection.DefaultOrder}, parentErr)
 	if err != nil {
 		return nil, err
 	}
@@ -162,33 +142,20 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 // ABORTED.
 func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.UpdateInspectionRequest) (*inspectionv1.Inspection, error) {
 	in := req.GetInspection()
-	if in == nil {
-		var vs fault.Violations
-		vs.Add("inspection", "is required: its name, its etag and the new values")
-		return nil, vs.Err()
-	}
 	gss, id, nameErr := inspection.ParseName("inspection.name", in.GetName())
-	etag, etagErr := rpc.ParseEtag("inspection.etag", in.GetEtag(), true)
-	paths := req.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		paths = rpc.MaskPaths(nil, in, notUpdated...)
-	}
-	mask, maskErr := inspection.ParseMask(paths)
-	patch, vs := fromProto(in, "inspection.")
-	if maskErr == nil {
-		// Fields the mask leaves alone are ignored, problems and all.
-		vs = slices.DeleteFunc(vs, func(v fault.Violation) bool {
-			return !mask.Covers(strings.TrimPrefix(v.Field, "inspection."))
-		})
-	}
-	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
-		return nil, err
-	}
-	r, err := rpc.NewRequest(ctx, inspectionv1.InspectionService_UpdateInspection_FullMethodName, "", req)
+	u, err := rpc.Update[*inspectionv1.Inspection, inspection.Inspection, inspection.Mask]{
+		Method: inspectionv1.InspectionService_UpdateInspection_FullMethodName,
+		Field:  "inspection",
+		Implied: func(in *inspectionv1.Inspection) []string {
+			return rpc.MaskPaths(nil, in, notUpdated...)
+		},
+		Mask:   inspection.ParseMask,
+		Decode: fromProto,
+	}.Read(ctx, req, in, nameErr)
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
+	out, err := h.svc.Update(ctx, gss, id, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, named(err, in.GetName())
 	}
@@ -233,21 +200,6 @@ func object(ins inspection.Inspection) access.Object {
 	return access.Object{Council: ins.GSSCode, Public: ins.State == inspection.Published, Name: ins.Name()}
 }
 
-// parseParent reads a list's parent: a council, or every council.
-func parseParent(parent string) (string, error) {
-	if parent == allCouncilsParent {
-		return inspection.AllCouncils, nil
-	}
-	gss, err := resource.ParseCouncil("parent", parent)
-	if err != nil {
-		var vs fault.Violations
-		vs.Add("parent", "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
-			"or localAuthorities/- for every council, got %q", parent)
-		return "", vs.Err()
-	}
-	return gss, nil
-}
-
 // named gives a missing inspection's NOT_FOUND the resource's name.
 func named(err error, name string) error {
 	return rpc.NotFound(err, inspection.ErrNotFound, inspection.ReasonNotFound, name)
@@ -255,34 +207,7 @@ func named(err error, name string) error {
 
 // councilNotFound gives a missing council's NOT_FOUND the parent's name.
 func councilNotFound(err error, parent string) error {
-	if errors.Is(err, inspection.ErrCouncilNotFound) {
-		return fault.NotFound(inspection.ReasonCouncilNotFound, "%s does not exist", parent).With("parent", parent)
-	}
-	return err
-}
-
-// joinViolations reports the request's own violations with those of the
-// other checks, leaving out a rule's violation on a field the request's
-// violations already name (an impossible date is not also "required").
-func joinViolations(vs fault.Violations, errs ...error) error {
-	reported := map[string]bool{}
-	for _, v := range vs {
-		reported[v.Field] = true
-	}
-	all := []error{vs.Err()}
-	for _, err := range errs {
-		if f, ok := fault.As(err); ok && f.Kind == fault.KindInvalid {
-			var rest fault.Violations
-			for _, v := range f.Violations {
-				if !reported[v.Field] {
-					rest = append(rest, v)
-				}
-			}
-			err = rest.Err()
-		}
-		all = append(all, err)
-	}
-	return fault.Join(all...)
+	return rpc.ParentNotFound(err, inspection.ErrCouncilNotFound, inspection.ReasonCouncilNotFound, parent)
 }
 
 // BatchImportJudgements implements InspectionService.BatchImportJudgements:

@@ -10,7 +10,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
@@ -20,7 +19,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspectionstore"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -30,15 +29,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, as the service's composite server does.
-type fallback struct {
-	inspectionv1.UnimplementedInspectionServiceServer
-}
-
 // testServer composes the handlers the way the service does.
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Inspections
 }
 
@@ -50,14 +43,11 @@ const (
 	allParents = "localAuthorities/-"
 )
 
-// The callers of these tests, one per role.
+// The council and sponsor callers of these tests; those of the national
+// roles are rpctest's.
 var (
-	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
-	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
-	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
-	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
-	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+	officer = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
+	sponsor = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
 )
 
 // clock is the service's clock: the demo data's "as of" day.
@@ -121,7 +111,7 @@ const (
 func (e *env) create(gss string, fw inspectionv1.Framework, start *typev1.Date) *inspectionv1.Inspection {
 	e.t.Helper()
 	end := &typev1.Date{Year: start.Year, Month: start.Month, Day: start.Day + 3}
-	got, err := e.client.CreateInspection(e.as(inspector), &inspectionv1.CreateInspectionRequest{
+	got, err := e.client.CreateInspection(e.as(rpctest.Inspector), &inspectionv1.CreateInspectionRequest{
 		Parent:     "localAuthorities/" + gss,
 		Inspection: &inspectionv1.Inspection{Framework: fw, StartDate: start, EndDate: end},
 	})
@@ -134,39 +124,18 @@ func (e *env) create(gss string, fw inspectionv1.Framework, start *typev1.Date) 
 // publish sets j on ins and publishes it on date, failing the test on error.
 func (e *env) publish(ins *inspectionv1.Inspection, j *inspectionv1.Judgement, date *typev1.Date) *inspectionv1.Inspection {
 	e.t.Helper()
-	up, err := e.client.UpdateInspection(e.as(inspector), &inspectionv1.UpdateInspectionRequest{
+	up, err := e.client.UpdateInspection(e.as(rpctest.Inspector), &inspectionv1.UpdateInspectionRequest{
 		Inspection: &inspectionv1.Inspection{Name: ins.GetName(), Etag: ins.GetEtag(), Judgement: j},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"judgement"}},
 	})
 	if err != nil {
 		e.t.Fatalf("update %s: %v", ins.GetName(), err)
 	}
-	p, err := e.client.PublishJudgement(e.as(inspector), &inspectionv1.PublishJudgementRequest{Name: up.GetName(), Etag: up.GetEtag(), PublishDate: date})
+	p, err := e.client.PublishJudgement(e.as(rpctest.Inspector), &inspectionv1.PublishJudgementRequest{Name: up.GetName(), Etag: up.GetEtag(), PublishDate: date})
 	if err != nil {
 		e.t.Fatalf("publish %s: %v", ins.GetName(), err)
 	}
 	return p
-}
-
-// expectError checks err's code, ErrorInfo reason (when given) and field
-// violations (exactly these fields, in order).
-func expectError(t *testing.T, what string, err error, code codes.Code, reason string, fields ...string) {
-	t.Helper()
-	st, _ := status.FromError(err)
-	if st.Code() != code {
-		t.Errorf("%s: code %v (%v), want %v", what, st.Code(), err, code)
-		return
-	}
-	if info := apierror.Info(st); info == nil || (reason != "" && info.GetReason() != reason) {
-		t.Errorf("%s: ErrorInfo %v, want reason %q", what, info, reason)
-	}
-	var got []string
-	for _, v := range apierror.FieldViolations(st) {
-		got = append(got, v.GetField())
-	}
-	if !slices.Equal(got, fields) {
-		t.Errorf("%s: field violations %v (%v), want %v", what, got, err, fields)
-	}
 }
 
 // TestScheduleUpdatePublishStory is the story through gRPC:
@@ -174,7 +143,7 @@ func expectError(t *testing.T, what string, err error, code codes.Code, reason s
 // see the council's latest judgement, the event and the audit trail.
 func TestScheduleUpdatePublishStory(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(inspector)
+	ctx := e.as(rpctest.Inspector)
 	createReq := &inspectionv1.CreateInspectionRequest{
 		Parent: leedsName,
 		Inspection: &inspectionv1.Inspection{
@@ -277,7 +246,7 @@ func TestScheduleUpdatePublishStory(t *testing.T) {
 			if err := json.Unmarshal(ev.Data, &a); err != nil {
 				t.Fatal(err)
 			}
-			if a.Actor != inspector.Subject || !slices.Equal(a.Roles, []string{"ofsted_inspector"}) {
+			if a.Actor != rpctest.Inspector.Subject || !slices.Equal(a.Roles, []string{"ofsted_inspector"}) {
 				t.Errorf("audit entry by %q %v", a.Actor, a.Roles)
 			}
 			trail = append(trail, a.Method+" "+a.Resource+" "+a.EtagAfter+" "+a.RequestID)
@@ -307,7 +276,7 @@ func TestScheduleUpdatePublishStory(t *testing.T) {
 	}
 
 	// Published judgements are public.
-	for _, who := range []auth.Principal{partner, officer, sponsor, adviser, official} {
+	for _, who := range []auth.Principal{rpctest.Partner, officer, sponsor, rpctest.Adviser, rpctest.Official} {
 		if _, err := e.client.GetInspection(e.as(who), &inspectionv1.GetInspectionRequest{Name: p.GetName()}); err != nil {
 			t.Errorf("%s reading a published inspection: %v", who.Roles[0], err)
 		}
@@ -318,7 +287,7 @@ func TestScheduleUpdatePublishStory(t *testing.T) {
 // each gives the right code, reason and field.
 func TestBadInput(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(inspector)
+	ctx := e.as(rpctest.Inspector)
 	sched := e.create(leeds, inspectionv1.Framework_FRAMEWORK_SIF, day(2015, 9, 7))
 	done := e.publish(e.create(sheffield, inspectionv1.Framework_FRAMEWORK_SIF, day(2015, 5, 5)), sif(good, good, good), day(2015, 7, 1))
 	partial, err := e.client.UpdateInspection(ctx, &inspectionv1.UpdateInspectionRequest{
@@ -452,7 +421,7 @@ func TestBadInput(t *testing.T) {
 			return err
 		}(), codes.InvalidArgument, store.ErrRequestIDReused.Reason, []string{"request_id"}},
 	} {
-		expectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
+		rpctest.ExpectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
 	}
 }
 
@@ -498,31 +467,31 @@ func TestAccess(t *testing.T) {
 	}{
 		{"nobody", context.Background(), "CreateInspection", codes.Unauthenticated, ""},
 		{"nobody", context.Background(), "GetInspection(published)", codes.Unauthenticated, ""},
-		{"lga_adviser", e.as(adviser), "CreateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"lga_adviser", e.as(adviser), "UpdateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"lga_adviser", e.as(adviser), "PublishJudgement", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"dfe_official", e.as(official), "CreateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"dfe_official", e.as(official), "UpdateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"dfe_official", e.as(official), "PublishJudgement", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"lga_adviser", e.as(rpctest.Adviser), "CreateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"lga_adviser", e.as(rpctest.Adviser), "UpdateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"lga_adviser", e.as(rpctest.Adviser), "PublishJudgement", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"dfe_official", e.as(rpctest.Official), "CreateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"dfe_official", e.as(rpctest.Official), "UpdateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"dfe_official", e.as(rpctest.Official), "PublishJudgement", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"council_officer", e.as(officer), "CreateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"council_officer", e.as(officer), "UpdateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"council_officer", e.as(officer), "PublishJudgement", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"sponsor_officer", e.as(sponsor), "CreateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"sponsor_officer", e.as(sponsor), "UpdateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"sponsor_officer", e.as(sponsor), "PublishJudgement", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"partner_system", e.as(partner), "CreateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"partner_system", e.as(partner), "UpdateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"partner_system", e.as(partner), "PublishJudgement", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"partner_system", e.as(rpctest.Partner), "CreateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"partner_system", e.as(rpctest.Partner), "UpdateInspection", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"partner_system", e.as(rpctest.Partner), "PublishJudgement", codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		// Unpublished inspections do not exist for these readers, even a
 		// council officer's own council's.
-		{"partner_system", e.as(partner), "GetInspection(draft)", codes.NotFound, inspection.ReasonNotFound},
+		{"partner_system", e.as(rpctest.Partner), "GetInspection(draft)", codes.NotFound, inspection.ReasonNotFound},
 		{"council_officer", e.as(officer), "GetInspection(draft)", codes.NotFound, inspection.ReasonNotFound},
 		{"sponsor_officer", e.as(sponsor), "GetInspection(draft)", codes.NotFound, inspection.ReasonNotFound},
 		// Allowed, for contrast.
-		{"lga_adviser", e.as(adviser), "GetInspection(draft)", codes.OK, ""},
-		{"dfe_official", e.as(official), "GetInspection(draft)", codes.OK, ""},
-		{"ofsted_inspector", e.as(inspector), "GetInspection(draft)", codes.OK, ""},
-		{"partner_system", e.as(partner), "GetInspection(published)", codes.OK, ""},
+		{"lga_adviser", e.as(rpctest.Adviser), "GetInspection(draft)", codes.OK, ""},
+		{"dfe_official", e.as(rpctest.Official), "GetInspection(draft)", codes.OK, ""},
+		{"ofsted_inspector", e.as(rpctest.Inspector), "GetInspection(draft)", codes.OK, ""},
+		{"partner_system", e.as(rpctest.Partner), "GetInspection(published)", codes.OK, ""},
 		{"council_officer", e.as(officer), "GetInspection(published)", codes.OK, ""},
 	} {
 		err := calls[tc.method](tc.ctx)
@@ -532,7 +501,7 @@ func TestAccess(t *testing.T) {
 			}
 			continue
 		}
-		expectError(t, tc.who+" "+tc.method, err, tc.code, tc.reason)
+		rpctest.ExpectError(t, tc.who+" "+tc.method, err, tc.code, tc.reason)
 	}
 
 	// Lists: published only for these readers, everything for the others.
@@ -540,12 +509,12 @@ func TestAccess(t *testing.T) {
 		who  auth.Principal
 		want []string
 	}{
-		{partner, []string{pub.GetName()}},
+		{rpctest.Partner, []string{pub.GetName()}},
 		{officer, []string{pub.GetName()}},
 		{sponsor, []string{pub.GetName()}},
-		{adviser, []string{pub.GetName(), draft.GetName()}},
-		{official, []string{pub.GetName(), draft.GetName()}},
-		{inspector, []string{pub.GetName(), draft.GetName()}},
+		{rpctest.Adviser, []string{pub.GetName(), draft.GetName()}},
+		{rpctest.Official, []string{pub.GetName(), draft.GetName()}},
+		{rpctest.Inspector, []string{pub.GetName(), draft.GetName()}},
 	} {
 		for _, parent := range []string{leedsName, allParents} {
 			resp, err := e.client.ListInspections(e.as(tc.who), &inspectionv1.ListInspectionsRequest{Parent: parent})
@@ -568,32 +537,28 @@ func TestAccess(t *testing.T) {
 	}
 
 	// A partner's page token is not valid for an inspector's view.
-	page, err := e.client.ListInspections(e.as(inspector), &inspectionv1.ListInspectionsRequest{Parent: allParents, PageSize: 1})
+	page, err := e.client.ListInspections(e.as(rpctest.Inspector), &inspectionv1.ListInspectionsRequest{Parent: allParents, PageSize: 1})
 	if err != nil || page.GetNextPageToken() == "" {
 		t.Fatalf("inspector's first page = %v, %v", page, err)
 	}
-	_, err = e.client.ListInspections(e.as(partner), &inspectionv1.ListInspectionsRequest{Parent: allParents, PageSize: 1, PageToken: page.GetNextPageToken()})
-	expectError(t, "partner using an inspector's page token", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
+	_, err = e.client.ListInspections(e.as(rpctest.Partner), &inspectionv1.ListInspectionsRequest{Parent: allParents, PageSize: 1, PageToken: page.GetNextPageToken()})
+	rpctest.ExpectError(t, "partner using an inspector's page token", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 
-	if err := Policies.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []string{
-		inspectionv1.InspectionService_CreateInspection_FullMethodName, inspectionv1.InspectionService_GetInspection_FullMethodName,
-		inspectionv1.InspectionService_ListInspections_FullMethodName, inspectionv1.InspectionService_UpdateInspection_FullMethodName,
+	rpctest.PoliciesFor(t, Policies,
+		inspectionv1.InspectionService_CreateInspection_FullMethodName,
+		inspectionv1.InspectionService_GetInspection_FullMethodName,
+		inspectionv1.InspectionService_ListInspections_FullMethodName,
+		inspectionv1.InspectionService_UpdateInspection_FullMethodName,
 		inspectionv1.InspectionService_PublishJudgement_FullMethodName,
-	} {
-		if _, ok := Policies[m]; !ok {
-			t.Errorf("no policy for %s", m)
-		}
-	}
+		inspectionv1.InspectionService_BatchImportJudgements_FullMethodName,
+	)
 }
 
 // TestListAcrossCouncils lists every council's inspections with a filter
 // and an order, page by page.
 func TestListAcrossCouncils(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	sifFw := inspectionv1.Framework_FRAMEWORK_SIF
 	a := e.publish(e.create(leeds, sifFw, day(2014, 3, 3)), sif(inadequate, inadequate, ri), day(2014, 5, 1))
 	b := e.publish(e.create(hampshire, sifFw, day(2014, 6, 2)), sif(outstanding, outstanding, good), day(2014, 8, 1))
@@ -663,7 +628,7 @@ func TestListAcrossCouncils(t *testing.T) {
 // date and one grade: the grade changes and its narrative stays.
 func TestGatewayDerivedMask(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(inspector)
+	ctx := e.as(rpctest.Inspector)
 	ins := e.create(leeds, inspectionv1.Framework_FRAMEWORK_SIF, day(2015, 9, 7))
 	ins, err := e.client.UpdateInspection(ctx, &inspectionv1.UpdateInspectionRequest{
 		Inspection: &inspectionv1.Inspection{Name: ins.GetName(), Etag: ins.GetEtag(), Judgement: sif(good, good, good)},
@@ -688,7 +653,7 @@ func TestGatewayDerivedMask(t *testing.T) {
 	}
 	body.Etag, body.Framework = up.GetEtag(), inspectionv1.Framework_FRAMEWORK_ILACS
 	_, err = e.client.UpdateInspection(ctx, &inspectionv1.UpdateInspectionRequest{Inspection: body, UpdateMask: &fieldmaskpb.FieldMask{Paths: gatewayPaths}})
-	expectError(t, "changing the framework", err, codes.InvalidArgument, "", "update_mask")
+	rpctest.ExpectError(t, "changing the framework", err, codes.InvalidArgument, "", "update_mask")
 }
 
 // councilCodec is the stored form of a council, as the service builds it.

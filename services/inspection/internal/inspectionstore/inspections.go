@@ -46,28 +46,24 @@ const Topic = "inspection"
 
 // Inspections stores inspections. It implements inspection.Storer.
 type Inspections struct {
-	all      *store.Collection[inspection.Inspection]
+	*records
 	councils *councilstore.Councils
 }
 
 var _ inspection.Storer = (*Inspections)(nil)
 
+// records is the collection of inspection records, whose reads and replay
+// the store answers with.
+type records = store.CouncilCollection[inspection.Inspection]
+
 // New returns the inspection store over st, storing inspections in the
 // form codec gives. councils is the council store of the same Redis, whose
 // records a publication writes.
 func New(st *store.Store, codec store.Codec[inspection.Inspection], councils *councilstore.Councils) *Inspections {
-	return &Inspections{all: store.NewCollection(st, codec, inspection.ErrNotFound), councils: councils}
+	return &Inspections{councils: councils, records: store.NewCouncilCollection(st, codec, inspection.ErrNotFound, store.CouncilKeys{Record: "inspection", Index: "inspections", Name: inspection.Name})}
 }
 
-func (s *Inspections) st() *store.Store { return s.all.Store() }
-
-func (s *Inspections) recordKey(gss, id string) string {
-	return s.st().Keyspace().Key(keyspace.CouncilTag(gss), "inspection", id)
-}
-
-func (s *Inspections) indexKey(gss string) string {
-	return s.st().Keyspace().Key(keyspace.CouncilTag(gss), "inspections")
-}
+func (s *Inspections) st() *store.Store { return s.records.Store() }
 
 // answerKey links an emergency inspection recommendation to the inspection
 // that answers it; it is created with that inspection and never changes.
@@ -93,30 +89,6 @@ func (s *Inspections) Council(ctx context.Context, gss string) (council.LocalAut
 	return s.councils.Get(ctx, gss)
 }
 
-// Get implements inspection.Storer.
-func (s *Inspections) Get(ctx context.Context, gss, id string) (inspection.Inspection, error) {
-	return s.all.Get(ctx, s.recordKey(gss, id))
-}
-
-// List implements inspection.Storer: one SMEMBERS and one pipelined read of
-// the council's records, or for inspection.AllCouncils one pipeline of
-// SMEMBERS over every council's index and one pipelined read of every
-// record. Each index key is read on its own, so no command spans two hash
-// tags and the list works unchanged on Redis Cluster.
-func (s *Inspections) List(ctx context.Context, gss string) ([]inspection.Inspection, error) {
-	out, err := s.all.InCouncils(ctx, gss, s.indexKey, s.recordKey)
-	if err != nil {
-		return nil, fmt.Errorf("list inspections of %s: %w", gss, err)
-	}
-	return out, nil
-}
-
-// Replay implements inspection.Storer. Request IDs are scoped by method and
-// caller.
-func (s *Inspections) Replay(ctx context.Context, gss string, r change.Request) (inspection.Inspection, bool, error) {
-	return s.all.Replay(ctx, keyspace.CouncilTag(gss), r)
-}
-
 // Insert implements inspection.Storer. The link from an emergency
 // inspection recommendation is created only if absent, so a concurrent
 // answer makes this commit conflict.
@@ -126,7 +98,7 @@ func (s *Inspections) Insert(ctx context.Context, ins inspection.Inspection, r c
 	if err != nil {
 		return inspection.Inspection{}, err
 	}
-	m.Index = []store.IndexOp{store.SAdd(s.indexKey(ins.GSSCode), ins.ID)}
+	m.Index = []store.IndexOp{s.records.Indexed(ins.GSSCode, ins.ID)}
 	if rec := ins.EmergencyRecommendation; rec != "" {
 		m.Writes = append(m.Writes, store.Write{Key: s.answerKey(ins.GSSCode, rec), Data: []byte(ins.ID), IfVersion: store.MustNotExist})
 	}
@@ -193,13 +165,13 @@ func (s *Inspections) SaveImport(ctx context.Context, gss string, ins []inspecti
 	m := store.Mutation{Tag: keyspace.CouncilTag(gss)}
 	for _, one := range ins {
 		one.Version = 1
-		key := s.recordKey(gss, one.ID)
-		w, err := s.all.Put(key, one, store.MustNotExist)
+		key := s.records.RecordKey(gss, one.ID)
+		w, err := s.records.Put(key, one, store.MustNotExist)
 		if err != nil {
 			return err
 		}
 		m.Writes = append(m.Writes, w)
-		m.Index = append(m.Index, store.SAdd(s.indexKey(gss), one.ID))
+		m.Index = append(m.Index, s.records.Indexed(gss, one.ID))
 		m.Audit = append(m.Audit, audit(r, one.Name(), key))
 		ev, err := events.NewEvent(ctx, Topic, one.Name(), publishedEvent(one))
 		if err != nil {
@@ -227,8 +199,8 @@ func (s *Inspections) SaveImport(ctx context.Context, gss string, ins []inspecti
 // audited under method, the RPC whose effect it has; its idempotency scope
 // stays as Replay computes it from the request alone.
 func (s *Inspections) mutation(ins inspection.Inspection, read int64, r change.Request, method string) (store.Mutation, error) {
-	key := s.recordKey(ins.GSSCode, ins.ID)
-	w, err := s.all.Put(key, ins, read)
+	key := s.records.RecordKey(ins.GSSCode, ins.ID)
+	w, err := s.records.Put(key, ins, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
@@ -237,7 +209,7 @@ func (s *Inspections) mutation(ins inspection.Inspection, read int64, r change.R
 		Writes: []store.Write{w},
 		Audit:  []store.AuditEntry{audit(r.WithMethod(method), ins.Name(), key)},
 	}
-	if m.Idempotency, err = s.all.Idempotency(r, ins, ins.Version); err != nil {
+	if m.Idempotency, err = s.records.Idempotency(r, ins, ins.Version); err != nil {
 		return store.Mutation{}, err
 	}
 	return m, nil

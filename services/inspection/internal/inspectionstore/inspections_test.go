@@ -46,14 +46,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	councils := councilstore.NewCouncils(st, councilCodec)
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)
 	}
 	ins := New(st, store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, inspectionapi.ToProto, inspectionapi.FromStored), councils)
-	return &fixture{c: c, ks: ks, st: st, councils: councils, ins: ins, svc: inspection.NewService(ins, clock)}
+	return &fixture{c: st.Client(), ks: st.Keyspace(), st: st, councils: councils, ins: ins, svc: inspection.NewService(ins, clock)}
 }
 
 var inspector = change.Request{Subject: "inspector-1", Roles: []string{"ofsted_inspector"}}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -273,15 +273,10 @@ func TestProjectRejects(t *testing.T) {
 
 func assertViolations(t *testing.T, err error, fields ...string) {
 	t.Helper()
-	f, ok := fault.As(err)
-	if !ok || f.Kind != fault.KindInvalid {
-		t.Fatalf("error %v, want INVALID_ARGUMENT", err)
+	if err == nil {
+		t.Fatal("no error, want INVALID_ARGUMENT")
 	}
-	var got []string
-	for _, v := range f.Violations {
-		got = append(got, v.Field)
-	}
-	if strings.Join(got, ",") != strings.Join(fields, ",") {
+	if got := rpctest.InvalidFields(t, err); strings.Join(got, ",") != strings.Join(fields, ",") {
 		t.Fatalf("violations on %v, want %v", got, fields)
 	}
 }

@@ -11,17 +11,16 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/projection"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // Policies declares who may call the projection.
-var Policies = auth.Policies{
+var Policies = access.Rules(access.InadequacyProjection, access.Methods{
 	// The projection is derived from published judgements only, which are
 	// public: every authenticated role, partners included, may read it.
-	inspectionv1.InspectionService_GetInadequacyProjection_FullMethodName: access.Rule(access.InadequacyProjection, access.Read),
-}
+	inspectionv1.InspectionService_GetInadequacyProjection_FullMethodName: access.Read,
+})
 
 // Projections implements InspectionService.GetInadequacyProjection.
 type Projections struct {

@@ -18,20 +18,14 @@ import (
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/projection"
-	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// fallback and testServer compose the handler the way the service does:
-// methods nobody implements fall back to Unimplemented at depth 2.
-type fallback struct {
-	inspectionv1.UnimplementedInspectionServiceServer
-}
-
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Projections
 }
 
@@ -243,17 +237,7 @@ func TestBadDates(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := h.client.GetInadequacyProjection(ctx, tc.req)
-			st := status.Convert(err)
-			if st.Code() != codes.InvalidArgument {
-				t.Fatalf("code %s (%v), want INVALID_ARGUMENT", st.Code(), err)
-			}
-			var fields []string
-			for _, v := range apierror.FieldViolations(st) {
-				fields = append(fields, v.GetField())
-			}
-			if !slices.Equal(fields, tc.fields) {
-				t.Fatalf("field violations on %v, want %v", fields, tc.fields)
-			}
+			rpctest.ExpectError(t, tc.name, err, codes.InvalidArgument, "", tc.fields...)
 		})
 	}
 }

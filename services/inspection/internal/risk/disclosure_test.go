@@ -7,6 +7,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -16,16 +17,6 @@ func lowerDisclosureThreshold(t *testing.T) {
 	t.Helper()
 	disclosure.SetMinCouncils(1)
 	t.Cleanup(func() { disclosure.SetMinCouncils(disclosure.DefaultMinCouncils) })
-}
-
-// councilsOf returns n councils of region, in reference order.
-func councilsOf(t *testing.T, region reference.Region, n int) []string {
-	t.Helper()
-	codes := reference.CodesIn(region)
-	if len(codes) < n {
-		t.Fatalf("%s has %d councils, want %d", region, len(codes), n)
-	}
-	return codes[:n]
 }
 
 // fullSet is a complete set of gss whose every value is typical shifted by
@@ -45,7 +36,7 @@ func fullSet(gss string, shift float64) indicator.Set {
 // threshold on, the same council is scored and explained against England.
 func TestTwoCouncilsGiveNothingAway(t *testing.T) {
 	m := Default()
-	ne := councilsOf(t, reference.NorthEast, 10)
+	ne := rpctest.CouncilsIn(t, reference.NorthEast, 10)
 	mine, other := fullSet(ne[0], 0.5), fullSet(ne[1], -0.75)
 	b := indicator.ComputeBenchmarks(period, []indicator.Set{mine, other})
 	a := m.Assess(reference.NorthEast, &mine, &b)
@@ -92,7 +83,7 @@ func TestTwoCouncilsGiveNothingAway(t *testing.T) {
 // score is what it would be without the indicator.
 func TestIndicatorOfFewCouncils(t *testing.T) {
 	m := Default()
-	ne := councilsOf(t, reference.NorthEast, 12)
+	ne := rpctest.CouncilsIn(t, reference.NorthEast, 12)
 	var sets []indicator.Set
 	for i, gss := range ne {
 		s := fullSet(gss, float64(i)/4-1.5)
@@ -157,7 +148,7 @@ func TestSmallRegionWithholdsOnlyItsMedian(t *testing.T) {
 		sets = append(sets, fullSet(c.GSSCode, float64(i%9)/4-1))
 	}
 	b := indicator.ComputeBenchmarks(period, sets)
-	em := councilsOf(t, reference.EastMidlands, 1)[0]
+	em := rpctest.CouncilsIn(t, reference.EastMidlands, 1)[0]
 	var mine indicator.Set
 	for _, s := range sets {
 		if s.GSSCode == em {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -28,49 +27,18 @@ type Council struct {
 // latest judgement means, `status = MODELLED` (a modelled risk of a future
 // inadequate judgement) or `status = ALREADY_INADEQUATE`, `latest_grade =
 // INADEQUATE`.
-var FilterSchema = filter.Schema{
-	"inspected_under_sif": {Type: filter.Bool},
-	"region":              {Type: filter.Enum, Values: regionNames(), Prefix: "REGION_"},
-	"band":                {Type: filter.Enum, Values: bandNames(), Prefix: "RISK_BAND_"},
-	"status":              {Type: filter.Enum, Values: fault.Names(Statuses), Prefix: "RISK_STATUS_"},
-	"latest_grade":        {Type: filter.Enum, Values: fault.Names(reference.Grades), Prefix: "GRADE_"},
-}
+var FilterSchema = columns.Schema()
 
-func regionNames() []string {
-	out := make([]string, len(reference.Regions))
-	for i, r := range reference.Regions {
-		out[i] = string(r)
-	}
-	return out
-}
-
-func bandNames() []string {
-	out := make([]string, len(Bands))
-	for i, b := range Bands {
-		out[i] = string(b)
-	}
-	return out
+var columns = filter.Columns[Council]{
+	"inspected_under_sif": filter.ValueColumn(filter.Bool, func(c *Council) bool { return c.InspectedUnderSIF }),
+	"region":              filter.EnumColumn(reference.Regions, "REGION_", func(c *Council) reference.Region { return c.Region }),
+	"band":                filter.EnumColumn(Bands, "RISK_BAND_", func(c *Council) Band { return c.Assessment.Band }),
+	"status":              filter.EnumColumn(Statuses, "RISK_STATUS_", func(c *Council) Status { return c.Status }),
+	"latest_grade":        filter.OptionalEnumColumn(reference.Grades, "GRADE_", func(c *Council) (reference.Grade, bool) { return c.LatestGrade() }),
 }
 
 // Get implements filter.Record.
-func (c *Council) Get(field string) (any, bool) {
-	switch field {
-	case "inspected_under_sif":
-		return c.InspectedUnderSIF, true
-	case "region":
-		return string(c.Region), true
-	case "band":
-		return string(c.Assessment.Band), true
-	case "status":
-		return string(c.Status), true
-	case "latest_grade":
-		if c.Latest == nil {
-			return nil, false
-		}
-		return string(c.Latest.OverallGrade), true
-	}
-	return nil, false
-}
+func (c *Council) Get(field string) (any, bool) { return columns.Record(c).Get(field) }
 
 // AssessAll scores every council in las from latest (each council's newest
 // set, by GSS code) and benchmarks (by period), keeps those that match f (nil

@@ -10,33 +10,30 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 )
 
-// fallback sits one level deeper than the handler sets in Server, so its
-// UNIMPLEMENTED methods are promoted only for methods no set implements.
+// fallback sits one level deeper than the handler sets in Handlers, so
+// its UNIMPLEMENTED methods are promoted only for methods no set
+// implements.
 type fallback struct {
 	oversightv1.UnimplementedOversightServiceServer
 }
 
-// Server is the whole OversightService: one handler set per resource.
-type Server struct {
+var _ oversightv1.OversightServiceServer = (*Server)(nil)
+
+// Handlers are the handler sets the service composes, one per resource,
+// each embedded so that its methods serve the service's. The fallback
+// answers UNIMPLEMENTED for any method no set implements.
+type Handlers struct {
 	fallback
 	*timelineapi.Timeline
 	*overviewapi.Overview
 	*auditapi.Audit
 }
 
-var _ oversightv1.OversightServiceServer = (*Server)(nil)
-
-// Handlers are the handler sets Server composes.
-type Handlers struct {
-	Timeline *timelineapi.Timeline
-	Overview *overviewapi.Overview
-	Audit    *auditapi.Audit
-}
+// Server is the whole OversightService: one handler set per resource.
+type Server struct{ Handlers }
 
 // NewServer composes the handler sets into the service.
-func NewServer(h Handlers) *Server {
-	return &Server{Timeline: h.Timeline, Overview: h.Overview, Audit: h.Audit}
-}
+func NewServer(h Handlers) *Server { return &Server{h} }
 
 // Policies returns who may call each OversightService method, gathered
 // from every handler set; it fails if a method has none or two.

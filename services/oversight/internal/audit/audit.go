@@ -38,29 +38,17 @@ type Entry struct {
 func (e Entry) Name() string { return Collection + "/" + e.ID }
 
 // Get implements filter.Record.
-func (e Entry) Get(field string) (any, bool) {
-	switch field {
-	case "actor":
-		return e.Actor, e.Actor != ""
-	case "resource":
-		return e.Resource, e.Resource != ""
-	case "method":
-		return e.Method, e.Method != ""
-	case "request_id":
-		return e.RequestID, e.RequestID != ""
-	case "time":
-		return e.Time, !e.Time.IsZero()
-	}
-	return nil, false
-}
+func (e Entry) Get(field string) (any, bool) { return columns.Record(&e).Get(field) }
 
 // FilterSchema is what ListAuditEntries filters on.
-var FilterSchema = filter.Schema{
-	"actor":      {Type: filter.String},
-	"resource":   {Type: filter.String},
-	"method":     {Type: filter.String},
-	"request_id": {Type: filter.String},
-	"time":       {Type: filter.Timestamp},
+var FilterSchema = columns.Schema()
+
+var columns = filter.Columns[Entry]{
+	"actor":      filter.TextColumn(func(e *Entry) string { return e.Actor }),
+	"resource":   filter.TextColumn(func(e *Entry) string { return e.Resource }),
+	"method":     filter.TextColumn(func(e *Entry) string { return e.Method }),
+	"request_id": filter.TextColumn(func(e *Entry) string { return e.RequestID }),
+	"time":       filter.TimeColumn(filter.Timestamp, func(e *Entry) time.Time { return e.Time }),
 }
 
 // CouncilOf is the GSS code in a resource name under

@@ -24,9 +24,9 @@ import (
 )
 
 // Policies declares who may call each method of this package.
-var Policies = auth.Policies{
-	oversightv1.OversightService_ListAuditEntries_FullMethodName: access.Rule(access.AuditEntry, access.Read),
-}
+var Policies = access.Rules(access.AuditEntry, access.Methods{
+	oversightv1.OversightService_ListAuditEntries_FullMethodName: access.Read,
+})
 
 // Audit implements the audit methods of OversightServiceServer.
 type Audit struct {
@@ -72,9 +72,7 @@ func (h *Audit) ListAuditEntries(ctx context.Context, req *oversightv1.ListAudit
 		}
 		c, ok := audit.ParseCursor(raw)
 		if !ok {
-			var vs fault.Violations
-			vs.Add("page_token", "is not a page token of this list")
-			return nil, vs.Err()
+			return nil, fault.Field("page_token", "is not a page token of this list")
 		}
 		after = &c
 	}

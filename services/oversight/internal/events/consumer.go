@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/audit"
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/timeline"
@@ -44,8 +45,32 @@ var Topics = []string{"inspection", "peerreview", "improvementplan", "sponsor", 
 type decoder func(e events.Event) (timeline.Fact, error)
 
 // decoders maps event types to their decoder; each family's file adds its
-// own.
+// own, with onCouncil.
 var decoders = map[string]decoder{}
+
+// councilMessage is an event message *T that names the council it is
+// about.
+type councilMessage[T any] interface {
+	*T
+	proto.Message
+	GetLocalAuthority() string
+}
+
+// onCouncil adds the decoder of the events whose message is an M: it reads
+// the message and the council it names, and fact makes the fact from them.
+func onCouncil[T any, M councilMessage[T]](fact func(te timeline.Event, m M) (timeline.Fact, error)) {
+	decoders[events.TypeName(M(new(T)))] = func(e events.Event) (timeline.Fact, error) {
+		m := M(new(T))
+		if err := e.Unmarshal(m); err != nil {
+			return timeline.Fact{}, err
+		}
+		te, err := councilEvent(e, m.GetLocalAuthority())
+		if err != nil {
+			return timeline.Fact{}, err
+		}
+		return fact(te, m)
+	}
+}
 
 // Consumer consumes the topics.
 type Consumer struct {

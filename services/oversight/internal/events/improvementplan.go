@@ -7,7 +7,6 @@ import (
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/timeline"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -15,12 +14,12 @@ import (
 // plan's state and deadline, deadlines reached, and interventions ordered
 // and lifted.
 func init() {
-	decoders[events.TypeName(&eventsv1.ImprovementPlanOpened{})] = improvementPlanOpened
-	decoders[events.TypeName(&eventsv1.ImprovementPlanStateChanged{})] = improvementPlanStateChanged
-	decoders[events.TypeName(&eventsv1.ImprovementPlanDeadlineExtended{})] = improvementPlanDeadlineExtended
-	decoders[events.TypeName(&eventsv1.ImprovementDeadlineReached{})] = improvementDeadlineReached
-	decoders[events.TypeName(&eventsv1.InterventionOrdered{})] = interventionOrdered
-	decoders[events.TypeName(&eventsv1.InterventionLifted{})] = interventionLifted
+	onCouncil(improvementPlanOpened)
+	onCouncil(improvementPlanStateChanged)
+	onCouncil(improvementPlanDeadlineExtended)
+	onCouncil(improvementDeadlineReached)
+	onCouncil(interventionOrdered)
+	onCouncil(interventionLifted)
 }
 
 // planState checks a PlanState name without prefix.
@@ -31,15 +30,7 @@ func planState(field, s string) (string, error) {
 	return "", fmt.Errorf("%s %q is not a plan state", field, s)
 }
 
-func improvementPlanStateChanged(e events.Event) (timeline.Fact, error) {
-	var m eventsv1.ImprovementPlanStateChanged
-	if err := e.Unmarshal(&m); err != nil {
-		return timeline.Fact{}, err
-	}
-	te, err := councilEvent(e, m.GetLocalAuthority())
-	if err != nil {
-		return timeline.Fact{}, err
-	}
+func improvementPlanStateChanged(te timeline.Event, m *eventsv1.ImprovementPlanStateChanged) (timeline.Fact, error) {
 	from, fromErr := planState("from_state", m.GetFromState())
 	to, toErr := planState("to_state", m.GetToState())
 	deadline, _, dateErr := refproto.DateFrom(m.GetDeadline())
@@ -53,15 +44,7 @@ func improvementPlanStateChanged(e events.Event) (timeline.Fact, error) {
 	}), nil
 }
 
-func improvementPlanDeadlineExtended(e events.Event) (timeline.Fact, error) {
-	var m eventsv1.ImprovementPlanDeadlineExtended
-	if err := e.Unmarshal(&m); err != nil {
-		return timeline.Fact{}, err
-	}
-	te, err := councilEvent(e, m.GetLocalAuthority())
-	if err != nil {
-		return timeline.Fact{}, err
-	}
+func improvementPlanDeadlineExtended(te timeline.Event, m *eventsv1.ImprovementPlanDeadlineExtended) (timeline.Fact, error) {
 	previous, _, prevErr := refproto.DateFrom(m.GetPreviousDeadline())
 	next, _, nextErr := refproto.DateFrom(m.GetNewDeadline())
 	state, stateErr := planState("state", m.GetState())
@@ -71,27 +54,11 @@ func improvementPlanDeadlineExtended(e events.Event) (timeline.Fact, error) {
 	return timeline.PlanDeadlineExtended(te, m.GetImprovementPlan(), previous, next, m.GetReason(), m.GetExtendedBy(), state, m.GetDecisionPending()), nil
 }
 
-func interventionLifted(e events.Event) (timeline.Fact, error) {
-	var m eventsv1.InterventionLifted
-	if err := e.Unmarshal(&m); err != nil {
-		return timeline.Fact{}, err
-	}
-	te, err := councilEvent(e, m.GetLocalAuthority())
-	if err != nil {
-		return timeline.Fact{}, err
-	}
+func interventionLifted(te timeline.Event, m *eventsv1.InterventionLifted) (timeline.Fact, error) {
 	return timeline.InterventionLifted(te, m.GetIntervention(), m.GetKind(), m.GetLiftedBy()), nil
 }
 
-func improvementPlanOpened(e events.Event) (timeline.Fact, error) {
-	var m eventsv1.ImprovementPlanOpened
-	if err := e.Unmarshal(&m); err != nil {
-		return timeline.Fact{}, err
-	}
-	te, err := councilEvent(e, m.GetLocalAuthority())
-	if err != nil {
-		return timeline.Fact{}, err
-	}
+func improvementPlanOpened(te timeline.Event, m *eventsv1.ImprovementPlanOpened) (timeline.Fact, error) {
 	deadline, _, err := refproto.DateFrom(m.GetDeadline())
 	if err != nil {
 		return timeline.Fact{}, err
@@ -99,15 +66,7 @@ func improvementPlanOpened(e events.Event) (timeline.Fact, error) {
 	return timeline.ImprovementPlanOpened(te, m.GetImprovementPlan(), deadline), nil
 }
 
-func improvementDeadlineReached(e events.Event) (timeline.Fact, error) {
-	var m eventsv1.ImprovementDeadlineReached
-	if err := e.Unmarshal(&m); err != nil {
-		return timeline.Fact{}, err
-	}
-	te, err := councilEvent(e, m.GetLocalAuthority())
-	if err != nil {
-		return timeline.Fact{}, err
-	}
+func improvementDeadlineReached(te timeline.Event, m *eventsv1.ImprovementDeadlineReached) (timeline.Fact, error) {
 	deadline, _, err := refproto.DateFrom(m.GetDeadline())
 	if err != nil {
 		return timeline.Fact{}, err
@@ -115,14 +74,6 @@ func improvementDeadlineReached(e events.Event) (timeline.Fact, error) {
 	return timeline.ImprovementDeadlineReached(te, m.GetImprovementPlan(), deadline), nil
 }
 
-func interventionOrdered(e events.Event) (timeline.Fact, error) {
-	var m eventsv1.InterventionOrdered
-	if err := e.Unmarshal(&m); err != nil {
-		return timeline.Fact{}, err
-	}
-	te, err := councilEvent(e, m.GetLocalAuthority())
-	if err != nil {
-		return timeline.Fact{}, err
-	}
+func interventionOrdered(te timeline.Event, m *eventsv1.InterventionOrdered) (timeline.Fact, error) {
 	return timeline.InterventionOrdered(te, m.GetIntervention(), m.GetKind(), m.GetImprovementPlan(), m.GetOrderedBy()), nil
 }

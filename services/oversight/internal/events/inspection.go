@@ -3,26 +3,17 @@ package events
 import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/timeline"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
 // The inspection service's events: published judgements and emergency
 // inspections recommended by its rules.
 func init() {
-	decoders[events.TypeName(&eventsv1.JudgementPublished{})] = judgementPublished
-	decoders[events.TypeName(&eventsv1.EmergencyInspectionRecommended{})] = emergencyInspectionRecommended
+	onCouncil(judgementPublished)
+	onCouncil(emergencyInspectionRecommended)
 }
 
-func judgementPublished(e events.Event) (timeline.Fact, error) {
-	var m eventsv1.JudgementPublished
-	if err := e.Unmarshal(&m); err != nil {
-		return timeline.Fact{}, err
-	}
-	te, err := councilEvent(e, m.GetLocalAuthority())
-	if err != nil {
-		return timeline.Fact{}, err
-	}
+func judgementPublished(te timeline.Event, m *eventsv1.JudgementPublished) (timeline.Fact, error) {
 	published, _, err := refproto.DateFrom(m.GetPublishDate())
 	if err != nil {
 		return timeline.Fact{}, err
@@ -34,14 +25,6 @@ func judgementPublished(e events.Event) (timeline.Fact, error) {
 	return timeline.JudgementPublished(te, m.GetInspection(), m.GetFramework(), grade, published), nil
 }
 
-func emergencyInspectionRecommended(e events.Event) (timeline.Fact, error) {
-	var m eventsv1.EmergencyInspectionRecommended
-	if err := e.Unmarshal(&m); err != nil {
-		return timeline.Fact{}, err
-	}
-	te, err := councilEvent(e, m.GetLocalAuthority())
-	if err != nil {
-		return timeline.Fact{}, err
-	}
+func emergencyInspectionRecommended(te timeline.Event, m *eventsv1.EmergencyInspectionRecommended) (timeline.Fact, error) {
 	return timeline.EmergencyInspectionRecommended(te, m.GetRecommendation(), m.GetRule(), len(m.GetConcerns())), nil
 }

@@ -13,7 +13,6 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/overview"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -23,9 +22,9 @@ import (
 const MaxWindowDays = 3660
 
 // Policies declares who may call each method of this package.
-var Policies = auth.Policies{
-	oversightv1.OversightService_GetNationalOverview_FullMethodName: access.Rule(access.NationalOverview, access.Read),
-}
+var Policies = access.Rules(access.NationalOverview, access.Methods{
+	oversightv1.OversightService_GetNationalOverview_FullMethodName: access.Read,
+})
 
 // Overview implements the overview method of OversightServiceServer.
 type Overview struct {
@@ -75,9 +74,7 @@ func (h *Overview) GetNationalOverview(ctx context.Context, req *oversightv1.Get
 	var windows []int
 	if d := req.GetDecisionWindowDays(); d != 0 {
 		if d < 0 || d > MaxWindowDays {
-			var vs fault.Violations
-			vs.Add("decision_window_days", "must be between 1 and %d, or 0 for 30, 60 and 90", MaxWindowDays)
-			return nil, vs.Err()
+			return nil, fault.Field("decision_window_days", "must be between 1 and %d, or 0 for 30, 60 and 90", MaxWindowDays)
 		}
 		windows = []int{int(d)}
 	}

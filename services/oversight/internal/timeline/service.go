@@ -7,18 +7,21 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // FilterSchema is what ListTimelineEntries filters on.
-var FilterSchema = filter.Schema{
-	"kind":       {Type: filter.String},
-	"service":    {Type: filter.String},
-	"actor_role": {Type: filter.String},
-	"resource":   {Type: filter.String},
-	"time":       {Type: filter.Timestamp},
+var FilterSchema = columns.Schema()
+
+var columns = filter.Columns[Entry]{
+	"kind":       filter.TextColumn(func(e *Entry) string { return e.Kind }),
+	"service":    filter.TextColumn(func(e *Entry) string { return e.Service }),
+	"actor_role": filter.TextColumn(func(e *Entry) string { return e.Role }),
+	"resource":   filter.TextColumn(func(e *Entry) string { return e.Resource }),
+	"time":       filter.TimeColumn(filter.Timestamp, func(e *Entry) time.Time { return e.Time }),
 }
 
 // Storer keeps entries and standings.

@@ -103,21 +103,7 @@ func (e Entry) Name() string {
 }
 
 // Get implements filter.Record over the fields ListTimelineEntries filters.
-func (e Entry) Get(field string) (any, bool) {
-	switch field {
-	case "kind":
-		return e.Kind, e.Kind != ""
-	case "service":
-		return e.Service, e.Service != ""
-	case "actor_role":
-		return e.Role, e.Role != ""
-	case "resource":
-		return e.Resource, e.Resource != ""
-	case "time":
-		return e.Time, !e.Time.IsZero()
-	}
-	return nil, false
-}
+func (e Entry) Get(field string) (any, bool) { return columns.Record(&e).Get(field) }
 
 // Record is one record a Standing follows: a plan, an emergency-inspection
 // recommendation, a sponsor need or an engagement.

@@ -16,7 +16,6 @@ package timelineapi
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 
@@ -26,20 +25,15 @@ import (
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/timeline"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 )
 
-// ReasonCouncilNotFound is the NOT_FOUND reason of a council outside the
-// register.
-const ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
-
 // Policies declares who may call each method of this package.
-var Policies = auth.Policies{
-	oversightv1.OversightService_ListTimelineEntries_FullMethodName: access.Rule(access.TimelineEntry, access.Read),
-}
+var Policies = access.Rules(access.TimelineEntry, access.Methods{
+	oversightv1.OversightService_ListTimelineEntries_FullMethodName: access.Read,
+})
 
 // Timeline implements the timeline methods of OversightServiceServer.
 type Timeline struct {
@@ -55,20 +49,13 @@ func New(svc *timeline.Service, pages *paging.Codec) *Timeline {
 // ListTimelineEntries implements OversightService.ListTimelineEntries.
 func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.ListTimelineEntriesRequest) (*oversightv1.ListTimelineEntriesResponse, error) {
 	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
-	l, err := rpc.ReadList(req, timeline.FilterSchema, nil, parentErr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	l, p, err := rpc.ReadListAs(ctx, req, timeline.FilterSchema, nil, parentErr)
 	if err != nil {
 		return nil, err
 	}
 	all, standing, err := h.svc.List(ctx, gss, l.Filter)
-	if errors.Is(err, timeline.ErrUnknownCouncil) {
-		return nil, fault.NotFound(ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
-	}
 	if err != nil {
-		return nil, err
+		return nil, rpc.ParentNotFound(err, timeline.ErrUnknownCouncil, resource.ReasonCouncilNotFound, req.GetParent())
 	}
 	supporters := standing.SupportedBy()
 	if err := access.Check(p, access.TimelineEntry, access.Read, access.Object{

@@ -31,6 +31,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 )
 
 // State of a delivery.
@@ -248,22 +249,18 @@ type Sender interface {
 
 // Service queues and sends deliveries.
 type Service struct {
-	store   Storer
+	usecase.Core[Storer]
 	subs    Subscriptions
 	sender  Sender
 	opts    Options
-	now     func() time.Time
 	wake    chan struct{}
 	metrics metrics
 }
 
 // NewService returns the delivery use cases.
 func NewService(st Storer, subs Subscriptions, sender Sender, now func() time.Time, opts Options) *Service {
-	if now == nil {
-		now = time.Now
-	}
 	opts = opts.withDefaults()
-	return &Service{store: st, subs: subs, sender: sender, opts: opts, now: now, wake: make(chan struct{}, 1), metrics: newMetrics(opts.MeterProvider)}
+	return &Service{Core: usecase.New(st, now), subs: subs, sender: sender, opts: opts, wake: make(chan struct{}, 1), metrics: newMetrics(opts.MeterProvider)}
 }
 
 // Event is what a delivery sends.
@@ -286,10 +283,10 @@ func (s *Service) Enqueue(ctx context.Context, sub string, ev Event) error {
 	if council == "" {
 		council = NoCouncil
 	}
-	now := s.now().UTC()
+	now := s.Now()
 	d := Delivery{Subscription: sub, EventID: ev.ID, EventType: ev.Type, Council: council, State: Pending,
 		Body: ev.Body, CreateTime: now, Published: ev.Published, NextAttempt: now, TraceParent: ev.TraceParent}
-	added, err := s.store.Enqueue(ctx, d, now, now.Add(-s.opts.Retention))
+	added, err := s.Store.Enqueue(ctx, d, now, now.Add(-s.opts.Retention))
 	if err != nil {
 		return err
 	}
@@ -308,14 +305,14 @@ func (s *Service) nudge() {
 
 // List returns a page of a subscription's deliveries, newest first.
 func (s *Service) List(ctx context.Context, sub string, offset int64, size int32) ([]Delivery, int, error) {
-	return s.store.List(ctx, sub, offset, size)
+	return s.Store.List(ctx, sub, offset, size)
 }
 
 // Redeliver sends a delivered or dead-lettered event again, with the same
 // webhook-id, after what its lane holds now. A delivery still pending or
 // retrying is FAILED_PRECONDITION: it is on its way.
 func (s *Service) Redeliver(ctx context.Context, sub, eventID string) (Delivery, error) {
-	d, err := s.store.Get(ctx, sub, eventID)
+	d, err := s.Store.Get(ctx, sub, eventID)
 	if err != nil {
 		return Delivery{}, err
 	}
@@ -324,9 +321,9 @@ func (s *Service) Redeliver(ctx context.Context, sub, eventID string) (Delivery,
 			"the delivery is %s: it is already on its way; redeliver it once it has succeeded or been dead-lettered", d.State).
 			With("name", d.Name())
 	}
-	now := s.now().UTC()
+	now := s.Now()
 	d.State, d.Started, d.NextAttempt = Pending, time.Time{}, now
-	if err := s.store.Requeue(ctx, d, now); err != nil {
+	if err := s.Store.Requeue(ctx, d, now); err != nil {
 		return Delivery{}, err
 	}
 	s.nudge()
@@ -335,7 +332,7 @@ func (s *Service) Redeliver(ctx context.Context, sub, eventID string) (Delivery,
 
 // Resume puts a re-enabled subscription's lanes back on the schedule.
 func (s *Service) Resume(ctx context.Context, sub string) error {
-	if err := s.store.Resume(ctx, sub, s.now()); err != nil {
+	if err := s.Store.Resume(ctx, sub, s.Clock()); err != nil {
 		return err
 	}
 	s.nudge()
@@ -343,7 +340,7 @@ func (s *Service) Resume(ctx context.Context, sub string) error {
 }
 
 // Forget drops a deleted subscription's deliveries.
-func (s *Service) Forget(ctx context.Context, sub string) error { return s.store.Forget(ctx, sub) }
+func (s *Service) Forget(ctx context.Context, sub string) error { return s.Store.Forget(ctx, sub) }
 
 // Run sends due deliveries until ctx ends: up to Concurrency lanes at
 // once, each lane's events one after another.
@@ -356,7 +353,7 @@ func (s *Service) Run(ctx context.Context) error {
 	)
 	defer wg.Wait()
 	for ctx.Err() == nil {
-		lanes, err := s.store.Due(ctx, s.now(), s.opts.Concurrency*4)
+		lanes, err := s.Store.Due(ctx, s.Clock(), s.opts.Concurrency*4)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.opts.Logger.WarnContext(ctx, "partner: read the delivery schedule", "error", err)
@@ -411,24 +408,24 @@ func (s *Service) sleep(ctx context.Context) {
 
 // process makes one attempt on the head of lane, if it is due.
 func (s *Service) process(ctx context.Context, lane Lane) error {
-	now := s.now().UTC()
-	head, ok, err := s.store.Claim(ctx, lane, now, now.Add(s.opts.Lease))
+	now := s.Now()
+	head, ok, err := s.Store.Claim(ctx, lane, now, now.Add(s.opts.Lease))
 	if err != nil || !ok {
 		return err
 	}
 	sub, err := s.subs.Get(ctx, lane.Subscription)
 	if errors.Is(err, subscription.ErrNotFound) {
-		return s.store.Forget(ctx, lane.Subscription)
+		return s.Store.Forget(ctx, lane.Subscription)
 	}
 	if err != nil {
 		return err
 	}
 	if sub.State != subscription.Active {
-		return s.store.Park(ctx, lane)
+		return s.Store.Park(ctx, lane)
 	}
-	d, err := s.store.Get(ctx, lane.Subscription, head)
+	d, err := s.Store.Get(ctx, lane.Subscription, head)
 	if errors.Is(err, ErrNotFound) {
-		return s.store.Skip(ctx, lane, head, now)
+		return s.Store.Skip(ctx, lane, head, now)
 	}
 	if err != nil {
 		return err
@@ -442,7 +439,7 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 	// An attempt that got an answer is recorded even while shutting down.
 	ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	now = s.now().UTC()
+	now = s.Now()
 	if d.Started.IsZero() {
 		d.Started = at.Time
 	}
@@ -457,7 +454,7 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 		if !d.Published.IsZero() {
 			s.metrics.delivered(ctx, now.Sub(d.Published))
 		}
-		_, err := s.store.Finish(ctx, d, now)
+		_, err := s.Store.Finish(ctx, d, now)
 		return err
 	}
 	if now.Sub(d.Started) >= s.opts.MaxAge {
@@ -467,7 +464,7 @@ func (s *Service) process(ctx context.Context, lane Lane) error {
 		d.State = Retrying
 		d.NextAttempt = now.Add(s.opts.Backoff.Delay(len(d.Attempts), rand.Float64()))
 	}
-	failures, err := s.store.Finish(ctx, d, now)
+	failures, err := s.Store.Finish(ctx, d, now)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/partner/internal/delivery"
 	"github.com/turnaround-sli/turnaround/services/partner/internal/subscription"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -24,10 +23,10 @@ import (
 )
 
 // Policies declares who may call each method, from the access matrix.
-var Policies = auth.Policies{
-	partnerv1.PartnerEventsService_ListDeliveries_FullMethodName: access.Rule(access.Delivery, access.Read),
-	partnerv1.PartnerEventsService_RedeliverEvent_FullMethodName: access.Rule(access.Delivery, access.Redeliver),
-}
+var Policies = access.Rules(access.Delivery, access.Methods{
+	partnerv1.PartnerEventsService_ListDeliveries_FullMethodName: access.Read,
+	partnerv1.PartnerEventsService_RedeliverEvent_FullMethodName: access.Redeliver,
+})
 
 // Deliveries implements the delivery methods.
 type Deliveries struct {

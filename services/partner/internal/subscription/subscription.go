@@ -25,6 +25,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/mask"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -155,10 +156,19 @@ func (s Subscription) Violations(prefix string, known func(string) bool) fault.V
 // Mask fields.
 var (
 	// MaskFields are the fields an update may change.
-	MaskFields = []string{"url", "event_types", "local_authorities", "description"}
+	MaskFields = updatable.Paths()
 	// ignoredFields identify the resource or are output only.
 	ignoredFields = []string{"name", "etag", "state", "disabled_reason", "owner", "signing_secret", "create_time", "update_time"}
 )
+
+// updatable are the fields an update may change, and how it copies each
+// from the patch.
+var updatable = mask.Fields[Subscription]{
+	{Path: "url", Set: func(s, p *Subscription) { s.URL = p.URL }},
+	{Path: "event_types", Set: func(s, p *Subscription) { s.EventTypes = slices.Clone(p.EventTypes) }},
+	{Path: "local_authorities", Set: func(s, p *Subscription) { s.Councils = slices.Clone(p.Councils) }},
+	{Path: "description", Set: func(s, p *Subscription) { s.Description = p.Description }},
+}
 
 // Mask is a parsed update mask.
 type Mask = mask.Mask
@@ -201,21 +211,17 @@ type Resumer interface {
 
 // Service carries out the subscription use cases.
 type Service struct {
-	store   Storer
+	usecase.Core[Storer]
 	guard   *egress.Guard
 	known   func(string) bool
 	resumer Resumer
-	now     func() time.Time
 }
 
 // NewService returns the use cases over st, checking URLs with guard and
 // event type names with known. resumer hears of re-enabled and deleted
 // subscriptions; it may be set later with SetResumer.
 func NewService(st Storer, guard *egress.Guard, known func(string) bool, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, guard: guard, known: known, now: now}
+	return &Service{Core: usecase.New(st, now), guard: guard, known: known}
 }
 
 // SetResumer sets who hears of re-enabled and deleted subscriptions.
@@ -223,11 +229,11 @@ func (s *Service) SetResumer(r Resumer) { s.resumer = r }
 
 // Get returns one subscription.
 func (s *Service) Get(ctx context.Context, id string) (Subscription, error) {
-	return s.store.Get(ctx, id)
+	return s.Store.Get(ctx, id)
 }
 
 // All returns every subscription, ordered by id.
-func (s *Service) All(ctx context.Context) ([]Subscription, error) { return s.store.All(ctx) }
+func (s *Service) All(ctx context.Context) ([]Subscription, error) { return s.Store.All(ctx) }
 
 // checkURL refuses a URL the guard refuses, as a violation of field.
 func (s *Service) checkURL(ctx context.Context, field, raw string) error {
@@ -249,7 +255,7 @@ func (s *Service) Create(ctx context.Context, sub Subscription, owner Owner, id 
 		id = resource.IDFor("webhook", r.Method+"\x00"+r.Subject, r.RequestID)
 	}
 	if id != "" {
-		if prev, ok, err := s.store.Replay(ctx, id, r); err != nil || ok {
+		if prev, ok, err := s.Store.Replay(ctx, id, r); err != nil || ok {
 			return prev, err
 		}
 	}
@@ -262,18 +268,18 @@ func (s *Service) Create(ctx context.Context, sub Subscription, owner Owner, id 
 	}
 	sub = sub.Clone()
 	sub.Owner, sub.Secret, sub.State, sub.DisabledReason = owner, secret, Active, ""
-	sub.CreateTime = s.now().UTC()
+	sub.CreateTime = s.Now()
 	sub.UpdateTime = sub.CreateTime
 	for range 5 {
 		if id == "" {
 			id = resource.NewID()
 		}
 		sub.ID = id
-		out, err := s.store.Insert(ctx, sub, r)
+		out, err := s.Store.Insert(ctx, sub, r)
 		if !errors.Is(err, ErrConflict) {
 			return out, err
 		}
-		if prev, ok, rerr := s.store.Replay(ctx, id, r); rerr != nil || ok {
+		if prev, ok, rerr := s.Store.Replay(ctx, id, r); rerr != nil || ok {
 			return prev, rerr
 		}
 		if chosen {
@@ -287,7 +293,7 @@ func (s *Service) Create(ctx context.Context, sub Subscription, owner Owner, id 
 // Update replaces the fields m names with patch's, over the version etag
 // names (when given).
 func (s *Service) Update(ctx context.Context, id string, patch Subscription, m Mask, etag change.Etag, r change.Request) (Subscription, error) {
-	cur, err := s.store.Get(ctx, id)
+	cur, err := s.Store.Get(ctx, id)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -295,18 +301,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Subscription, m M
 		return Subscription{}, ErrConflict
 	}
 	next := cur.Clone()
-	if m.Has("url") {
-		next.URL = patch.URL
-	}
-	if m.Has("event_types") {
-		next.EventTypes = slices.Clone(patch.EventTypes)
-	}
-	if m.Has("local_authorities") {
-		next.Councils = slices.Clone(patch.Councils)
-	}
-	if m.Has("description") {
-		next.Description = patch.Description
-	}
+	updatable.Apply(m, &next, &patch)
 	var urlErr error
 	if m.Has("url") {
 		urlErr = s.checkURL(ctx, "webhook_subscription.url", next.URL)
@@ -314,21 +309,21 @@ func (s *Service) Update(ctx context.Context, id string, patch Subscription, m M
 	if err := fault.Join(urlErr, next.Violations("webhook_subscription.", s.known).Err()); err != nil {
 		return Subscription{}, err
 	}
-	next.UpdateTime = s.now().UTC()
-	return s.store.Save(ctx, next, r)
+	next.UpdateTime = s.Now()
+	return s.Store.Save(ctx, next, r)
 }
 
 // Delete removes subscription id (at the version etag names, when given)
 // and drops its queued deliveries.
 func (s *Service) Delete(ctx context.Context, id string, etag change.Etag, r change.Request) error {
-	cur, err := s.store.Get(ctx, id)
+	cur, err := s.Store.Get(ctx, id)
 	if err != nil {
 		return err
 	}
 	if err := etag.Check(cur.Version); err != nil {
 		return ErrConflict
 	}
-	if err := s.store.Delete(ctx, cur, r); err != nil {
+	if err := s.Store.Delete(ctx, cur, r); err != nil {
 		return err
 	}
 	if s.resumer != nil {
@@ -340,7 +335,7 @@ func (s *Service) Delete(ctx context.Context, id string, etag change.Etag, r cha
 // Enable makes subscription id ACTIVE again and resumes its deliveries.
 // Enabling an active subscription changes nothing.
 func (s *Service) Enable(ctx context.Context, id string, etag change.Etag, r change.Request) (Subscription, error) {
-	cur, err := s.store.Get(ctx, id)
+	cur, err := s.Store.Get(ctx, id)
 	if err != nil {
 		return Subscription{}, err
 	}
@@ -350,8 +345,8 @@ func (s *Service) Enable(ctx context.Context, id string, etag change.Etag, r cha
 	out := cur
 	if cur.State != Active {
 		next := cur.Clone()
-		next.State, next.DisabledReason, next.UpdateTime = Active, "", s.now().UTC()
-		if out, err = s.store.Save(ctx, next, r); err != nil {
+		next.State, next.DisabledReason, next.UpdateTime = Active, "", s.Now()
+		if out, err = s.Store.Save(ctx, next, r); err != nil {
 			return Subscription{}, err
 		}
 	}
@@ -368,7 +363,7 @@ func (s *Service) Enable(ctx context.Context, id string, etag change.Etag, r cha
 // concurrent changes.
 func (s *Service) Disable(ctx context.Context, id, reason string, r change.Request) error {
 	for range 5 {
-		cur, err := s.store.Get(ctx, id)
+		cur, err := s.Store.Get(ctx, id)
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		}
@@ -379,8 +374,8 @@ func (s *Service) Disable(ctx context.Context, id, reason string, r change.Reque
 			return nil
 		}
 		next := cur.Clone()
-		next.State, next.DisabledReason, next.UpdateTime = Disabled, reason, s.now().UTC()
-		_, err = s.store.Save(ctx, next, r)
+		next.State, next.DisabledReason, next.UpdateTime = Disabled, reason, s.Now()
+		_, err = s.Store.Save(ctx, next, r)
 		if !errors.Is(err, ErrConflict) {
 			return err
 		}

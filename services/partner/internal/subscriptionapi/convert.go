@@ -39,9 +39,7 @@ func fromProto(in *partnerv1.WebhookSubscription, prefix string) (subscription.S
 	for i, la := range in.GetLocalAuthorities() {
 		gss, err := resource.ParseCouncil(fmt.Sprintf("%slocal_authorities[%d]", prefix, i), la)
 		if err != nil {
-			if f, ok := fault.As(err); ok {
-				vs = append(vs, f.Violations...)
-			}
+			vs.Merge(err)
 			continue
 		}
 		s.Councils = append(s.Councils, gss)

@@ -10,14 +10,15 @@ package subscriptionapi
 import (
 	"context"
 	"slices"
-	"strings"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	partnerv1 "github.com/turnaround-sli/turnaround/proto/turnaround/partner/v1"
 	"github.com/turnaround-sli/turnaround/services/partner/internal/subscription"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -25,14 +26,14 @@ import (
 )
 
 // Policies declares who may call each method, from the access matrix.
-var Policies = auth.Policies{
-	partnerv1.PartnerEventsService_CreateWebhookSubscription_FullMethodName: access.Rule(access.WebhookSubscription, access.Subscribe),
-	partnerv1.PartnerEventsService_GetWebhookSubscription_FullMethodName:    access.Rule(access.WebhookSubscription, access.Read),
-	partnerv1.PartnerEventsService_ListWebhookSubscriptions_FullMethodName:  access.Rule(access.WebhookSubscription, access.Read),
-	partnerv1.PartnerEventsService_UpdateWebhookSubscription_FullMethodName: access.Rule(access.WebhookSubscription, access.Write),
-	partnerv1.PartnerEventsService_DeleteWebhookSubscription_FullMethodName: access.Rule(access.WebhookSubscription, access.Write),
-	partnerv1.PartnerEventsService_EnableWebhookSubscription_FullMethodName: access.Rule(access.WebhookSubscription, access.Write),
-}
+var Policies = access.Rules(access.WebhookSubscription, access.Methods{
+	partnerv1.PartnerEventsService_CreateWebhookSubscription_FullMethodName: access.Subscribe,
+	partnerv1.PartnerEventsService_GetWebhookSubscription_FullMethodName:    access.Read,
+	partnerv1.PartnerEventsService_ListWebhookSubscriptions_FullMethodName:  access.Read,
+	partnerv1.PartnerEventsService_UpdateWebhookSubscription_FullMethodName: access.Write,
+	partnerv1.PartnerEventsService_DeleteWebhookSubscription_FullMethodName: access.Write,
+	partnerv1.PartnerEventsService_EnableWebhookSubscription_FullMethodName: access.Write,
+})
 
 // Subscriptions implements the subscription methods.
 type Subscriptions struct {
@@ -70,25 +71,24 @@ func Owned(ctx context.Context, svc *subscription.Service, p auth.Principal, act
 
 // CreateWebhookSubscription implements PartnerEventsService.
 func (h *Subscriptions) CreateWebhookSubscription(ctx context.Context, req *partnerv1.CreateWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
-	var vs fault.Violations
-	var sub subscription.Subscription
-	if req.GetWebhookSubscription() == nil {
-		vs.Add("webhook_subscription", "is required: url and event_types")
-	} else {
-		sub, vs = fromProto(req.GetWebhookSubscription(), "webhook_subscription.")
-	}
+	var idErr error
 	if id := req.GetWebhookSubscriptionId(); id != "" && !resource.ValidID(id) {
-		vs.Add("webhook_subscription_id", "must be 1 to 63 lowercase letters, digits and hyphens, starting with a letter, got %q", id)
+		idErr = fault.Field("webhook_subscription_id", "must be 1 to 63 lowercase letters, digits and hyphens, starting with a letter, got %q", id)
 	}
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if len(vs) > 0 {
-		return nil, fault.JoinFields(vs, sub.Violations("webhook_subscription.", KnownType).Err())
-	}
-	p, err := rpc.Caller(ctx)
+	sub, r, err := rpc.Create[*partnerv1.WebhookSubscription, subscription.Subscription]{
+		Method: partnerv1.PartnerEventsService_CreateWebhookSubscription_FullMethodName,
+		Field:  "webhook_subscription",
+		Needs:  "url and event_types",
+		Decode: fromProto,
+		Rules: func(sub subscription.Subscription) error {
+			return sub.Violations("webhook_subscription.", KnownType).Err()
+		},
+		RulesWhenMissing: true,
+	}.Read(ctx, req, req.GetWebhookSubscription(), idErr)
 	if err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, partnerv1.PartnerEventsService_CreateWebhookSubscription_FullMethodName, req.GetRequestId(), req)
+	p, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,11 +119,7 @@ func (h *Subscriptions) GetWebhookSubscription(ctx context.Context, req *partner
 // ListWebhookSubscriptions implements PartnerEventsService: the
 // subscriptions the caller may read, by name.
 func (h *Subscriptions) ListWebhookSubscriptions(ctx context.Context, req *partnerv1.ListWebhookSubscriptionsRequest) (*partnerv1.ListWebhookSubscriptionsResponse, error) {
-	l, err := rpc.ReadList(req, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	l, p, err := rpc.ReadListAs(ctx, req, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -154,21 +150,14 @@ func (h *Subscriptions) ListWebhookSubscriptions(ctx context.Context, req *partn
 // UpdateWebhookSubscription implements PartnerEventsService.
 func (h *Subscriptions) UpdateWebhookSubscription(ctx context.Context, req *partnerv1.UpdateWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
 	in := req.GetWebhookSubscription()
-	if in == nil {
-		var vs fault.Violations
-		vs.Add("webhook_subscription", "is required: its name, its etag and the new values")
-		return nil, vs.Err()
-	}
 	_, nameErr := resource.ParseID("webhook_subscription.name", subscription.Collection, in.GetName())
-	etag, etagErr := rpc.ParseEtag("webhook_subscription.etag", in.GetEtag(), true)
-	m, maskErr := subscription.ParseMask(rpc.MaskPaths(req.GetUpdateMask().GetPaths(), in))
-	patch, conv := fromProto(in, "webhook_subscription.")
-	if maskErr == nil {
-		conv = slices.DeleteFunc(conv, func(v fault.Violation) bool {
-			return !m.Covers(strings.TrimPrefix(v.Field, "webhook_subscription."))
-		})
-	}
-	if err := fault.Join(nameErr, etagErr, maskErr, conv.Err()); err != nil {
+	u, err := rpc.Update[*partnerv1.WebhookSubscription, subscription.Subscription, subscription.Mask]{
+		Method: partnerv1.PartnerEventsService_UpdateWebhookSubscription_FullMethodName,
+		Field:  "webhook_subscription",
+		Mask:   subscription.ParseMask,
+		Decode: fromProto,
+	}.Read(ctx, req, in, nameErr)
+	if err != nil {
 		return nil, err
 	}
 	p, err := rpc.Caller(ctx)
@@ -179,11 +168,7 @@ func (h *Subscriptions) UpdateWebhookSubscription(ctx context.Context, req *part
 	if err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, partnerv1.PartnerEventsService_UpdateWebhookSubscription_FullMethodName, "", req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.svc.Update(ctx, cur.ID, patch, m, etag, r)
+	out, err := h.svc.Update(ctx, cur.ID, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, in.GetName())
 	}
@@ -192,23 +177,11 @@ func (h *Subscriptions) UpdateWebhookSubscription(ctx context.Context, req *part
 
 // DeleteWebhookSubscription implements PartnerEventsService.
 func (h *Subscriptions) DeleteWebhookSubscription(ctx context.Context, req *partnerv1.DeleteWebhookSubscriptionRequest) (*emptypb.Empty, error) {
-	etag, err := rpc.ParseEtag("etag", req.GetEtag(), false)
+	id, etag, r, err := h.change(ctx, partnerv1.PartnerEventsService_DeleteWebhookSubscription_FullMethodName, req.GetName(), req.GetEtag(), req)
 	if err != nil {
 		return nil, err
 	}
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := Owned(ctx, h.svc, p, access.Write, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	r, err := rpc.NewRequest(ctx, partnerv1.PartnerEventsService_DeleteWebhookSubscription_FullMethodName, "", req)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.svc.Delete(ctx, cur.ID, etag, r); err != nil {
+	if err := h.svc.Delete(ctx, id, etag, r); err != nil {
 		return nil, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, req.GetName())
 	}
 	return &emptypb.Empty{}, nil
@@ -216,25 +189,36 @@ func (h *Subscriptions) DeleteWebhookSubscription(ctx context.Context, req *part
 
 // EnableWebhookSubscription implements PartnerEventsService.
 func (h *Subscriptions) EnableWebhookSubscription(ctx context.Context, req *partnerv1.EnableWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
-	etag, err := rpc.ParseEtag("etag", req.GetEtag(), false)
+	id, etag, r, err := h.change(ctx, partnerv1.PartnerEventsService_EnableWebhookSubscription_FullMethodName, req.GetName(), req.GetEtag(), req)
 	if err != nil {
 		return nil, err
 	}
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := Owned(ctx, h.svc, p, access.Write, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	r, err := rpc.NewRequest(ctx, partnerv1.PartnerEventsService_EnableWebhookSubscription_FullMethodName, "", req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.svc.Enable(ctx, cur.ID, etag, r)
+	out, err := h.svc.Enable(ctx, id, etag, r)
 	if err != nil {
 		return nil, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, req.GetName())
 	}
 	return toProto(out, false), nil
+}
+
+// change reads what a change by method to the subscription named name
+// needs: the optional etag the request carries, the subscription's ID,
+// once the caller is found to own it, and the change.Request of req.
+func (h *Subscriptions) change(ctx context.Context, method, name, etagText string, req proto.Message) (string, change.Etag, change.Request, error) {
+	etag, err := rpc.ParseEtag("etag", etagText, false)
+	if err != nil {
+		return "", change.Etag{}, change.Request{}, err
+	}
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return "", change.Etag{}, change.Request{}, err
+	}
+	cur, err := Owned(ctx, h.svc, p, access.Write, name)
+	if err != nil {
+		return "", change.Etag{}, change.Request{}, err
+	}
+	r, err := rpc.NewRequest(ctx, method, "", req)
+	if err != nil {
+		return "", change.Etag{}, change.Request{}, err
+	}
+	return cur.ID, etag, r, nil
 }

@@ -32,9 +32,9 @@ import (
 )
 
 // Policies declares who may call each method, from the access matrix.
-var Policies = auth.Policies{
-	partnerv1.PartnerEventsService_WatchEvents_FullMethodName: access.Rule(access.EventStream, access.Subscribe),
-}
+var Policies = access.Rules(access.EventStream, access.Methods{
+	partnerv1.PartnerEventsService_WatchEvents_FullMethodName: access.Subscribe,
+})
 
 // Limits of a request.
 const (

@@ -12,14 +12,19 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 )
 
-// fallback sits one level deeper than the handler sets in Server, so its
-// UNIMPLEMENTED methods are promoted only for methods no set implements.
+// fallback sits one level deeper than the handler sets in Handlers, so
+// its UNIMPLEMENTED methods are promoted only for methods no set
+// implements.
 type fallback struct {
 	peerreviewv1.UnimplementedPeerReviewServiceServer
 }
 
-// Server is the whole PeerReviewService: one handler set per resource.
-type Server struct {
+var _ peerreviewv1.PeerReviewServiceServer = (*Server)(nil)
+
+// Handlers are the handler sets the service composes, one per resource,
+// each embedded so that its methods serve the service's. The fallback
+// answers UNIMPLEMENTED for any method no set implements.
+type Handlers struct {
 	fallback
 	*priorityapi.Priorities
 	*reviewerapi.Reviewers
@@ -28,27 +33,11 @@ type Server struct {
 	*whatworksapi.WhatWorks
 }
 
-var _ peerreviewv1.PeerReviewServiceServer = (*Server)(nil)
-
-// Handlers are the handler sets Server composes.
-type Handlers struct {
-	Priorities *priorityapi.Priorities
-	Reviewers  *reviewerapi.Reviewers
-	Reviews    *reviewapi.Reviews
-	Offers     *offerapi.Offers
-	WhatWorks  *whatworksapi.WhatWorks
-}
+// Server is the whole PeerReviewService: one handler set per resource.
+type Server struct{ Handlers }
 
 // NewServer composes the handler sets into the service.
-func NewServer(h Handlers) *Server {
-	return &Server{
-		Priorities: h.Priorities,
-		Reviewers:  h.Reviewers,
-		Reviews:    h.Reviews,
-		Offers:     h.Offers,
-		WhatWorks:  h.WhatWorks,
-	}
-}
+func NewServer(h Handlers) *Server { return &Server{h} }
 
 // Policies returns who may call each PeerReviewService method, gathered from
 // every handler set. It fails if two sets declare the same method or a method

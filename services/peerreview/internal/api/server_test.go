@@ -1,7 +1,6 @@
 package api
 
 import (
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksapi"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 func TestPoliciesCoverEveryMethodOnce(t *testing.T) {
@@ -101,22 +101,6 @@ func TestConfidentialMethodsAreClosedToOutsiders(t *testing.T) {
 // implemented by exactly one handler set, so none falls through to the
 // UNIMPLEMENTED fallback.
 func TestEveryMethodHasOneHandlerSet(t *testing.T) {
-	sets := []reflect.Type{
-		reflect.TypeFor[*priorityapi.Priorities](),
-		reflect.TypeFor[*reviewerapi.Reviewers](),
-		reflect.TypeFor[*reviewapi.Reviews](),
-		reflect.TypeFor[*offerapi.Offers](),
-		reflect.TypeFor[*whatworksapi.WhatWorks](),
-	}
-	for _, m := range peerreviewv1.PeerReviewService_ServiceDesc.Methods {
-		var in []string
-		for _, set := range sets {
-			if _, ok := set.MethodByName(m.MethodName); ok {
-				in = append(in, set.String())
-			}
-		}
-		if len(in) != 1 {
-			t.Errorf("%s is implemented by %v, want exactly one handler set", m.MethodName, in)
-		}
-	}
+	rpctest.OneHandlerEach(t, peerreviewv1.PeerReviewService_ServiceDesc,
+		(*priorityapi.Priorities)(nil), (*reviewerapi.Reviewers)(nil), (*reviewapi.Reviews)(nil), (*offerapi.Offers)(nil), (*whatworksapi.WhatWorks)(nil))
 }

@@ -3,8 +3,6 @@ package events
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -28,8 +26,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
 
 const (
@@ -38,13 +36,6 @@ const (
 )
 
 func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
-
-// ticking is a clock that moves a second on every reading, so offers made
-// one after another have distinct creation times and a defined order.
-func ticking() func() time.Time {
-	var n atomic.Int64
-	return func() time.Time { return clock().Add(time.Duration(n.Add(1)) * time.Second) }
-}
 
 type env struct {
 	t       *testing.T
@@ -61,12 +52,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	rdb, ks := redistest.New(t)
-	st := store.New(rdb, ks)
+	st := rpctest.NewStore(t)
 	offers := offerstore.New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored))
 	return &env{
-		t: t, rdb: rdb, ks: ks, st: st, offers: offers,
-		svc:       offer.NewService(offers, ticking()),
+		t: t, rdb: st.Client(), ks: st.Keyspace(), st: st, offers: offers,
+		// The offers' clock moves a second on every reading, so offers made
+		// one after another have distinct creation times and a defined order.
+		svc:       offer.NewService(offers, rpctest.Ticking(clock(), time.Second)),
 		reviews:   reviewstore.New(st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored)),
 		published: map[string]int64{},
 	}
@@ -81,7 +73,7 @@ func (e *env) linker() ReviewLinker { return review.NewService(e.reviews, nil) }
 // a test's patience.
 func (e *env) run(linker ReviewLinker) {
 	e.t.Helper()
-	c, err := New(e.st, e.svc, linker, slog.New(slog.NewTextHandler(io.Discard, nil)), WithConsumerOptions(events.ConsumerOptions{
+	c, err := New(e.st, e.svc, linker, rpctest.Quiet(), WithConsumerOptions(events.ConsumerOptions{
 		Block:         100 * time.Millisecond,
 		MinIdle:       300 * time.Millisecond,
 		ClaimInterval: 100 * time.Millisecond,
@@ -89,15 +81,7 @@ func (e *env) run(linker ReviewLinker) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	e.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			e.t.Errorf("consumers stopped with %v", err)
-		}
-	})
+	rpctest.Run(e.t, "the consumers", c.Run)
 }
 
 // deliver appends ev to its topic stream, as the relay does; appending the

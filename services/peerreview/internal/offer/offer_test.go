@@ -8,6 +8,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -27,19 +28,6 @@ func faultOf(t *testing.T, err error) (fault.Kind, string) {
 		t.Fatalf("error %v is not a fault", err)
 	}
 	return f.Kind, f.Reason
-}
-
-// fields lists a fault's violation fields.
-func fields(err error) []string {
-	f, ok := fault.As(err)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
 }
 
 func sample(state State) Offer {
@@ -138,10 +126,10 @@ func TestTransitionRequest(t *testing.T) {
 		{Accepted, strings.Repeat("x", MaxText+1), []string{"reason"}},
 	} {
 		err := CheckTransition(tc.to, tc.reason)
-		if got := fields(err); !slices.Equal(got, tc.want) {
+		if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 			t.Errorf("CheckTransition(%q, %.10q) violations %v, want %v (%v)", tc.to, tc.reason, got, tc.want, err)
 		}
-		if _, terr := sample(Offered).Transition(tc.to, Actor{Subject: "x", Council: leeds}, tc.reason, now); tc.want != nil && !slices.Equal(fields(terr), tc.want) {
+		if _, terr := sample(Offered).Transition(tc.to, Actor{Subject: "x", Council: leeds}, tc.reason, now); tc.want != nil && !slices.Equal(rpctest.Fields(terr), tc.want) {
 			t.Errorf("Transition(%q) does not check the request: %v", tc.to, terr)
 		}
 	}
@@ -188,7 +176,7 @@ func TestValidate(t *testing.T) {
 	} {
 		o := valid()
 		tc.change(&o)
-		if got := fields(o.Validate("p.")); !slices.Equal(got, tc.want) {
+		if got := rpctest.Fields(o.Validate("p.")); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: violations %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -213,8 +201,8 @@ func TestNames(t *testing.T) {
 		if gss != tc.gss || id != tc.id || (err == nil) != (tc.gss != "") {
 			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
 		}
-		if err != nil && !slices.Equal(fields(err), []string{"name"}) {
-			t.Errorf("ParseName(%q): violations %v", tc.name, fields(err))
+		if err != nil && !slices.Equal(rpctest.Fields(err), []string{"name"}) {
+			t.Errorf("ParseName(%q): violations %v", tc.name, rpctest.Fields(err))
 		}
 	}
 	for _, tc := range []struct{ parent, want string }{
@@ -301,7 +289,7 @@ func TestUpdate(t *testing.T) {
 		}
 	}
 	for _, paths := range [][]string{nil, {"name"}, {"activities.days"}, {"peer_reviewer"}} {
-		if _, err := ParseMask(paths); !slices.Equal(fields(err), []string{"update_mask"}) {
+		if _, err := ParseMask(paths); !slices.Equal(rpctest.Fields(err), []string{"update_mask"}) {
 			t.Errorf("ParseMask(%q) = %v, want a violation on update_mask", paths, err)
 		}
 	}

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -19,19 +20,10 @@ import (
 // that does not hold. Each commits the change, its audit entry and, when
 // r.RequestID is set for an API call, the response to replay, in one transaction.
 type Storer interface {
-	// Get returns one offer, or ErrNotFound.
-	Get(ctx context.Context, gss, id string) (Offer, error)
-	// List returns a council's offers, or every council's when gss is
-	// AllCouncils, in no particular order.
-	List(ctx context.Context, gss string) ([]Offer, error)
-	// Replay returns the offer a previous call with r.RequestID returned, if
-	// any. A reused r.RequestID with another r.RequestHash is an INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r change.Request) (Offer, bool, error)
+	usecase.CouncilRecords[Offer]
 	// Insert stores a new offer (o.GSSCode and o.ID set) at version 1 and
 	// emits SupportOfferCreated with it.
 	Insert(ctx context.Context, o Offer, r change.Request) (Offer, error)
-	// Save stores a changed offer over the version o.Version.
-	Save(ctx context.Context, o Offer, r change.Request) (Offer, error)
 	// Caused returns the ID of the offer that cause c created or upgraded,
 	// and false when c has changed nothing yet.
 	Caused(ctx context.Context, c Cause) (string, bool, error)
@@ -50,31 +42,24 @@ const maxAttempts = 5
 // the gRPC handlers and the event consumers call, so that both apply the
 // same rules.
 type Service struct {
-	store Storer
-	now   func() time.Time
+	usecase.Core[Storer]
 }
 
 // NewService returns the use cases over st, reading the time from now (nil
 // means time.Now).
 func NewService(st Storer, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, now: now}
+	return &Service{Core: usecase.New(st, now)}
 }
-
-// Now is the service's clock reading, in UTC.
-func (s *Service) Now() time.Time { return s.now().UTC() }
 
 // Get returns one offer, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, gss, id string) (Offer, error) {
-	return s.store.Get(ctx, gss, id)
+	return s.Store.Get(ctx, gss, id)
 }
 
 // List returns a council's offers, or every council's for AllCouncils,
 // newest first (ties by name, so pages are stable).
 func (s *Service) List(ctx context.Context, gss string) ([]Offer, error) {
-	all, err := s.store.List(ctx, gss)
+	all, err := s.Store.List(ctx, gss)
 	if err != nil {
 		return nil, err
 	}
@@ -85,12 +70,7 @@ func (s *Service) List(ctx context.Context, gss string) ([]Offer, error) {
 // SortNewestFirst orders offers by creation time, newest first, then by
 // resource name.
 func SortNewestFirst(offers []Offer) {
-	slices.SortStableFunc(offers, func(a, b Offer) int {
-		if c := b.CreateTime.Compare(a.CreateTime); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name(), b.Name())
-	})
+	slices.SortStableFunc(offers, filter.NewestFirst(func(o Offer) time.Time { return o.CreateTime }, Offer.Name))
 }
 
 // Create offers o to the council gss: OFFERED, with a history entry naming
@@ -100,7 +80,7 @@ func SortNewestFirst(offers []Offer) {
 // A council outside the 152 is ErrCouncilNotFound. A repeat of r.RequestID
 // returns the first call's offer.
 func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Request) (Offer, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
 	if _, ok := reference.CouncilByCode(gss); !ok {
@@ -119,15 +99,10 @@ func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Requ
 	o.History = []string{HistoryLine(Offered, r.Subject, now, string(o.Tier)+" support offered")}
 	// A conflict is a concurrent call with the same request_id that won
 	// (its answer is then replayed) or a fresh ID taken.
-	return change.Retry(ctx, "offer: create an offer to "+gss, s.replay(gss, r), func(ctx context.Context) (Offer, error) {
+	return change.Retry(ctx, "offer: create an offer to "+gss, usecase.Replayer[Offer](s.Store, gss, r), func(ctx context.Context) (Offer, error) {
 		o.ID = resource.NewID()
-		return s.store.Insert(ctx, o, r)
+		return s.Store.Insert(ctx, o, r)
 	})
-}
-
-// replay is the lookup of the answer a call with r's request_id committed.
-func (s *Service) replay(gss string, r change.Request) func(context.Context) (Offer, bool, error) {
-	return func(ctx context.Context) (Offer, bool, error) { return s.store.Replay(ctx, gss, r) }
 }
 
 // Update replaces the fields m names of offer id of council gss with
@@ -143,7 +118,7 @@ func (s *Service) Update(ctx context.Context, gss, id string, patch Offer, m Mas
 // recording reason in its history. etag must be current. A repeat of r.RequestID
 // returns the first call's offer. See Offer.Transition for the rules.
 func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Actor, reason string, etag change.Etag, r change.Request) (Offer, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
 	return s.change(ctx, gss, id, etag, r, func(cur Offer) (Offer, error) {
@@ -156,8 +131,8 @@ func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Ac
 // a refusal re-reading cannot cure (a closed offer, a forbidden move) is
 // reported as such rather than as a stale etag.
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(Offer) (Offer, error)) (Offer, error) {
-	return change.Retry(ctx, "offer: change "+Name(gss, id), s.replay(gss, r), func(ctx context.Context) (Offer, error) {
-		cur, err := s.store.Get(ctx, gss, id)
+	return change.Retry(ctx, "offer: change "+Name(gss, id), usecase.Replayer[Offer](s.Store, gss, r), func(ctx context.Context) (Offer, error) {
+		cur, err := s.Store.Get(ctx, gss, id)
 		if err != nil {
 			return Offer{}, err
 		}
@@ -168,7 +143,7 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 		if err := etag.Check(cur.Version); err != nil {
 			return Offer{}, err
 		}
-		return s.store.Save(ctx, next, r)
+		return s.Store.Save(ctx, next, r)
 	})
 }
 
@@ -208,13 +183,13 @@ func (s *Service) Escalate(ctx context.Context, p Plan, r change.Request) (Offer
 		who = SystemActor
 	}
 	for range maxAttempts {
-		if id, done, err := s.store.Caused(ctx, p.Cause); err != nil {
+		if id, done, err := s.Store.Caused(ctx, p.Cause); err != nil {
 			return Offer{}, false, err
 		} else if done {
-			o, err := s.store.Get(ctx, p.GSSCode, id)
+			o, err := s.Store.Get(ctx, p.GSSCode, id)
 			return o, false, err
 		}
-		offers, err := s.store.List(ctx, p.GSSCode)
+		offers, err := s.Store.List(ctx, p.GSSCode)
 		if err != nil {
 			return Offer{}, false, err
 		}
@@ -225,7 +200,7 @@ func (s *Service) Escalate(ctx context.Context, p Plan, r change.Request) (Offer
 		if err := next.Validate(""); err != nil {
 			return Offer{}, false, fmt.Errorf("offer: %s %s calls for an invalid offer: %w", p.Cause.Kind, p.Cause.ID, err)
 		}
-		out, err := s.store.SaveEscalation(ctx, next, created, p.Cause, r)
+		out, err := s.Store.SaveEscalation(ctx, next, created, p.Cause, r)
 		if errors.Is(err, change.ErrConflict) {
 			if err := ctx.Err(); err != nil {
 				return Offer{}, false, err

@@ -20,7 +20,6 @@ package offerapi
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 
@@ -34,29 +33,24 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Policies declares who may call each method of this package: the access
 // matrix's SupportOffer cells. Object-level checks in the handlers
 // (access.Check) narrow council officers to their own council.
-var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName:     access.Rule(access.SupportOffer, access.Write),
-	peerreviewv1.PeerReviewService_GetSupportOffer_FullMethodName:        access.Rule(access.SupportOffer, access.Read),
-	peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName:      access.Rule(access.SupportOffer, access.Read),
-	peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName:     access.Rule(access.SupportOffer, access.Write),
-	peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName: access.Rule(access.SupportOffer, access.Respond),
-}
+var Policies = access.Rules(access.SupportOffer, access.Methods{
+	peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName:     access.Write,
+	peerreviewv1.PeerReviewService_GetSupportOffer_FullMethodName:        access.Read,
+	peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName:      access.Read,
+	peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName:     access.Write,
+	peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName: access.Respond,
+})
 
 // check is the matrix's object-level decision for the caller in ctx doing
 // act to the offers of council gss (the offer, or the list, named name);
 // gss is "" for every council's.
 func check(ctx context.Context, act access.Action, gss, name string) error {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return err
-	}
-	return access.Check(p, access.SupportOffer, act, access.Object{Council: gss, Name: name})
+	return rpc.Authorize(ctx, access.SupportOffer, act, access.Object{Council: gss, Name: name})
 }
 
 // Offers implements the support offer methods of
@@ -80,37 +74,25 @@ func New(svc *offer.Service, pages *paging.Codec) *Offers {
 // emitted with it.
 func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.CreateSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
 	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
-	var vs fault.Violations
-	var o offer.Offer
-	if req.GetSupportOffer() == nil {
-		vs.Add("support_offer", "is required: the tier and the reasons at least")
-	} else {
-		o, vs = fromProto(req.GetSupportOffer(), "support_offer.")
-	}
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if parentErr != nil || len(vs) > 0 {
-		// Report the rules' findings too, so the caller sees every problem
-		// at once, except on fields already reported.
-		var ruleErr error
-		if req.GetSupportOffer() != nil {
+	o, r, err := rpc.Create[*peerreviewv1.SupportOffer, offer.Offer]{
+		Method: peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName,
+		Field:  "support_offer",
+		Needs:  "the tier and the reasons at least",
+		Decode: fromProto,
+		Rules: func(o offer.Offer) error {
 			o.GSSCode = gss
-			ruleErr = o.Validate("support_offer.")
-		}
-		return nil, fault.JoinFields(vs, parentErr, ruleErr)
+			return o.Validate("support_offer.")
+		},
+	}.Read(ctx, req, req.GetSupportOffer(), parentErr)
+	if err != nil {
+		return nil, err
 	}
 	if err := check(ctx, access.Write, gss, req.GetParent()); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_CreateSupportOffer_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
 	out, err := h.svc.Create(ctx, gss, o, r)
-	if errors.Is(err, offer.ErrCouncilNotFound) {
-		return nil, fault.NotFound(offer.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
-	}
 	if err != nil {
-		return nil, err
+		return nil, rpc.ParentNotFound(err, offer.ErrCouncilNotFound, offer.ReasonCouncilNotFound, req.GetParent())
 	}
 	return toProto(out), nil
 }
@@ -148,8 +130,10 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 	if err := check(ctx, access.Read, council, req.GetParent()); err != nil {
 		return nil, err
 	}
-	if _, ok := reference.CouncilByCode(gss); !ok && gss != offer.AllCouncils {
-		return nil, fault.NotFound(offer.ReasonCouncilNotFound, "%s does not exist", req.GetParent()).With("parent", req.GetParent())
+	if gss != offer.AllCouncils {
+		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
+			return nil, err
+		}
 	}
 	q := paging.Query{
 		Method: peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName,
@@ -176,9 +160,7 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.UpdateSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
 	in := req.GetSupportOffer()
 	if in == nil {
-		var vs fault.Violations
-		vs.Add("support_offer", "is required: its name, its etag and the new values")
-		return nil, vs.Err()
+		return nil, fault.Field("support_offer", "is required: its name, its etag and the new values")
 	}
 	gss, id, nameErr := resource.ParseCouncilChild("support_offer.name", offer.Collection, in.GetName())
 	etag, etagErr := rpc.ParseEtag("support_offer.etag", in.GetEtag(), true)
@@ -229,9 +211,7 @@ func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.T
 	gss, id, nameErr := resource.ParseCouncilChild("name", offer.Collection, req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
 	to := offer.State(refproto.EnumName(req.GetState(), statePrefix))
-	var vs fault.Violations
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if err := fault.Join(nameErr, etagErr, offer.CheckTransition(to, req.GetReason()), vs.Err()); err != nil {
+	if err := fault.Join(nameErr, etagErr, offer.CheckTransition(to, req.GetReason()), rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
 	if err := check(ctx, access.Respond, gss, req.GetName()); err != nil {

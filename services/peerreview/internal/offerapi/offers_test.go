@@ -19,21 +19,16 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, as the service's composite server does.
-type fallback struct {
-	peerreviewv1.UnimplementedPeerReviewServiceServer
-}
-
 // testServer composes the handlers the way the service does.
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Offers
 }
 
@@ -45,15 +40,12 @@ const (
 	allParents = "localAuthorities/-"
 )
 
-// The callers of these tests, one per role.
+// The council and sponsor callers of these tests; those of the national
+// roles are rpctest's.
 var (
-	adviser      = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
 	officer      = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
 	otherOfficer = auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: sheffield}
-	inspector    = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	official     = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
 	sponsor      = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
-	partner      = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
 )
 
 type env struct {
@@ -90,7 +82,7 @@ func (e *env) as(p auth.Principal) context.Context {
 // create makes an offer to gss as the adviser, failing the test on error.
 func (e *env) create(gss string, tier peerreviewv1.OfferTier) *peerreviewv1.SupportOffer {
 	e.t.Helper()
-	o, err := e.client.CreateSupportOffer(e.as(adviser), &peerreviewv1.CreateSupportOfferRequest{
+	o, err := e.client.CreateSupportOffer(e.as(rpctest.Adviser), &peerreviewv1.CreateSupportOfferRequest{
 		Parent: "localAuthorities/" + gss,
 		SupportOffer: &peerreviewv1.SupportOffer{
 			Tier:    tier,
@@ -161,7 +153,7 @@ func TestOfferStory(t *testing.T) {
 		},
 		RequestId: "5d0f-create",
 	}
-	o, err := e.client.CreateSupportOffer(e.as(adviser), req)
+	o, err := e.client.CreateSupportOffer(e.as(rpctest.Adviser), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,13 +165,13 @@ func TestOfferStory(t *testing.T) {
 	if got := o.GetActivities()[0].GetProvidingCouncils(); !slices.Equal(got, []string{"localAuthorities/" + hampshire, "localAuthorities/E06000047"}) {
 		t.Errorf("providing councils %v", got)
 	}
-	again, err := e.client.CreateSupportOffer(e.as(adviser), req)
+	again, err := e.client.CreateSupportOffer(e.as(rpctest.Adviser), req)
 	if err != nil || !proto.Equal(again, o) {
 		t.Fatalf("request_id replay = %v, %v; want %v", again, err, o)
 	}
 	changed := proto.Clone(req).(*peerreviewv1.CreateSupportOfferRequest)
 	changed.SupportOffer.Reasons = []string{"something else"}
-	_, err = e.client.CreateSupportOffer(e.as(adviser), changed)
+	_, err = e.client.CreateSupportOffer(e.as(rpctest.Adviser), changed)
 	rpctest.ExpectError(t, "reused request_id", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
 
 	got, err := e.client.GetSupportOffer(e.as(officer), &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()})
@@ -189,10 +181,10 @@ func TestOfferStory(t *testing.T) {
 
 	acc := e.move(officer, o, accepted, "")
 	// A stale etag: the offer was accepted since o was read.
-	_, err = e.client.TransitionSupportOffer(e.as(adviser), &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: active})
+	_, err = e.client.TransitionSupportOffer(e.as(rpctest.Adviser), &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: active})
 	rpctest.ExpectError(t, "stale etag", err, codes.Aborted, "ETAG_MISMATCH")
-	act := e.move(adviser, acc, active, "mentors start in January")
-	done := e.move(adviser, act, completed, "support delivered")
+	act := e.move(rpctest.Adviser, acc, active, "mentors start in January")
+	done := e.move(rpctest.Adviser, act, completed, "support delivered")
 	want := []string{
 		"OFFERED by adviser-1 at TIME: ENHANCED support offered",
 		"ACCEPTED by officer-1 at TIME",
@@ -203,9 +195,9 @@ func TestOfferStory(t *testing.T) {
 		t.Errorf("completed offer %v, history want %q", done, want)
 	}
 	// Completed is final.
-	_, err = e.client.TransitionSupportOffer(e.as(adviser), &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: done.GetEtag(), State: active})
+	_, err = e.client.TransitionSupportOffer(e.as(rpctest.Adviser), &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: done.GetEtag(), State: active})
 	rpctest.ExpectError(t, "completed → active", err, codes.FailedPrecondition, offer.ReasonInvalidTransition)
-	_, err = e.client.UpdateSupportOffer(e.as(adviser), &peerreviewv1.UpdateSupportOfferRequest{
+	_, err = e.client.UpdateSupportOffer(e.as(rpctest.Adviser), &peerreviewv1.UpdateSupportOfferRequest{
 		SupportOffer: &peerreviewv1.SupportOffer{Name: o.GetName(), Etag: done.GetEtag(), Reasons: []string{"more"}},
 		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"reasons"}},
 	})
@@ -237,11 +229,11 @@ func TestTransitionRules(t *testing.T) {
 		why    string
 		fields []string
 	}{
-		{"the LGA may not accept for the council", adviser, accepted, "", o.GetEtag(), codes.PermissionDenied, offer.ReasonCouncilDecides, nil},
+		{"the LGA may not accept for the council", rpctest.Adviser, accepted, "", o.GetEtag(), codes.PermissionDenied, offer.ReasonCouncilDecides, nil},
 		{"the council may not start support", officer, active, "", o.GetEtag(), codes.PermissionDenied, offer.ReasonLGARunsSupport, nil},
-		{"offered cannot become active", adviser, active, "", o.GetEtag(), codes.FailedPrecondition, offer.ReasonInvalidTransition, nil},
-		{"offered cannot become completed", adviser, completed, "", o.GetEtag(), codes.FailedPrecondition, offer.ReasonInvalidTransition, nil},
-		{"nothing goes back to offered", adviser, offered, "", o.GetEtag(), codes.FailedPrecondition, offer.ReasonInvalidTransition, nil},
+		{"offered cannot become active", rpctest.Adviser, active, "", o.GetEtag(), codes.FailedPrecondition, offer.ReasonInvalidTransition, nil},
+		{"offered cannot become completed", rpctest.Adviser, completed, "", o.GetEtag(), codes.FailedPrecondition, offer.ReasonInvalidTransition, nil},
+		{"nothing goes back to offered", rpctest.Adviser, offered, "", o.GetEtag(), codes.FailedPrecondition, offer.ReasonInvalidTransition, nil},
 		{"a decline needs a reason", officer, declined, " ", o.GetEtag(), codes.InvalidArgument, "", []string{"reason"}},
 		{"a state is required", officer, 0, "", o.GetEtag(), codes.InvalidArgument, "", []string{"state"}},
 		{"an unknown state", officer, 42, "", o.GetEtag(), codes.InvalidArgument, "", []string{"state"}},
@@ -336,10 +328,10 @@ func TestAccess(t *testing.T) {
 		// Offers are the council's, the LGA's and, to read, DfE's (the
 		// access matrix; DfE used to be refused): Ofsted sees anonymous
 		// summaries only, and so do sponsors and partner systems.
-		{"ofsted", e.as(inspector), all, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"dfe", e.as(official), []string{"create", "update", "accept", "decline"}, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"ofsted", e.as(rpctest.Inspector), all, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"dfe", e.as(rpctest.Official), []string{"create", "update", "accept", "decline"}, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"sponsor", e.as(sponsor), all, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"partner", e.as(partner), all, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"partner", e.as(rpctest.Partner), all, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		// Another council's officer learns nothing and decides nothing.
 		{"another council", e.as(otherOfficer), []string{"get", "list", "list all", "accept", "decline"}, codes.PermissionDenied, access.ReasonNotAllowed},
 		{"another council", e.as(otherOfficer), []string{"create", "update"}, codes.PermissionDenied, auth.ReasonRoleNotAllowed},
@@ -354,7 +346,7 @@ func TestAccess(t *testing.T) {
 		}
 	}
 	// The denied calls changed nothing.
-	got, err := e.client.GetSupportOffer(e.as(adviser), &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()})
+	got, err := e.client.GetSupportOffer(e.as(rpctest.Adviser), &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()})
 	if err != nil || !proto.Equal(got, o) {
 		t.Errorf("after the denied calls: %v, %v; want %v", got, err, o)
 	}
@@ -364,17 +356,17 @@ func TestAccess(t *testing.T) {
 			t.Errorf("own council %s: %v", name, err)
 		}
 	}
-	if err := calls["list all"](e.as(adviser)); err != nil {
+	if err := calls["list all"](e.as(rpctest.Adviser)); err != nil {
 		t.Errorf("adviser list all: %v", err)
 	}
 	// DfE reads every council's offers, whole (the access matrix; this
 	// used to be refused).
-	got, err = e.client.GetSupportOffer(e.as(official), &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()})
+	got, err = e.client.GetSupportOffer(e.as(rpctest.Official), &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()})
 	if err != nil || !proto.Equal(got, o) {
 		t.Errorf("DfE reads %v, %v; want %v", got, err, o)
 	}
 	for _, parent := range []string{leedsName, "localAuthorities/-"} {
-		list, err := e.client.ListSupportOffers(e.as(official), &peerreviewv1.ListSupportOffersRequest{Parent: parent})
+		list, err := e.client.ListSupportOffers(e.as(rpctest.Official), &peerreviewv1.ListSupportOffersRequest{Parent: parent})
 		if err != nil || len(list.GetSupportOffers()) != 1 || !proto.Equal(list.GetSupportOffers()[0], o) {
 			t.Errorf("DfE lists %s: %v, %v; want %v", parent, list, err, o)
 		}
@@ -383,7 +375,7 @@ func TestAccess(t *testing.T) {
 
 func TestCreateValidation(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	for _, tc := range []struct {
 		name   string
 		req    *peerreviewv1.CreateSupportOfferRequest
@@ -426,7 +418,7 @@ func TestCreateValidation(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	o := e.create(leeds, enhanced)
 	acts := []*peerreviewv1.Activity{
 		{Kind: peerreviewv1.ActivityKind_ACTIVITY_KIND_DIAGNOSTIC_FOLLOW_UP, Days: 5, ProvidingCouncils: []string{"localAuthorities/" + sheffield}},
@@ -499,12 +491,12 @@ func TestList(t *testing.T) {
 		want   []string
 	}{
 		{officer, leedsName, "", []string{second.GetName(), first.GetName()}},
-		{adviser, allParents, "", []string{third.GetName(), second.GetName(), first.GetName()}},
-		{adviser, allParents, "tier = ENHANCED", []string{third.GetName(), second.GetName()}},
+		{rpctest.Adviser, allParents, "", []string{third.GetName(), second.GetName(), first.GetName()}},
+		{rpctest.Adviser, allParents, "tier = ENHANCED", []string{third.GetName(), second.GetName()}},
 		{officer, leedsName, "state = DECLINED", []string{first.GetName()}},
-		{adviser, allParents, "state = OFFERED AND tier = standard", nil},
+		{rpctest.Adviser, allParents, "state = OFFERED AND tier = standard", nil},
 		{otherOfficer, "localAuthorities/" + sheffield, "", []string{third.GetName()}},
-		{adviser, "localAuthorities/" + hampshire, "", nil},
+		{rpctest.Adviser, "localAuthorities/" + hampshire, "", nil},
 	} {
 		resp, err := e.client.ListSupportOffers(e.as(tc.who), &peerreviewv1.ListSupportOffersRequest{Parent: tc.parent, Filter: tc.filter})
 		if err != nil {
@@ -517,7 +509,7 @@ func TestList(t *testing.T) {
 	}
 
 	// Pages of one, newest first, with tokens bound to the query.
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	var got []string
 	token := ""
 	for range 5 {
@@ -564,7 +556,7 @@ func TestGet(t *testing.T) {
 		{leedsName + "/supportOffers/", codes.InvalidArgument, "", []string{"name"}},
 		{leedsName + "/peerReviews/abc", codes.InvalidArgument, "", []string{"name"}},
 	} {
-		_, err := e.client.GetSupportOffer(e.as(adviser), &peerreviewv1.GetSupportOfferRequest{Name: tc.name})
+		_, err := e.client.GetSupportOffer(e.as(rpctest.Adviser), &peerreviewv1.GetSupportOfferRequest{Name: tc.name})
 		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
 	}
 	// Another council's officer is refused before the offer is looked up,

@@ -41,40 +41,26 @@ const Topic = "peerreview"
 
 // Offers stores support offers. It implements offer.Storer.
 type Offers struct {
-	st     *store.Store
-	codec  store.Codec[offer.Offer]
-	offers *store.Collection[offer.Offer]
+	st *store.Store
+	*records
 }
 
 var _ offer.Storer = (*Offers)(nil)
 
+// records is the collection of support offer records, whose reads and replay
+// the store answers with.
+type records = store.CouncilCollection[offer.Offer]
+
 // New returns the offer store over st, keeping each offer in the stored
 // form codec gives it.
 func New(st *store.Store, codec store.Codec[offer.Offer]) *Offers {
-	return &Offers{st: st, codec: codec, offers: store.NewCollection(st, codec, offer.ErrNotFound)}
+	return &Offers{st: st, records: store.NewCouncilCollection(st, codec, offer.ErrNotFound, store.CouncilKeys{Record: "supportOffer", Index: "supportOffers", Name: offer.Name})}
 }
 
 func (s *Offers) ks() keyspace.Keyspace { return s.st.Keyspace() }
 
-func (s *Offers) recordKey(gss, id string) string {
-	return s.ks().Key(keyspace.CouncilTag(gss), "supportOffer", id)
-}
-
-func (s *Offers) indexKey(gss string) string {
-	return s.ks().Key(keyspace.CouncilTag(gss), "supportOffers")
-}
-
 func (s *Offers) causeKey(c offer.Cause) string {
 	return s.ks().Key(keyspace.CouncilTag(c.GSSCode), "supportOfferCause", string(c.Kind), c.ID)
-}
-
-// Get implements offer.Storer.
-func (s *Offers) Get(ctx context.Context, gss, id string) (offer.Offer, error) {
-	o, err := s.offers.Get(ctx, s.recordKey(gss, id))
-	if err != nil && !errors.Is(err, offer.ErrNotFound) {
-		return offer.Offer{}, fmt.Errorf("get support offer %s: %w", offer.Name(gss, id), err)
-	}
-	return o, err
 }
 
 // ForCouncil returns the council gss's offers, newest first: what other
@@ -86,25 +72,6 @@ func (s *Offers) ForCouncil(ctx context.Context, gss string) ([]offer.Offer, err
 	}
 	offer.SortNewestFirst(all)
 	return all, nil
-}
-
-// List implements offer.Storer: one SMEMBERS and one pipelined read of the
-// council's records, or for offer.AllCouncils one pipeline of SMEMBERS over
-// every council's index and one pipelined read of every record. Each index
-// key is read on its own, so no command spans two hash tags and the list
-// works unchanged on Redis Cluster.
-func (s *Offers) List(ctx context.Context, gss string) ([]offer.Offer, error) {
-	out, err := s.offers.InCouncils(ctx, gss, s.indexKey, s.recordKey)
-	if err != nil {
-		return nil, fmt.Errorf("list support offers of %s: %w", gss, err)
-	}
-	return out, nil
-}
-
-// Replay implements offer.Storer. Request IDs are scoped by method and
-// caller (store.IdempotencyScope).
-func (s *Offers) Replay(ctx context.Context, gss string, r change.Request) (offer.Offer, bool, error) {
-	return s.offers.Replay(ctx, keyspace.CouncilTag(gss), r)
 }
 
 // Insert implements offer.Storer: the record (which must not exist), its
@@ -186,8 +153,8 @@ func (s *Offers) SaveEscalation(ctx context.Context, o offer.Offer, created bool
 // a hash (an API call that asked for idempotency) the idempotency record
 // replaying o.
 func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r change.Request, method string, announce bool) (store.Mutation, error) {
-	key := s.recordKey(o.GSSCode, o.ID)
-	w, err := s.offers.Put(key, o, read)
+	key := s.records.RecordKey(o.GSSCode, o.ID)
+	w, err := s.records.Put(key, o, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
@@ -196,7 +163,7 @@ func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r chan
 	// computes it; only the audit entry falls back to method.
 	var idem *store.IdempotencyRecord
 	if r.RequestHash != nil {
-		if idem, err = s.offers.Idempotency(r, o, o.Version); err != nil {
+		if idem, err = s.records.Idempotency(r, o, o.Version); err != nil {
 			return store.Mutation{}, err
 		}
 	}
@@ -207,7 +174,7 @@ func (s *Offers) mutation(ctx context.Context, o offer.Offer, read int64, r chan
 		Idempotency: idem,
 	}
 	if read == store.MustNotExist {
-		m.Index = []store.IndexOp{store.SAdd(s.indexKey(o.GSSCode), o.ID)}
+		m.Index = []store.IndexOp{s.records.Indexed(o.GSSCode, o.ID)}
 	}
 	if announce {
 		ev, err := events.NewEvent(ctx, Topic, o.Name(), &eventsv1.SupportOfferCreated{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -33,8 +31,7 @@ var t0 = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
 
 func newStore(t *testing.T) (*Offers, *store.Store) {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	return New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored)), st
 }
 
@@ -281,33 +278,10 @@ func TestConcurrentJudgements(t *testing.T) {
 	s, _ := newStore(t)
 	svc := offer.NewService(s, func() time.Time { return t0 })
 	j := offer.Judgement{Inspection: "localAuthorities/" + leeds + "/inspections/sif1", OverallGrade: reference.Inadequate}
-	const n = 6
-	got := make([]string, n)
-	changed := make([]bool, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			o, ch, err := svc.FromJudgement(ctx, j, change.Request{Subject: offer.SystemActor})
-			got[i], changed[i], errs[i] = o.ID, ch, err
-		})
-	}
-	wg.Wait()
-	winners := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("call %d: %v", i, errs[i])
-		}
-		if got[i] != got[0] || got[i] == "" {
-			t.Errorf("calls returned offers %v", got)
-		}
-		if changed[i] {
-			winners++
-		}
-	}
-	if winners != 1 {
-		t.Errorf("%d calls made the change, want 1", winners)
-	}
+	rpctest.OnceOnly(t, "offer", 6, func() (string, bool, error) {
+		o, changed, err := svc.FromJudgement(ctx, j, change.Request{Subject: offer.SystemActor})
+		return o.ID, changed, err
+	})
 	all, err := s.List(ctx, leeds)
 	if err != nil || len(all) != 1 || all[0].Tier != offer.InadequateCouncil {
 		t.Errorf("offers after the race: %+v (%v)", all, err)

@@ -15,7 +15,6 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priority"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -25,9 +24,9 @@ import (
 // Policies declares who may call each method of this package: the access
 // matrix's ReviewPriority cell. The list spans every council, so the
 // role-level policy is the whole decision.
-var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_ListReviewPriorities_FullMethodName: access.Rule(access.ReviewPriority, access.Read),
-}
+var Policies = access.Rules(access.ReviewPriority, access.Methods{
+	peerreviewv1.PeerReviewService_ListReviewPriorities_FullMethodName: access.Read,
+})
 
 // Priorities implements ListReviewPriorities of
 // peerreviewv1.PeerReviewServiceServer. It embeds no Unimplemented server,

@@ -21,25 +21,19 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient/inspectionclienttest"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewtest"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 )
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, as the service's composite server does.
-type fallback struct {
-	peerreviewv1.UnimplementedPeerReviewServiceServer
-}
-
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Priorities
 }
 
 // reviewsDouble holds reviews in memory in place of the review store.
-type reviewsDouble []review.Review
-
-func (r reviewsDouble) All(context.Context) ([]review.Review, error) { return r, nil }
+type reviewsDouble = reviewtest.Reviews
 
 var now = time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC)
 
@@ -58,12 +52,8 @@ const (
 )
 
 var (
-	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
-	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
-	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: barnsley}
-	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
-	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+	officer = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: barnsley}
+	sponsor = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
 )
 
 func assessment(gss, name string, score float64, band typev1.RiskBand, factors ...*inspectionv1.RiskFactor) *inspectionv1.RiskAssessment {
@@ -136,7 +126,7 @@ func (e *env) as(p auth.Principal) context.Context {
 
 func TestPrioritiesRankFilterAndExclude(t *testing.T) {
 	e := fixtureEnv(t)
-	resp, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
+	resp, err := e.client.ListReviewPriorities(e.as(rpctest.Adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +168,7 @@ func TestPrioritiesRankFilterAndExclude(t *testing.T) {
 func TestPrioritiesActForTheCaller(t *testing.T) {
 	e := fixtureEnv(t)
 	deadline := time.Now().Add(5 * time.Second)
-	ctx, cancel := context.WithDeadline(e.as(adviser), deadline)
+	ctx, cancel := context.WithDeadline(e.as(rpctest.Adviser), deadline)
 	defer cancel()
 	if _, err := e.client.ListReviewPriorities(ctx, &peerreviewv1.ListReviewPrioritiesRequest{}); err != nil {
 		t.Fatal(err)
@@ -196,7 +186,7 @@ func TestPrioritiesActForTheCaller(t *testing.T) {
 		if c.Method != "ListRiskAssessments" || c.Filter != inspectionclienttest.NotInspectedFilter {
 			t.Errorf("call %s with filter %q, want ListRiskAssessments with %q", c.Method, c.Filter, inspectionclienttest.NotInspectedFilter)
 		}
-		if c.Authorization != "Bearer "+rpctest.Token(t, adviser) {
+		if c.Authorization != "Bearer "+rpctest.Token(t, rpctest.Adviser) {
 			t.Errorf("the caller's token was not forwarded: got %q", c.Authorization)
 		}
 		// The deadline crosses each hop as a timeout, so it drifts by the
@@ -210,7 +200,7 @@ func TestPrioritiesActForTheCaller(t *testing.T) {
 
 func TestPrioritiesPaging(t *testing.T) {
 	e := fixtureEnv(t)
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	first, err := e.client.ListReviewPriorities(ctx, &peerreviewv1.ListReviewPrioritiesRequest{PageSize: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +225,7 @@ func TestPrioritiesPaging(t *testing.T) {
 func TestPrioritiesInspectionUnavailable(t *testing.T) {
 	e := fixtureEnv(t)
 	e.double.Stop()
-	resp, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
+	resp, err := e.client.ListReviewPriorities(e.as(rpctest.Adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
 	rpctest.ExpectError(t, "inspection service stopped", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 	if resp != nil {
 		t.Errorf("got a response %v with the inspection service down", resp)
@@ -246,11 +236,11 @@ func TestPrioritiesInspectionUnavailable(t *testing.T) {
 // (the access matrix; this used to be refused).
 func TestPrioritiesForDfE(t *testing.T) {
 	e := fixtureEnv(t)
-	want, err := e.client.ListReviewPriorities(e.as(adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
+	want, err := e.client.ListReviewPriorities(e.as(rpctest.Adviser), &peerreviewv1.ListReviewPrioritiesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.client.ListReviewPriorities(e.as(official), &peerreviewv1.ListReviewPrioritiesRequest{})
+	got, err := e.client.ListReviewPriorities(e.as(rpctest.Official), &peerreviewv1.ListReviewPrioritiesRequest{})
 	if err != nil || !proto.Equal(got, want) || len(got.GetPriorities()) == 0 {
 		t.Errorf("DfE's priorities = %v, %v; want the adviser's %v", got, err, want)
 	}
@@ -258,7 +248,7 @@ func TestPrioritiesForDfE(t *testing.T) {
 
 func TestPrioritiesDenied(t *testing.T) {
 	e := fixtureEnv(t)
-	for _, p := range []auth.Principal{inspector, officer, sponsor, partner} {
+	for _, p := range []auth.Principal{rpctest.Inspector, officer, sponsor, rpctest.Partner} {
 		_, err := e.client.ListReviewPriorities(e.as(p), &peerreviewv1.ListReviewPrioritiesRequest{})
 		rpctest.ExpectError(t, string(p.Roles[0]), err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 const (
@@ -22,20 +23,6 @@ const (
 var now = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-// fields returns the violation fields of err, or nil when it is no
-// INVALID_ARGUMENT fault.
-func fields(err error) []string {
-	f, ok := fault.As(err)
-	if !ok || f.Kind != fault.KindInvalid {
-		return nil
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
-}
 
 func reason(err error) string {
 	if f, ok := fault.As(err); ok {
@@ -205,7 +192,7 @@ func TestCompleteRecordsConclusion(t *testing.T) {
 		{RiskNone, strings.Repeat("x", MaxNarrative+1), []string{"conclusion"}},
 	} {
 		_, err := rv.Complete(tc.risk, tc.conclusion, now)
-		if got := fields(err); !slices.Equal(got, tc.want) {
+		if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 			t.Errorf("Complete(%q, %.10q) violations %v, want %v", tc.risk, tc.conclusion, got, tc.want)
 		}
 	}
@@ -213,7 +200,7 @@ func TestCompleteRecordsConclusion(t *testing.T) {
 
 func TestCancelNeedsReason(t *testing.T) {
 	rv := inState(t, OnSite)
-	if _, err := rv.Cancel(" "); !slices.Equal(fields(err), []string{"reason"}) {
+	if _, err := rv.Cancel(" "); !slices.Equal(rpctest.Fields(err), []string{"reason"}) {
 		t.Fatalf("cancel without reason = %v", err)
 	}
 	out, err := rv.Cancel(" Council withdrew. ")
@@ -247,7 +234,7 @@ func TestValidateFindings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		err := ValidateFindings(tc.findings)
-		if got := fields(err); !slices.Equal(got, tc.want) {
+		if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: violations %v (%v), want %v", tc.name, got, err, tc.want)
 		}
 	}
@@ -262,7 +249,7 @@ func TestRecordFindingsReplacesAndTrims(t *testing.T) {
 	if len(next.Findings) != 1 || next.Findings[0].Evidence != "Timely adoption." || len(rv.Findings) != 2 {
 		t.Fatalf("findings = %+v, original %+v", next.Findings, rv.Findings)
 	}
-	if _, err := rv.RecordFindings(nil); !slices.Equal(fields(err), []string{"findings"}) {
+	if _, err := rv.RecordFindings(nil); !slices.Equal(rpctest.Fields(err), []string{"findings"}) {
 		t.Fatalf("recording no findings = %v", err)
 	}
 }
@@ -285,7 +272,7 @@ func TestCheckDates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		err := CheckDates(tc.start, tc.end, now)
-		if got := fields(err); !slices.Equal(got, tc.want) {
+		if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: violations %v (%v), want %v", tc.name, got, err, tc.want)
 		}
 	}
@@ -295,10 +282,10 @@ func TestCheckRequest(t *testing.T) {
 	if err := CheckRequest(CarePracticeDiagnostic, ""); err != nil {
 		t.Errorf("valid request: %v", err)
 	}
-	if got := fields(CheckRequest("", strings.Repeat("x", MaxText+1))); !slices.Equal(got, []string{"peer_review.kind", "peer_review.reason"}) {
+	if got := rpctest.Fields(CheckRequest("", strings.Repeat("x", MaxText+1))); !slices.Equal(got, []string{"peer_review.kind", "peer_review.reason"}) {
 		t.Errorf("invalid request: violations %v", got)
 	}
-	if got := fields(CheckRequest("PEER_AUDIT", "")); !slices.Equal(got, []string{"peer_review.kind"}) {
+	if got := rpctest.Fields(CheckRequest("PEER_AUDIT", "")); !slices.Equal(got, []string{"peer_review.kind"}) {
 		t.Errorf("unknown kind: violations %v", got)
 	}
 }
@@ -326,7 +313,7 @@ func TestCheckTeamShape(t *testing.T) {
 		{"no days", []Member{m("a", true, 0), m("b", false, MaxMemberDays+1)}, []string{"team[0].days", "team[1].days"}},
 	}
 	for _, tc := range tests {
-		if got := fields(CheckTeamShape(tc.team)); !slices.Equal(got, tc.want) {
+		if got := rpctest.Fields(CheckTeamShape(tc.team)); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: violations %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -364,7 +351,7 @@ func TestCheckTeam(t *testing.T) {
 	}
 	for _, tc := range tests {
 		err := CheckTeam(leeds, tc.team, pool, inadequate)
-		if got := fields(err); !slices.Equal(got, tc.want) {
+		if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: violations %v (%v), want %v", tc.name, got, err, tc.want)
 		}
 		if tc.want != nil && reason(err) != ReasonTeamNotEligible {
@@ -492,8 +479,8 @@ func TestParseName(t *testing.T) {
 		if (err == nil) != tc.ok || gss != tc.gss || id != tc.id {
 			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
 		}
-		if err != nil && !slices.Equal(fields(err), []string{"name"}) {
-			t.Errorf("ParseName(%q) violations %v", tc.name, fields(err))
+		if err != nil && !slices.Equal(rpctest.Fields(err), []string{"name"}) {
+			t.Errorf("ParseName(%q) violations %v", tc.name, rpctest.Fields(err))
 		}
 	}
 }

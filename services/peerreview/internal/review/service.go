@@ -11,31 +11,23 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 )
 
 // Storer is the storage the review rules need. Insert and Save are pinned
 // to the version the review was read at and fail with an error matching
 // change.ErrConflict when it moved; each commits the change, its audit entry and,
-// when r.RequestID is set, the response to replay, in one transaction.
+// when r.RequestID is set, the response to replay, in one transaction. A
+// review saved completed or cancelled is no longer its council's review
+// under way; one saved completed emits PeerReviewCompleted in the same
+// transaction.
 type Storer interface {
-	// Get returns one review, or ErrNotFound.
-	Get(ctx context.Context, gss, id string) (Review, error)
-	// List returns a council's reviews, or every council's when gss is
-	// AllCouncils, in no particular order.
-	List(ctx context.Context, gss string) ([]Review, error)
-	// Replay returns the review a previous call with r.RequestID returned, if
-	// any. A reused r.RequestID with another r.RequestHash is an INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r change.Request) (Review, bool, error)
+	usecase.CouncilRecords[Review]
 	// Insert stores a new review (GSSCode and ID set) at version 1 and
 	// marks it as its council's review under way. It returns ErrUnderWay
 	// when the council has one already, and an error matching change.ErrConflict
 	// when the ID is taken or a concurrent call committed first.
 	Insert(ctx context.Context, rv Review, r change.Request) (Review, error)
-	// Save stores a changed review over the version rv.Version. A review
-	// saved completed or cancelled is no longer its council's review under
-	// way; one saved completed emits PeerReviewCompleted in the same
-	// transaction.
-	Save(ctx context.Context, rv Review, r change.Request) (Review, error)
 	// SaveLink stores a completed review whose support offer was just
 	// linked, over the version rv.Version, emitting nothing: the review's
 	// completion was announced when it completed.
@@ -46,30 +38,23 @@ type Storer interface {
 // gRPC handlers call, and what programmatic callers such as the demo data
 // loader use to create and move reviews with the same rules.
 type Service struct {
-	store Storer
-	now   func() time.Time
+	usecase.Core[Storer]
 }
 
 // NewService returns the use cases over st, reading the time from now (nil
 // means time.Now).
 func NewService(st Storer, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, now: now}
+	return &Service{Core: usecase.New(st, now)}
 }
-
-// Now is the service's clock reading, in UTC.
-func (s *Service) Now() time.Time { return s.now().UTC() }
 
 // Get returns one review, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, gss, id string) (Review, error) {
-	return s.store.Get(ctx, gss, id)
+	return s.Store.Get(ctx, gss, id)
 }
 
 // List returns a council's reviews, or every council's for AllCouncils.
 func (s *Service) List(ctx context.Context, gss string) ([]Review, error) {
-	return s.store.List(ctx, gss)
+	return s.Store.List(ctx, gss)
 }
 
 // Request creates a REQUESTED review of kind for the council gss and
@@ -77,32 +62,27 @@ func (s *Service) List(ctx context.Context, gss string) ([]Review, error) {
 // under way gets ErrUnderWay. A repeat of r.RequestID returns the first call's
 // review.
 func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason string, r change.Request) (Review, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
-	rv, err := New(gss, kind, reason, r.Subject, s.now())
+	rv, err := New(gss, kind, reason, r.Subject, s.Clock())
 	if err != nil {
 		return Review{}, err
 	}
 	// A conflict is a concurrent call with the same request_id that won
 	// (its answer is then replayed), another request that took the
 	// council's slot (Insert then reports ErrUnderWay), or a fresh ID taken.
-	return change.Retry(ctx, "review: request a review of "+gss, s.replay(gss, r), func(ctx context.Context) (Review, error) {
+	return change.Retry(ctx, "review: request a review of "+gss, usecase.Replayer[Review](s.Store, gss, r), func(ctx context.Context) (Review, error) {
 		rv.ID = resource.NewID()
-		return s.store.Insert(ctx, rv, r)
+		return s.Store.Insert(ctx, rv, r)
 	})
-}
-
-// replay is the lookup of the answer a call with r's request_id committed.
-func (s *Service) replay(gss string, r change.Request) func(context.Context) (Review, bool, error) {
-	return func(ctx context.Context) (Review, bool, error) { return s.store.Replay(ctx, gss, r) }
 }
 
 // Schedule sets the days on site: requested → scheduled. etag, when not 0,
 // must be current.
 func (s *Service) Schedule(ctx context.Context, gss, id string, start, end time.Time, etag change.Etag, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
-		return cur.Schedule(start, end, s.now())
+		return cur.Schedule(start, end, s.Clock())
 	})
 }
 
@@ -133,7 +113,7 @@ func (s *Service) RecordFindings(ctx context.Context, gss, id string, findings [
 // PeerReviewCompleted with the review, in one transaction.
 func (s *Service) Complete(ctx context.Context, gss, id string, risk Risk, conclusion string, etag change.Etag, r change.Request) (Review, error) {
 	return s.change(ctx, gss, id, etag, r, func(cur Review) (Review, error) {
-		return cur.Complete(risk, conclusion, s.now())
+		return cur.Complete(risk, conclusion, s.Clock())
 	})
 }
 
@@ -148,11 +128,11 @@ func (s *Service) Cancel(ctx context.Context, gss, id, reason string, etag chang
 // replays the first call's review; otherwise the rule runs on a fresh read
 // each attempt, after the etag check.
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(Review) (Review, error)) (Review, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
-	return change.Retry(ctx, "review: change "+Name(gss, id), s.replay(gss, r), func(ctx context.Context) (Review, error) {
-		cur, err := s.store.Get(ctx, gss, id)
+	return change.Retry(ctx, "review: change "+Name(gss, id), usecase.Replayer[Review](s.Store, gss, r), func(ctx context.Context) (Review, error) {
+		cur, err := s.Store.Get(ctx, gss, id)
 		if err != nil {
 			return Review{}, err
 		}
@@ -163,7 +143,7 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 		if err != nil {
 			return Review{}, err
 		}
-		return s.store.Save(ctx, next, r)
+		return s.Store.Save(ctx, next, r)
 	})
 }
 
@@ -183,7 +163,7 @@ func (s *Service) LinkOffer(ctx context.Context, gss, id, offerName string, r ch
 	}
 	what := fmt.Sprintf("review: link %s to %s", offerName, Name(gss, id))
 	_, err := change.Retry(ctx, what, nil, func(ctx context.Context) (Review, error) {
-		cur, err := s.store.Get(ctx, gss, id)
+		cur, err := s.Store.Get(ctx, gss, id)
 		if err != nil {
 			return Review{}, err
 		}
@@ -191,7 +171,7 @@ func (s *Service) LinkOffer(ctx context.Context, gss, id, offerName string, r ch
 		if err != nil || !changed {
 			return cur, err
 		}
-		out, err := s.store.SaveLink(ctx, next, r)
+		out, err := s.Store.SaveLink(ctx, next, r)
 		if err != nil && !errors.Is(err, change.ErrConflict) {
 			return out, fmt.Errorf("%s: %w", what, err)
 		}

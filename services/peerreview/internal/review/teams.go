@@ -103,7 +103,7 @@ func (t *Teams) Propose(ctx context.Context, gss, id string, practitioners int) 
 // call's review before the pool is compared, since that call's own
 // commitment has changed the fingerprint since.
 func (t *Teams) Accept(ctx context.Context, gss, id string, members []Member, etag change.Etag, poolEtag string, r change.Request) (Review, error) {
-	if prev, ok, err := t.reviews.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := t.reviews.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
 	rv, err := t.reviews.Get(ctx, gss, id)

@@ -168,9 +168,7 @@ func teamFrom(ms []*peerreviewv1.TeamMember) ([]review.Member, fault.Violations)
 	for i, m := range ms {
 		field := "team[" + strconv.Itoa(i) + "].reviewer"
 		id, err := resource.ParseID(field, reviewer.Collection, m.GetReviewer())
-		if f, ok := fault.As(err); ok {
-			vs = append(vs, f.Violations...)
-		}
+		vs.Merge(err)
 		out[i] = review.Member{ReviewerID: id, Lead: m.GetLead(), Days: int(m.GetDays())}
 	}
 	return out, vs

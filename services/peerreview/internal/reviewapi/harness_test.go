@@ -24,6 +24,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -133,15 +134,9 @@ func (d *inspectionDouble) ListLocalAuthorities(ctx context.Context, req *inspec
 	return &inspectionv1.ListLocalAuthoritiesResponse{LocalAuthorities: items, NextPageToken: next, TotalSize: int32(len(d.inadequate))}, nil
 }
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, as the service's composite server does.
-type fallback struct {
-	peerreviewv1.UnimplementedPeerReviewServiceServer
-}
-
 // testServer composes the handlers the way the service does.
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Reviews
 }
 
@@ -155,13 +150,9 @@ const (
 
 // The callers of these tests.
 var (
-	adviser      = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
 	leedsOfficer = auth.Principal{Subject: "officer-leeds", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
 	hantsOfficer = auth.Principal{Subject: "officer-hants", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: hampshire}
-	inspector    = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	official     = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
 	sponsor      = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
-	partner      = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
 	// inspectorOfficer holds Ofsted's role beside a council officer's: the
 	// Ofsted role gives summaries of other councils' reviews, never the
 	// officer's own grants over them.
@@ -215,7 +206,7 @@ func (e *env) as(p auth.Principal) context.Context { return rpctest.As(e.t, p) }
 // addReviewer puts a reviewer in the pool through the reviewer rules.
 func (e *env) addReviewer(rv reviewer.Reviewer) string {
 	e.t.Helper()
-	out, err := e.pool.Create(context.Background(), rv, change.Request{Subject: adviser.Subject, Roles: []string{"lga_adviser"}})
+	out, err := e.pool.Create(context.Background(), rv, change.Request{Subject: rpctest.Adviser.Subject, Roles: []string{"lga_adviser"}})
 	if err != nil {
 		e.t.Fatalf("create reviewer %s: %v", rv.DisplayName, err)
 	}

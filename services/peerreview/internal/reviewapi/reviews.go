@@ -45,40 +45,32 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
-
-// allCouncilsParent is the parent of a list across every council.
-const allCouncilsParent = resource.Councils + "/" + review.AllCouncils
 
 // Policies declares who may call each method of this package: the access
 // matrix's PeerReview cells. Reading is the LGA's, the council's own
 // officers' and, in summary, DfE's and Ofsted's; requesting the LGA's and
 // the council's own; running a review the LGA's. Sponsor officers and
 // partner systems appear in none: the boundary.
-var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName:  access.Rule(access.PeerReview, access.Request),
-	peerreviewv1.PeerReviewService_GetPeerReview_FullMethodName:      access.Rule(access.PeerReview, access.Read),
-	peerreviewv1.PeerReviewService_ListPeerReviews_FullMethodName:    access.Rule(access.PeerReview, access.Read),
-	peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName: access.Rule(access.PeerReview, access.Run),
-	peerreviewv1.PeerReviewService_ProposeReviewTeam_FullMethodName:  access.Rule(access.PeerReview, access.Run),
-	peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName:   access.Rule(access.PeerReview, access.Run),
-	peerreviewv1.PeerReviewService_StartOnSite_FullMethodName:        access.Rule(access.PeerReview, access.Run),
-	peerreviewv1.PeerReviewService_RecordFindings_FullMethodName:     access.Rule(access.PeerReview, access.Run),
-	peerreviewv1.PeerReviewService_CompleteReview_FullMethodName:     access.Rule(access.PeerReview, access.Run),
-	peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName:   access.Rule(access.PeerReview, access.Run),
-}
+var Policies = access.Rules(access.PeerReview, access.Methods{
+	peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName:  access.Request,
+	peerreviewv1.PeerReviewService_GetPeerReview_FullMethodName:      access.Read,
+	peerreviewv1.PeerReviewService_ListPeerReviews_FullMethodName:    access.Read,
+	peerreviewv1.PeerReviewService_SchedulePeerReview_FullMethodName: access.Run,
+	peerreviewv1.PeerReviewService_ProposeReviewTeam_FullMethodName:  access.Run,
+	peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName:   access.Run,
+	peerreviewv1.PeerReviewService_StartOnSite_FullMethodName:        access.Run,
+	peerreviewv1.PeerReviewService_RecordFindings_FullMethodName:     access.Run,
+	peerreviewv1.PeerReviewService_CompleteReview_FullMethodName:     access.Run,
+	peerreviewv1.PeerReviewService_CancelPeerReview_FullMethodName:   access.Run,
+})
 
 // check is the matrix's object-level decision for the caller in ctx doing
 // act to the reviews of council gss (the record, or the list, named name):
 // nil only for a Full view.
 func check(ctx context.Context, act access.Action, gss, name string) error {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return err
-	}
-	return access.Check(p, access.PeerReview, act, access.Object{Council: gss, Name: name})
+	return rpc.Authorize(ctx, access.PeerReview, act, access.Object{Council: gss, Name: name})
 }
 
 // view is how much of the reviews of council gss (named name, for the
@@ -136,7 +128,7 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 	if err := fault.Join(parentErr, vs.Err(), ruleErr); err != nil {
 		return nil, err
 	}
-	if err := councilExists(gss, req.GetParent(), "parent"); err != nil {
+	if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName, req.GetRequestId(), req)
@@ -183,12 +175,8 @@ func (h *Reviews) GetPeerReview(ctx context.Context, req *peerreviewv1.GetPeerRe
 // for a caller who does not see every review in full to the caller's
 // council.
 func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPeerReviewsRequest) (*peerreviewv1.ListPeerReviewsResponse, error) {
-	gss, parentErr := parseParent(req.GetParent())
-	l, err := rpc.ReadList(req, review.FilterSchema, nil, parentErr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	gss, parentErr := resource.ParseCouncilOrAll("parent", req.GetParent())
+	l, p, err := rpc.ReadListAs(ctx, req, review.FilterSchema, nil, parentErr)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +188,7 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 		return nil, err
 	}
 	if gss != review.AllCouncils {
-		if err := councilExists(gss, req.GetParent(), "parent"); err != nil {
+		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
 			return nil, err
 		}
 	}
@@ -319,9 +307,7 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 func (h *Reviews) StartOnSite(ctx context.Context, req *peerreviewv1.StartOnSiteRequest) (*peerreviewv1.PeerReview, error) {
 	gss, id, nameErr := resource.ParseCouncilChild("name", review.Collection, req.GetName())
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), false)
-	var vs fault.Violations
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
+	if err := fault.Join(nameErr, etagErr, rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
 	return h.act(ctx, req, req.GetName(), peerreviewv1.PeerReviewService_StartOnSite_FullMethodName, req.GetRequestId(),
@@ -404,14 +390,6 @@ func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requ
 	return toProto(out), nil
 }
 
-// councilExists reports a council that is not one of the 152 as NOT_FOUND.
-func councilExists(gss, name, field string) error {
-	if _, ok := reference.CouncilByCode(gss); !ok {
-		return fault.NotFound(review.ReasonCouncilNotFound, "%s does not exist", name).With(field, name)
-	}
-	return nil
-}
-
 // date reads an optional proto date, reporting an impossible one on field.
 func date(vs *fault.Violations, field string, d *typev1.Date) time.Time {
 	t, _, err := refproto.DateFrom(d)
@@ -419,19 +397,4 @@ func date(vs *fault.Violations, field string, d *typev1.Date) time.Time {
 		vs.Add(field, "%s", err.Error())
 	}
 	return t
-}
-
-// parseParent reads a list's parent: a council, or every council.
-func parseParent(parent string) (string, error) {
-	if parent == allCouncilsParent {
-		return review.AllCouncils, nil
-	}
-	gss, err := resource.ParseCouncil("parent", parent)
-	if err != nil {
-		var vs fault.Violations
-		vs.Add("parent", "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
-			"or localAuthorities/- for every council, got %q", parent)
-		return "", vs.Err()
-	}
-	return gss, nil
 }

@@ -102,7 +102,7 @@ func (e *env) seedPool() {
 // Monday 11 to Thursday 14 January 2016.
 func (e *env) schedule(gss string) *peerreviewv1.PeerReview {
 	e.t.Helper()
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	rv, err := e.client.RequestPeerReview(ctx, &peerreviewv1.RequestPeerReviewRequest{
 		Parent:     "localAuthorities/" + gss,
 		PeerReview: &peerreviewv1.PeerReview{Kind: peerreviewv1.ReviewKind_REVIEW_KIND_SAFEGUARDING_PRACTICE_DIAGNOSTIC},
@@ -139,7 +139,7 @@ func TestPeerReviewStory(t *testing.T) {
 	e.seedPool()
 	// One token for the adviser throughout, so the forwarded one can be
 	// compared with it.
-	advToken := rpctest.Token(t, adviser)
+	advToken := rpctest.Token(t, rpctest.Adviser)
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+advToken)
 
 	reqMsg := &peerreviewv1.RequestPeerReviewRequest{
@@ -363,7 +363,7 @@ func TestPeerReviewStory(t *testing.T) {
 // filters and pages.
 func TestListAcrossCouncils(t *testing.T) {
 	e := newEnv(t, leedsDouble())
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	var names []string
 	for _, gss := range []string{leeds, hampshire, doncaster} {
 		names = append(names, e.schedule(gss).GetName())
@@ -422,11 +422,11 @@ func TestProposeWhenInspectionIsDown(t *testing.T) {
 	e := newEnv(t, double)
 	e.seedPool()
 	rv := e.schedule(leeds)
-	if _, err := e.client.ProposeReviewTeam(e.as(adviser), &peerreviewv1.ProposeReviewTeamRequest{Name: rv.GetName()}); err != nil {
+	if _, err := e.client.ProposeReviewTeam(e.as(rpctest.Adviser), &peerreviewv1.ProposeReviewTeamRequest{Name: rv.GetName()}); err != nil {
 		t.Fatalf("propose while the inspection service is up: %v", err)
 	}
 	double.srv.Stop()
-	ctx, cancel := context.WithTimeout(e.as(adviser), 30*time.Second)
+	ctx, cancel := context.WithTimeout(e.as(rpctest.Adviser), 30*time.Second)
 	defer cancel()
 	_, err := e.client.ProposeReviewTeam(ctx, &peerreviewv1.ProposeReviewTeamRequest{Name: rv.GetName()})
 	rpctest.ExpectError(t, "propose with the inspection service down", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
@@ -442,61 +442,31 @@ func TestDenied(t *testing.T) {
 	e := newEnv(t, leedsDouble())
 	rv := e.schedule(leeds)
 	name := rv.GetName()
-	calls := map[string]func(context.Context) error{
-		"RequestPeerReview": func(ctx context.Context) error {
-			_, err := e.client.RequestPeerReview(ctx, &peerreviewv1.RequestPeerReviewRequest{Parent: leedsName,
-				PeerReview: &peerreviewv1.PeerReview{Kind: peerreviewv1.ReviewKind_REVIEW_KIND_SAFEGUARDING_PEER_REVIEW}})
-			return err
-		},
-		"GetPeerReview": func(ctx context.Context) error {
-			_, err := e.client.GetPeerReview(ctx, &peerreviewv1.GetPeerReviewRequest{Name: name})
-			return err
-		},
-		"ListPeerReviews": func(ctx context.Context) error {
-			_, err := e.client.ListPeerReviews(ctx, &peerreviewv1.ListPeerReviewsRequest{Parent: leedsName})
-			return err
-		},
-		"SchedulePeerReview": func(ctx context.Context) error {
-			_, err := e.client.SchedulePeerReview(ctx, &peerreviewv1.SchedulePeerReviewRequest{Name: name})
-			return err
-		},
-		"ProposeReviewTeam": func(ctx context.Context) error {
-			_, err := e.client.ProposeReviewTeam(ctx, &peerreviewv1.ProposeReviewTeamRequest{Name: name})
-			return err
-		},
-		"AcceptReviewTeam": func(ctx context.Context) error {
-			_, err := e.client.AcceptReviewTeam(ctx, &peerreviewv1.AcceptReviewTeamRequest{Name: name})
-			return err
-		},
-		"StartOnSite": func(ctx context.Context) error {
-			_, err := e.client.StartOnSite(ctx, &peerreviewv1.StartOnSiteRequest{Name: name})
-			return err
-		},
-		"RecordFindings": func(ctx context.Context) error {
-			_, err := e.client.RecordFindings(ctx, &peerreviewv1.RecordFindingsRequest{Name: name})
-			return err
-		},
-		"CompleteReview": func(ctx context.Context) error {
-			_, err := e.client.CompleteReview(ctx, &peerreviewv1.CompleteReviewRequest{Name: name})
-			return err
-		},
-		"CancelPeerReview": func(ctx context.Context) error {
-			_, err := e.client.CancelPeerReview(ctx, &peerreviewv1.CancelPeerReviewRequest{Name: name, Reason: "x"})
-			return err
-		},
-	}
+	calls := rpctest.Calls(t, e.client,
+		&peerreviewv1.RequestPeerReviewRequest{Parent: leedsName,
+			PeerReview: &peerreviewv1.PeerReview{Kind: peerreviewv1.ReviewKind_REVIEW_KIND_SAFEGUARDING_PEER_REVIEW}},
+		&peerreviewv1.GetPeerReviewRequest{Name: name},
+		&peerreviewv1.ListPeerReviewsRequest{Parent: leedsName},
+		&peerreviewv1.SchedulePeerReviewRequest{Name: name},
+		&peerreviewv1.ProposeReviewTeamRequest{Name: name},
+		&peerreviewv1.AcceptReviewTeamRequest{Name: name},
+		&peerreviewv1.StartOnSiteRequest{Name: name},
+		&peerreviewv1.RecordFindingsRequest{Name: name},
+		&peerreviewv1.CompleteReviewRequest{Name: name},
+		&peerreviewv1.CancelPeerReviewRequest{Name: name, Reason: "x"},
+	)
 	if len(calls) != len(Policies) {
 		t.Fatalf("%d calls for %d policies: cover every method", len(calls), len(Policies))
 	}
 	runs := []string{"SchedulePeerReview", "ProposeReviewTeam", "AcceptReviewTeam", "StartOnSite", "RecordFindings", "CompleteReview", "CancelPeerReview"}
 	reads := []string{"GetPeerReview", "ListPeerReviews"}
 	for method, call := range calls {
-		for _, p := range []auth.Principal{sponsor, partner} {
+		for _, p := range []auth.Principal{sponsor, rpctest.Partner} {
 			rpctest.ExpectError(t, p.Subject+" "+method, call(e.as(p)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		}
 		// Ofsted and DfE read reviews in summary (the access matrix; this
 		// used to be refused) and do nothing else.
-		for _, p := range []auth.Principal{inspector, official} {
+		for _, p := range []auth.Principal{rpctest.Inspector, rpctest.Official} {
 			if !slices.Contains(reads, method) {
 				rpctest.ExpectError(t, p.Subject+" "+method, call(e.as(p)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 			}
@@ -521,7 +491,7 @@ func TestDenied(t *testing.T) {
 	_, err = e.client.ListPeerReviews(e.as(leedsOfficer), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-"})
 	rpctest.ExpectError(t, "council officer listing every council", err, codes.PermissionDenied, access.ReasonNotAllowed)
 	// Nothing in the deny cases changed the review.
-	got, err := e.client.GetPeerReview(e.as(adviser), &peerreviewv1.GetPeerReviewRequest{Name: name})
+	got, err := e.client.GetPeerReview(e.as(rpctest.Adviser), &peerreviewv1.GetPeerReviewRequest{Name: name})
 	if err != nil || !proto.Equal(got, rv) {
 		t.Fatalf("after denied calls = %v, %v; want %v", got, err, rv)
 	}
@@ -552,7 +522,7 @@ func TestPolicies(t *testing.T) {
 // a HIGH-risk conclusion. The pool must be seeded.
 func (e *env) complete() *peerreviewv1.PeerReview {
 	e.t.Helper()
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	rv, err := e.client.RequestPeerReview(e.as(leedsOfficer), &peerreviewv1.RequestPeerReviewRequest{
 		Parent: leedsName,
 		PeerReview: &peerreviewv1.PeerReview{Kind: peerreviewv1.ReviewKind_REVIEW_KIND_SAFEGUARDING_PEER_REVIEW,
@@ -611,7 +581,7 @@ func TestSummaryView(t *testing.T) {
 	}
 	// A cancelled review of Hampshire carries a cancel reason.
 	hants := e.schedule(hampshire)
-	cancelled, err := e.client.CancelPeerReview(e.as(adviser), &peerreviewv1.CancelPeerReviewRequest{
+	cancelled, err := e.client.CancelPeerReview(e.as(rpctest.Adviser), &peerreviewv1.CancelPeerReviewRequest{
 		Name: hants.GetName(), Etag: hants.GetEtag(), Reason: "The council's new director asked to postpone."})
 	if err != nil {
 		t.Fatal(err)
@@ -624,7 +594,7 @@ func TestSummaryView(t *testing.T) {
 			CreateTime: full.GetCreateTime(), CompleteTime: full.GetCompleteTime(), Etag: full.GetEtag(),
 		}
 	}
-	for _, p := range []auth.Principal{official, inspector} {
+	for _, p := range []auth.Principal{rpctest.Official, rpctest.Inspector} {
 		ctx := e.as(p)
 		for _, full := range []*peerreviewv1.PeerReview{done, cancelled} {
 			got, err := e.client.GetPeerReview(ctx, &peerreviewv1.GetPeerReviewRequest{Name: full.GetName()})
@@ -655,19 +625,19 @@ func TestSummaryView(t *testing.T) {
 	}
 	// A summary list's page token is the summarised caller's: the LGA,
 	// who sees every review whole, cannot page on with it.
-	first, err := e.client.ListPeerReviews(e.as(official), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-", PageSize: 1})
+	first, err := e.client.ListPeerReviews(e.as(rpctest.Official), &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-", PageSize: 1})
 	if err != nil || first.GetNextPageToken() == "" {
 		t.Fatalf("DfE's first page = %v, %v; want a next page", first, err)
 	}
-	if next, err := e.client.ListPeerReviews(e.as(inspector), &peerreviewv1.ListPeerReviewsRequest{
+	if next, err := e.client.ListPeerReviews(e.as(rpctest.Inspector), &peerreviewv1.ListPeerReviewsRequest{
 		Parent: "localAuthorities/-", PageSize: 1, PageToken: first.GetNextPageToken()}); err != nil || len(next.GetPeerReviews()) != 1 {
 		t.Errorf("Ofsted pages on with a summary token = %v, %v", next, err)
 	}
-	_, err = e.client.ListPeerReviews(e.as(adviser), &peerreviewv1.ListPeerReviewsRequest{
+	_, err = e.client.ListPeerReviews(e.as(rpctest.Adviser), &peerreviewv1.ListPeerReviewsRequest{
 		Parent: "localAuthorities/-", PageSize: 1, PageToken: first.GetNextPageToken()})
 	rpctest.ExpectError(t, "the LGA paging on with DfE's token", err, codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
 	// The LGA and the council's own officer read the whole review.
-	for _, p := range []auth.Principal{adviser, leedsOfficer} {
+	for _, p := range []auth.Principal{rpctest.Adviser, leedsOfficer} {
 		got, err := e.client.GetPeerReview(e.as(p), &peerreviewv1.GetPeerReviewRequest{Name: done.GetName()})
 		if err != nil || !proto.Equal(got, done) {
 			t.Errorf("%s reads %v, %v; want the whole review", p.Subject, got, err)

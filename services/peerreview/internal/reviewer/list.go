@@ -1,7 +1,7 @@
 package reviewer
 
 import (
-	"slices"
+	"cmp"
 	"strings"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -17,40 +17,28 @@ import (
 // and remaining_days (see RemainingDays), compared as integers
 // (`expertise:VOICE_OF_THE_CHILD AND remaining_days >= 5`). Enum values
 // are accepted with or without their prefixes.
-var FilterSchema = filter.Schema{
-	"role":                       {Type: filter.Enum, Values: fault.Names(Roles), Prefix: "REVIEWER_ROLE_"},
-	"region":                     {Type: filter.Enum, Values: fault.Names(reference.Regions), Prefix: "REGION_"},
-	"expertise":                  {Type: filter.Enum, Repeated: true, Values: fault.Names(Themes), Prefix: "THEME_"},
-	"available_days_per_quarter": {Type: filter.Int},
-	"committed_days":             {Type: filter.Int},
-	"remaining_days":             {Type: filter.Int},
-}
+var FilterSchema = columns.Schema()
 
-// record adapts a reviewer, with the days committed to open reviews, to
-// the filter package.
-type record struct {
-	r         *Reviewer
+// committedReviewer is a reviewer with the days committed to open reviews,
+// as the filter sees it.
+type committedReviewer struct {
+	*Reviewer
 	committed int
 }
 
-// Get implements filter.Record.
-func (rec record) Get(field string) (any, bool) {
-	switch field {
-	case "role":
-		return string(rec.r.Role), true
-	case "region":
-		reg := rec.r.Region()
-		return string(reg), reg != ""
-	case "expertise":
-		return fault.Names(rec.r.Expertise), true
-	case "available_days_per_quarter":
-		return rec.r.AvailableDaysPerQuarter, true
-	case "committed_days":
-		return rec.committed, true
-	case "remaining_days":
-		return rec.r.RemainingDays(rec.committed), true
-	}
-	return nil, false
+var columns = filter.Columns[committedReviewer]{
+	"role": filter.EnumColumn(Roles, "REVIEWER_ROLE_", func(r *committedReviewer) Role { return r.Role }),
+	"region": filter.OptionalEnumColumn(reference.Regions, "REGION_", func(r *committedReviewer) (reference.Region, bool) {
+		reg := r.Region()
+		return reg, reg != ""
+	}),
+	"expertise": {
+		Field: filter.Field{Type: filter.Enum, Repeated: true, Values: fault.Names(Themes), Prefix: "THEME_"},
+		Get:   func(r *committedReviewer) (any, bool) { return fault.Names(r.Expertise), true },
+	},
+	"available_days_per_quarter": filter.ValueColumn(filter.Int, func(r *committedReviewer) int { return r.AvailableDaysPerQuarter }),
+	"committed_days":             filter.ValueColumn(filter.Int, func(r *committedReviewer) int { return r.committed }),
+	"remaining_days":             filter.ValueColumn(filter.Int, func(r *committedReviewer) int { return r.RemainingDays(r.committed) }),
 }
 
 // Select returns the reviewers f matches, ordered by display name
@@ -60,20 +48,12 @@ func (rec record) Get(field string) (any, bool) {
 // from it, or every reviewer when it is nil, has committed none. The
 // caller pages over the result.
 func Select(all []Reviewer, committed map[string]int, f *filter.Filter) []Reviewer {
-	out := make([]Reviewer, 0, len(all))
-	for i := range all {
-		if f.Match(record{r: &all[i], committed: committed[all[i].ID]}) {
-			out = append(out, all[i])
-		}
-	}
-	slices.SortFunc(out, func(a, b Reviewer) int {
-		if c := strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.DisplayName, b.DisplayName); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
+	view := func(r *Reviewer) filter.Record { return columns.Record(&committedReviewer{r, committed[r.ID]}) }
+	return filter.Select(all, f, view, func(a, b Reviewer) int {
+		return cmp.Or(
+			strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),
+			strings.Compare(a.DisplayName, b.DisplayName),
+			strings.Compare(a.ID, b.ID),
+		)
 	})
-	return out
 }

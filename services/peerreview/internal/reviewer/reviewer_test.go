@@ -9,6 +9,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -27,23 +28,6 @@ func valid() Reviewer {
 		AvailableDaysPerQuarter: 12,
 		Conflicts:               []string{hampshire},
 	}
-}
-
-// violations returns the fields err's violations name, in order.
-func violations(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	f, ok := fault.As(err)
-	if !ok || f.Kind != fault.KindInvalid {
-		t.Fatalf("err %v, want INVALID_ARGUMENT", err)
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
 }
 
 func TestValidate(t *testing.T) {
@@ -80,7 +64,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := valid()
 			tt.mutate(&r)
-			if got := violations(t, r.Validate("reviewer.")); !slices.Equal(got, tt.fields) {
+			if got := rpctest.InvalidFields(t, r.Validate("reviewer.")); !slices.Equal(got, tt.fields) {
 				t.Errorf("violations on %v, want %v", got, tt.fields)
 			}
 		})
@@ -109,8 +93,8 @@ func TestParseName(t *testing.T) {
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("ParseName(%q) = %q, %v; want %q, ok %v", tt.name, got, err, tt.want, tt.ok)
 		}
-		if err != nil && !slices.Equal(violations(t, err), []string{"name"}) {
-			t.Errorf("ParseName(%q): violations %v, want on name", tt.name, violations(t, err))
+		if err != nil && !slices.Equal(rpctest.InvalidFields(t, err), []string{"name"}) {
+			t.Errorf("ParseName(%q): violations %v, want on name", tt.name, rpctest.InvalidFields(t, err))
 		}
 	}
 }
@@ -120,7 +104,7 @@ func TestParseCouncilName(t *testing.T) {
 		t.Errorf("got %q, %v; want %s", gss, err, leeds)
 	}
 	for _, bad := range []string{leeds, "localAuthorities/", "localAuthorities/E12000001", "localAuthorities/-", "councils/" + leeds} {
-		if _, err := resource.ParseCouncil("f", bad); !slices.Equal(violations(t, err), []string{"f"}) {
+		if _, err := resource.ParseCouncil("f", bad); !slices.Equal(rpctest.InvalidFields(t, err), []string{"f"}) {
 			t.Errorf("resource.ParseCouncil(%q) = %v, want a violation on f", bad, err)
 		}
 	}
@@ -147,7 +131,7 @@ func TestParseMask(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := ParseMask(tt.paths)
-			if got := violations(t, err); !slices.Equal(got, tt.fields) {
+			if got := rpctest.InvalidFields(t, err); !slices.Equal(got, tt.fields) {
 				t.Fatalf("violations on %v, want %v", got, tt.fields)
 			}
 			for _, f := range MaskFields {
@@ -191,7 +175,7 @@ func TestApply(t *testing.T) {
 	assoc := Reviewer{ID: "x", DisplayName: "A", Role: LGAAssociate, AvailableDaysPerQuarter: 5}
 	m, _ = ParseMask([]string{"role"})
 	_, err = assoc.Apply(Reviewer{Role: Director}, m, now)
-	if got := violations(t, err); !slices.Equal(got, []string{"reviewer.home_council"}) {
+	if got := rpctest.InvalidFields(t, err); !slices.Equal(got, []string{"reviewer.home_council"}) {
 		t.Errorf("violations %v, want on reviewer.home_council", got)
 	}
 }
@@ -220,14 +204,8 @@ func TestSelectByDays(t *testing.T) {
 		{`committed_days = 0`, []string{"c", "d"}},
 		{`available_days_per_quarter >= 12 AND NOT expertise:VOICE_OF_THE_CHILD`, []string{"c"}},
 	} {
-		f, err := filter.Compile(tt.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("compile %q: %v", tt.filter, err)
-		}
-		var got []string
-		for _, r := range Select(pool, committed, f) {
-			got = append(got, r.ID)
-		}
+		got := rpctest.Selected(t, tt.filter, FilterSchema, func(f *filter.Filter) []Reviewer { return Select(pool, committed, f) },
+			func(r Reviewer) string { return r.ID })
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("Select(%q) = %v, want %v", tt.filter, got, tt.want)
 		}
@@ -267,15 +245,9 @@ func TestSelect(t *testing.T) {
 		{"NOT expertise:*", []string{"b", "a"}},
 	}
 	for _, tt := range tests {
-		f, err := filter.Compile(tt.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("compile %q: %v", tt.filter, err)
-		}
-		var got []string
 		// Without commitments, every reviewer has committed nothing.
-		for _, r := range Select(pool, nil, f) {
-			got = append(got, r.ID)
-		}
+		got := rpctest.Selected(t, tt.filter, FilterSchema, func(f *filter.Filter) []Reviewer { return Select(pool, nil, f) },
+			func(r Reviewer) string { return r.ID })
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("Select(%q) = %v, want %v", tt.filter, got, tt.want)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 )
 
 // Reasons of the faults the rules return, as google.rpc.ErrorInfo shows
@@ -76,50 +77,46 @@ type Storer interface {
 // update and delete. The gRPC handlers call it, and so can programmatic
 // callers such as a demo data loader.
 type Service struct {
-	store Storer
-	open  OpenAssignments
-	now   func() time.Time
+	usecase.Core[Storer]
+	open OpenAssignments
 }
 
 // NewService returns the use cases over st. open tells Delete whether a
 // reviewer is on an open review; nil means nobody ever is. now is the clock
 // (nil means time.Now).
 func NewService(st Storer, open OpenAssignments, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, open: open, now: now}
+	return &Service{Core: usecase.New(st, now), open: open}
 }
 
 // Get returns one reviewer, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, id string) (Reviewer, error) {
-	return s.store.Get(ctx, id)
+	return s.Store.Get(ctx, id)
 }
 
 // All returns the pool and its fingerprint (see Storer.All).
 func (s *Service) All(ctx context.Context) ([]Reviewer, string, error) {
-	return s.store.All(ctx)
+	return s.Store.All(ctx)
 }
 
 // Create adds rv to the pool with a fresh ID and returns it as stored.
 // Violations are reported under "reviewer.". A repeat of r.RequestID returns the
 // first call's reviewer.
 func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Reviewer, error) {
-	if prev, ok, err := s.store.Replay(ctx, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, r); err != nil || ok {
 		return prev, err
 	}
 	rv = rv.Clone()
 	rv.Version = 0
-	rv.UpdateTime = s.now().UTC()
+	rv.UpdateTime = s.Now()
 	if err := rv.Validate("reviewer."); err != nil {
 		return Reviewer{}, err
 	}
 	// A conflict is a concurrent call with the same request_id that won
 	// (its answer is then replayed) or a fresh ID taken.
-	replay := func(ctx context.Context) (Reviewer, bool, error) { return s.store.Replay(ctx, r) }
+	replay := func(ctx context.Context) (Reviewer, bool, error) { return s.Store.Replay(ctx, r) }
 	return change.Retry(ctx, "reviewer: create", replay, func(ctx context.Context) (Reviewer, error) {
 		rv.ID = resource.NewID()
-		return s.store.Insert(ctx, rv, r)
+		return s.Store.Insert(ctx, rv, r)
 	})
 }
 
@@ -128,18 +125,18 @@ func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Re
 // otherwise); an invalid result gives INVALID_ARGUMENT violations under
 // "reviewer.".
 func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask, etag change.Etag, r change.Request) (Reviewer, error) {
-	cur, err := s.store.Get(ctx, id)
+	cur, err := s.Store.Get(ctx, id)
 	if err != nil {
 		return Reviewer{}, err
 	}
 	if err := etag.Check(cur.Version); err != nil {
 		return Reviewer{}, err
 	}
-	next, err := cur.Apply(patch, m, s.now().UTC())
+	next, err := cur.Apply(patch, m, s.Now())
 	if err != nil {
 		return Reviewer{}, err
 	}
-	return s.store.Save(ctx, next, r)
+	return s.Store.Save(ctx, next, r)
 }
 
 // Delete removes reviewer id from the pool. etag is the version the caller
@@ -147,7 +144,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask,
 // with ErrOnOpenReview: their commitment stands until the review ends or
 // its team changes.
 func (s *Service) Delete(ctx context.Context, id string, etag change.Etag, r change.Request) error {
-	cur, err := s.store.Get(ctx, id)
+	cur, err := s.Store.Get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -163,5 +160,5 @@ func (s *Service) Delete(ctx context.Context, id string, etag change.Etag, r cha
 			return ErrOnOpenReview.With("reviewer", Name(id))
 		}
 	}
-	return s.store.Delete(ctx, cur, r)
+	return s.Store.Delete(ctx, cur, r)
 }

@@ -7,7 +7,16 @@ import (
 )
 
 // MaskFields are the fields an update may change.
-var MaskFields = []string{"display_name", "home_council", "role", "expertise", "available_days_per_quarter", "conflicts"}
+var MaskFields = updatable.Paths()
+
+var updatable = mask.Fields[Reviewer]{
+	{Path: "display_name", Set: func(r, p *Reviewer) { r.DisplayName = p.DisplayName }},
+	{Path: "home_council", Set: func(r, p *Reviewer) { r.HomeCouncil = p.HomeCouncil }},
+	{Path: "role", Set: func(r, p *Reviewer) { r.Role = p.Role }},
+	{Path: "expertise", Set: func(r, p *Reviewer) { r.Expertise = p.Expertise }},
+	{Path: "available_days_per_quarter", Set: func(r, p *Reviewer) { r.AvailableDaysPerQuarter = p.AvailableDaysPerQuarter }},
+	{Path: "conflicts", Set: func(r, p *Reviewer) { r.Conflicts = p.Conflicts }},
+}
 
 // ignoredFields identify the resource or are output only. A mask derived
 // from a request body (as the REST gateway derives one for PATCH) names
@@ -33,24 +42,7 @@ func ParseMask(paths []string) (Mask, error) {
 func (r Reviewer) Apply(patch Reviewer, m Mask, now time.Time) (Reviewer, error) {
 	out := r.Clone()
 	patch = patch.Clone()
-	if m.Has("display_name") {
-		out.DisplayName = patch.DisplayName
-	}
-	if m.Has("home_council") {
-		out.HomeCouncil = patch.HomeCouncil
-	}
-	if m.Has("role") {
-		out.Role = patch.Role
-	}
-	if m.Has("expertise") {
-		out.Expertise = patch.Expertise
-	}
-	if m.Has("available_days_per_quarter") {
-		out.AvailableDaysPerQuarter = patch.AvailableDaysPerQuarter
-	}
-	if m.Has("conflicts") {
-		out.Conflicts = patch.Conflicts
-	}
+	updatable.Apply(m, &out, &patch)
 	if err := out.Validate("reviewer."); err != nil {
 		return Reviewer{}, err
 	}

@@ -48,9 +48,7 @@ func fromProto(m *peerreviewv1.Reviewer, prefix string) (reviewer.Reviewer, faul
 	var vs fault.Violations
 	council := func(field, name string) string {
 		gss, err := resource.ParseCouncil(prefix+field, name)
-		if f, ok := fault.As(err); ok {
-			vs = append(vs, f.Violations...)
-		}
+		vs.Merge(err)
 		return gss
 	}
 	rv := reviewer.Reviewer{

@@ -14,13 +14,10 @@ package reviewerapi
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -30,13 +27,13 @@ import (
 // Policies declares who may call each method of this package: the access
 // matrix's Reviewer cells (see the package comment). The pool belongs to no
 // council, so the role-level policy is the whole decision.
-var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName: access.Rule(access.Reviewer, access.Write),
-	peerreviewv1.PeerReviewService_GetReviewer_FullMethodName:    access.Rule(access.Reviewer, access.Read),
-	peerreviewv1.PeerReviewService_ListReviewers_FullMethodName:  access.Rule(access.Reviewer, access.Read),
-	peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName: access.Rule(access.Reviewer, access.Write),
-	peerreviewv1.PeerReviewService_DeleteReviewer_FullMethodName: access.Rule(access.Reviewer, access.Write),
-}
+var Policies = access.Rules(access.Reviewer, access.Methods{
+	peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName: access.Write,
+	peerreviewv1.PeerReviewService_GetReviewer_FullMethodName:    access.Read,
+	peerreviewv1.PeerReviewService_ListReviewers_FullMethodName:  access.Read,
+	peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName: access.Write,
+	peerreviewv1.PeerReviewService_DeleteReviewer_FullMethodName: access.Write,
+})
 
 // Reviewers implements the reviewer methods of
 // peerreviewv1.PeerReviewServiceServer. It deliberately embeds no
@@ -59,22 +56,13 @@ func NewReviewers(svc *reviewer.Service, pages *paging.Codec, commitments review
 // reviewer to the pool under a fresh ID. name, etag and the output-only
 // fields of the request's reviewer are ignored.
 func (h *Reviewers) CreateReviewer(ctx context.Context, req *peerreviewv1.CreateReviewerRequest) (*peerreviewv1.Reviewer, error) {
-	var vs fault.Violations
-	var rv reviewer.Reviewer
-	if req.GetReviewer() == nil {
-		vs.Add("reviewer", "is required: display_name, role, home_council (unless an LGA associate) and the days available")
-	} else {
-		rv, vs = fromProto(req.GetReviewer(), "reviewer.")
-	}
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if len(vs) > 0 {
-		var ruleErr error
-		if req.GetReviewer() != nil {
-			ruleErr = rv.Validate("reviewer.")
-		}
-		return nil, fault.JoinFields(vs, ruleErr)
-	}
-	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName, req.GetRequestId(), req)
+	rv, r, err := rpc.Create[*peerreviewv1.Reviewer, reviewer.Reviewer]{
+		Method: peerreviewv1.PeerReviewService_CreateReviewer_FullMethodName,
+		Field:  "reviewer",
+		Needs:  "display_name, role, home_council (unless an LGA associate) and the days available",
+		Decode: fromProto,
+		Rules:  func(rv reviewer.Reviewer) error { return rv.Validate("reviewer.") },
+	}.Read(ctx, req, req.GetReviewer())
 	if err != nil {
 		return nil, err
 	}
@@ -142,35 +130,18 @@ func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListRev
 // as the REST gateway puts them in the mask it derives from a PATCH body.
 func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.UpdateReviewerRequest) (*peerreviewv1.Reviewer, error) {
 	in := req.GetReviewer()
-	if in == nil {
-		var vs fault.Violations
-		vs.Add("reviewer", "is required: its name, its etag and the new values")
-		return nil, vs.Err()
-	}
 	id, nameErr := resource.ParseID("reviewer.name", reviewer.Collection, in.GetName())
-	var vs fault.Violations
-	etag, etagErr := rpc.ParseEtag("reviewer.etag", in.GetEtag(), true)
-	paths := req.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		paths = populatedPaths(in)
-	}
-	mask, maskErr := reviewer.ParseMask(paths)
-	patch, conv := fromProto(in, "reviewer.")
-	if maskErr == nil {
-		// Fields the mask leaves alone are ignored, problems and all.
-		conv = slices.DeleteFunc(conv, func(v fault.Violation) bool {
-			return !mask.Covers(strings.TrimPrefix(v.Field, "reviewer."))
-		})
-	}
-	vs = append(vs, conv...)
-	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
-		return nil, err
-	}
-	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName, "", req)
+	u, err := rpc.Update[*peerreviewv1.Reviewer, reviewer.Reviewer, reviewer.Mask]{
+		Method:  peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName,
+		Field:   "reviewer",
+		Implied: populatedPaths,
+		Mask:    reviewer.ParseMask,
+		Decode:  fromProto,
+	}.Read(ctx, req, in, nameErr)
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Update(ctx, id, patch, mask, etag, r)
+	out, err := h.svc.Update(ctx, id, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, in.GetName())
 	}
@@ -186,9 +157,8 @@ func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.Update
 // team of an open review (FAILED_PRECONDITION).
 func (h *Reviewers) DeleteReviewer(ctx context.Context, req *peerreviewv1.DeleteReviewerRequest) (*peerreviewv1.DeleteReviewerResponse, error) {
 	id, nameErr := resource.ParseID("name", reviewer.Collection, req.GetName())
-	var vs fault.Violations
 	etag, etagErr := rpc.ParseEtag("etag", req.GetEtag(), true)
-	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
+	if err := fault.Join(nameErr, etagErr); err != nil {
 		return nil, err
 	}
 	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_DeleteReviewer_FullMethodName, "", req)

@@ -18,6 +18,7 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -26,15 +27,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, as the service's composite server does.
-type fallback struct {
-	peerreviewv1.UnimplementedPeerReviewServiceServer
-}
-
 // testServer composes the handlers the way the service does.
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Reviewers
 }
 
@@ -46,14 +41,11 @@ const (
 	hantsName = "localAuthorities/" + hampshire
 )
 
-// The callers of these tests, one per role.
+// The council and sponsor callers of these tests; those of the national
+// roles are rpctest's.
 var (
-	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
-	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
-	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
-	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
-	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
+	officer = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
+	sponsor = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
 )
 
 func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
@@ -131,7 +123,7 @@ func amara() *peerreviewv1.Reviewer {
 // create adds rv as the adviser and fails the test on error.
 func (e *env) create(rv *peerreviewv1.Reviewer) *peerreviewv1.Reviewer {
 	e.t.Helper()
-	got, err := e.client.CreateReviewer(e.as(adviser), &peerreviewv1.CreateReviewerRequest{Reviewer: rv})
+	got, err := e.client.CreateReviewer(e.as(rpctest.Adviser), &peerreviewv1.CreateReviewerRequest{Reviewer: rv})
 	if err != nil {
 		e.t.Fatalf("create %s: %v", rv.GetDisplayName(), err)
 	}
@@ -140,7 +132,7 @@ func (e *env) create(rv *peerreviewv1.Reviewer) *peerreviewv1.Reviewer {
 
 func TestReviewerCRUD(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 
 	in := amara()
 	in.Name = "reviewers/chosen" // output only: ignored
@@ -240,7 +232,7 @@ func TestReviewerCRUD(t *testing.T) {
 		if err := json.Unmarshal(ev.Data, &a); err != nil {
 			t.Fatal(err)
 		}
-		if a.Actor != adviser.Subject || a.Resource != rv.GetName() {
+		if a.Actor != rpctest.Adviser.Subject || a.Resource != rv.GetName() {
 			t.Errorf("audit entry %+v, want the adviser acting on %s", a, rv.GetName())
 		}
 		methods = append(methods, a.Method[len("/turnaround.peerreview.v1.PeerReviewService/"):])
@@ -252,7 +244,7 @@ func TestReviewerCRUD(t *testing.T) {
 
 func TestStaleEtags(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	rv := e.create(amara())
 	up, err := e.client.UpdateReviewer(ctx, &peerreviewv1.UpdateReviewerRequest{
 		Reviewer:   &peerreviewv1.Reviewer{Name: rv.GetName(), Etag: rv.GetEtag(), AvailableDaysPerQuarter: 30},
@@ -287,7 +279,7 @@ func TestStaleEtags(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	tests := []struct {
 		name   string
 		mutate func(*peerreviewv1.Reviewer)
@@ -370,7 +362,7 @@ func TestBadInput(t *testing.T) {
 
 func TestListReviewers(t *testing.T) {
 	e := newEnv(t)
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	add := func(name string, role peerreviewv1.ReviewerRole, council string, themes ...peerreviewv1.Theme) *peerreviewv1.Reviewer {
 		rv := &peerreviewv1.Reviewer{DisplayName: name, Role: role, Expertise: themes, AvailableDaysPerQuarter: 10}
 		if council != "" {
@@ -460,37 +452,22 @@ func TestListReviewers(t *testing.T) {
 func TestOnlyLGAAdvisersReachThePool(t *testing.T) {
 	e := newEnv(t)
 	rv := e.create(amara())
-	calls := map[string]func(ctx context.Context) error{
-		"CreateReviewer": func(ctx context.Context) error {
-			_, err := e.client.CreateReviewer(ctx, &peerreviewv1.CreateReviewerRequest{Reviewer: amara()})
-			return err
+	calls := rpctest.Calls(t, e.client,
+		&peerreviewv1.CreateReviewerRequest{Reviewer: amara()},
+		&peerreviewv1.GetReviewerRequest{Name: rv.GetName()},
+		&peerreviewv1.ListReviewersRequest{},
+		&peerreviewv1.UpdateReviewerRequest{
+			Reviewer:   &peerreviewv1.Reviewer{Name: rv.GetName(), Etag: rv.GetEtag(), AvailableDaysPerQuarter: 1},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"available_days_per_quarter"}},
 		},
-		"GetReviewer": func(ctx context.Context) error {
-			_, err := e.client.GetReviewer(ctx, &peerreviewv1.GetReviewerRequest{Name: rv.GetName()})
-			return err
-		},
-		"ListReviewers": func(ctx context.Context) error {
-			_, err := e.client.ListReviewers(ctx, &peerreviewv1.ListReviewersRequest{})
-			return err
-		},
-		"UpdateReviewer": func(ctx context.Context) error {
-			_, err := e.client.UpdateReviewer(ctx, &peerreviewv1.UpdateReviewerRequest{
-				Reviewer:   &peerreviewv1.Reviewer{Name: rv.GetName(), Etag: rv.GetEtag(), AvailableDaysPerQuarter: 1},
-				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"available_days_per_quarter"}},
-			})
-			return err
-		},
-		"DeleteReviewer": func(ctx context.Context) error {
-			_, err := e.client.DeleteReviewer(ctx, &peerreviewv1.DeleteReviewerRequest{Name: rv.GetName(), Etag: rv.GetEtag()})
-			return err
-		},
-	}
+		&peerreviewv1.DeleteReviewerRequest{Name: rv.GetName(), Etag: rv.GetEtag()},
+	)
 	if len(calls) != len(Policies) {
 		t.Fatalf("%d calls tested, but Policies declares %d methods", len(calls), len(Policies))
 	}
 	denied := map[string]auth.Principal{
-		"council officer": officer, "Ofsted inspector": inspector,
-		"partner system": partner, "sponsor officer": sponsor,
+		"council officer": officer, "Ofsted inspector": rpctest.Inspector,
+		"partner system": rpctest.Partner, "sponsor officer": sponsor,
 		// Holding the council officer role beside a narrow one widens nothing.
 		"officer and partner": {Subject: "both", Roles: []auth.Role{auth.RoleCouncilOfficer, auth.RolePartnerSystem}, Authority: leeds},
 	}
@@ -500,20 +477,20 @@ func TestOnlyLGAAdvisersReachThePool(t *testing.T) {
 			rpctest.ExpectError(t, who+" calling "+method, call(e.as(p)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		}
 		if slices.Contains(reads, method) {
-			if err := call(e.as(official)); err != nil {
+			if err := call(e.as(rpctest.Official)); err != nil {
 				t.Errorf("DfE official calling %s: %v", method, err)
 			}
 		} else {
-			rpctest.ExpectError(t, "DfE official calling "+method, call(e.as(official)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
+			rpctest.ExpectError(t, "DfE official calling "+method, call(e.as(rpctest.Official)), codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		}
 		rpctest.ExpectError(t, "anonymous call of "+method, call(context.Background()), codes.Unauthenticated, "")
 	}
 	// Nothing the refused calls asked for happened.
-	got, err := e.client.GetReviewer(e.as(adviser), &peerreviewv1.GetReviewerRequest{Name: rv.GetName()})
+	got, err := e.client.GetReviewer(e.as(rpctest.Adviser), &peerreviewv1.GetReviewerRequest{Name: rv.GetName()})
 	if err != nil || !proto.Equal(got, rv) {
 		t.Errorf("after refused calls: %v, %v; want the reviewer unchanged", got, err)
 	}
-	resp, err := e.client.ListReviewers(e.as(adviser), &peerreviewv1.ListReviewersRequest{})
+	resp, err := e.client.ListReviewers(e.as(rpctest.Adviser), &peerreviewv1.ListReviewersRequest{})
 	if err != nil || resp.GetTotalSize() != 1 {
 		t.Errorf("after refused creates the pool holds %d, %v; want 1", resp.GetTotalSize(), err)
 	}

@@ -39,53 +39,26 @@ const Topic = "peerreview"
 // Reviews stores peer reviews. It implements review.Storer, and
 // reviewer.OpenAssignments and reviewer.Commitments for the reviewer pool.
 type Reviews struct {
-	st      *store.Store
-	codec   store.Codec[review.Review]
-	reviews *store.Collection[review.Review]
+	st *store.Store
+	*records
 }
 
 var _ review.Storer = (*Reviews)(nil)
 
+// records is the collection of peer review records, whose reads and replay
+// the store answers with.
+type records = store.CouncilCollection[review.Review]
+
 // New returns the review store over st, keeping each review in the stored
 // form codec gives it.
 func New(st *store.Store, codec store.Codec[review.Review]) *Reviews {
-	return &Reviews{st: st, codec: codec, reviews: store.NewCollection(st, codec, review.ErrNotFound)}
+	return &Reviews{st: st, records: store.NewCouncilCollection(st, codec, review.ErrNotFound, store.CouncilKeys{Record: "peer-review", Index: "peer-reviews", Name: review.Name})}
 }
 
 func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }
 
-func (s *Reviews) recordKey(gss, id string) string {
-	return s.ks().Key(keyspace.CouncilTag(gss), "peer-review", id)
-}
-
-func (s *Reviews) indexKey(gss string) string {
-	return s.ks().Key(keyspace.CouncilTag(gss), "peer-reviews")
-}
-
 func (s *Reviews) underWayKey(gss string) string {
 	return s.ks().Key(keyspace.CouncilTag(gss), "peer-review-under-way")
-}
-
-// Get implements review.Storer.
-func (s *Reviews) Get(ctx context.Context, gss, id string) (review.Review, error) {
-	rv, err := s.reviews.Get(ctx, s.recordKey(gss, id))
-	if err != nil && !errors.Is(err, review.ErrNotFound) {
-		return review.Review{}, fmt.Errorf("get peer review %s: %w", review.Name(gss, id), err)
-	}
-	return rv, err
-}
-
-// List implements review.Storer: one SMEMBERS and one pipelined read of the
-// council's records, or for review.AllCouncils one pipeline of SMEMBERS
-// over every council's index and one pipelined read of every record. Each
-// index key is read on its own, so no command spans two hash tags and the
-// list works unchanged on Redis Cluster.
-func (s *Reviews) List(ctx context.Context, gss string) ([]review.Review, error) {
-	out, err := s.reviews.InCouncils(ctx, gss, s.indexKey, s.recordKey)
-	if err != nil {
-		return nil, fmt.Errorf("list peer reviews of %s: %w", gss, err)
-	}
-	return out, nil
 }
 
 // All returns every council's reviews, in no particular order, in two
@@ -129,24 +102,11 @@ func (s *Reviews) Assigned(ctx context.Context, reviewerID string) (bool, error)
 
 // UnderWay returns the council's review under way, if it has one.
 func (s *Reviews) UnderWay(ctx context.Context, gss string) (review.Review, bool, error) {
-	rec, err := s.st.Get(ctx, s.underWayKey(gss))
-	if errors.Is(err, store.ErrNotFound) {
-		return review.Review{}, false, nil
-	}
+	rv, ok, err := s.records.Pointed(ctx, gss, s.underWayKey(gss))
 	if err != nil {
 		return review.Review{}, false, fmt.Errorf("read the review under way of %s: %w", gss, err)
 	}
-	rv, err := s.Get(ctx, gss, string(rec.Data))
-	if err != nil {
-		return review.Review{}, false, fmt.Errorf("read the review under way of %s: %w", gss, err)
-	}
-	return rv, true, nil
-}
-
-// Replay implements review.Storer. Request IDs are scoped by method and
-// caller (store.IdempotencyScope).
-func (s *Reviews) Replay(ctx context.Context, gss string, r change.Request) (review.Review, bool, error) {
-	return s.reviews.Replay(ctx, keyspace.CouncilTag(gss), r)
+	return rv, ok, nil
 }
 
 // Insert implements review.Storer. The council's under-way record is read
@@ -166,7 +126,7 @@ func (s *Reviews) Insert(ctx context.Context, rv review.Review, r change.Request
 		return review.Review{}, err
 	}
 	m.Writes = append(m.Writes, store.Write{Key: s.underWayKey(rv.GSSCode), Data: []byte(rv.ID), IfVersion: store.MustNotExist})
-	m.Index = []store.IndexOp{store.SAdd(s.indexKey(rv.GSSCode), rv.ID)}
+	m.Index = []store.IndexOp{s.records.Indexed(rv.GSSCode, rv.ID)}
 	if _, err := s.st.Commit(ctx, m); err != nil {
 		return review.Review{}, fmt.Errorf("create peer review %s: %w", rv.Name(), err)
 	}
@@ -226,12 +186,12 @@ func (s *Reviews) SaveLink(ctx context.Context, rv review.Review, r change.Reque
 // the record, its audit entry and, for a request with an ID, the
 // idempotency record replaying rv.
 func (s *Reviews) mutation(rv review.Review, read int64, r change.Request) (store.Mutation, error) {
-	key := s.recordKey(rv.GSSCode, rv.ID)
-	w, err := s.reviews.Put(key, rv, read)
+	key := s.records.RecordKey(rv.GSSCode, rv.ID)
+	w, err := s.records.Put(key, rv, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	idem, err := s.reviews.Idempotency(r, rv, rv.Version)
+	idem, err := s.records.Idempotency(r, rv, rv.Version)
 	if err != nil {
 		return store.Mutation{}, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 // Councils of the tests.
@@ -477,15 +478,10 @@ func TestProposeInvalidInput(t *testing.T) {
 			in := input(basePool()...)
 			tt.mutate(&in)
 			_, err := Propose(in)
-			f, ok := fault.As(err)
-			if !ok || f.Kind != fault.KindInvalid {
-				t.Fatalf("err %v, want INVALID_ARGUMENT", err)
+			if err == nil {
+				t.Fatal("Propose succeeded, want INVALID_ARGUMENT")
 			}
-			var got []string
-			for _, v := range f.Violations {
-				got = append(got, v.Field)
-			}
-			if !slices.Equal(got, tt.fields) {
+			if got := rpctest.InvalidFields(t, err); !slices.Equal(got, tt.fields) {
 				t.Errorf("violations on %v, want %v", got, tt.fields)
 			}
 		})

@@ -6,18 +6,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-// inRegion returns n councils of region, in reference order.
-func inRegion(t *testing.T, region reference.Region, n int) []string {
-	t.Helper()
-	codes := reference.CodesIn(region)
-	if len(codes) < n {
-		t.Fatalf("%s has %d councils, want %d", region, len(codes), n)
-	}
-	return codes[:n]
-}
 
 // reviewsOf gives each council one completed review whose findings differ
 // from council to council: i strengths on leadership and one severe area
@@ -47,7 +38,7 @@ func TestSummariesNeedTheDisclosureThreshold(t *testing.T) {
 	if min != disclosure.DefaultMinCouncils {
 		t.Fatalf("threshold %d", min)
 	}
-	nw := inRegion(t, reference.NorthWest, 10)
+	nw := rpctest.CouncilsIn(t, reference.NorthWest, 10)
 
 	two := Summarise(reviewsOf(nw[:2]), nil, min)
 	if two.Withheld != disclosure.ReasonTooFewCouncils || len(two.Themes) != 0 || two.Councils != 0 ||
@@ -85,7 +76,7 @@ func TestSummariesNeedTheDisclosureThreshold(t *testing.T) {
 // council or at least the threshold.
 func TestNoGroupCanBeSolvedFor(t *testing.T) {
 	min := disclosure.MinCouncils()
-	councils := append(inRegion(t, reference.NorthWest, 10), inRegion(t, reference.London, 1)...)
+	councils := append(rpctest.CouncilsIn(t, reference.NorthWest, 10), rpctest.CouncilsIn(t, reference.London, 1)...)
 	got := Summarise(reviewsOf(councils), nil, min)
 	if got.Withheld != "" || got.Councils != 11 || len(got.Themes) == 0 {
 		t.Fatalf("eleven councils: %+v", got)
@@ -139,10 +130,10 @@ func TestNoGroupCanBeSolvedFor(t *testing.T) {
 // ten councils, so one of the two is folded as well.
 func TestBreakdownsCannotBeSubtracted(t *testing.T) {
 	min := disclosure.MinCouncils()
-	ne := inRegion(t, reference.NorthEast, 1)
-	ee := inRegion(t, reference.EastOfEngland, 10)
-	nw := inRegion(t, reference.NorthWest, 10)
-	se := inRegion(t, reference.SouthEast, 10)
+	ne := rpctest.CouncilsIn(t, reference.NorthEast, 1)
+	ee := rpctest.CouncilsIn(t, reference.EastOfEngland, 10)
+	nw := rpctest.CouncilsIn(t, reference.NorthWest, 10)
+	se := rpctest.CouncilsIn(t, reference.SouthEast, 10)
 	later := Judgement{reference.Good, completeTime.AddDate(0, 6, 0)}
 	inadequate := Judgement{reference.Inadequate, completeTime.AddDate(0, 6, 0)}
 	latest := map[string]Judgement{}

@@ -1,8 +1,6 @@
 package whatworks
 
 import (
-	"cmp"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -133,37 +131,22 @@ func CheckSource(l Lesson, src review.Review) error {
 }
 
 // FilterSchema is what ListLessons filters on.
-var FilterSchema = filter.Schema{
-	"theme":  {Type: filter.Enum, Values: fault.Names(reviewer.Themes), Prefix: "THEME_"},
-	"region": {Type: filter.Enum, Values: fault.Names(reference.Regions), Prefix: "REGION_"},
+var FilterSchema = columns.Schema()
+
+var columns = filter.Columns[Lesson]{
+	"theme": filter.OptionalEnumColumn(reviewer.Themes, "THEME_", func(l *Lesson) (reviewer.Theme, bool) { return l.Theme, l.Theme != "" }),
+	"region": filter.OptionalEnumColumn(reference.Regions, "REGION_", func(l *Lesson) (reference.Region, bool) {
+		return l.Region, l.Region != ""
+	}),
 }
 
 // Get implements filter.Record for a lesson.
-func (l Lesson) Get(field string) (any, bool) {
-	switch field {
-	case "theme":
-		return string(l.Theme), l.Theme != ""
-	case "region":
-		return string(l.Region), l.Region != ""
-	}
-	return nil, false
-}
+func (l Lesson) Get(field string) (any, bool) { return columns.Record(&l).Get(field) }
 
 // Select returns the lessons f matches, newest first (ties by ID).
 func Select(all []Lesson, f *filter.Filter) []Lesson {
-	var out []Lesson
-	for _, l := range all {
-		if f.Match(l) {
-			out = append(out, l)
-		}
-	}
-	slices.SortFunc(out, func(a, b Lesson) int {
-		if c := b.CreateTime.Compare(a.CreateTime); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	return out
+	return filter.Select(all, f, func(l *Lesson) filter.Record { return *l },
+		filter.NewestFirst(func(l Lesson) time.Time { return l.CreateTime }, func(l Lesson) string { return l.ID }))
 }
 
 func checkText(vs *fault.Violations, field, text string, limit int) {

@@ -11,27 +11,13 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 var now = time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC)
 
 const leedsReview = "localAuthorities/E08000035/peerReviews/abc123"
-
-func fields(err error) []string {
-	if err == nil {
-		return nil
-	}
-	f, ok := fault.As(err)
-	if !ok || f.Kind != fault.KindInvalid {
-		return []string{"not invalid: " + err.Error()}
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
-}
 
 func TestDraftParse(t *testing.T) {
 	good := Draft{
@@ -74,7 +60,7 @@ func TestDraftParse(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.draft.Parse("lesson.", now)
-			if got := fields(err); !slices.Equal(got, tc.want) {
+			if got := rpctest.InvalidFields(t, err); !slices.Equal(got, tc.want) {
 				t.Errorf("violations on %v, want %v (%v)", got, tc.want, err)
 			}
 		})
@@ -102,7 +88,7 @@ func TestParseName(t *testing.T) {
 		t.Errorf("ParseName = %q, %v", id, err)
 	}
 	for _, bad := range []string{"", "lessons/", "lessons/ABC", "lesson/abc", "lessons/abc/def", "lessons/-a"} {
-		if _, err := resource.ParseID("name", Collection, bad); !slices.Equal(fields(err), []string{"name"}) {
+		if _, err := resource.ParseID("name", Collection, bad); !slices.Equal(rpctest.InvalidFields(t, err), []string{"name"}) {
 			t.Errorf("ParseName(%q) = %v, want a violation on name", bad, err)
 		}
 	}
@@ -126,14 +112,8 @@ func TestSelect(t *testing.T) {
 		{"theme = LEADERSHIP AND region = NORTH_EAST", []string{"c"}},
 	}
 	for _, tc := range cases {
-		f, err := filter.Compile(tc.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("%q: %v", tc.filter, err)
-		}
-		var got []string
-		for _, l := range Select(all, f) {
-			got = append(got, l.ID)
-		}
+		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Lesson { return Select(all, f) },
+			func(l Lesson) string { return l.ID })
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("Select(%q) = %v, want %v", tc.filter, got, tc.want)
 		}

@@ -13,18 +13,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-// councilsIn returns n councils of region, in reference order.
-func councilsIn(t *testing.T, region reference.Region, n int) []string {
-	t.Helper()
-	codes := reference.CodesIn(region)
-	if len(codes) < n {
-		t.Fatalf("%s has %d councils, want %d", region, len(codes), n)
-	}
-	return codes[:n]
-}
 
 // reviewed gives each council one completed review: i+1 severe areas for
 // improvement on leadership for the i-th, so every council's count differs.
@@ -62,7 +53,7 @@ func gatewayJSON(t *testing.T, m *peerreviewv1.ListThemeSummariesResponse) map[s
 // REST the reason and the threshold are there beside an empty list, not a
 // zero count.
 func TestTwoCouncilsAreNotSummarised(t *testing.T) {
-	two := councilsIn(t, reference.London, 2)
+	two := rpctest.CouncilsIn(t, reference.London, 2)
 	e := newEnv(t, reviewed(two))
 	me := auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: two[0]}
 	resp, err := e.client.ListThemeSummaries(e.as(me), &peerreviewv1.ListThemeSummariesRequest{})
@@ -91,9 +82,9 @@ func TestTwoCouncilsAreNotSummarised(t *testing.T) {
 // into OTHER: showing the ten would give the eleventh away as the total
 // minus the ten.
 func TestTenCouncilsAreSummarised(t *testing.T) {
-	nw := councilsIn(t, reference.NorthWest, 10)
+	nw := rpctest.CouncilsIn(t, reference.NorthWest, 10)
 	e := newEnv(t, reviewed(nw))
-	resp, err := e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
+	resp, err := e.client.ListThemeSummaries(e.as(rpctest.Adviser), &peerreviewv1.ListThemeSummariesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,9 +115,9 @@ func TestTenCouncilsAreSummarised(t *testing.T) {
 		}
 	}
 
-	london := councilsIn(t, reference.London, 1)[0]
+	london := rpctest.CouncilsIn(t, reference.London, 1)[0]
 	e = newEnv(t, reviewed(append(nw, london)))
-	resp, err = e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
+	resp, err = e.client.ListThemeSummaries(e.as(rpctest.Adviser), &peerreviewv1.ListThemeSummariesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +139,7 @@ func TestTenCouncilsAreSummarised(t *testing.T) {
 	}
 
 	// A caller may ask for larger groups, never smaller ones.
-	resp, err = e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: 12})
+	resp, err = e.client.ListThemeSummaries(e.as(rpctest.Adviser), &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: 12})
 	if err != nil || resp.GetWithheld() != disclosure.ReasonTooFewCouncils || resp.GetMinCouncils() != 12 {
 		t.Errorf("minimum 12 of 11 councils: %v, %v", resp, err)
 	}

@@ -24,7 +24,6 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -35,12 +34,13 @@ import (
 // Policies declares who may call each method of this package: the access
 // matrix's Lesson and ThemeSummary cells. Lessons and summaries belong to
 // no council, so the role-level policy is the whole decision.
-var Policies = auth.Policies{
-	peerreviewv1.PeerReviewService_ListThemeSummaries_FullMethodName: access.Rule(access.ThemeSummary, access.Read),
-	peerreviewv1.PeerReviewService_CreateLesson_FullMethodName:       access.Rule(access.Lesson, access.Write),
-	peerreviewv1.PeerReviewService_GetLesson_FullMethodName:          access.Rule(access.Lesson, access.Read),
-	peerreviewv1.PeerReviewService_ListLessons_FullMethodName:        access.Rule(access.Lesson, access.Read),
-}
+var Policies = access.Rules(access.Lesson, access.Methods{
+	peerreviewv1.PeerReviewService_CreateLesson_FullMethodName: access.Write,
+	peerreviewv1.PeerReviewService_GetLesson_FullMethodName:    access.Read,
+	peerreviewv1.PeerReviewService_ListLessons_FullMethodName:  access.Read,
+}).With(access.Rules(access.ThemeSummary, access.Methods{
+	peerreviewv1.PeerReviewService_ListThemeSummaries_FullMethodName: access.Read,
+}))
 
 // WhatWorks implements the What Works methods of
 // peerreviewv1.PeerReviewServiceServer. It embeds no Unimplemented server,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient/inspectionclienttest"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewtest"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksstore"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -32,42 +33,13 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
-type fallback struct {
-	peerreviewv1.UnimplementedPeerReviewServiceServer
-}
-
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*WhatWorks
 }
 
 // reviewsDouble holds reviews in memory in place of the review store.
-type reviewsDouble []review.Review
-
-func (r reviewsDouble) All(context.Context) ([]review.Review, error) { return r, nil }
-
-func (r reviewsDouble) Get(_ context.Context, gss, id string) (review.Review, error) {
-	for _, rv := range r {
-		if rv.GSSCode == gss && rv.ID == id {
-			return rv, nil
-		}
-	}
-	return review.Review{}, review.ErrNotFound
-}
-
-// clock starts on the demo day and moves a minute on every reading, so
-// lessons created one after another have distinct create times.
-type clock struct {
-	mu sync.Mutex
-	at time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.at = c.at.Add(time.Minute)
-	return c.at
-}
+type reviewsDouble = reviewtest.Reviews
 
 var completeTime = time.Date(2015, time.June, 10, 15, 0, 0, 0, time.UTC)
 
@@ -83,13 +55,9 @@ const (
 )
 
 var (
-	adviser   = auth.Principal{Subject: "adviser-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
-	inspector = auth.Principal{Subject: "inspector-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	official  = auth.Principal{Subject: "official-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
-	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: barking}
-	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
-	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
-	everyone  = []auth.Principal{adviser, inspector, official, officer, sponsor, partner}
+	officer  = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: barking}
+	sponsor  = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	everyone = []auth.Principal{rpctest.Adviser, rpctest.Inspector, rpctest.Official, officer, sponsor, rpctest.Partner}
 )
 
 func finding(t reviewer.Theme, k review.FindingKind, s review.Severity) review.Finding {
@@ -157,10 +125,12 @@ func newEnv(t *testing.T, reviews whatworks.Reviews) *env {
 	inspection := inspectionclienttest.Dial(t, double.Start(t))
 	st := rpctest.NewStore(t)
 	lessons := whatworksstore.New(st, store.ProtoCodec(func() *peerreviewv1.Lesson { return new(peerreviewv1.Lesson) }, ToStored, FromStored))
-	clk := &clock{at: time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC)}
+	// The clock starts on the demo day and moves a minute on every reading,
+	// so lessons created one after another have distinct create times.
+	clk := rpctest.Ticking(time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC), time.Minute)
 	svc := whatworks.NewService(lessons, reviews, inspectionclient.NewCouncils(inspection))
 	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{WhatWorks: New(svc, rpctest.NewPages(t), clk.now)})
+		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{WhatWorks: New(svc, rpctest.NewPages(t), clk)})
 	})
 	return &env{t: t, client: peerreviewv1.NewPeerReviewServiceClient(conn), double: double, store: st, lessons: lessons}
 }
@@ -216,7 +186,7 @@ func lowerDisclosureThreshold(t *testing.T, n int) {
 func TestThemeSummaries(t *testing.T) {
 	lowerDisclosureThreshold(t, 3)
 	e := newEnv(t, fixtureReviews())
-	resp, err := e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
+	resp, err := e.client.ListThemeSummaries(e.as(rpctest.Adviser), &peerreviewv1.ListThemeSummariesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +272,7 @@ func TestThemeSummariesNameNoCouncil(t *testing.T) {
 func TestThemeSummariesSuppression(t *testing.T) {
 	lowerDisclosureThreshold(t, 3)
 	e := newEnv(t, fixtureReviews())
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	resp, err := e.client.ListThemeSummaries(ctx, &peerreviewv1.ListThemeSummariesRequest{MinGroupSize: 7})
 	if err != nil {
 		t.Fatal(err)
@@ -328,7 +298,7 @@ func TestThemeSummariesSuppression(t *testing.T) {
 func TestThemeSummariesFewReviewsNeedNoGrades(t *testing.T) {
 	e := newEnv(t, fixtureReviews()[:2])
 	e.double.Stop()
-	resp, err := e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
+	resp, err := e.client.ListThemeSummaries(e.as(rpctest.Adviser), &peerreviewv1.ListThemeSummariesRequest{})
 	if err != nil {
 		t.Fatalf("two completed reviews need no grades, yet: %v", err)
 	}
@@ -341,7 +311,7 @@ func TestThemeSummariesInspectionUnavailable(t *testing.T) {
 	lowerDisclosureThreshold(t, 3)
 	e := newEnv(t, fixtureReviews())
 	e.double.Stop()
-	_, err := e.client.ListThemeSummaries(e.as(adviser), &peerreviewv1.ListThemeSummariesRequest{})
+	_, err := e.client.ListThemeSummaries(e.as(rpctest.Adviser), &peerreviewv1.ListThemeSummariesRequest{})
 	rpctest.ExpectError(t, "inspection service stopped", err, codes.Unavailable, inspectionclient.ReasonUnavailable)
 }
 
@@ -352,12 +322,12 @@ func TestThemeSummariesInspectionUnavailable(t *testing.T) {
 func TestThemeSummariesOnlyForThoseWhoReadFindings(t *testing.T) {
 	lowerDisclosureThreshold(t, 3)
 	e := newEnv(t, fixtureReviews())
-	for _, p := range []auth.Principal{adviser, officer} {
+	for _, p := range []auth.Principal{rpctest.Adviser, officer} {
 		if _, err := e.client.ListThemeSummaries(e.as(p), &peerreviewv1.ListThemeSummariesRequest{}); err != nil {
 			t.Errorf("%s: %v", p.Roles[0], err)
 		}
 	}
-	for _, p := range []auth.Principal{inspector, official, sponsor, partner} {
+	for _, p := range []auth.Principal{rpctest.Inspector, rpctest.Official, sponsor, rpctest.Partner} {
 		_, err := e.client.ListThemeSummaries(e.as(p), &peerreviewv1.ListThemeSummariesRequest{})
 		rpctest.ExpectError(t, string(p.Roles[0]), err, codes.PermissionDenied, "")
 	}
@@ -403,7 +373,7 @@ func validLesson() *peerreviewv1.Lesson {
 
 func TestCreateAndGetLesson(t *testing.T) {
 	e := newEnv(t, fixtureReviews())
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	created, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: validLesson(), RequestId: "req-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -443,7 +413,7 @@ func TestCreateAndGetLesson(t *testing.T) {
 
 func TestCreateLessonValidation(t *testing.T) {
 	e := newEnv(t, fixtureReviews())
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	with := func(edit func(l *peerreviewv1.Lesson)) *peerreviewv1.Lesson {
 		l := validLesson()
 		edit(l)
@@ -485,24 +455,15 @@ func TestCreateLessonValidation(t *testing.T) {
 
 func TestCreateLessonDenied(t *testing.T) {
 	e := newEnv(t, fixtureReviews())
-	for _, p := range []auth.Principal{inspector, official, officer, sponsor, partner} {
+	for _, p := range []auth.Principal{rpctest.Inspector, rpctest.Official, officer, sponsor, rpctest.Partner} {
 		_, err := e.client.CreateLesson(e.as(p), &peerreviewv1.CreateLessonRequest{Lesson: validLesson()})
 		rpctest.ExpectError(t, string(p.Roles[0]), err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}
-	for name, call := range map[string]func(context.Context) error{
-		"CreateLesson": func(ctx context.Context) error {
-			_, err := e.client.CreateLesson(ctx, &peerreviewv1.CreateLessonRequest{Lesson: validLesson()})
-			return err
-		},
-		"GetLesson": func(ctx context.Context) error {
-			_, err := e.client.GetLesson(ctx, &peerreviewv1.GetLessonRequest{Name: "lessons/abc"})
-			return err
-		},
-		"ListLessons": func(ctx context.Context) error {
-			_, err := e.client.ListLessons(ctx, &peerreviewv1.ListLessonsRequest{})
-			return err
-		},
-	} {
+	for name, call := range rpctest.Calls(t, e.client,
+		&peerreviewv1.CreateLessonRequest{Lesson: validLesson()},
+		&peerreviewv1.GetLessonRequest{Name: "lessons/abc"},
+		&peerreviewv1.ListLessonsRequest{},
+	) {
 		rpctest.ExpectError(t, name+" without a token", call(context.Background()), codes.Unauthenticated, "")
 	}
 	if all, _ := e.lessons.All(context.Background()); len(all) != 0 {
@@ -512,7 +473,7 @@ func TestCreateLessonDenied(t *testing.T) {
 
 func TestListLessons(t *testing.T) {
 	e := newEnv(t, fixtureReviews())
-	ctx := e.as(adviser)
+	ctx := e.as(rpctest.Adviser)
 	create := func(theme peerreviewv1.Theme, council string) string {
 		l := &peerreviewv1.Lesson{Title: "t", Theme: theme, Summary: "s"}
 		if council != "" {
@@ -538,7 +499,7 @@ func TestListLessons(t *testing.T) {
 		{"theme = LEADERSHIP AND region = LONDON", []string{a}},
 	}
 	for _, tc := range cases {
-		for _, p := range []auth.Principal{officer, inspector} {
+		for _, p := range []auth.Principal{officer, rpctest.Inspector} {
 			resp, err := e.client.ListLessons(e.as(p), &peerreviewv1.ListLessonsRequest{Filter: tc.filter})
 			if err != nil {
 				t.Fatalf("%q: %v", tc.filter, err)

@@ -11,14 +11,19 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorapi"
 )
 
-// fallback sits one level deeper than the handler sets in Server, so its
-// UNIMPLEMENTED methods are promoted only for methods no set implements.
+// fallback sits one level deeper than the handler sets in Handlers, so
+// its UNIMPLEMENTED methods are promoted only for methods no set
+// implements.
 type fallback struct {
 	sponsorv1.UnimplementedSponsorServiceServer
 }
 
-// Server is the whole SponsorService: one handler set per resource.
-type Server struct {
+var _ sponsorv1.SponsorServiceServer = (*Server)(nil)
+
+// Handlers are the handler sets the service composes, one per resource,
+// each embedded so that its methods serve the service's. The fallback
+// answers UNIMPLEMENTED for any method no set implements.
+type Handlers struct {
 	fallback
 	*sponsorapi.Sponsors
 	*needapi.Needs
@@ -26,20 +31,11 @@ type Server struct {
 	*matchrunapi.MatchRuns
 }
 
-var _ sponsorv1.SponsorServiceServer = (*Server)(nil)
-
-// Handlers are the handler sets Server composes.
-type Handlers struct {
-	Sponsors    *sponsorapi.Sponsors
-	Needs       *needapi.Needs
-	Engagements *engagementapi.Engagements
-	MatchRuns   *matchrunapi.MatchRuns
-}
+// Server is the whole SponsorService: one handler set per resource.
+type Server struct{ Handlers }
 
 // NewServer composes the handler sets into the service.
-func NewServer(h Handlers) *Server {
-	return &Server{Sponsors: h.Sponsors, Needs: h.Needs, Engagements: h.Engagements, MatchRuns: h.MatchRuns}
-}
+func NewServer(h Handlers) *Server { return &Server{h} }
 
 // Policies returns who may call each SponsorService method, gathered from
 // every handler set. It fails if two declare the same

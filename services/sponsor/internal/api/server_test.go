@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"reflect"
 	"slices"
 	"testing"
 
@@ -42,21 +41,8 @@ func TestEveryMethodHasOnePolicy(t *testing.T) {
 // TestEveryMethodHasOneHandler: each method of the service is implemented
 // by exactly one handler set, so none falls back to UNIMPLEMENTED.
 func TestEveryMethodHasOneHandler(t *testing.T) {
-	sets := []reflect.Type{
-		reflect.TypeFor[*sponsorapi.Sponsors](), reflect.TypeFor[*needapi.Needs](), reflect.TypeFor[*engagementapi.Engagements](),
-		reflect.TypeFor[*matchrunapi.MatchRuns](),
-	}
-	for _, m := range sponsorv1.SponsorService_ServiceDesc.Methods {
-		var by []string
-		for _, set := range sets {
-			if _, ok := set.MethodByName(m.MethodName); ok {
-				by = append(by, set.String())
-			}
-		}
-		if len(by) != 1 {
-			t.Errorf("%s is implemented by %v, want exactly one handler set", m.MethodName, by)
-		}
-	}
+	rpctest.OneHandlerEach(t, sponsorv1.SponsorService_ServiceDesc,
+		(*sponsorapi.Sponsors)(nil), (*needapi.Needs)(nil), (*engagementapi.Engagements)(nil), (*matchrunapi.MatchRuns)(nil))
 }
 
 // TestMatchRunsAreForDfEOfficialsOnly: through the real interceptor chain,

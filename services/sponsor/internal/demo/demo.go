@@ -35,115 +35,113 @@ import (
 
 // Sponsors are the demo sponsors.
 func Sponsors() []sponsor.Sponsor {
-	e := func(area string, st sponsor.Strength) sponsor.Expertise {
-		return sponsor.Expertise{Area: area, Strength: st}
+	out := make([]sponsor.Sponsor, len(sponsors))
+	for i, d := range sponsors {
+		out[i] = d.Sponsor.Clone()
+		for _, g := range []struct {
+			areas    []string
+			strength sponsor.Strength
+		}{{d.leading, sponsor.Leading}, {d.strong, sponsor.Strong}, {d.developing, sponsor.Developing}} {
+			for _, a := range g.areas {
+				out[i].Expertise = append(out[i].Expertise, sponsor.Expertise{Area: a, Strength: g.strength})
+			}
+		}
 	}
-	return []sponsor.Sponsor{
-		{
+	return out
+}
+
+// demoSponsor is a demo sponsor with its expertise: the areas it leads
+// practice in, is strong in and is developing, in that order.
+type demoSponsor struct {
+	sponsor.Sponsor
+	leading, strong, developing []string
+}
+
+var sponsors = []demoSponsor{
+	{
+		Sponsor: sponsor.Sponsor{
 			ID: "north-yorkshire", DisplayName: "North Yorkshire County Council", Kind: sponsor.Council,
 			MemberCouncils: []string{"E10000023"},
-			Expertise: []sponsor.Expertise{
-				e(sponsor.AreaLookedAfterPlacements, sponsor.Leading),
-				e(sponsor.AreaHelpAndProtection, sponsor.Strong),
-				e(sponsor.AreaLeadershipManagementGovernance, sponsor.Strong),
-				e(sponsor.AreaWorkforceStability, sponsor.Strong),
-			},
 			MaxEngagements: 3, StaffDaysPerQuarter: 240, DayRatePence: 55_000, CanLeadTrust: true,
 			OutOfArea: []sponsor.Placement{{Council: "E06000002", Children: 9}, {Council: "E06000005", Children: 4}},
 		},
-		{
+		leading: []string{sponsor.AreaLookedAfterPlacements},
+		strong:  []string{sponsor.AreaHelpAndProtection, sponsor.AreaLeadershipManagementGovernance, sponsor.AreaWorkforceStability},
+	},
+	{
+		Sponsor: sponsor.Sponsor{
 			ID: "hampshire", DisplayName: "Hampshire County Council", Kind: sponsor.Council,
 			MemberCouncils: []string{"E10000014"},
-			Expertise: []sponsor.Expertise{
-				e(sponsor.AreaLeadershipManagementGovernance, sponsor.Leading),
-				e(sponsor.AreaLeadership, sponsor.Leading),
-				e(sponsor.AreaWorkforceStability, sponsor.Leading),
-				e(sponsor.AreaHelpAndProtection, sponsor.Strong),
-				e(sponsor.AreaQualityAssurance, sponsor.Strong),
-			},
 			MaxEngagements: 4, StaffDaysPerQuarter: 400, DayRatePence: 60_000, CanLeadTrust: true,
 			Conflicts: []string{"E06000044"},
 			OutOfArea: []sponsor.Placement{{Council: "E06000044", Children: 18}, {Council: "E06000045", Children: 15}},
 		},
-		{
+		leading: []string{sponsor.AreaLeadershipManagementGovernance, sponsor.AreaLeadership, sponsor.AreaWorkforceStability},
+		strong:  []string{sponsor.AreaHelpAndProtection, sponsor.AreaQualityAssurance},
+	},
+	{
+		Sponsor: sponsor.Sponsor{
 			ID: "tri-borough", DisplayName: "Tri-borough (Westminster, Hammersmith & Fulham, Kensington & Chelsea)",
 			Kind:           sponsor.CouncilPartnership,
 			MemberCouncils: []string{"E09000033", "E09000013", "E09000020"},
-			Expertise: []sponsor.Expertise{
-				e(sponsor.AreaChildProtectionPractice, sponsor.Leading),
-				e(sponsor.AreaDataAndPerformance, sponsor.Leading),
-				e(sponsor.AreaCaseloads, sponsor.Strong),
-				e(sponsor.AreaLeadershipManagementGovernance, sponsor.Strong),
-				e(sponsor.AreaVoiceOfTheChild, sponsor.Strong),
-			},
 			MaxEngagements: 3, StaffDaysPerQuarter: 300, DayRatePence: 65_000, CanLeadTrust: true,
 			OutOfArea: []sponsor.Placement{{Council: "E10000016", Children: 22}, {Council: "E10000012", Children: 14}},
 		},
-		{
+		leading: []string{sponsor.AreaChildProtectionPractice, sponsor.AreaDataAndPerformance},
+		strong:  []string{sponsor.AreaCaseloads, sponsor.AreaLeadershipManagementGovernance, sponsor.AreaVoiceOfTheChild},
+	},
+	{
+		Sponsor: sponsor.Sponsor{
 			ID: "leeds", DisplayName: "Leeds City Council", Kind: sponsor.Council,
 			MemberCouncils: []string{"E08000035"},
-			Expertise: []sponsor.Expertise{
-				e(sponsor.AreaVoiceOfTheChild, sponsor.Leading),
-				e(sponsor.AreaPartnershipAndLSCB, sponsor.Leading),
-				e(sponsor.AreaFrontDoorAndReferrals, sponsor.Strong),
-				e(sponsor.AreaLookedAfterAndPermanence, sponsor.Strong),
-				e(sponsor.AreaLeadershipManagementGovernance, sponsor.Strong),
-			},
 			MaxEngagements: 2, StaffDaysPerQuarter: 180, DayRatePence: 50_000, CanLeadTrust: true,
 			Conflicts: []string{"E08000032"},
 			OutOfArea: []sponsor.Placement{{Council: "E08000032", Children: 6}, {Council: "E08000036", Children: 4}},
 		},
-		{
+		leading: []string{sponsor.AreaVoiceOfTheChild, sponsor.AreaPartnershipAndLSCB},
+		strong:  []string{sponsor.AreaFrontDoorAndReferrals, sponsor.AreaLookedAfterAndPermanence, sponsor.AreaLeadershipManagementGovernance},
+	},
+	{
+		Sponsor: sponsor.Sponsor{
 			ID: "durham", DisplayName: "Durham County Council", Kind: sponsor.Council,
 			MemberCouncils: []string{"E06000047"},
-			Expertise: []sponsor.Expertise{
-				e(sponsor.AreaAssessmentTimeliness, sponsor.Leading),
-				e(sponsor.AreaAdoptionPerformance, sponsor.Leading),
-				e(sponsor.AreaHelpAndProtection, sponsor.Strong),
-				e(sponsor.AreaCareLeavers, sponsor.Strong),
-			},
 			MaxEngagements: 2, StaffDaysPerQuarter: 150, DayRatePence: 45_000,
 			OutOfArea: []sponsor.Placement{{Council: "E08000037", Children: 3}},
 		},
-		{
+		leading: []string{sponsor.AreaAssessmentTimeliness, sponsor.AreaAdoptionPerformance},
+		strong:  []string{sponsor.AreaHelpAndProtection, sponsor.AreaCareLeavers},
+	},
+	{
+		Sponsor: sponsor.Sponsor{
 			ID: "richmond-kingston", DisplayName: "Richmond & Kingston (Achieving for Children)",
 			Kind:           sponsor.CouncilPartnership,
 			MemberCouncils: []string{"E09000027", "E09000021"},
-			Expertise: []sponsor.Expertise{
-				e(sponsor.AreaQualityAssurance, sponsor.Leading),
-				e(sponsor.AreaCareLeavers, sponsor.Leading),
-				e(sponsor.AreaLookedAfterPlacements, sponsor.Strong),
-				e(sponsor.AreaLeadershipManagementGovernance, sponsor.Strong),
-			},
 			MaxEngagements: 2, StaffDaysPerQuarter: 160, DayRatePence: 60_000, CanLeadTrust: true,
 			OutOfArea: []sponsor.Placement{{Council: "E10000030", Children: 11}},
 		},
-		{
+		leading: []string{sponsor.AreaQualityAssurance, sponsor.AreaCareLeavers},
+		strong:  []string{sponsor.AreaLookedAfterPlacements, sponsor.AreaLeadershipManagementGovernance},
+	},
+	{
+		Sponsor: sponsor.Sponsor{
 			ID: "barnardos", DisplayName: "Barnardo's", Kind: sponsor.Charity, National: true,
-			Expertise: []sponsor.Expertise{
-				e(sponsor.AreaCareLeavers, sponsor.Leading),
-				e(sponsor.AreaVoiceOfTheChild, sponsor.Leading),
-				e(sponsor.AreaLookedAfterAndPermanence, sponsor.Strong),
-				e(sponsor.AreaAdoptionPerformance, sponsor.Strong),
-				e(sponsor.AreaPermanence, sponsor.Strong),
-			},
 			MaxEngagements: 4, StaffDaysPerQuarter: 300, DayRatePence: 48_000, CanLeadTrust: true,
 		},
-		{
+		leading: []string{sponsor.AreaCareLeavers, sponsor.AreaVoiceOfTheChild},
+		strong:  []string{sponsor.AreaLookedAfterAndPermanence, sponsor.AreaAdoptionPerformance, sponsor.AreaPermanence},
+	},
+	{
+		Sponsor: sponsor.Sponsor{
 			ID: "nspcc", DisplayName: "NSPCC", Kind: sponsor.Charity,
 			RegionsServed: []reference.Region{
 				reference.NorthEast, reference.NorthWest, reference.YorkshireAndTheHumber, reference.WestMidlands, reference.London,
 			},
-			Expertise: []sponsor.Expertise{
-				e(sponsor.AreaChildProtectionPractice, sponsor.Leading),
-				e(sponsor.AreaHelpAndProtection, sponsor.Leading),
-				e(sponsor.AreaPartnershipAndLSCB, sponsor.Strong),
-				e(sponsor.AreaLSCB, sponsor.Strong),
-				e(sponsor.AreaQualityAssurance, sponsor.Developing),
-			},
 			MaxEngagements: 2, StaffDaysPerQuarter: 120, DayRatePence: 52_000,
 		},
-	}
+		leading:    []string{sponsor.AreaChildProtectionPractice, sponsor.AreaHelpAndProtection},
+		strong:     []string{sponsor.AreaPartnershipAndLSCB, sponsor.AreaLSCB},
+		developing: []string{sponsor.AreaQualityAssurance},
+	},
 }
 
 // Need is a need DfE opens by hand in the demo: the draft opened as need

@@ -2,6 +2,7 @@ package engagement
 
 import (
 	"errors"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"math"
 	"slices"
 	"testing"
@@ -67,7 +68,7 @@ func TestPeriodValidate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		p := Period{Start: ymd(tc.start), End: ymd(tc.end)}
-		got := fields(t, p.Validate("p.").Err())
+		got := rpctest.InvalidFields(t, p.Validate("p.").Err())
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: violations %v, want %v", tc.name, got, tc.want)
 		}

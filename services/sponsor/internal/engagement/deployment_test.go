@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 func TestHalfDaysOf(t *testing.T) {
@@ -89,7 +90,7 @@ func TestDeployValidatesTheDraft(t *testing.T) {
 			tc.change(&d)
 			e := activeEngagement()
 			next, dep, err := e.Deploy(d, "d.", "dep-1", "officer-1", now)
-			if got := fields(t, err); !slices.Equal(got, tc.want) {
+			if got := rpctest.InvalidFields(t, err); !slices.Equal(got, tc.want) {
 				t.Fatalf("violations %v, want %v (%v)", got, tc.want, err)
 			}
 			if err != nil {

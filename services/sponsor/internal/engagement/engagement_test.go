@@ -9,6 +9,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 const (
@@ -20,24 +21,6 @@ const (
 )
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-// fields returns the violated fields of err, which must be an
-// INVALID_ARGUMENT fault (or nil).
-func fields(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	f, ok := fault.As(err)
-	if !ok || f.Kind != fault.KindInvalid {
-		t.Fatalf("error %v is not an INVALID_ARGUMENT fault", err)
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
-}
 
 func validStart() Start {
 	return Start{
@@ -74,7 +57,7 @@ func TestNewValidatesEveryField(t *testing.T) {
 			s := validStart()
 			tc.change(&s)
 			e, err := New(s, tc.id, "e.", now)
-			if got := fields(t, err); !slices.Equal(got, tc.want) {
+			if got := rpctest.InvalidFields(t, err); !slices.Equal(got, tc.want) {
 				t.Fatalf("violations %v, want %v (%v)", got, tc.want, err)
 			}
 			if err != nil {
@@ -123,8 +106,8 @@ func TestParseName(t *testing.T) {
 		if tc.ok != (err == nil) || s != tc.sponsor || id != tc.id {
 			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, s, id, err)
 		}
-		if err != nil && !slices.Equal(fields(t, err), []string{"name"}) {
-			t.Errorf("ParseName(%q): violations %v, want one on name", tc.name, fields(t, err))
+		if err != nil && !slices.Equal(rpctest.InvalidFields(t, err), []string{"name"}) {
+			t.Errorf("ParseName(%q): violations %v, want one on name", tc.name, rpctest.InvalidFields(t, err))
 		}
 	}
 }
@@ -222,14 +205,8 @@ func TestSelectFiltersAndOrdersNewestFirst(t *testing.T) {
 		{`local_authority != ` + slough, []string{"sponsors/leeds/engagements/a"}},
 	}
 	for _, tc := range tests {
-		f, err := filter.Compile(tc.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("compile %q: %v", tc.filter, err)
-		}
-		var got []string
-		for _, e := range Select(all, f) {
-			got = append(got, e.Name())
-		}
+		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Engagement { return Select(all, f) },
+			func(e Engagement) string { return e.Name() })
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("Select(%q) = %v, want %v", tc.filter, got, tc.want)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 )
 
 // Storer is the storage the engagement use cases need. Engagements are
@@ -47,43 +48,39 @@ const maxAttempts = 5
 
 // Service carries out the engagement use cases over a Storer.
 type Service struct {
-	store Storer
+	usecase.Core[Storer]
 	rates DayRates
-	now   func() time.Time
 }
 
 // NewService returns the use cases over st, with day rates from rates and
 // the time from now (nil means time.Now).
 func NewService(st Storer, rates DayRates, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, rates: rates, now: now}
+	return &Service{Core: usecase.New(st, now), rates: rates}
 }
 
 // End ends engagement id of sponsor for why (see EndEngagement).
 func (s *Service) End(ctx context.Context, sponsor, id string, why Ending, r change.Request) (Engagement, bool, error) {
-	return EndEngagement(ctx, s.store, sponsor, id, why, r)
+	return EndEngagement(ctx, s.Store, sponsor, id, why, r)
 }
 
 // Get returns one engagement, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, sponsor, id string) (Engagement, error) {
-	return s.store.Get(ctx, sponsor, id)
+	return s.Store.Get(ctx, sponsor, id)
 }
 
 // List returns the engagements of sponsor, or of every sponsor with
 // AllSponsors, newest first.
 func (s *Service) List(ctx context.Context, sponsor string) ([]Engagement, error) {
-	return s.store.List(ctx, sponsor)
+	return s.Store.List(ctx, sponsor)
 }
 
 // Deployments returns the deployments of engagement id of sponsor, oldest
 // first; ErrNotFound when the engagement does not exist.
 func (s *Service) Deployments(ctx context.Context, sponsor, id string) ([]Deployment, error) {
-	if _, err := s.store.Get(ctx, sponsor, id); err != nil {
+	if _, err := s.Store.Get(ctx, sponsor, id); err != nil {
 		return nil, err
 	}
-	return s.store.Deployments(ctx, sponsor, id)
+	return s.Store.Deployments(ctx, sponsor, id)
 }
 
 // RecordDeployment records draft, staff time the officer r names deployed to
@@ -93,13 +90,13 @@ func (s *Service) Deployments(ctx context.Context, sponsor, id string) ([]Deploy
 // no conflict for the caller: the engagement is read again and the change
 // retried.
 func (s *Service) RecordDeployment(ctx context.Context, sponsor, id string, draft Draft, r change.Request) (Deployment, error) {
-	if prev, ok, err := s.store.ReplayDeployment(ctx, sponsor, r); err != nil || ok {
+	if prev, ok, err := s.Store.ReplayDeployment(ctx, sponsor, r); err != nil || ok {
 		return prev, err
 	}
 	depID := NewID()
-	now := s.now()
+	now := s.Clock()
 	for range maxAttempts {
-		cur, err := s.store.Get(ctx, sponsor, id)
+		cur, err := s.Store.Get(ctx, sponsor, id)
 		if err != nil {
 			return Deployment{}, err
 		}
@@ -107,7 +104,7 @@ func (s *Service) RecordDeployment(ctx context.Context, sponsor, id string, draf
 		if err != nil {
 			return Deployment{}, err
 		}
-		_, err = s.store.AddDeployment(ctx, next, dep, r)
+		_, err = s.Store.AddDeployment(ctx, next, dep, r)
 		if err == nil {
 			return dep, nil
 		}
@@ -116,7 +113,7 @@ func (s *Service) RecordDeployment(ctx context.Context, sponsor, id string, draf
 		}
 		// A concurrent retry of this request won, whose answer is now to
 		// be replayed, or another deployment moved the engagement on.
-		if prev, ok, err := s.store.ReplayDeployment(ctx, sponsor, r); err != nil || ok {
+		if prev, ok, err := s.Store.ReplayDeployment(ctx, sponsor, r); err != nil || ok {
 			return prev, err
 		}
 	}
@@ -131,7 +128,7 @@ func (s *Service) Statement(ctx context.Context, sponsor string, period Period) 
 	if err != nil {
 		return Statement{}, fmt.Errorf("day rate of %s: %w", SponsorName(sponsor), err)
 	}
-	deps, engs, err := s.store.DeploymentsIn(ctx, sponsor, period)
+	deps, engs, err := s.Store.DeploymentsIn(ctx, sponsor, period)
 	if err != nil {
 		return Statement{}, err
 	}

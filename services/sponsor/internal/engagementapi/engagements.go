@@ -28,7 +28,6 @@ package engagementapi
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
@@ -43,14 +42,16 @@ import (
 // Policies declares who may call each method of this package, from the
 // access matrix. The object-level rules (whose sponsor, whose council) are
 // checked in the handlers with access.Check and access.ViewOf.
-var Policies = auth.Policies{
-	sponsorv1.SponsorService_GetEngagement_FullMethodName:   access.Rule(access.Engagement, access.Read),
-	sponsorv1.SponsorService_ListEngagements_FullMethodName: access.Rule(access.Engagement, access.Read),
+var Policies = access.Rules(access.Engagement, access.Methods{
+	sponsorv1.SponsorService_GetEngagement_FullMethodName:   access.Read,
+	sponsorv1.SponsorService_ListEngagements_FullMethodName: access.Read,
+}).With(access.Rules(access.Deployment, access.Methods{
 	// Deployments are the sponsor's own account of what it lent.
-	sponsorv1.SponsorService_RecordDeployment_FullMethodName:         access.Rule(access.Deployment, access.Record),
-	sponsorv1.SponsorService_ListDeployments_FullMethodName:          access.Rule(access.Deployment, access.Read),
-	sponsorv1.SponsorService_GetCompensationStatement_FullMethodName: access.Rule(access.CompensationStatement, access.Read),
-}
+	sponsorv1.SponsorService_RecordDeployment_FullMethodName: access.Record,
+	sponsorv1.SponsorService_ListDeployments_FullMethodName:  access.Read,
+})).With(access.Rules(access.CompensationStatement, access.Methods{
+	sponsorv1.SponsorService_GetCompensationStatement_FullMethodName: access.Read,
+}))
 
 // Engagements implements the engagement methods of
 // sponsorv1.SponsorServiceServer. It deliberately embeds no Unimplemented
@@ -110,11 +111,7 @@ func (h *Engagements) GetEngagement(ctx context.Context, req *sponsorv1.GetEngag
 // tokens are bound to the parent, the filter and that narrowing.
 func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEngagementsRequest) (*sponsorv1.ListEngagementsResponse, error) {
 	sponsor, parentErr := engagement.ParseSponsor("parent", req.GetParent(), true)
-	l, err := rpc.ReadList(req, engagement.FilterSchema, nil, parentErr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	l, p, err := rpc.ReadListAs(ctx, req, engagement.FilterSchema, nil, parentErr)
 	if err != nil {
 		return nil, err
 	}
@@ -171,34 +168,21 @@ func (h *Engagements) RecordDeployment(ctx context.Context, req *sponsorv1.Recor
 		// Who may log deployments on this engagement is decided before the
 		// deployment is read: another sponsor learns nothing from its
 		// errors.
-		p, err := rpc.Caller(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if err := access.Check(p, access.Deployment, access.Record, access.Object{Sponsor: sponsor, Name: req.GetParent()}); err != nil {
+		if err := rpc.Authorize(ctx, access.Deployment, access.Record, access.Object{Sponsor: sponsor, Name: req.GetParent()}); err != nil {
 			return nil, err
 		}
 	}
 	now := h.now()
-	var vs fault.Violations
-	var draft engagement.Draft
-	if req.GetDeployment() == nil {
-		vs.Add("deployment", "is required: the date, the role and the staff-days deployed")
-	} else {
-		draft, vs = draftFromProto(req.GetDeployment(), "deployment.")
-		for _, v := range draft.Validate("deployment.", now) {
-			// A date that is no calendar date is reported once, as such,
-			// not again as missing.
-			if !slices.ContainsFunc(vs, func(w fault.Violation) bool { return w.Field == v.Field }) {
-				vs = append(vs, v)
-			}
-		}
-	}
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if err := fault.Join(parentErr, vs.Err()); err != nil {
-		return nil, err
-	}
-	r, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
+	draft, r, err := rpc.Create[*sponsorv1.Deployment, engagement.Draft]{
+		Method: method,
+		Field:  "deployment",
+		Needs:  "the date, the role and the staff-days deployed",
+		Decode: draftFromProto,
+		// A date that is no calendar date is reported once, as such, not
+		// again as missing.
+		Rules:  func(d engagement.Draft) error { return d.Validate("deployment.", now).Err() },
+		Strict: true,
+	}.Read(ctx, req, req.GetDeployment(), parentErr)
 	if err != nil {
 		return nil, err
 	}
@@ -213,11 +197,7 @@ func (h *Engagements) RecordDeployment(ctx context.Context, req *sponsorv1.Recor
 // engagement's deployments, oldest first.
 func (h *Engagements) ListDeployments(ctx context.Context, req *sponsorv1.ListDeploymentsRequest) (*sponsorv1.ListDeploymentsResponse, error) {
 	sponsor, engID, parentErr := engagement.ParseName("parent", req.GetParent())
-	l, err := rpc.ReadList(req, nil, nil, parentErr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	l, p, err := rpc.ReadListAs(ctx, req, nil, nil, parentErr)
 	if err != nil {
 		return nil, err
 	}
@@ -247,11 +227,7 @@ func (h *Engagements) GetCompensationStatement(ctx context.Context, req *sponsor
 	if sponsorErr == nil {
 		// Another sponsor's statement is refused before the period is
 		// looked at: the caller learns nothing of it.
-		p, err := rpc.Caller(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if err := access.Check(p, access.CompensationStatement, access.Read,
+		if err := rpc.Authorize(ctx, access.CompensationStatement, access.Read,
 			access.Object{Sponsor: sponsor, Name: engagement.SponsorName(sponsor)}); err != nil {
 			return nil, err
 		}

@@ -55,20 +55,20 @@ func TestGetEngagementAccess(t *testing.T) {
 		code   codes.Code
 		reason string
 	}{
-		{"DfE reads any sponsor's", official, eng.Name(), codes.OK, ""},
+		{"DfE reads any sponsor's", rpctest.Official, eng.Name(), codes.OK, ""},
 		{"the sponsor's officer reads its own", hampshireOfficer, eng.Name(), codes.OK, ""},
 		{"the supported council's officer reads it", sloughOfficer, eng.Name(), codes.OK, ""},
-		{"the LGA reads it: it sees which sponsor supports a council", adviser, eng.Name(), codes.OK, ""},
-		{"the LGA asking for a missing one", adviser, missing, codes.NotFound, engagement.ReasonNotFound},
+		{"the LGA reads it: it sees which sponsor supports a council", rpctest.Adviser, eng.Name(), codes.OK, ""},
+		{"the LGA asking for a missing one", rpctest.Adviser, missing, codes.NotFound, engagement.ReasonNotFound},
 		{"another sponsor's officer is denied", leedsOfficer, eng.Name(), codes.PermissionDenied, access.ReasonNotAllowed},
 		{"another council's officer is denied", doncasterOfficer, eng.Name(), codes.PermissionDenied, access.ReasonNotAllowed},
 		// Denied alike whether it exists or not: names cannot be probed.
 		{"a council officer asking for a missing one is denied", sloughOfficer, missing, codes.PermissionDenied, access.ReasonNotAllowed},
 		{"another sponsor's officer asking for a missing one is denied", leedsOfficer, missing, codes.PermissionDenied, access.ReasonNotAllowed},
-		{"DfE asking for a missing one", official, missing, codes.NotFound, engagement.ReasonNotFound},
+		{"DfE asking for a missing one", rpctest.Official, missing, codes.NotFound, engagement.ReasonNotFound},
 		{"the sponsor asking for a missing one", hampshireOfficer, missing, codes.NotFound, engagement.ReasonNotFound},
-		{"Ofsted is denied", inspector, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"partner systems are denied", partner, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"Ofsted is denied", rpctest.Inspector, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"partner systems are denied", rpctest.Partner, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 	}
 	want := encode(eng)
 	for _, tc := range tests {
@@ -85,7 +85,7 @@ func TestGetEngagementAccess(t *testing.T) {
 	}
 	_, err := e.client.GetEngagement(context.Background(), &sponsorv1.GetEngagementRequest{Name: eng.Name()})
 	rpctest.ExpectError(t, "no token", err, codes.Unauthenticated, "")
-	_, err = e.client.GetEngagement(e.as(official), &sponsorv1.GetEngagementRequest{Name: "sponsors/hampshire/engagements"})
+	_, err = e.client.GetEngagement(e.as(rpctest.Official), &sponsorv1.GetEngagementRequest{Name: "sponsors/hampshire/engagements"})
 	rpctest.ExpectError(t, "bad name", err, codes.InvalidArgument, "", "name")
 }
 
@@ -123,19 +123,19 @@ func TestListEngagementsNarrowsToTheCaller(t *testing.T) {
 		filter string
 		want   []string
 	}{
-		{"DfE, every sponsor", official, "sponsors/-", "", []string{dSunderland.Name(), lSlough.Name(), hDoncaster.Name(), hSlough.Name()}},
-		{"DfE, one sponsor", official, "sponsors/hampshire", "", []string{hDoncaster.Name(), hSlough.Name()}},
-		{"DfE, who supports Slough", official, "sponsors/-", bySlough, []string{lSlough.Name(), hSlough.Name()}},
-		{"DfE, who supports Slough, by its GSS code", official, "sponsors/-", "local_authority = " + slough, []string{lSlough.Name(), hSlough.Name()}},
-		{"DfE, active only", official, "sponsors/durham", "state = ACTIVE", []string{dSunderland.Name()}},
-		{"DfE, ended only", official, "sponsors/-", "state = ENDED", nil},
-		{"DfE, a sponsor without engagements", official, "sponsors/nspcc", "", nil},
+		{"DfE, every sponsor", rpctest.Official, "sponsors/-", "", []string{dSunderland.Name(), lSlough.Name(), hDoncaster.Name(), hSlough.Name()}},
+		{"DfE, one sponsor", rpctest.Official, "sponsors/hampshire", "", []string{hDoncaster.Name(), hSlough.Name()}},
+		{"DfE, who supports Slough", rpctest.Official, "sponsors/-", bySlough, []string{lSlough.Name(), hSlough.Name()}},
+		{"DfE, who supports Slough, by its GSS code", rpctest.Official, "sponsors/-", "local_authority = " + slough, []string{lSlough.Name(), hSlough.Name()}},
+		{"DfE, active only", rpctest.Official, "sponsors/durham", "state = ACTIVE", []string{dSunderland.Name()}},
+		{"DfE, ended only", rpctest.Official, "sponsors/-", "state = ENDED", nil},
+		{"DfE, a sponsor without engagements", rpctest.Official, "sponsors/nspcc", "", nil},
 		{"a sponsor officer, every sponsor means their own", hampshireOfficer, "sponsors/-", "", []string{hDoncaster.Name(), hSlough.Name()}},
 		{"a sponsor officer, their own", hampshireOfficer, "sponsors/hampshire", bySlough, []string{hSlough.Name()}},
 		{"Slough's officer sees who supports Slough", sloughOfficer, "sponsors/-", "", []string{lSlough.Name(), hSlough.Name()}},
 		{"Slough's officer, one sponsor", sloughOfficer, "sponsors/hampshire", "", []string{hSlough.Name()}},
-		{"the LGA sees who supports Slough", adviser, "sponsors/-", bySlough, []string{lSlough.Name(), hSlough.Name()}},
-		{"the LGA, one sponsor", adviser, "sponsors/hampshire", "", []string{hDoncaster.Name(), hSlough.Name()}},
+		{"the LGA sees who supports Slough", rpctest.Adviser, "sponsors/-", bySlough, []string{lSlough.Name(), hSlough.Name()}},
+		{"the LGA, one sponsor", rpctest.Adviser, "sponsors/hampshire", "", []string{hDoncaster.Name(), hSlough.Name()}},
 		{"Doncaster's officer filtering on Slough sees nothing", doncasterOfficer, "sponsors/-", bySlough, nil},
 		{"Doncaster's officer", doncasterOfficer, "sponsors/-", "", []string{hDoncaster.Name()}},
 	}
@@ -157,17 +157,17 @@ func TestListEngagementsNarrowsToTheCaller(t *testing.T) {
 		reason string
 	}{
 		{"a sponsor officer listing another sponsor", leedsOfficer, "sponsors/hampshire", access.ReasonNotAllowed},
-		{"Ofsted", inspector, "sponsors/-", auth.ReasonRoleNotAllowed},
+		{"Ofsted", rpctest.Inspector, "sponsors/-", auth.ReasonRoleNotAllowed},
 		// A sponsor that does not support the officer's council is refused,
 		// as its engagements are when named one by one.
 		{"Slough's officer, a sponsor not supporting Slough", sloughOfficer, "sponsors/durham", access.ReasonNotAllowed},
-		{"a partner system", partner, "sponsors/-", auth.ReasonRoleNotAllowed},
+		{"a partner system", rpctest.Partner, "sponsors/-", auth.ReasonRoleNotAllowed},
 	} {
 		_, err := list(tc.caller, tc.parent, "")
 		rpctest.ExpectError(t, tc.name, err, codes.PermissionDenied, tc.reason)
 	}
 
-	_, err := e.client.ListEngagements(e.as(official), &sponsorv1.ListEngagementsRequest{Parent: "sponsors", Filter: "sponsor = leeds", PageSize: -1})
+	_, err := e.client.ListEngagements(e.as(rpctest.Official), &sponsorv1.ListEngagementsRequest{Parent: "sponsors", Filter: "sponsor = leeds", PageSize: -1})
 	rpctest.ExpectError(t, "every problem at once", err, codes.InvalidArgument, "", "filter", "page_size", "parent")
 }
 
@@ -247,7 +247,7 @@ func TestRecordDeployment(t *testing.T) {
 	// More deployments, recorded out of date order: listed oldest first.
 	e.record(hampshireOfficer, eng, date(2016, 4, 1), socialWorker, 0.5)
 	e.record(hampshireOfficer, eng, date(2016, 6, 15), manager, 31)
-	list, err := e.client.ListDeployments(e.as(official), &sponsorv1.ListDeploymentsRequest{Parent: eng.Name()})
+	list, err := e.client.ListDeployments(e.as(rpctest.Official), &sponsorv1.ListDeploymentsRequest{Parent: eng.Name()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestRecordDeployment(t *testing.T) {
 	if want := []float64{0.5, 2.5, 31}; !slices.Equal(days, want) || list.GetTotalSize() != 3 || !proto.Equal(list.GetDeployments()[1], d) {
 		t.Errorf("deployments %v (total %d), want %v with the first recorded in the middle", days, list.GetTotalSize(), want)
 	}
-	got, err = e.client.GetEngagement(e.as(official), &sponsorv1.GetEngagementRequest{Name: eng.Name()})
+	got, err = e.client.GetEngagement(e.as(rpctest.Official), &sponsorv1.GetEngagementRequest{Name: eng.Name()})
 	if err != nil || got.GetDeployedStaffDays() != 34 || got.GetEtag() != `"4"` {
 		t.Errorf("engagement after three deployments = %v, %v; want 34 days at etag \"4\"", got, err)
 	}
@@ -283,12 +283,12 @@ func TestRecordDeploymentDenied(t *testing.T) {
 		reason string
 	}{
 		// DfE reads everything but the sponsor records what it lent.
-		{"DfE", official, auth.ReasonRoleNotAllowed},
+		{"DfE", rpctest.Official, auth.ReasonRoleNotAllowed},
 		{"another sponsor's officer", leedsOfficer, access.ReasonNotAllowed},
 		{"the supported council's officer", sloughOfficer, auth.ReasonRoleNotAllowed},
-		{"Ofsted", inspector, auth.ReasonRoleNotAllowed},
-		{"the LGA", adviser, auth.ReasonRoleNotAllowed},
-		{"a partner system", partner, auth.ReasonRoleNotAllowed},
+		{"Ofsted", rpctest.Inspector, auth.ReasonRoleNotAllowed},
+		{"the LGA", rpctest.Adviser, auth.ReasonRoleNotAllowed},
+		{"a partner system", rpctest.Partner, auth.ReasonRoleNotAllowed},
 		{"DfE and another sponsor's officer at once", auth.Principal{Subject: "both-1", Roles: []auth.Role{auth.RoleDfEOfficial, auth.RoleSponsorOfficer}, Sponsor: leeds}, access.ReasonNotAllowed},
 	}
 	for _, tc := range tests {
@@ -397,14 +397,14 @@ func TestListDeploymentsAccessAndPages(t *testing.T) {
 		code   codes.Code
 		reason string
 	}{
-		{"DfE", official, eng.Name(), codes.OK, ""},
+		{"DfE", rpctest.Official, eng.Name(), codes.OK, ""},
 		{"the sponsor's officer", hampshireOfficer, eng.Name(), codes.OK, ""},
 		{"another sponsor's officer", leedsOfficer, eng.Name(), codes.PermissionDenied, access.ReasonNotAllowed},
 		{"the supported council's officer", sloughOfficer, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"Ofsted", inspector, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"the LGA", adviser, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"a partner system", partner, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
-		{"a missing engagement", official, engagement.Name(hampshire, "missing"), codes.NotFound, engagement.ReasonNotFound},
+		{"Ofsted", rpctest.Inspector, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"the LGA", rpctest.Adviser, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"a partner system", rpctest.Partner, eng.Name(), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
+		{"a missing engagement", rpctest.Official, engagement.Name(hampshire, "missing"), codes.NotFound, engagement.ReasonNotFound},
 		{"another sponsor's missing engagement", leedsOfficer, engagement.Name(hampshire, "missing"), codes.PermissionDenied, access.ReasonNotAllowed},
 	} {
 		resp, err := e.client.ListDeployments(e.as(tc.caller), &sponsorv1.ListDeploymentsRequest{Parent: tc.parent})
@@ -441,7 +441,7 @@ func TestListDeploymentsAccessAndPages(t *testing.T) {
 	if want := []float64{1, 2, 3, 4, 5}; !slices.Equal(days, want) {
 		t.Errorf("pages = %v, want %v oldest first", days, want)
 	}
-	_, err := e.client.ListDeployments(e.as(official), &sponsorv1.ListDeploymentsRequest{Parent: "sponsors/hampshire", PageSize: -2})
+	_, err := e.client.ListDeployments(e.as(rpctest.Official), &sponsorv1.ListDeploymentsRequest{Parent: "sponsors/hampshire", PageSize: -2})
 	rpctest.ExpectError(t, "bad request", err, codes.InvalidArgument, "", "page_size", "parent")
 }
 
@@ -469,7 +469,7 @@ func TestCompensationStatement(t *testing.T) {
 		TotalStaffDays: 4,
 		TotalPence:     112_503 + 67_502,
 	}
-	for _, p := range []auth.Principal{hampshireOfficer, official} {
+	for _, p := range []auth.Principal{hampshireOfficer, rpctest.Official} {
 		got, err := e.client.GetCompensationStatement(e.as(p), req)
 		if err != nil || !proto.Equal(got, want) {
 			t.Errorf("statement for %s = %v, %v; want %v", p.Subject, got, err, want)
@@ -483,7 +483,7 @@ func TestCompensationStatement(t *testing.T) {
 		t.Errorf("statement to 14 June = %v, %v", got, err)
 	}
 	// A sponsor with no deployments in the period is owed nothing.
-	got, err = e.client.GetCompensationStatement(e.as(official), &sponsorv1.GetCompensationStatementRequest{
+	got, err = e.client.GetCompensationStatement(e.as(rpctest.Official), &sponsorv1.GetCompensationStatementRequest{
 		Sponsor: "sponsors/durham", Period: period(date(2016, 4, 1), date(2016, 6, 15)),
 	})
 	if err != nil || len(got.GetCouncils()) != 0 || got.GetTotalPence() != 0 || got.GetDayRatePence() != 40_000 {
@@ -502,10 +502,10 @@ func TestCompensationStatement(t *testing.T) {
 		{"another sponsor's officer, without a period", leedsOfficer, &sponsorv1.GetCompensationStatementRequest{Sponsor: req.GetSponsor()},
 			codes.PermissionDenied, access.ReasonNotAllowed, nil},
 		{"the supported council's officer", sloughOfficer, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
-		{"Ofsted", inspector, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
-		{"the LGA", adviser, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
-		{"a partner system", partner, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
-		{"an unknown sponsor", official, &sponsorv1.GetCompensationStatementRequest{Sponsor: "sponsors/unknown", Period: req.GetPeriod()},
+		{"Ofsted", rpctest.Inspector, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
+		{"the LGA", rpctest.Adviser, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
+		{"a partner system", rpctest.Partner, req, codes.PermissionDenied, auth.ReasonRoleNotAllowed, nil},
+		{"an unknown sponsor", rpctest.Official, &sponsorv1.GetCompensationStatementRequest{Sponsor: "sponsors/unknown", Period: req.GetPeriod()},
 			codes.NotFound, "SPONSOR_NOT_FOUND", nil},
 		{"no period", hampshireOfficer, &sponsorv1.GetCompensationStatementRequest{Sponsor: "sponsors/hampshire"},
 			codes.InvalidArgument, "", []string{"period"}},

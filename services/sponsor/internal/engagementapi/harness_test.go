@@ -3,7 +3,6 @@ package engagementapi
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,20 +15,13 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/servertest"
 )
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, one level deeper than Engagements's own, as the service's
-// composite server does.
-type fallback struct {
-	sponsorv1.UnimplementedSponsorServiceServer
-}
-
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Engagements
 }
 
@@ -45,14 +37,10 @@ const (
 
 // The callers of these tests.
 var (
-	official         = rpctest.Official
 	hampshireOfficer = auth.Principal{Subject: "hants-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: hampshire}
 	leedsOfficer     = auth.Principal{Subject: "leeds-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: leeds}
 	sloughOfficer    = auth.Principal{Subject: "slough-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: slough}
 	doncasterOfficer = auth.Principal{Subject: "doncaster-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: doncaster}
-	inspector        = rpctest.Inspector
-	adviser          = rpctest.Adviser
-	partner          = rpctest.Partner
 )
 
 // start is the service's clock at the start of each test: mid-morning on
@@ -83,25 +71,20 @@ type env struct {
 	store  *store.Store
 	engs   *engagementstore.Engagements
 	rates  redisDayRates
-	// ticks is how many minutes past start the clock reads; each reading
-	// moves it on by one, so engagements created one after another are
-	// ordered in time.
-	ticks atomic.Int64
+	// now is the service's clock: a minute on from start at each reading,
+	// so resources made one after another are ordered in time.
+	now func() time.Time
 }
-
-// now is the service's clock.
-func (e *env) now() time.Time { return start.Add(time.Duration(e.ticks.Add(1)) * time.Minute) }
 
 // newEnv serves the handlers over real Redis behind the real interceptor
 // chain (rpctest.Serve).
 // Hampshire's day rate is £450.01 and Leeds's £380 a day.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
-	e := &env{t: t, store: st, rates: redisDayRates{c: c, key: ks.Key("test", "day-rates")}}
+	st := rpctest.NewStore(t)
+	e := &env{t: t, now: rpctest.Ticking(start, time.Minute), store: st, rates: redisDayRates{c: st.Client(), key: st.Keyspace().Key("test", "day-rates")}}
 	e.engs = engagementstore.New(st, engagementstore.WithClock(e.now))
-	if err := c.HSet(context.Background(), e.rates.key, hampshire, 45_001, leeds, 38_000, durham, 40_000).Err(); err != nil {
+	if err := st.Client().HSet(context.Background(), e.rates.key, hampshire, 45_001, leeds, 38_000, durham, 40_000).Err(); err != nil {
 		t.Fatal(err)
 	}
 	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {

@@ -39,9 +39,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
-	return &fixture{t: t, c: c, st: st, engs: New(st, WithClock(func() time.Time { return now }))}
+	st := rpctest.NewStore(t)
+	return &fixture{t: t, c: st.Client(), st: st, engs: New(st, WithClock(func() time.Time { return now }))}
 }
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }

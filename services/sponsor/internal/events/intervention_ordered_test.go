@@ -3,8 +3,6 @@ package events
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"reflect"
 	"slices"
 	"testing"
@@ -19,7 +17,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
@@ -49,27 +46,18 @@ type env struct {
 // two deliveries, so retries show within a test's patience.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	rdb, ks := redistest.New(t)
-	st := store.New(rdb, ks)
-	e := &env{t: t, rdb: rdb, ks: ks, st: st, needs: needstore.New(st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored))}
+	st := rpctest.NewStore(t)
+	e := &env{t: t, rdb: st.Client(), ks: st.Keyspace(), st: st, needs: needstore.New(st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored))}
 	sponsors := sponsorstore.New(st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
 	svc := need.NewService(e.needs, sponsors, func() time.Time { return opened })
 	e.engs = engagementstore.New(st)
-	c, err := New(st, svc, engagement.NewService(e.engs, sponsors, func() time.Time { return opened }), slog.New(slog.NewTextHandler(io.Discard, nil)), events.ConsumerOptions{
+	c, err := New(st, svc, engagement.NewService(e.engs, sponsors, func() time.Time { return opened }), rpctest.Quiet(), events.ConsumerOptions{
 		Block: 100 * time.Millisecond, MinIdle: 200 * time.Millisecond, ClaimInterval: 100 * time.Millisecond, MaxDeliveries: 2,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("consumer stopped with %v", err)
-		}
-	})
+	rpctest.Run(t, "the consumer", c.Run)
 	return e
 }
 

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -23,80 +24,33 @@ import (
 // NeedFilterSchema lists the fields RunMatching's filter over the open
 // needs accepts: `urgency >= 4`, `requires_trust_sponsor = true`,
 // `region = LONDON` (the council's region, as reference names it).
-var NeedFilterSchema = filter.Schema{
-	"urgency":                {Type: filter.Int},
-	"requires_trust_sponsor": {Type: filter.Bool},
-	"region":                 {Type: filter.Enum, Values: regionNames(), Prefix: "REGION_"},
+var NeedFilterSchema = needColumns.Schema()
+
+var needColumns = filter.Columns[need.Need]{
+	"urgency":                filter.ValueColumn(filter.Int, func(n *need.Need) int64 { return int64(n.Urgency) }),
+	"requires_trust_sponsor": filter.ValueColumn(filter.Bool, func(n *need.Need) bool { return n.RequiresTrustSponsor }),
+	"region":                 filter.RegionColumn(func(n *need.Need) string { return n.GSSCode }),
 }
 
 // RunFilterSchema lists the fields ListMatchRuns's filter accepts:
 // `state = PROPOSED`, `algorithm = STABLE`.
-var RunFilterSchema = filter.Schema{
-	"state":     {Type: filter.Enum, Values: []string{string(Proposed), string(Approved), string(Rejected), string(DryRun)}, Prefix: "RUN_STATE_"},
-	"algorithm": {Type: filter.Enum, Values: []string{string(match.Optimal), string(match.Stable)}, Prefix: "ALGORITHM_"},
-}
+var RunFilterSchema = runColumns.Schema()
 
-func regionNames() []string {
-	out := make([]string, len(reference.Regions))
-	for i, r := range reference.Regions {
-		out[i] = string(r)
-	}
-	return out
-}
-
-type needRecord struct{ n *need.Need }
-
-// Get implements filter.Record.
-func (r needRecord) Get(field string) (any, bool) {
-	switch field {
-	case "urgency":
-		return int64(r.n.Urgency), true
-	case "requires_trust_sponsor":
-		return r.n.RequiresTrustSponsor, true
-	case "region":
-		c, ok := reference.CouncilByCode(r.n.GSSCode)
-		return string(c.Region), ok
-	}
-	return nil, false
+var runColumns = filter.Columns[Run]{
+	"state":     filter.EnumColumn(States, "RUN_STATE_", func(r *Run) State { return r.State }),
+	"algorithm": filter.EnumColumn([]match.Algorithm{match.Optimal, match.Stable}, "ALGORITHM_", func(r *Run) match.Algorithm { return r.Input.Algorithm }),
 }
 
 // SelectNeeds returns the needs f (nil for all) matches, in their order.
 func SelectNeeds(needs []need.Need, f *filter.Filter) []need.Need {
-	out := make([]need.Need, 0, len(needs))
-	for i := range needs {
-		if f == nil || f.Match(needRecord{&needs[i]}) {
-			out = append(out, needs[i])
-		}
-	}
-	return out
-}
-
-type runRecord struct{ r *Run }
-
-// Get implements filter.Record.
-func (r runRecord) Get(field string) (any, bool) {
-	switch field {
-	case "state":
-		return string(r.r.State), true
-	case "algorithm":
-		return string(r.r.Input.Algorithm), true
-	}
-	return nil, false
+	return filter.Select(needs, f, needColumns.Record, nil)
 }
 
 // SelectRuns returns the runs f (nil for all) matches, newest first; runs
 // created at the same instant are ordered by id.
 func SelectRuns(runs []Run, f *filter.Filter) []Run {
-	out := make([]Run, 0, len(runs))
-	for i := range runs {
-		if f == nil || f.Match(runRecord{&runs[i]}) {
-			out = append(out, runs[i])
-		}
-	}
-	slices.SortStableFunc(out, func(a, b Run) int {
-		return cmp.Or(b.CreateTime.Compare(a.CreateTime), cmp.Compare(a.ID, b.ID))
-	})
-	return out
+	return filter.Select(runs, f, runColumns.Record,
+		filter.NewestFirst(func(r Run) time.Time { return r.CreateTime }, func(r Run) string { return r.ID }))
 }
 
 // StrengthLevel maps a sponsor's strength onto the engine's scale of 1 to

@@ -9,6 +9,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
@@ -181,11 +182,7 @@ func TestResolveWeights(t *testing.T) {
 		t.Errorf("ResolveWeights = %+v, %v; want %+v", w, vs, want)
 	}
 	_, vs = ResolveWeights(WeightsSpec{Expertise: -1, Geography: 1.5, Headroom: 1001}, "weights.")
-	var fields []string
-	for _, v := range vs {
-		fields = append(fields, v.Field)
-	}
-	if !slices.Equal(fields, []string{"weights.expertise", "weights.geography", "weights.headroom"}) {
+	if fields := rpctest.ViolationFields(vs); !slices.Equal(fields, []string{"weights.expertise", "weights.geography", "weights.headroom"}) {
 		t.Errorf("violations %v", fields)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -72,18 +73,14 @@ type ApprovalChanges struct {
 // Service carries out the match-run use cases over a Storer. The gRPC
 // handlers call it, and so does the demo data loader.
 type Service struct {
-	store  Storer
-	now    func() time.Time
+	usecase.Core[Storer]
 	solved solvedCache
 }
 
 // NewService returns the use cases over st, reading the time from now (nil
 // means time.Now).
 func NewService(st Storer, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, now: now}
+	return &Service{Core: usecase.New(st, now)}
 }
 
 // Spec is what a caller asks a run for.
@@ -107,7 +104,7 @@ type Spec struct {
 // solved before (the same fingerprint and overrides) takes that result
 // rather than being solved again: the engine is deterministic.
 func (s *Service) Run(ctx context.Context, spec Spec, r change.Request) (Run, error) {
-	if prev, ok, err := s.store.Replay(ctx, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, r); err != nil || ok {
 		return prev, err
 	}
 	src, err := s.sources(ctx, spec.Filter)
@@ -126,14 +123,14 @@ func (s *Service) Run(ctx context.Context, spec Spec, r change.Request) (Run, er
 	if err != nil {
 		return Run{}, fmt.Errorf("match: %w", err)
 	}
-	return s.store.Insert(ctx, Run{
+	return s.Store.Insert(ctx, Run{
 		ID:         IDFor(r.Subject, r.RequestID),
 		State:      StateFor(spec.DryRun, spec.Overrides),
 		Filter:     spec.Filter.String(),
 		Input:      in,
 		Result:     res,
 		RunBy:      r.Subject,
-		CreateTime: s.now().UTC(),
+		CreateTime: s.Now(),
 		Version:    1,
 	}, r)
 }
@@ -152,14 +149,14 @@ func noOpenNeeds(f *filter.Filter) error {
 
 // Get returns one run, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, id string) (Run, error) {
-	return s.store.Get(ctx, id)
+	return s.Store.Get(ctx, id)
 }
 
 // List returns the runs f (nil for all) selects, newest first, possibly
 // without their input and result: Explain adds them to the ones a caller
 // shows, so that a page of a long list reads and decodes only its own.
 func (s *Service) List(ctx context.Context, f *filter.Filter) ([]Run, error) {
-	all, err := s.store.All(ctx)
+	all, err := s.Store.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -168,16 +165,16 @@ func (s *Service) List(ctx context.Context, f *filter.Filter) ([]Run, error) {
 
 // Explain returns runs List returned with their input and result.
 func (s *Service) Explain(ctx context.Context, runs []Run) ([]Run, error) {
-	return s.store.Explain(ctx, runs)
+	return s.Store.Explain(ctx, runs)
 }
 
 // Compare reads two runs, first and second.
 func (s *Service) Compare(ctx context.Context, first, second string) (Run, Run, error) {
-	a, err := s.store.Get(ctx, first)
+	a, err := s.Store.Get(ctx, first)
 	if err != nil {
 		return Run{}, Run{}, err
 	}
-	b, err := s.store.Get(ctx, second)
+	b, err := s.Store.Get(ctx, second)
 	if err != nil {
 		return Run{}, Run{}, err
 	}
@@ -205,7 +202,7 @@ func (s *Service) Compare(ctx context.Context, first, second string) (Run, Run, 
 //  4. the run becomes APPROVED with its engagements (Storer.CommitApproval
 //     commits 2 to 4).
 func (s *Service) Approve(ctx context.Context, id string, etag change.Etag, r change.Request) (Run, error) {
-	if prev, ok, err := s.store.Replay(ctx, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, r); err != nil || ok {
 		return prev, err
 	}
 	run, err := s.decidable(ctx, id, etag, r.Subject)
@@ -216,7 +213,7 @@ func (s *Service) Approve(ctx context.Context, id string, etag change.Etag, r ch
 		if err := s.checkInputs(ctx, run); err != nil {
 			return Run{}, err
 		}
-		if run, err = s.store.Claim(ctx, run.Claim(r.Subject, s.now()), r); err != nil {
+		if run, err = s.Store.Claim(ctx, run.Claim(r.Subject, s.Clock()), r); err != nil {
 			return Run{}, err
 		}
 	}
@@ -225,7 +222,7 @@ func (s *Service) Approve(ctx context.Context, id string, etag change.Etag, r ch
 	for i, as := range run.Result.Assignments {
 		eid := EngagementID(run.ID, as.Need)
 		names[i] = engagement.Name(as.Sponsor, eid)
-		exists, err := s.store.EngagementExists(ctx, as.Sponsor, eid)
+		exists, err := s.Store.EngagementExists(ctx, as.Sponsor, eid)
 		if err != nil {
 			return Run{}, err
 		}
@@ -246,7 +243,7 @@ func (s *Service) Approve(ctx context.Context, id string, etag change.Etag, r ch
 		if err != nil {
 			return Run{}, fmt.Errorf("%s: stored need %q: %w", run.Name(), as.Need, err)
 		}
-		n, err := s.store.Need(ctx, gss, nid)
+		n, err := s.Store.Need(ctx, gss, nid)
 		if err != nil {
 			return Run{}, err
 		}
@@ -263,30 +260,30 @@ func (s *Service) Approve(ctx context.Context, id string, etag change.Etag, r ch
 	if a.Run, err = run.Approve(names); err != nil {
 		return Run{}, err
 	}
-	return s.store.CommitApproval(ctx, a, r)
+	return s.Store.CommitApproval(ctx, a, r)
 }
 
 // Reject rejects run id, PROPOSED, for reason, by the official r names, who
 // must not be the one who ran it. etag, when given, must be current.
 func (s *Service) Reject(ctx context.Context, id string, etag change.Etag, reason string, r change.Request) (Run, error) {
-	if prev, ok, err := s.store.Replay(ctx, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, r); err != nil || ok {
 		return prev, err
 	}
 	run, err := s.decidable(ctx, id, etag, r.Subject)
 	if err != nil {
 		return Run{}, err
 	}
-	rejected, err := run.Reject(r.Subject, reason, s.now())
+	rejected, err := run.Reject(r.Subject, reason, s.Clock())
 	if err != nil {
 		return Run{}, err
 	}
-	return s.store.Save(ctx, rejected, r)
+	return s.Store.Save(ctx, rejected, r)
 }
 
 // decidable reads run id and applies the four-eyes, state and etag rules
 // for subject deciding it.
 func (s *Service) decidable(ctx context.Context, id string, etag change.Etag, subject string) (Run, error) {
-	run, err := s.store.Get(ctx, id)
+	run, err := s.Store.Get(ctx, id)
 	if err != nil {
 		return Run{}, err
 	}
@@ -304,12 +301,12 @@ func (s *Service) decidable(ctx context.Context, id string, etag change.Etag, su
 // sources reads what a run's input is built from, with the open needs f
 // selects.
 func (s *Service) sources(ctx context.Context, f *filter.Filter) (Sources, error) {
-	src, err := s.store.Sources(ctx)
+	src, err := s.Store.Sources(ctx)
 	if err != nil {
 		return Sources{}, err
 	}
 	if src.Usage == nil {
-		src.Usage = engagement.UsageOf(src.Engagements, s.now())
+		src.Usage = engagement.UsageOf(src.Engagements, s.Clock())
 	}
 	src.Needs = SelectNeeds(src.Needs, f)
 	return src, nil

@@ -19,7 +19,6 @@ import (
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
@@ -38,14 +37,14 @@ const defaultTimeLimitMS = 2000
 // Policies declares who may call each method of this package, from the
 // access matrix (the MatchRun rows): DfE officials only. The four-eyes
 // rule is checked in the handlers.
-var Policies = auth.Policies{
-	sponsorv1.SponsorService_RunMatching_FullMethodName:      access.Rule(access.MatchRun, access.Run),
-	sponsorv1.SponsorService_GetMatchRun_FullMethodName:      access.Rule(access.MatchRun, access.Read),
-	sponsorv1.SponsorService_ListMatchRuns_FullMethodName:    access.Rule(access.MatchRun, access.Read),
-	sponsorv1.SponsorService_CompareMatchRuns_FullMethodName: access.Rule(access.MatchRun, access.Read),
-	sponsorv1.SponsorService_ApproveMatchRun_FullMethodName:  access.Rule(access.MatchRun, access.Approve),
-	sponsorv1.SponsorService_RejectMatchRun_FullMethodName:   access.Rule(access.MatchRun, access.Approve),
-}
+var Policies = access.Rules(access.MatchRun, access.Methods{
+	sponsorv1.SponsorService_RunMatching_FullMethodName:      access.Run,
+	sponsorv1.SponsorService_GetMatchRun_FullMethodName:      access.Read,
+	sponsorv1.SponsorService_ListMatchRuns_FullMethodName:    access.Read,
+	sponsorv1.SponsorService_CompareMatchRuns_FullMethodName: access.Read,
+	sponsorv1.SponsorService_ApproveMatchRun_FullMethodName:  access.Approve,
+	sponsorv1.SponsorService_RejectMatchRun_FullMethodName:   access.Approve,
+})
 
 // MatchRuns implements the match-run methods of
 // sponsorv1.SponsorServiceServer. It embeds no Unimplemented server, so

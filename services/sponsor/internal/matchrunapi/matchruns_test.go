@@ -29,19 +29,14 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
 
-// fallback answers UNIMPLEMENTED for the methods other packages serve, one
-// level deeper than MatchRuns's own, as the composite server does.
-type fallback struct {
-	sponsorv1.UnimplementedSponsorServiceServer
-}
-
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*MatchRuns
 }
 
@@ -175,14 +170,7 @@ func TestMatchRunStory(t *testing.T) {
 	_, err = e.client.ApproveMatchRun(e.as(official1), &sponsorv1.ApproveMatchRunRequest{Name: real.GetName(), Etag: real.GetEtag()})
 	rpctest.ExpectError(t, "approve by the runner", err, codes.PermissionDenied, matchrun.ReasonFourEyes)
 
-	n, err := e.needs.Get(ctx, doncaster, "n1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Urgency = 5
-	if _, err := e.needs.Save(ctx, n, change.Request{Subject: "official-1"}); err != nil {
-		t.Fatal(err)
-	}
+	e.raiseUrgency(doncaster, "n1")
 	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: real.GetName(), Etag: real.GetEtag()})
 	rpctest.ExpectError(t, "approve after a need changed", err, codes.FailedPrecondition, matchrun.ReasonInputsChanged)
 
@@ -327,32 +315,14 @@ func TestRunMatchingInvalid(t *testing.T) {
 func TestDenied(t *testing.T) {
 	e := newEnv(t)
 	r := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL})
-	calls := map[string]func(context.Context) error{
-		"RunMatching": func(ctx context.Context) error {
-			_, err := e.client.RunMatching(ctx, &sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL})
-			return err
-		},
-		"GetMatchRun": func(ctx context.Context) error {
-			_, err := e.client.GetMatchRun(ctx, &sponsorv1.GetMatchRunRequest{Name: r.GetName()})
-			return err
-		},
-		"ListMatchRuns": func(ctx context.Context) error {
-			_, err := e.client.ListMatchRuns(ctx, &sponsorv1.ListMatchRunsRequest{})
-			return err
-		},
-		"CompareMatchRuns": func(ctx context.Context) error {
-			_, err := e.client.CompareMatchRuns(ctx, &sponsorv1.CompareMatchRunsRequest{First: r.GetName(), Second: r.GetName()})
-			return err
-		},
-		"ApproveMatchRun": func(ctx context.Context) error {
-			_, err := e.client.ApproveMatchRun(ctx, &sponsorv1.ApproveMatchRunRequest{Name: r.GetName()})
-			return err
-		},
-		"RejectMatchRun": func(ctx context.Context) error {
-			_, err := e.client.RejectMatchRun(ctx, &sponsorv1.RejectMatchRunRequest{Name: r.GetName(), Reason: "no"})
-			return err
-		},
-	}
+	calls := rpctest.Calls(t, e.client,
+		&sponsorv1.RunMatchingRequest{Algorithm: sponsorv1.Algorithm_ALGORITHM_OPTIMAL},
+		&sponsorv1.GetMatchRunRequest{Name: r.GetName()},
+		&sponsorv1.ListMatchRunsRequest{},
+		&sponsorv1.CompareMatchRunsRequest{First: r.GetName(), Second: r.GetName()},
+		&sponsorv1.ApproveMatchRunRequest{Name: r.GetName()},
+		&sponsorv1.RejectMatchRunRequest{Name: r.GetName(), Reason: "no"},
+	)
 	for who, p := range denied {
 		for method, call := range calls {
 			rpctest.ExpectError(t, who+" "+method, call(e.as(p)), codes.PermissionDenied, "")
@@ -361,6 +331,22 @@ func TestDenied(t *testing.T) {
 	got, err := e.client.GetMatchRun(e.as(official2), &sponsorv1.GetMatchRunRequest{Name: r.GetName()})
 	if err != nil || got.GetState() != sponsorv1.RunState_RUN_STATE_PROPOSED {
 		t.Errorf("after the denied calls: %v, %v", got, err)
+	}
+}
+
+// raiseUrgency changes the need id of the council gss behind the service's
+// back, as another official's edit would: its urgency becomes 5, so runs
+// made before no longer match their inputs.
+func (e *env) raiseUrgency(gss, id string) {
+	e.t.Helper()
+	ctx := context.Background()
+	n, err := e.needs.Get(ctx, gss, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n.Urgency = 5
+	if _, err := e.needs.Save(ctx, n, change.Request{Subject: "official-1"}); err != nil {
+		e.t.Fatal(err)
 	}
 }
 
@@ -406,14 +392,7 @@ func TestMatchRunsExplainThemselves(t *testing.T) {
 	}
 
 	proposed := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal})
-	n, err := e.needs.Get(ctx, doncaster, "n1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Urgency = 5
-	if _, err := e.needs.Save(ctx, n, change.Request{Subject: "official-1"}); err != nil {
-		t.Fatal(err)
-	}
+	e.raiseUrgency(doncaster, "n1")
 	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: proposed.GetName(), Etag: proposed.GetEtag()})
 	rpctest.ExpectError(t, "approve after a need changed", err, codes.FailedPrecondition, matchrun.ReasonInputsChanged)
 	info := errorInfo(err)

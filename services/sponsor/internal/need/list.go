@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 )
 
@@ -13,26 +12,12 @@ import (
 // ListSponsorNeeds documents them: `state = OPEN`, `urgency >= 4`,
 // `requires_trust_sponsor = true`. Values are enum names without their
 // prefixes.
-var FilterSchema = filter.Schema{
-	"state":                  {Type: filter.Enum, Values: fault.Names(States), Prefix: "NEED_STATE_"},
-	"urgency":                {Type: filter.Int},
-	"requires_trust_sponsor": {Type: filter.Bool},
-}
+var FilterSchema = columns.Schema()
 
-// record adapts a need to the filter package.
-type record struct{ n *Need }
-
-// Get implements filter.Record.
-func (r record) Get(field string) (any, bool) {
-	switch field {
-	case "state":
-		return string(r.n.State), true
-	case "urgency":
-		return int64(r.n.Urgency), true
-	case "requires_trust_sponsor":
-		return r.n.RequiresTrustSponsor, true
-	}
-	return nil, false
+var columns = filter.Columns[Need]{
+	"state":                  filter.EnumColumn(States, "NEED_STATE_", func(n *Need) State { return n.State }),
+	"urgency":                filter.ValueColumn(filter.Int, func(n *Need) int64 { return int64(n.Urgency) }),
+	"requires_trust_sponsor": filter.ValueColumn(filter.Bool, func(n *Need) bool { return n.RequiresTrustSponsor }),
 }
 
 // Select returns the needs f matches, most urgent first; among equally
@@ -40,23 +25,16 @@ func (r record) Get(field string) (any, bool) {
 // ties are broken by resource name, so pages are stable. The caller pages
 // over the result.
 func Select(all []Need, f *filter.Filter) []Need {
-	out := make([]Need, 0, len(all))
-	for i := range all {
-		if f.Match(record{&all[i]}) {
-			out = append(out, all[i])
-		}
-	}
-	SortMostUrgentFirst(out)
-	return out
+	return filter.Select(all, f, columns.Record, mostUrgentFirst)
 }
 
 // SortMostUrgentFirst orders needs as Select does.
-func SortMostUrgentFirst(ns []Need) {
-	slices.SortFunc(ns, func(a, b Need) int {
-		return cmp.Or(
-			cmp.Compare(b.Urgency, a.Urgency),
-			a.CreateTime.Compare(b.CreateTime),
-			strings.Compare(a.Name(), b.Name()),
-		)
-	})
+func SortMostUrgentFirst(ns []Need) { slices.SortFunc(ns, mostUrgentFirst) }
+
+func mostUrgentFirst(a, b Need) int {
+	return cmp.Or(
+		cmp.Compare(b.Urgency, a.Urgency),
+		a.CreateTime.Compare(b.CreateTime),
+		strings.Compare(a.Name(), b.Name()),
+	)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
@@ -28,18 +29,6 @@ func draft() Need {
 		},
 		Urgency: 5, StaffDaysNeeded: 120, RequiresTrustSponsor: true, ExcludedSponsors: []string{"durham"},
 	}
-}
-
-func fields(err error) []string {
-	f, ok := fault.As(err)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
 }
 
 func TestValidate(t *testing.T) {
@@ -75,7 +64,7 @@ func TestValidate(t *testing.T) {
 			n := draft()
 			tc.change(&n)
 			err := n.Validate("n.")
-			if got := fields(err); !slices.Equal(got, tc.want) || (err == nil) != (tc.want == nil) {
+			if got := rpctest.Fields(err); !slices.Equal(got, tc.want) || (err == nil) != (tc.want == nil) {
 				t.Errorf("violations on %v (%v), want %v", got, err, tc.want)
 			}
 		})
@@ -97,7 +86,7 @@ func TestNewAndStates(t *testing.T) {
 	if _, err := New("E08999999", "abc", draft(), "", now); !errors.Is(err, ErrCouncilNotFound) {
 		t.Errorf("an unknown council: %v", err)
 	}
-	if _, err := New(sunderland, "abc", Need{}, "p.", now); !slices.Equal(fields(err), []string{"p.areas", "p.staff_days_needed", "p.urgency"}) {
+	if _, err := New(sunderland, "abc", Need{}, "p.", now); !slices.Equal(rpctest.Fields(err), []string{"p.areas", "p.staff_days_needed", "p.urgency"}) {
 		t.Errorf("an empty draft: %v", err)
 	}
 
@@ -109,7 +98,7 @@ func TestNewAndStates(t *testing.T) {
 	if err != nil || matched.State != Matched || matched.Engagement != "sponsors/hampshire/engagements/e1" {
 		t.Errorf("Match = %+v, %v", matched, err)
 	}
-	if _, err := n.Match("sponsors/hampshire"); !slices.Equal(fields(err), []string{"engagement"}) {
+	if _, err := n.Match("sponsors/hampshire"); !slices.Equal(rpctest.Fields(err), []string{"engagement"}) {
 		t.Errorf("a malformed engagement: %v", err)
 	}
 	for _, settled := range []Need{closed, matched} {
@@ -139,7 +128,7 @@ func TestApply(t *testing.T) {
 	if err != nil || out.Urgency != 3 || out.StaffDaysNeeded != 120 || out.Version != 2 || out.State != Open {
 		t.Errorf("urgency only: %+v, %v", out, err)
 	}
-	if _, err := cur.Apply(Need{Urgency: 9}, mask("urgency")); !slices.Equal(fields(err), []string{"sponsor_need.urgency"}) {
+	if _, err := cur.Apply(Need{Urgency: 9}, mask("urgency")); !slices.Equal(rpctest.Fields(err), []string{"sponsor_need.urgency"}) {
 		t.Errorf("a bad urgency: %v", err)
 	}
 	for _, tc := range []struct {
@@ -155,7 +144,7 @@ func TestApply(t *testing.T) {
 	} {
 		out, err := cur.Apply(Need{State: tc.state}, mask("state"))
 		switch {
-		case tc.bad && !slices.Equal(fields(err), []string{"sponsor_need.state"}):
+		case tc.bad && !slices.Equal(rpctest.Fields(err), []string{"sponsor_need.state"}):
 			t.Errorf("state %q: %v, want a violation", tc.state, err)
 		case !tc.bad && (err != nil || out.State != tc.want):
 			t.Errorf("state %q: %s, %v; want %s", tc.state, out.State, err, tc.want)
@@ -165,10 +154,10 @@ func TestApply(t *testing.T) {
 	if _, err := closed.Apply(Need{Urgency: 2}, mask("urgency")); !fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Errorf("a closed need: %v", err)
 	}
-	if _, err := ParseMask([]string{"intervention", "engagement"}); !slices.Equal(fields(err), []string{"update_mask"}) {
+	if _, err := ParseMask([]string{"intervention", "engagement"}); !slices.Equal(rpctest.Fields(err), []string{"update_mask"}) {
 		t.Errorf("output-only paths change nothing: %v", err)
 	}
-	if _, err := ParseMask([]string{"council"}); !slices.Equal(fields(err), []string{"update_mask"}) {
+	if _, err := ParseMask([]string{"council"}); !slices.Equal(rpctest.Fields(err), []string{"update_mask"}) {
 		t.Errorf("an unknown path: %v", err)
 	}
 	if m := mask("*"); !m.Has("state") || !m.Covers("areas[2].weight") {
@@ -263,14 +252,8 @@ func TestSelect(t *testing.T) {
 		{"urgency >= 4 AND requires_trust_sponsor = true", []string{"E08000024/a"}},
 		{"state != OPEN", []string{"E08000024/c", "E08000035/a"}},
 	} {
-		f, err := filter.Compile(tc.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("%q: %v", tc.filter, err)
-		}
-		var got []string
-		for _, n := range Select(all, f) {
-			got = append(got, n.GSSCode+"/"+n.ID)
-		}
+		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Need { return Select(all, f) },
+			func(n Need) string { return n.GSSCode + "/" + n.ID })
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%q: %v, want %v", tc.filter, got, tc.want)
 		}
@@ -296,7 +279,7 @@ func TestNames(t *testing.T) {
 	if gss, err := ParseCouncil("parent", "localAuthorities/-", true); err != nil || gss != AllCouncils {
 		t.Errorf("wildcard: %q, %v", gss, err)
 	}
-	if _, err := ParseCouncil("parent", "localAuthorities/-", false); !slices.Equal(fields(err), []string{"parent"}) {
+	if _, err := ParseCouncil("parent", "localAuthorities/-", false); !slices.Equal(rpctest.Fields(err), []string{"parent"}) {
 		t.Errorf("wildcard where none is allowed: %v", err)
 	}
 	if gss, id, ok := ParseInterventionName("localAuthorities/E08000024/interventions/iv-1"); !ok || gss != sunderland || id != "iv-1" {
@@ -407,13 +390,13 @@ func TestService(t *testing.T) {
 	}
 	unknown := draft()
 	unknown.ExcludedSponsors = []string{"leeds", "york", "durham", "bath"}
-	if _, err := svc.Create(ctx, sunderland, unknown, change.Request{}); !slices.Equal(fields(err),
+	if _, err := svc.Create(ctx, sunderland, unknown, change.Request{}); !slices.Equal(rpctest.Fields(err),
 		[]string{"sponsor_need.excluded_sponsors[1]", "sponsor_need.excluded_sponsors[3]"}) {
 		t.Errorf("excluded sponsors that do not exist: %v", err)
 	}
 
 	m, _ := ParseMask([]string{"excluded_sponsors"})
-	if _, err := svc.Update(ctx, sunderland, n.ID, Need{ExcludedSponsors: []string{"york"}}, m, change.At(1), change.Request{}); !slices.Equal(fields(err),
+	if _, err := svc.Update(ctx, sunderland, n.ID, Need{ExcludedSponsors: []string{"york"}}, m, change.At(1), change.Request{}); !slices.Equal(rpctest.Fields(err),
 		[]string{"sponsor_need.excluded_sponsors[0]"}) {
 		t.Errorf("update to a missing sponsor: %v", err)
 	}

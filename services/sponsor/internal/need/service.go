@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -24,24 +25,13 @@ const SystemActor = "turnaround-sponsor-service"
 // Each commits the change, its audit entry and, when r.RequestID and r.RequestHash are
 // set, the response to replay, in one transaction.
 type Storer interface {
-	// Get returns one need, or ErrNotFound.
-	Get(ctx context.Context, gss, id string) (Need, error)
-	// List returns a council's needs, or every council's when gss is
-	// AllCouncils, in no particular order.
-	List(ctx context.Context, gss string) ([]Need, error)
-	// Replay returns the need a previous create in the council gss with
-	// r.RequestID returned, if any. A reused r.RequestID with another r.RequestHash is an
-	// INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r change.Request) (Need, bool, error)
+	usecase.CouncilRecords[Need]
 	// Insert stores a new need (GSSCode and ID set) at version 1 and
 	// emits SponsorNeedOpened with it. For a need with an Intervention it
 	// also records that the intervention opened it, which must not be
 	// recorded yet: so an intervention opens one need however often its
 	// event arrives.
 	Insert(ctx context.Context, n Need, r change.Request) (Need, error)
-	// Save stores a changed need over the version n.Version and returns
-	// it at its new version.
-	Save(ctx context.Context, n Need, r change.Request) (Need, error)
 	// OpenedBy returns the need the intervention named intervention, of
 	// the council gss, opened, and false when it has opened none.
 	OpenedBy(ctx context.Context, gss, intervention string) (Need, bool, error)
@@ -61,29 +51,25 @@ const maxAttempts = 5
 // the InterventionOrdered consumer and the demo data loader call it, so
 // that all apply the same rules.
 type Service struct {
-	store    Storer
+	usecase.Core[Storer]
 	sponsors SponsorDirectory
-	now      func() time.Time
 }
 
 // NewService returns the use cases over st, checking excluded sponsors
 // against sponsors and reading the time from now (nil means time.Now).
 func NewService(st Storer, sponsors SponsorDirectory, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, sponsors: sponsors, now: now}
+	return &Service{Core: usecase.New(st, now), sponsors: sponsors}
 }
 
 // Get returns one need, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, gss, id string) (Need, error) {
-	return s.store.Get(ctx, gss, id)
+	return s.Store.Get(ctx, gss, id)
 }
 
 // List returns a council's needs, or every council's for AllCouncils, most
 // urgent first (see SortMostUrgentFirst).
 func (s *Service) List(ctx context.Context, gss string) ([]Need, error) {
-	all, err := s.store.List(ctx, gss)
+	all, err := s.Store.List(ctx, gss)
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +83,10 @@ func (s *Service) List(ctx context.Context, gss string) ([]Need, error) {
 // council outside the 152 is ErrCouncilNotFound. A repeat of r.RequestID returns
 // the first call's need.
 func (s *Service) Create(ctx context.Context, gss string, draft Need, r change.Request) (Need, error) {
-	if prev, ok, err := s.store.Replay(ctx, gss, r); err != nil || ok {
+	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
-	n, err := New(gss, "", draft, "sponsor_need.", s.now())
+	n, err := New(gss, "", draft, "sponsor_need.", s.Clock())
 	if err != nil {
 		return Need{}, err
 	}
@@ -109,13 +95,13 @@ func (s *Service) Create(ctx context.Context, gss string, draft Need, r change.R
 	}
 	for range maxAttempts {
 		n.ID = resource.NewID()
-		out, err := s.store.Insert(ctx, n, r)
+		out, err := s.Store.Insert(ctx, n, r)
 		if !errors.Is(err, ErrConflict) {
 			return out, err
 		}
 		// Either a concurrent call with the same request_id won, whose
 		// answer is now to be replayed, or the fresh ID was taken.
-		if prev, ok, rerr := s.store.Replay(ctx, gss, r); rerr != nil || ok {
+		if prev, ok, rerr := s.Store.Replay(ctx, gss, r); rerr != nil || ok {
 			return prev, rerr
 		}
 	}
@@ -128,7 +114,7 @@ func (s *Service) Create(ctx context.Context, gss string, draft Need, r change.R
 // cannot reopen it; etag, when given, is the version the caller read and
 // must be current (ErrConflict otherwise).
 func (s *Service) Update(ctx context.Context, gss, id string, patch Need, m Mask, etag change.Etag, r change.Request) (Need, error) {
-	cur, err := s.store.Get(ctx, gss, id)
+	cur, err := s.Store.Get(ctx, gss, id)
 	if err != nil {
 		return Need{}, err
 	}
@@ -144,13 +130,13 @@ func (s *Service) Update(ctx context.Context, gss, id string, patch Need, m Mask
 			return Need{}, err
 		}
 	}
-	return s.store.Save(ctx, next, r)
+	return s.Store.Save(ctx, next, r)
 }
 
 // OpenedBy returns the need the intervention named intervention, of the
 // council gss, opened, and false when it opened none.
 func (s *Service) OpenedBy(ctx context.Context, gss, intervention string) (Need, bool, error) {
-	return s.store.OpenedBy(ctx, gss, intervention)
+	return s.Store.OpenedBy(ctx, gss, intervention)
 }
 
 // OpenFromIntervention opens the need the intervention iv asks for (see
@@ -158,21 +144,21 @@ func (s *Service) OpenedBy(ctx context.Context, gss, intervention string) (Need,
 // returned with created false and nothing changes. A concurrent delivery
 // of the same intervention that commits first wins the same way.
 func (s *Service) OpenFromIntervention(ctx context.Context, iv Intervention, r change.Request) (n Need, created bool, err error) {
-	if prev, ok, err := s.store.OpenedBy(ctx, iv.GSSCode, iv.Name); err != nil || ok {
+	if prev, ok, err := s.Store.OpenedBy(ctx, iv.GSSCode, iv.Name); err != nil || ok {
 		return prev, false, err
 	}
 	for range maxAttempts {
-		n, err := FromIntervention(iv, resource.NewID(), s.now())
+		n, err := FromIntervention(iv, resource.NewID(), s.Clock())
 		if err != nil {
 			return Need{}, false, err
 		}
-		out, err := s.store.Insert(ctx, n, r)
+		out, err := s.Store.Insert(ctx, n, r)
 		if !errors.Is(err, ErrConflict) {
 			return out, err == nil, err
 		}
 		// Either a concurrent delivery of the intervention opened its
 		// need first, or the fresh ID was taken.
-		if prev, ok, err := s.store.OpenedBy(ctx, iv.GSSCode, iv.Name); err != nil || ok {
+		if prev, ok, err := s.Store.OpenedBy(ctx, iv.GSSCode, iv.Name); err != nil || ok {
 			return prev, false, err
 		}
 	}

@@ -5,7 +5,18 @@ import "github.com/turnaround-sli/turnaround/services/platform/mask"
 // MaskFields are the fields an update may change. state is among them
 // only to close a need: the one value an update may set it to is CLOSED
 // (an approved match run is what matches a need).
-var MaskFields = []string{"areas", "urgency", "staff_days_needed", "requires_trust_sponsor", "excluded_sponsors", "state"}
+var MaskFields = updatable.Paths()
+
+// updatable are the fields an update may change; state, which only
+// closes a need, is Apply's own rule.
+var updatable = mask.Fields[Need]{
+	{Path: "areas", Set: func(n, p *Need) { n.Areas = p.Areas }},
+	{Path: "urgency", Set: func(n, p *Need) { n.Urgency = p.Urgency }},
+	{Path: "staff_days_needed", Set: func(n, p *Need) { n.StaffDaysNeeded = p.StaffDaysNeeded }},
+	{Path: "requires_trust_sponsor", Set: func(n, p *Need) { n.RequiresTrustSponsor = p.RequiresTrustSponsor }},
+	{Path: "excluded_sponsors", Set: func(n, p *Need) { n.ExcludedSponsors = p.ExcludedSponsors }},
+	{Path: "state"},
+}
 
 // ignoredFields identify the resource or are output only. A mask derived
 // from a request body (as the REST gateway derives one for PATCH) names
@@ -36,21 +47,7 @@ func (n Need) Apply(patch Need, m Mask) (Need, error) {
 	}
 	out := n.Clone()
 	patch = patch.Clone()
-	if m.Has("areas") {
-		out.Areas = patch.Areas
-	}
-	if m.Has("urgency") {
-		out.Urgency = patch.Urgency
-	}
-	if m.Has("staff_days_needed") {
-		out.StaffDaysNeeded = patch.StaffDaysNeeded
-	}
-	if m.Has("requires_trust_sponsor") {
-		out.RequiresTrustSponsor = patch.RequiresTrustSponsor
-	}
-	if m.Has("excluded_sponsors") {
-		out.ExcludedSponsors = patch.ExcludedSponsors
-	}
+	updatable.Apply(m, &out, &patch)
 	vs := out.Violations("sponsor_need.")
 	closing := false
 	if m.Has("state") {

@@ -40,9 +40,7 @@ func fromProto(m *sponsorv1.SponsorNeed, prefix string) (need.Need, fault.Violat
 	}
 	for i, name := range m.GetExcludedSponsors() {
 		id, err := resource.ParseID(prefix+"excluded_sponsors["+strconv.Itoa(i)+"]", sponsor.Collection, name)
-		if f, ok := fault.As(err); ok {
-			vs = append(vs, f.Violations...)
-		}
+		vs.Merge(err)
 		n.ExcludedSponsors = append(n.ExcludedSponsors, id)
 	}
 	return n, vs

@@ -4,7 +4,6 @@ import (
 	"context"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,20 +16,14 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, one level deeper than Needs's own, as the service's composite
-// server does.
-type fallback struct {
-	sponsorv1.UnimplementedSponsorServiceServer
-}
-
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Needs
 }
 
@@ -42,15 +35,12 @@ const (
 	allParent      = "localAuthorities/-"
 )
 
-// The callers of these tests, one per role, and some with two.
+// The council and sponsor callers of these tests, and one with two roles;
+// those of the national roles are rpctest's.
 var (
-	official  = rpctest.Official
 	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: sunderland}
 	outsider  = auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: wight}
-	inspector = rpctest.Inspector
-	adviser   = rpctest.Adviser
 	sponsorer = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
-	partner   = rpctest.Partner
 	// adviserOfficer is a council officer who also holds a role that sees
 	// every council elsewhere: here it must not widen their reach.
 	adviserOfficer = auth.Principal{Subject: "adviser-officer", Roles: []auth.Role{auth.RoleLGAAdviser, auth.RoleCouncilOfficer}, Authority: wight}
@@ -63,19 +53,17 @@ type env struct {
 	client sponsorv1.SponsorServiceClient
 	store  *store.Store
 	needs  *needstore.Needs
-	// ticks is how many minutes past start the clock reads; each reading
-	// moves it on by one, so needs opened one after another are ordered.
-	ticks atomic.Int64
+	// now is the service's clock: a minute on from start at each reading,
+	// so resources made one after another are ordered in time.
+	now func() time.Time
 }
-
-func (e *env) now() time.Time { return start.Add(time.Duration(e.ticks.Add(1)) * time.Minute) }
 
 // newEnv serves the handlers over real Redis behind the real interceptor
 // chain (rpctest.Serve), with the sponsors hampshire and durham stored.
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	e := &env{t: t, store: st, needs: needstore.New(st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, ToStored, FromStored))}
+	e := &env{t: t, now: rpctest.Ticking(start, time.Minute), store: st, needs: needstore.New(st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, ToStored, FromStored))}
 	spons := sponsorstore.New(st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
 	for _, id := range []string{"hampshire", "durham"} {
 		_, err := spons.Insert(context.Background(), sponsor.Sponsor{
@@ -114,7 +102,7 @@ func needMsg(urgency int32) *sponsorv1.SponsorNeed {
 // the test on error.
 func (e *env) open(parent string, m *sponsorv1.SponsorNeed) *sponsorv1.SponsorNeed {
 	e.t.Helper()
-	n, err := e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: parent, SponsorNeed: m})
+	n, err := e.client.CreateSponsorNeed(e.as(rpctest.Official), &sponsorv1.CreateSponsorNeedRequest{Parent: parent, SponsorNeed: m})
 	if err != nil {
 		e.t.Fatalf("open a need in %s: %v", parent, err)
 	}

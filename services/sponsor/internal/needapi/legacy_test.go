@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 )
@@ -27,10 +27,7 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 	}
 	current := ToStored(want)
 	current.Areas = nil
-	old, err := proto.MarshalOptions{Deterministic: true}.Marshal(current)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var old []byte
 	for _, a := range want.Areas {
 		var e []byte
 		e = protowire.AppendTag(e, 1, protowire.BytesType)
@@ -41,10 +38,7 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 		old = protowire.AppendBytes(old, e)
 	}
 
-	got, err := codec.Decode(old, 2)
-	if err != nil {
-		t.Fatalf("decode the old record: %v", err)
-	}
+	got := rpctest.DecodeLegacy(t, codec, current, old, 2)
 	want.Version = 2
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("old record = %+v\nwant %+v", got, want)

@@ -22,18 +22,13 @@ package needapi
 
 import (
 	"context"
-	"errors"
 	"slices"
-	"strings"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
-	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/areaapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 )
@@ -41,12 +36,12 @@ import (
 // Policies declares who may call each method of this package, from the
 // access matrix; GetSponsorNeed and ListSponsorNeeds narrow a council
 // officer to their own council in the handler (access.Check).
-var Policies = auth.Policies{
-	sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName: access.Rule(access.SponsorNeed, access.Write),
-	sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName: access.Rule(access.SponsorNeed, access.Write),
-	sponsorv1.SponsorService_GetSponsorNeed_FullMethodName:    access.Rule(access.SponsorNeed, access.Read),
-	sponsorv1.SponsorService_ListSponsorNeeds_FullMethodName:  access.Rule(access.SponsorNeed, access.Read),
-}
+var Policies = access.Rules(access.SponsorNeed, access.Methods{
+	sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName: access.Write,
+	sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName: access.Write,
+	sponsorv1.SponsorService_GetSponsorNeed_FullMethodName:    access.Read,
+	sponsorv1.SponsorService_ListSponsorNeeds_FullMethodName:  access.Read,
+})
 
 // Needs implements the need methods of sponsorv1.SponsorServiceServer. It
 // deliberately embeds no Unimplemented server, so that the service's
@@ -69,24 +64,15 @@ func New(svc *need.Service, pages *paging.Codec) *Needs {
 // of a request_id replays the first response.
 func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSponsorNeedRequest) (*sponsorv1.SponsorNeed, error) {
 	gss, parentErr := need.ParseCouncil("parent", req.GetParent(), false)
-	var vs fault.Violations
-	var draft need.Need
-	if req.GetSponsorNeed() == nil {
-		vs.Add("sponsor_need", "is required: the areas of need with their weights, the urgency and the staff-days needed")
-	} else {
-		draft, vs = fromProto(req.GetSponsorNeed(), "sponsor_need.")
-	}
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if parentErr != nil || len(vs) > 0 {
-		var ruleErr error
-		if req.GetSponsorNeed() != nil {
-			ruleErr = draft.Validate("sponsor_need.")
-		}
-		return nil, areaapi.NameFields(fault.JoinFields(vs, parentErr, ruleErr), "sponsor_need.areas", req.GetSponsorNeed().GetAreas())
-	}
-	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName, req.GetRequestId(), req)
+	draft, r, err := rpc.Create[*sponsorv1.SponsorNeed, need.Need]{
+		Method: sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName,
+		Field:  "sponsor_need",
+		Needs:  "the areas of need with their weights, the urgency and the staff-days needed",
+		Decode: fromProto,
+		Rules:  func(n need.Need) error { return n.Validate("sponsor_need.") },
+	}.Read(ctx, req, req.GetSponsorNeed(), parentErr)
 	if err != nil {
-		return nil, err
+		return nil, areaapi.NameFields(err, "sponsor_need.areas", req.GetSponsorNeed().GetAreas())
 	}
 	n, err := h.svc.Create(ctx, gss, draft, r)
 	if err != nil {
@@ -117,11 +103,7 @@ func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNee
 // to the parent, the filter and, for a council officer, their council.
 func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsorNeedsRequest) (*sponsorv1.ListSponsorNeedsResponse, error) {
 	gss, parentErr := need.ParseCouncil("parent", req.GetParent(), true)
-	l, err := rpc.ReadList(req, need.FilterSchema, nil, parentErr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	l, p, err := rpc.ReadListAs(ctx, req, need.FilterSchema, nil, parentErr)
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +124,8 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 		if err := check(ctx, gss, req.GetParent()); err != nil {
 			return nil, err
 		}
-		if _, ok := reference.CouncilByCode(gss); !ok {
-			return nil, councilNamed(need.ErrCouncilNotFound, req.GetParent())
+		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
+			return nil, err
 		}
 	}
 	if err := l.Resume(h.pages, q); err != nil {
@@ -172,31 +154,17 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 // gateway puts them in the mask it derives from a PATCH body.
 func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSponsorNeedRequest) (*sponsorv1.SponsorNeed, error) {
 	in := req.GetSponsorNeed()
-	if in == nil {
-		var vs fault.Violations
-		vs.Add("sponsor_need", "is required: its name, its etag and the new values")
-		return nil, vs.Err()
-	}
 	gss, id, nameErr := resource.ParseCouncilChild("sponsor_need.name", need.Collection, in.GetName())
-	var vs fault.Violations
-	etag, etagErr := rpc.ParseEtag("sponsor_need.etag", in.GetEtag(), true)
-	mask, maskErr := need.ParseMask(rpc.MaskPaths(req.GetUpdateMask().GetPaths(), in))
-	patch, conv := fromProto(in, "sponsor_need.")
-	if maskErr == nil {
-		// Fields the mask leaves alone are ignored, problems and all.
-		conv = slices.DeleteFunc(conv, func(v fault.Violation) bool {
-			return !mask.Covers(strings.TrimPrefix(v.Field, "sponsor_need."))
-		})
-	}
-	vs = append(vs, conv...)
-	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
-		return nil, err
-	}
-	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName, "", req)
+	u, err := rpc.Update[*sponsorv1.SponsorNeed, need.Need, need.Mask]{
+		Method: sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName,
+		Field:  "sponsor_need",
+		Mask:   need.ParseMask,
+		Decode: fromProto,
+	}.Read(ctx, req, in, nameErr)
 	if err != nil {
 		return nil, err
 	}
-	n, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
+	n, err := h.svc.Update(ctx, gss, id, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, areaapi.NameFields(rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, in.GetName()), "sponsor_need.areas", in.GetAreas())
 	}
@@ -207,17 +175,10 @@ func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSpon
 // access matrix's SponsorNeed read cell): DfE reads every council's, a
 // council officer their own; name is the resource the caller named.
 func check(ctx context.Context, gss, name string) error {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return err
-	}
-	return access.Check(p, access.SponsorNeed, access.Read, access.Object{Council: gss, Name: name})
+	return rpc.Authorize(ctx, access.SponsorNeed, access.Read, access.Object{Council: gss, Name: name})
 }
 
 // councilNamed gives a missing council's NOT_FOUND the parent's name.
 func councilNamed(err error, parent string) error {
-	if errors.Is(err, need.ErrCouncilNotFound) {
-		return fault.NotFound(need.ReasonCouncilNotFound, "%s does not exist", parent).With("parent", parent)
-	}
-	return err
+	return rpc.ParentNotFound(err, need.ErrCouncilNotFound, need.ReasonCouncilNotFound, parent)
 }

@@ -71,13 +71,13 @@ func TestCreateGetList(t *testing.T) {
 	if box := e.announced(sunderland); len(box) != 2 || box[0].GetSponsorNeed() != urgent.GetName() {
 		t.Errorf("SponsorNeedOpened = %v", box)
 	}
-	got, err := e.client.GetSponsorNeed(e.as(official), &sponsorv1.GetSponsorNeedRequest{Name: urgent.GetName()})
+	got, err := e.client.GetSponsorNeed(e.as(rpctest.Official), &sponsorv1.GetSponsorNeedRequest{Name: urgent.GetName()})
 	if err != nil || !proto.Equal(got, urgent) {
 		t.Errorf("Get = %v, %v", got, err)
 	}
-	_, err = e.client.GetSponsorNeed(e.as(official), &sponsorv1.GetSponsorNeedRequest{Name: sunderlandName + "/sponsorNeeds/nope"})
+	_, err = e.client.GetSponsorNeed(e.as(rpctest.Official), &sponsorv1.GetSponsorNeedRequest{Name: sunderlandName + "/sponsorNeeds/nope"})
 	rpctest.ExpectError(t, "a missing need", err, codes.NotFound, need.ReasonNotFound)
-	_, err = e.client.GetSponsorNeed(e.as(official), &sponsorv1.GetSponsorNeedRequest{Name: "sponsorNeeds/x"})
+	_, err = e.client.GetSponsorNeed(e.as(rpctest.Official), &sponsorv1.GetSponsorNeedRequest{Name: "sponsorNeeds/x"})
 	rpctest.ExpectError(t, "a malformed name", err, codes.InvalidArgument, "", "name")
 
 	list := func(p auth.Principal, parent, filter string, size int32, token string) (*sponsorv1.ListSponsorNeedsResponse, error) {
@@ -95,7 +95,7 @@ func TestCreateGetList(t *testing.T) {
 		{wightName, "state = OPEN", []string{middling.GetName()}},
 		{"localAuthorities/E08000035", "", nil},
 	} {
-		resp, err := list(official, tc.parent, tc.filter, 0, "")
+		resp, err := list(rpctest.Official, tc.parent, tc.filter, 0, "")
 		if err != nil || !slices.Equal(names(resp.GetSponsorNeeds()), tc.want) || resp.GetTotalSize() != int32(len(tc.want)) {
 			t.Errorf("list %s %q = %v, %v; want %v", tc.parent, tc.filter, names(resp.GetSponsorNeeds()), err, tc.want)
 		}
@@ -103,7 +103,7 @@ func TestCreateGetList(t *testing.T) {
 	var paged []string
 	token := ""
 	for range 5 {
-		resp, err := list(official, allParent, "", 2, token)
+		resp, err := list(rpctest.Official, allParent, "", 2, token)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,17 +115,17 @@ func TestCreateGetList(t *testing.T) {
 	if !slices.Equal(paged, []string{urgent.GetName(), middling.GetName(), later.GetName()}) {
 		t.Errorf("paged = %v", paged)
 	}
-	_, err = list(official, "localAuthorities/E08999999", "", 0, "")
+	_, err = list(rpctest.Official, "localAuthorities/E08999999", "", 0, "")
 	rpctest.ExpectError(t, "a council outside the 152", err, codes.NotFound, need.ReasonCouncilNotFound)
-	_, err = list(official, "councils/-", "", 0, "")
+	_, err = list(rpctest.Official, "councils/-", "", 0, "")
 	rpctest.ExpectError(t, "a malformed parent", err, codes.InvalidArgument, "", "parent")
-	_, err = list(official, allParent, "kind = TRUST", -1, "")
+	_, err = list(rpctest.Official, allParent, "kind = TRUST", -1, "")
 	rpctest.ExpectError(t, "a bad filter and page size", err, codes.InvalidArgument, "", "filter", "page_size")
 }
 
 func TestCreateValidation(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: "Sunderland"})
+	_, err := e.client.CreateSponsorNeed(e.as(rpctest.Official), &sponsorv1.CreateSponsorNeedRequest{Parent: "Sunderland"})
 	rpctest.ExpectError(t, "no need, no parent", err, codes.InvalidArgument, "", "parent", "sponsor_need")
 
 	bad := &sponsorv1.SponsorNeed{
@@ -135,17 +135,17 @@ func TestCreateValidation(t *testing.T) {
 		},
 		ExcludedSponsors: []string{"durham"},
 	}
-	_, err = e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: bad})
+	_, err = e.client.CreateSponsorNeed(e.as(rpctest.Official), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: bad})
 	// Every problem at once; the malformed sponsor name is reported once.
 	rpctest.ExpectError(t, "every problem", err, codes.InvalidArgument, "", "sponsor_need.areas[0].weight", "sponsor_need.areas[1].judgement_area",
 		"sponsor_need.excluded_sponsors[0]", "sponsor_need.staff_days_needed", "sponsor_need.urgency")
 
 	missing := needMsg(4)
 	missing.ExcludedSponsors = []string{"sponsors/durham", "sponsors/york"}
-	_, err = e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: missing})
+	_, err = e.client.CreateSponsorNeed(e.as(rpctest.Official), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: missing})
 	rpctest.ExpectError(t, "an excluded sponsor that does not exist", err, codes.InvalidArgument, "", "sponsor_need.excluded_sponsors[1]")
 
-	_, err = e.client.CreateSponsorNeed(e.as(official), &sponsorv1.CreateSponsorNeedRequest{Parent: "localAuthorities/E08999999", SponsorNeed: needMsg(4)})
+	_, err = e.client.CreateSponsorNeed(e.as(rpctest.Official), &sponsorv1.CreateSponsorNeedRequest{Parent: "localAuthorities/E08999999", SponsorNeed: needMsg(4)})
 	rpctest.ExpectError(t, "a council outside the 152", err, codes.NotFound, need.ReasonCouncilNotFound)
 
 	// Output-only fields are ignored.
@@ -160,19 +160,19 @@ func TestCreateValidation(t *testing.T) {
 func TestCreateIdempotency(t *testing.T) {
 	e := newEnv(t)
 	req := &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: needMsg(5), RequestId: "5d7e4f3a-1b2c-4d5e-8f90-a1b2c3d4e5f6"}
-	first, err := e.client.CreateSponsorNeed(e.as(official), req)
+	first, err := e.client.CreateSponsorNeed(e.as(rpctest.Official), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.client.CreateSponsorNeed(e.as(official), req)
+	again, err := e.client.CreateSponsorNeed(e.as(rpctest.Official), req)
 	if err != nil || !proto.Equal(first, again) {
 		t.Errorf("retry = %v, %v; want %v", again, err, first)
 	}
 	changed := proto.Clone(req).(*sponsorv1.CreateSponsorNeedRequest)
 	changed.SponsorNeed.Urgency = 2
-	_, err = e.client.CreateSponsorNeed(e.as(official), changed)
+	_, err = e.client.CreateSponsorNeed(e.as(rpctest.Official), changed)
 	rpctest.ExpectError(t, "a request_id reused", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
-	resp, err := e.client.ListSponsorNeeds(e.as(official), &sponsorv1.ListSponsorNeedsRequest{Parent: sunderlandName})
+	resp, err := e.client.ListSponsorNeeds(e.as(rpctest.Official), &sponsorv1.ListSponsorNeedsRequest{Parent: sunderlandName})
 	if err != nil || resp.GetTotalSize() != 1 || len(e.announced(sunderland)) != 1 {
 		t.Errorf("after retries: %d needs, %d announced (%v)", resp.GetTotalSize(), len(e.announced(sunderland)), err)
 	}
@@ -186,7 +186,7 @@ func TestUpdate(t *testing.T) {
 		if paths != nil {
 			req.UpdateMask = &fieldmaskpb.FieldMask{Paths: paths}
 		}
-		return e.client.UpdateSponsorNeed(e.as(official), req)
+		return e.client.UpdateSponsorNeed(e.as(rpctest.Official), req)
 	}
 	out, err := update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"1"`, Urgency: 3, StaffDaysNeeded: 999},
 		"urgency", "requires_trust_sponsor", "create_time")
@@ -218,7 +218,7 @@ func TestUpdate(t *testing.T) {
 	}
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"4"`, Urgency: 2}, "urgency")
 	rpctest.ExpectError(t, "a closed need", err, codes.FailedPrecondition, need.ReasonNotOpen)
-	resp, err := e.client.ListSponsorNeeds(e.as(official), &sponsorv1.ListSponsorNeedsRequest{Parent: allParent, Filter: "state = CLOSED"})
+	resp, err := e.client.ListSponsorNeeds(e.as(rpctest.Official), &sponsorv1.ListSponsorNeedsRequest{Parent: allParent, Filter: "state = CLOSED"})
 	if err != nil || !slices.Equal(names(resp.GetSponsorNeeds()), []string{n.GetName()}) {
 		t.Errorf("closed needs = %v, %v", names(resp.GetSponsorNeeds()), err)
 	}
@@ -229,7 +229,7 @@ func TestAccess(t *testing.T) {
 	a := e.open(sunderlandName, needMsg(5))
 	b := e.open(sunderlandName, needMsg(4))
 	w := e.open(wightName, needMsg(3))
-	nonDfE := []auth.Principal{officer, outsider, inspector, adviser, sponsorer, partner, adviserOfficer}
+	nonDfE := []auth.Principal{officer, outsider, rpctest.Inspector, rpctest.Adviser, sponsorer, rpctest.Partner, adviserOfficer}
 	for _, p := range nonDfE {
 		_, err := e.client.CreateSponsorNeed(e.as(p), &sponsorv1.CreateSponsorNeedRequest{Parent: sunderlandName, SponsorNeed: needMsg(5)})
 		rpctest.ExpectError(t, p.Subject+" opens a need", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
@@ -238,7 +238,7 @@ func TestAccess(t *testing.T) {
 		})
 		rpctest.ExpectError(t, p.Subject+" closes a need", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 	}
-	for _, p := range []auth.Principal{inspector, adviser, sponsorer, partner} {
+	for _, p := range []auth.Principal{rpctest.Inspector, rpctest.Adviser, sponsorer, rpctest.Partner} {
 		_, err := e.client.GetSponsorNeed(e.as(p), &sponsorv1.GetSponsorNeedRequest{Name: a.GetName()})
 		rpctest.ExpectError(t, p.Subject+" reads a need", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		_, err = e.client.ListSponsorNeeds(e.as(p), &sponsorv1.ListSponsorNeedsRequest{Parent: allParent})
@@ -261,7 +261,7 @@ func TestAccess(t *testing.T) {
 		{outsider, w.GetName(), true},
 		{adviserOfficer, a.GetName(), false},
 		{adviserOfficer, w.GetName(), true},
-		{official, w.GetName(), true},
+		{rpctest.Official, w.GetName(), true},
 	} {
 		got, err := e.client.GetSponsorNeed(e.as(tc.p), &sponsorv1.GetSponsorNeedRequest{Name: tc.name})
 		if tc.ok {
@@ -281,7 +281,7 @@ func TestAccess(t *testing.T) {
 		{officer, sunderlandName, []string{a.GetName(), b.GetName()}},
 		{outsider, allParent, []string{w.GetName()}},
 		{adviserOfficer, allParent, []string{w.GetName()}},
-		{official, allParent, []string{a.GetName(), b.GetName(), w.GetName()}},
+		{rpctest.Official, allParent, []string{a.GetName(), b.GetName(), w.GetName()}},
 	} {
 		resp, err := e.client.ListSponsorNeeds(e.as(tc.p), &sponsorv1.ListSponsorNeedsRequest{Parent: tc.parent})
 		if err != nil || !slices.Equal(names(resp.GetSponsorNeeds()), tc.want) {

@@ -30,7 +30,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,18 +49,22 @@ const Topic = "sponsor"
 
 // Needs stores sponsor needs. It implements need.Storer.
 type Needs struct {
-	all *store.Collection[need.Need]
+	*records
 }
 
 var _ need.Storer = (*Needs)(nil)
 
+// records is the collection of sponsor need records, whose reads and replay
+// the store answers with.
+type records = store.CouncilCollection[need.Need]
+
 // New returns the need store over st, keeping each need in the stored form
 // codec gives it.
 func New(st *store.Store, codec store.Codec[need.Need]) *Needs {
-	return &Needs{all: store.NewCollection(st, codec, need.ErrNotFound)}
+	return &Needs{records: store.NewCouncilCollection(st, codec, need.ErrNotFound, store.CouncilKeys{Record: "sponsorNeed", Index: "sponsorNeeds", Name: need.Name})}
 }
 
-func (s *Needs) st() *store.Store { return s.all.Store() }
+func (s *Needs) st() *store.Store { return s.records.Store() }
 
 func (s *Needs) ks() keyspace.Keyspace { return s.st().Keyspace() }
 
@@ -71,23 +74,12 @@ func Tag(gss string) string { return keyspace.CouncilTag(gss) }
 
 // Key is the record key of need id of the council gss, for an audit entry
 // of a mutation that writes it.
-func (s *Needs) Key(gss, id string) string { return s.ks().Key(Tag(gss), "sponsorNeed", id) }
-
-func (s *Needs) indexKey(gss string) string { return s.ks().Key(Tag(gss), "sponsorNeeds") }
+func (s *Needs) Key(gss, id string) string { return s.records.RecordKey(gss, id) }
 
 func (s *Needs) openKey(gss string) string { return s.ks().Key(Tag(gss), "sponsorNeeds", "open") }
 
 func (s *Needs) causeKey(gss, interventionID string) string {
 	return s.ks().Key(Tag(gss), "sponsorNeedCause", "intervention", interventionID)
-}
-
-// Get implements need.Storer.
-func (s *Needs) Get(ctx context.Context, gss, id string) (need.Need, error) {
-	n, err := s.all.Get(ctx, s.Key(gss, id))
-	if err != nil && !errors.Is(err, need.ErrNotFound) {
-		return need.Need{}, fmt.Errorf("get sponsor need %s: %w", need.Name(gss, id), err)
-	}
-	return n, err
 }
 
 // List implements need.Storer.
@@ -121,11 +113,11 @@ func (s *Needs) Open(ctx context.Context) ([]need.Need, string, error) {
 // those the open index holds that are OPEN (so the result is right even if
 // a caller wrote a need without its Index operations), and otherwise all.
 func (s *Needs) read(ctx context.Context, gss string, open bool) ([]need.Need, string, error) {
-	index := s.indexKey
+	index := s.records.IndexKey
 	if open {
 		index = s.openKey
 	}
-	all, err := s.all.InCouncils(ctx, gss, index, s.Key)
+	all, err := s.records.InCouncils(ctx, gss, index, s.Key)
 	if err != nil {
 		return nil, "", err
 	}
@@ -150,18 +142,11 @@ func (s *Needs) OpenedBy(ctx context.Context, gss, intervention string) (need.Ne
 	if !ok || ivGSS != gss {
 		return need.Need{}, false, fmt.Errorf("find the need of intervention %q: not an intervention of %s", intervention, need.CouncilName(gss))
 	}
-	rec, err := s.st().Get(ctx, s.causeKey(gss, ivID))
-	if errors.Is(err, store.ErrNotFound) {
-		return need.Need{}, false, nil
-	}
+	n, ok, err := s.records.Pointed(ctx, gss, s.causeKey(gss, ivID))
 	if err != nil {
 		return need.Need{}, false, fmt.Errorf("find the need of %s: %w", intervention, err)
 	}
-	n, err := s.Get(ctx, gss, string(rec.Data))
-	if err != nil {
-		return need.Need{}, false, fmt.Errorf("find the need of %s: %w", intervention, err)
-	}
-	return n, true, nil
+	return n, ok, nil
 }
 
 // Replay implements need.Storer. Request IDs are scoped by method and
@@ -170,7 +155,7 @@ func (s *Needs) Replay(ctx context.Context, gss string, r change.Request) (need.
 	if r.RequestID == "" || len(r.RequestHash) == 0 {
 		return need.Need{}, false, nil
 	}
-	return s.all.Replay(ctx, Tag(gss), r)
+	return s.records.Replay(ctx, gss, r)
 }
 
 // Insert implements need.Storer: the need at version 1, its index entries,
@@ -249,14 +234,14 @@ func (s *Needs) Write(n need.Need) (store.Write, error) {
 	if n.Version < 1 {
 		return store.Write{}, fmt.Errorf("write sponsor need %s: version %d: only a need read from the store can be written", n.Name(), n.Version)
 	}
-	return s.all.Put(s.Key(n.GSSCode, n.ID), n, n.Version)
+	return s.records.Put(s.Key(n.GSSCode, n.ID), n, n.Version)
 }
 
 // Index returns the index operations that keep the council's need sets in
 // step with n's state: n is in the set of all needs, and in the set of
 // open needs exactly while it is OPEN.
 func (s *Needs) Index(n need.Need) []store.IndexOp {
-	ops := []store.IndexOp{store.SAdd(s.indexKey(n.GSSCode), n.ID)}
+	ops := []store.IndexOp{s.records.Indexed(n.GSSCode, n.ID)}
 	if n.State == need.Open {
 		return append(ops, store.SAdd(s.openKey(n.GSSCode), n.ID))
 	}
@@ -268,7 +253,7 @@ func (s *Needs) Index(n need.Need) []store.IndexOp {
 // an ID and a hash, the idempotency record replaying n as the API renders
 // it. method is the method to audit when r names none.
 func (s *Needs) mutation(n need.Need, read int64, r change.Request, method string) (store.Mutation, error) {
-	w, err := s.all.Put(s.Key(n.GSSCode, n.ID), n, read)
+	w, err := s.records.Put(s.Key(n.GSSCode, n.ID), n, read)
 	if err != nil {
 		return store.Mutation{}, err
 	}
@@ -283,7 +268,7 @@ func (s *Needs) mutation(n need.Need, read int64, r change.Request, method strin
 			Actor: audited.Subject, Roles: audited.Roles, Method: audited.Method, Resource: n.Name(), RequestID: r.RequestID, Key: w.Key,
 		}},
 	}
-	if m.Idempotency, err = s.all.Idempotency(r, n, n.Version); err != nil {
+	if m.Idempotency, err = s.records.Idempotency(r, n, n.Version); err != nil {
 		return store.Mutation{}, err
 	}
 	return m, nil

@@ -2,7 +2,6 @@ package needstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
@@ -31,22 +30,13 @@ var opened = time.Date(2016, 1, 11, 10, 0, 0, 0, time.UTC)
 
 func newStore(t *testing.T) (*Needs, *store.Store) {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	return New(st, codec), st
 }
 
 // codec stands in for the API's stored form: the store keeps whatever form
 // it is given.
-var codec = store.Codec[need.Need]{
-	Encode: func(n need.Need) ([]byte, error) { return json.Marshal(n) },
-	Decode: func(b []byte, version int64) (need.Need, error) {
-		var n need.Need
-		err := json.Unmarshal(b, &n)
-		n.Version = version
-		return n, err
-	},
-}
+var codec = redistest.JSONCodec(func(n *need.Need, version int64) { n.Version = version })
 
 func mkNeed(t *testing.T, gss, id string, urgency int) need.Need {
 	t.Helper()

@@ -9,6 +9,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/usecase"
 )
 
 // ErrAlreadyExists refuses to create a sponsor under an ID that is taken.
@@ -63,27 +64,23 @@ const maxAttempts = 5
 // Service carries out the sponsor use cases over a Storer. The gRPC
 // handlers call it, and so does the demo data loader.
 type Service struct {
-	store Storer
-	now   func() time.Time
+	usecase.Core[Storer]
 }
 
 // NewService returns the use cases over st, reading the time from now (nil
 // means time.Now).
 func NewService(st Storer, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: st, now: now}
+	return &Service{Core: usecase.New(st, now)}
 }
 
 // Get returns one sponsor, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, id string) (Sponsor, error) {
-	return s.store.Get(ctx, id)
+	return s.Store.Get(ctx, id)
 }
 
 // All returns every sponsor and their fingerprint (see Storer.All).
 func (s *Service) All(ctx context.Context) ([]Sponsor, string, error) {
-	return s.store.All(ctx)
+	return s.Store.All(ctx)
 }
 
 // Create adds sp as sponsor id and returns it as stored. With no id, the
@@ -98,13 +95,13 @@ func (s *Service) Create(ctx context.Context, sp Sponsor, id string, r change.Re
 		id = resource.IDFor("sponsor", r.Method+"\x00"+r.Subject, r.RequestID)
 	}
 	if id != "" {
-		if prev, ok, err := s.store.Replay(ctx, id, r); err != nil || ok {
+		if prev, ok, err := s.Store.Replay(ctx, id, r); err != nil || ok {
 			return prev, err
 		}
 	}
 	sp = sp.Clone()
 	sp.Version = 0
-	sp.UpdateTime = s.now().UTC()
+	sp.UpdateTime = s.Now()
 	if err := sp.Validate("sponsor."); err != nil {
 		return Sponsor{}, err
 	}
@@ -113,13 +110,13 @@ func (s *Service) Create(ctx context.Context, sp Sponsor, id string, r change.Re
 			id = resource.NewID()
 		}
 		sp.ID = id
-		out, err := s.store.Insert(ctx, sp, r)
+		out, err := s.Store.Insert(ctx, sp, r)
 		if !errors.Is(err, ErrConflict) {
 			return out, err
 		}
 		// Either a concurrent call with the same request_id won, whose
 		// answer is now to be replayed, or the ID is taken.
-		if prev, ok, rerr := s.store.Replay(ctx, id, r); rerr != nil || ok {
+		if prev, ok, rerr := s.Store.Replay(ctx, id, r); rerr != nil || ok {
 			return prev, rerr
 		}
 		if chosen {
@@ -142,7 +139,7 @@ func (s *Service) Seed(ctx context.Context, sps []Sponsor, r change.Request) (in
 		if err := sp.Validate(""); err != nil {
 			return added, fmt.Errorf("seed sponsor %s: %w", sp.Name(), err)
 		}
-		_, err := s.store.Insert(ctx, sp, r)
+		_, err := s.Store.Insert(ctx, sp, r)
 		switch {
 		case errors.Is(err, ErrConflict):
 		case err != nil:
@@ -159,16 +156,16 @@ func (s *Service) Seed(ctx context.Context, sps []Sponsor, r change.Request) (in
 // (ErrConflict otherwise); an invalid result gives INVALID_ARGUMENT violations under
 // "sponsor.".
 func (s *Service) Update(ctx context.Context, id string, patch Sponsor, m Mask, etag change.Etag, r change.Request) (Sponsor, error) {
-	cur, err := s.store.Get(ctx, id)
+	cur, err := s.Store.Get(ctx, id)
 	if err != nil {
 		return Sponsor{}, err
 	}
 	if err := etag.Check(cur.Version); err != nil {
 		return Sponsor{}, ErrConflict
 	}
-	next, err := cur.Apply(patch, m, s.now())
+	next, err := cur.Apply(patch, m, s.Clock())
 	if err != nil {
 		return Sponsor{}, err
 	}
-	return s.store.Save(ctx, next, r)
+	return s.Store.Save(ctx, next, r)
 }

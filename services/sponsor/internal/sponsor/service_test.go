@@ -9,6 +9,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 // memStore is an in-memory Storer: enough to test the use cases' own
@@ -108,7 +109,7 @@ func TestCreate(t *testing.T) {
 
 	bad := leeds()
 	bad.DayRatePence = 0
-	if _, err := svc.Create(ctx, bad, "bad", r); !slices.Equal(fields(err), []string{"sponsor.day_rate_pence"}) {
+	if _, err := svc.Create(ctx, bad, "bad", r); !slices.Equal(rpctest.Fields(err), []string{"sponsor.day_rate_pence"}) {
 		t.Errorf("invalid sponsor: %v", err)
 	}
 }

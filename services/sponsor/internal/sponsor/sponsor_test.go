@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -29,18 +29,6 @@ func charity() Sponsor {
 		Expertise:      []Expertise{{Area: AreaChildProtectionPractice, Strength: Leading}},
 		MaxEngagements: 2, StaffDaysPerQuarter: 120, DayRatePence: 52_000,
 	}
-}
-
-func fields(err error) []string {
-	f, ok := fault.As(err)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, v := range f.Violations {
-		out = append(out, v.Field)
-	}
-	return out
 }
 
 func TestValidate(t *testing.T) {
@@ -103,7 +91,7 @@ func TestValidate(t *testing.T) {
 			s := tc.base()
 			tc.change(&s)
 			err := s.Validate("s.")
-			if got := fields(err); !slices.Equal(got, tc.want) {
+			if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 				t.Errorf("violations on %v (%v), want %v", got, err, tc.want)
 			}
 			if (err == nil) != (tc.want == nil) {
@@ -202,7 +190,7 @@ func TestNamesAndIDs(t *testing.T) {
 	if gss, err := resource.ParseCouncil("c", "localAuthorities/E08000035"); err != nil || gss != "E08000035" {
 		t.Errorf("ParseCouncilName = %q, %v", gss, err)
 	}
-	if _, err := resource.ParseCouncil("c", "E08000035"); !slices.Equal(fields(err), []string{"c"}) {
+	if _, err := resource.ParseCouncil("c", "E08000035"); !slices.Equal(rpctest.Fields(err), []string{"c"}) {
 		t.Errorf("a bare GSS code: %v", err)
 	}
 	seen := map[string]bool{}
@@ -223,13 +211,13 @@ func TestNamesAndIDs(t *testing.T) {
 }
 
 func TestMask(t *testing.T) {
-	if _, err := ParseMask(nil); !slices.Equal(fields(err), []string{"update_mask"}) {
+	if _, err := ParseMask(nil); !slices.Equal(rpctest.Fields(err), []string{"update_mask"}) {
 		t.Errorf("empty mask: %v", err)
 	}
-	if _, err := ParseMask([]string{"name", "etag", "active_engagements"}); !slices.Equal(fields(err), []string{"update_mask"}) {
+	if _, err := ParseMask([]string{"name", "etag", "active_engagements"}); !slices.Equal(rpctest.Fields(err), []string{"update_mask"}) {
 		t.Errorf("a mask of ignored fields only changes nothing: %v", err)
 	}
-	if _, err := ParseMask([]string{"paused", "colour"}); !slices.Equal(fields(err), []string{"update_mask"}) {
+	if _, err := ParseMask([]string{"paused", "colour"}); !slices.Equal(rpctest.Fields(err), []string{"update_mask"}) {
 		t.Errorf("an unknown path: %v", err)
 	}
 	all, err := ParseMask([]string{"*"})
@@ -270,7 +258,7 @@ func TestApply(t *testing.T) {
 	// A change of kind alone leaves the member councils of a council: a
 	// charity must not have them.
 	kind, _ := ParseMask([]string{"kind"})
-	if _, err := cur.Apply(Sponsor{Kind: Charity}, kind, now); !slices.Equal(fields(err), []string{"sponsor.member_councils", "sponsor.regions_served"}) {
+	if _, err := cur.Apply(Sponsor{Kind: Charity}, kind, now); !slices.Equal(rpctest.Fields(err), []string{"sponsor.member_councils", "sponsor.regions_served"}) {
 		t.Errorf("kind to charity: %v", err)
 	}
 	both, _ := ParseMask([]string{"kind", "member_councils", "national"})
@@ -297,14 +285,8 @@ func TestSelect(t *testing.T) {
 		{"paused = false", []string{"durham", "leeds"}},
 		{"can_lead_trust = true AND paused = false", []string{"leeds"}},
 	} {
-		f, err := filter.Compile(tc.filter, FilterSchema)
-		if err != nil {
-			t.Fatalf("%q: %v", tc.filter, err)
-		}
-		var got []string
-		for _, s := range Select(all, f) {
-			got = append(got, s.ID)
-		}
+		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Sponsor { return Select(all, f) },
+			func(s Sponsor) string { return s.ID })
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%q: %v, want %v", tc.filter, got, tc.want)
 		}

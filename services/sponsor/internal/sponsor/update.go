@@ -8,10 +8,22 @@ import (
 
 // MaskFields are the fields an update may change: every client-settable
 // field of a sponsor.
-var MaskFields = []string{
-	"display_name", "kind", "member_councils", "regions_served", "national", "expertise",
-	"max_engagements", "staff_days_per_quarter", "day_rate_pence", "can_lead_trust",
-	"conflicts", "out_of_area_placements", "paused",
+var MaskFields = updatable.Paths()
+
+var updatable = mask.Fields[Sponsor]{
+	{Path: "display_name", Set: func(s, p *Sponsor) { s.DisplayName = p.DisplayName }},
+	{Path: "kind", Set: func(s, p *Sponsor) { s.Kind = p.Kind }},
+	{Path: "member_councils", Set: func(s, p *Sponsor) { s.MemberCouncils = p.MemberCouncils }},
+	{Path: "regions_served", Set: func(s, p *Sponsor) { s.RegionsServed = p.RegionsServed }},
+	{Path: "national", Set: func(s, p *Sponsor) { s.National = p.National }},
+	{Path: "expertise", Set: func(s, p *Sponsor) { s.Expertise = p.Expertise }},
+	{Path: "max_engagements", Set: func(s, p *Sponsor) { s.MaxEngagements = p.MaxEngagements }},
+	{Path: "staff_days_per_quarter", Set: func(s, p *Sponsor) { s.StaffDaysPerQuarter = p.StaffDaysPerQuarter }},
+	{Path: "day_rate_pence", Set: func(s, p *Sponsor) { s.DayRatePence = p.DayRatePence }},
+	{Path: "can_lead_trust", Set: func(s, p *Sponsor) { s.CanLeadTrust = p.CanLeadTrust }},
+	{Path: "conflicts", Set: func(s, p *Sponsor) { s.Conflicts = p.Conflicts }},
+	{Path: "out_of_area_placements", Set: func(s, p *Sponsor) { s.OutOfArea = p.OutOfArea }},
+	{Path: "paused", Set: func(s, p *Sponsor) { s.Paused = p.Paused }},
 }
 
 // ignoredFields identify the resource or are output only. A mask derived
@@ -40,24 +52,7 @@ func ParseMask(paths []string) (Mask, error) {
 func (s Sponsor) Apply(patch Sponsor, m Mask, now time.Time) (Sponsor, error) {
 	out := s.Clone()
 	patch = patch.Clone()
-	set := func(field string, apply func()) {
-		if m.Has(field) {
-			apply()
-		}
-	}
-	set("display_name", func() { out.DisplayName = patch.DisplayName })
-	set("kind", func() { out.Kind = patch.Kind })
-	set("member_councils", func() { out.MemberCouncils = patch.MemberCouncils })
-	set("regions_served", func() { out.RegionsServed = patch.RegionsServed })
-	set("national", func() { out.National = patch.National })
-	set("expertise", func() { out.Expertise = patch.Expertise })
-	set("max_engagements", func() { out.MaxEngagements = patch.MaxEngagements })
-	set("staff_days_per_quarter", func() { out.StaffDaysPerQuarter = patch.StaffDaysPerQuarter })
-	set("day_rate_pence", func() { out.DayRatePence = patch.DayRatePence })
-	set("can_lead_trust", func() { out.CanLeadTrust = patch.CanLeadTrust })
-	set("conflicts", func() { out.Conflicts = patch.Conflicts })
-	set("out_of_area_placements", func() { out.OutOfArea = patch.OutOfArea })
-	set("paused", func() { out.Paused = patch.Paused })
+	updatable.Apply(m, &out, &patch)
 	if err := out.Validate("sponsor."); err != nil {
 		return Sponsor{}, err
 	}

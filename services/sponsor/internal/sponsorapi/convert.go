@@ -35,9 +35,7 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 	var vs fault.Violations
 	council := func(field, name string) string {
 		gss, err := resource.ParseCouncil(prefix+field, name)
-		if f, ok := fault.As(err); ok {
-			vs = append(vs, f.Violations...)
-		}
+		vs.Merge(err)
 		return gss
 	}
 	sp := sponsor.Sponsor{

@@ -14,32 +14,23 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/sponsor/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
 
-// fallback answers UNIMPLEMENTED for the methods this package leaves to
-// others, one level deeper than Sponsors's own, as the service's composite
-// server does.
-type fallback struct {
-	sponsorv1.UnimplementedSponsorServiceServer
-}
-
 type testServer struct {
-	fallback
+	servertest.Fallback
 	*Sponsors
 }
 
-// The callers of these tests, one per role, and some with two.
+// The callers of these tests beside rpctest's: a second official, sponsor
+// officers and council officers.
 var (
-	official  = rpctest.Official
 	official2 = rpctest.Official2
 	leedsRep  = auth.Principal{Subject: "leeds-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "leeds"}
 	nspccRep  = auth.Principal{Subject: "nspcc-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "nspcc"}
-	inspector = rpctest.Inspector
-	adviser   = rpctest.Adviser
 	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: "E08000035"}
-	partner   = rpctest.Partner
 	// twoHats holds a sponsor role and a council role: neither may widen
 	// the other's reach here.
 	twoHats = auth.Principal{Subject: "two-hats", Roles: []auth.Role{auth.RoleSponsorOfficer, auth.RoleCouncilOfficer},
@@ -125,7 +116,7 @@ func nspccSponsor() *sponsorv1.Sponsor {
 // create adds a sponsor as the DfE official, failing the test on error.
 func (e *env) create(id string, m *sponsorv1.Sponsor) *sponsorv1.Sponsor {
 	e.t.Helper()
-	sp, err := e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{Sponsor: m, SponsorId: id})
+	sp, err := e.client.CreateSponsor(e.as(rpctest.Official), &sponsorv1.CreateSponsorRequest{Sponsor: m, SponsorId: id})
 	if err != nil {
 		e.t.Fatalf("create %s: %v", id, err)
 	}

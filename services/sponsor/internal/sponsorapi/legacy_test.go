@@ -6,7 +6,6 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
@@ -40,10 +39,7 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 	}
 	current := ToStored(want)
 	current.Expertise = nil
-	old, err := proto.MarshalOptions{Deterministic: true}.Marshal(current)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var old []byte
 	for _, e := range []struct {
 		area     string
 		strength sponsorv1.Strength
@@ -56,10 +52,7 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 		old = protowire.AppendBytes(old, oldExpertise(e.area, e.strength))
 	}
 
-	got, err := codec.Decode(old, 5)
-	if err != nil {
-		t.Fatalf("decode the old record: %v", err)
-	}
+	got := rpctest.DecodeLegacy(t, codec, current, old, 5)
 	want.Version = 5
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("old record = %+v\nwant %+v", got.Expertise, want.Expertise)
@@ -76,14 +69,8 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 	}
 
 	// Written back, the record has the new form only.
-	b, err := codec.Encode(got)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var again sponsorv1.Sponsor
-	if err := proto.Unmarshal(b, &again); err != nil {
-		t.Fatal(err)
-	}
+	rpctest.Rewritten(t, codec, got, &again)
 	for _, e := range again.GetExpertise() {
 		if len(e.ProtoReflect().GetUnknown()) != 0 || e.GetArea() == nil {
 			t.Errorf("rewritten expertise %v keeps the old field or lacks the new", e)
@@ -125,7 +112,7 @@ func TestAreaViolationsNameTheField(t *testing.T) {
 		{Area: &sponsorv1.Expertise_Theme{Theme: 99}, Strength: sponsorv1.Strength_STRENGTH_STRONG},
 		{Area: &sponsorv1.Expertise_JudgementArea{JudgementArea: typev1.JudgementArea_JUDGEMENT_AREA_OVERALL_EFFECTIVENESS}, Strength: sponsorv1.Strength_STRENGTH_STRONG},
 	}
-	_, err := e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{Sponsor: bad})
+	_, err := e.client.CreateSponsor(e.as(rpctest.Official), &sponsorv1.CreateSponsorRequest{Sponsor: bad})
 	rpctest.ExpectError(t, "bad areas", err, codes.InvalidArgument, "",
 		"sponsor.expertise[0].area", "sponsor.expertise[1].theme", "sponsor.expertise[2].judgement_area")
 
@@ -134,6 +121,6 @@ func TestAreaViolationsNameTheField(t *testing.T) {
 		{Area: &sponsorv1.Expertise_Theme{Theme: peerreviewv1.Theme_THEME_CASELOADS}, Strength: sponsorv1.Strength_STRENGTH_STRONG},
 		{Area: &sponsorv1.Expertise_Theme{Theme: peerreviewv1.Theme_THEME_CASELOADS}, Strength: sponsorv1.Strength_STRENGTH_LEADING},
 	}
-	_, err = e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{Sponsor: twice, SponsorId: "twice"})
+	_, err = e.client.CreateSponsor(e.as(rpctest.Official), &sponsorv1.CreateSponsorRequest{Sponsor: twice, SponsorId: "twice"})
 	rpctest.ExpectError(t, "an area twice", err, codes.InvalidArgument, "", "sponsor.expertise[1].theme")
 }

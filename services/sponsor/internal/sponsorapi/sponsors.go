@@ -16,11 +16,9 @@ package sponsorapi
 import (
 	"context"
 	"slices"
-	"strings"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -32,12 +30,12 @@ import (
 // Policies declares who may call each method of this package, from the
 // access matrix; GetSponsor and ListSponsors narrow a sponsor officer to
 // their own sponsor in the handler (access.Check and access.ViewOf).
-var Policies = auth.Policies{
-	sponsorv1.SponsorService_CreateSponsor_FullMethodName: access.Rule(access.Sponsor, access.Write),
-	sponsorv1.SponsorService_UpdateSponsor_FullMethodName: access.Rule(access.Sponsor, access.Write),
-	sponsorv1.SponsorService_GetSponsor_FullMethodName:    access.Rule(access.Sponsor, access.Read),
-	sponsorv1.SponsorService_ListSponsors_FullMethodName:  access.Rule(access.Sponsor, access.Read),
-}
+var Policies = access.Rules(access.Sponsor, access.Methods{
+	sponsorv1.SponsorService_CreateSponsor_FullMethodName: access.Write,
+	sponsorv1.SponsorService_UpdateSponsor_FullMethodName: access.Write,
+	sponsorv1.SponsorService_GetSponsor_FullMethodName:    access.Read,
+	sponsorv1.SponsorService_ListSponsors_FullMethodName:  access.Read,
+})
 
 // Sponsors implements the sponsor methods of
 // sponsorv1.SponsorServiceServer. It deliberately embeds no Unimplemented
@@ -63,28 +61,20 @@ func New(svc *sponsor.Service, pages *paging.Codec, usage sponsor.UsageSource) *
 // sponsor_id is ALREADY_EXISTS; a repeat of a request_id replays the first
 // response.
 func (h *Sponsors) CreateSponsor(ctx context.Context, req *sponsorv1.CreateSponsorRequest) (*sponsorv1.Sponsor, error) {
-	var vs fault.Violations
-	var sp sponsor.Sponsor
-	if req.GetSponsor() == nil {
-		vs.Add("sponsor", "is required: display_name, kind, where it works, expertise, capacity and day rate")
-	} else {
-		sp, vs = fromProto(req.GetSponsor(), "sponsor.")
-	}
+	var idErr error
 	if id := req.GetSponsorId(); id != "" && !resource.ValidID(id) {
-		vs.Add("sponsor_id", "must be 1 to 63 lowercase letters, digits and hyphens, starting with a letter and "+
+		idErr = fault.Field("sponsor_id", "must be 1 to 63 lowercase letters, digits and hyphens, starting with a letter and "+
 			"not ending with a hyphen, such as north-yorkshire; or empty for a generated id, got %q", id)
 	}
-	rpc.CheckRequestID(&vs, req.GetRequestId())
-	if len(vs) > 0 {
-		var ruleErr error
-		if req.GetSponsor() != nil {
-			ruleErr = sp.Validate("sponsor.")
-		}
-		return nil, areaapi.NameFields(fault.JoinFields(vs, ruleErr), "sponsor.expertise", req.GetSponsor().GetExpertise())
-	}
-	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_CreateSponsor_FullMethodName, req.GetRequestId(), req)
+	sp, r, err := rpc.Create[*sponsorv1.Sponsor, sponsor.Sponsor]{
+		Method: sponsorv1.SponsorService_CreateSponsor_FullMethodName,
+		Field:  "sponsor",
+		Needs:  "display_name, kind, where it works, expertise, capacity and day rate",
+		Decode: fromProto,
+		Rules:  func(sp sponsor.Sponsor) error { return sp.Validate("sponsor.") },
+	}.Read(ctx, req, req.GetSponsor(), idErr)
 	if err != nil {
-		return nil, err
+		return nil, areaapi.NameFields(err, "sponsor.expertise", req.GetSponsor().GetExpertise())
 	}
 	out, err := h.svc.Create(ctx, sp, req.GetSponsorId(), r)
 	if err != nil {
@@ -100,11 +90,7 @@ func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequ
 	if err != nil {
 		return nil, err
 	}
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := access.Check(p, access.Sponsor, access.Read, access.Object{Sponsor: id, Name: sponsor.Name(id)}); err != nil {
+	if err := rpc.Authorize(ctx, access.Sponsor, access.Read, access.Object{Sponsor: id, Name: sponsor.Name(id)}); err != nil {
 		return nil, err
 	}
 	sp, err := h.svc.Get(ctx, id)
@@ -123,11 +109,7 @@ func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequ
 // name. Page tokens are bound to the filter and, for a sponsor officer,
 // their sponsor.
 func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsorsRequest) (*sponsorv1.ListSponsorsResponse, error) {
-	l, err := rpc.ReadList(req, sponsor.FilterSchema, nil)
-	if err != nil {
-		return nil, err
-	}
-	p, err := rpc.Caller(ctx)
+	l, p, err := rpc.ReadListAs(ctx, req, sponsor.FilterSchema, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -184,31 +166,17 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 // as the REST gateway puts them in the mask it derives from a PATCH body.
 func (h *Sponsors) UpdateSponsor(ctx context.Context, req *sponsorv1.UpdateSponsorRequest) (*sponsorv1.Sponsor, error) {
 	in := req.GetSponsor()
-	if in == nil {
-		var vs fault.Violations
-		vs.Add("sponsor", "is required: its name, its etag and the new values")
-		return nil, vs.Err()
-	}
 	id, nameErr := resource.ParseID("sponsor.name", sponsor.Collection, in.GetName())
-	var vs fault.Violations
-	etag, etagErr := rpc.ParseEtag("sponsor.etag", in.GetEtag(), true)
-	mask, maskErr := sponsor.ParseMask(rpc.MaskPaths(req.GetUpdateMask().GetPaths(), in))
-	patch, conv := fromProto(in, "sponsor.")
-	if maskErr == nil {
-		// Fields the mask leaves alone are ignored, problems and all.
-		conv = slices.DeleteFunc(conv, func(v fault.Violation) bool {
-			return !mask.Covers(strings.TrimPrefix(v.Field, "sponsor."))
-		})
-	}
-	vs = append(vs, conv...)
-	if err := fault.Join(nameErr, etagErr, maskErr, vs.Err()); err != nil {
-		return nil, err
-	}
-	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_UpdateSponsor_FullMethodName, "", req)
+	u, err := rpc.Update[*sponsorv1.Sponsor, sponsor.Sponsor, sponsor.Mask]{
+		Method: sponsorv1.SponsorService_UpdateSponsor_FullMethodName,
+		Field:  "sponsor",
+		Mask:   sponsor.ParseMask,
+		Decode: fromProto,
+	}.Read(ctx, req, in, nameErr)
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Update(ctx, id, patch, mask, etag, r)
+	out, err := h.svc.Update(ctx, id, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, areaapi.NameFields(rpc.NotFound(err, sponsor.ErrNotFound, sponsor.ReasonNotFound, in.GetName()), "sponsor.expertise", in.GetExpertise())
 	}

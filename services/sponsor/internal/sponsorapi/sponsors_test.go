@@ -38,7 +38,7 @@ func TestCreateGetList(t *testing.T) {
 		return m
 	}())
 
-	got, err := e.client.GetSponsor(e.as(official), &sponsorv1.GetSponsorRequest{Name: "sponsors/leeds"})
+	got, err := e.client.GetSponsor(e.as(rpctest.Official), &sponsorv1.GetSponsorRequest{Name: "sponsors/leeds"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,14 +47,14 @@ func TestCreateGetList(t *testing.T) {
 	if !proto.Equal(got, want) {
 		t.Errorf("Get = %v\nwant  %v", got, want)
 	}
-	_, err = e.client.GetSponsor(e.as(official), &sponsorv1.GetSponsorRequest{Name: "sponsors/york"})
+	_, err = e.client.GetSponsor(e.as(rpctest.Official), &sponsorv1.GetSponsorRequest{Name: "sponsors/york"})
 	rpctest.ExpectError(t, "a missing sponsor", err, codes.NotFound, sponsor.ReasonNotFound)
-	_, err = e.client.GetSponsor(e.as(official), &sponsorv1.GetSponsorRequest{Name: "leeds"})
+	_, err = e.client.GetSponsor(e.as(rpctest.Official), &sponsorv1.GetSponsorRequest{Name: "leeds"})
 	rpctest.ExpectError(t, "a malformed name", err, codes.InvalidArgument, "", "name")
 
 	list := func(filter string, size int32, token string) *sponsorv1.ListSponsorsResponse {
 		t.Helper()
-		resp, err := e.client.ListSponsors(e.as(official), &sponsorv1.ListSponsorsRequest{Filter: filter, PageSize: size, PageToken: token})
+		resp, err := e.client.ListSponsors(e.as(rpctest.Official), &sponsorv1.ListSponsorsRequest{Filter: filter, PageSize: size, PageToken: token})
 		if err != nil {
 			t.Fatalf("list %q: %v", filter, err)
 		}
@@ -100,16 +100,16 @@ func TestCreateGetList(t *testing.T) {
 	if last := e.usage.asked[len(e.usage.asked)-1]; len(last) != 1 {
 		t.Errorf("usage asked for %v on a page of one", last)
 	}
-	_, err = e.client.ListSponsors(e.as(official), &sponsorv1.ListSponsorsRequest{Filter: "region = LONDON"})
+	_, err = e.client.ListSponsors(e.as(rpctest.Official), &sponsorv1.ListSponsorsRequest{Filter: "region = LONDON"})
 	rpctest.ExpectError(t, "an unknown filter field", err, codes.InvalidArgument, "", "filter")
 	first := list("", 1, "")
-	_, err = e.client.ListSponsors(e.as(official), &sponsorv1.ListSponsorsRequest{Filter: "kind = CHARITY", PageSize: 1, PageToken: first.GetNextPageToken()})
+	_, err = e.client.ListSponsors(e.as(rpctest.Official), &sponsorv1.ListSponsorsRequest{Filter: "kind = CHARITY", PageSize: 1, PageToken: first.GetNextPageToken()})
 	rpctest.ExpectError(t, "a page token for another filter", err, codes.InvalidArgument, "PAGE_TOKEN_QUERY_MISMATCH", "page_token")
 }
 
 func TestCreateValidation(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{})
+	_, err := e.client.CreateSponsor(e.as(rpctest.Official), &sponsorv1.CreateSponsorRequest{})
 	rpctest.ExpectError(t, "no sponsor", err, codes.InvalidArgument, "", "sponsor")
 
 	bad := leedsSponsor()
@@ -119,7 +119,7 @@ func TestCreateValidation(t *testing.T) {
 	bad.DayRatePence = 0
 	bad.Conflicts = []string{"localAuthorities/E08999999"}
 	bad.RegionsServed = []typev1.Region{typev1.Region_REGION_LONDON}
-	_, err = e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{
+	_, err = e.client.CreateSponsor(e.as(rpctest.Official), &sponsorv1.CreateSponsorRequest{
 		Sponsor: bad, SponsorId: "Leeds!", RequestId: strings.Repeat("r", 129),
 	})
 	// Every problem at once; the malformed member council is reported
@@ -131,22 +131,22 @@ func TestCreateValidation(t *testing.T) {
 	charity := nspccSponsor()
 	charity.Kind = sponsorv1.SponsorKind(42)
 	charity.Expertise[0].Strength = sponsorv1.Strength_STRENGTH_UNSPECIFIED
-	_, err = e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{Sponsor: charity})
+	_, err = e.client.CreateSponsor(e.as(rpctest.Official), &sponsorv1.CreateSponsorRequest{Sponsor: charity})
 	rpctest.ExpectError(t, "unknown enums", err, codes.InvalidArgument, "", "sponsor.expertise[0].strength", "sponsor.kind")
 
 	e.create("leeds", leedsSponsor())
-	_, err = e.client.CreateSponsor(e.as(official), &sponsorv1.CreateSponsorRequest{Sponsor: leedsSponsor(), SponsorId: "leeds"})
+	_, err = e.client.CreateSponsor(e.as(rpctest.Official), &sponsorv1.CreateSponsorRequest{Sponsor: leedsSponsor(), SponsorId: "leeds"})
 	rpctest.ExpectError(t, "a taken id", err, codes.AlreadyExists, sponsor.ReasonAlreadyExists)
 }
 
 func TestCreateIdempotency(t *testing.T) {
 	e := newEnv(t)
 	req := &sponsorv1.CreateSponsorRequest{Sponsor: nspccSponsor(), RequestId: "0b9f6a0e-2a8d-4a4e-9a57-3c1f0d2b9e11"}
-	first, err := e.client.CreateSponsor(e.as(official), req)
+	first, err := e.client.CreateSponsor(e.as(rpctest.Official), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.client.CreateSponsor(e.as(official), req)
+	again, err := e.client.CreateSponsor(e.as(rpctest.Official), req)
 	if err != nil || !proto.Equal(first, again) {
 		t.Errorf("retry = %v, %v; want %v", again, err, first)
 	}
@@ -158,19 +158,19 @@ func TestCreateIdempotency(t *testing.T) {
 	}
 	changed := proto.Clone(req).(*sponsorv1.CreateSponsorRequest)
 	changed.Sponsor.DayRatePence = 60_000
-	_, err = e.client.CreateSponsor(e.as(official), changed)
+	_, err = e.client.CreateSponsor(e.as(rpctest.Official), changed)
 	rpctest.ExpectError(t, "a request_id reused for another request", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
 
 	named := &sponsorv1.CreateSponsorRequest{Sponsor: leedsSponsor(), SponsorId: "leeds", RequestId: "req-leeds"}
-	a, err := e.client.CreateSponsor(e.as(official), named)
+	a, err := e.client.CreateSponsor(e.as(rpctest.Official), named)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := e.client.CreateSponsor(e.as(official), named)
+	b, err := e.client.CreateSponsor(e.as(rpctest.Official), named)
 	if err != nil || !proto.Equal(a, b) {
 		t.Errorf("retry with an id = %v, %v", b, err)
 	}
-	resp, err := e.client.ListSponsors(e.as(official), &sponsorv1.ListSponsorsRequest{})
+	resp, err := e.client.ListSponsors(e.as(rpctest.Official), &sponsorv1.ListSponsorsRequest{})
 	if err != nil || resp.GetTotalSize() != 3 {
 		t.Errorf("%d sponsors after retries, want 3 (%v)", resp.GetTotalSize(), err)
 	}
@@ -184,7 +184,7 @@ func TestUpdate(t *testing.T) {
 		if paths != nil {
 			req.UpdateMask = &fieldmaskpb.FieldMask{Paths: paths}
 		}
-		return e.client.UpdateSponsor(e.as(official), req)
+		return e.client.UpdateSponsor(e.as(rpctest.Official), req)
 	}
 
 	out, err := update(&sponsorv1.Sponsor{Name: "sponsors/leeds", Etag: `"1"`, Paused: true, StaffDaysPerQuarter: 90, DisplayName: "ignored"},
@@ -216,7 +216,7 @@ func TestUpdate(t *testing.T) {
 	rpctest.ExpectError(t, "a missing sponsor", err, codes.NotFound, sponsor.ReasonNotFound)
 	_, err = update(&sponsorv1.Sponsor{Name: "sponsors/leeds", Etag: `"4"`}, "colour")
 	rpctest.ExpectError(t, "an unknown path", err, codes.InvalidArgument, "", "update_mask")
-	_, err = e.client.UpdateSponsor(e.as(official), &sponsorv1.UpdateSponsorRequest{})
+	_, err = e.client.UpdateSponsor(e.as(rpctest.Official), &sponsorv1.UpdateSponsorRequest{})
 	rpctest.ExpectError(t, "no sponsor", err, codes.InvalidArgument, "", "sponsor")
 
 	// A malformed council in a field the mask leaves alone is ignored; in
@@ -237,7 +237,7 @@ func TestAccess(t *testing.T) {
 	e := newEnv(t)
 	e.create("leeds", leedsSponsor())
 	e.create("nspcc", nspccSponsor())
-	denied := []auth.Principal{leedsRep, nspccRep, inspector, adviser, officer, partner, twoHats, adviserSponsor}
+	denied := []auth.Principal{leedsRep, nspccRep, rpctest.Inspector, rpctest.Adviser, officer, rpctest.Partner, twoHats, adviserSponsor}
 	for _, p := range denied {
 		_, err := e.client.CreateSponsor(e.as(p), &sponsorv1.CreateSponsorRequest{Sponsor: leedsSponsor(), SponsorId: "x"})
 		rpctest.ExpectError(t, p.Subject+" creates", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
@@ -248,10 +248,10 @@ func TestAccess(t *testing.T) {
 	}
 	// The LGA reads every sponsor: it sees which sponsor supports a
 	// council (the access matrix).
-	if got, err := e.client.GetSponsor(e.as(adviser), &sponsorv1.GetSponsorRequest{Name: "sponsors/nspcc"}); err != nil || got.GetName() != "sponsors/nspcc" {
+	if got, err := e.client.GetSponsor(e.as(rpctest.Adviser), &sponsorv1.GetSponsorRequest{Name: "sponsors/nspcc"}); err != nil || got.GetName() != "sponsors/nspcc" {
 		t.Errorf("the LGA reads a sponsor: %v, %v", got.GetName(), err)
 	}
-	for _, p := range []auth.Principal{inspector, officer, partner} {
+	for _, p := range []auth.Principal{rpctest.Inspector, officer, rpctest.Partner} {
 		_, err := e.client.GetSponsor(e.as(p), &sponsorv1.GetSponsorRequest{Name: "sponsors/leeds"})
 		rpctest.ExpectError(t, p.Subject+" reads a sponsor", err, codes.PermissionDenied, auth.ReasonRoleNotAllowed)
 		_, err = e.client.ListSponsors(e.as(p), &sponsorv1.ListSponsorsRequest{})
@@ -277,7 +277,7 @@ func TestAccess(t *testing.T) {
 		// An LGA adviser who is also a sponsor officer reads every
 		// sponsor as the LGA does.
 		{adviserSponsor, "sponsors/nspcc", true},
-		{official, "sponsors/nspcc", true},
+		{rpctest.Official, "sponsors/nspcc", true},
 	} {
 		got, err := e.client.GetSponsor(e.as(tc.p), &sponsorv1.GetSponsorRequest{Name: tc.name})
 		if tc.ok {
@@ -296,8 +296,8 @@ func TestAccess(t *testing.T) {
 		{nspccRep, []string{"sponsors/nspcc"}},
 		{twoHats, []string{"sponsors/leeds"}},
 		{adviserSponsor, []string{"sponsors/leeds", "sponsors/nspcc"}},
-		{adviser, []string{"sponsors/leeds", "sponsors/nspcc"}},
-		{official, []string{"sponsors/leeds", "sponsors/nspcc"}},
+		{rpctest.Adviser, []string{"sponsors/leeds", "sponsors/nspcc"}},
+		{rpctest.Official, []string{"sponsors/leeds", "sponsors/nspcc"}},
 	} {
 		resp, err := e.client.ListSponsors(e.as(tc.p), &sponsorv1.ListSponsorsRequest{})
 		var got []string

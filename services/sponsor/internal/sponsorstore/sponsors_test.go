@@ -13,6 +13,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -47,22 +48,13 @@ func nspcc() sponsor.Sponsor {
 
 func newStore(t *testing.T) (*Sponsors, *store.Store) {
 	t.Helper()
-	c, ks := redistest.New(t)
-	st := store.New(c, ks)
+	st := rpctest.NewStore(t)
 	return New(st, codec), st
 }
 
 // codec stands in for the API's stored form: the store keeps whatever form
 // it is given.
-var codec = store.Codec[sponsor.Sponsor]{
-	Encode: func(sp sponsor.Sponsor) ([]byte, error) { return json.Marshal(sp) },
-	Decode: func(b []byte, version int64) (sponsor.Sponsor, error) {
-		var sp sponsor.Sponsor
-		err := json.Unmarshal(b, &sp)
-		sp.Version = version
-		return sp, err
-	},
-}
+var codec = redistest.JSONCodec(func(sp *sponsor.Sponsor, version int64) { sp.Version = version })
 
 var official = change.Request{Subject: "official-1", Roles: []string{"dfe_official"}, Method: sponsorv1.SponsorService_CreateSponsor_FullMethodName}
 

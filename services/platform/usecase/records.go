@@ -1,0 +1,36 @@
+package usecase
+
+import (
+	"context"
+
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+)
+
+// CouncilRecords is the storage of a kind of record T that belongs to a
+// council (localAuthorities/{gss}/<collection>/{id}): what the use cases of
+// every such resource read and write it through. A domain's Storer embeds
+// it beside the writes that are its own (an Insert that emits the
+// resource's event, say).
+type CouncilRecords[T any] interface {
+	// Get returns record id of the council gss, or an error matching the
+	// domain's ErrNotFound.
+	Get(ctx context.Context, gss, id string) (T, error)
+	// List returns the council's records, or every council's when gss is
+	// the wildcard "-" (AllCouncils), in no particular order.
+	List(ctx context.Context, gss string) ([]T, error)
+	// Replay returns the record a previous call with r.RequestID
+	// committed, at the version it committed, if any. A reused
+	// r.RequestID with another r.RequestHash is an INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r change.Request) (T, bool, error)
+	// Save stores v, changed from the version it was read at, and returns
+	// it at its new version; a version that moved meanwhile is an error
+	// matching change.ErrConflict, and nothing is written.
+	Save(ctx context.Context, v T, r change.Request) (T, error)
+}
+
+// Replayer is the lookup, for change.Retry, of the answer a call with r's
+// request_id in the council gss committed: after a conflict, a concurrent
+// call with the same request_id that won answers in this one's place.
+func Replayer[T any](st CouncilRecords[T], gss string, r change.Request) func(context.Context) (T, bool, error) {
+	return func(ctx context.Context) (T, bool, error) { return st.Replay(ctx, gss, r) }
+}
