@@ -64,7 +64,8 @@ type Telemetry struct {
 //   - traces are exported only when OTEL_TRACES_EXPORTER,
 //     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
 //     set; otherwise spans are still created (their ids appear in logs and
-//     propagate to other services) but not exported;
+//     propagate to other services) but neither recorded nor exported,
+//     unless a caller's trace context says the caller samples them;
 //   - metrics are pushed only when OTEL_METRICS_EXPORTER,
 //     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is
 //     set. OTEL_METRICS_EXPORTER=prometheus is honoured but starts
@@ -73,7 +74,8 @@ type Telemetry struct {
 //
 // A Prometheus reader is always attached, with Go runtime and process
 // metrics, and served by MetricsHandler. Sampling follows OTEL_TRACES_SAMPLER
-// (parent-based always-on by default).
+// (parent-based always-on by default) when traces are exported; without an
+// exporter only spans of a caller's sampled trace are recorded.
 func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	if cfg.Logger != nil {
 		logger := cfg.Logger
@@ -112,6 +114,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	mp := sdkmetric.NewMeterProvider(meterOpts...)
 
 	traceOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	exporting := false
 	if tracesConfigured() {
 		exp, err := autoexport.NewSpanExporter(ctx)
 		if err != nil {
@@ -119,7 +122,17 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		}
 		if !autoexport.IsNoneSpanExporter(exp) {
 			traceOpts = append(traceOpts, sdktrace.WithBatcher(exp))
+			exporting = true
 		}
+	}
+	if !exporting {
+		// Spans nobody exports are not recorded: they keep valid trace and
+		// span ids (for logs and propagation), but the instrumentation
+		// skips its work, such as a span per Redis command, which cost a
+		// fifth of a write's CPU. A caller's sampled trace is still
+		// recorded and passed on, so a trace through a process that
+		// exports nothing keeps its later spans.
+		traceOpts = append(traceOpts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())))
 	}
 	tp := sdktrace.NewTracerProvider(traceOpts...)
 

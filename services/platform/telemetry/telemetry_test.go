@@ -12,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // clearOTelEnv blanks every OTEL_* variable for the test, so a developer's
@@ -195,5 +196,35 @@ func TestAdminServerTimesEveryStage(t *testing.T) {
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 {
 		t.Fatalf("admin server timeouts: header %s read %s write %s idle %s",
 			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
+	}
+}
+
+// TestSpansWithoutExporterAreNotRecorded checks that, with nothing to export
+// them to, spans keep valid ids but are not recorded (so instrumentation
+// such as the Redis client's skips its work), unless the caller's trace
+// context says the caller samples the trace.
+func TestSpansWithoutExporterAreNotRecorded(t *testing.T) {
+	clearOTelEnv(t)
+	tel, err := Setup(context.Background(), Config{ServiceName: "turnaround-test", ServiceVersion: "v0.0.1"})
+	if err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+
+	_, root := otel.Tracer("test").Start(context.Background(), "root")
+	defer root.End()
+	if !root.SpanContext().IsValid() || root.IsRecording() {
+		t.Errorf("a root span without an exporter: valid %v, recording %v; want valid and not recording",
+			root.SpanContext().IsValid(), root.IsRecording())
+	}
+
+	sampled := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled, Remote: true,
+	})
+	_, child := otel.Tracer("test").Start(trace.ContextWithRemoteSpanContext(context.Background(), sampled), "child")
+	defer child.End()
+	if !child.IsRecording() || child.SpanContext().TraceID() != sampled.TraceID() {
+		t.Errorf("a span of a caller's sampled trace: recording %v, trace %s; want recording in trace %s",
+			child.IsRecording(), child.SpanContext().TraceID(), sampled.TraceID())
 	}
 }
