@@ -48,6 +48,8 @@ import (
 // Sets stores indicator sets and benchmarks. It implements indicator.Storer.
 type Sets struct {
 	all *store.Collection[indicator.Set]
+	// decoded reuses the decode of benchmarks read again unchanged.
+	decoded decodedBenchmarks
 	// beforeStore, when set, runs before benchmarks are stored, so tests
 	// can interleave a concurrent import exactly there.
 	beforeStore func(indicator.Period)
@@ -263,7 +265,8 @@ func (s *Sets) Latest(ctx context.Context, gss []string) (map[string]indicator.S
 }
 
 // Benchmarks implements indicator.Storer with one pipelined read; a period
-// without stored benchmarks is left out.
+// without stored benchmarks is left out. Benchmarks read again unchanged
+// are not decoded again (see decodedBenchmarks).
 func (s *Sets) Benchmarks(ctx context.Context, periods []indicator.Period) (map[indicator.Period]indicator.Benchmarks, error) {
 	out := make(map[indicator.Period]indicator.Benchmarks, len(periods))
 	if len(periods) == 0 {
@@ -287,8 +290,8 @@ func (s *Sets) Benchmarks(ctx context.Context, periods []indicator.Period) (map[
 		case err != nil:
 			return nil, fmt.Errorf("read %s benchmarks: %w", p, err)
 		}
-		var b indicator.Benchmarks
-		if err := json.Unmarshal(data, &b); err != nil {
+		b, err := s.decoded.decode(p, data)
+		if err != nil {
 			return nil, fmt.Errorf("decode %s benchmarks: %w", p, err)
 		}
 		out[p] = b
