@@ -623,11 +623,20 @@ func TestListRiskAssessments(t *testing.T) {
 func TestListRiskRoundTripsDoNotGrow(t *testing.T) {
 	h := newHarness(t)
 	h.seedSets(t, nil)
+	ctx := auth.NewContext(context.Background(), principals["lga"])
+	// The first read after a start finds which period is each council's
+	// newest, which takes one more round trip.
+	before := h.trips.Count()
+	if _, err := h.handler.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{PageSize: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.trips.Count() - before; n > 5 {
+		t.Errorf("the first page took %d round trips, want at most 5", n)
+	}
 	counts := map[int32]int64{}
 	for _, size := range []int32{10, 100, 200} {
 		before := h.trips.Count()
-		resp, err := h.handler.ListRiskAssessments(auth.NewContext(context.Background(), principals["lga"]),
-			&inspectionv1.ListRiskAssessmentsRequest{PageSize: size})
+		resp, err := h.handler.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{PageSize: size})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -636,8 +645,9 @@ func TestListRiskRoundTripsDoNotGrow(t *testing.T) {
 		}
 		counts[size] = h.trips.Count() - before
 	}
-	// Councils (index and records), newest periods, sets, benchmarks.
-	const want = 5
+	// Councils (index and records), the newest periods beside the sets of
+	// the periods found last time, benchmarks.
+	const want = 4
 	for size, n := range counts {
 		if n != want {
 			t.Errorf("page size %d took %d round trips, want %d (all: %v)", size, n, want, counts)

@@ -20,10 +20,14 @@
 // Idempotency. A batch's answer is remembered under a tag of its own,
 // derived from the method, the caller and the request_id.
 //
-// Reads. Latest reads the newest set of any number of councils in two
-// pipelined round trips (the period indexes, then the sets), and Benchmarks
-// reads any number of periods in one, so listing risk for all 152 councils
-// costs a constant number of round trips.
+// Reads. Latest reads the newest set of any number of councils in at most
+// two pipelined round trips, and usually one: the period indexes beside the
+// sets of the periods the store expects to be newest (the ones it last
+// found), then the sets it did not expect. LatestWithBenchmarks adds the
+// benchmarks of those periods to the same pipelines, and Benchmarks reads
+// any number of periods in one, so listing risk for all 152 councils costs
+// a constant number of round trips. Benchmarks read again unchanged are not
+// decoded again.
 package indicatorstore
 
 import (
@@ -48,6 +52,8 @@ import (
 // Sets stores indicator sets and benchmarks. It implements indicator.Storer.
 type Sets struct {
 	all *store.Collection[indicator.Set]
+	// newest guesses each council's newest period, for Latest.
+	newest newestPeriods
 	// decoded reuses the decode of benchmarks read again unchanged.
 	decoded decodedBenchmarks
 	// beforeStore, when set, runs before benchmarks are stored, so tests
@@ -226,42 +232,13 @@ func (s *Sets) List(ctx context.Context, gss string, offset int64, limit int) ([
 	return sets, total.Val(), nil
 }
 
-// Latest implements indicator.Storer: one pipeline reads the newest period
-// of every council asked for, a second reads those sets.
+// Latest implements indicator.Storer: one pipeline reads the period index
+// of every council asked for beside the set of the period each is expected
+// to be newest (see newestPeriods), and a second reads the sets of
+// councils whose newest period was not the one expected.
 func (s *Sets) Latest(ctx context.Context, gss []string) (map[string]indicator.Set, error) {
-	if len(gss) == 0 {
-		return map[string]indicator.Set{}, nil
-	}
-	newest := make([]*redis.StringSliceCmd, len(gss))
-	_, err := s.st().Client().Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, code := range gss {
-			newest[i] = pipe.ZRevRange(ctx, s.periodsKey(code), 0, 0)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read newest indicator periods: %w", err)
-	}
-	keys := make([]string, 0, len(gss))
-	for i, cmd := range newest {
-		if len(cmd.Val()) == 0 {
-			continue
-		}
-		p, err := indicator.ParsePeriod("period", cmd.Val()[0])
-		if err != nil {
-			return nil, fmt.Errorf("read newest indicator period of %s: bad period %q in the index", gss[i], cmd.Val()[0])
-		}
-		keys = append(keys, s.setKey(gss[i], p))
-	}
-	sets, err := s.all.GetMany(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("read newest indicator sets: %w", err)
-	}
-	out := make(map[string]indicator.Set, len(sets))
-	for _, set := range sets {
-		out[set.GSSCode] = set
-	}
-	return out, nil
+	sets, _, err := s.latest(ctx, gss, false)
+	return sets, err
 }
 
 // Benchmarks implements indicator.Storer with one pipelined read; a period
