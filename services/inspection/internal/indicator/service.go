@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -132,6 +133,9 @@ func (s *Service) List(ctx context.Context, gss string, offset int64, limit int)
 // GSS code, and the benchmarks of their periods, in a number of round
 // trips that does not grow with len(gss).
 func (s *Service) Latest(ctx context.Context, gss []string) (map[string]Set, map[Period]Benchmarks, error) {
+	if lb, ok := s.Store.(latestWithBenchmarks); ok {
+		return s.latestWithBenchmarks(ctx, lb, gss)
+	}
 	latest, err := s.Store.Latest(ctx, gss)
 	if err != nil {
 		return nil, nil, err
@@ -142,6 +146,43 @@ func (s *Service) Latest(ctx context.Context, gss []string) (map[string]Set, map
 	}
 	b, err := s.Benchmarks(ctx, periods)
 	return latest, b, err
+}
+
+// latestWithBenchmarks is a Storer that reads councils' newest sets and the
+// stored benchmarks of their periods together, in fewer round trips than
+// Latest and then Benchmarks.
+type latestWithBenchmarks interface {
+	// LatestWithBenchmarks is Latest, and Benchmarks of the periods of the
+	// sets it returns.
+	LatestWithBenchmarks(ctx context.Context, gss []string) (map[string]Set, map[Period]Benchmarks, error)
+}
+
+// latestWithBenchmarks is Latest through a store that reads the benchmarks
+// with the sets; the periods whose benchmarks are not stored go through
+// Benchmarks, which mends them.
+func (s *Service) latestWithBenchmarks(ctx context.Context, lb latestWithBenchmarks, gss []string) (map[string]Set, map[Period]Benchmarks, error) {
+	latest, b, err := lb.LatestWithBenchmarks(ctx, gss)
+	if err != nil {
+		return nil, nil, err
+	}
+	var missing []Period
+	for _, set := range latest {
+		if _, ok := b[set.Period]; !ok {
+			missing = append(missing, set.Period)
+		}
+	}
+	if len(missing) == 0 {
+		return latest, b, nil
+	}
+	mended, err := s.Benchmarks(ctx, missing)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b == nil {
+		b = make(map[Period]Benchmarks, len(mended))
+	}
+	maps.Copy(b, mended)
+	return latest, b, nil
 }
 
 // Benchmarks returns the benchmarks of each period asked for that has

@@ -194,9 +194,9 @@ func (s *Indicators) withholdRiskMedians(p auth.Principal, c risk.Council) risk.
 // insufficient data last, filtered on inspected_under_sif, region and band.
 // A council officer's list holds only their own council, so one client can
 // serve every role. Whatever the page size, it reads Redis in a constant
-// number of round trips: the councils (two), their newest periods with
-// those sets (one, or two when a council's newest period is not the one
-// the store last found) and the benchmarks (one).
+// number of round trips: the councils (two), then their newest periods
+// with those sets and benchmarks (one, or two when a council's newest
+// period is not the one the store last found).
 func (s *Indicators) ListRiskAssessments(ctx context.Context, req *inspectionv1.ListRiskAssessmentsRequest) (*inspectionv1.ListRiskAssessmentsResponse, error) {
 	p, err := rpc.Caller(ctx)
 	if err != nil {
