@@ -99,6 +99,12 @@ type Mutation struct {
 	// Idempotency, when set with a RequestID, stores the response so a
 	// retry with the same request_id replays it (see Replay).
 	Idempotency *IdempotencyRecord
+	// Listings are additions (SAdd, ZAdd) to indexes outside Tag's slot,
+	// such as a collection's set of every ID. Commit sends them before the
+	// script, in one round trip with the outbox's registration, so a
+	// committed record is always listed; an ID listed by a commit that then
+	// fails names no record, and lists skip it.
+	Listings []IndexOp
 }
 
 // Result reports what Commit wrote.
@@ -171,7 +177,7 @@ func (s *Store) Commit(ctx context.Context, m Mutation) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.register(ctx, p); err != nil {
+	if err := s.prepare(ctx, p, m.Listings); err != nil {
 		return Result{}, err
 	}
 	var res Result
@@ -318,21 +324,44 @@ func stamp(e events.Event, now time.Time, trace propagation.MapCarrier) events.E
 	return e
 }
 
-// register adds the outbox to the registry before the transaction, so an
-// outbox that holds entries is always listed there.
+// prepare writes, in one round trip before the script, the mutation's
+// listings and the outbox's registration, so an outbox that holds entries
+// is always in the registry and a committed record always listed.
 // Entries are never removed from the registry, so once this process has
-// registered an outbox it skips the round trip for later commits.
-func (s *Store) register(ctx context.Context, p *plan) error {
-	if len(p.events) == 0 {
+// registered an outbox it leaves it out of later commits.
+func (s *Store) prepare(ctx context.Context, p *plan, listings []IndexOp) error {
+	for _, op := range listings {
+		if op.Kind != IndexSAdd && op.Kind != IndexZAdd {
+			return fmt.Errorf("store: commit: listing %s: only additions (SAdd, ZAdd) are sent before the commit", op.Key)
+		}
+	}
+	register := len(p.events) > 0
+	if register {
+		_, done := s.registered.Load(p.outbox)
+		register = !done
+	}
+	if !register && len(listings) == 0 {
 		return nil
 	}
-	if _, done := s.registered.Load(p.outbox); done {
+	_, err := s.c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		if register {
+			pipe.SAdd(ctx, s.ks.OutboxRegistry(), p.outbox)
+		}
+		for _, op := range listings {
+			if op.Kind == IndexZAdd {
+				pipe.ZAdd(ctx, op.Key, redis.Z{Score: op.Score, Member: op.Member})
+			} else {
+				pipe.SAdd(ctx, op.Key, op.Member)
+			}
+		}
 		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: commit: register outbox %s and list %d: %w", p.outbox, len(listings), err)
 	}
-	if err := s.c.SAdd(ctx, s.ks.OutboxRegistry(), p.outbox).Err(); err != nil {
-		return fmt.Errorf("store: commit: register outbox %s: %w", p.outbox, err)
+	if register {
+		s.registered.Store(p.outbox, struct{}{})
 	}
-	s.registered.Store(p.outbox, struct{}{})
 	return nil
 }
 

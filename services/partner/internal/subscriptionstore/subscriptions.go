@@ -114,9 +114,7 @@ func (s *Subscriptions) Insert(ctx context.Context, sub subscription.Subscriptio
 	if err != nil {
 		return subscription.Subscription{}, err
 	}
-	if err := s.st().Client().SAdd(ctx, s.indexKey(), sub.ID).Err(); err != nil {
-		return subscription.Subscription{}, fmt.Errorf("create %s: index: %w", sub.Name(), err)
-	}
+	m.Listings = []store.IndexOp{store.SAdd(s.indexKey(), sub.ID)}
 	if _, err := s.st().Commit(ctx, m); err != nil {
 		return subscription.Subscription{}, fmt.Errorf("create %s: %w", sub.Name(), err)
 	}

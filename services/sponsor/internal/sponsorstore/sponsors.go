@@ -157,7 +157,8 @@ func (s *Sponsors) Replay(ctx context.Context, id string, r change.Request) (spo
 	return s.all.Replay(ctx, Tag(id), r)
 }
 
-// Insert implements sponsor.Storer: the ID joins the index, then the
+// Insert implements sponsor.Storer: the ID joins the index (a listing,
+// sent in the round trip before the commit), then the
 // record commits at version 1 with its audit entry and, for a request
 // with an ID and a hash, the idempotency record replaying it. A taken ID,
 // or a concurrent request with the same request_id, gives an error
@@ -171,9 +172,7 @@ func (s *Sponsors) Insert(ctx context.Context, sp sponsor.Sponsor, r change.Requ
 	if err != nil {
 		return sponsor.Sponsor{}, err
 	}
-	if err := s.st().Client().SAdd(ctx, s.indexKey(), sp.ID).Err(); err != nil {
-		return sponsor.Sponsor{}, fmt.Errorf("create sponsor %s: index: %w", sp.Name(), err)
-	}
+	m.Listings = []store.IndexOp{store.SAdd(s.indexKey(), sp.ID)}
 	if _, err := s.st().Commit(ctx, m); err != nil {
 		return sponsor.Sponsor{}, fmt.Errorf("create sponsor %s: %w", sp.Name(), err)
 	}
