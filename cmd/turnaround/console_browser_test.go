@@ -76,6 +76,10 @@ func newBrowserRun(t *testing.T, base string) *browserRun {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// No back-forward cache: a page left for the next one stays alive for
+		// the back button, and a wait after a click or a form's submission
+		// could stay bound to it and never see the new page.
+		chromedp.Flag("disable-features", "BackForwardCache"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
