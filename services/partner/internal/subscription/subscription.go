@@ -94,6 +94,9 @@ type Subscription struct {
 	Version    int64
 }
 
+// Revision is the version s was read at (usecase.Versioned).
+func (s Subscription) Revision() int64 { return s.Version }
+
 // Name is the resource name.
 func (s Subscription) Name() string { return Name(s.ID) }
 
@@ -293,12 +296,9 @@ func (s *Service) Create(ctx context.Context, sub Subscription, owner Owner, id 
 // Update replaces the fields m names with patch's, over the version etag
 // names (when given).
 func (s *Service) Update(ctx context.Context, id string, patch Subscription, m Mask, etag change.Etag, r change.Request) (Subscription, error) {
-	cur, err := s.Store.Get(ctx, id)
+	cur, err := usecase.Current(ctx, s.Store.Get, id, etag, ErrConflict)
 	if err != nil {
 		return Subscription{}, err
-	}
-	if err := etag.Check(cur.Version); err != nil {
-		return Subscription{}, ErrConflict
 	}
 	next := cur.Clone()
 	updatable.Apply(m, &next, &patch)
@@ -316,12 +316,9 @@ func (s *Service) Update(ctx context.Context, id string, patch Subscription, m M
 // Delete removes subscription id (at the version etag names, when given)
 // and drops its queued deliveries.
 func (s *Service) Delete(ctx context.Context, id string, etag change.Etag, r change.Request) error {
-	cur, err := s.Store.Get(ctx, id)
+	cur, err := usecase.Current(ctx, s.Store.Get, id, etag, ErrConflict)
 	if err != nil {
 		return err
-	}
-	if err := etag.Check(cur.Version); err != nil {
-		return ErrConflict
 	}
 	if err := s.Store.Delete(ctx, cur, r); err != nil {
 		return err
@@ -335,12 +332,9 @@ func (s *Service) Delete(ctx context.Context, id string, etag change.Etag, r cha
 // Enable makes subscription id ACTIVE again and resumes its deliveries.
 // Enabling an active subscription changes nothing.
 func (s *Service) Enable(ctx context.Context, id string, etag change.Etag, r change.Request) (Subscription, error) {
-	cur, err := s.Store.Get(ctx, id)
+	cur, err := usecase.Current(ctx, s.Store.Get, id, etag, ErrConflict)
 	if err != nil {
 		return Subscription{}, err
-	}
-	if err := etag.Check(cur.Version); err != nil {
-		return Subscription{}, ErrConflict
 	}
 	out := cur
 	if cur.State != Active {

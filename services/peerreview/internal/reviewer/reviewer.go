@@ -126,6 +126,9 @@ type Reviewer struct {
 	UpdateTime time.Time
 }
 
+// Revision is the version rv was read at (usecase.Versioned).
+func (rv Reviewer) Revision() int64 { return rv.Version }
+
 // Clone returns a copy of r that shares no slices with it.
 func (r Reviewer) Clone() Reviewer {
 	r.Expertise = slices.Clone(r.Expertise)

@@ -125,11 +125,8 @@ func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Re
 // otherwise); an invalid result gives INVALID_ARGUMENT violations under
 // "reviewer.".
 func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask, etag change.Etag, r change.Request) (Reviewer, error) {
-	cur, err := s.Store.Get(ctx, id)
+	cur, err := usecase.Current(ctx, s.Store.Get, id, etag, change.ErrConflict)
 	if err != nil {
-		return Reviewer{}, err
-	}
-	if err := etag.Check(cur.Version); err != nil {
 		return Reviewer{}, err
 	}
 	next, err := cur.Apply(patch, m, s.Now())
@@ -144,11 +141,8 @@ func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask,
 // with ErrOnOpenReview: their commitment stands until the review ends or
 // its team changes.
 func (s *Service) Delete(ctx context.Context, id string, etag change.Etag, r change.Request) error {
-	cur, err := s.Store.Get(ctx, id)
+	cur, err := usecase.Current(ctx, s.Store.Get, id, etag, change.ErrConflict)
 	if err != nil {
-		return err
-	}
-	if err := etag.Check(cur.Version); err != nil {
 		return err
 	}
 	if s.open != nil {

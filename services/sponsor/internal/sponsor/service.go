@@ -156,12 +156,9 @@ func (s *Service) Seed(ctx context.Context, sps []Sponsor, r change.Request) (in
 // (ErrConflict otherwise); an invalid result gives INVALID_ARGUMENT violations under
 // "sponsor.".
 func (s *Service) Update(ctx context.Context, id string, patch Sponsor, m Mask, etag change.Etag, r change.Request) (Sponsor, error) {
-	cur, err := s.Store.Get(ctx, id)
+	cur, err := usecase.Current(ctx, s.Store.Get, id, etag, ErrConflict)
 	if err != nil {
 		return Sponsor{}, err
-	}
-	if err := etag.Check(cur.Version); err != nil {
-		return Sponsor{}, ErrConflict
 	}
 	next, err := cur.Apply(patch, m, s.Clock())
 	if err != nil {

@@ -174,6 +174,9 @@ type Sponsor struct {
 	UpdateTime time.Time
 }
 
+// Revision is the version sp was read at (usecase.Versioned).
+func (sp Sponsor) Revision() int64 { return sp.Version }
+
 // Clone returns a copy of s that shares nothing with it.
 func (s Sponsor) Clone() Sponsor {
 	s.MemberCouncils = slices.Clone(s.MemberCouncils)

@@ -1,0 +1,31 @@
+package usecase
+
+import (
+	"context"
+
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+)
+
+// Versioned is a record that knows the version it was read at: what a
+// caller's etag is compared against.
+type Versioned interface {
+	// Revision is the version the record was read at.
+	Revision() int64
+}
+
+// Current is record id as get reads it, when etag is current for it: the
+// read that opens every update or delete of a record addressed by its ID
+// alone. get's error is returned as it is; a given etag that names another
+// version is stale, the domain's own conflict (change.ErrConflict when the
+// domain has none).
+func Current[T Versioned](ctx context.Context, get func(context.Context, string) (T, error), id string, etag change.Etag, stale error) (T, error) {
+	cur, err := get(ctx, id)
+	if err != nil {
+		return cur, err
+	}
+	if etag.Check(cur.Revision()) != nil {
+		var zero T
+		return zero, stale
+	}
+	return cur, nil
+}
