@@ -35,11 +35,13 @@ const (
 	alphanumeric = letters + "0123456789"
 )
 
-// ValidID reports whether id has AIP-122's shape: 1 to 63 lowercase letters,
-// digits and hyphens, starting with a letter and not ending with a hyphen,
-// such as "north-yorkshire" or an ID NewID issued.
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > MaxIDLen || id[0] < 'a' || id[0] > 'z' || id[len(id)-1] == '-' {
+// ValidKey reports whether id is 1 to 63 lowercase letters, digits and
+// hyphens, neither starting nor ending with a hyphen: the characters an ID
+// may hold, so that it cannot smuggle a separator into a resource name or a
+// Redis key. IDs that may start with a digit (an engagement's, say) have
+// this shape; ValidID adds AIP-122's leading letter.
+func ValidKey(id string) bool {
+	if len(id) == 0 || len(id) > MaxIDLen || id[0] == '-' || id[len(id)-1] == '-' {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
@@ -51,15 +53,26 @@ func ValidID(id string) bool {
 	return true
 }
 
+// ValidID reports whether id has AIP-122's shape: 1 to 63 lowercase letters,
+// digits and hyphens, starting with a letter and not ending with a hyphen,
+// such as "north-yorkshire" or an ID NewID issued.
+func ValidID(id string) bool {
+	return ValidKey(id) && id[0] >= 'a' && id[0] <= 'z'
+}
+
 // NewID returns a fresh random ID: short, URL-safe, lowercase and valid.
-func NewID() string {
+func NewID() string { return RandomID(IDLen) }
+
+// RandomID returns a fresh random ID of n (1 to MaxIDLen) characters: a
+// lowercase letter then lowercase letters and digits, so it is valid.
+func RandomID(n int) string {
 	fresh := func() []byte {
 		var b [32]byte
 		// crypto/rand.Read never returns an error (Go 1.24+).
 		_, _ = rand.Read(b[:])
 		return b[:]
 	}
-	return idFrom(fresh, fresh())
+	return idFrom(n, fresh, fresh())
 }
 
 // IDFor returns the ID a create with request ID requestID in scope gets when
@@ -71,17 +84,18 @@ func NewID() string {
 func IDFor(kind, scope, requestID string) string {
 	sum := sha256.Sum256([]byte("turnaround." + kind + ".id.v1\x00" + scope + "\x00" + requestID))
 	block := sum[:]
-	return idFrom(func() []byte {
+	return idFrom(IDLen, func() []byte {
 		next := sha256.Sum256(block)
 		block = next[:]
 		return block
 	}, block)
 }
 
-// idFrom draws an ID from first and then, while more bytes are needed, from
-// more. Rejection sampling keeps every character equally likely.
-func idFrom(more func() []byte, first []byte) string {
-	out := make([]byte, 0, IDLen)
+// idFrom draws an ID of n characters from first and then, while more bytes
+// are needed, from more. Rejection sampling keeps every character equally
+// likely.
+func idFrom(n int, more func() []byte, first []byte) string {
+	out := make([]byte, 0, n)
 	src := first
 	for {
 		for _, b := range src {
@@ -92,7 +106,7 @@ func idFrom(more func() []byte, first []byte) string {
 			if limit := 256 - 256%len(alphabet); int(b) < limit {
 				out = append(out, alphabet[int(b)%len(alphabet)])
 			}
-			if len(out) == IDLen {
+			if len(out) == n {
 				return string(out)
 			}
 		}

@@ -102,3 +102,23 @@ func TestParseCouncilOrAll(t *testing.T) {
 		t.Error("localAuthorities/* accepted")
 	}
 }
+
+func TestValidKey(t *testing.T) {
+	for id, want := range map[string]bool{
+		"north-yorkshire": true, "a": true, "1abc": true, "2024-q3": true, strings.Repeat("9", MaxIDLen): true,
+		"": false, "-abc": false, "abc-": false, "Abc": false, "a_b": false, "a/b": false,
+		strings.Repeat("a", MaxIDLen+1): false,
+	} {
+		if got := ValidKey(id); got != want {
+			t.Errorf("ValidKey(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
+
+func TestRandomIDHasTheLengthAskedAndIsValid(t *testing.T) {
+	for _, n := range []int{1, IDLen, 26, MaxIDLen} {
+		if id := RandomID(n); len(id) != n || !ValidID(id) {
+			t.Errorf("RandomID(%d) = %q: not a valid %d-character ID", n, id, n)
+		}
+	}
+}

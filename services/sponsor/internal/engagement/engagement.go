@@ -11,13 +11,13 @@
 package engagement
 
 import (
-	"crypto/rand"
 	"fmt"
 	"strings"
 	"time"
 	_ "time/tzdata" // England's calendar decides "today" on any host.
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -271,25 +271,10 @@ func CheckEtag(read, current int64) error {
 	return nil
 }
 
-// maxIDLen is the longest id (AIP-122 allows 63 characters).
-const maxIDLen = 63
-
 // ValidID reports whether id can be a sponsor, engagement, deployment,
-// need or match run id: 1 to 63 lowercase letters, digits and hyphens,
-// neither starting nor ending with a hyphen, so it cannot smuggle a
-// separator into a resource name or a Redis key.
-func ValidID(id string) bool {
-	if len(id) == 0 || len(id) > maxIDLen || id[0] == '-' || id[len(id)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// need or match run id: resource.ValidKey's shape, which (unlike
+// resource.ValidID) lets an id start with a digit.
+func ValidID(id string) bool { return resource.ValidKey(id) }
 
 // idLen is the length of generated ids: 26 characters of 36 give about 134
 // bits, so collisions never happen in practice (and a store refuses one).
@@ -297,32 +282,7 @@ const idLen = 26
 
 // NewID returns a fresh random id for an engagement or a deployment: a
 // lowercase letter then letters and digits, so it is a valid AIP-122 id.
-func NewID() string {
-	const (
-		letters      = "abcdefghijklmnopqrstuvwxyz"
-		alphanumeric = letters + "0123456789"
-	)
-	out := make([]byte, 0, idLen)
-	var buf [32]byte
-	for len(out) < idLen {
-		// crypto/rand.Read never returns an error (Go 1.24+).
-		_, _ = rand.Read(buf[:])
-		for _, b := range buf {
-			alphabet := alphanumeric
-			if len(out) == 0 {
-				alphabet = letters
-			}
-			// Rejection sampling keeps every character equally likely.
-			if limit := 256 - 256%len(alphabet); int(b) < limit {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-			}
-			if len(out) == idLen {
-				break
-			}
-		}
-	}
-	return string(out)
-}
+func NewID() string { return resource.RandomID(idLen) }
 
 // england is where calendar dates are judged: a deployment worked today in
 // England is not "in the future" although UTC may still be on yesterday.
