@@ -57,10 +57,10 @@ func judgement(gss, inspection string, overall reference.Grade, published time.T
 	}
 	if overall == reference.Inadequate {
 		m.KeyJudgements = map[string]typev1.Grade{
-			plan.AreaHelpAndProtection:              refproto.Grade(reference.Inadequate),
-			plan.AreaLookedAfterAndPermanence:       refproto.Grade(reference.RequiresImprovement),
-			plan.AreaLeadershipManagementGovernance: refproto.Grade(reference.Inadequate),
-			plan.AreaLSCB:                           refproto.Grade(reference.RequiresImprovement),
+			reference.AreaHelpAndProtection:              refproto.Grade(reference.Inadequate),
+			reference.AreaLookedAfterAndPermanence:       refproto.Grade(reference.RequiresImprovement),
+			reference.AreaLeadershipManagementGovernance: refproto.Grade(reference.Inadequate),
+			reference.AreaLSCB:                           refproto.Grade(reference.RequiresImprovement),
 		}
 		m.Recommendations = []string{"HELP_AND_PROTECTION: Ensure that every referral is assessed on time."}
 	}

@@ -94,7 +94,7 @@ func openPlan(t *testing.T, in *instance, inspection string, now time.Time) plan
 	p := plan.Open(plan.OpenInput{
 		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + inspection, JudgementDate: judged,
 		KeyJudgements: map[string]reference.Grade{
-			plan.AreaHelpAndProtection: reference.Inadequate, plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+			reference.AreaHelpAndProtection: reference.Inadequate, reference.AreaLeadershipManagementGovernance: reference.Inadequate,
 		},
 	}, now)
 	p, created, err := in.plans.OpenFromJudgement(t.Context(), p, events.Event{})

@@ -170,7 +170,7 @@ func (l *Loader) demoDeadline(ctx context.Context, p plan.Plan, role demoRole) e
 			}
 		}
 		if len(areas) == 0 {
-			areas = []string{plan.AreaLeadershipManagementGovernance}
+			areas = []string{reference.AreaLeadershipManagementGovernance}
 		}
 		d = intervention.DecisionInput{
 			Decision:  intervention.Insufficient,
@@ -221,37 +221,37 @@ type demoAction struct {
 // demoActions are, per judgement area, an early milestone and a later
 // measure: what councils in this position typically committed to.
 var demoActions = map[string][2]demoAction{
-	plan.AreaHelpAndProtection: {
+	reference.AreaHelpAndProtection: {
 		{title: "Open a multi-agency front door for every contact about a child", owner: "Head of Safeguarding",
 			milestone: "Every contact is triaged within one working day", evidence: "Daily triage log audited by the principal social worker"},
 		{title: "Complete single assessments within 45 working days", owner: "Service Manager, Assessment",
 			indicator: "ASSESSMENTS_WITHIN_45_DAYS", baseline: 58, target: 85},
 	},
-	plan.AreaLookedAfterAndPermanence: {
+	reference.AreaLookedAfterAndPermanence: {
 		{title: "Review the care plan of every child looked after for over two years", owner: "Head of Children in Care",
 			milestone: "A permanence decision is recorded for every long-term care plan", evidence: "Independent reviewing officers' audit of permanence decisions"},
 		{title: "Reduce moves between placements", owner: "Head of Placements and Sufficiency",
 			indicator: "PLACEMENT_INSTABILITY", baseline: 14, target: 10},
 	},
-	plan.AreaAdoptionPerformance: {
+	reference.AreaAdoptionPerformance: {
 		{title: "Join a regional adoption partnership", owner: "Head of Adoption",
 			milestone: "Partnership agreement signed", evidence: "Signed agreement and minutes of the joint matching panel"},
 		{title: "Track every child with a plan for adoption monthly", owner: "Head of Adoption",
 			milestone: "A monthly tracking meeting reviews every child with an adoption plan", evidence: "Tracker and meeting minutes"},
 	},
-	plan.AreaCareLeavers: {
+	reference.AreaCareLeavers: {
 		{title: "Allocate a personal adviser to every care leaver", owner: "Leaving Care Team Manager",
 			milestone: "Every care leaver aged 18 to 21 has a named personal adviser", evidence: "Allocation report from the case management system"},
 		{title: "Review every pathway plan with the young person", owner: "Leaving Care Team Manager",
 			milestone: "Every pathway plan reviewed in the last six months", evidence: "Audit of pathway plans signed by young people"},
 	},
-	plan.AreaLeadershipManagementGovernance: {
+	reference.AreaLeadershipManagementGovernance: {
 		{title: "Appoint a permanent Director of Children's Services", owner: "Chief Executive",
 			milestone: "A permanent director is in post", evidence: "Appointment confirmed by full council"},
 		{title: "Reduce reliance on agency social workers", owner: "Director of Children's Services",
 			indicator: "AGENCY_RATE", baseline: 27, target: 15},
 	},
-	plan.AreaLSCB: {
+	reference.AreaLSCB: {
 		{title: "Appoint an independent chair of the safeguarding board", owner: "LSCB Business Manager",
 			milestone: "An independent chair is in post", evidence: "Board terms of reference and appointment letter"},
 		{title: "Run quarterly multi-agency case audits", owner: "LSCB Independent Chair",
@@ -290,7 +290,7 @@ func (l *Loader) demoFill(ctx context.Context, p plan.Plan, credible bool) (plan
 		}
 		first, second := acts[0].action(early.AddDate(0, 0, 7*i)), acts[1].action(later.AddDate(0, 0, 7*i))
 		if !credible {
-			if pr.Area == plan.AreaLeadershipManagementGovernance {
+			if pr.Area == reference.AreaLeadershipManagementGovernance {
 				continue
 			}
 			first.DueDate = plan.AddMonths(p.JudgementDate, 4)

@@ -61,11 +61,11 @@ func inadequate(inspection string) ipevents.Judgement {
 		Framework:  "SIF",
 		Overall:    reference.Inadequate,
 		KeyJudgements: map[string]reference.Grade{
-			plan.AreaOverallEffectiveness:           reference.Inadequate,
-			plan.AreaHelpAndProtection:              reference.Inadequate,
-			plan.AreaLookedAfterAndPermanence:       reference.RequiresImprovement,
-			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
-			plan.AreaLSCB:                           reference.Good,
+			reference.AreaOverallEffectiveness:           reference.Inadequate,
+			reference.AreaHelpAndProtection:              reference.Inadequate,
+			reference.AreaLookedAfterAndPermanence:       reference.RequiresImprovement,
+			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
+			reference.AreaLSCB:                           reference.Good,
 		},
 		Recommendations: []string{"HELP_AND_PROTECTION: Ensure that referrals are assessed on time.", "LSCB: Audit more."},
 		PublishDate:     published,
@@ -130,7 +130,7 @@ func TestOpensOnePlanPerJudgement(t *testing.T) {
 			for _, pr := range p.Priorities {
 				areas = append(areas, pr.Area)
 			}
-			want := []string{plan.AreaHelpAndProtection, plan.AreaLeadershipManagementGovernance, plan.AreaLookedAfterAndPermanence}
+			want := []string{reference.AreaHelpAndProtection, reference.AreaLeadershipManagementGovernance, reference.AreaLookedAfterAndPermanence}
 			if len(areas) != len(want) || areas[0] != want[0] || areas[1] != want[1] || areas[2] != want[2] {
 				t.Fatalf("priorities %v, want %v", areas, want)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Collection is the collection of interventions under a council.
@@ -95,7 +96,7 @@ type Intervention struct {
 	// Reason says why DfE intervenes.
 	Reason string
 	// Areas are the parts of the service needing support, as
-	// JudgementArea names without prefix (see plan.Areas), in the order
+	// JudgementArea names without prefix (see reference.JudgementAreas), in the order
 	// they were given. The sponsor service matches sponsors to them.
 	Areas []string
 	// Plan is the resource name of the improvement plan the intervention
@@ -150,7 +151,7 @@ func Name(gss, id string) string { return resource.CouncilChildName(gss, Collect
 type Order struct {
 	Kind   Kind
 	Reason string
-	// Areas are JudgementArea names without prefix, from plan.Areas.
+	// Areas are JudgementArea names without prefix, from reference.JudgementAreas.
 	Areas []string
 	// Plan, when set, names the improvement plan of the same council that
 	// the intervention escalates.
@@ -160,7 +161,7 @@ type Order struct {
 // Validate checks o for an intervention in the council gss and reports
 // every violation, each field path after prefix (such as
 // "intervention."): a known kind; a reason; at least one area, each one of
-// plan.Areas and named once; and a plan, if any, named as a plan of the
+// reference.JudgementAreas and named once; and a plan, if any, named as a plan of the
 // same council. Whether the plan exists is for the caller to check against
 // the store.
 func (o Order) Validate(prefix, gss string) fault.Violations {
@@ -171,14 +172,14 @@ func (o Order) Validate(prefix, gss string) fault.Violations {
 	}
 	checkText(add, "reason", o.Reason, "DfE records why it intervenes")
 	if len(o.Areas) == 0 {
-		add("areas", "is required: name at least one area needing support, one of %s", strings.Join(plan.Areas, ", "))
+		add("areas", "is required: name at least one area needing support, one of %s", strings.Join(reference.JudgementAreas, ", "))
 	}
 	seen := map[string]bool{}
 	for i, a := range o.Areas {
 		field := "areas[" + strconv.Itoa(i) + "]"
 		switch {
 		case !plan.ValidArea(a):
-			add(field, "%s", fault.EnumMessage(a, plan.Areas))
+			add(field, "%s", fault.EnumMessage(a, reference.JudgementAreas))
 		case seen[a]:
 			add(field, "names %s a second time; name each area once", a)
 		}

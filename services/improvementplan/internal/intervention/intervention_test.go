@@ -25,7 +25,7 @@ const (
 var now = time.Date(2016, 6, 1, 10, 30, 0, 0, time.UTC)
 
 func TestOrderValidate(t *testing.T) {
-	valid := Order{Kind: Commissioner, Reason: "Leadership has not stabilised.", Areas: []string{plan.AreaLeadershipManagementGovernance}}
+	valid := Order{Kind: Commissioner, Reason: "Leadership has not stabilised.", Areas: []string{reference.AreaLeadershipManagementGovernance}}
 	with := func(change func(*Order)) Order {
 		o := valid
 		o.Areas = slices.Clone(valid.Areas)
@@ -48,10 +48,10 @@ func TestOrderValidate(t *testing.T) {
 		{"no areas", with(func(o *Order) { o.Areas = nil }), []string{"intervention.areas"}},
 		{"unknown area", with(func(o *Order) { o.Areas = []string{"SCHOOLS"} }), []string{"intervention.areas[0]"}},
 		{"overall effectiveness is not an area needing support", with(func(o *Order) {
-			o.Areas = []string{plan.AreaHelpAndProtection, plan.AreaOverallEffectiveness}
+			o.Areas = []string{reference.AreaHelpAndProtection, reference.AreaOverallEffectiveness}
 		}), []string{"intervention.areas[1]"}},
 		{"area named twice", with(func(o *Order) {
-			o.Areas = []string{plan.AreaCareLeavers, plan.AreaLSCB, plan.AreaCareLeavers}
+			o.Areas = []string{reference.AreaCareLeavers, reference.AreaLSCB, reference.AreaCareLeavers}
 		}), []string{"intervention.areas[2]"}},
 		{"plan of another council", with(func(o *Order) { o.Plan = plan.Name(sheffield, "abc123") }), []string{"intervention.improvement_plan"}},
 		{"not a plan name", with(func(o *Order) { o.Plan = "localAuthorities/" + leeds + "/inspections/abc" }), []string{"intervention.improvement_plan"}},
@@ -68,7 +68,7 @@ func TestOrderValidate(t *testing.T) {
 
 func TestNewAndLift(t *testing.T) {
 	local := now.In(time.FixedZone("BST", 3600))
-	iv, err := New(leeds, "iv1", Order{Kind: ImprovementNotice, Reason: "  Slow progress.  ", Areas: []string{plan.AreaHelpAndProtection}}, "", "dfe-1", local)
+	iv, err := New(leeds, "iv1", Order{Kind: ImprovementNotice, Reason: "  Slow progress.  ", Areas: []string{reference.AreaHelpAndProtection}}, "", "dfe-1", local)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func planIn(t *testing.T, s plan.State) plan.Plan {
 	p := plan.Open(plan.OpenInput{
 		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/ins1",
 		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
-		KeyJudgements: map[string]reference.Grade{plan.AreaHelpAndProtection: reference.Inadequate},
+		KeyJudgements: map[string]reference.Grade{reference.AreaHelpAndProtection: reference.Inadequate},
 	}, now.AddDate(0, -6, 0))
 	p.Version = 7
 	p.State = s
@@ -209,7 +209,7 @@ func planIn(t *testing.T, s plan.State) plan.Plan {
 
 func TestDecide(t *testing.T) {
 	order := &Order{Kind: ChildrensServicesTrust, Reason: "Insufficient progress in six months.",
-		Areas: []string{plan.AreaHelpAndProtection, plan.AreaLeadershipManagementGovernance}}
+		Areas: []string{reference.AreaHelpAndProtection, reference.AreaLeadershipManagementGovernance}}
 
 	t.Run("only a plan whose decision is due", func(t *testing.T) {
 		for _, s := range plan.States {

@@ -56,7 +56,7 @@ func (e *env) duePlan() plan.Plan {
 	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
 		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + resource.NewID(),
 		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
-		KeyJudgements: map[string]reference.Grade{plan.AreaHelpAndProtection: reference.Inadequate},
+		KeyJudgements: map[string]reference.Grade{reference.AreaHelpAndProtection: reference.Inadequate},
 	}, now.AddDate(0, -6, 0)), events.Event{})
 	if err != nil {
 		e.t.Fatal(err)
@@ -72,7 +72,7 @@ func (e *env) duePlan() plan.Plan {
 
 func order(gss, id string, kind intervention.Kind, at time.Time) intervention.Intervention {
 	iv, err := intervention.New(gss, id, intervention.Order{
-		Kind: kind, Reason: "Insufficient progress.", Areas: []string{plan.AreaHelpAndProtection, plan.AreaCareLeavers},
+		Kind: kind, Reason: "Insufficient progress.", Areas: []string{reference.AreaHelpAndProtection, reference.AreaCareLeavers},
 	}, "", "dfe-1", at)
 	if err != nil {
 		panic(err)
@@ -212,7 +212,7 @@ func TestDecide(t *testing.T) {
 		before := e.outbox(leeds)
 		out, err := intervention.Decide(p, intervention.DecisionInput{
 			Decision: intervention.Insufficient, Rationale: "Too slow.",
-			Intervention: &intervention.Order{Kind: intervention.SponsorPartnership, Reason: "Needs a partner.", Areas: []string{plan.AreaHelpAndProtection}},
+			Intervention: &intervention.Order{Kind: intervention.SponsorPartnership, Reason: "Needs a partner.", Areas: []string{reference.AreaHelpAndProtection}},
 		}, "ivx", "dfe-1", now)
 		if err != nil {
 			t.Fatal(err)
@@ -267,7 +267,7 @@ func TestDecide(t *testing.T) {
 		p := e.duePlan()
 		out, err := intervention.Decide(p, intervention.DecisionInput{
 			Decision: intervention.Insufficient, Rationale: "Too slow.",
-			Intervention: &intervention.Order{Kind: intervention.Commissioner, Reason: "r", Areas: []string{plan.AreaLSCB}},
+			Intervention: &intervention.Order{Kind: intervention.Commissioner, Reason: "r", Areas: []string{reference.AreaLSCB}},
 		}, "ivx", "dfe-1", now)
 		if err != nil {
 			t.Fatal(err)

@@ -199,16 +199,16 @@ func (p Plan) hasPriority(area string) bool {
 }
 
 func leadershipPriority(p Plan) []string {
-	if p.KeyJudgements[AreaLeadershipManagementGovernance] != reference.Inadequate || p.hasPriority(AreaLeadershipManagementGovernance) {
+	if p.KeyJudgements[reference.AreaLeadershipManagementGovernance] != reference.Inadequate || p.hasPriority(reference.AreaLeadershipManagementGovernance) {
 		return nil
 	}
-	return []string{"leadership, management and governance was judged inadequate, and no priority addresses " + AreaLeadershipManagementGovernance}
+	return []string{"leadership, management and governance was judged inadequate, and no priority addresses " + reference.AreaLeadershipManagementGovernance}
 }
 
 func everyInadequateAreaHasAPriority(p Plan) []string {
 	var out []string
-	for _, area := range Areas {
-		if area == AreaLeadershipManagementGovernance {
+	for _, area := range reference.JudgementAreas {
+		if area == reference.AreaLeadershipManagementGovernance {
 			continue // the rule leadership-priority reports it
 		}
 		if p.KeyJudgements[area] == reference.Inadequate && !p.hasPriority(area) {

@@ -10,29 +10,10 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// Judgement areas, as the inspection service's JudgementArea enum names
-// without prefix. The plan keeps areas as strings, since it learns them
-// from events and never from the inspection service's packages.
-const (
-	AreaOverallEffectiveness           = "OVERALL_EFFECTIVENESS"
-	AreaHelpAndProtection              = "HELP_AND_PROTECTION"
-	AreaLookedAfterAndPermanence       = "LOOKED_AFTER_AND_PERMANENCE"
-	AreaAdoptionPerformance            = "ADOPTION_PERFORMANCE"
-	AreaCareLeavers                    = "CARE_LEAVERS"
-	AreaLeadershipManagementGovernance = "LEADERSHIP_MANAGEMENT_GOVERNANCE"
-	AreaLSCB                           = "LSCB"
-)
-
-// Areas lists the areas a priority can address, in the order of the
-// JudgementArea enum. Overall effectiveness is the sum of the others, not
-// an area a plan can act on, so it is not among them.
-var Areas = []string{
-	AreaHelpAndProtection, AreaLookedAfterAndPermanence, AreaAdoptionPerformance,
-	AreaCareLeavers, AreaLeadershipManagementGovernance, AreaLSCB,
-}
-
-// ValidArea reports whether a is one of Areas.
-func ValidArea(a string) bool { return slices.Contains(Areas, a) }
+// ValidArea reports whether a is an area a priority can address: one of
+// reference.JudgementAreas (the plan keeps areas as strings, since it learns
+// them from events and never from the inspection service's packages).
+func ValidArea(a string) bool { return slices.Contains(reference.JudgementAreas, a) }
 
 // OpenInput is what a published judgement tells the service about a
 // council judged inadequate.
@@ -57,7 +38,7 @@ type OpenInput struct {
 // now, with a fresh ID. Its deadline is the publication date plus
 // in.DeadlineMonths (see AddMonths). It has one priority for each area
 // graded inadequate and then for each graded requires improvement, each in
-// the order of Areas, carrying the recommendations tagged with its area and
+// the order of reference.JudgementAreas, carrying the recommendations tagged with its area and
 // aiming one grade better than the judgement (inadequate to requires
 // improvement, requires improvement to good). Recommendations of areas
 // with no priority stay on the inspection. The priorities have no actions:
@@ -97,7 +78,7 @@ func Open(in OpenInput, now time.Time) Plan {
 		}
 	}
 	for _, grade := range []reference.Grade{reference.Inadequate, reference.RequiresImprovement} {
-		for _, area := range Areas {
+		for _, area := range reference.JudgementAreas {
 			if in.KeyJudgements[area] != grade {
 				continue
 			}

@@ -25,13 +25,13 @@ var now = time.Date(2015, 12, 14, 9, 30, 0, 0, time.UTC)
 // keyJudgements are a typical inadequate SIF judgement's grades.
 func keyJudgements() map[string]reference.Grade {
 	return map[string]reference.Grade{
-		AreaOverallEffectiveness:           reference.Inadequate,
-		AreaHelpAndProtection:              reference.Inadequate,
-		AreaLookedAfterAndPermanence:       reference.RequiresImprovement,
-		AreaAdoptionPerformance:            reference.Good,
-		AreaCareLeavers:                    reference.RequiresImprovement,
-		AreaLeadershipManagementGovernance: reference.Inadequate,
-		AreaLSCB:                           reference.RequiresImprovement,
+		reference.AreaOverallEffectiveness:           reference.Inadequate,
+		reference.AreaHelpAndProtection:              reference.Inadequate,
+		reference.AreaLookedAfterAndPermanence:       reference.RequiresImprovement,
+		reference.AreaAdoptionPerformance:            reference.Good,
+		reference.AreaCareLeavers:                    reference.RequiresImprovement,
+		reference.AreaLeadershipManagementGovernance: reference.Inadequate,
+		reference.AreaLSCB:                           reference.RequiresImprovement,
 	}
 }
 
@@ -110,11 +110,11 @@ func TestOpenPrefillsFromTheJudgement(t *testing.T) {
 		recs           []string
 	}
 	want := []prio{
-		{"p1", AreaHelpAndProtection, reference.Inadequate, reference.RequiresImprovement, []string{"Hold strategy discussions promptly.", "Reduce caseloads."}},
-		{"p2", AreaLeadershipManagementGovernance, reference.Inadequate, reference.RequiresImprovement, []string{"Stabilise the senior team."}},
-		{"p3", AreaLookedAfterAndPermanence, reference.RequiresImprovement, reference.Good, nil},
-		{"p4", AreaCareLeavers, reference.RequiresImprovement, reference.Good, nil},
-		{"p5", AreaLSCB, reference.RequiresImprovement, reference.Good, nil},
+		{"p1", reference.AreaHelpAndProtection, reference.Inadequate, reference.RequiresImprovement, []string{"Hold strategy discussions promptly.", "Reduce caseloads."}},
+		{"p2", reference.AreaLeadershipManagementGovernance, reference.Inadequate, reference.RequiresImprovement, []string{"Stabilise the senior team."}},
+		{"p3", reference.AreaLookedAfterAndPermanence, reference.RequiresImprovement, reference.Good, nil},
+		{"p4", reference.AreaCareLeavers, reference.RequiresImprovement, reference.Good, nil},
+		{"p5", reference.AreaLSCB, reference.RequiresImprovement, reference.Good, nil},
 	}
 	if len(p.Priorities) != len(want) {
 		t.Fatalf("%d priorities, want %d: %+v", len(p.Priorities), len(want), p.Priorities)
@@ -131,7 +131,7 @@ func TestOpenPrefillsFromTheJudgement(t *testing.T) {
 		t.Errorf("history = %+v", p.History)
 	}
 	// The plan keeps the judgement's grades for the credibility rules.
-	if p.KeyJudgements[AreaAdoptionPerformance] != reference.Good || len(p.KeyJudgements) != 7 {
+	if p.KeyJudgements[reference.AreaAdoptionPerformance] != reference.Good || len(p.KeyJudgements) != 7 {
 		t.Errorf("key judgements = %v", p.KeyJudgements)
 	}
 }
@@ -395,11 +395,11 @@ func TestCredibilityRules(t *testing.T) {
 			"leadership-priority": {"no priority addresses LEADERSHIP_MANAGEMENT_GOVERNANCE"},
 		}},
 		{"leadership requires improvement, no leadership priority", func(p *Plan) {
-			p.KeyJudgements[AreaLeadershipManagementGovernance] = reference.RequiresImprovement
+			p.KeyJudgements[reference.AreaLeadershipManagementGovernance] = reference.RequiresImprovement
 			p.Priorities = slices.Delete(p.Priorities, 1, 2)
 		}, nil},
 		{"inadequate area without a priority", func(p *Plan) {
-			p.KeyJudgements[AreaCareLeavers] = reference.Inadequate
+			p.KeyJudgements[reference.AreaCareLeavers] = reference.Inadequate
 			p.Priorities = slices.Delete(p.Priorities, 3, 4)
 		}, map[string][]string{
 			"every-inadequate-area-has-a-priority": {"CARE_LEAVERS was judged inadequate"},
@@ -429,7 +429,7 @@ func TestCredibilityRules(t *testing.T) {
 			"targets-raise-the-grade": {"aims for REQUIRES_IMPROVEMENT, no better than the REQUIRES_IMPROVEMENT judged"},
 		}},
 		{"ungraded area aims for inadequate", func(p *Plan) {
-			p.Priorities = append(p.Priorities, Priority{ID: "p9", Area: AreaAdoptionPerformance, TargetGrade: reference.Inadequate,
+			p.Priorities = append(p.Priorities, Priority{ID: "p9", Area: reference.AreaAdoptionPerformance, TargetGrade: reference.Inadequate,
 				Actions: p.Priorities[0].Actions})
 			p.KeyJudgements = nil
 		}, map[string][]string{

@@ -170,7 +170,7 @@ func (p Plan) ReplacePriorities(patch []Priority, now time.Time) (Plan, error) {
 			nextP++
 		}
 		if !ValidArea(pr.Area) {
-			vs.Add(f+"area", "must be one of %s, got %q", strings.Join(Areas, ", "), pr.Area)
+			vs.Add(f+"area", "must be one of %s, got %q", strings.Join(reference.JudgementAreas, ", "), pr.Area)
 		}
 		pr.JudgementGrade = p.KeyJudgements[pr.Area]
 		if pr.TargetGrade != "" && !pr.TargetGrade.Valid() {

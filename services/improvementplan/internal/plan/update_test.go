@@ -47,16 +47,16 @@ func TestReplacePriorities(t *testing.T) {
 		Measure: milestone("m", "e"), Status: OnTrack, EvidenceNotes: []string{"note"}}}
 	later := now.Add(time.Hour)
 	patch := []Priority{
-		{ID: "p1", Area: AreaHelpAndProtection, TargetGrade: reference.Good, JudgementGrade: reference.Outstanding,
+		{ID: "p1", Area: reference.AreaHelpAndProtection, TargetGrade: reference.Good, JudgementGrade: reference.Outstanding,
 			Recommendations: []string{"Hold strategy discussions promptly."},
 			Actions: []Action{
 				p.Priorities[0].Actions[0],
 				{Title: "Triage at the front door", OwnerRole: "Head of Service", DueDate: day(2016, 2, 1), Measure: indicator("RE_REFERRAL_RATE", 25, 18)},
 			}},
-		{Area: AreaLeadershipManagementGovernance, TargetGrade: reference.RequiresImprovement,
+		{Area: reference.AreaLeadershipManagementGovernance, TargetGrade: reference.RequiresImprovement,
 			Actions: []Action{{Title: "Appoint a permanent DCS", OwnerRole: "Chief Executive", DueDate: day(2016, 3, 1),
 				Measure: milestone("DCS in post", "appointment letter"), Status: AtRisk}}},
-		{Area: AreaAdoptionPerformance},
+		{Area: reference.AreaAdoptionPerformance},
 	}
 	got, err := p.ReplacePriorities(patch, later)
 	if err != nil {
@@ -99,7 +99,7 @@ func TestReplacePriorities(t *testing.T) {
 			{Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: milestone(" ", ""), EvidenceNotes: []string{""}},
 			{Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: indicator("social worker morale", 1, 2)},
 		}},
-		{ID: "a1", Area: AreaLSCB},
+		{ID: "a1", Area: reference.AreaLSCB},
 	}
 	_, err = p.ReplacePriorities(bad, later)
 	// A draft saves incomplete (issue 13): a missing owner role, due
@@ -128,7 +128,7 @@ func TestReplacePriorities(t *testing.T) {
 		t.Errorf("too many priorities: %v", err)
 	}
 	act := Action{Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: milestone("m", "e")}
-	crowded := []Priority{{Area: AreaLSCB, Actions: slices.Repeat([]Action{act}, MaxActions+1)}}
+	crowded := []Priority{{Area: reference.AreaLSCB, Actions: slices.Repeat([]Action{act}, MaxActions+1)}}
 	if _, err := p.ReplacePriorities(crowded, later); !slices.Equal(rpctest.InvalidFields(t, err), []string{"improvement_plan.priorities[0].actions"}) {
 		t.Errorf("too many actions: %v", err)
 	}
@@ -319,7 +319,7 @@ func TestSelect(t *testing.T) {
 // (it used to be refused for its missing owner role, due date and
 // measure), and the credibility rules then fail it for each of them.
 func TestDraftsSaveIncomplete(t *testing.T) {
-	next, err := opened().ReplacePriorities([]Priority{{Area: AreaHelpAndProtection, TargetGrade: reference.Good,
+	next, err := opened().ReplacePriorities([]Priority{{Area: reference.AreaHelpAndProtection, TargetGrade: reference.Good,
 		Actions: []Action{{Title: "Audit referrals"}}}}, now.Add(time.Hour))
 	if err != nil {
 		t.Fatalf("an incomplete draft was refused: %v", err)

@@ -149,12 +149,12 @@ func (h *harness) open(gss, inspection string, date time.Time) plan.Plan {
 	p := plan.Open(plan.OpenInput{
 		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + inspection, JudgementDate: date,
 		KeyJudgements: map[string]reference.Grade{
-			plan.AreaOverallEffectiveness:           reference.Inadequate,
-			plan.AreaHelpAndProtection:              reference.Inadequate,
-			plan.AreaLookedAfterAndPermanence:       reference.RequiresImprovement,
-			plan.AreaAdoptionPerformance:            reference.Good,
-			plan.AreaCareLeavers:                    reference.RequiresImprovement,
-			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+			reference.AreaOverallEffectiveness:           reference.Inadequate,
+			reference.AreaHelpAndProtection:              reference.Inadequate,
+			reference.AreaLookedAfterAndPermanence:       reference.RequiresImprovement,
+			reference.AreaAdoptionPerformance:            reference.Good,
+			reference.AreaCareLeavers:                    reference.RequiresImprovement,
+			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
 		},
 		Recommendations: []string{"HELP_AND_PROTECTION: Hold strategy discussions promptly."},
 	}, date.Add(24*time.Hour)) // the day after publication, when the event arrived

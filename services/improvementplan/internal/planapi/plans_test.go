@@ -369,7 +369,7 @@ func TestListAcrossCouncils(t *testing.T) {
 	leedsB := h.open(leeds, "sif-b", day(2015, 8, 31))   // 2016-02-29
 	donc := h.open(doncaster, "sif-c", day(2015, 6, 30)) // 2015-12-30
 	slo := h.open(slough, "sif-d", day(2015, 3, 31))     // 2015-09-30
-	leedsB, err := leedsB.ReplacePriorities([]plan.Priority{{Area: plan.AreaHelpAndProtection, TargetGrade: reference.RequiresImprovement,
+	leedsB, err := leedsB.ReplacePriorities([]plan.Priority{{Area: reference.AreaHelpAndProtection, TargetGrade: reference.RequiresImprovement,
 		Actions: []plan.Action{
 			{Title: "late", OwnerRole: "o", DueDate: day(2015, 12, 1), Measure: plan.Measure{Milestone: &plan.Milestone{Milestone: "m", EvidenceExpected: "e"}}},
 			{Title: "done", OwnerRole: "o", DueDate: day(2015, 12, 1), Status: plan.Done, Measure: plan.Measure{Milestone: &plan.Milestone{Milestone: "m", EvidenceExpected: "e"}}},

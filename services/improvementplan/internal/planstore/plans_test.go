@@ -37,9 +37,9 @@ func opened(gss, inspection string) plan.Plan {
 		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + inspection,
 		JudgementDate: time.Date(2015, 8, 31, 0, 0, 0, 0, time.UTC),
 		KeyJudgements: map[string]reference.Grade{
-			plan.AreaHelpAndProtection:              reference.Inadequate,
-			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
-			plan.AreaCareLeavers:                    reference.RequiresImprovement,
+			reference.AreaHelpAndProtection:              reference.Inadequate,
+			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
+			reference.AreaCareLeavers:                    reference.RequiresImprovement,
 		},
 		Recommendations: []string{"HELP_AND_PROTECTION: Hold strategy discussions promptly."},
 	}, now)

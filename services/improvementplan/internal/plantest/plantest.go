@@ -34,8 +34,8 @@ func Judged(gss string) plan.Plan {
 		GSSCode: gss, Inspection: "localAuthorities/" + gss + "/inspections/" + resource.NewID(),
 		JudgementDate: Judgement,
 		KeyJudgements: map[string]reference.Grade{
-			plan.AreaHelpAndProtection:              reference.Inadequate,
-			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+			reference.AreaHelpAndProtection:              reference.Inadequate,
+			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
 		},
 	}, Judgement.Add(33*time.Hour))
 }

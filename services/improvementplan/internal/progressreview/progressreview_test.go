@@ -28,8 +28,8 @@ func planIn(s plan.State) plan.Plan {
 		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/ins1",
 		JudgementDate: day(2015, 11, 20),
 		KeyJudgements: map[string]reference.Grade{
-			plan.AreaHelpAndProtection:              reference.Inadequate,
-			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+			reference.AreaHelpAndProtection:              reference.Inadequate,
+			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
 		},
 	}, day(2015, 11, 21))
 	p.Version = 4

@@ -54,8 +54,8 @@ func (e *env) openPlan(s plan.State) plan.Plan {
 		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + resource.NewID(),
 		JudgementDate: day(2015, 11, 20),
 		KeyJudgements: map[string]reference.Grade{
-			plan.AreaHelpAndProtection:              reference.Inadequate,
-			plan.AreaLeadershipManagementGovernance: reference.Inadequate,
+			reference.AreaHelpAndProtection:              reference.Inadequate,
+			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
 		},
 	}, day(2015, 11, 21)), events.Event{})
 	if err != nil {

@@ -66,7 +66,7 @@ var sponsors = []demoSponsor{
 			OutOfArea: []sponsor.Placement{{Council: "E06000002", Children: 9}, {Council: "E06000005", Children: 4}},
 		},
 		leading: []string{sponsor.AreaLookedAfterPlacements},
-		strong:  []string{sponsor.AreaHelpAndProtection, sponsor.AreaLeadershipManagementGovernance, sponsor.AreaWorkforceStability},
+		strong:  []string{reference.AreaHelpAndProtection, reference.AreaLeadershipManagementGovernance, sponsor.AreaWorkforceStability},
 	},
 	{
 		Sponsor: sponsor.Sponsor{
@@ -76,8 +76,8 @@ var sponsors = []demoSponsor{
 			Conflicts: []string{"E06000044"},
 			OutOfArea: []sponsor.Placement{{Council: "E06000044", Children: 18}, {Council: "E06000045", Children: 15}},
 		},
-		leading: []string{sponsor.AreaLeadershipManagementGovernance, sponsor.AreaLeadership, sponsor.AreaWorkforceStability},
-		strong:  []string{sponsor.AreaHelpAndProtection, sponsor.AreaQualityAssurance},
+		leading: []string{reference.AreaLeadershipManagementGovernance, sponsor.AreaLeadership, sponsor.AreaWorkforceStability},
+		strong:  []string{reference.AreaHelpAndProtection, sponsor.AreaQualityAssurance},
 	},
 	{
 		Sponsor: sponsor.Sponsor{
@@ -88,7 +88,7 @@ var sponsors = []demoSponsor{
 			OutOfArea: []sponsor.Placement{{Council: "E10000016", Children: 22}, {Council: "E10000012", Children: 14}},
 		},
 		leading: []string{sponsor.AreaChildProtectionPractice, sponsor.AreaDataAndPerformance},
-		strong:  []string{sponsor.AreaCaseloads, sponsor.AreaLeadershipManagementGovernance, sponsor.AreaVoiceOfTheChild},
+		strong:  []string{sponsor.AreaCaseloads, reference.AreaLeadershipManagementGovernance, sponsor.AreaVoiceOfTheChild},
 	},
 	{
 		Sponsor: sponsor.Sponsor{
@@ -99,7 +99,7 @@ var sponsors = []demoSponsor{
 			OutOfArea: []sponsor.Placement{{Council: "E08000032", Children: 6}, {Council: "E08000036", Children: 4}},
 		},
 		leading: []string{sponsor.AreaVoiceOfTheChild, sponsor.AreaPartnershipAndLSCB},
-		strong:  []string{sponsor.AreaFrontDoorAndReferrals, sponsor.AreaLookedAfterAndPermanence, sponsor.AreaLeadershipManagementGovernance},
+		strong:  []string{sponsor.AreaFrontDoorAndReferrals, reference.AreaLookedAfterAndPermanence, reference.AreaLeadershipManagementGovernance},
 	},
 	{
 		Sponsor: sponsor.Sponsor{
@@ -108,8 +108,8 @@ var sponsors = []demoSponsor{
 			MaxEngagements: 2, StaffDaysPerQuarter: 150, DayRatePence: 45_000,
 			OutOfArea: []sponsor.Placement{{Council: "E08000037", Children: 3}},
 		},
-		leading: []string{sponsor.AreaAssessmentTimeliness, sponsor.AreaAdoptionPerformance},
-		strong:  []string{sponsor.AreaHelpAndProtection, sponsor.AreaCareLeavers},
+		leading: []string{sponsor.AreaAssessmentTimeliness, reference.AreaAdoptionPerformance},
+		strong:  []string{reference.AreaHelpAndProtection, reference.AreaCareLeavers},
 	},
 	{
 		Sponsor: sponsor.Sponsor{
@@ -119,16 +119,16 @@ var sponsors = []demoSponsor{
 			MaxEngagements: 2, StaffDaysPerQuarter: 160, DayRatePence: 60_000, CanLeadTrust: true,
 			OutOfArea: []sponsor.Placement{{Council: "E10000030", Children: 11}},
 		},
-		leading: []string{sponsor.AreaQualityAssurance, sponsor.AreaCareLeavers},
-		strong:  []string{sponsor.AreaLookedAfterPlacements, sponsor.AreaLeadershipManagementGovernance},
+		leading: []string{sponsor.AreaQualityAssurance, reference.AreaCareLeavers},
+		strong:  []string{sponsor.AreaLookedAfterPlacements, reference.AreaLeadershipManagementGovernance},
 	},
 	{
 		Sponsor: sponsor.Sponsor{
 			ID: "barnardos", DisplayName: "Barnardo's", Kind: sponsor.Charity, National: true,
 			MaxEngagements: 4, StaffDaysPerQuarter: 300, DayRatePence: 48_000, CanLeadTrust: true,
 		},
-		leading: []string{sponsor.AreaCareLeavers, sponsor.AreaVoiceOfTheChild},
-		strong:  []string{sponsor.AreaLookedAfterAndPermanence, sponsor.AreaAdoptionPerformance, sponsor.AreaPermanence},
+		leading: []string{reference.AreaCareLeavers, sponsor.AreaVoiceOfTheChild},
+		strong:  []string{reference.AreaLookedAfterAndPermanence, reference.AreaAdoptionPerformance, sponsor.AreaPermanence},
 	},
 	{
 		Sponsor: sponsor.Sponsor{
@@ -138,8 +138,8 @@ var sponsors = []demoSponsor{
 			},
 			MaxEngagements: 2, StaffDaysPerQuarter: 120, DayRatePence: 52_000,
 		},
-		leading:    []string{sponsor.AreaChildProtectionPractice, sponsor.AreaHelpAndProtection},
-		strong:     []string{sponsor.AreaPartnershipAndLSCB, sponsor.AreaLSCB},
+		leading:    []string{sponsor.AreaChildProtectionPractice, reference.AreaHelpAndProtection},
+		strong:     []string{sponsor.AreaPartnershipAndLSCB, reference.AreaLSCB},
 		developing: []string{sponsor.AreaQualityAssurance},
 	},
 }
@@ -162,8 +162,8 @@ func Needs() []Need {
 			GSS: "E08000024", ID: "sunderland-trust",
 			Draft: need.Need{
 				Areas: []need.AreaWeight{
-					{Area: sponsor.AreaHelpAndProtection, Weight: 9},
-					{Area: sponsor.AreaLeadershipManagementGovernance, Weight: 8},
+					{Area: reference.AreaHelpAndProtection, Weight: 9},
+					{Area: reference.AreaLeadershipManagementGovernance, Weight: 8},
 					{Area: sponsor.AreaWorkforceStability, Weight: 6},
 				},
 				Urgency: 5, StaffDaysNeeded: 120, RequiresTrustSponsor: true, ExcludedSponsors: []string{"durham"},
@@ -175,9 +175,9 @@ func Needs() []Need {
 			GSS: "E06000046", ID: "isle-of-wight-partnership",
 			Draft: need.Need{
 				Areas: []need.AreaWeight{
-					{Area: sponsor.AreaLeadershipManagementGovernance, Weight: 8},
+					{Area: reference.AreaLeadershipManagementGovernance, Weight: 8},
 					{Area: sponsor.AreaLookedAfterPlacements, Weight: 6},
-					{Area: sponsor.AreaCareLeavers, Weight: 5},
+					{Area: reference.AreaCareLeavers, Weight: 5},
 				},
 				Urgency: 4, StaffDaysNeeded: 90,
 			},
@@ -197,9 +197,9 @@ func AwaitingNeeds() []Need {
 			GSS: "E08000025", ID: "birmingham-improvement",
 			Draft: need.Need{
 				Areas: []need.AreaWeight{
-					{Area: sponsor.AreaHelpAndProtection, Weight: 9},
+					{Area: reference.AreaHelpAndProtection, Weight: 9},
 					{Area: sponsor.AreaFrontDoorAndReferrals, Weight: 7},
-					{Area: sponsor.AreaLeadershipManagementGovernance, Weight: 6},
+					{Area: reference.AreaLeadershipManagementGovernance, Weight: 6},
 					{Area: sponsor.AreaWorkforceStability, Weight: 5},
 				},
 				Urgency: 3, StaffDaysNeeded: 60,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/demo"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -21,7 +22,7 @@ func demoInput(alg match.Algorithm) match.Input {
 		"E06000016", "E08000025", "E08000026", "E10000003", "E06000031", "E09000002", "E09000012", "E10000016",
 		"E06000044", "E06000045", "E06000026", "E10000008",
 	}
-	areas := []string{sponsor.AreaLeadershipManagementGovernance, sponsor.AreaHelpAndProtection, sponsor.AreaLookedAfterPlacements, sponsor.AreaCareLeavers, sponsor.AreaWorkforceStability}
+	areas := []string{reference.AreaLeadershipManagementGovernance, reference.AreaHelpAndProtection, sponsor.AreaLookedAfterPlacements, reference.AreaCareLeavers, sponsor.AreaWorkforceStability}
 	var needs []need.Need
 	for i, gss := range councils {
 		needs = append(needs, need.Need{

@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/demo"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
@@ -48,7 +49,7 @@ func newBenchService(b testing.TB) (*matchrun.Service, *store.Store, *matchrunst
 			b.Fatal(err)
 		}
 	}
-	areas := []string{sponsor.AreaLeadershipManagementGovernance, sponsor.AreaHelpAndProtection, sponsor.AreaLookedAfterPlacements, sponsor.AreaCareLeavers, sponsor.AreaWorkforceStability}
+	areas := []string{reference.AreaLeadershipManagementGovernance, reference.AreaHelpAndProtection, sponsor.AreaLookedAfterPlacements, reference.AreaCareLeavers, sponsor.AreaWorkforceStability}
 	for i, gss := range benchCouncils {
 		n, err := need.New(gss, fmt.Sprintf("bench-%d", i), need.Need{
 			Areas:   []need.AreaWeight{{Area: areas[i%len(areas)], Weight: 5 + i%5}, {Area: areas[(i+2)%len(areas)], Weight: 3 + i%4}},

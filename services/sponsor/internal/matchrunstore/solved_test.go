@@ -9,11 +9,11 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrunstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
 // solvedKeys counts the solved inputs stored under st.
@@ -81,7 +81,7 @@ func TestIdenticalRunsShareOneSolvedInput(t *testing.T) {
 	// A new open need changes the input: the next run solves it and
 	// stores a second solved input.
 	n, err := need.New("E08000035", "another", need.Need{
-		Areas: []need.AreaWeight{{Area: sponsor.AreaCareLeavers, Weight: 7}}, Urgency: 3, StaffDaysNeeded: 30,
+		Areas: []need.AreaWeight{{Area: reference.AreaCareLeavers, Weight: 7}}, Urgency: 3, StaffDaysNeeded: 30,
 	}, "", time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)

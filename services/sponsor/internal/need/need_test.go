@@ -24,7 +24,7 @@ var now = time.Date(2016, 1, 11, 10, 0, 0, 0, time.UTC)
 func draft() Need {
 	return Need{
 		Areas: []AreaWeight{
-			{Area: sponsor.AreaHelpAndProtection, Weight: 9},
+			{Area: reference.AreaHelpAndProtection, Weight: 9},
 			{Area: sponsor.AreaWorkforceStability, Weight: 4},
 		},
 		Urgency: 5, StaffDaysNeeded: 120, RequiresTrustSponsor: true, ExcludedSponsors: []string{"durham"},
@@ -79,7 +79,7 @@ func TestNewAndStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n.State != Open || n.Intervention != "" || n.Engagement != "" || n.Name() != "localAuthorities/E08000024/sponsorNeeds/abc" ||
-		!n.CreateTime.Equal(now) || n.WeightOf(sponsor.AreaHelpAndProtection) != 9 || n.WeightOf(sponsor.AreaLSCB) != 0 ||
+		!n.CreateTime.Equal(now) || n.WeightOf(reference.AreaHelpAndProtection) != 9 || n.WeightOf(reference.AreaLSCB) != 0 ||
 		!n.Excludes("durham") || n.Excludes("leeds") {
 		t.Errorf("New = %+v", n)
 	}
@@ -183,11 +183,11 @@ func TestFromIntervention(t *testing.T) {
 		{ImprovementNotice, 3, 30, false},
 	}
 	for _, tc := range cases {
-		n, err := FromIntervention(iv(tc.kind, sponsor.AreaHelpAndProtection, sponsor.AreaLeadershipManagementGovernance), "n1", now)
+		n, err := FromIntervention(iv(tc.kind, reference.AreaHelpAndProtection, reference.AreaLeadershipManagementGovernance), "n1", now)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.kind, err)
 		}
-		want := []AreaWeight{{sponsor.AreaHelpAndProtection, 5}, {sponsor.AreaLeadershipManagementGovernance, 5}}
+		want := []AreaWeight{{reference.AreaHelpAndProtection, 5}, {reference.AreaLeadershipManagementGovernance, 5}}
 		if n.Urgency != tc.urgency || n.StaffDaysNeeded != tc.days || n.RequiresTrustSponsor != tc.trust ||
 			!slices.Equal(n.Areas, want) || n.State != Open || n.Intervention != "localAuthorities/E08000024/interventions/iv1" ||
 			n.GSSCode != sunderland || n.ID != "n1" || len(n.ExcludedSponsors) != 0 {
@@ -198,20 +198,20 @@ func TestFromIntervention(t *testing.T) {
 		t.Errorf("%d kinds have terms; the table tests %d", len(InterventionTerms), len(cases))
 	}
 
-	n, err := FromIntervention(iv(ImprovementNotice, sponsor.AreaLSCB, "OVERALL_EFFECTIVENESS", sponsor.AreaLSCB, sponsor.AreaCareLeavers), "n2", now)
-	if err != nil || !slices.Equal(n.Areas, []AreaWeight{{sponsor.AreaLSCB, 5}, {sponsor.AreaCareLeavers, 5}}) {
+	n, err := FromIntervention(iv(ImprovementNotice, reference.AreaLSCB, "OVERALL_EFFECTIVENESS", reference.AreaLSCB, reference.AreaCareLeavers), "n2", now)
+	if err != nil || !slices.Equal(n.Areas, []AreaWeight{{reference.AreaLSCB, 5}, {reference.AreaCareLeavers, 5}}) {
 		t.Errorf("areas are kept once, in order, unknown ones left out: %+v, %v", n.Areas, err)
 	}
 	// Areas are weighted by the grades that failed: inadequate heavier
 	// than requires improvement; an ungraded area is in the middle.
-	graded := iv(StatutoryDirection, sponsor.AreaHelpAndProtection, sponsor.AreaLeadershipManagementGovernance, sponsor.AreaCareLeavers, sponsor.AreaLSCB)
+	graded := iv(StatutoryDirection, reference.AreaHelpAndProtection, reference.AreaLeadershipManagementGovernance, reference.AreaCareLeavers, reference.AreaLSCB)
 	graded.Grades = map[string]reference.Grade{
-		sponsor.AreaHelpAndProtection:              reference.Inadequate,
-		sponsor.AreaLeadershipManagementGovernance: reference.RequiresImprovement,
-		sponsor.AreaCareLeavers:                    reference.Good,
+		reference.AreaHelpAndProtection:              reference.Inadequate,
+		reference.AreaLeadershipManagementGovernance: reference.RequiresImprovement,
+		reference.AreaCareLeavers:                    reference.Good,
 	}
 	n, err = FromIntervention(graded, "n4", now)
-	wantGraded := []AreaWeight{{sponsor.AreaHelpAndProtection, 8}, {sponsor.AreaLeadershipManagementGovernance, 5}, {sponsor.AreaCareLeavers, 3}, {sponsor.AreaLSCB, 5}}
+	wantGraded := []AreaWeight{{reference.AreaHelpAndProtection, 8}, {reference.AreaLeadershipManagementGovernance, 5}, {reference.AreaCareLeavers, 3}, {reference.AreaLSCB, 5}}
 	if err != nil || !slices.Equal(n.Areas, wantGraded) {
 		t.Errorf("areas weighted by grade: %+v, %v; want %+v", n.Areas, err, wantGraded)
 	}
@@ -219,12 +219,12 @@ func TestFromIntervention(t *testing.T) {
 		t.Error("an inadequate area does not weigh more than one requiring improvement")
 	}
 	for name, bad := range map[string]Intervention{
-		"an unknown kind":           iv("ACADEMY_ORDER", sponsor.AreaLSCB),
+		"an unknown kind":           iv("ACADEMY_ORDER", reference.AreaLSCB),
 		"no usable area":            iv(Commissioner, "OVERALL_EFFECTIVENESS"),
 		"no area":                   iv(Commissioner),
-		"another council's":         {Name: "localAuthorities/E08000035/interventions/iv1", GSSCode: sunderland, Kind: Commissioner, Areas: []string{sponsor.AreaLSCB}},
-		"a malformed name":          {Name: "interventions/iv1", GSSCode: sunderland, Kind: Commissioner, Areas: []string{sponsor.AreaLSCB}},
-		"a council outside the 152": {Name: "localAuthorities/E08999999/interventions/iv1", GSSCode: "E08999999", Kind: Commissioner, Areas: []string{sponsor.AreaLSCB}},
+		"another council's":         {Name: "localAuthorities/E08000035/interventions/iv1", GSSCode: sunderland, Kind: Commissioner, Areas: []string{reference.AreaLSCB}},
+		"a malformed name":          {Name: "interventions/iv1", GSSCode: sunderland, Kind: Commissioner, Areas: []string{reference.AreaLSCB}},
+		"a council outside the 152": {Name: "localAuthorities/E08999999/interventions/iv1", GSSCode: "E08999999", Kind: Commissioner, Areas: []string{reference.AreaLSCB}},
 	} {
 		if _, err := FromIntervention(bad, "n3", now); err == nil {
 			t.Errorf("%s: no error", name)
@@ -415,7 +415,7 @@ func TestService(t *testing.T) {
 	}
 
 	iv := Intervention{Name: "localAuthorities/E08000024/interventions/iv1", GSSCode: sunderland, Kind: ChildrensServicesTrust,
-		Areas: []string{sponsor.AreaHelpAndProtection}}
+		Areas: []string{reference.AreaHelpAndProtection}}
 	first, created, err := svc.OpenFromIntervention(ctx, iv, change.Request{Subject: SystemActor})
 	if err != nil || !created || first.Intervention != iv.Name {
 		t.Fatalf("first delivery: %+v, %v, %v", first, created, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/servertest"
@@ -68,7 +69,7 @@ func newEnv(t *testing.T) *env {
 	for _, id := range []string{"hampshire", "durham"} {
 		_, err := spons.Insert(context.Background(), sponsor.Sponsor{
 			ID: id, DisplayName: id, Kind: sponsor.Charity, National: true,
-			Expertise:    []sponsor.Expertise{{Area: sponsor.AreaLSCB, Strength: sponsor.Strong}},
+			Expertise:    []sponsor.Expertise{{Area: reference.AreaLSCB, Strength: sponsor.Strong}},
 			DayRatePence: 50_000,
 		}, change.Request{Subject: "setup"})
 		if err != nil {

@@ -16,8 +16,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
-	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
 const (
@@ -41,7 +41,7 @@ var codec = redistest.JSONCodec(func(n *need.Need, version int64) { n.Version = 
 func mkNeed(t *testing.T, gss, id string, urgency int) need.Need {
 	t.Helper()
 	n, err := need.New(gss, id, need.Need{
-		Areas:   []need.AreaWeight{{Area: sponsor.AreaHelpAndProtection, Weight: 8}, {Area: sponsor.AreaLSCB, Weight: 2}},
+		Areas:   []need.AreaWeight{{Area: reference.AreaHelpAndProtection, Weight: 8}, {Area: reference.AreaLSCB, Weight: 2}},
 		Urgency: urgency, StaffDaysNeeded: 60, ExcludedSponsors: []string{"durham"},
 	}, "", opened)
 	if err != nil {

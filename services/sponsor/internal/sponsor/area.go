@@ -3,6 +3,8 @@ package sponsor
 import (
 	"slices"
 	"strings"
+
+	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // The areas of practice a council needs help with and a sponsor is good
@@ -13,48 +15,36 @@ import (
 // review's findings can be matched to the sponsors that are strong where
 // the council is weak. CARE_LEAVERS is in both and listed once. Overall
 // effectiveness is the sum of the other judgements, not an area anyone
-// can work on, so it is not among them.
+// can work on, so it is not among them. The judgement areas are
+// reference's (reference.JudgementAreas); the themes that are not are here.
 const (
-	AreaHelpAndProtection              = "HELP_AND_PROTECTION"
-	AreaLookedAfterAndPermanence       = "LOOKED_AFTER_AND_PERMANENCE"
-	AreaAdoptionPerformance            = "ADOPTION_PERFORMANCE"
-	AreaCareLeavers                    = "CARE_LEAVERS"
-	AreaLeadershipManagementGovernance = "LEADERSHIP_MANAGEMENT_GOVERNANCE"
-	AreaLSCB                           = "LSCB"
-	AreaLeadership                     = "LEADERSHIP"
-	AreaWorkforceStability             = "WORKFORCE_STABILITY"
-	AreaCaseloads                      = "CASELOADS"
-	AreaFrontDoorAndReferrals          = "FRONT_DOOR_AND_REFERRALS"
-	AreaAssessmentTimeliness           = "ASSESSMENT_TIMELINESS"
-	AreaChildProtectionPractice        = "CHILD_PROTECTION_PRACTICE"
-	AreaLookedAfterPlacements          = "LOOKED_AFTER_PLACEMENTS"
-	AreaPermanence                     = "PERMANENCE"
-	AreaPartnershipAndLSCB             = "PARTNERSHIP_AND_LSCB"
-	AreaQualityAssurance               = "QUALITY_ASSURANCE"
-	AreaDataAndPerformance             = "DATA_AND_PERFORMANCE"
-	AreaVoiceOfTheChild                = "VOICE_OF_THE_CHILD"
+	AreaLeadership              = "LEADERSHIP"
+	AreaWorkforceStability      = "WORKFORCE_STABILITY"
+	AreaCaseloads               = "CASELOADS"
+	AreaFrontDoorAndReferrals   = "FRONT_DOOR_AND_REFERRALS"
+	AreaAssessmentTimeliness    = "ASSESSMENT_TIMELINESS"
+	AreaChildProtectionPractice = "CHILD_PROTECTION_PRACTICE"
+	AreaLookedAfterPlacements   = "LOOKED_AFTER_PLACEMENTS"
+	AreaPermanence              = "PERMANENCE"
+	AreaPartnershipAndLSCB      = "PARTNERSHIP_AND_LSCB"
+	AreaQualityAssurance        = "QUALITY_ASSURANCE"
+	AreaDataAndPerformance      = "DATA_AND_PERFORMANCE"
+	AreaVoiceOfTheChild         = "VOICE_OF_THE_CHILD"
 )
-
-// JudgementAreas are the areas named as the inspection JudgementArea enum
-// names them, in that enum's order.
-var JudgementAreas = []string{
-	AreaHelpAndProtection, AreaLookedAfterAndPermanence, AreaAdoptionPerformance,
-	AreaCareLeavers, AreaLeadershipManagementGovernance, AreaLSCB,
-}
 
 // ThemeAreas are the areas named as the peer-review Theme enum names them,
 // in that enum's order.
 var ThemeAreas = []string{
 	AreaLeadership, AreaWorkforceStability, AreaCaseloads, AreaFrontDoorAndReferrals,
 	AreaAssessmentTimeliness, AreaChildProtectionPractice, AreaLookedAfterPlacements,
-	AreaPermanence, AreaCareLeavers, AreaPartnershipAndLSCB, AreaQualityAssurance,
+	AreaPermanence, reference.AreaCareLeavers, AreaPartnershipAndLSCB, AreaQualityAssurance,
 	AreaDataAndPerformance, AreaVoiceOfTheChild,
 }
 
 // Areas is the whole vocabulary: the judgement areas, then the themes that
 // are not judgement areas too.
 var Areas = func() []string {
-	out := slices.Clone(JudgementAreas)
+	out := slices.Clone(reference.JudgementAreas)
 	for _, t := range ThemeAreas {
 		if !slices.Contains(out, t) {
 			out = append(out, t)

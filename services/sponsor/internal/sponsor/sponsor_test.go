@@ -112,7 +112,7 @@ func TestAreas(t *testing.T) {
 		}
 		seen[a] = true
 	}
-	for _, a := range append(slices.Clone(JudgementAreas), ThemeAreas...) {
+	for _, a := range append(slices.Clone(reference.JudgementAreas), ThemeAreas...) {
 		if !ValidArea(a) {
 			t.Errorf("%s is not valid", a)
 		}
@@ -146,7 +146,7 @@ func TestRegions(t *testing.T) {
 
 func TestLookups(t *testing.T) {
 	s := leeds()
-	if s.StrengthIn(AreaVoiceOfTheChild) != Leading || s.StrengthIn(AreaLSCB) != "" {
+	if s.StrengthIn(AreaVoiceOfTheChild) != Leading || s.StrengthIn(reference.AreaLSCB) != "" {
 		t.Error("StrengthIn")
 	}
 	if s.ChildrenPlacedIn("E08000036") != 4 || s.ChildrenPlacedIn("E08000035") != 0 {

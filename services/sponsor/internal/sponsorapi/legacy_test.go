@@ -12,6 +12,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -33,9 +34,9 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 	codec := store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, ToStored, FromStored)
 	want := tri()
 	want.Expertise = []sponsor.Expertise{
-		{Area: sponsor.AreaLSCB, Strength: sponsor.Leading},
+		{Area: reference.AreaLSCB, Strength: sponsor.Leading},
 		{Area: sponsor.AreaWorkforceStability, Strength: sponsor.Strong},
-		{Area: sponsor.AreaCareLeavers, Strength: sponsor.Developing},
+		{Area: reference.AreaCareLeavers, Strength: sponsor.Developing},
 	}
 	current := ToStored(want)
 	current.Expertise = nil

@@ -17,6 +17,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
 
@@ -324,8 +325,8 @@ func TestVocabulary(t *testing.T) {
 	for i := 1; i < len(peerreviewv1.Theme_name); i++ {
 		themes = append(themes, strings.TrimPrefix(peerreviewv1.Theme(i).String(), "THEME_"))
 	}
-	if !slices.Equal(sponsor.JudgementAreas, judgements) {
-		t.Errorf("JudgementAreas = %v, the enum has %v", sponsor.JudgementAreas, judgements)
+	if !slices.Equal(reference.JudgementAreas, judgements) {
+		t.Errorf("JudgementAreas = %v, the enum has %v", reference.JudgementAreas, judgements)
 	}
 	if !slices.Equal(sponsor.ThemeAreas, themes) {
 		t.Errorf("ThemeAreas = %v, the enum has %v", sponsor.ThemeAreas, themes)

@@ -41,7 +41,7 @@ func nspcc() sponsor.Sponsor {
 	return sponsor.Sponsor{
 		ID: "nspcc", DisplayName: "NSPCC", Kind: sponsor.Charity,
 		RegionsServed:  []reference.Region{reference.NorthEast, reference.London},
-		Expertise:      []sponsor.Expertise{{Area: sponsor.AreaHelpAndProtection, Strength: sponsor.Developing}},
+		Expertise:      []sponsor.Expertise{{Area: reference.AreaHelpAndProtection, Strength: sponsor.Developing}},
 		MaxEngagements: 2, StaffDaysPerQuarter: 120, DayRatePence: 52_000, Paused: true, UpdateTime: updated,
 	}
 }
