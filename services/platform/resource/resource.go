@@ -30,6 +30,11 @@ const Councils = "localAuthorities"
 // register.
 const ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
 
+// ErrCouncilNotFound is the NOT_FOUND fault of a council outside the
+// register: what the use cases return when asked for a record of a council
+// the suite does not hold.
+var ErrCouncilNotFound = fault.NotFound(ReasonCouncilNotFound, "the council does not exist")
+
 const (
 	letters      = "abcdefghijklmnopqrstuvwxyz"
 	alphanumeric = letters + "0123456789"

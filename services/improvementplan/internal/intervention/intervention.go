@@ -31,8 +31,6 @@ const (
 	ReasonNotFound = "INTERVENTION_NOT_FOUND"
 	// ReasonNotInForce: the intervention was lifted already.
 	ReasonNotInForce = "INTERVENTION_NOT_IN_FORCE"
-	// ReasonCouncilNotFound: no such council.
-	ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
 	// ReasonDecisionNotDue: DfE decides on a plan's progress only once its
 	// deadline has passed and the plan is DECISION_DUE.
 	ReasonDecisionNotDue = "DECISION_NOT_DUE"

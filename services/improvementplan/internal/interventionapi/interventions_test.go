@@ -17,6 +17,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -132,7 +133,7 @@ func TestOrderAndLiftErrors(t *testing.T) {
 		{"another council's plan", order(leedsName, withPlan(theirs.Name())), codes.InvalidArgument, "", []string{"intervention.improvement_plan"}},
 		{"a plan that does not exist", order(leedsName, withPlan(plan.Name(leeds, "nope"))), codes.NotFound, plan.ReasonNotFound, nil},
 		{"bad parent", order("localAuthorities/-", valid()), codes.InvalidArgument, "", []string{"parent"}},
-		{"unknown council", order("localAuthorities/E08999999", valid()), codes.NotFound, intervention.ReasonCouncilNotFound, nil},
+		{"unknown council", order("localAuthorities/E08999999", valid()), codes.NotFound, resource.ReasonCouncilNotFound, nil},
 		{"request_id reused", func() error {
 			req := &improvementplanv1.OrderInterventionRequest{Parent: leedsName, Intervention: valid(), RequestId: "same"}
 			if _, err := e.client.OrderIntervention(ctx, req); err != nil {
@@ -158,7 +159,7 @@ func TestOrderAndLiftErrors(t *testing.T) {
 		{"list of an unknown council", func() error {
 			_, err := e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: "localAuthorities/E08999999"})
 			return err
-		}(), codes.NotFound, intervention.ReasonCouncilNotFound, nil},
+		}(), codes.NotFound, resource.ReasonCouncilNotFound, nil},
 	} {
 		rpctest.ExpectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
 	}

@@ -301,7 +301,7 @@ func requireCouncil(gss string) error {
 
 func councilNotFound(gss string) error {
 	name := resource.CouncilName(gss)
-	return fault.NotFound("LOCAL_AUTHORITY_NOT_FOUND", "%s does not exist", name).With("name", name)
+	return fault.NotFound(resource.ReasonCouncilNotFound, "%s does not exist", name).With("name", name)
 }
 
 func recommendationNotFound(gss, id string) error {

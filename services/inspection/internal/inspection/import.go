@@ -131,7 +131,7 @@ func (s *Service) importCouncil(ctx context.Context, gss string, rows []ImportRo
 		for i, row := range rows {
 			vs := append(fault.Violations(nil), row.Problems...)
 			vs.Add("parent", "%s does not exist", resource.CouncilName(gss))
-			out[i] = rowFailure(row, ReasonCouncilNotFound, "the council does not exist", vs)
+			out[i] = rowFailure(row, resource.ReasonCouncilNotFound, "the council does not exist", vs)
 		}
 		return nil, out, nil
 	}

@@ -22,8 +22,6 @@ const (
 	ReasonIncomplete = "JUDGEMENT_INCOMPLETE"
 	// ReasonNotFound: no such inspection (or none the caller may see).
 	ReasonNotFound = "INSPECTION_NOT_FOUND"
-	// ReasonCouncilNotFound: no such council.
-	ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
 	// ReasonRecommendationAnswered: another inspection already answers the
 	// emergency inspection recommendation.
 	ReasonRecommendationAnswered = "EMERGENCY_INSPECTION_EXISTS"

@@ -18,10 +18,6 @@ import (
 // ErrNotFound is what a Storer returns for an inspection it does not hold.
 var ErrNotFound = fault.NotFound(ReasonNotFound, "the inspection does not exist")
 
-// ErrCouncilNotFound is what the use cases return when asked to create an
-// inspection of a council the service does not hold.
-var ErrCouncilNotFound = fault.NotFound(ReasonCouncilNotFound, "the council does not exist")
-
 // ErrRecommendationAnswered is what the use cases return when asked to
 // create an inspection answering an emergency inspection recommendation
 // that another inspection already answers: one recommendation, one
@@ -86,10 +82,10 @@ func (s *Service) Get(ctx context.Context, gss, id string) (Inspection, error) {
 
 // List returns a council's inspections, or every council's for
 // AllCouncils, that f matches, in order (see Select). A council the
-// service does not know is ErrCouncilNotFound.
+// service does not know is resource.ErrCouncilNotFound.
 func (s *Service) List(ctx context.Context, gss string, q Query) ([]Inspection, error) {
 	if _, ok := reference.CouncilByCode(gss); !ok && gss != AllCouncils {
-		return nil, ErrCouncilNotFound
+		return nil, resource.ErrCouncilNotFound
 	}
 	all, err := s.Store.List(ctx, gss)
 	if err != nil {
@@ -141,7 +137,7 @@ func (s *Service) Schedule(ctx context.Context, gss string, ins Inspection, r ch
 // start_date and end_date; an unknown council is NOT_FOUND.
 func (s *Service) ScheduleEmergency(ctx context.Context, gss string, start, end time.Time, recommendation string, r change.Request) (string, error) {
 	if !reference.ValidGSSCode(gss) {
-		return "", ErrCouncilNotFound.With("local_authority", gss)
+		return "", resource.ErrCouncilNotFound.With("local_authority", gss)
 	}
 	if recommendation == "" {
 		var vs fault.Violations
@@ -183,7 +179,7 @@ func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r ch
 	// An inspection is never filed under a council the service does not
 	// hold.
 	if _, err := s.Store.Council(ctx, gss); errors.Is(err, council.ErrNotFound) {
-		return Inspection{}, ErrCouncilNotFound
+		return Inspection{}, resource.ErrCouncilNotFound
 	} else if err != nil {
 		return Inspection{}, fmt.Errorf("inspection: schedule an inspection of %s: %w", gss, err)
 	}

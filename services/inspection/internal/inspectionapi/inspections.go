@@ -207,7 +207,7 @@ func named(err error, name string) error {
 
 // councilNotFound gives a missing council's NOT_FOUND the parent's name.
 func councilNotFound(err error, parent string) error {
-	return rpc.ParentNotFound(err, inspection.ErrCouncilNotFound, inspection.ReasonCouncilNotFound, parent)
+	return rpc.ParentNotFound(err, resource.ErrCouncilNotFound, resource.ReasonCouncilNotFound, parent)
 }
 
 // BatchImportJudgements implements InspectionService.BatchImportJudgements:

@@ -24,6 +24,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -359,7 +360,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown council", func() error {
 			_, err := e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: "localAuthorities/E08999999", Inspection: sifIn(day(2015, 9, 7), day(2015, 10, 1), nil)})
 			return err
-		}(), codes.NotFound, inspection.ReasonCouncilNotFound, nil},
+		}(), codes.NotFound, resource.ReasonCouncilNotFound, nil},
 		{"missing key judgement at publication", publish(partial.GetName(), partial.GetEtag(), day(2015, 11, 20)),
 			codes.FailedPrecondition, inspection.ReasonIncomplete, []string{"inspection.judgement.help_and_protection"}},
 		{"no publish date", publish(partial.GetName(), "", nil), codes.InvalidArgument, "", []string{"publish_date"}},
@@ -406,7 +407,7 @@ func TestBadInput(t *testing.T) {
 		{"list of an unknown council", func() error {
 			_, err := e.client.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{Parent: "localAuthorities/E08999999"})
 			return err
-		}(), codes.NotFound, inspection.ReasonCouncilNotFound, nil},
+		}(), codes.NotFound, resource.ReasonCouncilNotFound, nil},
 		{"get of an unknown inspection", func() error {
 			_, err := e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: leedsName + "/inspections/nope"})
 			return err

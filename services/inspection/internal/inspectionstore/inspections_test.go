@@ -249,7 +249,7 @@ func TestScheduleErrors(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	_, err := f.svc.Schedule(ctx, "E08999999", inspection.Inspection{Framework: inspection.SIF, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 2)}, inspector)
-	if !errors.Is(err, inspection.ErrCouncilNotFound) {
+	if !errors.Is(err, resource.ErrCouncilNotFound) {
 		t.Fatalf("unknown council = %v", err)
 	}
 	_, err = f.svc.Schedule(ctx, leeds, inspection.Inspection{Framework: inspection.SIF, StartDate: date(2015, 6, 2), EndDate: date(2015, 6, 1)}, inspector)

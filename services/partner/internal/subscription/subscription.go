@@ -36,7 +36,6 @@ const Collection = "webhookSubscriptions"
 const (
 	ReasonNotFound      = "WEBHOOK_SUBSCRIPTION_NOT_FOUND"
 	ReasonAlreadyExists = "WEBHOOK_SUBSCRIPTION_ALREADY_EXISTS"
-	ReasonEtagMismatch  = "ETAG_MISMATCH"
 	ReasonInvalid       = "INVALID_WEBHOOK_SUBSCRIPTION"
 )
 
@@ -52,7 +51,7 @@ const (
 var ErrNotFound = fault.NotFound(ReasonNotFound, "the webhook subscription does not exist")
 
 // ErrConflict is a stale etag or a concurrent change.
-var ErrConflict = fault.Conflict(ReasonEtagMismatch,
+var ErrConflict = fault.Conflict(change.ReasonEtagMismatch,
 	"the webhook subscription has changed since its etag was read; read it again and retry")
 
 // ErrAlreadyExists refuses an id that is taken.

@@ -17,8 +17,6 @@ import (
 const (
 	// ReasonNotFound: no such offer.
 	ReasonNotFound = "SUPPORT_OFFER_NOT_FOUND"
-	// ReasonCouncilNotFound: no such council.
-	ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
 	// ReasonInvalidTransition: the offer's state does not allow the move.
 	ReasonInvalidTransition = "INVALID_OFFER_TRANSITION"
 	// ReasonClosed: the offer is completed or declined and can no longer
@@ -50,10 +48,6 @@ const (
 
 // ErrNotFound is what a Storer returns for an offer it does not hold.
 var ErrNotFound = fault.NotFound(ReasonNotFound, "the support offer does not exist")
-
-// ErrCouncilNotFound reports an offer to a council that is not one of the
-// 152.
-var ErrCouncilNotFound = fault.NotFound(ReasonCouncilNotFound, "the council does not exist")
 
 // Validate checks everything about o that callers set, and reports every
 // violation at once as an INVALID_ARGUMENT fault: a known tier; one to

@@ -77,14 +77,14 @@ func SortNewestFirst(offers []Offer) {
 // r.Subject. Tier and reasons are required and everything set must be
 // valid (see Validate), with violations under "support_offer."; the state,
 // history, review and inspection are the service's to set and are ignored.
-// A council outside the 152 is ErrCouncilNotFound. A repeat of r.RequestID
+// A council outside the 152 is resource.ErrCouncilNotFound. A repeat of r.RequestID
 // returns the first call's offer.
 func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Request) (Offer, error) {
 	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
 		return prev, err
 	}
 	if _, ok := reference.CouncilByCode(gss); !ok {
-		return Offer{}, ErrCouncilNotFound
+		return Offer{}, resource.ErrCouncilNotFound
 	}
 	now := s.Now()
 	o = o.Clone()

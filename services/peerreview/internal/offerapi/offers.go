@@ -92,7 +92,7 @@ func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.Creat
 	}
 	out, err := h.svc.Create(ctx, gss, o, r)
 	if err != nil {
-		return nil, rpc.ParentNotFound(err, offer.ErrCouncilNotFound, offer.ReasonCouncilNotFound, req.GetParent())
+		return nil, rpc.ParentNotFound(err, resource.ErrCouncilNotFound, resource.ReasonCouncilNotFound, req.GetParent())
 	}
 	return toProto(out), nil
 }

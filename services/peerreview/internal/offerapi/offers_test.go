@@ -23,6 +23,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
@@ -409,7 +410,7 @@ func TestCreateValidation(t *testing.T) {
 		}, codes.InvalidArgument, "", []string{"support_offer.tier"}},
 		{"a council that is not one of the 152", &peerreviewv1.CreateSupportOfferRequest{
 			Parent: "localAuthorities/E06999999", SupportOffer: &peerreviewv1.SupportOffer{Tier: standard, Reasons: []string{"r"}},
-		}, codes.NotFound, offer.ReasonCouncilNotFound, nil},
+		}, codes.NotFound, resource.ReasonCouncilNotFound, nil},
 	} {
 		_, err := e.client.CreateSupportOffer(ctx, tc.req)
 		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
@@ -537,7 +538,7 @@ func TestList(t *testing.T) {
 		{&peerreviewv1.ListSupportOffersRequest{Parent: leedsName, Filter: "region = LONDON"}, codes.InvalidArgument, "", []string{"filter"}},
 		{&peerreviewv1.ListSupportOffersRequest{Parent: leedsName, Filter: "tier = GOLD"}, codes.InvalidArgument, "", []string{"filter"}},
 		{&peerreviewv1.ListSupportOffersRequest{Parent: "localAuthorities/*", PageSize: -1}, codes.InvalidArgument, "", []string{"page_size", "parent"}},
-		{&peerreviewv1.ListSupportOffersRequest{Parent: "localAuthorities/E06999999"}, codes.NotFound, offer.ReasonCouncilNotFound, nil},
+		{&peerreviewv1.ListSupportOffersRequest{Parent: "localAuthorities/E06999999"}, codes.NotFound, resource.ReasonCouncilNotFound, nil},
 	} {
 		_, err := e.client.ListSupportOffers(ctx, tc.req)
 		rpctest.ExpectError(t, "list "+tc.req.GetParent()+" "+tc.req.GetFilter(), err, tc.code, tc.reason, tc.fields...)

@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -315,7 +316,7 @@ func TestServiceCreateIsIdempotent(t *testing.T) {
 	if all, _ := s.List(ctx, leeds); len(all) != 2 {
 		t.Errorf("%d offers after two repeated creates, want 2", len(all))
 	}
-	if _, err := svc.Create(ctx, "E06999999", in, change.Request{Subject: "adviser-1"}); !errors.Is(err, offer.ErrCouncilNotFound) {
+	if _, err := svc.Create(ctx, "E06999999", in, change.Request{Subject: "adviser-1"}); !errors.Is(err, resource.ErrCouncilNotFound) {
 		t.Errorf("offer to an unknown council: %v", err)
 	}
 }

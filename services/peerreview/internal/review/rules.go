@@ -15,8 +15,6 @@ import (
 const (
 	// ReasonNotFound: no such review.
 	ReasonNotFound = "PEER_REVIEW_NOT_FOUND"
-	// ReasonCouncilNotFound: no such council.
-	ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
 	// ReasonInvalidTransition: the review's state does not allow the move.
 	ReasonInvalidTransition = "INVALID_REVIEW_TRANSITION"
 	// ReasonUnderWay: the council already has a review under way.

@@ -23,6 +23,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
@@ -408,7 +409,7 @@ func TestListAcrossCouncils(t *testing.T) {
 	_, err = e.client.ListPeerReviews(ctx, &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/-", Filter: "region = LONDON"})
 	rpctest.ExpectError(t, "unknown filter field", err, codes.InvalidArgument, "", "filter")
 	_, err = e.client.ListPeerReviews(ctx, &peerreviewv1.ListPeerReviewsRequest{Parent: "localAuthorities/E06999999"})
-	rpctest.ExpectError(t, "unknown council", err, codes.NotFound, review.ReasonCouncilNotFound)
+	rpctest.ExpectError(t, "unknown council", err, codes.NotFound, resource.ReasonCouncilNotFound)
 	_, err = e.client.GetPeerReview(ctx, &peerreviewv1.GetPeerReviewRequest{Name: leedsName + "/peerReviews/missing"})
 	rpctest.ExpectError(t, "missing review", err, codes.NotFound, review.ReasonNotFound)
 	_, err = e.client.RequestPeerReview(ctx, &peerreviewv1.RequestPeerReviewRequest{Parent: "councils/x", PeerReview: &peerreviewv1.PeerReview{Reason: strings.Repeat("x", review.MaxText+1)}})

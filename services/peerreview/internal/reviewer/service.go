@@ -19,8 +19,6 @@ const (
 	// ReasonOnOpenReview: the reviewer is on the team of a review that is
 	// not completed or cancelled, so they cannot leave the pool.
 	ReasonOnOpenReview = "REVIEWER_ON_OPEN_REVIEW"
-	// ReasonEtagMismatch: the reviewer changed since the caller read it.
-	ReasonEtagMismatch = "ETAG_MISMATCH"
 )
 
 // ErrNotFound is what a Storer returns for a reviewer it does not hold.

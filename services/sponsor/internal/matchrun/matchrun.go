@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
@@ -46,8 +47,6 @@ const (
 	// ReasonNeedChanged: a need of the run was closed or matched elsewhere
 	// while the run's approval was being carried out.
 	ReasonNeedChanged = "SPONSOR_NEED_CHANGED"
-	// ReasonEtagMismatch: the run changed since the caller read it.
-	ReasonEtagMismatch = "ETAG_MISMATCH"
 )
 
 // ErrNotFound is what a store returns for a run it does not hold.
@@ -56,7 +55,7 @@ var ErrNotFound = fault.NotFound(ReasonNotFound, "the match run does not exist")
 // ErrConflict is what a store returns when a write's pinned version moved,
 // and what the rules return for a stale etag. It matches store.ErrConflict
 // under errors.Is, since faults compare by kind and reason.
-var ErrConflict = fault.Conflict(ReasonEtagMismatch,
+var ErrConflict = fault.Conflict(change.ReasonEtagMismatch,
 	"the match run has changed since its etag was read; read it again and retry")
 
 // State is where a run is, named as the proto enum RunState without its

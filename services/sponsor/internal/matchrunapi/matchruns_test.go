@@ -179,7 +179,7 @@ func TestMatchRunStory(t *testing.T) {
 		t.Errorf("a repeated request_id made another run: %s, then %s", again.GetName(), replay.GetName())
 	}
 	_, err = e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: again.GetName(), Etag: `"99"`})
-	rpctest.ExpectError(t, "approve with a stale etag", err, codes.Aborted, matchrun.ReasonEtagMismatch)
+	rpctest.ExpectError(t, "approve with a stale etag", err, codes.Aborted, change.ReasonEtagMismatch)
 	approveReq := &sponsorv1.ApproveMatchRunRequest{Name: again.GetName(), Etag: again.GetEtag(), RequestId: "approve-1"}
 	approved, err := e.client.ApproveMatchRun(e.as(official2), approveReq)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -46,10 +47,6 @@ const (
 	ReasonNotFound = "SPONSOR_NEED_NOT_FOUND"
 	// ReasonNotOpen: the need is matched or closed, so it cannot change.
 	ReasonNotOpen = "SPONSOR_NEED_NOT_OPEN"
-	// ReasonCouncilNotFound: no such council.
-	ReasonCouncilNotFound = "LOCAL_AUTHORITY_NOT_FOUND"
-	// ReasonEtagMismatch: the need changed since the caller read it.
-	ReasonEtagMismatch = "ETAG_MISMATCH"
 )
 
 // Limits of a need's fields.
@@ -69,16 +66,12 @@ const (
 // ErrNotFound is what a Storer returns for a need it does not hold.
 var ErrNotFound = fault.NotFound(ReasonNotFound, "the sponsor need does not exist")
 
-// ErrCouncilNotFound refuses a need of a council that is not one of the
-// 152.
-var ErrCouncilNotFound = fault.NotFound(ReasonCouncilNotFound, "the council does not exist")
-
 // ErrConflict is what a Storer returns when a write's pinned version moved,
 // or a new need's ID (or its intervention's marker) is taken, and what the
 // rules return for a stale etag: ABORTED with reason ETAG_MISMATCH. It
 // matches store.ErrConflict under errors.Is, since faults compare by kind
 // and reason.
-var ErrConflict = fault.Conflict(ReasonEtagMismatch,
+var ErrConflict = fault.Conflict(change.ReasonEtagMismatch,
 	"the sponsor need has changed since its etag was read; read it again and retry")
 
 // State is where a need is, named as the proto enum NeedState without its
@@ -227,10 +220,10 @@ func (n Need) Violations(prefix string) fault.Violations {
 // with id. Only draft's client-settable fields count: the intervention,
 // state and engagement are the service's to set. It validates them as
 // Validate does, with violations under prefix, and checks that gss is one
-// of the 152 councils (ErrCouncilNotFound otherwise).
+// of the 152 councils (resource.ErrCouncilNotFound otherwise).
 func New(gss, id string, draft Need, prefix string, now time.Time) (Need, error) {
 	if _, ok := reference.CouncilByCode(gss); !ok {
-		return Need{}, ErrCouncilNotFound.With("parent", CouncilName(gss))
+		return Need{}, resource.ErrCouncilNotFound.With("parent", CouncilName(gss))
 	}
 	if err := draft.Validate(prefix); err != nil {
 		return Need{}, err

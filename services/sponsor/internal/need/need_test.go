@@ -83,7 +83,7 @@ func TestNewAndStates(t *testing.T) {
 		!n.Excludes("durham") || n.Excludes("leeds") {
 		t.Errorf("New = %+v", n)
 	}
-	if _, err := New("E08999999", "abc", draft(), "", now); !errors.Is(err, ErrCouncilNotFound) {
+	if _, err := New("E08999999", "abc", draft(), "", now); !errors.Is(err, resource.ErrCouncilNotFound) {
 		t.Errorf("an unknown council: %v", err)
 	}
 	if _, err := New(sunderland, "abc", Need{}, "p.", now); !slices.Equal(rpctest.Fields(err), []string{"p.areas", "p.staff_days_needed", "p.urgency"}) {

@@ -80,7 +80,7 @@ func (s *Service) List(ctx context.Context, gss string) ([]Need, error) {
 // Create opens the need draft describes in the council gss, by hand: OPEN,
 // under a fresh ID, with SponsorNeedOpened. Violations are reported under
 // "sponsor_need.", an excluded sponsor that does not exist among them; a
-// council outside the 152 is ErrCouncilNotFound. A repeat of r.RequestID returns
+// council outside the 152 is resource.ErrCouncilNotFound. A repeat of r.RequestID returns
 // the first call's need.
 func (s *Service) Create(ctx context.Context, gss string, draft Need, r change.Request) (Need, error) {
 	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {

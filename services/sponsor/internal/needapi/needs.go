@@ -180,5 +180,5 @@ func check(ctx context.Context, gss, name string) error {
 
 // councilNamed gives a missing council's NOT_FOUND the parent's name.
 func councilNamed(err error, parent string) error {
-	return rpc.ParentNotFound(err, need.ErrCouncilNotFound, need.ReasonCouncilNotFound, parent)
+	return rpc.ParentNotFound(err, resource.ErrCouncilNotFound, resource.ReasonCouncilNotFound, parent)
 }

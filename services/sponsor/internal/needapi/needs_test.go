@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/needstore"
@@ -116,7 +117,7 @@ func TestCreateGetList(t *testing.T) {
 		t.Errorf("paged = %v", paged)
 	}
 	_, err = list(rpctest.Official, "localAuthorities/E08999999", "", 0, "")
-	rpctest.ExpectError(t, "a council outside the 152", err, codes.NotFound, need.ReasonCouncilNotFound)
+	rpctest.ExpectError(t, "a council outside the 152", err, codes.NotFound, resource.ReasonCouncilNotFound)
 	_, err = list(rpctest.Official, "councils/-", "", 0, "")
 	rpctest.ExpectError(t, "a malformed parent", err, codes.InvalidArgument, "", "parent")
 	_, err = list(rpctest.Official, allParent, "kind = TRUST", -1, "")
@@ -146,7 +147,7 @@ func TestCreateValidation(t *testing.T) {
 	rpctest.ExpectError(t, "an excluded sponsor that does not exist", err, codes.InvalidArgument, "", "sponsor_need.excluded_sponsors[1]")
 
 	_, err = e.client.CreateSponsorNeed(e.as(rpctest.Official), &sponsorv1.CreateSponsorNeedRequest{Parent: "localAuthorities/E08999999", SponsorNeed: needMsg(4)})
-	rpctest.ExpectError(t, "a council outside the 152", err, codes.NotFound, need.ReasonCouncilNotFound)
+	rpctest.ExpectError(t, "a council outside the 152", err, codes.NotFound, resource.ReasonCouncilNotFound)
 
 	// Output-only fields are ignored.
 	m := needMsg(4)

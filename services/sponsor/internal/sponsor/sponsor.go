@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -39,8 +40,6 @@ const (
 	ReasonNotFound = "SPONSOR_NOT_FOUND"
 	// ReasonAlreadyExists: a sponsor with the requested id exists.
 	ReasonAlreadyExists = "SPONSOR_ALREADY_EXISTS"
-	// ReasonEtagMismatch: the sponsor changed since the caller read it.
-	ReasonEtagMismatch = "ETAG_MISMATCH"
 )
 
 // Limits of a sponsor's fields. They are far above any real sponsor (the
@@ -69,7 +68,7 @@ var ErrNotFound = fault.NotFound(ReasonNotFound, "the sponsor does not exist")
 // or a new sponsor's ID is taken, and what the rules return for a stale
 // etag: ABORTED with reason ETAG_MISMATCH. It matches store.ErrConflict
 // under errors.Is, since faults compare by kind and reason.
-var ErrConflict = fault.Conflict(ReasonEtagMismatch,
+var ErrConflict = fault.Conflict(change.ReasonEtagMismatch,
 	"the sponsor has changed since its etag was read; read it again and retry")
 
 // Kind is what a sponsor is, named as the proto enum SponsorKind without
