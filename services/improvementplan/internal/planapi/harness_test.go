@@ -56,7 +56,7 @@ var (
 	official  = auth.Principal{Subject: "dfe-1", Roles: []auth.Role{auth.RoleDfEOfficial}}
 	adviser   = auth.Principal{Subject: "lga-1", Roles: []auth.Role{auth.RoleLGAAdviser}}
 	inspector = auth.Principal{Subject: "ofsted-1", Roles: []auth.Role{auth.RoleOfstedInspector}}
-	sponsor   = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	sponsor   = rpctest.SponsorOfficer("hampshire")
 	partner   = auth.Principal{Subject: "partner-1", Roles: []auth.Role{auth.RolePartnerSystem}}
 )
 

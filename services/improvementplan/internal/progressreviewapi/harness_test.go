@@ -35,9 +35,9 @@ const (
 // The council and sponsor callers of these tests; those of the national
 // roles are rpctest's.
 var (
-	officer  = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
-	outsider = auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: sheffield}
-	sponsor  = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	officer  = rpctest.Officer(leeds)
+	outsider = rpctest.Officer(sheffield)
+	sponsor  = rpctest.SponsorOfficer("hampshire")
 )
 
 // clock is the service's clock: mid-afternoon on 1 June 2016.

@@ -47,8 +47,8 @@ const (
 // The council and sponsor callers of these tests; those of the national
 // roles are rpctest's.
 var (
-	officer = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
-	sponsor = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	officer = rpctest.Officer(leeds)
+	sponsor = rpctest.SponsorOfficer("hampshire")
 )
 
 // clock is the service's clock: the demo data's "as of" day.

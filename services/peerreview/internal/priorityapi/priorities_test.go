@@ -52,8 +52,8 @@ const (
 )
 
 var (
-	officer = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: barnsley}
-	sponsor = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	officer = rpctest.Officer(barnsley)
+	sponsor = rpctest.SponsorOfficer("hampshire")
 )
 
 func assessment(gss, name string, score float64, band typev1.RiskBand, factors ...*inspectionv1.RiskFactor) *inspectionv1.RiskAssessment {

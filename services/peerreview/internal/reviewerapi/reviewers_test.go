@@ -44,8 +44,8 @@ const (
 // The council and sponsor callers of these tests; those of the national
 // roles are rpctest's.
 var (
-	officer = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: leeds}
-	sponsor = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	officer = rpctest.Officer(leeds)
+	sponsor = rpctest.SponsorOfficer("hampshire")
 )
 
 func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }

@@ -55,8 +55,8 @@ const (
 )
 
 var (
-	officer  = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: barking}
-	sponsor  = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	officer  = rpctest.Officer(barking)
+	sponsor  = rpctest.SponsorOfficer("hampshire")
 	everyone = []auth.Principal{rpctest.Adviser, rpctest.Inspector, rpctest.Official, officer, sponsor, rpctest.Partner}
 )
 

@@ -39,9 +39,9 @@ const (
 // The council and sponsor callers of these tests, and one with two roles;
 // those of the national roles are rpctest's.
 var (
-	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: sunderland}
-	outsider  = auth.Principal{Subject: "officer-2", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: wight}
-	sponsorer = auth.Principal{Subject: "sponsor-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "hampshire"}
+	officer   = rpctest.Officer(sunderland)
+	outsider  = rpctest.Officer(wight)
+	sponsorer = rpctest.SponsorOfficer("hampshire")
 	// adviserOfficer is a council officer who also holds a role that sees
 	// every council elsewhere: here it must not widen their reach.
 	adviserOfficer = auth.Principal{Subject: "adviser-officer", Roles: []auth.Role{auth.RoleLGAAdviser, auth.RoleCouncilOfficer}, Authority: wight}

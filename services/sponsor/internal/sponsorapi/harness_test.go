@@ -30,7 +30,7 @@ var (
 	official2 = rpctest.Official2
 	leedsRep  = auth.Principal{Subject: "leeds-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "leeds"}
 	nspccRep  = auth.Principal{Subject: "nspcc-1", Roles: []auth.Role{auth.RoleSponsorOfficer}, Sponsor: "nspcc"}
-	officer   = auth.Principal{Subject: "officer-1", Roles: []auth.Role{auth.RoleCouncilOfficer}, Authority: "E08000035"}
+	officer   = rpctest.Officer("E08000035")
 	// twoHats holds a sponsor role and a council role: neither may widen
 	// the other's reach here.
 	twoHats = auth.Principal{Subject: "two-hats", Roles: []auth.Role{auth.RoleSponsorOfficer, auth.RoleCouncilOfficer},
