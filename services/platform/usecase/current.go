@@ -29,3 +29,21 @@ func Current[T Versioned](ctx context.Context, get func(context.Context, string)
 	}
 	return cur, nil
 }
+
+// Update is the read-modify-write of record id addressed by its ID alone:
+// Current's read and etag check, then apply to the record as read, then
+// save of what apply returns. An error from any step is returned as it is,
+// and nothing is saved.
+func Update[T Versioned](ctx context.Context, get func(context.Context, string) (T, error), save func(context.Context, T, change.Request) (T, error),
+	id string, etag change.Etag, stale error, r change.Request, apply func(cur T) (T, error)) (T, error) {
+	var zero T
+	cur, err := Current(ctx, get, id, etag, stale)
+	if err != nil {
+		return zero, err
+	}
+	next, err := apply(cur)
+	if err != nil {
+		return zero, err
+	}
+	return save(ctx, next, r)
+}

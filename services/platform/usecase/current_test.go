@@ -35,3 +35,30 @@ func TestCurrent(t *testing.T) {
 		t.Fatalf("missing record: got %v; want get's error", err)
 	}
 }
+
+func TestUpdate(t *testing.T) {
+	stale := errors.New("stale")
+	refused := errors.New("refused")
+	get := func(context.Context, string) (rec, error) { return rec{v: 3}, nil }
+	var saved []rec
+	save := func(_ context.Context, v rec, _ change.Request) (rec, error) {
+		saved = append(saved, v)
+		v.v++
+		return v, nil
+	}
+	ctx := context.Background()
+	bump := func(cur rec) (rec, error) { return rec{v: cur.v * 10}, nil }
+	if got, err := Update(ctx, get, save, "a", change.At(3), stale, change.Request{}, bump); err != nil || got.v != 31 {
+		t.Fatalf("current etag: got %v, %v; want the saved record at version 31", got, err)
+	}
+	if _, err := Update(ctx, get, save, "a", change.At(2), stale, change.Request{}, bump); !errors.Is(err, stale) {
+		t.Fatalf("stale etag: got %v; want the stale error", err)
+	}
+	refuse := func(rec) (rec, error) { return rec{}, refused }
+	if _, err := Update(ctx, get, save, "a", change.Etag{}, stale, change.Request{}, refuse); !errors.Is(err, refused) {
+		t.Fatalf("refused change: got %v; want apply's error", err)
+	}
+	if len(saved) != 1 || saved[0].v != 30 {
+		t.Fatalf("saved %v; want only the one applied change (version 30)", saved)
+	}
+}

@@ -295,21 +295,19 @@ func (s *Service) Create(ctx context.Context, sub Subscription, owner Owner, id 
 // Update replaces the fields m names with patch's, over the version etag
 // names (when given).
 func (s *Service) Update(ctx context.Context, id string, patch Subscription, m Mask, etag change.Etag, r change.Request) (Subscription, error) {
-	cur, err := usecase.Current(ctx, s.Store.Get, id, etag, ErrConflict)
-	if err != nil {
-		return Subscription{}, err
-	}
-	next := cur.Clone()
-	updatable.Apply(m, &next, &patch)
-	var urlErr error
-	if m.Has("url") {
-		urlErr = s.checkURL(ctx, "webhook_subscription.url", next.URL)
-	}
-	if err := fault.Join(urlErr, next.Violations("webhook_subscription.", s.known).Err()); err != nil {
-		return Subscription{}, err
-	}
-	next.UpdateTime = s.Now()
-	return s.Store.Save(ctx, next, r)
+	return usecase.Update(ctx, s.Store.Get, s.Store.Save, id, etag, ErrConflict, r, func(cur Subscription) (Subscription, error) {
+		next := cur.Clone()
+		updatable.Apply(m, &next, &patch)
+		var urlErr error
+		if m.Has("url") {
+			urlErr = s.checkURL(ctx, "webhook_subscription.url", next.URL)
+		}
+		if err := fault.Join(urlErr, next.Violations("webhook_subscription.", s.known).Err()); err != nil {
+			return Subscription{}, err
+		}
+		next.UpdateTime = s.Now()
+		return next, nil
+	})
 }
 
 // Delete removes subscription id (at the version etag names, when given)

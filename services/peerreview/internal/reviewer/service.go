@@ -123,15 +123,9 @@ func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Re
 // otherwise); an invalid result gives INVALID_ARGUMENT violations under
 // "reviewer.".
 func (s *Service) Update(ctx context.Context, id string, patch Reviewer, m Mask, etag change.Etag, r change.Request) (Reviewer, error) {
-	cur, err := usecase.Current(ctx, s.Store.Get, id, etag, change.ErrConflict)
-	if err != nil {
-		return Reviewer{}, err
-	}
-	next, err := cur.Apply(patch, m, s.Now())
-	if err != nil {
-		return Reviewer{}, err
-	}
-	return s.Store.Save(ctx, next, r)
+	return usecase.Update(ctx, s.Store.Get, s.Store.Save, id, etag, change.ErrConflict, r, func(cur Reviewer) (Reviewer, error) {
+		return cur.Apply(patch, m, s.Now())
+	})
 }
 
 // Delete removes reviewer id from the pool. etag is the version the caller

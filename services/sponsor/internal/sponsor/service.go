@@ -156,13 +156,7 @@ func (s *Service) Seed(ctx context.Context, sps []Sponsor, r change.Request) (in
 // (ErrConflict otherwise); an invalid result gives INVALID_ARGUMENT violations under
 // "sponsor.".
 func (s *Service) Update(ctx context.Context, id string, patch Sponsor, m Mask, etag change.Etag, r change.Request) (Sponsor, error) {
-	cur, err := usecase.Current(ctx, s.Store.Get, id, etag, ErrConflict)
-	if err != nil {
-		return Sponsor{}, err
-	}
-	next, err := cur.Apply(patch, m, s.Clock())
-	if err != nil {
-		return Sponsor{}, err
-	}
-	return s.Store.Save(ctx, next, r)
+	return usecase.Update(ctx, s.Store.Get, s.Store.Save, id, etag, ErrConflict, r, func(cur Sponsor) (Sponsor, error) {
+		return cur.Apply(patch, m, s.Clock())
+	})
 }
