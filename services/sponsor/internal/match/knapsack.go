@@ -286,18 +286,7 @@ func (nd *needDual) assignment() []int32 {
 			rest = append(rest, int32(i))
 		}
 	}
-	slices.SortStableFunc(rest, func(x, y int32) int { return cmp.Compare(in.bestW(int(y)), in.bestW(int(x))) })
-	for _, m := range rest {
-		at, best := int32(-1), int64(0)
-		for _, s := range in.adj[m] {
-			if v := in.w[int(m)*in.nS+int(s)]; v > best && st.room(int(s), int(m)) {
-				at, best = s, v
-			}
-		}
-		if at >= 0 {
-			st.move(int(m), at)
-		}
-	}
+	in.placeGreedily(st, rest)
 	return st.a
 }
 

@@ -383,8 +383,16 @@ func (g *gapSolver) repair(a []int32) []int32 {
 		}
 	}
 	st := newState(in, a)
-	slices.SortStableFunc(released, func(x, y int32) int { return cmp.Compare(in.bestW(int(y)), in.bestW(int(x))) })
-	for _, m := range released {
+	in.placeGreedily(st, released)
+	return st.a
+}
+
+// placeGreedily assigns needs, the most valuable first, each to the sponsor
+// with room that values it most; a need with no such sponsor stays
+// unassigned. It reorders needs.
+func (in *instance) placeGreedily(st *state, needs []int32) {
+	slices.SortStableFunc(needs, func(x, y int32) int { return cmp.Compare(in.bestW(int(y)), in.bestW(int(x))) })
+	for _, m := range needs {
 		at, best := int32(-1), int64(0)
 		for _, s := range in.adj[m] {
 			if v := in.w[int(m)*in.nS+int(s)]; v > best && st.room(int(s), int(m)) {
@@ -395,7 +403,6 @@ func (g *gapSolver) repair(a []int32) []int32 {
 			st.move(int(m), at)
 		}
 	}
-	return st.a
 }
 
 func (in *instance) bestW(i int) int64 {
