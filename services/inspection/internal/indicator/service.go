@@ -133,41 +133,13 @@ func (s *Service) List(ctx context.Context, gss string, offset int64, limit int)
 // GSS code, and the benchmarks of their periods, in a number of round
 // trips that does not grow with len(gss).
 func (s *Service) Latest(ctx context.Context, gss []string) (map[string]Set, map[Period]Benchmarks, error) {
-	if lb, ok := s.Store.(latestWithBenchmarks); ok {
-		return s.latestWithBenchmarks(ctx, lb, gss)
-	}
-	latest, err := s.Store.Latest(ctx, gss)
-	if err != nil {
-		return nil, nil, err
-	}
-	periods := make([]Period, 0, len(latest))
-	for _, set := range latest {
-		periods = append(periods, set.Period)
-	}
-	b, err := s.Benchmarks(ctx, periods)
-	return latest, b, err
-}
-
-// latestWithBenchmarks is a Storer that reads councils' newest sets and the
-// stored benchmarks of their periods together, in fewer round trips than
-// Latest and then Benchmarks.
-type latestWithBenchmarks interface {
-	// LatestWithBenchmarks is Latest, and Benchmarks of the periods of the
-	// sets it returns.
-	LatestWithBenchmarks(ctx context.Context, gss []string) (map[string]Set, map[Period]Benchmarks, error)
-}
-
-// latestWithBenchmarks is Latest through a store that reads the benchmarks
-// with the sets; the periods whose benchmarks are not stored go through
-// Benchmarks, which mends them.
-func (s *Service) latestWithBenchmarks(ctx context.Context, lb latestWithBenchmarks, gss []string) (map[string]Set, map[Period]Benchmarks, error) {
-	latest, b, err := lb.LatestWithBenchmarks(ctx, gss)
+	latest, b, err := s.Store.LatestWithBenchmarks(ctx, gss)
 	if err != nil {
 		return nil, nil, err
 	}
 	var missing []Period
 	for _, set := range latest {
-		if _, ok := b[set.Period]; !ok {
+		if _, ok := b[set.Period]; !ok && !slices.Contains(missing, set.Period) {
 			missing = append(missing, set.Period)
 		}
 	}

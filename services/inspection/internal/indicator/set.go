@@ -262,9 +262,11 @@ type Storer interface {
 	// List returns up to limit of a council's sets from offset, newest
 	// period first, and how many the council has.
 	List(ctx context.Context, gss string, offset int64, limit int) ([]Set, int64, error)
-	// Latest returns the newest set of each council that has one, by GSS
-	// code, in a number of round trips that does not grow with len(gss).
-	Latest(ctx context.Context, gss []string) (map[string]Set, error)
+	// LatestWithBenchmarks returns the newest set of each council that has
+	// one, by GSS code, and the stored benchmarks of those sets' periods (a
+	// period whose benchmarks are not stored is left out), in a number of
+	// round trips that does not grow with len(gss).
+	LatestWithBenchmarks(ctx context.Context, gss []string) (map[string]Set, map[Period]Benchmarks, error)
 	// Benchmarks returns the stored benchmarks of each period asked for
 	// that has them.
 	Benchmarks(ctx context.Context, periods []Period) (map[Period]Benchmarks, error)

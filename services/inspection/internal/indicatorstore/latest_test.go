@@ -7,7 +7,6 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // TestLatestWithBenchmarksRoundTrips reads every council's newest set and
@@ -16,12 +15,7 @@ import (
 func TestLatestWithBenchmarksRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	s, st := newSets(t)
-	var all []indicator.Set
-	var codes []string
-	for i, c := range reference.Councils() {
-		codes = append(codes, c.GSSCode)
-		all = append(all, set(c.GSSCode, indicator.Period(2014+i%2), float64(i%40), float64(1+i%10)))
-	}
+	all, codes := everyCouncil()
 	all = append(all, set(codes[0], 2013, 1, 1)) // an older period, never the newest
 	if _, err := s.importSets(ctx, all); err != nil {
 		t.Fatal(err)

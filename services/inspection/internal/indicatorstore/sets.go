@@ -232,10 +232,10 @@ func (s *Sets) List(ctx context.Context, gss string, offset int64, limit int) ([
 	return sets, total.Val(), nil
 }
 
-// Latest implements indicator.Storer: one pipeline reads the period index
-// of every council asked for beside the set of the period each is expected
-// to be newest (see newestPeriods), and a second reads the sets of
-// councils whose newest period was not the one expected.
+// Latest is LatestWithBenchmarks without the benchmarks: one pipeline reads
+// the period index of every council asked for beside the set of the period
+// each is expected to be newest (see newestPeriods), and a second reads the
+// sets of councils whose newest period was not the one expected.
 func (s *Sets) Latest(ctx context.Context, gss []string) (map[string]indicator.Set, error) {
 	sets, _, err := s.latest(ctx, gss, false)
 	return sets, err

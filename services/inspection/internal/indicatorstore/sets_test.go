@@ -296,13 +296,7 @@ func TestImportDuringRecomputation(t *testing.T) {
 func TestReadsTakeConstantRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	s, st := newSets(t)
-	var all []indicator.Set
-	var codes []string
-	for i, c := range reference.Councils() {
-		codes = append(codes, c.GSSCode)
-		p := indicator.Period(2014 + i%2)
-		all = append(all, set(c.GSSCode, p, float64(i%40), float64(1+i%10)))
-	}
+	all, codes := everyCouncil()
 	if _, err := s.importSets(ctx, all); err != nil {
 		t.Fatal(err)
 	}
@@ -367,4 +361,16 @@ func TestImportIdempotency(t *testing.T) {
 	if err := s.RememberImport(ctx, change.Request{Subject: "dfe-1", Method: "import"}, answer); err != nil {
 		t.Errorf("remember without request_id: %v", err)
 	}
+}
+
+// everyCouncil returns a set for each council, in 2014 or 2015, and the
+// councils' GSS codes in the same order.
+func everyCouncil() ([]indicator.Set, []string) {
+	var all []indicator.Set
+	var codes []string
+	for i, c := range reference.Councils() {
+		codes = append(codes, c.GSSCode)
+		all = append(all, set(c.GSSCode, indicator.Period(2014+i%2), float64(i%40), float64(1+i%10)))
+	}
+	return all, codes
 }
