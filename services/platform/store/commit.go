@@ -357,7 +357,7 @@ func (s *Store) prepare(ctx context.Context, p *plan, listings []IndexOp) error 
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: commit: register outbox %s and list %d: %w", p.outbox, len(listings), err)
+		return fmt.Errorf("store: commit: before the script (outbox %s registered: %v, %d listings): %w", p.outbox, register, len(listings), err)
 	}
 	if register {
 		s.registered.Store(p.outbox, struct{}{})

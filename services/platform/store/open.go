@@ -57,7 +57,7 @@ func OpenBlocking(ctx context.Context, rawURL string) (redis.UniversalClient, er
 	if err != nil {
 		return nil, err
 	}
-	if u, _ := url.Parse(rawURL); u.Query().Get("pool_size") == "" {
+	if opts.PoolSize == 0 { // REDIS_URL named none
 		opts.PoolSize = BlockingPoolSize
 	}
 	return connect(ctx, rawURL, opts)
