@@ -144,24 +144,22 @@ func (u *user) open(t *testing.T, path string) {
 }
 
 // submit clicks a button that posts a form and waits for the page the
-// server answers with.
+// server answers with. The wait follows the browser's own navigation events
+// (the document request the click starts, then its load), so it can neither
+// stop at the page being left nor miss the new one; a click that starts no
+// navigation fails with what the page shows.
 func (u *user) submit(t *testing.T, selector string) {
 	t.Helper()
-	eval[chromedp.Void](t, u, `document.documentElement.dataset.seen = "1"`)
-	u.do(t, "click "+selector, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible))
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(u.ctx, 10*time.Second)
-		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && document.documentElement.dataset.seen !== "1" && !!document.querySelector("main h1")`))
-		cancel()
-		if err == nil && done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: no new page after clicking %s (last error %v)", u.label, selector, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible))
+	if err != nil {
+		t.Fatalf("%s at %s: no new page after clicking %s: %v; the page shows: %.400s", u.label, u.url(t), selector, err, u.text(t, "main"))
 	}
+	if resp != nil && resp.Status >= 500 {
+		t.Fatalf("%s: clicking %s answered %d %s", u.label, selector, resp.Status, resp.URL)
+	}
+	u.do(t, "the page after clicking "+selector, chromedp.WaitVisible(chromedp.CSS("main h1")))
 }
 
 func (u *user) text(t *testing.T, selector string) string {
