@@ -287,13 +287,13 @@ func decidedToProto(d intervention.Decided) *improvementplanv1.DecideProgressRes
 func ToStored(iv intervention.Intervention) *improvementplanv1.Intervention {
 	return &improvementplanv1.Intervention{
 		Name:            iv.Name(),
-		Kind:            improvementplanv1.InterventionKind(improvementplanv1.InterventionKind_value[kindPrefix+string(iv.Kind)]),
+		Kind:            rpc.Enum[improvementplanv1.InterventionKind](kindPrefix, iv.Kind),
 		Reason:          iv.Reason,
 		Areas:           areasToProto(iv.Areas),
 		ImprovementPlan: iv.Plan,
 		OrderedBy:       iv.OrderedBy,
 		OrderTime:       timestamppb.New(iv.OrderTime),
-		State:           improvementplanv1.InterventionState(improvementplanv1.InterventionState_value[statePrefix+string(iv.State)]),
+		State:           rpc.Enum[improvementplanv1.InterventionState](statePrefix, iv.State),
 		LiftReason:      iv.LiftReason,
 	}
 }

@@ -356,7 +356,7 @@ const (
 // RatingProto is the proto enum of r; PROGRESS_RATING_UNSPECIFIED for a
 // rating that is not one of plan.ProgressRatings.
 func RatingProto(r plan.ProgressRating) improvementplanv1.ProgressRating {
-	return improvementplanv1.ProgressRating(improvementplanv1.ProgressRating_value[ratingPrefix+string(r)])
+	return rpc.Enum[improvementplanv1.ProgressRating](ratingPrefix, r)
 }
 
 // RatingFrom is the domain value of a ProgressRating enum (see
@@ -366,7 +366,7 @@ func RatingFrom(r improvementplanv1.ProgressRating) plan.ProgressRating {
 }
 
 func stateProto(s plan.State) improvementplanv1.PlanState {
-	return improvementplanv1.PlanState(improvementplanv1.PlanState_value[statePrefix+string(s)])
+	return rpc.Enum[improvementplanv1.PlanState](statePrefix, s)
 }
 
 // prioritiesFromProto reads the client-settable fields of priorities and
@@ -462,7 +462,7 @@ func ToProto(r plan.Reviewed, now time.Time) *improvementplanv1.ImprovementPlan 
 				Title:         a.Title,
 				OwnerRole:     a.OwnerRole,
 				DueDate:       refproto.Date(a.DueDate),
-				Status:        improvementplanv1.ActionStatus(improvementplanv1.ActionStatus_value[statusPrefix+string(a.Status)]),
+				Status:        rpc.Enum[improvementplanv1.ActionStatus](statusPrefix, a.Status),
 				EvidenceNotes: slices.Clone(a.EvidenceNotes),
 			}
 			switch {

@@ -280,7 +280,7 @@ func kindFromProto(k inspectionv1.ConcernKind) concern.Kind {
 
 // kindToProto returns the proto enum value of k.
 func kindToProto(k concern.Kind) inspectionv1.ConcernKind {
-	return inspectionv1.ConcernKind(inspectionv1.ConcernKind_value[kindPrefix+string(k)])
+	return rpc.Enum[inspectionv1.ConcernKind](kindPrefix, k)
 }
 
 // severityFromProto is kindFromProto for severities.
@@ -293,12 +293,12 @@ func severityFromProto(s inspectionv1.Severity) concern.Severity {
 
 // severityToProto returns the proto enum value of s.
 func severityToProto(s concern.Severity) inspectionv1.Severity {
-	return inspectionv1.Severity(inspectionv1.Severity_value[severityPrefix+string(s)])
+	return rpc.Enum[inspectionv1.Severity](severityPrefix, s)
 }
 
 // stateToProto returns the proto enum value of s.
 func stateToProto(s concern.State) inspectionv1.RecommendationState {
-	return inspectionv1.RecommendationState(inspectionv1.RecommendationState_value[statePrefix+string(s)])
+	return rpc.Enum[inspectionv1.RecommendationState](statePrefix, s)
 }
 
 func stateFromProto(s inspectionv1.RecommendationState) concern.State {

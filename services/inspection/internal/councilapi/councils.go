@@ -94,7 +94,7 @@ func latestToProto(l *council.LatestJudgement) *inspectionv1.LatestJudgement {
 	}
 	return &inspectionv1.LatestJudgement{
 		Inspection:   l.Inspection,
-		Framework:    inspectionv1.Framework(inspectionv1.Framework_value["FRAMEWORK_"+l.Framework]),
+		Framework:    rpc.Enum[inspectionv1.Framework]("FRAMEWORK_", l.Framework),
 		OverallGrade: refproto.Grade(l.OverallGrade),
 		PublishDate:  refproto.Date(l.PublishDate),
 	}

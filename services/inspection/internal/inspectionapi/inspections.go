@@ -391,8 +391,8 @@ var notUpdated = []string{"name", "etag", "framework", "emergency_recommendation
 func ToProto(ins inspection.Inspection) *inspectionv1.Inspection {
 	m := &inspectionv1.Inspection{
 		Name:                    ins.Name(),
-		Framework:               inspectionv1.Framework(inspectionv1.Framework_value[frameworkPrefix+string(ins.Framework)]),
-		State:                   inspectionv1.InspectionState(inspectionv1.InspectionState_value[statePrefix+string(ins.State)]),
+		Framework:               rpc.Enum[inspectionv1.Framework](frameworkPrefix, ins.Framework),
+		State:                   rpc.Enum[inspectionv1.InspectionState](statePrefix, ins.State),
 		StartDate:               refproto.Date(ins.StartDate),
 		EndDate:                 refproto.Date(ins.EndDate),
 		PublishDate:             refproto.Date(ins.PublishDate),
@@ -418,7 +418,7 @@ func ToProto(ins inspection.Inspection) *inspectionv1.Inspection {
 	if f := ins.MonitoringFindings; f != nil {
 		m.MonitoringFindings = &inspectionv1.MonitoringFindings{
 			Findings:  slices.Clone(f.Findings),
-			Progress:  inspectionv1.ProgressRating(inspectionv1.ProgressRating_value[progressPrefix+string(f.Progress)]),
+			Progress:  rpc.Enum[inspectionv1.ProgressRating](progressPrefix, f.Progress),
 			Narrative: f.Narrative,
 		}
 	}

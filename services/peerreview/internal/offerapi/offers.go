@@ -305,8 +305,8 @@ func toProto(o offer.Offer) *peerreviewv1.SupportOffer {
 func ToStored(o offer.Offer) *peerreviewv1.SupportOffer {
 	m := &peerreviewv1.SupportOffer{
 		Name:       o.Name(),
-		Tier:       peerreviewv1.OfferTier(peerreviewv1.OfferTier_value[tierPrefix+string(o.Tier)]),
-		State:      peerreviewv1.OfferState(peerreviewv1.OfferState_value[statePrefix+string(o.State)]),
+		Tier:       rpc.Enum[peerreviewv1.OfferTier](tierPrefix, o.Tier),
+		State:      rpc.Enum[peerreviewv1.OfferState](statePrefix, o.State),
 		Reasons:    slices.Clone(o.Reasons),
 		PeerReview: o.PeerReview,
 		Inspection: o.Inspection,
@@ -316,7 +316,7 @@ func ToStored(o offer.Offer) *peerreviewv1.SupportOffer {
 	}
 	for _, a := range o.Activities {
 		act := &peerreviewv1.Activity{
-			Kind:        peerreviewv1.ActivityKind(peerreviewv1.ActivityKind_value[activityPrefix+string(a.Kind)]),
+			Kind:        rpc.Enum[peerreviewv1.ActivityKind](activityPrefix, a.Kind),
 			Days:        int32(a.Days),
 			Description: a.Description,
 		}

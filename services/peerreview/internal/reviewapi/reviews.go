@@ -42,6 +42,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/team"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -408,7 +409,6 @@ func date(vs *fault.Violations, field string, d *typev1.Date) time.Time {
 const (
 	kindPrefix     = "REVIEW_KIND_"
 	statePrefix    = "REVIEW_STATE_"
-	themePrefix    = "THEME_"
 	findingPrefix  = "FINDING_KIND_"
 	severityPrefix = "FINDING_SEVERITY_"
 	riskPrefix     = "INADEQUACY_RISK_"
@@ -455,12 +455,12 @@ func summarise(m *peerreviewv1.PeerReview) {
 func ToStored(rv review.Review) *peerreviewv1.PeerReview {
 	m := &peerreviewv1.PeerReview{
 		Name:           rv.Name(),
-		Kind:           peerreviewv1.ReviewKind(peerreviewv1.ReviewKind_value[kindPrefix+string(rv.Kind)]),
-		State:          peerreviewv1.ReviewState(peerreviewv1.ReviewState_value[statePrefix+string(rv.State)]),
+		Kind:           rpc.Enum[peerreviewv1.ReviewKind](kindPrefix, rv.Kind),
+		State:          rpc.Enum[peerreviewv1.ReviewState](statePrefix, rv.State),
 		Reason:         rv.Reason,
 		StartDate:      refproto.Date(rv.StartDate),
 		EndDate:        refproto.Date(rv.EndDate),
-		ConclusionRisk: peerreviewv1.InadequacyRisk(peerreviewv1.InadequacyRisk_value[riskPrefix+string(rv.ConclusionRisk)]),
+		ConclusionRisk: rpc.Enum[peerreviewv1.InadequacyRisk](riskPrefix, rv.ConclusionRisk),
 		Conclusion:     rv.Conclusion,
 		SupportOffer:   rv.SupportOffer,
 		RequestedBy:    rv.RequestedBy,
@@ -475,9 +475,9 @@ func ToStored(rv review.Review) *peerreviewv1.PeerReview {
 	}
 	for _, f := range rv.Findings {
 		m.Findings = append(m.Findings, &peerreviewv1.Finding{
-			Theme:    peerreviewv1.Theme(peerreviewv1.Theme_value[themePrefix+string(f.Theme)]),
-			Kind:     peerreviewv1.FindingKind(peerreviewv1.FindingKind_value[findingPrefix+string(f.Kind)]),
-			Severity: peerreviewv1.FindingSeverity(peerreviewv1.FindingSeverity_value[severityPrefix+string(f.Severity)]),
+			Theme:    reviewerapi.ThemeProto(f.Theme),
+			Kind:     rpc.Enum[peerreviewv1.FindingKind](findingPrefix, f.Kind),
+			Severity: rpc.Enum[peerreviewv1.FindingSeverity](severityPrefix, f.Severity),
 			Evidence: f.Evidence,
 		})
 	}
@@ -538,7 +538,7 @@ func findingsFrom(ms []*peerreviewv1.Finding) []review.Finding {
 	out := make([]review.Finding, len(ms))
 	for i, m := range ms {
 		out[i] = review.Finding{
-			Theme:    review.Theme(refproto.EnumName(m.GetTheme(), themePrefix)),
+			Theme:    reviewerapi.ThemeFromProto(m.GetTheme()),
 			Kind:     review.FindingKind(refproto.EnumName(m.GetKind(), findingPrefix)),
 			Severity: review.Severity(refproto.EnumName(m.GetSeverity(), severityPrefix)),
 			Evidence: m.GetEvidence(),
@@ -578,7 +578,7 @@ func proposalProto(name string, p team.Proposal, poolEtag string) *peerreviewv1.
 		out.Picks = append(out.Picks, m)
 	}
 	for _, t := range p.Focus {
-		out.Focus = append(out.Focus, peerreviewv1.Theme(peerreviewv1.Theme_value[themePrefix+string(t)]))
+		out.Focus = append(out.Focus, reviewerapi.ThemeProto(t))
 	}
 	for _, e := range p.Exclusions {
 		out.Exclusions = append(out.Exclusions, e.Text)

@@ -20,14 +20,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
@@ -100,7 +99,7 @@ func (h *WhatWorks) ListThemeSummaries(ctx context.Context, req *peerreviewv1.Li
 		resp.SuppressedGroups = append(resp.SuppressedGroups, suppressedProto(g))
 	}
 	for _, s := range sum.Themes {
-		m := &peerreviewv1.ThemeSummary{Theme: themeProto(s.Theme), Overall: countProto("", s.Overall)}
+		m := &peerreviewv1.ThemeSummary{Theme: reviewerapi.ThemeProto(s.Theme), Overall: countProto("", s.Overall)}
 		for _, c := range s.ByRegion {
 			m.ByRegion = append(m.ByRegion, countProto(whatworks.GroupingRegion, c))
 		}
@@ -125,7 +124,7 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 	}
 	draft := whatworks.Draft{
 		Title:      in.GetTitle(),
-		Theme:      themeName(in.GetTheme()),
+		Theme:      reviewerapi.ThemeFromProto(in.GetTheme()),
 		Summary:    in.GetSummary(),
 		Council:    in.GetLocalAuthority(),
 		PeerReview: in.GetPeerReview(),
@@ -182,16 +181,13 @@ func (h *WhatWorks) ListLessons(ctx context.Context, req *peerreviewv1.ListLesso
 	return resp, nil
 }
 
-// themePrefix is the proto enum Theme's value prefix.
-const themePrefix = "THEME_"
-
 // ToStored renders a lesson as the API returns it; the stored form is the
 // same message, since a lesson never changes and so has no etag.
 func ToStored(l whatworks.Lesson) *peerreviewv1.Lesson {
 	m := &peerreviewv1.Lesson{
 		Name:       l.Name(),
 		Title:      l.Title,
-		Theme:      themeProto(l.Theme),
+		Theme:      reviewerapi.ThemeProto(l.Theme),
 		Summary:    l.Summary,
 		PeerReview: l.PeerReview,
 		CreateTime: timestamppb.New(l.CreateTime),
@@ -213,7 +209,7 @@ func FromStored(m *peerreviewv1.Lesson, _ int64) (whatworks.Lesson, error) {
 	l := whatworks.Lesson{
 		ID:         id,
 		Title:      m.GetTitle(),
-		Theme:      reviewer.Theme(refproto.EnumName(m.GetTheme(), themePrefix)),
+		Theme:      reviewerapi.ThemeFromProto(m.GetTheme()),
 		Summary:    m.GetSummary(),
 		PeerReview: m.GetPeerReview(),
 		CreateTime: m.GetCreateTime().AsTime(),
@@ -227,23 +223,6 @@ func FromStored(m *peerreviewv1.Lesson, _ int64) (whatworks.Lesson, error) {
 		}
 	}
 	return l, nil
-}
-
-// themeName is the domain name of a Theme: "" for the zero value and the
-// number itself for a value the enum does not define, which the rules then
-// reject by name.
-func themeName(t peerreviewv1.Theme) reviewer.Theme {
-	if t == peerreviewv1.Theme_THEME_UNSPECIFIED {
-		return ""
-	}
-	if _, ok := peerreviewv1.Theme_name[int32(t)]; ok {
-		return reviewer.Theme(refproto.EnumName(t, themePrefix))
-	}
-	return reviewer.Theme(strconv.Itoa(int(t)))
-}
-
-func themeProto(t reviewer.Theme) peerreviewv1.Theme {
-	return peerreviewv1.Theme(peerreviewv1.Theme_value[themePrefix+string(t)])
 }
 
 // aggregates are the groups that are neither one region nor one grade.

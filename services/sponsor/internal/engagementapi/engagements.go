@@ -341,7 +341,7 @@ func encode(e engagement.Engagement) *sponsorv1.Engagement {
 		StartDate:         refproto.Date(e.StartDate),
 		PlannedStaffDays:  int32(e.PlannedStaffDays),
 		DeployedStaffDays: e.Deployed.StaffDays(),
-		State:             sponsorv1.EngagementState(sponsorv1.EngagementState_value[statePrefix+string(e.State)]),
+		State:             rpc.Enum[sponsorv1.EngagementState](statePrefix, e.State),
 		Etag:              change.Format(e.Version),
 		CreateTime:        timestamppb.New(e.CreateTime),
 	}
@@ -352,7 +352,7 @@ func encodeDeployment(d engagement.Deployment) *sponsorv1.Deployment {
 	return &sponsorv1.Deployment{
 		Name:       d.Name(),
 		Date:       refproto.Date(d.Date),
-		Role:       sponsorv1.StaffRole(sponsorv1.StaffRole_value[rolePrefix+string(d.Role)]),
+		Role:       rpc.Enum[sponsorv1.StaffRole](rolePrefix, d.Role),
 		StaffDays:  d.HalfDays.StaffDays(),
 		Notes:      d.Notes,
 		RecordedBy: d.RecordedBy,

@@ -308,7 +308,7 @@ func algorithmProto(a match.Algorithm) sponsorv1.Algorithm {
 }
 
 func stateProto(s matchrun.State) sponsorv1.RunState {
-	return sponsorv1.RunState(sponsorv1.RunState_value["RUN_STATE_"+string(s)])
+	return rpc.Enum[sponsorv1.RunState]("RUN_STATE_", s)
 }
 
 // encode renders r as the API returns it.
