@@ -107,3 +107,23 @@ func MaskPaths(paths []string, msg proto.Message, ignore ...string) []string {
 		return slices.Contains(ignore, p) || slices.ContainsFunc(ignore, func(i string) bool { return strings.HasPrefix(p, i+".") })
 	})
 }
+
+// Do runs the use case of a method that changes something, the same in
+// every handler once the request reads well and the caller may make the
+// change: the call is described for the audit trail and idempotency
+// (NewRequest, with requestID, empty for a method without one), run gives
+// that description to the use case, and render turns its result into the
+// response. run's error comes back as it is, so run is where a use case's
+// not-found error becomes the NOT_FOUND of the resource the request names.
+func Do[T, P any](ctx context.Context, method, requestID string, req proto.Message, run func(change.Request) (T, error), render func(T) P) (P, error) {
+	var zero P
+	r, err := NewRequest(ctx, method, requestID, req)
+	if err != nil {
+		return zero, err
+	}
+	out, err := run(r)
+	if err != nil {
+		return zero, err
+	}
+	return render(out), nil
+}

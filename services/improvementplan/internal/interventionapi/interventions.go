@@ -170,15 +170,10 @@ func (h *Interventions) LiftIntervention(ctx context.Context, req *improvementpl
 	if err := h.access.Check(ctx, access.Order, gss, req.GetName(), ordered); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	iv, err := h.ivs.Lift(ctx, gss, id, etag, req.GetReason(), r)
-	if err != nil {
-		return nil, rpc.NotFound(err, intervention.ErrNotFound, intervention.ReasonNotFound, req.GetName())
-	}
-	return ToProto(iv), nil
+	return rpc.Do(ctx, improvementplanv1.ImprovementPlanService_LiftIntervention_FullMethodName, req.GetRequestId(), req, func(r change.Request) (intervention.Intervention, error) {
+		iv, err := h.ivs.Lift(ctx, gss, id, etag, req.GetReason(), r)
+		return iv, rpc.NotFound(err, intervention.ErrNotFound, intervention.ReasonNotFound, req.GetName())
+	}, ToProto)
 }
 
 // DecideProgress implements ImprovementPlanService.DecideProgress. The plan
@@ -207,15 +202,10 @@ func (h *Interventions) DecideProgress(ctx context.Context, req *improvementplan
 	if err := h.plans.Check(ctx, access.Approve, gss, req.GetName(), false); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	d, err := h.ivs.Decide(ctx, gss, planID, etag, in, r)
-	if err != nil {
-		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetName())
-	}
-	return decidedToProto(d), nil
+	return rpc.Do(ctx, improvementplanv1.ImprovementPlanService_DecideProgress_FullMethodName, req.GetRequestId(), req, func(r change.Request) (intervention.Decided, error) {
+		d, err := h.ivs.Decide(ctx, gss, planID, etag, in, r)
+		return d, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, req.GetName())
+	}, decidedToProto)
 }
 
 // Enum name prefixes of the proto enums an intervention and a decision use.

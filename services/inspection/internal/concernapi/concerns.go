@@ -66,15 +66,9 @@ func (s *Concerns) RaiseConcern(ctx context.Context, req *inspectionv1.RaiseConc
 	if err := fault.Collect(parentErr, draftErr, rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
-	ch, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	raised, err := s.svc.Raise(ctx, gss, d, ch)
-	if err != nil {
-		return nil, err
-	}
-	return raisedToProto(raised), nil
+	return rpc.Do(ctx, method, req.GetRequestId(), req, func(r change.Request) (concern.Raised, error) {
+		return s.svc.Raise(ctx, gss, d, r)
+	}, raisedToProto)
 }
 
 // draft decodes and validates the concern of a RaiseConcern request,
@@ -229,15 +223,9 @@ func (s *Concerns) AcceptEmergencyInspectionRecommendation(ctx context.Context, 
 	if err := fault.Collect(nameErr, etagErr, vs.Err(), rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
-	ch, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.svc.Accept(ctx, gss, id, etag, sched, req.GetRationale(), ch)
-	if err != nil {
-		return nil, err
-	}
-	return RecommendationToProto(r), nil
+	return rpc.Do(ctx, method, req.GetRequestId(), req, func(r change.Request) (concern.Recommendation, error) {
+		return s.svc.Accept(ctx, gss, id, etag, sched, req.GetRationale(), r)
+	}, RecommendationToProto)
 }
 
 // DismissEmergencyInspectionRecommendation implements
@@ -250,15 +238,9 @@ func (s *Concerns) DismissEmergencyInspectionRecommendation(ctx context.Context,
 		rpc.RequestIDError(req.GetRequestId())); err != nil {
 		return nil, err
 	}
-	ch, err := rpc.NewRequest(ctx, method, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.svc.Dismiss(ctx, gss, id, etag, req.GetRationale(), ch)
-	if err != nil {
-		return nil, err
-	}
-	return RecommendationToProto(r), nil
+	return rpc.Do(ctx, method, req.GetRequestId(), req, func(r change.Request) (concern.Recommendation, error) {
+		return s.svc.Dismiss(ctx, gss, id, etag, req.GetRationale(), r)
+	}, RecommendationToProto)
 }
 
 // Proto enum prefixes; the domain names values without them.

@@ -191,15 +191,10 @@ func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.Pu
 	if err := fault.Join(nameErr, etagErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, inspectionv1.InspectionService_PublishJudgement_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.svc.PublishAs(ctx, gss, id, date, req.GetLive(), etag, r)
-	if err != nil {
-		return nil, named(err, req.GetName())
-	}
-	return ToProto(out), nil
+	return rpc.Do(ctx, inspectionv1.InspectionService_PublishJudgement_FullMethodName, req.GetRequestId(), req, func(r change.Request) (inspection.Inspection, error) {
+		out, err := h.svc.PublishAs(ctx, gss, id, date, req.GetLive(), etag, r)
+		return out, named(err, req.GetName())
+	}, ToProto)
 }
 
 // object is ins as the access matrix judges it: its council, and public

@@ -194,15 +194,10 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 	if err := check(ctx, access.Write, gss, in.GetName()); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, "", req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
-	if err != nil {
-		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, in.GetName())
-	}
-	return toProto(out), nil
+	return rpc.Do(ctx, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, "", req, func(r change.Request) (offer.Offer, error) {
+		out, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
+		return out, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, in.GetName())
+	}, toProto)
 }
 
 // TransitionSupportOffer implements
@@ -225,15 +220,10 @@ func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.T
 	if err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.svc.Transition(ctx, gss, id, to, actor(p), req.GetReason(), etag, r)
-	if err != nil {
-		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, req.GetName())
-	}
-	return toProto(out), nil
+	return rpc.Do(ctx, peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName, req.GetRequestId(), req, func(r change.Request) (offer.Offer, error) {
+		out, err := h.svc.Transition(ctx, gss, id, to, actor(p), req.GetReason(), etag, r)
+		return out, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, req.GetName())
+	}, toProto)
 }
 
 // actor is what the transition rules need to know about p.

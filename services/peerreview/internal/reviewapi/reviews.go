@@ -137,15 +137,9 @@ func (h *Reviews) RequestPeerReview(ctx context.Context, req *peerreviewv1.Reque
 	if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.svc.Request(ctx, gss, kind, in.GetReason(), r)
-	if err != nil {
-		return nil, err
-	}
-	return toProto(out), nil
+	return rpc.Do(ctx, peerreviewv1.PeerReviewService_RequestPeerReview_FullMethodName, req.GetRequestId(), req, func(r change.Request) (review.Review, error) {
+		return h.svc.Request(ctx, gss, kind, in.GetReason(), r)
+	}, toProto)
 }
 
 // GetPeerReview implements PeerReviewService.GetPeerReview. The caller's
@@ -297,15 +291,10 @@ func (h *Reviews) AcceptReviewTeam(ctx context.Context, req *peerreviewv1.Accept
 	if err := check(ctx, access.Run, gss, req.GetName()); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.teams.Accept(ctx, gss, id, members, etag, req.GetPoolEtag(), r)
-	if err != nil {
-		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
-	}
-	return toProto(out), nil
+	return rpc.Do(ctx, peerreviewv1.PeerReviewService_AcceptReviewTeam_FullMethodName, req.GetRequestId(), req, func(r change.Request) (review.Review, error) {
+		out, err := h.teams.Accept(ctx, gss, id, members, etag, req.GetPoolEtag(), r)
+		return out, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, req.GetName())
+	}, toProto)
 }
 
 // StartOnSite implements PeerReviewService.StartOnSite: scheduled → on
@@ -385,15 +374,10 @@ func (h *Reviews) act(ctx context.Context, req proto.Message, name, method, requ
 	if err := check(ctx, access.Run, gss, name); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, method, requestID, req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := do(r)
-	if err != nil {
-		return nil, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, name)
-	}
-	return toProto(out), nil
+	return rpc.Do(ctx, method, requestID, req, func(r change.Request) (review.Review, error) {
+		out, err := do(r)
+		return out, rpc.NotFound(err, review.ErrNotFound, review.ReasonNotFound, name)
+	}, toProto)
 }
 
 // date reads an optional proto date, reporting an impossible one on field.

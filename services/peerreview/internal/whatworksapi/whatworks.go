@@ -29,6 +29,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
@@ -133,15 +134,9 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 	if err := fault.Join(vs.Err(), parseErr); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, peerreviewv1.PeerReviewService_CreateLesson_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.svc.Create(ctx, l, r)
-	if err != nil {
-		return nil, err
-	}
-	return ToStored(out), nil
+	return rpc.Do(ctx, peerreviewv1.PeerReviewService_CreateLesson_FullMethodName, req.GetRequestId(), req, func(r change.Request) (whatworks.Lesson, error) {
+		return h.svc.Create(ctx, l, r)
+	}, ToStored)
 }
 
 // GetLesson implements PeerReviewService.GetLesson.

@@ -267,15 +267,9 @@ func (h *MatchRuns) ApproveMatchRun(ctx context.Context, req *sponsorv1.ApproveM
 	if err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_ApproveMatchRun_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	run, err := h.svc.Approve(ctx, id, etag, r)
-	if err != nil {
-		return nil, err
-	}
-	return encode(run), nil
+	return rpc.Do(ctx, sponsorv1.SponsorService_ApproveMatchRun_FullMethodName, req.GetRequestId(), req, func(r change.Request) (matchrun.Run, error) {
+		return h.svc.Approve(ctx, id, etag, r)
+	}, encode)
 }
 
 // RejectMatchRun implements SponsorService.RejectMatchRun: a PROPOSED run
@@ -286,15 +280,9 @@ func (h *MatchRuns) RejectMatchRun(ctx context.Context, req *sponsorv1.RejectMat
 	if err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, sponsorv1.SponsorService_RejectMatchRun_FullMethodName, req.GetRequestId(), req)
-	if err != nil {
-		return nil, err
-	}
-	run, err := h.svc.Reject(ctx, id, etag, req.GetReason(), r)
-	if err != nil {
-		return nil, err
-	}
-	return encode(run), nil
+	return rpc.Do(ctx, sponsorv1.SponsorService_RejectMatchRun_FullMethodName, req.GetRequestId(), req, func(r change.Request) (matchrun.Run, error) {
+		return h.svc.Reject(ctx, id, etag, req.GetReason(), r)
+	}, encode)
 }
 
 // points turns the engine's milli-points into the API's points.
