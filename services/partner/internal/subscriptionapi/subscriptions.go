@@ -19,7 +19,6 @@ import (
 	partnerv1 "github.com/turnaround-sli/turnaround/proto/turnaround/partner/v1"
 	"github.com/turnaround-sli/turnaround/services/partner/internal/subscription"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
-	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/eventaccess"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -56,8 +55,13 @@ func Object(s subscription.Subscription) access.Object {
 	return access.Object{Sponsor: s.Owner.Subject, Name: s.Name()}
 }
 
-// Owned reads subscription id and checks that p may act on it with act.
-func Owned(ctx context.Context, svc *subscription.Service, p auth.Principal, act access.Action, name string) (subscription.Subscription, error) {
+// Owned reads the subscription named name and checks that the caller of
+// ctx may act on it with act.
+func Owned(ctx context.Context, svc *subscription.Service, act access.Action, name string) (subscription.Subscription, error) {
+	p, err := rpc.Caller(ctx)
+	if err != nil {
+		return subscription.Subscription{}, err
+	}
 	id, err := resource.ParseID("name", subscription.Collection, name)
 	if err != nil {
 		return subscription.Subscription{}, err
@@ -108,11 +112,7 @@ func (h *Subscriptions) CreateWebhookSubscription(ctx context.Context, req *part
 
 // GetWebhookSubscription implements PartnerEventsService.
 func (h *Subscriptions) GetWebhookSubscription(ctx context.Context, req *partnerv1.GetWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s, err := Owned(ctx, h.svc, p, access.Read, req.GetName())
+	s, err := Owned(ctx, h.svc, access.Read, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -163,11 +163,7 @@ func (h *Subscriptions) UpdateWebhookSubscription(ctx context.Context, req *part
 	if err != nil {
 		return nil, err
 	}
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := Owned(ctx, h.svc, p, access.Write, in.GetName())
+	cur, err := Owned(ctx, h.svc, access.Write, in.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -211,11 +207,7 @@ func (h *Subscriptions) change(ctx context.Context, method, name, etagText strin
 	if err != nil {
 		return "", change.Etag{}, change.Request{}, err
 	}
-	p, err := rpc.Caller(ctx)
-	if err != nil {
-		return "", change.Etag{}, change.Request{}, err
-	}
-	cur, err := Owned(ctx, h.svc, p, access.Write, name)
+	cur, err := Owned(ctx, h.svc, access.Write, name)
 	if err != nil {
 		return "", change.Etag{}, change.Request{}, err
 	}
