@@ -90,11 +90,7 @@ func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReview
 	if err != nil {
 		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, req.GetName())
 	}
-	committed, err := h.committed(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return toProto(rv, committed[rv.ID]), nil
+	return h.render(ctx, rv)
 }
 
 // ListReviewers implements PeerReviewService.ListReviewers: the pool,
@@ -151,11 +147,7 @@ func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.Update
 	if err != nil {
 		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, in.GetName())
 	}
-	committed, err := h.committed(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return toProto(out, committed[out.ID]), nil
+	return h.render(ctx, out)
 }
 
 // DeleteReviewer implements PeerReviewService.DeleteReviewer: it removes a
@@ -175,6 +167,16 @@ func (h *Reviewers) DeleteReviewer(ctx context.Context, req *peerreviewv1.Delete
 		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, req.GetName())
 	}
 	return &peerreviewv1.DeleteReviewerResponse{}, nil
+}
+
+// render renders rv as the API returns it, with the days it has
+// committed to open reviews.
+func (h *Reviewers) render(ctx context.Context, rv reviewer.Reviewer) (*peerreviewv1.Reviewer, error) {
+	committed, err := h.committed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return toProto(rv, committed[rv.ID]), nil
 }
 
 // committed reads every reviewer's committed days, or none without a

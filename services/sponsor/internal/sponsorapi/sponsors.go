@@ -106,11 +106,7 @@ func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequ
 	if err != nil {
 		return nil, rpc.NotFound(err, sponsor.ErrNotFound, sponsor.ReasonNotFound, req.GetName())
 	}
-	usage, err := h.usageOf(ctx, sp.ID)
-	if err != nil {
-		return nil, err
-	}
-	return toProto(sp, usage[sp.ID]), nil
+	return h.render(ctx, sp)
 }
 
 // ListSponsors implements SponsorService.ListSponsors: the sponsors the
@@ -189,11 +185,16 @@ func (h *Sponsors) UpdateSponsor(ctx context.Context, req *sponsorv1.UpdateSpons
 	if err != nil {
 		return nil, areaapi.NameFields(rpc.NotFound(err, sponsor.ErrNotFound, sponsor.ReasonNotFound, in.GetName()), "sponsor.expertise", in.GetExpertise())
 	}
-	usage, err := h.usageOf(ctx, out.ID)
+	return h.render(ctx, out)
+}
+
+// render renders sp as the API returns it, with its usage.
+func (h *Sponsors) render(ctx context.Context, sp sponsor.Sponsor) (*sponsorv1.Sponsor, error) {
+	usage, err := h.usageOf(ctx, sp.ID)
 	if err != nil {
 		return nil, err
 	}
-	return toProto(out, usage[out.ID]), nil
+	return toProto(sp, usage[sp.ID]), nil
 }
 
 // usageOf reads the usage of the sponsors ids, or none without a source or
