@@ -318,22 +318,19 @@ func (h *Plans) command(ctx context.Context, method, gss, id, requestID string, 
 	if err := h.access.Check(ctx, actions[method], gss, plan.Name(gss, id), false); err != nil {
 		return nil, err
 	}
-	r, err := rpc.NewRequest(ctx, method, requestID, req)
-	if err != nil {
-		return nil, err
-	}
-	p, err := call(r)
-	if err != nil {
-		return nil, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, plan.Name(gss, id))
-	}
-	now := h.plans.Now()
-	m := ToProto(p, now)
-	if warned[method] {
-		for _, w := range p.Warnings(now) {
-			m.Warnings = append(m.Warnings, &improvementplanv1.PlanWarning{Code: w.Code, Message: w.Message})
+	return rpc.Do(ctx, method, requestID, req, func(r change.Request) (plan.Reviewed, error) {
+		p, err := call(r)
+		return p, rpc.NotFound(err, plan.ErrNotFound, plan.ReasonNotFound, plan.Name(gss, id))
+	}, func(p plan.Reviewed) *improvementplanv1.ImprovementPlan {
+		now := h.plans.Now()
+		m := ToProto(p, now)
+		if warned[method] {
+			for _, w := range p.Warnings(now) {
+				m.Warnings = append(m.Warnings, &improvementplanv1.PlanWarning{Code: w.Code, Message: w.Message})
+			}
 		}
-	}
-	return m, nil
+		return m
+	})
 }
 
 // authorise reads a plan's name and checks the caller may see its council,
