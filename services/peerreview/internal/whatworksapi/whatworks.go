@@ -18,7 +18,6 @@ package whatworksapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -146,11 +145,8 @@ func (h *WhatWorks) GetLesson(ctx context.Context, req *peerreviewv1.GetLessonRe
 		return nil, err
 	}
 	l, err := h.svc.Get(ctx, id)
-	if errors.Is(err, whatworks.ErrNotFound) {
-		return nil, fault.NotFound(whatworks.ReasonLessonNotFound, "%s does not exist", req.GetName()).With("name", req.GetName())
-	}
 	if err != nil {
-		return nil, err
+		return nil, rpc.NotFound(err, whatworks.ErrNotFound, whatworks.ReasonLessonNotFound, req.GetName())
 	}
 	return ToStored(l), nil
 }
