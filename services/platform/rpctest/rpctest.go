@@ -119,6 +119,11 @@ func As(t testing.TB, p auth.Principal) context.Context {
 	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+Token(t, p))
 }
 
+// Err is the error of a call that returns a response and an error, for a
+// test that checks only how the call failed:
+// Err(client.GetThing(ctx, req)).
+func Err[Resp any](_ Resp, err error) error { return err }
+
 // ExpectError checks err's code, its ErrorInfo reason (when reason is not
 // empty; an ErrorInfo must be there either way) and its field violations
 // (exactly fields, in order).

@@ -213,39 +213,27 @@ func TestDecideErrors(t *testing.T) {
 	etag := store.Etag(due.Version)
 	otherPlan := trustOrder()
 	otherPlan.ImprovementPlan = monitoring.Name()
-	for _, tc := range []struct {
-		name   string
-		err    error
-		code   codes.Code
-		reason string
-		fields []string
-	}{
-		{"a plan under monitoring", decide(monitoring.Name(), store.Etag(monitoring.Version), insufficient, trustOrder()),
-			codes.FailedPrecondition, intervention.ReasonDecisionNotDue, nil},
-		{"a plan decided already, with an old etag", decide(escalated.Name(), `"1"`, significantImprovement, nil),
-			codes.FailedPrecondition, intervention.ReasonDecisionNotDue, nil},
-		{"insufficient without an intervention", decide(due.Name(), etag, insufficient, nil),
-			codes.InvalidArgument, "", []string{"intervention"}},
-		{"insufficient with an empty intervention", decide(due.Name(), etag, insufficient, &improvementplanv1.Intervention{}),
-			codes.InvalidArgument, "", []string{"intervention.areas", "intervention.kind", "intervention.reason"}},
-		{"insufficient with a bad area", decide(due.Name(), etag, insufficient, &improvementplanv1.Intervention{Kind: notice, Reason: "r", Areas: []typev1.JudgementArea{99}}),
-			codes.InvalidArgument, "", []string{"intervention.areas[0]"}},
-		{"insufficient naming another plan", decide(due.Name(), etag, insufficient, otherPlan),
-			codes.InvalidArgument, "", []string{"intervention.improvement_plan"}},
-		{"significant improvement with an intervention", decide(due.Name(), etag, significantImprovement, trustOrder()),
-			codes.InvalidArgument, "", []string{"intervention"}},
-		{"no decision, no rationale, no etag", func() error {
-			_, err := e.client.DecideProgress(e.as(rpctest.Official), &improvementplanv1.DecideProgressRequest{Name: due.Name()})
-			return err
-		}(), codes.InvalidArgument, "", []string{"decision", "etag", "rationale"}},
-		{"unknown decision", decide(due.Name(), etag, 9, nil), codes.InvalidArgument, "", []string{"decision"}},
-		{"forged etag", decide(due.Name(), "7", significantImprovement, nil), codes.InvalidArgument, "", []string{"etag"}},
-		{"stale etag", decide(due.Name(), store.Etag(due.Version-1), insufficient, trustOrder()), codes.Aborted, "ETAG_MISMATCH", nil},
-		{"unknown plan", decide(plan.Name(leeds, "nope"), etag, significantImprovement, nil), codes.NotFound, plan.ReasonNotFound, nil},
-		{"bad name", decide(leedsName+"/interventions/x", etag, significantImprovement, nil), codes.InvalidArgument, "", []string{"name"}},
-	} {
-		rpctest.ExpectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
-	}
+	rpctest.ExpectError(t, "a plan under monitoring", decide(monitoring.Name(), store.Etag(monitoring.Version), insufficient, trustOrder()),
+		codes.FailedPrecondition, intervention.ReasonDecisionNotDue)
+	rpctest.ExpectError(t, "a plan decided already, with an old etag", decide(escalated.Name(), `"1"`, significantImprovement, nil),
+		codes.FailedPrecondition, intervention.ReasonDecisionNotDue)
+	rpctest.ExpectError(t, "insufficient without an intervention", decide(due.Name(), etag, insufficient, nil),
+		codes.InvalidArgument, "", "intervention")
+	rpctest.ExpectError(t, "insufficient with an empty intervention", decide(due.Name(), etag, insufficient, &improvementplanv1.Intervention{}),
+		codes.InvalidArgument, "", "intervention.areas", "intervention.kind", "intervention.reason")
+	rpctest.ExpectError(t, "insufficient with a bad area", decide(due.Name(), etag, insufficient, &improvementplanv1.Intervention{Kind: notice, Reason: "r", Areas: []typev1.JudgementArea{99}}),
+		codes.InvalidArgument, "", "intervention.areas[0]")
+	rpctest.ExpectError(t, "insufficient naming another plan", decide(due.Name(), etag, insufficient, otherPlan),
+		codes.InvalidArgument, "", "intervention.improvement_plan")
+	rpctest.ExpectError(t, "significant improvement with an intervention", decide(due.Name(), etag, significantImprovement, trustOrder()),
+		codes.InvalidArgument, "", "intervention")
+	rpctest.ExpectError(t, "no decision, no rationale, no etag", rpctest.Err(e.client.DecideProgress(e.as(rpctest.Official), &improvementplanv1.DecideProgressRequest{Name: due.Name()})),
+		codes.InvalidArgument, "", "decision", "etag", "rationale")
+	rpctest.ExpectError(t, "unknown decision", decide(due.Name(), etag, 9, nil), codes.InvalidArgument, "", "decision")
+	rpctest.ExpectError(t, "forged etag", decide(due.Name(), "7", significantImprovement, nil), codes.InvalidArgument, "", "etag")
+	rpctest.ExpectError(t, "stale etag", decide(due.Name(), store.Etag(due.Version-1), insufficient, trustOrder()), codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "unknown plan", decide(plan.Name(leeds, "nope"), etag, significantImprovement, nil), codes.NotFound, plan.ReasonNotFound)
+	rpctest.ExpectError(t, "bad name", decide(leedsName+"/interventions/x", etag, significantImprovement, nil), codes.InvalidArgument, "", "name")
 	for _, p := range []plan.Plan{due, monitoring, escalated} {
 		stored, err := e.plans.Get(context.Background(), leeds, p.ID)
 		if err != nil || stored.Version != p.Version || stored.State != p.State {

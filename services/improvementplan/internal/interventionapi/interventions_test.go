@@ -103,12 +103,10 @@ func TestOrderAndLiftErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	order := func(parent string, m *improvementplanv1.Intervention) error {
-		_, err := e.client.OrderIntervention(ctx, &improvementplanv1.OrderInterventionRequest{Parent: parent, Intervention: m})
-		return err
+		return rpctest.Err(e.client.OrderIntervention(ctx, &improvementplanv1.OrderInterventionRequest{Parent: parent, Intervention: m}))
 	}
 	lift := func(name, etag, reason string) error {
-		_, err := e.client.LiftIntervention(ctx, &improvementplanv1.LiftInterventionRequest{Name: name, Etag: etag, Reason: reason})
-		return err
+		return rpctest.Err(e.client.LiftIntervention(ctx, &improvementplanv1.LiftInterventionRequest{Name: name, Etag: etag, Reason: reason}))
 	}
 	valid := func() *improvementplanv1.Intervention {
 		return &improvementplanv1.Intervention{Kind: direction, Reason: "r", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_CARE_LEAVERS}}
@@ -118,51 +116,37 @@ func TestOrderAndLiftErrors(t *testing.T) {
 		m.ImprovementPlan = name
 		return m
 	}
-	for _, tc := range []struct {
-		name   string
-		err    error
-		code   codes.Code
-		reason string
-		fields []string
-	}{
-		{"no intervention", order(leedsName, nil), codes.InvalidArgument, "", []string{"intervention"}},
-		{"nothing set", order(leedsName, &improvementplanv1.Intervention{}), codes.InvalidArgument, "",
-			[]string{"intervention.areas", "intervention.kind", "intervention.reason"}},
-		{"unknown kind and area named twice", order(leedsName, &improvementplanv1.Intervention{Kind: 77, Reason: "r", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_LSCB, typev1.JudgementArea_JUDGEMENT_AREA_LSCB}}),
-			codes.InvalidArgument, "", []string{"intervention.areas[1]", "intervention.kind"}},
-		{"another council's plan", order(leedsName, withPlan(theirs.Name())), codes.InvalidArgument, "", []string{"intervention.improvement_plan"}},
-		{"a plan that does not exist", order(leedsName, withPlan(plan.Name(leeds, "nope"))), codes.NotFound, plan.ReasonNotFound, nil},
-		{"bad parent", order("localAuthorities/-", valid()), codes.InvalidArgument, "", []string{"parent"}},
-		{"unknown council", order("localAuthorities/E08999999", valid()), codes.NotFound, resource.ReasonCouncilNotFound, nil},
-		{"request_id reused", func() error {
-			req := &improvementplanv1.OrderInterventionRequest{Parent: leedsName, Intervention: valid(), RequestId: "same"}
-			if _, err := e.client.OrderIntervention(ctx, req); err != nil {
-				return err
-			}
-			req.Intervention.Reason = "other"
-			_, err := e.client.OrderIntervention(ctx, req)
+	rpctest.ExpectError(t, "no intervention", order(leedsName, nil), codes.InvalidArgument, "", "intervention")
+	rpctest.ExpectError(t, "nothing set", order(leedsName, &improvementplanv1.Intervention{}),
+		codes.InvalidArgument, "", "intervention.areas", "intervention.kind", "intervention.reason")
+	rpctest.ExpectError(t, "unknown kind and area named twice", order(leedsName, &improvementplanv1.Intervention{Kind: 77, Reason: "r", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_LSCB, typev1.JudgementArea_JUDGEMENT_AREA_LSCB}}),
+		codes.InvalidArgument, "", "intervention.areas[1]", "intervention.kind")
+	rpctest.ExpectError(t, "another council's plan", order(leedsName, withPlan(theirs.Name())),
+		codes.InvalidArgument, "", "intervention.improvement_plan")
+	rpctest.ExpectError(t, "a plan that does not exist", order(leedsName, withPlan(plan.Name(leeds, "nope"))), codes.NotFound, plan.ReasonNotFound)
+	rpctest.ExpectError(t, "bad parent", order("localAuthorities/-", valid()), codes.InvalidArgument, "", "parent")
+	rpctest.ExpectError(t, "unknown council", order("localAuthorities/E08999999", valid()), codes.NotFound, resource.ReasonCouncilNotFound)
+	rpctest.ExpectError(t, "request_id reused", func() error {
+		req := &improvementplanv1.OrderInterventionRequest{Parent: leedsName, Intervention: valid(), RequestId: "same"}
+		if _, err := e.client.OrderIntervention(ctx, req); err != nil {
 			return err
-		}(), codes.InvalidArgument, store.ErrRequestIDReused.Reason, []string{"request_id"}},
-		{"lift with a stale etag", lift(iv.GetName(), iv.GetEtag(), "done"), codes.Aborted, "ETAG_MISMATCH", nil},
-		{"lift without an etag", lift(iv.GetName(), "", "done"), codes.InvalidArgument, "", []string{"etag"}},
-		{"lift without a reason", lift(iv.GetName(), `"2"`, " "), codes.InvalidArgument, "", []string{"reason"}},
-		{"lift of an unknown intervention", lift(leedsName+"/interventions/nope", `"1"`, "done"), codes.NotFound, intervention.ReasonNotFound, nil},
-		{"lift with a bad name", lift(theirs.Name(), `"1"`, "done"), codes.InvalidArgument, "", []string{"name"}},
-		{"get of an unknown intervention", func() error {
-			_, err := e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: leedsName + "/interventions/nope"})
-			return err
-		}(), codes.NotFound, intervention.ReasonNotFound, nil},
-		{"list with a bad filter", func() error {
-			_, err := e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: allParent, Filter: "reason = x"})
-			return err
-		}(), codes.InvalidArgument, "", []string{"filter"}},
-		{"list of an unknown council", func() error {
-			_, err := e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: "localAuthorities/E08999999"})
-			return err
-		}(), codes.NotFound, resource.ReasonCouncilNotFound, nil},
-	} {
-		rpctest.ExpectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
-	}
+		}
+		req.Intervention.Reason = "other"
+		_, err := e.client.OrderIntervention(ctx, req)
+		return err
+	}(), codes.InvalidArgument, store.ErrRequestIDReused.Reason, "request_id")
+	rpctest.ExpectError(t, "lift with a stale etag", lift(iv.GetName(), iv.GetEtag(), "done"), codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "lift without an etag", lift(iv.GetName(), "", "done"), codes.InvalidArgument, "", "etag")
+	rpctest.ExpectError(t, "lift without a reason", lift(iv.GetName(), `"2"`, " "), codes.InvalidArgument, "", "reason")
+	rpctest.ExpectError(t, "lift of an unknown intervention", lift(leedsName+"/interventions/nope", `"1"`, "done"),
+		codes.NotFound, intervention.ReasonNotFound)
+	rpctest.ExpectError(t, "lift with a bad name", lift(theirs.Name(), `"1"`, "done"), codes.InvalidArgument, "", "name")
+	rpctest.ExpectError(t, "get of an unknown intervention", rpctest.Err(e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: leedsName + "/interventions/nope"})),
+		codes.NotFound, intervention.ReasonNotFound)
+	rpctest.ExpectError(t, "list with a bad filter", rpctest.Err(e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: allParent, Filter: "reason = x"})),
+		codes.InvalidArgument, "", "filter")
+	rpctest.ExpectError(t, "list of an unknown council", rpctest.Err(e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: "localAuthorities/E08999999"})),
+		codes.NotFound, resource.ReasonCouncilNotFound)
 	// Still in force after the refused lifts.
 	read, err := e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: iv.GetName()})
 	if err != nil || read.GetState() != inForce || read.GetEtag() != `"2"` {
@@ -256,20 +240,16 @@ func TestAccess(t *testing.T) {
 			return err
 		},
 		"LiftIntervention": func(ctx context.Context) error {
-			_, err := e.client.LiftIntervention(ctx, &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: iv.GetEtag(), Reason: "r"})
-			return err
+			return rpctest.Err(e.client.LiftIntervention(ctx, &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: iv.GetEtag(), Reason: "r"}))
 		},
 		"GetIntervention": func(ctx context.Context) error {
-			_, err := e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: iv.GetName()})
-			return err
+			return rpctest.Err(e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: iv.GetName()}))
 		},
 		"ListInterventions(leeds)": func(ctx context.Context) error {
-			_, err := e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: leedsName})
-			return err
+			return rpctest.Err(e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: leedsName}))
 		},
 		"ListInterventions(-)": func(ctx context.Context) error {
-			_, err := e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: allParent})
-			return err
+			return rpctest.Err(e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: allParent}))
 		},
 	}
 	type deny struct {

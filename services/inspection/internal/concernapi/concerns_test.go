@@ -415,128 +415,57 @@ func TestBadInput(t *testing.T) {
 	}
 	with := func(edit func(*inspectionv1.Concern)) *inspectionv1.Concern { c := good(); edit(c); return c }
 	raise := func(parent string, c *inspectionv1.Concern) error {
-		_, err := h.client.RaiseConcern(ctx, &inspectionv1.RaiseConcernRequest{Parent: parent, Concern: c})
-		return err
+		return rpctest.Err(h.client.RaiseConcern(ctx, &inspectionv1.RaiseConcernRequest{Parent: parent, Concern: c}))
 	}
 	accept := func(r *inspectionv1.AcceptEmergencyInspectionRecommendationRequest) error {
-		_, err := h.client.AcceptEmergencyInspectionRecommendation(ctx, r)
-		return err
+		return rpctest.Err(h.client.AcceptEmergencyInspectionRecommendation(ctx, r))
 	}
 	dismiss := func(r *inspectionv1.DismissEmergencyInspectionRecommendationRequest) error {
-		_, err := h.client.DismissEmergencyInspectionRecommendation(ctx, r)
-		return err
+		return rpctest.Err(h.client.DismissEmergencyInspectionRecommendation(ctx, r))
 	}
 	tests := []struct {
 		name   string
-		call   func() error
+		err    error
 		code   codes.Code
 		reason string
 		fields []string
 	}{
-		{"raise: bad parent", func() error { return raise("localAuthorities/Leeds", good()) }, codes.InvalidArgument, "", []string{"parent"}},
-		{"raise: wildcard parent", func() error { return raise("localAuthorities/-", good()) }, codes.InvalidArgument, "", []string{"parent"}},
-		{"raise: unknown council", func() error { return raise("localAuthorities/E08999999", good()) }, codes.NotFound, "LOCAL_AUTHORITY_NOT_FOUND", nil},
-		{"raise: no concern", func() error { return raise(parent(leeds), nil) }, codes.InvalidArgument, "", []string{"concern"}},
-		{"raise: no kind", func() error {
-			return raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.Kind = 0 }))
-		}, codes.InvalidArgument, "", []string{"concern.kind"}},
-		{"raise: unknown kind", func() error {
-			return raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.Kind = 42 }))
-		}, codes.InvalidArgument, "", []string{"concern.kind"}},
-		{"raise: unknown severity", func() error {
-			return raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.Severity = 9 }))
-		}, codes.InvalidArgument, "", []string{"concern.severity"}},
-		{"raise: impossible date", func() error {
-			return raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.ReceivedDate = date(2015, 2, 30) }))
-		}, codes.InvalidArgument, "", []string{"concern.received_date"}},
-		{"raise: future date", func() error {
-			return raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.ReceivedDate = date(2015, 12, 15) }))
-		}, codes.InvalidArgument, "", []string{"concern.received_date"}},
-		{"raise: narrative too long", func() error {
-			return raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.Narrative = strings.Repeat("x", 10001) }))
-		}, codes.InvalidArgument, "", []string{"concern.narrative"}},
-		{"raise: every field wrong", func() error {
-			return raise("la/x", &inspectionv1.Concern{Source: strings.Repeat("s", 201), ReceivedDate: date(2015, 13, 1)})
-		}, codes.InvalidArgument, "", []string{"concern.kind", "concern.narrative", "concern.received_date", "concern.severity", "concern.source", "parent"}},
-		{"raise: request_id too long", func() error {
-			_, err := h.client.RaiseConcern(ctx, &inspectionv1.RaiseConcernRequest{Parent: parent(leeds), Concern: good(), RequestId: strings.Repeat("r", 257)})
-			return err
-		}, codes.InvalidArgument, "", []string{"request_id"}},
-		{"get concern: bad name", func() error {
-			_, err := h.client.GetConcern(ctx, &inspectionv1.GetConcernRequest{Name: "localAuthorities/E08000035/concern/x"})
-			return err
-		}, codes.InvalidArgument, "", []string{"name"}},
-		{"get concern: missing", func() error {
-			_, err := h.client.GetConcern(ctx, &inspectionv1.GetConcernRequest{Name: "localAuthorities/E08000035/concerns/nosuch"})
-			return err
-		}, codes.NotFound, "CONCERN_NOT_FOUND", nil},
-		{"list concerns: unknown filter field", func() error {
-			_, err := h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: parent(leeds), Filter: "narrative = x"})
-			return err
-		}, codes.InvalidArgument, "INVALID_FILTER", []string{"filter"}},
-		{"list concerns: bad kind and page size", func() error {
-			_, err := h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: parent(leeds), Filter: "kind = FRAUD", PageSize: -1})
-			return err
-		}, codes.InvalidArgument, "", []string{"filter", "page_size"}},
-		{"list concerns: across councils is not offered", func() error {
-			_, err := h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: "localAuthorities/-"})
-			return err
-		}, codes.InvalidArgument, "", []string{"parent"}},
-		{"list concerns: unknown council", func() error {
-			_, err := h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: "localAuthorities/E08999999"})
-			return err
-		}, codes.NotFound, "LOCAL_AUTHORITY_NOT_FOUND", nil},
-		{"list concerns: forged page token", func() error {
-			_, err := h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: parent(leeds), PageToken: "AAAA"})
-			return err
-		}, codes.InvalidArgument, paging.ReasonInvalidPageToken, []string{"page_token"}},
-		{"list recommendations: bad state", func() error {
-			_, err := h.client.ListEmergencyInspectionRecommendations(ctx, &inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: "localAuthorities/-", Filter: "state = OPEN"})
-			return err
-		}, codes.InvalidArgument, "INVALID_FILTER", []string{"filter"}},
-		{"list recommendations: bad parent", func() error {
-			_, err := h.client.ListEmergencyInspectionRecommendations(ctx, &inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: "localAuthorities/*"})
-			return err
-		}, codes.InvalidArgument, "", []string{"parent"}},
-		{"get recommendation: bad name", func() error {
-			_, err := h.client.GetEmergencyInspectionRecommendation(ctx, &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: rec.GetName() + "/x"})
-			return err
-		}, codes.InvalidArgument, "", []string{"name"}},
-		{"get recommendation: missing", func() error {
-			_, err := h.client.GetEmergencyInspectionRecommendation(ctx, &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: parent(leeds) + "/emergencyInspectionRecommendations/nosuch"})
-			return err
-		}, codes.NotFound, "RECOMMENDATION_NOT_FOUND", nil},
-		{"accept: no etag", func() error {
-			return accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), StartDate: date(2016, 1, 4), EndDate: date(2016, 1, 5)})
-		}, codes.InvalidArgument, "", []string{"etag"}},
-		{"accept: malformed etag", func() error {
-			return accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: "1", StartDate: date(2016, 1, 4), EndDate: date(2016, 1, 5)})
-		}, codes.InvalidArgument, "INVALID_ETAG", []string{"etag"}},
-		{"accept: no dates", func() error {
-			return accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: rec.GetEtag()})
-		}, codes.InvalidArgument, "", []string{"end_date", "start_date"}},
-		{"accept: reversed dates", func() error {
-			return accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: rec.GetEtag(), StartDate: date(2016, 1, 5), EndDate: date(2016, 1, 4)})
-		}, codes.InvalidArgument, "", []string{"end_date"}},
-		{"accept: impossible start date", func() error {
-			return accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: rec.GetEtag(), StartDate: date(2016, 2, 30), EndDate: date(2016, 3, 4)})
-		}, codes.InvalidArgument, "", []string{"start_date"}},
-		{"accept: everything wrong", func() error {
-			return accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: "x", Etag: "W/", EndDate: date(2016, 0, 4)})
-		}, codes.InvalidArgument, "", []string{"end_date", "etag", "name", "start_date"}},
-		{"accept: missing recommendation", func() error {
-			return accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: parent(leeds) + "/emergencyInspectionRecommendations/nosuch", Etag: `"1"`, StartDate: date(2016, 1, 4), EndDate: date(2016, 1, 5)})
-		}, codes.NotFound, "RECOMMENDATION_NOT_FOUND", nil},
-		{"dismiss: no etag, no rationale", func() error {
-			return dismiss(&inspectionv1.DismissEmergencyInspectionRecommendationRequest{Name: rec.GetName()})
-		}, codes.InvalidArgument, "", []string{"etag", "rationale"}},
-		{"dismiss: stale etag", func() error {
-			return dismiss(&inspectionv1.DismissEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: `"2"`, Rationale: "r"})
-		}, codes.Aborted, "ETAG_MISMATCH", nil},
+		{"raise: bad parent", raise("localAuthorities/Leeds", good()), codes.InvalidArgument, "", []string{"parent"}},
+		{"raise: wildcard parent", raise("localAuthorities/-", good()), codes.InvalidArgument, "", []string{"parent"}},
+		{"raise: unknown council", raise("localAuthorities/E08999999", good()), codes.NotFound, "LOCAL_AUTHORITY_NOT_FOUND", nil},
+		{"raise: no concern", raise(parent(leeds), nil), codes.InvalidArgument, "", []string{"concern"}},
+		{"raise: no kind", raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.Kind = 0 })), codes.InvalidArgument, "", []string{"concern.kind"}},
+		{"raise: unknown kind", raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.Kind = 42 })), codes.InvalidArgument, "", []string{"concern.kind"}},
+		{"raise: unknown severity", raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.Severity = 9 })), codes.InvalidArgument, "", []string{"concern.severity"}},
+		{"raise: impossible date", raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.ReceivedDate = date(2015, 2, 30) })), codes.InvalidArgument, "", []string{"concern.received_date"}},
+		{"raise: future date", raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.ReceivedDate = date(2015, 12, 15) })), codes.InvalidArgument, "", []string{"concern.received_date"}},
+		{"raise: narrative too long", raise(parent(leeds), with(func(c *inspectionv1.Concern) { c.Narrative = strings.Repeat("x", 10001) })), codes.InvalidArgument, "", []string{"concern.narrative"}},
+		{"raise: every field wrong", raise("la/x", &inspectionv1.Concern{Source: strings.Repeat("s", 201), ReceivedDate: date(2015, 13, 1)}), codes.InvalidArgument, "", []string{"concern.kind", "concern.narrative", "concern.received_date", "concern.severity", "concern.source", "parent"}},
+		{"raise: request_id too long", rpctest.Err(h.client.RaiseConcern(ctx, &inspectionv1.RaiseConcernRequest{Parent: parent(leeds), Concern: good(), RequestId: strings.Repeat("r", 257)})), codes.InvalidArgument, "", []string{"request_id"}},
+		{"get concern: bad name", rpctest.Err(h.client.GetConcern(ctx, &inspectionv1.GetConcernRequest{Name: "localAuthorities/E08000035/concern/x"})), codes.InvalidArgument, "", []string{"name"}},
+		{"get concern: missing", rpctest.Err(h.client.GetConcern(ctx, &inspectionv1.GetConcernRequest{Name: "localAuthorities/E08000035/concerns/nosuch"})), codes.NotFound, "CONCERN_NOT_FOUND", nil},
+		{"list concerns: unknown filter field", rpctest.Err(h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: parent(leeds), Filter: "narrative = x"})), codes.InvalidArgument, "INVALID_FILTER", []string{"filter"}},
+		{"list concerns: bad kind and page size", rpctest.Err(h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: parent(leeds), Filter: "kind = FRAUD", PageSize: -1})), codes.InvalidArgument, "", []string{"filter", "page_size"}},
+		{"list concerns: across councils is not offered", rpctest.Err(h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: "localAuthorities/-"})), codes.InvalidArgument, "", []string{"parent"}},
+		{"list concerns: unknown council", rpctest.Err(h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: "localAuthorities/E08999999"})), codes.NotFound, "LOCAL_AUTHORITY_NOT_FOUND", nil},
+		{"list concerns: forged page token", rpctest.Err(h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: parent(leeds), PageToken: "AAAA"})), codes.InvalidArgument, paging.ReasonInvalidPageToken, []string{"page_token"}},
+		{"list recommendations: bad state", rpctest.Err(h.client.ListEmergencyInspectionRecommendations(ctx, &inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: "localAuthorities/-", Filter: "state = OPEN"})), codes.InvalidArgument, "INVALID_FILTER", []string{"filter"}},
+		{"list recommendations: bad parent", rpctest.Err(h.client.ListEmergencyInspectionRecommendations(ctx, &inspectionv1.ListEmergencyInspectionRecommendationsRequest{Parent: "localAuthorities/*"})), codes.InvalidArgument, "", []string{"parent"}},
+		{"get recommendation: bad name", rpctest.Err(h.client.GetEmergencyInspectionRecommendation(ctx, &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: rec.GetName() + "/x"})), codes.InvalidArgument, "", []string{"name"}},
+		{"get recommendation: missing", rpctest.Err(h.client.GetEmergencyInspectionRecommendation(ctx, &inspectionv1.GetEmergencyInspectionRecommendationRequest{Name: parent(leeds) + "/emergencyInspectionRecommendations/nosuch"})), codes.NotFound, "RECOMMENDATION_NOT_FOUND", nil},
+		{"accept: no etag", accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), StartDate: date(2016, 1, 4), EndDate: date(2016, 1, 5)}), codes.InvalidArgument, "", []string{"etag"}},
+		{"accept: malformed etag", accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: "1", StartDate: date(2016, 1, 4), EndDate: date(2016, 1, 5)}), codes.InvalidArgument, "INVALID_ETAG", []string{"etag"}},
+		{"accept: no dates", accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: rec.GetEtag()}), codes.InvalidArgument, "", []string{"end_date", "start_date"}},
+		{"accept: reversed dates", accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: rec.GetEtag(), StartDate: date(2016, 1, 5), EndDate: date(2016, 1, 4)}), codes.InvalidArgument, "", []string{"end_date"}},
+		{"accept: impossible start date", accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: rec.GetEtag(), StartDate: date(2016, 2, 30), EndDate: date(2016, 3, 4)}), codes.InvalidArgument, "", []string{"start_date"}},
+		{"accept: everything wrong", accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: "x", Etag: "W/", EndDate: date(2016, 0, 4)}), codes.InvalidArgument, "", []string{"end_date", "etag", "name", "start_date"}},
+		{"accept: missing recommendation", accept(&inspectionv1.AcceptEmergencyInspectionRecommendationRequest{Name: parent(leeds) + "/emergencyInspectionRecommendations/nosuch", Etag: `"1"`, StartDate: date(2016, 1, 4), EndDate: date(2016, 1, 5)}), codes.NotFound, "RECOMMENDATION_NOT_FOUND", nil},
+		{"dismiss: no etag, no rationale", dismiss(&inspectionv1.DismissEmergencyInspectionRecommendationRequest{Name: rec.GetName()}), codes.InvalidArgument, "", []string{"etag", "rationale"}},
+		{"dismiss: stale etag", dismiss(&inspectionv1.DismissEmergencyInspectionRecommendationRequest{Name: rec.GetName(), Etag: `"2"`, Rationale: "r"}), codes.Aborted, "ETAG_MISMATCH", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantStatus(t, tt.call(), tt.code, tt.reason, tt.fields...)
+			wantStatus(t, tt.err, tt.code, tt.reason, tt.fields...)
 		})
 	}
 	// None of the refused writes changed the recommendation.

@@ -18,6 +18,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/risk"
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -272,62 +273,29 @@ func TestReadsRejectBadInput(t *testing.T) {
 	ctx := h.as("dfe")
 	tests := []struct {
 		name  string
-		call  func() error
+		err   error
 		code  codes.Code
 		field string
 	}{
-		{"set name without period", func() error {
-			_, err := h.client.GetIndicatorSet(ctx, &inspectionv1.GetIndicatorSetRequest{Name: "localAuthorities/E08000035/indicatorSets"})
-			return err
-		}, codes.InvalidArgument, "name"},
-		{"set name with a bad period", func() error {
-			_, err := h.client.GetIndicatorSet(ctx, &inspectionv1.GetIndicatorSetRequest{Name: "localAuthorities/E08000035/indicatorSets/2101"})
-			return err
-		}, codes.InvalidArgument, "name"},
-		{"set that does not exist", func() error {
-			_, err := h.client.GetIndicatorSet(ctx, &inspectionv1.GetIndicatorSetRequest{Name: indicator.Name(leeds, 2015)})
-			return err
-		}, codes.NotFound, ""},
-		{"bad parent", func() error {
-			_, err := h.client.ListIndicatorSets(ctx, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/-"})
-			return err
-		}, codes.InvalidArgument, "parent"},
-		{"negative page size", func() error {
-			_, err := h.client.ListIndicatorSets(ctx, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/" + leeds, PageSize: -1})
-			return err
-		}, codes.InvalidArgument, "page_size"},
-		{"unknown council's sets", func() error {
-			_, err := h.client.ListIndicatorSets(ctx, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/E08999999"})
-			return err
-		}, codes.NotFound, ""},
-		{"bad risk name", func() error {
-			_, err := h.client.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: "localAuthorities/" + leeds})
-			return err
-		}, codes.InvalidArgument, "name"},
-		{"unknown council's risk", func() error {
-			_, err := h.client.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: "localAuthorities/E08999999/riskAssessment"})
-			return err
-		}, codes.NotFound, ""},
-		{"unknown filter field", func() error {
-			_, err := h.client.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{Filter: "score > 50"})
-			return err
-		}, codes.InvalidArgument, "filter"},
-		{"unknown band", func() error {
-			_, err := h.client.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{Filter: "band = PURPLE"})
-			return err
-		}, codes.InvalidArgument, "filter"},
-		{"forged page token", func() error {
-			_, err := h.client.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{PageToken: "AAAA"})
-			return err
-		}, codes.InvalidArgument, "page_token"},
+		{"set name without period", rpctest.Err(h.client.GetIndicatorSet(ctx, &inspectionv1.GetIndicatorSetRequest{Name: "localAuthorities/E08000035/indicatorSets"})), codes.InvalidArgument, "name"},
+		{"set name with a bad period", rpctest.Err(h.client.GetIndicatorSet(ctx, &inspectionv1.GetIndicatorSetRequest{Name: "localAuthorities/E08000035/indicatorSets/2101"})), codes.InvalidArgument, "name"},
+		{"set that does not exist", rpctest.Err(h.client.GetIndicatorSet(ctx, &inspectionv1.GetIndicatorSetRequest{Name: indicator.Name(leeds, 2015)})), codes.NotFound, ""},
+		{"bad parent", rpctest.Err(h.client.ListIndicatorSets(ctx, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/-"})), codes.InvalidArgument, "parent"},
+		{"negative page size", rpctest.Err(h.client.ListIndicatorSets(ctx, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/" + leeds, PageSize: -1})), codes.InvalidArgument, "page_size"},
+		{"unknown council's sets", rpctest.Err(h.client.ListIndicatorSets(ctx, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/E08999999"})), codes.NotFound, ""},
+		{"bad risk name", rpctest.Err(h.client.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: "localAuthorities/" + leeds})), codes.InvalidArgument, "name"},
+		{"unknown council's risk", rpctest.Err(h.client.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: "localAuthorities/E08999999/riskAssessment"})), codes.NotFound, ""},
+		{"unknown filter field", rpctest.Err(h.client.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{Filter: "score > 50"})), codes.InvalidArgument, "filter"},
+		{"unknown band", rpctest.Err(h.client.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{Filter: "band = PURPLE"})), codes.InvalidArgument, "filter"},
+		{"forged page token", rpctest.Err(h.client.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{PageToken: "AAAA"})), codes.InvalidArgument, "page_token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.field == "" {
-				wantCode(t, tt.call(), tt.code)
+				wantCode(t, tt.err, tt.code)
 				return
 			}
-			wantCode(t, tt.call(), tt.code, tt.field)
+			wantCode(t, tt.err, tt.code, tt.field)
 		})
 	}
 }
@@ -347,25 +315,21 @@ func TestAccess(t *testing.T) {
 	}
 	getSet := func(gss string) func(context.Context) error {
 		return func(ctx context.Context) error {
-			_, err := h.client.GetIndicatorSet(ctx, &inspectionv1.GetIndicatorSetRequest{Name: indicator.Name(gss, 2015)})
-			return err
+			return rpctest.Err(h.client.GetIndicatorSet(ctx, &inspectionv1.GetIndicatorSetRequest{Name: indicator.Name(gss, 2015)}))
 		}
 	}
 	listSets := func(gss string) func(context.Context) error {
 		return func(ctx context.Context) error {
-			_, err := h.client.ListIndicatorSets(ctx, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/" + gss})
-			return err
+			return rpctest.Err(h.client.ListIndicatorSets(ctx, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/" + gss}))
 		}
 	}
 	getRisk := func(gss string) func(context.Context) error {
 		return func(ctx context.Context) error {
-			_, err := h.client.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: risk.ResourceName(gss)})
-			return err
+			return rpctest.Err(h.client.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: risk.ResourceName(gss)}))
 		}
 	}
 	listRisk := func(ctx context.Context) error {
-		_, err := h.client.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{})
-		return err
+		return rpctest.Err(h.client.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{}))
 	}
 	calls := []struct {
 		what string

@@ -307,123 +307,99 @@ func TestBadInput(t *testing.T) {
 		return j
 	}
 	create := func(in *inspectionv1.Inspection) error {
-		_, err := e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: leedsName, Inspection: in})
-		return err
+		return rpctest.Err(e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: leedsName, Inspection: in}))
 	}
 	sifIn := func(start, end *typev1.Date, j *inspectionv1.Judgement) *inspectionv1.Inspection {
 		return &inspectionv1.Inspection{Framework: inspectionv1.Framework_FRAMEWORK_SIF, StartDate: start, EndDate: end, Judgement: j}
 	}
 	update := func(in *inspectionv1.Inspection, paths ...string) error {
-		_, err := e.client.UpdateInspection(ctx, &inspectionv1.UpdateInspectionRequest{Inspection: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
-		return err
+		return rpctest.Err(e.client.UpdateInspection(ctx, &inspectionv1.UpdateInspectionRequest{Inspection: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}))
 	}
 	publish := func(name, etag string, date *typev1.Date) error {
-		_, err := e.client.PublishJudgement(ctx, &inspectionv1.PublishJudgementRequest{Name: name, Etag: etag, PublishDate: date})
-		return err
+		return rpctest.Err(e.client.PublishJudgement(ctx, &inspectionv1.PublishJudgementRequest{Name: name, Etag: etag, PublishDate: date}))
 	}
 	list := func(filter, order, token string) error {
-		_, err := e.client.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{Parent: allParents, Filter: filter, OrderBy: order, PageToken: token})
-		return err
+		return rpctest.Err(e.client.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{Parent: allParents, Filter: filter, OrderBy: order, PageToken: token}))
 	}
 	first, err := e.client.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{Parent: allParents, PageSize: 1, Filter: "framework = SIF"})
 	if err != nil || first.GetNextPageToken() == "" {
 		t.Fatalf("first page = %v, %v", first, err)
 	}
 
-	for _, tc := range []struct {
-		name   string
-		err    error
-		code   codes.Code
-		reason string
-		fields []string
-	}{
-		{"unknown grade", create(sifIn(day(2015, 9, 7), day(2015, 10, 1), withGrade(99))),
-			codes.InvalidArgument, "", []string{"inspection.judgement.help_and_protection.grade"}},
-		{"unspecified grade", create(sifIn(day(2015, 9, 7), day(2015, 10, 1), withGrade(0))),
-			codes.InvalidArgument, "", []string{"inspection.judgement.help_and_protection.grade"}},
-		{"reversed dates", create(sifIn(day(2015, 10, 1), day(2015, 9, 7), nil)),
-			codes.InvalidArgument, "", []string{"inspection.end_date"}},
-		{"every problem at once", create(&inspectionv1.Inspection{Framework: 99, StartDate: day(2015, 2, 30), EndDate: day(2015, 2, 1),
-			Recommendations: []*inspectionv1.Recommendation{{Text: ""}}}),
-			codes.InvalidArgument, "", []string{"inspection.framework", "inspection.recommendations[0].area", "inspection.recommendations[0].text", "inspection.start_date"}},
-		{"ILACS with an LSCB grade", create(&inspectionv1.Inspection{Framework: inspectionv1.Framework_FRAMEWORK_ILACS, StartDate: day(2015, 9, 7), EndDate: day(2015, 9, 18),
-			Judgement: &inspectionv1.Judgement{LscbReview: part(good)}}),
-			codes.InvalidArgument, "", []string{"inspection.judgement.lscb_review"}},
-		{"no inspection", func() error {
-			_, err := e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: leedsName})
+	rpctest.ExpectError(t, "unknown grade", create(sifIn(day(2015, 9, 7), day(2015, 10, 1), withGrade(99))),
+		codes.InvalidArgument, "", "inspection.judgement.help_and_protection.grade")
+	rpctest.ExpectError(t, "unspecified grade", create(sifIn(day(2015, 9, 7), day(2015, 10, 1), withGrade(0))),
+		codes.InvalidArgument, "", "inspection.judgement.help_and_protection.grade")
+	rpctest.ExpectError(t, "reversed dates", create(sifIn(day(2015, 10, 1), day(2015, 9, 7), nil)),
+		codes.InvalidArgument, "", "inspection.end_date")
+	rpctest.ExpectError(t, "every problem at once", create(&inspectionv1.Inspection{Framework: 99, StartDate: day(2015, 2, 30), EndDate: day(2015, 2, 1),
+		Recommendations: []*inspectionv1.Recommendation{{Text: ""}}}),
+		codes.InvalidArgument, "", "inspection.framework", "inspection.recommendations[0].area", "inspection.recommendations[0].text", "inspection.start_date")
+	rpctest.ExpectError(t, "ILACS with an LSCB grade", create(&inspectionv1.Inspection{Framework: inspectionv1.Framework_FRAMEWORK_ILACS, StartDate: day(2015, 9, 7), EndDate: day(2015, 9, 18),
+		Judgement: &inspectionv1.Judgement{LscbReview: part(good)}}),
+		codes.InvalidArgument, "", "inspection.judgement.lscb_review")
+	rpctest.ExpectError(t, "no inspection", rpctest.Err(e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: leedsName})),
+		codes.InvalidArgument, "", "inspection")
+	rpctest.ExpectError(t, "bad parent", rpctest.Err(e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: "councils/leeds", Inspection: sifIn(day(2015, 9, 7), day(2015, 10, 1), nil)})),
+		codes.InvalidArgument, "", "parent")
+	rpctest.ExpectError(t, "unknown council", rpctest.Err(e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: "localAuthorities/E08999999", Inspection: sifIn(day(2015, 9, 7), day(2015, 10, 1), nil)})),
+		codes.NotFound, resource.ReasonCouncilNotFound)
+	rpctest.ExpectError(t, "missing key judgement at publication", publish(partial.GetName(), partial.GetEtag(), day(2015, 11, 20)),
+		codes.FailedPrecondition, inspection.ReasonIncomplete, "inspection.judgement.help_and_protection")
+	rpctest.ExpectError(t, "no publish date", publish(partial.GetName(), "", nil), codes.InvalidArgument, "", "publish_date")
+	rpctest.ExpectError(t, "impossible publish date", publish(partial.GetName(), "", day(2015, 11, 31)), codes.InvalidArgument, "", "publish_date")
+	rpctest.ExpectError(t, "published before fieldwork ended", publish(partial.GetName(), "", day(2015, 9, 9)),
+		codes.InvalidArgument, "", "publish_date")
+	rpctest.ExpectError(t, "published in the future", publish(partial.GetName(), "", day(2016, 1, 4)), codes.InvalidArgument, "", "publish_date")
+	rpctest.ExpectError(t, "publishing twice", publish(done.GetName(), "", day(2015, 7, 2)), codes.FailedPrecondition, inspection.ReasonPublished)
+	rpctest.ExpectError(t, "editing a published inspection", update(&inspectionv1.Inspection{Name: done.GetName(), Etag: done.GetEtag(), Judgement: sif(inadequate, inadequate, inadequate)}, "judgement"),
+		codes.FailedPrecondition, inspection.ReasonPublished)
+	rpctest.ExpectError(t, "editing a published inspection with an old etag", update(&inspectionv1.Inspection{Name: done.GetName(), Etag: `"1"`, LeadInspector: "x"}, "lead_inspector"),
+		codes.FailedPrecondition, inspection.ReasonPublished)
+	rpctest.ExpectError(t, "stale etag", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: sched.GetEtag(), LeadInspector: "x"}, "lead_inspector"),
+		codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "stale etag at publication", publish(partial.GetName(), sched.GetEtag(), day(2015, 11, 20)),
+		codes.Aborted, "ETAG_MISMATCH")
+	rpctest.ExpectError(t, "no etag", update(&inspectionv1.Inspection{Name: partial.GetName(), LeadInspector: "x"}, "lead_inspector"),
+		codes.InvalidArgument, "", "inspection.etag")
+	rpctest.ExpectError(t, "forged etag", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: "W/1", LeadInspector: "x"}, "lead_inspector"),
+		codes.InvalidArgument, "", "inspection.etag")
+	rpctest.ExpectError(t, "unknown update_mask path", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag()}, "colour"),
+		codes.InvalidArgument, "", "update_mask")
+	rpctest.ExpectError(t, "framework in update_mask", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag(), Framework: inspectionv1.Framework_FRAMEWORK_ILACS}, "framework"),
+		codes.InvalidArgument, "", "update_mask")
+	rpctest.ExpectError(t, "update setting nothing", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag()}),
+		codes.InvalidArgument, "", "update_mask")
+	rpctest.ExpectError(t, "update to reversed dates", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag(), EndDate: day(2015, 9, 1)}, "end_date"),
+		codes.InvalidArgument, "", "inspection.end_date")
+	rpctest.ExpectError(t, "update with an unknown grade", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag(),
+		Judgement: &inspectionv1.Judgement{CareLeavers: &inspectionv1.GradedJudgement{Grade: 99}}}, "judgement.care_leavers"),
+		codes.InvalidArgument, "", "inspection.judgement.care_leavers.grade")
+	rpctest.ExpectError(t, "update of an unknown inspection", update(&inspectionv1.Inspection{Name: leedsName + "/inspections/nope", Etag: `"1"`, LeadInspector: "x"}),
+		codes.NotFound, inspection.ReasonNotFound)
+	rpctest.ExpectError(t, "bad inspection name", update(&inspectionv1.Inspection{Name: "inspections/x", Etag: `"1"`, LeadInspector: "x"}),
+		codes.InvalidArgument, "", "inspection.name")
+	rpctest.ExpectError(t, "page token from another query", list("framework = ILACS", "", first.GetNextPageToken()),
+		codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
+	rpctest.ExpectError(t, "page token with another order", list("framework = SIF", "start_date", first.GetNextPageToken()),
+		codes.InvalidArgument, paging.ReasonPageTokenMismatch, "page_token")
+	rpctest.ExpectError(t, "unknown filter field", list("colour = RED", "", ""), codes.InvalidArgument, "", "filter")
+	rpctest.ExpectError(t, "unknown order_by field", list("", "name", ""), codes.InvalidArgument, "", "order_by")
+	rpctest.ExpectError(t, "bad list parent", rpctest.Err(e.client.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{Parent: "localAuthorities/*"})),
+		codes.InvalidArgument, "", "parent")
+	rpctest.ExpectError(t, "list of an unknown council", rpctest.Err(e.client.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{Parent: "localAuthorities/E08999999"})),
+		codes.NotFound, resource.ReasonCouncilNotFound)
+	rpctest.ExpectError(t, "get of an unknown inspection", rpctest.Err(e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: leedsName + "/inspections/nope"})),
+		codes.NotFound, inspection.ReasonNotFound)
+	rpctest.ExpectError(t, "request_id reused for another request", func() error {
+		req := &inspectionv1.CreateInspectionRequest{Parent: leedsName, Inspection: sifIn(day(2015, 9, 7), day(2015, 10, 1), nil), RequestId: "reused"}
+		if _, err := e.client.CreateInspection(ctx, req); err != nil {
 			return err
-		}(), codes.InvalidArgument, "", []string{"inspection"}},
-		{"bad parent", func() error {
-			_, err := e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: "councils/leeds", Inspection: sifIn(day(2015, 9, 7), day(2015, 10, 1), nil)})
-			return err
-		}(), codes.InvalidArgument, "", []string{"parent"}},
-		{"unknown council", func() error {
-			_, err := e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: "localAuthorities/E08999999", Inspection: sifIn(day(2015, 9, 7), day(2015, 10, 1), nil)})
-			return err
-		}(), codes.NotFound, resource.ReasonCouncilNotFound, nil},
-		{"missing key judgement at publication", publish(partial.GetName(), partial.GetEtag(), day(2015, 11, 20)),
-			codes.FailedPrecondition, inspection.ReasonIncomplete, []string{"inspection.judgement.help_and_protection"}},
-		{"no publish date", publish(partial.GetName(), "", nil), codes.InvalidArgument, "", []string{"publish_date"}},
-		{"impossible publish date", publish(partial.GetName(), "", day(2015, 11, 31)), codes.InvalidArgument, "", []string{"publish_date"}},
-		{"published before fieldwork ended", publish(partial.GetName(), "", day(2015, 9, 9)), codes.InvalidArgument, "", []string{"publish_date"}},
-		{"published in the future", publish(partial.GetName(), "", day(2016, 1, 4)), codes.InvalidArgument, "", []string{"publish_date"}},
-		{"publishing twice", publish(done.GetName(), "", day(2015, 7, 2)), codes.FailedPrecondition, inspection.ReasonPublished, nil},
-		{"editing a published inspection", update(&inspectionv1.Inspection{Name: done.GetName(), Etag: done.GetEtag(), Judgement: sif(inadequate, inadequate, inadequate)}, "judgement"),
-			codes.FailedPrecondition, inspection.ReasonPublished, nil},
-		{"editing a published inspection with an old etag", update(&inspectionv1.Inspection{Name: done.GetName(), Etag: `"1"`, LeadInspector: "x"}, "lead_inspector"),
-			codes.FailedPrecondition, inspection.ReasonPublished, nil},
-		{"stale etag", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: sched.GetEtag(), LeadInspector: "x"}, "lead_inspector"),
-			codes.Aborted, "ETAG_MISMATCH", nil},
-		{"stale etag at publication", publish(partial.GetName(), sched.GetEtag(), day(2015, 11, 20)), codes.Aborted, "ETAG_MISMATCH", nil},
-		{"no etag", update(&inspectionv1.Inspection{Name: partial.GetName(), LeadInspector: "x"}, "lead_inspector"),
-			codes.InvalidArgument, "", []string{"inspection.etag"}},
-		{"forged etag", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: "W/1", LeadInspector: "x"}, "lead_inspector"),
-			codes.InvalidArgument, "", []string{"inspection.etag"}},
-		{"unknown update_mask path", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag()}, "colour"),
-			codes.InvalidArgument, "", []string{"update_mask"}},
-		{"framework in update_mask", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag(), Framework: inspectionv1.Framework_FRAMEWORK_ILACS}, "framework"),
-			codes.InvalidArgument, "", []string{"update_mask"}},
-		{"update setting nothing", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag()}),
-			codes.InvalidArgument, "", []string{"update_mask"}},
-		{"update to reversed dates", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag(), EndDate: day(2015, 9, 1)}, "end_date"),
-			codes.InvalidArgument, "", []string{"inspection.end_date"}},
-		{"update with an unknown grade", update(&inspectionv1.Inspection{Name: partial.GetName(), Etag: partial.GetEtag(),
-			Judgement: &inspectionv1.Judgement{CareLeavers: &inspectionv1.GradedJudgement{Grade: 99}}}, "judgement.care_leavers"),
-			codes.InvalidArgument, "", []string{"inspection.judgement.care_leavers.grade"}},
-		{"update of an unknown inspection", update(&inspectionv1.Inspection{Name: leedsName + "/inspections/nope", Etag: `"1"`, LeadInspector: "x"}),
-			codes.NotFound, inspection.ReasonNotFound, nil},
-		{"bad inspection name", update(&inspectionv1.Inspection{Name: "inspections/x", Etag: `"1"`, LeadInspector: "x"}),
-			codes.InvalidArgument, "", []string{"inspection.name"}},
-		{"page token from another query", list("framework = ILACS", "", first.GetNextPageToken()),
-			codes.InvalidArgument, paging.ReasonPageTokenMismatch, []string{"page_token"}},
-		{"page token with another order", list("framework = SIF", "start_date", first.GetNextPageToken()),
-			codes.InvalidArgument, paging.ReasonPageTokenMismatch, []string{"page_token"}},
-		{"unknown filter field", list("colour = RED", "", ""), codes.InvalidArgument, "", []string{"filter"}},
-		{"unknown order_by field", list("", "name", ""), codes.InvalidArgument, "", []string{"order_by"}},
-		{"bad list parent", func() error {
-			_, err := e.client.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{Parent: "localAuthorities/*"})
-			return err
-		}(), codes.InvalidArgument, "", []string{"parent"}},
-		{"list of an unknown council", func() error {
-			_, err := e.client.ListInspections(ctx, &inspectionv1.ListInspectionsRequest{Parent: "localAuthorities/E08999999"})
-			return err
-		}(), codes.NotFound, resource.ReasonCouncilNotFound, nil},
-		{"get of an unknown inspection", func() error {
-			_, err := e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: leedsName + "/inspections/nope"})
-			return err
-		}(), codes.NotFound, inspection.ReasonNotFound, nil},
-		{"request_id reused for another request", func() error {
-			req := &inspectionv1.CreateInspectionRequest{Parent: leedsName, Inspection: sifIn(day(2015, 9, 7), day(2015, 10, 1), nil), RequestId: "reused"}
-			if _, err := e.client.CreateInspection(ctx, req); err != nil {
-				return err
-			}
-			req.Inspection.EndDate = day(2015, 10, 2)
-			_, err := e.client.CreateInspection(ctx, req)
-			return err
-		}(), codes.InvalidArgument, store.ErrRequestIDReused.Reason, []string{"request_id"}},
-	} {
-		rpctest.ExpectError(t, tc.name, tc.err, tc.code, tc.reason, tc.fields...)
-	}
+		}
+		req.Inspection.EndDate = day(2015, 10, 2)
+		_, err := e.client.CreateInspection(ctx, req)
+		return err
+	}(), codes.InvalidArgument, store.ErrRequestIDReused.Reason, "request_id")
 }
 
 // TestAccess covers every deny case of these methods, and the readers who
@@ -447,16 +423,13 @@ func TestAccess(t *testing.T) {
 			return err
 		},
 		"PublishJudgement": func(ctx context.Context) error {
-			_, err := e.client.PublishJudgement(ctx, &inspectionv1.PublishJudgementRequest{Name: draft.GetName(), PublishDate: day(2015, 11, 2)})
-			return err
+			return rpctest.Err(e.client.PublishJudgement(ctx, &inspectionv1.PublishJudgementRequest{Name: draft.GetName(), PublishDate: day(2015, 11, 2)}))
 		},
 		"GetInspection(draft)": func(ctx context.Context) error {
-			_, err := e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: draft.GetName()})
-			return err
+			return rpctest.Err(e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: draft.GetName()}))
 		},
 		"GetInspection(published)": func(ctx context.Context) error {
-			_, err := e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: pub.GetName()})
-			return err
+			return rpctest.Err(e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: pub.GetName()}))
 		},
 	}
 	for _, tc := range []struct {

@@ -285,16 +285,13 @@ func TestAccess(t *testing.T) {
 			return err
 		},
 		"get": func(ctx context.Context) error {
-			_, err := e.client.GetSupportOffer(ctx, &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()})
-			return err
+			return rpctest.Err(e.client.GetSupportOffer(ctx, &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()}))
 		},
 		"list": func(ctx context.Context) error {
-			_, err := e.client.ListSupportOffers(ctx, &peerreviewv1.ListSupportOffersRequest{Parent: leedsName})
-			return err
+			return rpctest.Err(e.client.ListSupportOffers(ctx, &peerreviewv1.ListSupportOffersRequest{Parent: leedsName}))
 		},
 		"list all": func(ctx context.Context) error {
-			_, err := e.client.ListSupportOffers(ctx, &peerreviewv1.ListSupportOffersRequest{Parent: allParents})
-			return err
+			return rpctest.Err(e.client.ListSupportOffers(ctx, &peerreviewv1.ListSupportOffersRequest{Parent: allParents}))
 		},
 		"update": func(ctx context.Context) error {
 			_, err := e.client.UpdateSupportOffer(ctx, &peerreviewv1.UpdateSupportOfferRequest{
@@ -304,12 +301,10 @@ func TestAccess(t *testing.T) {
 			return err
 		},
 		"accept": func(ctx context.Context) error {
-			_, err := e.client.TransitionSupportOffer(ctx, &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: accepted})
-			return err
+			return rpctest.Err(e.client.TransitionSupportOffer(ctx, &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: accepted}))
 		},
 		"decline": func(ctx context.Context) error {
-			_, err := e.client.TransitionSupportOffer(ctx, &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: declined, Reason: "no"})
-			return err
+			return rpctest.Err(e.client.TransitionSupportOffer(ctx, &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: declined, Reason: "no"}))
 		},
 	}
 	all := slices.Sorted(func(yield func(string) bool) {
