@@ -2,7 +2,6 @@ package planapi_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -184,26 +183,7 @@ func (h *harness) move(p plan.Plan, states ...plan.State) plan.Plan {
 // audit returns the audit entries in the council's outbox, oldest first.
 func (h *harness) audit(gss string) []store.AuditEntry {
 	h.t.Helper()
-	msgs, err := h.st.Client().XRange(context.Background(), h.st.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var out []store.AuditEntry
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		if ev.Type != store.AuditType {
-			continue
-		}
-		var a store.AuditEntry
-		if err := json.Unmarshal(ev.Data, &a); err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, a)
-	}
-	return out
+	return rpctest.Audits(h.t, rpctest.Outbox(h.t, h.st, keyspace.CouncilTag(gss)))
 }
 
 func date(y, m, d int32) *typev1.Date { return &typev1.Date{Year: y, Month: m, Day: d} }

@@ -9,7 +9,6 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
@@ -17,26 +16,7 @@ import (
 // judgementEvents returns the JudgementPublished events in gss's outbox.
 func (e *env) judgementEvents(gss string) []*eventsv1.JudgementPublished {
 	e.t.Helper()
-	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []*eventsv1.JudgementPublished
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if ev.Type != events.TypeName(&eventsv1.JudgementPublished{}) {
-			continue
-		}
-		var jp eventsv1.JudgementPublished
-		if err := ev.Unmarshal(&jp); err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, &jp)
-	}
-	return out
+	return rpctest.Payloads[*eventsv1.JudgementPublished](e.t, rpctest.Outbox(e.t, e.store, keyspace.CouncilTag(gss)))
 }
 
 const sifFW = inspectionv1.Framework_FRAMEWORK_SIF

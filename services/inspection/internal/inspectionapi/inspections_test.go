@@ -221,17 +221,9 @@ func TestScheduleUpdatePublishStory(t *testing.T) {
 	}
 
 	// The event and the audit trail are in the council's outbox.
-	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(keyspace.CouncilTag(leeds)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got []*eventsv1.JudgementPublished
 	var trail []string
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, ev := range rpctest.Outbox(t, e.store, keyspace.CouncilTag(leeds)) {
 		switch ev.Type {
 		case events.TypeName(&eventsv1.JudgementPublished{}):
 			var jp eventsv1.JudgementPublished

@@ -320,28 +320,13 @@ func TestPeerReviewStory(t *testing.T) {
 
 	// PeerReviewCompleted is in the council's outbox, committed with the
 	// review: the support offer consumer makes the enhanced offer from it.
-	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(keyspace.CouncilTag(leeds)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var completed []*eventsv1.PeerReviewCompleted
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ev.Type != events.TypeName(&eventsv1.PeerReviewCompleted{}) {
-			continue
-		}
-		var p eventsv1.PeerReviewCompleted
-		if err := ev.Unmarshal(&p); err != nil {
-			t.Fatal(err)
-		}
+	evs := rpctest.Outbox(t, e.store, keyspace.CouncilTag(leeds), events.TypeName(&eventsv1.PeerReviewCompleted{}))
+	for _, ev := range evs {
 		if ev.Topic != "peerreview" || ev.Subject != rv.GetName() {
 			t.Errorf("event envelope: topic %q, subject %q", ev.Topic, ev.Subject)
 		}
-		completed = append(completed, &p)
 	}
+	completed := rpctest.Payloads[*eventsv1.PeerReviewCompleted](t, evs)
 	want := &eventsv1.PeerReviewCompleted{
 		PeerReview: rv.GetName(), LocalAuthority: leedsName, Kind: "SAFEGUARDING_PEER_REVIEW", Risk: "HIGH", SevereThemes: []string{"CASELOADS"},
 	}

@@ -2,7 +2,6 @@ package reviewerapi
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"sync"
 	"testing"
@@ -20,7 +19,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerstore"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
@@ -218,20 +216,13 @@ func TestReviewerCRUD(t *testing.T) {
 	rpctest.ExpectError(t, "get after delete", err, codes.NotFound, reviewer.ReasonNotFound)
 
 	// Every change was audited with the adviser as actor.
-	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(reviewerstore.Tag), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
+	evs := rpctest.Outbox(t, e.store, reviewerstore.Tag)
+	audits := rpctest.Audits(t, evs)
+	if len(audits) != len(evs) {
+		t.Errorf("the reviewers' outbox holds %d events, of which %d audit entries; want only audit entries", len(evs), len(audits))
 	}
 	var methods []string
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a store.AuditEntry
-		if err := json.Unmarshal(ev.Data, &a); err != nil {
-			t.Fatal(err)
-		}
+	for _, a := range audits {
 		if a.Actor != rpctest.Adviser.Subject || a.Resource != rv.GetName() {
 			t.Errorf("audit entry %+v, want the adviser acting on %s", a, rv.GetName())
 		}

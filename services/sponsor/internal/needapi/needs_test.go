@@ -15,7 +15,6 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/access"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -38,25 +37,7 @@ func names(ns []*sponsorv1.SponsorNeed) []string {
 // announced returns the SponsorNeedOpened payloads in a council's outbox.
 func (e *env) announced(gss string) []*eventsv1.SponsorNeedOpened {
 	e.t.Helper()
-	msgs, err := e.store.Client().XRange(context.Background(), e.store.Keyspace().Outbox(needstore.Tag(gss)), "-", "+").Result()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []*eventsv1.SponsorNeedOpened
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if ev.Type == needstore.SponsorNeedOpenedType {
-			var p eventsv1.SponsorNeedOpened
-			if err := ev.Unmarshal(&p); err != nil {
-				e.t.Fatal(err)
-			}
-			out = append(out, &p)
-		}
-	}
-	return out
+	return rpctest.Payloads[*eventsv1.SponsorNeedOpened](e.t, rpctest.Outbox(e.t, e.store, needstore.Tag(gss)))
 }
 
 func TestCreateGetList(t *testing.T) {
