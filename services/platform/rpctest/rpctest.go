@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -101,6 +102,18 @@ func Serve(t testing.TB, policies auth.Policies, register func(*grpc.Server)) *g
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return conn
+}
+
+// Client serves server as the service desc describes (a generated
+// X_ServiceDesc), as Serve does, and returns newClient's client of it (a
+// generated NewXClient). The test stops at once when server does not
+// implement the service.
+func Client[C any](t testing.TB, policies auth.Policies, desc *grpc.ServiceDesc, server any, newClient func(grpc.ClientConnInterface) C) C {
+	t.Helper()
+	if want := reflect.TypeOf(desc.HandlerType).Elem(); !reflect.TypeOf(server).Implements(want) {
+		t.Fatalf("%T does not implement %v", server, want)
+	}
+	return newClient(Serve(t, policies, func(srv *grpc.Server) { srv.RegisterService(desc, server) }))
 }
 
 // Token mints a development token for p, valid for an hour.

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/interventionstore"
@@ -72,10 +70,8 @@ func newEnv(t *testing.T) *env {
 		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, progressreviewapi.ToProto, progressreviewapi.FromStored))
 	e := &env{t: t, now: rpctest.Ticking(start, time.Minute), store: st, plans: plans, reviews: reviews, ivs: interventionstore.New(st, plans, codec)}
 	svc := intervention.NewService(e.ivs, plans, e.reviews, e.now)
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Interventions: New(svc, rpctest.NewPages(t), nil)})
-	})
-	e.client = improvementplanv1.NewImprovementPlanServiceClient(conn)
+	e.client = rpctest.Client(t, Policies, &improvementplanv1.ImprovementPlanService_ServiceDesc,
+		testServer{Interventions: New(svc, rpctest.NewPages(t), nil)}, improvementplanv1.NewImprovementPlanServiceClient)
 	return e
 }
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -131,10 +130,9 @@ func newHarness(t *testing.T) *harness {
 	clock := &clockDouble{}
 	svc := plan.NewService(plans, ratings, clock, func() time.Time { return testNow })
 	sup := support.NewService(supportstore.New(st))
-	conn := rpctest.Serve(t, planapi.Policies, func(srv *grpc.Server) {
-		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Plans: planapi.New(svc, rpctest.NewPages(t), sup)})
-	})
-	return &harness{t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), st: st, plans: plans, ratings: ratings, clock: clock, support: sup}
+	client := rpctest.Client(t, planapi.Policies, &improvementplanv1.ImprovementPlanService_ServiceDesc,
+		testServer{Plans: planapi.New(svc, rpctest.NewPages(t), sup)}, improvementplanv1.NewImprovementPlanServiceClient)
+	return &harness{t: t, client: client, st: st, plans: plans, ratings: ratings, clock: clock, support: sup}
 }
 
 // as returns a context whose calls carry a development token for p.

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
@@ -63,10 +61,9 @@ func newEnv(t *testing.T) *env {
 		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, ToProto, FromStored))
 	svc := progressreview.NewService(reviews, plans, clock)
 	sup := support.NewService(supportstore.New(st))
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		improvementplanv1.RegisterImprovementPlanServiceServer(srv, testServer{Reviews: New(svc, rpctest.NewPages(t), sup)})
-	})
-	return &env{t: t, client: improvementplanv1.NewImprovementPlanServiceClient(conn), store: st, plans: plans, reviews: reviews, support: sup}
+	client := rpctest.Client(t, Policies, &improvementplanv1.ImprovementPlanService_ServiceDesc,
+		testServer{Reviews: New(svc, rpctest.NewPages(t), sup)}, improvementplanv1.NewImprovementPlanServiceClient)
+	return &env{t: t, client: client, store: st, plans: plans, reviews: reviews, support: sup}
 }
 
 // as returns a context whose calls carry a development token for p.

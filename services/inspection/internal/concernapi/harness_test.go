@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
@@ -56,10 +55,9 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	f := concerntest.New(t, rpctest.NewStore(t), leeds, hampshire, durham, doncaster)
 	handlers := concernapi.New(f.Service, rpctest.NewPages(t))
-	conn := rpctest.Serve(t, concernapi.Policies, func(srv *grpc.Server) {
-		inspectionv1.RegisterInspectionServiceServer(srv, testServer{Concerns: handlers})
-	})
-	return &harness{client: inspectionv1.NewInspectionServiceClient(conn), st: f.Store, councils: f.Councils, sched: f.Scheduler, svc: f.Service}
+	client := rpctest.Client(t, concernapi.Policies, &inspectionv1.InspectionService_ServiceDesc,
+		testServer{Concerns: handlers}, inspectionv1.NewInspectionServiceClient)
+	return &harness{client: client, st: f.Store, councils: f.Councils, sched: f.Scheduler, svc: f.Service}
 }
 
 // as returns a context that calls as p.

@@ -5,31 +5,23 @@ import (
 	"slices"
 	"testing"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-// server serves the council handlers alone; every other method of the
-// service is unimplemented.
+// server serves the council handlers alone, as the service's composite
+// server does; every other method of the service is unimplemented.
 type server struct {
-	inspectionv1.UnimplementedInspectionServiceServer
+	servertest.Fallback
 	*councilapi.Councils
-}
-
-func (s server) GetLocalAuthority(ctx context.Context, r *inspectionv1.GetLocalAuthorityRequest) (*inspectionv1.LocalAuthority, error) {
-	return s.Councils.GetLocalAuthority(ctx, r)
-}
-
-func (s server) ListLocalAuthorities(ctx context.Context, r *inspectionv1.ListLocalAuthoritiesRequest) (*inspectionv1.ListLocalAuthoritiesResponse, error) {
-	return s.Councils.ListLocalAuthorities(ctx, r)
 }
 
 func newClient(t *testing.T) inspectionv1.InspectionServiceClient { return newClientB(t) }
@@ -43,10 +35,8 @@ func newClientB(t testing.TB) inspectionv1.InspectionServiceClient {
 		t.Fatal(err)
 	}
 	h := councilapi.New(council.NewService(councils), rpctest.NewPages(t))
-	conn := rpctest.Serve(t, councilapi.Policies, func(g *grpc.Server) {
-		inspectionv1.RegisterInspectionServiceServer(g, server{Councils: h})
-	})
-	return inspectionv1.NewInspectionServiceClient(conn)
+	return rpctest.Client(t, councilapi.Policies, &inspectionv1.InspectionService_ServiceDesc,
+		server{Councils: h}, inspectionv1.NewInspectionServiceClient)
 }
 
 func TestListLocalAuthoritiesPagesThroughTheRegister(t *testing.T) {

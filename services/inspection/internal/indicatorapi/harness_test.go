@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
@@ -88,10 +87,8 @@ func newHarness(t testing.TB) *harness {
 	if err := Policies.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		inspectionv1.RegisterInspectionServiceServer(srv, testServer{Indicators: h.handler})
-	})
-	h.client = inspectionv1.NewInspectionServiceClient(conn)
+	h.client = rpctest.Client(t, Policies, &inspectionv1.InspectionService_ServiceDesc,
+		testServer{Indicators: h.handler}, inspectionv1.NewInspectionServiceClient)
 	return h
 }
 

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -71,10 +70,9 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	svc := inspection.NewService(inspectionstore.New(st, store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, ToProto, FromStored), councils), clock)
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		inspectionv1.RegisterInspectionServiceServer(srv, testServer{Inspections: NewInspections(svc, rpctest.NewPages(t))})
-	})
-	return &env{t: t, client: inspectionv1.NewInspectionServiceClient(conn), store: st, councils: councils}
+	client := rpctest.Client(t, Policies, &inspectionv1.InspectionService_ServiceDesc,
+		testServer{Inspections: NewInspections(svc, rpctest.NewPages(t))}, inspectionv1.NewInspectionServiceClient)
+	return &env{t: t, client: client, store: st, councils: councils}
 }
 
 // as returns a context whose calls carry a development token for p.

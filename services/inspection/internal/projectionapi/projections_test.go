@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -88,10 +87,9 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	src := &source{judgements: lgaLate2015()}
 	now := func() time.Time { return time.Date(2015, time.December, 14, 15, 0, 0, 0, time.UTC) }
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		inspectionv1.RegisterInspectionServiceServer(srv, testServer{Projections: NewProjections(src, now)})
-	})
-	return &harness{client: inspectionv1.NewInspectionServiceClient(conn), source: src}
+	client := rpctest.Client(t, Policies, &inspectionv1.InspectionService_ServiceDesc,
+		testServer{Projections: NewProjections(src, now)}, inspectionv1.NewInspectionServiceClient)
+	return &harness{client: client, source: src}
 }
 
 func (h *harness) as(t *testing.T, p auth.Principal) context.Context { return rpctest.As(t, p) }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -68,10 +67,9 @@ func newEnv(t *testing.T) *env {
 		return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * time.Second)
 	}
 	svc := offer.NewService(offerstore.New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, ToStored, FromStored)), clock)
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Offers: New(svc, pages)})
-	})
-	return &env{t: t, client: peerreviewv1.NewPeerReviewServiceClient(conn), store: st}
+	client := rpctest.Client(t, Policies, &peerreviewv1.PeerReviewService_ServiceDesc,
+		testServer{Offers: New(svc, pages)}, peerreviewv1.NewPeerReviewServiceClient)
+	return &env{t: t, client: client, store: st}
 }
 
 // as returns a context whose calls carry a development token for p.

@@ -10,7 +10,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/priority"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -113,10 +112,9 @@ func newEnv(t *testing.T, double *inspectionclienttest.Server, reviews priority.
 	}
 	inspection := inspectionclienttest.Dial(t, double.Start(t))
 	svc := priority.NewService(inspectionclient.NewCouncils(inspection), reviews, func() time.Time { return now })
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Priorities: New(svc, rpctest.NewPages(t))})
-	})
-	return &env{t: t, client: peerreviewv1.NewPeerReviewServiceClient(conn), double: double}
+	client := rpctest.Client(t, Policies, &peerreviewv1.PeerReviewService_ServiceDesc,
+		testServer{Priorities: New(svc, rpctest.NewPages(t))}, peerreviewv1.NewPeerReviewServiceClient)
+	return &env{t: t, client: client, double: double}
 }
 
 func (e *env) as(p auth.Principal) context.Context {

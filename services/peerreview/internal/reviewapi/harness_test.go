@@ -191,11 +191,10 @@ func newEnv(t *testing.T, double *inspectionDouble) *env {
 	svc := review.NewService(reviews, clock)
 	teams := review.NewTeams(svc, pool, inspectionclient.NewCouncils(inspectionv1.NewInspectionServiceClient(conn)))
 	h := NewReviews(svc, teams, rpctest.NewPages(t))
-	cc := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Reviews: h})
-	})
+	client := rpctest.Client(t, Policies, &peerreviewv1.PeerReviewService_ServiceDesc,
+		testServer{Reviews: h}, peerreviewv1.NewPeerReviewServiceClient)
 	return &env{
-		t: t, client: peerreviewv1.NewPeerReviewServiceClient(cc), store: st, reviews: reviews,
+		t: t, client: client, store: st, reviews: reviews,
 		pool: reviewer.NewService(pool, reviews, clock), inspection: double, ids: map[string]string{},
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -95,10 +94,9 @@ func newEnv(t *testing.T) *env {
 	}
 	reviews := &reviewStore{committed: map[string]int{}}
 	svc := reviewer.NewService(reviewerstore.New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, ToStored, FromStored)), reviews, clock)
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{Reviewers: NewReviewers(svc, pages, reviews)})
-	})
-	return &env{t: t, client: peerreviewv1.NewPeerReviewServiceClient(conn), store: st, reviews: reviews}
+	client := rpctest.Client(t, Policies, &peerreviewv1.PeerReviewService_ServiceDesc,
+		testServer{Reviewers: NewReviewers(svc, pages, reviews)}, peerreviewv1.NewPeerReviewServiceClient)
+	return &env{t: t, client: client, store: st, reviews: reviews}
 }
 
 // as returns a context whose calls carry a development token for p.

@@ -10,7 +10,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -129,10 +128,9 @@ func newEnv(t *testing.T, reviews whatworks.Reviews) *env {
 	// so lessons created one after another have distinct create times.
 	clk := rpctest.Ticking(time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC), time.Minute)
 	svc := whatworks.NewService(lessons, reviews, inspectionclient.NewCouncils(inspection))
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		peerreviewv1.RegisterPeerReviewServiceServer(srv, testServer{WhatWorks: New(svc, rpctest.NewPages(t), clk)})
-	})
-	return &env{t: t, client: peerreviewv1.NewPeerReviewServiceClient(conn), double: double, store: st, lessons: lessons}
+	client := rpctest.Client(t, Policies, &peerreviewv1.PeerReviewService_ServiceDesc,
+		testServer{WhatWorks: New(svc, rpctest.NewPages(t), clk)}, peerreviewv1.NewPeerReviewServiceClient)
+	return &env{t: t, client: client, double: double, store: st, lessons: lessons}
 }
 
 func (e *env) as(p auth.Principal) context.Context {

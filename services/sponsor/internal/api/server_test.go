@@ -5,7 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -54,9 +53,8 @@ func TestMatchRunsAreForDfEOfficialsOnly(t *testing.T) {
 	}
 	// Every caller here is refused by the interceptor before any handler
 	// runs, so the handler sets can be empty.
-	client := sponsorv1.NewSponsorServiceClient(rpctest.Serve(t, ps, func(srv *grpc.Server) {
-		sponsorv1.RegisterSponsorServiceServer(srv, NewServer(Handlers{}))
-	}))
+	client := rpctest.Client(t, ps, &sponsorv1.SponsorService_ServiceDesc,
+		NewServer(Handlers{}), sponsorv1.NewSponsorServiceClient)
 	as := func(p auth.Principal) context.Context { return rpctest.As(t, p) }
 	for _, tc := range []struct {
 		p    auth.Principal

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/grpc"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
@@ -87,10 +86,8 @@ func newEnv(t *testing.T) *env {
 	if err := st.Client().HSet(context.Background(), e.rates.key, hampshire, 45_001, leeds, 38_000, durham, 40_000).Err(); err != nil {
 		t.Fatal(err)
 	}
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		sponsorv1.RegisterSponsorServiceServer(srv, testServer{Engagements: New(engagement.NewService(e.engs, e.rates, e.now), rpctest.NewPages(t), e.now)})
-	})
-	e.client = sponsorv1.NewSponsorServiceClient(conn)
+	e.client = rpctest.Client(t, Policies, &sponsorv1.SponsorService_ServiceDesc,
+		testServer{Engagements: New(engagement.NewService(e.engs, e.rates, e.now), rpctest.NewPages(t), e.now)}, sponsorv1.NewSponsorServiceClient)
 	return e
 }
 

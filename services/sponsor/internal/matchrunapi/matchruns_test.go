@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -101,10 +100,8 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		sponsorv1.RegisterSponsorServiceServer(srv, testServer{MatchRuns: New(matchrun.NewService(matchrunstore.New(e.st, sponsors, e.needs, e.engs), e.now), rpctest.NewPages(t))})
-	})
-	e.client = sponsorv1.NewSponsorServiceClient(conn)
+	e.client = rpctest.Client(t, Policies, &sponsorv1.SponsorService_ServiceDesc,
+		testServer{MatchRuns: New(matchrun.NewService(matchrunstore.New(e.st, sponsors, e.needs, e.engs), e.now), rpctest.NewPages(t))}, sponsorv1.NewSponsorServiceClient)
 	return e
 }
 

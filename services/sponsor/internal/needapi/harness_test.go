@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -77,10 +75,8 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	svc := need.NewService(e.needs, spons, e.now)
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		sponsorv1.RegisterSponsorServiceServer(srv, testServer{Needs: New(svc, rpctest.NewPages(t))})
-	})
-	e.client = sponsorv1.NewSponsorServiceClient(conn)
+	e.client = rpctest.Client(t, Policies, &sponsorv1.SponsorService_ServiceDesc,
+		testServer{Needs: New(svc, rpctest.NewPages(t))}, sponsorv1.NewSponsorServiceClient)
 	return e
 }
 

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -77,10 +75,8 @@ func newEnv(t *testing.T) *env {
 		"leeds": {ActiveEngagements: 1, CommittedStaffDays: 60},
 	}}}
 	svc := sponsor.NewService(e.spons, func() time.Time { return start })
-	conn := rpctest.Serve(t, Policies, func(srv *grpc.Server) {
-		sponsorv1.RegisterSponsorServiceServer(srv, testServer{Sponsors: New(svc, rpctest.NewPages(t), e.usage)})
-	})
-	e.client = sponsorv1.NewSponsorServiceClient(conn)
+	e.client = rpctest.Client(t, Policies, &sponsorv1.SponsorService_ServiceDesc,
+		testServer{Sponsors: New(svc, rpctest.NewPages(t), e.usage)}, sponsorv1.NewSponsorServiceClient)
 	return e
 }
 
