@@ -127,14 +127,14 @@ func TestTenCouncilsAreSummarised(t *testing.T) {
 	}
 	hidden := map[string]string{}
 	for _, g := range resp.GetSuppressedGroups() {
-		hidden[g.GetGrouping()+" "+suppressedGroup(g)] = g.GetWithheld()
+		hidden[g.GetGrouping()+" "+group(g)] = g.GetWithheld()
 	}
 	if hidden["region REGION_LONDON"] != disclosure.ReasonTooFewCouncils || hidden["region REGION_NORTH_WEST"] != disclosure.ReasonComplementary {
 		t.Errorf("suppressed groups %v", resp.GetSuppressedGroups())
 	}
 	for _, c := range append(lead.GetByRegion(), lead.GetByLaterGrade()...) {
 		if c.GetCouncils() < 10 {
-			t.Errorf("group %s of %d councils shown", countGroup(c), c.GetCouncils())
+			t.Errorf("group %s of %d councils shown", group(c), c.GetCouncils())
 		}
 	}
 
