@@ -298,10 +298,7 @@ func TestRecordDeploymentDenied(t *testing.T) {
 		})
 		rpctest.ExpectError(t, tc.name, err, codes.PermissionDenied, tc.reason)
 	}
-	got, err := e.engs.Get(context.Background(), hampshire, eng.ID)
-	if err != nil || got.Deployed != 0 || got.Version != 1 {
-		t.Errorf("after the denied calls: %+v, %v; want nothing deployed", got, err)
-	}
+	e.wantNothingDeployed(eng, "the denied calls")
 }
 
 func TestRecordDeploymentErrors(t *testing.T) {
@@ -342,10 +339,7 @@ func TestRecordDeploymentErrors(t *testing.T) {
 		_, err := e.client.RecordDeployment(ctx, &sponsorv1.RecordDeploymentRequest{Parent: tc.parent, Deployment: tc.dep, RequestId: tc.requestID})
 		rpctest.ExpectError(t, tc.name, err, tc.code, tc.reason, tc.fields...)
 	}
-	got, err := e.engs.Get(context.Background(), hampshire, eng.ID)
-	if err != nil || got.Deployed != 0 || got.Version != 1 {
-		t.Errorf("after the refused calls: %+v, %v; want nothing deployed", got, err)
-	}
+	e.wantNothingDeployed(eng, "the refused calls")
 }
 
 func TestConcurrentDeploymentsAllCount(t *testing.T) {

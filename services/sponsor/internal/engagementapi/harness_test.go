@@ -125,6 +125,16 @@ func (e *env) record(p auth.Principal, eng engagement.Engagement, on time.Time, 
 	return d
 }
 
+// wantNothingDeployed checks that the store holds eng as it was created,
+// with nothing deployed, after the calls what names.
+func (e *env) wantNothingDeployed(eng engagement.Engagement, what string) {
+	e.t.Helper()
+	got, err := e.engs.Get(context.Background(), eng.Sponsor, eng.ID)
+	if err != nil || got.Deployed != 0 || got.Version != 1 {
+		e.t.Errorf("after %s: %+v, %v; want nothing deployed", what, got, err)
+	}
+}
+
 // audits decodes the audit entries in the sponsor's outbox, oldest first.
 func (e *env) audits(sponsor string) []store.AuditEntry {
 	e.t.Helper()
