@@ -103,15 +103,21 @@ func (e *env) seedPool() {
 // Monday 11 to Thursday 14 January 2016.
 func (e *env) schedule(gss string) *peerreviewv1.PeerReview {
 	e.t.Helper()
-	ctx := e.as(rpctest.Adviser)
-	rv, err := e.client.RequestPeerReview(ctx, &peerreviewv1.RequestPeerReviewRequest{
+	rv, err := e.client.RequestPeerReview(e.as(rpctest.Adviser), &peerreviewv1.RequestPeerReviewRequest{
 		Parent:     "localAuthorities/" + gss,
 		PeerReview: &peerreviewv1.PeerReview{Kind: peerreviewv1.ReviewKind_REVIEW_KIND_SAFEGUARDING_PRACTICE_DIAGNOSTIC},
 	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	rv, err = e.client.SchedulePeerReview(ctx, &peerreviewv1.SchedulePeerReviewRequest{
+	return e.scheduleInJanuary(rv)
+}
+
+// scheduleInJanuary schedules the requested review rv as the adviser, on
+// site Monday 11 to Thursday 14 January 2016.
+func (e *env) scheduleInJanuary(rv *peerreviewv1.PeerReview) *peerreviewv1.PeerReview {
+	e.t.Helper()
+	rv, err := e.client.SchedulePeerReview(e.as(rpctest.Adviser), &peerreviewv1.SchedulePeerReviewRequest{
 		Name: rv.GetName(), Etag: rv.GetEtag(),
 		StartDate: &typev1.Date{Year: 2016, Month: 1, Day: 11}, EndDate: &typev1.Date{Year: 2016, Month: 1, Day: 14},
 	})
@@ -517,13 +523,7 @@ func (e *env) complete() *peerreviewv1.PeerReview {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	rv, err = e.client.SchedulePeerReview(ctx, &peerreviewv1.SchedulePeerReviewRequest{
-		Name: rv.GetName(), Etag: rv.GetEtag(),
-		StartDate: &typev1.Date{Year: 2016, Month: 1, Day: 11}, EndDate: &typev1.Date{Year: 2016, Month: 1, Day: 14},
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	rv = e.scheduleInJanuary(rv)
 	prop, err := e.client.ProposeReviewTeam(ctx, &peerreviewv1.ProposeReviewTeamRequest{Name: rv.GetName()})
 	if err != nil {
 		e.t.Fatal(err)
