@@ -31,9 +31,6 @@ type testServer struct {
 	*Priorities
 }
 
-// reviewsDouble holds reviews in memory in place of the review store.
-type reviewsDouble = reviewtest.Reviews
-
 var now = time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC)
 
 // The councils of the fixture, each with the risk and reviews that decide
@@ -66,7 +63,7 @@ func factor(contribution float64, explanation string) *inspectionv1.RiskFactor {
 	return &inspectionv1.RiskFactor{Contribution: contribution, Explanation: explanation}
 }
 
-func fixture() (*inspectionclienttest.Server, reviewsDouble) {
+func fixture() (*inspectionclienttest.Server, reviewtest.Reviews) {
 	durhamRisk := assessment(durham, "County Durham", 95, typev1.RiskBand_RISK_BAND_SEVERE)
 	durhamRisk.InspectedUnderSif = true
 	double := &inspectionclienttest.Server{Risk: []*inspectionv1.RiskAssessment{
@@ -86,7 +83,7 @@ func fixture() (*inspectionclienttest.Server, reviewsDouble) {
 		assessment(leeds, "Leeds", 12, typev1.RiskBand_RISK_BAND_LOW, factor(5, "x")),
 		assessment(wakefield, "Wakefield", 0, typev1.RiskBand_RISK_BAND_INSUFFICIENT_DATA),
 	}}
-	reviews := reviewsDouble{
+	reviews := reviewtest.Reviews{
 		{GSSCode: bradford, ID: "a1", State: review.OnSite},
 		{GSSCode: calderdale, ID: "a2", State: review.Completed, CompleteTime: now.AddDate(0, -11, 0)},
 		{GSSCode: kirklees, ID: "a3", State: review.Completed, CompleteTime: now.AddDate(0, -13, 0)},

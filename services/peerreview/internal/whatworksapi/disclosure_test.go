@@ -11,6 +11,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewtest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -19,8 +20,8 @@ import (
 
 // reviewed gives each council one completed review: i+1 severe areas for
 // improvement on leadership for the i-th, so every council's count differs.
-func reviewed(councils []string) reviewsDouble {
-	var out reviewsDouble
+func reviewed(councils []string) reviewtest.Reviews {
+	var out reviewtest.Reviews
 	for i, gss := range councils {
 		var fs []review.Finding
 		for range i + 1 {

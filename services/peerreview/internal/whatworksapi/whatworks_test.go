@@ -39,9 +39,6 @@ type testServer struct {
 	*WhatWorks
 }
 
-// reviewsDouble holds reviews in memory in place of the review store.
-type reviewsDouble = reviewtest.Reviews
-
 var completeTime = time.Date(2015, time.June, 10, 15, 0, 0, 0, time.UTC)
 
 const (
@@ -72,11 +69,11 @@ func completed(gss, id string, fs ...review.Finding) review.Review {
 // fixtureReviews: three completed reviews in London, three in Yorkshire
 // and the Humber, one in the North East, and reviews in other states whose
 // findings must not count.
-func fixtureReviews() reviewsDouble {
+func fixtureReviews() reviewtest.Reviews {
 	lead := finding(reviewer.Leadership, review.Strength, "")
 	weakLead := finding(reviewer.Leadership, review.AreaForImprovement, review.Severe)
 	caseloads := finding(reviewer.Caseloads, review.AreaForImprovement, review.Significant)
-	return reviewsDouble{
+	return reviewtest.Reviews{
 		completed(barking, "r1", lead, caseloads),
 		completed(barnet, "r2", lead),
 		completed(bexley, "r3", lead, caseloads),
