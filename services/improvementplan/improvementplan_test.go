@@ -165,21 +165,7 @@ func TestJudgementEvents(t *testing.T) {
 	if due, err := s.jobs.Scheduled(t.Context(), p.Name()); err != nil || !due[p.Name()].Equal(deadline.DueAt(p)) {
 		t.Fatalf("deadline job due %v (%v), want %v", due, err, deadline.DueAt(p))
 	}
-	opened := 0
-	msgs, err := e.rdb.XRange(t.Context(), e.ks.Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		ev, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ev.Type == events.TypeName(&eventsv1.ImprovementPlanOpened{}) {
-			opened++
-		}
-	}
-	if opened != 1 {
+	if opened := len(rpctest.Outbox(t, e.st, keyspace.CouncilTag(gss), events.TypeName(&eventsv1.ImprovementPlanOpened{}))); opened != 1 {
 		t.Fatalf("%d ImprovementPlanOpened events, want 1", opened)
 	}
 
