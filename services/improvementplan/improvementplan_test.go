@@ -89,38 +89,18 @@ func (e *env) publish(t *testing.T, ev events.Event) {
 // every event of the topic.
 func (e *env) caughtUp(t *testing.T) {
 	t.Helper()
-	eventually(t, "the consumer to catch up", func() (bool, error) {
+	rpctest.Eventually(t, "the consumer to catch up", 30*time.Second, func() (bool, string) {
 		groups, err := e.rdb.XInfoGroups(t.Context(), e.ks.Topic(ipevents.Topic)).Result()
 		if err != nil {
-			return false, nil // the group is created when the consumer starts
+			return false, err.Error() // the group is created when the consumer starts
 		}
 		for _, g := range groups {
 			if g.Name == ipevents.Group {
-				return g.Lag == 0 && g.Pending == 0, nil
+				return g.Lag == 0 && g.Pending == 0, fmt.Sprintf("lag %d, pending %d", g.Lag, g.Pending)
 			}
 		}
-		return false, nil
+		return false, "no consumer group"
 	})
-}
-
-// eventually polls cond until it holds, failing the test after a generous
-// deadline.
-func eventually(t *testing.T, what string, cond func() (bool, error)) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ok, err := cond()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func (s *Service) councilPlans(t *testing.T, gss string) []plan.Plan {
@@ -211,9 +191,12 @@ func TestDemo(t *testing.T) {
 	}
 	s := e.start(t, true)
 	marker := e.ks.Key("demo", "improvementplan", "loaded")
-	eventually(t, "the demo to load", func() (bool, error) {
+	rpctest.Eventually(t, "the demo to load", 30*time.Second, func() (bool, string) {
 		n, err := e.rdb.Exists(t.Context(), marker).Result()
-		return n == 1, err
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n == 1, "no marker"
 	})
 
 	all := s.councilPlans(t, plan.AllCouncils)

@@ -128,22 +128,6 @@ func kinds(es []*oversightv1.TimelineEntry) []string {
 	return out
 }
 
-// eventually polls probe until it holds.
-func eventually(t *testing.T, what string, probe func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ok, seen := probe()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10s; last seen %s", what, seen)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // july20 is the story plan's deadline.
 var july20 = &typev1.Date{Year: 2016, Month: 7, Day: 20}
 
@@ -182,7 +166,7 @@ var storyKinds = []string{"INSPECTION_SCHEDULED", "JUDGEMENT_PUBLISHED", "CONCER
 func TestTimelineShowsEachRoleWhatItMayRead(t *testing.T) {
 	h := newHarness(t)
 	h.story()
-	eventually(t, "the whole story on the timeline", func() (bool, string) {
+	rpctest.Eventually(t, "the whole story on the timeline", 10*time.Second, func() (bool, string) {
 		got := kinds(h.timeline(rpctest.Official, ""))
 		return slices.Equal(got, storyKinds), fmt.Sprint(got)
 	})
@@ -240,7 +224,7 @@ func TestRedeliveryChangesNothingAndUnknownCouncilsAreDeadLettered(t *testing.T)
 	e := h.publish("improvementplan", plan, &eventsv1.ImprovementPlanOpened{ImprovementPlan: plan, LocalAuthority: la, Deadline: &typev1.Date{Year: 2016, Month: 7, Day: 20}})
 	h.planChanged(plan, "DRAFT", "SUBMITTED", "leeds-dcs", "council_officer", july20, true)
 	bad := h.publish("improvementplan", unknownLA+"/improvementPlans/p9", &eventsv1.ImprovementPlanOpened{ImprovementPlan: unknownLA + "/improvementPlans/p9", LocalAuthority: unknownLA})
-	eventually(t, "two entries", func() (bool, string) {
+	rpctest.Eventually(t, "two entries", 10*time.Second, func() (bool, string) {
 		got := kinds(h.timeline(rpctest.Official, ""))
 		return len(got) == 2, fmt.Sprint(got)
 	})
@@ -248,7 +232,7 @@ func TestRedeliveryChangesNothingAndUnknownCouncilsAreDeadLettered(t *testing.T)
 	// a later one: the plan stays submitted, with one entry per event.
 	h.xadd(e)
 	h.audited("/turnaround.inspection.v1.InspectionService/RaiseConcern", concern, "inspector-1", "ofsted_inspector", "")
-	eventually(t, "the later event", func() (bool, string) {
+	rpctest.Eventually(t, "the later event", 10*time.Second, func() (bool, string) {
 		got := kinds(h.timeline(rpctest.Official, ""))
 		return len(got) == 3, fmt.Sprint(got)
 	})
@@ -269,7 +253,7 @@ func TestRedeliveryChangesNothingAndUnknownCouncilsAreDeadLettered(t *testing.T)
 		}
 	}
 	dead := events.DeadLetterStream(h.st.Keyspace(), "improvementplan", "oversight")
-	eventually(t, "the unknown council's event dead-lettered", func() (bool, string) {
+	rpctest.Eventually(t, "the unknown council's event dead-lettered", 10*time.Second, func() (bool, string) {
 		msgs, err := h.st.Client().XRange(context.Background(), dead, "-", "+").Result()
 		if err != nil {
 			t.Fatal(err)
@@ -308,7 +292,7 @@ func TestNationalOverview(t *testing.T) {
 	h.planChanged(dp, "DRAFT", "DECISION_DUE", "system:improvementplan", "", june10, true)
 	h.planChanged(dp, "DECISION_DUE", "CONTINUED", "dfe-adviser", "dfe_official", june10, false)
 	var o *oversightv1.NationalOverview
-	eventually(t, "the overview", func() (bool, string) {
+	rpctest.Eventually(t, "the overview", 10*time.Second, func() (bool, string) {
 		var err error
 		o, err = h.client.GetNationalOverview(rpctest.As(t, rpctest.Adviser), &oversightv1.GetNationalOverviewRequest{})
 		if err != nil {
@@ -394,7 +378,7 @@ func TestAuditTrailAndRebuild(t *testing.T) {
 			}
 		}
 	}
-	eventually(t, "the audit trail", func() (bool, string) {
+	rpctest.Eventually(t, "the audit trail", 10*time.Second, func() (bool, string) {
 		got := list(rpctest.Official, "localAuthorities/-", "")
 		return len(got) == 5, fmt.Sprint(len(got))
 	})
@@ -442,7 +426,7 @@ func TestDeploymentBeforeItsEngagement(t *testing.T) {
 	h.audited("/turnaround.sponsor.v1.SponsorService/RecordDeployment", engage+"/deployments/d1", "bradford-lead", "sponsor_officer", "rq-deploy")
 	time.Sleep(300 * time.Millisecond)
 	h.publish("sponsor", engage, &eventsv1.EngagementStarted{Engagement: engage, Sponsor: "sponsors/bradford", LocalAuthority: la, SponsorNeed: need})
-	eventually(t, "the deployment on the timeline", func() (bool, string) {
+	rpctest.Eventually(t, "the deployment on the timeline", 10*time.Second, func() (bool, string) {
 		got := kinds(h.timeline(rpctest.Official, ""))
 		return slices.Contains(got, "STAFF_DEPLOYED") && slices.Contains(got, "ENGAGEMENT_STARTED"), fmt.Sprint(got)
 	})
@@ -461,7 +445,7 @@ func TestNeedsAndEngagementsEnd(t *testing.T) {
 	h.publish("sponsor", engage, &eventsv1.EngagementEnded{Engagement: engage, Sponsor: "sponsors/bradford", LocalAuthority: la,
 		SponsorNeed: need, Reason: "DfE lifted the childrens services trust it supported", Intervention: iv})
 	want := append(slices.Clone(storyKinds), "SPONSOR_NEED_OPENED", "SPONSOR_NEED_CLOSED", "INTERVENTION_LIFTED", "ENGAGEMENT_ENDED")
-	eventually(t, "the ends on the timeline", func() (bool, string) {
+	rpctest.Eventually(t, "the ends on the timeline", 10*time.Second, func() (bool, string) {
 		got := kinds(h.timeline(rpctest.Official, ""))
 		return slices.Equal(got, want), fmt.Sprint(got)
 	})

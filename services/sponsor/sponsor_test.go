@@ -70,19 +70,6 @@ func (e *env) order(t *testing.T, gss, id, kind string) {
 	}
 }
 
-// eventually polls cond for up to 20 seconds: a generous bound for an
-// asynchronous consumer on a loaded machine.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
 func (e *env) loaded(t *testing.T) bool {
 	n, err := e.rdb.Exists(t.Context(), e.ks.Key("demo", "sponsor", "loaded")).Result()
 	if err != nil {
@@ -116,7 +103,7 @@ func TestDemoLoads(t *testing.T) {
 		// one.
 		e.order(t, "E08000017", "demo-trust", "CHILDRENS_SERVICES_TRUST")
 		s := e.start(t, true)
-		eventually(t, "the demo is loaded", func() bool { return e.loaded(t) })
+		rpctest.Eventually(t, "the demo is loaded", 20*time.Second, func() (bool, string) { return e.loaded(t), "" })
 		all, fp, err := s.sponsors.All(t.Context())
 		if err != nil || len(all) != 8 || fp == "" {
 			t.Fatalf("%d sponsors, %v", len(all), err)
@@ -192,7 +179,7 @@ func TestDemoLoads(t *testing.T) {
 		e := newEnv(t)
 		e.order(t, "E08000024", "demo-trust", "CHILDRENS_SERVICES_TRUST")
 		e.start(t, true)
-		eventually(t, "the demo is loaded", func() bool { return e.loaded(t) })
+		rpctest.Eventually(t, "the demo is loaded", 20*time.Second, func() (bool, string) { return e.loaded(t), "" })
 		ns := e.allNeeds(t)
 		if got := councils(ns); !slices.Equal(got, []string{"E06000046", "E08000024", "E08000025"}) {
 			t.Fatalf("needs in %v", got)
@@ -210,7 +197,7 @@ func TestWithoutDemo(t *testing.T) {
 	e := newEnv(t)
 	s := e.start(t, false)
 	e.order(t, "E08000017", "iv1", "STATUTORY_DIRECTION")
-	eventually(t, "the need opens", func() bool { return len(e.allNeeds(t)) == 1 })
+	rpctest.Eventually(t, "the need opens", 20*time.Second, func() (bool, string) { return len(e.allNeeds(t)) == 1, "" })
 	if all, _, err := s.sponsors.All(t.Context()); err != nil || len(all) != 0 {
 		t.Errorf("sponsors without the demo: %d, %v", len(all), err)
 	}

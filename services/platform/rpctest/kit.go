@@ -42,6 +42,24 @@ func Run(t testing.TB, what string, run func(context.Context) error) {
 	})
 }
 
+// Eventually polls probe until it reports done, failing the test at once
+// when within has passed first: the failure names what the test waited for
+// and what probe saw last.
+func Eventually(t testing.TB, what string, within time.Duration, probe func() (done bool, seen string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		done, seen := probe()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v; last seen %s", what, within, seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Clock is a clock a test sets by hand, safe to read from every goroutine
 // of the test. The zero Clock reads the zero time.
 type Clock struct {
