@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
@@ -114,6 +115,23 @@ func Client[C any](t testing.TB, policies auth.Policies, desc *grpc.ServiceDesc,
 		t.Fatalf("%T does not implement %v", server, want)
 	}
 	return newClient(Serve(t, policies, func(srv *grpc.Server) { srv.RegisterService(desc, server) }))
+}
+
+// Replayed sends req twice with call, a method of a generated client, as
+// a client retrying it would, and returns the first response; what names
+// the call in failures. The test stops at once when either call fails or
+// the retry's response is not the first one again.
+func Replayed[Req, Resp proto.Message](t testing.TB, what string, ctx context.Context, call func(context.Context, Req, ...grpc.CallOption) (Resp, error), req Req) Resp {
+	t.Helper()
+	first, err := call(ctx, req)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	again, err := call(ctx, req)
+	if err != nil || !proto.Equal(again, first) {
+		t.Fatalf("%s replayed = %v, %v; want %v", what, again, err, first)
+	}
+	return first
 }
 
 // Token mints a development token for p, valid for an hour.

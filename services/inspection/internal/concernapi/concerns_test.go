@@ -195,14 +195,7 @@ func TestRequestIDReplay(t *testing.T) {
 		Concern:   &inspectionv1.Concern{Kind: seriousInc, Severity: critical, ReceivedDate: date(2015, 12, 10), Narrative: "A child died."},
 		RequestId: "9c1e7f0a-raise-1",
 	}
-	first, err := h.client.RaiseConcern(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := h.client.RaiseConcern(ctx, req)
-	if err != nil || !proto.Equal(first, again) {
-		t.Fatalf("replay = %v, %v; want %v", again, err, first)
-	}
+	first := rpctest.Replayed(t, "raise", ctx, h.client.RaiseConcern, req)
 	list, err := h.client.ListConcerns(ctx, &inspectionv1.ListConcernsRequest{Parent: parent(durham)})
 	if err != nil || list.GetTotalSize() != 1 {
 		t.Fatalf("after a replay: %v, %v; want one concern", list, err)
@@ -223,15 +216,8 @@ func TestRequestIDReplay(t *testing.T) {
 		Name: rec.GetName(), Etag: rec.GetEtag(), StartDate: date(2015, 12, 15), EndDate: date(2015, 12, 17),
 		RequestId: "9c1e7f0a-accept-1",
 	}
-	a1, err := h.client.AcceptEmergencyInspectionRecommendation(ctx, acc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The retry carries the etag it first sent, now stale: it replays.
-	a2, err := h.client.AcceptEmergencyInspectionRecommendation(ctx, acc)
-	if err != nil || !proto.Equal(a1, a2) {
-		t.Fatalf("accept replay = %v, %v; want %v", a2, err, a1)
-	}
+	rpctest.Replayed(t, "accept", ctx, h.client.AcceptEmergencyInspectionRecommendation, acc)
 	if n := h.sched.Calls.Load(); n != 1 {
 		t.Fatalf("scheduler called %d times, want 1", n)
 	}
@@ -241,14 +227,7 @@ func TestRequestIDReplay(t *testing.T) {
 		Name: crit.GetName(), Etag: crit.GetEtag(), Rationale: "duplicate of a report already investigated",
 		RequestId: "9c1e7f0a-dismiss-1",
 	}
-	d1, err := h.client.DismissEmergencyInspectionRecommendation(ctx, dis)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d2, err := h.client.DismissEmergencyInspectionRecommendation(ctx, dis)
-	if err != nil || !proto.Equal(d1, d2) {
-		t.Fatalf("dismiss replay = %v, %v; want %v", d2, err, d1)
-	}
+	rpctest.Replayed(t, "dismiss", ctx, h.client.DismissEmergencyInspectionRecommendation, dis)
 	// Without the request_id the same call is a second decision, refused.
 	dis.RequestId = ""
 	_, err = h.client.DismissEmergencyInspectionRecommendation(ctx, dis)
