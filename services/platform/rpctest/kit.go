@@ -202,6 +202,27 @@ func PoliciesFor(t testing.TB, policies auth.Policies, methods ...string) {
 	}
 }
 
+// ServicePolicies calls policies, the policies of a service's composite
+// server, and checks that they declare who may call every method of the
+// service desc describes, and no other (see PoliciesFor); the test stops
+// when policies fails. It returns the policies.
+func ServicePolicies(t testing.TB, desc grpc.ServiceDesc, policies func() (auth.Policies, error)) auth.Policies {
+	t.Helper()
+	ps, err := policies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := make([]string, 0, len(desc.Methods)+len(desc.Streams))
+	for _, m := range desc.Methods {
+		methods = append(methods, "/"+desc.ServiceName+"/"+m.MethodName)
+	}
+	for _, m := range desc.Streams {
+		methods = append(methods, "/"+desc.ServiceName+"/"+m.StreamName)
+	}
+	PoliciesFor(t, ps, methods...)
+	return ps
+}
+
 // Ticking is a clock whose readings move on by step each time it is read,
 // the first reading being step after start, so that resources made one
 // after another have distinct times in a defined order. It is safe to read

@@ -12,10 +12,7 @@ import (
 )
 
 func TestEveryMethodHasOnePolicy(t *testing.T) {
-	ps, err := Policies()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := rpctest.ServicePolicies(t, improvementplanv1.ImprovementPlanService_ServiceDesc, Policies)
 	if n := len(improvementplanv1.ImprovementPlanService_ServiceDesc.Methods); len(ps) != n || n != 18 {
 		t.Fatalf("policies for %d methods; the service has %d, want 18", len(ps), n)
 	}

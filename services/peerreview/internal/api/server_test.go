@@ -16,20 +16,14 @@ import (
 )
 
 func TestPoliciesCoverEveryMethodOnce(t *testing.T) {
-	ps, err := Policies()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := rpctest.ServicePolicies(t, peerreviewv1.PeerReviewService_ServiceDesc, Policies)
 	if n := len(peerreviewv1.PeerReviewService_ServiceDesc.Methods); len(ps) != n {
 		t.Errorf("%d policies for %d methods", len(ps), n)
 	}
 }
 
 func TestPoliciesRefuseGapsAndDuplicates(t *testing.T) {
-	ps, err := Policies()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := rpctest.ServicePolicies(t, peerreviewv1.PeerReviewService_ServiceDesc, Policies)
 	list := peerreviewv1.PeerReviewService_ListReviewPriorities_FullMethodName
 	without := auth.Policies{}
 	for m, p := range ps {
@@ -62,10 +56,7 @@ func TestPoliciesRefuseGapsAndDuplicates(t *testing.T) {
 // matrix). None of them reads the What Works theme summaries, which count
 // review findings, or writes anything.
 func TestConfidentialMethodsAreClosedToOutsiders(t *testing.T) {
-	ps, err := Policies()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := rpctest.ServicePolicies(t, peerreviewv1.PeerReviewService_ServiceDesc, Policies)
 	whatWorks := []string{
 		peerreviewv1.PeerReviewService_GetLesson_FullMethodName,
 		peerreviewv1.PeerReviewService_ListLessons_FullMethodName,

@@ -21,10 +21,7 @@ import (
 var matchRunMethods = []string{"RunMatching", "GetMatchRun", "ListMatchRuns", "CompareMatchRuns", "ApproveMatchRun", "RejectMatchRun"}
 
 func TestEveryMethodHasOnePolicy(t *testing.T) {
-	ps, err := Policies()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := rpctest.ServicePolicies(t, sponsorv1.SponsorService_ServiceDesc, Policies)
 	desc := sponsorv1.SponsorService_ServiceDesc
 	if n := len(desc.Methods); len(ps) != n || n != 19 {
 		t.Fatalf("policies for %d methods; the service has %d, want 19", len(ps), n)
@@ -47,10 +44,7 @@ func TestEveryMethodHasOneHandler(t *testing.T) {
 // TestMatchRunsAreForDfEOfficialsOnly: through the real interceptor chain,
 // every role but DfE officials is denied the match-run methods.
 func TestMatchRunsAreForDfEOfficialsOnly(t *testing.T) {
-	ps, err := Policies()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := rpctest.ServicePolicies(t, sponsorv1.SponsorService_ServiceDesc, Policies)
 	// Every caller here is refused by the interceptor before any handler
 	// runs, so the handler sets can be empty.
 	client := rpctest.Client(t, ps, &sponsorv1.SponsorService_ServiceDesc,
