@@ -2,8 +2,8 @@ package whatworksapi
 
 import (
 	"context"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -157,7 +157,7 @@ func group(m proto.Message) string {
 	if v := fd.Enum().Values().ByNumber(n); v != nil {
 		return string(v.Name())
 	}
-	return fmt.Sprint(int32(n))
+	return strconv.Itoa(int(n))
 }
 
 // lowerDisclosureThreshold lets the fixture's seven councils be grouped
