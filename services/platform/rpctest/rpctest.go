@@ -155,6 +155,16 @@ func As(t testing.TB, p auth.Principal) context.Context {
 // Err(client.GetThing(ctx, req)).
 func Err[Resp any](_ Resp, err error) error { return err }
 
+// Bind is call, a method of a generated client, bound to req: a call that
+// sends req with the context it is given and returns the call's error, so
+// that a test can make it as each caller.
+func Bind[Req, Resp any](call func(context.Context, Req, ...grpc.CallOption) (Resp, error), req Req) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := call(ctx, req)
+		return err
+	}
+}
+
 // ExpectError checks err's code, its ErrorInfo reason (when reason is not
 // empty; an ErrorInfo must be there either way) and its field violations
 // (exactly fields, in order).

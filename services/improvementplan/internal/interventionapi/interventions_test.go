@@ -217,28 +217,14 @@ func TestAccess(t *testing.T) {
 	due := e.planIn(leeds, plan.DecisionDue)
 	iv := e.order(leeds, notice, "")
 	calls := map[string]func(ctx context.Context) error{
-		"DecideProgress": func(ctx context.Context) error {
-			_, err := e.client.DecideProgress(ctx, &improvementplanv1.DecideProgressRequest{
-				Name: due.Name(), Etag: store.Etag(due.Version), Decision: insufficient, Rationale: "r", Intervention: trustOrder()})
-			return err
-		},
-		"OrderIntervention": func(ctx context.Context) error {
-			_, err := e.client.OrderIntervention(ctx, &improvementplanv1.OrderInterventionRequest{Parent: leedsName,
-				Intervention: &improvementplanv1.Intervention{Kind: notice, Reason: "r", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_LSCB}}})
-			return err
-		},
-		"LiftIntervention": func(ctx context.Context) error {
-			return rpctest.Err(e.client.LiftIntervention(ctx, &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: iv.GetEtag(), Reason: "r"}))
-		},
-		"GetIntervention": func(ctx context.Context) error {
-			return rpctest.Err(e.client.GetIntervention(ctx, &improvementplanv1.GetInterventionRequest{Name: iv.GetName()}))
-		},
-		"ListInterventions(leeds)": func(ctx context.Context) error {
-			return rpctest.Err(e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: leedsName}))
-		},
-		"ListInterventions(-)": func(ctx context.Context) error {
-			return rpctest.Err(e.client.ListInterventions(ctx, &improvementplanv1.ListInterventionsRequest{Parent: allParent}))
-		},
+		"DecideProgress": rpctest.Bind(e.client.DecideProgress, &improvementplanv1.DecideProgressRequest{
+			Name: due.Name(), Etag: store.Etag(due.Version), Decision: insufficient, Rationale: "r", Intervention: trustOrder()}),
+		"OrderIntervention": rpctest.Bind(e.client.OrderIntervention, &improvementplanv1.OrderInterventionRequest{Parent: leedsName,
+			Intervention: &improvementplanv1.Intervention{Kind: notice, Reason: "r", Areas: []typev1.JudgementArea{typev1.JudgementArea_JUDGEMENT_AREA_LSCB}}}),
+		"LiftIntervention":         rpctest.Bind(e.client.LiftIntervention, &improvementplanv1.LiftInterventionRequest{Name: iv.GetName(), Etag: iv.GetEtag(), Reason: "r"}),
+		"GetIntervention":          rpctest.Bind(e.client.GetIntervention, &improvementplanv1.GetInterventionRequest{Name: iv.GetName()}),
+		"ListInterventions(leeds)": rpctest.Bind(e.client.ListInterventions, &improvementplanv1.ListInterventionsRequest{Parent: leedsName}),
+		"ListInterventions(-)":     rpctest.Bind(e.client.ListInterventions, &improvementplanv1.ListInterventionsRequest{Parent: allParent}),
 	}
 	type deny struct {
 		who    auth.Principal

@@ -254,18 +254,11 @@ func TestAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	create := func(source improvementplanv1.ReviewSource, parent string) func(ctx context.Context) error {
-		return func(ctx context.Context) error {
-			_, err := e.client.CreateProgressReview(ctx, &improvementplanv1.CreateProgressReviewRequest{
-				Parent: parent, ProgressReview: progress(source, day(2016, 5, 2), some)})
-			return err
-		}
+		return rpctest.Bind(e.client.CreateProgressReview, &improvementplanv1.CreateProgressReviewRequest{
+			Parent: parent, ProgressReview: progress(source, day(2016, 5, 2), some)})
 	}
-	get := func(ctx context.Context) error {
-		return rpctest.Err(e.client.GetProgressReview(ctx, &improvementplanv1.GetProgressReviewRequest{Name: existing.GetName()}))
-	}
-	list := func(ctx context.Context) error {
-		return rpctest.Err(e.client.ListProgressReviews(ctx, &improvementplanv1.ListProgressReviewsRequest{Parent: p.Name()}))
-	}
+	get := rpctest.Bind(e.client.GetProgressReview, &improvementplanv1.GetProgressReviewRequest{Name: existing.GetName()})
+	list := rpctest.Bind(e.client.ListProgressReviews, &improvementplanv1.ListProgressReviewsRequest{Parent: p.Name()})
 	for _, tc := range []struct {
 		who    string
 		ctx    context.Context
@@ -286,9 +279,7 @@ func TestAccess(t *testing.T) {
 		// request is judged.
 		{"council self-assessing another council", e.as(officer), create(selfAssess, theirs.Name()), codes.PermissionDenied, access.ReasonNotAllowed},
 		{"another council self-assessing", e.as(outsider), create(selfAssess, p.Name()), codes.PermissionDenied, access.ReasonNotAllowed},
-		{"another council sending nothing", e.as(outsider), func(ctx context.Context) error {
-			return rpctest.Err(e.client.CreateProgressReview(ctx, &improvementplanv1.CreateProgressReviewRequest{Parent: p.Name()}))
-		}, codes.PermissionDenied, access.ReasonNotAllowed},
+		{"another council sending nothing", e.as(outsider), rpctest.Bind(e.client.CreateProgressReview, &improvementplanv1.CreateProgressReviewRequest{Parent: p.Name()}), codes.PermissionDenied, access.ReasonNotAllowed},
 		{"lga recording", e.as(rpctest.Adviser), create(dfeReview, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"sponsor recording", e.as(sponsor), create(selfAssess, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},
 		{"partner recording", e.as(rpctest.Partner), create(ofstedVisit, p.Name()), codes.PermissionDenied, auth.ReasonRoleNotAllowed},

@@ -307,30 +307,19 @@ func TestAccess(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	importOne := func(ctx context.Context) error {
-		_, err := h.client.BatchImportIndicatorSets(ctx, &inspectionv1.BatchImportIndicatorSetsRequest{
-			IndicatorSets: []*inspectionv1.IndicatorSet{small(leeds, 11, 2)},
-		})
-		return err
-	}
+	importOne := rpctest.Bind(h.client.BatchImportIndicatorSets, &inspectionv1.BatchImportIndicatorSetsRequest{
+		IndicatorSets: []*inspectionv1.IndicatorSet{small(leeds, 11, 2)},
+	})
 	getSet := func(gss string) func(context.Context) error {
-		return func(ctx context.Context) error {
-			return rpctest.Err(h.client.GetIndicatorSet(ctx, &inspectionv1.GetIndicatorSetRequest{Name: indicator.Name(gss, 2015)}))
-		}
+		return rpctest.Bind(h.client.GetIndicatorSet, &inspectionv1.GetIndicatorSetRequest{Name: indicator.Name(gss, 2015)})
 	}
 	listSets := func(gss string) func(context.Context) error {
-		return func(ctx context.Context) error {
-			return rpctest.Err(h.client.ListIndicatorSets(ctx, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/" + gss}))
-		}
+		return rpctest.Bind(h.client.ListIndicatorSets, &inspectionv1.ListIndicatorSetsRequest{Parent: "localAuthorities/" + gss})
 	}
 	getRisk := func(gss string) func(context.Context) error {
-		return func(ctx context.Context) error {
-			return rpctest.Err(h.client.GetRiskAssessment(ctx, &inspectionv1.GetRiskAssessmentRequest{Name: risk.ResourceName(gss)}))
-		}
+		return rpctest.Bind(h.client.GetRiskAssessment, &inspectionv1.GetRiskAssessmentRequest{Name: risk.ResourceName(gss)})
 	}
-	listRisk := func(ctx context.Context) error {
-		return rpctest.Err(h.client.ListRiskAssessments(ctx, &inspectionv1.ListRiskAssessmentsRequest{}))
-	}
+	listRisk := rpctest.Bind(h.client.ListRiskAssessments, &inspectionv1.ListRiskAssessmentsRequest{})
 	calls := []struct {
 		what string
 		call func(context.Context) error

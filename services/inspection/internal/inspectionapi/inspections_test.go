@@ -387,26 +387,14 @@ func TestAccess(t *testing.T) {
 		&inspectionv1.Judgement{OverallEffectiveness: part(ri)}, day(2015, 4, 1))
 
 	calls := map[string]func(ctx context.Context) error{
-		"CreateInspection": func(ctx context.Context) error {
-			_, err := e.client.CreateInspection(ctx, &inspectionv1.CreateInspectionRequest{Parent: leedsName,
-				Inspection: &inspectionv1.Inspection{Framework: inspectionv1.Framework_FRAMEWORK_SIF, StartDate: day(2015, 9, 7), EndDate: day(2015, 10, 1)}})
-			return err
-		},
-		"UpdateInspection": func(ctx context.Context) error {
-			_, err := e.client.UpdateInspection(ctx, &inspectionv1.UpdateInspectionRequest{
-				Inspection: &inspectionv1.Inspection{Name: draft.GetName(), Etag: draft.GetEtag(), LeadInspector: "x"},
-				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"lead_inspector"}}})
-			return err
-		},
-		"PublishJudgement": func(ctx context.Context) error {
-			return rpctest.Err(e.client.PublishJudgement(ctx, &inspectionv1.PublishJudgementRequest{Name: draft.GetName(), PublishDate: day(2015, 11, 2)}))
-		},
-		"GetInspection(draft)": func(ctx context.Context) error {
-			return rpctest.Err(e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: draft.GetName()}))
-		},
-		"GetInspection(published)": func(ctx context.Context) error {
-			return rpctest.Err(e.client.GetInspection(ctx, &inspectionv1.GetInspectionRequest{Name: pub.GetName()}))
-		},
+		"CreateInspection": rpctest.Bind(e.client.CreateInspection, &inspectionv1.CreateInspectionRequest{Parent: leedsName,
+			Inspection: &inspectionv1.Inspection{Framework: inspectionv1.Framework_FRAMEWORK_SIF, StartDate: day(2015, 9, 7), EndDate: day(2015, 10, 1)}}),
+		"UpdateInspection": rpctest.Bind(e.client.UpdateInspection, &inspectionv1.UpdateInspectionRequest{
+			Inspection: &inspectionv1.Inspection{Name: draft.GetName(), Etag: draft.GetEtag(), LeadInspector: "x"},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"lead_inspector"}}}),
+		"PublishJudgement":         rpctest.Bind(e.client.PublishJudgement, &inspectionv1.PublishJudgementRequest{Name: draft.GetName(), PublishDate: day(2015, 11, 2)}),
+		"GetInspection(draft)":     rpctest.Bind(e.client.GetInspection, &inspectionv1.GetInspectionRequest{Name: draft.GetName()}),
+		"GetInspection(published)": rpctest.Bind(e.client.GetInspection, &inspectionv1.GetInspectionRequest{Name: pub.GetName()}),
 	}
 	for _, tc := range []struct {
 		who    string

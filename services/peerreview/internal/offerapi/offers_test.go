@@ -262,34 +262,18 @@ func TestAccess(t *testing.T) {
 	e := newEnv(t)
 	o := e.create(leeds, enhanced)
 	calls := map[string]func(ctx context.Context) error{
-		"create": func(ctx context.Context) error {
-			_, err := e.client.CreateSupportOffer(ctx, &peerreviewv1.CreateSupportOfferRequest{
-				Parent: leedsName, SupportOffer: &peerreviewv1.SupportOffer{Tier: standard, Reasons: []string{"r"}},
-			})
-			return err
-		},
-		"get": func(ctx context.Context) error {
-			return rpctest.Err(e.client.GetSupportOffer(ctx, &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()}))
-		},
-		"list": func(ctx context.Context) error {
-			return rpctest.Err(e.client.ListSupportOffers(ctx, &peerreviewv1.ListSupportOffersRequest{Parent: leedsName}))
-		},
-		"list all": func(ctx context.Context) error {
-			return rpctest.Err(e.client.ListSupportOffers(ctx, &peerreviewv1.ListSupportOffersRequest{Parent: allParents}))
-		},
-		"update": func(ctx context.Context) error {
-			_, err := e.client.UpdateSupportOffer(ctx, &peerreviewv1.UpdateSupportOfferRequest{
-				SupportOffer: &peerreviewv1.SupportOffer{Name: o.GetName(), Etag: o.GetEtag(), Reasons: []string{"r"}},
-				UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"reasons"}},
-			})
-			return err
-		},
-		"accept": func(ctx context.Context) error {
-			return rpctest.Err(e.client.TransitionSupportOffer(ctx, &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: accepted}))
-		},
-		"decline": func(ctx context.Context) error {
-			return rpctest.Err(e.client.TransitionSupportOffer(ctx, &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: declined, Reason: "no"}))
-		},
+		"create": rpctest.Bind(e.client.CreateSupportOffer, &peerreviewv1.CreateSupportOfferRequest{
+			Parent: leedsName, SupportOffer: &peerreviewv1.SupportOffer{Tier: standard, Reasons: []string{"r"}},
+		}),
+		"get":      rpctest.Bind(e.client.GetSupportOffer, &peerreviewv1.GetSupportOfferRequest{Name: o.GetName()}),
+		"list":     rpctest.Bind(e.client.ListSupportOffers, &peerreviewv1.ListSupportOffersRequest{Parent: leedsName}),
+		"list all": rpctest.Bind(e.client.ListSupportOffers, &peerreviewv1.ListSupportOffersRequest{Parent: allParents}),
+		"update": rpctest.Bind(e.client.UpdateSupportOffer, &peerreviewv1.UpdateSupportOfferRequest{
+			SupportOffer: &peerreviewv1.SupportOffer{Name: o.GetName(), Etag: o.GetEtag(), Reasons: []string{"r"}},
+			UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"reasons"}},
+		}),
+		"accept":  rpctest.Bind(e.client.TransitionSupportOffer, &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: accepted}),
+		"decline": rpctest.Bind(e.client.TransitionSupportOffer, &peerreviewv1.TransitionSupportOfferRequest{Name: o.GetName(), Etag: o.GetEtag(), State: declined, Reason: "no"}),
 	}
 	all := slices.Sorted(func(yield func(string) bool) {
 		for k := range calls {
