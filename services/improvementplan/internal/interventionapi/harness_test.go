@@ -59,13 +59,15 @@ type env struct {
 	now func() time.Time
 }
 
+// codec is the stored form of an intervention, as the service builds it.
+var codec = store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, ToStored, FromStored)
+
 // newEnv serves the handlers over real Redis behind the real interceptor
 // chain (error mapping, authentication, policies) on an in-memory listener.
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
-	codec := store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, ToStored, FromStored)
 	reviews := progressreviewstore.New(st, plans, store.ProtoCodec(
 		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, progressreviewapi.ToProto, progressreviewapi.FromStored))
 	e := &env{t: t, now: rpctest.Ticking(start, time.Minute), store: st, plans: plans, reviews: reviews, ivs: interventionstore.New(st, plans, codec)}

@@ -12,7 +12,6 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/intervention"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
 
 // TestStoredBeforeAreasWereEnums reads an intervention stored while its
@@ -20,7 +19,6 @@ import (
 // the same areas, prints them as the JudgementArea enum, and is written
 // back with the enum only.
 func TestStoredBeforeAreasWereEnums(t *testing.T) {
-	codec := store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, ToStored, FromStored)
 	want := intervention.Intervention{
 		GSSCode: "E08000035", ID: "iv1", Kind: intervention.Commissioner, Reason: "Leadership has not stabilised.",
 		Areas:     []string{"HELP_AND_PROTECTION", "LEADERSHIP_MANAGEMENT_GOVERNANCE"},

@@ -5,9 +5,7 @@ import (
 	"testing"
 	"time"
 
-	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -16,7 +14,6 @@ func midnight(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 
 // TestEncodeRoundTrip checks the stored form the service builds from
 // ToProto and FromStored.
 func TestEncodeRoundTrip(t *testing.T) {
-	codec := store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, ToProto, FromStored)
 	ins := inspection.Inspection{
 		GSSCode: "E08000035", ID: "abc", Framework: inspection.MonitoringVisit, State: inspection.Published,
 		StartDate: midnight(2015, 6, 1), EndDate: midnight(2015, 6, 2), PublishDate: midnight(2015, 7, 1),

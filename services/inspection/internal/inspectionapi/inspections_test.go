@@ -69,7 +69,7 @@ func newEnv(t *testing.T) *env {
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)
 	}
-	svc := inspection.NewService(inspectionstore.New(st, store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, ToProto, FromStored), councils), clock)
+	svc := inspection.NewService(inspectionstore.New(st, codec, councils), clock)
 	client := rpctest.Client(t, Policies, &inspectionv1.InspectionService_ServiceDesc,
 		testServer{Inspections: NewInspections(svc, rpctest.NewPages(t))}, inspectionv1.NewInspectionServiceClient)
 	return &env{t: t, client: client, store: st, councils: councils}
@@ -590,6 +590,9 @@ func TestGatewayDerivedMask(t *testing.T) {
 	_, err = e.client.UpdateInspection(ctx, &inspectionv1.UpdateInspectionRequest{Inspection: body, UpdateMask: &fieldmaskpb.FieldMask{Paths: gatewayPaths}})
 	rpctest.ExpectError(t, "changing the framework", err, codes.InvalidArgument, "", "update_mask")
 }
+
+// codec is the stored form of an inspection, as the service builds it.
+var codec = store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, ToProto, FromStored)
 
 // councilCodec is the stored form of a council, as the service builds it.
 var councilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)

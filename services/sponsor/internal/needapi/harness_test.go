@@ -57,12 +57,15 @@ type env struct {
 	now func() time.Time
 }
 
+// codec is the stored form of a sponsor need, as the service builds it.
+var codec = store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, ToStored, FromStored)
+
 // newEnv serves the handlers over real Redis behind the real interceptor
 // chain (rpctest.Serve), with the sponsors hampshire and durham stored.
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	e := &env{t: t, now: rpctest.Ticking(start, time.Minute), store: st, needs: needstore.New(st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, ToStored, FromStored))}
+	e := &env{t: t, now: rpctest.Ticking(start, time.Minute), store: st, needs: needstore.New(st, codec)}
 	spons := sponsorstore.New(st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
 	for _, id := range []string{"hampshire", "durham"} {
 		_, err := spons.Insert(context.Background(), sponsor.Sponsor{

@@ -8,10 +8,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
-	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 )
 
@@ -19,7 +17,6 @@ import (
 // spelling of its areas (bare strings in AreaOfNeed's field 1): it loads
 // with the same areas and weights and prints them as the enums.
 func TestStoredBeforeAreasWereEnums(t *testing.T) {
-	codec := store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, ToStored, FromStored)
 	want := need.Need{
 		GSSCode: "E08000035", ID: "n1", Urgency: 4, StaffDaysNeeded: 60, State: need.Open,
 		Areas:      []need.AreaWeight{{Area: "HELP_AND_PROTECTION", Weight: 9}, {Area: "VOICE_OF_THE_CHILD", Weight: 4}},

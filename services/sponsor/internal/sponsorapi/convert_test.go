@@ -7,7 +7,6 @@ import (
 	"time"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
@@ -45,7 +44,6 @@ func TestEncode(t *testing.T) {
 // at the version the record carries, and a stored form that could not have
 // been written is an error.
 func TestStoredForm(t *testing.T) {
-	codec := store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, ToStored, FromStored)
 	sp := tri()
 	b, err := codec.Encode(sp)
 	if err != nil {

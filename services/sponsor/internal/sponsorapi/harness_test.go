@@ -65,12 +65,14 @@ type env struct {
 	usage  *usage
 }
 
+// codec is the stored form of a sponsor, as the service builds it.
+var codec = store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, ToStored, FromStored)
+
 // newEnv serves the handlers over real Redis behind the real interceptor
 // chain (rpctest.Serve).
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	codec := store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, ToStored, FromStored)
 	e := &env{t: t, store: st, spons: sponsorstore.New(st, codec), usage: &usage{of: map[string]sponsor.Usage{
 		"leeds": {ActiveEngagements: 1, CommittedStaffDays: 60},
 	}}}

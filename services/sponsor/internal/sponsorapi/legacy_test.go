@@ -11,7 +11,6 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
@@ -31,7 +30,6 @@ func oldExpertise(area string, strength sponsorv1.Strength) []byte {
 // field 1): it loads with the same areas, prints them as the JudgementArea
 // and Theme enums, and is written back in the new form.
 func TestStoredBeforeAreasWereEnums(t *testing.T) {
-	codec := store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, ToStored, FromStored)
 	want := tri()
 	want.Expertise = []sponsor.Expertise{
 		{Area: reference.AreaLSCB, Strength: sponsor.Leading},
