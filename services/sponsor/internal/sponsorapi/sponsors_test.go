@@ -143,14 +143,7 @@ func TestCreateValidation(t *testing.T) {
 func TestCreateIdempotency(t *testing.T) {
 	e := newEnv(t)
 	req := &sponsorv1.CreateSponsorRequest{Sponsor: nspccSponsor(), RequestId: "0b9f6a0e-2a8d-4a4e-9a57-3c1f0d2b9e11"}
-	first, err := e.client.CreateSponsor(e.as(rpctest.Official), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := e.client.CreateSponsor(e.as(rpctest.Official), req)
-	if err != nil || !proto.Equal(first, again) {
-		t.Errorf("retry = %v, %v; want %v", again, err, first)
-	}
+	first := rpctest.Replayed(t, "create", e.as(rpctest.Official), e.client.CreateSponsor, req)
 	// Another official's request with the same request_id is another
 	// request.
 	theirs, err := e.client.CreateSponsor(e.as(official2), req)
@@ -163,14 +156,7 @@ func TestCreateIdempotency(t *testing.T) {
 	rpctest.ExpectError(t, "a request_id reused for another request", err, codes.InvalidArgument, "REQUEST_ID_REUSED", "request_id")
 
 	named := &sponsorv1.CreateSponsorRequest{Sponsor: leedsSponsor(), SponsorId: "leeds", RequestId: "req-leeds"}
-	a, err := e.client.CreateSponsor(e.as(rpctest.Official), named)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := e.client.CreateSponsor(e.as(rpctest.Official), named)
-	if err != nil || !proto.Equal(a, b) {
-		t.Errorf("retry with an id = %v, %v", b, err)
-	}
+	rpctest.Replayed(t, "create with an id", e.as(rpctest.Official), e.client.CreateSponsor, named)
 	resp, err := e.client.ListSponsors(e.as(rpctest.Official), &sponsorv1.ListSponsorsRequest{})
 	if err != nil || resp.GetTotalSize() != 3 {
 		t.Errorf("%d sponsors after retries, want 3 (%v)", resp.GetTotalSize(), err)
