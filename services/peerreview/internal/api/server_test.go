@@ -16,10 +16,7 @@ import (
 )
 
 func TestPoliciesCoverEveryMethodOnce(t *testing.T) {
-	ps := rpctest.ServicePolicies(t, peerreviewv1.PeerReviewService_ServiceDesc, Policies)
-	if n := len(peerreviewv1.PeerReviewService_ServiceDesc.Methods); len(ps) != n {
-		t.Errorf("%d policies for %d methods", len(ps), n)
-	}
+	rpctest.ServicePolicies(t, peerreviewv1.PeerReviewService_ServiceDesc, Policies)
 }
 
 func TestPoliciesRefuseGapsAndDuplicates(t *testing.T) {
