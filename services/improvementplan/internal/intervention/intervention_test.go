@@ -14,12 +14,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
-)
-
-const (
-	leeds     = "E08000035"
-	sheffield = "E08000019"
 )
 
 var now = time.Date(2016, 6, 1, 10, 30, 0, 0, time.UTC)
@@ -39,7 +35,7 @@ func TestOrderValidate(t *testing.T) {
 	}{
 		{"valid", valid, nil},
 		{"valid with every kind and a plan of the council", with(func(o *Order) {
-			o.Kind, o.Plan = SponsorPartnership, plan.Name(leeds, "abc123")
+			o.Kind, o.Plan = SponsorPartnership, plan.Name(storetest.Leeds, "abc123")
 		}), nil},
 		{"no kind", with(func(o *Order) { o.Kind = "" }), []string{"intervention.kind"}},
 		{"unknown kind", with(func(o *Order) { o.Kind = "ACADEMY" }), []string{"intervention.kind"}},
@@ -53,13 +49,13 @@ func TestOrderValidate(t *testing.T) {
 		{"area named twice", with(func(o *Order) {
 			o.Areas = []string{reference.AreaCareLeavers, reference.AreaLSCB, reference.AreaCareLeavers}
 		}), []string{"intervention.areas[2]"}},
-		{"plan of another council", with(func(o *Order) { o.Plan = plan.Name(sheffield, "abc123") }), []string{"intervention.improvement_plan"}},
-		{"not a plan name", with(func(o *Order) { o.Plan = "localAuthorities/" + leeds + "/inspections/abc" }), []string{"intervention.improvement_plan"}},
+		{"plan of another council", with(func(o *Order) { o.Plan = plan.Name(storetest.Sheffield, "abc123") }), []string{"intervention.improvement_plan"}},
+		{"not a plan name", with(func(o *Order) { o.Plan = "localAuthorities/" + storetest.Leeds + "/inspections/abc" }), []string{"intervention.improvement_plan"}},
 		{"every problem at once", Order{Kind: "X", Areas: []string{"Y", "Y"}, Plan: "plans/1"},
 			[]string{"intervention.areas[0]", "intervention.areas[1]", "intervention.improvement_plan", "intervention.kind", "intervention.reason"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := rpctest.Fields(tc.order.Validate("intervention.", leeds).Err()); !slices.Equal(got, tc.want) {
+			if got := rpctest.Fields(tc.order.Validate("intervention.", storetest.Leeds).Err()); !slices.Equal(got, tc.want) {
 				t.Errorf("violations on %v, want %v", got, tc.want)
 			}
 		})
@@ -68,15 +64,15 @@ func TestOrderValidate(t *testing.T) {
 
 func TestNewAndLift(t *testing.T) {
 	local := now.In(time.FixedZone("BST", 3600))
-	iv, err := New(leeds, "iv1", Order{Kind: ImprovementNotice, Reason: "  Slow progress.  ", Areas: []string{reference.AreaHelpAndProtection}}, "", "dfe-1", local)
+	iv, err := New(storetest.Leeds, "iv1", Order{Kind: ImprovementNotice, Reason: "  Slow progress.  ", Areas: []string{reference.AreaHelpAndProtection}}, "", "dfe-1", local)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if iv.State != InForce || iv.Reason != "Slow progress." || iv.OrderedBy != "dfe-1" || !iv.OrderTime.Equal(now) ||
-		iv.OrderTime.Location() != time.UTC || iv.Name() != "localAuthorities/"+leeds+"/interventions/iv1" || iv.Version != 0 {
+		iv.OrderTime.Location() != time.UTC || iv.Name() != "localAuthorities/"+storetest.Leeds+"/interventions/iv1" || iv.Version != 0 {
 		t.Fatalf("new = %+v", iv)
 	}
-	if _, err := New(leeds, "iv2", Order{}, "", "dfe-1", now); !slices.Equal(rpctest.InvalidFields(t, err), []string{"areas", "kind", "reason"}) {
+	if _, err := New(storetest.Leeds, "iv2", Order{}, "", "dfe-1", now); !slices.Equal(rpctest.InvalidFields(t, err), []string{"areas", "kind", "reason"}) {
 		t.Errorf("new with nothing: %v", err)
 	}
 
@@ -102,7 +98,7 @@ func TestNames(t *testing.T) {
 		gss, id string
 		ok      bool
 	}{
-		{"localAuthorities/E08000035/interventions/abc-1", leeds, "abc-1", true},
+		{"localAuthorities/E08000035/interventions/abc-1", storetest.Leeds, "abc-1", true},
 		{"localAuthorities/E08000035/interventions/", "", "", false},
 		{"localAuthorities/E08000035/interventions/Abc", "", "", false},
 		{"localAuthorities/E08000035/interventions/abc/x", "", "", false},
@@ -125,8 +121,8 @@ func TestNames(t *testing.T) {
 		want     string
 		ok       bool
 	}{
-		{"localAuthorities/E08000035", false, leeds, true},
-		{"localAuthorities/E08000035", true, leeds, true},
+		{"localAuthorities/E08000035", false, storetest.Leeds, true},
+		{"localAuthorities/E08000035", true, storetest.Leeds, true},
 		{"localAuthorities/-", true, plan.AllCouncils, true},
 		{"localAuthorities/-", false, "", false},
 		{"localAuthorities/*", true, "", false},
@@ -146,10 +142,10 @@ func TestNames(t *testing.T) {
 func TestSelect(t *testing.T) {
 	at := func(days int) time.Time { return now.AddDate(0, 0, days) }
 	all := []Intervention{
-		{GSSCode: leeds, ID: "a", Kind: Commissioner, State: InForce, OrderTime: at(-10)},
-		{GSSCode: sheffield, ID: "b", Kind: ChildrensServicesTrust, State: Lifted, OrderTime: at(-5)},
-		{GSSCode: leeds, ID: "c", Kind: Commissioner, State: Lifted, OrderTime: at(-1)},
-		{GSSCode: sheffield, ID: "a", Kind: ImprovementNotice, State: InForce, OrderTime: at(-1)},
+		{GSSCode: storetest.Leeds, ID: "a", Kind: Commissioner, State: InForce, OrderTime: at(-10)},
+		{GSSCode: storetest.Sheffield, ID: "b", Kind: ChildrensServicesTrust, State: Lifted, OrderTime: at(-5)},
+		{GSSCode: storetest.Leeds, ID: "c", Kind: Commissioner, State: Lifted, OrderTime: at(-1)},
+		{GSSCode: storetest.Sheffield, ID: "a", Kind: ImprovementNotice, State: InForce, OrderTime: at(-1)},
 	}
 	for _, tc := range []struct {
 		filter string
@@ -198,7 +194,7 @@ func TestSelect(t *testing.T) {
 func planIn(t *testing.T, s plan.State) plan.Plan {
 	t.Helper()
 	p := plan.Open(plan.OpenInput{
-		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/ins1",
+		GSSCode: storetest.Leeds, Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/ins1",
 		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
 		KeyJudgements: map[string]reference.Grade{reference.AreaHelpAndProtection: reference.Inadequate},
 	}, now.AddDate(0, -6, 0))
@@ -253,7 +249,7 @@ func TestDecide(t *testing.T) {
 			t.Fatal(err)
 		}
 		iv := out.Intervention
-		if iv == nil || iv.Name() != "localAuthorities/"+leeds+"/interventions/iv1" || iv.Plan != p.Name() || iv.State != InForce ||
+		if iv == nil || iv.Name() != "localAuthorities/"+storetest.Leeds+"/interventions/iv1" || iv.Plan != p.Name() || iv.State != InForce ||
 			iv.Kind != ChildrensServicesTrust || iv.OrderedBy != "dfe-1" || !iv.OrderTime.Equal(now) || !slices.Equal(iv.Areas, order.Areas) {
 			t.Fatalf("intervention = %+v", iv)
 		}
@@ -274,7 +270,7 @@ func TestDecide(t *testing.T) {
 	})
 
 	other := *order
-	other.Plan = plan.Name(leeds, "other")
+	other.Plan = plan.Name(storetest.Leeds, "other")
 	for _, tc := range []struct {
 		name string
 		in   DecisionInput

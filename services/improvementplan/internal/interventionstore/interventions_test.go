@@ -22,12 +22,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
-)
-
-const (
-	leeds     = "E08000035"
-	sheffield = "E08000019"
 )
 
 var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
@@ -54,7 +50,7 @@ func (e *env) duePlan() plan.Plan {
 	e.t.Helper()
 	ctx := context.Background()
 	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
-		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + resource.NewID(),
+		GSSCode: storetest.Leeds, Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/" + resource.NewID(),
 		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
 		KeyJudgements: map[string]reference.Grade{reference.AreaHelpAndProtection: reference.Inadequate},
 	}, now.AddDate(0, -6, 0)), events.Event{})
@@ -86,10 +82,10 @@ func (e *env) outbox(gss string) plantest.Outbox { return plantest.OutboxOf(e.t,
 func TestInsertGetList(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	a := order(leeds, "aaa", intervention.Commissioner, now.Add(-48*time.Hour))
-	a.Plan = plan.Name(leeds, "pln")
-	b := order(sheffield, "bbb", intervention.ChildrensServicesTrust, now)
-	req := &improvementplanv1.OrderInterventionRequest{Parent: "localAuthorities/" + leeds, RequestId: "r1"}
+	a := order(storetest.Leeds, "aaa", intervention.Commissioner, now.Add(-48*time.Hour))
+	a.Plan = plan.Name(storetest.Leeds, "pln")
+	b := order(storetest.Sheffield, "bbb", intervention.ChildrensServicesTrust, now)
+	req := &improvementplanv1.OrderInterventionRequest{Parent: "localAuthorities/" + storetest.Leeds, RequestId: "r1"}
 	hash, err := store.RequestHash(req)
 	if err != nil {
 		t.Fatal(err)
@@ -110,14 +106,14 @@ func TestInsertGetList(t *testing.T) {
 		t.Fatalf("inserting a taken id: %v", err)
 	}
 
-	read, err := e.ivs.Get(ctx, leeds, "aaa")
+	read, err := e.ivs.Get(ctx, storetest.Leeds, "aaa")
 	if err != nil || !reflect.DeepEqual(read, want) {
 		t.Fatalf("get = %+v, %v; want %+v", read, err, want)
 	}
-	if _, err := e.ivs.Get(ctx, leeds, "bbb"); !errors.Is(err, intervention.ErrNotFound) {
+	if _, err := e.ivs.Get(ctx, storetest.Leeds, "bbb"); !errors.Is(err, intervention.ErrNotFound) {
 		t.Fatalf("get of another council's id: %v", err)
 	}
-	if replayed, ok, err := e.ivs.Replay(ctx, leeds, r); err != nil || !ok || !reflect.DeepEqual(replayed, want) {
+	if replayed, ok, err := e.ivs.Replay(ctx, storetest.Leeds, r); err != nil || !ok || !reflect.DeepEqual(replayed, want) {
 		t.Fatalf("replay = %+v, %v, %v", replayed, ok, err)
 	}
 
@@ -133,8 +129,8 @@ func TestInsertGetList(t *testing.T) {
 		gss  string
 		want []string
 	}{
-		{leeds, []string{a.Name()}},
-		{sheffield, []string{b.Name()}},
+		{storetest.Leeds, []string{a.Name()}},
+		{storetest.Sheffield, []string{b.Name()}},
 		{"E06000047", nil},
 		{plan.AllCouncils, []string{b.Name(), a.Name()}},
 	} {
@@ -144,12 +140,12 @@ func TestInsertGetList(t *testing.T) {
 		}
 	}
 
-	box := e.outbox(leeds)
+	box := e.outbox(storetest.Leeds)
 	if len(box.Ordered) != 1 || len(box.Audits) != 1 {
 		t.Fatalf("leeds outbox: %d events, %d audit entries", len(box.Ordered), len(box.Audits))
 	}
 	wantEvent := &eventsv1.InterventionOrdered{
-		Intervention: a.Name(), LocalAuthority: "localAuthorities/" + leeds, Kind: "COMMISSIONER",
+		Intervention: a.Name(), LocalAuthority: "localAuthorities/" + storetest.Leeds, Kind: "COMMISSIONER",
 		Areas: []string{"HELP_AND_PROTECTION", "CARE_LEAVERS"}, Reason: "Insufficient progress.",
 		ImprovementPlan: a.Plan, OrderedBy: "dfe-1",
 	}
@@ -162,7 +158,7 @@ func TestInsertGetList(t *testing.T) {
 	if au := box.Audits[0]; au.Resource != a.Name() || au.EtagAfter != `"1"` || au.RequestID != "r1" || au.Actor != "dfe-1" {
 		t.Errorf("audit = %+v", au)
 	}
-	if len(e.outbox(sheffield).Ordered) != 1 {
+	if len(e.outbox(storetest.Sheffield).Ordered) != 1 {
 		t.Error("sheffield's event is not in its own outbox")
 	}
 }
@@ -170,7 +166,7 @@ func TestInsertGetList(t *testing.T) {
 func TestSave(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	iv, err := e.ivs.Insert(ctx, order(leeds, "aaa", intervention.ImprovementNotice, now), change.Request{Subject: "dfe-1", Method: "m"})
+	iv, err := e.ivs.Insert(ctx, order(storetest.Leeds, "aaa", intervention.ImprovementNotice, now), change.Request{Subject: "dfe-1", Method: "m"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,19 +182,19 @@ func TestSave(t *testing.T) {
 	if _, err := e.ivs.Save(ctx, lifted, change.Request{Subject: "dfe-2", Method: "m"}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale save: %v", err)
 	}
-	read, err := e.ivs.Get(ctx, leeds, "aaa")
+	read, err := e.ivs.Get(ctx, storetest.Leeds, "aaa")
 	if err != nil || !reflect.DeepEqual(read, saved) {
 		t.Fatalf("get = %+v, %v", read, err)
 	}
-	box := e.outbox(leeds)
+	box := e.outbox(storetest.Leeds)
 	if len(box.Ordered) != 1 || len(box.Audits) != 2 || box.Audits[1].EtagBefore != `"1"` || box.Audits[1].EtagAfter != `"2"` || box.Audits[1].Actor != "dfe-2" {
 		t.Fatalf("outbox after lift: %d events, audits %+v", len(box.Ordered), box.Audits)
 	}
 	if len(box.Lifted) != 1 || box.Lifted[0].GetIntervention() != iv.Name() || box.Lifted[0].GetLiftedBy() != "dfe-2" ||
-		box.Lifted[0].GetReason() != "Sustained improvement." || box.Lifted[0].GetLocalAuthority() != "localAuthorities/"+leeds {
+		box.Lifted[0].GetReason() != "Sustained improvement." || box.Lifted[0].GetLocalAuthority() != "localAuthorities/"+storetest.Leeds {
 		t.Fatalf("the lift is announced as %v", box.Lifted)
 	}
-	if _, err := e.ivs.Save(ctx, intervention.Intervention{GSSCode: leeds, ID: "new", Kind: intervention.Commissioner, State: intervention.InForce},
+	if _, err := e.ivs.Save(ctx, intervention.Intervention{GSSCode: storetest.Leeds, ID: "new", Kind: intervention.Commissioner, State: intervention.InForce},
 		change.Request{}); err == nil {
 		t.Fatal("save of an intervention never inserted succeeded")
 	}
@@ -209,7 +205,7 @@ func TestDecide(t *testing.T) {
 		e := newEnv(t)
 		ctx := context.Background()
 		p := e.duePlan()
-		before := e.outbox(leeds)
+		before := e.outbox(storetest.Leeds)
 		out, err := intervention.Decide(p, intervention.DecisionInput{
 			Decision: intervention.Insufficient, Rationale: "Too slow.",
 			Intervention: &intervention.Order{Kind: intervention.SponsorPartnership, Reason: "Needs a partner.", Areas: []string{reference.AreaHelpAndProtection}},
@@ -224,15 +220,15 @@ func TestDecide(t *testing.T) {
 		if got.Plan.Version != p.Version+1 || got.Intervention.Version != 1 || out.Intervention.Version != 0 {
 			t.Fatalf("decided versions: plan %d, intervention %d", got.Plan.Version, got.Intervention.Version)
 		}
-		stored, err := e.plans.Get(ctx, leeds, p.ID)
+		stored, err := e.plans.Get(ctx, storetest.Leeds, p.ID)
 		if err != nil || stored.State != plan.Escalated || stored.Intervention != out.Intervention.Name() || stored.Version != p.Version+1 {
 			t.Fatalf("plan = %+v, %v", stored, err)
 		}
-		iv, err := e.ivs.Get(ctx, leeds, "ivx")
+		iv, err := e.ivs.Get(ctx, storetest.Leeds, "ivx")
 		if err != nil || iv.Plan != p.Name() || iv.State != intervention.InForce || iv.Kind != intervention.SponsorPartnership {
 			t.Fatalf("intervention = %+v, %v", iv, err)
 		}
-		box := e.outbox(leeds)
+		box := e.outbox(storetest.Leeds)
 		audits := box.Audits[len(before.Audits):]
 		if len(box.Ordered) != 1 || box.Ordered[0].GetImprovementPlan() != p.Name() || box.Ordered[0].GetKind() != "SPONSOR_PARTNERSHIP" ||
 			len(audits) != 2 || audits[0].Resource != p.Name() || audits[1].Resource != iv.Name() || audits[0].RequestID != "d1" {
@@ -252,11 +248,11 @@ func TestDecide(t *testing.T) {
 		if err != nil || got.Intervention != nil || got.Plan.Version != p.Version+1 {
 			t.Fatalf("decide = %+v, %v", got, err)
 		}
-		stored, err := e.plans.Get(ctx, leeds, p.ID)
+		stored, err := e.plans.Get(ctx, storetest.Leeds, p.ID)
 		if err != nil || stored.State != plan.Continued {
 			t.Fatalf("plan = %+v, %v", stored, err)
 		}
-		if list, err := e.ivs.List(ctx, leeds); err != nil || len(list) != 0 || len(e.outbox(leeds).Ordered) != 0 {
+		if list, err := e.ivs.List(ctx, storetest.Leeds); err != nil || len(list) != 0 || len(e.outbox(storetest.Leeds).Ordered) != 0 {
 			t.Fatalf("interventions after continuing = %v, %v", list, err)
 		}
 	})
@@ -282,10 +278,10 @@ func TestDecide(t *testing.T) {
 		if _, err := e.ivs.Decide(ctx, out, change.Request{Subject: "dfe-1", Method: "m"}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("decide over a moved plan: %v", err)
 		}
-		if _, err := e.ivs.Get(ctx, leeds, "ivx"); !errors.Is(err, intervention.ErrNotFound) {
+		if _, err := e.ivs.Get(ctx, storetest.Leeds, "ivx"); !errors.Is(err, intervention.ErrNotFound) {
 			t.Fatalf("intervention after a failed decision: %v", err)
 		}
-		if list, err := e.ivs.List(ctx, leeds); err != nil || len(list) != 0 || len(e.outbox(leeds).Ordered) != 0 {
+		if list, err := e.ivs.List(ctx, storetest.Leeds); err != nil || len(list) != 0 || len(e.outbox(storetest.Leeds).Ordered) != 0 {
 			t.Fatalf("after a failed decision: list %v, %v", list, err)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestEveryTransitionIsAnnouncedOnce(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	p, created, err := s.OpenFromJudgement(ctx, opened(doncaster, "i1"), events.Event{})
+	p, created, err := s.OpenFromJudgement(ctx, opened(storetest.Doncaster, "i1"), events.Event{})
 	if err != nil || !created {
 		t.Fatalf("open: %v", err)
 	}
@@ -46,7 +47,7 @@ func TestEveryTransitionIsAnnouncedOnce(t *testing.T) {
 	p = step(p, council, to(plan.Submitted, "dcs"))
 	p = step(p, dfe, to(plan.Approved, "dfe-1"))
 	// Read back, not chained: the stored version's history is not new.
-	if p, err = s.Get(ctx, doncaster, p.ID); err != nil {
+	if p, err = s.Get(ctx, storetest.Doncaster, p.ID); err != nil {
 		t.Fatal(err)
 	}
 	stale := p
@@ -65,7 +66,7 @@ func TestEveryTransitionIsAnnouncedOnce(t *testing.T) {
 	// A change of neither state nor deadline announces nothing.
 	p = step(p, council, func(p *plan.Plan) error { p.UpdateTime = now.Add(time.Hour); return nil })
 
-	evs, _ := outbox(t, st, doncaster)
+	evs, _ := outbox(t, st, storetest.Doncaster)
 	var got []string
 	var last *eventsv1.ImprovementPlanStateChanged
 	for _, ev := range evs[events.TypeName(&eventsv1.ImprovementPlanStateChanged{})] {
@@ -73,7 +74,7 @@ func TestEveryTransitionIsAnnouncedOnce(t *testing.T) {
 		if err := ev.Unmarshal(&m); err != nil {
 			t.Fatal(err)
 		}
-		if m.GetImprovementPlan() != p.Name() || m.GetLocalAuthority() != "localAuthorities/"+doncaster || ev.Subject != p.Name() {
+		if m.GetImprovementPlan() != p.Name() || m.GetLocalAuthority() != "localAuthorities/"+storetest.Doncaster || ev.Subject != p.Name() {
 			t.Errorf("event names %s of %s", m.GetImprovementPlan(), m.GetLocalAuthority())
 		}
 		got = append(got, m.GetFromState()+">"+m.GetToState()+" by "+m.GetChangedBy()+" ("+m.GetChangedByRole()+")")
@@ -119,7 +120,7 @@ func TestEveryTransitionIsAnnouncedOnce(t *testing.T) {
 	_ = step(p, dfe, func(p *plan.Plan) error {
 		return p.Extend(later, "Three more months", "dfe-1", decided.Add(24*time.Hour))
 	})
-	evs, _ = outbox(t, st, doncaster)
+	evs, _ = outbox(t, st, storetest.Doncaster)
 	ext = evs[events.TypeName(&eventsv1.ImprovementPlanDeadlineExtended{})]
 	if err := ext[len(ext)-1].Unmarshal(&x); err != nil || len(ext) != 2 || x.GetState() != "CONTINUED" || !x.GetDecisionPending() {
 		t.Errorf("the continued plan's new deadline: %d extensions, last %+v, %v", len(ext), &x, err)

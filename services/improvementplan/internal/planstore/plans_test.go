@@ -15,13 +15,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
-)
-
-const (
-	leeds     = "E08000035"
-	doncaster = "E08000017"
-	slough    = "E06000039"
 )
 
 var now = time.Date(2015, 12, 14, 9, 30, 0, 0, time.UTC)
@@ -61,7 +56,7 @@ func outbox(t *testing.T, st *store.Store, gss string) (map[string][]events.Even
 func TestOpenFromJudgementRoundTrip(t *testing.T) {
 	s, st := newStore(t)
 	ctx := context.Background()
-	p := opened(leeds, "sif2015")
+	p := opened(storetest.Leeds, "sif2015")
 	p.Priorities[0].Actions = []plan.Action{{
 		ID: "a1", Title: "Audit", OwnerRole: "DCS", DueDate: time.Date(2015, 10, 1, 0, 0, 0, 0, time.UTC),
 		Measure: plan.Measure{Indicator: &plan.Indicator{Name: "AGENCY_RATE", Baseline: 0, Target: 12.5}},
@@ -76,7 +71,7 @@ func TestOpenFromJudgementRoundTrip(t *testing.T) {
 	if err != nil || !created || got.Version != 1 {
 		t.Fatalf("open = %+v, %v, %v", got, created, err)
 	}
-	read, err := s.Get(ctx, leeds, p.ID)
+	read, err := s.Get(ctx, storetest.Leeds, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,21 +82,21 @@ func TestOpenFromJudgementRoundTrip(t *testing.T) {
 	if !read.Deadline.Equal(time.Date(2016, 2, 29, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("deadline %s", read.Deadline)
 	}
-	by, ok, err := s.ByInspection(ctx, leeds, p.Inspection)
+	by, ok, err := s.ByInspection(ctx, storetest.Leeds, p.Inspection)
 	if err != nil || !ok || by.ID != p.ID {
 		t.Fatalf("by inspection name = %v %v %v", by.ID, ok, err)
 	}
-	if by, ok, err := s.ByInspection(ctx, leeds, "sif2015"); err != nil || !ok || by.ID != p.ID {
+	if by, ok, err := s.ByInspection(ctx, storetest.Leeds, "sif2015"); err != nil || !ok || by.ID != p.ID {
 		t.Fatalf("by inspection id = %v %v %v", by.ID, ok, err)
 	}
-	if _, ok, err := s.ByInspection(ctx, leeds, "other"); err != nil || ok {
+	if _, ok, err := s.ByInspection(ctx, storetest.Leeds, "other"); err != nil || ok {
 		t.Fatalf("by unknown inspection = %v %v", ok, err)
 	}
-	if _, err := s.Get(ctx, leeds, "missing"); !errors.Is(err, plan.ErrNotFound) {
+	if _, err := s.Get(ctx, storetest.Leeds, "missing"); !errors.Is(err, plan.ErrNotFound) {
 		t.Fatalf("get missing = %v", err)
 	}
 
-	evs, audit := outbox(t, st, leeds)
+	evs, audit := outbox(t, st, storetest.Leeds)
 	opens := evs[events.TypeName(&eventsv1.ImprovementPlanOpened{})]
 	if len(opens) != 1 || opens[0].Topic != Topic || opens[0].Subject != p.Name() {
 		t.Fatalf("events = %+v", evs)
@@ -110,7 +105,7 @@ func TestOpenFromJudgementRoundTrip(t *testing.T) {
 	if err := opens[0].Unmarshal(&ev); err != nil {
 		t.Fatal(err)
 	}
-	if ev.GetImprovementPlan() != p.Name() || ev.GetLocalAuthority() != "localAuthorities/"+leeds || ev.GetInspection() != p.Inspection ||
+	if ev.GetImprovementPlan() != p.Name() || ev.GetLocalAuthority() != "localAuthorities/"+storetest.Leeds || ev.GetInspection() != p.Inspection ||
 		ev.GetDeadline().GetYear() != 2016 || ev.GetDeadline().GetMonth() != 2 || ev.GetDeadline().GetDay() != 29 {
 		t.Errorf("event = %v", &ev)
 	}
@@ -135,24 +130,24 @@ func TestOpenFromJudgementExactlyOnce(t *testing.T) {
 	s, st := newStore(t)
 	ctx := context.Background()
 	id := rpctest.OnceOnly(t, "plan", 10, func() (string, bool, error) {
-		got, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2015"), events.Event{ID: "evt-1"})
+		got, created, err := s.OpenFromJudgement(ctx, opened(storetest.Leeds, "sif2015"), events.Event{ID: "evt-1"})
 		return got.ID, created, err
 	})
 	// A redelivery long after returns the same plan, not a new one.
-	again, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2015"), events.Event{ID: "evt-1"})
+	again, created, err := s.OpenFromJudgement(ctx, opened(storetest.Leeds, "sif2015"), events.Event{ID: "evt-1"})
 	if err != nil || created || again.ID != id || again.Version != 1 {
 		t.Fatalf("redelivery = %v %v %v", again.ID, created, err)
 	}
-	all, err := s.List(ctx, leeds)
+	all, err := s.List(ctx, storetest.Leeds)
 	if err != nil || len(all) != 1 {
 		t.Fatalf("council has %d plans (%v)", len(all), err)
 	}
-	evs, audit := outbox(t, st, leeds)
+	evs, audit := outbox(t, st, storetest.Leeds)
 	if got := len(evs[events.TypeName(&eventsv1.ImprovementPlanOpened{})]); got != 1 || len(audit) != 1 {
 		t.Fatalf("%d ImprovementPlanOpened events, %d audit entries", got, len(audit))
 	}
 	// Another inspection of the same council opens another plan.
-	other, created, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2016"), events.Event{})
+	other, created, err := s.OpenFromJudgement(ctx, opened(storetest.Leeds, "sif2016"), events.Event{})
 	if err != nil || !created || other.ID == id {
 		t.Fatalf("second inspection = %v %v %v", other.ID, created, err)
 	}
@@ -161,7 +156,7 @@ func TestOpenFromJudgementExactlyOnce(t *testing.T) {
 func TestSavePinnedToVersion(t *testing.T) {
 	s, st := newStore(t)
 	ctx := context.Background()
-	p, _, err := s.OpenFromJudgement(ctx, opened(leeds, "sif2015"), events.Event{})
+	p, _, err := s.OpenFromJudgement(ctx, opened(storetest.Leeds, "sif2015"), events.Event{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,14 +184,14 @@ func TestSavePinnedToVersion(t *testing.T) {
 	if _, err := s.Save(ctx, b, change.Request{Subject: "x"}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale save = %v, want ErrConflict", err)
 	}
-	got, err := s.Get(ctx, leeds, p.ID)
+	got, err := s.Get(ctx, storetest.Leeds, p.ID)
 	if err != nil || got.State != plan.DecisionDue || got.Version != 2 || len(got.History) != 2 {
 		t.Fatalf("after stale save: %+v %v", got, err)
 	}
 	// Write and Index let another package commit the plan with its own
 	// records; Write is pinned the same way.
 	c := got.Clone()
-	c.Intervention = "localAuthorities/" + leeds + "/interventions/i1"
+	c.Intervention = "localAuthorities/" + storetest.Leeds + "/interventions/i1"
 	if err := c.Transition(plan.Escalated, "dfe-1", "insufficient", later); err != nil {
 		t.Fatal(err)
 	}
@@ -204,26 +199,26 @@ func TestSavePinnedToVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := store.Write{Key: st.Keyspace().Key(keyspace.CouncilTag(leeds), "intervention", "i1"), Data: []byte("x")}
-	if _, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(leeds), Writes: []store.Write{w, other}, Index: s.Index(c)}); err != nil {
+	other := store.Write{Key: st.Keyspace().Key(keyspace.CouncilTag(storetest.Leeds), "intervention", "i1"), Data: []byte("x")}
+	if _, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(storetest.Leeds), Writes: []store.Write{w, other}, Index: s.Index(c)}); err != nil {
 		t.Fatal(err)
 	}
 	stale, err := s.Write(got) // still at version 2
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(leeds), Writes: []store.Write{stale}}); !errors.Is(err, store.ErrConflict) {
+	if _, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(storetest.Leeds), Writes: []store.Write{stale}}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale Write commit = %v", err)
 	}
-	if got, _ := s.Get(ctx, leeds, p.ID); got.State != plan.Escalated || got.Intervention != c.Intervention || got.Version != 3 {
+	if got, _ := s.Get(ctx, storetest.Leeds, p.ID); got.State != plan.Escalated || got.Intervention != c.Intervention || got.Version != 3 {
 		t.Fatalf("after commit: %+v", got)
 	}
-	_, audit := outbox(t, st, leeds)
+	_, audit := outbox(t, st, storetest.Leeds)
 	if len(audit) != 2 || audit[1].EtagBefore != `"1"` || audit[1].EtagAfter != `"2"` || audit[1].Resource != p.Name() {
 		t.Fatalf("audit = %+v", audit)
 	}
 	// A plan is created only by OpenFromJudgement.
-	if _, err := s.Save(ctx, opened(leeds, "new"), change.Request{}); err == nil {
+	if _, err := s.Save(ctx, opened(storetest.Leeds, "new"), change.Request{}); err == nil {
 		t.Fatal("Save created a plan")
 	}
 }
@@ -240,7 +235,7 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	}
 	trips := map[int]int{}
 	want := map[string]int{}
-	for round, gss := range []string{leeds, doncaster, slough, leeds, doncaster, leeds} {
+	for round, gss := range []string{storetest.Leeds, storetest.Doncaster, storetest.Slough, storetest.Leeds, storetest.Doncaster, storetest.Leeds} {
 		p, _, err := s.OpenFromJudgement(ctx, opened(gss, "ins"+string(rune('a'+round))), events.Event{})
 		if err != nil {
 			t.Fatal(err)
@@ -290,7 +285,7 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	}
 	// Open leaves out improved and closed plans.
 	var states []string
-	for _, gss := range []string{leeds, slough} {
+	for _, gss := range []string{storetest.Leeds, storetest.Slough} {
 		open, err := s.Open(ctx, gss)
 		if err != nil {
 			t.Fatal(err)
@@ -300,7 +295,7 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 		}
 	}
 	slices.Sort(states)
-	if !slices.Equal(states, []string{leeds + ":DRAFT", leeds + ":DRAFT"}) {
+	if !slices.Equal(states, []string{storetest.Leeds + ":DRAFT", storetest.Leeds + ":DRAFT"}) {
 		t.Errorf("open plans = %v", states)
 	}
 }

@@ -10,10 +10,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-const leeds = "E08000035"
 
 // now is mid-afternoon on 1 June 2016, UTC.
 var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
@@ -25,7 +24,7 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0,
 // 2015.
 func planIn(s plan.State) plan.Plan {
 	p := plan.Open(plan.OpenInput{
-		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/ins1",
+		GSSCode: storetest.Leeds, Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/ins1",
 		JudgementDate: day(2015, 11, 20),
 		KeyJudgements: map[string]reference.Grade{
 			reference.AreaHelpAndProtection:              reference.Inadequate,
@@ -145,7 +144,7 @@ func TestRecord(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := got.Review
-			if r.Name() != "localAuthorities/"+leeds+"/improvementPlans/"+p.ID+"/progressReviews/rv1" || r.Plan() != p.Name() ||
+			if r.Name() != "localAuthorities/"+storetest.Leeds+"/improvementPlans/"+p.ID+"/progressReviews/rv1" || r.Plan() != p.Name() ||
 				r.RecordedBy != "inspector-1" || !r.CreateTime.Equal(now) || r.Overall != plan.RatingSome || len(r.PriorityRatings) != 2 {
 				t.Fatalf("review = %+v", r)
 			}
@@ -210,7 +209,7 @@ func TestParseName(t *testing.T) {
 		gss, planID, id string
 		ok              bool
 	}{
-		{"localAuthorities/E08000035/improvementPlans/p1x/progressReviews/r-2", leeds, "p1x", "r-2", true},
+		{"localAuthorities/E08000035/improvementPlans/p1x/progressReviews/r-2", storetest.Leeds, "p1x", "r-2", true},
 		{"localAuthorities/E08000035/improvementPlans/p1x/progressReviews/", "", "", "", false},
 		{"localAuthorities/E08000035/improvementPlans/p1x/progressReviews/R2", "", "", "", false},
 		{"localAuthorities/E08000035/improvementPlans/p1x/progressReviews/r2/x", "", "", "", false},

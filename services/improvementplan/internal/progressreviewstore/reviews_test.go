@@ -19,10 +19,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-const leeds = "E08000035"
 
 var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
 
@@ -51,7 +50,7 @@ func (e *env) openPlan(s plan.State) plan.Plan {
 	e.t.Helper()
 	ctx := context.Background()
 	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
-		GSSCode: leeds, Inspection: "localAuthorities/" + leeds + "/inspections/" + resource.NewID(),
+		GSSCode: storetest.Leeds, Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/" + resource.NewID(),
 		JudgementDate: day(2015, 11, 20),
 		KeyJudgements: map[string]reference.Grade{
 			reference.AreaHelpAndProtection:              reference.Inadequate,
@@ -90,7 +89,7 @@ func draft(date time.Time, overall plan.ProgressRating) progressreview.Draft {
 // audit entries.
 func (e *env) outbox() (types []string, audits []store.AuditEntry) {
 	e.t.Helper()
-	evs := rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(leeds))
+	evs := rpctest.Outbox(e.t, e.st, keyspace.CouncilTag(storetest.Leeds))
 	for _, ev := range evs {
 		types = append(types, ev.Type)
 	}
@@ -117,15 +116,15 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stored, err := e.plans.Get(ctx, leeds, p.ID)
+	stored, err := e.plans.Get(ctx, storetest.Leeds, p.ID)
 	if err != nil || stored.State != plan.Monitoring || stored.Version != p.Version+1 {
 		t.Fatalf("plan after the first review = %+v, %v", stored, err)
 	}
-	got, err := e.reviews.Get(ctx, leeds, p.ID, rec.Review.ID)
+	got, err := e.reviews.Get(ctx, storetest.Leeds, p.ID, rec.Review.ID)
 	if err != nil || !reflect.DeepEqual(got, rec.Review) {
 		t.Fatalf("get = %+v, %v; want %+v", got, err, rec.Review)
 	}
-	if replayed, ok, err := e.reviews.Replay(ctx, leeds, audit); err != nil || !ok || !reflect.DeepEqual(replayed, rec.Review) {
+	if replayed, ok, err := e.reviews.Replay(ctx, storetest.Leeds, audit); err != nil || !ok || !reflect.DeepEqual(replayed, rec.Review) {
 		t.Fatalf("replay = %v, %v, %v", replayed, ok, err)
 	}
 
@@ -151,10 +150,10 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if again, err := e.plans.Get(ctx, leeds, p.ID); err != nil || again.Version != stored.Version {
+	if again, err := e.plans.Get(ctx, storetest.Leeds, p.ID); err != nil || again.Version != stored.Version {
 		t.Fatalf("plan after later reviews = %+v, %v", again, err)
 	}
-	list, err := e.reviews.List(ctx, leeds, p.ID)
+	list, err := e.reviews.List(ctx, storetest.Leeds, p.ID)
 	if err != nil || len(list) != 3 {
 		t.Fatalf("list = %+v, %v", list, err)
 	}
@@ -165,7 +164,7 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 	if !slices.Equal(dates, []string{"2016-01-10", "2016-03-01", "2016-05-01"}) {
 		t.Errorf("list dates = %v, want oldest first", dates)
 	}
-	ratings, err := e.reviews.Ratings(ctx, leeds, p.ID)
+	ratings, err := e.reviews.Ratings(ctx, storetest.Leeds, p.ID)
 	if err != nil || !slices.Equal(ratings, []string{"DETERIORATED", "LITTLE", "SIGNIFICANT"}) {
 		t.Errorf("ratings = %v, %v", ratings, err)
 	}
@@ -191,15 +190,15 @@ func TestInsertConflicts(t *testing.T) {
 	if err := e.reviews.Insert(ctx, rec, change.Request{Subject: "dfe-1", Method: "m"}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("insert over a moved plan: %v", err)
 	}
-	if _, err := e.reviews.Get(ctx, leeds, p.ID, "rv1"); !errors.Is(err, progressreview.ErrNotFound) {
+	if _, err := e.reviews.Get(ctx, storetest.Leeds, p.ID, "rv1"); !errors.Is(err, progressreview.ErrNotFound) {
 		t.Fatalf("review after a failed insert: %v", err)
 	}
-	if list, err := e.reviews.List(ctx, leeds, p.ID); err != nil || len(list) != 0 {
+	if list, err := e.reviews.List(ctx, storetest.Leeds, p.ID); err != nil || len(list) != 0 {
 		t.Fatalf("list after a failed insert = %v, %v", list, err)
 	}
 
 	// A taken ID conflicts too.
-	cur, err := e.plans.Get(ctx, leeds, p.ID)
+	cur, err := e.plans.Get(ctx, storetest.Leeds, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,16 +217,16 @@ func TestInsertConflicts(t *testing.T) {
 func TestReadsOfNothing(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.reviews.Get(ctx, leeds, "nope", "nope"); !errors.Is(err, progressreview.ErrNotFound) {
+	if _, err := e.reviews.Get(ctx, storetest.Leeds, "nope", "nope"); !errors.Is(err, progressreview.ErrNotFound) {
 		t.Errorf("get of a missing review: %v", err)
 	}
-	if list, err := e.reviews.List(ctx, leeds, "nope"); err != nil || len(list) != 0 {
+	if list, err := e.reviews.List(ctx, storetest.Leeds, "nope"); err != nil || len(list) != 0 {
 		t.Errorf("list of a missing plan = %v, %v", list, err)
 	}
-	if ratings, err := e.reviews.Ratings(ctx, leeds, "nope"); err != nil || len(ratings) != 0 {
+	if ratings, err := e.reviews.Ratings(ctx, storetest.Leeds, "nope"); err != nil || len(ratings) != 0 {
 		t.Errorf("ratings of a missing plan = %v, %v", ratings, err)
 	}
-	if _, ok, err := e.reviews.Replay(ctx, leeds, change.Request{Subject: "s", Method: "m", RequestID: "never"}); ok || err != nil {
+	if _, ok, err := e.reviews.Replay(ctx, storetest.Leeds, change.Request{Subject: "s", Method: "m", RequestID: "never"}); ok || err != nil {
 		t.Errorf("replay of an unknown request = %v, %v", ok, err)
 	}
 }

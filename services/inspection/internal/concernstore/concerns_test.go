@@ -24,16 +24,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
-)
-
-// Councils the tests use.
-const (
-	leeds      = "E08000035"
-	hampshire  = "E10000014"
-	durham     = "E06000047"
-	doncaster  = "E08000017"
-	kensington = "E09000020"
 )
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -43,7 +35,7 @@ type fixture struct{ concerntest.Fixture }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	return &fixture{concerntest.New(t, rpctest.NewStore(t), leeds, hampshire, durham, doncaster, kensington)}
+	return &fixture{concerntest.New(t, rpctest.NewStore(t), storetest.Leeds, storetest.Hampshire, storetest.Durham, storetest.Doncaster, storetest.Kensington)}
 }
 
 func request(actor, requestID string) change.Request {
@@ -75,11 +67,11 @@ func (f *fixture) outbox(t *testing.T, gss, typ string) []events.Event {
 func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	si := f.raise(t, leeds, draft(concern.SeriousIncident, concern.High, date(2015, 9, 1)))
+	si := f.raise(t, storetest.Leeds, draft(concern.SeriousIncident, concern.High, date(2015, 9, 1)))
 	if len(si.Recommendations) != 0 {
 		t.Fatalf("a lone serious incident fired %v", si.Recommendations)
 	}
-	wb := f.raise(t, leeds, draft(concern.Whistleblowing, concern.Medium, date(2015, 10, 1)))
+	wb := f.raise(t, storetest.Leeds, draft(concern.Whistleblowing, concern.Medium, date(2015, 10, 1)))
 	if len(wb.Recommendations) != 1 {
 		t.Fatalf("recommendations = %+v, want one", wb.Recommendations)
 	}
@@ -90,26 +82,26 @@ func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
 		t.Fatalf("recommendation = %+v", rec)
 	}
 
-	got, err := f.Concerns.Concern(ctx, leeds, wb.Concern.ID)
+	got, err := f.Concerns.Concern(ctx, storetest.Leeds, wb.Concern.ID)
 	if err != nil || got != wb.Concern {
 		t.Fatalf("Concern = %+v, %v; want %+v", got, err, wb.Concern)
 	}
 	if got.RecordedBy != "inspector-1" || !got.CreateTime.Equal(concerntest.Now) {
 		t.Fatalf("concern lost who recorded it and when: %+v", got)
 	}
-	if _, err := f.Concerns.Concern(ctx, leeds, "nosuch"); !errors.Is(err, concern.ErrNotFound) {
+	if _, err := f.Concerns.Concern(ctx, storetest.Leeds, "nosuch"); !errors.Is(err, concern.ErrNotFound) {
 		t.Fatalf("missing concern: %v", err)
 	}
-	stored, err := f.Concerns.Recommendation(ctx, leeds, rec.ID)
+	stored, err := f.Concerns.Recommendation(ctx, storetest.Leeds, rec.ID)
 	if err != nil || stored.Version != 1 || !slices.Equal(stored.Concerns, wantConcerns) || stored.State != concern.Pending {
 		t.Fatalf("Recommendation = %+v, %v", stored, err)
 	}
-	all, err := f.Concerns.Concerns(ctx, leeds)
+	all, err := f.Concerns.Concerns(ctx, storetest.Leeds)
 	if err != nil || len(all) != 2 {
 		t.Fatalf("Concerns = %d, %v", len(all), err)
 	}
 
-	evs := f.outbox(t, leeds, events.TypeName(&eventsv1.EmergencyInspectionRecommended{}))
+	evs := f.outbox(t, storetest.Leeds, events.TypeName(&eventsv1.EmergencyInspectionRecommended{}))
 	if len(evs) != 1 {
 		t.Fatalf("%d EmergencyInspectionRecommended events, want 1", len(evs))
 	}
@@ -117,12 +109,12 @@ func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
 	if err := evs[0].Unmarshal(&payload); err != nil {
 		t.Fatal(err)
 	}
-	if payload.GetRecommendation() != rec.ResourceName() || payload.GetLocalAuthority() != "localAuthorities/"+leeds ||
+	if payload.GetRecommendation() != rec.ResourceName() || payload.GetLocalAuthority() != "localAuthorities/"+storetest.Leeds ||
 		payload.GetRule() != rec.Rule || !slices.Equal(payload.GetConcerns(), rec.ConcernNames()) ||
 		evs[0].Topic != concernstore.Topic || evs[0].Subject != rec.ResourceName() {
 		t.Fatalf("event = %+v, payload %+v", evs[0], &payload)
 	}
-	audits := f.outbox(t, leeds, store.AuditType)
+	audits := f.outbox(t, storetest.Leeds, store.AuditType)
 	if len(audits) != 3 {
 		t.Fatalf("%d audit entries, want 3 (two concerns, one recommendation)", len(audits))
 	}
@@ -146,7 +138,7 @@ func TestRaiseUnknownCouncilAndInvalidDraft(t *testing.T) {
 	if !fault.IsKind(err, fault.KindNotFound) {
 		t.Fatalf("unseeded council: %v", err)
 	}
-	_, err = f.Service.Raise(context.Background(), leeds, draft(concern.Complaint, concern.Low, date(2015, 12, 15)), request("i", ""))
+	_, err = f.Service.Raise(context.Background(), storetest.Leeds, draft(concern.Complaint, concern.Low, date(2015, 12, 15)), request("i", ""))
 	if !fault.IsKind(err, fault.KindInvalid) {
 		t.Fatalf("future concern: %v", err)
 	}
@@ -156,10 +148,10 @@ func TestGradeConditionReadsTheCouncil(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	li := draft(concern.LeadershipInstability, concern.High, date(2015, 11, 2))
-	if r := f.raise(t, doncaster, li); len(r.Recommendations) != 0 {
+	if r := f.raise(t, storetest.Doncaster, li); len(r.Recommendations) != 0 {
 		t.Fatalf("an ungraded council fired %+v", r.Recommendations)
 	}
-	la, err := f.Councils.Get(ctx, doncaster)
+	la, err := f.Councils.Get(ctx, storetest.Doncaster)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,10 +163,10 @@ func TestGradeConditionReadsTheCouncil(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Store.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(doncaster), Writes: []store.Write{w}}); err != nil {
+	if _, err := f.Store.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(storetest.Doncaster), Writes: []store.Write{w}}); err != nil {
 		t.Fatal(err)
 	}
-	r := f.raise(t, doncaster, draft(concern.LeadershipInstability, concern.Medium, date(2015, 12, 1)))
+	r := f.raise(t, storetest.Doncaster, draft(concern.LeadershipInstability, concern.Medium, date(2015, 12, 1)))
 	if len(r.Recommendations) != 1 || r.Recommendations[0].Rule != "leadership-instability-at-weak-council" ||
 		len(r.Recommendations[0].Concerns) != 2 {
 		t.Fatalf("after an inadequate judgement: %+v", r.Recommendations)
@@ -185,19 +177,19 @@ func TestCouncilGrades(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	g := concernstore.NewCouncilGrades(f.Councils)
-	if grade, ok, err := g.LatestGrade(ctx, leeds); err != nil || ok || grade != "" {
+	if grade, ok, err := g.LatestGrade(ctx, storetest.Leeds); err != nil || ok || grade != "" {
 		t.Fatalf("ungraded council: %q, %v, %v", grade, ok, err)
 	}
 	if _, _, err := g.LatestGrade(ctx, "E09000033"); !errors.Is(err, concern.ErrCouncilNotFound) {
 		t.Fatalf("unseeded council: %v", err)
 	}
-	la, _ := f.Councils.Get(ctx, hampshire)
+	la, _ := f.Councils.Get(ctx, storetest.Hampshire)
 	la = la.WithJudgement(council.LatestJudgement{Framework: "SIF", OverallGrade: reference.Good, PublishDate: date(2014, 6, 12)})
 	w, _ := f.Councils.Write(la)
-	if _, err := f.Store.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(hampshire), Writes: []store.Write{w}}); err != nil {
+	if _, err := f.Store.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(storetest.Hampshire), Writes: []store.Write{w}}); err != nil {
 		t.Fatal(err)
 	}
-	if grade, ok, err := g.LatestGrade(ctx, hampshire); err != nil || !ok || grade != reference.Good {
+	if grade, ok, err := g.LatestGrade(ctx, storetest.Hampshire); err != nil || !ok || grade != reference.Good {
 		t.Fatalf("graded council: %q, %v, %v", grade, ok, err)
 	}
 }
@@ -241,8 +233,8 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 		gss  string
 		base time.Time
 	}{
-		{leeds, date(2015, 1, 5)}, {hampshire, date(2015, 3, 1)}, {durham, date(2015, 6, 30)},
-		{doncaster, date(2015, 10, 1)}, {leeds, date(2015, 11, 1)},
+		{storetest.Leeds, date(2015, 1, 5)}, {storetest.Hampshire, date(2015, 3, 1)}, {storetest.Durham, date(2015, 6, 30)},
+		{storetest.Doncaster, date(2015, 10, 1)}, {storetest.Leeds, date(2015, 11, 1)},
 	}
 	for i, rd := range rounds {
 		recs := concurrently(rd.gss,
@@ -253,24 +245,24 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 		}
 		if i == 0 {
 			// Leeds's first recommendation must not block its second round.
-			if _, err := f.Service.Dismiss(ctx, leeds, recs[0].ID, change.At(recs[0].Version), "handled", request("i", "")); err != nil {
+			if _, err := f.Service.Dismiss(ctx, storetest.Leeds, recs[0].ID, change.At(recs[0].Version), "handled", request("i", "")); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	// Four whistleblowing concerns at once after an incident: exactly one
 	// of them fires the rule; the others see its PENDING recommendation.
-	f.raise(t, kensington, draft(concern.SeriousIncident, concern.Low, date(2015, 12, 1)))
+	f.raise(t, storetest.Kensington, draft(concern.SeriousIncident, concern.Low, date(2015, 12, 1)))
 	wb := draft(concern.Whistleblowing, concern.Low, date(2015, 12, 2))
-	recs := concurrently(kensington, wb, wb, wb, wb)
+	recs := concurrently(storetest.Kensington, wb, wb, wb, wb)
 	if len(recs) != 1 {
 		t.Fatalf("four concurrent whistleblowing concerns created %d recommendations, want 1", len(recs))
 	}
-	pending, err := f.Concerns.Recommendations(ctx, kensington, concern.Pending)
+	pending, err := f.Concerns.Recommendations(ctx, storetest.Kensington, concern.Pending)
 	if err != nil || len(pending) != 1 {
 		t.Fatalf("pending at Kensington and Chelsea: %+v, %v; want one", pending, err)
 	}
-	all, err := f.Concerns.Concerns(ctx, kensington)
+	all, err := f.Concerns.Concerns(ctx, storetest.Kensington)
 	if err != nil || len(all) != 5 {
 		t.Fatalf("concerns at Kensington and Chelsea: %d, %v; want 5", len(all), err)
 	}
@@ -279,7 +271,7 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	r := f.raise(t, hampshire, draft(concern.Complaint, concern.Critical, date(2015, 12, 1)))
+	r := f.raise(t, storetest.Hampshire, draft(concern.Complaint, concern.Critical, date(2015, 12, 1)))
 	if len(r.Recommendations) != 1 {
 		t.Fatalf("critical concern: %+v", r.Recommendations)
 	}
@@ -288,7 +280,7 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 	ch.Method = inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName
 
 	logVersion := func() int64 {
-		rec, err := f.Store.Get(ctx, f.Store.Keyspace().Key(keyspace.CouncilTag(hampshire), "concern-log"))
+		rec, err := f.Store.Get(ctx, f.Store.Keyspace().Key(keyspace.CouncilTag(storetest.Hampshire), "concern-log"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,13 +302,13 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 		t.Fatalf("trigger log at %d after a decision, want %d", after, before+1)
 	}
 	for state, want := range map[concern.State]int{concern.Pending: 0, concern.Dismissed: 1, concern.Accepted: 0, "": 1} {
-		rs, err := f.Concerns.Recommendations(ctx, hampshire, state)
+		rs, err := f.Concerns.Recommendations(ctx, storetest.Hampshire, state)
 		if err != nil || len(rs) != want {
 			t.Errorf("Recommendations(%q) = %d, %v; want %d", state, len(rs), err, want)
 		}
 	}
 	// A new critical concern fires the rule again: nothing is pending now.
-	again := f.raise(t, hampshire, draft(concern.SeriousIncident, concern.Critical, date(2015, 12, 10)))
+	again := f.raise(t, storetest.Hampshire, draft(concern.SeriousIncident, concern.Critical, date(2015, 12, 10)))
 	if len(again.Recommendations) != 1 {
 		t.Fatalf("after dismissal: %+v", again.Recommendations)
 	}
@@ -340,13 +332,13 @@ func TestRecommendationsAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 		// No index entries: the record read is skipped.
 		t.Fatalf("empty: %d recommendations in %d round trips", n, trips)
 	}
-	for i, gss := range []string{leeds, hampshire, durham} {
+	for i, gss := range []string{storetest.Leeds, storetest.Hampshire, storetest.Durham} {
 		f.raise(t, gss, draft(concern.DataDeterioration, concern.Critical, date(2015, 12, 1+i)))
 	}
 	n1, trips1 := count("")
-	f.raise(t, leeds, draft(concern.Complaint, concern.High, date(2015, 12, 5)))
-	f.raise(t, leeds, draft(concern.Complaint, concern.High, date(2015, 12, 6)))
-	f.raise(t, doncaster, draft(concern.Complaint, concern.Critical, date(2015, 12, 7)))
+	f.raise(t, storetest.Leeds, draft(concern.Complaint, concern.High, date(2015, 12, 5)))
+	f.raise(t, storetest.Leeds, draft(concern.Complaint, concern.High, date(2015, 12, 6)))
+	f.raise(t, storetest.Doncaster, draft(concern.Complaint, concern.Critical, date(2015, 12, 7)))
 	n2, trips2 := count("")
 	if n1 != 3 || n2 != 5 {
 		t.Fatalf("listed %d then %d recommendations, want 3 then 5", n1, n2)
@@ -366,11 +358,11 @@ func TestRaiseStoresTheResponseForReplay(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	ch := request("inspector-1", "req-1")
-	r, err := f.Service.Raise(ctx, durham, draft(concern.Whistleblowing, concern.Critical, date(2015, 12, 1)), ch)
+	r, err := f.Service.Raise(ctx, storetest.Durham, draft(concern.Whistleblowing, concern.Critical, date(2015, 12, 1)), ch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := f.Concerns.ReplayRaised(ctx, durham, ch)
+	got, ok, err := f.Concerns.ReplayRaised(ctx, storetest.Durham, ch)
 	if err != nil || !ok {
 		t.Fatalf("ReplayRaised = %v, %v", ok, err)
 	}
@@ -379,10 +371,10 @@ func TestRaiseStoresTheResponseForReplay(t *testing.T) {
 	}
 	other := ch
 	other.RequestHash = []byte("another request")
-	if _, _, err := f.Concerns.ReplayRaised(ctx, durham, other); !errors.Is(err, store.ErrRequestIDReused) {
+	if _, _, err := f.Concerns.ReplayRaised(ctx, storetest.Durham, other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Fatalf("reused request id: %v", err)
 	}
-	if _, ok, err := f.Concerns.ReplayRaised(ctx, leeds, ch); ok || err != nil {
+	if _, ok, err := f.Concerns.ReplayRaised(ctx, storetest.Leeds, ch); ok || err != nil {
 		t.Fatalf("another council's replay: %v, %v", ok, err)
 	}
 }
@@ -390,32 +382,32 @@ func TestRaiseStoresTheResponseForReplay(t *testing.T) {
 func TestAcceptSchedulesThroughTheScheduler(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	r := f.raise(t, leeds, draft(concern.SeriousIncident, concern.Critical, date(2015, 12, 1)))
+	r := f.raise(t, storetest.Leeds, draft(concern.SeriousIncident, concern.Critical, date(2015, 12, 1)))
 	rec := r.Recommendations[0]
 	ch := request("inspector-3", "accept-1")
 	ch.Method = inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName
 	sched := concern.Schedule{Start: date(2016, 1, 4), End: date(2016, 1, 8)}
-	got, err := f.Service.Accept(ctx, leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch)
+	got, err := f.Service.Accept(ctx, storetest.Leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("localAuthorities/%s/inspections/emergency-%s", leeds, rec.ID)
+	want := fmt.Sprintf("localAuthorities/%s/inspections/emergency-%s", storetest.Leeds, rec.ID)
 	if got.State != concern.Accepted || got.Inspection != want || got.DecidedBy != "inspector-3" ||
 		got.Rationale != "child at risk" || !got.DecideTime.Equal(concerntest.Now) || got.Version != 2 {
 		t.Fatalf("accepted = %+v", got)
 	}
-	s, err := f.Scheduler.Scheduled(ctx, leeds, rec.ResourceName())
+	s, err := f.Scheduler.Scheduled(ctx, storetest.Leeds, rec.ResourceName())
 	if err != nil || !s.Start.Equal(sched.Start) || !s.End.Equal(sched.End) || s.Actor != "inspector-3" || s.RequestID != "accept-1" {
 		t.Fatalf("scheduled = %+v, %v", s, err)
 	}
 	// A retry of the same request replays its answer; another request to
 	// accept the decided recommendation is refused.
-	if again, err := f.Service.Accept(ctx, leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch); err != nil || !reflect.DeepEqual(again, got) {
+	if again, err := f.Service.Accept(ctx, storetest.Leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch); err != nil || !reflect.DeepEqual(again, got) {
 		t.Fatalf("retried acceptance = %+v, %v; want the first answer %+v", again, err, got)
 	}
 	second := ch
 	second.RequestID = "accept-2"
-	_, err = f.Service.Accept(ctx, leeds, rec.ID, change.At(got.Version), sched, "", second)
+	_, err = f.Service.Accept(ctx, storetest.Leeds, rec.ID, change.At(got.Version), sched, "", second)
 	if ff, ok := fault.As(err); !ok || ff.Kind != fault.KindFailedPrecondition {
 		t.Fatalf("accepting twice: %v", err)
 	}

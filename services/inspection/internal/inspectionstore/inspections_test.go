@@ -26,10 +26,9 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-const leeds = "E08000035"
 
 var clock = func() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
 
@@ -117,11 +116,11 @@ func published(t *testing.T, evs []events.Event) []*eventsv1.JudgementPublished 
 func TestScheduleUpdatePublish(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	ins := schedule(t, f, leeds, inspection.SIF, date(2015, 9, 7))
+	ins := schedule(t, f, storetest.Leeds, inspection.SIF, date(2015, 9, 7))
 	if ins.Version != 1 || ins.State != inspection.Scheduled || !resource.ValidID(ins.ID) || !ins.CreateTime.Equal(clock()) {
 		t.Fatalf("scheduled = %+v", ins)
 	}
-	got, err := f.ins.Get(ctx, leeds, ins.ID)
+	got, err := f.ins.Get(ctx, storetest.Leeds, ins.ID)
 	if err != nil || got.Version != 1 || got.Framework != inspection.SIF || !got.StartDate.Equal(date(2015, 9, 7)) {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
@@ -135,22 +134,22 @@ func TestScheduleUpdatePublish(t *testing.T) {
 			{Text: "Stabilise the senior leadership team.", Area: inspection.LeadershipManagementGovernance},
 		},
 	}
-	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, change.At(7), inspector); !errors.Is(err, store.ErrConflict) {
+	if _, err := f.svc.Update(ctx, storetest.Leeds, ins.ID, patch, m, change.At(7), inspector); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("update with a stale etag = %v, want ABORTED", err)
 	}
-	updated, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, change.At(1), inspector)
+	updated, err := f.svc.Update(ctx, storetest.Leeds, ins.ID, patch, m, change.At(1), inspector)
 	if err != nil || updated.Version != 2 || updated.LeadInspector != "Jane Inspector" || len(updated.Judgement) != 7 {
 		t.Fatalf("Update = %+v, %v", updated, err)
 	}
 
 	pub := inspector
 	pub.RequestID, pub.RequestHash = "publish-1", []byte("publish leeds")
-	p, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), change.At(2), pub)
+	p, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, date(2015, 11, 20), change.At(2), pub)
 	if err != nil || p.State != inspection.Published || p.Version != 3 || !p.PublishDate.Equal(date(2015, 11, 20)) {
 		t.Fatalf("Publish = %+v, %v", p, err)
 	}
 
-	la, err := f.councils.Get(ctx, leeds)
+	la, err := f.councils.Get(ctx, storetest.Leeds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +158,7 @@ func TestScheduleUpdatePublish(t *testing.T) {
 		t.Fatalf("council after publication = %+v (latest %+v)", la, la.Latest)
 	}
 
-	evs := outbox(t, f, leeds)
+	evs := outbox(t, f, storetest.Leeds)
 	pubs := published(t, evs)
 	if len(pubs) != 1 {
 		t.Fatalf("%d JudgementPublished events, want 1", len(pubs))
@@ -169,7 +168,7 @@ func TestScheduleUpdatePublish(t *testing.T) {
 	for _, a := range inspection.Areas[1:] {
 		wantKeys[string(a)] = typev1.Grade_GRADE_REQUIRES_IMPROVEMENT
 	}
-	if ev.GetInspection() != p.Name() || ev.GetLocalAuthority() != "localAuthorities/"+leeds || ev.GetFramework() != "SIF" ||
+	if ev.GetInspection() != p.Name() || ev.GetLocalAuthority() != "localAuthorities/"+storetest.Leeds || ev.GetFramework() != "SIF" ||
 		ev.GetOverallGrade() != typev1.Grade_GRADE_INADEQUATE || ev.GetPublishDate().GetMonth() != 11 ||
 		fmt.Sprint(ev.GetKeyJudgements()) != fmt.Sprint(wantKeys) ||
 		!slices.Equal(ev.GetRecommendations(), []string{
@@ -191,29 +190,29 @@ func TestScheduleUpdatePublish(t *testing.T) {
 		`CreateInspection ` + name + ` >"1" `,
 		`UpdateInspection ` + name + ` "1">"2" `,
 		`PublishJudgement ` + name + ` "2">"3" publish-1`,
-		`PublishJudgement localAuthorities/` + leeds + ` "1">"2" publish-1`,
+		`PublishJudgement localAuthorities/` + storetest.Leeds + ` "1">"2" publish-1`,
 	}
 	if !slices.Equal(trail, want) {
 		t.Fatalf("audit trail:\n%q\nwant\n%q", trail, want)
 	}
 
 	// A retry of the publication replays it; a second one is refused.
-	again, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), change.At(2), pub)
+	again, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, date(2015, 11, 20), change.At(2), pub)
 	if err != nil || again.Version != 3 || again.State != inspection.Published || again.Name() != p.Name() {
 		t.Fatalf("replayed publication = %+v, %v", again, err)
 	}
 	other := inspector
 	other.RequestID, other.RequestHash = "publish-1", []byte("something else")
-	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 20), change.Etag{}, other); !errors.Is(err, store.ErrRequestIDReused) {
+	if _, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, date(2015, 11, 20), change.Etag{}, other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Fatalf("request_id reused for another request = %v", err)
 	}
-	if _, err := f.svc.Publish(ctx, leeds, ins.ID, date(2015, 11, 21), change.Etag{}, inspector); !errors.Is(err, inspection.ErrPublished) {
+	if _, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, date(2015, 11, 21), change.Etag{}, inspector); !errors.Is(err, inspection.ErrPublished) {
 		t.Fatalf("second publication = %v, want %s", err, inspection.ReasonPublished)
 	}
-	if _, err := f.svc.Update(ctx, leeds, ins.ID, patch, m, change.At(3), inspector); !errors.Is(err, inspection.ErrPublished) {
+	if _, err := f.svc.Update(ctx, storetest.Leeds, ins.ID, patch, m, change.At(3), inspector); !errors.Is(err, inspection.ErrPublished) {
 		t.Fatalf("update after publication = %v, want %s", err, inspection.ReasonPublished)
 	}
-	if n := len(published(t, outbox(t, f, leeds))); n != 1 {
+	if n := len(published(t, outbox(t, f, storetest.Leeds))); n != 1 {
 		t.Fatalf("%d JudgementPublished events after the retries, want 1", n)
 	}
 }
@@ -224,22 +223,22 @@ func TestScheduleIsIdempotent(t *testing.T) {
 	r := inspector
 	r.RequestID, r.RequestHash = "create-1", []byte("a")
 	in := inspection.Inspection{Framework: inspection.ILACS, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 12)}
-	first, err := f.svc.Schedule(ctx, leeds, in, r)
+	first, err := f.svc.Schedule(ctx, storetest.Leeds, in, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := f.svc.Schedule(ctx, leeds, in, r)
+	second, err := f.svc.Schedule(ctx, storetest.Leeds, in, r)
 	if err != nil || second.ID != first.ID || second.Version != 1 {
 		t.Fatalf("replay = %+v, %v; first %s", second, err, first.ID)
 	}
-	all, err := f.ins.List(ctx, leeds)
+	all, err := f.ins.List(ctx, storetest.Leeds)
 	if err != nil || len(all) != 1 {
 		t.Fatalf("List = %d inspections, %v", len(all), err)
 	}
 	// Another caller's request_id of the same text is a different request.
 	r2 := r
 	r2.Subject = "inspector-2"
-	third, err := f.svc.Schedule(ctx, leeds, in, r2)
+	third, err := f.svc.Schedule(ctx, storetest.Leeds, in, r2)
 	if err != nil || third.ID == first.ID {
 		t.Fatalf("another caller's request = %+v, %v", third, err)
 	}
@@ -252,7 +251,7 @@ func TestScheduleErrors(t *testing.T) {
 	if !errors.Is(err, resource.ErrCouncilNotFound) {
 		t.Fatalf("unknown council = %v", err)
 	}
-	_, err = f.svc.Schedule(ctx, leeds, inspection.Inspection{Framework: inspection.SIF, StartDate: date(2015, 6, 2), EndDate: date(2015, 6, 1)}, inspector)
+	_, err = f.svc.Schedule(ctx, storetest.Leeds, inspection.Inspection{Framework: inspection.SIF, StartDate: date(2015, 6, 2), EndDate: date(2015, 6, 1)}, inspector)
 	if fl, ok := fault.As(err); !ok || fl.Kind != fault.KindInvalid || len(fl.Violations) != 1 || fl.Violations[0].Field != "inspection.end_date" {
 		t.Fatalf("reversed dates = %v", err)
 	}
@@ -305,9 +304,9 @@ func TestConcurrentPublications(t *testing.T) {
 	m, _ := inspection.ParseMask([]string{"judgement"})
 	var ids []string
 	for i, g := range []reference.Grade{reference.Good, reference.Inadequate} {
-		ins := schedule(t, f, leeds, inspection.Emergency, date(2015, 3, 2).AddDate(0, i, 0))
+		ins := schedule(t, f, storetest.Leeds, inspection.Emergency, date(2015, 3, 2).AddDate(0, i, 0))
 		j := inspection.Judgement{inspection.OverallEffectiveness: {Grade: g, Narrative: "n"}}
-		if _, err := f.svc.Update(ctx, leeds, ins.ID, inspection.Inspection{Judgement: j}, m, change.At(1), inspector); err != nil {
+		if _, err := f.svc.Update(ctx, storetest.Leeds, ins.ID, inspection.Inspection{Judgement: j}, m, change.At(1), inspector); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, ins.ID)
@@ -316,15 +315,15 @@ func TestConcurrentPublications(t *testing.T) {
 	errs := make([]error, 2)
 	for i, id := range ids {
 		wg.Go(func() {
-			_, errs[i] = f.svc.Publish(ctx, leeds, id, date(2015, 10, 1).AddDate(0, 0, i), change.At(2), inspector)
+			_, errs[i] = f.svc.Publish(ctx, storetest.Leeds, id, date(2015, 10, 1).AddDate(0, 0, i), change.At(2), inspector)
 		})
 	}
 	wg.Wait()
 	if errs[0] != nil || errs[1] != nil {
 		t.Fatalf("publications: %v", errs)
 	}
-	la, _ := f.councils.Get(ctx, leeds)
-	if la.Latest.Inspection != inspection.Name(leeds, ids[1]) || la.Latest.OverallGrade != reference.Inadequate || la.InspectedUnderSIF {
+	la, _ := f.councils.Get(ctx, storetest.Leeds)
+	if la.Latest.Inspection != inspection.Name(storetest.Leeds, ids[1]) || la.Latest.OverallGrade != reference.Inadequate || la.InspectedUnderSIF {
 		t.Fatalf("latest = %+v, sif %v", la.Latest, la.InspectedUnderSIF)
 	}
 }
@@ -401,8 +400,8 @@ func accepting(requestID, subject string) change.Request {
 func TestScheduleEmergency(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	rec := "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/rec1"
-	name, err := f.svc.ScheduleEmergency(ctx, leeds, date(2016, 1, 11), date(2016, 1, 15), rec, accepting("req-1", "inspector-1"))
+	rec := "localAuthorities/" + storetest.Leeds + "/emergencyInspectionRecommendations/rec1"
+	name, err := f.svc.ScheduleEmergency(ctx, storetest.Leeds, date(2016, 1, 11), date(2016, 1, 15), rec, accepting("req-1", "inspector-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +409,7 @@ func TestScheduleEmergency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ins, err := f.ins.Get(ctx, leeds, id)
+	ins, err := f.ins.Get(ctx, storetest.Leeds, id)
 	if err != nil || ins.Framework != inspection.Emergency || ins.EmergencyRecommendation != rec || ins.State != inspection.Scheduled ||
 		!ins.StartDate.Equal(date(2016, 1, 11)) {
 		t.Fatalf("scheduled = %+v, %v", ins, err)
@@ -421,19 +420,19 @@ func TestScheduleEmergency(t *testing.T) {
 		requestID, actor string
 		start            time.Time
 	}{{"req-1", "inspector-1", date(2016, 1, 11)}, {"req-2", "inspector-2", date(2016, 1, 18)}, {"", "inspector-1", date(2016, 1, 11)}} {
-		again, err := f.svc.ScheduleEmergency(ctx, leeds, retry.start, retry.start.AddDate(0, 0, 4), rec, accepting(retry.requestID, retry.actor))
+		again, err := f.svc.ScheduleEmergency(ctx, storetest.Leeds, retry.start, retry.start.AddDate(0, 0, 4), rec, accepting(retry.requestID, retry.actor))
 		if err != nil || again != name {
 			t.Fatalf("retry %+v = %q, %v; want %q", retry, again, err, name)
 		}
 	}
 	// Concurrent acceptances of another recommendation schedule one.
-	rec2 := "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/rec2"
+	rec2 := "localAuthorities/" + storetest.Leeds + "/emergencyInspectionRecommendations/rec2"
 	names := make([]string, 6)
 	var wg sync.WaitGroup
 	for i := range names {
 		wg.Go(func() {
 			var err error
-			names[i], err = f.svc.ScheduleEmergency(ctx, leeds, date(2016, 2, 1), date(2016, 2, 5), rec2, accepting(fmt.Sprint("r", i), fmt.Sprint("inspector-", i)))
+			names[i], err = f.svc.ScheduleEmergency(ctx, storetest.Leeds, date(2016, 2, 1), date(2016, 2, 5), rec2, accepting(fmt.Sprint("r", i), fmt.Sprint("inspector-", i)))
 			if err != nil {
 				t.Error(err)
 			}
@@ -445,12 +444,12 @@ func TestScheduleEmergency(t *testing.T) {
 			t.Fatalf("concurrent acceptances scheduled %q", names)
 		}
 	}
-	all, err := f.ins.List(ctx, leeds)
+	all, err := f.ins.List(ctx, storetest.Leeds)
 	if err != nil || len(all) != 2 {
 		t.Fatalf("%d inspections, %v; want 2", len(all), err)
 	}
 	// Creating another inspection that answers the same recommendation is refused.
-	_, err = f.svc.Schedule(ctx, leeds, inspection.Inspection{Framework: inspection.Emergency, StartDate: date(2016, 3, 1), EndDate: date(2016, 3, 2), EmergencyRecommendation: rec}, inspector)
+	_, err = f.svc.Schedule(ctx, storetest.Leeds, inspection.Inspection{Framework: inspection.Emergency, StartDate: date(2016, 3, 1), EndDate: date(2016, 3, 2), EmergencyRecommendation: rec}, inspector)
 	if !errors.Is(err, inspection.ErrRecommendationAnswered) {
 		t.Fatalf("second answer = %v", err)
 	}
@@ -463,9 +462,9 @@ func TestScheduleEmergency(t *testing.T) {
 		kind       fault.Kind
 		fields     []string
 	}{
-		{"reversed dates", leeds, date(2016, 1, 15), date(2016, 1, 11), "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/rec3", fault.KindInvalid, []string{"end_date"}},
-		{"no dates", leeds, time.Time{}, time.Time{}, "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/rec3", fault.KindInvalid, []string{"end_date", "start_date"}},
-		{"no recommendation", leeds, date(2016, 1, 11), date(2016, 1, 15), "", fault.KindInvalid, []string{"emergency_recommendation"}},
+		{"reversed dates", storetest.Leeds, date(2016, 1, 15), date(2016, 1, 11), "localAuthorities/" + storetest.Leeds + "/emergencyInspectionRecommendations/rec3", fault.KindInvalid, []string{"end_date"}},
+		{"no dates", storetest.Leeds, time.Time{}, time.Time{}, "localAuthorities/" + storetest.Leeds + "/emergencyInspectionRecommendations/rec3", fault.KindInvalid, []string{"end_date", "start_date"}},
+		{"no recommendation", storetest.Leeds, date(2016, 1, 11), date(2016, 1, 15), "", fault.KindInvalid, []string{"emergency_recommendation"}},
 		{"unknown council", "E08999999", date(2016, 1, 11), date(2016, 1, 15), "localAuthorities/E08999999/emergencyInspectionRecommendations/rec3", fault.KindNotFound, nil},
 		{"not a council code", "leeds", date(2016, 1, 11), date(2016, 1, 15), "x", fault.KindNotFound, nil},
 	} {

@@ -28,11 +28,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-)
-
-const (
-	leeds     = "E08000035"
-	sheffield = "E08000019"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
@@ -200,21 +196,21 @@ const (
 func TestJudgementRedeliveredMakesOneOffer(t *testing.T) {
 	e := newEnv(t)
 	e.run(e.linker())
-	ev := e.judgement(leeds, "sif1", inadequate, inadequate)
+	ev := e.judgement(storetest.Leeds, "sif1", inadequate, inadequate)
 	for range 3 {
 		e.deliver(ev)
 	}
 	// The same judgement announced again under a new event ID: the
 	// consumer's event-ID dedupe cannot catch it, the cause record must.
-	e.deliver(e.judgement(leeds, "sif1", inadequate, inadequate))
+	e.deliver(e.judgement(storetest.Leeds, "sif1", inadequate, inadequate))
 	e.settle(offerstore.InspectionTopic)
 
-	all := e.offersOf(leeds)
+	all := e.offersOf(storetest.Leeds)
 	if len(all) != 1 {
 		t.Fatalf("%d offers, want 1: %+v", len(all), all)
 	}
 	o := all[0]
-	if o.Tier != offer.InadequateCouncil || o.State != offer.Offered || o.Inspection != "localAuthorities/"+leeds+"/inspections/sif1" {
+	if o.Tier != offer.InadequateCouncil || o.State != offer.Offered || o.Inspection != "localAuthorities/"+storetest.Leeds+"/inspections/sif1" {
 		t.Errorf("offer %+v", o)
 	}
 	if got := kinds(o); !slices.Equal(got, []offer.ActivityKind{offer.ImprovementPlanSupport, offer.LeadershipCoaching}) {
@@ -226,7 +222,7 @@ func TestJudgementRedeliveredMakesOneOffer(t *testing.T) {
 	if len(o.History) != 1 || !strings.HasPrefix(o.History[0], "OFFERED by "+offer.SystemActor) {
 		t.Errorf("history %q", o.History)
 	}
-	if got := e.announced(leeds); len(got) != 1 || got[0].GetSupportOffer() != o.Name() || got[0].GetTier() != "INADEQUATE_COUNCIL" {
+	if got := e.announced(storetest.Leeds); len(got) != 1 || got[0].GetSupportOffer() != o.Name() || got[0].GetTier() != "INADEQUATE_COUNCIL" {
 		t.Errorf("announced %v, want one SupportOfferCreated for %s", got, o.Name())
 	}
 }
@@ -235,29 +231,29 @@ func TestLaterJudgements(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.run(e.linker())
-	council := offer.Actor{Subject: "officer-1", Council: leeds}
+	council := offer.Actor{Subject: "officer-1", Council: storetest.Leeds}
 	lga := offer.Actor{Subject: "adviser-1", LGA: true}
 
 	// Leeds already has the standard offer, accepted: an inadequate
 	// judgement raises it rather than adding a second.
-	std, err := e.svc.Create(ctx, leeds, offer.Offer{Tier: offer.Standard, Reasons: []string{"sector-led offer"},
+	std, err := e.svc.Create(ctx, storetest.Leeds, offer.Offer{Tier: offer.Standard, Reasons: []string{"sector-led offer"},
 		Activities: []offer.Activity{{Kind: offer.Mentoring, Days: 4}}}, change.Request{Subject: "adviser-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	std, err = e.svc.Transition(ctx, leeds, std.ID, offer.Accepted, council, "", change.At(std.Version), change.Request{Subject: "officer-1"})
+	std, err = e.svc.Transition(ctx, storetest.Leeds, std.ID, offer.Accepted, council, "", change.At(std.Version), change.Request{Subject: "officer-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.deliver(e.judgement(leeds, "sif1", inadequate, ri))
+	e.deliver(e.judgement(storetest.Leeds, "sif1", inadequate, ri))
 	e.settle(offerstore.InspectionTopic)
-	all := e.offersOf(leeds)
+	all := e.offersOf(storetest.Leeds)
 	if len(all) != 1 || all[0].ID != std.ID {
 		t.Fatalf("offers %+v, want the standard offer upgraded", all)
 	}
 	up := all[0]
 	if up.Tier != offer.InadequateCouncil || up.State != offer.Accepted || up.Version != std.Version+1 ||
-		up.Inspection != "localAuthorities/"+leeds+"/inspections/sif1" {
+		up.Inspection != "localAuthorities/"+storetest.Leeds+"/inspections/sif1" {
 		t.Errorf("upgraded offer %+v", up)
 	}
 	if got := kinds(up); !slices.Equal(got, []offer.ActivityKind{offer.Mentoring, offer.ImprovementPlanSupport}) {
@@ -268,14 +264,14 @@ func TestLaterJudgements(t *testing.T) {
 	}
 
 	// A second inadequate judgement while that offer is open adds to it.
-	e.deliver(e.judgement(leeds, "sif2", inadequate, inadequate))
+	e.deliver(e.judgement(storetest.Leeds, "sif2", inadequate, inadequate))
 	e.settle(offerstore.InspectionTopic)
-	all = e.offersOf(leeds)
+	all = e.offersOf(storetest.Leeds)
 	if len(all) != 1 {
 		t.Fatalf("%d offers after a second judgement on an open offer, want 1", len(all))
 	}
 	again := all[0]
-	if again.Inspection != "localAuthorities/"+leeds+"/inspections/sif2" || again.Version != up.Version+1 ||
+	if again.Inspection != "localAuthorities/"+storetest.Leeds+"/inspections/sif2" || again.Version != up.Version+1 ||
 		!slices.Contains(kinds(again), offer.LeadershipCoaching) || len(again.Reasons) <= len(up.Reasons) {
 		t.Errorf("after the second judgement: %+v", again)
 	}
@@ -284,20 +280,20 @@ func TestLaterJudgements(t *testing.T) {
 	// new offer.
 	cur := again
 	for _, to := range []offer.State{offer.Active, offer.Completed} {
-		if cur, err = e.svc.Transition(ctx, leeds, cur.ID, to, lga, "", change.At(cur.Version), change.Request{Subject: "adviser-1"}); err != nil {
+		if cur, err = e.svc.Transition(ctx, storetest.Leeds, cur.ID, to, lga, "", change.At(cur.Version), change.Request{Subject: "adviser-1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.deliver(e.judgement(leeds, "sif3", inadequate, ri))
+	e.deliver(e.judgement(storetest.Leeds, "sif3", inadequate, ri))
 	e.settle(offerstore.InspectionTopic)
-	all = e.offersOf(leeds)
+	all = e.offersOf(storetest.Leeds)
 	if len(all) != 2 || all[1].ID != std.ID || all[0].State != offer.Offered || all[0].Tier != offer.InadequateCouncil ||
-		all[0].Inspection != "localAuthorities/"+leeds+"/inspections/sif3" {
+		all[0].Inspection != "localAuthorities/"+storetest.Leeds+"/inspections/sif3" {
 		t.Errorf("after a judgement with no open offer: %+v", all)
 	}
 	// One announcement each: the raise, the second judgement, the new offer,
 	// after the standard offer's own.
-	if got := e.announced(leeds); len(got) != 4 {
+	if got := e.announced(storetest.Leeds); len(got) != 4 {
 		t.Errorf("%d SupportOfferCreated events, want 4", len(got))
 	}
 }
@@ -305,20 +301,20 @@ func TestLaterJudgements(t *testing.T) {
 func TestJudgementsThatCallForNothing(t *testing.T) {
 	e := newEnv(t)
 	e.run(e.linker())
-	e.deliver(e.judgement(leeds, "sif1", good, inadequate))
-	e.deliver(e.judgement(leeds, "sif2", ri, ri))
-	mv := "localAuthorities/" + leeds + "/inspections/mv1"
+	e.deliver(e.judgement(storetest.Leeds, "sif1", good, inadequate))
+	e.deliver(e.judgement(storetest.Leeds, "sif2", ri, ri))
+	mv := "localAuthorities/" + storetest.Leeds + "/inspections/mv1"
 	e.deliver(e.event(offerstore.InspectionTopic, mv, &eventsv1.JudgementPublished{
-		Inspection: mv, LocalAuthority: "localAuthorities/" + leeds, Framework: "MONITORING_VISIT",
+		Inspection: mv, LocalAuthority: "localAuthorities/" + storetest.Leeds, Framework: "MONITORING_VISIT",
 	}))
 	e.deliver(e.event(offerstore.InspectionTopic, "x", &eventsv1.EmergencyInspectionRecommended{
-		Recommendation: "localAuthorities/" + leeds + "/emergencyInspectionRecommendations/r1", LocalAuthority: "localAuthorities/" + leeds,
+		Recommendation: "localAuthorities/" + storetest.Leeds + "/emergencyInspectionRecommendations/r1", LocalAuthority: "localAuthorities/" + storetest.Leeds,
 	}))
 	e.settle(offerstore.InspectionTopic)
-	if all := e.offersOf(leeds); len(all) != 0 {
+	if all := e.offersOf(storetest.Leeds); len(all) != 0 {
 		t.Errorf("offers %+v, want none", all)
 	}
-	if got := e.announced(leeds); len(got) != 0 {
+	if got := e.announced(storetest.Leeds); len(got) != 0 {
 		t.Errorf("announced %v", got)
 	}
 }
@@ -328,7 +324,7 @@ func TestHistoricalJudgementMakesNoOffer(t *testing.T) {
 	e.run(e.linker())
 	// An inadequate judgement imported as history: its six months passed
 	// long ago, so no support is offered for it.
-	old := e.judgement(leeds, "sif2009", inadequate, inadequate)
+	old := e.judgement(storetest.Leeds, "sif2009", inadequate, inadequate)
 	var m eventsv1.JudgementPublished
 	if err := old.Unmarshal(&m); err != nil {
 		t.Fatal(err)
@@ -336,17 +332,17 @@ func TestHistoricalJudgementMakesNoOffer(t *testing.T) {
 	m.Historical = true
 	e.deliver(e.event(offerstore.InspectionTopic, m.GetInspection(), &m))
 	e.settle(offerstore.InspectionTopic)
-	if all := e.offersOf(leeds); len(all) != 0 {
+	if all := e.offersOf(storetest.Leeds); len(all) != 0 {
 		t.Errorf("offers %+v after a judgement recorded as history, want none", all)
 	}
-	if got := e.announced(leeds); len(got) != 0 {
+	if got := e.announced(storetest.Leeds); len(got) != 0 {
 		t.Errorf("announced %v after a judgement recorded as history", got)
 	}
 
 	// The same council's live inadequate judgement still does.
-	e.deliver(e.judgement(leeds, "sif2015", inadequate, ri))
+	e.deliver(e.judgement(storetest.Leeds, "sif2015", inadequate, ri))
 	e.settle(offerstore.InspectionTopic)
-	if all := e.offersOf(leeds); len(all) != 1 || all[0].Inspection != "localAuthorities/"+leeds+"/inspections/sif2015" {
+	if all := e.offersOf(storetest.Leeds); len(all) != 1 || all[0].Inspection != "localAuthorities/"+storetest.Leeds+"/inspections/sif2015" {
 		t.Errorf("offers %+v after a live inadequate judgement, want one for sif2015", all)
 	}
 }
@@ -411,13 +407,13 @@ func TestReviewCompletedHighRisk(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.run(e.linker())
-	rv, ev := e.completeReview(leeds, review.RiskHigh, reviewer.Leadership, reviewer.ChildProtectionPractice)
+	rv, ev := e.completeReview(storetest.Leeds, review.RiskHigh, reviewer.Leadership, reviewer.ChildProtectionPractice)
 	for range 3 {
 		e.deliver(ev)
 	}
 	e.settle(offerstore.PeerReviewTopic)
 
-	all := e.offersOf(leeds)
+	all := e.offersOf(storetest.Leeds)
 	if len(all) != 1 {
 		t.Fatalf("%d offers, want 1: %+v", len(all), all)
 	}
@@ -432,23 +428,23 @@ func TestReviewCompletedHighRisk(t *testing.T) {
 	if len(o.Reasons) != 3 || !strings.Contains(o.Reasons[0], "HIGH risk") {
 		t.Errorf("reasons %q", o.Reasons)
 	}
-	linked, err := e.reviews.Get(ctx, leeds, rv.ID)
+	linked, err := e.reviews.Get(ctx, storetest.Leeds, rv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if linked.SupportOffer != o.Name() {
 		t.Errorf("review links %q, want %q", linked.SupportOffer, o.Name())
 	}
-	if got := e.announced(leeds); len(got) != 1 || got[0].GetTier() != "ENHANCED" || got[0].GetSupportOffer() != o.Name() {
+	if got := e.announced(storetest.Leeds); len(got) != 1 || got[0].GetTier() != "ENHANCED" || got[0].GetSupportOffer() != o.Name() {
 		t.Errorf("announced %v, want one ENHANCED SupportOfferCreated", got)
 	}
 	// The offer's own announcement travels on the same topic; the consumer
 	// skips it rather than treating it as a review.
-	for _, a := range e.announced(leeds) {
+	for _, a := range e.announced(storetest.Leeds) {
 		e.deliver(e.event(offerstore.PeerReviewTopic, a.GetSupportOffer(), a))
 	}
 	e.settle(offerstore.PeerReviewTopic)
-	if n := len(e.offersOf(leeds)); n != 1 {
+	if n := len(e.offersOf(storetest.Leeds)); n != 1 {
 		t.Errorf("%d offers after SupportOfferCreated came round, want 1", n)
 	}
 }
@@ -457,20 +453,20 @@ func TestReviewCompletedWithoutRisk(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.run(e.linker())
-	low, lowEv := e.completeReview(leeds, review.RiskLow)
+	low, lowEv := e.completeReview(storetest.Leeds, review.RiskLow)
 	e.deliver(lowEv)
-	_, severeEv := e.completeReview(sheffield, review.RiskNone, reviewer.Permanence)
+	_, severeEv := e.completeReview(storetest.Sheffield, review.RiskNone, reviewer.Permanence)
 	e.deliver(severeEv)
 	e.settle(offerstore.PeerReviewTopic)
 
-	if all := e.offersOf(leeds); len(all) != 0 {
+	if all := e.offersOf(storetest.Leeds); len(all) != 0 {
 		t.Errorf("a LOW-risk review without severe findings made offers %+v", all)
 	}
-	if got, _ := e.reviews.Get(ctx, leeds, low.ID); got.SupportOffer != "" {
+	if got, _ := e.reviews.Get(ctx, storetest.Leeds, low.ID); got.SupportOffer != "" {
 		t.Errorf("the LOW-risk review links %q", got.SupportOffer)
 	}
 	// A severe finding alone calls for enhanced support, whatever the risk.
-	if all := e.offersOf(sheffield); len(all) != 1 || all[0].Tier != offer.Enhanced ||
+	if all := e.offersOf(storetest.Sheffield); len(all) != 1 || all[0].Tier != offer.Enhanced ||
 		!slices.Equal(kinds(all[0]), []offer.ActivityKind{offer.DiagnosticFollowUp, offer.PracticeWorkshops}) {
 		t.Errorf("a review with a severe permanence finding made %+v", all)
 	}
@@ -498,24 +494,24 @@ func TestLinkFailureIsRepairedByRedelivery(t *testing.T) {
 	linker := &flakyLinker{next: e.linker()}
 	linker.failures.Store(2)
 	e.run(linker)
-	rv, ev := e.completeReview(leeds, review.RiskMedium)
+	rv, ev := e.completeReview(storetest.Leeds, review.RiskMedium)
 	e.deliver(ev)
 	e.eventually("the review is linked to its offer", func() bool {
-		got, err := e.reviews.Get(ctx, leeds, rv.ID)
+		got, err := e.reviews.Get(ctx, storetest.Leeds, rv.ID)
 		return err == nil && got.SupportOffer != ""
 	})
 	e.settle(offerstore.PeerReviewTopic)
-	all := e.offersOf(leeds)
+	all := e.offersOf(storetest.Leeds)
 	if len(all) != 1 {
 		t.Fatalf("%d offers after retries, want 1", len(all))
 	}
-	if got, _ := e.reviews.Get(ctx, leeds, rv.ID); got.SupportOffer != all[0].Name() {
+	if got, _ := e.reviews.Get(ctx, storetest.Leeds, rv.ID); got.SupportOffer != all[0].Name() {
 		t.Errorf("review links %q, want %q", got.SupportOffer, all[0].Name())
 	}
 	if n := linker.calls.Load(); n != 3 {
 		t.Errorf("LinkOffer called %d times, want 3 (two failures, then success)", n)
 	}
-	if got := e.announced(leeds); len(got) != 1 {
+	if got := e.announced(storetest.Leeds); len(got) != 1 {
 		t.Errorf("%d announcements after retries, want 1", len(got))
 	}
 }

@@ -9,13 +9,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
-)
-
-const (
-	leeds     = "E08000035"
-	hampshire = "E10000014"
-	durham    = "E06000047"
 )
 
 var now = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
@@ -32,9 +27,9 @@ func faultOf(t *testing.T, err error) (fault.Kind, string) {
 
 func sample(state State) Offer {
 	return Offer{
-		GSSCode: leeds, ID: "abc", Tier: Standard, State: state,
+		GSSCode: storetest.Leeds, ID: "abc", Tier: Standard, State: state,
 		Reasons:    []string{"a reason"},
-		Activities: []Activity{{Kind: Mentoring, Days: 5, ProvidingCouncils: []string{hampshire}}},
+		Activities: []Activity{{Kind: Mentoring, Days: 5, ProvidingCouncils: []string{storetest.Hampshire}}},
 		History:    []string{HistoryLine(Offered, "adviser-1", now.Add(-time.Hour), "STANDARD support offered")},
 		Version:    3,
 		CreateTime: now.Add(-time.Hour),
@@ -42,8 +37,8 @@ func sample(state State) Offer {
 }
 
 func TestTransitions(t *testing.T) {
-	council := Actor{Subject: "officer-1", Council: leeds}
-	otherCouncil := Actor{Subject: "officer-2", Council: durham}
+	council := Actor{Subject: "officer-1", Council: storetest.Leeds}
+	otherCouncil := Actor{Subject: "officer-2", Council: storetest.Durham}
 	lga := Actor{Subject: "adviser-1", LGA: true}
 	const (
 		ok       = fault.Kind(0)
@@ -129,7 +124,7 @@ func TestTransitionRequest(t *testing.T) {
 		if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 			t.Errorf("CheckTransition(%q, %.10q) violations %v, want %v (%v)", tc.to, tc.reason, got, tc.want, err)
 		}
-		if _, terr := sample(Offered).Transition(tc.to, Actor{Subject: "x", Council: leeds}, tc.reason, now); tc.want != nil && !slices.Equal(rpctest.Fields(terr), tc.want) {
+		if _, terr := sample(Offered).Transition(tc.to, Actor{Subject: "x", Council: storetest.Leeds}, tc.reason, now); tc.want != nil && !slices.Equal(rpctest.Fields(terr), tc.want) {
 			t.Errorf("Transition(%q) does not check the request: %v", tc.to, terr)
 		}
 	}
@@ -138,8 +133,8 @@ func TestTransitionRequest(t *testing.T) {
 func TestValidate(t *testing.T) {
 	valid := func() Offer {
 		return Offer{
-			GSSCode: leeds, Tier: Enhanced, Reasons: []string{"High risk"},
-			Activities: []Activity{{Kind: PracticeWorkshops, Days: 10, ProvidingCouncils: []string{hampshire, durham}}},
+			GSSCode: storetest.Leeds, Tier: Enhanced, Reasons: []string{"High risk"},
+			Activities: []Activity{{Kind: PracticeWorkshops, Days: 10, ProvidingCouncils: []string{storetest.Hampshire, storetest.Durham}}},
 		}
 	}
 	for _, tc := range []struct {
@@ -162,9 +157,9 @@ func TestValidate(t *testing.T) {
 		{"missing kind", func(o *Offer) { o.Activities[0].Kind = "" }, []string{"p.activities[0].kind"}},
 		{"zero days", func(o *Offer) { o.Activities[0].Days = 0 }, []string{"p.activities[0].days"}},
 		{"101 days", func(o *Offer) { o.Activities[0].Days = MaxDays + 1 }, []string{"p.activities[0].days"}},
-		{"self-supply", func(o *Offer) { o.Activities[0].ProvidingCouncils = []string{leeds} }, []string{"p.activities[0].providing_councils[0]"}},
+		{"self-supply", func(o *Offer) { o.Activities[0].ProvidingCouncils = []string{storetest.Leeds} }, []string{"p.activities[0].providing_councils[0]"}},
 		{"unknown council", func(o *Offer) { o.Activities[0].ProvidingCouncils[1] = "E99999999" }, []string{"p.activities[0].providing_councils[1]"}},
-		{"repeated council", func(o *Offer) { o.Activities[0].ProvidingCouncils[1] = hampshire }, []string{"p.activities[0].providing_councils[1]"}},
+		{"repeated council", func(o *Offer) { o.Activities[0].ProvidingCouncils[1] = storetest.Hampshire }, []string{"p.activities[0].providing_councils[1]"}},
 		{"long description", func(o *Offer) { o.Activities[0].Description = strings.Repeat("d", MaxText+1) }, []string{"p.activities[0].description"}},
 		{"too many activities", func(o *Offer) {
 			o.Activities = slices.Repeat([]Activity{{Kind: Mentoring, Days: 1}}, MaxActivities+1)
@@ -187,7 +182,7 @@ func TestNames(t *testing.T) {
 		name    string
 		gss, id string
 	}{
-		{"localAuthorities/E08000035/supportOffers/abc-123", leeds, "abc-123"},
+		{"localAuthorities/E08000035/supportOffers/abc-123", storetest.Leeds, "abc-123"},
 		{"localAuthorities/E08000035/supportOffers/", "", ""},
 		{"localAuthorities/E08000035/supportOffers/Abc", "", ""},
 		{"localAuthorities/E08000035/supportOffers/abc-", "", ""},
@@ -207,7 +202,7 @@ func TestNames(t *testing.T) {
 	}
 	for _, tc := range []struct{ parent, want string }{
 		{"localAuthorities/-", AllCouncils},
-		{"localAuthorities/E08000035", leeds},
+		{"localAuthorities/E08000035", storetest.Leeds},
 		{"localAuthorities/E0800003", ""},
 		{"localAuthorities/", ""},
 		{"councils/E08000035", ""},
@@ -217,7 +212,7 @@ func TestNames(t *testing.T) {
 			t.Errorf("ParseParent(%q) = %q, %v", tc.parent, got, err)
 		}
 	}
-	if o := (Offer{GSSCode: leeds, ID: "x1"}); o.Name() != "localAuthorities/E08000035/supportOffers/x1" {
+	if o := (Offer{GSSCode: storetest.Leeds, ID: "x1"}); o.Name() != "localAuthorities/E08000035/supportOffers/x1" {
 		t.Errorf("Name = %q", o.Name())
 	}
 	for range 100 {
@@ -234,7 +229,7 @@ func TestUpdate(t *testing.T) {
 	patch := Offer{
 		Tier:       Standard,
 		Reasons:    []string{"new reason"},
-		Activities: []Activity{{Kind: DiagnosticFollowUp, Days: 3, ProvidingCouncils: []string{durham}}},
+		Activities: []Activity{{Kind: DiagnosticFollowUp, Days: 3, ProvidingCouncils: []string{storetest.Durham}}},
 	}
 	for _, tc := range []struct {
 		name  string
@@ -327,7 +322,7 @@ func TestJudgementPlan(t *testing.T) {
 	if !ok {
 		t.Fatal("an inadequate judgement calls for no support")
 	}
-	if p.Tier != InadequateCouncil || p.GSSCode != leeds || p.Inspection != ins || p.Cause != (Cause{CauseInspection, leeds, "sif2015"}) {
+	if p.Tier != InadequateCouncil || p.GSSCode != storetest.Leeds || p.Inspection != ins || p.Cause != (Cause{CauseInspection, storetest.Leeds, "sif2015"}) {
 		t.Errorf("plan %+v", p)
 	}
 	if kinds := activityKinds(p.Activities); !slices.Equal(kinds, []ActivityKind{ImprovementPlanSupport}) {
@@ -340,7 +335,7 @@ func TestJudgementPlan(t *testing.T) {
 	if !slices.Equal(p.Reasons, wantReasons) {
 		t.Errorf("reasons %q, want %q", p.Reasons, wantReasons)
 	}
-	if err := (Offer{GSSCode: leeds, Tier: p.Tier, Reasons: p.Reasons, Activities: p.Activities}).Validate(""); err != nil {
+	if err := (Offer{GSSCode: storetest.Leeds, Tier: p.Tier, Reasons: p.Reasons, Activities: p.Activities}).Validate(""); err != nil {
 		t.Errorf("the plan makes an invalid offer: %v", err)
 	}
 
@@ -386,7 +381,7 @@ func TestReviewPlan(t *testing.T) {
 		if tc.none {
 			continue
 		}
-		if p.Tier != Enhanced || p.PeerReview != rev || p.Cause != (Cause{CausePeerReview, leeds, "r1"}) {
+		if p.Tier != Enhanced || p.PeerReview != rev || p.Cause != (Cause{CausePeerReview, storetest.Leeds, "r1"}) {
 			t.Errorf("%s: plan %+v", tc.name, p)
 		}
 		if got := activityKinds(p.Activities); !slices.Equal(got, tc.want) {
@@ -397,7 +392,7 @@ func TestReviewPlan(t *testing.T) {
 				t.Errorf("%s: %s for %d days, want %d", tc.name, a.Kind, a.Days, d)
 			}
 		}
-		if err := (Offer{GSSCode: leeds, Tier: p.Tier, Reasons: p.Reasons, Activities: p.Activities}).Validate(""); err != nil {
+		if err := (Offer{GSSCode: storetest.Leeds, Tier: p.Tier, Reasons: p.Reasons, Activities: p.Activities}).Validate(""); err != nil {
 			t.Errorf("%s: the plan makes an invalid offer: %v", tc.name, err)
 		}
 	}
@@ -421,7 +416,7 @@ func TestEscalate(t *testing.T) {
 	})
 	review, _ := ReviewPlan(ReviewConclusion{PeerReview: "localAuthorities/E08000035/peerReviews/r1", Risk: "HIGH"})
 	offer := func(id string, tier Tier, state State, age time.Duration, acts ...ActivityKind) Offer {
-		o := Offer{GSSCode: leeds, ID: id, Tier: tier, State: state, Reasons: []string{"earlier"}, CreateTime: now.Add(-age), Version: 4}
+		o := Offer{GSSCode: storetest.Leeds, ID: id, Tier: tier, State: state, Reasons: []string{"earlier"}, CreateTime: now.Add(-age), Version: 4}
 		for _, k := range acts {
 			o.Activities = append(o.Activities, Activity{Kind: k, Days: 7})
 		}
@@ -432,10 +427,10 @@ func TestEscalate(t *testing.T) {
 		closed := []Offer{
 			offer("old", InadequateCouncil, Completed, time.Hour),
 			offer("no", Standard, Declined, time.Hour),
-			{GSSCode: durham, ID: "elsewhere", Tier: Standard, State: Offered},
+			{GSSCode: storetest.Durham, ID: "elsewhere", Tier: Standard, State: Offered},
 		}
 		got, created := Escalate(closed, judgement, SystemActor, now)
-		if !created || got.State != Offered || got.Tier != InadequateCouncil || got.GSSCode != leeds || got.ID != "" {
+		if !created || got.State != Offered || got.Tier != InadequateCouncil || got.GSSCode != storetest.Leeds || got.ID != "" {
 			t.Fatalf("got %+v created %v", got, created)
 		}
 		if got.Inspection != judgement.Inspection || !slices.Equal(got.Reasons, judgement.Reasons) || len(got.Activities) != 2 {

@@ -19,13 +19,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
-)
-
-const (
-	leeds     = "E08000035"
-	hampshire = "E10000014"
-	durham    = "E06000047"
 )
 
 var t0 = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
@@ -42,7 +37,7 @@ func sample(gss, id string, created time.Time) offer.Offer {
 		Reasons:    []string{"High risk", "Severe leadership findings"},
 		PeerReview: "localAuthorities/" + gss + "/peerReviews/r1",
 		Activities: []offer.Activity{
-			{Kind: offer.LeadershipCoaching, Days: 8, ProvidingCouncils: []string{hampshire, durham}, Description: "coaching"},
+			{Kind: offer.LeadershipCoaching, Days: 8, ProvidingCouncils: []string{storetest.Hampshire, storetest.Durham}, Description: "coaching"},
 			{Kind: offer.DiagnosticFollowUp, Days: 5},
 		},
 		History:    []string{offer.HistoryLine(offer.Offered, "adviser-1", created, "ENHANCED support offered")},
@@ -71,7 +66,7 @@ func types(evs []events.Event) []string {
 func TestInsertGetList(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	want := sample(leeds, "first", t0)
+	want := sample(storetest.Leeds, "first", t0)
 	got, err := s.Insert(ctx, want, adviser)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +74,7 @@ func TestInsertGetList(t *testing.T) {
 	if got.Version != 1 {
 		t.Errorf("version %d, want 1", got.Version)
 	}
-	read, err := s.Get(ctx, leeds, "first")
+	read, err := s.Get(ctx, storetest.Leeds, "first")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,14 +82,14 @@ func TestInsertGetList(t *testing.T) {
 	if !equal(read, want) {
 		t.Errorf("read back\n%+v\nwant\n%+v", read, want)
 	}
-	if _, err := s.Get(ctx, leeds, "missing"); !errors.Is(err, offer.ErrNotFound) {
+	if _, err := s.Get(ctx, storetest.Leeds, "missing"); !errors.Is(err, offer.ErrNotFound) {
 		t.Errorf("missing offer: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Insert(ctx, sample(leeds, "first", t0), adviser); !errors.Is(err, change.ErrConflict) {
+	if _, err := s.Insert(ctx, sample(storetest.Leeds, "first", t0), adviser); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("second insert under the same id: %v, want a conflict", err)
 	}
 
-	evs := outbox(t, st, leeds)
+	evs := outbox(t, st, storetest.Leeds)
 	if got := types(evs); !slices.Equal(got, []string{SupportOfferCreatedType, store.AuditType}) {
 		t.Fatalf("outbox holds %v, want the offer's event and its audit entry", got)
 	}
@@ -103,23 +98,23 @@ func TestInsertGetList(t *testing.T) {
 		t.Fatal(err)
 	}
 	if evs[0].Topic != Topic || created.GetSupportOffer() != want.Name() ||
-		created.GetLocalAuthority() != "localAuthorities/"+leeds || created.GetTier() != "ENHANCED" {
+		created.GetLocalAuthority() != "localAuthorities/"+storetest.Leeds || created.GetTier() != "ENHANCED" {
 		t.Errorf("event on %s: %v", evs[0].Topic, &created)
 	}
 
-	if _, err := s.Insert(ctx, sample(leeds, "second", t0.Add(time.Hour)), adviser); err != nil {
+	if _, err := s.Insert(ctx, sample(storetest.Leeds, "second", t0.Add(time.Hour)), adviser); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Insert(ctx, sample(durham, "third", t0.Add(2*time.Hour)), adviser); err != nil {
+	if _, err := s.Insert(ctx, sample(storetest.Durham, "third", t0.Add(2*time.Hour)), adviser); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		gss  string
 		want []string
 	}{
-		{leeds, []string{"second", "first"}},
-		{durham, []string{"third"}},
-		{hampshire, nil},
+		{storetest.Leeds, []string{"second", "first"}},
+		{storetest.Durham, []string{"third"}},
+		{storetest.Hampshire, nil},
 		{offer.AllCouncils, []string{"third", "second", "first"}},
 	} {
 		list, err := s.ForCouncil(ctx, tc.gss)
@@ -163,7 +158,7 @@ func equal(a, b offer.Offer) bool {
 func TestSaveIsPinned(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	o, err := s.Insert(ctx, sample(leeds, "x", t0), adviser)
+	o, err := s.Insert(ctx, sample(storetest.Leeds, "x", t0), adviser)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,11 +175,11 @@ func TestSaveIsPinned(t *testing.T) {
 	if _, err := s.Save(ctx, o, adviser); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("stale save: %v, want a conflict", err)
 	}
-	if got, _ := s.Get(ctx, leeds, "x"); got.State != offer.Accepted || got.Version != 2 {
+	if got, _ := s.Get(ctx, storetest.Leeds, "x"); got.State != offer.Accepted || got.Version != 2 {
 		t.Errorf("after the refused save: %s at version %d", got.State, got.Version)
 	}
 	// Saves are audited but announce nothing.
-	if got := types(outbox(t, st, leeds)); !slices.Equal(got, []string{SupportOfferCreatedType, store.AuditType, store.AuditType}) {
+	if got := types(outbox(t, st, storetest.Leeds)); !slices.Equal(got, []string{SupportOfferCreatedType, store.AuditType, store.AuditType}) {
 		t.Errorf("outbox holds %v", got)
 	}
 }
@@ -194,24 +189,24 @@ func TestReplay(t *testing.T) {
 	s, _ := newStore(t)
 	r := adviser
 	r.Method, r.RequestID, r.RequestHash = "/m", "req-1", []byte("hash-a")
-	if _, ok, err := s.Replay(ctx, leeds, r); ok || err != nil {
+	if _, ok, err := s.Replay(ctx, storetest.Leeds, r); ok || err != nil {
 		t.Fatalf("replay before any call: %v %v", ok, err)
 	}
-	in, err := s.Insert(ctx, sample(leeds, "x", t0), r)
+	in, err := s.Insert(ctx, sample(storetest.Leeds, "x", t0), r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := s.Replay(ctx, leeds, r)
+	got, ok, err := s.Replay(ctx, storetest.Leeds, r)
 	if err != nil || !ok || !equal(got, in) {
 		t.Fatalf("replay: %+v %v %v", got, ok, err)
 	}
 	r.RequestHash = []byte("hash-b")
-	if _, _, err := s.Replay(ctx, leeds, r); !errors.Is(err, store.ErrRequestIDReused) {
+	if _, _, err := s.Replay(ctx, storetest.Leeds, r); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Errorf("reused request id: %v", err)
 	}
 	other := r
 	other.Subject = "adviser-2"
-	if _, ok, _ := s.Replay(ctx, leeds, other); ok {
+	if _, ok, _ := s.Replay(ctx, storetest.Leeds, other); ok {
 		t.Error("another caller's request id replayed")
 	}
 }
@@ -219,11 +214,11 @@ func TestReplay(t *testing.T) {
 func TestEscalationIsSingle(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	cause := offer.Cause{Kind: offer.CauseInspection, GSSCode: leeds, ID: "sif1"}
+	cause := offer.Cause{Kind: offer.CauseInspection, GSSCode: storetest.Leeds, ID: "sif1"}
 	if _, done, err := s.Caused(ctx, cause); done || err != nil {
 		t.Fatalf("unanswered cause: %v %v", done, err)
 	}
-	first := sample(leeds, "a", t0)
+	first := sample(storetest.Leeds, "a", t0)
 	if _, err := s.SaveEscalation(ctx, first, true, cause, change.Request{Subject: offer.SystemActor, RequestID: "event-1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -233,16 +228,16 @@ func TestEscalationIsSingle(t *testing.T) {
 	}
 	// A second answer to the same cause, here as another new offer, commits
 	// nothing.
-	if _, err := s.SaveEscalation(ctx, sample(leeds, "b", t0), true, cause, change.Request{Subject: offer.SystemActor}); !errors.Is(err, change.ErrConflict) {
+	if _, err := s.SaveEscalation(ctx, sample(storetest.Leeds, "b", t0), true, cause, change.Request{Subject: offer.SystemActor}); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("second answer: %v, want a conflict", err)
 	}
-	if _, err := s.Get(ctx, leeds, "b"); !errors.Is(err, offer.ErrNotFound) {
+	if _, err := s.Get(ctx, storetest.Leeds, "b"); !errors.Is(err, offer.ErrNotFound) {
 		t.Errorf("the refused answer left offer b: %v", err)
 	}
 
 	// An upgrade over a stale version writes neither offer nor cause.
-	other := offer.Cause{Kind: offer.CausePeerReview, GSSCode: leeds, ID: "r9"}
-	stale, _ := s.Get(ctx, leeds, "a")
+	other := offer.Cause{Kind: offer.CausePeerReview, GSSCode: storetest.Leeds, ID: "r9"}
+	stale, _ := s.Get(ctx, storetest.Leeds, "a")
 	stale.Version = 7
 	if _, err := s.SaveEscalation(ctx, stale, false, other, change.Request{Subject: offer.SystemActor}); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("stale upgrade: %v, want a conflict", err)
@@ -250,17 +245,17 @@ func TestEscalationIsSingle(t *testing.T) {
 	if _, done, _ := s.Caused(ctx, other); done {
 		t.Error("the refused upgrade recorded its cause")
 	}
-	cur, _ := s.Get(ctx, leeds, "a")
+	cur, _ := s.Get(ctx, storetest.Leeds, "a")
 	cur.Tier = offer.InadequateCouncil
 	up, err := s.SaveEscalation(ctx, cur, false, other, change.Request{Subject: offer.SystemActor, RequestID: "event-2"})
 	if err != nil || up.Version != 2 {
 		t.Fatalf("upgrade: version %d, %v", up.Version, err)
 	}
-	if _, err := s.SaveEscalation(ctx, sample(durham, "c", t0), true, cause, change.Request{}); err == nil {
+	if _, err := s.SaveEscalation(ctx, sample(storetest.Durham, "c", t0), true, cause, change.Request{}); err == nil {
 		t.Error("a cause of one council answered by an offer to another")
 	}
 
-	evs := outbox(t, st, leeds)
+	evs := outbox(t, st, storetest.Leeds)
 	want := []string{SupportOfferCreatedType, store.AuditType, SupportOfferCreatedType, store.AuditType}
 	if got := types(evs); !slices.Equal(got, want) {
 		t.Fatalf("outbox holds %v, want %v", got, want)
@@ -278,12 +273,12 @@ func TestConcurrentJudgements(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
 	svc := offer.NewService(s, func() time.Time { return t0 })
-	j := offer.Judgement{Inspection: "localAuthorities/" + leeds + "/inspections/sif1", OverallGrade: reference.Inadequate}
+	j := offer.Judgement{Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/sif1", OverallGrade: reference.Inadequate}
 	rpctest.OnceOnly(t, "offer", 6, func() (string, bool, error) {
 		o, changed, err := svc.FromJudgement(ctx, j, change.Request{Subject: offer.SystemActor})
 		return o.ID, changed, err
 	})
-	all, err := s.List(ctx, leeds)
+	all, err := s.List(ctx, storetest.Leeds)
 	if err != nil || len(all) != 1 || all[0].Tier != offer.InadequateCouncil {
 		t.Errorf("offers after the race: %+v (%v)", all, err)
 	}
@@ -295,25 +290,25 @@ func TestServiceCreateIsIdempotent(t *testing.T) {
 	svc := offer.NewService(s, func() time.Time { return t0 })
 	r := change.Request{Subject: "adviser-1", Method: "/create", RequestID: "req-1", RequestHash: []byte("h")}
 	in := offer.Offer{Tier: offer.Standard, Reasons: []string{"asked for help"}}
-	a, err := svc.Create(ctx, leeds, in, r)
+	a, err := svc.Create(ctx, storetest.Leeds, in, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := svc.Create(ctx, leeds, in, r)
+	b, err := svc.Create(ctx, storetest.Leeds, in, r)
 	if err != nil || b.ID != a.ID || b.Version != 1 {
 		t.Errorf("repeat: %s v%d (%v), want %s v1", b.ID, b.Version, err, a.ID)
 	}
 	// A programmatic caller naming no method replays as well: the scope
 	// Replay computes must be the one the commit stored.
 	loader := change.Request{Subject: "demo-loader", RequestID: "req-2", RequestHash: []byte("h")}
-	c, err := svc.Create(ctx, leeds, in, loader)
+	c, err := svc.Create(ctx, storetest.Leeds, in, loader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, err := svc.Create(ctx, leeds, in, loader); err != nil || d.ID != c.ID {
+	if d, err := svc.Create(ctx, storetest.Leeds, in, loader); err != nil || d.ID != c.ID {
 		t.Errorf("programmatic repeat: %s (%v), want %s", d.ID, err, c.ID)
 	}
-	if all, _ := s.List(ctx, leeds); len(all) != 2 {
+	if all, _ := s.List(ctx, storetest.Leeds); len(all) != 2 {
 		t.Errorf("%d offers after two repeated creates, want 2", len(all))
 	}
 	if _, err := svc.Create(ctx, "E06999999", in, change.Request{Subject: "adviser-1"}); !errors.Is(err, resource.ErrCouncilNotFound) {

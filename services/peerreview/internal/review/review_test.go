@@ -12,12 +12,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
-)
-
-const (
-	leeds     = "E08000035"
-	hampshire = "E10000014"
-	doncaster = "E08000017"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 var now = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
@@ -78,7 +73,7 @@ var findings = []Finding{
 // inState returns a review that has reached state s by the rules.
 func inState(t *testing.T, s State) Review {
 	t.Helper()
-	rv, err := New(leeds, SafeguardingPeerReview, "At risk.", "adviser-1", now)
+	rv, err := New(storetest.Leeds, SafeguardingPeerReview, "At risk.", "adviser-1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,15 +318,15 @@ func TestCheckTeamShape(t *testing.T) {
 // lead's role and a reviewer missing from the pool.
 func TestCheckTeam(t *testing.T) {
 	pool := map[string]Candidate{
-		"dir":       {ID: "dir", HomeCouncil: hampshire, Director: true, AvailableDays: 20},
+		"dir":       {ID: "dir", HomeCouncil: storetest.Hampshire, Director: true, AvailableDays: 20},
 		"psw":       {ID: "psw", HomeCouncil: "E09000033", AvailableDays: 20, CommittedDays: 10},
-		"local":     {ID: "local", HomeCouncil: leeds, AvailableDays: 20},
-		"failing":   {ID: "failing", HomeCouncil: doncaster, AvailableDays: 20},
-		"conflict":  {ID: "conflict", HomeCouncil: "E06000047", Conflicts: []string{leeds}, AvailableDays: 20},
+		"local":     {ID: "local", HomeCouncil: storetest.Leeds, AvailableDays: 20},
+		"failing":   {ID: "failing", HomeCouncil: storetest.Doncaster, AvailableDays: 20},
+		"conflict":  {ID: "conflict", HomeCouncil: "E06000047", Conflicts: []string{storetest.Leeds}, AvailableDays: 20},
 		"busy":      {ID: "busy", HomeCouncil: "E10000023", AvailableDays: 12, CommittedDays: 10},
 		"associate": {ID: "associate", AvailableDays: 20},
 	}
-	inadequate := map[string]bool{doncaster: true}
+	inadequate := map[string]bool{storetest.Doncaster: true}
 	lead := Member{ReviewerID: "dir", Lead: true, Days: 4}
 	tests := []struct {
 		name string
@@ -350,7 +345,7 @@ func TestCheckTeam(t *testing.T) {
 			[]string{"team[0].lead", "team[0].reviewer", "team[1].reviewer"}},
 	}
 	for _, tc := range tests {
-		err := CheckTeam(leeds, tc.team, pool, inadequate)
+		err := CheckTeam(storetest.Leeds, tc.team, pool, inadequate)
 		if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: violations %v (%v), want %v", tc.name, got, err, tc.want)
 		}
@@ -393,7 +388,7 @@ func TestSevereThemesAndEnhancedOffer(t *testing.T) {
 }
 
 func TestLinkOffer(t *testing.T) {
-	const offer = "localAuthorities/" + leeds + "/supportOffers/o1"
+	const offer = "localAuthorities/" + storetest.Leeds + "/supportOffers/o1"
 	if _, _, err := inState(t, Reporting).LinkOffer(offer); reason(err) != ReasonNotCompleted {
 		t.Fatalf("link to a reporting review = %v", err)
 	}
@@ -413,7 +408,7 @@ func TestLinkOffer(t *testing.T) {
 
 func TestCommittedDaysAndFingerprint(t *testing.T) {
 	mk := func(id string, s State, team ...Member) Review {
-		return Review{GSSCode: leeds, ID: id, State: s, Team: team}
+		return Review{GSSCode: storetest.Leeds, ID: id, State: s, Team: team}
 	}
 	all := []Review{
 		mk("a", Scheduled, Member{ReviewerID: "x", Lead: true, Days: 4}, Member{ReviewerID: "y", Days: 4}),
@@ -427,12 +422,12 @@ func TestCommittedDaysAndFingerprint(t *testing.T) {
 	if want := map[string]int{"x": 7, "y": 4, "z": 2}; !equalMaps(got, want) {
 		t.Errorf("committed = %v, want %v", got, want)
 	}
-	got = CommittedDays(all, Name(leeds, "a"))
+	got = CommittedDays(all, Name(storetest.Leeds, "a"))
 	if want := map[string]int{"x": 3, "z": 2}; !equalMaps(got, want) {
 		t.Errorf("committed except a = %v, want %v", got, want)
 	}
 
-	name := Name(leeds, "a")
+	name := Name(storetest.Leeds, "a")
 	base := PoolFingerprint(name, "pool-1", map[string]int{"x": 3, "z": 2})
 	if again := PoolFingerprint(name, "pool-1", map[string]int{"z": 2, "x": 3, "w": 0}); again != base {
 		t.Errorf("fingerprint depends on map order or zero entries: %s vs %s", again, base)
@@ -440,7 +435,7 @@ func TestCommittedDaysAndFingerprint(t *testing.T) {
 	for what, fp := range map[string]string{
 		"pool etag":      PoolFingerprint(name, "pool-2", map[string]int{"x": 3, "z": 2}),
 		"committed days": PoolFingerprint(name, "pool-1", map[string]int{"x": 4, "z": 2}),
-		"review":         PoolFingerprint(Name(leeds, "b"), "pool-1", map[string]int{"x": 3, "z": 2}),
+		"review":         PoolFingerprint(Name(storetest.Leeds, "b"), "pool-1", map[string]int{"x": 3, "z": 2}),
 	} {
 		if fp == base {
 			t.Errorf("fingerprint ignores the %s", what)
@@ -466,7 +461,7 @@ func TestParseName(t *testing.T) {
 		gss, id string
 		ok      bool
 	}{
-		{"localAuthorities/E08000035/peerReviews/abc123", leeds, "abc123", true},
+		{"localAuthorities/E08000035/peerReviews/abc123", storetest.Leeds, "abc123", true},
 		{"localAuthorities/E08000035/peerReviews/", "", "", false},
 		{"localAuthorities/E08000035/inspections/abc", "", "", false},
 		{"localAuthorities/X08000035/peerReviews/abc", "", "", false},
@@ -488,10 +483,10 @@ func TestParseName(t *testing.T) {
 func TestSelect(t *testing.T) {
 	at := func(d int) time.Time { return now.AddDate(0, 0, d) }
 	all := []Review{
-		{GSSCode: leeds, ID: "old", Kind: SafeguardingPeerReview, State: Completed, CreateTime: at(-30)},
-		{GSSCode: leeds, ID: "new", Kind: CarePracticeDiagnostic, State: Scheduled, CreateTime: at(0)},
-		{GSSCode: hampshire, ID: "mid", Kind: SafeguardingPeerReview, State: Scheduled, CreateTime: at(-10)},
-		{GSSCode: doncaster, ID: "tie", Kind: SafeguardingPeerReview, State: Requested, CreateTime: at(-10)},
+		{GSSCode: storetest.Leeds, ID: "old", Kind: SafeguardingPeerReview, State: Completed, CreateTime: at(-30)},
+		{GSSCode: storetest.Leeds, ID: "new", Kind: CarePracticeDiagnostic, State: Scheduled, CreateTime: at(0)},
+		{GSSCode: storetest.Hampshire, ID: "mid", Kind: SafeguardingPeerReview, State: Scheduled, CreateTime: at(-10)},
+		{GSSCode: storetest.Doncaster, ID: "tie", Kind: SafeguardingPeerReview, State: Requested, CreateTime: at(-10)},
 	}
 	ids := func(rs []Review) []string {
 		var out []string

@@ -10,23 +10,18 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
-)
-
-const (
-	leeds     = "E08000035"
-	hampshire = "E10000014"
-	camden    = "E09000007"
 )
 
 func valid() Reviewer {
 	return Reviewer{
 		DisplayName:             "Amara Okafor",
-		HomeCouncil:             leeds,
+		HomeCouncil:             storetest.Leeds,
 		Role:                    PrincipalSocialWorker,
 		Expertise:               []Theme{Caseloads, Leadership},
 		AvailableDaysPerQuarter: 12,
-		Conflicts:               []string{hampshire},
+		Conflicts:               []string{storetest.Hampshire},
 	}
 }
 
@@ -53,8 +48,8 @@ func TestValidate(t *testing.T) {
 		{"repeated theme", func(r *Reviewer) { r.Expertise = []Theme{Caseloads, Leadership, Caseloads} }, []string{"reviewer.expertise[2]"}},
 		{"negative days", func(r *Reviewer) { r.AvailableDaysPerQuarter = -1 }, []string{"reviewer.available_days_per_quarter"}},
 		{"too many days", func(r *Reviewer) { r.AvailableDaysPerQuarter = 61 }, []string{"reviewer.available_days_per_quarter"}},
-		{"unknown conflict", func(r *Reviewer) { r.Conflicts = []string{camden, "E10999999"} }, []string{"reviewer.conflicts[1]"}},
-		{"repeated conflict", func(r *Reviewer) { r.Conflicts = []string{camden, camden} }, []string{"reviewer.conflicts[1]"}},
+		{"unknown conflict", func(r *Reviewer) { r.Conflicts = []string{storetest.Camden, "E10999999"} }, []string{"reviewer.conflicts[1]"}},
+		{"repeated conflict", func(r *Reviewer) { r.Conflicts = []string{storetest.Camden, storetest.Camden} }, []string{"reviewer.conflicts[1]"}},
 		{"everything at once", func(r *Reviewer) {
 			*r = Reviewer{Expertise: []Theme{"X"}, AvailableDaysPerQuarter: 99, Conflicts: []string{"nowhere"}, HomeCouncil: "E1"}
 		}, []string{"reviewer.available_days_per_quarter", "reviewer.conflicts[0]", "reviewer.display_name",
@@ -100,10 +95,10 @@ func TestParseName(t *testing.T) {
 }
 
 func TestParseCouncilName(t *testing.T) {
-	if gss, err := resource.ParseCouncil("f", "localAuthorities/"+leeds); err != nil || gss != leeds {
-		t.Errorf("got %q, %v; want %s", gss, err, leeds)
+	if gss, err := resource.ParseCouncil("f", "localAuthorities/"+storetest.Leeds); err != nil || gss != storetest.Leeds {
+		t.Errorf("got %q, %v; want %s", gss, err, storetest.Leeds)
 	}
-	for _, bad := range []string{leeds, "localAuthorities/", "localAuthorities/E12000001", "localAuthorities/-", "councils/" + leeds} {
+	for _, bad := range []string{storetest.Leeds, "localAuthorities/", "localAuthorities/E12000001", "localAuthorities/-", "councils/" + storetest.Leeds} {
 		if _, err := resource.ParseCouncil("f", bad); !slices.Equal(rpctest.InvalidFields(t, err), []string{"f"}) {
 			t.Errorf("resource.ParseCouncil(%q) = %v, want a violation on f", bad, err)
 		}
@@ -184,12 +179,12 @@ func TestApply(t *testing.T) {
 // the days they have left this quarter.
 func TestSelectByDays(t *testing.T) {
 	pool := []Reviewer{
-		{ID: "a", DisplayName: "Ann", Role: Director, HomeCouncil: leeds, Expertise: []Theme{VoiceOfTheChild}, AvailableDaysPerQuarter: 10},
-		{ID: "b", DisplayName: "Bob", Role: TeamManager, HomeCouncil: camden, Expertise: []Theme{VoiceOfTheChild, Caseloads}, AvailableDaysPerQuarter: 12},
-		{ID: "c", DisplayName: "Cat", Role: TeamManager, HomeCouncil: hampshire, Expertise: []Theme{Caseloads}, AvailableDaysPerQuarter: 20},
+		{ID: "a", DisplayName: "Ann", Role: Director, HomeCouncil: storetest.Leeds, Expertise: []Theme{VoiceOfTheChild}, AvailableDaysPerQuarter: 10},
+		{ID: "b", DisplayName: "Bob", Role: TeamManager, HomeCouncil: storetest.Camden, Expertise: []Theme{VoiceOfTheChild, Caseloads}, AvailableDaysPerQuarter: 12},
+		{ID: "c", DisplayName: "Cat", Role: TeamManager, HomeCouncil: storetest.Hampshire, Expertise: []Theme{Caseloads}, AvailableDaysPerQuarter: 20},
 		{ID: "d", DisplayName: "Dan", Role: LGAAssociate, Expertise: []Theme{VoiceOfTheChild}, AvailableDaysPerQuarter: 4},
 		// Eve's availability was lowered below her commitments.
-		{ID: "e", DisplayName: "Eve", Role: PrincipalSocialWorker, HomeCouncil: camden, Expertise: []Theme{VoiceOfTheChild}, AvailableDaysPerQuarter: 2},
+		{ID: "e", DisplayName: "Eve", Role: PrincipalSocialWorker, HomeCouncil: storetest.Camden, Expertise: []Theme{VoiceOfTheChild}, AvailableDaysPerQuarter: 2},
 	}
 	committed := map[string]int{"a": 6, "b": 4, "e": 5}
 	for _, tt := range []struct {
@@ -224,11 +219,11 @@ func TestSelectByDays(t *testing.T) {
 
 func TestSelect(t *testing.T) {
 	pool := []Reviewer{
-		{ID: "d", DisplayName: "bea", Role: Director, HomeCouncil: leeds, Expertise: []Theme{Leadership}},
-		{ID: "c", DisplayName: "Bea", Role: TeamManager, HomeCouncil: camden, Expertise: []Theme{Caseloads, Leadership}},
-		{ID: "b", DisplayName: "Bea", Role: TeamManager, HomeCouncil: hampshire},
+		{ID: "d", DisplayName: "bea", Role: Director, HomeCouncil: storetest.Leeds, Expertise: []Theme{Leadership}},
+		{ID: "c", DisplayName: "Bea", Role: TeamManager, HomeCouncil: storetest.Camden, Expertise: []Theme{Caseloads, Leadership}},
+		{ID: "b", DisplayName: "Bea", Role: TeamManager, HomeCouncil: storetest.Hampshire},
 		{ID: "a", DisplayName: "Zoe", Role: LGAAssociate},
-		{ID: "e", DisplayName: "adam", Role: PrincipalSocialWorker, HomeCouncil: camden, Expertise: []Theme{Caseloads}},
+		{ID: "e", DisplayName: "adam", Role: PrincipalSocialWorker, HomeCouncil: storetest.Camden, Expertise: []Theme{Caseloads}},
 	}
 	tests := []struct {
 		filter string
@@ -260,7 +255,7 @@ func TestSelect(t *testing.T) {
 }
 
 func TestRegion(t *testing.T) {
-	if got := (Reviewer{HomeCouncil: camden}).Region(); got != reference.London {
+	if got := (Reviewer{HomeCouncil: storetest.Camden}).Region(); got != reference.London {
 		t.Errorf("Region = %q, want LONDON", got)
 	}
 	if got := (Reviewer{}).Region(); got != "" {

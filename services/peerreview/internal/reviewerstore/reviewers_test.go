@@ -22,14 +22,10 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
-const (
-	leeds     = "E08000035"
-	hampshire = "E10000014"
-	camden    = "E09000007"
-	method    = "/turnaround.peerreview.v1.PeerReviewService/CreateReviewer"
-)
+const method = "/turnaround.peerreview.v1.PeerReviewService/CreateReviewer"
 
 type fixture struct {
 	c  redis.UniversalClient
@@ -47,11 +43,11 @@ func sample(id string) reviewer.Reviewer {
 	return reviewer.Reviewer{
 		ID:                      id,
 		DisplayName:             "Reviewer " + id,
-		HomeCouncil:             leeds,
+		HomeCouncil:             storetest.Leeds,
 		Role:                    reviewer.TeamManager,
 		Expertise:               []reviewer.Theme{reviewer.Caseloads, reviewer.VoiceOfTheChild},
 		AvailableDaysPerQuarter: 15,
-		Conflicts:               []string{hampshire, camden},
+		Conflicts:               []string{storetest.Hampshire, storetest.Camden},
 		UpdateTime:              time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC),
 	}
 }

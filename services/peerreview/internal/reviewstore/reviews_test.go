@@ -20,11 +20,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-)
-
-const (
-	leeds     = "E08000035"
-	hampshire = "E10000014"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
@@ -107,8 +103,8 @@ func TestLifecycleCommitsEventAndAudit(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	team := []review.Member{{ReviewerID: "dir1", Lead: true, Days: 4}, {ReviewerID: "psw1", Days: 4}}
-	rv := e.scheduled(leeds, team...)
-	rv, err := e.svc.StartOnSite(ctx, leeds, rv.ID, change.At(rv.Version), adviser("", ""))
+	rv := e.scheduled(storetest.Leeds, team...)
+	rv, err := e.svc.StartOnSite(ctx, storetest.Leeds, rv.ID, change.At(rv.Version), adviser("", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,31 +113,31 @@ func TestLifecycleCommitsEventAndAudit(t *testing.T) {
 		{Theme: reviewer.Leadership, Kind: review.Strength, Evidence: "Stable leadership."},
 		{Theme: reviewer.FrontDoorAndReferrals, Kind: review.AreaForImprovement, Severity: review.Minor, Evidence: "Thresholds unclear."},
 	}
-	if rv, err = e.svc.RecordFindings(ctx, leeds, rv.ID, findings, change.Etag{}, adviser("", "")); err != nil {
+	if rv, err = e.svc.RecordFindings(ctx, storetest.Leeds, rv.ID, findings, change.Etag{}, adviser("", "")); err != nil {
 		t.Fatal(err)
 	}
 	if rv.State != review.Reporting {
 		t.Fatalf("after findings: %s", rv.State)
 	}
-	done, err := e.svc.Complete(ctx, leeds, rv.ID, review.RiskLow, "Low risk, but caseloads are severe.", change.At(rv.Version), adviser("", ""))
+	done, err := e.svc.Complete(ctx, storetest.Leeds, rv.ID, review.RiskLow, "Low risk, but caseloads are severe.", change.At(rv.Version), adviser("", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if done.State != review.Completed || done.Version != 6 || !done.CompleteTime.Equal(clock()) {
 		t.Fatalf("completed = %+v", done)
 	}
-	got, err := e.rs.Get(ctx, leeds, rv.ID)
+	got, err := e.rs.Get(ctx, storetest.Leeds, rv.ID)
 	if err != nil || got.State != review.Completed || len(got.Findings) != 3 || len(got.Team) != 2 || got.Version != 6 ||
 		got.ConclusionRisk != review.RiskLow || got.RequestedBy != "adviser-1" {
 		t.Fatalf("stored = %+v, %v", got, err)
 	}
 
-	evs, trail := e.outbox(leeds)
+	evs, trail := e.outbox(storetest.Leeds)
 	if len(evs) != 1 {
 		t.Fatalf("PeerReviewCompleted events = %d, want 1", len(evs))
 	}
 	want := &eventsv1.PeerReviewCompleted{
-		PeerReview: done.Name(), LocalAuthority: "localAuthorities/" + leeds, Kind: "SAFEGUARDING_PEER_REVIEW",
+		PeerReview: done.Name(), LocalAuthority: "localAuthorities/" + storetest.Leeds, Kind: "SAFEGUARDING_PEER_REVIEW",
 		Risk: "LOW", SevereThemes: []string{"CASELOADS"},
 	}
 	if g := evs[0]; g.GetPeerReview() != want.PeerReview || g.GetLocalAuthority() != want.LocalAuthority || g.GetKind() != want.Kind ||
@@ -163,10 +159,10 @@ func TestLifecycleCommitsEventAndAudit(t *testing.T) {
 	}
 
 	// The completed review no longer holds the council's slot.
-	if _, ok, err := e.rs.UnderWay(ctx, leeds); err != nil || ok {
+	if _, ok, err := e.rs.UnderWay(ctx, storetest.Leeds); err != nil || ok {
 		t.Fatalf("under way after completion: %v, %v", ok, err)
 	}
-	next := e.request(leeds)
+	next := e.request(storetest.Leeds)
 	if next.ID == rv.ID {
 		t.Fatal("the new request reused the completed review's id")
 	}
@@ -183,7 +179,7 @@ func TestOneReviewUnderWay(t *testing.T) {
 	ids := make([]string, racers)
 	for i := range racers {
 		wg.Go(func() {
-			rv, err := e.svc.Request(ctx, leeds, review.CarePracticeDiagnostic, "", adviser("", ""))
+			rv, err := e.svc.Request(ctx, storetest.Leeds, review.CarePracticeDiagnostic, "", adviser("", ""))
 			results[i], ids[i] = err, rv.ID
 		})
 	}
@@ -203,23 +199,23 @@ func TestOneReviewUnderWay(t *testing.T) {
 	if won == "" {
 		t.Fatal("no request won")
 	}
-	_, err := e.svc.Request(ctx, leeds, review.SafeguardingPeerReview, "", adviser("", ""))
+	_, err := e.svc.Request(ctx, storetest.Leeds, review.SafeguardingPeerReview, "", adviser("", ""))
 	f, ok := fault.As(err)
-	if !ok || f.Kind != fault.KindFailedPrecondition || f.Reason != review.ReasonUnderWay || f.Metadata["peer_review"] != review.Name(leeds, won) {
+	if !ok || f.Kind != fault.KindFailedPrecondition || f.Reason != review.ReasonUnderWay || f.Metadata["peer_review"] != review.Name(storetest.Leeds, won) {
 		t.Fatalf("second request = %#v", err)
 	}
 	// Another council is not affected.
-	e.request(hampshire)
+	e.request(storetest.Hampshire)
 
-	all, err := e.rs.List(ctx, leeds)
+	all, err := e.rs.List(ctx, storetest.Leeds)
 	if err != nil || len(all) != 1 {
 		t.Fatalf("leeds reviews = %d, %v; want exactly one", len(all), err)
 	}
-	if _, err := e.svc.Cancel(ctx, leeds, won, "Council withdrew.", change.Etag{}, adviser("", "")); err != nil {
+	if _, err := e.svc.Cancel(ctx, storetest.Leeds, won, "Council withdrew.", change.Etag{}, adviser("", "")); err != nil {
 		t.Fatal(err)
 	}
-	e.request(leeds)
-	if evs, _ := e.outbox(leeds); len(evs) != 0 {
+	e.request(storetest.Leeds)
+	if evs, _ := e.outbox(storetest.Leeds); len(evs) != 0 {
 		t.Errorf("cancellation emitted %d completion events", len(evs))
 	}
 }
@@ -229,34 +225,34 @@ func TestIdempotencyAndEtags(t *testing.T) {
 	ctx := context.Background()
 	r := adviser("/turnaround.peerreview.v1.PeerReviewService/RequestPeerReview", "req-1")
 	r.RequestHash = []byte("hash-1")
-	first, err := e.svc.Request(ctx, leeds, review.SafeguardingPeerReview, "", r)
+	first, err := e.svc.Request(ctx, storetest.Leeds, review.SafeguardingPeerReview, "", r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.svc.Request(ctx, leeds, review.SafeguardingPeerReview, "", r)
+	again, err := e.svc.Request(ctx, storetest.Leeds, review.SafeguardingPeerReview, "", r)
 	if err != nil || again.ID != first.ID || again.Version != 1 {
 		t.Fatalf("replay = %+v, %v; want %s", again, err, first.ID)
 	}
 	other := r
 	other.RequestHash = []byte("hash-2")
-	if _, err := e.svc.Request(ctx, leeds, review.SafeguardingPeerReview, "", other); !errors.Is(err, store.ErrRequestIDReused) {
+	if _, err := e.svc.Request(ctx, storetest.Leeds, review.SafeguardingPeerReview, "", other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Fatalf("reused request id = %v", err)
 	}
 
 	sched := adviser("/turnaround.peerreview.v1.PeerReviewService/SchedulePeerReview", "req-2")
-	s1, err := e.svc.Schedule(ctx, leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), change.At(1), sched)
+	s1, err := e.svc.Schedule(ctx, storetest.Leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), change.At(1), sched)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The replay answers as the first call did, though the state moved on.
-	s2, err := e.svc.Schedule(ctx, leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), change.At(1), sched)
+	s2, err := e.svc.Schedule(ctx, storetest.Leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), change.At(1), sched)
 	if err != nil || s2.Version != s1.Version || s2.State != review.Scheduled {
 		t.Fatalf("schedule replay = %+v, %v", s2, err)
 	}
-	if _, err := e.svc.Cancel(ctx, leeds, first.ID, "Stale.", change.At(1), adviser("", "")); !errors.Is(err, store.ErrConflict) {
+	if _, err := e.svc.Cancel(ctx, storetest.Leeds, first.ID, "Stale.", change.At(1), adviser("", "")); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale etag = %v, want ETAG_MISMATCH", err)
 	}
-	if _, err := e.rs.Get(ctx, leeds, "missing"); !errors.Is(err, review.ErrNotFound) {
+	if _, err := e.rs.Get(ctx, storetest.Leeds, "missing"); !errors.Is(err, review.ErrNotFound) {
 		t.Fatalf("missing review = %v", err)
 	}
 }
@@ -266,8 +262,8 @@ func TestIdempotencyAndEtags(t *testing.T) {
 func TestAllCommittedDaysAssigned(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	e.scheduled(leeds, review.Member{ReviewerID: "dir1", Lead: true, Days: 4}, review.Member{ReviewerID: "psw1", Days: 3})
-	e.scheduled(hampshire, review.Member{ReviewerID: "dir2", Lead: true, Days: 2}, review.Member{ReviewerID: "psw1", Days: 2})
+	e.scheduled(storetest.Leeds, review.Member{ReviewerID: "dir1", Lead: true, Days: 4}, review.Member{ReviewerID: "psw1", Days: 3})
+	e.scheduled(storetest.Hampshire, review.Member{ReviewerID: "dir2", Lead: true, Days: 2}, review.Member{ReviewerID: "psw1", Days: 2})
 	requested := e.request("E08000017")
 	cancelled := e.scheduled("E06000047", review.Member{ReviewerID: "dir3", Lead: true, Days: 5}, review.Member{ReviewerID: "psw2", Days: 5})
 	if _, err := e.svc.Cancel(ctx, "E06000047", cancelled.ID, "Withdrawn.", change.Etag{}, adviser("", "")); err != nil {
@@ -305,44 +301,44 @@ func TestAllCommittedDaysAssigned(t *testing.T) {
 func TestLinkOffer(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	rv := e.scheduled(leeds, review.Member{ReviewerID: "dir1", Lead: true, Days: 4}, review.Member{ReviewerID: "psw1", Days: 4})
-	offer := "localAuthorities/" + leeds + "/supportOffers/o1"
+	rv := e.scheduled(storetest.Leeds, review.Member{ReviewerID: "dir1", Lead: true, Days: 4}, review.Member{ReviewerID: "psw1", Days: 4})
+	offer := "localAuthorities/" + storetest.Leeds + "/supportOffers/o1"
 	// As the completion consumer audits a link: by the service itself.
 	link := change.Request{Subject: "system:peerreview", Method: "event:turnaround.events.v1.PeerReviewCompleted"}
-	if err := e.svc.LinkOffer(ctx, leeds, rv.ID, offer, link); !fault.IsKind(err, fault.KindFailedPrecondition) {
+	if err := e.svc.LinkOffer(ctx, storetest.Leeds, rv.ID, offer, link); !fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Fatalf("link to a scheduled review = %v", err)
 	}
-	rv, _ = e.svc.StartOnSite(ctx, leeds, rv.ID, change.Etag{}, adviser("", ""))
-	rv, _ = e.svc.RecordFindings(ctx, leeds, rv.ID, []review.Finding{{Theme: reviewer.Caseloads, Kind: review.Strength, Evidence: "e"}}, change.Etag{}, adviser("", ""))
-	done, err := e.svc.Complete(ctx, leeds, rv.ID, review.RiskHigh, "High.", change.Etag{}, adviser("", ""))
+	rv, _ = e.svc.StartOnSite(ctx, storetest.Leeds, rv.ID, change.Etag{}, adviser("", ""))
+	rv, _ = e.svc.RecordFindings(ctx, storetest.Leeds, rv.ID, []review.Finding{{Theme: reviewer.Caseloads, Kind: review.Strength, Evidence: "e"}}, change.Etag{}, adviser("", ""))
+	done, err := e.svc.Complete(ctx, storetest.Leeds, rv.ID, review.RiskHigh, "High.", change.Etag{}, adviser("", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if err := e.svc.LinkOffer(ctx, leeds, rv.ID, offer, link); err != nil {
+		if err := e.svc.LinkOffer(ctx, storetest.Leeds, rv.ID, offer, link); err != nil {
 			t.Fatalf("link: %v", err)
 		}
 	}
-	got, err := e.rs.Get(ctx, leeds, rv.ID)
+	got, err := e.rs.Get(ctx, storetest.Leeds, rv.ID)
 	if err != nil || got.SupportOffer != offer || got.Version != done.Version+1 || got.State != review.Completed {
 		t.Fatalf("linked = %+v, %v; want one new version", got, err)
 	}
-	evs, trail := e.outbox(leeds)
+	evs, trail := e.outbox(storetest.Leeds)
 	if len(evs) != 1 {
 		t.Errorf("completion events = %d, want 1: linking must not emit another", len(evs))
 	}
 	if last := trail[len(trail)-1]; last != link.Method+" "+link.Subject+" \"7\"" {
 		t.Errorf("link audit entry = %q", last)
 	}
-	if err := e.svc.LinkOffer(ctx, leeds, rv.ID, offer+"x", link); !fault.IsKind(err, fault.KindFailedPrecondition) {
+	if err := e.svc.LinkOffer(ctx, storetest.Leeds, rv.ID, offer+"x", link); !fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Errorf("link another offer = %v", err)
 	}
-	for _, bad := range []string{"", "localAuthorities/" + hampshire + "/supportOffers/o1", "localAuthorities/" + leeds + "/peerReviews/o1"} {
-		if err := e.svc.LinkOffer(ctx, leeds, rv.ID, bad, link); !fault.IsKind(err, fault.KindInvalid) {
+	for _, bad := range []string{"", "localAuthorities/" + storetest.Hampshire + "/supportOffers/o1", "localAuthorities/" + storetest.Leeds + "/peerReviews/o1"} {
+		if err := e.svc.LinkOffer(ctx, storetest.Leeds, rv.ID, bad, link); !fault.IsKind(err, fault.KindInvalid) {
 			t.Errorf("link %q = %v, want INVALID_ARGUMENT", bad, err)
 		}
 	}
-	if err := e.svc.LinkOffer(ctx, leeds, "missing", offer, link); !errors.Is(err, review.ErrNotFound) {
+	if err := e.svc.LinkOffer(ctx, storetest.Leeds, "missing", offer, link); !errors.Is(err, review.ErrNotFound) {
 		t.Errorf("link to a missing review = %v", err)
 	}
 }

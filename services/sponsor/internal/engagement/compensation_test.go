@@ -3,6 +3,7 @@ package engagement
 import (
 	"errors"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"math"
 	"slices"
 	"testing"
@@ -92,9 +93,9 @@ func TestCompensate(t *testing.T) {
 		bradfrd = "E08000032"
 	)
 	engs := []Engagement{
-		{Sponsor: hampshire, ID: "e-slough", Council: slough},
-		{Sponsor: hampshire, ID: "e-doncaster", Council: doncaster},
-		{Sponsor: hampshire, ID: "e-slough-2", Council: slough},
+		{Sponsor: hampshire, ID: "e-slough", Council: storetest.Slough},
+		{Sponsor: hampshire, ID: "e-doncaster", Council: storetest.Doncaster},
+		{Sponsor: hampshire, ID: "e-slough-2", Council: storetest.Slough},
 		{Sponsor: hampshire, ID: "e-leeds", Council: leeds},
 		{Sponsor: hampshire, ID: "e-bradford", Council: bradfrd},
 	}
@@ -118,9 +119,9 @@ func TestCompensate(t *testing.T) {
 	want := []CouncilAmount{
 		// Ordered by GSS code. Slough: 3 + 2 = 5 half-days = 100,002.5p,
 		// rounded up once for the council, not once per deployment.
-		{Council: slough, Days: 5, AmountPence: 100_003},
+		{Council: storetest.Slough, Days: 5, AmountPence: 100_003},
 		// Doncaster: 1 half-day = 20,000.5p, rounded up.
-		{Council: doncaster, Days: 1, AmountPence: 20_001},
+		{Council: storetest.Doncaster, Days: 1, AmountPence: 20_001},
 	}
 	if !slices.Equal(s.Councils, want) {
 		t.Fatalf("councils = %+v, want %+v", s.Councils, want)
@@ -141,7 +142,7 @@ func TestCompensate(t *testing.T) {
 
 func TestCompensateRefusesInconsistentData(t *testing.T) {
 	period := Period{Start: date(2016, 4, 1), End: date(2016, 6, 30)}
-	engs := []Engagement{{Sponsor: hampshire, ID: "e1", Council: slough}}
+	engs := []Engagement{{Sponsor: hampshire, ID: "e1", Council: storetest.Slough}}
 	tests := []struct {
 		name string
 		dep  Deployment

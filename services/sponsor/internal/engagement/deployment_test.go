@@ -9,6 +9,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 func TestHalfDaysOf(t *testing.T) {
@@ -48,7 +49,7 @@ func TestHalfDaysOf(t *testing.T) {
 
 func activeEngagement() Engagement {
 	return Engagement{
-		Sponsor: hampshire, ID: "eng-1", Council: slough, Need: sloughNeed, MatchRun: approvedRun,
+		Sponsor: hampshire, ID: "eng-1", Council: storetest.Slough, Need: sloughNeed, MatchRun: approvedRun,
 		StartDate: date(2016, 4, 1), PlannedStaffDays: 40, State: Active, Version: 3,
 		CreateTime: time.Date(2016, 3, 30, 10, 0, 0, 0, time.UTC),
 	}

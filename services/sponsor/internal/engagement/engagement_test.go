@@ -10,13 +10,12 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 const (
-	slough      = "E06000039"
-	doncaster   = "E08000017"
 	hampshire   = "hampshire"
-	sloughNeed  = "localAuthorities/" + slough + "/sponsorNeeds/need-1"
+	sloughNeed  = "localAuthorities/" + storetest.Slough + "/sponsorNeeds/need-1"
 	approvedRun = "matchRuns/run-1"
 )
 
@@ -24,7 +23,7 @@ func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0
 
 func validStart() Start {
 	return Start{
-		Sponsor: hampshire, Council: slough, Need: sloughNeed, MatchRun: approvedRun,
+		Sponsor: hampshire, Council: storetest.Slough, Need: sloughNeed, MatchRun: approvedRun,
 		StartDate: date(2016, 4, 1), PlannedStaffDays: 40,
 	}
 }
@@ -43,8 +42,8 @@ func TestNewValidatesEveryField(t *testing.T) {
 		{"sponsor id with a capital", func(s *Start) { s.Sponsor = "Hampshire" }, "eng-1", []string{"e.name"}},
 		{"bad engagement id", func(*Start) {}, "eng/1", []string{"e.name"}},
 		{"unknown council", func(s *Start) { s.Council = "E06999999" }, "eng-1", []string{"e.local_authority", "e.need"}},
-		{"need of another council", func(s *Start) { s.Need = "localAuthorities/" + doncaster + "/sponsorNeeds/need-1" }, "eng-1", []string{"e.need"}},
-		{"need without id", func(s *Start) { s.Need = "localAuthorities/" + slough + "/sponsorNeeds/" }, "eng-1", []string{"e.need"}},
+		{"need of another council", func(s *Start) { s.Need = "localAuthorities/" + storetest.Doncaster + "/sponsorNeeds/need-1" }, "eng-1", []string{"e.need"}},
+		{"need without id", func(s *Start) { s.Need = "localAuthorities/" + storetest.Slough + "/sponsorNeeds/" }, "eng-1", []string{"e.need"}},
 		{"match run of another collection", func(s *Start) { s.MatchRun = "runs/run-1" }, "eng-1", []string{"e.match_run"}},
 		{"no start date", func(s *Start) { s.StartDate = time.Time{} }, "eng-1", []string{"e.start_date"}},
 		{"negative planned days", func(s *Start) { s.PlannedStaffDays = -1 }, "eng-1", []string{"e.planned_staff_days"}},
@@ -63,7 +62,7 @@ func TestNewValidatesEveryField(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if e.State != Active || e.ID != tc.id || e.Sponsor != hampshire || e.Council != slough || e.Version != 0 ||
+			if e.State != Active || e.ID != tc.id || e.Sponsor != hampshire || e.Council != storetest.Slough || e.Version != 0 ||
 				!e.CreateTime.Equal(now) || e.Deployed != 0 || len(e.ByQuarter) != 0 {
 				t.Errorf("New = %+v", e)
 			}
@@ -81,7 +80,7 @@ func TestNewKeepsTheCalendarDateOfTheStart(t *testing.T) {
 	if !e.StartDate.Equal(date(2016, 4, 1)) || e.StartDate.Location() != time.UTC {
 		t.Errorf("start date %v, want 2016-04-01 midnight UTC", e.StartDate)
 	}
-	if e.Name() != "sponsors/hampshire/engagements/eng-1" || e.CouncilName() != "localAuthorities/"+slough {
+	if e.Name() != "sponsors/hampshire/engagements/eng-1" || e.CouncilName() != "localAuthorities/"+storetest.Slough {
 		t.Errorf("names %q, %q", e.Name(), e.CouncilName())
 	}
 }
@@ -185,10 +184,10 @@ func TestCheckEtag(t *testing.T) {
 func TestSelectFiltersAndOrdersNewestFirst(t *testing.T) {
 	at := func(h int) time.Time { return time.Date(2016, 5, 1, h, 0, 0, 0, time.UTC) }
 	all := []Engagement{
-		{Sponsor: "leeds", ID: "b", Council: slough, State: Active, CreateTime: at(9)},
-		{Sponsor: "leeds", ID: "a", Council: doncaster, State: Ended, CreateTime: at(10)},
-		{Sponsor: hampshire, ID: "c", Council: slough, State: Active, CreateTime: at(10)},
-		{Sponsor: "durham", ID: "d", Council: slough, State: Active, CreateTime: at(11)},
+		{Sponsor: "leeds", ID: "b", Council: storetest.Slough, State: Active, CreateTime: at(9)},
+		{Sponsor: "leeds", ID: "a", Council: storetest.Doncaster, State: Ended, CreateTime: at(10)},
+		{Sponsor: hampshire, ID: "c", Council: storetest.Slough, State: Active, CreateTime: at(10)},
+		{Sponsor: "durham", ID: "d", Council: storetest.Slough, State: Active, CreateTime: at(11)},
 	}
 	tests := []struct {
 		filter string
@@ -198,11 +197,11 @@ func TestSelectFiltersAndOrdersNewestFirst(t *testing.T) {
 		{"", []string{"sponsors/durham/engagements/d", "sponsors/hampshire/engagements/c", "sponsors/leeds/engagements/a", "sponsors/leeds/engagements/b"}},
 		{"state = ENDED", []string{"sponsors/leeds/engagements/a"}},
 		{"state = active", []string{"sponsors/durham/engagements/d", "sponsors/hampshire/engagements/c", "sponsors/leeds/engagements/b"}},
-		{`local_authority = "localAuthorities/` + doncaster + `"`, []string{"sponsors/leeds/engagements/a"}},
-		{`local_authority = "localAuthorities/` + slough + `" AND NOT state = ACTIVE`, nil},
+		{`local_authority = "localAuthorities/` + storetest.Doncaster + `"`, []string{"sponsors/leeds/engagements/a"}},
+		{`local_authority = "localAuthorities/` + storetest.Slough + `" AND NOT state = ACTIVE`, nil},
 		// A council by its bare GSS code is the same filter as by its name.
-		{`local_authority = ` + doncaster, []string{"sponsors/leeds/engagements/a"}},
-		{`local_authority != ` + slough, []string{"sponsors/leeds/engagements/a"}},
+		{`local_authority = ` + storetest.Doncaster, []string{"sponsors/leeds/engagements/a"}},
+		{`local_authority != ` + storetest.Slough, []string{"sponsors/leeds/engagements/a"}},
 	}
 	for _, tc := range tests {
 		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Engagement { return Select(all, f) },

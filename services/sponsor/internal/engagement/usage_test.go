@@ -1,6 +1,7 @@
 package engagement
 
 import (
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"maps"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestUsageOf(t *testing.T) {
 	// on 27 March): the current quarter is already 2016-Q2.
 	now := time.Date(2016, 3, 31, 23, 30, 0, 0, time.UTC)
 	eng := func(sponsor, id string, state State, planned int, byQuarter map[Quarter]HalfDays) Engagement {
-		return Engagement{Sponsor: sponsor, ID: id, Council: slough, State: state, PlannedStaffDays: planned, ByQuarter: byQuarter}
+		return Engagement{Sponsor: sponsor, ID: id, Council: storetest.Slough, State: state, PlannedStaffDays: planned, ByQuarter: byQuarter}
 	}
 	engs := []Engagement{
 		// Planned days count while nothing more was deployed.

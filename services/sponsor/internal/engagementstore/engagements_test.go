@@ -18,14 +18,11 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 )
 
-const (
-	hampshire = "hampshire"
-	slough    = "E06000039"
-	doncaster = "E08000017"
-)
+const hampshire = "hampshire"
 
 // now is the stores' clock: a morning in May 2016, in 2016-Q2.
 var now = time.Date(2016, 5, 16, 9, 0, 0, 0, time.UTC)
@@ -104,7 +101,7 @@ func (f *fixture) outbox(sponsor string) (started []*eventsv1.EngagementStarted,
 func TestCreateCommitsTheEngagementWithItsEventAndAudit(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	e := newEngagement(t, hampshire, slough, 40)
+	e := newEngagement(t, hampshire, storetest.Slough, 40)
 	extra := events.Event{Topic: Topic, Type: "turnaround.events.v1.MatchRunApproved", Subject: "matchRuns/run-1"}
 	created, err := f.engs.Create(ctx, e, store.AuditEntry{Actor: "official-2", Method: "approve", RequestID: "req-1"}, extra)
 	if err != nil {
@@ -119,7 +116,7 @@ func TestCreateCommitsTheEngagementWithItsEventAndAudit(t *testing.T) {
 	}
 	want := e.Clone()
 	want.Version = 1
-	if got.Name() != want.Name() || got.Council != slough || got.Need != e.Need || got.MatchRun != e.MatchRun ||
+	if got.Name() != want.Name() || got.Council != storetest.Slough || got.Need != e.Need || got.MatchRun != e.MatchRun ||
 		!got.StartDate.Equal(e.StartDate) || got.PlannedStaffDays != 40 || got.State != engagement.Active ||
 		!got.CreateTime.Equal(e.CreateTime) || got.Version != 1 || got.Deployed != 0 {
 		t.Errorf("Get = %+v, want %+v", got, want)
@@ -127,7 +124,7 @@ func TestCreateCommitsTheEngagementWithItsEventAndAudit(t *testing.T) {
 
 	started, envelopes, audits := f.outbox(hampshire)
 	wantEvent := &eventsv1.EngagementStarted{
-		Engagement: e.Name(), Sponsor: "sponsors/hampshire", LocalAuthority: "localAuthorities/" + slough, SponsorNeed: e.Need,
+		Engagement: e.Name(), Sponsor: "sponsors/hampshire", LocalAuthority: "localAuthorities/" + storetest.Slough, SponsorNeed: e.Need,
 	}
 	if len(started) != 1 || !proto.Equal(started[0], wantEvent) {
 		t.Fatalf("EngagementStarted events %v, want %v", started, wantEvent)
@@ -154,7 +151,7 @@ func TestCreateCommitsTheEngagementWithItsEventAndAudit(t *testing.T) {
 func TestNewMutationsMergeIntoOneCommit(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	a, b := newEngagement(t, "leeds", slough, 10), newEngagement(t, "leeds", doncaster, 20)
+	a, b := newEngagement(t, "leeds", storetest.Slough, 10), newEngagement(t, "leeds", storetest.Doncaster, 20)
 	ma, err := f.engs.NewMutation(ctx, a, store.AuditEntry{Actor: "official-2", Method: "approve"})
 	if err != nil {
 		t.Fatal(err)
@@ -196,9 +193,9 @@ func TestNewMutationsMergeIntoOneCommit(t *testing.T) {
 	}
 
 	// Only new engagements can be written this way.
-	used := newEngagement(t, "leeds", slough, 10)
+	used := newEngagement(t, "leeds", storetest.Slough, 10)
 	used.Deployed = 2
-	ended := newEngagement(t, "leeds", slough, 10)
+	ended := newEngagement(t, "leeds", storetest.Slough, 10)
 	ended.State = engagement.Ended
 	for _, bad := range []engagement.Engagement{used, ended, {Sponsor: "Leeds", ID: "x", State: engagement.Active}} {
 		if _, _, err := f.engs.NewWrites(ctx, bad); !errors.Is(err, store.ErrBadMutation) {
@@ -210,7 +207,7 @@ func TestNewMutationsMergeIntoOneCommit(t *testing.T) {
 func TestDeploymentAndTotalCommitTogether(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	e := f.create(hampshire, slough, 40)
+	e := f.create(hampshire, storetest.Slough, 40)
 	cur, err := f.engs.Get(ctx, hampshire, e.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +260,7 @@ func TestDeploymentAndTotalCommitTogether(t *testing.T) {
 func TestStaleEngagementVersionConflicts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	e := f.create(hampshire, slough, 40)
+	e := f.create(hampshire, storetest.Slough, 40)
 	read, err := f.engs.Get(ctx, hampshire, e.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +295,7 @@ func TestStaleEngagementVersionConflicts(t *testing.T) {
 		t.Errorf("dated index holds %d deployments, %v; want 1", len(in), err)
 	}
 	// An engagement never read (version 0) cannot be written this way.
-	fresh := newEngagement(t, hampshire, slough, 1)
+	fresh := newEngagement(t, hampshire, storetest.Slough, 1)
 	if _, err := f.engs.AddDeployment(ctx, fresh, engagement.Deployment{Sponsor: hampshire, Engagement: fresh.ID, ID: "d"}, change.Request{}); !errors.Is(err, store.ErrBadMutation) {
 		t.Errorf("AddDeployment at version 0 = %v, want ErrBadMutation", err)
 	}
@@ -307,9 +304,9 @@ func TestStaleEngagementVersionConflicts(t *testing.T) {
 func TestDeploymentsInPeriod(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	a := f.create(hampshire, slough, 40)
-	b := f.create(hampshire, doncaster, 20)
-	other := f.create("leeds", slough, 20)
+	a := f.create(hampshire, storetest.Slough, 40)
+	b := f.create(hampshire, storetest.Doncaster, 20)
+	other := f.create("leeds", storetest.Slough, 20)
 	f.deploy(hampshire, a.ID, date(2016, 4, 1), 1)    // first day of the period
 	f.deploy(hampshire, a.ID, date(2016, 4, 30), 2)   // last day
 	f.deploy(hampshire, b.ID, date(2016, 4, 15), 3)   // within
@@ -371,7 +368,7 @@ func TestUsageAndListsInConstantRoundTrips(t *testing.T) {
 	if u := usage(1); len(u) != 0 {
 		t.Errorf("Usage before any engagement = %v", u)
 	}
-	a := f.create(hampshire, slough, 40)
+	a := f.create(hampshire, storetest.Slough, 40)
 	if u := usage(3); !maps.Equal(u, map[string]Usage{hampshire: {Active: 1, CommittedStaffDays: 40}}) {
 		t.Errorf("Usage with one engagement = %v", u)
 	}
@@ -381,7 +378,7 @@ func TestUsageAndListsInConstantRoundTrips(t *testing.T) {
 	sponsors := []string{hampshire, "leeds", "durham", "north-yorkshire", "tri-borough", "richmond-kingston"}
 	for i, sp := range sponsors {
 		for k := range i + 1 {
-			f.create(sp, doncaster, 10*(k+1))
+			f.create(sp, storetest.Doncaster, 10*(k+1))
 		}
 	}
 	f.deploy(hampshire, a.ID, date(2016, 5, 2), 31)
@@ -442,7 +439,7 @@ func mustList(t *testing.T, f *fixture, sponsor string) []engagement.Engagement 
 func TestUsageFollowsTheClocksQuarter(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	e := f.create(hampshire, slough, 5)
+	e := f.create(hampshire, storetest.Slough, 5)
 	f.deploy(hampshire, e.ID, date(2016, 5, 2), 20)
 	clock := now
 	later := New(f.st, WithClock(func() time.Time { return clock }))

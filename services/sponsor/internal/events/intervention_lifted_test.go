@@ -8,6 +8,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
 )
@@ -31,11 +32,11 @@ func TestLiftedInterventionEndsItsEngagement(t *testing.T) {
 	e.deliver(e.event(notice))
 	e.settle()
 	needs := map[string]string{}
-	for _, n := range e.needsOf(sunderland) {
+	for _, n := range e.needsOf(storetest.Sunderland) {
 		needs[n.Intervention] = n.Name()
 	}
 	// An approved run matches the trust's need to Leeds.
-	eng, err := engagement.New(engagement.Start{Sponsor: "leeds", Council: sunderland, Need: needs[trust.Intervention],
+	eng, err := engagement.New(engagement.Start{Sponsor: "leeds", Council: storetest.Sunderland, Need: needs[trust.Intervention],
 		MatchRun: "matchRuns/run1", StartDate: opened, PlannedStaffDays: 20}, "eng1", "", opened)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +44,7 @@ func TestLiftedInterventionEndsItsEngagement(t *testing.T) {
 	if eng, err = e.engs.Create(ctx, eng, store.AuditEntry{Actor: "official-2", Method: "approve"}); err != nil {
 		t.Fatal(err)
 	}
-	n, _, err := e.needs.OpenedBy(ctx, sunderland, trust.Intervention)
+	n, _, err := e.needs.OpenedBy(ctx, storetest.Sunderland, trust.Intervention)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestLiftedInterventionEndsItsEngagement(t *testing.T) {
 	}
 	ended := e.endedEvents("leeds")
 	if len(ended) != 1 || ended[0].GetEngagement() != eng.Name() || ended[0].GetSponsor() != "sponsors/leeds" ||
-		ended[0].GetLocalAuthority() != "localAuthorities/"+sunderland || ended[0].GetSponsorNeed() != needs[trust.Intervention] ||
+		ended[0].GetLocalAuthority() != "localAuthorities/"+storetest.Sunderland || ended[0].GetSponsorNeed() != needs[trust.Intervention] ||
 		ended[0].GetIntervention() != trust.Intervention ||
 		ended[0].GetReason() != "DfE lifted the childrens services trust it supported: Ofsted found the service good." {
 		t.Fatalf("EngagementEnded = %v, want one for %s", ended, eng.Name())

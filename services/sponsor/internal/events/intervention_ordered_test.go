@@ -17,6 +17,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagementstore"
@@ -26,8 +27,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorapi"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsorstore"
 )
-
-const sunderland = "E08000024"
 
 var opened = time.Date(2016, 1, 11, 10, 0, 0, 0, time.UTC)
 
@@ -118,8 +117,8 @@ func (e *env) needsOf(gss string) []need.Need {
 
 func ordered(id, kind string, areas ...string) *eventsv1.InterventionOrdered {
 	return &eventsv1.InterventionOrdered{
-		Intervention:   "localAuthorities/" + sunderland + "/interventions/" + id,
-		LocalAuthority: "localAuthorities/" + sunderland,
+		Intervention:   "localAuthorities/" + storetest.Sunderland + "/interventions/" + id,
+		LocalAuthority: "localAuthorities/" + storetest.Sunderland,
 		Kind:           kind,
 		Areas:          areas,
 		Reason:         "Insufficient progress six months after the inadequate judgement.",
@@ -141,7 +140,7 @@ func TestSameEventThreeTimes(t *testing.T) {
 		e.deliver(e.event(payload))
 	}
 	e.settle()
-	ns := e.needsOf(sunderland)
+	ns := e.needsOf(storetest.Sunderland)
 	if len(ns) != 1 {
 		t.Fatalf("%d needs, want 1: %+v", len(ns), ns)
 	}
@@ -151,9 +150,9 @@ func TestSameEventThreeTimes(t *testing.T) {
 		n.State != need.Open || !slices.Equal(n.Areas, want) || !n.CreateTime.Equal(opened) || n.Version != 1 {
 		t.Errorf("need = %+v", n)
 	}
-	announced := e.openedEvents(sunderland)
+	announced := e.openedEvents(storetest.Sunderland)
 	if len(announced) != 1 || announced[0].GetSponsorNeed() != n.Name() || announced[0].GetIntervention() != payload.Intervention ||
-		announced[0].GetLocalAuthority() != "localAuthorities/"+sunderland {
+		announced[0].GetLocalAuthority() != "localAuthorities/"+storetest.Sunderland {
 		t.Errorf("SponsorNeedOpened = %v, want one for %s", announced, n.Name())
 	}
 }
@@ -166,7 +165,7 @@ func TestEachInterventionOpensItsOwn(t *testing.T) {
 	e.deliver(e.event(&eventsv1.ImprovementPlanOpened{ImprovementPlan: "localAuthorities/E08000024/improvementPlans/p1"}))
 	e.deliver(e.event(ordered("direction1", "STATUTORY_DIRECTION", "CARE_LEAVERS")))
 	e.settle()
-	ns := e.needsOf(sunderland)
+	ns := e.needsOf(storetest.Sunderland)
 	if len(ns) != 2 {
 		t.Fatalf("%d needs, want 2: %+v", len(ns), ns)
 	}
@@ -214,7 +213,7 @@ func TestDecodeInterventionOrdered(t *testing.T) {
 		OrderedBy: "official-1",
 	}
 	iv, ok, err := DecodeInterventionOrdered(ev(good))
-	want := need.Intervention{Name: ivName, GSSCode: sunderland, Kind: need.ChildrensServicesTrust, Areas: []string{"HELP_AND_PROTECTION"},
+	want := need.Intervention{Name: ivName, GSSCode: storetest.Sunderland, Kind: need.ChildrensServicesTrust, Areas: []string{"HELP_AND_PROTECTION"},
 		Plan: "localAuthorities/E08000024/improvementPlans/p1", OrderedBy: "official-1"}
 	if err != nil || !ok || !reflect.DeepEqual(iv, want) {
 		t.Errorf("decode = %+v, %v, %v", iv, ok, err)

@@ -13,11 +13,10 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
 )
-
-const sunderland = "E08000024"
 
 var now = time.Date(2016, 1, 11, 10, 0, 0, 0, time.UTC)
 
@@ -74,7 +73,7 @@ func TestValidate(t *testing.T) {
 func TestNewAndStates(t *testing.T) {
 	d := draft()
 	d.State, d.Intervention, d.Engagement = Closed, "localAuthorities/E08000024/interventions/x", "e"
-	n, err := New(sunderland, "abc", d, "", now)
+	n, err := New(storetest.Sunderland, "abc", d, "", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +85,7 @@ func TestNewAndStates(t *testing.T) {
 	if _, err := New("E08999999", "abc", draft(), "", now); !errors.Is(err, resource.ErrCouncilNotFound) {
 		t.Errorf("an unknown council: %v", err)
 	}
-	if _, err := New(sunderland, "abc", Need{}, "p.", now); !slices.Equal(rpctest.Fields(err), []string{"p.areas", "p.staff_days_needed", "p.urgency"}) {
+	if _, err := New(storetest.Sunderland, "abc", Need{}, "p.", now); !slices.Equal(rpctest.Fields(err), []string{"p.areas", "p.staff_days_needed", "p.urgency"}) {
 		t.Errorf("an empty draft: %v", err)
 	}
 
@@ -112,7 +111,7 @@ func TestNewAndStates(t *testing.T) {
 }
 
 func TestApply(t *testing.T) {
-	cur, err := New(sunderland, "abc", draft(), "", now)
+	cur, err := New(storetest.Sunderland, "abc", draft(), "", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +167,7 @@ func TestApply(t *testing.T) {
 func TestFromIntervention(t *testing.T) {
 	iv := func(kind InterventionKind, areas ...string) Intervention {
 		return Intervention{
-			Name: "localAuthorities/E08000024/interventions/iv1", GSSCode: sunderland, Kind: kind, Areas: areas,
+			Name: "localAuthorities/E08000024/interventions/iv1", GSSCode: storetest.Sunderland, Kind: kind, Areas: areas,
 		}
 	}
 	cases := []struct {
@@ -190,7 +189,7 @@ func TestFromIntervention(t *testing.T) {
 		want := []AreaWeight{{reference.AreaHelpAndProtection, 5}, {reference.AreaLeadershipManagementGovernance, 5}}
 		if n.Urgency != tc.urgency || n.StaffDaysNeeded != tc.days || n.RequiresTrustSponsor != tc.trust ||
 			!slices.Equal(n.Areas, want) || n.State != Open || n.Intervention != "localAuthorities/E08000024/interventions/iv1" ||
-			n.GSSCode != sunderland || n.ID != "n1" || len(n.ExcludedSponsors) != 0 {
+			n.GSSCode != storetest.Sunderland || n.ID != "n1" || len(n.ExcludedSponsors) != 0 {
 			t.Errorf("%s: %+v", tc.kind, n)
 		}
 	}
@@ -222,8 +221,8 @@ func TestFromIntervention(t *testing.T) {
 		"an unknown kind":           iv("ACADEMY_ORDER", reference.AreaLSCB),
 		"no usable area":            iv(Commissioner, "OVERALL_EFFECTIVENESS"),
 		"no area":                   iv(Commissioner),
-		"another council's":         {Name: "localAuthorities/E08000035/interventions/iv1", GSSCode: sunderland, Kind: Commissioner, Areas: []string{reference.AreaLSCB}},
-		"a malformed name":          {Name: "interventions/iv1", GSSCode: sunderland, Kind: Commissioner, Areas: []string{reference.AreaLSCB}},
+		"another council's":         {Name: "localAuthorities/E08000035/interventions/iv1", GSSCode: storetest.Sunderland, Kind: Commissioner, Areas: []string{reference.AreaLSCB}},
+		"a malformed name":          {Name: "interventions/iv1", GSSCode: storetest.Sunderland, Kind: Commissioner, Areas: []string{reference.AreaLSCB}},
 		"a council outside the 152": {Name: "localAuthorities/E08999999/interventions/iv1", GSSCode: "E08999999", Kind: Commissioner, Areas: []string{reference.AreaLSCB}},
 	} {
 		if _, err := FromIntervention(bad, "n3", now); err == nil {
@@ -282,7 +281,7 @@ func TestNames(t *testing.T) {
 	if _, err := ParseCouncil("parent", "localAuthorities/-", false); !slices.Equal(rpctest.Fields(err), []string{"parent"}) {
 		t.Errorf("wildcard where none is allowed: %v", err)
 	}
-	if gss, id, ok := ParseInterventionName("localAuthorities/E08000024/interventions/iv-1"); !ok || gss != sunderland || id != "iv-1" {
+	if gss, id, ok := ParseInterventionName("localAuthorities/E08000024/interventions/iv-1"); !ok || gss != storetest.Sunderland || id != "iv-1" {
 		t.Errorf("ParseInterventionName = %q, %q, %v", gss, id, ok)
 	}
 	for name, want := range map[string]bool{
@@ -384,37 +383,37 @@ func TestService(t *testing.T) {
 	st := newMemStore()
 	svc := NewService(st, directory{"durham", "leeds"}, func() time.Time { return now })
 
-	n, err := svc.Create(ctx, sunderland, draft(), change.Request{})
+	n, err := svc.Create(ctx, storetest.Sunderland, draft(), change.Request{})
 	if err != nil || n.Version != 1 || !resource.ValidID(n.ID) || n.State != Open {
 		t.Fatalf("Create = %+v, %v", n, err)
 	}
 	unknown := draft()
 	unknown.ExcludedSponsors = []string{"leeds", "york", "durham", "bath"}
-	if _, err := svc.Create(ctx, sunderland, unknown, change.Request{}); !slices.Equal(rpctest.Fields(err),
+	if _, err := svc.Create(ctx, storetest.Sunderland, unknown, change.Request{}); !slices.Equal(rpctest.Fields(err),
 		[]string{"sponsor_need.excluded_sponsors[1]", "sponsor_need.excluded_sponsors[3]"}) {
 		t.Errorf("excluded sponsors that do not exist: %v", err)
 	}
 
 	m, _ := ParseMask([]string{"excluded_sponsors"})
-	if _, err := svc.Update(ctx, sunderland, n.ID, Need{ExcludedSponsors: []string{"york"}}, m, change.At(1), change.Request{}); !slices.Equal(rpctest.Fields(err),
+	if _, err := svc.Update(ctx, storetest.Sunderland, n.ID, Need{ExcludedSponsors: []string{"york"}}, m, change.At(1), change.Request{}); !slices.Equal(rpctest.Fields(err),
 		[]string{"sponsor_need.excluded_sponsors[0]"}) {
 		t.Errorf("update to a missing sponsor: %v", err)
 	}
-	if _, err := svc.Update(ctx, sunderland, n.ID, Need{ExcludedSponsors: []string{"leeds"}}, m, change.At(7), change.Request{}); !errors.Is(err, ErrConflict) {
+	if _, err := svc.Update(ctx, storetest.Sunderland, n.ID, Need{ExcludedSponsors: []string{"leeds"}}, m, change.At(7), change.Request{}); !errors.Is(err, ErrConflict) {
 		t.Errorf("stale etag: %v", err)
 	}
 	closeMask, _ := ParseMask([]string{"state"})
-	closed, err := svc.Update(ctx, sunderland, n.ID, Need{State: Closed}, closeMask, change.At(1), change.Request{})
+	closed, err := svc.Update(ctx, storetest.Sunderland, n.ID, Need{State: Closed}, closeMask, change.At(1), change.Request{})
 	if err != nil || closed.State != Closed || closed.Version != 2 {
 		t.Fatalf("close: %+v, %v", closed, err)
 	}
 	// A closed need reports its state before a stale etag: re-reading
 	// cannot reopen it.
-	if _, err := svc.Update(ctx, sunderland, n.ID, Need{Urgency: 1}, closeMask, change.At(1), change.Request{}); !fault.IsKind(err, fault.KindFailedPrecondition) {
+	if _, err := svc.Update(ctx, storetest.Sunderland, n.ID, Need{Urgency: 1}, closeMask, change.At(1), change.Request{}); !fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Errorf("update a closed need with a stale etag: %v", err)
 	}
 
-	iv := Intervention{Name: "localAuthorities/E08000024/interventions/iv1", GSSCode: sunderland, Kind: ChildrensServicesTrust,
+	iv := Intervention{Name: "localAuthorities/E08000024/interventions/iv1", GSSCode: storetest.Sunderland, Kind: ChildrensServicesTrust,
 		Areas: []string{reference.AreaHelpAndProtection}}
 	first, created, err := svc.OpenFromIntervention(ctx, iv, change.Request{Subject: SystemActor})
 	if err != nil || !created || first.Intervention != iv.Name {

@@ -16,15 +16,12 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
 )
 
-const (
-	sunderland = "E08000024"
-	wight      = "E06000046"
-	ivName     = "localAuthorities/E08000024/interventions/iv1"
-)
+const ivName = "localAuthorities/E08000024/interventions/iv1"
 
 var opened = time.Date(2016, 1, 11, 10, 0, 0, 0, time.UTC)
 
@@ -81,23 +78,23 @@ func readOutbox(t *testing.T, st *store.Store, gss string) outbox {
 func TestInsertGet(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	n := mkNeed(t, sunderland, "abc", 5)
+	n := mkNeed(t, storetest.Sunderland, "abc", 5)
 	got, err := s.Insert(ctx, n, official)
 	if err != nil || got.Version != 1 {
 		t.Fatalf("insert: %+v, %v", got, err)
 	}
-	read, err := s.Get(ctx, sunderland, "abc")
+	read, err := s.Get(ctx, storetest.Sunderland, "abc")
 	n.Version = 1
 	if err != nil || !reflect.DeepEqual(read, n) {
 		t.Errorf("Get = %+v, %v\nwant  %+v", read, err, n)
 	}
-	if _, err := s.Get(ctx, sunderland, "xyz"); !errors.Is(err, need.ErrNotFound) {
+	if _, err := s.Get(ctx, storetest.Sunderland, "xyz"); !errors.Is(err, need.ErrNotFound) {
 		t.Errorf("missing need: %v", err)
 	}
 	if _, err := s.Insert(ctx, n, official); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a taken id: %v", err)
 	}
-	box := readOutbox(t, st, sunderland)
+	box := readOutbox(t, st, storetest.Sunderland)
 	want := &eventsv1.SponsorNeedOpened{SponsorNeed: "localAuthorities/E08000024/sponsorNeeds/abc", LocalAuthority: "localAuthorities/E08000024"}
 	if len(box.opened) != 1 || !proto.Equal(box.opened[0], want) {
 		t.Errorf("SponsorNeedOpened = %v, want one %v", box.opened, want)
@@ -112,7 +109,7 @@ func TestInsertGet(t *testing.T) {
 func TestClosingIsAnnounced(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	n, err := s.Insert(ctx, mkNeed(t, sunderland, "abc", 5), official)
+	n, err := s.Insert(ctx, mkNeed(t, storetest.Sunderland, "abc", 5), official)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +117,7 @@ func TestClosingIsAnnounced(t *testing.T) {
 	if n, err = s.Save(ctx, n, official); err != nil {
 		t.Fatal(err)
 	}
-	if box := readOutbox(t, st, sunderland); len(box.closed) != 0 {
+	if box := readOutbox(t, st, storetest.Sunderland); len(box.closed) != 0 {
 		t.Fatalf("a change of urgency announced a closing: %v", box.closed)
 	}
 	closed, err := n.Close()
@@ -130,8 +127,8 @@ func TestClosingIsAnnounced(t *testing.T) {
 	if _, err := s.Save(ctx, closed, change.Request{Subject: "official-2", Method: "m"}); err != nil {
 		t.Fatal(err)
 	}
-	want := &eventsv1.SponsorNeedClosed{SponsorNeed: n.Name(), LocalAuthority: "localAuthorities/" + sunderland, ClosedBy: "official-2"}
-	if box := readOutbox(t, st, sunderland); len(box.closed) != 1 || !proto.Equal(box.closed[0], want) {
+	want := &eventsv1.SponsorNeedClosed{SponsorNeed: n.Name(), LocalAuthority: "localAuthorities/" + storetest.Sunderland, ClosedBy: "official-2"}
+	if box := readOutbox(t, st, storetest.Sunderland); len(box.closed) != 1 || !proto.Equal(box.closed[0], want) {
 		t.Errorf("SponsorNeedClosed = %v, want one %v", box.closed, want)
 	}
 }
@@ -139,31 +136,31 @@ func TestClosingIsAnnounced(t *testing.T) {
 func TestInterventionMarker(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	if _, ok, err := s.OpenedBy(ctx, sunderland, ivName); ok || err != nil {
+	if _, ok, err := s.OpenedBy(ctx, storetest.Sunderland, ivName); ok || err != nil {
 		t.Fatalf("before: %v, %v", ok, err)
 	}
-	n := mkNeed(t, sunderland, "first", 5)
+	n := mkNeed(t, storetest.Sunderland, "first", 5)
 	n.Intervention = ivName
 	// A need opened from an event names no method: it is audited as the
 	// RPC whose effect it has.
 	if _, err := s.Insert(ctx, n, change.Request{Subject: need.SystemActor, RequestID: "event-1"}); err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := s.OpenedBy(ctx, sunderland, ivName)
+	got, ok, err := s.OpenedBy(ctx, storetest.Sunderland, ivName)
 	if err != nil || !ok || got.ID != "first" || got.Intervention != ivName {
 		t.Fatalf("OpenedBy = %+v, %v, %v", got, ok, err)
 	}
 	// A second need for the same intervention conflicts on the marker and
 	// commits nothing.
-	second := mkNeed(t, sunderland, "second", 5)
+	second := mkNeed(t, storetest.Sunderland, "second", 5)
 	second.Intervention = ivName
 	if _, err := s.Insert(ctx, second, change.Request{Subject: need.SystemActor}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("second need for one intervention: %v", err)
 	}
-	if _, err := s.Get(ctx, sunderland, "second"); !errors.Is(err, need.ErrNotFound) {
+	if _, err := s.Get(ctx, storetest.Sunderland, "second"); !errors.Is(err, need.ErrNotFound) {
 		t.Errorf("the second need was stored: %v", err)
 	}
-	box := readOutbox(t, st, sunderland)
+	box := readOutbox(t, st, storetest.Sunderland)
 	if len(box.opened) != 1 || box.opened[0].GetIntervention() != ivName {
 		t.Errorf("events = %v", box.opened)
 	}
@@ -171,12 +168,12 @@ func TestInterventionMarker(t *testing.T) {
 		box.audits[0].Method != sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName {
 		t.Errorf("audit = %+v", box.audits)
 	}
-	other := mkNeed(t, wight, "x", 3)
+	other := mkNeed(t, storetest.Wight, "x", 3)
 	other.Intervention = ivName
 	if _, err := s.Insert(ctx, other, official); err == nil {
 		t.Error("a need of one council opened by another council's intervention")
 	}
-	if _, _, err := s.OpenedBy(ctx, wight, ivName); err == nil {
+	if _, _, err := s.OpenedBy(ctx, storetest.Wight, ivName); err == nil {
 		t.Error("OpenedBy across councils")
 	}
 }
@@ -184,7 +181,7 @@ func TestInterventionMarker(t *testing.T) {
 func TestListsAndOpen(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	for _, n := range []need.Need{mkNeed(t, sunderland, "a", 5), mkNeed(t, sunderland, "b", 3), mkNeed(t, wight, "c", 4)} {
+	for _, n := range []need.Need{mkNeed(t, storetest.Sunderland, "a", 5), mkNeed(t, storetest.Sunderland, "b", 3), mkNeed(t, storetest.Wight, "c", 4)} {
 		if _, err := s.Insert(ctx, n, official); err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +194,7 @@ func TestListsAndOpen(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	if got, err := s.List(ctx, sunderland); err != nil || !slices.Equal(names(got), []string{"E08000024/a", "E08000024/b"}) {
+	if got, err := s.List(ctx, storetest.Sunderland); err != nil || !slices.Equal(names(got), []string{"E08000024/a", "E08000024/b"}) {
 		t.Errorf("List(Sunderland) = %v, %v", names(got), err)
 	}
 	all, err := s.List(ctx, need.AllCouncils)
@@ -205,7 +202,7 @@ func TestListsAndOpen(t *testing.T) {
 		t.Errorf("List(all) = %v, %v", names(all), err)
 	}
 	open, fp1, err := s.Open(ctx)
-	if err != nil || len(open) != 3 || open[0].GSSCode != wight {
+	if err != nil || len(open) != 3 || open[0].GSSCode != storetest.Wight {
 		t.Fatalf("Open = %v, %v", names(open), err)
 	}
 	if _, fp, _ := s.Open(ctx); fp != fp1 {
@@ -214,7 +211,7 @@ func TestListsAndOpen(t *testing.T) {
 
 	// Close one through Save: it leaves the open set, and the fingerprint
 	// changes.
-	b, _ := s.Get(ctx, sunderland, "b")
+	b, _ := s.Get(ctx, storetest.Sunderland, "b")
 	closed, err := b.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +229,7 @@ func TestListsAndOpen(t *testing.T) {
 
 	// A match run's approval commits the need it matched with Write and
 	// Index in a mutation of its own.
-	a, _ := s.Get(ctx, sunderland, "a")
+	a, _ := s.Get(ctx, storetest.Sunderland, "a")
 	matched, err := a.Match("sponsors/hampshire/engagements/e1")
 	if err != nil {
 		t.Fatal(err)
@@ -241,12 +238,12 @@ func TestListsAndOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := store.Mutation{Tag: Tag(sunderland), Writes: []store.Write{w}, Index: s.Index(matched),
+	m := store.Mutation{Tag: Tag(storetest.Sunderland), Writes: []store.Write{w}, Index: s.Index(matched),
 		Audit: []store.AuditEntry{{Actor: "official-2", Method: "approve", Resource: matched.Name(), Key: w.Key}}}
 	if _, err := st.Commit(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := s.Get(ctx, sunderland, "a")
+	got, _ := s.Get(ctx, storetest.Sunderland, "a")
 	if got.State != need.Matched || got.Engagement != "sponsors/hampshire/engagements/e1" || got.Version != 2 {
 		t.Errorf("after the approval: %+v", got)
 	}
@@ -259,16 +256,16 @@ func TestListsAndOpen(t *testing.T) {
 	if all, _ := s.List(ctx, need.AllCouncils); len(all) != 3 {
 		t.Errorf("List(all) after the match = %v", names(all))
 	}
-	if _, err := s.Write(mkNeed(t, wight, "never-read", 1)); err == nil {
+	if _, err := s.Write(mkNeed(t, storetest.Wight, "never-read", 1)); err == nil {
 		t.Error("Write of a need never read")
 	}
 
 	// A write that left the open index behind (no Index ops) is still not
 	// reported open.
-	c, _ := s.Get(ctx, wight, "c")
+	c, _ := s.Get(ctx, storetest.Wight, "c")
 	cClosed, _ := c.Close()
 	wc, _ := s.Write(cClosed)
-	if _, err := st.Commit(ctx, store.Mutation{Tag: Tag(wight), Writes: []store.Write{wc}}); err != nil {
+	if _, err := st.Commit(ctx, store.Mutation{Tag: Tag(storetest.Wight), Writes: []store.Write{wc}}); err != nil {
 		t.Fatal(err)
 	}
 	if open, _, _ := s.Open(ctx); len(open) != 0 {
@@ -281,18 +278,18 @@ func TestReplay(t *testing.T) {
 	s, _ := newStore(t)
 	r := official
 	r.RequestID, r.RequestHash = "req-1", []byte("h1")
-	if _, err := s.Insert(ctx, mkNeed(t, sunderland, "abc", 4), r); err != nil {
+	if _, err := s.Insert(ctx, mkNeed(t, storetest.Sunderland, "abc", 4), r); err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := s.Replay(ctx, sunderland, r)
+	got, ok, err := s.Replay(ctx, storetest.Sunderland, r)
 	if err != nil || !ok || got.ID != "abc" || got.Version != 1 || got.Urgency != 4 {
 		t.Errorf("replay = %+v, %v, %v", got, ok, err)
 	}
-	if _, ok, _ := s.Replay(ctx, wight, r); ok {
+	if _, ok, _ := s.Replay(ctx, storetest.Wight, r); ok {
 		t.Error("replay under another council")
 	}
 	r.RequestHash = []byte("h2")
-	if _, _, err := s.Replay(ctx, sunderland, r); !errors.Is(err, store.ErrRequestIDReused) {
+	if _, _, err := s.Replay(ctx, storetest.Sunderland, r); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Errorf("reused request id: %v", err)
 	}
 }
