@@ -93,28 +93,17 @@ func TestNewAndLift(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		gss, id string
-		ok      bool
-	}{
-		{"localAuthorities/E08000035/interventions/abc-1", storetest.Leeds, "abc-1", true},
-		{"localAuthorities/E08000035/interventions/", "", "", false},
-		{"localAuthorities/E08000035/interventions/Abc", "", "", false},
-		{"localAuthorities/E08000035/interventions/abc/x", "", "", false},
-		{"localAuthorities/E08000035/improvementPlans/abc", "", "", false},
-		{"localAuthorities/-/interventions/abc", "", "", false},
-		{"localAuthorities/X08000035/interventions/abc", "", "", false},
-		{"interventions/abc", "", "", false},
-	} {
-		gss, id, err := ParseName("name", tc.name)
-		if (err == nil) != tc.ok || gss != tc.gss || id != tc.id {
-			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
-		}
-		if err != nil && !slices.Equal(rpctest.InvalidFields(t, err), []string{"name"}) {
-			t.Errorf("ParseName(%q): violations %v", tc.name, err)
-		}
-	}
+	storetest.Names(t, ParseName, map[string][2]string{
+		"localAuthorities/E08000035/interventions/abc-1": {storetest.Leeds, "abc-1"},
+	}, []string{
+		"localAuthorities/E08000035/interventions/",
+		"localAuthorities/E08000035/interventions/Abc",
+		"localAuthorities/E08000035/interventions/abc/x",
+		"localAuthorities/E08000035/improvementPlans/abc",
+		"localAuthorities/-/interventions/abc",
+		"localAuthorities/X08000035/interventions/abc",
+		"interventions/abc",
+	})
 	for _, tc := range []struct {
 		name     string
 		wildcard bool

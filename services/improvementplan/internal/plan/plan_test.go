@@ -11,6 +11,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -159,29 +160,16 @@ func TestOpenDeadlineMonths(t *testing.T) {
 }
 
 func TestParseName(t *testing.T) {
-	tests := []struct {
-		name, gss, id string
-		ok            bool
-	}{
-		{"localAuthorities/E08000035/improvementPlans/abc123", "E08000035", "abc123", true},
-		{"localAuthorities/E08000035/improvementPlans/", "", "", false},
-		{"localAuthorities/E08000035/inspections/abc123", "", "", false},
-		{"localAuthorities/X/improvementPlans/abc", "", "", false},
-		{"localAuthorities/E08000035/improvementPlans/ABC", "", "", false},
-		{"localAuthorities/E08000035/improvementPlans/abc/extra", "", "", false},
-		{"improvementPlans/abc", "", "", false},
-	}
-	for _, tt := range tests {
-		gss, id, err := ParseName("name", tt.name)
-		if (err == nil) != tt.ok || gss != tt.gss || id != tt.id {
-			t.Errorf("ParseName(%q) = %q, %q, %v", tt.name, gss, id, err)
-		}
-		if err != nil {
-			if f, _ := fault.As(err); f == nil || f.Kind != fault.KindInvalid || f.Violations[0].Field != "name" {
-				t.Errorf("ParseName(%q) error = %v", tt.name, err)
-			}
-		}
-	}
+	storetest.Names(t, ParseName, map[string][2]string{
+		"localAuthorities/E08000035/improvementPlans/abc123": {"E08000035", "abc123"},
+	}, []string{
+		"localAuthorities/E08000035/improvementPlans/",
+		"localAuthorities/E08000035/inspections/abc123",
+		"localAuthorities/X/improvementPlans/abc",
+		"localAuthorities/E08000035/improvementPlans/ABC",
+		"localAuthorities/E08000035/improvementPlans/abc/extra",
+		"improvementPlans/abc",
+	})
 	for parent, want := range map[string]string{
 		"localAuthorities/-": AllCouncils, "localAuthorities/E08000035": "E08000035", "localAuthorities/": "", "councils/-": "",
 	} {

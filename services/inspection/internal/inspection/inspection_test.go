@@ -12,6 +12,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -49,32 +50,21 @@ func kind(err error) fault.Kind {
 }
 
 func TestParseName(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		gss, id string
-		ok      bool
-	}{
-		{"localAuthorities/E08000035/inspections/abc123", "E08000035", "abc123", true},
-		{"localAuthorities/E09000001/inspections/a-b-c", "E09000001", "a-b-c", true},
-		{"localAuthorities/E08000035/inspections/", "", "", false},
-		{"localAuthorities/E08000035/inspections/1abc", "", "", false},
-		{"localAuthorities/E08000035/inspections/abc-", "", "", false},
-		{"localAuthorities/E08000035/inspections/ABC", "", "", false},
-		{"localAuthorities/E08000035/inspections/a/b", "", "", false},
-		{"localAuthorities/E07000001/inspections/abc", "", "", false},
-		{"localAuthorities/E08000035/concerns/abc", "", "", false},
-		{"localAuthorities/-/inspections/abc", "", "", false},
-		{"localAuthorities/E08000035/inspections/" + strings.Repeat("a", 64), "", "", false},
-		{"", "", "", false},
-	} {
-		gss, id, err := ParseName("name", tc.name)
-		if tc.ok != (err == nil) || gss != tc.gss || id != tc.id {
-			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
-		}
-		if err != nil && !slices.Equal(rpctest.Fields(err), []string{"name"}) {
-			t.Errorf("ParseName(%q) error %v is not a violation on name", tc.name, err)
-		}
-	}
+	storetest.Names(t, ParseName, map[string][2]string{
+		"localAuthorities/E08000035/inspections/abc123": {"E08000035", "abc123"},
+		"localAuthorities/E09000001/inspections/a-b-c":  {"E09000001", "a-b-c"},
+	}, []string{
+		"localAuthorities/E08000035/inspections/",
+		"localAuthorities/E08000035/inspections/1abc",
+		"localAuthorities/E08000035/inspections/abc-",
+		"localAuthorities/E08000035/inspections/ABC",
+		"localAuthorities/E08000035/inspections/a/b",
+		"localAuthorities/E07000001/inspections/abc",
+		"localAuthorities/E08000035/concerns/abc",
+		"localAuthorities/-/inspections/abc",
+		"localAuthorities/E08000035/inspections/" + strings.Repeat("a", 64),
+		"",
+	})
 }
 
 func TestNewID(t *testing.T) {

@@ -178,28 +178,20 @@ func TestValidate(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		gss, id string
-	}{
-		{"localAuthorities/E08000035/supportOffers/abc-123", storetest.Leeds, "abc-123"},
-		{"localAuthorities/E08000035/supportOffers/", "", ""},
-		{"localAuthorities/E08000035/supportOffers/Abc", "", ""},
-		{"localAuthorities/E08000035/supportOffers/abc-", "", ""},
-		{"localAuthorities/E08000035/supportOffers/a/b", "", ""},
-		{"localAuthorities/E99000035/supportOffers/abc", "", ""},
-		{"localAuthorities/E08000035/peerReviews/abc", "", ""},
-		{"supportOffers/abc", "", ""},
-		{"localAuthorities/-/supportOffers/abc", "", ""},
-	} {
-		gss, id, err := resource.ParseCouncilChild("name", Collection, tc.name)
-		if gss != tc.gss || id != tc.id || (err == nil) != (tc.gss != "") {
-			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
-		}
-		if err != nil && !slices.Equal(rpctest.Fields(err), []string{"name"}) {
-			t.Errorf("ParseName(%q): violations %v", tc.name, rpctest.Fields(err))
-		}
-	}
+	storetest.Names(t, func(field, name string) (string, string, error) {
+		return resource.ParseCouncilChild(field, Collection, name)
+	}, map[string][2]string{
+		"localAuthorities/E08000035/supportOffers/abc-123": {storetest.Leeds, "abc-123"},
+	}, []string{
+		"localAuthorities/E08000035/supportOffers/",
+		"localAuthorities/E08000035/supportOffers/Abc",
+		"localAuthorities/E08000035/supportOffers/abc-",
+		"localAuthorities/E08000035/supportOffers/a/b",
+		"localAuthorities/E99000035/supportOffers/abc",
+		"localAuthorities/E08000035/peerReviews/abc",
+		"supportOffers/abc",
+		"localAuthorities/-/supportOffers/abc",
+	})
 	for _, tc := range []struct{ parent, want string }{
 		{"localAuthorities/-", AllCouncils},
 		{"localAuthorities/E08000035", storetest.Leeds},

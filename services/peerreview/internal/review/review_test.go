@@ -456,28 +456,18 @@ func equalMaps(a, b map[string]int) bool {
 }
 
 func TestParseName(t *testing.T) {
-	tests := []struct {
-		name    string
-		gss, id string
-		ok      bool
-	}{
-		{"localAuthorities/E08000035/peerReviews/abc123", storetest.Leeds, "abc123", true},
-		{"localAuthorities/E08000035/peerReviews/", "", "", false},
-		{"localAuthorities/E08000035/inspections/abc", "", "", false},
-		{"localAuthorities/X08000035/peerReviews/abc", "", "", false},
-		{"localAuthorities/E08000035/peerReviews/ABC", "", "", false},
-		{"localAuthorities/E08000035/peerReviews/abc/def", "", "", false},
-		{"peerReviews/abc", "", "", false},
-	}
-	for _, tc := range tests {
-		gss, id, err := resource.ParseCouncilChild("name", Collection, tc.name)
-		if (err == nil) != tc.ok || gss != tc.gss || id != tc.id {
-			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, gss, id, err)
-		}
-		if err != nil && !slices.Equal(rpctest.Fields(err), []string{"name"}) {
-			t.Errorf("ParseName(%q) violations %v", tc.name, rpctest.Fields(err))
-		}
-	}
+	storetest.Names(t, func(field, name string) (string, string, error) {
+		return resource.ParseCouncilChild(field, Collection, name)
+	}, map[string][2]string{
+		"localAuthorities/E08000035/peerReviews/abc123": {storetest.Leeds, "abc123"},
+	}, []string{
+		"localAuthorities/E08000035/peerReviews/",
+		"localAuthorities/E08000035/inspections/abc",
+		"localAuthorities/X08000035/peerReviews/abc",
+		"localAuthorities/E08000035/peerReviews/ABC",
+		"localAuthorities/E08000035/peerReviews/abc/def",
+		"peerReviews/abc",
+	})
 }
 
 func TestSelect(t *testing.T) {

@@ -2,12 +2,13 @@ package engagement
 
 import (
 	"errors"
-	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
-	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"math"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 func TestAmount(t *testing.T) {

@@ -86,29 +86,18 @@ func TestNewKeepsTheCalendarDateOfTheStart(t *testing.T) {
 }
 
 func TestParseName(t *testing.T) {
-	tests := []struct {
-		name, sponsor, id string
-		ok                bool
-	}{
-		{"sponsors/hampshire/engagements/eng-1", hampshire, "eng-1", true},
-		{"sponsors/tri-borough/engagements/a1b2", "tri-borough", "a1b2", true},
-		{"sponsors/-/engagements/eng-1", "", "", false},
-		{"sponsors/hampshire/engagements/", "", "", false},
-		{"sponsors/hampshire/engagements/eng-1/deployments/d1", "", "", false},
-		{"sponsors/hampshire/needs/eng-1", "", "", false},
-		{"sponsor/hampshire/engagements/eng-1", "", "", false},
-		{"sponsors/Hampshire/engagements/eng-1", "", "", false},
-		{"", "", "", false},
-	}
-	for _, tc := range tests {
-		s, id, err := ParseName("name", tc.name)
-		if tc.ok != (err == nil) || s != tc.sponsor || id != tc.id {
-			t.Errorf("ParseName(%q) = %q, %q, %v", tc.name, s, id, err)
-		}
-		if err != nil && !slices.Equal(rpctest.InvalidFields(t, err), []string{"name"}) {
-			t.Errorf("ParseName(%q): violations %v, want one on name", tc.name, rpctest.InvalidFields(t, err))
-		}
-	}
+	storetest.Names(t, ParseName, map[string][2]string{
+		"sponsors/hampshire/engagements/eng-1":  {hampshire, "eng-1"},
+		"sponsors/tri-borough/engagements/a1b2": {"tri-borough", "a1b2"},
+	}, []string{
+		"sponsors/-/engagements/eng-1",
+		"sponsors/hampshire/engagements/",
+		"sponsors/hampshire/engagements/eng-1/deployments/d1",
+		"sponsors/hampshire/needs/eng-1",
+		"sponsor/hampshire/engagements/eng-1",
+		"sponsors/Hampshire/engagements/eng-1",
+		"",
+	})
 }
 
 func TestParseSponsor(t *testing.T) {

@@ -1,10 +1,11 @@
 package engagement
 
 import (
-	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"maps"
 	"testing"
 	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 func TestQuarterOf(t *testing.T) {

@@ -1,0 +1,32 @@
+package storetest
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+)
+
+// Names checks a parser of a resource's two-part names (a parent, such as
+// a council's GSS code, and an id) on the field "name": each name of good
+// parses to its parent and id, and each of bad is refused with an
+// INVALID_ARGUMENT fault whose one violation is on "name".
+func Names(t testing.TB, parse func(field, name string) (parent, id string, err error), good map[string][2]string, bad []string) {
+	t.Helper()
+	for _, name := range slices.Sorted(maps.Keys(good)) {
+		parent, id, err := parse("name", name)
+		if want := good[name]; err != nil || parent != want[0] || id != want[1] {
+			t.Errorf("parsing %q = %q, %q, %v; want %q, %q", name, parent, id, err, want[0], want[1])
+		}
+	}
+	for _, name := range bad {
+		parent, id, err := parse("name", name)
+		if err == nil || parent != "" || id != "" {
+			t.Errorf("parsing %q = %q, %q, %v; want it refused", name, parent, id, err)
+		}
+		if fields := rpctest.InvalidFields(t, err); err != nil && !slices.Equal(fields, []string{"name"}) {
+			t.Errorf("parsing %q: violations on %v, want one on name", name, fields)
+		}
+	}
+}
