@@ -107,25 +107,11 @@ func openPlan(t *testing.T, in *instance, inspection string, now time.Time) plan
 	return p
 }
 
-// outboxEvents counts the council outbox's events of type typ: nothing
+// outboxEvents are the council outbox's events of type typ: nothing
 // relays them in these tests, so every event committed is still there.
-func outboxEvents(t *testing.T, c redis.Cmdable, ks keyspace.Keyspace, typ string) []events.Event {
+func outboxEvents(t *testing.T, c redis.UniversalClient, ks keyspace.Keyspace, typ string) []events.Event {
 	t.Helper()
-	msgs, err := c.XRange(t.Context(), ks.Outbox(keyspace.CouncilTag(gss)), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []events.Event
-	for _, m := range msgs {
-		e, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.Type == typ {
-			out = append(out, e)
-		}
-	}
-	return out
+	return rpctest.Outbox(t, store.New(c, ks), keyspace.CouncilTag(gss), typ)
 }
 
 var reachedType = events.TypeName(&eventsv1.ImprovementDeadlineReached{})

@@ -2,7 +2,6 @@ package reviewerstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,14 +9,12 @@ import (
 	"testing"
 	"time"
 
-	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
-	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
-
 	"github.com/redis/go-redis/v9"
 
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -28,7 +25,6 @@ import (
 const method = "/turnaround.peerreview.v1.PeerReviewService/CreateReviewer"
 
 type fixture struct {
-	c  redis.UniversalClient
 	st *store.Store
 	s  *Reviewers
 }
@@ -36,7 +32,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	return &fixture{c: st.Client(), st: st, s: New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, reviewerapi.ToStored, reviewerapi.FromStored))}
+	return &fixture{st: st, s: New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, reviewerapi.ToStored, reviewerapi.FromStored))}
 }
 
 func sample(id string) reviewer.Reviewer {
@@ -221,7 +217,7 @@ func TestAllTakesTwoRoundTripsWhateverThePoolSize(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	hook := &countingHook{}
-	f.c.AddHook(hook)
+	f.st.Client().AddHook(hook)
 	for _, size := range []int{0, 3, 40} {
 		for i := range size {
 			if _, err := f.s.Insert(ctx, sample(fmt.Sprintf("r%03d", i)), req("")); err != nil && !errors.Is(err, store.ErrConflict) {
@@ -306,27 +302,13 @@ func TestReplayAndAudit(t *testing.T) {
 // audits reads the audit entries of the pool's outbox.
 func audits(t *testing.T, f *fixture) []store.AuditEntry {
 	t.Helper()
-	msgs, err := f.c.XRange(context.Background(), f.st.Keyspace().Outbox(Tag), "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []store.AuditEntry
-	for _, m := range msgs {
-		e, err := events.Decode(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
+	evs := rpctest.Outbox(t, f.st, Tag)
+	for _, e := range evs {
 		if e.Type != store.AuditType {
 			t.Errorf("outbox holds a %s event; the pool publishes audit entries only", e.Type)
-			continue
 		}
-		var a store.AuditEntry
-		if err := json.Unmarshal(e.Data, &a); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, a)
 	}
-	return out
+	return rpctest.Audits(t, evs)
 }
 
 func TestSeed(t *testing.T) {
