@@ -4,20 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
-	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspectionapi"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspectionapi"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -35,8 +33,6 @@ var clock = func() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.U
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 type fixture struct {
-	c        redis.UniversalClient
-	ks       keyspace.Keyspace
 	st       *store.Store
 	councils *councilstore.Councils
 	ins      *Inspections
@@ -51,7 +47,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	ins := New(st, store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, inspectionapi.ToProto, inspectionapi.FromStored), councils)
-	return &fixture{c: st.Client(), ks: st.Keyspace(), st: st, councils: councils, ins: ins, svc: inspection.NewService(ins, clock)}
+	return &fixture{st: st, councils: councils, ins: ins, svc: inspection.NewService(ins, clock)}
 }
 
 var inspector = change.Request{Subject: "inspector-1", Roles: []string{"ofsted_inspector"}}
@@ -331,13 +327,7 @@ func TestConcurrentPublications(t *testing.T) {
 func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	counter := &redistest.RoundTrips{}
-	f.c.AddHook(counter)
-	count := func(fn func()) int64 {
-		before := counter.Count()
-		fn()
-		return counter.Count() - before
-	}
+	count := redistest.CountRoundTrips(f.st.Client()).During
 	councils := reference.Councils()
 	var published int
 	for i, c := range councils[:12] {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
@@ -29,7 +28,6 @@ var now = time.Date(2016, 5, 16, 9, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	t    *testing.T
-	c    redis.UniversalClient
 	st   *store.Store
 	engs *Engagements
 }
@@ -37,7 +35,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	return &fixture{t: t, c: st.Client(), st: st, engs: New(st, WithClock(func() time.Time { return now }))}
+	return &fixture{t: t, st: st, engs: New(st, WithClock(func() time.Time { return now }))}
 }
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -343,13 +341,7 @@ func TestDeploymentsInPeriod(t *testing.T) {
 func TestUsageAndListsInConstantRoundTrips(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	counter := &redistest.RoundTrips{}
-	f.c.AddHook(counter)
-	count := func(fn func()) int64 {
-		before := counter.Count()
-		fn()
-		return counter.Count() - before
-	}
+	count := redistest.CountRoundTrips(f.st.Client()).During
 	usage := func(wantTrips int64) map[string]Usage {
 		var u map[string]Usage
 		trips := count(func() {
