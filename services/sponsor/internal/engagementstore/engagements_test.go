@@ -64,14 +64,21 @@ func (f *fixture) create(sponsor, gss string, planned int) engagement.Engagement
 	return e
 }
 
+// get reads the engagement id of sponsor from the store.
+func (f *fixture) get(sponsor, id string) engagement.Engagement {
+	f.t.Helper()
+	e, err := f.engs.Get(context.Background(), sponsor, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return e
+}
+
 // deploy records days staff-days on date to e, as read from the store.
 func (f *fixture) deploy(sponsor, id string, on time.Time, days float64) (engagement.Engagement, engagement.Deployment) {
 	f.t.Helper()
 	ctx := context.Background()
-	cur, err := f.engs.Get(ctx, sponsor, id)
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	cur := f.get(sponsor, id)
 	next, dep, err := cur.Deploy(engagement.Draft{Date: on, Role: engagement.SocialWorker, StaffDays: days}, "", engagement.NewID(), "officer-1", now)
 	if err != nil {
 		f.t.Fatal(err)
@@ -108,10 +115,7 @@ func TestCreateCommitsTheEngagementWithItsEventAndAudit(t *testing.T) {
 	if created.Version != 1 {
 		t.Errorf("created at version %d, want 1", created.Version)
 	}
-	got, err := f.engs.Get(ctx, hampshire, e.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := f.get(hampshire, e.ID)
 	want := e.Clone()
 	want.Version = 1
 	if got.Name() != want.Name() || got.Council != storetest.Slough || got.Need != e.Need || got.MatchRun != e.MatchRun ||
@@ -206,10 +210,7 @@ func TestDeploymentAndTotalCommitTogether(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	e := f.create(hampshire, storetest.Slough, 40)
-	cur, err := f.engs.Get(ctx, hampshire, e.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cur := f.get(hampshire, e.ID)
 	next, dep, err := cur.Deploy(engagement.Draft{Date: date(2016, 5, 2), Role: engagement.Director, StaffDays: 2.5, Notes: "Interim DCS."},
 		"", "dep-1", "officer-1", now)
 	if err != nil {
@@ -225,10 +226,7 @@ func TestDeploymentAndTotalCommitTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.engs.Get(ctx, hampshire, e.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := f.get(hampshire, e.ID)
 	if saved.Version != 2 || got.Version != 2 || got.Deployed != 5 || got.ByQuarter["2016-Q2"] != 5 || len(got.ByQuarter) != 1 {
 		t.Errorf("engagement after the deployment = %+v (returned at version %d)", got, saved.Version)
 	}
@@ -259,10 +257,7 @@ func TestStaleEngagementVersionConflicts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	e := f.create(hampshire, storetest.Slough, 40)
-	read, err := f.engs.Get(ctx, hampshire, e.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	read := f.get(hampshire, e.ID)
 	// Another deployment commits after our read.
 	f.deploy(hampshire, e.ID, date(2016, 5, 3), 1)
 
@@ -274,10 +269,7 @@ func TestStaleEngagementVersionConflicts(t *testing.T) {
 	if !errors.Is(err, store.ErrConflict) || !errors.Is(err, engagement.ErrConflict) {
 		t.Fatalf("AddDeployment on a stale engagement = %v, want ErrConflict", err)
 	}
-	got, err := f.engs.Get(ctx, hampshire, e.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := f.get(hampshire, e.ID)
 	if got.Version != 2 || got.Deployed != 2 {
 		t.Errorf("engagement = version %d with %d half-days, want version 2 with only the first deployment's 2", got.Version, got.Deployed)
 	}
