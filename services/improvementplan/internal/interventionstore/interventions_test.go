@@ -76,6 +76,17 @@ func order(gss, id string, kind intervention.Kind, at time.Time) intervention.In
 	return iv
 }
 
+// decide makes the decision in on the due plan p, as the official dfe-1,
+// ordering any intervention under the id ivx.
+func (e *env) decide(p plan.Plan, in intervention.DecisionInput) intervention.Outcome {
+	e.t.Helper()
+	out, err := intervention.Decide(p, in, "ivx", "dfe-1", now)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
 // outbox is what the council gss's outbox holds of its interventions.
 func (e *env) outbox(gss string) plantest.Outbox { return plantest.OutboxOf(e.t, e.st, gss) }
 
@@ -206,13 +217,10 @@ func TestDecide(t *testing.T) {
 		ctx := context.Background()
 		p := e.duePlan()
 		before := e.outbox(storetest.Leeds)
-		out, err := intervention.Decide(p, intervention.DecisionInput{
+		out := e.decide(p, intervention.DecisionInput{
 			Decision: intervention.Insufficient, Rationale: "Too slow.",
 			Intervention: &intervention.Order{Kind: intervention.SponsorPartnership, Reason: "Needs a partner.", Areas: []string{reference.AreaHelpAndProtection}},
-		}, "ivx", "dfe-1", now)
-		if err != nil {
-			t.Fatal(err)
-		}
+		})
 		got, err := e.ivs.Decide(ctx, out, change.Request{Subject: "dfe-1", Method: "/m/DecideProgress", RequestID: "d1"})
 		if err != nil {
 			t.Fatal(err)
@@ -240,10 +248,7 @@ func TestDecide(t *testing.T) {
 		e := newEnv(t)
 		ctx := context.Background()
 		p := e.duePlan()
-		out, err := intervention.Decide(p, intervention.DecisionInput{Decision: intervention.SignificantImprovement, Rationale: "Good."}, "ivx", "dfe-1", now)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := e.decide(p, intervention.DecisionInput{Decision: intervention.SignificantImprovement, Rationale: "Good."})
 		got, err := e.ivs.Decide(ctx, out, change.Request{Subject: "dfe-1", Method: "m"})
 		if err != nil || got.Intervention != nil || got.Plan.Version != p.Version+1 {
 			t.Fatalf("decide = %+v, %v", got, err)
@@ -261,13 +266,10 @@ func TestDecide(t *testing.T) {
 		e := newEnv(t)
 		ctx := context.Background()
 		p := e.duePlan()
-		out, err := intervention.Decide(p, intervention.DecisionInput{
+		out := e.decide(p, intervention.DecisionInput{
 			Decision: intervention.Insufficient, Rationale: "Too slow.",
 			Intervention: &intervention.Order{Kind: intervention.Commissioner, Reason: "r", Areas: []string{reference.AreaLSCB}},
-		}, "ivx", "dfe-1", now)
-		if err != nil {
-			t.Fatal(err)
-		}
+		})
 		moved := p.Clone()
 		if err := moved.Transition(plan.Improved, plan.ServiceActor, "re-inspected", now); err != nil {
 			t.Fatal(err)
