@@ -136,43 +136,36 @@ func TestSelect(t *testing.T) {
 		{GSSCode: storetest.Leeds, ID: "c", Kind: Commissioner, State: Lifted, OrderTime: at(-1)},
 		{GSSCode: storetest.Sheffield, ID: "a", Kind: ImprovementNotice, State: InForce, OrderTime: at(-1)},
 	}
-	for _, tc := range []struct {
-		filter string
-		want   []string
-	}{
-		{"", []string{"E08000019/a", "E08000035/c", "E08000019/b", "E08000035/a"}},
-		{"kind = COMMISSIONER", []string{"E08000035/c", "E08000035/a"}},
-		{"state = in_force", []string{"E08000019/a", "E08000035/a"}},
-		{"kind = COMMISSIONER AND state = LIFTED", []string{"E08000035/c"}},
-		{"kind != COMMISSIONER OR state = IN_FORCE", []string{"E08000019/a", "E08000019/b", "E08000035/a"}},
-	} {
-		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Intervention { return Select(all, f) },
-			func(iv Intervention) string { return iv.GSSCode + "/" + iv.ID })
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("select %q = %v, want %v", tc.filter, got, tc.want)
+	// selects checks which of all each filter selects, in Select's order.
+	selects := func(want map[string][]string) {
+		t.Helper()
+		for expr, keys := range want {
+			got := rpctest.Selected(t, expr, FilterSchema, func(f *filter.Filter) []Intervention { return Select(all, f) },
+				func(iv Intervention) string { return iv.GSSCode + "/" + iv.ID })
+			if !slices.Equal(got, keys) {
+				t.Errorf("select %q = %v, want %v", expr, got, keys)
+			}
 		}
 	}
+	selects(map[string][]string{
+		"":                                       {"E08000019/a", "E08000035/c", "E08000019/b", "E08000035/a"},
+		"kind = COMMISSIONER":                    {"E08000035/c", "E08000035/a"},
+		"state = in_force":                       {"E08000019/a", "E08000035/a"},
+		"kind = COMMISSIONER AND state = LIFTED": {"E08000035/c"},
+		"kind != COMMISSIONER OR state = IN_FORCE": {"E08000019/a", "E08000019/b", "E08000035/a"},
+	})
 	if _, err := filter.Compile("kind = ACADEMY", FilterSchema); err == nil {
 		t.Error("filter on an unknown kind compiled")
 	}
 	// By the council's region (Manchester is in the North West, Leeds and
 	// Sheffield in Yorkshire and the Humber) and when it was ordered.
 	all = append(all, Intervention{GSSCode: "E08000003", ID: "m", Kind: Commissioner, State: InForce, OrderTime: at(-3)})
-	for _, tc := range []struct {
-		filter string
-		want   []string
-	}{
-		{"region = NORTH_WEST", []string{"E08000003/m"}},
-		{"region = REGION_YORKSHIRE_AND_THE_HUMBER AND state = IN_FORCE", []string{"E08000019/a", "E08000035/a"}},
-		{fmt.Sprintf("order_time >= %q AND order_time < %q", at(-6).Format(time.RFC3339), at(-2).Format(time.RFC3339)), []string{"E08000003/m", "E08000019/b"}},
-		{fmt.Sprintf("region = NORTH_WEST AND order_time < %q", at(-4).Format(time.DateOnly)), nil},
-	} {
-		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Intervention { return Select(all, f) },
-			func(iv Intervention) string { return iv.GSSCode + "/" + iv.ID })
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("select %q = %v, want %v", tc.filter, got, tc.want)
-		}
-	}
+	selects(map[string][]string{
+		"region = NORTH_WEST": {"E08000003/m"},
+		"region = REGION_YORKSHIRE_AND_THE_HUMBER AND state = IN_FORCE":                                               {"E08000019/a", "E08000035/a"},
+		fmt.Sprintf("order_time >= %q AND order_time < %q", at(-6).Format(time.RFC3339), at(-2).Format(time.RFC3339)): {"E08000003/m", "E08000019/b"},
+		fmt.Sprintf("region = NORTH_WEST AND order_time < %q", at(-4).Format(time.DateOnly)):                          nil,
+	})
 	if _, err := filter.Compile("reason = x", FilterSchema); err == nil {
 		t.Error("filter on reason compiled")
 	}

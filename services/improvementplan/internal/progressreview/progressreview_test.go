@@ -50,13 +50,15 @@ func validDraft() Draft {
 	}
 }
 
+// with is validDraft changed by change, its priority ratings its own.
+func with(change func(*Draft)) Draft {
+	d := validDraft()
+	d.PriorityRatings = slices.Clone(d.PriorityRatings)
+	change(&d)
+	return d
+}
+
 func TestCheck(t *testing.T) {
-	with := func(change func(*Draft)) Draft {
-		d := validDraft()
-		d.PriorityRatings = slices.Clone(d.PriorityRatings)
-		change(&d)
-		return d
-	}
 	for _, tc := range []struct {
 		name  string
 		draft Draft
@@ -97,12 +99,6 @@ func TestCheck(t *testing.T) {
 
 func TestCheckAgainst(t *testing.T) {
 	p := planIn(plan.Monitoring)
-	with := func(change func(*Draft)) Draft {
-		d := validDraft()
-		d.PriorityRatings = slices.Clone(d.PriorityRatings)
-		change(&d)
-		return d
-	}
 	rating := func(id string) PriorityRating {
 		return PriorityRating{Priority: id, Rating: plan.RatingSome, Narrative: "n"}
 	}
