@@ -7,25 +7,24 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
+// roundTrips checks that each of vals has an enum other than unspecified
+// and comes back from it unchanged.
+func roundTrips[V, E comparable](t *testing.T, what string, vals []V, to func(V) E, from func(E) (V, bool), unspecified E) {
+	t.Helper()
+	for _, v := range vals {
+		p := to(v)
+		if p == unspecified {
+			t.Errorf("%s %v has no enum", what, v)
+		}
+		if back, ok := from(p); !ok || back != v {
+			t.Errorf("%s %v round trip = %v, %v", what, v, back, ok)
+		}
+	}
+}
+
 func TestRoundTrips(t *testing.T) {
-	for _, r := range reference.Regions {
-		p := Region(r)
-		if p == typev1.Region_REGION_UNSPECIFIED {
-			t.Errorf("region %s has no enum", r)
-		}
-		if back, ok := RegionFrom(p); !ok || back != r {
-			t.Errorf("region %s round trip = %s, %v", r, back, ok)
-		}
-	}
-	for _, ct := range reference.CouncilTypes {
-		p := CouncilType(ct)
-		if p == typev1.CouncilType_COUNCIL_TYPE_UNSPECIFIED {
-			t.Errorf("type %s has no enum", ct)
-		}
-		if back, ok := CouncilTypeFrom(p); !ok || back != ct {
-			t.Errorf("type %s round trip = %s, %v", ct, back, ok)
-		}
-	}
+	roundTrips(t, "region", reference.Regions, Region, RegionFrom, typev1.Region_REGION_UNSPECIFIED)
+	roundTrips(t, "type", reference.CouncilTypes, CouncilType, CouncilTypeFrom, typev1.CouncilType_COUNCIL_TYPE_UNSPECIFIED)
 	if _, ok := RegionFrom(typev1.Region_REGION_UNSPECIFIED); ok {
 		t.Error("unspecified region accepted")
 	}
@@ -35,11 +34,7 @@ func TestRoundTrips(t *testing.T) {
 }
 
 func TestGradeRoundTrip(t *testing.T) {
-	for _, g := range reference.Grades {
-		if back, ok := GradeFrom(Grade(g)); !ok || back != g {
-			t.Errorf("grade %s round trip = %s, %v", g, back, ok)
-		}
-	}
+	roundTrips(t, "grade", reference.Grades, Grade, GradeFrom, typev1.Grade_GRADE_UNSPECIFIED)
 	if _, ok := GradeFrom(typev1.Grade_GRADE_UNSPECIFIED); ok {
 		t.Error("unspecified grade accepted")
 	}
