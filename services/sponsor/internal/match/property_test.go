@@ -21,6 +21,18 @@ var families = []struct {
 	{"budgets tight", gen{needs: 18, sponsors: 4, tight: 0.7, budgets: true}},
 }
 
+// solveWithoutBadPins solves in; a random pin may break a rule, and then
+// it drops the pins and solves again. It returns the input it solved.
+func solveWithoutBadPins(t *testing.T, in Input) (Input, *Result) {
+	t.Helper()
+	res, err := Solve(t.Context(), in)
+	if err != nil {
+		in.Overrides.Pin = nil
+		res = solve(t, in)
+	}
+	return in, res
+}
+
 // limited bounds a property test's search so that it is deterministic and
 // quick: the node limit, never the clock, stops it.
 func limited(in Input, alg Algorithm) Input {
@@ -38,12 +50,7 @@ func TestPropertiesHold(t *testing.T) {
 			for _, alg := range []Algorithm{Optimal, Stable} {
 				t.Run(fmt.Sprintf("%s/%s/seed=%d", f.name, alg, seed), func(t *testing.T) {
 					in := limited(withWhatIfs(f.gen.input(seed), seed), alg)
-					res, err := Solve(t.Context(), in)
-					if err != nil {
-						// A random pin may break a rule; drop pins and go on.
-						in.Overrides.Pin = nil
-						res = solve(t, in)
-					}
+					in, res := solveWithoutBadPins(t, in)
 					checkInvariants(t, in, res)
 				})
 			}
@@ -98,11 +105,7 @@ func TestOptimalEqualsBruteForce(t *testing.T) {
 						in = withWhatIfs(in, seed)
 					}
 					in = limited(in, Optimal)
-					res, err := Solve(t.Context(), in)
-					if err != nil {
-						in.Overrides.Pin = nil
-						res = solve(t, in)
-					}
+					in, res := solveWithoutBadPins(t, in)
 					checkInvariants(t, in, res)
 					if want := bruteForce(in, res); res.Objective != want {
 						t.Errorf("Objective %d, brute force %d", res.Objective, want)
@@ -144,11 +147,7 @@ func TestStableHasNoBlockingPair(t *testing.T) {
 		for seed := uint64(1); seed <= 30; seed++ {
 			t.Run(fmt.Sprintf("%s/seed=%d", f.name, seed), func(t *testing.T) {
 				in := limited(withWhatIfs(f.gen.input(seed), seed), Stable)
-				res, err := Solve(t.Context(), in)
-				if err != nil {
-					in.Overrides.Pin = nil
-					res = solve(t, in)
-				}
+				in, res := solveWithoutBadPins(t, in)
 				checkInvariants(t, in, res)
 				if res.Stability == nil || !res.Stability.Stable || len(res.Stability.Blocking) > 0 {
 					t.Fatalf("Stability = %+v", res.Stability)
