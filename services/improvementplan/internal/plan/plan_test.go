@@ -15,10 +15,8 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 // published is the judgement date of the tests' plans.
-var published = day(2015, 11, 20)
+var published = storetest.Day(2015, 11, 20)
 
 // now is the tests' clock: the demo data's "as of" day.
 var now = time.Date(2015, 12, 14, 9, 30, 0, 0, time.UTC)
@@ -67,9 +65,9 @@ func credible() Plan {
 		pr := &p.Priorities[i]
 		pr.Actions = []Action{
 			{ID: "a" + strconv.Itoa(2*i+1), Title: "Audit cases in " + pr.Area, OwnerRole: "Head of Service",
-				DueDate: day(2016, 1, 31), Measure: milestone("audit done", "audit report to the board"), Status: NotStarted},
+				DueDate: storetest.Day(2016, 1, 31), Measure: milestone("audit done", "audit report to the board"), Status: NotStarted},
 			{ID: "a" + strconv.Itoa(2*i+2), Title: "Cut agency use", OwnerRole: "Director of Children's Services",
-				DueDate: day(2016, 5, 1), Measure: indicator("AGENCY_RATE", 27, 15), Status: NotStarted},
+				DueDate: storetest.Day(2016, 5, 1), Measure: indicator("AGENCY_RATE", 27, 15), Status: NotStarted},
 		}
 	}
 	return p
@@ -81,16 +79,16 @@ func TestAddMonths(t *testing.T) {
 		n    int
 		want time.Time
 	}{
-		{day(2015, 8, 31), 6, day(2016, 2, 29)}, // leap year
-		{day(2016, 8, 31), 6, day(2017, 2, 28)},
-		{day(2015, 11, 20), 6, day(2016, 5, 20)},
-		{day(2015, 3, 31), 6, day(2015, 9, 30)},
-		{day(2015, 12, 31), 2, day(2016, 2, 29)},
-		{day(2015, 7, 31), 6, day(2016, 1, 31)},
-		{day(2015, 1, 29), 1, day(2015, 2, 28)},
-		{day(2015, 2, 28), 6, day(2015, 8, 28)},
-		{day(2015, 5, 15), 12, day(2016, 5, 15)},
-		{time.Date(2015, 8, 31, 23, 30, 0, 0, time.UTC), 6, day(2016, 2, 29)}, // the day, not the time
+		{storetest.Day(2015, 8, 31), 6, storetest.Day(2016, 2, 29)},
+		{storetest.Day(2016, 8, 31), 6, storetest.Day(2017, 2, 28)},
+		{storetest.Day(2015, 11, 20), 6, storetest.Day(2016, 5, 20)},
+		{storetest.Day(2015, 3, 31), 6, storetest.Day(2015, 9, 30)},
+		{storetest.Day(2015, 12, 31), 2, storetest.Day(2016, 2, 29)},
+		{storetest.Day(2015, 7, 31), 6, storetest.Day(2016, 1, 31)},
+		{storetest.Day(2015, 1, 29), 1, storetest.Day(2015, 2, 28)},
+		{storetest.Day(2015, 2, 28), 6, storetest.Day(2015, 8, 28)},
+		{storetest.Day(2015, 5, 15), 12, storetest.Day(2016, 5, 15)},
+		{time.Date(2015, 8, 31, 23, 30, 0, 0, time.UTC), 6, storetest.Day(2016, 2, 29)},
 	}
 	for _, tt := range tests {
 		if got := AddMonths(tt.from, tt.n); !got.Equal(tt.want) {
@@ -101,7 +99,7 @@ func TestAddMonths(t *testing.T) {
 
 func TestOpenPrefillsFromTheJudgement(t *testing.T) {
 	p := opened()
-	if p.State != Draft || !p.Deadline.Equal(day(2016, 5, 20)) || !p.OriginalDeadline.Equal(p.Deadline) ||
+	if p.State != Draft || !p.Deadline.Equal(storetest.Day(2016, 5, 20)) || !p.OriginalDeadline.Equal(p.Deadline) ||
 		!p.JudgementDate.Equal(published) || !resource.ValidID(p.ID) || p.Version != 0 || !p.CreateTime.Equal(now) {
 		t.Fatalf("opened = %+v", p)
 	}
@@ -143,10 +141,10 @@ func TestOpenDeadlineMonths(t *testing.T) {
 		judged time.Time
 		want   time.Time
 	}{
-		{0, day(2015, 8, 31), day(2016, 2, 29)},
-		{-1, day(2015, 11, 20), day(2016, 5, 20)},
-		{9, day(2015, 11, 20), day(2016, 8, 20)},
-		{6, time.Date(2015, 8, 31, 15, 0, 0, 0, time.UTC), day(2016, 2, 29)},
+		{0, storetest.Day(2015, 8, 31), storetest.Day(2016, 2, 29)},
+		{-1, storetest.Day(2015, 11, 20), storetest.Day(2016, 5, 20)},
+		{9, storetest.Day(2015, 11, 20), storetest.Day(2016, 8, 20)},
+		{6, time.Date(2015, 8, 31, 15, 0, 0, 0, time.UTC), storetest.Day(2016, 2, 29)},
 	}
 	for _, tt := range tests {
 		p := Open(OpenInput{GSSCode: "E08000035", Inspection: "x", JudgementDate: tt.judged, DeadlineMonths: tt.months}, now)
@@ -344,19 +342,19 @@ func TestCredibilityRules(t *testing.T) {
 		{"no owner", func(p *Plan) { p.Priorities[0].Actions[1].OwnerRole = "  " }, map[string][]string{
 			"every-action-has-an-owner": {"action a2 \"Cut agency use\" of priority p1 has no owner role"},
 		}},
-		{"due on the deadline", func(p *Plan) { p.Priorities[1].Actions[1].DueDate = day(2016, 5, 20) }, map[string][]string{
+		{"due on the deadline", func(p *Plan) { p.Priorities[1].Actions[1].DueDate = storetest.Day(2016, 5, 20) }, map[string][]string{
 			"every-action-due-in-time": {"a4", "not before the deadline of 2016-05-20"},
 		}},
-		{"due the day before the deadline", func(p *Plan) { p.Priorities[1].Actions[1].DueDate = day(2016, 5, 19) }, nil},
-		{"due before the judgement", func(p *Plan) { p.Priorities[0].Actions[1].DueDate = day(2015, 11, 19) }, map[string][]string{
+		{"due the day before the deadline", func(p *Plan) { p.Priorities[1].Actions[1].DueDate = storetest.Day(2016, 5, 19) }, nil},
+		{"due before the judgement", func(p *Plan) { p.Priorities[0].Actions[1].DueDate = storetest.Day(2015, 11, 19) }, map[string][]string{
 			"every-action-due-in-time": {"before the judgement was published on 2015-11-20"},
 		}},
 		{"no due date", func(p *Plan) { p.Priorities[0].Actions[1].DueDate = time.Time{} }, map[string][]string{
 			"every-action-due-in-time": {"a2 \"Cut agency use\" of priority p1 has no due date"},
 		}},
 		{"extended deadline admits a later action", func(p *Plan) {
-			p.Deadline = day(2016, 8, 20)
-			p.Priorities[0].Actions[1].DueDate = day(2016, 7, 1)
+			p.Deadline = storetest.Day(2016, 8, 20)
+			p.Priorities[0].Actions[1].DueDate = storetest.Day(2016, 7, 1)
 		}, nil},
 		{"target equals baseline", func(p *Plan) { p.Priorities[0].Actions[1].Measure = indicator("AGENCY_RATE", 27, 27) }, map[string][]string{
 			"every-action-has-a-measurable-outcome": {"AGENCY_RATE target 27 equal to its baseline"},
@@ -396,7 +394,7 @@ func TestCredibilityRules(t *testing.T) {
 		{"nothing early", func(p *Plan) {
 			for i := range p.Priorities {
 				for j := range p.Priorities[i].Actions {
-					p.Priorities[i].Actions[j].DueDate = day(2016, 2, 21)
+					p.Priorities[i].Actions[j].DueDate = storetest.Day(2016, 2, 21)
 				}
 			}
 		}, map[string][]string{
@@ -405,10 +403,10 @@ func TestCredibilityRules(t *testing.T) {
 		{"one action due on the early day", func(p *Plan) {
 			for i := range p.Priorities {
 				for j := range p.Priorities[i].Actions {
-					p.Priorities[i].Actions[j].DueDate = day(2016, 4, 1)
+					p.Priorities[i].Actions[j].DueDate = storetest.Day(2016, 4, 1)
 				}
 			}
-			p.Priorities[3].Actions[0].DueDate = day(2016, 2, 20)
+			p.Priorities[3].Actions[0].DueDate = storetest.Day(2016, 2, 20)
 		}, nil},
 		{"no target grade", func(p *Plan) { p.Priorities[0].TargetGrade = "" }, map[string][]string{
 			"targets-raise-the-grade": {"priority p1 (HELP_AND_PROTECTION) has no target grade"},
@@ -527,21 +525,21 @@ func TestExtend(t *testing.T) {
 		return p
 	}
 	p := approved()
-	if err := p.Extend(day(2016, 8, 31), "Ofsted monitoring visit rescheduled", "dfe-1", now); err != nil {
+	if err := p.Extend(storetest.Day(2016, 8, 31), "Ofsted monitoring visit rescheduled", "dfe-1", now); err != nil {
 		t.Fatal(err)
 	}
-	if !p.Deadline.Equal(day(2016, 8, 31)) || !p.OriginalDeadline.Equal(day(2016, 5, 20)) || p.State != Monitoring ||
+	if !p.Deadline.Equal(storetest.Day(2016, 8, 31)) || !p.OriginalDeadline.Equal(storetest.Day(2016, 5, 20)) || p.State != Monitoring ||
 		len(p.Extensions) != 1 {
 		t.Fatalf("extended = %+v", p)
 	}
 	e := p.Extensions[0]
-	if !e.PreviousDeadline.Equal(day(2016, 5, 20)) || !e.NewDeadline.Equal(day(2016, 8, 31)) ||
+	if !e.PreviousDeadline.Equal(storetest.Day(2016, 5, 20)) || !e.NewDeadline.Equal(storetest.Day(2016, 8, 31)) ||
 		e.Reason != "Ofsted monitoring visit rescheduled" || e.ExtendedBy != "dfe-1" || !e.Time.Equal(now) {
 		t.Fatalf("extension = %+v", e)
 	}
 	// A second extension keeps the first and the original deadline.
-	if err := p.Extend(day(2016, 9, 30), "again", "dfe-2", now); err != nil || len(p.Extensions) != 2 ||
-		!p.Extensions[1].PreviousDeadline.Equal(day(2016, 8, 31)) || !p.OriginalDeadline.Equal(day(2016, 5, 20)) {
+	if err := p.Extend(storetest.Day(2016, 9, 30), "again", "dfe-2", now); err != nil || len(p.Extensions) != 2 ||
+		!p.Extensions[1].PreviousDeadline.Equal(storetest.Day(2016, 8, 31)) || !p.OriginalDeadline.Equal(storetest.Day(2016, 5, 20)) {
 		t.Fatalf("second extension: %v %+v", err, p.Extensions)
 	}
 
@@ -551,7 +549,7 @@ func TestExtend(t *testing.T) {
 	if err := p.Transition(DecisionDue, ServiceActor, "deadline reached", late); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Extend(day(2016, 7, 1), "new DCS started", "dfe-1", late); err != nil {
+	if err := p.Extend(storetest.Day(2016, 7, 1), "new DCS started", "dfe-1", late); err != nil {
 		t.Fatal(err)
 	}
 	last := p.History[len(p.History)-1]
@@ -566,11 +564,11 @@ func TestExtend(t *testing.T) {
 		reason   string
 		fields   []string
 	}{
-		{"no reason", day(2016, 8, 1), "", []string{"reason"}},
+		{"no reason", storetest.Day(2016, 8, 1), "", []string{"reason"}},
 		{"no deadline", time.Time{}, "why", []string{"new_deadline"}},
-		{"same deadline", day(2016, 5, 20), "why", []string{"new_deadline"}},
-		{"earlier deadline", day(2016, 4, 1), "why", []string{"new_deadline"}},
-		{"both", day(2016, 4, 1), " ", []string{"new_deadline", "reason"}},
+		{"same deadline", storetest.Day(2016, 5, 20), "why", []string{"new_deadline"}},
+		{"earlier deadline", storetest.Day(2016, 4, 1), "why", []string{"new_deadline"}},
+		{"both", storetest.Day(2016, 4, 1), " ", []string{"new_deadline", "reason"}},
 	}
 	for _, tt := range invalid {
 		p := approved()
@@ -581,7 +579,7 @@ func TestExtend(t *testing.T) {
 	}
 	// A deadline after the current one but already past is refused.
 	p = approved()
-	if err := p.Extend(day(2016, 5, 25), "why", "dfe-1", day(2016, 6, 1)); err == nil {
+	if err := p.Extend(storetest.Day(2016, 5, 25), "why", "dfe-1", storetest.Day(2016, 6, 1)); err == nil {
 		t.Error("extension into the past accepted")
 	}
 	for _, path := range [][]State{{Improved}, {Improved, Closed}, {Submitted, Approved, DecisionDue, Escalated}} {
@@ -591,7 +589,7 @@ func TestExtend(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		err := p.Extend(day(2016, 8, 1), "why", "dfe-1", now)
+		err := p.Extend(storetest.Day(2016, 8, 1), "why", "dfe-1", now)
 		if f, _ := fault.As(err); f == nil || f.Reason != ReasonDeadlineFixed {
 			t.Errorf("extend %s plan: %v", p.State, err)
 		}
@@ -600,16 +598,16 @@ func TestExtend(t *testing.T) {
 
 func TestLateActions(t *testing.T) {
 	p := credible()
-	p.Priorities[0].Actions[0].DueDate = day(2015, 12, 13) // yesterday: late
-	p.Priorities[1].Actions[0].DueDate = day(2015, 12, 14) // today: not yet
-	p.Priorities[2].Actions[0].DueDate = day(2015, 12, 1)
+	p.Priorities[0].Actions[0].DueDate = storetest.Day(2015, 12, 13) // yesterday: late
+	p.Priorities[1].Actions[0].DueDate = storetest.Day(2015, 12, 14) // today: not yet
+	p.Priorities[2].Actions[0].DueDate = storetest.Day(2015, 12, 1)
 	p.Priorities[2].Actions[0].Status = Done // done: never late
-	p.Priorities[3].Actions[0].DueDate = day(2015, 12, 1)
+	p.Priorities[3].Actions[0].DueDate = storetest.Day(2015, 12, 1)
 	p.Priorities[3].Actions[0].Status = OffTrack
 	if got := p.LateActions(now); !slices.Equal(got, []string{"a1", "a7"}) {
 		t.Errorf("late actions = %v", got)
 	}
-	if got := p.LateActions(day(2016, 6, 1)); len(got) != 9 {
+	if got := p.LateActions(storetest.Day(2016, 6, 1)); len(got) != 9 {
 		t.Errorf("late actions after the deadline = %v", got)
 	}
 }

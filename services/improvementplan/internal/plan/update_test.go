@@ -9,6 +9,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -43,7 +44,7 @@ func TestParseMask(t *testing.T) {
 
 func TestReplacePriorities(t *testing.T) {
 	p := opened()
-	p.Priorities[0].Actions = []Action{{ID: "a1", Title: "Kept", OwnerRole: "DCS", DueDate: day(2016, 1, 1),
+	p.Priorities[0].Actions = []Action{{ID: "a1", Title: "Kept", OwnerRole: "DCS", DueDate: storetest.Day(2016, 1, 1),
 		Measure: milestone("m", "e"), Status: OnTrack, EvidenceNotes: []string{"note"}}}
 	later := now.Add(time.Hour)
 	patch := []Priority{
@@ -51,10 +52,10 @@ func TestReplacePriorities(t *testing.T) {
 			Recommendations: []string{"Hold strategy discussions promptly."},
 			Actions: []Action{
 				p.Priorities[0].Actions[0],
-				{Title: "Triage at the front door", OwnerRole: "Head of Service", DueDate: day(2016, 2, 1), Measure: indicator("RE_REFERRAL_RATE", 25, 18)},
+				{Title: "Triage at the front door", OwnerRole: "Head of Service", DueDate: storetest.Day(2016, 2, 1), Measure: indicator("RE_REFERRAL_RATE", 25, 18)},
 			}},
 		{Area: reference.AreaLeadershipManagementGovernance, TargetGrade: reference.RequiresImprovement,
-			Actions: []Action{{Title: "Appoint a permanent DCS", OwnerRole: "Chief Executive", DueDate: day(2016, 3, 1),
+			Actions: []Action{{Title: "Appoint a permanent DCS", OwnerRole: "Chief Executive", DueDate: storetest.Day(2016, 3, 1),
 				Measure: milestone("DCS in post", "appointment letter"), Status: AtRisk}}},
 		{Area: reference.AreaAdoptionPerformance},
 	}
@@ -93,11 +94,11 @@ func TestReplacePriorities(t *testing.T) {
 	bad := []Priority{
 		{ID: "p99", Area: "NOWHERE", TargetGrade: "EXCELLENT", Actions: []Action{
 			{ID: "a1"},
-			{ID: "a1", Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: Measure{
+			{ID: "a1", Title: "t", OwnerRole: "o", DueDate: storetest.Day(2016, 1, 1), Measure: Measure{
 				Indicator: &Indicator{Name: "X"}, Milestone: &Milestone{Milestone: "m"}}},
-			{Title: strings.Repeat("t", 201), OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: indicator("", 1, 2), Status: "SOMETIME"},
-			{Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: milestone(" ", ""), EvidenceNotes: []string{""}},
-			{Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: indicator("social worker morale", 1, 2)},
+			{Title: strings.Repeat("t", 201), OwnerRole: "o", DueDate: storetest.Day(2016, 1, 1), Measure: indicator("", 1, 2), Status: "SOMETIME"},
+			{Title: "t", OwnerRole: "o", DueDate: storetest.Day(2016, 1, 1), Measure: milestone(" ", ""), EvidenceNotes: []string{""}},
+			{Title: "t", OwnerRole: "o", DueDate: storetest.Day(2016, 1, 1), Measure: indicator("social worker morale", 1, 2)},
 		}},
 		{ID: "a1", Area: reference.AreaLSCB},
 	}
@@ -127,7 +128,7 @@ func TestReplacePriorities(t *testing.T) {
 	if _, err := p.ReplacePriorities(many, later); !slices.Equal(rpctest.InvalidFields(t, err), []string{"improvement_plan.priorities"}) {
 		t.Errorf("too many priorities: %v", err)
 	}
-	act := Action{Title: "t", OwnerRole: "o", DueDate: day(2016, 1, 1), Measure: milestone("m", "e")}
+	act := Action{Title: "t", OwnerRole: "o", DueDate: storetest.Day(2016, 1, 1), Measure: milestone("m", "e")}
 	crowded := []Priority{{Area: reference.AreaLSCB, Actions: slices.Repeat([]Action{act}, MaxActions+1)}}
 	if _, err := p.ReplacePriorities(crowded, later); !slices.Equal(rpctest.InvalidFields(t, err), []string{"improvement_plan.priorities[0].actions"}) {
 		t.Errorf("too many actions: %v", err)
@@ -256,10 +257,10 @@ func TestSelect(t *testing.T) {
 		return Plan{GSSCode: "E08000035", ID: id, State: s, Deadline: deadline, CreateTime: now.Add(time.Duration(created) * time.Hour)}
 	}
 	all := []Plan{
-		mk("d", Approved, day(2016, 6, 1), 1),
-		mk("a", Draft, day(2016, 5, 20), 2),
-		mk("c", Approved, day(2016, 2, 29), 3),
-		mk("b", Approved, day(2016, 5, 20), 4),
+		mk("d", Approved, storetest.Day(2016, 6, 1), 1),
+		mk("a", Draft, storetest.Day(2016, 5, 20), 2),
+		mk("c", Approved, storetest.Day(2016, 2, 29), 3),
+		mk("b", Approved, storetest.Day(2016, 5, 20), 4),
 	}
 	tests := []struct {
 		filter, order string
@@ -292,9 +293,9 @@ func TestSelect(t *testing.T) {
 	}
 	// By the council's region (Leeds is in Yorkshire and the Humber,
 	// Manchester in the North West) and deadline ranges.
-	manchester := mk("e", Approved, day(2016, 8, 31), 5)
+	manchester := mk("e", Approved, storetest.Day(2016, 8, 31), 5)
 	manchester.GSSCode = "E08000003"
-	late := mk("f", Approved, day(2016, 9, 30), 6)
+	late := mk("f", Approved, storetest.Day(2016, 9, 30), 6)
 	late.GSSCode = "E08000003"
 	all = append(all, manchester, late)
 	for _, tt := range []struct {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 // TestWarnings: a credible plan warns of nothing; late actions, a deadline
@@ -37,7 +39,7 @@ func TestWarnings(t *testing.T) {
 	}
 	// A deadline before the first milestone (due 31 January 2016).
 	early := p.Clone()
-	early.Deadline = day(2016, 1, 15)
+	early.Deadline = storetest.Day(2016, 1, 15)
 	if ws := early.Warnings(now); !slices.Equal(codes(ws), []string{WarnDeadlineBeforeFirstMilestone}) || !strings.Contains(ws[0].Message, "2016-01-31") {
 		t.Fatalf("warnings with the deadline before the first milestone = %v", ws)
 	}

@@ -17,20 +17,18 @@ import (
 // now is mid-afternoon on 1 June 2016, UTC.
 var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 // planIn returns a plan of Leeds in state s with priorities p1 (help and
 // protection) and p2 (leadership), opened by a judgement of 20 November
 // 2015.
 func planIn(s plan.State) plan.Plan {
 	p := plan.Open(plan.OpenInput{
 		GSSCode: storetest.Leeds, Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/ins1",
-		JudgementDate: day(2015, 11, 20),
+		JudgementDate: storetest.Day(2015, 11, 20),
 		KeyJudgements: map[string]reference.Grade{
 			reference.AreaHelpAndProtection:              reference.Inadequate,
 			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
 		},
-	}, day(2015, 11, 21))
+	}, storetest.Day(2015, 11, 21))
 	p.Version = 4
 	p.State = s
 	return p
@@ -38,7 +36,7 @@ func planIn(s plan.State) plan.Plan {
 
 func validDraft() Draft {
 	return Draft{
-		Date:    day(2016, 5, 20),
+		Date:    storetest.Day(2016, 5, 20),
 		Source:  OfstedMonitoringVisit,
 		Overall: plan.RatingSome,
 		PriorityRatings: []PriorityRating{
@@ -65,11 +63,11 @@ func TestCheck(t *testing.T) {
 		want  []string
 	}{
 		{"valid", validDraft(), nil},
-		{"reviewed today", with(func(d *Draft) { d.Date = day(2016, 6, 1) }), nil},
+		{"reviewed today", with(func(d *Draft) { d.Date = storetest.Day(2016, 6, 1) }), nil},
 		{"no priority ratings", with(func(d *Draft) { d.PriorityRatings = nil }), nil},
 		{"no evidence", with(func(d *Draft) { d.Evidence = nil }), nil},
 		{"no date", with(func(d *Draft) { d.Date = time.Time{} }), []string{"r.review_date"}},
-		{"tomorrow", with(func(d *Draft) { d.Date = day(2016, 6, 2) }), []string{"r.review_date"}},
+		{"tomorrow", with(func(d *Draft) { d.Date = storetest.Day(2016, 6, 2) }), []string{"r.review_date"}},
 		{"no source", with(func(d *Draft) { d.Source = "" }), []string{"r.source"}},
 		{"unknown source", with(func(d *Draft) { d.Source = "PEER_REVIEW" }), []string{"r.source"}},
 		{"no overall rating", with(func(d *Draft) { d.Overall = "" }), []string{"r.overall_rating"}},
@@ -108,8 +106,8 @@ func TestCheckAgainst(t *testing.T) {
 		want  []string
 	}{
 		{"valid", validDraft(), nil},
-		{"on the judgement's day", with(func(d *Draft) { d.Date = day(2015, 11, 20) }), nil},
-		{"before the judgement", with(func(d *Draft) { d.Date = day(2015, 11, 19) }), []string{"review_date"}},
+		{"on the judgement's day", with(func(d *Draft) { d.Date = storetest.Day(2015, 11, 20) }), nil},
+		{"before the judgement", with(func(d *Draft) { d.Date = storetest.Day(2015, 11, 19) }), []string{"review_date"}},
 		{"a priority the plan lacks", with(func(d *Draft) { d.PriorityRatings = []PriorityRating{rating("p1"), rating("p9")} }),
 			[]string{"priority_ratings[1].priority"}},
 		{"a priority rated twice", with(func(d *Draft) { d.PriorityRatings = []PriorityRating{rating("p2"), rating("p1"), rating("p2")} }),
@@ -164,7 +162,7 @@ func TestRecord(t *testing.T) {
 
 	// Invalid input is reported before the state, all of it at once.
 	d := validDraft()
-	d.Date = day(2015, 1, 1)
+	d.Date = storetest.Day(2015, 1, 1)
 	d.Narrative = ""
 	_, err := Record(planIn(plan.Closed), d, "rv1", "progress_review.", "x", now)
 	f, ok := fault.As(err)
@@ -177,11 +175,11 @@ func TestRecord(t *testing.T) {
 func TestSortAndTrend(t *testing.T) {
 	at := func(h int) time.Time { return now.Add(time.Duration(h) * time.Hour) }
 	reviews := []Review{
-		{ID: "d", Date: day(2016, 5, 1), CreateTime: at(0), Overall: plan.RatingSignificant},
-		{ID: "a", Date: day(2016, 3, 1), CreateTime: at(5), Overall: plan.RatingLittle},
-		{ID: "c", Date: day(2016, 4, 1), CreateTime: at(2), Overall: plan.RatingSome},
-		{ID: "b", Date: day(2016, 4, 1), CreateTime: at(1), Overall: plan.RatingDeteriorated},
-		{ID: "e", Date: day(2016, 4, 1), CreateTime: at(1), Overall: plan.RatingSome},
+		{ID: "d", Date: storetest.Day(2016, 5, 1), CreateTime: at(0), Overall: plan.RatingSignificant},
+		{ID: "a", Date: storetest.Day(2016, 3, 1), CreateTime: at(5), Overall: plan.RatingLittle},
+		{ID: "c", Date: storetest.Day(2016, 4, 1), CreateTime: at(2), Overall: plan.RatingSome},
+		{ID: "b", Date: storetest.Day(2016, 4, 1), CreateTime: at(1), Overall: plan.RatingDeteriorated},
+		{ID: "e", Date: storetest.Day(2016, 4, 1), CreateTime: at(1), Overall: plan.RatingSome},
 	}
 	Sort(reviews)
 	var ids []string

@@ -25,8 +25,6 @@ import (
 
 var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 type env struct {
 	t       *testing.T
 	st      *store.Store
@@ -51,12 +49,12 @@ func (e *env) openPlan(s plan.State) plan.Plan {
 	ctx := context.Background()
 	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
 		GSSCode: storetest.Leeds, Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/" + resource.NewID(),
-		JudgementDate: day(2015, 11, 20),
+		JudgementDate: storetest.Day(2015, 11, 20),
 		KeyJudgements: map[string]reference.Grade{
 			reference.AreaHelpAndProtection:              reference.Inadequate,
 			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
 		},
-	}, day(2015, 11, 21)), events.Event{})
+	}, storetest.Day(2015, 11, 21)), events.Event{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -102,7 +100,7 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 	p := e.openPlan(plan.Approved)
 	_, before := e.outbox()
 
-	rec, err := progressreview.Record(p, draft(day(2016, 3, 1), plan.RatingLittle), resource.NewID(), "", "inspector-1", now)
+	rec, err := progressreview.Record(p, draft(storetest.Day(2016, 3, 1), plan.RatingLittle), resource.NewID(), "", "inspector-1", now)
 	if err != nil || !rec.PlanChanged {
 		t.Fatalf("record = %+v, %v", rec, err)
 	}
@@ -141,7 +139,7 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 	}
 
 	// Later reviews leave the plan, and its etag, alone.
-	for _, d := range []progressreview.Draft{draft(day(2016, 5, 1), plan.RatingSignificant), draft(day(2016, 1, 10), plan.RatingDeteriorated)} {
+	for _, d := range []progressreview.Draft{draft(storetest.Day(2016, 5, 1), plan.RatingSignificant), draft(storetest.Day(2016, 1, 10), plan.RatingDeteriorated)} {
 		rec, err := progressreview.Record(stored, d, resource.NewID(), "", "inspector-1", now)
 		if err != nil || rec.PlanChanged {
 			t.Fatalf("record = %+v, %v", rec, err)
@@ -174,7 +172,7 @@ func TestInsertConflicts(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	p := e.openPlan(plan.Approved)
-	rec, err := progressreview.Record(p, draft(day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
+	rec, err := progressreview.Record(p, draft(storetest.Day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +200,7 @@ func TestInsertConflicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err = progressreview.Record(cur, draft(day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
+	rec, err = progressreview.Record(cur, draft(storetest.Day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 // fixture is a store, the service over it and the councils it seeded.
 type fixture struct{ concerntest.Fixture }
 
@@ -67,11 +65,11 @@ func (f *fixture) outbox(t *testing.T, gss, typ string) []events.Event {
 func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	si := f.raise(t, storetest.Leeds, draft(concern.SeriousIncident, concern.High, date(2015, 9, 1)))
+	si := f.raise(t, storetest.Leeds, draft(concern.SeriousIncident, concern.High, storetest.Day(2015, 9, 1)))
 	if len(si.Recommendations) != 0 {
 		t.Fatalf("a lone serious incident fired %v", si.Recommendations)
 	}
-	wb := f.raise(t, storetest.Leeds, draft(concern.Whistleblowing, concern.Medium, date(2015, 10, 1)))
+	wb := f.raise(t, storetest.Leeds, draft(concern.Whistleblowing, concern.Medium, storetest.Day(2015, 10, 1)))
 	if len(wb.Recommendations) != 1 {
 		t.Fatalf("recommendations = %+v, want one", wb.Recommendations)
 	}
@@ -129,16 +127,16 @@ func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
 
 func TestRaiseUnknownCouncilAndInvalidDraft(t *testing.T) {
 	f := newFixture(t)
-	_, err := f.Service.Raise(context.Background(), "E08999999", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), request("i", ""))
+	_, err := f.Service.Raise(context.Background(), "E08999999", draft(concern.Complaint, concern.Low, storetest.Day(2015, 1, 1)), request("i", ""))
 	if ff, ok := fault.As(err); !ok || ff.Kind != fault.KindNotFound || ff.Reason != "LOCAL_AUTHORITY_NOT_FOUND" {
 		t.Fatalf("unknown council: %v", err)
 	}
 	// A council of the reference data that the store has not seeded.
-	_, err = f.Service.Raise(context.Background(), "E09000033", draft(concern.Complaint, concern.Low, date(2015, 1, 1)), request("i", ""))
+	_, err = f.Service.Raise(context.Background(), "E09000033", draft(concern.Complaint, concern.Low, storetest.Day(2015, 1, 1)), request("i", ""))
 	if !fault.IsKind(err, fault.KindNotFound) {
 		t.Fatalf("unseeded council: %v", err)
 	}
-	_, err = f.Service.Raise(context.Background(), storetest.Leeds, draft(concern.Complaint, concern.Low, date(2015, 12, 15)), request("i", ""))
+	_, err = f.Service.Raise(context.Background(), storetest.Leeds, draft(concern.Complaint, concern.Low, storetest.Day(2015, 12, 15)), request("i", ""))
 	if !fault.IsKind(err, fault.KindInvalid) {
 		t.Fatalf("future concern: %v", err)
 	}
@@ -147,7 +145,7 @@ func TestRaiseUnknownCouncilAndInvalidDraft(t *testing.T) {
 func TestGradeConditionReadsTheCouncil(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	li := draft(concern.LeadershipInstability, concern.High, date(2015, 11, 2))
+	li := draft(concern.LeadershipInstability, concern.High, storetest.Day(2015, 11, 2))
 	if r := f.raise(t, storetest.Doncaster, li); len(r.Recommendations) != 0 {
 		t.Fatalf("an ungraded council fired %+v", r.Recommendations)
 	}
@@ -157,7 +155,7 @@ func TestGradeConditionReadsTheCouncil(t *testing.T) {
 	}
 	la = la.WithJudgement(council.LatestJudgement{
 		Inspection: "localAuthorities/E08000017/inspections/x", Framework: "SIF",
-		OverallGrade: reference.Inadequate, PublishDate: date(2015, 11, 20),
+		OverallGrade: reference.Inadequate, PublishDate: storetest.Day(2015, 11, 20),
 	})
 	w, err := f.Councils.Write(la)
 	if err != nil {
@@ -166,7 +164,7 @@ func TestGradeConditionReadsTheCouncil(t *testing.T) {
 	if _, err := f.Store.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(storetest.Doncaster), Writes: []store.Write{w}}); err != nil {
 		t.Fatal(err)
 	}
-	r := f.raise(t, storetest.Doncaster, draft(concern.LeadershipInstability, concern.Medium, date(2015, 12, 1)))
+	r := f.raise(t, storetest.Doncaster, draft(concern.LeadershipInstability, concern.Medium, storetest.Day(2015, 12, 1)))
 	if len(r.Recommendations) != 1 || r.Recommendations[0].Rule != "leadership-instability-at-weak-council" ||
 		len(r.Recommendations[0].Concerns) != 2 {
 		t.Fatalf("after an inadequate judgement: %+v", r.Recommendations)
@@ -184,7 +182,7 @@ func TestCouncilGrades(t *testing.T) {
 		t.Fatalf("unseeded council: %v", err)
 	}
 	la, _ := f.Councils.Get(ctx, storetest.Hampshire)
-	la = la.WithJudgement(council.LatestJudgement{Framework: "SIF", OverallGrade: reference.Good, PublishDate: date(2014, 6, 12)})
+	la = la.WithJudgement(council.LatestJudgement{Framework: "SIF", OverallGrade: reference.Good, PublishDate: storetest.Day(2014, 6, 12)})
 	w, _ := f.Councils.Write(la)
 	if _, err := f.Store.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(storetest.Hampshire), Writes: []store.Write{w}}); err != nil {
 		t.Fatal(err)
@@ -233,8 +231,8 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 		gss  string
 		base time.Time
 	}{
-		{storetest.Leeds, date(2015, 1, 5)}, {storetest.Hampshire, date(2015, 3, 1)}, {storetest.Durham, date(2015, 6, 30)},
-		{storetest.Doncaster, date(2015, 10, 1)}, {storetest.Leeds, date(2015, 11, 1)},
+		{storetest.Leeds, storetest.Day(2015, 1, 5)}, {storetest.Hampshire, storetest.Day(2015, 3, 1)}, {storetest.Durham, storetest.Day(2015, 6, 30)},
+		{storetest.Doncaster, storetest.Day(2015, 10, 1)}, {storetest.Leeds, storetest.Day(2015, 11, 1)},
 	}
 	for i, rd := range rounds {
 		recs := concurrently(rd.gss,
@@ -252,8 +250,8 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 	}
 	// Four whistleblowing concerns at once after an incident: exactly one
 	// of them fires the rule; the others see its PENDING recommendation.
-	f.raise(t, storetest.Kensington, draft(concern.SeriousIncident, concern.Low, date(2015, 12, 1)))
-	wb := draft(concern.Whistleblowing, concern.Low, date(2015, 12, 2))
+	f.raise(t, storetest.Kensington, draft(concern.SeriousIncident, concern.Low, storetest.Day(2015, 12, 1)))
+	wb := draft(concern.Whistleblowing, concern.Low, storetest.Day(2015, 12, 2))
 	recs := concurrently(storetest.Kensington, wb, wb, wb, wb)
 	if len(recs) != 1 {
 		t.Fatalf("four concurrent whistleblowing concerns created %d recommendations, want 1", len(recs))
@@ -271,7 +269,7 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	r := f.raise(t, storetest.Hampshire, draft(concern.Complaint, concern.Critical, date(2015, 12, 1)))
+	r := f.raise(t, storetest.Hampshire, draft(concern.Complaint, concern.Critical, storetest.Day(2015, 12, 1)))
 	if len(r.Recommendations) != 1 {
 		t.Fatalf("critical concern: %+v", r.Recommendations)
 	}
@@ -308,7 +306,7 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 		}
 	}
 	// A new critical concern fires the rule again: nothing is pending now.
-	again := f.raise(t, storetest.Hampshire, draft(concern.SeriousIncident, concern.Critical, date(2015, 12, 10)))
+	again := f.raise(t, storetest.Hampshire, draft(concern.SeriousIncident, concern.Critical, storetest.Day(2015, 12, 10)))
 	if len(again.Recommendations) != 1 {
 		t.Fatalf("after dismissal: %+v", again.Recommendations)
 	}
@@ -333,12 +331,12 @@ func TestRecommendationsAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 		t.Fatalf("empty: %d recommendations in %d round trips", n, trips)
 	}
 	for i, gss := range []string{storetest.Leeds, storetest.Hampshire, storetest.Durham} {
-		f.raise(t, gss, draft(concern.DataDeterioration, concern.Critical, date(2015, 12, 1+i)))
+		f.raise(t, gss, draft(concern.DataDeterioration, concern.Critical, storetest.Day(2015, 12, 1+i)))
 	}
 	n1, trips1 := count("")
-	f.raise(t, storetest.Leeds, draft(concern.Complaint, concern.High, date(2015, 12, 5)))
-	f.raise(t, storetest.Leeds, draft(concern.Complaint, concern.High, date(2015, 12, 6)))
-	f.raise(t, storetest.Doncaster, draft(concern.Complaint, concern.Critical, date(2015, 12, 7)))
+	f.raise(t, storetest.Leeds, draft(concern.Complaint, concern.High, storetest.Day(2015, 12, 5)))
+	f.raise(t, storetest.Leeds, draft(concern.Complaint, concern.High, storetest.Day(2015, 12, 6)))
+	f.raise(t, storetest.Doncaster, draft(concern.Complaint, concern.Critical, storetest.Day(2015, 12, 7)))
 	n2, trips2 := count("")
 	if n1 != 3 || n2 != 5 {
 		t.Fatalf("listed %d then %d recommendations, want 3 then 5", n1, n2)
@@ -358,7 +356,7 @@ func TestRaiseStoresTheResponseForReplay(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	ch := request("inspector-1", "req-1")
-	r, err := f.Service.Raise(ctx, storetest.Durham, draft(concern.Whistleblowing, concern.Critical, date(2015, 12, 1)), ch)
+	r, err := f.Service.Raise(ctx, storetest.Durham, draft(concern.Whistleblowing, concern.Critical, storetest.Day(2015, 12, 1)), ch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,11 +380,11 @@ func TestRaiseStoresTheResponseForReplay(t *testing.T) {
 func TestAcceptSchedulesThroughTheScheduler(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	r := f.raise(t, storetest.Leeds, draft(concern.SeriousIncident, concern.Critical, date(2015, 12, 1)))
+	r := f.raise(t, storetest.Leeds, draft(concern.SeriousIncident, concern.Critical, storetest.Day(2015, 12, 1)))
 	rec := r.Recommendations[0]
 	ch := request("inspector-3", "accept-1")
 	ch.Method = inspectionv1.InspectionService_AcceptEmergencyInspectionRecommendation_FullMethodName
-	sched := concern.Schedule{Start: date(2016, 1, 4), End: date(2016, 1, 8)}
+	sched := concern.Schedule{Start: storetest.Day(2016, 1, 4), End: storetest.Day(2016, 1, 8)}
 	got, err := f.Service.Accept(ctx, storetest.Leeds, rec.ID, change.At(rec.Version), sched, "child at risk", ch)
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,6 @@ import (
 // now is the clock of these tests: the demo data's "as of" day.
 var now = time.Date(2015, 12, 14, 10, 30, 0, 0, time.UTC)
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 // graded returns a judgement with every area given grade g and a narrative.
 func graded(g reference.Grade, areas ...Area) Judgement {
 	j := Judgement{}
@@ -38,7 +36,7 @@ func ilacsAreas() []Area {
 func scheduled(f Framework) Inspection {
 	return Inspection{
 		GSSCode: "E08000035", ID: "abc", Framework: f, State: Scheduled,
-		StartDate: date(2015, 9, 7), EndDate: date(2015, 10, 1), Version: 3,
+		StartDate: storetest.Day(2015, 9, 7), EndDate: storetest.Day(2015, 10, 1), Version: 3,
 	}
 }
 
@@ -212,15 +210,15 @@ func TestDates(t *testing.T) {
 		start, end time.Time
 		want       []string
 	}{
-		{"one day", date(2015, 6, 1), date(2015, 6, 1), nil},
-		{"four weeks", date(2015, 6, 1), date(2015, 6, 26), nil},
-		{"scheduled next year", date(2016, 3, 1), date(2016, 3, 24), nil},
-		{"reversed", date(2015, 6, 26), date(2015, 6, 1), []string{"inspection.end_date"}},
-		{"missing start", time.Time{}, date(2015, 6, 1), []string{"inspection.start_date"}},
+		{"one day", storetest.Day(2015, 6, 1), storetest.Day(2015, 6, 1), nil},
+		{"four weeks", storetest.Day(2015, 6, 1), storetest.Day(2015, 6, 26), nil},
+		{"scheduled next year", storetest.Day(2016, 3, 1), storetest.Day(2016, 3, 24), nil},
+		{"reversed", storetest.Day(2015, 6, 26), storetest.Day(2015, 6, 1), []string{"inspection.end_date"}},
+		{"missing start", time.Time{}, storetest.Day(2015, 6, 1), []string{"inspection.start_date"}},
 		{"missing both", time.Time{}, time.Time{}, []string{"inspection.end_date", "inspection.start_date"}},
-		{"fieldwork of a year", date(2015, 1, 5), date(2015, 12, 4), []string{"inspection.end_date"}},
-		{"before any framework", date(1999, 12, 1), date(1999, 12, 20), []string{"inspection.end_date", "inspection.start_date"}},
-		{"too far ahead", date(2019, 1, 7), date(2019, 1, 20), []string{"inspection.end_date", "inspection.start_date"}},
+		{"fieldwork of a year", storetest.Day(2015, 1, 5), storetest.Day(2015, 12, 4), []string{"inspection.end_date"}},
+		{"before any framework", storetest.Day(1999, 12, 1), storetest.Day(1999, 12, 20), []string{"inspection.end_date", "inspection.start_date"}},
+		{"too far ahead", storetest.Day(2019, 1, 7), storetest.Day(2019, 1, 20), []string{"inspection.end_date", "inspection.start_date"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ins := scheduled(SIF)
@@ -280,7 +278,7 @@ func TestPublish(t *testing.T) {
 	complete := scheduled(SIF)
 	complete.Judgement = graded(reference.Inadequate, Areas...)
 	published := complete
-	published.State, published.PublishDate = Published, date(2015, 11, 20)
+	published.State, published.PublishDate = Published, storetest.Day(2015, 11, 20)
 	incomplete := scheduled(ILACS)
 	incomplete.Judgement = graded(reference.Good, OverallEffectiveness)
 	for _, tc := range []struct {
@@ -291,14 +289,14 @@ func TestPublish(t *testing.T) {
 		reason string
 		fields []string
 	}{
-		{name: "complete SIF", ins: complete, date: date(2015, 11, 20)},
-		{name: "on the last day of fieldwork", ins: complete, date: date(2015, 10, 1)},
-		{name: "today", ins: complete, date: date(2015, 12, 14)},
-		{name: "already published", ins: published, date: date(2015, 11, 21), kind: fault.KindFailedPrecondition, reason: ReasonPublished},
+		{name: "complete SIF", ins: complete, date: storetest.Day(2015, 11, 20)},
+		{name: "on the last day of fieldwork", ins: complete, date: storetest.Day(2015, 10, 1)},
+		{name: "today", ins: complete, date: storetest.Day(2015, 12, 14)},
+		{name: "already published", ins: published, date: storetest.Day(2015, 11, 21), kind: fault.KindFailedPrecondition, reason: ReasonPublished},
 		{name: "no date", ins: complete, kind: fault.KindInvalid, fields: []string{"publish_date"}},
-		{name: "before the end of fieldwork", ins: complete, date: date(2015, 9, 30), kind: fault.KindInvalid, fields: []string{"publish_date"}},
-		{name: "tomorrow", ins: complete, date: date(2015, 12, 15), kind: fault.KindInvalid, fields: []string{"publish_date"}},
-		{name: "incomplete ILACS", ins: incomplete, date: date(2015, 11, 20), kind: fault.KindFailedPrecondition, reason: ReasonIncomplete,
+		{name: "before the end of fieldwork", ins: complete, date: storetest.Day(2015, 9, 30), kind: fault.KindInvalid, fields: []string{"publish_date"}},
+		{name: "tomorrow", ins: complete, date: storetest.Day(2015, 12, 15), kind: fault.KindInvalid, fields: []string{"publish_date"}},
+		{name: "incomplete ILACS", ins: incomplete, date: storetest.Day(2015, 11, 20), kind: fault.KindFailedPrecondition, reason: ReasonIncomplete,
 			fields: []string{"inspection.judgement.help_and_protection", "inspection.judgement.leadership_management_governance", "inspection.judgement.looked_after_and_permanence"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -324,8 +322,8 @@ func TestPublish(t *testing.T) {
 	}
 	// A late publication is bounded too.
 	late := complete
-	late.StartDate, late.EndDate = date(2014, 9, 1), date(2014, 9, 20)
-	if _, err := late.Publish(date(2015, 12, 1), now); !slices.Equal(rpctest.Fields(err), []string{"publish_date"}) {
+	late.StartDate, late.EndDate = storetest.Day(2014, 9, 1), storetest.Day(2014, 9, 20)
+	if _, err := late.Publish(storetest.Day(2015, 12, 1), now); !slices.Equal(rpctest.Fields(err), []string{"publish_date"}) {
 		t.Errorf("publication 14 months after fieldwork: %v", err)
 	}
 }
@@ -333,7 +331,7 @@ func TestPublish(t *testing.T) {
 func TestMonitoringVisitIsNeverTheLatestJudgement(t *testing.T) {
 	mv := scheduled(MonitoringVisit)
 	mv.MonitoringFindings = &MonitoringFindings{Findings: []string{"Progress is slow."}, Progress: ProgressInsufficient}
-	p, err := mv.Publish(date(2015, 11, 2), now)
+	p, err := mv.Publish(storetest.Day(2015, 11, 2), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +385,7 @@ func TestApply(t *testing.T) {
 	cur.Judgement = graded(reference.Good, OverallEffectiveness, HelpAndProtection)
 	patch := Inspection{
 		Framework: ILACS, // not in any mask: ignored
-		StartDate: date(2015, 9, 14), EndDate: date(2015, 10, 8),
+		StartDate: storetest.Day(2015, 9, 14), EndDate: storetest.Day(2015, 10, 8),
 		Judgement: graded(reference.Inadequate, HelpAndProtection, LSCB),
 	}
 	mask := func(paths ...string) Mask {
@@ -425,7 +423,7 @@ func TestApply(t *testing.T) {
 	})
 	t.Run("reversed dates", func(t *testing.T) {
 		p := patch
-		p.EndDate = date(2015, 9, 1)
+		p.EndDate = storetest.Day(2015, 9, 1)
 		_, err := cur.Apply(p, mask("end_date"), now)
 		if !slices.Equal(rpctest.Fields(err), []string{"inspection.end_date"}) {
 			t.Fatalf("Apply = %v", err)
@@ -517,11 +515,11 @@ func TestSelect(t *testing.T) {
 		return ins
 	}
 	all := []Inspection{
-		mk("E08000035", "a", SIF, reference.Good, date(2015, 1, 5), date(2015, 3, 2)),
-		mk("E08000017", "b", SIF, reference.Inadequate, date(2015, 4, 6), date(2015, 6, 10)),
-		mk("E09000001", "c", ILACS, reference.Inadequate, date(2014, 4, 6), date(2014, 6, 10)),
-		mk("E10000014", "d", SIF, reference.Inadequate, date(2015, 10, 5), time.Time{}),
-		mk("E08000035", "e", MonitoringVisit, "", date(2015, 7, 1), date(2015, 8, 1)),
+		mk("E08000035", "a", SIF, reference.Good, storetest.Day(2015, 1, 5), storetest.Day(2015, 3, 2)),
+		mk("E08000017", "b", SIF, reference.Inadequate, storetest.Day(2015, 4, 6), storetest.Day(2015, 6, 10)),
+		mk("E09000001", "c", ILACS, reference.Inadequate, storetest.Day(2014, 4, 6), storetest.Day(2014, 6, 10)),
+		mk("E10000014", "d", SIF, reference.Inadequate, storetest.Day(2015, 10, 5), time.Time{}),
+		mk("E08000035", "e", MonitoringVisit, "", storetest.Day(2015, 7, 1), storetest.Day(2015, 8, 1)),
 	}
 	for _, tc := range []struct {
 		filter, order string

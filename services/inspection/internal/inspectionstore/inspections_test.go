@@ -30,8 +30,6 @@ import (
 
 var clock = func() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 type fixture struct {
 	st       *store.Store
 	councils *councilstore.Councils
@@ -112,12 +110,12 @@ func published(t *testing.T, evs []events.Event) []*eventsv1.JudgementPublished 
 func TestScheduleUpdatePublish(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	ins := schedule(t, f, storetest.Leeds, inspection.SIF, date(2015, 9, 7))
+	ins := schedule(t, f, storetest.Leeds, inspection.SIF, storetest.Day(2015, 9, 7))
 	if ins.Version != 1 || ins.State != inspection.Scheduled || !resource.ValidID(ins.ID) || !ins.CreateTime.Equal(clock()) {
 		t.Fatalf("scheduled = %+v", ins)
 	}
 	got, err := f.ins.Get(ctx, storetest.Leeds, ins.ID)
-	if err != nil || got.Version != 1 || got.Framework != inspection.SIF || !got.StartDate.Equal(date(2015, 9, 7)) {
+	if err != nil || got.Version != 1 || got.Framework != inspection.SIF || !got.StartDate.Equal(storetest.Day(2015, 9, 7)) {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
 
@@ -140,8 +138,8 @@ func TestScheduleUpdatePublish(t *testing.T) {
 
 	pub := inspector
 	pub.RequestID, pub.RequestHash = "publish-1", []byte("publish leeds")
-	p, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, date(2015, 11, 20), change.At(2), pub)
-	if err != nil || p.State != inspection.Published || p.Version != 3 || !p.PublishDate.Equal(date(2015, 11, 20)) {
+	p, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, storetest.Day(2015, 11, 20), change.At(2), pub)
+	if err != nil || p.State != inspection.Published || p.Version != 3 || !p.PublishDate.Equal(storetest.Day(2015, 11, 20)) {
 		t.Fatalf("Publish = %+v, %v", p, err)
 	}
 
@@ -150,7 +148,7 @@ func TestScheduleUpdatePublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	if la.Latest == nil || la.Latest.OverallGrade != reference.Inadequate || !la.InspectedUnderSIF ||
-		la.Latest.Inspection != p.Name() || !la.Latest.PublishDate.Equal(date(2015, 11, 20)) || la.Version != 2 {
+		la.Latest.Inspection != p.Name() || !la.Latest.PublishDate.Equal(storetest.Day(2015, 11, 20)) || la.Version != 2 {
 		t.Fatalf("council after publication = %+v (latest %+v)", la, la.Latest)
 	}
 
@@ -193,16 +191,16 @@ func TestScheduleUpdatePublish(t *testing.T) {
 	}
 
 	// A retry of the publication replays it; a second one is refused.
-	again, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, date(2015, 11, 20), change.At(2), pub)
+	again, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, storetest.Day(2015, 11, 20), change.At(2), pub)
 	if err != nil || again.Version != 3 || again.State != inspection.Published || again.Name() != p.Name() {
 		t.Fatalf("replayed publication = %+v, %v", again, err)
 	}
 	other := inspector
 	other.RequestID, other.RequestHash = "publish-1", []byte("something else")
-	if _, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, date(2015, 11, 20), change.Etag{}, other); !errors.Is(err, store.ErrRequestIDReused) {
+	if _, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, storetest.Day(2015, 11, 20), change.Etag{}, other); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Fatalf("request_id reused for another request = %v", err)
 	}
-	if _, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, date(2015, 11, 21), change.Etag{}, inspector); !errors.Is(err, inspection.ErrPublished) {
+	if _, err := f.svc.Publish(ctx, storetest.Leeds, ins.ID, storetest.Day(2015, 11, 21), change.Etag{}, inspector); !errors.Is(err, inspection.ErrPublished) {
 		t.Fatalf("second publication = %v, want %s", err, inspection.ReasonPublished)
 	}
 	if _, err := f.svc.Update(ctx, storetest.Leeds, ins.ID, patch, m, change.At(3), inspector); !errors.Is(err, inspection.ErrPublished) {
@@ -218,7 +216,7 @@ func TestScheduleIsIdempotent(t *testing.T) {
 	f := newFixture(t)
 	r := inspector
 	r.RequestID, r.RequestHash = "create-1", []byte("a")
-	in := inspection.Inspection{Framework: inspection.ILACS, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 12)}
+	in := inspection.Inspection{Framework: inspection.ILACS, StartDate: storetest.Day(2015, 6, 1), EndDate: storetest.Day(2015, 6, 12)}
 	first, err := f.svc.Schedule(ctx, storetest.Leeds, in, r)
 	if err != nil {
 		t.Fatal(err)
@@ -243,11 +241,11 @@ func TestScheduleIsIdempotent(t *testing.T) {
 func TestScheduleErrors(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	_, err := f.svc.Schedule(ctx, "E08999999", inspection.Inspection{Framework: inspection.SIF, StartDate: date(2015, 6, 1), EndDate: date(2015, 6, 2)}, inspector)
+	_, err := f.svc.Schedule(ctx, "E08999999", inspection.Inspection{Framework: inspection.SIF, StartDate: storetest.Day(2015, 6, 1), EndDate: storetest.Day(2015, 6, 2)}, inspector)
 	if !errors.Is(err, resource.ErrCouncilNotFound) {
 		t.Fatalf("unknown council = %v", err)
 	}
-	_, err = f.svc.Schedule(ctx, storetest.Leeds, inspection.Inspection{Framework: inspection.SIF, StartDate: date(2015, 6, 2), EndDate: date(2015, 6, 1)}, inspector)
+	_, err = f.svc.Schedule(ctx, storetest.Leeds, inspection.Inspection{Framework: inspection.SIF, StartDate: storetest.Day(2015, 6, 2), EndDate: storetest.Day(2015, 6, 1)}, inspector)
 	if fl, ok := fault.As(err); !ok || fl.Kind != fault.KindInvalid || len(fl.Violations) != 1 || fl.Violations[0].Field != "inspection.end_date" {
 		t.Fatalf("reversed dates = %v", err)
 	}
@@ -257,23 +255,23 @@ func TestMonitoringVisitLeavesTheLatestJudgement(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	const bham = "E08000025"
-	sif := schedule(t, f, bham, inspection.SIF, date(2014, 3, 3))
+	sif := schedule(t, f, bham, inspection.SIF, storetest.Day(2014, 3, 3))
 	m, _ := inspection.ParseMask([]string{"judgement"})
 	if _, err := f.svc.Update(ctx, bham, sif.ID, inspection.Inspection{Judgement: sifJudgement(reference.Inadequate, reference.Inadequate)}, m, change.At(1), inspector); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Publish(ctx, bham, sif.ID, date(2014, 5, 1), change.Etag{}, inspector); err != nil {
+	if _, err := f.svc.Publish(ctx, bham, sif.ID, storetest.Day(2014, 5, 1), change.Etag{}, inspector); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := f.councils.Get(ctx, bham)
 
-	mv := schedule(t, f, bham, inspection.MonitoringVisit, date(2015, 6, 1))
+	mv := schedule(t, f, bham, inspection.MonitoringVisit, storetest.Day(2015, 6, 1))
 	fm, _ := inspection.ParseMask([]string{"monitoring_findings"})
 	findings := &inspection.MonitoringFindings{Findings: []string{"Caseloads are lower."}, Progress: inspection.ProgressSome, Narrative: "Some progress."}
 	if _, err := f.svc.Update(ctx, bham, mv.ID, inspection.Inspection{MonitoringFindings: findings}, fm, change.At(1), inspector); err != nil {
 		t.Fatal(err)
 	}
-	p, err := f.svc.Publish(ctx, bham, mv.ID, date(2015, 7, 1), change.At(2), inspector)
+	p, err := f.svc.Publish(ctx, bham, mv.ID, storetest.Day(2015, 7, 1), change.At(2), inspector)
 	if err != nil || p.State != inspection.Published {
 		t.Fatalf("publish monitoring visit = %+v, %v", p, err)
 	}
@@ -300,7 +298,7 @@ func TestConcurrentPublications(t *testing.T) {
 	m, _ := inspection.ParseMask([]string{"judgement"})
 	var ids []string
 	for i, g := range []reference.Grade{reference.Good, reference.Inadequate} {
-		ins := schedule(t, f, storetest.Leeds, inspection.Emergency, date(2015, 3, 2).AddDate(0, i, 0))
+		ins := schedule(t, f, storetest.Leeds, inspection.Emergency, storetest.Day(2015, 3, 2).AddDate(0, i, 0))
 		j := inspection.Judgement{inspection.OverallEffectiveness: {Grade: g, Narrative: "n"}}
 		if _, err := f.svc.Update(ctx, storetest.Leeds, ins.ID, inspection.Inspection{Judgement: j}, m, change.At(1), inspector); err != nil {
 			t.Fatal(err)
@@ -311,7 +309,7 @@ func TestConcurrentPublications(t *testing.T) {
 	errs := make([]error, 2)
 	for i, id := range ids {
 		wg.Go(func() {
-			_, errs[i] = f.svc.Publish(ctx, storetest.Leeds, id, date(2015, 10, 1).AddDate(0, 0, i), change.At(2), inspector)
+			_, errs[i] = f.svc.Publish(ctx, storetest.Leeds, id, storetest.Day(2015, 10, 1).AddDate(0, 0, i), change.At(2), inspector)
 		})
 	}
 	wg.Wait()
@@ -332,14 +330,14 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	var published int
 	for i, c := range councils[:12] {
 		for k := range i % 3 {
-			ins := schedule(t, f, c.GSSCode, inspection.Emergency, date(2015, 1, 5).AddDate(0, k, 0))
+			ins := schedule(t, f, c.GSSCode, inspection.Emergency, storetest.Day(2015, 1, 5).AddDate(0, k, 0))
 			if k == 1 {
 				m, _ := inspection.ParseMask([]string{"judgement"})
 				j := inspection.Judgement{inspection.OverallEffectiveness: {Grade: reference.Good, Narrative: "n"}}
 				if _, err := f.svc.Update(ctx, c.GSSCode, ins.ID, inspection.Inspection{Judgement: j}, m, change.At(1), inspector); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := f.svc.Publish(ctx, c.GSSCode, ins.ID, date(2015, 6, 1), change.Etag{}, inspector); err != nil {
+				if _, err := f.svc.Publish(ctx, c.GSSCode, ins.ID, storetest.Day(2015, 6, 1), change.Etag{}, inspector); err != nil {
 					t.Fatal(err)
 				}
 				published++
@@ -391,7 +389,7 @@ func TestScheduleEmergency(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	rec := "localAuthorities/" + storetest.Leeds + "/emergencyInspectionRecommendations/rec1"
-	name, err := f.svc.ScheduleEmergency(ctx, storetest.Leeds, date(2016, 1, 11), date(2016, 1, 15), rec, accepting("req-1", "inspector-1"))
+	name, err := f.svc.ScheduleEmergency(ctx, storetest.Leeds, storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 15), rec, accepting("req-1", "inspector-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +399,7 @@ func TestScheduleEmergency(t *testing.T) {
 	}
 	ins, err := f.ins.Get(ctx, storetest.Leeds, id)
 	if err != nil || ins.Framework != inspection.Emergency || ins.EmergencyRecommendation != rec || ins.State != inspection.Scheduled ||
-		!ins.StartDate.Equal(date(2016, 1, 11)) {
+		!ins.StartDate.Equal(storetest.Day(2016, 1, 11)) {
 		t.Fatalf("scheduled = %+v, %v", ins, err)
 	}
 	// Retries, with the same or another request ID, caller or dates, return
@@ -409,7 +407,7 @@ func TestScheduleEmergency(t *testing.T) {
 	for _, retry := range []struct {
 		requestID, actor string
 		start            time.Time
-	}{{"req-1", "inspector-1", date(2016, 1, 11)}, {"req-2", "inspector-2", date(2016, 1, 18)}, {"", "inspector-1", date(2016, 1, 11)}} {
+	}{{"req-1", "inspector-1", storetest.Day(2016, 1, 11)}, {"req-2", "inspector-2", storetest.Day(2016, 1, 18)}, {"", "inspector-1", storetest.Day(2016, 1, 11)}} {
 		again, err := f.svc.ScheduleEmergency(ctx, storetest.Leeds, retry.start, retry.start.AddDate(0, 0, 4), rec, accepting(retry.requestID, retry.actor))
 		if err != nil || again != name {
 			t.Fatalf("retry %+v = %q, %v; want %q", retry, again, err, name)
@@ -422,7 +420,7 @@ func TestScheduleEmergency(t *testing.T) {
 	for i := range names {
 		wg.Go(func() {
 			var err error
-			names[i], err = f.svc.ScheduleEmergency(ctx, storetest.Leeds, date(2016, 2, 1), date(2016, 2, 5), rec2, accepting(fmt.Sprint("r", i), fmt.Sprint("inspector-", i)))
+			names[i], err = f.svc.ScheduleEmergency(ctx, storetest.Leeds, storetest.Day(2016, 2, 1), storetest.Day(2016, 2, 5), rec2, accepting(fmt.Sprint("r", i), fmt.Sprint("inspector-", i)))
 			if err != nil {
 				t.Error(err)
 			}
@@ -439,7 +437,7 @@ func TestScheduleEmergency(t *testing.T) {
 		t.Fatalf("%d inspections, %v; want 2", len(all), err)
 	}
 	// Creating another inspection that answers the same recommendation is refused.
-	_, err = f.svc.Schedule(ctx, storetest.Leeds, inspection.Inspection{Framework: inspection.Emergency, StartDate: date(2016, 3, 1), EndDate: date(2016, 3, 2), EmergencyRecommendation: rec}, inspector)
+	_, err = f.svc.Schedule(ctx, storetest.Leeds, inspection.Inspection{Framework: inspection.Emergency, StartDate: storetest.Day(2016, 3, 1), EndDate: storetest.Day(2016, 3, 2), EmergencyRecommendation: rec}, inspector)
 	if !errors.Is(err, inspection.ErrRecommendationAnswered) {
 		t.Fatalf("second answer = %v", err)
 	}
@@ -452,11 +450,11 @@ func TestScheduleEmergency(t *testing.T) {
 		kind       fault.Kind
 		fields     []string
 	}{
-		{"reversed dates", storetest.Leeds, date(2016, 1, 15), date(2016, 1, 11), "localAuthorities/" + storetest.Leeds + "/emergencyInspectionRecommendations/rec3", fault.KindInvalid, []string{"end_date"}},
+		{"reversed dates", storetest.Leeds, storetest.Day(2016, 1, 15), storetest.Day(2016, 1, 11), "localAuthorities/" + storetest.Leeds + "/emergencyInspectionRecommendations/rec3", fault.KindInvalid, []string{"end_date"}},
 		{"no dates", storetest.Leeds, time.Time{}, time.Time{}, "localAuthorities/" + storetest.Leeds + "/emergencyInspectionRecommendations/rec3", fault.KindInvalid, []string{"end_date", "start_date"}},
-		{"no recommendation", storetest.Leeds, date(2016, 1, 11), date(2016, 1, 15), "", fault.KindInvalid, []string{"emergency_recommendation"}},
-		{"unknown council", "E08999999", date(2016, 1, 11), date(2016, 1, 15), "localAuthorities/E08999999/emergencyInspectionRecommendations/rec3", fault.KindNotFound, nil},
-		{"not a council code", "leeds", date(2016, 1, 11), date(2016, 1, 15), "x", fault.KindNotFound, nil},
+		{"no recommendation", storetest.Leeds, storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 15), "", fault.KindInvalid, []string{"emergency_recommendation"}},
+		{"unknown council", "E08999999", storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 15), "localAuthorities/E08999999/emergencyInspectionRecommendations/rec3", fault.KindNotFound, nil},
+		{"not a council code", "leeds", storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 15), "x", fault.KindNotFound, nil},
 	} {
 		_, err := f.svc.ScheduleEmergency(ctx, tc.gss, tc.start, tc.end, tc.rec, accepting("", "inspector-1"))
 		fl, ok := fault.As(err)

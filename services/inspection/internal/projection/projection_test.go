@@ -10,10 +10,9 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 func judgement(council, framework string, g reference.Grade, published time.Time) Judgement {
 	return Judgement{Council: council, Framework: framework, OverallGrade: g, PublishDate: published}
@@ -22,7 +21,7 @@ func judgement(council, framework string, g reference.Grade, published time.Time
 // lgaLate2015 is the LGA's picture: 80 councils inspected under SIF between
 // 2014-01-14 and 2015-12-14, 20 of them inadequate.
 func lgaLate2015() []Judgement {
-	first, last := date(2014, time.January, 14), date(2015, time.December, 14)
+	first, last := storetest.Day(2014, time.January, 14), storetest.Day(2015, time.December, 14)
 	span := last.Sub(first)
 	out := make([]Judgement, 0, 80)
 	for i := range 80 {
@@ -44,7 +43,7 @@ func withExtra(base []Judgement, extra ...Judgement) []Judgement {
 }
 
 func TestProjectCounts(t *testing.T) {
-	asOf, target := date(2015, time.December, 14), date(2017, time.April, 1)
+	asOf, target := storetest.Day(2015, time.December, 14), storetest.Day(2017, time.April, 1)
 	lga := lgaLate2015()
 	tests := []struct {
 		name                           string
@@ -55,17 +54,17 @@ func TestProjectCounts(t *testing.T) {
 		{"the LGA's 20 of 80 gives 38", lga, 80, 20, 38, 0.25},
 		{
 			"inadequate then good counts as not inadequate",
-			withExtra(lga, judgement("E09000001", FrameworkSIF, reference.Good, date(2015, time.December, 1))),
+			withExtra(lga, judgement("E09000001", FrameworkSIF, reference.Good, storetest.Day(2015, time.December, 1))),
 			80, 19, 36, 19.0 / 80,
 		},
 		{
 			"good then inadequate counts as inadequate",
-			withExtra(lga, judgement("E09000000", FrameworkSIF, reference.Inadequate, date(2015, time.December, 1))),
+			withExtra(lga, judgement("E09000000", FrameworkSIF, reference.Inadequate, storetest.Day(2015, time.December, 1))),
 			80, 21, 40, 21.0 / 80,
 		},
 		{
 			"a re-inspection after as_of is not counted",
-			withExtra(lga, judgement("E09000001", FrameworkSIF, reference.Good, date(2015, time.December, 15))),
+			withExtra(lga, judgement("E09000001", FrameworkSIF, reference.Good, storetest.Day(2015, time.December, 15))),
 			80, 20, 38, 0.25,
 		},
 		{
@@ -75,16 +74,16 @@ func TestProjectCounts(t *testing.T) {
 		},
 		{
 			"a judgement published the day after as_of is not",
-			withExtra(lga, judgement("E08000001", FrameworkSIF, reference.Inadequate, date(2015, time.December, 15))),
+			withExtra(lga, judgement("E08000001", FrameworkSIF, reference.Inadequate, storetest.Day(2015, time.December, 15))),
 			80, 20, 38, 0.25,
 		},
 		{
 			"other frameworks are ignored",
 			withExtra(lga,
-				judgement("E08000001", "ILACS", reference.Inadequate, date(2015, time.June, 1)),
-				judgement("E08000002", "EMERGENCY", reference.Inadequate, date(2015, time.June, 1)),
-				judgement("E09000001", "MONITORING_VISIT", "", date(2015, time.December, 10)),
-				judgement("E09000000", "EMERGENCY", reference.Inadequate, date(2015, time.December, 10)),
+				judgement("E08000001", "ILACS", reference.Inadequate, storetest.Day(2015, time.June, 1)),
+				judgement("E08000002", "EMERGENCY", reference.Inadequate, storetest.Day(2015, time.June, 1)),
+				judgement("E09000001", "MONITORING_VISIT", "", storetest.Day(2015, time.December, 10)),
+				judgement("E09000000", "EMERGENCY", reference.Inadequate, storetest.Day(2015, time.December, 10)),
 			),
 			80, 20, 38, 0.25,
 		},
@@ -102,7 +101,7 @@ func TestProjectCounts(t *testing.T) {
 					if i < 3 {
 						g = reference.Inadequate
 					}
-					js = append(js, judgement(fmt.Sprintf("E10%06d", i), FrameworkSIF, g, date(2015, time.March, 1+i)))
+					js = append(js, judgement(fmt.Sprintf("E10%06d", i), FrameworkSIF, g, storetest.Day(2015, time.March, 1+i)))
 				}
 				return js
 			}(),
@@ -111,12 +110,12 @@ func TestProjectCounts(t *testing.T) {
 		{"nobody inspected", nil, 0, 0, 0, 0},
 		{
 			"only non-SIF judgements",
-			[]Judgement{judgement("E08000001", "ILACS", reference.Inadequate, date(2015, time.June, 1))},
+			[]Judgement{judgement("E08000001", "ILACS", reference.Inadequate, storetest.Day(2015, time.June, 1))},
 			0, 0, 0, 0,
 		},
 		{
 			"only judgements after as_of",
-			[]Judgement{judgement("E08000001", FrameworkSIF, reference.Inadequate, date(2016, time.June, 1))},
+			[]Judgement{judgement("E08000001", FrameworkSIF, reference.Inadequate, storetest.Day(2016, time.June, 1))},
 			0, 0, 0, 0,
 		},
 	}
@@ -153,7 +152,7 @@ func TestProjectPace(t *testing.T) {
 		if i%4 == 0 {
 			g = reference.Inadequate
 		}
-		year = append(year, judgement(fmt.Sprintf("E06%06d", i), FrameworkSIF, g, date(2015, time.January, 1+15*i)))
+		year = append(year, judgement(fmt.Sprintf("E06%06d", i), FrameworkSIF, g, storetest.Day(2015, time.January, 1+15*i)))
 	}
 	tests := []struct {
 		name                      string
@@ -168,61 +167,61 @@ func TestProjectPace(t *testing.T) {
 		{
 			name:       "a year of inspections projected a year on",
 			judgements: year,
-			asOf:       date(2015, time.December, 31), target: date(2016, time.December, 31), total: 152,
+			asOf:       storetest.Day(2015, time.December, 31), target: storetest.Day(2016, time.December, 31), total: 152,
 			// 365 days counted both ends = 11.992 months; 24 / 11.992 = 2.0013 a month;
 			// 366 days on = 12.025 months; 24 + 24.07 = 48; 6/24 × 48 = 12;
 			// 128 left / 2.0013 × 30.436875 days = 1947 days after as_of.
 			observedMonths: 365 / DaysPerMonth, perMonth: 24 / (365 / DaysPerMonth),
-			inspectedBy: 48, inadequateBy: 12, completion: date(2021, time.April, 30),
+			inspectedBy: 48, inadequateBy: 12, completion: storetest.Day(2021, time.April, 30),
 			methodHas: []string{"24 of 152", "6 / 24 = 0.2500", "round(6 / 24 × 152) = 38", "2015-01-01", "= 48 inspected", "= 12 inadequate", "2021-04-30"},
 		},
 		{
 			name:       "the LGA's late 2015 record to April 2017",
 			judgements: lgaLate2015(),
-			asOf:       date(2015, time.December, 14), target: date(2017, time.April, 1), total: 152,
+			asOf:       storetest.Day(2015, time.December, 14), target: storetest.Day(2017, time.April, 1), total: 152,
 			observedMonths: 700 / DaysPerMonth, perMonth: 80 / (700 / DaysPerMonth),
-			inspectedBy: 134, inadequateBy: 34, completion: date(2017, time.September, 4),
+			inspectedBy: 134, inadequateBy: 34, completion: storetest.Day(2017, time.September, 4),
 			methodHas: []string{"80 of 152", "20 / 80 = 0.2500 (25.0%)", "round(20 / 80 × 152) = 38", "2014-01-14", "2017-04-01", "2017-09-04"},
 		},
 		{
 			name:       "a target centuries away is all councils",
 			judgements: lgaLate2015(),
-			asOf:       date(2015, time.December, 14), target: date(9999, time.December, 31), total: 152,
+			asOf:       storetest.Day(2015, time.December, 14), target: storetest.Day(9999, time.December, 31), total: 152,
 			observedMonths: 700 / DaysPerMonth, perMonth: 80 / (700 / DaysPerMonth),
-			inspectedBy: 152, inadequateBy: 38, completion: date(2017, time.September, 4),
+			inspectedBy: 152, inadequateBy: 38, completion: storetest.Day(2017, time.September, 4),
 		},
 		{
 			name:       "a target equal to as_of projects the record itself",
 			judgements: year,
-			asOf:       date(2015, time.December, 31), target: date(2015, time.December, 31), total: 152,
+			asOf:       storetest.Day(2015, time.December, 31), target: storetest.Day(2015, time.December, 31), total: 152,
 			observedMonths: 365 / DaysPerMonth, perMonth: 24 / (365 / DaysPerMonth),
-			inspectedBy: 24, inadequateBy: 6, completion: date(2021, time.April, 30),
+			inspectedBy: 24, inadequateBy: 6, completion: storetest.Day(2021, time.April, 30),
 		},
 		{
 			name:       "the projection stops at every council inspected",
 			judgements: year,
-			asOf:       date(2015, time.December, 31), target: date(2030, time.January, 1), total: 30,
+			asOf:       storetest.Day(2015, time.December, 31), target: storetest.Day(2030, time.January, 1), total: 30,
 			observedMonths: 365 / DaysPerMonth, perMonth: 24 / (365 / DaysPerMonth),
 			// 6 left / 2.0013 a month × 30.436875 = 91.25 days, so 92.
-			inspectedBy: 30, inadequateBy: 8, completion: date(2016, time.April, 1),
+			inspectedBy: 30, inadequateBy: 8, completion: storetest.Day(2016, time.April, 1),
 			methodHas: []string{"min(30,", "remaining 6 councils"},
 		},
 		{
 			name:       "everyone inspected: completion is the last first inspection",
 			judgements: year,
-			asOf:       date(2015, time.December, 31), target: date(2016, time.June, 1), total: 24,
+			asOf:       storetest.Day(2015, time.December, 31), target: storetest.Day(2016, time.June, 1), total: 24,
 			observedMonths: 365 / DaysPerMonth, perMonth: 24 / (365 / DaysPerMonth),
-			inspectedBy: 24, inadequateBy: 6, completion: date(2015, time.January, 1).AddDate(0, 0, 15*23),
+			inspectedBy: 24, inadequateBy: 6, completion: storetest.Day(2015, time.January, 1).AddDate(0, 0, 15*23),
 			methodHas: []string{"All 24 councils had been inspected by 2015-12-12"},
 		},
 		{
 			name: "a council published on as_of gives a one-day period",
 			judgements: []Judgement{
-				judgement("E06000001", FrameworkSIF, reference.Inadequate, date(2015, time.December, 14)),
+				judgement("E06000001", FrameworkSIF, reference.Inadequate, storetest.Day(2015, time.December, 14)),
 			},
-			asOf: date(2015, time.December, 14), target: date(2015, time.December, 14), total: 152,
+			asOf: storetest.Day(2015, time.December, 14), target: storetest.Day(2015, time.December, 14), total: 152,
 			observedMonths: 1 / DaysPerMonth, perMonth: DaysPerMonth,
-			inspectedBy: 1, inadequateBy: 1, completion: date(2015, time.December, 14).AddDate(0, 0, 151),
+			inspectedBy: 1, inadequateBy: 1, completion: storetest.Day(2015, time.December, 14).AddDate(0, 0, 151),
 		},
 	}
 	for _, tc := range tests {
@@ -251,7 +250,7 @@ func TestProjectPace(t *testing.T) {
 }
 
 func TestProjectRejects(t *testing.T) {
-	asOf := date(2015, time.December, 14)
+	asOf := storetest.Day(2015, time.December, 14)
 	tests := []struct {
 		name         string
 		asOf, target time.Time
@@ -296,13 +295,13 @@ func TestServiceDefaults(t *testing.T) {
 		asOf, target         time.Time
 		wantAsOf, wantTarget time.Time
 	}{
-		{"no dates: today and April 2017", lgaDay, time.Time{}, time.Time{}, date(2015, time.December, 14), DefaultTarget},
-		{"as_of given, target defaulted", lgaDay, date(2015, time.June, 30), time.Time{}, date(2015, time.June, 30), DefaultTarget},
-		{"both given", lgaDay, date(2015, time.June, 30), date(2016, time.June, 30), date(2015, time.June, 30), date(2016, time.June, 30)},
+		{"no dates: today and April 2017", lgaDay, time.Time{}, time.Time{}, storetest.Day(2015, time.December, 14), DefaultTarget},
+		{"as_of given, target defaulted", lgaDay, storetest.Day(2015, time.June, 30), time.Time{}, storetest.Day(2015, time.June, 30), DefaultTarget},
+		{"both given", lgaDay, storetest.Day(2015, time.June, 30), storetest.Day(2016, time.June, 30), storetest.Day(2015, time.June, 30), storetest.Day(2016, time.June, 30)},
 		{"a clock east of UTC reads the UTC date", time.Date(2015, time.December, 15, 0, 30, 0, 0, time.FixedZone("CET", 3600)),
-			time.Time{}, time.Time{}, date(2015, time.December, 14), DefaultTarget},
+			time.Time{}, time.Time{}, storetest.Day(2015, time.December, 14), DefaultTarget},
 		{"today after April 2017: the target defaults to as_of", time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC),
-			time.Time{}, time.Time{}, date(2026, time.March, 2), date(2026, time.March, 2)},
+			time.Time{}, time.Time{}, storetest.Day(2026, time.March, 2), storetest.Day(2026, time.March, 2)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -328,10 +327,10 @@ func TestServiceRejects(t *testing.T) {
 		asOf, target time.Time
 		fields       []string
 	}{
-		{"as_of after today", date(2015, time.December, 15), time.Time{}, []string{FieldAsOf}},
-		{"target before a given as_of", date(2015, time.June, 1), date(2015, time.May, 31), []string{FieldTarget}},
-		{"target before the default as_of", time.Time{}, date(2015, time.December, 13), []string{FieldTarget}},
-		{"both wrong", date(2016, time.January, 2), date(2016, time.January, 1), []string{FieldAsOf, FieldTarget}},
+		{"as_of after today", storetest.Day(2015, time.December, 15), time.Time{}, []string{FieldAsOf}},
+		{"target before a given as_of", storetest.Day(2015, time.June, 1), storetest.Day(2015, time.May, 31), []string{FieldTarget}},
+		{"target before the default as_of", time.Time{}, storetest.Day(2015, time.December, 13), []string{FieldTarget}},
+		{"both wrong", storetest.Day(2016, time.January, 2), storetest.Day(2016, time.January, 1), []string{FieldAsOf, FieldTarget}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -351,7 +350,7 @@ func TestServiceSourceError(t *testing.T) {
 }
 
 func TestServiceProjectsTheLGAFigure(t *testing.T) {
-	s := NewService(fixedSource{judgements: lgaLate2015()}, func() time.Time { return date(2015, time.December, 14) })
+	s := NewService(fixedSource{judgements: lgaLate2015()}, func() time.Time { return storetest.Day(2015, time.December, 14) })
 	p, err := s.Project(context.Background(), time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)

@@ -17,8 +17,6 @@ import (
 
 var now = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 func reason(err error) string {
 	if f, ok := fault.As(err); ok {
 		return f.Reason
@@ -80,7 +78,7 @@ func inState(t *testing.T, s State) Review {
 	rv.ID = "r1"
 	steps := map[State]func(Review) (Review, error){
 		Scheduled: func(r Review) (Review, error) {
-			r, err := r.Schedule(day(2016, 1, 11), day(2016, 1, 14), now)
+			r, err := r.Schedule(storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 14), now)
 			if err != nil {
 				return r, err
 			}
@@ -122,7 +120,9 @@ func TestActionsByState(t *testing.T) {
 		// leads to.
 		from map[State]State
 	}{
-		{"schedule", func(r Review) (Review, error) { return r.Schedule(day(2016, 2, 1), day(2016, 2, 5), now) },
+		{"schedule", func(r Review) (Review, error) {
+			return r.Schedule(storetest.Day(2016, 2, 1), storetest.Day(2016, 2, 5), now)
+		},
 			map[State]State{Requested: Scheduled}},
 		{"assign team", func(r Review) (Review, error) { return r.AssignTeam(twoPeers) },
 			map[State]State{Scheduled: Scheduled}},
@@ -157,7 +157,7 @@ func TestActionsByState(t *testing.T) {
 
 func TestStartOnSiteNeedsTeam(t *testing.T) {
 	rv := inState(t, Requested)
-	rv, err := rv.Schedule(day(2016, 1, 11), day(2016, 1, 14), now)
+	rv, err := rv.Schedule(storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 14), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,15 +255,15 @@ func TestCheckDates(t *testing.T) {
 		start, end time.Time
 		want       []string
 	}{
-		{"one day", day(2016, 1, 11), day(2016, 1, 11), nil},
-		{"ten days", day(2016, 1, 11), day(2016, 1, 20), nil},
-		{"in the past", day(2015, 3, 2), day(2015, 3, 5), nil},
-		{"eleven days", day(2016, 1, 11), day(2016, 1, 21), []string{"end_date"}},
-		{"end before start", day(2016, 1, 11), day(2016, 1, 10), []string{"end_date"}},
+		{"one day", storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 11), nil},
+		{"ten days", storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 20), nil},
+		{"in the past", storetest.Day(2015, 3, 2), storetest.Day(2015, 3, 5), nil},
+		{"eleven days", storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 21), []string{"end_date"}},
+		{"end before start", storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 10), []string{"end_date"}},
 		{"no dates", time.Time{}, time.Time{}, []string{"end_date", "start_date"}},
-		{"no end", day(2016, 1, 11), time.Time{}, []string{"end_date"}},
-		{"before the earliest date", day(2009, 12, 30), day(2010, 1, 1), []string{"start_date"}},
-		{"more than two years ahead", day(2018, 1, 8), day(2018, 1, 9), []string{"end_date", "start_date"}},
+		{"no end", storetest.Day(2016, 1, 11), time.Time{}, []string{"end_date"}},
+		{"before the earliest date", storetest.Day(2009, 12, 30), storetest.Day(2010, 1, 1), []string{"start_date"}},
+		{"more than two years ahead", storetest.Day(2018, 1, 8), storetest.Day(2018, 1, 9), []string{"end_date", "start_date"}},
 	}
 	for _, tc := range tests {
 		err := CheckDates(tc.start, tc.end, now)

@@ -25,8 +25,6 @@ import (
 
 func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 type env struct {
 	t   *testing.T
 	st  *store.Store
@@ -59,7 +57,7 @@ func (e *env) scheduled(gss string, team ...review.Member) review.Review {
 	e.t.Helper()
 	ctx := context.Background()
 	rv := e.request(gss)
-	rv, err := e.svc.Schedule(ctx, gss, rv.ID, day(2016, 1, 11), day(2016, 1, 14), change.Etag{}, adviser("", ""))
+	rv, err := e.svc.Schedule(ctx, gss, rv.ID, storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 14), change.Etag{}, adviser("", ""))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -240,12 +238,12 @@ func TestIdempotencyAndEtags(t *testing.T) {
 	}
 
 	sched := adviser("/turnaround.peerreview.v1.PeerReviewService/SchedulePeerReview", "req-2")
-	s1, err := e.svc.Schedule(ctx, storetest.Leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), change.At(1), sched)
+	s1, err := e.svc.Schedule(ctx, storetest.Leeds, first.ID, storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 12), change.At(1), sched)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The replay answers as the first call did, though the state moved on.
-	s2, err := e.svc.Schedule(ctx, storetest.Leeds, first.ID, day(2016, 1, 11), day(2016, 1, 12), change.At(1), sched)
+	s2, err := e.svc.Schedule(ctx, storetest.Leeds, first.ID, storetest.Day(2016, 1, 11), storetest.Day(2016, 1, 12), change.At(1), sched)
 	if err != nil || s2.Version != s1.Version || s2.State != review.Scheduled {
 		t.Fatalf("schedule replay = %+v, %v", s2, err)
 	}

@@ -1,7 +1,10 @@
 // Package storetest holds what the services' store tests, and the domain
 // and event tests beside them, share: the councils they keep records for,
-// by name, so that each test reads "Leeds" where the wire has a GSS code.
+// by name, so that each test reads "Leeds" where the wire has a GSS code;
+// the days their records are dated; and checks of resource names.
 package storetest
+
+import "time"
 
 // GSS codes of the councils the tests name, as in the shipped reference
 // data set.
@@ -18,3 +21,6 @@ const (
 	Sunderland = "E08000024"
 	Wight      = "E06000046"
 )
+
+// Day is midnight UTC at the start of the day d of month m in year y.
+func Day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }

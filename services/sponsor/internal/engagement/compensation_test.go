@@ -66,7 +66,7 @@ func TestPeriodValidate(t *testing.T) {
 		if v[0] == 0 {
 			return time.Time{}
 		}
-		return date(v[0], time.Month(v[1]), v[2])
+		return storetest.Day(v[0], time.Month(v[1]), v[2])
 	}
 	for _, tc := range tests {
 		p := Period{Start: ymd(tc.start), End: ymd(tc.end)}
@@ -78,11 +78,11 @@ func TestPeriodValidate(t *testing.T) {
 }
 
 func TestPeriodContainsBothEnds(t *testing.T) {
-	p := Period{Start: date(2016, 4, 1), End: date(2016, 6, 30)}
+	p := Period{Start: storetest.Day(2016, 4, 1), End: storetest.Day(2016, 6, 30)}
 	for d, want := range map[[3]int]bool{
 		{2016, 3, 31}: false, {2016, 4, 1}: true, {2016, 5, 15}: true, {2016, 6, 30}: true, {2016, 7, 1}: false,
 	} {
-		if got := p.Contains(date(d[0], time.Month(d[1]), d[2])); got != want {
+		if got := p.Contains(storetest.Day(d[0], time.Month(d[1]), d[2])); got != want {
 			t.Errorf("Contains(%v) = %v, want %v", d, got, want)
 		}
 	}
@@ -101,9 +101,9 @@ func TestCompensate(t *testing.T) {
 		{Sponsor: hampshire, ID: "e-bradford", Council: bradfrd},
 	}
 	dep := func(eng string, y, m, d int, h HalfDays) Deployment {
-		return Deployment{Sponsor: hampshire, Engagement: eng, ID: NewID(), Date: date(y, time.Month(m), d), HalfDays: h, Role: Manager}
+		return Deployment{Sponsor: hampshire, Engagement: eng, ID: NewID(), Date: storetest.Day(y, time.Month(m), d), HalfDays: h, Role: Manager}
 	}
-	period := Period{Start: date(2016, 4, 1), End: date(2016, 6, 30)}
+	period := Period{Start: storetest.Day(2016, 4, 1), End: storetest.Day(2016, 6, 30)}
 	deps := []Deployment{
 		dep("e-slough", 2016, 3, 31, 10),   // the day before: ignored
 		dep("e-slough", 2016, 4, 1, 3),     // first day: counts
@@ -131,7 +131,7 @@ func TestCompensate(t *testing.T) {
 		t.Errorf("statement = %+v, want 6 half-days and 120,004p, the sum of its lines", s)
 	}
 
-	empty, err := Compensate(hampshire, Period{Start: date(2015, 1, 1), End: date(2015, 12, 31)}, rate, engs, deps)
+	empty, err := Compensate(hampshire, Period{Start: storetest.Day(2015, 1, 1), End: storetest.Day(2015, 12, 31)}, rate, engs, deps)
 	if err != nil || len(empty.Councils) != 0 || empty.TotalDays != 0 || empty.TotalPence != 0 {
 		t.Errorf("statement of a year without deployments = %+v, %v", empty, err)
 	}
@@ -142,14 +142,14 @@ func TestCompensate(t *testing.T) {
 }
 
 func TestCompensateRefusesInconsistentData(t *testing.T) {
-	period := Period{Start: date(2016, 4, 1), End: date(2016, 6, 30)}
+	period := Period{Start: storetest.Day(2016, 4, 1), End: storetest.Day(2016, 6, 30)}
 	engs := []Engagement{{Sponsor: hampshire, ID: "e1", Council: storetest.Slough}}
 	tests := []struct {
 		name string
 		dep  Deployment
 	}{
-		{"another sponsor's deployment", Deployment{Sponsor: "leeds", Engagement: "e1", ID: "d1", Date: date(2016, 5, 1), HalfDays: 2}},
-		{"a deployment of an engagement not given", Deployment{Sponsor: hampshire, Engagement: "e2", ID: "d1", Date: date(2016, 5, 1), HalfDays: 2}},
+		{"another sponsor's deployment", Deployment{Sponsor: "leeds", Engagement: "e1", ID: "d1", Date: storetest.Day(2016, 5, 1), HalfDays: 2}},
+		{"a deployment of an engagement not given", Deployment{Sponsor: hampshire, Engagement: "e2", ID: "d1", Date: storetest.Day(2016, 5, 1), HalfDays: 2}},
 	}
 	for _, tc := range tests {
 		if _, err := Compensate(hampshire, period, 100, engs, []Deployment{tc.dep}); err == nil {
@@ -157,7 +157,7 @@ func TestCompensateRefusesInconsistentData(t *testing.T) {
 		}
 	}
 	big := []Deployment{
-		{Sponsor: hampshire, Engagement: "e1", ID: "d1", Date: date(2016, 5, 1), HalfDays: 62},
+		{Sponsor: hampshire, Engagement: "e1", ID: "d1", Date: storetest.Day(2016, 5, 1), HalfDays: 62},
 	}
 	if _, err := Compensate(hampshire, period, math.MaxInt64/10, engs, big); !errors.Is(err, ErrOverflow) {
 		t.Errorf("an amount past int64 = %v, want ErrOverflow", err)

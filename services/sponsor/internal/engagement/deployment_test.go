@@ -50,7 +50,7 @@ func TestHalfDaysOf(t *testing.T) {
 func activeEngagement() Engagement {
 	return Engagement{
 		Sponsor: hampshire, ID: "eng-1", Council: storetest.Slough, Need: sloughNeed, MatchRun: approvedRun,
-		StartDate: date(2016, 4, 1), PlannedStaffDays: 40, State: Active, Version: 3,
+		StartDate: storetest.Day(2016, 4, 1), PlannedStaffDays: 40, State: Active, Version: 3,
 		CreateTime: time.Date(2016, 3, 30, 10, 0, 0, 0, time.UTC),
 	}
 }
@@ -58,7 +58,7 @@ func activeEngagement() Engagement {
 func TestDeployValidatesTheDraft(t *testing.T) {
 	// 23:30 UTC on 14 June 2016 is already 15 June in England.
 	now := time.Date(2016, 6, 14, 23, 30, 0, 0, time.UTC)
-	valid := Draft{Date: date(2016, 6, 1), Role: SocialWorker, StaffDays: 2.5, Notes: "Two social workers on the front door."}
+	valid := Draft{Date: storetest.Day(2016, 6, 1), Role: SocialWorker, StaffDays: 2.5, Notes: "Two social workers on the front door."}
 	tests := []struct {
 		name   string
 		change func(*Draft)
@@ -67,10 +67,10 @@ func TestDeployValidatesTheDraft(t *testing.T) {
 		{"valid", func(*Draft) {}, nil},
 		{"half a day", func(d *Draft) { d.StaffDays = 0.5 }, nil},
 		{"a month", func(d *Draft) { d.StaffDays = 31 }, nil},
-		{"on the start date", func(d *Draft) { d.Date = date(2016, 4, 1) }, nil},
-		{"today in England", func(d *Draft) { d.Date = date(2016, 6, 15) }, nil},
-		{"tomorrow in England", func(d *Draft) { d.Date = date(2016, 6, 16) }, []string{"d.date"}},
-		{"the day before the start", func(d *Draft) { d.Date = date(2016, 3, 31) }, []string{"d.date"}},
+		{"on the start date", func(d *Draft) { d.Date = storetest.Day(2016, 4, 1) }, nil},
+		{"today in England", func(d *Draft) { d.Date = storetest.Day(2016, 6, 15) }, nil},
+		{"tomorrow in England", func(d *Draft) { d.Date = storetest.Day(2016, 6, 16) }, []string{"d.date"}},
+		{"the day before the start", func(d *Draft) { d.Date = storetest.Day(2016, 3, 31) }, []string{"d.date"}},
 		{"no date", func(d *Draft) { d.Date = time.Time{} }, []string{"d.date"}},
 		{"no role", func(d *Draft) { d.Role = "" }, []string{"d.role"}},
 		{"unknown role", func(d *Draft) { d.Role = "7" }, []string{"d.role"}},
@@ -82,7 +82,9 @@ func TestDeployValidatesTheDraft(t *testing.T) {
 		{"longest notes", func(d *Draft) { d.Notes = strings.Repeat("é", MaxNotes) }, nil},
 		{"notes too long", func(d *Draft) { d.Notes = strings.Repeat("a", MaxNotes+1) }, []string{"d.notes"}},
 		{"notes not UTF-8", func(d *Draft) { d.Notes = "\xff" }, []string{"d.notes"}},
-		{"everything at once", func(d *Draft) { *d = Draft{Date: date(2016, 1, 4), Role: "CHIEF", StaffDays: 40, Notes: "\xff"} },
+		{"everything at once", func(d *Draft) {
+			*d = Draft{Date: storetest.Day(2016, 1, 4), Role: "CHIEF", StaffDays: 40, Notes: "\xff"}
+		},
 			[]string{"d.date", "d.notes", "d.role", "d.staff_days"}},
 	}
 	for _, tc := range tests {
@@ -127,12 +129,12 @@ func TestDeployAddsUpByQuarter(t *testing.T) {
 		date time.Time
 		days float64
 	}{
-		{date(2016, 6, 30), 1.5},  // Q2
-		{date(2016, 7, 1), 0.5},   // Q3
-		{date(2016, 9, 30), 3},    // Q3
-		{date(2016, 4, 1), 31},    // Q2
-		{date(2016, 10, 3), 0.5},  // Q4
-		{date(2016, 11, 30), 2.5}, // Q4
+		{storetest.Day(2016, 6, 30), 1.5},  // Q2
+		{storetest.Day(2016, 7, 1), 0.5},   // Q3
+		{storetest.Day(2016, 9, 30), 3},    // Q3
+		{storetest.Day(2016, 4, 1), 31},    // Q2
+		{storetest.Day(2016, 10, 3), 0.5},  // Q4
+		{storetest.Day(2016, 11, 30), 2.5}, // Q4
 	}
 	before := e.Clone()
 	cur := e
@@ -160,11 +162,11 @@ func TestDeployAddsUpByQuarter(t *testing.T) {
 func TestSortDeploymentsOldestFirst(t *testing.T) {
 	at := func(m int) time.Time { return time.Date(2016, 6, 10, 9, m, 0, 0, time.UTC) }
 	ds := []Deployment{
-		{Sponsor: "s", Engagement: "e", ID: "d4", Date: date(2016, 6, 2), CreateTime: at(0)},
-		{Sponsor: "s", Engagement: "e", ID: "d3", Date: date(2016, 6, 1), CreateTime: at(5)},
-		{Sponsor: "s", Engagement: "e", ID: "d2", Date: date(2016, 6, 1), CreateTime: at(1)},
-		{Sponsor: "s", Engagement: "e", ID: "d1", Date: date(2016, 6, 1), CreateTime: at(1)},
-		{Sponsor: "s", Engagement: "e", ID: "d0", Date: date(2016, 5, 31), CreateTime: at(9)},
+		{Sponsor: "s", Engagement: "e", ID: "d4", Date: storetest.Day(2016, 6, 2), CreateTime: at(0)},
+		{Sponsor: "s", Engagement: "e", ID: "d3", Date: storetest.Day(2016, 6, 1), CreateTime: at(5)},
+		{Sponsor: "s", Engagement: "e", ID: "d2", Date: storetest.Day(2016, 6, 1), CreateTime: at(1)},
+		{Sponsor: "s", Engagement: "e", ID: "d1", Date: storetest.Day(2016, 6, 1), CreateTime: at(1)},
+		{Sponsor: "s", Engagement: "e", ID: "d0", Date: storetest.Day(2016, 5, 31), CreateTime: at(9)},
 	}
 	SortDeployments(ds)
 	var got []string

@@ -19,12 +19,10 @@ const (
 	approvedRun = "matchRuns/run-1"
 )
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 func validStart() Start {
 	return Start{
 		Sponsor: hampshire, Council: storetest.Slough, Need: sloughNeed, MatchRun: approvedRun,
-		StartDate: date(2016, 4, 1), PlannedStaffDays: 40,
+		StartDate: storetest.Day(2016, 4, 1), PlannedStaffDays: 40,
 	}
 }
 
@@ -77,7 +75,7 @@ func TestNewKeepsTheCalendarDateOfTheStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !e.StartDate.Equal(date(2016, 4, 1)) || e.StartDate.Location() != time.UTC {
+	if !e.StartDate.Equal(storetest.Day(2016, 4, 1)) || e.StartDate.Location() != time.UTC {
 		t.Errorf("start date %v, want 2016-04-01 midnight UTC", e.StartDate)
 	}
 	if e.Name() != "sponsors/hampshire/engagements/eng-1" || e.CouncilName() != "localAuthorities/"+storetest.Slough {
@@ -149,10 +147,10 @@ func TestTodayIsEnglandsDate(t *testing.T) {
 		want time.Time
 	}{
 		// British Summer Time: 23:30 UTC on 30 June is 00:30 on 1 July.
-		{time.Date(2016, 6, 30, 23, 30, 0, 0, time.UTC), date(2016, 7, 1)},
-		{time.Date(2016, 6, 30, 22, 59, 0, 0, time.UTC), date(2016, 6, 30)},
+		{time.Date(2016, 6, 30, 23, 30, 0, 0, time.UTC), storetest.Day(2016, 7, 1)},
+		{time.Date(2016, 6, 30, 22, 59, 0, 0, time.UTC), storetest.Day(2016, 6, 30)},
 		// Winter: England is on UTC.
-		{time.Date(2016, 1, 31, 23, 30, 0, 0, time.UTC), date(2016, 1, 31)},
+		{time.Date(2016, 1, 31, 23, 30, 0, 0, time.UTC), storetest.Day(2016, 1, 31)},
 	}
 	for _, tc := range tests {
 		if got := Today(tc.now); !got.Equal(tc.want) {

@@ -10,14 +10,14 @@ import (
 
 func TestQuarterOf(t *testing.T) {
 	for d, want := range map[time.Time]Quarter{
-		date(2016, 1, 1):   "2016-Q1",
-		date(2016, 3, 31):  "2016-Q1",
-		date(2016, 4, 1):   "2016-Q2",
-		date(2016, 6, 30):  "2016-Q2",
-		date(2016, 7, 1):   "2016-Q3",
-		date(2016, 9, 30):  "2016-Q3",
-		date(2016, 10, 1):  "2016-Q4",
-		date(2016, 12, 31): "2016-Q4",
+		storetest.Day(2016, 1, 1):   "2016-Q1",
+		storetest.Day(2016, 3, 31):  "2016-Q1",
+		storetest.Day(2016, 4, 1):   "2016-Q2",
+		storetest.Day(2016, 6, 30):  "2016-Q2",
+		storetest.Day(2016, 7, 1):   "2016-Q3",
+		storetest.Day(2016, 9, 30):  "2016-Q3",
+		storetest.Day(2016, 10, 1):  "2016-Q4",
+		storetest.Day(2016, 12, 31): "2016-Q4",
 	} {
 		if got := QuarterOf(d); got != want {
 			t.Errorf("QuarterOf(%v) = %s, want %s", d, got, want)

@@ -38,15 +38,13 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{t: t, st: st, engs: New(st, WithClock(func() time.Time { return now }))}
 }
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 // newEngagement returns a new engagement of sponsor with council gss,
 // planning planned staff-days a quarter from 1 April 2016.
 func newEngagement(t *testing.T, sponsor, gss string, planned int) engagement.Engagement {
 	t.Helper()
 	e, err := engagement.New(engagement.Start{
 		Sponsor: sponsor, Council: gss, Need: "localAuthorities/" + gss + "/sponsorNeeds/" + engagement.NewID(),
-		MatchRun: "matchRuns/run-1", StartDate: date(2016, 4, 1), PlannedStaffDays: planned,
+		MatchRun: "matchRuns/run-1", StartDate: storetest.Day(2016, 4, 1), PlannedStaffDays: planned,
 	}, engagement.NewID(), "", now.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +209,7 @@ func TestDeploymentAndTotalCommitTogether(t *testing.T) {
 	ctx := context.Background()
 	e := f.create(hampshire, storetest.Slough, 40)
 	cur := f.get(hampshire, e.ID)
-	next, dep, err := cur.Deploy(engagement.Draft{Date: date(2016, 5, 2), Role: engagement.Director, StaffDays: 2.5, Notes: "Interim DCS."},
+	next, dep, err := cur.Deploy(engagement.Draft{Date: storetest.Day(2016, 5, 2), Role: engagement.Director, StaffDays: 2.5, Notes: "Interim DCS."},
 		"", "dep-1", "officer-1", now)
 	if err != nil {
 		t.Fatal(err)
@@ -259,9 +257,9 @@ func TestStaleEngagementVersionConflicts(t *testing.T) {
 	e := f.create(hampshire, storetest.Slough, 40)
 	read := f.get(hampshire, e.ID)
 	// Another deployment commits after our read.
-	f.deploy(hampshire, e.ID, date(2016, 5, 3), 1)
+	f.deploy(hampshire, e.ID, storetest.Day(2016, 5, 3), 1)
 
-	next, dep, err := read.Deploy(engagement.Draft{Date: date(2016, 5, 4), Role: engagement.Manager, StaffDays: 3}, "", "late", "officer-2", now)
+	next, dep, err := read.Deploy(engagement.Draft{Date: storetest.Day(2016, 5, 4), Role: engagement.Manager, StaffDays: 3}, "", "late", "officer-2", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +278,7 @@ func TestStaleEngagementVersionConflicts(t *testing.T) {
 	if len(deps) != 1 || deps[0].ID == "late" {
 		t.Errorf("deployments %+v, want only the first", deps)
 	}
-	in, _, err := f.engs.DeploymentsIn(ctx, hampshire, engagement.Period{Start: date(2016, 4, 1), End: date(2016, 6, 30)})
+	in, _, err := f.engs.DeploymentsIn(ctx, hampshire, engagement.Period{Start: storetest.Day(2016, 4, 1), End: storetest.Day(2016, 6, 30)})
 	if err != nil || len(in) != 1 {
 		t.Errorf("dated index holds %d deployments, %v; want 1", len(in), err)
 	}
@@ -297,13 +295,13 @@ func TestDeploymentsInPeriod(t *testing.T) {
 	a := f.create(hampshire, storetest.Slough, 40)
 	b := f.create(hampshire, storetest.Doncaster, 20)
 	other := f.create("leeds", storetest.Slough, 20)
-	f.deploy(hampshire, a.ID, date(2016, 4, 1), 1)    // first day of the period
-	f.deploy(hampshire, a.ID, date(2016, 4, 30), 2)   // last day
-	f.deploy(hampshire, b.ID, date(2016, 4, 15), 3)   // within
-	f.deploy(hampshire, b.ID, date(2016, 5, 1), 4)    // after
-	f.deploy("leeds", other.ID, date(2016, 4, 10), 5) // another sponsor
+	f.deploy(hampshire, a.ID, storetest.Day(2016, 4, 1), 1)    // first day of the period
+	f.deploy(hampshire, a.ID, storetest.Day(2016, 4, 30), 2)   // last day
+	f.deploy(hampshire, b.ID, storetest.Day(2016, 4, 15), 3)   // within
+	f.deploy(hampshire, b.ID, storetest.Day(2016, 5, 1), 4)    // after
+	f.deploy("leeds", other.ID, storetest.Day(2016, 4, 10), 5) // another sponsor
 
-	deps, engs, err := f.engs.DeploymentsIn(ctx, hampshire, engagement.Period{Start: date(2016, 4, 1), End: date(2016, 4, 30)})
+	deps, engs, err := f.engs.DeploymentsIn(ctx, hampshire, engagement.Period{Start: storetest.Day(2016, 4, 1), End: storetest.Day(2016, 4, 30)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +322,7 @@ func TestDeploymentsInPeriod(t *testing.T) {
 	if !slices.Equal(ids, wantIDs) {
 		t.Errorf("engagements %v, want %v", ids, wantIDs)
 	}
-	none, noEngs, err := f.engs.DeploymentsIn(ctx, "durham", engagement.Period{Start: date(2016, 4, 1), End: date(2016, 4, 30)})
+	none, noEngs, err := f.engs.DeploymentsIn(ctx, "durham", engagement.Period{Start: storetest.Day(2016, 4, 1), End: storetest.Day(2016, 4, 30)})
 	if err != nil || len(none) != 0 || len(noEngs) != 0 {
 		t.Errorf("a sponsor without deployments: %v, %v, %v", none, noEngs, err)
 	}
@@ -365,10 +363,10 @@ func TestUsageAndListsInConstantRoundTrips(t *testing.T) {
 			f.create(sp, storetest.Doncaster, 10*(k+1))
 		}
 	}
-	f.deploy(hampshire, a.ID, date(2016, 5, 2), 31)
-	f.deploy(hampshire, a.ID, date(2016, 5, 9), 14.5) // 45.5 days this quarter: 46 in use
-	f.deploy(hampshire, a.ID, date(2016, 4, 1), 0.5)  // 46 days: the plan of 40 is exceeded
-	f.deploy("leeds", mustList(t, f, "leeds")[0].ID, date(2016, 5, 2), 1)
+	f.deploy(hampshire, a.ID, storetest.Day(2016, 5, 2), 31)
+	f.deploy(hampshire, a.ID, storetest.Day(2016, 5, 9), 14.5) // 45.5 days this quarter: 46 in use
+	f.deploy(hampshire, a.ID, storetest.Day(2016, 4, 1), 0.5)  // 46 days: the plan of 40 is exceeded
+	f.deploy("leeds", mustList(t, f, "leeds")[0].ID, storetest.Day(2016, 5, 2), 1)
 	u := usage(3)
 	want := map[string]Usage{
 		// a: 46 deployed > 40 planned; plus one engagement planning 10.
@@ -424,7 +422,7 @@ func TestUsageFollowsTheClocksQuarter(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	e := f.create(hampshire, storetest.Slough, 5)
-	f.deploy(hampshire, e.ID, date(2016, 5, 2), 20)
+	f.deploy(hampshire, e.ID, storetest.Day(2016, 5, 2), 20)
 	clock := now
 	later := New(f.st, WithClock(func() time.Time { return clock }))
 	for _, tc := range []struct {
