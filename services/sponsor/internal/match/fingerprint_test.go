@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -87,20 +88,25 @@ func TestFingerprint(t *testing.T) {
 	}
 }
 
-func deepNeeds(ns []Need) []Need {
-	out := append([]Need(nil), ns...)
+// deepClone copies xs and, with cloneFields, what each element refers to.
+func deepClone[T any](xs []T, cloneFields func(*T)) []T {
+	out := slices.Clone(xs)
 	for i := range out {
-		out[i].Areas = append([]AreaWeight(nil), out[i].Areas...)
-		out[i].ExcludedSponsors = append([]string(nil), out[i].ExcludedSponsors...)
+		cloneFields(&out[i])
 	}
 	return out
 }
 
+func deepNeeds(ns []Need) []Need {
+	return deepClone(ns, func(n *Need) {
+		n.Areas = slices.Clone(n.Areas)
+		n.ExcludedSponsors = slices.Clone(n.ExcludedSponsors)
+	})
+}
+
 func deepSponsors(ss []Sponsor) []Sponsor {
-	out := append([]Sponsor(nil), ss...)
-	for i := range out {
-		out[i].Expertise = append([]Expertise(nil), out[i].Expertise...)
-		out[i].Conflicts = append([]string(nil), out[i].Conflicts...)
-	}
-	return out
+	return deepClone(ss, func(s *Sponsor) {
+		s.Expertise = slices.Clone(s.Expertise)
+		s.Conflicts = slices.Clone(s.Conflicts)
+	})
 }
