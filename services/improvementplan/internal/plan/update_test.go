@@ -106,7 +106,7 @@ func TestReplacePriorities(t *testing.T) {
 	// A draft saves incomplete (issue 13): a missing owner role, due
 	// date, measure, indicator or milestone is no longer refused here but
 	// failed by the credibility rules; shape errors still are.
-	want := []string{
+	wantViolations(t, err,
 		"improvement_plan.priorities[0].actions[0].title",
 		"improvement_plan.priorities[0].actions[1].id",
 		"improvement_plan.priorities[0].actions[1].measure",
@@ -118,10 +118,7 @@ func TestReplacePriorities(t *testing.T) {
 		"improvement_plan.priorities[0].id",
 		"improvement_plan.priorities[0].target_grade",
 		"improvement_plan.priorities[1].id",
-	}
-	if got := rpctest.InvalidFields(t, err); !slices.Equal(got, want) {
-		t.Errorf("violations:\n got %q\nwant %q", got, want)
-	}
+	)
 
 	// Limits.
 	many := make([]Priority, MaxPriorities+1)
@@ -192,17 +189,14 @@ func TestReportProgress(t *testing.T) {
 		{ID: "a4", Status: "ALMOST"},
 	}}}
 	_, err = p.ReportProgress(bad, Mask{Status: true, EvidenceNotes: true}, later)
-	want := []string{
+	wantViolations(t, err,
 		"improvement_plan.priorities[0].actions[0].id",
 		"improvement_plan.priorities[0].actions[1].id",
 		"improvement_plan.priorities[0].actions[2].evidence_notes",
 		"improvement_plan.priorities[0].actions[2].status",
 		"improvement_plan.priorities[0].actions[3].id",
 		"improvement_plan.priorities[0].actions[4].status",
-	}
-	if got := rpctest.InvalidFields(t, err); !slices.Equal(got, want) {
-		t.Errorf("violations:\n got %q\nwant %q", got, want)
-	}
+	)
 	if _, err := p.ReportProgress(nil, Mask{Status: true}, later); !slices.Equal(rpctest.InvalidFields(t, err), []string{"improvement_plan.priorities"}) {
 		t.Errorf("no actions named: %v", err)
 	}
@@ -335,5 +329,14 @@ func TestDraftsSaveIncomplete(t *testing.T) {
 		if !failed[rule] {
 			t.Errorf("rule %s passed an action with no owner, due date or measure; failed: %v", rule, failed)
 		}
+	}
+}
+
+// wantViolations checks that err is an INVALID_ARGUMENT fault whose
+// violations are on the fields want, in order.
+func wantViolations(t *testing.T, err error, want ...string) {
+	t.Helper()
+	if got := rpctest.InvalidFields(t, err); !slices.Equal(got, want) {
+		t.Errorf("violations:\n got %q\nwant %q", got, want)
 	}
 }
