@@ -56,12 +56,27 @@ func with(change func(*Draft)) Draft {
 	return d
 }
 
+// draftCase is a draft, and the fields a check of it finds violations on.
+type draftCase struct {
+	name  string
+	draft Draft
+	want  []string
+}
+
+// checkDrafts runs check on each case's draft as a subtest.
+func checkDrafts(t *testing.T, cases []draftCase, check func(Draft) error) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rpctest.Fields(check(tc.draft)); !slices.Equal(got, tc.want) {
+				t.Errorf("violations on %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestCheck(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		draft Draft
-		want  []string
-	}{
+	checkDrafts(t, []draftCase{
 		{"valid", validDraft(), nil},
 		{"reviewed today", with(func(d *Draft) { d.Date = storetest.Day(2016, 6, 1) }), nil},
 		{"no priority ratings", with(func(d *Draft) { d.PriorityRatings = nil }), nil},
@@ -86,13 +101,7 @@ func TestCheck(t *testing.T) {
 		{"every problem at once", Draft{PriorityRatings: []PriorityRating{{}}},
 			[]string{"r.narrative", "r.overall_rating", "r.priority_ratings[0].narrative", "r.priority_ratings[0].priority",
 				"r.priority_ratings[0].rating", "r.review_date", "r.source"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := rpctest.Fields(tc.draft.Check("r.", now).Err()); !slices.Equal(got, tc.want) {
-				t.Errorf("violations on %v, want %v", got, tc.want)
-			}
-		})
-	}
+	}, func(d Draft) error { return d.Check("r.", now).Err() })
 }
 
 func TestCheckAgainst(t *testing.T) {
@@ -100,11 +109,7 @@ func TestCheckAgainst(t *testing.T) {
 	rating := func(id string) PriorityRating {
 		return PriorityRating{Priority: id, Rating: plan.RatingSome, Narrative: "n"}
 	}
-	for _, tc := range []struct {
-		name  string
-		draft Draft
-		want  []string
-	}{
+	checkDrafts(t, []draftCase{
 		{"valid", validDraft(), nil},
 		{"on the judgement's day", with(func(d *Draft) { d.Date = storetest.Day(2015, 11, 20) }), nil},
 		{"before the judgement", with(func(d *Draft) { d.Date = storetest.Day(2015, 11, 19) }), []string{"review_date"}},
@@ -113,13 +118,7 @@ func TestCheckAgainst(t *testing.T) {
 		{"a priority rated twice", with(func(d *Draft) { d.PriorityRatings = []PriorityRating{rating("p2"), rating("p1"), rating("p2")} }),
 			[]string{"priority_ratings[2].priority"}},
 		{"a missing priority is Check's to report", with(func(d *Draft) { d.PriorityRatings = []PriorityRating{rating("")} }), nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := rpctest.Fields(tc.draft.CheckAgainst("", p).Err()); !slices.Equal(got, tc.want) {
-				t.Errorf("violations on %v, want %v", got, tc.want)
-			}
-		})
-	}
+	}, func(d Draft) error { return d.CheckAgainst("", p).Err() })
 }
 
 func TestRecord(t *testing.T) {
