@@ -104,25 +104,13 @@ func TestNames(t *testing.T) {
 		"localAuthorities/X08000035/interventions/abc",
 		"interventions/abc",
 	})
-	for _, tc := range []struct {
-		name     string
-		wildcard bool
-		want     string
-		ok       bool
-	}{
-		{"localAuthorities/E08000035", false, storetest.Leeds, true},
-		{"localAuthorities/E08000035", true, storetest.Leeds, true},
-		{"localAuthorities/-", true, plan.AllCouncils, true},
-		{"localAuthorities/-", false, "", false},
-		{"localAuthorities/*", true, "", false},
-		{"localAuthorities/E08000035/interventions", true, "", false},
-		{"E08000035", true, "", false},
-	} {
-		got, err := ParseCouncil("parent", tc.name, tc.wildcard)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseCouncil(%q, %v) = %q, %v", tc.name, tc.wildcard, got, err)
-		}
-	}
+	storetest.Parents(t, ParseCouncil, false, map[string]string{
+		"localAuthorities/E08000035": storetest.Leeds,
+	}, []string{"localAuthorities/-"})
+	storetest.Parents(t, ParseCouncil, true, map[string]string{
+		"localAuthorities/E08000035": storetest.Leeds,
+		"localAuthorities/-":         plan.AllCouncils,
+	}, []string{"localAuthorities/*", "localAuthorities/E08000035/interventions", "E08000035"})
 	if id := resource.NewID(); !resource.ValidID(id) {
 		t.Errorf("resource.NewID() = %q, not a valid ID", id)
 	}

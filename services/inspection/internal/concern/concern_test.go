@@ -11,6 +11,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 func TestDraftValidate(t *testing.T) {
@@ -129,28 +130,13 @@ func TestNames(t *testing.T) {
 }
 
 func TestParseParent(t *testing.T) {
-	tests := []struct {
-		in       string
-		wildcard bool
-		want     string
-		ok       bool
-	}{
-		{"localAuthorities/E08000035", false, "E08000035", true},
-		{"localAuthorities/E08000035", true, "E08000035", true},
-		{"localAuthorities/-", true, "", true},
-		{"localAuthorities/-", false, "", false},
-		{"localAuthorities/", true, "", false},
-		{"councils/E08000035", true, "", false},
-	}
-	for _, tt := range tests {
-		got, err := ParseParent("parent", tt.in, tt.wildcard)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("ParseParent(%q, %v) = %q, %v", tt.in, tt.wildcard, got, err)
-		}
-		if err != nil && !fault.IsKind(err, fault.KindInvalid) {
-			t.Errorf("ParseParent(%q) error %v is not INVALID_ARGUMENT", tt.in, err)
-		}
-	}
+	storetest.Parents(t, ParseParent, false, map[string]string{
+		"localAuthorities/E08000035": "E08000035",
+	}, []string{"localAuthorities/-"})
+	storetest.Parents(t, ParseParent, true, map[string]string{
+		"localAuthorities/E08000035": "E08000035",
+		"localAuthorities/-":         "",
+	}, []string{"localAuthorities/", "councils/E08000035"})
 }
 
 // TestNewID checks the IDs concerns and recommendations are given: the

@@ -30,3 +30,25 @@ func Names(t testing.TB, parse func(field, name string) (parent, id string, err 
 		}
 	}
 }
+
+// Parents checks a parser of parent names on the field "parent", with the
+// wildcard allowed or not: each name of good parses to its value (the
+// parser's answer for the wildcard among them), and each of bad is refused
+// with an INVALID_ARGUMENT fault whose one violation is on "parent".
+func Parents(t testing.TB, parse func(field, name string, wildcard bool) (string, error), wildcard bool, good map[string]string, bad []string) {
+	t.Helper()
+	for _, name := range slices.Sorted(maps.Keys(good)) {
+		if got, err := parse("parent", name, wildcard); err != nil || got != good[name] {
+			t.Errorf("parsing %q (wildcard %v) = %q, %v; want %q", name, wildcard, got, err, good[name])
+		}
+	}
+	for _, name := range bad {
+		got, err := parse("parent", name, wildcard)
+		if err == nil || got != "" {
+			t.Errorf("parsing %q (wildcard %v) = %q, %v; want it refused", name, wildcard, got, err)
+		}
+		if fields := rpctest.InvalidFields(t, err); err != nil && !slices.Equal(fields, []string{"parent"}) {
+			t.Errorf("parsing %q: violations on %v, want one on parent", name, fields)
+		}
+	}
+}

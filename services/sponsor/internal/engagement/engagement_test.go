@@ -99,26 +99,13 @@ func TestParseName(t *testing.T) {
 }
 
 func TestParseSponsor(t *testing.T) {
-	tests := []struct {
-		name     string
-		wildcard bool
-		want     string
-		ok       bool
-	}{
-		{"sponsors/nspcc", false, "nspcc", true},
-		{"sponsors/nspcc", true, "nspcc", true},
-		{"sponsors/-", true, AllSponsors, true},
-		{"sponsors/-", false, "", false},
-		{"sponsors/", true, "", false},
-		{"sponsors/nspcc/engagements", true, "", false},
-		{"localAuthorities/E06000039", true, "", false},
-	}
-	for _, tc := range tests {
-		got, err := ParseSponsor("parent", tc.name, tc.wildcard)
-		if tc.ok != (err == nil) || got != tc.want {
-			t.Errorf("ParseSponsor(%q, %v) = %q, %v", tc.name, tc.wildcard, got, err)
-		}
-	}
+	storetest.Parents(t, ParseSponsor, false, map[string]string{
+		"sponsors/nspcc": "nspcc",
+	}, []string{"sponsors/-"})
+	storetest.Parents(t, ParseSponsor, true, map[string]string{
+		"sponsors/nspcc": "nspcc",
+		"sponsors/-":     AllSponsors,
+	}, []string{"sponsors/", "sponsors/nspcc/engagements", "localAuthorities/E06000039"})
 }
 
 func TestValidID(t *testing.T) {
