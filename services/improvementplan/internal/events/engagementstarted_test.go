@@ -9,8 +9,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/support"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/supportstore"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
 // TestEngagementsFeedTheSupportReadModel: EngagementStarted events (twice,
@@ -18,8 +17,7 @@ import (
 // council and of no other; other events of the topic change nothing, and
 // an engagement naming no council is refused.
 func TestEngagementsFeedTheSupportReadModel(t *testing.T) {
-	c, ks := redistest.New(t)
-	sup := support.NewService(supportstore.New(store.New(c, ks)))
+	sup := support.NewService(supportstore.New(rpctest.NewStore(t)))
 	h := ipevents.NewEngagements(sup)
 	started := func(sponsor, engagement, council string) events.Event {
 		e, err := events.NewEvent(t.Context(), ipevents.SponsorTopic, engagement, &eventsv1.EngagementStarted{

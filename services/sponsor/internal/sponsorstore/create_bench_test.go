@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/sponsor"
@@ -16,10 +17,8 @@ import (
 // the API's stored form, with a request_id as clients send one, and counts
 // its round trips.
 func BenchmarkCreateSponsor(b *testing.B) {
-	c, ks := redistest.New(b)
-	st := store.New(c, ks)
-	trips := &redistest.RoundTrips{}
-	c.AddHook(trips)
+	st := rpctest.NewStore(b)
+	trips := redistest.CountRoundTrips(st.Client())
 	codec := store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored)
 	svc := sponsor.NewService(New(st, codec), nil)
 	ctx := context.Background()
