@@ -13,14 +13,12 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 func TestCouncilsSeedGetAll(t *testing.T) {
 	ctx := context.Background()
-	c, ks := redistest.New(t)
-	cs := NewCouncils(store.New(c, ks), councilCodec)
+	cs := NewCouncils(rpctest.NewStore(t), councilCodec)
 
 	added, err := cs.Seed(ctx, reference.Councils())
 	if err != nil || added != 152 {
