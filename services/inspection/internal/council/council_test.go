@@ -8,34 +8,22 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 func TestParseName(t *testing.T) {
-	for _, tc := range []struct {
-		name, want string
-		ok         bool
-	}{
-		{"localAuthorities/E08000035", "E08000035", true},
-		{"localAuthorities/E09000001", "E09000001", true},
-		{"localAuthorities/e08000035", "", false},
-		{"localAuthorities/E07000001", "", false},
-		{"localAuthorities/", "", false},
-		{"sponsors/E08000035", "", false},
-		{"E08000035", "", false},
-		{"", "", false},
-	} {
-		got, err := resource.ParseCouncil("name", tc.name)
-		if tc.ok != (err == nil) || got != tc.want {
-			t.Errorf("ParseName(%q) = %q, %v", tc.name, got, err)
-		}
-		if err != nil {
-			f, ok := fault.As(err)
-			if !ok || f.Kind != fault.KindInvalid || f.Violations[0].Field != "name" {
-				t.Errorf("ParseName(%q) error %v is not a violation on name", tc.name, err)
-			}
-		}
-	}
+	storetest.IDNames(t, resource.ParseCouncil, map[string]string{
+		"localAuthorities/E08000035": "E08000035",
+		"localAuthorities/E09000001": "E09000001",
+	}, []string{
+		"localAuthorities/e08000035",
+		"localAuthorities/E07000001",
+		"localAuthorities/",
+		"sponsors/E08000035",
+		"E08000035",
+		"",
+	})
 }
 
 func councils() []LocalAuthority {

@@ -178,9 +178,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	storetest.Names(t, func(field, name string) (string, string, error) {
-		return resource.ParseCouncilChild(field, Collection, name)
-	}, map[string][2]string{
+	storetest.Names(t, storetest.CouncilChildIn(Collection), map[string][2]string{
 		"localAuthorities/E08000035/supportOffers/abc-123": {storetest.Leeds, "abc-123"},
 	}, []string{
 		"localAuthorities/E08000035/supportOffers/",

@@ -10,7 +10,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
@@ -456,9 +455,7 @@ func equalMaps(a, b map[string]int) bool {
 }
 
 func TestParseName(t *testing.T) {
-	storetest.Names(t, func(field, name string) (string, string, error) {
-		return resource.ParseCouncilChild(field, Collection, name)
-	}, map[string][2]string{
+	storetest.Names(t, storetest.CouncilChildIn(Collection), map[string][2]string{
 		"localAuthorities/E08000035/peerReviews/abc123": {storetest.Leeds, "abc123"},
 	}, []string{
 		"localAuthorities/E08000035/peerReviews/",

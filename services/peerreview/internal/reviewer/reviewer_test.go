@@ -67,31 +67,19 @@ func TestValidate(t *testing.T) {
 }
 
 func TestParseName(t *testing.T) {
-	tests := []struct {
-		name string
-		want string
-		ok   bool
-	}{
-		{"reviewers/abc123", "abc123", true},
-		{"reviewers/a-b", "a-b", true},
-		{"reviewers/", "", false},
-		{"reviewers/1abc", "", false},
-		{"reviewers/ABC", "", false},
-		{"reviewers/abc-", "", false},
-		{"reviewers/a/b", "", false},
-		{"reviewer/abc", "", false},
-		{"abc", "", false},
-		{"reviewers/" + strings.Repeat("a", 64), "", false},
-	}
-	for _, tt := range tests {
-		got, err := resource.ParseID("name", Collection, tt.name)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("ParseName(%q) = %q, %v; want %q, ok %v", tt.name, got, err, tt.want, tt.ok)
-		}
-		if err != nil && !slices.Equal(rpctest.InvalidFields(t, err), []string{"name"}) {
-			t.Errorf("ParseName(%q): violations %v, want on name", tt.name, rpctest.InvalidFields(t, err))
-		}
-	}
+	storetest.IDNames(t, storetest.IDIn(Collection), map[string]string{
+		"reviewers/abc123": "abc123",
+		"reviewers/a-b":    "a-b",
+	}, []string{
+		"reviewers/",
+		"reviewers/1abc",
+		"reviewers/ABC",
+		"reviewers/abc-",
+		"reviewers/a/b",
+		"reviewer/abc",
+		"abc",
+		"reviewers/" + strings.Repeat("a", 64),
+	})
 }
 
 func TestParseCouncilName(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 )
 
@@ -50,5 +51,38 @@ func Parents(t testing.TB, parse func(field, name string, wildcard bool) (string
 		if fields := rpctest.InvalidFields(t, err); err != nil && !slices.Equal(fields, []string{"parent"}) {
 			t.Errorf("parsing %q: violations on %v, want one on parent", name, fields)
 		}
+	}
+}
+
+// IDNames checks a parser of one-part names (a collection and an id, or a
+// council's GSS code) on the field "name": each name of good parses to
+// its id, and each of bad is refused with an INVALID_ARGUMENT fault whose
+// one violation is on "name".
+func IDNames(t testing.TB, parse func(field, name string) (string, error), good map[string]string, bad []string) {
+	t.Helper()
+	Names(t, func(field, name string) (string, string, error) {
+		id, err := parse(field, name)
+		return "", id, err
+	}, withEmptyParent(good), bad)
+}
+
+func withEmptyParent(ids map[string]string) map[string][2]string {
+	out := make(map[string][2]string, len(ids))
+	for name, id := range ids {
+		out[name] = [2]string{"", id}
+	}
+	return out
+}
+
+// IDIn is resource.ParseID of collection, as IDNames takes a parser.
+func IDIn(collection string) func(field, name string) (string, error) {
+	return func(field, name string) (string, error) { return resource.ParseID(field, collection, name) }
+}
+
+// CouncilChildIn is resource.ParseCouncilChild of collection, as Names
+// takes a parser.
+func CouncilChildIn(collection string) func(field, name string) (string, string, error) {
+	return func(field, name string) (string, string, error) {
+		return resource.ParseCouncilChild(field, collection, name)
 	}
 }

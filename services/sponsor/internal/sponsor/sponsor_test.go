@@ -10,6 +10,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -168,25 +169,18 @@ func TestLookups(t *testing.T) {
 }
 
 func TestNamesAndIDs(t *testing.T) {
-	for _, tc := range []struct {
-		name, id string
-		ok       bool
-	}{
-		{"sponsors/north-yorkshire", "north-yorkshire", true},
-		{"sponsors/a", "a", true},
-		{"sponsors/North", "", false},
-		{"sponsors/1abc", "", false},
-		{"sponsors/abc-", "", false},
-		{"sponsors/a_b", "", false},
-		{"sponsors/" + strings.Repeat("a", 64), "", false},
-		{"sponsor/leeds", "", false},
-		{"sponsors/leeds/engagements/x", "", false},
-	} {
-		id, err := resource.ParseID("name", Collection, tc.name)
-		if (err == nil) != tc.ok || id != tc.id {
-			t.Errorf("resource.ParseID(%q) = %q, Collection, %v; want ok %v", tc.name, id, err, tc.ok)
-		}
-	}
+	storetest.IDNames(t, storetest.IDIn(Collection), map[string]string{
+		"sponsors/north-yorkshire": "north-yorkshire",
+		"sponsors/a":               "a",
+	}, []string{
+		"sponsors/North",
+		"sponsors/1abc",
+		"sponsors/abc-",
+		"sponsors/a_b",
+		"sponsors/" + strings.Repeat("a", 64),
+		"sponsor/leeds",
+		"sponsors/leeds/engagements/x",
+	})
 	if gss, err := resource.ParseCouncil("c", "localAuthorities/E08000035"); err != nil || gss != "E08000035" {
 		t.Errorf("ParseCouncilName = %q, %v", gss, err)
 	}
