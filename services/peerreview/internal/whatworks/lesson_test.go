@@ -12,6 +12,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -84,14 +85,8 @@ func TestCheckSource(t *testing.T) {
 }
 
 func TestParseName(t *testing.T) {
-	if id, err := resource.ParseID("name", Collection, "lessons/abc-1"); err != nil || id != "abc-1" {
-		t.Errorf("ParseName = %q, %v", id, err)
-	}
-	for _, bad := range []string{"", "lessons/", "lessons/ABC", "lesson/abc", "lessons/abc/def", "lessons/-a"} {
-		if _, err := resource.ParseID("name", Collection, bad); !slices.Equal(rpctest.InvalidFields(t, err), []string{"name"}) {
-			t.Errorf("ParseName(%q) = %v, want a violation on name", bad, err)
-		}
-	}
+	storetest.IDNames(t, storetest.IDIn(Collection), map[string]string{"lessons/abc-1": "abc-1"},
+		[]string{"", "lessons/", "lessons/ABC", "lesson/abc", "lessons/abc/def", "lessons/-a"})
 }
 
 func TestSelect(t *testing.T) {

@@ -66,6 +66,7 @@ func IDNames(t testing.TB, parse func(field, name string) (string, error), good 
 	}, withEmptyParent(good), bad)
 }
 
+// withEmptyParent is ids as Names takes good names: no parent, and the id.
 func withEmptyParent(ids map[string]string) map[string][2]string {
 	out := make(map[string][2]string, len(ids))
 	for name, id := range ids {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/engagement"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
@@ -165,13 +165,8 @@ func TestEngagementID(t *testing.T) {
 }
 
 func TestParseName(t *testing.T) {
-	for name, ok := range map[string]bool{
-		"matchRuns/run-1": true, "matchRuns/": false, "matchRuns/Run": false, "runs/run-1": false, "matchRuns/a/b": false,
-	} {
-		if _, err := resource.ParseID("name", Collection, name); (err == nil) != ok {
-			t.Errorf("resource.ParseID(%q): %v", name, err)
-		}
-	}
+	storetest.IDNames(t, storetest.IDIn(Collection), map[string]string{"matchRuns/run-1": "run-1"},
+		[]string{"matchRuns/", "matchRuns/Run", "runs/run-1", "matchRuns/a/b"})
 }
 
 func TestResolveWeights(t *testing.T) {

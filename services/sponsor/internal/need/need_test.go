@@ -260,21 +260,14 @@ func TestSelect(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		gss, id string
-	}{
-		{"localAuthorities/E08000024/sponsorNeeds/abc", "E08000024", "abc"},
-		{"localAuthorities/E08000024/sponsorNeeds/ABC", "", ""},
-		{"localAuthorities/-/sponsorNeeds/abc", "", ""},
-		{"localAuthorities/E08000024/interventions/abc", "", ""},
-		{"localAuthorities/E08000024/sponsorNeeds/abc/x", "", ""},
-	} {
-		gss, id, err := resource.ParseCouncilChild("name", Collection, tc.name)
-		if gss != tc.gss || id != tc.id || (err == nil) != (tc.id != "") {
-			t.Errorf("resource.ParseCouncilChild(%q) = %q, Collection, %q, %v", tc.name, gss, id, err)
-		}
-	}
+	storetest.Names(t, storetest.CouncilChildIn(Collection), map[string][2]string{
+		"localAuthorities/E08000024/sponsorNeeds/abc": {"E08000024", "abc"},
+	}, []string{
+		"localAuthorities/E08000024/sponsorNeeds/ABC",
+		"localAuthorities/-/sponsorNeeds/abc",
+		"localAuthorities/E08000024/interventions/abc",
+		"localAuthorities/E08000024/sponsorNeeds/abc/x",
+	})
 	if gss, err := ParseCouncil("parent", "localAuthorities/-", true); err != nil || gss != AllCouncils {
 		t.Errorf("wildcard: %q, %v", gss, err)
 	}
