@@ -127,13 +127,8 @@ func TestSelect(t *testing.T) {
 	// selects checks which of all each filter selects, in Select's order.
 	selects := func(want map[string][]string) {
 		t.Helper()
-		for expr, keys := range want {
-			got := rpctest.Selected(t, expr, FilterSchema, func(f *filter.Filter) []Intervention { return Select(all, f) },
-				func(iv Intervention) string { return iv.GSSCode + "/" + iv.ID })
-			if !slices.Equal(got, keys) {
-				t.Errorf("select %q = %v, want %v", expr, got, keys)
-			}
-		}
+		storetest.Selects(t, FilterSchema, func(f *filter.Filter) []Intervention { return Select(all, f) },
+			func(iv Intervention) string { return iv.GSSCode + "/" + iv.ID }, want)
 	}
 	selects(map[string][]string{
 		"":                                       {"E08000019/a", "E08000035/c", "E08000019/b", "E08000035/a"},

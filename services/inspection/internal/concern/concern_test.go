@@ -181,23 +181,13 @@ func TestSelectConcerns(t *testing.T) {
 	c.CreateTime = b.CreateTime.Add(time.Hour) // same day, recorded later
 	d := mk("d", SeriousIncident, Critical, 5)
 	all := []Concern{a, b, c, d}
-	tests := []struct {
-		filter string
-		want   []string
-	}{
-		{"", []string{"c", "b", "d", "a"}},
-		{"kind = COMPLAINT", []string{"c", "a"}},
-		{"severity = high", []string{"c", "b"}},
-		{"received_date >= 2015-03-06", []string{"c", "b", "d"}},
-		{"received_date <= 2015-03-06 AND kind != COMPLAINT", []string{"d"}},
-	}
-	for _, tt := range tests {
-		got := rpctest.Selected(t, tt.filter, ConcernFilterSchema, func(f *filter.Filter) []Concern { return SelectConcerns(all, f) },
-			func(x Concern) string { return x.ID })
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("SelectConcerns(%q) = %v, want %v", tt.filter, got, tt.want)
-		}
-	}
+	storetest.Selects(t, ConcernFilterSchema, func(f *filter.Filter) []Concern { return SelectConcerns(all, f) }, func(x Concern) string { return x.ID }, map[string][]string{
+		"":                            {"c", "b", "d", "a"},
+		"kind = COMPLAINT":            {"c", "a"},
+		"severity = high":             {"c", "b"},
+		"received_date >= 2015-03-06": {"c", "b", "d"},
+		"received_date <= 2015-03-06 AND kind != COMPLAINT": {"d"},
+	})
 	if _, err := filter.Compile("narrative = x", ConcernFilterSchema); !fault.IsKind(err, fault.KindInvalid) {
 		t.Errorf("filter on narrative: %v, want INVALID_ARGUMENT", err)
 	}

@@ -175,24 +175,15 @@ func TestSelectByDays(t *testing.T) {
 		{ID: "e", DisplayName: "Eve", Role: PrincipalSocialWorker, HomeCouncil: storetest.Camden, Expertise: []Theme{VoiceOfTheChild}, AvailableDaysPerQuarter: 2},
 	}
 	committed := map[string]int{"a": 6, "b": 4, "e": 5}
-	for _, tt := range []struct {
-		filter string
-		want   []string
-	}{
-		{`expertise:VOICE_OF_THE_CHILD AND remaining_days >= 5`, []string{"b"}},
-		{`expertise:"THEME_VOICE_OF_THE_CHILD" AND remaining_days >= 4`, []string{"a", "b", "d"}},
-		{`remaining_days = 0`, []string{"e"}},
-		{`remaining_days > 7`, []string{"b", "c"}},
-		{`committed_days > 0 AND remaining_days < 5`, []string{"a", "e"}},
-		{`committed_days = 0`, []string{"c", "d"}},
-		{`available_days_per_quarter >= 12 AND NOT expertise:VOICE_OF_THE_CHILD`, []string{"c"}},
-	} {
-		got := rpctest.Selected(t, tt.filter, FilterSchema, func(f *filter.Filter) []Reviewer { return Select(pool, committed, f) },
-			func(r Reviewer) string { return r.ID })
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("Select(%q) = %v, want %v", tt.filter, got, tt.want)
-		}
-	}
+	storetest.Selects(t, FilterSchema, func(f *filter.Filter) []Reviewer { return Select(pool, committed, f) }, func(r Reviewer) string { return r.ID }, map[string][]string{
+		`expertise:VOICE_OF_THE_CHILD AND remaining_days >= 5`:         {"b"},
+		`expertise:"THEME_VOICE_OF_THE_CHILD" AND remaining_days >= 4`: {"a", "b", "d"},
+		`remaining_days = 0`:                        {"e"},
+		`remaining_days > 7`:                        {"b", "c"},
+		`committed_days > 0 AND remaining_days < 5`: {"a", "e"},
+		`committed_days = 0`:                        {"c", "d"},
+		`available_days_per_quarter >= 12 AND NOT expertise:VOICE_OF_THE_CHILD`: {"c"},
+	})
 	for _, bad := range []string{"remaining_days >= five", "remaining_days:5", "remaining_days >= 2.5", "expertise = VOICE_OF_THE_CHILD"} {
 		if _, err := filter.Compile(bad, FilterSchema); !fault.IsKind(err, fault.KindInvalid) {
 			t.Errorf("Compile(%q) = %v, want INVALID_ARGUMENT", bad, err)
@@ -213,28 +204,18 @@ func TestSelect(t *testing.T) {
 		{ID: "a", DisplayName: "Zoe", Role: LGAAssociate},
 		{ID: "e", DisplayName: "adam", Role: PrincipalSocialWorker, HomeCouncil: storetest.Camden, Expertise: []Theme{Caseloads}},
 	}
-	tests := []struct {
-		filter string
-		want   []string
-	}{
-		{"", []string{"e", "b", "c", "d", "a"}},
-		{"role = TEAM_MANAGER", []string{"b", "c"}},
-		{"role = team_manager", []string{"b", "c"}},
-		{"region = LONDON", []string{"e", "c"}},
-		{"region != LONDON", []string{"b", "d", "a"}},
-		{"expertise:LEADERSHIP", []string{"c", "d"}},
-		{"expertise:CASELOADS AND region = LONDON AND role = PRINCIPAL_SOCIAL_WORKER", []string{"e"}},
-		{"expertise:*", []string{"e", "c", "d"}},
-		{"NOT expertise:*", []string{"b", "a"}},
-	}
-	for _, tt := range tests {
-		// Without commitments, every reviewer has committed nothing.
-		got := rpctest.Selected(t, tt.filter, FilterSchema, func(f *filter.Filter) []Reviewer { return Select(pool, nil, f) },
-			func(r Reviewer) string { return r.ID })
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("Select(%q) = %v, want %v", tt.filter, got, tt.want)
-		}
-	}
+	// Without commitments, every reviewer has committed nothing.
+	storetest.Selects(t, FilterSchema, func(f *filter.Filter) []Reviewer { return Select(pool, nil, f) }, func(r Reviewer) string { return r.ID }, map[string][]string{
+		"":                     {"e", "b", "c", "d", "a"},
+		"role = TEAM_MANAGER":  {"b", "c"},
+		"role = team_manager":  {"b", "c"},
+		"region = LONDON":      {"e", "c"},
+		"region != LONDON":     {"b", "d", "a"},
+		"expertise:LEADERSHIP": {"c", "d"},
+		"expertise:CASELOADS AND region = LONDON AND role = PRINCIPAL_SOCIAL_WORKER": {"e"},
+		"expertise:*":     {"e", "c", "d"},
+		"NOT expertise:*": {"b", "a"},
+	})
 	for _, bad := range []string{"role = CHIEF", "expertise = LEADERSHIP", "expertise:ASTROLOGY", "name = x", "region = WALES"} {
 		if _, err := filter.Compile(bad, FilterSchema); !fault.IsKind(err, fault.KindInvalid) {
 			t.Errorf("Compile(%q) = %v, want INVALID_ARGUMENT", bad, err)

@@ -97,22 +97,12 @@ func TestSelect(t *testing.T) {
 		{ID: "c", Theme: reviewer.Leadership, Region: reference.NorthEast, CreateTime: at(-2)},
 		{ID: "d", Theme: reviewer.Leadership, CreateTime: at(-1)},
 	}
-	cases := []struct {
-		filter string
-		want   []string
-	}{
-		{"", []string{"b", "d", "c", "a"}},
-		{"theme = LEADERSHIP", []string{"d", "c", "a"}},
-		{`region = "LONDON"`, []string{"b", "a"}},
-		{"theme = LEADERSHIP AND region = NORTH_EAST", []string{"c"}},
-	}
-	for _, tc := range cases {
-		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Lesson { return Select(all, f) },
-			func(l Lesson) string { return l.ID })
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("Select(%q) = %v, want %v", tc.filter, got, tc.want)
-		}
-	}
+	storetest.Selects(t, FilterSchema, func(f *filter.Filter) []Lesson { return Select(all, f) }, func(l Lesson) string { return l.ID }, map[string][]string{
+		"":                   {"b", "d", "c", "a"},
+		"theme = LEADERSHIP": {"d", "c", "a"},
+		`region = "LONDON"`:  {"b", "a"},
+		"theme = LEADERSHIP AND region = NORTH_EAST": {"c"},
+	})
 	if _, err := filter.Compile("council = E08000035", FilterSchema); err == nil {
 		t.Error("a filter on an unknown field compiled")
 	}

@@ -163,27 +163,17 @@ func TestSelectFiltersAndOrdersNewestFirst(t *testing.T) {
 		{Sponsor: hampshire, ID: "c", Council: storetest.Slough, State: Active, CreateTime: at(10)},
 		{Sponsor: "durham", ID: "d", Council: storetest.Slough, State: Active, CreateTime: at(11)},
 	}
-	tests := []struct {
-		filter string
-		want   []string
-	}{
+	storetest.Selects(t, FilterSchema, func(f *filter.Filter) []Engagement { return Select(all, f) }, func(e Engagement) string { return e.Name() }, map[string][]string{
 		// Ties on create time are broken by name: hampshire before leeds.
-		{"", []string{"sponsors/durham/engagements/d", "sponsors/hampshire/engagements/c", "sponsors/leeds/engagements/a", "sponsors/leeds/engagements/b"}},
-		{"state = ENDED", []string{"sponsors/leeds/engagements/a"}},
-		{"state = active", []string{"sponsors/durham/engagements/d", "sponsors/hampshire/engagements/c", "sponsors/leeds/engagements/b"}},
-		{`local_authority = "localAuthorities/` + storetest.Doncaster + `"`, []string{"sponsors/leeds/engagements/a"}},
-		{`local_authority = "localAuthorities/` + storetest.Slough + `" AND NOT state = ACTIVE`, nil},
+		"":               {"sponsors/durham/engagements/d", "sponsors/hampshire/engagements/c", "sponsors/leeds/engagements/a", "sponsors/leeds/engagements/b"},
+		"state = ENDED":  {"sponsors/leeds/engagements/a"},
+		"state = active": {"sponsors/durham/engagements/d", "sponsors/hampshire/engagements/c", "sponsors/leeds/engagements/b"},
+		`local_authority = "localAuthorities/` + storetest.Doncaster + `"`:                     {"sponsors/leeds/engagements/a"},
+		`local_authority = "localAuthorities/` + storetest.Slough + `" AND NOT state = ACTIVE`: nil,
 		// A council by its bare GSS code is the same filter as by its name.
-		{`local_authority = ` + storetest.Doncaster, []string{"sponsors/leeds/engagements/a"}},
-		{`local_authority != ` + storetest.Slough, []string{"sponsors/leeds/engagements/a"}},
-	}
-	for _, tc := range tests {
-		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Engagement { return Select(all, f) },
-			func(e Engagement) string { return e.Name() })
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("Select(%q) = %v, want %v", tc.filter, got, tc.want)
-		}
-	}
+		`local_authority = ` + storetest.Doncaster: {"sponsors/leeds/engagements/a"},
+		`local_authority != ` + storetest.Slough:   {"sponsors/leeds/engagements/a"},
+	})
 	if _, err := filter.Compile("sponsor = leeds", FilterSchema); err == nil {
 		t.Error("a filter on an undeclared field compiled")
 	}

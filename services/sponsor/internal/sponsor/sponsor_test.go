@@ -269,22 +269,13 @@ func TestSelect(t *testing.T) {
 	c := leeds()
 	c.ID, c.CanLeadTrust = "durham", false
 	all := []Sponsor{a, b, c}
-	for _, tc := range []struct {
-		filter string
-		want   []string
-	}{
-		{"", []string{"durham", "leeds", "nspcc"}},
-		{"kind = CHARITY", []string{"nspcc"}},
-		{"kind = council", []string{"durham", "leeds"}},
-		{"paused = false", []string{"durham", "leeds"}},
-		{"can_lead_trust = true AND paused = false", []string{"leeds"}},
-	} {
-		got := rpctest.Selected(t, tc.filter, FilterSchema, func(f *filter.Filter) []Sponsor { return Select(all, f) },
-			func(s Sponsor) string { return s.ID })
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("%q: %v, want %v", tc.filter, got, tc.want)
-		}
-	}
+	storetest.Selects(t, FilterSchema, func(f *filter.Filter) []Sponsor { return Select(all, f) }, func(s Sponsor) string { return s.ID }, map[string][]string{
+		"":               {"durham", "leeds", "nspcc"},
+		"kind = CHARITY": {"nspcc"},
+		"kind = council": {"durham", "leeds"},
+		"paused = false": {"durham", "leeds"},
+		"can_lead_trust = true AND paused = false": {"leeds"},
+	})
 	if _, err := filter.Compile("region = LONDON", FilterSchema); !errors.Is(err, filter.ErrInvalidFilter) {
 		t.Errorf("an unknown filter field: %v", err)
 	}
