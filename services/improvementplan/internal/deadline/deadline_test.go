@@ -61,6 +61,15 @@ type instance struct {
 
 // newInstance starts a replica. wrap, if set, wraps the job handler, to
 // simulate a replica that dies mid-job.
+// oneInstance is a single replica over a keyspace of its own, with its
+// clock at start.
+func oneInstance(t *testing.T, start time.Time) (*instance, *rpctest.Clock) {
+	t.Helper()
+	_, ks := redistest.New(t)
+	clk := rpctest.NewClock(start)
+	return newInstance(t, ks, clk, nil), clk
+}
+
 func newInstance(t *testing.T, ks keyspace.Keyspace, clk *rpctest.Clock, wrap func(schedule.Handler) schedule.Handler) *instance {
 	t.Helper()
 	rdb, err := store.Open(t.Context(), redistest.URL())
@@ -269,9 +278,7 @@ func TestExtensionMovesTheDeadline(t *testing.T) {
 		{"reschedule lost, reconciled on firing", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, ks := redistest.New(t)
-			clk := rpctest.NewClock(judged)
-			in := newInstance(t, ks, clk, nil)
+			in, clk := oneInstance(t, judged)
 			p := openPlan(t, in, "ins-1", clk.Now())
 
 			clk.Set(judged.AddDate(0, 5, 0))
@@ -318,9 +325,7 @@ func TestExtensionMovesTheDeadline(t *testing.T) {
 // TestRescheduleFollowsTheState: a watched plan has a job due when its
 // deadline passes; any other has none.
 func TestRescheduleFollowsTheState(t *testing.T) {
-	_, ks := redistest.New(t)
-	clk := rpctest.NewClock(judged)
-	in := newInstance(t, ks, clk, nil)
+	in, _ := oneInstance(t, judged)
 	for _, tc := range []struct {
 		state plan.State
 		job   bool
@@ -354,9 +359,7 @@ func TestRescheduleFollowsTheState(t *testing.T) {
 }
 
 func TestFireOutcomes(t *testing.T) {
-	_, ks := redistest.New(t)
-	clk := rpctest.NewClock(passes)
-	in := newInstance(t, ks, clk, nil)
+	in, _ := oneInstance(t, passes)
 	improved := openPlan(t, in, "ins-improved", judged)
 	if err := improved.Transition(plan.Improved, plan.ServiceActor, "re-inspected", judged.AddDate(0, 2, 0)); err != nil {
 		t.Fatal(err)
@@ -449,9 +452,7 @@ func TestFireRetriesAfterAConcurrentEdit(t *testing.T) {
 // TestSweepRepairsTheSchedule: plans whose jobs were lost, or moved without
 // a Reschedule, get them back; the rest are left alone.
 func TestSweepRepairsTheSchedule(t *testing.T) {
-	_, ks := redistest.New(t)
-	clk := rpctest.NewClock(judged)
-	in := newInstance(t, ks, clk, nil)
+	in, clk := oneInstance(t, judged)
 	ctx := t.Context()
 
 	kept := openPlan(t, in, "ins-kept", clk.Now())
@@ -519,9 +520,7 @@ func TestSweepRepairsTheSchedule(t *testing.T) {
 // the deadline that brought the decision does not run again; the one DfE
 // sets next does.
 func TestContinuedPlanWaitsForANewDeadline(t *testing.T) {
-	_, ks := redistest.New(t)
-	clk := rpctest.NewClock(judged)
-	in := newInstance(t, ks, clk, nil)
+	in, clk := oneInstance(t, judged)
 	ctx := t.Context()
 	p := openPlan(t, in, "ins-1", clk.Now())
 	clk.Set(passes)
