@@ -19,6 +19,17 @@ func solve(t *testing.T, in Input) *Result {
 	return res
 }
 
+// instanceOf is the engine's instance of the canonical form of in.
+func instanceOf(t *testing.T, in Input) *instance {
+	t.Helper()
+	c := canonical(in)
+	pr, err := prepare(c, c.Overrides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newInstance(pr)
+}
+
 // baseNeed is a need of Doncaster (Yorkshire and The Humber) for child
 // protection practice.
 func baseNeed(id string) Need {

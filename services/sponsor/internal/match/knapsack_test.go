@@ -133,12 +133,7 @@ func TestNeedPriceBoundAgainstBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for fi, f := range fams {
 		for seed := uint64(1); seed <= 40; seed++ {
-			c := canonical(f.input(seed))
-			pr, err := prepare(c, c.Overrides)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inst := newInstance(pr)
+			inst := instanceOf(t, f.input(seed))
 			opt := bestAssignment(inst)
 			nd := newNeedDual(inst)
 			nd.p, nd.lam = make([]int64, inst.nS), make([]int64, inst.nS)

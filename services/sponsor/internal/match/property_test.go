@@ -125,12 +125,7 @@ func TestOptimalEqualsBruteForce(t *testing.T) {
 func TestBudgetsBindInBruteForceFamilies(t *testing.T) {
 	binding := 0
 	for seed := uint64(1); seed <= 40; seed++ {
-		in := canonical(gen{needs: 7, sponsors: 3, tight: 0.9, budgets: true}.input(seed))
-		pr, err := prepare(in, in.Overrides)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inst := newInstance(pr)
+		inst := instanceOf(t, gen{needs: 7, sponsors: 3, tight: 0.9, budgets: true}.input(seed))
 		if a := newTransport(inst, inst.w, inst.adj).solve(); !inst.fits(a, true) {
 			binding++
 		}
@@ -264,12 +259,7 @@ func shuffled(in Input, seed uint64) Input {
 // equals the assignment's value.
 func TestTransportDualCertificate(t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
-		c := canonical(gen{needs: 60, sponsors: 9, tight: 0.7, rules: true}.input(seed))
-		pr, err := prepare(c, c.Overrides)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inst := newInstance(pr)
+		inst := instanceOf(t, gen{needs: 60, sponsors: 9, tight: 0.7, rules: true}.input(seed))
 		tr := newTransport(inst, inst.w, inst.adj)
 		a := tr.solve()
 		if !inst.fits(a, false) {

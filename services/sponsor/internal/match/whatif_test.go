@@ -172,12 +172,7 @@ func TestLimits(t *testing.T) {
 // count-only optimum breaks one), and OPTIMAL proves its result.
 func TestRealScale(t *testing.T) {
 	in := realScale()
-	c := canonical(in)
-	pr, err := prepare(c, c.Overrides)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst := newInstance(pr)
+	inst := instanceOf(t, in)
 	if a := newTransport(inst, inst.w, inst.adj).solve(); inst.fits(a, true) {
 		t.Fatal("the count-only optimum keeps every budget: the fixture does not exercise budgets")
 	}
