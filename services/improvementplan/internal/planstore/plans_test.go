@@ -226,8 +226,7 @@ func TestSavePinnedToVersion(t *testing.T) {
 func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	s, st := newStore(t)
 	ctx := context.Background()
-	hook := &redistest.RoundTrips{}
-	st.Client().AddHook(hook)
+	hook := redistest.CountRoundTrips(st.Client())
 	// A first list dials the pool's connections, whose handshakes count
 	// as round trips; the lists measured below reuse them.
 	if all, err := s.List(ctx, plan.AllCouncils); err != nil || len(all) != 0 {

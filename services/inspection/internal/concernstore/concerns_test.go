@@ -315,8 +315,7 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 func TestRecommendationsAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	hook := &redistest.RoundTrips{}
-	f.Store.Client().AddHook(hook)
+	hook := redistest.CountRoundTrips(f.Store.Client())
 	count := func(state concern.State) (int, int64) {
 		t.Helper()
 		before := hook.Count()

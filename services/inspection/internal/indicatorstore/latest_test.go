@@ -31,8 +31,7 @@ func TestLatestWithBenchmarksRoundTrips(t *testing.T) {
 		t.Fatalf("benchmarks %v, %v", wantBenchmarks, err)
 	}
 
-	rt := &redistest.RoundTrips{}
-	st.Client().AddHook(rt)
+	rt := redistest.CountRoundTrips(st.Client())
 	for i, maxTrips := range []int64{2, 1, 1} {
 		before := rt.Count()
 		sets, benchmarks, err := s.LatestWithBenchmarks(ctx, codes)

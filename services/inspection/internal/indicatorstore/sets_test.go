@@ -300,8 +300,7 @@ func TestReadsTakeConstantRoundTrips(t *testing.T) {
 	if _, err := s.importSets(ctx, all); err != nil {
 		t.Fatal(err)
 	}
-	rt := &redistest.RoundTrips{}
-	st.Client().AddHook(rt)
+	rt := redistest.CountRoundTrips(st.Client())
 	for _, n := range []int{1, 10, 152} {
 		before := rt.Count()
 		latest, err := s.Latest(ctx, codes[:n])
