@@ -56,6 +56,17 @@ func (f *fixture) raise(t *testing.T, gss string, d concern.Draft) concern.Raise
 	return r
 }
 
+// raiseRecommended raises d at the council gss and returns what it raised
+// and the one recommendation that fired, failing the test unless one did.
+func (f *fixture) raiseRecommended(t *testing.T, gss string, d concern.Draft) (concern.Raised, concern.Recommendation) {
+	t.Helper()
+	r := f.raise(t, gss, d)
+	if len(r.Recommendations) != 1 {
+		t.Fatalf("raising %s at %s fired %+v, want one recommendation", d.Kind, gss, r.Recommendations)
+	}
+	return r, r.Recommendations[0]
+}
+
 // outbox decodes the council's outbox entries of type typ.
 func (f *fixture) outbox(t *testing.T, gss, typ string) []events.Event {
 	t.Helper()
@@ -69,11 +80,7 @@ func TestRaiseCommitsConcernRecommendationEventAndAudit(t *testing.T) {
 	if len(si.Recommendations) != 0 {
 		t.Fatalf("a lone serious incident fired %v", si.Recommendations)
 	}
-	wb := f.raise(t, storetest.Leeds, draft(concern.Whistleblowing, concern.Medium, storetest.Day(2015, 10, 1)))
-	if len(wb.Recommendations) != 1 {
-		t.Fatalf("recommendations = %+v, want one", wb.Recommendations)
-	}
-	rec := wb.Recommendations[0]
+	wb, rec := f.raiseRecommended(t, storetest.Leeds, draft(concern.Whistleblowing, concern.Medium, storetest.Day(2015, 10, 1)))
 	wantConcerns := []string{si.Concern.ID, wb.Concern.ID}
 	if rec.Rule != "serious-incident-and-whistleblowing" || rec.State != concern.Pending || rec.Version != 1 ||
 		!slices.Equal(rec.Concerns, wantConcerns) || rec.RuleDescription == "" || !rec.CreateTime.Equal(concerntest.Now) {
@@ -269,11 +276,7 @@ func TestConcurrentRaisesFireOnce(t *testing.T) {
 func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	r := f.raise(t, storetest.Hampshire, draft(concern.Complaint, concern.Critical, storetest.Day(2015, 12, 1)))
-	if len(r.Recommendations) != 1 {
-		t.Fatalf("critical concern: %+v", r.Recommendations)
-	}
-	rec := r.Recommendations[0]
+	_, rec := f.raiseRecommended(t, storetest.Hampshire, draft(concern.Complaint, concern.Critical, storetest.Day(2015, 12, 1)))
 	ch := request("inspector-2", "")
 	ch.Method = inspectionv1.InspectionService_DismissEmergencyInspectionRecommendation_FullMethodName
 
@@ -306,10 +309,7 @@ func TestDecideMovesStateAndChecksVersion(t *testing.T) {
 		}
 	}
 	// A new critical concern fires the rule again: nothing is pending now.
-	again := f.raise(t, storetest.Hampshire, draft(concern.SeriousIncident, concern.Critical, storetest.Day(2015, 12, 10)))
-	if len(again.Recommendations) != 1 {
-		t.Fatalf("after dismissal: %+v", again.Recommendations)
-	}
+	f.raiseRecommended(t, storetest.Hampshire, draft(concern.SeriousIncident, concern.Critical, storetest.Day(2015, 12, 10)))
 }
 
 func TestRecommendationsAcrossCouncilsInConstantRoundTrips(t *testing.T) {
