@@ -72,16 +72,22 @@ func (f *fixture) get(sponsor, id string) engagement.Engagement {
 	return e
 }
 
-// deploy records days staff-days on date to e, as read from the store.
-func (f *fixture) deploy(sponsor, id string, on time.Time, days float64) (engagement.Engagement, engagement.Deployment) {
+// drafted is e with the deployment d, given the id, recorded by actor:
+// what the use case would hand the store.
+func (f *fixture) drafted(e engagement.Engagement, d engagement.Draft, id, actor string) (engagement.Engagement, engagement.Deployment) {
 	f.t.Helper()
-	ctx := context.Background()
-	cur := f.get(sponsor, id)
-	next, dep, err := cur.Deploy(engagement.Draft{Date: on, Role: engagement.SocialWorker, StaffDays: days}, "", engagement.NewID(), "officer-1", now)
+	next, dep, err := e.Deploy(d, "", id, actor, now)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	saved, err := f.engs.AddDeployment(ctx, next, dep, change.Request{Subject: "officer-1", Method: "record"})
+	return next, dep
+}
+
+// deploy records days staff-days on date to e, as read from the store.
+func (f *fixture) deploy(sponsor, id string, on time.Time, days float64) (engagement.Engagement, engagement.Deployment) {
+	f.t.Helper()
+	next, dep := f.drafted(f.get(sponsor, id), engagement.Draft{Date: on, Role: engagement.SocialWorker, StaffDays: days}, engagement.NewID(), "officer-1")
+	saved, err := f.engs.AddDeployment(context.Background(), next, dep, change.Request{Subject: "officer-1", Method: "record"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -209,11 +215,8 @@ func TestDeploymentAndTotalCommitTogether(t *testing.T) {
 	ctx := context.Background()
 	e := f.create(hampshire, storetest.Slough, 40)
 	cur := f.get(hampshire, e.ID)
-	next, dep, err := cur.Deploy(engagement.Draft{Date: storetest.Day(2016, 5, 2), Role: engagement.Director, StaffDays: 2.5, Notes: "Interim DCS."},
-		"", "dep-1", "officer-1", now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	next, dep := f.drafted(cur, engagement.Draft{Date: storetest.Day(2016, 5, 2), Role: engagement.Director, StaffDays: 2.5, Notes: "Interim DCS."},
+		"dep-1", "officer-1")
 	req := &sponsorv1.RecordDeploymentRequest{Parent: e.Name(), RequestId: "req-1"}
 	hash, err := store.RequestHash(req)
 	if err != nil {
@@ -259,11 +262,8 @@ func TestStaleEngagementVersionConflicts(t *testing.T) {
 	// Another deployment commits after our read.
 	f.deploy(hampshire, e.ID, storetest.Day(2016, 5, 3), 1)
 
-	next, dep, err := read.Deploy(engagement.Draft{Date: storetest.Day(2016, 5, 4), Role: engagement.Manager, StaffDays: 3}, "", "late", "officer-2", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.engs.AddDeployment(ctx, next, dep, change.Request{Subject: "officer-2", Method: "record"})
+	next, dep := f.drafted(read, engagement.Draft{Date: storetest.Day(2016, 5, 4), Role: engagement.Manager, StaffDays: 3}, "late", "officer-2")
+	_, err := f.engs.AddDeployment(ctx, next, dep, change.Request{Subject: "officer-2", Method: "record"})
 	if !errors.Is(err, store.ErrConflict) || !errors.Is(err, engagement.ErrConflict) {
 		t.Fatalf("AddDeployment on a stale engagement = %v, want ErrConflict", err)
 	}
