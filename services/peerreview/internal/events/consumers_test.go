@@ -23,6 +23,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewtest"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -30,8 +31,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
-
-func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
 
 type env struct {
 	t       *testing.T
@@ -54,7 +53,7 @@ func newEnv(t *testing.T) *env {
 		t: t, rdb: st.Client(), ks: st.Keyspace(), st: st, offers: offers,
 		// The offers' clock moves a second on every reading, so offers made
 		// one after another have distinct creation times and a defined order.
-		svc:       offer.NewService(offers, rpctest.Ticking(clock(), time.Second)),
+		svc:       offer.NewService(offers, rpctest.Ticking(reviewtest.Clock(), time.Second)),
 		reviews:   reviewstore.New(st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored)),
 		published: map[string]int64{},
 	}
@@ -353,7 +352,7 @@ func TestHistoricalJudgementMakesNoOffer(t *testing.T) {
 func (e *env) completeReview(gss string, risk review.Risk, severe ...reviewer.Theme) (review.Review, events.Event) {
 	e.t.Helper()
 	ctx := context.Background()
-	svc := review.NewService(e.reviews, clock)
+	svc := review.NewService(e.reviews, reviewtest.Clock)
 	r := change.Request{Subject: "adviser-1", Roles: []string{"lga_adviser"}}
 	rv, err := svc.Request(ctx, gss, review.SafeguardingPeerReview, "at risk", r)
 	if err != nil {

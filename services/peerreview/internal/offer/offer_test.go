@@ -6,14 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewtest"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-var now = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
 
 // faultOf returns err's kind and reason, failing the test for a non-fault.
 func faultOf(t *testing.T, err error) (fault.Kind, string) {
@@ -30,9 +29,9 @@ func sample(state State) Offer {
 		GSSCode: storetest.Leeds, ID: "abc", Tier: Standard, State: state,
 		Reasons:    []string{"a reason"},
 		Activities: []Activity{{Kind: Mentoring, Days: 5, ProvidingCouncils: []string{storetest.Hampshire}}},
-		History:    []string{HistoryLine(Offered, "adviser-1", now.Add(-time.Hour), "STANDARD support offered")},
+		History:    []string{HistoryLine(Offered, "adviser-1", reviewtest.Now.Add(-time.Hour), "STANDARD support offered")},
 		Version:    3,
-		CreateTime: now.Add(-time.Hour),
+		CreateTime: reviewtest.Now.Add(-time.Hour),
 	}
 }
 
@@ -79,13 +78,13 @@ func TestTransitions(t *testing.T) {
 	} {
 		name := string(tc.from) + "→" + string(tc.to) + " by " + tc.who.Subject
 		o := sample(tc.from)
-		got, err := o.Transition(tc.to, tc.who, "because", now)
+		got, err := o.Transition(tc.to, tc.who, "because", reviewtest.Now)
 		if tc.want == ok {
 			if err != nil {
 				t.Errorf("%s: %v", name, err)
 				continue
 			}
-			if got.State != tc.to || got.UpdateTime != now {
+			if got.State != tc.to || got.UpdateTime != reviewtest.Now {
 				t.Errorf("%s: state %s, update time %v", name, got.State, got.UpdateTime)
 			}
 			want := string(tc.to) + " by " + tc.who.Subject + " at 2015-12-14T09:00:00Z: because"
@@ -124,7 +123,7 @@ func TestTransitionRequest(t *testing.T) {
 		if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 			t.Errorf("CheckTransition(%q, %.10q) violations %v, want %v (%v)", tc.to, tc.reason, got, tc.want, err)
 		}
-		if _, terr := sample(Offered).Transition(tc.to, Actor{Subject: "x", Council: storetest.Leeds}, tc.reason, now); tc.want != nil && !slices.Equal(rpctest.Fields(terr), tc.want) {
+		if _, terr := sample(Offered).Transition(tc.to, Actor{Subject: "x", Council: storetest.Leeds}, tc.reason, reviewtest.Now); tc.want != nil && !slices.Equal(rpctest.Fields(terr), tc.want) {
 			t.Errorf("Transition(%q) does not check the request: %v", tc.to, terr)
 		}
 	}
@@ -256,7 +255,7 @@ func TestUpdate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: mask: %v", tc.name, err)
 		}
-		got, err := sample(tc.state).Apply(p, m, now)
+		got, err := sample(tc.state).Apply(p, m, reviewtest.Now)
 		if tc.kind == 0 {
 			if err != nil {
 				t.Errorf("%s: %v", tc.name, err)
@@ -406,7 +405,7 @@ func TestEscalate(t *testing.T) {
 	})
 	review, _ := ReviewPlan(ReviewConclusion{PeerReview: "localAuthorities/E08000035/peerReviews/r1", Risk: "HIGH"})
 	offer := func(id string, tier Tier, state State, age time.Duration, acts ...ActivityKind) Offer {
-		o := Offer{GSSCode: storetest.Leeds, ID: id, Tier: tier, State: state, Reasons: []string{"earlier"}, CreateTime: now.Add(-age), Version: 4}
+		o := Offer{GSSCode: storetest.Leeds, ID: id, Tier: tier, State: state, Reasons: []string{"earlier"}, CreateTime: reviewtest.Now.Add(-age), Version: 4}
 		for _, k := range acts {
 			o.Activities = append(o.Activities, Activity{Kind: k, Days: 7})
 		}
@@ -419,7 +418,7 @@ func TestEscalate(t *testing.T) {
 			offer("no", Standard, Declined, time.Hour),
 			{GSSCode: storetest.Durham, ID: "elsewhere", Tier: Standard, State: Offered},
 		}
-		got, created := Escalate(closed, judgement, SystemActor, now)
+		got, created := Escalate(closed, judgement, SystemActor, reviewtest.Now)
 		if !created || got.State != Offered || got.Tier != InadequateCouncil || got.GSSCode != storetest.Leeds || got.ID != "" {
 			t.Fatalf("got %+v created %v", got, created)
 		}
@@ -436,7 +435,7 @@ func TestEscalate(t *testing.T) {
 			offer("newer-closed", InadequateCouncil, Declined, time.Minute),
 			offer("std", Standard, Accepted, time.Hour, ImprovementPlanSupport),
 		}
-		got, created := Escalate(offers, judgement, SystemActor, now)
+		got, created := Escalate(offers, judgement, SystemActor, reviewtest.Now)
 		if created || got.ID != "std" || got.Tier != InadequateCouncil || got.State != Accepted || got.Version != 4 {
 			t.Fatalf("got %+v created %v", got, created)
 		}
@@ -460,7 +459,7 @@ func TestEscalate(t *testing.T) {
 
 	t.Run("a higher tier is never lowered", func(t *testing.T) {
 		offers := []Offer{offer("inad", InadequateCouncil, Active, time.Hour)}
-		got, created := Escalate(offers, review, SystemActor, now)
+		got, created := Escalate(offers, review, SystemActor, reviewtest.Now)
 		if created || got.Tier != InadequateCouncil || got.PeerReview != review.PeerReview {
 			t.Fatalf("got %+v created %v", got, created)
 		}
@@ -475,7 +474,7 @@ func TestEscalate(t *testing.T) {
 			offer("enh-old", Enhanced, Active, 3*time.Hour),
 			offer("enh-new", Enhanced, Offered, 2*time.Hour),
 		}
-		got, _ := Escalate(offers, judgement, SystemActor, now)
+		got, _ := Escalate(offers, judgement, SystemActor, reviewtest.Now)
 		if got.ID != "enh-new" {
 			t.Errorf("upgraded %s, want enh-new", got.ID)
 		}

@@ -13,6 +13,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewtest"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -22,8 +23,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-var t0 = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
 
 func newStore(t *testing.T) (*Offers, *store.Store) {
 	t.Helper()
@@ -66,7 +65,7 @@ func types(evs []events.Event) []string {
 func TestInsertGetList(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	want := sample(storetest.Leeds, "first", t0)
+	want := sample(storetest.Leeds, "first", reviewtest.Now)
 	got, err := s.Insert(ctx, want, adviser)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +84,7 @@ func TestInsertGetList(t *testing.T) {
 	if _, err := s.Get(ctx, storetest.Leeds, "missing"); !errors.Is(err, offer.ErrNotFound) {
 		t.Errorf("missing offer: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Insert(ctx, sample(storetest.Leeds, "first", t0), adviser); !errors.Is(err, change.ErrConflict) {
+	if _, err := s.Insert(ctx, sample(storetest.Leeds, "first", reviewtest.Now), adviser); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("second insert under the same id: %v, want a conflict", err)
 	}
 
@@ -102,10 +101,10 @@ func TestInsertGetList(t *testing.T) {
 		t.Errorf("event on %s: %v", evs[0].Topic, &created)
 	}
 
-	if _, err := s.Insert(ctx, sample(storetest.Leeds, "second", t0.Add(time.Hour)), adviser); err != nil {
+	if _, err := s.Insert(ctx, sample(storetest.Leeds, "second", reviewtest.Now.Add(time.Hour)), adviser); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Insert(ctx, sample(storetest.Durham, "third", t0.Add(2*time.Hour)), adviser); err != nil {
+	if _, err := s.Insert(ctx, sample(storetest.Durham, "third", reviewtest.Now.Add(2*time.Hour)), adviser); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -158,7 +157,7 @@ func equal(a, b offer.Offer) bool {
 func TestSaveIsPinned(t *testing.T) {
 	ctx := context.Background()
 	s, st := newStore(t)
-	o, err := s.Insert(ctx, sample(storetest.Leeds, "x", t0), adviser)
+	o, err := s.Insert(ctx, sample(storetest.Leeds, "x", reviewtest.Now), adviser)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +191,7 @@ func TestReplay(t *testing.T) {
 	if _, ok, err := s.Replay(ctx, storetest.Leeds, r); ok || err != nil {
 		t.Fatalf("replay before any call: %v %v", ok, err)
 	}
-	in, err := s.Insert(ctx, sample(storetest.Leeds, "x", t0), r)
+	in, err := s.Insert(ctx, sample(storetest.Leeds, "x", reviewtest.Now), r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +217,7 @@ func TestEscalationIsSingle(t *testing.T) {
 	if _, done, err := s.Caused(ctx, cause); done || err != nil {
 		t.Fatalf("unanswered cause: %v %v", done, err)
 	}
-	first := sample(storetest.Leeds, "a", t0)
+	first := sample(storetest.Leeds, "a", reviewtest.Now)
 	if _, err := s.SaveEscalation(ctx, first, true, cause, change.Request{Subject: offer.SystemActor, RequestID: "event-1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +227,7 @@ func TestEscalationIsSingle(t *testing.T) {
 	}
 	// A second answer to the same cause, here as another new offer, commits
 	// nothing.
-	if _, err := s.SaveEscalation(ctx, sample(storetest.Leeds, "b", t0), true, cause, change.Request{Subject: offer.SystemActor}); !errors.Is(err, change.ErrConflict) {
+	if _, err := s.SaveEscalation(ctx, sample(storetest.Leeds, "b", reviewtest.Now), true, cause, change.Request{Subject: offer.SystemActor}); !errors.Is(err, change.ErrConflict) {
 		t.Errorf("second answer: %v, want a conflict", err)
 	}
 	if _, err := s.Get(ctx, storetest.Leeds, "b"); !errors.Is(err, offer.ErrNotFound) {
@@ -251,7 +250,7 @@ func TestEscalationIsSingle(t *testing.T) {
 	if err != nil || up.Version != 2 {
 		t.Fatalf("upgrade: version %d, %v", up.Version, err)
 	}
-	if _, err := s.SaveEscalation(ctx, sample(storetest.Durham, "c", t0), true, cause, change.Request{}); err == nil {
+	if _, err := s.SaveEscalation(ctx, sample(storetest.Durham, "c", reviewtest.Now), true, cause, change.Request{}); err == nil {
 		t.Error("a cause of one council answered by an offer to another")
 	}
 
@@ -272,7 +271,7 @@ func TestEscalationIsSingle(t *testing.T) {
 func TestConcurrentJudgements(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	svc := offer.NewService(s, func() time.Time { return t0 })
+	svc := offer.NewService(s, func() time.Time { return reviewtest.Now })
 	j := offer.Judgement{Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/sif1", OverallGrade: reference.Inadequate}
 	rpctest.OnceOnly(t, "offer", 6, func() (string, bool, error) {
 		o, changed, err := svc.FromJudgement(ctx, j, change.Request{Subject: offer.SystemActor})
@@ -287,7 +286,7 @@ func TestConcurrentJudgements(t *testing.T) {
 func TestServiceCreateIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	svc := offer.NewService(s, func() time.Time { return t0 })
+	svc := offer.NewService(s, func() time.Time { return reviewtest.Now })
 	r := change.Request{Subject: "adviser-1", Method: "/create", RequestID: "req-1", RequestHash: []byte("h")}
 	in := offer.Offer{Tier: offer.Standard, Reasons: []string{"asked for help"}}
 	a, err := svc.Create(ctx, storetest.Leeds, in, r)

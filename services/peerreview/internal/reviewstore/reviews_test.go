@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewapi"
@@ -14,6 +13,7 @@ import (
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewtest"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -22,8 +22,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
-
-func clock() time.Time { return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC) }
 
 type env struct {
 	t   *testing.T
@@ -36,7 +34,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
 	rs := New(st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored))
-	return &env{t: t, st: st, rs: rs, svc: review.NewService(rs, clock)}
+	return &env{t: t, st: st, rs: rs, svc: review.NewService(rs, reviewtest.Clock)}
 }
 
 func adviser(method, id string) change.Request {
@@ -121,7 +119,7 @@ func TestLifecycleCommitsEventAndAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done.State != review.Completed || done.Version != 6 || !done.CompleteTime.Equal(clock()) {
+	if done.State != review.Completed || done.Version != 6 || !done.CompleteTime.Equal(reviewtest.Clock()) {
 		t.Fatalf("completed = %+v", done)
 	}
 	got, err := e.rs.Get(ctx, storetest.Leeds, rv.ID)

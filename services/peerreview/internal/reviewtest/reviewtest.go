@@ -1,12 +1,21 @@
-// Package reviewtest holds the peer reviews that the peer-review service's
-// tests read in memory in place of the review store.
+// Package reviewtest holds what the peer-review service's tests share: the
+// moment they happen, and the peer reviews they read in memory in place of
+// the review store.
 package reviewtest
 
 import (
 	"context"
+	"time"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 )
+
+// Now is when the peer-review tests happen: 09:00 UTC on 14 December
+// 2015.
+var Now = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
+
+// Clock is a clock stopped at Now.
+func Clock() time.Time { return Now }
 
 // Reviews holds peer reviews in memory in place of the review store, for
 // the use cases that only read them.
