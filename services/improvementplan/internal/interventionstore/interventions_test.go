@@ -26,8 +26,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
-var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
-
 // codec is the stored form the service gives the store: the API message.
 var codec = store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) },
 	interventionapi.ToStored, interventionapi.FromStored)
@@ -53,11 +51,11 @@ func (e *env) duePlan() plan.Plan {
 		GSSCode: storetest.Leeds, Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/" + resource.NewID(),
 		JudgementDate: time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC),
 		KeyJudgements: map[string]reference.Grade{reference.AreaHelpAndProtection: reference.Inadequate},
-	}, now.AddDate(0, -6, 0)), events.Event{})
+	}, plantest.Now.AddDate(0, -6, 0)), events.Event{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := p.Transition(plan.DecisionDue, plan.ServiceActor, "deadline passed", now); err != nil {
+	if err := p.Transition(plan.DecisionDue, plan.ServiceActor, "deadline passed", plantest.Now); err != nil {
 		e.t.Fatal(err)
 	}
 	if p, err = e.plans.Save(ctx, p, change.Request{Subject: plan.ServiceActor, Method: "deadline"}); err != nil {
@@ -80,7 +78,7 @@ func order(gss, id string, kind intervention.Kind, at time.Time) intervention.In
 // ordering any intervention under the id ivx.
 func (e *env) decide(p plan.Plan, in intervention.DecisionInput) intervention.Outcome {
 	e.t.Helper()
-	out, err := intervention.Decide(p, in, "ivx", "dfe-1", now)
+	out, err := intervention.Decide(p, in, "ivx", "dfe-1", plantest.Now)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -93,9 +91,9 @@ func (e *env) outbox(gss string) plantest.Outbox { return plantest.OutboxOf(e.t,
 func TestInsertGetList(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	a := order(storetest.Leeds, "aaa", intervention.Commissioner, now.Add(-48*time.Hour))
+	a := order(storetest.Leeds, "aaa", intervention.Commissioner, plantest.Now.Add(-48*time.Hour))
 	a.Plan = plan.Name(storetest.Leeds, "pln")
-	b := order(storetest.Sheffield, "bbb", intervention.ChildrensServicesTrust, now)
+	b := order(storetest.Sheffield, "bbb", intervention.ChildrensServicesTrust, plantest.Now)
 	req := &improvementplanv1.OrderInterventionRequest{Parent: "localAuthorities/" + storetest.Leeds, RequestId: "r1"}
 	hash, err := store.RequestHash(req)
 	if err != nil {
@@ -177,7 +175,7 @@ func TestInsertGetList(t *testing.T) {
 func TestSave(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	iv, err := e.ivs.Insert(ctx, order(storetest.Leeds, "aaa", intervention.ImprovementNotice, now), change.Request{Subject: "dfe-1", Method: "m"})
+	iv, err := e.ivs.Insert(ctx, order(storetest.Leeds, "aaa", intervention.ImprovementNotice, plantest.Now), change.Request{Subject: "dfe-1", Method: "m"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +269,7 @@ func TestDecide(t *testing.T) {
 			Intervention: &intervention.Order{Kind: intervention.Commissioner, Reason: "r", Areas: []string{reference.AreaLSCB}},
 		})
 		moved := p.Clone()
-		if err := moved.Transition(plan.Improved, plan.ServiceActor, "re-inspected", now); err != nil {
+		if err := moved.Transition(plan.Improved, plan.ServiceActor, "re-inspected", plantest.Now); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.plans.Save(ctx, moved, change.Request{Subject: plan.ServiceActor, Method: "m"}); err != nil {

@@ -21,6 +21,10 @@ import (
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
+// Now is when the service's tests of progress and interventions happen:
+// mid-afternoon on 1 June 2016, UTC.
+var Now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
+
 // Judgement is the day the judgement that opens Judged's plans was
 // published: 20 November 2015.
 var Judgement = time.Date(2015, 11, 20, 0, 0, 0, 0, time.UTC)

@@ -7,15 +7,13 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plantest"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-// now is mid-afternoon on 1 June 2016, UTC.
-var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
 
 // planIn returns a plan of Leeds in state s with priorities p1 (help and
 // protection) and p2 (leadership), opened by a judgement of 20 November
@@ -101,7 +99,7 @@ func TestCheck(t *testing.T) {
 		{"every problem at once", Draft{PriorityRatings: []PriorityRating{{}}},
 			[]string{"r.narrative", "r.overall_rating", "r.priority_ratings[0].narrative", "r.priority_ratings[0].priority",
 				"r.priority_ratings[0].rating", "r.review_date", "r.source"}},
-	}, func(d Draft) error { return d.Check("r.", now).Err() })
+	}, func(d Draft) error { return d.Check("r.", plantest.Now).Err() })
 }
 
 func TestCheckAgainst(t *testing.T) {
@@ -125,7 +123,7 @@ func TestRecord(t *testing.T) {
 	for _, s := range plan.States {
 		t.Run(string(s), func(t *testing.T) {
 			p := planIn(s)
-			got, err := Record(p, validDraft(), "rv1", "", "inspector-1", now)
+			got, err := Record(p, validDraft(), "rv1", "", "inspector-1", plantest.Now)
 			if !Recordable(s) {
 				f, ok := fault.As(err)
 				if !ok || f.Kind != fault.KindFailedPrecondition || f.Reason != ReasonPlanNotMonitored || f.Metadata["state"] != string(s) {
@@ -138,7 +136,7 @@ func TestRecord(t *testing.T) {
 			}
 			r := got.Review
 			if r.Name() != "localAuthorities/"+storetest.Leeds+"/improvementPlans/"+p.ID+"/progressReviews/rv1" || r.Plan() != p.Name() ||
-				r.RecordedBy != "inspector-1" || !r.CreateTime.Equal(now) || r.Overall != plan.RatingSome || len(r.PriorityRatings) != 2 {
+				r.RecordedBy != "inspector-1" || !r.CreateTime.Equal(plantest.Now) || r.Overall != plan.RatingSome || len(r.PriorityRatings) != 2 {
 				t.Fatalf("review = %+v", r)
 			}
 			if s != plan.Approved {
@@ -149,7 +147,7 @@ func TestRecord(t *testing.T) {
 			}
 			last := got.Plan.History[len(got.Plan.History)-1]
 			if !got.PlanChanged || got.Plan.State != plan.Monitoring || got.Plan.Version != p.Version ||
-				last.From != plan.Approved || last.To != plan.Monitoring || last.Actor != "inspector-1" || !last.Time.Equal(now) ||
+				last.From != plan.Approved || last.To != plan.Monitoring || last.Actor != "inspector-1" || !last.Time.Equal(plantest.Now) ||
 				!strings.Contains(last.Reason, r.Name()) {
 				t.Fatalf("first review: plan %+v, last change %+v", got.Plan, last)
 			}
@@ -163,7 +161,7 @@ func TestRecord(t *testing.T) {
 	d := validDraft()
 	d.Date = storetest.Day(2015, 1, 1)
 	d.Narrative = ""
-	_, err := Record(planIn(plan.Closed), d, "rv1", "progress_review.", "x", now)
+	_, err := Record(planIn(plan.Closed), d, "rv1", "progress_review.", "x", plantest.Now)
 	f, ok := fault.As(err)
 	if !ok || f.Kind != fault.KindInvalid || len(f.Violations) != 2 ||
 		f.Violations[0].Field != "progress_review.narrative" || f.Violations[1].Field != "progress_review.review_date" {
@@ -172,7 +170,7 @@ func TestRecord(t *testing.T) {
 }
 
 func TestSortAndTrend(t *testing.T) {
-	at := func(h int) time.Time { return now.Add(time.Duration(h) * time.Hour) }
+	at := func(h int) time.Time { return plantest.Now.Add(time.Duration(h) * time.Hour) }
 	reviews := []Review{
 		{ID: "d", Date: storetest.Day(2016, 5, 1), CreateTime: at(0), Overall: plan.RatingSignificant},
 		{ID: "a", Date: storetest.Day(2016, 3, 1), CreateTime: at(5), Overall: plan.RatingLittle},

@@ -11,6 +11,7 @@ import (
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
+	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plantest"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -22,8 +23,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
-
-var now = time.Date(2016, 6, 1, 15, 0, 0, 0, time.UTC)
 
 type env struct {
 	t       *testing.T
@@ -62,7 +61,7 @@ func (e *env) openPlan(s plan.State) plan.Plan {
 		if p.State == s {
 			break
 		}
-		if err := p.Transition(next, "test", "set up", now); err != nil {
+		if err := p.Transition(next, "test", "set up", plantest.Now); err != nil {
 			e.t.Fatal(err)
 		}
 		if p, err = e.plans.Save(ctx, p, change.Request{Subject: "test", Method: "test"}); err != nil {
@@ -100,7 +99,7 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 	p := e.openPlan(plan.Approved)
 	_, before := e.outbox()
 
-	rec, err := progressreview.Record(p, draft(storetest.Day(2016, 3, 1), plan.RatingLittle), resource.NewID(), "", "inspector-1", now)
+	rec, err := progressreview.Record(p, draft(storetest.Day(2016, 3, 1), plan.RatingLittle), resource.NewID(), "", "inspector-1", plantest.Now)
 	if err != nil || !rec.PlanChanged {
 		t.Fatalf("record = %+v, %v", rec, err)
 	}
@@ -140,7 +139,7 @@ func TestFirstReviewMovesThePlanToMonitoring(t *testing.T) {
 
 	// Later reviews leave the plan, and its etag, alone.
 	for _, d := range []progressreview.Draft{draft(storetest.Day(2016, 5, 1), plan.RatingSignificant), draft(storetest.Day(2016, 1, 10), plan.RatingDeteriorated)} {
-		rec, err := progressreview.Record(stored, d, resource.NewID(), "", "inspector-1", now)
+		rec, err := progressreview.Record(stored, d, resource.NewID(), "", "inspector-1", plantest.Now)
 		if err != nil || rec.PlanChanged {
 			t.Fatalf("record = %+v, %v", rec, err)
 		}
@@ -172,14 +171,14 @@ func TestInsertConflicts(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	p := e.openPlan(plan.Approved)
-	rec, err := progressreview.Record(p, draft(storetest.Day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
+	rec, err := progressreview.Record(p, draft(storetest.Day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", plantest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The plan moves after it was read: the review's commit must fail
 	// whole, since it would otherwise overwrite the newer plan.
 	moved := p.Clone()
-	if err := moved.Transition(plan.DecisionDue, plan.ServiceActor, "deadline", now); err != nil {
+	if err := moved.Transition(plan.DecisionDue, plan.ServiceActor, "deadline", plantest.Now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.plans.Save(ctx, moved, change.Request{Subject: "test", Method: "test"}); err != nil {
@@ -200,7 +199,7 @@ func TestInsertConflicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err = progressreview.Record(cur, draft(storetest.Day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", now)
+	rec, err = progressreview.Record(cur, draft(storetest.Day(2016, 3, 1), plan.RatingSome), "rv1", "", "dfe-1", plantest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
