@@ -104,6 +104,16 @@ func (c *Collection[T]) Put(key string, v T, ifVersion int64) (Write, error) {
 	return Write{Key: key, Data: b, IfVersion: ifVersion}, nil
 }
 
+// Commit commits m, which writes v, and returns v; a failure is wrapped
+// with what the change was, e.g. "create sponsor sponsors/acme".
+func (c *Collection[T]) Commit(ctx context.Context, m Mutation, v T, what string) (T, error) {
+	if _, err := c.st.Commit(ctx, m); err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
+}
+
 // Members reads every aggregate whose member is in the set setKey, keyed by
 // keyOf(member), in two round trips.
 func (c *Collection[T]) Members(ctx context.Context, setKey string, keyOf func(member string) string) ([]T, error) {

@@ -69,10 +69,7 @@ func (s *Interventions) Insert(ctx context.Context, iv intervention.Intervention
 	if m.Idempotency, err = s.records.Idempotency(r.Caller(), iv, 1); err != nil {
 		return intervention.Intervention{}, err
 	}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return intervention.Intervention{}, fmt.Errorf("order intervention %s: %w", iv.Name(), err)
-	}
-	return iv, nil
+	return s.records.Commit(ctx, m, iv, "order intervention "+iv.Name())
 }
 
 // Save stores iv, changed from the version iv.Version it was read at, with
@@ -109,7 +106,7 @@ func (s *Interventions) Save(ctx context.Context, iv intervention.Intervention, 
 		Tag:         keyspace.CouncilTag(iv.GSSCode),
 		Writes:      []store.Write{w},
 		Events:      evs,
-		Audit:       []store.AuditEntry{audit(iv.Name(), key, r)},
+		Audit:       []store.AuditEntry{store.AuditFor(r, iv.Name(), key)},
 		Idempotency: idem,
 	})
 	if err != nil {
@@ -235,14 +232,8 @@ func (s *Interventions) orderMutation(ctx context.Context, iv intervention.Inter
 		Writes: []store.Write{w},
 		Index:  []store.IndexOp{s.records.Indexed(iv.GSSCode, iv.ID)},
 		Events: []events.Event{ev},
-		Audit:  []store.AuditEntry{audit(iv.Name(), key, r)},
+		Audit:  []store.AuditEntry{store.AuditFor(r, iv.Name(), key)},
 	}, nil
-}
-
-// audit is the audit entry of a change r makes to the resource name, kept
-// under key.
-func audit(name, key string, r change.Request) store.AuditEntry {
-	return store.AuditEntry{Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID, Resource: name, Key: key}
 }
 
 // OrderedEvent is the InterventionOrdered event of iv, which the sponsor

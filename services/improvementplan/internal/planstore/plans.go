@@ -190,7 +190,7 @@ func (s *Plans) Index(p plan.Plan) []store.IndexOp {
 
 // Audit is the audit entry of a change r makes to p, written under key.
 func Audit(p plan.Plan, key string, r change.Request) store.AuditEntry {
-	return store.AuditEntry{Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID, Resource: p.Name(), Key: key}
+	return store.AuditFor(r, p.Name(), key)
 }
 
 // Save implements plan.Storer: p, changed from the version p.Version it was

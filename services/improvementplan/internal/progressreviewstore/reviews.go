@@ -114,9 +114,7 @@ func (s *Reviews) Insert(ctx context.Context, rec progressreview.Recorded, req c
 		Tag:    keyspace.CouncilTag(r.GSSCode),
 		Writes: []store.Write{w},
 		Index:  []store.IndexOp{store.ZAdd(s.indexKey(r.GSSCode, r.PlanID), float64(r.Date.Unix()), r.ID)},
-		Audit: []store.AuditEntry{{
-			Actor: req.Subject, Roles: req.Roles, Method: req.Method, RequestID: req.RequestID, Resource: r.Name(), Key: key,
-		}},
+		Audit:  []store.AuditEntry{store.AuditFor(req, r.Name(), key)},
 	}
 	if m.Idempotency, err = s.reviews.Idempotency(req.Caller(), r, 1); err != nil {
 		return err

@@ -180,7 +180,7 @@ func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []
 		return store.Mutation{}, err
 	}
 	m.Index = append(m.Index, store.ZAdd(s.concernIndex(gss), dayScore(c.ReceivedDate), c.ID))
-	m.Audit = append(m.Audit, audit(ch, c.ResourceName(), ckey))
+	m.Audit = append(m.Audit, store.AuditFor(ch, c.ResourceName(), ckey))
 	for _, r := range recs {
 		key := s.recKey(gss, r.ID)
 		w, err := s.recs.Put(key, r, store.MustNotExist)
@@ -204,7 +204,7 @@ func (s *Concerns) raiseMutation(ctx context.Context, c concern.Concern, recs []
 			return store.Mutation{}, fmt.Errorf("event for %s: %w", r.ResourceName(), err)
 		}
 		m.Events = append(m.Events, ev)
-		m.Audit = append(m.Audit, audit(ch, r.ResourceName(), key))
+		m.Audit = append(m.Audit, store.AuditFor(ch, r.ResourceName(), key))
 	}
 	lw, err := s.logWrite(gss, ch.Method, c.ResourceName())
 	if err != nil {
@@ -228,7 +228,7 @@ func (s *Concerns) Decide(ctx context.Context, r concern.Recommendation, ch chan
 	m := store.Mutation{
 		Tag:    keyspace.CouncilTag(gss),
 		Writes: []store.Write{w},
-		Audit:  []store.AuditEntry{audit(ch, r.ResourceName(), key)},
+		Audit:  []store.AuditEntry{store.AuditFor(ch, r.ResourceName(), key)},
 	}
 	for _, st := range concern.States {
 		if st != r.State {
@@ -252,12 +252,6 @@ func (s *Concerns) Decide(ctx context.Context, r concern.Recommendation, ch chan
 	}
 	decided.Version = res.Versions[key]
 	return decided, nil
-}
-
-func audit(ch change.Request, resource, key string) store.AuditEntry {
-	return store.AuditEntry{
-		Actor: ch.Subject, Roles: ch.Roles, Method: ch.Method, Resource: resource, RequestID: ch.RequestID, Key: key,
-	}
 }
 
 // ReplayRaised implements concern.Storer.

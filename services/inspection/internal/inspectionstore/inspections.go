@@ -102,10 +102,7 @@ func (s *Inspections) Insert(ctx context.Context, ins inspection.Inspection, r c
 	if rec := ins.EmergencyRecommendation; rec != "" {
 		m.Writes = append(m.Writes, store.Write{Key: s.answerKey(ins.GSSCode, rec), Data: []byte(ins.ID), IfVersion: store.MustNotExist})
 	}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return inspection.Inspection{}, fmt.Errorf("create inspection %s: %w", ins.Name(), err)
-	}
-	return ins, nil
+	return s.records.Commit(ctx, m, ins, "create inspection "+ins.Name())
 }
 
 // Save implements inspection.Storer.
@@ -116,10 +113,7 @@ func (s *Inspections) Save(ctx context.Context, ins inspection.Inspection, r cha
 	if err != nil {
 		return inspection.Inspection{}, err
 	}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return inspection.Inspection{}, fmt.Errorf("update inspection %s: %w", ins.Name(), err)
-	}
-	return ins, nil
+	return s.records.Commit(ctx, m, ins, "update inspection "+ins.Name())
 }
 
 // SavePublication implements inspection.Storer. With the inspection it
@@ -142,17 +136,14 @@ func (s *Inspections) SavePublication(ctx context.Context, ins inspection.Inspec
 			return inspection.Inspection{}, fmt.Errorf("publish inspection %s: %w", ins.Name(), err)
 		}
 		m.Writes = append(m.Writes, w)
-		m.Audit = append(m.Audit, audit(r.WithMethod(method), la.ResourceName(), w.Key))
+		m.Audit = append(m.Audit, store.AuditFor(r.WithMethod(method), la.ResourceName(), w.Key))
 	}
 	ev, err := events.NewEvent(ctx, Topic, ins.Name(), publishedEvent(ins))
 	if err != nil {
 		return inspection.Inspection{}, fmt.Errorf("publish inspection %s: %w", ins.Name(), err)
 	}
 	m.Events = []events.Event{ev}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return inspection.Inspection{}, fmt.Errorf("publish inspection %s: %w", ins.Name(), err)
-	}
-	return ins, nil
+	return s.records.Commit(ctx, m, ins, "publish inspection "+ins.Name())
 }
 
 // SaveImport implements inspection.Storer: every inspection (new, so
@@ -172,7 +163,7 @@ func (s *Inspections) SaveImport(ctx context.Context, gss string, ins []inspecti
 		}
 		m.Writes = append(m.Writes, w)
 		m.Index = append(m.Index, s.records.Indexed(gss, one.ID))
-		m.Audit = append(m.Audit, audit(r, one.Name(), key))
+		m.Audit = append(m.Audit, store.AuditFor(r, one.Name(), key))
 		ev, err := events.NewEvent(ctx, Topic, one.Name(), publishedEvent(one))
 		if err != nil {
 			return fmt.Errorf("import inspection %s: %w", one.Name(), err)
@@ -185,7 +176,7 @@ func (s *Inspections) SaveImport(ctx context.Context, gss string, ins []inspecti
 			return fmt.Errorf("import judgements of %s: %w", gss, err)
 		}
 		m.Writes = append(m.Writes, w)
-		m.Audit = append(m.Audit, audit(r, la.ResourceName(), w.Key))
+		m.Audit = append(m.Audit, store.AuditFor(r, la.ResourceName(), w.Key))
 	}
 	if _, err := s.st().Commit(ctx, m); err != nil {
 		return fmt.Errorf("import judgements of %s: %w", gss, err)
@@ -207,23 +198,12 @@ func (s *Inspections) mutation(ins inspection.Inspection, read int64, r change.R
 	m := store.Mutation{
 		Tag:    keyspace.CouncilTag(ins.GSSCode),
 		Writes: []store.Write{w},
-		Audit:  []store.AuditEntry{audit(r.WithMethod(method), ins.Name(), key)},
+		Audit:  []store.AuditEntry{store.AuditFor(r.WithMethod(method), ins.Name(), key)},
 	}
 	if m.Idempotency, err = s.records.Idempotency(r, ins, ins.Version); err != nil {
 		return store.Mutation{}, err
 	}
 	return m, nil
-}
-
-func audit(r change.Request, resource, key string) store.AuditEntry {
-	return store.AuditEntry{
-		Actor:     r.Subject,
-		Roles:     r.Roles,
-		Method:    r.Method,
-		Resource:  resource,
-		RequestID: r.RequestID,
-		Key:       key,
-	}
 }
 
 // publishedEvent is the JudgementPublished payload of a published

@@ -98,9 +98,6 @@ func (s *Subscriptions) All(ctx context.Context) ([]subscription.Subscription, e
 
 // Replay implements subscription.Storer.
 func (s *Subscriptions) Replay(ctx context.Context, id string, r change.Request) (subscription.Subscription, bool, error) {
-	if r.RequestID == "" {
-		return subscription.Subscription{}, false, nil
-	}
 	return s.all.Replay(ctx, Tag(id), r)
 }
 
@@ -115,10 +112,7 @@ func (s *Subscriptions) Insert(ctx context.Context, sub subscription.Subscriptio
 		return subscription.Subscription{}, err
 	}
 	m.Listings = []store.IndexOp{store.SAdd(s.indexKey(), sub.ID)}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return subscription.Subscription{}, fmt.Errorf("create %s: %w", sub.Name(), err)
-	}
-	return sub, nil
+	return s.all.Commit(ctx, m, sub, "create "+sub.Name())
 }
 
 // Save implements subscription.Storer.
@@ -129,10 +123,7 @@ func (s *Subscriptions) Save(ctx context.Context, sub subscription.Subscription,
 	if err != nil {
 		return subscription.Subscription{}, err
 	}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return subscription.Subscription{}, fmt.Errorf("update %s: %w", sub.Name(), err)
-	}
-	return sub, nil
+	return s.all.Commit(ctx, m, sub, "update "+sub.Name())
 }
 
 // Delete implements subscription.Storer.
@@ -142,8 +133,7 @@ func (s *Subscriptions) Delete(ctx context.Context, sub subscription.Subscriptio
 	m := store.Mutation{
 		Tag:    Tag(sub.ID),
 		Writes: []store.Write{{Key: key, IfVersion: sub.Version, Delete: true}},
-		Audit: []store.AuditEntry{{Actor: audited.Subject, Roles: audited.Roles, Method: audited.Method,
-			Resource: sub.Name(), RequestID: r.RequestID, Key: key}},
+		Audit:  []store.AuditEntry{store.AuditFor(audited, sub.Name(), key)},
 	}
 	if _, err := s.st().Commit(ctx, m); err != nil {
 		return fmt.Errorf("delete %s: %w", sub.Name(), err)
@@ -163,8 +153,7 @@ func (s *Subscriptions) mutation(sub subscription.Subscription, read int64, r ch
 	m := store.Mutation{
 		Tag:    Tag(sub.ID),
 		Writes: []store.Write{w},
-		Audit: []store.AuditEntry{{Actor: audited.Subject, Roles: audited.Roles, Method: audited.Method,
-			Resource: sub.Name(), RequestID: r.RequestID, Key: w.Key}},
+		Audit:  []store.AuditEntry{store.AuditFor(audited, sub.Name(), w.Key)},
 	}
 	if m.Idempotency, err = s.all.Idempotency(r, sub, sub.Version); err != nil {
 		return store.Mutation{}, err

@@ -83,10 +83,7 @@ func (s *Offers) Insert(ctx context.Context, o offer.Offer, r change.Request) (o
 	if err != nil {
 		return offer.Offer{}, err
 	}
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return offer.Offer{}, fmt.Errorf("create support offer %s: %w", o.Name(), err)
-	}
-	return o, nil
+	return s.records.Commit(ctx, m, o, "create support offer "+o.Name())
 }
 
 // Save implements offer.Storer.
@@ -97,10 +94,7 @@ func (s *Offers) Save(ctx context.Context, o offer.Offer, r change.Request) (off
 	if err != nil {
 		return offer.Offer{}, err
 	}
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return offer.Offer{}, fmt.Errorf("update support offer %s: %w", o.Name(), err)
-	}
-	return o, nil
+	return s.records.Commit(ctx, m, o, "update support offer "+o.Name())
 }
 
 // Caused implements offer.Storer.
@@ -141,10 +135,7 @@ func (s *Offers) SaveEscalation(ctx context.Context, o offer.Offer, created bool
 		return offer.Offer{}, err
 	}
 	m.Writes = append(m.Writes, store.Write{Key: s.causeKey(c), Data: []byte(o.ID), IfVersion: store.MustNotExist})
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return offer.Offer{}, fmt.Errorf("answer %s %s with support offer %s: %w", c.Kind, c.ID, o.Name(), err)
-	}
-	return o, nil
+	return s.records.Commit(ctx, m, o, fmt.Sprintf("answer %s %s with support offer %s", c.Kind, c.ID, o.Name()))
 }
 
 // mutation is the commit of o (at its new version) over the version read:

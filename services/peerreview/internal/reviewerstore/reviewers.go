@@ -125,10 +125,7 @@ func (s *Reviewers) Insert(ctx context.Context, rv reviewer.Reviewer, r change.R
 		return reviewer.Reviewer{}, err
 	}
 	m.Index = []store.IndexOp{store.SAdd(s.indexKey(), rv.ID)}
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return reviewer.Reviewer{}, fmt.Errorf("create reviewer %s: %w", rv.Name(), err)
-	}
-	return rv, nil
+	return s.reviewers.Commit(ctx, m, rv, "create reviewer "+rv.Name())
 }
 
 // Save implements reviewer.Storer.
@@ -139,10 +136,7 @@ func (s *Reviewers) Save(ctx context.Context, rv reviewer.Reviewer, r change.Req
 	if err != nil {
 		return reviewer.Reviewer{}, err
 	}
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return reviewer.Reviewer{}, fmt.Errorf("update reviewer %s: %w", rv.Name(), err)
-	}
-	return rv, nil
+	return s.reviewers.Commit(ctx, m, rv, "update reviewer "+rv.Name())
 }
 
 // Delete implements reviewer.Storer: the record and its index entry go in

@@ -127,10 +127,7 @@ func (s *Reviews) Insert(ctx context.Context, rv review.Review, r change.Request
 	}
 	m.Writes = append(m.Writes, store.Write{Key: s.underWayKey(rv.GSSCode), Data: []byte(rv.ID), IfVersion: store.MustNotExist})
 	m.Index = []store.IndexOp{s.records.Indexed(rv.GSSCode, rv.ID)}
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return review.Review{}, fmt.Errorf("create peer review %s: %w", rv.Name(), err)
-	}
-	return rv, nil
+	return s.records.Commit(ctx, m, rv, "create peer review "+rv.Name())
 }
 
 // Save implements review.Storer. A review saved completed or cancelled
@@ -161,10 +158,7 @@ func (s *Reviews) Save(ctx context.Context, rv review.Review, r change.Request) 
 		}
 		m.Events = []events.Event{ev}
 	}
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return review.Review{}, fmt.Errorf("save peer review %s: %w", rv.Name(), err)
-	}
-	return rv, nil
+	return s.records.Commit(ctx, m, rv, "save peer review "+rv.Name())
 }
 
 // SaveLink implements review.Storer: the review over the version read,
@@ -176,10 +170,7 @@ func (s *Reviews) SaveLink(ctx context.Context, rv review.Review, r change.Reque
 	if err != nil {
 		return review.Review{}, err
 	}
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return review.Review{}, fmt.Errorf("save peer review %s: %w", rv.Name(), err)
-	}
-	return rv, nil
+	return s.records.Commit(ctx, m, rv, "save peer review "+rv.Name())
 }
 
 // mutation is the commit of rv (at its new version) over the version read:

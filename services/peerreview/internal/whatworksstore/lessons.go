@@ -92,8 +92,5 @@ func (s *Lessons) Create(ctx context.Context, l whatworks.Lesson, r change.Reque
 		Audit:       []store.AuditEntry{store.AuditFor(r, l.Name(), key)},
 		Idempotency: idem,
 	}
-	if _, err := s.st.Commit(ctx, m); err != nil {
-		return whatworks.Lesson{}, fmt.Errorf("create lesson %s: %w", l.Name(), err)
-	}
-	return l, nil
+	return s.lessons.Commit(ctx, m, l, "create lesson "+l.Name())
 }

@@ -478,9 +478,7 @@ func (s *Engagements) End(ctx context.Context, e engagement.Engagement, why enga
 		Writes: []store.Write{w},
 		Index:  []store.IndexOp{store.SRem(s.activeKey(e.Sponsor), e.ID)},
 		Events: []events.Event{ev},
-		Audit: []store.AuditEntry{{
-			Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID, Resource: e.Name(), Key: w.Key,
-		}},
+		Audit:  []store.AuditEntry{store.AuditFor(r, e.Name(), w.Key)},
 	})
 	if err != nil {
 		return engagement.Engagement{}, fmt.Errorf("end engagement %s: %w", e.Name(), err)

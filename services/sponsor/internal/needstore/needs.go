@@ -189,10 +189,7 @@ func (s *Needs) Insert(ctx context.Context, n need.Need, r change.Request) (need
 	}
 	ev.Time = n.CreateTime
 	m.Events = []events.Event{ev}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return need.Need{}, fmt.Errorf("open sponsor need %s: %w", n.Name(), err)
-	}
-	return n, nil
+	return s.records.Commit(ctx, m, n, "open sponsor need "+n.Name())
 }
 
 // Save implements need.Storer: the need over the version read, its index
@@ -218,10 +215,7 @@ func (s *Needs) Save(ctx context.Context, n need.Need, r change.Request) (need.N
 		}
 		m.Events = append(m.Events, ev)
 	}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return need.Need{}, fmt.Errorf("update sponsor need %s: %w", n.Name(), err)
-	}
-	return n, nil
+	return s.records.Commit(ctx, m, n, "update sponsor need "+n.Name())
 }
 
 // Write returns the write that stores n as it now stands (for example
@@ -259,14 +253,11 @@ func (s *Needs) mutation(n need.Need, read int64, r change.Request, method strin
 	}
 	// The idempotency scope is computed from the request alone, as Replay
 	// computes it; only the audit entry falls back to method.
-	audited := r.WithMethod(method)
 	m := store.Mutation{
 		Tag:    Tag(n.GSSCode),
 		Writes: []store.Write{w},
 		Index:  s.Index(n),
-		Audit: []store.AuditEntry{{
-			Actor: audited.Subject, Roles: audited.Roles, Method: audited.Method, Resource: n.Name(), RequestID: r.RequestID, Key: w.Key,
-		}},
+		Audit:  []store.AuditEntry{store.AuditFor(r.WithMethod(method), n.Name(), w.Key)},
 	}
 	if m.Idempotency, err = s.records.Idempotency(r, n, n.Version); err != nil {
 		return store.Mutation{}, err

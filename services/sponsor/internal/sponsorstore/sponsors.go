@@ -151,9 +151,6 @@ func (s *Sponsors) Missing(ctx context.Context, ids []string) ([]string, error) 
 // Replay implements sponsor.Storer. Request IDs are scoped by method and
 // caller (store.IdempotencyScope) and kept under the sponsor's tag.
 func (s *Sponsors) Replay(ctx context.Context, id string, r change.Request) (sponsor.Sponsor, bool, error) {
-	if r.RequestID == "" {
-		return sponsor.Sponsor{}, false, nil
-	}
 	return s.all.Replay(ctx, Tag(id), r)
 }
 
@@ -173,10 +170,7 @@ func (s *Sponsors) Insert(ctx context.Context, sp sponsor.Sponsor, r change.Requ
 		return sponsor.Sponsor{}, err
 	}
 	m.Listings = []store.IndexOp{store.SAdd(s.indexKey(), sp.ID)}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return sponsor.Sponsor{}, fmt.Errorf("create sponsor %s: %w", sp.Name(), err)
-	}
-	return sp, nil
+	return s.all.Commit(ctx, m, sp, "create sponsor "+sp.Name())
 }
 
 // Save implements sponsor.Storer.
@@ -190,10 +184,7 @@ func (s *Sponsors) Save(ctx context.Context, sp sponsor.Sponsor, r change.Reques
 	if err != nil {
 		return sponsor.Sponsor{}, err
 	}
-	if _, err := s.st().Commit(ctx, m); err != nil {
-		return sponsor.Sponsor{}, fmt.Errorf("update sponsor %s: %w", sp.Name(), err)
-	}
-	return sp, nil
+	return s.all.Commit(ctx, m, sp, "update sponsor "+sp.Name())
 }
 
 // mutation is the commit of sp (at its new version) over the version read:
@@ -206,13 +197,10 @@ func (s *Sponsors) mutation(sp sponsor.Sponsor, read int64, r change.Request, me
 	}
 	// The idempotency scope is computed from the request alone, as Replay
 	// computes it; only the audit entry falls back to method.
-	audited := r.WithMethod(method)
 	m := store.Mutation{
 		Tag:    Tag(sp.ID),
 		Writes: []store.Write{w},
-		Audit: []store.AuditEntry{{
-			Actor: audited.Subject, Roles: audited.Roles, Method: audited.Method, Resource: sp.Name(), RequestID: r.RequestID, Key: w.Key,
-		}},
+		Audit:  []store.AuditEntry{store.AuditFor(r.WithMethod(method), sp.Name(), w.Key)},
 	}
 	if m.Idempotency, err = s.all.Idempotency(r, sp, sp.Version); err != nil {
 		return store.Mutation{}, err
