@@ -4,9 +4,10 @@ import (
 	"context"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/turnaround-sli/turnaround/services/platform/telemetry"
 )
 
 // instrumentationScope names the delivery worker's meter.
@@ -30,20 +31,12 @@ type metrics struct {
 }
 
 func newMetrics(mp metric.MeterProvider) metrics {
-	if mp == nil {
-		mp = otel.GetMeterProvider()
+	m := telemetry.NewMeter(mp, instrumentationScope)
+	return metrics{
+		attempts: m.Counter(AttemptsMetric, "{attempt}", "Webhook delivery attempts, by outcome (success, failure)."),
+		dead:     m.Counter(DeadLettersMetric, "{delivery}", "Webhook deliveries dead-lettered after the maximum age."),
+		latency:  m.Histogram(LatencyMetric, "s", "Time from an event's publication to its successful webhook delivery."),
 	}
-	m := mp.Meter(instrumentationScope)
-	var out metrics
-	// Instrument creation fails only on invalid names, which these are not;
-	// a failed instrument is a no-op one.
-	out.attempts, _ = m.Int64Counter(AttemptsMetric, metric.WithUnit("{attempt}"),
-		metric.WithDescription("Webhook delivery attempts, by outcome (success, failure)."))
-	out.dead, _ = m.Int64Counter(DeadLettersMetric, metric.WithUnit("{delivery}"),
-		metric.WithDescription("Webhook deliveries dead-lettered after the maximum age."))
-	out.latency, _ = m.Float64Histogram(LatencyMetric, metric.WithUnit("s"),
-		metric.WithDescription("Time from an event's publication to its successful webhook delivery."))
-	return out
 }
 
 func (m metrics) attempt(ctx context.Context, ok bool) {

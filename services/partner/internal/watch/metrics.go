@@ -3,9 +3,10 @@ package watch
 import (
 	"context"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/turnaround-sli/turnaround/services/platform/telemetry"
 )
 
 const instrumentationScope = "github.com/turnaround-sli/turnaround/services/partner/watch"
@@ -28,19 +29,12 @@ type metrics struct {
 }
 
 func newMetrics(mp metric.MeterProvider) metrics {
-	if mp == nil {
-		mp = otel.GetMeterProvider()
+	m := telemetry.NewMeter(mp, instrumentationScope)
+	return metrics{
+		streams: m.UpDownCounter(StreamsMetric, "{stream}", "WatchEvents streams open."),
+		refused: m.Counter(RefusedMetric, "{stream}", "WatchEvents streams refused or cut off, by reason."),
+		events:  m.Counter(EventsMetric, "{event}", "Events sent on WatchEvents streams."),
 	}
-	m := mp.Meter(instrumentationScope)
-	var out metrics
-	// Creation fails only on invalid names; a failed instrument is a no-op.
-	out.streams, _ = m.Int64UpDownCounter(StreamsMetric, metric.WithUnit("{stream}"),
-		metric.WithDescription("WatchEvents streams open."))
-	out.refused, _ = m.Int64Counter(RefusedMetric, metric.WithUnit("{stream}"),
-		metric.WithDescription("WatchEvents streams refused or cut off, by reason."))
-	out.events, _ = m.Int64Counter(EventsMetric, metric.WithUnit("{event}"),
-		metric.WithDescription("Events sent on WatchEvents streams."))
-	return out
 }
 
 func (m metrics) refuse(ctx context.Context, reason string) {
