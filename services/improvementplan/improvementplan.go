@@ -169,23 +169,23 @@ func (s *Service) Seed(_ context.Context, withDemo bool) error {
 // (Seed), the schedule starts once the demo plans are in place. Run may be
 // called once.
 func (s *Service) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	var consumeErr, engagementErr, scheduleErr error
-	wg.Go(func() { consumeErr = s.consumer.Run(ctx) })
-	wg.Go(func() { engagementErr = s.engagements.Run(ctx) })
-	wg.Go(func() {
-		if s.withDemo.Load() {
-			if err := s.demo.Load(ctx); err != nil && ctx.Err() == nil {
-				s.deps.Logger.ErrorContext(ctx, "improvement plan demo data not loaded", "error", err)
-			}
+	return events.RunAll(ctx, s.consumer.Run, s.engagements.Run, s.runSchedule)
+}
+
+// runSchedule runs the deadline schedule, and the sweep that reconciles it
+// with the plans, until ctx ends; with demo data, once the demo plans are
+// in place.
+func (s *Service) runSchedule(ctx context.Context) error {
+	if s.withDemo.Load() {
+		if err := s.demo.Load(ctx); err != nil && ctx.Err() == nil {
+			s.deps.Logger.ErrorContext(ctx, "improvement plan demo data not loaded", "error", err)
 		}
-		var inner sync.WaitGroup
-		inner.Go(func() { s.sweep(ctx) })
-		scheduleErr = s.jobs.Run(ctx)
-		inner.Wait()
-	})
-	wg.Wait()
-	return errors.Join(consumeErr, engagementErr, scheduleErr)
+	}
+	var inner sync.WaitGroup
+	inner.Go(func() { s.sweep(ctx) })
+	err := s.jobs.Run(ctx)
+	inner.Wait()
+	return err
 }
 
 // fireDue runs the deadline jobs due now at once, batch after batch, rather

@@ -19,8 +19,6 @@ package partner
 import (
 	"context"
 	"crypto/x509"
-	"errors"
-	"sync"
 
 	"google.golang.org/grpc"
 
@@ -149,11 +147,5 @@ func (s *Service) Seed(context.Context, bool) error { return nil }
 // Run follows the streams for watchers, queues events for webhooks and
 // sends deliveries until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	wg.Go(func() { errs[0] = s.watch.Run(ctx) })
-	wg.Go(func() { errs[1] = s.intake.Run(ctx) })
-	wg.Go(func() { errs[2] = s.deliveries.Run(ctx) })
-	wg.Wait()
-	return errors.Join(errs...)
+	return events.RunAll(ctx, s.watch.Run, s.intake.Run, s.deliveries.Run)
 }

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
@@ -78,7 +77,7 @@ type Consumer struct {
 	timeline *timeline.Service
 	audit    *audit.Service
 	log      *slog.Logger
-	subs     []*events.Consumer
+	subs     events.Consumers
 	// rebuilding is set while Rebuild replays the streams: nothing is
 	// waited for, as every engagement's start is replayed first.
 	rebuilding atomic.Bool
@@ -95,26 +94,19 @@ func New(st *store.Store, tl *timeline.Service, au *audit.Service, log *slog.Log
 	if opts.Logger == nil {
 		opts.Logger = log
 	}
+	handlers := make(map[string]events.Handler, len(Topics))
 	for _, topic := range Topics {
-		sub, err := events.Subscribe(st.BlockingClient(), st.Keyspace(), topic, c.live(topic), opts)
-		if err != nil {
-			return nil, fmt.Errorf("oversight: subscribe to %s: %w", topic, err)
-		}
-		c.subs = append(c.subs, sub)
+		handlers[topic] = c.live(topic)
+	}
+	var err error
+	if c.subs, err = events.SubscribeAll(st.BlockingClient(), st.Keyspace(), handlers, opts); err != nil {
+		return nil, fmt.Errorf("oversight: %w", err)
 	}
 	return c, nil
 }
 
 // Run consumes every topic until ctx ends.
-func (c *Consumer) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	errs := make([]error, len(c.subs))
-	for i, s := range c.subs {
-		wg.Go(func() { errs[i] = s.Run(ctx) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
+func (c *Consumer) Run(ctx context.Context) error { return c.subs.Run(ctx) }
 
 // errDead marks an event that can never be handled: it goes to the
 // dead-letter stream with its reason at once.

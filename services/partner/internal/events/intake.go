@@ -11,10 +11,8 @@ package events
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"github.com/turnaround-sli/turnaround/services/partner/internal/delivery"
 	"github.com/turnaround-sli/turnaround/services/partner/internal/subscription"
@@ -31,7 +29,7 @@ const Group = "partner"
 type Intake struct {
 	subs       *subscription.Service
 	deliveries *delivery.Service
-	consumers  []*events.Consumer
+	consumers  events.Consumers
 }
 
 // New returns the consumers of every mapped topic; opts.Group is set to
@@ -42,26 +40,19 @@ func New(st *store.Store, subs *subscription.Service, deliveries *delivery.Servi
 	if opts.Logger == nil {
 		opts.Logger = log
 	}
+	handlers := make(map[string]events.Handler)
 	for _, topic := range eventaccess.Topics() {
-		c, err := events.Subscribe(st.BlockingClient(), st.Keyspace(), topic, in.Handle, opts)
-		if err != nil {
-			return nil, fmt.Errorf("partner: subscribe to %s: %w", topic, err)
-		}
-		in.consumers = append(in.consumers, c)
+		handlers[topic] = in.Handle
+	}
+	var err error
+	if in.consumers, err = events.SubscribeAll(st.BlockingClient(), st.Keyspace(), handlers, opts); err != nil {
+		return nil, fmt.Errorf("partner: %w", err)
 	}
 	return in, nil
 }
 
 // Run consumes until ctx ends.
-func (in *Intake) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	errs := make([]error, len(in.consumers))
-	for i, c := range in.consumers {
-		wg.Go(func() { errs[i] = c.Run(ctx) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
+func (in *Intake) Run(ctx context.Context) error { return in.consumers.Run(ctx) }
 
 // Owner is the principal a subscription's deliveries are judged for: its
 // creator as their token named them.

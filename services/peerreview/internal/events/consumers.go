@@ -30,7 +30,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerstore"
@@ -70,7 +69,7 @@ type Consumers struct {
 	svc       *offer.Service
 	linker    ReviewLinker
 	log       *slog.Logger
-	consumers []*events.Consumer
+	consumers events.Consumers
 }
 
 // New subscribes the consumers to the topics of st's Redis. svc applies the
@@ -95,33 +94,20 @@ func New(st *store.Store, svc *offer.Service, linker ReviewLinker, logger *slog.
 		copts.Logger = logger
 	}
 	c := &Consumers{svc: svc, linker: linker, log: logger.With("component", "events")}
-	for _, sub := range []struct {
-		topic   string
-		handler events.Handler
-	}{
-		{offerstore.InspectionTopic, c.HandleJudgement},
-		{offerstore.PeerReviewTopic, c.HandleReviewCompleted},
-	} {
-		cons, err := events.Subscribe(st.BlockingClient(), st.Keyspace(), sub.topic, sub.handler, copts)
-		if err != nil {
-			return nil, fmt.Errorf("events: subscribe to %s: %w", sub.topic, err)
-		}
-		c.consumers = append(c.consumers, cons)
+	var err error
+	c.consumers, err = events.SubscribeAll(st.BlockingClient(), st.Keyspace(), map[string]events.Handler{
+		offerstore.InspectionTopic: c.HandleJudgement,
+		offerstore.PeerReviewTopic: c.HandleReviewCompleted,
+	}, copts)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
 	}
 	return c, nil
 }
 
 // Run consumes both topics until ctx is done, then returns nil, or the
 // errors that stopped a consumer early. Run may be called once.
-func (c *Consumers) Run(ctx context.Context) error {
-	errs := make([]error, len(c.consumers))
-	var wg sync.WaitGroup
-	for i, cons := range c.consumers {
-		wg.Go(func() { errs[i] = cons.Run(ctx) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
+func (c *Consumers) Run(ctx context.Context) error { return c.consumers.Run(ctx) }
 
 // request is how a change made from event e is audited: by the service
 // itself, with the event ID as the request ID.
