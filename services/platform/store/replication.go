@@ -46,12 +46,7 @@ func WithReplication(r Replication) Option {
 // connection only, so it cannot run on another pooled one. A commit the
 // script refused wrote nothing and waits for nothing.
 func (s *Store) commitReplicated(ctx context.Context, p *plan) (Result, error) {
-	// A Cluster client pins a connection by key; the outbox shares the
-	// mutation's slot. Watching it is harmless: no MULTI/EXEC follows.
-	var keys []string
-	if _, cluster := s.c.(*redis.ClusterClient); cluster {
-		keys = []string{p.outbox}
-	}
+	// The outbox shares the mutation's slot, so it pins the connection.
 	var res Result
 	err := s.c.Watch(ctx, func(tx *redis.Tx) error {
 		var wait *redis.Cmd
@@ -63,16 +58,8 @@ func (s *Store) commitReplicated(ctx context.Context, p *plan) (Result, error) {
 		if err != nil {
 			return err
 		}
-		n, err := wait.Int64()
-		if err != nil {
-			return fmt.Errorf("store: wait for %d replicas: %w", s.replication.Replicas, err)
-		}
-		if int(n) < s.replication.Replicas {
-			return fmt.Errorf("store: %d of %d replicas acknowledged within %s: %w",
-				n, s.replication.Replicas, s.replication.Timeout, ErrNotReplicated)
-		}
-		return nil
-	}, keys...)
+		return s.replicated("store", wait.Int64)
+	}, s.pinned(p.outbox)...)
 	if err != nil {
 		return Result{}, err
 	}
@@ -89,22 +76,35 @@ func (s *Store) replayReplicated(ctx context.Context, key string) error {
 	if s.replication.Replicas <= 0 {
 		return nil
 	}
-	var keys []string
-	if _, cluster := s.c.(*redis.ClusterClient); cluster {
-		keys = []string{key}
-	}
 	return s.c.Watch(ctx, func(tx *redis.Tx) error {
 		if err := tx.PExpire(ctx, key, s.idempotencyTTL).Err(); err != nil {
 			return fmt.Errorf("store: replay: renew %s: %w", key, err)
 		}
-		n, err := tx.Wait(ctx, s.replication.Replicas, s.replication.Timeout).Result()
-		if err != nil {
-			return fmt.Errorf("store: replay: wait for %d replicas: %w", s.replication.Replicas, err)
-		}
-		if int(n) < s.replication.Replicas {
-			return fmt.Errorf("store: replay: %d of %d replicas acknowledged within %s: %w",
-				n, s.replication.Replicas, s.replication.Timeout, ErrNotReplicated)
-		}
-		return nil
-	}, keys...)
+		return s.replicated("store: replay", tx.Wait(ctx, s.replication.Replicas, s.replication.Timeout).Result)
+	}, s.pinned(key)...)
+}
+
+// pinned is the key a Watch names to pin its connection: a Cluster client
+// pins one by key (watching it is harmless: no MULTI/EXEC follows), any
+// other client needs none.
+func (s *Store) pinned(key string) []string {
+	if _, cluster := s.c.(*redis.ClusterClient); cluster {
+		return []string{key}
+	}
+	return nil
+}
+
+// replicated checks the answer of a WAIT, which acked gives: an error
+// prefixed with what when it failed or fewer replicas than the store waits
+// for acknowledged the writes in time (ErrNotReplicated).
+func (s *Store) replicated(what string, acked func() (int64, error)) error {
+	n, err := acked()
+	if err != nil {
+		return fmt.Errorf("%s: wait for %d replicas: %w", what, s.replication.Replicas, err)
+	}
+	if int(n) < s.replication.Replicas {
+		return fmt.Errorf("%s: %d of %d replicas acknowledged within %s: %w",
+			what, n, s.replication.Replicas, s.replication.Timeout, ErrNotReplicated)
+	}
+	return nil
 }
