@@ -99,10 +99,7 @@ func New(d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = d.Clock.Now
 	}
-	if err := d.Check("improvementplan"); err != nil {
-		return nil, err
-	}
-	policies, err := api.Policies()
+	policies, err := d.Start("improvementplan", api.Policies)
 	if err != nil {
 		return nil, err
 	}

@@ -57,10 +57,7 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps) (*Service, error) {
-	if err := d.Check("oversight"); err != nil {
-		return nil, err
-	}
-	policies, err := api.Policies()
+	policies, err := d.Start("oversight", api.Policies)
 	if err != nil {
 		return nil, err
 	}

@@ -95,10 +95,7 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps) (*Service, error) {
-	if err := d.Check("partner"); err != nil {
-		return nil, err
-	}
-	policies, err := api.Policies()
+	policies, err := d.Start("partner", api.Policies)
 	if err != nil {
 		return nil, err
 	}

@@ -72,15 +72,12 @@ type Service struct {
 // New builds the service and subscribes its event consumers (which read
 // nothing until Run).
 func New(d Deps) (*Service, error) {
-	if err := d.Check("peerreview"); err != nil {
+	policies, err := d.Start("peerreview", api.Policies)
+	if err != nil {
 		return nil, err
 	}
 	if d.Inspection == nil {
 		return nil, errors.New("peerreview: no inspection client")
-	}
-	policies, err := api.Policies()
-	if err != nil {
-		return nil, err
 	}
 	reviewers := reviewerstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, reviewerapi.ToStored, reviewerapi.FromStored))
 	reviews := reviewstore.New(d.Store, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored))

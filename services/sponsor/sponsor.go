@@ -68,10 +68,7 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps) (*Service, error) {
-	if err := d.Check("sponsor"); err != nil {
-		return nil, err
-	}
-	policies, err := api.Policies()
+	policies, err := d.Start("sponsor", api.Policies)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 )
@@ -49,4 +50,14 @@ func (b *Base) Check(service string) error {
 		b.Now = time.Now
 	}
 	return nil
+}
+
+// Start is what every service's New does first: Check, then gather the
+// service's policies (who may call each method), which refuse a method
+// without one.
+func (b *Base) Start(service string, policies func() (auth.Policies, error)) (auth.Policies, error) {
+	if err := b.Check(service); err != nil {
+		return nil, err
+	}
+	return policies()
 }
