@@ -72,6 +72,18 @@ func (c *Collection[T]) Get(ctx context.Context, key string) (T, error) {
 	return c.codec.Decode(rec.Data, rec.Version)
 }
 
+// GetNamed reads the aggregate under key, which what names (its resource
+// name, e.g. "sponsor sponsors/acme"): the domain's not-found error when
+// there is none, any other failure wrapped with "get" and what.
+func (c *Collection[T]) GetNamed(ctx context.Context, key, what string) (T, error) {
+	v, err := c.Get(ctx, key)
+	if err != nil && !errors.Is(err, c.notFound) {
+		var zero T
+		return zero, fmt.Errorf("get %s: %w", what, err)
+	}
+	return v, err
+}
+
 // GetMany reads and decodes the aggregates under keys in one pipelined
 // round trip, in the order of keys, leaving out keys that hold nothing (an
 // index entry whose record is gone or not yet committed).

@@ -104,11 +104,7 @@ func (c *CouncilCollection[T]) Indexed(gss, id string) IndexOp { return SAdd(c.I
 // Get reads record id of council gss: the domain's not-found error when
 // there is none, any other failure wrapped with the record's name.
 func (c *CouncilCollection[T]) Get(ctx context.Context, gss, id string) (T, error) {
-	v, err := c.Collection.Get(ctx, c.RecordKey(gss, id))
-	if err != nil && !errors.Is(err, c.notFound) {
-		return v, fmt.Errorf("get %s: %w", c.keys.Name(gss, id), err)
-	}
-	return v, err
+	return c.GetNamed(ctx, c.RecordKey(gss, id), c.keys.Name(gss, id))
 }
 
 // List reads the council gss's records, or every council's when gss is

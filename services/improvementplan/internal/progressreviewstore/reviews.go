@@ -16,7 +16,6 @@ package progressreviewstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
@@ -57,11 +56,7 @@ func (s *Reviews) indexKey(gss, planID string) string {
 // Get returns review id of plan planID of the council gss, or an error
 // matching progressreview.ErrNotFound.
 func (s *Reviews) Get(ctx context.Context, gss, planID, id string) (progressreview.Review, error) {
-	r, err := s.reviews.Get(ctx, s.recordKey(gss, planID, id))
-	if err != nil && !errors.Is(err, progressreview.ErrNotFound) {
-		return progressreview.Review{}, fmt.Errorf("get progress review %s: %w", progressreview.Name(gss, planID, id), err)
-	}
-	return r, err
+	return s.reviews.GetNamed(ctx, s.recordKey(gss, planID, id), "progress review "+progressreview.Name(gss, planID, id))
 }
 
 // List returns the reviews of plan planID of the council gss, oldest first

@@ -18,7 +18,6 @@ package subscriptionstore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -79,11 +78,7 @@ func (s *Subscriptions) indexKey() string { return s.st().Keyspace().Key(IndexTa
 
 // Get implements subscription.Storer.
 func (s *Subscriptions) Get(ctx context.Context, id string) (subscription.Subscription, error) {
-	sub, err := s.all.Get(ctx, s.Key(id))
-	if err != nil && !errors.Is(err, subscription.ErrNotFound) {
-		return sub, fmt.Errorf("get %s: %w", subscription.Name(id), err)
-	}
-	return sub, err
+	return s.all.GetNamed(ctx, s.Key(id), subscription.Name(id))
 }
 
 // All implements subscription.Storer.

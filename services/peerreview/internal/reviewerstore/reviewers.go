@@ -62,11 +62,7 @@ func (s *Reviewers) indexKey() string { return s.ks().Key(Tag, "index") }
 
 // Get implements reviewer.Storer.
 func (s *Reviewers) Get(ctx context.Context, id string) (reviewer.Reviewer, error) {
-	rv, err := s.reviewers.Get(ctx, s.recordKey(id))
-	if err != nil && !errors.Is(err, reviewer.ErrNotFound) {
-		return reviewer.Reviewer{}, fmt.Errorf("get reviewer %s: %w", reviewer.Name(id), err)
-	}
-	return rv, err
+	return s.reviewers.GetNamed(ctx, s.recordKey(id), "reviewer "+reviewer.Name(id))
 }
 
 // All implements reviewer.Storer: the whole pool, ordered by ID, and its

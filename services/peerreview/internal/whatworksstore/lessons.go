@@ -15,7 +15,6 @@ package whatworksstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworks"
@@ -47,11 +46,7 @@ func (s *Lessons) indexKey() string { return s.st.Keyspace().Key(Tag, "index") }
 
 // Get implements whatworks.LessonStorer.
 func (s *Lessons) Get(ctx context.Context, id string) (whatworks.Lesson, error) {
-	l, err := s.lessons.Get(ctx, s.recordKey(id))
-	if err != nil && !errors.Is(err, whatworks.ErrNotFound) {
-		return whatworks.Lesson{}, fmt.Errorf("get lesson %s: %w", whatworks.Name(id), err)
-	}
-	return l, err
+	return s.lessons.GetNamed(ctx, s.recordKey(id), "lesson "+whatworks.Name(id))
 }
 
 // All implements whatworks.LessonStorer: the index, newest first, then the

@@ -25,7 +25,6 @@ package engagementstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -131,11 +130,7 @@ func dayNumber(date time.Time) int64 { return date.Unix() / 86400 }
 // Get returns engagement id of sponsor, or an error matching
 // engagement.ErrNotFound.
 func (s *Engagements) Get(ctx context.Context, sponsor, id string) (engagement.Engagement, error) {
-	e, err := s.engs.Get(ctx, s.RecordKey(sponsor, id))
-	if err != nil && !errors.Is(err, engagement.ErrNotFound) {
-		return engagement.Engagement{}, fmt.Errorf("get engagement %s: %w", engagement.Name(sponsor, id), err)
-	}
-	return e, err
+	return s.engs.GetNamed(ctx, s.RecordKey(sponsor, id), "engagement "+engagement.Name(sponsor, id))
 }
 
 // List returns a sponsor's engagements, or every sponsor's when sponsor is

@@ -82,11 +82,7 @@ func (s *Sponsors) indexKey() string { return s.ks().Key(IndexTag, "index") }
 
 // Get implements sponsor.Storer.
 func (s *Sponsors) Get(ctx context.Context, id string) (sponsor.Sponsor, error) {
-	sp, err := s.all.Get(ctx, s.Key(id))
-	if err != nil && !errors.Is(err, sponsor.ErrNotFound) {
-		return sponsor.Sponsor{}, fmt.Errorf("get sponsor %s: %w", sponsor.Name(id), err)
-	}
-	return sp, err
+	return s.all.GetNamed(ctx, s.Key(id), "sponsor "+sponsor.Name(id))
 }
 
 // All implements sponsor.Storer: every sponsor, ordered by ID, each at the
