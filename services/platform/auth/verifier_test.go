@@ -43,13 +43,7 @@ func TestVerifyJWKSFile(t *testing.T) {
 	noneTok := sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "rsa-1", claims(nil))
 	devKey := []byte("0123456789abcdef0123456789abcdef")
 
-	tests := []struct {
-		name   string
-		token  string
-		kind   fault.Kind
-		reason string
-		want   Principal
-	}{
+	tests := []verifyCase{
 		{name: "valid RS256", token: valid, want: Principal{Subject: "user-1", Roles: []Role{RoleDfEOfficial}}},
 		{name: "ES256 from same set", token: sign(t, jwt.SigningMethodES256, ecKey, "ec-1", claims(nil)),
 			want: Principal{Subject: "user-1", Roles: []Role{RoleDfEOfficial}}},
@@ -126,6 +120,21 @@ func TestVerifyJWKSFile(t *testing.T) {
 		{name: "no iat, expiring beyond the lifetime", token: rs(map[string]any{"iat": nil, "exp": testNow.Add(25 * time.Hour).Unix()}),
 			kind: fault.KindUnauthenticated, reason: ReasonTokenLifetime},
 	}
+	runVerifyCases(t, v, tests)
+}
+
+// verifyCase is a token and what Verify makes of it: the fault of kind
+// and reason when reason is set, else the principal want.
+type verifyCase struct {
+	name   string
+	token  string
+	kind   fault.Kind
+	reason string
+	want   Principal
+}
+
+func runVerifyCases(t *testing.T, v *Verifier, tests []verifyCase) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := v.Verify(context.Background(), tc.token)
@@ -193,38 +202,19 @@ func TestVerifyDevKey(t *testing.T) {
 		return c
 	}
 
-	tests := []struct {
-		name   string
-		token  string
-		reason string
-		want   Principal
-	}{
+	tests := []verifyCase{
 		{name: "minted token", token: minted, want: council},
 		{name: "hand-signed HS256", token: sign(t, jwt.SigningMethodHS256, key, "", devClaims(nil)),
 			want: Principal{Subject: "user-1", Roles: []Role{RoleDfEOfficial}}},
-		{name: "other dev key", token: mintedOther, reason: ReasonTokenInvalid},
-		{name: "RS256 refused", token: sign(t, jwt.SigningMethodRS256, rsaKey, "", devClaims(nil)), reason: ReasonTokenInvalid},
-		{name: "HS512 refused", token: sign(t, jwt.SigningMethodHS512, key, "", devClaims(nil)), reason: ReasonTokenInvalid},
-		{name: "alg none", token: sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", devClaims(nil)), reason: ReasonTokenInvalid},
-		{name: "other issuer", token: sign(t, jwt.SigningMethodHS256, key, "", devClaims(map[string]any{"iss": testIssuer})), reason: ReasonTokenInvalid},
+		{name: "other dev key", token: mintedOther, kind: fault.KindUnauthenticated, reason: ReasonTokenInvalid},
+		{name: "RS256 refused", token: sign(t, jwt.SigningMethodRS256, rsaKey, "", devClaims(nil)), kind: fault.KindUnauthenticated, reason: ReasonTokenInvalid},
+		{name: "HS512 refused", token: sign(t, jwt.SigningMethodHS512, key, "", devClaims(nil)), kind: fault.KindUnauthenticated, reason: ReasonTokenInvalid},
+		{name: "alg none", token: sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", devClaims(nil)), kind: fault.KindUnauthenticated, reason: ReasonTokenInvalid},
+		{name: "other issuer", token: sign(t, jwt.SigningMethodHS256, key, "", devClaims(map[string]any{"iss": testIssuer})), kind: fault.KindUnauthenticated, reason: ReasonTokenInvalid},
 		{name: "expired", token: sign(t, jwt.SigningMethodHS256, key, "", devClaims(map[string]any{"exp": now.Add(-time.Minute).Unix()})),
-			reason: ReasonTokenExpired},
+			kind: fault.KindUnauthenticated, reason: ReasonTokenExpired},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p, err := v.Verify(context.Background(), tc.token)
-			if tc.reason != "" {
-				wantFault(t, err, fault.KindUnauthenticated, tc.reason)
-				return
-			}
-			if err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			if !equalPrincipal(p, tc.want) {
-				t.Fatalf("got %+v, want %+v", p, tc.want)
-			}
-		})
-	}
+	runVerifyCases(t, v, tests)
 }
 
 // jwksServer serves a swappable JWKS and counts fetches.
