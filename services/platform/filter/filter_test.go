@@ -88,6 +88,16 @@ func matching(f *Filter) []string {
 // wantInvalid fails t unless err is an INVALID_ARGUMENT fault with reason
 // whose violations are all on field and whose first description contains
 // every part.
+// wantInvalidFilter checks that err is the invalid filter fault, with
+// parts in its message, and matches ErrInvalidFilter.
+func wantInvalidFilter(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	wantInvalid(t, err, ReasonInvalidFilter, "filter", parts...)
+	if !errors.Is(err, ErrInvalidFilter) {
+		t.Errorf("errors.Is(%v, ErrInvalidFilter) = false", err)
+	}
+}
+
 func wantInvalid(t *testing.T, err error, reason, field string, parts ...string) *fault.Error {
 	t.Helper()
 	f, ok := fault.As(err)
@@ -277,10 +287,7 @@ func TestParseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Parse(%q) = %v, want an error", tt.in, e)
 			}
-			wantInvalid(t, err, ReasonInvalidFilter, "filter", tt.parts...)
-			if !errors.Is(err, ErrInvalidFilter) {
-				t.Errorf("errors.Is(%v, ErrInvalidFilter) = false", err)
-			}
+			wantInvalidFilter(t, err, tt.parts...)
 		})
 	}
 }
@@ -406,10 +413,7 @@ func TestCompileErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Compile(%q) = %v, want an error", tt.in, f)
 			}
-			wantInvalid(t, err, ReasonInvalidFilter, "filter", tt.parts...)
-			if !errors.Is(err, ErrInvalidFilter) {
-				t.Errorf("errors.Is(%v, ErrInvalidFilter) = false", err)
-			}
+			wantInvalidFilter(t, err, tt.parts...)
 		})
 	}
 }
