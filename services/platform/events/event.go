@@ -156,6 +156,23 @@ func (e Event) Unmarshal(into proto.Message) error {
 	return nil
 }
 
+// As decodes e's payload as an M when e is of M's type. ok is false for
+// an event of another type, which a handler of a topic that carries
+// several types skips.
+func As[T any, M interface {
+	*T
+	proto.Message
+}](e Event) (m M, ok bool, err error) {
+	m = M(new(T))
+	if e.Type != TypeName(m) {
+		return nil, false, nil
+	}
+	if err := e.Unmarshal(m); err != nil {
+		return nil, false, err
+	}
+	return m, true, nil
+}
+
 // SpanContext is the publisher's span context carried by the event: the span
 // that was current when NewEvent ran. It is invalid when the publisher was
 // not tracing.

@@ -188,3 +188,23 @@ func TestDecodeRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestAsReadsOnlyItsOwnType: As decodes an event of its type, skips one of
+// another type, and refuses a payload that does not decode.
+func TestAsReadsOnlyItsOwnType(t *testing.T) {
+	e, err := events.NewEvent(context.Background(), "t", "s", wrapperspb.String("outstanding"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok, err := events.As[wrapperspb.StringValue](e)
+	if err != nil || !ok || m.GetValue() != "outstanding" {
+		t.Fatalf("As[StringValue] = %v, %v, %v; want outstanding, true, nil", m, ok, err)
+	}
+	if n, ok, err := events.As[wrapperspb.Int64Value](e); n != nil || ok || err != nil {
+		t.Fatalf("As[Int64Value] = %v, %v, %v; want nil, false, nil", n, ok, err)
+	}
+	e.Data = []byte{0xff}
+	if _, ok, err := events.As[wrapperspb.StringValue](e); ok || err == nil {
+		t.Fatalf("As of a malformed payload = %v, %v; want false and an error", ok, err)
+	}
+}

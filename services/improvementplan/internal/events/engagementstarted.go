@@ -15,9 +15,6 @@ import (
 // consumer group (Group) reads for EngagementStarted.
 const SponsorTopic = "sponsor"
 
-// engagementStarted is the type of the events Engagements.Consume acts on.
-var engagementStarted = events.TypeName(&eventsv1.EngagementStarted{})
-
 // Engagements feeds the read model of which sponsors actively support
 // which councils (package support) from the sponsor service's
 // EngagementStarted events: every engagement an approved match run creates
@@ -32,11 +29,8 @@ func NewEngagements(s *support.Service) *Engagements { return &Engagements{suppo
 // types on it are skipped. An event it cannot read fails, so it is retried
 // and finally dead-lettered.
 func (h *Engagements) Consume(ctx context.Context, e events.Event) error {
-	if e.Type != engagementStarted {
-		return nil
-	}
-	var msg eventsv1.EngagementStarted
-	if err := e.Unmarshal(&msg); err != nil {
+	msg, ok, err := events.As[eventsv1.EngagementStarted](e)
+	if !ok || err != nil {
 		return err
 	}
 	sponsor, okSponsor := strings.CutPrefix(msg.GetSponsor(), "sponsors/")

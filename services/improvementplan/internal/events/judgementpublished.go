@@ -124,22 +124,15 @@ func New(plans Plans, deadlines deadline.Rescheduler, opts Options) *Handler {
 	return &Handler{plans: plans, deadlines: deadlines, months: opts.DeadlineMonths, now: opts.Now, logger: opts.Logger}
 }
 
-// judgementPublished is the type of the events Consume acts on; the
-// inspection topic carries others too.
-var judgementPublished = events.TypeName(&eventsv1.JudgementPublished{})
-
 // Consume is the consumer's handler for the inspection topic. An event it
 // cannot read fails, so the consumer retries it and finally moves it to
 // the dead-letter stream where an operator sees it.
 func (h *Handler) Consume(ctx context.Context, e events.Event) error {
-	if e.Type != judgementPublished {
-		return nil
-	}
-	var msg eventsv1.JudgementPublished
-	if err := e.Unmarshal(&msg); err != nil {
+	msg, ok, err := events.As[eventsv1.JudgementPublished](e)
+	if !ok || err != nil {
 		return err
 	}
-	j, err := judgementFrom(&msg)
+	j, err := judgementFrom(msg)
 	if err != nil {
 		return fmt.Errorf("improvementplan: event %s: %w", e.ID, err)
 	}

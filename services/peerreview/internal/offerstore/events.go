@@ -39,11 +39,8 @@ var ErrMalformedEvent = errors.New("offerstore: malformed event")
 // DecodeJudgement reads a JudgementPublished event. ok is false for an
 // event of another type, which the caller skips.
 func DecodeJudgement(e events.Event) (j offer.Judgement, ok bool, err error) {
-	if e.Type != JudgementPublishedType {
-		return offer.Judgement{}, false, nil
-	}
-	var m eventsv1.JudgementPublished
-	if err := e.Unmarshal(&m); err != nil {
+	m, ok, err := events.As[eventsv1.JudgementPublished](e)
+	if !ok || err != nil {
 		return offer.Judgement{}, false, err
 	}
 	gss, _, named := offer.ParseInspectionName(m.GetInspection())
@@ -70,11 +67,8 @@ func DecodeJudgement(e events.Event) (j offer.Judgement, ok bool, err error) {
 // DecodeReviewCompleted reads a PeerReviewCompleted event. ok is false for
 // an event of another type, which the caller skips.
 func DecodeReviewCompleted(e events.Event) (r offer.ReviewConclusion, ok bool, err error) {
-	if e.Type != PeerReviewCompletedType {
-		return offer.ReviewConclusion{}, false, nil
-	}
-	var m eventsv1.PeerReviewCompleted
-	if err := e.Unmarshal(&m); err != nil {
+	m, ok, err := events.As[eventsv1.PeerReviewCompleted](e)
+	if !ok || err != nil {
 		return offer.ReviewConclusion{}, false, err
 	}
 	gss, _, named := offer.ParseReviewName(m.GetPeerReview())

@@ -101,10 +101,6 @@ func (c *Consumer) Handle(ctx context.Context, e events.Event) error {
 // InterventionOrdered on.
 const Topic = "improvementplan"
 
-// interventionOrderedType is the event type of InterventionOrdered; the
-// topic carries other types too.
-var interventionOrderedType = events.TypeName(&eventsv1.InterventionOrdered{})
-
 // ErrMalformedEvent reports an event whose payload cannot be what its
 // publisher meant: a consumer gives up on it rather than retrying, since
 // delivering it again cannot help.
@@ -115,12 +111,12 @@ var ErrMalformedEvent = errors.New("events: malformed event")
 // must be named as one of the council the event names, since the need it
 // opens lives under that council.
 func DecodeInterventionOrdered(e events.Event) (iv need.Intervention, ok bool, err error) {
-	if e.Type != interventionOrderedType {
-		return need.Intervention{}, false, nil
-	}
-	var m eventsv1.InterventionOrdered
-	if err := e.Unmarshal(&m); err != nil {
+	m, ok, err := events.As[eventsv1.InterventionOrdered](e)
+	if err != nil {
 		return need.Intervention{}, false, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+	}
+	if !ok {
+		return need.Intervention{}, false, nil
 	}
 	gss, _, named := need.ParseInterventionName(m.GetIntervention())
 	if !named || m.GetLocalAuthority() != need.CouncilName(gss) {
