@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -35,6 +36,24 @@ func ProtoCodec[T any, M proto.Message](newM func() M, to func(T) M, from func(m
 				return zero, fmt.Errorf("store: decode %T: %w", zero, err)
 			}
 			return from(m, version)
+		},
+	}
+}
+
+// JSONCodec is the stored form of records that operators read with
+// redis-cli or that belong to no API resource (read models): the value as
+// JSON. setVersion, when not nil, gives a decoded value the version it was
+// read at.
+func JSONCodec[T any](setVersion func(v *T, version int64)) Codec[T] {
+	return Codec[T]{
+		Encode: func(v T) ([]byte, error) { return json.Marshal(v) },
+		Decode: func(b []byte, version int64) (T, error) {
+			var v T
+			err := json.Unmarshal(b, &v)
+			if setVersion != nil {
+				setVersion(&v, version)
+			}
+			return v, err
 		},
 	}
 }

@@ -16,7 +16,6 @@ package auditstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -44,15 +43,7 @@ var _ audit.Storer = (*Store)(nil)
 
 // New returns the store over st.
 func New(st *store.Store) *Store {
-	codec := store.Codec[audit.Entry]{
-		Encode: func(e audit.Entry) ([]byte, error) { return json.Marshal(e) },
-		Decode: func(b []byte, _ int64) (audit.Entry, error) {
-			var e audit.Entry
-			err := json.Unmarshal(b, &e)
-			return e, err
-		},
-	}
-	return &Store{st: st, ks: st.Keyspace(), entries: store.NewCollection(st, codec, errNotFound)}
+	return &Store{st: st, ks: st.Keyspace(), entries: store.NewCollection(st, store.JSONCodec[audit.Entry](nil), errNotFound)}
 }
 
 func (s *Store) entryKey(id string) string { return s.ks.Key(Tag, "entry", id) }

@@ -13,7 +13,6 @@ package timelinestore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -45,23 +44,8 @@ var errNotFound = errors.New("timelinestore: not found")
 
 // New returns the store over st.
 func New(st *store.Store) *Store {
-	standingCodec := store.Codec[timeline.Standing]{
-		Encode: func(s timeline.Standing) ([]byte, error) { return json.Marshal(s) },
-		Decode: func(b []byte, v int64) (timeline.Standing, error) {
-			var s timeline.Standing
-			err := json.Unmarshal(b, &s)
-			s.Version = v
-			return s, err
-		},
-	}
-	entryCodec := store.Codec[timeline.Entry]{
-		Encode: func(e timeline.Entry) ([]byte, error) { return json.Marshal(e) },
-		Decode: func(b []byte, _ int64) (timeline.Entry, error) {
-			var e timeline.Entry
-			err := json.Unmarshal(b, &e)
-			return e, err
-		},
-	}
+	standingCodec := store.JSONCodec(func(s *timeline.Standing, v int64) { s.Version = v })
+	entryCodec := store.JSONCodec[timeline.Entry](nil)
 	out := &Store{
 		st: st, ks: st.Keyspace(),
 		standings: store.NewCollection(st, standingCodec, errNotFound),
