@@ -161,11 +161,7 @@ func (b *bnb) dfs(k int) bool {
 	g := b.g
 	g.stats.Nodes++
 	if b.stop == "" {
-		if g.stats.Nodes > g.lim.nodeLimit {
-			b.stop = StopNodeLimit
-		} else if g.stats.Nodes&1023 == 0 && g.lim.expired() {
-			b.stop = StopTimeLimit
-		}
+		b.stop = g.lim.reached(g.stats.Nodes, 1024)
 	}
 	if b.stop != "" {
 		b.open = max(b.open, b.bound(k))

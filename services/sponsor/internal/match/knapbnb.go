@@ -205,13 +205,9 @@ func (b *kbnb) dfs(k int) bool {
 	g := b.g
 	g.stats.Nodes++
 	if b.stop == "" {
-		if g.stats.Nodes > g.lim.nodeLimit {
-			b.stop = StopNodeLimit
-		} else if g.lim.expired() {
-			// Every node: one re-solves every knapsack, far more than the
-			// clock costs.
-			b.stop = StopTimeLimit
-		}
+		// The clock at every node: one re-solves every knapsack, far more
+		// than the clock costs.
+		b.stop = g.lim.reached(g.stats.Nodes, 1)
 	}
 	if b.stop != "" {
 		b.open = max(b.open, b.bound())

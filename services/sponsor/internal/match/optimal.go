@@ -27,6 +27,20 @@ func (l *limits) expired() bool {
 	}
 }
 
+// reached says which limit, if any, stops a branch-and-bound search that
+// has explored nodes nodes: the node limit, or the time limit, which is read
+// only when nodes is a multiple of clockEvery (a power of two) since the
+// clock costs more than a cheap node.
+func (l *limits) reached(nodes, clockEvery int64) Stop {
+	switch {
+	case nodes > l.nodeLimit:
+		return StopNodeLimit
+	case nodes&(clockEvery-1) == 0 && l.expired():
+		return StopTimeLimit
+	}
+	return ""
+}
+
 // outcome is what a solver found: the assignment (sponsor per instance
 // need, -1 for none), its value, a proven upper bound and how it stopped.
 type outcome struct {

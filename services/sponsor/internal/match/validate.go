@@ -46,9 +46,7 @@ func validateRun(vs *fault.Violations, in Input) {
 	if in.TimeLimit < 0 || in.TimeLimit > MaxTimeLimit {
 		vs.Add("time_limit", "must be between 0 and %v", MaxTimeLimit)
 	}
-	if in.NodeLimit < 0 || in.NodeLimit > MaxNodeLimit {
-		vs.Add("node_limit", "must be between 0 and %d", MaxNodeLimit)
-	}
+	between(vs, "node_limit", in.NodeLimit, 0, MaxNodeLimit)
 	if in.MaxCandidates < 0 {
 		vs.Add("max_candidates", "must not be negative")
 	}
@@ -60,9 +58,7 @@ func validateRun(vs *fault.Violations, in Input) {
 			{"expertise", w.Expertise}, {"geography", w.Geography}, {"headroom", w.Headroom},
 			{"continuity", w.Continuity}, {"out_of_area", w.OutOfArea}, {"urgency", w.Urgency},
 		} {
-			if f.v < 0 || f.v > MaxWeight {
-				vs.Add("weights."+f.name, "must be between 0 and %d", MaxWeight)
-			}
+			between(vs, "weights."+f.name, f.v, 0, MaxWeight)
 		}
 		if w.OutOfAreaFull < 1 || w.OutOfAreaFull > MaxChildren {
 			vs.Add("weights.out_of_area_full", "must be between 1 and %d children", MaxChildren)
@@ -73,6 +69,32 @@ func validateRun(vs *fault.Violations, in Input) {
 func validID(vs *fault.Violations, field, id string) {
 	if id == "" || len(id) > maxIDLength {
 		vs.Add(field, "must be 1 to %d bytes", maxIDLength)
+	}
+}
+
+// between reports v outside lo to hi on field.
+func between[N int | int64](vs *fault.Violations, field string, v, lo, hi N) {
+	if v < lo || v > hi {
+		vs.Add(field, "must be between %d and %d", lo, hi)
+	}
+}
+
+// validateAreas checks a list of areas with their levels, a need's areas of
+// need by weight or a sponsor's expertise by strength: each area is 1 to
+// maxAreaLength bytes and listed once, and each level is 1 to most.
+func validateAreas[T any](vs *fault.Violations, field string, list []T, level string, most int, parts func(T) (Area, int)) {
+	seen := make(map[Area]bool, len(list))
+	for j, item := range list {
+		f := fmt.Sprintf("%s[%d]", field, j)
+		a, n := parts(item)
+		if a == "" || len(a) > maxAreaLength {
+			vs.Add(f+".area", "must be 1 to %d bytes", maxAreaLength)
+		}
+		if seen[a] {
+			vs.Add(f+".area", "area %q appears twice", a)
+		}
+		seen[a] = true
+		between(vs, f+"."+level, n, 1, most)
 	}
 }
 
@@ -89,26 +111,9 @@ func validateNeed(vs *fault.Violations, at string, n Need) {
 	if len(n.Areas) == 0 || len(n.Areas) > maxListLength {
 		vs.Add(at+".areas", "must list 1 to %d areas of need", maxListLength)
 	}
-	seen := make(map[Area]bool, len(n.Areas))
-	for j, a := range n.Areas {
-		f := fmt.Sprintf("%s.areas[%d]", at, j)
-		if a.Area == "" || len(a.Area) > maxAreaLength {
-			vs.Add(f+".area", "must be 1 to %d bytes", maxAreaLength)
-		}
-		if seen[a.Area] {
-			vs.Add(f+".area", "area %q appears twice", a.Area)
-		}
-		seen[a.Area] = true
-		if a.Weight < 1 || a.Weight > MaxAreaWeight {
-			vs.Add(f+".weight", "must be between 1 and %d", MaxAreaWeight)
-		}
-	}
-	if n.Urgency < 1 || n.Urgency > MaxUrgency {
-		vs.Add(at+".urgency", "must be between 1 and %d", MaxUrgency)
-	}
-	if n.StaffDays < 0 || n.StaffDays > MaxStaffDays {
-		vs.Add(at+".staff_days", "must be between 0 and %d", MaxStaffDays)
-	}
+	validateAreas(vs, at+".areas", n.Areas, "weight", MaxAreaWeight, func(a AreaWeight) (Area, int) { return a.Area, a.Weight })
+	between(vs, at+".urgency", n.Urgency, 1, MaxUrgency)
+	between(vs, at+".staff_days", n.StaffDays, 0, MaxStaffDays)
 	if len(n.ExcludedSponsors) > maxListLength {
 		vs.Add(at+".excluded_sponsors", "must list at most %d sponsors", maxListLength)
 	}
@@ -155,33 +160,12 @@ func validateSponsor(vs *fault.Violations, at string, s Sponsor) {
 			vs.Add(fmt.Sprintf("%s.regions[%d]", at, j), "%q is not an English region", r)
 		}
 	}
-	seen := make(map[Area]bool, len(s.Expertise))
-	for j, e := range s.Expertise {
-		f := fmt.Sprintf("%s.expertise[%d]", at, j)
-		if e.Area == "" || len(e.Area) > maxAreaLength {
-			vs.Add(f+".area", "must be 1 to %d bytes", maxAreaLength)
-		}
-		if seen[e.Area] {
-			vs.Add(f+".area", "area %q appears twice", e.Area)
-		}
-		seen[e.Area] = true
-		if e.Strength < 1 || e.Strength > MaxStrength {
-			vs.Add(f+".strength", "must be between 1 and %d", MaxStrength)
-		}
-	}
+	validateAreas(vs, at+".expertise", s.Expertise, "strength", MaxStrength, func(e Expertise) (Area, int) { return e.Area, e.Strength })
 	c := s.Capacity
-	if c.Engagements < 0 || c.Engagements > MaxCapacity {
-		vs.Add(at+".capacity.engagements", "must be between 0 and %d", MaxCapacity)
-	}
-	if c.EngagementsInUse < 0 || c.EngagementsInUse > MaxCapacity {
-		vs.Add(at+".capacity.engagements_in_use", "must be between 0 and %d", MaxCapacity)
-	}
-	if c.StaffDays < 0 || c.StaffDays > MaxStaffDays {
-		vs.Add(at+".capacity.staff_days", "must be between 0 and %d", MaxStaffDays)
-	}
-	if c.StaffDaysInUse < 0 || c.StaffDaysInUse > MaxStaffDays {
-		vs.Add(at+".capacity.staff_days_in_use", "must be between 0 and %d", MaxStaffDays)
-	}
+	between(vs, at+".capacity.engagements", c.Engagements, 0, MaxCapacity)
+	between(vs, at+".capacity.engagements_in_use", c.EngagementsInUse, 0, MaxCapacity)
+	between(vs, at+".capacity.staff_days", c.StaffDays, 0, MaxStaffDays)
+	between(vs, at+".capacity.staff_days_in_use", c.StaffDaysInUse, 0, MaxStaffDays)
 	for j, g := range s.Conflicts {
 		if !reference.ValidGSSCode(g) {
 			vs.Add(fmt.Sprintf("%s.conflicts[%d]", at, j), "%q is not a council GSS code", g)
@@ -213,12 +197,8 @@ func validateOverrides(vs *fault.Violations, o Overrides, needs, sponsors map[st
 			vs.Add(at+".sponsor", "sponsor %q has two capacity overrides", c.Sponsor)
 		}
 		capped[c.Sponsor] = true
-		if c.Engagements < 0 || c.Engagements > MaxCapacity {
-			vs.Add(at+".engagements", "must be between 0 and %d", MaxCapacity)
-		}
-		if c.StaffDays < 0 || c.StaffDays > MaxStaffDays {
-			vs.Add(at+".staff_days", "must be between 0 and %d", MaxStaffDays)
-		}
+		between(vs, at+".engagements", c.Engagements, 0, MaxCapacity)
+		between(vs, at+".staff_days", c.StaffDays, 0, MaxStaffDays)
 	}
 	pinned := map[string]bool{}
 	pins := map[Pair]bool{}
