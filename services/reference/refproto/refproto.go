@@ -3,12 +3,12 @@
 package refproto
 
 import (
-	"strconv"
-
 	"fmt"
-	"google.golang.org/protobuf/reflect/protoreflect"
+	"strconv"
 	"strings"
 	"time"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -21,49 +21,37 @@ const (
 
 // Region returns the proto enum of r (REGION_UNSPECIFIED when r is unknown).
 func Region(r reference.Region) typev1.Region {
-	return typev1.Region(typev1.Region_value[regionPrefix+string(r)])
+	return toEnum[typev1.Region](typev1.Region_value, regionPrefix, r)
 }
 
 // RegionFrom returns the reference region of a proto enum, and false for
 // REGION_UNSPECIFIED or an unknown number.
 func RegionFrom(r typev1.Region) (reference.Region, bool) {
-	name, ok := typev1.Region_name[int32(r)]
-	if !ok || r == typev1.Region_REGION_UNSPECIFIED {
-		return "", false
-	}
-	return reference.Region(strings.TrimPrefix(name, regionPrefix)), true
+	return fromEnum[reference.Region](typev1.Region_name, regionPrefix, r)
 }
 
 // CouncilType returns the proto enum of t.
 func CouncilType(t reference.CouncilType) typev1.CouncilType {
-	return typev1.CouncilType(typev1.CouncilType_value[typePrefix+string(t)])
+	return toEnum[typev1.CouncilType](typev1.CouncilType_value, typePrefix, t)
 }
 
 // CouncilTypeFrom returns the reference council type of a proto enum, and
 // false for COUNCIL_TYPE_UNSPECIFIED or an unknown number.
 func CouncilTypeFrom(t typev1.CouncilType) (reference.CouncilType, bool) {
-	name, ok := typev1.CouncilType_name[int32(t)]
-	if !ok || t == typev1.CouncilType_COUNCIL_TYPE_UNSPECIFIED {
-		return "", false
-	}
-	return reference.CouncilType(strings.TrimPrefix(name, typePrefix)), true
+	return fromEnum[reference.CouncilType](typev1.CouncilType_name, typePrefix, t)
 }
 
 const gradePrefix = "GRADE_"
 
 // Grade returns the proto enum of g.
 func Grade(g reference.Grade) typev1.Grade {
-	return typev1.Grade(typev1.Grade_value[gradePrefix+string(g)])
+	return toEnum[typev1.Grade](typev1.Grade_value, gradePrefix, g)
 }
 
 // GradeFrom returns the reference grade of a proto enum, and false for
 // GRADE_UNSPECIFIED or an unknown number.
 func GradeFrom(g typev1.Grade) (reference.Grade, bool) {
-	name, ok := typev1.Grade_name[int32(g)]
-	if !ok || g == typev1.Grade_GRADE_UNSPECIFIED {
-		return "", false
-	}
-	return reference.Grade(strings.TrimPrefix(name, gradePrefix)), true
+	return fromEnum[reference.Grade](typev1.Grade_name, gradePrefix, g)
 }
 
 // Date returns the calendar date of t (in UTC) as a proto Date; nil for the
@@ -105,6 +93,24 @@ func EnumName(e protoreflect.Enum, prefix string) string {
 		return strings.TrimPrefix(string(v.Name()), prefix)
 	}
 	return strconv.Itoa(int(e.Number()))
+}
+
+// toEnum is the proto enum of a reference value v: the number of prefix+v
+// in values (the enum's _value map), 0, the unspecified value, when v is
+// not one of the enum's values.
+func toEnum[E ~int32, V ~string](values map[string]int32, prefix string, v V) E {
+	return E(values[prefix+string(v)])
+}
+
+// fromEnum is the reference value of a proto enum e: its name in names (the
+// enum's _name map) without prefix, and false for the unspecified value or
+// a number the enum does not define.
+func fromEnum[V ~string, E ~int32](names map[int32]string, prefix string, e E) (V, bool) {
+	name, ok := names[int32(e)]
+	if !ok || e == 0 {
+		return "", false
+	}
+	return V(strings.TrimPrefix(name, prefix)), true
 }
 
 // enumFrom is the number of the enum value name names, given with or
