@@ -7,13 +7,10 @@
 package concern
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 	"time"
-	_ "time/tzdata" // England's calendar decides "not in the future" on any host.
-	"unicode/utf8"
 
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
@@ -115,25 +112,10 @@ type Draft struct {
 	Source       string
 }
 
-// england is the calendar dates are judged in: a concern received today in
-// England is not "in the future" although UTC may still be on yesterday.
-var england = mustLoadLocation("Europe/London")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		// time/tzdata is linked in, so this cannot happen at run time.
-		panic(fmt.Sprintf("concern: load %s: %v", name, err))
-	}
-	return loc
-}
-
 // Today is the calendar date in England at now, as midnight UTC: the form
-// every date in this package takes.
-func Today(now time.Time) time.Time {
-	y, m, d := now.In(england).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// every date in this package takes. A concern received today in England is
+// not "in the future" although UTC may still be on yesterday.
+func Today(now time.Time) time.Time { return check.Today(now) }
 
 // Validate reports every invalid field of d at once, named as the fields of
 // the proto Concern (kind, severity, received_date, narrative, source). now
@@ -143,55 +125,26 @@ func (d Draft) Validate(now time.Time) fault.Violations {
 	var vs fault.Violations
 	switch {
 	case d.Kind == "":
-		vs.Add("kind", "is required; one of %s", joinKinds(Kinds))
+		vs.Add("kind", "is required; one of %s", check.List(Kinds))
 	case !d.Kind.Valid():
-		vs.Add("kind", "%q is not a concern kind; one of %s", d.Kind, joinKinds(Kinds))
+		vs.Add("kind", "%q is not a concern kind; one of %s", d.Kind, check.List(Kinds))
 	}
 	switch {
 	case d.Severity == "":
-		vs.Add("severity", "is required; one of %s", joinSeverities(Severities))
+		vs.Add("severity", "is required; one of %s", check.List(Severities))
 	case !d.Severity.Valid():
-		vs.Add("severity", "%q is not a severity; one of %s", d.Severity, joinSeverities(Severities))
+		vs.Add("severity", "%q is not a severity; one of %s", d.Severity, check.List(Severities))
 	}
-	switch today := Today(now); {
-	case d.ReceivedDate.IsZero():
-		vs.Add("received_date", "is required")
-	case d.ReceivedDate.After(today):
-		vs.Add("received_date", "%s is in the future; today is %s",
-			d.ReceivedDate.Format(time.DateOnly), today.Format(time.DateOnly))
-	}
-	addText(&vs, "narrative", d.Narrative, true, MaxNarrativeLen)
-	addText(&vs, "source", d.Source, false, MaxSourceLen)
+	check.Past(vs.Add, "received_date", d.ReceivedDate, now, "is required")
+	optionalText(MaxNarrativeLen).Required().Check(vs.Add, "narrative", d.Narrative)
+	optionalText(MaxSourceLen).Check(vs.Add, "source", d.Source)
 	return vs
 }
 
-// addText checks a free-text field: present when required, valid UTF-8 and
-// at most max characters.
-func addText(vs *fault.Violations, field, s string, required bool, limit int) {
-	switch n := utf8.RuneCountInString(s); {
-	case !utf8.ValidString(s):
-		vs.Add(field, "is not valid UTF-8")
-	case required && strings.TrimSpace(s) == "":
-		vs.Add(field, "is required")
-	case n > limit:
-		vs.Add(field, "has %d characters; at most %d are allowed", n, limit)
-	}
-}
-
-func joinKinds(ks []Kind) string {
-	s := make([]string, len(ks))
-	for i, k := range ks {
-		s[i] = string(k)
-	}
-	return strings.Join(s, ", ")
-}
-
-func joinSeverities(ss []Severity) string {
-	s := make([]string, len(ss))
-	for i, v := range ss {
-		s[i] = string(v)
-	}
-	return strings.Join(s, ", ")
+// optionalText is the rule of a free-text field of at most limit
+// characters.
+func optionalText(limit int) check.Text {
+	return check.Text{Max: limit, Long: "has %d characters; at most %d are allowed"}
 }
 
 // ParseConcernName validates localAuthorities/{gss}/concerns/{id} and returns

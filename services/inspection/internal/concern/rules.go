@@ -12,6 +12,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -290,14 +291,14 @@ func (rs RuleSet) Validate() error {
 			for k, kind := range cd.Kinds {
 				switch {
 				case !kind.Valid():
-					bad(fmt.Sprintf("%s.kinds[%d]", cp, k), "%q is not a concern kind; one of %s", kind, joinKinds(Kinds))
+					bad(fmt.Sprintf("%s.kinds[%d]", cp, k), "%q is not a concern kind; one of %s", kind, check.List(Kinds))
 				case kinds[kind]:
 					bad(fmt.Sprintf("%s.kinds[%d]", cp, k), "%q is listed twice", kind)
 				}
 				kinds[kind] = true
 			}
 			if cd.MinSeverity != "" && !cd.MinSeverity.Valid() {
-				bad(cp+".min_severity", "%q is not a severity; one of %s", cd.MinSeverity, joinSeverities(Severities))
+				bad(cp+".min_severity", "%q is not a severity; one of %s", cd.MinSeverity, check.List(Severities))
 			}
 		}
 		if r.LatestGradeIn != nil && len(r.LatestGradeIn) == 0 {

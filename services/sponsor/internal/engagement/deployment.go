@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 )
 
@@ -111,25 +111,13 @@ type Draft struct {
 func (d Draft) Validate(prefix string, now time.Time) fault.Violations {
 	var vs fault.Violations
 	add := func(field, format string, args ...any) { vs.Add(prefix+field, format, args...) }
-	switch today := Today(now); {
-	case d.Date.IsZero():
-		add("date", "is required: the day the staff worked, or the first of the days")
-	case d.Date.After(today):
-		add("date", "%s is in the future; today is %s", d.Date.Format(time.DateOnly), today.Format(time.DateOnly))
-	}
-	if !d.Role.Valid() {
-		add("role", "%s", fault.EnumMessage(string(d.Role), Roles))
-	}
+	check.Past(add, "date", d.Date, now, "is required: the day the staff worked, or the first of the days")
+	check.Enum(add, "role", d.Role, Roles)
 	if h, ok := HalfDaysOf(d.StaffDays); !ok || h < MinDeploymentHalfDays || h > MaxDeploymentHalfDays {
 		add("staff_days", "must be %s to %s staff-days in halves (0.5, 1, 1.5 ...), got %s",
 			formatDays(MinDeploymentHalfDays), formatDays(MaxDeploymentHalfDays), strconv.FormatFloat(d.StaffDays, 'g', -1, 64))
 	}
-	switch n := utf8.RuneCountInString(d.Notes); {
-	case !utf8.ValidString(d.Notes):
-		add("notes", "is not valid UTF-8")
-	case n > MaxNotes:
-		add("notes", "is %d characters long; the limit is %d", n, MaxNotes)
-	}
+	check.Text{Max: MaxNotes}.Check(add, "notes", d.Notes)
 	return vs
 }
 

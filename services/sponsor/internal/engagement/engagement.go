@@ -11,11 +11,10 @@
 package engagement
 
 import (
-	"fmt"
 	"strings"
 	"time"
-	_ "time/tzdata" // England's calendar decides "today" on any host.
 
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -284,22 +283,7 @@ const idLen = 26
 // lowercase letter then letters and digits, so it is a valid AIP-122 id.
 func NewID() string { return resource.RandomID(idLen) }
 
-// england is where calendar dates are judged: a deployment worked today in
-// England is not "in the future" although UTC may still be on yesterday.
-var england = mustLoadLocation("Europe/London")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		// time/tzdata is linked in, so this cannot happen at run time.
-		panic(fmt.Sprintf("engagement: load %s: %v", name, err))
-	}
-	return loc
-}
-
 // Today is the calendar date in England at now, as midnight UTC: the form
-// every date in this package takes.
-func Today(now time.Time) time.Time {
-	y, m, d := now.In(england).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// every date in this package takes. A deployment worked today in England is
+// not "in the future" although UTC may still be on yesterday.
+func Today(now time.Time) time.Time { return check.Today(now) }
