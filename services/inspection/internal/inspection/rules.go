@@ -2,11 +2,10 @@ package inspection
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -49,6 +48,12 @@ const (
 	// MaxItems bounds the recommendations and the findings of one
 	// inspection.
 	MaxItems = 100
+)
+
+// The rules of the free text of an inspection.
+var (
+	shortText     = check.Text{Max: MaxText}
+	narrativeText = check.Text{Max: MaxNarrative}
 )
 
 // ErrPublished is the fault for any change to a published inspection.
@@ -97,13 +102,9 @@ func (ins Inspection) Validate(prefix string, now time.Time) error {
 	var vs fault.Violations
 	add := func(field, format string, args ...any) { vs.Add(prefix+field, format, args...) }
 
-	if !ins.Framework.Valid() {
-		add("framework", "%s", fault.EnumMessage(string(ins.Framework), Frameworks))
-	}
+	check.Enum(add, "framework", ins.Framework, Frameworks)
 	ins.validateDates(add, now)
-	if n := utf8.RuneCountInString(ins.LeadInspector); n > MaxText {
-		add("lead_inspector", "is %d characters long; the limit is %d", n, MaxText)
-	}
+	shortText.Check(add, "lead_inspector", ins.LeadInspector)
 	ins.validateJudgement(add)
 	ins.validateFindings(add)
 	ins.validateRecommendations(add)
@@ -126,7 +127,7 @@ func recommendationPrefix(gss string) string {
 
 func (ins Inspection) validateDates(add func(string, string, ...any), now time.Time) {
 	latest := day(now.Add(MaxScheduleAhead))
-	check := func(field string, d time.Time) bool {
+	inRange := func(field string, d time.Time) bool {
 		switch {
 		case d.IsZero():
 			add(field, "is required")
@@ -139,8 +140,8 @@ func (ins Inspection) validateDates(add func(string, string, ...any), now time.T
 		}
 		return false
 	}
-	startOK := check("start_date", ins.StartDate)
-	endOK := check("end_date", ins.EndDate)
+	startOK := inRange("start_date", ins.StartDate)
+	endOK := inRange("end_date", ins.EndDate)
 	if !startOK || !endOK {
 		return
 	}
@@ -171,12 +172,8 @@ func (ins Inspection) validateJudgement(add func(string, string, ...any)) {
 			add(field, "is not part of a%s %s judgement, which grades only %s", article(ins.Framework), ins.Framework, fieldList(allowed))
 			continue
 		}
-		if !g.Grade.Valid() {
-			add(field+".grade", "%s", fault.EnumMessage(string(g.Grade), reference.Grades))
-		}
-		if n := utf8.RuneCountInString(g.Narrative); n > MaxNarrative {
-			add(field+".narrative", "is %d characters long; the limit is %d", n, MaxNarrative)
-		}
+		check.Enum(add, field+".grade", g.Grade, reference.Grades)
+		narrativeText.Check(add, field+".narrative", g.Narrative)
 	}
 	for a := range ins.Judgement {
 		if !a.Valid() {
@@ -197,20 +194,14 @@ func (ins Inspection) validateFindings(add func(string, string, ...any)) {
 	if len(m.Findings) > MaxItems {
 		add("monitoring_findings.findings", "holds %d findings; the limit is %d", len(m.Findings), MaxItems)
 	}
+	finding := check.Text{Max: MaxText, Blank: "is empty; leave out findings with no text"}
 	for i, f := range m.Findings {
-		field := "monitoring_findings.findings[" + strconv.Itoa(i) + "]"
-		if strings.TrimSpace(f) == "" {
-			add(field, "is empty; leave out findings with no text")
-		} else if n := utf8.RuneCountInString(f); n > MaxText {
-			add(field, "is %d characters long; the limit is %d", n, MaxText)
-		}
+		finding.Check(add, check.At("monitoring_findings.findings", i), f)
 	}
-	if m.Progress != "" && !m.Progress.Valid() {
-		add("monitoring_findings.progress", "%s", fault.EnumMessage(string(m.Progress), ProgressRatings))
+	if m.Progress != "" {
+		check.Enum(add, "monitoring_findings.progress", m.Progress, ProgressRatings)
 	}
-	if n := utf8.RuneCountInString(m.Narrative); n > MaxNarrative {
-		add("monitoring_findings.narrative", "is %d characters long; the limit is %d", n, MaxNarrative)
-	}
+	narrativeText.Check(add, "monitoring_findings.narrative", m.Narrative)
 }
 
 func (ins Inspection) validateRecommendations(add func(string, string, ...any)) {
@@ -218,19 +209,11 @@ func (ins Inspection) validateRecommendations(add func(string, string, ...any)) 
 		add("recommendations", "holds %d recommendations; the limit is %d", len(ins.Recommendations), MaxItems)
 	}
 	for i, r := range ins.Recommendations {
-		field := "recommendations[" + strconv.Itoa(i) + "]"
-		switch n := utf8.RuneCountInString(r.Text); {
-		case strings.TrimSpace(r.Text) == "":
-			add(field+".text", "is required")
-		case n > MaxText:
-			add(field+".text", "is %d characters long; the limit is %d", n, MaxText)
-		}
-		switch {
-		case !r.Area.Valid():
-			add(field+".area", "%s", fault.EnumMessage(string(r.Area), Areas))
-		case ins.Framework.Graded() && !oneOf(r.Area, AllowedAreas(ins.Framework)):
+		field := check.At("recommendations", i)
+		shortText.Required().Check(add, field+".text", r.Text)
+		if check.Enum(add, field+".area", r.Area, Areas) && ins.Framework.Graded() && !oneOf(r.Area, AllowedAreas(ins.Framework)) {
 			add(field+".area", "is %s, which a%s %s judgement does not grade; use one of %s",
-				r.Area, article(ins.Framework), ins.Framework, strings.Join(fault.Names(AllowedAreas(ins.Framework)), ", "))
+				r.Area, article(ins.Framework), ins.Framework, check.List(AllowedAreas(ins.Framework)))
 		}
 	}
 }

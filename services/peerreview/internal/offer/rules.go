@@ -2,11 +2,10 @@ package offer
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -62,9 +61,7 @@ var ErrNotFound = fault.NotFound(ReasonNotFound, "the support offer does not exi
 // these rules do not call; the LGA adviser choosing lenders checks it.
 func (o Offer) Validate(prefix string) error {
 	var vs fault.Violations
-	if !o.Tier.Valid() {
-		vs.Add(prefix+"tier", "%s", fault.EnumMessage(string(o.Tier), Tiers))
-	}
+	check.Enum(vs.Add, prefix+"tier", o.Tier, Tiers)
 	validateReasons(&vs, prefix+"reasons", o.Reasons)
 	validateActivities(&vs, prefix+"activities", o.Activities, o.GSSCode)
 	return vs.Err()
@@ -78,7 +75,7 @@ func validateReasons(vs *fault.Violations, field string, reasons []string) {
 		vs.Add(field, "holds %d reasons; the limit is %d", len(reasons), MaxReasons)
 	}
 	for i, r := range reasons {
-		checkText(vs, field+"["+strconv.Itoa(i)+"]", r, true)
+		entryText.Check(vs.Add, check.At(field, i), r)
 	}
 }
 
@@ -87,10 +84,8 @@ func validateActivities(vs *fault.Violations, field string, acts []Activity, sup
 		vs.Add(field, "holds %d activities; the limit is %d", len(acts), MaxActivities)
 	}
 	for i, a := range acts {
-		f := field + "[" + strconv.Itoa(i) + "]"
-		if !a.Kind.Valid() {
-			vs.Add(f+".kind", "%s", fault.EnumMessage(string(a.Kind), ActivityKinds))
-		}
+		f := check.At(field, i)
+		check.Enum(vs.Add, f+".kind", a.Kind, ActivityKinds)
 		if a.Days < MinDays || a.Days > MaxDays {
 			vs.Add(f+".days", "is %d; an activity gives %d to %d days of support", a.Days, MinDays, MaxDays)
 		}
@@ -99,7 +94,7 @@ func validateActivities(vs *fault.Violations, field string, acts []Activity, sup
 		}
 		seen := map[string]bool{}
 		for j, p := range a.ProvidingCouncils {
-			pf := f + ".providing_councils[" + strconv.Itoa(j) + "]"
+			pf := check.At(f+".providing_councils", j)
 			switch _, known := reference.CouncilByCode(p); {
 			case !known:
 				vs.Add(pf, "is not one of the 152 councils: %q", p)
@@ -110,20 +105,16 @@ func validateActivities(vs *fault.Violations, field string, acts []Activity, sup
 			}
 			seen[p] = true
 		}
-		checkText(vs, f+".description", a.Description, false)
+		freeText.Check(vs.Add, f+".description", a.Description)
 	}
 }
 
-// checkText reports text longer than MaxText and, when required, empty
-// text.
-func checkText(vs *fault.Violations, field, s string, required bool) {
-	switch n := utf8.RuneCountInString(s); {
-	case required && strings.TrimSpace(s) == "":
-		vs.Add(field, "is empty; give the text or leave the entry out")
-	case n > MaxText:
-		vs.Add(field, "is %d characters long; the limit is %d", n, MaxText)
-	}
-}
+// The rules of an offer's free text: a description or a reason for a move
+// within MaxText characters, and an entry of a list, which is never blank.
+var (
+	freeText  = check.Text{Max: MaxText}
+	entryText = check.Text{Max: MaxText, Blank: "is empty; give the text or leave the entry out"}
+)
 
 // Actor is who moves an offer, as the transition rules need to know them.
 type Actor struct {
@@ -144,13 +135,11 @@ type Actor struct {
 // request is refused as such.
 func CheckTransition(to State, reason string) error {
 	var vs fault.Violations
-	if !to.Valid() {
-		vs.Add("state", "%s", fault.EnumMessage(string(to), States))
-	}
+	check.Enum(vs.Add, "state", to, States)
 	if to == Declined && strings.TrimSpace(reason) == "" {
 		vs.Add("reason", "is required to decline: say why, so the LGA can offer something that fits")
 	}
-	checkText(&vs, "reason", reason, false)
+	freeText.Check(vs.Add, "reason", reason)
 	return vs.Err()
 }
 

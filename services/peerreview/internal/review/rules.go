@@ -1,12 +1,11 @@
 package review
 
 import (
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 )
 
@@ -119,10 +118,8 @@ func New(gss string, kind Kind, reason, subject string, now time.Time) (Review, 
 // is optional, is at most MaxText characters.
 func CheckRequest(kind Kind, reason string) error {
 	var vs fault.Violations
-	if !kind.Valid() {
-		vs.Add("peer_review.kind", "%s", fault.EnumMessage(string(kind), Kinds))
-	}
-	checkText(&vs, "peer_review.reason", reason, MaxText, false)
+	check.Enum(vs.Add, "peer_review.kind", kind, Kinds)
+	shortText.Check(vs.Add, "peer_review.reason", reason)
 	return vs.Err()
 }
 
@@ -243,10 +240,8 @@ func (rv Review) Complete(risk Risk, conclusion string, now time.Time) (Review, 
 // characters.
 func CheckConclusion(risk Risk, conclusion string) error {
 	var vs fault.Violations
-	if !risk.Valid() {
-		vs.Add("risk", "%s", fault.EnumMessage(string(risk), Risks))
-	}
-	checkText(&vs, "conclusion", conclusion, MaxNarrative, true)
+	check.Enum(vs.Add, "risk", risk, Risks)
+	narrativeText.Required().Check(vs.Add, "conclusion", conclusion)
 	return vs.Err()
 }
 
@@ -269,7 +264,7 @@ func (rv Review) Cancel(reason string) (Review, error) {
 // MaxText characters.
 func CheckCancelReason(reason string) error {
 	var vs fault.Violations
-	checkText(&vs, "reason", reason, MaxText, true)
+	shortText.Required().Check(vs.Add, "reason", reason)
 	return vs.Err()
 }
 
@@ -308,10 +303,8 @@ func ValidateFindings(findings []Finding) error {
 		vs.Add("findings", "holds %d findings; the limit is %d", len(findings), MaxFindings)
 	}
 	for i, f := range findings {
-		field := func(name string) string { return "findings[" + strconv.Itoa(i) + "]." + name }
-		if !f.Theme.Valid() {
-			vs.Add(field("theme"), "%s", fault.EnumMessage(string(f.Theme), reviewer.Themes))
-		}
+		field := func(name string) string { return check.At("findings", i) + "." + name }
+		check.Enum(vs.Add, field("theme"), f.Theme, reviewer.Themes)
 		switch {
 		case !f.Kind.Valid():
 			vs.Add(field("kind"), "%s", fault.EnumMessage(string(f.Kind), FindingKinds))
@@ -320,7 +313,7 @@ func ValidateFindings(findings []Finding) error {
 		case f.Kind == AreaForImprovement && !f.Severity.Valid():
 			vs.Add(field("severity"), "%s", fault.EnumMessage(string(f.Severity), Severities)+" for an area for improvement")
 		}
-		checkText(&vs, field("evidence"), f.Evidence, MaxText, true)
+		shortText.Required().Check(vs.Add, field("evidence"), f.Evidence)
 	}
 	return vs.Err()
 }
@@ -334,14 +327,9 @@ func normalizeFindings(fs []Finding) []Finding {
 	return out
 }
 
-// checkText adds a violation for text that is required and blank, or
-// longer than limit characters.
-func checkText(vs *fault.Violations, field, text string, limit int, required bool) {
-	if required && strings.TrimSpace(text) == "" {
-		vs.Add(field, "is required")
-		return
-	}
-	if n := utf8.RuneCountInString(text); n > limit {
-		vs.Add(field, "is %d characters long; the limit is %d", n, limit)
-	}
-}
+// The rules of a review's free text: a reason or a finding's evidence
+// within MaxText characters, a conclusion within MaxNarrative.
+var (
+	shortText     = check.Text{Max: MaxText}
+	narrativeText = check.Text{Max: MaxNarrative}
+)

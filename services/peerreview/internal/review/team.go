@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
@@ -55,7 +56,7 @@ func CheckTeamShape(team []Member) error {
 	}
 	seen := map[string]bool{}
 	for i, m := range team {
-		field := func(name string) string { return "team[" + strconv.Itoa(i) + "]." + name }
+		field := func(name string) string { return check.At("team", i) + "." + name }
 		switch {
 		case m.ReviewerID == "":
 			vs.Add(field("reviewer"), "is required")
@@ -86,7 +87,7 @@ func CheckTeamShape(team []Member) error {
 func CheckTeam(gss string, team []Member, pool map[string]Candidate, inadequate map[string]bool) error {
 	var vs fault.Violations
 	for i, m := range team {
-		field := "team[" + strconv.Itoa(i) + "].reviewer"
+		field := check.At("team", i) + ".reviewer"
 		c, ok := pool[m.ReviewerID]
 		if !ok {
 			vs.Add(field, "reviewers/%s is not in the pool", m.ReviewerID)
@@ -104,7 +105,7 @@ func CheckTeam(gss string, team []Member, pool map[string]Candidate, inadequate 
 				m.ReviewerID, max(c.AvailableDays-c.CommittedDays, 0), m.Days)
 		}
 		if m.Lead && !c.Director {
-			vs.Add("team["+strconv.Itoa(i)+"].lead", "reviewers/%s cannot lead: the lead is a director or assistant director", m.ReviewerID)
+			vs.Add(check.At("team", i)+".lead", "reviewers/%s cannot lead: the lead is a director or assistant director", m.ReviewerID)
 		}
 	}
 	f, ok := fault.As(vs.Err())
