@@ -48,6 +48,13 @@ func (t Text) Required() Text {
 	return t
 }
 
+// RequiredFor returns t with text that is empty or only spaces reported as
+// "is required: " and why, which says what the text is for.
+func (t Text) RequiredFor(why string) Text {
+	t.Blank = "is required: " + why
+	return t
+}
+
 // Check adds a violation of field when s breaks the rule: when it is not
 // valid UTF-8, is blank although required, or is longer than Max
 // characters. It reports whether s keeps the rule.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 )
 
@@ -46,10 +47,8 @@ type DecisionInput struct {
 // the plan decided on.
 func (d DecisionInput) Validate(gss, planName string) fault.Violations {
 	var vs fault.Violations
-	if !d.Decision.Valid() {
-		vs.Add("decision", "%s", fault.EnumMessage(string(d.Decision), Decisions))
-	}
-	checkText(vs.Add, "rationale", d.Rationale, "DfE records why it decided as it did")
+	check.Enum(vs.Add, "decision", d.Decision, Decisions)
+	text.RequiredFor("DfE records why it decided as it did").Check(vs.Add, "rationale", d.Rationale)
 	switch {
 	case d.Decision == Insufficient && d.Intervention == nil:
 		vs.Add("intervention", "is required when progress is insufficient: the kind, the reason and the areas needing support")

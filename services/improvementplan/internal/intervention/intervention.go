@@ -10,12 +10,11 @@ package intervention
 import (
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -165,16 +164,14 @@ type Order struct {
 func (o Order) Validate(prefix, gss string) fault.Violations {
 	var vs fault.Violations
 	add := func(field, format string, args ...any) { vs.Add(prefix+field, format, args...) }
-	if !o.Kind.Valid() {
-		add("kind", "%s", fault.EnumMessage(string(o.Kind), Kinds))
-	}
-	checkText(add, "reason", o.Reason, "DfE records why it intervenes")
+	check.Enum(add, "kind", o.Kind, Kinds)
+	text.RequiredFor("DfE records why it intervenes").Check(add, "reason", o.Reason)
 	if len(o.Areas) == 0 {
 		add("areas", "is required: name at least one area needing support, one of %s", strings.Join(reference.JudgementAreas, ", "))
 	}
 	seen := map[string]bool{}
 	for i, a := range o.Areas {
-		field := "areas[" + strconv.Itoa(i) + "]"
+		field := check.At("areas", i)
 		switch {
 		case !plan.ValidArea(a):
 			add(field, "%s", fault.EnumMessage(a, reference.JudgementAreas))
@@ -223,7 +220,7 @@ func New(gss, id string, o Order, prefix, actor string, now time.Time) (Interven
 // on the field "reason").
 func (iv Intervention) Lift(reason string) (Intervention, error) {
 	var vs fault.Violations
-	checkText(vs.Add, "reason", reason, "DfE records why an intervention ends")
+	text.RequiredFor("DfE records why an intervention ends").Check(vs.Add, "reason", reason)
 	if err := vs.Err(); err != nil {
 		return Intervention{}, err
 	}
@@ -255,13 +252,6 @@ func ParseCouncil(field, name string, wildcard bool) (string, error) {
 	return resource.ParseCouncil(field, name)
 }
 
-// checkText requires text to hold something besides spaces, within MaxText
-// characters; why says what the text is for.
-func checkText(add func(field, format string, args ...any), field, text, why string) {
-	switch n := utf8.RuneCountInString(text); {
-	case strings.TrimSpace(text) == "":
-		add(field, "is required: %s", why)
-	case n > MaxText:
-		add(field, "is %d characters long; the limit is %d", n, MaxText)
-	}
-}
+// text is the rule of an intervention's free text: within MaxText
+// characters.
+var text = check.Text{Max: MaxText}

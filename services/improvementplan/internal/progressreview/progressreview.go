@@ -10,12 +10,11 @@ package progressreview
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
@@ -155,28 +154,23 @@ func (d Draft) Check(prefix string, now time.Time) fault.Violations {
 		add("review_date", "is %s, in the future; a review records progress already assessed (today is %s)",
 			d.Date.Format(time.DateOnly), today.Format(time.DateOnly))
 	}
-	if !d.Source.Valid() {
-		add("source", "%s", fault.EnumMessage(string(d.Source), Sources))
-	}
-	if !d.Overall.Valid() {
-		add("overall_rating", "%s", fault.EnumMessage(string(d.Overall), plan.ProgressRatings))
-	}
-	checkText(add, "narrative", d.Narrative, MaxNarrative, "a rating alone does not show whether the council is improving")
+	check.Enum(add, "source", d.Source, Sources)
+	check.Enum(add, "overall_rating", d.Overall, plan.ProgressRatings)
+	narrative.RequiredFor("a rating alone does not show whether the council is improving").Check(add, "narrative", d.Narrative)
 	for i, pr := range d.PriorityRatings {
-		at := "priority_ratings[" + strconv.Itoa(i) + "]."
+		at := check.At("priority_ratings", i) + "."
 		if pr.Priority == "" {
 			add(at+"priority", "is required: the id of one of the plan's priorities")
 		}
-		if !pr.Rating.Valid() {
-			add(at+"rating", "%s", fault.EnumMessage(string(pr.Rating), plan.ProgressRatings))
-		}
-		checkText(add, at+"narrative", pr.Narrative, MaxNarrative, "say what the rating rests on")
+		check.Enum(add, at+"rating", pr.Rating, plan.ProgressRatings)
+		narrative.RequiredFor("say what the rating rests on").Check(add, at+"narrative", pr.Narrative)
 	}
 	if len(d.Evidence) > MaxEvidenceItems {
 		add("evidence", "holds %d entries; the limit is %d", len(d.Evidence), MaxEvidenceItems)
 	}
+	evidence := check.Text{Max: MaxEvidenceText}.RequiredFor("name the evidence considered, or leave the entry out")
 	for i, e := range d.Evidence {
-		checkText(add, "evidence["+strconv.Itoa(i)+"]", e, MaxEvidenceText, "name the evidence considered, or leave the entry out")
+		evidence.Check(add, check.At("evidence", i), e)
 	}
 	return vs
 }
@@ -197,7 +191,7 @@ func (d Draft) CheckAgainst(prefix string, p plan.Plan) fault.Violations {
 	}
 	seen := map[string]bool{}
 	for i, pr := range d.PriorityRatings {
-		field := "priority_ratings[" + strconv.Itoa(i) + "].priority"
+		field := check.At("priority_ratings", i) + ".priority"
 		switch {
 		case pr.Priority == "":
 		case !slices.Contains(ids, pr.Priority):
@@ -297,16 +291,9 @@ func Trend(reviews []Review) []string {
 	return out
 }
 
-// checkText requires text to hold something besides spaces, within limit
-// characters; why says what the text is for.
-func checkText(add func(field, format string, args ...any), field, text string, limit int, why string) {
-	switch n := utf8.RuneCountInString(text); {
-	case strings.TrimSpace(text) == "":
-		add(field, "is required: %s", why)
-	case n > limit:
-		add(field, "is %d characters long; the limit is %d", n, limit)
-	}
-}
+// narrative is the rule of a review's narratives: within MaxNarrative
+// characters.
+var narrative = check.Text{Max: MaxNarrative}
 
 func orNone(ids []string) string {
 	if len(ids) == 0 {

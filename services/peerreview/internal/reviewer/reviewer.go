@@ -9,11 +9,10 @@ package reviewer
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -170,22 +169,14 @@ func (r Reviewer) ConflictsWith(gss string) bool { return slices.Contains(r.Conf
 // since that is how requests spell it.
 func (r Reviewer) Validate(prefix string) error {
 	var vs fault.Violations
-	name := strings.TrimSpace(r.DisplayName)
-	switch {
-	case name == "":
-		vs.Add(prefix+"display_name", "is required: the reviewer's name")
-	case !utf8.ValidString(r.DisplayName):
-		vs.Add(prefix+"display_name", "is not valid UTF-8")
-	case utf8.RuneCountInString(r.DisplayName) > MaxDisplayNameLen:
-		vs.Add(prefix+"display_name", "is %d characters long; the limit is %d", utf8.RuneCountInString(r.DisplayName), MaxDisplayNameLen)
-	case name != r.DisplayName:
+	if displayName.Check(vs.Add, prefix+"display_name", r.DisplayName) && strings.TrimSpace(r.DisplayName) != r.DisplayName {
 		vs.Add(prefix+"display_name", "must not start or end with spaces")
 	}
 	if !r.Role.Valid() {
 		if r.Role == "" {
-			vs.Add(prefix+"role", "is required: one of %s", roleList())
+			vs.Add(prefix+"role", "is required: one of %s", check.List(Roles))
 		} else {
-			vs.Add(prefix+"role", "%q is not a role; roles are %s", r.Role, roleList())
+			vs.Add(prefix+"role", "%q is not a role; roles are %s", r.Role, check.List(Roles))
 		}
 	}
 	switch {
@@ -196,10 +187,10 @@ func (r Reviewer) Validate(prefix string) error {
 	}
 	seenTheme := map[Theme]bool{}
 	for i, t := range r.Expertise {
-		field := prefix + "expertise[" + strconv.Itoa(i) + "]"
+		field := check.At(prefix+"expertise", i)
 		switch {
 		case !t.Valid():
-			vs.Add(field, "%q is not a theme of the taxonomy; themes are %s", t, themeList())
+			vs.Add(field, "%q is not a theme of the taxonomy; themes are %s", t, check.List(Themes))
 		case seenTheme[t]:
 			vs.Add(field, "repeats %s", t)
 		}
@@ -210,7 +201,7 @@ func (r Reviewer) Validate(prefix string) error {
 	}
 	seenCouncil := map[string]bool{}
 	for i, gss := range r.Conflicts {
-		field := prefix + "conflicts[" + strconv.Itoa(i) + "]"
+		field := check.At(prefix+"conflicts", i)
 		switch {
 		case !knownCouncil(gss):
 			vs.Add(field, "%s is not one of the 152 councils", resource.CouncilName(gss))
@@ -227,8 +218,8 @@ func knownCouncil(gss string) bool {
 	return ok
 }
 
-func roleList() string  { return strings.Join(fault.Names(Roles), ", ") }
-func themeList() string { return strings.Join(fault.Names(Themes), ", ") }
+// displayName is the rule of a reviewer's name.
+var displayName = check.Text{Max: MaxDisplayNameLen, Blank: "is required: the reviewer's name"}
 
 // Name returns the resource name of reviewer id, reviewers/{id}.
 func Name(id string) string { return Collection + "/" + id }
