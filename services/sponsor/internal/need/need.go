@@ -13,11 +13,11 @@ package need
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -181,7 +181,7 @@ func (n Need) Violations(prefix string) fault.Violations {
 	}
 	seen := map[string]bool{}
 	for i, a := range n.Areas {
-		field := "areas[" + strconv.Itoa(i) + "]"
+		field := check.At("areas", i)
 		switch {
 		case !sponsor.ValidArea(a.Area):
 			add(field+".area", "%s", sponsor.AreaMessage(a.Area))
@@ -204,7 +204,7 @@ func (n Need) Violations(prefix string) fault.Violations {
 	}
 	excluded := map[string]bool{}
 	for i, id := range n.ExcludedSponsors {
-		field := "excluded_sponsors[" + strconv.Itoa(i) + "]"
+		field := check.At("excluded_sponsors", i)
 		switch {
 		case !resource.ValidID(id):
 			add(field, "must be sponsors/{id} with an id of lowercase letters, digits and hyphens, got %q", sponsor.Name(id))

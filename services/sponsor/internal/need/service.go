@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/usecase"
@@ -179,7 +179,7 @@ func (s *Service) checkExcluded(ctx context.Context, n Need) error {
 	for i, id := range n.ExcludedSponsors {
 		for _, m := range missing {
 			if m == id {
-				vs.Add("sponsor_need.excluded_sponsors["+strconv.Itoa(i)+"]", "names %s, which does not exist", sponsor.Name(id))
+				vs.Add(check.At("sponsor_need.excluded_sponsors", i), "names %s, which does not exist", sponsor.Name(id))
 				break
 			}
 		}

@@ -13,12 +13,11 @@ package sponsor
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -265,15 +264,8 @@ func (s Sponsor) Validate(prefix string) error { return s.Violations(prefix).Err
 func (s Sponsor) Violations(prefix string) fault.Violations {
 	var vs fault.Violations
 	add := func(field, format string, args ...any) { vs.Add(prefix+field, format, args...) }
-	switch n := utf8.RuneCountInString(s.DisplayName); {
-	case strings.TrimSpace(s.DisplayName) == "":
-		add("display_name", "is required: the sponsor's name, such as Leeds City Council")
-	case n > MaxDisplayName:
-		add("display_name", "is %d characters long; the limit is %d", n, MaxDisplayName)
-	}
-	if !s.Kind.Valid() {
-		add("kind", "%s", fault.EnumMessage(string(s.Kind), Kinds))
-	}
+	displayName.Check(add, "display_name", s.DisplayName)
+	check.Enum(add, "kind", s.Kind, Kinds)
 	s.checkPlace(add)
 	s.checkExpertise(add)
 	switch {
@@ -297,7 +289,7 @@ func (s Sponsor) Violations(prefix string) fault.Violations {
 	checkCouncils(add, "conflicts", s.Conflicts)
 	seen := map[string]bool{}
 	for i, p := range s.OutOfArea {
-		field := "out_of_area_placements[" + strconv.Itoa(i) + "]"
+		field := check.At("out_of_area_placements", i)
 		switch {
 		case !knownCouncil(p.Council):
 			add(field+".local_authority", "must name one of the 152 councils, localAuthorities/{gss_code}, got %q", p.Council)
@@ -348,11 +340,8 @@ func (s Sponsor) checkPlace(add func(field, format string, args ...any)) {
 		}
 		seen := map[reference.Region]bool{}
 		for i, r := range s.RegionsServed {
-			field := "regions_served[" + strconv.Itoa(i) + "]"
-			switch {
-			case !slices.Contains(reference.Regions, r):
-				add(field, "%s", fault.EnumMessage(string(r), reference.Regions))
-			case seen[r]:
+			field := check.At("regions_served", i)
+			if check.Enum(add, field, r, reference.Regions) && seen[r] {
 				add(field, "names %s a second time; name each region once", r)
 			}
 			seen[r] = true
@@ -367,7 +356,7 @@ func (s Sponsor) checkExpertise(add func(field, format string, args ...any)) {
 	}
 	seen := map[string]bool{}
 	for i, e := range s.Expertise {
-		field := "expertise[" + strconv.Itoa(i) + "]"
+		field := check.At("expertise", i)
 		switch {
 		case !ValidArea(e.Area):
 			add(field+".area", "%s", AreaMessage(e.Area))
@@ -375,9 +364,7 @@ func (s Sponsor) checkExpertise(add func(field, format string, args ...any)) {
 			add(field+".area", "names %s a second time; give each area one strength", e.Area)
 		}
 		seen[e.Area] = true
-		if !e.Strength.Valid() {
-			add(field+".strength", "%s", fault.EnumMessage(string(e.Strength), Strengths))
-		}
+		check.Enum(add, field+".strength", e.Strength, Strengths)
 	}
 }
 
@@ -386,7 +373,7 @@ func (s Sponsor) checkExpertise(add func(field, format string, args ...any)) {
 func checkCouncils(add func(field, format string, args ...any), field string, codes []string) {
 	seen := map[string]bool{}
 	for i, gss := range codes {
-		f := field + "[" + strconv.Itoa(i) + "]"
+		f := check.At(field, i)
 		switch {
 		case !knownCouncil(gss):
 			add(f, "must name one of the 152 councils, localAuthorities/{gss_code}, got %q", resource.CouncilName(gss))
@@ -396,6 +383,9 @@ func checkCouncils(add func(field, format string, args ...any), field string, co
 		seen[gss] = true
 	}
 }
+
+// displayName is the rule of a sponsor's name.
+var displayName = check.Text{Max: MaxDisplayName}.RequiredFor("the sponsor's name, such as Leeds City Council")
 
 func knownCouncil(gss string) bool {
 	_, ok := reference.CouncilByCode(gss)
