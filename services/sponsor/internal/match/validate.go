@@ -14,27 +14,28 @@ import (
 func Validate(in Input) error {
 	var vs fault.Violations
 	validateRun(&vs, in)
-	needs := make(map[string]bool, len(in.Needs))
-	for i, n := range in.Needs {
-		validateNeed(&vs, fmt.Sprintf("needs[%d]", i), n)
-		if needs[n.ID] {
-			vs.Add(fmt.Sprintf("needs[%d].id", i), "need %q appears twice", n.ID)
-		}
-		needs[n.ID] = true
-	}
-	sponsors := make(map[string]bool, len(in.Sponsors))
-	for i, s := range in.Sponsors {
-		validateSponsor(&vs, fmt.Sprintf("sponsors[%d]", i), s)
-		if sponsors[s.ID] {
-			vs.Add(fmt.Sprintf("sponsors[%d].id", i), "sponsor %q appears twice", s.ID)
-		}
-		sponsors[s.ID] = true
-	}
+	needs := validateEach(&vs, "needs", "need", in.Needs, func(n Need) string { return n.ID }, validateNeed)
+	sponsors := validateEach(&vs, "sponsors", "sponsor", in.Sponsors, func(s Sponsor) string { return s.ID }, validateSponsor)
 	if int64(len(in.Needs))*int64(len(in.Sponsors)) > MaxPairs {
 		vs.Add("needs", "%d needs × %d sponsors exceeds %d pairs", len(in.Needs), len(in.Sponsors), MaxPairs)
 	}
 	validateOverrides(&vs, in.Overrides, needs, sponsors)
 	return vs.Err()
+}
+
+// validateEach checks every element of list with validate, under
+// field[i], and that no two share an ID; it returns the set of IDs.
+func validateEach[T any](vs *fault.Violations, field, noun string, list []T, id func(T) string, validate func(*fault.Violations, string, T)) map[string]bool {
+	ids := make(map[string]bool, len(list))
+	for i, x := range list {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		validate(vs, at, x)
+		if ids[id(x)] {
+			vs.Add(at+".id", "%s %q appears twice", noun, id(x))
+		}
+		ids[id(x)] = true
+	}
+	return ids
 }
 
 func validateRun(vs *fault.Violations, in Input) {
