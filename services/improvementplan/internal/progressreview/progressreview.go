@@ -9,6 +9,7 @@
 package progressreview
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -271,13 +272,7 @@ func Record(p plan.Plan, d Draft, id, prefix, actor string, now time.Time) (Reco
 // recorded, then by ID, so the order is total and pages are stable.
 func Sort(reviews []Review) {
 	slices.SortStableFunc(reviews, func(a, b Review) int {
-		if c := a.Date.Compare(b.Date); c != 0 {
-			return c
-		}
-		if c := a.CreateTime.Compare(b.CreateTime); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
+		return cmp.Or(a.Date.Compare(b.Date), a.CreateTime.Compare(b.CreateTime), strings.Compare(a.ID, b.ID))
 	})
 }
 

@@ -1,6 +1,7 @@
 package engagement
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -169,13 +170,7 @@ func (e Engagement) Deploy(d Draft, prefix, id, actor string, now time.Time) (En
 // they were recorded, then by id, so pages are stable.
 func SortDeployments(ds []Deployment) {
 	slices.SortStableFunc(ds, func(a, b Deployment) int {
-		if c := a.Date.Compare(b.Date); c != 0 {
-			return c
-		}
-		if c := a.CreateTime.Compare(b.CreateTime); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name(), b.Name())
+		return cmp.Or(a.Date.Compare(b.Date), a.CreateTime.Compare(b.CreateTime), strings.Compare(a.Name(), b.Name()))
 	})
 }
 
