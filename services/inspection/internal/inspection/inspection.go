@@ -7,6 +7,7 @@
 package inspection
 
 import (
+	"slices"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
@@ -42,7 +43,7 @@ const (
 var Frameworks = []Framework{SIF, ILACS, MonitoringVisit, Emergency}
 
 // Valid reports whether f is one of Frameworks.
-func (f Framework) Valid() bool { return oneOf(f, Frameworks) }
+func (f Framework) Valid() bool { return slices.Contains(Frameworks, f) }
 
 // Graded reports whether inspections under f end in a graded judgement
 // rather than monitoring findings.
@@ -91,40 +92,32 @@ var Areas = []Area{
 // separate review, so they are not compared.
 var KeyJudgements = []Area{HelpAndProtection, LookedAfterAndPermanence, LeadershipManagementGovernance}
 
-var areaFields = map[Area]string{
-	OverallEffectiveness:           "overall_effectiveness",
-	HelpAndProtection:              "help_and_protection",
-	LookedAfterAndPermanence:       "looked_after_and_permanence",
-	AdoptionPerformance:            "adoption_performance",
-	CareLeavers:                    "care_leavers",
-	LeadershipManagementGovernance: "leadership_management_governance",
-	LSCB:                           "lscb_review",
-}
-
-var areaTitles = map[Area]string{
-	OverallEffectiveness:           "overall effectiveness",
-	HelpAndProtection:              "children who need help and protection",
-	LookedAfterAndPermanence:       "children looked after and achieving permanence",
-	AdoptionPerformance:            "adoption performance",
-	CareLeavers:                    "experiences and progress of care leavers",
-	LeadershipManagementGovernance: "leadership, management and governance",
-	LSCB:                           "the LSCB review",
+// areaNames are how each area is spelt: its field in the Judgement message
+// and its title in prose.
+var areaNames = map[Area]struct{ field, title string }{
+	OverallEffectiveness:           {"overall_effectiveness", "overall effectiveness"},
+	HelpAndProtection:              {"help_and_protection", "children who need help and protection"},
+	LookedAfterAndPermanence:       {"looked_after_and_permanence", "children looked after and achieving permanence"},
+	AdoptionPerformance:            {"adoption_performance", "adoption performance"},
+	CareLeavers:                    {"care_leavers", "experiences and progress of care leavers"},
+	LeadershipManagementGovernance: {"leadership_management_governance", "leadership, management and governance"},
+	LSCB:                           {"lscb_review", "the LSCB review"},
 }
 
 // Valid reports whether a is one of Areas.
-func (a Area) Valid() bool { return oneOf(a, Areas) }
+func (a Area) Valid() bool { return slices.Contains(Areas, a) }
 
 // Field is the name of a's field in the Judgement message, as field paths
 // in violations and update masks spell it (the LSCB part is lscb_review).
-func (a Area) Field() string { return areaFields[a] }
+func (a Area) Field() string { return areaNames[a].field }
 
 // Title is a's name in words, for messages people read.
-func (a Area) Title() string { return areaTitles[a] }
+func (a Area) Title() string { return areaNames[a].title }
 
 // AreaOfField returns the area whose Judgement field is named field.
 func AreaOfField(field string) (Area, bool) {
-	for a, f := range areaFields {
-		if f == field {
+	for a, n := range areaNames {
+		if n.field == field {
 			return a, true
 		}
 	}
@@ -147,7 +140,7 @@ const (
 var ProgressRatings = []ProgressRating{ProgressStrong, ProgressSome, ProgressInsufficient, ProgressDeteriorated}
 
 // Valid reports whether p is one of ProgressRatings.
-func (p ProgressRating) Valid() bool { return oneOf(p, ProgressRatings) }
+func (p ProgressRating) Valid() bool { return slices.Contains(ProgressRatings, p) }
 
 // GradedJudgement is one grade with the narrative that explains it.
 type GradedJudgement struct {
@@ -302,13 +295,4 @@ func (ins Inspection) Warnings() []string {
 // GSS code and its ID. field names the request field for the violation.
 func ParseName(field, name string) (gss, id string, err error) {
 	return resource.ParseCouncilChild(field, Collection, name)
-}
-
-func oneOf[T comparable](v T, all []T) bool {
-	for _, x := range all {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

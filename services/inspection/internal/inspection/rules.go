@@ -168,7 +168,7 @@ func (ins Inspection) validateJudgement(add func(string, string, ...any)) {
 			continue
 		}
 		field := "judgement." + a.Field()
-		if ins.Framework.Valid() && !oneOf(a, allowed) {
+		if ins.Framework.Valid() && !slices.Contains(allowed, a) {
 			add(field, "is not part of a%s %s judgement, which grades only %s", article(ins.Framework), ins.Framework, fieldList(allowed))
 			continue
 		}
@@ -211,7 +211,7 @@ func (ins Inspection) validateRecommendations(add func(string, string, ...any)) 
 	for i, r := range ins.Recommendations {
 		field := check.At("recommendations", i)
 		shortText.Required().Check(add, field+".text", r.Text)
-		if check.Enum(add, field+".area", r.Area, Areas) && ins.Framework.Graded() && !oneOf(r.Area, AllowedAreas(ins.Framework)) {
+		if check.Enum(add, field+".area", r.Area, Areas) && ins.Framework.Graded() && !slices.Contains(AllowedAreas(ins.Framework), r.Area) {
 			add(field+".area", "is %s, which a%s %s judgement does not grade; use one of %s",
 				r.Area, article(ins.Framework), ins.Framework, check.List(AllowedAreas(ins.Framework)))
 		}
