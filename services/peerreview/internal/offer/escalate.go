@@ -133,11 +133,7 @@ func JudgementPlan(j Judgement) (Plan, bool) {
 		}
 	}
 	if j.KeyJudgements[LeadershipArea] == reference.Inadequate {
-		p.Activities = append(p.Activities, Activity{
-			Kind:        LeadershipCoaching,
-			Days:        judgementCoachDays,
-			Description: "Coaching for the director of children's services and senior leaders: leadership, management and governance was judged inadequate",
-		})
+		p.add(LeadershipCoaching, judgementCoachDays, "Coaching for the director of children's services and senior leaders: leadership, management and governance was judged inadequate")
 	}
 	return p, true
 }
@@ -241,11 +237,7 @@ func ReviewPlan(r ReviewConclusion) (Plan, bool) {
 	if risk == RiskHigh {
 		followUp = followUpDaysHighRisk
 	}
-	p.Activities = append(p.Activities, Activity{
-		Kind:        DiagnosticFollowUp,
-		Days:        followUp,
-		Description: "Peers return to test progress on the review's areas for improvement",
-	})
+	p.add(DiagnosticFollowUp, followUp, "Peers return to test progress on the review's areas for improvement")
 	var practice []string
 	for _, t := range themes {
 		if slices.Contains(practiceThemes, t) {
@@ -257,25 +249,13 @@ func ReviewPlan(r ReviewConclusion) (Plan, bool) {
 		if len(practice) > 0 {
 			desc = "Practice workshops on " + strings.Join(practice, ", ")
 		}
-		p.Activities = append(p.Activities, Activity{
-			Kind:        PracticeWorkshops,
-			Days:        min(workshopBaseDays+workshopDaysPerTheme*len(practice), MaxDays),
-			Description: desc,
-		})
+		p.add(PracticeWorkshops, min(workshopBaseDays+workshopDaysPerTheme*len(practice), MaxDays), desc)
 	}
 	if slices.Contains(themes, themeLeadership) {
-		p.Activities = append(p.Activities, Activity{
-			Kind:        LeadershipCoaching,
-			Days:        reviewCoachDays,
-			Description: "Coaching for senior leaders on the review's severe leadership findings",
-		})
+		p.add(LeadershipCoaching, reviewCoachDays, "Coaching for senior leaders on the review's severe leadership findings")
 	}
 	if slices.Contains(themes, themeWorkforceStability) || slices.Contains(themes, themeCaseloads) {
-		p.Activities = append(p.Activities, Activity{
-			Kind:        Mentoring,
-			Days:        mentoringDays,
-			Description: "Mentoring for managers on workforce stability and caseloads",
-		})
+		p.add(Mentoring, mentoringDays, "Mentoring for managers on workforce stability and caseloads")
 	}
 	return p, true
 }
@@ -300,6 +280,11 @@ type Plan struct {
 	Cause      Cause
 	// Summary is the history entry's "why".
 	Summary string
+}
+
+// add appends an activity of kind: days of support, described.
+func (p *Plan) add(kind ActivityKind, days int, description string) {
+	p.Activities = append(p.Activities, Activity{Kind: kind, Days: days, Description: description})
 }
 
 // Escalate applies plan to the council's offers (all of them; closed ones
