@@ -3,10 +3,10 @@ package whatworks
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -84,8 +84,8 @@ func (d Draft) Parse(prefix string, now time.Time) (Lesson, error) {
 		PeerReview: d.PeerReview,
 		CreateTime: now.UTC(),
 	}
-	checkText(&vs, prefix+"title", l.Title, MaxTitle)
-	checkText(&vs, prefix+"summary", l.Summary, MaxSummary)
+	check.Text{Max: MaxTitle}.Required().Check(vs.Add, prefix+"title", l.Title)
+	check.Text{Max: MaxSummary}.Required().Check(vs.Add, prefix+"summary", l.Summary)
 	if !d.Theme.Valid() {
 		if d.Theme == "" {
 			vs.Add(prefix+"theme", "is required: one of the taxonomy's themes, such as LEADERSHIP")
@@ -100,14 +100,14 @@ func (d Draft) Parse(prefix string, now time.Time) (Lesson, error) {
 		} else if err == nil {
 			vs.Add(prefix+"local_authority", "is not one of the 152 councils: %s", d.Council)
 		} else {
-			vs = appendViolations(vs, err)
+			vs.Merge(err)
 		}
 	}
 	if d.PeerReview != "" {
 		gss, _, err := resource.ParseCouncilChild(prefix+"peer_review", review.Collection, d.PeerReview)
 		switch {
 		case err != nil:
-			vs = appendViolations(vs, err)
+			vs.Merge(err)
 		case d.Council == "":
 			vs.Add(prefix+"local_authority", "is required with peer_review: name the council whose review it is")
 		case l.Council != "" && gss != l.Council:
@@ -147,22 +147,4 @@ func (l Lesson) Get(field string) (any, bool) { return columns.Record(&l).Get(fi
 func Select(all []Lesson, f *filter.Filter) []Lesson {
 	return filter.Select(all, f, func(l *Lesson) filter.Record { return *l },
 		filter.NewestFirst(func(l Lesson) time.Time { return l.CreateTime }, func(l Lesson) string { return l.ID }))
-}
-
-func checkText(vs *fault.Violations, field, text string, limit int) {
-	if text == "" {
-		vs.Add(field, "is required")
-		return
-	}
-	if n := utf8.RuneCountInString(text); n > limit {
-		vs.Add(field, "is %d characters long; the limit is %d", n, limit)
-	}
-}
-
-// appendViolations adds the violations of an INVALID_ARGUMENT fault to vs.
-func appendViolations(vs fault.Violations, err error) fault.Violations {
-	if f, ok := fault.As(err); ok {
-		return append(vs, f.Violations...)
-	}
-	return vs
 }
