@@ -15,6 +15,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -38,25 +39,19 @@ func (b Band) Prioritised() bool {
 	return b == BandMedium || b == BandHigh || b == BandSevere
 }
 
-// ReviewState is where a peer review is, named as the ReviewState enum
-// value without its prefix.
-type ReviewState string
+// ReviewState is where a peer review is: the review package's State,
+// whose UnderWay says which reviews already have the LGA's attention.
+type ReviewState = review.State
 
 // The review states that matter to the ranking. Cancelled reviews do not.
 const (
-	StateRequested ReviewState = "REQUESTED"
-	StateScheduled ReviewState = "SCHEDULED"
-	StateOnSite    ReviewState = "ON_SITE"
-	StateReporting ReviewState = "REPORTING"
-	StateCompleted ReviewState = "COMPLETED"
-	StateCancelled ReviewState = "CANCELLED"
+	StateRequested = review.Requested
+	StateScheduled = review.Scheduled
+	StateOnSite    = review.OnSite
+	StateReporting = review.Reporting
+	StateCompleted = review.Completed
+	StateCancelled = review.Cancelled
 )
-
-// UnderWay reports whether a review in state s is requested but not yet
-// finished: such a council already has the LGA's attention.
-func (s ReviewState) UnderWay() bool {
-	return s == StateRequested || s == StateScheduled || s == StateOnSite || s == StateReporting
-}
 
 // RecentWindow is how long a completed review keeps its council off the
 // list: a council reviewed in the last twelve months is not asked again.

@@ -47,7 +47,7 @@ func (s *Service) List(ctx context.Context) ([]Priority, error) {
 	}
 	reviews := make([]Review, len(all))
 	for i, rv := range all {
-		reviews[i] = Review{Council: rv.GSSCode, State: ReviewState(rv.State), Completed: rv.CompleteTime}
+		reviews[i] = Review{Council: rv.GSSCode, State: rv.State, Completed: rv.CompleteTime}
 	}
 	return Rank(assessments, reviews, s.now()), nil
 }
