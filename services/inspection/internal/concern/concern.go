@@ -123,22 +123,23 @@ func Today(now time.Time) time.Time { return check.Today(now) }
 // received after today.
 func (d Draft) Validate(now time.Time) fault.Violations {
 	var vs fault.Violations
-	switch {
-	case d.Kind == "":
-		vs.Add("kind", "is required; one of %s", check.List(Kinds))
-	case !d.Kind.Valid():
-		vs.Add("kind", "%q is not a concern kind; one of %s", d.Kind, check.List(Kinds))
-	}
-	switch {
-	case d.Severity == "":
-		vs.Add("severity", "is required; one of %s", check.List(Severities))
-	case !d.Severity.Valid():
-		vs.Add("severity", "%q is not a severity; one of %s", d.Severity, check.List(Severities))
-	}
+	checkEnum(&vs, "kind", "a concern kind", d.Kind, Kinds)
+	checkEnum(&vs, "severity", "a severity", d.Severity, Severities)
 	check.Past(vs.Add, "received_date", d.ReceivedDate, now, "is required")
 	optionalText(MaxNarrativeLen).Required().Check(vs.Add, "narrative", d.Narrative)
 	optionalText(MaxSourceLen).Check(vs.Add, "source", d.Source)
 	return vs
+}
+
+// checkEnum adds a violation of field when v is unset or not one of all;
+// noun says what v is.
+func checkEnum[T ~string](vs *fault.Violations, field, noun string, v T, all []T) {
+	switch {
+	case v == "":
+		vs.Add(field, "is required; one of %s", check.List(all))
+	case !slices.Contains(all, v):
+		vs.Add(field, "%q is not %s; one of %s", v, noun, check.List(all))
+	}
 }
 
 // optionalText is the rule of a free-text field of at most limit
