@@ -40,18 +40,10 @@ func (b Band) Prioritised() bool {
 }
 
 // ReviewState is where a peer review is: the review package's State,
-// whose UnderWay says which reviews already have the LGA's attention.
+// whose UnderWay says which reviews already have the LGA's attention, and
+// whose Completed reviews keep a council off the list for RecentWindow.
+// Cancelled reviews do not count.
 type ReviewState = review.State
-
-// The review states that matter to the ranking. Cancelled reviews do not.
-const (
-	StateRequested = review.Requested
-	StateScheduled = review.Scheduled
-	StateOnSite    = review.OnSite
-	StateReporting = review.Reporting
-	StateCompleted = review.Completed
-	StateCancelled = review.Cancelled
-)
 
 // RecentWindow is how long a completed review keeps its council off the
 // list: a council reviewed in the last twelve months is not asked again.
@@ -144,7 +136,7 @@ func Excluded(reviews []Review, now time.Time) map[string]bool {
 	since := now.AddDate(0, -RecentWindow, 0)
 	out := map[string]bool{}
 	for _, r := range reviews {
-		recent := r.State == StateCompleted && !r.Completed.IsZero() && !r.Completed.Before(since)
+		recent := r.State == review.Completed && !r.Completed.IsZero() && !r.Completed.Before(since)
 		if r.State.UnderWay() || recent {
 			out[r.Council] = true
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -71,9 +72,9 @@ func TestRankFiltersAndOrders(t *testing.T) {
 				assessment(wakefield, 66, BandHigh),
 			},
 			reviews: []Review{
-				{Council: barnsley, State: StateRequested}, {Council: bradford, State: StateScheduled},
-				{Council: calderdal, State: StateOnSite}, {Council: leeds, State: StateReporting},
-				{Council: wakefield, State: StateCancelled},
+				{Council: barnsley, State: review.Requested}, {Council: bradford, State: review.Scheduled},
+				{Council: calderdal, State: review.OnSite}, {Council: leeds, State: review.Reporting},
+				{Council: wakefield, State: review.Cancelled},
 			},
 			want: []string{wakefield},
 		},
@@ -83,9 +84,9 @@ func TestRankFiltersAndOrders(t *testing.T) {
 				assessment(barnsley, 70, BandHigh), assessment(bradford, 60, BandHigh), assessment(leeds, 50, BandHigh),
 			},
 			reviews: []Review{
-				{Council: barnsley, State: StateCompleted, Completed: now.AddDate(0, -11, 0)},
-				{Council: bradford, State: StateCompleted, Completed: now.AddDate(0, -13, 0)},
-				{Council: leeds, State: StateCompleted, Completed: now.AddDate(0, -12, 0)},
+				{Council: barnsley, State: review.Completed, Completed: now.AddDate(0, -11, 0)},
+				{Council: bradford, State: review.Completed, Completed: now.AddDate(0, -13, 0)},
+				{Council: leeds, State: review.Completed, Completed: now.AddDate(0, -12, 0)},
 			},
 			want: []string{bradford},
 		},
@@ -93,8 +94,8 @@ func TestRankFiltersAndOrders(t *testing.T) {
 			name:        "an old completed review does not hide a new one under way",
 			assessments: []Assessment{assessment(leeds, 50, BandHigh)},
 			reviews: []Review{
-				{Council: leeds, State: StateCompleted, Completed: now.AddDate(-3, 0, 0)},
-				{Council: leeds, State: StateRequested},
+				{Council: leeds, State: review.Completed, Completed: now.AddDate(-3, 0, 0)},
+				{Council: leeds, State: review.Requested},
 			},
 			want: nil,
 		},
@@ -159,8 +160,8 @@ func TestBandAndState(t *testing.T) {
 		}
 	}
 	for s, want := range map[ReviewState]bool{
-		StateRequested: true, StateScheduled: true, StateOnSite: true, StateReporting: true,
-		StateCompleted: false, StateCancelled: false,
+		review.Requested: true, review.Scheduled: true, review.OnSite: true, review.Reporting: true,
+		review.Completed: false, review.Cancelled: false,
 	} {
 		if s.UnderWay() != want {
 			t.Errorf("%q.UnderWay() = %v", s, !want)
