@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -59,12 +60,7 @@ var adjacency = map[Region][]Region{
 
 // Adjacent reports whether regions a and b share a land border.
 func Adjacent(a, b Region) bool {
-	for _, r := range adjacency[a] {
-		if r == b {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(adjacency[a], b)
 }
 
 // CouncilType is the kind of authority, named as the enum value in

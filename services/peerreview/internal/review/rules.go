@@ -1,6 +1,7 @@
 package review
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -78,12 +79,7 @@ var Transitions = map[State][]State{
 
 // CanTransition reports whether a review may move from one state to another.
 func CanTransition(from, to State) bool {
-	for _, s := range Transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(Transitions[from], to)
 }
 
 // CheckTransition returns nil when a review may move from one state to
