@@ -223,21 +223,12 @@ func needID(need, gss string) (string, bool) {
 // sponsors/{sponsor}/engagements/{id}, and returns the sponsor id and the
 // engagement id. field names the request field for the violation.
 func ParseName(field, name string) (sponsor, id string, err error) {
-	rest, ok := strings.CutPrefix(name, SponsorCollection+"/")
-	if ok {
-		var tail string
-		sponsor, tail, ok = strings.Cut(rest, "/")
-		if ok {
-			id, ok = strings.CutPrefix(tail, Collection+"/")
-		}
-	}
-	if !ok || !ValidID(sponsor) || !ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be %s/{sponsor}/%s/{id} with ids of lowercase letters, digits and hyphens, got %q",
+	p := strings.Split(name, "/")
+	if len(p) != 4 || p[0] != SponsorCollection || p[2] != Collection || !ValidID(p[1]) || !ValidID(p[3]) {
+		return "", "", fault.Field(field, "must be %s/{sponsor}/%s/{id} with ids of lowercase letters, digits and hyphens, got %q",
 			SponsorCollection, Collection, name)
-		return "", "", vs.Err()
 	}
-	return sponsor, id, nil
+	return p[1], p[3], nil
 }
 
 // ParseSponsor validates a sponsor's resource name, sponsors/{id}, and
