@@ -304,10 +304,8 @@ func ParseParent(field, parent string) (string, error) {
 	if ok && (gss == AllCouncils || reference.ValidGSSCode(gss)) {
 		return gss, nil
 	}
-	var vs fault.Violations
-	vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
+	return "", fault.Field(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
 		"or localAuthorities/- for every council, got %q", parent)
-	return "", vs.Err()
 }
 
 // Open reports whether the plan is still live: neither improved nor closed.

@@ -121,10 +121,8 @@ func ParseName(field, name string) (gss, planID, id string, err error) {
 		gss, planID, err = plan.ParseName(field, planName)
 	}
 	if !ok || err != nil || !resource.ValidID(id) {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code}/improvementPlans/{plan}/progressReviews/{id} "+
+		return "", "", "", fault.Field(field, "must be localAuthorities/{gss_code}/improvementPlans/{plan}/progressReviews/{id} "+
 			"with a GSS code such as E08000035 and ids of lowercase letters, digits and hyphens, got %q", name)
-		return "", "", "", vs.Err()
 	}
 	return gss, planID, id, nil
 }

@@ -176,8 +176,6 @@ func ParseParent(field, parent string, wildcard bool) (string, error) {
 	if gss, err := resource.ParseCouncil(field, parent); err == nil {
 		return gss, nil
 	}
-	var vs fault.Violations
-	vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, or %s for every council, got %q",
+	return "", fault.Field(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, or %s for every council, got %q",
 		AllCouncils, parent)
-	return "", vs.Err()
 }

@@ -46,9 +46,7 @@ func (p Period) String() string { return strconv.Itoa(int(p)) }
 func ParsePeriod(field, s string) (Period, error) {
 	p, ok := parsePeriod(s)
 	if !ok {
-		var vs fault.Violations
-		vs.Add(field, "period must be a year from %d to %d written with four digits, such as 2015, got %q", MinPeriod, MaxPeriod, s)
-		return 0, vs.Err()
+		return 0, fault.Field(field, "period must be a year from %d to %d written with four digits, such as 2015, got %q", MinPeriod, MaxPeriod, s)
 	}
 	return p, nil
 }

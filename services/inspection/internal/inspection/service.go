@@ -140,9 +140,7 @@ func (s *Service) ScheduleEmergency(ctx context.Context, gss string, start, end 
 		return "", resource.ErrCouncilNotFound.With("local_authority", gss)
 	}
 	if recommendation == "" {
-		var vs fault.Violations
-		vs.Add("emergency_recommendation", "is required: an emergency inspection is scheduled to answer a recommendation")
-		return "", vs.Err()
+		return "", fault.Field("emergency_recommendation", "is required: an emergency inspection is scheduled to answer a recommendation")
 	}
 	if id, ok, err := s.Store.AnsweredBy(ctx, gss, recommendation); err != nil || ok {
 		return Name(gss, id), err

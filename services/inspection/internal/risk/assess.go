@@ -355,7 +355,5 @@ func ParseName(field, name string) (string, error) {
 			return gss, nil
 		}
 	}
-	var vs fault.Violations
-	vs.Add(field, "must be localAuthorities/{gss_code}/riskAssessment with a GSS code such as E08000035, got %q", name)
-	return "", vs.Err()
+	return "", fault.Field(field, "must be localAuthorities/{gss_code}/riskAssessment with a GSS code such as E08000035, got %q", name)
 }

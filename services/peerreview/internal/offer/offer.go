@@ -230,10 +230,8 @@ func ParseParent(field, parent string) (string, error) {
 	}
 	gss, err := resource.ParseCouncil(field, parent)
 	if err != nil {
-		var vs fault.Violations
-		vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
+		return "", fault.Field(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
 			"or localAuthorities/- for every council, got %q", parent)
-		return "", vs.Err()
 	}
 	return gss, nil
 }

@@ -157,9 +157,7 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 func (s *Service) LinkOffer(ctx context.Context, gss, id, offerName string, r change.Request) error {
 	offers := resource.CouncilName(gss) + "/supportOffers/"
 	if oid, ok := strings.CutPrefix(offerName, offers); !ok || !resource.ValidID(oid) {
-		var vs fault.Violations
-		vs.Add("support_offer", "must be %s{id}, got %q", offers, offerName)
-		return vs.Err()
+		return fault.Field("support_offer", "must be %s{id}, got %q", offers, offerName)
 	}
 	what := fmt.Sprintf("review: link %s to %s", offerName, Name(gss, id))
 	_, err := change.Retry(ctx, what, nil, func(ctx context.Context) (Review, error) {

@@ -271,9 +271,7 @@ func (n Need) Match(engagement string) (Need, error) {
 		return Need{}, err
 	}
 	if !ValidEngagementName(engagement) {
-		var vs fault.Violations
-		vs.Add("engagement", "must be sponsors/{sponsor}/engagements/{id}, got %q", engagement)
-		return Need{}, vs.Err()
+		return Need{}, fault.Field("engagement", "must be sponsors/{sponsor}/engagements/{id}, got %q", engagement)
 	}
 	out := n.Clone()
 	out.State = Matched
