@@ -123,6 +123,16 @@ func (e *encoder) regions(rs []reference.Region) {
 	}
 }
 
+// encodeLevels writes a list of areas with their levels.
+func encodeLevels[T leveled](e *encoder, list []T) {
+	e.int(int64(len(list)))
+	for _, x := range list {
+		a, n := x.level()
+		e.str(string(a))
+		e.int(int64(n))
+	}
+}
+
 func fingerprint(c Input) string {
 	e := &encoder{h: sha256.New()}
 	e.str(fingerprintVersion)
@@ -139,11 +149,7 @@ func fingerprint(c Input) string {
 		e.str(n.ID)
 		e.str(n.Council)
 		e.str(string(n.Region))
-		e.int(int64(len(n.Areas)))
-		for _, a := range n.Areas {
-			e.str(string(a.Area))
-			e.int(int64(a.Weight))
-		}
+		encodeLevels(e, n.Areas)
 		e.int(int64(n.Urgency))
 		e.int(int64(n.StaffDays))
 		e.bool(n.RequiresTrust)
@@ -157,11 +163,7 @@ func fingerprint(c Input) string {
 		e.strs(s.MemberCouncils)
 		e.regions(s.Regions)
 		e.bool(s.National)
-		e.int(int64(len(s.Expertise)))
-		for _, x := range s.Expertise {
-			e.str(string(x.Area))
-			e.int(int64(x.Strength))
-		}
+		encodeLevels(e, s.Expertise)
 		e.int(int64(s.Capacity.Engagements))
 		e.int(int64(s.Capacity.EngagementsInUse))
 		e.int(int64(s.Capacity.StaffDays))

@@ -50,6 +50,14 @@ type Expertise struct {
 	Strength int
 }
 
+// leveled is an area with its level: a need's AreaWeight or a sponsor's
+// Expertise.
+type leveled interface{ level() (Area, int) }
+
+func (a AreaWeight) level() (Area, int) { return a.Area, a.Weight }
+
+func (x Expertise) level() (Area, int) { return x.Area, x.Strength }
+
 // Bounds of the numbers the engine accepts.
 const (
 	MaxAreaWeight = 100           // largest weight of one area of need

@@ -83,11 +83,11 @@ func between[N int | int64](vs *fault.Violations, field string, v, lo, hi N) {
 // validateAreas checks a list of areas with their levels, a need's areas of
 // need by weight or a sponsor's expertise by strength: each area is 1 to
 // maxAreaLength bytes and listed once, and each level is 1 to most.
-func validateAreas[T any](vs *fault.Violations, field string, list []T, level string, most int, parts func(T) (Area, int)) {
+func validateAreas[T leveled](vs *fault.Violations, field string, list []T, level string, most int) {
 	seen := make(map[Area]bool, len(list))
 	for j, item := range list {
 		f := fmt.Sprintf("%s[%d]", field, j)
-		a, n := parts(item)
+		a, n := item.level()
 		if a == "" || len(a) > maxAreaLength {
 			vs.Add(f+".area", "must be 1 to %d bytes", maxAreaLength)
 		}
@@ -112,7 +112,7 @@ func validateNeed(vs *fault.Violations, at string, n Need) {
 	if len(n.Areas) == 0 || len(n.Areas) > maxListLength {
 		vs.Add(at+".areas", "must list 1 to %d areas of need", maxListLength)
 	}
-	validateAreas(vs, at+".areas", n.Areas, "weight", MaxAreaWeight, func(a AreaWeight) (Area, int) { return a.Area, a.Weight })
+	validateAreas(vs, at+".areas", n.Areas, "weight", MaxAreaWeight)
 	between(vs, at+".urgency", n.Urgency, 1, MaxUrgency)
 	between(vs, at+".staff_days", n.StaffDays, 0, MaxStaffDays)
 	if len(n.ExcludedSponsors) > maxListLength {
@@ -161,7 +161,7 @@ func validateSponsor(vs *fault.Violations, at string, s Sponsor) {
 			vs.Add(fmt.Sprintf("%s.regions[%d]", at, j), "%q is not an English region", r)
 		}
 	}
-	validateAreas(vs, at+".expertise", s.Expertise, "strength", MaxStrength, func(e Expertise) (Area, int) { return e.Area, e.Strength })
+	validateAreas(vs, at+".expertise", s.Expertise, "strength", MaxStrength)
 	c := s.Capacity
 	between(vs, at+".capacity.engagements", c.Engagements, 0, MaxCapacity)
 	between(vs, at+".capacity.engagements_in_use", c.EngagementsInUse, 0, MaxCapacity)
