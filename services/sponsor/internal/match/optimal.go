@@ -541,38 +541,40 @@ func (st *state) improve(lim *limits) {
 				changed = true
 			}
 		}
-		for i := range in.nN {
-			if i%256 == 0 && lim.expired() {
-				return
-			}
-			if st.swapFrom(i) {
-				changed = true
-			}
+		swapped, ok := sweep(in.nN, 256, lim, st.swapFrom)
+		if !ok {
+			return
 		}
+		changed = changed || swapped
 		if !changed && int64(in.nN)*int64(in.nS) <= ejectPairs {
-			for i := range in.nN {
-				if i%64 == 0 && lim.expired() {
-					return
-				}
-				if st.ejectFrom(i) {
-					changed = true
-				}
+			if changed, ok = sweep(in.nN, 64, lim, st.ejectFrom); !ok {
+				return
 			}
 		}
 		if !changed {
-			for s := range in.nS {
-				if s%16 == 0 && lim.expired() {
-					return
-				}
-				if st.repack(s) {
-					changed = true
-				}
+			if changed, ok = sweep(in.nS, 16, lim, st.repack); !ok {
+				return
 			}
 		}
 		if !changed {
 			return
 		}
 	}
+}
+
+// sweep tries move at every index below n, reading the clock before every
+// so many tries; it reports whether any move improved the assignment, and
+// false for ok when the time ran out.
+func sweep(n, every int, lim *limits, move func(int) bool) (changed, ok bool) {
+	for i := range n {
+		if i%every == 0 && lim.expired() {
+			return changed, false
+		}
+		if move(i) {
+			changed = true
+		}
+	}
+	return changed, true
 }
 
 // Bounds of repack's knapsack: how many waiting needs and needs of other
