@@ -126,8 +126,8 @@ func (d Draft) Validate(now time.Time) fault.Violations {
 	checkEnum(&vs, "kind", "a concern kind", d.Kind, Kinds)
 	checkEnum(&vs, "severity", "a severity", d.Severity, Severities)
 	check.Past(vs.Add, "received_date", d.ReceivedDate, now, "is required")
-	optionalText(MaxNarrativeLen).Required().Check(vs.Add, "narrative", d.Narrative)
-	optionalText(MaxSourceLen).Check(vs.Add, "source", d.Source)
+	textRule(MaxNarrativeLen).Required().Check(vs.Add, "narrative", d.Narrative)
+	textRule(MaxSourceLen).Check(vs.Add, "source", d.Source)
 	return vs
 }
 
@@ -142,9 +142,9 @@ func checkEnum[T ~string](vs *fault.Violations, field, noun string, v T, all []T
 	}
 }
 
-// optionalText is the rule of a free-text field of at most limit
+// textRule is the rule of a free-text field of at most limit
 // characters.
-func optionalText(limit int) check.Text {
+func textRule(limit int) check.Text {
 	return check.Text{Max: limit, Long: "has %d characters; at most %d are allowed"}
 }
 

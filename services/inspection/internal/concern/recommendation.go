@@ -103,7 +103,7 @@ func ValidateAcceptance(s Schedule, rationale string) fault.Violations {
 	if !s.Start.IsZero() && !s.End.IsZero() && s.End.Before(s.Start) {
 		vs.Add("end_date", "%s is before start_date %s", s.End.Format(time.DateOnly), s.Start.Format(time.DateOnly))
 	}
-	optionalText(MaxRationaleLen).Check(vs.Add, "rationale", rationale)
+	textRule(MaxRationaleLen).Check(vs.Add, "rationale", rationale)
 	return vs
 }
 
@@ -111,7 +111,7 @@ func ValidateAcceptance(s Schedule, rationale string) fault.Violations {
 // required, because a dismissed trigger must say why no inspection follows.
 func ValidateDismissal(rationale string) fault.Violations {
 	var vs fault.Violations
-	optionalText(MaxRationaleLen).Required().Check(vs.Add, "rationale", rationale)
+	textRule(MaxRationaleLen).Required().Check(vs.Add, "rationale", rationale)
 	return vs
 }
 
