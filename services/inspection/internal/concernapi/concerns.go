@@ -48,14 +48,11 @@ func check(ctx context.Context, res access.Resource, act access.Action, gss, nam
 
 // Concerns implements the concern and recommendation methods of
 // InspectionService.
-type Concerns struct {
-	svc   *concern.Service
-	pages *paging.Codec
-}
+type Concerns struct{ rpc.Handlers[concern.Service] }
 
 // New returns the handlers over the concern use cases.
 func New(svc *concern.Service, pages *paging.Codec) *Concerns {
-	return &Concerns{svc: svc, pages: pages}
+	return &Concerns{Handlers: rpc.Over(svc, pages)}
 }
 
 // RaiseConcern implements InspectionService.RaiseConcern.
@@ -67,7 +64,7 @@ func (s *Concerns) RaiseConcern(ctx context.Context, req *inspectionv1.RaiseConc
 		return nil, err
 	}
 	return rpc.Do(ctx, method, req.GetRequestId(), req, func(r change.Request) (concern.Raised, error) {
-		return s.svc.Raise(ctx, gss, d, r)
+		return s.Svc.Raise(ctx, gss, d, r)
 	}, raisedToProto)
 }
 
@@ -90,7 +87,7 @@ func (s *Concerns) draft(m *inspectionv1.Concern) (concern.Draft, error) {
 		Narrative:    m.GetNarrative(),
 		Source:       m.GetSource(),
 	}
-	for _, v := range s.svc.Check(d) {
+	for _, v := range s.Svc.Check(d) {
 		if v.Field == "received_date" && dateErr != nil {
 			continue
 		}
@@ -108,7 +105,7 @@ func (s *Concerns) GetConcern(ctx context.Context, req *inspectionv1.GetConcernR
 	if err := check(ctx, access.Concern, access.Read, gss, req.GetName()); err != nil {
 		return nil, err
 	}
-	c, err := s.svc.Concern(ctx, gss, id)
+	c, err := s.Svc.Concern(ctx, gss, id)
 	if err != nil {
 		return nil, err
 	}
@@ -129,10 +126,10 @@ func (s *Concerns) ListConcerns(ctx context.Context, req *inspectionv1.ListConce
 		Method: inspectionv1.InspectionService_ListConcerns_FullMethodName,
 		Parent: req.GetParent(),
 	}
-	if err := l.Resume(s.pages, q); err != nil {
+	if err := l.Resume(s.Pages, q); err != nil {
 		return nil, err
 	}
-	all, err := s.svc.Concerns(ctx, gss, l.Filter)
+	all, err := s.Svc.Concerns(ctx, gss, l.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +148,7 @@ func (s *Concerns) GetEmergencyInspectionRecommendation(ctx context.Context, req
 	if err := check(ctx, access.Recommendation, access.Read, gss, req.GetName()); err != nil {
 		return nil, err
 	}
-	r, err := s.svc.Recommendation(ctx, gss, id)
+	r, err := s.Svc.Recommendation(ctx, gss, id)
 	if err != nil {
 		return nil, err
 	}
@@ -182,10 +179,10 @@ func (s *Concerns) ListEmergencyInspectionRecommendations(ctx context.Context, r
 		// a token must not cross callers.
 		q.Params = map[string]string{"authority": p.Authority}
 	}
-	if err := l.Resume(s.pages, q); err != nil {
+	if err := l.Resume(s.Pages, q); err != nil {
 		return nil, err
 	}
-	all, err := s.svc.Recommendations(ctx, gss, concern.NarrowState(l.Filter), l.Filter)
+	all, err := s.Svc.Recommendations(ctx, gss, concern.NarrowState(l.Filter), l.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +221,7 @@ func (s *Concerns) AcceptEmergencyInspectionRecommendation(ctx context.Context, 
 		return nil, err
 	}
 	return rpc.Do(ctx, method, req.GetRequestId(), req, func(r change.Request) (concern.Recommendation, error) {
-		return s.svc.Accept(ctx, gss, id, etag, sched, req.GetRationale(), r)
+		return s.Svc.Accept(ctx, gss, id, etag, sched, req.GetRationale(), r)
 	}, RecommendationToProto)
 }
 
@@ -239,7 +236,7 @@ func (s *Concerns) DismissEmergencyInspectionRecommendation(ctx context.Context,
 		return nil, err
 	}
 	return rpc.Do(ctx, method, req.GetRequestId(), req, func(r change.Request) (concern.Recommendation, error) {
-		return s.svc.Dismiss(ctx, gss, id, etag, req.GetRationale(), r)
+		return s.Svc.Dismiss(ctx, gss, id, etag, req.GetRationale(), r)
 	}, RecommendationToProto)
 }
 

@@ -29,14 +29,11 @@ var Policies = access.Rules(access.LocalAuthority, access.Methods{
 })
 
 // Councils implements the LocalAuthority methods of InspectionService.
-type Councils struct {
-	svc   *council.Service
-	pages *paging.Codec
-}
+type Councils struct{ rpc.Handlers[council.Service] }
 
 // New returns the council handlers over the council use cases.
 func New(svc *council.Service, pages *paging.Codec) *Councils {
-	return &Councils{svc: svc, pages: pages}
+	return &Councils{Handlers: rpc.Over(svc, pages)}
 }
 
 // GetLocalAuthority implements InspectionService.GetLocalAuthority.
@@ -45,7 +42,7 @@ func (h *Councils) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetL
 	if err != nil {
 		return nil, err
 	}
-	la, err := h.svc.Get(ctx, gss)
+	la, err := h.Svc.Get(ctx, gss)
 	if err != nil {
 		return nil, rpc.NotFound(err, council.ErrNotFound, resource.ReasonCouncilNotFound, req.GetName())
 	}
@@ -58,10 +55,10 @@ func (h *Councils) ListLocalAuthorities(ctx context.Context, req *inspectionv1.L
 	if err != nil {
 		return nil, err
 	}
-	if err := l.Resume(h.pages, paging.Query{Method: inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName}); err != nil {
+	if err := l.Resume(h.Pages, paging.Query{Method: inspectionv1.InspectionService_ListLocalAuthorities_FullMethodName}); err != nil {
 		return nil, err
 	}
-	selected, err := h.svc.List(ctx, l.Filter, l.Order)
+	selected, err := h.Svc.List(ctx, l.Filter, l.Order)
 	if err != nil {
 		return nil, err
 	}

@@ -52,14 +52,13 @@ var Policies = access.Rules(access.Inspection, access.Methods{
 // Unimplemented server, so that the service's composite server can embed it
 // beside the other handler types without ambiguous methods.
 type Inspections struct {
-	svc   *inspection.Service
-	pages *paging.Codec
+	rpc.Handlers[inspection.Service]
 }
 
 // NewInspections returns the handlers over the inspection use cases, with
 // page tokens from pages.
 func NewInspections(svc *inspection.Service, pages *paging.Codec) *Inspections {
-	return &Inspections{svc: svc, pages: pages}
+	return &Inspections{Handlers: rpc.Over(svc, pages)}
 }
 
 // CreateInspection implements InspectionService.CreateInspection: it
@@ -74,13 +73,13 @@ func (h *Inspections) CreateInspection(ctx context.Context, req *inspectionv1.Cr
 		Decode: fromProto,
 		Rules: func(ins inspection.Inspection) error {
 			ins.GSSCode = gss
-			return ins.Validate("inspection.", h.svc.Now())
+			return ins.Validate("inspection.", h.Svc.Now())
 		},
 	}.Read(ctx, req, req.GetInspection(), parentErr)
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Schedule(ctx, gss, ins, r)
+	out, err := h.Svc.Schedule(ctx, gss, ins, r)
 	if err != nil {
 		return nil, councilNotFound(err, req.GetParent())
 	}
@@ -97,7 +96,7 @@ func (h *Inspections) GetInspection(ctx context.Context, req *inspectionv1.GetIn
 	if err != nil {
 		return nil, err
 	}
-	ins, err := h.svc.Get(ctx, gss, id)
+	ins, err := h.Svc.Get(ctx, gss, id)
 	if err == nil && access.ViewOf(p, access.Inspection, access.Read, object(ins)) != access.Full {
 		err = inspection.ErrNotFound
 	}
@@ -128,10 +127,10 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 		Parent: req.GetParent(),
 		Params: map[string]string{"visibility": visibility},
 	}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	selected, err := h.svc.List(ctx, gss, inspection.Query{Filter: l.Filter, Order: l.Order,
+	selected, err := h.Svc.List(ctx, gss, inspection.Query{Filter: l.Filter, Order: l.Order,
 		Visible: func(ins inspection.Inspection) bool {
 			return access.ViewOf(p, access.Inspection, access.Read, object(ins)) == access.Full
 		}})
@@ -163,7 +162,7 @@ func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.Up
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Update(ctx, gss, id, u.Values, u.Mask, u.Etag, u.Request)
+	out, err := h.Svc.Update(ctx, gss, id, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, named(err, in.GetName())
 	}
@@ -192,7 +191,7 @@ func (h *Inspections) PublishJudgement(ctx context.Context, req *inspectionv1.Pu
 		return nil, err
 	}
 	return rpc.Do(ctx, inspectionv1.InspectionService_PublishJudgement_FullMethodName, req.GetRequestId(), req, func(r change.Request) (inspection.Inspection, error) {
-		out, err := h.svc.PublishAs(ctx, gss, id, date, req.GetLive(), etag, r)
+		out, err := h.Svc.PublishAs(ctx, gss, id, date, req.GetLive(), etag, r)
 		return out, named(err, req.GetName())
 	}, ToProto)
 }
@@ -238,7 +237,7 @@ func (h *Inspections) BatchImportJudgements(ctx context.Context, req *inspection
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.svc.Import(ctx, rows, req.GetAsHistory(), r)
+	res, err := h.Svc.Import(ctx, rows, req.GetAsHistory(), r)
 	if err != nil {
 		return nil, err
 	}

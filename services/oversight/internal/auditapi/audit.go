@@ -29,13 +29,12 @@ var Policies = access.Rules(access.AuditEntry, access.Methods{
 })
 
 // Audit implements the audit methods of OversightServiceServer.
-type Audit struct {
-	svc   *audit.Service
-	pages *paging.Codec
-}
+type Audit struct{ rpc.Handlers[audit.Service] }
 
 // New returns the handlers over the audit use cases.
-func New(svc *audit.Service, pages *paging.Codec) *Audit { return &Audit{svc: svc, pages: pages} }
+func New(svc *audit.Service, pages *paging.Codec) *Audit {
+	return &Audit{Handlers: rpc.Over(svc, pages)}
+}
 
 // ListAuditEntries implements OversightService.ListAuditEntries.
 func (h *Audit) ListAuditEntries(ctx context.Context, req *oversightv1.ListAuditEntriesRequest) (*oversightv1.ListAuditEntriesResponse, error) {
@@ -66,7 +65,7 @@ func (h *Audit) ListAuditEntries(ctx context.Context, req *oversightv1.ListAudit
 	// which are newer, neither repeat nor shift what later pages hold.
 	var after *audit.Cursor
 	if req.GetPageToken() != "" {
-		raw, err := h.pages.Decode(req.GetPageToken(), q)
+		raw, err := h.Pages.Decode(req.GetPageToken(), q)
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +75,7 @@ func (h *Audit) ListAuditEntries(ctx context.Context, req *oversightv1.ListAudit
 		}
 		after = &c
 	}
-	page, err := h.svc.List(ctx, gss, f, after, int(size))
+	page, err := h.Svc.List(ctx, gss, f, after, int(size))
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +84,7 @@ func (h *Audit) ListAuditEntries(ctx context.Context, req *oversightv1.ListAudit
 		out.TotalSize = int32(page.Total)
 	}
 	if page.Next != nil {
-		out.NextPageToken = h.pages.Encode(q, page.Next.String())
+		out.NextPageToken = h.Pages.Encode(q, page.Next.String())
 	}
 	for _, e := range page.Entries {
 		out.AuditEntries = append(out.AuditEntries, &oversightv1.AuditEntry{

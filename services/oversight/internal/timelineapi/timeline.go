@@ -36,14 +36,11 @@ var Policies = access.Rules(access.TimelineEntry, access.Methods{
 })
 
 // Timeline implements the timeline methods of OversightServiceServer.
-type Timeline struct {
-	svc   *timeline.Service
-	pages *paging.Codec
-}
+type Timeline struct{ rpc.Handlers[timeline.Service] }
 
 // New returns the handlers over the timeline use cases.
 func New(svc *timeline.Service, pages *paging.Codec) *Timeline {
-	return &Timeline{svc: svc, pages: pages}
+	return &Timeline{Handlers: rpc.Over(svc, pages)}
 }
 
 // ListTimelineEntries implements OversightService.ListTimelineEntries.
@@ -53,7 +50,7 @@ func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.Lis
 	if err != nil {
 		return nil, err
 	}
-	all, standing, err := h.svc.List(ctx, gss, l.Filter)
+	all, standing, err := h.Svc.List(ctx, gss, l.Filter)
 	if err != nil {
 		return nil, rpc.ParentNotFound(err, timeline.ErrUnknownCouncil, resource.ReasonCouncilNotFound, req.GetParent())
 	}
@@ -69,7 +66,7 @@ func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.Lis
 		// What a caller sees depends on who they are, so a token is theirs.
 		Params: map[string]string{"viewer": viewer(p)},
 	}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
 	named := p.HasRole(auth.RoleDfEOfficial) || (p.HasRole(auth.RoleCouncilOfficer) && p.Authority == gss)

@@ -39,13 +39,12 @@ var Policies = access.Rules(access.WebhookSubscription, access.Methods{
 
 // Subscriptions implements the subscription methods.
 type Subscriptions struct {
-	svc   *subscription.Service
-	pages *paging.Codec
+	rpc.Handlers[subscription.Service]
 }
 
 // New returns the handlers.
 func New(svc *subscription.Service, pages *paging.Codec) *Subscriptions {
-	return &Subscriptions{svc: svc, pages: pages}
+	return &Subscriptions{Handlers: rpc.Over(svc, pages)}
 }
 
 // Object is what the matrix judges of a subscription: its owner, who owns
@@ -103,7 +102,7 @@ func (h *Subscriptions) CreateWebhookSubscription(ctx context.Context, req *part
 	for _, role := range p.Roles {
 		owner.Roles = append(owner.Roles, string(role))
 	}
-	out, err := h.svc.Create(ctx, sub, owner, req.GetWebhookSubscriptionId(), r)
+	out, err := h.Svc.Create(ctx, sub, owner, req.GetWebhookSubscriptionId(), r)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +111,7 @@ func (h *Subscriptions) CreateWebhookSubscription(ctx context.Context, req *part
 
 // GetWebhookSubscription implements PartnerEventsService.
 func (h *Subscriptions) GetWebhookSubscription(ctx context.Context, req *partnerv1.GetWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
-	s, err := Owned(ctx, h.svc, access.Read, req.GetName())
+	s, err := Owned(ctx, h.Svc, access.Read, req.GetName())
 	if err != nil {
 		return nil, err
 	}
@@ -131,10 +130,10 @@ func (h *Subscriptions) ListWebhookSubscriptions(ctx context.Context, req *partn
 	if !wide {
 		q.Params = map[string]string{"owner": p.Subject}
 	}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	all, err := h.svc.All(ctx)
+	all, err := h.Svc.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -163,11 +162,11 @@ func (h *Subscriptions) UpdateWebhookSubscription(ctx context.Context, req *part
 	if err != nil {
 		return nil, err
 	}
-	cur, err := Owned(ctx, h.svc, access.Write, in.GetName())
+	cur, err := Owned(ctx, h.Svc, access.Write, in.GetName())
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Update(ctx, cur.ID, u.Values, u.Mask, u.Etag, u.Request)
+	out, err := h.Svc.Update(ctx, cur.ID, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, in.GetName())
 	}
@@ -180,7 +179,7 @@ func (h *Subscriptions) DeleteWebhookSubscription(ctx context.Context, req *part
 	if err != nil {
 		return nil, err
 	}
-	if err := h.svc.Delete(ctx, id, etag, r); err != nil {
+	if err := h.Svc.Delete(ctx, id, etag, r); err != nil {
 		return nil, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, req.GetName())
 	}
 	return &emptypb.Empty{}, nil
@@ -192,7 +191,7 @@ func (h *Subscriptions) EnableWebhookSubscription(ctx context.Context, req *part
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Enable(ctx, id, etag, r)
+	out, err := h.Svc.Enable(ctx, id, etag, r)
 	if err != nil {
 		return nil, rpc.NotFound(err, subscription.ErrNotFound, subscription.ReasonNotFound, req.GetName())
 	}
@@ -207,7 +206,7 @@ func (h *Subscriptions) change(ctx context.Context, method, name, etagText strin
 	if err != nil {
 		return "", change.Etag{}, change.Request{}, err
 	}
-	cur, err := Owned(ctx, h.svc, access.Write, name)
+	cur, err := Owned(ctx, h.Svc, access.Write, name)
 	if err != nil {
 		return "", change.Etag{}, change.Request{}, err
 	}

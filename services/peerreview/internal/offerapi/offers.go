@@ -61,15 +61,12 @@ func check(ctx context.Context, act access.Action, gss, name string) error {
 // peerreviewv1.PeerReviewServiceServer. It deliberately embeds no
 // Unimplemented server, so that the service's composite server can embed it
 // beside the other handler types without ambiguous methods.
-type Offers struct {
-	svc   *offer.Service
-	pages *paging.Codec
-}
+type Offers struct{ rpc.Handlers[offer.Service] }
 
 // New returns the handlers over the offer use cases, with page tokens from
 // pages.
 func New(svc *offer.Service, pages *paging.Codec) *Offers {
-	return &Offers{svc: svc, pages: pages}
+	return &Offers{Handlers: rpc.Over(svc, pages)}
 }
 
 // CreateSupportOffer implements PeerReviewService.CreateSupportOffer: it
@@ -94,7 +91,7 @@ func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.Creat
 	if err := check(ctx, access.Write, gss, req.GetParent()); err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Create(ctx, gss, o, r)
+	out, err := h.Svc.Create(ctx, gss, o, r)
 	if err != nil {
 		return nil, rpc.ParentNotFound(err, resource.ErrCouncilNotFound, resource.ReasonCouncilNotFound, req.GetParent())
 	}
@@ -110,7 +107,7 @@ func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSuppo
 	if err := check(ctx, access.Read, gss, req.GetName()); err != nil {
 		return nil, err
 	}
-	o, err := h.svc.Get(ctx, gss, id)
+	o, err := h.Svc.Get(ctx, gss, id)
 	if err != nil {
 		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, req.GetName())
 	}
@@ -143,10 +140,10 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 		Method: peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName,
 		Parent: req.GetParent(),
 	}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	all, err := h.svc.List(ctx, gss)
+	all, err := h.Svc.List(ctx, gss)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +192,7 @@ func (h *Offers) UpdateSupportOffer(ctx context.Context, req *peerreviewv1.Updat
 		return nil, err
 	}
 	return rpc.Do(ctx, peerreviewv1.PeerReviewService_UpdateSupportOffer_FullMethodName, "", req, func(r change.Request) (offer.Offer, error) {
-		out, err := h.svc.Update(ctx, gss, id, patch, mask, etag, r)
+		out, err := h.Svc.Update(ctx, gss, id, patch, mask, etag, r)
 		return out, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, in.GetName())
 	}, toProto)
 }
@@ -221,7 +218,7 @@ func (h *Offers) TransitionSupportOffer(ctx context.Context, req *peerreviewv1.T
 		return nil, err
 	}
 	return rpc.Do(ctx, peerreviewv1.PeerReviewService_TransitionSupportOffer_FullMethodName, req.GetRequestId(), req, func(r change.Request) (offer.Offer, error) {
-		out, err := h.svc.Transition(ctx, gss, id, to, actor(p), req.GetReason(), etag, r)
+		out, err := h.Svc.Transition(ctx, gss, id, to, actor(p), req.GetReason(), etag, r)
 		return out, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, req.GetName())
 	}, toProto)
 }

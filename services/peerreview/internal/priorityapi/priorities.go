@@ -32,15 +32,12 @@ var Policies = access.Rules(access.ReviewPriority, access.Methods{
 // peerreviewv1.PeerReviewServiceServer. It embeds no Unimplemented server,
 // so the service's composite server can embed it beside the other handler
 // sets.
-type Priorities struct {
-	svc   *priority.Service
-	pages *paging.Codec
-}
+type Priorities struct{ rpc.Handlers[priority.Service] }
 
 // New returns the handler over the priorities use case, with page tokens
 // from pages.
 func New(svc *priority.Service, pages *paging.Codec) *Priorities {
-	return &Priorities{svc: svc, pages: pages}
+	return &Priorities{Handlers: rpc.Over(svc, pages)}
 }
 
 // ListReviewPriorities implements PeerReviewService.ListReviewPriorities.
@@ -55,10 +52,10 @@ func (h *Priorities) ListReviewPriorities(ctx context.Context, req *peerreviewv1
 		return nil, err
 	}
 	q := paging.Query{Method: peerreviewv1.PeerReviewService_ListReviewPriorities_FullMethodName}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	ranked, err := h.svc.List(ctx)
+	ranked, err := h.Svc.List(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -46,8 +46,7 @@ var Policies = access.Rules(access.Reviewer, access.Methods{
 // Unimplemented server, so that the service's composite server can embed it
 // beside the other handler sets without ambiguous methods.
 type Reviewers struct {
-	svc         *reviewer.Service
-	pages       *paging.Codec
+	rpc.Handlers[reviewer.Service]
 	commitments reviewer.Commitments
 }
 
@@ -55,7 +54,7 @@ type Reviewers struct {
 // tokens from pages. commitments supplies each reviewer's committed_days
 // (the peer review store); nil shows 0 for everyone.
 func NewReviewers(svc *reviewer.Service, pages *paging.Codec, commitments reviewer.Commitments) *Reviewers {
-	return &Reviewers{svc: svc, pages: pages, commitments: commitments}
+	return &Reviewers{Handlers: rpc.Over(svc, pages), commitments: commitments}
 }
 
 // CreateReviewer implements PeerReviewService.CreateReviewer: it adds a
@@ -72,7 +71,7 @@ func (h *Reviewers) CreateReviewer(ctx context.Context, req *peerreviewv1.Create
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Create(ctx, rv, r)
+	out, err := h.Svc.Create(ctx, rv, r)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +85,7 @@ func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReview
 	if err != nil {
 		return nil, err
 	}
-	rv, err := h.svc.Get(ctx, id)
+	rv, err := h.Svc.Get(ctx, id)
 	if err != nil {
 		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, req.GetName())
 	}
@@ -106,10 +105,10 @@ func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListRev
 		Method: peerreviewv1.PeerReviewService_ListReviewers_FullMethodName,
 		Parent: reviewer.Collection,
 	}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	all, _, err := h.svc.All(ctx)
+	all, _, err := h.Svc.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +142,7 @@ func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.Update
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Update(ctx, id, u.Values, u.Mask, u.Etag, u.Request)
+	out, err := h.Svc.Update(ctx, id, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, in.GetName())
 	}
@@ -163,7 +162,7 @@ func (h *Reviewers) DeleteReviewer(ctx context.Context, req *peerreviewv1.Delete
 	if err != nil {
 		return nil, err
 	}
-	if err := h.svc.Delete(ctx, id, etag, r); err != nil {
+	if err := h.Svc.Delete(ctx, id, etag, r); err != nil {
 		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, req.GetName())
 	}
 	return &peerreviewv1.DeleteReviewerResponse{}, nil

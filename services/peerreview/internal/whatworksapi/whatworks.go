@@ -54,15 +54,14 @@ var Policies = access.Rules(access.Lesson, access.Methods{
 // so the service's composite server can embed it beside the other handler
 // sets.
 type WhatWorks struct {
-	svc   *whatworks.Service
-	pages *paging.Codec
-	now   func() time.Time
+	rpc.Handlers[whatworks.Service]
+	now func() time.Time
 }
 
 // New returns the handlers over the What Works use cases, with page tokens
 // from pages and lessons created at now.
 func New(svc *whatworks.Service, pages *paging.Codec, now func() time.Time) *WhatWorks {
-	return &WhatWorks{svc: svc, pages: pages, now: now}
+	return &WhatWorks{Handlers: rpc.Over(svc, pages), now: now}
 }
 
 // ListThemeSummaries implements PeerReviewService.ListThemeSummaries. The
@@ -85,7 +84,7 @@ func (h *WhatWorks) ListThemeSummaries(ctx context.Context, req *peerreviewv1.Li
 			threshold, threshold, whatworks.MaxMinCouncils, minCouncils)
 		return nil, vs.Err()
 	}
-	sum, err := h.svc.Summaries(ctx, minCouncils)
+	sum, err := h.Svc.Summaries(ctx, minCouncils)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +133,7 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 		return nil, err
 	}
 	return rpc.Do(ctx, peerreviewv1.PeerReviewService_CreateLesson_FullMethodName, req.GetRequestId(), req, func(r change.Request) (whatworks.Lesson, error) {
-		return h.svc.Create(ctx, l, r)
+		return h.Svc.Create(ctx, l, r)
 	}, ToStored)
 }
 
@@ -144,7 +143,7 @@ func (h *WhatWorks) GetLesson(ctx context.Context, req *peerreviewv1.GetLessonRe
 	if err != nil {
 		return nil, err
 	}
-	l, err := h.svc.Get(ctx, id)
+	l, err := h.Svc.Get(ctx, id)
 	if err != nil {
 		return nil, rpc.NotFound(err, whatworks.ErrNotFound, whatworks.ReasonLessonNotFound, req.GetName())
 	}
@@ -160,10 +159,10 @@ func (h *WhatWorks) ListLessons(ctx context.Context, req *peerreviewv1.ListLesso
 		return nil, err
 	}
 	q := paging.Query{Method: peerreviewv1.PeerReviewService_ListLessons_FullMethodName}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	selected, err := h.svc.List(ctx, l.Filter)
+	selected, err := h.Svc.List(ctx, l.Filter)
 	if err != nil {
 		return nil, err
 	}

@@ -63,9 +63,8 @@ var Policies = access.Rules(access.Engagement, access.Methods{
 // server, so that the service's composite server can embed it beside the
 // other handler types without ambiguous methods.
 type Engagements struct {
-	svc   *engagement.Service
-	pages *paging.Codec
-	now   func() time.Time
+	rpc.Handlers[engagement.Service]
+	now func() time.Time
 }
 
 // New returns the handlers over the engagement use cases, reading page
@@ -75,7 +74,7 @@ func New(svc *engagement.Service, pages *paging.Codec, now func() time.Time) *En
 	if now == nil {
 		now = time.Now
 	}
-	return &Engagements{svc: svc, pages: pages, now: now}
+	return &Engagements{Handlers: rpc.Over(svc, pages), now: now}
 }
 
 // GetEngagement implements SponsorService.GetEngagement.
@@ -89,7 +88,7 @@ func (h *Engagements) GetEngagement(ctx context.Context, req *sponsorv1.GetEngag
 		return nil, err
 	}
 	if sponsorWide(p, access.Engagement, access.Read, sponsor) {
-		e, err := h.svc.Get(ctx, sponsor, id)
+		e, err := h.Svc.Get(ctx, sponsor, id)
 		if err != nil {
 			return nil, rpc.NotFound(err, engagement.ErrNotFound, engagement.ReasonNotFound, req.GetName())
 		}
@@ -99,7 +98,7 @@ func (h *Engagements) GetEngagement(ctx context.Context, req *sponsorv1.GetEngag
 	// officer, those supporting their council) gets the same answer
 	// whether a name they may not read exists or not.
 	denied := access.Check(p, access.Engagement, access.Read, access.Object{Sponsor: sponsor, Name: req.GetName()})
-	e, err := h.svc.Get(ctx, sponsor, id)
+	e, err := h.Svc.Get(ctx, sponsor, id)
 	switch {
 	case errors.Is(err, engagement.ErrNotFound) || (err == nil && !sees(p, e)):
 		return nil, denied
@@ -134,10 +133,10 @@ func (h *Engagements) ListEngagements(ctx context.Context, req *sponsorv1.ListEn
 			read = p.Sponsor
 		}
 	}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	all, err := h.svc.List(ctx, read)
+	all, err := h.Svc.List(ctx, read)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +190,7 @@ func (h *Engagements) RecordDeployment(ctx context.Context, req *sponsorv1.Recor
 	if err != nil {
 		return nil, err
 	}
-	dep, err := h.svc.RecordDeployment(ctx, sponsor, engID, draft, r)
+	dep, err := h.Svc.RecordDeployment(ctx, sponsor, engID, draft, r)
 	if err != nil {
 		return nil, rpc.NotFound(err, engagement.ErrNotFound, engagement.ReasonNotFound, req.GetParent())
 	}
@@ -210,10 +209,10 @@ func (h *Engagements) ListDeployments(ctx context.Context, req *sponsorv1.ListDe
 		return nil, err
 	}
 	q := paging.Query{Method: sponsorv1.SponsorService_ListDeployments_FullMethodName, Parent: req.GetParent()}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	deps, err := h.svc.Deployments(ctx, sponsor, engID)
+	deps, err := h.Svc.Deployments(ctx, sponsor, engID)
 	if err != nil {
 		return nil, rpc.NotFound(err, engagement.ErrNotFound, engagement.ReasonNotFound, req.GetParent())
 	}
@@ -241,7 +240,7 @@ func (h *Engagements) GetCompensationStatement(ctx context.Context, req *sponsor
 	if err := fault.Join(sponsorErr, vs.Err()); err != nil {
 		return nil, err
 	}
-	st, err := h.svc.Statement(ctx, sponsor, period)
+	st, err := h.Svc.Statement(ctx, sponsor, period)
 	if err != nil {
 		return nil, err
 	}

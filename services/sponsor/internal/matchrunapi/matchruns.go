@@ -53,15 +53,12 @@ var Policies = access.Rules(access.MatchRun, access.Methods{
 // sponsorv1.SponsorServiceServer. It embeds no Unimplemented server, so
 // that the service's composite server can embed it beside the other
 // handler types.
-type MatchRuns struct {
-	svc   *matchrun.Service
-	pages *paging.Codec
-}
+type MatchRuns struct{ rpc.Handlers[matchrun.Service] }
 
 // New returns the handlers over the match-run use cases, with page tokens
 // from pages.
 func New(svc *matchrun.Service, pages *paging.Codec) *MatchRuns {
-	return &MatchRuns{svc: svc, pages: pages}
+	return &MatchRuns{Handlers: rpc.Over(svc, pages)}
 }
 
 // whatIf decodes the request's overrides; names are checked for shape here
@@ -147,7 +144,7 @@ func (h *MatchRuns) RunMatching(ctx context.Context, req *sponsorv1.RunMatchingR
 	if err != nil {
 		return nil, err
 	}
-	run, err := h.svc.Run(ctx, matchrun.Spec{
+	run, err := h.Svc.Run(ctx, matchrun.Spec{
 		Algorithm: alg, Weights: w, Overrides: o, Filter: f, DryRun: req.GetDryRun(),
 		TimeLimit: time.Duration(limitMS) * time.Millisecond,
 	}, r)
@@ -163,7 +160,7 @@ func (h *MatchRuns) GetMatchRun(ctx context.Context, req *sponsorv1.GetMatchRunR
 	if err != nil {
 		return nil, err
 	}
-	run, err := h.svc.Get(ctx, id)
+	run, err := h.Svc.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -177,15 +174,15 @@ func (h *MatchRuns) ListMatchRuns(ctx context.Context, req *sponsorv1.ListMatchR
 	if err != nil {
 		return nil, err
 	}
-	if err := l.Resume(h.pages, paging.Query{Method: sponsorv1.SponsorService_ListMatchRuns_FullMethodName}); err != nil {
+	if err := l.Resume(h.Pages, paging.Query{Method: sponsorv1.SponsorService_ListMatchRuns_FullMethodName}); err != nil {
 		return nil, err
 	}
-	selected, err := h.svc.List(ctx, l.Filter)
+	selected, err := h.Svc.List(ctx, l.Filter)
 	if err != nil {
 		return nil, err
 	}
 	start, end := l.Window(len(selected))
-	page, err := h.svc.Explain(ctx, selected[start:end])
+	page, err := h.Svc.Explain(ctx, selected[start:end])
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +203,7 @@ func (h *MatchRuns) CompareMatchRuns(ctx context.Context, req *sponsorv1.Compare
 	if err := fault.Join(firstErr, secondErr); err != nil {
 		return nil, err
 	}
-	a, b, err := h.svc.Compare(ctx, firstID, secondID)
+	a, b, err := h.Svc.Compare(ctx, firstID, secondID)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +265,7 @@ func (h *MatchRuns) ApproveMatchRun(ctx context.Context, req *sponsorv1.ApproveM
 		return nil, err
 	}
 	return rpc.Do(ctx, sponsorv1.SponsorService_ApproveMatchRun_FullMethodName, req.GetRequestId(), req, func(r change.Request) (matchrun.Run, error) {
-		return h.svc.Approve(ctx, id, etag, r)
+		return h.Svc.Approve(ctx, id, etag, r)
 	}, encode)
 }
 
@@ -281,7 +278,7 @@ func (h *MatchRuns) RejectMatchRun(ctx context.Context, req *sponsorv1.RejectMat
 		return nil, err
 	}
 	return rpc.Do(ctx, sponsorv1.SponsorService_RejectMatchRun_FullMethodName, req.GetRequestId(), req, func(r change.Request) (matchrun.Run, error) {
-		return h.svc.Reject(ctx, id, etag, req.GetReason(), r)
+		return h.Svc.Reject(ctx, id, etag, req.GetReason(), r)
 	}, encode)
 }
 

@@ -57,15 +57,12 @@ var Policies = access.Rules(access.SponsorNeed, access.Methods{
 // deliberately embeds no Unimplemented server, so that the service's
 // composite server can embed it beside the other handler sets without
 // ambiguous methods.
-type Needs struct {
-	svc   *need.Service
-	pages *paging.Codec
-}
+type Needs struct{ rpc.Handlers[need.Service] }
 
 // New returns the handlers over the need use cases, with page tokens from
 // pages.
 func New(svc *need.Service, pages *paging.Codec) *Needs {
-	return &Needs{svc: svc, pages: pages}
+	return &Needs{Handlers: rpc.Over(svc, pages)}
 }
 
 // CreateSponsorNeed implements SponsorService.CreateSponsorNeed: DfE opens
@@ -84,7 +81,7 @@ func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSpon
 	if err != nil {
 		return nil, areaapi.NameFields(err, "sponsor_need.areas", req.GetSponsorNeed().GetAreas())
 	}
-	n, err := h.svc.Create(ctx, gss, draft, r)
+	n, err := h.Svc.Create(ctx, gss, draft, r)
 	if err != nil {
 		return nil, areaapi.NameFields(councilNamed(err, req.GetParent()), "sponsor_need.areas", req.GetSponsorNeed().GetAreas())
 	}
@@ -100,7 +97,7 @@ func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNee
 	if err := check(ctx, gss, req.GetName()); err != nil {
 		return nil, err
 	}
-	n, err := h.svc.Get(ctx, gss, id)
+	n, err := h.Svc.Get(ctx, gss, id)
 	if err != nil {
 		return nil, rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, req.GetName())
 	}
@@ -138,10 +135,10 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 			return nil, err
 		}
 	}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	all, err := h.svc.List(ctx, gss)
+	all, err := h.Svc.List(ctx, gss)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +171,7 @@ func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSpon
 	if err != nil {
 		return nil, err
 	}
-	n, err := h.svc.Update(ctx, gss, id, u.Values, u.Mask, u.Etag, u.Request)
+	n, err := h.Svc.Update(ctx, gss, id, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, areaapi.NameFields(rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, in.GetName()), "sponsor_need.areas", in.GetAreas())
 	}

@@ -51,8 +51,7 @@ var Policies = access.Rules(access.Sponsor, access.Methods{
 // server, so that the service's composite server can embed it beside the
 // other handler sets without ambiguous methods.
 type Sponsors struct {
-	svc   *sponsor.Service
-	pages *paging.Codec
+	rpc.Handlers[sponsor.Service]
 	usage sponsor.UsageSource
 }
 
@@ -61,7 +60,7 @@ type Sponsors struct {
 // committed_staff_days (the engagement store); nil shows zeros for every
 // sponsor.
 func New(svc *sponsor.Service, pages *paging.Codec, usage sponsor.UsageSource) *Sponsors {
-	return &Sponsors{svc: svc, pages: pages, usage: usage}
+	return &Sponsors{Handlers: rpc.Over(svc, pages), usage: usage}
 }
 
 // CreateSponsor implements SponsorService.CreateSponsor: it adds a sponsor
@@ -85,7 +84,7 @@ func (h *Sponsors) CreateSponsor(ctx context.Context, req *sponsorv1.CreateSpons
 	if err != nil {
 		return nil, areaapi.NameFields(err, "sponsor.expertise", req.GetSponsor().GetExpertise())
 	}
-	out, err := h.svc.Create(ctx, sp, req.GetSponsorId(), r)
+	out, err := h.Svc.Create(ctx, sp, req.GetSponsorId(), r)
 	if err != nil {
 		return nil, areaapi.NameFields(err, "sponsor.expertise", req.GetSponsor().GetExpertise())
 	}
@@ -102,7 +101,7 @@ func (h *Sponsors) GetSponsor(ctx context.Context, req *sponsorv1.GetSponsorRequ
 	if err := rpc.Authorize(ctx, access.Sponsor, access.Read, access.Object{Sponsor: id, Name: sponsor.Name(id)}); err != nil {
 		return nil, err
 	}
-	sp, err := h.svc.Get(ctx, id)
+	sp, err := h.Svc.Get(ctx, id)
 	if err != nil {
 		return nil, rpc.NotFound(err, sponsor.ErrNotFound, sponsor.ReasonNotFound, req.GetName())
 	}
@@ -130,10 +129,10 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 		// page tokens say so.
 		q.Params = map[string]string{"sponsor": p.Sponsor}
 	}
-	if err := l.Resume(h.pages, q); err != nil {
+	if err := l.Resume(h.Pages, q); err != nil {
 		return nil, err
 	}
-	all, _, err := h.svc.All(ctx)
+	all, _, err := h.Svc.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +180,7 @@ func (h *Sponsors) UpdateSponsor(ctx context.Context, req *sponsorv1.UpdateSpons
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.svc.Update(ctx, id, u.Values, u.Mask, u.Etag, u.Request)
+	out, err := h.Svc.Update(ctx, id, u.Values, u.Mask, u.Etag, u.Request)
 	if err != nil {
 		return nil, areaapi.NameFields(rpc.NotFound(err, sponsor.ErrNotFound, sponsor.ReasonNotFound, in.GetName()), "sponsor.expertise", in.GetExpertise())
 	}
