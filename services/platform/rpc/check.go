@@ -20,6 +20,19 @@ func Authorize(ctx context.Context, res access.Resource, act access.Action, obj 
 	return access.Check(p, res, act, obj)
 }
 
+// GetByID is the lookup of a Get method for a top-level resource: it reads
+// the ID from name, the request's name of a resource of collection
+// (INVALID_ARGUMENT on "name" when it is none), and gets the resource with
+// get.
+func GetByID[T any](ctx context.Context, collection, name string, get func(context.Context, string) (T, error)) (T, error) {
+	id, err := resource.ParseID("name", collection, name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return get(ctx, id)
+}
+
 // NotFound gives err, when it is notFound, a NOT_FOUND fault with reason
 // that names the resource name; any other error is returned unchanged.
 func NotFound(err, notFound error, reason, name string) error {

@@ -81,11 +81,7 @@ func (h *Reviewers) CreateReviewer(ctx context.Context, req *peerreviewv1.Create
 
 // GetReviewer implements PeerReviewService.GetReviewer.
 func (h *Reviewers) GetReviewer(ctx context.Context, req *peerreviewv1.GetReviewerRequest) (*peerreviewv1.Reviewer, error) {
-	id, err := resource.ParseID("name", reviewer.Collection, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	rv, err := h.Svc.Get(ctx, id)
+	rv, err := rpc.GetByID(ctx, reviewer.Collection, req.GetName(), h.Svc.Get)
 	if err != nil {
 		return nil, rpc.NotFound(err, reviewer.ErrNotFound, reviewer.ReasonNotFound, req.GetName())
 	}

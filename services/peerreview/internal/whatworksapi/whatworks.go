@@ -139,11 +139,7 @@ func (h *WhatWorks) CreateLesson(ctx context.Context, req *peerreviewv1.CreateLe
 
 // GetLesson implements PeerReviewService.GetLesson.
 func (h *WhatWorks) GetLesson(ctx context.Context, req *peerreviewv1.GetLessonRequest) (*peerreviewv1.Lesson, error) {
-	id, err := resource.ParseID("name", whatworks.Collection, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	l, err := h.Svc.Get(ctx, id)
+	l, err := rpc.GetByID(ctx, whatworks.Collection, req.GetName(), h.Svc.Get)
 	if err != nil {
 		return nil, rpc.NotFound(err, whatworks.ErrNotFound, whatworks.ReasonLessonNotFound, req.GetName())
 	}

@@ -156,11 +156,7 @@ func (h *MatchRuns) RunMatching(ctx context.Context, req *sponsorv1.RunMatchingR
 
 // GetMatchRun implements SponsorService.GetMatchRun.
 func (h *MatchRuns) GetMatchRun(ctx context.Context, req *sponsorv1.GetMatchRunRequest) (*sponsorv1.MatchRun, error) {
-	id, err := resource.ParseID("name", matchrun.Collection, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	run, err := h.Svc.Get(ctx, id)
+	run, err := rpc.GetByID(ctx, matchrun.Collection, req.GetName(), h.Svc.Get)
 	if err != nil {
 		return nil, err
 	}
