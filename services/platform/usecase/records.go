@@ -2,6 +2,7 @@ package usecase
 
 import (
 	"context"
+	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 )
@@ -33,4 +34,30 @@ type CouncilRecords[T any] interface {
 // call with the same request_id that won answers in this one's place.
 func Replayer[T any](st CouncilRecords[T], gss string, r change.Request) func(context.Context) (T, bool, error) {
 	return func(ctx context.Context) (T, bool, error) { return st.Replay(ctx, gss, r) }
+}
+
+// CouncilCore is the Core of the use cases of a kind of record T that
+// belongs to a council, with the reads every such resource serves as its
+// storage holds them. A domain's Service embeds it, and declares its own
+// Get or List where it does more than read.
+type CouncilCore[T any, S CouncilRecords[T]] struct {
+	Core[S]
+}
+
+// NewCouncil returns the CouncilCore over st, reading the time from now
+// (nil means time.Now).
+func NewCouncil[T any, S CouncilRecords[T]](st S, now func() time.Time) CouncilCore[T, S] {
+	return CouncilCore[T, S]{Core: New(st, now)}
+}
+
+// Get returns record id of the council gss, or an error matching the
+// domain's ErrNotFound.
+func (c CouncilCore[T, S]) Get(ctx context.Context, gss, id string) (T, error) {
+	return c.Store.Get(ctx, gss, id)
+}
+
+// List returns the council's records, or every council's for the
+// wildcard "-" (AllCouncils), in the order the storage holds them.
+func (c CouncilCore[T, S]) List(ctx context.Context, gss string) ([]T, error) {
+	return c.Store.List(ctx, gss)
 }

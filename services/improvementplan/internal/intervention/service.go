@@ -36,7 +36,7 @@ type Storer interface {
 // Service carries out the intervention use cases: DfE's orders, lifts and
 // decisions at a plan's deadline, and the reads.
 type Service struct {
-	usecase.Core[Storer]
+	usecase.CouncilCore[Intervention, Storer]
 	plans   plan.Reader
 	ratings plan.RatingSource
 }
@@ -45,13 +45,7 @@ type Service struct {
 // plan with its review ratings from ratings, reading the time from now
 // (nil means time.Now).
 func NewService(st Storer, plans plan.Reader, ratings plan.RatingSource, now func() time.Time) *Service {
-	return &Service{Core: usecase.New(st, now), plans: plans, ratings: ratings}
-}
-
-// Get returns intervention id of the council gss, or an error matching
-// ErrNotFound.
-func (s *Service) Get(ctx context.Context, gss, id string) (Intervention, error) {
-	return s.Store.Get(ctx, gss, id)
+	return &Service{CouncilCore: usecase.NewCouncil[Intervention](st, now), plans: plans, ratings: ratings}
 }
 
 // List returns the interventions of the council gss (or of every council,

@@ -66,18 +66,13 @@ const maxAttempts = 5
 // demo data loader uses to create and publish inspections with the same
 // rules.
 type Service struct {
-	usecase.Core[Storer]
+	usecase.CouncilCore[Inspection, Storer]
 }
 
 // NewService returns the use cases over st, reading the time from now (nil
 // means time.Now).
 func NewService(st Storer, now func() time.Time) *Service {
-	return &Service{Core: usecase.New(st, now)}
-}
-
-// Get returns one inspection, or ErrNotFound.
-func (s *Service) Get(ctx context.Context, gss, id string) (Inspection, error) {
-	return s.Store.Get(ctx, gss, id)
+	return &Service{CouncilCore: usecase.NewCouncil[Inspection](st, now)}
 }
 
 // List returns a council's inspections, or every council's for

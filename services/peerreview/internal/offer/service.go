@@ -42,18 +42,13 @@ const maxAttempts = 5
 // the gRPC handlers and the event consumers call, so that both apply the
 // same rules.
 type Service struct {
-	usecase.Core[Storer]
+	usecase.CouncilCore[Offer, Storer]
 }
 
 // NewService returns the use cases over st, reading the time from now (nil
 // means time.Now).
 func NewService(st Storer, now func() time.Time) *Service {
-	return &Service{Core: usecase.New(st, now)}
-}
-
-// Get returns one offer, or ErrNotFound.
-func (s *Service) Get(ctx context.Context, gss, id string) (Offer, error) {
-	return s.Store.Get(ctx, gss, id)
+	return &Service{CouncilCore: usecase.NewCouncil[Offer](st, now)}
 }
 
 // List returns a council's offers, or every council's for AllCouncils,

@@ -38,23 +38,13 @@ type Storer interface {
 // gRPC handlers call, and what programmatic callers such as the demo data
 // loader use to create and move reviews with the same rules.
 type Service struct {
-	usecase.Core[Storer]
+	usecase.CouncilCore[Review, Storer]
 }
 
 // NewService returns the use cases over st, reading the time from now (nil
 // means time.Now).
 func NewService(st Storer, now func() time.Time) *Service {
-	return &Service{Core: usecase.New(st, now)}
-}
-
-// Get returns one review, or ErrNotFound.
-func (s *Service) Get(ctx context.Context, gss, id string) (Review, error) {
-	return s.Store.Get(ctx, gss, id)
-}
-
-// List returns a council's reviews, or every council's for AllCouncils.
-func (s *Service) List(ctx context.Context, gss string) ([]Review, error) {
-	return s.Store.List(ctx, gss)
+	return &Service{CouncilCore: usecase.NewCouncil[Review](st, now)}
 }
 
 // Request creates a REQUESTED review of kind for the council gss and

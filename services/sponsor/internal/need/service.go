@@ -51,19 +51,14 @@ const maxAttempts = 5
 // the InterventionOrdered consumer and the demo data loader call it, so
 // that all apply the same rules.
 type Service struct {
-	usecase.Core[Storer]
+	usecase.CouncilCore[Need, Storer]
 	sponsors SponsorDirectory
 }
 
 // NewService returns the use cases over st, checking excluded sponsors
 // against sponsors and reading the time from now (nil means time.Now).
 func NewService(st Storer, sponsors SponsorDirectory, now func() time.Time) *Service {
-	return &Service{Core: usecase.New(st, now), sponsors: sponsors}
-}
-
-// Get returns one need, or ErrNotFound.
-func (s *Service) Get(ctx context.Context, gss, id string) (Need, error) {
-	return s.Store.Get(ctx, gss, id)
+	return &Service{CouncilCore: usecase.NewCouncil[Need](st, now), sponsors: sponsors}
 }
 
 // List returns a council's needs, or every council's for AllCouncils, most
