@@ -95,3 +95,13 @@ func (fs Fields[T]) Apply(m Names, dst, patch *T) {
 		}
 	}
 }
+
+// Patch returns a copy of cur with each field m names that has a Set
+// copied from a copy of patch: the first step of an update, which then
+// applies its own rules, validates the result and stamps it. The result
+// shares no memory with cur or patch.
+func Patch[T interface{ Clone() T }](fs Fields[T], m Names, cur, patch T) T {
+	out, p := cur.Clone(), patch.Clone()
+	fs.Apply(m, &out, &p)
+	return out
+}

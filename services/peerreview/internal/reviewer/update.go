@@ -40,9 +40,7 @@ func ParseMask(paths []string) (Mask, error) {
 // values, as of now, and validates the result, reporting violations under
 // "reviewer.". Identity and version are r's.
 func (r Reviewer) Apply(patch Reviewer, m Mask, now time.Time) (Reviewer, error) {
-	out := r.Clone()
-	patch = patch.Clone()
-	updatable.Apply(m, &out, &patch)
+	out := mask.Patch(updatable, m, r, patch)
 	if err := out.Validate("reviewer."); err != nil {
 		return Reviewer{}, err
 	}

@@ -45,9 +45,7 @@ func (n Need) Apply(patch Need, m Mask) (Need, error) {
 	if err := n.RequireOpen(); err != nil {
 		return Need{}, err
 	}
-	out := n.Clone()
-	patch = patch.Clone()
-	updatable.Apply(m, &out, &patch)
+	out := mask.Patch(updatable, m, n, patch)
 	vs := out.Violations("sponsor_need.")
 	closing := false
 	if m.Has("state") {

@@ -50,9 +50,7 @@ func ParseMask(paths []string) (Mask, error) {
 // a capacity below what is in use is allowed: the sponsor then has no
 // headroom, and matching gives it nothing new until engagements end.
 func (s Sponsor) Apply(patch Sponsor, m Mask, now time.Time) (Sponsor, error) {
-	out := s.Clone()
-	patch = patch.Clone()
-	updatable.Apply(m, &out, &patch)
+	out := mask.Patch(updatable, m, s, patch)
 	if err := out.Validate("sponsor."); err != nil {
 		return Sponsor{}, err
 	}
