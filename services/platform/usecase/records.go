@@ -61,3 +61,14 @@ func (c CouncilCore[T, S]) Get(ctx context.Context, gss, id string) (T, error) {
 func (c CouncilCore[T, S]) List(ctx context.Context, gss string) ([]T, error) {
 	return c.Store.List(ctx, gss)
 }
+
+// Sorted is List's records put in order by sort, which orders them in
+// place: the list of a resource whose records have an order of their own.
+func (c CouncilCore[T, S]) Sorted(ctx context.Context, gss string, sort func([]T)) ([]T, error) {
+	all, err := c.Store.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	sort(all)
+	return all, nil
+}

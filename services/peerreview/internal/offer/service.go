@@ -54,12 +54,7 @@ func NewService(st Storer, now func() time.Time) *Service {
 // List returns a council's offers, or every council's for AllCouncils,
 // newest first (ties by name, so pages are stable).
 func (s *Service) List(ctx context.Context, gss string) ([]Offer, error) {
-	all, err := s.Store.List(ctx, gss)
-	if err != nil {
-		return nil, err
-	}
-	SortNewestFirst(all)
-	return all, nil
+	return s.Sorted(ctx, gss, SortNewestFirst)
 }
 
 // SortNewestFirst orders offers by creation time, newest first, then by

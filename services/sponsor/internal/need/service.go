@@ -64,12 +64,7 @@ func NewService(st Storer, sponsors SponsorDirectory, now func() time.Time) *Ser
 // List returns a council's needs, or every council's for AllCouncils, most
 // urgent first (see SortMostUrgentFirst).
 func (s *Service) List(ctx context.Context, gss string) ([]Need, error) {
-	all, err := s.Store.List(ctx, gss)
-	if err != nil {
-		return nil, err
-	}
-	SortMostUrgentFirst(all)
-	return all, nil
+	return s.Sorted(ctx, gss, SortMostUrgentFirst)
 }
 
 // Create opens the need draft describes in the council gss, by hand: OPEN,
