@@ -102,6 +102,36 @@ func (c *Collection[T]) Idempotency(r change.Request, v T, version int64) (*Idem
 	return a.Record(r), nil
 }
 
+// Saved says which record a change of one aggregate writes: its key and
+// hash tag, its resource name for the audit entry, the version the change
+// read (MustNotExist for a create) and the version it leaves the record at.
+// Method is audited when the request names none.
+type Saved struct {
+	Tag, Key, Name string
+	Read, Version  int64
+	Method         string
+}
+
+// Change is the commit of v as s says: the record, its audit entry and, for
+// a request with an ID, the idempotency record replaying v. The
+// idempotency scope is computed from the request alone, as Replay computes
+// it; only the audit entry falls back to s.Method.
+func (c *Collection[T]) Change(v T, s Saved, r change.Request) (Mutation, error) {
+	w, err := c.Put(s.Key, v, s.Read)
+	if err != nil {
+		return Mutation{}, err
+	}
+	m := Mutation{
+		Tag:    s.Tag,
+		Writes: []Write{w},
+		Audit:  []AuditEntry{AuditFor(r.WithMethod(s.Method), s.Name, s.Key)},
+	}
+	if m.Idempotency, err = c.Idempotency(r, v, s.Version); err != nil {
+		return Mutation{}, err
+	}
+	return m, nil
+}
+
 // Replay returns the aggregate an earlier request with r's request_id left
 // to replay under tag, if any.
 func (c *Collection[T]) Replay(ctx context.Context, tag string, r change.Request) (T, bool, error) {

@@ -190,20 +190,10 @@ func (s *Inspections) SaveImport(ctx context.Context, gss string, ins []inspecti
 // audited under method, the RPC whose effect it has; its idempotency scope
 // stays as Replay computes it from the request alone.
 func (s *Inspections) mutation(ins inspection.Inspection, read int64, r change.Request, method string) (store.Mutation, error) {
-	key := s.records.RecordKey(ins.GSSCode, ins.ID)
-	w, err := s.records.Put(key, ins, read)
-	if err != nil {
-		return store.Mutation{}, err
-	}
-	m := store.Mutation{
-		Tag:    keyspace.CouncilTag(ins.GSSCode),
-		Writes: []store.Write{w},
-		Audit:  []store.AuditEntry{store.AuditFor(r.WithMethod(method), ins.Name(), key)},
-	}
-	if m.Idempotency, err = s.records.Idempotency(r, ins, ins.Version); err != nil {
-		return store.Mutation{}, err
-	}
-	return m, nil
+	return s.records.Change(ins, store.Saved{
+		Tag: keyspace.CouncilTag(ins.GSSCode), Key: s.records.RecordKey(ins.GSSCode, ins.ID), Name: ins.Name(),
+		Read: read, Version: ins.Version, Method: method,
+	}, r)
 }
 
 // publishedEvent is the JudgementPublished payload of a published

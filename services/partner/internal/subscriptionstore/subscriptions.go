@@ -140,18 +140,8 @@ func (s *Subscriptions) Delete(ctx context.Context, sub subscription.Subscriptio
 }
 
 func (s *Subscriptions) mutation(sub subscription.Subscription, read int64, r change.Request, method string) (store.Mutation, error) {
-	w, err := s.all.Put(s.Key(sub.ID), sub, read)
-	if err != nil {
-		return store.Mutation{}, err
-	}
-	audited := r.WithMethod(method)
-	m := store.Mutation{
-		Tag:    Tag(sub.ID),
-		Writes: []store.Write{w},
-		Audit:  []store.AuditEntry{store.AuditFor(audited, sub.Name(), w.Key)},
-	}
-	if m.Idempotency, err = s.all.Idempotency(r, sub, sub.Version); err != nil {
-		return store.Mutation{}, err
-	}
-	return m, nil
+	return s.all.Change(sub, store.Saved{
+		Tag: Tag(sub.ID), Key: s.Key(sub.ID), Name: sub.Name(),
+		Read: read, Version: sub.Version, Method: method,
+	}, r)
 }

@@ -183,19 +183,8 @@ func (s *Reviewers) Seed(ctx context.Context, rs []reviewer.Reviewer, r change.R
 // the record, its audit entry and, for a request with an ID, the
 // idempotency record replaying rv.
 func (s *Reviewers) mutation(rv reviewer.Reviewer, read int64, r change.Request, method string) (store.Mutation, error) {
-	key := s.recordKey(rv.ID)
-	w, err := s.reviewers.Put(key, rv, read)
-	if err != nil {
-		return store.Mutation{}, err
-	}
-	idem, err := s.reviewers.Idempotency(r, rv, rv.Version)
-	if err != nil {
-		return store.Mutation{}, err
-	}
-	return store.Mutation{
-		Tag:         Tag,
-		Writes:      []store.Write{w},
-		Audit:       []store.AuditEntry{store.AuditFor(r.WithMethod(method), rv.Name(), key)},
-		Idempotency: idem,
-	}, nil
+	return s.reviewers.Change(rv, store.Saved{
+		Tag: Tag, Key: s.recordKey(rv.ID), Name: rv.Name(),
+		Read: read, Version: rv.Version, Method: method,
+	}, r)
 }

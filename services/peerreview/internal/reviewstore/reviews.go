@@ -177,21 +177,10 @@ func (s *Reviews) SaveLink(ctx context.Context, rv review.Review, r change.Reque
 // the record, its audit entry and, for a request with an ID, the
 // idempotency record replaying rv.
 func (s *Reviews) mutation(rv review.Review, read int64, r change.Request) (store.Mutation, error) {
-	key := s.records.RecordKey(rv.GSSCode, rv.ID)
-	w, err := s.records.Put(key, rv, read)
-	if err != nil {
-		return store.Mutation{}, err
-	}
-	idem, err := s.records.Idempotency(r, rv, rv.Version)
-	if err != nil {
-		return store.Mutation{}, err
-	}
-	return store.Mutation{
-		Tag:         keyspace.CouncilTag(rv.GSSCode),
-		Writes:      []store.Write{w},
-		Audit:       []store.AuditEntry{store.AuditFor(r.WithMethod(stateMethods[rv.State]), rv.Name(), key)},
-		Idempotency: idem,
-	}, nil
+	return s.records.Change(rv, store.Saved{
+		Tag: keyspace.CouncilTag(rv.GSSCode), Key: s.records.RecordKey(rv.GSSCode, rv.ID), Name: rv.Name(),
+		Read: read, Version: rv.Version, Method: stateMethods[rv.State],
+	}, r)
 }
 
 // CompletedEvent is the PeerReviewCompleted payload of a completed review:

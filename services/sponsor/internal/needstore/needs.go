@@ -247,20 +247,13 @@ func (s *Needs) Index(n need.Need) []store.IndexOp {
 // an ID and a hash, the idempotency record replaying n as the API renders
 // it. method is the method to audit when r names none.
 func (s *Needs) mutation(n need.Need, read int64, r change.Request, method string) (store.Mutation, error) {
-	w, err := s.records.Put(s.Key(n.GSSCode, n.ID), n, read)
+	m, err := s.records.Change(n, store.Saved{
+		Tag: Tag(n.GSSCode), Key: s.Key(n.GSSCode, n.ID), Name: n.Name(),
+		Read: read, Version: n.Version, Method: method,
+	}, r)
 	if err != nil {
 		return store.Mutation{}, err
 	}
-	// The idempotency scope is computed from the request alone, as Replay
-	// computes it; only the audit entry falls back to method.
-	m := store.Mutation{
-		Tag:    Tag(n.GSSCode),
-		Writes: []store.Write{w},
-		Index:  s.Index(n),
-		Audit:  []store.AuditEntry{store.AuditFor(r.WithMethod(method), n.Name(), w.Key)},
-	}
-	if m.Idempotency, err = s.records.Idempotency(r, n, n.Version); err != nil {
-		return store.Mutation{}, err
-	}
+	m.Index = s.Index(n)
 	return m, nil
 }

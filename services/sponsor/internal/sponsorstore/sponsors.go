@@ -187,21 +187,10 @@ func (s *Sponsors) Save(ctx context.Context, sp sponsor.Sponsor, r change.Reques
 // the record, its audit entry and, for a request with an ID and a hash,
 // the idempotency record replaying sp as the API renders it.
 func (s *Sponsors) mutation(sp sponsor.Sponsor, read int64, r change.Request, method string) (store.Mutation, error) {
-	w, err := s.all.Put(s.Key(sp.ID), sp, read)
-	if err != nil {
-		return store.Mutation{}, err
-	}
-	// The idempotency scope is computed from the request alone, as Replay
-	// computes it; only the audit entry falls back to method.
-	m := store.Mutation{
-		Tag:    Tag(sp.ID),
-		Writes: []store.Write{w},
-		Audit:  []store.AuditEntry{store.AuditFor(r.WithMethod(method), sp.Name(), w.Key)},
-	}
-	if m.Idempotency, err = s.all.Idempotency(r, sp, sp.Version); err != nil {
-		return store.Mutation{}, err
-	}
-	return m, nil
+	return s.all.Change(sp, store.Saved{
+		Tag: Tag(sp.ID), Key: s.Key(sp.ID), Name: sp.Name(),
+		Read: read, Version: sp.Version, Method: method,
+	}, r)
 }
 
 // DayRate returns the day rate of the sponsor with ID id, in pence, for
