@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/proto"
@@ -146,12 +147,14 @@ func (c *Collection[T]) Commit(ctx context.Context, m Mutation, v T, what string
 }
 
 // Members reads every aggregate whose member is in the set setKey, keyed by
-// keyOf(member), in two round trips.
+// keyOf(member), in two round trips, ordered by member; a set of IDs thus
+// lists its aggregates in ID order.
 func (c *Collection[T]) Members(ctx context.Context, setKey string, keyOf func(member string) string) ([]T, error) {
 	members, err := c.st.c.SMembers(ctx, setKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("store: members of %s: %w", setKey, err)
 	}
+	slices.Sort(members)
 	return c.GetMany(ctx, keysOf(members, keyOf))
 }
 

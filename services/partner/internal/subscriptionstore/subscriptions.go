@@ -19,8 +19,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/turnaround-sli/turnaround/services/partner/internal/subscription"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -87,7 +85,6 @@ func (s *Subscriptions) All(ctx context.Context) ([]subscription.Subscription, e
 	if err != nil {
 		return nil, fmt.Errorf("list webhook subscriptions: %w", err)
 	}
-	slices.SortFunc(out, func(a, b subscription.Subscription) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -25,8 +25,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
@@ -81,7 +79,6 @@ func (s *Reviewers) All(ctx context.Context) ([]reviewer.Reviewer, string, error
 	if err != nil {
 		return nil, "", fmt.Errorf("list reviewers: %w", err)
 	}
-	slices.SortFunc(out, func(a, b reviewer.Reviewer) int { return strings.Compare(a.ID, b.ID) })
 	h := sha256.New()
 	h.Write([]byte("turnaround.peerreview.pool.v1"))
 	for _, rv := range out {

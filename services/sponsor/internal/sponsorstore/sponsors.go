@@ -30,8 +30,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -101,7 +99,6 @@ func (s *Sponsors) All(ctx context.Context) ([]sponsor.Sponsor, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("list sponsors: %w", err)
 	}
-	slices.SortFunc(out, func(a, b sponsor.Sponsor) int { return strings.Compare(a.ID, b.ID) })
 	h := sha256.New()
 	h.Write([]byte("turnaround.sponsor.sponsors.v1"))
 	for _, sp := range out {
