@@ -32,7 +32,9 @@ func (m councilRecs) Replay(context.Context, string, change.Request) (string, bo
 	return "", false, nil
 }
 
-func (m councilRecs) Save(_ context.Context, v string, _ change.Request) (string, error) { return v, nil }
+func (m councilRecs) Save(_ context.Context, v string, _ change.Request) (string, error) {
+	return v, nil
+}
 
 func TestCouncilCoreReads(t *testing.T) {
 	st := councilRecs{"E08000035": {"c", "a", "b"}}
