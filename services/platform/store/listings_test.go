@@ -19,8 +19,7 @@ import (
 func TestListingsGoInTheRoundTripBeforeTheCommit(t *testing.T) {
 	ctx := testContext(t)
 	c, ks := redistest.New(t)
-	counter := &redistest.RoundTrips{}
-	c.AddHook(counter)
+	counter := redistest.CountRoundTrips(c)
 	s := store.New(c, ks)
 	index := ks.Key("listings", "all")
 	event := []events.Event{{Topic: "inspection", Type: "turnaround.events.v1.InspectionCreated"}}

@@ -70,8 +70,7 @@ type harness struct {
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	trips := &redistest.RoundTrips{}
-	st.Client().AddHook(trips)
+	trips := redistest.CountRoundTrips(st.Client())
 	councils := councilstore.NewCouncils(st, councilCodec)
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)

@@ -82,8 +82,7 @@ func compareStrings(a, b string) int {
 func TestFilteredPagesFromIndexes(t *testing.T) {
 	ctx := context.Background()
 	c, ks := redistest.New(t)
-	hook := &redistest.RoundTrips{}
-	c.AddHook(hook)
+	hook := redistest.CountRoundTrips(c)
 	mark := hook.Count()
 	// take is the round trips since the last take.
 	take := func() int64 { n := hook.Count() - mark; mark += n; return n }
