@@ -67,6 +67,28 @@ func TestEnum(t *testing.T) {
 	}
 }
 
+// TestTodayIsEnglandsDate: the calendar date in England, as midnight UTC,
+// for concerns received and deployments worked around midnight.
+func TestTodayIsEnglandsDate(t *testing.T) {
+	for _, tt := range []struct {
+		now  time.Time
+		want string
+	}{
+		// British Summer Time: 23:00 UTC on 30 June is midnight on 1 July.
+		{time.Date(2015, 6, 30, 22, 59, 0, 0, time.UTC), "2015-06-30"},
+		{time.Date(2015, 6, 30, 23, 0, 0, 0, time.UTC), "2015-07-01"},
+		{time.Date(2016, 6, 30, 23, 30, 0, 0, time.UTC), "2016-07-01"},
+		{time.Date(2016, 6, 30, 22, 59, 0, 0, time.UTC), "2016-06-30"},
+		// Winter: England is on UTC.
+		{time.Date(2015, 12, 14, 23, 59, 0, 0, time.UTC), "2015-12-14"},
+		{time.Date(2016, 1, 31, 23, 30, 0, 0, time.UTC), "2016-01-31"},
+	} {
+		if got := Today(tt.now); got.Format(time.DateOnly) != tt.want || got.Location() != time.UTC || got.Hour() != 0 || got.Minute() != 0 {
+			t.Errorf("Today(%s) = %s, want %s at midnight UTC", tt.now, got, tt.want)
+		}
+	}
+}
+
 func TestTodayAndPast(t *testing.T) {
 	// 23:30 UTC on 30 June is already 1 July in England (BST).
 	now := time.Date(2024, 6, 30, 23, 30, 0, 0, time.UTC)

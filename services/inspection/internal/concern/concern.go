@@ -112,11 +112,6 @@ type Draft struct {
 	Source       string
 }
 
-// Today is the calendar date in England at now, as midnight UTC: the form
-// every date in this package takes. A concern received today in England is
-// not "in the future" although UTC may still be on yesterday.
-func Today(now time.Time) time.Time { return check.Today(now) }
-
 // Validate reports every invalid field of d at once, named as the fields of
 // the proto Concern (kind, severity, received_date, narrative, source). now
 // is the current time, from the caller's clock: a concern cannot have been

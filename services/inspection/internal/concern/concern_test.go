@@ -70,22 +70,6 @@ func TestDraftValidate(t *testing.T) {
 	}
 }
 
-func TestToday(t *testing.T) {
-	tests := []struct {
-		now  time.Time
-		want string
-	}{
-		{time.Date(2015, 6, 30, 22, 59, 0, 0, time.UTC), "2015-06-30"},
-		{time.Date(2015, 6, 30, 23, 0, 0, 0, time.UTC), "2015-07-01"}, // midnight BST
-		{time.Date(2015, 12, 14, 23, 59, 0, 0, time.UTC), "2015-12-14"},
-	}
-	for _, tt := range tests {
-		if got := Today(tt.now); got.Format(time.DateOnly) != tt.want || got.Location() != time.UTC || got.Hour() != 0 {
-			t.Errorf("Today(%s) = %s, want %s at midnight UTC", tt.now, got, tt.want)
-		}
-	}
-}
-
 func TestNames(t *testing.T) {
 	tests := []struct {
 		name    string

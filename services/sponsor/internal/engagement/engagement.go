@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/check"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -273,8 +272,3 @@ const idLen = 26
 // NewID returns a fresh random id for an engagement or a deployment: a
 // lowercase letter then letters and digits, so it is a valid AIP-122 id.
 func NewID() string { return resource.RandomID(idLen) }
-
-// Today is the calendar date in England at now, as midnight UTC: the form
-// every date in this package takes. A deployment worked today in England is
-// not "in the future" although UTC may still be on yesterday.
-func Today(now time.Time) time.Time { return check.Today(now) }

@@ -128,24 +128,6 @@ func TestValidID(t *testing.T) {
 	}
 }
 
-func TestTodayIsEnglandsDate(t *testing.T) {
-	tests := []struct {
-		now  time.Time
-		want time.Time
-	}{
-		// British Summer Time: 23:30 UTC on 30 June is 00:30 on 1 July.
-		{time.Date(2016, 6, 30, 23, 30, 0, 0, time.UTC), storetest.Day(2016, 7, 1)},
-		{time.Date(2016, 6, 30, 22, 59, 0, 0, time.UTC), storetest.Day(2016, 6, 30)},
-		// Winter: England is on UTC.
-		{time.Date(2016, 1, 31, 23, 30, 0, 0, time.UTC), storetest.Day(2016, 1, 31)},
-	}
-	for _, tc := range tests {
-		if got := Today(tc.now); !got.Equal(tc.want) {
-			t.Errorf("Today(%v) = %v, want %v", tc.now, got, tc.want)
-		}
-	}
-}
-
 func TestCheckEtag(t *testing.T) {
 	if err := CheckEtag(3, 3); err != nil {
 		t.Errorf("CheckEtag(3, 3) = %v", err)

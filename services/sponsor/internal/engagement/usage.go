@@ -3,6 +3,8 @@ package engagement
 import (
 	"fmt"
 	"time"
+
+	"github.com/turnaround-sli/turnaround/services/platform/check"
 )
 
 // Quarter is a calendar quarter, written 2016-Q2 (April to June 2016).
@@ -43,7 +45,7 @@ type Usage struct {
 //     sponsor that lent more than planned has lent it); deployed half-days
 //     round up to whole days.
 func UsageOf(engagements []Engagement, now time.Time) map[string]Usage {
-	quarter := QuarterOf(Today(now))
+	quarter := QuarterOf(check.Today(now))
 	out := map[string]Usage{}
 	for _, e := range engagements {
 		if e.State != Active {
