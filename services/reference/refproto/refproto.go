@@ -21,7 +21,7 @@ const (
 
 // Region returns the proto enum of r (REGION_UNSPECIFIED when r is unknown).
 func Region(r reference.Region) typev1.Region {
-	return toEnum[typev1.Region](typev1.Region_value, regionPrefix, r)
+	return Enum[typev1.Region](regionPrefix, r)
 }
 
 // RegionFrom returns the reference region of a proto enum, and false for
@@ -32,7 +32,7 @@ func RegionFrom(r typev1.Region) (reference.Region, bool) {
 
 // CouncilType returns the proto enum of t.
 func CouncilType(t reference.CouncilType) typev1.CouncilType {
-	return toEnum[typev1.CouncilType](typev1.CouncilType_value, typePrefix, t)
+	return Enum[typev1.CouncilType](typePrefix, t)
 }
 
 // CouncilTypeFrom returns the reference council type of a proto enum, and
@@ -45,7 +45,7 @@ const gradePrefix = "GRADE_"
 
 // Grade returns the proto enum of g.
 func Grade(g reference.Grade) typev1.Grade {
-	return toEnum[typev1.Grade](typev1.Grade_value, gradePrefix, g)
+	return Enum[typev1.Grade](gradePrefix, g)
 }
 
 // GradeFrom returns the reference grade of a proto enum, and false for
@@ -95,11 +95,22 @@ func EnumName(e protoreflect.Enum, prefix string) string {
 	return strconv.Itoa(int(e.Number()))
 }
 
-// toEnum is the proto enum of a reference value v: the number of prefix+v
-// in values (the enum's _value map), 0, the unspecified value, when v is
-// not one of the enum's values.
-func toEnum[E ~int32, V ~string](values map[string]int32, prefix string, v V) E {
-	return E(values[prefix+string(v)])
+// ProtoEnum is a generated proto enum type, such as typev1.Grade.
+type ProtoEnum interface {
+	protoreflect.Enum
+	~int32
+}
+
+// Enum is the value of the proto enum E named prefix + name, such as
+// GRADE_ and GOOD: how a domain value, which is the enum's name less its
+// prefix, goes on the wire. A name E does not define gives its zero value,
+// the UNSPECIFIED one. EnumName is the way back.
+func Enum[E ProtoEnum, S ~string](prefix string, name S) E {
+	var zero E
+	if v := zero.Descriptor().Values().ByName(protoreflect.Name(prefix + string(name))); v != nil {
+		return E(v.Number())
+	}
+	return zero
 }
 
 // fromEnum is the reference value of a proto enum e: its name in names (the

@@ -79,3 +79,26 @@ func TestEnumName(t *testing.T) {
 		}
 	}
 }
+
+type gradeName string
+
+func TestEnumNamesTheProtoValue(t *testing.T) {
+	for _, c := range []struct {
+		name gradeName
+		want typev1.Grade
+	}{
+		{"OUTSTANDING", typev1.Grade_GRADE_OUTSTANDING},
+		{"REQUIRES_IMPROVEMENT", typev1.Grade_GRADE_REQUIRES_IMPROVEMENT},
+		{"INADEQUATE", typev1.Grade_GRADE_INADEQUATE},
+		// A name the enum does not define, or the prefix written twice,
+		// is its UNSPECIFIED value, never another grade.
+		{"", typev1.Grade_GRADE_UNSPECIFIED},
+		{"SPLENDID", typev1.Grade_GRADE_UNSPECIFIED},
+		{"GRADE_GOOD", typev1.Grade_GRADE_UNSPECIFIED},
+		{"good", typev1.Grade_GRADE_UNSPECIFIED},
+	} {
+		if got := Enum[typev1.Grade]("GRADE_", c.name); got != c.want {
+			t.Errorf("Enum(%q) = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

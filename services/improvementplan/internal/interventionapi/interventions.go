@@ -277,13 +277,13 @@ func decidedToProto(d intervention.Decided) *improvementplanv1.DecideProgressRes
 func ToStored(iv intervention.Intervention) *improvementplanv1.Intervention {
 	return &improvementplanv1.Intervention{
 		Name:            iv.Name(),
-		Kind:            rpc.Enum[improvementplanv1.InterventionKind](kindPrefix, iv.Kind),
+		Kind:            refproto.Enum[improvementplanv1.InterventionKind](kindPrefix, iv.Kind),
 		Reason:          iv.Reason,
 		Areas:           areasToProto(iv.Areas),
 		ImprovementPlan: iv.Plan,
 		OrderedBy:       iv.OrderedBy,
 		OrderTime:       timestamppb.New(iv.OrderTime),
-		State:           rpc.Enum[improvementplanv1.InterventionState](statePrefix, iv.State),
+		State:           refproto.Enum[improvementplanv1.InterventionState](statePrefix, iv.State),
 		LiftReason:      iv.LiftReason,
 	}
 }

@@ -353,7 +353,7 @@ const (
 // RatingProto is the proto enum of r; PROGRESS_RATING_UNSPECIFIED for a
 // rating that is not one of plan.ProgressRatings.
 func RatingProto(r plan.ProgressRating) improvementplanv1.ProgressRating {
-	return rpc.Enum[improvementplanv1.ProgressRating](ratingPrefix, r)
+	return refproto.Enum[improvementplanv1.ProgressRating](ratingPrefix, r)
 }
 
 // RatingFrom is the domain value of a ProgressRating enum (see
@@ -363,7 +363,7 @@ func RatingFrom(r improvementplanv1.ProgressRating) plan.ProgressRating {
 }
 
 func stateProto(s plan.State) improvementplanv1.PlanState {
-	return rpc.Enum[improvementplanv1.PlanState](statePrefix, s)
+	return refproto.Enum[improvementplanv1.PlanState](statePrefix, s)
 }
 
 // prioritiesFromProto reads the client-settable fields of priorities and
@@ -459,7 +459,7 @@ func ToProto(r plan.Reviewed, now time.Time) *improvementplanv1.ImprovementPlan 
 				Title:         a.Title,
 				OwnerRole:     a.OwnerRole,
 				DueDate:       refproto.Date(a.DueDate),
-				Status:        rpc.Enum[improvementplanv1.ActionStatus](statusPrefix, a.Status),
+				Status:        refproto.Enum[improvementplanv1.ActionStatus](statusPrefix, a.Status),
 				EvidenceNotes: slices.Clone(a.EvidenceNotes),
 			}
 			switch {

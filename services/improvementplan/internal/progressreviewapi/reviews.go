@@ -214,7 +214,7 @@ func ToProto(r progressreview.Review) *improvementplanv1.ProgressReview {
 	m := &improvementplanv1.ProgressReview{
 		Name:          r.Name(),
 		ReviewDate:    refproto.Date(r.Date),
-		Source:        rpc.Enum[improvementplanv1.ReviewSource](sourcePrefix, r.Source),
+		Source:        refproto.Enum[improvementplanv1.ReviewSource](sourcePrefix, r.Source),
 		OverallRating: planapi.RatingProto(r.Overall),
 		Narrative:     r.Narrative,
 		Evidence:      slices.Clone(r.Evidence),

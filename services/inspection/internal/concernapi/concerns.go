@@ -259,7 +259,7 @@ func kindFromProto(k inspectionv1.ConcernKind) concern.Kind {
 
 // kindToProto returns the proto enum value of k.
 func kindToProto(k concern.Kind) inspectionv1.ConcernKind {
-	return rpc.Enum[inspectionv1.ConcernKind](kindPrefix, k)
+	return refproto.Enum[inspectionv1.ConcernKind](kindPrefix, k)
 }
 
 // severityFromProto is kindFromProto for severities.
@@ -272,12 +272,12 @@ func severityFromProto(s inspectionv1.Severity) concern.Severity {
 
 // severityToProto returns the proto enum value of s.
 func severityToProto(s concern.Severity) inspectionv1.Severity {
-	return rpc.Enum[inspectionv1.Severity](severityPrefix, s)
+	return refproto.Enum[inspectionv1.Severity](severityPrefix, s)
 }
 
 // stateToProto returns the proto enum value of s.
 func stateToProto(s concern.State) inspectionv1.RecommendationState {
-	return rpc.Enum[inspectionv1.RecommendationState](statePrefix, s)
+	return refproto.Enum[inspectionv1.RecommendationState](statePrefix, s)
 }
 
 func stateFromProto(s inspectionv1.RecommendationState) concern.State {

@@ -91,7 +91,7 @@ func latestToProto(l *council.LatestJudgement) *inspectionv1.LatestJudgement {
 	}
 	return &inspectionv1.LatestJudgement{
 		Inspection:   l.Inspection,
-		Framework:    rpc.Enum[inspectionv1.Framework]("FRAMEWORK_", l.Framework),
+		Framework:    refproto.Enum[inspectionv1.Framework]("FRAMEWORK_", l.Framework),
 		OverallGrade: refproto.Grade(l.OverallGrade),
 		PublishDate:  refproto.Date(l.PublishDate),
 	}

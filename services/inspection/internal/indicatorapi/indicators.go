@@ -250,14 +250,14 @@ func assessmentToProto(c risk.Council) *inspectionv1.RiskAssessment {
 		InspectedUnderSif:      c.InspectedUnderSIF,
 		InsufficientDataReason: a.InsufficientDataReason,
 		Factors:                make([]*inspectionv1.RiskFactor, len(a.Factors)),
-		Status:                 rpc.Enum[inspectionv1.RiskStatus]("RISK_STATUS_", c.Status),
+		Status:                 refproto.Enum[inspectionv1.RiskStatus]("RISK_STATUS_", c.Status),
 		Note:                   c.Note,
 		MinCouncils:            int32(a.MinCouncils),
 	}
 	if l := c.Latest; l != nil {
 		m.LatestJudgement = &inspectionv1.LatestJudgement{
 			Inspection:   l.Inspection,
-			Framework:    rpc.Enum[inspectionv1.Framework]("FRAMEWORK_", l.Framework),
+			Framework:    refproto.Enum[inspectionv1.Framework]("FRAMEWORK_", l.Framework),
 			OverallGrade: refproto.Grade(l.OverallGrade),
 			PublishDate:  refproto.Date(l.PublishDate),
 		}
@@ -287,7 +287,7 @@ const indicatorPrefix = "INDICATOR_"
 // IndicatorProto returns the proto enum of ind (INDICATOR_UNSPECIFIED when
 // ind is unknown).
 func IndicatorProto(ind indicator.Indicator) typev1.Indicator {
-	return rpc.Enum[typev1.Indicator](indicatorPrefix, ind)
+	return refproto.Enum[typev1.Indicator](indicatorPrefix, ind)
 }
 
 // IndicatorFrom returns the domain indicator of a proto enum, and false for

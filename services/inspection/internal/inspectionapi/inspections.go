@@ -385,8 +385,8 @@ var notUpdated = []string{"name", "etag", "framework", "emergency_recommendation
 func ToProto(ins inspection.Inspection) *inspectionv1.Inspection {
 	m := &inspectionv1.Inspection{
 		Name:                    ins.Name(),
-		Framework:               rpc.Enum[inspectionv1.Framework](frameworkPrefix, ins.Framework),
-		State:                   rpc.Enum[inspectionv1.InspectionState](statePrefix, ins.State),
+		Framework:               refproto.Enum[inspectionv1.Framework](frameworkPrefix, ins.Framework),
+		State:                   refproto.Enum[inspectionv1.InspectionState](statePrefix, ins.State),
 		StartDate:               refproto.Date(ins.StartDate),
 		EndDate:                 refproto.Date(ins.EndDate),
 		PublishDate:             refproto.Date(ins.PublishDate),
@@ -412,7 +412,7 @@ func ToProto(ins inspection.Inspection) *inspectionv1.Inspection {
 	if f := ins.MonitoringFindings; f != nil {
 		m.MonitoringFindings = &inspectionv1.MonitoringFindings{
 			Findings:  slices.Clone(f.Findings),
-			Progress:  rpc.Enum[inspectionv1.ProgressRating](progressPrefix, f.Progress),
+			Progress:  refproto.Enum[inspectionv1.ProgressRating](progressPrefix, f.Progress),
 			Narrative: f.Narrative,
 		}
 	}

@@ -292,8 +292,8 @@ func toProto(o offer.Offer) *peerreviewv1.SupportOffer {
 func ToStored(o offer.Offer) *peerreviewv1.SupportOffer {
 	m := &peerreviewv1.SupportOffer{
 		Name:       o.Name(),
-		Tier:       rpc.Enum[peerreviewv1.OfferTier](tierPrefix, o.Tier),
-		State:      rpc.Enum[peerreviewv1.OfferState](statePrefix, o.State),
+		Tier:       refproto.Enum[peerreviewv1.OfferTier](tierPrefix, o.Tier),
+		State:      refproto.Enum[peerreviewv1.OfferState](statePrefix, o.State),
 		Reasons:    slices.Clone(o.Reasons),
 		PeerReview: o.PeerReview,
 		Inspection: o.Inspection,
@@ -303,7 +303,7 @@ func ToStored(o offer.Offer) *peerreviewv1.SupportOffer {
 	}
 	for _, a := range o.Activities {
 		act := &peerreviewv1.Activity{
-			Kind:        rpc.Enum[peerreviewv1.ActivityKind](activityPrefix, a.Kind),
+			Kind:        refproto.Enum[peerreviewv1.ActivityKind](activityPrefix, a.Kind),
 			Days:        int32(a.Days),
 			Description: a.Description,
 		}

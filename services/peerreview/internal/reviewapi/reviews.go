@@ -439,12 +439,12 @@ func summarise(m *peerreviewv1.PeerReview) {
 func ToStored(rv review.Review) *peerreviewv1.PeerReview {
 	m := &peerreviewv1.PeerReview{
 		Name:           rv.Name(),
-		Kind:           rpc.Enum[peerreviewv1.ReviewKind](kindPrefix, rv.Kind),
-		State:          rpc.Enum[peerreviewv1.ReviewState](statePrefix, rv.State),
+		Kind:           refproto.Enum[peerreviewv1.ReviewKind](kindPrefix, rv.Kind),
+		State:          refproto.Enum[peerreviewv1.ReviewState](statePrefix, rv.State),
 		Reason:         rv.Reason,
 		StartDate:      refproto.Date(rv.StartDate),
 		EndDate:        refproto.Date(rv.EndDate),
-		ConclusionRisk: rpc.Enum[peerreviewv1.InadequacyRisk](riskPrefix, rv.ConclusionRisk),
+		ConclusionRisk: refproto.Enum[peerreviewv1.InadequacyRisk](riskPrefix, rv.ConclusionRisk),
 		Conclusion:     rv.Conclusion,
 		SupportOffer:   rv.SupportOffer,
 		RequestedBy:    rv.RequestedBy,
@@ -460,8 +460,8 @@ func ToStored(rv review.Review) *peerreviewv1.PeerReview {
 	for _, f := range rv.Findings {
 		m.Findings = append(m.Findings, &peerreviewv1.Finding{
 			Theme:    reviewerapi.ThemeProto(f.Theme),
-			Kind:     rpc.Enum[peerreviewv1.FindingKind](findingPrefix, f.Kind),
-			Severity: rpc.Enum[peerreviewv1.FindingSeverity](severityPrefix, f.Severity),
+			Kind:     refproto.Enum[peerreviewv1.FindingKind](findingPrefix, f.Kind),
+			Severity: refproto.Enum[peerreviewv1.FindingSeverity](severityPrefix, f.Severity),
 			Evidence: f.Evidence,
 		})
 	}

@@ -193,7 +193,7 @@ const (
 // (THEME_UNSPECIFIED for anything else). Peer review findings and lessons
 // use the same taxonomy, so their handlers convert with it too.
 func ThemeProto(t reviewer.Theme) peerreviewv1.Theme {
-	return rpc.Enum[peerreviewv1.Theme](themePrefix, t)
+	return refproto.Enum[peerreviewv1.Theme](themePrefix, t)
 }
 
 // ThemeFromProto returns the theme of a proto enum: "" for
@@ -205,7 +205,7 @@ func ThemeFromProto(t peerreviewv1.Theme) reviewer.Theme {
 
 // RoleProto returns the proto enum of a reviewer role.
 func RoleProto(r reviewer.Role) peerreviewv1.ReviewerRole {
-	return rpc.Enum[peerreviewv1.ReviewerRole](rolePrefix, r)
+	return refproto.Enum[peerreviewv1.ReviewerRole](rolePrefix, r)
 }
 
 // fromProto reads the client-settable fields of a Reviewer message.

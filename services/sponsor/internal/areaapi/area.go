@@ -14,7 +14,6 @@ import (
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
-	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
 
@@ -46,7 +45,7 @@ func Split(name string) (typev1.JudgementArea, peerreviewv1.Theme) {
 	if name == "" {
 		return typev1.JudgementArea_JUDGEMENT_AREA_UNSPECIFIED, peerreviewv1.Theme_THEME_UNSPECIFIED
 	}
-	return typev1.JudgementArea_JUDGEMENT_AREA_UNSPECIFIED, rpc.Enum[peerreviewv1.Theme](themePrefix, name)
+	return typev1.JudgementArea_JUDGEMENT_AREA_UNSPECIFIED, refproto.Enum[peerreviewv1.Theme](themePrefix, name)
 }
 
 // Legacy is the bare string area a stored Expertise or AreaOfNeed written

@@ -340,7 +340,7 @@ func encode(e engagement.Engagement) *sponsorv1.Engagement {
 		StartDate:         refproto.Date(e.StartDate),
 		PlannedStaffDays:  int32(e.PlannedStaffDays),
 		DeployedStaffDays: e.Deployed.StaffDays(),
-		State:             rpc.Enum[sponsorv1.EngagementState](statePrefix, e.State),
+		State:             refproto.Enum[sponsorv1.EngagementState](statePrefix, e.State),
 		Etag:              change.Format(e.Version),
 		CreateTime:        timestamppb.New(e.CreateTime),
 	}
@@ -351,7 +351,7 @@ func encodeDeployment(d engagement.Deployment) *sponsorv1.Deployment {
 	return &sponsorv1.Deployment{
 		Name:       d.Name(),
 		Date:       refproto.Date(d.Date),
-		Role:       rpc.Enum[sponsorv1.StaffRole](rolePrefix, d.Role),
+		Role:       refproto.Enum[sponsorv1.StaffRole](rolePrefix, d.Role),
 		StaffDays:  d.HalfDays.StaffDays(),
 		Notes:      d.Notes,
 		RecordedBy: d.RecordedBy,

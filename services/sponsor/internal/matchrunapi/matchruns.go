@@ -28,6 +28,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
+	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/match"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/matchrun"
 	"github.com/turnaround-sli/turnaround/services/sponsor/internal/need"
@@ -289,7 +290,7 @@ func algorithmProto(a match.Algorithm) sponsorv1.Algorithm {
 }
 
 func stateProto(s matchrun.State) sponsorv1.RunState {
-	return rpc.Enum[sponsorv1.RunState]("RUN_STATE_", s)
+	return refproto.Enum[sponsorv1.RunState]("RUN_STATE_", s)
 }
 
 // encode renders r as the API returns it.

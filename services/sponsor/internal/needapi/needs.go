@@ -234,7 +234,7 @@ func ToStored(n need.Need) *sponsorv1.SponsorNeed {
 		Urgency:              int32(n.Urgency),
 		StaffDaysNeeded:      int32(n.StaffDaysNeeded),
 		RequiresTrustSponsor: n.RequiresTrustSponsor,
-		State:                rpc.Enum[sponsorv1.NeedState](statePrefix, n.State),
+		State:                refproto.Enum[sponsorv1.NeedState](statePrefix, n.State),
 		Engagement:           n.Engagement,
 		CreateTime:           timestamppb.New(n.CreateTime),
 	}

@@ -277,7 +277,7 @@ func ToStored(sp sponsor.Sponsor) *sponsorv1.Sponsor {
 	m := &sponsorv1.Sponsor{
 		Name:                sp.Name(),
 		DisplayName:         sp.DisplayName,
-		Kind:                rpc.Enum[sponsorv1.SponsorKind](kindPrefix, sp.Kind),
+		Kind:                refproto.Enum[sponsorv1.SponsorKind](kindPrefix, sp.Kind),
 		National:            sp.National,
 		MaxEngagements:      int32(sp.MaxEngagements),
 		StaffDaysPerQuarter: int32(sp.StaffDaysPerQuarter),
@@ -293,7 +293,7 @@ func ToStored(sp sponsor.Sponsor) *sponsorv1.Sponsor {
 		m.RegionsServed = append(m.RegionsServed, refproto.Region(r))
 	}
 	for _, e := range sp.Expertise {
-		x := &sponsorv1.Expertise{Strength: rpc.Enum[sponsorv1.Strength](strengthPrefix, e.Strength)}
+		x := &sponsorv1.Expertise{Strength: refproto.Enum[sponsorv1.Strength](strengthPrefix, e.Strength)}
 		switch judgement, theme := areaapi.Split(e.Area); {
 		case judgement != typev1.JudgementArea_JUDGEMENT_AREA_UNSPECIFIED:
 			x.Area = &sponsorv1.Expertise_JudgementArea{JudgementArea: judgement}

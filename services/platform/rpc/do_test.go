@@ -7,34 +7,10 @@ import (
 
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 )
-
-type grade string
-
-func TestEnumNamesTheProtoValue(t *testing.T) {
-	for _, c := range []struct {
-		name grade
-		want typev1.Grade
-	}{
-		{"OUTSTANDING", typev1.Grade_GRADE_OUTSTANDING},
-		{"REQUIRES_IMPROVEMENT", typev1.Grade_GRADE_REQUIRES_IMPROVEMENT},
-		{"INADEQUATE", typev1.Grade_GRADE_INADEQUATE},
-		// A name the enum does not define, or the prefix written twice,
-		// is its UNSPECIFIED value, never another grade.
-		{"", typev1.Grade_GRADE_UNSPECIFIED},
-		{"SPLENDID", typev1.Grade_GRADE_UNSPECIFIED},
-		{"GRADE_GOOD", typev1.Grade_GRADE_UNSPECIFIED},
-		{"good", typev1.Grade_GRADE_UNSPECIFIED},
-	} {
-		if got := Enum[typev1.Grade]("GRADE_", c.name); got != c.want {
-			t.Errorf("Enum(%q) = %v, want %v", c.name, got, c.want)
-		}
-	}
-}
 
 func TestDoDescribesRunsAndRenders(t *testing.T) {
 	ctx := auth.NewContext(context.Background(), auth.Principal{Subject: "s", Roles: []auth.Role{auth.RoleLGAAdviser}})
