@@ -123,6 +123,9 @@ type Consumer struct {
 
 	running  atomic.Bool
 	inflight sync.Map // stream entry IDs being handled, so a reclaim does not run them twice
+	// unfinished holds the stream entry IDs this consumer received but
+	// left unhandled because it was stopping; handBack passes them on.
+	unfinished sync.Map
 }
 
 // Subscribe returns a consumer of topic's events for opts.Group. Nothing is
@@ -177,6 +180,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	wg.Go(func() { c.claimLoop(ctx) })
 	c.readLoop(ctx)
 	wg.Wait()
+	c.handBack()
 	c.retire()
 	return nil
 }
@@ -214,7 +218,8 @@ func (c *Consumer) readLoop(ctx context.Context) {
 		for _, s := range streams {
 			for _, m := range s.Messages {
 				if ctx.Err() != nil {
-					return // the rest stay pending and are claimed by a live consumer
+					c.unfinished.Store(m.ID, struct{}{}) // handed back on the way out
+					continue
 				}
 				c.process(ctx, m, 1)
 			}
@@ -321,6 +326,10 @@ func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int
 	done := c.doneKey(e.ID)
 	seen, err := c.rdb.Exists(ctx, done).Result()
 	if err != nil {
+		if ctx.Err() != nil {
+			c.unfinished.Store(m.ID, struct{}{}) // stopping: handed back on the way out
+			return
+		}
 		c.logError(ctx, "events: check handled", fmt.Errorf("exists %s: %w", done, err))
 		return
 	}
@@ -330,7 +339,8 @@ func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int
 	}
 	if err := c.handle(ctx, e, deliveries); err != nil {
 		if ctx.Err() != nil {
-			return // stopping: a live consumer will claim it
+			c.unfinished.Store(m.ID, struct{}{}) // stopping: handed back on the way out
+			return
 		}
 		if deliveries >= c.opts.MaxDeliveries {
 			c.deadLetter(after, m, deliveries, err)
@@ -422,6 +432,37 @@ func (c *Consumer) createGroup(ctx context.Context) error {
 	}
 	return nil
 }
+
+// handBack marks the events this consumer left unfinished when it stopped
+// as idle for a day, so that the next live consumer of the group (a
+// replica, or this service once restarted) claims them at its next scan
+// instead of after MinIdle: a rolling restart delays no event by MinIdle.
+// An event whose handler failed before the stop is not handed back; it
+// keeps its retry delay. JUSTID leaves the delivery count as it is.
+func (c *Consumer) handBack() {
+	args := []any{"XCLAIM", c.stream, c.opts.Group, c.opts.Name, 0}
+	c.unfinished.Range(func(id, _ any) bool {
+		args = append(args, id)
+		c.unfinished.Delete(id)
+		return true
+	})
+	if len(args) == 5 {
+		return
+	}
+	n := len(args) - 5
+	args = append(args, "IDLE", handBackIdle.Milliseconds(), "JUSTID")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := c.rdb.Do(ctx, args...).Err(); err != nil {
+		c.log.Warn("events: hand back unfinished events; they are claimed after MinIdle", "events", n, "error", err)
+		return
+	}
+	c.log.Info("events: handed back unfinished events", "events", n)
+}
+
+// handBackIdle is the idle time handBack gives an unfinished event: more
+// than any consumer's MinIdle.
+const handBackIdle = 24 * time.Hour
 
 // retire removes this consumer from the group when it leaves nothing
 // pending, so that names of stopped processes do not pile up. A consumer

@@ -179,6 +179,65 @@ func TestConsumerTakesOverFromDeadConsumer(t *testing.T) {
 	}
 }
 
+// A consumer that stops while handling an event, or with events read but
+// not yet handled, hands them back: the next consumer of the group takes
+// them at once, although its MinIdle (an hour here) has not passed.
+func TestConsumerStoppingHandsBackUnfinishedEvents(t *testing.T) {
+	rdb, ks := redistest.New(t)
+	ctx := context.Background()
+	stream := ks.Topic("inspection")
+
+	started := make(chan string, 1)
+	optsA := fast("sponsor")
+	optsA.Name, optsA.MinIdle = "stopping", time.Hour
+	a := subscribe(t, rdb, ks, "inspection", func(ctx context.Context, e events.Event) error {
+		select {
+		case started <- e.ID:
+		default:
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}, optsA)
+	stopA := start(t, a.Run)
+
+	var sent []string
+	for i := range 3 {
+		e := newEvent(t, ctx, "inspection", "localAuthorities/E08000017", fmt.Sprint(i))
+		publish(t, rdb, ks, e)
+		sent = append(sent, e.ID)
+	}
+	select {
+	case <-started:
+	case <-time.After(deadline):
+		t.Fatal("the first consumer never received an event")
+	}
+	stopA()
+	if n := pendingCount(t, rdb, stream, "sponsor"); n == 0 {
+		t.Fatal("nothing pending after the first consumer stopped mid-event")
+	}
+
+	got := newTally()
+	optsB := fast("sponsor")
+	optsB.Name, optsB.MinIdle, optsB.ClaimInterval = "next", time.Hour, 50*time.Millisecond
+	b := subscribe(t, rdb, ks, "inspection", func(_ context.Context, e events.Event) error {
+		got.add(e.ID)
+		return nil
+	}, optsB)
+	start(t, b.Run)
+	eventually(t, "the next consumer handles every event the first left unfinished", func() (bool, string) {
+		p := pendingCount(t, rdb, stream, "sponsor")
+		for _, id := range sent {
+			if got.get(id) == 0 {
+				return false, fmt.Sprintf("%s not handled, %d pending", id, p)
+			}
+		}
+		return p == 0, fmt.Sprintf("%d pending", p)
+	})
+	if err := got.exactlyOnce(sent); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestConsumerHandlesDuplicatesOnce(t *testing.T) {
 	tests := []struct {
 		name string
