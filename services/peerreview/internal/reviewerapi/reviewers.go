@@ -15,7 +15,6 @@ package reviewerapi
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -213,27 +212,20 @@ func RoleProto(r reviewer.Role) peerreviewv1.ReviewerRole {
 // name for the rules to judge; only council names that are not resource
 // names at all are reported here, as violations under prefix.
 func fromProto(m *peerreviewv1.Reviewer, prefix string) (reviewer.Reviewer, fault.Violations) {
-	var vs fault.Violations
-	council := func(field, name string) string {
-		gss, err := resource.ParseCouncil(prefix+field, name)
-		vs.Merge(err)
-		return gss
-	}
+	councils := rpc.Councils{Prefix: prefix}
 	rv := reviewer.Reviewer{
 		DisplayName:             m.GetDisplayName(),
 		Role:                    reviewer.Role(refproto.EnumName(m.GetRole(), rolePrefix)),
 		AvailableDaysPerQuarter: int(m.GetAvailableDaysPerQuarter()),
 	}
 	if hc := m.GetHomeCouncil(); hc != "" {
-		rv.HomeCouncil = council("home_council", hc)
+		rv.HomeCouncil = councils.One("home_council", hc)
 	}
 	for _, t := range m.GetExpertise() {
 		rv.Expertise = append(rv.Expertise, ThemeFromProto(t))
 	}
-	for i, c := range m.GetConflicts() {
-		rv.Conflicts = append(rv.Conflicts, council("conflicts["+strconv.Itoa(i)+"]", c))
-	}
-	return rv, vs
+	rv.Conflicts = councils.Each("conflicts", m.GetConflicts())
+	return rv, councils.Violations
 }
 
 // populatedPaths are the update mask paths of the fields m sets: the mask
@@ -281,9 +273,7 @@ func ToStored(rv reviewer.Reviewer) *peerreviewv1.Reviewer {
 	for _, t := range rv.Expertise {
 		m.Expertise = append(m.Expertise, ThemeProto(t))
 	}
-	for _, gss := range rv.Conflicts {
-		m.Conflicts = append(m.Conflicts, resource.CouncilName(gss))
-	}
+	m.Conflicts = rpc.CouncilNames(rv.Conflicts)
 	return m
 }
 

@@ -219,12 +219,7 @@ const (
 // are not resource names at all are reported here, as violations under
 // prefix.
 func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Violations) {
-	var vs fault.Violations
-	council := func(field, name string) string {
-		gss, err := resource.ParseCouncil(prefix+field, name)
-		vs.Merge(err)
-		return gss
-	}
+	councils := rpc.Councils{Prefix: prefix}
 	sp := sponsor.Sponsor{
 		DisplayName:         m.GetDisplayName(),
 		Kind:                sponsor.Kind(refproto.EnumName(m.GetKind(), kindPrefix)),
@@ -235,9 +230,7 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 		CanLeadTrust:        m.GetCanLeadTrust(),
 		Paused:              m.GetPaused(),
 	}
-	for i, c := range m.GetMemberCouncils() {
-		sp.MemberCouncils = append(sp.MemberCouncils, council("member_councils["+strconv.Itoa(i)+"]", c))
-	}
+	sp.MemberCouncils = councils.Each("member_councils", m.GetMemberCouncils())
 	for _, r := range m.GetRegionsServed() {
 		sp.RegionsServed = append(sp.RegionsServed, reference.Region(refproto.EnumName(r, regionPrefix)))
 	}
@@ -247,16 +240,14 @@ func fromProto(m *sponsorv1.Sponsor, prefix string) (sponsor.Sponsor, fault.Viol
 			Strength: sponsor.Strength(refproto.EnumName(e.GetStrength(), strengthPrefix)),
 		})
 	}
-	for i, c := range m.GetConflicts() {
-		sp.Conflicts = append(sp.Conflicts, council("conflicts["+strconv.Itoa(i)+"]", c))
-	}
+	sp.Conflicts = councils.Each("conflicts", m.GetConflicts())
 	for i, p := range m.GetOutOfAreaPlacements() {
 		sp.OutOfArea = append(sp.OutOfArea, sponsor.Placement{
-			Council:  council("out_of_area_placements["+strconv.Itoa(i)+"].local_authority", p.GetLocalAuthority()),
+			Council:  councils.One("out_of_area_placements["+strconv.Itoa(i)+"].local_authority", p.GetLocalAuthority()),
 			Children: int(p.GetChildren()),
 		})
 	}
-	return sp, vs
+	return sp, councils.Violations
 }
 
 // toProto renders sp as the API returns it: with its etag, and with u, the
@@ -286,9 +277,7 @@ func ToStored(sp sponsor.Sponsor) *sponsorv1.Sponsor {
 		Paused:              sp.Paused,
 		UpdateTime:          timestamppb.New(sp.UpdateTime),
 	}
-	for _, gss := range sp.MemberCouncils {
-		m.MemberCouncils = append(m.MemberCouncils, resource.CouncilName(gss))
-	}
+	m.MemberCouncils = rpc.CouncilNames(sp.MemberCouncils)
 	for _, r := range sp.RegionsServed {
 		m.RegionsServed = append(m.RegionsServed, refproto.Region(r))
 	}
@@ -302,9 +291,7 @@ func ToStored(sp sponsor.Sponsor) *sponsorv1.Sponsor {
 		}
 		m.Expertise = append(m.Expertise, x)
 	}
-	for _, gss := range sp.Conflicts {
-		m.Conflicts = append(m.Conflicts, resource.CouncilName(gss))
-	}
+	m.Conflicts = rpc.CouncilNames(sp.Conflicts)
 	for _, p := range sp.OutOfArea {
 		m.OutOfAreaPlacements = append(m.OutOfAreaPlacements, &sponsorv1.Placements{
 			LocalAuthority: resource.CouncilName(p.Council), Children: int32(p.Children),
