@@ -149,8 +149,7 @@ func (h *Inspections) ListInspections(ctx context.Context, req *inspectionv1.Lis
 // ABORTED.
 func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.UpdateInspectionRequest) (*inspectionv1.Inspection, error) {
 	in := req.GetInspection()
-	gss, id, nameErr := inspection.ParseName("inspection.name", in.GetName())
-	u, err := rpc.Update[*inspectionv1.Inspection, inspection.Inspection, inspection.Mask]{
+	gss, id, u, err := rpc.Update[*inspectionv1.Inspection, inspection.Inspection, inspection.Mask]{
 		Method: inspectionv1.InspectionService_UpdateInspection_FullMethodName,
 		Field:  "inspection",
 		Implied: func(in *inspectionv1.Inspection) []string {
@@ -158,7 +157,7 @@ func (h *Inspections) UpdateInspection(ctx context.Context, req *inspectionv1.Up
 		},
 		Mask:   inspection.ParseMask,
 		Decode: fromProto,
-	}.Read(ctx, req, in, nameErr)
+	}.ReadChild(ctx, req, in, inspection.Collection)
 	if err != nil {
 		return nil, err
 	}

@@ -152,13 +152,12 @@ func (h *Subscriptions) ListWebhookSubscriptions(ctx context.Context, req *partn
 // UpdateWebhookSubscription implements PartnerEventsService.
 func (h *Subscriptions) UpdateWebhookSubscription(ctx context.Context, req *partnerv1.UpdateWebhookSubscriptionRequest) (*partnerv1.WebhookSubscription, error) {
 	in := req.GetWebhookSubscription()
-	_, nameErr := resource.ParseID("webhook_subscription.name", subscription.Collection, in.GetName())
-	u, err := rpc.Update[*partnerv1.WebhookSubscription, subscription.Subscription, subscription.Mask]{
+	_, u, err := rpc.Update[*partnerv1.WebhookSubscription, subscription.Subscription, subscription.Mask]{
 		Method: partnerv1.PartnerEventsService_UpdateWebhookSubscription_FullMethodName,
 		Field:  "webhook_subscription",
 		Mask:   subscription.ParseMask,
 		Decode: fromProto,
-	}.Read(ctx, req, in, nameErr)
+	}.ReadID(ctx, req, in, subscription.Collection)
 	if err != nil {
 		return nil, err
 	}

@@ -126,14 +126,13 @@ func (h *Reviewers) ListReviewers(ctx context.Context, req *peerreviewv1.ListRev
 // as the REST gateway puts them in the mask it derives from a PATCH body.
 func (h *Reviewers) UpdateReviewer(ctx context.Context, req *peerreviewv1.UpdateReviewerRequest) (*peerreviewv1.Reviewer, error) {
 	in := req.GetReviewer()
-	id, nameErr := resource.ParseID("reviewer.name", reviewer.Collection, in.GetName())
-	u, err := rpc.Update[*peerreviewv1.Reviewer, reviewer.Reviewer, reviewer.Mask]{
+	id, u, err := rpc.Update[*peerreviewv1.Reviewer, reviewer.Reviewer, reviewer.Mask]{
 		Method:  peerreviewv1.PeerReviewService_UpdateReviewer_FullMethodName,
 		Field:   "reviewer",
 		Implied: populatedPaths,
 		Mask:    reviewer.ParseMask,
 		Decode:  fromProto,
-	}.Read(ctx, req, in, nameErr)
+	}.ReadID(ctx, req, in, reviewer.Collection)
 	if err != nil {
 		return nil, err
 	}

@@ -161,13 +161,12 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 // gateway puts them in the mask it derives from a PATCH body.
 func (h *Needs) UpdateSponsorNeed(ctx context.Context, req *sponsorv1.UpdateSponsorNeedRequest) (*sponsorv1.SponsorNeed, error) {
 	in := req.GetSponsorNeed()
-	gss, id, nameErr := resource.ParseCouncilChild("sponsor_need.name", need.Collection, in.GetName())
-	u, err := rpc.Update[*sponsorv1.SponsorNeed, need.Need, need.Mask]{
+	gss, id, u, err := rpc.Update[*sponsorv1.SponsorNeed, need.Need, need.Mask]{
 		Method: sponsorv1.SponsorService_UpdateSponsorNeed_FullMethodName,
 		Field:  "sponsor_need",
 		Mask:   need.ParseMask,
 		Decode: fromProto,
-	}.Read(ctx, req, in, nameErr)
+	}.ReadChild(ctx, req, in, need.Collection)
 	if err != nil {
 		return nil, err
 	}

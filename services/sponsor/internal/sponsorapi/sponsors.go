@@ -170,13 +170,12 @@ func (h *Sponsors) ListSponsors(ctx context.Context, req *sponsorv1.ListSponsors
 // as the REST gateway puts them in the mask it derives from a PATCH body.
 func (h *Sponsors) UpdateSponsor(ctx context.Context, req *sponsorv1.UpdateSponsorRequest) (*sponsorv1.Sponsor, error) {
 	in := req.GetSponsor()
-	id, nameErr := resource.ParseID("sponsor.name", sponsor.Collection, in.GetName())
-	u, err := rpc.Update[*sponsorv1.Sponsor, sponsor.Sponsor, sponsor.Mask]{
+	id, u, err := rpc.Update[*sponsorv1.Sponsor, sponsor.Sponsor, sponsor.Mask]{
 		Method: sponsorv1.SponsorService_UpdateSponsor_FullMethodName,
 		Field:  "sponsor",
 		Mask:   sponsor.ParseMask,
 		Decode: fromProto,
-	}.Read(ctx, req, in, nameErr)
+	}.ReadID(ctx, req, in, sponsor.Collection)
 	if err != nil {
 		return nil, err
 	}

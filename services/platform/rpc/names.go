@@ -1,0 +1,44 @@
+package rpc
+
+import (
+	"context"
+
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+)
+
+// named is a resource message with its resource name (AIP-122), as every
+// message an Update method changes is.
+type named interface{ GetName() string }
+
+// nameOf is the resource name in carries, "" for a message without one.
+func nameOf(in any) string {
+	if m, ok := in.(named); ok {
+		return m.GetName()
+	}
+	return ""
+}
+
+// ReadID is Read for an update of a resource named by an ID alone: the
+// name in carries is read as the ID of a resource of collection, and a
+// name that is not one is an INVALID_ARGUMENT on Field + ".name" beside
+// every other problem of the request.
+func (u Update[M, T, K]) ReadID(ctx context.Context, req Masked, in M, collection string) (string, Patch[T, K], error) {
+	id, nameErr := resource.ParseID(u.Field+".name", collection, nameOf(in))
+	p, err := u.Read(ctx, req, in, nameErr)
+	if err != nil {
+		return "", Patch[T, K]{}, err
+	}
+	return id, p, nil
+}
+
+// ReadChild is ReadID for a resource of collection that belongs to a
+// council: the name in carries is read as
+// localAuthorities/{gss}/{collection}/{id}, and the council's GSS code and
+// the ID come back beside the patch.
+func (u Update[M, T, K]) ReadChild(ctx context.Context, req Masked, in M, collection string) (gss, id string, p Patch[T, K], err error) {
+	gss, id, nameErr := resource.ParseCouncilChild(u.Field+".name", collection, nameOf(in))
+	if p, err = u.Read(ctx, req, in, nameErr); err != nil {
+		return "", "", Patch[T, K]{}, err
+	}
+	return gss, id, p, nil
+}

@@ -1,0 +1,82 @@
+package rpc
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
+	"github.com/turnaround-sli/turnaround/services/platform/mask"
+)
+
+// sponsorUpdate reads an update of a sponsor's display name, as an Update
+// method of a resource named by an ID would.
+var sponsorUpdate = Update[*sponsorv1.Sponsor, string, mask.Mask]{
+	Method: "M",
+	Field:  "sponsor",
+	Mask: func(paths []string) (mask.Mask, error) {
+		return mask.Parse(paths, []string{"display_name"}, nil, "display_name")
+	},
+	Decode: func(m *sponsorv1.Sponsor, _ string) (string, fault.Violations) { return m.GetDisplayName(), nil },
+}
+
+// needUpdate is sponsorUpdate for a resource that belongs to a council.
+var needUpdate = Update[*sponsorv1.SponsorNeed, int32, mask.Mask]{
+	Method: "M",
+	Field:  "sponsor_need",
+	Mask:   func(paths []string) (mask.Mask, error) { return mask.Parse(paths, []string{"urgency"}, nil, "urgency") },
+	Decode: func(m *sponsorv1.SponsorNeed, _ string) (int32, fault.Violations) { return m.GetUrgency(), nil },
+}
+
+func violationFields(err error) []string {
+	f, _ := fault.As(err)
+	var out []string
+	for _, v := range f.Violations {
+		out = append(out, v.Field)
+	}
+	return out
+}
+
+func TestReadIDReadsTheNameBesideThePatch(t *testing.T) {
+	ctx := auth.NewContext(context.Background(), auth.Principal{Subject: "s", Roles: []auth.Role{auth.RoleDfEOfficial}})
+	in := &sponsorv1.Sponsor{Name: "sponsors/north-yorkshire", DisplayName: "North Yorkshire", Etag: change.Format(3)}
+	req := &sponsorv1.UpdateSponsorRequest{Sponsor: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}}
+	id, p, err := sponsorUpdate.ReadID(ctx, req, in, "sponsors")
+	if err != nil || id != "north-yorkshire" || p.Values != "North Yorkshire" || !p.Mask.Has("display_name") || p.Request.Method != "M" {
+		t.Fatalf("ReadID = %q, %+v, %v", id, p, err)
+	}
+
+	in = &sponsorv1.Sponsor{Name: "councils/leeds", DisplayName: "Leeds"}
+	req = &sponsorv1.UpdateSponsorRequest{Sponsor: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}}
+	id, _, err = sponsorUpdate.ReadID(ctx, req, in, "sponsors")
+	if got, want := violationFields(err), []string{"sponsor.etag", "sponsor.name"}; id != "" || !slices.Equal(got, want) {
+		t.Errorf("ReadID of a bad name and no etag = %q, violations on %v; want none, violations on %v", id, got, want)
+	}
+
+	_, _, err = sponsorUpdate.ReadID(ctx, &sponsorv1.UpdateSponsorRequest{}, (*sponsorv1.Sponsor)(nil), "sponsors")
+	if got, want := violationFields(err), []string{"sponsor"}; !slices.Equal(got, want) {
+		t.Errorf("ReadID without the resource: violations on %v, want %v", got, want)
+	}
+}
+
+func TestReadChildReadsTheCouncilAndIDBesideThePatch(t *testing.T) {
+	ctx := auth.NewContext(context.Background(), auth.Principal{Subject: "s", Roles: []auth.Role{auth.RoleDfEOfficial}})
+	in := &sponsorv1.SponsorNeed{Name: "localAuthorities/E08000035/sponsorNeeds/n1", Urgency: 4, Etag: change.Format(2)}
+	req := &sponsorv1.UpdateSponsorNeedRequest{SponsorNeed: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"urgency"}}}
+	gss, id, p, err := needUpdate.ReadChild(ctx, req, in, "sponsorNeeds")
+	if err != nil || gss != "E08000035" || id != "n1" || p.Values != 4 || !p.Mask.Has("urgency") {
+		t.Fatalf("ReadChild = %q, %q, %+v, %v", gss, id, p, err)
+	}
+
+	in = &sponsorv1.SponsorNeed{Name: "localAuthorities/E08000035/plans/n1", Urgency: 4, Etag: change.Format(2)}
+	req = &sponsorv1.UpdateSponsorNeedRequest{SponsorNeed: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"urgency"}}}
+	gss, id, _, err = needUpdate.ReadChild(ctx, req, in, "sponsorNeeds")
+	if got, want := violationFields(err), []string{"sponsor_need.name"}; gss != "" || id != "" || !slices.Equal(got, want) {
+		t.Errorf("ReadChild of another collection's name = %q, %q, violations on %v; want none, violations on %v", gss, id, got, want)
+	}
+}
