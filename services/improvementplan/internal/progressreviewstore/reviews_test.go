@@ -15,13 +15,11 @@ import (
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreview"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/progressreviewapi"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
-	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 type env struct {
@@ -45,33 +43,7 @@ func newEnv(t *testing.T) *env {
 // moves it through the states to s.
 func (e *env) openPlan(s plan.State) plan.Plan {
 	e.t.Helper()
-	ctx := context.Background()
-	p, _, err := e.plans.OpenFromJudgement(ctx, plan.Open(plan.OpenInput{
-		GSSCode: storetest.Leeds, Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/" + resource.NewID(),
-		JudgementDate: storetest.Day(2015, 11, 20),
-		KeyJudgements: map[string]reference.Grade{
-			reference.AreaHelpAndProtection:              reference.Inadequate,
-			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
-		},
-	}, storetest.Day(2015, 11, 21)), events.Event{})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, next := range []plan.State{plan.Submitted, plan.Approved, plan.Monitoring} {
-		if p.State == s {
-			break
-		}
-		if err := p.Transition(next, "test", "set up", plantest.Now); err != nil {
-			e.t.Fatal(err)
-		}
-		if p, err = e.plans.Save(ctx, p, change.Request{Subject: "test", Method: "test"}); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	if p.State != s {
-		e.t.Fatalf("plan reached %s, not %s", p.State, s)
-	}
-	return p
+	return plantest.Stored(e.t, e.plans, storetest.Leeds, s, plantest.Now)
 }
 
 func draft(date time.Time, overall plan.ProgressRating) progressreview.Draft {
