@@ -12,21 +12,13 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // planIn returns a plan of Leeds in state s with priorities p1 (help and
 // protection) and p2 (leadership), opened by a judgement of 20 November
 // 2015.
 func planIn(s plan.State) plan.Plan {
-	p := plan.Open(plan.OpenInput{
-		GSSCode: storetest.Leeds, Inspection: "localAuthorities/" + storetest.Leeds + "/inspections/ins1",
-		JudgementDate: storetest.Day(2015, 11, 20),
-		KeyJudgements: map[string]reference.Grade{
-			reference.AreaHelpAndProtection:              reference.Inadequate,
-			reference.AreaLeadershipManagementGovernance: reference.Inadequate,
-		},
-	}, storetest.Day(2015, 11, 21))
+	p := plantest.Judged(storetest.Leeds)
 	p.Version = 4
 	p.State = s
 	return p
