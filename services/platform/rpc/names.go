@@ -42,3 +42,21 @@ func (u Update[M, T, K]) ReadChild(ctx context.Context, req Masked, in M, collec
 	}
 	return gss, id, p, nil
 }
+
+// GetChild is the lookup of a Get method for a resource of collection that
+// belongs to a council: it reads the council and the ID from name, the
+// request's name of the resource (INVALID_ARGUMENT on "name" when it is
+// none), asks authorize whether the caller may read the council's
+// resources of that name, and only then gets the resource with get, so
+// that a caller who is refused learns nothing of whether it exists.
+func GetChild[T any](ctx context.Context, collection, name string, authorize func(ctx context.Context, gss, name string) error, get func(ctx context.Context, gss, id string) (T, error)) (T, error) {
+	var zero T
+	gss, id, err := resource.ParseCouncilChild("name", collection, name)
+	if err != nil {
+		return zero, err
+	}
+	if err := authorize(ctx, gss, name); err != nil {
+		return zero, err
+	}
+	return get(ctx, gss, id)
+}

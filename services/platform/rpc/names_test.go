@@ -80,3 +80,35 @@ func TestReadChildReadsTheCouncilAndIDBesideThePatch(t *testing.T) {
 		t.Errorf("ReadChild of another collection's name = %q, %q, violations on %v; want none, violations on %v", gss, id, got, want)
 	}
 }
+
+func TestGetChildAuthorizesBeforeItReads(t *testing.T) {
+	refused := fault.PermissionDenied("NOT_YOURS", "not yours")
+	var asked, read []string
+	authorize := func(_ context.Context, gss, name string) error {
+		asked = append(asked, gss+" "+name)
+		if gss != "E08000035" {
+			return refused
+		}
+		return nil
+	}
+	get := func(_ context.Context, gss, id string) (string, error) {
+		read = append(read, gss+" "+id)
+		return "need " + id, nil
+	}
+	ctx := context.Background()
+	if got, err := GetChild(ctx, "sponsorNeeds", "localAuthorities/E08000035/sponsorNeeds/n1", authorize, get); err != nil || got != "need n1" {
+		t.Errorf("GetChild = %q, %v; want need n1", got, err)
+	}
+	if _, err := GetChild(ctx, "sponsorNeeds", "localAuthorities/E08000019/sponsorNeeds/n2", authorize, get); err != refused {
+		t.Errorf("GetChild of another council's = %v, want the refusal", err)
+	}
+	if _, err := GetChild(ctx, "sponsorNeeds", "sponsorNeeds/n3", authorize, get); !slices.Equal(violationFields(err), []string{"name"}) {
+		t.Errorf("GetChild of a bad name = %v, want a violation on name", err)
+	}
+	if want := []string{"E08000035 localAuthorities/E08000035/sponsorNeeds/n1", "E08000019 localAuthorities/E08000019/sponsorNeeds/n2"}; !slices.Equal(asked, want) {
+		t.Errorf("asked %q, want %q", asked, want)
+	}
+	if want := []string{"E08000035 n1"}; !slices.Equal(read, want) {
+		t.Errorf("read %q, want only the allowed one, %q", read, want)
+	}
+}

@@ -102,14 +102,9 @@ func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementp
 
 // GetIntervention implements ImprovementPlanService.GetIntervention.
 func (h *Interventions) GetIntervention(ctx context.Context, req *improvementplanv1.GetInterventionRequest) (*improvementplanv1.Intervention, error) {
-	gss, id, err := intervention.ParseName("name", req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	if err := h.access.Check(ctx, access.Read, gss, req.GetName(), ordered); err != nil {
-		return nil, err
-	}
-	iv, err := h.ivs.Get(ctx, gss, id)
+	iv, err := rpc.GetChild(ctx, intervention.Collection, req.GetName(), func(ctx context.Context, gss, name string) error {
+		return h.access.Check(ctx, access.Read, gss, name, ordered)
+	}, h.ivs.Get)
 	if err != nil {
 		return nil, rpc.NotFound(err, intervention.ErrNotFound, intervention.ReasonNotFound, req.GetName())
 	}

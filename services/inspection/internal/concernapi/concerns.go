@@ -46,6 +46,11 @@ func check(ctx context.Context, res access.Resource, act access.Action, gss, nam
 	return rpc.Authorize(ctx, res, act, access.Object{Council: gss, Name: name})
 }
 
+// reads is check of reading res of a council.
+func reads(res access.Resource) func(ctx context.Context, gss, name string) error {
+	return func(ctx context.Context, gss, name string) error { return check(ctx, res, access.Read, gss, name) }
+}
+
 // Concerns implements the concern and recommendation methods of
 // InspectionService.
 type Concerns struct{ rpc.Handlers[concern.Service] }
@@ -98,14 +103,7 @@ func (s *Concerns) draft(m *inspectionv1.Concern) (concern.Draft, error) {
 
 // GetConcern implements InspectionService.GetConcern.
 func (s *Concerns) GetConcern(ctx context.Context, req *inspectionv1.GetConcernRequest) (*inspectionv1.Concern, error) {
-	gss, id, err := concern.ParseConcernName("name", req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	if err := check(ctx, access.Concern, access.Read, gss, req.GetName()); err != nil {
-		return nil, err
-	}
-	c, err := s.Svc.Concern(ctx, gss, id)
+	c, err := rpc.GetChild(ctx, concern.ConcernCollection, req.GetName(), reads(access.Concern), s.Svc.Concern)
 	if err != nil {
 		return nil, err
 	}
@@ -141,14 +139,7 @@ func (s *Concerns) ListConcerns(ctx context.Context, req *inspectionv1.ListConce
 // GetEmergencyInspectionRecommendation implements
 // InspectionService.GetEmergencyInspectionRecommendation.
 func (s *Concerns) GetEmergencyInspectionRecommendation(ctx context.Context, req *inspectionv1.GetEmergencyInspectionRecommendationRequest) (*inspectionv1.EmergencyInspectionRecommendation, error) {
-	gss, id, err := concern.ParseRecommendationName("name", req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	if err := check(ctx, access.Recommendation, access.Read, gss, req.GetName()); err != nil {
-		return nil, err
-	}
-	r, err := s.Svc.Recommendation(ctx, gss, id)
+	r, err := rpc.GetChild(ctx, concern.RecommendationCollection, req.GetName(), reads(access.Recommendation), s.Svc.Recommendation)
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,9 @@ func check(ctx context.Context, act access.Action, gss, name string) error {
 	return rpc.Authorize(ctx, access.SupportOffer, act, access.Object{Council: gss, Name: name})
 }
 
+// reads is check of reading the offers of council gss.
+func reads(ctx context.Context, gss, name string) error { return check(ctx, access.Read, gss, name) }
+
 // Offers implements the support offer methods of
 // peerreviewv1.PeerReviewServiceServer. It deliberately embeds no
 // Unimplemented server, so that the service's composite server can embed it
@@ -100,14 +103,7 @@ func (h *Offers) CreateSupportOffer(ctx context.Context, req *peerreviewv1.Creat
 
 // GetSupportOffer implements PeerReviewService.GetSupportOffer.
 func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSupportOfferRequest) (*peerreviewv1.SupportOffer, error) {
-	gss, id, err := resource.ParseCouncilChild("name", offer.Collection, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	if err := check(ctx, access.Read, gss, req.GetName()); err != nil {
-		return nil, err
-	}
-	o, err := h.Svc.Get(ctx, gss, id)
+	o, err := rpc.GetChild(ctx, offer.Collection, req.GetName(), reads, h.Svc.Get)
 	if err != nil {
 		return nil, rpc.NotFound(err, offer.ErrNotFound, offer.ReasonNotFound, req.GetName())
 	}

@@ -90,14 +90,7 @@ func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSpon
 
 // GetSponsorNeed implements SponsorService.GetSponsorNeed.
 func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNeedRequest) (*sponsorv1.SponsorNeed, error) {
-	gss, id, err := resource.ParseCouncilChild("name", need.Collection, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	if err := check(ctx, gss, req.GetName()); err != nil {
-		return nil, err
-	}
-	n, err := h.Svc.Get(ctx, gss, id)
+	n, err := rpc.GetChild(ctx, need.Collection, req.GetName(), check, h.Svc.Get)
 	if err != nil {
 		return nil, rpc.NotFound(err, need.ErrNotFound, need.ReasonNotFound, req.GetName())
 	}
