@@ -80,7 +80,7 @@ func (e *env) loaded(t *testing.T) bool {
 
 func (e *env) allNeeds(t *testing.T) []need.Need {
 	t.Helper()
-	ns, err := needstore.New(e.st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored)).List(t.Context(), need.AllCouncils)
+	ns, err := needstore.New(e.st, rpctest.Codec(needapi.ToStored, needapi.FromStored)).List(t.Context(), need.AllCouncils)
 	if err != nil {
 		t.Fatal(err)
 	}

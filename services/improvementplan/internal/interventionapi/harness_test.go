@@ -60,7 +60,7 @@ type env struct {
 }
 
 // codec is the stored form of an intervention, as the service builds it.
-var codec = store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) }, ToStored, FromStored)
+var codec = rpctest.Codec(ToStored, FromStored)
 
 // newEnv serves the handlers over real Redis behind the real interceptor
 // chain (error mapping, authentication, policies) on an in-memory listener.
@@ -68,8 +68,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
-	reviews := progressreviewstore.New(st, plans, store.ProtoCodec(
-		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, progressreviewapi.ToProto, progressreviewapi.FromStored))
+	reviews := progressreviewstore.New(st, plans, rpctest.Codec(progressreviewapi.ToProto, progressreviewapi.FromStored))
 	e := &env{t: t, now: rpctest.Ticking(start, time.Minute), store: st, plans: plans, reviews: reviews, ivs: interventionstore.New(st, plans, codec)}
 	svc := intervention.NewService(e.ivs, plans, e.reviews, e.now)
 	e.client = rpctest.Client(t, Policies, &improvementplanv1.ImprovementPlanService_ServiceDesc,

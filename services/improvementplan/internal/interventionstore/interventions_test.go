@@ -27,8 +27,7 @@ import (
 )
 
 // codec is the stored form the service gives the store: the API message.
-var codec = store.ProtoCodec(func() *improvementplanv1.Intervention { return new(improvementplanv1.Intervention) },
-	interventionapi.ToStored, interventionapi.FromStored)
+var codec = rpctest.Codec(interventionapi.ToStored, interventionapi.FromStored)
 
 type env struct {
 	t     *testing.T

@@ -57,8 +57,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
 	plans := planstore.New(st)
-	reviews := progressreviewstore.New(st, plans, store.ProtoCodec(
-		func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) }, ToProto, FromStored))
+	reviews := progressreviewstore.New(st, plans, rpctest.Codec(ToProto, FromStored))
 	svc := progressreview.NewService(reviews, plans, clock)
 	sup := support.NewService(supportstore.New(st))
 	client := rpctest.Client(t, Policies, &improvementplanv1.ImprovementPlanService_ServiceDesc,

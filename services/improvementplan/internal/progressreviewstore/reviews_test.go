@@ -30,8 +30,7 @@ type env struct {
 }
 
 // codec is the stored form the service gives the store: the API message.
-var codec = store.ProtoCodec(func() *improvementplanv1.ProgressReview { return new(improvementplanv1.ProgressReview) },
-	progressreviewapi.ToProto, progressreviewapi.FromStored)
+var codec = rpctest.Codec(progressreviewapi.ToProto, progressreviewapi.FromStored)
 
 func newEnv(t *testing.T) *env {
 	st := rpctest.NewStore(t)

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/concernstore"
@@ -23,6 +22,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -34,13 +34,9 @@ var Now = time.Date(2015, 12, 14, 12, 0, 0, 0, time.UTC)
 // The stored forms of concerns, recommendations and councils, as the
 // service builds them.
 var (
-	ConcernCodec = store.ProtoCodec(func() *inspectionv1.Concern { return &inspectionv1.Concern{} },
-		concernapi.ConcernToProto, concernapi.ConcernFromStored)
-	RecommendationCodec = store.ProtoCodec(func() *inspectionv1.EmergencyInspectionRecommendation {
-		return &inspectionv1.EmergencyInspectionRecommendation{}
-	}, concernapi.RecommendationToProto, concernapi.RecommendationFromStored)
-	CouncilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} },
-		councilapi.ToProto, councilapi.FromStored)
+	ConcernCodec        = rpctest.Codec(concernapi.ConcernToProto, concernapi.ConcernFromStored)
+	RecommendationCodec = rpctest.Codec(concernapi.RecommendationToProto, concernapi.RecommendationFromStored)
+	CouncilCodec        = rpctest.Codec(councilapi.ToProto, councilapi.FromStored)
 )
 
 // Fixture is the concern use cases over a store, with what they stand on.

@@ -13,7 +13,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
-	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -29,7 +28,7 @@ func newClient(t *testing.T) inspectionv1.InspectionServiceClient { return newCl
 func newClientB(t testing.TB) inspectionv1.InspectionServiceClient {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	codec := store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)
+	codec := rpctest.Codec(councilapi.ToProto, councilapi.FromStored)
 	councils := councilstore.NewCouncils(st, codec)
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ func newHarness(t testing.TB) *harness {
 }
 
 // setCodec is the stored form of a set, as the service builds it.
-var setCodec = store.ProtoCodec(func() *inspectionv1.IndicatorSet { return &inspectionv1.IndicatorSet{} }, SetToProto, SetFromStored)
+var setCodec = rpctest.Codec(SetToProto, SetFromStored)
 
 // as returns a context that calls as the named principal; "" calls without
 // a token.
@@ -183,4 +183,4 @@ func (h *harness) seedSets(t testing.TB, skip map[string]bool) {
 }
 
 // councilCodec is the stored form of a council, as the service builds it.
-var councilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)
+var councilCodec = rpctest.Codec(councilapi.ToProto, councilapi.FromStored)

@@ -592,7 +592,7 @@ func TestGatewayDerivedMask(t *testing.T) {
 }
 
 // codec is the stored form of an inspection, as the service builds it.
-var codec = store.ProtoCodec(func() *inspectionv1.Inspection { return &inspectionv1.Inspection{} }, ToProto, FromStored)
+var codec = rpctest.Codec(ToProto, FromStored)
 
 // councilCodec is the stored form of a council, as the service builds it.
-var councilCodec = store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)
+var councilCodec = rpctest.Codec(councilapi.ToProto, councilapi.FromStored)

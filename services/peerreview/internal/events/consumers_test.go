@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewapi"
 
@@ -48,13 +47,13 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	offers := offerstore.New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored))
+	offers := offerstore.New(st, rpctest.Codec(offerapi.ToStored, offerapi.FromStored))
 	return &env{
 		t: t, rdb: st.Client(), ks: st.Keyspace(), st: st, offers: offers,
 		// The offers' clock moves a second on every reading, so offers made
 		// one after another have distinct creation times and a defined order.
 		svc:       offer.NewService(offers, rpctest.Ticking(reviewtest.Clock(), time.Second)),
-		reviews:   reviewstore.New(st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored)),
+		reviews:   reviewstore.New(st, rpctest.Codec(reviewapi.ToStored, reviewapi.FromStored)),
 		published: map[string]int64{},
 	}
 }

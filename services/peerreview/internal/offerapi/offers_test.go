@@ -66,7 +66,7 @@ func newEnv(t *testing.T) *env {
 	clock := func() time.Time {
 		return time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * time.Second)
 	}
-	svc := offer.NewService(offerstore.New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, ToStored, FromStored)), clock)
+	svc := offer.NewService(offerstore.New(st, rpctest.Codec(ToStored, FromStored)), clock)
 	client := rpctest.Client(t, Policies, &peerreviewv1.PeerReviewService_ServiceDesc,
 		testServer{Offers: New(svc, pages)}, peerreviewv1.NewPeerReviewServiceClient)
 	return &env{t: t, client: client, store: st}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/offerapi"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
@@ -27,7 +26,7 @@ import (
 func newStore(t *testing.T) (*Offers, *store.Store) {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	return New(st, store.ProtoCodec(func() *peerreviewv1.SupportOffer { return new(peerreviewv1.SupportOffer) }, offerapi.ToStored, offerapi.FromStored)), st
+	return New(st, rpctest.Codec(offerapi.ToStored, offerapi.FromStored)), st
 }
 
 func sample(gss, id string, created time.Time) offer.Offer {

@@ -181,8 +181,8 @@ type env struct {
 func newEnv(t *testing.T, double *inspectionDouble) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	reviews := reviewstore.New(st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, ToStored, FromStored))
-	pool := reviewerstore.New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, reviewerapi.ToStored, reviewerapi.FromStored))
+	reviews := reviewstore.New(st, rpctest.Codec(ToStored, FromStored))
+	pool := reviewerstore.New(st, rpctest.Codec(reviewerapi.ToStored, reviewerapi.FromStored))
 	conn, err := serve.Dial(double.start(t), grpc.WithChainUnaryInterceptor(auth.ForwardAuthorization()))
 	if err != nil {
 		t.Fatal(err)

@@ -93,7 +93,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	reviews := &reviewStore{committed: map[string]int{}}
-	svc := reviewer.NewService(reviewerstore.New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, ToStored, FromStored)), reviews, clock)
+	svc := reviewer.NewService(reviewerstore.New(st, rpctest.Codec(ToStored, FromStored)), reviews, clock)
 	client := rpctest.Client(t, Policies, &peerreviewv1.PeerReviewService_ServiceDesc,
 		testServer{Reviewers: NewReviewers(svc, pages, reviews)}, peerreviewv1.NewPeerReviewServiceClient)
 	return &env{t: t, client: client, store: st, reviews: reviews}

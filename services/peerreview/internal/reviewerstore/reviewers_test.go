@@ -11,7 +11,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewerapi"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
@@ -32,7 +31,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	return &fixture{st: st, s: New(st, store.ProtoCodec(func() *peerreviewv1.Reviewer { return new(peerreviewv1.Reviewer) }, reviewerapi.ToStored, reviewerapi.FromStored))}
+	return &fixture{st: st, s: New(st, rpctest.Codec(reviewerapi.ToStored, reviewerapi.FromStored))}
 }
 
 func sample(id string) reviewer.Reviewer {

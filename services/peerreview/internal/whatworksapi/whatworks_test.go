@@ -122,7 +122,7 @@ func newEnv(t *testing.T, reviews whatworks.Reviews) *env {
 	double := &inspectionclienttest.Server{Councils: fixtureCouncils()}
 	inspection := inspectionclienttest.Dial(t, double.Start(t))
 	st := rpctest.NewStore(t)
-	lessons := whatworksstore.New(st, store.ProtoCodec(func() *peerreviewv1.Lesson { return new(peerreviewv1.Lesson) }, ToStored, FromStored))
+	lessons := whatworksstore.New(st, rpctest.Codec(ToStored, FromStored))
 	// The clock starts on the demo day and moves a minute on every reading,
 	// so lessons created one after another have distinct create times.
 	clk := rpctest.Ticking(time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC), time.Minute)

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/whatworksapi"
 
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewer"
@@ -22,7 +21,7 @@ var created = time.Date(2015, time.December, 14, 9, 0, 0, 0, time.UTC)
 func newStore(t *testing.T) (*Lessons, *store.Store) {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	return New(st, store.ProtoCodec(func() *peerreviewv1.Lesson { return new(peerreviewv1.Lesson) }, whatworksapi.ToStored, whatworksapi.FromStored)), st
+	return New(st, rpctest.Codec(whatworksapi.ToStored, whatworksapi.FromStored)), st
 }
 
 func lesson(id string, at time.Time) whatworks.Lesson {

@@ -12,7 +12,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
-	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -46,8 +45,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
-	e := &env{t: t, rdb: st.Client(), ks: st.Keyspace(), st: st, needs: needstore.New(st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored))}
-	sponsors := sponsorstore.New(st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
+	e := &env{t: t, rdb: st.Client(), ks: st.Keyspace(), st: st, needs: needstore.New(st, rpctest.Codec(needapi.ToStored, needapi.FromStored))}
+	sponsors := sponsorstore.New(st, rpctest.Codec(sponsorapi.ToStored, sponsorapi.FromStored))
 	svc := need.NewService(e.needs, sponsors, func() time.Time { return opened })
 	e.engs = engagementstore.New(st)
 	c, err := New(st, svc, engagement.NewService(e.engs, sponsors, func() time.Time { return opened }), rpctest.Quiet(), events.ConsumerOptions{

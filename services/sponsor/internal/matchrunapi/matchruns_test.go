@@ -77,9 +77,9 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, st: rpctest.NewStore(t)}
 	clock := func() time.Time { return start }
-	e.needs = needstore.New(e.st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored))
+	e.needs = needstore.New(e.st, rpctest.Codec(needapi.ToStored, needapi.FromStored))
 	e.engs = engagementstore.New(e.st, engagementstore.WithClock(clock))
-	sponsors := sponsorstore.New(e.st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
+	sponsors := sponsorstore.New(e.st, rpctest.Codec(sponsorapi.ToStored, sponsorapi.FromStored))
 	ctx := context.Background()
 	for _, sp := range []sponsor.Sponsor{
 		{ID: "hampshire", DisplayName: "Hampshire", Kind: sponsor.Council, MemberCouncils: []string{"E10000014"}},

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -40,8 +39,8 @@ func newBenchService(b testing.TB) (*matchrun.Service, *store.Store, *matchrunst
 	st := rpctest.NewStore(b)
 	at := time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return at }
-	sponsors := sponsorstore.New(st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
-	needs := needstore.New(st, store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, needapi.ToStored, needapi.FromStored))
+	sponsors := sponsorstore.New(st, rpctest.Codec(sponsorapi.ToStored, sponsorapi.FromStored))
+	needs := needstore.New(st, rpctest.Codec(needapi.ToStored, needapi.FromStored))
 	engs := engagementstore.New(st, engagementstore.WithClock(clock))
 	ctx := context.Background()
 	for _, sp := range demo.Sponsors() {

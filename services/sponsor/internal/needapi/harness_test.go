@@ -58,7 +58,7 @@ type env struct {
 }
 
 // codec is the stored form of a sponsor need, as the service builds it.
-var codec = store.ProtoCodec(func() *sponsorv1.SponsorNeed { return new(sponsorv1.SponsorNeed) }, ToStored, FromStored)
+var codec = rpctest.Codec(ToStored, FromStored)
 
 // newEnv serves the handlers over real Redis behind the real interceptor
 // chain (rpctest.Serve), with the sponsors hampshire and durham stored.
@@ -66,7 +66,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := rpctest.NewStore(t)
 	e := &env{t: t, now: rpctest.Ticking(start, time.Minute), store: st, needs: needstore.New(st, codec)}
-	spons := sponsorstore.New(st, store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, sponsorapi.ToStored, sponsorapi.FromStored))
+	spons := sponsorstore.New(st, rpctest.Codec(sponsorapi.ToStored, sponsorapi.FromStored))
 	for _, id := range []string{"hampshire", "durham"} {
 		_, err := spons.Insert(context.Background(), sponsor.Sponsor{
 			ID: id, DisplayName: id, Kind: sponsor.Charity, National: true,

@@ -66,7 +66,7 @@ type env struct {
 }
 
 // codec is the stored form of a sponsor, as the service builds it.
-var codec = store.ProtoCodec(func() *sponsorv1.Sponsor { return new(sponsorv1.Sponsor) }, ToStored, FromStored)
+var codec = rpctest.Codec(ToStored, FromStored)
 
 // newEnv serves the handlers over real Redis behind the real interceptor
 // chain (rpctest.Serve).
