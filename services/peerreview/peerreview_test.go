@@ -21,6 +21,7 @@ import (
 	offerevents "github.com/turnaround-sli/turnaround/services/peerreview/internal/events"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/inspectionclient/inspectionclienttest"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewstore"
+	"github.com/turnaround-sli/turnaround/services/peerreview/internal/reviewtest"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -212,10 +213,7 @@ func TestDemoPriorities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, p := range resp.GetPriorities() {
-		got = append(got, p.GetLocalAuthority())
-	}
+	got := reviewtest.PriorityCouncils(resp)
 	if want := []string{"localAuthorities/E06000009", "localAuthorities/E08000012"}; !slices.Equal(got, want) {
 		t.Errorf("priorities = %v, want %v", got, want)
 	}

@@ -125,10 +125,7 @@ func TestPrioritiesRankFilterAndExclude(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, p := range resp.GetPriorities() {
-		got = append(got, p.GetLocalAuthority())
-	}
+	got := reviewtest.PriorityCouncils(resp)
 	want := []string{"localAuthorities/" + barnsley, "localAuthorities/" + kirklees, "localAuthorities/" + hampshire}
 	if !slices.Equal(got, want) {
 		t.Errorf("priorities = %v, want %v", got, want)

@@ -1,12 +1,13 @@
 // Package reviewtest holds what the peer-review service's tests share: the
 // moment they happen, and the peer reviews they read in memory in place of
-// the review store.
+// the review store; and what a page of review priorities ranks.
 package reviewtest
 
 import (
 	"context"
 	"time"
 
+	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	"github.com/turnaround-sli/turnaround/services/peerreview/internal/review"
 )
 
@@ -32,4 +33,14 @@ func (r Reviews) Get(_ context.Context, gss, id string) (review.Review, error) {
 		}
 	}
 	return review.Review{}, review.ErrNotFound
+}
+
+// PriorityCouncils is the councils a page of review priorities ranks, by
+// resource name, in rank order.
+func PriorityCouncils(resp *peerreviewv1.ListReviewPrioritiesResponse) []string {
+	var out []string
+	for _, p := range resp.GetPriorities() {
+		out = append(out, p.GetLocalAuthority())
+	}
+	return out
 }
