@@ -60,3 +60,15 @@ func GetChild[T any](ctx context.Context, collection, name string, authorize fun
 	}
 	return get(ctx, gss, id)
 }
+
+// ParentCouncil is the check of a parent, the name parent of the council
+// gss, under which a request lists or adds resources: authorize, whether
+// the caller may act on that council's resources, is decided first, so
+// that a refused caller learns nothing of which councils exist; then the
+// council must be one of the register (NOT_FOUND on "parent").
+func ParentCouncil(ctx context.Context, gss, parent string, authorize func(ctx context.Context, gss, name string) error) error {
+	if err := authorize(ctx, gss, parent); err != nil {
+		return err
+	}
+	return CouncilExists(gss, "parent", parent)
+}

@@ -112,3 +112,25 @@ func TestGetChildAuthorizesBeforeItReads(t *testing.T) {
 		t.Errorf("read %q, want only the allowed one, %q", read, want)
 	}
 }
+
+func TestParentCouncilAuthorizesBeforeItSaysACouncilIsMissing(t *testing.T) {
+	refused := fault.PermissionDenied("NOT_YOURS", "not yours")
+	authorize := func(_ context.Context, gss, name string) error {
+		if gss != "E08000035" || name != "localAuthorities/"+gss {
+			return refused
+		}
+		return nil
+	}
+	ctx := context.Background()
+	if err := ParentCouncil(ctx, "E08000035", "localAuthorities/E08000035", authorize); err != nil {
+		t.Errorf("ParentCouncil of Leeds = %v, want nil", err)
+	}
+	if err := ParentCouncil(ctx, "E99999999", "localAuthorities/E99999999", authorize); err != refused {
+		t.Errorf("ParentCouncil of a refused council outside the register = %v, want the refusal", err)
+	}
+	allowAll := func(context.Context, string, string) error { return nil }
+	err := ParentCouncil(ctx, "E99999999", "localAuthorities/E99999999", allowAll)
+	if f, ok := fault.As(err); !ok || f.Kind != fault.KindNotFound || f.Metadata["parent"] != "localAuthorities/E99999999" {
+		t.Errorf("ParentCouncil of a council outside the register = %v, want NOT_FOUND naming the parent", err)
+	}
+}

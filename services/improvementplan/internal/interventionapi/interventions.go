@@ -48,6 +48,12 @@ var Policies = access.Rules(access.Intervention, access.Methods{
 // it).
 const ordered = true
 
+// reads is the access decision on the caller in ctx reading the
+// interventions of council gss (the intervention, or the list, named name).
+func (h *Interventions) reads(ctx context.Context, gss, name string) error {
+	return h.access.Check(ctx, access.Read, gss, name, ordered)
+}
+
 // Interventions implements the decision and intervention methods of
 // improvementplanv1.ImprovementPlanServiceServer. It deliberately embeds no
 // Unimplemented server, so that the service's composite server can embed
@@ -102,9 +108,7 @@ func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementp
 
 // GetIntervention implements ImprovementPlanService.GetIntervention.
 func (h *Interventions) GetIntervention(ctx context.Context, req *improvementplanv1.GetInterventionRequest) (*improvementplanv1.Intervention, error) {
-	iv, err := rpc.GetChild(ctx, intervention.Collection, req.GetName(), func(ctx context.Context, gss, name string) error {
-		return h.access.Check(ctx, access.Read, gss, name, ordered)
-	}, h.ivs.Get)
+	iv, err := rpc.GetChild(ctx, intervention.Collection, req.GetName(), h.reads, h.ivs.Get)
 	if err != nil {
 		return nil, rpc.NotFound(err, intervention.ErrNotFound, intervention.ReasonNotFound, req.GetName())
 	}
@@ -126,10 +130,7 @@ func (h *Interventions) ListInterventions(ctx context.Context, req *improvementp
 		Parent: req.GetParent(),
 	}
 	if gss != plan.AllCouncils {
-		if err := h.access.Check(ctx, access.Read, gss, req.GetParent(), ordered); err != nil {
-			return nil, err
-		}
-		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
+		if err := rpc.ParentCouncil(ctx, gss, req.GetParent(), h.reads); err != nil {
 			return nil, err
 		}
 	}

@@ -118,10 +118,9 @@ func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1
 	var keep func(gss string) bool
 	switch {
 	case gss != plan.AllCouncils:
-		if err := h.access.Check(ctx, access.Read, gss, req.GetParent(), false); err != nil {
-			return nil, err
-		}
-		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
+		if err := rpc.ParentCouncil(ctx, gss, req.GetParent(), func(ctx context.Context, gss, name string) error {
+			return h.access.Check(ctx, access.Read, gss, name, false)
+		}); err != nil {
 			return nil, err
 		}
 	case p.HasRole(auth.RoleCouncilOfficer) && !h.access.SeesAll(p):

@@ -120,17 +120,13 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 	if err != nil {
 		return nil, err
 	}
-	council := gss
 	if gss == offer.AllCouncils {
-		council = ""
+		err = reads(ctx, "", req.GetParent())
+	} else {
+		err = rpc.ParentCouncil(ctx, gss, req.GetParent(), reads)
 	}
-	if err := check(ctx, access.Read, council, req.GetParent()); err != nil {
+	if err != nil {
 		return nil, err
-	}
-	if gss != offer.AllCouncils {
-		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
-			return nil, err
-		}
 	}
 	q := paging.Query{
 		Method: peerreviewv1.PeerReviewService_ListSupportOffers_FullMethodName,

@@ -180,17 +180,17 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 	if err != nil {
 		return nil, err
 	}
-	council := gss
+	reads := func(_ context.Context, gss, name string) error {
+		_, err := view(p, gss, name)
+		return err
+	}
 	if gss == review.AllCouncils {
-		council = ""
+		err = reads(ctx, "", req.GetParent())
+	} else {
+		err = rpc.ParentCouncil(ctx, gss, req.GetParent(), reads)
 	}
-	if _, err := view(p, council, req.GetParent()); err != nil {
+	if err != nil {
 		return nil, err
-	}
-	if gss != review.AllCouncils {
-		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
-			return nil, err
-		}
 	}
 	q := paging.Query{
 		Method: peerreviewv1.PeerReviewService_ListPeerReviews_FullMethodName,

@@ -121,10 +121,7 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 		}
 		q.Params = map[string]string{"authority": p.Authority}
 	case gss != need.AllCouncils:
-		if err := check(ctx, gss, req.GetParent()); err != nil {
-			return nil, err
-		}
-		if err := rpc.CouncilExists(gss, "parent", req.GetParent()); err != nil {
+		if err := rpc.ParentCouncil(ctx, gss, req.GetParent(), check); err != nil {
 			return nil, err
 		}
 	}
