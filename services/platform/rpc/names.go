@@ -72,3 +72,14 @@ func ParentCouncil(ctx context.Context, gss, parent string, authorize func(ctx c
 	}
 	return CouncilExists(gss, "parent", parent)
 }
+
+// ListParent is ParentCouncil for the parent of a list that may name every
+// council, localAuthorities/- (gss resource.AllCouncils): for that parent
+// authorize decides on the caller's reading of no council in particular
+// (gss "").
+func ListParent(ctx context.Context, gss, parent string, authorize func(ctx context.Context, gss, name string) error) error {
+	if gss == resource.AllCouncils {
+		return authorize(ctx, "", parent)
+	}
+	return ParentCouncil(ctx, gss, parent, authorize)
+}

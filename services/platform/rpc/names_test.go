@@ -134,3 +134,24 @@ func TestParentCouncilAuthorizesBeforeItSaysACouncilIsMissing(t *testing.T) {
 		t.Errorf("ParentCouncil of a council outside the register = %v, want NOT_FOUND naming the parent", err)
 	}
 }
+
+func TestListParentAsksAboutNoCouncilForEveryCouncil(t *testing.T) {
+	var asked []string
+	authorize := func(_ context.Context, gss, name string) error {
+		asked = append(asked, gss+" "+name)
+		return nil
+	}
+	ctx := context.Background()
+	if err := ListParent(ctx, "-", "localAuthorities/-", authorize); err != nil {
+		t.Errorf("ListParent of every council = %v, want nil", err)
+	}
+	if err := ListParent(ctx, "E08000035", "localAuthorities/E08000035", authorize); err != nil {
+		t.Errorf("ListParent of Leeds = %v, want nil", err)
+	}
+	if err := ListParent(ctx, "E99999999", "localAuthorities/E99999999", authorize); !fault.IsKind(err, fault.KindNotFound) {
+		t.Errorf("ListParent of a council outside the register = %v, want NOT_FOUND", err)
+	}
+	if want := []string{" localAuthorities/-", "E08000035 localAuthorities/E08000035", "E99999999 localAuthorities/E99999999"}; !slices.Equal(asked, want) {
+		t.Errorf("asked %q, want %q", asked, want)
+	}
+}

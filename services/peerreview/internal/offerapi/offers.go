@@ -120,12 +120,7 @@ func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSu
 	if err != nil {
 		return nil, err
 	}
-	if gss == offer.AllCouncils {
-		err = reads(ctx, "", req.GetParent())
-	} else {
-		err = rpc.ParentCouncil(ctx, gss, req.GetParent(), reads)
-	}
-	if err != nil {
+	if err := rpc.ListParent(ctx, gss, req.GetParent(), reads); err != nil {
 		return nil, err
 	}
 	q := paging.Query{

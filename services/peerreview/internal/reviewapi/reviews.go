@@ -180,16 +180,10 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 	if err != nil {
 		return nil, err
 	}
-	reads := func(_ context.Context, gss, name string) error {
+	if err := rpc.ListParent(ctx, gss, req.GetParent(), func(_ context.Context, gss, name string) error {
 		_, err := view(p, gss, name)
 		return err
-	}
-	if gss == review.AllCouncils {
-		err = reads(ctx, "", req.GetParent())
-	} else {
-		err = rpc.ParentCouncil(ctx, gss, req.GetParent(), reads)
-	}
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
 	q := paging.Query{
