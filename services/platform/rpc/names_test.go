@@ -81,77 +81,73 @@ func TestReadChildReadsTheCouncilAndIDBesideThePatch(t *testing.T) {
 	}
 }
 
-func TestGetChildAuthorizesBeforeItReads(t *testing.T) {
-	refused := fault.PermissionDenied("NOT_YOURS", "not yours")
-	var asked, read []string
-	authorize := func(_ context.Context, gss, name string) error {
-		asked = append(asked, gss+" "+name)
-		if gss != "E08000035" {
-			return refused
-		}
-		return nil
+// leedsOnly is an access decision that lets the caller at the resources
+// of Leeds (E08000035), and of no council in particular, and keeps what
+// it was asked.
+type leedsOnly struct{ asked []string }
+
+// errNotLeeds is leedsOnly's refusal.
+var errNotLeeds = fault.PermissionDenied("NOT_YOURS", "not yours")
+
+func (a *leedsOnly) authorize(_ context.Context, gss, name string) error {
+	a.asked = append(a.asked, gss+" "+name)
+	if gss != "E08000035" && gss != "" {
+		return errNotLeeds
 	}
+	return nil
+}
+
+func TestGetChildAuthorizesBeforeItReads(t *testing.T) {
+	var access leedsOnly
+	var read []string
 	get := func(_ context.Context, gss, id string) (string, error) {
 		read = append(read, gss+" "+id)
 		return "need " + id, nil
 	}
 	ctx := context.Background()
-	if got, err := GetChild(ctx, "sponsorNeeds", "localAuthorities/E08000035/sponsorNeeds/n1", authorize, get); err != nil || got != "need n1" {
+	if got, err := GetChild(ctx, "sponsorNeeds", "localAuthorities/E08000035/sponsorNeeds/n1", access.authorize, get); err != nil || got != "need n1" {
 		t.Errorf("GetChild = %q, %v; want need n1", got, err)
 	}
-	if _, err := GetChild(ctx, "sponsorNeeds", "localAuthorities/E08000019/sponsorNeeds/n2", authorize, get); err != refused {
+	if _, err := GetChild(ctx, "sponsorNeeds", "localAuthorities/E08000019/sponsorNeeds/n2", access.authorize, get); err != errNotLeeds {
 		t.Errorf("GetChild of another council's = %v, want the refusal", err)
 	}
-	if _, err := GetChild(ctx, "sponsorNeeds", "sponsorNeeds/n3", authorize, get); !slices.Equal(violationFields(err), []string{"name"}) {
+	if _, err := GetChild(ctx, "sponsorNeeds", "sponsorNeeds/n3", access.authorize, get); !slices.Equal(violationFields(err), []string{"name"}) {
 		t.Errorf("GetChild of a bad name = %v, want a violation on name", err)
 	}
-	if want := []string{"E08000035 localAuthorities/E08000035/sponsorNeeds/n1", "E08000019 localAuthorities/E08000019/sponsorNeeds/n2"}; !slices.Equal(asked, want) {
-		t.Errorf("asked %q, want %q", asked, want)
+	if want := []string{"E08000035 localAuthorities/E08000035/sponsorNeeds/n1", "E08000019 localAuthorities/E08000019/sponsorNeeds/n2"}; !slices.Equal(access.asked, want) {
+		t.Errorf("asked %q, want %q", access.asked, want)
 	}
 	if want := []string{"E08000035 n1"}; !slices.Equal(read, want) {
 		t.Errorf("read %q, want only the allowed one, %q", read, want)
 	}
 }
 
-func TestParentCouncilAuthorizesBeforeItSaysACouncilIsMissing(t *testing.T) {
-	refused := fault.PermissionDenied("NOT_YOURS", "not yours")
-	authorize := func(_ context.Context, gss, name string) error {
-		if gss != "E08000035" || name != "localAuthorities/"+gss {
-			return refused
-		}
-		return nil
-	}
-	ctx := context.Background()
-	if err := ParentCouncil(ctx, "E08000035", "localAuthorities/E08000035", authorize); err != nil {
-		t.Errorf("ParentCouncil of Leeds = %v, want nil", err)
-	}
-	if err := ParentCouncil(ctx, "E99999999", "localAuthorities/E99999999", authorize); err != refused {
-		t.Errorf("ParentCouncil of a refused council outside the register = %v, want the refusal", err)
-	}
+// TestParentChecksDecideAccessBeforeTheRegister: ParentCouncil and
+// ListParent refuse a caller before they say a council is missing, and
+// ListParent asks about no council in particular for every council.
+func TestParentChecksDecideAccessBeforeTheRegister(t *testing.T) {
 	allowAll := func(context.Context, string, string) error { return nil }
-	err := ParentCouncil(ctx, "E99999999", "localAuthorities/E99999999", allowAll)
-	if f, ok := fault.As(err); !ok || f.Kind != fault.KindNotFound || f.Metadata["parent"] != "localAuthorities/E99999999" {
-		t.Errorf("ParentCouncil of a council outside the register = %v, want NOT_FOUND naming the parent", err)
-	}
-}
-
-func TestListParentAsksAboutNoCouncilForEveryCouncil(t *testing.T) {
-	var asked []string
-	authorize := func(_ context.Context, gss, name string) error {
-		asked = append(asked, gss+" "+name)
-		return nil
-	}
 	ctx := context.Background()
-	if err := ListParent(ctx, "-", "localAuthorities/-", authorize); err != nil {
-		t.Errorf("ListParent of every council = %v, want nil", err)
+	for name, check := range map[string]func(context.Context, string, string, func(context.Context, string, string) error) error{
+		"ParentCouncil": ParentCouncil, "ListParent": ListParent,
+	} {
+		var access leedsOnly
+		if err := check(ctx, "E08000035", "localAuthorities/E08000035", access.authorize); err != nil {
+			t.Errorf("%s of Leeds = %v, want nil", name, err)
+		}
+		if err := check(ctx, "E99999999", "localAuthorities/E99999999", access.authorize); err != errNotLeeds {
+			t.Errorf("%s of a refused council outside the register = %v, want the refusal", name, err)
+		}
+		err := check(ctx, "E99999999", "localAuthorities/E99999999", allowAll)
+		if f, ok := fault.As(err); !ok || f.Kind != fault.KindNotFound || f.Metadata["parent"] != "localAuthorities/E99999999" {
+			t.Errorf("%s of a council outside the register = %v, want NOT_FOUND naming the parent", name, err)
+		}
+		if want := []string{"E08000035 localAuthorities/E08000035", "E99999999 localAuthorities/E99999999"}; !slices.Equal(access.asked, want) {
+			t.Errorf("%s asked %q, want %q", name, access.asked, want)
+		}
 	}
-	if err := ListParent(ctx, "E08000035", "localAuthorities/E08000035", authorize); err != nil {
-		t.Errorf("ListParent of Leeds = %v, want nil", err)
-	}
-	if err := ListParent(ctx, "E99999999", "localAuthorities/E99999999", authorize); !fault.IsKind(err, fault.KindNotFound) {
-		t.Errorf("ListParent of a council outside the register = %v, want NOT_FOUND", err)
-	}
-	if want := []string{" localAuthorities/-", "E08000035 localAuthorities/E08000035", "E99999999 localAuthorities/E99999999"}; !slices.Equal(asked, want) {
-		t.Errorf("asked %q, want %q", asked, want)
+	var access leedsOnly
+	if err := ListParent(ctx, "-", "localAuthorities/-", access.authorize); err != nil || !slices.Equal(access.asked, []string{" localAuthorities/-"}) {
+		t.Errorf("ListParent of every council = %v, asking %q; want nil, asking about no council in particular", err, access.asked)
 	}
 }
