@@ -1,7 +1,6 @@
 package interventionapi
 
 import (
-	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -32,11 +31,8 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 		old = protowire.AppendString(old, a)
 	}
 
-	got := rpctest.DecodeLegacy(t, codec, current, old, 7)
 	want.Version = 7
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("old record = %+v\nwant %+v", got, want)
-	}
+	got := rpctest.LegacyDecodesAs(t, codec, current, old, 7, want)
 	wantEnums := []typev1.JudgementArea{
 		typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION, typev1.JudgementArea_JUDGEMENT_AREA_LEADERSHIP_MANAGEMENT_GOVERNANCE,
 	}

@@ -1,7 +1,6 @@
 package needapi
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
@@ -35,11 +34,8 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 		old = protowire.AppendBytes(old, e)
 	}
 
-	got := rpctest.DecodeLegacy(t, codec, current, old, 2)
 	want.Version = 2
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("old record = %+v\nwant %+v", got, want)
-	}
+	got := rpctest.LegacyDecodesAs(t, codec, current, old, 2, want)
 	m := toProto(got)
 	if a := m.GetAreas()[0]; a.GetJudgementArea() != typev1.JudgementArea_JUDGEMENT_AREA_HELP_AND_PROTECTION || a.GetWeight() != 9 {
 		t.Errorf("HELP_AND_PROTECTION prints as %v", a)

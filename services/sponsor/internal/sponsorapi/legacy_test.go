@@ -51,11 +51,8 @@ func TestStoredBeforeAreasWereEnums(t *testing.T) {
 		old = protowire.AppendBytes(old, oldExpertise(e.area, e.strength))
 	}
 
-	got := rpctest.DecodeLegacy(t, codec, current, old, 5)
 	want.Version = 5
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("old record = %+v\nwant %+v", got.Expertise, want.Expertise)
-	}
+	got := rpctest.LegacyDecodesAs(t, codec, current, old, 5, want)
 	m := toProto(got, sponsor.Usage{})
 	if a := m.GetExpertise()[0].GetJudgementArea(); a != typev1.JudgementArea_JUDGEMENT_AREA_LSCB {
 		t.Errorf("LSCB prints as %v", m.GetExpertise()[0])
