@@ -2,175 +2,302 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // Cache is a Collection whose decoded aggregates are kept in memory, for
 // list reads that would otherwise fetch and decode every record on every
-// call (every page of councils reads all of them).
+// call (every page of councils, plans, needs or reviews reads all of them).
 //
 // It never serves data older than the last committed write a caller has
-// seen: every read first reads the current version of each record it
-// returns, in one pipelined round trip of small replies, and takes from
-// memory only the records whose cached version is that version; the rest
-// are read and decoded (one more round trip). A version names one state of
-// a record (Commit bumps it with every write), so a matching version is the
-// same data. Replicas of a service each keep their own Cache and each check
-// Redis on every read, so a write through any replica is seen by all.
+// seen: every read asks Redis, for each record it returns, whether the
+// record is still the state the cache holds, and takes the record's data
+// (to decode) only when it is not, all in one pipelined round trip. A state
+// is named by the record's version, which Commit bumps with every write,
+// and by its incarnation, a random token the cache gives a record the first
+// time it reads it (the field "inc" of the record's hash, which writes keep
+// and a delete removes). A record deleted and created again starts again at
+// version 1, so the version alone could name two different records; the
+// incarnation tells them apart, so a cache is right for records that are
+// deleted as well as for those that never are. Replicas of a service each
+// keep their own Cache and each check Redis on every read, so a write
+// through any replica is seen by all.
 //
-// A record deleted and created again starts again at version 1, which a
-// Cache could mistake for the state it holds: use it only for aggregates
-// that are never deleted (reference data such as councils).
+// The aggregates a cache hands out are copies made with its clone function
+// (see Copying), so a caller that changes one does not change what later
+// reads return.
 type Cache[T any] struct {
-	c  *Collection[T]
+	c     *Collection[T]
+	clone func(T) T
+	// known records that the server has run checkScript (once per process
+	// with its source, then by its SHA1).
+	known atomic.Bool
+
 	mu sync.Mutex
 	at map[string]cached[T]
 }
 
 type cached[T any] struct {
-	version int64
-	v       T
+	version     string
+	incarnation string
+	v           T
 }
 
-// NewCache returns an empty cache over c.
+// fieldIncarnation is the record field holding a record's incarnation.
+const fieldIncarnation = "inc"
+
+// NewCache returns an empty cache over c. It hands out the aggregates it
+// holds as they are: use Copying for aggregates holding slices or maps
+// that a caller might change.
 func NewCache[T any](c *Collection[T]) *Cache[T] {
 	return &Cache[T]{c: c, at: map[string]cached[T]{}}
 }
 
-// Members is Collection.Members through the cache: the set, then the
-// versions, then only the records that changed (or, when nothing is cached
-// yet, the set and the records), so three round trips at most whatever the
-// number of members.
+// Copying makes the cache hand out clone(v) for every aggregate v it
+// holds, and returns it. clone must return a value sharing no memory that
+// a caller could change with v (a deep copy).
+func (ca *Cache[T]) Copying(clone func(T) T) *Cache[T] {
+	ca.clone = clone
+	return ca
+}
+
+// checkScript checks the records KEYS, given what the cache holds of each
+// (ARGV[2i], ARGV[2i+1]: version and incarnation, both "" when nothing),
+// and returns per key: nothing when the record does not exist, {version,
+// incarnation} when it is the state the cache holds, and {version,
+// incarnation, data} otherwise. A record without an incarnation gets
+// ARGV[1]..":"..i, so it is named apart from any earlier record under the
+// same key. Every key shares one hash tag: the script runs in one slot.
+var checkScript = redis.NewScript(strings.NewReplacer(
+	"{{data}}", fieldData,
+	"{{version}}", fieldVersion,
+	"{{inc}}", fieldIncarnation,
+).Replace(`
+local out = {}
+for i, key in ipairs(KEYS) do
+  local r = redis.call('HMGET', key, '{{version}}', '{{inc}}')
+  local v, inc = r[1], r[2]
+  if not v then
+    out[i] = false
+  else
+    if not inc then
+      inc = ARGV[1] .. ':' .. i
+      redis.call('HSET', key, '{{inc}}', inc)
+    end
+    if v == ARGV[2 * i] and inc == ARGV[2 * i + 1] then
+      out[i] = {v, inc}
+    else
+      out[i] = {v, inc, redis.call('HGET', key, '{{data}}')}
+    end
+  end
+end
+return out
+`))
+
+// Members is Collection.Members through the cache: the aggregates of the
+// set's members, ordered by member, in two round trips (the set, then the
+// records) whatever the number of members.
 func (ca *Cache[T]) Members(ctx context.Context, setKey string, keyOf func(member string) string) ([]T, error) {
 	members, err := ca.c.st.c.SMembers(ctx, setKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("store: members of %s: %w", setKey, err)
 	}
+	slices.Sort(members)
 	return ca.GetMany(ctx, keysOf(members, keyOf))
 }
 
+// InCouncils is Collection.InCouncils through the cache: the records a
+// council's index set lists, or every council's when gss is
+// resource.AllCouncils, in no particular order, in two round trips.
+func (ca *Cache[T]) InCouncils(ctx context.Context, gss string, indexKey func(gss string) string, recordKey func(gss, id string) string) ([]T, error) {
+	keys, err := ca.c.st.CouncilMembers(ctx, gss, indexKey, recordKey)
+	if err != nil {
+		return nil, err
+	}
+	return ca.GetMany(ctx, keys)
+}
+
 // GetMany is Collection.GetMany through the cache: the records under keys,
-// in their order, leaving out keys that hold nothing.
+// in their order, leaving out keys that hold nothing, in one round trip
+// (one pipeline of a script per hash tag) that carries the data of only
+// the records that changed since this cache last read them.
 func (ca *Cache[T]) GetMany(ctx context.Context, keys []string) ([]T, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	if ca.cold(keys) {
-		return ca.fill(ctx, keys)
-	}
-	cmds := make([]*redis.StringCmd, len(keys))
-	_, err := ca.c.st.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = p.HGet(ctx, k, fieldVersion)
-		}
-		return nil
-	})
-	if err != nil && !isNil(err) {
-		return nil, fmt.Errorf("store: versions of %d records: %w", len(keys), err)
-	}
-	hits := make([]T, len(keys))
-	hit := make([]bool, len(keys))
-	var stale []string
+	groups := byTag(keys)
+	args := make([][]any, len(groups))
+	held := make([]cached[T], len(keys))
+	base := newIncarnation()
 	ca.mu.Lock()
-	for i, cmd := range cmds {
-		raw, err := cmd.Result()
-		switch {
-		case isNil(err):
-			delete(ca.at, keys[i])
-			continue
-		case err != nil:
-			ca.mu.Unlock()
-			return nil, fmt.Errorf("store: version of %s: %w", keys[i], err)
+	for g, idx := range groups {
+		a := make([]any, 1, 1+2*len(idx))
+		a[0] = base
+		for _, i := range idx {
+			held[i] = ca.at[keys[i]]
+			a = append(a, held[i].version, held[i].incarnation)
 		}
-		v, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil {
-			ca.mu.Unlock()
-			return nil, fmt.Errorf("store: version of %s: %w", keys[i], err)
-		}
-		if e, ok := ca.at[keys[i]]; ok && e.version == v {
-			hits[i], hit[i] = e.v, true
-		} else {
-			stale = append(stale, keys[i])
-		}
+		args[g] = a
 	}
 	ca.mu.Unlock()
 
-	fresh := map[string]cached[T]{}
-	if len(stale) > 0 {
-		if fresh, err = ca.read(ctx, stale); err != nil {
-			return nil, err
+	cmds, err := ca.check(ctx, keys, groups, args)
+	if err != nil {
+		return nil, err
+	}
+	found := make([]T, len(keys))
+	exists := make([]bool, len(keys))
+	for g, idx := range groups {
+		replies, err := cmds[g].Slice()
+		if err != nil {
+			return nil, fmt.Errorf("store: read %d records: %w", len(idx), err)
+		}
+		if len(replies) > len(idx) {
+			return nil, fmt.Errorf("store: read %d records: %d replies", len(idx), len(replies))
+		}
+		for j, i := range idx {
+			if j >= len(replies) || replies[j] == nil {
+				ca.forget(keys[i])
+				continue
+			}
+			v, err := ca.take(keys[i], held[i], replies[j])
+			if err != nil {
+				return nil, err
+			}
+			found[i], exists[i] = v, true
 		}
 	}
 	out := make([]T, 0, len(keys))
+	for i := range keys {
+		if exists[i] {
+			out = append(out, found[i])
+		}
+	}
+	return out, nil
+}
+
+// check runs checkScript once per group of keys, in one pipeline: by its
+// source the first time this cache runs it (so a server that never saw it
+// needs no extra round trip), by its SHA1 afterwards, and by its source
+// again when the server has forgotten it (a restart or a failover).
+func (ca *Cache[T]) check(ctx context.Context, keys []string, groups [][]int, args [][]any) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(groups))
+	send := func(sha bool) error {
+		_, err := ca.c.st.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for g, idx := range groups {
+				ks := make([]string, len(idx))
+				for j, i := range idx {
+					ks[j] = keys[i]
+				}
+				if sha {
+					cmds[g] = checkScript.EvalSha(ctx, p, ks, args[g]...)
+				} else {
+					cmds[g] = checkScript.Eval(ctx, p, ks, args[g]...)
+				}
+			}
+			return nil
+		})
+		return err
+	}
+	err := send(ca.known.Load())
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		err = send(false)
+	}
+	if err != nil && !isNil(err) {
+		return nil, fmt.Errorf("store: read %d records: %w", len(keys), err)
+	}
+	ca.known.Store(true)
+	return cmds, nil
+}
+
+// take returns the aggregate of one reply of checkScript for key: the one
+// held (what the cache held when the read began) when the reply names its
+// state, or else the reply's data decoded, which it caches unless a
+// concurrent read cached a later state of the same incarnation meanwhile.
+func (ca *Cache[T]) take(key string, held cached[T], reply any) (T, error) {
+	var zero T
+	parts, ok := reply.([]any)
+	if !ok || len(parts) < 2 {
+		return zero, fmt.Errorf("store: record %s: unexpected reply %v", key, reply)
+	}
+	version, _ := parts[0].(string)
+	incarnation, _ := parts[1].(string)
+	if len(parts) == 2 {
+		if held.version != version || held.incarnation != incarnation {
+			return zero, fmt.Errorf("store: record %s: reply names state %s/%s, not the one held", key, version, incarnation)
+		}
+		return ca.out(held.v), nil
+	}
+	data, _ := parts[2].(string)
+	n, err := strconv.ParseInt(version, 10, 64)
+	if err != nil {
+		return zero, fmt.Errorf("store: version of %s: %w", key, err)
+	}
+	v, err := ca.c.codec.Decode([]byte(data), n)
+	if err != nil {
+		return zero, fmt.Errorf("store: record %s: %w", key, err)
+	}
+	ca.mu.Lock()
+	if cur, ok := ca.at[key]; !ok || cur.incarnation != incarnation || cur.versionNumber() < n {
+		ca.at[key] = cached[T]{version: version, incarnation: incarnation, v: v}
+	}
+	ca.mu.Unlock()
+	return ca.out(v), nil
+}
+
+func (e cached[T]) versionNumber() int64 {
+	n, _ := strconv.ParseInt(e.version, 10, 64)
+	return n
+}
+
+// forget drops key, which holds nothing now.
+func (ca *Cache[T]) forget(key string) {
+	ca.mu.Lock()
+	delete(ca.at, key)
+	ca.mu.Unlock()
+}
+
+func (ca *Cache[T]) out(v T) T {
+	if ca.clone == nil {
+		return v
+	}
+	return ca.clone(v)
+}
+
+// byTag groups the indexes of keys by hash tag (the Redis Cluster rule:
+// the text between the first "{" and the next "}", when not empty, and
+// otherwise the whole key), in the order each tag first appears.
+func byTag(keys []string) [][]int {
+	at := map[string]int{}
+	var groups [][]int
 	for i, k := range keys {
-		switch e, ok := fresh[k]; {
-		case hit[i]:
-			out = append(out, hits[i])
-		case ok:
-			out = append(out, e.v)
+		t, ok := hashTag(k)
+		if !ok {
+			t = "\x00" + k // no tag: a group of its own
 		}
-		// Neither: absent, or deleted before its data was read.
+		g, ok := at[t]
+		if !ok {
+			g = len(groups)
+			at[t] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
 	}
-	return out, nil
+	return groups
 }
 
-// cold reports whether none of keys is cached: checking versions first
-// would then only add a round trip.
-func (ca *Cache[T]) cold(keys []string) bool {
-	ca.mu.Lock()
-	defer ca.mu.Unlock()
-	for _, k := range keys {
-		if _, ok := ca.at[k]; ok {
-			return false
-		}
-	}
-	return true
-}
-
-// fill reads and decodes the records under keys, as Collection.GetMany
-// does, and caches them.
-func (ca *Cache[T]) fill(ctx context.Context, keys []string) ([]T, error) {
-	fresh, err := ca.read(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(fresh))
-	for _, k := range keys {
-		if e, ok := fresh[k]; ok {
-			out = append(out, e.v)
-		}
-	}
-	return out, nil
-}
-
-// read reads and decodes the records under keys that exist, by key, and
-// caches each unless a concurrent read cached a later state meanwhile.
-func (ca *Cache[T]) read(ctx context.Context, keys []string) (map[string]cached[T], error) {
-	recs, err := ca.c.st.GetMany(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	fresh := make(map[string]cached[T], len(recs))
-	for _, r := range recs {
-		if !r.Exists() {
-			continue
-		}
-		v, err := ca.c.codec.Decode(r.Data, r.Version)
-		if err != nil {
-			return nil, fmt.Errorf("store: record %s: %w", r.Key, err)
-		}
-		fresh[r.Key] = cached[T]{version: r.Version, v: v}
-	}
-	ca.mu.Lock()
-	defer ca.mu.Unlock()
-	for k, e := range fresh {
-		if cur, ok := ca.at[k]; !ok || cur.version < e.version {
-			ca.at[k] = e
-		}
-	}
-	return fresh, nil
+// newIncarnation returns a random token, which checkScript extends per key.
+func newIncarnation() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

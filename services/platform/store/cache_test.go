@@ -2,12 +2,17 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
 // TestCacheServesNothingOlderThanACommittedWrite: a cache decodes each
@@ -63,4 +68,142 @@ func TestCacheServesNothingOlderThanACommittedWrite(t *testing.T) {
 	if got, err := cache.GetMany(ctx, nil); err != nil || len(got) != 0 {
 		t.Fatalf("GetMany(nil) = %v, %v", got, err)
 	}
+}
+
+// TestCacheTellsARecreatedRecordFromTheOneItHeld: a record deleted and
+// created again through another store starts again at version 1, so it may
+// reach the very version the cache holds of the record that was deleted;
+// the cache must read the new record all the same, never serve the old.
+func TestCacheTellsARecreatedRecordFromTheOneItHeld(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	mine, other := store.New(c, ks), store.New(c, ks)
+	cache := store.NewCache(store.NewCollection(mine, stringCodec, errors.New("not found")))
+	key := ks.Key(tag, "thing", "a")
+	commit := func(w store.Write) {
+		t.Helper()
+		w.Key = key
+		if _, err := other.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{w}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(want string) {
+		t.Helper()
+		got, err := cache.GetMany(ctx, []string{key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, []string{want}) {
+			t.Fatalf("read %v, want [%s]", got, want)
+		}
+	}
+
+	commit(store.Write{Data: []byte("first"), IfVersion: store.MustNotExist})
+	read("first")
+	commit(store.Write{Delete: true, IfVersion: 1})
+	commit(store.Write{Data: []byte("second"), IfVersion: store.MustNotExist})
+	read("second") // version 1 again
+
+	commit(store.Write{Data: []byte("second, changed"), IfVersion: 1})
+	read("second, changed") // version 2
+	commit(store.Write{Delete: true, IfVersion: 2})
+	commit(store.Write{Data: []byte("third"), IfVersion: store.MustNotExist})
+	commit(store.Write{Data: []byte("third, changed"), IfVersion: 1})
+	read("third, changed") // version 2 again
+
+	// The same through a second cache, as another replica's, which reads
+	// each state once the first has named it.
+	replica := store.NewCache(store.NewCollection(other, stringCodec, errors.New("not found")))
+	if got, err := replica.GetMany(ctx, []string{key}); err != nil || !slices.Equal(got, []string{"third, changed"}) {
+		t.Fatalf("replica read %v, %v", got, err)
+	}
+	commit(store.Write{Delete: true, IfVersion: 2})
+	commit(store.Write{Data: []byte("fourth"), IfVersion: store.MustNotExist})
+	commit(store.Write{Data: []byte("fourth, changed"), IfVersion: 1})
+	if got, err := replica.GetMany(ctx, []string{key}); err != nil || !slices.Equal(got, []string{"fourth, changed"}) {
+		t.Fatalf("replica read %v, %v after the record was created again", got, err)
+	}
+	read("fourth, changed")
+
+	// The record's data and version read as before by the store.
+	rec, err := mine.Get(ctx, key)
+	if err != nil || string(rec.Data) != "fourth, changed" || rec.Version != 2 {
+		t.Fatalf("Get = %+v, %v", rec, err)
+	}
+}
+
+// TestCacheHandsOutCopies: what a caller does to an aggregate it was given
+// does not change what the next read returns.
+func TestCacheHandsOutCopies(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	st := store.New(c, ks)
+	codec := store.Codec[[]string]{
+		Encode: func(v []string) ([]byte, error) { return []byte(strings.Join(v, ",")), nil },
+		Decode: func(b []byte, _ int64) ([]string, error) { return strings.Split(string(b), ","), nil },
+	}
+	cache := store.NewCache(store.NewCollection(st, codec, errors.New("not found"))).Copying(slices.Clone[[]string])
+	key := ks.Key(tag, "list", "a")
+	if _, err := st.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{{Key: key, Data: []byte("x,y")}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		got, err := cache.GetMany(ctx, []string{key})
+		if err != nil || len(got) != 1 || !slices.Equal(got[0], []string{"x", "y"}) {
+			t.Fatalf("read %d = %v, %v; want [[x y]]", i, got, err)
+		}
+		got[0][0] = "changed"
+	}
+}
+
+// TestCacheReadsInOneRoundTrip: a cache's GetMany is one round trip, and
+// Members and InCouncils two, whatever the number of records, of hash tags
+// and of records that changed since the last read, the first read included.
+func TestCacheReadsInOneRoundTrip(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	st := store.New(c, ks)
+	trips := redistest.CountRoundTrips(c)
+	if err := c.Ping(ctx).Err(); err != nil { // dials the connection
+		t.Fatal(err)
+	}
+	cache := store.NewCache(store.NewCollection(st, stringCodec, errors.New("not found")))
+	councils := []string{storetest.Leeds, storetest.Doncaster, storetest.Slough}
+	recordKey := func(gss, id string) string { return ks.Key(keyspace.CouncilTag(gss), "thing", id) }
+	indexKey := func(gss string) string { return ks.Key(keyspace.CouncilTag(gss), "things") }
+	var keys []string
+	for n := 1; n <= 3; n++ {
+		for _, gss := range councils[:n] {
+			id := fmt.Sprint(len(keys))
+			key := recordKey(gss, id)
+			keys = append(keys, key)
+			_, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(gss), Writes: []store.Write{{Key: key, Data: []byte(id)}},
+				Index: []store.IndexOp{store.SAdd(indexKey(gss), id)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Change one record already cached.
+		if _, err := st.Commit(ctx, store.Mutation{Tag: keyspace.CouncilTag(councils[0]), Writes: []store.Write{{Key: keys[0], Data: []byte("0"), IfVersion: store.AnyVersion}}}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		var err error
+		if rt := trips.During(func() { got, err = cache.GetMany(ctx, append(slices.Clone(keys), recordKey(storetest.Leeds, "none"))) }); rt != 1 || err != nil || len(got) != len(keys) {
+			t.Errorf("GetMany of %d records took %d round trips, want 1 (%d read, %v)", len(keys), rt, len(got), err)
+		}
+		if rt := trips.During(func() { got, err = cache.InCouncils(ctx, resource.AllCouncils, indexKey, recordKey) }); rt != 2 || err != nil || len(got) != len(keys) {
+			t.Errorf("InCouncils of %d records took %d round trips, want 2 (%d read, %v)", len(keys), rt, len(got), err)
+		}
+		if rt := trips.During(func() {
+			got, err = cache.Members(ctx, indexKey(storetest.Leeds), func(id string) string { return recordKey(storetest.Leeds, id) })
+		}); rt != 2 || err != nil || len(got) != n {
+			t.Errorf("Members of %d records took %d round trips, want 2 (%v read, %v)", n, rt, got, err)
+		}
+	}
+}
+
+var stringCodec = store.Codec[string]{
+	Encode: func(v string) ([]byte, error) { return []byte(v), nil },
+	Decode: func(b []byte, _ int64) (string, error) { return string(b), nil },
 }
