@@ -18,7 +18,9 @@
 // handle it at once.
 //
 // Lists across councils read the 152 index sets in one pipeline and the
-// records in a second, so a list costs two round trips however many
+// records in a second (through store.Cache: each record's version, and the
+// data of only the records that changed since this process last decoded
+// them), so a list costs two round trips however many
 // councils and plans there are.
 package planstore
 
@@ -50,6 +52,9 @@ const openAttempts = 3
 type Plans struct {
 	st *store.Store
 	*records
+	// cached serves List: every list reads every plan of the councils it
+	// covers, which are decoded only when they changed (store.Cache).
+	cached *store.Cache[plan.Plan]
 }
 
 var _ plan.Storer = (*Plans)(nil)
@@ -68,7 +73,20 @@ var Codec = store.Codec[plan.Plan]{Encode: marshal, Decode: unmarshal}
 
 // New returns the plan store over st.
 func New(st *store.Store) *Plans {
-	return &Plans{st: st, records: store.NewCouncilCollection(st, Codec, plan.ErrNotFound, store.CouncilKeys{Record: "plan", Index: "plans", Name: plan.Name})}
+	rs := store.NewCouncilCollection(st, Codec, plan.ErrNotFound, store.CouncilKeys{Record: "plan", Index: "plans", Name: plan.Name})
+	return &Plans{st: st, records: rs, cached: store.NewCache(rs.Collection).Copying(plan.Plan.Clone)}
+}
+
+// List implements plan.Storer: the council gss's plans, or every
+// council's when gss is plan.AllCouncils, in no particular order, in two
+// round trips, each plan as last committed, decoded only when it changed
+// since this process last read it.
+func (s *Plans) List(ctx context.Context, gss string) ([]plan.Plan, error) {
+	out, err := s.cached.InCouncils(ctx, gss, s.records.IndexKey, s.records.RecordKey)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", s.records.IndexKey(gss), err)
+	}
+	return out, nil
 }
 
 // Store returns the platform store the plans live in, for callers that

@@ -15,7 +15,9 @@
 // two concurrent requests cannot both start a review of one council.
 //
 // Lists across councils read the 152 index sets in one pipeline and the
-// records in a second, so All, CommittedDays and Assigned cost two round
+// records in a second (through store.Cache: each record's version, and the
+// data of only the records that changed since this process last decoded
+// them), so All, CommittedDays and Assigned cost two round
 // trips however many councils and reviews there are.
 package reviewstore
 
@@ -41,6 +43,9 @@ const Topic = "peerreview"
 type Reviews struct {
 	st *store.Store
 	*records
+	// cached serves List: every list reads every review of the councils
+	// it covers, which are decoded only when they changed (store.Cache).
+	cached *store.Cache[review.Review]
 }
 
 var _ review.Storer = (*Reviews)(nil)
@@ -52,7 +57,20 @@ type records = store.CouncilCollection[review.Review]
 // New returns the review store over st, keeping each review in the stored
 // form codec gives it.
 func New(st *store.Store, codec store.Codec[review.Review]) *Reviews {
-	return &Reviews{st: st, records: store.NewCouncilCollection(st, codec, review.ErrNotFound, store.CouncilKeys{Record: "peer-review", Index: "peer-reviews", Name: review.Name})}
+	rs := store.NewCouncilCollection(st, codec, review.ErrNotFound, store.CouncilKeys{Record: "peer-review", Index: "peer-reviews", Name: review.Name})
+	return &Reviews{st: st, records: rs, cached: store.NewCache(rs.Collection).Copying(review.Review.Clone)}
+}
+
+// List implements review.Storer: the council gss's reviews, or every
+// council's when gss is review.AllCouncils, in no particular order, in two
+// round trips, each review as last committed, decoded only when it changed
+// since this process last read it.
+func (s *Reviews) List(ctx context.Context, gss string) ([]review.Review, error) {
+	out, err := s.cached.InCouncils(ctx, gss, s.records.IndexKey, s.records.RecordKey)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", s.records.IndexKey(gss), err)
+	}
+	return out, nil
 }
 
 func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }

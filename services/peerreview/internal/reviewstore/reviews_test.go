@@ -20,6 +20,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
@@ -336,5 +337,54 @@ func TestLinkOffer(t *testing.T) {
 	}
 	if err := e.svc.LinkOffer(ctx, storetest.Leeds, "missing", offer, link); !errors.Is(err, review.ErrNotFound) {
 		t.Errorf("link to a missing review = %v", err)
+	}
+}
+
+// TestListReadsInTwoRoundTripsAndSeesOtherReplicas: a list of every
+// council's reviews takes two round trips whatever the number of reviews
+// and of reviews changed since the last list, shows a review changed
+// through another store (another replica) on the next list, and hands out
+// reviews a caller may change without changing the next list.
+func TestListReadsInTwoRoundTripsAndSeesOtherReplicas(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mine := New(e.st, store.ProtoCodec(func() *peerreviewv1.PeerReview { return new(peerreviewv1.PeerReview) }, reviewapi.ToStored, reviewapi.FromStored))
+	trips := redistest.CountRoundTrips(e.st.Client())
+	if _, err := mine.All(ctx); err != nil { // dials the pool's connections
+		t.Fatal(err)
+	}
+	first := e.scheduled(storetest.Leeds, review.Member{ReviewerID: "dir1", Lead: true, Days: 4}, review.Member{ReviewerID: "psw1", Days: 3})
+	for i, gss := range []string{storetest.Hampshire, "E08000017", "E06000047"} {
+		e.request(gss)
+		if i == 1 { // cancel a review the list has read
+			if _, err := e.svc.Cancel(ctx, storetest.Leeds, first.ID, "Withdrawn.", change.Etag{}, adviser("", "")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var all []review.Review
+		var err error
+		if rt := trips.During(func() { all, err = mine.All(ctx) }); rt != 2 || err != nil || len(all) != i+2 {
+			t.Errorf("All of %d reviews took %d round trips, want 2 (%d listed, %v)", i+2, rt, len(all), err)
+		}
+		for _, rv := range all {
+			if rv.ID == first.ID {
+				if i >= 1 && rv.State != review.Cancelled {
+					t.Errorf("list %d: %s is %s, want the other store's cancellation", i, rv.Name(), rv.State)
+				}
+				rv.Team[0].Days = 99 // a caller changing what it listed
+			}
+		}
+	}
+	if committed, err := mine.CommittedDays(ctx); err != nil || len(committed) != 0 {
+		t.Errorf("CommittedDays after the cancellation = %v, %v", committed, err)
+	}
+	all, err := mine.All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rv := range all {
+		if rv.ID == first.ID && rv.Team[0].Days != 4 {
+			t.Errorf("%s lists a team of %+v, changed by an earlier caller", rv.Name(), rv.Team)
+		}
 	}
 }

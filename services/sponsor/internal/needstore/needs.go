@@ -16,7 +16,9 @@
 //	                                 one need
 //
 // Lists across councils read the 152 index sets in one pipeline and the
-// records in a second, so a list costs two round trips however many
+// records in a second (through store.Cache: each record's version, and the
+// data of only the records that changed since this process last decoded
+// them), so a list costs two round trips however many
 // councils and needs there are; each index key is read on its own, so no
 // command spans two hash tags and the lists work unchanged on Redis
 // Cluster.
@@ -50,6 +52,10 @@ const Topic = "sponsor"
 // Needs stores sponsor needs. It implements need.Storer.
 type Needs struct {
 	*records
+	// cached serves List and Open: every list reads every need of the
+	// councils it covers, which are decoded only when they changed
+	// (store.Cache).
+	cached *store.Cache[need.Need]
 }
 
 var _ need.Storer = (*Needs)(nil)
@@ -61,7 +67,8 @@ type records = store.CouncilCollection[need.Need]
 // New returns the need store over st, keeping each need in the stored form
 // codec gives it.
 func New(st *store.Store, codec store.Codec[need.Need]) *Needs {
-	return &Needs{records: store.NewCouncilCollection(st, codec, need.ErrNotFound, store.CouncilKeys{Record: "sponsorNeed", Index: "sponsorNeeds", Name: need.Name})}
+	rs := store.NewCouncilCollection(st, codec, need.ErrNotFound, store.CouncilKeys{Record: "sponsorNeed", Index: "sponsorNeeds", Name: need.Name})
+	return &Needs{records: rs, cached: store.NewCache(rs.Collection).Copying(need.Need.Clone)}
 }
 
 func (s *Needs) st() *store.Store { return s.records.Store() }
@@ -117,7 +124,7 @@ func (s *Needs) read(ctx context.Context, gss string, open bool) ([]need.Need, s
 	if open {
 		index = s.openKey
 	}
-	all, err := s.records.InCouncils(ctx, gss, index, s.Key)
+	all, err := s.cached.InCouncils(ctx, gss, index, s.Key)
 	if err != nil {
 		return nil, "", err
 	}

@@ -3,6 +3,7 @@ package needstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -291,5 +292,59 @@ func TestReplay(t *testing.T) {
 	r.RequestHash = []byte("h2")
 	if _, _, err := s.Replay(ctx, storetest.Sunderland, r); !errors.Is(err, store.ErrRequestIDReused) {
 		t.Errorf("reused request id: %v", err)
+	}
+}
+
+// TestListsReadInTwoRoundTripsAndSeeOtherReplicas: a list of every
+// council's needs, and the open needs, take two round trips whatever the
+// number of needs and of needs changed since the last list; a need changed
+// through another store (another replica) shows on the next list; and a
+// caller that changes a need it listed does not change the next list.
+func TestListsReadInTwoRoundTripsAndSeeOtherReplicas(t *testing.T) {
+	ctx := context.Background()
+	s, st := newStore(t)
+	replica := New(st, codec)
+	trips := redistest.CountRoundTrips(st.Client())
+	if _, err := s.List(ctx, need.AllCouncils); err != nil { // dials the pool's connections
+		t.Fatal(err)
+	}
+	for i, gss := range []string{storetest.Sunderland, storetest.Wight, storetest.Sunderland, storetest.Leeds} {
+		if _, err := replica.Insert(ctx, mkNeed(t, gss, fmt.Sprint("n", i), 3), official); err != nil {
+			t.Fatal(err)
+		}
+		if i == 2 { // change a need the first store has listed
+			n, err := replica.Get(ctx, storetest.Sunderland, "n0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			n.Urgency = 5
+			if _, err := replica.Save(ctx, n, change.Request{Subject: "official-1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var all, open []need.Need
+		var err, openErr error
+		if rt := trips.During(func() { all, err = s.List(ctx, need.AllCouncils) }); rt != 2 || err != nil || len(all) != i+1 {
+			t.Errorf("List of %d needs took %d round trips, want 2 (%d listed, %v)", i+1, rt, len(all), err)
+		}
+		if rt := trips.During(func() { open, _, openErr = s.Open(ctx) }); rt != 2 || openErr != nil || len(open) != i+1 {
+			t.Errorf("Open of %d needs took %d round trips, want 2 (%d listed, %v)", i+1, rt, len(open), openErr)
+		}
+		for _, n := range all {
+			if n.ID == "n0" && i >= 2 && (n.Urgency != 5 || n.Version != 2) {
+				t.Errorf("list %d: n0 at urgency %d, version %d; want the other store's write (5, version 2)", i, n.Urgency, n.Version)
+			}
+			n.Areas[0].Weight = 1 // a caller changing what it listed
+			n.ExcludedSponsors[0] = "changed"
+		}
+	}
+	all, err := s.List(ctx, need.AllCouncils)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range all {
+		if n.Areas[0].Weight != 8 || n.ExcludedSponsors[0] != "durham" {
+			t.Errorf("%s lists as %+v, changed by an earlier caller", n.Name(), n)
+		}
 	}
 }
