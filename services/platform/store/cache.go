@@ -12,6 +12,9 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Cache is a Collection whose decoded aggregates are kept in memory, for
@@ -38,9 +41,9 @@ import (
 type Cache[T any] struct {
 	c     *Collection[T]
 	clone func(T) T
-	// known records that the server has run checkScript (once per process
-	// with its source, then by its SHA1).
-	known atomic.Bool
+	// checkKnown and membersKnown record that the server has run
+	// checkScript and membersScript (see eval).
+	checkKnown, membersKnown atomic.Bool
 
 	mu sync.Mutex
 	at map[string]cached[T]
@@ -76,7 +79,8 @@ func (ca *Cache[T]) Copying(clone func(T) T) *Cache[T] {
 // incarnation} when it is the state the cache holds, and {version,
 // incarnation, data} otherwise. A record without an incarnation gets
 // ARGV[1]..":"..i, so it is named apart from any earlier record under the
-// same key. Every key shares one hash tag: the script runs in one slot.
+// same key. Every key is on one server (on Redis Cluster, shares one hash
+// tag).
 var checkScript = redis.NewScript(strings.NewReplacer(
 	"{{data}}", fieldData,
 	"{{version}}", fieldVersion,
@@ -117,24 +121,70 @@ func (ca *Cache[T]) Members(ctx context.Context, setKey string, keyOf func(membe
 
 // InCouncils is Collection.InCouncils through the cache: the records a
 // council's index set lists, or every council's when gss is
-// resource.AllCouncils, in no particular order, in two round trips.
+// resource.AllCouncils, in no particular order, in two round trips: the
+// index sets, then the records.
 func (ca *Cache[T]) InCouncils(ctx context.Context, gss string, indexKey func(gss string) string, recordKey func(gss, id string) string) ([]T, error) {
-	keys, err := ca.c.st.CouncilMembers(ctx, gss, indexKey, recordKey)
+	if _, cluster := ca.c.st.c.(*redis.ClusterClient); cluster || gss != resource.AllCouncils {
+		keys, err := ca.c.st.CouncilMembers(ctx, gss, indexKey, recordKey)
+		if err != nil {
+			return nil, err
+		}
+		return ca.GetMany(ctx, keys)
+	}
+	// One server holds every set: one command reads them all, where a
+	// pipeline would send one per council.
+	councils := reference.Councils()
+	indexes := make([]string, len(councils))
+	for i, c := range councils {
+		indexes[i] = indexKey(c.GSSCode)
+	}
+	cmds, err := ca.eval(ctx, membersScript, &ca.membersKnown, []scriptCall{{keys: indexes}})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: index sets of %d councils: %w", len(councils), err)
+	}
+	sets, err := cmds[0].Slice()
+	if err != nil {
+		return nil, fmt.Errorf("store: index sets of %d councils: %w", len(councils), err)
+	}
+	if len(sets) != len(councils) {
+		return nil, fmt.Errorf("store: index sets of %d councils: %d replies", len(councils), len(sets))
+	}
+	var keys []string
+	for i, set := range sets {
+		ids, _ := set.([]any)
+		for _, id := range ids {
+			s, _ := id.(string)
+			keys = append(keys, recordKey(councils[i].GSSCode, s))
+		}
 	}
 	return ca.GetMany(ctx, keys)
 }
 
+// membersScript returns the members of each set in KEYS, which must all
+// be on one server.
+var membersScript = redis.NewScript(`
+local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call('SMEMBERS', key) end
+return out
+`)
+
 // GetMany is Collection.GetMany through the cache: the records under keys,
 // in their order, leaving out keys that hold nothing, in one round trip
-// (one pipeline of a script per hash tag) that carries the data of only
-// the records that changed since this cache last read them.
+// that carries the data of only the records that changed since this cache
+// last read them: one script over every key, or on Redis Cluster one per
+// hash tag, in one pipeline.
 func (ca *Cache[T]) GetMany(ctx context.Context, keys []string) ([]T, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	groups := byTag(keys)
+	groups := [][]int{make([]int, len(keys))}
+	if _, cluster := ca.c.st.c.(*redis.ClusterClient); cluster {
+		groups = byTag(keys)
+	} else {
+		for i := range keys {
+			groups[0][i] = i
+		}
+	}
 	args := make([][]any, len(groups))
 	held := make([]cached[T], len(keys))
 	base := newIncarnation()
@@ -150,9 +200,17 @@ func (ca *Cache[T]) GetMany(ctx context.Context, keys []string) ([]T, error) {
 	}
 	ca.mu.Unlock()
 
-	cmds, err := ca.check(ctx, keys, groups, args)
+	calls := make([]scriptCall, len(groups))
+	for g, idx := range groups {
+		ks := make([]string, len(idx))
+		for j, i := range idx {
+			ks[j] = keys[i]
+		}
+		calls[g] = scriptCall{keys: ks, args: args[g]}
+	}
+	cmds, err := ca.eval(ctx, checkScript, &ca.checkKnown, calls)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: read %d records: %w", len(keys), err)
 	}
 	found := make([]T, len(keys))
 	exists := make([]bool, len(keys))
@@ -185,37 +243,39 @@ func (ca *Cache[T]) GetMany(ctx context.Context, keys []string) ([]T, error) {
 	return out, nil
 }
 
-// check runs checkScript once per group of keys, in one pipeline: by its
-// source the first time this cache runs it (so a server that never saw it
-// needs no extra round trip), by its SHA1 afterwards, and by its source
-// again when the server has forgotten it (a restart or a failover).
-func (ca *Cache[T]) check(ctx context.Context, keys []string, groups [][]int, args [][]any) ([]*redis.Cmd, error) {
-	cmds := make([]*redis.Cmd, len(groups))
+// scriptCall is one run of a script: its keys and arguments.
+type scriptCall struct {
+	keys []string
+	args []any
+}
+
+// eval runs script once per call, in one pipeline: by its source the first
+// time this cache runs it (known false, so a server that never saw it needs
+// no extra round trip), by its SHA1 afterwards, and by its source again
+// when the server has forgotten it (a restart or a failover).
+func (ca *Cache[T]) eval(ctx context.Context, script *redis.Script, known *atomic.Bool, calls []scriptCall) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
 	send := func(sha bool) error {
 		_, err := ca.c.st.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for g, idx := range groups {
-				ks := make([]string, len(idx))
-				for j, i := range idx {
-					ks[j] = keys[i]
-				}
+			for i, c := range calls {
 				if sha {
-					cmds[g] = checkScript.EvalSha(ctx, p, ks, args[g]...)
+					cmds[i] = script.EvalSha(ctx, p, c.keys, c.args...)
 				} else {
-					cmds[g] = checkScript.Eval(ctx, p, ks, args[g]...)
+					cmds[i] = script.Eval(ctx, p, c.keys, c.args...)
 				}
 			}
 			return nil
 		})
 		return err
 	}
-	err := send(ca.known.Load())
+	err := send(known.Load())
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		err = send(false)
 	}
-	if err != nil && !isNil(err) {
-		return nil, fmt.Errorf("store: read %d records: %w", len(keys), err)
+	if err != nil {
+		return nil, err
 	}
-	ca.known.Store(true)
+	known.Store(true)
 	return cmds, nil
 }
 
