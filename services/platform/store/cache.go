@@ -12,9 +12,6 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/turnaround-sli/turnaround/services/platform/resource"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // Cache is a Collection whose decoded aggregates are kept in memory, for
@@ -41,9 +38,8 @@ import (
 type Cache[T any] struct {
 	c     *Collection[T]
 	clone func(T) T
-	// checkKnown and membersKnown record that the server has run
-	// checkScript and membersScript (see eval).
-	checkKnown, membersKnown atomic.Bool
+	// checkKnown records that the server has run checkScript (see eval).
+	checkKnown atomic.Bool
 
 	mu sync.Mutex
 	at map[string]cached[T]
@@ -75,9 +71,8 @@ func (ca *Cache[T]) Copying(clone func(T) T) *Cache[T] {
 
 // checkScript checks the records KEYS, given what the cache holds of each
 // (ARGV[2i], ARGV[2i+1]: version and incarnation, both "" when nothing),
-// and returns per key: nothing when the record does not exist, {version,
-// incarnation} when it is the state the cache holds, and {version,
-// incarnation, data} otherwise. A record without an incarnation gets
+// and returns per key: nothing when the record does not exist, 1 when it is
+// the state the cache holds, and {version, incarnation, data} otherwise. A record without an incarnation gets
 // ARGV[1]..":"..i, so it is named apart from any earlier record under the
 // same key. Every key is on one server (on Redis Cluster, shares one hash
 // tag).
@@ -98,7 +93,7 @@ for i, key in ipairs(KEYS) do
       redis.call('HSET', key, '{{inc}}', inc)
     end
     if v == ARGV[2 * i] and inc == ARGV[2 * i + 1] then
-      out[i] = {v, inc}
+      out[i] = 1
     else
       out[i] = {v, inc, redis.call('HGET', key, '{{data}}')}
     end
@@ -122,51 +117,15 @@ func (ca *Cache[T]) Members(ctx context.Context, setKey string, keyOf func(membe
 // InCouncils is Collection.InCouncils through the cache: the records a
 // council's index set lists, or every council's when gss is
 // resource.AllCouncils, in no particular order, in two round trips: the
-// index sets, then the records.
+// index sets (one pipeline of SMEMBERS, see Store.CouncilMembers), then the
+// records.
 func (ca *Cache[T]) InCouncils(ctx context.Context, gss string, indexKey func(gss string) string, recordKey func(gss, id string) string) ([]T, error) {
-	if _, cluster := ca.c.st.c.(*redis.ClusterClient); cluster || gss != resource.AllCouncils {
-		keys, err := ca.c.st.CouncilMembers(ctx, gss, indexKey, recordKey)
-		if err != nil {
-			return nil, err
-		}
-		return ca.GetMany(ctx, keys)
-	}
-	// One server holds every set: one command reads them all, where a
-	// pipeline would send one per council.
-	councils := reference.Councils()
-	indexes := make([]string, len(councils))
-	for i, c := range councils {
-		indexes[i] = indexKey(c.GSSCode)
-	}
-	cmds, err := ca.eval(ctx, membersScript, &ca.membersKnown, []scriptCall{{keys: indexes}})
+	keys, err := ca.c.st.CouncilMembers(ctx, gss, indexKey, recordKey)
 	if err != nil {
-		return nil, fmt.Errorf("store: index sets of %d councils: %w", len(councils), err)
-	}
-	sets, err := cmds[0].Slice()
-	if err != nil {
-		return nil, fmt.Errorf("store: index sets of %d councils: %w", len(councils), err)
-	}
-	if len(sets) != len(councils) {
-		return nil, fmt.Errorf("store: index sets of %d councils: %d replies", len(councils), len(sets))
-	}
-	var keys []string
-	for i, set := range sets {
-		ids, _ := set.([]any)
-		for _, id := range ids {
-			s, _ := id.(string)
-			keys = append(keys, recordKey(councils[i].GSSCode, s))
-		}
+		return nil, err
 	}
 	return ca.GetMany(ctx, keys)
 }
-
-// membersScript returns the members of each set in KEYS, which must all
-// be on one server.
-var membersScript = redis.NewScript(`
-local out = {}
-for i, key in ipairs(KEYS) do out[i] = redis.call('SMEMBERS', key) end
-return out
-`)
 
 // GetMany is Collection.GetMany through the cache: the records under keys,
 // in their order, leaving out keys that hold nothing, in one round trip
@@ -280,23 +239,21 @@ func (ca *Cache[T]) eval(ctx context.Context, script *redis.Script, known *atomi
 }
 
 // take returns the aggregate of one reply of checkScript for key: the one
-// held (what the cache held when the read began) when the reply names its
-// state, or else the reply's data decoded, which it caches unless a
+// held (what the cache held when the read began, whose version and
+// incarnation the script was given) when the reply says it is unchanged,
+// or else the reply's data decoded, which it caches unless a
 // concurrent read cached a later state of the same incarnation meanwhile.
 func (ca *Cache[T]) take(key string, held cached[T], reply any) (T, error) {
 	var zero T
+	if n, ok := reply.(int64); ok && n == 1 {
+		return ca.out(held.v), nil
+	}
 	parts, ok := reply.([]any)
-	if !ok || len(parts) < 2 {
+	if !ok || len(parts) != 3 {
 		return zero, fmt.Errorf("store: record %s: unexpected reply %v", key, reply)
 	}
 	version, _ := parts[0].(string)
 	incarnation, _ := parts[1].(string)
-	if len(parts) == 2 {
-		if held.version != version || held.incarnation != incarnation {
-			return zero, fmt.Errorf("store: record %s: reply names state %s/%s, not the one held", key, version, incarnation)
-		}
-		return ca.out(held.v), nil
-	}
 	data, _ := parts[2].(string)
 	n, err := strconv.ParseInt(version, 10, 64)
 	if err != nil {
