@@ -298,3 +298,48 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 		t.Errorf("open plans = %v", states)
 	}
 }
+
+// TestListShowsAnotherStoresWritesAndHandsOutCopies: a plan saved through
+// another store (another replica) lists as saved on the next list, and a
+// caller that changes a plan it listed (its history, key judgements or
+// actions) does not change what the next list returns.
+func TestListShowsAnotherStoresWritesAndHandsOutCopies(t *testing.T) {
+	s, st := newStore(t)
+	replica := New(st)
+	ctx := context.Background()
+	p, _, err := replica.OpenFromJudgement(ctx, opened(storetest.Leeds, "ins1"), events.Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := func() plan.Plan {
+		t.Helper()
+		all, err := s.List(ctx, plan.AllCouncils)
+		if err != nil || len(all) != 1 {
+			t.Fatalf("List = %d plans, %v; want 1", len(all), err)
+		}
+		return all[0]
+	}
+	first := listed()
+	if first.State != plan.Draft || first.Version != 1 {
+		t.Fatalf("listed %s at version %d, want DRAFT at 1", first.State, first.Version)
+	}
+	first.History = append(first.History, plan.StateChange{To: plan.Closed, Actor: "caller"})
+	first.KeyJudgements[reference.AreaCareLeavers] = reference.Outstanding
+	first.Priorities[0].Recommendations[0] = "changed by a caller"
+	again := listed()
+	if len(again.History) != len(p.History) || again.KeyJudgements[reference.AreaCareLeavers] != reference.RequiresImprovement ||
+		again.Priorities[0].Recommendations[0] != p.Priorities[0].Recommendations[0] {
+		t.Errorf("a caller's changes to a listed plan reached the next list: %+v", again)
+	}
+
+	p2 := p.Clone()
+	if err := p2.Transition(plan.Improved, plan.ServiceActor, "", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replica.Save(ctx, p2, change.Request{Subject: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := listed(); got.State != plan.Improved || got.Version != 2 || len(got.History) != len(p2.History) {
+		t.Errorf("after another store's save: listed %s at version %d, want IMPROVED at 2", got.State, got.Version)
+	}
+}
