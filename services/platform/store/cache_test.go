@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -206,4 +207,59 @@ func TestCacheReadsInOneRoundTrip(t *testing.T) {
 var stringCodec = store.Codec[string]{
 	Encode: func(v string) ([]byte, error) { return []byte(v), nil },
 	Decode: func(b []byte, _ int64) (string, error) { return string(b), nil },
+}
+
+// TestCacheUnderConcurrentReadsAndWrites: readers sharing one cache while
+// another store updates, deletes and creates again the records they read
+// get no error, and once the writes stop, every reader sees the last.
+func TestCacheUnderConcurrentReadsAndWrites(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	mine, other := store.New(c, ks), store.New(c, ks)
+	cache := store.NewCache(store.NewCollection(mine, stringCodec, errors.New("not found")))
+	keys := []string{ks.Key(tag, "thing", "a"), ks.Key(tag, "thing", "b")}
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	var readers sync.WaitGroup
+	for range 8 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := cache.GetMany(ctx, keys); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for i := range 50 {
+		for _, k := range keys {
+			w := store.Write{Key: k, Data: []byte(fmt.Sprint(k, i)), IfVersion: store.AnyVersion}
+			if i%10 == 9 {
+				w = store.Write{Key: k, Delete: true, IfVersion: store.AnyVersion}
+			}
+			if _, err := other.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{w}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, k := range keys {
+		if _, err := other.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{{Key: k, Data: []byte(k + " last"), IfVersion: store.AnyVersion}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	got, err := cache.GetMany(ctx, keys)
+	if err != nil || !slices.Equal(got, []string{keys[0] + " last", keys[1] + " last"}) {
+		t.Errorf("after the writes: %v, %v", got, err)
+	}
 }
