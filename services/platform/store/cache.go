@@ -30,10 +30,13 @@ import (
 // incarnation tells them apart, so a cache is right for records that are
 // deleted as well as for those that never are. Replicas of a service each
 // keep their own Cache and each check Redis on every read, so a write
-// through any replica is seen by all.
+// through any replica is seen by all. Giving a record its incarnation is
+// the one write a read makes, once per record (HSET of "inc", replicated
+// like any write); the other fields and the version are left as they are.
 //
-// The aggregates a cache hands out are copies made with its clone function
-// (see Copying), so a caller that changes one does not change what later
+// A cache holds the last state it read of every record it was asked for
+// and drops one when a read finds it gone. A cache made with Copying hands
+// out copies, so a caller that changes one does not change what later
 // reads return.
 type Cache[T any] struct {
 	c     *Collection[T]
