@@ -107,9 +107,9 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inspection: concerns: %w", err)
 	}
-	indicators := indicator.NewService(indicatorstore.New(d.Store,
-		store.ProtoCodec(func() *inspectionv1.IndicatorSet { return &inspectionv1.IndicatorSet{} }, indicatorapi.SetToProto, indicatorapi.SetFromStored)),
-		d.Now)
+	setStore := indicatorstore.New(d.Store,
+		store.ProtoCodec(func() *inspectionv1.IndicatorSet { return &inspectionv1.IndicatorSet{} }, indicatorapi.SetToProto, indicatorapi.SetFromStored))
+	indicators := indicator.NewService(setStore, d.Now)
 	policies, err := api.Policies()
 	if err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ func New(d Deps) (*Service, error) {
 			Councils:    councilapi.New(councils, d.Pages),
 			Inspections: inspectionapi.NewInspections(inspections, d.Pages),
 			Concerns:    concernapi.New(concerns, d.Pages),
-			Indicators:  indicatorapi.New(indicators, risk.NewService(councilStore, indicators, model, d.Now), d.Pages),
+			Indicators:  indicatorapi.New(indicators, risk.NewService(indicatorstore.NewCouncilsWithSets(councilStore, setStore), indicators, model, d.Now), d.Pages),
 			Projections: projectionapi.NewProjections(publishedJudgements{inspections}, d.Now),
 		}),
 	}, nil

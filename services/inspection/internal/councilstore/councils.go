@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -46,6 +48,13 @@ func (c *Councils) indexKey() string { return c.st().Keyspace().Key("councils", 
 // Get implements council.Storer.
 func (c *Councils) Get(ctx context.Context, gss string) (council.LocalAuthority, error) {
 	return c.all.Get(ctx, c.recordKey(gss))
+}
+
+// Queue queues on p the read of council gss, so a read of other keys (its
+// indicator sets) takes the council in the same round trip. Decode it once p
+// has run; a council not stored decodes as absent.
+func (c *Councils) Queue(ctx context.Context, p redis.Pipeliner, gss string) store.Queued[council.LocalAuthority] {
+	return c.all.Queue(ctx, p, c.recordKey(gss))
 }
 
 // All implements council.Storer with one SMEMBERS, one pipelined read of

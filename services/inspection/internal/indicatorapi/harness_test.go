@@ -75,9 +75,10 @@ func newHarness(t testing.TB) *harness {
 	if _, err := councils.Seed(context.Background(), reference.Councils()); err != nil {
 		t.Fatal(err)
 	}
-	sets := indicator.NewService(indicatorstore.New(st, setCodec), nil)
+	setStore := indicatorstore.New(st, setCodec)
+	sets := indicator.NewService(setStore, nil)
 	h := &harness{
-		handler: New(sets, risk.NewService(councils, sets, risk.Default(), clock), rpctest.NewPages(t)),
+		handler: New(sets, risk.NewService(indicatorstore.NewCouncilsWithSets(councils, setStore), sets, risk.Default(), clock), rpctest.NewPages(t)),
 		st:      st, councils: councils, sets: sets, tokens: map[string]string{}, trips: trips,
 	}
 	for name, p := range principals {

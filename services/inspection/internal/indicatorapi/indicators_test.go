@@ -608,6 +608,46 @@ func TestListRiskRoundTripsDoNotGrow(t *testing.T) {
 	}
 }
 
+// TestGetRiskRoundTrips counts the Redis round trips of GetRiskAssessment:
+// the council, its newest period, that period's set and its benchmarks in one
+// once the service knows the council's newest period. A period whose
+// benchmarks are not stored (an import stopped before recomputing them) is
+// assessed from benchmarks computed again, as before, and stored again.
+func TestGetRiskRoundTrips(t *testing.T) {
+	h := newHarness(t)
+	h.seedSets(t, nil)
+	ctx := auth.NewContext(context.Background(), principals["lga"])
+	req := &inspectionv1.GetRiskAssessmentRequest{Name: risk.ResourceName(hartlepool)}
+	first, err := h.handler.GetRiskAssessment(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		var got *inspectionv1.RiskAssessment
+		if n := h.trips.During(func() { got, err = h.handler.GetRiskAssessment(ctx, req) }); n != 1 {
+			t.Errorf("read %d took %d round trips, want 1", i, n)
+		}
+		if err != nil || !proto.Equal(got, first) {
+			t.Fatalf("read %d = %v, %v; want %v", i, got, err, first)
+		}
+	}
+
+	benchmarks := h.st.Keyspace().Key("indicators:2015", "benchmarks")
+	if err := h.st.Client().Del(ctx, benchmarks).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.handler.GetRiskAssessment(ctx, req)
+	if err != nil || !proto.Equal(got, first) {
+		t.Fatalf("without stored benchmarks = %v, %v; want %v", got, err, first)
+	}
+	if n, err := h.st.Client().Exists(ctx, benchmarks).Result(); err != nil || n != 1 {
+		t.Errorf("benchmarks stored again: %d, %v", n, err)
+	}
+	if _, err := h.client.GetRiskAssessment(h.as("lga"), &inspectionv1.GetRiskAssessmentRequest{Name: risk.ResourceName("E08999999")}); status.Code(err) != codes.NotFound {
+		t.Errorf("an unknown council: %v, want NOT_FOUND", err)
+	}
+}
+
 func BenchmarkListRiskAssessments(b *testing.B) {
 	h := newHarness(b)
 	h.seedSets(b, nil)

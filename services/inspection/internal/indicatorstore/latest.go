@@ -73,13 +73,22 @@ type newestRead struct {
 // Every value returned was read during the call, so none is older than a
 // write committed before it.
 func (s *Sets) LatestWithBenchmarks(ctx context.Context, gss []string) (map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error) {
-	return s.latest(ctx, gss, true)
+	return s.latest(ctx, gss, true, nil)
+}
+
+// LatestWithBenchmarksAlong is LatestWithBenchmarks that also queues along's
+// reads on its first pipeline, so a caller reads other keys (a council's
+// record) in the same round trip. along's commands have run, and their
+// errors are theirs to inspect, once it returns without error.
+func (s *Sets) LatestWithBenchmarksAlong(ctx context.Context, gss []string, along func(redis.Pipeliner)) (map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error) {
+	return s.latest(ctx, gss, true, along)
 }
 
 // latest reads the newest set of each council in gss and, withBenchmarks,
-// the benchmarks of their periods (nil otherwise).
-func (s *Sets) latest(ctx context.Context, gss []string, withBenchmarks bool) (map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error) {
-	sets, benchmarks, err := s.readLatest(ctx, gss, withBenchmarks)
+// the benchmarks of their periods (nil otherwise); along, when not nil,
+// queues its own reads on the first pipeline.
+func (s *Sets) latest(ctx context.Context, gss []string, withBenchmarks bool, along func(redis.Pipeliner)) (map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error) {
+	sets, benchmarks, err := s.readLatest(ctx, gss, withBenchmarks, along)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -89,13 +98,13 @@ func (s *Sets) latest(ctx context.Context, gss []string, withBenchmarks bool) (m
 
 // readLatest is latest, possibly with benchmarks of periods no set found
 // has.
-func (s *Sets) readLatest(ctx context.Context, gss []string, withBenchmarks bool) (map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error) {
+func (s *Sets) readLatest(ctx context.Context, gss []string, withBenchmarks bool, along func(redis.Pipeliner)) (map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error) {
 	out := make(map[string]indicator.Set, len(gss))
 	var benchmarks map[indicator.Period]indicator.Benchmarks
 	if withBenchmarks {
 		benchmarks = map[indicator.Period]indicator.Benchmarks{}
 	}
-	if len(gss) == 0 {
+	if len(gss) == 0 && along == nil {
 		return out, benchmarks, nil
 	}
 	reads := make([]newestRead, len(gss))
@@ -110,6 +119,9 @@ func (s *Sets) readLatest(ctx context.Context, gss []string, withBenchmarks bool
 					guessed[r.guess] = pipe.Get(ctx, s.benchmarksKey(r.guess))
 				}
 			}
+		}
+		if along != nil {
+			along(pipe)
 		}
 		return nil
 	})

@@ -237,7 +237,7 @@ func (s *Sets) List(ctx context.Context, gss string, offset int64, limit int) ([
 // each is expected to be newest (see newestPeriods), and a second reads the
 // sets of councils whose newest period was not the one expected.
 func (s *Sets) Latest(ctx context.Context, gss []string) (map[string]indicator.Set, error) {
-	sets, _, err := s.latest(ctx, gss, false)
+	sets, _, err := s.latest(ctx, gss, false, nil)
 	return sets, err
 }
 

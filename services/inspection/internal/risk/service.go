@@ -18,6 +18,15 @@ type Councils interface {
 	All(ctx context.Context) ([]council.LocalAuthority, error)
 }
 
+// CouncilReader is what Councils may also do: read one council with its
+// newest indicator set (by GSS code; empty when it has none) and the stored
+// benchmarks of that set's period, together, in fewer round trips than Get
+// and Indicators.Latest one after the other. A Service whose Councils
+// implement it assesses one council that way.
+type CouncilReader interface {
+	GetWithLatest(ctx context.Context, gss string) (council.LocalAuthority, map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error)
+}
+
 // Indicators is what the risk use cases read of indicator sets: each
 // council's newest set and the benchmarks of their periods, in a number of
 // round trips that does not grow with the number of councils.
@@ -46,10 +55,28 @@ func NewService(councils Councils, indicators Indicators, model Model, now func(
 // Assess returns council gss's assessment with every factor explained, or
 // council.ErrNotFound.
 func (s *Service) Assess(ctx context.Context, gss string) (Council, error) {
+	if r, ok := s.councils.(CouncilReader); ok {
+		la, latest, benchmarks, err := r.GetWithLatest(ctx, gss)
+		if err != nil {
+			return Council{}, err
+		}
+		set, has := latest[gss]
+		if _, benchmarked := benchmarks[set.Period]; !has || benchmarked {
+			return s.model.ExplainCouncil(s.scored([]council.LocalAuthority{la}, latest, benchmarks, nil)[0]), nil
+		}
+		// The period's benchmarks are not stored: Indicators.Latest mends
+		// them.
+		return s.assessOne(ctx, la)
+	}
 	la, err := s.councils.Get(ctx, gss)
 	if err != nil {
 		return Council{}, err
 	}
+	return s.assessOne(ctx, la)
+}
+
+// assessOne is Assess of la, read.
+func (s *Service) assessOne(ctx context.Context, la council.LocalAuthority) (Council, error) {
 	assessed, err := s.assess(ctx, []council.LocalAuthority{la}, nil)
 	if err != nil {
 		return Council{}, err
@@ -89,6 +116,12 @@ func (s *Service) assess(ctx context.Context, las []council.LocalAuthority, f *f
 	if err != nil {
 		return nil, err
 	}
+	return s.scored(las, latest, benchmarks, f), nil
+}
+
+// scored scores councils from their newest sets and benchmarks, and keeps
+// those f matches.
+func (s *Service) scored(las []council.LocalAuthority, latest map[string]indicator.Set, benchmarks map[indicator.Period]indicator.Benchmarks, f *filter.Filter) []Council {
 	all := s.model.AssessAll(las, latest, benchmarks, nil)
 	now := s.now().UTC()
 	out := all[:0]
@@ -98,5 +131,5 @@ func (s *Service) assess(ctx context.Context, las []council.LocalAuthority, f *f
 			out = append(out, c)
 		}
 	}
-	return out, nil
+	return out
 }
