@@ -12,6 +12,8 @@ import (
 // judgement, which the inspection use case makes (see WithJudgement).
 type Service struct {
 	store Storer
+	// selected keeps List's selections per state of the councils.
+	selected selections
 }
 
 // NewService returns the council use cases over st.
@@ -22,13 +24,16 @@ func (s *Service) Get(ctx context.Context, gss string) (LocalAuthority, error) {
 	return s.store.Get(ctx, gss)
 }
 
-// List returns the councils f matches, in order (see Select).
+// List returns the councils f matches, in order (see Select). It reads
+// every council's current version on each call, and filters and orders the
+// councils once per state of them for each filter and order: the slice
+// returned is shared with other calls, so read it only.
 func (s *Service) List(ctx context.Context, f *filter.Filter, order filter.Order) ([]LocalAuthority, error) {
 	all, err := s.store.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return Select(all, f, order), nil
+	return s.selected.selectFrom(all, f, order), nil
 }
 
 // Seed stores the councils of cs that are not yet stored, leaving existing
