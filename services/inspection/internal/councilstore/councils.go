@@ -20,8 +20,8 @@ import (
 // Councils stores LocalAuthority records. It implements council.Storer.
 type Councils struct {
 	all *store.Collection[council.LocalAuthority]
-	// cached serves All: every list page and risk assessment reads every
-	// council, and councils are never deleted (see store.Cache).
+	// cached serves All and Get: every list page and risk assessment reads
+	// every council, and councils are never deleted (see store.Cache).
 	cached *store.Cache[council.LocalAuthority]
 	now    func() time.Time
 }
@@ -45,9 +45,11 @@ func (c *Councils) recordKey(gss string) string {
 // reference data, added once and never removed.
 func (c *Councils) indexKey() string { return c.st().Keyspace().Key("councils", "index") }
 
-// Get implements council.Storer.
+// Get implements council.Storer in one round trip, decoding the record
+// only when this process has not decoded that version of it already (every
+// list decodes every council).
 func (c *Councils) Get(ctx context.Context, gss string) (council.LocalAuthority, error) {
-	return c.all.Get(ctx, c.recordKey(gss))
+	return c.cached.Get(ctx, c.recordKey(gss))
 }
 
 // Queue queues on p the read of council gss, so a read of other keys (its
