@@ -29,7 +29,11 @@ var Policies = access.Rules(access.LocalAuthority, access.Methods{
 })
 
 // Councils implements the LocalAuthority methods of InspectionService.
-type Councils struct{ rpc.Handlers[council.Service] }
+type Councils struct {
+	rpc.Handlers[council.Service]
+	// rendered keeps each council's response message per version.
+	rendered rendered
+}
 
 // New returns the council handlers over the council use cases.
 func New(svc *council.Service, pages *paging.Codec) *Councils {
@@ -46,7 +50,7 @@ func (h *Councils) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetL
 	if err != nil {
 		return nil, rpc.NotFound(err, council.ErrNotFound, resource.ReasonCouncilNotFound, req.GetName())
 	}
-	return ToProto(la), nil
+	return h.rendered.render(la), nil
 }
 
 // ListLocalAuthorities implements InspectionService.ListLocalAuthorities.
@@ -63,7 +67,7 @@ func (h *Councils) ListLocalAuthorities(ctx context.Context, req *inspectionv1.L
 		return nil, err
 	}
 	resp := &inspectionv1.ListLocalAuthoritiesResponse{}
-	resp.LocalAuthorities, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, ToProto)
+	resp.LocalAuthorities, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, h.rendered.render)
 	return resp, nil
 }
 

@@ -4,14 +4,17 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 
 	inspectionv1 "github.com/turnaround-sli/turnaround/proto/turnaround/inspection/v1"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilapi"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/servertest"
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -102,6 +105,73 @@ func TestListLocalAuthoritiesRefusesBadRequests(t *testing.T) {
 	rpctest.ExpectError(t, "a London page token with another order", err, codes.InvalidArgument, "", "page_token")
 }
 
+// TestReadsShowEveryWrite reads a council, records a judgement on it
+// through the store, and reads it again, alone and in a list: each read
+// renders the council as it now stands, and an earlier answer is unchanged.
+func TestReadsShowEveryWrite(t *testing.T) {
+	bg := context.Background()
+	st := rpctest.NewStore(t)
+	codec := store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)
+	councils := councilstore.NewCouncils(st, codec)
+	if _, err := councils.Seed(bg, reference.Councils()); err != nil {
+		t.Fatal(err)
+	}
+	h := councilapi.New(council.NewService(councils), rpctest.NewPages(t))
+	c := rpctest.Client(t, councilapi.Policies, &inspectionv1.InspectionService_ServiceDesc,
+		server{Councils: h}, inspectionv1.NewInspectionServiceClient)
+	ctx := rpctest.As(t, rpctest.Official)
+	const gss = "E08000035"
+	get := &inspectionv1.GetLocalAuthorityRequest{Name: "localAuthorities/" + gss}
+	list := &inspectionv1.ListLocalAuthoritiesRequest{Filter: "latest_grade = GRADE_GOOD", PageSize: 200}
+
+	before, err := c.GetLocalAuthority(ctx, get)
+	if err != nil || before.GetLatestJudgement() != nil {
+		t.Fatalf("before: %v, %v", before, err)
+	}
+	if again, err := c.GetLocalAuthority(ctx, get); err != nil || !proto.Equal(again, before) {
+		t.Fatalf("read again: %v, %v; want %v", again, err, before)
+	}
+	if resp, err := c.ListLocalAuthorities(ctx, list); err != nil || len(resp.GetLocalAuthorities()) != 0 {
+		t.Fatalf("good councils before: %v, %v", resp, err)
+	}
+	// The message the handler answered with, which later answers may share.
+	answered, err := h.GetLocalAuthority(bg, get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := proto.Clone(answered)
+
+	la, err := councils.Get(bg, gss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC)
+	la = la.WithJudgement(council.LatestJudgement{Inspection: "localAuthorities/" + gss + "/inspections/x", Framework: "SIF", OverallGrade: reference.Good, PublishDate: published})
+	w, err := councils.Write(la)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(bg, store.Mutation{Tag: keyspace.CouncilTag(gss), Writes: []store.Write{w}}); err != nil {
+		t.Fatal(err)
+	}
+	la.Version++
+
+	after, err := c.GetLocalAuthority(ctx, get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := councilapi.ToProto(la); !proto.Equal(after, want) || after.GetEtag() == before.GetEtag() {
+		t.Errorf("after the judgement: %v, want %v", after, want)
+	}
+	resp, err := c.ListLocalAuthorities(ctx, list)
+	if err != nil || len(resp.GetLocalAuthorities()) != 1 || !proto.Equal(resp.GetLocalAuthorities()[0], after) {
+		t.Errorf("good councils after: %v, %v; want %v alone", resp, err, after)
+	}
+	if !proto.Equal(answered, kept) {
+		t.Errorf("an earlier answer changed: %v, was %v", answered, kept)
+	}
+}
+
 // BenchmarkGetLocalAuthority reads one council through the real interceptor
 // chain on a real Redis: the CPU a read costs besides the round trip.
 func BenchmarkGetLocalAuthority(b *testing.B) {
@@ -115,6 +185,25 @@ func BenchmarkGetLocalAuthority(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := c.GetLocalAuthority(ctx, req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkListLocalAuthorities reads a page of 50 councils through the
+// real interceptor chain on a real Redis.
+func BenchmarkListLocalAuthorities(b *testing.B) {
+	c := newClientB(b)
+	ctx := rpctest.As(b, rpctest.Official)
+	req := &inspectionv1.ListLocalAuthoritiesRequest{PageSize: 50}
+	b.ReportAllocs()
+	b.SetParallelism(25)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.ListLocalAuthorities(ctx, req); err != nil {
 				b.Error(err)
 				return
 			}
