@@ -59,6 +59,12 @@ func (c *Councils) Queue(ctx context.Context, p redis.Pipeliner, gss string) sto
 	return c.all.Queue(ctx, p, c.recordKey(gss))
 }
 
+// Decode returns the council q read, and false when none is stored; a
+// version this process has decoded already is not decoded again.
+func (c *Councils) Decode(q store.Queued[council.LocalAuthority]) (council.LocalAuthority, bool, error) {
+	return c.cached.Decode(q)
+}
+
 // All implements council.Storer with one SMEMBERS, one pipelined read of
 // every record's version and one of the records that changed since this
 // process last decoded them: at most three round trips, and nothing older

@@ -40,7 +40,7 @@ func (c CouncilsWithSets) GetWithLatest(ctx context.Context, gss string) (counci
 	if err != nil {
 		return council.LocalAuthority{}, nil, nil, err
 	}
-	la, ok, err := read.Decode()
+	la, ok, err := c.Decode(read)
 	switch {
 	case err != nil:
 		return council.LocalAuthority{}, nil, nil, fmt.Errorf("read council %s: %w", gss, err)

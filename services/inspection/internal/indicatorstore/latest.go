@@ -148,7 +148,7 @@ func (s *Sets) readLatest(ctx context.Context, gss []string, withBenchmarks bool
 		s.newest.found(gss[i], p)
 		periods[p] = true
 		if r.guess == p {
-			set, ok, err := r.set.Decode()
+			set, ok, err := s.cached.Decode(r.set)
 			if err != nil {
 				return nil, nil, fmt.Errorf("read newest indicator set of %s: %w", gss[i], err)
 			}
@@ -194,7 +194,7 @@ func (s *Sets) readLatest(ctx context.Context, gss []string, withBenchmarks bool
 		return nil, nil, fmt.Errorf("read newest indicator sets: %w", err)
 	}
 	for i, q := range queued {
-		set, ok, err := q.Decode()
+		set, ok, err := s.cached.Decode(q)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read newest indicator set of %s: %w", missed[i], err)
 		}

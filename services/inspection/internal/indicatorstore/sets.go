@@ -52,6 +52,10 @@ import (
 // Sets stores indicator sets and benchmarks. It implements indicator.Storer.
 type Sets struct {
 	all *store.Collection[indicator.Set]
+	// cached decodes a set read by Latest only when this process has not
+	// decoded that version of it already; sets are never deleted, as
+	// store.Cache requires.
+	cached *store.Cache[indicator.Set]
 	// newest guesses each council's newest period, for Latest.
 	newest newestPeriods
 	// decoded reuses the decode of benchmarks read again unchanged.
@@ -66,7 +70,8 @@ var _ indicator.Storer = (*Sets)(nil)
 // New returns the indicator store over st, storing sets in the form codec
 // gives.
 func New(st *store.Store, codec store.Codec[indicator.Set]) *Sets {
-	return &Sets{all: store.NewCollection(st, codec, indicator.ErrNotFound)}
+	all := store.NewCollection(st, codec, indicator.ErrNotFound)
+	return &Sets{all: all, cached: store.NewCache(all)}
 }
 
 func (s *Sets) st() *store.Store { return s.all.Store() }

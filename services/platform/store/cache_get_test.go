@@ -1,0 +1,72 @@
+package store_test
+
+import (
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+)
+
+// TestCacheGetAndDecode reads one record through a cache, alone (Get) and
+// queued on a pipeline (Decode): each decodes a version once, shows a write
+// committed through another store on the very next read, and reports a
+// record that is not there.
+func TestCacheGetAndDecode(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	var decodes atomic.Int64
+	codec := store.Codec[string]{
+		Encode: func(v string) ([]byte, error) { return []byte(v), nil },
+		Decode: func(b []byte, version int64) (string, error) { decodes.Add(1); return string(b), nil },
+	}
+	notFound := errors.New("not found")
+	mine, other := store.New(c, ks), store.New(c, ks)
+	things := store.NewCollection(mine, codec, notFound)
+	cache := store.NewCache(things)
+	key, missing := ks.Key(tag, "thing", "a"), ks.Key(tag, "thing", "none")
+	write := func(data string, ifVersion int64) {
+		t.Helper()
+		if _, err := other.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{{Key: key, Data: []byte(data), IfVersion: ifVersion}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(want string, wantDecodes int64) {
+		t.Helper()
+		if got, err := cache.Get(ctx, key); err != nil || got != want || decodes.Load() != wantDecodes {
+			t.Fatalf("Get = %q, %v with %d decodes in all; want %q with %d", got, err, decodes.Load(), want, wantDecodes)
+		}
+	}
+	decode := func(k string) (string, bool, error) {
+		t.Helper()
+		var q store.Queued[string]
+		if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error { q = things.Queue(ctx, p, k); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return cache.Decode(q)
+	}
+
+	write("a1", store.MustNotExist)
+	get("a1", 1)
+	get("a1", 1)
+	if got, ok, err := decode(key); err != nil || !ok || got != "a1" || decodes.Load() != 1 {
+		t.Fatalf("Decode = %q, %v, %v with %d decodes in all; want a1 from memory", got, ok, err, decodes.Load())
+	}
+	write("a2", 1)
+	if got, ok, err := decode(key); err != nil || !ok || got != "a2" || decodes.Load() != 2 {
+		t.Fatalf("Decode after another store's write = %q, %v, %v with %d decodes in all; want a2 and one decode more", got, ok, err, decodes.Load())
+	}
+	get("a2", 2)
+	write("a3", 2)
+	get("a3", 3)
+
+	if _, err := cache.Get(ctx, missing); !errors.Is(err, notFound) {
+		t.Errorf("Get of nothing = %v, want the collection's not-found error", err)
+	}
+	if got, ok, err := decode(missing); err != nil || ok || got != "" {
+		t.Errorf("Decode of nothing = %q, %v, %v; want absent", got, ok, err)
+	}
+}
