@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,6 +25,11 @@ type Councils struct {
 	// every council, and councils are never deleted (see store.Cache).
 	cached *store.Cache[council.LocalAuthority]
 	now    func() time.Time
+
+	// keys keeps each council's record key once built: every list names
+	// every council's record, and building a key allocates.
+	keysMu sync.RWMutex
+	keys   map[string]string
 }
 
 // NewCouncils returns the council store over st, storing councils in the
@@ -38,7 +44,24 @@ var _ council.Storer = (*Councils)(nil)
 func (c *Councils) st() *store.Store { return c.all.Store() }
 
 func (c *Councils) recordKey(gss string) string {
-	return c.st().Keyspace().Key(keyspace.CouncilTag(gss), "council")
+	c.keysMu.RLock()
+	k, ok := c.keys[gss]
+	c.keysMu.RUnlock()
+	if ok {
+		return k
+	}
+	k = c.st().Keyspace().Key(keyspace.CouncilTag(gss), "council")
+	// Only the register's councils are kept, so callers naming codes that
+	// hold nothing cannot grow the map.
+	if _, known := reference.CouncilByCode(gss); known {
+		c.keysMu.Lock()
+		if c.keys == nil {
+			c.keys = map[string]string{}
+		}
+		c.keys[gss] = k
+		c.keysMu.Unlock()
+	}
+	return k
 }
 
 // indexKey is the set of every stored council's GSS code. Councils are
