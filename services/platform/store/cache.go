@@ -51,7 +51,10 @@ type Cache[T any] struct {
 type cached[T any] struct {
 	version     string
 	incarnation string
-	v           T
+	// data is the stored form v was decoded from, which Get compares (it
+	// reads no incarnation).
+	data []byte
+	v    T
 }
 
 // fieldIncarnation is the record field holding a record's incarnation.
@@ -268,7 +271,7 @@ func (ca *Cache[T]) take(key string, held cached[T], reply any) (T, error) {
 	}
 	ca.mu.Lock()
 	if cur, ok := ca.at[key]; !ok || cur.incarnation != incarnation || cur.versionNumber() < n {
-		ca.at[key] = cached[T]{version: version, incarnation: incarnation, v: v}
+		ca.at[key] = cached[T]{version: version, incarnation: incarnation, data: []byte(data), v: v}
 	}
 	ca.mu.Unlock()
 	return ca.out(v), nil

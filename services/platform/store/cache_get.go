@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Get is Collection.Get through the cache, in the one round trip
@@ -43,14 +45,17 @@ func (ca *Cache[T]) Decode(q Queued[T]) (T, bool, error) {
 }
 
 // decoded returns the aggregate rec holds: the cached one when the cache
-// holds rec's version, else rec decoded, and cached unless a later version
-// is cached meanwhile.
+// holds that version decoded from the same stored form, else rec decoded
+// and cached. The stored form is compared as well as the version because a
+// record deleted and created again starts again at version 1, and this
+// read, unlike GetMany's, does not see the record's incarnation.
 func (ca *Cache[T]) decoded(rec Record) (T, error) {
+	version := strconv.FormatInt(rec.Version, 10)
 	ca.mu.Lock()
 	e, ok := ca.at[rec.Key]
 	ca.mu.Unlock()
-	if ok && e.version == rec.Version {
-		return e.v, nil
+	if ok && e.data != nil && e.version == version && bytes.Equal(e.data, rec.Data) {
+		return ca.out(e.v), nil
 	}
 	v, err := ca.c.codec.Decode(rec.Data, rec.Version)
 	if err != nil {
@@ -58,9 +63,9 @@ func (ca *Cache[T]) decoded(rec Record) (T, error) {
 		return zero, err
 	}
 	ca.mu.Lock()
-	if cur, ok := ca.at[rec.Key]; !ok || cur.version < rec.Version {
-		ca.at[rec.Key] = cached[T]{version: rec.Version, v: v}
+	if cur, ok := ca.at[rec.Key]; !ok || cur.versionNumber() <= rec.Version {
+		ca.at[rec.Key] = cached[T]{version: version, data: bytes.Clone(rec.Data), v: v}
 	}
 	ca.mu.Unlock()
-	return v, nil
+	return ca.out(v), nil
 }

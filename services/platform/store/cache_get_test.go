@@ -70,3 +70,42 @@ func TestCacheGetAndDecode(t *testing.T) {
 		t.Errorf("Decode of nothing = %q, %v, %v; want absent", got, ok, err)
 	}
 }
+
+// TestCacheGetTellsARecreatedRecordFromTheOneItHeld: Get, which reads no
+// incarnation, never serves a record deleted and created again at the
+// version the cache holds of the old one, whether the cache learnt the old
+// one by Get or by GetMany.
+func TestCacheGetTellsARecreatedRecordFromTheOneItHeld(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	mine, other := store.New(c, ks), store.New(c, ks)
+	cache := store.NewCache(store.NewCollection(mine, stringCodec, errors.New("not found")))
+	key := ks.Key(tag, "thing", "a")
+	commit := func(w store.Write) {
+		t.Helper()
+		w.Key = key
+		if _, err := other.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{w}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(want string) {
+		t.Helper()
+		if got, err := cache.Get(ctx, key); err != nil || got != want {
+			t.Fatalf("Get = %q, %v; want %q", got, err, want)
+		}
+	}
+
+	commit(store.Write{Data: []byte("first"), IfVersion: store.MustNotExist})
+	get("first")
+	get("first") // from the cache
+	commit(store.Write{Delete: true, IfVersion: 1})
+	commit(store.Write{Data: []byte("second"), IfVersion: store.MustNotExist})
+	get("second") // version 1 again
+
+	if got, err := cache.GetMany(ctx, []string{key}); err != nil || len(got) != 1 || got[0] != "second" {
+		t.Fatalf("GetMany = %v, %v", got, err)
+	}
+	commit(store.Write{Delete: true, IfVersion: 1})
+	commit(store.Write{Data: []byte("third"), IfVersion: store.MustNotExist})
+	get("third")
+}

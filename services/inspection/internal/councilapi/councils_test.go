@@ -16,6 +16,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/servertest"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -111,7 +112,7 @@ func TestListLocalAuthoritiesRefusesBadRequests(t *testing.T) {
 func TestReadsShowEveryWrite(t *testing.T) {
 	bg := context.Background()
 	st := rpctest.NewStore(t)
-	codec := store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)
+	codec := rpctest.Codec(councilapi.ToProto, councilapi.FromStored)
 	councils := councilstore.NewCouncils(st, codec)
 	if _, err := councils.Seed(bg, reference.Councils()); err != nil {
 		t.Fatal(err)
