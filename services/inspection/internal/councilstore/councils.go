@@ -22,7 +22,7 @@ import (
 type Councils struct {
 	all *store.Collection[council.LocalAuthority]
 	// cached serves All and Get: every list page and risk assessment reads
-	// every council, and councils are never deleted (see store.Cache).
+	// every council, decoded only when it changed (see store.Cache).
 	cached *store.Cache[council.LocalAuthority]
 	now    func() time.Time
 
@@ -88,10 +88,10 @@ func (c *Councils) Decode(q store.Queued[council.LocalAuthority]) (council.Local
 	return c.cached.Decode(q)
 }
 
-// All implements council.Storer with one SMEMBERS, one pipelined read of
-// every record's version and one of the records that changed since this
-// process last decoded them: at most three round trips, and nothing older
-// than the last committed write (store.Cache).
+// All implements council.Storer in two round trips: one SMEMBERS, then one
+// script that returns the data of only the records that changed since this
+// process last decoded them; nothing older than the last committed write
+// (store.Cache).
 func (c *Councils) All(ctx context.Context) ([]council.LocalAuthority, error) {
 	return c.cached.Members(ctx, c.indexKey(), c.recordKey)
 }
