@@ -69,9 +69,21 @@ func (s *Store) Replay(ctx context.Context, tag, scope, requestID string, reques
 	if requestID == "" {
 		return nil, false, nil
 	}
-	vals, err := s.c.HMGet(ctx, s.IdempotencyKey(tag, scope, requestID), idemFieldRequestHash, idemFieldResponse).Result()
+	key := s.IdempotencyKey(tag, scope, requestID)
+	vals, err := s.c.HMGet(ctx, key, idemFieldRequestHash, idemFieldResponse).Result()
 	if err != nil {
 		return nil, false, fmt.Errorf("store: replay request %q: %w", requestID, err)
+	}
+	return s.replayed(ctx, key, requestID, requestHash, vals)
+}
+
+// replayed reads the reply of HMGET request_hash response on the
+// idempotency record key: the response to replay when the record exists
+// and was left by the same request (requestHash), an error wrapping
+// ErrRequestIDReused when by another, nothing when there is none.
+func (s *Store) replayed(ctx context.Context, key, requestID string, requestHash []byte, vals []any) ([]byte, bool, error) {
+	if len(vals) != 2 {
+		return nil, false, fmt.Errorf("store: replay request %q: unexpected reply %v", requestID, vals)
 	}
 	storedHash, found := vals[0].(string)
 	if !found {
@@ -81,7 +93,7 @@ func (s *Store) Replay(ctx context.Context, tag, scope, requestID string, reques
 		return nil, false, fmt.Errorf("store: replay request %q: %w", requestID, ErrRequestIDReused)
 	}
 	stored, _ := vals[1].(string)
-	if err := s.replayReplicated(ctx, s.IdempotencyKey(tag, scope, requestID)); err != nil {
+	if err := s.replayReplicated(ctx, key); err != nil {
 		return nil, false, err
 	}
 	return []byte(stored), true, nil
