@@ -42,6 +42,12 @@ type Storer interface {
 	// and, when it answers an emergency inspection recommendation, the
 	// link from the recommendation to it. A taken ID or link conflicts.
 	Insert(ctx context.Context, ins Inspection, r change.Request) (Inspection, error)
+	// ReadPublication reads, in one round trip, what a publication of
+	// inspection id of council gss needs: the inspection a call with
+	// r.RequestID committed, if any (Replayed; a reused r.RequestID with
+	// another r.RequestHash is an INVALID_ARGUMENT fault), and otherwise
+	// the inspection (ErrNotFound when there is none) and the council.
+	ReadPublication(ctx context.Context, gss, id string, r change.Request) (Publication, error)
 	// SavePublication stores an inspection just published over the
 	// version ins.Version, its council's record when la is not nil (over
 	// the version la.Version), and the JudgementPublished event, in one
@@ -53,6 +59,19 @@ type Storer interface {
 	// version la.Version), and a JudgementPublished event for each
 	// inspection, in one transaction.
 	SaveImport(ctx context.Context, gss string, ins []Inspection, la *council.LocalAuthority, r change.Request) error
+}
+
+// Publication is what a publication reads before it commits.
+type Publication struct {
+	// Replayed says a call with the request's request_id committed
+	// already, and Previous is its answer; nothing else is read then.
+	Replayed bool
+	Previous Inspection
+	// Inspection is the inspection to publish, as read.
+	Inspection Inspection
+	// Council is the inspection's council as read, nil when it is not
+	// stored.
+	Council *council.LocalAuthority
 }
 
 // maxAttempts bounds the read-modify-write cycles a change makes when a
@@ -230,19 +249,31 @@ func (s *Service) PublishAs(ctx context.Context, gss, id string, date time.Time,
 	})
 }
 
+// publish is the read-modify-write cycle of Publish: each attempt reads
+// the answer to replay, the inspection and its council in one round trip
+// (ReadPublication), applies the rule and commits. A published inspection
+// is reported before a stale etag, since re-reading cannot help.
 func (s *Service) publish(ctx context.Context, gss, id string, etag change.Etag, r change.Request,
 	rule func(cur Inspection, now time.Time) (Inspection, error),
 ) (Inspection, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return prev, err
-	}
-	return s.change(ctx, gss, id, etag, r, func(cur Inspection) (Inspection, error) {
+	return change.Retry(ctx, "inspection: change "+Name(gss, id), usecase.Replayer[Inspection](s.Store, gss, r), func(ctx context.Context) (Inspection, error) {
+		p, err := s.Store.ReadPublication(ctx, gss, id, r)
+		if err != nil || p.Replayed {
+			return p.Previous, err
+		}
+		cur := p.Inspection
+		if cur.State == Published {
+			return Inspection{}, ErrPublished
+		}
+		if err := etag.Check(cur.Version); err != nil {
+			return Inspection{}, err
+		}
 		now := s.Now()
 		next, err := rule(cur, now)
 		if err != nil {
 			return Inspection{}, err
 		}
-		la, err := s.latestJudgement(ctx, next, now)
+		la, err := latestJudgement(next, p.Council, now)
 		if err != nil {
 			return Inspection{}, err
 		}
@@ -250,21 +281,20 @@ func (s *Service) publish(ctx context.Context, gss, id string, etag change.Etag,
 	})
 }
 
-// latestJudgement is the council's record as the publication of ins leaves
-// it, or nil when it does not change: a monitoring visit has no grade, and
-// an older judgement published late leaves the latest one (and the
-// council's etag) as they are.
-func (s *Service) latestJudgement(ctx context.Context, ins Inspection, now time.Time) (*council.LocalAuthority, error) {
+// latestJudgement is the council's record (la, as read) as the
+// publication of ins leaves it, or nil when it does not change: a
+// monitoring visit has no grade, and an older judgement published late
+// leaves the latest one (and the council's etag) as they are.
+func latestJudgement(ins Inspection, la *council.LocalAuthority, now time.Time) (*council.LocalAuthority, error) {
 	latest, ok := ins.Latest()
 	if !ok {
 		return nil, nil
 	}
-	la, err := s.Store.Council(ctx, ins.GSSCode)
-	if err != nil {
-		return nil, fmt.Errorf("inspection: publish %s: read council: %w", ins.Name(), err)
+	if la == nil {
+		return nil, fmt.Errorf("inspection: publish %s: read council: %w", ins.Name(), council.ErrNotFound)
 	}
 	next := la.WithJudgement(latest)
-	if sameJudgement(la, next) {
+	if sameJudgement(*la, next) {
 		return nil, nil
 	}
 	next.UpdateTime = now

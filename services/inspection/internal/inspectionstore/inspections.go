@@ -116,6 +116,35 @@ func (s *Inspections) Save(ctx context.Context, ins inspection.Inspection, r cha
 	return s.records.Commit(ctx, m, ins, "update inspection "+ins.Name())
 }
 
+// ReadPublication implements inspection.Storer: the idempotency record,
+// the inspection and the council share the council's hash tag, so one
+// pipeline reads them.
+func (s *Inspections) ReadPublication(ctx context.Context, gss, id string, r change.Request) (inspection.Publication, error) {
+	rs := s.st().Reads(keyspace.CouncilTag(gss))
+	prev := s.records.ReplayIn(rs, r)
+	cur := s.records.In(rs, s.records.RecordKey(gss, id))
+	la := s.councils.In(rs, gss)
+	if err := rs.Do(ctx); err != nil {
+		return inspection.Publication{}, fmt.Errorf("read the publication of %s: %w", inspection.Name(gss, id), err)
+	}
+	var p inspection.Publication
+	var err error
+	if p.Previous, p.Replayed, err = prev.Get(ctx); err != nil || p.Replayed {
+		return p, err
+	}
+	if p.Inspection, err = cur.Get(); err != nil {
+		return inspection.Publication{}, err
+	}
+	switch c, err := la.Get(); {
+	case errors.Is(err, council.ErrNotFound):
+	case err != nil:
+		return inspection.Publication{}, fmt.Errorf("read the council of %s: %w", inspection.Name(gss, id), err)
+	default:
+		p.Council = &c
+	}
+	return p, nil
+}
+
 // SavePublication implements inspection.Storer. With the inspection it
 // commits the council's record when given (pinned to the version read, so
 // two publications for one council cannot both win), the

@@ -322,6 +322,40 @@ func TestConcurrentPublications(t *testing.T) {
 	}
 }
 
+// A publication reads the answer to replay, the inspection and the council
+// in one round trip, then commits in a second; its retry replays in one.
+func TestPublishInTwoRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	count := redistest.CountRoundTrips(f.st.Client()).During
+	ins := schedule(t, f, storetest.Leeds, inspection.SIF, storetest.Day(2015, 9, 7))
+	m, _ := inspection.ParseMask([]string{"judgement"})
+	patch := inspection.Inspection{Judgement: sifJudgement(reference.Inadequate, reference.RequiresImprovement)}
+	if _, err := f.svc.Update(ctx, storetest.Leeds, ins.ID, patch, m, change.At(1), inspector); err != nil {
+		t.Fatal(err)
+	}
+	pub := inspector
+	pub.RequestID, pub.RequestHash = "publish-1", []byte("publish leeds")
+	var p, again inspection.Inspection
+	var err, againErr error
+	trips := count(func() {
+		p, err = f.svc.PublishAs(ctx, storetest.Leeds, ins.ID, storetest.Day(2015, 11, 20), true, change.At(2), pub)
+	})
+	if err != nil || p.Version != 3 || trips != 2 {
+		t.Fatalf("Publish = version %d, %v in %d round trips, want version 3 in 2", p.Version, err, trips)
+	}
+	la, err := f.councils.Get(ctx, storetest.Leeds)
+	if err != nil || la.Latest == nil || la.Latest.Inspection != p.Name() || la.Version != 2 {
+		t.Fatalf("council after publication = %+v, %v", la, err)
+	}
+	trips = count(func() {
+		again, againErr = f.svc.PublishAs(ctx, storetest.Leeds, ins.ID, storetest.Day(2015, 11, 20), true, change.At(2), pub)
+	})
+	if againErr != nil || again.Version != 3 || trips != 1 {
+		t.Fatalf("retried publication = version %d, %v in %d round trips, want the replay at version 3 in 1", again.Version, againErr, trips)
+	}
+}
+
 func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
