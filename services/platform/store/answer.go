@@ -132,6 +132,36 @@ func (c *Collection[T]) Change(v T, s Saved, r change.Request) (Mutation, error)
 	return m, nil
 }
 
+// CommitOrReplay is Commit, except that when a call with the request_id of
+// m's idempotency record committed first under m's tag, it returns the
+// aggregate that call answered with (its replay), which the commit's own
+// round trip read: a retry of a create costs no look-up before its commit.
+// A request_id that came with another request is ErrRequestIDReused.
+func (c *Collection[T]) CommitOrReplay(ctx context.Context, m Mutation, v T, what string) (T, error) {
+	var zero T
+	_, err := c.st.Commit(ctx, m)
+	var ce *conflictError
+	if !errors.As(err, &ce) || !ce.request || ce.idemKey == "" {
+		if err != nil {
+			return zero, fmt.Errorf("%s: %w", what, err)
+		}
+		return v, nil
+	}
+	id := m.Idempotency
+	b, ok, err := c.st.replayed(ctx, ce.idemKey, id.RequestID, id.RequestHash, ce.replay)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", what, err)
+	}
+	if !ok {
+		return zero, fmt.Errorf("%s: %w", what, ce)
+	}
+	prev, err := c.Next(NewAnswer(b))
+	if err != nil {
+		return zero, fmt.Errorf("%s: replay under %s: %w", what, m.Tag, err)
+	}
+	return prev, nil
+}
+
 // Replay returns the aggregate an earlier request with r's request_id left
 // to replay under tag, if any.
 func (c *Collection[T]) Replay(ctx context.Context, tag string, r change.Request) (T, bool, error) {

@@ -126,6 +126,10 @@ func (r Result) Etag(key string) string { return Etag(r.Versions[key]) }
 type conflictError struct {
 	detail  string
 	request bool
+	// idemKey and replay are, when request is set, the idempotency record
+	// and its request hash and response as the script read them.
+	idemKey string
+	replay  []any
 }
 
 func (e *conflictError) Error() string {

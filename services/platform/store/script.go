@@ -33,8 +33,10 @@ import (
 // scope, request ID, request hash, response.
 //
 // It returns {1, version before each write..., outbox entry IDs...} when it
-// committed, {0, i, version} when write i is not at the version it
-// expects, and {-1} when the idempotency record exists already.
+// committed, {-1, request hash, response} when the idempotency record
+// exists already (checked first: a request that committed is answered by
+// its replay whatever has changed since), and {0, i, version} when write i
+// is not at the version it expects.
 var commitScript = redis.NewScript(strings.NewReplacer(
 	"{{data}}", fieldData,
 	"{{version}}", fieldVersion,
@@ -53,6 +55,11 @@ if ne > 0 then outbox = KEYS[k]; k = k + 1 end
 if ARGV[4] == '1' then idem = KEYS[k]; k = k + 1 end
 if ARGV[6] == '1' then pending = KEYS[k] end
 
+if idem then
+  local done = redis.call('HMGET', idem, '{{requestHash}}', '{{response}}')
+  if done[1] then return {-1, done[1], done[2]} end
+end
+
 local before, after = {}, {}
 local a = 7
 for i = 1, nw do
@@ -64,7 +71,6 @@ for i = 1, nw do
   before[i] = have
   a = a + 3
 end
-if idem and redis.call('EXISTS', idem) == 1 then return {-1} end
 
 local reply = {1}
 a = 7
@@ -330,9 +336,14 @@ func (p *plan) result(cmd *redis.Cmd) (Result, error) {
 		w := p.m.Writes[i-1]
 		return Result{}, &conflictError{detail: fmt.Sprintf("%s is at version %d, not %d", w.Key, have, w.IfVersion)}
 	case scriptRequestCommitted:
+		if len(reply) != 3 {
+			return Result{}, malformed
+		}
 		return Result{}, &conflictError{
 			detail:  fmt.Sprintf("request_id %q was committed by a concurrent request", p.m.Idempotency.RequestID),
 			request: true,
+			idemKey: p.idemKey,
+			replay:  reply[1:],
 		}
 	case scriptCommitted:
 	default:
