@@ -51,7 +51,10 @@ type Storer interface {
 	// r.RequestID returned, if any. A reused r.RequestID with another r.RequestHash is an
 	// INVALID_ARGUMENT fault.
 	Replay(ctx context.Context, id string, r change.Request) (Sponsor, bool, error)
-	// Insert stores a new sponsor (s.ID set) at version 1.
+	// Insert stores a new sponsor (s.ID set) at version 1. When a call
+	// with r.RequestID committed already under s.ID, it stores nothing
+	// and returns that call's sponsor (a reused r.RequestID with another
+	// r.RequestHash is an INVALID_ARGUMENT fault).
 	Insert(ctx context.Context, s Sponsor, r change.Request) (Sponsor, error)
 	// Save stores a changed sponsor over the version s.Version, and
 	// returns it at its new version.
@@ -94,17 +97,20 @@ func (s *Service) Create(ctx context.Context, sp Sponsor, id string, r change.Re
 	if id == "" && r.RequestID != "" {
 		id = resource.IDFor("sponsor", r.Method+"\x00"+r.Subject, r.RequestID)
 	}
-	if id != "" {
-		if prev, ok, err := s.Store.Replay(ctx, id, r); err != nil || ok {
-			return prev, err
-		}
-	}
 	sp = sp.Clone()
 	sp.Version = 0
 	sp.UpdateTime = s.Now()
 	if err := sp.Validate("sponsor."); err != nil {
+		// A retry of a call that committed replays it all the same.
+		if id != "" {
+			if prev, ok, rerr := s.Store.Replay(ctx, id, r); rerr != nil || ok {
+				return prev, rerr
+			}
+		}
 		return Sponsor{}, err
 	}
+	// Insert replays a call with r.RequestID that committed already, in
+	// the round trip of its commit.
 	for range maxAttempts {
 		if id == "" {
 			id = resource.NewID()

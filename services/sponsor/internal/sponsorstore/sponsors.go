@@ -150,9 +150,10 @@ func (s *Sponsors) Replay(ctx context.Context, id string, r change.Request) (spo
 // Insert implements sponsor.Storer: the ID joins the index (a listing,
 // sent in the round trip before the commit), then the
 // record commits at version 1 with its audit entry and, for a request
-// with an ID and a hash, the idempotency record replaying it. A taken ID,
-// or a concurrent request with the same request_id, gives an error
-// matching store.ErrConflict.
+// with an ID and a hash, the idempotency record replaying it. When a call
+// with the same request_id committed first, the commit's round trip reads
+// its answer, which Insert returns. A taken ID gives an error matching
+// store.ErrConflict.
 func (s *Sponsors) Insert(ctx context.Context, sp sponsor.Sponsor, r change.Request) (sponsor.Sponsor, error) {
 	if !resource.ValidID(sp.ID) {
 		return sponsor.Sponsor{}, fmt.Errorf("create sponsor: invalid id %q", sp.ID)
@@ -163,7 +164,7 @@ func (s *Sponsors) Insert(ctx context.Context, sp sponsor.Sponsor, r change.Requ
 		return sponsor.Sponsor{}, err
 	}
 	m.Listings = []store.IndexOp{store.SAdd(s.indexKey(), sp.ID)}
-	return s.all.Commit(ctx, m, sp, "create sponsor "+sp.Name())
+	return s.all.CommitOrReplay(ctx, m, sp, "create sponsor "+sp.Name())
 }
 
 // Save implements sponsor.Storer.

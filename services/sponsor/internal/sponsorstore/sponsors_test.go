@@ -180,6 +180,46 @@ func TestReplay(t *testing.T) {
 	}
 }
 
+// A create with a request_id takes two round trips (the index entry with
+// the outbox's registration, then the commit), and so does its retry,
+// which the commit's round trip answers with the first call's sponsor
+// without storing anything.
+func TestCreateInTwoRoundTripsAndItsRetryReplays(t *testing.T) {
+	ctx := context.Background()
+	s, st := newStore(t)
+	svc := sponsor.NewService(s, nil)
+	count := redistest.CountRoundTrips(st.Client()).During
+	r := official
+	r.RequestID, r.RequestHash = "req-1", []byte("hash-1")
+	sp := tri()
+	sp.ID = ""
+	var first, again sponsor.Sponsor
+	var err, againErr error
+	if trips := count(func() { first, err = svc.Create(ctx, sp, "", r) }); err != nil || first.Version != 1 || trips != 2 {
+		t.Fatalf("Create = version %d, %v in %d round trips, want version 1 in 2", first.Version, err, trips)
+	}
+	changed := sp
+	changed.DisplayName = "Tri-borough again"
+	if trips := count(func() { again, againErr = svc.Create(ctx, changed, "", r) }); againErr != nil || trips != 2 ||
+		again.ID != first.ID || again.Version != 1 || again.DisplayName != "Tri-borough" {
+		t.Fatalf("retried Create = %+v, %v in %d round trips, want the first sponsor in 2", again, againErr, trips)
+	}
+	if all, _, err := s.All(ctx); err != nil || len(all) != 1 || all[0].DisplayName != "Tri-borough" {
+		t.Fatalf("after the retry: %d sponsors (%v), want the first one only", len(all), err)
+	}
+	other := r
+	other.RequestHash = []byte("hash-2")
+	if _, err := svc.Create(ctx, sp, "", other); !errors.Is(err, store.ErrRequestIDReused) {
+		t.Fatalf("a request id reused for another request: %v, want ErrRequestIDReused", err)
+	}
+	// Insert itself replays, so a concurrent call that committed first
+	// answers in place of the one that lost.
+	sp.ID = first.ID
+	if got, err := s.Insert(ctx, sp, r); err != nil || got.DisplayName != "Tri-borough" || got.Version != 1 {
+		t.Fatalf("Insert of a committed request = %+v, %v; want its replay", got, err)
+	}
+}
+
 func TestMissingAndDayRate(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
