@@ -37,7 +37,7 @@ type fixture struct {
 	svc      *inspection.Service
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	st := rpctest.NewStore(t)
 	councils := councilstore.NewCouncils(st, councilCodec)
