@@ -126,8 +126,12 @@ func (c *Collection[T]) Change(v T, s Saved, r change.Request) (Mutation, error)
 		Writes: []Write{w},
 		Audit:  []AuditEntry{AuditFor(r.WithMethod(s.Method), s.Name, s.Key)},
 	}
-	if m.Idempotency, err = c.Idempotency(r, v, s.Version); err != nil {
-		return Mutation{}, err
+	if r.RequestID != "" {
+		// The answer holds v in the stored form just encoded for the
+		// record, so v is encoded once.
+		var a Answer
+		a.Add(w.Data, s.Version)
+		m.Idempotency = a.Record(r)
 	}
 	return m, nil
 }
