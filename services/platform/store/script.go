@@ -279,22 +279,33 @@ type pipeliner interface {
 	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
 }
 
-// commitOnce runs the commit script on c in one round trip, with then (when
-// not nil) queued behind it on the same connection. It sends the script by
+// commitOnce runs the commit script in one round trip: alone on the
+// store's client when then is nil, else on c with then queued behind it on
+// the same connection. It sends the script by
 // its SHA1 (EVALSHA) and the source (EVAL) only when the server does not
 // know it yet, after a restart or a failover to a server that never ran it.
 func (s *Store) commitOnce(ctx context.Context, c pipeliner, p *plan, then func(redis.Pipeliner)) (Result, error) {
 	var cmd *redis.Cmd
 	send := func(sha bool) error {
+		if then == nil {
+			// The script alone goes as one command, not as a pipeline of
+			// one: the client's tracing renders every argument of a
+			// pipeline (records, events, the answer) into a string that
+			// nothing reads, but not those of a command.
+			if sha {
+				cmd = commitScript.EvalSha(ctx, s.c, p.keys, p.args...)
+			} else {
+				cmd = commitScript.Eval(ctx, s.c, p.keys, p.args...)
+			}
+			return cmd.Err()
+		}
 		_, err := c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			if sha {
 				cmd = commitScript.EvalSha(ctx, pipe, p.keys, p.args...)
 			} else {
 				cmd = commitScript.Eval(ctx, pipe, p.keys, p.args...)
 			}
-			if then != nil {
-				then(pipe)
-			}
+			then(pipe)
 			return nil
 		})
 		return err
