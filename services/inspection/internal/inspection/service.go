@@ -251,8 +251,7 @@ func (s *Service) PublishAs(ctx context.Context, gss, id string, date time.Time,
 
 // publish is the read-modify-write cycle of Publish: each attempt reads
 // the answer to replay, the inspection and its council in one round trip
-// (ReadPublication), applies the rule and commits. A published inspection
-// is reported before a stale etag, since re-reading cannot help.
+// (ReadPublication), applies the rule and commits.
 func (s *Service) publish(ctx context.Context, gss, id string, etag change.Etag, r change.Request,
 	rule func(cur Inspection, now time.Time) (Inspection, error),
 ) (Inspection, error) {
@@ -262,10 +261,7 @@ func (s *Service) publish(ctx context.Context, gss, id string, etag change.Etag,
 			return p.Previous, err
 		}
 		cur := p.Inspection
-		if cur.State == Published {
-			return Inspection{}, ErrPublished
-		}
-		if err := etag.Check(cur.Version); err != nil {
+		if err := changeable(cur, etag); err != nil {
 			return Inspection{}, err
 		}
 		now := s.Now()
@@ -308,9 +304,8 @@ func sameJudgement(a, b council.LocalAuthority) bool {
 	return a.Latest == nil || *a.Latest == *b.Latest
 }
 
-// change is the read-modify-write cycle of Update and Publish: save applies
-// the rule to a fresh read each attempt and stores the result. A published
-// inspection is reported before a stale etag, since re-reading cannot help.
+// change is the read-modify-write cycle of Update: save applies the rule
+// to a fresh read each attempt and stores the result.
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request,
 	save func(cur Inspection) (Inspection, error),
 ) (Inspection, error) {
@@ -319,12 +314,19 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 		if err != nil {
 			return Inspection{}, err
 		}
-		if cur.State == Published {
-			return Inspection{}, ErrPublished
-		}
-		if err := etag.Check(cur.Version); err != nil {
+		if err := changeable(cur, etag); err != nil {
 			return Inspection{}, err
 		}
 		return save(cur)
 	})
+}
+
+// changeable says whether cur, as read, may change for a caller who read
+// it at etag. A published inspection is reported before a stale etag,
+// since re-reading cannot help.
+func changeable(cur Inspection, etag change.Etag) error {
+	if cur.State == Published {
+		return ErrPublished
+	}
+	return etag.Check(cur.Version)
 }
