@@ -29,7 +29,15 @@ func TestReadsTakeRecordsAndTheReplayInOneRoundTrip(t *testing.T) {
 		}
 	}
 
-	read := func(r change.Request) (widget, bool, error, []widget, []error) {
+	// read is what one Reads of the three widgets and r's answer gives.
+	type readOut struct {
+		prev     widget
+		replayed bool
+		err      error
+		got      []widget
+		errs     []error
+	}
+	read := func(r change.Request) readOut {
 		rs := st.Reads(tag)
 		prev := widgets.ReplayIn(rs, r)
 		got := []store.Pending[widget]{widgets.In(rs, a), widgets.In(rs, b), widgets.In(rs, none)}
@@ -41,25 +49,24 @@ func TestReadsTakeRecordsAndTheReplayInOneRoundTrip(t *testing.T) {
 		if n != 1 {
 			t.Errorf("Do took %d round trips, want 1", n)
 		}
-		var ws []widget
-		var errs []error
+		var out readOut
 		for _, p := range got {
 			w, err := p.Get()
-			ws, errs = append(ws, w), append(errs, err)
+			out.got, out.errs = append(out.got, w), append(out.errs, err)
 		}
-		pw, ok, err := prev.Get(ctx)
-		return pw, ok, err, ws, errs
+		out.prev, out.replayed, out.err = prev.Get(ctx)
+		return out
 	}
 
-	_, ok, err, ws, errs := read(r)
-	if ok || err != nil {
-		t.Errorf("replay before any commit: %v, %v", ok, err)
+	first := read(r)
+	if first.replayed || first.err != nil {
+		t.Errorf("replay before any commit: %v, %v", first.replayed, first.err)
 	}
-	if ws[0] != (widget{Name: a, Version: 1}) || ws[1] != (widget{Name: b, Version: 1}) || errs[0] != nil || errs[1] != nil {
-		t.Errorf("records: %+v, %v", ws, errs)
+	if first.got[0] != (widget{Name: a, Version: 1}) || first.got[1] != (widget{Name: b, Version: 1}) || first.errs[0] != nil || first.errs[1] != nil {
+		t.Errorf("records: %+v, %v", first.got, first.errs)
 	}
-	if !errors.Is(errs[2], missing) {
-		t.Errorf("a missing record: %v, want the collection's not-found", errs[2])
+	if !errors.Is(first.errs[2], missing) {
+		t.Errorf("a missing record: %v, want the collection's not-found", first.errs[2])
 	}
 
 	w, err := widgets.Put(a, widget{Name: "changed"}, 1)
@@ -73,17 +80,16 @@ func TestReadsTakeRecordsAndTheReplayInOneRoundTrip(t *testing.T) {
 	if _, err := st.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{w}, Idempotency: idem}); err != nil {
 		t.Fatal(err)
 	}
-	prev, ok, err, _, _ := read(r)
-	if err != nil || !ok || prev != (widget{Name: "changed", Version: 2}) {
-		t.Errorf("replay after the commit: %+v, %v, %v", prev, ok, err)
+	if after := read(r); after.err != nil || !after.replayed || after.prev != (widget{Name: "changed", Version: 2}) {
+		t.Errorf("replay after the commit: %+v, %v, %v", after.prev, after.replayed, after.err)
 	}
 	other := r
 	other.RequestHash = []byte{2}
-	if _, ok, err, _, _ := read(other); ok || !errors.Is(err, store.ErrRequestIDReused) {
-		t.Errorf("request_id reused for another request: %v, %v; want ErrRequestIDReused", ok, err)
+	if reused := read(other); reused.replayed || !errors.Is(reused.err, store.ErrRequestIDReused) {
+		t.Errorf("request_id reused for another request: %v, %v; want ErrRequestIDReused", reused.replayed, reused.err)
 	}
-	if _, ok, err, _, _ := read(change.Request{Subject: "s", Method: "M"}); ok || err != nil {
-		t.Errorf("a request without request_id: %v, %v; want nothing to replay", ok, err)
+	if none := read(change.Request{Subject: "s", Method: "M"}); none.replayed || none.err != nil {
+		t.Errorf("a request without request_id: %v, %v; want nothing to replay", none.replayed, none.err)
 	}
 }
 
