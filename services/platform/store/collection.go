@@ -181,6 +181,56 @@ func (c *Collection[T]) Range(ctx context.Context, indexKey string, start, stop 
 	return out, card.Val(), err
 }
 
+// RangeEach reads several sorted-set indexes whole, in one pipeline, then
+// every record they list in one more: two round trips however many indexes
+// and records there are. It returns, per index in the order given, the
+// aggregates it lists in index order, leaving out members whose record
+// holds nothing; keyOf(i, member) is the record key of a member of index i.
+func (c *Collection[T]) RangeEach(ctx context.Context, indexKeys []string, keyOf func(i int, member string) string) ([][]T, error) {
+	out := make([][]T, len(indexKeys))
+	if len(indexKeys) == 0 {
+		return out, nil
+	}
+	rngs := make([]*redis.StringSliceCmd, len(indexKeys))
+	_, err := c.st.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range indexKeys {
+			rngs[i] = p.ZRange(ctx, k, 0, -1)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: range %d indexes: %w", len(indexKeys), err)
+	}
+	var keys []string
+	owner := map[string]int{}
+	for i, r := range rngs {
+		for _, m := range r.Val() {
+			k := keyOf(i, m)
+			owner[k] = i
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	recs, err := c.st.GetMany(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if !r.Exists() {
+			continue
+		}
+		v, err := c.codec.Decode(r.Data, r.Version)
+		if err != nil {
+			return nil, fmt.Errorf("store: record %s: %w", r.Key, err)
+		}
+		i := owner[r.Key]
+		out[i] = append(out[i], v)
+	}
+	return out, nil
+}
+
 func keysOf(members []string, keyOf func(string) string) []string {
 	keys := make([]string, len(members))
 	for i, m := range members {

@@ -86,4 +86,7 @@ func TrendOf(ratings []ProgressRating) Trend {
 // handlers show the ratings and their trend with every plan.
 type RatingSource interface {
 	Ratings(ctx context.Context, gss, planID string) ([]string, error)
+	// RatingsOf gives the ratings of each of plans, in their order, in a
+	// number of reads that does not grow with the number of plans.
+	RatingsOf(ctx context.Context, plans []Plan) ([][]string, error)
 }

@@ -109,13 +109,20 @@ func (s *Service) List(ctx context.Context, gss string, keep func(gss string) bo
 	selected := Select(all, f, order)
 	start := int(min(offset, int64(len(selected))))
 	end := min(start+int(size), len(selected))
-	out := Page{Plans: make([]Reviewed, 0, end-start), Total: len(selected)}
-	for _, p := range selected[start:end] {
-		r, err := s.reviewed(ctx, p)
-		if err != nil {
-			return Page{}, err
-		}
-		out.Plans = append(out.Plans, r)
+	page := selected[start:end]
+	out := Page{Plans: make([]Reviewed, len(page)), Total: len(selected)}
+	for i, p := range page {
+		out.Plans[i] = Reviewed{Plan: p}
+	}
+	if s.ratings == nil || len(page) == 0 {
+		return out, nil
+	}
+	ratings, err := s.ratings.RatingsOf(ctx, page)
+	if err != nil {
+		return Page{}, err
+	}
+	for i := range out.Plans {
+		out.Plans[i].Ratings = ratings[i]
 	}
 	return out, nil
 }

@@ -79,6 +79,14 @@ func (d *ratingsDouble) Ratings(_ context.Context, gss, id string) ([]string, er
 	return slices.Clone(d.by[plan.Name(gss, id)]), nil
 }
 
+func (d *ratingsDouble) RatingsOf(ctx context.Context, plans []plan.Plan) ([][]string, error) {
+	out := make([][]string, len(plans))
+	for i, p := range plans {
+		out[i], _ = d.Ratings(ctx, p.GSSCode, p.ID)
+	}
+	return out, nil
+}
+
 func (d *ratingsDouble) set(name string, ratings ...string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

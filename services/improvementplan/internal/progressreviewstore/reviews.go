@@ -11,7 +11,8 @@
 //
 // Reviews never change once recorded, so every record stays at version 1.
 // A plan's reviews are read with one ZRANGE and one pipelined read of the
-// records: two round trips however many reviews there are.
+// records: two round trips however many reviews there are; the ratings of a
+// page of plans take two round trips as well (RatingsOf).
 package progressreviewstore
 
 import (
@@ -79,6 +80,28 @@ func (s *Reviews) Ratings(ctx context.Context, gss, planID string) ([]string, er
 		return nil, err
 	}
 	return progressreview.Trend(all), nil
+}
+
+// RatingsOf implements plan.RatingSource for a page of plans: every plan's
+// review index in one pipeline, then all their reviews in one read, so a
+// page costs two round trips whatever its size.
+func (s *Reviews) RatingsOf(ctx context.Context, plans []plan.Plan) ([][]string, error) {
+	idx := make([]string, len(plans))
+	for i, p := range plans {
+		idx[i] = s.indexKey(p.GSSCode, p.ID)
+	}
+	each, err := s.reviews.RangeEach(ctx, idx, func(i int, id string) string {
+		return s.recordKey(plans[i].GSSCode, plans[i].ID, id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list progress reviews of %d plans: %w", len(plans), err)
+	}
+	out := make([][]string, len(plans))
+	for i, reviews := range each {
+		progressreview.Sort(reviews)
+		out[i] = progressreview.Trend(reviews)
+	}
+	return out, nil
 }
 
 // Replay implements progressreview.Storer. Reviews never change, so what

@@ -19,6 +19,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
 )
 
@@ -196,5 +197,97 @@ func TestReadsOfNothing(t *testing.T) {
 	}
 	if _, ok, err := e.reviews.Replay(ctx, storetest.Leeds, change.Request{Subject: "s", Method: "m", RequestID: "never"}); ok || err != nil {
 		t.Errorf("replay of an unknown request = %v, %v", ok, err)
+	}
+}
+
+// TestRatingsOfAPageInTwoRoundTrips: the ratings of a page of plans are
+// each plan's own ratings, in the page's order, read in at most two round
+// trips whether the page holds one plan or several (one when no plan of the
+// page has a review).
+func TestRatingsOfAPageInTwoRoundTrips(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	trips := redistest.CountRoundTrips(e.st.Client())
+	record := func(p plan.Plan, ratings ...plan.ProgressRating) {
+		t.Helper()
+		for i, r := range ratings {
+			cur, err := e.plans.Get(ctx, p.GSSCode, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := progressreview.Record(cur, draft(storetest.Day(2016, 3, 1+i), r), resource.NewID(), "", "inspector-1", plantest.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.reviews.Insert(ctx, rec, change.Request{Subject: "inspector-1", Method: "m"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	leeds := plantest.Stored(t, e.plans, storetest.Leeds, plan.Approved, plantest.Now)
+	doncaster := plantest.Stored(t, e.plans, storetest.Doncaster, plan.Approved, plantest.Now)
+	slough := plantest.Stored(t, e.plans, storetest.Slough, plan.Approved, plantest.Now)
+	record(leeds, plan.RatingLittle, plan.RatingSome)
+	record(slough, plan.RatingDeteriorated)
+
+	for _, page := range [][]plan.Plan{{leeds}, {slough, doncaster, leeds}, {doncaster}} {
+		var got [][]string
+		var err error
+		if n := trips.During(func() { got, err = e.reviews.RatingsOf(ctx, page) }); err != nil || n > 2 {
+			t.Fatalf("RatingsOf(%d plans): %d round trips, %v; want at most 2", len(page), n, err)
+		}
+		if len(got) != len(page) {
+			t.Fatalf("RatingsOf(%d plans) gave %d", len(page), len(got))
+		}
+		for i, p := range page {
+			want, err := e.reviews.Ratings(ctx, p.GSSCode, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got[i], want) {
+				t.Errorf("ratings of %s in a page: %v; alone: %v", p.Name(), got[i], want)
+			}
+		}
+	}
+	if got, err := e.reviews.RatingsOf(ctx, []plan.Plan{leeds, slough}); err != nil || !slices.Equal(got[0], []string{"LITTLE", "SOME"}) || !slices.Equal(got[1], []string{"DETERIORATED"}) {
+		t.Errorf("RatingsOf = %v, %v", got, err)
+	}
+}
+
+// TestPlanListRoundTripsDoNotGrowWithThePage: a page of every council's
+// plans, with their ratings, takes as many round trips at one plan a page
+// as at three.
+func TestPlanListRoundTripsDoNotGrowWithThePage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	trips := redistest.CountRoundTrips(e.st.Client())
+	svc := plan.NewService(e.plans, e.reviews, nil, nil)
+	for _, gss := range []string{storetest.Leeds, storetest.Doncaster, storetest.Slough} {
+		p := plantest.Stored(t, e.plans, gss, plan.Approved, plantest.Now)
+		rec, err := progressreview.Record(p, draft(storetest.Day(2016, 3, 1), plan.RatingSome), resource.NewID(), "", "inspector-1", plantest.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.reviews.Insert(ctx, rec, change.Request{Subject: "inspector-1", Method: "m"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(size int32) int64 {
+		var page plan.Page
+		var err error
+		n := trips.During(func() { page, err = svc.List(ctx, resource.AllCouncils, nil, nil, nil, 0, size) })
+		if err != nil || len(page.Plans) != int(size) {
+			t.Fatalf("list of %d: %+v, %v", size, page, err)
+		}
+		for _, p := range page.Plans {
+			if !slices.Equal(p.Ratings, []string{"SOME"}) {
+				t.Fatalf("plan %s listed with ratings %v", p.Name(), p.Ratings)
+			}
+		}
+		return n
+	}
+	list(3) // the first read fills what later reads reuse
+	if one, three := list(1), list(3); one != three {
+		t.Errorf("a page of one plan took %d round trips, a page of three %d", one, three)
 	}
 }
