@@ -143,23 +143,38 @@ func (u *user) open(t *testing.T, path string) {
 	u.do(t, "open "+path, chromedp.Navigate(u.b.base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
 }
 
-// submit clicks a button that posts a form and waits for the page the
+// submit presses a button that posts a form and waits for the page the
 // server answers with. The wait follows the browser's own navigation events
-// (the document request the click starts, then its load), so it can neither
-// stop at the page being left nor miss the new one; a click that starts no
+// (the document request the press starts, then its load), so it can neither
+// stop at the page being left nor miss the new one; a press that starts no
 // navigation fails with what the page shows.
+//
+// The button is pressed from inside the page (its click(), the activation a
+// keyboard or mouse gives it, which submits the form as the button's own),
+// not by a mouse event at screen coordinates: check changes the viewport and
+// takes full-page screenshots, and a page still laying itself out after that
+// can move a button between the reading of its position and the click,
+// which then lands beside it and submits nothing.
 func (u *user) submit(t *testing.T, selector string) {
 	t.Helper()
+	u.do(t, "wait for "+selector, chromedp.WaitVisible(chromedp.CSS(selector)))
+	press := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		found, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const b = document.querySelector(%q); if (!b) return false; b.click(); return true })()`, selector))(ctx, tg)
+		if err == nil && !found {
+			err = fmt.Errorf("no %s on the page", selector)
+		}
+		return chromedp.Void{}, err
+	}
 	ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
 	defer cancel()
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible))
+	resp, err := chromedp.RunResponse(ctx, press)
 	if err != nil {
-		t.Fatalf("%s at %s: no new page after clicking %s: %v; the page shows: %.400s", u.label, u.url(t), selector, err, u.text(t, "main"))
+		t.Fatalf("%s at %s: no new page after pressing %s: %v; the page shows: %.400s", u.label, u.url(t), selector, err, u.text(t, "main"))
 	}
 	if resp != nil && resp.Status >= 500 {
-		t.Fatalf("%s: clicking %s answered %d %s", u.label, selector, resp.Status, resp.URL)
+		t.Fatalf("%s: pressing %s answered %d %s", u.label, selector, resp.Status, resp.URL)
 	}
-	u.do(t, "the page after clicking "+selector, chromedp.WaitVisible(chromedp.CSS("main h1")))
+	u.do(t, "the page after pressing "+selector, chromedp.WaitVisible(chromedp.CSS("main h1")))
 }
 
 func (u *user) text(t *testing.T, selector string) string {
