@@ -115,10 +115,7 @@ func NewEvent(ctx context.Context, topic, subject string, payload proto.Message)
 	if payload == nil {
 		return Event{}, errors.New("events: new event: nil payload")
 	}
-	id, err := newID()
-	if err != nil {
-		return Event{}, err
-	}
+	id := NewID()
 	data, err := proto.Marshal(payload)
 	if err != nil {
 		return Event{}, fmt.Errorf("events: marshal %s: %w", TypeName(payload), err)
@@ -184,12 +181,12 @@ func (e Event) SpanContext() trace.SpanContext {
 	return trace.SpanContextFromContext(traceContext.Extract(context.Background(), carrier))
 }
 
-// newID returns a random (version 4) UUID in its canonical text form.
-func newID() (string, error) {
+// NewID returns a random (version 4) UUID in its canonical text form: an
+// event's ID. It is written straight into its text form, without fmt, as
+// every commit that appends an event calls it.
+func NewID() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("events: event id: %w", err)
-	}
+	_, _ = rand.Read(b[:])  // crypto/rand.Read never fails (Go 1.24+).
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
 	var out [36]byte
@@ -202,7 +199,7 @@ func newID() (string, error) {
 	hex.Encode(out[19:23], b[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
-	return string(out[:]), nil
+	return string(out[:])
 }
 
 // checkName rejects topic and group names that would break the keys built

@@ -114,16 +114,28 @@ func (c *Collection[T]) GetMany(ctx context.Context, keys []string) ([]T, error)
 	}
 	out := make([]T, 0, len(recs))
 	for _, r := range recs {
-		if !r.Exists() {
-			continue
-		}
-		v, err := c.codec.Decode(r.Data, r.Version)
+		v, ok, err := c.decoded(r)
 		if err != nil {
-			return nil, fmt.Errorf("store: record %s: %w", r.Key, err)
+			return nil, err
 		}
-		out = append(out, v)
+		if ok {
+			out = append(out, v)
+		}
 	}
 	return out, nil
+}
+
+// decoded is the aggregate r holds, and false when r holds nothing.
+func (c *Collection[T]) decoded(r Record) (T, bool, error) {
+	var zero T
+	if !r.Exists() {
+		return zero, false, nil
+	}
+	v, err := c.codec.Decode(r.Data, r.Version)
+	if err != nil {
+		return zero, false, fmt.Errorf("store: record %s: %w", r.Key, err)
+	}
+	return v, true, nil
 }
 
 // Put is the Write that stores v under key, expecting the record at
@@ -218,15 +230,13 @@ func (c *Collection[T]) RangeEach(ctx context.Context, indexKeys []string, keyOf
 		return nil, err
 	}
 	for _, r := range recs {
-		if !r.Exists() {
-			continue
-		}
-		v, err := c.codec.Decode(r.Data, r.Version)
+		v, ok, err := c.decoded(r)
 		if err != nil {
-			return nil, fmt.Errorf("store: record %s: %w", r.Key, err)
+			return nil, err
 		}
-		i := owner[r.Key]
-		out[i] = append(out[i], v)
+		if ok {
+			out[owner[r.Key]] = append(out[owner[r.Key]], v)
+		}
 	}
 	return out, nil
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -318,7 +316,7 @@ func (s *Store) plan(ctx context.Context, m Mutation, pending string) (*plan, er
 // stamp fills the envelope fields a caller may leave out.
 func stamp(e events.Event, now time.Time, trace propagation.MapCarrier) events.Event {
 	if e.ID == "" {
-		e.ID = newEventID()
+		e.ID = events.NewID()
 	}
 	if e.Time.IsZero() {
 		e.Time = now
@@ -382,23 +380,4 @@ func hashTag(key string) (string, bool) {
 		return "", false
 	}
 	return key[i+1 : i+1+j], true
-}
-
-// newEventID returns a random (version 4) UUID.
-func newEventID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms.
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:36], b[10:16])
-	return string(out[:])
 }

@@ -118,6 +118,17 @@ func (c *CouncilCollection[T]) List(ctx context.Context, gss string) ([]T, error
 	return out, nil
 }
 
+// ListCached is List through ca, a cache over this collection: each
+// record as last committed, decoded only when it changed since ca last
+// read it, still in two round trips.
+func (c *CouncilCollection[T]) ListCached(ctx context.Context, ca *Cache[T], gss string) ([]T, error) {
+	out, err := ca.InCouncils(ctx, gss, c.IndexKey, c.RecordKey)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", c.IndexKey(gss), err)
+	}
+	return out, nil
+}
+
 // Replay returns the record a previous request with r's request_id in the
 // council gss committed, if any. Request IDs are scoped by method and
 // caller (change.Request.Scope).

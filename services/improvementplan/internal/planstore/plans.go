@@ -82,11 +82,7 @@ func New(st *store.Store) *Plans {
 // round trips, each plan as last committed, decoded only when it changed
 // since this process last read it.
 func (s *Plans) List(ctx context.Context, gss string) ([]plan.Plan, error) {
-	out, err := s.cached.InCouncils(ctx, gss, s.records.IndexKey, s.records.RecordKey)
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", s.records.IndexKey(gss), err)
-	}
-	return out, nil
+	return s.records.ListCached(ctx, s.cached, gss)
 }
 
 // Store returns the platform store the plans live in, for callers that

@@ -66,11 +66,7 @@ func New(st *store.Store, codec store.Codec[review.Review]) *Reviews {
 // round trips, each review as last committed, decoded only when it changed
 // since this process last read it.
 func (s *Reviews) List(ctx context.Context, gss string) ([]review.Review, error) {
-	out, err := s.cached.InCouncils(ctx, gss, s.records.IndexKey, s.records.RecordKey)
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", s.records.IndexKey(gss), err)
-	}
-	return out, nil
+	return s.records.ListCached(ctx, s.cached, gss)
 }
 
 func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }
