@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -41,8 +40,9 @@ import (
 type Cache[T any] struct {
 	c     *Collection[T]
 	clone func(T) T
-	// checkKnown records that the server has run checkScript (see eval).
-	checkKnown atomic.Bool
+	// checkKnown holds the address of every server that has run
+	// checkScript for this cache ("" off Cluster; see eval).
+	checkKnown sync.Map
 
 	mu sync.Mutex
 	at map[string]cached[T]
@@ -214,16 +214,26 @@ type scriptCall struct {
 	args []any
 }
 
-// eval runs script once per call, in one pipeline: by its source the first
-// time this cache runs it (known false, so a server that never saw it needs
-// no extra round trip), by its SHA1 afterwards, and by its source again
-// when the server has forgotten it (a restart or a failover).
-func (ca *Cache[T]) eval(ctx context.Context, script *redis.Script, known *atomic.Bool, calls []scriptCall) ([]*redis.Cmd, error) {
+// eval runs script once per call, in one pipeline: by its SHA1 on a server
+// known to have run it, and by its source on any other (so a server that
+// never saw it needs no extra round trip), and by its source again, for
+// every call, when a server has forgotten it (a restart or a failover). On
+// Redis Cluster each call goes to the primary of its keys' slot, so which
+// servers know the script is kept per server.
+func (ca *Cache[T]) eval(ctx context.Context, script *redis.Script, known *sync.Map, calls []scriptCall) ([]*redis.Cmd, error) {
+	servers := make([]string, len(calls))
+	if cc, ok := ca.c.st.c.(*redis.ClusterClient); ok {
+		for i, c := range calls {
+			if node, err := cc.MasterForKey(ctx, c.keys[0]); err == nil {
+				servers[i] = node.Options().Addr
+			}
+		}
+	}
 	cmds := make([]*redis.Cmd, len(calls))
-	send := func(sha bool) error {
+	send := func(bySHA func(i int) bool) error {
 		_, err := ca.c.st.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, c := range calls {
-				if sha {
+				if bySHA(i) {
 					cmds[i] = script.EvalSha(ctx, p, c.keys, c.args...)
 				} else {
 					cmds[i] = script.Eval(ctx, p, c.keys, c.args...)
@@ -233,14 +243,16 @@ func (ca *Cache[T]) eval(ctx context.Context, script *redis.Script, known *atomi
 		})
 		return err
 	}
-	err := send(known.Load())
+	err := send(func(i int) bool { _, ok := known.Load(servers[i]); return ok })
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		err = send(false)
+		err = send(func(int) bool { return false })
 	}
 	if err != nil {
 		return nil, err
 	}
-	known.Store(true)
+	for _, s := range servers {
+		known.Store(s, struct{}{})
+	}
 	return cmds, nil
 }
 
