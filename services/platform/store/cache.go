@@ -150,29 +150,21 @@ func (ca *Cache[T]) GetMany(ctx context.Context, keys []string) ([]T, error) {
 			groups[0][i] = i
 		}
 	}
-	args := make([][]any, len(groups))
+	calls := make([]scriptCall, len(groups))
 	held := make([]cached[T], len(keys))
 	base := newIncarnation()
 	ca.mu.Lock()
 	for g, idx := range groups {
-		a := make([]any, 1, 1+2*len(idx))
-		a[0] = base
+		c := scriptCall{keys: make([]string, 0, len(idx)), args: make([]any, 1, 1+2*len(idx))}
+		c.args[0] = base
 		for _, i := range idx {
 			held[i] = ca.at[keys[i]]
-			a = append(a, held[i].version, held[i].incarnation)
+			c.keys = append(c.keys, keys[i])
+			c.args = append(c.args, held[i].version, held[i].incarnation)
 		}
-		args[g] = a
+		calls[g] = c
 	}
 	ca.mu.Unlock()
-
-	calls := make([]scriptCall, len(groups))
-	for g, idx := range groups {
-		ks := make([]string, len(idx))
-		for j, i := range idx {
-			ks[j] = keys[i]
-		}
-		calls[g] = scriptCall{keys: ks, args: args[g]}
-	}
 	cmds, err := ca.eval(ctx, checkScript, &ca.checkKnown, calls)
 	if err != nil {
 		return nil, fmt.Errorf("store: read %d records: %w", len(keys), err)

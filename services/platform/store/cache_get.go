@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 )
 
@@ -30,16 +29,13 @@ func (ca *Cache[T]) Get(ctx context.Context, key string) (T, error) {
 // cache does not hold that version of it already.
 func (ca *Cache[T]) Decode(q Queued[T]) (T, bool, error) {
 	var zero T
-	if err := q.cmd.Err(); err != nil {
-		return zero, false, fmt.Errorf("store: get %s: %w", q.key, err)
-	}
-	rec, err := recordFrom(q.key, q.cmd.Val())
+	rec, err := q.record()
 	if err != nil || !rec.Exists() {
 		return zero, false, err
 	}
 	v, err := ca.decoded(rec)
 	if err != nil {
-		return zero, false, fmt.Errorf("store: record %s: %w", q.key, err)
+		return zero, false, err
 	}
 	return v, true, nil
 }
@@ -57,10 +53,9 @@ func (ca *Cache[T]) decoded(rec Record) (T, error) {
 	if ok && e.data != nil && e.version == version && bytes.Equal(e.data, rec.Data) {
 		return ca.out(e.v), nil
 	}
-	v, err := ca.c.codec.Decode(rec.Data, rec.Version)
+	v, _, err := ca.c.decoded(rec)
 	if err != nil {
-		var zero T
-		return zero, err
+		return v, err
 	}
 	ca.mu.Lock()
 	if cur, ok := ca.at[rec.Key]; !ok || cur.versionNumber() <= rec.Version {

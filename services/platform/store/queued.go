@@ -25,20 +25,21 @@ func (c *Collection[T]) Queue(ctx context.Context, p redis.Pipeliner, key string
 // Key is the key the read was queued for.
 func (q Queued[T]) Key() string { return q.key }
 
+// record is the record read, once the pipeline q was queued on has run.
+func (q Queued[T]) record() (Record, error) {
+	if err := q.cmd.Err(); err != nil {
+		return Record{}, fmt.Errorf("store: get %s: %w", q.key, err)
+	}
+	return recordFrom(q.key, q.cmd.Val())
+}
+
 // Decode returns the record read and true, or false when the key held
 // nothing, once the pipeline q was queued on has run.
 func (q Queued[T]) Decode() (T, bool, error) {
-	var zero T
-	if err := q.cmd.Err(); err != nil {
-		return zero, false, fmt.Errorf("store: get %s: %w", q.key, err)
-	}
-	r, err := recordFrom(q.key, q.cmd.Val())
-	if err != nil || !r.Exists() {
+	r, err := q.record()
+	if err != nil {
+		var zero T
 		return zero, false, err
 	}
-	v, err := q.c.codec.Decode(r.Data, r.Version)
-	if err != nil {
-		return zero, false, fmt.Errorf("store: record %s: %w", q.key, err)
-	}
-	return v, true, nil
+	return q.c.decoded(r)
 }

@@ -129,14 +129,11 @@ func (p Pending[T]) Get() (T, error) {
 	if err != nil {
 		return zero, err
 	}
-	if !rec.Exists() {
-		return zero, p.c.notFound
+	v, ok, err := p.c.decoded(rec)
+	if err == nil && !ok {
+		err = p.c.notFound
 	}
-	v, err := p.c.codec.Decode(rec.Data, rec.Version)
-	if err != nil {
-		return zero, fmt.Errorf("store: record %s: %w", rec.Key, err)
-	}
-	return v, nil
+	return v, err
 }
 
 // PendingReplay is the look-up, queued in Reads, of the aggregate an
