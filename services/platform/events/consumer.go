@@ -440,16 +440,17 @@ func (c *Consumer) createGroup(ctx context.Context) error {
 // An event whose handler failed before the stop is not handed back; it
 // keeps its retry delay. JUSTID leaves the delivery count as it is.
 func (c *Consumer) handBack() {
-	args := []any{"XCLAIM", c.stream, c.opts.Group, c.opts.Name, 0}
+	var ids []any
 	c.unfinished.Range(func(id, _ any) bool {
-		args = append(args, id)
+		ids = append(ids, id)
 		c.unfinished.Delete(id)
 		return true
 	})
-	if len(args) == 5 {
+	if len(ids) == 0 {
 		return
 	}
-	n := len(args) - 5
+	n := len(ids)
+	args := append([]any{"XCLAIM", c.stream, c.opts.Group, c.opts.Name, 0}, ids...)
 	args = append(args, "IDLE", handBackIdle.Milliseconds(), "JUSTID")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -160,6 +160,17 @@ func TestConsumerTakesOverFromDeadConsumer(t *testing.T) {
 	if n := pendingCount(t, rdb, stream, "sponsor"); n != 1 {
 		t.Fatalf("%d events pending after the first consumer died, want 1 (unacknowledged)", n)
 	}
+	// A stopping consumer hands its unfinished events back; one that dies
+	// cannot. Undo the hand-back, so the event is left as a dead process
+	// leaves it: received a moment ago, for the rescuer to claim only once
+	// its MinIdle has passed.
+	pending, err := rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: stream, Group: "sponsor", Start: "-", End: "+", Count: 1}).Result()
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending = %v, %v", pending, err)
+	}
+	if err := rdb.Do(ctx, "XCLAIM", stream, "sponsor", "doomed", 0, pending[0].ID, "IDLE", 0, "JUSTID").Err(); err != nil {
+		t.Fatal(err)
+	}
 
 	got := newTally()
 	optsB := fast("sponsor")
