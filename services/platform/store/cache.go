@@ -49,7 +49,7 @@ type Cache[T any] struct {
 }
 
 type cached[T any] struct {
-	version     string
+	version     int64
 	incarnation string
 	// data is the stored form v was decoded from, which Get compares (it
 	// reads no incarnation).
@@ -160,7 +160,7 @@ func (ca *Cache[T]) GetMany(ctx context.Context, keys []string) ([]T, error) {
 		for _, i := range idx {
 			held[i] = ca.at[keys[i]]
 			c.keys = append(c.keys, keys[i])
-			c.args = append(c.args, held[i].version, held[i].incarnation)
+			c.args = append(c.args, strconv.FormatInt(held[i].version, 10), held[i].incarnation)
 		}
 		calls[g] = c
 	}
@@ -269,21 +269,17 @@ func (ca *Cache[T]) take(key string, held cached[T], reply any) (T, error) {
 	if err != nil {
 		return zero, fmt.Errorf("store: version of %s: %w", key, err)
 	}
-	v, err := ca.c.codec.Decode([]byte(data), n)
+	rec := Record{Key: key, Data: []byte(data), Version: n}
+	v, _, err := ca.c.decoded(rec)
 	if err != nil {
-		return zero, fmt.Errorf("store: record %s: %w", key, err)
+		return zero, err
 	}
 	ca.mu.Lock()
-	if cur, ok := ca.at[key]; !ok || cur.incarnation != incarnation || cur.versionNumber() < n {
-		ca.at[key] = cached[T]{version: version, incarnation: incarnation, data: []byte(data), v: v}
+	if cur, ok := ca.at[key]; !ok || cur.incarnation != incarnation || cur.version < n {
+		ca.at[key] = cached[T]{version: n, incarnation: incarnation, data: rec.Data, v: v}
 	}
 	ca.mu.Unlock()
 	return ca.out(v), nil
-}
-
-func (e cached[T]) versionNumber() int64 {
-	n, _ := strconv.ParseInt(e.version, 10, 64)
-	return n
 }
 
 // forget drops key, which holds nothing now.

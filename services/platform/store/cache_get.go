@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"strconv"
 )
 
 // Get is Collection.Get through the cache, in the one round trip
@@ -46,11 +45,10 @@ func (ca *Cache[T]) Decode(q Queued[T]) (T, bool, error) {
 // record deleted and created again starts again at version 1, and this
 // read, unlike GetMany's, does not see the record's incarnation.
 func (ca *Cache[T]) decoded(rec Record) (T, error) {
-	version := strconv.FormatInt(rec.Version, 10)
 	ca.mu.Lock()
 	e, ok := ca.at[rec.Key]
 	ca.mu.Unlock()
-	if ok && e.data != nil && e.version == version && bytes.Equal(e.data, rec.Data) {
+	if ok && e.data != nil && e.version == rec.Version && bytes.Equal(e.data, rec.Data) {
 		return ca.out(e.v), nil
 	}
 	v, _, err := ca.c.decoded(rec)
@@ -58,8 +56,8 @@ func (ca *Cache[T]) decoded(rec Record) (T, error) {
 		return v, err
 	}
 	ca.mu.Lock()
-	if cur, ok := ca.at[rec.Key]; !ok || cur.versionNumber() <= rec.Version {
-		ca.at[rec.Key] = cached[T]{version: version, data: bytes.Clone(rec.Data), v: v}
+	if cur, ok := ca.at[rec.Key]; !ok || cur.version <= rec.Version {
+		ca.at[rec.Key] = cached[T]{version: rec.Version, data: bytes.Clone(rec.Data), v: v}
 	}
 	ca.mu.Unlock()
 	return ca.out(v), nil
