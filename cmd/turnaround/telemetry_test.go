@@ -34,7 +34,7 @@ import (
 const (
 	otlpScopeHTTP   = "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	otlpScopeGRPC   = "go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
-	otlpScopeRedis  = "github.com/redis/go-redis/extra/redisotel"
+	otlpScopeRedis  = "github.com/turnaround-sli/turnaround/services/platform/store"
 	otlpScopeEvents = "github.com/turnaround-sli/turnaround/services/platform/events"
 )
 
@@ -547,6 +547,9 @@ func TestTelemetry(t *testing.T) {
 				map[string]string{"http_request_method": "GET", "http_response_status_code": "200"}, 3},
 			{"REST 404", "http_server_request_duration_seconds",
 				map[string]string{"http_request_method": "GET", "http_response_status_code": "404"}, 2},
+			// Every one of the five calls reads Redis at least once.
+			{"Redis as the client sees it", "db_client_operation_duration_seconds",
+				map[string]string{"db_system": "redis"}, 5},
 		}
 		var after map[string]*dto.MetricFamily
 		stop := time.Now().Add(telemetryWait)

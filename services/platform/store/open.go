@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -66,17 +65,9 @@ func OpenBlocking(ctx context.Context, rawURL string) (redis.UniversalClient, er
 // connect builds the instrumented client for opts and pings the server.
 func connect(ctx context.Context, rawURL string, opts *redis.UniversalOptions) (redis.UniversalClient, error) {
 	c := redis.NewUniversalClient(opts)
-	// A Redis span names its command, not the command line: the line holds
-	// records' contents, which traces must not carry, and rendering it, like
-	// finding the calling function, costs every command CPU even when the
-	// span is not recorded.
-	if err := redisotel.InstrumentTracing(c, redisotel.WithDBStatement(false), redisotel.WithCallerEnabled(false)); err != nil {
+	if err := instrument(c, opts.Addrs[0]); err != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("store: instrument tracing: %w", err)
-	}
-	if err := redisotel.InstrumentMetrics(c); err != nil {
-		_ = c.Close()
-		return nil, fmt.Errorf("store: instrument metrics: %w", err)
+		return nil, fmt.Errorf("store: instrument: %w", err)
 	}
 	if err := c.Ping(ctx).Err(); err != nil {
 		_ = c.Close()
