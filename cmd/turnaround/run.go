@@ -124,8 +124,10 @@ type process struct {
 	redis redis.UniversalClient
 	// blockingRedis serves the consumers' and event streams' blocking reads.
 	blockingRedis redis.UniversalClient
-	devKey        []byte
-	closers       []func() error
+	// redisURL is the Redis in use (the embedded one's address included).
+	redisURL string
+	devKey   []byte
+	closers  []func() error
 	// now is the services' clock: time.Now, or the -clock-start clock,
 	// plus the suite's clock offset once suiteClock is set.
 	now func() time.Time
@@ -201,6 +203,7 @@ func (p *process) openRedis(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	p.redisURL = url
 	p.redis = c
 	p.closers = append(p.closers, c.Close)
 	blocking, err := store.OpenBlocking(ctx, url)
@@ -265,6 +268,15 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// On a standalone Redis that tracks keys, caches answer an unchanged
+	// list from memory after one PING (store.Tracker); elsewhere there is
+	// no tracker and they read Redis every time.
+	tracker, err := store.OpenTracker(ctx, p.redisURL, ks.Prefix)
+	if err != nil {
+		return "", err
+	}
+	p.closers = append(p.closers, tracker.Close)
+	storeOpts = append(storeOpts, store.WithTracker(tracker))
 	// Listening first gives components that call other services in this
 	// process (the all target) the real loopback address to dial.
 	lis, err := listen(p.cfg.GRPCAddr)

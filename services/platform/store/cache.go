@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 )
 
 // Cache is a Collection whose decoded aggregates are kept in memory, for
@@ -46,6 +49,17 @@ type Cache[T any] struct {
 
 	mu sync.Mutex
 	at map[string]cached[T]
+	// lists holds the lists answered before, for a Store with a Tracker.
+	lists map[string]*listed[T]
+}
+
+// listed is a list the cache answered, and the count of invalidations of
+// the keys it was read from when it was read.
+type listed[T any] struct {
+	w     *watch
+	epoch uint64
+	valid bool
+	vals  []T
 }
 
 type cached[T any] struct {
@@ -64,7 +78,7 @@ const fieldIncarnation = "inc"
 // holds as they are: use Copying for aggregates holding slices or maps
 // that a caller might change.
 func NewCache[T any](c *Collection[T]) *Cache[T] {
-	return &Cache[T]{c: c, at: map[string]cached[T]{}}
+	return &Cache[T]{c: c, at: map[string]cached[T]{}, lists: map[string]*listed[T]{}}
 }
 
 // Copying makes the cache hand out clone(v) for every aggregate v it
@@ -110,8 +124,15 @@ return out
 
 // Members is Collection.Members through the cache: the aggregates of the
 // set's members, ordered by member, in two round trips (the set, then the
-// records) whatever the number of members.
+// records) whatever the number of members, or, with a Tracker, one (a PING)
+// while neither the set nor a member's record changed (see list).
 func (ca *Cache[T]) Members(ctx context.Context, setKey string, keyOf func(member string) string) ([]T, error) {
+	return ca.list(ctx, setKey, []keyPattern{patternOf(setKey), patternOf(keyOf(hole))}, func() ([]T, error) {
+		return ca.members(ctx, setKey, keyOf)
+	})
+}
+
+func (ca *Cache[T]) members(ctx context.Context, setKey string, keyOf func(member string) string) ([]T, error) {
 	members, err := ca.c.st.c.SMembers(ctx, setKey).Result()
 	if err != nil {
 		return nil, fmt.Errorf("store: members of %s: %w", setKey, err)
@@ -124,13 +145,76 @@ func (ca *Cache[T]) Members(ctx context.Context, setKey string, keyOf func(membe
 // council's index set lists, or every council's when gss is
 // resource.AllCouncils, in no particular order, in two round trips: the
 // index sets (one pipeline of SMEMBERS, see Store.CouncilMembers), then the
-// records.
+// records. Every council's list, with a Tracker, is one round trip (a PING)
+// while none of its keys changed (see list).
 func (ca *Cache[T]) InCouncils(ctx context.Context, gss string, indexKey func(gss string) string, recordKey func(gss, id string) string) ([]T, error) {
-	keys, err := ca.c.st.CouncilMembers(ctx, gss, indexKey, recordKey)
+	read := func() ([]T, error) {
+		keys, err := ca.c.st.CouncilMembers(ctx, gss, indexKey, recordKey)
+		if err != nil {
+			return nil, err
+		}
+		return ca.GetMany(ctx, keys)
+	}
+	if gss != resource.AllCouncils {
+		// One council's list is one set and its records: cheap to read, and
+		// not worth a watch per council.
+		return read()
+	}
+	patterns := []keyPattern{patternOf(indexKey(hole)), patternOf(recordKey(hole, hole))}
+	return ca.list(ctx, indexKey(gss)+" "+recordKey(gss, hole), patterns, read)
+}
+
+// list answers the list id, which read reads from keys of the shapes
+// patterns. With a Tracker it answers from memory when no key of those
+// shapes has changed since it last read the list (proved by Tracker.Sync,
+// one PING), and otherwise reads and keeps the list; without one, or while
+// the Tracker's subscription is down, it reads.
+func (ca *Cache[T]) list(ctx context.Context, id string, patterns []keyPattern, read func() ([]T, error)) ([]T, error) {
+	tr := ca.c.st.tracker
+	if tr == nil {
+		return read()
+	}
+	ca.mu.Lock()
+	l := ca.lists[id]
+	if l == nil {
+		l = &listed[T]{w: tr.watchFor(patterns...)}
+		ca.lists[id] = l
+	}
+	ca.mu.Unlock()
+	epoch, err := tr.Sync(ctx, l.w)
+	if errors.Is(err, errTrackerDown) {
+		return read()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: list %s: %w", id, err)
+	}
+	ca.mu.Lock()
+	if l.valid && l.epoch == epoch {
+		vals := l.vals
+		ca.mu.Unlock()
+		return ca.outAll(vals), nil
+	}
+	ca.mu.Unlock()
+	vals, err := read()
 	if err != nil {
 		return nil, err
 	}
-	return ca.GetMany(ctx, keys)
+	kept := ca.outAll(vals)
+	ca.mu.Lock()
+	if !l.valid || epoch >= l.epoch {
+		l.vals, l.epoch, l.valid = kept, epoch, true
+	}
+	ca.mu.Unlock()
+	return vals, nil
+}
+
+// outAll is a new slice of out(v) for every v of vals.
+func (ca *Cache[T]) outAll(vals []T) []T {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		out[i] = ca.out(v)
+	}
+	return out
 }
 
 // GetMany is Collection.GetMany through the cache: the records under keys,

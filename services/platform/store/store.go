@@ -49,6 +49,9 @@ type Store struct {
 	registered sync.Map
 	// replication is how many replicas each commit waits for (replication.go).
 	replication Replication
+	// tracker, when set, lets caches answer a list again from memory
+	// (tracker.go).
+	tracker *Tracker
 }
 
 // Option configures a Store.
@@ -69,6 +72,13 @@ func WithIdempotencyTTL(d time.Duration) Option {
 // they never hold the connections requests need.
 func WithBlockingClient(c redis.UniversalClient) Option {
 	return func(s *Store) { s.blocking = c }
+}
+
+// WithTracker lets the Store's caches answer a list they answered before
+// from memory while t has seen no write to its keys (see Tracker). A nil t
+// changes nothing.
+func WithTracker(t *Tracker) Option {
+	return func(s *Store) { s.tracker = t }
 }
 
 // New returns a Store over c whose keys live in ks.

@@ -1,0 +1,330 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/storetest"
+)
+
+// trackedReplica is one replica's store and cache, with a Tracker, over
+// the test's Redis.
+type trackedReplica struct {
+	st    *store.Store
+	cache *store.Cache[string]
+	trips *redistest.RoundTrips
+}
+
+func openTracker(t *testing.T, ks keyspace.Keyspace) *store.Tracker {
+	t.Helper()
+	tr, err := store.OpenTracker(testContext(t), redistest.URL(), ks.Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr == nil {
+		t.Skipf("no tracker on %s: the suite tracks keys on a standalone Redis only", redistest.URL())
+	}
+	t.Cleanup(func() { _ = tr.Close() })
+	return tr
+}
+
+func newTrackedReplica(t *testing.T, c redis.UniversalClient, ks keyspace.Keyspace) trackedReplica {
+	st := store.New(c, ks, store.WithTracker(openTracker(t, ks)))
+	return trackedReplica{
+		st:    st,
+		cache: store.NewCache(store.NewCollection(st, stringCodec, errors.New("not found"))),
+		trips: redistest.CountRoundTrips(c),
+	}
+}
+
+// trackedKeys are the council-owned keys of the tests' records.
+type trackedKeys struct{ ks keyspace.Keyspace }
+
+func (k trackedKeys) record(gss, id string) string {
+	return k.ks.Key(keyspace.CouncilTag(gss), "thing", id)
+}
+func (k trackedKeys) index(gss string) string { return k.ks.Key(keyspace.CouncilTag(gss), "things") }
+
+// put creates or replaces record id of council gss with data.
+func (k trackedKeys) put(t *testing.T, st *store.Store, gss, id, data string) {
+	t.Helper()
+	_, err := st.Commit(testContext(t), store.Mutation{Tag: keyspace.CouncilTag(gss),
+		Writes: []store.Write{{Key: k.record(gss, id), Data: []byte(data), IfVersion: store.AnyVersion}},
+		Index:  []store.IndexOp{store.SAdd(k.index(gss), id)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// remove deletes record id of council gss.
+func (k trackedKeys) remove(t *testing.T, st *store.Store, gss, id string) {
+	t.Helper()
+	_, err := st.Commit(testContext(t), store.Mutation{Tag: keyspace.CouncilTag(gss),
+		Writes: []store.Write{{Key: k.record(gss, id), Delete: true, IfVersion: store.AnyVersion}},
+		Index:  []store.IndexOp{store.SRem(k.index(gss), id)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r trackedReplica) list(t *testing.T, k trackedKeys) []string {
+	t.Helper()
+	got, err := r.cache.InCouncils(testContext(t), resource.AllCouncils, k.index, k.record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	return got
+}
+
+// TestTrackedListSeesEveryAcknowledgedWrite: a replica whose cache answers
+// every council's list from memory while nothing changed still shows, on
+// its very next read, each write another replica has just had
+// acknowledged: updates, creations and deletions, in any council, each
+// checked right after its commit returns.
+func TestTrackedListSeesEveryAcknowledgedWrite(t *testing.T) {
+	c, ks := redistest.New(t)
+	k := trackedKeys{ks}
+	reader := newTrackedReplica(t, c, ks)
+	writerClient, err := store.Open(testContext(t), redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writerClient.Close()
+	writer := store.New(writerClient, ks)
+
+	councils := []string{storetest.Leeds, storetest.Doncaster, storetest.Slough}
+	want := map[string]string{} // "gss/id" → data
+	for i, gss := range councils {
+		id := fmt.Sprint(i)
+		k.put(t, writer, gss, id, gss+"/"+id+"=v0")
+		want[gss+"/"+id] = gss + "/" + id + "=v0"
+	}
+	expected := func() []string {
+		var out []string
+		for _, v := range want {
+			out = append(out, v)
+		}
+		slices.Sort(out)
+		return out
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 300 {
+		gss := councils[rng.IntN(len(councils))]
+		id := fmt.Sprint(rng.IntN(6))
+		name := gss + "/" + id
+		switch _, exists := want[name]; {
+		case exists && rng.IntN(4) == 0:
+			k.remove(t, writer, gss, id)
+			delete(want, name)
+		default:
+			v := fmt.Sprintf("%s=v%d", name, i+1)
+			k.put(t, writer, gss, id, v)
+			want[name] = v
+		}
+		if got := reader.list(t, k); !slices.Equal(got, expected()) {
+			t.Fatalf("after write %d (%s), the list = %v, want %v", i, name, got, expected())
+		}
+	}
+}
+
+// TestTrackedListIsOneRoundTripWhileNothingChanges: once a list has been
+// read, reading it again takes no command on the store's client (only the
+// tracker's PING), until a key of the list changes; a write to an unrelated
+// key of a council leaves the list in memory.
+func TestTrackedListIsOneRoundTripWhileNothingChanges(t *testing.T) {
+	c, ks := redistest.New(t)
+	k := trackedKeys{ks}
+	r := newTrackedReplica(t, c, ks)
+	for i, gss := range []string{storetest.Leeds, storetest.Doncaster} {
+		k.put(t, r.st, gss, fmt.Sprint(i), "v")
+	}
+	r.list(t, k)
+	r.list(t, k) // the first read gave each record its incarnation, a write
+	for range 3 {
+		if n := r.trips.During(func() { r.list(t, k) }); n != 0 {
+			t.Fatalf("an unchanged list took %d round trips on the store's client, want 0", n)
+		}
+	}
+	if err := c.Set(testContext(t), ks.Key(keyspace.CouncilTag(storetest.Leeds), "other"), "x", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.trips.During(func() { r.list(t, k) }); n != 0 {
+		t.Fatalf("after a write to a key outside the list, the list took %d round trips, want 0", n)
+	}
+	k.put(t, r.st, storetest.Slough, "9", "new")
+	var got []string
+	if n := r.trips.During(func() { got = r.list(t, k) }); n != 2 || !slices.Contains(got, "new") {
+		t.Fatalf("after a write to the list, reading took %d round trips and gave %v, want 2 and the new record", n, got)
+	}
+}
+
+// TestTrackedListSurvivesLosingItsConnection: when the tracker's connection
+// is killed, and writes land while it is down, every list read still shows
+// every acknowledged write: reads go to Redis until the tracker has
+// subscribed again, and what it held before counts as changed.
+func TestTrackedListSurvivesLosingItsConnection(t *testing.T) {
+	c, ks := redistest.New(t)
+	k := trackedKeys{ks}
+	r := newTrackedReplica(t, c, ks)
+	k.put(t, r.st, storetest.Leeds, "1", "v1")
+	r.list(t, k)
+	r.list(t, k)
+	for round := range 5 {
+		killTracker(t, c, ks)
+		v := fmt.Sprintf("v%d", round+2)
+		k.put(t, r.st, storetest.Leeds, "1", v)
+		for range 20 {
+			if got := r.list(t, k); !slices.Equal(got, []string{v}) {
+				t.Fatalf("round %d: with the tracker's connection killed, the list = %v, want [%s]", round, got, v)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// TestTrackedListUnderConcurrentWriters: readers sharing one tracked cache
+// while writers commit get no error, and every read started after a write
+// was acknowledged shows it (or something newer).
+func TestTrackedListUnderConcurrentWriters(t *testing.T) {
+	c, ks := redistest.New(t)
+	k := trackedKeys{ks}
+	r := newTrackedReplica(t, c, ks)
+	councils := []string{storetest.Leeds, storetest.Doncaster, storetest.Slough}
+	var mu sync.Mutex
+	acked := map[string]int{} // council → last version acknowledged
+	for _, gss := range councils {
+		k.put(t, r.st, gss, "x", gss+":0")
+		acked[gss] = 0
+	}
+	ctx, cancel := context.WithTimeout(testContext(t), 3*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, gss := range councils {
+		wg.Go(func() {
+			for n := 1; ctx.Err() == nil && n <= 150; n++ {
+				k.put(t, r.st, gss, "x", fmt.Sprintf("%s:%d", gss, n))
+				mu.Lock()
+				acked[gss] = n
+				mu.Unlock()
+			}
+		})
+	}
+	for range 4 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				mu.Lock()
+				floor := maps(acked)
+				mu.Unlock()
+				got, err := r.cache.InCouncils(ctx, resource.AllCouncils, k.index, k.record)
+				if err != nil {
+					if ctx.Err() == nil {
+						t.Errorf("list: %v", err)
+					}
+					return
+				}
+				for _, v := range got {
+					gss, n, _ := strings.Cut(v, ":")
+					var seen int
+					fmt.Sscan(n, &seen)
+					if seen < floor[gss] {
+						t.Errorf("a list read after %s's write %d was acknowledged shows %d", gss, floor[gss], seen)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func maps(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// TestNoTrackerWhereTheServerCannotTrack: a server that refuses the
+// commands tracking needs (as the embedded Redis of make run does) gives no
+// tracker and no error, so the suite reads as it does without one.
+func TestNoTrackerWhereTheServerCannotTrack(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lis.Close()
+	go func() {
+		for {
+			conn, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				r := bufio.NewReader(conn)
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					// Answer each command (its last line is an argument,
+					// not a header) with an error, as a server without
+					// CLIENT TRACKING answers it.
+					if !strings.HasPrefix(line, "*") && !strings.HasPrefix(line, "$") {
+						if r.Buffered() == 0 {
+							_, _ = conn.Write([]byte("-ERR unknown command\r\n"))
+						}
+					}
+				}
+			}()
+		}
+	}()
+	tr, err := store.OpenTracker(testContext(t), "redis://"+lis.Addr().String(), "p:")
+	if err != nil || tr != nil {
+		t.Fatalf("OpenTracker on a server without tracking = %v, %v; want nil, nil", tr, err)
+	}
+}
+
+// killTracker closes the connection of the test's tracker from the server's
+// side.
+func killTracker(t *testing.T, c redis.UniversalClient, ks keyspace.Keyspace) {
+	t.Helper()
+	list, err := c.ClientList(testContext(t)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := 0
+	for _, line := range strings.Split(list, "\n") {
+		fields := map[string]string{}
+		for _, f := range strings.Fields(line) {
+			k, v, _ := strings.Cut(f, "=")
+			fields[k] = v
+		}
+		if fields["name"] == store.TrackerClientName(ks.Prefix) {
+			if err := c.Do(testContext(t), "CLIENT", "KILL", "ID", fields["id"]).Err(); err != nil {
+				t.Fatal(err)
+			}
+			killed++
+		}
+	}
+	if killed == 0 {
+		t.Fatalf("no connection named %s", store.TrackerClientName(ks.Prefix))
+	}
+}
