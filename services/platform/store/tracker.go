@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,7 +112,19 @@ func OpenTracker(ctx context.Context, rawURL, prefix string) (*Tracker, error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	t.cancel = cancel
 	go t.run(runCtx)
+	// Wait (a command timeout at most) for the subscription, so reads are
+	// answered from memory from the start; until it is live they read Redis.
+	deadline := time.Now().Add(t.timeout)
+	for !t.isLive() && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
 	return t, nil
+}
+
+func (t *Tracker) isLive() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.live
 }
 
 // TrackerClientName is the name the tracker's connection for keys under
@@ -176,7 +189,7 @@ func (t *Tracker) run(ctx context.Context) {
 
 // receive handles one subscription's messages until it fails.
 func (t *Tracker) receive(ctx context.Context, ps *redis.PubSub) {
-	for {
+	for ctx.Err() == nil {
 		msg, err := ps.ReceiveTimeout(ctx, t.timeout)
 		if err != nil {
 			var netErr interface{ Timeout() bool }
@@ -338,7 +351,8 @@ func (t *Tracker) Sync(ctx context.Context, w *watch) (uint64, error) {
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-timer.C:
-			return 0, fmt.Errorf("store: tracker: %w", context.DeadlineExceeded)
+			// As a command to a hung server times out: an outage.
+			return 0, fmt.Errorf("store: tracker: no answer to PING within %s: %w", t.timeout, os.ErrDeadlineExceeded)
 		}
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -326,5 +328,83 @@ func killTracker(t *testing.T, c redis.UniversalClient, ks keyspace.Keyspace) {
 	}
 	if killed == 0 {
 		t.Fatalf("no connection named %s", store.TrackerClientName(ks.Prefix))
+	}
+}
+
+// TestTrackedListFailsLikeACommandOnAHungServer: on a paused Redis (SIGSTOP
+// of a server this test starts), a list the cache holds is not answered from
+// memory, since nothing proves it current: the read fails as an outage
+// within the command timeout, and succeeds again once the server resumes.
+func TestTrackedListFailsLikeACommandOnAHungServer(t *testing.T) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not installed")
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := lis.Addr().(*net.TCPAddr).Port
+	_ = lis.Close()
+	srv := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = srv.Process.Signal(syscall.SIGCONT)
+		_ = srv.Process.Kill()
+		_ = srv.Wait()
+	})
+	url := fmt.Sprintf("redis://127.0.0.1:%d?read_timeout=300ms&write_timeout=300ms&pool_timeout=300ms", port)
+	ctx := testContext(t)
+	var c redis.UniversalClient
+	for range 50 { // until the server listens
+		if c, err = store.Open(ctx, url); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ks := keyspace.Keyspace{Prefix: "hung:"}
+	tr, err := store.OpenTracker(ctx, url, ks.Prefix)
+	if err != nil || tr == nil {
+		t.Fatalf("OpenTracker = %v, %v", tr, err)
+	}
+	defer tr.Close()
+	st := store.New(c, ks, store.WithTracker(tr))
+	r := trackedReplica{st: st, cache: store.NewCache(store.NewCollection(st, stringCodec, errors.New("not found")))}
+	k := trackedKeys{ks}
+	k.put(t, st, storetest.Leeds, "1", "v1")
+	r.list(t, k)
+	r.list(t, k)
+
+	if err := srv.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = r.cache.InCouncils(ctx, resource.AllCouncils, k.index, k.record)
+	took := time.Since(start)
+	if err == nil || !store.Unavailable(err) {
+		t.Errorf("a list on a paused server: %v, want an outage", err)
+	}
+	if took > 900*time.Millisecond {
+		t.Errorf("a list on a paused server failed after %s, want about the 300ms command timeout", took)
+	}
+	if err := srv.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, err := r.cache.InCouncils(ctx, resource.AllCouncils, k.index, k.record)
+		if err == nil && slices.Equal(got, []string{"v1"}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the server resumed, the list = %v, %v", got, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
