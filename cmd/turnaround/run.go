@@ -277,6 +277,7 @@ func (p *process) startServices(ctx context.Context) (string, error) {
 	}
 	p.closers = append(p.closers, tracker.Close)
 	storeOpts = append(storeOpts, store.WithTracker(tracker))
+	p.log.Info("redis key tracking", "on", tracker != nil)
 	// Listening first gives components that call other services in this
 	// process (the all target) the real loopback address to dial.
 	lis, err := listen(p.cfg.GRPCAddr)
