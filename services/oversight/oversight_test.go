@@ -19,6 +19,7 @@ import (
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/oversight"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -95,7 +96,7 @@ func (h *harness) xadd(e events.Event) {
 func (h *harness) audited(method, resource, actor, role, requestID string) events.Event {
 	h.t.Helper()
 	at := h.at()
-	b, err := json.Marshal(store.AuditEntry{Actor: actor, Roles: []string{role}, Method: method, Resource: resource, RequestID: requestID, EtagAfter: "W/\"2\"", Time: at})
+	b, err := json.Marshal(store.AuditEntry{Audit: change.Audit{Actor: actor, Roles: []string{role}, Method: method, Resource: resource, RequestID: requestID, EtagAfter: "W/\"2\"", Time: at}})
 	if err != nil {
 		h.t.Fatal(err)
 	}

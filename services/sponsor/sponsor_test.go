@@ -224,7 +224,7 @@ func TestServesWithUsage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.engagements.Create(t.Context(), eng, store.AuditEntry{Actor: "official-2", Method: "approve"}); err != nil {
+	if _, err := s.engagements.Create(t.Context(), eng, store.AuditEntry{Audit: change.Audit{Actor: "official-2", Method: "approve"}}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	eventsv1 "github.com/turnaround-sli/turnaround/proto/turnaround/events/v1"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -27,7 +28,7 @@ func TestOutboxDecodesEventsPayloadsAndAudits(t *testing.T) {
 		Tag:    tag,
 		Writes: []store.Write{{Key: st.Keyspace().Key(tag, "thing"), Data: []byte("x")}},
 		Events: []events.Event{published, recommended},
-		Audit:  []store.AuditEntry{{Actor: "inspector-1", Method: "M", Resource: "localAuthorities/E08000035/inspections/a"}},
+		Audit:  []store.AuditEntry{{Audit: change.Audit{Actor: "inspector-1", Method: "M", Resource: "localAuthorities/E08000035/inspections/a"}}},
 	}
 	if _, err := st.Commit(ctx, m); err != nil {
 		t.Fatal(err)

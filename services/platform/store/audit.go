@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 )
@@ -27,20 +27,9 @@ const auditPageSize = 256
 // which resource, and the etags before and after. It is encoded as JSON so
 // operators can read the stream with redis-cli.
 type AuditEntry struct {
-	// Actor is the principal's subject.
-	Actor string `json:"actor"`
-	// Roles are the principal's roles when it acted.
-	Roles []string `json:"roles,omitempty"`
-	// Method is the full gRPC method name.
-	Method string `json:"method"`
-	// Resource is the resource name (AIP-122) the mutation changed.
-	Resource  string `json:"resource"`
-	RequestID string `json:"request_id,omitempty"`
-	// EtagBefore is "" for a create, EtagAfter "" for a delete.
-	EtagBefore string `json:"etag_before,omitempty"`
-	EtagAfter  string `json:"etag_after,omitempty"`
-	// Time is when the change happened; Commit fills it when zero.
-	Time time.Time `json:"time"`
+	// Audit is the entry as it travels on the wire; Commit fills its Time
+	// when zero.
+	change.Audit
 	// Key, when set, is the record key of the resource, which the mutation
 	// must write: Commit then fills empty EtagBefore and EtagAfter from the
 	// versions it checked and wrote, which a handler using AnyVersion

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -23,8 +24,11 @@ func publishLike(ks keyspace.Keyspace, tag, key string, read int64, n int64) sto
 		Tag:    tag,
 		Writes: []store.Write{{Key: key, Data: []byte("inspection " + strconv.FormatInt(n, 10)), IfVersion: read}},
 		Audit: []store.AuditEntry{{
-			Actor: "bench", Roles: []string{"ofsted_inspector"}, Method: "/bench.v1.Bench/Publish",
-			Resource: key, RequestID: "r" + strconv.FormatInt(n, 10), Key: key,
+			Audit: change.Audit{
+				Actor: "bench", Roles: []string{"ofsted_inspector"}, Method: "/bench.v1.Bench/Publish",
+				Resource: key, RequestID: "r" + strconv.FormatInt(n, 10),
+			},
+			Key: key,
 		}},
 		Events: []events.Event{{Topic: "inspection", Type: "bench.v1.Published", Subject: key, Data: []byte("payload")}},
 		Idempotency: &store.IdempotencyRecord{

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
@@ -113,7 +114,7 @@ func TestConflictingCommitWritesNoEvent(t *testing.T) {
 		Writes: []store.Write{{Key: key, Data: []byte("v2"), IfVersion: 5}},
 		Index:  []store.IndexOp{store.ZAdd(ks.Key(tag, "inspections"), 1, "i1")},
 		Events: []events.Event{{Topic: "inspection", Type: "turnaround.events.v1.InspectionUpdated"}},
-		Audit:  []store.AuditEntry{{Actor: "u1", Resource: "localAuthorities/E08000017/inspections/i1", Key: key}},
+		Audit:  []store.AuditEntry{{Audit: change.Audit{Actor: "u1", Resource: "localAuthorities/E08000017/inspections/i1"}, Key: key}},
 	})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("err = %v, want ErrConflict", err)
@@ -139,8 +140,11 @@ func TestAuditEntries(t *testing.T) {
 	key := ks.Key(tag, "plan", "p1")
 	audit := func(method string) store.AuditEntry {
 		return store.AuditEntry{
-			Actor: "officer-1", Roles: []string{"council_officer"}, Method: method,
-			Resource: resource, RequestID: "req-" + method, Key: key,
+			Audit: change.Audit{
+				Actor: "officer-1", Roles: []string{"council_officer"}, Method: method,
+				Resource: resource, RequestID: "req-" + method,
+			},
+			Key: key,
 		}
 	}
 	steps := []struct {
@@ -160,8 +164,8 @@ func TestAuditEntries(t *testing.T) {
 		}
 	}
 	// An entry about another resource, with etags given by the handler.
-	other := store.AuditEntry{Actor: "admin", Method: "Approve", Resource: "localAuthorities/E08000017/improvementPlans/p2",
-		EtagBefore: `"4"`, EtagAfter: `"5"`, Time: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	other := store.AuditEntry{Audit: change.Audit{Actor: "admin", Method: "Approve", Resource: "localAuthorities/E08000017/improvementPlans/p2",
+		EtagBefore: `"4"`, EtagAfter: `"5"`, Time: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}}
 	if _, err := s.Commit(ctx, store.Mutation{Tag: tag, Audit: []store.AuditEntry{other}}); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +234,7 @@ func TestReadAuditPagesThroughLongStreams(t *testing.T) {
 			if i%3 == 0 {
 				resource = "b"
 			}
-			data, _ := json.Marshal(store.AuditEntry{Resource: resource, Method: fmt.Sprint(i)})
+			data, _ := json.Marshal(store.AuditEntry{Audit: change.Audit{Resource: resource, Method: fmt.Sprint(i)}})
 			e := events.Event{ID: fmt.Sprint(i), Topic: store.AuditTopic, Type: store.AuditType, Subject: resource, Time: time.Now(), Data: data}
 			p.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: e.Values()})
 		}

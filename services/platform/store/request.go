@@ -12,8 +12,11 @@ import (
 // with no record of its own.
 func AuditFor(r change.Request, resource, key string) AuditEntry {
 	return AuditEntry{
-		Actor: r.Subject, Roles: r.Roles, Method: r.Method,
-		Resource: resource, RequestID: r.RequestID, Key: key,
+		Audit: change.Audit{
+			Actor: r.Subject, Roles: r.Roles, Method: r.Method,
+			Resource: resource, RequestID: r.RequestID,
+		},
+		Key: key,
 	}
 }
 

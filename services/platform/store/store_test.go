@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/turnaround-sli/turnaround/services/platform/apierror"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/events"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
@@ -373,7 +374,7 @@ func TestCommitRejectsKeysOutsideTag(t *testing.T) {
 		{"no tag", store.Mutation{Writes: []store.Write{{Key: own, Data: []byte("x")}}}},
 		{"same key twice", store.Mutation{Tag: tag, Writes: []store.Write{{Key: own, Data: []byte("x")}, {Key: own, Data: []byte("y")}}}},
 		{"event without type", store.Mutation{Tag: tag, Writes: []store.Write{{Key: own, Data: []byte("x")}}, Events: []events.Event{{Topic: "inspection"}}}},
-		{"audit for unwritten key", store.Mutation{Tag: tag, Writes: []store.Write{{Key: own, Data: []byte("x")}}, Audit: []store.AuditEntry{{Resource: "r", Key: ks.Key(tag, "plan", "b")}}}},
+		{"audit for unwritten key", store.Mutation{Tag: tag, Writes: []store.Write{{Key: own, Data: []byte("x")}}, Audit: []store.AuditEntry{{Audit: change.Audit{Resource: "r"}, Key: ks.Key(tag, "plan", "b")}}}},
 		{"idempotency without scope", store.Mutation{Tag: tag, Writes: []store.Write{{Key: own, Data: []byte("x")}}, Idempotency: &store.IdempotencyRecord{RequestID: "r1"}}},
 		{"version below AnyVersion", store.Mutation{Tag: tag, Writes: []store.Write{{Key: own, Data: []byte("x"), IfVersion: -2}}}},
 		{"unknown index op", store.Mutation{Tag: tag, Writes: []store.Write{{Key: own, Data: []byte("x")}}, Index: []store.IndexOp{{Key: ks.Key(tag, "plans"), Member: "a"}}}},

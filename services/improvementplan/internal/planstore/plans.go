@@ -154,7 +154,8 @@ func (s *Plans) OpenFromJudgement(ctx context.Context, p plan.Plan, cause events
 			Index:  s.Index(p),
 			Events: []events.Event{ev},
 			Audit: []store.AuditEntry{{
-				Actor: plan.ServiceActor, Method: method, Resource: p.Name(), RequestID: cause.ID, Key: w.Key,
+				Audit: change.Audit{Actor: plan.ServiceActor, Method: method, Resource: p.Name(), RequestID: cause.ID},
+				Key:   w.Key,
 			}},
 		})
 		if !errors.Is(err, store.ErrConflict) {

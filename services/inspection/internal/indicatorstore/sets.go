@@ -138,8 +138,11 @@ func (s *Sets) commitCouncil(ctx context.Context, gss string, sets []indicator.S
 		m.Writes = append(m.Writes, w)
 		m.Index = append(m.Index, store.ZAdd(s.periodsKey(gss), float64(set.Period), set.Period.String()))
 		m.Audit = append(m.Audit, store.AuditEntry{
-			Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: set.ResourceName(),
-			RequestID: r.RequestID, Time: set.UpdateTime, Key: key,
+			Audit: change.Audit{
+				Actor: r.Subject, Roles: r.Roles, Method: r.Method, Resource: set.ResourceName(),
+				RequestID: r.RequestID, Time: set.UpdateTime,
+			},
+			Key: key,
 		})
 	}
 	res, err := s.st().Commit(ctx, m)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 )
 
@@ -20,15 +21,9 @@ const Collection = "auditEntries"
 // Entry is one mutation.
 type Entry struct {
 	// ID is the audit event's id.
-	ID         string    `json:"id"`
-	Actor      string    `json:"actor"`
-	Roles      []string  `json:"roles,omitempty"`
-	Method     string    `json:"method"`
-	Resource   string    `json:"resource"`
-	RequestID  string    `json:"request_id,omitempty"`
-	EtagBefore string    `json:"etag_before,omitempty"`
-	EtagAfter  string    `json:"etag_after,omitempty"`
-	Time       time.Time `json:"time"`
+	ID string `json:"id"`
+	// Audit is the mutation as the store recorded it.
+	change.Audit
 	// Council is the GSS code of the council the resource belongs to, ""
 	// for records of no council (sponsors, match runs).
 	Council string `json:"council,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/oversight/internal/audit"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
@@ -31,8 +32,11 @@ func trail(t *testing.T, svc *audit.Service, n int) []audit.Entry {
 			resource = fmt.Sprintf("localAuthorities/%s/improvementPlans/p%d", councils[i%2], i%7)
 		}
 		e := audit.Entry{
-			ID: fmt.Sprintf("ev-%04d", i), Actor: actors[i%3], Method: methods[i%4], Resource: resource,
-			RequestID: fmt.Sprintf("rq-%d", i%50), Time: base.Add(time.Duration(i/3) * time.Second),
+			ID: fmt.Sprintf("ev-%04d", i),
+			Audit: change.Audit{
+				Actor: actors[i%3], Method: methods[i%4], Resource: resource,
+				RequestID: fmt.Sprintf("rq-%d", i%50), Time: base.Add(time.Duration(i/3) * time.Second),
+			},
 		}
 		if _, err := svc.Record(context.Background(), e); err != nil {
 			t.Fatal(err)
@@ -149,8 +153,8 @@ func TestFilteredPagesFromIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		if _, err := svc.Record(ctx, audit.Entry{ID: fmt.Sprintf("new-%d", i), Actor: "dfe-2", Method: methods[0],
-			Resource: "sponsors/s1", Time: base.Add(time.Hour)}); err != nil {
+		if _, err := svc.Record(ctx, audit.Entry{ID: fmt.Sprintf("new-%d", i), Audit: change.Audit{Actor: "dfe-2", Method: methods[0],
+			Resource: "sponsors/s1", Time: base.Add(time.Hour)}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -26,10 +26,7 @@ func (c *Consumer) handleAudit(ctx context.Context, e events.Event) error {
 	if a.Time.IsZero() {
 		a.Time = e.Time
 	}
-	if _, err := c.audit.Record(ctx, audit.Entry{
-		ID: e.ID, Actor: a.Actor, Roles: a.Roles, Method: a.Method, Resource: a.Resource, RequestID: a.RequestID,
-		EtagBefore: a.EtagBefore, EtagAfter: a.EtagAfter, Time: a.Time,
-	}); err != nil {
+	if _, err := c.audit.Record(ctx, audit.Entry{ID: e.ID, Audit: a.Audit}); err != nil {
 		return err
 	}
 	gss, err := c.councilOf(ctx, a.Resource)

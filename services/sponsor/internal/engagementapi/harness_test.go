@@ -11,6 +11,7 @@ import (
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 	typev1 "github.com/turnaround-sli/turnaround/proto/turnaround/type/v1"
 	"github.com/turnaround-sli/turnaround/services/platform/auth"
+	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
@@ -105,7 +106,7 @@ func (e *env) engage(sponsor, gss string, planned int) engagement.Engagement {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	created, err := e.engs.Create(context.Background(), eng, store.AuditEntry{Actor: "official-2", Method: "approve"})
+	created, err := e.engs.Create(context.Background(), eng, store.AuditEntry{Audit: change.Audit{Actor: "official-2", Method: "approve"}})
 	if err != nil {
 		e.t.Fatal(err)
 	}

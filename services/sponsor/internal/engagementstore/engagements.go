@@ -330,7 +330,7 @@ func (s *Engagements) AddDeployment(ctx context.Context, e engagement.Engagement
 		return engagement.Engagement{}, err
 	}
 	engKey, depKey := engWrite.Key, depWrite.Key
-	audit := store.AuditEntry{Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID}
+	audit := store.AuditEntry{Audit: change.Audit{Actor: r.Subject, Roles: r.Roles, Method: r.Method, RequestID: r.RequestID}}
 	var idem *store.IdempotencyRecord
 	if r.RequestID != "" && len(r.RequestHash) > 0 {
 		idem = &store.IdempotencyRecord{

@@ -55,7 +55,7 @@ func newEngagement(t *testing.T, sponsor, gss string, planned int) engagement.En
 // create stores a new engagement and returns it at version 1.
 func (f *fixture) create(sponsor, gss string, planned int) engagement.Engagement {
 	f.t.Helper()
-	e, err := f.engs.Create(context.Background(), newEngagement(f.t, sponsor, gss, planned), store.AuditEntry{Actor: "official-2", Method: "approve"})
+	e, err := f.engs.Create(context.Background(), newEngagement(f.t, sponsor, gss, planned), store.AuditEntry{Audit: change.Audit{Actor: "official-2", Method: "approve"}})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestCreateCommitsTheEngagementWithItsEventAndAudit(t *testing.T) {
 	ctx := context.Background()
 	e := newEngagement(t, hampshire, storetest.Slough, 40)
 	extra := events.Event{Topic: Topic, Type: "turnaround.events.v1.MatchRunApproved", Subject: "matchRuns/run-1"}
-	created, err := f.engs.Create(ctx, e, store.AuditEntry{Actor: "official-2", Method: "approve", RequestID: "req-1"}, extra)
+	created, err := f.engs.Create(ctx, e, store.AuditEntry{Audit: change.Audit{Actor: "official-2", Method: "approve", RequestID: "req-1"}}, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestCreateCommitsTheEngagementWithItsEventAndAudit(t *testing.T) {
 	}
 
 	// The id is taken now.
-	if _, err := f.engs.Create(ctx, e, store.AuditEntry{Actor: "official-2", Method: "approve"}); !errors.Is(err, store.ErrConflict) {
+	if _, err := f.engs.Create(ctx, e, store.AuditEntry{Audit: change.Audit{Actor: "official-2", Method: "approve"}}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("second create = %v, want ErrConflict", err)
 	}
 	if _, err := f.engs.Get(ctx, hampshire, "missing"); !errors.Is(err, engagement.ErrNotFound) {
@@ -158,11 +158,11 @@ func TestNewMutationsMergeIntoOneCommit(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	a, b := newEngagement(t, "leeds", storetest.Slough, 10), newEngagement(t, "leeds", storetest.Doncaster, 20)
-	ma, err := f.engs.NewMutation(ctx, a, store.AuditEntry{Actor: "official-2", Method: "approve"})
+	ma, err := f.engs.NewMutation(ctx, a, store.AuditEntry{Audit: change.Audit{Actor: "official-2", Method: "approve"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb, err := f.engs.NewMutation(ctx, b, store.AuditEntry{Actor: "official-2", Method: "approve"})
+	mb, err := f.engs.NewMutation(ctx, b, store.AuditEntry{Audit: change.Audit{Actor: "official-2", Method: "approve"}})
 	if err != nil {
 		t.Fatal(err)
 	}

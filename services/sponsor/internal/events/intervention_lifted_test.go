@@ -41,7 +41,7 @@ func TestLiftedInterventionEndsItsEngagement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if eng, err = e.engs.Create(ctx, eng, store.AuditEntry{Actor: "official-2", Method: "approve"}); err != nil {
+	if eng, err = e.engs.Create(ctx, eng, store.AuditEntry{Audit: change.Audit{Actor: "official-2", Method: "approve"}}); err != nil {
 		t.Fatal(err)
 	}
 	n, _, err := e.needs.OpenedBy(ctx, storetest.Sunderland, trust.Intervention)

@@ -255,7 +255,7 @@ func TestApprovalRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.engs.Create(ctx, first, store.AuditEntry{Actor: "official-2", Method: "approve"}); err != nil {
+	if _, err := e.engs.Create(ctx, first, store.AuditEntry{Audit: change.Audit{Actor: "official-2", Method: "approve"}}); err != nil {
 		t.Fatal(err)
 	}
 	approved, err := e.client.ApproveMatchRun(e.as(official2), &sponsorv1.ApproveMatchRunRequest{Name: r.GetName(), Etag: r.GetEtag()})

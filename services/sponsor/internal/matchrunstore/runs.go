@@ -376,5 +376,5 @@ func (s *Runs) mutation(r matchrun.Run, read int64, c change.Request, replay boo
 
 // auditOf is the audit entry template of a change c asks for.
 func auditOf(c change.Request) store.AuditEntry {
-	return store.AuditEntry{Actor: c.Subject, Roles: c.Roles, Method: c.Method, RequestID: c.RequestID}
+	return store.AuditEntry{Audit: change.Audit{Actor: c.Subject, Roles: c.Roles, Method: c.Method, RequestID: c.RequestID}}
 }

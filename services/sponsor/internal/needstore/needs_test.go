@@ -240,7 +240,7 @@ func TestListsAndOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := store.Mutation{Tag: Tag(storetest.Sunderland), Writes: []store.Write{w}, Index: s.Index(matched),
-		Audit: []store.AuditEntry{{Actor: "official-2", Method: "approve", Resource: matched.Name(), Key: w.Key}}}
+		Audit: []store.AuditEntry{{Audit: change.Audit{Actor: "official-2", Method: "approve", Resource: matched.Name()}, Key: w.Key}}}
 	if _, err := st.Commit(ctx, m); err != nil {
 		t.Fatal(err)
 	}
