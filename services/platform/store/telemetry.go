@@ -221,35 +221,36 @@ func registerPoolGauges(meter metric.Meter, c redis.UniversalClient, addr string
 	if err != nil {
 		return err
 	}
-	timeouts, err := meter.Int64ObservableCounter("db.client.connection.timeouts",
-		metric.WithDescription("Times a command waited for a pooled connection longer than pool_timeout."))
-	if err != nil {
-		return err
+	// The pool's cumulative counts, each read from its PoolStats field.
+	counters := []struct {
+		name, description string
+		value             func(*redis.PoolStats) uint32
+		c                 metric.Int64ObservableCounter
+	}{
+		{"db.client.connection.timeouts", "Times a command waited for a pooled connection longer than pool_timeout.",
+			func(s *redis.PoolStats) uint32 { return s.Timeouts }, nil},
+		{"db.client.connection.waits", "Times a command waited for a pooled connection.",
+			func(s *redis.PoolStats) uint32 { return s.WaitCount }, nil},
+		{"db.client.connection.hits", "Times a free connection was found in the pool.",
+			func(s *redis.PoolStats) uint32 { return s.Hits }, nil},
+		{"db.client.connection.misses", "Times no free connection was found in the pool.",
+			func(s *redis.PoolStats) uint32 { return s.Misses }, nil},
 	}
-	waits, err := meter.Int64ObservableCounter("db.client.connection.waits",
-		metric.WithDescription("Times a command waited for a pooled connection."))
-	if err != nil {
-		return err
-	}
-	hits, err := meter.Int64ObservableCounter("db.client.connection.hits",
-		metric.WithDescription("Times a free connection was found in the pool."))
-	if err != nil {
-		return err
-	}
-	misses, err := meter.Int64ObservableCounter("db.client.connection.misses",
-		metric.WithDescription("Times no free connection was found in the pool."))
-	if err != nil {
-		return err
+	instruments := []metric.Observable{count}
+	for i := range counters {
+		if counters[i].c, err = meter.Int64ObservableCounter(counters[i].name, metric.WithDescription(counters[i].description)); err != nil {
+			return err
+		}
+		instruments = append(instruments, counters[i].c)
 	}
 	_, err = meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		s := c.PoolStats()
 		o.ObserveInt64(count, int64(s.IdleConns), idle)
 		o.ObserveInt64(count, int64(s.TotalConns)-int64(s.IdleConns), used)
-		o.ObserveInt64(timeouts, int64(s.Timeouts), ofPool)
-		o.ObserveInt64(waits, int64(s.WaitCount), ofPool)
-		o.ObserveInt64(hits, int64(s.Hits), ofPool)
-		o.ObserveInt64(misses, int64(s.Misses), ofPool)
+		for _, ctr := range counters {
+			o.ObserveInt64(ctr.c, int64(ctr.value(s)), ofPool)
+		}
 		return nil
-	}, count, timeouts, waits, hits, misses)
+	}, instruments...)
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
 	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
@@ -23,17 +24,8 @@ import (
 // names the command but no attribute holds the value.
 func TestRedisSpansCarryNoRecordContents(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
-
-	_, ks := redistest.New(t)
+	c, ks := openInstrumented(t, sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)), nil)
 	ctx := context.Background()
-	c, err := store.Open(ctx, redistest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	const secret = "looked-after-child-named-in-a-record"
 	if err := c.Set(ctx, ks.Key("tracing", "record"), secret, 0).Err(); err != nil {
 		t.Fatal(err)
@@ -64,18 +56,9 @@ func TestRedisSpansCarryNoRecordContents(t *testing.T) {
 // not recorded gets no Redis spans at all.
 func TestRedisSpansFollowTheRequest(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(
+	c, ks := openInstrumented(t, sdktrace.NewTracerProvider(
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())),
-		sdktrace.WithSpanProcessor(rec)))
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
-
-	_, ks := redistest.New(t)
-	c, err := store.Open(context.Background(), redistest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+		sdktrace.WithSpanProcessor(rec)), nil)
 	key := ks.Key("tracing", "follow")
 	request := func(sampled bool) {
 		flags := trace.TraceFlags(0)
@@ -143,17 +126,8 @@ func TestRedisSpansFollowTheRequest(t *testing.T) {
 // apart from a failure, and the connection pool is reported.
 func TestRedisDurationsAreMeasured(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
-	prev := otel.GetMeterProvider()
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	t.Cleanup(func() { otel.SetMeterProvider(prev) })
-
-	_, ks := redistest.New(t)
+	c, ks := openInstrumented(t, nil, sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
 	ctx := context.Background()
-	c, err := store.Open(ctx, redistest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	key := ks.Key("metrics", "record")
 	for range 3 {
 		if err := c.Set(ctx, key, "v", 0).Err(); err != nil {
@@ -201,4 +175,28 @@ func TestRedisDurationsAreMeasured(t *testing.T) {
 	if !pool {
 		t.Error("no db.client.connection.count metric: the connection pool is not reported")
 	}
+}
+
+// openInstrumented makes tp and mp (where not nil) the process's tracer and
+// meter providers for the test, and opens a client as a service does, so
+// the client reports to them.
+func openInstrumented(t *testing.T, tp *sdktrace.TracerProvider, mp *sdkmetric.MeterProvider) (redis.UniversalClient, keyspace.Keyspace) {
+	t.Helper()
+	if tp != nil {
+		prev := otel.GetTracerProvider()
+		otel.SetTracerProvider(tp)
+		t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	}
+	if mp != nil {
+		prev := otel.GetMeterProvider()
+		otel.SetMeterProvider(mp)
+		t.Cleanup(func() { otel.SetMeterProvider(prev) })
+	}
+	_, ks := redistest.New(t)
+	c, err := store.Open(context.Background(), redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c, ks
 }
