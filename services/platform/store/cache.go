@@ -127,7 +127,8 @@ return out
 // records) whatever the number of members, or, with a Tracker, one (a PING)
 // while neither the set nor a member's record changed (see list).
 func (ca *Cache[T]) Members(ctx context.Context, setKey string, keyOf func(member string) string) ([]T, error) {
-	return ca.list(ctx, setKey, []keyPattern{patternOf(setKey), patternOf(keyOf(hole))}, func() ([]T, error) {
+	patterns := func() []keyPattern { return []keyPattern{patternOf(setKey), patternOf(keyOf(hole))} }
+	return ca.list(ctx, setKey, patterns, func() ([]T, error) {
 		return ca.members(ctx, setKey, keyOf)
 	})
 }
@@ -160,16 +161,16 @@ func (ca *Cache[T]) InCouncils(ctx context.Context, gss string, indexKey func(gs
 		// not worth a watch per council.
 		return read()
 	}
-	patterns := []keyPattern{patternOf(indexKey(hole)), patternOf(recordKey(hole, hole))}
-	return ca.list(ctx, indexKey(gss)+" "+recordKey(gss, hole), patterns, read)
+	patterns := func() []keyPattern { return []keyPattern{patternOf(indexKey(hole)), patternOf(recordKey(hole, hole))} }
+	return ca.list(ctx, indexKey(gss), patterns, read)
 }
 
 // list answers the list id, which read reads from keys of the shapes
-// patterns. With a Tracker it answers from memory when no key of those
+// patterns gives (built once, when the list is first read). With a Tracker it answers from memory when no key of those
 // shapes has changed since it last read the list (proved by Tracker.Sync,
 // one PING), and otherwise reads and keeps the list; without one, or while
 // the Tracker's subscription is down, it reads.
-func (ca *Cache[T]) list(ctx context.Context, id string, patterns []keyPattern, read func() ([]T, error)) ([]T, error) {
+func (ca *Cache[T]) list(ctx context.Context, id string, patterns func() []keyPattern, read func() ([]T, error)) ([]T, error) {
 	tr := ca.c.st.tracker
 	if tr == nil {
 		return read()
@@ -177,7 +178,7 @@ func (ca *Cache[T]) list(ctx context.Context, id string, patterns []keyPattern, 
 	ca.mu.Lock()
 	l := ca.lists[id]
 	if l == nil {
-		l = &listed[T]{w: tr.watchFor(patterns...)}
+		l = &listed[T]{w: tr.watchFor(patterns()...)}
 		ca.lists[id] = l
 	}
 	ca.mu.Unlock()

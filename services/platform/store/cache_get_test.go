@@ -19,10 +19,7 @@ func TestCacheGetAndDecode(t *testing.T) {
 	c, ks := redistest.New(t)
 	ctx := testContext(t)
 	var decodes atomic.Int64
-	codec := store.Codec[string]{
-		Encode: func(v string) ([]byte, error) { return []byte(v), nil },
-		Decode: func(b []byte, version int64) (string, error) { decodes.Add(1); return string(b), nil },
-	}
+	codec := countingCodec(&decodes)
 	notFound := errors.New("not found")
 	mine, other := store.New(c, ks), store.New(c, ks)
 	things := store.NewCollection(mine, codec, notFound)

@@ -24,10 +24,7 @@ func TestCacheServesNothingOlderThanACommittedWrite(t *testing.T) {
 	c, ks := redistest.New(t)
 	ctx := testContext(t)
 	var decodes atomic.Int64
-	codec := store.Codec[string]{
-		Encode: func(v string) ([]byte, error) { return []byte(v), nil },
-		Decode: func(b []byte, version int64) (string, error) { decodes.Add(1); return string(b), nil },
-	}
+	codec := countingCodec(&decodes)
 	mine, other := store.New(c, ks), store.New(c, ks)
 	cache := store.NewCache(store.NewCollection(mine, codec, errors.New("not found")))
 	set := ks.Key(tag, "things")
@@ -201,6 +198,14 @@ func TestCacheReadsInOneRoundTrip(t *testing.T) {
 		}); rt != 2 || err != nil || len(got) != n {
 			t.Errorf("Members of %d records took %d round trips, want 2 (%v read, %v)", n, rt, got, err)
 		}
+	}
+}
+
+// countingCodec is stringCodec counting its decodes in n.
+func countingCodec(n *atomic.Int64) store.Codec[string] {
+	return store.Codec[string]{
+		Encode: stringCodec.Encode,
+		Decode: func(b []byte, version int64) (string, error) { n.Add(1); return stringCodec.Decode(b, version) },
 	}
 }
 

@@ -85,7 +85,10 @@ func (t *telemetry) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (t *telemetry) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		op := cmd.FullName()
-		ctx, span := t.start(ctx, op, 1)
+		var span trace.Span
+		if t.sampled(ctx) {
+			ctx, span = t.start(ctx, op, 1)
+		}
 		start := time.Now()
 		err := next(ctx, cmd)
 		t.finish(ctx, span, op, start, err)
@@ -115,12 +118,9 @@ func (t *telemetry) sampled(ctx context.Context) bool {
 	return !parent.IsValid() || trace.SpanFromContext(ctx).IsRecording()
 }
 
-// start starts the span of a command or pipeline, or returns a nil span
-// where none could be recorded.
+// start starts the span of a command or pipeline, where sampled says one
+// could be recorded.
 func (t *telemetry) start(ctx context.Context, name string, commands int) (context.Context, trace.Span) {
-	if !t.sampled(ctx) {
-		return ctx, nil
-	}
 	ctx, span := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
 	if span.IsRecording() {
 		span.SetAttributes(t.server...)

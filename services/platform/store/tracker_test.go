@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os/exec"
@@ -231,13 +232,17 @@ func TestTrackedListUnderConcurrentWriters(t *testing.T) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				mu.Lock()
-				floor := maps(acked)
+				floor := maps.Clone(acked)
 				mu.Unlock()
 				got, err := r.cache.InCouncils(ctx, resource.AllCouncils, k.index, k.record)
 				if err != nil {
 					if ctx.Err() == nil {
 						t.Errorf("list: %v", err)
 					}
+					return
+				}
+				if len(got) != len(councils) {
+					t.Errorf("a list shows %d councils' records, want %d: %v", len(got), len(councils), got)
 					return
 				}
 				for _, v := range got {
@@ -253,14 +258,6 @@ func TestTrackedListUnderConcurrentWriters(t *testing.T) {
 		})
 	}
 	wg.Wait()
-}
-
-func maps(m map[string]int) map[string]int {
-	out := make(map[string]int, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // TestNoTrackerWhereTheServerCannotTrack: a server that refuses the
