@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -49,17 +48,10 @@ type Cache[T any] struct {
 
 	mu sync.Mutex
 	at map[string]cached[T]
-	// lists holds the lists answered before, for a Store with a Tracker.
-	lists map[string]*listed[T]
-}
-
-// listed is a list the cache answered, and the count of invalidations of
-// the keys it was read from when it was read.
-type listed[T any] struct {
-	w     *watch
-	epoch uint64
-	valid bool
-	vals  []T
+	// lists and gets answer again, with a Tracker, the lists and records
+	// read before while none of their keys changed.
+	lists *Memo[[]T]
+	gets  *Memo[T]
 }
 
 type cached[T any] struct {
@@ -78,7 +70,10 @@ const fieldIncarnation = "inc"
 // holds as they are: use Copying for aggregates holding slices or maps
 // that a caller might change.
 func NewCache[T any](c *Collection[T]) *Cache[T] {
-	return &Cache[T]{c: c, at: map[string]cached[T]{}, lists: map[string]*listed[T]{}}
+	ca := &Cache[T]{c: c, at: map[string]cached[T]{}, gets: NewMemo[T](c.st)}
+	// A list handed out is the caller's to sort, so each gets its own.
+	ca.lists = NewMemo[[]T](c.st).Copying(ca.outAll)
+	return ca
 }
 
 // Copying makes the cache hand out clone(v) for every aggregate v it
@@ -86,6 +81,7 @@ func NewCache[T any](c *Collection[T]) *Cache[T] {
 // a caller could change with v (a deep copy).
 func (ca *Cache[T]) Copying(clone func(T) T) *Cache[T] {
 	ca.clone = clone
+	ca.gets.Copying(clone)
 	return ca
 }
 
@@ -125,10 +121,10 @@ return out
 // Members is Collection.Members through the cache: the aggregates of the
 // set's members, ordered by member, in two round trips (the set, then the
 // records) whatever the number of members, or, with a Tracker, one (a PING)
-// while neither the set nor a member's record changed (see list).
+// while neither the set nor a member's record changed (see Memo).
 func (ca *Cache[T]) Members(ctx context.Context, setKey string, keyOf func(member string) string) ([]T, error) {
-	patterns := func() []keyPattern { return []keyPattern{patternOf(setKey), patternOf(keyOf(hole))} }
-	return ca.list(ctx, setKey, patterns, func() ([]T, error) {
+	keys := func() []string { return []string{setKey, keyOf(Any)} }
+	return ca.lists.Read(ctx, setKey, keys, func() ([]T, error) {
 		return ca.members(ctx, setKey, keyOf)
 	})
 }
@@ -147,7 +143,7 @@ func (ca *Cache[T]) members(ctx context.Context, setKey string, keyOf func(membe
 // resource.AllCouncils, in no particular order, in two round trips: the
 // index sets (one pipeline of SMEMBERS, see Store.CouncilMembers), then the
 // records. Every council's list, with a Tracker, is one round trip (a PING)
-// while none of its keys changed (see list).
+// while none of its keys changed (see Memo).
 func (ca *Cache[T]) InCouncils(ctx context.Context, gss string, indexKey func(gss string) string, recordKey func(gss, id string) string) ([]T, error) {
 	read := func() ([]T, error) {
 		keys, err := ca.c.st.CouncilMembers(ctx, gss, indexKey, recordKey)
@@ -161,52 +157,8 @@ func (ca *Cache[T]) InCouncils(ctx context.Context, gss string, indexKey func(gs
 		// not worth a watch per council.
 		return read()
 	}
-	patterns := func() []keyPattern { return []keyPattern{patternOf(indexKey(hole)), patternOf(recordKey(hole, hole))} }
-	return ca.list(ctx, indexKey(gss), patterns, read)
-}
-
-// list answers the list id, which read reads from keys of the shapes
-// patterns gives (built once, when the list is first read). With a Tracker it answers from memory when no key of those
-// shapes has changed since it last read the list (proved by Tracker.Sync,
-// one PING), and otherwise reads and keeps the list; without one, or while
-// the Tracker's subscription is down, it reads.
-func (ca *Cache[T]) list(ctx context.Context, id string, patterns func() []keyPattern, read func() ([]T, error)) ([]T, error) {
-	tr := ca.c.st.tracker
-	if tr == nil {
-		return read()
-	}
-	ca.mu.Lock()
-	l := ca.lists[id]
-	if l == nil {
-		l = &listed[T]{w: tr.watchFor(patterns()...)}
-		ca.lists[id] = l
-	}
-	ca.mu.Unlock()
-	epoch, err := tr.Sync(ctx, l.w)
-	if errors.Is(err, errTrackerDown) {
-		return read()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: list %s: %w", id, err)
-	}
-	ca.mu.Lock()
-	if l.valid && l.epoch == epoch {
-		vals := l.vals
-		ca.mu.Unlock()
-		return ca.outAll(vals), nil
-	}
-	ca.mu.Unlock()
-	vals, err := read()
-	if err != nil {
-		return nil, err
-	}
-	kept := ca.outAll(vals)
-	ca.mu.Lock()
-	if !l.valid || epoch >= l.epoch {
-		l.vals, l.epoch, l.valid = kept, epoch, true
-	}
-	ca.mu.Unlock()
-	return vals, nil
+	keys := func() []string { return []string{indexKey(Any), recordKey(Any, Any)} }
+	return ca.lists.Read(ctx, indexKey(gss), keys, read)
 }
 
 // outAll is a new slice of out(v) for every v of vals.

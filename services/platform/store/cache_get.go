@@ -10,8 +10,17 @@ import (
 // Collection.Get takes: the record's data and version are read as there,
 // and the data is decoded only when the cache does not hold that version
 // already. A changed record is decoded and cached, so Get never serves a
-// state older than the one it read.
+// state older than the one it read. With a Tracker, a record read before
+// is answered from memory after one PING while its key has not changed
+// (see Memo).
 func (ca *Cache[T]) Get(ctx context.Context, key string) (T, error) {
+	return ca.gets.Read(ctx, key, func() []string { return []string{key} }, func() (T, error) {
+		return ca.get(ctx, key)
+	})
+}
+
+// get is Get without a Tracker.
+func (ca *Cache[T]) get(ctx context.Context, key string) (T, error) {
 	var zero T
 	rec, err := ca.c.st.Get(ctx, key)
 	if errors.Is(err, ErrNotFound) {

@@ -47,9 +47,12 @@ type Tracker struct {
 	// a command would on a hung server.
 	timeout time.Duration
 
-	mu      sync.Mutex
-	watches []*watch
-	live    bool
+	// watches is what the caches depend on; its lock is its own, so that
+	// counting an invalidation never waits on a Sync.
+	watches watchRegistry
+
+	mu   sync.Mutex
+	live bool
 	// PINGs are numbered; sent is the last one sent, answered the last one
 	// answered. inFlight says one is unanswered; again that a Sync began
 	// after it was sent and needs the next.
@@ -64,13 +67,6 @@ type Tracker struct {
 	ps     atomic.Pointer[redis.PubSub]
 	cancel context.CancelFunc
 	done   chan struct{}
-}
-
-// watch is one shape of keys a cache depends on, with a count of the
-// invalidations that touched it.
-type watch struct {
-	patterns []keyPattern
-	epoch    atomic.Uint64
 }
 
 // OpenTracker connects a Tracker to the standalone Redis rawURL names, for
@@ -227,10 +223,8 @@ func (t *Tracker) overdue() bool {
 func (t *Tracker) up() {
 	t.mu.Lock()
 	t.live = true
-	for _, w := range t.watches {
-		w.epoch.Add(1)
-	}
 	t.mu.Unlock()
+	t.watches.invalidateAll()
 }
 
 // down marks the subscription lost and wakes every Sync, which then fails.
@@ -240,9 +234,7 @@ func (t *Tracker) down() {
 	t.session++
 	// A PING sent on the lost connection is never answered.
 	t.answered, t.inFlight, t.again = t.sent, false, false
-	for _, w := range t.watches {
-		w.epoch.Add(1)
-	}
+	t.watches.invalidateAll()
 	close(t.wake)
 	t.wake = make(chan struct{})
 	t.mu.Unlock()
@@ -251,14 +243,11 @@ func (t *Tracker) down() {
 // invalidate counts a change in every watch a key matches, or in all of
 // them for a flush (all true).
 func (t *Tracker) invalidate(keys []string, all bool) {
-	t.mu.Lock()
-	watches := t.watches
-	t.mu.Unlock()
-	for _, w := range watches {
-		if all || w.matchesAny(keys) {
-			w.epoch.Add(1)
-		}
+	if all {
+		t.watches.invalidateAll()
+		return
 	}
+	t.watches.invalidate(keys)
 }
 
 // pong records the answer to PING n, wakes the Syncs waiting for it and
@@ -296,14 +285,12 @@ func (t *Tracker) ping(n uint64) {
 	}
 }
 
-// watchFor registers the key shapes a cache's list depends on.
-func (t *Tracker) watchFor(patterns ...keyPattern) *watch {
-	w := &watch{patterns: patterns}
-	t.mu.Lock()
-	t.watches = append(t.watches, w)
-	t.mu.Unlock()
-	return w
-}
+// watchFor registers the keys a cached read depends on: each of keys is
+// a key, or a key shape with Any standing for any text.
+func (t *Tracker) watchFor(keys ...string) *watch { return t.watches.add(keys) }
+
+// unwatch unregisters w, which watchFor returned for keys.
+func (t *Tracker) unwatch(w *watch, keys []string) { t.watches.remove(w, keys) }
 
 // errTrackerDown says Sync could not prove anything: the caller reads Redis.
 var errTrackerDown = errors.New("store: tracker not subscribed")
@@ -357,27 +344,18 @@ func (t *Tracker) Sync(ctx context.Context, w *watch) (uint64, error) {
 	}
 }
 
-func (w *watch) matchesAny(keys []string) bool {
-	for _, k := range keys {
-		for _, p := range w.patterns {
-			if p.matches(k) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // keyPattern is a key shape: literal parts with one wildcard between each
 // two, e.g. the records of every council {"p{la:", "}:need:", ""}.
 type keyPattern []string
 
-// hole stands for a wildcard in the sample keys patternOf reads.
-const hole = "\x00"
+// Any stands for any text in a key shape given to a Memo: the key built
+// with Any in place of each part that varies, e.g. every council's plan
+// records as planKey(Any, Any).
+const Any = "\x00"
 
-// patternOf is the shape of sample, a key built with hole in place of each
+// patternOf is the shape of sample, a key built with Any in place of each
 // part that varies.
-func patternOf(sample string) keyPattern { return strings.Split(sample, hole) }
+func patternOf(sample string) keyPattern { return strings.Split(sample, Any) }
 
 // matches reports whether key has the shape: its literal parts in order,
 // the first at the start and the last at the end, with anything between.

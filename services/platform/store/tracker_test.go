@@ -202,8 +202,9 @@ func TestTrackedListSurvivesLosingItsConnection(t *testing.T) {
 }
 
 // TestTrackedListUnderConcurrentWriters: readers sharing one tracked cache
-// while writers commit get no error, and every read started after a write
-// was acknowledged shows it (or something newer).
+// while writers commit get no error, and every read (a list, and a Get of
+// one record) started after a write was acknowledged shows it (or something
+// newer).
 func TestTrackedListUnderConcurrentWriters(t *testing.T) {
 	c, ks := redistest.New(t)
 	k := trackedKeys{ks}
@@ -253,6 +254,19 @@ func TestTrackedListUnderConcurrentWriters(t *testing.T) {
 						t.Errorf("a list read after %s's write %d was acknowledged shows %d", gss, floor[gss], seen)
 						return
 					}
+				}
+				one, err := r.cache.Get(ctx, k.record(councils[0], "x"))
+				if err != nil {
+					if ctx.Err() == nil {
+						t.Errorf("get: %v", err)
+					}
+					return
+				}
+				var seen int
+				fmt.Sscan(strings.TrimPrefix(one, councils[0]+":"), &seen)
+				if seen < floor[councils[0]] {
+					t.Errorf("a Get after %s's write %d was acknowledged shows %d", councils[0], floor[councils[0]], seen)
+					return
 				}
 			}
 		})
@@ -403,5 +417,124 @@ func TestTrackedListFailsLikeACommandOnAHungServer(t *testing.T) {
 			t.Fatalf("after the server resumed, the list = %v, %v", got, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestTrackedGetSeesEveryAcknowledgedWrite: a replica whose cache answers
+// a record it read before from memory still shows, on its very next Get,
+// each write another replica has just had acknowledged: updates, a delete
+// and the record created again (which starts again at version 1), each
+// checked right after its commit returns; and an unchanged record takes no
+// command on the store's client.
+func TestTrackedGetSeesEveryAcknowledgedWrite(t *testing.T) {
+	c, ks := redistest.New(t)
+	k := trackedKeys{ks}
+	reader := newTrackedReplica(t, c, ks)
+	writerClient, err := store.Open(testContext(t), redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writerClient.Close()
+	writer := store.New(writerClient, ks)
+	key := k.record(storetest.Leeds, "1")
+	get := func() (string, error) { return reader.cache.Get(testContext(t), key) }
+	// The first Get of a key reads without a PING, so the invalidation of
+	// a write just before it may still be on its way, costing one more
+	// read; every Get after a PING-proved one is exact.
+	k.put(t, writer, storetest.Leeds, "1", "v")
+	_, _ = get()
+	_, _ = get()
+
+	for i := range 199 { // the last is a write, the others every 50th a delete
+		switch {
+		case i%50 == 49:
+			k.remove(t, writer, storetest.Leeds, "1")
+			if got, err := get(); err == nil {
+				t.Fatalf("after delete %d, Get = %q, want not found", i, got)
+			}
+			continue
+		default:
+			k.put(t, writer, storetest.Leeds, "1", fmt.Sprintf("v%d", i))
+		}
+		want := fmt.Sprintf("v%d", i)
+		if got, err := get(); err != nil || got != want {
+			t.Fatalf("after write %d, Get = %q, %v; want %q", i, got, err, want)
+		}
+		if i%50 == 0 {
+			// Created again after a delete, which dropped what the cache
+			// held: a first Get again (see above).
+			_, _ = get()
+		}
+		var got string
+		if n := reader.trips.During(func() { got, err = get() }); n != 0 || err != nil || got != want {
+			t.Fatalf("an unchanged record's Get took %d round trips and gave %q, %v; want 0 and %q", n, got, err, want)
+		}
+	}
+	if err := c.Set(testContext(t), ks.Key(keyspace.CouncilTag(storetest.Leeds), "other"), "x", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n := reader.trips.During(func() { _, err = get() }); n != 0 || err != nil {
+		t.Fatalf("after a write to another key, Get took %d round trips (%v), want 0", n, err)
+	}
+}
+
+// TestMemoReadsAgainWhenAKeyOfItsShapeChanges: a Memo answers from memory
+// until a key it depends on changes, whether named exactly or by its shape,
+// and keeps its answer across writes to other keys; a dropped tracker
+// connection makes it read again.
+func TestMemoReadsAgainWhenAKeyOfItsShapeChanges(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	st := store.New(c, ks, store.WithTracker(openTracker(t, ks)))
+	exact := ks.Key("memo", "exact")
+	shape := func(part string) string { return ks.Key("memo", "shape", part, "end") }
+	reads := 0
+	memo := store.NewMemo[int](st)
+	read := func() int {
+		t.Helper()
+		v, err := memo.Read(ctx, "id", func() []string { return []string{exact, shape(store.Any)} }, func() (int, error) {
+			reads++
+			return reads, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	set := func(key string) {
+		t.Helper()
+		if err := c.Set(ctx, key, "x", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		write string // "" for none
+		fresh bool   // whether the read after it must read again
+	}{
+		{"", true}, // the first read
+		{"", false},
+		{ks.Key("memo", "other"), false},
+		{shape("a") + "x", false}, // not of the shape: a suffix after "end"
+		{exact, true},
+		{"", false},
+		{shape("a"), true},
+		{shape("b:c"), true},
+		{ks.Key("memo", "exact2"), false},
+	}
+	for i, s := range steps {
+		if s.write != "" {
+			set(s.write)
+		}
+		before := reads
+		read()
+		if fresh := reads > before; fresh != s.fresh {
+			t.Fatalf("step %d (write %q): read again = %v, want %v", i, s.write, fresh, s.fresh)
+		}
+	}
+	killTracker(t, c, ks)
+	before := reads
+	read()
+	if reads == before {
+		t.Fatal("after the tracker's connection was killed, the memo answered from memory")
 	}
 }

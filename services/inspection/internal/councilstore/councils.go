@@ -66,6 +66,10 @@ func (c *Councils) recordKey(gss string) string {
 
 // indexKey is the set of every stored council's GSS code. Councils are
 // reference data, added once and never removed.
+// Key is council gss's record key, for reads that depend on it (see
+// store.Memo).
+func (c *Councils) Key(gss string) string { return c.recordKey(gss) }
+
 func (c *Councils) indexKey() string { return c.st().Keyspace().Key("councils", "index") }
 
 // Get implements council.Storer in one round trip, decoding the record

@@ -82,11 +82,23 @@ func (s *Sets) setKey(gss string, p indicator.Period) string {
 	return s.ks().Key(keyspace.CouncilTag(gss), "indicatorSet", p.String())
 }
 
+// setKeyShape is the shape of every set key of council gss (see
+// store.Memo).
+func (s *Sets) setKeyShape(gss string) string {
+	return s.ks().Key(keyspace.CouncilTag(gss), "indicatorSet", store.Any)
+}
+
+// benchmarksKeyShape is the shape of every period's benchmarks key.
+func (s *Sets) benchmarksKeyShape() string { return s.ks().Key(periodTagOf(store.Any), "benchmarks") }
+
 func (s *Sets) periodsKey(gss string) string {
 	return s.ks().Key(keyspace.CouncilTag(gss), "indicatorSets")
 }
 
-func periodTag(p indicator.Period) string { return "indicators:" + p.String() }
+func periodTag(p indicator.Period) string { return periodTagOf(p.String()) }
+
+// periodTagOf is the hash tag of a period's keys, the period written out.
+func periodTagOf(period string) string { return "indicators:" + period }
 
 func (s *Sets) benchmarksKey(p indicator.Period) string {
 	return s.ks().Key(periodTag(p), "benchmarks")

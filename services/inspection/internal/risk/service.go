@@ -22,7 +22,8 @@ type Councils interface {
 // newest indicator set (by GSS code; empty when it has none) and the stored
 // benchmarks of that set's period, together, in fewer round trips than Get
 // and Indicators.Latest one after the other. A Service whose Councils
-// implement it assesses one council that way.
+// implement it assesses one council that way. The sets and benchmarks it
+// returns may be shared with other calls: the use cases only read them.
 type CouncilReader interface {
 	GetWithLatest(ctx context.Context, gss string) (council.LocalAuthority, map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error)
 }
