@@ -32,7 +32,12 @@ var Policies = access.Rules(access.LocalAuthority, access.Methods{
 type Councils struct {
 	rpc.Handlers[council.Service]
 	// rendered keeps each council's response message per version.
-	rendered rendered
+	rendered rpc.Rendered[string, *inspectionv1.LocalAuthority]
+}
+
+// render is ToProto(la), kept for la's version.
+func (h *Councils) render(la council.LocalAuthority) *inspectionv1.LocalAuthority {
+	return h.rendered.Get(la.GSSCode, la.Version, func() *inspectionv1.LocalAuthority { return ToProto(la) })
 }
 
 // New returns the council handlers over the council use cases.
@@ -50,7 +55,7 @@ func (h *Councils) GetLocalAuthority(ctx context.Context, req *inspectionv1.GetL
 	if err != nil {
 		return nil, rpc.NotFound(err, council.ErrNotFound, resource.ReasonCouncilNotFound, req.GetName())
 	}
-	return h.rendered.render(la), nil
+	return h.render(la), nil
 }
 
 // ListLocalAuthorities implements InspectionService.ListLocalAuthorities.
@@ -67,7 +72,7 @@ func (h *Councils) ListLocalAuthorities(ctx context.Context, req *inspectionv1.L
 		return nil, err
 	}
 	resp := &inspectionv1.ListLocalAuthoritiesResponse{}
-	resp.LocalAuthorities, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, h.rendered.render)
+	resp.LocalAuthorities, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, h.render)
 	return resp, nil
 }
 

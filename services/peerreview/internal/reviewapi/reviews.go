@@ -100,6 +100,15 @@ type Reviews struct {
 	svc   *review.Service
 	teams *review.Teams
 	pages *paging.Codec
+	// rendered keeps each review's response message per version and view,
+	// for lists.
+	rendered rpc.Rendered[reviewInView, *peerreviewv1.PeerReview]
+}
+
+// reviewInView names a review's message in one view.
+type reviewInView struct {
+	gss, id string
+	view    access.View
 }
 
 // NewReviews returns the handlers over the review use cases svc and the
@@ -217,7 +226,8 @@ func (h *Reviews) ListPeerReviews(ctx context.Context, req *peerreviewv1.ListPee
 	selected := review.Select(all, l.Filter)
 	resp := &peerreviewv1.ListPeerReviewsResponse{}
 	resp.PeerReviews, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, func(rv review.Review) *peerreviewv1.PeerReview {
-		return render(rv, viewOf(rv.GSSCode))
+		v := viewOf(rv.GSSCode)
+		return h.rendered.Get(reviewInView{rv.GSSCode, rv.ID, v}, rv.Version, func() *peerreviewv1.PeerReview { return render(rv, v) })
 	})
 	return resp, nil
 }

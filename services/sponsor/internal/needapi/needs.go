@@ -57,7 +57,16 @@ var Policies = access.Rules(access.SponsorNeed, access.Methods{
 // deliberately embeds no Unimplemented server, so that the service's
 // composite server can embed it beside the other handler sets without
 // ambiguous methods.
-type Needs struct{ rpc.Handlers[need.Service] }
+type Needs struct {
+	rpc.Handlers[need.Service]
+	// rendered keeps each need's response message per version, for lists.
+	rendered rpc.Rendered[[2]string, *sponsorv1.SponsorNeed]
+}
+
+// render is toProto(n), kept for n's version.
+func (h *Needs) render(n need.Need) *sponsorv1.SponsorNeed {
+	return h.rendered.Get([2]string{n.GSSCode, n.ID}, n.Version, func() *sponsorv1.SponsorNeed { return toProto(n) })
+}
 
 // New returns the handlers over the need use cases, with page tokens from
 // pages.
@@ -138,7 +147,7 @@ func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsor
 	})
 	selected := need.Select(all, l.Filter)
 	resp := &sponsorv1.ListSponsorNeedsResponse{}
-	resp.SponsorNeeds, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, toProto)
+	resp.SponsorNeeds, resp.NextPageToken, resp.TotalSize = rpc.ListPage(l, selected, h.render)
 	return resp, nil
 }
 

@@ -170,15 +170,27 @@ func TestUpdate(t *testing.T) {
 		}
 		return e.client.UpdateSponsorNeed(e.as(rpctest.Official), req)
 	}
+	// Every list shows the need as it stands: the list renders each need
+	// once per version, and each update is a new version.
+	listed := func(step string, want *sponsorv1.SponsorNeed) {
+		t.Helper()
+		resp, err := e.client.ListSponsorNeeds(e.as(rpctest.Official), &sponsorv1.ListSponsorNeedsRequest{Parent: allParent})
+		if err != nil || len(resp.GetSponsorNeeds()) != 1 || !proto.Equal(resp.GetSponsorNeeds()[0], want) {
+			t.Errorf("%s: list = %v, %v; want %v", step, resp.GetSponsorNeeds(), err, want)
+		}
+	}
+	listed("created", n)
 	out, err := update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"1"`, Urgency: 3, StaffDaysNeeded: 999},
 		"urgency", "requires_trust_sponsor", "create_time")
 	if err != nil || out.GetUrgency() != 3 || out.GetStaffDaysNeeded() != 120 || out.GetRequiresTrustSponsor() || out.GetEtag() != `"2"` {
 		t.Errorf("update = %v, %v", out, err)
 	}
+	listed("after an update", out)
 	out, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"2"`, ExcludedSponsors: []string{"sponsors/hampshire"}})
 	if err != nil || !slices.Equal(out.GetExcludedSponsors(), []string{"sponsors/hampshire"}) || out.GetUrgency() != 3 {
 		t.Errorf("implied mask = %v, %v", out, err)
 	}
+	listed("after a second update", out)
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"3"`, ExcludedSponsors: []string{"sponsors/york"}})
 	rpctest.ExpectError(t, "a missing sponsor excluded", err, codes.InvalidArgument, "", "sponsor_need.excluded_sponsors[0]")
 	_, err = update(&sponsorv1.SponsorNeed{Name: n.GetName(), Etag: `"1"`, Urgency: 2}, "urgency")

@@ -29,6 +29,7 @@
 package needstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -116,9 +117,10 @@ func (s *Needs) Open(ctx context.Context) ([]need.Need, string, error) {
 }
 
 // read returns the needs of the council gss, or of every council for
-// need.AllCouncils, ordered by name, with their fingerprint: with open,
-// those the open index holds that are OPEN (so the result is right even if
-// a caller wrote a need without its Index operations), and otherwise all.
+// need.AllCouncils, ordered by name: with open, those the open index holds
+// that are OPEN (so the result is right even if a caller wrote a need without
+// its Index operations) and their fingerprint, and otherwise all (and no
+// fingerprint, which only a match run needs).
 func (s *Needs) read(ctx context.Context, gss string, open bool) ([]need.Need, string, error) {
 	index := s.records.IndexKey
 	if open {
@@ -128,12 +130,19 @@ func (s *Needs) read(ctx context.Context, gss string, open bool) ([]need.Need, s
 	if err != nil {
 		return nil, "", err
 	}
-	slices.SortFunc(all, func(a, b need.Need) int { return strings.Compare(a.Name(), b.Name()) })
+	// By name: GSS codes have one length, so council then ID is name order,
+	// without building each name.
+	slices.SortFunc(all, func(a, b need.Need) int {
+		return cmp.Or(strings.Compare(a.GSSCode, b.GSSCode), strings.Compare(a.ID, b.ID))
+	})
+	if !open {
+		return all, "", nil
+	}
 	h := sha256.New()
 	h.Write([]byte("turnaround.sponsor.needs.v1"))
 	out := all[:0]
 	for _, n := range all {
-		if open && n.State != need.Open {
+		if n.State != need.Open {
 			continue
 		}
 		out = append(out, n)

@@ -1,0 +1,47 @@
+package rpc_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/turnaround-sli/turnaround/services/platform/rpc"
+)
+
+// TestRenderedOncePerVersion: a record's message is rendered once per
+// version and shared by later reads of that version; a newer version is
+// rendered again and kept, a read of an older one never replaces it, and a
+// record never stored (version 0) is rendered on every read.
+func TestRenderedOncePerVersion(t *testing.T) {
+	var r rpc.Rendered[string, *string]
+	renders := 0
+	get := func(key string, version int64) *string {
+		return r.Get(key, version, func() *string {
+			renders++
+			s := fmt.Sprintf("%s@%d#%d", key, version, renders)
+			return &s
+		})
+	}
+	first := get("a", 1)
+	if again := get("a", 1); again != first || renders != 1 {
+		t.Fatalf("a second read of version 1 gave %q (renders %d), want the first message %q and one render", *again, renders, *first)
+	}
+	if other := get("b", 1); other == first || renders != 2 {
+		t.Fatalf("another record shared a message or was not rendered (renders %d)", renders)
+	}
+	second := get("a", 2)
+	if second == first || *second != "a@2#3" {
+		t.Fatalf("version 2 = %q, want a fresh render", *second)
+	}
+	if old := get("a", 1); old == second || *old != "a@1#4" {
+		t.Fatalf("a read of the older version 1 = %q, want it rendered afresh", *old)
+	}
+	if kept := get("a", 2); kept != second {
+		t.Fatalf("after a read of version 1, version 2 = %q, want the message kept for it", *kept)
+	}
+	before := renders
+	get("new", 0)
+	get("new", 0)
+	if renders != before+2 {
+		t.Fatalf("an unstored record was rendered %d times in two reads, want 2", renders-before)
+	}
+}
