@@ -217,7 +217,7 @@ func (m Model) Explain(region reference.Region, a Assessment) Assessment {
 	for i := range a.Factors {
 		f := &a.Factors[i]
 		spec, _ := f.Indicator.Spec()
-		f.Explanation = explain(region, a.Period, a.MinCouncils, spec, *f, m.cfg.Cap)
+		f.Explanation = m.explained.text(explanationKey{region: region, period: a.Period, minCouncils: a.MinCouncils, f: *f, limit: m.cfg.Cap}, spec)
 	}
 	return a
 }

@@ -122,6 +122,8 @@ type Model struct {
 	cfg       Config
 	intercept float64
 	version   string
+	// explained keeps the explanations written (nil in a zero Model).
+	explained *explanations
 }
 
 // Default returns the model of DefaultConfig.
@@ -175,7 +177,7 @@ func New(cfg Config) (Model, error) {
 	}
 	cfg.Weights = weights
 	p := cfg.BaselineScore / 100
-	return Model{cfg: cfg, intercept: math.Log(p / (1 - p)), version: version(cfg)}, nil
+	return Model{cfg: cfg, intercept: math.Log(p / (1 - p)), version: version(cfg), explained: &explanations{}}, nil
 }
 
 // configJSON is the JSON form of a Config.

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/council"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
+	"github.com/turnaround-sli/turnaround/services/platform/disclosure"
 	"github.com/turnaround-sli/turnaround/services/platform/filter"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -629,5 +631,47 @@ func TestParseName(t *testing.T) {
 		if err == nil && ResourceName(gss) != tt.in {
 			t.Errorf("ResourceName(%q) = %q", gss, ResourceName(gss))
 		}
+	}
+}
+
+// TestKeptExplanationsAreTheOnesWritten: explanations a model keeps are
+// the texts explain writes for the same factor and context, whether the
+// factor is read again, its medians withheld, or it comes from another
+// council or region; and the texts kept never pass maxExplanations.
+func TestKeptExplanationsAreTheOnesWritten(t *testing.T) {
+	m := Default()
+	sets, b := population()
+	check := func(step string, region reference.Region, a Assessment) {
+		t.Helper()
+		for _, f := range a.Factors {
+			spec, _ := f.Indicator.Spec()
+			if want := explain(region, a.Period, a.MinCouncils, spec, f, m.cfg.Cap); f.Explanation != want {
+				t.Fatalf("%s: %s explained %q, want %q", step, f.Indicator, f.Explanation, want)
+			}
+		}
+	}
+	for round := range 2 { // the second round reads every text kept
+		for i, s := range sets {
+			region := reference.Regions[i%len(reference.Regions)]
+			a := m.Assess(region, &s, &b)
+			if len(a.Factors) == 0 {
+				t.Fatalf("council %s has no factors", s.GSSCode)
+			}
+			check(fmt.Sprintf("round %d, %s", round, s.GSSCode), region, a)
+			check(fmt.Sprintf("round %d, %s withheld", round, s.GSSCode), region, m.WithholdMedians(region, a, disclosure.ReasonNotPermitted))
+		}
+	}
+	if n := len(m.explained.of); n == 0 {
+		t.Fatal("no explanation was kept")
+	}
+	// Past the bound the texts start again.
+	f := Factor{Indicator: indicator.AgencyRate}
+	spec, _ := f.Indicator.Spec()
+	for i := range maxExplanations + 10 {
+		f.Value = float64(i)
+		m.explained.text(explanationKey{region: reference.London, period: period, f: f}, spec)
+	}
+	if n := len(m.explained.of); n > maxExplanations {
+		t.Fatalf("%d explanations kept, want at most %d", n, maxExplanations)
 	}
 }
