@@ -71,8 +71,7 @@ var ErrNotFound = fault.NotFound(ReasonNotFound, "the sponsor need does not exis
 // rules return for a stale etag: ABORTED with reason ETAG_MISMATCH. It
 // matches store.ErrConflict under errors.Is, since faults compare by kind
 // and reason.
-var ErrConflict = fault.Conflict(change.ReasonEtagMismatch,
-	"the sponsor need has changed since its etag was read; read it again and retry")
+var ErrConflict = change.StaleEtag("the sponsor need")
 
 // State is where a need is, named as the proto enum NeedState without its
 // NEED_STATE_ prefix.
