@@ -272,8 +272,8 @@ func (s *Service) loadDemoConcerns(ctx context.Context, concerns []demo.Concern)
 		Method: inspectionv1.InspectionService_RaiseConcern_FullMethodName}
 	for _, d := range concerns {
 		_, err := s.concerns.Raise(ctx, d.Council, concern.Draft{
-			Kind:         concern.Kind(d.Kind),
-			Severity:     concern.Severity(d.Severity),
+			Kind:         d.Kind,
+			Severity:     d.Severity,
 			ReceivedDate: d.ReceivedDate,
 			Narrative:    d.Narrative,
 			Source:       d.Source,

@@ -71,6 +71,14 @@ const ReasonEtagMismatch = "ETAG_MISMATCH"
 // same fault the store gives when a concurrent write wins.
 var ErrConflict = fault.Conflict(ReasonEtagMismatch, "the resource was changed concurrently; read it again and retry")
 
+// StaleEtag is the fault a stale etag of the resource called what (such as
+// "the sponsor") gives: ABORTED, reason ETAG_MISMATCH, telling the caller
+// to read it again and retry. A domain declares its ErrConflict with it, so
+// every resource words the conflict alike.
+func StaleEtag(what string) *fault.Error {
+	return fault.Conflict(ReasonEtagMismatch, "%s has changed since its etag was read; read it again and retry", what)
+}
+
 // Etag is the version a caller says it last read (AIP-154). The zero Etag
 // means the caller sent none: Check then lets the change through, and
 // handlers of methods where an etag is required refuse an empty one when

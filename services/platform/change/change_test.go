@@ -23,6 +23,16 @@ func TestEtagRoundTrip(t *testing.T) {
 	}
 }
 
+func TestStaleEtag(t *testing.T) {
+	err := StaleEtag("the sponsor")
+	if !errors.Is(err, ErrConflict) || err.Kind != fault.KindConflict || err.Reason != ReasonEtagMismatch {
+		t.Errorf("StaleEtag = %v, want the conflict of a stale etag", err)
+	}
+	if want := "the sponsor has changed since its etag was read; read it again and retry"; err.Message != want {
+		t.Errorf("StaleEtag message = %q, want %q", err.Message, want)
+	}
+}
+
 func TestNoEtagMeansNoCheckUnlessRequired(t *testing.T) {
 	e, err := ParseEtag("etag", "", false)
 	if err != nil || e.Given() {

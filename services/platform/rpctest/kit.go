@@ -109,6 +109,15 @@ func Fields(err error) []string {
 	return nil
 }
 
+// Reason is the reason of the fault err, such as ETAG_MISMATCH: "" when
+// err is nil or no fault.
+func Reason(err error) string {
+	if f, ok := fault.As(err); ok {
+		return f.Reason
+	}
+	return ""
+}
+
 // InvalidFields are the fields err's violations name, in order, and none
 // when err is nil; any other error than an INVALID_ARGUMENT fault fails
 // the test at once.

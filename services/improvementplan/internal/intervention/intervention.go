@@ -241,17 +241,6 @@ func ParseName(field, name string) (gss, id string, err error) {
 	return resource.ParseCouncilChild(field, Collection, name)
 }
 
-// ParseCouncil validates a council's resource name, localAuthorities/{gss},
-// and returns the GSS code. With wildcard, `localAuthorities/-` is accepted
-// too and yields plan.AllCouncils. field names the request field for the
-// violation.
-func ParseCouncil(field, name string, wildcard bool) (string, error) {
-	if wildcard {
-		return plan.ParseParent(field, name)
-	}
-	return resource.ParseCouncil(field, name)
-}
-
 // text is the rule of an intervention's free text: within MaxText
 // characters.
 var text = check.Text{Max: MaxText}

@@ -104,13 +104,6 @@ func TestNames(t *testing.T) {
 		"localAuthorities/X08000035/interventions/abc",
 		"interventions/abc",
 	})
-	storetest.Parents(t, ParseCouncil, false, map[string]string{
-		"localAuthorities/E08000035": storetest.Leeds,
-	}, []string{"localAuthorities/-"})
-	storetest.Parents(t, ParseCouncil, true, map[string]string{
-		"localAuthorities/E08000035": storetest.Leeds,
-		"localAuthorities/-":         plan.AllCouncils,
-	}, []string{"localAuthorities/*", "localAuthorities/E08000035/interventions", "E08000035"})
 	if id := resource.NewID(); !resource.ValidID(id) {
 		t.Errorf("resource.NewID() = %q, not a valid ID", id)
 	}

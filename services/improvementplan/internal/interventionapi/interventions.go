@@ -28,6 +28,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
 )
@@ -79,7 +80,7 @@ func New(ivs *intervention.Service, pages *paging.Codec, supporters supportapi.S
 // given, must name an existing plan of that council. A repeat of a
 // request_id replays the first response.
 func (h *Interventions) OrderIntervention(ctx context.Context, req *improvementplanv1.OrderInterventionRequest) (*improvementplanv1.Intervention, error) {
-	gss, parentErr := intervention.ParseCouncil("parent", req.GetParent(), false)
+	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
 	o, r, err := rpc.Create[*improvementplanv1.Intervention, intervention.Order]{
 		Method: improvementplanv1.ImprovementPlanService_OrderIntervention_FullMethodName,
 		Field:  "intervention",
@@ -120,7 +121,7 @@ func (h *Interventions) GetIntervention(ctx context.Context, req *improvementpla
 // first: interventions are public, so every caller sees the same list.
 // Page tokens are bound to the parent and the filter.
 func (h *Interventions) ListInterventions(ctx context.Context, req *improvementplanv1.ListInterventionsRequest) (*improvementplanv1.ListInterventionsResponse, error) {
-	gss, parentErr := intervention.ParseCouncil("parent", req.GetParent(), true)
+	gss, parentErr := resource.ParseCouncilOrAll("parent", req.GetParent())
 	l, p, err := rpc.ReadListAs(ctx, req, intervention.FilterSchema, nil, parentErr)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,6 @@ package plan
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
@@ -23,7 +22,7 @@ const Collection = "improvementPlans"
 
 // AllCouncils is the parent wildcard of a cross-council list,
 // `localAuthorities/-`, in place of a GSS code.
-const AllCouncils = "-"
+const AllCouncils = resource.AllCouncils
 
 // ServiceActor is the actor recorded for changes the service makes by
 // itself: a plan opened from a published judgement, the deadline passing, a
@@ -295,17 +294,6 @@ func Name(gss, id string) string { return resource.CouncilChildName(gss, Collect
 // violation.
 func ParseName(field, name string) (gss, id string, err error) {
 	return resource.ParseCouncilChild(field, Collection, name)
-}
-
-// ParseParent reads a list's parent: a council, localAuthorities/{gss_code},
-// or every council, localAuthorities/-, for which it returns AllCouncils.
-func ParseParent(field, parent string) (string, error) {
-	gss, ok := strings.CutPrefix(parent, resource.Councils+"/")
-	if ok && (gss == AllCouncils || reference.ValidGSSCode(gss)) {
-		return gss, nil
-	}
-	return "", fault.Field(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
-		"or localAuthorities/- for every council, got %q", parent)
 }
 
 // Open reports whether the plan is still live: neither improved nor closed.

@@ -168,14 +168,6 @@ func TestParseName(t *testing.T) {
 		"localAuthorities/E08000035/improvementPlans/abc/extra",
 		"improvementPlans/abc",
 	})
-	for parent, want := range map[string]string{
-		"localAuthorities/-": AllCouncils, "localAuthorities/E08000035": "E08000035", "localAuthorities/": "", "councils/-": "",
-	} {
-		got, err := ParseParent("parent", parent)
-		if got != want || (err == nil) != (want != "") {
-			t.Errorf("ParseParent(%q) = %q, %v", parent, got, err)
-		}
-	}
 }
 
 func TestTransitionAllowed(t *testing.T) {

@@ -44,6 +44,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/paging"
+	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 	"github.com/turnaround-sli/turnaround/services/reference"
 	"github.com/turnaround-sli/turnaround/services/reference/refproto"
@@ -109,7 +110,7 @@ func (h *Plans) GetImprovementPlan(ctx context.Context, req *improvementplanv1.G
 // default), deadline desc or create_time desc. Page tokens are bound to the
 // parent, the filter, the order and the councils the caller sees.
 func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1.ListImprovementPlansRequest) (resp *improvementplanv1.ListImprovementPlansResponse, err error) {
-	gss, parentErr := plan.ParseParent("parent", req.GetParent())
+	gss, parentErr := resource.ParseCouncilOrAll("parent", req.GetParent())
 	l, p, err := rpc.ReadListAs(ctx, req, plan.FilterSchema, &rpc.Ordering{Fields: plan.OrderFields, Default: plan.DefaultOrder}, parentErr)
 	if err != nil {
 		return nil, err

@@ -76,19 +76,14 @@ type PriorityRating struct {
 	Narrative string
 }
 
-// Review is one progress review of a plan.
+// Review is one progress review of a plan: the Draft as recorded, its
+// Date the day of the review, midnight UTC.
 type Review struct {
 	// GSSCode and PlanID name the plan; ID is unique within it.
 	GSSCode string
 	PlanID  string
 	ID      string
-	// Date is the day of the review, midnight UTC.
-	Date            time.Time
-	Source          Source
-	Overall         plan.ProgressRating
-	PriorityRatings []PriorityRating
-	Narrative       string
-	Evidence        []string
+	Draft
 	// RecordedBy is the subject of the caller who recorded it, at
 	// CreateTime.
 	RecordedBy string
@@ -237,13 +232,15 @@ func Record(p plan.Plan, d Draft, id, prefix, actor string, now time.Time) (Reco
 			With("state", string(p.State))
 	}
 	r := Review{
-		GSSCode:    p.GSSCode,
-		PlanID:     p.ID,
-		ID:         id,
-		Date:       plan.Day(d.Date),
-		Source:     d.Source,
-		Overall:    d.Overall,
-		Narrative:  strings.TrimSpace(d.Narrative),
+		GSSCode: p.GSSCode,
+		PlanID:  p.ID,
+		ID:      id,
+		Draft: Draft{
+			Date:      plan.Day(d.Date),
+			Source:    d.Source,
+			Overall:   d.Overall,
+			Narrative: strings.TrimSpace(d.Narrative),
+		},
 		RecordedBy: actor,
 		CreateTime: now.UTC(),
 	}

@@ -164,11 +164,11 @@ func TestRecord(t *testing.T) {
 func TestSortAndTrend(t *testing.T) {
 	at := func(h int) time.Time { return plantest.Now.Add(time.Duration(h) * time.Hour) }
 	reviews := []Review{
-		{ID: "d", Date: storetest.Day(2016, 5, 1), CreateTime: at(0), Overall: plan.RatingSignificant},
-		{ID: "a", Date: storetest.Day(2016, 3, 1), CreateTime: at(5), Overall: plan.RatingLittle},
-		{ID: "c", Date: storetest.Day(2016, 4, 1), CreateTime: at(2), Overall: plan.RatingSome},
-		{ID: "b", Date: storetest.Day(2016, 4, 1), CreateTime: at(1), Overall: plan.RatingDeteriorated},
-		{ID: "e", Date: storetest.Day(2016, 4, 1), CreateTime: at(1), Overall: plan.RatingSome},
+		{ID: "d", Draft: Draft{Date: storetest.Day(2016, 5, 1), Overall: plan.RatingSignificant}, CreateTime: at(0)},
+		{ID: "a", Draft: Draft{Date: storetest.Day(2016, 3, 1), Overall: plan.RatingLittle}, CreateTime: at(5)},
+		{ID: "c", Draft: Draft{Date: storetest.Day(2016, 4, 1), Overall: plan.RatingSome}, CreateTime: at(2)},
+		{ID: "b", Draft: Draft{Date: storetest.Day(2016, 4, 1), Overall: plan.RatingDeteriorated}, CreateTime: at(1)},
+		{ID: "e", Draft: Draft{Date: storetest.Day(2016, 4, 1), Overall: plan.RatingSome}, CreateTime: at(1)},
 	}
 	Sort(reviews)
 	var ids []string

@@ -245,18 +245,14 @@ func FromStored(m *improvementplanv1.ProgressReview, _ int64) (progressreview.Re
 		return progressreview.Review{}, fmt.Errorf("decode progress review %s: review date %v: %v", m.GetName(), m.GetReviewDate(), err)
 	}
 	d, _ := fromProto(m, "")
+	d.Date = date
 	r := progressreview.Review{
-		GSSCode:         gss,
-		PlanID:          planID,
-		ID:              id,
-		Date:            date,
-		Source:          d.Source,
-		Overall:         d.Overall,
-		Narrative:       d.Narrative,
-		Evidence:        d.Evidence,
-		PriorityRatings: d.PriorityRatings,
-		RecordedBy:      m.GetRecordedBy(),
-		CreateTime:      m.GetCreateTime().AsTime(),
+		GSSCode:    gss,
+		PlanID:     planID,
+		ID:         id,
+		Draft:      d,
+		RecordedBy: m.GetRecordedBy(),
+		CreateTime: m.GetCreateTime().AsTime(),
 	}
 	if !r.Source.Valid() || !r.Overall.Valid() {
 		return progressreview.Review{}, fmt.Errorf("decode progress review %s: source %s, overall rating %s",

@@ -156,21 +156,15 @@ func ParseRecommendationName(field, name string) (gss, id string, err error) {
 	return resource.ParseCouncilChild(field, RecommendationCollection, name)
 }
 
-// AllCouncils is the wildcard parent that lists across councils.
-const AllCouncils = resource.Councils + "/-"
-
 // ParseParent validates a list parent: localAuthorities/{gss}, or, when
 // wildcard is true, localAuthorities/- for every council, which yields "".
 func ParseParent(field, parent string, wildcard bool) (string, error) {
 	if !wildcard {
 		return resource.ParseCouncil(field, parent)
 	}
-	if parent == AllCouncils {
+	gss, err := resource.ParseCouncilOrAll(field, parent)
+	if gss == resource.AllCouncils {
 		return "", nil
 	}
-	if gss, err := resource.ParseCouncil(field, parent); err == nil {
-		return gss, nil
-	}
-	return "", fault.Field(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, or %s for every council, got %q",
-		AllCouncils, parent)
+	return gss, err
 }

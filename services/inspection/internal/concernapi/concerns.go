@@ -86,8 +86,8 @@ func (s *Concerns) draft(m *inspectionv1.Concern) (concern.Draft, error) {
 		vs.Add("concern.received_date", "%v", dateErr)
 	}
 	d := concern.Draft{
-		Kind:         kindFromProto(m.GetKind()),
-		Severity:     severityFromProto(m.GetSeverity()),
+		Kind:         concern.Kind(refproto.EnumName(m.GetKind(), kindPrefix)),
+		Severity:     concern.Severity(refproto.EnumName(m.GetSeverity(), severityPrefix)),
 		ReceivedDate: received,
 		Narrative:    m.GetNarrative(),
 		Source:       m.GetSource(),
@@ -238,27 +238,9 @@ const (
 	statePrefix    = "RECOMMENDATION_STATE_"
 )
 
-// kindFromProto returns the domain kind of k: "" for UNSPECIFIED, and a
-// name no kind has for a number the contract does not define, so
-// validation reports it instead of mistaking it for a missing value.
-func kindFromProto(k inspectionv1.ConcernKind) concern.Kind {
-	if k == inspectionv1.ConcernKind_CONCERN_KIND_UNSPECIFIED {
-		return ""
-	}
-	return concern.Kind(strings.TrimPrefix(k.String(), kindPrefix))
-}
-
 // kindToProto returns the proto enum value of k.
 func kindToProto(k concern.Kind) inspectionv1.ConcernKind {
 	return refproto.Enum[inspectionv1.ConcernKind](kindPrefix, k)
-}
-
-// severityFromProto is kindFromProto for severities.
-func severityFromProto(s inspectionv1.Severity) concern.Severity {
-	if s == inspectionv1.Severity_SEVERITY_UNSPECIFIED {
-		return ""
-	}
-	return concern.Severity(strings.TrimPrefix(s.String(), severityPrefix))
 }
 
 // severityToProto returns the proto enum value of s.
@@ -343,8 +325,8 @@ func ConcernFromStored(m *inspectionv1.Concern, _ int64) (concern.Concern, error
 	}
 	return concern.Concern{
 		GSSCode: gss, ID: id,
-		Kind:         kindFromProto(m.GetKind()),
-		Severity:     severityFromProto(m.GetSeverity()),
+		Kind:         concern.Kind(refproto.EnumName(m.GetKind(), kindPrefix)),
+		Severity:     concern.Severity(refproto.EnumName(m.GetSeverity(), severityPrefix)),
 		ReceivedDate: received,
 		Narrative:    m.GetNarrative(),
 		Source:       m.GetSource(),

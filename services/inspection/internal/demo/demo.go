@@ -21,6 +21,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/inspection"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -91,29 +92,6 @@ var Indicators = indicator.All()
 var PartialIndicators = []Indicator{
 	ReferralRatePer10K, ReReferralRate, AssessmentsWithin45Days, SecondCPPlans, PlacementInstability, DeprivationDecile,
 }
-
-// ConcernKind is the kind of a concern, as the proto enum without prefix.
-type ConcernKind string
-
-// The kinds of concern.
-const (
-	Whistleblowing        ConcernKind = "WHISTLEBLOWING"
-	LeadershipInstability ConcernKind = "LEADERSHIP_INSTABILITY"
-	SeriousIncident       ConcernKind = "SERIOUS_INCIDENT"
-	Complaint             ConcernKind = "COMPLAINT"
-	DataDeterioration     ConcernKind = "DATA_DETERIORATION"
-)
-
-// Severity is a concern's severity, as the proto enum without prefix.
-type Severity string
-
-// The severities, least first.
-const (
-	Low      Severity = "LOW"
-	Medium   Severity = "MEDIUM"
-	High     Severity = "HIGH"
-	Critical Severity = "CRITICAL"
-)
 
 // sponsors are the GSS codes of the six high-performing sponsors' councils
 // (the tri-borough and Richmond & Kingston count their members), with the
@@ -213,8 +191,8 @@ type Concern struct {
 	// ID is the concern's id within its council.
 	ID           string
 	Council      string
-	Kind         ConcernKind
-	Severity     Severity
+	Kind         concern.Kind
+	Severity     concern.Severity
 	ReceivedDate time.Time
 	Narrative    string
 	Source       string
@@ -568,49 +546,49 @@ func concerns(cs []council, story Story, ids *rand.Rand) []Concern {
 	}
 	out := []Concern{
 		{
-			Council: story.TriggerCouncil, Kind: SeriousIncident, Severity: High,
+			Council: story.TriggerCouncil, Kind: concern.SeriousIncident, Severity: concern.High,
 			ReceivedDate: date(2015, time.October, 2),
 			Narrative:    "A four-year-old known to children's social care was seriously injured at home; the LSCB is considering a serious case review.",
 			Source:       "LSCB serious incident notification",
 		},
 		{
-			Council: story.TriggerCouncil, Kind: Whistleblowing, Severity: High,
+			Council: story.TriggerCouncil, Kind: concern.Whistleblowing, Severity: concern.High,
 			ReceivedDate: date(2015, time.November, 19),
 			Narrative:    "A senior practitioner reports that strategy discussions are routinely delayed and that staff have been told to close cases to bring caseloads down.",
 			Source:       "Ofsted whistleblowing hotline",
 		},
 		{
-			Council: story.HighRisk[1], Kind: DataDeterioration, Severity: Medium,
+			Council: story.HighRisk[1], Kind: concern.DataDeterioration, Severity: concern.Medium,
 			ReceivedDate: date(2015, time.September, 14),
 			Narrative:    "The quarterly return shows assessments within 45 days falling from 78% to 61% while agency social workers rose above 30% of the workforce.",
 			Source:       "DfE children in need data return",
 		},
 		{
-			Council: story.HighRisk[2], Kind: LeadershipInstability, Severity: Medium,
+			Council: story.HighRisk[2], Kind: concern.LeadershipInstability, Severity: concern.Medium,
 			ReceivedDate: date(2015, time.October, 26),
 			Narrative:    "The director of children's services has left after eleven months; an interim director, the third in two years, is in post.",
 			Source:       "Ofsted regional senior HMI",
 		},
 		{
-			Council: "E08000024", Kind: Complaint, Severity: Medium,
+			Council: "E08000024", Kind: concern.Complaint, Severity: concern.Medium,
 			ReceivedDate: date(2015, time.November, 2),
 			Narrative:    "A parent complains that their child's initial child protection conference was postponed three times.",
 			Source:       "Parent's complaint to Ofsted",
 		},
 		{
-			Council: firstGraded(reference.RequiresImprovement), Kind: SeriousIncident, Severity: High,
+			Council: firstGraded(reference.RequiresImprovement), Kind: concern.SeriousIncident, Severity: concern.High,
 			ReceivedDate: date(2015, time.September, 28),
 			Narrative:    "A young person living in a children's home was seriously harmed while missing from placement.",
 			Source:       "Regulation 40 notification",
 		},
 		{
-			Council: firstGraded(reference.Good), Kind: Whistleblowing, Severity: Low,
+			Council: firstGraded(reference.Good), Kind: concern.Whistleblowing, Severity: concern.Low,
 			ReceivedDate: date(2015, time.October, 12),
 			Narrative:    "An agency social worker reports that case recording system outages delay recording; managers already have a recovery plan.",
 			Source:       "Ofsted whistleblowing hotline",
 		},
 		{
-			Council: quietUninspected, Kind: Complaint, Severity: Low,
+			Council: quietUninspected, Kind: concern.Complaint, Severity: concern.Low,
 			ReceivedDate: date(2015, time.December, 3),
 			Narrative:    "A foster carer complains about late payment of allowances over the summer.",
 			Source:       "Foster carer's complaint to Ofsted",

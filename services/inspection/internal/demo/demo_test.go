@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnaround-sli/turnaround/services/inspection/internal/concern"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/projection"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -350,10 +351,10 @@ func TestConcernsFireExactlyOneTrigger(t *testing.T) {
 			t.Errorf("concern %+v lacks a narrative, a source or a unique id", c)
 		}
 		ids[c.ID] = true
-		if c.Severity == Critical {
+		if c.Severity == concern.Critical {
 			t.Errorf("concern %s is critical", c.ID)
 		}
-		if c.Kind == LeadershipInstability {
+		if c.Kind == concern.LeadershipInstability {
 			if g := grades[c.Council]; g == reference.RequiresImprovement || g == reference.Inadequate {
 				t.Errorf("leadership instability at %s, graded %s", c.Council, g)
 			}
@@ -365,7 +366,7 @@ func TestConcernsFireExactlyOneTrigger(t *testing.T) {
 		pair := false
 		for _, a := range cs {
 			for _, b := range cs {
-				if a.Kind == SeriousIncident && b.Kind == Whistleblowing && within(a.ReceivedDate, b.ReceivedDate, 90) {
+				if a.Kind == concern.SeriousIncident && b.Kind == concern.Whistleblowing && within(a.ReceivedDate, b.ReceivedDate, 90) {
 					pair = true
 				}
 			}
@@ -376,7 +377,7 @@ func TestConcernsFireExactlyOneTrigger(t *testing.T) {
 		for _, a := range cs {
 			high := 0
 			for _, b := range cs {
-				if (b.Severity == High || b.Severity == Critical) && !b.ReceivedDate.Before(a.ReceivedDate) && within(a.ReceivedDate, b.ReceivedDate, 180) {
+				if (b.Severity == concern.High || b.Severity == concern.Critical) && !b.ReceivedDate.Before(a.ReceivedDate) && within(a.ReceivedDate, b.ReceivedDate, 180) {
 					high++
 				}
 			}

@@ -51,8 +51,7 @@ const (
 var ErrNotFound = fault.NotFound(ReasonNotFound, "the webhook subscription does not exist")
 
 // ErrConflict is a stale etag or a concurrent change.
-var ErrConflict = fault.Conflict(change.ReasonEtagMismatch,
-	"the webhook subscription has changed since its etag was read; read it again and retry")
+var ErrConflict = change.StaleEtag("the webhook subscription")
 
 // ErrAlreadyExists refuses an id that is taken.
 var ErrAlreadyExists = fault.AlreadyExists(ReasonAlreadyExists, "a webhook subscription with this id exists already")

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
@@ -25,7 +24,7 @@ const (
 	Collection = "supportOffers"
 	// AllCouncils is the parent wildcard of a cross-council list,
 	// `localAuthorities/-`, in place of a GSS code.
-	AllCouncils = "-"
+	AllCouncils = resource.AllCouncils
 )
 
 // Tier is the level of support, named as the proto enum OfferTier without
@@ -219,19 +218,4 @@ func HistoryLine(state State, who string, at time.Time, why string) string {
 		line += ": " + why
 	}
 	return line
-}
-
-// ParseParent reads a list's parent: localAuthorities/{gss_code} for one
-// council, or localAuthorities/- (which yields AllCouncils) for every
-// council. field names the request field for the violation.
-func ParseParent(field, parent string) (string, error) {
-	if parent == resource.CouncilName(AllCouncils) {
-		return AllCouncils, nil
-	}
-	gss, err := resource.ParseCouncil(field, parent)
-	if err != nil {
-		return "", fault.Field(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
-			"or localAuthorities/- for every council, got %q", parent)
-	}
-	return gss, nil
 }

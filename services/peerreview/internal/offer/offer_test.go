@@ -189,18 +189,6 @@ func TestNames(t *testing.T) {
 		"supportOffers/abc",
 		"localAuthorities/-/supportOffers/abc",
 	})
-	for _, tc := range []struct{ parent, want string }{
-		{"localAuthorities/-", AllCouncils},
-		{"localAuthorities/E08000035", storetest.Leeds},
-		{"localAuthorities/E0800003", ""},
-		{"localAuthorities/", ""},
-		{"councils/E08000035", ""},
-	} {
-		got, err := ParseParent("parent", tc.parent)
-		if got != tc.want || (err == nil) != (tc.want != "") {
-			t.Errorf("ParseParent(%q) = %q, %v", tc.parent, got, err)
-		}
-	}
 	if o := (Offer{GSSCode: storetest.Leeds, ID: "x1"}); o.Name() != "localAuthorities/E08000035/supportOffers/x1" {
 		t.Errorf("Name = %q", o.Name())
 	}

@@ -115,7 +115,7 @@ func (h *Offers) GetSupportOffer(ctx context.Context, req *peerreviewv1.GetSuppo
 // parent localAuthorities/-; newest first. Page tokens are bound to the
 // parent and the filter.
 func (h *Offers) ListSupportOffers(ctx context.Context, req *peerreviewv1.ListSupportOffersRequest) (*peerreviewv1.ListSupportOffersResponse, error) {
-	gss, parentErr := offer.ParseParent("parent", req.GetParent())
+	gss, parentErr := resource.ParseCouncilOrAll("parent", req.GetParent())
 	l, err := rpc.ReadList(req, offer.FilterSchema, nil, parentErr)
 	if err != nil {
 		return nil, err

@@ -16,13 +16,6 @@ import (
 
 var now = time.Date(2015, 12, 14, 9, 0, 0, 0, time.UTC)
 
-func reason(err error) string {
-	if f, ok := fault.As(err); ok {
-		return f.Reason
-	}
-	return ""
-}
-
 // TestTransitions checks every pair of states against the lifecycle:
 // requested → scheduled → on site → reporting → completed, or cancelled
 // from any state but completed; nothing else.
@@ -160,7 +153,7 @@ func TestStartOnSiteNeedsTeam(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rv.StartOnSite(); reason(err) != ReasonTeamNotAssigned {
+	if _, err := rv.StartOnSite(); rpctest.Reason(err) != ReasonTeamNotAssigned {
 		t.Fatalf("start on site without a team = %v, want %s", err, ReasonTeamNotAssigned)
 	}
 }
@@ -348,8 +341,8 @@ func TestCheckTeam(t *testing.T) {
 		if got := rpctest.Fields(err); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: violations %v (%v), want %v", tc.name, got, err, tc.want)
 		}
-		if tc.want != nil && reason(err) != ReasonTeamNotEligible {
-			t.Errorf("%s: reason %q, want %s", tc.name, reason(err), ReasonTeamNotEligible)
+		if tc.want != nil && rpctest.Reason(err) != ReasonTeamNotEligible {
+			t.Errorf("%s: reason %q, want %s", tc.name, rpctest.Reason(err), ReasonTeamNotEligible)
 		}
 	}
 }
@@ -388,7 +381,7 @@ func TestSevereThemesAndEnhancedOffer(t *testing.T) {
 
 func TestLinkOffer(t *testing.T) {
 	const offer = "localAuthorities/" + storetest.Leeds + "/supportOffers/o1"
-	if _, _, err := inState(t, Reporting).LinkOffer(offer); reason(err) != ReasonNotCompleted {
+	if _, _, err := inState(t, Reporting).LinkOffer(offer); rpctest.Reason(err) != ReasonNotCompleted {
 		t.Fatalf("link to a reporting review = %v", err)
 	}
 	done := inState(t, Completed)
@@ -400,7 +393,7 @@ func TestLinkOffer(t *testing.T) {
 	if err != nil || changed || again.SupportOffer != offer {
 		t.Fatalf("link again = %v, %v", changed, err)
 	}
-	if _, _, err := linked.LinkOffer(offer + "x"); reason(err) != ReasonOfferLinked {
+	if _, _, err := linked.LinkOffer(offer + "x"); rpctest.Reason(err) != ReasonOfferLinked {
 		t.Fatalf("link another offer = %v", err)
 	}
 }

@@ -55,8 +55,7 @@ var ErrNotFound = fault.NotFound(ReasonNotFound, "the match run does not exist")
 // ErrConflict is what a store returns when a write's pinned version moved,
 // and what the rules return for a stale etag. It matches store.ErrConflict
 // under errors.Is, since faults compare by kind and reason.
-var ErrConflict = fault.Conflict(change.ReasonEtagMismatch,
-	"the match run has changed since its etag was read; read it again and retry")
+var ErrConflict = change.StaleEtag("the match run")
 
 // State is where a run is, named as the proto enum RunState without its
 // RUN_STATE_ prefix.

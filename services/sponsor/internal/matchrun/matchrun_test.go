@@ -19,13 +19,6 @@ import (
 
 var now = time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC)
 
-func reasonOf(err error) string {
-	if f, ok := fault.As(err); ok {
-		return f.Reason
-	}
-	return ""
-}
-
 func TestCheckDecider(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -49,7 +42,7 @@ func TestCheckDecider(t *testing.T) {
 				}
 				return
 			}
-			if !fault.IsKind(err, tc.kind) || reasonOf(err) != tc.reason {
+			if !fault.IsKind(err, tc.kind) || rpctest.Reason(err) != tc.reason {
 				t.Fatalf("CheckDecider: %v, want kind %v reason %s", err, tc.kind, tc.reason)
 			}
 		})
@@ -138,7 +131,7 @@ func TestCheckInputs(t *testing.T) {
 	if err := run.CheckInputs("abc"); err != nil {
 		t.Errorf("same fingerprint: %v", err)
 	}
-	if err := run.CheckInputs("abd"); reasonOf(err) != ReasonInputsChanged || !fault.IsKind(err, fault.KindFailedPrecondition) {
+	if err := run.CheckInputs("abd"); rpctest.Reason(err) != ReasonInputsChanged || !fault.IsKind(err, fault.KindFailedPrecondition) {
 		t.Errorf("changed fingerprint: %v, want INPUTS_CHANGED", err)
 	}
 }

@@ -3,7 +3,6 @@ package need
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/platform/resource"
@@ -121,12 +120,8 @@ type Intervention struct {
 // returns its council's GSS code and its ID. ok is false for a name of
 // another shape.
 func ParseInterventionName(name string) (gss, id string, ok bool) {
-	parts := strings.Split(name, "/")
-	if len(parts) != 4 || parts[0] != CouncilCollection || !reference.ValidGSSCode(parts[1]) ||
-		parts[2] != interventionCollection || !resource.ValidID(parts[3]) {
-		return "", "", false
-	}
-	return parts[1], parts[3], true
+	gss, id, err := resource.ParseCouncilChild("intervention", interventionCollection, name)
+	return gss, id, err == nil
 }
 
 // FromIntervention returns the need the intervention iv opens, OPEN in its

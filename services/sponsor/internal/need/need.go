@@ -34,7 +34,7 @@ const (
 	Collection = "sponsorNeeds"
 	// AllCouncils is the parent wildcard of a cross-council list,
 	// `localAuthorities/-`, in place of a GSS code.
-	AllCouncils = "-"
+	AllCouncils = resource.AllCouncils
 	// engagementCollection is the collection of a sponsor's engagements:
 	// sponsors/{s}/engagements/{e}.
 	engagementCollection = "engagements"
@@ -71,8 +71,7 @@ var ErrNotFound = fault.NotFound(ReasonNotFound, "the sponsor need does not exis
 // rules return for a stale etag: ABORTED with reason ETAG_MISMATCH. It
 // matches store.ErrConflict under errors.Is, since faults compare by kind
 // and reason.
-var ErrConflict = fault.Conflict(change.ReasonEtagMismatch,
-	"the sponsor need has changed since its etag was read; read it again and retry")
+var ErrConflict = change.StaleEtag("the sponsor need")
 
 // State is where a need is, named as the proto enum NeedState without its
 // NEED_STATE_ prefix.
@@ -285,26 +284,4 @@ func ValidEngagementName(name string) bool {
 	parts := strings.Split(name, "/")
 	return len(parts) == 4 && parts[0] == sponsor.Collection && resource.ValidID(parts[1]) &&
 		parts[2] == engagementCollection && resource.ValidID(parts[3])
-}
-
-// ParseCouncil validates a council's resource name, localAuthorities/{gss},
-// and returns the GSS code. With wildcard, `localAuthorities/-` is accepted
-// too and yields AllCouncils. field names the request field for the
-// violation.
-func ParseCouncil(field, name string, wildcard bool) (string, error) {
-	gss, ok := strings.CutPrefix(name, CouncilCollection+"/")
-	if ok && wildcard && gss == AllCouncils {
-		return AllCouncils, nil
-	}
-	if !ok || !reference.ValidGSSCode(gss) {
-		var vs fault.Violations
-		if wildcard {
-			vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, "+
-				"or localAuthorities/- for every council, got %q", name)
-		} else {
-			vs.Add(field, "must be localAuthorities/{gss_code} with a GSS code such as E08000035, got %q", name)
-		}
-		return "", vs.Err()
-	}
-	return gss, nil
 }

@@ -259,12 +259,6 @@ func TestNames(t *testing.T) {
 		"localAuthorities/E08000024/interventions/abc",
 		"localAuthorities/E08000024/sponsorNeeds/abc/x",
 	})
-	if gss, err := ParseCouncil("parent", "localAuthorities/-", true); err != nil || gss != AllCouncils {
-		t.Errorf("wildcard: %q, %v", gss, err)
-	}
-	if _, err := ParseCouncil("parent", "localAuthorities/-", false); !slices.Equal(rpctest.Fields(err), []string{"parent"}) {
-		t.Errorf("wildcard where none is allowed: %v", err)
-	}
 	if gss, id, ok := ParseInterventionName("localAuthorities/E08000024/interventions/iv-1"); !ok || gss != storetest.Sunderland || id != "iv-1" {
 		t.Errorf("ParseInterventionName = %q, %q, %v", gss, id, ok)
 	}

@@ -79,7 +79,7 @@ func New(svc *need.Service, pages *paging.Codec) *Needs {
 // emitted in the same transaction. Excluded sponsors must exist. A repeat
 // of a request_id replays the first response.
 func (h *Needs) CreateSponsorNeed(ctx context.Context, req *sponsorv1.CreateSponsorNeedRequest) (*sponsorv1.SponsorNeed, error) {
-	gss, parentErr := need.ParseCouncil("parent", req.GetParent(), false)
+	gss, parentErr := resource.ParseCouncil("parent", req.GetParent())
 	draft, r, err := rpc.Create[*sponsorv1.SponsorNeed, need.Need]{
 		Method: sponsorv1.SponsorService_CreateSponsorNeed_FullMethodName,
 		Field:  "sponsor_need",
@@ -111,7 +111,7 @@ func (h *Needs) GetSponsorNeed(ctx context.Context, req *sponsorv1.GetSponsorNee
 // may see, most urgent first (then longest waiting). Page tokens are bound
 // to the parent, the filter and, for a council officer, their council.
 func (h *Needs) ListSponsorNeeds(ctx context.Context, req *sponsorv1.ListSponsorNeedsRequest) (*sponsorv1.ListSponsorNeedsResponse, error) {
-	gss, parentErr := need.ParseCouncil("parent", req.GetParent(), true)
+	gss, parentErr := resource.ParseCouncilOrAll("parent", req.GetParent())
 	l, p, err := rpc.ReadListAs(ctx, req, need.FilterSchema, nil, parentErr)
 	if err != nil {
 		return nil, err

@@ -67,8 +67,7 @@ var ErrNotFound = fault.NotFound(ReasonNotFound, "the sponsor does not exist")
 // or a new sponsor's ID is taken, and what the rules return for a stale
 // etag: ABORTED with reason ETAG_MISMATCH. It matches store.ErrConflict
 // under errors.Is, since faults compare by kind and reason.
-var ErrConflict = fault.Conflict(change.ReasonEtagMismatch,
-	"the sponsor has changed since its etag was read; read it again and retry")
+var ErrConflict = change.StaleEtag("the sponsor")
 
 // Kind is what a sponsor is, named as the proto enum SponsorKind without
 // its SPONSOR_KIND_ prefix.
