@@ -168,7 +168,10 @@ func TestBench(t *testing.T) {
 	// The oversight scenarios read timelines the publish pool fills, so
 	// the pool is made for them too.
 	var publishes benchPublishes
-	if b.selected("PublishJudgement") || b.selected("GetNationalOverview") || b.selected("ListTimelineEntries") {
+	// A pattern may name the scenario in full ("… over gRPC"), which the
+	// bare names do not match.
+	if b.selected("PublishJudgement") || b.selected("PublishJudgement (write through the outbox) over gRPC") ||
+		b.selected("GetNationalOverview") || b.selected("ListTimelineEntries") {
 		publishes = b.preparePublishes(b.realConn, "bench")
 	}
 	b.run(benchScenario{

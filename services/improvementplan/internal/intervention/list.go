@@ -24,5 +24,5 @@ var columns = filter.Columns[Intervention]{
 // time), with ties broken by resource name so pages are stable. The caller
 // pages over the result.
 func Select(all []Intervention, f *filter.Filter) []Intervention {
-	return filter.Select(all, f, columns.Record, filter.NewestFirst(func(iv Intervention) time.Time { return iv.OrderTime }, Intervention.Name))
+	return filter.Select(all, f, columns.Record, filter.NewestFirst(func(iv *Intervention) time.Time { return iv.OrderTime }, (*Intervention).Name))
 }

@@ -30,5 +30,5 @@ var columns = filter.Columns[Plan]{
 // Select returns the plans that f matches, in order, with ties broken by
 // resource name so pages are stable. The caller pages over the result.
 func Select(all []Plan, f *filter.Filter, order filter.Order) []Plan {
-	return filter.Select(all, f, columns.Record, filter.ThenByName(order, columns.Record, Plan.Name))
+	return filter.Select(all, f, columns.Record, filter.ThenByName(order, columns.Record, (*Plan).Name))
 }

@@ -27,11 +27,11 @@ var recommendationColumns = filter.Columns[Recommendation]{
 // SelectConcerns returns the concerns f matches, newest received first;
 // concerns received on the same day are ordered newest recorded first.
 func SelectConcerns(all []Concern, f *filter.Filter) []Concern {
-	return filter.Select(all, f, concernColumns.Record, func(a, b Concern) int {
+	return filter.Select(all, f, concernColumns.Record, func(a, b *Concern) int {
 		switch {
-		case olderFirst(a, b):
+		case olderFirst(*a, *b):
 			return 1
-		case olderFirst(b, a):
+		case olderFirst(*b, *a):
 			return -1
 		}
 		return 0
@@ -42,7 +42,7 @@ func SelectConcerns(all []Concern, f *filter.Filter) []Concern {
 // first, ties broken by resource name so pages are stable.
 func SelectRecommendations(all []Recommendation, f *filter.Filter) []Recommendation {
 	return filter.Select(all, f, recommendationColumns.Record,
-		filter.NewestFirst(func(r Recommendation) time.Time { return r.CreateTime }, Recommendation.ResourceName))
+		filter.NewestFirst(func(r *Recommendation) time.Time { return r.CreateTime }, (*Recommendation).ResourceName))
 }
 
 // NarrowState returns the one state a compiled recommendation filter

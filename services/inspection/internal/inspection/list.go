@@ -38,7 +38,7 @@ func Select(all []Inspection, f *filter.Filter, order filter.Order, publishedOnl
 	if publishedOnly {
 		all = slices.DeleteFunc(slices.Clone(all), func(ins Inspection) bool { return ins.State != Published })
 	}
-	return filter.Select(all, f, columns.Record, filter.ThenByName(order, columns.Record, Inspection.Name))
+	return filter.Select(all, f, columns.Record, filter.ThenByName(order, columns.Record, (*Inspection).Name))
 }
 
 // Query is what a list asks for: the inspections f matches, in order, and

@@ -60,7 +60,8 @@ func (s *Service) List(ctx context.Context, gss string) ([]Offer, error) {
 // SortNewestFirst orders offers by creation time, newest first, then by
 // resource name.
 func SortNewestFirst(offers []Offer) {
-	slices.SortStableFunc(offers, filter.NewestFirst(func(o Offer) time.Time { return o.CreateTime }, Offer.Name))
+	order := filter.NewestFirst(func(o *Offer) time.Time { return o.CreateTime }, (*Offer).Name)
+	slices.SortStableFunc(offers, func(a, b Offer) int { return order(&a, &b) })
 }
 
 // Create offers o to the council gss: OFFERED, with a history entry naming

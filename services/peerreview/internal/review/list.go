@@ -20,5 +20,5 @@ var columns = filter.Columns[Review]{
 // result.
 func Select(all []Review, f *filter.Filter) []Review {
 	return filter.Select(all, f, columns.Record,
-		filter.NewestFirst(func(rv Review) time.Time { return rv.CreateTime }, Review.Name))
+		filter.NewestFirst(func(rv *Review) time.Time { return rv.CreateTime }, (*Review).Name))
 }

@@ -49,7 +49,7 @@ var columns = filter.Columns[committedReviewer]{
 // caller pages over the result.
 func Select(all []Reviewer, committed map[string]int, f *filter.Filter) []Reviewer {
 	view := func(r *Reviewer) filter.Record { return columns.Record(&committedReviewer{r, committed[r.ID]}) }
-	return filter.Select(all, f, view, func(a, b Reviewer) int {
+	return filter.Select(all, f, view, func(a, b *Reviewer) int {
 		return cmp.Or(
 			strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),
 			strings.Compare(a.DisplayName, b.DisplayName),

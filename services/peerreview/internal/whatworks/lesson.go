@@ -146,5 +146,5 @@ func (l Lesson) Get(field string) (any, bool) { return columns.Record(&l).Get(fi
 // Select returns the lessons f matches, newest first (ties by ID).
 func Select(all []Lesson, f *filter.Filter) []Lesson {
 	return filter.Select(all, f, func(l *Lesson) filter.Record { return *l },
-		filter.NewestFirst(func(l Lesson) time.Time { return l.CreateTime }, func(l Lesson) string { return l.ID }))
+		filter.NewestFirst(func(l *Lesson) time.Time { return l.CreateTime }, func(l *Lesson) string { return l.ID }))
 }

@@ -20,5 +20,5 @@ var columns = filter.Columns[Engagement]{
 // pages over the result.
 func Select(all []Engagement, f *filter.Filter) []Engagement {
 	return filter.Select(all, f, columns.Record,
-		filter.NewestFirst(func(e Engagement) time.Time { return e.CreateTime }, Engagement.Name))
+		filter.NewestFirst(func(e *Engagement) time.Time { return e.CreateTime }, (*Engagement).Name))
 }

@@ -50,7 +50,7 @@ func SelectNeeds(needs []need.Need, f *filter.Filter) []need.Need {
 // created at the same instant are ordered by id.
 func SelectRuns(runs []Run, f *filter.Filter) []Run {
 	return filter.Select(runs, f, runColumns.Record,
-		filter.NewestFirst(func(r Run) time.Time { return r.CreateTime }, func(r Run) string { return r.ID }))
+		filter.NewestFirst(func(r *Run) time.Time { return r.CreateTime }, func(r *Run) string { return r.ID }))
 }
 
 // StrengthLevel maps a sponsor's strength onto the engine's scale of 1 to

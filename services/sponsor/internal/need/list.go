@@ -29,9 +29,11 @@ func Select(all []Need, f *filter.Filter) []Need {
 }
 
 // SortMostUrgentFirst orders needs as Select does.
-func SortMostUrgentFirst(ns []Need) { slices.SortFunc(ns, mostUrgentFirst) }
+func SortMostUrgentFirst(ns []Need) {
+	slices.SortFunc(ns, func(a, b Need) int { return mostUrgentFirst(&a, &b) })
+}
 
-func mostUrgentFirst(a, b Need) int {
+func mostUrgentFirst(a, b *Need) int {
 	return cmp.Or(
 		cmp.Compare(b.Urgency, a.Urgency),
 		a.CreateTime.Compare(b.CreateTime),

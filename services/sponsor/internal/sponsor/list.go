@@ -22,5 +22,5 @@ var columns = filter.Columns[Sponsor]{
 // the result.
 func Select(all []Sponsor, f *filter.Filter) []Sponsor {
 	return filter.Select(all, f, columns.Record,
-		func(a, b Sponsor) int { return strings.Compare(a.ID, b.ID) })
+		func(a, b *Sponsor) int { return strings.Compare(a.ID, b.ID) })
 }
