@@ -61,7 +61,10 @@ type Engagements struct {
 	st   *store.Store
 	engs *store.Collection[engagement.Engagement]
 	deps *store.Collection[engagement.Deployment]
-	now  func() time.Time
+	// every answers every sponsor's engagements again, with a Tracker,
+	// while none of their keys changed: what each match run reads.
+	every *store.Memo[[]engagement.Engagement]
+	now   func() time.Time
 	// registered remembers sponsors already in the registry set, so only a
 	// sponsor's first engagement in this process costs the extra SADD.
 	registered sync.Map
@@ -86,7 +89,14 @@ func New(st *store.Store, opts ...Option) *Engagements {
 		st:   st,
 		engs: store.NewCollection(st, engagementCodec, engagement.ErrNotFound),
 		deps: store.NewCollection(st, deploymentCodec, engagement.ErrNotFound),
-		now:  time.Now,
+		every: store.NewMemo[[]engagement.Engagement](st).Copying(func(engs []engagement.Engagement) []engagement.Engagement {
+			out := make([]engagement.Engagement, len(engs))
+			for i, e := range engs {
+				out[i] = e.Clone()
+			}
+			return out
+		}),
+		now: time.Now,
 	}
 	for _, o := range opts {
 		o(s)
@@ -135,16 +145,27 @@ func (s *Engagements) Get(ctx context.Context, sponsor, id string) (engagement.E
 
 // List returns a sponsor's engagements, or every sponsor's when sponsor is
 // engagement.AllSponsors, in no particular order (engagement.Select orders
-// them). One sponsor costs two round trips, every sponsor three.
+// them). One sponsor costs two round trips, every sponsor three, or, with a
+// Tracker, one PING while no engagement, index or the registry changed
+// (store.Memo).
 func (s *Engagements) List(ctx context.Context, sponsor string) ([]engagement.Engagement, error) {
-	sponsors := []string{sponsor}
 	if sponsor == engagement.AllSponsors {
-		var err error
-		if sponsors, err = s.sponsors(ctx); err != nil {
-			return nil, err
+		keys := func() []string {
+			return []string{s.registryKey(), s.indexKey(store.Any), s.RecordKey(store.Any, store.Any)}
 		}
+		return s.every.Read(ctx, "every sponsor", keys, func() ([]engagement.Engagement, error) {
+			sponsors, err := s.sponsors(ctx)
+			if err != nil {
+				return nil, err
+			}
+			engs, err := s.read(ctx, sponsors, s.indexKey)
+			if err != nil {
+				return nil, fmt.Errorf("list engagements of %s: %w", engagement.SponsorName(sponsor), err)
+			}
+			return engs, nil
+		})
 	}
-	engs, err := s.read(ctx, sponsors, s.indexKey)
+	engs, err := s.read(ctx, []string{sponsor}, s.indexKey)
 	if err != nil {
 		return nil, fmt.Errorf("list engagements of %s: %w", engagement.SponsorName(sponsor), err)
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -444,4 +446,61 @@ func TestUsageFollowsTheClocksQuarter(t *testing.T) {
 			t.Errorf("at %v: %d staff-days committed, want %d", tc.at, got, tc.want)
 		}
 	}
+}
+
+// TestEveryEngagementFromMemorySeesEveryWrite: with a Tracker, every
+// sponsor's engagements are answered from memory (no command on the
+// store's client) while nothing changed, and the next list after another
+// replica's write shows it: a new engagement of a sponsor never seen, a
+// second one of the same sponsor, and a deployment that changes one.
+func TestEveryEngagementFromMemorySeesEveryWrite(t *testing.T) {
+	ctx := context.Background()
+	c, ks := redistest.New(t)
+	tr, err := store.OpenTracker(ctx, redistest.URL(), ks.Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr == nil {
+		t.Skipf("no tracker on %s: the suite tracks keys on a standalone Redis only", redistest.URL())
+	}
+	defer tr.Close()
+	reader := New(store.New(c, ks, store.WithTracker(tr)), WithClock(func() time.Time { return now }))
+	writer := &fixture{t: t, st: store.New(c, ks), engs: New(store.New(c, ks), WithClock(func() time.Time { return now }))}
+	direct := writer.engs // reads Redis on every call
+	trips := redistest.CountRoundTrips(c)
+
+	check := func(step string) {
+		t.Helper()
+		want, err := direct.List(ctx, engagement.AllSponsors)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			var got []engagement.Engagement
+			n := trips.During(func() { got, err = reader.List(ctx, engagement.AllSponsors) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			byID := func(a, b engagement.Engagement) int { return strings.Compare(a.ID, b.ID) }
+			slices.SortFunc(got, byID)
+			slices.SortFunc(want, byID)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s, read %d: %d engagements, want %d as Redis holds them", step, i, len(got), len(want))
+			}
+			// The first read after a write reads Redis (the very first may
+			// read twice while its invalidation is on its way); the third
+			// is from memory.
+			if i == 2 && n != 0 {
+				t.Fatalf("%s: an unchanged list took %d round trips on the store's client, want 0", step, n)
+			}
+		}
+	}
+	first := writer.create("durham", "E06000047", 10)
+	check("a first engagement")
+	writer.create("durham", "E08000037", 5)
+	check("a second engagement of the sponsor")
+	writer.create("leeds", "E08000035", 8)
+	check("an engagement of another sponsor")
+	writer.deploy("durham", first.ID, storetest.Day(2016, 5, 2), 2)
+	check("a deployment")
 }

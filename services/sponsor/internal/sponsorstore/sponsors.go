@@ -55,6 +55,9 @@ func Tag(id string) string { return "sponsor:" + id }
 // need.SponsorDirectory.
 type Sponsors struct {
 	all *store.Collection[sponsor.Sponsor]
+	// cached serves All: every match run reads every sponsor, answered
+	// again from memory, with a Tracker, while none changed.
+	cached *store.Cache[sponsor.Sponsor]
 }
 
 var (
@@ -65,7 +68,8 @@ var (
 // New returns the sponsor store over st, keeping each sponsor in the stored
 // form codec gives it.
 func New(st *store.Store, codec store.Codec[sponsor.Sponsor]) *Sponsors {
-	return &Sponsors{all: store.NewCollection(st, codec, sponsor.ErrNotFound)}
+	all := store.NewCollection(st, codec, sponsor.ErrNotFound)
+	return &Sponsors{all: all, cached: store.NewCache(all).Copying(sponsor.Sponsor.Clone)}
 }
 
 func (s *Sponsors) st() *store.Store { return s.all.Store() }
@@ -85,7 +89,8 @@ func (s *Sponsors) Get(ctx context.Context, id string) (sponsor.Sponsor, error) 
 
 // All implements sponsor.Storer: every sponsor, ordered by ID, each at the
 // version it was read at, and their fingerprint, in two round trips (the
-// index, then every record in one pipeline). An index entry whose create
+// index, then every record in one pipeline), or, with a Tracker, one PING
+// while no sponsor changed (store.Cache.Members). An index entry whose create
 // did not commit (see the package comment) is no sponsor.
 //
 // The fingerprint is an opaque string, the SHA-256 (truncated to 128 bits,
@@ -95,7 +100,7 @@ func (s *Sponsors) Get(ctx context.Context, id string) (sponsor.Sponsor, error) 
 // sponsors it was computed from and its approval can refuse to act when
 // they have changed since.
 func (s *Sponsors) All(ctx context.Context) ([]sponsor.Sponsor, string, error) {
-	out, err := s.all.Members(ctx, s.indexKey(), s.Key)
+	out, err := s.cached.Members(ctx, s.indexKey(), s.Key)
 	if err != nil {
 		return nil, "", fmt.Errorf("list sponsors: %w", err)
 	}
