@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -57,60 +58,113 @@ func (m *Memo[T]) Copying(clone func(T) T) *Memo[T] {
 // is kept from its first successful read to its first failed one, so ids
 // that name nothing (a record not found) leave nothing behind.
 func (m *Memo[T]) Read(ctx context.Context, id string, keys func() []string, read func() (T, error)) (T, error) {
-	var zero T
+	out, err := m.ReadEach(ctx, []string{id}, func(int) []string { return keys() }, func([]int) ([]T, error) {
+		v, err := read()
+		return []T{v}, err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out[0], nil
+}
+
+// ReadEach is Read of several ids at once, with one PING for all of them:
+// the answer of each id, in the order of ids, from memory where it holds
+// and by one call of read for the others. keys(i) gives the keys ids[i]
+// depends on; read(missing) returns the answers of ids[missing[0]],
+// ids[missing[1]] and so on, in that order. A failed read keeps nothing of
+// the ids it was asked for that held nothing before.
+func (m *Memo[T]) ReadEach(ctx context.Context, ids []string, keys func(i int) []string, read func(missing []int) ([]T, error)) ([]T, error) {
+	every := func() []int {
+		all := make([]int, len(ids))
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
 	tr := m.st.tracker
 	if tr == nil {
-		return read()
+		return m.readAll(ids, every(), read)
 	}
+	entries := make([]*memoized[T], len(ids))
+	held := false
 	m.mu.Lock()
-	e := m.at[id]
-	if e == nil {
-		e = &memoized[T]{keys: keys()}
-		e.w = tr.watchFor(e.keys...)
-		m.at[id] = e
+	for i, id := range ids {
+		e := m.at[id]
+		if e == nil {
+			e = &memoized[T]{keys: keys(i)}
+			e.w = tr.watchFor(e.keys...)
+			m.at[id] = e
+		}
+		entries[i] = e
+		held = held || e.valid
 	}
-	valid := e.valid
 	m.mu.Unlock()
 
-	var epoch uint64
-	if valid {
-		var err error
-		epoch, err = tr.Sync(ctx, e.w)
+	// Without anything held, no PING: the answers come from Redis, each
+	// kept at the count its keys had before the read began.
+	if held {
+		err := tr.Sync(ctx)
 		if errors.Is(err, errTrackerDown) {
-			return read()
+			return m.readAll(ids, every(), read)
 		}
 		if err != nil {
-			return zero, fmt.Errorf("store: %s: %w", id, err)
+			return nil, fmt.Errorf("store: %s: %w", ids[0], err)
 		}
-		m.mu.Lock()
-		if e.valid && e.epoch == epoch {
-			v := e.v
-			m.mu.Unlock()
-			return m.out(v), nil
-		}
-		m.mu.Unlock()
-	} else {
-		epoch = e.w.epoch.Load()
 	}
-	v, err := read()
+	out := make([]T, len(ids))
+	var missing []int
+	epochs := make([]uint64, len(ids))
+	m.mu.Lock()
+	for i, e := range entries {
+		epochs[i] = e.w.epoch.Load()
+		if e.valid && e.epoch == epochs[i] {
+			out[i] = e.v
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	m.mu.Unlock()
+	for i := range out {
+		if !slices.Contains(missing, i) {
+			out[i] = m.out(out[i])
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	vals, err := m.readAll(ids, missing, read)
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if err != nil {
 		// Nothing is kept of a failed read (a record not found, an
 		// outage), so ids that name nothing leave nothing behind.
-		m.mu.Lock()
-		if m.at[id] == e {
-			delete(m.at, id)
-			tr.unwatch(e.w, e.keys)
+		for _, i := range missing {
+			if e := entries[i]; !e.valid && m.at[ids[i]] == e {
+				delete(m.at, ids[i])
+				tr.unwatch(e.w, e.keys)
+			}
 		}
-		m.mu.Unlock()
-		return zero, err
+		return nil, err
 	}
-	kept := m.out(v)
-	m.mu.Lock()
-	if !e.valid || epoch >= e.epoch {
-		e.v, e.epoch, e.valid = kept, epoch, true
+	for j, i := range missing {
+		e := entries[i]
+		if !e.valid || epochs[i] >= e.epoch {
+			e.v, e.epoch, e.valid = m.out(vals[j]), epochs[i], true
+		}
+		out[i] = vals[j]
 	}
-	m.mu.Unlock()
-	return v, nil
+	return out, nil
+}
+
+// readAll is read(missing), checked to answer every id it was asked for.
+func (m *Memo[T]) readAll(ids []string, missing []int, read func(missing []int) ([]T, error)) ([]T, error) {
+	vals, err := read(missing)
+	if err == nil && len(vals) != len(missing) {
+		err = fmt.Errorf("store: %s: %d answers to %d reads", ids[missing[0]], len(vals), len(missing))
+	}
+	return vals, err
 }
 
 func (m *Memo[T]) out(v T) T {

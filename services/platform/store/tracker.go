@@ -296,16 +296,16 @@ func (t *Tracker) unwatch(w *watch, keys []string) { t.watches.remove(w, keys) }
 var errTrackerDown = errors.New("store: tracker not subscribed")
 
 // Sync waits until every invalidation Redis sent before the call has been
-// counted, and returns w's count then. A list cached at that count is as
-// new as anything acknowledged before the call. It fails with
+// counted in every watch: a read kept at a watch's count then is as new as
+// anything acknowledged before the call. It fails with
 // errTrackerDown when the subscription is not live (read Redis instead),
 // and with an outage error when the PING is not answered within the
 // command timeout, as a command to a hung server fails.
-func (t *Tracker) Sync(ctx context.Context, w *watch) (uint64, error) {
+func (t *Tracker) Sync(ctx context.Context) error {
 	t.mu.Lock()
 	if !t.live {
 		t.mu.Unlock()
-		return 0, errTrackerDown
+		return errTrackerDown
 	}
 	target, session := t.sent+1, t.session
 	send := uint64(0)
@@ -328,18 +328,18 @@ func (t *Tracker) Sync(ctx context.Context, w *watch) (uint64, error) {
 		live, answered, wake := t.live && t.session == session, t.answered, t.wake
 		t.mu.Unlock()
 		if !live {
-			return 0, errTrackerDown
+			return errTrackerDown
 		}
 		if answered >= target {
-			return w.epoch.Load(), nil
+			return nil
 		}
 		select {
 		case <-wake:
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return ctx.Err()
 		case <-timer.C:
 			// As a command to a hung server times out: an outage.
-			return 0, fmt.Errorf("store: tracker: no answer to PING within %s: %w", t.timeout, os.ErrDeadlineExceeded)
+			return fmt.Errorf("store: tracker: no answer to PING within %s: %w", t.timeout, os.ErrDeadlineExceeded)
 		}
 	}
 }

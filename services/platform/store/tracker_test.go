@@ -538,3 +538,61 @@ func TestMemoReadsAgainWhenAKeyOfItsShapeChanges(t *testing.T) {
 		t.Fatal("after the tracker's connection was killed, the memo answered from memory")
 	}
 }
+
+// TestMemoReadEachReadsOnlyWhatChanged: ReadEach answers several ids with
+// one PING, reading from Redis only the ids whose keys changed, and gives
+// the answers in the order of the ids.
+func TestMemoReadEachReadsOnlyWhatChanged(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	st := store.New(c, ks, store.WithTracker(openTracker(t, ks)))
+	ids := []string{"a", "b", "c"}
+	key := func(id string) string { return ks.Key("memo", id) }
+	memo := store.NewMemo[string](st)
+	var asked [][]string
+	readEach := func() []string {
+		t.Helper()
+		got, err := memo.ReadEach(ctx, ids, func(i int) []string { return []string{key(ids[i])} }, func(missing []int) ([]string, error) {
+			var names, out []string
+			for _, i := range missing {
+				v, err := c.Get(ctx, key(ids[i])).Result()
+				if err != nil && !errors.Is(err, redis.Nil) {
+					return nil, err
+				}
+				names = append(names, ids[i])
+				out = append(out, ids[i]+"="+v)
+			}
+			asked = append(asked, names)
+			return out, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	set := func(id, v string) {
+		t.Helper()
+		if err := c.Set(ctx, key(id), v, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		set(id, "1")
+	}
+	readEach()
+	readEach() // the first read may see its own keys' invalidations late
+	asked = nil
+	if got := readEach(); !slices.Equal(got, []string{"a=1", "b=1", "c=1"}) || len(asked) != 0 {
+		t.Fatalf("nothing changed: %v, reads %v; want every answer from memory", got, asked)
+	}
+	set("b", "2")
+	if got := readEach(); !slices.Equal(got, []string{"a=1", "b=2", "c=1"}) || len(asked) != 1 || !slices.Equal(asked[0], []string{"b"}) {
+		t.Fatalf("after b changed: %v, reads %v; want b alone read again", got, asked)
+	}
+	asked = nil
+	set("a", "3")
+	set("c", "3")
+	if got := readEach(); !slices.Equal(got, []string{"a=3", "b=2", "c=3"}) || len(asked) != 1 || !slices.Equal(asked[0], []string{"a", "c"}) {
+		t.Fatalf("after a and c changed: %v, reads %v; want a and c read again, in order", got, asked)
+	}
+}

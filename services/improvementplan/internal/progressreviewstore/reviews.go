@@ -18,6 +18,7 @@ package progressreviewstore
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/planstore"
@@ -33,6 +34,9 @@ type Reviews struct {
 	st      *store.Store
 	plans   *planstore.Plans
 	reviews *store.Collection[progressreview.Review]
+	// ratings answers a plan's ratings again, with a Tracker, while its
+	// review index has not changed: every list page shows each plan's.
+	ratings *store.Memo[[]string]
 }
 
 var _ plan.RatingSource = (*Reviews)(nil)
@@ -41,7 +45,8 @@ var _ plan.RatingSource = (*Reviews)(nil)
 // form codec gives it. plans is the plan store of the same Redis, whose
 // records a first review moves to monitoring.
 func New(st *store.Store, plans *planstore.Plans, codec store.Codec[progressreview.Review]) *Reviews {
-	return &Reviews{st: st, plans: plans, reviews: store.NewCollection(st, codec, progressreview.ErrNotFound)}
+	return &Reviews{st: st, plans: plans, reviews: store.NewCollection(st, codec, progressreview.ErrNotFound),
+		ratings: store.NewMemo[[]string](st).Copying(slices.Clone[[]string])}
 }
 
 func (s *Reviews) ks() keyspace.Keyspace { return s.st.Keyspace() }
@@ -84,24 +89,35 @@ func (s *Reviews) Ratings(ctx context.Context, gss, planID string) ([]string, er
 
 // RatingsOf implements plan.RatingSource for a page of plans: every plan's
 // review index in one pipeline, then all their reviews in one read, so a
-// page costs two round trips whatever its size.
+// page costs two round trips whatever its size. With a Tracker, the plans
+// whose review index has not changed since they were last read are
+// answered from memory after one PING: a review never changes once
+// written, and each is added with its index entry, so a plan's index is
+// what its ratings depend on.
 func (s *Reviews) RatingsOf(ctx context.Context, plans []plan.Plan) ([][]string, error) {
-	idx := make([]string, len(plans))
+	ids := make([]string, len(plans))
 	for i, p := range plans {
-		idx[i] = s.indexKey(p.GSSCode, p.ID)
+		ids[i] = s.indexKey(p.GSSCode, p.ID)
 	}
-	each, err := s.reviews.RangeEach(ctx, idx, func(i int, id string) string {
-		return s.recordKey(plans[i].GSSCode, plans[i].ID, id)
+	return s.ratings.ReadEach(ctx, ids, func(i int) []string { return []string{ids[i]} }, func(missing []int) ([][]string, error) {
+		idx := make([]string, len(missing))
+		for j, i := range missing {
+			idx[j] = ids[i]
+		}
+		each, err := s.reviews.RangeEach(ctx, idx, func(j int, id string) string {
+			p := plans[missing[j]]
+			return s.recordKey(p.GSSCode, p.ID, id)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list progress reviews of %d plans: %w", len(missing), err)
+		}
+		out := make([][]string, len(missing))
+		for j, reviews := range each {
+			progressreview.Sort(reviews)
+			out[j] = progressreview.Trend(reviews)
+		}
+		return out, nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list progress reviews of %d plans: %w", len(plans), err)
-	}
-	out := make([][]string, len(plans))
-	for i, reviews := range each {
-		progressreview.Sort(reviews)
-		out[i] = progressreview.Trend(reviews)
-	}
-	return out, nil
 }
 
 // Replay implements progressreview.Storer. Reviews never change, so what

@@ -291,3 +291,69 @@ func TestPlanListRoundTripsDoNotGrowWithThePage(t *testing.T) {
 		t.Errorf("a page of one plan took %d round trips, a page of three %d", one, three)
 	}
 }
+
+// TestRatingsFromMemorySeeEveryReview: with a Tracker, a page's ratings are
+// answered from memory (no command on the store's client) while no plan of
+// it had a review, and each review another replica records shows on the
+// very next read, for its plan alone.
+func TestRatingsFromMemorySeeEveryReview(t *testing.T) {
+	ctx := context.Background()
+	c, ks := redistest.New(t)
+	tr, err := store.OpenTracker(ctx, redistest.URL(), ks.Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr == nil {
+		t.Skipf("no tracker on %s: the suite tracks keys on a standalone Redis only", redistest.URL())
+	}
+	defer tr.Close()
+	readerStore := store.New(c, ks, store.WithTracker(tr))
+	reader := New(readerStore, planstore.New(readerStore), codec)
+	writerStore := store.New(c, ks)
+	w := &env{t: t, st: writerStore, plans: planstore.New(writerStore)}
+	w.reviews = New(writerStore, w.plans, codec)
+	trips := redistest.CountRoundTrips(c)
+
+	leeds := plantest.Stored(t, w.plans, storetest.Leeds, plan.Approved, plantest.Now)
+	slough := plantest.Stored(t, w.plans, storetest.Slough, plan.Approved, plantest.Now)
+	page := []plan.Plan{leeds, slough}
+	day := 0
+	record := func(p plan.Plan, r plan.ProgressRating) {
+		t.Helper()
+		cur, err := w.plans.Get(ctx, p.GSSCode, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		day++
+		rec, err := progressreview.Record(cur, draft(storetest.Day(2016, 3, day), r), resource.NewID(), "", "inspector-1", plantest.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.reviews.Insert(ctx, rec, change.Request{Subject: "inspector-1", Method: "m"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(step string, want ...[]string) {
+		t.Helper()
+		for i := range 3 {
+			var got [][]string
+			n := trips.During(func() { got, err = reader.RatingsOf(ctx, page) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.EqualFunc(got, want, slices.Equal) {
+				t.Fatalf("%s, read %d: ratings %v, want %v", step, i, got, want)
+			}
+			if i == 2 && n != 0 {
+				t.Fatalf("%s: unchanged ratings took %d round trips on the store's client, want 0", step, n)
+			}
+		}
+	}
+	check("no review", nil, nil)
+	record(leeds, plan.RatingLittle)
+	check("a review of Leeds", []string{"LITTLE"}, nil)
+	record(slough, plan.RatingDeteriorated)
+	check("a review of Slough", []string{"LITTLE"}, []string{"DETERIORATED"})
+	record(leeds, plan.RatingSome)
+	check("a second review of Leeds", []string{"LITTLE", "SOME"}, []string{"DETERIORATED"})
+}
