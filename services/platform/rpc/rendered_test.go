@@ -7,12 +7,12 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/rpc"
 )
 
-// TestRenderedOncePerVersion: a record's message is rendered once per
-// version and shared by later reads of that version; a newer version is
-// rendered again and kept, a read of an older one never replaces it, and a
-// record never stored (version 0) is rendered on every read.
-func TestRenderedOncePerVersion(t *testing.T) {
-	var r rpc.Rendered[string, *string]
+// TestRenderedOncePerState: a record's message is rendered once per state
+// and shared by later reads of that state; another state is rendered again
+// and kept, and a record never stored (version 0) is rendered on every
+// read.
+func TestRenderedOncePerState(t *testing.T) {
+	var r rpc.Rendered[string, int64, *string]
 	renders := 0
 	get := func(key string, version int64) *string {
 		return r.Get(key, version, func() *string {
@@ -32,11 +32,11 @@ func TestRenderedOncePerVersion(t *testing.T) {
 	if second == first || *second != "a@2#3" {
 		t.Fatalf("version 2 = %q, want a fresh render", *second)
 	}
-	if old := get("a", 1); old == second || *old != "a@1#4" {
-		t.Fatalf("a read of the older version 1 = %q, want it rendered afresh", *old)
-	}
 	if kept := get("a", 2); kept != second {
-		t.Fatalf("after a read of version 1, version 2 = %q, want the message kept for it", *kept)
+		t.Fatalf("version 2 read again = %q, want the message kept for it", *kept)
+	}
+	if old := get("a", 1); old == second || *old != "a@1#4" {
+		t.Fatalf("a read of version 1 after 2 = %q, want it rendered afresh", *old)
 	}
 	before := renders
 	get("new", 0)

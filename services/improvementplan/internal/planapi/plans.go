@@ -85,6 +85,26 @@ type Plans struct {
 	plans  *plan.Service
 	pages  *paging.Codec
 	access supportapi.Access
+	// rendered keeps each plan's list message per state: its version, its
+	// ratings and the day its late actions are counted on.
+	rendered rpc.Rendered[[2]string, planState, *improvementplanv1.ImprovementPlan]
+}
+
+// planState is what a plan's message shows: the plan at its version, its
+// progress ratings (joined) and the day late actions are counted on.
+type planState struct {
+	version int64
+	ratings string
+	day     time.Time
+}
+
+// render is ToProto(r, now), kept for the plan's state.
+func (h *Plans) render(r plan.Reviewed, now time.Time) *improvementplanv1.ImprovementPlan {
+	state := planState{version: r.Plan.Version, ratings: strings.Join(r.Ratings, ","), day: plan.Day(now)}
+	if r.Plan.Version <= 0 {
+		state = planState{}
+	}
+	return h.rendered.Get([2]string{r.Plan.GSSCode, r.Plan.ID}, state, func() *improvementplanv1.ImprovementPlan { return ToProto(r, now) })
 }
 
 // New returns the plan handlers over the plan use cases, with page tokens
@@ -157,7 +177,7 @@ func (h *Plans) ListImprovementPlans(ctx context.Context, req *improvementplanv1
 	}
 	now := h.plans.Now()
 	for _, pl := range page.Plans {
-		resp.ImprovementPlans = append(resp.ImprovementPlans, ToProto(pl, now))
+		resp.ImprovementPlans = append(resp.ImprovementPlans, h.render(pl, now))
 	}
 	return resp, nil
 }

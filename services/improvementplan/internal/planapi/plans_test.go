@@ -444,6 +444,15 @@ func TestListAcrossCouncils(t *testing.T) {
 	if p := byName[leedsB.Name()]; !slices.Equal(p.GetLateActions(), []string{"a1"}) || p.GetTrend() != "too few reviews" {
 		t.Errorf("leeds B late actions %v, trend %q", p.GetLateActions(), p.GetTrend())
 	}
+	// A review moves a plan's ratings without a new version of the plan:
+	// the next list shows them (each plan is rendered once per state, and
+	// its ratings are part of it).
+	h.ratings.set(leedsB.Name(), "SOME", "DETERIORATED")
+	for _, p := range list(official, all, "", "").GetImprovementPlans() {
+		if p.GetName() == leedsB.Name() && (p.GetTrend() != "worsening" || len(p.GetRatingTrend()) != 2) {
+			t.Errorf("leeds B after two reviews: trend %q %v", p.GetTrend(), p.GetRatingTrend())
+		}
+	}
 
 	// Pages: tokens carry on the query they were issued for, and no other.
 	first, err := h.client.ListImprovementPlans(h.as(official), &improvementplanv1.ListImprovementPlansRequest{Parent: all, PageSize: 3})
