@@ -33,21 +33,8 @@ type trackedReplica struct {
 	trips *redistest.RoundTrips
 }
 
-func openTracker(t *testing.T, ks keyspace.Keyspace) *store.Tracker {
-	t.Helper()
-	tr, err := store.OpenTracker(testContext(t), redistest.URL(), ks.Prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tr == nil {
-		t.Skipf("no tracker on %s: the suite tracks keys on a standalone Redis only", redistest.URL())
-	}
-	t.Cleanup(func() { _ = tr.Close() })
-	return tr
-}
-
 func newTrackedReplica(t *testing.T, c redis.UniversalClient, ks keyspace.Keyspace) trackedReplica {
-	st := store.New(c, ks, store.WithTracker(openTracker(t, ks)))
+	st := store.New(c, ks, store.WithTracker(redistest.Tracker(t, ks)))
 	return trackedReplica{
 		st:    st,
 		cache: store.NewCache(store.NewCollection(st, stringCodec, errors.New("not found"))),
@@ -485,7 +472,7 @@ func TestTrackedGetSeesEveryAcknowledgedWrite(t *testing.T) {
 func TestMemoReadsAgainWhenAKeyOfItsShapeChanges(t *testing.T) {
 	c, ks := redistest.New(t)
 	ctx := testContext(t)
-	st := store.New(c, ks, store.WithTracker(openTracker(t, ks)))
+	st := store.New(c, ks, store.WithTracker(redistest.Tracker(t, ks)))
 	exact := ks.Key("memo", "exact")
 	shape := func(part string) string { return ks.Key("memo", "shape", part, "end") }
 	reads := 0
@@ -545,7 +532,7 @@ func TestMemoReadsAgainWhenAKeyOfItsShapeChanges(t *testing.T) {
 func TestMemoReadEachReadsOnlyWhatChanged(t *testing.T) {
 	c, ks := redistest.New(t)
 	ctx := testContext(t)
-	st := store.New(c, ks, store.WithTracker(openTracker(t, ks)))
+	st := store.New(c, ks, store.WithTracker(redistest.Tracker(t, ks)))
 	ids := []string{"a", "b", "c"}
 	key := func(id string) string { return ks.Key("memo", id) }
 	memo := store.NewMemo[string](st)

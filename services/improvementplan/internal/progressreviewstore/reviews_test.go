@@ -299,14 +299,7 @@ func TestPlanListRoundTripsDoNotGrowWithThePage(t *testing.T) {
 func TestRatingsFromMemorySeeEveryReview(t *testing.T) {
 	ctx := context.Background()
 	c, ks := redistest.New(t)
-	tr, err := store.OpenTracker(ctx, redistest.URL(), ks.Prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tr == nil {
-		t.Skipf("no tracker on %s: the suite tracks keys on a standalone Redis only", redistest.URL())
-	}
-	defer tr.Close()
+	tr := redistest.Tracker(t, ks)
 	readerStore := store.New(c, ks, store.WithTracker(tr))
 	reader := New(readerStore, planstore.New(readerStore), codec)
 	writerStore := store.New(c, ks)
@@ -337,6 +330,7 @@ func TestRatingsFromMemorySeeEveryReview(t *testing.T) {
 		t.Helper()
 		for i := range 3 {
 			var got [][]string
+			var err error
 			n := trips.During(func() { got, err = reader.RatingsOf(ctx, page) })
 			if err != nil {
 				t.Fatal(err)

@@ -85,14 +85,7 @@ func TestGetWithLatestRoundTrips(t *testing.T) {
 func TestGetWithLatestFromMemorySeesEveryWrite(t *testing.T) {
 	ctx := context.Background()
 	c, ks := redistest.New(t)
-	tr, err := store.OpenTracker(ctx, redistest.URL(), ks.Prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tr == nil {
-		t.Skipf("no tracker on %s: the suite tracks keys on a standalone Redis only", redistest.URL())
-	}
-	defer tr.Close()
+	tr := redistest.Tracker(t, ks)
 	codec := store.ProtoCodec(func() *inspectionv1.LocalAuthority { return &inspectionv1.LocalAuthority{} }, councilapi.ToProto, councilapi.FromStored)
 	readerStore := store.New(c, ks, store.WithTracker(tr))
 	reader := NewCouncilsWithSets(councilstore.NewCouncils(readerStore, codec), New(readerStore, setCodec))

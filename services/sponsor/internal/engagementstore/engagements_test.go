@@ -456,14 +456,7 @@ func TestUsageFollowsTheClocksQuarter(t *testing.T) {
 func TestEveryEngagementFromMemorySeesEveryWrite(t *testing.T) {
 	ctx := context.Background()
 	c, ks := redistest.New(t)
-	tr, err := store.OpenTracker(ctx, redistest.URL(), ks.Prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tr == nil {
-		t.Skipf("no tracker on %s: the suite tracks keys on a standalone Redis only", redistest.URL())
-	}
-	defer tr.Close()
+	tr := redistest.Tracker(t, ks)
 	reader := New(store.New(c, ks, store.WithTracker(tr)), WithClock(func() time.Time { return now }))
 	writer := &fixture{t: t, st: store.New(c, ks), engs: New(store.New(c, ks), WithClock(func() time.Time { return now }))}
 	direct := writer.engs // reads Redis on every call
