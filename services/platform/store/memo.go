@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 )
 
@@ -74,7 +73,7 @@ func (m *Memo[T]) Read(ctx context.Context, id string, keys func() []string, rea
 // and by one call of read for the others. keys(i) gives the keys ids[i]
 // depends on; read(missing) returns the answers of ids[missing[0]],
 // ids[missing[1]] and so on, in that order. A failed read keeps nothing of
-// the ids it was asked for that held nothing before.
+// the ids it was asked for.
 func (m *Memo[T]) ReadEach(ctx context.Context, ids []string, keys func(i int) []string, read func(missing []int) ([]T, error)) ([]T, error) {
 	every := func() []int {
 		all := make([]int, len(ids))
@@ -114,12 +113,13 @@ func (m *Memo[T]) ReadEach(ctx context.Context, ids []string, keys func(i int) [
 		}
 	}
 	out := make([]T, len(ids))
+	hit := make([]bool, len(ids))
 	var missing []int
 	epochs := make([]uint64, len(ids))
 	m.mu.Lock()
 	for i, e := range entries {
 		epochs[i] = e.w.epoch.Load()
-		if e.valid && e.epoch == epochs[i] {
+		if hit[i] = e.valid && e.epoch == epochs[i]; hit[i] {
 			out[i] = e.v
 		} else {
 			missing = append(missing, i)
@@ -127,7 +127,7 @@ func (m *Memo[T]) ReadEach(ctx context.Context, ids []string, keys func(i int) [
 	}
 	m.mu.Unlock()
 	for i := range out {
-		if !slices.Contains(missing, i) {
+		if hit[i] {
 			out[i] = m.out(out[i])
 		}
 	}
@@ -138,10 +138,11 @@ func (m *Memo[T]) ReadEach(ctx context.Context, ids []string, keys func(i int) [
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err != nil {
-		// Nothing is kept of a failed read (a record not found, an
-		// outage), so ids that name nothing leave nothing behind.
+		// Nothing is kept of a failed read (a record not found, one
+		// deleted, an outage), so ids that name nothing leave nothing
+		// behind.
 		for _, i := range missing {
-			if e := entries[i]; !e.valid && m.at[ids[i]] == e {
+			if e := entries[i]; m.at[ids[i]] == e {
 				delete(m.at, ids[i])
 				tr.unwatch(e.w, e.keys)
 			}
