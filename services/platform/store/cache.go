@@ -35,6 +35,11 @@ import (
 // the one write a read makes, once per record (HSET of "inc", replicated
 // like any write); the other fields and the version are left as they are.
 //
+// With the Store's Tracker, a list across councils, a set's members and a
+// record's Get that were read before are answered from memory after one
+// PING while Redis has announced no change to any of their keys (see Memo),
+// which keeps the same promise.
+//
 // A cache holds the last state it read of every record it was asked for
 // and drops one when a read finds it gone. A cache made with Copying hands
 // out copies, so a caller that changes one does not change what later
