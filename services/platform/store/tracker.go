@@ -18,9 +18,9 @@ import (
 // connection that tracks keys over RESP2.
 const invalidationChannel = "__redis__:invalidate"
 
-// Tracker learns from Redis which keys change, so that a Cache can answer a
-// list it answered before from memory, with one PING instead of reading
-// every council's index and records again.
+// Tracker learns from Redis which keys change, so that a Memo can answer a
+// read it made before (a list across councils, a record, a council's risk
+// inputs) from memory, with one PING instead of reading Redis again.
 //
 // It holds one connection of its own that asks Redis to track every key
 // under the keyspace's prefix (CLIENT TRACKING … BCAST, the invalidations
@@ -29,7 +29,7 @@ const invalidationChannel = "__redis__:invalidate"
 // it, and answers a PING on that connection after everything queued for it
 // before, so once the PING sent after a read began is answered, every write
 // acknowledged before that read began has been seen. That is what Sync
-// proves, and why a list answered from memory is never older than the last
+// proves, and why a read answered from memory is never older than the last
 // write a caller saw, whichever replica made it: each replica has its own
 // Tracker.
 //
