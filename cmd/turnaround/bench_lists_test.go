@@ -32,7 +32,8 @@ type benchListEcho struct {
 
 type benchPlanEcho struct {
 	improvementplanv1.UnimplementedImprovementPlanServiceServer
-	resp *improvementplanv1.ListImprovementPlansResponse
+	resp   *improvementplanv1.ListImprovementPlansResponse
+	writes *benchWrites
 }
 
 func (e benchPlanEcho) ListImprovementPlans(context.Context, *improvementplanv1.ListImprovementPlansRequest) (*improvementplanv1.ListImprovementPlansResponse, error) {
@@ -99,7 +100,7 @@ func (b *bench) captureLists() {
 // the InspectionService echo, so the gateway in front of it serves them
 // over REST too.
 func (b *bench) registerListEchoes(srv *grpc.Server) {
-	improvementplanv1.RegisterImprovementPlanServiceServer(srv, benchPlanEcho{resp: b.lists.plans})
+	improvementplanv1.RegisterImprovementPlanServiceServer(srv, benchPlanEcho{resp: b.lists.plans, writes: &b.writes})
 	sponsorv1.RegisterSponsorServiceServer(srv, benchNeedEcho{resp: b.lists.needs, writes: &b.writes})
 	peerreviewv1.RegisterPeerReviewServiceServer(srv, benchReviewEcho{resp: b.lists.reviews, writes: &b.writes})
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	peerreviewv1 "github.com/turnaround-sli/turnaround/proto/turnaround/peerreview/v1"
 	sponsorv1 "github.com/turnaround-sli/turnaround/proto/turnaround/sponsor/v1"
 )
@@ -19,19 +20,22 @@ import (
 const (
 	benchCreateSponsor = "turnaround.sponsor.v1.SponsorService.CreateSponsor"
 	benchCreateLesson  = "turnaround.peerreview.v1.PeerReviewService.CreateLesson"
+	benchCreateReview  = "turnaround.improvementplan.v1.ImprovementPlanService.CreateProgressReview"
 )
 
 // benchWrites are the write scenarios' request bodies and the echo's
 // answers, captured from the real binary.
 type benchWrites struct {
-	sponsorBody, lessonBody string
-	sponsor                 *sponsorv1.Sponsor
-	lesson                  *peerreviewv1.Lesson
+	sponsorBody, lessonBody, reviewBody string
+	sponsor                             *sponsorv1.Sponsor
+	lesson                              *peerreviewv1.Lesson
+	review                              *improvementplanv1.ProgressReview
 }
 
 // captureWrites builds the write bodies from what the demo holds: a copy of
-// a demo sponsor under a new name, and a What Works lesson, each created once
-// on the real binary so the echo answers with the same bytes.
+// a demo sponsor under a new name, a What Works lesson, and a DfE progress
+// review of a demo plan under monitoring, each created once on the real
+// binary so the echo answers with the same bytes.
 func (b *bench) captureWrites() {
 	t := b.t
 	ctx := b.outgoing(b.dfeToken)
@@ -56,11 +60,32 @@ func (b *bench) captureWrites() {
 	if err != nil {
 		t.Fatalf("CreateLesson on the real binary: %v", err)
 	}
+	plans := improvementplanv1.NewImprovementPlanServiceClient(b.realConn)
+	monitored, err := plans.ListImprovementPlans(ctx, &improvementplanv1.ListImprovementPlansRequest{
+		Parent: "localAuthorities/-", Filter: "state = MONITORING", PageSize: 1,
+	})
+	if err != nil || len(monitored.GetImprovementPlans()) == 0 {
+		t.Fatalf("ListImprovementPlans (monitoring) on the real binary: %v (%d plans)", err, len(monitored.GetImprovementPlans()))
+	}
+	parent := monitored.GetImprovementPlans()[0].GetName()
+	review := &improvementplanv1.ProgressReview{
+		ReviewDate:    benchDate(time.Now().UTC().AddDate(0, 0, -1)),
+		Source:        improvementplanv1.ReviewSource_REVIEW_SOURCE_DFE_REVIEW,
+		OverallRating: improvementplanv1.ProgressRating_PROGRESS_RATING_SOME,
+		Narrative:     "Bench: the adviser's visit found the front door steadier and supervision regular.",
+	}
+	reviewed, err := plans.CreateProgressReview(ctx, &improvementplanv1.CreateProgressReviewRequest{Parent: parent, ProgressReview: review, RequestId: "bench-capture-" + run})
+	if err != nil {
+		t.Fatalf("CreateProgressReview on the real binary: %v", err)
+	}
 	b.writes = benchWrites{
 		sponsorBody: fmt.Sprintf(`{"sponsor":%s,"request_id":"bench-%s-{{.RequestNumber}}"}`, mustJSON(t, sp), run),
 		lessonBody:  fmt.Sprintf(`{"lesson":%s,"request_id":"bench-%s-{{.RequestNumber}}"}`, mustJSON(t, lesson), run),
-		sponsor:     created,
-		lesson:      advised,
+		reviewBody: fmt.Sprintf(`{"parent":%q,"progress_review":%s,"request_id":"bench-%s-{{.RequestNumber}}"}`,
+			parent, mustJSON(t, review), run),
+		sponsor: created,
+		lesson:  advised,
+		review:  reviewed,
 	}
 }
 
@@ -82,11 +107,16 @@ func (e benchReviewEcho) CreateLesson(context.Context, *peerreviewv1.CreateLesso
 	return e.writes.lesson, nil
 }
 
-// runWrites measures one write of the sponsor and peer-review services
-// against the echo (target 0.35 of echo, as for PublishJudgement). It runs
-// after RunMatching, whose instance the new sponsors would otherwise grow.
+func (e benchPlanEcho) CreateProgressReview(context.Context, *improvementplanv1.CreateProgressReviewRequest) (*improvementplanv1.ProgressReview, error) {
+	return e.writes.review, nil
+}
+
+// runWrites measures one write of the sponsor, peer-review and
+// improvement-plan services against the echo (target 0.35 of echo, as for
+// PublishJudgement). It runs after RunMatching, whose instance the new
+// sponsors would otherwise grow.
 func (b *bench) runWrites() {
-	if !b.selected("CreateSponsor") && !b.selected("CreateLesson") {
+	if !b.selected("CreateSponsor") && !b.selected("CreateLesson") && !b.selected("CreateProgressReview") {
 		return
 	}
 	b.captureWrites()
@@ -95,6 +125,7 @@ func (b *bench) runWrites() {
 	}{
 		{"CreateSponsor (write through the outbox)", benchCreateSponsor, b.writes.sponsorBody, b.dfeToken},
 		{"CreateLesson (write through the outbox)", benchCreateLesson, b.writes.lessonBody, b.adviserToken},
+		{"CreateProgressReview (write through the outbox)", benchCreateReview, b.writes.reviewBody, b.dfeToken},
 	} {
 		b.run(benchScenario{
 			name: w.name, transport: "gRPC", target: 0.35, write: true,

@@ -107,6 +107,18 @@ func (c *CouncilCollection[T]) Get(ctx context.Context, gss, id string) (T, erro
 	return c.GetNamed(ctx, c.RecordKey(gss, id), c.keys.Name(gss, id))
 }
 
+// GetCached is Get through the cache ca (see Cache.Get): the record
+// decoded only when it changed since ca last read it, or, with a Tracker,
+// answered from memory while its key has not changed.
+func (c *CouncilCollection[T]) GetCached(ctx context.Context, ca *Cache[T], gss, id string) (T, error) {
+	v, err := ca.Get(ctx, c.RecordKey(gss, id))
+	if err != nil && !errors.Is(err, c.notFound) {
+		var zero T
+		return zero, fmt.Errorf("get %s: %w", c.keys.Name(gss, id), err)
+	}
+	return v, err
+}
+
 // List reads the council gss's records, or every council's when gss is
 // resource.AllCouncils, in no particular order, in two round trips (see
 // InCouncils).

@@ -52,8 +52,9 @@ const openAttempts = 3
 type Plans struct {
 	st *store.Store
 	*records
-	// cached serves List: every list reads every plan of the councils it
-	// covers, which are decoded only when they changed (store.Cache).
+	// cached serves List and Get: every list reads every plan of the
+	// councils it covers, which are decoded only when they changed
+	// (store.Cache).
 	cached *store.Cache[plan.Plan]
 }
 
@@ -83,6 +84,14 @@ func New(st *store.Store) *Plans {
 // since this process last read it.
 func (s *Plans) List(ctx context.Context, gss string) ([]plan.Plan, error) {
 	return s.records.ListCached(ctx, s.cached, gss)
+}
+
+// Get implements plan.Storer: the plan as last committed, through the
+// cache, so a plan read again is decoded only when it changed (with a
+// Tracker, answered from memory while its key has not changed). A plan is
+// most of a progress review's or an update's CPU time to decode.
+func (s *Plans) Get(ctx context.Context, gss, id string) (plan.Plan, error) {
+	return s.records.GetCached(ctx, s.cached, gss, id)
 }
 
 // Store returns the platform store the plans live in, for callers that

@@ -456,3 +456,37 @@ func TestEveryTransitionIsAnnouncedOnce(t *testing.T) {
 		t.Errorf("the continued plan's new deadline: %d extensions, last %+v, %v", len(ext), &x, err)
 	}
 }
+
+// TestGetShowsAnotherStoresWritesAndHandsOutCopies: a plan read through the
+// cache is the one last committed, whichever store committed it, and a
+// caller changing what Get returned does not change the next Get's plan.
+func TestGetShowsAnotherStoresWritesAndHandsOutCopies(t *testing.T) {
+	s, st := newStore(t)
+	replica := New(st)
+	ctx := context.Background()
+	p, _, err := replica.OpenFromJudgement(ctx, opened(storetest.Leeds, "ins1"), events.Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, p.GSSCode, p.ID)
+	if err != nil || got.State != plan.Draft || got.Version != 1 {
+		t.Fatalf("Get = %s at version %d, %v; want DRAFT at 1", got.State, got.Version, err)
+	}
+	got.Priorities[0].Recommendations[0] = "changed by a caller"
+	if again, err := s.Get(ctx, p.GSSCode, p.ID); err != nil || again.Priorities[0].Recommendations[0] != p.Priorities[0].Recommendations[0] {
+		t.Fatalf("a caller's change to a plan Get returned reached the next Get: %v", err)
+	}
+	p2 := p.Clone()
+	if err := p2.Transition(plan.Improved, plan.ServiceActor, "", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replica.Save(ctx, p2, change.Request{Subject: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, p.GSSCode, p.ID); err != nil || got.State != plan.Improved || got.Version != 2 {
+		t.Fatalf("after another store's save: Get = %s at version %d, %v; want IMPROVED at 2", got.State, got.Version, err)
+	}
+	if _, err := s.Get(ctx, p.GSSCode, "nope"); !errors.Is(err, plan.ErrNotFound) {
+		t.Fatalf("Get of a plan that does not exist = %v, want plan.ErrNotFound", err)
+	}
+}
