@@ -164,6 +164,7 @@ func TestBench(t *testing.T) {
 	})
 
 	b.runLists()
+	b.runReviewWrite() // bench_writes_test.go: before the publications move the demo's plans on
 
 	// The oversight scenarios read timelines the publish pool fills, so
 	// the pool is made for them too.
