@@ -42,6 +42,19 @@ func newTrackedReplica(t *testing.T, c redis.UniversalClient, ks keyspace.Keyspa
 	}
 }
 
+// otherReplica is another replica's store over the test's Redis, on a
+// client of its own and without a Tracker: the writer whose acknowledged
+// writes a tracked replica must see.
+func otherReplica(t *testing.T, ks keyspace.Keyspace) *store.Store {
+	t.Helper()
+	c, err := store.Open(testContext(t), redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return store.New(c, ks)
+}
+
 // trackedKeys are the council-owned keys of the tests' records.
 type trackedKeys struct{ ks keyspace.Keyspace }
 
@@ -91,12 +104,7 @@ func TestTrackedListSeesEveryAcknowledgedWrite(t *testing.T) {
 	c, ks := redistest.New(t)
 	k := trackedKeys{ks}
 	reader := newTrackedReplica(t, c, ks)
-	writerClient, err := store.Open(testContext(t), redistest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writerClient.Close()
-	writer := store.New(writerClient, ks)
+	writer := otherReplica(t, ks)
 
 	councils := []string{storetest.Leeds, storetest.Doncaster, storetest.Slough}
 	want := map[string]string{} // "gss/id" → data
@@ -417,12 +425,7 @@ func TestTrackedGetSeesEveryAcknowledgedWrite(t *testing.T) {
 	c, ks := redistest.New(t)
 	k := trackedKeys{ks}
 	reader := newTrackedReplica(t, c, ks)
-	writerClient, err := store.Open(testContext(t), redistest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writerClient.Close()
-	writer := store.New(writerClient, ks)
+	writer := otherReplica(t, ks)
 	key := k.record(storetest.Leeds, "1")
 	get := func() (string, error) { return reader.cache.Get(testContext(t), key) }
 	// The first Get of a key reads without a PING, so the invalidation of
@@ -453,6 +456,7 @@ func TestTrackedGetSeesEveryAcknowledgedWrite(t *testing.T) {
 			_, _ = get()
 		}
 		var got string
+		var err error
 		if n := reader.trips.During(func() { got, err = get() }); n != 0 || err != nil || got != want {
 			t.Fatalf("an unchanged record's Get took %d round trips and gave %q, %v; want 0 and %q", n, got, err, want)
 		}
@@ -460,6 +464,7 @@ func TestTrackedGetSeesEveryAcknowledgedWrite(t *testing.T) {
 	if err := c.Set(testContext(t), ks.Key(keyspace.CouncilTag(storetest.Leeds), "other"), "x", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	if n := reader.trips.During(func() { _, err = get() }); n != 0 || err != nil {
 		t.Fatalf("after a write to another key, Get took %d round trips (%v), want 0", n, err)
 	}

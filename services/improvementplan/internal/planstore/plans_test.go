@@ -333,13 +333,7 @@ func TestListShowsAnotherStoresWritesAndHandsOutCopies(t *testing.T) {
 		t.Errorf("a caller's changes to a listed plan reached the next list: %+v", again)
 	}
 
-	p2 := p.Clone()
-	if err := p2.Transition(plan.Improved, plan.ServiceActor, "", now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := replica.Save(ctx, p2, change.Request{Subject: "t"}); err != nil {
-		t.Fatal(err)
-	}
+	p2 := improvedThrough(t, replica, p)
 	if got := listed(); got.State != plan.Improved || got.Version != 2 || len(got.History) != len(p2.History) {
 		t.Errorf("after another store's save: listed %s at version %d, want IMPROVED at 2", got.State, got.Version)
 	}
@@ -476,17 +470,25 @@ func TestGetShowsAnotherStoresWritesAndHandsOutCopies(t *testing.T) {
 	if again, err := s.Get(ctx, p.GSSCode, p.ID); err != nil || again.Priorities[0].Recommendations[0] != p.Priorities[0].Recommendations[0] {
 		t.Fatalf("a caller's change to a plan Get returned reached the next Get: %v", err)
 	}
-	p2 := p.Clone()
-	if err := p2.Transition(plan.Improved, plan.ServiceActor, "", now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := replica.Save(ctx, p2, change.Request{Subject: "t"}); err != nil {
-		t.Fatal(err)
-	}
+	improvedThrough(t, replica, p)
 	if got, err := s.Get(ctx, p.GSSCode, p.ID); err != nil || got.State != plan.Improved || got.Version != 2 {
 		t.Fatalf("after another store's save: Get = %s at version %d, %v; want IMPROVED at 2", got.State, got.Version, err)
 	}
 	if _, err := s.Get(ctx, p.GSSCode, "nope"); !errors.Is(err, plan.ErrNotFound) {
 		t.Fatalf("Get of a plan that does not exist = %v, want plan.ErrNotFound", err)
 	}
+}
+
+// improvedThrough moves p to IMPROVED and saves it through replica: a
+// write of another store, which the store under test must show.
+func improvedThrough(t *testing.T, replica *Plans, p plan.Plan) plan.Plan {
+	t.Helper()
+	p2 := p.Clone()
+	if err := p2.Transition(plan.Improved, plan.ServiceActor, "", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replica.Save(context.Background(), p2, change.Request{Subject: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	return p2
 }

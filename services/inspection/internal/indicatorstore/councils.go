@@ -11,7 +11,6 @@ import (
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/councilstore"
 	"github.com/turnaround-sli/turnaround/services/inspection/internal/indicator"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
-	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
 // CouncilsWithSets is the council store that also reads a council together
@@ -45,14 +44,11 @@ func NewCouncilsWithSets(councils *councilstore.Councils, sets *Sets) CouncilsWi
 // than a write acknowledged before the call. The maps are the caller's; the
 // sets and benchmarks in them are shared and must not be changed.
 func (c CouncilsWithSets) GetWithLatest(ctx context.Context, gss string) (council.LocalAuthority, map[string]indicator.Set, map[indicator.Period]indicator.Benchmarks, error) {
-	read := func() (withLatest, error) { return c.readWithLatest(ctx, gss) }
-	var got withLatest
-	var err error
-	if _, known := reference.CouncilByCode(gss); known {
-		got, err = c.latest.Read(ctx, gss, func() []string { return c.keysOf(gss) }, read)
-	} else {
-		got, err = read()
-	}
+	// A council that does not exist fails its read, which the memo keeps
+	// nothing of.
+	got, err := c.latest.Read(ctx, gss, func() []string { return c.keysOf(gss) }, func() (withLatest, error) {
+		return c.readWithLatest(ctx, gss)
+	})
 	if err != nil {
 		return council.LocalAuthority{}, nil, nil, err
 	}
