@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -54,7 +55,12 @@ var Policies = access.Rules(access.MatchRun, access.Methods{
 // sponsorv1.SponsorServiceServer. It embeds no Unimplemented server, so
 // that the service's composite server can embed it beside the other
 // handler types.
-type MatchRuns struct{ rpc.Handlers[matchrun.Service] }
+type MatchRuns struct {
+	rpc.Handlers[matchrun.Service]
+	// explained keeps the explanation of the engine's results that runs
+	// share, for RunMatching.
+	explained explanations
+}
 
 // New returns the handlers over the match-run use cases, with page tokens
 // from pages.
@@ -152,7 +158,7 @@ func (h *MatchRuns) RunMatching(ctx context.Context, req *sponsorv1.RunMatchingR
 	if err != nil {
 		return nil, err
 	}
-	return encode(run), nil
+	return encodeWith(run, h.explained.of), nil
 }
 
 // GetMatchRun implements SponsorService.GetMatchRun.
@@ -294,7 +300,10 @@ func stateProto(s matchrun.State) sponsorv1.RunState {
 }
 
 // encode renders r as the API returns it.
-func encode(r matchrun.Run) *sponsorv1.MatchRun {
+func encode(r matchrun.Run) *sponsorv1.MatchRun { return encodeWith(r, explanationOf) }
+
+// encodeWith is encode with the explanation of a result from explain.
+func encodeWith(r matchrun.Run, explain func(*match.Result, match.Weights) explanation) *sponsorv1.MatchRun {
 	w := match.DefaultWeights()
 	if r.Input.Weights != nil {
 		w = *r.Input.Weights
@@ -340,8 +349,28 @@ func encode(r matchrun.Run) *sponsorv1.MatchRun {
 	if res == nil {
 		return out
 	}
+	ex := explain(res, w)
+	out.Assignments, out.Candidates, out.Unmatched = ex.assignments, ex.candidates, ex.unmatched
+	out.Objective = points(res.Objective)
+	out.Bound = points(res.Bound)
+	out.GapPercent = res.Gap
+	out.Stable = res.Stability != nil && res.Stability.Stable
+	return out
+}
+
+// explanation is what a run's response says of its result, assignment by
+// assignment and need by need.
+type explanation struct {
+	assignments []*sponsorv1.Assignment
+	candidates  []*sponsorv1.NeedCandidates
+	unmatched   []*sponsorv1.Unmatched
+}
+
+// explanationOf renders res, scored with w, as the response says it.
+func explanationOf(res *match.Result, w match.Weights) explanation {
+	var ex explanation
 	for _, a := range res.Assignments {
-		out.Assignments = append(out.Assignments, &sponsorv1.Assignment{
+		ex.assignments = append(ex.assignments, &sponsorv1.Assignment{
 			Need: a.Need, Sponsor: sponsor.Name(a.Sponsor), Score: points(int64(a.Score.Total)), Factors: factors(a.Score, w),
 		})
 	}
@@ -366,20 +395,50 @@ func encode(r matchrun.Run) *sponsorv1.MatchRun {
 			}
 			nc.Candidates = append(nc.Candidates, pc)
 		}
-		out.Candidates = append(out.Candidates, nc)
+		ex.candidates = append(ex.candidates, nc)
 	}
 	for _, u := range res.Unmatched {
 		reason := string(u.Reason)
 		if u.Detail != "" {
 			reason += ": " + u.Detail
 		}
-		out.Unmatched = append(out.Unmatched, &sponsorv1.Unmatched{Need: u.Need, Reason: reason})
+		ex.unmatched = append(ex.unmatched, &sponsorv1.Unmatched{Need: u.Need, Reason: reason})
 	}
-	out.Objective = points(res.Objective)
-	out.Bound = points(res.Bound)
-	out.GapPercent = res.Gap
-	out.Stable = res.Stability != nil && res.Stability.Stable
-	return out
+	return ex
+}
+
+// maxExplained bounds the explanations kept: as many as the results the
+// use case keeps for reuse.
+const maxExplained = 64
+
+// explanations keeps the explanation of each result runs share: the use
+// case hands every run of an input solved before the same result, never
+// changed, and so the same explanation, with the weights it was solved
+// with (they are part of that input). Responses share the messages; gRPC
+// and the gateway only read them. A result seen once (a run cut short by
+// its time limit, or read back from the store) takes a place until the
+// next clearing, so what is kept stays bounded.
+type explanations struct {
+	mu sync.Mutex
+	at map[*match.Result]explanation
+}
+
+// of returns the explanation of res, rendering it on first sight.
+func (e *explanations) of(res *match.Result, w match.Weights) explanation {
+	e.mu.Lock()
+	ex, ok := e.at[res]
+	e.mu.Unlock()
+	if ok {
+		return ex
+	}
+	ex = explanationOf(res, w)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.at) >= maxExplained || e.at == nil {
+		e.at = make(map[*match.Result]explanation, maxExplained)
+	}
+	e.at[res] = ex
+	return ex
 }
 
 // factors breaks a score down by factor, with each factor's value in words.

@@ -435,3 +435,64 @@ func errorInfo(err error) *errdetails.ErrorInfo {
 	}
 	return nil
 }
+
+// TestRunsOfOneInputExplainAlike: a run of an input solved before shares
+// the explanation kept for its result, and says what a fresh rendering of
+// the stored run says; once a need changes, the explanation follows.
+func TestRunsOfOneInputExplainAlike(t *testing.T) {
+	e := newEnv(t)
+	optimal := sponsorv1.Algorithm_ALGORITHM_OPTIMAL
+	explained := func(r *sponsorv1.MatchRun) *sponsorv1.MatchRun {
+		return &sponsorv1.MatchRun{Assignments: r.GetAssignments(), Candidates: r.GetCandidates(), Unmatched: r.GetUnmatched()}
+	}
+	stored := func(r *sponsorv1.MatchRun) *sponsorv1.MatchRun {
+		got, err := e.client.GetMatchRun(e.as(official1), &sponsorv1.GetMatchRunRequest{Name: r.GetName()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	first := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true})
+	again := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true})
+	if len(first.GetCandidates()) != 2 || len(first.GetAssignments()) == 0 {
+		t.Fatalf("the run explains %d needs and %d assignments, want both needs and an assignment", len(first.GetCandidates()), len(first.GetAssignments()))
+	}
+	for _, r := range []*sponsorv1.MatchRun{first, again} {
+		if !proto.Equal(explained(r), explained(stored(r))) {
+			t.Errorf("run %s explains itself otherwise than its stored record:\n%v\n%v", r.GetName(), explained(r), explained(stored(r)))
+		}
+	}
+	if !proto.Equal(explained(first), explained(again)) {
+		t.Errorf("two runs of one input explain themselves differently")
+	}
+
+	e.raiseUrgency(doncaster, "n1")
+	changed := e.run(official1, &sponsorv1.RunMatchingRequest{Algorithm: optimal, DryRun: true})
+	if proto.Equal(explained(changed), explained(first)) {
+		t.Errorf("a need's urgency changed and the run explains itself as before")
+	}
+	if !proto.Equal(explained(changed), explained(stored(changed))) {
+		t.Errorf("after the change the run explains itself otherwise than its stored record")
+	}
+}
+
+// TestExplanationsAreSharedAndBounded: one result is explained once, and
+// however many results pass, at most maxExplained are kept.
+func TestExplanationsAreSharedAndBounded(t *testing.T) {
+	var e explanations
+	w := match.DefaultWeights()
+	res := &match.Result{Needs: []match.NeedReport{{Need: "n1", Candidates: []match.Candidate{{Sponsor: "leeds", Rank: 1}}}}}
+	a, b := e.of(res, w), e.of(res, w)
+	if len(a.candidates) != 1 || a.candidates[0] != b.candidates[0] {
+		t.Fatalf("one result explained twice: %v and %v, want the same messages", a.candidates, b.candidates)
+	}
+	if !proto.Equal(a.candidates[0], explanationOf(res, w).candidates[0]) {
+		t.Errorf("the kept explanation %v is not the result's", a.candidates[0])
+	}
+	for range 3 * maxExplained {
+		e.of(&match.Result{}, w)
+		if len(e.at) > maxExplained {
+			t.Fatalf("%d explanations kept, at most %d", len(e.at), maxExplained)
+		}
+	}
+}
