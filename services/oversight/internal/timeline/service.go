@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -36,8 +35,10 @@ type Storer interface {
 	// matching ErrConflict. Only a change to a standing moves
 	// StandingsVersion.
 	Record(ctx context.Context, e Entry, s *Standing) (bool, error)
-	// Entries returns the council's entries in time order.
-	Entries(ctx context.Context, gss string) ([]Entry, error)
+	// Listing returns the council's entries in time order and its
+	// standing, for List. What it returns may be shared with other calls:
+	// neither the entries nor the standing's records may be changed.
+	Listing(ctx context.Context, gss string) ([]Entry, Standing, error)
 	// Standings returns every council's standing that has one.
 	Standings(ctx context.Context) ([]Standing, error)
 	// StandingsVersion is a number that changes whenever a standing
@@ -93,21 +94,33 @@ func (s *Service) Record(ctx context.Context, f Fact) (bool, error) {
 }
 
 // List returns the council's entries that match f, in time order (hidden
-// ones left out), with the
-// council's standing (whose engagements decide what a sponsor may see).
+// ones left out), with the council's standing (whose engagements decide
+// what a sponsor may see). Both may be shared with other calls (see
+// Storer.Listing): the caller must not change them.
 func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Entry, Standing, error) {
 	if _, ok := reference.CouncilByCode(gss); !ok {
 		return nil, Standing{}, fmt.Errorf("%w: %q", ErrUnknownCouncil, gss)
 	}
-	all, err := s.st.Entries(ctx, gss)
+	all, st, err := s.st.Listing(ctx, gss)
 	if err != nil {
 		return nil, Standing{}, err
 	}
-	st, err := s.st.Standing(ctx, gss)
-	if err != nil {
-		return nil, Standing{}, err
+	shown := func(e *Entry) bool { return !e.Hidden && f.Match(*e) }
+	n := 0
+	for i := range all {
+		if shown(&all[i]) {
+			n++
+		}
 	}
-	out := slices.DeleteFunc(all, func(e Entry) bool { return e.Hidden || !f.Match(e) })
+	if n == len(all) {
+		return all, st, nil
+	}
+	out := make([]Entry, 0, n)
+	for i := range all {
+		if shown(&all[i]) {
+			out = append(out, all[i])
+		}
+	}
 	return out, st, nil
 }
 

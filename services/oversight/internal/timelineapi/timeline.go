@@ -73,11 +73,12 @@ func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.Lis
 	// Every entry is judged, to count and page what the caller sees; only
 	// the page is rendered.
 	type seen struct {
-		entry timeline.Entry
+		entry *timeline.Entry
 		view  access.View
 	}
 	visible := make([]seen, 0, len(all))
-	for _, e := range all {
+	for i := range all {
+		e := &all[i]
 		view := access.ViewOf(p, e.Access, access.Read, access.Object{
 			Council: gss, Public: e.Public, Sponsor: e.Sponsor, SupportedBy: supporters, Name: e.Resource,
 		})
@@ -88,7 +89,7 @@ func (h *Timeline) ListTimelineEntries(ctx context.Context, req *oversightv1.Lis
 	}
 	out := &oversightv1.ListTimelineEntriesResponse{}
 	out.TimelineEntries, out.NextPageToken, out.TotalSize = rpc.ListPage(l, visible, func(v seen) *oversightv1.TimelineEntry {
-		return toProto(v.entry, v.view, named)
+		return toProto(*v.entry, v.view, named)
 	})
 	return out, nil
 }

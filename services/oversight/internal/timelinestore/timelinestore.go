@@ -30,6 +30,9 @@ type Store struct {
 	ks        keyspace.Keyspace
 	standings *store.Collection[timeline.Standing]
 	entries   *store.Collection[timeline.Entry]
+	// listings answers a council's entries and standing again from
+	// memory, with a Tracker, while none of its keys changed.
+	listings *store.Memo[listing]
 	// cache holds decoded entries by key.
 	cache struct {
 		sync.Mutex
@@ -52,7 +55,31 @@ func New(st *store.Store) *Store {
 		entries:   store.NewCollection(st, entryCodec, errNotFound),
 	}
 	out.cache.entries = map[string]timeline.Entry{}
+	out.listings = store.NewMemo[listing](st)
 	return out
+}
+
+// listing is a council's timeline as List shows it.
+type listing struct {
+	entries  []timeline.Entry
+	standing timeline.Standing
+}
+
+// Listing implements timeline.Storer: Entries and Standing, or, with a
+// Tracker, one PING while no entry, the index or the standing of the
+// council changed (store.Memo). The entries and the standing are shared
+// by every call that gets them from memory.
+func (s *Store) Listing(ctx context.Context, gss string) ([]timeline.Entry, timeline.Standing, error) {
+	keys := func() []string { return []string{s.IndexKey(gss), s.EntryKey(gss, store.Any), s.StandingKey(gss)} }
+	l, err := s.listings.Read(ctx, gss, keys, func() (listing, error) {
+		entries, err := s.Entries(ctx, gss)
+		if err != nil {
+			return listing{}, err
+		}
+		standing, err := s.Standing(ctx, gss)
+		return listing{entries, standing}, err
+	})
+	return l.entries, l.standing, err
 }
 
 func tag(gss string) string { return keyspace.CouncilTag(gss) }
@@ -170,7 +197,7 @@ func (s *Store) EngagementCouncil(ctx context.Context, engagement string) (strin
 	return gss, nil
 }
 
-// Entries implements timeline.Storer: the council's entry ids in one
+// Entries returns the council's entries in time order: their ids in one
 // round trip, and the entries not yet in the process's cache in a second.
 // An entry never changes once recorded (a rebuild records the same entry
 // again from the same event), so a cached one is as good as a read.

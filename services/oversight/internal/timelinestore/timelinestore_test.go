@@ -1,0 +1,99 @@
+package timelinestore
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/turnaround-sli/turnaround/services/oversight/internal/timeline"
+	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
+)
+
+// TestListingFromMemorySeesEveryWrite: with a Tracker, a council's
+// timeline is answered from memory (no command on the store's client)
+// while nothing of it changed, and the next listing after another
+// replica's write shows it: an entry, a second entry, a changed standing
+// (with an entry, and alone), a write to another council (which changes
+// nothing here) and a purge.
+func TestListingFromMemorySeesEveryWrite(t *testing.T) {
+	ctx := context.Background()
+	c, ks := redistest.New(t)
+	reader := New(store.New(c, ks, store.WithTracker(redistest.Tracker(t, ks))))
+	writer := New(store.New(c, ks)) // reads Redis on every call
+	trips := redistest.CountRoundTrips(c)
+	const leeds, slough = "E08000035", "E06000039"
+	at := time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC)
+
+	check := func(step string, wantEntries int) {
+		t.Helper()
+		want, wantStanding, err := writer.Listing(ctx, leeds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) != wantEntries {
+			t.Fatalf("%s: Redis holds %d entries, want %d", step, len(want), wantEntries)
+		}
+		for i := range 3 {
+			var got []timeline.Entry
+			var standing timeline.Standing
+			n := trips.During(func() { got, standing, err = reader.Listing(ctx, leeds) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) || !reflect.DeepEqual(standing, wantStanding) {
+				t.Fatalf("%s, read %d: %d entries and standing %+v, want %d and %+v as Redis holds them",
+					step, i, len(got), standing, len(want), wantStanding)
+			}
+			// The first read after a write reads Redis (the very first may
+			// read twice while its invalidation is on its way); the third
+			// is from memory.
+			if i == 2 && n != 0 {
+				t.Fatalf("%s: an unchanged timeline took %d round trips on the store's client, want 0", step, n)
+			}
+		}
+	}
+	record := func(gss, id string, st *timeline.Standing) {
+		t.Helper()
+		at = at.Add(time.Hour)
+		e := timeline.Entry{ID: id, Council: gss, Kind: "JUDGEMENT_PUBLISHED", Time: at, Role: "system",
+			Summary: "Judgement " + id, Resource: "localAuthorities/" + gss + "/inspections/" + id, Service: "inspection"}
+		if _, err := writer.Record(ctx, e, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	check("no timeline yet", 0)
+	record(leeds, "e1", nil)
+	check("a first entry", 1)
+	record(leeds, "e2", nil)
+	check("a second entry", 2)
+	st, err := writer.Standing(ctx, leeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Records = map[string]timeline.Record{"sponsors/durham/engagements/g1": {
+		Kind: timeline.KindEngagement, State: timeline.Open, Since: at, Sponsor: "durham"}}
+	record(leeds, "e3", &st)
+	check("an engagement in the standing", 3)
+	// A standing written on its own, as no path does today, is seen too.
+	if st, err = writer.Standing(ctx, leeds); err != nil {
+		t.Fatal(err)
+	}
+	st.Records["localAuthorities/E08000035/improvementPlans/p1"] = timeline.Record{Kind: "plan", State: "SUBMITTED", Since: at}
+	w, err := writer.standings.Put(writer.StandingKey(leeds), st, st.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writer.st.Commit(ctx, store.Mutation{Tag: tag(leeds), Writes: []store.Write{w}}); err != nil {
+		t.Fatal(err)
+	}
+	check("a standing alone", 3)
+	record(slough, "s1", nil)
+	check("another council's entry", 3)
+	if err := writer.Purge(ctx, []string{leeds, slough}); err != nil {
+		t.Fatal(err)
+	}
+	check("a purge", 0)
+}
