@@ -85,26 +85,17 @@ type Plans struct {
 	plans  *plan.Service
 	pages  *paging.Codec
 	access supportapi.Access
-	// rendered keeps each plan's list message per state: its version, its
-	// ratings and the day its late actions are counted on.
-	rendered rpc.Rendered[[2]string, planState, *improvementplanv1.ImprovementPlan]
+	// rendered keeps each plan's list message per version and what else it
+	// shows: its ratings and the day its late actions are counted on.
+	rendered rpc.Rendered[[2]string, *improvementplanv1.ImprovementPlan]
 }
 
-// planState is what a plan's message shows: the plan at its version, its
-// progress ratings (joined) and the day late actions are counted on.
-type planState struct {
-	version int64
-	ratings string
-	day     time.Time
-}
-
-// render is ToProto(r, now), kept for the plan's state.
+// render is ToProto(r, now), kept for the plan's version, ratings and day.
 func (h *Plans) render(r plan.Reviewed, now time.Time) *improvementplanv1.ImprovementPlan {
-	state := planState{version: r.Plan.Version, ratings: strings.Join(r.Ratings, ","), day: plan.Day(now)}
-	if r.Plan.Version <= 0 {
-		state = planState{}
-	}
-	return h.rendered.Get([2]string{r.Plan.GSSCode, r.Plan.ID}, state, func() *improvementplanv1.ImprovementPlan { return ToProto(r, now) })
+	state := strings.Join(r.Ratings, ",") + "|" + plan.Day(now).Format(time.DateOnly)
+	return h.rendered.GetIn([2]string{r.Plan.GSSCode, r.Plan.ID}, r.Plan.Version, state, func() *improvementplanv1.ImprovementPlan {
+		return ToProto(r, now)
+	})
 }
 
 // New returns the plan handlers over the plan use cases, with page tokens

@@ -32,7 +32,7 @@ var Policies = access.Rules(access.LocalAuthority, access.Methods{
 type Councils struct {
 	rpc.Handlers[council.Service]
 	// rendered keeps each council's response message per version.
-	rendered rpc.Rendered[string, int64, *inspectionv1.LocalAuthority]
+	rendered rpc.Rendered[string, *inspectionv1.LocalAuthority]
 }
 
 // render is ToProto(la), kept for la's version.

@@ -102,7 +102,7 @@ type Reviews struct {
 	pages *paging.Codec
 	// rendered keeps each review's response message per version and view,
 	// for lists.
-	rendered rpc.Rendered[reviewInView, int64, *peerreviewv1.PeerReview]
+	rendered rpc.Rendered[reviewInView, *peerreviewv1.PeerReview]
 }
 
 // reviewInView names a review's message in one view.

@@ -60,7 +60,7 @@ var Policies = access.Rules(access.SponsorNeed, access.Methods{
 type Needs struct {
 	rpc.Handlers[need.Service]
 	// rendered keeps each need's response message per version, for lists.
-	rendered rpc.Rendered[[2]string, int64, *sponsorv1.SponsorNeed]
+	rendered rpc.Rendered[[2]string, *sponsorv1.SponsorNeed]
 }
 
 // render is toProto(n), kept for n's version.
