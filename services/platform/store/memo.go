@@ -113,22 +113,28 @@ func (m *Memo[T]) ReadEach(ctx context.Context, ids []string, keys func(i int) [
 		}
 	}
 	out := make([]T, len(ids))
-	hit := make([]bool, len(ids))
-	var missing []int
+	var missing []int // ascending
 	epochs := make([]uint64, len(ids))
 	m.mu.Lock()
 	for i, e := range entries {
 		epochs[i] = e.w.epoch.Load()
-		if hit[i] = e.valid && e.epoch == epochs[i]; hit[i] {
+		if e.valid && e.epoch == epochs[i] {
 			out[i] = e.v
 		} else {
 			missing = append(missing, i)
 		}
 	}
 	m.mu.Unlock()
-	for i := range out {
-		if hit[i] {
-			out[i] = m.out(out[i])
+	if m.clone != nil {
+		// The answers from memory are handed out as copies, made outside
+		// the lock.
+		next := 0
+		for i := range out {
+			if next < len(missing) && missing[next] == i {
+				next++
+				continue
+			}
+			out[i] = m.clone(out[i])
 		}
 	}
 	if len(missing) == 0 {

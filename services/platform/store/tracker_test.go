@@ -588,3 +588,41 @@ func TestMemoReadEachReadsOnlyWhatChanged(t *testing.T) {
 		t.Fatalf("after a and c changed: %v, reads %v; want a and c read again, in order", got, asked)
 	}
 }
+
+// TestMemoHandsOutCopies: a memo made Copying hands out a copy of what it
+// keeps, whether the answer comes from Redis or from memory, so a caller
+// that changes an answer does not change the next one.
+func TestMemoHandsOutCopies(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	st := store.New(c, ks, store.WithTracker(redistest.Tracker(t, ks)))
+	key := ks.Key("memo", "copies")
+	if err := c.Set(ctx, key, "kept", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	memo := store.NewMemo[[]string](st).Copying(slices.Clone[[]string])
+	reads := 0
+	read := func() []string {
+		t.Helper()
+		got, err := memo.Read(ctx, "id", func() []string { return []string{key} }, func() ([]string, error) {
+			reads++
+			v, err := c.Get(ctx, key).Result()
+			return []string{v}, err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	read()[0] = "changed by a caller" // from Redis
+	for range 3 {
+		got := read()
+		if got[0] != "kept" {
+			t.Fatalf("after a caller changed an answer, the memo answered %q, want %q", got[0], "kept")
+		}
+		got[0] = "changed by a caller"
+	}
+	if reads > 2 {
+		t.Fatalf("an unchanged key was read %d times, want its answers from memory", reads)
+	}
+}
