@@ -8,9 +8,10 @@
 // space is removed (protojson adds a random space here and there so that
 // nobody depends on its exact bytes). A message type whose plan would need
 // what the plans do not cover (Any, FieldMask, Struct and the wrappers,
-// extensions, proto2 groups) is written by protojson itself, and so is any
-// message a plan meets an error in (a string that is not UTF-8, a timestamp
-// out of range), so that protojson reports the error in its own words.
+// extensions, proto2 groups, maps keyed by anything but strings) is written
+// by protojson itself, and so is any message a plan meets an error in (a
+// string that is not UTF-8, a timestamp out of range), so that protojson
+// reports the error in its own words.
 package restjson
 
 import (
@@ -71,8 +72,7 @@ type field struct {
 	// field with presence: a message, a proto3 optional); any other field
 	// is written whatever it holds.
 	skipUnset bool
-	val       value
-	mapKey    value // for a map, its key's kind
+	val       value // for a map, its values
 }
 
 // value says how to write one value of a field: a scalar kind, or the plan
@@ -145,8 +145,8 @@ func build(md protoreflect.MessageDescriptor, made map[protoreflect.FullName]*pl
 		}
 		var err error
 		if fd.IsMap() {
-			if f.mapKey, err = valueOf(fd.MapKey(), made); err != nil {
-				return nil, err
+			if fd.MapKey().Kind() != protoreflect.StringKind {
+				return nil, errNotCovered // no contract has one
 			}
 			f.val, err = valueOf(fd.MapValue(), made)
 		} else {
@@ -232,67 +232,30 @@ func (vk value) appendList(b []byte, l protoreflect.List) ([]byte, error) {
 	return append(b, ']'), nil
 }
 
-// appendMap writes a map with its keys in protojson's order: false before
-// true, numbers ascending, strings by their bytes.
+// appendMap writes a map with its keys in protojson's order: strings by
+// their bytes (plans cover string keys only).
 func (f *field) appendMap(b []byte, mp protoreflect.Map) ([]byte, error) {
-	keys := make([]protoreflect.MapKey, 0, mp.Len())
+	keys := make([]string, 0, mp.Len())
 	mp.Range(func(k protoreflect.MapKey, _ protoreflect.Value) bool {
-		keys = append(keys, k)
+		keys = append(keys, k.String())
 		return true
 	})
-	slices.SortFunc(keys, compareKeys)
+	slices.Sort(keys)
 	b = append(b, '{')
 	var err error
 	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if f.mapKey.kind == protoreflect.StringKind {
-			b, err = appendString(b, k.String())
-		} else {
-			b, err = appendString(b, k.Value().String())
-		}
-		if err != nil {
+		if b, err = appendString(b, k); err != nil {
 			return b, err
 		}
 		b = append(b, ':')
-		if b, err = f.val.append(b, mp.Get(k)); err != nil {
+		if b, err = f.val.append(b, mp.Get(protoreflect.ValueOfString(k).MapKey())); err != nil {
 			return b, err
 		}
 	}
 	return append(b, '}'), nil
-}
-
-func compareKeys(x, y protoreflect.MapKey) int {
-	switch a := x.Interface().(type) {
-	case bool:
-		return compareBool(a, y.Bool())
-	case int32, int64:
-		return cmpOrdered(x.Int(), y.Int())
-	case uint32, uint64:
-		return cmpOrdered(x.Uint(), y.Uint())
-	}
-	return cmpOrdered(x.String(), y.String())
-}
-
-func compareBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case !a:
-		return -1
-	}
-	return 1
-}
-
-func cmpOrdered[T int64 | uint64 | string](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // append writes one value.
@@ -469,9 +432,10 @@ func appendFraction(b []byte, nanos int64) []byte {
 		nanos, digits = nanos/1_000, 6
 	}
 	b = append(b, '.')
-	s := strconv.AppendInt(nil, nanos, 10)
-	for range digits - len(s) {
-		b = append(b, '0')
+	for p := int64(10); digits > 1; p, digits = p*10, digits-1 {
+		if nanos < p {
+			b = append(b, '0')
+		}
 	}
-	return append(b, s...)
+	return strconv.AppendInt(b, nanos, 10)
 }
