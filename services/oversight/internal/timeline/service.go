@@ -105,21 +105,19 @@ func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Ent
 	if err != nil {
 		return nil, Standing{}, err
 	}
-	shown := func(e *Entry) bool { return !e.Hidden && f.Match(*e) }
-	n := 0
-	for i := range all {
-		if shown(&all[i]) {
-			n++
+	// all is shared: it is handed out whole while every entry is shown, and
+	// copied from the first one left out.
+	var out []Entry
+	for i, e := range all {
+		switch shown := !e.Hidden && f.Match(e); {
+		case !shown && out == nil:
+			out = append(make([]Entry, 0, len(all)), all[:i]...)
+		case shown && out != nil:
+			out = append(out, e)
 		}
 	}
-	if n == len(all) {
+	if out == nil {
 		return all, st, nil
-	}
-	out := make([]Entry, 0, n)
-	for i := range all {
-		if shown(&all[i]) {
-			out = append(out, all[i])
-		}
 	}
 	return out, st, nil
 }
