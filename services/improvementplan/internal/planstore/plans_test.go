@@ -305,13 +305,8 @@ func TestListAcrossCouncilsInConstantRoundTrips(t *testing.T) {
 // caller that changes a plan it listed (its history, key judgements or
 // actions) does not change what the next list returns.
 func TestListShowsAnotherStoresWritesAndHandsOutCopies(t *testing.T) {
-	s, st := newStore(t)
-	replica := New(st)
+	s, replica, p := openedThroughAnother(t)
 	ctx := context.Background()
-	p, _, err := replica.OpenFromJudgement(ctx, opened(storetest.Leeds, "ins1"), events.Event{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	listed := func() plan.Plan {
 		t.Helper()
 		all, err := s.List(ctx, plan.AllCouncils)
@@ -455,13 +450,8 @@ func TestEveryTransitionIsAnnouncedOnce(t *testing.T) {
 // cache is the one last committed, whichever store committed it, and a
 // caller changing what Get returned does not change the next Get's plan.
 func TestGetShowsAnotherStoresWritesAndHandsOutCopies(t *testing.T) {
-	s, st := newStore(t)
-	replica := New(st)
+	s, replica, p := openedThroughAnother(t)
 	ctx := context.Background()
-	p, _, err := replica.OpenFromJudgement(ctx, opened(storetest.Leeds, "ins1"), events.Event{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	got, err := s.Get(ctx, p.GSSCode, p.ID)
 	if err != nil || got.State != plan.Draft || got.Version != 1 {
 		t.Fatalf("Get = %s at version %d, %v; want DRAFT at 1", got.State, got.Version, err)
@@ -477,6 +467,19 @@ func TestGetShowsAnotherStoresWritesAndHandsOutCopies(t *testing.T) {
 	if _, err := s.Get(ctx, p.GSSCode, "nope"); !errors.Is(err, plan.ErrNotFound) {
 		t.Fatalf("Get of a plan that does not exist = %v, want plan.ErrNotFound", err)
 	}
+}
+
+// openedThroughAnother returns the store under test, another store over
+// the same Redis (another replica) and a plan for Leeds opened through it.
+func openedThroughAnother(t *testing.T) (*Plans, *Plans, plan.Plan) {
+	t.Helper()
+	s, st := newStore(t)
+	replica := New(st)
+	p, _, err := replica.OpenFromJudgement(context.Background(), opened(storetest.Leeds, "ins1"), events.Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, replica, p
 }
 
 // improvedThrough moves p to IMPROVED and saves it through replica: a
