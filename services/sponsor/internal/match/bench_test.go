@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -92,6 +93,28 @@ func BenchmarkBudgetTargets(b *testing.B) {
 					proven = 1
 				}
 				b.ReportMetric(proven, "proven")
+			})
+		}
+	}
+}
+
+// BenchmarkNeedPriceRound is one evaluation of the need-price bound (a
+// knapsack per sponsor) at zero prices, on one CPU and on every CPU: from
+// parallelKnapsackPairs the knapsacks are solved in parallel.
+//
+//	go test -run '^$' -bench BenchmarkNeedPriceRound ./services/sponsor/internal/match/
+func BenchmarkNeedPriceRound(b *testing.B) {
+	for _, size := range [][2]int{{200, 50}, {2000, 200}} {
+		in := instanceOf(b, gen{needs: size[0], sponsors: size[1], tight: 0.9, rules: true, budgets: true}.input(1))
+		for _, cpus := range []int{1, runtime.GOMAXPROCS(0)} {
+			b.Run(fmt.Sprintf("%dx%d/cpus=%d", size[0], size[1], cpus), func(b *testing.B) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cpus))
+				nd := newNeedDual(in)
+				nd.p, nd.lam = make([]int64, in.nS), make([]int64, in.nS)
+				u := make([]int64, in.nN)
+				for b.Loop() {
+					nd.eval(u)
+				}
 			})
 		}
 	}

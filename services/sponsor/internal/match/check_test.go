@@ -20,7 +20,7 @@ func solve(t *testing.T, in Input) *Result {
 }
 
 // instanceOf is the engine's instance of the canonical form of in.
-func instanceOf(t *testing.T, in Input) *instance {
+func instanceOf(t testing.TB, in Input) *instance {
 	t.Helper()
 	c := canonical(in)
 	pr, err := prepare(c, c.Overrides)

@@ -3,6 +3,8 @@ package match
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -164,5 +166,41 @@ func TestNeedPriceBoundAgainstBruteForce(t *testing.T) {
 				t.Fatalf("family %d seed %d, node limit 1: value %d, bound %d, optimum %d", fi, seed, out.value, out.bound, opt)
 			}
 		}
+	}
+}
+
+// TestNeedPriceRoundIsTheSameOnAnyNumberOfCPUs evaluates the need-price
+// bound of an instance large enough for its knapsacks to be solved in
+// parallel, at the same prices on one CPU and on four: the value, each
+// sponsor's choice and how many sponsors chose each need must agree.
+func TestNeedPriceRoundIsTheSameOnAnyNumberOfCPUs(t *testing.T) {
+	in := instanceOf(t, gen{needs: 1000, sponsors: 100, tight: 0.9, rules: true, budgets: true}.input(4))
+	if pairs := in.nN * in.nS; pairs < parallelKnapsackPairs {
+		t.Fatalf("%d pairs: too few for the knapsacks to be solved in parallel", pairs)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	u := make([]int64, in.nN)
+	for i := range u {
+		u[i] = int64(r.IntN(60_000))
+	}
+	round := func(cpus int) (int64, [][]int32, []int32) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cpus))
+		nd := newNeedDual(in)
+		nd.p, nd.lam = make([]int64, in.nS), make([]int64, in.nS)
+		v := nd.eval(u)
+		return v, nd.picks, nd.times
+	}
+	v1, picks1, times1 := round(1)
+	v4, picks4, times4 := round(4)
+	if v1 != v4 {
+		t.Fatalf("L(u) is %d on one CPU and %d on four", v1, v4)
+	}
+	for s := range in.nS {
+		if !slices.Equal(picks1[s], picks4[s]) {
+			t.Fatalf("sponsor %d chooses %v on one CPU and %v on four", s, picks1[s], picks4[s])
+		}
+	}
+	if !slices.Equal(times1, times4) {
+		t.Fatal("the needs are chosen a different number of times on one CPU and on four")
 	}
 }
