@@ -105,7 +105,10 @@
 // problem on Lagrangian scores and the sponsors' knapsack choices, each
 // improved by local search (shifts, swaps, ejection chains, and an exact
 // knapsack re-choice of a sponsor's needs), and on smaller runs by
-// re-solving a few competing sponsors at a time exactly. Then depth-first
+// re-solving a few competing sponsors at a time exactly (from 5,000 pairs
+// in passes that repeat while they improve, each neighbourhood two sponsors
+// larger after a pass that does not, up to ten). From 100,000 pairs the
+// need prices' knapsacks are solved on every CPU. Then depth-first
 // branch and bound (with the need-price bound, re-optimised at every node,
 // up to 20,000 pairs; above, the capacity-price bound on the room left)
 // proves optimality, or, stopped by NodeLimit (deterministic) or TimeLimit,
