@@ -296,7 +296,7 @@ func (nd *needDual) eval(u []int64) int64 {
 
 // parallelKnapsackPairs is the size (needs × sponsors) from which eval
 // solves the knapsacks in parallel. Below it a round is short
-// (BenchmarkNeedPriceRound: 0.36 ms at 200 × 50 on one CPU) and the
+// (BenchmarkNeedPriceRound: 0.43 ms at 200 × 50 on one CPU) and the
 // service's concurrent runs, each far smaller, keep the other CPUs busy.
 const parallelKnapsackPairs = 100_000
 
