@@ -65,19 +65,32 @@ type listing struct {
 	standing timeline.Standing
 }
 
-// Listing implements timeline.Storer: Entries and Standing, or, with a
-// Tracker, one PING while no entry, the index or the standing of the
-// council changed (store.Memo). The entries and the standing are shared
-// by every call that gets them from memory.
+// Listing implements timeline.Storer: the council's entry ids and its
+// standing in one round trip, and the entries not yet in the process's
+// cache in a second; with a Tracker, one PING instead while no entry, the
+// index or the standing of the council changed (store.Memo). The entries
+// and the standing are shared by every call that gets them from memory.
 func (s *Store) Listing(ctx context.Context, gss string) ([]timeline.Entry, timeline.Standing, error) {
 	keys := func() []string { return []string{s.IndexKey(gss), s.EntryKey(gss, store.Any), s.StandingKey(gss)} }
 	l, err := s.listings.Read(ctx, gss, keys, func() (listing, error) {
-		entries, err := s.Entries(ctx, gss)
+		var ids *redis.StringSliceCmd
+		var standing store.Queued[timeline.Standing]
+		if _, err := s.st.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+			ids = p.ZRange(ctx, s.IndexKey(gss), 0, -1)
+			standing = s.standings.Queue(ctx, p, s.StandingKey(gss))
+			return nil
+		}); err != nil {
+			return listing{}, fmt.Errorf("timelinestore: timeline of %s: %w", gss, err)
+		}
+		st, ok, err := standing.Decode()
 		if err != nil {
 			return listing{}, err
 		}
-		standing, err := s.Standing(ctx, gss)
-		return listing{entries, standing}, err
+		if !ok {
+			st = timeline.Standing{Council: gss}
+		}
+		entries, err := s.entriesOf(ctx, gss, ids.Val())
+		return listing{entries, st}, err
 	})
 	return l.entries, l.standing, err
 }
@@ -197,15 +210,11 @@ func (s *Store) EngagementCouncil(ctx context.Context, engagement string) (strin
 	return gss, nil
 }
 
-// Entries returns the council's entries in time order: their ids in one
-// round trip, and the entries not yet in the process's cache in a second.
-// An entry never changes once recorded (a rebuild records the same entry
-// again from the same event), so a cached one is as good as a read.
-func (s *Store) Entries(ctx context.Context, gss string) ([]timeline.Entry, error) {
-	ids, err := s.st.Client().ZRange(ctx, s.IndexKey(gss), 0, -1).Result()
-	if err != nil {
-		return nil, fmt.Errorf("timelinestore: entries of %s: %w", gss, err)
-	}
+// entriesOf returns the council's entries of ids (its index, in time
+// order): those not yet in the process's cache read in one round trip. An
+// entry never changes once recorded (a rebuild records the same entry again
+// from the same event), so a cached one is as good as a read.
+func (s *Store) entriesOf(ctx context.Context, gss string, ids []string) ([]timeline.Entry, error) {
 	out := make([]timeline.Entry, len(ids))
 	found := make([]bool, len(ids))
 	var missing []string
