@@ -205,24 +205,24 @@ func (k *knapsack) linear(items []kItem, cnt, bud int64) int64 {
 // knapsacks keep the integrality the capacity-price bound gives up, so at
 // good prices L is below the linear-programming bound.
 type needDual struct {
-	in    *instance
-	col   [][]int32 // per sponsor: the needs that may go to it, ascending
-	ks    knapsack
-	items []kItem
+	in  *instance
+	col [][]int32 // per sponsor: the needs that may go to it, ascending
+	// knapsackPart is the scratch space of single knapsacks (kbnb) and of
+	// eval's first part; parts holds it and those of the other parts.
+	knapsackPart
+	parts []*knapsackPart
 	// picks are each sponsor's knapsack choice and times how many sponsors
-	// chose each need, at the last evaluation.
+	// chose each need, at the last evaluation; vals each sponsor's value.
 	picks [][]int32
 	times []int32
-	// vals are each sponsor's knapsack value at the last evaluation, and
-	// parts the scratch space of its parallel parts.
 	vals  []int64
-	parts []*knapsackPart
 	// p and lam are capacity prices for the knapsacks' fallback bound.
 	p, lam []int64
 }
 
 func newNeedDual(in *instance) *needDual {
-	nd := &needDual{in: in, col: make([][]int32, in.nS), picks: make([][]int32, in.nS), times: make([]int32, in.nN)}
+	nd := &needDual{in: in, col: make([][]int32, in.nS), picks: make([][]int32, in.nS), times: make([]int32, in.nN), vals: make([]int64, in.nS)}
+	nd.parts = []*knapsackPart{&nd.knapsackPart}
 	counts := make([]int, in.nS)
 	for i := range in.nN {
 		for _, s := range in.adj[i] {
@@ -250,9 +250,6 @@ func (nd *needDual) eval(u []int64) int64 {
 	var total int64
 	for _, x := range u {
 		total += x
-	}
-	if len(nd.vals) < in.nS {
-		nd.vals = make([]int64, in.nS)
 	}
 	parts := 1
 	if int64(in.nN)*int64(in.nS) >= parallelKnapsackPairs {
