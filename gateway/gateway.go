@@ -100,6 +100,7 @@ type Gateway struct {
 	health    []healthpb.HealthClient
 	log       *slog.Logger
 	marshaler runtime.Marshaler
+	json      *jsonMarshaler
 	origins   map[string]bool
 	maxBody   int64
 	timeout   time.Duration
@@ -131,11 +132,12 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		// being lost.
 		// Responses are written by restjson's plans, which write what these
 		// options make protojson write, several times faster.
-		marshaler: &runtime.HTTPBodyMarshaler{Marshaler: &jsonMarshaler{JSONPb: runtime.JSONPb{
+		json: &jsonMarshaler{JSONPb: runtime.JSONPb{
 			MarshalOptions:   restjson.Options,
 			UnmarshalOptions: protojson.UnmarshalOptions{},
-		}}},
+		}},
 	}
+	g.marshaler = &runtime.HTTPBodyMarshaler{Marshaler: g.json}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
@@ -152,7 +154,10 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 
-	opts := append([]grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler())}, cfg.DialOptions...)
+	opts := append([]grpc.DialOption{
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		grpc.WithChainUnaryInterceptor(holdResponses(&g.json.enc)),
+	}, cfg.DialOptions...)
 	byAddr := map[string]*grpc.ClientConn{}
 	connFor := func(svc string) (*grpc.ClientConn, error) {
 		addr := cfg.Upstream

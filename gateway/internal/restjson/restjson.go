@@ -43,10 +43,20 @@ type Encoder struct {
 func (e *Encoder) Marshal(m proto.Message) ([]byte, error) {
 	r := m.ProtoReflect()
 	if p := e.plan(r.Descriptor()); p != nil && r.IsValid() {
-		if b, err := p.append(make([]byte, 0, p.size.Load()+64), r); err == nil {
-			p.size.Store(int64(len(b)))
-			return b, nil
+		if w := held(r); w != nil {
+			return e.marshalHeld(p, r, w)
 		}
+		return p.marshal(m)
+	}
+	return Options.Marshal(m)
+}
+
+// marshal writes m, a message of p's type, with p, or with protojson where
+// p meets what it does not cover.
+func (p *plan) marshal(m proto.Message) ([]byte, error) {
+	if b, err := p.append(make([]byte, 0, p.size.Load()+64), m.ProtoReflect()); err == nil {
+		p.size.Store(int64(len(b)))
+		return b, nil
 	}
 	return Options.Marshal(m)
 }
@@ -62,6 +72,9 @@ type plan struct {
 	// size is the length of the last message written at the top, which
 	// the next one is given room for, so that the output rarely grows.
 	size atomic.Int64
+	// wire is how to read the message's bytes (wire.go), made on first use.
+	wireOnce sync.Once
+	wire     *wireIndex
 }
 
 // field is one field of a plan.
@@ -387,6 +400,10 @@ const (
 // with 0, 3, 6 or 9 digits of the second's fraction, as few as it needs.
 func appendTimestamp(b []byte, m protoreflect.Message) ([]byte, error) {
 	secs, nanos := secondsAndNanos(m)
+	return appendTimestampOf(b, secs, nanos)
+}
+
+func appendTimestampOf(b []byte, secs, nanos int64) ([]byte, error) {
 	if secs < minTimestamp || secs > maxTimestamp || nanos < 0 || nanos >= nanosPerSec {
 		return b, errNotCovered
 	}
@@ -400,6 +417,10 @@ func appendTimestamp(b []byte, m protoreflect.Message) ([]byte, error) {
 // or 9 digits of fraction and the suffix "s".
 func appendDuration(b []byte, m protoreflect.Message) ([]byte, error) {
 	secs, nanos := secondsAndNanos(m)
+	return appendDurationOf(b, secs, nanos)
+}
+
+func appendDurationOf(b []byte, secs, nanos int64) ([]byte, error) {
 	if secs < -maxDuration || secs > maxDuration || nanos <= -nanosPerSec || nanos >= nanosPerSec ||
 		(secs > 0 && nanos < 0) || (secs < 0 && nanos > 0) {
 		return b, errNotCovered
