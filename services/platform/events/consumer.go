@@ -216,14 +216,87 @@ func (c *Consumer) readLoop(ctx context.Context) {
 			continue
 		}
 		for _, s := range streams {
-			for _, m := range s.Messages {
-				if ctx.Err() != nil {
-					c.unfinished.Store(m.ID, struct{}{}) // handed back on the way out
-					continue
-				}
-				c.process(ctx, m, 1)
+			c.processNew(ctx, s.Messages)
+		}
+	}
+}
+
+// processNew handles msgs, new to the group, in order, then settles them
+// together. Whether the group has handled each one's event already (a
+// duplicate the relay published again) is asked for the whole batch in one
+// round trip; an event that comes twice in one batch counts as handled the
+// second time if the first copy was, and is asked again otherwise.
+func (c *Consumer) processNew(ctx context.Context, msgs []redis.XMessage) {
+	handled := make([]*redis.IntCmd, len(msgs))
+	ids := make([]string, len(msgs))
+	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, m := range msgs {
+			if e, err := Decode(m.Values); err == nil {
+				ids[i] = e.ID
+				handled[i] = p.Exists(ctx, c.doneKey(e.ID))
 			}
 		}
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		// Each is asked again on its own below.
+		c.logError(ctx, "events: check handled", fmt.Errorf("exists in %s: %w", c.stream, err))
+	}
+	var s settlement
+	met := make(map[string]bool, len(msgs)) // event IDs met in this batch
+	for i, m := range msgs {
+		if ctx.Err() != nil {
+			c.unfinished.Store(m.ID, struct{}{}) // handed back on the way out
+			continue
+		}
+		var seen *bool
+		switch cmd := handled[i]; {
+		case s.handled[ids[i]]:
+			seen = new(true)
+		case cmd != nil && cmd.Err() == nil && !met[ids[i]]:
+			seen = new(cmd.Val() == 1)
+		}
+		met[ids[i]] = true
+		c.process(ctx, m, 1, seen, &s)
+	}
+	c.settle(ctx, &s)
+}
+
+// settlement is what a batch leaves to settle once every event in it has
+// been through its handler: the events handled, and the stream entries to
+// acknowledge (those handled, and duplicates of events handled before).
+type settlement struct {
+	handled map[string]bool // event IDs
+	done    []string        // their done keys
+	acks    []string        // stream entry IDs
+}
+
+// settle records the batch's handled events and acknowledges its entries in
+// one transaction: the done keys share the stream's hash tag. Acknowledging
+// an event without its record would let a duplicate be handled again;
+// leaving both undone (a crash, Redis gone) leaves the entries pending, to
+// be handled once more by an idempotent handler.
+func (c *Consumer) settle(ctx context.Context, s *settlement) {
+	defer func() {
+		for _, id := range s.acks {
+			c.inflight.Delete(id)
+		}
+	}()
+	if len(s.acks) == 0 {
+		return
+	}
+	// Bookkeeping after the handlers ran must happen even while stopping,
+	// or the work would be done again.
+	after := context.WithoutCancel(ctx)
+	if _, err := c.rdb.TxPipelined(after, func(p redis.Pipeliner) error {
+		for _, k := range s.done {
+			p.SetNX(after, k, "1", c.opts.DedupeTTL)
+		}
+		p.XAck(after, c.stream, c.opts.Group, s.acks...)
+		return nil
+	}); err != nil {
+		c.log.Error("events: record handled and acknowledge", "entries", len(s.acks),
+			"error", fmt.Errorf("set done, xack %s: %w", c.stream, err))
 	}
 }
 
@@ -254,9 +327,10 @@ func (c *Consumer) claimLoop(ctx context.Context) {
 			// claimed again after MinIdle.
 			c.logError(ctx, "events: delivery counts", err)
 		} else {
+			var s settlement
 			for _, m := range msgs {
 				if ctx.Err() != nil {
-					return
+					break
 				}
 				if _, busy := c.inflight.Load(m.ID); busy {
 					continue // a slow handler in this process still has it
@@ -265,8 +339,9 @@ func (c *Consumer) claimLoop(ctx context.Context) {
 				if !ok {
 					continue // acknowledged since the claim
 				}
-				c.process(ctx, m, n)
+				c.process(ctx, m, n, nil, &s)
 			}
+			c.settle(ctx, &s)
 		}
 		start = next
 		if next == "0-0" || next == "" {
@@ -303,14 +378,20 @@ func (c *Consumer) deliveries(ctx context.Context, msgs []redis.XMessage) (map[s
 	return counts, nil
 }
 
-// process handles one delivery of m, the deliveries-th. It acknowledges m
-// once it is handled (now or before) or dead-lettered; otherwise m stays
-// pending and is retried after MinIdle.
-func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int64) {
+// process handles one delivery of m, the deliveries-th. Once m is handled
+// (now or before) it is left in s to be recorded and acknowledged, and
+// stays in flight until then; a dead-lettered m is acknowledged at once.
+// Otherwise m stays pending and is retried after MinIdle. seen says
+// whether the group had handled m's event already, when the caller asked;
+// nil asks Redis.
+func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int64, seen *bool, s *settlement) {
 	c.inflight.Store(m.ID, struct{}{})
-	defer c.inflight.Delete(m.ID)
-	// Bookkeeping after the handler ran must happen even while stopping, or
-	// the work would be done again.
+	settled := false
+	defer func() {
+		if !settled {
+			c.inflight.Delete(m.ID)
+		}
+	}()
 	after := context.WithoutCancel(ctx)
 
 	e, err := Decode(m.Values)
@@ -324,17 +405,22 @@ func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int
 		return
 	}
 	done := c.doneKey(e.ID)
-	seen, err := c.rdb.Exists(ctx, done).Result()
-	if err != nil {
-		if ctx.Err() != nil {
-			c.unfinished.Store(m.ID, struct{}{}) // stopping: handed back on the way out
+	if seen == nil {
+		n, err := c.rdb.Exists(ctx, done).Result()
+		if err != nil {
+			if ctx.Err() != nil {
+				c.unfinished.Store(m.ID, struct{}{}) // stopping: handed back on the way out
+				return
+			}
+			c.logError(ctx, "events: check handled", fmt.Errorf("exists %s: %w", done, err))
 			return
 		}
-		c.logError(ctx, "events: check handled", fmt.Errorf("exists %s: %w", done, err))
-		return
+		v := n == 1
+		seen = &v
 	}
-	if seen == 1 {
-		c.ack(after, m.ID) // a duplicate of an event this group has handled
+	if *seen {
+		s.acks = append(s.acks, m.ID) // a duplicate of an event this group has handled
+		settled = true
 		return
 	}
 	if err := c.handle(ctx, e, deliveries); err != nil {
@@ -350,13 +436,13 @@ func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int
 			"event_id", e.ID, "event_type", e.Type, "deliveries", deliveries, "error", err)
 		return
 	}
-	// Without the record, acknowledging would let a duplicate be handled
-	// again; leaving it pending costs at most one more (idempotent) run.
-	if err := c.rdb.SetNX(after, done, "1", c.opts.DedupeTTL).Err(); err != nil {
-		c.log.Error("events: record handled", "event_id", e.ID, "error", fmt.Errorf("set %s: %w", done, err))
-		return
+	if s.handled == nil {
+		s.handled = map[string]bool{}
 	}
-	c.ack(after, m.ID)
+	s.handled[e.ID] = true
+	s.done = append(s.done, done)
+	s.acks = append(s.acks, m.ID)
+	settled = true
 }
 
 // handle runs the handler in a consumer span linked to the publisher's span.

@@ -42,7 +42,7 @@ func eventually(t *testing.T, what string, cond func() (bool, string)) {
 }
 
 // newEvent builds an event whose payload is text.
-func newEvent(t *testing.T, ctx context.Context, topic, subject, text string) events.Event {
+func newEvent(t testing.TB, ctx context.Context, topic, subject, text string) events.Event {
 	t.Helper()
 	e, err := events.NewEvent(ctx, topic, subject, wrapperspb.String(text))
 	if err != nil {
