@@ -10,7 +10,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"sort"
 	"sync"
@@ -94,11 +93,26 @@ type Council struct {
 	Region       Region
 }
 
-var gssPattern = regexp.MustCompile(`^E(06|08|09|10)\d{6}$`)
-
 // ValidGSSCode reports whether code has the shape of an English upper-tier
-// authority's GSS code (E06, E08, E09 or E10 and six digits).
-func ValidGSSCode(code string) bool { return gssPattern.MatchString(code) }
+// authority's GSS code (E06, E08, E09 or E10 and six digits). Requests and
+// match runs check every code they carry, so it reads the bytes itself
+// rather than running a regular expression.
+func ValidGSSCode(code string) bool {
+	if len(code) != 9 || code[0] != 'E' {
+		return false
+	}
+	switch code[1:3] {
+	case "06", "08", "09", "10":
+	default:
+		return false
+	}
+	for i := 3; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 var (
 	loadOnce sync.Once

@@ -1,6 +1,10 @@
 package reference
 
-import "testing"
+import (
+	"math/rand/v2"
+	"regexp"
+	"testing"
+)
 
 func TestCouncilsMatchTheRegister(t *testing.T) {
 	all := Councils()
@@ -79,5 +83,36 @@ func TestCodesInARegion(t *testing.T) {
 	}
 	if total != len(Councils()) {
 		t.Errorf("the regions' codes hold %d councils, want %d", total, len(Councils()))
+	}
+}
+
+// TestValidGSSCodeIsTheCodeShape: ValidGSSCode accepts exactly what the
+// shape ^E(06|08|09|10)\d{6}$ matches, on every council's code, near misses
+// and random strings.
+func TestValidGSSCodeIsTheCodeShape(t *testing.T) {
+	shape := regexp.MustCompile(`^E(06|08|09|10)\d{6}$`)
+	cases := []string{"", "E", "E08000035", "E0800003", "E080000355", "e08000035", "E07000035", "E11000001",
+		"E10000023", "E06000001", "E09000033", "E08000035\n", " E08000035", "E0800003a", "E08٠٠٠٠٣٥", "W06000015", "E10\x0000023"}
+	for _, c := range Councils() {
+		cases = append(cases, c.GSSCode)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	prefixes := []string{"E06", "E07", "E08", "E09", "E10", "E11", "W06", "E0", ""}
+	const alphabet = "0123456789aE \n"
+	for range 20000 {
+		b := []byte(prefixes[rng.IntN(len(prefixes))])
+		for range 4 + rng.IntN(5) {
+			if rng.IntN(12) == 0 {
+				b = append(b, alphabet[rng.IntN(len(alphabet))])
+			} else {
+				b = append(b, byte('0'+rng.IntN(10)))
+			}
+		}
+		cases = append(cases, string(b))
+	}
+	for _, c := range cases {
+		if got, want := ValidGSSCode(c), shape.MatchString(c); got != want {
+			t.Errorf("ValidGSSCode(%q) = %v, the shape says %v", c, got, want)
+		}
 	}
 }

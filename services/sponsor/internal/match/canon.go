@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"hash"
 	"maps"
 	"slices"
 
@@ -44,7 +43,7 @@ func canonical(in Input) Input {
 	}
 	out.Needs = make([]Need, len(in.Needs))
 	for i, n := range in.Needs {
-		n.Areas = slices.SortedFunc(slices.Values(n.Areas), func(a, b AreaWeight) int { return cmp.Compare(a.Area, b.Area) })
+		n.Areas = sortedClone(n.Areas, func(a, b AreaWeight) int { return cmp.Compare(a.Area, b.Area) })
 		n.ExcludedSponsors = sortedSet(n.ExcludedSponsors)
 		out.Needs[i] = n
 	}
@@ -54,7 +53,7 @@ func canonical(in Input) Input {
 		s.MemberCouncils = sortedSet(s.MemberCouncils)
 		s.Regions = sortedSet(s.Regions)
 		s.Conflicts = sortedSet(s.Conflicts)
-		s.Expertise = slices.SortedFunc(slices.Values(s.Expertise), func(a, b Expertise) int { return cmp.Compare(a.Area, b.Area) })
+		s.Expertise = sortedClone(s.Expertise, func(a, b Expertise) int { return cmp.Compare(a.Area, b.Area) })
 		placed := make(map[string]int, len(s.OutOfArea))
 		for g, k := range s.OutOfArea {
 			if k > 0 {
@@ -68,9 +67,9 @@ func canonical(in Input) Input {
 	o := in.Overrides
 	out.Overrides = Overrides{
 		ExcludeSponsors: sortedSet(o.ExcludeSponsors),
-		Capacities:      slices.SortedFunc(slices.Values(o.Capacities), func(a, b CapacityOverride) int { return cmp.Compare(a.Sponsor, b.Sponsor) }),
-		Pin:             slices.SortedFunc(slices.Values(o.Pin), comparePairs),
-		Forbid:          slices.CompactFunc(slices.SortedFunc(slices.Values(o.Forbid), comparePairs), func(a, b Pair) bool { return a == b }),
+		Capacities:      sortedClone(o.Capacities, func(a, b CapacityOverride) int { return cmp.Compare(a.Sponsor, b.Sponsor) }),
+		Pin:             sortedClone(o.Pin, comparePairs),
+		Forbid:          slices.CompactFunc(sortedClone(o.Forbid, comparePairs), func(a, b Pair) bool { return a == b }),
 	}
 	return out
 }
@@ -84,21 +83,33 @@ func sortedSet[T cmp.Ordered](xs []T) []T {
 	if len(xs) == 0 {
 		return nil
 	}
-	return slices.Compact(slices.Sorted(slices.Values(xs)))
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
-// encoder writes values to a hash unambiguously: every string is length
-// prefixed and every list count prefixed, so no two inputs share a stream.
+// sortedClone returns a sorted copy of xs, nil when xs is empty.
+func sortedClone[T any](xs []T, compare func(a, b T) int) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	out := slices.Clone(xs)
+	slices.SortFunc(out, compare)
+	return out
+}
+
+// encoder writes values unambiguously into the stream that is hashed:
+// every string is length prefixed and every list count prefixed, so no two
+// inputs share a stream. The stream is hashed once, at the end.
 type encoder struct {
-	h   hash.Hash
-	buf [binary.MaxVarintLen64]byte
+	b []byte
 }
 
-func (e *encoder) int(v int64) { e.h.Write(e.buf[:binary.PutVarint(e.buf[:], v)]) }
+func (e *encoder) int(v int64) { e.b = binary.AppendVarint(e.b, v) }
 
 func (e *encoder) str(s string) {
 	e.int(int64(len(s)))
-	e.h.Write([]byte(s))
+	e.b = append(e.b, s...)
 }
 
 func (e *encoder) bool(b bool) {
@@ -134,7 +145,7 @@ func encodeLevels[T leveled](e *encoder, list []T) {
 }
 
 func fingerprint(c Input) string {
-	e := &encoder{h: sha256.New()}
+	e := &encoder{b: make([]byte, 0, 4096)}
 	e.str(fingerprintVersion)
 	e.str(string(c.Algorithm))
 	w := c.Weights
@@ -193,5 +204,6 @@ func fingerprint(c Input) string {
 			e.str(p.Sponsor)
 		}
 	}
-	return hex.EncodeToString(e.h.Sum(nil))
+	sum := sha256.Sum256(e.b)
+	return hex.EncodeToString(sum[:])
 }

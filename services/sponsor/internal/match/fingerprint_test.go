@@ -110,3 +110,27 @@ func deepSponsors(ss []Sponsor) []Sponsor {
 		s.Conflicts = slices.Clone(s.Conflicts)
 	})
 }
+
+// BenchmarkFingerprint: what a match run pays on every call to key its
+// input (a repeated input reuses the engine's result): the check of the
+// input, its canonical copy and the hash, at real scale (20 needs × 8
+// sponsors).
+//
+//	go test -run '^$' -bench BenchmarkFingerprint -benchmem ./services/sponsor/internal/match/
+func BenchmarkFingerprint(b *testing.B) {
+	in := realScale()
+	b.Run("validate", func(b *testing.B) {
+		for b.Loop() {
+			if err := Validate(in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fingerprint", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Fingerprint(in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

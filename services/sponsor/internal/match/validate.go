@@ -3,6 +3,7 @@ package match
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/turnaround-sli/turnaround/services/platform/fault"
 	"github.com/turnaround-sli/turnaround/services/reference"
@@ -11,16 +12,51 @@ import (
 // Validate checks an input's shape and returns an INVALID_ARGUMENT fault
 // listing every problem, or nil. Solve and Fingerprint validate too; pins
 // are further checked against the hard rules and capacities by Solve.
+//
+// A first pass names no field, so that a valid input (nearly every one: a
+// match run checks its input on every call) costs no formatting of field
+// paths; an input it finds invalid is checked again with every field named.
 func Validate(in Input) error {
+	if validate(in, false) == nil {
+		return nil
+	}
+	return validate(in, true)
+}
+
+// validate checks in; with named false the violations' fields are left
+// unnamed (every path below the top is "").
+func validate(in Input, named bool) error {
 	var vs fault.Violations
 	validateRun(&vs, in)
-	needs := validateEach(&vs, "needs", "need", in.Needs, func(n Need) string { return n.ID }, validateNeed)
-	sponsors := validateEach(&vs, "sponsors", "sponsor", in.Sponsors, func(s Sponsor) string { return s.ID }, validateSponsor)
+	name := func(field string) string {
+		if named {
+			return field
+		}
+		return ""
+	}
+	needs := validateEach(&vs, name("needs"), "need", in.Needs, func(n Need) string { return n.ID }, validateNeed)
+	sponsors := validateEach(&vs, name("sponsors"), "sponsor", in.Sponsors, func(s Sponsor) string { return s.ID }, validateSponsor)
 	if int64(len(in.Needs))*int64(len(in.Sponsors)) > MaxPairs {
 		vs.Add("needs", "%d needs × %d sponsors exceeds %d pairs", len(in.Needs), len(in.Sponsors), MaxPairs)
 	}
-	validateOverrides(&vs, in.Overrides, needs, sponsors)
+	validateOverrides(&vs, name("overrides"), in.Overrides, needs, sponsors)
 	return vs.Err()
+}
+
+// indexed is list[i], or "" when list is "" (a pass that names no fields).
+func indexed(list string, i int) string {
+	if list == "" {
+		return ""
+	}
+	return list + "[" + strconv.Itoa(i) + "]"
+}
+
+// sub is at.field, or "" when at is "".
+func sub(at, field string) string {
+	if at == "" {
+		return ""
+	}
+	return at + "." + field
 }
 
 // validateEach checks every element of list with validate, under
@@ -28,7 +64,7 @@ func Validate(in Input) error {
 func validateEach[T any](vs *fault.Violations, field, noun string, list []T, id func(T) string, validate func(*fault.Violations, string, T)) map[string]bool {
 	ids := make(map[string]bool, len(list))
 	for i, x := range list {
-		at := fmt.Sprintf("%s[%d]", field, i)
+		at := indexed(field, i)
 		validate(vs, at, x)
 		if ids[id(x)] {
 			vs.Add(at+".id", "%s %q appears twice", noun, id(x))
@@ -86,7 +122,7 @@ func between[N int | int64](vs *fault.Violations, field string, v, lo, hi N) {
 func validateAreas[T leveled](vs *fault.Violations, field string, list []T, level string, most int) {
 	seen := make(map[Area]bool, len(list))
 	for j, item := range list {
-		f := fmt.Sprintf("%s[%d]", field, j)
+		f := indexed(field, j)
 		a, n := item.level()
 		if a == "" || len(a) > maxAreaLength {
 			vs.Add(f+".area", "must be 1 to %d bytes", maxAreaLength)
@@ -112,14 +148,14 @@ func validateNeed(vs *fault.Violations, at string, n Need) {
 	if len(n.Areas) == 0 || len(n.Areas) > maxListLength {
 		vs.Add(at+".areas", "must list 1 to %d areas of need", maxListLength)
 	}
-	validateAreas(vs, at+".areas", n.Areas, "weight", MaxAreaWeight)
+	validateAreas(vs, sub(at, "areas"), n.Areas, "weight", MaxAreaWeight)
 	between(vs, at+".urgency", n.Urgency, 1, MaxUrgency)
 	between(vs, at+".staff_days", n.StaffDays, 0, MaxStaffDays)
 	if len(n.ExcludedSponsors) > maxListLength {
 		vs.Add(at+".excluded_sponsors", "must list at most %d sponsors", maxListLength)
 	}
 	for j, s := range n.ExcludedSponsors {
-		validID(vs, fmt.Sprintf("%s.excluded_sponsors[%d]", at, j), s)
+		validID(vs, indexed(sub(at, "excluded_sponsors"), j), s)
 	}
 	if len(n.ContinuitySponsor) > maxIDLength {
 		vs.Add(at+".continuity_sponsor", "must be at most %d bytes", maxIDLength)
@@ -161,7 +197,7 @@ func validateSponsor(vs *fault.Violations, at string, s Sponsor) {
 			vs.Add(fmt.Sprintf("%s.regions[%d]", at, j), "%q is not an English region", r)
 		}
 	}
-	validateAreas(vs, at+".expertise", s.Expertise, "strength", MaxStrength)
+	validateAreas(vs, sub(at, "expertise"), s.Expertise, "strength", MaxStrength)
 	c := s.Capacity
 	between(vs, at+".capacity.engagements", c.Engagements, 0, MaxCapacity)
 	between(vs, at+".capacity.engagements_in_use", c.EngagementsInUse, 0, MaxCapacity)
@@ -182,15 +218,15 @@ func validateSponsor(vs *fault.Violations, at string, s Sponsor) {
 	}
 }
 
-func validateOverrides(vs *fault.Violations, o Overrides, needs, sponsors map[string]bool) {
+func validateOverrides(vs *fault.Violations, at string, o Overrides, needs, sponsors map[string]bool) {
 	for i, id := range o.ExcludeSponsors {
 		if !sponsors[id] {
-			vs.Add(fmt.Sprintf("overrides.exclude_sponsors[%d]", i), "no sponsor %q in the run", id)
+			vs.Add(indexed(sub(at, "exclude_sponsors"), i), "no sponsor %q in the run", id)
 		}
 	}
 	capped := map[string]bool{}
 	for i, c := range o.Capacities {
-		at := fmt.Sprintf("overrides.capacities[%d]", i)
+		at := indexed(sub(at, "capacities"), i)
 		if !sponsors[c.Sponsor] {
 			vs.Add(at+".sponsor", "no sponsor %q in the run", c.Sponsor)
 		}
@@ -204,7 +240,7 @@ func validateOverrides(vs *fault.Violations, o Overrides, needs, sponsors map[st
 	pinned := map[string]bool{}
 	pins := map[Pair]bool{}
 	for i, p := range o.Pin {
-		at := fmt.Sprintf("overrides.pin[%d]", i)
+		at := indexed(sub(at, "pin"), i)
 		validatePair(vs, at, p, needs, sponsors)
 		if pinned[p.Need] {
 			vs.Add(at+".need", "need %q is pinned twice", p.Need)
@@ -213,7 +249,7 @@ func validateOverrides(vs *fault.Violations, o Overrides, needs, sponsors map[st
 		pins[p] = true
 	}
 	for i, p := range o.Forbid {
-		at := fmt.Sprintf("overrides.forbid[%d]", i)
+		at := indexed(sub(at, "forbid"), i)
 		validatePair(vs, at, p, needs, sponsors)
 		if pins[p] {
 			vs.Add(at, "pair %s–%s is both pinned and forbidden", p.Need, p.Sponsor)
