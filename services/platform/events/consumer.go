@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -227,20 +228,24 @@ func (c *Consumer) readLoop(ctx context.Context) {
 // round trip; an event that comes twice in one batch counts as handled the
 // second time if the first copy was, and is asked again otherwise.
 func (c *Consumer) processNew(ctx context.Context, msgs []redis.XMessage) {
-	handled := make([]*redis.IntCmd, len(msgs))
 	ids := make([]string, len(msgs))
-	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range msgs {
-			if e, err := Decode(m.Values); err == nil {
-				ids[i] = e.ID
-				handled[i] = p.Exists(ctx, c.doneKey(e.ID))
+	var keys []string
+	for i, m := range msgs {
+		if e, err := Decode(m.Values); err == nil {
+			ids[i] = e.ID
+			keys = append(keys, c.doneKey(e.ID))
+		}
+	}
+	// One MGET: the done keys share the stream's hash tag.
+	var records []any
+	if len(keys) > 0 {
+		var err error
+		if records, err = c.rdb.MGet(ctx, keys...).Result(); err != nil {
+			records = nil // each is asked again on its own below
+			if ctx.Err() == nil {
+				c.logError(ctx, "events: check handled", fmt.Errorf("mget in %s: %w", c.stream, err))
 			}
 		}
-		return nil
-	})
-	if err != nil && ctx.Err() == nil {
-		// Each is asked again on its own below.
-		c.logError(ctx, "events: check handled", fmt.Errorf("exists in %s: %w", c.stream, err))
 	}
 	var s settlement
 	met := make(map[string]bool, len(msgs)) // event IDs met in this batch
@@ -250,13 +255,20 @@ func (c *Consumer) processNew(ctx context.Context, msgs []redis.XMessage) {
 			continue
 		}
 		var seen *bool
-		switch cmd := handled[i]; {
+		switch {
+		case ids[i] == "":
+			// Not an event: process dead-letters it.
 		case s.handled[ids[i]]:
 			seen = new(true)
-		case cmd != nil && cmd.Err() == nil && !met[ids[i]]:
-			seen = new(cmd.Val() == 1)
+		case records != nil && !met[ids[i]]:
+			seen = new(records[0] != nil)
 		}
-		met[ids[i]] = true
+		if ids[i] != "" {
+			met[ids[i]] = true
+			if records != nil {
+				records = records[1:]
+			}
+		}
 		c.process(ctx, m, 1, seen, &s)
 	}
 	c.settle(ctx, &s)
@@ -271,8 +283,20 @@ type settlement struct {
 	acks    []string        // stream entry IDs
 }
 
-// settle records the batch's handled events and acknowledges its entries in
-// one transaction: the done keys share the stream's hash tag. Acknowledging
+// settleScript records events handled and acknowledges stream entries in
+// one command. KEYS: the done keys, then the stream; ARGV: the group, the
+// records' time to live in milliseconds, then the entry IDs. Redis refuses
+// a script that writes when it is out of memory before it runs a line, so
+// no entry is ever acknowledged without its record.
+var settleScript = redis.NewScript(`
+for i = 1, #KEYS - 1 do
+  redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[2])
+end
+return redis.call('XACK', KEYS[#KEYS], ARGV[1], unpack(ARGV, 3))
+`)
+
+// settle records the batch's handled events and acknowledges its entries
+// with one script: the done keys share the stream's hash tag. Acknowledging
 // an event without its record would let a duplicate be handled again;
 // leaving both undone (a crash, Redis gone) leaves the entries pending, to
 // be handled once more by an idempotent handler.
@@ -288,13 +312,13 @@ func (c *Consumer) settle(ctx context.Context, s *settlement) {
 	// Bookkeeping after the handlers ran must happen even while stopping,
 	// or the work would be done again.
 	after := context.WithoutCancel(ctx)
-	if _, err := c.rdb.TxPipelined(after, func(p redis.Pipeliner) error {
-		for _, k := range s.done {
-			p.SetNX(after, k, "1", c.opts.DedupeTTL)
-		}
-		p.XAck(after, c.stream, c.opts.Group, s.acks...)
-		return nil
-	}); err != nil {
+	keys := append(slices.Clip(s.done), c.stream)
+	args := make([]any, 0, 2+len(s.acks))
+	args = append(args, c.opts.Group, c.opts.DedupeTTL.Milliseconds())
+	for _, id := range s.acks {
+		args = append(args, id)
+	}
+	if err := settleScript.Run(after, c.rdb, keys, args...).Err(); err != nil {
 		c.log.Error("events: record handled and acknowledge", "entries", len(s.acks),
 			"error", fmt.Errorf("set done, xack %s: %w", c.stream, err))
 	}
@@ -504,7 +528,7 @@ func (c *Consumer) ack(ctx context.Context, id string) {
 }
 
 // doneKey records that the group handled event id. It shares the topic's
-// hash tag, but is only ever used in single-key commands.
+// hash tag, so a batch's done keys and the stream go in one command.
 func (c *Consumer) doneKey(id string) string {
 	return c.ks.Key("topic:"+c.topic, "done", c.opts.Group, id)
 }
