@@ -141,15 +141,22 @@ func compare(t *testing.T, enc *Encoder, m proto.Message) {
 	if werr != nil {
 		return
 	}
+	sameJSON(t, string(m.ProtoReflect().Descriptor().FullName()), got, want, "")
+}
+
+// sameJSON requires got and want to be the same JSON once compacted; more
+// is added to the failure.
+func sameJSON(t *testing.T, name string, got, want []byte, more string) {
+	t.Helper()
 	var w, g bytes.Buffer
 	if err := json.Compact(&w, want); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Compact(&g, got); err != nil {
-		t.Fatalf("%s: not JSON: %v\n%s", m.ProtoReflect().Descriptor().FullName(), err, got)
+		t.Fatalf("%s: not JSON: %v\n%s", name, err, got)
 	}
 	if !bytes.Equal(w.Bytes(), g.Bytes()) {
-		t.Fatalf("%s:\n got %s\nwant %s", m.ProtoReflect().Descriptor().FullName(), g.Bytes(), w.Bytes())
+		t.Fatalf("%s:\n got %s\nwant %s%s", name, g.Bytes(), w.Bytes(), more)
 	}
 }
 

@@ -222,21 +222,7 @@ func (p *plan) appendWire(b []byte, w []byte, st *wireState) ([]byte, error) {
 		if num > protowire.MaxValidNumber {
 			return b, errNotWireForm
 		}
-		s := span{typ: typ}
-		switch typ {
-		case protowire.VarintType:
-			s.num, n = protowire.ConsumeVarint(w)
-		case protowire.Fixed32Type:
-			var v uint32
-			v, n = protowire.ConsumeFixed32(w)
-			s.num = uint64(v)
-		case protowire.Fixed64Type:
-			s.num, n = protowire.ConsumeFixed64(w)
-		case protowire.BytesType:
-			s.data, n = protowire.ConsumeBytes(w)
-		default:
-			return b, errNotWireForm // groups: no contract has one
-		}
+		s, n := consumeValue(typ, w) // groups (no contract has one) fail here
 		if n < 0 {
 			return b, errNotWireForm
 		}
@@ -300,6 +286,26 @@ func (p *plan) appendWire(b []byte, w []byte, st *wireState) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// consumeValue reads one value of wire type typ off the front of w and
+// reports its length, or a negative length when w does not hold one.
+func consumeValue(typ protowire.Type, w []byte) (span, int) {
+	s := span{typ: typ}
+	n := -1
+	switch typ {
+	case protowire.VarintType:
+		s.num, n = protowire.ConsumeVarint(w)
+	case protowire.Fixed32Type:
+		var v uint32
+		v, n = protowire.ConsumeFixed32(w)
+		s.num = uint64(v)
+	case protowire.Fixed64Type:
+		s.num, n = protowire.ConsumeFixed64(w)
+	case protowire.BytesType:
+		s.data, n = protowire.ConsumeBytes(w)
+	}
+	return s, n
+}
+
 // accepts reports whether the field is read from a span of wire type typ:
 // its own, or for a list of numbers also the packed form.
 func (f *field) accepts(typ protowire.Type) bool {
@@ -358,18 +364,7 @@ func (f *field) appendWireList(b []byte, mk mark, i int32, st *wireState) ([]byt
 func (vk value) appendPacked(b []byte, data []byte, n int) ([]byte, int, error) {
 	typ := wireTypeOf(vk.kind)
 	for len(data) > 0 {
-		s := span{typ: typ}
-		var k int
-		switch typ {
-		case protowire.VarintType:
-			s.num, k = protowire.ConsumeVarint(data)
-		case protowire.Fixed32Type:
-			var v uint32
-			v, k = protowire.ConsumeFixed32(data)
-			s.num = uint64(v)
-		default:
-			s.num, k = protowire.ConsumeFixed64(data)
-		}
+		s, k := consumeValue(typ, data)
 		if k < 0 {
 			return b, n, errNotWireForm
 		}
@@ -419,19 +414,8 @@ func (f *field) appendWireMap(b []byte, mk mark, i int32, st *wireState) ([]byte
 				k, n = protowire.ConsumeBytes(w)
 				e.key, haveKey = unsafe.String(unsafe.SliceData(k), len(k)), true
 			case num == 2 && typ == valType && !haveVal:
-				e.val.typ, haveVal = typ, true
-				switch typ {
-				case protowire.VarintType:
-					e.val.num, n = protowire.ConsumeVarint(w)
-				case protowire.Fixed32Type:
-					var v uint32
-					v, n = protowire.ConsumeFixed32(w)
-					e.val.num = uint64(v)
-				case protowire.Fixed64Type:
-					e.val.num, n = protowire.ConsumeFixed64(w)
-				default:
-					e.val.data, n = protowire.ConsumeBytes(w)
-				}
+				e.val, n = consumeValue(typ, w)
+				haveVal = true
 			default:
 				return b, errNotWireForm
 			}

@@ -1,8 +1,7 @@
 package restjson
 
 import (
-	"bytes"
-	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -76,16 +75,7 @@ func compareHeld(t *testing.T, enc *Encoder, h proto.Message, wire []byte) {
 	if werr != nil {
 		return
 	}
-	var w, g bytes.Buffer
-	if err := json.Compact(&w, want); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Compact(&g, got); err != nil {
-		t.Fatalf("%s: not JSON: %v\n%s", name, err, got)
-	}
-	if !bytes.Equal(w.Bytes(), g.Bytes()) {
-		t.Fatalf("%s:\n got %s\nwant %s\nwire %x", name, g.Bytes(), w.Bytes(), wire)
-	}
+	sameJSON(t, string(name), got, want, fmt.Sprintf("\nwire %x", wire))
 }
 
 // allKinds is a message with a field of every kind the plans write, lists
