@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -228,48 +227,44 @@ func (c *Consumer) readLoop(ctx context.Context) {
 // round trip; an event that comes twice in one batch counts as handled the
 // second time if the first copy was, and is asked again otherwise.
 func (c *Consumer) processNew(ctx context.Context, msgs []redis.XMessage) {
-	ids := make([]string, len(msgs))
-	var keys []string
+	evs := make([]Event, len(msgs))
+	errs := make([]error, len(msgs))
+	var ids, keys []string
 	for i, m := range msgs {
-		if e, err := Decode(m.Values); err == nil {
-			ids[i] = e.ID
-			keys = append(keys, c.doneKey(e.ID))
+		if evs[i], errs[i] = Decode(m.Values); errs[i] == nil {
+			ids = append(ids, evs[i].ID)
+			keys = append(keys, c.doneKey(evs[i].ID))
 		}
 	}
-	// One MGET: the done keys share the stream's hash tag.
-	var records []any
+	// answers holds, per event ID, whether the group handled it before the
+	// batch; an ID leaves it once used, so a second copy is asked again.
+	answers := make(map[string]bool, len(ids))
 	if len(keys) > 0 {
-		var err error
-		if records, err = c.rdb.MGet(ctx, keys...).Result(); err != nil {
-			records = nil // each is asked again on its own below
-			if ctx.Err() == nil {
-				c.logError(ctx, "events: check handled", fmt.Errorf("mget in %s: %w", c.stream, err))
+		// One MGET: the done keys share the stream's hash tag.
+		records, err := c.rdb.MGet(ctx, keys...).Result()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			c.logError(ctx, "events: check handled", fmt.Errorf("mget in %s: %w", c.stream, err))
+		case err == nil:
+			for i, id := range ids {
+				answers[id] = answers[id] || records[i] != nil
 			}
 		}
 	}
 	var s settlement
-	met := make(map[string]bool, len(msgs)) // event IDs met in this batch
 	for i, m := range msgs {
 		if ctx.Err() != nil {
 			c.unfinished.Store(m.ID, struct{}{}) // handed back on the way out
 			continue
 		}
 		var seen *bool
-		switch {
-		case ids[i] == "":
-			// Not an event: process dead-letters it.
-		case s.handled[ids[i]]:
+		if s.handled[evs[i].ID] {
 			seen = new(true)
-		case records != nil && !met[ids[i]]:
-			seen = new(records[0] != nil)
+		} else if v, ok := answers[evs[i].ID]; ok && errs[i] == nil {
+			seen = &v
+			delete(answers, evs[i].ID)
 		}
-		if ids[i] != "" {
-			met[ids[i]] = true
-			if records != nil {
-				records = records[1:]
-			}
-		}
-		c.process(ctx, m, 1, seen, &s)
+		c.process(ctx, m, evs[i], errs[i], 1, seen, &s)
 	}
 	c.settle(ctx, &s)
 }
@@ -279,7 +274,6 @@ func (c *Consumer) processNew(ctx context.Context, msgs []redis.XMessage) {
 // acknowledge (those handled, and duplicates of events handled before).
 type settlement struct {
 	handled map[string]bool // event IDs
-	done    []string        // their done keys
 	acks    []string        // stream entry IDs
 }
 
@@ -312,7 +306,11 @@ func (c *Consumer) settle(ctx context.Context, s *settlement) {
 	// Bookkeeping after the handlers ran must happen even while stopping,
 	// or the work would be done again.
 	after := context.WithoutCancel(ctx)
-	keys := append(slices.Clip(s.done), c.stream)
+	keys := make([]string, 0, len(s.handled)+1)
+	for id := range s.handled {
+		keys = append(keys, c.doneKey(id))
+	}
+	keys = append(keys, c.stream)
 	args := make([]any, 0, 2+len(s.acks))
 	args = append(args, c.opts.Group, c.opts.DedupeTTL.Milliseconds())
 	for _, id := range s.acks {
@@ -363,7 +361,8 @@ func (c *Consumer) claimLoop(ctx context.Context) {
 				if !ok {
 					continue // acknowledged since the claim
 				}
-				c.process(ctx, m, n, nil, &s)
+				e, err := Decode(m.Values)
+				c.process(ctx, m, e, err, n, nil, &s)
 			}
 			c.settle(ctx, &s)
 		}
@@ -402,13 +401,14 @@ func (c *Consumer) deliveries(ctx context.Context, msgs []redis.XMessage) (map[s
 	return counts, nil
 }
 
-// process handles one delivery of m, the deliveries-th. Once m is handled
+// process handles one delivery of m, decoded as e (or failing to decode
+// with decodeErr), the deliveries-th. Once m is handled
 // (now or before) it is left in s to be recorded and acknowledged, and
 // stays in flight until then; a dead-lettered m is acknowledged at once.
 // Otherwise m stays pending and is retried after MinIdle. seen says
 // whether the group had handled m's event already, when the caller asked;
 // nil asks Redis.
-func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int64, seen *bool, s *settlement) {
+func (c *Consumer) process(ctx context.Context, m redis.XMessage, e Event, decodeErr error, deliveries int64, seen *bool, s *settlement) {
 	c.inflight.Store(m.ID, struct{}{})
 	settled := false
 	defer func() {
@@ -418,9 +418,8 @@ func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int
 	}()
 	after := context.WithoutCancel(ctx)
 
-	e, err := Decode(m.Values)
-	if err != nil {
-		c.deadLetter(after, m, deliveries, err)
+	if decodeErr != nil {
+		c.deadLetter(after, m, deliveries, decodeErr)
 		return
 	}
 	if deliveries > c.opts.MaxDeliveries {
@@ -464,7 +463,6 @@ func (c *Consumer) process(ctx context.Context, m redis.XMessage, deliveries int
 		s.handled = map[string]bool{}
 	}
 	s.handled[e.ID] = true
-	s.done = append(s.done, done)
 	s.acks = append(s.acks, m.ID)
 	settled = true
 }
