@@ -1,11 +1,9 @@
 package restjson
 
 import (
-	"encoding/base64"
 	"errors"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -452,47 +450,56 @@ func (f *field) appendWireMap(b []byte, mk mark, i int32, st *wireState) ([]byte
 // appendWire writes one value read off the wire.
 func (vk value) appendWire(b []byte, s span, st *wireState) ([]byte, error) {
 	switch vk.kind {
-	case protoreflect.BoolKind:
-		return strconv.AppendBool(b, s.num != 0), nil
-	case protoreflect.EnumKind:
-		if vk.enum.IsClosed() {
-			return b, errNotWireForm // an unknown number would not be kept
-		}
-		return vk.append(b, protoreflect.ValueOfEnum(protoreflect.EnumNumber(int32(s.num))))
-	case protoreflect.Int32Kind:
-		return strconv.AppendInt(b, int64(int32(s.num)), 10), nil
-	case protoreflect.Sint32Kind:
-		return strconv.AppendInt(b, int64(int32(protowire.DecodeZigZag(s.num&math.MaxUint32))), 10), nil
-	case protoreflect.Sfixed32Kind:
-		return strconv.AppendInt(b, int64(int32(uint32(s.num))), 10), nil
-	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
-		return strconv.AppendUint(b, uint64(uint32(s.num)), 10), nil
-	case protoreflect.Int64Kind, protoreflect.Sfixed64Kind:
-		b = append(b, '"')
-		return append(strconv.AppendInt(b, int64(s.num), 10), '"'), nil
-	case protoreflect.Sint64Kind:
-		b = append(b, '"')
-		return append(strconv.AppendInt(b, protowire.DecodeZigZag(s.num), 10), '"'), nil
-	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
-		b = append(b, '"')
-		return append(strconv.AppendUint(b, s.num, 10), '"'), nil
-	case protoreflect.FloatKind:
-		return appendFloat(b, float64(math.Float32frombits(uint32(s.num))), 32), nil
-	case protoreflect.DoubleKind:
-		return appendFloat(b, math.Float64frombits(s.num), 64), nil
-	case protoreflect.StringKind:
-		return appendString(b, unsafe.String(unsafe.SliceData(s.data), len(s.data)))
-	case protoreflect.BytesKind:
-		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, s.data)
-		return append(b, '"'), nil
 	case protoreflect.MessageKind:
 		if st == nil {
 			return b, errNotWireForm
 		}
 		return vk.inner.appendWire(b, s.data, st)
+	case protoreflect.EnumKind:
+		if vk.enum.IsClosed() {
+			return b, errNotWireForm // an unknown number would not be kept
+		}
 	}
-	return b, errNotCovered
+	v, ok := vk.decode(s)
+	if !ok {
+		return b, errNotCovered
+	}
+	return vk.append(b, v)
+}
+
+// decode is the scalar a span holds, as decoding would set it, for append
+// to write as it writes a decoded field. Strings and bytes refer to the
+// span's bytes, not a copy.
+func (vk value) decode(s span) (protoreflect.Value, bool) {
+	switch vk.kind {
+	case protoreflect.BoolKind:
+		return protoreflect.ValueOfBool(s.num != 0), true
+	case protoreflect.EnumKind:
+		return protoreflect.ValueOfEnum(protoreflect.EnumNumber(int32(s.num))), true
+	case protoreflect.Int32Kind:
+		return protoreflect.ValueOfInt32(int32(s.num)), true
+	case protoreflect.Sint32Kind:
+		return protoreflect.ValueOfInt32(int32(protowire.DecodeZigZag(s.num & math.MaxUint32))), true
+	case protoreflect.Sfixed32Kind:
+		return protoreflect.ValueOfInt32(int32(uint32(s.num))), true
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		return protoreflect.ValueOfUint32(uint32(s.num)), true
+	case protoreflect.Int64Kind, protoreflect.Sfixed64Kind:
+		return protoreflect.ValueOfInt64(int64(s.num)), true
+	case protoreflect.Sint64Kind:
+		return protoreflect.ValueOfInt64(protowire.DecodeZigZag(s.num)), true
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return protoreflect.ValueOfUint64(s.num), true
+	case protoreflect.FloatKind:
+		return protoreflect.ValueOfFloat32(math.Float32frombits(uint32(s.num))), true
+	case protoreflect.DoubleKind:
+		return protoreflect.ValueOfFloat64(math.Float64frombits(s.num)), true
+	case protoreflect.StringKind:
+		return protoreflect.ValueOfString(unsafe.String(unsafe.SliceData(s.data), len(s.data))), true
+	case protoreflect.BytesKind:
+		return protoreflect.ValueOfBytes(s.data), true
+	}
+	return protoreflect.Value{}, false
 }
 
 // appendDefault writes the value of an unset field that protojson writes
