@@ -38,3 +38,30 @@ func Retry[T any](ctx context.Context, what string, replay func(context.Context)
 	}
 	return zero, fmt.Errorf("%s: still contended after %d attempts: %w", what, MaxAttempts, ErrConflict)
 }
+
+// Replayed runs create, a use case that makes something new and commits it
+// with its request's idempotency record, with no look-up of that record
+// before it: the commit itself refuses a retry of a call that committed
+// (the record is checked first, in the commit's round trip), so a create
+// that succeeds had none to replay. After a refusal of any kind, replay
+// (nil for none) decides: the answer a committed call with the same
+// request_id left takes the refusal's place, a look-up that fails (a
+// request_id reused for another request, say) gives its own error, and
+// with neither the refusal stands. A retry therefore gets its first call's
+// answer as it would from a look-up made first, even where the state has
+// moved on so far since that call that the create alone would be refused,
+// and the first call costs no round trip for it.
+func Replayed[T any](ctx context.Context, replay func(context.Context) (T, bool, error), create func() (T, error)) (T, error) {
+	out, err := create()
+	if err == nil || replay == nil {
+		return out, err
+	}
+	prev, ok, rerr := replay(ctx)
+	switch {
+	case rerr != nil:
+		return prev, rerr
+	case ok:
+		return prev, nil
+	}
+	return out, err
+}

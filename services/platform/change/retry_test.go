@@ -47,3 +47,29 @@ func TestRetryGivesUpAsAConflict(t *testing.T) {
 		t.Errorf("Retry with an ended context: %v after %d calls, want context.Canceled after 1", err, calls)
 	}
 }
+
+func TestReplayedLooksUpOnlyAfterARefusal(t *testing.T) {
+	replays := 0
+	replay := func(context.Context) (string, bool, error) { replays++; return "first", true, nil }
+	got, err := Replayed(context.Background(), replay, func() (string, error) { return "made", nil })
+	if err != nil || got != "made" || replays != 0 {
+		t.Errorf("a create that succeeds: %q, %v after %d look-ups, want its own answer after none", got, err, replays)
+	}
+	refused := errors.New("the plan is closed")
+	got, err = Replayed(context.Background(), replay, func() (string, error) { return "", refused })
+	if err != nil || got != "first" || replays != 1 {
+		t.Errorf("a refused retry of a call that committed: %q, %v after %d look-ups, want the first answer after 1", got, err, replays)
+	}
+	none := func(context.Context) (string, bool, error) { return "", false, nil }
+	if _, err := Replayed(context.Background(), none, func() (string, error) { return "", refused }); !errors.Is(err, refused) {
+		t.Errorf("a refusal with nothing to replay: %v, want the refusal", err)
+	}
+	reused := errors.New("request_id reused")
+	failing := func(context.Context) (string, bool, error) { return "", false, reused }
+	if _, err := Replayed(context.Background(), failing, func() (string, error) { return "", refused }); !errors.Is(err, reused) {
+		t.Errorf("a refusal whose look-up fails: %v, want the look-up's error", err)
+	}
+	if _, err := Replayed(context.Background(), nil, func() (string, error) { return "", refused }); !errors.Is(err, refused) {
+		t.Errorf("no replay: %v, want the refusal", err)
+	}
+}

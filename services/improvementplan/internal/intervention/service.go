@@ -61,33 +61,33 @@ func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Int
 // Order orders the intervention o in the council gss on behalf of
 // r.Subject, IN_FORCE from now (violations under "intervention."). A plan
 // that o names must exist (an error matching plan.ErrNotFound otherwise).
-// A repeat of r.RequestID returns the first call's intervention.
+// A repeat of r.RequestID returns the first call's intervention, found by
+// the commit or after a refusal (change.Replayed).
 func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Request) (Intervention, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return prev, err
-	}
-	grades := func([]string) map[string]string { return nil }
-	if o.Plan != "" {
-		_, planID, err := plan.ParseName("intervention.improvement_plan", o.Plan)
-		if err != nil {
-			return Intervention{}, err
-		}
-		escalated, err := s.plans.Get(ctx, gss, planID)
-		if err != nil {
-			return Intervention{}, err
-		}
-		grades = func(areas []string) map[string]string { return gradesOf(escalated, areas) }
-	}
-	// A conflict is a concurrent retry of this request that won (its
-	// answer is then replayed) or a fresh ID taken.
 	replay := usecase.Replayer[Intervention](s.Store, gss, r)
-	return change.Retry(ctx, "intervention: order an intervention in "+gss, replay, func(ctx context.Context) (Intervention, error) {
-		iv, err := New(gss, resource.NewID(), o, "intervention.", r.Subject, s.Clock())
-		if err != nil {
-			return Intervention{}, err
+	return change.Replayed(ctx, replay, func() (Intervention, error) {
+		grades := func([]string) map[string]string { return nil }
+		if o.Plan != "" {
+			_, planID, err := plan.ParseName("intervention.improvement_plan", o.Plan)
+			if err != nil {
+				return Intervention{}, err
+			}
+			escalated, err := s.plans.Get(ctx, gss, planID)
+			if err != nil {
+				return Intervention{}, err
+			}
+			grades = func(areas []string) map[string]string { return gradesOf(escalated, areas) }
 		}
-		iv.AreaGrades = grades(iv.Areas)
-		return s.Store.Insert(ctx, iv, r)
+		// A conflict is a retry of this request whose first call committed
+		// (its answer is then replayed) or a fresh ID taken.
+		return change.Retry(ctx, "intervention: order an intervention in "+gss, replay, func(ctx context.Context) (Intervention, error) {
+			iv, err := New(gss, resource.NewID(), o, "intervention.", r.Subject, s.Clock())
+			if err != nil {
+				return Intervention{}, err
+			}
+			iv.AreaGrades = grades(iv.Areas)
+			return s.Store.Insert(ctx, iv, r)
+		})
 	})
 }
 

@@ -175,39 +175,39 @@ func (s *Service) ScheduleEmergency(ctx context.Context, gss string, start, end 
 }
 
 func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r change.Request, prefix string) (Inspection, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return prev, err
-	}
-	now := s.Now()
-	ins = ins.Clone()
-	ins.GSSCode = gss
-	ins.State = Scheduled
-	ins.PublishDate = time.Time{}
-	ins.Version = 0
-	ins.CreateTime, ins.UpdateTime = now, now
-	if err := ins.Validate(prefix, now); err != nil {
-		return Inspection{}, err
-	}
-	// An inspection is never filed under a council the service does not
-	// hold.
-	if _, err := s.Store.Council(ctx, gss); errors.Is(err, council.ErrNotFound) {
-		return Inspection{}, resource.ErrCouncilNotFound
-	} else if err != nil {
-		return Inspection{}, fmt.Errorf("inspection: schedule an inspection of %s: %w", gss, err)
-	}
-	// A conflict is a concurrent call with the same request_id that won
-	// (its answer is then replayed), a concurrent answer to the same
-	// recommendation, or a fresh ID taken.
-	return change.Retry(ctx, "inspection: schedule an inspection of "+gss, usecase.Replayer[Inspection](s.Store, gss, r), func(ctx context.Context) (Inspection, error) {
-		if rec := ins.EmergencyRecommendation; rec != "" {
-			if _, answered, err := s.Store.AnsweredBy(ctx, gss, rec); err != nil {
-				return Inspection{}, err
-			} else if answered {
-				return Inspection{}, ErrRecommendationAnswered.With("emergency_recommendation", rec)
-			}
+	replay := usecase.Replayer[Inspection](s.Store, gss, r)
+	return change.Replayed(ctx, replay, func() (Inspection, error) {
+		now := s.Now()
+		ins = ins.Clone()
+		ins.GSSCode = gss
+		ins.State = Scheduled
+		ins.PublishDate = time.Time{}
+		ins.Version = 0
+		ins.CreateTime, ins.UpdateTime = now, now
+		if err := ins.Validate(prefix, now); err != nil {
+			return Inspection{}, err
 		}
-		ins.ID = resource.NewID()
-		return s.Store.Insert(ctx, ins, r)
+		// An inspection is never filed under a council the service does
+		// not hold.
+		if _, err := s.Store.Council(ctx, gss); errors.Is(err, council.ErrNotFound) {
+			return Inspection{}, resource.ErrCouncilNotFound
+		} else if err != nil {
+			return Inspection{}, fmt.Errorf("inspection: schedule an inspection of %s: %w", gss, err)
+		}
+		// A conflict is a retry of this request whose first call committed
+		// (its answer is then replayed), a concurrent answer to the same
+		// recommendation, or a fresh ID taken.
+		return change.Retry(ctx, "inspection: schedule an inspection of "+gss, replay, func(ctx context.Context) (Inspection, error) {
+			if rec := ins.EmergencyRecommendation; rec != "" {
+				if _, answered, err := s.Store.AnsweredBy(ctx, gss, rec); err != nil {
+					return Inspection{}, err
+				} else if answered {
+					return Inspection{}, ErrRecommendationAnswered.With("emergency_recommendation", rec)
+				}
+			}
+			ins.ID = resource.NewID()
+			return s.Store.Insert(ctx, ins, r)
+		})
 	})
 }
 

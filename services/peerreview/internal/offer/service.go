@@ -69,30 +69,31 @@ func SortNewestFirst(offers []Offer) {
 // valid (see Validate), with violations under "support_offer."; the state,
 // history, review and inspection are the service's to set and are ignored.
 // A council outside the 152 is resource.ErrCouncilNotFound. A repeat of r.RequestID
-// returns the first call's offer.
+// returns the first call's offer, found by the commit or after a refusal
+// (change.Replayed).
 func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Request) (Offer, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return prev, err
-	}
 	if _, ok := reference.CouncilByCode(gss); !ok {
 		return Offer{}, resource.ErrCouncilNotFound
 	}
-	now := s.Now()
-	o = o.Clone()
-	o.GSSCode = gss
-	o.State = Offered
-	o.PeerReview, o.Inspection = "", ""
-	o.Version = 0
-	o.CreateTime, o.UpdateTime = now, now
-	if err := o.Validate("support_offer."); err != nil {
-		return Offer{}, err
-	}
-	o.History = []string{HistoryLine(Offered, r.Subject, now, string(o.Tier)+" support offered")}
-	// A conflict is a concurrent call with the same request_id that won
-	// (its answer is then replayed) or a fresh ID taken.
-	return change.Retry(ctx, "offer: create an offer to "+gss, usecase.Replayer[Offer](s.Store, gss, r), func(ctx context.Context) (Offer, error) {
-		o.ID = resource.NewID()
-		return s.Store.Insert(ctx, o, r)
+	replay := usecase.Replayer[Offer](s.Store, gss, r)
+	return change.Replayed(ctx, replay, func() (Offer, error) {
+		now := s.Now()
+		o = o.Clone()
+		o.GSSCode = gss
+		o.State = Offered
+		o.PeerReview, o.Inspection = "", ""
+		o.Version = 0
+		o.CreateTime, o.UpdateTime = now, now
+		if err := o.Validate("support_offer."); err != nil {
+			return Offer{}, err
+		}
+		o.History = []string{HistoryLine(Offered, r.Subject, now, string(o.Tier)+" support offered")}
+		// A conflict is a retry of this request whose first call committed
+		// (its answer is then replayed) or a fresh ID taken.
+		return change.Retry(ctx, "offer: create an offer to "+gss, replay, func(ctx context.Context) (Offer, error) {
+			o.ID = resource.NewID()
+			return s.Store.Insert(ctx, o, r)
+		})
 	})
 }
 

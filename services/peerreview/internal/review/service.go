@@ -50,21 +50,22 @@ func NewService(st Storer, now func() time.Time) *Service {
 // Request creates a REQUESTED review of kind for the council gss and
 // returns it as stored; see New for the checks. A council with a review
 // under way gets ErrUnderWay. A repeat of r.RequestID returns the first call's
-// review.
+// review, found by the commit or after a refusal (change.Replayed).
 func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason string, r change.Request) (Review, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return prev, err
-	}
-	rv, err := New(gss, kind, reason, r.Subject, s.Clock())
-	if err != nil {
-		return Review{}, err
-	}
-	// A conflict is a concurrent call with the same request_id that won
-	// (its answer is then replayed), another request that took the
-	// council's slot (Insert then reports ErrUnderWay), or a fresh ID taken.
-	return change.Retry(ctx, "review: request a review of "+gss, usecase.Replayer[Review](s.Store, gss, r), func(ctx context.Context) (Review, error) {
-		rv.ID = resource.NewID()
-		return s.Store.Insert(ctx, rv, r)
+	replay := usecase.Replayer[Review](s.Store, gss, r)
+	return change.Replayed(ctx, replay, func() (Review, error) {
+		rv, err := New(gss, kind, reason, r.Subject, s.Clock())
+		if err != nil {
+			return Review{}, err
+		}
+		// A conflict is a retry of this request whose first call committed
+		// (its answer is then replayed), another request that took the
+		// council's slot (Insert then reports ErrUnderWay), or a fresh ID
+		// taken.
+		return change.Retry(ctx, "review: request a review of "+gss, replay, func(ctx context.Context) (Review, error) {
+			rv.ID = resource.NewID()
+			return s.Store.Insert(ctx, rv, r)
+		})
 	})
 }
 

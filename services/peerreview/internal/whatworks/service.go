@@ -78,27 +78,28 @@ func (s *Service) Summaries(ctx context.Context, minCouncils int) (Summaries, er
 }
 
 // Create publishes l (parsed from a Draft) for r, or replays what an
-// earlier request with r's request ID published. A lesson that links a
-// review needs that review to exist (NOT_FOUND) and be completed
-// (FAILED_PRECONDITION, see CheckSource).
+// earlier request with r's request ID published, found by the commit or
+// after a refusal (change.Replayed). A lesson that links a review needs
+// that review to exist (NOT_FOUND) and be completed (FAILED_PRECONDITION,
+// see CheckSource).
 func (s *Service) Create(ctx context.Context, l Lesson, r change.Request) (Lesson, error) {
-	if prev, ok, err := s.lessons.Replay(ctx, r); err != nil || ok {
-		return prev, err
-	}
-	if l.PeerReview != "" {
-		gss, id, _ := resource.ParseCouncilChild("lesson.peer_review", review.Collection, l.PeerReview)
-		src, err := s.reviews.Get(ctx, gss, id)
-		if errors.Is(err, review.ErrNotFound) {
-			return Lesson{}, fault.NotFound(review.ReasonNotFound, "%s does not exist", l.PeerReview).With("peer_review", l.PeerReview)
+	replay := func(ctx context.Context) (Lesson, bool, error) { return s.lessons.Replay(ctx, r) }
+	return change.Replayed(ctx, replay, func() (Lesson, error) {
+		if l.PeerReview != "" {
+			gss, id, _ := resource.ParseCouncilChild("lesson.peer_review", review.Collection, l.PeerReview)
+			src, err := s.reviews.Get(ctx, gss, id)
+			if errors.Is(err, review.ErrNotFound) {
+				return Lesson{}, fault.NotFound(review.ReasonNotFound, "%s does not exist", l.PeerReview).With("peer_review", l.PeerReview)
+			}
+			if err != nil {
+				return Lesson{}, err
+			}
+			if err := CheckSource(l, src); err != nil {
+				return Lesson{}, err
+			}
 		}
-		if err != nil {
-			return Lesson{}, err
-		}
-		if err := CheckSource(l, src); err != nil {
-			return Lesson{}, err
-		}
-	}
-	return s.lessons.Create(ctx, l, r)
+		return s.lessons.Create(ctx, l, r)
+	})
 }
 
 // Get returns the lesson with ID id, or ErrNotFound.

@@ -44,7 +44,8 @@ type SponsorDirectory interface {
 	Missing(ctx context.Context, ids []string) ([]string, error)
 }
 
-// maxAttempts bounds the create attempts when a fresh random ID is taken.
+// maxAttempts bounds the attempts to open a need from an intervention when
+// a fresh random ID is taken.
 const maxAttempts = 5
 
 // Service carries out the need use cases over a Storer. The gRPC handlers,
@@ -71,31 +72,25 @@ func (s *Service) List(ctx context.Context, gss string) ([]Need, error) {
 // under a fresh ID, with SponsorNeedOpened. Violations are reported under
 // "sponsor_need.", an excluded sponsor that does not exist among them; a
 // council outside the 152 is resource.ErrCouncilNotFound. A repeat of r.RequestID returns
-// the first call's need.
+// the first call's need, found by the commit or after a refusal
+// (change.Replayed).
 func (s *Service) Create(ctx context.Context, gss string, draft Need, r change.Request) (Need, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return prev, err
-	}
-	n, err := New(gss, "", draft, "sponsor_need.", s.Clock())
-	if err != nil {
-		return Need{}, err
-	}
-	if err := s.checkExcluded(ctx, n); err != nil {
-		return Need{}, err
-	}
-	for range maxAttempts {
-		n.ID = resource.NewID()
-		out, err := s.Store.Insert(ctx, n, r)
-		if !errors.Is(err, ErrConflict) {
-			return out, err
+	replay := func(ctx context.Context) (Need, bool, error) { return s.Store.Replay(ctx, gss, r) }
+	return change.Replayed(ctx, replay, func() (Need, error) {
+		n, err := New(gss, "", draft, "sponsor_need.", s.Clock())
+		if err != nil {
+			return Need{}, err
 		}
-		// Either a concurrent call with the same request_id won, whose
-		// answer is now to be replayed, or the fresh ID was taken.
-		if prev, ok, rerr := s.Store.Replay(ctx, gss, r); rerr != nil || ok {
-			return prev, rerr
+		if err := s.checkExcluded(ctx, n); err != nil {
+			return Need{}, err
 		}
-	}
-	return Need{}, fmt.Errorf("need: create a need of %s: no free id after %d attempts: %w", gss, maxAttempts, ErrConflict)
+		// A conflict is a retry of this request whose first call committed
+		// (its answer is then replayed) or a fresh ID taken.
+		return change.Retry(ctx, "need: create a need of "+gss, replay, func(ctx context.Context) (Need, error) {
+			n.ID = resource.NewID()
+			return s.Store.Insert(ctx, n, r)
+		})
+	})
 }
 
 // Update replaces the fields of need id of the council gss that m names
