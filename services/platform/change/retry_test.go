@@ -3,7 +3,10 @@ package change
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/turnaround-sli/turnaround/services/platform/fault"
 )
 
 func TestRetryStopsAtTheFirstAnswerThatIsNoConflict(t *testing.T) {
@@ -55,7 +58,7 @@ func TestReplayedLooksUpOnlyAfterARefusal(t *testing.T) {
 	if err != nil || got != "made" || replays != 0 {
 		t.Errorf("a create that succeeds: %q, %v after %d look-ups, want its own answer after none", got, err, replays)
 	}
-	refused := errors.New("the plan is closed")
+	refused := fault.FailedPrecondition("PLAN_CLOSED", "the plan is closed")
 	got, err = Replayed(context.Background(), replay, func() (string, error) { return "", refused })
 	if err != nil || got != "first" || replays != 1 {
 		t.Errorf("a refused retry of a call that committed: %q, %v after %d look-ups, want the first answer after 1", got, err, replays)
@@ -71,5 +74,16 @@ func TestReplayedLooksUpOnlyAfterARefusal(t *testing.T) {
 	}
 	if _, err := Replayed(context.Background(), nil, func() (string, error) { return "", refused }); !errors.Is(err, refused) {
 		t.Errorf("no replay: %v, want the refusal", err)
+	}
+	// Redis hung: the look-up would time out again, doubling the time the
+	// request takes to fail.
+	replays = 0
+	timeout := fmt.Errorf("store: commit: %w", context.DeadlineExceeded)
+	if _, err := Replayed(context.Background(), replay, func() (string, error) { return "", timeout }); !errors.Is(err, timeout) || replays != 0 {
+		t.Errorf("an error of the store: %v after %d look-ups, want it as it is after none", err, replays)
+	}
+	unavailable := fault.Unavailable("REDIS_UNAVAILABLE", "Redis is down")
+	if _, err := Replayed(context.Background(), replay, func() (string, error) { return "", unavailable }); !errors.Is(err, unavailable) || replays != 0 {
+		t.Errorf("an unavailable dependency: %v after %d look-ups, want it as it is after none", err, replays)
 	}
 }
