@@ -65,7 +65,17 @@ type Clock struct {
 	mu     sync.Mutex
 	offset time.Duration
 	readAt time.Time // wall-clock time of the last read; zero: never read
+	// reading is closed when the read of the offset under way ends; nil
+	// when none is.
+	reading chan struct{}
 }
+
+// refreshWait is how long Now waits for a new read of the offset once one
+// has been read before: far longer than a read takes, far shorter than
+// the command timeout a hung Redis makes a read wait out, so that a
+// request never spends that timeout on the clock before its own first
+// command spends it again.
+const refreshWait = 100 * time.Millisecond
 
 // New returns the suite's clock over st.
 func New(st *store.Store, opts Options) *Clock {
@@ -87,31 +97,60 @@ func (c *Clock) Movable() bool { return c.opts.Movable }
 func (c *Clock) key() string { return c.st.Keyspace().Key(Tag, "offset") }
 
 // Now is the suite's time: the base clock plus the offset. On a movable
-// clock the offset is read again from Redis once CacheFor has passed; when
-// Redis does not answer, the last offset read stands (and the failure is
-// logged).
+// clock the offset is read again from Redis once CacheFor has passed, by
+// one read at a time however many callers want it; a caller waits for
+// that read, but once an offset has been read, for refreshWait at most:
+// when Redis is slow or does not answer, the last offset read stands (and
+// a failed read is logged).
 func (c *Clock) Now() time.Time {
 	if !c.opts.Movable {
 		return c.opts.Base()
 	}
 	c.mu.Lock()
-	stale := c.readAt.IsZero() || time.Since(c.readAt) >= c.opts.CacheFor
 	offset := c.offset
-	c.mu.Unlock()
-	if stale {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		read, err := c.Offset(ctx)
-		cancel()
-		if err != nil {
-			c.opts.Logger.Warn("the suite's clock offset could not be read; the last one stands", "error", err, "offset", offset)
-			c.mu.Lock()
-			c.readAt = time.Now()
-			c.mu.Unlock()
-		} else {
-			offset = read
+	never := c.readAt.IsZero()
+	var reading chan struct{}
+	if never || time.Since(c.readAt) >= c.opts.CacheFor {
+		if c.reading == nil {
+			c.reading = make(chan struct{})
+			go c.read(c.reading, offset)
 		}
+		reading = c.reading
+	}
+	c.mu.Unlock()
+	if reading == nil {
+		return c.opts.Base().Add(offset)
+	}
+	var wait <-chan time.Time
+	if !never {
+		timer := time.NewTimer(refreshWait)
+		defer timer.Stop()
+		wait = timer.C
+	}
+	select {
+	case <-reading:
+		c.mu.Lock()
+		offset = c.offset
+		c.mu.Unlock()
+	case <-wait:
 	}
 	return c.opts.Base().Add(offset)
+}
+
+// read reads the offset for Now and closes done; last is the offset that
+// stands when the read fails.
+func (c *Clock) read(done chan struct{}, last time.Duration) {
+	defer close(done)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	_, err := c.Offset(ctx)
+	cancel()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reading = nil
+	if err != nil {
+		c.opts.Logger.Warn("the suite's clock offset could not be read; the last one stands", "error", err, "offset", last)
+		c.readAt = time.Now()
+	}
 }
 
 // Offset reads how far the suite's clock runs ahead of its base clock, and
