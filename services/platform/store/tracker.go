@@ -300,7 +300,12 @@ var errTrackerDown = errors.New("store: tracker not subscribed")
 // anything acknowledged before the call. It fails with
 // errTrackerDown when the subscription is not live (read Redis instead),
 // and with an outage error when the PING is not answered within the
-// command timeout, as a command to a hung server fails.
+// command timeout, as a command to a hung server fails, or when the
+// subscription is lost after the caller has waited a quarter of that
+// timeout for the answer: that is Redis hanging, which a read made then
+// would wait out again, so the request fails in about one command timeout,
+// not two. A subscription lost sooner (its connection killed, Redis up) is
+// errTrackerDown, and the caller reads Redis.
 func (t *Tracker) Sync(ctx context.Context) error {
 	t.mu.Lock()
 	if !t.live {
@@ -321,12 +326,17 @@ func (t *Tracker) Sync(ctx context.Context) error {
 	if send != 0 {
 		t.ping(send)
 	}
+	began := time.Now()
 	timer := time.NewTimer(t.timeout)
 	defer timer.Stop()
 	for {
 		t.mu.Lock()
 		live, answered, wake := t.live && t.session == session, t.answered, t.wake
 		t.mu.Unlock()
+		if !live && time.Since(began) >= t.timeout/4 {
+			return fmt.Errorf("store: tracker: subscription lost after waiting %s for an answer to PING: %w",
+				time.Since(began).Round(time.Millisecond), os.ErrDeadlineExceeded)
+		}
 		if !live {
 			return errTrackerDown
 		}
