@@ -2,78 +2,37 @@ package progressreviewapi
 
 import (
 	"context"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/proto"
 
 	improvementplanv1 "github.com/turnaround-sli/turnaround/proto/turnaround/improvementplan/v1"
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
 	"github.com/turnaround-sli/turnaround/services/platform/change"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 )
-
-// lookUps counts the commands a client sends that read an idempotency
-// record by itself, outside the commit script.
-type lookUps struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (l *lookUps) count(cmd redis.Cmder) {
-	if name := cmd.Name(); name == "evalsha" || name == "eval" {
-		return
-	}
-	for _, a := range cmd.Args()[1:] {
-		if s, ok := a.(string); ok && strings.Contains(s, ":idempotency:") {
-			l.mu.Lock()
-			l.n++
-			l.mu.Unlock()
-			return
-		}
-	}
-}
-
-func (l *lookUps) get() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.n
-}
-
-func (l *lookUps) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (l *lookUps) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { l.count(cmd); return next(ctx, cmd) }
-}
-func (l *lookUps) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		for _, c := range cmds {
-			l.count(c)
-		}
-		return next(ctx, cmds)
-	}
-}
 
 // TestCreateLooksUpNoReplayBeforeItsCommit records a review with a
 // request_id: the commit checks the idempotency record itself, so the first
-// call reads none by itself. A retry after the plan has closed, which the
+// call takes no round trip to look it up. A retry after the plan has closed, which the
 // create alone would refuse, still gets the first call's review, found
 // after that refusal.
 func TestCreateLooksUpNoReplayBeforeItsCommit(t *testing.T) {
 	e := newEnv(t)
 	p := e.planIn(leeds, plan.Approved)
-	l := &lookUps{}
-	e.store.Client().AddHook(l)
+	trips := redistest.CountRoundTrips(e.store.Client())
 	req := &improvementplanv1.CreateProgressReviewRequest{
 		Parent: p.Name(), ProgressReview: progress(ofstedVisit, day(2016, 3, 2), little), RequestId: "visit-1",
 	}
-	first, err := e.client.CreateProgressReview(e.as(rpctest.Inspector), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := l.get(); n != 0 {
-		t.Errorf("a first create read the idempotency record %d times by itself, want none", n)
+	var (
+		first *improvementplanv1.ProgressReview
+		err   error
+	)
+	// The plan's read and the commit, which checks the request's
+	// idempotency record itself: no look-up of it before.
+	if n := trips.During(func() { first, err = e.client.CreateProgressReview(e.as(rpctest.Inspector), req) }); err != nil || n != 2 {
+		t.Fatalf("a first create: %v in %d round trips, want 2 (the plan's read, the commit)", err, n)
 	}
 
 	ctx := context.Background()
@@ -85,12 +44,14 @@ func TestCreateLooksUpNoReplayBeforeItsCommit(t *testing.T) {
 	if _, err := e.plans.Save(ctx, cur, change.Request{Subject: rpctest.Official.Subject, Method: "close"}); err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.client.CreateProgressReview(e.as(rpctest.Inspector), req)
+	var again *improvementplanv1.ProgressReview
+	// The plan's read, refused, then the look-up of the first answer.
+	n := trips.During(func() { again, err = e.client.CreateProgressReview(e.as(rpctest.Inspector), req) })
 	if err != nil || !proto.Equal(again, first) {
 		t.Fatalf("retry after the plan closed = %v, %v; want the first review %v", again, err, first)
 	}
-	if n := l.get(); n != 1 {
-		t.Errorf("the retry read the idempotency record %d times, want once, after the refusal", n)
+	if n != 2 {
+		t.Errorf("the retry took %d round trips, want 2 (the plan's read, then the look-up after its refusal)", n)
 	}
 	other := proto.Clone(req).(*improvementplanv1.CreateProgressReviewRequest)
 	other.RequestId = "visit-2"
