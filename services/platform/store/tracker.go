@@ -333,11 +333,11 @@ func (t *Tracker) Sync(ctx context.Context) error {
 		t.mu.Lock()
 		live, answered, wake := t.live && t.session == session, t.answered, t.wake
 		t.mu.Unlock()
-		if !live && time.Since(began) >= t.timeout/4 {
-			return fmt.Errorf("store: tracker: subscription lost after waiting %s for an answer to PING: %w",
-				time.Since(began).Round(time.Millisecond), os.ErrDeadlineExceeded)
-		}
 		if !live {
+			if waited := time.Since(began); waited >= t.timeout/4 {
+				return fmt.Errorf("store: tracker: subscription lost after waiting %s for an answer to PING: %w",
+					waited.Round(time.Millisecond), os.ErrDeadlineExceeded)
+			}
 			return errTrackerDown
 		}
 		if answered >= target {
