@@ -14,25 +14,39 @@ import (
 const MaxAttempts = 5
 
 // Retry runs attempt until it ends in anything but a conflict (an error
-// matching ErrConflict), at most MaxAttempts times. After each conflict,
-// replay (nil for none) looks for the answer a concurrent call with the
-// same request_id committed, which then answers in its place; a context
-// that has ended stops the retries. what names the change in the error of
-// one still contended after the last attempt, which matches ErrConflict.
+// matching ErrConflict), at most MaxAttempts times, and answers a retry of
+// a call that committed with that call's answer. After every refusal by the
+// rules (a fault the state decides: invalid, not found, already exists,
+// failed precondition, conflict, permission denied), replay (nil for none)
+// looks for the answer a call with the same request_id committed: found,
+// it answers in the refusal's place; a look-up that fails (a request_id
+// reused for another request, say) gives its own error. Otherwise a
+// conflict is attempted again and any other refusal stands. An error of
+// Redis (down, hung, a deadline) is returned as it is, since a look-up
+// would only meet it again; a context that has ended stops the retries.
+// what names the change in the error of one still contended after the
+// last attempt, which matches ErrConflict.
 //
-// Every use case of the suite changes state through Retry, so each retries,
-// replays and gives up the same way.
+// So a create needs no look-up before its attempt: its commit checks the
+// request's idempotency record first and refuses a retry whose first call
+// committed, and a retry the state has moved on from since (which the
+// create alone would now refuse) is answered too. Every use case of the
+// suite changes state through Retry, so each retries, replays and gives up
+// the same way.
 func Retry[T any](ctx context.Context, what string, replay func(context.Context) (T, bool, error), attempt func(context.Context) (T, error)) (T, error) {
 	var zero T
 	for range MaxAttempts {
 		out, err := attempt(ctx)
-		if !errors.Is(err, ErrConflict) {
+		if err == nil || !refusal(err) {
 			return out, err
 		}
 		if replay != nil {
 			if prev, ok, rerr := replay(ctx); rerr != nil || ok {
 				return prev, rerr
 			}
+		}
+		if !errors.Is(err, ErrConflict) {
+			return out, err
 		}
 		if err := ctx.Err(); err != nil {
 			return zero, err
@@ -41,40 +55,12 @@ func Retry[T any](ctx context.Context, what string, replay func(context.Context)
 	return zero, fmt.Errorf("%s: still contended after %d attempts: %w", what, MaxAttempts, ErrConflict)
 }
 
-// Replayed runs create, a use case that makes something new and commits it
-// with its request's idempotency record, with no look-up of that record
-// before it: the commit itself refuses a retry of a call that committed
-// (the record is checked first, in the commit's round trip), so a create
-// that succeeds had none to replay. After a refusal by the rules (a fault
-// the state decides: invalid, not found, already exists, failed
-// precondition, conflict, permission denied), replay (nil for none)
-// decides: the answer a committed call with the same request_id left takes
-// the refusal's place, a look-up that fails (a request_id reused for
-// another request, say) gives its own error, and with neither the refusal
-// stands. A retry therefore gets its first call's answer as it would from
-// a look-up made first, even where the state has moved on so far since
-// that call that the create alone would be refused, and the first call
-// costs no round trip for it. Any other error (Redis down or hung, a
-// deadline) is returned as it is: the look-up would only meet it again,
-// and double the time a request takes to fail.
-func Replayed[T any](ctx context.Context, replay func(context.Context) (T, bool, error), create func() (T, error)) (T, error) {
-	out, err := create()
-	if err == nil || replay == nil || !refusal(err) {
-		return out, err
-	}
-	prev, ok, rerr := replay(ctx)
-	switch {
-	case rerr != nil:
-		return prev, rerr
-	case ok:
-		return prev, nil
-	}
-	return out, err
-}
-
 // refusal reports whether err is a refusal by the rules, after which a
 // replay is worth looking up.
 func refusal(err error) bool {
+	if errors.Is(err, ErrConflict) {
+		return true
+	}
 	f, ok := fault.As(err)
 	if !ok {
 		return false

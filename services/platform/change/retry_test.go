@@ -51,39 +51,39 @@ func TestRetryGivesUpAsAConflict(t *testing.T) {
 	}
 }
 
-func TestReplayedLooksUpOnlyAfterARefusal(t *testing.T) {
+func TestRetryLooksUpOnlyAfterARefusal(t *testing.T) {
 	replays := 0
 	replay := func(context.Context) (string, bool, error) { replays++; return "first", true, nil }
-	got, err := Replayed(context.Background(), replay, func() (string, error) { return "made", nil })
+	got, err := Retry(context.Background(), "create", replay, func(context.Context) (string, error) { return "made", nil })
 	if err != nil || got != "made" || replays != 0 {
 		t.Errorf("a create that succeeds: %q, %v after %d look-ups, want its own answer after none", got, err, replays)
 	}
 	refused := fault.FailedPrecondition("PLAN_CLOSED", "the plan is closed")
-	got, err = Replayed(context.Background(), replay, func() (string, error) { return "", refused })
+	got, err = Retry(context.Background(), "create", replay, func(context.Context) (string, error) { return "", refused })
 	if err != nil || got != "first" || replays != 1 {
 		t.Errorf("a refused retry of a call that committed: %q, %v after %d look-ups, want the first answer after 1", got, err, replays)
 	}
 	none := func(context.Context) (string, bool, error) { return "", false, nil }
-	if _, err := Replayed(context.Background(), none, func() (string, error) { return "", refused }); !errors.Is(err, refused) {
+	if _, err := Retry(context.Background(), "create", none, func(context.Context) (string, error) { return "", refused }); !errors.Is(err, refused) {
 		t.Errorf("a refusal with nothing to replay: %v, want the refusal", err)
 	}
 	reused := errors.New("request_id reused")
 	failing := func(context.Context) (string, bool, error) { return "", false, reused }
-	if _, err := Replayed(context.Background(), failing, func() (string, error) { return "", refused }); !errors.Is(err, reused) {
+	if _, err := Retry(context.Background(), "create", failing, func(context.Context) (string, error) { return "", refused }); !errors.Is(err, reused) {
 		t.Errorf("a refusal whose look-up fails: %v, want the look-up's error", err)
 	}
-	if _, err := Replayed(context.Background(), nil, func() (string, error) { return "", refused }); !errors.Is(err, refused) {
+	if _, err := Retry(context.Background(), "create", nil, func(context.Context) (string, error) { return "", refused }); !errors.Is(err, refused) {
 		t.Errorf("no replay: %v, want the refusal", err)
 	}
 	// Redis hung: the look-up would time out again, doubling the time the
 	// request takes to fail.
 	replays = 0
 	timeout := fmt.Errorf("store: commit: %w", context.DeadlineExceeded)
-	if _, err := Replayed(context.Background(), replay, func() (string, error) { return "", timeout }); !errors.Is(err, timeout) || replays != 0 {
+	if _, err := Retry(context.Background(), "create", replay, func(context.Context) (string, error) { return "", timeout }); !errors.Is(err, timeout) || replays != 0 {
 		t.Errorf("an error of the store: %v after %d look-ups, want it as it is after none", err, replays)
 	}
 	unavailable := fault.Unavailable("REDIS_UNAVAILABLE", "Redis is down")
-	if _, err := Replayed(context.Background(), replay, func() (string, error) { return "", unavailable }); !errors.Is(err, unavailable) || replays != 0 {
+	if _, err := Retry(context.Background(), "create", replay, func(context.Context) (string, error) { return "", unavailable }); !errors.Is(err, unavailable) || replays != 0 {
 		t.Errorf("an unavailable dependency: %v after %d look-ups, want it as it is after none", err, replays)
 	}
 }

@@ -62,10 +62,12 @@ func (s *Service) List(ctx context.Context, gss string, f *filter.Filter) ([]Int
 // r.Subject, IN_FORCE from now (violations under "intervention."). A plan
 // that o names must exist (an error matching plan.ErrNotFound otherwise).
 // A repeat of r.RequestID returns the first call's intervention, found by
-// the commit or after a refusal (change.Replayed).
+// the commit or after a refusal (change.Retry).
 func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Request) (Intervention, error) {
 	replay := usecase.Replayer[Intervention](s.Store, gss, r)
-	return change.Replayed(ctx, replay, func() (Intervention, error) {
+	// A conflict is a retry of this request whose first call committed
+	// (its answer is then replayed) or a fresh ID taken.
+	return change.Retry(ctx, "intervention: order an intervention in "+gss, replay, func(ctx context.Context) (Intervention, error) {
 		grades := func([]string) map[string]string { return nil }
 		if o.Plan != "" {
 			_, planID, err := plan.ParseName("intervention.improvement_plan", o.Plan)
@@ -78,16 +80,12 @@ func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Reque
 			}
 			grades = func(areas []string) map[string]string { return gradesOf(escalated, areas) }
 		}
-		// A conflict is a retry of this request whose first call committed
-		// (its answer is then replayed) or a fresh ID taken.
-		return change.Retry(ctx, "intervention: order an intervention in "+gss, replay, func(ctx context.Context) (Intervention, error) {
-			iv, err := New(gss, resource.NewID(), o, "intervention.", r.Subject, s.Clock())
-			if err != nil {
-				return Intervention{}, err
-			}
-			iv.AreaGrades = grades(iv.Areas)
-			return s.Store.Insert(ctx, iv, r)
-		})
+		iv, err := New(gss, resource.NewID(), o, "intervention.", r.Subject, s.Clock())
+		if err != nil {
+			return Intervention{}, err
+		}
+		iv.AreaGrades = grades(iv.Areas)
+		return s.Store.Insert(ctx, iv, r)
 	})
 }
 

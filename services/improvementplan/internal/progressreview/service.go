@@ -43,28 +43,26 @@ func NewService(st Storer, plans plan.Reader, now func() time.Time) *Service {
 // Create records d against plan planID of the council gss on behalf of
 // r.Subject (see Record, with violations under "progress_review."). A
 // repeat of r.RequestID returns the first call's review, found by the
-// commit or after a refusal (change.Replayed).
+// commit or after a refusal (change.Retry).
 func (s *Service) Create(ctx context.Context, gss, planID string, d Draft, r change.Request) (Review, error) {
 	now := s.Now()
 	replay := func(ctx context.Context) (Review, bool, error) { return s.Store.Replay(ctx, gss, r) }
-	return change.Replayed(ctx, replay, func() (Review, error) {
-		// A conflict is the plan moving (another first review, the
-		// deadline), a fresh ID taken, or a retry of this request whose
-		// first call committed (its answer is then replayed).
-		return change.Retry(ctx, "progressreview: record a review of "+plan.Name(gss, planID), replay, func(ctx context.Context) (Review, error) {
-			cur, err := s.plans.Get(ctx, gss, planID)
-			if err != nil {
-				return Review{}, err
-			}
-			rec, err := Record(cur, d, resource.NewID(), "progress_review.", r.Subject, now)
-			if err != nil {
-				return Review{}, err
-			}
-			if err := s.Store.Insert(ctx, rec, r); err != nil {
-				return Review{}, err
-			}
-			return rec.Review, nil
-		})
+	// A conflict is the plan moving (another first review, the
+	// deadline), a fresh ID taken, or a retry of this request whose
+	// first call committed (its answer is then replayed).
+	return change.Retry(ctx, "progressreview: record a review of "+plan.Name(gss, planID), replay, func(ctx context.Context) (Review, error) {
+		cur, err := s.plans.Get(ctx, gss, planID)
+		if err != nil {
+			return Review{}, err
+		}
+		rec, err := Record(cur, d, resource.NewID(), "progress_review.", r.Subject, now)
+		if err != nil {
+			return Review{}, err
+		}
+		if err := s.Store.Insert(ctx, rec, r); err != nil {
+			return Review{}, err
+		}
+		return rec.Review, nil
 	})
 }
 

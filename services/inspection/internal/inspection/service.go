@@ -176,7 +176,10 @@ func (s *Service) ScheduleEmergency(ctx context.Context, gss string, start, end 
 
 func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r change.Request, prefix string) (Inspection, error) {
 	replay := usecase.Replayer[Inspection](s.Store, gss, r)
-	return change.Replayed(ctx, replay, func() (Inspection, error) {
+	// A conflict is a retry of this request whose first call committed
+	// (its answer is then replayed), a concurrent answer to the same
+	// recommendation, or a fresh ID taken.
+	return change.Retry(ctx, "inspection: schedule an inspection of "+gss, replay, func(ctx context.Context) (Inspection, error) {
 		now := s.Now()
 		ins = ins.Clone()
 		ins.GSSCode = gss
@@ -194,20 +197,15 @@ func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r ch
 		} else if err != nil {
 			return Inspection{}, fmt.Errorf("inspection: schedule an inspection of %s: %w", gss, err)
 		}
-		// A conflict is a retry of this request whose first call committed
-		// (its answer is then replayed), a concurrent answer to the same
-		// recommendation, or a fresh ID taken.
-		return change.Retry(ctx, "inspection: schedule an inspection of "+gss, replay, func(ctx context.Context) (Inspection, error) {
-			if rec := ins.EmergencyRecommendation; rec != "" {
-				if _, answered, err := s.Store.AnsweredBy(ctx, gss, rec); err != nil {
-					return Inspection{}, err
-				} else if answered {
-					return Inspection{}, ErrRecommendationAnswered.With("emergency_recommendation", rec)
-				}
+		if rec := ins.EmergencyRecommendation; rec != "" {
+			if _, answered, err := s.Store.AnsweredBy(ctx, gss, rec); err != nil {
+				return Inspection{}, err
+			} else if answered {
+				return Inspection{}, ErrRecommendationAnswered.With("emergency_recommendation", rec)
 			}
-			ins.ID = resource.NewID()
-			return s.Store.Insert(ctx, ins, r)
-		})
+		}
+		ins.ID = resource.NewID()
+		return s.Store.Insert(ctx, ins, r)
 	})
 }
 

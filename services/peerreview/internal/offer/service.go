@@ -70,13 +70,15 @@ func SortNewestFirst(offers []Offer) {
 // history, review and inspection are the service's to set and are ignored.
 // A council outside the 152 is resource.ErrCouncilNotFound. A repeat of r.RequestID
 // returns the first call's offer, found by the commit or after a refusal
-// (change.Replayed).
+// (change.Retry).
 func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Request) (Offer, error) {
 	if _, ok := reference.CouncilByCode(gss); !ok {
 		return Offer{}, resource.ErrCouncilNotFound
 	}
 	replay := usecase.Replayer[Offer](s.Store, gss, r)
-	return change.Replayed(ctx, replay, func() (Offer, error) {
+	// A conflict is a retry of this request whose first call committed
+	// (its answer is then replayed) or a fresh ID taken.
+	return change.Retry(ctx, "offer: create an offer to "+gss, replay, func(ctx context.Context) (Offer, error) {
 		now := s.Now()
 		o = o.Clone()
 		o.GSSCode = gss
@@ -88,12 +90,8 @@ func (s *Service) Create(ctx context.Context, gss string, o Offer, r change.Requ
 			return Offer{}, err
 		}
 		o.History = []string{HistoryLine(Offered, r.Subject, now, string(o.Tier)+" support offered")}
-		// A conflict is a retry of this request whose first call committed
-		// (its answer is then replayed) or a fresh ID taken.
-		return change.Retry(ctx, "offer: create an offer to "+gss, replay, func(ctx context.Context) (Offer, error) {
-			o.ID = resource.NewID()
-			return s.Store.Insert(ctx, o, r)
-		})
+		o.ID = resource.NewID()
+		return s.Store.Insert(ctx, o, r)
 	})
 }
 

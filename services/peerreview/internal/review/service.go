@@ -50,22 +50,20 @@ func NewService(st Storer, now func() time.Time) *Service {
 // Request creates a REQUESTED review of kind for the council gss and
 // returns it as stored; see New for the checks. A council with a review
 // under way gets ErrUnderWay. A repeat of r.RequestID returns the first call's
-// review, found by the commit or after a refusal (change.Replayed).
+// review, found by the commit or after a refusal (change.Retry).
 func (s *Service) Request(ctx context.Context, gss string, kind Kind, reason string, r change.Request) (Review, error) {
 	replay := usecase.Replayer[Review](s.Store, gss, r)
-	return change.Replayed(ctx, replay, func() (Review, error) {
+	// A conflict is a retry of this request whose first call committed
+	// (its answer is then replayed), another request that took the
+	// council's slot (Insert then reports ErrUnderWay), or a fresh ID
+	// taken.
+	return change.Retry(ctx, "review: request a review of "+gss, replay, func(ctx context.Context) (Review, error) {
 		rv, err := New(gss, kind, reason, r.Subject, s.Clock())
 		if err != nil {
 			return Review{}, err
 		}
-		// A conflict is a retry of this request whose first call committed
-		// (its answer is then replayed), another request that took the
-		// council's slot (Insert then reports ErrUnderWay), or a fresh ID
-		// taken.
-		return change.Retry(ctx, "review: request a review of "+gss, replay, func(ctx context.Context) (Review, error) {
-			rv.ID = resource.NewID()
-			return s.Store.Insert(ctx, rv, r)
-		})
+		rv.ID = resource.NewID()
+		return s.Store.Insert(ctx, rv, r)
 	})
 }
 

@@ -99,22 +99,20 @@ func (s *Service) All(ctx context.Context) ([]Reviewer, string, error) {
 // Create adds rv to the pool with a fresh ID and returns it as stored.
 // Violations are reported under "reviewer.". A repeat of r.RequestID returns the
 // first call's reviewer, found by the commit or after a refusal
-// (change.Replayed).
+// (change.Retry).
 func (s *Service) Create(ctx context.Context, rv Reviewer, r change.Request) (Reviewer, error) {
 	replay := func(ctx context.Context) (Reviewer, bool, error) { return s.Store.Replay(ctx, r) }
-	return change.Replayed(ctx, replay, func() (Reviewer, error) {
+	// A conflict is a retry of this request whose first call committed
+	// (its answer is then replayed) or a fresh ID taken.
+	return change.Retry(ctx, "reviewer: create", replay, func(ctx context.Context) (Reviewer, error) {
 		rv = rv.Clone()
 		rv.Version = 0
 		rv.UpdateTime = s.Now()
 		if err := rv.Validate("reviewer."); err != nil {
 			return Reviewer{}, err
 		}
-		// A conflict is a retry of this request whose first call committed
-		// (its answer is then replayed) or a fresh ID taken.
-		return change.Retry(ctx, "reviewer: create", replay, func(ctx context.Context) (Reviewer, error) {
-			rv.ID = resource.NewID()
-			return s.Store.Insert(ctx, rv, r)
-		})
+		rv.ID = resource.NewID()
+		return s.Store.Insert(ctx, rv, r)
 	})
 }
 

@@ -79,12 +79,12 @@ func (s *Service) Summaries(ctx context.Context, minCouncils int) (Summaries, er
 
 // Create publishes l (parsed from a Draft) for r, or replays what an
 // earlier request with r's request ID published, found by the commit or
-// after a refusal (change.Replayed). A lesson that links a review needs
+// after a refusal (change.Retry). A lesson that links a review needs
 // that review to exist (NOT_FOUND) and be completed (FAILED_PRECONDITION,
 // see CheckSource).
 func (s *Service) Create(ctx context.Context, l Lesson, r change.Request) (Lesson, error) {
 	replay := func(ctx context.Context) (Lesson, bool, error) { return s.lessons.Replay(ctx, r) }
-	return change.Replayed(ctx, replay, func() (Lesson, error) {
+	return change.Retry(ctx, "whatworks: publish a lesson", replay, func(ctx context.Context) (Lesson, error) {
 		if l.PeerReview != "" {
 			gss, id, _ := resource.ParseCouncilChild("lesson.peer_review", review.Collection, l.PeerReview)
 			src, err := s.reviews.Get(ctx, gss, id)

@@ -73,10 +73,12 @@ func (s *Service) List(ctx context.Context, gss string) ([]Need, error) {
 // "sponsor_need.", an excluded sponsor that does not exist among them; a
 // council outside the 152 is resource.ErrCouncilNotFound. A repeat of r.RequestID returns
 // the first call's need, found by the commit or after a refusal
-// (change.Replayed).
+// (change.Retry).
 func (s *Service) Create(ctx context.Context, gss string, draft Need, r change.Request) (Need, error) {
 	replay := func(ctx context.Context) (Need, bool, error) { return s.Store.Replay(ctx, gss, r) }
-	return change.Replayed(ctx, replay, func() (Need, error) {
+	// A conflict is a retry of this request whose first call committed
+	// (its answer is then replayed) or a fresh ID taken.
+	return change.Retry(ctx, "need: create a need of "+gss, replay, func(ctx context.Context) (Need, error) {
 		n, err := New(gss, "", draft, "sponsor_need.", s.Clock())
 		if err != nil {
 			return Need{}, err
@@ -84,12 +86,8 @@ func (s *Service) Create(ctx context.Context, gss string, draft Need, r change.R
 		if err := s.checkExcluded(ctx, n); err != nil {
 			return Need{}, err
 		}
-		// A conflict is a retry of this request whose first call committed
-		// (its answer is then replayed) or a fresh ID taken.
-		return change.Retry(ctx, "need: create a need of "+gss, replay, func(ctx context.Context) (Need, error) {
-			n.ID = resource.NewID()
-			return s.Store.Insert(ctx, n, r)
-		})
+		n.ID = resource.NewID()
+		return s.Store.Insert(ctx, n, r)
 	})
 }
 
