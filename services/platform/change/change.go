@@ -97,13 +97,25 @@ func (e Etag) Given() bool { return e.version > 0 }
 func (e Etag) Version() int64 { return e.version }
 
 // Check compares the etag with the resource's current version: a given etag
-// that differs is ErrConflict.
+// that differs is a stale etag, which matches ErrConflict (and every
+// domain's conflict) under errors.Is and which Retry does not attempt
+// again: reading the resource once more cannot make the caller's etag
+// current.
 func (e Etag) Check(current int64) error {
 	if e.Given() && e.version != current {
-		return ErrConflict
+		return staleEtag{}
 	}
 	return nil
 }
+
+// staleEtag is Check's refusal: ErrConflict, from the caller's etag rather
+// than from a concurrent write.
+type staleEtag struct{}
+
+func (staleEtag) Error() string { return ErrConflict.Error() }
+
+// Unwrap makes a stale etag ErrConflict to errors.Is and fault.As.
+func (staleEtag) Unwrap() error { return ErrConflict }
 
 // String renders the etag as Format does.
 func (e Etag) String() string { return Format(e.version) }

@@ -21,16 +21,19 @@ const MaxAttempts = 5
 // looks for the answer a call with the same request_id committed: found,
 // it answers in the refusal's place; a look-up that fails (a request_id
 // reused for another request, say) gives its own error. Otherwise a
-// conflict is attempted again and any other refusal stands. An error of
-// Redis (down, hung, a deadline) is returned as it is, since a look-up
-// would only meet it again; a context that has ended stops the retries.
+// conflict is attempted again, unless it is the caller's stale etag
+// (Etag.Check), which no fresh read cures, and any other refusal stands.
+// An error of Redis (down, hung, a deadline) is returned as it is, since a
+// look-up would only meet it again; a context that has ended stops the
+// retries.
 // what names the change in the error of one still contended after the
 // last attempt, which matches ErrConflict.
 //
-// So a create needs no look-up before its attempt: its commit checks the
+// So no change needs a look-up before its attempt: its commit checks the
 // request's idempotency record first and refuses a retry whose first call
 // committed, and a retry the state has moved on from since (which the
-// create alone would now refuse) is answered too. Every use case of the
+// change alone would now refuse: a stale etag, a plan closed, a state
+// left) is answered too. Every use case of the
 // suite changes state through Retry, so each retries, replays and gives up
 // the same way.
 func Retry[T any](ctx context.Context, what string, replay func(context.Context) (T, bool, error), attempt func(context.Context) (T, error)) (T, error) {
@@ -45,7 +48,7 @@ func Retry[T any](ctx context.Context, what string, replay func(context.Context)
 				return prev, rerr
 			}
 		}
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, ErrConflict) || errors.As(err, new(staleEtag)) {
 			return out, err
 		}
 		if err := ctx.Err(); err != nil {

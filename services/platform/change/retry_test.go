@@ -87,3 +87,28 @@ func TestRetryLooksUpOnlyAfterARefusal(t *testing.T) {
 		t.Errorf("an unavailable dependency: %v after %d look-ups, want it as it is after none", err, replays)
 	}
 }
+
+// TestRetryDoesNotAttemptAStaleEtagAgain: a caller's stale etag stays
+// stale however often the record is read, so it is refused after one
+// attempt (and the look-up of a replay), where a concurrent write's
+// conflict is attempted again.
+func TestRetryDoesNotAttemptAStaleEtagAgain(t *testing.T) {
+	attempts, replays := 0, 0
+	replay := func(context.Context) (int, bool, error) { replays++; return 0, false, nil }
+	_, err := Retry(context.Background(), "update", replay, func(context.Context) (int, error) {
+		attempts++
+		return 0, At(2).Check(3)
+	})
+	if !errors.Is(err, ErrConflict) || attempts != 1 || replays != 1 {
+		t.Errorf("a stale etag: %v after %d attempts and %d look-ups, want a conflict after 1 and 1", err, attempts, replays)
+	}
+	if f, ok := fault.As(err); !ok || f.Reason != ReasonEtagMismatch {
+		t.Errorf("a stale etag is %v, want the ETAG_MISMATCH fault", err)
+	}
+	if err := At(3).Check(3); err != nil {
+		t.Errorf("a current etag: %v", err)
+	}
+	if err := (Etag{}).Check(3); err != nil {
+		t.Errorf("no etag: %v", err)
+	}
+}

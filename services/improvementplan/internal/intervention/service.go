@@ -2,7 +2,6 @@ package intervention
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/turnaround-sli/turnaround/services/improvementplan/internal/plan"
@@ -94,25 +93,20 @@ func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Reque
 // a lifted intervention liftable. A repeat of r.RequestID returns the first
 // call's intervention.
 func (s *Service) Lift(ctx context.Context, gss, id string, etag change.Etag, reason string, r change.Request) (Intervention, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return prev, err
-	}
-	cur, err := s.Store.Get(ctx, gss, id)
-	if err != nil {
-		return Intervention{}, err
-	}
-	lifted, err := cur.Lift(reason)
-	if err != nil {
-		return Intervention{}, err
-	}
-	if err := etag.Check(cur.Version); err != nil {
-		return Intervention{}, err
-	}
-	saved, err := s.Store.Save(ctx, lifted, r)
-	if err != nil {
-		return afterConflict(err, func() (Intervention, bool, error) { return s.Store.Replay(ctx, gss, r) })
-	}
-	return saved, nil
+	return change.Retry(ctx, "intervention: lift "+Name(gss, id), usecase.Replayer[Intervention](s.Store, gss, r), func(ctx context.Context) (Intervention, error) {
+		cur, err := s.Store.Get(ctx, gss, id)
+		if err != nil {
+			return Intervention{}, err
+		}
+		lifted, err := cur.Lift(reason)
+		if err != nil {
+			return Intervention{}, err
+		}
+		if err := etag.Check(cur.Version); err != nil {
+			return Intervention{}, err
+		}
+		return s.Store.Save(ctx, lifted, r)
+	})
 }
 
 // Decided is a committed decision as the API shows it: the plan with its
@@ -129,24 +123,21 @@ type Decided struct {
 // intervention ordered and its InterventionOrdered event commit together.
 // A repeat of r.RequestID returns the first call's outcome.
 func (s *Service) Decide(ctx context.Context, gss, planID string, etag change.Etag, d DecisionInput, r change.Request) (Decided, error) {
-	if prev, ok, err := s.Store.ReplayDecision(ctx, gss, r); err != nil || ok {
-		return s.decided(ctx, prev, err)
-	}
-	cur, err := s.plans.Get(ctx, gss, planID)
-	if err != nil {
-		return Decided{}, err
-	}
-	out, err := Decide(cur, d, resource.NewID(), r.Subject, s.Clock())
-	if err != nil {
-		return Decided{}, err
-	}
-	if err := etag.Check(cur.Version); err != nil {
-		return Decided{}, err
-	}
-	saved, err := s.Store.Decide(ctx, out, r)
-	if err != nil {
-		saved, err = afterConflict(err, func() (Outcome, bool, error) { return s.Store.ReplayDecision(ctx, gss, r) })
-	}
+	replay := func(ctx context.Context) (Outcome, bool, error) { return s.Store.ReplayDecision(ctx, gss, r) }
+	saved, err := change.Retry(ctx, "intervention: decide on "+plan.Name(gss, planID), replay, func(ctx context.Context) (Outcome, error) {
+		cur, err := s.plans.Get(ctx, gss, planID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		out, err := Decide(cur, d, resource.NewID(), r.Subject, s.Clock())
+		if err != nil {
+			return Outcome{}, err
+		}
+		if err := etag.Check(cur.Version); err != nil {
+			return Outcome{}, err
+		}
+		return s.Store.Decide(ctx, out, r)
+	})
 	return s.decided(ctx, saved, err)
 }
 
@@ -160,23 +151,4 @@ func (s *Service) decided(ctx context.Context, out Outcome, err error) (Decided,
 		return Decided{}, err
 	}
 	return Decided{Plan: plan.Reviewed{Plan: out.Plan, Ratings: ratings}, Intervention: out.Intervention}, nil
-}
-
-// afterConflict handles a commit that failed with err: a conflict may be a
-// concurrent retry of the same request that committed first, whose answer
-// replay returns; any other conflict means the record moved since its etag
-// was read.
-func afterConflict[T any](err error, replay func() (T, bool, error)) (T, error) {
-	var zero T
-	if !errors.Is(err, change.ErrConflict) {
-		return zero, err
-	}
-	prev, ok, rerr := replay()
-	switch {
-	case rerr != nil:
-		return zero, rerr
-	case ok:
-		return prev, nil
-	}
-	return zero, change.ErrConflict
 }

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
 	"time"
@@ -178,37 +177,37 @@ func (s *Service) Close(ctx context.Context, gss, id string, etag change.Etag, r
 	return s.change(ctx, gss, id, etag, r, func(p *Plan, now time.Time) error { return p.Close(r.Subject, reason, now) })
 }
 
-// change is the read-modify-write of every command: replay a repeated
-// request_id, read the plan, compare the caller's etag, apply the rule and
-// save the plan pinned to the version read. A conflict on the save may be
-// a concurrent call with the same request_id that committed first, whose
-// plan is then the answer. A change of state or deadline reschedules the
-// deadline job.
+// change is the read-modify-write of every command: read the plan,
+// compare the caller's etag, apply the rule and save the plan pinned to the
+// version read, again when a concurrent write moved it. A retry of a call
+// that committed is answered with that call's plan (change.Retry). A change
+// of state or deadline reschedules the deadline job.
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(p *Plan, now time.Time) error) (Reviewed, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return s.replayed(ctx, prev, err)
-	}
-	cur, err := s.Store.Get(ctx, gss, id)
-	if err != nil {
-		return Reviewed{}, err
-	}
-	if err := etag.Check(cur.Version); err != nil {
-		return Reviewed{}, err
-	}
-	next := cur.Clone()
-	if err := rule(&next, s.Now()); err != nil {
-		return Reviewed{}, err
-	}
-	saved, err := s.Store.Save(ctx, next, r)
-	if errors.Is(err, ErrConflict) && r.RequestID != "" {
-		if prev, ok, rerr := s.Store.Replay(ctx, gss, r); rerr != nil || ok {
-			return s.replayed(ctx, prev, rerr)
+	// read is the plan this call changed, nil when it answers with a
+	// committed call's plan instead.
+	var read *Plan
+	saved, err := change.Retry(ctx, "plan: change "+Name(gss, id), usecase.Replayer[Plan](s.Store, gss, r), func(ctx context.Context) (Plan, error) {
+		cur, err := s.Store.Get(ctx, gss, id)
+		if err != nil {
+			return Plan{}, err
 		}
-	}
+		if err := etag.Check(cur.Version); err != nil {
+			return Plan{}, err
+		}
+		next := cur.Clone()
+		if err := rule(&next, s.Now()); err != nil {
+			return Plan{}, err
+		}
+		saved, err := s.Store.Save(ctx, next, r)
+		if err == nil {
+			read = &cur
+		}
+		return saved, err
+	})
 	if err != nil {
 		return Reviewed{}, err
 	}
-	if s.deadlines != nil && (saved.State != cur.State || !saved.Deadline.Equal(cur.Deadline)) {
+	if s.deadlines != nil && read != nil && (saved.State != read.State || !saved.Deadline.Equal(read.Deadline)) {
 		// The change stands whatever happens here, and the clock repairs
 		// a missed reschedule itself, so a failure is only logged.
 		if err := s.deadlines.Reschedule(ctx, saved); err != nil {
@@ -216,13 +215,6 @@ func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, 
 		}
 	}
 	return s.reviewed(ctx, saved)
-}
-
-func (s *Service) replayed(ctx context.Context, p Plan, err error) (Reviewed, error) {
-	if err != nil {
-		return Reviewed{}, err
-	}
-	return s.reviewed(ctx, p)
 }
 
 // reviewed adds the plan's progress review ratings.

@@ -21,6 +21,7 @@ import (
 	"github.com/turnaround-sli/turnaround/services/platform/keyspace"
 	"github.com/turnaround-sli/turnaround/services/platform/rpctest"
 	"github.com/turnaround-sli/turnaround/services/platform/store"
+	"github.com/turnaround-sli/turnaround/services/platform/store/redistest"
 	"github.com/turnaround-sli/turnaround/services/reference"
 )
 
@@ -759,5 +760,48 @@ func TestStoredBeforeIndicatorsWereEnums(t *testing.T) {
 	}
 	if strings.Contains(data, "INDICATOR_") || strings.Contains(data, "morale") {
 		t.Errorf("saved plan keeps an old spelling: %s", data)
+	}
+}
+
+// TestChangeLooksUpNoReplayBeforeItsCommit returns a submitted plan with a
+// request_id: the commit checks the request's idempotency record itself,
+// so the first call reads the plan and commits, and looks nothing up
+// before. Its retry, after the council has resubmitted, meets a stale etag
+// and is answered, after that refusal, with the first call's plan; the
+// deadline is rescheduled for the change, not again for its replay.
+func TestChangeLooksUpNoReplayBeforeItsCommit(t *testing.T) {
+	h := newHarness(t)
+	dfe := h.as(official)
+	sub := h.move(h.open(leeds, "sif2015", published), plan.Submitted)
+	trips := redistest.CountRoundTrips(h.st.Client())
+	req := &improvementplanv1.ReturnPlanRequest{Name: sub.Name(), Etag: `"2"`, Reason: "no workforce priority", RequestId: "ret-1"}
+	rescheduled := len(h.clock.calls())
+	var (
+		first *improvementplanv1.ImprovementPlan
+		err   error
+	)
+	if n := trips.During(func() { first, err = h.client.ReturnPlan(dfe, req) }); err != nil || n != 2 {
+		t.Fatalf("a first return: %v in %d round trips, want 2 (the plan's read, the commit)", err, n)
+	}
+	if got := len(h.clock.calls()); got != rescheduled+1 {
+		t.Fatalf("the return rescheduled the deadline %d times, want once", got-rescheduled)
+	}
+	// The council resubmits before the retry arrives: the plan read then
+	// is not the one the replay answers with.
+	cur, err := h.plans.Get(context.Background(), leeds, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.move(cur, plan.Submitted)
+	var again *improvementplanv1.ImprovementPlan
+	n := trips.During(func() { again, err = h.client.ReturnPlan(dfe, req) })
+	if err != nil || !proto.Equal(again, first) {
+		t.Fatalf("retried return = %v, %v; want the first answer %v", again, err, first)
+	}
+	if n != 2 {
+		t.Errorf("the retry took %d round trips, want 2 (the plan's read, then the look-up after its stale etag)", n)
+	}
+	if got := len(h.clock.calls()); got != rescheduled+1 {
+		t.Errorf("the replay rescheduled the deadline again (%d calls in all, want %d)", got, rescheduled+1)
 	}
 }

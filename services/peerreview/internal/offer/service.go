@@ -108,9 +108,6 @@ func (s *Service) Update(ctx context.Context, gss, id string, patch Offer, m Mas
 // recording reason in its history. etag must be current. A repeat of r.RequestID
 // returns the first call's offer. See Offer.Transition for the rules.
 func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Actor, reason string, etag change.Etag, r change.Request) (Offer, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return prev, err
-	}
 	return s.change(ctx, gss, id, etag, r, func(cur Offer) (Offer, error) {
 		return cur.Transition(to, a, reason, s.Now())
 	})

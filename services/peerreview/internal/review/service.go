@@ -113,13 +113,10 @@ func (s *Service) Cancel(ctx context.Context, gss, id, reason string, etag chang
 	})
 }
 
-// change is the read-modify-write cycle of every action. A repeat of r.RequestID
-// replays the first call's review; otherwise the rule runs on a fresh read
-// each attempt, after the etag check.
+// change is the read-modify-write cycle of every action: the rule runs on
+// a fresh read each attempt, after the etag check, and a repeat of
+// r.RequestID is answered with the first call's review (change.Retry).
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(Review) (Review, error)) (Review, error) {
-	if prev, ok, err := s.Store.Replay(ctx, gss, r); err != nil || ok {
-		return prev, err
-	}
 	return change.Retry(ctx, "review: change "+Name(gss, id), usecase.Replayer[Review](s.Store, gss, r), func(ctx context.Context) (Review, error) {
 		cur, err := s.Store.Get(ctx, gss, id)
 		if err != nil {
