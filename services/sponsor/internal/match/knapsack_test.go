@@ -204,3 +204,42 @@ func TestNeedPriceRoundIsTheSameOnAnyNumberOfCPUs(t *testing.T) {
 		t.Fatal("the needs are chosen a different number of times on one CPU and on four")
 	}
 }
+
+// TestByProfitOrdersAsTheComparison: the packed sort gives exactly the
+// order of the comparison (best profit first, ties by need), with many
+// ties, and so does the comparison it falls back on for items out of need
+// order or with a profit beyond 32 bits.
+func TestByProfitOrdersAsTheComparison(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	var k knapsack
+	for trial := range 300 {
+		n := r.IntN(60)
+		items := make([]kItem, n)
+		for i := range items {
+			items[i] = kItem{need: int32(i * (1 + r.IntN(3))), profit: 1 + r.Int64N(8), days: int64(r.IntN(40))}
+		}
+		for i := 1; i < n; i++ {
+			items[i].need = max(items[i].need, items[i-1].need+1)
+		}
+		switch trial % 3 {
+		case 1:
+			r.Shuffle(n, func(i, j int) { items[i], items[j] = items[j], items[i] })
+		case 2:
+			if n > 0 {
+				items[r.IntN(n)].profit = 1<<32 + r.Int64N(5)
+			}
+		}
+		want := slices.Clone(items)
+		slices.SortFunc(want, func(a, b kItem) int {
+			if a.profit != b.profit {
+				return int(b.profit - a.profit)
+			}
+			return int(a.need - b.need)
+		})
+		got := slices.Clone(items)
+		k.byProfit(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: byProfit = %v, want %v", trial, got, want)
+		}
+	}
+}

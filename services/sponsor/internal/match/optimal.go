@@ -463,6 +463,14 @@ type state struct {
 	take []bool
 	// roomy is ejectFrom's list of sponsors with room.
 	roomy []int32
+	// swapFrom's bounds on a swap's gain, per sponsor: floor is the least
+	// score among its needs, slack the most any of its needs scores at its
+	// best sponsor above its score here; stale marks the sponsors whose
+	// needs changed since (nil until swapFrom first runs). best is each
+	// need's best score.
+	floor, slack []int64
+	stale        []bool
+	best         []int64
 }
 
 func newState(in *instance, a []int32) *state {
@@ -508,6 +516,9 @@ func (st *state) move(i int, to int32) {
 		ms := st.members[from]
 		k := slices.Index(ms, int32(i))
 		st.members[from] = append(ms[:k], ms[k+1:]...)
+		if st.stale != nil {
+			st.stale[from] = true
+		}
 	}
 	st.a[i] = to
 	if to >= 0 {
@@ -515,7 +526,36 @@ func (st *state) move(i int, to int32) {
 		st.days[to] += in.days[i]
 		st.val += in.w[i*in.nS+int(to)]
 		st.members[to] = append(st.members[to], int32(i))
+		if st.stale != nil {
+			st.stale[to] = true
+		}
 	}
+}
+
+// swapBound returns swapFrom's bounds for sponsor s (see state.floor),
+// bringing them up to date first.
+func (st *state) swapBound(s int32) (floor, slack int64) {
+	in := st.in
+	if st.stale == nil {
+		st.floor, st.slack = make([]int64, in.nS), make([]int64, in.nS)
+		st.stale, st.best = make([]bool, in.nS), make([]int64, in.nN)
+		for i := range in.nN {
+			st.best[i] = in.bestW(i)
+		}
+		for t := range st.stale {
+			st.stale[t] = true
+		}
+	}
+	if st.stale[s] {
+		st.floor[s], st.slack[s] = math.MaxInt64, 0
+		for _, j := range st.members[s] { // swapFrom asks only for sponsors with needs
+			w := in.w[int(j)*in.nS+int(s)]
+			st.floor[s] = min(st.floor[s], w)
+			st.slack[s] = max(st.slack[s], st.best[j]-w)
+		}
+		st.stale[s] = false
+	}
+	return st.floor[s], st.slack[s]
 }
 
 // improve applies improving moves until none is left: shift one need to a
@@ -763,6 +803,15 @@ func (st *state) swapFrom(i int) bool {
 			continue
 		}
 		wi2 := in.w[i*in.nS+int(s2)]
+		// No need of s2 can make the swap gain more than bestGain: the
+		// gain is wi2 − w(j at s2) with i waiting, and at most
+		// wi2 − w1 + (j's best score − w(j at s2)) otherwise.
+		if len(st.members[s2]) == 0 {
+			continue
+		}
+		if floor, slack := st.swapBound(s2); s1 < 0 && wi2-floor <= bestGain || s1 >= 0 && wi2-w1+slack <= bestGain {
+			continue
+		}
 		for _, j := range st.members[s2] {
 			wj1 := st.w(int(j), s1)
 			if s1 >= 0 && wj1 <= 0 {
