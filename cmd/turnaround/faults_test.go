@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -215,13 +216,25 @@ type suiteProc struct {
 
 func startSuite(t *testing.T, env []string, args ...string) *suiteProc {
 	t.Helper()
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	args = append([]string{
-		"-grpc-addr=127.0.0.1:" + strconv.Itoa(freePort(t)), "-http-addr=" + httpAddr,
-		"-admin-addr=127.0.0.1:" + strconv.Itoa(freePort(t)),
-	}, args...)
-	s := &suiteProc{t: t, env: env, args: args, http: "http://" + httpAddr}
-	s.start()
+	var s *suiteProc
+	// A port freePort found free may be taken before the process binds it
+	// (by an outgoing connection's ephemeral port, say): the process then
+	// exits at once, and the suite starts again on other ports.
+	for attempt := 1; ; attempt++ {
+		httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		s = &suiteProc{t: t, env: env, http: "http://" + httpAddr, args: append([]string{
+			"-grpc-addr=127.0.0.1:" + strconv.Itoa(freePort(t)), "-http-addr=" + httpAddr,
+			"-admin-addr=127.0.0.1:" + strconv.Itoa(freePort(t)),
+		}, args...)}
+		err := s.launch()
+		if err == nil {
+			break
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("starting again on other ports: %v", err)
+	}
 	t.Cleanup(func() {
 		s.kill()
 		if t.Failed() {
@@ -235,6 +248,15 @@ func startSuite(t *testing.T, env []string, args ...string) *suiteProc {
 
 func (s *suiteProc) start() {
 	s.t.Helper()
+	if err := s.launch(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// launch starts the process on s's addresses and waits until it has
+// started; an error says it exited first or never started.
+func (s *suiteProc) launch() error {
+	s.t.Helper()
 	cmd := exec.Command(faultBinary(s.t), s.args...)
 	cmd.Env = append(os.Environ(), s.env...)
 	stderr, err := cmd.StderrPipe()
@@ -245,8 +267,9 @@ func (s *suiteProc) start() {
 		s.t.Fatal(err)
 	}
 	s.cmd, s.done = cmd, make(chan error, 1)
-	started := make(chan struct{})
+	started, scanned := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(scanned)
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		once := sync.Once{}
@@ -263,10 +286,20 @@ func (s *suiteProc) start() {
 	go func() { s.done <- cmd.Wait() }()
 	select {
 	case <-started:
+		return nil
 	case err := <-s.done:
-		s.t.Fatalf("turnaround exited before starting: %v\n%s", err, s.logs.String())
+		// The log's last lines, which say why, may still be on their way.
+		select {
+		case <-scanned:
+		case <-time.After(time.Second):
+		}
+		s.logMu.Lock()
+		defer s.logMu.Unlock()
+		return fmt.Errorf("turnaround exited before starting: %v\n%s", err, s.logs.String())
 	case <-time.After(60 * time.Second):
-		s.t.Fatal("turnaround did not start within 60s")
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-s.done
+		return errors.New("turnaround did not start within 60s")
 	}
 }
 
