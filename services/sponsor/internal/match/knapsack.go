@@ -146,7 +146,7 @@ func (k *knapsack) byProfit(items []kItem) {
 			break
 		}
 	}
-	if !packed || len(items) >= 1<<32 {
+	if !packed || uint64(len(items)) >= 1<<32 {
 		slices.SortFunc(items, func(a, b kItem) int {
 			return cmp.Or(cmp.Compare(b.profit, a.profit), cmp.Compare(a.need, b.need))
 		})
