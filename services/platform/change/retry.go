@@ -25,17 +25,15 @@ const MaxAttempts = 5
 // (Etag.Check), which no fresh read cures, and any other refusal stands.
 // An error of Redis (down, hung, a deadline) is returned as it is, since a
 // look-up would only meet it again; a context that has ended stops the
-// retries.
-// what names the change in the error of one still contended after the
-// last attempt, which matches ErrConflict.
+// retries. what names the change in the error of one still contended
+// after the last attempt, which matches ErrConflict.
 //
 // So no change needs a look-up before its attempt: its commit checks the
 // request's idempotency record first and refuses a retry whose first call
 // committed, and a retry the state has moved on from since (which the
 // change alone would now refuse: a stale etag, a plan closed, a state
-// left) is answered too. Every use case of the
-// suite changes state through Retry, so each retries, replays and gives up
-// the same way.
+// left) is answered too. Every use case of the suite changes state through
+// Retry, so each retries, replays and gives up the same way.
 func Retry[T any](ctx context.Context, what string, replay func(context.Context) (T, bool, error), attempt func(context.Context) (T, error)) (T, error) {
 	var zero T
 	for range MaxAttempts {

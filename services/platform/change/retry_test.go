@@ -105,6 +105,15 @@ func TestRetryDoesNotAttemptAStaleEtagAgain(t *testing.T) {
 	if f, ok := fault.As(err); !ok || f.Reason != ReasonEtagMismatch {
 		t.Errorf("a stale etag is %v, want the ETAG_MISMATCH fault", err)
 	}
+	attempts, replays = 0, 0
+	_, err = Retry(context.Background(), "update", replay, func(context.Context) (int, error) {
+		attempts++
+		return 0, fmt.Errorf("store: commit: %w", ErrConflict)
+	})
+	if !errors.Is(err, ErrConflict) || attempts != MaxAttempts || replays != MaxAttempts {
+		t.Errorf("a concurrent write's conflict: %v after %d attempts and %d look-ups, want a conflict after %d and %d",
+			err, attempts, replays, MaxAttempts, MaxAttempts)
+	}
 	if err := At(3).Check(3); err != nil {
 		t.Errorf("a current etag: %v", err)
 	}

@@ -19,20 +19,27 @@ type CouncilRecords[T any] interface {
 	// List returns the council's records, or every council's when gss is
 	// the wildcard "-" (AllCouncils), in no particular order.
 	List(ctx context.Context, gss string) ([]T, error)
-	// Replay returns the record a previous call with r.RequestID
-	// committed, at the version it committed, if any. A reused
-	// r.RequestID with another r.RequestHash is an INVALID_ARGUMENT fault.
-	Replay(ctx context.Context, gss string, r change.Request) (T, bool, error)
+	CouncilReplays[T]
 	// Save stores v, changed from the version it was read at, and returns
 	// it at its new version; a version that moved meanwhile is an error
 	// matching change.ErrConflict, and nothing is written.
 	Save(ctx context.Context, v T, r change.Request) (T, error)
 }
 
+// CouncilReplays is the look-up of what a call with a request_id committed
+// in a council: CouncilRecords' Replay, which a storage whose records are
+// addressed otherwise (a plan's progress reviews, say) has too.
+type CouncilReplays[T any] interface {
+	// Replay returns the record a previous call with r.RequestID
+	// committed, at the version it committed, if any. A reused
+	// r.RequestID with another r.RequestHash is an INVALID_ARGUMENT fault.
+	Replay(ctx context.Context, gss string, r change.Request) (T, bool, error)
+}
+
 // Replayer is the lookup, for change.Retry, of the answer a call with r's
-// request_id in the council gss committed: after a conflict, a concurrent
-// call with the same request_id that won answers in this one's place.
-func Replayer[T any](st CouncilRecords[T], gss string, r change.Request) func(context.Context) (T, bool, error) {
+// request_id in the council gss committed: after a refusal, a call with
+// the same request_id that committed answers in this one's place.
+func Replayer[T any](st CouncilReplays[T], gss string, r change.Request) func(context.Context) (T, bool, error) {
 	return func(ctx context.Context) (T, bool, error) { return st.Replay(ctx, gss, r) }
 }
 

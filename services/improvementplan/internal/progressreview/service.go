@@ -17,9 +17,8 @@ type Storer interface {
 	Get(ctx context.Context, gss, planID, id string) (Review, error)
 	// List returns a plan's reviews, oldest first (see Sort).
 	List(ctx context.Context, gss, planID string) ([]Review, error)
-	// Replay returns the review a previous call with r.RequestID recorded,
-	// if any.
-	Replay(ctx context.Context, gss string, r change.Request) (Review, bool, error)
+	// Replay returns the review a previous call with r.RequestID recorded.
+	usecase.CouncilReplays[Review]
 	// Insert stores the new review rec records at version 1 and, when the
 	// review moved the plan, the plan pinned to the version it was read
 	// at, with their audit entries and the review to replay to a retry of
@@ -46,7 +45,7 @@ func NewService(st Storer, plans plan.Reader, now func() time.Time) *Service {
 // commit or after a refusal (change.Retry).
 func (s *Service) Create(ctx context.Context, gss, planID string, d Draft, r change.Request) (Review, error) {
 	now := s.Now()
-	replay := func(ctx context.Context) (Review, bool, error) { return s.Store.Replay(ctx, gss, r) }
+	replay := usecase.Replayer[Review](s.Store, gss, r)
 	// A conflict is the plan moving (another first review, the
 	// deadline), a fresh ID taken, or a retry of this request whose
 	// first call committed (its answer is then replayed).

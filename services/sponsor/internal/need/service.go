@@ -75,7 +75,7 @@ func (s *Service) List(ctx context.Context, gss string) ([]Need, error) {
 // the first call's need, found by the commit or after a refusal
 // (change.Retry).
 func (s *Service) Create(ctx context.Context, gss string, draft Need, r change.Request) (Need, error) {
-	replay := func(ctx context.Context) (Need, bool, error) { return s.Store.Replay(ctx, gss, r) }
+	replay := usecase.Replayer[Need](s.Store, gss, r)
 	// A conflict is a retry of this request whose first call committed
 	// (its answer is then replayed) or a fresh ID taken.
 	return change.Retry(ctx, "need: create a need of "+gss, replay, func(ctx context.Context) (Need, error) {
