@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -351,6 +352,19 @@ type benchResult struct {
 	// calls is every call the tool reported, failed ones included.
 	calls int
 	notes []string
+}
+
+// meanResult is the mean of two runs of the same load: requests/s and
+// latencies averaged, errors, calls and notes of both.
+func meanResult(a, b benchResult) benchResult {
+	return benchResult{
+		rps:    (a.rps + b.rps) / 2,
+		p50:    (a.p50 + b.p50) / 2,
+		p99:    (a.p99 + b.p99) / 2,
+		errors: a.errors + b.errors,
+		calls:  a.calls + b.calls,
+		notes:  append(slices.Clone(a.notes), b.notes...),
+	}
 }
 
 // benchRow is one line of the markdown table.
@@ -996,22 +1010,29 @@ func benchErrorNotes(errs map[string]int) []string {
 	return notes
 }
 
-// run measures one scenario, baseline first, each run on its own so the
-// two never compete for the CPU, once the events of earlier steps have
-// been handled (bench_separate_test.go).
+// run measures one scenario: its baseline, the real binary, then the
+// baseline again, each run on its own so that none competes with another
+// for the CPU, once the events of earlier steps (and, before the second
+// baseline, of the real run) have been handled (bench_separate_test.go).
+// The ratio is to the mean of the two baselines: on a host whose speed
+// drifts while a scenario runs, both sides see the same drift.
 func (b *bench) run(s benchScenario) {
 	if !b.selected(s.name + " over " + s.transport) {
 		return
 	}
 	b.waitEventsHandled()
 	b.t.Logf("%s over %s: baseline", s.name, s.transport)
-	base := s.baseline()
+	before := s.baseline()
 	b.t.Logf("%s over %s: turnaround", s.name, s.transport)
 	targets := s.profileTargets
 	if targets == nil && s.server == "" {
 		targets = b.realProfileTarget()
 	}
 	real, profiles := b.profiled(s.name, s.transport, targets, s.real)
+	b.waitEventsHandled()
+	b.t.Logf("%s over %s: baseline again", s.name, s.transport)
+	after := s.baseline()
+	base := meanResult(before, after)
 	res := benchScenarioResult{scenario: s, baseline: base, real: real, profiles: profiles}
 	b.results = append(b.results, res)
 	server := "echo"
@@ -1023,7 +1044,8 @@ func (b *bench) run(s benchScenario) {
 		measured = "turnaround"
 	}
 	b.rows = append(b.rows,
-		benchRow{scenario: s.name, transport: s.transport, server: server + " (baseline)", result: &res.baseline, ratio: "1.00"},
+		benchRow{scenario: s.name, transport: s.transport, server: server + " (baseline)", result: &res.baseline,
+			ratio: fmt.Sprintf("1.00 (mean of %.0f before and %.0f after)", before.rps, after.rps)},
 		benchRow{scenario: s.name, transport: s.transport, server: measured, result: &res.real,
 			ratio: fmt.Sprintf("%.2f of %s", res.ratio(), server)})
 }
@@ -1062,7 +1084,9 @@ func (b *bench) report() {
 		}
 	}
 	sb.WriteString("\nThe baselines answer with the real binary's own responses, captured once, so both move the same bytes; " +
-		"the publish baseline is the echo answering PublishJudgement with the same requests.\n")
+		"the publish baseline is the echo answering PublishJudgement with the same requests. Each baseline runs before " +
+		"and again after the real binary's run; its row is the mean of the two (requests/s, p50, p99), and the ratio " +
+		"is to that mean.\n")
 	fmt.Fprintf(&sb, "\nturnaround process RSS: %.1f MB idle with the demo data loaded (VmRSS), %.1f MB peak over the run (VmHWM).\n",
 		benchMB(b.idleRSS), benchMB(b.peakRSS))
 	b.reportHops(&sb) // bench_separate_test.go
@@ -1194,4 +1218,20 @@ func writeBenchProtoset(path string) error {
 		return fmt.Errorf("protoset: %w", err)
 	}
 	return nil
+}
+
+// TestMeanResultAveragesBothBaselines checks the baseline a ratio is taken
+// to: the mean of the run before the real binary's and the run after it,
+// keeping every error and note of both.
+func TestMeanResultAveragesBothBaselines(t *testing.T) {
+	a := benchResult{rps: 6000, p50: 4 * time.Millisecond, p99: 10 * time.Millisecond, errors: 1, calls: 30001, notes: []string{"a"}}
+	b := benchResult{rps: 9000, p50: 2 * time.Millisecond, p99: 20 * time.Millisecond, errors: 2, calls: 45002, notes: []string{"b"}}
+	got := meanResult(a, b)
+	want := benchResult{rps: 7500, p50: 3 * time.Millisecond, p99: 15 * time.Millisecond, errors: 3, calls: 75003, notes: []string{"a", "b"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("meanResult = %+v, want %+v", got, want)
+	}
+	if len(a.notes) != 1 {
+		t.Fatalf("meanResult changed its first argument's notes: %v", a.notes)
+	}
 }
