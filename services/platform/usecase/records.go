@@ -69,6 +69,27 @@ func (c CouncilCore[T, S]) List(ctx context.Context, gss string) ([]T, error) {
 	return c.Store.List(ctx, gss)
 }
 
+// Change is the read-modify-write of record id of the council gss: each
+// attempt reads the record afresh, next turns it into the record to save
+// (the domain's rule and the caller's etag check, in the order the domain
+// wants), and Save stores it pinned to the version read. A concurrent
+// write is attempted again and a retry of a call with r's request_id that
+// committed is answered with that call's record (change.Retry); what names
+// the change in a conflict's error.
+func (c CouncilCore[T, S]) Change(ctx context.Context, what, gss, id string, r change.Request, next func(cur T) (T, error)) (T, error) {
+	return change.Retry(ctx, what, Replayer[T](c.Store, gss, r), func(ctx context.Context) (T, error) {
+		cur, err := c.Store.Get(ctx, gss, id)
+		if err != nil {
+			return cur, err
+		}
+		v, err := next(cur)
+		if err != nil {
+			return v, err
+		}
+		return c.Store.Save(ctx, v, r)
+	})
+}
+
 // Sorted is List's records put in order by sort, which orders them in
 // place: the list of a resource whose records have an order of their own.
 func (c CouncilCore[T, S]) Sorted(ctx context.Context, gss string, sort func([]T)) ([]T, error) {

@@ -93,19 +93,12 @@ func (s *Service) Order(ctx context.Context, gss string, o Order, r change.Reque
 // a lifted intervention liftable. A repeat of r.RequestID returns the first
 // call's intervention.
 func (s *Service) Lift(ctx context.Context, gss, id string, etag change.Etag, reason string, r change.Request) (Intervention, error) {
-	return change.Retry(ctx, "intervention: lift "+Name(gss, id), usecase.Replayer[Intervention](s.Store, gss, r), func(ctx context.Context) (Intervention, error) {
-		cur, err := s.Store.Get(ctx, gss, id)
-		if err != nil {
-			return Intervention{}, err
-		}
+	return s.Change(ctx, "intervention: lift "+Name(gss, id), gss, id, r, func(cur Intervention) (Intervention, error) {
 		lifted, err := cur.Lift(reason)
 		if err != nil {
 			return Intervention{}, err
 		}
-		if err := etag.Check(cur.Version); err != nil {
-			return Intervention{}, err
-		}
-		return s.Store.Save(ctx, lifted, r)
+		return lifted, etag.Check(cur.Version)
 	})
 }
 

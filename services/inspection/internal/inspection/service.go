@@ -214,12 +214,11 @@ func (s *Service) schedule(ctx context.Context, gss string, ins Inspection, r ch
 // A published inspection cannot change (ErrPublished); a stale etag gives
 // change.ErrConflict; an invalid result gives INVALID_ARGUMENT violations.
 func (s *Service) Update(ctx context.Context, gss, id string, patch Inspection, m Mask, etag change.Etag, r change.Request) (Inspection, error) {
-	return s.change(ctx, gss, id, etag, r, func(cur Inspection) (Inspection, error) {
-		next, err := cur.Apply(patch, m, s.Now())
-		if err != nil {
+	return s.Change(ctx, "inspection: change "+Name(gss, id), gss, id, r, func(cur Inspection) (Inspection, error) {
+		if err := changeable(cur, etag); err != nil {
 			return Inspection{}, err
 		}
-		return s.Store.Save(ctx, next, r)
+		return cur.Apply(patch, m, s.Now())
 	})
 }
 
@@ -300,23 +299,6 @@ func sameJudgement(a, b council.LocalAuthority) bool {
 		return false
 	}
 	return a.Latest == nil || *a.Latest == *b.Latest
-}
-
-// change is the read-modify-write cycle of Update: save applies the rule
-// to a fresh read each attempt and stores the result.
-func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request,
-	save func(cur Inspection) (Inspection, error),
-) (Inspection, error) {
-	return change.Retry(ctx, "inspection: change "+Name(gss, id), usecase.Replayer[Inspection](s.Store, gss, r), func(ctx context.Context) (Inspection, error) {
-		cur, err := s.Store.Get(ctx, gss, id)
-		if err != nil {
-			return Inspection{}, err
-		}
-		if err := changeable(cur, etag); err != nil {
-			return Inspection{}, err
-		}
-		return save(cur)
-	})
 }
 
 // changeable says whether cur, as read, may change for a caller who read

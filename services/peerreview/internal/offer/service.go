@@ -118,19 +118,12 @@ func (s *Service) Transition(ctx context.Context, gss, id string, to State, a Ac
 // a refusal re-reading cannot cure (a closed offer, a forbidden move) is
 // reported as such rather than as a stale etag.
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(Offer) (Offer, error)) (Offer, error) {
-	return change.Retry(ctx, "offer: change "+Name(gss, id), usecase.Replayer[Offer](s.Store, gss, r), func(ctx context.Context) (Offer, error) {
-		cur, err := s.Store.Get(ctx, gss, id)
-		if err != nil {
-			return Offer{}, err
-		}
+	return s.Change(ctx, "offer: change "+Name(gss, id), gss, id, r, func(cur Offer) (Offer, error) {
 		next, err := rule(cur)
 		if err != nil {
 			return Offer{}, err
 		}
-		if err := etag.Check(cur.Version); err != nil {
-			return Offer{}, err
-		}
-		return s.Store.Save(ctx, next, r)
+		return next, etag.Check(cur.Version)
 	})
 }
 

@@ -117,19 +117,11 @@ func (s *Service) Cancel(ctx context.Context, gss, id, reason string, etag chang
 // a fresh read each attempt, after the etag check, and a repeat of
 // r.RequestID is answered with the first call's review (change.Retry).
 func (s *Service) change(ctx context.Context, gss, id string, etag change.Etag, r change.Request, rule func(Review) (Review, error)) (Review, error) {
-	return change.Retry(ctx, "review: change "+Name(gss, id), usecase.Replayer[Review](s.Store, gss, r), func(ctx context.Context) (Review, error) {
-		cur, err := s.Store.Get(ctx, gss, id)
-		if err != nil {
-			return Review{}, err
-		}
+	return s.Change(ctx, "review: change "+Name(gss, id), gss, id, r, func(cur Review) (Review, error) {
 		if err := etag.Check(cur.Version); err != nil {
 			return Review{}, err
 		}
-		next, err := rule(cur)
-		if err != nil {
-			return Review{}, err
-		}
-		return s.Store.Save(ctx, next, r)
+		return rule(cur)
 	})
 }
 
