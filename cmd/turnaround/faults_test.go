@@ -261,10 +261,10 @@ func (s *suiteProc) launch() error {
 	cmd.Env = append(os.Environ(), s.env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	s.cmd, s.done = cmd, make(chan error, 1)
 	started, scanned := make(chan struct{}), make(chan struct{})

@@ -78,13 +78,14 @@ func (c CouncilCore[T, S]) List(ctx context.Context, gss string) ([]T, error) {
 // the change in a conflict's error.
 func (c CouncilCore[T, S]) Change(ctx context.Context, what, gss, id string, r change.Request, next func(cur T) (T, error)) (T, error) {
 	return change.Retry(ctx, what, Replayer[T](c.Store, gss, r), func(ctx context.Context) (T, error) {
+		var zero T
 		cur, err := c.Store.Get(ctx, gss, id)
 		if err != nil {
-			return cur, err
+			return zero, err
 		}
 		v, err := next(cur)
 		if err != nil {
-			return v, err
+			return zero, err
 		}
 		return c.Store.Save(ctx, v, r)
 	})
