@@ -134,8 +134,9 @@ func TestCouncilCoreChange(t *testing.T) {
 	// A refusal of the rule (an etag check, say) saves nothing.
 	st.gets, st.saves = 0, 0
 	refused := errors.New("refused")
-	if _, err := c.Change(ctx, "change a", "E08000035", "a", change.Request{}, func(string) (string, error) { return "", refused }); !errors.Is(err, refused) || st.saves != 0 || st.gets != 1 {
-		t.Errorf("a refused rule: %v after %d reads and %d saves; want it after 1 and 0", err, st.gets, st.saves)
+	got, err = c.Change(ctx, "change a", "E08000035", "a", change.Request{}, func(cur string) (string, error) { return cur, refused })
+	if !errors.Is(err, refused) || got != "" || st.saves != 0 || st.gets != 1 {
+		t.Errorf("a refused rule: %q, %v after %d reads and %d saves; want no record and it after 1 and 0", got, err, st.gets, st.saves)
 	}
 	if _, err := c.Change(ctx, "change z", "E08000035", "z", change.Request{}, keep); !errors.Is(err, errNoRecord) {
 		t.Errorf("a missing record: %v, want the store's not-found", err)
