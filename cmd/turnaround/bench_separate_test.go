@@ -322,13 +322,31 @@ func (b *bench) waitEventsHandled() {
 		return
 	}
 	began := time.Now()
-	var left string
-	for {
+	var (
+		left   string
+		topics []string // the topic streams of the last scan
+	)
+	for scan := true; ; {
+		if scan {
+			// A scan walks every key of the run, which in a long run takes
+			// Redis long enough to slow the consumers it waits for: the
+			// topics are scanned for at the first look and again to
+			// confirm that none appeared since, and otherwise polled.
+			var err error
+			if topics, err = b.scanStreams(keyspace.Keyspace{Prefix: b.keyPrefix}.Topic("*")); err != nil {
+				t.Fatalf("read the event streams: %v", err)
+			}
+		}
 		var err error
-		left, err = b.eventsOutstanding()
+		left, err = b.eventsOutstanding(topics)
 		if err != nil {
 			t.Fatalf("read the event streams: %v", err)
 		}
+		if left == "" && !scan {
+			scan = true // confirm with a fresh scan
+			continue
+		}
+		scan = false
 		if left == "" {
 			if waited := time.Since(began); waited > time.Second {
 				t.Logf("waited %s for earlier events to be relayed and handled", waited.Round(100*time.Millisecond))
@@ -348,9 +366,9 @@ func (b *bench) waitEventsHandled() {
 
 // eventsOutstanding describes the events of the run's key prefix not yet
 // relayed (entries left in outboxes) or not yet handled (a consumer group
-// behind its topic's newest entry, or with entries unacknowledged), or
-// returns "" when there are none.
-func (b *bench) eventsOutstanding() (string, error) {
+// of one of topics behind its newest entry, or with entries
+// unacknowledged), or returns "" when there are none.
+func (b *bench) eventsOutstanding(topics []string) (string, error) {
 	ctx := b.ctx
 	ks := keyspace.Keyspace{Prefix: b.keyPrefix}
 	outboxes, err := b.rdb.SMembers(ctx, ks.OutboxRegistry()).Result()
@@ -368,10 +386,6 @@ func (b *bench) eventsOutstanding() (string, error) {
 	}
 	if unrelayed > 0 {
 		behind = append(behind, fmt.Sprintf("%d outbox entries", unrelayed))
-	}
-	topics, err := b.scanStreams(ks.Topic("*"))
-	if err != nil {
-		return "", err
 	}
 	for _, topic := range topics {
 		groups, err := b.rdb.XInfoGroups(ctx, topic).Result()
