@@ -71,3 +71,23 @@ func (ca *Cache[T]) decoded(rec Record) (T, error) {
 	ca.mu.Unlock()
 	return ca.out(v), nil
 }
+
+// Wrote keeps v as the aggregate that w, committed, left at version, so
+// that the next read finding that version and that stored form hands v out
+// without decoding it: a process that writes a record and reads it back (a
+// consumer folding events into one record) decodes only what others wrote.
+// v must be what the codec decodes from w.Data at version. A read still
+// compares the stored form, so a record changed since is read as before,
+// and an older state never replaces a later one the cache holds.
+func (ca *Cache[T]) Wrote(w Write, version int64, v T) {
+	if w.Delete {
+		ca.forget(w.Key)
+		return
+	}
+	v = ca.out(v) // the caller keeps its own
+	ca.mu.Lock()
+	if cur, ok := ca.at[w.Key]; !ok || cur.version < version {
+		ca.at[w.Key] = cached[T]{version: version, data: bytes.Clone(w.Data), v: v}
+	}
+	ca.mu.Unlock()
+}

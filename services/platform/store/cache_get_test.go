@@ -106,3 +106,57 @@ func TestCacheGetTellsARecreatedRecordFromTheOneItHeld(t *testing.T) {
 	commit(store.Write{Data: []byte("third"), IfVersion: store.MustNotExist})
 	get("third")
 }
+
+// TestCacheWroteKeepsWhatThisProcessCommitted: after Wrote, a read of the
+// state written hands out the aggregate kept, with no decode; a write by
+// another store since, or a Wrote of an older state, changes nothing of
+// the guarantee: the read decodes the record as stored.
+func TestCacheWroteKeepsWhatThisProcessCommitted(t *testing.T) {
+	c, ks := redistest.New(t)
+	ctx := testContext(t)
+	var decodes atomic.Int64
+	mine, other := store.New(c, ks), store.New(c, ks)
+	notFound := errors.New("not found")
+	cache := store.NewCache(store.NewCollection(mine, countingCodec(&decodes), notFound))
+	key := ks.Key(tag, "thing", "a")
+	commit := func(st *store.Store, data string, ifVersion int64) store.Write {
+		t.Helper()
+		w := store.Write{Key: key, Data: []byte(data), IfVersion: ifVersion}
+		if _, err := st.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{w}}); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	get := func(want string, wantDecodes int64) {
+		t.Helper()
+		if got, err := cache.Get(ctx, key); err != nil || got != want || decodes.Load() != wantDecodes {
+			t.Fatalf("Get = %q, %v with %d decodes in all; want %q with %d", got, err, decodes.Load(), want, wantDecodes)
+		}
+	}
+
+	w := commit(mine, "a1", store.MustNotExist)
+	cache.Wrote(w, 1, "a1")
+	get("a1", 0)
+	w = commit(mine, "a2", 1)
+	cache.Wrote(w, 2, "a2")
+	cache.Wrote(store.Write{Key: key, Data: []byte("a1")}, 1, "a1") // late: ignored
+	get("a2", 0)
+
+	commit(other, "a3", 2)
+	get("a3", 1)
+
+	// What a commit wrote is kept only for that stored form: kept under a
+	// form that is not the record's, it is never handed out.
+	cache.Wrote(store.Write{Key: key, Data: []byte("not stored")}, 4, "wrong")
+	commit(other, "a4", 3)
+	get("a4", 2)
+
+	del := store.Write{Key: key, Delete: true, IfVersion: 4}
+	if _, err := mine.Commit(ctx, store.Mutation{Tag: tag, Writes: []store.Write{del}}); err != nil {
+		t.Fatal(err)
+	}
+	cache.Wrote(del, 0, "")
+	if got, err := cache.Get(ctx, key); !errors.Is(err, notFound) {
+		t.Fatalf("Get after a delete = %q, %v; want the collection's not-found error", got, err)
+	}
+}

@@ -78,7 +78,7 @@ func (s *Service) Record(ctx context.Context, f Fact) (bool, error) {
 			return false, err
 		}
 		st.Council = gss
-		before := st.clone()
+		before := st.Clone()
 		f.Effect(&st, f.Entry.Time)
 		changed := &st
 		if reflect.DeepEqual(before, st) {

@@ -154,8 +154,8 @@ type Standing struct {
 	Version int64 `json:"-"`
 }
 
-// clone is a copy of s that shares no map with it.
-func (s Standing) clone() Standing {
+// Clone is a copy of s that shares no map with it.
+func (s Standing) Clone() Standing {
 	if s.Records != nil {
 		s.Records = maps.Clone(s.Records)
 	}

@@ -29,7 +29,11 @@ type Store struct {
 	st        *store.Store
 	ks        keyspace.Keyspace
 	standings *store.Collection[timeline.Standing]
-	entries   *store.Collection[timeline.Entry]
+	// known holds the standings this process read or wrote last, so the
+	// next event of a council finds its standing decoded already unless
+	// another replica changed it since.
+	known   *store.Cache[timeline.Standing]
+	entries *store.Collection[timeline.Entry]
 	// listings answers a council's entries and standing again from
 	// memory, with a Tracker, while none of its keys changed.
 	listings *store.Memo[listing]
@@ -54,6 +58,7 @@ func New(st *store.Store) *Store {
 		standings: store.NewCollection(st, standingCodec, errNotFound),
 		entries:   store.NewCollection(st, entryCodec, errNotFound),
 	}
+	out.known = store.NewCache(out.standings).Copying(timeline.Standing.Clone)
 	out.cache.entries = map[string]timeline.Entry{}
 	out.listings = store.NewMemo[listing](st)
 	return out
@@ -111,7 +116,7 @@ func (s *Store) CouncilsKey() string { return s.ks.Key("oversight", "councils") 
 
 // Standing implements timeline.Storer.
 func (s *Store) Standing(ctx context.Context, gss string) (timeline.Standing, error) {
-	st, err := s.standings.Get(ctx, s.StandingKey(gss))
+	st, err := s.known.Get(ctx, s.StandingKey(gss))
 	if errors.Is(err, errNotFound) {
 		return timeline.Standing{Council: gss}, nil
 	}
@@ -125,14 +130,14 @@ func (s *Store) Record(ctx context.Context, e timeline.Entry, st *timeline.Stand
 		return false, err
 	}
 	writes := []store.Write{ew}
+	var sw store.Write
 	if st != nil {
-		sw, err := s.standings.Put(s.StandingKey(e.Council), *st, st.Version)
-		if err != nil {
+		if sw, err = s.standings.Put(s.StandingKey(e.Council), *st, st.Version); err != nil {
 			return false, err
 		}
 		writes = append(writes, sw)
 	}
-	_, err = s.st.Commit(ctx, store.Mutation{
+	res, err := s.st.Commit(ctx, store.Mutation{
 		Tag:    tag(e.Council),
 		Writes: writes,
 		Index:  []store.IndexOp{store.ZAdd(s.IndexKey(e.Council), float64(e.Time.UnixMicro()), e.ID)},
@@ -152,6 +157,11 @@ func (s *Store) Record(ctx context.Context, e timeline.Entry, st *timeline.Stand
 	}
 	if err != nil {
 		return false, err
+	}
+	if st != nil {
+		kept := *st
+		kept.Version = res.Versions[sw.Key]
+		s.known.Wrote(sw, kept.Version, kept)
 	}
 	return true, s.register(ctx, e, st != nil)
 }

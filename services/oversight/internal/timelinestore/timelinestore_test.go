@@ -2,6 +2,7 @@ package timelinestore
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -106,4 +107,76 @@ func TestListingFromMemorySeesEveryWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("a purge", 0)
+}
+
+// TestStandingAfterOwnWriteIsWhatRedisHolds: the standing a store wrote is
+// what its next read returns, the same as a replica decodes from Redis
+// (with its version, so the next write's check-and-set holds); a write by
+// the other replica since is what the next read returns; and a caller
+// that changes a standing it read changes nothing of what later reads get.
+func TestStandingAfterOwnWriteIsWhatRedisHolds(t *testing.T) {
+	ctx := context.Background()
+	c, ks := redistest.New(t)
+	mine, other := New(store.New(c, ks, store.WithTracker(redistest.Tracker(t, ks)))), New(store.New(c, ks))
+	const leeds = "E08000035"
+	at := time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC)
+	n := 0
+	record := func(s *Store, change func(*timeline.Standing)) {
+		t.Helper()
+		st, err := s.Standing(ctx, leeds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&st)
+		n++
+		e := timeline.Entry{ID: fmt.Sprintf("event-%d", n), Council: leeds, Kind: "PLAN_OPENED", Time: at.Add(time.Duration(n) * time.Hour)}
+		if ok, err := s.Record(ctx, e, &st); err != nil || !ok {
+			t.Fatalf("record %s: %v, %v", e.ID, ok, err)
+		}
+	}
+	same := func(step string) {
+		t.Helper()
+		got, err := mine.Standing(ctx, leeds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := other.Standing(ctx, leeds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: standing %+v, want %+v as Redis holds it", step, got, want)
+		}
+	}
+	plan := func(name, state string, hours int) func(*timeline.Standing) {
+		return func(st *timeline.Standing) {
+			if st.Records == nil {
+				st.Records = map[string]timeline.Record{}
+			}
+			st.Records[name] = timeline.Record{Kind: timeline.KindPlan, State: state, Since: at.Add(time.Duration(hours) * time.Hour)}
+		}
+	}
+
+	record(mine, func(st *timeline.Standing) {
+		st.Council = leeds
+		st.Latest = timeline.Judgement{Inspection: "i1", Framework: "SIF", Grade: "INADEQUATE", Published: at, At: at}
+		plan("plans/a", "OPEN", 1)(st)
+	})
+	same("after its own first write")
+	record(mine, plan("plans/b", "OPEN", 2))
+	same("after its own second write")
+	record(other, plan("plans/a", "IMPROVED", 3))
+	same("after the other replica's write")
+	record(mine, plan("plans/c", "OPEN", 4))
+	same("after its own write on the other replica's")
+
+	st, err := mine.Standing(ctx, leeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Version != 4 || len(st.Records) != 3 || st.Records["plans/a"].State != "IMPROVED" {
+		t.Fatalf("standing at version %d with %+v, want version 4 with plans a (IMPROVED), b and c", st.Version, st.Records)
+	}
+	delete(st.Records, "plans/a")
+	same("after a caller changed the standing it read")
 }
