@@ -59,3 +59,55 @@ func TestInCouncilsReadsOneCouncilOrEvery(t *testing.T) {
 		t.Errorf("every council: %v, want %v", got, want)
 	}
 }
+
+// TestListCachedWhereCopiesOnlyWhatItKeeps: a council's records through a
+// copying cache, filtered: the records kept are those keep admits, whether
+// read from Redis or from memory, each copied out once and a copy the
+// caller's to change; the ones left out are not copied.
+func TestListCachedWhereCopiesOnlyWhatItKeeps(t *testing.T) {
+	ctx := context.Background()
+	c, ks := redistest.New(t)
+	st := store.New(c, ks)
+	const leeds = "E08000035"
+	widgets := store.NewCouncilCollection(st, widgetCodec, store.ErrNotFound, store.CouncilKeys{
+		Record: "widget", Index: "widgets", Name: func(gss, id string) string { return gss + "/widgets/" + id },
+	})
+	var copies int
+	cache := store.NewCache(widgets.Collection).Copying(func(w widget) widget { copies++; return w })
+	for _, id := range []string{"a", "b", "c", "d"} {
+		w, err := widgets.Put(widgets.RecordKey(leeds, id), widget{Name: id}, store.MustNotExist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := store.Mutation{Tag: keyspace.CouncilTag(leeds), Writes: []store.Write{w}, Index: []store.IndexOp{store.SAdd(widgets.IndexKey(leeds), id)}}
+		if _, err := st.Commit(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := func(w widget) bool { return w.Name == "b" || w.Name == "d" }
+	for i := range 2 { // from Redis, then from memory
+		copies = 0
+		got, err := widgets.ListCachedWhere(ctx, cache, leeds, live)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, w := range got {
+			names = append(names, w.Name)
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, []string{"b", "d"}) || copies != 2 {
+			t.Fatalf("read %d: %v with %d copies, want [b d] with 2", i, names, copies)
+		}
+		got[0].Name = "changed"
+	}
+	all, err := widgets.ListCached(ctx, cache, leeds)
+	if err != nil || len(all) != 4 {
+		t.Fatalf("ListCached after = %v, %v; want all four, unchanged", all, err)
+	}
+	for _, w := range all {
+		if w.Name == "changed" {
+			t.Fatalf("a caller's change to a record it was handed reached the cache: %v", all)
+		}
+	}
+}
