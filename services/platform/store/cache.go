@@ -181,25 +181,6 @@ func (ca *Cache[T]) outAll(vals []T) []T {
 // last read them: one script over every key, or on Redis Cluster one per
 // hash tag, in one pipeline.
 func (ca *Cache[T]) GetMany(ctx context.Context, keys []string) ([]T, error) {
-	return ca.getMany(ctx, keys, nil)
-}
-
-// InCouncilWhere is InCouncils of council gss, in the same two round
-// trips, keeping only the records keep admits (all when keep is nil). keep
-// sees each record as the cache holds it, and must not change it; only the
-// records it keeps are copied out, so a caller after the few live records
-// of a council's many copies only those.
-func (ca *Cache[T]) InCouncilWhere(ctx context.Context, gss string, indexKey func(gss string) string, recordKey func(gss, id string) string, keep func(T) bool) ([]T, error) {
-	keys, err := ca.c.st.CouncilMembers(ctx, gss, indexKey, recordKey)
-	if err != nil {
-		return nil, err
-	}
-	return ca.getMany(ctx, keys, keep)
-}
-
-// getMany is GetMany keeping only the records keep admits (all when keep
-// is nil), copied out only once kept.
-func (ca *Cache[T]) getMany(ctx context.Context, keys []string, keep func(T) bool) ([]T, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -249,10 +230,7 @@ func (ca *Cache[T]) getMany(ctx context.Context, keys []string, keep func(T) boo
 			if err != nil {
 				return nil, err
 			}
-			if keep != nil && !keep(v) {
-				continue
-			}
-			found[i], exists[i] = ca.out(v), true
+			found[i], exists[i] = v, true
 		}
 	}
 	out := make([]T, 0, len(keys))
@@ -312,16 +290,15 @@ func (ca *Cache[T]) eval(ctx context.Context, script *redis.Script, known *sync.
 	return cmds, nil
 }
 
-// take returns the aggregate of one reply of checkScript for key, as the
-// cache holds it (not copied out): the one held (what the cache held when
-// the read began, whose version and incarnation the script was given) when
-// the reply says it is unchanged, or else the reply's data decoded, which
-// it caches unless a concurrent read cached a later state of the same
-// incarnation meanwhile.
+// take returns the aggregate of one reply of checkScript for key: the one
+// held (what the cache held when the read began, whose version and
+// incarnation the script was given) when the reply says it is unchanged,
+// or else the reply's data decoded, which it caches unless a
+// concurrent read cached a later state of the same incarnation meanwhile.
 func (ca *Cache[T]) take(key string, held cached[T], reply any) (T, error) {
 	var zero T
 	if n, ok := reply.(int64); ok && n == 1 {
-		return held.v, nil
+		return ca.out(held.v), nil
 	}
 	parts, ok := reply.([]any)
 	if !ok || len(parts) != 3 {
@@ -344,7 +321,7 @@ func (ca *Cache[T]) take(key string, held cached[T], reply any) (T, error) {
 		ca.at[key] = cached[T]{version: n, incarnation: incarnation, data: rec.Data, v: v}
 	}
 	ca.mu.Unlock()
-	return v, nil
+	return ca.out(v), nil
 }
 
 // forget drops key, which holds nothing now.

@@ -141,16 +141,6 @@ func (c *CouncilCollection[T]) ListCached(ctx context.Context, ca *Cache[T], gss
 	return out, nil
 }
 
-// ListCachedWhere is ListCached of council gss keeping only the records
-// keep admits, copied out only once kept (see Cache.InCouncilWhere).
-func (c *CouncilCollection[T]) ListCachedWhere(ctx context.Context, ca *Cache[T], gss string, keep func(T) bool) ([]T, error) {
-	out, err := ca.InCouncilWhere(ctx, gss, c.IndexKey, c.RecordKey, keep)
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", c.IndexKey(gss), err)
-	}
-	return out, nil
-}
-
 // Replay returns the record a previous request with r's request_id in the
 // council gss committed, if any. Request IDs are scoped by method and
 // caller (change.Request.Scope).

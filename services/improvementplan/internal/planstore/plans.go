@@ -265,5 +265,15 @@ func (s *Plans) SaveWithEvents(ctx context.Context, p plan.Plan, r change.Reques
 // trips. A published re-inspection that is no longer inadequate moves these
 // to improved.
 func (s *Plans) Open(ctx context.Context, gss string) ([]plan.Plan, error) {
-	return s.records.ListCachedWhere(ctx, s.cached, gss, plan.Plan.Open)
+	all, err := s.List(ctx, gss)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, p := range all {
+		if p.Open() {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
