@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -322,32 +323,29 @@ func (b *bench) waitEventsHandled() {
 		return
 	}
 	began := time.Now()
-	var (
-		left   string
-		topics []string // the topic streams of the last scan
-	)
-	for scan := true; ; {
-		if scan {
-			// A scan walks every key of the run, which in a long run takes
-			// Redis long enough to slow the consumers it waits for: the
-			// topics are scanned for at the first look and again to
-			// confirm that none appeared since, and otherwise polled.
-			var err error
-			if topics, err = b.scanStreams(keyspace.Keyspace{Prefix: b.keyPrefix}.Topic("*")); err != nil {
-				t.Fatalf("read the event streams: %v", err)
-			}
-		}
-		var err error
-		left, err = b.eventsOutstanding(topics)
+	// A scan walks every key of the run, which in a long run takes Redis
+	// long enough to slow the consumers waited for: the topic streams are
+	// scanned for at the first look and, to confirm that none appeared
+	// since, once nothing is left; the polls between read only those found.
+	scan := func() []string {
+		topics, err := b.scanStreams(keyspace.Keyspace{Prefix: b.keyPrefix}.Topic("*"))
 		if err != nil {
 			t.Fatalf("read the event streams: %v", err)
 		}
-		if left == "" && !scan {
-			scan = true // confirm with a fresh scan
-			continue
+		slices.Sort(topics)
+		return topics
+	}
+	topics := scan()
+	for {
+		left, err := b.eventsOutstanding(topics)
+		if err != nil {
+			t.Fatalf("read the event streams: %v", err)
 		}
-		scan = false
 		if left == "" {
+			if fresh := scan(); !slices.Equal(fresh, topics) {
+				topics = fresh
+				continue
+			}
 			if waited := time.Since(began); waited > time.Second {
 				t.Logf("waited %s for earlier events to be relayed and handled", waited.Round(100*time.Millisecond))
 			}
