@@ -19,6 +19,13 @@ func (ca *Cache[T]) Get(ctx context.Context, key string) (T, error) {
 	})
 }
 
+// Load is Get without the Tracker's memo: one round trip to Redis every
+// time, and the data decoded only when the cache does not hold that version
+// already. It suits a record that changes between most reads, such as one
+// this process writes at every event (see Wrote), where Get would spend a
+// PING to learn that it changed before reading it anyway.
+func (ca *Cache[T]) Load(ctx context.Context, key string) (T, error) { return ca.get(ctx, key) }
+
 // get is Get without a Tracker.
 func (ca *Cache[T]) get(ctx context.Context, key string) (T, error) {
 	var zero T

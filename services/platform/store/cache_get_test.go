@@ -107,8 +107,8 @@ func TestCacheGetTellsARecreatedRecordFromTheOneItHeld(t *testing.T) {
 	get("third")
 }
 
-// TestCacheWroteKeepsWhatThisProcessCommitted: after Wrote, a read of the
-// state written hands out the aggregate kept, with no decode; a write by
+// TestCacheWroteKeepsWhatThisProcessCommitted: after Wrote, a read (Get or
+// Load) of the state written hands out the aggregate kept, with no decode; a write by
 // another store since, or a Wrote of an older state, changes nothing of
 // the guarantee: the read decodes the record as stored.
 func TestCacheWroteKeepsWhatThisProcessCommitted(t *testing.T) {
@@ -137,12 +137,18 @@ func TestCacheWroteKeepsWhatThisProcessCommitted(t *testing.T) {
 	w := commit(mine, "a1", store.MustNotExist)
 	cache.Wrote(w, 1, "a1")
 	get("a1", 0)
+	if got, err := cache.Load(ctx, key); err != nil || got != "a1" || decodes.Load() != 0 {
+		t.Fatalf("Load = %q, %v with %d decodes in all; want a1 with none", got, err, decodes.Load())
+	}
 	w = commit(mine, "a2", 1)
 	cache.Wrote(w, 2, "a2")
 	cache.Wrote(store.Write{Key: key, Data: []byte("a1")}, 1, "a1") // late: ignored
 	get("a2", 0)
 
 	commit(other, "a3", 2)
+	if got, err := cache.Load(ctx, key); err != nil || got != "a3" || decodes.Load() != 1 {
+		t.Fatalf("Load after another store's write = %q, %v with %d decodes in all; want a3 with one", got, err, decodes.Load())
+	}
 	get("a3", 1)
 
 	// What a commit wrote is kept only for that stored form: kept under a

@@ -30,8 +30,8 @@ type Store struct {
 	ks        keyspace.Keyspace
 	standings *store.Collection[timeline.Standing]
 	// known holds the standings this process read or wrote last, so the
-	// next event of a council finds its standing decoded already unless
-	// another replica changed it since.
+	// next event or listing of a council finds its standing decoded
+	// already unless another replica changed it since.
 	known   *store.Cache[timeline.Standing]
 	entries *store.Collection[timeline.Entry]
 	// listings answers a council's entries and standing again from
@@ -87,7 +87,7 @@ func (s *Store) Listing(ctx context.Context, gss string) ([]timeline.Entry, time
 		}); err != nil {
 			return listing{}, fmt.Errorf("timelinestore: timeline of %s: %w", gss, err)
 		}
-		st, ok, err := standing.Decode()
+		st, ok, err := s.known.Decode(standing)
 		if err != nil {
 			return listing{}, err
 		}
@@ -116,7 +116,9 @@ func (s *Store) CouncilsKey() string { return s.ks.Key("oversight", "councils") 
 
 // Standing implements timeline.Storer.
 func (s *Store) Standing(ctx context.Context, gss string) (timeline.Standing, error) {
-	st, err := s.known.Get(ctx, s.StandingKey(gss))
+	// Load, not Get: the standing changes at most events, so a memo would
+	// PING only to learn that before reading it.
+	st, err := s.known.Load(ctx, s.StandingKey(gss))
 	if errors.Is(err, errNotFound) {
 		return timeline.Standing{Council: gss}, nil
 	}
