@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -373,32 +374,34 @@ func (b *bench) eventsOutstanding(topics []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// One round trip for every outbox and topic: the wait polls this
+	// several times a second while the consumers it waits for catch up.
+	pipe := b.rdb.Pipeline()
+	lens := make([]*redis.IntCmd, len(outboxes))
+	for i, o := range outboxes {
+		lens[i] = pipe.XLen(ctx, o)
+	}
+	groups := make([]*redis.XInfoGroupsCmd, len(topics))
+	newest := make([]*redis.XMessageSliceCmd, len(topics))
+	for i, topic := range topics {
+		groups[i] = pipe.XInfoGroups(ctx, topic)
+		newest[i] = pipe.XRevRangeN(ctx, topic, "+", "-", 1)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return "", err
+	}
 	var behind []string
 	unrelayed := int64(0)
-	for _, o := range outboxes {
-		n, err := b.rdb.XLen(ctx, o).Result()
-		if err != nil {
-			return "", err
-		}
-		unrelayed += n
+	for _, n := range lens {
+		unrelayed += n.Val()
 	}
 	if unrelayed > 0 {
 		behind = append(behind, fmt.Sprintf("%d outbox entries", unrelayed))
 	}
-	for _, topic := range topics {
-		groups, err := b.rdb.XInfoGroups(ctx, topic).Result()
-		if err != nil {
-			return "", err
-		}
-		if len(groups) == 0 {
-			continue
-		}
-		newest, err := b.rdb.XRevRangeN(ctx, topic, "+", "-", 1).Result()
-		if err != nil {
-			return "", err
-		}
-		for _, g := range groups {
-			undelivered := len(newest) > 0 && newest[0].ID != g.LastDeliveredID && g.Lag != 0
+	for i, topic := range topics {
+		last := newest[i].Val()
+		for _, g := range groups[i].Val() {
+			undelivered := len(last) > 0 && last[0].ID != g.LastDeliveredID && g.Lag != 0
 			if undelivered || g.Pending > 0 {
 				behind = append(behind, fmt.Sprintf("%s behind on %s (lag %d, pending %d)",
 					g.Name, strings.TrimPrefix(topic, b.keyPrefix), g.Lag, g.Pending))
