@@ -49,10 +49,15 @@ var _ timeline.Storer = (*Store)(nil)
 // errNotFound is the collections' missing-record sentinel.
 var errNotFound = errors.New("timelinestore: not found")
 
+// The stored forms: a council's standing, with its record's version, and
+// an entry.
+var (
+	standingCodec = store.JSONCodec(func(s *timeline.Standing, v int64) { s.Version = v })
+	entryCodec    = store.JSONCodec[timeline.Entry](nil)
+)
+
 // New returns the store over st.
 func New(st *store.Store) *Store {
-	standingCodec := store.JSONCodec(func(s *timeline.Standing, v int64) { s.Version = v })
-	entryCodec := store.JSONCodec[timeline.Entry](nil)
 	out := &Store{
 		st: st, ks: st.Keyspace(),
 		standings: store.NewCollection(st, standingCodec, errNotFound),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,13 +112,24 @@ func TestListingFromMemorySeesEveryWrite(t *testing.T) {
 
 // TestStandingAfterOwnWriteIsWhatRedisHolds: the standing a store wrote is
 // what its next read returns, the same as a replica decodes from Redis
-// (with its version, so the next write's check-and-set holds); a write by
-// the other replica since is what the next read returns; and a caller
-// that changes a standing it read changes nothing of what later reads get.
+// (with its version, so the next write's check-and-set holds), without
+// decoding it again; a write by the other replica since is what the next
+// read returns, decoded once; and a caller that changes a standing it read
+// changes nothing of what later reads get.
 func TestStandingAfterOwnWriteIsWhatRedisHolds(t *testing.T) {
 	ctx := context.Background()
 	c, ks := redistest.New(t)
-	mine, other := New(store.New(c, ks, store.WithTracker(redistest.Tracker(t, ks)))), New(store.New(c, ks))
+	// mine counts the standings it decodes; other, made after, does not.
+	var decodes atomic.Int64
+	decode := standingCodec.Decode
+	t.Cleanup(func() { standingCodec.Decode = decode })
+	standingCodec.Decode = func(data []byte, version int64) (timeline.Standing, error) {
+		decodes.Add(1)
+		return decode(data, version)
+	}
+	mine := New(store.New(c, ks, store.WithTracker(redistest.Tracker(t, ks))))
+	standingCodec.Decode = decode
+	other := New(store.New(c, ks))
 	const leeds = "E08000035"
 	at := time.Date(2016, 6, 15, 10, 0, 0, 0, time.UTC)
 	n := 0
@@ -134,7 +146,7 @@ func TestStandingAfterOwnWriteIsWhatRedisHolds(t *testing.T) {
 			t.Fatalf("record %s: %v, %v", e.ID, ok, err)
 		}
 	}
-	same := func(step string) {
+	same := func(step string, wantDecodes int64) {
 		t.Helper()
 		got, err := mine.Standing(ctx, leeds)
 		if err != nil {
@@ -146,6 +158,9 @@ func TestStandingAfterOwnWriteIsWhatRedisHolds(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: standing %+v, want %+v as Redis holds it", step, got, want)
+		}
+		if n := decodes.Load(); n != wantDecodes {
+			t.Fatalf("%s: %d standings decoded in all, want %d", step, n, wantDecodes)
 		}
 	}
 	plan := func(name, state string, hours int) func(*timeline.Standing) {
@@ -162,13 +177,13 @@ func TestStandingAfterOwnWriteIsWhatRedisHolds(t *testing.T) {
 		st.Latest = timeline.Judgement{Inspection: "i1", Framework: "SIF", Grade: "INADEQUATE", Published: at, At: at}
 		plan("plans/a", "OPEN", 1)(st)
 	})
-	same("after its own first write")
+	same("after its own first write", 0)
 	record(mine, plan("plans/b", "OPEN", 2))
-	same("after its own second write")
+	same("after its own second write", 0)
 	record(other, plan("plans/a", "IMPROVED", 3))
-	same("after the other replica's write")
+	same("after the other replica's write", 1)
 	record(mine, plan("plans/c", "OPEN", 4))
-	same("after its own write on the other replica's")
+	same("after its own write on the other replica's", 1)
 
 	st, err := mine.Standing(ctx, leeds)
 	if err != nil {
@@ -178,5 +193,5 @@ func TestStandingAfterOwnWriteIsWhatRedisHolds(t *testing.T) {
 		t.Fatalf("standing at version %d with %+v, want version 4 with plans a (IMPROVED), b and c", st.Version, st.Records)
 	}
 	delete(st.Records, "plans/a")
-	same("after a caller changed the standing it read")
+	same("after a caller changed the standing it read", 1)
 }
